@@ -1,0 +1,41 @@
+import type { CompiledExpression } from '../expressions/types.js';
+
+/** The four content template kinds a `CollectionContent` may hold (names without the `Template` suffix). */
+export type ContentTemplateKind =
+  'CalculatedContent' | 'JsonPathContent' | 'IotJsonPathContent' | 'IotCentralJsonPathContent';
+
+/**
+ * What the non-match expressions of a template are evaluated against (reference-behaviour §1.3–§1.6):
+ * `envelopeWithMatch` — the envelope plus a `matchedToken` property (CalculatedContent);
+ * `matchedToken` — the matched token itself (JsonPathContent and its IoT variants).
+ */
+export type ExpressionScope = 'envelopeWithMatch' | 'matchedToken';
+
+/** One `values[]` entry of a content template, compiled. */
+export interface ValueTemplate {
+  valueName: string;
+  expression: CompiledExpression;
+  required: boolean;
+}
+
+/** A validated, compiled content template. Expressions are compiled once, when the mapping loads. */
+export interface ContentTemplate {
+  kind: ContentTemplateKind;
+  /** Index in the collection's `template` array (for error locations). */
+  index: number;
+  typeName: string;
+  typeMatch: CompiledExpression;
+  scope: ExpressionScope;
+  deviceId: CompiledExpression;
+  /** Tried in order; the first that yields a non-blank value wins (IoT Hub creation time → enqueued time). */
+  timestamp: CompiledExpression[];
+  patientId?: CompiledExpression;
+  encounterId?: CompiledExpression;
+  correlationId?: CompiledExpression;
+  values: ValueTemplate[];
+}
+
+/** A validated device mapping (`CollectionContent`), ready to normalize messages. */
+export interface DeviceMapping {
+  templates: ContentTemplate[];
+}

@@ -1,0 +1,122 @@
+import { findNodeAtLocation, parseTree, type Node, type ParseError, printParseErrorCode } from 'jsonc-parser';
+
+/** Line/column (1-based) of a place in a text. */
+export interface TextPosition {
+  line: number;
+  column: number;
+}
+
+/** A JSON document parsed with a syntax tree, so problems found later can be given a line and column. */
+export interface LocatedJson {
+  /** The parsed value (plain JSON). */
+  value: unknown;
+  /** The source text. */
+  text: string;
+  /** Root of the syntax tree (undefined for an empty text). */
+  tree: Node | undefined;
+  /** Offsets of line starts, for offset → line/column. */
+  lineStarts: number[];
+}
+
+/** A JSON syntax problem with its position. */
+export interface JsonSyntaxProblem {
+  message: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * Parses strict JSON text keeping a syntax tree for locations.
+ * @param text - the file content
+ * @returns the located document, or every syntax problem found
+ */
+export function parseLocatedJson(
+  text: string,
+): { ok: true; doc: LocatedJson } | { ok: false; problems: JsonSyntaxProblem[] } {
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
+  const lineStarts = toLineStarts(text);
+  if (errors.length > 0 || tree === undefined) {
+    const problems = errors.map((e) => ({
+      message: `JSON syntax error: ${printParseErrorCode(e.error)}`,
+      ...offsetToPosition(lineStarts, e.offset),
+    }));
+    if (problems.length === 0) {
+      problems.push({ message: 'JSON syntax error: the document is empty', line: 1, column: 1 });
+    }
+    return { ok: false, problems };
+  }
+  // JSON.parse gives the exact same value jsonc-parser accepted (no comments/trailing commas allowed above).
+  return { ok: true, doc: { value: JSON.parse(text) as unknown, text, tree, lineStarts } };
+}
+
+/**
+ * Line and column of the JSON node a pointer names; the nearest existing ancestor when the node does not exist
+ * (e.g. a missing required property points at its parent object).
+ * @param doc - the located document
+ * @param pointer - RFC 6901 JSON pointer (`""` is the root)
+ */
+export function locatePointer(doc: LocatedJson, pointer: string): TextPosition {
+  if (doc.tree === undefined) {
+    return { line: 1, column: 1 };
+  }
+  const segments = toPathSegments(pointer);
+  for (let n = segments.length; n >= 0; n--) {
+    const node = findNodeAtLocation(doc.tree, segments.slice(0, n));
+    if (node !== undefined) {
+      // For a property value, point at the property (its key) so editors highlight the name.
+      const target = node.parent?.type === 'property' ? node.parent : node;
+      return offsetToPosition(doc.lineStarts, target.offset);
+    }
+  }
+  return offsetToPosition(doc.lineStarts, doc.tree.offset);
+}
+
+/**
+ * Splits an RFC 6901 pointer into path segments (array indexes as numbers).
+ * @param pointer - e.g. `/template/0/template/values/1`
+ */
+export function toPathSegments(pointer: string): (string | number)[] {
+  if (pointer === '') {
+    return [];
+  }
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((raw) => {
+      const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+      return /^(0|[1-9]\d*)$/.test(seg) ? Number(seg) : seg;
+    });
+}
+
+/**
+ * Builds an RFC 6901 pointer from path segments.
+ * @param segments - property names and array indexes
+ */
+export function toPointer(segments: readonly (string | number)[]): string {
+  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+}
+
+function toLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+function offsetToPosition(lineStarts: number[], offset: number): TextPosition {
+  let lo = 0;
+  let hi = lineStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((lineStarts[mid] ?? 0) <= offset) {
+      lo = mid;
+    } else {
+      hi = mid - 1;
+    }
+  }
+  return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
+}
