@@ -1,0 +1,185 @@
+/**
+ * App settings → validated configuration, read once, with every problem reported together.
+ * Nested settings use `__` (Linux Function apps reject `:` in setting names).
+ */
+
+/** How devices and patients are resolved on the FHIR server (reference-behaviour §4). */
+export type ResolutionType = 'Lookup' | 'Create' | 'LookupWithEncounter';
+
+/** Credentials for an Azure service: a connection string/key locally, managed identity in Azure. */
+export type FhirAuth = 'none' | 'managedIdentity';
+
+/** The validated configuration of the app. */
+export interface AppConfig {
+  fhir: {
+    url: string;
+    auth: FhirAuth;
+    resolution: ResolutionType;
+    defaultDeviceIdentifierSystem: string | undefined;
+    concurrency: number;
+    timeoutMs: number;
+    maxAttempts: number;
+  };
+  identityCache: { maxEntries: number; slidingMs: number };
+  cosmos: {
+    endpoint: string;
+    /** Account key; absent → managed identity (DefaultAzureCredential). */
+    key: string | undefined;
+    database: string;
+    stagingContainer: string;
+    deadLetterContainer: string;
+    leaseContainer: string;
+  };
+  staging: { windowMinutes: number; graceSeconds: number; maxDocumentBytes: number; leaseSeconds: number };
+  mappings: {
+    /** Storage connection string; absent → `accountUrl` with managed identity. */
+    connectionString: string | undefined;
+    accountUrl: string | undefined;
+    container: string;
+    refreshSeconds: number;
+  };
+  flush: {
+    /** `queue`: the timer enqueues one message per work unit for the queue worker; `inline`: the timer does the work. */
+    mode: 'queue' | 'inline';
+    queueName: string;
+    /** Storage connection for the flush queue (the binding uses the `FLUSH_QUEUE_CONNECTION` setting name). */
+    queueConnectionString: string | undefined;
+    queueAccountUrl: string | undefined;
+  };
+}
+
+/** Outcome of {@link loadConfig}. */
+export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; problems: string[] };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads and validates the app settings.
+ * @param env - the settings (e.g. `process.env`)
+ * @returns the configuration, or every problem found (setting name and what is wrong; never a secret's value)
+ */
+export function loadConfig(env: Env): ConfigResult {
+  const problems: string[] = [];
+  const r = new Reader(env, problems);
+
+  const fhirUrl = r.url('FHIR__URL', { required: true });
+  const config: AppConfig = {
+    fhir: {
+      url: fhirUrl ?? '',
+      auth: r.oneOf('FHIR__AUTH', ['none', 'managedIdentity'] as const, 'none'),
+      resolution: r.oneOf('FHIR__RESOLUTION', ['Lookup', 'Create', 'LookupWithEncounter'] as const, 'Lookup'),
+      defaultDeviceIdentifierSystem: r.text('FHIR__DEFAULT_DEVICE_IDENTIFIER_SYSTEM'),
+      concurrency: r.int('FHIR__CONCURRENCY', 8, 1, 256),
+      timeoutMs: r.int('FHIR__TIMEOUT_MS', 30_000, 100, 600_000),
+      maxAttempts: r.int('FHIR__MAX_ATTEMPTS', 5, 1, 20),
+    },
+    identityCache: {
+      maxEntries: r.int('IDENTITY_CACHE__MAX_ENTRIES', 5_000, 0, 10_000_000),
+      slidingMs: r.int('IDENTITY_CACHE__SLIDING_MINUTES', 120, 0, 10_080) * 60_000,
+    },
+    cosmos: {
+      endpoint: r.url('COSMOS__ENDPOINT', { required: true }) ?? '',
+      key: r.text('COSMOS__KEY'),
+      database: r.name('COSMOS__DATABASE', 'medtech'),
+      stagingContainer: r.name('COSMOS__STAGING_CONTAINER', 'staging'),
+      deadLetterContainer: r.name('COSMOS__DEADLETTER_CONTAINER', 'deadletter'),
+      leaseContainer: r.name('COSMOS__LEASE_CONTAINER', 'leases'),
+    },
+    staging: {
+      windowMinutes: r.int('STAGING__WINDOW_MINUTES', 15, 1, 1_440),
+      graceSeconds: r.int('STAGING__GRACE_SECONDS', 60, 0, 3_600),
+      maxDocumentBytes: r.int('STAGING__MAX_DOCUMENT_BYTES', 1_500_000, 10_000, 1_900_000),
+      leaseSeconds: r.int('STAGING__LEASE_SECONDS', 300, 10, 3_600),
+    },
+    mappings: {
+      connectionString: r.text('MAPPINGS__CONNECTION_STRING'),
+      accountUrl: r.url('MAPPINGS__ACCOUNT_URL', { required: false }),
+      container: r.name('MAPPINGS__CONTAINER', 'template'),
+      refreshSeconds: r.int('MAPPINGS__REFRESH_SECONDS', 30, 0, 86_400),
+    },
+    flush: {
+      mode: r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue'),
+      queueName: r.name('FLUSH__QUEUE_NAME', 'flush-work'),
+      queueConnectionString: r.text('FLUSH_QUEUE_CONNECTION'),
+      queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
+    },
+  };
+
+  if (config.mappings.connectionString === undefined && config.mappings.accountUrl === undefined) {
+    problems.push('MAPPINGS__CONNECTION_STRING or MAPPINGS__ACCOUNT_URL: one of them is required');
+  }
+  if (
+    config.flush.mode === 'queue' &&
+    config.flush.queueConnectionString === undefined &&
+    config.flush.queueAccountUrl === undefined
+  ) {
+    problems.push(
+      'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
+    );
+  }
+  return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
+}
+
+class Reader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  text(name: string): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined) {
+      return undefined;
+    }
+    const trimmed = raw.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }
+
+  url(name: string, options: { required: boolean }): string | undefined {
+    const value = this.text(name);
+    if (value === undefined) {
+      if (options.required) {
+        this.problems.push(`${name}: required (an http(s) URL)`);
+      }
+      return undefined;
+    }
+    if (!/^https?:\/\/[^\s/]+/i.test(value)) {
+      this.problems.push(`${name}: must be an http(s) URL`);
+      return undefined;
+    }
+    return value.replace(/\/+$/, '');
+  }
+
+  name(name: string, fallback: string): string {
+    const value = this.text(name) ?? fallback;
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,254}$/.test(value)) {
+      this.problems.push(`${name}: must be letters, digits and '-' (got "${value}")`);
+    }
+    return value;
+  }
+
+  int(name: string, fallback: number, min: number, max: number): number {
+    const value = this.text(name);
+    if (value === undefined) {
+      return fallback;
+    }
+    if (!/^-?\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+      this.problems.push(`${name}: must be a whole number from ${min} to ${max} (got "${value}")`);
+      return fallback;
+    }
+    return Number(value);
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const value = this.text(name);
+    if (value === undefined) {
+      return fallback;
+    }
+    const match = allowed.find((a) => a.toLowerCase() === value.toLowerCase());
+    if (match === undefined) {
+      this.problems.push(`${name}: must be one of ${allowed.join(', ')} (got "${value}")`);
+      return fallback;
+    }
+    return match;
+  }
+}

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config/loadConfig.js';
+
+const minimal = {
+  FHIR__URL: 'http://127.0.0.1:8103/fhir/R4/',
+  COSMOS__ENDPOINT: 'http://127.0.0.1:3000',
+  MAPPINGS__CONNECTION_STRING: 'UseDevelopmentStorage=true',
+  FLUSH_QUEUE_CONNECTION: 'UseDevelopmentStorage=true',
+};
+
+describe('loadConfig', () => {
+  it('applies the documented defaults to a minimal configuration', () => {
+    const result = loadConfig(minimal);
+    expect(result.ok).toBe(true);
+    if (!result.ok) {
+      return;
+    }
+    expect(result.config.fhir).toMatchObject({
+      url: 'http://127.0.0.1:8103/fhir/R4',
+      resolution: 'Lookup',
+      auth: 'none',
+    });
+    expect(result.config.staging).toMatchObject({ windowMinutes: 15, graceSeconds: 60 });
+    expect(result.config.identityCache).toEqual({ maxEntries: 5_000, slidingMs: 7_200_000 });
+    expect(result.config.cosmos).toMatchObject({ database: 'medtech', stagingContainer: 'staging', key: undefined });
+    expect(result.config.mappings.container).toBe('template');
+  });
+
+  it('reports every problem at once, naming each setting', () => {
+    const result = loadConfig({
+      FHIR__RESOLUTION: 'Guess',
+      STAGING__WINDOW_MINUTES: 'ten',
+      COSMOS__ENDPOINT: 'not a url',
+      FLUSH__MODE: 'queue',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) {
+      return;
+    }
+    expect(result.problems).toEqual([
+      'FHIR__URL: required (an http(s) URL)',
+      'FHIR__RESOLUTION: must be one of Lookup, Create, LookupWithEncounter (got "Guess")',
+      'COSMOS__ENDPOINT: must be an http(s) URL',
+      'STAGING__WINDOW_MINUTES: must be a whole number from 1 to 1440 (got "ten")',
+      'MAPPINGS__CONNECTION_STRING or MAPPINGS__ACCOUNT_URL: one of them is required',
+      'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
+    ]);
+  });
+
+  it('matches enumerated values case-insensitively and keeps the canonical spelling', () => {
+    const result = loadConfig({ ...minimal, FHIR__RESOLUTION: 'create', FHIR__AUTH: 'MANAGEDIDENTITY' });
+    expect(result.ok && result.config.fhir.resolution).toBe('Create');
+    expect(result.ok && result.config.fhir.auth).toBe('managedIdentity');
+  });
+
+  it('never echoes the value of a secret setting', () => {
+    const result = loadConfig({ ...minimal, COSMOS__KEY: 's3cret', STAGING__LEASE_SECONDS: '1' });
+    expect(result.ok).toBe(false);
+    expect(JSON.stringify(result)).not.toContain('s3cret');
+  });
+});
