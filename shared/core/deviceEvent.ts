@@ -18,3 +18,18 @@ export interface DeviceEvent {
   /** Event Hubs enqueued time, ISO-8601 UTC. */
   enqueuedTimeUtc: string;
 }
+
+/** Where an event came from in Event Hubs: enough to find it again, and to make staging ids deterministic. */
+export interface EventCoordinates {
+  partitionId: string;
+  sequenceNumber: number;
+  offset: string;
+  enqueuedTimeUtc: string;
+  partitionKey?: string;
+}
+
+/** A device event together with its Event Hubs coordinates, as the ingest use case receives it. */
+export interface IngestEvent {
+  event: DeviceEvent;
+  coordinates: EventCoordinates;
+}

@@ -1,0 +1,136 @@
+import type { EventBody, IngestEvent } from '../../core/deviceEvent.js';
+
+/**
+ * Converts what the Functions host hands an Event Hubs trigger with `cardinality: 'many'` into ingest events.
+ *
+ * The Node.js worker passes each body as an object (JSON the host already parsed), a string, or bytes, and
+ * camel-cases the first letter of every trigger-metadata key, recursively (so `SystemPropertiesArray` arrives as
+ * `systemPropertiesArray` and `PartitionContext.PartitionId` as `partitionContext.partitionId`). IoT Hub's own keys
+ * (`iothub-connection-device-id`, `iothub-enqueuedtime`, `iothub-creation-time-utc`) and the `x-opt-*` keys are
+ * lower-case already and arrive unchanged, which is what device mappings reference.
+ * @param messages - the trigger input (an array with cardinality many; a single message is accepted too)
+ * @param triggerMetadata - `context.triggerMetadata`
+ * @param receivedAt - fallback enqueued time when the metadata lacks one (ISO-8601 UTC)
+ */
+export function toIngestEvents(
+  messages: unknown,
+  triggerMetadata: Record<string, unknown> | undefined,
+  receivedAt: string,
+): IngestEvent[] {
+  const list: unknown[] = Array.isArray(messages) ? messages : [messages];
+  const meta = triggerMetadata ?? {};
+  const enqueued = arrayOf(meta, 'enqueuedTimeUtcArray');
+  const sequences = arrayOf(meta, 'sequenceNumberArray');
+  const offsets = arrayOf(meta, 'offsetArray');
+  const partitionKeys = arrayOf(meta, 'partitionKeyArray');
+  const propertiesArray = arrayOf(meta, 'propertiesArray');
+  const systemPropertiesArray = arrayOf(meta, 'systemPropertiesArray');
+  const partitionId = toPartitionId(meta['partitionContext']);
+
+  return list.map((message, i) => {
+    const systemProperties = { ...asRecord(systemPropertiesArray[i]) };
+    const enqueuedTimeUtc =
+      toIsoTime(enqueued[i]) ??
+      toIsoTime(systemProperties['x-opt-enqueued-time']) ??
+      toIsoTime(systemProperties['enqueuedTimeUtc']) ??
+      receivedAt;
+    const sequenceNumber =
+      toInteger(sequences[i]) ??
+      toInteger(systemProperties['x-opt-sequence-number']) ??
+      toInteger(systemProperties['sequenceNumber']) ??
+      i;
+    const offset =
+      toText(offsets[i]) ?? toText(systemProperties['x-opt-offset']) ?? toText(systemProperties['offset']) ?? '';
+    const partitionKey =
+      toText(partitionKeys[i]) ??
+      toText(systemProperties['x-opt-partition-key']) ??
+      toText(systemProperties['partitionKey']);
+
+    // Fill the standard Event Hubs system properties so templates written against MedTech's envelope find them.
+    systemProperties['x-opt-sequence-number'] ??= sequenceNumber;
+    systemProperties['x-opt-offset'] ??= offset;
+    systemProperties['x-opt-enqueued-time'] ??= enqueuedTimeUtc;
+    if (partitionKey !== undefined) {
+      systemProperties['x-opt-partition-key'] ??= partitionKey;
+    }
+
+    return {
+      event: {
+        body: toEventBody(message),
+        properties: { ...asRecord(propertiesArray[i]) },
+        systemProperties,
+        enqueuedTimeUtc,
+      },
+      coordinates: {
+        partitionId,
+        sequenceNumber,
+        offset,
+        enqueuedTimeUtc,
+        ...(partitionKey === undefined ? {} : { partitionKey }),
+      },
+    };
+  });
+}
+
+/**
+ * Classifies one trigger message body.
+ * @param message - an object/array/number (already-parsed JSON), a string, or bytes
+ */
+export function toEventBody(message: unknown): EventBody {
+  if (message instanceof Uint8Array) {
+    return { kind: 'bytes', bytes: message };
+  }
+  if (message instanceof ArrayBuffer) {
+    return { kind: 'bytes', bytes: new Uint8Array(message) };
+  }
+  if (typeof message === 'string') {
+    return { kind: 'text', text: message };
+  }
+  return { kind: 'json', value: message };
+}
+
+function arrayOf(meta: Record<string, unknown>, key: string): unknown[] {
+  const value = meta[key];
+  return Array.isArray(value) ? value : [];
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function toPartitionId(context: unknown): string {
+  const record = asRecord(context);
+  const id = record['partitionId'] ?? record['PartitionId'];
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : '0';
+}
+
+function toIsoTime(value: unknown): string | undefined {
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
+  }
+  if (typeof value === 'string' && value !== '') {
+    const ms = Date.parse(value);
+    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  }
+  return undefined;
+}
+
+function toInteger(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value)) {
+    return value;
+  }
+  if (typeof value === 'string' && /^\d+$/.test(value)) {
+    return Number(value);
+  }
+  return undefined;
+}
+
+function toText(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'number') {
+    return String(value);
+  }
+  return undefined;
+}

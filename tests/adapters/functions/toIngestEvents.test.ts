@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { toEventBody, toIngestEvents } from '../../../shared/adapters/functions/toIngestEvents.js';
+
+// Trigger metadata as the Node.js worker delivers it for an IoT Hub-routed batch (keys camel-cased by the worker).
+const metadata = {
+  partitionContext: { consumerGroup: '$Default', eventHubName: 'devicedata', partitionId: '3' },
+  enqueuedTimeUtcArray: ['2026-11-24T10:00:01.5Z', '2026-11-24T10:00:02Z'],
+  sequenceNumberArray: [41, 42],
+  offsetArray: ['4096', '8192'],
+  partitionKeyArray: ['device-01', null],
+  propertiesArray: [{ 'iothub-creation-time-utc': '2026-11-24T09:59:59Z' }, {}],
+  systemPropertiesArray: [
+    { 'iothub-connection-device-id': 'device-01', 'iothub-enqueuedtime': '2026-11-24T10:00:01.5Z' },
+    { 'iothub-connection-device-id': 'device-02' },
+  ],
+};
+
+describe('toIngestEvents', () => {
+  it('rebuilds the envelope properties and the Event Hubs coordinates of every event in a batch', () => {
+    const events = toIngestEvents([{ heartRate: 70 }, '{"heartRate": 71}'], metadata, '2026-11-24T10:05:00.000Z');
+    expect(events).toHaveLength(2);
+    expect(events[0]).toEqual({
+      event: {
+        body: { kind: 'json', value: { heartRate: 70 } },
+        properties: { 'iothub-creation-time-utc': '2026-11-24T09:59:59Z' },
+        systemProperties: {
+          'iothub-connection-device-id': 'device-01',
+          'iothub-enqueuedtime': '2026-11-24T10:00:01.5Z',
+          'x-opt-sequence-number': 41,
+          'x-opt-offset': '4096',
+          'x-opt-enqueued-time': '2026-11-24T10:00:01.500Z',
+          'x-opt-partition-key': 'device-01',
+        },
+        enqueuedTimeUtc: '2026-11-24T10:00:01.500Z',
+      },
+      coordinates: {
+        partitionId: '3',
+        sequenceNumber: 41,
+        offset: '4096',
+        enqueuedTimeUtc: '2026-11-24T10:00:01.500Z',
+        partitionKey: 'device-01',
+      },
+    });
+    expect(events[1]?.event.body).toEqual({ kind: 'text', text: '{"heartRate": 71}' });
+    expect(events[1]?.coordinates).toEqual({
+      partitionId: '3',
+      sequenceNumber: 42,
+      offset: '8192',
+      enqueuedTimeUtc: '2026-11-24T10:00:02.000Z',
+    });
+  });
+
+  it('falls back to the receive time and the batch index when the metadata is missing', () => {
+    const [event] = toIngestEvents({ a: 1 }, undefined, '2026-11-24T10:05:00.000Z');
+    expect(event?.coordinates).toEqual({
+      partitionId: '0',
+      sequenceNumber: 0,
+      offset: '',
+      enqueuedTimeUtc: '2026-11-24T10:05:00.000Z',
+    });
+  });
+});
+
+describe('toEventBody', () => {
+  it('keeps bytes as bytes so a non-JSON body can be dead-lettered verbatim', () => {
+    const bytes = Buffer.from('not json');
+    expect(toEventBody(bytes)).toEqual({ kind: 'bytes', bytes });
+  });
+});
