@@ -1,0 +1,552 @@
+import { ExpressionEvaluationError } from '../errors.js';
+import type { FilterExpression, FilterOperand, PathStep } from './jsonPath/jsonPathAst.js';
+import { kindOf, matchTokens } from './jsonPath/matchTokens.js';
+import type { TokenKind } from './jsonPath/matchTokens.js';
+import { parseJsonPath } from './jsonPath/parseJsonPath.js';
+import type { CompiledExpression } from './types.js';
+
+/** Default bound on the nodes one evaluation may visit (steps entered, elements tested, descendants scanned). */
+export const JSONPATH_MAX_NODE_VISITS = 1_000_000;
+
+/** Options of {@link compileJsonPath}. */
+export interface JsonPathOptions {
+  /** Nodes one evaluation may visit before it fails; default {@link JSONPATH_MAX_NODE_VISITS}. */
+  maxNodeVisits?: number;
+}
+
+/**
+ * Compiles a JSONPath expression once into closures that evaluate it with Newtonsoft.Json `SelectTokens` semantics
+ * (docs/reference-behaviour.md §1.7): `$..[?(filter)]` tests the root and every value below it in pre-order, `@name`
+ * means `@.name`, member names may hold `-`, filters compare as Newtonsoft does. Nothing is evaluated as code;
+ * a `..` scan uses an explicit stack, so document depth is not limited by the call stack.
+ * @param source - the expression text from the mapping
+ * @param options - evaluation limits
+ * @returns the compiled expression; `matches(data)` returns the selected tokens in Newtonsoft's order (pre-order for
+ *   a single scan), a selected JSON `null` as `null`
+ * @throws ExpressionSyntaxError when the expression cannot be parsed (the message quotes it and the 0-based position);
+ *   `matches` throws ExpressionEvaluationError past the work bound or when Newtonsoft would fail on a comparison
+ */
+export function compileJsonPath(source: string, options: JsonPathOptions = {}): CompiledExpression {
+  const steps = parseJsonPath(source);
+  const limit = options.maxNodeVisits ?? JSONPATH_MAX_NODE_VISITS;
+
+  const getter = compileGetter(steps);
+  if (getter !== null) {
+    // `$`, `$.a.b.c`, `$.a[0].b`: no scan, at most one token, a handful of property reads.
+    return {
+      language: 'JsonPath',
+      source,
+      matches(data: unknown): unknown[] {
+        const value = getter(data);
+        return value === undefined ? [] : [value];
+      },
+    };
+  }
+
+  const chain = compileChain(steps);
+  return {
+    language: 'JsonPath',
+    source,
+    matches(data: unknown): unknown[] {
+      if (data === undefined) {
+        return [];
+      }
+      const out: unknown[] = [];
+      const ctx: EvalContext = { root: data, budget: limit, limit, out, source };
+      chain(data, ctx, collect);
+      return out;
+    },
+  };
+}
+
+/** Per-evaluation state, one object per `matches` call. */
+interface EvalContext {
+  readonly root: unknown;
+  /** Node visits left before the evaluation fails. */
+  budget: number;
+  readonly limit: number;
+  /** Where the `collect` sink puts tokens. */
+  out: unknown[];
+  readonly source: string;
+}
+
+/** Receives a selected token; returns true to stop the evaluation early (an existence test found one). */
+type Sink = (value: unknown, ctx: EvalContext) => boolean;
+
+/** One compiled step: maps `node` to tokens and passes each to the rest of the chain; true means "stop". */
+type Step = (node: unknown, ctx: EvalContext, sink: Sink) => boolean;
+
+/** A compiled filter. */
+type Predicate = (node: unknown, ctx: EvalContext) => boolean;
+
+/** A compiled plain path (`member`/`index` steps only); `undefined` when nothing is selected. */
+type Getter = (node: unknown) => unknown;
+
+/** Called by a pre-order walk for every value below the start; `key` is the member name (null in arrays). */
+type Visitor = (key: string | null, value: unknown, ctx: EvalContext, sink: Sink) => boolean;
+
+const collect: Sink = (value, ctx) => {
+  ctx.out.push(value);
+  return false;
+};
+
+const stopAtFirst: Sink = () => true;
+
+const emit: Step = (node, ctx, sink) => sink(node, ctx);
+
+function tick(ctx: EvalContext): void {
+  if (--ctx.budget < 0) {
+    throw new ExpressionEvaluationError(
+      `JSONPath expression '${ctx.source}' visited more than ${ctx.limit} nodes; evaluation stopped (work bound per message).`,
+    );
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Names that a plain property read would find on `Object.prototype` (`constructor`, `__proto__`…) need an own-check. */
+function needsOwnCheck(name: string): boolean {
+  return name in Object.prototype;
+}
+
+function getMember(obj: Record<string, unknown>, name: string, guarded: boolean): unknown {
+  if (guarded && !Object.prototype.hasOwnProperty.call(obj, name)) {
+    return undefined;
+  }
+  return obj[name];
+}
+
+function compileGetter(steps: readonly PathStep[]): Getter | null {
+  const names: (string | null)[] = [];
+  const indexes: number[] = [];
+  const guards: boolean[] = [];
+  for (const step of steps) {
+    if (step.kind === 'member') {
+      names.push(step.name);
+      indexes.push(-1);
+      guards.push(needsOwnCheck(step.name));
+    } else if (step.kind === 'index') {
+      names.push(null);
+      indexes.push(step.index);
+      guards.push(false);
+    } else {
+      return null;
+    }
+  }
+  const count = names.length;
+  const [onlyName] = names;
+  if (count === 0) {
+    return (node) => node;
+  }
+  if (count === 1 && onlyName !== null && onlyName !== undefined) {
+    // `@heartRate`, `$.Body`: the most common shape gets a closure without a loop.
+    const guarded = guards[0] === true;
+    return (node) => (isObject(node) ? getMember(node, onlyName, guarded) : undefined);
+  }
+  return (node) => {
+    let current = node;
+    for (let i = 0; i < count; i++) {
+      const name = names[i];
+      if (name === null || name === undefined) {
+        const index = indexes[i] ?? 0;
+        if (!Array.isArray(current) || index >= current.length) {
+          return undefined;
+        }
+        current = current[index];
+      } else {
+        if (!isObject(current)) {
+          return undefined;
+        }
+        current = getMember(current, name, guards[i] === true);
+      }
+      if (current === undefined) {
+        return undefined;
+      }
+    }
+    return current;
+  };
+}
+
+function compileChain(steps: readonly PathStep[]): Step {
+  let next = emit;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const step = steps[i];
+    if (step !== undefined) {
+      next = compileStep(step, next);
+    }
+  }
+  return next;
+}
+
+function compileStep(step: PathStep, next: Step): Step {
+  switch (step.kind) {
+    case 'member': {
+      const { name } = step;
+      const guarded = needsOwnCheck(name);
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (isObject(node)) {
+          const value = getMember(node, name, guarded);
+          if (value !== undefined) {
+            return next(value, ctx, sink);
+          }
+        }
+        return false;
+      };
+    }
+    case 'members': {
+      const names = step.names;
+      const guards = names.map(needsOwnCheck);
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (isObject(node)) {
+          for (let i = 0; i < names.length; i++) {
+            const value = getMember(node, names[i] ?? '', guards[i] === true);
+            if (value !== undefined && next(value, ctx, sink)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      };
+    }
+    case 'memberWildcard':
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (isObject(node)) {
+          const keys = Object.keys(node);
+          for (const key of keys) {
+            tick(ctx);
+            const value = node[key];
+            if (value !== undefined && next(value, ctx, sink)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      };
+    case 'index': {
+      const { index } = step;
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (Array.isArray(node) && index < node.length) {
+          const value: unknown = node[index];
+          if (value !== undefined) {
+            return next(value, ctx, sink);
+          }
+        }
+        return false;
+      };
+    }
+    case 'indexes': {
+      const indexes = step.indexes;
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (Array.isArray(node)) {
+          for (const index of indexes) {
+            if (index < node.length) {
+              const value: unknown = node[index];
+              if (value !== undefined && next(value, ctx, sink)) {
+                return true;
+              }
+            }
+          }
+        }
+        return false;
+      };
+    }
+    case 'arrayWildcard':
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (Array.isArray(node)) {
+          for (let i = 0; i < node.length; i++) {
+            tick(ctx);
+            const value: unknown = node[i];
+            if (value !== undefined && next(value, ctx, sink)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      };
+    case 'slice': {
+      const { start, end, step: stepValue } = step;
+      return (node, ctx, sink) => {
+        tick(ctx);
+        return Array.isArray(node) ? sliceArray(node, start, end, stepValue, next, ctx, sink) : false;
+      };
+    }
+    case 'filter': {
+      const predicate = compileFilter(step.filter);
+      // Newtonsoft tests the children of the token: array elements. An object's children are its property wrappers,
+      // which no member test or value comparison can match and which have no JSON form: nothing is selected.
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (Array.isArray(node)) {
+          for (let i = 0; i < node.length; i++) {
+            tick(ctx);
+            const value: unknown = node[i];
+            if (value !== undefined && predicate(value, ctx) && next(value, ctx, sink)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      };
+    }
+    case 'scanMember': {
+      const { name } = step;
+      const visit: Visitor = (key, value, ctx, sink) => key === name && next(value, ctx, sink);
+      return (node, ctx, sink) => {
+        tick(ctx);
+        return walk(node, ctx, sink, visit);
+      };
+    }
+    case 'scanMembers': {
+      const names = step.names;
+      const visit: Visitor = (key, value, ctx, sink) => {
+        if (key !== null) {
+          // One token per listed name that matches (Newtonsoft lists a twice-written name twice).
+          for (const name of names) {
+            if (key === name && next(value, ctx, sink)) {
+              return true;
+            }
+          }
+        }
+        return false;
+      };
+      return (node, ctx, sink) => {
+        tick(ctx);
+        return walk(node, ctx, sink, visit);
+      };
+    }
+    case 'scanAll': {
+      const visit: Visitor = (_key, value, ctx, sink) => next(value, ctx, sink);
+      return (node, ctx, sink) => {
+        tick(ctx);
+        return next(node, ctx, sink) || walk(node, ctx, sink, visit);
+      };
+    }
+    case 'scanFilter': {
+      const predicate = compileFilter(step.filter);
+      const visit: Visitor = (_key, value, ctx, sink) => predicate(value, ctx) && next(value, ctx, sink);
+      // The token itself is tested first (DescendantsAndSelf), then every value below it in pre-order.
+      return (node, ctx, sink) => {
+        tick(ctx);
+        if (predicate(node, ctx) && next(node, ctx, sink)) {
+          return true;
+        }
+        return walk(node, ctx, sink, visit);
+      };
+    }
+    case 'root':
+      return (_node, ctx, sink) => {
+        tick(ctx);
+        return next(ctx.root, ctx, sink);
+      };
+  }
+}
+
+/**
+ * Visits every value below `start` in pre-order (a parent before its children, object members in key order, array
+ * elements by index) with an explicit stack, so a 100,000-deep document does not exhaust the call stack.
+ */
+function walk(start: unknown, ctx: EvalContext, sink: Sink, visit: Visitor): boolean {
+  if (typeof start !== 'object' || start === null) {
+    return false;
+  }
+  const containers: object[] = [start];
+  const keyLists: (string[] | null)[] = [Array.isArray(start) ? null : Object.keys(start)];
+  const positions: number[] = [0];
+  let top = 0;
+  while (top >= 0) {
+    const container = containers[top] as Record<string, unknown> & unknown[];
+    const keys = keyLists[top] ?? null;
+    const position = positions[top] ?? 0;
+    let key: string | null = null;
+    let child: unknown;
+    if (keys === null) {
+      if (position >= container.length) {
+        top--;
+        continue;
+      }
+      child = container[position];
+    } else {
+      if (position >= keys.length) {
+        top--;
+        continue;
+      }
+      key = keys[position] ?? '';
+      child = container[key];
+    }
+    positions[top] = position + 1;
+    tick(ctx);
+    if (child === undefined) {
+      continue;
+    }
+    if (visit(key, child, ctx, sink)) {
+      return true;
+    }
+    if (typeof child === 'object' && child !== null) {
+      top++;
+      containers[top] = child;
+      keyLists[top] = Array.isArray(child) ? null : Object.keys(child);
+      positions[top] = 0;
+    }
+  }
+  return false;
+}
+
+/** Newtonsoft's `ArraySliceFilter`: defaults by step direction, negative bounds from the end, clamped to the array. */
+function sliceArray(
+  array: unknown[],
+  start: number | null,
+  end: number | null,
+  step: number | null,
+  next: Step,
+  ctx: EvalContext,
+  sink: Sink,
+): boolean {
+  const count = array.length;
+  const stepCount = step ?? 1;
+  const forward = stepCount > 0;
+  let from = start ?? (forward ? 0 : count - 1);
+  let to = end ?? (forward ? count : -1);
+  if (start !== null && start < 0) {
+    from = count + from;
+  }
+  if (end !== null && end < 0) {
+    to = count + to;
+  }
+  from = Math.min(forward ? Math.max(from, 0) : from, forward ? count : count - 1);
+  to = Math.min(Math.max(to, -1), count);
+  for (let i = from; forward ? i < to : i > to; i += stepCount) {
+    tick(ctx);
+    const value: unknown = array[i];
+    if (value !== undefined && next(value, ctx, sink)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function compileFilter(expression: FilterExpression): Predicate {
+  switch (expression.kind) {
+    case 'exists':
+      return compileExists(expression.operand);
+    case 'and': {
+      const items = expression.items.map(compileFilter);
+      return (node, ctx) => {
+        for (const item of items) {
+          if (!item(node, ctx)) {
+            return false;
+          }
+        }
+        return true;
+      };
+    }
+    case 'or': {
+      const items = expression.items.map(compileFilter);
+      return (node, ctx) => {
+        for (const item of items) {
+          if (item(node, ctx)) {
+            return true;
+          }
+        }
+        return false;
+      };
+    }
+    case 'compare':
+      return compileComparison(expression);
+  }
+}
+
+function compileExists(operand: FilterOperand): Predicate {
+  switch (operand.kind) {
+    case 'literal':
+      // Newtonsoft: a constant always "exists", so `[?(false)]` keeps every element.
+      return () => true;
+    case 'path': {
+      const getter = compileGetter(operand.steps);
+      if (getter !== null) {
+        // `@heartRate`, `@.a.b`: a member holding JSON null exists too.
+        return (node, ctx) => {
+          tick(ctx);
+          return getter(node) !== undefined;
+        };
+      }
+      const chain = compileChain(operand.steps);
+      return (node, ctx) => chain(node, ctx, stopAtFirst);
+    }
+  }
+}
+
+function compileComparison(expression: Extract<FilterExpression, { kind: 'compare' }>): Predicate {
+  const { operator, left, right } = expression;
+  if (left.kind === 'literal' && right.kind === 'literal') {
+    const leftKind = left.valueKind;
+    const rightKind = right.valueKind;
+    return (_node, ctx) => matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx.source);
+  }
+  if (left.kind === 'path' && right.kind === 'literal') {
+    const value = right.value;
+    const kind: TokenKind = right.valueKind;
+    return compileAgainstConstant(left.steps, (token, ctx) =>
+      matchTokens(operator, token, kindOf(token), value, kind, ctx.source),
+    );
+  }
+  if (left.kind === 'literal' && right.kind === 'path') {
+    const value = left.value;
+    const kind: TokenKind = left.valueKind;
+    return compileAgainstConstant(right.steps, (token, ctx) =>
+      matchTokens(operator, value, kind, token, kindOf(token), ctx.source),
+    );
+  }
+  // Two paths: every left token against every right token, true at the first pair that matches.
+  const leftChain = compileChain(left.kind === 'path' ? left.steps : []);
+  const rightChain = compileChain(right.kind === 'path' ? right.steps : []);
+  return (node, ctx) => {
+    const lefts = collectTokens(leftChain, node, ctx);
+    if (lefts.length === 0) {
+      return false;
+    }
+    const rights = collectTokens(rightChain, node, ctx);
+    for (const l of lefts) {
+      const lk = kindOf(l);
+      for (const r of rights) {
+        if (matchTokens(operator, l, lk, r, kindOf(r), ctx.source)) {
+          return true;
+        }
+      }
+    }
+    return false;
+  };
+}
+
+/** A path compared with a constant: `test` is the sink, so the first selected token that compares true stops it. */
+function compileAgainstConstant(steps: readonly PathStep[], test: Sink): Predicate {
+  const getter = compileGetter(steps);
+  if (getter !== null) {
+    return (node, ctx) => {
+      tick(ctx);
+      const token = getter(node);
+      return token !== undefined && test(token, ctx);
+    };
+  }
+  const chain = compileChain(steps);
+  return (node, ctx) => chain(node, ctx, test);
+}
+
+function collectTokens(chain: Step, node: unknown, ctx: EvalContext): unknown[] {
+  const saved = ctx.out;
+  const tokens: unknown[] = [];
+  ctx.out = tokens;
+  try {
+    chain(node, ctx, collect);
+  } finally {
+    ctx.out = saved;
+  }
+  return tokens;
+}

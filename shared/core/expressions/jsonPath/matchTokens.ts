@@ -1,0 +1,351 @@
+import { ExpressionEvaluationError } from '../../errors.js';
+import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
+
+/**
+ * Kind of a token in a filter comparison: a JSON primitive typed as Newtonsoft.Json types it, or `container` for an
+ * object or array (never equal to anything; only `!=` is true for it, as in Newtonsoft).
+ */
+export type TokenKind = LiteralKind | 'container';
+
+/**
+ * Kind of a parsed-JSON value. A whole number is `integer` (Newtonsoft reads `5` as an integer and `5.5` as a float;
+ * `5.0` cannot be told apart after `JSON.parse` and counts as an integer here).
+ * @param value - a value from parsed JSON
+ */
+export function kindOf(value: unknown): TokenKind {
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return Number.isInteger(value) ? 'integer' : 'float';
+    case 'boolean':
+      return 'boolean';
+    case 'object':
+      return value === null ? 'null' : 'container';
+    case 'undefined':
+    case 'bigint':
+    case 'symbol':
+    case 'function':
+      // Not JSON; treated like an object: never equal, only `!=` is true.
+      return 'container';
+  }
+}
+
+/**
+ * Compares two tokens with Newtonsoft.Json's filter rules (`BooleanQueryExpression.MatchTokens`):
+ * `==`/`===` need the same kind (an integer and a float compare numerically, floats with Newtonsoft's tolerance);
+ * `!=`/`<>` is true for any object/array operand; ordering follows `JValue.CompareTo` — `null` sorts before every
+ * value, strings compare ordinally, and a string against a number or boolean is converted to that type.
+ * @param operator - the comparison
+ * @param left - left token
+ * @param leftKind - its kind
+ * @param right - right token
+ * @param rightKind - its kind
+ * @param source - the expression text, for error messages
+ * @throws ExpressionEvaluationError when an ordering comparison must convert a string that is not a number/boolean
+ *   (Newtonsoft.Json fails with a FormatException there)
+ */
+export function matchTokens(
+  operator: ComparisonOperator,
+  left: unknown,
+  leftKind: TokenKind,
+  right: unknown,
+  rightKind: TokenKind,
+  source: string,
+): boolean {
+  if (leftKind === 'container' || rightKind === 'container') {
+    return operator === '!=';
+  }
+  switch (operator) {
+    case '==':
+    case '===':
+      return valuesEqual(left, leftKind, right, rightKind);
+    case '!=':
+    case '!==':
+      return !valuesEqual(left, leftKind, right, rightKind);
+    case '<':
+      return compareValues(left, leftKind, right, rightKind, source) < 0;
+    case '<=':
+      return compareValues(left, leftKind, right, rightKind, source) <= 0;
+    case '>':
+      return compareValues(left, leftKind, right, rightKind, source) > 0;
+    case '>=':
+      return compareValues(left, leftKind, right, rightKind, source) >= 0;
+  }
+}
+
+/** Newtonsoft's `JValue` equality for JSON primitives (its string coercion only concerns dates, GUIDs…, not JSON). */
+function valuesEqual(left: unknown, leftKind: TokenKind, right: unknown, rightKind: TokenKind): boolean {
+  if (leftKind === rightKind) {
+    switch (leftKind) {
+      case 'null':
+        return true;
+      case 'float':
+        return approxEquals(left as number, right as number);
+      case 'boolean':
+      case 'integer':
+      case 'string':
+        return left === right;
+      case 'container':
+        return false;
+    }
+  }
+  if ((leftKind === 'integer' && rightKind === 'float') || (leftKind === 'float' && rightKind === 'integer')) {
+    return approxEquals(left as number, right as number);
+  }
+  return false;
+}
+
+/** Newtonsoft's `JValue.CompareTo`: the comparison type is the left kind, or the right kind when only the left is a string. */
+function compareValues(
+  left: unknown,
+  leftKind: TokenKind,
+  right: unknown,
+  rightKind: TokenKind,
+  source: string,
+): number {
+  if (leftKind === 'null') {
+    return rightKind === 'null' ? 0 : -1;
+  }
+  if (rightKind === 'null') {
+    return 1;
+  }
+  const type = leftKind === 'string' && rightKind !== 'string' ? rightKind : leftKind;
+  switch (type) {
+    case 'integer':
+      if (leftKind === 'float' || rightKind === 'float') {
+        return compareFloats(toDouble(left, leftKind, source), toDouble(right, rightKind, source));
+      }
+      return compareNumbers(toInt64(left, leftKind, source), toInt64(right, rightKind, source));
+    case 'float':
+      return compareFloats(toDouble(left, leftKind, source), toDouble(right, rightKind, source));
+    case 'string':
+      // Both are strings here; JavaScript compares UTF-16 code units, as .NET's ordinal comparison does.
+      return compareStrings(left as string, right as string);
+    case 'boolean':
+      return compareNumbers(toBoolean(left, leftKind, source) ? 1 : 0, toBoolean(right, rightKind, source) ? 1 : 0);
+    case 'container':
+      return 0;
+  }
+}
+
+/** Newtonsoft's `MathUtils.ApproxEquals`: equal within a tolerance scaled by the magnitudes. */
+function approxEquals(a: number, b: number): boolean {
+  if (a === b) {
+    return true;
+  }
+  const tolerance = (Math.abs(a) + Math.abs(b) + 10) * Number.EPSILON;
+  const difference = a - b;
+  return -tolerance < difference && tolerance > difference;
+}
+
+function compareFloats(a: number, b: number): number {
+  if (approxEquals(a, b)) {
+    return 0;
+  }
+  if (a < b) {
+    return -1;
+  }
+  if (a > b) {
+    return 1;
+  }
+  // .NET orders NaN before every number.
+  if (Number.isNaN(a)) {
+    return Number.isNaN(b) ? 0 : -1;
+  }
+  return 1;
+}
+
+function compareNumbers(a: number, b: number): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toInt64(value: unknown, kind: TokenKind, source: string): number {
+  switch (kind) {
+    case 'integer':
+    case 'float':
+      return value as number;
+    case 'boolean':
+      return value === true ? 1 : 0;
+    case 'string': {
+      const parsed = parseInt64(value as string);
+      if (parsed === undefined) {
+        throw conversionError(source, 'an integer');
+      }
+      return parsed;
+    }
+    case 'null':
+    case 'container':
+      return 0;
+  }
+}
+
+function toDouble(value: unknown, kind: TokenKind, source: string): number {
+  switch (kind) {
+    case 'integer':
+    case 'float':
+      return value as number;
+    case 'boolean':
+      return value === true ? 1 : 0;
+    case 'string': {
+      const parsed = parseDouble(value as string);
+      if (parsed === undefined) {
+        throw conversionError(source, 'a number');
+      }
+      return parsed;
+    }
+    case 'null':
+    case 'container':
+      return 0;
+  }
+}
+
+function toBoolean(value: unknown, kind: TokenKind, source: string): boolean {
+  switch (kind) {
+    case 'boolean':
+      return value === true;
+    case 'integer':
+    case 'float':
+      return value !== 0;
+    case 'string': {
+      // .NET's Boolean.Parse: trimmed, case-insensitive "true"/"false".
+      const text = (value as string).trim().toLowerCase();
+      if (text === 'true') {
+        return true;
+      }
+      if (text === 'false') {
+        return false;
+      }
+      throw conversionError(source, 'a boolean');
+    }
+    case 'null':
+    case 'container':
+      return false;
+  }
+}
+
+function conversionError(source: string, target: string): ExpressionEvaluationError {
+  return new ExpressionEvaluationError(
+    `JSONPath expression '${source}' compares a string that is not ${target} with ${target} ` +
+      '(Newtonsoft.Json fails on this comparison too).',
+  );
+}
+
+const INT64_LIMIT = 9223372036854775808; // 2^63
+
+/** .NET `Int64.Parse` with `NumberStyles.Integer`: white space, optional sign, ASCII digits. */
+function parseInt64(text: string): number | undefined {
+  let i = 0;
+  let end = text.length;
+  while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
+    i++;
+  }
+  while (end > i && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  let negative = false;
+  if (text[i] === '-' || text[i] === '+') {
+    negative = text[i] === '-';
+    i++;
+  }
+  if (i >= end) {
+    return undefined;
+  }
+  let value = 0;
+  for (; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 48 || code > 57) {
+      return undefined;
+    }
+    value = value * 10 + (code - 48);
+  }
+  if (negative ? value > INT64_LIMIT : value >= INT64_LIMIT) {
+    return undefined;
+  }
+  return negative ? -value : value;
+}
+
+/**
+ * .NET `Double.Parse` with `NumberStyles.Float | AllowThousands` (invariant culture): white space, optional sign,
+ * digits with `,` group separators, optional fraction and exponent; or `NaN`/`Infinity`.
+ */
+function parseDouble(text: string): number | undefined {
+  let i = 0;
+  let end = text.length;
+  while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
+    i++;
+  }
+  while (end > i && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  let sign = '';
+  if (text[i] === '-' || text[i] === '+') {
+    sign = text[i] === '-' ? '-' : '';
+    i++;
+  }
+  const rest = text.slice(i, end);
+  const lower = rest.toLowerCase();
+  if (lower === 'infinity' || lower === '∞') {
+    return sign === '-' ? -Infinity : Infinity;
+  }
+  if (lower === 'nan') {
+    return NaN;
+  }
+  let cleaned = sign;
+  let digits = 0;
+  let j = 0;
+  for (; j < rest.length; j++) {
+    const code = rest.charCodeAt(j);
+    if (code >= 48 && code <= 57) {
+      cleaned += rest[j];
+      digits++;
+    } else if (code !== 44 /* , */ || digits === 0) {
+      break;
+    }
+  }
+  if (rest[j] === '.') {
+    cleaned += '.';
+    for (j++; j < rest.length; j++) {
+      const code = rest.charCodeAt(j);
+      if (code < 48 || code > 57) {
+        break;
+      }
+      cleaned += rest[j];
+      digits++;
+    }
+  }
+  if (digits === 0) {
+    return undefined;
+  }
+  if (rest[j] === 'e' || rest[j] === 'E') {
+    cleaned += 'e';
+    j++;
+    if (rest[j] === '-' || rest[j] === '+') {
+      cleaned += rest[j];
+      j++;
+    }
+    const expStart = j;
+    for (; j < rest.length; j++) {
+      const code = rest.charCodeAt(j);
+      if (code < 48 || code > 57) {
+        break;
+      }
+      cleaned += rest[j];
+    }
+    if (j === expStart) {
+      return undefined;
+    }
+  }
+  if (j !== rest.length) {
+    return undefined;
+  }
+  return Number(cleaned);
+}
+
+function isNumberWhiteSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}

@@ -1,0 +1,599 @@
+import { ExpressionSyntaxError } from '../../errors.js';
+import type { ComparisonOperator, FilterExpression, FilterOperand, PathStep } from './jsonPathAst.js';
+
+/** Deepest nesting of filters and parentheses accepted, so a hostile template cannot exhaust the parser's stack. */
+export const JSONPATH_MAX_NESTING = 32;
+
+const INT32_MAX = 2147483647;
+
+/**
+ * Parses a JSONPath expression the way Newtonsoft.Json's `SelectTokens` reads it.
+ *
+ * Newtonsoft.Json grammar kept on purpose: a path may start without `$`; `$` followed by anything but `.`/`[` starts
+ * a member name (`$values`); member names take every character except `.`, `[`, `]`, `(`, `)` and space (so
+ * `iothub-creation-time-utc` needs no quotes); only single-quoted names and strings; only the space is white space;
+ * `..` before a numeric or `*` indexer does not scan (`$..[0]` is `$[0]`); `@name` is `@.name`; a chain of `&&`/`||`
+ * is grouped the Newtonsoft way: when the operator changes, the rest of the chain becomes the last operand
+ * (`a && b || c` is `a && (b || c)`).
+ *
+ * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
+ * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
+ * evaluation or being misread; parentheses may group filter terms; a number in a filter may be followed directly by
+ * an operator (`@.a==1&&@.b`).
+ * @param source - the expression text from the mapping
+ * @returns the path steps (empty for `$`)
+ * @throws ExpressionSyntaxError when the text is not a valid expression; its message quotes the expression and the
+ *   0-based position
+ */
+export function parseJsonPath(source: string): PathStep[] {
+  return new Parser(source).parseMain();
+}
+
+/** A mutable group while `&&`/`||` chains are read. */
+interface OpenGroup {
+  kind: 'and' | 'or';
+  items: FilterExpression[];
+}
+
+class Parser {
+  private readonly source: string;
+  private pos = 0;
+  private depth = 0;
+
+  constructor(source: string) {
+    this.source = source;
+  }
+
+  parseMain(): PathStep[] {
+    const src = this.source;
+    this.skipSpaces();
+    if (this.pos >= src.length) {
+      return [];
+    }
+    let partStart = this.pos;
+    if (src[this.pos] === '$') {
+      const next = src[this.pos + 1];
+      if (next === undefined || (next === ' ' && this.restIsSpaces(this.pos + 1))) {
+        return [];
+      }
+      if (next === '.' || next === '[') {
+        this.pos++;
+        partStart = this.pos;
+      } else if (next === ' ') {
+        this.fail('unexpected space after "$"', this.pos + 1);
+      }
+      // Any other character: Newtonsoft reads `$` as the first character of a member name (`$values`).
+    }
+    const steps: PathStep[] = [];
+    this.parsePath(steps, partStart, false);
+    if (this.pos < src.length) {
+      this.skipSpaces();
+      if (this.pos < src.length) {
+        this.fail(`unexpected character '${src.charAt(this.pos)}'`, this.pos);
+      }
+    }
+    return steps;
+  }
+
+  /**
+   * Reads dot/bracket steps from `partStart` until the end, a space, `]`, `)` or (in a filter) an operator.
+   * Mirrors Newtonsoft's loop: characters accumulate into a member name until `.` or an indexer ends it.
+   */
+  private parsePath(steps: PathStep[], partStart: number, inFilter: boolean): void {
+    const src = this.source;
+    let start = partStart;
+    let scan = false;
+    let followingIndexer = false;
+    let dotAt = -1;
+    let ended = false;
+    while (this.pos < src.length && !ended) {
+      const c = src.charAt(this.pos);
+      switch (c) {
+        case '[':
+        case '(':
+          if (this.pos > start) {
+            steps.push(memberStep(src.slice(start, this.pos), scan));
+            scan = false;
+          }
+          steps.push(this.parseIndexer(c, scan));
+          scan = false;
+          this.pos++; // past the closing bracket
+          start = this.pos;
+          followingIndexer = true;
+          dotAt = -1;
+          break;
+        case ']':
+        case ')':
+        case ' ':
+          ended = true;
+          break;
+        case '.':
+          if (this.pos > start) {
+            steps.push(memberStep(src.slice(start, this.pos), scan));
+            scan = false;
+          }
+          dotAt = this.pos;
+          if (src[this.pos + 1] === '.') {
+            scan = true;
+            this.pos++;
+          }
+          this.pos++;
+          start = this.pos;
+          followingIndexer = false;
+          break;
+        default:
+          if (inFilter && isFilterOperatorChar(c)) {
+            ended = true;
+            break;
+          }
+          if (followingIndexer) {
+            this.fail(`unexpected character '${c}' after an indexer (use '.' or '[')`, this.pos);
+          }
+          this.pos++;
+      }
+    }
+    if (this.pos > start) {
+      // Newtonsoft trims trailing white space of the last member name only (a tab is otherwise part of a name).
+      steps.push(memberStep(src.slice(start, this.pos).trimEnd(), scan));
+    } else if (dotAt >= 0) {
+      this.fail(`a member name is missing after '${scan ? '..' : '.'}'`, this.pos);
+    }
+  }
+
+  private parseIndexer(open: '[' | '(', scan: boolean): PathStep {
+    const src = this.source;
+    const openAt = this.pos;
+    const close = open === '[' ? ']' : ')';
+    this.pos++;
+    this.skipSpaces();
+    this.ensureMore(`the expression ended inside the indexer opened at position ${openAt}`);
+    const c = src.charAt(this.pos);
+    if (c === "'") {
+      return this.parseQuotedNames(close, scan);
+    }
+    if (c === '"') {
+      this.fail("double-quoted names are not supported (Newtonsoft.Json reads only single quotes: ['name'])", this.pos);
+    }
+    if (c === '?') {
+      return this.parseFilterStep(close, scan);
+    }
+    // Newtonsoft ignores `..` before a numeric, slice or `*` indexer: `$..[0]` means `$[0]`.
+    return this.parseArrayIndexer(close, openAt);
+  }
+
+  private parseQuotedNames(close: string, scan: boolean): PathStep {
+    const src = this.source;
+    const names: string[] = [];
+    for (;;) {
+      if (src[this.pos] !== "'") {
+        this.fail("a quoted name ('name') was expected", this.pos);
+      }
+      names.push(this.readQuotedString());
+      this.skipSpaces();
+      this.ensureMore('the expression ended inside a bracketed name list');
+      const c = src.charAt(this.pos);
+      if (c === close) {
+        break;
+      }
+      if (c !== ',') {
+        this.fail(`unexpected character '${c}' in a bracketed name list`, this.pos);
+      }
+      this.pos++;
+      this.skipSpaces();
+    }
+    const [first] = names;
+    if (names.length === 1 && first !== undefined) {
+      // A quoted '*' is a member literally named "*", as in Newtonsoft.
+      return scan ? { kind: 'scanMember', name: first } : { kind: 'member', name: first };
+    }
+    return scan ? { kind: 'scanMembers', names } : { kind: 'members', names };
+  }
+
+  private parseArrayIndexer(close: string, openAt: number): PathStep {
+    const src = this.source;
+    if (src[this.pos] === '*') {
+      this.pos++;
+      this.skipSpaces();
+      this.expectChar(close, `'${close}' was expected after '*'`);
+      return { kind: 'arrayWildcard' };
+    }
+    const firstAt = this.pos;
+    const first = this.readInteger();
+    this.skipSpaces();
+    this.ensureMore(`the expression ended inside the indexer opened at position ${openAt}`);
+    const c = src.charAt(this.pos);
+    if (c === close) {
+      if (first === null) {
+        this.fail('an array index was expected', this.pos);
+      }
+      return { kind: 'index', index: this.nonNegative(first, firstAt) };
+    }
+    if (c === ',') {
+      if (first === null) {
+        this.fail('an array index was expected', this.pos);
+      }
+      const indexes = [this.nonNegative(first, firstAt)];
+      while (src[this.pos] === ',') {
+        this.pos++;
+        this.skipSpaces();
+        const at = this.pos;
+        const next = this.readInteger();
+        if (next === null) {
+          this.fail('an array index was expected', this.pos);
+        }
+        indexes.push(this.nonNegative(next, at));
+        this.skipSpaces();
+      }
+      this.expectChar(close, `'${close}' or ',' was expected in an index list`);
+      return { kind: 'indexes', indexes };
+    }
+    if (c === ':') {
+      this.pos++;
+      this.skipSpaces();
+      const end = this.readInteger();
+      this.skipSpaces();
+      let step: number | null = null;
+      if (src[this.pos] === ':') {
+        this.pos++;
+        this.skipSpaces();
+        const stepAt = this.pos;
+        step = this.readInteger();
+        if (step === 0) {
+          this.fail('a slice step cannot be zero', stepAt);
+        }
+        this.skipSpaces();
+      }
+      this.expectChar(close, `'${close}' was expected to end the slice`);
+      return { kind: 'slice', start: first, end, step };
+    }
+    return this.fail(`unexpected character '${c}' in an indexer`, this.pos);
+  }
+
+  /** Reads `-?digits` as a 32-bit integer (Newtonsoft's `int`), or returns null when no digit is there. */
+  private readInteger(): number | null {
+    const src = this.source;
+    const begin = this.pos;
+    if (src[this.pos] === '-') {
+      this.pos++;
+    }
+    const digitsAt = this.pos;
+    while (this.pos < src.length && isDigit(src.charCodeAt(this.pos))) {
+      this.pos++;
+    }
+    if (this.pos === digitsAt) {
+      if (this.pos > begin) {
+        this.fail("digits were expected after '-'", this.pos);
+      }
+      return null;
+    }
+    const value = Number(src.slice(begin, this.pos));
+    if (value > INT32_MAX || value < -INT32_MAX - 1) {
+      this.fail('the index is outside the 32-bit integer range', begin);
+    }
+    return value;
+  }
+
+  private nonNegative(index: number, at: number): number {
+    if (index < 0) {
+      this.fail(
+        'negative array indexes are not supported (Newtonsoft.Json fails on them); use a slice such as [-1:]',
+        at,
+      );
+    }
+    return index;
+  }
+
+  private parseFilterStep(close: string, scan: boolean): PathStep {
+    const src = this.source;
+    this.pos++; // past '?'
+    if (src[this.pos] !== '(') {
+      this.fail("'(' was expected after '?'", this.pos);
+    }
+    this.enter();
+    this.pos++;
+    const filter = this.parseLogical();
+    this.pos++; // past ')'
+    this.depth--;
+    this.skipSpaces();
+    this.expectChar(close, `'${close}' was expected after the filter`);
+    return scan ? { kind: 'scanFilter', filter } : { kind: 'filter', filter };
+  }
+
+  /**
+   * Reads terms joined by `&&`/`||` up to (not past) the closing `)`, grouping them as Newtonsoft.Json does: a run of
+   * one operator forms a group; when the operator changes, a new group holding the rest of the chain becomes the last
+   * item of the current one.
+   */
+  private parseLogical(): FilterExpression {
+    const src = this.source;
+    let root: OpenGroup | null = null;
+    let parent: OpenGroup | null = null;
+    for (;;) {
+      const term = this.parseTerm();
+      const c = src.charAt(this.pos);
+      if (c === ')') {
+        if (parent === null || root === null) {
+          return term;
+        }
+        parent.items.push(term);
+        return root;
+      }
+      let kind: 'and' | 'or';
+      if (src.startsWith('&&', this.pos)) {
+        kind = 'and';
+      } else if (src.startsWith('||', this.pos)) {
+        kind = 'or';
+      } else {
+        return this.fail(`unexpected character '${c}' in a filter ('&&', '||' or ')' was expected)`, this.pos);
+      }
+      this.pos += 2;
+      if (parent === null || parent.kind !== kind) {
+        const group: OpenGroup = { kind, items: [] };
+        parent?.items.push(group);
+        parent = group;
+        root ??= group;
+      }
+      parent.items.push(term);
+    }
+  }
+
+  /** One test (`left op right` or an existence test), or a parenthesized group (an extension to Newtonsoft). */
+  private parseTerm(): FilterExpression {
+    const src = this.source;
+    this.skipSpaces();
+    if (src[this.pos] === '(') {
+      this.enter();
+      this.pos++;
+      const inner = this.parseLogical();
+      this.pos++; // past ')'
+      this.depth--;
+      this.skipSpaces();
+      this.ensureMore('the expression ended inside a filter');
+      return inner;
+    }
+    const left = this.parseOperand();
+    const c = src.charAt(this.pos);
+    if (c === ')' || c === '&' || c === '|') {
+      return { kind: 'exists', operand: left };
+    }
+    const operator = this.parseOperator();
+    const right = this.parseOperand();
+    return { kind: 'compare', operator, left, right };
+  }
+
+  private parseOperand(): FilterOperand {
+    const src = this.source;
+    this.skipSpaces();
+    this.ensureMore('the expression ended inside a filter');
+    const c = src.charAt(this.pos);
+    let operand: FilterOperand;
+    if (c === '@' || c === '$') {
+      this.pos++;
+      const steps: PathStep[] = c === '$' ? [{ kind: 'root' }] : [];
+      this.parsePath(steps, this.pos, true);
+      operand = { kind: 'path', steps };
+    } else {
+      operand = this.parseLiteral();
+    }
+    this.skipSpaces();
+    this.ensureMore('the expression ended inside a filter');
+    return operand;
+  }
+
+  private parseLiteral(): FilterOperand {
+    const src = this.source;
+    const at = this.pos;
+    const c = src.charAt(at);
+    if (c === "'") {
+      return { kind: 'literal', value: this.readQuotedString(), valueKind: 'string' };
+    }
+    if (c === '-' || isDigit(src.charCodeAt(at))) {
+      return this.readNumber();
+    }
+    if (src.startsWith('true', at)) {
+      this.pos += 4;
+      return { kind: 'literal', value: true, valueKind: 'boolean' };
+    }
+    if (src.startsWith('false', at)) {
+      this.pos += 5;
+      return { kind: 'literal', value: false, valueKind: 'boolean' };
+    }
+    if (src.startsWith('null', at)) {
+      this.pos += 4;
+      return { kind: 'literal', value: null, valueKind: 'null' };
+    }
+    if (c === '/') {
+      return this.fail('regular expressions are not supported (a ReDoS risk on untrusted templates)', at);
+    }
+    if (c === '"') {
+      return this.fail(
+        "double-quoted strings are not supported (Newtonsoft.Json reads only single quotes: 'text')",
+        at,
+      );
+    }
+    return this.fail(`unexpected character '${c}' in a filter (a path, a quoted string or a number was expected)`, at);
+  }
+
+  /** Reads `-?digits(.digits*)?([eE][+-]?digits)?`; it is a float for Newtonsoft when it has `.`, `e` or `E`. */
+  private readNumber(): FilterOperand {
+    const src = this.source;
+    const begin = this.pos;
+    let isFloat = false;
+    if (src[this.pos] === '-') {
+      this.pos++;
+    }
+    const digitsAt = this.pos;
+    this.skipDigits();
+    if (this.pos === digitsAt) {
+      this.fail('a number was expected', begin);
+    }
+    if (src[this.pos] === '.') {
+      isFloat = true;
+      this.pos++;
+      this.skipDigits();
+    }
+    if (src[this.pos] === 'e' || src[this.pos] === 'E') {
+      isFloat = true;
+      this.pos++;
+      if (src[this.pos] === '+' || src[this.pos] === '-') {
+        this.pos++;
+      }
+      const expAt = this.pos;
+      this.skipDigits();
+      if (this.pos === expAt) {
+        this.fail('digits were expected in the exponent', this.pos);
+      }
+    }
+    const after = src.charCodeAt(this.pos);
+    if (isDigit(after) || isLetter(after) || after === 46 /* . */) {
+      this.fail('invalid number', begin);
+    }
+    const value = Number(src.slice(begin, this.pos));
+    return { kind: 'literal', value, valueKind: isFloat ? 'float' : 'integer' };
+  }
+
+  private parseOperator(): ComparisonOperator {
+    const src = this.source;
+    const at = this.pos;
+    const candidates: readonly [string, ComparisonOperator | 'regex'][] = [
+      ['===', '==='],
+      ['==', '=='],
+      ['=~', 'regex'],
+      ['!==', '!=='],
+      ['!=', '!='],
+      ['<>', '!='],
+      ['<=', '<='],
+      ['<', '<'],
+      ['>=', '>='],
+      ['>', '>'],
+    ];
+    for (const [text, operator] of candidates) {
+      if (src.startsWith(text, at)) {
+        if (operator === 'regex') {
+          this.fail('the =~ operator (regular expressions) is not supported (a ReDoS risk on untrusted templates)', at);
+        }
+        this.pos += text.length;
+        return operator;
+      }
+    }
+    return this.fail(
+      `unexpected character '${src.charAt(at)}' in a filter (a comparison operator, '&&', '||' or ')' was expected)`,
+      at,
+    );
+  }
+
+  /** Reads a single-quoted string with Newtonsoft's escapes (\b \t \n \f \r \\ \" \' \/). */
+  private readQuotedString(): string {
+    const src = this.source;
+    const openAt = this.pos;
+    this.pos++;
+    let text = '';
+    let chunkStart = this.pos;
+    while (this.pos < src.length) {
+      const c = src.charAt(this.pos);
+      if (c === "'") {
+        text += src.slice(chunkStart, this.pos);
+        this.pos++;
+        return text;
+      }
+      if (c === '\\' && this.pos + 1 < src.length) {
+        text += src.slice(chunkStart, this.pos);
+        const escaped = src.charAt(this.pos + 1);
+        text += this.unescape(escaped, this.pos);
+        this.pos += 2;
+        chunkStart = this.pos;
+        continue;
+      }
+      this.pos++;
+    }
+    return this.fail('the quoted text is not closed', openAt);
+  }
+
+  private unescape(c: string, at: number): string {
+    switch (c) {
+      case 'b':
+        return '\b';
+      case 't':
+        return '\t';
+      case 'n':
+        return '\n';
+      case 'f':
+        return '\f';
+      case 'r':
+        return '\r';
+      case '\\':
+      case '"':
+      case "'":
+      case '/':
+        return c;
+      default:
+        return this.fail(`unknown escape sequence '\\${c}'`, at);
+    }
+  }
+
+  private enter(): void {
+    this.depth++;
+    if (this.depth > JSONPATH_MAX_NESTING) {
+      this.fail(`filters and parentheses are nested deeper than ${JSONPATH_MAX_NESTING} levels`, this.pos);
+    }
+  }
+
+  private skipSpaces(): void {
+    while (this.source[this.pos] === ' ') {
+      this.pos++;
+    }
+  }
+
+  private skipDigits(): void {
+    while (isDigit(this.source.charCodeAt(this.pos))) {
+      this.pos++;
+    }
+  }
+
+  private restIsSpaces(from: number): boolean {
+    for (let i = from; i < this.source.length; i++) {
+      if (this.source[i] !== ' ') {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private ensureMore(reason: string): void {
+    if (this.pos >= this.source.length) {
+      this.fail(reason, this.source.length);
+    }
+  }
+
+  private expectChar(expected: string, reason: string): void {
+    if (this.source[this.pos] !== expected) {
+      this.fail(reason, Math.min(this.pos, this.source.length));
+    }
+  }
+
+  private fail(reason: string, position: number): never {
+    throw new ExpressionSyntaxError(
+      `Invalid JSONPath expression '${this.source}' at position ${position}: ${reason}.`,
+      position,
+    );
+  }
+}
+
+function memberStep(name: string, scan: boolean): PathStep {
+  if (name === '*') {
+    return scan ? { kind: 'scanAll' } : { kind: 'memberWildcard' };
+  }
+  return scan ? { kind: 'scanMember', name } : { kind: 'member', name };
+}
+
+function isFilterOperatorChar(c: string): boolean {
+  return c === '=' || c === '<' || c === '!' || c === '>' || c === '|' || c === '&';
+}
+
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
+}
+
+function isLetter(code: number): boolean {
+  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+}

@@ -1,0 +1,707 @@
+import { describe, expect, it } from 'vitest';
+import { ExpressionEvaluationError, ExpressionSyntaxError } from '../../../shared/core/errors.js';
+import { compileJsonPath, JSONPATH_MAX_NODE_VISITS } from '../../../shared/core/expressions/jsonPath.js';
+
+/** Compiles and evaluates in one go. */
+function select(path: string, data: unknown): unknown[] {
+  return compileJsonPath(path).matches(data);
+}
+
+/** The ExpressionSyntaxError a path raises (fails the test when it compiles). */
+function syntaxErrorOf(path: string): ExpressionSyntaxError {
+  try {
+    compileJsonPath(path);
+  } catch (error) {
+    if (error instanceof ExpressionSyntaxError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error(`expected '${path}' to be rejected`);
+}
+
+/** A message as IoT Hub / Event Hubs delivers it to MedTech's JsonPath templates. */
+const iotMessage = {
+  Body: { heartRate: 78, endDate: '2023-03-13T22:46:01.875Z', deviceId: 'device01' },
+  Properties: { 'iothub-creation-time-utc': '2023-03-13T22:46:01.000Z' },
+  SystemProperties: { 'iothub-connection-device-id': 'device01' },
+};
+
+describe('compileJsonPath', () => {
+  describe('compiled expression', () => {
+    it('reports the JsonPath language and the source text', () => {
+      const expression = compileJsonPath('$.Body.heartRate');
+
+      expect(expression.language).toBe('JsonPath');
+      expect(expression.source).toBe('$.Body.heartRate');
+    });
+
+    it('can be evaluated many times against different documents', () => {
+      const expression = compileJsonPath('$..[?(@heartRate)].heartRate');
+
+      expect(expression.matches({ heartRate: 1 })).toEqual([1]);
+      expect(expression.matches([{ heartRate: 2 }, { heartRate: 3 }])).toEqual([2, 3]);
+      expect(expression.matches({ other: 1 })).toEqual([]);
+    });
+
+    it('returns the selected tokens themselves, not copies', () => {
+      expect(select('$.Body', iotMessage)[0]).toBe(iotMessage.Body);
+    });
+  });
+
+  describe('member access', () => {
+    it('selects the root with $', () => {
+      expect(select('$', iotMessage)).toEqual([iotMessage]);
+    });
+
+    it('follows a dotted path from the root', () => {
+      expect(select('$.Body.deviceId', iotMessage)).toEqual(['device01']);
+    });
+
+    it('accepts a path that does not start with $, as Newtonsoft does', () => {
+      expect(select('Body.heartRate', iotMessage)).toEqual([78]);
+      expect(select('.Body.heartRate', iotMessage)).toEqual([78]);
+    });
+
+    it('reads $ followed by a name character as part of a member name', () => {
+      expect(select('$values[1]', { $values: [1, 2, 3] })).toEqual([2]);
+    });
+
+    it('returns nothing for a missing member at any depth', () => {
+      expect(select('$.Body.missing', iotMessage)).toEqual([]);
+      expect(select('$.Missing.deviceId', iotMessage)).toEqual([]);
+    });
+
+    it('returns a selected JSON null as null', () => {
+      expect(select('$.a', { a: null })).toEqual([null]);
+      expect(select('$.a.b', { a: { b: null } })).toEqual([null]);
+      expect(select('$.a[0]', { a: [null] })).toEqual([null]);
+    });
+
+    it('selects falsy values such as 0, false and the empty string', () => {
+      expect(select('$.a', { a: 0 })).toEqual([0]);
+      expect(select('$.a', { a: false })).toEqual([false]);
+      expect(select('$.a', { a: '' })).toEqual(['']);
+    });
+
+    it('finds members of objects only, never of arrays or primitives', () => {
+      expect(select('$.length', [1, 2])).toEqual([]);
+      expect(select('$.a.length', { a: 'text' })).toEqual([]);
+      expect(select('$.a.b', { a: 5 })).toEqual([]);
+    });
+
+    it('never reads members inherited from Object.prototype', () => {
+      expect(select('$.constructor', {})).toEqual([]);
+      expect(select('$.__proto__', {})).toEqual([]);
+      expect(select('$.toString', { a: 1 })).toEqual([]);
+      expect(select('$..[?(@.constructor)]', { a: {} })).toEqual([]);
+    });
+
+    it('reads own members named like Object.prototype members', () => {
+      const data = JSON.parse('{"constructor": 1, "__proto__": 2}') as unknown;
+
+      expect(select('$.constructor', data)).toEqual([1]);
+      expect(select("$['__proto__']", data)).toEqual([2]);
+    });
+
+    it('accepts unquoted member names holding hyphens and other non-special characters', () => {
+      expect(select('$.Properties.iothub-creation-time-utc', iotMessage)).toEqual(['2023-03-13T22:46:01.000Z']);
+      expect(select('$.SystemProperties.iothub-connection-device-id', iotMessage)).toEqual(['device01']);
+      expect(select('$.a:b.c@d.e#f', { 'a:b': { 'c@d': { 'e#f': 1 } } })).toEqual([1]);
+    });
+
+    it('compares member names case-sensitively', () => {
+      expect(select('$.body', iotMessage)).toEqual([]);
+    });
+  });
+
+  describe('bracket names', () => {
+    it("selects a member written as ['name'], with spaces and dots allowed inside", () => {
+      expect(select("$['a b']", { 'a b': 1 })).toEqual([1]);
+      expect(select("$['My.Child.Node']", { 'My.Child.Node': 2 })).toEqual([2]);
+      expect(select("$.Properties['iothub-creation-time-utc']", iotMessage)).toEqual(['2023-03-13T22:46:01.000Z']);
+    });
+
+    it('accepts spaces around a bracketed name and a dot before the bracket', () => {
+      expect(select("$[  'a'  ]", { a: 1 })).toEqual([1]);
+      expect(select("$.['a'].['b']", { a: { b: 2 } })).toEqual([2]);
+    });
+
+    it("reads Newtonsoft's escapes inside quotes", () => {
+      expect(select("$['it\\'s']", { "it's": 1 })).toEqual([1]);
+      expect(select("$['back\\\\slash']", { 'back\\slash': 2 })).toEqual([2]);
+      expect(select("$['tab\\tin']", { 'tab\tin': 3 })).toEqual([3]);
+    });
+
+    it("reads a quoted '*' as a member literally named *", () => {
+      expect(select("$['*']", { '*': 1, a: 2 })).toEqual([1]);
+    });
+
+    it('selects an empty member name when quoted', () => {
+      expect(select("$['']", { '': 1 })).toEqual([1]);
+    });
+
+    it('selects a union of names in the listed order, skipping missing ones', () => {
+      expect(select("$['b','a']", { a: 1, b: 2 })).toEqual([2, 1]);
+      expect(select("$[ 'a' , 'missing', 'b' ]", { a: 1, b: 2 })).toEqual([1, 2]);
+    });
+
+    it('rejects double-quoted names, which Newtonsoft does not accept either', () => {
+      const error = syntaxErrorOf('$["a"]');
+
+      expect(error.position).toBe(2);
+      expect(error.message).toContain('double-quoted');
+    });
+  });
+
+  describe('array indexes, wildcards and slices', () => {
+    const digits = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+
+    it('selects an element by index and nothing past the end', () => {
+      expect(select('$[1]', digits)).toEqual([2]);
+      expect(select('$[  1  ]', digits)).toEqual([2]);
+      expect(select('$[9]', digits)).toEqual([]);
+      expect(select('$.a[0].b', { a: [{ b: 'x' }] })).toEqual(['x']);
+      expect(select('$[0][1]', [[1, 2]])).toEqual([2]);
+    });
+
+    it("accepts Newtonsoft's parenthesized indexer form", () => {
+      expect(select('$.a(1)', { a: [1, 2] })).toEqual([2]);
+      expect(select("$.x('a')", { x: { a: 3 } })).toEqual([3]);
+    });
+
+    it('selects a union of indexes in the listed order', () => {
+      expect(select('$[2,0]', digits)).toEqual([3, 1]);
+      expect(select('$[ 0 , 99 , 1 ]', digits)).toEqual([1, 2]);
+    });
+
+    it('applies [*] to arrays only and .* to objects only, as Newtonsoft does', () => {
+      expect(select('$[*]', [1, 2])).toEqual([1, 2]);
+      expect(select('$[*]', { a: 1, b: 2 })).toEqual([]);
+      expect(select('$.*', { a: 1, b: 2 })).toEqual([1, 2]);
+      expect(select('$.*', [1, 2])).toEqual([]);
+      expect(select('$.a[*].b', { a: [{ b: 1 }, { c: 2 }, { b: 3 }] })).toEqual([1, 3]);
+    });
+
+    it('treats an index on an object, and a name on an array, as no match', () => {
+      expect(select('$[0]', { 0: 'zero' })).toEqual([]);
+      expect(select("$['0']", ['zero'])).toEqual([]);
+    });
+
+    it("slices like Newtonsoft's ArraySliceFilter", () => {
+      expect(select('$[-3:]', digits)).toEqual([7, 8, 9]);
+      expect(select('$[-1:-2:-1]', digits)).toEqual([9]);
+      expect(select('$[-2:-1]', digits)).toEqual([8]);
+      expect(select('$[1:1]', digits)).toEqual([]);
+      expect(select('$[1:2]', digits)).toEqual([2]);
+      expect(select('$[::-1]', digits)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1]);
+      expect(select('$[::-2]', digits)).toEqual([9, 7, 5, 3, 1]);
+      expect(select('$[:3]', digits)).toEqual([1, 2, 3]);
+      expect(select('$[1:7:3]', digits)).toEqual([2, 5]);
+      expect(select('$[ : 2 : ]', digits)).toEqual([1, 2]);
+      expect(select('$[99:]', digits)).toEqual([]);
+      expect(select('$[1:-19]', digits)).toEqual([]);
+      expect(select('$[-100:2]', digits)).toEqual([1, 2]);
+      expect(select('$[:]', { a: 1 })).toEqual([]);
+    });
+
+    it('rejects a zero slice step at compile time (Newtonsoft fails on every evaluation)', () => {
+      expect(syntaxErrorOf('$[::0]').position).toBe(4);
+    });
+
+    it('rejects a negative single index, which Newtonsoft fails on, and points to the slice form', () => {
+      const error = syntaxErrorOf('$.a[-1]');
+
+      expect(error.position).toBe(4);
+      expect(error.message).toContain('[-1:]');
+      expect(syntaxErrorOf('$[0,-1]').position).toBe(4);
+    });
+  });
+
+  describe('recursive descent (..)', () => {
+    const tree = {
+      name: 'root',
+      a: { name: 'a', inner: { name: 'a.inner' } },
+      list: [{ name: 'l0' }, { other: { name: 'l1.other' } }],
+    };
+
+    it('finds every member with a name, parents before children, in document order', () => {
+      expect(select('$..name', tree)).toEqual(['root', 'a', 'a.inner', 'l0', 'l1.other']);
+    });
+
+    it('accepts hyphens in a scanned name and the bracket form', () => {
+      const data = { x: { 'en-US': 'Add' }, y: [{ 'en-US': 'Sort by' }] };
+
+      expect(select('$..en-US', data)).toEqual(['Add', 'Sort by']);
+      expect(select("$..['en-US']", data)).toEqual(['Add', 'Sort by']);
+      expect(select("..['en-US']", data)).toEqual(['Add', 'Sort by']);
+    });
+
+    it('finds a member holding an array and the same name inside it', () => {
+      const data = [{ Name: 1 }, { Name: 2 }, { Other: { Name: [3] } }];
+
+      expect(select('$..Name', data)).toEqual([1, 2, [3]]);
+    });
+
+    it('finds several names in document order, not in the listed order', () => {
+      const data = { Prop2: 'v1', child: { Prop1: 'v2', Prop2: 'v3' }, Prop1: 'v4' };
+
+      expect(select("$..['Prop1','Prop2']", data)).toEqual(['v1', 'v2', 'v3', 'v4']);
+    });
+
+    it('lists the token itself first with ..*, then every value below it in pre-order', () => {
+      const data = [{ Name: 1 }, { Name: 2 }];
+
+      expect(select('$..*', data)).toEqual([data, data[0], 1, data[1], 2]);
+      expect(select('$..*', 7)).toEqual([7]);
+    });
+
+    it('continues after a scan with further steps', () => {
+      const data = { a: [{ id: 1 }], b: [{ id: 2 }, { id: 3, c: { id: 4 } }], d: [{ id: 5 }] };
+
+      expect(select('$.b..*.id', data)).toEqual([2, 3, 4]);
+      expect(select('$..b[1].id', data)).toEqual([3]);
+    });
+
+    it('does not scan before a numeric or * indexer: $..[0] is $[0], as in Newtonsoft', () => {
+      const data = { a: [1, 2], b: { c: [3] } };
+
+      expect(select('$..[0]', data)).toEqual([]);
+      expect(select('$..[0]', [9, 8])).toEqual([9]);
+      expect(select('$..[*]', [9, 8])).toEqual([9, 8]);
+    });
+
+    it('applies the next step to each scanned token in turn, so results follow Newtonsoft, not document order', () => {
+      const data = {
+        station: 1,
+        containers: [
+          { text: 'Sort system', containers: [{ text: 'Yard 11' }, { text: 'Sort yard 12' }] },
+          { text: 'TSP-1' },
+        ],
+      };
+
+      expect(select('$..*[?(@.text)].text', data)).toEqual(['Sort system', 'TSP-1', 'Yard 11', 'Sort yard 12']);
+    });
+
+    it('finds nothing in a primitive', () => {
+      expect(select('$..a', 5)).toEqual([]);
+    });
+
+    it('skips empty containers and keeps scanning their siblings', () => {
+      expect(select('$..test', { cont: [], o: {}, test: 'found' })).toEqual(['found']);
+    });
+  });
+
+  describe('filters with recursive descent ($..[?()])', () => {
+    it('tests the root itself first, then the descendants in pre-order', () => {
+      const data = { v: 1, c: [{ v: 2, d: { v: 3 } }, { v: 4 }] };
+
+      expect(select('$..[?(@.v)]', data)).toEqual([data, data.c[0], data.c[0]?.d, data.c[1]]);
+    });
+
+    it('matches the root of a MedTech-style message with @heartRate (no dot)', () => {
+      const message = { heartRate: 78, deviceId: 'device01' };
+
+      expect(select('$..[?(@heartRate)]', message)).toEqual([message]);
+    });
+
+    it('finds each measurement object of a batched payload', () => {
+      const payload = {
+        Body: {
+          telemetry: [
+            { heartRate: 78, time: 't1' },
+            { steps: 100, time: 't2' },
+            { heartRate: 80, time: 't3' },
+          ],
+        },
+      };
+
+      expect(select('$..[?(@heartRate)].time', payload)).toEqual(['t1', 't3']);
+    });
+
+    it('treats @name and @.name alike', () => {
+      const data = [{ heartRate: 1 }, { other: 2 }, { nested: { heartRate: 3 } }];
+
+      expect(select('$..[?(@heartRate)]', data)).toEqual(select('$..[?(@.heartRate)]', data));
+      expect(select('$..[?(@heartRate)]', data)).toEqual([{ heartRate: 1 }, { heartRate: 3 }]);
+    });
+
+    it('counts a member holding null, 0, false or an empty string as existing', () => {
+      const data = [{ a: null }, { a: 0 }, { a: false }, { a: '' }, { b: 1 }];
+
+      expect(select('$[?(@.a)]', data)).toEqual([{ a: null }, { a: 0 }, { a: false }, { a: '' }]);
+    });
+
+    it('lets only objects match a member test', () => {
+      const data = { list: [[1, 2], 'text', 5, { length: 2 }] };
+
+      expect(select('$..[?(@.length)]', data)).toEqual([{ length: 2 }]);
+    });
+
+    it('tests a primitive root itself', () => {
+      expect(select('$..[?(@ == 5)]', 5)).toEqual([5]);
+    });
+
+    it('continues after the filter with a bracketed name or a scan', () => {
+      const data = { elements: [{ id: 'A', children: [{ id: 'AA', children: [{ id: 'AAA' }] }] }] };
+
+      expect(select("$.elements..[?(@.id=='AAA')]", data)).toEqual([{ id: 'AAA' }]);
+      expect(select("$..[?(@.id=='AA')]['id']", data)).toEqual(['AA']);
+    });
+  });
+
+  describe('filters without recursive descent ([?()])', () => {
+    it('tests the elements of an array', () => {
+      const data = { items: [{ x: 1 }, { y: 2 }, { x: null }] };
+
+      expect(select('$.items[?(@.x)]', data)).toEqual([{ x: 1 }, { x: null }]);
+    });
+
+    it('selects nothing from an object (Newtonsoft tests its property wrappers, which no member test matches)', () => {
+      expect(select('$[?(@.x)]', { a: { x: 1 }, b: { y: 1 } })).toEqual([]);
+      expect(select('$.a[?(@ == 1)]', { a: { x: 1 } })).toEqual([]);
+    });
+
+    it('keeps every element for a constant, even false, as Newtonsoft does', () => {
+      expect(select('$[?(true)]', [1, 2])).toEqual([1, 2]);
+      expect(select('$[?(false)]', [1, 2])).toEqual([1, 2]);
+    });
+
+    it('compares the element itself with @', () => {
+      expect(select('$[?(@ > 1)]', [1, 2, 3])).toEqual([2, 3]);
+      expect(select('$[?(@ <> 1)][?(@ <> 4)][?(@ < 7)]', [1, 2, 3])).toEqual([]);
+    });
+
+    it('accepts spaces inside the brackets and the parentheses', () => {
+      expect(select('$[ ?( @.hi ) ]', [{ hi: 'ho' }, { lo: 1 }])).toEqual([{ hi: 'ho' }]);
+    });
+  });
+
+  describe('filter paths', () => {
+    it('follows nested members, indexes, bracket names and scans inside a filter', () => {
+      const data = [
+        { a: { b: 1 }, list: [5], 'x-y': 'z', deep: { deeper: { id: 7 } } },
+        { a: { c: 1 }, list: [], deep: {} },
+      ];
+
+      expect(select('$[?(@.a.b)]', data)).toEqual([data[0]]);
+      expect(select('$[?(@.list[0] == 5)]', data)).toEqual([data[0]]);
+      expect(select("$[?(@['x-y'] == 'z')]", data)).toEqual([data[0]]);
+      expect(select("$[?(@.['x-y'])]", data)).toEqual([data[0]]);
+      expect(select('$[?(@..id == 7)]', data)).toEqual([data[0]]);
+      expect(select('$[?(@.list[*])]', data)).toEqual([data[0]]);
+    });
+
+    it('evaluates $-rooted paths against the document root', () => {
+      const data = { limit: 10, flag: true, items: [{ v: 5 }, { v: 15 }] };
+
+      expect(select('$.items[?(@.v < $.limit)]', data)).toEqual([{ v: 5 }]);
+      expect(select("$.items[?(@.v > $['limit'])]", data)).toEqual([{ v: 15 }]);
+      expect(select('$.items[?($.flag)]', data)).toEqual(data.items);
+      expect(select('$.items[?($.missing)]', data)).toEqual([]);
+    });
+
+    it('compares two paths of the same element', () => {
+      const data = [
+        { price: 5, max_price: 10 },
+        { price: 15, max_price: 10 },
+        { price: 25, max_price: 30 },
+      ];
+
+      expect(select('$[?(@.price > @.max_price)]', data)).toEqual([data[1]]);
+    });
+
+    it('supports a filter nested inside a filter', () => {
+      const movies = [
+        { name: 'Bad Boys', cast: [{ name: 'Will Smith' }] },
+        { name: 'Other', cast: [{ name: 'Someone' }] },
+        { name: 'Independence Day', cast: [{ name: 'Will Smith' }] },
+      ];
+
+      expect(select("$[?(@.cast[?(@.name=='Will Smith')])].name", movies)).toEqual(['Bad Boys', 'Independence Day']);
+    });
+  });
+
+  describe('comparisons', () => {
+    const values = [{ v: 1 }, { v: 2.5 }, { v: 'abc' }, { v: true }, { v: null }, { v: { o: 1 } }, { v: [1] }, {}];
+
+    it('compares numbers numerically, an integer equal to the same float', () => {
+      const numbers = [{ v: 1 }, { v: 2.5 }, { v: 10 }, {}, { v: [3] }];
+
+      expect(select('$[?(@.v == 1)]', values)).toEqual([{ v: 1 }]);
+      expect(select('$[?(@.v == 1.0)]', values)).toEqual([{ v: 1 }]);
+      expect(select('$[?(@.v == 2.5)]', values)).toEqual([{ v: 2.5 }]);
+      expect(select('$[?(@.v > 1)]', numbers)).toEqual([{ v: 2.5 }, { v: 10 }]);
+      expect(select('$[?(@.v >= 2.5)]', numbers)).toEqual([{ v: 2.5 }, { v: 10 }]);
+      expect(select('$[?(@.v < 10)]', numbers)).toEqual([{ v: 1 }, { v: 2.5 }]);
+      expect(select('$[?(@.v <= -1.5e1)]', [{ v: -20 }, { v: -15 }, { v: 0 }])).toEqual([{ v: -20 }, { v: -15 }]);
+      expect(select('$[?(2 < @.v)]', numbers)).toEqual([{ v: 2.5 }, { v: 10 }]);
+    });
+
+    it('orders a boolean against a number as Newtonsoft does (a non-zero number converts to true)', () => {
+      expect(select('$[?(@.v >= 1)]', [{ v: true }, { v: false }])).toEqual([{ v: true }]);
+    });
+
+    it("equates floats within Newtonsoft's tolerance", () => {
+      expect(select('$[?(@.v == 0.3)]', [{ v: 0.1 + 0.2 }])).toEqual([{ v: 0.1 + 0.2 }]);
+    });
+
+    it('compares strings ordinally and case-sensitively', () => {
+      const words = [{ w: 'B' }, { w: 'a' }, { w: 'b' }];
+
+      expect(select("$[?(@.w == 'b')]", words)).toEqual([{ w: 'b' }]);
+      expect(select("$[?(@.w < 'a')]", words)).toEqual([{ w: 'B' }]);
+      expect(select("$[?(@.w >= 'a')]", words)).toEqual([{ w: 'a' }, { w: 'b' }]);
+    });
+
+    it('matches true, false and null literals by kind', () => {
+      expect(select('$[?(@.v == true)]', values)).toEqual([{ v: true }]);
+      expect(select('$[?(@.v == false)]', values)).toEqual([]);
+      expect(select('$[?(@.v == null)]', values)).toEqual([{ v: null }]);
+    });
+
+    it('never equates values of different kinds', () => {
+      expect(select("$[?(@.v == '1')]", values)).toEqual([]);
+      expect(select("$[?(@.v == 'true')]", values)).toEqual([]);
+      expect(select('$[?(@.v == 0)]', [{ v: false }, { v: null }, { v: '' }])).toEqual([]);
+      expect(select('$[?(@.v === 1)]', [{ v: 1 }, { v: '1' }])).toEqual([{ v: 1 }]);
+      expect(select("$[?(@.v !== '1')]", [{ v: 1 }, { v: '1' }])).toEqual([{ v: 1 }]);
+    });
+
+    it('selects with != every present value that differs, objects and arrays included, but not a missing member', () => {
+      expect(select('$[?(@.v != 1)]', values)).toEqual(values.slice(1, 7));
+      expect(select('$[?(@.v <> 1)]', values)).toEqual(values.slice(1, 7));
+    });
+
+    it('never orders or equates objects and arrays', () => {
+      expect(select('$[?(@.v > 0)]', [{ v: { o: 1 } }, { v: [1] }])).toEqual([]);
+      expect(select('$[?(@.v == 1)]', [{ v: [1] }])).toEqual([]);
+    });
+
+    it('orders null before every value, as JValue.CompareTo does', () => {
+      expect(select('$[?(@.v < 5)]', [{ v: null }, { v: 6 }, { v: 4 }])).toEqual([{ v: null }, { v: 4 }]);
+      expect(select('$[?(@.v > null)]', [{ v: null }, { v: 0 }])).toEqual([{ v: 0 }]);
+      expect(select('$[?(@.v >= null)]', [{ v: null }])).toEqual([{ v: null }]);
+    });
+
+    it('converts a string to the number it is compared with, as Newtonsoft does', () => {
+      const people = [{ age: '26' }, { age: '2' }];
+
+      expect(select('$[?(@.age > 3)]', people)).toEqual([{ age: '26' }]);
+      expect(select("$[?(@.age > '3')]", [{ age: 26 }, { age: 2 }])).toEqual([{ age: 26 }]);
+      expect(select('$[?(@.v < 10.5)]', [{ v: ' 1,000.5 ' }, { v: '9.5' }])).toEqual([{ v: '9.5' }]);
+      expect(select("$[?(@.ok == true && @.ok >= 'TRUE')]", [{ ok: true }])).toEqual([{ ok: true }]);
+    });
+
+    it('fails like Newtonsoft when an ordering comparison meets a string that does not convert', () => {
+      const expression = compileJsonPath('$..[?(@.v > 50)]');
+
+      expect(() => expression.matches([{ v: 'n/a' }])).toThrow(ExpressionEvaluationError);
+      expect(() => expression.matches([{ v: '72.5' }])).toThrow(/not an integer/);
+      expect(expression.matches([{ v: '72' }])).toEqual([{ v: '72' }]);
+    });
+
+    it('keeps payload values out of the conversion error message', () => {
+      try {
+        select('$[?(@.v > 50)]', [{ v: 'patient-secret' }]);
+        expect.unreachable('the comparison should fail');
+      } catch (error) {
+        expect(error).toBeInstanceOf(ExpressionEvaluationError);
+        expect((error as Error).message).not.toContain('patient-secret');
+        expect((error as Error).message).toContain('$[?(@.v > 50)]');
+      }
+    });
+
+    it('is true when any selected token compares true', () => {
+      const data = [{ list: [1, 5] }, { list: [1, 2] }];
+
+      expect(select('$[?(@.list[*] > 4)]', data)).toEqual([data[0]]);
+    });
+
+    it('reads a number directly followed by an operator (an extension: Newtonsoft needs a space)', () => {
+      expect(
+        select('$[?(@.a==1&&@.b==2)]', [
+          { a: 1, b: 2 },
+          { a: 1, b: 3 },
+        ]),
+      ).toEqual([{ a: 1, b: 2 }]);
+    });
+  });
+
+  describe('logical operators', () => {
+    const rows = [
+      { id: 1, a: 1, c: 1 },
+      { id: 2, a: 1, b: 1 },
+      { id: 3, b: 1, c: 1 },
+      { id: 4, c: 1 },
+      { id: 5, a: 1 },
+    ];
+
+    function ids(path: string): unknown[] {
+      return select(`${path}.id`, rows);
+    }
+
+    it('combines tests with && and ||', () => {
+      expect(ids('$[?(@.a && @.b)]')).toEqual([2]);
+      expect(ids('$[?(@.b || @.c)]')).toEqual([1, 2, 3, 4]);
+      expect(ids('$[?(@.id > 1 && @.id < 4 && @.b)]')).toEqual([2, 3]);
+    });
+
+    it("groups a chain the Newtonsoft way: a && b || c means a && (b || c), not C's (a && b) || c", () => {
+      expect(ids('$[?(@.a && @.b || @.c)]')).toEqual([1, 2]);
+      expect(ids('$[?(@.b || @.c && @.a)]')).toEqual([1, 2, 3]);
+      expect(ids('$[?(@.a || @.b && @.c || @.id == 4)]')).toEqual([1, 2, 3, 5]);
+      expect(ids('$[?(@.c && @.a || @.b && @.id == 3)]')).toEqual([1, 3]);
+    });
+
+    it('groups with parentheses (an extension: Newtonsoft rejects them)', () => {
+      expect(ids('$[?((@.a && @.b) || @.c)]')).toEqual([1, 2, 3, 4]);
+      expect(ids('$[?( ( @.a ) && ( @.b || @.c ) )]')).toEqual([1, 2]);
+    });
+  });
+
+  describe('syntax errors', () => {
+    it.each([
+      ['$.a[', 4, 'ended inside the indexer'],
+      ['$.a.', 4, 'member name is missing'],
+      ['$..', 3, 'member name is missing'],
+      ['$.Blah[0', 8, 'ended inside the indexer'],
+      ['$[]', 2, 'array index was expected'],
+      [']', 0, "unexpected character ']'"],
+      ['$ .Blah', 1, 'unexpected space'],
+      ['$.a b', 4, "unexpected character 'b'"],
+      ['[1]Blah', 3, 'after an indexer'],
+      ['Blah[[0]]', 5, "unexpected character '['"],
+      ["$['a", 2, 'not closed'],
+      ["$['a' 'b']", 6, 'bracketed name list'],
+      ["$['a\\q']", 4, "unknown escape sequence '\\q'"],
+      ['$[1:2:3:4]', 7, 'to end the slice'],
+      ['$[x]', 2, "unexpected character 'x'"],
+      ['$[99999999999]', 2, '32-bit'],
+      ['$[?@.a]', 3, "'(' was expected"],
+      ['$[?(@.a', 7, 'ended inside a filter'],
+      ['$[?(@.a)', 8, "']' was expected"],
+      ['$[?(@.a ||)]', 10, "unexpected character ')'"],
+      ['$[?(@.a |)]', 8, "unexpected character '|'"],
+      ['$[?(@.a = 1)]', 8, 'comparison operator'],
+      ['$[?(@.a == 1 @.b)]', 13, "'&&', '||' or ')' was expected"],
+      ['$[?(@.)]', 6, 'member name is missing'],
+      ['$[?(@.a == "x")]', 11, 'double-quoted strings'],
+      ['$[?(@.a == abc)]', 11, "unexpected character 'a'"],
+      ['$[?(@.a == 1x)]', 11, 'invalid number'],
+      ['$[?(@.a == -)]', 11, 'a number was expected'],
+    ])('rejects %s at position %i', (path, position, reason) => {
+      const error = syntaxErrorOf(path);
+
+      expect(error.position).toBe(position);
+      expect(error.message).toContain(reason);
+      expect(error.message).toContain(`'${path}'`);
+      expect(error.message).toContain(`position ${position}`);
+    });
+
+    it('reports TemplateExpression, the MedTech error name for a bad expression', () => {
+      const error = syntaxErrorOf('$.a[');
+
+      expect(error.name).toBe('TemplateExpression');
+      expect(error.stage).toBe('Normalization');
+    });
+
+    it('rejects regular expressions as not supported (ReDoS risk on untrusted templates)', () => {
+      const error = syntaxErrorOf('$[?(@.title =~ /^.*Sword.*$/)]');
+
+      expect(error.position).toBe(12);
+      expect(error.message).toContain('not supported');
+    });
+
+    it('rejects filters nested deeper than the parser accepts instead of exhausting the stack', () => {
+      const path = `$${'[?(@'.repeat(40)}${')]'.repeat(40)}`;
+
+      expect(syntaxErrorOf(path).message).toContain('nested deeper');
+      expect(() => compileJsonPath(`$${'[?(@'.repeat(10)}${')]'.repeat(10)}`)).not.toThrow();
+      expect(syntaxErrorOf(`$[?(${'('.repeat(100)}@.a${')'.repeat(100)})]`).message).toContain('nested deeper');
+    });
+
+    it('accepts leading and trailing spaces around the path', () => {
+      expect(select(' $.a ', { a: 1 })).toEqual([1]);
+      expect(select('$ ', { a: 1 })).toEqual([{ a: 1 }]);
+    });
+  });
+
+  describe('work bound', () => {
+    it('exports the default bound of one million node visits', () => {
+      expect(JSONPATH_MAX_NODE_VISITS).toBe(1_000_000);
+    });
+
+    it('stops an evaluation that visits more nodes than allowed, naming the expression but no data', () => {
+      const expression = compileJsonPath('$..*', { maxNodeVisits: 100 });
+      const small = Array.from({ length: 20 }, (_, i) => i);
+      const large = Array.from({ length: 200 }, () => 'secret-value');
+
+      expect(expression.matches(small)).toHaveLength(21);
+      try {
+        expression.matches(large);
+        expect.unreachable('the bound should stop the evaluation');
+      } catch (error) {
+        expect(error).toBeInstanceOf(ExpressionEvaluationError);
+        expect((error as Error).message).toContain("'$..*'");
+        expect((error as Error).message).toContain('100');
+        expect((error as Error).message).not.toContain('secret-value');
+      }
+    });
+
+    it('starts each evaluation with a fresh budget', () => {
+      const expression = compileJsonPath('$..*', { maxNodeVisits: 100 });
+      const data = Array.from({ length: 40 }, (_, i) => i);
+
+      for (let i = 0; i < 5; i++) {
+        expect(expression.matches(data)).toHaveLength(41);
+      }
+    });
+
+    it('stops a cubic expression on a moderately deep document at the default bound', () => {
+      let chain: unknown = { leaf: 1 };
+      for (let i = 0; i < 2000; i++) {
+        chain = { child: chain };
+      }
+
+      expect(() => compileJsonPath('$..*..*..*').matches(chain)).toThrow(ExpressionEvaluationError);
+    });
+
+    it('counts the work of filters, so a union that multiplies tokens is bounded too', () => {
+      const path = `$${"['a','a','a','a']".repeat(12)}`;
+      let data: unknown = 1;
+      for (let i = 0; i < 12; i++) {
+        data = { a: data };
+      }
+
+      expect(() => compileJsonPath(path).matches(data)).toThrow(/visited more than 1000000 nodes/);
+    });
+  });
+
+  describe('deep documents', () => {
+    function nest(depth: number): unknown {
+      let node: unknown = { leaf: 'bottom', heartRate: 60 };
+      for (let i = 0; i < depth; i++) {
+        node = { child: node };
+      }
+      return node;
+    }
+
+    it('scans a 100,000-deep document without overflowing the stack', () => {
+      const deep = nest(100_000);
+
+      expect(select('$..leaf', deep)).toEqual(['bottom']);
+      expect(select('$..[?(@heartRate)].leaf', deep)).toEqual(['bottom']);
+      expect(select('$..*', deep)).toHaveLength(100_003);
+    });
+
+    it('scans a 100,000-deep array nesting without overflowing the stack', () => {
+      let node: unknown = [{ heartRate: 1 }];
+      for (let i = 0; i < 100_000; i++) {
+        node = [node];
+      }
+
+      expect(select('$..heartRate', node)).toEqual([1]);
+    });
+  });
+});
