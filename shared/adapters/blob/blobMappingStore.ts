@@ -1,0 +1,241 @@
+import type { BlobClient, ContainerClient } from '@azure/storage-blob';
+import type { MappingProblem, ParseResult } from '../../core/mapping/problems.js';
+import type { LoadedMapping, MappingStore } from '../../pipeline/stagingPorts.js';
+import { MappingUnavailableError } from './mappingUnavailableError.js';
+import type { MappingUnavailableReason } from './mappingUnavailableError.js';
+
+/** Blob names MedTech uses for the two mapping files. */
+export const mappingBlobNames = { device: 'devicecontent.json', fhir: 'fhirmapping.json' } as const;
+
+/** Something an operator must hear about, reported once per blob version (ETag) and kind. */
+export interface MappingProblemReport {
+  /** Blob name. */
+  file: string;
+  /**
+   * `invalid`: the new version was rejected; `warnings`: accepted with warnings; `missing`: the blob is gone;
+   * `unreachable`: Blob Storage failed (reported on every failed refresh).
+   */
+  kind: 'invalid' | 'warnings' | 'missing' | 'unreachable';
+  /** ETag of the version concerned, when there is one. */
+  etag: string | undefined;
+  problems: MappingProblem[];
+  /** ETag of the last valid version still being served, if any. */
+  servingEtag: string | undefined;
+  /** HTTP status of a storage failure (`unreachable`), when there was one. */
+  statusCode?: number;
+}
+
+/** Settings of {@link BlobMappingStore}. */
+export interface BlobMappingStoreOptions<D, F> {
+  /** The container holding the mapping files (default name `template`). */
+  container: ContainerClient;
+  /** Parses and validates `devicecontent.json`. */
+  parseDeviceMapping: (text: string) => ParseResult<D>;
+  /** Parses and validates `fhirmapping.json`. */
+  parseFhirMapping: (text: string) => ParseResult<F>;
+  /** Receives problems loudly (log them as errors/warnings); called once per version and kind. */
+  onProblem: (report: MappingProblemReport) => void;
+  /** Minimum time between two checks of a blob for a new version, in ms (default 30,000; 0 = every call). */
+  refreshIntervalMs?: number;
+  /** Largest mapping file accepted, in bytes (default 4 MiB). */
+  maxBytes?: number;
+  /** Clock (default `Date.now`). */
+  clock?: () => number;
+  /** Blob names (defaults `devicecontent.json`, `fhirmapping.json`). */
+  blobNames?: { device?: string; fhir?: string };
+}
+
+/**
+ * The mapping store on Blob Storage: serves the last valid version of each mapping file, checking for a new version
+ * with a conditional GET (`If-None-Match` → 304) at most once per refresh interval, and parsing only when the
+ * ETag changed.
+ */
+export class BlobMappingStore<D, F> implements MappingStore<D, F> {
+  private readonly device: CachedMappingBlob<D>;
+  private readonly fhir: CachedMappingBlob<F>;
+
+  /** @param options - container, parsers, problem reporter, refresh interval */
+  constructor(options: BlobMappingStoreOptions<D, F>) {
+    const settings: BlobCacheSettings = {
+      refreshIntervalMs: options.refreshIntervalMs ?? 30_000,
+      maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
+      clock: options.clock ?? Date.now,
+      onProblem: options.onProblem,
+    };
+    const names = { ...mappingBlobNames, ...options.blobNames };
+    this.device = new CachedMappingBlob(
+      options.container.getBlobClient(names.device),
+      options.parseDeviceMapping,
+      settings,
+    );
+    this.fhir = new CachedMappingBlob(options.container.getBlobClient(names.fhir), options.parseFhirMapping, settings);
+  }
+
+  /**
+   * The device mapping (see {@link MappingStore.getDeviceMapping}).
+   * @throws MappingUnavailableError (retriable) when no valid version was ever loaded
+   */
+  getDeviceMapping(): Promise<LoadedMapping<D>> {
+    return this.device.get();
+  }
+
+  /**
+   * The FHIR destination mapping (see {@link MappingStore.getFhirMapping}).
+   * @throws MappingUnavailableError (retriable) when no valid version was ever loaded
+   */
+  getFhirMapping(): Promise<LoadedMapping<F>> {
+    return this.fhir.get();
+  }
+}
+
+interface BlobCacheSettings {
+  refreshIntervalMs: number;
+  maxBytes: number;
+  clock: () => number;
+  onProblem: (report: MappingProblemReport) => void;
+}
+
+/** One mapping blob: last good version, last seen ETag, and why nothing newer is served. */
+class CachedMappingBlob<T> {
+  private lastGood: LoadedMapping<T> | undefined;
+  /** ETag of the newest version downloaded (valid or not): the `If-None-Match` of the next check. */
+  private seenEtag: string | undefined;
+  private checkedAt: number | undefined;
+  private failure: { reason: MappingUnavailableReason; problems: MappingProblem[]; cause?: unknown } = {
+    reason: 'notLoaded',
+    problems: [],
+  };
+  private lastReported: string | undefined;
+  private refreshing: Promise<LoadedMapping<T>> | undefined;
+
+  constructor(
+    private readonly blob: BlobClient,
+    private readonly parse: (text: string) => ParseResult<T>,
+    private readonly settings: BlobCacheSettings,
+  ) {}
+
+  get(): Promise<LoadedMapping<T>> {
+    // Concurrent callers share one refresh.
+    if (this.refreshing !== undefined) {
+      return this.refreshing;
+    }
+    const now = this.settings.clock();
+    // With nothing valid to serve, check on every call (a conditional GET is cheap) so a fix is picked up at once.
+    const fresh = this.checkedAt !== undefined && now - this.checkedAt < this.settings.refreshIntervalMs;
+    if (fresh && this.lastGood !== undefined) {
+      return Promise.resolve(this.lastGood);
+    }
+    this.refreshing = this.refresh(now).finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private serve(): LoadedMapping<T> {
+    if (this.lastGood !== undefined) {
+      return this.lastGood;
+    }
+    throw new MappingUnavailableError(this.blob.name, this.failure.reason, this.failure.problems, this.failure.cause);
+  }
+
+  private async refresh(now: number): Promise<LoadedMapping<T>> {
+    this.checkedAt = now;
+    let text: string;
+    let etag: string;
+    try {
+      const response = await this.blob.download(0, undefined, {
+        ...(this.seenEtag === undefined ? {} : { conditions: { ifNoneMatch: this.seenEtag } }),
+      });
+      etag = response.etag ?? '';
+      if ((response.contentLength ?? 0) > this.settings.maxBytes) {
+        discard(response.readableStreamBody);
+        this.seenEtag = etag;
+        this.reject(etag, [tooLarge(this.settings.maxBytes)]);
+        return this.serve();
+      }
+      text = await readText(response.readableStreamBody);
+    } catch (error) {
+      const status = (error as { statusCode?: unknown }).statusCode;
+      if (status === 304) {
+        return this.serve();
+      }
+      if (status === 404) {
+        this.seenEtag = undefined;
+        if (this.lastGood === undefined) {
+          this.failure = { reason: 'missing', problems: [] };
+        }
+        this.report({ kind: 'missing', etag: undefined, problems: [] });
+        return this.serve();
+      }
+      if (this.lastGood === undefined) {
+        this.failure = { reason: 'unreachable', problems: [], cause: error };
+      }
+      this.report({
+        kind: 'unreachable',
+        etag: undefined,
+        problems: [],
+        ...(typeof status === 'number' ? { statusCode: status } : {}),
+      });
+      return this.serve();
+    }
+
+    this.seenEtag = etag;
+    const result = this.parse(text);
+    if (!result.ok) {
+      this.reject(etag, result.problems);
+      return this.serve();
+    }
+    this.lastGood = { value: result.value, etag, warnings: result.warnings };
+    this.failure = { reason: 'notLoaded', problems: [] };
+    if (result.warnings.length > 0) {
+      this.report({ kind: 'warnings', etag, problems: result.warnings });
+    }
+    return this.lastGood;
+  }
+
+  private reject(etag: string, problems: MappingProblem[]): void {
+    if (this.lastGood === undefined) {
+      this.failure = { reason: 'invalid', problems };
+    }
+    this.report({ kind: 'invalid', etag, problems });
+  }
+
+  /** Reports once per (kind, ETag); `unreachable` resets the memory so it is reported on every failed refresh. */
+  private report(report: Omit<MappingProblemReport, 'file' | 'servingEtag'>): void {
+    const key = `${report.kind}|${report.etag ?? ''}`;
+    if (key === this.lastReported) {
+      return;
+    }
+    this.lastReported = report.kind === 'unreachable' ? undefined : key;
+    this.settings.onProblem({ ...report, file: this.blob.name, servingEtag: this.lastGood?.etag });
+  }
+}
+
+function tooLarge(maxBytes: number): MappingProblem {
+  return {
+    severity: 'error',
+    name: 'InvalidTemplate',
+    message: `mapping file is larger than ${maxBytes} bytes`,
+    location: {},
+  };
+}
+
+function discard(stream: NodeJS.ReadableStream | undefined): void {
+  if (stream !== undefined && 'destroy' in stream && typeof stream.destroy === 'function') {
+    (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }
+}
+
+async function readText(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+  if (stream === undefined) {
+    return '';
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) {
+    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  }
+  // Mapping files edited on Windows often start with a UTF-8 byte order mark; JSON parsers reject it.
+  return Buffer.concat(chunks)
+    .toString('utf8')
+    .replace(/^\uFEFF/, '');
+}

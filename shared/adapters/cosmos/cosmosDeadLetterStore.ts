@@ -1,0 +1,112 @@
+import type { Container, SqlQuerySpec } from '@azure/cosmos';
+import type { DeadLetterDocument, DeadLetterRecord } from '../../core/staging/deadLetter.js';
+import { toDeadLetterDocument } from '../../core/staging/deadLetter.js';
+import type {
+  DeadLetterKey,
+  DeadLetterPage,
+  DeadLetterQuery,
+  DeadLetterStore,
+  StoredDeadLetter,
+} from '../../pipeline/stagingPorts.js';
+import { CosmosWriteCounter } from './cosmosWriteCounter.js';
+import { mapWithConcurrency } from './cosmosPaging.js';
+import { toCosmosStatus, toStagingError, withStagingErrors } from './stagingUnavailableError.js';
+
+/** Settings of {@link CosmosDeadLetterStore}. */
+export interface CosmosDeadLetterStoreOptions {
+  /** Parallel requests per call (default 8). */
+  concurrency?: number;
+  /** Counts write requests (default: a new counter). */
+  counter?: CosmosWriteCounter;
+}
+
+type StoredDocument = DeadLetterDocument & Record<string, unknown>;
+
+/**
+ * The dead-letter store on Cosmos DB (container `deadletter`, partition key `/pk` = `{errorName}|{yyyy-MM-dd}` of
+ * the data's time; ids are SHA-256 of the error and the subject, so a rerun overwrites instead of duplicating).
+ */
+export class CosmosDeadLetterStore implements DeadLetterStore {
+  /** Write requests sent by this store (and any store sharing the counter). */
+  readonly counter: CosmosWriteCounter;
+  private readonly concurrency: number;
+
+  /**
+   * @param container - the `deadletter` container
+   * @param options - concurrency and counter
+   */
+  constructor(
+    private readonly container: Container,
+    options: CosmosDeadLetterStoreOptions = {},
+  ) {
+    this.concurrency = options.concurrency ?? 8;
+    this.counter = options.counter ?? new CosmosWriteCounter();
+  }
+
+  /**
+   * Stores dead letters (see {@link DeadLetterStore.addDeadLetters}).
+   * @param records - the dead letters
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<DeadLetterKey[]> {
+    const documents = records.map(toDeadLetterDocument);
+    // Several records may map to the same document (the same error reported twice): write each once.
+    const unique = [...new Map(documents.map((d) => [`${d.pk}\u0000${d.id}`, d])).values()];
+    await mapWithConcurrency(unique, this.concurrency, async (document) => {
+      const response = await withStagingErrors('upsert dead letter', () => this.container.items.upsert(document));
+      this.counter.record('upsert', response.requestCharge);
+    });
+    return documents.map(({ id, pk }) => ({ id, pk }));
+  }
+
+  /**
+   * Lists dead letters, optionally by error name (see {@link DeadLetterStore.listDeadLetters}).
+   * @param query - filter and paging
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async listDeadLetters(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    const spec: SqlQuerySpec =
+      query.errorName === undefined
+        ? { query: 'SELECT * FROM c' }
+        : {
+            query: 'SELECT * FROM c WHERE c.errorName = @name',
+            parameters: [{ name: '@name', value: query.errorName }],
+          };
+    const iterator = this.container.items.query<StoredDocument>(spec, {
+      maxItemCount: query.maxItems ?? 100,
+      ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),
+    });
+    const page = await withStagingErrors('query dead letters', () => iterator.fetchNext());
+    const items = page.resources.map(toStoredDeadLetter);
+    const token = page.continuationToken;
+    return token === undefined || token === '' ? { items } : { items, continuationToken: token };
+  }
+
+  /**
+   * Deletes dead letters (see {@link DeadLetterStore.deleteDeadLetters}).
+   * @param keys - ids and partition keys
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async deleteDeadLetters(keys: readonly DeadLetterKey[]): Promise<number> {
+    let deleted = 0;
+    await mapWithConcurrency(keys, this.concurrency, async (key) => {
+      try {
+        const response = await this.container.item(key.id, key.pk).delete();
+        this.counter.record('delete', response.requestCharge);
+        deleted += 1;
+      } catch (error) {
+        this.counter.record('delete');
+        if (toCosmosStatus(error) !== 404) {
+          throw toStagingError(error, 'delete dead letter');
+        }
+      }
+    });
+    return deleted;
+  }
+}
+
+/** Strips Cosmos system properties and keeps the ETag. */
+function toStoredDeadLetter(document: StoredDocument): StoredDeadLetter {
+  const { _rid, _self, _etag, _attachments, _ts, ...rest } = document;
+  return { ...(rest as DeadLetterDocument), etag: typeof _etag === 'string' ? _etag : '' };
+}

@@ -1,0 +1,178 @@
+import type { Container } from '@azure/cosmos';
+import type { Measurement } from '../../core/measurement.js';
+import {
+  decodeStagingDocument,
+  defaultMaxDocumentBytes,
+  defaultWindowMinutes,
+  planStagingDocuments,
+} from '../../core/staging/planStagingDocuments.js';
+import type { SequenceRange, WorkUnit } from '../../core/staging/stagingKeys.js';
+import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/stagingKeys.js';
+import { toClosedWindowCutoff } from '../../core/staging/stagingWindow.js';
+import type { DeleteOutcome, StagedDocumentRef, StagedUnit, StagingStore } from '../../pipeline/stagingPorts.js';
+import { CosmosWriteCounter } from './cosmosWriteCounter.js';
+import { fetchAllPages, mapWithConcurrency } from './cosmosPaging.js';
+import { toCosmosStatus, toStagingError, withStagingErrors } from './stagingUnavailableError.js';
+
+/** Settings of {@link CosmosStagingStore}. */
+export interface CosmosStagingStoreOptions {
+  /** Window length in minutes (default 15). */
+  windowMinutes?: number;
+  /** Maximum serialized size of one staging document in bytes (default 1,500,000). */
+  maxDocumentBytes?: number;
+  /** Parallel requests per call (default 8). */
+  concurrency?: number;
+  /** Counts write requests; pass a shared one to aggregate over stores (default: a new counter). */
+  counter?: CosmosWriteCounter;
+  /** Clock for `createdAt` (default `Date.now`). */
+  clock?: () => number;
+}
+
+interface UnitRow {
+  windowStart?: unknown;
+  shard?: unknown;
+}
+
+interface StoredStagingDocument {
+  id: string;
+  _etag?: string;
+  measurements?: unknown;
+}
+
+/**
+ * The staging store on Cosmos DB (container `staging`, partition key `/pk` = `{windowStart}|{shard}`): one document
+ * per (ingest batch, window, chunk), upserted under deterministic ids.
+ */
+export class CosmosStagingStore implements StagingStore {
+  /** Write requests sent by this store (and any store sharing the counter). */
+  readonly counter: CosmosWriteCounter;
+  private readonly windowMinutes: number;
+  private readonly maxDocumentBytes: number;
+  private readonly concurrency: number;
+  private readonly clock: () => number;
+
+  /**
+   * @param container - the `staging` container
+   * @param options - window length, document size bound, concurrency, counter, clock
+   */
+  constructor(
+    private readonly container: Container,
+    options: CosmosStagingStoreOptions = {},
+  ) {
+    this.windowMinutes = options.windowMinutes ?? defaultWindowMinutes;
+    this.maxDocumentBytes = options.maxDocumentBytes ?? defaultMaxDocumentBytes;
+    this.concurrency = options.concurrency ?? 8;
+    this.counter = options.counter ?? new CosmosWriteCounter();
+    this.clock = options.clock ?? Date.now;
+  }
+
+  /**
+   * Stages one ingest batch (see {@link StagingStore.stageBatch}).
+   * @param shard - the Event Hubs partition id
+   * @param range - first and last sequence numbers of the batch
+   * @param measurements - the batch's measurements
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   * @throws RangeError when the range or an ingestion time is invalid
+   */
+  async stageBatch(shard: string, range: SequenceRange, measurements: readonly Measurement[]): Promise<number> {
+    const documents = planStagingDocuments(shard, range, measurements, {
+      windowMinutes: this.windowMinutes,
+      maxDocumentBytes: this.maxDocumentBytes,
+      nowMs: this.clock(),
+    });
+    await mapWithConcurrency(documents, this.concurrency, async (document) => {
+      const response = await withStagingErrors('upsert staging document', () => this.container.items.upsert(document));
+      this.counter.record('upsert', response.requestCharge);
+    });
+    return documents.length;
+  }
+
+  /**
+   * Lists closed units with staged documents (see {@link StagingStore.listClosedUnits}).
+   * @param now - the current time
+   * @param graceMs - grace period in milliseconds
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async listClosedUnits(now: Date, graceMs: number): Promise<WorkUnit[]> {
+    const cutoff = toClosedWindowCutoff(now.getTime(), graceMs);
+    // No GROUP BY/DISTINCT (the local server lacks them, and a cross-partition DISTINCT is costly): one row per
+    // document, deduplicated here.
+    const iterator = this.container.items.query<UnitRow>(
+      {
+        query: 'SELECT c.windowStart, c.shard FROM c WHERE c.windowEnd < @cutoff',
+        parameters: [{ name: '@cutoff', value: cutoff }],
+      },
+      { maxItemCount: 1000 },
+    );
+    const units = new Map<string, WorkUnit>();
+    for (const row of await fetchAllPages(iterator, 'query closed windows')) {
+      if (typeof row.windowStart === 'string' && typeof row.shard === 'string') {
+        const unit = { windowStart: row.windowStart, shard: row.shard };
+        units.set(toWorkUnitKey(unit), unit);
+      }
+    }
+    return [...units.values()].sort((a, b) => compare(a.windowStart, b.windowStart) || compare(a.shard, b.shard));
+  }
+
+  /**
+   * Reads every staged document of a unit (see {@link StagingStore.readUnit}).
+   * @param unit - the work unit
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async readUnit(unit: WorkUnit): Promise<StagedUnit> {
+    const pk = toStagingPartitionKey(unit);
+    const iterator = this.container.items.query<StoredStagingDocument>(
+      { query: 'SELECT * FROM c WHERE c.pk = @pk', parameters: [{ name: '@pk', value: pk }] },
+      { partitionKey: pk, maxItemCount: 100 },
+    );
+    const stored = await fetchAllPages(iterator, 'read staged unit');
+    stored.sort((a, b) => compare(a.id, b.id));
+    const documents: StagedDocumentRef[] = [];
+    const measurements: Measurement[] = [];
+    let malformed = 0;
+    for (const document of stored) {
+      documents.push({ id: document.id, etag: document._etag ?? '' });
+      const decoded = decodeStagingDocument(document);
+      measurements.push(...decoded.measurements);
+      malformed += decoded.malformed;
+    }
+    return { documents, measurements, malformed };
+  }
+
+  /**
+   * Deletes staged documents of a unit, idempotently (see {@link StagingStore.deleteDocuments}).
+   * @param unit - the work unit
+   * @param documents - ids, or refs with the ETag read
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async deleteDocuments(unit: WorkUnit, documents: readonly (string | StagedDocumentRef)[]): Promise<DeleteOutcome> {
+    const pk = toStagingPartitionKey(unit);
+    const outcome: DeleteOutcome = { deleted: 0, missing: 0, changed: 0 };
+    await mapWithConcurrency(documents, this.concurrency, async (document) => {
+      const ref = typeof document === 'string' ? { id: document, etag: '' } : document;
+      const options =
+        ref.etag === '' ? undefined : { accessCondition: { type: 'IfMatch' as const, condition: ref.etag } };
+      try {
+        const response = await this.container.item(ref.id, pk).delete(options);
+        this.counter.record('delete', response.requestCharge);
+        outcome.deleted += 1;
+      } catch (error) {
+        this.counter.record('delete');
+        const status = toCosmosStatus(error);
+        if (status === 404) {
+          outcome.missing += 1;
+        } else if (status === 412) {
+          // Rewritten by a redelivered batch after we read it: its new content is not flushed yet, keep it.
+          outcome.changed += 1;
+        } else {
+          throw toStagingError(error, 'delete staging document');
+        }
+      }
+    });
+    return outcome;
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

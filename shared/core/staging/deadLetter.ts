@@ -1,0 +1,143 @@
+import { Buffer } from 'node:buffer';
+import { createHash } from 'node:crypto';
+import type { EventBody } from '../deviceEvent.js';
+import type { ErrorName, ErrorRecord } from '../errors.js';
+import type { Measurement } from '../measurement.js';
+
+/**
+ * Dead letters: what was set aside and why, kept so an operator can fix the mapping and replay
+ * (reference-behaviour §6). Ids and partition keys are derived from the content, never from the clock, so a rerun
+ * that rejects the same thing again overwrites the same document.
+ */
+
+/** Where a message sat in Event Hubs. */
+export interface EventCoordinates {
+  /** Event Hubs partition id. */
+  partitionId: string;
+  sequenceNumber: number;
+  offset: string;
+  /** Enqueued time, ISO-8601 UTC. */
+  enqueuedTimeUtc: string;
+}
+
+/** A stored message body: JSON kept as JSON, anything else as base64 of its bytes. */
+export type DeadLetterBody = { encoding: 'json'; value: unknown } | { encoding: 'base64'; data: string };
+
+/** What was rejected: one raw device message, or a group of measurements. */
+export type DeadLetterSubject =
+  | {
+      kind: 'message';
+      body: DeadLetterBody;
+      coordinates: EventCoordinates;
+      /** Application properties of the event, kept for replay (IoT Hub templates read them). */
+      properties?: Record<string, unknown>;
+      /** System properties of the event, kept for replay (IoT Hub device id lives here). */
+      systemProperties?: Record<string, unknown>;
+    }
+  | { kind: 'measurements'; measurements: Measurement[] };
+
+/** One dead letter as the pipeline hands it over. */
+export interface DeadLetterRecord {
+  error: ErrorRecord;
+  /** When the error was recorded, ISO-8601 UTC. */
+  time: string;
+  /** The content template type (`CalculatedContent`, `CodeValueFhir`, …), when known. */
+  templateType?: string;
+  subject: DeadLetterSubject;
+}
+
+/**
+ * A dead letter as stored (Cosmos container `deadletter`, partition key `/pk` = `{errorName}|{yyyy-MM-dd}`, the
+ * UTC day of the data's enqueued/ingestion time — spreads a flood of one error over days so no logical partition
+ * grows without bound, while listing by error name stays a simple filter).
+ */
+export interface DeadLetterDocument extends DeadLetterRecord {
+  /** SHA-256 (hex) of the error and the subject's identity. */
+  id: string;
+  pk: string;
+  /** Copy of `error.name`, for queries. */
+  errorName: ErrorName;
+}
+
+/**
+ * Converts an event body to its stored form: JSON stays JSON; text or bytes that are not JSON become base64.
+ * @param body - the event body as received
+ */
+export function toDeadLetterBody(body: EventBody): DeadLetterBody {
+  switch (body.kind) {
+    case 'json':
+      return { encoding: 'json', value: body.value };
+    case 'text':
+      return parsesAsJson(body.text) ?? { encoding: 'base64', data: Buffer.from(body.text, 'utf8').toString('base64') };
+    case 'bytes': {
+      const bytes = Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
+      const text = decodeUtf8(bytes);
+      const json = text === undefined ? undefined : parsesAsJson(text);
+      return json ?? { encoding: 'base64', data: bytes.toString('base64') };
+    }
+  }
+}
+
+function decodeUtf8(bytes: Uint8Array): string | undefined {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+function parsesAsJson(text: string): DeadLetterBody | undefined {
+  try {
+    return { encoding: 'json', value: JSON.parse(text) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The data's own time: enqueued time of a message, earliest ingestion time of measurements. */
+function subjectTimeMs(subject: DeadLetterSubject): number | undefined {
+  switch (subject.kind) {
+    case 'message': {
+      const ms = Date.parse(subject.coordinates.enqueuedTimeUtc);
+      return Number.isNaN(ms) ? undefined : ms;
+    }
+    case 'measurements': {
+      const times = subject.measurements.map((m) => Date.parse(m.ingestionTimeUtc)).filter((ms) => !Number.isNaN(ms));
+      return times.length === 0 ? undefined : Math.min(...times);
+    }
+  }
+}
+
+/** What identifies the subject: its Event Hubs coordinates, or the measurements themselves. */
+function subjectIdentity(subject: DeadLetterSubject): unknown {
+  switch (subject.kind) {
+    case 'message':
+      return ['message', subject.coordinates.partitionId, subject.coordinates.sequenceNumber];
+    case 'measurements':
+      return ['measurements', subject.measurements];
+  }
+}
+
+/**
+ * Builds the stored dead-letter document: deterministic id and partition key from the error and the subject.
+ * @param record - the dead letter
+ * @throws RangeError when neither the subject nor the record carries a parseable time
+ */
+export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocument {
+  const { name, stage, message, location } = record.error;
+  const identity = JSON.stringify([
+    name,
+    stage,
+    message,
+    location ?? null,
+    record.templateType ?? null,
+    subjectIdentity(record.subject),
+  ]);
+  const id = createHash('sha256').update(identity, 'utf8').digest('hex');
+  const ms = subjectTimeMs(record.subject) ?? Date.parse(record.time);
+  if (Number.isNaN(ms)) {
+    throw new RangeError('dead letter has no parseable time');
+  }
+  const day = new Date(ms).toISOString().slice(0, 10);
+  return { ...record, id, pk: `${name}|${day}`, errorName: name };
+}

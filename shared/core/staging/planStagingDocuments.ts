@@ -1,0 +1,183 @@
+import { Buffer } from 'node:buffer';
+import type { Measurement } from '../measurement.js';
+import type { CompactMeasurement } from './compactMeasurement.js';
+import { fromCompactMeasurement, toCompactMeasurement } from './compactMeasurement.js';
+import type { SequenceRange } from './stagingKeys.js';
+import { assertSequenceRange, toStagingDocumentId, toStagingPartitionKey } from './stagingKeys.js';
+import { toStagingWindow } from './stagingWindow.js';
+
+/**
+ * One staging document (Cosmos container `staging`, partition key `/pk`): the measurements of one ingest batch that
+ * fall into one window, or one chunk of them.
+ */
+export interface StagingDocument {
+  /** `{windowStart}|{shard}` — one logical partition per work unit. */
+  pk: string;
+  /** Deterministic: shard, sequence range, window and chunk (see `toStagingDocumentId`). */
+  id: string;
+  /** Window start, ISO-8601 UTC. */
+  windowStart: string;
+  /** Window end (exclusive), ISO-8601 UTC. */
+  windowEnd: string;
+  /** The Event Hubs partition id of the batch. */
+  shard: string;
+  /** First sequence number of the batch. */
+  firstSequenceNumber: number;
+  /** Last sequence number of the batch. */
+  lastSequenceNumber: number;
+  /** 0-based chunk index within (batch, window). */
+  chunk: number;
+  /** Measurements in compact form. */
+  measurements: CompactMeasurement[];
+  /** `measurements.length`. */
+  count: number;
+  /** When the batch was staged, ISO-8601 UTC. */
+  createdAt: string;
+}
+
+/** Settings of {@link planStagingDocuments}. */
+export interface StagingPlanOptions {
+  /** Window length in minutes (default 15). */
+  windowMinutes: number;
+  /** Upper bound of one document's serialized JSON size in bytes, including a reserve for Cosmos system fields. */
+  maxDocumentBytes: number;
+  /** When the batch is staged (epoch milliseconds); becomes `createdAt`. */
+  nowMs: number;
+}
+
+/** Default window length in minutes. */
+export const defaultWindowMinutes = 15;
+
+/** Default maximum document size in bytes: well below Cosmos DB's 2 MB item limit. */
+export const defaultMaxDocumentBytes = 1_500_000;
+
+/** Bytes reserved for the system properties Cosmos adds (`_rid`, `_self`, `_etag`, `_attachments`, `_ts`). */
+export const cosmosSystemPropertiesReserve = 256;
+
+/**
+ * Byte length of a value's JSON serialization in UTF-8.
+ * @param value - any JSON-serializable value
+ */
+export function toJsonByteLength(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value), 'utf8');
+}
+
+/**
+ * Splits items into consecutive chunks whose total size stays within a budget; an item that alone exceeds the
+ * budget gets a chunk of its own (it cannot be split).
+ * @param items - items in order
+ * @param sizeOf - size of one item (bytes)
+ * @param budget - bytes available per chunk for items and their separators
+ */
+export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, budget: number): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let used = 0;
+  for (const item of items) {
+    // +1 for the comma that separates array elements.
+    const size = sizeOf(item) + 1;
+    if (current.length > 0 && used + size > budget) {
+      chunks.push(current);
+      current = [];
+      used = 0;
+    }
+    current.push(item);
+    used += size;
+  }
+  if (current.length > 0) {
+    chunks.push(current);
+  }
+  return chunks;
+}
+
+/**
+ * Plans the staging documents of one ingest batch: measurements are bucketed by the ingestion-time window, encoded
+ * compactly and split into chunks below `maxDocumentBytes`. The ids are deterministic, so staging the same batch
+ * again yields the same documents.
+ * @param shard - the Event Hubs partition id of the batch
+ * @param range - the batch's first and last sequence numbers
+ * @param measurements - the batch's normalized measurements
+ * @param options - window length, size bound and the current time
+ * @returns the documents, ordered by window then chunk (none for no measurements)
+ * @throws RangeError when the range, a measurement's ingestion time or the options are invalid
+ */
+export function planStagingDocuments(
+  shard: string,
+  range: SequenceRange,
+  measurements: readonly Measurement[],
+  options: StagingPlanOptions,
+): StagingDocument[] {
+  assertSequenceRange(range);
+  if (!Number.isInteger(options.maxDocumentBytes) || options.maxDocumentBytes <= 0) {
+    throw new RangeError('maxDocumentBytes must be a positive integer');
+  }
+  const byWindow = new Map<string, { end: string; items: CompactMeasurement[] }>();
+  for (const measurement of measurements) {
+    const window = toStagingWindow(measurement.ingestionTimeUtc, options.windowMinutes);
+    let bucket = byWindow.get(window.start);
+    if (bucket === undefined) {
+      bucket = { end: window.end, items: [] };
+      byWindow.set(window.start, bucket);
+    }
+    bucket.items.push(toCompactMeasurement(measurement));
+  }
+
+  const createdAt = new Date(options.nowMs).toISOString();
+  const documents: StagingDocument[] = [];
+  for (const windowStart of [...byWindow.keys()].sort()) {
+    const bucket = byWindow.get(windowStart);
+    if (bucket === undefined) {
+      continue;
+    }
+    const envelope = (chunk: number, items: CompactMeasurement[]): StagingDocument => ({
+      pk: toStagingPartitionKey({ windowStart, shard }),
+      id: toStagingDocumentId(shard, range, windowStart, chunk),
+      windowStart,
+      windowEnd: bucket.end,
+      shard,
+      firstSequenceNumber: range.first,
+      lastSequenceNumber: range.last,
+      chunk,
+      measurements: items,
+      count: items.length,
+      createdAt,
+    });
+    // Envelope size with generous placeholders for the chunk index and count (up to 9 digits each).
+    const overhead =
+      toJsonByteLength({ ...envelope(999_999_999, []), count: 999_999_999 }) + cosmosSystemPropertiesReserve;
+    const budget = Math.max(1, options.maxDocumentBytes - overhead);
+    const chunks = chunkBySize(bucket.items, toJsonByteLength, budget);
+    chunks.forEach((items, chunk) => documents.push(envelope(chunk, items)));
+  }
+  return documents;
+}
+
+/** The measurements read back from a staging document. */
+export interface DecodedStagingDocument {
+  measurements: Measurement[];
+  /** Elements of `measurements` that were not in the compact shape (skipped). */
+  malformed: number;
+}
+
+/**
+ * Decodes the measurements of a staging document read from the store.
+ * @param document - the stored document (untrusted shape)
+ */
+export function decodeStagingDocument(document: unknown): DecodedStagingDocument {
+  const items =
+    typeof document === 'object' && document !== null ? (document as { measurements?: unknown }).measurements : [];
+  if (!Array.isArray(items)) {
+    return { measurements: [], malformed: 1 };
+  }
+  const measurements: Measurement[] = [];
+  let malformed = 0;
+  for (const item of items) {
+    const measurement = fromCompactMeasurement(item);
+    if (measurement === undefined) {
+      malformed += 1;
+    } else {
+      measurements.push(measurement);
+    }
+  }
+  return { measurements, malformed };
+}

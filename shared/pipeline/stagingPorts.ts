@@ -1,0 +1,194 @@
+/**
+ * Ports of the storage side: the staging store, the dead-letter store, work-unit leases and the mapping store.
+ * Use cases depend on these interfaces; `shared/adapters/cosmos` and `shared/adapters/blob` implement them.
+ */
+import type { Measurement } from '../core/measurement.js';
+import type { MappingProblem } from '../core/mapping/problems.js';
+import type { ErrorName } from '../core/errors.js';
+import type { DeadLetterDocument, DeadLetterRecord } from '../core/staging/deadLetter.js';
+import type { SequenceRange, WorkUnit } from '../core/staging/stagingKeys.js';
+
+export type { SequenceRange, WorkUnit } from '../core/staging/stagingKeys.js';
+export type { DeadLetterDocument, DeadLetterRecord } from '../core/staging/deadLetter.js';
+
+/** A staged document as read for flushing: its id and the ETag it had when read. */
+export interface StagedDocumentRef {
+  id: string;
+  etag: string;
+}
+
+/** Everything staged for one work unit. */
+export interface StagedUnit {
+  documents: StagedDocumentRef[];
+  /** All measurements of the unit's documents, documents in id order. */
+  measurements: Measurement[];
+  /** Stored measurements that could not be decoded (skipped; a sign of foreign writes to the container). */
+  malformed: number;
+}
+
+/** Outcome of deleting staged documents. */
+export interface DeleteOutcome {
+  /** Documents deleted now. */
+  deleted: number;
+  /** Documents already gone (a rerun, or another worker): fine. */
+  missing: number;
+  /** Documents rewritten since they were read (ETag mismatch): left staged for the next flush. */
+  changed: number;
+}
+
+/** The staging store: measurements wait here, grouped by (window, shard), until their window is flushed. */
+export interface StagingStore {
+  /**
+   * Stages one ingest batch: one document per (window, chunk), upserted under deterministic ids so a redelivered
+   * batch overwrites instead of duplicating.
+   * @param shard - the Event Hubs partition id of the batch
+   * @param range - first and last sequence numbers of the batch
+   * @param measurements - the batch's normalized measurements
+   * @returns the number of documents written
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  stageBatch(shard: string, range: SequenceRange, measurements: readonly Measurement[]): Promise<number>;
+
+  /**
+   * Lists the work units whose window is closed (`now > windowEnd + grace`) and that still have staged documents.
+   * @param now - the current time
+   * @param graceMs - grace period in milliseconds
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  listClosedUnits(now: Date, graceMs: number): Promise<WorkUnit[]>;
+
+  /**
+   * Reads every staged document of a unit.
+   * @param unit - the work unit
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  readUnit(unit: WorkUnit): Promise<StagedUnit>;
+
+  /**
+   * Deletes staged documents of a unit; idempotent. With a ref (id + ETag) a document rewritten since it was read is
+   * kept (counted as `changed`); with a bare id it is deleted unconditionally.
+   * @param unit - the work unit
+   * @param documents - ids, or refs as returned by {@link StagingStore.readUnit}
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  deleteDocuments(unit: WorkUnit, documents: readonly (string | StagedDocumentRef)[]): Promise<DeleteOutcome>;
+}
+
+/** Key of a stored dead letter. */
+export interface DeadLetterKey {
+  id: string;
+  pk: string;
+}
+
+/** A stored dead letter with its ETag. */
+export interface StoredDeadLetter extends DeadLetterDocument {
+  etag: string;
+}
+
+/** A page of dead letters. */
+export interface DeadLetterPage {
+  items: StoredDeadLetter[];
+  /** Pass to the next call to continue; absent on the last page. */
+  continuationToken?: string;
+}
+
+/** Filter and paging for {@link DeadLetterStore.listDeadLetters}. */
+export interface DeadLetterQuery {
+  /** Only dead letters with this error name (all when absent). */
+  errorName?: ErrorName;
+  /** Page size (default 100). */
+  maxItems?: number;
+  continuationToken?: string;
+}
+
+/** The dead-letter store: rejected messages and measurement groups, kept for an operator to fix and replay. */
+export interface DeadLetterStore {
+  /**
+   * Stores dead letters (upsert under deterministic ids: a rerun does not duplicate).
+   * @param records - the dead letters
+   * @returns the stored keys, in input order
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  addDeadLetters(records: readonly DeadLetterRecord[]): Promise<DeadLetterKey[]>;
+
+  /**
+   * Lists dead letters, optionally by error name, one page at a time.
+   * @param query - filter and paging
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetterPage>;
+
+  /**
+   * Deletes dead letters (e.g. after a replay); idempotent.
+   * @param keys - ids and partition keys as listed
+   * @returns how many were deleted now (already-gone ones are not counted)
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  deleteDeadLetters(keys: readonly DeadLetterKey[]): Promise<number>;
+}
+
+/** A held lease. */
+export interface Lease {
+  unitKey: string;
+  owner: string;
+  /** ISO-8601 UTC. */
+  expiresAt: string;
+  /** ETag of the lease document; guards renew and release. */
+  etag: string;
+}
+
+/** Work-unit leases: at most one live holder per unit. */
+export interface LeaseStore {
+  /**
+   * Takes the lease of a unit when it is free, expired or already ours.
+   * @param unitKey - the work-unit key
+   * @param owner - the worker asking
+   * @param ttlMs - lease duration in milliseconds
+   * @param now - the current time
+   * @returns the lease, or `undefined` when someone else holds it (or won a race for it)
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  acquireLease(unitKey: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
+
+  /**
+   * Extends a lease we hold.
+   * @param lease - the lease as last acquired/renewed
+   * @param ttlMs - new duration from `now`
+   * @param now - the current time
+   * @returns the renewed lease, or `undefined` when it was lost (taken over or released)
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  renewLease(lease: Lease, ttlMs: number, now: Date): Promise<Lease | undefined>;
+
+  /**
+   * Releases a lease we hold.
+   * @param lease - the lease as last acquired/renewed
+   * @returns true when released now, false when it was no longer ours
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  releaseLease(lease: Lease): Promise<boolean>;
+}
+
+/** A mapping as currently served: the last valid version. */
+export interface LoadedMapping<T> {
+  value: T;
+  /** Blob ETag of the version served. */
+  etag: string;
+  /** Warnings of that version. */
+  warnings: MappingProblem[];
+}
+
+/** The two mapping files an operator maintains in Blob Storage. */
+export interface MappingStore<D, F> {
+  /**
+   * The device mapping (`devicecontent.json`), refreshed by ETag at most once per refresh interval.
+   * @throws a retriable error when no valid version has ever been loaded
+   */
+  getDeviceMapping(): Promise<LoadedMapping<D>>;
+
+  /**
+   * The FHIR destination mapping (`fhirmapping.json`), refreshed by ETag at most once per refresh interval.
+   * @throws a retriable error when no valid version has ever been loaded
+   */
+  getFhirMapping(): Promise<LoadedMapping<F>>;
+}

@@ -1,0 +1,222 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createBlobContainerClient } from '../../../shared/adapters/blob/blobClients.js';
+import { BlobMappingStore } from '../../../shared/adapters/blob/blobMappingStore.js';
+import type { MappingProblemReport } from '../../../shared/adapters/blob/blobMappingStore.js';
+import { MappingUnavailableError } from '../../../shared/adapters/blob/mappingUnavailableError.js';
+import { uploadMappings } from '../../../shared/adapters/blob/uploadMappings.js';
+import type { MappingProblem, ParseResult } from '../../../shared/core/mapping/problems.js';
+import type { LocalAzurite } from '../../../shared/local/azurite.js';
+import { startAzurite } from '../../../shared/local/azurite.js';
+
+/** A stand-in mapping: `{ "version": n }` is valid, `"warn": true` adds a warning, anything else is invalid. */
+interface FakeMapping {
+  version: number;
+}
+
+const problem = (message: string, severity: MappingProblem['severity'] = 'error'): MappingProblem => ({
+  severity,
+  name: 'InvalidTemplate',
+  message,
+  location: { pointer: '' },
+});
+
+function fakeParser(): { parse: (text: string) => ParseResult<FakeMapping>; calls: string[] } {
+  const calls: string[] = [];
+  const parse = (text: string): ParseResult<FakeMapping> => {
+    calls.push(text);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return { ok: false, problems: [problem('not JSON')] };
+    }
+    const { version, warn } = value as { version?: unknown; warn?: unknown };
+    if (typeof version !== 'number') {
+      return { ok: false, problems: [problem('version is required'), problem('template is required')] };
+    }
+    return { ok: true, value: { version }, warnings: warn === true ? [problem('unused value', 'warning')] : [] };
+  };
+  return { parse, calls };
+}
+
+describe('BlobMappingStore', () => {
+  let azurite: LocalAzurite;
+  let containers = 0;
+  let container: ContainerClient;
+  let time: number;
+  let reports: MappingProblemReport[];
+  let device: ReturnType<typeof fakeParser>;
+  let fhir: ReturnType<typeof fakeParser>;
+
+  const newStore = (target: ContainerClient = container): BlobMappingStore<FakeMapping, FakeMapping> =>
+    new BlobMappingStore({
+      container: target,
+      parseDeviceMapping: device.parse,
+      parseFhirMapping: fhir.parse,
+      onProblem: (report) => reports.push(report),
+      refreshIntervalMs: 30_000,
+      clock: () => time,
+    });
+
+  beforeAll(async () => {
+    azurite = await startAzurite();
+  });
+
+  afterAll(async () => {
+    await azurite.close();
+  });
+
+  beforeEach(async () => {
+    containers += 1;
+    container = createBlobContainerClient({ connectionString: azurite.connectionString }, `template${containers}`);
+    await container.createIfNotExists();
+    time = 1_000_000;
+    reports = [];
+    device = fakeParser();
+    fhir = fakeParser();
+  });
+
+  it('loads both mapping files on first use, with their ETags', async () => {
+    const uploaded = await uploadMappings(container, { deviceContent: '{"version":1}', fhirMapping: '{"version":7}' });
+    const store = newStore();
+
+    const deviceMapping = await store.getDeviceMapping();
+    const fhirMapping = await store.getFhirMapping();
+
+    expect(deviceMapping).toEqual({ value: { version: 1 }, etag: uploaded.deviceEtag, warnings: [] });
+    expect(fhirMapping).toEqual({ value: { version: 7 }, etag: uploaded.fhirEtag, warnings: [] });
+    expect(reports).toEqual([]);
+  });
+
+  it('does not download or parse again while the ETag is unchanged', async () => {
+    await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = newStore();
+    await store.getDeviceMapping();
+
+    time += 10_000;
+    await store.getDeviceMapping();
+    time += 60_000;
+    const later = await store.getDeviceMapping();
+
+    expect(later.value).toEqual({ version: 1 });
+    expect(device.calls).toHaveLength(1);
+  });
+
+  it('serves a changed mapping once the refresh interval has passed, not before', async () => {
+    await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = newStore();
+    await store.getDeviceMapping();
+    const uploaded = await uploadMappings(container, { deviceContent: '{"version":2}' });
+
+    time += 29_999;
+    const cached = await store.getDeviceMapping();
+    time += 1;
+    const refreshed = await store.getDeviceMapping();
+
+    expect(cached.value).toEqual({ version: 1 });
+    expect(refreshed).toMatchObject({ value: { version: 2 }, etag: uploaded.deviceEtag });
+  });
+
+  it('keeps serving the last good version when the new one is invalid, and reports it once', async () => {
+    const good = await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = newStore();
+    await store.getDeviceMapping();
+    const bad = await uploadMappings(container, { deviceContent: '{"templates":[]}' });
+
+    time += 30_000;
+    const first = await store.getDeviceMapping();
+    time += 30_000;
+    const second = await store.getDeviceMapping();
+
+    expect([first.value, second.value]).toEqual([{ version: 1 }, { version: 1 }]);
+    expect(reports).toEqual([
+      {
+        file: 'devicecontent.json',
+        kind: 'invalid',
+        etag: bad.deviceEtag,
+        problems: [problem('version is required'), problem('template is required')],
+        servingEtag: good.deviceEtag,
+      },
+    ]);
+    expect(device.calls).toHaveLength(2);
+  });
+
+  it('throws a retriable error carrying the problems when no valid version exists', async () => {
+    await uploadMappings(container, { deviceContent: 'not json' });
+    const store = newStore();
+
+    const first = await store.getDeviceMapping().catch((e: unknown) => e);
+    const second = await store.getDeviceMapping().catch((e: unknown) => e);
+
+    expect(first).toBeInstanceOf(MappingUnavailableError);
+    expect(first).toMatchObject({ retriable: true, reason: 'invalid', file: 'devicecontent.json' });
+    expect((first as MappingUnavailableError).problems).toEqual([problem('not JSON')]);
+    expect(second).toBeInstanceOf(MappingUnavailableError);
+    expect(reports.map((r) => r.kind)).toEqual(['invalid']);
+  });
+
+  it('picks up a fixed mapping at once when nothing valid was being served', async () => {
+    await uploadMappings(container, { deviceContent: 'not json' });
+    const store = newStore();
+    await store.getDeviceMapping().catch(() => undefined);
+
+    await uploadMappings(container, { deviceContent: '{"version":3}' });
+    const fixed = await store.getDeviceMapping();
+
+    expect(fixed.value).toEqual({ version: 3 });
+  });
+
+  it('throws a retriable error when the mapping blob does not exist', async () => {
+    await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = newStore();
+
+    const error = await store.getFhirMapping().catch((e: unknown) => e);
+    const deviceMapping = await store.getDeviceMapping();
+
+    expect(error).toMatchObject({ retriable: true, reason: 'missing', file: 'fhirmapping.json' });
+    expect(deviceMapping.value).toEqual({ version: 1 });
+  });
+
+  it('reports warnings of an accepted version once', async () => {
+    await uploadMappings(container, { fhirMapping: '{"version":1,"warn":true}' });
+    const store = newStore();
+
+    const loaded = await store.getFhirMapping();
+    time += 60_000;
+    await store.getFhirMapping();
+
+    expect(loaded.warnings).toEqual([problem('unused value', 'warning')]);
+    expect(reports.map((r) => [r.file, r.kind])).toEqual([['fhirmapping.json', 'warnings']]);
+  });
+
+  it('accepts a mapping file that starts with a UTF-8 byte order mark', async () => {
+    await uploadMappings(container, { deviceContent: '\uFEFF{"version":5}' });
+
+    const loaded = await newStore().getDeviceMapping();
+
+    expect(loaded.value).toEqual({ version: 5 });
+  });
+
+  it('keeps the last good version when Blob Storage becomes unreachable, and fails without one', async () => {
+    await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const other = await startAzurite();
+    const flaky = BlobServiceClient.fromConnectionString(other.connectionString, { retryOptions: { maxTries: 1 } });
+    const target = flaky.getContainerClient('template');
+    await uploadMappings(target, { deviceContent: '{"version":9}' });
+    const store = newStore(target);
+    await store.getDeviceMapping();
+    await other.close();
+
+    time += 30_000;
+    const served = await store.getDeviceMapping();
+    const neverLoaded = await newStore(target)
+      .getDeviceMapping()
+      .catch((e: unknown) => e);
+
+    expect(served.value).toEqual({ version: 9 });
+    expect(reports.map((r) => r.kind)).toEqual(['unreachable', 'unreachable']);
+    expect(neverLoaded).toMatchObject({ retriable: true, reason: 'unreachable' });
+  });
+});

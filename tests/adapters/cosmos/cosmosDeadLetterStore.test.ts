@@ -1,0 +1,130 @@
+import type { CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosDeadLetterStore } from '../../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
+import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
+import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { freshContainers, heartRates, localClient } from './cosmosTestSupport.js';
+
+function rejectedMessage(sequenceNumber: number, time = '2024-05-01T10:00:05.000Z'): DeadLetterRecord {
+  return {
+    error: { name: 'InvalidDataFormat', stage: 'Normalization', severity: 'non-blocking', message: 'body is not JSON' },
+    time,
+    templateType: 'CollectionContent',
+    subject: {
+      kind: 'message',
+      body: { encoding: 'base64', data: Buffer.from('not json').toString('base64') },
+      coordinates: {
+        partitionId: '3',
+        sequenceNumber,
+        offset: `${sequenceNumber * 10}`,
+        enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
+      },
+      systemProperties: { 'iothub-connection-device-id': 'device-1' },
+    },
+  };
+}
+
+const rejectedGroup: DeadLetterRecord = {
+  error: {
+    name: 'DeviceNotFound',
+    stage: 'FHIRConversion',
+    severity: 'non-blocking',
+    message: 'no Device matches the device identifier',
+    location: { field: 'deviceId' },
+  },
+  time: '2024-05-01T10:20:00.000Z',
+  templateType: 'CodeValueFhir',
+  subject: { kind: 'measurements', measurements: heartRates(3, '2024-05-01T10:03:00.000Z') },
+};
+
+describe('CosmosDeadLetterStore', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  let store: CosmosDeadLetterStore;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+    store = new CosmosDeadLetterStore((await freshContainers(client)).deadLetter);
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  it('stores a rejected message with its error, coordinates and body, and lists it by error name', async () => {
+    const [key] = await store.addDeadLetters([rejectedMessage(1)]);
+
+    const page = await store.listDeadLetters({ errorName: 'InvalidDataFormat' });
+
+    expect(key?.pk).toBe('InvalidDataFormat|2024-05-01');
+    expect(page.items).toHaveLength(1);
+    expect(page.items[0]).toMatchObject({
+      ...rejectedMessage(1),
+      id: key?.id,
+      pk: key?.pk,
+      errorName: 'InvalidDataFormat',
+    });
+    expect(page.items[0]?.etag).not.toBe('');
+    expect(page.items[0]).not.toHaveProperty('_rid');
+  });
+
+  it('stores a rejected measurement group and keeps error names apart when listing', async () => {
+    await store.addDeadLetters([rejectedGroup]);
+
+    const groups = await store.listDeadLetters({ errorName: 'DeviceNotFound' });
+
+    expect(groups.items.map((item) => item.subject)).toEqual([rejectedGroup.subject]);
+    expect(groups.items[0]?.error).toEqual(rejectedGroup.error);
+  });
+
+  it('does not duplicate a dead letter recorded again by a rerun at a later time', async () => {
+    const [first] = await store.addDeadLetters([rejectedMessage(2)]);
+    const [again] = await store.addDeadLetters([rejectedMessage(2, '2024-05-02T08:00:00.000Z')]);
+
+    const page = await store.listDeadLetters({ errorName: 'InvalidDataFormat' });
+
+    expect(again).toEqual(first);
+    expect(page.items.filter((item) => item.id === first?.id).map((item) => item.time)).toEqual([
+      '2024-05-02T08:00:00.000Z',
+    ]);
+  });
+
+  it('pages through dead letters with continuation tokens', async () => {
+    await store.addDeadLetters([3, 4, 5, 6, 7].map((n) => rejectedMessage(n)));
+
+    const seen: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.listDeadLetters({
+        errorName: 'InvalidDataFormat',
+        maxItems: 2,
+        continuationToken: token,
+      });
+      seen.push(
+        ...page.items.map((item) =>
+          String((item.subject as { coordinates: { sequenceNumber: number } }).coordinates.sequenceNumber),
+        ),
+      );
+      token = page.continuationToken;
+      pages += 1;
+    } while (token !== undefined && pages < 20);
+
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.sort()).toEqual(['1', '2', '3', '4', '5', '6', '7']);
+  });
+
+  it('deletes dead letters idempotently', async () => {
+    const keys = await store.addDeadLetters([rejectedMessage(99)]);
+
+    const first = await store.deleteDeadLetters(keys);
+    const second = await store.deleteDeadLetters(keys);
+    const page = await store.listDeadLetters({ errorName: 'InvalidDataFormat', maxItems: 100 });
+
+    expect([first, second]).toEqual([1, 0]);
+    expect(page.items.map((item) => item.id)).not.toContain(keys[0]?.id);
+  });
+});

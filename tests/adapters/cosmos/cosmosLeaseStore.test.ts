@@ -1,0 +1,78 @@
+import type { CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosLeaseStore } from '../../../shared/adapters/cosmos/cosmosLeaseStore.js';
+import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { freshContainers, localClient } from './cosmosTestSupport.js';
+
+const t0 = new Date('2024-05-01T10:30:00.000Z');
+const later = (ms: number): Date => new Date(t0.getTime() + ms);
+
+describe('CosmosLeaseStore', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  let store: CosmosLeaseStore;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+    store = new CosmosLeaseStore((await freshContainers(client)).leases);
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  it('gives a free unit to the first worker and refuses a second while the lease is live', async () => {
+    const a = await store.acquireLease('2024-05-01T10:00:00.000Z|0', 'worker-a', 60_000, t0);
+    const b = await store.acquireLease('2024-05-01T10:00:00.000Z|0', 'worker-b', 60_000, later(59_000));
+
+    expect(a).toMatchObject({ owner: 'worker-a', expiresAt: '2024-05-01T10:31:00.000Z' });
+    expect(b).toBeUndefined();
+  });
+
+  it('lets exactly one of two workers racing for a free unit win', async () => {
+    const results = await Promise.all([
+      store.acquireLease('race|0', 'worker-a', 60_000, t0),
+      store.acquireLease('race|0', 'worker-b', 60_000, t0),
+    ]);
+
+    expect(results.filter((lease) => lease !== undefined)).toHaveLength(1);
+  });
+
+  it('lets another worker take over an expired lease, after which the old holder can neither renew nor release', async () => {
+    const old = await store.acquireLease('expired|0', 'worker-a', 10_000, t0);
+    const taken = await store.acquireLease('expired|0', 'worker-b', 10_000, later(10_001));
+
+    const renewed = await store.renewLease(old!, 10_000, later(10_002));
+    const released = await store.releaseLease(old!);
+
+    expect(taken?.owner).toBe('worker-b');
+    expect(renewed).toBeUndefined();
+    expect(released).toBe(false);
+  });
+
+  it('renews a held lease and rejects the ETag it had before the renewal', async () => {
+    const lease = await store.acquireLease('renew|0', 'worker-a', 10_000, t0);
+    const renewed = await store.renewLease(lease!, 10_000, later(5_000));
+
+    const stale = await store.renewLease(lease!, 10_000, later(6_000));
+    const othersTry = await store.acquireLease('renew|0', 'worker-b', 10_000, later(12_000));
+
+    expect(renewed?.expiresAt).toBe('2024-05-01T10:30:15.000Z');
+    expect(renewed?.etag).not.toBe(lease?.etag);
+    expect(stale).toBeUndefined();
+    expect(othersTry).toBeUndefined();
+  });
+
+  it('frees a unit on release so another worker can take it at once', async () => {
+    const lease = await store.acquireLease('release|0', 'worker-a', 60_000, t0);
+
+    const released = await store.releaseLease(lease!);
+    const next = await store.acquireLease('release|0', 'worker-b', 60_000, later(1));
+
+    expect(released).toBe(true);
+    expect(next?.owner).toBe('worker-b');
+  });
+});

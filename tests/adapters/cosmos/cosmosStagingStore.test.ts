@@ -1,0 +1,240 @@
+import type { Container, CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
+import type { Measurement } from '../../../shared/core/measurement.js';
+import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { freshContainers, heartRate, heartRates, localClient } from './cosmosTestSupport.js';
+
+const now = Date.parse('2024-05-01T10:20:00.000Z');
+const clock = (): number => now;
+
+async function rawDocuments(container: Container, pk: string): Promise<Record<string, unknown>[]> {
+  const { resources } = await container.items
+    .query<Record<string, unknown>>({
+      query: 'SELECT * FROM c WHERE c.pk = @pk',
+      parameters: [{ name: '@pk', value: pk }],
+    })
+    .fetchAll();
+  return resources;
+}
+
+describe('CosmosStagingStore', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  let container: Container;
+  let store: CosmosStagingStore;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+    container = (await freshContainers(client)).staging;
+    store = new CosmosStagingStore(container, { clock });
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  it('stages a batch and reads back the same measurements, optional ids included', async () => {
+    const measurements: Measurement[] = [
+      heartRate(1, '2024-05-01T10:01:00.000Z'),
+      { ...heartRate(2, '2024-05-01T10:02:00.000Z'), encounterId: 'enc-1', correlationId: 'corr-1' },
+      {
+        type: 'bp',
+        occurrenceTimeUtc: '2024-05-01T10:02:30.000Z',
+        ingestionTimeUtc: '2024-05-01T10:03:00.000Z',
+        deviceId: 'd',
+        properties: [],
+      },
+    ];
+
+    const written = await store.stageBatch('rt', { first: 10, last: 12 }, measurements);
+    const unit = await store.readUnit({ windowStart: '2024-05-01T10:00:00.000Z', shard: 'rt' });
+
+    expect(written).toBe(1);
+    expect(unit.documents).toHaveLength(1);
+    expect(unit.documents[0]?.etag).not.toBe('');
+    expect(unit.measurements).toEqual(measurements);
+    expect(unit.malformed).toBe(0);
+  });
+
+  it('stores the documented fields: pk, deterministic id, window bounds, shard, compact measurements, count, createdAt', async () => {
+    await store.stageBatch('fields', { first: 5, last: 9 }, heartRates(3, '2024-05-01T10:14:59.999Z'));
+
+    const [document] = await rawDocuments(container, '2024-05-01T10:00:00.000Z|fields');
+
+    expect(document).toMatchObject({
+      pk: '2024-05-01T10:00:00.000Z|fields',
+      id: 'sfields_q5-9_w202405011000_c0',
+      windowStart: '2024-05-01T10:00:00.000Z',
+      windowEnd: '2024-05-01T10:15:00.000Z',
+      shard: 'fields',
+      count: 3,
+      createdAt: '2024-05-01T10:20:00.000Z',
+    });
+    expect(Array.isArray((document?.measurements as unknown[])[0])).toBe(true);
+  });
+
+  it('writes one document per window when a batch spans a window boundary', async () => {
+    const measurements = [
+      ...heartRates(4, '2024-05-01T10:14:00.000Z'),
+      ...heartRates(2, '2024-05-01T10:16:00.000Z', 4),
+    ];
+
+    const written = await store.stageBatch('span', { first: 0, last: 5 }, measurements);
+    const first = await store.readUnit({ windowStart: '2024-05-01T10:00:00.000Z', shard: 'span' });
+    const second = await store.readUnit({ windowStart: '2024-05-01T10:15:00.000Z', shard: 'span' });
+
+    expect(written).toBe(2);
+    expect(first.measurements).toEqual(measurements.slice(0, 4));
+    expect(second.measurements).toEqual(measurements.slice(4));
+  });
+
+  it('overwrites instead of duplicating when the same batch is delivered again', async () => {
+    const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'redelivery' };
+    const measurements = heartRates(20, '2024-05-01T10:05:00.000Z');
+    await store.stageBatch(unit.shard, { first: 100, last: 119 }, measurements);
+    const before = await store.readUnit(unit);
+
+    await store.stageBatch(unit.shard, { first: 100, last: 119 }, measurements);
+    const after = await store.readUnit(unit);
+
+    expect(after.documents.map((d) => d.id)).toEqual(before.documents.map((d) => d.id));
+    expect(after.measurements).toHaveLength(20);
+  });
+
+  it('splits a window into chunks that each stay below the configured size', async () => {
+    const small = new CosmosStagingStore(container, { clock, maxDocumentBytes: 3_000 });
+    const measurements = heartRates(60, '2024-05-01T10:07:00.000Z');
+
+    const written = await small.stageBatch('chunks', { first: 1, last: 60 }, measurements);
+    const stored = await rawDocuments(container, '2024-05-01T10:00:00.000Z|chunks');
+    const unit = await small.readUnit({ windowStart: '2024-05-01T10:00:00.000Z', shard: 'chunks' });
+
+    expect(written).toBeGreaterThan(2);
+    expect(stored).toHaveLength(written);
+    for (const document of stored) {
+      expect(Buffer.byteLength(JSON.stringify(document))).toBeLessThanOrEqual(3_000);
+    }
+    expect(unit.measurements).toEqual(measurements);
+  });
+
+  it('keeps a document that was rewritten after it was read, and deletes the rest', async () => {
+    const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'stale' };
+    await store.stageBatch(unit.shard, { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:01:00.000Z'));
+    await store.stageBatch(unit.shard, { first: 3, last: 4 }, heartRates(2, '2024-05-01T10:02:00.000Z', 2));
+    const read = await store.readUnit(unit);
+    await store.stageBatch(unit.shard, { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:01:00.000Z'));
+
+    const outcome = await store.deleteDocuments(unit, read.documents);
+    const left = await store.readUnit(unit);
+
+    expect(outcome).toEqual({ deleted: 1, missing: 0, changed: 1 });
+    expect(left.documents.map((d) => d.id)).toEqual(['sstale_q1-2_w202405011000_c0']);
+  });
+
+  it('deletes idempotently: a second delete of the same documents reports them missing', async () => {
+    const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'delete' };
+    await store.stageBatch(unit.shard, { first: 1, last: 3 }, heartRates(3, '2024-05-01T10:01:00.000Z'));
+    const read = await store.readUnit(unit);
+
+    const first = await store.deleteDocuments(unit, read.documents);
+    const second = await store.deleteDocuments(
+      unit,
+      read.documents.map((d) => d.id),
+    );
+
+    expect(first).toEqual({ deleted: 1, missing: 0, changed: 0 });
+    expect(second).toEqual({ deleted: 0, missing: 1, changed: 0 });
+    expect((await store.readUnit(unit)).documents).toEqual([]);
+  });
+});
+
+describe('CosmosStagingStore.listClosedUnits', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  let store: CosmosStagingStore;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+    store = new CosmosStagingStore((await freshContainers(client)).staging, { clock });
+    // Window 10:00–10:15 on two shards (two batches on shard 0), window 10:15–10:30 on shard 0.
+    await store.stageBatch('0', { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:03:00.000Z'));
+    await store.stageBatch('0', { first: 3, last: 4 }, heartRates(2, '2024-05-01T10:09:00.000Z'));
+    await store.stageBatch('1', { first: 1, last: 1 }, heartRates(1, '2024-05-01T10:10:00.000Z'));
+    await store.stageBatch('0', { first: 5, last: 5 }, heartRates(1, '2024-05-01T10:16:00.000Z'));
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  it('lists nothing while the grace period after the window end runs', async () => {
+    expect(await store.listClosedUnits(new Date('2024-05-01T10:16:00.000Z'), 60_000)).toEqual([]);
+  });
+
+  it('lists each closed (window, shard) once, however many documents it has', async () => {
+    const units = await store.listClosedUnits(new Date('2024-05-01T10:16:00.001Z'), 60_000);
+
+    expect(units).toEqual([
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' },
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: '1' },
+    ]);
+  });
+
+  it('stops listing a unit once its documents are deleted', async () => {
+    const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: '1' };
+    await store.deleteDocuments(unit, (await store.readUnit(unit)).documents);
+
+    const units = await store.listClosedUnits(new Date('2024-05-01T11:00:00.000Z'), 60_000);
+
+    expect(units).toEqual([
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' },
+      { windowStart: '2024-05-01T10:15:00.000Z', shard: '0' },
+    ]);
+  });
+});
+
+describe('CosmosStagingStore write operations', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  let container: Container;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+    container = (await freshContainers(client)).staging;
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  it.each([
+    { batchSize: 1_000, expected: 2 },
+    { batchSize: 250, expected: 8 },
+    { batchSize: 134, expected: 16 },
+  ])(
+    'costs $expected writes (stage + delete) per 1,000 measurements in batches of $batchSize',
+    async ({ batchSize, expected }) => {
+      const store = new CosmosStagingStore(container, { clock });
+      const shard = `ops${batchSize}`;
+      const all = heartRates(1_000, '2024-05-01T10:05:00.000Z');
+      for (let first = 0; first < all.length; first += batchSize) {
+        const batch = all.slice(first, first + batchSize);
+        await store.stageBatch(shard, { first, last: first + batch.length - 1 }, batch);
+      }
+      const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard };
+      const read = await store.readUnit(unit);
+      await store.deleteDocuments(unit, read.documents);
+
+      expect(read.measurements).toHaveLength(1_000);
+      expect(store.counter.snapshot()).toMatchObject({ upsert: expected / 2, delete: expected / 2, total: expected });
+    },
+  );
+});

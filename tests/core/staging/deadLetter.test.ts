@@ -1,0 +1,121 @@
+import { describe, expect, it } from 'vitest';
+import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
+import { toDeadLetterBody, toDeadLetterDocument } from '../../../shared/core/staging/deadLetter.js';
+
+const messageRecord: DeadLetterRecord = {
+  error: {
+    name: 'IncompatibleData',
+    stage: 'Normalization',
+    severity: 'non-blocking',
+    message: 'deviceId is required',
+  },
+  time: '2024-05-03T00:00:00.000Z',
+  templateType: 'CalculatedContent',
+  subject: {
+    kind: 'message',
+    body: { encoding: 'json', value: { hr: 1 } },
+    coordinates: { partitionId: '2', sequenceNumber: 41, offset: '4100', enqueuedTimeUtc: '2024-05-01T23:59:59.000Z' },
+  },
+};
+
+describe('toDeadLetterDocument', () => {
+  it('partitions by error name and the UTC day of the enqueued time, and copies the error name', () => {
+    const document = toDeadLetterDocument(messageRecord);
+
+    expect(document).toMatchObject({ pk: 'IncompatibleData|2024-05-01', errorName: 'IncompatibleData' });
+    expect(document.id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('gives a rerun the same id and partition even when it is recorded later', () => {
+    const rerun = toDeadLetterDocument({ ...messageRecord, time: '2024-06-01T00:00:00.000Z' });
+
+    expect([rerun.id, rerun.pk]).toEqual([
+      toDeadLetterDocument(messageRecord).id,
+      toDeadLetterDocument(messageRecord).pk,
+    ]);
+  });
+
+  it('gives different errors on the same message, or the same error on different messages, different ids', () => {
+    const base = toDeadLetterDocument(messageRecord).id;
+    const otherError = toDeadLetterDocument({
+      ...messageRecord,
+      error: { ...messageRecord.error, location: { templateIndex: 1, field: 'deviceIdExpression' } },
+    }).id;
+    const otherMessage = toDeadLetterDocument({
+      ...messageRecord,
+      subject: {
+        ...messageRecord.subject,
+        coordinates: {
+          partitionId: '2',
+          sequenceNumber: 42,
+          offset: '4200',
+          enqueuedTimeUtc: '2024-05-01T23:59:59.000Z',
+        },
+      },
+    } as DeadLetterRecord).id;
+
+    expect(new Set([base, otherError, otherMessage]).size).toBe(3);
+  });
+
+  it('partitions a measurement group by the day of its earliest ingestion time', () => {
+    const document = toDeadLetterDocument({
+      error: { name: 'DeviceNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'no Device' },
+      time: '2024-05-03T00:00:00.000Z',
+      subject: {
+        kind: 'measurements',
+        measurements: [
+          {
+            type: 't',
+            occurrenceTimeUtc: 'x',
+            ingestionTimeUtc: '2024-05-02T00:00:01.000Z',
+            deviceId: 'd',
+            properties: [],
+          },
+          {
+            type: 't',
+            occurrenceTimeUtc: 'x',
+            ingestionTimeUtc: '2024-05-01T23:00:00.000Z',
+            deviceId: 'd',
+            properties: [],
+          },
+        ],
+      },
+    });
+
+    expect(document.pk).toBe('DeviceNotFound|2024-05-01');
+  });
+});
+
+describe('toDeadLetterBody', () => {
+  it('keeps JSON as JSON, from a parsed value, text or UTF-8 bytes', () => {
+    expect(toDeadLetterBody({ kind: 'json', value: { a: 1 } })).toEqual({ encoding: 'json', value: { a: 1 } });
+    expect(toDeadLetterBody({ kind: 'text', text: '{"a":1}' })).toEqual({ encoding: 'json', value: { a: 1 } });
+    expect(toDeadLetterBody({ kind: 'bytes', bytes: new TextEncoder().encode('[1,2]') })).toEqual({
+      encoding: 'json',
+      value: [1, 2],
+    });
+  });
+
+  it('stores anything that is not JSON as base64 of its bytes', () => {
+    const bytes = new Uint8Array([0xff, 0xfe, 0x7b, 0x7d]);
+
+    expect(toDeadLetterBody({ kind: 'text', text: 'hr=72' })).toEqual({
+      encoding: 'base64',
+      data: Buffer.from('hr=72').toString('base64'),
+    });
+    expect(toDeadLetterBody({ kind: 'bytes', bytes })).toEqual({
+      encoding: 'base64',
+      data: Buffer.from(bytes).toString('base64'),
+    });
+  });
+
+  it('encodes only the viewed bytes of a Uint8Array that is a slice of a larger buffer', () => {
+    const backing = new TextEncoder().encode('xxnot jsonxx');
+    const view = backing.subarray(2, 10);
+
+    expect(toDeadLetterBody({ kind: 'bytes', bytes: view })).toEqual({
+      encoding: 'base64',
+      data: Buffer.from('not json').toString('base64'),
+    });
+  });
+});

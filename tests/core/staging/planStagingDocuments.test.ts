@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import type { Measurement } from '../../../shared/core/measurement.js';
+import {
+  chunkBySize,
+  decodeStagingDocument,
+  planStagingDocuments,
+  toJsonByteLength,
+} from '../../../shared/core/staging/planStagingDocuments.js';
+
+const nowMs = Date.parse('2024-05-01T10:40:00.000Z');
+
+function measurement(i: number, ingestionTimeUtc: string, value = String(i)): Measurement {
+  return {
+    type: 'heartrate',
+    occurrenceTimeUtc: ingestionTimeUtc,
+    ingestionTimeUtc,
+    deviceId: `d${i % 3}`,
+    properties: [{ name: 'hr', value }],
+  };
+}
+
+const many = (count: number, time: string): Measurement[] =>
+  Array.from({ length: count }, (_, i) => measurement(i, time));
+
+describe('planStagingDocuments', () => {
+  it('plans one document per window, in window order, with every documented field', () => {
+    const documents = planStagingDocuments(
+      '7',
+      { first: 10, last: 12 },
+      [measurement(1, '2024-05-01T10:16:00.000Z'), measurement(2, '2024-05-01T10:01:00.000Z')],
+      { windowMinutes: 15, maxDocumentBytes: 1_500_000, nowMs },
+    );
+
+    expect(documents).toEqual([
+      {
+        pk: '2024-05-01T10:00:00.000Z|7',
+        id: 's7_q10-12_w202405011000_c0',
+        windowStart: '2024-05-01T10:00:00.000Z',
+        windowEnd: '2024-05-01T10:15:00.000Z',
+        shard: '7',
+        firstSequenceNumber: 10,
+        lastSequenceNumber: 12,
+        chunk: 0,
+        measurements: [['heartrate', '2024-05-01T10:01:00.000Z', '2024-05-01T10:01:00.000Z', 'd2', ['hr', '2']]],
+        count: 1,
+        createdAt: '2024-05-01T10:40:00.000Z',
+      },
+      expect.objectContaining({ pk: '2024-05-01T10:15:00.000Z|7', id: 's7_q10-12_w202405011015_c0', count: 1 }),
+    ]);
+  });
+
+  it('puts a whole batch in a single document when it fits, whatever the number of devices', () => {
+    const documents = planStagingDocuments('0', { first: 0, last: 999 }, many(1_000, '2024-05-01T10:05:00.000Z'), {
+      windowMinutes: 15,
+      maxDocumentBytes: 1_500_000,
+      nowMs,
+    });
+
+    expect(documents).toHaveLength(1);
+    expect(documents[0]?.count).toBe(1_000);
+  });
+
+  it('splits into chunks whose serialized size (plus the system-field reserve) stays within the bound', () => {
+    const input = many(200, '2024-05-01T10:05:00.000Z');
+
+    const documents = planStagingDocuments('0', { first: 0, last: 199 }, input, {
+      windowMinutes: 15,
+      maxDocumentBytes: 2_000,
+      nowMs,
+    });
+
+    expect(documents.length).toBeGreaterThan(5);
+    expect(documents.map((d) => d.chunk)).toEqual(documents.map((_, i) => i));
+    for (const document of documents) {
+      expect(toJsonByteLength(document) + 256).toBeLessThanOrEqual(2_000);
+    }
+    expect(documents.flatMap((d) => decodeStagingDocument(d).measurements)).toEqual(input);
+  });
+
+  it('gives a measurement too large for any chunk a document of its own', () => {
+    const input = [
+      measurement(0, '2024-05-01T10:05:00.000Z'),
+      measurement(1, '2024-05-01T10:05:00.000Z', 'x'.repeat(5_000)),
+      measurement(2, '2024-05-01T10:05:00.000Z'),
+    ];
+
+    const documents = planStagingDocuments('0', { first: 0, last: 2 }, input, {
+      windowMinutes: 15,
+      maxDocumentBytes: 2_000,
+      nowMs,
+    });
+
+    expect(documents.map((d) => d.count)).toEqual([1, 1, 1]);
+  });
+
+  it('plans the same ids and contents for the same batch', () => {
+    const input = many(50, '2024-05-01T10:05:00.000Z');
+    const options = { windowMinutes: 15, maxDocumentBytes: 2_000, nowMs };
+
+    expect(planStagingDocuments('1', { first: 5, last: 54 }, input, options)).toEqual(
+      planStagingDocuments('1', { first: 5, last: 54 }, input, options),
+    );
+  });
+
+  it('plans nothing for an empty batch', () => {
+    expect(
+      planStagingDocuments('1', { first: 5, last: 5 }, [], { windowMinutes: 15, maxDocumentBytes: 2_000, nowMs }),
+    ).toEqual([]);
+  });
+});
+
+describe('chunkBySize', () => {
+  it('starts a new chunk when the next item would exceed the budget (items cost their size plus a separator)', () => {
+    expect(chunkBySize([3, 3, 3, 3], (n) => n, 8)).toEqual([
+      [3, 3],
+      [3, 3],
+    ]);
+    expect(chunkBySize([3, 9, 1], (n) => n, 8)).toEqual([[3], [9], [1]]);
+    expect(chunkBySize([], (n: number) => n, 8)).toEqual([]);
+  });
+});
+
+describe('decodeStagingDocument', () => {
+  it('decodes valid measurements and counts malformed ones', () => {
+    const decoded = decodeStagingDocument({
+      measurements: [['t', 'o', 'i', 'd', []], 'garbage', ['t']],
+    });
+
+    expect(decoded).toEqual({
+      measurements: [{ type: 't', occurrenceTimeUtc: 'o', ingestionTimeUtc: 'i', deviceId: 'd', properties: [] }],
+      malformed: 2,
+    });
+  });
+
+  it('treats a document without a measurements array as malformed', () => {
+    expect(decodeStagingDocument({ measurements: 'x' })).toEqual({ measurements: [], malformed: 1 });
+  });
+});
