@@ -1,0 +1,43 @@
+import { ExpressionEvaluationError } from '../../errors.js';
+
+/** Counts the work of one JMESPath evaluation and stops it when a bound is crossed. */
+export class EvaluationBudget {
+  private steps = 0;
+  private chars = 0;
+
+  /**
+   * @param maxSteps - nodes visited, elements produced and values compared or serialized, in total
+   * @param maxChars - characters built into new strings, in total
+   */
+  constructor(
+    readonly maxSteps: number,
+    readonly maxChars: number,
+  ) {}
+
+  /**
+   * Records `count` steps of work.
+   * @param count - how many steps
+   * @throws ExpressionEvaluationError past `maxSteps`
+   */
+  step(count = 1): void {
+    this.steps += count;
+    if (this.steps > this.maxSteps) {
+      throw new ExpressionEvaluationError(`evaluation exceeded its bound of ${this.maxSteps} steps`);
+    }
+  }
+
+  /**
+   * Records a new string of `length` characters, before it is built.
+   * @param length - the length of the string about to be built
+   * @param what - the function building it, for the error message
+   * @throws ExpressionEvaluationError past `maxChars`
+   */
+  produce(length: number, what: string): void {
+    this.chars += length;
+    if (this.chars > this.maxChars) {
+      throw new ExpressionEvaluationError(
+        `${what} would build more than ${this.maxChars} characters of strings in one evaluation`,
+      );
+    }
+  }
+}

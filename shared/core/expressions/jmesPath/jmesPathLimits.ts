@@ -1,0 +1,16 @@
+/**
+ * Bounds on JMESPath expressions taken from (untrusted) mappings. The library has no hook to stop an evaluation, so
+ * the interpreter counts its own steps (docs/reference-behaviour.md §1.7, Decision: bound work per message).
+ */
+
+/** Longest JMESPath expression accepted at mapping load, in characters. */
+export const JMESPATH_MAX_EXPRESSION_LENGTH = 4_096;
+
+/**
+ * Work one evaluation may do before it fails: AST nodes visited (one per element in a projection), elements produced
+ * by a flatten, and values compared or serialized by `==`, `!=`, `contains` and `to_string`.
+ */
+export const JMESPATH_MAX_STEPS = 1_000_000;
+
+/** Characters one evaluation may build into new strings (`insertString`, `join`, `to_string`, date functions). */
+export const JMESPATH_MAX_PRODUCED_CHARS = 1_048_576;

@@ -1,0 +1,174 @@
+import type { EvaluationBudget } from './evaluationBudget.js';
+
+/** JMESPath type names (as the `type()` function spells them), plus `expression` for `&expr` arguments. */
+export type JmesPathTypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'expression';
+
+/**
+ * The JMESPath type of a value, for error messages (a type, never the value itself).
+ * @param value - an evaluated argument
+ */
+export function typeNameOf(value: unknown): JmesPathTypeName {
+  if (value === null || value === undefined) {
+    return 'null';
+  }
+  if (typeof value === 'boolean') {
+    return 'boolean';
+  }
+  if (typeof value === 'number') {
+    return 'number';
+  }
+  if (typeof value === 'string') {
+    return 'string';
+  }
+  if (Array.isArray(value)) {
+    return 'array';
+  }
+  return isExpressionReference(value) ? 'expression' : 'object';
+}
+
+/**
+ * Whether a value is an `&expr` argument as the library passes it to functions.
+ * @param value - an evaluated argument
+ */
+export function isExpressionReference(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && (value as { expref?: unknown }).expref === true;
+}
+
+/**
+ * JMESPath truthiness: `null`, `false`, `""`, `[]` and `{}` are false, everything else is true.
+ * @param value - an evaluated value
+ */
+export function isFalsy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === '') {
+    return true;
+  }
+  if (Array.isArray(value)) {
+    return value.length === 0;
+  }
+  return typeof value === 'object' && Object.keys(value).length === 0;
+}
+
+/**
+ * Creates an own, enumerable member even for names such as `__proto__` (plain assignment would change the prototype).
+ * @param target - the object being built
+ * @param name - the member name
+ * @param value - the member value
+ */
+export function defineMember(target: Record<string, unknown>, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, enumerable: true, writable: true, configurable: true });
+}
+
+/**
+ * Reads an own member of a JSON object; inherited members (`constructor`, `__proto__`, `toString`) do not exist.
+ * @param value - the current value
+ * @param name - the member name
+ * @returns the member value, or `null` when `value` is not an object or has no such member
+ */
+export function memberOf(value: unknown, name: string): unknown {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, name)) {
+    return null;
+  }
+  return (value as Record<string, unknown>)[name] ?? null;
+}
+
+/**
+ * JSON deep equality, charging one step per pair of values compared. Iterative, so deep data cannot exhaust the stack;
+ * the step charge bounds the work even when an expression built values that share structure (`[@, @] | [@, @] | …`).
+ * @param left - first value
+ * @param right - second value
+ * @param budget - the evaluation's budget
+ * @throws ExpressionEvaluationError when the budget runs out
+ */
+export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudget): boolean {
+  const pending: [unknown, unknown][] = [[left, right]];
+  for (let pair = pending.pop(); pair !== undefined; pair = pending.pop()) {
+    budget.step();
+    const [a, b] = pair;
+    if (a === b) {
+      continue;
+    }
+    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+      return false;
+    }
+    if (Array.isArray(a) || Array.isArray(b)) {
+      if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) {
+        return false;
+      }
+      a.forEach((item: unknown, index) => pending.push([item, b[index]]));
+      continue;
+    }
+    const aKeys = Object.keys(a);
+    if (aKeys.length !== Object.keys(b).length) {
+      return false;
+    }
+    for (const key of aKeys) {
+      if (!Object.hasOwn(b, key)) {
+        return false;
+      }
+      pending.push([(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]]);
+    }
+  }
+  return true;
+}
+
+/**
+ * Compact JSON text of a value, as `to_string` returns it, charging one step per value and the characters built.
+ * @param value - the value to serialize
+ * @param budget - the evaluation's budget
+ * @throws ExpressionEvaluationError when the budget runs out
+ */
+export function toJsonText(value: unknown, budget: EvaluationBudget): string {
+  const parts: string[] = [];
+  const write = (text: string): void => {
+    budget.produce(text.length, 'to_string()');
+    parts.push(text);
+  };
+  const visit = (current: unknown): void => {
+    budget.step();
+    if (Array.isArray(current)) {
+      write('[');
+      current.forEach((item: unknown, index) => {
+        if (index > 0) {
+          write(',');
+        }
+        visit(item);
+      });
+      write(']');
+    } else if (typeof current === 'object' && current !== null) {
+      write('{');
+      Object.entries(current).forEach(([key, item], index) => {
+        write(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+        visit(item);
+      });
+      write('}');
+    } else {
+      write(JSON.stringify(current ?? null));
+    }
+  };
+  visit(value);
+  return parts.join('');
+}
+
+/**
+ * Charges one step per value inside `value`, counting shared sub-values once per path (as a serializer would meet
+ * them), so that a result built from shared structure cannot be handed on when it expands beyond the budget.
+ * @param value - an evaluation result
+ * @param budget - the evaluation's budget
+ * @throws ExpressionEvaluationError when the budget runs out
+ */
+export function chargeExpandedSize(value: unknown, budget: EvaluationBudget): void {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const current = pending.pop();
+    budget.step();
+    if (Array.isArray(current)) {
+      for (const item of current as unknown[]) {
+        pending.push(item);
+      }
+    } else if (typeof current === 'object' && current !== null) {
+      for (const item of Object.values(current)) {
+        pending.push(item);
+      }
+    }
+  }
+}

@@ -1,0 +1,144 @@
+import { ExpressionEvaluationError } from '../../errors.js';
+import type { EvaluationBudget } from './evaluationBudget.js';
+import { typeNameOf } from './jsonValues.js';
+
+/**
+ * MedTech's custom JMESPath functions (docs/reference-behaviour.md §1.8), with the argument names of Microsoft's
+ * "How to use custom functions" page. Behaviour follows iomt-fhir's `Microsoft.Health.Expressions` except where the
+ * reference says otherwise: `divide` is true division.
+ */
+export interface MedTechFunction {
+  /** Function name, case-sensitive as in MedTech. */
+  readonly name: string;
+  /** Argument names, in order; the arity is their count. */
+  readonly parameters: readonly string[];
+  /**
+   * Computes the result.
+   * @param args - evaluated arguments, as many as `parameters`
+   * @param budget - the evaluation's budget (for the strings it builds)
+   * @throws ExpressionEvaluationError naming the function and argument (never the value) on a bad argument
+   */
+  evaluate(args: readonly unknown[], budget: EvaluationBudget): number | string;
+}
+
+// C# `long` bounds: MedTech's math on two integers is done in `long` and must fit in it.
+const LONG_MIN = -(2 ** 63);
+const LONG_MAX_EXCLUSIVE = 2 ** 63;
+
+// .NET DateTimeOffset.FromUnixTimeSeconds/Milliseconds accept 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z.
+const MIN_UNIX_SECONDS = -62_135_596_800;
+const MAX_UNIX_SECONDS = 253_402_300_799;
+const MIN_UNIX_MILLISECONDS = MIN_UNIX_SECONDS * 1000;
+const MAX_UNIX_MILLISECONDS = MAX_UNIX_SECONDS * 1000 + 999;
+
+function argumentError(fn: MedTechFunction, index: number, problem: string): ExpressionEvaluationError {
+  return new ExpressionEvaluationError(
+    `${fn.name}() argument ${index + 1} ($${fn.parameters[index] ?? '?'}) ${problem}`,
+  );
+}
+
+function numberArgument(fn: MedTechFunction, args: readonly unknown[], index: number): number {
+  const value = args[index];
+  if (typeof value !== 'number') {
+    throw argumentError(fn, index, `must be a number, got ${typeNameOf(value)}`);
+  }
+  return value;
+}
+
+function integerArgument(fn: MedTechFunction, args: readonly unknown[], index: number): number {
+  const value = args[index];
+  if (typeof value !== 'number') {
+    throw argumentError(fn, index, `must be an integer, got ${typeNameOf(value)}`);
+  }
+  if (!Number.isInteger(value)) {
+    throw argumentError(fn, index, 'must be an integer, got a number with a fraction');
+  }
+  return value;
+}
+
+function stringArgument(fn: MedTechFunction, args: readonly unknown[], index: number): string {
+  const value = args[index];
+  if (typeof value !== 'string') {
+    throw argumentError(fn, index, `must be a string, got ${typeNameOf(value)}`);
+  }
+  return value;
+}
+
+/** A two-number function whose result must be finite, and fit a C# `long` when both operands are integers. */
+function arithmetic(
+  name: string,
+  operation: (left: number, right: number, fn: MedTechFunction) => number,
+): MedTechFunction {
+  const fn: MedTechFunction = {
+    name,
+    parameters: ['left', 'right'],
+    evaluate(args) {
+      const left = numberArgument(fn, args, 0);
+      const right = numberArgument(fn, args, 1);
+      const result = operation(left, right, fn);
+      if (Number.isNaN(result)) {
+        throw new ExpressionEvaluationError(`${name}() has no real-number result for these arguments`);
+      }
+      if (!Number.isFinite(result)) {
+        throw new ExpressionEvaluationError(`${name}() overflowed: the result is too large for a number`);
+      }
+      if (Number.isInteger(left) && Number.isInteger(right) && (result < LONG_MIN || result >= LONG_MAX_EXCLUSIVE)) {
+        throw new ExpressionEvaluationError(`${name}() overflowed: the result does not fit a 64-bit integer`);
+      }
+      // -0 is not JSON; MedTech's long/double arithmetic prints 0.
+      return result === 0 ? 0 : result;
+    },
+  };
+  return fn;
+}
+
+function fromUnixTime(name: string, parameter: string, min: number, max: number, toMs: number): MedTechFunction {
+  const fn: MedTechFunction = {
+    name,
+    parameters: [parameter],
+    evaluate(args, budget) {
+      const time = integerArgument(fn, args, 0);
+      if (time < min || time > max) {
+        throw argumentError(fn, 0, 'is outside the supported range (years 0001 to 9999)');
+      }
+      const iso = new Date(time * toMs).toISOString();
+      budget.produce(iso.length, `${name}()`);
+      return iso;
+    },
+  };
+  return fn;
+}
+
+const insertString: MedTechFunction = {
+  name: 'insertString',
+  parameters: ['original', 'toInsert', 'pos'],
+  evaluate(args, budget) {
+    const original = stringArgument(insertString, args, 0);
+    const toInsert = stringArgument(insertString, args, 1);
+    const position = integerArgument(insertString, args, 2);
+    // Positions count UTF-16 code units, as .NET's StringBuilder.Insert does; the end of the string is allowed.
+    if (position < 0 || position > original.length) {
+      throw argumentError(insertString, 2, 'is out of range: it must be between 0 and the length of $original');
+    }
+    budget.produce(original.length + toInsert.length, 'insertString()');
+    return original.slice(0, position) + toInsert + original.slice(position);
+  },
+};
+
+/** MedTech's custom functions, available only in JMESPath expressions. */
+export const MEDTECH_FUNCTIONS: readonly MedTechFunction[] = [
+  arithmetic('add', (left, right) => left + right),
+  arithmetic('subtract', (left, right) => left - right),
+  arithmetic('multiply', (left, right) => left * right),
+  // Decision (reference-behaviour.md §1.8): true division, as Microsoft's documentation states (40 / 50 = 0.8).
+  arithmetic('divide', (left, right, fn) => {
+    if (right === 0) {
+      throw new ExpressionEvaluationError(`${fn.name}() cannot divide by zero`);
+    }
+    return left / right;
+  }),
+  arithmetic('pow', (left, right) => left ** right),
+  insertString,
+  fromUnixTime('fromUnixTimestamp', 'unixTimestampInSeconds', MIN_UNIX_SECONDS, MAX_UNIX_SECONDS, 1000),
+  fromUnixTime('fromUnixTimestampMs', 'unixTimestampInMs', MIN_UNIX_MILLISECONDS, MAX_UNIX_MILLISECONDS, 1),
+];

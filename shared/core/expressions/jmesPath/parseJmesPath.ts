@@ -1,0 +1,315 @@
+import { compile, tokenize } from '@jmespath-community/jmespath';
+import { ExpressionSyntaxError } from '../../errors.js';
+import type { AstNode } from './jmesPathAst.js';
+import { childrenOf } from './jmesPathAst.js';
+import { arityOf } from './jmesPathInterpreter.js';
+import { JMESPATH_MAX_EXPRESSION_LENGTH } from './jmesPathLimits.js';
+
+// Legacy literals (`` `heartRate` `` meaning the string "heartRate") appear in Microsoft's MedTech documentation
+// (CalculatedContent typeMatchExpression example); every valid JSON literal still means the same thing.
+const LIBRARY_OPTIONS = { enable_legacy_literals: true } as const;
+
+/** A token of the library's lexer, with the text it spans. */
+interface Token {
+  readonly type: string;
+  readonly value: unknown;
+  readonly start: number;
+  readonly text: string;
+}
+
+/** Token types after which an operand has ended: another operand may not follow without an operator or comma. */
+const OPERAND_END: ReadonlySet<string> = new Set([
+  'UnquotedIdentifier',
+  'QuotedIdentifier',
+  'Literal',
+  'Rbracket',
+  'Rparen',
+  'Rbrace',
+  'Current',
+  'Flatten',
+  'Star',
+]);
+
+/** Token types that begin an operand. */
+const OPERAND_START: ReadonlySet<string> = new Set([
+  'UnquotedIdentifier',
+  'QuotedIdentifier',
+  'Literal',
+  'Current',
+  'Lbrace',
+  'Not',
+  'Expref',
+]);
+
+/** AST nodes of community-edition extensions (the token checks normally reject them first). */
+const COMMUNITY_NODES: ReadonlySet<string> = new Set([
+  'Arithmetic',
+  'Unary',
+  'Ternary',
+  'LetExpression',
+  'Binding',
+  'Variable',
+  'Root',
+]);
+
+const ARITHMETIC = new Set(['Plus', 'Minus', 'Multiply', 'Divide', 'Modulo', 'Div']);
+
+const CHARACTERS_OUTSIDE_QUOTES = /[A-Za-z0-9_ \t\n\r()*,.:@[\]{}+%?$!<>=&|/\-\u2212\u00d7\u00f7]/;
+
+const QUOTES: Readonly<Record<string, string>> = {
+  '"': 'quoted identifier',
+  "'": 'raw string literal',
+  '`': 'JSON literal',
+};
+
+function syntaxError(source: string, reason: string, position?: number): ExpressionSyntaxError {
+  const where = position === undefined ? '' : ` at position ${position}`;
+  return new ExpressionSyntaxError(`Invalid JMESPath expression '${source}'${where}: ${reason}.`, position);
+}
+
+/** Index of the quote closing the one at `open` (escapes `\\` and `\<quote>` as the library reads them), or -1. */
+function closingQuote(source: string, open: number): number {
+  const quote = source[open];
+  let index = open + 1;
+  while (index < source.length && source[index] !== quote) {
+    index += source[index] === '\\' && (source[index + 1] === '\\' || source[index + 1] === quote) ? 2 : 1;
+  }
+  return index < source.length ? index : -1;
+}
+
+function tryTokenize(text: string): boolean {
+  try {
+    tokenize(text, LIBRARY_OPTIONS);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Finds lexical errors with their position (the library's lexer reports none) before the library tokenizes. */
+function checkCharacters(source: string): void {
+  let index = 0;
+  while (index < source.length) {
+    const character = String.fromCodePoint(source.codePointAt(index) ?? 0);
+    const quoted = QUOTES[character];
+    if (quoted !== undefined) {
+      const close = closingQuote(source, index);
+      if (close < 0) {
+        throw syntaxError(source, `unterminated ${quoted}`, index);
+      }
+      if (character !== "'" && !tryTokenize(source.slice(index, close + 1))) {
+        throw syntaxError(source, `invalid ${quoted} (its content must be valid JSON)`, index);
+      }
+      index = close + 1;
+    } else if (CHARACTERS_OUTSIDE_QUOTES.test(character)) {
+      index += 1;
+    } else {
+      throw syntaxError(source, `unexpected character ${JSON.stringify(character)}`, index);
+    }
+  }
+}
+
+function tokensOf(source: string): Token[] {
+  let raw;
+  try {
+    raw = tokenize(source, LIBRARY_OPTIONS);
+  } catch (error) {
+    throw syntaxError(source, error instanceof Error ? error.message : 'it cannot be tokenized');
+  }
+  return raw.map((token, index) => {
+    const end = raw[index + 1]?.start ?? source.length;
+    const type: string = token.type;
+    return { type, value: token.value, start: token.start, text: source.slice(token.start, end).trimEnd() };
+  });
+}
+
+const ARITHMETIC_HINT =
+  "; MedTech's JMESPath has no arithmetic operators, use add(), subtract(), multiply() or divide()";
+
+/**
+ * Rejects what the community edition tokenizes but JmesPath.Net (MedTech) does not parse: arithmetic, `$`, variables,
+ * ternaries, `=`; and what the community parser accepts too leniently: operands without a separating comma or
+ * operator (`f(a b)`, `[a b]`), a trailing comma (`f(a,)`), malformed numbers, a slice step of 0.
+ */
+function checkTokens(source: string, tokens: readonly Token[]): void {
+  let colonsInBracket = 0;
+  tokens.forEach((token, index) => {
+    const previous = tokens[index - 1];
+    const next = tokens[index + 1];
+    const fail = (reason: string): never => {
+      throw syntaxError(source, reason, token.start);
+    };
+    switch (token.type) {
+      case 'Root':
+        fail("'$' (the root reference) is not supported by MedTech's JMESPath");
+        break;
+      case 'Variable':
+        fail(`variables ('${token.text}') are not supported by MedTech's JMESPath`);
+        break;
+      case 'Question':
+        fail("the conditional operator '?' is not supported by MedTech's JMESPath");
+        break;
+      case 'Assign':
+        fail("'=' is not an operator (compare with '==')");
+        break;
+      case 'Minus':
+        fail(`unexpected '-'${ARITHMETIC_HINT}; quote member names that contain '-', e.g. "iothub-creation-time-utc"`);
+        break;
+      case 'Lbracket':
+        colonsInBracket = 0;
+        break;
+      case 'Colon':
+        colonsInBracket += 1;
+        break;
+      case 'Number':
+        if (!/^-?\d+$/.test(token.text)) {
+          fail(`invalid number '${token.text}'`);
+        }
+        if (token.value === 0 && previous?.type === 'Colon' && colonsInBracket === 2) {
+          fail('a slice step cannot be 0');
+        }
+        break;
+      case 'Comma':
+        if (next !== undefined && ['Rparen', 'Rbracket', 'Rbrace'].includes(next.type)) {
+          fail(`unexpected ',' before '${next.text}'`);
+        }
+        break;
+      default:
+        break;
+    }
+    if (ARITHMETIC.has(token.type)) {
+      fail(`unexpected '${token.text}'${ARITHMETIC_HINT}`);
+    }
+    if (previous !== undefined && OPERAND_END.has(previous.type)) {
+      // After an operand, `*` can only be the community edition's multiplication.
+      if (token.type === 'Star') {
+        fail(`unexpected '*'${ARITHMETIC_HINT}`);
+      }
+      if (OPERAND_START.has(token.type)) {
+        fail(`missing ',' or operator before '${token.text}'`);
+      }
+    }
+  });
+}
+
+function mentionsEnd(error: unknown): boolean {
+  return error instanceof Error && /\bEOF\b/.test(error.message);
+}
+
+function parsesUpToToken(source: string, tokens: readonly Token[], last: number): boolean {
+  const end = tokens[last + 1]?.start ?? source.length;
+  try {
+    compile(source.slice(0, end), LIBRARY_OPTIONS);
+    return true;
+  } catch (error) {
+    // A prefix that only lacks its continuation is not where the error is.
+    return mentionsEnd(error);
+  }
+}
+
+/**
+ * Where the library's parser failed (its errors carry no position): the first token whose prefix fails for a reason
+ * other than running out of input, found by bisection; the end of the expression when it just stops too early.
+ */
+function parseErrorPosition(source: string, tokens: readonly Token[], error: unknown): number {
+  if (mentionsEnd(error) || tokens.length === 0) {
+    return source.length;
+  }
+  let low = 0;
+  let high = tokens.length - 1;
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (parsesUpToToken(source, tokens, middle)) {
+      low = middle + 1;
+    } else {
+      high = middle;
+    }
+  }
+  return tokens[low]?.start ?? source.length;
+}
+
+function parseTokens(source: string, tokens: readonly Token[]): AstNode {
+  try {
+    const ast: unknown = compile(source, LIBRARY_OPTIONS);
+    return ast as AstNode;
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw syntaxError(source, 'the expression is nested too deeply');
+    }
+    const position = parseErrorPosition(source, tokens, error);
+    const token = tokens.find((candidate) => candidate.start === position);
+    const reason = token === undefined ? 'unexpected end of expression' : `unexpected '${token.text}'`;
+    throw syntaxError(source, reason, position);
+  }
+}
+
+function describeArity(min: number, max: number): string {
+  const plural = (count: number): string => `${count} argument${count === 1 ? '' : 's'}`;
+  if (max === Infinity) {
+    return `at least ${plural(min)}`;
+  }
+  return min === max ? plural(min) : `${min} to ${plural(max)}`;
+}
+
+/**
+ * Checks every function call against MedTech's functions (as JmesPath.Net does when it parses) and rejects AST
+ * nodes of community-edition extensions the token checks did not already catch.
+ */
+function checkNodes(source: string, ast: AstNode, tokens: readonly Token[]): void {
+  // Function calls are `identifier (` in the text; the AST lists them in the same order (pre-order, left to right).
+  const calls = tokens.filter(
+    (token, index) => token.type === 'UnquotedIdentifier' && tokens[index + 1]?.type === 'Lparen',
+  );
+  let callIndex = 0;
+  const visit = (node: AstNode): void => {
+    if (node.type === 'Function') {
+      const position = calls[callIndex]?.start;
+      callIndex += 1;
+      const arity = arityOf(node.name);
+      if (arity === undefined) {
+        throw syntaxError(source, `unknown function ${node.name}()`, position);
+      }
+      const count = node.children.length;
+      if (count < arity.min || count > arity.max) {
+        const supplied = `${count} ${count === 1 ? 'was' : 'were'} supplied`;
+        throw syntaxError(
+          source,
+          `${node.name}() takes ${describeArity(arity.min, arity.max)} but ${supplied}`,
+          position,
+        );
+      }
+    }
+    if (COMMUNITY_NODES.has(node.type)) {
+      throw syntaxError(source, `${node.type} expressions are not supported by MedTech's JMESPath`);
+    }
+    childrenOf(node).forEach(visit);
+  };
+  visit(ast);
+}
+
+/**
+ * Parses a JMESPath expression as MedTech's JmesPath.Net accepts it: standard JMESPath syntax, the specification's
+ * built-in functions and MedTech's custom functions with the right number of arguments, at most
+ * {@link JMESPATH_MAX_EXPRESSION_LENGTH} characters.
+ * @param source - the expression text from the mapping
+ * @returns the validated AST
+ * @throws ExpressionSyntaxError quoting the expression, with the 0-based position when it is known
+ */
+export function parseJmesPath(source: string): AstNode {
+  if (source.length > JMESPATH_MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionSyntaxError(
+      `Invalid JMESPath expression '${source.slice(0, 40)}…': it is ${source.length} characters long, ` +
+        `the limit is ${JMESPATH_MAX_EXPRESSION_LENGTH}.`,
+      JMESPATH_MAX_EXPRESSION_LENGTH,
+    );
+  }
+  if (source.trim() === '') {
+    throw syntaxError(source, 'the expression is empty', 0);
+  }
+  checkCharacters(source);
+  const tokens = tokensOf(source);
+  checkTokens(source, tokens);
+  const ast = parseTokens(source, tokens);
+  checkNodes(source, ast, tokens);
+  return ast;
+}

@@ -1,0 +1,619 @@
+import { describe, expect, it } from 'vitest';
+import { ExpressionEvaluationError, ExpressionSyntaxError } from '../../../shared/core/errors.js';
+import { compileJmesPath, JMESPATH_MAX_EXPRESSION_LENGTH } from '../../../shared/core/expressions/jmesPath.js';
+
+/** Evaluates an expression against data. */
+function run(expression: string, data: unknown = {}): unknown[] {
+  return compileJmesPath(expression).matches(data);
+}
+
+/** The single match of an expression (fails the test when there is not exactly one). */
+function one(expression: string, data: unknown = {}): unknown {
+  const matches = run(expression, data);
+  expect(matches).toHaveLength(1);
+  return matches[0];
+}
+
+/** The error an evaluation throws. */
+function evaluationError(expression: string, data: unknown = {}): ExpressionEvaluationError {
+  const compiled = compileJmesPath(expression);
+  try {
+    compiled.matches(data);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ExpressionEvaluationError);
+    return error as ExpressionEvaluationError;
+  }
+  throw new Error(`expected '${expression}' to fail`);
+}
+
+/** The error compiling an expression throws. */
+function syntaxError(expression: string): ExpressionSyntaxError {
+  try {
+    compileJmesPath(expression);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ExpressionSyntaxError);
+    return error as ExpressionSyntaxError;
+  }
+  throw new Error(`expected '${expression}' not to compile`);
+}
+
+// A value that must never appear in an error message.
+const SECRET = 'patient-4711-secret';
+
+const envelope = {
+  Body: {
+    heartRate: '78',
+    endDate: '2023-03-13T22:46:01.8750000',
+    deviceId: 'device01',
+    readings: [
+      { type: 'hr', value: 78 },
+      { type: 'spo2', value: 97 },
+      { type: 'hr', value: 80 },
+    ],
+  },
+  Properties: { 'iothub-creation-time-utc': '2023-03-13T22:46:02Z' },
+  SystemProperties: { 'iothub-connection-device-id': 'device01' },
+};
+
+describe('compileJmesPath', () => {
+  describe('standard expressions MedTech users write', () => {
+    it('selects a member path', () => {
+      expect(run('Body.heartRate', envelope)).toEqual(['78']);
+    });
+
+    it('reads the matched token', () => {
+      expect(run('matchedToken.heartRate', { ...envelope, matchedToken: { heartRate: 61 } })).toEqual([61]);
+    });
+
+    it('reads members whose names need quotes', () => {
+      expect(run('Properties."iothub-creation-time-utc"', envelope)).toEqual(['2023-03-13T22:46:02Z']);
+    });
+
+    it('projects a list with [*]', () => {
+      expect(run('Body.readings[*].value', envelope)).toEqual([78, 97, 80]);
+    });
+
+    it('converts strings with to_number', () => {
+      expect(run('to_number(Body.heartRate)', envelope)).toEqual([78]);
+    });
+
+    it('filters with raw string literals and takes the first element after a pipe', () => {
+      expect(run("Body.readings[?type=='hr'].value | [0]", envelope)).toEqual([78]);
+    });
+
+    it('compares with backtick JSON literals', () => {
+      expect(run('Body.readings[?value > `79`].type', envelope)).toEqual(['spo2', 'hr']);
+      expect(run('Body.readings[?type == `"spo2"`].value', envelope)).toEqual([97]);
+      expect(one('`{"a": [1, 2]}`')).toEqual({ a: [1, 2] });
+      expect(one('`"back\\`tick"`')).toBe('back`tick');
+      expect(one("'it\\'s'")).toBe("it's");
+    });
+
+    it('accepts legacy backtick literals that are not JSON as strings', () => {
+      expect(one('`heartRate`')).toBe('heartRate');
+    });
+
+    it('evaluates the typeMatchExpressions of iomt-fhir tests', () => {
+      const heartRate = { heartrate: 60, device: 'd1', date: '2021-01-01T00:00:00Z' };
+      expect(run('to_array(@)[?heartrate]', heartRate)).toEqual([heartRate]);
+      expect(run('to_array(@)[?heartrate]', { steps: 10 })).toEqual([]);
+      expect(run('to_array(@)[?heartrate || steps]', { steps: 10 })).toEqual([{ steps: 10 }]);
+      const pressure = { Body: [{ systolic: 120 }, { diastolic: 80 }, { systolic: 122 }] };
+      expect(run('Body[?systolic]', pressure)).toEqual([{ systolic: 120 }, { systolic: 122 }]);
+    });
+
+    it('offers the built-in functions of the JMESPath specification', () => {
+      const data = { n: [3, 10, 1], s: ['b', 'a'], o: { x: 1, y: 2 }, t: 'abc' };
+      expect(one('sort(n)', data)).toEqual([1, 3, 10]);
+      expect(one('sort(s)', data)).toEqual(['a', 'b']);
+      expect(one('max(n)', data)).toBe(10);
+      expect(one('min(s)', data)).toBe('a');
+      expect(one('sum(n)', data)).toBe(14);
+      expect(one('avg(n)', data)).toBe(14 / 3);
+      expect(one('length(t)', data)).toBe(3);
+      expect(one('keys(o)', data)).toEqual(['x', 'y']);
+      expect(one('values(o)', data)).toEqual([1, 2]);
+      expect(one("join('-', s)", data)).toBe('b-a');
+      expect(one('contains(n, `10`)', data)).toBe(true);
+      expect(one('contains(`[{"a": 1}]`, `{"a": 1}`)', data)).toBe(true);
+      expect(one("starts_with(t, 'ab')", data)).toBe(true);
+      expect(one("ends_with(t, 'bc')", data)).toBe(true);
+      expect(one('reverse(t)', data)).toBe('cba');
+      expect(one('to_string(o)', data)).toBe('{"x":1,"y":2}');
+      expect(one('to_string(t)', data)).toBe('abc');
+      expect(one('type(o)', data)).toBe('object');
+      expect(one('not_null(missing, t)', data)).toBe('abc');
+      expect(one('merge(o, `{"z": 3}`)', data)).toEqual({ x: 1, y: 2, z: 3 });
+      expect(one('map(&abs(@), `[-1, 2]`)', data)).toEqual([1, 2]);
+      expect(one('sort_by(Body.readings, &value)[-1].value', envelope)).toBe(97);
+      expect(one('max_by(Body.readings, &value).type', envelope)).toBe('spo2');
+      expect(one('floor(`1.5`)', data)).toBe(1);
+      expect(one('ceil(`1.5`)', data)).toBe(2);
+    });
+
+    it('parses numbers in to_number as .NET does, and nothing else', () => {
+      expect(one("to_number(' 12.5 ')")).toBe(12.5);
+      expect(one("to_number('-1e3')")).toBe(-1000);
+      expect(run("to_number('')")).toEqual([]);
+      expect(run("to_number('0x1A')")).toEqual([]);
+      expect(run("to_number('1,000')")).toEqual([]);
+      expect(run("to_number('Infinity')")).toEqual([]);
+    });
+
+    it('counts string length in UTF-16 code units, as insertString positions do', () => {
+      expect(one("length('a\u{1F600}')")).toBe(3);
+      expect(one("insertString('a\u{1F600}', '!', length('a\u{1F600}'))")).toBe('a\u{1F600}!');
+    });
+  });
+
+  describe('matches', () => {
+    const data = {
+      list: [{ v: 1 }, { v: null }, { w: 2 }, { v: 3 }],
+      plain: [1, 2, 3],
+      nested: [
+        [1, 2],
+        [3, null],
+      ],
+      object: { a: 1, b: { c: 2 }, d: null },
+      text: 'hello',
+    };
+
+    it('yields one match per element of a list projection, without nulls', () => {
+      expect(run('list[*].v', data)).toEqual([1, 3]);
+    });
+
+    it('yields one match per element of a filter projection', () => {
+      expect(run('list[?v > `1`]', data)).toEqual([{ v: 3 }]);
+      expect(run('list[?v]', data)).toEqual([{ v: 1 }, { v: 3 }]);
+    });
+
+    it('yields one match per value of an object projection', () => {
+      expect(run('object.*', data)).toEqual([1, { c: 2 }]);
+    });
+
+    it('yields one match per element of a flatten', () => {
+      expect(run('nested[]', data)).toEqual([1, 2, 3]);
+    });
+
+    it('yields one match per element of a slice', () => {
+      expect(run('plain[0:2]', data)).toEqual([1, 2]);
+    });
+
+    it('yields one match per element when an expression ends in a projection', () => {
+      expect(run('object.b.c', { object: { b: { c: [1, 2] } } })).toEqual([[1, 2]]);
+      expect(run('@ | list[*].v', data)).toEqual([1, 3]);
+      expect(run('list[*].v || plain', data)).toEqual([1, 3]);
+    });
+
+    it('yields one match for a plain array that is not a projection', () => {
+      expect(run('plain', data)).toEqual([[1, 2, 3]]);
+      expect(run('sort(plain)', data)).toEqual([[1, 2, 3]]);
+      expect(run('[text, text]', data)).toEqual([['hello', 'hello']]);
+    });
+
+    it('stops a projection at a pipe', () => {
+      expect(run('list[*].v | @', data)).toEqual([[1, 3]]);
+      expect(run('list[*].v | [1]', data)).toEqual([3]);
+    });
+
+    it('yields one match for a single value', () => {
+      expect(run('text', data)).toEqual(['hello']);
+      expect(run('object.b', data)).toEqual([{ c: 2 }]);
+      expect(run('`false`', data)).toEqual([false]);
+      expect(run('`0`', data)).toEqual([0]);
+      expect(run("''", data)).toEqual(['']);
+    });
+
+    it('yields no match for a null result', () => {
+      expect(run('missing', data)).toEqual([]);
+      expect(run('object.d', data)).toEqual([]);
+      expect(run('text[*]', data)).toEqual([]);
+      expect(run('object[?a]', data)).toEqual([]);
+    });
+
+    it('yields no match for an empty projection', () => {
+      expect(run('list[?v > `10`]', data)).toEqual([]);
+      expect(run('[][*]', data)).toEqual([]);
+    });
+
+    it('evaluates the same compiled expression against many messages', () => {
+      const compiled = compileJmesPath('Body.hr');
+      expect(compiled.language).toBe('JmesPath');
+      expect(compiled.source).toBe('Body.hr');
+      expect(compiled.matches({ Body: { hr: 1 } })).toEqual([1]);
+      expect(compiled.matches({ Body: { hr: 2 } })).toEqual([2]);
+      expect(compiled.matches({})).toEqual([]);
+    });
+
+    it('does not mutate the data', () => {
+      const input = { n: [3, 1, 2], o: { a: 1 } };
+      const before = JSON.stringify(input);
+      run('sort(n)', input);
+      run('reverse(n)', input);
+      run('merge(o, `{"b": 2}`)', input);
+      expect(JSON.stringify(input)).toBe(before);
+    });
+
+    it('reads only own members of JSON objects', () => {
+      expect(run('Body.constructor', envelope)).toEqual([]);
+      expect(run('Body.toString', envelope)).toEqual([]);
+      expect(run('Body."__proto__"', envelope)).toEqual([]);
+      expect(run('Body.readings.length', envelope)).toEqual([]);
+    });
+
+    it('builds a __proto__ member as a plain member', () => {
+      const built = one('{"__proto__": Body.heartRate}', envelope) as Record<string, unknown>;
+      expect(Object.getPrototypeOf(built)).toBe(Object.prototype);
+      expect(Object.keys(built)).toEqual(['__proto__']);
+      const merged = one('merge(`{"__proto__": {"polluted": true}}`)') as Record<string, unknown>;
+      expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+      expect(merged.polluted).toBeUndefined();
+    });
+  });
+
+  describe('custom functions', () => {
+    it('adds, subtracts and multiplies numbers', () => {
+      expect(one('add(`1.5`, `2`)')).toBe(3.5);
+      expect(one('subtract(`1`, `2.5`)')).toBe(-1.5);
+      expect(one('multiply(`-3`, `4`)')).toBe(-12);
+      expect(one('multiply(`0`, `-4`)')).toBe(0);
+    });
+
+    it('divides with true division', () => {
+      expect(one('divide(`40`, `50`)')).toBe(0.8);
+      expect(one('divide(`7`, `2`)')).toBe(3.5);
+      expect(one('divide(`-9`, `3`)')).toBe(-3);
+    });
+
+    it('fails on division by zero', () => {
+      expect(evaluationError('divide(`50`, `0`)').message).toContain('divide() cannot divide by zero');
+      expect(evaluationError('divide(`0.5`, `0.0`)').message).toContain('divide by zero');
+    });
+
+    it('raises to a power', () => {
+      expect(one('pow(`2`, `10`)')).toBe(1024);
+      expect(one('pow(`100`, `-2`)')).toBeCloseTo(0.0001, 12);
+      expect(one('pow(`10`, `2.5`)')).toBeCloseTo(316.2278, 4);
+    });
+
+    it('fails when integer arithmetic leaves the 64-bit range, as MedTech documents', () => {
+      expect(evaluationError('pow(`40`, `50`)').message).toContain('pow() overflowed');
+      expect(evaluationError('multiply(`9007199254740992`, `1024`)').message).toContain('multiply() overflowed');
+      // With a fractional operand MedTech computes in double, without the 64-bit bound.
+      expect(one('multiply(`0.5`, `1e20`)')).toBe(5e19);
+    });
+
+    it('fails when a result is not a finite number', () => {
+      expect(evaluationError('pow(`-8`, `0.5`)').message).toContain('pow() has no real-number result');
+      expect(evaluationError('multiply(`1e308`, `10.5`)').message).toContain('multiply() overflowed');
+      expect(evaluationError('pow(`0`, `-1`)').message).toContain('pow() overflowed');
+    });
+
+    it('inserts a string at the start, the middle and the end', () => {
+      expect(one("insertString('mple', 'sa', `0`)")).toBe('sample');
+      expect(one("insertString('suess', 'cc', `2`)")).toBe('success');
+      expect(one("insertString('myString', '!!', `8`)")).toBe('myString!!');
+      expect(one("insertString('', 'x', `0`)")).toBe('x');
+    });
+
+    it('fails when the insert position is out of range or not an integer', () => {
+      for (const position of ['`9`', '`-1`', '`100`']) {
+        const error = evaluationError(`insertString('myString', '!!', ${position})`);
+        expect(error.message).toContain('insertString() argument 3 ($pos) is out of range');
+      }
+      expect(evaluationError("insertString('text', 'x', `1.5`)").message).toContain(
+        'insertString() argument 3 ($pos) must be an integer, got a number with a fraction',
+      );
+    });
+
+    it('converts Unix seconds and milliseconds to ISO-8601 UTC timestamps', () => {
+      expect(one('fromUnixTimestamp(`1629345600`)')).toBe('2021-08-19T04:00:00.000Z');
+      expect(one('fromUnixTimestamp(`-1`)')).toBe('1969-12-31T23:59:59.000Z');
+      expect(one('fromUnixTimestamp(`253402300799`)')).toBe('9999-12-31T23:59:59.000Z');
+      expect(one('fromUnixTimestamp(`-62135596800`)')).toBe('0001-01-01T00:00:00.000Z');
+      expect(one('fromUnixTimestampMs(`1000`)')).toBe('1970-01-01T00:00:01.000Z');
+      expect(one('fromUnixTimestampMs(`1629345600123`)')).toBe('2021-08-19T04:00:00.123Z');
+      expect(one('fromUnixTimestampMs(`-1000`)')).toBe('1969-12-31T23:59:59.000Z');
+    });
+
+    it('fails on Unix times that are not integers or are out of range', () => {
+      expect(evaluationError('fromUnixTimestamp(`1629345600.5`)').message).toContain(
+        'fromUnixTimestamp() argument 1 ($unixTimestampInSeconds) must be an integer, got a number with a fraction',
+      );
+      expect(evaluationError('fromUnixTimestamp(`253402300800`)').message).toContain(
+        'fromUnixTimestamp() argument 1 ($unixTimestampInSeconds) is outside the supported range',
+      );
+      expect(evaluationError('fromUnixTimestampMs(`-62135596800001`)').message).toContain(
+        'fromUnixTimestampMs() argument 1 ($unixTimestampInMs) is outside the supported range',
+      );
+      expect(evaluationError('fromUnixTimestampMs(`1.5`)').message).toContain('must be an integer');
+    });
+
+    it('names the function, the argument and the type on a wrong argument type, never the value', () => {
+      const data = { secret: SECRET, list: [SECRET], object: { id: SECRET }, flag: true };
+      const cases: [string, string][] = [
+        ['add(secret, `1`)', 'add() argument 1 ($left) must be a number, got string'],
+        ['add(`1`, list)', 'add() argument 2 ($right) must be a number, got array'],
+        ['subtract(object, `1`)', 'subtract() argument 1 ($left) must be a number, got object'],
+        ['subtract(`1`, missing)', 'subtract() argument 2 ($right) must be a number, got null'],
+        ['multiply(flag, `1`)', 'multiply() argument 1 ($left) must be a number, got boolean'],
+        ['multiply(`1`, secret)', 'multiply() argument 2 ($right) must be a number, got string'],
+        ['divide(secret, `1`)', 'divide() argument 1 ($left) must be a number, got string'],
+        ['divide(`1`, list)', 'divide() argument 2 ($right) must be a number, got array'],
+        ['pow(object, `2`)', 'pow() argument 1 ($left) must be a number, got object'],
+        ['pow(`2`, secret)', 'pow() argument 2 ($right) must be a number, got string'],
+        ["insertString(`1`, 'x', `0`)", 'insertString() argument 1 ($original) must be a string, got number'],
+        ['insertString(secret, list, `0`)', 'insertString() argument 2 ($toInsert) must be a string, got array'],
+        ["insertString(secret, 'x', secret)", 'insertString() argument 3 ($pos) must be an integer, got string'],
+        [
+          'fromUnixTimestamp(secret)',
+          'fromUnixTimestamp() argument 1 ($unixTimestampInSeconds) must be an integer, got string',
+        ],
+        [
+          'fromUnixTimestampMs(object)',
+          'fromUnixTimestampMs() argument 1 ($unixTimestampInMs) must be an integer, got object',
+        ],
+        ['add(&secret, `1`)', 'add() argument 1 ($left) must be a number, got expression'],
+      ];
+      for (const [expression, expected] of cases) {
+        const error = evaluationError(expression, data);
+        expect(error.message).toBe(`JMESPath expression '${expression}' failed: ${expected}.`);
+        expect(error.message).not.toContain(SECRET);
+        expect(error.name).toBe('IncompatibleData');
+      }
+    });
+
+    it('reports wrong built-in argument types without the value', () => {
+      const error = evaluationError('keys(secret)', { secret: SECRET });
+      expect(error.message).toContain('keys()');
+      expect(error.message).toContain('string');
+      expect(error.message).not.toContain(SECRET);
+    });
+
+    it('rejects a wrong number of arguments when the expression is compiled', () => {
+      const cases: [string, string, number][] = [
+        ['add(`1`)', 'add() takes 2 arguments but 1 was supplied', 0],
+        ['Body.divide(a, b, c)', 'divide() takes 2 arguments but 3 were supplied', 5],
+        ["insertString('a', 'b')", 'insertString() takes 3 arguments but 2 were supplied', 0],
+        ['fromUnixTimestamp()', 'fromUnixTimestamp() takes 1 argument but 0 were supplied', 0],
+        ['a | fromUnixTimestampMs(a, b)', 'fromUnixTimestampMs() takes 1 argument but 2 were supplied', 4],
+        ['to_number(a) || sort(a, b)', 'sort() takes 1 argument but 2 were supplied', 16],
+        ['merge()', 'merge() takes at least 1 argument but 0 were supplied', 0],
+      ];
+      for (const [expression, reason, position] of cases) {
+        const error = syntaxError(expression);
+        expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
+        expect(error.position).toBe(position);
+        expect(error.name).toBe('TemplateExpression');
+      }
+    });
+
+    it('rejects functions that MedTech does not have, including the community edition extras', () => {
+      for (const name of ['upper', 'lower', 'split', 'pad_left', 'replace', 'items', 'zip', 'find_first', 'Add']) {
+        const error = syntaxError(`${name}(Body)`);
+        expect(error.message).toContain(`unknown function ${name}()`);
+        expect(error.position).toBe(0);
+      }
+    });
+
+    it('are not available in a function table shared with other users of the library', async () => {
+      const library = await import('@jmespath-community/jmespath');
+      expect(library.isRegistered('insertString')).toBe(false);
+      expect(() => library.search({}, 'add(`1`, `2`)')).toThrow();
+    });
+  });
+
+  describe('syntax errors', () => {
+    it('report the expression and the position of the error', () => {
+      const cases: [string, number, string][] = [
+        ['Body.[', 6, 'unexpected end of expression'],
+        ['Body[?a == ]', 11, "unexpected ']'"],
+        ['Body..a', 5, "unexpected '.'"],
+        ['Body.heartRate)', 14, "unexpected ')'"],
+        ['Body # x', 5, 'unexpected character "#"'],
+        ['Body == `{"a": }`', 8, 'invalid JSON literal (its content must be valid JSON)'],
+        ["Body == 'abc", 8, 'unterminated raw string literal'],
+        ['"abc', 0, 'unterminated quoted identifier'],
+        ['a.b[0:1:0]', 8, 'a slice step cannot be 0'],
+        ['   ', 0, 'the expression is empty'],
+      ];
+      for (const [expression, position, reason] of cases) {
+        const error = syntaxError(expression);
+        expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
+        expect(error.position).toBe(position);
+      }
+    });
+
+    it('reject community-edition syntax that MedTech does not parse', () => {
+      const cases: [string, number, string][] = [
+        ['Properties.iothub-creation-time-utc', 17, 'quote member names that contain'],
+        ['a + b', 2, "unexpected '+'; MedTech's JMESPath has no arithmetic operators"],
+        ['a * b', 2, "unexpected '*'"],
+        ['a / b', 2, "unexpected '/'"],
+        ['$.Body', 0, "'$' (the root reference) is not supported"],
+        ['let $x = Body in $x', 4, "variables ('$x') are not supported"],
+        ['a ? b : c', 2, "the conditional operator '?' is not supported"],
+        ['a = b', 2, "'=' is not an operator"],
+      ];
+      for (const [expression, position, reason] of cases) {
+        const error = syntaxError(expression);
+        expect(error.position).toBe(position);
+        expect(error.message).toContain(reason);
+      }
+    });
+
+    it('reject operands without a separating comma or operator, and trailing commas', () => {
+      expect(syntaxError('add(a b)').position).toBe(6);
+      expect(syntaxError('[a b]').position).toBe(3);
+      expect(syntaxError('{x: a y: b}').position).toBe(6);
+      expect(syntaxError("Body 'x'").position).toBe(5);
+      const trailing = syntaxError('add(a, b,)');
+      expect(trailing.position).toBe(8);
+      expect(trailing.message).toContain("unexpected ',' before ')'");
+    });
+
+    it('accept the standard JMESPath grammar', () => {
+      const standard = [
+        "foo[?a == 'b' && c != `1`]",
+        "foo[?contains(@, 'x')]",
+        'foo.*.bar',
+        'foo[0][1]',
+        'foo[:2]',
+        'foo[::-1]',
+        'foo[-1:]',
+        'foo[1:10:2]',
+        'sort_by(foo, &bar)[0]',
+        'foo[*].[a, b]',
+        'foo[*].{x: a, "y-z": b}',
+        'foo | bar',
+        'foo[?bar > `1` || !baz]',
+        '"foo"',
+        'foo."bar"',
+        "foo[?@ == 'x']",
+        'not_null(a, b, c)',
+        'foo[].bar[]',
+        'foo[*][0]',
+        '[0]',
+        '[]',
+        '*',
+        '@',
+        '@.foo',
+        'abs(`-1`)',
+        '(foo || bar).baz',
+        'foo[?(a || b) && c]',
+        "'it\\'s'",
+        '`"back\\`tick"`',
+        'foo\n  .bar',
+      ];
+      for (const expression of standard) {
+        expect(() => compileJmesPath(expression), expression).not.toThrow();
+      }
+    });
+
+    it('accept wildcards and flattens where standard JMESPath has them', () => {
+      expect(run('*.heartRate', envelope)).toEqual(['78']);
+      expect(run('Body.readings[*].*', envelope)).toEqual([
+        ['hr', 78],
+        ['spo2', 97],
+        ['hr', 80],
+      ]);
+      expect(run('[Body.readings, Body.readings][].value', envelope)).toEqual([78, 97, 80, 78, 97, 80]);
+      expect(run('Body.readings[-1].value', envelope)).toEqual([80]);
+      expect(run('!(Body.missing)', envelope)).toEqual([true]);
+      expect(run('Body.readings[?!(value < `80`)].value', envelope)).toEqual([97, 80]);
+    });
+  });
+
+  describe('bounds', () => {
+    it(`accepts expressions of ${JMESPATH_MAX_EXPRESSION_LENGTH} characters and rejects longer ones`, () => {
+      const longest = `Body.${'a'.repeat(JMESPATH_MAX_EXPRESSION_LENGTH - 5)}`;
+      expect(longest).toHaveLength(JMESPATH_MAX_EXPRESSION_LENGTH);
+      expect(compileJmesPath(longest).matches({ Body: {} })).toEqual([]);
+      const error = syntaxError(`${longest}b`);
+      expect(error.message).toContain(`the limit is ${JMESPATH_MAX_EXPRESSION_LENGTH}`);
+      expect(error.position).toBe(JMESPATH_MAX_EXPRESSION_LENGTH);
+    });
+
+    it('stops an evaluation that exceeds its step bound', () => {
+      const compiled = compileJmesPath('Body.readings[*].value', { maxSteps: 5 });
+      expect(() => compiled.matches(envelope)).toThrow(ExpressionEvaluationError);
+      expect(() => compiled.matches(envelope)).toThrow(/exceeded its bound of 5 steps/);
+      expect(compileJmesPath('Body.readings[*].value', { maxSteps: 50 }).matches(envelope)).toEqual([78, 97, 80]);
+    });
+
+    it('stops a value that doubles at every stage before it grows large', () => {
+      const doubling = Array.from({ length: 60 }, () => '[@, @]').join(' | ');
+      expect(() => run(`${doubling} | to_string(@)`, 1)).toThrow(/exceeded its bound|would build more than/);
+      expect(() => run(`(${doubling}) == (${doubling})`, 1)).toThrow(/exceeded its bound/);
+      expect(() => run(doubling, 1)).toThrow(/exceeded its bound/);
+      const flattening = `${Array.from({ length: 60 }, () => '[@, @][]').join(' | ')} | length(@)`;
+      expect(() => run(flattening, [1])).toThrow(/exceeded its bound/);
+    });
+
+    it('stops strings that double at every stage', () => {
+      const doubling = Array.from({ length: 40 }, () => "join('', [@, @])").join(' | ');
+      expect(() => run(doubling, 'x')).toThrow(/join\(\) would build more than 1048576 characters/);
+      const inserting = Array.from({ length: 40 }, () => 'insertString(@, @, `0`)').join(' | ');
+      expect(() => run(inserting, 'x')).toThrow(/insertString\(\) would build more than/);
+    });
+
+    it('caps the characters built by insertString', () => {
+      const compiled = compileJmesPath('insertString(a, a, `0`)', { maxProducedChars: 10 });
+      expect(compiled.matches({ a: 'abcde' })).toEqual(['abcdeabcde']);
+      expect(() => compiled.matches({ a: 'abcdef' })).toThrow(/insertString\(\) would build more than 10 characters/);
+    });
+  });
+
+  describe("Microsoft's MedTech documentation examples", () => {
+    it('matches the heart-rate message with the CalculatedContent typeMatchExpression', () => {
+      const message = {
+        Body: { heartRate: '78', endDate: '2023-03-13T22:46:01.8750000', deviceId: 'device01' },
+      };
+      const typeMatch = '[Body][?contains(keys(@), `heartRate`)] | @[0]';
+      expect(run(typeMatch, message)).toEqual([message.Body]);
+      expect(run(typeMatch, { Body: { steps: 1 } })).toEqual([]);
+
+      const withToken = { ...message, matchedToken: message.Body };
+      expect(run('@.matchedToken.deviceId', withToken)).toEqual(['device01']);
+      expect(run('@.matchedToken.endDate', withToken)).toEqual(['2023-03-13T22:46:01.8750000']);
+      expect(run('@.matchedToken.heartRate', withToken)).toEqual(['78']);
+      expect(run('@.matchedToken.patientId', withToken)).toEqual([]);
+    });
+
+    it('converts inches to meters as in the height example', () => {
+      const matchedToken = { height: '78', unit: 'inches', endDate: '2019-02-01T22:46:01.8750000Z' };
+      const meters = one('multiply(to_number(matchedToken.height), `0.0254`)', { matchedToken });
+      expect(meters).toBeCloseTo(1.9812, 12);
+    });
+
+    it('builds the patient id of the custom functions introduction', () => {
+      expect(one("insertString('123', 'patient', `0`) ")).toBe('patient123');
+    });
+
+    it('gives the results of the custom functions tables', () => {
+      const table: [string, unknown, unknown][] = [
+        ['add(`10`, `10`)', {}, 20],
+        ['add(left, right)', { left: 40, right: 50 }, 90],
+        ['add(left, right)', { left: 0, right: 50 }, 50],
+        ['divide(`10`, `10`)', {}, 1],
+        ['divide(left, right)', { left: 40, right: 50 }, 0.8],
+        ['divide(left, right)', { left: 0, right: 50 }, 0],
+        ['multiply(`10`, `10`)', {}, 100],
+        ['multiply(left, right)', { left: 40, right: 50 }, 2000],
+        ['multiply(left, right)', { left: 0, right: 50 }, 0],
+        ['pow(`10`, `10`)', {}, 10_000_000_000],
+        ['pow(left, right)', { left: 0, right: 50 }, 0],
+        ['pow(left, right)', { left: 100, right: 0.5 }, 10],
+        ['subtract(`10`, `10`)', {}, 0],
+        ['subtract(left, right)', { left: 40, right: 50 }, -10],
+        ['subtract(left, right)', { left: 0, right: 50 }, -50],
+        ["insertString('mple', 'sa', `0`)", {}, 'sample'],
+        ['insertString(original, toInsert, pos)', { original: 'mple', toInsert: 'sa', pos: 0 }, 'sample'],
+        ['insertString(original, toInsert, pos)', { original: 'suess', toInsert: 'cc', pos: 2 }, 'success'],
+        ['insertString(original, toInsert, pos)', { original: 'myString', toInsert: '!!', pos: 8 }, 'myString!!'],
+        ['insertString(original, toInsert, length(original))', { original: 'myString', toInsert: '!!' }, 'myString!!'],
+        // The docs print .NET's "2021-07-07T17:00:00+0"; we write the same instant as ISO-8601 UTC.
+        ['fromUnixTimestamp(unix)', { unix: 1625677200 }, '2021-07-07T17:00:00.000Z'],
+        ['fromUnixTimestamp(unix)', { unix: 0 }, '1970-01-01T00:00:00.000Z'],
+        ['fromUnixTimestampMs(unix)', { unix: 1626799080000 }, '2021-07-20T16:38:00.000Z'],
+        ['fromUnixTimestampMs(unix)', { unix: 0 }, '1970-01-01T00:00:00.000Z'],
+      ];
+      for (const [expression, given, result] of table) {
+        expect(run(expression, given), expression).toEqual([result]);
+      }
+    });
+
+    it('fails where the custom functions tables show an error', () => {
+      expect(evaluationError('divide(left, right)', { left: 50, right: 0 }).message).toContain('divide by zero');
+      expect(evaluationError('pow(left, right)', { left: 40, right: 50 }).message).toContain('overflowed');
+      for (const pos of [100, -1]) {
+        const error = evaluationError('insertString(original, toInsert, pos)', {
+          original: 'myString',
+          toInsert: '!!',
+          pos,
+        });
+        expect(error.message).toContain('out of range');
+      }
+    });
+  });
+});
