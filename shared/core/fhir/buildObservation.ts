@@ -1,0 +1,124 @@
+import type { CodeableConcept, Observation, ObservationComponent, Period } from '@medplum/fhirtypes';
+import type { CodeValueFhirTemplate, MappingCoding, ObservationGroup, ResolvedIdentity } from './contract.js';
+import { OBSERVATION_IDENTIFIER_SYSTEM, toObservationId, toObservationIdentifier } from './identifiers.js';
+import { MS_PER_DAY, MS_PER_HOUR, toFhirInstant, toFhirPeriodEnd } from './instants.js';
+import { foldsValues } from './planObservationGroups.js';
+import { toCoding, toFhirValue } from './toFhirValue.js';
+
+/**
+ * Builds a new Observation for an observation group (reference-behaviour §3.3), with its MedTech identifier and
+ * the id derived from it. `effectivePeriod` uses MedTech's form: 7 fraction digits, and the last 100 ns tick
+ * (`hh:59:59.9999999Z`) as the end of an hour or day period.
+ * @param group - the observation group
+ * @param template - the FHIR template for the group's type
+ * @param identity - resolved Patient/Device (and Encounter) logical ids
+ * @param issued - the `issued` instant to write (ISO-8601)
+ * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
+ */
+export function buildObservation(
+  group: ObservationGroup,
+  template: CodeValueFhirTemplate,
+  identity: ResolvedIdentity,
+  issued: string,
+): Observation {
+  const identifier = toObservationIdentifier(identity, group);
+  const observation: Observation = {
+    resourceType: 'Observation',
+    id: toObservationId(identifier),
+    identifier: [{ system: identifier.system, value: identifier.value }],
+    status: 'final',
+    code: toServiceCode(group.typeName, template.codes),
+    subject: { reference: `Patient/${identity.patientId}` },
+    device: { reference: `Device/${identity.deviceId}` },
+    effectivePeriod: toEffectivePeriod(group.start, group.end, template),
+    issued,
+  };
+  const category = toCategory(template);
+  if (category !== undefined) {
+    observation.category = category;
+  }
+  if (identity.encounterId !== undefined) {
+    observation.encounter = { reference: `Encounter/${identity.encounterId}` };
+  }
+  const value = template.value;
+  const values = value === undefined || value.valueName === '' ? undefined : group.values.get(value.valueName);
+  if (value !== undefined && values !== undefined && values.length > 0) {
+    Object.assign(observation, toFhirValue(value, values, group.start, group.end, group.typeName));
+  }
+  const components: ObservationComponent[] = [];
+  for (const component of template.components) {
+    const componentValues = component.value.valueName === '' ? undefined : group.values.get(component.value.valueName);
+    if (componentValues !== undefined && componentValues.length > 0) {
+      components.push({
+        code: toServiceCode(component.value.valueName, component.codes),
+        ...toFhirValue(component.value, componentValues, group.start, group.end, group.typeName),
+      });
+    }
+  }
+  if (components.length > 0) {
+    observation.component = components;
+  }
+  return observation;
+}
+
+/**
+ * A CodeableConcept of the template codes plus MedTech's service coding (`system` = the identifier system,
+ * `code` = `display` = the name), with `text` = the name.
+ * @param name - the measurement type (Observation.code) or valueName (component code)
+ * @param codes - the template codes
+ */
+export function toServiceCode(name: string, codes: readonly MappingCoding[]): CodeableConcept {
+  return {
+    coding: [...codes.map(toCoding), { system: OBSERVATION_IDENTIFIER_SYSTEM, code: name, display: name }],
+    text: name,
+  };
+}
+
+/**
+ * The Observation category from the template, or `undefined` when the template has none.
+ * @param template - the FHIR template
+ */
+export function toCategory(template: CodeValueFhirTemplate): CodeableConcept[] | undefined {
+  if (template.category.length === 0) {
+    return undefined;
+  }
+  return template.category.map((category) => {
+    const concept: CodeableConcept = {};
+    if (category.text !== undefined && category.text !== '') {
+      concept.text = category.text;
+    }
+    if (category.codes.length > 0) {
+      concept.coding = category.codes.map(toCoding);
+    }
+    return concept;
+  });
+}
+
+/**
+ * The `effectivePeriod` of a group in MedTech's format (see {@link buildObservation}).
+ * @param start - group start, epoch ms
+ * @param end - group end (inclusive), epoch ms
+ * @param template - the FHIR template (tells whether `end` is the end of an hour or day period)
+ */
+export function toEffectivePeriod(start: number, end: number, template: CodeValueFhirTemplate): Period {
+  return { start: toFhirInstant(start), end: toPeriodEndText(start, end, template) };
+}
+
+/**
+ * Formats a group end: the last tick of the period for hour/day groups, the plain instant otherwise.
+ * @param start - group start, epoch ms
+ * @param end - group end (inclusive), epoch ms
+ * @param template - the FHIR template
+ */
+export function toPeriodEndText(start: number, end: number, template: CodeValueFhirTemplate): string {
+  return isPeriodEnd(start, end, template) ? toFhirPeriodEnd(end) : toFhirInstant(end);
+}
+
+function isPeriodEnd(start: number, end: number, template: CodeValueFhirTemplate): boolean {
+  if (!foldsValues(template)) {
+    return false;
+  }
+  const length =
+    template.periodInterval === 60 ? MS_PER_HOUR : template.periodInterval === 1440 ? MS_PER_DAY : undefined;
+  return length !== undefined && (end + 1) % length === 0 && end + 1 - start >= length;
+}

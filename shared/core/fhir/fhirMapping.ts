@@ -1,0 +1,532 @@
+import { Ajv, type ErrorObject } from 'ajv';
+import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
+import { type LocatedJson, locatePointer, parseLocatedJson, toPathSegments, toPointer } from '../mapping/locate.js';
+import type { MappingProblem, ParseResult } from '../mapping/problems.js';
+import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
+import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
+import { foldsValues } from './planObservationGroups.js';
+
+/** Above this many SampledData slots per Observation a template gets a warning (memory and FHIR size). */
+const MAX_REASONABLE_SLOTS = 1_000_000;
+
+/**
+ * Parses and validates a FHIR destination mapping (`fhirmapping.json`, reference-behaviour §3.1) against the
+ * published schema `schemas/fhirmapping.schema.json`, then checks what a schema cannot say (blank and duplicate
+ * `typeName`s, case-insensitively). Property names, `templateType` (with or without the `Template` suffix) and
+ * `valueType` are matched case-insensitively, as MedTech's Newtonsoft-based loader does. Every problem is
+ * collected with its template index, JSON pointer, line and column.
+ * @param text - the mapping file content
+ * @returns the validated mapping and its warnings, or every problem found
+ */
+export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
+  // A byte-order mark becomes a space so that offsets (and so line/column) stay those of the file.
+  const parsed = parseLocatedJson(text.startsWith('\uFEFF') ? ' ' + text.slice(1) : text);
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      problems: parsed.problems.map((p) => ({
+        severity: 'error',
+        name: 'InvalidTemplate',
+        message: p.message,
+        location: { line: p.line, column: p.column },
+      })),
+    };
+  }
+  const doc = parsed.doc;
+  const problems = new ProblemList(doc);
+  const canonical = canonicalize(doc.value, problems);
+
+  const validate = getValidator();
+  if (!validate(canonical.value)) {
+    for (const error of validate.errors ?? []) {
+      toSchemaProblem(error, canonical, problems);
+    }
+  }
+  const templates = checkTemplates(canonical.value, canonical, problems);
+
+  const sorted = problems.sorted();
+  if (sorted.some((p) => p.severity === 'error')) {
+    return { ok: false, problems: sorted };
+  }
+  const map = new Map<string, CodeValueFhirTemplate>();
+  for (const template of templates) {
+    map.set(template.typeName.toLowerCase(), template);
+  }
+  return { ok: true, value: { templates: map }, warnings: sorted };
+}
+
+/**
+ * Finds the template for a measurement type, case-insensitively (as MedTech's lookup does).
+ * @param mapping - a parsed FHIR mapping
+ * @param typeName - the measurement type
+ * @returns the template, or `undefined` (the caller raises TemplateNotFound)
+ */
+export function findFhirTemplate(mapping: FhirMapping, typeName: string): CodeValueFhirTemplate | undefined {
+  return mapping.templates.get(typeName.toLowerCase());
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Problems
+
+class ProblemList {
+  private readonly items: MappingProblem[] = [];
+
+  constructor(private readonly doc: LocatedJson) {}
+
+  add(severity: MappingProblem['severity'], message: string, pointer: string, field?: string): void {
+    const { line, column } = locatePointer(this.doc, pointer);
+    const location: MappingProblem['location'] = { pointer, line, column };
+    const templateIndex = /^\/template\/(\d+)(?:\/|$)/.exec(pointer)?.[1];
+    if (templateIndex !== undefined) {
+      location.templateIndex = Number(templateIndex);
+    }
+    if (field !== undefined) {
+      location.field = field;
+    }
+    this.items.push({ severity, name: 'InvalidTemplate', message, location });
+  }
+
+  hasErrorIn(templateIndex: number): boolean {
+    return this.items.some((p) => p.severity === 'error' && p.location.templateIndex === templateIndex);
+  }
+
+  sorted(): MappingProblem[] {
+    return this.items
+      .map((p, i) => ({ p, i }))
+      .sort(
+        (a, b) =>
+          (a.p.location.line ?? 0) - (b.p.location.line ?? 0) ||
+          (a.p.location.column ?? 0) - (b.p.location.column ?? 0) ||
+          a.i - b.i,
+      )
+      .map(({ p }) => p);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Case-insensitive names: rewrite known property names, templateType and valueType to their canonical spelling,
+// remembering the original keys so that problems point at the text the user wrote.
+
+interface ObjectShape {
+  keys: readonly string[];
+  fields?: Readonly<Record<string, Shape>>;
+  enums?: Readonly<Record<string, readonly string[]>>;
+  /** Unknown properties are ignored (with a warning) rather than left for the schema to reject. */
+  ignoreUnknown?: boolean;
+  /** The shape of `template` depends on `templateType` having been recognised. */
+  templateWhenTypeIn?: readonly string[];
+}
+type Shape = { object: ObjectShape } | { arrayOf: Shape };
+
+const VALUE_TYPES = ['SampledData', 'Quantity', 'String', 'CodeableConcept'] as const;
+type ValueType = (typeof VALUE_TYPES)[number];
+
+const CODING: Shape = { object: { keys: ['code', 'system', 'display'] } };
+const CATEGORY: Shape = { object: { keys: ['text', 'codes'], fields: { codes: { arrayOf: CODING } } } };
+const VALUE: Shape = {
+  object: {
+    keys: ['valueType', 'valueName', 'defaultPeriod', 'unit', 'system', 'code', 'text', 'codes'],
+    fields: { codes: { arrayOf: CODING } },
+    enums: { valueType: VALUE_TYPES },
+  },
+};
+const COMPONENT: Shape = { object: { keys: ['codes', 'value'], fields: { codes: { arrayOf: CODING }, value: VALUE } } };
+const CODE_VALUE_FHIR: Shape = {
+  object: {
+    keys: ['typeName', 'periodInterval', 'category', 'codes', 'value', 'components'],
+    fields: {
+      category: { arrayOf: CATEGORY },
+      codes: { arrayOf: CODING },
+      value: VALUE,
+      components: { arrayOf: COMPONENT },
+    },
+  },
+};
+const CODE_VALUE_FHIR_TYPES = ['CodeValueFhir', 'CodeValueFhirTemplate'];
+const CONTAINER: Shape = {
+  object: {
+    keys: ['templateType', 'template'],
+    fields: { template: CODE_VALUE_FHIR },
+    enums: { templateType: CODE_VALUE_FHIR_TYPES },
+    ignoreUnknown: true,
+    templateWhenTypeIn: CODE_VALUE_FHIR_TYPES,
+  },
+};
+const ROOT: Shape = {
+  object: {
+    keys: ['templateType', 'template'],
+    fields: { template: { arrayOf: CONTAINER } },
+    enums: { templateType: ['CollectionFhir', 'CollectionFhirTemplate'] },
+    ignoreUnknown: true,
+  },
+};
+
+interface Canonical {
+  value: unknown;
+  /** Canonical pointer of an object → (canonical key → original key), for keys whose spelling changed. */
+  renames: Map<string, Map<string, string>>;
+}
+
+function canonicalize(value: unknown, problems: ProblemList): Canonical {
+  const renames = new Map<string, Map<string, string>>();
+  const toOriginal = (pointer: string): string => translatePointer(pointer, renames);
+
+  const walk = (node: unknown, shape: Shape | undefined, segments: (string | number)[]): unknown => {
+    if (shape === undefined) {
+      return node;
+    }
+    if ('arrayOf' in shape) {
+      return Array.isArray(node) ? node.map((item, i) => walk(item, shape.arrayOf, [...segments, i])) : node;
+    }
+    if (typeof node !== 'object' || node === null || Array.isArray(node)) {
+      return node;
+    }
+    const spec = shape.object;
+    const pointer = toPointer(segments);
+    const out: Record<string, unknown> = {};
+    const seen = new Map<string, string>(); // lower-cased canonical key → original key as written
+    for (const [key, child] of Object.entries(node)) {
+      const canonicalKey = spec.keys.find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
+      const lower = canonicalKey.toLowerCase();
+      const at = toOriginal(pointer) + toPointer([key]);
+      const earlier = seen.get(lower);
+      if (earlier !== undefined) {
+        // Newtonsoft.Json sets the property once per spelling, so the last one wins.
+        problems.add(
+          'warning',
+          `Property '${key}' repeats '${earlier}' (names are case-insensitive); the last one is used`,
+          at,
+          canonicalKey,
+        );
+      }
+      seen.set(lower, key);
+      if (canonicalKey !== key) {
+        problems.add(
+          'warning',
+          `Property '${key}' is matched case-insensitively to '${canonicalKey}'; spell it '${canonicalKey}'`,
+          at,
+          canonicalKey,
+        );
+      }
+      let map = renames.get(pointer);
+      if (canonicalKey !== key || map?.has(canonicalKey) === true) {
+        if (map === undefined) {
+          map = new Map();
+          renames.set(pointer, map);
+        }
+        map.set(canonicalKey, key);
+      }
+      if (spec.ignoreUnknown === true && !spec.keys.includes(canonicalKey)) {
+        problems.add('warning', `Unknown property '${key}' is ignored`, at);
+      }
+      // defineProperty: a key such as "__proto__" stays a plain (unknown, so rejected) property.
+      Object.defineProperty(out, canonicalKey, { value: child, enumerable: true, writable: true, configurable: true });
+    }
+    for (const [key, allowed] of Object.entries(spec.enums ?? {})) {
+      const current = out[key];
+      if (typeof current === 'string') {
+        out[key] = allowed.find((a) => a.toLowerCase() === current.toLowerCase()) ?? current;
+      }
+    }
+    for (const [key, childShape] of Object.entries(spec.fields ?? {})) {
+      if (!(key in out)) {
+        continue;
+      }
+      if (key === 'template' && spec.templateWhenTypeIn !== undefined) {
+        const type = out.templateType;
+        if (typeof type !== 'string' || !spec.templateWhenTypeIn.includes(type)) {
+          continue;
+        }
+      }
+      out[key] = walk(out[key], childShape, [...segments, key]);
+    }
+    return out;
+  };
+
+  return { value: walk(value, ROOT, []), renames };
+}
+
+function translatePointer(pointer: string, renames: Map<string, Map<string, string>>): string {
+  const segments = toPathSegments(pointer);
+  const original: (string | number)[] = [];
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i] as string | number;
+    const prefix = toPointer(segments.slice(0, i));
+    original.push(renames.get(prefix)?.get(String(segment)) ?? segment);
+  }
+  return toPointer(original);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Schema validation
+
+type Validator = ReturnType<Ajv['compile']>;
+let validator: Validator | undefined;
+
+function getValidator(): Validator {
+  validator ??= new Ajv({ allErrors: true, verbose: true }).compile(schema);
+  return validator;
+}
+
+function toSchemaProblem(error: ErrorObject, canonical: Canonical, problems: ProblemList): void {
+  const pointer = translatePointer(error.instancePath, canonical.renames);
+  const label = toLabel(pointer) || 'The mapping';
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'if':
+      return; // the failing 'then' branch reports the actual problem
+    case 'required': {
+      const missing = String(params.missingProperty);
+      problems.add('error', `${label} is missing required property '${missing}'`, pointer, missing);
+      return;
+    }
+    case 'additionalProperties': {
+      const extra = String(params.additionalProperty);
+      problems.add(
+        'error',
+        `Unknown property '${extra}' in ${label === 'The mapping' ? 'the mapping' : label}`,
+        pointer + toPointer([extra]),
+        extra,
+      );
+      return;
+    }
+    case 'type':
+      problems.add('error', `${label} must be ${withArticle(String(params.type))}`, pointer, lastName(pointer));
+      return;
+    case 'enum':
+    case 'const': {
+      const allowed = (params.allowedValues as unknown[] | undefined) ?? [params.allowedValue];
+      problems.add(
+        'error',
+        `${label} must be one of ${allowed.map((a) => JSON.stringify(a)).join(', ')}${found(error.data)}`,
+        pointer,
+        lastName(pointer),
+      );
+      return;
+    }
+    case 'minLength':
+      problems.add('error', `${label} must not be empty`, pointer, lastName(pointer));
+      return;
+    case 'exclusiveMinimum':
+      problems.add('error', `${label} must be greater than ${String(params.limit)}`, pointer, lastName(pointer));
+      return;
+    default:
+      problems.add('error', `${label} ${error.message ?? 'is invalid'}`, pointer, lastName(pointer));
+  }
+}
+
+function toLabel(pointer: string): string {
+  const segments = toPathSegments(pointer);
+  if (segments.length === 0) {
+    return '';
+  }
+  // e.g. "codes[1]" or "value.valueType" or "templateType"
+  const last = segments[segments.length - 1];
+  const before = segments[segments.length - 2];
+  if (typeof last === 'number') {
+    return `${before === undefined ? '' : String(before)}[${last}]`;
+  }
+  return before === undefined || typeof before === 'number' || before === 'template' ? last! : `${before}.${last}`;
+}
+
+function lastName(pointer: string): string | undefined {
+  const last = toPathSegments(pointer).at(-1);
+  return typeof last === 'string' ? last : undefined;
+}
+
+function withArticle(type: string): string {
+  return /^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`;
+}
+
+function found(data: unknown): string {
+  return typeof data === 'string' || typeof data === 'number' ? ` (found ${JSON.stringify(data)})` : '';
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Checks beyond the schema, and conversion into typed templates
+
+function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemList): CodeValueFhirTemplate[] {
+  const items = isRecord(root) && Array.isArray(root.template) ? root.template : [];
+  const firstByName = new Map<string, number>();
+  const templates: CodeValueFhirTemplate[] = [];
+  items.forEach((item: unknown, index: number) => {
+    if (!isRecord(item) || !CODE_VALUE_FHIR_TYPES.includes(item.templateType as string) || !isRecord(item.template)) {
+      return;
+    }
+    const body = item.template;
+    const at = (...segments: (string | number)[]): string =>
+      translatePointer(toPointer(['template', index, 'template', ...segments]), canonical.renames);
+    const typeName = body.typeName;
+    if (typeof typeName === 'string') {
+      if (typeName !== '' && typeName.trim() === '') {
+        problems.add('error', 'typeName must not be blank', at('typeName'), 'typeName');
+      } else if (typeName !== '') {
+        const lower = typeName.toLowerCase();
+        const first = firstByName.get(lower);
+        if (first !== undefined) {
+          problems.add(
+            'error',
+            `Duplicate typeName '${typeName}' (also in template ${first}; type names are matched case-insensitively)`,
+            at('typeName'),
+            'typeName',
+          );
+        } else {
+          firstByName.set(lower, index);
+        }
+      }
+    }
+    const template = toTemplate(body);
+    if (template === undefined) {
+      return;
+    }
+    templates.push(template);
+    // Warnings about a template that is invalid anyway would only add noise.
+    if (!problems.hasErrorIn(index)) {
+      addWarnings(template, at, problems);
+    }
+  });
+  return templates;
+}
+
+function addWarnings(
+  template: CodeValueFhirTemplate,
+  at: (...segments: (string | number)[]) => string,
+  problems: ProblemList,
+): void {
+  if (template.value === undefined && template.components.length === 0) {
+    problems.add('warning', `Template '${template.typeName}' has neither value nor components`, at(), 'value');
+  }
+  if (template.periodInterval !== 0 && !foldsValues(template)) {
+    problems.add(
+      'warning',
+      `periodInterval ${template.periodInterval} has no effect without a SampledData value: one Observation is written per timestamp`,
+      at('periodInterval'),
+      'periodInterval',
+    );
+  }
+  const allValues = [
+    { value: template.value, pointer: at('value') },
+    ...template.components.map((c, i) => ({ value: c.value, pointer: at('components', i, 'value') })),
+  ];
+  for (const { value, pointer } of allValues) {
+    if (value === undefined) {
+      continue;
+    }
+    if (value.valueName === '') {
+      problems.add('warning', 'A value without valueName is never set', pointer, 'valueName');
+    }
+    if (value.valueType === 'SampledData') {
+      const span =
+        template.periodInterval === 60 ? MS_PER_HOUR : template.periodInterval === 1440 ? MS_PER_DAY : undefined;
+      if (span !== undefined && span / value.defaultPeriod > MAX_REASONABLE_SLOTS) {
+        problems.add(
+          'warning',
+          `defaultPeriod ${value.defaultPeriod} ms makes more than ${MAX_REASONABLE_SLOTS} SampledData slots per Observation`,
+          `${pointer}/defaultPeriod`,
+          'defaultPeriod',
+        );
+      }
+    }
+  }
+}
+
+function toTemplate(body: Record<string, unknown>): CodeValueFhirTemplate | undefined {
+  if (typeof body.typeName !== 'string' || !Array.isArray(body.codes)) {
+    return undefined;
+  }
+  const periodInterval = body.periodInterval ?? 0;
+  if (periodInterval !== 0 && periodInterval !== 60 && periodInterval !== 1440 && periodInterval !== -1) {
+    return undefined;
+  }
+  const codes = toCodings(body.codes);
+  const category = Array.isArray(body.category)
+    ? body.category.filter(isRecord).map((c) => {
+        const concept: { text?: string; codes: MappingCoding[] } = { codes: toCodings(c.codes) };
+        if (typeof c.text === 'string') {
+          concept.text = c.text;
+        }
+        return concept;
+      })
+    : [];
+  const template: CodeValueFhirTemplate = { typeName: body.typeName, periodInterval, category, codes, components: [] };
+  if (body.value !== undefined) {
+    const value = toValue(body.value);
+    if (value === undefined) {
+      return undefined;
+    }
+    template.value = value;
+  }
+  if (Array.isArray(body.components)) {
+    for (const component of body.components) {
+      const value = isRecord(component) ? toValue(component.value) : undefined;
+      if (!isRecord(component) || value === undefined) {
+        return undefined;
+      }
+      template.components.push({ codes: toCodings(component.codes), value });
+    }
+  }
+  return template;
+}
+
+function toValue(raw: unknown): FhirValueTemplate | undefined {
+  if (!isRecord(raw) || !VALUE_TYPES.includes(raw.valueType as ValueType)) {
+    return undefined;
+  }
+  const valueType = raw.valueType as ValueType;
+  const valueName = typeof raw.valueName === 'string' ? raw.valueName : '';
+  const unit = typeof raw.unit === 'string' ? raw.unit : undefined;
+  switch (valueType) {
+    case 'SampledData': {
+      if (typeof raw.defaultPeriod !== 'number' || !(raw.defaultPeriod > 0)) {
+        return undefined;
+      }
+      const value: FhirValueTemplate = { valueType, valueName, defaultPeriod: raw.defaultPeriod };
+      if (unit !== undefined) {
+        value.unit = unit;
+      }
+      return value;
+    }
+    case 'Quantity': {
+      const value: FhirValueTemplate = { valueType, valueName };
+      if (unit !== undefined) {
+        value.unit = unit;
+      }
+      if (typeof raw.system === 'string') {
+        value.system = raw.system;
+      }
+      if (typeof raw.code === 'string') {
+        value.code = raw.code;
+      }
+      return value;
+    }
+    case 'String':
+      return { valueType, valueName };
+    case 'CodeableConcept': {
+      const value: FhirValueTemplate = { valueType, valueName, codes: toCodings(raw.codes) };
+      if (typeof raw.text === 'string') {
+        value.text = raw.text;
+      }
+      return value;
+    }
+  }
+}
+
+function toCodings(raw: unknown): MappingCoding[] {
+  if (!Array.isArray(raw)) {
+    return [];
+  }
+  return raw.filter(isRecord).map((c) => {
+    const coding: MappingCoding = { code: typeof c.code === 'string' ? c.code : '' };
+    if (typeof c.system === 'string') {
+      coding.system = c.system;
+    }
+    if (typeof c.display === 'string') {
+      coding.display = c.display;
+    }
+    return coding;
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,202 @@
+import type { Observation, ObservationComponent, Period, SampledData } from '@medplum/fhirtypes';
+import type {
+  CodeValueFhirTemplate,
+  FhirValueTemplate,
+  MergeResult,
+  ObservationGroup,
+  ResolvedIdentity,
+  TimedValue,
+} from './contract.js';
+import { toCategory, toPeriodEndText, toServiceCode } from './buildObservation.js';
+import { OBSERVATION_IDENTIFIER_SYSTEM } from './identifiers.js';
+import { toEpochMs, toFhirInstant } from './instants.js';
+import { fromSampledDataStream, mergeTimedValues } from './sampledData.js';
+import { toFhirValue, toSampledData, VALUE_ELEMENT_NAMES } from './toFhirValue.js';
+
+/**
+ * Merges an observation group into the Observation already stored under the same identifier
+ * (reference-behaviour §3.4):
+ * 1. `category` is replaced from the template;
+ * 2. SampledData values: the existing `data` is read from the existing `effectivePeriod.start` with the template
+ *    period (`E` dropped), merged by time with the new values (a new value wins a collision) and rebuilt over the
+ *    union of the old and new boundaries; other value types are replaced; components are matched by their
+ *    service coding (`code` = valueName) and added when missing;
+ * 3. `effectivePeriod` becomes the union (existing boundary texts are kept when not extended).
+ *
+ * When the result equals the existing resource (deep comparison) nothing changed: `changed` is false and the
+ * existing Observation is returned (ObservationNoOperation). Otherwise `status` is `amended` and `issued` is set.
+ * Subject, device, encounter, identifier, id and meta are left as stored.
+ * @param existing - the stored Observation
+ * @param group - the new observation group
+ * @param template - the FHIR template for the group's type
+ * @param _identity - resolved ids (the stored references are kept, as MedTech does)
+ * @param issued - the `issued` instant to write when the Observation changes
+ * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
+ */
+export function mergeObservation(
+  existing: Observation,
+  group: ObservationGroup,
+  template: CodeValueFhirTemplate,
+  _identity: ResolvedIdentity,
+  issued: string,
+): MergeResult {
+  const merged = structuredClone(existing);
+
+  const category = toCategory(template);
+  if (category === undefined) {
+    delete merged.category;
+  } else {
+    merged.category = category;
+  }
+
+  const stored = toStoredPeriod(existing, group);
+  const unionStart = Math.min(stored.start, group.start);
+  const unionEnd = Math.max(stored.end, group.end);
+  const context: MergeContext = { group, stored, unionStart, unionEnd };
+
+  const value = template.value;
+  const values = value === undefined || value.valueName === '' ? undefined : group.values.get(value.valueName);
+  if (value !== undefined && values !== undefined && values.length > 0) {
+    setValue(merged, value, values, context);
+  }
+
+  for (const component of template.components) {
+    const valueName = component.value.valueName;
+    const componentValues = valueName === '' ? undefined : group.values.get(valueName);
+    if (componentValues === undefined || componentValues.length === 0) {
+      continue;
+    }
+    const found = merged.component?.find((c) =>
+      (c.code.coding ?? []).some(
+        (coding) => coding.code === valueName && coding.system === OBSERVATION_IDENTIFIER_SYSTEM,
+      ),
+    );
+    if (found === undefined) {
+      const added: ObservationComponent = { code: toServiceCode(valueName, component.codes) };
+      setValue(added, component.value, componentValues, context);
+      merged.component = [...(merged.component ?? []), added];
+    } else {
+      setValue(found, component.value, componentValues, context);
+    }
+  }
+
+  merged.effectivePeriod = toUnionPeriod(stored, group, template);
+  delete merged.effectiveDateTime;
+  delete merged.effectiveInstant;
+  delete merged.effectiveTiming;
+
+  if (isDeepEqual(merged, existing)) {
+    return { changed: false, observation: existing };
+  }
+  merged.status = 'amended';
+  merged.issued = issued;
+  return { changed: true, observation: merged };
+}
+
+/**
+ * Structural equality of two JSON values (object key order ignored; `undefined` members count as absent).
+ * @param a - first value
+ * @param b - second value
+ */
+export function isDeepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    return false;
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, i) => isDeepEqual(item, b[i]))
+    );
+  }
+  const left = a as Record<string, unknown>;
+  const right = b as Record<string, unknown>;
+  const leftKeys = Object.keys(left).filter((k) => left[k] !== undefined);
+  const rightKeys = Object.keys(right).filter((k) => right[k] !== undefined);
+  return leftKeys.length === rightKeys.length && leftKeys.every((k) => isDeepEqual(left[k], right[k]));
+}
+
+interface StoredPeriod {
+  start: number;
+  end: number;
+  /** The stored texts, kept verbatim when the union does not move a boundary. */
+  startText?: string;
+  endText?: string;
+}
+
+interface MergeContext {
+  group: ObservationGroup;
+  stored: StoredPeriod;
+  unionStart: number;
+  unionEnd: number;
+}
+
+type ValueHolder = Observation | ObservationComponent;
+
+function setValue(
+  holder: ValueHolder,
+  template: FhirValueTemplate,
+  values: readonly TimedValue[],
+  context: MergeContext,
+): void {
+  const { group, stored, unionStart, unionEnd } = context;
+  if (template.valueType === 'SampledData') {
+    const previous: SampledData | undefined = holder.valueSampledData;
+    const existingValues =
+      previous?.data !== undefined && (previous.dimensions ?? 1) <= 1
+        ? fromSampledDataStream(previous.data, stored.start, template.defaultPeriod)
+        : [];
+    const sampled = toSampledData(template, mergeTimedValues(existingValues, values), unionStart, unionEnd);
+    clearValue(holder);
+    // Keep any extra elements of the stored SampledData (factor, limits, extensions); rebuild the rest.
+    holder.valueSampledData = previous === undefined ? sampled : { ...previous, ...sampled };
+    return;
+  }
+  const element = toFhirValue(template, values, group.start, group.end, group.typeName);
+  clearValue(holder);
+  Object.assign(holder, element);
+}
+
+function clearValue(holder: ValueHolder): void {
+  const record = holder as unknown as Record<string, unknown>;
+  for (const name of VALUE_ELEMENT_NAMES) {
+    delete record[name];
+  }
+}
+
+function toStoredPeriod(existing: Observation, group: ObservationGroup): StoredPeriod {
+  const period = existing.effectivePeriod;
+  if (period !== undefined) {
+    const start = period.start === undefined ? undefined : toEpochMs(period.start);
+    const end = period.end === undefined ? undefined : toEpochMs(period.end);
+    if (start !== undefined || end !== undefined) {
+      const result: StoredPeriod = { start: start ?? end ?? group.start, end: end ?? start ?? group.end };
+      if (start !== undefined) {
+        result.startText = period.start;
+      }
+      if (end !== undefined) {
+        result.endText = period.end;
+      }
+      return result;
+    }
+  }
+  const instant = existing.effectiveDateTime ?? existing.effectiveInstant;
+  const at = instant === undefined ? undefined : toEpochMs(instant);
+  if (at !== undefined) {
+    return { start: at, end: at, startText: instant, endText: instant };
+  }
+  // No readable effective time: the group's own boundaries.
+  return { start: group.start, end: group.end };
+}
+
+function toUnionPeriod(stored: StoredPeriod, group: ObservationGroup, template: CodeValueFhirTemplate): Period {
+  const start = group.start < stored.start || stored.startText === undefined ? undefined : stored.startText;
+  const end = group.end > stored.end || stored.endText === undefined ? undefined : stored.endText;
+  const unionStart = Math.min(stored.start, group.start);
+  const unionEnd = Math.max(stored.end, group.end);
+  return {
+    start: start ?? toFhirInstant(unionStart),
+    end: end ?? toPeriodEndText(unionStart, unionEnd, template),
+  };
+}

@@ -1,0 +1,138 @@
+import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fhirtypes';
+import { MedTechError } from '../errors.js';
+import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
+import { toSampledDataStream } from './sampledData.js';
+
+/** The `value[x]` element of an Observation or component, tagged by its FHIR element name. */
+export type FhirValueElement =
+  | { valueSampledData: SampledData }
+  | { valueQuantity: Quantity }
+  | { valueString: string }
+  | { valueCodeableConcept: CodeableConcept };
+
+/** Every `value[x]` element name of Observation / Observation.component in FHIR R4. */
+export const VALUE_ELEMENT_NAMES = [
+  'valueQuantity',
+  'valueCodeableConcept',
+  'valueString',
+  'valueBoolean',
+  'valueInteger',
+  'valueRange',
+  'valueRatio',
+  'valueSampledData',
+  'valueTime',
+  'valueDateTime',
+  'valuePeriod',
+] as const;
+
+/**
+ * Builds the `value[x]` of one template value from the group's values (reference-behaviour §3.3).
+ * SampledData covers `start..end`; the other types take the latest value (a non-folded group has exactly one).
+ * @param template - the template value (or component value)
+ * @param values - the group's values for `template.valueName`, sorted by time, non-empty
+ * @param start - first SampledData slot, epoch ms
+ * @param end - inclusive end of the SampledData stream, epoch ms
+ * @param typeName - measurement type, for error messages
+ * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
+ */
+export function toFhirValue(
+  template: FhirValueTemplate,
+  values: readonly TimedValue[],
+  start: number,
+  end: number,
+  typeName: string,
+): FhirValueElement {
+  switch (template.valueType) {
+    case 'SampledData':
+      return { valueSampledData: toSampledData(template, values, start, end) };
+    case 'Quantity': {
+      const value = toDecimal(latest(values));
+      if (value === undefined) {
+        throw new MedTechError(
+          'InvalidQuantityFhirValue',
+          'FHIRConversion',
+          `Value '${template.valueName}' of type '${typeName}' is not a decimal number`,
+          { location: { field: template.valueName } },
+        );
+      }
+      const quantity: Quantity = { value };
+      setIfDefined(quantity, 'unit', template.unit);
+      setIfDefined(quantity, 'system', template.system);
+      setIfDefined(quantity, 'code', template.code);
+      return { valueQuantity: quantity };
+    }
+    case 'String':
+      return { valueString: latest(values) };
+    case 'CodeableConcept': {
+      // The measured value is not used: its presence means the concept applies.
+      const concept: CodeableConcept = {};
+      setIfDefined(concept, 'text', template.text);
+      if (template.codes.length > 0) {
+        concept.coding = template.codes.map(toCoding);
+      }
+      return { valueCodeableConcept: concept };
+    }
+  }
+}
+
+/**
+ * Builds a SampledData for a template: origin `{value: 0, unit}`, `period` = defaultPeriod, one dimension.
+ * @param template - a SampledData template value
+ * @param values - the values to place
+ * @param start - first slot, epoch ms
+ * @param end - inclusive end, epoch ms
+ */
+export function toSampledData(
+  template: Extract<FhirValueTemplate, { valueType: 'SampledData' }>,
+  values: readonly TimedValue[],
+  start: number,
+  end: number,
+): SampledData {
+  const origin: Quantity = { value: 0 };
+  setIfDefined(origin, 'unit', template.unit);
+  return {
+    origin,
+    period: template.defaultPeriod,
+    dimensions: 1,
+    data: toSampledDataStream(values, start, end, template.defaultPeriod),
+  };
+}
+
+/**
+ * Converts a mapping coding to a FHIR Coding (`system`, `code`, `display`; absent or empty ones omitted).
+ * @param coding - a coding from the mapping
+ */
+export function toCoding(coding: MappingCoding): Coding {
+  const result: Coding = {};
+  setIfDefined(result, 'system', coding.system);
+  setIfDefined(result, 'code', coding.code);
+  setIfDefined(result, 'display', coding.display);
+  return result;
+}
+
+const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+
+/**
+ * Parses a measurement value as a FHIR decimal. Accepted: optional sign, digits with an optional decimal point,
+ * optional exponent, surrounding whitespace. Thousands separators and decimal commas are rejected.
+ * @param text - the measurement value
+ * @returns the number, or `undefined` when the text is not a finite decimal
+ */
+export function toDecimal(text: string): number | undefined {
+  if (!DECIMAL.test(text)) {
+    return undefined;
+  }
+  const value = Number(text);
+  return Number.isFinite(value) ? value : undefined;
+}
+
+function latest(values: readonly TimedValue[]): string {
+  return values[values.length - 1]?.value ?? '';
+}
+
+// FHIR strings may not be empty: an empty text in the mapping (the docs' steps example has `"unit": ""`) is omitted.
+function setIfDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined && value !== '') {
+    target[key] = value;
+  }
+}

@@ -1,0 +1,274 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { findFhirTemplate, parseFhirMapping } from '../../../shared/core/fhir/fhirMapping.js';
+
+const FIXTURES = new URL('../../fixtures/fhir/', import.meta.url);
+
+function mapping(templates: unknown[]): string {
+  return JSON.stringify({
+    templateType: 'CollectionFhir',
+    template: templates.map((template) => ({ templateType: 'CodeValueFhir', template })),
+  });
+}
+
+function problemsOf(text: string): { severity: string; message: string; pointer: string | undefined }[] {
+  const result = parseFhirMapping(text);
+  const problems = result.ok ? result.warnings : result.problems;
+  return problems.map((p) => ({ severity: p.severity, message: p.message, pointer: p.location.pointer }));
+}
+
+describe('parseFhirMapping (fixtures)', () => {
+  const dirs = readdirSync(FIXTURES).filter((d) => d.startsWith('invalid_') || d.startsWith('valid_'));
+
+  it('has validation fixtures', () => {
+    expect(dirs.length).toBeGreaterThanOrEqual(9);
+  });
+
+  for (const dir of dirs) {
+    it(`reports exactly the expected problems and locations for ${dir}`, () => {
+      const base = new URL(`${dir}/fhirmapping`, FIXTURES);
+      const file = existsSync(new URL(`${base.href}.json`)) ? `${base.href}.json` : `${base.href}.txt`;
+      const expected = JSON.parse(readFileSync(new URL(`${dir}/expected.json`, FIXTURES), 'utf8'));
+      const result = parseFhirMapping(readFileSync(new URL(file), 'utf8'));
+      expect(result.ok).toBe(expected.ok);
+      expect(result.ok ? result.warnings : result.problems).toEqual(result.ok ? expected.warnings : expected.problems);
+    });
+  }
+});
+
+describe('parseFhirMapping', () => {
+  it('builds typed templates with defaults (periodInterval 0, no category, no components)', () => {
+    const result = parseFhirMapping(
+      mapping([
+        {
+          typeName: 'heartrate',
+          codes: [{ code: '8867-4', system: 'http://loinc.org', display: 'Heart rate' }],
+          value: {
+            valueType: 'Quantity',
+            valueName: 'hr',
+            unit: 'count/min',
+            system: 'http://unitsofmeasure.org',
+            code: 'count/min',
+          },
+        },
+      ]),
+    );
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.warnings).toEqual([]);
+      expect(result.value.templates.get('heartrate')).toEqual({
+        typeName: 'heartrate',
+        periodInterval: 0,
+        category: [],
+        codes: [{ code: '8867-4', system: 'http://loinc.org', display: 'Heart rate' }],
+        value: {
+          valueType: 'Quantity',
+          valueName: 'hr',
+          unit: 'count/min',
+          system: 'http://unitsofmeasure.org',
+          code: 'count/min',
+        },
+        components: [],
+      });
+    }
+  });
+
+  it('reads category, components and every value type', () => {
+    const result = parseFhirMapping(
+      mapping([
+        {
+          typeName: 'bp',
+          periodInterval: 1440,
+          category: [{ text: 'Vital Signs', codes: [{ code: 'vital-signs' }] }, { codes: [] }],
+          codes: [{ code: '85354-9' }],
+          components: [
+            {
+              codes: [{ code: '8480-6' }],
+              value: { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 1000, unit: 'mmHg' },
+            },
+            { codes: [], value: { valueType: 'String', valueName: 'note' } },
+            {
+              codes: [],
+              value: {
+                valueType: 'CodeableConcept',
+                valueName: 'flag',
+                text: 'Flag',
+                codes: [{ code: 'f', system: 's' }],
+              },
+            },
+          ],
+        },
+      ]),
+    );
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      const template = findFhirTemplate(result.value, 'BP');
+      expect(template?.periodInterval).toBe(1440);
+      expect(template?.category).toEqual([{ text: 'Vital Signs', codes: [{ code: 'vital-signs' }] }, { codes: [] }]);
+      expect(template?.components.map((c) => c.value)).toEqual([
+        { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 1000, unit: 'mmHg' },
+        { valueType: 'String', valueName: 'note' },
+        { valueType: 'CodeableConcept', valueName: 'flag', text: 'Flag', codes: [{ code: 'f', system: 's' }] },
+      ]);
+    }
+  });
+
+  it('finds templates case-insensitively and keys them by lower-cased typeName', () => {
+    const result = parseFhirMapping(
+      mapping([{ typeName: 'HeartRate', codes: [], value: { valueType: 'String', valueName: 'hr' } }]),
+    );
+    if (!result.ok) {
+      throw new Error('expected a valid mapping');
+    }
+    expect([...result.value.templates.keys()]).toEqual(['heartrate']);
+    expect(findFhirTemplate(result.value, 'HEARTRATE')?.typeName).toBe('HeartRate');
+    expect(findFhirTemplate(result.value, 'steps')).toBeUndefined();
+  });
+
+  it('allows unknown properties inside value only', () => {
+    expect(
+      parseFhirMapping(
+        mapping([
+          {
+            typeName: 'a',
+            codes: [],
+            value: { valueType: 'String', valueName: 'x', note: 1, codes: [{ code: 'c', extra: true }] },
+          },
+        ]),
+      ).ok,
+    ).toBe(true);
+    expect(
+      problemsOf(
+        mapping([
+          {
+            typeName: 'a',
+            codes: [],
+            components: [{ codes: [], value: { valueType: 'String', valueName: 'x' }, note: 1 }],
+          },
+        ]),
+      ),
+    ).toEqual([
+      {
+        severity: 'error',
+        message: "Unknown property 'note' in components[0]",
+        pointer: '/template/0/template/components/0/note',
+      },
+    ]);
+    expect(problemsOf(mapping([{ typeName: 'a', codes: [], category: [{ text: 't', coding: [] }] }]))).toContainEqual({
+      severity: 'error',
+      message: "Unknown property 'coding' in category[0]",
+      pointer: '/template/0/template/category/0/coding',
+    });
+  });
+
+  it('rejects a "__proto__" key as an unknown property', () => {
+    const text =
+      '{"templateType":"CollectionFhir","template":[{"templateType":"CodeValueFhir","template":{"typeName":"a","codes":[],"__proto__":{"x":1}}}]}';
+    expect(problemsOf(text)).toEqual([
+      {
+        severity: 'error',
+        message: "Unknown property '__proto__' in template",
+        pointer: '/template/0/template/__proto__',
+      },
+    ]);
+  });
+
+  it('requires valueName for SampledData, Quantity and String, and codes for CodeableConcept', () => {
+    const messages = problemsOf(
+      mapping([
+        { typeName: 'a', codes: [], value: { valueType: 'Quantity' } },
+        { typeName: 'b', codes: [], value: { valueType: 'String', valueName: '' } },
+        { typeName: 'c', codes: [], value: { valueType: 'CodeableConcept', valueName: 'x' } },
+      ]),
+    ).map((p) => `${p.pointer}: ${p.message}`);
+    expect(messages).toEqual([
+      "/template/0/template/value: value is missing required property 'valueName'",
+      '/template/1/template/value/valueName: value.valueName must not be empty',
+      "/template/2/template/value: value is missing required property 'codes'",
+    ]);
+  });
+
+  it('accepts a CodeableConcept without valueName with a warning that it is never set', () => {
+    const result = parseFhirMapping(
+      mapping([{ typeName: 'removed', codes: [], value: { valueType: 'CodeableConcept', codes: [] } }]),
+    );
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.warnings.map((w) => w.message)).toEqual(['A value without valueName is never set']);
+      expect(findFhirTemplate(result.value, 'removed')?.value).toEqual({
+        valueType: 'CodeableConcept',
+        valueName: '',
+        codes: [],
+      });
+    }
+  });
+
+  it('warns when periodInterval has no effect because nothing is SampledData', () => {
+    expect(
+      problemsOf(
+        mapping([{ typeName: 'hr', periodInterval: 60, codes: [], value: { valueType: 'Quantity', valueName: 'hr' } }]),
+      ),
+    ).toEqual([
+      {
+        severity: 'warning',
+        message:
+          'periodInterval 60 has no effect without a SampledData value: one Observation is written per timestamp',
+        pointer: '/template/0/template/periodInterval',
+      },
+    ]);
+  });
+
+  it('warns about a template with neither value nor components', () => {
+    expect(problemsOf(mapping([{ typeName: 'hr', codes: [] }]))).toEqual([
+      {
+        severity: 'warning',
+        message: "Template 'hr' has neither value nor components",
+        pointer: '/template/0/template',
+      },
+    ]);
+  });
+
+  it('warns when a SampledData period makes more than a million slots', () => {
+    const warnings = problemsOf(
+      mapping([
+        {
+          typeName: 'ecg',
+          periodInterval: 1440,
+          codes: [],
+          value: { valueType: 'SampledData', valueName: 'v', defaultPeriod: 1 },
+        },
+      ]),
+    );
+    expect(warnings.map((w) => [w.severity, w.pointer])).toEqual([
+      ['warning', '/template/0/template/value/defaultPeriod'],
+    ]);
+  });
+
+  it('uses the last of several spellings of one property, as Newtonsoft.Json does, with a warning', () => {
+    const text =
+      '{"templateType":"CollectionFhir","template":[{"templateType":"CodeValueFhir","template":{"typeName":"first","TYPENAME":"second","codes":[]}}]}';
+    const result = parseFhirMapping(text);
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect([...result.value.templates.keys()]).toEqual(['second']);
+      expect(result.warnings.map((w) => w.location.pointer)).toContain('/template/0/template/TYPENAME');
+    }
+  });
+
+  it('accepts a byte-order mark and keeps line/column of the file', () => {
+    const result = parseFhirMapping('\uFEFF{"templateType":"CollectionFhir","template":[], "x": 1}');
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.warnings[0]?.location).toMatchObject({ line: 1, column: 50 });
+    }
+  });
+
+  it('accepts an empty collection', () => {
+    const result = parseFhirMapping('{"templateType":"CollectionFhir","template":[]}');
+    expect(result.ok && result.value.templates.size).toBe(0);
+  });
+
+  it('rejects a root that is not an object', () => {
+    expect(problemsOf('[]')).toEqual([{ severity: 'error', message: 'The mapping must be an object', pointer: '' }]);
+  });
+});

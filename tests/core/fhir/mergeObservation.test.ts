@@ -1,0 +1,248 @@
+import type { Observation } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
+import { isDeepEqual, mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
+import { observationGroup, quantityTemplate, sampledTemplate } from './support.js';
+
+const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
+const identity = { patientId: 'p1', deviceId: 'd1' };
+const FIRST = '2019-01-01T01:00:00.000Z';
+const SECOND = '2019-01-01T02:00:00.000Z';
+
+/** A SampledData template at 5 s per slot, folded per correlation id (boundaries follow the data). */
+const correlationTemplate = sampledTemplate({ periodInterval: -1 });
+
+function stored(observation: Observation): Observation {
+  return { ...observation, meta: { versionId: '1', lastUpdated: FIRST } };
+}
+
+describe('mergeObservation', () => {
+  it('is a no-op when the same data is processed again', () => {
+    const group = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+      hr: [
+        ['2019-01-01T00:00:00.000Z', '60'],
+        ['2019-01-01T00:30:00.000Z', '61'],
+      ],
+    });
+    const existing = stored(buildObservation(group, sampledTemplate(), identity, FIRST));
+    const result = mergeObservation(existing, group, sampledTemplate(), identity, SECOND);
+    expect(result.changed).toBe(false);
+    expect(result.observation).toEqual(existing);
+    expect(result.observation.issued).toBe(FIRST);
+  });
+
+  it('adds new values into the existing hour, marks it amended and sets issued', () => {
+    const first = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+      hr: [['2019-01-01T00:00:00.000Z', '60']],
+    });
+    const existing = stored(buildObservation(first, sampledTemplate(), identity, FIRST));
+    const second = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+      hr: [['2019-01-01T00:00:05.000Z', '61']],
+    });
+    const result = mergeObservation(existing, second, sampledTemplate(), identity, SECOND);
+    expect(result.changed).toBe(true);
+    expect(result.observation.status).toBe('amended');
+    expect(result.observation.issued).toBe(SECOND);
+    expect(result.observation.meta).toEqual(existing.meta);
+    expect(result.observation.id).toBe(existing.id);
+    const tokens = result.observation.valueSampledData!.data!.split(' ');
+    expect(tokens).toHaveLength(720);
+    expect(tokens.slice(0, 3)).toEqual(['60', '61', 'E']);
+    expect(result.observation.effectivePeriod).toEqual(existing.effectivePeriod);
+    expect(existing.status).toBe('final'); // the input is not mutated
+  });
+
+  it('lets a new value win a collision with an existing one', () => {
+    const group = (value: string): ReturnType<typeof observationGroup> =>
+      observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+        hr: [['2019-01-01T00:00:10.000Z', value]],
+      });
+    const existing = stored(buildObservation(group('old'), sampledTemplate(), identity, FIRST));
+    const result = mergeObservation(existing, group('new'), sampledTemplate(), identity, SECOND);
+    expect(result.observation.valueSampledData!.data!.split(' ')[2]).toBe('new');
+  });
+
+  it('extends the period and the data before and after the existing boundaries', () => {
+    const existing = stored(
+      buildObservation(
+        observationGroup(
+          '2019-01-01T00:00:10.000Z',
+          '2019-01-01T00:00:20.000Z',
+          {
+            hr: [
+              ['2019-01-01T00:00:10.000Z', '10'],
+              ['2019-01-01T00:00:20.000Z', '20'],
+            ],
+          },
+          { correlationId: 'c1' },
+        ),
+        correlationTemplate,
+        identity,
+        FIRST,
+      ),
+    );
+    expect(existing.valueSampledData?.data).toBe('10 E 20');
+    const result = mergeObservation(
+      existing,
+      observationGroup(
+        '2019-01-01T00:00:00.000Z',
+        '2019-01-01T00:00:30.000Z',
+        {
+          hr: [
+            ['2019-01-01T00:00:00.000Z', '0'],
+            ['2019-01-01T00:00:30.000Z', '30'],
+          ],
+        },
+        { correlationId: 'c1' },
+      ),
+      correlationTemplate,
+      identity,
+      SECOND,
+    );
+    expect(result.observation.effectivePeriod).toEqual({
+      start: '2019-01-01T00:00:00.0000000Z',
+      end: '2019-01-01T00:00:30.0000000Z',
+    });
+    expect(result.observation.valueSampledData?.data).toBe('0 E 10 E 20 E 30');
+  });
+
+  it('keeps the stored boundary texts when they are not extended', () => {
+    const existing: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'heartrate' },
+      effectivePeriod: { start: '2019-01-01T00:00:00Z', end: '2019-01-01T00:59:59.9999999+00:00' },
+      valueSampledData: { origin: { value: 0, unit: 'count/min' }, period: 5000, dimensions: 1, data: '60' },
+    };
+    const group = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+      hr: [['2019-01-01T00:00:05.000Z', '61']],
+    });
+    const result = mergeObservation(existing, group, sampledTemplate(), identity, SECOND);
+    expect(result.observation.effectivePeriod).toEqual(existing.effectivePeriod);
+    expect(result.observation.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['60', '61', 'E']);
+  });
+
+  it('reads the existing data from the existing start with the template period and drops E', () => {
+    const existing: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'heartrate' },
+      effectivePeriod: { start: '2019-01-01T00:00:10.0000000Z', end: '2019-01-01T00:00:20.0000000Z' },
+      valueSampledData: { origin: { value: 0 }, period: 5000, dimensions: 1, data: 'E 15 E' },
+    };
+    const group = observationGroup(
+      '2019-01-01T00:00:00.000Z',
+      '2019-01-01T00:00:00.000Z',
+      { hr: [['2019-01-01T00:00:00.000Z', '0']] },
+      { correlationId: 'c1' },
+    );
+    const result = mergeObservation(existing, group, correlationTemplate, identity, SECOND);
+    expect(result.observation.valueSampledData).toEqual({
+      origin: { value: 0, unit: 'count/min' },
+      period: 5000,
+      dimensions: 1,
+      data: '0 E E 15 E',
+    });
+  });
+
+  it('replaces a Quantity value and is a no-op when it is the same', () => {
+    const group = (value: string): ReturnType<typeof observationGroup> =>
+      observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', { hr: [['2019-01-01T00:00:00Z', value]] });
+    const existing = stored(buildObservation(group('78'), quantityTemplate(), identity, FIRST));
+    expect(mergeObservation(existing, group('78.0'), quantityTemplate(), identity, SECOND).changed).toBe(false);
+    const changed = mergeObservation(existing, group('80'), quantityTemplate(), identity, SECOND);
+    expect(changed.changed).toBe(true);
+    expect(changed.observation.valueQuantity?.value).toBe(80);
+    expect(changed.observation.status).toBe('amended');
+  });
+
+  it('replaces the category from the template, removing it when the template has none', () => {
+    const group = observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', {
+      hr: [['2019-01-01T00:00:00Z', '1']],
+    });
+    const withCategory = quantityTemplate({ category: [{ text: 'vital', codes: [] }] });
+    const existing = stored(buildObservation(group, withCategory, identity, FIRST));
+    const result = mergeObservation(existing, group, quantityTemplate(), identity, SECOND);
+    expect(result.changed).toBe(true);
+    expect(result.observation).not.toHaveProperty('category');
+    const readded = mergeObservation(result.observation, group, withCategory, identity, SECOND);
+    expect(readded.observation.category).toEqual([{ text: 'vital' }]);
+  });
+
+  it('adds a missing component and merges an existing one found by its service coding', () => {
+    const template = sampledTemplate({
+      typeName: 'bp',
+      value: undefined,
+      components: [
+        { codes: [], value: { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 5000 } },
+        { codes: [], value: { valueType: 'SampledData', valueName: 'diastolic', defaultPeriod: 5000 } },
+      ],
+    });
+    const hour = (values: Record<string, [string, string][]>): ReturnType<typeof observationGroup> =>
+      observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', values, { typeName: 'bp' });
+    const existing = stored(
+      buildObservation(hour({ systolic: [['2019-01-01T00:00:00Z', '120']] }), template, identity, FIRST),
+    );
+    expect(existing.component).toHaveLength(1);
+    const result = mergeObservation(
+      existing,
+      hour({ systolic: [['2019-01-01T00:00:05Z', '121']], diastolic: [['2019-01-01T00:00:05Z', '81']] }),
+      template,
+      identity,
+      SECOND,
+    );
+    const components = result.observation.component!;
+    expect(components.map((c) => c.code.text)).toEqual(['systolic', 'diastolic']);
+    expect(components[0]!.valueSampledData!.data!.split(' ').slice(0, 2)).toEqual(['120', '121']);
+    expect(components[1]!.valueSampledData!.data!.split(' ').slice(0, 2)).toEqual(['E', '81']);
+    expect(components[1]!.code.coding).toContainEqual({ system: SYSTEM, code: 'diastolic', display: 'diastolic' });
+  });
+
+  it('turns an effectiveDateTime into the union effectivePeriod', () => {
+    const existing: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'heartrate' },
+      effectiveDateTime: '2019-01-01T00:00:00Z',
+      valueQuantity: { value: 1 },
+    };
+    const group = observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', {
+      hr: [['2019-01-01T00:00:00Z', '1']],
+    });
+    const result = mergeObservation(
+      existing,
+      group,
+      quantityTemplate({ value: { valueType: 'Quantity', valueName: 'hr' } }),
+      identity,
+      SECOND,
+    );
+    expect(result.changed).toBe(true);
+    expect(result.observation).not.toHaveProperty('effectiveDateTime');
+    expect(result.observation.effectivePeriod).toEqual({ start: '2019-01-01T00:00:00Z', end: '2019-01-01T00:00:00Z' });
+  });
+
+  it('replaces a value of another type with the template type', () => {
+    const existing: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'heartrate' },
+      effectivePeriod: { start: '2019-01-01T00:00:00.0000000Z', end: '2019-01-01T00:00:00.0000000Z' },
+      valueString: '78',
+    };
+    const group = observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', {
+      hr: [['2019-01-01T00:00:00Z', '78']],
+    });
+    const result = mergeObservation(existing, group, quantityTemplate(), identity, SECOND);
+    expect(result.observation).not.toHaveProperty('valueString');
+    expect(result.observation.valueQuantity?.value).toBe(78);
+  });
+});
+
+describe('isDeepEqual', () => {
+  it('ignores key order and undefined members but not array order', () => {
+    expect(isDeepEqual({ a: 1, b: [1, 2], c: undefined }, { b: [1, 2], a: 1 })).toBe(true);
+    expect(isDeepEqual({ b: [2, 1] }, { b: [1, 2] })).toBe(false);
+    expect(isDeepEqual({ a: { x: 1 } }, { a: { x: 2 } })).toBe(false);
+    expect(isDeepEqual([], {})).toBe(false);
+  });
+});

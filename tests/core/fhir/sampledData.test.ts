@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import {
+  fromSampledDataStream,
+  mergeTimedValues,
+  toSampledDataStream,
+  toSlotCount,
+} from '../../../shared/core/fhir/sampledData.js';
+import { ms } from './support.js';
+
+const HOUR_START = ms('2019-01-01T00:00:00.000Z');
+const HOUR_END = ms('2019-01-01T00:59:59.999Z');
+
+describe('toSlotCount', () => {
+  it('has 720 slots for an hour at 5000 ms and 86,400 for a day at 1000 ms', () => {
+    expect(toSlotCount(HOUR_START, HOUR_END, 5000)).toBe(720);
+    expect(toSlotCount(HOUR_START, ms('2019-01-01T23:59:59.999Z'), 1000)).toBe(86_400);
+  });
+
+  it('has one slot when start equals end', () => {
+    expect(toSlotCount(HOUR_START, HOUR_START, 5000)).toBe(1);
+  });
+});
+
+describe('toSampledDataStream', () => {
+  it('writes E for every empty slot of an hour', () => {
+    const data = toSampledDataStream([], HOUR_START, HOUR_END, 5000);
+    expect(data).toBe(Array(720).fill('E').join(' '));
+  });
+
+  it('places values in their slots: first, inner and last slot of an hour', () => {
+    const data = toSampledDataStream(
+      [
+        { time: HOUR_START, value: '60' },
+        { time: HOUR_START + 12_345, value: '61' }, // slot 2
+        { time: HOUR_END, value: '62' }, // slot 719
+      ],
+      HOUR_START,
+      HOUR_END,
+      5000,
+    );
+    const tokens = data.split(' ');
+    expect(tokens).toHaveLength(720);
+    expect(tokens[0]).toBe('60');
+    expect(tokens[2]).toBe('61');
+    expect(tokens[719]).toBe('62');
+    expect(tokens.filter((t) => t === 'E')).toHaveLength(717);
+  });
+
+  it('keeps the latest value of a slot, whatever the input order', () => {
+    const data = toSampledDataStream(
+      [
+        { time: HOUR_START + 4000, value: 'later' },
+        { time: HOUR_START + 1000, value: 'earlier' },
+      ],
+      HOUR_START,
+      HOUR_START + 9999,
+      5000,
+    );
+    expect(data).toBe('later E');
+  });
+
+  it('drops values outside the boundaries', () => {
+    const data = toSampledDataStream(
+      [
+        { time: HOUR_START - 1, value: 'before' },
+        { time: HOUR_START + 10_000, value: 'after' },
+        { time: HOUR_START + 5000, value: 'in' },
+      ],
+      HOUR_START,
+      HOUR_START + 9999,
+      5000,
+    );
+    expect(data).toBe('E in');
+  });
+
+  it('copies value strings as they are', () => {
+    expect(toSampledDataStream([{ time: HOUR_START, value: '098.60' }], HOUR_START, HOUR_START, 1000)).toBe('098.60');
+  });
+
+  it('fills a whole day at 1000 ms: 86,400 tokens with the value of 23:59:59.999 last', () => {
+    const dayEnd = ms('2019-01-01T23:59:59.999Z');
+    const tokens = toSampledDataStream([{ time: dayEnd, value: '7' }], HOUR_START, dayEnd, 1000).split(' ');
+    expect(tokens).toHaveLength(86_400);
+    expect(tokens[86_399]).toBe('7');
+    expect(tokens[0]).toBe('E');
+  });
+});
+
+describe('fromSampledDataStream', () => {
+  it('reads token k at start + k * period and skips E', () => {
+    expect(fromSampledDataStream('60 E 62', HOUR_START, 5000)).toEqual([
+      { time: HOUR_START, value: '60' },
+      { time: HOUR_START + 10_000, value: '62' },
+    ]);
+  });
+});
+
+describe('mergeTimedValues', () => {
+  it('merges by time and lets the incoming value win a collision', () => {
+    expect(
+      mergeTimedValues(
+        [
+          { time: 0, value: 'old0' },
+          { time: 10, value: 'old10' },
+        ],
+        [
+          { time: 10, value: 'new10' },
+          { time: 5, value: 'new5' },
+        ],
+      ),
+    ).toEqual([
+      { time: 0, value: 'old0' },
+      { time: 5, value: 'new5' },
+      { time: 10, value: 'new10' },
+    ]);
+  });
+});

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { toCoding, toDecimal, toFhirValue } from '../../../shared/core/fhir/toFhirValue.js';
+import { isMedTechError } from '../../../shared/core/errors.js';
+
+describe('toDecimal', () => {
+  it('reads integers, decimals, signs, exponents and surrounding spaces', () => {
+    expect(toDecimal('78')).toBe(78);
+    expect(toDecimal('98.60')).toBe(98.6);
+    expect(toDecimal('-0.5')).toBe(-0.5);
+    expect(toDecimal('+.5')).toBe(0.5);
+    expect(toDecimal('5.')).toBe(5);
+    expect(toDecimal('1e-7')).toBe(1e-7);
+    expect(toDecimal(' 42 ')).toBe(42);
+  });
+
+  it('rejects text, empty strings, decimal commas, thousands separators and non-finite numbers', () => {
+    for (const text of ['', ' ', 'abc', '1,5', '1,000', '0x10', 'NaN', 'Infinity', '1e999', '12 34']) {
+      expect(toDecimal(text), text).toBeUndefined();
+    }
+  });
+});
+
+describe('toFhirValue', () => {
+  const values = [
+    { time: 0, value: '60' },
+    { time: 1000, value: '61' },
+  ];
+
+  it('builds a Quantity from the latest value with unit, system and code', () => {
+    expect(
+      toFhirValue(
+        {
+          valueType: 'Quantity',
+          valueName: 'hr',
+          unit: 'count/min',
+          system: 'http://unitsofmeasure.org',
+          code: '/min',
+        },
+        values,
+        0,
+        1000,
+        'heartrate',
+      ),
+    ).toEqual({ valueQuantity: { value: 61, unit: 'count/min', system: 'http://unitsofmeasure.org', code: '/min' } });
+  });
+
+  it('throws InvalidQuantityFhirValue for a non-numeric Quantity without quoting the value', () => {
+    let caught: unknown;
+    try {
+      toFhirValue({ valueType: 'Quantity', valueName: 'hr' }, [{ time: 0, value: 'SECRET-42x' }], 0, 0, 'heartrate');
+    } catch (error) {
+      caught = error;
+    }
+    expect(isMedTechError(caught)).toBe(true);
+    if (isMedTechError(caught)) {
+      expect(caught.name).toBe('InvalidQuantityFhirValue');
+      expect(caught.stage).toBe('FHIRConversion');
+      expect(caught.message).toContain("'hr'");
+      expect(caught.message).not.toContain('SECRET');
+    }
+  });
+
+  it('builds a String from the value as written', () => {
+    expect(toFhirValue({ valueType: 'String', valueName: 's' }, [{ time: 0, value: ' x y ' }], 0, 0, 't')).toEqual({
+      valueString: ' x y ',
+    });
+  });
+
+  it('builds a CodeableConcept from the template, ignoring the measured value', () => {
+    expect(
+      toFhirValue(
+        {
+          valueType: 'CodeableConcept',
+          valueName: 'removed',
+          text: 'Device Removed',
+          codes: [{ code: 'x', system: 's' }],
+        },
+        [{ time: 0, value: 'anything' }],
+        0,
+        0,
+        't',
+      ),
+    ).toEqual({ valueCodeableConcept: { text: 'Device Removed', coding: [{ system: 's', code: 'x' }] } });
+  });
+
+  it('builds SampledData over the boundaries with origin 0 and the template unit and period', () => {
+    expect(
+      toFhirValue(
+        { valueType: 'SampledData', valueName: 'hr', defaultPeriod: 500, unit: 'count/min' },
+        values,
+        0,
+        1499,
+        't',
+      ),
+    ).toEqual({
+      valueSampledData: { origin: { value: 0, unit: 'count/min' }, period: 500, dimensions: 1, data: '60 E 61' },
+    });
+  });
+
+  it('omits an empty unit (FHIR strings may not be empty)', () => {
+    expect(
+      toFhirValue({ valueType: 'SampledData', valueName: 'steps', defaultPeriod: 5000, unit: '' }, values, 0, 0, 't'),
+    ).toMatchObject({ valueSampledData: { origin: { value: 0 } } });
+  });
+});
+
+describe('toCoding', () => {
+  it('writes system, code and display, omitting absent ones', () => {
+    expect(toCoding({ code: '8867-4', system: 'http://loinc.org', display: 'Heart rate' })).toEqual({
+      system: 'http://loinc.org',
+      code: '8867-4',
+      display: 'Heart rate',
+    });
+    expect(toCoding({ code: 'x' })).toEqual({ code: 'x' });
+  });
+});
