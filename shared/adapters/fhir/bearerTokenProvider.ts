@@ -1,0 +1,79 @@
+/**
+ * Bearer tokens for the FHIR service from an Azure credential (managed identity in Azure), cached until shortly
+ * before they expire and shared by concurrent requests.
+ */
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { FhirRequestError } from './fhirRequestError.js';
+
+/** Supplies the bearer token sent with each FHIR request. */
+export interface BearerTokenProvider {
+  /**
+   * Returns a valid token, fetching a new one when the cached one is due for refresh.
+   * @throws FhirRequestError (retriable) when no token can be obtained
+   */
+  getToken(): Promise<string>;
+  /** Drops the cached token (e.g. after a 401) so the next call fetches a fresh one. */
+  invalidate(): void;
+}
+
+/** Refresh this long before expiry when the credential gives no refresh time. */
+const REFRESH_MARGIN_MS = 5 * 60 * 1000;
+
+/**
+ * Creates a caching token provider over an Azure credential.
+ * @param credential - e.g. `DefaultAzureCredential`
+ * @param scope - e.g. `https://<workspace>-<fhir>.fhir.azurehealthcareapis.com/.default`
+ * @param now - current time in epoch milliseconds
+ */
+export function createBearerTokenProvider(
+  credential: TokenCredential,
+  scope: string,
+  now: () => number,
+): BearerTokenProvider {
+  let cached: AccessToken | undefined;
+  let pending: Promise<AccessToken> | undefined;
+
+  const isFresh = (token: AccessToken): boolean =>
+    now() < (token.refreshAfterTimestamp ?? token.expiresOnTimestamp - REFRESH_MARGIN_MS);
+
+  async function fetchToken(): Promise<AccessToken> {
+    let token: AccessToken | null;
+    try {
+      token = await credential.getToken(scope);
+    } catch (error) {
+      const kind = error instanceof Error ? error.name : 'unknown error';
+      throw new FhirRequestError(`Could not get an access token for the FHIR service (${kind}).`, {
+        interaction: 'token',
+        resourceType: '-',
+        attempts: 1,
+        retriable: true,
+      });
+    }
+    if (token === null) {
+      throw new FhirRequestError('The credential returned no access token for the FHIR service.', {
+        interaction: 'token',
+        resourceType: '-',
+        attempts: 1,
+        retriable: true,
+      });
+    }
+    return token;
+  }
+
+  return {
+    async getToken() {
+      if (cached !== undefined && isFresh(cached)) {
+        return cached.token;
+      }
+      pending ??= fetchToken().finally(() => {
+        pending = undefined;
+      });
+      const token = await pending;
+      cached = token;
+      return token.token;
+    },
+    invalidate() {
+      cached = undefined;
+    },
+  };
+}

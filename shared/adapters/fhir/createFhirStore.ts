@@ -1,0 +1,284 @@
+/**
+ * The FHIR store adapter: {@link FhirStore} over fhir-kit-client, with bearer-token auth (managed identity),
+ * per-request timeouts and bounded retries with backoff that honours `Retry-After`.
+ */
+import { Client } from 'fhir-kit-client';
+import type { FhirResource, RequestOptions } from 'fhir-kit-client';
+import type { TokenCredential } from '@azure/identity';
+import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { FhirStore, FhirUpdateOptions, FhirUpdateResult } from '../../pipeline/ports.js';
+import { createBearerTokenProvider } from './bearerTokenProvider.js';
+import type { BearerTokenProvider } from './bearerTokenProvider.js';
+import { FhirRequestError } from './fhirRequestError.js';
+import type { FhirInteraction } from './fhirRequestError.js';
+import { DEFAULT_RETRY_POLICY, parseRetryAfterMs, toBackoffDelayMs } from './retryPolicy.js';
+import type { RetryPolicy } from './retryPolicy.js';
+
+/** Settings of {@link createFhirStore}. */
+export interface FhirStoreOptions {
+  /** FHIR service base URL, e.g. `https://ws-fhir.fhir.azurehealthcareapis.com`. */
+  baseUrl: string;
+  /** `managedIdentity`: bearer token from an Azure credential; `none` (default): no auth header (local). */
+  auth?: 'none' | 'managedIdentity';
+  /** Credential for `managedIdentity`; defaults to `DefaultAzureCredential`. */
+  credential?: TokenCredential;
+  /** Token audience; defaults to the base URL (scope `${audience}/.default`). */
+  audience?: string;
+  /** Retry/timeout settings; missing fields take {@link DEFAULT_RETRY_POLICY}. */
+  retry?: Partial<RetryPolicy>;
+  /** Waits between attempts (tests pass a fake). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Current time in epoch milliseconds (tests pass a fake). */
+  now?: () => number;
+  /** Random number in [0, 1) for jitter (tests pass a constant). */
+  random?: () => number;
+}
+
+/** Most search result pages followed; identifier searches expect zero, one or a few matches. */
+const MAX_SEARCH_PAGES = 10;
+
+type Failure =
+  { kind: 'status'; status: number; retryAfter: string | undefined } | { kind: 'timeout' } | { kind: 'network' };
+
+interface Response {
+  body: FhirResource;
+  status: number;
+}
+
+/**
+ * Creates a {@link FhirStore} talking to a FHIR R4 server over HTTP.
+ * @param options - base URL, auth, retry policy and injectable clock/sleep/random
+ * @throws Error when `baseUrl` is blank
+ */
+export function createFhirStore(options: FhirStoreOptions): FhirStore {
+  const baseUrl = options.baseUrl.trim().replace(/\/+$/, '');
+  if (baseUrl === '') {
+    throw new Error('The FHIR base URL is blank.');
+  }
+  const policy: RetryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+  const now = options.now ?? (() => Date.now());
+  const random = options.random ?? Math.random;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const client = new Client({ baseUrl });
+  const tokens = options.auth === 'managedIdentity' ? managedIdentityTokens(options, baseUrl, now) : undefined;
+  let requests = 0;
+
+  /** Runs one FHIR request with auth, timeout and retries; throws FhirRequestError when it finally fails. */
+  async function send(
+    interaction: FhirInteraction,
+    resourceType: string,
+    call: (requestOptions: RequestOptions) => Promise<FhirResource>,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<Response> {
+    const started = now();
+    for (let attempt = 1; ; attempt += 1) {
+      const headers: Record<string, string> = { ...extraHeaders };
+      if (tokens !== undefined) {
+        headers.authorization = `Bearer ${await tokens.get().getToken()}`;
+      }
+      requests += 1;
+      let failure: Failure;
+      try {
+        const body = await call({ headers, signal: AbortSignal.timeout(policy.requestTimeoutMs) });
+        return { body, status: Client.httpFor(body).response?.status ?? 200 };
+      } catch (error) {
+        failure = toFailure(error);
+      }
+      if (failure.kind === 'status' && failure.status === 401) {
+        tokens?.get().invalidate();
+      }
+      const what = describeFailure(interaction, resourceType, failure);
+      if (!isRetriable(failure)) {
+        throw new FhirRequestError(what, {
+          interaction,
+          resourceType,
+          status: failure.kind === 'status' ? failure.status : undefined,
+          attempts: attempt,
+          retriable: isStaging(failure),
+        });
+      }
+      const retryAfter = failure.kind === 'status' ? parseRetryAfterMs(failure.retryAfter, now()) : undefined;
+      const delay = retryAfter ?? toBackoffDelayMs(attempt, policy, random());
+      if (attempt >= policy.maxAttempts || now() + delay - started > policy.maxTotalMs) {
+        throw new FhirRequestError(`${what} after ${attempt} attempt(s); giving up for now.`, {
+          interaction,
+          resourceType,
+          status: failure.kind === 'status' ? failure.status : undefined,
+          attempts: attempt,
+          retriable: true,
+        });
+      }
+      await sleep(delay);
+    }
+  }
+
+  return {
+    async search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>) {
+      const found: T[] = [];
+      let page = (
+        await send('search', resourceType, (o) =>
+          client.resourceSearch({ resourceType, searchParams: { ...query }, options: o }),
+        )
+      ).body as unknown as Bundle;
+      for (let pages = 1; ; pages += 1) {
+        for (const entry of page.entry ?? []) {
+          if (entry.resource !== undefined && (entry.search?.mode ?? 'match') === 'match') {
+            found.push(entry.resource as T);
+          }
+        }
+        const next = page.link?.find((link) => link.relation === 'next')?.url;
+        // Only follow links to the same service: the bearer token must not go anywhere else.
+        if (next === undefined || !next.startsWith(`${baseUrl}/`) || pages >= MAX_SEARCH_PAGES) {
+          return found;
+        }
+        page = (await send('search', resourceType, (o) => client.request(next, { options: o })))
+          .body as unknown as Bundle;
+      }
+    },
+
+    async read<T extends Resource>(resourceType: T['resourceType'], id: string) {
+      assertFhirId(id, 'read', resourceType);
+      try {
+        const { body } = await send('read', resourceType, (o) => client.read({ resourceType, id, options: o }));
+        return body as unknown as T;
+      } catch (error) {
+        if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
+          return undefined;
+        }
+        throw error;
+      }
+    },
+
+    async history<T extends Resource>(resourceType: T['resourceType'], id: string) {
+      assertFhirId(id, 'history', resourceType);
+      try {
+        const { body } = await send('history', resourceType, (o) =>
+          client.resourceHistory({ resourceType, id, options: o }),
+        );
+        const bundle = body as unknown as Bundle;
+        return (bundle.entry ?? []).flatMap((entry) => (entry.resource === undefined ? [] : [entry.resource as T]));
+      } catch (error) {
+        if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
+          return [];
+        }
+        throw error;
+      }
+    },
+
+    async update<T extends Resource>(
+      resource: T & { id: string },
+      updateOptions: FhirUpdateOptions = {},
+    ): Promise<FhirUpdateResult<T>> {
+      assertFhirId(resource.id, 'update', resource.resourceType);
+      const ifMatch: Record<string, string> =
+        updateOptions.ifMatchVersionId === undefined ? {} : { 'if-match': `W/"${updateOptions.ifMatchVersionId}"` };
+      try {
+        const { body, status } = await send(
+          'update',
+          resource.resourceType,
+          (o) =>
+            client.update({
+              resourceType: resource.resourceType,
+              id: resource.id,
+              body: resource as unknown as FhirResource,
+              options: o,
+            }),
+          ifMatch,
+        );
+        return { kind: 'saved', resource: body as unknown as T, created: status === 201 };
+      } catch (error) {
+        if (error instanceof FhirRequestError && (error.status === 409 || error.status === 412)) {
+          return { kind: 'conflict', status: error.status };
+        }
+        throw error;
+      }
+    },
+
+    requestCount: () => requests,
+  };
+
+  function isRetriable(failure: Failure): boolean {
+    switch (failure.kind) {
+      case 'timeout':
+      case 'network':
+        return true;
+      case 'status':
+        return failure.status === 408 || failure.status === 429 || failure.status >= 500;
+    }
+  }
+}
+
+/**
+ * Failures that are not retried at once but still keep the data staged: the credential or its role assignment
+ * is wrong (401/403), which is the service's problem, not the data's (reference-behaviour §6).
+ */
+function isStaging(failure: Failure): boolean {
+  return failure.kind === 'status' && (failure.status === 401 || failure.status === 403);
+}
+
+function managedIdentityTokens(
+  options: FhirStoreOptions,
+  baseUrl: string,
+  now: () => number,
+): { get(): BearerTokenProvider } {
+  const scope = `${(options.audience ?? baseUrl).replace(/\/+$/, '')}/.default`;
+  let provider: BearerTokenProvider | undefined;
+  let credential: Promise<TokenCredential> | undefined;
+  return {
+    get() {
+      provider ??= createBearerTokenProvider(
+        {
+          // The Azure SDK is loaded only when managed identity is configured (local runs never load it).
+          getToken: async (scopes, tokenOptions) => {
+            credential ??=
+              options.credential === undefined
+                ? import('@azure/identity').then((identity) => new identity.DefaultAzureCredential())
+                : Promise.resolve(options.credential);
+            return (await credential).getToken(scopes, tokenOptions);
+          },
+        },
+        scope,
+        now,
+      );
+      return provider;
+    },
+  };
+}
+
+/** FHIR logical id syntax; anything else must not be pasted into a request path. */
+const FHIR_ID = /^[A-Za-z0-9\-.]{1,64}$/;
+
+function assertFhirId(id: string, interaction: FhirInteraction, resourceType: string): void {
+  if (!FHIR_ID.test(id)) {
+    throw new FhirRequestError(`FHIR ${interaction} of ${resourceType} refused: the id is not a valid FHIR id.`, {
+      interaction,
+      resourceType,
+      attempts: 0,
+      retriable: false,
+    });
+  }
+}
+
+/** Classifies what fhir-kit-client threw (it attaches `response.status` and the response headers as `config.headers`). */
+function toFailure(error: unknown): Failure {
+  if (typeof error === 'object' && error !== null) {
+    const candidate = error as { name?: unknown; response?: { status?: unknown }; config?: { headers?: unknown } };
+    if (candidate.name === 'TimeoutError' || candidate.name === 'AbortError') {
+      return { kind: 'timeout' };
+    }
+    const status = candidate.response?.status;
+    if (typeof status === 'number') {
+      const headers = candidate.config?.headers;
+      const retryAfter = headers instanceof Headers ? (headers.get('retry-after') ?? undefined) : undefined;
+      // A 2xx whose body is not JSON (e.g. a gateway page) is treated like a broken connection.
+      return status < 400 ? { kind: 'network' } : { kind: 'status', status, retryAfter };
+    }
+  }
+  return { kind: 'network' };
+}
+
+function describeFailure(interaction: FhirInteraction, resourceType: string, failure: Failure): string {
+  const cause =
+    failure.kind === 'status' ? `HTTP ${failure.status}` : failure.kind === 'timeout' ? 'a timeout' : 'a network error';
+  return `FHIR ${interaction} of ${resourceType} failed with ${cause}`;
+}

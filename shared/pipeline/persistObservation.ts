@@ -1,0 +1,147 @@
+/**
+ * Persist one observation group (reference-behaviour §5): find the Observation by its MedTech identifier, create it
+ * at its deterministic id, or merge into it under optimistic concurrency; re-read and retry on 409/412.
+ */
+import type { Observation } from '@medplum/fhirtypes';
+import { MedTechError } from '../core/errors.js';
+import {
+  buildObservation,
+  isDeepEqual,
+  mergeObservation,
+  toObservationId,
+  toObservationIdentifier,
+} from '../core/fhir/index.js';
+import type { CodeValueFhirTemplate, ObservationGroup, ResolvedIdentity } from '../core/fhir/index.js';
+import type { FhirStore } from './ports.js';
+import { hasIdentifier, escapeSearchValue } from './resolveIdentity.js';
+
+/** What persisting an observation group did (MedTech metrics ObservationCreated / Updated / NoOperation). */
+export type PersistOutcome = 'created' | 'updated' | 'noop';
+
+/** One observation group with everything needed to write it. */
+export interface PersistObservationInput {
+  group: ObservationGroup;
+  template: CodeValueFhirTemplate;
+  identity: ResolvedIdentity;
+  /** `issued` instant written on created or changed Observations (ISO-8601). */
+  issued: string;
+}
+
+/** Settings of {@link persistObservation}. */
+export interface PersistObservationOptions {
+  /** Writes attempted before version conflicts (409/412) give up with a retriable error (default 3). */
+  maxWriteAttempts?: number;
+}
+
+/**
+ * Writes one observation group to the FHIR server:
+ * 1. `GET Observation?identifier={system}|{value}`, keeping exact identifier matches (several → error);
+ * 2. none → `PUT Observation/{id}` with the built resource (create-or-replace at the deterministic id);
+ * 3. found → merge; unchanged → no write; changed → `PUT` with `If-Match: W/"{versionId}"`, and on 409/412
+ *    re-read and merge again.
+ *
+ * Two writers may both see "none" and both `PUT`: the second one replaces the first one's values. The server tells
+ * the second writer (200 instead of 201 Created), which then reads the version it replaced from the resource's
+ * history and merges its own values into it, written with `If-Match` on its own version: both writers' values
+ * survive. A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
+ * create-if-absent at a client-chosen id, and MedTech's deterministic ids rule out server-assigned ones.)
+ * Limit: with three or more creators at the same instant a restore can itself meet a conflict; that writer then
+ * only re-merges its own values, so the first creator's values can be lost. `transformAndPersist` queues writers
+ * of one Observation inside a process, which leaves only cross-process races of three creators.
+ * @param store - the FHIR server
+ * @param input - the observation group, its template, resolved identity and `issued` time
+ * @param options - bounded conflict retries
+ * @throws MedTechError MultipleResourceFound; InvalidQuantityFhirValue (from building/merging); a retriable
+ *   FhirServiceError when conflicts persist or the service fails
+ */
+export async function persistObservation(
+  store: FhirStore,
+  input: PersistObservationInput,
+  options: PersistObservationOptions = {},
+): Promise<PersistOutcome> {
+  const maxAttempts = Math.max(1, options.maxWriteAttempts ?? 3);
+  const { group, template, identity, issued } = input;
+  const identifier = toObservationIdentifier(identity, group);
+
+  const found = await store.search<Observation>('Observation', {
+    identifier: `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`,
+  });
+  const matches = found.filter((o) => hasIdentifier(o, identifier.value, identifier.system));
+  if (matches.length > 1) {
+    throw new MedTechError('MultipleResourceFound', 'Persist', 'More than one Observation has the same identifier.');
+  }
+
+  let existing = matches[0];
+  let id = existing?.id ?? toObservationId(identifier);
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    if (attempt > 1) {
+      existing = await store.read<Observation>('Observation', id);
+    }
+    if (existing === undefined) {
+      return create(store, input, id, options);
+    }
+    id = existing.id ?? id;
+    const merged = mergeObservation(existing, group, template, identity, issued);
+    if (!merged.changed) {
+      return 'noop';
+    }
+    const saved = await store.update({ ...merged.observation, id }, versionGuard(existing));
+    if (saved.kind === 'saved') {
+      return 'updated';
+    }
+  }
+  throw contention();
+}
+
+/** Creates the Observation; if the `PUT` replaced a concurrent creator's version, merges that version back in. */
+async function create(
+  store: FhirStore,
+  input: PersistObservationInput,
+  id: string,
+  options: PersistObservationOptions,
+): Promise<PersistOutcome> {
+  const { group, template, identity, issued } = input;
+  const built = buildObservation(group, template, identity, issued);
+  const saved = await store.update({ ...built, id });
+  if (saved.kind === 'conflict') {
+    throw contention();
+  }
+  if (saved.created) {
+    return 'created';
+  }
+  const ours = saved.resource.meta?.versionId;
+  const versions = await store.history<Observation>('Observation', id);
+  const index = versions.findIndex((version) => version.meta?.versionId === ours);
+  const replaced = index < 0 ? undefined : versions[index + 1];
+  if (replaced === undefined || isDeepEqual({ ...replaced, meta: undefined }, { ...saved.resource, meta: undefined })) {
+    // Nothing before our version (we were the first writer after all), or it held exactly what we wrote
+    // (a retried PUT whose first attempt had landed).
+    return 'created';
+  }
+  // Our PUT replaced `replaced`, which we never saw: put its values back, with ours on top (a new value wins).
+  const restored = mergeObservation(replaced, group, template, identity, issued);
+  const result = await store.update(
+    { ...restored.observation, id },
+    ours === undefined ? {} : { ifMatchVersionId: ours },
+  );
+  if (result.kind === 'saved') {
+    return 'updated';
+  }
+  // Someone wrote after us in the meantime (e.g. the other creator merging into our version): make sure our own
+  // values are in the current version through the ordinary merge path.
+  return persistObservation(store, input, options);
+}
+
+function versionGuard(resource: Observation): { ifMatchVersionId?: string } {
+  const versionId = resource.meta?.versionId;
+  return versionId === undefined ? {} : { ifMatchVersionId: versionId };
+}
+
+function contention(): MedTechError {
+  return new MedTechError(
+    'FhirServiceError',
+    'Persist',
+    'The Observation kept changing under concurrent writers (409/412); giving up for now.',
+    { retriable: true },
+  );
+}

@@ -1,0 +1,68 @@
+/**
+ * Ports of the FHIR side: what the use cases need from a FHIR R4 server and from identity resolution.
+ * `shared/adapters/fhir` implements {@link FhirStore}; `resolveIdentity.ts` implements {@link IdentityResolver}.
+ * (Staging-side ports live in `stagingPorts.ts`.)
+ */
+import type { Resource } from '@medplum/fhirtypes';
+import type { MeasurementGroupKey, ResolvedIdentity } from '../core/fhir/contract.js';
+
+/** Options of {@link FhirStore.update}. */
+export interface FhirUpdateOptions {
+  /** Sends `If-Match: W/"{versionId}"`: the server rejects the write (409/412) when the resource moved on. */
+  ifMatchVersionId?: string;
+}
+
+/** Outcome of a `PUT`: saved (as returned by the server), or rejected because of a version conflict. */
+export type FhirUpdateResult<T extends Resource> =
+  | {
+      kind: 'saved';
+      resource: T;
+      /** True when the server answered 201 Created: no earlier version existed (nothing was overwritten). */
+      created: boolean;
+    }
+  | { kind: 'conflict'; status: 409 | 412 };
+
+/**
+ * A FHIR R4 server. Implementations retry throttling, 5xx, network errors and timeouts, and throw a
+ * retriable `MedTechError('FhirServiceError')` when the service stays unavailable; other failures throw a
+ * non-retriable one. Messages never carry response bodies, identifiers or query values.
+ */
+export interface FhirStore {
+  /**
+   * Type-level search (`GET {type}?{query}`); returns the matched resources, following `next` links on the
+   * same service (a bounded number of pages).
+   * @param resourceType - FHIR resource type
+   * @param query - search parameters, unencoded (e.g. `{ identifier: 'system|value' }`)
+   */
+  search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>): Promise<T[]>;
+  /**
+   * Reads the current version (`GET {type}/{id}`); `undefined` when it does not exist (404/410).
+   * @param resourceType - FHIR resource type
+   * @param id - logical id
+   */
+  read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T | undefined>;
+  /**
+   * Reads the versions of one resource, newest first (`GET {type}/{id}/_history`); empty when unknown.
+   * @param resourceType - FHIR resource type
+   * @param id - logical id
+   */
+  history<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T[]>;
+  /**
+   * Creates or replaces a resource at its id (`PUT {type}/{id}`), optionally guarded by its version.
+   * @param resource - the resource, with `id`
+   * @param options - optimistic concurrency
+   */
+  update<T extends Resource>(resource: T & { id: string }, options?: FhirUpdateOptions): Promise<FhirUpdateResult<T>>;
+  /** HTTP requests sent so far, retries included. */
+  requestCount(): number;
+}
+
+/** Resolves the FHIR logical ids (patient, device, encounter) a measurement group's Observations refer to. */
+export interface IdentityResolver {
+  /**
+   * @param key - the group key (device id, and patient/encounter ids from the message)
+   * @throws MedTechError DeviceNotFound, PatientNotFound, EncounterNotFound, MultipleResourceFound,
+   *   PatientDeviceMismatch, ResourceIdentityNotDefined (data), or a retriable FhirServiceError
+   */
+  resolve(key: MeasurementGroupKey): Promise<ResolvedIdentity>;
+}

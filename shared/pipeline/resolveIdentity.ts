@@ -1,0 +1,303 @@
+/**
+ * Identity resolution (reference-behaviour §4): which FHIR Patient, Device (and Encounter) a measurement group's
+ * Observations refer to, found by identifier (`Lookup`, `LookupWithEncounter`) or found-or-created (`Create`),
+ * with a bounded, sliding-expiry cache of resolved identities.
+ */
+import type { Device, Encounter, Identifier, Patient, Resource } from '@medplum/fhirtypes';
+import { ExpiringLruCache, MEDTECH_IDENTITY_CACHE } from '../core/cache/expiringLruCache.js';
+import { MedTechError } from '../core/errors.js';
+import type { ErrorName } from '../core/errors.js';
+import { toCreatedDeviceId, toCreatedPatientId } from '../core/fhir/index.js';
+import type { MeasurementGroupKey, ResolvedIdentity } from '../core/fhir/index.js';
+import type { FhirStore, IdentityResolver } from './ports.js';
+
+/** MedTech's "Resolution type" setting. */
+export type IdentityResolutionType = 'Lookup' | 'Create' | 'LookupWithEncounter';
+
+/** How identities are resolved. */
+export interface IdentitySettings {
+  /** Default `Lookup`. */
+  resolutionType: IdentityResolutionType;
+  /** System of the device identifier, used in Device searches and on created Devices. */
+  defaultDeviceIdentifierSystem?: string;
+}
+
+/** Settings of {@link createIdentityResolver}. */
+export interface IdentityResolverOptions extends Partial<IdentitySettings> {
+  /** Most cached identities (default 5,000, as MedTech). */
+  cacheMaxEntries?: number;
+  /** Sliding expiration of a cached identity in ms (default 2 hours, as MedTech). */
+  cacheSlidingExpirationMs?: number;
+  /** Current time in epoch ms (default `Date.now`). */
+  now?: () => number;
+}
+
+/** Attempts of the Create path when another writer changes the Device between our read and our write. */
+const MAX_CREATE_ATTEMPTS = 3;
+
+/**
+ * Creates a caching {@link IdentityResolver}. Successful resolutions are cached (failures are not); concurrent
+ * resolutions of the same key share one set of FHIR requests.
+ * @param store - the FHIR server
+ * @param options - resolution type, default device identifier system, cache size/expiry and clock
+ */
+export function createIdentityResolver(store: FhirStore, options: IdentityResolverOptions = {}): IdentityResolver {
+  const settings: IdentitySettings = { resolutionType: options.resolutionType ?? 'Lookup' };
+  const system = blankToUndefined(options.defaultDeviceIdentifierSystem);
+  if (system !== undefined) {
+    settings.defaultDeviceIdentifierSystem = system;
+  }
+  const cache = new ExpiringLruCache<string, ResolvedIdentity>({
+    maxEntries: options.cacheMaxEntries ?? MEDTECH_IDENTITY_CACHE.maxEntries,
+    slidingExpirationMs: options.cacheSlidingExpirationMs ?? MEDTECH_IDENTITY_CACHE.slidingExpirationMs,
+    now: options.now ?? (() => Date.now()),
+  });
+  const inFlight = new Map<string, Promise<ResolvedIdentity>>();
+
+  return {
+    resolve(key) {
+      const cacheKey = toCacheKey(key, settings.resolutionType);
+      const cached = cache.get(cacheKey);
+      if (cached !== undefined) {
+        return Promise.resolve({ ...cached });
+      }
+      let pending = inFlight.get(cacheKey);
+      if (pending === undefined) {
+        pending = resolveIdentity(store, key, settings)
+          .then((identity) => {
+            cache.set(cacheKey, identity);
+            return identity;
+          })
+          .finally(() => inFlight.delete(cacheKey));
+        inFlight.set(cacheKey, pending);
+      }
+      return pending.then((identity) => ({ ...identity }));
+    },
+  };
+}
+
+/**
+ * The cache key: everything the answer depends on. The device id always; the encounter id when present (it is
+ * resolved too); the patient id only for `Create` (Lookup ignores the message's patient id).
+ * @param key - the group key
+ * @param resolutionType - the resolution type
+ */
+export function toCacheKey(key: MeasurementGroupKey, resolutionType: IdentityResolutionType): string {
+  const patient = resolutionType === 'Create' ? (key.patientId ?? null) : null;
+  return JSON.stringify([key.deviceId, patient, key.encounterId ?? null]);
+}
+
+/**
+ * Resolves the FHIR logical ids for one measurement group, without caching.
+ * @param store - the FHIR server
+ * @param key - device id, and patient/encounter ids from the message
+ * @param settings - resolution type and default device identifier system
+ * @throws MedTechError DeviceNotFound, PatientNotFound, EncounterNotFound, MultipleResourceFound,
+ *   PatientDeviceMismatch, ResourceIdentityNotDefined, or a FhirServiceError from the store
+ */
+export async function resolveIdentity(
+  store: FhirStore,
+  key: MeasurementGroupKey,
+  settings: IdentitySettings,
+): Promise<ResolvedIdentity> {
+  const system = blankToUndefined(settings.defaultDeviceIdentifierSystem);
+  let identity: ResolvedIdentity;
+  switch (settings.resolutionType) {
+    case 'Lookup':
+      identity = await lookUpDeviceAndPatient(store, key.deviceId, system);
+      break;
+    case 'LookupWithEncounter':
+      identity = await lookUpDeviceAndPatient(store, key.deviceId, system);
+      if (blankToUndefined(key.encounterId) === undefined) {
+        throw identityError('ResourceIdentityNotDefined', 'The measurements carry no encounter id.');
+      }
+      break;
+    case 'Create':
+      identity = await lookUpOrCreate(store, key, system);
+      break;
+  }
+  const encounterId = blankToUndefined(key.encounterId);
+  if (encounterId !== undefined) {
+    identity.encounterId = await lookUpEncounter(store, encounterId);
+  }
+  return identity;
+}
+
+async function lookUpDeviceAndPatient(
+  store: FhirStore,
+  deviceId: string,
+  system: string | undefined,
+): Promise<ResolvedIdentity> {
+  const device = await findOneByIdentifier<Device>(store, 'Device', deviceId, system);
+  if (device?.id === undefined) {
+    throw identityError('DeviceNotFound', 'No Device has the measurements’ device identifier.');
+  }
+  const patientId = toPatientId(device);
+  if (patientId === undefined) {
+    throw identityError('PatientNotFound', 'The Device has no reference to a Patient.');
+  }
+  return { patientId, deviceId: device.id };
+}
+
+async function lookUpOrCreate(
+  store: FhirStore,
+  key: MeasurementGroupKey,
+  system: string | undefined,
+): Promise<ResolvedIdentity> {
+  try {
+    return await lookUpDeviceAndPatient(store, key.deviceId, system);
+  } catch (error) {
+    if (!(error instanceof MedTechError) || (error.name !== 'DeviceNotFound' && error.name !== 'PatientNotFound')) {
+      throw error;
+    }
+  }
+  const patientIdentifier = blankToUndefined(key.patientId);
+  if (patientIdentifier === undefined) {
+    throw identityError('ResourceIdentityNotDefined', 'The measurements carry no patient id, needed to create one.');
+  }
+  for (let attempt = 1; ; attempt += 1) {
+    const patient = await ensurePatient(store, patientIdentifier);
+    const device = await ensureDevice(store, key.deviceId, system, patient.id);
+    const linkedPatientId = toPatientId(device.resource);
+    if (device.resource.patient === undefined) {
+      // A Device without a patient gets the one from the measurements.
+      const saved = await store.update<Device>(
+        { ...device.resource, patient: { reference: `Patient/${patient.id}` } },
+        versionGuard(device.resource),
+      );
+      if (saved.kind === 'conflict') {
+        if (attempt >= MAX_CREATE_ATTEMPTS) {
+          throw contention();
+        }
+        continue;
+      }
+    } else if (linkedPatientId !== patient.id) {
+      throw identityError('PatientDeviceMismatch', 'The Device is linked to a different Patient.');
+    }
+    return { patientId: patient.id, deviceId: device.resource.id };
+  }
+}
+
+async function ensurePatient(store: FhirStore, patientIdentifier: string): Promise<Patient & { id: string }> {
+  const found = await findOneByIdentifier<Patient>(store, 'Patient', patientIdentifier, undefined);
+  if (found?.id !== undefined) {
+    return { ...found, id: found.id };
+  }
+  // A deterministic id makes concurrent creators converge on one Patient (iomt-fhir issue #188).
+  const created = await store.update<Patient>({
+    resourceType: 'Patient',
+    id: toCreatedPatientId(patientIdentifier),
+    identifier: [{ value: patientIdentifier }],
+  });
+  if (created.kind === 'conflict' || created.resource.id === undefined) {
+    throw contention();
+  }
+  return { ...created.resource, id: created.resource.id };
+}
+
+async function ensureDevice(
+  store: FhirStore,
+  deviceIdentifier: string,
+  system: string | undefined,
+  patientId: string,
+): Promise<{ resource: Device & { id: string } }> {
+  const found = await findOneByIdentifier<Device>(store, 'Device', deviceIdentifier, system);
+  if (found?.id !== undefined) {
+    return { resource: { ...found, id: found.id } };
+  }
+  const identifier: Identifier =
+    system === undefined ? { value: deviceIdentifier } : { system, value: deviceIdentifier };
+  const created = await store.update<Device>({
+    resourceType: 'Device',
+    id: toCreatedDeviceId(deviceIdentifier, system),
+    identifier: [identifier],
+    patient: { reference: `Patient/${patientId}` },
+  });
+  if (created.kind === 'conflict' || created.resource.id === undefined) {
+    throw contention();
+  }
+  return { resource: { ...created.resource, id: created.resource.id } };
+}
+
+async function lookUpEncounter(store: FhirStore, encounterIdentifier: string): Promise<string> {
+  const encounter = await findOneByIdentifier<Encounter>(store, 'Encounter', encounterIdentifier, undefined);
+  if (encounter?.id === undefined) {
+    throw identityError('EncounterNotFound', 'No Encounter has the measurements’ encounter identifier.');
+  }
+  return encounter.id;
+}
+
+/**
+ * Searches `{type}?identifier=[system|]value` and keeps exact matches only (some servers match case-insensitively
+ * or by prefix).
+ * @throws MedTechError MultipleResourceFound when more than one resource matches exactly
+ */
+async function findOneByIdentifier<T extends Resource & { identifier?: Identifier[] }>(
+  store: FhirStore,
+  resourceType: T['resourceType'],
+  value: string,
+  system: string | undefined,
+): Promise<T | undefined> {
+  const token =
+    system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
+  const found = await store.search<T>(resourceType, { identifier: token });
+  const exact = found.filter((resource) => hasIdentifier(resource, value, system));
+  if (exact.length > 1) {
+    throw identityError('MultipleResourceFound', `More than one ${resourceType} has the measurements’ identifier.`);
+  }
+  return exact[0];
+}
+
+/**
+ * True when the resource carries the identifier exactly (the system too, when one is given).
+ * @param resource - a resource with identifiers
+ * @param value - identifier value
+ * @param system - identifier system, or undefined for any system
+ */
+export function hasIdentifier(
+  resource: { identifier?: Identifier[] },
+  value: string,
+  system: string | undefined,
+): boolean {
+  return (resource.identifier ?? []).some((id) => id.value === value && (system === undefined || id.system === system));
+}
+
+/**
+ * Escapes the characters FHIR search gives a meaning to in a parameter value (`\`, `,`, `$`, `|`).
+ * @param value - a raw identifier value or system
+ */
+export function escapeSearchValue(value: string): string {
+  return value.replace(/[\\,$|]/g, (c) => `\\${c}`);
+}
+
+/** The Patient id of `Device.patient` when it is a relative `Patient/{id}` reference. */
+function toPatientId(device: Device): string | undefined {
+  const reference = device.patient?.reference;
+  const match =
+    reference === undefined ? null : /^Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference);
+  return match?.[1];
+}
+
+function versionGuard(resource: Resource): { ifMatchVersionId?: string } {
+  const versionId = resource.meta?.versionId;
+  return versionId === undefined ? {} : { ifMatchVersionId: versionId };
+}
+
+function blankToUndefined(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+function identityError(name: ErrorName, message: string): MedTechError {
+  return new MedTechError(name, 'FHIRConversion', message);
+}
+
+function contention(): MedTechError {
+  return new MedTechError(
+    'FhirServiceError',
+    'Persist',
+    'Patient/Device creation kept conflicting with another writer.',
+    {
+      retriable: true,
+    },
+  );
+}

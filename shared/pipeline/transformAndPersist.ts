@@ -1,0 +1,265 @@
+/**
+ * The FHIR half of a flush: measurements → groups → FHIR template → identity → Observations persisted, with
+ * bounded concurrency. Data errors set their group's measurements aside; service errors propagate.
+ */
+import { isMedTechError, MedTechError } from '../core/errors.js';
+import type { ErrorRecord } from '../core/errors.js';
+import type { Measurement } from '../core/measurement.js';
+import {
+  findFhirTemplate,
+  groupMeasurements,
+  planObservationGroups,
+  toEpochMs,
+  toObservationIdentifier,
+} from '../core/fhir/index.js';
+import type { FhirMapping, MeasurementGroup, ObservationGroup } from '../core/fhir/index.js';
+import type { FhirStore, IdentityResolver } from './ports.js';
+import { persistObservation } from './persistObservation.js';
+import type { PersistOutcome } from './persistObservation.js';
+
+/** What {@link transformAndPersist} needs. */
+export interface TransformAndPersistDeps {
+  /** The FHIR destination mapping. */
+  mapping: FhirMapping;
+  /** The FHIR server. */
+  store: FhirStore;
+  /** Identity resolution (usually cached: see `createIdentityResolver`). */
+  identity: IdentityResolver;
+  /** Current time in epoch ms; written as `issued` on created/changed Observations. */
+  now: () => number;
+  /** Most observation groups (and identity resolutions) in flight at once (default 8). */
+  concurrency?: number;
+  /** Write attempts per Observation under version conflicts (default 3). */
+  maxWriteAttempts?: number;
+  /**
+   * Serializes writers of the same Observation inside this process (default: a new one per call). Share one
+   * between concurrent calls (e.g. work units flushed in parallel) so they queue instead of racing.
+   */
+  observationLocks?: ObservationLocks;
+}
+
+/** Per-Observation mutual exclusion inside one process. */
+export interface ObservationLocks {
+  /**
+   * Runs `task` once every earlier task for the same key has settled.
+   * @param key - the Observation identifier
+   * @param task - the write
+   */
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Creates {@link ObservationLocks}: tasks with the same key run one after the other, others run freely.
+ * Writers of one Observation then never race inside a process (no 412s, no concurrent creates); races between
+ * processes are handled by persistObservation.
+ */
+export function createObservationLocks(): ObservationLocks {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    run<T>(key: string, task: () => Promise<T>): Promise<T> {
+      const previous = tails.get(key) ?? Promise.resolve();
+      const result = previous.then(task, task);
+      const tail = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      tails.set(key, tail);
+      void tail.then(() => {
+        if (tails.get(key) === tail) {
+          tails.delete(key);
+        }
+      });
+      return result;
+    },
+  };
+}
+
+/** Measurements set aside because of a data error, with the error (for the dead-letter store). */
+export interface GroupFailure {
+  error: ErrorRecord;
+  measurements: Measurement[];
+}
+
+/** What a call did. */
+export interface TransformAndPersistSummary {
+  /** Measurement groups (device, type, patient, encounter, correlation id). */
+  groups: number;
+  /** Observations created, updated (merged) and left unchanged (ObservationNoOperation). */
+  created: number;
+  updated: number;
+  noop: number;
+  /** Data errors, one per failed group or observation group, with the measurements concerned. */
+  errors: GroupFailure[];
+  /** HTTP requests sent to the FHIR server during the call (other concurrent users of the store included). */
+  fhirRequests: number;
+}
+
+/**
+ * Transforms measurements into Observations and persists them. Non-retriable errors (TemplateNotFound, identity
+ * errors, CorrelationIdNotDefined, InvalidQuantityFhirValue, MultipleResourceFound, rejected writes) are collected
+ * with their measurements and do not stop other groups; a retriable error (FHIR service unavailable, persisting
+ * conflicts) is rethrown once every started write has settled, so the caller keeps the data staged.
+ * @param measurements - normalized measurements, e.g. one work unit's
+ * @param deps - mapping, FHIR store, identity resolver, clock and concurrency
+ * @throws MedTechError FhirServiceError (retriable), or any unexpected error
+ */
+export async function transformAndPersist(
+  measurements: readonly Measurement[],
+  deps: TransformAndPersistDeps,
+): Promise<TransformAndPersistSummary> {
+  const requestsBefore = deps.store.requestCount();
+  const issued = new Date(deps.now()).toISOString();
+  const limit = createLimiter(Math.max(1, deps.concurrency ?? 8));
+  const locks = deps.observationLocks ?? createObservationLocks();
+  const summary: TransformAndPersistSummary = {
+    groups: 0,
+    created: 0,
+    updated: 0,
+    noop: 0,
+    errors: [],
+    fhirRequests: 0,
+  };
+
+  const { valid, invalid } = partitionByTimes(measurements);
+  if (invalid.length > 0) {
+    summary.errors.push({
+      error: new MedTechError('IncompatibleData', 'Grouping', 'Measurement time is not an ISO-8601 timestamp.', {
+        location: { field: 'occurrenceTimeUtc' },
+      }).toRecord(),
+      measurements: invalid,
+    });
+  }
+  const groups = groupMeasurements(valid);
+  summary.groups = groups.length;
+
+  const count = (outcome: PersistOutcome): void => {
+    summary[outcome] += 1;
+  };
+  const settled = await Promise.allSettled(
+    groups.map((group) => processGroup(group, deps, issued, limit, locks, count)),
+  );
+  let fatal: unknown;
+  for (const result of settled) {
+    if (result.status === 'fulfilled') {
+      summary.errors.push(...result.value);
+    } else {
+      fatal ??= result.reason;
+    }
+  }
+  if (fatal !== undefined) {
+    throw asError(fatal);
+  }
+  summary.fhirRequests = deps.store.requestCount() - requestsBefore;
+  return summary;
+}
+
+async function processGroup(
+  group: MeasurementGroup,
+  deps: TransformAndPersistDeps,
+  issued: string,
+  limit: Limiter,
+  locks: ObservationLocks,
+  count: (outcome: PersistOutcome) => void,
+): Promise<GroupFailure[]> {
+  try {
+    const template = findFhirTemplate(deps.mapping, group.key.type);
+    if (template === undefined) {
+      throw new MedTechError('TemplateNotFound', 'FHIRConversion', 'No FHIR template matches the measurement type.', {
+        location: { field: 'typeName' },
+      });
+    }
+    const observationGroups = planObservationGroups(group, template);
+    const identity = await limit(() => deps.identity.resolve(group.key));
+    const failures: GroupFailure[] = [];
+    const results = await Promise.allSettled(
+      observationGroups.map((observationGroup) => {
+        const { system, value } = toObservationIdentifier(identity, observationGroup);
+        return locks.run(`${system}|${value}`, () =>
+          limit(() =>
+            persistObservation(
+              deps.store,
+              { group: observationGroup, template, identity, issued },
+              { maxWriteAttempts: deps.maxWriteAttempts ?? 3 },
+            ),
+          ),
+        );
+      }),
+    );
+    let fatal: unknown;
+    results.forEach((result, index) => {
+      if (result.status === 'fulfilled') {
+        count(result.value);
+        return;
+      }
+      const observationGroup = observationGroups[index];
+      if (isDataError(result.reason) && observationGroup !== undefined) {
+        failures.push({ error: result.reason.toRecord(), measurements: measurementsOf(group, observationGroup) });
+      } else {
+        fatal ??= result.reason;
+      }
+    });
+    if (fatal !== undefined) {
+      throw asError(fatal);
+    }
+    return failures;
+  } catch (error) {
+    if (isDataError(error)) {
+      return [{ error: error.toRecord(), measurements: group.measurements }];
+    }
+    throw error;
+  }
+}
+
+/** Rethrows errors as they are; wraps the odd non-Error value so callers always get an Error. */
+function asError(value: unknown): Error {
+  return value instanceof Error ? value : new Error('A FHIR write failed with a non-Error value.', { cause: value });
+}
+
+/** A data error: the data (or its mapping) is at fault, retrying it will not help. */
+function isDataError(error: unknown): error is MedTechError {
+  return isMedTechError(error) && !error.retriable;
+}
+
+/** The group's measurements that fall inside an observation group's boundaries. */
+function measurementsOf(group: MeasurementGroup, observationGroup: ObservationGroup): Measurement[] {
+  return group.measurements.filter((m) => {
+    const time = toEpochMs(m.occurrenceTimeUtc);
+    return time !== undefined && time >= observationGroup.start && time <= observationGroup.end;
+  });
+}
+
+function partitionByTimes(measurements: readonly Measurement[]): { valid: Measurement[]; invalid: Measurement[] } {
+  const valid: Measurement[] = [];
+  const invalid: Measurement[] = [];
+  for (const m of measurements) {
+    const ok = toEpochMs(m.occurrenceTimeUtc) !== undefined && toEpochMs(m.ingestionTimeUtc) !== undefined;
+    (ok ? valid : invalid).push(m);
+  }
+  return { valid, invalid };
+}
+
+type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
+
+/** Runs at most `concurrency` tasks at once, in submission order. */
+function createLimiter(concurrency: number): Limiter {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active < concurrency) {
+      active += 1;
+    } else {
+      // The slot is handed over by the task that finishes (see below), so no newcomer can overtake.
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
+    try {
+      return await task();
+    } finally {
+      const next = waiting.shift();
+      if (next === undefined) {
+        active -= 1;
+      } else {
+        next();
+      }
+    }
+  };
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { AccessToken, TokenCredential } from '@azure/identity';
+import { createBearerTokenProvider } from '../../../shared/adapters/fhir/bearerTokenProvider.js';
+import { FhirRequestError } from '../../../shared/adapters/fhir/fhirRequestError.js';
+
+const MINUTE = 60_000;
+
+function fakeCredential(tokens: (AccessToken | Error | null)[]): TokenCredential & { scopes: (string | string[])[] } {
+  const scopes: (string | string[])[] = [];
+  return {
+    scopes,
+    getToken(scope) {
+      scopes.push(scope);
+      const next = tokens.shift();
+      if (next instanceof Error) {
+        return Promise.reject(next);
+      }
+      return Promise.resolve(next ?? null);
+    },
+  };
+}
+
+describe('createBearerTokenProvider', () => {
+  it('asks the credential for the scope once and reuses the token while it is fresh', async () => {
+    let now = 0;
+    const credential = fakeCredential([{ token: 't1', expiresOnTimestamp: 60 * MINUTE }]);
+    const provider = createBearerTokenProvider(credential, 'https://fhir.example/.default', () => now);
+
+    const first = await provider.getToken();
+    now = 50 * MINUTE;
+    const second = await provider.getToken();
+
+    expect([first, second]).toEqual(['t1', 't1']);
+    expect(credential.scopes).toEqual(['https://fhir.example/.default']);
+  });
+
+  it('refreshes five minutes before expiry, or at the credential refresh time', async () => {
+    let now = 0;
+    const credential = fakeCredential([
+      { token: 't1', expiresOnTimestamp: 60 * MINUTE },
+      { token: 't2', expiresOnTimestamp: 120 * MINUTE, refreshAfterTimestamp: 70 * MINUTE },
+      { token: 't3', expiresOnTimestamp: 180 * MINUTE },
+    ]);
+    const provider = createBearerTokenProvider(credential, 'scope', () => now);
+
+    await provider.getToken();
+    now = 55 * MINUTE;
+    const refreshed = await provider.getToken();
+    now = 69 * MINUTE;
+    const stillFresh = await provider.getToken();
+    now = 70 * MINUTE;
+    const refreshedAgain = await provider.getToken();
+
+    expect([refreshed, stillFresh, refreshedAgain]).toEqual(['t2', 't2', 't3']);
+  });
+
+  it('shares one credential call between concurrent requests', async () => {
+    const credential = fakeCredential([{ token: 't1', expiresOnTimestamp: 60 * MINUTE }]);
+    const provider = createBearerTokenProvider(credential, 'scope', () => 0);
+
+    const tokens = await Promise.all([provider.getToken(), provider.getToken(), provider.getToken()]);
+
+    expect(tokens).toEqual(['t1', 't1', 't1']);
+    expect(credential.scopes).toHaveLength(1);
+  });
+
+  it('fetches a new token after being invalidated', async () => {
+    const credential = fakeCredential([
+      { token: 't1', expiresOnTimestamp: 60 * MINUTE },
+      { token: 't2', expiresOnTimestamp: 60 * MINUTE },
+    ]);
+    const provider = createBearerTokenProvider(credential, 'scope', () => 0);
+
+    await provider.getToken();
+    provider.invalidate();
+
+    expect(await provider.getToken()).toBe('t2');
+  });
+
+  it('turns a credential failure into a retriable FhirServiceError without the credential message', async () => {
+    const failure = new Error('secret detail');
+    failure.name = 'CredentialUnavailableError';
+    const provider = createBearerTokenProvider(fakeCredential([failure, null]), 'scope', () => 0);
+
+    const error = await provider.getToken().catch((e: unknown) => e);
+    const noToken = await provider.getToken().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(FhirRequestError);
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, interaction: 'token' });
+    expect((error as Error).message).toContain('CredentialUnavailableError');
+    expect((error as Error).message).not.toContain('secret detail');
+    expect(noToken).toMatchObject({ name: 'FhirServiceError', retriable: true });
+  });
+});

@@ -1,0 +1,266 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TokenCredential } from '@azure/identity';
+import type { Device, Observation } from '@medplum/fhirtypes';
+import { createFhirStore } from '../../../shared/adapters/fhir/createFhirStore.js';
+import type { FhirStoreOptions } from '../../../shared/adapters/fhir/createFhirStore.js';
+import { FhirRequestError } from '../../../shared/adapters/fhir/fhirRequestError.js';
+import { startFhirServer } from '../../../shared/local/fhirServer.js';
+import type { FhirServer } from '../../../shared/local/fhirServer.js';
+import type { FhirStore } from '../../../shared/pipeline/ports.js';
+import { requestMatching, startFaultProxy } from '../../support/faultProxy.js';
+import type { FaultProxy } from '../../support/faultProxy.js';
+
+let server: FhirServer;
+let proxy: FaultProxy;
+
+beforeAll(async () => {
+  server = await startFhirServer({ port: 0 });
+  proxy = await startFaultProxy(server.url);
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await server.close();
+});
+
+afterEach(() => {
+  proxy.clear();
+  proxy.resetLog();
+});
+
+/** A store through the proxy whose sleeps advance a fake clock instead of waiting. */
+function storeThroughProxy(options: Partial<FhirStoreOptions> = {}): { store: FhirStore; sleeps: number[] } {
+  let now = 1_000_000;
+  const sleeps: number[] = [];
+  const store = createFhirStore({
+    baseUrl: proxy.url,
+    retry: { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 100, maxTotalMs: 60_000, requestTimeoutMs: 2_000 },
+    now: () => now,
+    random: () => 0.5,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      now += ms;
+      return Promise.resolve();
+    },
+    ...options,
+  });
+  return { store, sleeps };
+}
+
+function device(id: string, value = id): Device & { id: string } {
+  return { resourceType: 'Device', id, identifier: [{ system: 'urn:test:device', value }] };
+}
+
+describe('createFhirStore', () => {
+  it('creates with PUT, reports 201 as created, and a later PUT as not created', async () => {
+    const { store } = storeThroughProxy();
+
+    const first = await store.update(device('store-create'));
+    const second = await store.update(device('store-create'));
+
+    expect(first).toMatchObject({ kind: 'saved', created: true, resource: { id: 'store-create' } });
+    expect(second).toMatchObject({ kind: 'saved', created: false });
+  });
+
+  it('searches by identifier and reads by id; a missing resource reads as undefined', async () => {
+    const { store } = storeThroughProxy();
+    await store.update(device('store-search', 'search-me'));
+
+    const found = await store.search<Device>('Device', { identifier: 'urn:test:device|search-me' });
+    const read = await store.read<Device>('Device', 'store-search');
+    const missing = await store.read<Device>('Device', 'store-missing');
+
+    expect(found.map((d) => d.id)).toEqual(['store-search']);
+    expect(read?.identifier?.[0]?.value).toBe('search-me');
+    expect(missing).toBeUndefined();
+  });
+
+  it('follows next links on the same service, keeps only matches, and never follows a link elsewhere', async () => {
+    const { store } = storeThroughProxy();
+    await store.update(device('store-page-two', 'page-two'));
+    proxy.resetLog();
+    const page = (next: string): unknown => ({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [
+        { resource: device('store-page-one'), search: { mode: 'match' } },
+        { resource: { resourceType: 'Patient', id: 'included' }, search: { mode: 'include' } },
+      ],
+      link: [{ relation: 'next', url: next }],
+    });
+    proxy.inject({ fault: { kind: 'respond', status: 200, body: page(`${proxy.url}/Device?identifier=page-two`) } });
+    const followed = await store.search<Device>('Device', { identifier: 'page-one' });
+    proxy.inject({ fault: { kind: 'respond', status: 200, body: page('http://elsewhere.example/Device?page=2') } });
+    const notFollowed = await store.search<Device>('Device', { identifier: 'page-one' });
+
+    expect(followed.map((d) => d.id)).toEqual(['store-page-one', 'store-page-two']);
+    expect(notFollowed.map((d) => d.id)).toEqual(['store-page-one']);
+    expect(proxy.requests()).toHaveLength(3);
+  });
+
+  it('sends If-Match with the version and reports a stale version as a conflict', async () => {
+    const { store } = storeThroughProxy();
+    const created = await store.update(device('store-if-match'));
+    const version = created.kind === 'saved' ? created.resource.meta?.versionId : undefined;
+    await store.update(device('store-if-match'));
+
+    const stale = await store.update(device('store-if-match'), { ifMatchVersionId: version });
+
+    expect(stale).toEqual({ kind: 'conflict', status: 412 });
+    expect(proxy.requests().at(-1)?.headers['if-match']).toBe(`W/"${version}"`);
+  });
+
+  it('reads the history of a resource newest first', async () => {
+    const { store } = storeThroughProxy();
+    const a = await store.update(device('store-history'));
+    const b = await store.update(device('store-history'));
+
+    const versions = await store.history<Device>('Device', 'store-history');
+
+    expect(versions.map((v) => v.meta?.versionId)).toEqual([
+      b.kind === 'saved' ? b.resource.meta?.versionId : 'b',
+      a.kind === 'saved' ? a.resource.meta?.versionId : 'a',
+    ]);
+    expect(await store.history('Device', 'store-no-history')).toEqual([]);
+  });
+
+  it('retries a 429 after the Retry-After delay and succeeds', async () => {
+    const { store, sleeps } = storeThroughProxy();
+    proxy.inject({ fault: { kind: 'status', status: 429, retryAfter: '2' }, match: requestMatching('GET', '/Device') });
+
+    const found = await store.search<Device>('Device', { identifier: 'nothing-here' });
+
+    expect(found).toEqual([]);
+    expect(sleeps).toEqual([2000]);
+    expect(proxy.requests().map((r) => r.faulted)).toEqual([true, false]);
+    expect(store.requestCount()).toBe(2);
+  });
+
+  it('retries 503s with exponential backoff and succeeds', async () => {
+    const { store, sleeps } = storeThroughProxy();
+    proxy.inject({ fault: { kind: 'status', status: 503 }, times: 2 });
+
+    const saved = await store.update(device('store-503'));
+
+    expect(saved.kind).toBe('saved');
+    expect(sleeps).toEqual([8, 15]);
+    expect(await store.read('Device', 'store-503')).toBeDefined();
+  });
+
+  it('retries a request that timed out', async () => {
+    const { store } = storeThroughProxy({
+      retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 1, maxTotalMs: 60_000, requestTimeoutMs: 150 },
+    });
+    proxy.inject({ fault: { kind: 'delay', ms: 1_000 } });
+
+    const found = await store.search('Device', { identifier: 'nothing-here' });
+
+    expect(found).toEqual([]);
+    expect(proxy.requests()).toHaveLength(2);
+  });
+
+  it('gives up on a persistent 503 after the attempt limit with a retriable FhirServiceError', async () => {
+    const { store, sleeps } = storeThroughProxy();
+    proxy.inject({ fault: { kind: 'status', status: 503 }, times: Infinity });
+
+    const error = await store
+      .search('Device', { identifier: 'urn:test:device|patient-secret' })
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(FhirRequestError);
+    expect(error).toMatchObject({
+      name: 'FhirServiceError',
+      stage: 'Persist',
+      retriable: true,
+      status: 503,
+      attempts: 4,
+      interaction: 'search',
+    });
+    expect((error as Error).message).not.toContain('patient-secret');
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('gives up early when the next wait would exceed the total time budget', async () => {
+    const { store, sleeps } = storeThroughProxy({
+      retry: { maxAttempts: 10, baseDelayMs: 10, maxDelayMs: 100, maxTotalMs: 5_000, requestTimeoutMs: 2_000 },
+    });
+    proxy.inject({ fault: { kind: 'status', status: 429, retryAfter: '3' }, times: Infinity });
+
+    const error = await store.read('Device', 'anything').catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 429, attempts: 2 });
+    expect(sleeps).toEqual([3000]);
+  });
+
+  it('does not retry a 400 and reports it as non-retriable, without the response body', async () => {
+    const { store } = storeThroughProxy();
+    proxy.inject({
+      fault: {
+        kind: 'respond',
+        status: 400,
+        body: { resourceType: 'OperationOutcome', issue: [{ diagnostics: 'patient-secret' }] },
+      },
+    });
+
+    const error = await store.update(device('store-400')).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: false, status: 400, attempts: 1 });
+    expect((error as Error).message).not.toContain('patient-secret');
+    expect(proxy.requests()).toHaveLength(1);
+  });
+
+  it('does not retry a 403 at once but keeps it retriable (the data is fine, the access is not)', async () => {
+    const { store } = storeThroughProxy();
+    proxy.inject({ fault: { kind: 'status', status: 403 } });
+
+    const error = await store.read('Device', 'anything').catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 403, attempts: 1 });
+  });
+
+  it('treats a refused connection as retriable', async () => {
+    const closed = await startFaultProxy(server.url);
+    const url = closed.url;
+    await closed.close();
+    const { store, sleeps } = storeThroughProxy({ baseUrl: url });
+
+    const error = await store.read('Device', 'anything').catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: undefined, attempts: 4 });
+    expect(sleeps).toHaveLength(3);
+  });
+
+  it('sends a bearer token from the credential for the FHIR scope when using managed identity', async () => {
+    const scopes: (string | string[])[] = [];
+    const credential: TokenCredential = {
+      getToken: (scope) => {
+        scopes.push(scope);
+        return Promise.resolve({ token: 'token-1', expiresOnTimestamp: Date.now() + 3_600_000 });
+      },
+    };
+    const { store } = storeThroughProxy({ auth: 'managedIdentity', credential, now: () => Date.now() });
+
+    await store.read('Device', 'anything');
+    await store.read('Device', 'anything-else');
+
+    expect(proxy.requests().map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-1']);
+    expect(scopes).toEqual([`${proxy.url}/.default`]);
+  });
+
+  it('sends no Authorization header without auth', async () => {
+    const { store } = storeThroughProxy();
+
+    await store.read('Device', 'anything');
+
+    expect(proxy.requests()[0]?.headers.authorization).toBeUndefined();
+  });
+
+  it('refuses an id that is not a FHIR id without sending anything', async () => {
+    const { store } = storeThroughProxy();
+
+    const error = await store.read<Observation>('Observation', '../Patient/x').catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: false });
+    expect(proxy.requests()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,125 @@
+/**
+ * Shared test data for the pipeline tests: a FHIR mapping, measurements, and helpers that read what ended up
+ * in the FHIR server.
+ */
+import type { Device, Observation } from '@medplum/fhirtypes';
+import { fromSampledDataStream, groupMeasurements, planObservationGroups } from '../../shared/core/fhir/index.js';
+import type { CodeValueFhirTemplate, FhirMapping, ObservationGroup } from '../../shared/core/fhir/index.js';
+import type { Measurement } from '../../shared/core/measurement.js';
+import type { FhirStore } from '../../shared/pipeline/ports.js';
+
+/** Heart rate as SampledData folded per UTC hour (5 s slots). */
+export const heartRateTemplate: CodeValueFhirTemplate = {
+  typeName: 'heartrate',
+  periodInterval: 60,
+  category: [],
+  codes: [{ code: '8867-4', system: 'http://loinc.org', display: 'Heart rate' }],
+  value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: 5000, unit: 'count/min' },
+  components: [],
+};
+
+/** Body temperature as a Quantity (one Observation per timestamp). */
+export const temperatureTemplate: CodeValueFhirTemplate = {
+  typeName: 'temperature',
+  periodInterval: 0,
+  category: [],
+  codes: [{ code: '8310-5', system: 'http://loinc.org', display: 'Body temperature' }],
+  value: { valueType: 'Quantity', valueName: 't', unit: 'Cel', system: 'http://unitsofmeasure.org', code: 'Cel' },
+  components: [],
+};
+
+/** A mapping with the two templates above. */
+export const mapping: FhirMapping = {
+  templates: new Map([
+    ['heartrate', heartRateTemplate],
+    ['temperature', temperatureTemplate],
+  ]),
+};
+
+/**
+ * A heart-rate measurement.
+ * @param deviceId - device identifier from the message
+ * @param time - occurrence time (ISO)
+ * @param hr - value
+ * @param extra - patient/encounter ids and overrides
+ */
+export function heartRate(deviceId: string, time: string, hr: string, extra: Partial<Measurement> = {}): Measurement {
+  return {
+    type: 'heartrate',
+    occurrenceTimeUtc: time,
+    ingestionTimeUtc: time,
+    deviceId,
+    properties: [{ name: 'hr', value: hr }],
+    ...extra,
+  };
+}
+
+/**
+ * The single observation group the measurements make with a template.
+ * @param measurements - measurements of one group
+ * @param template - FHIR template
+ */
+export function onlyObservationGroup(
+  measurements: Measurement[],
+  template: CodeValueFhirTemplate = heartRateTemplate,
+): ObservationGroup {
+  const [group] = groupMeasurements(measurements);
+  const planned = group === undefined ? [] : planObservationGroups(group, template);
+  if (planned.length !== 1 || planned[0] === undefined) {
+    throw new Error(`expected one observation group, got ${planned.length}`);
+  }
+  return planned[0];
+}
+
+/**
+ * The heart-rate values stored in an Observation, as `{ time ISO: value }`.
+ * @param observation - a stored Observation with SampledData
+ */
+export function sampledValues(observation: Observation | undefined): Record<string, string> {
+  const data = observation?.valueSampledData?.data;
+  const start = observation?.effectivePeriod?.start;
+  if (data === undefined || start === undefined) {
+    return {};
+  }
+  const values: Record<string, string> = {};
+  for (const { time, value } of fromSampledDataStream(
+    data,
+    Date.parse(start),
+    observation?.valueSampledData?.period ?? 0,
+  )) {
+    values[new Date(time).toISOString()] = value;
+  }
+  return values;
+}
+
+/**
+ * Every Observation stored for a device (by its logical id).
+ * @param store - FHIR store
+ * @param deviceLogicalId - Device.id
+ */
+export async function observationsOfDevice(store: FhirStore, deviceLogicalId: string): Promise<Observation[]> {
+  return store.search<Observation>('Observation', { device: `Device/${deviceLogicalId}` });
+}
+
+/**
+ * Stores a Device linked to a Patient (both created with the given ids).
+ * @param store - FHIR store
+ * @param ids - logical ids and the device identifier
+ */
+export async function seedDeviceWithPatient(
+  store: FhirStore,
+  ids: { deviceId: string; identifier: string; system?: string; patientId?: string },
+): Promise<void> {
+  if (ids.patientId !== undefined) {
+    await store.update({ resourceType: 'Patient', id: ids.patientId });
+  }
+  const device: Device & { id: string } = {
+    resourceType: 'Device',
+    id: ids.deviceId,
+    identifier: [ids.system === undefined ? { value: ids.identifier } : { system: ids.system, value: ids.identifier }],
+  };
+  if (ids.patientId !== undefined) {
+    device.patient = { reference: `Patient/${ids.patientId}` };
+  }
+  await store.update(device);
+}

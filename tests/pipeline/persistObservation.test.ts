@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '@medplum/fhirtypes';
+import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
+import { toObservationId, toObservationIdentifier } from '../../shared/core/fhir/index.js';
+import type { ResolvedIdentity } from '../../shared/core/fhir/index.js';
+import { startFhirServer } from '../../shared/local/fhirServer.js';
+import type { FhirServer } from '../../shared/local/fhirServer.js';
+import { persistObservation } from '../../shared/pipeline/persistObservation.js';
+import type { FhirStore, FhirUpdateResult } from '../../shared/pipeline/ports.js';
+import { heartRate, heartRateTemplate, onlyObservationGroup, sampledValues } from './fixtures.js';
+
+let server: FhirServer;
+let store: FhirStore;
+
+beforeAll(async () => {
+  server = await startFhirServer({ port: 0 });
+  store = createFhirStore({ baseUrl: server.url });
+});
+
+afterAll(async () => {
+  await server.close();
+});
+
+const ISSUED = '2024-05-01T12:00:00.000Z';
+
+function input(identity: ResolvedIdentity, times: Record<string, string>): Parameters<typeof persistObservation>[1] {
+  const measurements = Object.entries(times).map(([time, hr]) => heartRate('dev', time, hr));
+  return { group: onlyObservationGroup(measurements), template: heartRateTemplate, identity, issued: ISSUED };
+}
+
+function idOf(data: Parameters<typeof persistObservation>[1]): string {
+  return toObservationId(toObservationIdentifier(data.identity, data.group));
+}
+
+/**
+ * A store whose `update` calls wait until `parties` of them have been made, so concurrent writers really race:
+ * all of them read before any of them writes. Counts conflicts.
+ */
+function racingStore(inner: FhirStore, parties: number): FhirStore & { conflicts: number } {
+  let waiting: (() => void)[] = [];
+  let armed = true;
+  const wrapper = {
+    ...inner,
+    conflicts: 0,
+    async update<T extends Parameters<FhirStore['update']>[0]>(
+      resource: T,
+      options?: Parameters<FhirStore['update']>[1],
+    ) {
+      if (armed) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === parties) {
+            armed = false;
+            waiting.forEach((release) => release());
+            waiting = [];
+          }
+        });
+      }
+      const result = (await inner.update(resource, options)) as FhirUpdateResult<never>;
+      if (result.kind === 'conflict') {
+        wrapper.conflicts += 1;
+      }
+      return result;
+    },
+  };
+  return wrapper as unknown as FhirStore & { conflicts: number };
+}
+
+describe('persistObservation', () => {
+  it('creates a new Observation at its deterministic id', async () => {
+    const data = input({ patientId: 'p1', deviceId: 'create' }, { '2024-05-01T10:00:00Z': '70' });
+
+    const outcome = await persistObservation(store, data);
+
+    const stored = await store.read<Observation>('Observation', idOf(data));
+    expect(outcome).toBe('created');
+    expect(stored?.status).toBe('final');
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70' });
+  });
+
+  it('merges a second call into the same Observation with If-Match', async () => {
+    const identity = { patientId: 'p1', deviceId: 'merge' };
+    await persistObservation(store, input(identity, { '2024-05-01T10:00:00Z': '70' }));
+
+    const outcome = await persistObservation(store, input(identity, { '2024-05-01T10:30:00Z': '75' }));
+
+    const stored = await store.read<Observation>(
+      'Observation',
+      idOf(input(identity, { '2024-05-01T10:00:00Z': '70' })),
+    );
+    expect(outcome).toBe('updated');
+    expect(stored?.status).toBe('amended');
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:30:00.000Z': '75' });
+  });
+
+  it('writes nothing when the same data is persisted again', async () => {
+    const data = input({ patientId: 'p1', deviceId: 'noop' }, { '2024-05-01T10:00:00Z': '70' });
+    await persistObservation(store, data);
+    const versionsBefore = await store.history('Observation', idOf(data));
+
+    const outcome = await persistObservation(store, data);
+
+    expect(outcome).toBe('noop');
+    expect(await store.history('Observation', idOf(data))).toHaveLength(versionsBefore.length);
+  });
+
+  it('keeps both values when two writers merge into the same Observation at once (412, re-read, merge)', async () => {
+    const identity = { patientId: 'p1', deviceId: 'contention' };
+    await persistObservation(store, input(identity, { '2024-05-01T10:00:00Z': '70' }));
+    const racing = racingStore(store, 2);
+
+    const outcomes = await Promise.all([
+      persistObservation(racing, input(identity, { '2024-05-01T10:10:00Z': '71' })),
+      persistObservation(racing, input(identity, { '2024-05-01T10:20:00Z': '72' })),
+    ]);
+
+    const stored = await store.read<Observation>(
+      'Observation',
+      idOf(input(identity, { '2024-05-01T10:00:00Z': '70' })),
+    );
+    expect(outcomes).toEqual(['updated', 'updated']);
+    expect(racing.conflicts).toBe(1);
+    expect(sampledValues(stored)).toEqual({
+      '2024-05-01T10:00:00.000Z': '70',
+      '2024-05-01T10:10:00.000Z': '71',
+      '2024-05-01T10:20:00.000Z': '72',
+    });
+  });
+
+  it('keeps both values when two writers create the same new Observation at once', async () => {
+    const identity = { patientId: 'p1', deviceId: 'double-create' };
+    const racing = racingStore(store, 2);
+
+    const outcomes = await Promise.all([
+      persistObservation(racing, input(identity, { '2024-05-01T10:10:00Z': '81' })),
+      persistObservation(racing, input(identity, { '2024-05-01T10:20:00Z': '82' })),
+    ]);
+
+    const stored = await store.read<Observation>(
+      'Observation',
+      idOf(input(identity, { '2024-05-01T10:10:00Z': '81' })),
+    );
+    expect([...outcomes].sort()).toEqual(['created', 'updated']);
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
+  });
+
+  it('ignores an Observation the server matched whose identifier is not exactly ours', async () => {
+    const data = input({ patientId: 'exact', deviceId: 'exact-dev' }, { '2024-05-01T10:00:00Z': '70' });
+    const identifier = toObservationIdentifier(data.identity, data.group);
+    await store.update({
+      resourceType: 'Observation',
+      id: 'upper-case-twin',
+      status: 'final',
+      code: { text: 'heartrate' },
+      identifier: [{ system: identifier.system, value: identifier.value.toUpperCase() }],
+    });
+    const returned = await store.search('Observation', { identifier: `${identifier.system}|${identifier.value}` });
+
+    const outcome = await persistObservation(store, data);
+
+    expect(returned.map((o) => o.id)).toEqual(['upper-case-twin']);
+    expect(outcome).toBe('created');
+    expect(await store.read('Observation', idOf(data))).toBeDefined();
+  });
+
+  it('fails with MultipleResourceFound when two Observations have exactly our identifier', async () => {
+    const data = input({ patientId: 'p1', deviceId: 'twins' }, { '2024-05-01T10:00:00Z': '70' });
+    const identifier = toObservationIdentifier(data.identity, data.group);
+    for (const id of ['twin-1', 'twin-2']) {
+      await store.update({
+        resourceType: 'Observation',
+        id,
+        status: 'final',
+        code: { text: 'x' },
+        identifier: [identifier],
+      });
+    }
+
+    const error = await persistObservation(store, data).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'MultipleResourceFound', retriable: false });
+  });
+
+  it('gives up with a retriable error when every write meets a version conflict', async () => {
+    const data = input({ patientId: 'p1', deviceId: 'always-conflict' }, { '2024-05-01T10:00:00Z': '70' });
+    await persistObservation(store, data);
+    const conflicting: FhirStore = {
+      ...store,
+      update: () => Promise.resolve({ kind: 'conflict', status: 412 }),
+    };
+
+    const error = await persistObservation(conflicting, input(data.identity, { '2024-05-01T10:05:00Z': '71' }), {
+      maxWriteAttempts: 3,
+    }).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true });
+  });
+});

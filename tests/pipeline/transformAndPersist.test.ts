@@ -1,0 +1,274 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '@medplum/fhirtypes';
+import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
+import { toCreatedDeviceId, toCreatedPatientId } from '../../shared/core/fhir/index.js';
+import type { Measurement } from '../../shared/core/measurement.js';
+import { startFhirServer } from '../../shared/local/fhirServer.js';
+import type { FhirServer } from '../../shared/local/fhirServer.js';
+import type { FhirStore } from '../../shared/pipeline/ports.js';
+import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
+import type { IdentityResolverOptions } from '../../shared/pipeline/resolveIdentity.js';
+import { createObservationLocks, transformAndPersist } from '../../shared/pipeline/transformAndPersist.js';
+import type { TransformAndPersistDeps } from '../../shared/pipeline/transformAndPersist.js';
+import { requestMatching, startFaultProxy } from '../support/faultProxy.js';
+import type { FaultProxy } from '../support/faultProxy.js';
+import { heartRate, mapping, observationsOfDevice, sampledValues, seedDeviceWithPatient } from './fixtures.js';
+
+let server: FhirServer;
+let proxy: FaultProxy;
+let store: FhirStore;
+
+beforeAll(async () => {
+  server = await startFhirServer({ port: 0 });
+  proxy = await startFaultProxy(server.url);
+  store = createFhirStore({
+    baseUrl: proxy.url,
+    retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5, maxTotalMs: 10_000, requestTimeoutMs: 5_000 },
+    sleep: () => Promise.resolve(),
+  });
+});
+
+afterAll(async () => {
+  await proxy.close();
+  await server.close();
+});
+
+afterEach(() => {
+  proxy.clear();
+  proxy.resetLog();
+});
+
+const NOW = Date.parse('2024-05-01T12:00:00Z');
+
+function deps(
+  identity: IdentityResolverOptions = {},
+  extra: Partial<TransformAndPersistDeps> = {},
+): TransformAndPersistDeps {
+  return { mapping, store, identity: createIdentityResolver(store, identity), now: () => NOW, ...extra };
+}
+
+function temperature(deviceId: string, time: string, t: string, extra: Partial<Measurement> = {}): Measurement {
+  return {
+    type: 'temperature',
+    occurrenceTimeUtc: time,
+    ingestionTimeUtc: time,
+    deviceId,
+    properties: [{ name: 't', value: t }],
+    ...extra,
+  };
+}
+
+describe('transformAndPersist', () => {
+  it('creates Patient, Device and Observations on an empty server and re-running the data is a no-op', async () => {
+    const measurements = [
+      heartRate('e2e-dev', '2024-05-01T10:00:00Z', '70', { patientId: 'e2e-pat' }),
+      heartRate('e2e-dev', '2024-05-01T10:00:05Z', '71', { patientId: 'e2e-pat' }),
+      heartRate('e2e-dev', '2024-05-01T11:00:00Z', '72', { patientId: 'e2e-pat' }),
+      temperature('e2e-dev', '2024-05-01T10:00:00Z', '36.6', { patientId: 'e2e-pat' }),
+    ];
+
+    const first = await transformAndPersist(measurements, deps({ resolutionType: 'Create' }));
+    const second = await transformAndPersist(measurements, deps({ resolutionType: 'Create' }));
+
+    const deviceId = toCreatedDeviceId('e2e-dev');
+    const stored = await observationsOfDevice(store, deviceId);
+    expect(first).toMatchObject({ groups: 2, created: 3, updated: 0, noop: 0, errors: [] });
+    expect(second).toMatchObject({ groups: 2, created: 0, updated: 0, noop: 3, errors: [] });
+    expect(stored).toHaveLength(3);
+    expect(stored.every((o) => o.subject?.reference === `Patient/${toCreatedPatientId('e2e-pat')}`)).toBe(true);
+    const quantity = stored.find((o) => o.valueQuantity !== undefined);
+    expect(quantity?.valueQuantity).toMatchObject({ value: 36.6, unit: 'Cel' });
+    for (const observation of stored) {
+      expect(await store.history('Observation', observation.id ?? '')).toHaveLength(1);
+    }
+  });
+
+  it('merges measurements of a later call into the hour Observation', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'merge-dev', identifier: 'merge-device', patientId: 'merge-pat' });
+
+    await transformAndPersist([heartRate('merge-device', '2024-05-01T10:00:00Z', '70')], deps());
+    const second = await transformAndPersist([heartRate('merge-device', '2024-05-01T10:59:55Z', '99')], deps());
+
+    const [stored] = await observationsOfDevice(store, 'merge-dev');
+    expect(second).toMatchObject({ created: 0, updated: 1 });
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:59:55.000Z': '99' });
+  });
+
+  it('sets aside each failing group with its measurements and persists the others', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'mixed-dev', identifier: 'mixed-device', patientId: 'mixed-pat' });
+    const good = heartRate('mixed-device', '2024-05-01T10:00:00Z', '70');
+    const unknownType: Measurement = { ...heartRate('mixed-device', '2024-05-01T10:00:00Z', '1'), type: 'steps' };
+    const unknownDevice = heartRate('nobody-knows-me', '2024-05-01T10:00:00Z', '70');
+    const badQuantity = temperature('mixed-device', '2024-05-01T10:00:00Z', 'warm');
+    const goodQuantity = temperature('mixed-device', '2024-05-01T10:05:00Z', '37.1');
+    const badTime: Measurement = { ...good, occurrenceTimeUtc: 'yesterday' };
+
+    const summary = await transformAndPersist(
+      [good, unknownType, unknownDevice, badQuantity, goodQuantity, badTime],
+      deps(),
+    );
+
+    expect(summary.created).toBe(2);
+    expect(summary.errors.map((e) => [e.error.name, e.measurements])).toEqual(
+      expect.arrayContaining([
+        ['IncompatibleData', [badTime]],
+        ['TemplateNotFound', [unknownType]],
+        ['DeviceNotFound', [unknownDevice]],
+        ['InvalidQuantityFhirValue', [badQuantity]],
+      ]),
+    );
+    expect(summary.errors).toHaveLength(4);
+    expect(JSON.stringify(summary.errors.map((e) => e.error))).not.toContain('nobody-knows-me');
+  });
+
+  it('rethrows a persistent FHIR outage as a retriable error after the started writes settled', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'outage-dev', identifier: 'outage-device', patientId: 'p' });
+    proxy.inject({
+      fault: { kind: 'status', status: 503 },
+      times: Infinity,
+      match: requestMatching('GET', '/Observation'),
+    });
+
+    const error = await transformAndPersist([heartRate('outage-device', '2024-05-01T10:00:00Z', '70')], deps()).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 503 });
+    proxy.clear();
+    expect(await observationsOfDevice(store, 'outage-dev')).toEqual([]);
+  });
+
+  it('recovers from injected 429 and 503 answers by retrying', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'flaky-dev', identifier: 'flaky-device', patientId: 'p' });
+    proxy.inject({ fault: { kind: 'status', status: 429, retryAfter: '0' }, match: requestMatching('GET', '/Device') });
+    proxy.inject({ fault: { kind: 'status', status: 503 }, match: requestMatching('PUT', '/Observation') });
+
+    const summary = await transformAndPersist([heartRate('flaky-device', '2024-05-01T10:00:00Z', '70')], deps());
+
+    expect(summary).toMatchObject({ created: 1, errors: [] });
+    expect(proxy.requests().filter((r) => r.faulted)).toHaveLength(2);
+    expect(await observationsOfDevice(store, 'flaky-dev')).toHaveLength(1);
+  });
+
+  it('re-reads and merges again when a write meets an injected 412', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'stale-dev', identifier: 'stale-device', patientId: 'p' });
+    await transformAndPersist([heartRate('stale-device', '2024-05-01T10:00:00Z', '70')], deps());
+    proxy.inject({ fault: { kind: 'status', status: 412 }, match: requestMatching('PUT', '/Observation/') });
+
+    const summary = await transformAndPersist([heartRate('stale-device', '2024-05-01T10:00:05Z', '71')], deps());
+
+    const [stored] = await observationsOfDevice(store, 'stale-dev');
+    expect(summary).toMatchObject({ updated: 1, errors: [] });
+    expect(
+      proxy
+        .requests()
+        .filter((r) => r.faulted)
+        .map((r) => r.method),
+    ).toEqual(['PUT']);
+    expect(proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation/'))).toHaveLength(1);
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:00:05.000Z': '71' });
+  });
+
+  it('queues two groups of one call that write the same Observation instead of racing', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'same-obs-dev', identifier: 'same-obs-device', patientId: 'p' });
+    proxy.resetLog();
+    // Lookup ignores the message patient id: both groups resolve to the same Patient and hour Observation.
+    const measurements = [
+      heartRate('same-obs-device', '2024-05-01T10:00:00Z', '70', { patientId: 'a' }),
+      heartRate('same-obs-device', '2024-05-01T10:00:05Z', '71', { patientId: 'b' }),
+    ];
+
+    const summary = await transformAndPersist(measurements, deps());
+
+    const [stored] = await observationsOfDevice(store, 'same-obs-dev');
+    expect(summary).toMatchObject({ groups: 2, created: 1, updated: 1 });
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:00:05.000Z': '71' });
+    expect(proxy.requests().filter((r) => r.method === 'PUT')).toHaveLength(2);
+  });
+
+  it('keeps at most `concurrency` FHIR operations in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const track = <T>(promise: Promise<T>): Promise<T> => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      return promise.finally(() => {
+        inFlight -= 1;
+      });
+    };
+    const counting: FhirStore = {
+      ...store,
+      search: (type, query) => track(store.search(type, query)),
+      read: (type, id) => track(store.read(type, id)),
+      update: (resource, options) => track(store.update(resource, options)),
+    };
+    const measurements = Array.from({ length: 12 }, (_, i) =>
+      heartRate(`conc-${i}`, '2024-05-01T10:00:00Z', '70', { patientId: `conc-pat-${i}` }),
+    );
+
+    const summary = await transformAndPersist(measurements, {
+      mapping,
+      store: counting,
+      identity: createIdentityResolver(counting, { resolutionType: 'Create' }),
+      now: () => NOW,
+      concurrency: 3,
+    });
+
+    expect(summary.created).toBe(12);
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(1);
+  });
+});
+
+describe('FHIR requests per Observation (measured on the embedded server)', () => {
+  it('costs 7 requests for a first write with Create on an empty server, 2 with a warm cache, 2 for a merge, 1 for a no-op', async () => {
+    const shared = deps({ resolutionType: 'Create' });
+    const run = async (measurement: Measurement): Promise<number> => {
+      server.resetRequestCount();
+      await transformAndPersist([measurement], shared);
+      return server.requestCount();
+    };
+
+    const coldCreate = await run(heartRate('cost-dev', '2024-05-01T10:00:00Z', '70', { patientId: 'cost-pat' }));
+    const warmCreate = await run(heartRate('cost-dev', '2024-05-01T11:00:00Z', '70', { patientId: 'cost-pat' }));
+    const merge = await run(heartRate('cost-dev', '2024-05-01T11:00:05Z', '71', { patientId: 'cost-pat' }));
+    const noop = await run(heartRate('cost-dev', '2024-05-01T11:00:05Z', '71', { patientId: 'cost-pat' }));
+
+    // Cold: Device search, Patient search, PUT Patient, Device search, PUT Device, Observation search, PUT Observation.
+    expect({ coldCreate, warmCreate, merge, noop }).toEqual({ coldCreate: 7, warmCreate: 2, merge: 2, noop: 1 });
+    const [stored] = (await observationsOfDevice(store, toCreatedDeviceId('cost-dev'))).filter(
+      (o: Observation) => o.effectivePeriod?.start?.startsWith('2024-05-01T11') === true,
+    );
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T11:00:00.000Z': '70', '2024-05-01T11:00:05.000Z': '71' });
+  });
+});
+
+describe('createObservationLocks', () => {
+  it('runs tasks of one key one after the other, also after a failure, and other keys freely', async () => {
+    const locks = createObservationLocks();
+    const events: string[] = [];
+    let releaseFirst = (): void => {};
+    const first = locks.run('a', async () => {
+      events.push('a1 start');
+      await new Promise<void>((resolve) => {
+        releaseFirst = resolve;
+      });
+      events.push('a1 end');
+      throw new Error('a1 failed');
+    });
+    const second = locks.run('a', () => {
+      events.push('a2 start');
+      return Promise.resolve('a2');
+    });
+    const other = locks.run('b', () => {
+      events.push('b start');
+      return Promise.resolve('b');
+    });
+
+    expect(await other).toBe('b');
+    releaseFirst();
+    await expect(first).rejects.toThrow('a1 failed');
+    expect(await second).toBe('a2');
+    expect(events).toEqual(['a1 start', 'b start', 'a1 end', 'a2 start']);
+  });
+});
