@@ -1,0 +1,139 @@
+import { parseArgs } from 'node:util';
+import { isMedTechError, type ErrorRecord } from '../core/errors.js';
+import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
+import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
+import type { Measurement } from '../core/measurement.js';
+import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
+import type { CliIo } from './io.js';
+import { isIsoTimestamp, readMessageFiles, type MessageFile } from './readMessageFiles.js';
+import { ExitCode, formatProblem, readTextFile } from './validateCommand.js';
+
+const help = `Usage: medtech normalize --device-mapping FILE --message FILE [--message FILE ...] [--enqueued-time ISO]
+
+Normalizes device messages with a device mapping, as MedTech's mapping debugger does, and prints ONE JSON
+document {"measurements": [...], "errors": [...]}. Each error names the message (messageIndex, messageFile).
+
+A message file holds one message body (any bytes; a body that is not JSON gives an InvalidDataFormat error).
+A file whose top-level object has a "Body" key is a whole envelope {"Body", "Properties", "SystemProperties"},
+so IoT Hub messages can be tested.
+
+Options:
+  --device-mapping FILE  the device mapping (devicecontent.json)
+  --message FILE         a device message; repeat for several
+  --enqueued-time ISO    the Event Hubs enqueued time (the measurements' ingestionTimeUtc); default: the envelope's
+                         SystemProperties iothub-enqueuedtime or x-opt-enqueued-time, else the current time
+  -h, --help             show this help
+
+Exit codes: 0 the mapping is valid (even if some messages failed), 1 the mapping is invalid (problems on stderr),
+2 usage error or unreadable file.
+`;
+
+/** One error of the `normalize` output: the MedTech error record plus the message it concerns. */
+export interface NormalizeErrorOutput extends ErrorRecord {
+  /** 0-based position of the message among the `--message` options. */
+  messageIndex: number;
+  /** The message file as given on the command line. */
+  messageFile: string;
+}
+
+/** The single JSON document `medtech normalize` prints. */
+export interface NormalizeOutput {
+  measurements: Measurement[];
+  errors: NormalizeErrorOutput[];
+}
+
+/**
+ * `medtech normalize`: runs device messages through a device mapping and prints the measurements and errors.
+ * @param argv - the arguments after `normalize`
+ * @param io - where output goes
+ * @param now - the clock used when no enqueued time is given or found (injected for tests)
+ * @returns 0 when the mapping is valid, 1 when it is invalid, 2 on a usage error or an unreadable file
+ */
+export async function runNormalizeCommand(
+  argv: string[],
+  io: CliIo,
+  now: () => Date = () => new Date(),
+): Promise<number> {
+  let values: { 'device-mapping'?: string; message?: string[]; 'enqueued-time'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'device-mapping': { type: 'string' },
+        message: { type: 'string', multiple: true },
+        'enqueued-time': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return usageError(io, error instanceof Error ? error.message : String(error));
+  }
+  if (values.help === true) {
+    io.stdout(help);
+    return ExitCode.ok;
+  }
+  const mappingFile = values['device-mapping'];
+  const messageFiles = values.message ?? [];
+  const enqueuedTime = values['enqueued-time'];
+  if (mappingFile === undefined) {
+    return usageError(io, 'missing --device-mapping FILE');
+  }
+  if (messageFiles.length === 0) {
+    return usageError(io, 'missing --message FILE');
+  }
+  if (enqueuedTime !== undefined && !isIsoTimestamp(enqueuedTime)) {
+    return usageError(io, '--enqueued-time must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z');
+  }
+
+  const mappingText = await readTextFile(mappingFile, io, 'normalize');
+  if (mappingText === undefined) {
+    return ExitCode.usage;
+  }
+  const parsed = parseDeviceMapping(mappingText);
+  const problems = parsed.ok ? parsed.warnings : parsed.problems;
+  for (const problem of problems) {
+    io.stderr(`${formatProblem(mappingFile, problem)}\n`);
+  }
+  if (!parsed.ok) {
+    io.stderr(`${mappingFile}: invalid device mapping; no message was normalized\n`);
+    return ExitCode.invalid;
+  }
+
+  const messages = await readMessageFiles(messageFiles, { enqueuedTime, now }, io, 'normalize');
+  if (messages === undefined) {
+    return ExitCode.usage;
+  }
+  const output = normalizeMessages(parsed.value, messages, io);
+  io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+  return ExitCode.ok;
+}
+
+function normalizeMessages(mapping: DeviceMapping, messages: readonly MessageFile[], io: CliIo): NormalizeOutput {
+  const output: NormalizeOutput = { measurements: [], errors: [] };
+  messages.forEach(({ file: messageFile, event }, messageIndex) => {
+    try {
+      const result = normalizeEvent(mapping, event);
+      output.measurements.push(...result.measurements);
+      for (const error of result.errors) {
+        output.errors.push({ ...error.toRecord(), messageIndex, messageFile });
+      }
+      for (const warning of result.warnings ?? []) {
+        io.stderr(`${messageFile}: warning: ${warning}\n`);
+      }
+    } catch (error) {
+      // normalizeEvent reports data problems as results; a thrown MedTechError still belongs to this message only.
+      if (!isMedTechError(error)) {
+        throw error;
+      }
+      output.errors.push({ ...error.toRecord(), messageIndex, messageFile });
+    }
+  });
+  return output;
+}
+
+function usageError(io: CliIo, reason: string): number {
+  io.stderr(`medtech normalize: ${reason}\n\n${help}`);
+  return ExitCode.usage;
+}

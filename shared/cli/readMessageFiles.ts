@@ -1,0 +1,110 @@
+import { readFile } from 'node:fs/promises';
+import type { DeviceEvent } from '../core/deviceEvent.js';
+import type { CliIo } from './io.js';
+import { describeFsError } from './validateCommand.js';
+
+/** One `--message` file read into the device event normalization receives. */
+export interface MessageFile {
+  /** The file as given on the command line. */
+  file: string;
+  /** The event: the file as the body, or the envelope the file holds. */
+  event: DeviceEvent;
+}
+
+/** How `readMessageFiles` stamps the events. */
+export interface MessageFileOptions {
+  /** The `--enqueued-time` option; wins over an envelope's enqueued time. */
+  enqueuedTime: string | undefined;
+  /** The clock used when no enqueued time is given or found. */
+  now: () => Date;
+}
+
+/**
+ * Reads the `--message` files of `normalize` and `debug` into device events. A file holds one message body (any
+ * bytes: a body that is not JSON is left for normalization to report as InvalidDataFormat); a file whose top-level
+ * JSON object has a `Body` key is a whole envelope `{"Body", "Properties", "SystemProperties"}`, so IoT Hub messages
+ * can be tested. The enqueued time is `--enqueued-time`, else the envelope's `iothub-enqueuedtime` or
+ * `x-opt-enqueued-time`, else the current time.
+ * @param files - the files, in command-line order
+ * @param options - the enqueued time option and the clock
+ * @param io - where an unreadable file is reported
+ * @param command - the command name for that report
+ * @returns the events in file order, or `undefined` when a file cannot be read (reported on stderr)
+ */
+export async function readMessageFiles(
+  files: readonly string[],
+  options: MessageFileOptions,
+  io: CliIo,
+  command: string,
+): Promise<MessageFile[] | undefined> {
+  const contents: Uint8Array[] = [];
+  for (const file of files) {
+    try {
+      contents.push(await readFile(file));
+    } catch (error) {
+      io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
+      return undefined;
+    }
+  }
+  // Every file is read before any event is stamped, so an unreadable file stops the command before any output.
+  return contents.map((bytes, index) => ({ file: files[index] ?? '', event: toDeviceEvent(bytes, options) }));
+}
+
+/**
+ * Tells whether an option value is an ISO-8601 timestamp with at least a date, hours and minutes.
+ * @param text - the option value
+ */
+export function isIsoTimestamp(text: string): boolean {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) && Number.isFinite(Date.parse(text));
+}
+
+function toDeviceEvent(bytes: Uint8Array, { enqueuedTime, now }: MessageFileOptions): DeviceEvent {
+  const envelope = toEnvelope(bytes);
+  if (envelope === undefined) {
+    return {
+      body: { kind: 'bytes', bytes },
+      properties: {},
+      systemProperties: {},
+      enqueuedTimeUtc: enqueuedTime ?? now().toISOString(),
+    };
+  }
+  const properties = isRecord(envelope.Properties) ? envelope.Properties : {};
+  const systemProperties = isRecord(envelope.SystemProperties) ? envelope.SystemProperties : {};
+  return {
+    body: { kind: 'json', value: envelope.Body },
+    properties,
+    systemProperties,
+    enqueuedTimeUtc: enqueuedTime ?? enqueuedTimeOf(systemProperties) ?? now().toISOString(),
+  };
+}
+
+function toEnvelope(bytes: Uint8Array): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    const text = new TextDecoder('utf-8').decode(bytes);
+    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  } catch {
+    return undefined;
+  }
+  return isRecord(value) && Object.hasOwn(value, 'Body') ? value : undefined;
+}
+
+/** The enqueued time an envelope carries: IoT Hub's `iothub-enqueuedtime`, else Event Hubs' `x-opt-enqueued-time`. */
+function enqueuedTimeOf(systemProperties: Record<string, unknown>): string | undefined {
+  for (const key of ['iothub-enqueuedtime', 'x-opt-enqueued-time']) {
+    const value = systemProperties[key];
+    if (typeof value === 'string' && value.trim() !== '') {
+      // Passed on as written: normalization checks it and reports a bad one.
+      return value;
+    }
+    if (typeof value === 'number' && Math.abs(value) <= 8.64e15) {
+      // Event Hubs gives x-opt-enqueued-time as epoch milliseconds.
+      return new Date(value).toISOString();
+    }
+  }
+  return undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

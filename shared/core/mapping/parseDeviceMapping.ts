@@ -1,0 +1,467 @@
+import type { ErrorLocation, ErrorName } from '../errors.js';
+import { compileJmesPath } from '../expressions/jmesPath.js';
+import { compileJsonPath } from '../expressions/jsonPath.js';
+import type { CompiledExpression, ExpressionLanguage } from '../expressions/types.js';
+import {
+  canonicalizeDeviceMapping,
+  type CanonicalDeviceMapping,
+  type PathSegments,
+} from './canonicalizeDeviceMapping.js';
+import type { ContentTemplate, ContentTemplateKind, DeviceMapping, ValueTemplate } from './deviceMapping.js';
+import { validateDeviceMappingSchema } from './deviceMappingSchema.js';
+import { locatePointer, toPointer, type LocatedJson, type TextPosition } from './locate.js';
+import { parseMappingJson } from './parseMappingJson.js';
+import type { MappingProblem, ParseResult } from './problems.js';
+import { toContentTemplateKind } from './templateType.js';
+
+/** Fixed expressions of the IoT kinds (reference-behaviour §1.5, §1.6); user-supplied ones are ignored. */
+const fixedExpressions = {
+  IotJsonPathContent: {
+    deviceId: '$.SystemProperties.iothub-connection-device-id',
+    timestamp: ['$.Properties.iothub-creation-time-utc', '$.SystemProperties.iothub-enqueuedtime'],
+  },
+  IotCentralJsonPathContent: { deviceId: '$.deviceId', timestamp: ['$.enqueuedTime'] },
+} as const;
+
+const optionalIdFields = ['patientIdExpression', 'encounterIdExpression', 'correlationIdExpression'] as const;
+
+/**
+ * Parses and validates a device mapping (`devicecontent.json`) and compiles every expression in it.
+ * Every problem is collected — JSON syntax, schema violations, expressions that do not compile — each with its
+ * template index, JSON pointer and line/column, before the mapping is rejected (reference-behaviour §1.1–§1.6).
+ * @param text - the mapping file's content
+ * @returns the compiled mapping and its warnings, or every problem found (errors and warnings, in file order)
+ */
+export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
+  // MedTech reads the blob through a BOM-aware reader; editors do not count the BOM as a column.
+  const parsed = parseMappingJson(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  if (!parsed.ok) {
+    return {
+      ok: false,
+      problems: parsed.problems.map((p) => ({
+        severity: 'error',
+        name: 'InvalidTemplate',
+        message: p.message,
+        location: { line: p.line, column: p.column },
+      })),
+    };
+  }
+
+  const canonical = canonicalizeDeviceMapping(parsed.doc.value);
+  const problems = new ProblemList(parsed.doc, canonical);
+
+  if (parsed.nonStrictAt !== undefined) {
+    problems.atPosition(
+      'warning',
+      'InvalidTemplate',
+      'the file is not strict JSON (comments or trailing commas): MedTech accepts it, strict JSON tools do not',
+      parsed.nonStrictAt,
+    );
+  }
+  for (const note of canonical.notes) {
+    const segments = [...canonical.toOriginalSegments(note.parent), note.property];
+    switch (note.kind) {
+      case 'renamed':
+        problems.warning(
+          'InvalidTemplate',
+          `property '${note.property}' is matched case-insensitively to '${note.to}'; spell it '${note.to}'`,
+          segments,
+          { field: note.to },
+          true,
+        );
+        break;
+      case 'ignored':
+        problems.warning(
+          'InvalidTemplate',
+          `unknown property '${note.property}' is ignored`,
+          segments,
+          { field: note.property },
+          true,
+        );
+        break;
+    }
+  }
+
+  for (const violation of validateDeviceMappingSchema(canonical.value)) {
+    const extra = violation.field === undefined ? {} : { field: violation.field };
+    problems.error('InvalidTemplate', violation.message, violation.segments, extra);
+  }
+
+  const templates: ContentTemplate[] = [];
+  const unbuilt: number[] = [];
+  const root = canonical.value;
+  if (isRecord(root) && Array.isArray(root.template)) {
+    if (root.template.length === 0) {
+      problems.warning(
+        'InvalidTemplate',
+        'the collection has no content templates: no message will produce a measurement',
+        ['template'],
+      );
+    }
+    root.template.forEach((node: unknown, index) => {
+      if (!isRecord(node) || typeof node.templateType !== 'string' || !isRecord(node.template)) {
+        return;
+      }
+      const kind = toContentTemplateKind(node.templateType);
+      if (kind !== undefined) {
+        const built = new TemplateBuilder(kind, index, node.template, problems).build();
+        if (built === undefined) {
+          unbuilt.push(index);
+        } else {
+          templates.push(built);
+        }
+      }
+    });
+  }
+
+  if (unbuilt.length > 0 && !problems.hasErrors()) {
+    // Every reason not to build a template is reported above; never let a silent gap pass as a valid mapping.
+    for (const index of unbuilt) {
+      problems.error('InvalidTemplate', 'the content template could not be built', ['template', index]);
+    }
+  }
+
+  const all = problems.sorted();
+  if (all.some((p) => p.severity === 'error')) {
+    return { ok: false, problems: all };
+  }
+  return { ok: true, value: { templates }, warnings: all };
+}
+
+/** Collects problems, translating canonical paths to the original document's pointers and line/column. */
+class ProblemList {
+  private readonly items: MappingProblem[] = [];
+
+  constructor(
+    private readonly doc: LocatedJson,
+    private readonly canonical: CanonicalDeviceMapping,
+  ) {}
+
+  error(name: ErrorName, message: string, segments: PathSegments, extra: Partial<ErrorLocation> = {}): void {
+    this.add('error', name, message, segments, extra, false);
+  }
+
+  warning(
+    name: ErrorName,
+    message: string,
+    segments: PathSegments,
+    extra: Partial<ErrorLocation> = {},
+    original = false,
+  ): void {
+    this.add('warning', name, message, segments, extra, original);
+  }
+
+  atPosition(severity: MappingProblem['severity'], name: ErrorName, message: string, position: TextPosition): void {
+    this.items.push({ severity, name, message, location: { line: position.line, column: position.column } });
+  }
+
+  hasErrors(): boolean {
+    return this.items.some((p) => p.severity === 'error');
+  }
+
+  sorted(): MappingProblem[] {
+    const line = (p: MappingProblem): number => p.location.line ?? 0;
+    const column = (p: MappingProblem): number => p.location.column ?? 0;
+    return [...this.items].sort((a, b) => line(a) - line(b) || column(a) - column(b));
+  }
+
+  private add(
+    severity: MappingProblem['severity'],
+    name: ErrorName,
+    message: string,
+    segments: PathSegments,
+    extra: Partial<ErrorLocation>,
+    alreadyOriginal: boolean,
+  ): void {
+    const original = alreadyOriginal ? segments : this.canonical.toOriginalSegments(segments);
+    const pointer = toPointer(original);
+    const location: ErrorLocation = {};
+    if (original[0] === 'template' && typeof original[1] === 'number') {
+      location.templateIndex = original[1];
+    }
+    location.pointer = pointer;
+    Object.assign(location, locatePointer(this.doc, pointer), extra);
+    this.items.push({ severity, name, message, location });
+  }
+}
+
+/** An expression found in a template, before compilation. */
+interface ExpressionSource {
+  text: string;
+  language: ExpressionLanguage;
+  /** Path of the expression text (the string itself, or an expression object's `value`). */
+  segments: PathSegments;
+  field: string;
+}
+
+/** Builds one content template from its (schema-checked or not) object, reporting what it cannot use. */
+class TemplateBuilder {
+  private readonly base: PathSegments;
+  private failed = false;
+
+  constructor(
+    private readonly kind: ContentTemplateKind,
+    private readonly index: number,
+    private readonly template: Record<string, unknown>,
+    private readonly problems: ProblemList,
+  ) {
+    this.base = ['template', index, 'template'];
+  }
+
+  build(): ContentTemplate | undefined {
+    const typeName = this.template.typeName;
+    if (typeof typeName === 'string' && typeName.trim() === '') {
+      this.problems.warning('InvalidTemplate', "'typeName' is blank: no FHIR template can bind to it", [
+        ...this.base,
+        'typeName',
+      ]);
+    }
+    switch (this.kind) {
+      case 'CalculatedContent':
+        return this.buildCalculated(typeName);
+      case 'JsonPathContent':
+        return this.buildJsonPath(typeName, undefined);
+      case 'IotJsonPathContent':
+      case 'IotCentralJsonPathContent':
+        return this.buildJsonPath(typeName, fixedExpressions[this.kind]);
+    }
+  }
+
+  private buildCalculated(typeName: unknown): ContentTemplate | undefined {
+    const defaultLanguage = this.defaultLanguage();
+    const read = (field: string, segments: PathSegments): CompiledExpression | undefined =>
+      this.compile(this.readCalculatedExpression(this.template[field], field, segments, defaultLanguage));
+
+    const typeMatch = read('typeMatchExpression', [...this.base, 'typeMatchExpression']);
+    const deviceId = read('deviceIdExpression', [...this.base, 'deviceIdExpression']);
+    const timestamp = read('timestampExpression', [...this.base, 'timestampExpression']);
+    const optional = optionalIdFields.map((field) => read(field, [...this.base, field]));
+    const values = this.readValues((item, segments) =>
+      this.readCalculatedExpression(item.valueExpression, 'valueExpression', segments, defaultLanguage),
+    );
+    return this.assemble(
+      typeName,
+      'envelopeWithMatch',
+      typeMatch,
+      deviceId,
+      timestamp ? [timestamp] : [],
+      optional,
+      values,
+    );
+  }
+
+  private buildJsonPath(
+    typeName: unknown,
+    fixed: { deviceId: string; timestamp: readonly string[] } | undefined,
+  ): ContentTemplate | undefined {
+    const read = (field: string, required: boolean): CompiledExpression | undefined =>
+      this.compile(this.readJsonPathExpression(this.template[field], field, [...this.base, field], required));
+
+    const typeMatch = read('typeMatchExpression', true);
+    let deviceId: CompiledExpression | undefined;
+    let timestamp: CompiledExpression[];
+    if (fixed === undefined) {
+      deviceId = read('deviceIdExpression', true);
+      const compiled = read('timestampExpression', true);
+      timestamp = compiled ? [compiled] : [];
+    } else {
+      for (const field of ['deviceIdExpression', 'timestampExpression'] as const) {
+        if (this.template[field] !== undefined) {
+          const uses = field === 'deviceIdExpression' ? fixed.deviceId : fixed.timestamp.join(', then ');
+          this.problems.warning(
+            'InvalidTemplate',
+            `'${field}' is ignored: ${this.kind} always uses ${uses}`,
+            [...this.base, field],
+            { field },
+          );
+        }
+      }
+      deviceId = this.compileFixed(fixed.deviceId);
+      timestamp = fixed.timestamp.map((source) => this.compileFixed(source)).filter((e) => e !== undefined);
+    }
+    const optional = optionalIdFields.map((field) => read(field, false));
+    const values = this.readValues((item, segments) =>
+      this.readJsonPathExpression(item.valueExpression, 'valueExpression', segments, true),
+    );
+    return this.assemble(typeName, 'matchedToken', typeMatch, deviceId, timestamp, optional, values);
+  }
+
+  private assemble(
+    typeName: unknown,
+    scope: ContentTemplate['scope'],
+    typeMatch: CompiledExpression | undefined,
+    deviceId: CompiledExpression | undefined,
+    timestamp: CompiledExpression[],
+    [patientId, encounterId, correlationId]: (CompiledExpression | undefined)[],
+    values: ValueTemplate[],
+  ): ContentTemplate | undefined {
+    if (this.failed || typeof typeName !== 'string' || !typeMatch || !deviceId || timestamp.length === 0) {
+      return undefined;
+    }
+    const template: ContentTemplate = {
+      kind: this.kind,
+      index: this.index,
+      typeName,
+      typeMatch,
+      scope,
+      deviceId,
+      timestamp,
+      values,
+    };
+    if (patientId) {
+      template.patientId = patientId;
+    }
+    if (encounterId) {
+      template.encounterId = encounterId;
+    }
+    if (correlationId) {
+      template.correlationId = correlationId;
+    }
+    return template;
+  }
+
+  private readValues(
+    readExpression: (item: Record<string, unknown>, segments: PathSegments) => ExpressionSource | undefined,
+  ): ValueTemplate[] {
+    const raw = this.template.values;
+    if (!Array.isArray(raw)) {
+      // Absent or null: no values. Anything else is a schema error already reported.
+      return [];
+    }
+    const values: ValueTemplate[] = [];
+    raw.forEach((item: unknown, index) => {
+      if (!isRecord(item)) {
+        this.failed = true;
+        return;
+      }
+      const segments = [...this.base, 'values', index, 'valueExpression'];
+      const expression = this.compile(readExpression(item, segments));
+      const required = toRequired(item.required);
+      if (typeof item.valueName !== 'string' || expression === undefined || required === undefined) {
+        this.failed = true;
+        return;
+      }
+      values.push({ valueName: item.valueName, expression, required });
+    });
+    return values;
+  }
+
+  /** The template's default language; `undefined` when it is invalid (reported by the schema). */
+  private defaultLanguage(): ExpressionLanguage | undefined {
+    const raw = this.template.defaultExpressionLanguage;
+    return raw === undefined ? 'JsonPath' : toLanguage(raw);
+  }
+
+  private readCalculatedExpression(
+    raw: unknown,
+    field: string,
+    segments: PathSegments,
+    defaultLanguage: ExpressionLanguage | undefined,
+  ): ExpressionSource | undefined {
+    if (raw === undefined || raw === null) {
+      return undefined;
+    }
+    let text: unknown = raw;
+    let language: ExpressionLanguage | undefined = defaultLanguage;
+    let textSegments = segments;
+    if (isRecord(raw)) {
+      text = raw.value;
+      textSegments = [...segments, 'value'];
+      if (raw.language !== undefined && raw.language !== null) {
+        language = toLanguage(raw.language);
+      }
+    }
+    if (typeof text !== 'string' || language === undefined) {
+      // Wrong shape or language: the schema reported it; nothing to compile.
+      this.failed = true;
+      return undefined;
+    }
+    if (text.trim() === '') {
+      this.problems.error('TemplateExpression', `'${field}' must not be blank`, textSegments, { field });
+      this.failed = true;
+      return undefined;
+    }
+    return { text, language, segments: textSegments, field };
+  }
+
+  private readJsonPathExpression(
+    raw: unknown,
+    field: string,
+    segments: PathSegments,
+    required: boolean,
+  ): ExpressionSource | undefined {
+    if (raw === undefined || raw === null) {
+      return undefined;
+    }
+    if (typeof raw !== 'string') {
+      this.failed = true;
+      return undefined;
+    }
+    if (raw.trim() === '') {
+      if (required) {
+        this.problems.error('TemplateExpression', `'${field}' must not be blank`, segments, { field });
+        this.failed = true;
+      } else {
+        // MedTech treats a blank optional JSONPath expression as absent.
+        this.problems.warning('TemplateExpression', `'${field}' is blank and is ignored`, segments, { field });
+      }
+      return undefined;
+    }
+    return { text: raw, language: 'JsonPath', segments, field };
+  }
+
+  private compile(source: ExpressionSource | undefined): CompiledExpression | undefined {
+    if (source === undefined) {
+      return undefined;
+    }
+    try {
+      return source.language === 'JmesPath' ? compileJmesPath(source.text) : compileJsonPath(source.text);
+    } catch (error) {
+      this.failed = true;
+      const reason = error instanceof Error ? error.message : `not a valid ${source.language} expression`;
+      this.problems.error('TemplateExpression', `${source.field}: ${reason}`, source.segments, {
+        field: source.field,
+        expression: source.text,
+      });
+      return undefined;
+    }
+  }
+
+  private compileFixed(source: string): CompiledExpression | undefined {
+    return this.compile({ text: source, language: 'JsonPath', segments: this.base, field: 'fixed expression' });
+  }
+}
+
+/** `required` may be a boolean or, as Newtonsoft.Json accepts, the string `"true"`/`"false"` in any case. */
+function toRequired(raw: unknown): boolean | undefined {
+  if (raw === undefined) {
+    return false;
+  }
+  if (typeof raw === 'boolean') {
+    return raw;
+  }
+  if (typeof raw === 'string') {
+    const word = raw.trim().toLowerCase();
+    return word === 'true' ? true : word === 'false' ? false : undefined;
+  }
+  return undefined;
+}
+
+/** Language names are case-insensitive, as Newtonsoft.Json's enum converter reads them. */
+function toLanguage(raw: unknown): ExpressionLanguage | undefined {
+  if (typeof raw !== 'string') {
+    return undefined;
+  }
+  switch (raw.toLowerCase()) {
+    case 'jsonpath':
+      return 'JsonPath';
+    case 'jmespath':
+      return 'JmesPath';
+    default:
+      return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,98 @@
+import { parseTree, printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
+import { parseLocatedJson, type JsonSyntaxProblem, type LocatedJson, type TextPosition } from './locate.js';
+
+/** A mapping file parsed as JSON, noting where it first departs from strict JSON when MedTech would still read it. */
+export type MappingJsonResult =
+  { ok: true; doc: LocatedJson; nonStrictAt?: TextPosition } | { ok: false; problems: JsonSyntaxProblem[] };
+
+const lenient = { allowTrailingComma: true, disallowComments: false } as const;
+
+/**
+ * Parses a mapping file. Strict JSON first; failing that, JSON with comments and trailing commas, which MedTech's
+ * reader (Newtonsoft.Json) accepts, so a mapping that loads in MedTech loads here too (`nonStrictAt` says where the
+ * first comment or trailing comma is, for a warning). Anything else is a syntax error with its line and column.
+ * @param text - the file content (without a byte-order mark)
+ */
+export function parseMappingJson(text: string): MappingJsonResult {
+  const strict = parseLocatedJson(text);
+  if (strict.ok) {
+    return strict;
+  }
+  const errors: ParseError[] = [];
+  const tree = parseTree(text, errors, lenient);
+  const lineStarts = toLineStarts(text);
+  if (tree === undefined || errors.length > 0) {
+    if (errors.length === 0) {
+      return strict;
+    }
+    return {
+      ok: false,
+      problems: errors.map((e) => ({
+        message: `JSON syntax error: ${printParseErrorCode(e.error)}`,
+        ...toPosition(lineStarts, e.offset),
+      })),
+    };
+  }
+  // Blank out comments and trailing commas, then let JSON.parse build the value (it keeps `__proto__` as data).
+  const value = JSON.parse(blankNonStrictParts(text)) as unknown;
+  const first = strict.problems[0];
+  const doc: LocatedJson = { value, text, tree, lineStarts };
+  return first === undefined
+    ? { ok: true, doc }
+    : { ok: true, doc, nonStrictAt: { line: first.line, column: first.column } };
+}
+
+function blankNonStrictParts(text: string): string {
+  const ranges: { offset: number; length: number }[] = [];
+  let pendingComma: { offset: number; length: number } | undefined;
+  const closeContainer = (): void => {
+    if (pendingComma !== undefined) {
+      ranges.push(pendingComma);
+    }
+    pendingComma = undefined;
+  };
+  const otherToken = (): void => {
+    pendingComma = undefined;
+  };
+  visit(
+    text,
+    {
+      onComment: (offset, length) => ranges.push({ offset, length }),
+      onSeparator: (character, offset, length) => {
+        pendingComma = character === ',' ? { offset, length } : undefined;
+      },
+      onObjectEnd: closeContainer,
+      onArrayEnd: closeContainer,
+      onObjectBegin: otherToken,
+      onArrayBegin: otherToken,
+      onObjectProperty: otherToken,
+      onLiteralValue: otherToken,
+    },
+    lenient,
+  );
+  let result = '';
+  let last = 0;
+  for (const { offset, length } of ranges.sort((a, b) => a.offset - b.offset)) {
+    result += text.slice(last, offset) + ' '.repeat(length);
+    last = offset + length;
+  }
+  return result + text.slice(last);
+}
+
+function toLineStarts(text: string): number[] {
+  const starts = [0];
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) === 10) {
+      starts.push(i + 1);
+    }
+  }
+  return starts;
+}
+
+function toPosition(lineStarts: readonly number[], offset: number): TextPosition {
+  let line = 0;
+  while (line + 1 < lineStarts.length && (lineStarts[line + 1] ?? Infinity) <= offset) {
+    line++;
+  }
+  return { line: line + 1, column: offset - (lineStarts[line] ?? 0) + 1 };
+}

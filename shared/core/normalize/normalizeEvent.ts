@@ -1,0 +1,490 @@
+import type { DeviceEvent } from '../deviceEvent.js';
+import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
+import type { CompiledExpression } from '../expressions/types.js';
+import type { ContentTemplate, DeviceMapping } from '../mapping/deviceMapping.js';
+import type { Measurement, MeasurementProperty } from '../measurement.js';
+import { parseEventBody } from './parseEventBody.js';
+import { toMeasurementValue } from './toMeasurementValue.js';
+import { toUtcTimestamp } from './toUtcTimestamp.js';
+
+/** Bounds on the work one message may cause (mappings and messages are untrusted). */
+export interface NormalizeLimits {
+  /** Most matches one template's type match may yield for one message; beyond it the template yields nothing. */
+  maxMatchesPerTemplate: number;
+  /** Most measurements one message may yield; beyond it the whole message is set aside. */
+  maxMeasurementsPerEvent: number;
+}
+
+/** Default {@link NormalizeLimits}: far above real device batches, low enough to bound a hostile message. */
+export const DEFAULT_NORMALIZE_LIMITS: Readonly<NormalizeLimits> = Object.freeze({
+  maxMatchesPerTemplate: 10_000,
+  maxMeasurementsPerEvent: 10_000,
+});
+
+/** Options of {@link normalizeEvent}. */
+export interface NormalizeOptions {
+  /** Overrides of {@link DEFAULT_NORMALIZE_LIMITS}. */
+  limits?: Partial<NormalizeLimits>;
+}
+
+/** What one message normalized to: its measurements (template order, then match order) and its errors. */
+export interface NormalizeResult {
+  measurements: Measurement[];
+  /** Non-blocking Normalization errors (InvalidDataFormat, IncompatibleData), each with its location. */
+  errors: MedTechError[];
+  /** Present when something was skipped without being an error (e.g. an optional value that is an object). */
+  warnings?: string[];
+}
+
+/**
+ * Normalizes one device event with a device mapping (reference-behaviour §1.2–§1.6, §1.9, §1.10).
+ *
+ * Every content template runs against the message envelope `{ Body, Properties, SystemProperties }`; each match of
+ * its type match yields one measurement unless a required field cannot be extracted, which yields an
+ * IncompatibleData error for that match only. A body that is not JSON yields one InvalidDataFormat error and no
+ * measurements. Errors name the template, field and expression, never data values.
+ * @param mapping - the compiled device mapping
+ * @param event - the event (body, properties, system properties, enqueued time)
+ * @param options - work limits
+ * @returns measurements and errors; never throws for bad data
+ */
+export function normalizeEvent(
+  mapping: DeviceMapping,
+  event: DeviceEvent,
+  options: NormalizeOptions = {},
+): NormalizeResult {
+  const ingestionTimeUtc = toIngestionTimeUtc(event.enqueuedTimeUtc);
+  if (ingestionTimeUtc === undefined) {
+    const error = new MedTechError(
+      'IncompatibleData',
+      'Normalization',
+      'The event enqueued time is not an ISO-8601 timestamp.',
+      { location: { field: 'enqueuedTimeUtc' } },
+    );
+    return { measurements: [], errors: [error] };
+  }
+  const body = parseEventBody(event.body);
+  if (!body.ok) {
+    return { measurements: [], errors: [body.error] };
+  }
+
+  const run: Run = {
+    body: body.value,
+    properties: event.properties,
+    systemProperties: event.systemProperties,
+    ingestionTimeUtc,
+    maxMatches: options.limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
+    maxMeasurements: options.limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
+    measurements: [],
+    errors: [],
+    warnings: undefined,
+  };
+  const envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
+  let complete = true;
+  for (const template of mapping.templates) {
+    if (!normalizeTemplate(template, envelope, run)) {
+      complete = false;
+      break;
+    }
+  }
+
+  const result: NormalizeResult = { measurements: complete ? run.measurements : [], errors: run.errors };
+  if (run.warnings !== undefined) {
+    result.warnings = [...run.warnings];
+  }
+  return result;
+}
+
+// Events of one batch often share an enqueued time: remember the last conversion.
+let lastEnqueuedTime = '';
+let lastIngestionTime: string | undefined;
+
+function toIngestionTimeUtc(enqueuedTimeUtc: string): string | undefined {
+  if (enqueuedTimeUtc !== lastEnqueuedTime) {
+    lastIngestionTime = toUtcTimestamp(enqueuedTimeUtc);
+    lastEnqueuedTime = enqueuedTimeUtc;
+  }
+  return lastIngestionTime;
+}
+
+/** State of one normalizeEvent call. */
+interface Run {
+  readonly body: unknown;
+  readonly properties: Record<string, unknown>;
+  readonly systemProperties: Record<string, unknown>;
+  readonly ingestionTimeUtc: string;
+  readonly maxMatches: number;
+  readonly maxMeasurements: number;
+  readonly measurements: Measurement[];
+  readonly errors: MedTechError[];
+  /** A set: a skipped optional value repeats once per match, the warning only once. */
+  warnings: Set<string> | undefined;
+}
+
+/** The template field an expression belongs to: a named field, or the index of a `values[]` entry. */
+type Field =
+  | 'typeMatchExpression'
+  | 'deviceIdExpression'
+  | 'timestampExpression'
+  | 'correlationIdExpression'
+  | 'patientIdExpression'
+  | 'encounterIdExpression'
+  | number;
+
+/** Why a single-value expression gave no usable value. Compared by identity; never confused with a JSON token. */
+interface Problem {
+  readonly reason: string;
+  /** True for "no value" (no match, null, blank), which an optional field simply omits. */
+  readonly missing: boolean;
+}
+
+const NO_MATCH: Problem = { reason: 'matched nothing', missing: true };
+const NULL_VALUE: Problem = { reason: 'matched null', missing: true };
+const BLANK: Problem = { reason: 'matched a blank string', missing: true };
+const MULTIPLE: Problem = {
+  reason: 'matched multiple tokens where a single value is required',
+  missing: false,
+};
+const OBJECT: Problem = { reason: 'matched an object, not a scalar value', missing: false };
+const ARRAY: Problem = { reason: 'matched an array, not a scalar value', missing: false };
+const NON_FINITE: Problem = { reason: 'matched a non-finite number', missing: false };
+
+/** Runs one template over the envelope; false when the per-event measurement limit stopped normalization. */
+function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run): boolean {
+  let matches: unknown[];
+  try {
+    matches = template.typeMatch.matches(envelope);
+  } catch (error) {
+    run.errors.push(evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
+    return true;
+  }
+  if (matches.length > run.maxMatches) {
+    run.errors.push(
+      incompatible(
+        template,
+        'typeMatchExpression',
+        template.typeMatch.source,
+        `Type match of template ${describeTemplate(template)} using expression ${quote(template.typeMatch.source)} ` +
+          `matched more than ${run.maxMatches} tokens in one message; the template was skipped for it.`,
+      ),
+    );
+    return true;
+  }
+  for (const match of matches) {
+    const measurement = extractMeasurement(template, scopeData(template, match, run), run);
+    if (measurement === undefined) {
+      continue;
+    }
+    if (run.measurements.length >= run.maxMeasurements) {
+      run.errors.push(
+        incompatible(
+          template,
+          'typeMatchExpression',
+          template.typeMatch.source,
+          `The message yields more than ${run.maxMeasurements} measurements; it was set aside ` +
+            `(limit reached at template ${describeTemplate(template)}).`,
+        ),
+      );
+      return false;
+    }
+    run.measurements.push(measurement);
+  }
+  return true;
+}
+
+/** What a template's other expressions are evaluated against for one match (reference-behaviour §1.3–§1.6). */
+function scopeData(template: ContentTemplate, match: unknown, run: Run): unknown {
+  switch (template.scope) {
+    case 'envelopeWithMatch':
+      // A fresh four-member object per match; the envelope's members are shared, never copied.
+      return {
+        Body: run.body,
+        Properties: run.properties,
+        SystemProperties: run.systemProperties,
+        matchedToken: match,
+      };
+    case 'matchedToken':
+      return match;
+  }
+}
+
+/** Extracts one measurement (§1.9 order); on failure records one error and returns undefined. */
+function extractMeasurement(template: ContentTemplate, data: unknown, run: Run): Measurement | undefined {
+  // Tracked for the catch below: which expression was being evaluated when an evaluator threw.
+  let field: Field = 'deviceIdExpression';
+  let expression: CompiledExpression = template.deviceId;
+  try {
+    const deviceId = toIdText(selectOne(expression, data));
+    if (typeof deviceId !== 'string') {
+      return fail(run, template, field, expression.source, deviceId, true);
+    }
+
+    field = 'timestampExpression';
+    let occurrenceTimeUtc: string | undefined;
+    let lastProblem: Problem = NO_MATCH;
+    for (const candidate of template.timestamp) {
+      expression = candidate;
+      const token = selectOne(candidate, data);
+      if (token === MULTIPLE) {
+        return fail(run, template, field, candidate.source, MULTIPLE, true);
+      }
+      if (token === NO_MATCH || token === null || token === undefined) {
+        lastProblem = token === NO_MATCH ? NO_MATCH : NULL_VALUE;
+        continue;
+      }
+      if (typeof token === 'string' && isBlank(token)) {
+        lastProblem = BLANK;
+        continue;
+      }
+      occurrenceTimeUtc = typeof token === 'string' ? toUtcTimestamp(token) : undefined;
+      if (occurrenceTimeUtc === undefined) {
+        return failTimestamp(run, template, candidate.source, token);
+      }
+      break;
+    }
+    if (occurrenceTimeUtc === undefined) {
+      const sources = template.timestamp.map((t) => t.source).join(', ');
+      const problem: Problem =
+        template.timestamp.length > 1 ? { reason: 'found no value with any of them', missing: true } : lastProblem;
+      return fail(run, template, field, sources, problem, true);
+    }
+
+    let correlationId: string | undefined;
+    if (template.correlationId !== undefined) {
+      field = 'correlationIdExpression';
+      expression = template.correlationId;
+      const text = toIdText(selectOne(expression, data));
+      if (typeof text !== 'string') {
+        return fail(run, template, field, expression.source, text, true);
+      }
+      correlationId = text;
+    }
+
+    let patientId: string | undefined;
+    if (template.patientId !== undefined) {
+      field = 'patientIdExpression';
+      expression = template.patientId;
+      const text = toIdText(selectOne(expression, data));
+      if (typeof text === 'string') {
+        patientId = text;
+      } else if (!skipOptional(run, template, field, expression.source, text)) {
+        return undefined;
+      }
+    }
+
+    let encounterId: string | undefined;
+    if (template.encounterId !== undefined) {
+      field = 'encounterIdExpression';
+      expression = template.encounterId;
+      const text = toIdText(selectOne(expression, data));
+      if (typeof text === 'string') {
+        encounterId = text;
+      } else if (!skipOptional(run, template, field, expression.source, text)) {
+        return undefined;
+      }
+    }
+
+    const properties: MeasurementProperty[] = [];
+    const values = template.values;
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
+      field = i;
+      expression = value.expression;
+      const text = toValueText(selectOne(expression, data), value.required);
+      if (typeof text === 'string') {
+        properties.push({ name: value.valueName, value: text });
+      } else if (value.required) {
+        return fail(run, template, field, expression.source, text, true);
+      } else if (!skipOptional(run, template, field, expression.source, text)) {
+        return undefined;
+      }
+    }
+
+    // Members in the order the mapping debugger prints them; absent ids are omitted, not set to undefined.
+    const measurement = {
+      type: template.typeName,
+      occurrenceTimeUtc,
+      ingestionTimeUtc: run.ingestionTimeUtc,
+      deviceId,
+    } as Measurement;
+    if (patientId !== undefined) {
+      measurement.patientId = patientId;
+    }
+    if (encounterId !== undefined) {
+      measurement.encounterId = encounterId;
+    }
+    if (correlationId !== undefined) {
+      measurement.correlationId = correlationId;
+    }
+    measurement.properties = properties;
+    return measurement;
+  } catch (error) {
+    run.errors.push(evaluationError(template, field, expression.source, error));
+    return undefined;
+  }
+}
+
+/** The single token an expression selects, or the NO_MATCH / MULTIPLE problem. */
+function selectOne(expression: CompiledExpression, data: unknown): unknown {
+  const found = expression.matches(data);
+  if (found.length === 1) {
+    return found[0];
+  }
+  return found.length === 0 ? NO_MATCH : MULTIPLE;
+}
+
+/** An id (device, patient, …) as text: a blank string counts as no value. */
+function toIdText(token: unknown): string | Problem {
+  return toValueText(token, true);
+}
+
+/** A value as text, or why there is none; `blankIsMissing` for required values and ids. */
+function toValueText(token: unknown, blankIsMissing: boolean): string | Problem {
+  if (token === NO_MATCH || token === MULTIPLE) {
+    return token as Problem;
+  }
+  if (token === null || token === undefined) {
+    return NULL_VALUE;
+  }
+  const text = toMeasurementValue(token);
+  if (text === undefined) {
+    return Array.isArray(token) ? ARRAY : typeof token === 'object' ? OBJECT : NON_FINITE;
+  }
+  return blankIsMissing && isBlank(text) ? BLANK : text;
+}
+
+/**
+ * An optional field without a usable value: omitted when missing, omitted with a warning when not a scalar;
+ * false (after recording the error) when it matched several tokens, which fails the measurement.
+ */
+function skipOptional(run: Run, template: ContentTemplate, field: Field, source: string, problem: Problem): boolean {
+  if (problem.missing) {
+    return true;
+  }
+  if (problem === MULTIPLE) {
+    fail(run, template, field, source, problem, false);
+    return false;
+  }
+  run.warnings ??= new Set();
+  run.warnings.add(
+    `Optional ${describeField(template, field)} using expression ${quote(source)} ` +
+      `(template ${describeTemplate(template)}) ${problem.reason}; it was omitted.`,
+  );
+  return true;
+}
+
+/** Records an IncompatibleData error for a field and fails the measurement (returns undefined). */
+function fail(
+  run: Run,
+  template: ContentTemplate,
+  field: Field,
+  source: string,
+  problem: Problem,
+  required: boolean,
+): undefined {
+  const what = required ? 'required value' : 'value';
+  run.errors.push(
+    incompatible(
+      template,
+      field,
+      source,
+      `Unable to extract ${what} for ${describeField(template, field)} using expression ${quote(source)} ` +
+        `(template ${describeTemplate(template)}): ${problem.reason}.`,
+    ),
+  );
+  return undefined;
+}
+
+/** Records the IncompatibleData error for a timestamp token that is not an ISO-8601 string. */
+function failTimestamp(run: Run, template: ContentTemplate, source: string, token: unknown): undefined {
+  let reason: string;
+  if (typeof token === 'number') {
+    reason =
+      'matched a number, which is not a timestamp; convert Unix time with the JmesPath functions ' +
+      'fromUnixTimestamp (seconds) or fromUnixTimestampMs (milliseconds)';
+  } else if (typeof token === 'string') {
+    reason = 'matched a string that is not an ISO-8601 timestamp';
+  } else {
+    reason = `matched ${Array.isArray(token) ? 'an array' : `a ${typeof token === 'object' ? 'object' : typeof token}`}, not a timestamp`;
+  }
+  return fail(run, template, 'timestampExpression', source, { reason, missing: false }, true);
+}
+
+/** An IncompatibleData error for an expression that threw while being evaluated. */
+function evaluationError(template: ContentTemplate, field: Field, source: string, error: unknown): MedTechError {
+  // Our own errors carry safe messages (no data); a foreign error's message might quote data, so it is dropped.
+  const detail = isMedTechError(error) ? error.message : 'the expression failed to evaluate';
+  return incompatible(
+    template,
+    field,
+    source,
+    `Unable to evaluate ${describeField(template, field)} using expression ${quote(source)} ` +
+      `(template ${describeTemplate(template)}): ${detail}`,
+  );
+}
+
+function incompatible(template: ContentTemplate, field: Field, source: string, message: string): MedTechError {
+  return new MedTechError('IncompatibleData', 'Normalization', message, {
+    location: locate(template, field, source),
+  });
+}
+
+function locate(template: ContentTemplate, field: Field, source: string): ErrorLocation {
+  const base = `/template/${template.index}/template`;
+  let pointer: string;
+  if (typeof field === 'number') {
+    pointer = `${base}/values/${field}/valueExpression`;
+  } else if (isFixedByKind(template, field)) {
+    pointer = base;
+  } else {
+    pointer = `${base}/${field}`;
+  }
+  return { templateIndex: template.index, pointer, field: fieldName(field), expression: source };
+}
+
+/** IoT Hub and IoT Central templates supply their own device id and timestamp expressions (not in the file). */
+function isFixedByKind(template: ContentTemplate, field: Field): boolean {
+  if (field !== 'deviceIdExpression' && field !== 'timestampExpression') {
+    return false;
+  }
+  switch (template.kind) {
+    case 'IotJsonPathContent':
+    case 'IotCentralJsonPathContent':
+      return true;
+    case 'CalculatedContent':
+    case 'JsonPathContent':
+      return false;
+  }
+}
+
+function fieldName(field: Field): string {
+  return typeof field === 'number' ? `values[${field}].valueExpression` : field;
+}
+
+function describeField(template: ContentTemplate, field: Field): string {
+  if (typeof field === 'number') {
+    const valueName = template.values[field]?.valueName ?? '';
+    return `value ${quote(valueName)} (${fieldName(field)})`;
+  }
+  return field;
+}
+
+function describeTemplate(template: ContentTemplate): string {
+  return `${template.index} ${quote(template.typeName)}`;
+}
+
+function quote(text: string): string {
+  return `'${text}'`;
+}
+
+/** True for an empty or whitespace-only string; the common non-blank case exits on the first character. */
+function isBlank(text: string): boolean {
+  if (text.length === 0) {
+    return true;
+  }
+  const first = text.charCodeAt(0);
+  if (first > 32 && first < 127) {
+    return false;
+  }
+  return text.trim().length === 0;
+}

@@ -1,0 +1,42 @@
+import type { EventBody } from '../deviceEvent.js';
+import { MedTechError } from '../errors.js';
+
+/** Outcome of {@link parseEventBody}: the parsed JSON value, or the InvalidDataFormat error. */
+export type ParsedEventBody = { ok: true; value: unknown } | { ok: false; error: MedTechError };
+
+// `fatal`: invalid UTF-8 is an error, not U+FFFD; `ignoreBOM: false` (the default) strips a leading BOM.
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8, a leading byte-order mark
+ * is tolerated, an already-parsed value is returned as is.
+ * @param body - the event body
+ * @returns the value, or an InvalidDataFormat error (stage Normalization) whose message carries no payload text
+ */
+export function parseEventBody(body: EventBody): ParsedEventBody {
+  let text: string;
+  switch (body.kind) {
+    case 'json':
+      return { ok: true, value: body.value };
+    case 'text':
+      text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text;
+      break;
+    case 'bytes':
+      try {
+        text = utf8.decode(body.bytes);
+      } catch {
+        return invalid('The message body is not valid UTF-8.');
+      }
+      break;
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    // JSON.parse's own message quotes the payload; say only what is wrong.
+    return invalid('The message body is not valid JSON.');
+  }
+}
+
+function invalid(message: string): ParsedEventBody {
+  return { ok: false, error: new MedTechError('InvalidDataFormat', 'Normalization', message) };
+}

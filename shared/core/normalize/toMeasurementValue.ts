@@ -1,0 +1,42 @@
+/**
+ * Converts extracted JSON tokens to the string values a measurement carries (reference-behaviour §1.9).
+ */
+
+/** Significant digits a non-integer number keeps, as MedTech's own output shows (`"27.9809802487198"`). */
+const SIGNIFICANT_DIGITS = 15;
+
+/**
+ * Converts a scalar JSON value to a measurement value string: numbers with at most 15 significant digits and no
+ * trailing zeros (safe integers exactly), booleans as `"true"`/`"false"`, strings verbatim.
+ * @param value - an extracted token
+ * @returns the string, or `undefined` when the token is not a scalar value (`null`, an object, an array, a
+ *   non-finite number)
+ */
+export function toMeasurementValue(value: unknown): string | undefined {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? toNumberText(value) : undefined;
+  }
+  if (typeof value === 'boolean') {
+    return value ? 'true' : 'false';
+  }
+  return undefined;
+}
+
+/**
+ * Writes a finite number with at most 15 significant digits and no trailing zeros (`0.1 + 0.2` → `"0.3"`,
+ * `98.60` → `"98.6"`), so binary float noise never reaches FHIR. Safe integers are written exactly (a 16-digit
+ * integer id keeps its digits, as .NET's `long` does).
+ * @param value - a finite number
+ */
+export function toNumberText(value: number): string {
+  if (Number.isSafeInteger(value)) {
+    // `String(-0)` is already "0".
+    return String(value);
+  }
+  // A 15-digit decimal round-trips through a double, so the shortest round-trip form of the rounded number
+  // has at most 15 significant digits and no trailing zeros.
+  return String(Number(value.toPrecision(SIGNIFICANT_DIGITS)));
+}

@@ -1,0 +1,197 @@
+/**
+ * Strict ISO-8601 timestamp parsing for measurement times (reference-behaviour §1.9). Hand-written on purpose:
+ * `Date.parse` accepts many non-ISO forms and reads offset-less date-times as local time.
+ */
+
+const MS_PER_DAY = 86_400_000;
+/** 0001-01-01T00:00:00.000Z, the earliest instant .NET's DateTime (and so MedTech) can hold. */
+const MIN_MS = -62_135_596_800_000;
+/** 9999-12-31T23:59:59.999Z, the latest. */
+const MAX_MS = 253_402_300_799_999;
+const MAX_FRACTION_DIGITS = 7;
+const MAX_OFFSET_MINUTES = 14 * 60;
+
+const CH_0 = 48;
+const CH_9 = 57;
+const CH_DASH = 45;
+const CH_PLUS = 43;
+const CH_COLON = 58;
+const CH_DOT = 46;
+const CH_SPACE = 32;
+const CH_T = 84;
+const CH_t = 116;
+const CH_Z = 90;
+const CH_z = 122;
+
+/**
+ * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision,
+ * extra fraction digits truncated). An offset is applied; a date-time without offset is taken as UTC; a date
+ * alone is midnight UTC.
+ * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`
+ * @returns the UTC timestamp, or `undefined` when the text is not a valid timestamp
+ */
+export function toUtcTimestamp(text: string): string | undefined {
+  const ms = toUtcMillis(text);
+  if (ms === undefined) {
+    return undefined;
+  }
+  // Already in the output form (what JavaScript devices send): valid, so return it without formatting it again.
+  if (
+    text.length === 24 &&
+    text.charCodeAt(23) === CH_Z &&
+    text.charCodeAt(19) === CH_DOT &&
+    text.charCodeAt(10) === CH_T
+  ) {
+    return text;
+  }
+  return new Date(ms).toISOString();
+}
+
+/**
+ * Parses an ISO-8601 date or date-time text strictly into epoch milliseconds (see {@link toUtcTimestamp}).
+ *
+ * Accepted: `YYYY-MM-DD`, optionally followed by `T` (or `t`, or a space) and `hh:mm`, `hh:mm:ss` or
+ * `hh:mm:ss.f` with 1–7 fraction digits, optionally followed by `Z`, `±hh:mm`, `±hhmm`, `±hh` or `±h`
+ * (the last as printed by MedTech's `fromUnixTimestamp`, e.g. `+0`). Calendar dates are validated (leap years);
+ * years 0001–9999; hours 00–23; offsets up to ±14:00.
+ * @param text - the timestamp text
+ * @returns epoch milliseconds, or `undefined` when the text is not a valid timestamp
+ */
+export function toUtcMillis(text: string): number | undefined {
+  const n = text.length;
+  if (n < 10 || text.charCodeAt(4) !== CH_DASH || text.charCodeAt(7) !== CH_DASH) {
+    return undefined;
+  }
+  const year = readDigits(text, 0, 4);
+  const month = readDigits(text, 5, 2);
+  const day = readDigits(text, 8, 2);
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  let ms = daysFromCivil(year, month, day) * MS_PER_DAY;
+  if (n === 10) {
+    return ms;
+  }
+
+  const separator = text.charCodeAt(10);
+  if (separator !== CH_T && separator !== CH_t && separator !== CH_SPACE) {
+    return undefined;
+  }
+  if (n < 16 || text.charCodeAt(13) !== CH_COLON) {
+    return undefined;
+  }
+  const hour = readDigits(text, 11, 2);
+  const minute = readDigits(text, 14, 2);
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59) {
+    return undefined;
+  }
+  let i = 16;
+  let second = 0;
+  let fractionMs = 0;
+  if (i < n && text.charCodeAt(i) === CH_COLON) {
+    second = readDigits(text, i + 1, 2);
+    if (second < 0 || second > 59) {
+      return undefined;
+    }
+    i += 3;
+    if (i < n && text.charCodeAt(i) === CH_DOT) {
+      i++;
+      const start = i;
+      while (i < n && isDigit(text.charCodeAt(i))) {
+        // Only the first three digits matter: milliseconds, truncated.
+        if (i - start < 3) {
+          fractionMs = fractionMs * 10 + (text.charCodeAt(i) - CH_0);
+        }
+        i++;
+      }
+      const digits = i - start;
+      if (digits === 0 || digits > MAX_FRACTION_DIGITS) {
+        return undefined;
+      }
+      for (let d = digits; d < 3; d++) {
+        fractionMs *= 10;
+      }
+    }
+  }
+  ms += ((hour * 60 + minute) * 60 + second) * 1000 + fractionMs;
+
+  if (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === CH_Z || c === CH_z) {
+      if (i + 1 !== n) {
+        return undefined;
+      }
+    } else if (c === CH_PLUS || c === CH_DASH) {
+      const offsetMinutes = readOffsetMinutes(text, i + 1);
+      if (offsetMinutes === undefined) {
+        return undefined;
+      }
+      ms -= (c === CH_PLUS ? offsetMinutes : -offsetMinutes) * 60_000;
+    } else {
+      return undefined;
+    }
+  }
+  return ms < MIN_MS || ms > MAX_MS ? undefined : ms;
+}
+
+/** Offset after the sign: `h`, `hh`, `hhmm` or `hh:mm`, to the end of the text. */
+function readOffsetMinutes(text: string, start: number): number | undefined {
+  const rest = text.length - start;
+  let hours: number;
+  let minutes = 0;
+  if (rest === 1) {
+    hours = readDigits(text, start, 1);
+  } else if (rest === 2) {
+    hours = readDigits(text, start, 2);
+  } else if (rest === 4) {
+    hours = readDigits(text, start, 2);
+    minutes = readDigits(text, start + 2, 2);
+  } else if (rest === 5 && text.charCodeAt(start + 2) === CH_COLON) {
+    hours = readDigits(text, start, 2);
+    minutes = readDigits(text, start + 3, 2);
+  } else {
+    return undefined;
+  }
+  if (hours < 0 || minutes < 0 || minutes > 59) {
+    return undefined;
+  }
+  const total = hours * 60 + minutes;
+  return total > MAX_OFFSET_MINUTES ? undefined : total;
+}
+
+/** The decimal number in `count` digits at `start`, or -1 when any of them is not a digit (or missing). */
+function readDigits(text: string, start: number, count: number): number {
+  if (start + count > text.length) {
+    return -1;
+  }
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) {
+      return -1;
+    }
+    value = value * 10 + (c - CH_0);
+  }
+  return value;
+}
+
+function isDigit(c: number): boolean {
+  return c >= CH_0 && c <= CH_9;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) {
+    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  }
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date (no `Date.UTC`: it maps years 0–99 to 1900–1999). */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
+  return era * 146_097 + dayOfEra - 719_468;
+}

@@ -1,0 +1,178 @@
+import { createHash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { runDebugCommand, type DebugOutput } from '../../shared/cli/debugCommand.js';
+
+const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
+const dir = fileURLToPath(new URL('../fixtures/fhir/debug_docs_heartrate/', import.meta.url));
+const file = (name: string): string => `${dir}${name}`;
+const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await runDebugCommand(
+    args,
+    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
+    () => new Date('2030-01-01T00:00:00Z'),
+  );
+  return { code, stdout, stderr };
+}
+
+async function debug(messages: string[], extra: string[] = [], fhir = 'fhirmapping.json'): Promise<DebugOutput> {
+  const result = await run([
+    '--device-mapping',
+    file('devicecontent.json'),
+    '--fhir-mapping',
+    file(fhir),
+    ...messages.flatMap((m) => ['--message', file(m)]),
+    '--enqueued-time',
+    '2023-03-13T22:46:02Z',
+    '--issued',
+    '2023-04-05T21:02:59.165Z',
+    ...extra,
+  ]);
+  expect(result.code).toBe(0);
+  return JSON.parse(result.stdout) as DebugOutput;
+}
+
+describe('runDebugCommand', () => {
+  it("reports ResourceIdentityNotDefined for the docs' message, which has no patient id", async () => {
+    const output = await debug(['message.json']);
+    expect(output.measurements).toEqual([
+      {
+        type: 'heartrate',
+        occurrenceTimeUtc: '2023-03-13T22:46:01.875Z',
+        ingestionTimeUtc: '2023-03-13T22:46:02.000Z',
+        deviceId: 'device01',
+        properties: [{ name: 'hr', value: '78' }],
+      },
+    ]);
+    expect(output.observations).toEqual([]);
+    expect(output.errors).toMatchObject([
+      { name: 'ResourceIdentityNotDefined', stage: 'FHIRConversion', severity: 'non-blocking', type: 'heartrate' },
+    ]);
+  });
+
+  it('prints the Observation MedTech would create on an empty FHIR server with Create resolution', async () => {
+    const output = await debug(['message-with-patient.json']);
+    const patient = sha256('_patient-1');
+    const device = sha256('_device01');
+    const value = `${patient}.${device}.heartrate.20230313224601Z.20230313224601Z`;
+    expect(output.errors).toEqual([]);
+    expect(output.observations).toEqual([
+      {
+        resourceType: 'Observation',
+        id: sha256(`${SYSTEM}_${value}`),
+        identifier: [{ system: SYSTEM, value }],
+        status: 'final',
+        code: {
+          coding: [
+            { system: 'http://loinc.org', code: '8867-4', display: 'Heart rate' },
+            { system: SYSTEM, code: 'heartrate', display: 'heartrate' },
+          ],
+          text: 'heartrate',
+        },
+        subject: { reference: `Patient/${patient}` },
+        device: { reference: `Device/${device}` },
+        effectivePeriod: { start: '2023-03-13T22:46:01.8750000Z', end: '2023-03-13T22:46:01.8750000Z' },
+        issued: '2023-04-05T21:02:59.165Z',
+        valueQuantity: { value: 78, unit: 'count/min', system: 'http://unitsofmeasure.org', code: 'count/min' },
+      },
+    ]);
+  });
+
+  it('lists an InvalidQuantityFhirValue error without stopping the other Observations', async () => {
+    const output = await debug(['message-with-patient.json', 'message-not-a-number.json', 'envelope.json']);
+    expect(output.measurements).toHaveLength(3);
+    expect(output.errors.map((e) => [e.name, e.type])).toEqual([['InvalidQuantityFhirValue', 'heartrate']]);
+    expect(output.observations.map((o) => [o.device?.reference, o.valueQuantity?.value])).toEqual([
+      [`Device/${sha256('_device01')}`, 78],
+      [`Device/${sha256('_device02')}`, 80],
+    ]);
+    expect(output.measurements[2]?.ingestionTimeUtc).toBe('2023-03-13T22:46:02.000Z');
+  });
+
+  it('takes the enqueued time from an envelope when none is given', async () => {
+    const result = await run([
+      '--device-mapping',
+      file('devicecontent.json'),
+      '--fhir-mapping',
+      file('fhirmapping.json'),
+      '--message',
+      file('envelope.json'),
+      '--message',
+      file('message-with-patient.json'),
+    ]);
+    const output = JSON.parse(result.stdout) as DebugOutput;
+    expect(output.measurements.map((m) => m.ingestionTimeUtc)).toEqual([
+      '2023-03-13T22:48:01.000Z',
+      '2030-01-01T00:00:00.000Z',
+    ]);
+    expect(output.observations.every((o) => o.issued === '2030-01-01T00:00:00.000Z')).toBe(true);
+  });
+
+  it('uses the default device identifier system in the created Device id', async () => {
+    const output = await debug(['message-with-patient.json'], ['--device-identifier-system', 'urn:sys']);
+    expect(output.observations[0]?.device).toEqual({ reference: `Device/${sha256('urn:sys_device01')}` });
+  });
+
+  it('reports TemplateNotFound and warns on stderr when no FHIR template matches the type', async () => {
+    const result = await run([
+      '--device-mapping',
+      file('devicecontent.json'),
+      '--fhir-mapping',
+      file('fhirmapping-steps-only.json'),
+      '--message',
+      file('message-with-patient.json'),
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(
+      `${file('devicecontent.json')}:7:9: warning TemplateNotFound: No FHIR template has typeName 'heartrate'`,
+    );
+    const output = JSON.parse(result.stdout) as DebugOutput;
+    expect(output.observations).toEqual([]);
+    expect(output.errors).toMatchObject([{ name: 'TemplateNotFound', stage: 'FHIRConversion', type: 'heartrate' }]);
+  });
+
+  it('exits 1 with the located problems when the FHIR mapping is invalid', async () => {
+    const result = await run([
+      '--device-mapping',
+      file('devicecontent.json'),
+      '--fhir-mapping',
+      file('fhirmapping-invalid.json'),
+      '--message',
+      file('message.json'),
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain(
+      'fhirmapping-invalid.json:6:46: error InvalidTemplate: periodInterval must be one of',
+    );
+  });
+
+  it('exits 2 on a missing option or an unreadable file', async () => {
+    expect((await run(['--device-mapping', file('devicecontent.json'), '--message', file('message.json')])).code).toBe(
+      2,
+    );
+    const unreadable = await run([
+      '--device-mapping',
+      file('devicecontent.json'),
+      '--fhir-mapping',
+      file('fhirmapping.json'),
+      '--message',
+      file('missing.json'),
+    ]);
+    expect(unreadable.code).toBe(2);
+    expect(unreadable.stderr).toContain('missing.json');
+    expect(
+      (await run(['--device-mapping', 'x', '--fhir-mapping', 'y', '--message', 'z', '--issued', 'soon'])).code,
+    ).toBe(2);
+  });
+
+  it('prints help', async () => {
+    const result = await run(['--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Usage: medtech debug');
+  });
+});

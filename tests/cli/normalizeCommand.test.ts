@@ -1,0 +1,245 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../shared/cli/io.js';
+import { runCli } from '../../shared/cli/medtech.js';
+import { runNormalizeCommand } from '../../shared/cli/normalizeCommand.js';
+
+function captureIo(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+const sampleMapping = join(import.meta.dirname, '../../samples/devicecontent.json');
+const invalidMapping = join(
+  import.meta.dirname,
+  '../fixtures/device-mapping-invalid/JsonPathContent_badExpression.json',
+);
+let dir: string;
+
+function write(name: string, content: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+const iotMapping = JSON.stringify({
+  templateType: 'CollectionContent',
+  template: [
+    {
+      templateType: 'IotJsonPathContent',
+      template: {
+        typeName: 'heartrate',
+        typeMatchExpression: '$..[?(@Body.heartRate)]',
+        patientIdExpression: '$.Body.patientId',
+        values: [{ valueName: 'hr', valueExpression: '$.Body.heartRate', required: true }],
+      },
+    },
+  ],
+});
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'medtech-normalize-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('medtech normalize', () => {
+  it('prints one JSON document with the measurements of every message, stamped with --enqueued-time', async () => {
+    const first = write(
+      'hr1.json',
+      '{"deviceId":"d1","patientId":"p1","endDate":"2024-05-01T10:00:00Z","heartRate":78}',
+    );
+    const second = write(
+      'hr2.json',
+      '{"deviceId":"d2","patientId":"p2","endDate":"2024-05-01T10:00:05Z","heartRate":80}',
+    );
+    const io = captureIo();
+
+    const code = await runCli(
+      [
+        'normalize',
+        '--device-mapping',
+        sampleMapping,
+        '--message',
+        first,
+        '--message',
+        second,
+        '--enqueued-time',
+        '2024-05-01T10:01:00Z',
+      ],
+      io,
+    );
+
+    expect(code).toBe(0);
+    const output = JSON.parse(io.out);
+    expect(Object.keys(output)).toEqual(['measurements', 'errors']);
+    expect(output.errors).toEqual([]);
+    expect(output.measurements).toHaveLength(2);
+    expect(output.measurements.map((m: { deviceId: string }) => m.deviceId)).toEqual(['d1', 'd2']);
+    expect(output.measurements[0]).toMatchObject({
+      type: 'heartrate',
+      deviceId: 'd1',
+      patientId: 'p1',
+      properties: [{ name: 'hr', value: '78' }],
+    });
+    expect(Date.parse(output.measurements[0].occurrenceTimeUtc)).toBe(Date.parse('2024-05-01T10:00:00Z'));
+    expect(Date.parse(output.measurements[0].ingestionTimeUtc)).toBe(Date.parse('2024-05-01T10:01:00Z'));
+  });
+
+  it('reports a message that is not JSON as InvalidDataFormat with its index and file, and still exits 0', async () => {
+    const good = write('good.json', '{"deviceId":"d1","endDate":"2024-05-01T10:00:00Z","steps":12}');
+    const bad = write('bad.json', 'deviceId=d1;steps=12');
+    const io = captureIo();
+
+    const code = await runCli(
+      [
+        'normalize',
+        '--device-mapping',
+        sampleMapping,
+        '--message',
+        bad,
+        '--message',
+        good,
+        '--enqueued-time',
+        '2024-05-01T10:01:00Z',
+      ],
+      io,
+    );
+
+    expect(code).toBe(0);
+    const output = JSON.parse(io.out);
+    expect(output.measurements.map((m: { type: string }) => m.type)).toEqual(['stepcount']);
+    expect(output.errors).toHaveLength(1);
+    expect(output.errors[0]).toMatchObject({
+      name: 'InvalidDataFormat',
+      stage: 'Normalization',
+      severity: 'non-blocking',
+      messageIndex: 0,
+      messageFile: bad,
+    });
+    expect(output.errors[0].message).not.toContain('steps=12');
+  });
+
+  it('takes a file with a Body key as a whole IoT Hub envelope, with its enqueued time', async () => {
+    const mapping = write('iot.json', iotMapping);
+    const message = write(
+      'iot-message.json',
+      JSON.stringify({
+        Body: { heartRate: 71, patientId: 'p9' },
+        Properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:58Z' },
+        SystemProperties: { 'iothub-connection-device-id': 'dev-9', 'iothub-enqueuedtime': '2024-05-01T10:00:02Z' },
+      }),
+    );
+    const io = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', mapping, '--message', message], io)).toBe(0);
+
+    const [measurement] = JSON.parse(io.out).measurements;
+    expect(measurement).toMatchObject({
+      type: 'heartrate',
+      deviceId: 'dev-9',
+      patientId: 'p9',
+      properties: [{ name: 'hr', value: '71' }],
+    });
+    expect(Date.parse(measurement.occurrenceTimeUtc)).toBe(Date.parse('2024-05-01T09:59:58Z'));
+    expect(Date.parse(measurement.ingestionTimeUtc)).toBe(Date.parse('2024-05-01T10:00:02Z'));
+  });
+
+  it('uses x-opt-enqueued-time epoch milliseconds when the envelope has no IoT Hub enqueued time', async () => {
+    const mapping = write('iot2.json', iotMapping);
+    const message = write(
+      'eh-message.json',
+      JSON.stringify({
+        Body: { heartRate: 64 },
+        SystemProperties: {
+          'iothub-connection-device-id': 'dev-1',
+          'x-opt-enqueued-time': Date.parse('2024-05-02T00:00:00Z'),
+        },
+        Properties: { 'iothub-creation-time-utc': '2024-05-01T23:59:59Z' },
+      }),
+    );
+    const io = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', mapping, '--message', message], io)).toBe(0);
+    expect(Date.parse(JSON.parse(io.out).measurements[0].ingestionTimeUtc)).toBe(Date.parse('2024-05-02T00:00:00Z'));
+  });
+
+  it('stamps messages with the current time when no enqueued time is given or found', async () => {
+    const message = write('plain.json', '{"deviceId":"d1","endDate":"2024-05-01T10:00:00Z","heartRate":60}');
+    const io = captureIo();
+
+    const code = await runNormalizeCommand(
+      ['--device-mapping', sampleMapping, '--message', message],
+      io,
+      () => new Date('2030-01-02T03:04:05.000Z'),
+    );
+
+    expect(code).toBe(0);
+    expect(JSON.parse(io.out).measurements[0].ingestionTimeUtc).toBe('2030-01-02T03:04:05.000Z');
+  });
+
+  it('exits 1 with the problems on stderr and nothing on stdout when the mapping is invalid', async () => {
+    const message = write('any.json', '{}');
+    const io = captureIo();
+
+    const code = await runCli(['normalize', '--device-mapping', invalidMapping, '--message', message], io);
+
+    expect(code).toBe(1);
+    expect(io.out).toBe('');
+    expect(io.err.split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(`^${escape(invalidMapping)}:8:9: error TemplateExpression: typeMatchExpression: `),
+      ),
+      `${invalidMapping}:12:32: error InvalidTemplate: 'valueExpression' must be a JSONPath string (this template kind does not take expression objects) (template 0, /template/0/template/values/0/valueExpression)`,
+      `${invalidMapping}: invalid device mapping; no message was normalized`,
+      '',
+    ]);
+  });
+
+  it('exits 2 on a usage error: no message, a bad enqueued time, an unreadable file', async () => {
+    const message = write('ok.json', '{}');
+    const noMessage = captureIo();
+    const badTime = captureIo();
+    const unreadable = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', sampleMapping], noMessage)).toBe(2);
+    expect(
+      await runCli(
+        ['normalize', '--device-mapping', sampleMapping, '--message', message, '--enqueued-time', 'yesterday'],
+        badTime,
+      ),
+    ).toBe(2);
+    expect(
+      await runCli(['normalize', '--device-mapping', sampleMapping, '--message', join(dir, 'nope.json')], unreadable),
+    ).toBe(2);
+
+    expect(noMessage.err).toMatch(/^medtech normalize: missing --message FILE/);
+    expect(badTime.err).toMatch(/^medtech normalize: --enqueued-time must be an ISO-8601 timestamp/);
+    expect(unreadable.err).toBe(`medtech normalize: cannot read ${join(dir, 'nope.json')}: ENOENT\n`);
+    expect(noMessage.out + badTime.out + unreadable.out).toBe('');
+  });
+
+  it('prints its help with --help', async () => {
+    const io = captureIo();
+
+    expect(await runCli(['normalize', '--help'], io)).toBe(0);
+    expect(io.out).toMatch(/^Usage: medtech normalize --device-mapping FILE --message FILE/);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliIo } from '../../shared/cli/io.js';
+import { isIsoTimestamp, readMessageFiles } from '../../shared/cli/readMessageFiles.js';
+
+function captureIo(): CliIo & { out: string; err: string } {
+  const io = {
+    out: '',
+    err: '',
+    stdout(text: string) {
+      io.out += text;
+    },
+    stderr(text: string) {
+      io.err += text;
+    },
+  };
+  return io;
+}
+
+const clock = (): Date => new Date('2030-01-02T03:04:05.000Z');
+let dir: string;
+
+function write(name: string, content: string): string {
+  const file = join(dir, name);
+  writeFileSync(file, content);
+  return file;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'medtech-messages-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('readMessageFiles', () => {
+  it('takes a file as the raw message body, stamped with the current time when no enqueued time is given', async () => {
+    const file = write('body.json', '{"heartRate":70}');
+
+    const messages = await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x');
+
+    expect(messages).toEqual([
+      {
+        file,
+        event: {
+          body: { kind: 'bytes', bytes: expect.any(Uint8Array) },
+          properties: {},
+          systemProperties: {},
+          enqueuedTimeUtc: '2030-01-02T03:04:05.000Z',
+        },
+      },
+    ]);
+    const body = messages?.[0]?.event.body;
+    expect(body?.kind === 'bytes' ? new TextDecoder().decode(body.bytes) : undefined).toBe('{"heartRate":70}');
+  });
+
+  it('takes a file whose object has a Body key as a whole envelope with its enqueued time', async () => {
+    const file = write(
+      'envelope.json',
+      '\uFEFF' +
+        JSON.stringify({
+          Body: { heartRate: 70 },
+          Properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:58Z' },
+          SystemProperties: { 'iothub-enqueuedtime': '2024-05-01T10:00:02Z', 'x-opt-enqueued-time': 0 },
+        }),
+    );
+
+    const [message] = (await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x')) ?? [];
+
+    expect(message?.event).toEqual({
+      body: { kind: 'json', value: { heartRate: 70 } },
+      properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:58Z' },
+      systemProperties: { 'iothub-enqueuedtime': '2024-05-01T10:00:02Z', 'x-opt-enqueued-time': 0 },
+      enqueuedTimeUtc: '2024-05-01T10:00:02Z',
+    });
+  });
+
+  it('prefers --enqueued-time over the envelope, and reads x-opt-enqueued-time as epoch milliseconds', async () => {
+    const file = write('eh.json', JSON.stringify({ Body: {}, SystemProperties: { 'x-opt-enqueued-time': 0 } }));
+
+    const given = await readMessageFiles(
+      [file],
+      { enqueuedTime: '2024-01-01T00:00:00Z', now: clock },
+      captureIo(),
+      'x',
+    );
+    const fromEnvelope = await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x');
+
+    expect(given?.[0]?.event.enqueuedTimeUtc).toBe('2024-01-01T00:00:00Z');
+    expect(fromEnvelope?.[0]?.event.enqueuedTimeUtc).toBe('1970-01-01T00:00:00.000Z');
+  });
+
+  it('reports the first unreadable file and returns nothing', async () => {
+    const good = write('good.json', '{}');
+    const missing = join(dir, 'missing.json');
+    const io = captureIo();
+
+    const messages = await readMessageFiles([good, missing], { enqueuedTime: undefined, now: clock }, io, 'debug');
+
+    expect(messages).toBeUndefined();
+    expect(io.err).toBe(`medtech debug: cannot read ${missing}: ENOENT\n`);
+  });
+});
+
+describe('isIsoTimestamp', () => {
+  it('accepts a date with hours and minutes and rejects anything else', () => {
+    expect(isIsoTimestamp('2024-01-01T00:00:00Z')).toBe(true);
+    expect(isIsoTimestamp('2024-01-01T00:00')).toBe(true);
+    expect(isIsoTimestamp('2024-01-01')).toBe(false);
+    expect(isIsoTimestamp('2024-13-45T00:00:00Z')).toBe(false);
+    expect(isIsoTimestamp('yesterday')).toBe(false);
+  });
+});

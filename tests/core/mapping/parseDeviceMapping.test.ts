@@ -1,0 +1,527 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ContentTemplate, DeviceMapping } from '../../../shared/core/mapping/deviceMapping.js';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import type { MappingProblem } from '../../../shared/core/mapping/problems.js';
+
+const fixtureDir = join(import.meta.dirname, '../../fixtures/device-mapping-invalid');
+
+/** A device mapping document from a list of `[templateType, template]` pairs. */
+function collection(...templates: [string, unknown][]): string {
+  return JSON.stringify(
+    {
+      templateType: 'CollectionContent',
+      template: templates.map(([templateType, template]) => ({ templateType, template })),
+    },
+    null,
+    2,
+  );
+}
+
+const calculated = {
+  typeName: 'heartrate',
+  typeMatchExpression: '$..[?(@heartRate)]',
+  deviceIdExpression: '$.matchedToken.deviceId',
+  timestampExpression: '$.matchedToken.endDate',
+  values: [{ valueName: 'hr', valueExpression: '$.matchedToken.heartRate', required: true }],
+};
+
+function parseValid(text: string): { mapping: DeviceMapping; warnings: MappingProblem[] } {
+  const result = parseDeviceMapping(text);
+  if (!result.ok) {
+    throw new Error(`expected a valid mapping, got:\n${JSON.stringify(result.problems, null, 2)}`);
+  }
+  return { mapping: result.value, warnings: result.warnings };
+}
+
+function parseInvalid(text: string): MappingProblem[] {
+  const result = parseDeviceMapping(text);
+  if (result.ok) {
+    throw new Error('expected an invalid mapping');
+  }
+  return result.problems;
+}
+
+function only(mapping: DeviceMapping): ContentTemplate {
+  expect(mapping.templates).toHaveLength(1);
+  return mapping.templates[0]!;
+}
+
+/** The parts of a problem the fixture table asserts. */
+function summary(p: MappingProblem): Record<string, unknown> {
+  return {
+    severity: p.severity,
+    name: p.name,
+    pointer: p.location.pointer,
+    line: p.location.line,
+    column: p.location.column,
+  };
+}
+
+function err(name: MappingProblem['name'], pointer: string | undefined, line: number, column: number) {
+  return { severity: 'error', name, pointer, line, column };
+}
+
+describe('parseDeviceMapping', () => {
+  it('compiles the bundled sample mapping: CalculatedContent templates scoped to the envelope, languages resolved', () => {
+    const { mapping, warnings } = parseValid(
+      readFileSync(join(import.meta.dirname, '../../../samples/devicecontent.json'), 'utf8'),
+    );
+
+    expect(warnings).toEqual([]);
+    expect(mapping.templates.map((t) => [t.kind, t.index, t.typeName, t.scope])).toEqual([
+      ['CalculatedContent', 0, 'heartrate', 'envelopeWithMatch'],
+      ['CalculatedContent', 1, 'bloodpressure', 'envelopeWithMatch'],
+      ['CalculatedContent', 2, 'bodytemperature', 'envelopeWithMatch'],
+      ['CalculatedContent', 3, 'stepcount', 'envelopeWithMatch'],
+    ]);
+    const temperature = mapping.templates[2]!;
+    expect(temperature.typeMatch).toMatchObject({
+      language: 'JmesPath',
+      source: "Body.readings[?kind=='temperature']",
+    });
+    expect(temperature.timestamp.map((e) => e.language)).toEqual(['JmesPath']);
+    expect(temperature.patientId?.source).toBe('Body.patientId');
+    expect(mapping.templates[1]!.values.map((v) => [v.valueName, v.expression.source, v.required])).toEqual([
+      ['systolic', '$.matchedToken.systolic', true],
+      ['diastolic', '$.matchedToken.diastolic', true],
+    ]);
+  });
+
+  it('returns expressions that evaluate: a CalculatedContent type match runs over the envelope', () => {
+    const template = only(parseValid(collection(['CalculatedContent', calculated])).mapping);
+
+    const envelope = {
+      Body: { readings: [{ heartRate: 60 }, { heartRate: 61 }] },
+      Properties: {},
+      SystemProperties: {},
+    };
+    expect(template.typeMatch.matches(envelope)).toEqual([{ heartRate: 60 }, { heartRate: 61 }]);
+    expect(template.deviceId.matches({ matchedToken: { deviceId: 'd1' } })).toEqual(['d1']);
+  });
+
+  it.each(['CalculatedContent', 'CalculatedContentTemplate', 'calculatedcontent', 'CALCULATEDCONTENTTEMPLATE'])(
+    'accepts the content type %s (case-insensitive, Template suffix optional)',
+    (templateType) => {
+      const text = JSON.stringify({
+        templateType: 'collectionContentTemplate',
+        template: [{ templateType, template: calculated }],
+      });
+
+      expect(only(parseValid(text).mapping).kind).toBe('CalculatedContent');
+    },
+  );
+
+  it('reads every CalculatedContent field, an expression object overriding the default language', () => {
+    const template = only(
+      parseValid(
+        collection([
+          'CalculatedContent',
+          {
+            typeName: 'bp',
+            defaultExpressionLanguage: 'jmespath',
+            typeMatchExpression: { value: '$..[?(@systolic)]', language: 'JsonPath' },
+            deviceIdExpression: 'Body.deviceId',
+            timestampExpression: 'matchedToken.ts',
+            patientIdExpression: 'Body.patientId',
+            encounterIdExpression: { value: 'Body.encounterId' },
+            correlationIdExpression: { value: 'Body.session', language: null },
+            values: [
+              { valueName: 'systolic', valueExpression: 'matchedToken.systolic', required: 'True' },
+              { valueName: 'diastolic', valueExpression: { value: '$.matchedToken.diastolic', language: 'jsonpath' } },
+              { valueName: 'pulse', valueExpression: 'matchedToken.pulse', required: ' false ' },
+            ],
+          },
+        ]),
+      ).mapping,
+    );
+
+    expect(template.typeMatch.language).toBe('JsonPath');
+    expect(
+      [template.deviceId, template.timestamp[0], template.patientId, template.encounterId, template.correlationId].map(
+        (e) => [e?.source, e?.language],
+      ),
+    ).toEqual([
+      ['Body.deviceId', 'JmesPath'],
+      ['matchedToken.ts', 'JmesPath'],
+      ['Body.patientId', 'JmesPath'],
+      ['Body.encounterId', 'JmesPath'],
+      ['Body.session', 'JmesPath'],
+    ]);
+    expect(template.values.map((v) => [v.valueName, v.expression.language, v.required])).toEqual([
+      ['systolic', 'JmesPath', true],
+      ['diastolic', 'JsonPath', false],
+      ['pulse', 'JmesPath', false],
+    ]);
+  });
+
+  it('accepts a CalculatedContent without values, and leaves absent optional expressions undefined', () => {
+    const { values: _omitted, ...withoutValues } = calculated;
+
+    const template = only(
+      parseValid(collection(['CalculatedContent', { ...withoutValues, patientIdExpression: null }])).mapping,
+    );
+
+    expect(template.values).toEqual([]);
+    expect(template.patientId).toBeUndefined();
+    expect(template.encounterId).toBeUndefined();
+    expect(template.correlationId).toBeUndefined();
+  });
+
+  it('compiles JsonPathContent expressions as JSONPath evaluated against the matched token', () => {
+    const template = only(
+      parseValid(
+        collection([
+          'JsonPathContent',
+          {
+            typeName: 'heartrate',
+            typeMatchExpression: '$..[?(@heartRate)]',
+            deviceIdExpression: '$.deviceId',
+            timestampExpression: '$.endDate',
+            patientIdExpression: '$.patientId',
+            values: [{ valueName: 'hr', valueExpression: '$.heartRate', required: 'true' }],
+          },
+        ]),
+      ).mapping,
+    );
+
+    expect(template).toMatchObject({ kind: 'JsonPathContent', scope: 'matchedToken', typeName: 'heartrate' });
+    expect(template.deviceId.matches({ deviceId: 'd1' })).toEqual(['d1']);
+    expect(template.patientId?.language).toBe('JsonPath');
+    expect(template.values.map((v) => [v.valueName, v.required])).toEqual([['hr', true]]);
+  });
+
+  it('treats a blank optional JsonPathContent expression as absent, with a warning', () => {
+    const result = parseValid(
+      collection([
+        'JsonPathContent',
+        {
+          typeName: 'hr',
+          typeMatchExpression: '$..[?(@hr)]',
+          deviceIdExpression: '$.d',
+          timestampExpression: '$.t',
+          encounterIdExpression: ' ',
+        },
+      ]),
+    );
+
+    expect(only(result.mapping).encounterId).toBeUndefined();
+    expect(result.warnings.map(summary)).toEqual([
+      {
+        severity: 'warning',
+        name: 'TemplateExpression',
+        pointer: '/template/0/template/encounterIdExpression',
+        line: 11,
+        column: 9,
+      },
+    ]);
+  });
+
+  it('gives IotJsonPathContent the IoT Hub device id and timestamps, ignoring user-supplied ones with a warning', () => {
+    const result = parseValid(
+      collection([
+        'IotJsonPathContent',
+        {
+          typeName: 'heartrate',
+          typeMatchExpression: '$..[?(@Body.heartRate)]',
+          deviceIdExpression: '$.Body.deviceId',
+          values: [{ valueName: 'hr', valueExpression: '$.Body.heartRate', required: true }],
+        },
+      ]),
+    );
+    const template = only(result.mapping);
+
+    expect(template.scope).toBe('matchedToken');
+    expect(template.deviceId.source).toBe('$.SystemProperties.iothub-connection-device-id');
+    expect(template.timestamp.map((e) => e.source)).toEqual([
+      '$.Properties.iothub-creation-time-utc',
+      '$.SystemProperties.iothub-enqueuedtime',
+    ]);
+    const envelope = { Body: {}, Properties: {}, SystemProperties: { 'iothub-connection-device-id': 'dev-7' } };
+    expect(template.deviceId.matches(envelope)).toEqual(['dev-7']);
+    expect(result.warnings).toHaveLength(1);
+    expect(result.warnings[0]).toMatchObject({
+      severity: 'warning',
+      location: { templateIndex: 0, pointer: '/template/0/template/deviceIdExpression', field: 'deviceIdExpression' },
+    });
+    expect(result.warnings[0]!.message).toContain('$.SystemProperties.iothub-connection-device-id');
+  });
+
+  it('gives IotCentralJsonPathContent the device id $.deviceId and the timestamp $.enqueuedTime', () => {
+    const template = only(
+      parseValid(
+        collection([
+          'IotCentralJsonPathContent',
+          {
+            typeName: 'heartrate',
+            typeMatchExpression: '$..[?(@telemetry.HeartRate)]',
+            values: [{ valueName: 'hr', valueExpression: '$.telemetry.HeartRate', required: 'true' }],
+          },
+        ]),
+      ).mapping,
+    );
+
+    expect(template).toMatchObject({ kind: 'IotCentralJsonPathContent', scope: 'matchedToken' });
+    expect(template.deviceId.source).toBe('$.deviceId');
+    expect(template.timestamp.map((e) => e.source)).toEqual(['$.enqueuedTime']);
+  });
+
+  it('matches property names case-insensitively, as MedTech does, and warns about the spelling', () => {
+    const text = JSON.stringify(
+      {
+        TemplateType: 'CollectionContent',
+        Template: [
+          { TemplateType: 'CalculatedContent', template: { ...calculated, TypeName: 'hr2', typeName: undefined } },
+        ],
+      },
+      null,
+      2,
+    );
+
+    const result = parseValid(text);
+
+    expect(only(result.mapping).typeName).toBe('hr2');
+    expect(result.warnings.map((w) => [w.location.pointer, w.location.field])).toEqual([
+      ['/TemplateType', 'templateType'],
+      ['/Template', 'template'],
+      ['/Template/0/TemplateType', 'templateType'],
+      ['/Template/0/template/TypeName', 'typeName'],
+    ]);
+  });
+
+  it('reports a schema problem at the pointer spelled as in the file when keys were matched case-insensitively', () => {
+    const problems = parseInvalid(
+      JSON.stringify({
+        Template: [{ templateType: 'JsonPathContent', Template: { TypeName: 5 } }],
+        templateType: 'CollectionContent',
+      }),
+    );
+
+    expect(problems.filter((p) => p.severity === 'error').map((p) => p.location.pointer)).toEqual([
+      '/Template/0/Template',
+      '/Template/0/Template',
+      '/Template/0/Template',
+      '/Template/0/Template/TypeName',
+    ]);
+  });
+
+  it('accepts an empty collection with a warning (valid, but no message will produce a measurement)', () => {
+    const result = parseValid('{ "templateType": "CollectionContent", "template": [] }');
+
+    expect(result.mapping.templates).toEqual([]);
+    expect(result.warnings.map(summary)).toEqual([
+      { severity: 'warning', name: 'InvalidTemplate', pointer: '/template', line: 1, column: 40 },
+    ]);
+  });
+
+  it('allows duplicate typeNames', () => {
+    const { mapping } = parseValid(collection(['CalculatedContent', calculated], ['CalculatedContent', calculated]));
+
+    expect(mapping.templates.map((t) => [t.index, t.typeName])).toEqual([
+      [0, 'heartrate'],
+      [1, 'heartrate'],
+    ]);
+  });
+
+  it('accepts comments and trailing commas, which MedTech reads, with a warning at the first one', () => {
+    const text = [
+      '{',
+      '  // device mapping',
+      '  "templateType": "CollectionContent",',
+      '  "template": [',
+      `    { "templateType": "CalculatedContent", "template": ${JSON.stringify(calculated)} },`,
+      '  ],',
+      '}',
+    ].join('\n');
+
+    const result = parseValid(text);
+
+    expect(only(result.mapping).typeName).toBe('heartrate');
+    expect(result.warnings.map(summary)).toEqual([
+      { severity: 'warning', name: 'InvalidTemplate', pointer: undefined, line: 2, column: 3 },
+    ]);
+  });
+
+  it('reports only the real syntax error of a file that also has comments', () => {
+    const problems = parseInvalid('{\n  // mapping\n  "templateType": "CollectionContent"\n  "template": []\n}');
+
+    expect(problems.map(summary)).toEqual([err('InvalidTemplate', undefined, 4, 3)]);
+    expect(problems[0]!.message).toBe('JSON syntax error: CommaExpected');
+  });
+
+  it('ignores a leading byte-order mark without shifting columns', () => {
+    const problems = parseInvalid('\uFEFF{ "templateType": "CollectionContent", "template": 1 }');
+
+    expect(problems.map(summary)).toEqual([err('InvalidTemplate', '/template', 1, 40)]);
+  });
+
+  it('ignores unknown properties of template nodes with a warning, and a root $schema silently', () => {
+    const text = JSON.stringify(
+      {
+        $schema: './schemas/devicecontent.schema.json',
+        templateType: 'CollectionContent',
+        comment: 'v2',
+        template: [{ templateType: 'CalculatedContent', template: calculated, enabled: true }],
+      },
+      null,
+      2,
+    );
+
+    const result = parseValid(text);
+
+    expect(result.warnings.map((w) => [w.location.pointer, w.message])).toEqual([
+      ['/comment', "unknown property 'comment' is ignored"],
+      ['/template/0/enabled', "unknown property 'enabled' is ignored"],
+    ]);
+  });
+
+  it('keeps a __proto__ key as data and rejects it as an unknown property', () => {
+    const text = `{"templateType":"CollectionContent","template":[{"templateType":"CalculatedContent","template":${JSON.stringify(
+      calculated,
+    ).replace(/}$/, ',"__proto__":{"polluted":true}}')}}]}`;
+
+    const problems = parseInvalid(text);
+
+    expect(problems.map((p) => [p.location.pointer, p.message])).toEqual([
+      ['/template/0/template/__proto__', "unknown property '__proto__' (not a CalculatedContent field)"],
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('collects the problems of every template, schema and expression alike, before rejecting', () => {
+    const problems = parseInvalid(
+      collection(
+        ['CalculatedContent', { ...calculated, deviceIdExpression: '$.matchedToken[' }],
+        ['JsonPathContent', { typeName: 'x', typeMatchExpression: '$..[?(@x', deviceIdExpression: '$.d' }],
+        [
+          'CalculatedContent',
+          {
+            ...calculated,
+            defaultExpressionLanguage: 'JmesPath',
+            typeMatchExpression: 'Body.readings',
+            deviceIdExpression: 'Body.deviceId',
+            timestampExpression: 'matchedToken.[',
+            values: [],
+          },
+        ],
+      ),
+    );
+
+    expect(problems.map((p) => [p.name, p.location.templateIndex, p.location.pointer, p.location.field])).toEqual([
+      ['TemplateExpression', 0, '/template/0/template/deviceIdExpression', 'deviceIdExpression'],
+      ['InvalidTemplate', 1, '/template/1/template', 'timestampExpression'],
+      ['TemplateExpression', 1, '/template/1/template/typeMatchExpression', 'typeMatchExpression'],
+      ['TemplateExpression', 2, '/template/2/template/timestampExpression', 'timestampExpression'],
+    ]);
+    expect(problems[0]!.location.expression).toBe('$.matchedToken[');
+    expect(problems[0]!.message).toMatch(/^deviceIdExpression: /);
+  });
+});
+
+/** Expected problems of each fixture in tests/fixtures/device-mapping-invalid (all errors unless stated). */
+const expectedByFixture: Record<string, ReturnType<typeof err>[]> = {
+  'CollectionContent_jsonSyntaxError.txt': [err('InvalidTemplate', undefined, 6, 45)],
+  'CollectionContent_rootNotObject.json': [err('InvalidTemplate', '', 1, 1)],
+  'CollectionContent_wrongRootType.json': [err('InvalidTemplate', '/templateType', 2, 3)],
+  'CollectionContent_templateNotArray.json': [err('InvalidTemplate', '/template', 3, 3)],
+  'CollectionContent_unknownTemplateType.json': [
+    err('InvalidTemplate', '/template/0/templateType', 5, 7),
+    err('InvalidTemplate', '/template/1', 8, 5),
+  ],
+  'CalculatedContent_unknownProperty.json': [
+    err('InvalidTemplate', '/template/0/template', 6, 7),
+    err('InvalidTemplate', '/template/0/template/typeMatchExpresion', 8, 9),
+    err('InvalidTemplate', '/template/0/template/values/0/unit', 11, 88),
+  ],
+  'CalculatedContent_missingRequiredFields.json': [
+    err('InvalidTemplate', '/template/0/template', 6, 7),
+    err('InvalidTemplate', '/template/0/template', 6, 7),
+    err('InvalidTemplate', '/template/0/template', 6, 7),
+    err('InvalidTemplate', '/template/0/template/values/0', 8, 20),
+    err('InvalidTemplate', '/template/0/template/values/1', 8, 43),
+  ],
+  'CalculatedContent_badJsonPathExpression.json': [
+    err('TemplateExpression', '/template/0/template/deviceIdExpression', 9, 9),
+    err('TemplateExpression', '/template/0/template/timestampExpression/value', 10, 34),
+  ],
+  'CalculatedContent_badJmesPathExpression.json': [
+    err('TemplateExpression', '/template/0/template/timestampExpression', 11, 9),
+    err('TemplateExpression', '/template/0/template/values/0/valueExpression/value', 12, 62),
+  ],
+  'CalculatedContent_badLanguage.json': [
+    err('InvalidTemplate', '/template/0/template/defaultExpressionLanguage', 8, 9),
+    err('InvalidTemplate', '/template/0/template/deviceIdExpression/language', 10, 69),
+    err('InvalidTemplate', '/template/0/template/timestampExpression/language', 11, 69),
+  ],
+  'CalculatedContent_badRequiredFlag.json': [
+    err('InvalidTemplate', '/template/0/template/values/0/required', 12, 84),
+    err('InvalidTemplate', '/template/0/template/values/1/required', 13, 86),
+  ],
+  'CalculatedContent_blankExpression.json': [
+    err('TemplateExpression', '/template/0/template/deviceIdExpression', 9, 9),
+    err('TemplateExpression', '/template/0/template/patientIdExpression/value', 11, 34),
+  ],
+  'CalculatedContent_wrongFieldTypes.json': [
+    err('InvalidTemplate', '/template/0/template/typeName', 7, 9),
+    err('InvalidTemplate', '/template/0/template/typeMatchExpression', 8, 9),
+    err('InvalidTemplate', '/template/0/template/deviceIdExpression', 9, 9),
+    err('InvalidTemplate', '/template/0/template/timestampExpression', 10, 9),
+    err('InvalidTemplate', '/template/0/template/values', 11, 9),
+  ],
+  'JsonPathContent_missingRequiredFields.json': [
+    err('InvalidTemplate', '/template/0/template', 6, 7),
+    err('InvalidTemplate', '/template/0/template', 6, 7),
+  ],
+  'JsonPathContent_badExpression.json': [
+    err('TemplateExpression', '/template/0/template/typeMatchExpression', 8, 9),
+    err('InvalidTemplate', '/template/0/template/values/0/valueExpression', 12, 32),
+  ],
+  'IotJsonPathContent_missingTypeMatchExpression.json': [err('InvalidTemplate', '/template/0/template', 6, 7)],
+  'IotCentralJsonPathContent_unknownProperty.json': [
+    err('InvalidTemplate', '/template/0/template/defaultExpressionLanguage', 9, 9),
+  ],
+};
+
+describe('parseDeviceMapping on the invalid fixtures', () => {
+  it('has an expectation for every fixture file', () => {
+    expect(readdirSync(fixtureDir).sort()).toEqual(Object.keys(expectedByFixture).sort());
+  });
+
+  it.each(Object.entries(expectedByFixture))('reports exactly the expected problems for %s', (file, expected) => {
+    const problems = parseInvalid(readFileSync(join(fixtureDir, file), 'utf8'));
+
+    expect(problems.map(summary)).toEqual(expected);
+    for (const problem of problems) {
+      expect(problem.message.length).toBeGreaterThan(10);
+    }
+  });
+
+  it('names the missing and unknown properties in readable messages', () => {
+    const problems = parseInvalid(readFileSync(join(fixtureDir, 'CalculatedContent_unknownProperty.json'), 'utf8'));
+
+    expect(problems.map((p) => [p.message, p.location.field, p.location.templateIndex])).toEqual([
+      ["missing required property 'typeMatchExpression'", 'typeMatchExpression', 0],
+      ["unknown property 'typeMatchExpresion' (not a CalculatedContent field)", 'typeMatchExpresion', 0],
+      ["unknown property 'unit'", 'unit', 0],
+    ]);
+  });
+
+  it('explains a bad language, a bad required flag and an unknown template type in words', () => {
+    const read = (file: string): string[] =>
+      parseInvalid(readFileSync(join(fixtureDir, file), 'utf8')).map((p) => p.message);
+
+    expect(read('CalculatedContent_badLanguage.json')).toEqual([
+      "'defaultExpressionLanguage' must be JsonPath or JmesPath",
+      "'language' must be JsonPath or JmesPath",
+      "'language' must be JsonPath or JmesPath",
+    ]);
+    expect(read('CalculatedContent_badRequiredFlag.json')).toEqual([
+      "'required' must be true or false",
+      "'required' must be true or false",
+    ]);
+    expect(read('CollectionContent_unknownTemplateType.json')[0]).toBe(
+      "'templateType' is not a known content template type (expected CalculatedContent, JsonPathContent, IotJsonPathContent or IotCentralJsonPathContent)",
+    );
+  });
+});

@@ -1,0 +1,779 @@
+import { describe, expect, it } from 'vitest';
+import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
+import { ExpressionEvaluationError } from '../../../shared/core/errors.js';
+import type { CompiledExpression } from '../../../shared/core/expressions/types.js';
+import type { ContentTemplate, DeviceMapping, ValueTemplate } from '../../../shared/core/mapping/deviceMapping.js';
+import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
+import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
+import { DEFAULT_NORMALIZE_LIMITS, normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+
+// ---- test-only fakes: expressions backed by plain functions, templates built by hand ----
+
+/** Test-only JSONPath subset: `$.a.b` walks members (missing → no match, a JSON null → one null match). */
+function walk(source: string, data: unknown): unknown[] {
+  let current: unknown = data;
+  for (const name of source.replace(/^\$\.?/, '').split('.')) {
+    if (name === '') {
+      continue;
+    }
+    if (current === null || typeof current !== 'object' || !(name in current)) {
+      return [];
+    }
+    current = (current as Record<string, unknown>)[name];
+  }
+  return [current];
+}
+
+/** A fake compiled expression backed by a function (by default {@link walk}). */
+function expr(source: string, select?: (data: unknown) => unknown[]): CompiledExpression {
+  return { language: 'JsonPath', source, matches: select ?? ((data) => walk(source, data)) };
+}
+
+/** Type match returning every object in `Body` (an array body) or the body itself that has `member`. */
+function typeMatchOn(member: string): CompiledExpression {
+  return expr(`$..[?(@${member})]`, (envelope) => {
+    const body = walk('$.Body', envelope)[0];
+    const candidates: unknown[] = Array.isArray(body) ? body : [body];
+    return candidates.filter((c) => c !== null && typeof c === 'object' && member in c);
+  });
+}
+
+function value(valueName: string, source: string, required = true): ValueTemplate {
+  return { valueName, expression: expr(source), required };
+}
+
+function calculated(overrides: Partial<ContentTemplate> = {}): ContentTemplate {
+  return {
+    kind: 'CalculatedContent',
+    index: 0,
+    typeName: 'heartrate',
+    typeMatch: typeMatchOn('heartRate'),
+    scope: 'envelopeWithMatch',
+    deviceId: expr('$.matchedToken.deviceId'),
+    timestamp: [expr('$.matchedToken.endDate')],
+    values: [value('hr', '$.matchedToken.heartRate')],
+    ...overrides,
+  };
+}
+
+function mappingOf(...templates: ContentTemplate[]): DeviceMapping {
+  return { templates: templates.map((t, index) => ({ ...t, index })) };
+}
+
+const ENQUEUED = '2024-01-01T00:00:00Z';
+
+function eventOf(body: unknown, extra: Partial<DeviceEvent> = {}): DeviceEvent {
+  return {
+    body: { kind: 'text', text: JSON.stringify(body) },
+    properties: {},
+    systemProperties: {},
+    enqueuedTimeUtc: ENQUEUED,
+    ...extra,
+  };
+}
+
+const reading = { heartRate: 78, endDate: '2023-03-13T22:46:01.8750000', deviceId: 'device01' };
+
+describe('normalizeEvent', () => {
+  it('normalizes a CalculatedContent match into the measurement shape the mapping debugger shows', () => {
+    const result = normalizeEvent(mappingOf(calculated()), eventOf(reading));
+
+    expect(result).toStrictEqual({
+      measurements: [
+        {
+          type: 'heartrate',
+          occurrenceTimeUtc: '2023-03-13T22:46:01.875Z',
+          ingestionTimeUtc: '2024-01-01T00:00:00.000Z',
+          deviceId: 'device01',
+          properties: [{ name: 'hr', value: '78' }],
+        },
+      ],
+      errors: [],
+    });
+    expect(Object.keys(result.measurements[0]!)).toEqual([
+      'type',
+      'occurrenceTimeUtc',
+      'ingestionTimeUtc',
+      'deviceId',
+      'properties',
+    ]);
+  });
+
+  it('lets CalculatedContent expressions see the envelope plus matchedToken, sharing the envelope members', () => {
+    const seen: Record<string, unknown>[] = [];
+    let typeMatchBody: unknown;
+    const template = calculated({
+      typeMatch: expr('$.Body.data[*]', (envelope) => {
+        typeMatchBody = walk('$.Body', envelope)[0];
+        return walk('$.Body.data', envelope)[0] as unknown[];
+      }),
+      deviceId: expr('$.Body.deviceId', (data) => {
+        seen.push(data as Record<string, unknown>);
+        return walk('$.Body.deviceId', data);
+      }),
+      timestamp: [expr('$.matchedToken.date')],
+      values: [value('systolic', '$.matchedToken.systolic')],
+    });
+    const body = {
+      deviceId: 'd1',
+      data: [
+        { systolic: 120, date: '2021-07-13T17:29:01Z' },
+        { systolic: 122, date: '2021-07-13T17:28:01Z' },
+      ],
+    };
+
+    const result = normalizeEvent(
+      mappingOf(template),
+      eventOf(body, { properties: { p: 1 }, systemProperties: { s: 2 } }),
+    );
+
+    expect(result.measurements.map((m) => [m.deviceId, m.occurrenceTimeUtc, m.properties[0]!.value])).toEqual([
+      ['d1', '2021-07-13T17:29:01.000Z', '120'],
+      ['d1', '2021-07-13T17:28:01.000Z', '122'],
+    ]);
+    expect(Object.keys(seen[0]!)).toEqual(['Body', 'Properties', 'SystemProperties', 'matchedToken']);
+    expect(seen[0]!['Body']).toBe(typeMatchBody);
+    expect(seen[1]!['Body']).toBe(typeMatchBody);
+    expect(seen[0]!['matchedToken']).toBe((typeMatchBody as { data: unknown[] }).data[0]);
+    expect(seen[0]!['Properties']).toEqual({ p: 1 });
+    expect(seen[0]!['SystemProperties']).toEqual({ s: 2 });
+  });
+
+  it('evaluates JsonPathContent expressions against the matched token itself', () => {
+    const template = calculated({
+      kind: 'JsonPathContent',
+      scope: 'matchedToken',
+      deviceId: expr('$.deviceId'),
+      timestamp: [expr('$.endDate')],
+      values: [value('hr', '$.heartRate')],
+    });
+
+    const result = normalizeEvent(mappingOf(template), eventOf([reading, { ...reading, heartRate: 81 }]));
+
+    expect(result.errors).toEqual([]);
+    expect(result.measurements.map((m) => m.properties[0]!.value)).toEqual(['78', '81']);
+  });
+
+  it('runs every template against the message, ordering output by template then by match', () => {
+    const steps = calculated({
+      typeName: 'steps',
+      typeMatch: typeMatchOn('steps'),
+      values: [value('steps', '$.matchedToken.steps')],
+    });
+    const body = [
+      { ...reading, steps: 2 },
+      { ...reading, heartRate: 90, steps: 3 },
+    ];
+
+    const result = normalizeEvent(mappingOf(steps, calculated()), eventOf(body));
+
+    expect(result.measurements.map((m) => `${m.type}:${m.properties[0]!.value}`)).toEqual([
+      'steps:2',
+      'steps:3',
+      'heartrate:78',
+      'heartrate:90',
+    ]);
+  });
+
+  it('emits nothing and no error when the type match finds nothing', () => {
+    expect(normalizeEvent(mappingOf(calculated()), eventOf({ other: 1 }))).toStrictEqual({
+      measurements: [],
+      errors: [],
+    });
+  });
+
+  describe('message body', () => {
+    it('decodes UTF-8 bytes and tolerates a byte-order mark', () => {
+      const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode(JSON.stringify(reading))]);
+
+      const result = normalizeEvent(mappingOf(calculated()), eventOf(null, { body: { kind: 'bytes', bytes } }));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements).toHaveLength(1);
+    });
+
+    it('accepts text with a byte-order mark and an already-parsed JSON body', () => {
+      const text = normalizeEvent(
+        mappingOf(calculated()),
+        eventOf(null, { body: { kind: 'text', text: '\uFEFF' + JSON.stringify(reading) } }),
+      );
+      const json = normalizeEvent(mappingOf(calculated()), eventOf(null, { body: { kind: 'json', value: reading } }));
+
+      expect(text.measurements).toHaveLength(1);
+      expect(json.measurements).toEqual(text.measurements);
+    });
+
+    it('reports InvalidDataFormat without quoting the payload when the body is not JSON', () => {
+      const result = normalizeEvent(
+        mappingOf(calculated()),
+        eventOf(null, { body: { kind: 'text', text: '{"heartRate": SECRET-VALUE' } }),
+      );
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.toRecord()).toMatchObject({
+        name: 'InvalidDataFormat',
+        stage: 'Normalization',
+        severity: 'non-blocking',
+      });
+      expect(result.errors[0]!.message).not.toContain('SECRET');
+    });
+
+    it('reports InvalidDataFormat for bytes that are not UTF-8 and for an empty body', () => {
+      const bad = normalizeEvent(
+        mappingOf(calculated()),
+        eventOf(null, { body: { kind: 'bytes', bytes: new Uint8Array([0x7b, 0xff, 0x7d]) } }),
+      );
+      const empty = normalizeEvent(mappingOf(calculated()), eventOf(null, { body: { kind: 'text', text: '' } }));
+
+      expect(bad.errors.map((e) => e.name)).toEqual(['InvalidDataFormat']);
+      expect(empty.errors.map((e) => e.name)).toEqual(['InvalidDataFormat']);
+    });
+  });
+
+  describe('required fields', () => {
+    it('reports IncompatibleData naming field, expression and template for a missing device id, and keeps other matches', () => {
+      const body = [reading, { heartRate: 80, endDate: '2023-03-13T22:47:00Z' }, { ...reading, heartRate: 82 }];
+
+      const result = normalizeEvent(mappingOf(calculated(), calculated({ typeName: 'again' })), eventOf(body));
+
+      expect(result.measurements.map((m) => `${m.type}:${m.properties[0]!.value}`)).toEqual([
+        'heartrate:78',
+        'heartrate:82',
+        'again:78',
+        'again:82',
+      ]);
+      expect(result.errors).toHaveLength(2);
+      expect(result.errors[0]!.toRecord()).toMatchObject({
+        name: 'IncompatibleData',
+        stage: 'Normalization',
+        location: {
+          templateIndex: 0,
+          field: 'deviceIdExpression',
+          expression: '$.matchedToken.deviceId',
+          pointer: '/template/0/template/deviceIdExpression',
+        },
+      });
+      expect(result.errors[1]!.location).toMatchObject({ templateIndex: 1, field: 'deviceIdExpression' });
+      expect(result.errors[0]!.message).toContain('deviceIdExpression');
+      expect(result.errors[0]!.message).toContain('$.matchedToken.deviceId');
+    });
+
+    it.each([
+      ['null', null],
+      ['an empty string', ''],
+      ['a whitespace string', ' \t'],
+      ['an object', { id: 'x' }],
+      ['an array', ['x']],
+    ])('rejects a required device id that is %s', (_label, deviceId) => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, deviceId }));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors.map((e) => [e.name, e.location?.field])).toEqual([
+        ['IncompatibleData', 'deviceIdExpression'],
+      ]);
+    });
+
+    it('rejects a required value that is missing, blank or not a scalar, naming the value', () => {
+      const cases = [{}, { heartRate: '' }, { heartRate: null }, { heartRate: { bpm: 1 } }];
+
+      for (const patch of cases) {
+        const { heartRate: _drop, ...rest } = reading;
+        const result = normalizeEvent(
+          mappingOf(calculated({ typeMatch: typeMatchOn('deviceId') })),
+          eventOf({ ...rest, ...patch }),
+        );
+
+        expect(result.measurements).toEqual([]);
+        expect(result.errors[0]!.location).toEqual({
+          templateIndex: 0,
+          pointer: '/template/0/template/values/0/valueExpression',
+          field: 'values[0].valueExpression',
+          expression: '$.matchedToken.heartRate',
+        });
+        expect(result.errors[0]!.message).toContain("'hr'");
+      }
+    });
+
+    it('requires the correlation id when its expression exists', () => {
+      const template = calculated({ correlationId: expr('$.matchedToken.sessionId') });
+
+      const missing = normalizeEvent(mappingOf(template), eventOf(reading));
+      const present = normalizeEvent(mappingOf(template), eventOf({ ...reading, sessionId: 's-1' }));
+
+      expect(missing.errors.map((e) => e.location?.field)).toEqual(['correlationIdExpression']);
+      expect(present.measurements[0]!.correlationId).toBe('s-1');
+    });
+
+    it('reports the first failing field in extraction order (device id before timestamp)', () => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf({ heartRate: 1 }));
+
+      expect(result.errors.map((e) => e.location?.field)).toEqual(['deviceIdExpression']);
+    });
+  });
+
+  describe('single-value expressions', () => {
+    it('rejects a value expression matching more than one token, saying so', () => {
+      const template = calculated({
+        values: [{ valueName: 'hr', required: false, expression: expr('$..heartRate', () => [1, 2]) }],
+      });
+
+      const result = normalizeEvent(mappingOf(template), eventOf(reading));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors[0]!.name).toBe('IncompatibleData');
+      expect(result.errors[0]!.message).toContain('multiple tokens');
+      expect(result.errors[0]!.location).toMatchObject({
+        field: 'values[0].valueExpression',
+        expression: '$..heartRate',
+      });
+    });
+
+    it('rejects a device id expression matching more than one token', () => {
+      const template = calculated({ deviceId: expr('$..deviceId', () => ['a', 'b']) });
+
+      const result = normalizeEvent(mappingOf(template), eventOf(reading));
+
+      expect(result.errors.map((e) => e.location?.field)).toEqual(['deviceIdExpression']);
+      expect(result.errors[0]!.message).toContain('multiple tokens');
+    });
+  });
+
+  describe('optional fields', () => {
+    it('omits missing optional ids and values and keeps an empty optional value', () => {
+      const template = calculated({
+        patientId: expr('$.matchedToken.patientId'),
+        encounterId: expr('$.matchedToken.encounterId'),
+        values: [
+          value('hr', '$.matchedToken.heartRate'),
+          value('note', '$.matchedToken.note', false),
+          value('absent', '$.matchedToken.absent', false),
+          value('nothing', '$.matchedToken.nothing', false),
+        ],
+      });
+
+      const result = normalizeEvent(mappingOf(template), eventOf({ ...reading, note: '', nothing: null }));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements[0]).toStrictEqual({
+        type: 'heartrate',
+        occurrenceTimeUtc: '2023-03-13T22:46:01.875Z',
+        ingestionTimeUtc: '2024-01-01T00:00:00.000Z',
+        deviceId: 'device01',
+        properties: [
+          { name: 'hr', value: '78' },
+          { name: 'note', value: '' },
+        ],
+      });
+    });
+
+    it('omits a blank optional patient id', () => {
+      const template = calculated({ patientId: expr('$.matchedToken.patientId') });
+
+      const result = normalizeEvent(mappingOf(template), eventOf({ ...reading, patientId: '  ' }));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements[0]).not.toHaveProperty('patientId');
+    });
+
+    it('omits an optional object value with one warning per template value, not per match', () => {
+      const template = calculated({
+        values: [value('hr', '$.matchedToken.heartRate'), value('extra', '$.matchedToken.extra', false)],
+      });
+      const body = [
+        { ...reading, extra: { secret: 'SECRET-VALUE' } },
+        { ...reading, extra: ['SECRET-VALUE'] },
+      ];
+
+      const result = normalizeEvent(mappingOf(template), eventOf(body));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements.map((m) => m.properties.map((p) => p.name))).toEqual([['hr'], ['hr']]);
+      expect(result.warnings).toHaveLength(2);
+      expect(result.warnings!.join('\n')).toContain("'extra'");
+      expect(result.warnings!.join('\n')).not.toContain('SECRET');
+    });
+
+    it('has no warnings member when nothing was skipped', () => {
+      expect(normalizeEvent(mappingOf(calculated()), eventOf(reading))).not.toHaveProperty('warnings');
+    });
+
+    it('fills patient, encounter and correlation ids in the debugger order', () => {
+      const template = calculated({
+        patientId: expr('$.matchedToken.patientId'),
+        encounterId: expr('$.matchedToken.encounterId'),
+        correlationId: expr('$.matchedToken.sessionId'),
+      });
+
+      const result = normalizeEvent(
+        mappingOf(template),
+        eventOf({ ...reading, patientId: 'p1', encounterId: 'e1', sessionId: 's1' }),
+      );
+
+      expect(Object.keys(result.measurements[0]!)).toEqual([
+        'type',
+        'occurrenceTimeUtc',
+        'ingestionTimeUtc',
+        'deviceId',
+        'patientId',
+        'encounterId',
+        'correlationId',
+        'properties',
+      ]);
+      expect(result.measurements[0]).toMatchObject({ patientId: 'p1', encounterId: 'e1', correlationId: 's1' });
+    });
+  });
+
+  describe('value conversion', () => {
+    it('writes numbers with at most 15 significant digits, booleans in lower case and strings verbatim', () => {
+      const template = calculated({
+        values: [
+          value('a', '$.matchedToken.a'),
+          value('b', '$.matchedToken.b'),
+          value('c', '$.matchedToken.c'),
+          value('d', '$.matchedToken.d'),
+          value('e', '$.matchedToken.e'),
+          value('f', '$.matchedToken.f'),
+        ],
+      });
+      const body = { ...reading, a: 30.6 / 1.0936, b: 0.1 + 0.2, c: 98.6, d: true, e: false, f: ' 078 ' };
+
+      const result = normalizeEvent(mappingOf(template), eventOf(body));
+
+      expect(result.measurements[0]!.properties.map((p) => p.value)).toEqual([
+        '27.9809802487198',
+        '0.3',
+        '98.6',
+        'true',
+        'false',
+        ' 078 ',
+      ]);
+    });
+
+    it('turns numeric ids into strings the same way', () => {
+      const template = calculated({ patientId: expr('$.matchedToken.patientId') });
+
+      const result = normalizeEvent(
+        mappingOf(template),
+        eventOf({ ...reading, deviceId: 1234567890123456, patientId: 7.5 }),
+      );
+
+      expect(result.measurements[0]).toMatchObject({ deviceId: '1234567890123456', patientId: '7.5' });
+    });
+
+    it('still emits a measurement with zero values', () => {
+      const result = normalizeEvent(mappingOf(calculated({ values: [] })), eventOf(reading));
+
+      expect(result.measurements).toHaveLength(1);
+      expect(result.measurements[0]!.properties).toEqual([]);
+    });
+  });
+
+  describe('timestamps', () => {
+    it('converts an offset to UTC and takes a naive time as UTC', () => {
+      const withOffset = normalizeEvent(
+        mappingOf(calculated()),
+        eventOf({ ...reading, endDate: '2021-07-13T17:29:01.061144+02:00' }),
+      );
+      const naive = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate: '2021-07-13T17:29:01' }));
+
+      expect(withOffset.measurements[0]!.occurrenceTimeUtc).toBe('2021-07-13T15:29:01.061Z');
+      expect(naive.measurements[0]!.occurrenceTimeUtc).toBe('2021-07-13T17:29:01.000Z');
+    });
+
+    it('rejects a number as a timestamp and suggests the Unix-time functions', () => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate: 1625677200 }));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors[0]!.location).toMatchObject({
+        field: 'timestampExpression',
+        expression: '$.matchedToken.endDate',
+      });
+      expect(result.errors[0]!.message).toContain('fromUnixTimestamp');
+      expect(result.errors[0]!.message).toContain('fromUnixTimestampMs');
+      expect(result.errors[0]!.message).not.toContain('1625677200');
+    });
+
+    it.each([['2023-13-01T00:00:00Z'], ['yesterday'], ['2021-02-01T24:46:01.875Z']])(
+      'rejects an unparseable timestamp %s without quoting it',
+      (endDate) => {
+        const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate }));
+
+        expect(result.errors.map((e) => e.location?.field)).toEqual(['timestampExpression']);
+        expect(result.errors[0]!.message).not.toContain(endDate);
+      },
+    );
+
+    it('rejects a boolean timestamp', () => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate: true }));
+
+      expect(result.errors[0]!.message).toContain('a boolean, not a timestamp');
+    });
+
+    it('tries the timestamp expressions in order, skipping missing and blank ones (IoT Hub fallback)', () => {
+      const template = calculated({
+        kind: 'IotJsonPathContent',
+        scope: 'matchedToken',
+        typeMatch: expr('$..[?(@Body.heartRate)]', (envelope) =>
+          walk('$.Body.heartRate', envelope).length > 0 ? [envelope] : [],
+        ),
+        deviceId: expr('$.SystemProperties.iothub-connection-device-id'),
+        timestamp: [expr('$.Properties.iothub-creation-time-utc'), expr('$.SystemProperties.iothub-enqueuedtime')],
+        values: [value('hr', '$.Body.heartRate')],
+      });
+      const system = { 'iothub-connection-device-id': 'dev', 'iothub-enqueuedtime': '2023-07-25T20:41:26.046Z' };
+      const run = (properties: Record<string, unknown>, systemProperties = system) =>
+        normalizeEvent(mappingOf(template), eventOf({ heartRate: 78 }, { properties, systemProperties }));
+
+      expect(run({ 'iothub-creation-time-utc': '2023-07-25T20:41:00Z' }).measurements[0]!.occurrenceTimeUtc).toBe(
+        '2023-07-25T20:41:00.000Z',
+      );
+      expect(run({}).measurements[0]!.occurrenceTimeUtc).toBe('2023-07-25T20:41:26.046Z');
+      expect(run({ 'iothub-creation-time-utc': '' }).measurements[0]!.occurrenceTimeUtc).toBe(
+        '2023-07-25T20:41:26.046Z',
+      );
+
+      const none = run({}, { 'iothub-connection-device-id': 'dev' } as typeof system);
+      expect(none.errors[0]!.location).toEqual({
+        templateIndex: 0,
+        pointer: '/template/0/template',
+        field: 'timestampExpression',
+        expression: '$.Properties.iothub-creation-time-utc, $.SystemProperties.iothub-enqueuedtime',
+      });
+    });
+
+    it('gives each event its own ingestion time when consecutive events differ', () => {
+      const times = [
+        '2024-01-01T00:00:00Z',
+        '2024-01-01T00:00:00Z',
+        '2024-01-01T00:00:01.5Z',
+        'bad',
+        '2024-01-01T00:00:00Z',
+      ];
+
+      const ingestion = times.map((enqueuedTimeUtc) => {
+        const result = normalizeEvent(mappingOf(calculated()), eventOf(reading, { enqueuedTimeUtc }));
+        return result.measurements[0]?.ingestionTimeUtc ?? result.errors[0]!.location?.field;
+      });
+
+      expect(ingestion).toEqual([
+        '2024-01-01T00:00:00.000Z',
+        '2024-01-01T00:00:00.000Z',
+        '2024-01-01T00:00:01.500Z',
+        'enqueuedTimeUtc',
+        '2024-01-01T00:00:00.000Z',
+      ]);
+    });
+
+    it('normalizes the enqueued time into ingestionTimeUtc and rejects an invalid one', () => {
+      const ok = normalizeEvent(
+        mappingOf(calculated()),
+        eventOf(reading, { enqueuedTimeUtc: '2024-01-01T01:00:00+01:00' }),
+      );
+      const bad = normalizeEvent(mappingOf(calculated()), eventOf(reading, { enqueuedTimeUtc: 'now' }));
+
+      expect(ok.measurements[0]!.ingestionTimeUtc).toBe('2024-01-01T00:00:00.000Z');
+      expect(bad.measurements).toEqual([]);
+      expect(bad.errors.map((e) => [e.name, e.location?.field])).toEqual([['IncompatibleData', 'enqueuedTimeUtc']]);
+    });
+  });
+
+  describe('evaluation failures', () => {
+    it('reports an expression evaluation error as IncompatibleData with its location and keeps its message', () => {
+      const template = calculated({
+        values: [
+          {
+            valueName: 'm',
+            required: true,
+            expression: {
+              language: 'JmesPath',
+              source: 'divide(matchedToken.heartRate, `0`)',
+              matches: () => {
+                throw new ExpressionEvaluationError('divide: division by zero');
+              },
+            },
+          },
+        ],
+      });
+
+      const result = normalizeEvent(mappingOf(template, calculated()), eventOf(reading));
+
+      expect(result.measurements.map((m) => m.type)).toEqual(['heartrate']);
+      expect(result.errors[0]!.toRecord()).toMatchObject({
+        name: 'IncompatibleData',
+        location: {
+          templateIndex: 0,
+          field: 'values[0].valueExpression',
+          expression: 'divide(matchedToken.heartRate, `0`)',
+        },
+      });
+      expect(result.errors[0]!.message).toContain('divide: division by zero');
+    });
+
+    it('drops the message of a foreign error, which might quote data', () => {
+      const template = calculated({
+        typeMatch: expr('boom', () => {
+          throw new Error('value SECRET-VALUE is wrong');
+        }),
+      });
+
+      const result = normalizeEvent(mappingOf(template, calculated()), eventOf(reading));
+
+      expect(result.measurements).toHaveLength(1);
+      expect(result.errors[0]!.location).toMatchObject({ field: 'typeMatchExpression', expression: 'boom' });
+      expect(result.errors[0]!.message).not.toContain('SECRET');
+    });
+  });
+
+  describe('limits', () => {
+    it('exports generous defaults', () => {
+      expect(DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate).toBeGreaterThanOrEqual(1000);
+      expect(DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent).toBeGreaterThanOrEqual(1000);
+    });
+
+    it('skips a template whose type match exceeds the per-template limit and keeps the others', () => {
+      const body = [reading, reading, { ...reading, steps: 1 }];
+      const steps = calculated({ typeName: 'steps', typeMatch: typeMatchOn('steps'), values: [] });
+
+      const result = normalizeEvent(mappingOf(calculated(), steps), eventOf(body), {
+        limits: { maxMatchesPerTemplate: 2 },
+      });
+
+      expect(result.measurements.map((m) => m.type)).toEqual(['steps']);
+      expect(result.errors.map((e) => [e.name, e.location?.templateIndex, e.location?.field])).toEqual([
+        ['IncompatibleData', 0, 'typeMatchExpression'],
+      ]);
+    });
+
+    it('sets the whole message aside when it yields more measurements than the per-event limit', () => {
+      const result = normalizeEvent(mappingOf(calculated(), calculated()), eventOf([reading, reading]), {
+        limits: { maxMeasurementsPerEvent: 3 },
+      });
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.message).toContain('more than 3 measurements');
+    });
+  });
+
+  it('never puts payload values into error messages or locations', () => {
+    const secret = 'SECRET-7731';
+    const template = calculated({
+      patientId: expr('$.matchedToken.patientId'),
+      values: [value('hr', '$.matchedToken.heartRate'), value('x', '$.matchedToken.x')],
+    });
+    const body = [
+      { deviceId: secret, endDate: secret, heartRate: secret, patientId: secret },
+      { deviceId: secret, endDate: '2023-01-01T00:00:00Z', heartRate: secret, patientId: secret, x: { secret } },
+    ];
+
+    const result = normalizeEvent(mappingOf(template), eventOf(body));
+
+    expect(result.errors).toHaveLength(2);
+    expect(JSON.stringify(result.errors.map((e) => e.toRecord()))).not.toContain(secret);
+  });
+
+  describe('with the real JSONPath compiler', () => {
+    const jsonPathTemplate = (overrides: Partial<ContentTemplate> = {}): ContentTemplate =>
+      calculated({
+        typeMatch: compileJsonPath('$..[?(@heartRate)]'),
+        deviceId: compileJsonPath('$.matchedToken.deviceId'),
+        timestamp: [compileJsonPath('$.matchedToken.endDate')],
+        values: [{ valueName: 'hr', required: true, expression: compileJsonPath('$.matchedToken.heartRate') }],
+        ...overrides,
+      });
+
+    it('matches the body through the envelope and reads the matched token', () => {
+      const result = normalizeEvent(mappingOf(jsonPathTemplate()), eventOf(reading));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements.map((m) => [m.deviceId, m.occurrenceTimeUtc, m.properties])).toEqual([
+        ['device01', '2023-03-13T22:46:01.875Z', [{ name: 'hr', value: '78' }]],
+      ]);
+    });
+
+    it('sees $..heartRate twice (under Body and under matchedToken) and reports multiple tokens', () => {
+      const template = jsonPathTemplate({
+        values: [{ valueName: 'hr', required: true, expression: compileJsonPath('$..heartRate') }],
+      });
+
+      const result = normalizeEvent(mappingOf(template), eventOf(reading));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors[0]!.message).toContain('multiple tokens');
+    });
+
+    it('reads IoT Hub properties whose names contain dashes', () => {
+      const template = jsonPathTemplate({
+        deviceId: compileJsonPath('$.SystemProperties.iothub-connection-device-id'),
+        timestamp: [compileJsonPath('$.Properties.iothub-creation-time-utc')],
+      });
+
+      const result = normalizeEvent(
+        mappingOf(template),
+        eventOf(
+          { heartRate: 60 },
+          {
+            properties: { 'iothub-creation-time-utc': '2023-07-25T20:41:26.046Z' },
+            systemProperties: { 'iothub-connection-device-id': 'hub-device' },
+          },
+        ),
+      );
+
+      expect(result.measurements[0]).toMatchObject({
+        deviceId: 'hub-device',
+        occurrenceTimeUtc: '2023-07-25T20:41:26.046Z',
+      });
+    });
+  });
+
+  describe('with the real JMESPath compiler', () => {
+    const body = {
+      deviceId: 'd1',
+      data: [
+        { v: 1, at: '2023-01-01T00:00:00Z' },
+        { v: 2, at: '2023-01-01T00:01:00Z' },
+      ],
+    };
+    const jmesPathTemplate = (overrides: Partial<ContentTemplate> = {}): ContentTemplate =>
+      calculated({
+        typeMatch: compileJmesPath('Body.data[*]'),
+        deviceId: compileJmesPath('Body.deviceId'),
+        timestamp: [compileJmesPath('matchedToken.at')],
+        values: [{ valueName: 'v', required: true, expression: compileJmesPath('multiply(matchedToken.v, `1.5`)') }],
+        ...overrides,
+      });
+
+    it('yields one measurement per projection element', () => {
+      const result = normalizeEvent(mappingOf(jmesPathTemplate()), eventOf(body));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements.map((m) => [m.occurrenceTimeUtc, m.properties[0]!.value])).toEqual([
+        ['2023-01-01T00:00:00.000Z', '1.5'],
+        ['2023-01-01T00:01:00.000Z', '3'],
+      ]);
+    });
+
+    it('rejects a projection of several elements where a single value is required', () => {
+      const result = normalizeEvent(
+        mappingOf(jmesPathTemplate({ deviceId: compileJmesPath('Body.data[*].v') })),
+        eventOf(body),
+      );
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors.map((e) => e.location?.expression)).toEqual(['Body.data[*].v', 'Body.data[*].v']);
+    });
+
+    it('turns a timestamp made with fromUnixTimestamp into occurrenceTimeUtc', () => {
+      const result = normalizeEvent(
+        mappingOf(jmesPathTemplate({ timestamp: [compileJmesPath('fromUnixTimestamp(`1625677200`)')] })),
+        eventOf(body),
+      );
+
+      expect(result.measurements.map((m) => m.occurrenceTimeUtc)).toEqual([
+        '2021-07-07T17:00:00.000Z',
+        '2021-07-07T17:00:00.000Z',
+      ]);
+    });
+  });
+});

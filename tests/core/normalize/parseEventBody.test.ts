@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
+
+describe('parseEventBody', () => {
+  it('parses UTF-8 bytes, with or without a byte-order mark', () => {
+    const json = new TextEncoder().encode('{"name":"Zoë"}');
+
+    expect(parseEventBody({ kind: 'bytes', bytes: json })).toEqual({ ok: true, value: { name: 'Zoë' } });
+    expect(parseEventBody({ kind: 'bytes', bytes: new Uint8Array([0xef, 0xbb, 0xbf, ...json]) })).toEqual({
+      ok: true,
+      value: { name: 'Zoë' },
+    });
+  });
+
+  it('parses text, with or without a byte-order mark, and passes parsed JSON through', () => {
+    const value = { a: [1, 2] };
+
+    expect(parseEventBody({ kind: 'text', text: '\uFEFF[1]' })).toEqual({ ok: true, value: [1] });
+    expect(parseEventBody({ kind: 'text', text: '42' })).toEqual({ ok: true, value: 42 });
+    const passed = parseEventBody({ kind: 'json', value });
+    expect(passed.ok && passed.value).toBe(value);
+  });
+
+  it.each([
+    ['text that is not JSON', { kind: 'text', text: "{'a': SECRET}" }],
+    ['an empty text', { kind: 'text', text: '' }],
+    ['invalid UTF-8', { kind: 'bytes', bytes: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) }],
+    ['empty bytes', { kind: 'bytes', bytes: new Uint8Array() }],
+  ] as const)('rejects %s with InvalidDataFormat and no payload in the message', (_label, body) => {
+    const result = parseEventBody(body);
+
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.toRecord()).toMatchObject({ name: 'InvalidDataFormat', stage: 'Normalization' });
+      expect(result.error.message).not.toContain('SECRET');
+    }
+  });
+});

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { toUtcMillis, toUtcTimestamp } from '../../../shared/core/normalize/toUtcTimestamp.js';
+
+describe('toUtcTimestamp', () => {
+  it.each([
+    ['2023-03-13T22:46:01.8750000', '2023-03-13T22:46:01.875Z'],
+    ['2023-03-13T22:46:01.8750000Z', '2023-03-13T22:46:01.875Z'],
+    ['2021-07-13T17:29:01.061144Z', '2021-07-13T17:29:01.061Z'],
+    ['2021-07-13T17:29:01.0619999Z', '2021-07-13T17:29:01.061Z'],
+    ['2021-07-13T17:29:01.5Z', '2021-07-13T17:29:01.500Z'],
+    ['2021-07-13T17:29:01.06Z', '2021-07-13T17:29:01.060Z'],
+    ['2021-07-13T17:29:01Z', '2021-07-13T17:29:01.000Z'],
+    ['2021-07-13T17:29:01z', '2021-07-13T17:29:01.000Z'],
+    ['2021-07-13t17:29:01', '2021-07-13T17:29:01.000Z'],
+    ['2021-07-13 17:29:01', '2021-07-13T17:29:01.000Z'],
+    ['2021-07-13T17:29', '2021-07-13T17:29:00.000Z'],
+    ['2021-07-13T17:29Z', '2021-07-13T17:29:00.000Z'],
+    ['2023-05-13', '2023-05-13T00:00:00.000Z'],
+  ])('reads %s as %s', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+  });
+
+  it.each([
+    ['2021-07-13T17:29:01+02:00', '2021-07-13T15:29:01.000Z'],
+    ['2021-07-13T17:29:01-0530', '2021-07-13T22:59:01.000Z'],
+    ['2021-07-13T17:29:01.1234567+05', '2021-07-13T12:29:01.123Z'],
+    ['2021-07-07T17:00:00+0', '2021-07-07T17:00:00.000Z'],
+    ['2021-01-01T00:30:00+01:00', '2020-12-31T23:30:00.000Z'],
+    ['2021-07-13T17:29:01+14:00', '2021-07-13T03:29:01.000Z'],
+    ['2021-07-13T17:29:01-00:00', '2021-07-13T17:29:01.000Z'],
+  ])('converts the offset of %s to UTC %s', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+  });
+
+  it('returns a timestamp already in toISOString form as it is, after validating it', () => {
+    expect(toUtcTimestamp('2023-03-13T22:46:01.875Z')).toBe('2023-03-13T22:46:01.875Z');
+    expect(toUtcTimestamp('2023-02-30T22:46:01.875Z')).toBeUndefined();
+    expect(toUtcTimestamp('2023-03-13T25:46:01.875Z')).toBeUndefined();
+  });
+
+  it('validates calendar dates including leap years', () => {
+    expect(toUtcTimestamp('2024-02-29T00:00:00Z')).toBe('2024-02-29T00:00:00.000Z');
+    expect(toUtcTimestamp('2000-02-29')).toBe('2000-02-29T00:00:00.000Z');
+    expect(toUtcTimestamp('2023-02-29')).toBeUndefined();
+    expect(toUtcTimestamp('1900-02-29')).toBeUndefined();
+    expect(toUtcTimestamp('2023-04-31')).toBeUndefined();
+  });
+
+  it('handles years before 100 and the ends of the .NET range without Date.UTC year mapping', () => {
+    expect(toUtcTimestamp('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00.000Z');
+    expect(toUtcTimestamp('0099-12-31')).toBe('0099-12-31T00:00:00.000Z');
+    expect(toUtcTimestamp('9999-12-31T23:59:59.9999999Z')).toBe('9999-12-31T23:59:59.999Z');
+    expect(toUtcTimestamp('0001-01-01T00:00:00+01:00')).toBeUndefined();
+    expect(toUtcTimestamp('0000-01-01')).toBeUndefined();
+  });
+
+  it.each([
+    [''],
+    ['yesterday'],
+    ['1625677200'],
+    ['2023-3-13'],
+    ['2023/03/13'],
+    ['20230313T224601Z'],
+    ['2023-13-01'],
+    ['2023-00-10'],
+    ['2023-01-32'],
+    ['2021-02-01T24:46:01.875Z'],
+    ['2021-02-01T23:60:00Z'],
+    ['2021-02-01T23:59:60Z'],
+    ['2021-02-01T23'],
+    ['2021-02-01T23:5'],
+    ['2021-02-01T23:59:5'],
+    ['2021-02-01T23:59:59.'],
+    ['2021-02-01T23:59:59.12345678Z'],
+    ['2021-02-01T23:59:59ZZ'],
+    ['2021-02-01T23:59:59 Z'],
+    [' 2021-02-01T23:59:59Z'],
+    ['2021-02-01T23:59:59Z '],
+    ['2021-02-01T23:59:59+1:00'],
+    ['2021-02-01T23:59:59+14:01'],
+    ['2021-02-01T23:59:59+15'],
+    ['2021-02-01T23:59:59+05:60'],
+    ['2021-02-01T23:59:59+'],
+    ['2021-02-01T23:59:59GMT'],
+    ['2021-02-01X23:59:59'],
+    ['Mon, 01 Feb 2021 23:59:59 GMT'],
+    ['2021-02-01T23:59:59.123-'],
+  ])('rejects %j', (text) => {
+    expect(toUtcTimestamp(text)).toBeUndefined();
+  });
+});
+
+describe('toUtcMillis', () => {
+  it('returns epoch milliseconds', () => {
+    expect(toUtcMillis('1970-01-01T00:00:00Z')).toBe(0);
+    expect(toUtcMillis('1969-12-31T23:59:59.999Z')).toBe(-1);
+    expect(toUtcMillis('2021-07-07T17:00:00+0')).toBe(1625677200000);
+  });
+
+  it('agrees with Date for a sweep of valid UTC timestamps', () => {
+    for (let ms = Date.UTC(1601, 0, 1); ms < Date.UTC(2400, 0, 1); ms += 86_400_000 * 97 + 3_600_123) {
+      const iso = new Date(ms).toISOString();
+      expect(toUtcMillis(iso)).toBe(ms);
+    }
+  });
+});
