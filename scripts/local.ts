@@ -1,5 +1,148 @@
 /**
- * `npm run local`: the whole pipeline on bundled samples against embedded local services.
- * Not yet available: it arrives with the Function app issue.
+ * `npm run local [-- options]`: the whole pipeline on bundled samples (or your files), on embedded local services,
+ * through the real Function handlers. No cloud account needed.
  */
-process.stdout.write('npm run local: not yet available (the end-to-end local run lands with the Function app work).\n');
+import { readFile, writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { readMessagesFile, startLocalPipeline, toComparableResource, type LocalMessage } from './localPipeline.js';
+
+const help = `Usage: npm run local -- [options]
+
+Runs the whole pipeline locally: embedded Azurite, a Cosmos wire-compatible server and a Medplum FHIR server;
+uploads the mappings to Blob Storage; delivers the messages to the real ingest handler in Event Hubs-shaped batches;
+advances the clock so every window closes; runs the real timer and flush-worker handlers; prints a summary.
+
+Options:
+  --device-mapping FILE   device mapping (default samples/devicecontent.json)
+  --fhir-mapping FILE     FHIR destination mapping (default samples/fhirmapping.json)
+  --messages FILE …       JSON object, JSON array or NDJSON (default samples/messages.ndjson); repeatable
+  --resolution MODE       Lookup or Create (default Create)
+  --redeliver             deliver every batch twice, as Event Hubs may
+  --export FILE           write every FHIR resource as NDJSON at the end (server metadata removed)
+  --start-time ISO        simulated clock start (default now)
+  --keep                  leave the services running and print their endpoints (Ctrl+C stops)
+  --verbose               print handler logs
+  -h, --help              this help
+`;
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'device-mapping': { type: 'string', default: `${repoRoot}samples/devicecontent.json` },
+      'fhir-mapping': { type: 'string', default: `${repoRoot}samples/fhirmapping.json` },
+      messages: { type: 'string', multiple: true },
+      resolution: { type: 'string', default: 'Create' },
+      redeliver: { type: 'boolean', default: false },
+      export: { type: 'string' },
+      'start-time': { type: 'string' },
+      keep: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(help);
+    return 0;
+  }
+  const resolution = values.resolution.toLowerCase() === 'lookup' ? 'Lookup' : 'Create';
+  if (!['lookup', 'create'].includes(values.resolution.toLowerCase())) {
+    process.stderr.write(`--resolution must be Lookup or Create\n`);
+    return 2;
+  }
+  const startTime = values['start-time'] === undefined ? new Date() : new Date(values['start-time']);
+  if (Number.isNaN(startTime.getTime())) {
+    process.stderr.write(`--start-time must be an ISO-8601 time\n`);
+    return 2;
+  }
+  const messageFiles = values.messages ?? [`${repoRoot}samples/messages.ndjson`];
+  const messages: LocalMessage[] = [];
+  for (const file of messageFiles) {
+    messages.push(...readMessagesFile(await readFile(file, 'utf8')));
+  }
+  const say = (line: string): void => {
+    process.stdout.write(`${line}\n`);
+  };
+
+  say('Starting embedded Azurite, Cosmos and FHIR servers …');
+  const pipeline = await startLocalPipeline({
+    deviceMapping: await readFile(values['device-mapping'], 'utf8'),
+    fhirMapping: await readFile(values['fhir-mapping'], 'utf8'),
+    resolution,
+    startTime,
+    ...(values.verbose ? { log: (line: string) => say(`  ${line}`) } : {}),
+  });
+  try {
+    say(`Mappings uploaded to ${pipeline.endpoints.blob}/template`);
+    say(
+      `Delivering ${messages.length} message(s) to the ingest handler${values.redeliver ? ' (every batch twice)' : ''} …`,
+    );
+    const ingested = await pipeline.deliver(messages, { redeliver: values.redeliver });
+    const sum = (pick: (s: (typeof ingested)[number]) => number): number => ingested.reduce((n, s) => n + pick(s), 0);
+    say(
+      `  ${ingested.length} batch invocation(s): ${sum((s) => s.deviceEvents)} events, ` +
+        `${sum((s) => s.measurements)} measurements staged, ${sum((s) => s.droppedEvents)} dropped, ` +
+        `${sum((s) => s.stagingDocuments)} staging document write(s)`,
+    );
+    say('Advancing the clock past the window; running the timer and the flush workers …');
+    const flushed = await pipeline.flush();
+    for (const failure of flushed.failures) {
+      say(`  flush failure (data stays staged): ${failure}`);
+    }
+    const total = (pick: (s: (typeof flushed.units)[number]) => number): number =>
+      flushed.units.reduce((n, s) => n + pick(s), 0);
+    const deadLetters = await pipeline.deadLetterCounts();
+    const resources = await pipeline.exportResources();
+    const count = (type: string): number => resources.filter((r) => r.resourceType === type).length;
+
+    say('');
+    say('Summary');
+    say(`  events delivered            ${messages.length}${values.redeliver ? ' (each batch twice)' : ''}`);
+    say(`  measurements staged         ${sum((s) => s.measurements)}`);
+    say(`  work units flushed          ${flushed.units.filter((u) => u.status === 'flushed').length}`);
+    say(`  measurement groups          ${total((s) => s.groups)}`);
+    say(`  Observations created        ${total((s) => s.created)}`);
+    say(`  Observations updated        ${total((s) => s.updated)}`);
+    say(`  Observations unchanged      ${total((s) => s.noop)}`);
+    say(
+      `  FHIR server now holds       ${count('Observation')} Observation, ${count('Patient')} Patient, ${count('Device')} Device`,
+    );
+    const deadLetterTotal = Object.values(deadLetters).reduce((n, v) => n + v, 0);
+    say(`  dead-lettered               ${deadLetterTotal}`);
+    for (const [name, n] of Object.entries(deadLetters).sort()) {
+      say(`    ${name.padEnd(26)}${n}`);
+    }
+    if (values.export !== undefined) {
+      const lines = resources.map((r) => JSON.stringify(toComparableResource(r)));
+      await writeFile(values.export, lines.join('\n') + (lines.length > 0 ? '\n' : ''));
+      say(`  exported ${resources.length} resource(s) to ${values.export}`);
+    }
+    if (values.keep) {
+      say('');
+      say('Services are running (Ctrl+C to stop):');
+      say(`  Blob      ${pipeline.endpoints.blob}`);
+      say(`  Queue     ${pipeline.endpoints.queue}`);
+      say(`  Cosmos    ${pipeline.endpoints.cosmos}`);
+      say(`  FHIR      ${pipeline.endpoints.fhir}`);
+      say(`  Storage connection string: ${pipeline.endpoints.storageConnectionString}`);
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
+    return flushed.failures.length === 0 ? 0 : 1;
+  } finally {
+    await pipeline.close();
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `npm run local failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);

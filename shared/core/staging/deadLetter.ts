@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import type { EventBody } from '../deviceEvent.js';
+import type { EventBody, EventCoordinates } from '../deviceEvent.js';
 import type { ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
 
@@ -10,15 +10,7 @@ import type { Measurement } from '../measurement.js';
  * that rejects the same thing again overwrites the same document.
  */
 
-/** Where a message sat in Event Hubs. */
-export interface EventCoordinates {
-  /** Event Hubs partition id. */
-  partitionId: string;
-  sequenceNumber: number;
-  offset: string;
-  /** Enqueued time, ISO-8601 UTC. */
-  enqueuedTimeUtc: string;
-}
+export type { EventCoordinates } from '../deviceEvent.js';
 
 /** A stored message body: JSON kept as JSON, anything else as base64 of its bytes. */
 export type DeadLetterBody = { encoding: 'json'; value: unknown } | { encoding: 'base64'; data: string };

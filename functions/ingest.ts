@@ -1,0 +1,32 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { toIngestEvents } from '../shared/adapters/functions/toIngestEvents.js';
+import { getAppServices } from '../shared/app/appServices.js';
+
+/**
+ * Event Hubs trigger (cardinality many): normalizes the batch, stages the measurements, dead-letters rejected
+ * messages. Throws only when the batch must be retried (no valid mapping, staging unavailable); the retry policy
+ * below then holds the partition's checkpoint, so nothing is skipped.
+ * @param messages - the batch bodies
+ * @param context - invocation context with the Event Hubs trigger metadata
+ */
+export async function ingest(messages: unknown[], context: InvocationContext): Promise<void> {
+  const services = await getAppServices();
+  const events = toIngestEvents(messages, context.triggerMetadata, new Date().toISOString());
+  const summary = await services.ingest(events);
+  context.log(`ingest ${JSON.stringify(summary)}`);
+}
+
+app.eventHub('ingest', {
+  connection: 'EVENTHUB_CONNECTION',
+  eventHubName: '%EVENTHUB_NAME%',
+  consumerGroup: '%EVENTHUB_CONSUMER_GROUP%',
+  cardinality: 'many',
+  // Infinite retries: a batch that cannot be staged (e.g. no valid mapping yet) must not be checkpointed away.
+  retry: {
+    strategy: 'exponentialBackoff',
+    maxRetryCount: -1,
+    minimumInterval: { seconds: 5 },
+    maximumInterval: { minutes: 5 },
+  },
+  handler: ingest,
+});

@@ -1,0 +1,379 @@
+/**
+ * The whole pipeline on embedded local services, driven through the real Function handlers: Azurite (Blob, queues),
+ * the Cosmos wire-compatible server, and the embedded Medplum FHIR server. Used by `npm run local`, the end-to-end
+ * tests and the benchmark. There is no Event Hubs emulator here, so batches are built the way the Functions host
+ * hands them to the trigger (bodies plus the same trigger metadata) and passed to the real `ingest` handler.
+ */
+import { createHash } from 'node:crypto';
+import functionsPackage from '@azure/functions';
+import type { Timer } from '@azure/functions';
+import type { Resource } from '@medplum/fhirtypes';
+import { loadConfig } from '../shared/config/loadConfig.js';
+import { createAppServices, type AppLogger, type AppServices } from '../shared/app/createAppServices.js';
+import { setAppServices } from '../shared/app/appServices.js';
+import { createBlobContainerClient } from '../shared/adapters/blob/blobClients.js';
+import { uploadMappings } from '../shared/adapters/blob/uploadMappings.js';
+import { startAzurite, type LocalAzurite } from '../shared/local/azurite.js';
+import { startCosmosServer, type LocalCosmosServer } from '../shared/local/cosmosServer.js';
+import { startFhirServer, type FhirServer } from '../shared/local/fhirServer.js';
+import type { IngestSummary } from '../shared/pipeline/ingestBatch.js';
+import type { FlushUnitSummary } from '../shared/pipeline/flushWorkUnit.js';
+import type { ErrorName } from '../shared/core/errors.js';
+import { ingest } from '../functions/ingest.js';
+import { flushTimer } from '../functions/flushTimer.js';
+import { flushWorker } from '../functions/flushWorker.js';
+
+const { InvocationContext } = functionsPackage;
+
+/** One message to send: a JSON body, or raw text sent as bytes (so bad input can be tried). */
+export type LocalMessage = { kind: 'json'; value: unknown } | { kind: 'raw'; text: string };
+
+/** Options of {@link startLocalPipeline}. */
+export interface LocalPipelineOptions {
+  deviceMapping: string;
+  fhirMapping: string;
+  resolution?: 'Lookup' | 'Create';
+  /** Simulated clock start (the clock only moves when the pipeline advances it). */
+  startTime?: Date;
+  windowMinutes?: number;
+  /** Event Hubs partitions to spread devices over (default 4). */
+  partitions?: number;
+  /** Events per trigger invocation (default 100, the Functions default `maxEventBatchSize`). */
+  batchSize?: number;
+  /** Where handlers and the app log (default: silent). */
+  log?: (line: string) => void;
+  /** Use an existing FHIR server base URL instead of starting one (e.g. behind a fault proxy). */
+  fhirUrl?: string;
+}
+
+/** Running local services with the app wired to them. */
+export interface LocalPipeline {
+  readonly services: AppServices;
+  readonly endpoints: { blob: string; queue: string; cosmos: string; fhir: string; storageConnectionString: string };
+  readonly fhirServer: FhirServer | undefined;
+  /** The simulated clock. */
+  now(): Date;
+  advance(ms: number): void;
+  /** Replaces the mappings in Blob Storage (as an operator would). */
+  uploadMappings(files: { deviceMapping?: string; fhirMapping?: string }): Promise<void>;
+  /**
+   * Sends messages through the real ingest handler in Event Hubs-shaped batches.
+   * @param messages - the messages
+   * @param options - `redeliver`: hand every batch to the handler twice, as Event Hubs may
+   * @returns one summary per handler invocation
+   */
+  deliver(messages: readonly LocalMessage[], options?: { redeliver?: boolean }): Promise<IngestSummary[]>;
+  /**
+   * Advances the clock past every open window, runs the real timer handler (which enqueues work units) and the real
+   * queue worker for every message on the flush queue.
+   * @returns one summary per flushed unit, and the errors of failed worker invocations
+   */
+  flush(): Promise<{ units: FlushUnitSummary[]; failures: string[] }>;
+  /** Every resource on the FHIR server (Patient, Device, Encounter, Observation), sorted by type and id. */
+  exportResources(): Promise<Resource[]>;
+  /** Dead letters by error name. */
+  deadLetterCounts(): Promise<Partial<Record<ErrorName, number>>>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the local services and wires the app to them.
+ * @param options - mappings, resolution, clock and batching
+ */
+export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
+  const log = options.log ?? (() => undefined);
+  const partitions = options.partitions ?? 4;
+  const batchSize = options.batchSize ?? 100;
+  const windowMinutes = options.windowMinutes ?? 15;
+  let clock = (options.startTime ?? new Date()).getTime();
+
+  const started: { close(): Promise<void> }[] = [];
+  try {
+    const azurite: LocalAzurite = await startAzurite();
+    started.push(azurite);
+    const cosmos: LocalCosmosServer = await startCosmosServer();
+    started.push(cosmos);
+    const fhirServer = options.fhirUrl === undefined ? await startFhirServer() : undefined;
+    if (fhirServer !== undefined) {
+      started.push(fhirServer);
+    }
+    const fhirUrl = options.fhirUrl ?? fhirServer?.url ?? '';
+
+    const container = createBlobContainerClient({ connectionString: azurite.connectionString }, 'template');
+    await container.createIfNotExists();
+    await uploadMappings(container, { deviceContent: options.deviceMapping, fhirMapping: options.fhirMapping });
+
+    const config = loadConfig({
+      FHIR__URL: fhirUrl,
+      FHIR__RESOLUTION: options.resolution ?? 'Create',
+      FHIR__MAX_ATTEMPTS: '3',
+      FHIR__TIMEOUT_MS: '5000',
+      COSMOS__ENDPOINT: cosmos.endpoint,
+      COSMOS__KEY: cosmos.key,
+      MAPPINGS__CONNECTION_STRING: azurite.connectionString,
+      MAPPINGS__REFRESH_SECONDS: '0',
+      FLUSH__MODE: 'queue',
+      FLUSH_QUEUE_CONNECTION: azurite.connectionString,
+      STAGING__WINDOW_MINUTES: String(windowMinutes),
+    });
+    if (!config.ok) {
+      throw new Error(`local configuration is invalid: ${config.problems.join('; ')}`);
+    }
+    const logger: AppLogger = { info: log, warn: (m) => log(`warning: ${m}`), error: (m) => log(`error: ${m}`) };
+    const inner = await createAppServices(config.config, { logger, now: () => new Date(clock), owner: 'local-run' });
+
+    // Capture the use-case summaries the handlers only log.
+    let ingestSummaries: IngestSummary[] = [];
+    let flushSummaries: FlushUnitSummary[] = [];
+    const services: AppServices = {
+      ...inner,
+      ingest: async (events) => {
+        const summary = await inner.ingest(events);
+        ingestSummaries.push(summary);
+        return summary;
+      },
+      flushUnit: async (unit) => {
+        const summary = await inner.flushUnit(unit);
+        flushSummaries.push(summary);
+        return summary;
+      },
+    };
+    setAppServices(services);
+    const context = (
+      functionName: string,
+      triggerMetadata?: Record<string, unknown>,
+    ): InstanceType<typeof InvocationContext> =>
+      new InvocationContext({
+        functionName,
+        invocationId: `${functionName}-${clock}`,
+        ...(triggerMetadata === undefined ? {} : { triggerMetadata }),
+        logHandler: (level, ...args) => log(`[${functionName}] ${level}: ${args.map(String).join(' ')}`),
+      });
+
+    const sequence = new Map<string, number>();
+    let roundRobin = 0;
+
+    const pipeline: LocalPipeline = {
+      services,
+      fhirServer,
+      endpoints: {
+        blob: azurite.blobEndpoint,
+        queue: azurite.queueEndpoint,
+        cosmos: cosmos.endpoint,
+        fhir: fhirUrl,
+        storageConnectionString: azurite.connectionString,
+      },
+      now: () => new Date(clock),
+      advance: (ms) => {
+        clock += ms;
+      },
+      async uploadMappings(files) {
+        await uploadMappings(container, {
+          ...(files.deviceMapping === undefined ? {} : { deviceContent: files.deviceMapping }),
+          ...(files.fhirMapping === undefined ? {} : { fhirMapping: files.fhirMapping }),
+        });
+      },
+      async deliver(messages, deliverOptions = {}) {
+        ingestSummaries = [];
+        const byPartition = new Map<string, LocalMessage[]>();
+        for (const message of messages) {
+          const key = partitionKeyOf(message);
+          const partition =
+            key === undefined ? String(roundRobin++ % partitions) : String(stableHash(key) % partitions);
+          const list = byPartition.get(partition) ?? [];
+          list.push(message);
+          byPartition.set(partition, list);
+        }
+        for (const [partitionId, list] of [...byPartition].sort(([a], [b]) => a.localeCompare(b))) {
+          for (let i = 0; i < list.length; i += batchSize) {
+            const batch = list.slice(i, i + batchSize);
+            const first = sequence.get(partitionId) ?? 0;
+            sequence.set(partitionId, first + batch.length);
+            const { bodies, metadata } = toTriggerInput(batch, partitionId, first, new Date(clock));
+            const times = deliverOptions.redeliver === true ? 2 : 1;
+            for (let n = 0; n < times; n++) {
+              await ingest(bodies, context('ingest', metadata));
+            }
+          }
+        }
+        return ingestSummaries;
+      },
+      async flush() {
+        flushSummaries = [];
+        clock += (windowMinutes + 2) * 60_000 + config.config.staging.graceSeconds * 1000;
+        await flushTimer(timerInfo(clock), context('flushTimer'));
+        const queue = inner.adapters.flushQueue.client;
+        const failures: string[] = [];
+        for (;;) {
+          const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
+          if (received.receivedMessageItems.length === 0) {
+            break;
+          }
+          for (const item of received.receivedMessageItems) {
+            // The host decodes base64 and hands JSON messages to the handler as objects.
+            const text = Buffer.from(item.messageText, 'base64').toString('utf8');
+            try {
+              await flushWorker(JSON.parse(text) as unknown, context('flushWorker'));
+            } catch (error) {
+              // The unit stays staged; the next timer tick enqueues it again.
+              failures.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+            }
+            await queue.deleteMessage(item.messageId, item.popReceipt);
+          }
+        }
+        return { units: flushSummaries, failures };
+      },
+      async exportResources() {
+        const out: Resource[] = [];
+        for (const type of ['Patient', 'Device', 'Encounter', 'Observation'] as const) {
+          const found = await inner.adapters.fhir.search<Resource>(type, { _count: '1000' });
+          out.push(...found);
+        }
+        return out.sort((a, b) =>
+          a.resourceType === b.resourceType
+            ? (a.id ?? '').localeCompare(b.id ?? '')
+            : a.resourceType.localeCompare(b.resourceType),
+        );
+      },
+      async deadLetterCounts() {
+        const counts: Partial<Record<ErrorName, number>> = {};
+        let continuationToken: string | undefined;
+        do {
+          const page = await inner.adapters.cosmos.deadLetters.listDeadLetters({
+            maxItems: 500,
+            ...(continuationToken === undefined ? {} : { continuationToken }),
+          });
+          for (const item of page.items) {
+            counts[item.errorName] = (counts[item.errorName] ?? 0) + 1;
+          }
+          continuationToken = page.continuationToken;
+        } while (continuationToken !== undefined);
+        return counts;
+      },
+      async close() {
+        setAppServices(undefined);
+        inner.dispose();
+        for (const service of started.reverse()) {
+          await service.close();
+        }
+      },
+    };
+    return pipeline;
+  } catch (error) {
+    for (const service of started.reverse()) {
+      await service.close().catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+/**
+ * Reads a messages file: a JSON object (one message), a JSON array (messages), or NDJSON (a message per line; a line
+ * that is not valid JSON is sent as a raw body, so bad input can be tried).
+ * @param text - the file content
+ */
+export function readMessagesFile(text: string): LocalMessage[] {
+  const trimmed = text.replace(/^\uFEFF/, '').trim();
+  if (trimmed === '') {
+    return [];
+  }
+  try {
+    const value = JSON.parse(trimmed) as unknown;
+    if (Array.isArray(value)) {
+      return (value as unknown[]).map((v): LocalMessage => ({ kind: 'json', value: v }));
+    }
+    if (!trimmed.includes('\n') || typeof value === 'object') {
+      return [{ kind: 'json', value }];
+    }
+  } catch {
+    // Not one JSON document: NDJSON.
+  }
+  return trimmed
+    .split(/\r?\n/)
+    .filter((line) => line.trim() !== '')
+    .map((line): LocalMessage => {
+      try {
+        return { kind: 'json', value: JSON.parse(line) as unknown };
+      } catch {
+        return { kind: 'raw', text: line };
+      }
+    });
+}
+
+/**
+ * Removes server-assigned, run-dependent metadata so two runs' exports can be compared.
+ * @param resource - a resource as read from the server
+ */
+export function toComparableResource(resource: Resource): Resource {
+  const { meta: _meta, ...rest } = resource;
+  return rest;
+}
+
+function partitionKeyOf(message: LocalMessage): string | undefined {
+  if (message.kind !== 'json' || typeof message.value !== 'object' || message.value === null) {
+    return undefined;
+  }
+  const deviceId = (message.value as Record<string, unknown>)['deviceId'];
+  return typeof deviceId === 'string' ? deviceId : undefined;
+}
+
+function stableHash(text: string): number {
+  return createHash('sha256').update(text, 'utf8').digest().readUInt32BE(0);
+}
+
+function toTriggerInput(
+  batch: readonly LocalMessage[],
+  partitionId: string,
+  firstSequence: number,
+  enqueued: Date,
+): { bodies: unknown[]; metadata: Record<string, unknown> } {
+  const enqueuedIso = enqueued.toISOString();
+  let offset = firstSequence * 1024;
+  const bodies: unknown[] = [];
+  const offsets: string[] = [];
+  const keys: (string | null)[] = [];
+  const systemProperties: Record<string, unknown>[] = [];
+  batch.forEach((message, i) => {
+    // The host hands a JSON body to the Node worker already parsed, and anything else as bytes.
+    bodies.push(message.kind === 'json' ? message.value : Buffer.from(message.text, 'utf8'));
+    offsets.push(String(offset));
+    offset += 1024;
+    const key = partitionKeyOf(message) ?? null;
+    keys.push(key);
+    systemProperties.push({
+      'x-opt-sequence-number': firstSequence + i,
+      'x-opt-offset': offsets[i],
+      'x-opt-enqueued-time': enqueuedIso,
+      ...(key === null ? {} : { 'x-opt-partition-key': key }),
+    });
+  });
+  return {
+    bodies,
+    metadata: {
+      partitionContext: {
+        consumerGroup: '$Default',
+        eventHubName: 'devicedata',
+        fullyQualifiedNamespace: 'local',
+        partitionId,
+      },
+      enqueuedTimeUtcArray: batch.map(() => enqueuedIso),
+      sequenceNumberArray: batch.map((_, i) => firstSequence + i),
+      offsetArray: offsets,
+      partitionKeyArray: keys,
+      propertiesArray: batch.map(() => ({})),
+      systemPropertiesArray: systemProperties,
+    },
+  };
+}
+
+function timerInfo(now: number): Timer {
+  return {
+    isPastDue: false,
+    schedule: { adjustForDST: false },
+    scheduleStatus: {
+      last: new Date(now - 60_000).toISOString(),
+      next: new Date(now + 60_000).toISOString(),
+      lastUpdated: new Date(now).toISOString(),
+    },
+  };
+}

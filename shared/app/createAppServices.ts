@@ -1,0 +1,191 @@
+/**
+ * The composition root: builds every adapter once from the validated configuration and exposes the use cases the
+ * Function entry points call. Entry points stay thin; everything here is created once per process.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AppConfig } from '../config/loadConfig.js';
+import type { IngestEvent } from '../core/deviceEvent.js';
+import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
+import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
+import type { FhirMapping } from '../core/fhir/contract.js';
+import { parseFhirMapping } from '../core/fhir/fhirMapping.js';
+import type { WorkUnit } from '../core/staging/stagingKeys.js';
+import { openCosmosStores, type CosmosStores } from '../adapters/cosmos/openCosmosStores.js';
+import { BlobMappingStore, type MappingProblemReport } from '../adapters/blob/blobMappingStore.js';
+import { createBlobContainerClient } from '../adapters/blob/blobClients.js';
+import { createFhirStore } from '../adapters/fhir/createFhirStore.js';
+import { createFlushQueue, type FlushQueue } from '../adapters/queue/flushQueue.js';
+import { createIdentityResolver } from '../pipeline/resolveIdentity.js';
+import { createObservationLocks } from '../pipeline/transformAndPersist.js';
+import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
+import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
+import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
+
+/** Where the app writes its own diagnostics (mapping problems). Never given payloads or patient identifiers. */
+export interface AppLogger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** The use cases, wired. */
+export interface AppServices {
+  readonly config: AppConfig;
+  /** Normalizes, stages and dead-letters one Event Hubs batch. */
+  ingest(events: readonly IngestEvent[]): Promise<IngestSummary>;
+  /** Closed work units that still hold staged data. */
+  planFlush(): Promise<WorkUnit[]>;
+  /** Sends work units to the flush queue. */
+  enqueueFlush(units: readonly WorkUnit[]): Promise<number>;
+  /** Flushes one work unit to FHIR. */
+  flushUnit(unit: WorkUnit): Promise<FlushUnitSummary>;
+  /** ETags of the mappings being served (throws when none is valid). */
+  mappingVersions(): Promise<{ deviceMapping: string; fhirMapping: string }>;
+  /** Adapters, for the local run and the benchmark. */
+  readonly adapters: { cosmos: CosmosStores; fhir: FhirStore; identity: IdentityResolver; flushQueue: FlushQueue };
+  /** Releases clients. */
+  dispose(): void;
+}
+
+/** Options of {@link createAppServices}. */
+export interface AppServicesOptions {
+  logger: AppLogger;
+  /** Clock (the local run advances it so windows close). */
+  now?: () => Date;
+  /** Worker identity in leases. */
+  owner?: string;
+}
+
+/**
+ * Builds the adapters and use cases from configuration.
+ * @param config - the validated configuration
+ * @param options - logger, clock, owner
+ */
+export async function createAppServices(config: AppConfig, options: AppServicesOptions): Promise<AppServices> {
+  const now = options.now ?? (() => new Date());
+  const owner = options.owner ?? `worker-${randomUUID()}`;
+  const { logger } = options;
+
+  const cosmos = await openCosmosStores({
+    connection: {
+      endpoint: config.cosmos.endpoint,
+      ...(config.cosmos.key === undefined ? {} : { key: config.cosmos.key }),
+    },
+    names: {
+      database: config.cosmos.database,
+      staging: config.cosmos.stagingContainer,
+      deadLetter: config.cosmos.deadLetterContainer,
+      leases: config.cosmos.leaseContainer,
+    },
+    staging: { windowMinutes: config.staging.windowMinutes, maxDocumentBytes: config.staging.maxDocumentBytes },
+  });
+
+  const container = createBlobContainerClient(
+    config.mappings.connectionString !== undefined
+      ? { connectionString: config.mappings.connectionString }
+      : { accountUrl: config.mappings.accountUrl ?? '' },
+    config.mappings.container,
+  );
+  const mappings = new BlobMappingStore<DeviceMapping, FhirMapping>({
+    container,
+    parseDeviceMapping,
+    parseFhirMapping,
+    refreshIntervalMs: config.mappings.refreshSeconds * 1000,
+    clock: () => now().getTime(),
+    onProblem: (report) => logMappingProblem(logger, report),
+  });
+
+  const fhir = createFhirStore({
+    baseUrl: config.fhir.url,
+    auth: config.fhir.auth,
+    retry: { maxAttempts: config.fhir.maxAttempts, requestTimeoutMs: config.fhir.timeoutMs },
+  });
+  const identity = createIdentityResolver(fhir, {
+    resolutionType: config.fhir.resolution,
+    ...(config.fhir.defaultDeviceIdentifierSystem === undefined
+      ? {}
+      : { defaultDeviceIdentifierSystem: config.fhir.defaultDeviceIdentifierSystem }),
+    cacheMaxEntries: config.identityCache.maxEntries,
+    cacheSlidingExpirationMs: config.identityCache.slidingMs,
+    now: () => now().getTime(),
+  });
+  const observationLocks = createObservationLocks();
+  const flushQueue = createFlushQueue(
+    config.flush.queueConnectionString !== undefined
+      ? { connectionString: config.flush.queueConnectionString, queueName: config.flush.queueName }
+      : { queueServiceUri: config.flush.queueAccountUrl ?? '', queueName: config.flush.queueName },
+  );
+  let queueReady: Promise<void> | undefined;
+
+  const flushDeps = {
+    staging: cosmos.staging,
+    deadLetters: cosmos.deadLetters,
+    leases: cosmos.leases,
+    owner,
+    leaseMs: config.staging.leaseSeconds * 1000,
+    now,
+    transformDeps: async () => ({
+      mapping: (await mappings.getFhirMapping()).value,
+      store: fhir,
+      identity,
+      now: () => now().getTime(),
+      concurrency: config.fhir.concurrency,
+      observationLocks,
+    }),
+  };
+
+  return {
+    config,
+    adapters: { cosmos, fhir, identity, flushQueue },
+    async ingest(events) {
+      const mapping = (await mappings.getDeviceMapping()).value;
+      return ingestBatch(events, mapping, { staging: cosmos.staging, deadLetters: cosmos.deadLetters, now });
+    },
+    planFlush: () => planFlush(flushDeps, config.staging.graceSeconds * 1000),
+    async enqueueFlush(units) {
+      queueReady ??= flushQueue.ensure();
+      await queueReady;
+      return flushQueue.enqueue(units);
+    },
+    flushUnit: (unit) => flushWorkUnit(unit, flushDeps),
+    async mappingVersions() {
+      const [device, fhirMapping] = await Promise.all([mappings.getDeviceMapping(), mappings.getFhirMapping()]);
+      return { deviceMapping: device.etag, fhirMapping: fhirMapping.etag };
+    },
+    dispose() {
+      cosmos.dispose();
+    },
+  };
+}
+
+function logMappingProblem(logger: AppLogger, report: MappingProblemReport): void {
+  const lines = report.problems.map((p) => {
+    const where = [
+      p.location.line === undefined ? undefined : `line ${p.location.line}:${p.location.column ?? 1}`,
+      p.location.pointer,
+    ]
+      .filter((x) => x !== undefined && x !== '')
+      .join(' ');
+    return `  ${p.severity} ${p.name}: ${p.message}${where === '' ? '' : ` (${where})`}`;
+  });
+  const serving =
+    report.servingEtag === undefined ? 'no valid version is loaded' : `still serving ${report.servingEtag}`;
+  switch (report.kind) {
+    case 'invalid':
+      logger.error(
+        `Mapping ${report.file} (${report.etag ?? '?'}) is invalid and was not loaded; ${serving}.\n${lines.join('\n')}`,
+      );
+      return;
+    case 'warnings':
+      logger.warn(`Mapping ${report.file} (${report.etag ?? '?'}) loaded with warnings.\n${lines.join('\n')}`);
+      return;
+    case 'missing':
+      logger.error(`Mapping ${report.file} is missing from Blob Storage; ${serving}.`);
+      return;
+    case 'unreachable':
+      logger.error(
+        `Blob Storage could not be read for ${report.file} (status ${report.statusCode ?? 'none'}); ${serving}.`,
+      );
+      return;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Flush use cases: find the closed windows that still hold staged measurements (`planFlush`), and turn one
+ * (window, shard) work unit into Observations (`flushWorkUnit`).
+ *
+ * The invariant: staged documents are deleted only after their Observations are persisted or their errors
+ * dead-lettered. Every step is idempotent (deterministic ids, merge with no-op detection), so a crash anywhere and a
+ * rerun converge on the same FHIR state.
+ */
+import type { ErrorName } from '../core/errors.js';
+import { toWorkUnitKey, type WorkUnit } from '../core/staging/stagingKeys.js';
+import type { DeadLetterRecord } from '../core/staging/deadLetter.js';
+import type { DeadLetterStore, LeaseStore, StagingStore } from './stagingPorts.js';
+import { transformAndPersist, type TransformAndPersistDeps } from './transformAndPersist.js';
+
+/** What the flush needs. */
+export interface FlushDeps {
+  staging: StagingStore;
+  deadLetters: DeadLetterStore;
+  leases: LeaseStore;
+  /** Builds the transform/persist dependencies with the FHIR mapping currently served. */
+  transformDeps: () => Promise<TransformAndPersistDeps>;
+  /** Identifies this worker in leases. */
+  owner: string;
+  /** Lease duration; another worker may take over a unit whose lease expired. */
+  leaseMs: number;
+  now: () => Date;
+}
+
+/** Outcome of flushing one work unit. */
+export interface FlushUnitSummary {
+  unit: WorkUnit;
+  /** `busy`: another worker holds the unit; `empty`: nothing staged (already flushed). */
+  status: 'flushed' | 'busy' | 'empty';
+  documents: number;
+  measurements: number;
+  /** MeasurementGroup. */
+  groups: number;
+  created: number;
+  updated: number;
+  noop: number;
+  deadLettered: number;
+  errorsByName: Partial<Record<ErrorName, number>>;
+  /** Documents left staged because they were rewritten (a redelivered batch) while this unit was processed. */
+  documentsLeftStaged: number;
+  fhirRequests: number;
+  /** MeasurementIngestionLatencyMs: now minus the oldest measurement's ingestion time. */
+  maxIngestionLatencyMs: number;
+}
+
+/**
+ * Lists the work units whose window has closed and that still have staged documents, oldest first.
+ * @param deps - the staging store and clock
+ * @param graceMs - how long after a window ends before it is flushed
+ */
+export async function planFlush(deps: Pick<FlushDeps, 'staging' | 'now'>, graceMs: number): Promise<WorkUnit[]> {
+  const units = await deps.staging.listClosedUnits(deps.now(), graceMs);
+  return [...units].sort((a, b) =>
+    a.windowStart === b.windowStart ? a.shard.localeCompare(b.shard) : a.windowStart.localeCompare(b.windowStart),
+  );
+}
+
+/**
+ * Flushes one work unit: lease → read staged measurements → group, transform, resolve identity, persist →
+ * dead-letter data errors → delete the staged documents → release the lease.
+ * @param unit - the (window, shard) unit
+ * @param deps - stores, FHIR dependencies, lease settings, clock
+ * @throws a retriable error (FHIR or a store unavailable): the staged documents stay for the next attempt
+ */
+export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<FlushUnitSummary> {
+  const summary: FlushUnitSummary = {
+    unit,
+    status: 'busy',
+    documents: 0,
+    measurements: 0,
+    groups: 0,
+    created: 0,
+    updated: 0,
+    noop: 0,
+    deadLettered: 0,
+    errorsByName: {},
+    documentsLeftStaged: 0,
+    fhirRequests: 0,
+    maxIngestionLatencyMs: 0,
+  };
+  const lease = await deps.leases.acquireLease(toWorkUnitKey(unit), deps.owner, deps.leaseMs, deps.now());
+  if (lease === undefined) {
+    return summary;
+  }
+  try {
+    const staged = await deps.staging.readUnit(unit);
+    summary.documents = staged.documents.length;
+    summary.measurements = staged.measurements.length;
+    if (staged.documents.length === 0) {
+      summary.status = 'empty';
+      return summary;
+    }
+    const now = deps.now();
+    for (const m of staged.measurements) {
+      summary.maxIngestionLatencyMs = Math.max(
+        summary.maxIngestionLatencyMs,
+        now.getTime() - Date.parse(m.ingestionTimeUtc),
+      );
+    }
+
+    const result = await transformAndPersist(staged.measurements, await deps.transformDeps());
+    summary.groups = result.groups;
+    summary.created = result.created;
+    summary.updated = result.updated;
+    summary.noop = result.noop;
+    summary.fhirRequests = result.fhirRequests;
+
+    if (result.errors.length > 0) {
+      const time = deps.now().toISOString();
+      const records: DeadLetterRecord[] = result.errors.map((failure) => ({
+        error: failure.error,
+        time,
+        ...(failure.measurements[0] === undefined ? {} : { templateType: failure.measurements[0].type }),
+        subject: { kind: 'measurements', measurements: failure.measurements },
+      }));
+      await deps.deadLetters.addDeadLetters(records);
+      summary.deadLettered = records.length;
+      for (const failure of result.errors) {
+        summary.errorsByName[failure.error.name] = (summary.errorsByName[failure.error.name] ?? 0) + 1;
+      }
+    }
+
+    // Only now may the staged data go: everything in it is persisted or dead-lettered.
+    const deleted = await deps.staging.deleteDocuments(unit, staged.documents);
+    summary.documentsLeftStaged = deleted.changed;
+    summary.status = 'flushed';
+    return summary;
+  } finally {
+    // A failed release only delays the next worker until the lease expires; it must not mask the real outcome.
+    await deps.leases.releaseLease(lease).catch(() => false);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Ingest use case: one Event Hubs batch → normalized measurements staged per window, rejected messages
+ * dead-lettered. Idempotent: staging ids and dead-letter ids are deterministic, so a redelivered batch overwrites.
+ */
+import type { IngestEvent } from '../core/deviceEvent.js';
+import type { ErrorName } from '../core/errors.js';
+import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
+import type { Measurement } from '../core/measurement.js';
+import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
+import { toDeadLetterBody, type DeadLetterRecord } from '../core/staging/deadLetter.js';
+import type { DeadLetterStore, StagingStore } from './stagingPorts.js';
+
+/** What ingest needs. */
+export interface IngestDeps {
+  staging: StagingStore;
+  deadLetters: DeadLetterStore;
+  /** Current time (dead-letter `time`). */
+  now: () => Date;
+}
+
+/** Counts of one ingest call, named after MedTech's metrics. */
+export interface IngestSummary {
+  /** DeviceEvent: events received. */
+  deviceEvents: number;
+  /** NormalizedEvent: events that produced at least one measurement. */
+  normalizedEvents: number;
+  /** DroppedEvent: events that produced no measurement. */
+  droppedEvents: number;
+  /** Measurement: measurements staged. */
+  measurements: number;
+  /** Dead-letter records written. */
+  deadLettered: number;
+  /** Errors by MedTech error name. */
+  errorsByName: Partial<Record<ErrorName, number>>;
+  /** Staging documents written. */
+  stagingDocuments: number;
+  /** DeviceEventProcessingLatencyMs: now minus the oldest event's enqueued time. */
+  maxProcessingLatencyMs: number;
+}
+
+/** Most dead-letter records kept for one event (a message failing in every match of a template repeats itself). */
+const MAX_DEAD_LETTERS_PER_EVENT = 10;
+
+/**
+ * Normalizes a batch with the device mapping, stages the measurements, and dead-letters rejected messages.
+ * Throws only what must be retried (store unavailable); a bad message never fails the batch.
+ * @param events - the batch, with Event Hubs coordinates
+ * @param mapping - the device mapping currently served
+ * @param deps - stores and clock
+ * @throws a retriable error when staging or dead-lettering fails, so the batch is delivered again
+ */
+export async function ingestBatch(
+  events: readonly IngestEvent[],
+  mapping: DeviceMapping,
+  deps: IngestDeps,
+): Promise<IngestSummary> {
+  const now = deps.now();
+  const summary: IngestSummary = {
+    deviceEvents: events.length,
+    normalizedEvents: 0,
+    droppedEvents: 0,
+    measurements: 0,
+    deadLettered: 0,
+    errorsByName: {},
+    stagingDocuments: 0,
+    maxProcessingLatencyMs: 0,
+  };
+  const byShard = new Map<string, { first: number; last: number; measurements: Measurement[] }>();
+  const deadLetters: DeadLetterRecord[] = [];
+
+  for (const { event, coordinates } of events) {
+    const result = normalizeEvent(mapping, event);
+    if (result.measurements.length > 0) {
+      summary.normalizedEvents++;
+    } else {
+      summary.droppedEvents++;
+    }
+    summary.maxProcessingLatencyMs = Math.max(
+      summary.maxProcessingLatencyMs,
+      now.getTime() - Date.parse(coordinates.enqueuedTimeUtc),
+    );
+
+    const shard = byShard.get(coordinates.partitionId) ?? {
+      first: coordinates.sequenceNumber,
+      last: coordinates.sequenceNumber,
+      measurements: [],
+    };
+    shard.first = Math.min(shard.first, coordinates.sequenceNumber);
+    shard.last = Math.max(shard.last, coordinates.sequenceNumber);
+    for (const m of result.measurements) {
+      shard.measurements.push(m);
+    }
+    byShard.set(coordinates.partitionId, shard);
+
+    const seen = new Set<string>();
+    for (const error of result.errors) {
+      summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
+      const record = error.toRecord();
+      const key = JSON.stringify([record.name, record.message, record.location ?? null]);
+      if (seen.has(key) || seen.size >= MAX_DEAD_LETTERS_PER_EVENT) {
+        continue;
+      }
+      seen.add(key);
+      const templateIndex = record.location?.templateIndex;
+      deadLetters.push({
+        error: record,
+        time: now.toISOString(),
+        ...(templateIndex === undefined ? {} : { templateType: mapping.templates[templateIndex]?.kind }),
+        subject: {
+          kind: 'message',
+          body: toDeadLetterBody(event.body),
+          coordinates,
+          properties: event.properties,
+          systemProperties: event.systemProperties,
+        },
+      });
+    }
+  }
+
+  // Dead letters first: if staging then fails, the redelivery rewrites the same dead-letter ids.
+  if (deadLetters.length > 0) {
+    await deps.deadLetters.addDeadLetters(deadLetters);
+    summary.deadLettered = deadLetters.length;
+  }
+  for (const [shard, batch] of byShard) {
+    if (batch.measurements.length === 0) {
+      continue;
+    }
+    summary.stagingDocuments += await deps.staging.stageBatch(
+      shard,
+      { first: batch.first, last: batch.last },
+      batch.measurements,
+    );
+    summary.measurements += batch.measurements.length;
+  }
+  return summary;
+}
