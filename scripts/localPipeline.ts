@@ -19,6 +19,7 @@ import { startFhirServer, type FhirServer } from '../shared/local/fhirServer.js'
 import type { IngestSummary } from '../shared/pipeline/ingestBatch.js';
 import type { FlushUnitSummary } from '../shared/pipeline/flushWorkUnit.js';
 import type { ErrorName } from '../shared/core/errors.js';
+import type { StagingStore } from '../shared/pipeline/stagingPorts.js';
 import { ingest } from '../functions/ingest.js';
 import { flushTimer } from '../functions/flushTimer.js';
 import { flushWorker } from '../functions/flushWorker.js';
@@ -27,6 +28,16 @@ const { InvocationContext } = functionsPackage;
 
 /** One message to send: a JSON body, or raw text sent as bytes (so bad input can be tried). */
 export type LocalMessage = { kind: 'json'; value: unknown } | { kind: 'raw'; text: string };
+
+/** Options of {@link LocalPipeline.deliver}. */
+export interface DeliverOptions {
+  /** Hand every batch to the handler twice, as Event Hubs may. */
+  redeliver?: boolean;
+  /** Events per handler invocation for this delivery (default: the pipeline's batch size). */
+  batchSize?: number;
+  /** Number sequences from 0 again, as a replay from an earlier checkpoint does (same events, new batch boundaries). */
+  resetSequences?: boolean;
+}
 
 /** Options of {@link startLocalPipeline}. */
 export interface LocalPipelineOptions {
@@ -42,15 +53,20 @@ export interface LocalPipelineOptions {
   batchSize?: number;
   /** Where handlers and the app log (default: silent). */
   log?: (line: string) => void;
-  /** Use an existing FHIR server base URL instead of starting one (e.g. behind a fault proxy). */
-  fhirUrl?: string;
+  /**
+   * Put something in front of the FHIR server (e.g. a fault proxy): receives the server's URL, returns the URL the
+   * app should use.
+   */
+  fhirFront?: (fhirUrl: string) => Promise<string>;
+  /** Wraps the staging store of the app (crash injection). */
+  decorateStaging?: (store: StagingStore) => StagingStore;
 }
 
 /** Running local services with the app wired to them. */
 export interface LocalPipeline {
   readonly services: AppServices;
   readonly endpoints: { blob: string; queue: string; cosmos: string; fhir: string; storageConnectionString: string };
-  readonly fhirServer: FhirServer | undefined;
+  readonly fhirServer: FhirServer;
   /** The simulated clock. */
   now(): Date;
   advance(ms: number): void;
@@ -62,7 +78,7 @@ export interface LocalPipeline {
    * @param options - `redeliver`: hand every batch to the handler twice, as Event Hubs may
    * @returns one summary per handler invocation
    */
-  deliver(messages: readonly LocalMessage[], options?: { redeliver?: boolean }): Promise<IngestSummary[]>;
+  deliver(messages: readonly LocalMessage[], options?: DeliverOptions): Promise<IngestSummary[]>;
   /**
    * Advances the clock past every open window, runs the real timer handler (which enqueues work units) and the real
    * queue worker for every message on the flush queue.
@@ -71,6 +87,16 @@ export interface LocalPipeline {
   flush(): Promise<{ units: FlushUnitSummary[]; failures: string[] }>;
   /** Every resource on the FHIR server (Patient, Device, Encounter, Observation), sorted by type and id. */
   exportResources(): Promise<Resource[]>;
+  /**
+   * Builds a second, independent app instance on the same services (its own caches and lease owner), as another
+   * Functions instance would be.
+   * @param owner - its lease owner name
+   */
+  createWorker(owner: string): Promise<AppServices>;
+  /**
+   * Simulates a process restart: the app's services are rebuilt from scratch (caches, leases owner, clients).
+   */
+  restart(): Promise<void>;
   /** Dead letters by error name. */
   deadLetterCounts(): Promise<Partial<Record<ErrorName, number>>>;
   close(): Promise<void>;
@@ -93,11 +119,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     started.push(azurite);
     const cosmos: LocalCosmosServer = await startCosmosServer();
     started.push(cosmos);
-    const fhirServer = options.fhirUrl === undefined ? await startFhirServer() : undefined;
-    if (fhirServer !== undefined) {
-      started.push(fhirServer);
-    }
-    const fhirUrl = options.fhirUrl ?? fhirServer?.url ?? '';
+    const fhirServer = await startFhirServer();
+    started.push(fhirServer);
+    const fhirUrl = options.fhirFront === undefined ? fhirServer.url : await options.fhirFront(fhirServer.url);
 
     const container = createBlobContainerClient({ connectionString: azurite.connectionString }, 'template');
     await container.createIfNotExists();
@@ -120,13 +144,30 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       throw new Error(`local configuration is invalid: ${config.problems.join('; ')}`);
     }
     const logger: AppLogger = { info: log, warn: (m) => log(`warning: ${m}`), error: (m) => log(`error: ${m}`) };
-    const inner = await createAppServices(config.config, { logger, now: () => new Date(clock), owner: 'local-run' });
+    const build = (owner: string): Promise<AppServices> =>
+      createAppServices(config.config, {
+        logger,
+        now: () => new Date(clock),
+        owner,
+        ...(options.decorateStaging === undefined ? {} : { decorateStaging: options.decorateStaging }),
+      });
+    let inner = await build('local-run');
+    const workers: AppServices[] = [];
 
     // Capture the use-case summaries the handlers only log.
     let ingestSummaries: IngestSummary[] = [];
     let flushSummaries: FlushUnitSummary[] = [];
     const services: AppServices = {
-      ...inner,
+      get config() {
+        return inner.config;
+      },
+      get adapters() {
+        return inner.adapters;
+      },
+      planFlush: () => inner.planFlush(),
+      enqueueFlush: (units) => inner.enqueueFlush(units),
+      mappingVersions: () => inner.mappingVersions(),
+      dispose: () => inner.dispose(),
       ingest: async (events) => {
         const summary = await inner.ingest(events);
         ingestSummaries.push(summary);
@@ -175,6 +216,11 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
       async deliver(messages, deliverOptions = {}) {
         ingestSummaries = [];
+        if (deliverOptions.resetSequences === true) {
+          sequence.clear();
+          roundRobin = 0;
+        }
+        const size = deliverOptions.batchSize ?? batchSize;
         const byPartition = new Map<string, LocalMessage[]>();
         for (const message of messages) {
           const key = partitionKeyOf(message);
@@ -185,8 +231,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
           byPartition.set(partition, list);
         }
         for (const [partitionId, list] of [...byPartition].sort(([a], [b]) => a.localeCompare(b))) {
-          for (let i = 0; i < list.length; i += batchSize) {
-            const batch = list.slice(i, i + batchSize);
+          for (let i = 0; i < list.length; i += size) {
+            const batch = list.slice(i, i + size);
             const first = sequence.get(partitionId) ?? 0;
             sequence.set(partitionId, first + batch.length);
             const { bodies, metadata } = toTriggerInput(batch, partitionId, first, new Date(clock));
@@ -235,6 +281,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             : a.resourceType.localeCompare(b.resourceType),
         );
       },
+      async createWorker(owner) {
+        const worker = await build(owner);
+        workers.push(worker);
+        return worker;
+      },
+      async restart() {
+        inner.dispose();
+        inner = await build('local-run-restarted');
+      },
       async deadLetterCounts() {
         const counts: Partial<Record<ErrorName, number>> = {};
         let continuationToken: string | undefined;
@@ -253,6 +308,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       async close() {
         setAppServices(undefined);
         inner.dispose();
+        for (const worker of workers) {
+          worker.dispose();
+        }
         for (const service of started.reverse()) {
           await service.close();
         }

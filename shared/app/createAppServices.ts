@@ -18,6 +18,7 @@ import { createFlushQueue, type FlushQueue } from '../adapters/queue/flushQueue.
 import { createIdentityResolver } from '../pipeline/resolveIdentity.js';
 import { createObservationLocks } from '../pipeline/transformAndPersist.js';
 import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
+import type { StagingStore } from '../pipeline/stagingPorts.js';
 import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
 import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
 
@@ -54,6 +55,8 @@ export interface AppServicesOptions {
   now?: () => Date;
   /** Worker identity in leases. */
   owner?: string;
+  /** Wraps the staging store (tests inject crashes between flush steps with it). */
+  decorateStaging?: (store: StagingStore) => StagingStore;
 }
 
 /**
@@ -117,8 +120,9 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
   );
   let queueReady: Promise<void> | undefined;
 
+  const staging = options.decorateStaging?.(cosmos.staging) ?? cosmos.staging;
   const flushDeps = {
-    staging: cosmos.staging,
+    staging,
     deadLetters: cosmos.deadLetters,
     leases: cosmos.leases,
     owner,
@@ -139,7 +143,7 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     adapters: { cosmos, fhir, identity, flushQueue },
     async ingest(events) {
       const mapping = (await mappings.getDeviceMapping()).value;
-      return ingestBatch(events, mapping, { staging: cosmos.staging, deadLetters: cosmos.deadLetters, now });
+      return ingestBatch(events, mapping, { staging, deadLetters: cosmos.deadLetters, now });
     },
     planFlush: () => planFlush(flushDeps, config.staging.graceSeconds * 1000),
     async enqueueFlush(units) {

@@ -1,0 +1,281 @@
+/**
+ * End-to-end: the real Function handlers on Azurite, the Cosmos server and the embedded FHIR server.
+ * Every scenario is compared with the FHIR state of one clean run of the same messages.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Resource } from '@medplum/fhirtypes';
+import {
+  readMessagesFile,
+  startLocalPipeline,
+  toComparableResource,
+  type LocalMessage,
+  type LocalPipeline,
+  type LocalPipelineOptions,
+} from '../../scripts/localPipeline.js';
+import { startFaultProxy, requestMatching, type FaultProxy } from '../support/faultProxy.js';
+import type { StagingStore } from '../../shared/pipeline/stagingPorts.js';
+
+const startTime = new Date('2026-11-24T10:05:00.000Z');
+let deviceMapping = '';
+let fhirMapping = '';
+let messages: LocalMessage[] = [];
+let goodMessages: LocalMessage[] = [];
+let reference: string[] = [];
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  for (const item of open.splice(0).reverse()) {
+    await item.close();
+  }
+});
+
+async function start(options: Partial<LocalPipelineOptions> = {}): Promise<LocalPipeline> {
+  const pipeline = await startLocalPipeline({
+    deviceMapping,
+    fhirMapping,
+    startTime,
+    resolution: 'Create',
+    ...options,
+  });
+  open.push(pipeline);
+  return pipeline;
+}
+
+/** The FHIR state as comparable lines (server metadata removed; `issued` is from the simulated clock). */
+async function fhirState(pipeline: LocalPipeline): Promise<string[]> {
+  return (await pipeline.exportResources()).map((r) => JSON.stringify(toComparableResource(r)));
+}
+
+/** Same as fhirState, without `issued` (it records when a write happened, which crash scenarios shift). */
+function withoutIssued(lines: string[]): string[] {
+  return lines.map((line) => {
+    const {
+      issued: _issued,
+      status: _status,
+      ...rest
+    } = JSON.parse(line) as Resource & { issued?: string; status?: string };
+    return JSON.stringify(rest);
+  });
+}
+
+async function stagedDocumentCount(pipeline: LocalPipeline): Promise<number> {
+  const units = await pipeline.services.adapters.cosmos.staging.listClosedUnits(new Date('2100-01-01T00:00:00Z'), 0);
+  let n = 0;
+  for (const unit of units) {
+    n += (await pipeline.services.adapters.cosmos.staging.readUnit(unit)).documents.length;
+  }
+  return n;
+}
+
+beforeAll(async () => {
+  deviceMapping = await readFile('samples/devicecontent.json', 'utf8');
+  fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
+  messages = readMessagesFile(await readFile('samples/messages.ndjson', 'utf8'));
+  goodMessages = messages.filter((m) => m.kind === 'json' && (m.value as { heartRate?: unknown }).heartRate !== '');
+  const pipeline = await startLocalPipeline({ deviceMapping, fhirMapping, startTime, resolution: 'Create' });
+  try {
+    await pipeline.deliver(messages);
+    await pipeline.flush();
+    reference = await fhirState(pipeline);
+  } finally {
+    await pipeline.close();
+  }
+});
+
+describe('the pipeline, end to end', () => {
+  it('when a window of sample messages closes, then every Observation, Patient and Device is written once and staging is empty', async () => {
+    const pipeline = await start();
+    const ingested = await pipeline.deliver(messages);
+    expect(ingested.reduce((n, s) => n + s.measurements, 0)).toBe(99);
+    expect(await stagedDocumentCount(pipeline)).toBe(ingested.reduce((n, s) => n + s.stagingDocuments, 0));
+
+    const flushed = await pipeline.flush();
+    expect(flushed.failures).toEqual([]);
+    expect(flushed.units.reduce((n, u) => n + u.created, 0)).toBe(27);
+
+    const resources = await pipeline.exportResources();
+    const count = (type: string): number => resources.filter((r) => r.resourceType === type).length;
+    expect([count('Observation'), count('Patient'), count('Device')]).toEqual([27, 3, 3]);
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
+  it('when a bad message is dead-lettered, then the record can be replayed and holds no payload in its error text', async () => {
+    const pipeline = await start();
+    await pipeline.deliver(messages);
+    const page = await pipeline.services.adapters.cosmos.deadLetters.listDeadLetters({
+      errorName: 'InvalidDataFormat',
+    });
+    expect(page.items).toHaveLength(1);
+    const [item] = page.items;
+    expect(item?.subject.kind).toBe('message');
+    if (item?.subject.kind === 'message') {
+      expect(item.subject.body.encoding).toBe('base64');
+      expect(item.subject.coordinates.partitionId).toMatch(/^\d$/);
+    }
+    expect(item?.error.message).not.toContain('oops');
+    const incompatible = await pipeline.services.adapters.cosmos.deadLetters.listDeadLetters({
+      errorName: 'IncompatibleData',
+    });
+    expect(incompatible.items[0]?.error.message).not.toContain('patient-02');
+  });
+
+  it('when every batch is delivered twice, then the FHIR state equals a single delivery', async () => {
+    const pipeline = await start();
+    await pipeline.deliver(messages, { redeliver: true });
+    await pipeline.flush();
+    expect(await fhirState(pipeline)).toEqual(reference);
+  });
+
+  it('when a replay from an earlier checkpoint delivers the same events in other batches, then nothing is duplicated', async () => {
+    const pipeline = await start();
+    await pipeline.deliver(messages, { batchSize: 7 });
+    await pipeline.deliver(messages, { batchSize: 11, resetSequences: true });
+    await pipeline.flush();
+    expect(await fhirState(pipeline)).toEqual(reference);
+  });
+
+  it('when the process restarts after staging, then the next flush writes everything', async () => {
+    const pipeline = await start();
+    await pipeline.deliver(messages);
+    await pipeline.restart();
+    await pipeline.flush();
+    expect(await fhirState(pipeline)).toEqual(reference);
+  });
+
+  it('when the flush dies after some Observations were written, then a rerun converges with nothing lost', async () => {
+    let proxy: FaultProxy | undefined;
+    const pipeline = await start({
+      fhirFront: async (url) => {
+        proxy = await startFaultProxy(url);
+        open.push(proxy);
+        return proxy.url;
+      },
+    });
+    await pipeline.deliver(messages);
+    let observationPuts = 0;
+    proxy?.inject({
+      fault: { kind: 'status', status: 503 },
+      times: Infinity,
+      match: (r) => requestMatching('PUT', /\/Observation\//)(r) && ++observationPuts > 5,
+    });
+    const first = await pipeline.flush();
+    expect(first.failures.length).toBeGreaterThan(0);
+    expect((await pipeline.exportResources()).filter((r) => r.resourceType === 'Observation').length).toBeGreaterThan(
+      0,
+    );
+    expect(await stagedDocumentCount(pipeline)).toBeGreaterThan(0);
+
+    proxy?.clear();
+    await pipeline.restart();
+    const second = await pipeline.flush();
+    expect(second.failures).toEqual([]);
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+  });
+
+  it('when the flush dies before deleting staged documents, then the rerun writes nothing new and clears staging', async () => {
+    let failDeletes = true;
+    const pipeline = await start({
+      decorateStaging: (store: StagingStore): StagingStore => ({
+        stageBatch: (...args) => store.stageBatch(...args),
+        listClosedUnits: (...args) => store.listClosedUnits(...args),
+        readUnit: (...args) => store.readUnit(...args),
+        deleteDocuments: (...args) => {
+          if (failDeletes) {
+            return Promise.reject(new Error('injected crash before delete'));
+          }
+          return store.deleteDocuments(...args);
+        },
+      }),
+    });
+    await pipeline.deliver(messages);
+    const first = await pipeline.flush();
+    expect(first.failures.length).toBeGreaterThan(0);
+    expect(await stagedDocumentCount(pipeline)).toBeGreaterThan(0);
+
+    failDeletes = false;
+    const second = await pipeline.flush();
+    expect(second.failures).toEqual([]);
+    expect(second.units.reduce((n, u) => n + u.created + u.updated, 0)).toBe(0);
+    expect(second.units.reduce((n, u) => n + u.noop, 0)).toBe(27);
+    expect(await fhirState(pipeline)).toEqual(reference);
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
+  it('when the FHIR service is down for a while, then the data stays staged and flows when it returns', async () => {
+    let proxy: FaultProxy | undefined;
+    const pipeline = await start({
+      fhirFront: async (url) => {
+        proxy = await startFaultProxy(url);
+        open.push(proxy);
+        return proxy.url;
+      },
+    });
+    await pipeline.deliver(messages);
+    proxy?.inject({ fault: { kind: 'status', status: 503 }, times: Infinity });
+    const down = await pipeline.flush();
+    expect(down.failures.length).toBe(3);
+    expect(await stagedDocumentCount(pipeline)).toBe(3);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+
+    proxy?.clear();
+    const up = await pipeline.flush();
+    expect(up.failures).toEqual([]);
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+  });
+
+  it('when two workers flush the same unit at once, then the FHIR state is the same as one worker', async () => {
+    const pipeline = await start();
+    await pipeline.deliver(goodMessages);
+    pipeline.advance(60 * 60_000);
+    const units = await pipeline.services.planFlush();
+    const a = await pipeline.createWorker('worker-a');
+    const b = await pipeline.createWorker('worker-b');
+    const results = await Promise.all(units.flatMap((unit) => [a.flushUnit(unit), b.flushUnit(unit)]));
+    expect(results.filter((r) => r.status === 'flushed')).toHaveLength(units.length);
+    // A unit the first worker finished before the second looked is empty for the second; otherwise the second is busy.
+    expect(results.every((r) => ['flushed', 'busy', 'empty'].includes(r.status))).toBe(true);
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+    const resources = await pipeline.exportResources();
+    expect(resources.filter((r) => r.resourceType === 'Observation')).toHaveLength(27);
+    expect(resources.filter((r) => r.resourceType === 'Patient')).toHaveLength(3);
+  });
+
+  it('when the device mapping changes in Blob Storage mid-stream, then later messages use the new mapping', async () => {
+    const pipeline = await start();
+    const half = Math.floor(goodMessages.length / 2);
+    await pipeline.deliver(goodMessages.slice(0, half));
+    const renamed = deviceMapping.replace('"typeName": "stepcount"', '"typeName": "heartrate-steps"');
+    expect(renamed).not.toBe(deviceMapping);
+    await pipeline.uploadMappings({ deviceMapping: renamed });
+    const later = await pipeline.deliver(goodMessages.slice(half));
+    expect(later.length).toBeGreaterThan(0);
+    await pipeline.flush();
+    // No FHIR template for the new type name: the later step counts are dead-lettered, the earlier ones written.
+    const deadLetters = await pipeline.deadLetterCounts();
+    expect(deadLetters.TemplateNotFound).toBeGreaterThan(0);
+    const observations = (await pipeline.exportResources()).filter((r) => r.resourceType === 'Observation');
+    expect(observations.some((o) => JSON.stringify(o).includes('"stepcount"'))).toBe(true);
+  });
+
+  it('when an invalid mapping is uploaded, then the last good one keeps serving and the problem is logged', async () => {
+    const lines: string[] = [];
+    const pipeline = await start({ log: (line) => lines.push(line) });
+    await pipeline.deliver(goodMessages.slice(0, 10));
+    await pipeline.uploadMappings({
+      deviceMapping: '{ "templateType": "CollectionContent", "template": [ { "templateType": "Nope" } ] }',
+    });
+    const after = await pipeline.deliver(goodMessages.slice(10, 20));
+    expect(after.reduce((n, s) => n + s.measurements, 0)).toBeGreaterThan(0);
+    expect(lines.some((l) => l.includes('devicecontent.json') && l.includes('invalid'))).toBe(true);
+  });
+
+  it('when no valid device mapping exists at all, then ingest fails so the batch is retried, and nothing is staged', async () => {
+    const pipeline = await start({ deviceMapping: '{ "templateType": "CollectionContent", "template": 5 }' });
+    await expect(pipeline.deliver(goodMessages.slice(0, 5))).rejects.toMatchObject({ retriable: true });
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+  });
+});
