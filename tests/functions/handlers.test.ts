@@ -1,0 +1,112 @@
+/**
+ * The Function entry points, called as the Functions host calls them (real InvocationContext), on the local services.
+ */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { InvocationContext, HttpRequest } from '@azure/functions';
+import { startLocalPipeline, type LocalPipeline } from '../../scripts/localPipeline.js';
+import { ingest } from '../../functions/ingest.js';
+import { flushWorker } from '../../functions/flushWorker.js';
+import { health } from '../../functions/health.js';
+import { setAppServices } from '../../shared/app/appServices.js';
+
+let pipeline: LocalPipeline;
+
+beforeAll(async () => {
+  pipeline = await startLocalPipeline({
+    deviceMapping: await readFile('samples/devicecontent.json', 'utf8'),
+    fhirMapping: await readFile('samples/fhirmapping.json', 'utf8'),
+    startTime: new Date('2026-11-24T10:05:00.000Z'),
+  });
+});
+
+afterAll(async () => {
+  await pipeline.close();
+});
+
+function contextWithLog(functionName: string, triggerMetadata?: Record<string, unknown>) {
+  const lines: string[] = [];
+  const context = new InvocationContext({
+    functionName,
+    ...(triggerMetadata === undefined ? {} : { triggerMetadata }),
+    logHandler: (level, ...args) => lines.push(`${level} ${args.map(String).join(' ')}`),
+  });
+  return { context, lines };
+}
+
+describe('ingest', () => {
+  it('accepts bodies as parsed JSON, JSON text and bytes, and dead-letters the one that is not JSON', async () => {
+    const body = { deviceId: 'device-h1', patientId: 'patient-h1', endDate: '2026-11-24T10:00:00Z', heartRate: 64 };
+    const { context, lines } = contextWithLog('ingest', {
+      partitionContext: { partitionId: '7' },
+      enqueuedTimeUtcArray: Array(4).fill('2026-11-24T10:05:00Z'),
+      sequenceNumberArray: [1, 2, 3, 4],
+      offsetArray: ['1', '2', '3', '4'],
+      propertiesArray: [{}, {}, {}, {}],
+      systemPropertiesArray: [{}, {}, {}, {}],
+    });
+
+    await ingest(
+      [
+        body,
+        JSON.stringify({ ...body, heartRate: 65, endDate: '2026-11-24T10:00:05Z' }),
+        Buffer.from(JSON.stringify({ ...body, heartRate: 66, endDate: '2026-11-24T10:00:10Z' })),
+        Buffer.from('not json'),
+      ],
+      context,
+    );
+
+    const summary = JSON.parse(lines.find((l) => l.includes('ingest {'))!.replace(/^information ingest /, '')) as {
+      deviceEvents: number;
+      measurements: number;
+      droppedEvents: number;
+      errorsByName: Record<string, number>;
+    };
+    expect(summary).toMatchObject({
+      deviceEvents: 4,
+      measurements: 3,
+      droppedEvents: 1,
+      errorsByName: { InvalidDataFormat: 1 },
+    });
+    const staged = await pipeline.services.adapters.cosmos.staging.readUnit({
+      windowStart: '2026-11-24T10:00:00.000Z',
+      shard: '7',
+    });
+    expect(staged.measurements.map((m) => m.properties[0]?.value).sort()).toEqual(['64', '65', '66']);
+  });
+});
+
+describe('flushWorker', () => {
+  it('drops a message that is not a work unit with an error log instead of failing forever', async () => {
+    const { context, lines } = contextWithLog('flushWorker');
+    await flushWorker({ hello: 'world' }, context);
+    expect(lines.some((l) => l.startsWith('error') && l.includes('not a work unit'))).toBe(true);
+  });
+});
+
+describe('health', () => {
+  it('answers 200 with the mapping versions being served', async () => {
+    const { context } = contextWithLog('health');
+    const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), context);
+    expect(response.status).toBe(200);
+    expect(response.jsonBody).toMatchObject({ status: 'healthy', mappings: { deviceMapping: expect.any(String) } });
+  });
+
+  it('answers 503 naming every configuration problem when the app settings are invalid', async () => {
+    setAppServices(undefined);
+    const saved = { ...process.env };
+    delete process.env.FHIR__URL;
+    delete process.env.COSMOS__ENDPOINT;
+    try {
+      const { context } = contextWithLog('health');
+      const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), context);
+      expect(response.status).toBe(503);
+      const reason = (response.jsonBody as { reason: string }).reason;
+      expect(reason).toContain('FHIR__URL: required');
+      expect(reason).toContain('COSMOS__ENDPOINT: required');
+    } finally {
+      process.env = saved;
+      setAppServices(pipeline.services);
+    }
+  });
+});
