@@ -42,6 +42,22 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<Local
   return pipeline;
 }
 
+/** Starts a pipeline whose FHIR server sits behind a fault-injecting proxy. */
+async function startBehindFaultProxy(): Promise<{ pipeline: LocalPipeline; proxy: FaultProxy }> {
+  let proxy: FaultProxy | undefined;
+  const pipeline = await start({
+    fhirFront: async (url) => {
+      proxy = await startFaultProxy(url);
+      open.push(proxy);
+      return proxy.url;
+    },
+  });
+  if (proxy === undefined) {
+    throw new Error('the fault proxy did not start');
+  }
+  return { pipeline, proxy };
+}
+
 /** The FHIR state as comparable lines (server metadata removed; `issued` is from the simulated clock). */
 async function fhirState(pipeline: LocalPipeline): Promise<string[]> {
   return (await pipeline.exportResources()).map((r) => JSON.stringify(toComparableResource(r)));
@@ -145,17 +161,10 @@ describe('the pipeline, end to end', () => {
   });
 
   it('when the flush dies after some Observations were written, then a rerun converges with nothing lost', async () => {
-    let proxy: FaultProxy | undefined;
-    const pipeline = await start({
-      fhirFront: async (url) => {
-        proxy = await startFaultProxy(url);
-        open.push(proxy);
-        return proxy.url;
-      },
-    });
+    const { pipeline, proxy } = await startBehindFaultProxy();
     await pipeline.deliver(messages);
     let observationPuts = 0;
-    proxy?.inject({
+    proxy.inject({
       fault: { kind: 'status', status: 503 },
       times: Infinity,
       match: (r) => requestMatching('PUT', /\/Observation\//)(r) && ++observationPuts > 5,
@@ -167,7 +176,7 @@ describe('the pipeline, end to end', () => {
     );
     expect(await stagedDocumentCount(pipeline)).toBeGreaterThan(0);
 
-    proxy?.clear();
+    proxy.clear();
     await pipeline.restart();
     const second = await pipeline.flush();
     expect(second.failures).toEqual([]);
@@ -206,22 +215,15 @@ describe('the pipeline, end to end', () => {
   });
 
   it('when the FHIR service is down for a while, then the data stays staged and flows when it returns', async () => {
-    let proxy: FaultProxy | undefined;
-    const pipeline = await start({
-      fhirFront: async (url) => {
-        proxy = await startFaultProxy(url);
-        open.push(proxy);
-        return proxy.url;
-      },
-    });
+    const { pipeline, proxy } = await startBehindFaultProxy();
     await pipeline.deliver(messages);
-    proxy?.inject({ fault: { kind: 'status', status: 503 }, times: Infinity });
+    proxy.inject({ fault: { kind: 'status', status: 503 }, times: Infinity });
     const down = await pipeline.flush();
     expect(down.failures.length).toBe(3);
     expect(await stagedDocumentCount(pipeline)).toBe(3);
     expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
 
-    proxy?.clear();
+    proxy.clear();
     const up = await pipeline.flush();
     expect(up.failures).toEqual([]);
     expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
