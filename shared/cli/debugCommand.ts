@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import type { Observation } from '@medplum/fhirtypes';
 import { isMedTechError, MedTechError, type ErrorRecord } from '../core/errors.js';
 import {
@@ -19,9 +18,11 @@ import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
 import type { MappingProblem, ParseResult } from '../core/mapping/problems.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
+import { ExitCode } from './exitCode.js';
 import type { CliIo } from './io.js';
+import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageFiles } from './readMessageFiles.js';
-import { ExitCode, formatProblem, locateDeviceMappingProblems, readTextFile } from './validateCommand.js';
+import { formatProblem, locateDeviceMappingProblems, readTextFile } from './validateCommand.js';
 
 const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE --message FILE [--message FILE ...]
                     [--enqueued-time ISO] [--issued ISO] [--device-identifier-system SYSTEM]
@@ -47,6 +48,8 @@ Options:
 Exit codes: 0 both mappings are valid (even if some messages or groups failed), 1 a mapping is invalid,
 2 usage error or unreadable file.
 `;
+
+const usage: CommandUsage = { command: 'debug', help };
 
 /** One error of the `debug` output: the MedTech error record and what it concerns. */
 export interface DebugErrorOutput extends ErrorRecord {
@@ -201,53 +204,39 @@ function report<T>(file: string, result: ParseResult<T>, io: CliIo): T | undefin
 }
 
 function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | number {
-  let values: {
-    'device-mapping'?: string;
-    'fhir-mapping'?: string;
-    message?: string[];
-    'enqueued-time'?: string;
-    issued?: string;
-    'device-identifier-system'?: string;
-    help?: boolean;
-  };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'device-mapping': { type: 'string' },
-        'fhir-mapping': { type: 'string' },
-        message: { type: 'string', multiple: true },
-        'enqueued-time': { type: 'string' },
-        issued: { type: 'string' },
-        'device-identifier-system': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return usageError(io, error instanceof Error ? error.message : String(error));
+  const args = parseCommandArgs(
+    argv,
+    {
+      'device-mapping': { type: 'string' },
+      'fhir-mapping': { type: 'string' },
+      message: { type: 'string', multiple: true },
+      'enqueued-time': { type: 'string' },
+      issued: { type: 'string' },
+      'device-identifier-system': { type: 'string' },
+    },
+    usage,
+    io,
+  );
+  if (args.kind === 'exit') {
+    return args.exitCode;
   }
-  if (values.help === true) {
-    io.stdout(help);
-    return ExitCode.ok;
-  }
+  const { values } = args;
   const deviceMappingFile = values['device-mapping'];
   const fhirMappingFile = values['fhir-mapping'];
   const messageFiles = values.message ?? [];
   if (deviceMappingFile === undefined) {
-    return usageError(io, 'missing --device-mapping FILE');
+    return usageError(io, usage, 'missing --device-mapping FILE');
   }
   if (fhirMappingFile === undefined) {
-    return usageError(io, 'missing --fhir-mapping FILE');
+    return usageError(io, usage, 'missing --fhir-mapping FILE');
   }
   if (messageFiles.length === 0) {
-    return usageError(io, 'missing --message FILE');
+    return usageError(io, usage, 'missing --message FILE');
   }
   for (const name of ['enqueued-time', 'issued'] as const) {
     const value = values[name];
     if (value !== undefined && !isIsoTimestamp(value)) {
-      return usageError(io, `--${name} must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z`);
+      return usageError(io, usage, `--${name} must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z`);
     }
   }
   return {
@@ -258,9 +247,4 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
     issued: values.issued ?? now().toISOString(),
     deviceSystem: values['device-identifier-system'],
   };
-}
-
-function usageError(io: CliIo, reason: string): number {
-  io.stderr(`medtech debug: ${reason}\n\n${help}`);
-  return ExitCode.usage;
 }

@@ -1,7 +1,8 @@
 import { runDebugCommand } from './debugCommand.js';
+import { ExitCode } from './exitCode.js';
 import type { CliIo } from './io.js';
 import { runNormalizeCommand } from './normalizeCommand.js';
-import { ExitCode, runValidateCommand } from './validateCommand.js';
+import { runValidateCommand } from './validateCommand.js';
 
 /** One `medtech` subcommand: a one-line summary for `medtech --help` and its entry point. */
 interface Command {

@@ -1,12 +1,13 @@
-import { parseArgs } from 'node:util';
 import { isMedTechError, type ErrorRecord } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
+import { ExitCode } from './exitCode.js';
 import type { CliIo } from './io.js';
+import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageFiles, type MessageFile } from './readMessageFiles.js';
-import { ExitCode, formatProblem, readTextFile } from './validateCommand.js';
+import { formatProblem, readTextFile } from './validateCommand.js';
 
 const help = `Usage: medtech normalize --device-mapping FILE --message FILE [--message FILE ...] [--enqueued-time ISO]
 
@@ -27,6 +28,8 @@ Options:
 Exit codes: 0 the mapping is valid (even if some messages failed), 1 the mapping is invalid (problems on stderr),
 2 usage error or unreadable file.
 `;
+
+const usage: CommandUsage = { command: 'normalize', help };
 
 /** One error of the `normalize` output: the MedTech error record plus the message it concerns. */
 export interface NormalizeErrorOutput extends ErrorRecord {
@@ -54,37 +57,31 @@ export async function runNormalizeCommand(
   io: CliIo,
   now: () => Date = () => new Date(),
 ): Promise<number> {
-  let values: { 'device-mapping'?: string; message?: string[]; 'enqueued-time'?: string; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'device-mapping': { type: 'string' },
-        message: { type: 'string', multiple: true },
-        'enqueued-time': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return usageError(io, error instanceof Error ? error.message : String(error));
+  const args = parseCommandArgs(
+    argv,
+    {
+      'device-mapping': { type: 'string' },
+      message: { type: 'string', multiple: true },
+      'enqueued-time': { type: 'string' },
+    },
+    usage,
+    io,
+  );
+  if (args.kind === 'exit') {
+    return args.exitCode;
   }
-  if (values.help === true) {
-    io.stdout(help);
-    return ExitCode.ok;
-  }
+  const { values } = args;
   const mappingFile = values['device-mapping'];
   const messageFiles = values.message ?? [];
   const enqueuedTime = values['enqueued-time'];
   if (mappingFile === undefined) {
-    return usageError(io, 'missing --device-mapping FILE');
+    return usageError(io, usage, 'missing --device-mapping FILE');
   }
   if (messageFiles.length === 0) {
-    return usageError(io, 'missing --message FILE');
+    return usageError(io, usage, 'missing --message FILE');
   }
   if (enqueuedTime !== undefined && !isIsoTimestamp(enqueuedTime)) {
-    return usageError(io, '--enqueued-time must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z');
+    return usageError(io, usage, '--enqueued-time must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z');
   }
 
   const mappingText = await readTextFile(mappingFile, io, 'normalize');
@@ -131,9 +128,4 @@ function normalizeMessages(mapping: DeviceMapping, messages: readonly MessageFil
     }
   });
   return output;
-}
-
-function usageError(io: CliIo, reason: string): number {
-  io.stderr(`medtech normalize: ${reason}\n\n${help}`);
-  return ExitCode.usage;
 }

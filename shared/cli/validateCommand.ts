@@ -1,5 +1,4 @@
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { FhirMapping } from '../core/fhir/contract.js';
 import { parseFhirMapping } from '../core/fhir/fhirMapping.js';
 import { crossCheckMappings } from '../core/mapping/crossCheckMappings.js';
@@ -8,19 +7,9 @@ import { locatePointer } from '../core/mapping/locate.js';
 import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
 import { parseMappingJson } from '../core/mapping/parseMappingJson.js';
 import type { MappingProblem, ParseResult } from '../core/mapping/problems.js';
+import { ExitCode } from './exitCode.js';
 import type { CliIo } from './io.js';
-
-/** Exit codes of the `medtech` command line. */
-export const ExitCode = {
-  /** The command succeeded (for `validate`: every file is valid). */
-  ok: 0,
-  /** A mapping is invalid. */
-  invalid: 1,
-  /** Wrong arguments or an unreadable file. */
-  usage: 2,
-  /** A bug: an unexpected exception. */
-  internal: 3,
-} as const;
+import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 
 const help = `Usage: medtech validate [--device-mapping FILE] [--fhir-mapping FILE] [--json]
 
@@ -41,6 +30,8 @@ Options:
 Exit codes: 0 valid (warnings, including every cross-check warning, allowed), 1 a mapping has an error,
 2 usage error or unreadable file.
 `;
+
+const usage: CommandUsage = { command: 'validate', help };
 
 /**
  * Formats one mapping problem as a compiler-style line: `FILE:line:column: severity NAME: message (template N, /ptr)`.
@@ -95,8 +86,8 @@ export function describeFsError(error: unknown): string {
  * @returns the problems, located where the text allows (the others unchanged)
  */
 export function locateDeviceMappingProblems(text: string, problems: readonly MappingProblem[]): MappingProblem[] {
-  // parseDeviceMapping drops a byte-order mark the same way, so positions agree with its own problems.
-  const parsed = parseMappingJson(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  // The same parse as parseDeviceMapping's (a byte-order mark dropped alike), so positions agree with its problems.
+  const parsed = parseMappingJson(text);
   return problems.map((problem) => {
     const { pointer, line } = problem.location;
     if (!parsed.ok || pointer === undefined || line !== undefined) {
@@ -151,30 +142,20 @@ interface Checked<T> {
  * @returns 0 valid (warnings allowed), 1 a mapping has an error, 2 usage error or unreadable file
  */
 export async function runValidateCommand(argv: string[], io: CliIo): Promise<number> {
-  let values: { 'device-mapping'?: string; 'fhir-mapping'?: string; json?: boolean; help?: boolean };
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'device-mapping': { type: 'string' },
-        'fhir-mapping': { type: 'string' },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (error) {
-    return usageError(io, error instanceof Error ? error.message : String(error));
+  const args = parseCommandArgs(
+    argv,
+    { 'device-mapping': { type: 'string' }, 'fhir-mapping': { type: 'string' }, json: { type: 'boolean' } },
+    usage,
+    io,
+  );
+  if (args.kind === 'exit') {
+    return args.exitCode;
   }
-  if (values.help === true) {
-    io.stdout(help);
-    return ExitCode.ok;
-  }
+  const { values } = args;
   const deviceFile = values['device-mapping'];
   const fhirFile = values['fhir-mapping'];
   if (deviceFile === undefined && fhirFile === undefined) {
-    return usageError(io, 'missing --device-mapping FILE or --fhir-mapping FILE');
+    return usageError(io, usage, 'missing --device-mapping FILE or --fhir-mapping FILE');
   }
 
   // Both files are read before anything is printed: an unreadable file is a usage error, not a half report.
@@ -272,9 +253,4 @@ function printMapping(report: MappingReport, kind: string, template: string, io:
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
-}
-
-function usageError(io: CliIo, reason: string): number {
-  io.stderr(`medtech validate: ${reason}\n\n${help}`);
-  return ExitCode.usage;
 }

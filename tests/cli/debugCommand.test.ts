@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDebugCommand, type DebugOutput } from '../../shared/cli/debugCommand.js';
+import { captureIo } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 const dir = fileURLToPath(new URL('../fixtures/fhir/debug_docs_heartrate/', import.meta.url));
@@ -9,14 +10,9 @@ const file = (name: string): string => `${dir}${name}`;
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await runDebugCommand(
-    args,
-    { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) },
-    () => new Date('2030-01-01T00:00:00Z'),
-  );
-  return { code, stdout, stderr };
+  const io = captureIo();
+  const code = await runDebugCommand(args, io, () => new Date('2030-01-01T00:00:00Z'));
+  return { code, stdout: io.out, stderr: io.err };
 }
 
 async function debug(messages: string[], extra: string[] = [], fhir = 'fhirmapping.json'): Promise<DebugOutput> {

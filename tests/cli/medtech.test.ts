@@ -1,24 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { CliIo } from '../../shared/cli/io.js';
 import { runCli } from '../../shared/cli/medtech.js';
+import { captureIo } from './support.js';
 
 const debugFixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/fhir/debug_docs_heartrate/${name}`, import.meta.url));
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
 
 describe('runCli', () => {
   it('prints the commands and exits 0 on --help', async () => {

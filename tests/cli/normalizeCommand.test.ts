@@ -1,37 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../shared/cli/io.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../shared/cli/medtech.js';
 import { runNormalizeCommand } from '../../shared/cli/normalizeCommand.js';
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
+import { captureIo, useTempDir } from './support.js';
 
 const sampleMapping = join(import.meta.dirname, '../../samples/devicecontent.json');
 const invalidMapping = join(
   import.meta.dirname,
   '../fixtures/device-mapping-invalid/JsonPathContent_badExpression.json',
 );
-let dir: string;
-
-function write(name: string, content: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
+const { path, write } = useTempDir('medtech-normalize-');
 
 const iotMapping = JSON.stringify({
   templateType: 'CollectionContent',
@@ -46,14 +24,6 @@ const iotMapping = JSON.stringify({
       },
     },
   ],
-});
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'medtech-normalize-'));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe('medtech normalize', () => {
@@ -223,12 +193,12 @@ describe('medtech normalize', () => {
       ),
     ).toBe(2);
     expect(
-      await runCli(['normalize', '--device-mapping', sampleMapping, '--message', join(dir, 'nope.json')], unreadable),
+      await runCli(['normalize', '--device-mapping', sampleMapping, '--message', path('nope.json')], unreadable),
     ).toBe(2);
 
     expect(noMessage.err).toMatch(/^medtech normalize: missing --message FILE/);
     expect(badTime.err).toMatch(/^medtech normalize: --enqueued-time must be an ISO-8601 timestamp/);
-    expect(unreadable.err).toBe(`medtech normalize: cannot read ${join(dir, 'nope.json')}: ENOENT\n`);
+    expect(unreadable.err).toBe(`medtech normalize: cannot read ${path('nope.json')}: ENOENT\n`);
     expect(noMessage.out + badTime.out + unreadable.out).toBe('');
   });
 

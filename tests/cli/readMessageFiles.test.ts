@@ -1,40 +1,9 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../shared/cli/io.js';
+import { describe, expect, it } from 'vitest';
 import { isIsoTimestamp, readMessageFiles } from '../../shared/cli/readMessageFiles.js';
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
+import { captureIo, useTempDir } from './support.js';
 
 const clock = (): Date => new Date('2030-01-02T03:04:05.000Z');
-let dir: string;
-
-function write(name: string, content: string): string {
-  const file = join(dir, name);
-  writeFileSync(file, content);
-  return file;
-}
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'medtech-messages-'));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+const { path, write } = useTempDir('medtech-messages-');
 
 describe('readMessageFiles', () => {
   it('takes a file as the raw message body, stamped with the current time when no enqueued time is given', async () => {
@@ -95,7 +64,7 @@ describe('readMessageFiles', () => {
 
   it('reports the first unreadable file and returns nothing', async () => {
     const good = write('good.json', '{}');
-    const missing = join(dir, 'missing.json');
+    const missing = path('missing.json');
     const io = captureIo();
 
     const messages = await readMessageFiles([good, missing], { enqueuedTime: undefined, now: clock }, io, 'debug');

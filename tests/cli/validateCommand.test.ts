@@ -1,25 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../../shared/cli/io.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../../shared/cli/medtech.js';
 import { formatProblem, locateDeviceMappingProblems, type ValidateOutput } from '../../shared/cli/validateCommand.js';
 import type { MappingProblem } from '../../shared/core/mapping/problems.js';
-
-function captureIo(): CliIo & { out: string; err: string } {
-  const io = {
-    out: '',
-    err: '',
-    stdout(text: string) {
-      io.out += text;
-    },
-    stderr(text: string) {
-      io.err += text;
-    },
-  };
-  return io;
-}
+import { captureIo, useTempDir } from './support.js';
 
 const sample = join(import.meta.dirname, '../../samples/devicecontent.json');
 const unknownProperty = join(
@@ -30,7 +15,7 @@ const fhirSample = join(import.meta.dirname, '../../samples/fhirmapping.json');
 const fhirFixture = (name: string): string => join(import.meta.dirname, '../fixtures/fhir', name);
 const fhirUnknownProperty = fhirFixture('invalid_unknown_property/fhirmapping.json');
 const fhirSyntax = fhirFixture('invalid_syntax/fhirmapping.txt');
-let dir: string;
+const tmp = useTempDir('medtech-validate-');
 
 /** The sample FHIR mapping without its stepcount template and with bloodpressure's 'systolic' spelled 'Systolic'. */
 function writeFhirMappingWithoutStepsAndCapitalSystolic(): string {
@@ -39,18 +24,8 @@ function writeFhirMappingWithoutStepsAndCapitalSystolic(): string {
     (t: { template: { typeName: string } }) => t.template.typeName !== 'stepcount',
   );
   mapping.template[1].template.components[0].value.valueName = 'Systolic';
-  const file = join(dir, 'fhirmapping-mismatch.json');
-  writeFileSync(file, JSON.stringify(mapping, null, 2));
-  return file;
+  return tmp.write('fhirmapping-mismatch.json', JSON.stringify(mapping, null, 2));
 }
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'medtech-validate-'));
-});
-
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('medtech validate', () => {
   it('exits 0 and says so for a valid mapping', async () => {
@@ -79,8 +54,7 @@ describe('medtech validate', () => {
   });
 
   it('prints warnings and still exits 0 when the mapping is only questionable', async () => {
-    const file = join(dir, 'empty.json');
-    writeFileSync(file, '{\n  "templateType": "CollectionContent",\n  "template": []\n}\n');
+    const file = tmp.write('empty.json', '{\n  "templateType": "CollectionContent",\n  "template": []\n}\n');
     const io = captureIo();
 
     const code = await runCli(['validate', '--device-mapping', file], io);
@@ -94,8 +68,7 @@ describe('medtech validate', () => {
   });
 
   it('prints a syntax error without a pointer', async () => {
-    const file = join(dir, 'broken.json');
-    writeFileSync(file, '{ "templateType": ');
+    const file = tmp.write('broken.json', '{ "templateType": ');
     const io = captureIo();
 
     expect(await runCli(['validate', '--device-mapping', file], io)).toBe(1);
@@ -301,7 +274,7 @@ describe('medtech validate', () => {
 
   it('exits 2 when the file cannot be read', async () => {
     const io = captureIo();
-    const missing = join(dir, 'missing.json');
+    const missing = tmp.path('missing.json');
 
     expect(await runCli(['validate', '--device-mapping', missing], io)).toBe(2);
     expect(io.err).toBe(`medtech validate: cannot read ${missing}: ENOENT\n`);
@@ -309,7 +282,7 @@ describe('medtech validate', () => {
 
   it('exits 2 without a report when the FHIR mapping cannot be read, even with a valid device mapping', async () => {
     const io = captureIo();
-    const missing = join(dir, 'missing-fhir.json');
+    const missing = tmp.path('missing-fhir.json');
 
     expect(await runCli(['validate', '--json', '--device-mapping', sample, '--fhir-mapping', missing], io)).toBe(2);
     expect(io.err).toBe(`medtech validate: cannot read ${missing}: ENOENT\n`);
@@ -342,6 +315,20 @@ describe('locateDeviceMappingProblems', () => {
 
     expect(locateDeviceMappingProblems(text, [problem])).toEqual([
       { ...problem, location: { templateIndex: 0, pointer: '/template/0/templateType', line: 4, column: 7 } },
+    ]);
+  });
+
+  it('does not count a byte-order mark as a column, as parseDeviceMapping does not', () => {
+    const text = '\uFEFF{ "templateType": "CollectionContent", "template": [{ "templateType": "x" }] }';
+    const problem: MappingProblem = {
+      severity: 'warning',
+      name: 'TemplateNotFound',
+      message: 'm',
+      location: { templateIndex: 0, pointer: '/template/0/templateType' },
+    };
+
+    expect(locateDeviceMappingProblems(text, [problem])).toEqual([
+      { ...problem, location: { templateIndex: 0, pointer: '/template/0/templateType', line: 1, column: 55 } },
     ]);
   });
 

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
 import { type LocatedJson, locatePointer, parseLocatedJson, toPathSegments, toPointer } from '../mapping/locate.js';
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
+import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
 import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
@@ -22,15 +23,7 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
   // A byte-order mark becomes a space so that offsets (and so line/column) stay those of the file.
   const parsed = parseLocatedJson(text.startsWith('\uFEFF') ? ' ' + text.slice(1) : text);
   if (!parsed.ok) {
-    return {
-      ok: false,
-      problems: parsed.problems.map((p) => ({
-        severity: 'error',
-        name: 'InvalidTemplate',
-        message: p.message,
-        location: { line: p.line, column: p.column },
-      })),
-    };
+    return { ok: false, problems: toSyntaxProblems(parsed.problems) };
   }
   const doc = parsed.doc;
   const problems = new ProblemList(doc);

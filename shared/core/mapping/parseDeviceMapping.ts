@@ -13,6 +13,7 @@ import { locatePointer, toPointer, type LocatedJson, type TextPosition } from '.
 import { parseMappingJson } from './parseMappingJson.js';
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
+import { toSyntaxProblems } from './toSyntaxProblems.js';
 
 /** Fixed expressions of the IoT kinds (reference-behaviour §1.5, §1.6); user-supplied ones are ignored. */
 const fixedExpressions = {
@@ -33,18 +34,9 @@ const optionalIdFields = ['patientIdExpression', 'encounterIdExpression', 'corre
  * @returns the compiled mapping and its warnings, or every problem found (errors and warnings, in file order)
  */
 export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
-  // MedTech reads the blob through a BOM-aware reader; editors do not count the BOM as a column.
-  const parsed = parseMappingJson(text.startsWith('\uFEFF') ? text.slice(1) : text);
+  const parsed = parseMappingJson(text);
   if (!parsed.ok) {
-    return {
-      ok: false,
-      problems: parsed.problems.map((p) => ({
-        severity: 'error',
-        name: 'InvalidTemplate',
-        message: p.message,
-        location: { line: p.line, column: p.column },
-      })),
-    };
+    return { ok: false, problems: toSyntaxProblems(parsed.problems) };
   }
 
   const canonical = canonicalizeDeviceMapping(parsed.doc.value);

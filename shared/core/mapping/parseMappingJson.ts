@@ -11,9 +11,12 @@ const lenient = { allowTrailingComma: true, disallowComments: false } as const;
  * Parses a mapping file. Strict JSON first; failing that, JSON with comments and trailing commas, which MedTech's
  * reader (Newtonsoft.Json) accepts, so a mapping that loads in MedTech loads here too (`nonStrictAt` says where the
  * first comment or trailing comma is, for a warning). Anything else is a syntax error with its line and column.
- * @param text - the file content (without a byte-order mark)
+ * A leading byte-order mark is dropped: lines, columns and the document's `text` are those after it.
+ * @param content - the file content
  */
-export function parseMappingJson(text: string): MappingJsonResult {
+export function parseMappingJson(content: string): MappingJsonResult {
+  // MedTech reads the blob through a BOM-aware reader; editors do not count the BOM as a column.
+  const text = content.startsWith('\uFEFF') ? content.slice(1) : content;
   const strict = parseLocatedJson(text);
   if (strict.ok) {
     return strict;

@@ -1,12 +1,21 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
+import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
 import { isMedTechError } from '../../../shared/core/errors.js';
-import { observationGroup, quantityTemplate, sampledTemplate } from './support.js';
+import { observationGroup, quantityTemplate, sampledTemplate, thrownBy } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 const ISSUED = '2023-04-05T21:02:59.165Z';
 const identity = { patientId: 'p1', deviceId: 'd1' };
+
+/** A Quantity template without a value of its own: its only value is the component 'x'. */
+function componentOnlyTemplate(): CodeValueFhirTemplate {
+  return quantityTemplate({
+    value: undefined,
+    components: [{ codes: [], value: { valueType: 'Quantity', valueName: 'x' } }],
+  });
+}
 
 describe('buildObservation', () => {
   it('builds a point-in-time Quantity Observation with identifier, id, codes, references and period', () => {
@@ -171,28 +180,17 @@ describe('buildObservation', () => {
   });
 
   it('omits component when no component value is present', () => {
-    const template = quantityTemplate({
-      value: undefined,
-      components: [{ codes: [], value: { valueType: 'Quantity', valueName: 'x' } }],
-    });
+    const template = componentOnlyTemplate();
     const group = observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', {});
     expect(buildObservation(group, template, identity, ISSUED)).not.toHaveProperty('component');
   });
 
   it('throws InvalidQuantityFhirValue for a component value that is not a number', () => {
-    const template = quantityTemplate({
-      value: undefined,
-      components: [{ codes: [], value: { valueType: 'Quantity', valueName: 'x' } }],
-    });
+    const template = componentOnlyTemplate();
     const group = observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', {
       x: [['2019-01-01T00:00:00Z', 'n/a']],
     });
-    let caught: unknown;
-    try {
-      buildObservation(group, template, identity, ISSUED);
-    } catch (error) {
-      caught = error;
-    }
+    const caught = thrownBy(() => buildObservation(group, template, identity, ISSUED));
     expect(isMedTechError(caught) && caught.name).toBe('InvalidQuantityFhirValue');
   });
 

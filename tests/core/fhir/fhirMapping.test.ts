@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { FhirMapping } from '../../../shared/core/fhir/contract.js';
 import { findFhirTemplate, parseFhirMapping } from '../../../shared/core/fhir/fhirMapping.js';
+import type { MappingProblem } from '../../../shared/core/mapping/problems.js';
 
 const FIXTURES = new URL('../../fixtures/fhir/', import.meta.url);
 
@@ -9,6 +11,16 @@ function mapping(templates: unknown[]): string {
     templateType: 'CollectionFhir',
     template: templates.map((template) => ({ templateType: 'CodeValueFhir', template })),
   });
+}
+
+/** Parses a mapping the test expects to be valid; the test fails if it is not. */
+function parseValid(text: string): { value: FhirMapping; warnings: MappingProblem[] } {
+  const result = parseFhirMapping(text);
+  expect(result.ok).toBe(true);
+  if (!result.ok) {
+    throw new Error('expected a valid mapping');
+  }
+  return result;
 }
 
 function problemsOf(text: string): { severity: string; message: string; pointer: string | undefined }[] {
@@ -38,7 +50,7 @@ describe('parseFhirMapping (fixtures)', () => {
 
 describe('parseFhirMapping', () => {
   it('builds typed templates with defaults (periodInterval 0, no category, no components)', () => {
-    const result = parseFhirMapping(
+    const { value, warnings } = parseValid(
       mapping([
         {
           typeName: 'heartrate',
@@ -53,28 +65,25 @@ describe('parseFhirMapping', () => {
         },
       ]),
     );
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      expect(result.warnings).toEqual([]);
-      expect(result.value.templates.get('heartrate')).toEqual({
-        typeName: 'heartrate',
-        periodInterval: 0,
-        category: [],
-        codes: [{ code: '8867-4', system: 'http://loinc.org', display: 'Heart rate' }],
-        value: {
-          valueType: 'Quantity',
-          valueName: 'hr',
-          unit: 'count/min',
-          system: 'http://unitsofmeasure.org',
-          code: 'count/min',
-        },
-        components: [],
-      });
-    }
+    expect(warnings).toEqual([]);
+    expect(value.templates.get('heartrate')).toEqual({
+      typeName: 'heartrate',
+      periodInterval: 0,
+      category: [],
+      codes: [{ code: '8867-4', system: 'http://loinc.org', display: 'Heart rate' }],
+      value: {
+        valueType: 'Quantity',
+        valueName: 'hr',
+        unit: 'count/min',
+        system: 'http://unitsofmeasure.org',
+        code: 'count/min',
+      },
+      components: [],
+    });
   });
 
   it('reads category, components and every value type', () => {
-    const result = parseFhirMapping(
+    const { value } = parseValid(
       mapping([
         {
           typeName: 'bp',
@@ -100,29 +109,23 @@ describe('parseFhirMapping', () => {
         },
       ]),
     );
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      const template = findFhirTemplate(result.value, 'BP');
-      expect(template?.periodInterval).toBe(1440);
-      expect(template?.category).toEqual([{ text: 'Vital Signs', codes: [{ code: 'vital-signs' }] }, { codes: [] }]);
-      expect(template?.components.map((c) => c.value)).toEqual([
-        { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 1000, unit: 'mmHg' },
-        { valueType: 'String', valueName: 'note' },
-        { valueType: 'CodeableConcept', valueName: 'flag', text: 'Flag', codes: [{ code: 'f', system: 's' }] },
-      ]);
-    }
+    const template = findFhirTemplate(value, 'BP');
+    expect(template?.periodInterval).toBe(1440);
+    expect(template?.category).toEqual([{ text: 'Vital Signs', codes: [{ code: 'vital-signs' }] }, { codes: [] }]);
+    expect(template?.components.map((c) => c.value)).toEqual([
+      { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 1000, unit: 'mmHg' },
+      { valueType: 'String', valueName: 'note' },
+      { valueType: 'CodeableConcept', valueName: 'flag', text: 'Flag', codes: [{ code: 'f', system: 's' }] },
+    ]);
   });
 
   it('finds templates case-insensitively and keys them by lower-cased typeName', () => {
-    const result = parseFhirMapping(
+    const { value } = parseValid(
       mapping([{ typeName: 'HeartRate', codes: [], value: { valueType: 'String', valueName: 'hr' } }]),
     );
-    if (!result.ok) {
-      throw new Error('expected a valid mapping');
-    }
-    expect([...result.value.templates.keys()]).toEqual(['heartrate']);
-    expect(findFhirTemplate(result.value, 'HEARTRATE')?.typeName).toBe('HeartRate');
-    expect(findFhirTemplate(result.value, 'steps')).toBeUndefined();
+    expect([...value.templates.keys()]).toEqual(['heartrate']);
+    expect(findFhirTemplate(value, 'HEARTRATE')?.typeName).toBe('HeartRate');
+    expect(findFhirTemplate(value, 'steps')).toBeUndefined();
   });
 
   it('allows unknown properties inside value only', () => {
@@ -189,18 +192,15 @@ describe('parseFhirMapping', () => {
   });
 
   it('accepts a CodeableConcept without valueName with a warning that it is never set', () => {
-    const result = parseFhirMapping(
+    const { value, warnings } = parseValid(
       mapping([{ typeName: 'removed', codes: [], value: { valueType: 'CodeableConcept', codes: [] } }]),
     );
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      expect(result.warnings.map((w) => w.message)).toEqual(['A value without valueName is never set']);
-      expect(findFhirTemplate(result.value, 'removed')?.value).toEqual({
-        valueType: 'CodeableConcept',
-        valueName: '',
-        codes: [],
-      });
-    }
+    expect(warnings.map((w) => w.message)).toEqual(['A value without valueName is never set']);
+    expect(findFhirTemplate(value, 'removed')?.value).toEqual({
+      valueType: 'CodeableConcept',
+      valueName: '',
+      codes: [],
+    });
   });
 
   it('warns when periodInterval has no effect because nothing is SampledData', () => {
@@ -247,25 +247,19 @@ describe('parseFhirMapping', () => {
   it('uses the last of several spellings of one property, as Newtonsoft.Json does, with a warning', () => {
     const text =
       '{"templateType":"CollectionFhir","template":[{"templateType":"CodeValueFhir","template":{"typeName":"first","TYPENAME":"second","codes":[]}}]}';
-    const result = parseFhirMapping(text);
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      expect([...result.value.templates.keys()]).toEqual(['second']);
-      expect(result.warnings.map((w) => w.location.pointer)).toContain('/template/0/template/TYPENAME');
-    }
+    const { value, warnings } = parseValid(text);
+    expect([...value.templates.keys()]).toEqual(['second']);
+    expect(warnings.map((w) => w.location.pointer)).toContain('/template/0/template/TYPENAME');
   });
 
   it('accepts a byte-order mark and keeps line/column of the file', () => {
-    const result = parseFhirMapping('\uFEFF{"templateType":"CollectionFhir","template":[], "x": 1}');
-    expect(result.ok).toBe(true);
-    if (result.ok) {
-      expect(result.warnings[0]?.location).toMatchObject({ line: 1, column: 50 });
-    }
+    const { warnings } = parseValid('\uFEFF{"templateType":"CollectionFhir","template":[], "x": 1}');
+    expect(warnings[0]?.location).toMatchObject({ line: 1, column: 50 });
   });
 
   it('accepts an empty collection', () => {
-    const result = parseFhirMapping('{"templateType":"CollectionFhir","template":[]}');
-    expect(result.ok && result.value.templates.size).toBe(0);
+    const { value } = parseValid('{"templateType":"CollectionFhir","template":[]}');
+    expect(value.templates.size).toBe(0);
   });
 
   it('rejects a root that is not an object', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { groupMeasurements } from '../../../shared/core/fhir/groupMeasurements.js';
 import { isMedTechError } from '../../../shared/core/errors.js';
-import { measurement } from './support.js';
+import { measurement, thrownBy } from './support.js';
 
 describe('groupMeasurements', () => {
   it('groups by device, type, patient, encounter and correlation id, case-sensitively', () => {
@@ -52,12 +52,7 @@ describe('groupMeasurements', () => {
   });
 
   it('rejects a measurement whose time is not a timestamp', () => {
-    let caught: unknown;
-    try {
-      groupMeasurements([measurement('yesterday', { hr: '1' })]);
-    } catch (error) {
-      caught = error;
-    }
+    const caught = thrownBy(() => groupMeasurements([measurement('yesterday', { hr: '1' })]));
     expect(isMedTechError(caught) && caught.name).toBe('IncompatibleData');
   });
 });

@@ -72,3 +72,16 @@ export function observationGroup(
     ...extra,
   };
 }
+
+/**
+ * Runs an action the test expects to throw and returns what it threw (`undefined` when it did not throw).
+ * @param action - the call under test
+ */
+export function thrownBy(action: () => unknown): unknown {
+  try {
+    action();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { toCoding, toDecimal, toFhirValue } from '../../../shared/core/fhir/toFhirValue.js';
 import { isMedTechError } from '../../../shared/core/errors.js';
+import { thrownBy } from './support.js';
 
 describe('toDecimal', () => {
   it('reads integers, decimals, signs, exponents and surrounding spaces', () => {
@@ -45,12 +46,9 @@ describe('toFhirValue', () => {
   });
 
   it('throws InvalidQuantityFhirValue for a non-numeric Quantity without quoting the value', () => {
-    let caught: unknown;
-    try {
-      toFhirValue({ valueType: 'Quantity', valueName: 'hr' }, [{ time: 0, value: 'SECRET-42x' }], 0, 0, 'heartrate');
-    } catch (error) {
-      caught = error;
-    }
+    const caught = thrownBy(() =>
+      toFhirValue({ valueType: 'Quantity', valueName: 'hr' }, [{ time: 0, value: 'SECRET-42x' }], 0, 0, 'heartrate'),
+    );
     expect(isMedTechError(caught)).toBe(true);
     if (isMedTechError(caught)) {
       expect(caught.name).toBe('InvalidQuantityFhirValue');
