@@ -97,7 +97,11 @@ export function toPointer(segments: readonly (string | number)[]): string {
   return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
 }
 
-function toLineStarts(text: string): number[] {
+/**
+ * Offsets at which each line of a text starts (for offset → line/column).
+ * @param text - the text
+ */
+export function toLineStarts(text: string): number[] {
   const starts = [0];
   for (let i = 0; i < text.length; i++) {
     if (text.charCodeAt(i) === 10) {
@@ -107,7 +111,12 @@ function toLineStarts(text: string): number[] {
   return starts;
 }
 
-function offsetToPosition(lineStarts: number[], offset: number): TextPosition {
+/**
+ * Line and column (1-based) of an offset.
+ * @param lineStarts - from {@link toLineStarts}
+ * @param offset - 0-based offset in the text
+ */
+export function offsetToPosition(lineStarts: readonly number[], offset: number): TextPosition {
   let lo = 0;
   let hi = lineStarts.length - 1;
   while (lo < hi) {

@@ -1,5 +1,12 @@
 import { parseTree, printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
-import { parseLocatedJson, type JsonSyntaxProblem, type LocatedJson, type TextPosition } from './locate.js';
+import {
+  offsetToPosition,
+  parseLocatedJson,
+  toLineStarts,
+  type JsonSyntaxProblem,
+  type LocatedJson,
+  type TextPosition,
+} from './locate.js';
 
 /** A mapping file parsed as JSON, noting where it first departs from strict JSON when MedTech would still read it. */
 export type MappingJsonResult =
@@ -32,7 +39,7 @@ export function parseMappingJson(content: string): MappingJsonResult {
       ok: false,
       problems: errors.map((e) => ({
         message: `JSON syntax error: ${printParseErrorCode(e.error)}`,
-        ...toPosition(lineStarts, e.offset),
+        ...offsetToPosition(lineStarts, e.offset),
       })),
     };
   }
@@ -80,22 +87,4 @@ function blankNonStrictParts(text: string): string {
     last = offset + length;
   }
   return result + text.slice(last);
-}
-
-function toLineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
-      starts.push(i + 1);
-    }
-  }
-  return starts;
-}
-
-function toPosition(lineStarts: readonly number[], offset: number): TextPosition {
-  let line = 0;
-  while (line + 1 < lineStarts.length && (lineStarts[line + 1] ?? Infinity) <= offset) {
-    line++;
-  }
-  return { line: line + 1, column: offset - (lineStarts[line] ?? 0) + 1 };
 }
