@@ -2,12 +2,13 @@ import { ExpressionEvaluationError } from '../errors.js';
 import type { AstNode } from './jmesPath/jmesPathAst.js';
 import { childrenOf } from './jmesPath/jmesPathAst.js';
 import { EvaluationBudget } from './jmesPath/evaluationBudget.js';
-import { evaluateJmesPath } from './jmesPath/jmesPathInterpreter.js';
-import type { JmesPathOutcome } from './jmesPath/jmesPathInterpreter.js';
+import { compileJmesPathAst } from './jmesPath/compileJmesPathAst.js';
+import { internName } from './jsonPath/internName.js';
+import { evaluateJmesPath, isProjection } from './jmesPath/jmesPathInterpreter.js';
 import { JMESPATH_MAX_PRODUCED_CHARS, JMESPATH_MAX_STEPS } from './jmesPath/jmesPathLimits.js';
-import { chargeExpandedSize } from './jmesPath/jsonValues.js';
+import { chargeExpandedSize, memberOf } from './jmesPath/jsonValues.js';
 import { parseJmesPath } from './jmesPath/parseJmesPath.js';
-import type { CompiledExpression } from './types.js';
+import type { CompiledExpression, RootMemberSplit } from './types.js';
 
 export {
   JMESPATH_MAX_EXPRESSION_LENGTH,
@@ -61,24 +62,50 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   const ast = parseJmesPath(source);
   const maxSteps = options.maxSteps ?? JMESPATH_MAX_STEPS;
   const maxChars = options.maxProducedChars ?? JMESPATH_MAX_PRODUCED_CHARS;
-  const mayShareStructure = buildsValues(ast);
 
-  return {
-    language: 'JmesPath',
-    source,
-    matches(data: unknown): unknown[] {
-      const budget = new EvaluationBudget(maxSteps, maxChars);
-      let outcome: JmesPathOutcome;
-      try {
-        outcome = evaluateJmesPath(ast, data ?? null, budget);
-        if (mayShareStructure) {
-          // `[@, @] | [@, @] | …` doubles a value per stage at constant cost; refuse to hand such a value on.
-          chargeExpandedSize(outcome.value, budget);
-        }
-      } catch (error) {
-        throw new ExpressionEvaluationError(`JMESPath expression '${source}' failed: ${describeFailure(error)}.`);
+  const fields = fieldChainOf(ast);
+  // A chain of n fields visits at most 2n - 1 nodes: within the bound, it cannot fail and needs no interpreter.
+  if (fields !== null && fields.length * 2 - 1 <= maxSteps) {
+    return fieldChainExpression(source, fields);
+  }
+
+  const mayShareStructure = buildsValues(ast);
+  // The common shapes run as compiled closures; anything else (pipes, multi-selects, standard functions…) is
+  // interpreted. Both charge the same steps and fail the same way.
+  const compiled = compileJmesPathAst(ast);
+  // Whether the last result is a projection: fixed for a compiled expression, told by the interpreter otherwise.
+  let projection = isProjection(ast);
+  // `a.b[?…]` on data where `a.b` is no array is `null` after at most 2n steps for n fields: no budget to track.
+  const filteredFields = ast.type === 'FilterProjection' ? fieldChainOf(ast.left) : null;
+  const filterBase = filteredFields !== null && filteredFields.length * 2 <= maxSteps ? filteredFields : null;
+  const evaluate = (data: unknown): unknown => {
+    if (filterBase !== null && !Array.isArray(readFields(data ?? null, filterBase))) {
+      return null;
+    }
+    const budget = new EvaluationBudget(maxSteps, maxChars);
+    try {
+      let value: unknown;
+      if (compiled !== null) {
+        value = compiled(data ?? null, budget);
+      } else {
+        const outcome = evaluateJmesPath(ast, data ?? null, budget);
+        value = outcome.value;
+        projection = outcome.projection;
       }
-      const { value, projection } = outcome;
+      if (mayShareStructure) {
+        // `[@, @] | [@, @] | …` doubles a value per stage at constant cost; refuse to hand such a value on.
+        chargeExpandedSize(value, budget);
+      }
+      return value;
+    } catch (error) {
+      throw new ExpressionEvaluationError(`JMESPath expression '${source}' failed: ${describeFailure(error)}.`);
+    }
+  };
+  return new JmesPathExpression(
+    source,
+    undefined,
+    (data) => {
+      const value = evaluate(data);
       if (value === null || value === undefined) {
         return [];
       }
@@ -87,5 +114,81 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       }
       return [value];
     },
+    (data, multiple) => {
+      const value = evaluate(data);
+      if (value === null || value === undefined) {
+        return undefined;
+      }
+      if (projection && Array.isArray(value)) {
+        let count = 0;
+        let found: unknown = undefined;
+        for (const item of value as unknown[]) {
+          if (item !== null) {
+            if (++count > 1) {
+              return multiple;
+            }
+            found = item;
+          }
+        }
+        // A lone `undefined` element is still a match (of no value): `null`, not "no match".
+        return count === 0 ? undefined : (found ?? null);
+      }
+      return value;
+    },
+  );
+}
+
+/** One compiled JMESPath expression; a class, so that every expression object has the same shape. */
+class JmesPathExpression implements CompiledExpression {
+  readonly language = 'JmesPath';
+
+  constructor(
+    readonly source: string,
+    readonly rootMember: RootMemberSplit | undefined,
+    readonly matches: (data: unknown) => unknown[],
+    readonly selectOne: (data: unknown, multiple: unknown) => unknown,
+  ) {}
+}
+
+/** The names of a plain field chain (`a`, `a.b.c`), or null for any other expression. */
+function fieldChainOf(node: AstNode): string[] | null {
+  if (node.type === 'Field') {
+    return [node.name];
+  }
+  if (node.type === 'Subexpression') {
+    const left = fieldChainOf(node.left);
+    const right = left === null ? null : fieldChainOf(node.right);
+    return left === null || right === null ? null : [...left, ...right];
+  }
+  return null;
+}
+
+/** The value a field chain selects (`null` when a field is missing), as the interpreter computes it. */
+function readFields(data: unknown, fields: readonly string[]): unknown {
+  let value = data;
+  for (let i = 0; i < fields.length && value !== null; i++) {
+    value = memberOf(value, fields[i] as string);
+  }
+  return value;
+}
+
+/**
+ * A field chain evaluated directly: each field reads an own member of an object, `null` (no match) otherwise.
+ * An empty chain is the current value (`@`). A non-empty one offers its {@link RootMemberSplit}.
+ */
+function fieldChainExpression(source: string, fields: readonly string[]): CompiledExpression {
+  const [head] = fields;
+  const select = (data: unknown): unknown => {
+    const value = readFields(data ?? null, fields);
+    return value === null ? undefined : value;
   };
+  return new JmesPathExpression(
+    source,
+    head === undefined ? undefined : { head: internName(head), rest: fieldChainExpression(source, fields.slice(1)) },
+    (data) => {
+      const value = select(data);
+      return value === undefined ? [] : [value];
+    },
+    select,
+  );
 }

@@ -3,7 +3,9 @@ import type { FilterExpression, FilterOperand, PathStep } from './jsonPath/jsonP
 import { kindOf, matchTokens } from './jsonPath/matchTokens.js';
 import type { TokenKind } from './jsonPath/matchTokens.js';
 import { parseJsonPath } from './jsonPath/parseJsonPath.js';
-import type { CompiledExpression } from './types.js';
+import { MASK_KNOWN, descendantIndexOf, registerMemberName } from './jsonPath/descendantIndex.js';
+import { internName } from './jsonPath/internName.js';
+import type { CompiledExpression, EvaluationMemo, RootMemberSplit } from './types.js';
 
 /** Default bound on the nodes one evaluation may visit (steps entered, elements tested, descendants scanned). */
 export const JSONPATH_MAX_NODE_VISITS = 1_000_000;
@@ -33,29 +35,263 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
   const getter = compileGetter(steps);
   if (getter !== null) {
     // `$`, `$.a.b.c`, `$.a[0].b`: no scan, at most one token, a handful of property reads.
-    return {
-      language: 'JsonPath',
-      source,
-      matches(data: unknown): unknown[] {
-        const value = getter(data);
-        return value === undefined ? [] : [value];
-      },
-    };
+    return getterExpression(source, steps, getter);
+  }
+  const scan = compileObjectScan(steps, source, limit);
+  if (scan !== null) {
+    return scan;
   }
 
   const chain = compileChain(steps);
-  return {
-    language: 'JsonPath',
+  const matches = (data: unknown): unknown[] => {
+    if (data === undefined) {
+      return [];
+    }
+    const out: unknown[] = [];
+    const ctx: EvalContext = { root: data, budget: limit, limit, out, source };
+    chain(data, ctx, collect);
+    return out;
+  };
+  return new JsonPathExpression(source, undefined, matches, (data, multiple) => {
+    const found = matches(data);
+    return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
+  });
+}
+
+/** One compiled JSONPath expression; a class, so that every expression object has the same shape. */
+class JsonPathExpression implements CompiledExpression {
+  readonly language = 'JsonPath';
+
+  constructor(
+    readonly source: string,
+    readonly rootMember: RootMemberSplit | undefined,
+    readonly matches: (data: unknown, memo?: EvaluationMemo) => unknown[],
+    readonly selectOne: (data: unknown, multiple: unknown) => unknown,
+  ) {}
+}
+
+/** A plain path as an expression; one starting with a member also offers its {@link RootMemberSplit}. */
+function getterExpression(source: string, steps: readonly PathStep[], getter: Getter): CompiledExpression {
+  const [first] = steps;
+  let split: RootMemberSplit | undefined;
+  if (first !== undefined && first.kind === 'member') {
+    const restSteps = steps.slice(1);
+    const restGetter = compileGetter(restSteps);
+    if (restGetter !== null) {
+      split = { head: internName(first.name), rest: getterExpression(source, restSteps, restGetter) };
+    }
+  }
+  return new JsonPathExpression(
     source,
-    matches(data: unknown): unknown[] {
-      if (data === undefined) {
-        return [];
-      }
-      const out: unknown[] = [];
-      const ctx: EvalContext = { root: data, budget: limit, limit, out, source };
-      chain(data, ctx, collect);
-      return out;
+    split,
+    (data) => {
+      const value = getter(data);
+      return value === undefined ? [] : [value];
     },
+    getter,
+  );
+}
+
+/**
+ * Tests an object for a filter, given the object's mask from the {@link DescendantIndex} (0 when it cannot be used);
+ * returns `ticks * 2 + (accepted ? 1 : 0)`, ticks being the node visits the general evaluation would count.
+ */
+type ObjectTest = (node: Record<string, unknown>, mask: number) => number;
+
+/** A compiled member-existence filter and the registered-name bits it relies on. */
+interface CompiledObjectTest {
+  readonly test: ObjectTest;
+  /** The highest bit it relies on, -1 for none. */
+  readonly highestBit: number;
+  /**
+   * The bits of the first member of every path it tests, or 0 when some path's first member has no bit. When an
+   * object's complete mask has none of them, every test fails, as on a non-object.
+   */
+  readonly names: number;
+}
+
+/**
+ * `$..[?(@.a)]`, `$..[?(@.a && @.b)]`, `$..[?(@.Body.steps)]`: a scan whose filter only tests that member paths
+ * exist. Such a filter accepts objects only, so the scan tests the objects of the document's shared
+ * {@link DescendantIndex} — most of them by their mask of member names, without reading a member — and counts the
+ * node visits the general evaluation would count, failing past the same bound. Returns null for any other expression.
+ */
+function compileObjectScan(steps: readonly PathStep[], source: string, limit: number): CompiledExpression | null {
+  const [step] = steps;
+  if (steps.length !== 1 || step === undefined || step.kind !== 'scanFilter') {
+    return null;
+  }
+  const compiled = compileObjectTest(step.filter);
+  const missTicks = ticksOnNonObject(step.filter);
+  if (compiled === null || missTicks === null) {
+    return null;
+  }
+  const { test, highestBit, names } = compiled;
+  const matches = (data: unknown, memo?: EvaluationMemo): unknown[] => {
+    if (data === undefined) {
+      return [];
+    }
+    const index = descendantIndexOf(data, memo, limit);
+    // The scan step, every child visited by the walk, the filter on the root and on every defined child.
+    let ticks = 1 + index.children + missTicks * (index.primitives + index.arrays);
+    if (index.truncated || ticks > limit) {
+      throw visitLimitError(source, limit);
+    }
+    const objects = index.objects;
+    // An index built before one of the filter's names was registered has no bit for it.
+    const useMasks = highestBit < index.knownNames;
+    const absentIfKnown = useMasks && names !== 0;
+    if (absentIfKnown && index.unknownMasks === 0 && (index.namesSeen & names) === 0) {
+      // No object has any of the names: every test fails on every object.
+      ticks += missTicks * objects.length;
+      if (ticks > limit) {
+        throw visitLimitError(source, limit);
+      }
+      return [];
+    }
+    // Usually one match or none: the array is made once the count is known to need it.
+    let first: unknown = undefined;
+    let out: unknown[] | undefined;
+    const masks = index.masks;
+    const absent = names | MASK_KNOWN;
+    for (let i = 0; i < objects.length; i++) {
+      const mask = useMasks ? (masks[i] as number) : 0;
+      if (absentIfKnown && (mask & absent) === MASK_KNOWN) {
+        ticks += missTicks;
+        continue;
+      }
+      const node = objects[i] as Record<string, unknown>;
+      const result = test(node, mask);
+      ticks += result >> 1;
+      if ((result & 1) !== 0) {
+        if (out !== undefined) {
+          out.push(node);
+        } else if (first === undefined) {
+          first = node;
+        } else {
+          out = [first, node];
+        }
+      }
+    }
+    if (ticks > limit) {
+      throw visitLimitError(source, limit);
+    }
+    return out ?? (first === undefined ? [] : [first]);
+  };
+  return new JsonPathExpression(source, undefined, matches, (data, multiple) => {
+    const found = matches(data);
+    return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
+  });
+}
+
+/** The visits a filter of member-existence tests counts on a non-object (all its tests fail); null for others. */
+function ticksOnNonObject(filter: FilterExpression): number | null {
+  switch (filter.kind) {
+    case 'exists':
+      return 1;
+    case 'and': {
+      // The first test fails, which ends the conjunction.
+      const [first] = filter.items;
+      return first === undefined ? null : ticksOnNonObject(first);
+    }
+    case 'or': {
+      let total = 0;
+      for (const item of filter.items) {
+        const ticks = ticksOnNonObject(item);
+        if (ticks === null) {
+          return null;
+        }
+        total += ticks;
+      }
+      return filter.items.length === 0 ? null : total;
+    }
+    case 'compare':
+      return null;
+  }
+}
+
+/**
+ * Compiles a filter made of `@.path` existence tests (each path starting with a member), `&&` and `||` into an
+ * {@link ObjectTest}; null when the filter holds anything else.
+ */
+function compileObjectTest(filter: FilterExpression): CompiledObjectTest | null {
+  switch (filter.kind) {
+    case 'exists':
+      return compileMemberExists(filter.operand);
+    case 'and':
+    case 'or': {
+      const tests: ObjectTest[] = [];
+      let highestBit = -1;
+      let names = 0;
+      let allNamed = true;
+      for (const item of filter.items) {
+        const compiled = compileObjectTest(item);
+        if (compiled === null) {
+          return null;
+        }
+        tests.push(compiled.test);
+        highestBit = Math.max(highestBit, compiled.highestBit);
+        names |= compiled.names;
+        allNamed &&= compiled.names !== 0;
+      }
+      const test = combineTests(tests, filter.kind === 'and');
+      return test === null ? null : { test, highestBit, names: allNamed ? names : 0 };
+    }
+    case 'compare':
+      return null;
+  }
+}
+
+function compileMemberExists(operand: FilterOperand): CompiledObjectTest | null {
+  if (operand.kind !== 'path') {
+    return null;
+  }
+  const [first] = operand.steps;
+  const getter = compileGetter(operand.steps);
+  if (first === undefined || first.kind !== 'member' || getter === null) {
+    return null;
+  }
+  const name = internName(first.name);
+  const bit = needsOwnCheck(name) ? -1 : registerMemberName(name);
+  if (bit < 0) {
+    return { test: (node) => (getter(node) !== undefined ? 3 : 2), highestBit: -1, names: 0 };
+  }
+  // A complete mask without the name's bit: a JSON object without that member, nothing to read.
+  const flags = MASK_KNOWN | (1 << bit);
+  const test: ObjectTest =
+    operand.steps.length === 1
+      ? (node, mask) => ((mask & flags) === MASK_KNOWN || node[name] === undefined ? 2 : 3)
+      : (node, mask) => ((mask & flags) === MASK_KNOWN || getter(node) === undefined ? 2 : 3);
+  return { test, highestBit: bit, names: 1 << bit };
+}
+
+/** `&&` (`all`) or `||` of object tests, with Newtonsoft's short-circuit (and so its visit count). */
+function combineTests(tests: readonly ObjectTest[], all: boolean): ObjectTest | null {
+  const [a, b] = tests;
+  if (a === undefined) {
+    return null;
+  }
+  if (tests.length === 2 && b !== undefined) {
+    return all
+      ? (node, mask) => {
+          const first = a(node, mask);
+          return (first & 1) === 0 ? first : b(node, mask) + first - 1;
+        }
+      : (node, mask) => {
+          const first = a(node, mask);
+          return (first & 1) !== 0 ? first : b(node, mask) + first;
+        };
+  }
+  return (node, mask) => {
+    let ticks = 0;
+    for (let i = 0; i < tests.length; i++) {
+      const result = (tests[i] as ObjectTest)(node, mask);
+      ticks += result >> 1;
+      if ((result & 1) !== (all ? 1 : 0)) {
+        return ticks * 2 + (all ? 0 : 1);
+      }
+    }
+    return ticks * 2 + (all ? 1 : 0);
   };
 }
 
@@ -96,10 +332,14 @@ const emit: Step = (node, ctx, sink) => sink(node, ctx);
 
 function tick(ctx: EvalContext): void {
   if (--ctx.budget < 0) {
-    throw new ExpressionEvaluationError(
-      `JSONPath expression '${ctx.source}' visited more than ${ctx.limit} nodes; evaluation stopped (work bound per message).`,
-    );
+    throw visitLimitError(ctx.source, ctx.limit);
   }
+}
+
+function visitLimitError(source: string, limit: number): ExpressionEvaluationError {
+  return new ExpressionEvaluationError(
+    `JSONPath expression '${source}' visited more than ${limit} nodes; evaluation stopped (work bound per message).`,
+  );
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -119,54 +359,59 @@ function getMember(obj: Record<string, unknown>, name: string, guarded: boolean)
 }
 
 function compileGetter(steps: readonly PathStep[]): Getter | null {
-  const names: (string | null)[] = [];
-  const indexes: number[] = [];
-  const guards: boolean[] = [];
+  const reads: Getter[] = [];
   for (const step of steps) {
     if (step.kind === 'member') {
-      names.push(step.name);
-      indexes.push(-1);
-      guards.push(needsOwnCheck(step.name));
+      reads.push(memberRead(step.name));
     } else if (step.kind === 'index') {
-      names.push(null);
-      indexes.push(step.index);
-      guards.push(false);
+      const index = step.index;
+      reads.push((node) => (Array.isArray(node) && index < node.length ? (node[index] as unknown) : undefined));
     } else {
       return null;
     }
   }
-  const count = names.length;
-  const [onlyName] = names;
-  if (count === 0) {
+  const [first, second] = steps;
+  if (first === undefined) {
     return (node) => node;
   }
-  if (count === 1 && onlyName !== null && onlyName !== undefined) {
-    // `@heartRate`, `$.Body`: the most common shape gets a closure without a loop.
-    const guarded = guards[0] === true;
-    return (node) => (isObject(node) ? getMember(node, onlyName, guarded) : undefined);
+  const [read] = reads;
+  if (reads.length === 1 && read !== undefined) {
+    return read;
   }
+  if (reads.length === 2 && first.kind === 'member' && second !== undefined && second.kind === 'member') {
+    // `$.matchedToken.x`, `@.Body.steps`: the most common two-step shape, without a loop.
+    const a = internName(first.name);
+    const b = internName(second.name);
+    if (!needsOwnCheck(a) && !needsOwnCheck(b)) {
+      return (node) => {
+        if (!isObject(node)) {
+          return undefined;
+        }
+        const value = node[a];
+        return isObject(value) ? value[b] : undefined;
+      };
+    }
+  }
+  const count = reads.length;
   return (node) => {
     let current = node;
     for (let i = 0; i < count; i++) {
-      const name = names[i];
-      if (name === null || name === undefined) {
-        const index = indexes[i] ?? 0;
-        if (!Array.isArray(current) || index >= current.length) {
-          return undefined;
-        }
-        current = current[index];
-      } else {
-        if (!isObject(current)) {
-          return undefined;
-        }
-        current = getMember(current, name, guards[i] === true);
-      }
+      current = (reads[i] as Getter)(current);
       if (current === undefined) {
         return undefined;
       }
     }
     return current;
   };
+}
+
+/** Reads a member of an object (nothing on arrays and primitives), own members only for `Object.prototype` names. */
+function memberRead(source: string): Getter {
+  const name = internName(source);
+  if (needsOwnCheck(name)) {
+    return (node) => (isObject(node) && Object.prototype.hasOwnProperty.call(node, name) ? node[name] : undefined);
+  }
+  return (node) => (isObject(node) ? node[name] : undefined);
 }
 
 function compileChain(steps: readonly PathStep[]): Step {

@@ -2,6 +2,33 @@
 export type ExpressionLanguage = 'JsonPath' | 'JmesPath';
 
 /**
+ * Scratch state that one caller shares among evaluations over the same data while that data stays unchanged (e.g.
+ * every template run on one message), so that work such as a JSONPath `..` scan's walk of the document is done once.
+ * Start with an empty object `{}` per data; only evaluators read or write its members.
+ */
+export interface EvaluationMemo {
+  /** The data the memo's contents were computed from (compared by identity). */
+  root?: unknown;
+  /** Evaluator-private state computed from {@link EvaluationMemo.root}. */
+  descendants?: unknown;
+  /**
+   * Optional hint from the caller: a value inside the data that `JSON.parse` built (every object in it has
+   * `Object.prototype` as prototype and only enumerable own members), so checks such values always pass can be skipped.
+   */
+  plainJson?: unknown;
+}
+
+/**
+ * A plain member path split at its first step (see {@link CompiledExpression.rootMember}).
+ */
+export interface RootMemberSplit {
+  /** The name of the root member the path starts with. */
+  readonly head: string;
+  /** The rest of the path, to evaluate against the value of that member. */
+  readonly rest: CompiledExpression;
+}
+
+/**
  * An expression parsed and compiled once (at mapping load), evaluated many times.
  * Implementations never `eval` anything and bound their work per evaluation.
  */
@@ -11,12 +38,27 @@ export interface CompiledExpression {
   /** The expression text as written in the mapping. */
   readonly source: string;
   /**
+   * Present when the expression is a plain member path (`$.matchedToken.x`, `Body.deviceId`): evaluating it against
+   * a plain object equals evaluating `rest` against the object's own member `head`, and selects nothing when there is
+   * no such member. Lets a caller that knows the object's members skip building it.
+   */
+  readonly rootMember?: RootMemberSplit;
+  /**
    * Every match of the expression against `data`, in document order.
    * JSONPath: each selected token (a selected JSON `null` is returned as `null`).
    * JMESPath: the elements of a projection, or the single non-null result as one match (a plain array that is not a
    * projection is ONE match), or nothing for a `null` result.
    * @param data - parsed JSON (never mutated)
+   * @param memo - optional state shared with other evaluations over the same unchanged `data`
    * @throws ExpressionEvaluationError when evaluation fails (e.g. bad custom-function argument)
    */
-  matches(data: unknown): unknown[];
+  matches(data: unknown, memo?: EvaluationMemo): unknown[];
+  /**
+   * The single match of the expression against `data`, without building an array: the same token `matches` would
+   * return alone, `undefined` when it returns nothing, `multiple` when it returns several.
+   * @param data - parsed JSON (never mutated)
+   * @param multiple - what to return when there are several matches
+   * @throws ExpressionEvaluationError when evaluation fails, as `matches` does
+   */
+  selectOne?(data: unknown, multiple: unknown): unknown;
 }

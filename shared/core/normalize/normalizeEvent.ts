@@ -1,10 +1,10 @@
 import type { DeviceEvent } from '../deviceEvent.js';
 import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
-import type { CompiledExpression } from '../expressions/types.js';
+import type { CompiledExpression, EvaluationMemo } from '../expressions/types.js';
 import type { ContentTemplate, DeviceMapping } from '../mapping/deviceMapping.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { parseEventBody } from './parseEventBody.js';
-import { toMeasurementValue } from './toMeasurementValue.js';
+import { toNumberText } from './toMeasurementValue.js';
 import { toUtcTimestamp } from './toUtcTimestamp.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
@@ -51,7 +51,7 @@ export interface NormalizeResult {
 export function normalizeEvent(
   mapping: DeviceMapping,
   event: DeviceEvent,
-  options: NormalizeOptions = {},
+  options?: NormalizeOptions,
 ): NormalizeResult {
   const ingestionTimeUtc = toIngestionTimeUtc(event.enqueuedTimeUtc);
   if (ingestionTimeUtc === undefined) {
@@ -68,21 +68,23 @@ export function normalizeEvent(
     return { measurements: [], errors: [body.error] };
   }
 
-  const run: Run = {
-    body: body.value,
-    properties: event.properties,
-    systemProperties: event.systemProperties,
+  const limits = options?.limits;
+  const run = new Run(
+    body.value,
+    event.properties,
+    event.systemProperties,
     ingestionTimeUtc,
-    maxMatches: options.limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
-    maxMeasurements: options.limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
-    measurements: [],
-    errors: [],
-    warnings: undefined,
-  };
+    limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
+    limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
+  );
+  if (event.body.kind !== 'json') {
+    run.memo.plainJson = run.body;
+  }
   const envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
   let complete = true;
-  for (const template of mapping.templates) {
-    if (!normalizeTemplate(template, envelope, run)) {
+  const templates = mapping.templates;
+  for (let i = 0; i < templates.length; i++) {
+    if (!normalizeTemplate(templates[i] as ContentTemplate, envelope, run)) {
       complete = false;
       break;
     }
@@ -107,18 +109,42 @@ function toIngestionTimeUtc(enqueuedTimeUtc: string): string | undefined {
   return lastIngestionTime;
 }
 
+/** {@link toUtcTimestamp}, remembering the last conversion: the measurements of one message mostly share a time. */
+function toOccurrenceTimeUtc(text: string, run: Run): string | undefined {
+  if (text !== run.lastTimeText) {
+    run.lastTimeUtc = toUtcTimestamp(text);
+    run.lastTimeText = text;
+  }
+  return run.lastTimeUtc;
+}
+
 /** State of one normalizeEvent call. */
-interface Run {
-  readonly body: unknown;
-  readonly properties: Record<string, unknown>;
-  readonly systemProperties: Record<string, unknown>;
-  readonly ingestionTimeUtc: string;
-  readonly maxMatches: number;
-  readonly maxMeasurements: number;
-  readonly measurements: Measurement[];
-  readonly errors: MedTechError[];
+class Run {
+  readonly measurements: Measurement[] = [];
+  readonly errors: MedTechError[] = [];
   /** A set: a skipped optional value repeats once per match, the warning only once. */
-  warnings: Set<string> | undefined;
+  warnings: Set<string> | undefined = undefined;
+  /** The text and result of the last occurrence-time conversion. */
+  lastTimeText: string | undefined = undefined;
+  lastTimeUtc: string | undefined = undefined;
+  /**
+   * Shared by the type matches, which all run on the same envelope (one walk of it for every `..` scan); its hint
+   * names the body when it was parsed here from bytes or text.
+   */
+  readonly memo: EvaluationMemo = { root: undefined, descendants: undefined, plainJson: undefined };
+  /** The match whose measurement is being extracted. */
+  match: unknown = undefined;
+  /** The `envelopeWithMatch` object of {@link Run.match}, built only when an expression needs it whole. */
+  scope: object | undefined = undefined;
+
+  constructor(
+    readonly body: unknown,
+    readonly properties: Record<string, unknown>,
+    readonly systemProperties: Record<string, unknown>,
+    readonly ingestionTimeUtc: string,
+    readonly maxMatches: number,
+    readonly maxMeasurements: number,
+  ) {}
 }
 
 /** The template field an expression belongs to: a named field, or the index of a `values[]` entry. */
@@ -153,7 +179,7 @@ const NON_FINITE: Problem = { reason: 'matched a non-finite number', missing: fa
 function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run): boolean {
   let matches: unknown[];
   try {
-    matches = template.typeMatch.matches(envelope);
+    matches = template.typeMatch.matches(envelope, run.memo);
   } catch (error) {
     run.errors.push(evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
     return true;
@@ -170,8 +196,11 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     );
     return true;
   }
-  for (const match of matches) {
-    const measurement = extractMeasurement(template, scopeData(template, match, run), run);
+  for (let i = 0; i < matches.length; i++) {
+    const match = matches[i];
+    run.match = match;
+    run.scope = undefined;
+    const measurement = extractMeasurement(template, run);
     if (measurement === undefined) {
       continue;
     }
@@ -192,29 +221,57 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   return true;
 }
 
-/** What a template's other expressions are evaluated against for one match (reference-behaviour §1.3–§1.6). */
-function scopeData(template: ContentTemplate, match: unknown, run: Run): unknown {
+/**
+ * The single token an expression selects for the current match, or the NO_MATCH / MULTIPLE problem. The data is what
+ * the template's scope says (reference-behaviour §1.3–§1.6): the match itself, or the envelope plus a `matchedToken`
+ * member; a path into one member of the latter reads that member directly, without building the object.
+ */
+function select(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
   switch (template.scope) {
-    case 'envelopeWithMatch':
+    case 'matchedToken':
+      return selectOne(expression, run.match);
+    case 'envelopeWithMatch': {
+      const split = expression.rootMember;
+      if (split !== undefined) {
+        const head = split.head;
+        const member = head === 'matchedToken' ? run.match : envelopeMember(head, run);
+        return member === undefined ? NO_MATCH : selectOne(split.rest, member);
+      }
       // A fresh four-member object per match; the envelope's members are shared, never copied.
-      return {
+      run.scope ??= {
         Body: run.body,
         Properties: run.properties,
         SystemProperties: run.systemProperties,
-        matchedToken: match,
+        matchedToken: run.match,
       };
+      return selectOne(expression, run.scope);
+    }
+  }
+}
+
+/** A member of the current match's `envelopeWithMatch` object, `undefined` for a name it does not have. */
+function envelopeMember(name: string, run: Run): unknown {
+  switch (name) {
     case 'matchedToken':
-      return match;
+      return run.match;
+    case 'Body':
+      return run.body;
+    case 'Properties':
+      return run.properties;
+    case 'SystemProperties':
+      return run.systemProperties;
+    default:
+      return undefined;
   }
 }
 
 /** Extracts one measurement (§1.9 order); on failure records one error and returns undefined. */
-function extractMeasurement(template: ContentTemplate, data: unknown, run: Run): Measurement | undefined {
+function extractMeasurement(template: ContentTemplate, run: Run): Measurement | undefined {
   // Tracked for the catch below: which expression was being evaluated when an evaluator threw.
   let field: Field = 'deviceIdExpression';
   let expression: CompiledExpression = template.deviceId;
   try {
-    const deviceId = toIdText(selectOne(expression, data));
+    const deviceId = toIdText(select(template, expression, run));
     if (typeof deviceId !== 'string') {
       return fail(run, template, field, expression.source, deviceId, true);
     }
@@ -224,7 +281,7 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
     let lastProblem: Problem = NO_MATCH;
     for (const candidate of template.timestamp) {
       expression = candidate;
-      const token = selectOne(candidate, data);
+      const token = select(template, candidate, run);
       if (token === MULTIPLE) {
         return fail(run, template, field, candidate.source, MULTIPLE, true);
       }
@@ -236,7 +293,7 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
         lastProblem = BLANK;
         continue;
       }
-      occurrenceTimeUtc = typeof token === 'string' ? toUtcTimestamp(token) : undefined;
+      occurrenceTimeUtc = typeof token === 'string' ? toOccurrenceTimeUtc(token, run) : undefined;
       if (occurrenceTimeUtc === undefined) {
         return failTimestamp(run, template, candidate.source, token);
       }
@@ -253,7 +310,7 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
     if (template.correlationId !== undefined) {
       field = 'correlationIdExpression';
       expression = template.correlationId;
-      const text = toIdText(selectOne(expression, data));
+      const text = toIdText(select(template, expression, run));
       if (typeof text !== 'string') {
         return fail(run, template, field, expression.source, text, true);
       }
@@ -264,7 +321,7 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
     if (template.patientId !== undefined) {
       field = 'patientIdExpression';
       expression = template.patientId;
-      const text = toIdText(selectOne(expression, data));
+      const text = toIdText(select(template, expression, run));
       if (typeof text === 'string') {
         patientId = text;
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -276,7 +333,7 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
     if (template.encounterId !== undefined) {
       field = 'encounterIdExpression';
       expression = template.encounterId;
-      const text = toIdText(selectOne(expression, data));
+      const text = toIdText(select(template, expression, run));
       if (typeof text === 'string') {
         encounterId = text;
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -284,23 +341,39 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
       }
     }
 
-    const properties: MeasurementProperty[] = [];
     const values = template.values;
+    // Sized for every value (usually all present), shortened below when an optional one is omitted.
+    const properties = new Array<MeasurementProperty>(values.length);
+    let count = 0;
     for (let i = 0; i < values.length; i++) {
       const value = values[i]!;
       field = i;
       expression = value.expression;
-      const text = toValueText(selectOne(expression, data), value.required);
+      const text = toValueText(select(template, expression, run), value.required);
       if (typeof text === 'string') {
-        properties.push({ name: value.valueName, value: text });
+        properties[count++] = { name: value.valueName, value: text };
       } else if (value.required) {
         return fail(run, template, field, expression.source, text, true);
       } else if (!skipOptional(run, template, field, expression.source, text)) {
         return undefined;
       }
     }
+    if (count < properties.length) {
+      properties.length = count;
+    }
 
     // Members in the order the mapping debugger prints them; absent ids are omitted, not set to undefined.
+    if (patientId !== undefined && encounterId === undefined && correlationId === undefined) {
+      // The common shape, built in one step.
+      return {
+        type: template.typeName,
+        occurrenceTimeUtc,
+        ingestionTimeUtc: run.ingestionTimeUtc,
+        deviceId,
+        patientId,
+        properties,
+      };
+    }
     const measurement = {
       type: template.typeName,
       occurrenceTimeUtc,
@@ -324,8 +397,12 @@ function extractMeasurement(template: ContentTemplate, data: unknown, run: Run):
   }
 }
 
-/** The single token an expression selects, or the NO_MATCH / MULTIPLE problem. */
+/** The single token an expression selects in `data`, or the NO_MATCH / MULTIPLE problem. */
 function selectOne(expression: CompiledExpression, data: unknown): unknown {
+  if (expression.selectOne !== undefined) {
+    const token = expression.selectOne(data, MULTIPLE);
+    return token === undefined ? NO_MATCH : token;
+  }
   const found = expression.matches(data);
   if (found.length === 1) {
     return found[0];
@@ -340,17 +417,23 @@ function toIdText(token: unknown): string | Problem {
 
 /** A value as text, or why there is none; `blankIsMissing` for required values and ids. */
 function toValueText(token: unknown, blankIsMissing: boolean): string | Problem {
+  // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`.
+  if (typeof token === 'string') {
+    return blankIsMissing && isBlank(token) ? BLANK : token;
+  }
+  if (typeof token === 'number') {
+    return Number.isFinite(token) ? toNumberText(token) : NON_FINITE;
+  }
+  if (typeof token === 'boolean') {
+    return token ? 'true' : 'false';
+  }
   if (token === NO_MATCH || token === MULTIPLE) {
     return token as Problem;
   }
   if (token === null || token === undefined) {
     return NULL_VALUE;
   }
-  const text = toMeasurementValue(token);
-  if (text === undefined) {
-    return Array.isArray(token) ? ARRAY : typeof token === 'object' ? OBJECT : NON_FINITE;
-  }
-  return blankIsMissing && isBlank(text) ? BLANK : text;
+  return Array.isArray(token) ? ARRAY : typeof token === 'object' ? OBJECT : NON_FINITE;
 }
 
 /**

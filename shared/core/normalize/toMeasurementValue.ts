@@ -4,6 +4,8 @@
 
 /** Significant digits a non-integer number keeps, as MedTech's own output shows (`"27.9809802487198"`). */
 const SIGNIFICANT_DIGITS = 15;
+const CH_0 = 48;
+const CH_DOT = 46;
 
 /**
  * Converts a scalar JSON value to a measurement value string: numbers with at most 15 significant digits and no
@@ -36,7 +38,28 @@ export function toNumberText(value: number): string {
     // `String(-0)` is already "0".
     return String(value);
   }
+  // The shortest round-trip form already has at most 15 significant digits when it has at most 15 characters
+  // and no exponent: rounding to 15 digits would give back the same number.
+  const text = String(value);
+  if (text.length <= SIGNIFICANT_DIGITS && !text.includes('e')) {
+    return text;
+  }
   // A 15-digit decimal round-trips through a double, so the shortest round-trip form of the rounded number
-  // has at most 15 significant digits and no trailing zeros.
-  return String(Number(value.toPrecision(SIGNIFICANT_DIGITS)));
+  // has at most 15 significant digits and no trailing zeros: the rounded digits without their trailing zeros.
+  const rounded = value.toPrecision(SIGNIFICANT_DIGITS);
+  if (rounded.includes('e')) {
+    return String(Number(rounded));
+  }
+  if (!rounded.includes('.')) {
+    // Fifteen digits before the point: nothing to strip.
+    return rounded;
+  }
+  let end = rounded.length;
+  while (rounded.charCodeAt(end - 1) === CH_0) {
+    end--;
+  }
+  if (rounded.charCodeAt(end - 1) === CH_DOT) {
+    end--;
+  }
+  return rounded.slice(0, end);
 }

@@ -31,20 +31,30 @@ const CH_z = 122;
  * @returns the UTC timestamp, or `undefined` when the text is not a valid timestamp
  */
 export function toUtcTimestamp(text: string): string | undefined {
-  const ms = toUtcMillis(text);
-  if (ms === undefined) {
-    return undefined;
-  }
-  // Already in the output form (what JavaScript devices send): valid, so return it without formatting it again.
-  if (
-    text.length === 24 &&
-    text.charCodeAt(23) === CH_Z &&
-    text.charCodeAt(19) === CH_DOT &&
-    text.charCodeAt(10) === CH_T
-  ) {
+  // Already in the output form (what JavaScript devices send): valid, so returned without formatting it again.
+  if (isCanonical(text)) {
     return text;
   }
-  return new Date(ms).toISOString();
+  const ms = toUtcMillis(text);
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/**
+ * The output form `YYYY-MM-DDTHH:mm:ss.sssZ` with every field in range except the day against its month (days up to
+ * 31). Linear: no nested or overlapping quantifiers.
+ */
+const CANONICAL = /^(?!0000)\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])T(?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$/;
+
+/**
+ * Whether the text is a valid timestamp already in the output form `YYYY-MM-DDTHH:mm:ss.sssZ` (what JavaScript devices
+ * send), checked without computing the instant: such a text is its own conversion.
+ */
+function isCanonical(text: string): boolean {
+  if (text.length !== 24 || !CANONICAL.test(text)) {
+    return false;
+  }
+  const day = readDigits(text, 8, 2);
+  return day <= 28 || day <= daysInMonth(readDigits(text, 0, 4), readDigits(text, 5, 2));
 }
 
 /**

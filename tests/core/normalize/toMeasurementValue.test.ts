@@ -51,3 +51,38 @@ describe('toNumberText', () => {
     }
   });
 });
+
+describe('toNumberText for numbers with a fraction', () => {
+  /** The definition: round to 15 significant digits, then the shortest text that reads back as that number. */
+  function reference(value: number): string {
+    return Number.isSafeInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
+  }
+
+  it.each([
+    [36.388888888888886, '36.3888888888889'],
+    [100000000000000.5, '100000000000001'],
+    [123456789012345.6, '123456789012346'],
+    [999999999999999.9, '1000000000000000'],
+    [1 / 8100, '0.000123456790123457'],
+    [1.5e-7, '1.5e-7'],
+    [-2.675, '-2.675'],
+    [5e-324, '5e-324'],
+  ])('writes %d as %s', (input, expected) => {
+    expect(toNumberText(input)).toBe(expected);
+    expect(toNumberText(input)).toBe(reference(input));
+  });
+
+  it('agrees with the definition across magnitudes and digit counts', () => {
+    let seed = 7;
+    const random = (): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 20_000; i++) {
+      const value = (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20);
+      expect(toNumberText(value)).toBe(reference(value));
+      const short = Math.round(value * 1000) / 1000;
+      expect(toNumberText(short)).toBe(reference(short));
+    }
+  });
+});

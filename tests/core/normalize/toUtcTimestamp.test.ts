@@ -104,3 +104,46 @@ describe('toUtcMillis', () => {
     }
   });
 });
+
+describe('toUtcTimestamp on texts already in the output form', () => {
+  it.each([
+    ['2023-03-13T22:46:01.875Z'],
+    ['0001-01-01T00:00:00.000Z'],
+    ['9999-12-31T23:59:59.999Z'],
+    ['2024-02-29T12:00:00.000Z'],
+    ['2000-02-29T12:00:00.000Z'],
+    ['2023-04-30T23:59:59.000Z'],
+    ['2023-12-31T00:00:00.000Z'],
+  ])('returns %s itself', (text) => {
+    expect(toUtcTimestamp(text)).toBe(text);
+  });
+
+  it.each([
+    ['0000-01-01T00:00:00.000Z'],
+    ['2023-02-29T12:00:00.000Z'],
+    ['1900-02-29T12:00:00.000Z'],
+    ['2023-04-31T00:00:00.000Z'],
+    ['2023-00-10T00:00:00.000Z'],
+    ['2023-13-10T00:00:00.000Z'],
+    ['2023-01-00T00:00:00.000Z'],
+    ['2023-01-32T00:00:00.000Z'],
+    ['2023-01-01T24:00:00.000Z'],
+    ['2023-01-01T23:60:00.000Z'],
+    ['2023-01-01T23:59:60.000Z'],
+    ['2023-01-01T23:59:59.0a0Z'],
+    ['2023-01-01T23:59:59.000z0'],
+    ['2023-01-01X23:59:59.000Z'],
+    ['2023/01/01T23:59:59.000Z'],
+    ['２023-01-01T23:59:59.000Z'],
+  ])('rejects %s', (text) => {
+    expect(toUtcTimestamp(text)).toBeUndefined();
+  });
+
+  it('agrees with the general parser for every day of a leap and a common year', () => {
+    for (let ms = Date.UTC(2023, 0, 1); ms < Date.UTC(2025, 0, 1); ms += 86_400_000 + 1_001) {
+      const iso = new Date(ms).toISOString();
+      expect(toUtcTimestamp(iso)).toBe(iso);
+      expect(toUtcMillis(iso)).toBe(ms);
+    }
+  });
+});

@@ -1,0 +1,188 @@
+import type { AstNode } from './jmesPathAst.js';
+import type { EvaluationBudget } from './evaluationBudget.js';
+import { deepEqual, isFalsy, memberOf } from './jsonValues.js';
+import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
+import type { MedTechFunction } from './medTechFunctions.js';
+
+/** A compiled AST node: evaluates against the current value, charging the budget exactly as the interpreter does. */
+export type CompiledNode = (value: unknown, budget: EvaluationBudget) => unknown;
+
+const MEDTECH_BY_NAME: ReadonlyMap<string, MedTechFunction> = new Map(MEDTECH_FUNCTIONS.map((fn) => [fn.name, fn]));
+
+/**
+ * Compiles the common shapes of mapping expressions — fields, sub-expressions, indexes, literals, `@`, comparisons,
+ * filter projections and MedTech's custom functions — into closures that give the interpreter's results, errors and
+ * step counts (one step per node visited, as the interpreter charges) without its per-node dispatch.
+ * @param node - a validated AST node
+ * @returns the compiled node, or null when the node or one below it is of another kind (left to the interpreter)
+ */
+export function compileJmesPathAst(node: AstNode): CompiledNode | null {
+  switch (node.type) {
+    case 'Field': {
+      const name = node.name;
+      return (value, budget) => {
+        budget.step();
+        return memberOf(value, name);
+      };
+    }
+    case 'Literal': {
+      const literal = node.value;
+      return (_value, budget) => {
+        budget.step();
+        return literal;
+      };
+    }
+    case 'Current':
+    case 'Identity':
+      return (value, budget) => {
+        budget.step();
+        return value;
+      };
+    case 'Index': {
+      const index = node.value;
+      return (value, budget) => {
+        budget.step();
+        if (!Array.isArray(value)) {
+          return null;
+        }
+        const items = value as unknown[];
+        return items[index < 0 ? items.length + index : index] ?? null;
+      };
+    }
+    case 'Subexpression':
+    case 'IndexExpression': {
+      const left = compileJmesPathAst(node.left);
+      const right = compileJmesPathAst(node.right);
+      if (left === null || right === null) {
+        return null;
+      }
+      if (node.type === 'IndexExpression') {
+        return (value, budget) => {
+          budget.step();
+          return right(left(value, budget), budget);
+        };
+      }
+      return (value, budget) => {
+        budget.step();
+        const result = left(value, budget);
+        return result !== null && result !== undefined ? (right(result, budget) ?? null) : null;
+      };
+    }
+    case 'Comparator':
+      return compileComparator(node);
+    case 'FilterProjection': {
+      const left = compileJmesPathAst(node.left);
+      const right = compileJmesPathAst(node.right);
+      const condition = compileJmesPathAst(node.condition);
+      if (left === null || right === null || condition === null) {
+        return null;
+      }
+      return (value, budget) => {
+        budget.step();
+        const base = left(value, budget);
+        if (!Array.isArray(base)) {
+          return null;
+        }
+        const items = base as unknown[];
+        const results: unknown[] = [];
+        for (let i = 0; i < items.length; i++) {
+          const item = items[i];
+          if (isFalsy(condition(item, budget))) {
+            continue;
+          }
+          const result = right(item, budget);
+          if (result !== null) {
+            results.push(result);
+          }
+        }
+        return results;
+      };
+    }
+    case 'Function':
+      return compileMedTechCall(node.name, node.children);
+    case 'AndExpression':
+    case 'OrExpression':
+    case 'NotExpression':
+    case 'Pipe':
+    case 'Projection':
+    case 'ValueProjection':
+    case 'Flatten':
+    case 'Slice':
+    case 'MultiSelectList':
+    case 'MultiSelectHash':
+    case 'ExpressionReference':
+    case 'Root':
+    case 'Arithmetic':
+    case 'Unary':
+    case 'Ternary':
+    case 'LetExpression':
+    case 'Binding':
+    case 'Variable':
+      return null;
+  }
+}
+
+function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): CompiledNode | null {
+  const left = compileJmesPathAst(node.left);
+  const right = compileJmesPathAst(node.right);
+  if (left === null || right === null) {
+    return null;
+  }
+  const name = node.name;
+  if (name === 'EQ' || name === 'NE') {
+    const equalResult = name === 'EQ';
+    return (value, budget) => {
+      budget.step();
+      const first = left(value, budget);
+      const second = right(value, budget);
+      if (typeof first !== 'object' || typeof second !== 'object' || first === null || second === null) {
+        // What `deepEqual` does for a pair that is not two containers: one step, then identity.
+        budget.step();
+        return (first === second) === equalResult;
+      }
+      return deepEqual(first, second, budget) === equalResult;
+    };
+  }
+  return (value, budget) => {
+    budget.step();
+    const first = left(value, budget);
+    const second = right(value, budget);
+    if (typeof first !== 'number' || typeof second !== 'number') {
+      return null;
+    }
+    switch (name) {
+      case 'GT':
+        return first > second;
+      case 'GTE':
+        return first >= second;
+      case 'LT':
+        return first < second;
+      case 'LTE':
+        return first <= second;
+    }
+  };
+}
+
+/** A call of one of MedTech's custom functions (the interpreter accepts any argument type for them). */
+function compileMedTechCall(name: string, children: readonly AstNode[]): CompiledNode | null {
+  const fn = MEDTECH_BY_NAME.get(name);
+  if (fn === undefined || children.length !== fn.parameters.length) {
+    return null;
+  }
+  const args: CompiledNode[] = [];
+  for (const child of children) {
+    const arg = compileJmesPathAst(child);
+    if (arg === null) {
+      return null;
+    }
+    args.push(arg);
+  }
+  return (value, budget) => {
+    budget.step();
+    const values: unknown[] = [];
+    for (let i = 0; i < args.length; i++) {
+      values.push((args[i] as CompiledNode)(value, budget));
+    }
+    return fn.evaluate(values, budget);
+  };
+}

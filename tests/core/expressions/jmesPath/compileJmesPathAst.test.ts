@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { compileJmesPathAst } from '../../../../shared/core/expressions/jmesPath/compileJmesPathAst.js';
+import { EvaluationBudget } from '../../../../shared/core/expressions/jmesPath/evaluationBudget.js';
+import { evaluateJmesPath } from '../../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
+import { parseJmesPath } from '../../../../shared/core/expressions/jmesPath/parseJmesPath.js';
+
+const data = {
+  a: { b: { c: 'deep' }, list: [1, 2, 3] },
+  m: { f: 98.6, t: 1_700_000_000, s: 'abc' },
+  readings: [
+    { kind: 'temperature', n: 1, v: 36.6, obj: { x: 1 } },
+    { kind: 'humidity', n: 2, v: 40, obj: { x: 2 } },
+    { kind: 'temperature', n: 3, v: 37.1, obj: { x: 1 }, extra: null },
+    'not an object',
+    null,
+  ],
+  nothing: null,
+};
+
+/** What an evaluation gives: its value, or the message of the error it threw. */
+function outcome(run: () => unknown): { value: unknown } | { error: string } {
+  try {
+    return { value: run() };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+const supported = [
+  'a',
+  'a.b.c',
+  'a.missing.c',
+  'a.list[0]',
+  'a.list[-1]',
+  'a.list[7]',
+  'a.b[0]',
+  '@',
+  'm.f',
+  '`{"x": [1, 2]}`',
+  "'raw text'",
+  "readings[?kind=='temperature']",
+  "readings[?kind=='temperature'].v",
+  "readings[?kind!='temperature']",
+  'readings[?n > `1`].n',
+  'readings[?n >= `2`].n',
+  'readings[?n < `3`].kind',
+  'readings[?n <= `1`]',
+  'readings[?obj == `{"x": 1}`].n',
+  'readings[?obj != `{"x": 1}`].n',
+  'readings[?extra == `null`].n',
+  'readings[?kind > `1`]',
+  'nothing[?a]',
+  'a[?b]',
+  'add(m.f, `1`)',
+  'subtract(a.list[2], a.list[0])',
+  'divide(multiply(subtract(m.f, `32`), `5`), `9`)',
+  'pow(a.list[1], `10`)',
+  'insertString(m.s, `"-"`, `1`)',
+  'fromUnixTimestamp(m.t)',
+  'fromUnixTimestampMs(m.t)',
+  'divide(m.f, `0`)',
+  'add(m.s, `1`)',
+  'insertString(m.s, `"-"`, `9`)',
+  'fromUnixTimestamp(m.f)',
+];
+
+describe('compileJmesPathAst', () => {
+  it.each(supported)('gives %s the value and error of the interpreter', (source) => {
+    const ast = parseJmesPath(source);
+    const compiled = compileJmesPathAst(ast);
+
+    expect(compiled).not.toBeNull();
+    const expected = outcome(() => evaluateJmesPath(ast, data, new EvaluationBudget(1_000_000, 1_000_000)).value);
+    const actual = outcome(() => compiled?.(data, new EvaluationBudget(1_000_000, 1_000_000)));
+    expect(actual).toEqual(expected);
+  });
+
+  it.each(supported)('charges %s the steps the interpreter charges', (source) => {
+    const ast = parseJmesPath(source);
+    const compiled = compileJmesPathAst(ast);
+    let lastFailingBound = -1;
+
+    for (let maxSteps = 0; maxSteps < 60; maxSteps++) {
+      const expected = outcome(() => evaluateJmesPath(ast, data, new EvaluationBudget(maxSteps, 1_000_000)).value);
+      const actual = outcome(() => compiled?.(data, new EvaluationBudget(maxSteps, 1_000_000)));
+      expect(actual).toEqual(expected);
+      if ('error' in expected && expected.error.includes('steps')) {
+        lastFailingBound = maxSteps;
+      }
+    }
+    // Every expression needs at least one step, so the smallest bounds fail.
+    expect(lastFailingBound).toBeGreaterThanOrEqual(0);
+  });
+
+  it('counts the characters MedTech functions build against the evaluation’s bound', () => {
+    const ast = parseJmesPath('insertString(m.s, `"-"`, `1`)');
+    const compiled = compileJmesPathAst(ast);
+
+    expect(() => compiled?.(data, new EvaluationBudget(1_000, 3))).toThrow(/characters/);
+    expect(compiled?.(data, new EvaluationBudget(1_000, 4))).toBe('a-bc');
+  });
+
+  it.each([
+    'a | b',
+    '[a, m]',
+    '{x: a}',
+    'length(a.list)',
+    'a.list[*]',
+    'a.list[]',
+    'a.list[0:2]',
+    'a || m',
+    'a && m',
+    '!a',
+    '*.b',
+    'divide(length(a.list), `2`)',
+  ])('leaves %s to the interpreter', (source) => {
+    expect(compileJmesPathAst(parseJmesPath(source))).toBeNull();
+  });
+});

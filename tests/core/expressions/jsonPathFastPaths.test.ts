@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { ExpressionEvaluationError } from '../../../shared/core/errors.js';
+import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
+import type { CompiledExpression, EvaluationMemo } from '../../../shared/core/expressions/types.js';
+
+const MANY = Symbol('many');
+
+/** The outcome of an evaluation: its tokens, or the message of the error it threw. */
+function outcome(run: () => unknown[]): unknown[] | string {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ExpressionEvaluationError) {
+      return error.message.replace(/'[^']*'/, "'…'");
+    }
+    throw error;
+  }
+}
+
+class Reading {
+  constructor(readonly heartRate: number) {}
+}
+Object.defineProperty(Reading.prototype, 'inherited', { value: 'from the prototype', enumerable: false });
+
+/** Objects, arrays, primitives, nulls, an undefined member, a Date, a class instance, a null-prototype object. */
+function mixedDocument(): Record<string, unknown> {
+  const bare = Object.create(null) as Record<string, unknown>;
+  bare['heartRate'] = 61;
+  return {
+    Body: {
+      heartRate: 70,
+      systolic: 120,
+      readings: [{ heartRate: 71, diastolic: 80 }, [{ systolic: 110, diastolic: 70 }], 5, null, 'text'],
+      nothing: undefined,
+      empty: {},
+      when: new Date(0),
+      reading: new Reading(72),
+      bare,
+    },
+    Properties: {},
+    SystemProperties: { Body: { steps: 12 }, 'iothub-connection-device-id': 'device01' },
+  };
+}
+
+/** Filters that take the member-existence fast path, each with an equivalent one that takes the general path. */
+const scans: [fast: string, general: string][] = [
+  ['$..[?(@.heartRate)]', '$..[?(@.heartRate && true)]'],
+  ['$..[?(@heartRate)]', '$..[?(@heartRate && true)]'],
+  ['$..[?(@.systolic && @.diastolic)]', '$..[?(@.systolic && @.diastolic && true)]'],
+  ['$..[?(@.systolic || @.diastolic)]', '$..[?((@.systolic || @.diastolic) && true)]'],
+  ['$..[?(@.systolic || @.heartRate || @.steps)]', '$..[?((@.systolic || @.heartRate || @.steps) && true)]'],
+  ['$..[?(@.Body.steps)]', '$..[?(@.Body.steps && true)]'],
+  ['$..[?(@.readings[1])]', '$..[?(@.readings[1] && true)]'],
+  ['$..[?(@.inherited)]', '$..[?(@.inherited && true)]'],
+  ['$..[?(@.constructor)]', '$..[?(@.constructor && true)]'],
+  ['$..[?(@.nothing)]', '$..[?(@.nothing && true)]'],
+];
+
+describe('compileJsonPath fast paths', () => {
+  describe('member-existence scans', () => {
+    it.each(scans)('%s selects what the general evaluation selects, in the same order', (fast, general) => {
+      const data = mixedDocument();
+
+      const expected = compileJsonPath(general).matches(data);
+      const found = compileJsonPath(fast).matches(data);
+
+      expect(found).toHaveLength(expected.length);
+      found.forEach((token, i) => expect(token).toBe(expected[i]));
+    });
+
+    it.each(scans)('%s fails at exactly the work bound the general evaluation fails at', (fast, general) => {
+      const data = mixedDocument();
+      const needed = [...Array(120).keys()].map((limit) => ({
+        fast: outcome(() => compileJsonPath(fast, { maxNodeVisits: limit }).matches(data)),
+        general: outcome(() => compileJsonPath(general, { maxNodeVisits: limit }).matches(data)),
+      }));
+
+      for (const { fast: a, general: b } of needed) {
+        if (typeof b === 'string') {
+          expect(a).toBe(b);
+        } else {
+          expect(typeof a).toBe('object');
+          expect(a).toHaveLength(b.length);
+        }
+      }
+      // The range covers both outcomes.
+      expect(needed.some((n) => typeof n.general === 'string')).toBe(true);
+      expect(needed.some((n) => typeof n.general !== 'string')).toBe(true);
+    });
+
+    it('gives the same tokens whether or not scans share a memo, and walks the document once for all of them', () => {
+      const data = mixedDocument();
+      const memo: EvaluationMemo = {};
+      const [heartRate, pressure] = [compileJsonPath(scans[0]![0]), compileJsonPath(scans[2]![0])];
+
+      const first = heartRate.matches(data, memo);
+      const shared = memo.descendants;
+      const second = pressure.matches(data, memo);
+
+      expect(shared).toBeDefined();
+      expect(memo.descendants).toBe(shared);
+      expect(first).toEqual(heartRate.matches(data));
+      expect(second).toEqual(pressure.matches(data));
+    });
+
+    it('does not reuse a memo built for another document', () => {
+      const memo: EvaluationMemo = {};
+      const scan = compileJsonPath('$..[?(@.heartRate)]');
+
+      scan.matches({ heartRate: 1 }, memo);
+      const other = { a: { heartRate: 2 } };
+
+      expect(scan.matches(other, memo)).toEqual([{ heartRate: 2 }]);
+    });
+
+    it('sees member names that were registered after the shared index was built', () => {
+      const memo: EvaluationMemo = {};
+      const data = { a: { lateName: 1 }, b: { heartRate: 2 } };
+
+      compileJsonPath('$..[?(@.heartRate)]').matches(data, memo);
+      const late = compileJsonPath('$..[?(@.lateName)]');
+
+      expect(late.matches(data, memo)).toEqual([{ lateName: 1 }]);
+    });
+
+    it('finds nothing on a primitive or an undefined document', () => {
+      const scan = compileJsonPath('$..[?(@.heartRate)]');
+
+      expect(scan.matches(5)).toEqual([]);
+      expect(scan.matches(undefined)).toEqual([]);
+    });
+
+    it('stops a scan over a document with a reference cycle at the work bound', () => {
+      const cyclic: Record<string, unknown> = { heartRate: 1 };
+      cyclic['self'] = cyclic;
+
+      expect(() => compileJsonPath('$..[?(@.heartRate)]', { maxNodeVisits: 500 }).matches(cyclic)).toThrow(
+        /visited more than 500 nodes/,
+      );
+    });
+  });
+
+  describe('selectOne', () => {
+    const data = mixedDocument();
+
+    it.each([
+      '$.Body.heartRate',
+      '$.Body.readings[0].diastolic',
+      '$.Body.readings[1][0]',
+      '$.Body',
+      '$',
+      '$.Body.missing',
+      '$.Body.nothing',
+      '$..[?(@.systolic && @.diastolic)]',
+      '$..[?(@.heartRate)]',
+      '$..[?(@.steps)]',
+      '$.Body.readings[*].diastolic',
+      '$..heartRate',
+    ])('agrees with matches for %s', (path) => {
+      const expression: CompiledExpression = compileJsonPath(path);
+      const tokens = expression.matches(data);
+      const expected = tokens.length === 1 ? tokens[0] : tokens.length === 0 ? undefined : MANY;
+
+      expect(expression.selectOne?.(data, MANY)).toBe(expected);
+    });
+
+    it('returns a selected JSON null as null, not as "nothing"', () => {
+      expect(compileJsonPath('$.a').selectOne?.({ a: null }, MANY)).toBeNull();
+      expect(compileJsonPath('$.a').selectOne?.({}, MANY)).toBeUndefined();
+    });
+  });
+
+  describe('rootMember', () => {
+    it('splits a plain member path at its first member', () => {
+      const split = compileJsonPath('$.matchedToken.reading.value').rootMember;
+
+      expect(split?.head).toBe('matchedToken');
+      expect(split?.rest.matches({ reading: { value: 5 } })).toEqual([5]);
+    });
+
+    it.each([
+      ['$.matchedToken.deviceId', { matchedToken: { deviceId: 'd1' } }],
+      ['$.Body', { Body: null }],
+      ['$.Body[0]', { Body: ['first'] }],
+      ['$.Body.constructor', { Body: {} }],
+      ['$.SystemProperties.iothub-connection-device-id', { SystemProperties: { 'iothub-connection-device-id': 'd' } }],
+    ])('evaluates %s on a plain object as its rest does on the head member', (path, data) => {
+      const expression = compileJsonPath(path);
+      const split = expression.rootMember;
+      const member = (data as Record<string, unknown>)[split?.head ?? ''];
+
+      expect(split?.rest.matches(member)).toEqual(expression.matches(data));
+    });
+
+    it.each(['$', '$[0]', '$..heartRate', '$.Body[*]', '$..[?(@.a)]', "$['a','b']"])(
+      'is absent for %s, which is not a plain member path',
+      (path) => {
+        expect(compileJsonPath(path).rootMember).toBeUndefined();
+      },
+    );
+  });
+});
