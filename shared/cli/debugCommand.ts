@@ -17,8 +17,8 @@ import { crossCheckMappings } from '../core/mapping/crossCheckMappings.js';
 import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
 import type { MappingProblem, ParseResult } from '../core/mapping/problems.js';
 import type { Measurement } from '../core/measurement.js';
-import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ExitCode } from './exitCode.js';
+import { normalizeMessages } from './normalizeCommand.js';
 import type { CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageFiles } from './readMessageFiles.js';
@@ -115,21 +115,12 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     return ExitCode.usage;
   }
 
-  const output: DebugOutput = { measurements: [], observations: [], errors: [] };
-  messages.forEach(({ file: messageFile, event }, messageIndex) => {
-    try {
-      const result = normalizeEvent(device, event);
-      output.measurements.push(...result.measurements);
-      for (const error of result.errors) {
-        output.errors.push({ ...error.toRecord(), messageIndex, messageFile });
-      }
-    } catch (error) {
-      if (!isMedTechError(error)) {
-        throw error;
-      }
-      output.errors.push({ ...error.toRecord(), messageIndex, messageFile });
-    }
-  });
+  const normalized = normalizeMessages(device, messages, io);
+  const output: DebugOutput = {
+    measurements: normalized.measurements,
+    observations: [],
+    errors: [...normalized.errors],
+  };
   transform(output, fhir, options);
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
   return ExitCode.ok;

@@ -107,7 +107,17 @@ export async function runNormalizeCommand(
   return ExitCode.ok;
 }
 
-function normalizeMessages(mapping: DeviceMapping, messages: readonly MessageFile[], io: CliIo): NormalizeOutput {
+/**
+ * Normalizes message files with a device mapping; data errors are collected per message, warnings go to stderr.
+ * @param mapping - the device mapping
+ * @param messages - the message files, as read by readMessageFiles
+ * @param io - where warnings are written
+ */
+export function normalizeMessages(
+  mapping: DeviceMapping,
+  messages: readonly MessageFile[],
+  io: CliIo,
+): NormalizeOutput {
   const output: NormalizeOutput = { measurements: [], errors: [] };
   messages.forEach(({ file: messageFile, event }, messageIndex) => {
     try {

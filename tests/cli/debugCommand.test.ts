@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDebugCommand, type DebugOutput } from '../../shared/cli/debugCommand.js';
-import { captureIo } from './support.js';
+import { captureIo, useTempDir } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 const dir = fileURLToPath(new URL('../fixtures/fhir/debug_docs_heartrate/', import.meta.url));
@@ -170,5 +170,64 @@ describe('runDebugCommand', () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: medtech debug');
+  });
+});
+
+describe('runDebugCommand warnings', () => {
+  const { write } = useTempDir('medtech-debug-warn-');
+
+  it('prints normalization warnings to stderr, as normalize does', async () => {
+    const device = write(
+      'devicecontent.json',
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'CalculatedContent',
+            template: {
+              typeName: 'heartrate',
+              typeMatchExpression: '$..[?(@heartRate)]',
+              deviceIdExpression: '$.matchedToken.deviceId',
+              patientIdExpression: '$.matchedToken.patientId',
+              timestampExpression: '$.matchedToken.endDate',
+              values: [
+                { valueName: 'hr', valueExpression: '$.matchedToken.heartRate', required: true },
+                { valueName: 'extra', valueExpression: '$.matchedToken.extra', required: false },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    const fhir = write(
+      'fhirmapping.json',
+      JSON.stringify({
+        templateType: 'CollectionFhir',
+        template: [
+          {
+            templateType: 'CodeValueFhir',
+            template: {
+              typeName: 'heartrate',
+              codes: [{ code: '8867-4', system: 'http://loinc.org' }],
+              value: { valueType: 'Quantity', valueName: 'hr' },
+            },
+          },
+        ],
+      }),
+    );
+    const message = write(
+      'message.json',
+      JSON.stringify({
+        deviceId: 'd1',
+        patientId: 'p1',
+        endDate: '2024-01-01T00:00:00Z',
+        heartRate: 70,
+        extra: { a: 1 },
+      }),
+    );
+    const result = await run(['--device-mapping', device, '--fhir-mapping', fhir, '--message', message]);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/message\.json: warning: .*extra/);
+    expect((JSON.parse(result.stdout) as DebugOutput).observations).toHaveLength(1);
   });
 });
