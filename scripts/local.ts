@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import type { Resource } from '@medplum/fhirtypes';
 import { fileURLToPath } from 'node:url';
 import { readMessagesFile, startLocalPipeline, toComparableResource, type LocalMessage } from './localPipeline.js';
 
@@ -19,7 +20,8 @@ Options:
   --messages FILE …       JSON object, JSON array or NDJSON (default samples/messages.ndjson); repeatable
   --resolution MODE       Lookup or Create (default Create)
   --redeliver             deliver every batch twice, as Event Hubs may
-  --export FILE           write every FHIR resource as NDJSON at the end (server metadata removed)
+  --export FILE           write every FHIR resource as NDJSON at the end (without meta and issued: when it
+                          was written), so two runs can be compared
   --start-time ISO        simulated clock start (default now)
   --keep                  leave the services running and print their endpoints (Ctrl+C stops)
   --verbose               print handler logs
@@ -115,7 +117,11 @@ async function main(): Promise<number> {
       say(`    ${name.padEnd(26)}${n}`);
     }
     if (values.export !== undefined) {
-      const lines = resources.map((r) => JSON.stringify(toComparableResource(r)));
+      // `meta` and `issued` record when a resource was written, not what it says: left out so runs compare equal.
+      const lines = resources.map((r) => {
+        const { issued: _issued, ...rest } = toComparableResource(r) as Resource & { issued?: string };
+        return JSON.stringify(rest);
+      });
       await writeFile(values.export, lines.join('\n') + (lines.length > 0 ? '\n' : ''));
       say(`  exported ${resources.length} resource(s) to ${values.export}`);
     }
