@@ -152,6 +152,32 @@ describe('the pipeline, end to end', () => {
     expect(await fhirState(pipeline)).toEqual(reference);
   });
 
+  it('when ingest dies while staging a batch, then the redelivered batch converges with nothing lost', async () => {
+    let failNextStage = true;
+    const pipeline = await start({
+      decorateStaging: (store: StagingStore): StagingStore => ({
+        stageBatch: async (...args) => {
+          const written = await store.stageBatch(...args);
+          if (failNextStage) {
+            // The document is written but the invocation dies before returning: Event Hubs does not checkpoint.
+            failNextStage = false;
+            throw new Error('injected crash after staging');
+          }
+          return written;
+        },
+        listClosedUnits: (...args) => store.listClosedUnits(...args),
+        readUnit: (...args) => store.readUnit(...args),
+        deleteDocuments: (...args) => store.deleteDocuments(...args),
+      }),
+    });
+    await expect(pipeline.deliver(messages)).rejects.toThrow('injected crash after staging');
+    await pipeline.restart();
+    await pipeline.deliver(messages, { resetSequences: true });
+    await pipeline.flush();
+    expect(await fhirState(pipeline)).toEqual(reference);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
   it('when the process restarts after staging, then the next flush writes everything', async () => {
     const pipeline = await start();
     await pipeline.deliver(messages);
