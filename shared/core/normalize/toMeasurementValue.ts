@@ -6,6 +6,9 @@
 const SIGNIFICANT_DIGITS = 15;
 const CH_0 = 48;
 const CH_DOT = 46;
+/** Non-negative integers below this have their text made once (device readings mostly are such integers). */
+const SMALL_INTEGERS = 1024;
+const smallIntegerTexts: readonly string[] = Array.from({ length: SMALL_INTEGERS }, (_, i) => String(i));
 
 /**
  * Converts a scalar JSON value to a measurement value string: numbers with at most 15 significant digits and no
@@ -35,7 +38,10 @@ export function toMeasurementValue(value: unknown): string | undefined {
  */
 export function toNumberText(value: number): string {
   if (Number.isSafeInteger(value)) {
-    // `String(-0)` is already "0".
+    if (value >= 0 && value < SMALL_INTEGERS) {
+      // `-0` lands here too, and `String(-0)` is "0" as well.
+      return smallIntegerTexts[value] as string;
+    }
     return String(value);
   }
   // The shortest round-trip form already has at most 15 significant digits when it has at most 15 characters

@@ -88,6 +88,35 @@ describe('compileJsonPath fast paths', () => {
       expect(needed.some((n) => typeof n.general !== 'string')).toBe(true);
     });
 
+    it.each(scans)(
+      '%s agrees with the general evaluation on plain JSON, tokens and work bound, with a name once, twice or never',
+      (fast, general) => {
+        const documents = [
+          '{"Body":{"heartRate":70,"systolic":120,"x":[{"a":1},{"diastolic":2}]},"Properties":{},"SystemProperties":{}}',
+          '{"Body":{"heartRate":70,"systolic":120,"diastolic":80,"x":[{"heartRate":1,"systolic":3},{"diastolic":2}]}}',
+          '{"Body":{"steps":3,"readings":[1,2]},"Properties":{"a":{"b":{}}}}',
+          '{"a":[{"systolic":1},{"q":{"diastolic":1}}],"b":{"c":1}}',
+          '[{"n":1},{"m":{"k":2}},3]',
+          '{"p":1}',
+        ];
+        for (const text of documents) {
+          const data = JSON.parse(text) as unknown;
+          for (let limit = 0; limit < 60; limit++) {
+            const memo: EvaluationMemo = { plainJson: data };
+            const a = outcome(() => compileJsonPath(fast, { maxNodeVisits: limit }).matches(data, memo));
+            const b = outcome(() => compileJsonPath(general, { maxNodeVisits: limit }).matches(data));
+            if (typeof b === 'string') {
+              expect(a).toBe(b);
+            } else {
+              expect(typeof a).toBe('object');
+              expect(a).toHaveLength(b.length);
+              (a as unknown[]).forEach((token, i) => expect(token).toBe(b[i]));
+            }
+          }
+        }
+      },
+    );
+
     it('gives the same tokens whether or not scans share a memo, and walks the document once for all of them', () => {
       const data = mixedDocument();
       const memo: EvaluationMemo = {};

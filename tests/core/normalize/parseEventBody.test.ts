@@ -12,6 +12,12 @@ describe('parseEventBody', () => {
     });
   });
 
+  it('accepts a U+FFFD the sender encoded, which is valid UTF-8', () => {
+    const json = new TextEncoder().encode('{"name":"a\uFFFDb"}');
+
+    expect(parseEventBody({ kind: 'bytes', bytes: json })).toEqual({ ok: true, value: { name: 'a\uFFFDb' } });
+  });
+
   it('parses text, with or without a byte-order mark, and passes parsed JSON through', () => {
     const value = { a: [1, 2] };
 
@@ -25,6 +31,10 @@ describe('parseEventBody', () => {
     ['text that is not JSON', { kind: 'text', text: "{'a': SECRET}" }],
     ['an empty text', { kind: 'text', text: '' }],
     ['invalid UTF-8', { kind: 'bytes', bytes: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) }],
+    [
+      'invalid UTF-8 next to an encoded U+FFFD',
+      { kind: 'bytes', bytes: new Uint8Array([0x22, 0xef, 0xbf, 0xbd, 0xff, 0x22]) },
+    ],
     ['empty bytes', { kind: 'bytes', bytes: new Uint8Array() }],
   ] as const)('rejects %s with InvalidDataFormat and no payload in the message', (_label, body) => {
     const result = parseEventBody(body);

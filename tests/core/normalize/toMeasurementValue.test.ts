@@ -39,6 +39,13 @@ describe('toMeasurementValue', () => {
 });
 
 describe('toNumberText', () => {
+  it('writes integers around the small-integer table exactly, and -0 as 0', () => {
+    for (const value of [0, 1, 7, 1023, 1024, 1025, 123456, -1, -1023, 2 ** 53 - 1]) {
+      expect(toNumberText(value)).toBe(String(value));
+    }
+    expect(toNumberText(-0)).toBe('0');
+  });
+
   it('never writes more than 15 significant digits for a fraction', () => {
     for (let i = 1; i < 2000; i++) {
       const text = toNumberText(i / 7.3);
