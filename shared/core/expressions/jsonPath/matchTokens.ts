@@ -164,27 +164,23 @@ function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Integer comparison converts the other side as Newtonsoft's Convert.ToInt64 would. */
 function toInt64(value: unknown, kind: TokenKind, source: string): number {
-  switch (kind) {
-    case 'integer':
-    case 'float':
-      return value as number;
-    case 'boolean':
-      return value === true ? 1 : 0;
-    case 'string': {
-      const parsed = parseInt64(value as string);
-      if (parsed === undefined) {
-        throw conversionError(source, 'an integer');
-      }
-      return parsed;
-    }
-    case 'null':
-    case 'container':
-      return 0;
-  }
+  return toComparableNumber(value, kind, source, parseInt64, 'an integer');
 }
 
+/** Floating comparison converts the other side as Newtonsoft's Convert.ToDouble would. */
 function toDouble(value: unknown, kind: TokenKind, source: string): number {
+  return toComparableNumber(value, kind, source, parseDouble, 'a number');
+}
+
+function toComparableNumber(
+  value: unknown,
+  kind: TokenKind,
+  source: string,
+  parse: (text: string) => number | undefined,
+  expected: string,
+): number {
   switch (kind) {
     case 'integer':
     case 'float':
@@ -192,9 +188,9 @@ function toDouble(value: unknown, kind: TokenKind, source: string): number {
     case 'boolean':
       return value === true ? 1 : 0;
     case 'string': {
-      const parsed = parseDouble(value as string);
+      const parsed = parse(value as string);
       if (parsed === undefined) {
-        throw conversionError(source, 'a number');
+        throw conversionError(source, expected);
       }
       return parsed;
     }
