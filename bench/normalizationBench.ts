@@ -1,13 +1,15 @@
 /**
  * Normalization benchmark: raw message bytes → measurements, side by side in one run with
- * (a) plain `JSON.parse` of the same bytes and (b) a straightforward per-message evaluation of the same templates
- * with the `jsonpath` package (JMESPath expressions compiled again on every call, as a naive `search` would).
+ * (a) plain `JSON.parse` of the same bytes, (b) a straightforward per-message evaluation of the same templates
+ * with the `jsonpath` package (JMESPath expressions compiled again on every call, as a naive `search` would), and
+ * (c) a normalizer hand-written for this one mapping set, the ceiling a general engine could approach.
  */
 import jp from 'jsonpath';
 import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import type { DeviceEvent } from '../shared/core/deviceEvent.js';
 import { compileJmesPath } from '../shared/core/expressions/jmesPath.js';
+import { normalizeBenchMessageByHand } from './handWrittenNormalizer.js';
 
 /** The representative mapping set: every template kind, JSONPath and JMESPath, one and several matches per message. */
 export const benchDeviceMapping = {
@@ -131,6 +133,9 @@ export interface NormalizationFigures {
   normalizeVsParseRatio: number;
   naiveEventsPerSec: number;
   speedupVsNaive: number;
+  /** The hand-written normalizer for this mapping set (no expression engine, no checks): the ceiling. */
+  handWrittenEventsPerSec: number;
+  handWrittenVsParseRatio: number;
 }
 
 /**
@@ -180,7 +185,27 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     return n;
   };
 
+  const handAll = (): number => {
+    let n = 0;
+    for (const m of messages) {
+      n += normalizeBenchMessageByHand(m.bytes, {}, m.systemProperties, enqueuedTimeUtc).length;
+    }
+    return n;
+  };
+
   const measurementsPerMessage = normalizeAll() / messages.length;
+  for (const m of messages) {
+    const event: DeviceEvent = {
+      body: { kind: 'bytes', bytes: m.bytes },
+      properties: {},
+      systemProperties: m.systemProperties,
+      enqueuedTimeUtc,
+    };
+    const expected = JSON.stringify(normalizeEvent(mapping, event).measurements);
+    if (JSON.stringify(normalizeBenchMessageByHand(m.bytes, {}, m.systemProperties, enqueuedTimeUtc)) !== expected) {
+      throw new Error('the hand-written normalizer and normalizeEvent disagree');
+    }
+  }
   const sliceCount = naiveMessages.reduce((n, m) => {
     const event: DeviceEvent = {
       body: { kind: 'bytes', bytes: m.bytes },
@@ -194,12 +219,13 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     throw new Error('naive and real normalization disagree on the number of measurements');
   }
 
-  const rates = { normalize: [] as number[], parse: [] as number[], naive: [] as number[] };
+  const rates = { normalize: [] as number[], parse: [] as number[], naive: [] as number[], hand: [] as number[] };
   for (let round = 0; round < options.rounds; round++) {
     for (const [name, fn] of [
       ['normalize', normalizeAll],
       ['parse', parseAll],
       ['naive', naiveAll],
+      ['hand', handAll],
     ] as const) {
       const count = name === 'naive' ? naiveMessages.length : messages.length;
       const start = process.hrtime.bigint();
@@ -214,6 +240,7 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
   const normalizeEventsPerSec = median(rates.normalize);
   const parseOnlyEventsPerSec = median(rates.parse);
   const naiveEventsPerSec = median(rates.naive);
+  const handWrittenEventsPerSec = median(rates.hand);
   const totalBytes = messages.reduce((s, m) => s + m.bytes.length, 0);
   return {
     messages: messages.length,
@@ -224,6 +251,8 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     normalizeVsParseRatio: round3(normalizeEventsPerSec / parseOnlyEventsPerSec),
     naiveEventsPerSec: Math.round(naiveEventsPerSec),
     speedupVsNaive: round3(normalizeEventsPerSec / naiveEventsPerSec),
+    handWrittenEventsPerSec: Math.round(handWrittenEventsPerSec),
+    handWrittenVsParseRatio: round3(handWrittenEventsPerSec / parseOnlyEventsPerSec),
   };
 }
 
