@@ -139,9 +139,7 @@ describe('medtech validate', () => {
     const io = captureIo();
 
     expect(await runCli(['validate', '--fhir-mapping', fhirSyntax], io)).toBe(1);
-    expect(io.out.split('\n')[0]).toBe(
-      `${fhirSyntax}:4:85: error InvalidTemplate: JSON syntax error: PropertyNameExpected`,
-    );
+    expect(io.out.split('\n')[0]).toBe(`${fhirSyntax}:4:65: error InvalidTemplate: JSON syntax error: ColonExpected`);
   });
 
   it('validates both mappings and says that they agree', async () => {

@@ -1,6 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
-import { type LocatedJson, locatePointer, parseLocatedJson, toPathSegments, toPointer } from '../mapping/locate.js';
+import { type LocatedJson, type TextPosition, locatePointer, toPathSegments, toPointer } from '../mapping/locate.js';
+import { parseMappingJson } from '../mapping/parseMappingJson.js';
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
@@ -20,13 +21,21 @@ const MAX_REASONABLE_SLOTS = 1_000_000;
  * @returns the validated mapping and its warnings, or every problem found
  */
 export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
-  // A byte-order mark becomes a space so that offsets (and so line/column) stay those of the file.
-  const parsed = parseLocatedJson(text.startsWith('\uFEFF') ? ' ' + text.slice(1) : text);
+  // As for device mappings: a byte-order mark is dropped, and comments and trailing commas (which MedTech's
+  // Newtonsoft-based reader accepts) are read with a warning.
+  const parsed = parseMappingJson(text);
   if (!parsed.ok) {
     return { ok: false, problems: toSyntaxProblems(parsed.problems) };
   }
   const doc = parsed.doc;
   const problems = new ProblemList(doc);
+  if (parsed.nonStrictAt !== undefined) {
+    problems.atPosition(
+      'warning',
+      'the file is not strict JSON (comments or trailing commas): MedTech accepts it, strict JSON tools do not',
+      parsed.nonStrictAt,
+    );
+  }
   const canonical = canonicalize(doc.value, problems);
 
   const validate = getValidator();
@@ -65,6 +74,10 @@ class ProblemList {
   private readonly items: MappingProblem[] = [];
 
   constructor(private readonly doc: LocatedJson) {}
+
+  atPosition(severity: MappingProblem['severity'], message: string, position: TextPosition): void {
+    this.items.push({ severity, name: 'InvalidTemplate', message, location: { ...position } });
+  }
 
   add(severity: MappingProblem['severity'], message: string, pointer: string, field?: string): void {
     const { line, column } = locatePointer(this.doc, pointer);

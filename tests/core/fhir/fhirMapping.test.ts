@@ -252,9 +252,43 @@ describe('parseFhirMapping', () => {
     expect(warnings.map((w) => w.location.pointer)).toContain('/template/0/template/TYPENAME');
   });
 
-  it('accepts a byte-order mark and keeps line/column of the file', () => {
+  it('accepts a byte-order mark and counts columns as editors do (the mark is not one)', () => {
     const { warnings } = parseValid('\uFEFF{"templateType":"CollectionFhir","template":[], "x": 1}');
-    expect(warnings[0]?.location).toMatchObject({ line: 1, column: 50 });
+    expect(warnings[0]?.location).toMatchObject({ line: 1, column: 49 });
+  });
+
+  it('reads comments and trailing commas, which MedTech accepts, with a warning where the first one is', () => {
+    const text = [
+      '{',
+      '  // heart rate only for now',
+      '  "templateType": "CollectionFhir",',
+      '  "template": [',
+      '    {',
+      '      "templateType": "CodeValueFhir",',
+      '      "template": {',
+      '        "typeName": "heartrate", /* matches the device mapping */',
+      '        "value": { "valueType": "Quantity", "valueName": "hr", "unit": "count/min", },',
+      '        "codes": [{ "code": "8867-4", "system": "http://loinc.org" },],',
+      '      },',
+      '    },',
+      '  ],',
+      '}',
+    ].join('\n');
+
+    const { value, warnings } = parseValid(text);
+
+    expect(value.templates.get('heartrate')?.value).toMatchObject({ valueType: 'Quantity', valueName: 'hr' });
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        message: expect.stringContaining('not strict JSON') as unknown,
+        location: { line: 2, column: 3 },
+      }),
+    ]);
+  });
+
+  it('still rejects what is not JSON even with comments allowed, with line and column', () => {
+    expect(parseFhirMapping('{ "templateType": "CollectionFhir", "template": [ } ').ok).toBe(false);
   });
 
   it('accepts an empty collection', () => {
