@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
 import { type LocatedJson, type TextPosition, locatePointer, toPathSegments, toPointer } from '../mapping/locate.js';
-import { parseMappingJson } from '../mapping/parseMappingJson.js';
+import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
@@ -30,11 +30,7 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
   const doc = parsed.doc;
   const problems = new ProblemList(doc);
   if (parsed.nonStrictAt !== undefined) {
-    problems.atPosition(
-      'warning',
-      'the file is not strict JSON (comments or trailing commas): MedTech accepts it, strict JSON tools do not',
-      parsed.nonStrictAt,
-    );
+    problems.atPosition('warning', NON_STRICT_JSON_WARNING, parsed.nonStrictAt);
   }
   const canonical = canonicalize(doc.value, problems);
 

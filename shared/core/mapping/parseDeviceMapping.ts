@@ -10,7 +10,7 @@ import {
 import type { ContentTemplate, ContentTemplateKind, DeviceMapping, ValueTemplate } from './deviceMapping.js';
 import { validateDeviceMappingSchema } from './deviceMappingSchema.js';
 import { locatePointer, toPointer, type LocatedJson, type TextPosition } from './locate.js';
-import { parseMappingJson } from './parseMappingJson.js';
+import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js';
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
 import { toSyntaxProblems } from './toSyntaxProblems.js';
@@ -43,12 +43,7 @@ export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
   const problems = new ProblemList(parsed.doc, canonical);
 
   if (parsed.nonStrictAt !== undefined) {
-    problems.atPosition(
-      'warning',
-      'InvalidTemplate',
-      'the file is not strict JSON (comments or trailing commas): MedTech accepts it, strict JSON tools do not',
-      parsed.nonStrictAt,
-    );
+    problems.atPosition('warning', 'InvalidTemplate', NON_STRICT_JSON_WARNING, parsed.nonStrictAt);
   }
   for (const note of canonical.notes) {
     const segments = [...canonical.toOriginalSegments(note.parent), note.property];

@@ -14,6 +14,10 @@ export type MappingJsonResult =
 
 const lenient = { allowTrailingComma: true, disallowComments: false } as const;
 
+/** The warning a mapping file gets at its first comment or trailing comma (see {@link MappingJsonResult}). */
+export const NON_STRICT_JSON_WARNING =
+  'the file is not strict JSON (comments or trailing commas): MedTech accepts it, strict JSON tools do not';
+
 /**
  * Parses a mapping file. Strict JSON first; failing that, JSON with comments and trailing commas, which MedTech's
  * reader (Newtonsoft.Json) accepts, so a mapping that loads in MedTech loads here too (`nonStrictAt` says where the
