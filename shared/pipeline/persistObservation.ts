@@ -8,6 +8,7 @@ import {
   buildObservation,
   isDeepEqual,
   mergeObservation,
+  restoreLostValues,
   toObservationId,
   toObservationIdentifier,
 } from '../core/fhir/index.js';
@@ -40,14 +41,12 @@ export interface PersistObservationOptions {
  * 3. found → merge; unchanged → no write; changed → `PUT` with `If-Match: W/"{versionId}"`, and on 409/412
  *    re-read and merge again.
  *
- * Two writers may both see "none" and both `PUT`: the second one replaces the first one's values. The server tells
- * the second writer (200 instead of 201 Created), which then reads the version it replaced from the resource's
- * history and merges its own values into it, written with `If-Match` on its own version: both writers' values
- * survive. A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
+ * Several writers may all see "none" and all `PUT`: each one after the first replaces what was there. The server
+ * tells such a writer (200 instead of 201 Created), which then reads the resource's history and puts back every
+ * SampledData value an earlier version held and the current one lacks ({@link restoreLostValues}), written with
+ * `If-Match` on the current version and redone on conflict: every writer's values survive, however many raced.
+ * A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
  * create-if-absent at a client-chosen id, and MedTech's deterministic ids rule out server-assigned ones.)
- * Limit: with three or more creators at the same instant a restore can itself meet a conflict; that writer then
- * only re-merges its own values, so the first creator's values can be lost. `transformAndPersist` queues writers
- * of one Observation inside a process, which leaves only cross-process races of three creators.
  * @param store - the FHIR server
  * @param input - the observation group, its template, resolved identity and `issued` time
  * @param options - bounded conflict retries
@@ -93,7 +92,11 @@ export async function persistObservation(
   throw contention();
 }
 
-/** Creates the Observation; if the `PUT` replaced a concurrent creator's version, merges that version back in. */
+/**
+ * Creates the Observation. When the `PUT` replaced a version instead (a concurrent creator was first), restores
+ * from the history every value an earlier version held that the current one lacks, under `If-Match` on the current
+ * version, re-reading on conflict.
+ */
 async function create(
   store: FhirStore,
   input: PersistObservationInput,
@@ -109,27 +112,37 @@ async function create(
   if (saved.created) {
     return 'created';
   }
-  const ours = saved.resource.meta?.versionId;
-  const versions = await store.history<Observation>('Observation', id);
-  const index = versions.findIndex((version) => version.meta?.versionId === ours);
+  const maxAttempts = Math.max(1, options.maxWriteAttempts ?? 3);
+  let outcome: PersistOutcome | undefined;
+  for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
+    const versions = await store.history<Observation>('Observation', id);
+    outcome ??= replacedAnother(versions, saved.resource) ? 'updated' : 'created';
+    const [current, ...earlier] = versions;
+    if (current === undefined) {
+      // A server without history: nothing to restore from.
+      return outcome;
+    }
+    // Our own version is in the history too: if a later creator replaced it, our values come back here as well.
+    const restored = restoreLostValues(current, earlier, template, identity, issued);
+    if (!restored.changed) {
+      return outcome;
+    }
+    const result = await store.update({ ...restored.observation, id }, versionGuard(current));
+    if (result.kind === 'saved') {
+      return outcome;
+    }
+  }
+  throw contention();
+}
+
+/**
+ * Whether our create-by-`PUT` replaced another writer's version: the version before ours exists and holds something
+ * else (the same content means a retried `PUT` whose first attempt landed: we created it after all).
+ */
+function replacedAnother(versions: readonly Observation[], ours: Observation): boolean {
+  const index = versions.findIndex((version) => version.meta?.versionId === ours.meta?.versionId);
   const replaced = index < 0 ? undefined : versions[index + 1];
-  if (replaced === undefined || isDeepEqual({ ...replaced, meta: undefined }, { ...saved.resource, meta: undefined })) {
-    // Nothing before our version (we were the first writer after all), or it held exactly what we wrote
-    // (a retried PUT whose first attempt had landed).
-    return 'created';
-  }
-  // Our PUT replaced `replaced`, which we never saw: put its values back, with ours on top (a new value wins).
-  const restored = mergeObservation(replaced, group, template, identity, issued);
-  const result = await store.update(
-    { ...restored.observation, id },
-    ours === undefined ? {} : { ifMatchVersionId: ours },
-  );
-  if (result.kind === 'saved') {
-    return 'updated';
-  }
-  // Someone wrote after us in the meantime (e.g. the other creator merging into our version): make sure our own
-  // values are in the current version through the ordinary merge path.
-  return persistObservation(store, input, options);
+  return replaced !== undefined && !isDeepEqual({ ...replaced, meta: undefined }, { ...ours, meta: undefined });
 }
 
 function versionGuard(resource: Observation): { ifMatchVersionId?: string } {

@@ -144,6 +144,21 @@ describe('persistObservation', () => {
     expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
   });
 
+  it.each([3, 5])('keeps every value when %i writers create the same new Observation at once', async (writers) => {
+    const identity = { patientId: 'p1', deviceId: `create-${writers}` };
+    const racing = racingStore(store, writers);
+    const minutes = Array.from({ length: writers }, (_, i) => 10 + i * 10);
+    const data = (minute: number) => input(identity, { [`2024-05-01T10:${minute}:00Z`]: String(80 + minute / 10) });
+
+    const outcomes = await Promise.all(minutes.map((minute) => persistObservation(racing, data(minute))));
+
+    const stored = await store.read<Observation>('Observation', idOf(data(10)));
+    expect(outcomes.filter((o) => o === 'created')).toHaveLength(1);
+    expect(sampledValues(stored)).toEqual(
+      Object.fromEntries(minutes.map((m) => [`2024-05-01T10:${m}:00.000Z`, String(80 + m / 10)])),
+    );
+  });
+
   it('ignores an Observation the server matched whose identifier is not exactly ours', async () => {
     const data = input({ patientId: 'exact', deviceId: 'exact-dev' }, { '2024-05-01T10:00:00Z': '70' });
     const identifier = toObservationIdentifier(data.identity, data.group);

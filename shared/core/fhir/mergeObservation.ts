@@ -66,11 +66,7 @@ export function mergeObservation(
     if (componentValues === undefined || componentValues.length === 0) {
       continue;
     }
-    const found = merged.component?.find((c) =>
-      (c.code.coding ?? []).some(
-        (coding) => coding.code === valueName && coding.system === OBSERVATION_IDENTIFIER_SYSTEM,
-      ),
-    );
+    const found = findValueComponent(merged, valueName);
     if (found === undefined) {
       const added: ObservationComponent = { code: toServiceCode(valueName, component.codes) };
       setValue(added, component.value, componentValues, context);
@@ -143,10 +139,7 @@ function setValue(
   const { group, stored, unionStart, unionEnd } = context;
   if (template.valueType === 'SampledData') {
     const previous: SampledData | undefined = holder.valueSampledData;
-    const existingValues =
-      previous?.data !== undefined && (previous.dimensions ?? 1) <= 1
-        ? fromSampledDataStream(previous.data, stored.start, template.defaultPeriod)
-        : [];
+    const existingValues = readSampledValues(holder, stored.start, template);
     const sampled = toSampledData(template, mergeTimedValues(existingValues, values), unionStart, unionEnd);
     clearValue(holder);
     // Keep any extra elements of the stored SampledData (factor, limits, extensions); rebuild the rest.
@@ -156,6 +149,37 @@ function setValue(
   const element = toFhirValue(template, values, group.start, group.end, group.typeName);
   clearValue(holder);
   Object.assign(holder, element);
+}
+
+/**
+ * The component that carries `valueName`, found by the service coding MedTech gives it (`code` = valueName).
+ * @param observation - a stored or merged Observation
+ * @param valueName - the component's valueName
+ */
+export function findValueComponent(observation: Observation, valueName: string): ObservationComponent | undefined {
+  return observation.component?.find((c) =>
+    (c.code.coding ?? []).some(
+      (coding) => coding.code === valueName && coding.system === OBSERVATION_IDENTIFIER_SYSTEM,
+    ),
+  );
+}
+
+/**
+ * The timed values of a stored one-dimensional SampledData, its first slot at `start`, one slot per the template's
+ * period; none when the holder has no such SampledData.
+ * @param holder - an Observation or a component
+ * @param start - the time of the first slot (the stored `effectivePeriod.start`), epoch ms
+ * @param template - the SampledData value template
+ */
+export function readSampledValues(
+  holder: Observation | ObservationComponent,
+  start: number,
+  template: Extract<FhirValueTemplate, { valueType: 'SampledData' }>,
+): TimedValue[] {
+  const data = holder.valueSampledData?.data;
+  return data !== undefined && (holder.valueSampledData?.dimensions ?? 1) <= 1
+    ? fromSampledDataStream(data, start, template.defaultPeriod)
+    : [];
 }
 
 function clearValue(holder: ValueHolder): void {

@@ -1,0 +1,140 @@
+import type { Observation } from '@medplum/fhirtypes';
+import { describe, expect, it } from 'vitest';
+import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
+import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
+import { restoreLostValues } from '../../../shared/core/fhir/restoreLostValues.js';
+import { observationGroup, quantityTemplate, sampledTemplate } from './support.js';
+
+const identity = { patientId: 'p1', deviceId: 'd1' };
+const ISSUED = '2019-01-01T12:00:00.000Z';
+const RESTORED = '2019-01-01T13:00:00.000Z';
+const HOUR_START = '2019-01-01T00:00:00.000Z';
+const HOUR_END = '2019-01-01T00:59:59.999Z';
+
+/** The version a blind create-by-PUT writes: only its own values, in the hour. */
+function version(
+  values: Record<string, [string, string][]>,
+  versionId: string,
+  template: CodeValueFhirTemplate = sampledTemplate(),
+): Observation {
+  const group = observationGroup(HOUR_START, HOUR_END, values, { typeName: template.typeName });
+  return { ...buildObservation(group, template, identity, ISSUED), meta: { versionId } };
+}
+
+/** The first `count` SampledData tokens of a value holder. */
+function tokens(holder: { valueSampledData?: { data?: string } } | undefined, count = 4): string[] {
+  return (holder?.valueSampledData?.data ?? '').split(' ').slice(0, count);
+}
+
+describe('restoreLostValues', () => {
+  it('changes nothing when the current version is the only one', () => {
+    const current = version({ hr: [['2019-01-01T00:00:00Z', '60']] }, '1');
+
+    const result = restoreLostValues(current, [], sampledTemplate(), identity, RESTORED);
+
+    expect(result.changed).toBe(false);
+    expect(result.observation).toBe(current);
+  });
+
+  it('changes nothing when earlier versions hold nothing the current one lacks', () => {
+    const earlier = version({ hr: [['2019-01-01T00:00:00Z', '60']] }, '1');
+    const current = version(
+      {
+        hr: [
+          ['2019-01-01T00:00:00Z', '60'],
+          ['2019-01-01T00:00:05Z', '61'],
+        ],
+      },
+      '2',
+    );
+
+    expect(restoreLostValues(current, [earlier], sampledTemplate(), identity, RESTORED).changed).toBe(false);
+  });
+
+  it('puts back the values of every earlier version the current one replaced, keeping its own', () => {
+    // Three creators at once: each version holds only its writer's value.
+    const first = version({ hr: [['2019-01-01T00:00:00Z', '60']] }, '1');
+    const second = version({ hr: [['2019-01-01T00:00:05Z', '61']] }, '2');
+    const current = version({ hr: [['2019-01-01T00:00:10Z', '62']] }, '3');
+
+    const result = restoreLostValues(current, [second, first], sampledTemplate(), identity, RESTORED);
+
+    expect(result.changed).toBe(true);
+    expect(tokens(result.observation)).toEqual(['60', '61', '62', 'E']);
+    expect(result.observation.status).toBe('amended');
+    expect(result.observation.issued).toBe(RESTORED);
+    expect(result.observation.meta).toEqual({ versionId: '3' });
+    expect(result.observation.effectivePeriod).toEqual(current.effectivePeriod);
+  });
+
+  it('never overwrites a slot the current version fills, and takes the newest of two lost values', () => {
+    const oldest = version({ hr: [['2019-01-01T00:00:05Z', 'oldest']] }, '1');
+    const older = version(
+      {
+        hr: [
+          ['2019-01-01T00:00:00Z', 'older'],
+          ['2019-01-01T00:00:05Z', 'newer'],
+        ],
+      },
+      '2',
+    );
+    const current = version({ hr: [['2019-01-01T00:00:00Z', 'current']] }, '3');
+
+    const result = restoreLostValues(current, [older, oldest], sampledTemplate(), identity, RESTORED);
+
+    expect(tokens(result.observation)).toEqual(['current', 'newer', 'E', 'E']);
+  });
+
+  it('restores SampledData components, adding one the current version lacks', () => {
+    const template = sampledTemplate({
+      typeName: 'bp',
+      value: undefined,
+      components: [
+        { codes: [], value: { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 5000 } },
+        { codes: [], value: { valueType: 'SampledData', valueName: 'diastolic', defaultPeriod: 5000 } },
+      ],
+    });
+    const earlier = version(
+      { systolic: [['2019-01-01T00:00:00Z', '120']], diastolic: [['2019-01-01T00:00:00Z', '80']] },
+      '1',
+      template,
+    );
+    const current = version({ systolic: [['2019-01-01T00:00:05Z', '121']] }, '2', template);
+
+    const result = restoreLostValues(current, [earlier], template, identity, RESTORED);
+
+    const components = result.observation.component ?? [];
+    expect(components.map((c) => c.code.text)).toEqual(['systolic', 'diastolic']);
+    expect(tokens(components[0], 2)).toEqual(['120', '121']);
+    expect(tokens(components[1], 2)).toEqual(['80', 'E']);
+  });
+
+  it('widens the period to take in a lost value from outside it', () => {
+    const template = sampledTemplate({ periodInterval: -1 });
+    const at = (start: string, end: string, time: string, value: string, versionId: string): Observation => ({
+      ...buildObservation(observationGroup(start, end, { hr: [[time, value]] }), template, identity, ISSUED),
+      meta: { versionId },
+    });
+    const earlier = at('2019-01-01T00:00:00.000Z', '2019-01-01T00:00:10.000Z', '2019-01-01T00:00:00.000Z', '60', '1');
+    const current = at('2019-01-01T00:00:10.000Z', '2019-01-01T00:00:20.000Z', '2019-01-01T00:00:20.000Z', '64', '2');
+
+    const result = restoreLostValues(current, [earlier], template, identity, RESTORED);
+
+    expect(result.observation.effectivePeriod).toEqual({
+      start: '2019-01-01T00:00:00.0000000Z',
+      end: '2019-01-01T00:00:20.0000000Z',
+    });
+    expect(tokens(result.observation, 5)).toEqual(['60', 'E', 'E', 'E', '64']);
+  });
+
+  it('leaves values of other types as the current version has them', () => {
+    const template = quantityTemplate();
+    const earlier = version({ hr: [['2019-01-01T00:00:00Z', '60']] }, '1', template);
+    const current = version({ hr: [['2019-01-01T00:00:00Z', '61']] }, '2', template);
+
+    const result = restoreLostValues(current, [earlier], template, identity, RESTORED);
+
+    expect(result.changed).toBe(false);
+    expect(result.observation.valueQuantity?.value).toBe(61);
+  });
+});
