@@ -30,6 +30,7 @@ log(`  hand-written:       ${normalization.handWrittenEventsPerSec.toLocaleStrin
 log(`  normalizeVsParseRatio ${normalization.normalizeVsParseRatio} (target ≥ 0.5)`);
 log(`  speedupVsNaive        ${normalization.speedupVsNaive} (target ≥ 20)`);
 log(`  handWrittenVsParseRatio ${normalization.handWrittenVsParseRatio} (the ceiling: no engine, no checks)`);
+log(`  normalizeVsHandWrittenRatio ${normalization.normalizeVsHandWrittenRatio} (the engine against that ceiling)`);
 
 log(`end to end on the local services: ${values.events} events in batches of 100 …`);
 const e2e = await runEndToEndBench({ events: Number(values.events) });

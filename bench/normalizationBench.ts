@@ -136,6 +136,8 @@ export interface NormalizationFigures {
   /** The hand-written normalizer for this mapping set (no expression engine, no checks): the ceiling. */
   handWrittenEventsPerSec: number;
   handWrittenVsParseRatio: number;
+  /** How close the engine comes to the hand-written ceiling (1 = as fast). */
+  normalizeVsHandWrittenRatio: number;
 }
 
 /**
@@ -242,6 +244,7 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     speedupVsNaive: round3(normalizeEventsPerSec / naiveEventsPerSec),
     handWrittenEventsPerSec: Math.round(handWrittenEventsPerSec),
     handWrittenVsParseRatio: round3(handWrittenEventsPerSec / parseOnlyEventsPerSec),
+    normalizeVsHandWrittenRatio: round3(normalizeEventsPerSec / handWrittenEventsPerSec),
   };
 }
 
