@@ -9,7 +9,7 @@
 import type { ErrorName } from '../core/errors.js';
 import { toWorkUnitKey, type WorkUnit } from '../core/staging/stagingKeys.js';
 import type { DeadLetterRecord } from '../core/staging/deadLetter.js';
-import type { DeadLetterStore, LeaseStore, StagingStore } from './stagingPorts.js';
+import type { DeadLetterStore, Lease, LeaseStore, StagingStore } from './stagingPorts.js';
 import { transformAndPersist, type TransformAndPersistDeps } from './transformAndPersist.js';
 
 /** What the flush needs. */
@@ -23,6 +23,8 @@ export interface FlushDeps {
   owner: string;
   /** Lease duration; another worker may take over a unit whose lease expired. */
   leaseMs: number;
+  /** How often a held lease is renewed while the unit is worked on (real time); default a third of `leaseMs`. */
+  leaseRenewMs?: number;
   now: () => Date;
 }
 
@@ -45,6 +47,11 @@ export interface FlushUnitSummary {
   fhirRequests: number;
   /** MeasurementIngestionLatencyMs: now minus the oldest measurement's ingestion time. */
   maxIngestionLatencyMs: number;
+  /**
+   * True when the lease could not be renewed because another worker had taken the unit over (this worker was
+   * stalled past the lease). The work is idempotent, so this one still finished; the other may repeat some of it.
+   */
+  leaseLost: boolean;
 }
 
 /**
@@ -81,11 +88,14 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
     documentsLeftStaged: 0,
     fhirRequests: 0,
     maxIngestionLatencyMs: 0,
+    leaseLost: false,
   };
-  const lease = await deps.leases.acquireLease(toWorkUnitKey(unit), deps.owner, deps.leaseMs, deps.now());
-  if (lease === undefined) {
+  const acquired = await deps.leases.acquireLease(toWorkUnitKey(unit), deps.owner, deps.leaseMs, deps.now());
+  if (acquired === undefined) {
     return summary;
   }
+  // A unit can take longer than the lease (FHIR backing off, a large window): keep it ours until we are done.
+  const lease = keepLeaseAlive(acquired, deps);
   try {
     const staged = await deps.staging.readUnit(unit);
     summary.documents = staged.documents.length;
@@ -130,7 +140,56 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
     summary.status = 'flushed';
     return summary;
   } finally {
+    summary.leaseLost = await lease.stop();
     // A failed release only delays the next worker until the lease expires; it must not mask the real outcome.
-    await deps.leases.releaseLease(lease).catch(() => false);
+    await deps.leases.releaseLease(lease.current()).catch(() => false);
   }
+}
+
+/** A lease being renewed in the background. */
+interface KeptLease {
+  /** The lease as last renewed (its ETag guards the release). */
+  current(): Lease;
+  /** Stops renewing (waiting for a renewal under way); true when a renewal found the lease taken over. */
+  stop(): Promise<boolean>;
+}
+
+/**
+ * Renews a lease every `leaseRenewMs` until stopped. A renewal that fails on the store is tried again at the next
+ * tick; one that finds the lease taken over ends the renewals (the work carries on: it is idempotent).
+ */
+function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
+  let lease = acquired;
+  let lost = false;
+  let renewing: Promise<void> | undefined;
+  const everyMs = Math.max(1, deps.leaseRenewMs ?? Math.floor(deps.leaseMs / 3));
+  const timer = setInterval(() => {
+    if (renewing !== undefined) {
+      return;
+    }
+    renewing = deps.leases
+      .renewLease(lease, deps.leaseMs, deps.now())
+      .then((renewed) => {
+        if (renewed === undefined) {
+          lost = true;
+          clearInterval(timer);
+        } else {
+          lease = renewed;
+        }
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        renewing = undefined;
+      });
+  }, everyMs);
+  // A pending renewal never keeps the process alive on its own.
+  timer.unref();
+  return {
+    current: () => lease,
+    async stop() {
+      clearInterval(timer);
+      await renewing;
+      return lost;
+    },
+  };
 }
