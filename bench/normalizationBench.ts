@@ -82,7 +82,7 @@ export const benchDeviceMapping = {
 };
 
 /**
- * Deterministic sample messages of varied shape (300–700 bytes each), as raw bytes.
+ * Deterministic sample messages of varied shape (160–370 bytes each, 209 on average), as raw bytes.
  * @param count - how many
  */
 export function makeBenchMessages(count: number): { bytes: Uint8Array; systemProperties: Record<string, unknown> }[] {
