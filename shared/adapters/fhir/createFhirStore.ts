@@ -156,7 +156,16 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
           client.resourceHistory({ resourceType, id, options: o }),
         );
         const bundle = body as unknown as Bundle;
-        return (bundle.entry ?? []).flatMap((entry) => (entry.resource === undefined ? [] : [entry.resource as T]));
+        // Versions of the current life of the resource only: stop at the newest deletion, which servers that
+        // record it list as an entry without a resource (or with a DELETE request).
+        const versions: T[] = [];
+        for (const entry of bundle.entry ?? []) {
+          if (entry.resource === undefined || entry.request?.method === 'DELETE') {
+            break;
+          }
+          versions.push(entry.resource as T);
+        }
+        return versions;
       } catch (error) {
         if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
           return [];

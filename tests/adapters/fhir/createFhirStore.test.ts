@@ -124,6 +124,32 @@ describe('createFhirStore', () => {
     expect(await store.history('Device', 'store-no-history')).toEqual([]);
   });
 
+  it('reads the history back to the latest deletion only, as servers that record deletions list it', async () => {
+    const { store } = storeThroughProxy();
+    const version = (versionId: string): Device => ({ ...device('store-deleted'), meta: { versionId } });
+    proxy.inject({
+      match: requestMatching('GET', '/Device/store-deleted/_history'),
+      fault: {
+        kind: 'respond',
+        status: 200,
+        body: {
+          resourceType: 'Bundle',
+          type: 'history',
+          entry: [
+            { resource: version('4'), request: { method: 'PUT', url: 'Device/store-deleted' } },
+            { resource: version('3'), request: { method: 'PUT', url: 'Device/store-deleted' } },
+            { request: { method: 'DELETE', url: 'Device/store-deleted' }, response: { status: '204' } },
+            { resource: version('1'), request: { method: 'PUT', url: 'Device/store-deleted' } },
+          ],
+        },
+      },
+    });
+
+    const versions = await store.history<Device>('Device', 'store-deleted');
+
+    expect(versions.map((v) => v.meta?.versionId)).toEqual(['4', '3']);
+  });
+
   it('retries a 429 after the Retry-After delay and succeeds', async () => {
     const { store, sleeps } = storeThroughProxy();
     proxy.inject({ fault: { kind: 'status', status: 429, retryAfter: '2' }, match: requestMatching('GET', '/Device') });
