@@ -109,7 +109,34 @@ function workerDeps(
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** What a renewal came to. */
+type RenewalOutcome = 'renewed' | 'lost' | 'failed';
+
+/**
+ * The lease store, failing renewals while `down()` is true (a fault the local server cannot produce), with a way to
+ * wait for the outcome of the next renewal instead of sleeping.
+ */
+function watchedLeases(
+  inner: LeaseStore,
+  down: () => boolean = () => false,
+): { leases: LeaseStore; next: () => Promise<RenewalOutcome> } {
+  const waiters: ((outcome: RenewalOutcome) => void)[] = [];
+  const settle = (outcome: RenewalOutcome): void => waiters.splice(0).forEach((wake) => wake(outcome));
+  const leases: LeaseStore = {
+    acquireLease: (...args) => inner.acquireLease(...args),
+    releaseLease: (...args) => inner.releaseLease(...args),
+    async renewLease(...args) {
+      if (down()) {
+        settle('failed');
+        throw new Error('lease store unavailable');
+      }
+      const renewed = await inner.renewLease(...args);
+      settle(renewed === undefined ? 'lost' : 'renewed');
+      return renewed;
+    },
+  };
+  return { leases, next: () => new Promise((resolve) => waiters.push(resolve)) };
+}
 
 describe('flushWorkUnit lease', () => {
   it('keeps a slow unit to itself past the lease duration by renewing the lease', async () => {
@@ -117,10 +144,14 @@ describe('flushWorkUnit lease', () => {
     const time = clock('2024-05-01T11:00:00.000Z');
     const stall = stalled(fhir);
 
-    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time));
+    const watched = watchedLeases(stores.leases);
+
+    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time, watched.leases));
     await stall.reached;
     time.advance(6 * LEASE_MS);
-    await sleep(100);
+    // The first renewal to finish may have started before the clock moved; the second started after it.
+    expect(await watched.next()).toBe('renewed');
+    expect(await watched.next()).toBe('renewed');
     const second = await flushWorkUnit(unit, workerDeps(stores, 'worker-b', fhir, time));
     stall.release();
     const done = await first;
@@ -137,20 +168,20 @@ describe('flushWorkUnit lease', () => {
     const time = clock('2024-05-01T11:00:00.000Z');
     const stall = stalled(fhir);
     let cosmosDown = true;
-    const flakyLeases: LeaseStore = {
-      acquireLease: (...args) => stores.leases.acquireLease(...args),
-      releaseLease: (...args) => stores.leases.releaseLease(...args),
-      renewLease: (...args) =>
-        cosmosDown ? Promise.reject(new Error('lease store unavailable')) : stores.leases.renewLease(...args),
-    };
+    const watched = watchedLeases(stores.leases, () => cosmosDown);
 
-    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time, flakyLeases));
+    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time, watched.leases));
     await stall.reached;
-    await sleep(50);
+    expect(await watched.next()).toBe('failed');
     time.advance(6 * LEASE_MS);
     const second = await flushWorkUnit(unit, workerDeps(stores, 'worker-b', fhir, time));
     cosmosDown = false;
-    await sleep(100);
+    // Failed renewals were retried at every tick; the first one that reaches the store finds the unit taken over.
+    let outcome = await watched.next();
+    while (outcome === 'failed') {
+      outcome = await watched.next();
+    }
+    expect(outcome).toBe('lost');
     stall.release();
     const done = await first;
 
