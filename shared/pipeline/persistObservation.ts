@@ -58,7 +58,7 @@ export async function persistObservation(
   input: PersistObservationInput,
   options: PersistObservationOptions = {},
 ): Promise<PersistOutcome> {
-  const maxAttempts = Math.max(1, options.maxWriteAttempts ?? 3);
+  const maxAttempts = writeAttempts(options);
   const { group, template, identity, issued } = input;
   const identifier = toObservationIdentifier(identity, group);
 
@@ -112,7 +112,7 @@ async function create(
   if (saved.created) {
     return 'created';
   }
-  const maxAttempts = Math.max(1, options.maxWriteAttempts ?? 3);
+  const maxAttempts = writeAttempts(options);
   let outcome: PersistOutcome | undefined;
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const versions = await store.history<Observation>('Observation', id);
@@ -143,6 +143,11 @@ function replacedAnother(versions: readonly Observation[], ours: Observation): b
   const index = versions.findIndex((version) => version.meta?.versionId === ours.meta?.versionId);
   const replaced = index < 0 ? undefined : versions[index + 1];
   return replaced !== undefined && !isDeepEqual({ ...replaced, meta: undefined }, { ...ours, meta: undefined });
+}
+
+/** Writes attempted before version conflicts give up (at least one). */
+function writeAttempts(options: PersistObservationOptions): number {
+  return Math.max(1, options.maxWriteAttempts ?? 3);
 }
 
 function versionGuard(resource: Observation): { ifMatchVersionId?: string } {
