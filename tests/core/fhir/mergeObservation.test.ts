@@ -2,7 +2,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import { isDeepEqual, mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
-import { observationGroup, quantityTemplate, sampledTemplate } from './support.js';
+import { bloodPressureTemplate, observationGroup, quantityTemplate, sampledTemplate } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 const identity = { patientId: 'p1', deviceId: 'd1' };
@@ -170,14 +170,7 @@ describe('mergeObservation', () => {
   });
 
   it('adds a missing component and merges an existing one found by its service coding', () => {
-    const template = sampledTemplate({
-      typeName: 'bp',
-      value: undefined,
-      components: [
-        { codes: [], value: { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 5000 } },
-        { codes: [], value: { valueType: 'SampledData', valueName: 'diastolic', defaultPeriod: 5000 } },
-      ],
-    });
+    const template = bloodPressureTemplate();
     const hour = (values: Record<string, [string, string][]>): ReturnType<typeof observationGroup> =>
       observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', values, { typeName: 'bp' });
     const existing = stored(

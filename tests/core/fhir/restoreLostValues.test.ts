@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
 import { restoreLostValues } from '../../../shared/core/fhir/restoreLostValues.js';
-import { observationGroup, quantityTemplate, sampledTemplate } from './support.js';
+import { bloodPressureTemplate, observationGroup, quantityTemplate, sampledTemplate } from './support.js';
 
 const identity = { patientId: 'p1', deviceId: 'd1' };
 const ISSUED = '2019-01-01T12:00:00.000Z';
@@ -86,14 +86,7 @@ describe('restoreLostValues', () => {
   });
 
   it('restores SampledData components, adding one the current version lacks', () => {
-    const template = sampledTemplate({
-      typeName: 'bp',
-      value: undefined,
-      components: [
-        { codes: [], value: { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 5000 } },
-        { codes: [], value: { valueType: 'SampledData', valueName: 'diastolic', defaultPeriod: 5000 } },
-      ],
-    });
+    const template = bloodPressureTemplate();
     const earlier = version(
       { systolic: [['2019-01-01T00:00:00Z', '120']], diastolic: [['2019-01-01T00:00:00Z', '80']] },
       '1',

@@ -36,6 +36,18 @@ export function sampledTemplate(overrides: Partial<CodeValueFhirTemplate> = {}):
   };
 }
 
+/** Blood pressure as two SampledData components (`systolic`, `diastolic`; 5000 ms) and no main value. */
+export function bloodPressureTemplate(): CodeValueFhirTemplate {
+  return sampledTemplate({
+    typeName: 'bp',
+    value: undefined,
+    components: [
+      { codes: [], value: { valueType: 'SampledData', valueName: 'systolic', defaultPeriod: 5000 } },
+      { codes: [], value: { valueType: 'SampledData', valueName: 'diastolic', defaultPeriod: 5000 } },
+    ],
+  });
+}
+
 /** A heart-rate Quantity template. */
 export function quantityTemplate(overrides: Partial<CodeValueFhirTemplate> = {}): CodeValueFhirTemplate {
   return {
