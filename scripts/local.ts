@@ -62,7 +62,9 @@ async function main(): Promise<number> {
   const messageFiles = values.messages ?? [`${repoRoot}samples/messages.ndjson`];
   const messages: LocalMessage[] = [];
   for (const file of messageFiles) {
-    messages.push(...readMessagesFile(await readFile(file, 'utf8')));
+    for (const message of readMessagesFile(await readFile(file, 'utf8'))) {
+      messages.push(message);
+    }
   }
   const say = (line: string): void => {
     process.stdout.write(`${line}\n`);

@@ -133,7 +133,10 @@ export class CosmosStagingStore implements StagingStore {
     for (const document of stored) {
       documents.push({ id: document.id, etag: document._etag ?? '' });
       const decoded = decodeStagingDocument(document);
-      measurements.push(...decoded.measurements);
+      // Appended one by one: spreading a large chunk into push() can exceed the call stack's argument room.
+      for (const measurement of decoded.measurements) {
+        measurements.push(measurement);
+      }
       malformed += decoded.malformed;
     }
     return { documents, measurements, malformed };

@@ -94,8 +94,15 @@ function subjectTimeMs(subject: DeadLetterSubject): number | undefined {
       return Number.isNaN(ms) ? undefined : ms;
     }
     case 'measurements': {
-      const times = subject.measurements.map((m) => Date.parse(m.ingestionTimeUtc)).filter((ms) => !Number.isNaN(ms));
-      return times.length === 0 ? undefined : Math.min(...times);
+      // A loop, not Math.min(...times): a rejected group may hold more measurements than the call stack has room for.
+      let earliest: number | undefined;
+      for (const m of subject.measurements) {
+        const ms = Date.parse(m.ingestionTimeUtc);
+        if (!Number.isNaN(ms) && (earliest === undefined || ms < earliest)) {
+          earliest = ms;
+        }
+      }
+      return earliest;
     }
   }
 }

@@ -84,6 +84,26 @@ describe('toDeadLetterDocument', () => {
 
     expect(document.pk).toBe('DeviceNotFound|2024-05-01');
   });
+
+  it('handles a rejected group larger than the call stack can take as arguments', () => {
+    const base = Date.parse('2024-05-02T00:00:00.000Z');
+    const measurements = Array.from({ length: 300_000 }, (_, i) => ({
+      type: 't',
+      occurrenceTimeUtc: 'x',
+      // The earliest one is in the middle, on the day before.
+      ingestionTimeUtc: new Date(i === 150_000 ? base - 1 : base + i).toISOString(),
+      deviceId: 'd',
+      properties: [],
+    }));
+
+    const document = toDeadLetterDocument({
+      error: { name: 'DeviceNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'no Device' },
+      time: '2024-05-03T00:00:00.000Z',
+      subject: { kind: 'measurements', measurements },
+    });
+
+    expect(document.pk).toBe('DeviceNotFound|2024-05-01');
+  });
 });
 
 describe('toDeadLetterBody', () => {
