@@ -1,9 +1,13 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getAppServices } from '../shared/app/appServices.js';
+import { isMedTechError } from '../shared/core/errors.js';
+import { toWorkUnitKey } from '../shared/core/staging/stagingKeys.js';
 
 /**
  * Timer trigger: finds every closed window that still holds staged measurements (older ones left behind included)
- * and fans the (window, shard) work units out to the flush queue — or, with `FLUSH__MODE=inline`, flushes them here.
+ * and fans the (window, shard) work units out to the flush queue — or, with `FLUSH__MODE=inline`, flushes them here,
+ * each on its own: a unit that fails stays staged for the next run without holding back the units after it, and the
+ * invocation then fails naming how many did.
  * @param _timer - timer info
  * @param context - invocation context
  */
@@ -15,10 +19,27 @@ export async function flushTimer(_timer: Timer, context: InvocationContext): Pro
     context.log(`flushTimer enqueued ${sent} work unit(s)`);
     return;
   }
+  let failed = 0;
   for (const unit of units) {
-    const summary = await services.flushUnit(unit);
-    context.log(`flushTimer flushed ${JSON.stringify(summary)}`);
+    try {
+      const summary = await services.flushUnit(unit);
+      context.log(`flushTimer flushed ${JSON.stringify(summary)}`);
+    } catch (error) {
+      failed += 1;
+      context.error(`flushTimer: work unit ${toWorkUnitKey(unit)} failed (${describe(error)}); it stays staged`);
+    }
   }
+  if (failed > 0) {
+    throw new Error(`flushTimer: ${failed} of ${units.length} work unit(s) failed and stay staged for the next run`);
+  }
+}
+
+/** What failed, without data: our own errors carry safe messages; a foreign one is named only. */
+function describe(error: unknown): string {
+  if (isMedTechError(error)) {
+    return `${error.name}: ${error.message}`;
+  }
+  return error instanceof Error ? error.name : 'unknown error';
 }
 
 app.timer('flushTimer', { schedule: '%FLUSH_SCHEDULE%', runOnStartup: false, handler: flushTimer });

@@ -3,12 +3,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvocationContext, HttpRequest } from '@azure/functions';
-import { startLocalPipeline, type LocalPipeline } from '../../scripts/localPipeline.js';
+import { InvocationContext, HttpRequest, type Timer } from '@azure/functions';
+import { readMessagesFile, startLocalPipeline, type LocalPipeline } from '../../scripts/localPipeline.js';
 import { ingest } from '../../functions/ingest.js';
+import { flushTimer } from '../../functions/flushTimer.js';
 import { flushWorker } from '../../functions/flushWorker.js';
 import { health } from '../../functions/health.js';
 import { setAppServices } from '../../shared/app/appServices.js';
+import type { AppServices } from '../../shared/app/createAppServices.js';
+import { toWorkUnitKey, type WorkUnit } from '../../shared/core/staging/stagingKeys.js';
 
 let pipeline: LocalPipeline;
 
@@ -81,6 +84,37 @@ describe('flushWorker', () => {
     const { context, lines } = contextWithLog('flushWorker');
     await flushWorker({ hello: 'world' }, context);
     expect(lines.some((l) => l.startsWith('error') && l.includes('not a work unit'))).toBe(true);
+  });
+});
+
+describe('flushTimer', () => {
+  it('flushes inline unit by unit: one that fails stays staged without holding back the others', async () => {
+    await pipeline.deliver(readMessagesFile(await readFile('samples/messages.ndjson', 'utf8')));
+    pipeline.advance(60 * 60_000);
+    const units = await pipeline.services.planFlush();
+    const [failing] = units;
+    expect(units.length).toBeGreaterThan(1);
+    const key = (unit: WorkUnit | undefined): string => (unit === undefined ? '' : toWorkUnitKey(unit));
+    const real = pipeline.services;
+    const inline: AppServices = {
+      ...real,
+      config: { ...real.config, flush: { ...real.config.flush, mode: 'inline' } },
+      flushUnit: (unit) =>
+        key(unit) === key(failing) ? Promise.reject(new RangeError('injected failure')) : real.flushUnit(unit),
+    };
+    const { context, lines } = contextWithLog('flushTimer');
+    setAppServices(inline);
+    try {
+      await expect(flushTimer({ isPastDue: false } as Timer, context)).rejects.toThrow(
+        `1 of ${units.length} work unit(s) failed`,
+      );
+    } finally {
+      setAppServices(real);
+    }
+
+    expect((await real.planFlush()).map(key)).toEqual([key(failing)]);
+    expect(lines.filter((l) => l.includes('flushTimer flushed'))).toHaveLength(units.length - 1);
+    expect(lines.some((l) => l.startsWith('error') && l.includes(key(failing)) && l.includes('RangeError'))).toBe(true);
   });
 });
 
