@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
 import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../../shared/core/fhir/index.js';
+import type { CodeValueFhirTemplate, FhirMapping } from '../../shared/core/fhir/index.js';
 import type { Measurement } from '../../shared/core/measurement.js';
 import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
@@ -119,6 +120,42 @@ describe('transformAndPersist', () => {
     );
     expect(summary.errors).toHaveLength(4);
     expect(JSON.stringify(summary.errors.map((e) => e.error))).not.toContain('nobody-knows-me');
+  });
+
+  it('sets aside a correlation-id series whose readings span more SampledData slots than an Observation may hold', async () => {
+    const ecg: CodeValueFhirTemplate = {
+      typeName: 'ecg',
+      periodInterval: -1,
+      category: [],
+      codes: [{ code: '131328', system: 'urn:oid:2.16.840.1.113883.6.24' }],
+      value: { valueType: 'SampledData', valueName: 'mv', defaultPeriod: 4 },
+      components: [],
+    };
+    const withEcg: FhirMapping = { templates: new Map([...mapping.templates, ['ecg', ecg]]) };
+    const reading = (correlationId: string, time: string): Measurement => ({
+      type: 'ecg',
+      occurrenceTimeUtc: time,
+      ingestionTimeUtc: time,
+      deviceId: 'ecg-dev',
+      patientId: 'ecg-pat',
+      correlationId,
+      properties: [{ name: 'mv', value: '0.5' }],
+    });
+    // One reading of the second series carries a device clock a year behind.
+    const fine = [reading('run-1', '2024-05-01T10:00:00.000Z'), reading('run-1', '2024-05-01T10:00:00.008Z')];
+    const skewed = [reading('run-2', '2024-05-01T10:00:00.000Z'), reading('run-2', '2023-05-01T10:00:00.000Z')];
+
+    const summary = await transformAndPersist(
+      [...fine, ...skewed],
+      deps({ resolutionType: 'Create' }, { mapping: withEcg }),
+    );
+
+    expect(summary.created).toBe(1);
+    expect(summary.errors).toHaveLength(1);
+    expect(summary.errors[0]?.error).toMatchObject({ name: 'IncompatibleData', stage: 'FHIRConversion' });
+    expect(summary.errors[0]?.measurements).toEqual(expect.arrayContaining(skewed));
+    const stored = await observationsOfDevice(store, toCreatedDeviceId('ecg-dev'));
+    expect(stored.map((o) => o.valueSampledData?.data)).toEqual(['0.5 E 0.5']);
   });
 
   it('rethrows a persistent FHIR outage as a retriable error after the started writes settled', async () => {

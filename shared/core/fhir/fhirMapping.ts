@@ -7,9 +7,7 @@ import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
 import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
-
-/** Above this many SampledData slots per Observation a template gets a warning (memory and FHIR size). */
-const MAX_REASONABLE_SLOTS = 1_000_000;
+import { MAX_SAMPLED_DATA_SLOTS } from './sampledData.js';
 
 /**
  * Parses and validates a FHIR destination mapping (`fhirmapping.json`, reference-behaviour §3.1) against the
@@ -420,10 +418,10 @@ function addWarnings(
     if (value.valueType === 'SampledData') {
       const span =
         template.periodInterval === 60 ? MS_PER_HOUR : template.periodInterval === 1440 ? MS_PER_DAY : undefined;
-      if (span !== undefined && span / value.defaultPeriod > MAX_REASONABLE_SLOTS) {
+      if (span !== undefined && span / value.defaultPeriod > MAX_SAMPLED_DATA_SLOTS) {
         problems.add(
           'warning',
-          `defaultPeriod ${value.defaultPeriod} ms makes more than ${MAX_REASONABLE_SLOTS} SampledData slots per Observation`,
+          `defaultPeriod ${value.defaultPeriod} ms makes more than ${MAX_SAMPLED_DATA_SLOTS} SampledData slots per Observation; such data is dead-lettered`,
           `${pointer}/defaultPeriod`,
           'defaultPeriod',
         );

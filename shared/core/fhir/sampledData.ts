@@ -1,4 +1,11 @@
+import { MedTechError } from '../errors.js';
 import type { TimedValue } from './contract.js';
+
+/**
+ * Most slots one SampledData may have. Beyond it the data is not turned into an Observation (memory, FHIR resource
+ * size): e.g. a correlation-id series with one reading a year off, or a template whose defaultPeriod is far too short.
+ */
+export const MAX_SAMPLED_DATA_SLOTS = 1_000_000;
 
 /** The token SampledData uses for a slot without a value. */
 export const EMPTY_SLOT = 'E';
@@ -22,9 +29,20 @@ export function toSlotCount(start: number, end: number, period: number): number 
  * @param start - first slot time, epoch ms
  * @param end - inclusive end, epoch ms
  * @param period - slot length in ms (positive)
+ * @throws MedTechError IncompatibleData (stage FHIRConversion) past {@link MAX_SAMPLED_DATA_SLOTS} slots
  */
 export function toSampledDataStream(values: readonly TimedValue[], start: number, end: number, period: number): string {
-  const slots = new Array<string>(toSlotCount(start, end, period)).fill(EMPTY_SLOT);
+  const count = toSlotCount(start, end, period);
+  if (count > MAX_SAMPLED_DATA_SLOTS) {
+    throw new MedTechError(
+      'IncompatibleData',
+      'FHIRConversion',
+      `The values span ${count} SampledData slots of ${period} ms, more than the ${MAX_SAMPLED_DATA_SLOTS} one ` +
+        "Observation may hold; check the device clock or the template's defaultPeriod.",
+      { location: { field: 'defaultPeriod' } },
+    );
+  }
+  const slots = new Array<string>(count).fill(EMPTY_SLOT);
   // Stable sort: for equal times the later value in the input wins.
   for (const { time, value } of [...values].sort((a, b) => a.time - b.time)) {
     const index = Math.floor((time - start) / period);

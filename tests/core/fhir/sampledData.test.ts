@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { MedTechError } from '../../../shared/core/errors.js';
 import {
   fromSampledDataStream,
+  MAX_SAMPLED_DATA_SLOTS,
   mergeTimedValues,
   toSampledDataStream,
   toSlotCount,
 } from '../../../shared/core/fhir/sampledData.js';
-import { ms } from './support.js';
+import { ms, thrownBy } from './support.js';
 
 const HOUR_START = ms('2019-01-01T00:00:00.000Z');
 const HOUR_END = ms('2019-01-01T00:59:59.999Z');
@@ -75,6 +77,22 @@ describe('toSampledDataStream', () => {
 
   it('copies value strings as they are', () => {
     expect(toSampledDataStream([{ time: HOUR_START, value: '098.60' }], HOUR_START, HOUR_START, 1000)).toBe('098.60');
+  });
+
+  it('refuses more slots than one Observation may hold, with a data error that names no value', () => {
+    const start = ms('2024-01-01T00:00:00.000Z');
+    const yearLater = ms('2025-01-01T00:00:00.000Z'); // 366 days: 2024 is a leap year
+
+    const error = thrownBy(() =>
+      toSampledDataStream([{ time: yearLater, value: '99' }], start, yearLater, 4),
+    ) as MedTechError;
+    const atTheBound = toSampledDataStream([], start, start + (MAX_SAMPLED_DATA_SLOTS - 1) * 4, 4);
+
+    expect(error).toBeInstanceOf(MedTechError);
+    expect(error.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'FHIRConversion' });
+    expect(error.message).toContain('7905600001 SampledData slots of 4 ms');
+    expect(error.message).not.toContain('99');
+    expect(atTheBound.split(' ')).toHaveLength(MAX_SAMPLED_DATA_SLOTS);
   });
 
   it('fills a whole day at 1000 ms: 86,400 tokens with the value of 23:59:59.999 last', () => {
