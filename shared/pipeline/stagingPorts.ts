@@ -104,9 +104,10 @@ export interface DeadLetterQuery {
 /** The dead-letter store: rejected messages and measurement groups, kept for an operator to fix and replay. */
 export interface DeadLetterStore {
   /**
-   * Stores dead letters (upsert under deterministic ids: a rerun does not duplicate).
+   * Stores dead letters (upsert under deterministic ids: a rerun does not duplicate). A store may keep a record too
+   * large for one of its documents in several parts ({@link DeadLetterRecord.part}).
    * @param records - the dead letters
-   * @returns the stored keys, in input order
+   * @returns the stored keys, in input order (a record stored in parts gives one key per part)
    * @throws a retriable error when the store is unavailable or throttling
    */
   addDeadLetters(records: readonly DeadLetterRecord[]): Promise<DeadLetterKey[]>;

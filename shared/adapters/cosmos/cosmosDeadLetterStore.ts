@@ -1,6 +1,7 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
 import type { DeadLetterDocument, DeadLetterRecord } from '../../core/staging/deadLetter.js';
-import { toDeadLetterDocument } from '../../core/staging/deadLetter.js';
+import { splitDeadLetterRecord, toDeadLetterDocument } from '../../core/staging/deadLetter.js';
+import { defaultMaxDocumentBytes } from '../../core/staging/planStagingDocuments.js';
 import type {
   DeadLetterKey,
   DeadLetterPage,
@@ -18,6 +19,8 @@ export interface CosmosDeadLetterStoreOptions {
   concurrency?: number;
   /** Counts write requests (default: a new counter). */
   counter?: CosmosWriteCounter;
+  /** Largest document written, in bytes; a larger rejected group is stored in parts (default 1,500,000). */
+  maxDocumentBytes?: number;
 }
 
 type StoredDocument = DeadLetterDocument & Record<string, unknown>;
@@ -30,6 +33,7 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
   /** Write requests sent by this store (and any store sharing the counter). */
   readonly counter: CosmosWriteCounter;
   private readonly concurrency: number;
+  private readonly maxDocumentBytes: number;
 
   /**
    * @param container - the `deadletter` container
@@ -41,15 +45,19 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
   ) {
     this.concurrency = options.concurrency ?? 8;
     this.counter = options.counter ?? new CosmosWriteCounter();
+    this.maxDocumentBytes = options.maxDocumentBytes ?? defaultMaxDocumentBytes;
   }
 
   /**
-   * Stores dead letters (see {@link DeadLetterStore.addDeadLetters}).
+   * Stores dead letters (see {@link DeadLetterStore.addDeadLetters}); a rejected group too large for one document
+   * is stored in parts, each with its own key.
    * @param records - the dead letters
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
   async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<DeadLetterKey[]> {
-    const documents = records.map(toDeadLetterDocument);
+    const documents = records
+      .flatMap((record) => splitDeadLetterRecord(record, this.maxDocumentBytes))
+      .map(toDeadLetterDocument);
     // Several records may map to the same document (the same error reported twice): write each once.
     const unique = [...new Map(documents.map((d) => [`${d.pk}\u0000${d.id}`, d])).values()];
     await mapWithConcurrency(unique, this.concurrency, async (document) => {

@@ -45,7 +45,12 @@ export async function openCosmosStores(options: CosmosStoresOptions): Promise<Co
     return {
       client,
       staging: new CosmosStagingStore(containers.staging, { ...options.staging, counter }),
-      deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { counter }),
+      deadLetters: new CosmosDeadLetterStore(containers.deadLetter, {
+        counter,
+        ...(options.staging?.maxDocumentBytes === undefined
+          ? {}
+          : { maxDocumentBytes: options.staging.maxDocumentBytes }),
+      }),
       leases: new CosmosLeaseStore(containers.leases, { counter }),
       counter,
       dispose: () => client.dispose(),

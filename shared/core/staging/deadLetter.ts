@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventBody, EventCoordinates } from '../deviceEvent.js';
 import type { ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
+import { chunkBySize, cosmosSystemPropertiesReserve, toJsonByteLength } from './planStagingDocuments.js';
 
 /**
  * Dead letters: what was set aside and why, kept so an operator can fix the mapping and replay
@@ -36,6 +37,11 @@ export interface DeadLetterRecord {
   /** The content template type (`CalculatedContent`, `CodeValueFhir`, …), when known. */
   templateType?: string;
   subject: DeadLetterSubject;
+  /**
+   * Set when a rejected group was too large for one stored document and was split: which part this is (1-based)
+   * of how many. Each part holds consecutive measurements of the group and can be replayed on its own.
+   */
+  part?: { index: number; count: number };
 }
 
 /**
@@ -139,4 +145,34 @@ export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocume
   }
   const day = new Date(ms).toISOString().slice(0, 10);
   return { ...record, id, pk: `${name}|${day}`, errorName: name };
+}
+
+/**
+ * Splits a dead letter whose measurements would make a stored document larger than `maxDocumentBytes` (Cosmos DB
+ * refuses items over 2 MB) into parts of consecutive measurements, each marked with {@link DeadLetterRecord.part};
+ * a rejected message, or a group that fits, is returned as the only element.
+ * @param record - the dead letter
+ * @param maxDocumentBytes - upper bound of one stored document's JSON size in bytes (system fields included)
+ */
+export function splitDeadLetterRecord(record: DeadLetterRecord, maxDocumentBytes: number): DeadLetterRecord[] {
+  const subject = record.subject;
+  if (subject.kind !== 'measurements') {
+    return [record];
+  }
+  const whole = toJsonByteLength(toDeadLetterDocument(record)) + cosmosSystemPropertiesReserve;
+  if (whole <= maxDocumentBytes) {
+    return [record];
+  }
+  const emptyPart = toDeadLetterDocument({
+    ...record,
+    subject: { kind: 'measurements', measurements: [] },
+    part: { index: 999_999, count: 999_999 },
+  });
+  const budget = Math.max(1, maxDocumentBytes - toJsonByteLength(emptyPart) - cosmosSystemPropertiesReserve);
+  const chunks = chunkBySize(subject.measurements, toJsonByteLength, budget);
+  return chunks.map((measurements, i) => ({
+    ...record,
+    subject: { kind: 'measurements', measurements },
+    part: { index: i + 1, count: chunks.length },
+  }));
 }

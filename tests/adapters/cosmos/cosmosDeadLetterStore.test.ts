@@ -71,6 +71,33 @@ describe('CosmosDeadLetterStore', () => {
     expect(page.items[0]).not.toHaveProperty('_rid');
   });
 
+  it('stores a rejected group too large for one document in parts below the size bound, once on a rerun', async () => {
+    const maxDocumentBytes = 20_000;
+    const container = (await freshContainers(client)).deadLetter;
+    const small = new CosmosDeadLetterStore(container, { maxDocumentBytes });
+    const measurements = heartRates(600, '2024-05-01T10:03:00.000Z');
+    const large: DeadLetterRecord = { ...rejectedGroup, subject: { kind: 'measurements', measurements } };
+
+    const keys = await small.addDeadLetters([large, rejectedMessage(7)]);
+    const again = await small.addDeadLetters([large]);
+    const { resources } = await container.items.readAll<Record<string, unknown>>().fetchAll();
+    const parts = (await small.listDeadLetters({ errorName: 'DeviceNotFound', maxItems: 1000 })).items;
+
+    expect(parts.length).toBeGreaterThan(2);
+    expect(keys).toHaveLength(parts.length + 1);
+    expect(again).toEqual(keys.slice(0, parts.length));
+    expect(resources).toHaveLength(parts.length + 1);
+    for (const stored of resources) {
+      expect(Buffer.byteLength(JSON.stringify(stored), 'utf8')).toBeLessThanOrEqual(maxDocumentBytes);
+    }
+    const ordered = [...parts].sort((a, b) => (a.part?.index ?? 0) - (b.part?.index ?? 0));
+    expect(ordered.map((p) => p.part)).toEqual(ordered.map((_, i) => ({ index: i + 1, count: parts.length })));
+    expect(ordered.flatMap((p) => (p.subject.kind === 'measurements' ? p.subject.measurements : []))).toEqual(
+      measurements,
+    );
+    expect(ordered.every((p) => p.error.name === 'DeviceNotFound')).toBe(true);
+  });
+
   it('stores a rejected measurement group and keeps error names apart when listing', async () => {
     await store.addDeadLetters([rejectedGroup]);
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
-import { toDeadLetterBody, toDeadLetterDocument } from '../../../shared/core/staging/deadLetter.js';
+import {
+  splitDeadLetterRecord,
+  toDeadLetterBody,
+  toDeadLetterDocument,
+} from '../../../shared/core/staging/deadLetter.js';
 
 const messageRecord: DeadLetterRecord = {
   error: {
@@ -103,6 +107,45 @@ describe('toDeadLetterDocument', () => {
     });
 
     expect(document.pk).toBe('DeviceNotFound|2024-05-01');
+  });
+});
+
+describe('splitDeadLetterRecord', () => {
+  const group = (count: number): DeadLetterRecord => ({
+    error: { name: 'DeviceNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'no Device' },
+    time: '2024-05-03T00:00:00.000Z',
+    subject: {
+      kind: 'measurements',
+      measurements: Array.from({ length: count }, (_, i) => ({
+        type: 't',
+        occurrenceTimeUtc: new Date(Date.UTC(2024, 4, 2) + i * 1000).toISOString(),
+        ingestionTimeUtc: '2024-05-02T01:00:00.000Z',
+        deviceId: 'd',
+        properties: [{ name: 'v', value: String(i) }],
+      })),
+    },
+  });
+
+  it('leaves a message and a group that fits as they are', () => {
+    expect(splitDeadLetterRecord(messageRecord, 10_000)).toEqual([messageRecord]);
+    expect(splitDeadLetterRecord(group(3), 10_000)).toEqual([group(3)]);
+  });
+
+  it('splits a group into numbered parts of consecutive measurements, each document within the bound', () => {
+    const record = group(500);
+
+    const parts = splitDeadLetterRecord(record, 10_000);
+
+    expect(parts.length).toBeGreaterThan(5);
+    expect(parts.map((p) => p.part)).toEqual(parts.map((_, i) => ({ index: i + 1, count: parts.length })));
+    expect(parts.flatMap((p) => (p.subject.kind === 'measurements' ? p.subject.measurements : []))).toEqual(
+      record.subject.kind === 'measurements' ? record.subject.measurements : [],
+    );
+    for (const part of parts) {
+      // 256 bytes stay free for the system fields Cosmos DB adds.
+      expect(Buffer.byteLength(JSON.stringify(toDeadLetterDocument(part)), 'utf8')).toBeLessThanOrEqual(10_000 - 256);
+    }
+    expect(new Set(parts.map((p) => toDeadLetterDocument(p).id)).size).toBe(parts.length);
   });
 });
 
