@@ -218,11 +218,13 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
 }
 
 /**
- * Failures that are not retried at once but still keep the data staged: the credential or its role assignment
- * is wrong (401/403), which is the service's problem, not the data's (reference-behaviour §6).
+ * Failures that are not retried at once but still keep the data staged, because they are the service's or the
+ * configuration's problem, not the data's (reference-behaviour §6): the credential or its role assignment is wrong
+ * (401/403), or the URL does not lead to a FHIR endpoint that supports the interaction (404/405 — a search never
+ * answers 404 for data it does not hold; `read` and `history` still turn a 404 into "not found").
  */
 function isStaging(failure: Failure): boolean {
-  return failure.kind === 'status' && (failure.status === 401 || failure.status === 403);
+  return failure.kind === 'status' && [401, 403, 404, 405].includes(failure.status);
 }
 
 function managedIdentityTokens(

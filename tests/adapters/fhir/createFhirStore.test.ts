@@ -244,6 +244,20 @@ describe('createFhirStore', () => {
     expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 403, attempts: 1 });
   });
 
+  it('keeps a 404 or 405 on a search or a write retriable: a wrong base URL must not dead-letter the data', async () => {
+    const { store } = storeThroughProxy();
+    proxy.inject({ fault: { kind: 'status', status: 404 }, match: requestMatching('GET', '/Device') });
+    proxy.inject({ fault: { kind: 'status', status: 405 }, match: requestMatching('PUT') });
+
+    const search = await store.search('Device', { identifier: 'x' }).catch((e: unknown) => e);
+    const update = await store.update(device('store-405')).catch((e: unknown) => e);
+
+    expect(search).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 404, attempts: 1 });
+    expect(update).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 405, attempts: 1 });
+    // A read still reports a missing resource as not found.
+    expect(await store.read('Device', 'store-never-written')).toBeUndefined();
+  });
+
   it('treats a refused connection as retriable', async () => {
     const closed = await startFaultProxy(server.url);
     const url = closed.url;
