@@ -1,4 +1,4 @@
-import { app, type InvocationContext } from '@azure/functions';
+import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
 import { toIngestEvents } from '../shared/adapters/functions/toIngestEvents.js';
 import { getAppServices } from '../shared/app/appServices.js';
 
@@ -16,11 +16,19 @@ export async function ingest(messages: unknown[], context: InvocationContext): P
   context.log(`ingest ${JSON.stringify(summary)}`);
 }
 
-app.eventHub('ingest', {
+/**
+ * The trigger's settings. `dataType: 'binary'` (not in the library's option types, passed through to the binding):
+ * without it, with `cardinality: 'many'`, the host JSON-deserializes the batch itself and fails the whole invocation
+ * on one body that is not JSON — with the infinite retries below, one bad message would stall its partition for
+ * ever (azure-functions-eventhubs-extension #118). As bytes, every body reaches the handler: a bad one is
+ * dead-lettered with its exact bytes, and integers beyond 2^53 keep their digits.
+ */
+export const ingestTrigger: EventHubFunctionOptions<unknown[]> & { dataType: 'binary' } = {
   connection: 'EVENTHUB_CONNECTION',
   eventHubName: '%EVENTHUB_NAME%',
   consumerGroup: '%EVENTHUB_CONSUMER_GROUP%',
   cardinality: 'many',
+  dataType: 'binary',
   // Infinite retries: a batch that cannot be staged (e.g. no valid mapping yet) must not be checkpointed away.
   retry: {
     strategy: 'exponentialBackoff',
@@ -29,4 +37,6 @@ app.eventHub('ingest', {
     maximumInterval: { minutes: 5 },
   },
   handler: ingest,
-});
+};
+
+app.eventHub('ingest', ingestTrigger);

@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvocationContext, HttpRequest, type Timer } from '@azure/functions';
 import { readMessagesFile, startLocalPipeline, type LocalPipeline } from '../../scripts/localPipeline.js';
-import { ingest } from '../../functions/ingest.js';
+import { ingest, ingestTrigger } from '../../functions/ingest.js';
 import { flushTimer } from '../../functions/flushTimer.js';
 import { flushWorker } from '../../functions/flushWorker.js';
 import { health } from '../../functions/health.js';
@@ -76,6 +76,14 @@ describe('ingest', () => {
       shard: '7',
     });
     expect(staged.measurements.map((m) => m.properties[0]?.value).sort()).toEqual(['64', '65', '66']);
+  });
+});
+
+describe('ingest trigger', () => {
+  it('asks the host for the batch as bytes: a body that is not JSON must reach the handler, not fail the batch', () => {
+    // Without dataType the host deserializes a "many" batch as JSON itself and fails the whole invocation on one
+    // non-JSON body, which the infinite retry policy would then repeat for ever.
+    expect(ingestTrigger).toMatchObject({ cardinality: 'many', dataType: 'binary', retry: { maxRetryCount: -1 } });
   });
 });
 
