@@ -3,6 +3,7 @@ import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
 import type { CompiledExpression, EvaluationMemo } from '../expressions/types.js';
 import type { ContentTemplate, DeviceMapping } from '../mapping/deviceMapping.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
+import { findLargeIntegerLiterals, isInexactInteger, type LargeIntegerLiterals } from './exactIntegers.js';
 import { parseEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
 import { toUtcTimestamp } from './toUtcTimestamp.js';
@@ -71,6 +72,7 @@ export function normalizeEvent(
   const limits = options?.limits;
   const run = new Run(
     body.value,
+    body.text,
     event.properties,
     event.systemProperties,
     ingestionTimeUtc,
@@ -136,9 +138,13 @@ class Run {
   match: unknown = undefined;
   /** The `envelopeWithMatch` object of {@link Run.match}, built only when an expression needs it whole. */
   scope: object | undefined = undefined;
+  /** The body's integer literals beyond 2^53, found in {@link Run.text} when the first such value is extracted. */
+  largeIntegers: LargeIntegerLiterals | undefined = undefined;
 
   constructor(
     readonly body: unknown,
+    /** The text the body was parsed from here; undefined when it arrived parsed. */
+    readonly text: string | undefined,
     readonly properties: Record<string, unknown>,
     readonly systemProperties: Record<string, unknown>,
     readonly ingestionTimeUtc: string,
@@ -174,6 +180,12 @@ const MULTIPLE: Problem = {
 const OBJECT: Problem = { reason: 'matched an object, not a scalar value', missing: false };
 const ARRAY: Problem = { reason: 'matched an array, not a scalar value', missing: false };
 const NON_FINITE: Problem = { reason: 'matched a non-finite number', missing: false };
+const AMBIGUOUS_INTEGER: Problem = {
+  reason:
+    'matched an integer beyond 2^53 that another integer of the message reads as too, so its digits cannot be told ' +
+    'apart; send such ids as strings',
+  missing: false,
+};
 
 /** Runs one template over the envelope; false when the per-event measurement limit stopped normalization. */
 function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run): boolean {
@@ -271,7 +283,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
   let field: Field = 'deviceIdExpression';
   let expression: CompiledExpression = template.deviceId;
   try {
-    const deviceId = toIdText(select(template, expression, run));
+    const deviceId = toIdText(select(template, expression, run), run);
     if (typeof deviceId !== 'string') {
       return fail(run, template, field, expression.source, deviceId, true);
     }
@@ -310,7 +322,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (template.correlationId !== undefined) {
       field = 'correlationIdExpression';
       expression = template.correlationId;
-      const text = toIdText(select(template, expression, run));
+      const text = toIdText(select(template, expression, run), run);
       if (typeof text !== 'string') {
         return fail(run, template, field, expression.source, text, true);
       }
@@ -321,7 +333,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (template.patientId !== undefined) {
       field = 'patientIdExpression';
       expression = template.patientId;
-      const text = toIdText(select(template, expression, run));
+      const text = toIdText(select(template, expression, run), run);
       if (typeof text === 'string') {
         patientId = text;
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -333,7 +345,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (template.encounterId !== undefined) {
       field = 'encounterIdExpression';
       expression = template.encounterId;
-      const text = toIdText(select(template, expression, run));
+      const text = toIdText(select(template, expression, run), run);
       if (typeof text === 'string') {
         encounterId = text;
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -349,7 +361,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
       const value = values[i]!;
       field = i;
       expression = value.expression;
-      const text = toValueText(select(template, expression, run), value.required);
+      const text = toValueText(select(template, expression, run), value.required, run);
       if (typeof text === 'string') {
         properties[count++] = { name: value.valueName, value: text };
       } else if (value.required) {
@@ -411,17 +423,20 @@ function selectOne(expression: CompiledExpression, data: unknown): unknown {
 }
 
 /** An id (device, patient, …) as text: a blank string counts as no value. */
-function toIdText(token: unknown): string | Problem {
-  return toValueText(token, true);
+function toIdText(token: unknown, run: Run): string | Problem {
+  return toValueText(token, true, run);
 }
 
 /** A value as text, or why there is none; `blankIsMissing` for required values and ids. */
-function toValueText(token: unknown, blankIsMissing: boolean): string | Problem {
+function toValueText(token: unknown, blankIsMissing: boolean, run: Run): string | Problem {
   // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`.
   if (typeof token === 'string') {
     return blankIsMissing && isBlank(token) ? BLANK : token;
   }
   if (typeof token === 'number') {
+    if (isInexactInteger(token)) {
+      return toExactIntegerText(token, run);
+    }
     return Number.isFinite(token) ? toNumberText(token) : NON_FINITE;
   }
   if (typeof token === 'boolean') {
@@ -434,6 +449,23 @@ function toValueText(token: unknown, blankIsMissing: boolean): string | Problem 
     return NULL_VALUE;
   }
   return Array.isArray(token) ? ARRAY : typeof token === 'object' ? OBJECT : NON_FINITE;
+}
+
+/**
+ * An integer beyond 2^53 with the digits the message wrote (MedTech keeps them all): the one integer literal of the
+ * body text that reads as this number. Without the text (a body that arrived parsed) or such a literal (one written
+ * with a fraction or exponent), the number's own text; with two different literals that read as it, a problem.
+ */
+function toExactIntegerText(value: number, run: Run): string | Problem {
+  if (run.text === undefined) {
+    return toNumberText(value);
+  }
+  run.largeIntegers ??= findLargeIntegerLiterals(run.text);
+  const literals = run.largeIntegers.get(value);
+  if (literals === undefined) {
+    return toNumberText(value);
+  }
+  return literals.length === 1 ? (literals[0] as string) : AMBIGUOUS_INTEGER;
 }
 
 /**

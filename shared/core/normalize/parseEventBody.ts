@@ -1,8 +1,11 @@
 import type { EventBody } from '../deviceEvent.js';
 import { MedTechError } from '../errors.js';
 
-/** Outcome of {@link parseEventBody}: the parsed JSON value, or the InvalidDataFormat error. */
-export type ParsedEventBody = { ok: true; value: unknown } | { ok: false; error: MedTechError };
+/**
+ * Outcome of {@link parseEventBody}: the parsed JSON value (with the text it was parsed from, when it was parsed here),
+ * or the InvalidDataFormat error.
+ */
+export type ParsedEventBody = { ok: true; value: unknown; text?: string } | { ok: false; error: MedTechError };
 
 // `fatal`: invalid UTF-8 is an error, not U+FFFD; `ignoreBOM: false` (the default) strips a leading BOM.
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -37,7 +40,7 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
       break;
   }
   try {
-    return { ok: true, value: JSON.parse(text) as unknown };
+    return { ok: true, value: JSON.parse(text) as unknown, text };
   } catch {
     // JSON.parse's own message quotes the payload; say only what is wrong.
     return invalid('The message body is not valid JSON.');

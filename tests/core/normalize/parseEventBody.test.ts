@@ -5,25 +5,36 @@ describe('parseEventBody', () => {
   it('parses UTF-8 bytes, with or without a byte-order mark', () => {
     const json = new TextEncoder().encode('{"name":"Zoë"}');
 
-    expect(parseEventBody({ kind: 'bytes', bytes: json })).toEqual({ ok: true, value: { name: 'Zoë' } });
+    expect(parseEventBody({ kind: 'bytes', bytes: json })).toEqual({
+      ok: true,
+      value: { name: 'Zoë' },
+      text: '{"name":"Zoë"}',
+    });
+    // The decoder drops the byte-order mark: the text is what was parsed.
     expect(parseEventBody({ kind: 'bytes', bytes: new Uint8Array([0xef, 0xbb, 0xbf, ...json]) })).toEqual({
       ok: true,
       value: { name: 'Zoë' },
+      text: '{"name":"Zoë"}',
     });
   });
 
   it('accepts a U+FFFD the sender encoded, which is valid UTF-8', () => {
     const json = new TextEncoder().encode('{"name":"a\uFFFDb"}');
 
-    expect(parseEventBody({ kind: 'bytes', bytes: json })).toEqual({ ok: true, value: { name: 'a\uFFFDb' } });
+    expect(parseEventBody({ kind: 'bytes', bytes: json })).toEqual({
+      ok: true,
+      value: { name: 'a\uFFFDb' },
+      text: '{"name":"a\uFFFDb"}',
+    });
   });
 
   it('parses text, with or without a byte-order mark, and passes parsed JSON through', () => {
     const value = { a: [1, 2] };
 
-    expect(parseEventBody({ kind: 'text', text: '\uFEFF[1]' })).toEqual({ ok: true, value: [1] });
-    expect(parseEventBody({ kind: 'text', text: '42' })).toEqual({ ok: true, value: 42 });
+    expect(parseEventBody({ kind: 'text', text: '\uFEFF[1]' })).toEqual({ ok: true, value: [1], text: '[1]' });
+    expect(parseEventBody({ kind: 'text', text: '42' })).toEqual({ ok: true, value: 42, text: '42' });
     const passed = parseEventBody({ kind: 'json', value });
+    expect(passed).toEqual({ ok: true, value });
     expect(passed.ok && passed.value).toBe(value);
   });
 

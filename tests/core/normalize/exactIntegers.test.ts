@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import { findLargeIntegerLiterals } from '../../../shared/core/normalize/exactIntegers.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
+
+const parsed = parseDeviceMapping(
+  JSON.stringify({
+    templateType: 'CollectionContent',
+    template: [
+      {
+        templateType: 'JsonPathContent',
+        template: {
+          typeName: 'counter',
+          typeMatchExpression: '$..[?(@count)]',
+          deviceIdExpression: '$.deviceId',
+          timestampExpression: '$.time',
+          values: [{ valueName: 'count', valueExpression: '$.count', required: true }],
+        },
+      },
+    ],
+  }),
+);
+if (!parsed.ok) {
+  throw new Error('test mapping is invalid');
+}
+const mapping = parsed.value;
+
+function event(text: string, kind: 'bytes' | 'text' = 'bytes'): DeviceEvent {
+  return {
+    body: kind === 'bytes' ? { kind, bytes: new TextEncoder().encode(text) } : { kind, text },
+    properties: {},
+    systemProperties: {},
+    enqueuedTimeUtc: '2024-05-01T10:00:00Z',
+  };
+}
+
+describe('integers beyond 2^53', () => {
+  it('keep the digits the message wrote, in ids and values, as MedTech does', () => {
+    const text =
+      '{"deviceId":123456789012345678,"time":"2024-05-01T10:00:00Z","count":-18446744073709551615,"small":7}';
+
+    const result = normalizeEvent(mapping, event(text));
+
+    expect(JSON.parse(text)).toMatchObject({ deviceId: 123456789012345680 }); // what JSON.parse alone makes of it
+    expect(result.errors).toEqual([]);
+    expect(result.measurements).toMatchObject([
+      { deviceId: '123456789012345678', properties: [{ name: 'count', value: '-18446744073709551615' }] },
+    ]);
+  });
+
+  it('tell two devices apart whose ids JSON.parse reads as the same number', () => {
+    const one = normalizeEvent(
+      mapping,
+      event('{"deviceId":123456789012345678,"time":"2024-05-01T10:00:00Z","count":1}'),
+    );
+    const two = normalizeEvent(
+      mapping,
+      event('{"deviceId":123456789012345679,"time":"2024-05-01T10:00:00Z","count":1}'),
+    );
+
+    expect(one.measurements[0]?.deviceId).toBe('123456789012345678');
+    expect(two.measurements[0]?.deviceId).toBe('123456789012345679');
+  });
+
+  it('are an IncompatibleData error, not a guess, when two literals of one message read as the same number', () => {
+    const text = '{"deviceId":123456789012345678,"other":123456789012345679,"time":"2024-05-01T10:00:00Z","count":1}';
+
+    const result = normalizeEvent(mapping, event(text, 'text'));
+
+    expect(result.measurements).toEqual([]);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]?.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
+    expect(result.errors[0]?.message).toContain('send such ids as strings');
+    expect(result.errors[0]?.message).not.toContain('1234567890');
+  });
+
+  it('ignore digits inside strings', () => {
+    const text =
+      '{"note":"123456789012345679 \\" 123456789012345677","deviceId":123456789012345678,' +
+      '"time":"2024-05-01T10:00:00Z","count":2}';
+
+    expect(normalizeEvent(mapping, event(text)).measurements[0]?.deviceId).toBe('123456789012345678');
+  });
+});
+
+describe('findLargeIntegerLiterals', () => {
+  it('lists plain integer literals of 16 or more digits outside strings, by the number they read as', () => {
+    const text =
+      '{"a":9007199254740993,"b":[-12345678901234567890, 1.2345678901234567e20, 12345678901234567e3],' +
+      '"c":"99999999999999999999","d":123,"e":9007199254740993}';
+
+    const found = findLargeIntegerLiterals(text);
+
+    expect([...found.entries()]).toEqual([
+      [9007199254740992, ['9007199254740993']],
+      [-12345678901234567000, ['-12345678901234567890']],
+    ]);
+  });
+});
