@@ -330,9 +330,11 @@ describe('compileJmesPath', () => {
     });
 
     it('names the function, the argument and the type on a wrong argument type, never the value', () => {
-      const data = { secret: SECRET, list: [SECRET], object: { id: SECRET }, flag: true };
+      const data = { secret: SECRET, list: [SECRET], object: { id: SECRET }, flag: true, ref: { expref: true } };
       const cases: [string, string][] = [
         ['add(secret, `1`)', 'add() argument 1 ($left) must be a number, got string'],
+        // Data shaped like the library's expression references is still an object.
+        ['add(ref, `1`)', 'add() argument 1 ($left) must be a number, got object'],
         ['add(`1`, list)', 'add() argument 2 ($right) must be a number, got array'],
         ['subtract(object, `1`)', 'subtract() argument 1 ($left) must be a number, got object'],
         ['subtract(`1`, missing)', 'subtract() argument 2 ($right) must be a number, got null'],
@@ -353,7 +355,6 @@ describe('compileJmesPath', () => {
           'fromUnixTimestampMs(object)',
           'fromUnixTimestampMs() argument 1 ($unixTimestampInMs) must be an integer, got object',
         ],
-        ['add(&secret, `1`)', 'add() argument 1 ($left) must be a number, got expression'],
       ];
       for (const [expression, expected] of cases) {
         const error = evaluationError(expression, data);
@@ -422,6 +423,26 @@ describe('compileJmesPath', () => {
         expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
         expect(error.position).toBe(position);
       }
+    });
+
+    it('accept an expression reference (&) only where a function takes one', () => {
+      const cases: [string, number, string][] = [
+        ['&Body', 0, 'an expression reference (&) may only be a function argument'],
+        ['[&a, b]', 1, 'an expression reference (&) may only be a function argument'],
+        ['{x: &a}', 4, 'an expression reference (&) may only be a function argument'],
+        ['to_string(&a)', 10, 'to_string() does not take an expression reference (&) as argument 1'],
+        ['not_null(a, &b)', 12, 'not_null() does not take an expression reference (&) as argument 2'],
+        ['sort_by(&a, b)', 8, 'sort_by() does not take an expression reference (&) as argument 1'],
+        ['add(&secret, `1`)', 4, 'add() does not take an expression reference (&) as argument 1'],
+      ];
+      for (const [expression, position, reason] of cases) {
+        const error = syntaxError(expression);
+        expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
+      }
+      for (const accepted of ['sort_by(a, &b)', 'max_by(a, &b)', 'min_by(a, &b).c', 'map(&b, a)']) {
+        expect(() => compileJmesPath(accepted), accepted).not.toThrow();
+      }
+      expect(compileJmesPath('sort_by(Body.readings, &value)[-1].value').matches(envelope)).toEqual([97]);
     });
 
     it('reject community-edition syntax that MedTech does not parse', () => {

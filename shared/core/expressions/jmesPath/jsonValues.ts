@@ -1,10 +1,11 @@
 import type { EvaluationBudget } from './evaluationBudget.js';
 
-/** JMESPath type names (as the `type()` function spells them), plus `expression` for `&expr` arguments. */
-export type JmesPathTypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object' | 'expression';
+/** JMESPath type names, as the `type()` function spells them. */
+export type JmesPathTypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
 
 /**
- * The JMESPath type of a value, for error messages (a type, never the value itself).
+ * The JMESPath type of a value, for error messages (a type, never the value itself). Expression references never
+ * reach a value: the parser accepts `&expr` only where a function takes one.
  * @param value - an evaluated argument
  */
 export function typeNameOf(value: unknown): JmesPathTypeName {
@@ -20,18 +21,7 @@ export function typeNameOf(value: unknown): JmesPathTypeName {
   if (typeof value === 'string') {
     return 'string';
   }
-  if (Array.isArray(value)) {
-    return 'array';
-  }
-  return isExpressionReference(value) ? 'expression' : 'object';
-}
-
-/**
- * Whether a value is an `&expr` argument as the library passes it to functions.
- * @param value - an evaluated argument
- */
-export function isExpressionReference(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && (value as { expref?: unknown }).expref === true;
+  return Array.isArray(value) ? 'array' : 'object';
 }
 
 /**

@@ -251,6 +251,9 @@ function describeArity(min: number, max: number): string {
   return min === max ? plural(min) : `${min} to ${plural(max)}`;
 }
 
+/** The functions that take an expression reference (`&expr`), and which argument (0-based) it is. */
+const EXPREF_ARGUMENTS: Readonly<Record<string, number>> = { sort_by: 1, max_by: 1, min_by: 1, map: 0 };
+
 /**
  * Checks every function call against MedTech's functions (as JmesPath.Net does when it parses) and rejects AST
  * nodes of community-edition extensions the token checks did not already catch.
@@ -261,7 +264,27 @@ function checkNodes(source: string, ast: AstNode, tokens: readonly Token[]): voi
     (token, index) => token.type === 'UnquotedIdentifier' && tokens[index + 1]?.type === 'Lparen',
   );
   let callIndex = 0;
-  const visit = (node: AstNode): void => {
+  // `&expr` tokens, in the same order as the AST lists ExpressionReference nodes.
+  const exprefs = tokens.filter((token) => token.type === 'Expref');
+  let exprefIndex = 0;
+  const visit = (node: AstNode, parent: AstNode | undefined): void => {
+    if (node.type === 'ExpressionReference') {
+      const position = exprefs[exprefIndex]?.start;
+      exprefIndex += 1;
+      if (parent?.type !== 'Function') {
+        // JmesPath.Net accepts `&expr` only as a function argument (sort_by(a, &b)); anywhere else it is no value.
+        throw syntaxError(source, 'an expression reference (&) may only be a function argument', position);
+      }
+      const index = parent.children.indexOf(node);
+      if (EXPREF_ARGUMENTS[parent.name] !== index) {
+        // Any other function rejects it when called (JmesPath.Net checks argument types), so no message could pass.
+        throw syntaxError(
+          source,
+          `${parent.name}() does not take an expression reference (&) as argument ${index + 1}`,
+          position,
+        );
+      }
+    }
     if (node.type === 'Function') {
       const position = calls[callIndex]?.start;
       callIndex += 1;
@@ -282,9 +305,11 @@ function checkNodes(source: string, ast: AstNode, tokens: readonly Token[]): voi
     if (COMMUNITY_NODES.has(node.type)) {
       throw syntaxError(source, `${node.type} expressions are not supported by MedTech's JMESPath`);
     }
-    childrenOf(node).forEach(visit);
+    for (const child of childrenOf(node)) {
+      visit(child, node);
+    }
   };
-  visit(ast);
+  visit(ast, undefined);
 }
 
 /**
