@@ -291,6 +291,9 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     field = 'timestampExpression';
     let occurrenceTimeUtc: string | undefined;
     let lastProblem: Problem = NO_MATCH;
+    // The first token that is not a timestamp; later candidates are still tried, as MedTech does (an IoT Hub
+    // creation time that is not a timestamp falls back to the enqueued time).
+    let unusable: { source: string; token: unknown } | undefined;
     for (const candidate of template.timestamp) {
       expression = candidate;
       const token = select(template, candidate, run);
@@ -306,10 +309,13 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
         continue;
       }
       occurrenceTimeUtc = typeof token === 'string' ? toOccurrenceTimeUtc(token, run) : undefined;
-      if (occurrenceTimeUtc === undefined) {
-        return failTimestamp(run, template, candidate.source, token);
+      if (occurrenceTimeUtc !== undefined) {
+        break;
       }
-      break;
+      unusable ??= { source: candidate.source, token };
+    }
+    if (occurrenceTimeUtc === undefined && unusable !== undefined) {
+      return failTimestamp(run, template, unusable.source, unusable.token);
     }
     if (occurrenceTimeUtc === undefined) {
       const sources = template.timestamp.map((t) => t.source).join(', ');
