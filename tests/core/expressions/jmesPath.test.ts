@@ -131,6 +131,26 @@ describe('compileJmesPath', () => {
       expect(one('ceil(`1.5`)', data)).toBe(2);
     });
 
+    it('orders strings by UTF-16 code unit with null lowest, as JmesPath.Net does, compiled or interpreted', () => {
+      const data = {
+        r: [{ id: 'a', code: 'K' }, { id: 'b', code: 'Z' }, { id: 'c' }, { id: 'd', code: 'é' }, { id: 'e', n: 5 }],
+      };
+      // Compiled filter projection; a member the element lacks is null, which sorts before every string.
+      expect(run("r[?code < 'M'].id", data)).toEqual(['a', 'c', 'e']);
+      expect(run("r[?code >= 'M'].id", data)).toEqual(['b', 'd']);
+      // Through a pipe the interpreter evaluates the comparison: the same answers.
+      expect(run("r | [?code < 'M'].id", data)).toEqual(['a', 'c', 'e']);
+      expect(run("r | [?code > 'Z'].id", data)).toEqual(['d']);
+      expect(one("'B' < 'a'")).toBe(true);
+      expect(one('`null` <= `null`')).toBe(true);
+      expect(one('`null` < `null`')).toBe(false);
+      expect(one("'a' > `null`")).toBe(true);
+      // Numbers against strings, booleans, arrays: no result.
+      expect(run("r[?n > 'a'].id", data)).toEqual([]);
+      expect(run('`true` < `false`')).toEqual([]);
+      expect(run('`[1]` < `[2]`')).toEqual([]);
+    });
+
     it('parses numbers in to_number as .NET does, and nothing else', () => {
       expect(one("to_number(' 12.5 ')")).toBe(12.5);
       expect(one("to_number('-1e3')")).toBe(-1000);

@@ -1,6 +1,6 @@
 import type { AstNode } from './jmesPathAst.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { deepEqual, isFalsy, memberOf } from './jsonValues.js';
+import { compareOrdered, deepEqual, isFalsy, memberOf } from './jsonValues.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import type { MedTechFunction } from './medTechFunctions.js';
 
@@ -147,19 +147,19 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
     budget.step();
     const first = left(value, budget);
     const second = right(value, budget);
-    if (typeof first !== 'number' || typeof second !== 'number') {
-      return null;
+    if (typeof first === 'number' && typeof second === 'number') {
+      switch (name) {
+        case 'GT':
+          return first > second;
+        case 'GTE':
+          return first >= second;
+        case 'LT':
+          return first < second;
+        case 'LTE':
+          return first <= second;
+      }
     }
-    switch (name) {
-      case 'GT':
-        return first > second;
-      case 'GTE':
-        return first >= second;
-      case 'LT':
-        return first < second;
-      case 'LTE':
-        return first <= second;
-    }
+    return compareOrdered(name, first, second);
   };
 }
 

@@ -2,7 +2,7 @@ import { TreeInterpreter, TYPE_ANY } from '@jmespath-community/jmespath';
 import type { JSONValue } from '@jmespath-community/jmespath';
 import type { AstNode } from './jmesPathAst.js';
 import { EvaluationBudget } from './evaluationBudget.js';
-import { deepEqual, defineMember, isFalsy, memberOf } from './jsonValues.js';
+import { compareOrdered, deepEqual, defineMember, isFalsy, memberOf } from './jsonValues.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import { STANDARD_FUNCTION_NAMES, STANDARD_FUNCTION_OVERRIDES } from './standardFunctions.js';
 
@@ -40,9 +40,14 @@ class BoundedInterpreter extends LibraryInterpreterClass {
       }
       return hash as JSONValue;
     }
-    if (ast.type === 'Comparator' && (ast.name === 'EQ' || ast.name === 'NE')) {
-      const equal = deepEqual(this.visitAst(ast.left, value), this.visitAst(ast.right, value), this.budget);
-      return ast.name === 'EQ' ? equal : !equal;
+    if (ast.type === 'Comparator') {
+      const left = this.visitAst(ast.left, value);
+      const right = this.visitAst(ast.right, value);
+      if (ast.name === 'EQ' || ast.name === 'NE') {
+        const equal = deepEqual(left, right, this.budget);
+        return ast.name === 'EQ' ? equal : !equal;
+      }
+      return compareOrdered(ast.name, left, right);
     }
     return super.visit(node, value);
   }

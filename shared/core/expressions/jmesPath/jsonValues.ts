@@ -162,3 +162,46 @@ export function chargeExpandedSize(value: unknown, budget: EvaluationBudget): vo
     }
   }
 }
+
+/** The ordering comparators of JMESPath. */
+export type OrderingOperator = 'LT' | 'LTE' | 'GT' | 'GTE';
+
+/**
+ * An ordering comparison as JmesPath.Net (MedTech's JMESPath) makes it: two numbers numerically; two strings by
+ * UTF-16 code unit (.NET's ordinal comparison), `null` counting as a string that sorts before every other one (so a
+ * missing member is "less" than any text); anything else — mixed types, booleans, arrays, objects — has no result.
+ * @param operator - `<`, `<=`, `>` or `>=`
+ * @param left - the left value
+ * @param right - the right value
+ * @returns the comparison, or `null` when the values cannot be ordered
+ */
+export function compareOrdered(operator: OrderingOperator, left: unknown, right: unknown): boolean | null {
+  let order: number;
+  if (typeof left === 'number' && typeof right === 'number') {
+    order = left < right ? -1 : left > right ? 1 : 0;
+  } else if (isStringOrNull(left) && isStringOrNull(right)) {
+    if (left === null || left === undefined) {
+      order = right === null || right === undefined ? 0 : -1;
+    } else if (right === null || right === undefined) {
+      order = 1;
+    } else {
+      order = left < right ? -1 : left > right ? 1 : 0;
+    }
+  } else {
+    return null;
+  }
+  switch (operator) {
+    case 'LT':
+      return order < 0;
+    case 'LTE':
+      return order <= 0;
+    case 'GT':
+      return order > 0;
+    case 'GTE':
+      return order >= 0;
+  }
+}
+
+function isStringOrNull(value: unknown): value is string | null | undefined {
+  return typeof value === 'string' || value === null || value === undefined;
+}
