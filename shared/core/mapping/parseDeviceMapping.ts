@@ -419,13 +419,19 @@ class TemplateBuilder {
   }
 }
 
-/** `required` may be a boolean or, as Newtonsoft.Json accepts, the string `"true"`/`"false"` in any case. */
+/**
+ * `required` may be a boolean or, as Newtonsoft.Json converts to a boolean, the string `"true"`/`"false"` in any case
+ * or a number (0 is false, any other number true).
+ */
 function toRequired(raw: unknown): boolean | undefined {
   if (raw === undefined) {
     return false;
   }
   if (typeof raw === 'boolean') {
     return raw;
+  }
+  if (typeof raw === 'number') {
+    return raw !== 0;
   }
   if (typeof raw === 'string') {
     const word = raw.trim().toLowerCase();

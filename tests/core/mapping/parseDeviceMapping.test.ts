@@ -131,6 +131,8 @@ describe('parseDeviceMapping', () => {
               { valueName: 'systolic', valueExpression: 'matchedToken.systolic', required: 'True' },
               { valueName: 'diastolic', valueExpression: { value: '$.matchedToken.diastolic', language: 'jsonpath' } },
               { valueName: 'pulse', valueExpression: 'matchedToken.pulse', required: ' false ' },
+              { valueName: 'spo2', valueExpression: 'matchedToken.spo2', required: 1 },
+              { valueName: 'temp', valueExpression: 'matchedToken.temp', required: 0 },
             ],
           },
         ]),
@@ -153,6 +155,8 @@ describe('parseDeviceMapping', () => {
       ['systolic', 'JmesPath', true],
       ['diastolic', 'JsonPath', false],
       ['pulse', 'JmesPath', false],
+      ['spo2', 'JmesPath', true],
+      ['temp', 'JmesPath', false],
     ]);
   });
 
