@@ -124,7 +124,11 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
       const records: DeadLetterRecord[] = result.errors.map((failure) => ({
         error: failure.error,
         time,
-        ...(failure.measurements[0] === undefined ? {} : { templateType: failure.measurements[0].type }),
+        // The kind of template the group failed in: a FHIR template, unless it never reached one (no template for its
+        // type, or times that are not timestamps). The measurement type is in the measurements themselves.
+        ...(failure.error.name === 'TemplateNotFound' || failure.error.stage === 'Grouping'
+          ? {}
+          : { templateType: 'CodeValueFhir' }),
         subject: { kind: 'measurements', measurements: failure.measurements },
       }));
       await deps.deadLetters.addDeadLetters(records);

@@ -18,6 +18,7 @@ import type { FlushDeps } from '../../shared/pipeline/flushWorkUnit.js';
 import type { FhirStore } from '../../shared/pipeline/ports.js';
 import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
 import type { LeaseStore } from '../../shared/pipeline/stagingPorts.js';
+import type { Measurement } from '../../shared/core/measurement.js';
 import { heartRate, mapping, observationsOfDevice } from './fixtures.js';
 
 const LEASE_MS = 10_000;
@@ -66,8 +67,8 @@ function stalled(inner: FhirStore): { store: FhirStore; reached: Promise<void>; 
   return { store, reached, release };
 }
 
-/** Fresh stores holding one staged unit of heart rates from `device`. */
-async function stagedUnit(device: string): Promise<{ stores: CosmosStores; unit: WorkUnit }> {
+/** Fresh stores holding one staged unit: three heart rates from `device`, or the measurements given. */
+async function stagedUnit(device: string, given?: Measurement[]): Promise<{ stores: CosmosStores; unit: WorkUnit }> {
   databases += 1;
   const stores = await openCosmosStores({
     connection: { endpoint: cosmos.endpoint, key: cosmos.key },
@@ -75,7 +76,8 @@ async function stagedUnit(device: string): Promise<{ stores: CosmosStores; unit:
   });
   opened.push(stores);
   const times = ['2024-05-01T10:00:00.000Z', '2024-05-01T10:00:05.000Z', '2024-05-01T10:00:10.000Z'];
-  const measurements = times.map((time, i) => heartRate(device, time, String(70 + i), { patientId: `p-${device}` }));
+  const measurements =
+    given ?? times.map((time, i) => heartRate(device, time, String(70 + i), { patientId: `p-${device}` }));
   await stores.staging.stageBatch('0', { first: 1, last: 3 }, measurements);
   const [unit] = await stores.staging.listClosedUnits(new Date('2100-01-01T00:00:00.000Z'), 0);
   if (unit === undefined) {
@@ -190,5 +192,30 @@ describe('flushWorkUnit lease', () => {
     const observations = await observationsOfDevice(fhir, toCreatedDeviceId('taken'));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['70', '71', '72']);
+  });
+});
+
+describe('flushWorkUnit dead letters', () => {
+  it('records the FHIR template kind a group failed in, and none for a type without a template', async () => {
+    const time = '2024-05-01T10:00:00.000Z';
+    const warm: Measurement = {
+      type: 'temperature',
+      occurrenceTimeUtc: time,
+      ingestionTimeUtc: time,
+      deviceId: 'dl-dev',
+      patientId: 'dl-pat',
+      properties: [{ name: 't', value: 'warm' }],
+    };
+    const unknown: Measurement = { ...warm, type: 'mood', properties: [{ name: 'm', value: 'fine' }] };
+    const { stores, unit } = await stagedUnit('dl', [warm, unknown]);
+
+    const summary = await flushWorkUnit(unit, workerDeps(stores, 'worker-a', fhir, clock(time)));
+    const { items } = await stores.deadLetters.listDeadLetters({ maxItems: 10 });
+
+    expect(summary).toMatchObject({ status: 'flushed', deadLettered: 2 });
+    expect(items.map((d) => [d.errorName, d.templateType]).sort()).toEqual([
+      ['InvalidQuantityFhirValue', 'CodeValueFhir'],
+      ['TemplateNotFound', undefined],
+    ]);
   });
 });
