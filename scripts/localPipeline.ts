@@ -393,8 +393,8 @@ function toTriggerInput(
   const keys: (string | null)[] = [];
   const systemProperties: Record<string, unknown>[] = [];
   batch.forEach((message, i) => {
-    // The host hands a JSON body to the Node worker already parsed, and anything else as bytes.
-    bodies.push(message.kind === 'json' ? message.value : Buffer.from(message.text, 'utf8'));
+    // The trigger binds its batch as bytes (dataType binary, functions/ingest.ts): every body arrives as a Buffer.
+    bodies.push(Buffer.from(message.kind === 'json' ? JSON.stringify(message.value) : message.text, 'utf8'));
     offsets.push(String(offset));
     offset += 1024;
     const key = partitionKeyOf(message) ?? null;
