@@ -145,21 +145,7 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
   }
   return (value, budget) => {
     budget.step();
-    const first = left(value, budget);
-    const second = right(value, budget);
-    if (typeof first === 'number' && typeof second === 'number') {
-      switch (name) {
-        case 'GT':
-          return first > second;
-        case 'GTE':
-          return first >= second;
-        case 'LT':
-          return first < second;
-        case 'LTE':
-          return first <= second;
-      }
-    }
-    return compareOrdered(name, first, second);
+    return compareOrdered(name, left(value, budget), right(value, budget));
   };
 }
 
