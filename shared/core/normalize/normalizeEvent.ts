@@ -435,7 +435,8 @@ function toIdText(token: unknown, run: Run): string | Problem {
 
 /** A value as text, or why there is none; `blankIsMissing` for required values and ids. */
 function toValueText(token: unknown, blankIsMissing: boolean, run: Run): string | Problem {
-  // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`.
+  // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`, except
+  // that an integer beyond 2^53 gets the digits the message wrote.
   if (typeof token === 'string') {
     return blankIsMissing && isBlank(token) ? BLANK : token;
   }
