@@ -5,7 +5,8 @@ import { toEpochMs } from './instants.js';
 
 /**
  * Groups measurements by `deviceId, type, patientId, encounterId, correlationId` (case-sensitive), keeps one
- * measurement per occurrence time (the latest-ingested; on a tie the later one in input order) and sorts each
+ * measurement per occurrence time (the latest-ingested; on a tie the first in input order, as MedTech's stable sort by
+ * ingestion time keeps it) and sorts each
  * group by occurrence time (reference-behaviour §2). Groups come in order of first appearance.
  * @param measurements - normalized measurements, in any order
  * @throws MedTechError IncompatibleData when a measurement time is not an ISO-8601 timestamp
@@ -23,7 +24,7 @@ export function groupMeasurements(measurements: readonly Measurement[]): Measure
     const occurrence = toMs(measurement.occurrenceTimeUtc, 'occurrenceTimeUtc');
     const ingestion = toMs(measurement.ingestionTimeUtc, 'ingestionTimeUtc');
     const kept = group.byTime.get(occurrence);
-    if (kept === undefined || ingestion >= kept.ingestion) {
+    if (kept === undefined || ingestion > kept.ingestion) {
       group.byTime.set(occurrence, { occurrence, ingestion, measurement });
     }
   }

@@ -34,12 +34,14 @@ describe('groupMeasurements', () => {
     expect(group!.measurements[0]!.properties).toEqual([{ name: 'hr', value: 'late' }]);
   });
 
-  it('keeps the later one in input order when ingestion times tie', () => {
+  it('keeps the first one in input order when ingestion times tie, as MedTech does', () => {
+    // iomt-fhir orders each timestamp's measurements by ingestion time, descending, and takes the first: LINQ's
+    // OrderByDescending is stable, so of two with the same ingestion time the earlier one in the batch stays.
     const [group] = groupMeasurements([
       measurement('2019-01-01T00:00:00Z', { hr: 'first' }),
       measurement('2019-01-01T00:00:00Z', { hr: 'second' }),
     ]);
-    expect(group!.measurements.map((m) => m.properties[0]!.value)).toEqual(['second']);
+    expect(group!.measurements.map((m) => m.properties[0]!.value)).toEqual(['first']);
   });
 
   it('sorts each group by occurrence time', () => {
