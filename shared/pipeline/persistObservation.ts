@@ -24,7 +24,7 @@ export interface PersistObservationInput {
   group: ObservationGroup;
   template: CodeValueFhirTemplate;
   identity: ResolvedIdentity;
-  /** `issued` instant written on created or changed Observations (ISO-8601). */
+  /** `issued` instant written on created Observations (ISO-8601); a merge keeps the stored one, as MedTech does. */
   issued: string;
 }
 
@@ -123,7 +123,7 @@ async function create(
       return outcome;
     }
     // Our own version is in the history too: if a later creator replaced it, our values come back here as well.
-    const restored = restoreLostValues(current, earlier, template, identity, issued);
+    const restored = restoreLostValues(current, earlier, template, identity);
     if (!restored.changed) {
       return outcome;
     }

@@ -24,13 +24,14 @@ import { toFhirValue, toSampledData, VALUE_ELEMENT_NAMES } from './toFhirValue.j
  * 3. `effectivePeriod` becomes the union (existing boundary texts are kept when not extended).
  *
  * When the result equals the existing resource (deep comparison) nothing changed: `changed` is false and the
- * existing Observation is returned (ObservationNoOperation). Otherwise `status` is `amended` and `issued` is set.
- * Subject, device, encounter, identifier, id and meta are left as stored.
+ * existing Observation is returned (ObservationNoOperation). Otherwise `status` is `amended`. Subject, device,
+ * encounter, identifier, id, meta and `issued` are left as stored: MedTech's merge never touches `issued` (it is set
+ * when the Observation is created).
  * @param existing - the stored Observation
  * @param group - the new observation group
  * @param template - the FHIR template for the group's type
  * @param _identity - resolved ids (the stored references are kept, as MedTech does)
- * @param issued - the `issued` instant to write when the Observation changes
+ * @param _issued - unused: a merge keeps the stored `issued` (the parameter stays for the contract's signature)
  * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
  */
 export function mergeObservation(
@@ -38,7 +39,7 @@ export function mergeObservation(
   group: ObservationGroup,
   template: CodeValueFhirTemplate,
   _identity: ResolvedIdentity,
-  issued: string,
+  _issued: string,
 ): MergeResult {
   const merged = structuredClone(existing);
 
@@ -85,7 +86,6 @@ export function mergeObservation(
     return { changed: false, observation: existing };
   }
   merged.status = 'amended';
-  merged.issued = issued;
   return { changed: true, observation: merged };
 }
 

@@ -26,7 +26,6 @@ type SampledDataTemplate = Extract<FhirValueTemplate, { valueType: 'SampledData'
  * @param earlier - older versions, newest first (the rest of `GET Observation/{id}/_history`)
  * @param template - the FHIR template of the Observation's type
  * @param identity - resolved ids (passed on to {@link mergeObservation})
- * @param issued - the `issued` instant to write when values are restored
  * @returns `changed: false` when the current version lacks nothing; otherwise the current version with the lost
  *   values merged back (status `amended`)
  */
@@ -35,7 +34,6 @@ export function restoreLostValues(
   earlier: readonly Observation[],
   template: CodeValueFhirTemplate,
   identity: ResolvedIdentity,
-  issued: string,
 ): MergeResult {
   const currentStart = periodStartOf(current);
   const lost = new Map<string, TimedValue[]>();
@@ -88,7 +86,8 @@ export function restoreLostValues(
     return { changed: false, observation: current };
   }
   const group: ObservationGroup = { typeName: template.typeName, start, end, values: lost };
-  return mergeObservation(current, group, template, identity, issued);
+  // A merge keeps the stored `issued`.
+  return mergeObservation(current, group, template, identity, current.issued ?? '');
 }
 
 /** The template's SampledData values (the main value and components), by valueName. */

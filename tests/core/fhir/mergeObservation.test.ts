@@ -31,7 +31,7 @@ describe('mergeObservation', () => {
     expect(result.observation.issued).toBe(FIRST);
   });
 
-  it('adds new values into the existing hour, marks it amended and sets issued', () => {
+  it('adds new values into the existing hour and marks it amended, keeping issued as MedTech does', () => {
     const first = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
       hr: [['2019-01-01T00:00:00.000Z', '60']],
     });
@@ -42,7 +42,7 @@ describe('mergeObservation', () => {
     const result = mergeObservation(existing, second, sampledTemplate(), identity, SECOND);
     expect(result.changed).toBe(true);
     expect(result.observation.status).toBe('amended');
-    expect(result.observation.issued).toBe(SECOND);
+    expect(result.observation.issued).toBe(FIRST);
     expect(result.observation.meta).toEqual(existing.meta);
     expect(result.observation.id).toBe(existing.id);
     const tokens = result.observation.valueSampledData!.data!.split(' ');
