@@ -80,7 +80,7 @@ export class MedTechError extends Error {
   override readonly name: ErrorName;
   /** Stage that raised it. */
   readonly stage: Stage;
-  /** MedTech severity. */
+  /** MedTech severity (a FhirServiceError that is not retriable is non-blocking: it is dead-lettered). */
   readonly severity: Severity;
   /** True when trying again later may succeed (service errors), false for data and mapping errors. */
   readonly retriable: boolean;
@@ -102,8 +102,10 @@ export class MedTechError extends Error {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = name;
     this.stage = stage;
-    this.severity = severityOf[name];
     this.retriable = options.retriable ?? false;
+    // A FHIR service error blocks only while it is retried; one that is not (a 4xx about this resource) is set aside
+    // with its data like any other data error.
+    this.severity = name === 'FhirServiceError' && !this.retriable ? 'non-blocking' : severityOf[name];
     this.location = options.location;
   }
 

@@ -230,7 +230,14 @@ describe('createFhirStore', () => {
 
     const error = await store.update(device('store-400')).catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: false, status: 400, attempts: 1 });
+    // Not retried, so dead-lettered with its data: non-blocking, unlike a retried service error.
+    expect(error).toMatchObject({
+      name: 'FhirServiceError',
+      retriable: false,
+      severity: 'non-blocking',
+      status: 400,
+      attempts: 1,
+    });
     expect((error as Error).message).not.toContain('patient-secret');
     expect(proxy.requests()).toHaveLength(1);
   });
@@ -241,7 +248,13 @@ describe('createFhirStore', () => {
 
     const error = await store.read('Device', 'anything').catch((e: unknown) => e);
 
-    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 403, attempts: 1 });
+    expect(error).toMatchObject({
+      name: 'FhirServiceError',
+      retriable: true,
+      severity: 'blocking',
+      status: 403,
+      attempts: 1,
+    });
   });
 
   it('keeps a 404 or 405 on a search or a write retriable: a wrong base URL must not dead-letter the data', async () => {
