@@ -37,6 +37,15 @@ function syntaxError(expression: string): ExpressionSyntaxError {
   throw new Error(`expected '${expression}' not to compile`);
 }
 
+/** Each expression fails to compile with exactly this message and position: `[expression, position, reason]`. */
+function expectSyntaxErrors(cases: readonly [string, number, string][]): void {
+  for (const [expression, position, reason] of cases) {
+    const error = syntaxError(expression);
+    expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
+    expect(error.position).toBe(position);
+  }
+}
+
 // A value that must never appear in an error message.
 const SECRET = 'patient-4711-secret';
 
@@ -438,11 +447,7 @@ describe('compileJmesPath', () => {
         ['a.b[0:1:0]', 8, 'a slice step cannot be 0'],
         ['   ', 0, 'the expression is empty'],
       ];
-      for (const [expression, position, reason] of cases) {
-        const error = syntaxError(expression);
-        expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
-        expect(error.position).toBe(position);
-      }
+      expectSyntaxErrors(cases);
     });
 
     it('accept an expression reference (&) only where a function takes one', () => {
@@ -455,10 +460,7 @@ describe('compileJmesPath', () => {
         ['sort_by(&a, b)', 8, 'sort_by() does not take an expression reference (&) as argument 1'],
         ['add(&secret, `1`)', 4, 'add() does not take an expression reference (&) as argument 1'],
       ];
-      for (const [expression, position, reason] of cases) {
-        const error = syntaxError(expression);
-        expect(error.message).toBe(`Invalid JMESPath expression '${expression}' at position ${position}: ${reason}.`);
-      }
+      expectSyntaxErrors(cases);
       for (const accepted of ['sort_by(a, &b)', 'max_by(a, &b)', 'min_by(a, &b).c', 'map(&b, a)']) {
         expect(() => compileJmesPath(accepted), accepted).not.toThrow();
       }
