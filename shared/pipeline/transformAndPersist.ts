@@ -15,6 +15,7 @@ import {
 import type { FhirMapping, MeasurementGroup, ObservationGroup } from '../core/fhir/index.js';
 import type { FhirStore, IdentityResolver } from './ports.js';
 import { persistObservation } from './persistObservation.js';
+import { createLimiter, type Limiter } from './limiter.js';
 import type { PersistOutcome } from './persistObservation.js';
 
 /** What {@link transformAndPersist} needs. */
@@ -236,30 +237,4 @@ function partitionByTimes(measurements: readonly Measurement[]): { valid: Measur
     (ok ? valid : invalid).push(m);
   }
   return { valid, invalid };
-}
-
-type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
-
-/** Runs at most `concurrency` tasks at once, in submission order. */
-function createLimiter(concurrency: number): Limiter {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active < concurrency) {
-      active += 1;
-    } else {
-      // The slot is handed over by the task that finishes (see below), so no newcomer can overtake.
-      await new Promise<void>((resolve) => waiting.push(resolve));
-    }
-    try {
-      return await task();
-    } finally {
-      const next = waiting.shift();
-      if (next === undefined) {
-        active -= 1;
-      } else {
-        next();
-      }
-    }
-  };
 }
