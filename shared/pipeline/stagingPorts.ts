@@ -120,12 +120,13 @@ export interface DeadLetterStore {
   listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetterPage>;
 
   /**
-   * Deletes dead letters (e.g. after a replay); idempotent.
-   * @param keys - ids and partition keys as listed
-   * @returns how many were deleted now (already-gone ones are not counted)
+   * Deletes dead letters (e.g. after a replay); idempotent. With an ETag, a dead letter rewritten since it was read
+   * (the same thing rejected again) is kept and counted as `changed`.
+   * @param keys - ids and partition keys as listed, optionally with the ETag read
+   * @returns how many were deleted now, were already gone, or were kept because they changed
    * @throws a retriable error when the store is unavailable or throttling
    */
-  deleteDeadLetters(keys: readonly DeadLetterKey[]): Promise<number>;
+  deleteDeadLetters(keys: readonly (DeadLetterKey & { etag?: string })[]): Promise<DeleteOutcome>;
 }
 
 /** A held lease. */

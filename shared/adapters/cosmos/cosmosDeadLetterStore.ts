@@ -7,11 +7,13 @@ import type {
   DeadLetterPage,
   DeadLetterQuery,
   DeadLetterStore,
+  DeleteOutcome,
   StoredDeadLetter,
 } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
+import { deleteItems } from './cosmosDeletes.js';
 import { mapWithConcurrency } from './cosmosPaging.js';
-import { toCosmosStatus, toStagingError, withStagingErrors } from './stagingUnavailableError.js';
+import { withStagingErrors } from './stagingUnavailableError.js';
 
 /** Settings of {@link CosmosDeadLetterStore}. */
 export interface CosmosDeadLetterStoreOptions {
@@ -91,25 +93,16 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
   }
 
   /**
-   * Deletes dead letters (see {@link DeadLetterStore.deleteDeadLetters}).
-   * @param keys - ids and partition keys
+   * Deletes dead letters (see {@link DeadLetterStore.deleteDeadLetters}); with an ETag, only the version read.
+   * @param keys - ids and partition keys, optionally with the ETag read
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
-  async deleteDeadLetters(keys: readonly DeadLetterKey[]): Promise<number> {
-    let deleted = 0;
-    await mapWithConcurrency(keys, this.concurrency, async (key) => {
-      try {
-        const response = await this.container.item(key.id, key.pk).delete();
-        this.counter.record('delete', response.requestCharge);
-        deleted += 1;
-      } catch (error) {
-        this.counter.record('delete');
-        if (toCosmosStatus(error) !== 404) {
-          throw toStagingError(error, 'delete dead letter');
-        }
-      }
+  async deleteDeadLetters(keys: readonly (DeadLetterKey & { etag?: string })[]): Promise<DeleteOutcome> {
+    return deleteItems(this.container, keys, {
+      concurrency: this.concurrency,
+      counter: this.counter,
+      operation: 'delete dead letter',
     });
-    return deleted;
   }
 }
 

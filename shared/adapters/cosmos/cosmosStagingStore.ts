@@ -11,8 +11,9 @@ import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/staging
 import { toClosedWindowCutoff } from '../../core/staging/stagingWindow.js';
 import type { DeleteOutcome, StagedDocumentRef, StagedUnit, StagingStore } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
+import { deleteItems } from './cosmosDeletes.js';
 import { fetchAllPages, mapWithConcurrency } from './cosmosPaging.js';
-import { toCosmosStatus, toStagingError, withStagingErrors } from './stagingUnavailableError.js';
+import { withStagingErrors } from './stagingUnavailableError.js';
 
 /** Settings of {@link CosmosStagingStore}. */
 export interface CosmosStagingStoreOptions {
@@ -150,29 +151,15 @@ export class CosmosStagingStore implements StagingStore {
    */
   async deleteDocuments(unit: WorkUnit, documents: readonly (string | StagedDocumentRef)[]): Promise<DeleteOutcome> {
     const pk = toStagingPartitionKey(unit);
-    const outcome: DeleteOutcome = { deleted: 0, missing: 0, changed: 0 };
-    await mapWithConcurrency(documents, this.concurrency, async (document) => {
-      const ref = typeof document === 'string' ? { id: document, etag: '' } : document;
-      const options =
-        ref.etag === '' ? undefined : { accessCondition: { type: 'IfMatch' as const, condition: ref.etag } };
-      try {
-        const response = await this.container.item(ref.id, pk).delete(options);
-        this.counter.record('delete', response.requestCharge);
-        outcome.deleted += 1;
-      } catch (error) {
-        this.counter.record('delete');
-        const status = toCosmosStatus(error);
-        if (status === 404) {
-          outcome.missing += 1;
-        } else if (status === 412) {
-          // Rewritten by a redelivered batch after we read it: its new content is not flushed yet, keep it.
-          outcome.changed += 1;
-        } else {
-          throw toStagingError(error, 'delete staging document');
-        }
-      }
+    const refs = documents.map((document) =>
+      typeof document === 'string' ? { id: document, pk } : { id: document.id, pk, etag: document.etag },
+    );
+    // A document rewritten by a redelivered batch after we read it holds content not flushed yet: it is kept.
+    return deleteItems(this.container, refs, {
+      concurrency: this.concurrency,
+      counter: this.counter,
+      operation: 'delete staging document',
     });
-    return outcome;
   }
 }
 

@@ -151,7 +151,35 @@ describe('CosmosDeadLetterStore', () => {
     const second = await store.deleteDeadLetters(keys);
     const page = await store.listDeadLetters({ errorName: 'InvalidDataFormat', maxItems: 100 });
 
-    expect([first, second]).toEqual([1, 0]);
+    expect([first, second]).toEqual([
+      { deleted: 1, missing: 0, changed: 0 },
+      { deleted: 0, missing: 1, changed: 0 },
+    ]);
     expect(page.items.map((item) => item.id)).not.toContain(keys[0]?.id);
+  });
+
+  it('with the ETag read, keeps a dead letter that was rewritten since (the same thing rejected again)', async () => {
+    await store.addDeadLetters([rejectedMessage(120)]);
+    const listed = await store.listDeadLetters({ errorName: 'InvalidDataFormat', maxItems: 500 });
+    const read = listed.items.find(
+      (item) => item.subject.kind === 'message' && item.subject.coordinates.sequenceNumber === 120,
+    );
+    if (read === undefined) {
+      throw new Error('dead letter not listed');
+    }
+    await store.addDeadLetters([rejectedMessage(120, '2024-05-01T11:00:00.000Z')]);
+
+    const stale = await store.deleteDeadLetters([{ id: read.id, pk: read.pk, etag: read.etag }]);
+    const after = await store.listDeadLetters({ errorName: 'InvalidDataFormat', maxItems: 500 });
+    const current = after.items.find((item) => item.id === read.id);
+
+    expect(read.etag).not.toBe('');
+    expect(stale).toEqual({ deleted: 0, missing: 0, changed: 1 });
+    expect(current?.time).toBe('2024-05-01T11:00:00.000Z');
+    expect(await store.deleteDeadLetters([{ id: read.id, pk: read.pk, etag: current?.etag ?? '' }])).toEqual({
+      deleted: 1,
+      missing: 0,
+      changed: 0,
+    });
   });
 });

@@ -1,0 +1,50 @@
+import type { Container } from '@azure/cosmos';
+import type { DeleteOutcome } from '../../pipeline/stagingPorts.js';
+import type { CosmosWriteCounter } from './cosmosWriteCounter.js';
+import { mapWithConcurrency } from './cosmosPaging.js';
+import { toCosmosStatus, toStagingError } from './stagingUnavailableError.js';
+
+/** An item to delete: id and partition key, and the ETag it had when read (empty or absent: delete any version). */
+export interface DeleteRef {
+  id: string;
+  pk: string;
+  etag?: string;
+}
+
+/**
+ * Deletes items idempotently: one already gone counts as `missing`; with an ETag, one rewritten since it was read is
+ * kept and counts as `changed`.
+ * @param container - the container
+ * @param refs - the items
+ * @param options - parallel requests, the write counter, and what is deleted (for error messages; no data)
+ * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+ */
+export async function deleteItems(
+  container: Container,
+  refs: readonly DeleteRef[],
+  options: { concurrency: number; counter: CosmosWriteCounter; operation: string },
+): Promise<DeleteOutcome> {
+  const outcome: DeleteOutcome = { deleted: 0, missing: 0, changed: 0 };
+  await mapWithConcurrency(refs, options.concurrency, async (ref) => {
+    const condition =
+      ref.etag === undefined || ref.etag === ''
+        ? undefined
+        : { accessCondition: { type: 'IfMatch' as const, condition: ref.etag } };
+    try {
+      const response = await container.item(ref.id, ref.pk).delete(condition);
+      options.counter.record('delete', response.requestCharge);
+      outcome.deleted += 1;
+    } catch (error) {
+      options.counter.record('delete');
+      const status = toCosmosStatus(error);
+      if (status === 404) {
+        outcome.missing += 1;
+      } else if (status === 412) {
+        outcome.changed += 1;
+      } else {
+        throw toStagingError(error, options.operation);
+      }
+    }
+  });
+  return outcome;
+}
