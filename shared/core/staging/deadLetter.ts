@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventBody, EventCoordinates } from '../deviceEvent.js';
 import type { ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
+import { findLargeIntegerLiterals, isInexactInteger } from '../normalize/exactIntegers.js';
 import { chunkBySize, cosmosSystemPropertiesReserve, toJsonByteLength } from './planStagingDocuments.js';
 
 /**
@@ -58,7 +59,9 @@ export interface DeadLetterDocument extends DeadLetterRecord {
 }
 
 /**
- * Converts an event body to its stored form: JSON stays JSON; text or bytes that are not JSON become base64.
+ * Converts an event body to its stored form: JSON stays JSON; text or bytes that are not JSON become base64, and so
+ * does JSON holding an integer beyond 2^53, whose digits a parsed value would lose (a replay must see the message the
+ * device sent).
  * @param body - the event body as received
  */
 export function toDeadLetterBody(body: EventBody): DeadLetterBody {
@@ -85,11 +88,18 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 function parsesAsJson(text: string): DeadLetterBody | undefined {
+  let value: unknown;
   try {
-    return { encoding: 'json', value: JSON.parse(text) as unknown };
+    value = JSON.parse(text) as unknown;
   } catch {
     return undefined;
   }
+  for (const number of findLargeIntegerLiterals(text).keys()) {
+    if (isInexactInteger(number)) {
+      return undefined;
+    }
+  }
+  return { encoding: 'json', value };
 }
 
 /** The data's own time: enqueued time of a message, earliest ingestion time of measurements. */

@@ -181,4 +181,22 @@ describe('toDeadLetterBody', () => {
       data: Buffer.from('not json').toString('base64'),
     });
   });
+
+  it('keeps the bytes of JSON holding an integer beyond 2^53, whose digits a parsed value would lose', () => {
+    const text = '{"deviceId":123456789012345678,"hr":72}';
+
+    expect(toDeadLetterBody({ kind: 'text', text })).toEqual({
+      encoding: 'base64',
+      data: Buffer.from(text).toString('base64'),
+    });
+    expect(toDeadLetterBody({ kind: 'bytes', bytes: new TextEncoder().encode(text) })).toEqual({
+      encoding: 'base64',
+      data: Buffer.from(text).toString('base64'),
+    });
+    // A long number inside a string, or a safe one, is no reason.
+    expect(toDeadLetterBody({ kind: 'text', text: '{"id":"123456789012345678","n":9007199254740991}' })).toEqual({
+      encoding: 'json',
+      value: { id: '123456789012345678', n: 9007199254740991 },
+    });
+  });
 });
