@@ -168,6 +168,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       planFlush: () => inner.planFlush(),
       enqueueFlush: (units) => inner.enqueueFlush(units),
       mappingVersions: () => inner.mappingVersions(),
+      listDeadLetters: (query) => inner.listDeadLetters(query),
+      replayDeadLetters: (replayOptions) => inner.replayDeadLetters(replayOptions),
       dispose: () => inner.dispose(),
       ingest: async (events) => {
         const summary = await inner.ingest(events);

@@ -18,9 +18,10 @@ import { createFlushQueue, type FlushQueue } from '../adapters/queue/flushQueue.
 import { createIdentityResolver } from '../pipeline/resolveIdentity.js';
 import { createObservationLocks } from '../pipeline/transformAndPersist.js';
 import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
-import type { StagingStore } from '../pipeline/stagingPorts.js';
+import type { DeadLetterPage, DeadLetterQuery, StagingStore } from '../pipeline/stagingPorts.js';
 import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
 import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
+import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pipeline/replayDeadLetters.js';
 
 /** Where the app writes its own diagnostics (mapping problems). Never given payloads or patient identifiers. */
 export interface AppLogger {
@@ -40,6 +41,10 @@ export interface AppServices {
   enqueueFlush(units: readonly WorkUnit[]): Promise<number>;
   /** Flushes one work unit to FHIR. */
   flushUnit(unit: WorkUnit): Promise<FlushUnitSummary>;
+  /** Lists dead letters, one page at a time. */
+  listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Replays dead letters with the device mapping being served (their data is flushed with the next window). */
+  replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary>;
   /** ETags of the mappings being served (throws when none is valid). */
   mappingVersions(): Promise<{ deviceMapping: string; fhirMapping: string }>;
   /** Adapters, for the local run and the benchmark. */
@@ -152,6 +157,11 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
       return flushQueue.enqueue(units);
     },
     flushUnit: (unit) => flushWorkUnit(unit, flushDeps),
+    listDeadLetters: (query) => cosmos.deadLetters.listDeadLetters(query),
+    async replayDeadLetters(replayOptions) {
+      const mapping = (await mappings.getDeviceMapping()).value;
+      return replayDeadLetters(mapping, { staging, deadLetters: cosmos.deadLetters, now }, replayOptions);
+    },
     async mappingVersions() {
       const [device, fhirMapping] = await Promise.all([mappings.getDeviceMapping(), mappings.getFhirMapping()]);
       return { deviceMapping: device.etag, fhirMapping: fhirMapping.etag };

@@ -72,6 +72,14 @@ const severityOf: Record<ErrorName, Severity> = {
 };
 
 /**
+ * Whether a text is one of the error names (e.g. a filter an operator typed).
+ * @param text - the text
+ */
+export function isErrorName(text: string): text is ErrorName {
+  return Object.prototype.hasOwnProperty.call(severityOf, text);
+}
+
+/**
  * Base class of every pipeline error. `retriable` is true only for service errors (the data is fine,
  * the service was not): callers keep the data staged and try again later.
  */

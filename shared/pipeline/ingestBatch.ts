@@ -2,7 +2,7 @@
  * Ingest use case: one Event Hubs batch → normalized measurements staged per window, rejected messages
  * dead-lettered. Idempotent: staging ids and dead-letter ids are deterministic, so a redelivered batch overwrites.
  */
-import type { IngestEvent } from '../core/deviceEvent.js';
+import type { EventCoordinates, IngestEvent } from '../core/deviceEvent.js';
 import type { ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
@@ -38,6 +38,16 @@ export interface IngestSummary {
   maxProcessingLatencyMs: number;
 }
 
+/** Options of {@link ingestBatch}. */
+export interface IngestOptions {
+  /**
+   * Where an event's measurements are staged: its shard and the sequence number that goes into the staging range.
+   * Default: the Event Hubs partition and sequence number. A replay stages elsewhere so that it never overwrites a
+   * live batch's staging document.
+   */
+  stagingKeyOf?: (coordinates: EventCoordinates) => { shard: string; sequenceNumber: number };
+}
+
 /** Most dead-letter records kept for one event (a message failing in every match of a template repeats itself). */
 const MAX_DEAD_LETTERS_PER_EVENT = 10;
 
@@ -47,13 +57,16 @@ const MAX_DEAD_LETTERS_PER_EVENT = 10;
  * @param events - the batch, with Event Hubs coordinates
  * @param mapping - the device mapping currently served
  * @param deps - stores and clock
+ * @param options - where measurements are staged (default: by Event Hubs partition)
  * @throws a retriable error when staging or dead-lettering fails, so the batch is delivered again
  */
 export async function ingestBatch(
   events: readonly IngestEvent[],
   mapping: DeviceMapping,
   deps: IngestDeps,
+  options: IngestOptions = {},
 ): Promise<IngestSummary> {
+  const stagingKeyOf = options.stagingKeyOf ?? defaultStagingKey;
   const now = deps.now();
   const summary: IngestSummary = {
     deviceEvents: events.length,
@@ -80,17 +93,18 @@ export async function ingestBatch(
       now.getTime() - Date.parse(coordinates.enqueuedTimeUtc),
     );
 
-    const shard = byShard.get(coordinates.partitionId) ?? {
-      first: coordinates.sequenceNumber,
-      last: coordinates.sequenceNumber,
+    const key = stagingKeyOf(coordinates);
+    const shard = byShard.get(key.shard) ?? {
+      first: key.sequenceNumber,
+      last: key.sequenceNumber,
       measurements: [],
     };
-    shard.first = Math.min(shard.first, coordinates.sequenceNumber);
-    shard.last = Math.max(shard.last, coordinates.sequenceNumber);
+    shard.first = Math.min(shard.first, key.sequenceNumber);
+    shard.last = Math.max(shard.last, key.sequenceNumber);
     for (const m of result.measurements) {
       shard.measurements.push(m);
     }
-    byShard.set(coordinates.partitionId, shard);
+    byShard.set(key.shard, shard);
 
     const seen = new Set<string>();
     for (const error of result.errors) {
@@ -134,4 +148,8 @@ export async function ingestBatch(
     summary.measurements += batch.measurements.length;
   }
   return summary;
+}
+
+function defaultStagingKey(coordinates: EventCoordinates): { shard: string; sequenceNumber: number } {
+  return { shard: coordinates.partitionId, sequenceNumber: coordinates.sequenceNumber };
 }

@@ -15,6 +15,9 @@ import {
 } from '../../scripts/localPipeline.js';
 import { startFaultProxy, requestMatching, type FaultProxy } from '../support/faultProxy.js';
 import type { StagingStore } from '../../shared/pipeline/stagingPorts.js';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { listDeadLetters, replayDeadLetters } from '../../functions/deadLetters.js';
+import type { ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
 
 const startTime = new Date('2026-11-24T10:05:00.000Z');
 let deviceMapping = '';
@@ -305,5 +308,147 @@ describe('the pipeline, end to end', () => {
     const pipeline = await start({ deviceMapping: '{ "templateType": "CollectionContent", "template": 5 }' });
     await expect(pipeline.deliver(goodMessages.slice(0, 5))).rejects.toMatchObject({ retriable: true });
     expect(await stagedDocumentCount(pipeline)).toBe(0);
+  });
+});
+
+/** Calls the real replay handler, as an operator's POST does. */
+async function replay(body: unknown = {}): Promise<ReplaySummary> {
+  const response = await replayDeadLetters(
+    new HttpRequest({
+      method: 'POST',
+      url: 'http://localhost/api/deadletters/replay',
+      body: { string: JSON.stringify(body) },
+    }),
+    new InvocationContext({ functionName: 'replayDeadLetters' }),
+  );
+  expect(response.status).toBe(200);
+  return response.jsonBody as ReplaySummary;
+}
+
+describe('dead-letter replay, end to end', () => {
+  // One value expression misspelt (every blood pressure reading is rejected) and one FHIR template renamed (every
+  // step count group finds no template): what an operator fixes, then replays.
+  const brokenDevice = (): string => deviceMapping.replace('"$.matchedToken.systolic"', '"$.matchedToken.systolicc"');
+  const brokenFhir = (): string => fhirMapping.replace('"typeName": "stepcount"', '"typeName": "steps"');
+
+  it('when the mappings are fixed and the dead letters replayed, then FHIR holds what a clean run writes', async () => {
+    expect(brokenDevice()).not.toBe(deviceMapping);
+    expect(brokenFhir()).not.toBe(fhirMapping);
+    const pipeline = await start({ deviceMapping: brokenDevice(), fhirMapping: brokenFhir() });
+    await pipeline.deliver(messages);
+    await pipeline.flush();
+    const before = await pipeline.deadLetterCounts();
+    expect(before.TemplateNotFound).toBeGreaterThan(0);
+    expect(before.IncompatibleData).toBeGreaterThan(1);
+    expect(withoutIssued(await fhirState(pipeline))).not.toEqual(withoutIssued(reference));
+
+    await pipeline.uploadMappings({ deviceMapping, fhirMapping });
+    const summary = await replay();
+    // The two messages that are bad in themselves are rejected again and stay; everything else is staged and deleted.
+    expect(summary.rejectedAgain).toBe(2);
+    expect(summary.deleted).toBe(summary.examined.messages + summary.examined.groups - 2);
+    expect(summary.examined.groups).toBeGreaterThan(0);
+    expect(summary.more).toBe(false);
+    await pipeline.flush();
+
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+
+    // Replaying again changes nothing.
+    const again = await replay();
+    expect([again.deleted, again.rejectedAgain]).toEqual([0, 2]);
+    await pipeline.flush();
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
+  it('when a replay dies after staging one dead letter, then that one stays and a second replay converges', async () => {
+    let crashes = 1;
+    const pipeline = await start({
+      fhirMapping: brokenFhir(),
+      decorateStaging: (store: StagingStore): StagingStore => ({
+        stageBatch: async (shard, ...rest) => {
+          const written = await store.stageBatch(shard, ...rest);
+          if (shard === 'deadletter-replay' && crashes > 0) {
+            crashes -= 1;
+            throw new Error('injected crash after staging a replay');
+          }
+          return written;
+        },
+        listClosedUnits: (...args) => store.listClosedUnits(...args),
+        readUnit: (...args) => store.readUnit(...args),
+        deleteDocuments: (...args) => store.deleteDocuments(...args),
+      }),
+    });
+    await pipeline.deliver(messages);
+    await pipeline.flush();
+    const rejected = (await pipeline.deadLetterCounts()).TemplateNotFound ?? 0;
+    expect(rejected).toBeGreaterThan(1);
+    await pipeline.uploadMappings({ fhirMapping });
+
+    await expect(replay({ errorName: 'TemplateNotFound' })).rejects.toThrow('injected crash');
+    // The one whose replay died after staging keeps its dead letter; the others were replayed.
+    expect((await pipeline.deadLetterCounts()).TemplateNotFound).toBe(1);
+    await pipeline.flush();
+    const second = await replay({ errorName: 'TemplateNotFound' });
+    expect(second.deleted).toBe(1);
+    await pipeline.flush();
+
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
+  it('a dry run only counts; a bounded replay takes that many and says more remain', async () => {
+    const pipeline = await start({ fhirMapping: brokenFhir() });
+    await pipeline.deliver(messages);
+    await pipeline.flush();
+    const rejected = (await pipeline.deadLetterCounts()).TemplateNotFound ?? 0;
+    expect(rejected).toBeGreaterThan(1);
+    await pipeline.uploadMappings({ fhirMapping });
+
+    const dry = await replay({ errorName: 'TemplateNotFound', dryRun: true });
+    expect(dry).toMatchObject({ dryRun: true, examined: { messages: 0, groups: rejected }, deleted: 0 });
+    expect(dry.measurementsStaged).toBe(0);
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+    expect((await pipeline.deadLetterCounts()).TemplateNotFound).toBe(rejected);
+
+    const one = await replay({ errorName: 'TemplateNotFound', maxItems: 1 });
+    expect([one.deleted, one.more]).toEqual([1, true]);
+    expect((await pipeline.deadLetterCounts()).TemplateNotFound).toBe(rejected - 1);
+    const rest = await replay({ errorName: 'TemplateNotFound' });
+    expect([rest.deleted, rest.more]).toEqual([rejected - 1, false]);
+  });
+
+  it('lists dead letters without the rejected data, and rejects a bad request with its problems', async () => {
+    const pipeline = await start();
+    await pipeline.deliver(messages);
+    const response = await listDeadLetters(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/deadletters?errorName=IncompatibleData' }),
+      new InvocationContext({ functionName: 'listDeadLetters' }),
+    );
+    expect(response.status).toBe(200);
+    const text = JSON.stringify(response.jsonBody);
+    const body = response.jsonBody as { items: { error: { name: string }; subject: { kind: string } }[] };
+    expect(body.items.map((item) => [item.error.name, item.subject.kind])).toEqual([['IncompatibleData', 'message']]);
+    // The rejected message names patient-02: the listing shows what failed, not the data.
+    expect(text).not.toContain('patient-02');
+
+    const bad = await listDeadLetters(
+      new HttpRequest({ method: 'GET', url: 'http://localhost/api/deadletters?errorName=Nope&maxItems=0' }),
+      new InvocationContext({ functionName: 'listDeadLetters' }),
+    );
+    expect(bad.status).toBe(400);
+    expect((bad.jsonBody as { problems: string[] }).problems).toHaveLength(2);
+    const badReplay = await replayDeadLetters(
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/deadletters/replay',
+        body: { string: '{"dryrun": true}' },
+      }),
+      new InvocationContext({ functionName: 'replayDeadLetters' }),
+    );
+    expect(badReplay.status).toBe(400);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
   });
 });

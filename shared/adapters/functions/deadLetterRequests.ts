@@ -1,0 +1,154 @@
+/**
+ * The dead-letter HTTP API's requests and answers: query and body parsing with every problem named, and the listing
+ * view, which leaves the rejected data out (operators see what failed and why; the data stays in the store).
+ */
+import { isErrorName, type ErrorName, type ErrorRecord } from '../../core/errors.js';
+import type { DeadLetterQuery, StoredDeadLetter } from '../../pipeline/stagingPorts.js';
+import type { ReplayOptions } from '../../pipeline/replayDeadLetters.js';
+
+/** A parsed request, or the reasons it is not one. */
+export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
+
+/** Most dead letters one listing page returns. */
+export const MAX_LIST_PAGE = 500;
+
+/** Most dead letters one replay request may take on. */
+export const MAX_REPLAY_ITEMS = 5_000;
+
+/**
+ * Parses the listing query: `errorName`, `maxItems` (1–{@link MAX_LIST_PAGE}, default 100), `continuationToken`.
+ * @param query - the request's query parameters
+ */
+export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> {
+  const problems: string[] = [];
+  const result: DeadLetterQuery = {};
+  const errorName = readErrorName(query.get('errorName') ?? undefined, problems);
+  if (errorName !== undefined) {
+    result.errorName = errorName;
+  }
+  const maxItems = readCount(query.get('maxItems') ?? undefined, 'maxItems', MAX_LIST_PAGE, problems);
+  result.maxItems = maxItems ?? 100;
+  const token = query.get('continuationToken');
+  if (token !== null && token !== '') {
+    result.continuationToken = token;
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+}
+
+/**
+ * Parses a replay request body: `{ "errorName"?: string, "maxItems"?: number, "dryRun"?: boolean }`; an empty body
+ * replays everything (up to the default bound).
+ * @param text - the request body
+ */
+export function parseReplayBody(text: string): Parsed<ReplayOptions> {
+  if (text.trim() === '') {
+    return { ok: true, value: {} };
+  }
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return { ok: false, problems: ['the body is not JSON'] };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, problems: ['the body must be a JSON object'] };
+  }
+  const problems: string[] = [];
+  const result: ReplayOptions = {};
+  for (const [key, value] of Object.entries(body)) {
+    switch (key) {
+      case 'errorName': {
+        const name = typeof value === 'string' ? readErrorName(value, problems) : undefined;
+        if (typeof value !== 'string') {
+          problems.push('errorName must be a string');
+        } else if (name !== undefined) {
+          result.errorName = name;
+        }
+        break;
+      }
+      case 'maxItems':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_REPLAY_ITEMS) {
+          problems.push(`maxItems must be an integer from 1 to ${MAX_REPLAY_ITEMS}`);
+        } else {
+          result.maxItems = value;
+        }
+        break;
+      case 'dryRun':
+        if (typeof value !== 'boolean') {
+          problems.push('dryRun must be true or false');
+        } else {
+          result.dryRun = value;
+        }
+        break;
+      default:
+        problems.push(`unknown member '${key}' (expected errorName, maxItems, dryRun)`);
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+}
+
+/** One dead letter as listed: what failed, where and when, and what the subject is, without the data itself. */
+export interface DeadLetterListItem {
+  id: string;
+  pk: string;
+  error: ErrorRecord;
+  time: string;
+  templateType?: string;
+  part?: { index: number; count: number };
+  subject:
+    | { kind: 'message'; partitionId: string; sequenceNumber: number; enqueuedTimeUtc: string; encoding: string }
+    | { kind: 'measurements'; measurements: number; types: string[] };
+}
+
+/**
+ * The listing view of a stored dead letter.
+ * @param item - the stored dead letter
+ */
+export function toDeadLetterListItem(item: StoredDeadLetter): DeadLetterListItem {
+  const subject = item.subject;
+  return {
+    id: item.id,
+    pk: item.pk,
+    error: item.error,
+    time: item.time,
+    ...(item.templateType === undefined ? {} : { templateType: item.templateType }),
+    ...(item.part === undefined ? {} : { part: item.part }),
+    subject:
+      subject.kind === 'message'
+        ? {
+            kind: 'message',
+            partitionId: subject.coordinates.partitionId,
+            sequenceNumber: subject.coordinates.sequenceNumber,
+            enqueuedTimeUtc: subject.coordinates.enqueuedTimeUtc,
+            encoding: subject.body.encoding,
+          }
+        : {
+            kind: 'measurements',
+            measurements: subject.measurements.length,
+            types: [...new Set(subject.measurements.map((m) => m.type))],
+          },
+  };
+}
+
+function readErrorName(text: string | undefined, problems: string[]): ErrorName | undefined {
+  if (text === undefined || text === '') {
+    return undefined;
+  }
+  if (!isErrorName(text)) {
+    problems.push(`errorName '${text.slice(0, 64)}' is not an error name`);
+    return undefined;
+  }
+  return text;
+}
+
+function readCount(text: string | undefined, name: string, max: number, problems: string[]): number | undefined {
+  if (text === undefined || text === '') {
+    return undefined;
+  }
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1 || value > max) {
+    problems.push(`${name} must be an integer from 1 to ${max}`);
+    return undefined;
+  }
+  return value;
+}

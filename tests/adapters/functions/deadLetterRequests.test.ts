@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_REPLAY_ITEMS,
+  parseListQuery,
+  parseReplayBody,
+  toDeadLetterListItem,
+} from '../../../shared/adapters/functions/deadLetterRequests.js';
+import type { StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js';
+
+describe('parseReplayBody', () => {
+  it('reads the filter, the bound and the dry-run flag; an empty body replays everything', () => {
+    expect(parseReplayBody('')).toEqual({ ok: true, value: {} });
+    expect(parseReplayBody('{"errorName":"PatientNotFound","maxItems":50,"dryRun":true}')).toEqual({
+      ok: true,
+      value: { errorName: 'PatientNotFound', maxItems: 50, dryRun: true },
+    });
+  });
+
+  it('names every problem at once, and never echoes more than a short prefix of what was sent', () => {
+    const result = parseReplayBody(
+      JSON.stringify({ errorName: 'x'.repeat(500), maxItems: MAX_REPLAY_ITEMS + 1, dryRun: 'yes', dryrun: true }),
+    );
+
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        `errorName '${'x'.repeat(64)}' is not an error name`,
+        `maxItems must be an integer from 1 to ${MAX_REPLAY_ITEMS}`,
+        'dryRun must be true or false',
+        "unknown member 'dryrun' (expected errorName, maxItems, dryRun)",
+      ],
+    });
+    expect(parseReplayBody('[1]')).toEqual({ ok: false, problems: ['the body must be a JSON object'] });
+    expect(parseReplayBody('{')).toEqual({ ok: false, problems: ['the body is not JSON'] });
+    expect(parseReplayBody('{"errorName": 5}')).toEqual({ ok: false, problems: ['errorName must be a string'] });
+  });
+});
+
+describe('parseListQuery', () => {
+  it('reads errorName, maxItems (default 100) and the continuation token', () => {
+    expect(parseListQuery(new URLSearchParams(''))).toEqual({ ok: true, value: { maxItems: 100 } });
+    expect(parseListQuery(new URLSearchParams('errorName=DeviceNotFound&maxItems=7&continuationToken=abc'))).toEqual({
+      ok: true,
+      value: { errorName: 'DeviceNotFound', maxItems: 7, continuationToken: 'abc' },
+    });
+  });
+
+  it('rejects an unknown error name and a page size out of range', () => {
+    expect(parseListQuery(new URLSearchParams('errorName=Nope&maxItems=1e2'))).toEqual({
+      ok: false,
+      problems: ["errorName 'Nope' is not an error name", 'maxItems must be an integer from 1 to 500'],
+    });
+    expect(parseListQuery(new URLSearchParams('maxItems=501')).ok).toBe(false);
+  });
+});
+
+describe('toDeadLetterListItem', () => {
+  const base = {
+    id: 'id-1',
+    pk: 'PatientNotFound|2024-05-01',
+    errorName: 'PatientNotFound' as const,
+    etag: '"e"',
+    error: {
+      name: 'PatientNotFound' as const,
+      stage: 'FHIRConversion' as const,
+      severity: 'non-blocking' as const,
+      message: 'no Patient',
+    },
+    time: '2024-05-01T10:20:00.000Z',
+  };
+
+  it('shows a rejected group by its size and types, never its measurements', () => {
+    const item: StoredDeadLetter = {
+      ...base,
+      templateType: 'CodeValueFhir',
+      part: { index: 1, count: 2 },
+      subject: {
+        kind: 'measurements',
+        measurements: ['heartrate', 'heartrate', 'spo2'].map((type) => ({
+          type,
+          occurrenceTimeUtc: '2024-05-01T10:00:00.000Z',
+          ingestionTimeUtc: '2024-05-01T10:00:01.000Z',
+          deviceId: 'device-1',
+          patientId: 'patient-secret',
+          properties: [{ name: 'v', value: '1' }],
+        })),
+      },
+    };
+
+    const listed = toDeadLetterListItem(item);
+
+    expect(listed.subject).toEqual({ kind: 'measurements', measurements: 3, types: ['heartrate', 'spo2'] });
+    expect(listed.part).toEqual({ index: 1, count: 2 });
+    expect(JSON.stringify(listed)).not.toContain('patient-secret');
+  });
+
+  it('shows a rejected message by its coordinates and encoding, never its body or properties', () => {
+    const item: StoredDeadLetter = {
+      ...base,
+      subject: {
+        kind: 'message',
+        body: { encoding: 'json', value: { patientId: 'patient-secret' } },
+        coordinates: { partitionId: '3', sequenceNumber: 9, offset: '90', enqueuedTimeUtc: '2024-05-01T10:00:00.000Z' },
+        systemProperties: { 'iothub-connection-device-id': 'device-secret' },
+      },
+    };
+
+    const listed = toDeadLetterListItem(item);
+
+    expect(listed.subject).toEqual({
+      kind: 'message',
+      partitionId: '3',
+      sequenceNumber: 9,
+      enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
+      encoding: 'json',
+    });
+    expect(JSON.stringify(listed)).not.toMatch(/secret/);
+  });
+});

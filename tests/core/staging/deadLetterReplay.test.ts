@@ -1,0 +1,123 @@
+import { describe, expect, it } from 'vitest';
+import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
+import { toDeadLetterBody, toDeadLetterDocument } from '../../../shared/core/staging/deadLetter.js';
+import { planDeadLetterReplay, replayRangeOfMessage } from '../../../shared/core/staging/deadLetterReplay.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import type { Measurement } from '../../../shared/core/measurement.js';
+
+const coordinates = {
+  partitionId: '2',
+  sequenceNumber: 41,
+  offset: '4100',
+  enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
+};
+
+function rejectedMessage(body: DeadLetterRecord['subject'] & { kind: 'message' }): DeadLetterRecord {
+  return {
+    error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'm' },
+    time: '2024-05-03T00:00:00.000Z',
+    subject: body,
+  };
+}
+
+const heartRate = (value: string): Measurement => ({
+  type: 'heartrate',
+  occurrenceTimeUtc: '2024-05-01T09:59:00.000Z',
+  ingestionTimeUtc: '2024-05-01T10:00:00.000Z',
+  deviceId: 'device-1',
+  properties: [{ name: 'hr', value }],
+});
+
+describe('planDeadLetterReplay', () => {
+  it('gives a rejected message back as the event it was: body, properties, system properties, coordinates', () => {
+    const document = toDeadLetterDocument(
+      rejectedMessage({
+        kind: 'message',
+        body: { encoding: 'json', value: { hr: 72 } },
+        coordinates,
+        properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:00Z' },
+        systemProperties: { 'iothub-connection-device-id': 'device-1' },
+      }),
+    );
+
+    const plan = planDeadLetterReplay(document);
+
+    expect(plan).toEqual({
+      kind: 'message',
+      ingest: {
+        event: {
+          body: { kind: 'json', value: { hr: 72 } },
+          properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:00Z' },
+          systemProperties: { 'iothub-connection-device-id': 'device-1' },
+          enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
+        },
+        coordinates,
+      },
+      stagingRange: replayRangeOfMessage(coordinates),
+    });
+  });
+
+  it('gives a stored base64 body back as its exact bytes, so large integers keep their digits on replay', () => {
+    const text = '{"deviceId":123456789012345678,"endDate":"2024-05-01T09:59:00Z","hr":72}';
+    const document = toDeadLetterDocument(
+      rejectedMessage({ kind: 'message', body: toDeadLetterBody({ kind: 'text', text }), coordinates }),
+    );
+    const plan = planDeadLetterReplay(document);
+    if (plan.kind !== 'message') {
+      throw new Error('expected a message plan');
+    }
+    const mapping = parseDeviceMapping(
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'JsonPathContent',
+            template: {
+              typeName: 'heartrate',
+              typeMatchExpression: '$..[?(@hr)]',
+              deviceIdExpression: '$.deviceId',
+              timestampExpression: '$.endDate',
+              values: [{ valueName: 'hr', valueExpression: '$.hr', required: true }],
+            },
+          },
+        ],
+      }),
+    );
+    if (!mapping.ok) {
+      throw new Error('mapping invalid');
+    }
+
+    const result = normalizeEvent(mapping.value, plan.ingest.event);
+
+    expect(result.measurements.map((m) => m.deviceId)).toEqual(['123456789012345678']);
+  });
+
+  it('stages a rejected group as it is, under a range of its own that a second replay finds again', () => {
+    const group = (value: string): DeadLetterRecord => ({
+      error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
+      time: '2024-05-03T00:00:00.000Z',
+      subject: { kind: 'measurements', measurements: [heartRate(value)] },
+    });
+    const first = planDeadLetterReplay(toDeadLetterDocument(group('72')));
+    const again = planDeadLetterReplay(toDeadLetterDocument(group('72')));
+    const other = planDeadLetterReplay(toDeadLetterDocument(group('73')));
+
+    expect(first).toMatchObject({ kind: 'measurements', measurements: [heartRate('72')] });
+    expect(again.stagingRange).toEqual(first.stagingRange);
+    expect(other.stagingRange).not.toEqual(first.stagingRange);
+    expect(Number.isSafeInteger(first.stagingRange.first)).toBe(true);
+    expect(first.stagingRange.first).toBe(first.stagingRange.last);
+  });
+});
+
+describe('replayRangeOfMessage', () => {
+  it('is one safe sequence number per message, the same whatever else its dead letters say', () => {
+    const range = replayRangeOfMessage(coordinates);
+
+    expect(replayRangeOfMessage({ ...coordinates, offset: 'other' })).toEqual(range);
+    expect(replayRangeOfMessage({ ...coordinates, sequenceNumber: 42 })).not.toEqual(range);
+    expect(replayRangeOfMessage({ ...coordinates, partitionId: '3' })).not.toEqual(range);
+    expect(Number.isSafeInteger(range.first)).toBe(true);
+  });
+});
