@@ -1,14 +1,16 @@
 /**
  * Replay use case: once the operator has fixed a mapping (or created the missing Patient or Device), dead letters go
  * through the pipeline again. A rejected message is normalized again with the current device mapping; a rejected
- * group's measurements are staged again as they are. Either way the data is staged in its original window, in the
- * replay shard, and the next flush writes it like any other. A dead letter is deleted only after its data is staged,
- * and only in the version that was read: one rejected again in the meantime (same id, so rewritten) stays.
- * Idempotent: replaying twice stages the same documents, and FHIR writes merge.
+ * group's measurements are staged again as they are. Either way the data is staged in its original window, in a
+ * replay shard, and the next flush writes it like any other. A dead letter is deleted only after its data is staged
+ * (or dead-lettered again), and only in the version that was read: one rejected again in the meantime (same id, so
+ * rewritten) stays; so does a message that now yields nothing at all. Idempotent: replaying twice stages the same
+ * documents, and FHIR writes merge.
  */
 import type { ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
-import { REPLAY_SHARD, planDeadLetterReplay, replayRangeOfMessage } from '../core/staging/deadLetterReplay.js';
+import { planDeadLetterReplay, replayStagingOfMessage } from '../core/staging/deadLetterReplay.js';
+import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import type { IngestEvent } from '../core/deviceEvent.js';
 import { ingestBatch } from './ingestBatch.js';
 import { createLimiter } from './limiter.js';
@@ -28,19 +30,22 @@ export interface ReplayOptions {
   errorName?: ErrorName;
   /** Most dead letters one call reads and replays (default {@link DEFAULT_REPLAY_MAX_ITEMS}); call again for more. */
   maxItems?: number;
-  /** Only count what would be replayed; nothing is staged or deleted. */
+  /**
+   * Only tell what would happen: rejected messages are normalized with the mapping being served and counted, nothing
+   * is staged, written or deleted.
+   */
   dryRun?: boolean;
   /** Dead letters replayed at once (default {@link DEFAULT_REPLAY_CONCURRENCY}). */
   concurrency?: number;
 }
 
+/** Default {@link ReplayOptions.maxItems}. */
+export const DEFAULT_REPLAY_MAX_ITEMS = 500;
+
 /** Default {@link ReplayOptions.concurrency}. */
 export const DEFAULT_REPLAY_CONCURRENCY = 8;
 
-/** Default {@link ReplayOptions.maxItems}. */
-export const DEFAULT_REPLAY_MAX_ITEMS = 1000;
-
-/** What a replay call did. */
+/** What a replay call did (in a dry run: would do; nothing is deleted or written then). */
 export interface ReplaySummary {
   dryRun: boolean;
   /** Dead letters read, by kind of subject. */
@@ -48,17 +53,26 @@ export interface ReplaySummary {
   /** Dead letters read, by error name. */
   examinedByName: Partial<Record<ErrorName, number>>;
   /** Messages normalized again (a message dead-lettered by several templates counts once). */
-  messagesReplayed: number;
-  /** Measurements staged again (from messages and groups). */
+  messagesNormalized: number;
+  /** Measurements staged again, from messages and groups. */
   measurementsStaged: number;
+  /** Messages that fail again with the mapping being served: they are dead-lettered again. */
+  rejectedAgain: number;
+  /**
+   * Messages that now yield no measurement and no error (no template matches them any more): their dead letters are
+   * kept, since deleting them would drop the data without a trace. Check the mapping.
+   */
+  yieldedNothing: number;
+  /** Errors normalizing the messages again gave, by name. */
+  errorsByName: Partial<Record<ErrorName, number>>;
+  /** Dead letters written for them (the same id as before when the same error recurs). */
+  deadLettered: number;
   /** Dead letters deleted after their data was staged. */
   deleted: number;
-  /** Dead letters kept because the same thing was rejected again while being replayed (their record was rewritten). */
-  rejectedAgain: number;
+  /** Dead letters kept because they were rewritten while being replayed (the same thing rejected again). */
+  kept: number;
   /** Dead letters already gone (another replay took them). */
   missing: number;
-  /** Dead letters written while normalizing messages again, by error name (rejected again, or newly). */
-  deadLetteredByName: Partial<Record<ErrorName, number>>;
   /** True when more dead letters matched than `maxItems`: call again. */
   more: boolean;
 }
@@ -67,7 +81,7 @@ export interface ReplaySummary {
  * Replays dead letters (see the module comment).
  * @param mapping - the device mapping currently served (for rejected messages)
  * @param deps - stores and clock
- * @param options - filter, bound, dry run
+ * @param options - filter, bound, dry run, concurrency
  * @throws a retriable error when a store is unavailable; what was replayed before it stays replayed, the rest stays
  *   dead-lettered, and calling again is safe
  */
@@ -78,16 +92,20 @@ export async function replayDeadLetters(
 ): Promise<ReplaySummary> {
   const maxItems = Math.max(1, Math.floor(options.maxItems ?? DEFAULT_REPLAY_MAX_ITEMS));
   const { items, more } = await readDeadLetters(deps.deadLetters, options.errorName, maxItems);
+  const dryRun = options.dryRun === true;
   const summary: ReplaySummary = {
-    dryRun: options.dryRun === true,
+    dryRun,
     examined: { messages: 0, groups: 0 },
     examinedByName: {},
-    messagesReplayed: 0,
+    messagesNormalized: 0,
     measurementsStaged: 0,
-    deleted: 0,
     rejectedAgain: 0,
+    yieldedNothing: 0,
+    errorsByName: {},
+    deadLettered: 0,
+    deleted: 0,
+    kept: 0,
     missing: 0,
-    deadLetteredByName: {},
     more,
   };
   // A message rejected by several templates has several dead letters: normalize it once, then delete them all.
@@ -108,43 +126,81 @@ export async function replayDeadLetters(
       groups.push(item);
     }
   }
-  if (summary.dryRun) {
-    return summary;
-  }
 
-  const limit = createLimiter(Math.max(1, Math.floor(options.concurrency ?? DEFAULT_REPLAY_CONCURRENCY)));
   const replayMessage = async (ingest: IngestEvent, letters: readonly StoredDeadLetter[]): Promise<void> => {
-    const result = await ingestBatch([ingest], mapping, deps, {
-      stagingKeyOf: (coordinates) => ({
-        shard: REPLAY_SHARD,
-        sequenceNumber: replayRangeOfMessage(coordinates).first,
-      }),
-    });
-    summary.messagesReplayed += 1;
-    summary.measurementsStaged += result.measurements;
-    for (const [name, count] of Object.entries(result.errorsByName) as [ErrorName, number][]) {
-      summary.deadLetteredByName[name] = (summary.deadLetteredByName[name] ?? 0) + count;
+    summary.messagesNormalized += 1;
+    let measurements: number;
+    let errors: number;
+    if (dryRun) {
+      const result = normalizeEvent(mapping, ingest.event);
+      measurements = result.measurements.length;
+      errors = result.errors.length;
+      for (const error of result.errors) {
+        summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
+      }
+    } else {
+      const result = await ingestBatch([ingest], mapping, deps, {
+        stagingKeyOf: (coordinates) => {
+          const staging = replayStagingOfMessage(coordinates);
+          return { shard: staging.shard, sequenceNumber: staging.range.first };
+        },
+      });
+      measurements = result.measurements;
+      errors = 0;
+      for (const [name, count] of Object.entries(result.errorsByName) as [ErrorName, number][]) {
+        summary.errorsByName[name] = (summary.errorsByName[name] ?? 0) + count;
+        errors += count;
+      }
+      summary.deadLettered += result.deadLettered;
     }
-    await deleteReplayed(deps.deadLetters, letters, summary);
+    summary.measurementsStaged += measurements;
+    if (errors > 0) {
+      summary.rejectedAgain += 1;
+    } else if (measurements === 0) {
+      summary.yieldedNothing += 1;
+      return;
+    }
+    if (!dryRun) {
+      // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten.
+      await deleteReplayed(deps.deadLetters, letters, summary);
+    }
   };
   const replayGroup = async (group: StoredDeadLetter): Promise<void> => {
     const plan = planDeadLetterReplay(group);
-    if (plan.kind === 'measurements' && plan.measurements.length > 0) {
-      await deps.staging.stageBatch(REPLAY_SHARD, plan.stagingRange, plan.measurements);
-      summary.measurementsStaged += plan.measurements.length;
+    if (plan.kind !== 'measurements') {
+      return;
+    }
+    summary.measurementsStaged += plan.measurements.length;
+    if (dryRun) {
+      return;
+    }
+    if (plan.measurements.length > 0) {
+      await deps.staging.stageBatch(plan.staging.shard, plan.staging.range, plan.measurements);
     }
     await deleteReplayed(deps.deadLetters, [group], summary);
   };
-  // Independent of one another: a few at a time. A failure (store unavailable) is rethrown once all started ones
-  // have settled, so none is left half done by this call.
-  const settled = await Promise.allSettled([
-    ...[...messages.values()].map(({ ingest, letters }) => limit(() => replayMessage(ingest, letters))),
-    ...groups.map((group) => limit(() => replayGroup(group))),
+
+  // Independent of one another: a few at a time. After a failure (a store unavailable) no further one starts; the
+  // failure is rethrown once the started ones have settled.
+  const limit = createLimiter(Math.max(1, Math.floor(options.concurrency ?? DEFAULT_REPLAY_CONCURRENCY)));
+  let failure: { error: unknown } | undefined;
+  const run = (task: () => Promise<void>): Promise<void> =>
+    limit(async () => {
+      if (failure !== undefined) {
+        return;
+      }
+      try {
+        await task();
+      } catch (error) {
+        failure ??= { error };
+      }
+    });
+  await Promise.all([
+    ...[...messages.values()].map(({ ingest, letters }) => run(() => replayMessage(ingest, letters))),
+    ...groups.map((group) => run(() => replayGroup(group))),
   ]);
-  for (const result of settled) {
-    if (result.status === 'rejected') {
-      throw result.reason;
-    }
+  if (failure !== undefined) {
+    throw failure.error;
   }
   return summary;
 }
@@ -172,7 +228,7 @@ async function readDeadLetters(
   return { items: items.slice(0, maxItems), more };
 }
 
-/** Deletes replayed dead letters in the version read; a rewritten one (rejected again) stays. */
+/** Deletes replayed dead letters in the version read; a rewritten one (rejected again meanwhile) stays. */
 async function deleteReplayed(
   store: DeadLetterStore,
   letters: readonly StoredDeadLetter[],
@@ -180,6 +236,6 @@ async function deleteReplayed(
 ): Promise<void> {
   const outcome = await store.deleteDeadLetters(letters.map(({ id, pk, etag }) => ({ id, pk, etag })));
   summary.deleted += outcome.deleted;
-  summary.rejectedAgain += outcome.changed;
+  summary.kept += outcome.changed;
   summary.missing += outcome.missing;
 }

@@ -10,10 +10,10 @@ import type { ReplayOptions } from '../../pipeline/replayDeadLetters.js';
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
 
 /** Most dead letters one listing page returns. */
-export const MAX_LIST_PAGE = 500;
+export const MAX_LIST_PAGE = 100;
 
 /** Most dead letters one replay request may take on. */
-export const MAX_REPLAY_ITEMS = 5_000;
+export const MAX_REPLAY_ITEMS = 1_000;
 
 /**
  * Parses the listing query: `errorName`, `maxItems` (1–{@link MAX_LIST_PAGE}, default 100), `continuationToken`.
@@ -130,8 +130,9 @@ export function toDeadLetterListItem(item: StoredDeadLetter): DeadLetterListItem
   };
 }
 
+/** An error name given by the caller; an empty one is a problem, not "no filter" (a script's unset variable). */
 function readErrorName(text: string | undefined, problems: string[]): ErrorName | undefined {
-  if (text === undefined || text === '') {
+  if (text === undefined) {
     return undefined;
   }
   if (!isErrorName(text)) {

@@ -7,13 +7,24 @@ import type { SequenceRange } from './stagingKeys.js';
 
 /**
  * Replaying dead letters: what each one is staged as again once the operator has fixed the mapping. Replayed data is
- * staged under its own shard, {@link REPLAY_SHARD}, with a sequence number derived from the dead letter, so it can
- * never overwrite a staged document of a live ingest batch (whose ids come from Event Hubs partitions and sequence
- * numbers), and replaying the same dead letter twice writes the same staging document.
+ * staged under shards of its own ({@link REPLAY_SHARD_PREFIX}…), with a sequence number derived from the dead letter,
+ * so it can never overwrite a staged document of a live ingest batch (whose ids come from Event Hubs partitions and
+ * sequence numbers), and replaying the same dead letter twice writes the same staging document. Rejected messages are
+ * staged by their original partition and rejected groups spread over {@link REPLAY_GROUP_SHARDS} shards, so that
+ * replaying a whole window that failed (a broken FHIR mapping) is flushed as several work units, not one huge one.
  */
 
-/** The staging shard of replayed data; Event Hubs partition ids are numbers, so it names no live partition. */
-export const REPLAY_SHARD = 'deadletter-replay';
+/** The prefix of the staging shards of replayed data; Event Hubs partition ids are numbers, so it names no live one. */
+export const REPLAY_SHARD_PREFIX = 'deadletter-replay-';
+
+/** How many staging shards replayed groups are spread over. */
+export const REPLAY_GROUP_SHARDS = 16;
+
+/** Where replayed data is staged: a shard and a one-number sequence range. */
+export interface ReplayStaging {
+  shard: string;
+  range: SequenceRange;
+}
 
 /** How one dead letter is replayed. */
 export type ReplayPlan =
@@ -23,21 +34,20 @@ export type ReplayPlan =
       /** The event, with its original coordinates (dead letters it yields again get their original ids). */
       ingest: IngestEvent;
       /** Where its measurements are staged. */
-      stagingRange: SequenceRange;
+      staging: ReplayStaging;
     }
   | {
       /** A rejected group: its measurements are staged again as they are, for the next flush of their window. */
       kind: 'measurements';
       measurements: Measurement[];
       /** Where they are staged. */
-      stagingRange: SequenceRange;
+      staging: ReplayStaging;
     };
 
 /**
  * The replay of one stored dead letter.
  * @param document - the dead letter as stored
- * @returns the event to normalize again, or the measurements to stage again, each with its staging range in
- *   {@link REPLAY_SHARD}
+ * @returns the event to normalize again, or the measurements to stage again, each with where it is staged
  */
 export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
   const subject = document.subject;
@@ -54,31 +64,39 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
           },
           coordinates: subject.coordinates,
         },
-        stagingRange: replayRangeOfMessage(subject.coordinates),
+        staging: replayStagingOfMessage(subject.coordinates),
       };
-    case 'measurements':
+    case 'measurements': {
       // One range per stored document: each part of a split group is staged on its own.
+      const hash = hashOf(`measurements|${document.pk}|${document.id}`);
+      const sequence = Number.parseInt(hash.slice(0, 13), 16);
+      const shard = Number.parseInt(hash.slice(13, 17), 16) % REPLAY_GROUP_SHARDS;
       return {
         kind: 'measurements',
         measurements: subject.measurements,
-        stagingRange: rangeOf(`measurements|${document.pk}|${document.id}`),
+        staging: { shard: `${REPLAY_SHARD_PREFIX}g${shard}`, range: { first: sequence, last: sequence } },
       };
+    }
   }
 }
 
 /**
- * The staging range of a replayed message: one sequence number, the same for every dead letter of that message (a
- * message rejected by several templates is normalized and staged once per replay, under the same id).
+ * Where a replayed message is staged: a shard of its original partition, and one sequence number, the same for every
+ * dead letter of that message (a message rejected by several templates is normalized and staged once per replay,
+ * under the same id).
  * @param coordinates - the message's Event Hubs coordinates
  */
-export function replayRangeOfMessage(coordinates: EventCoordinates): SequenceRange {
-  return rangeOf(`message|${coordinates.partitionId}|${coordinates.sequenceNumber}`);
+export function replayStagingOfMessage(coordinates: EventCoordinates): ReplayStaging {
+  const sequence = Number.parseInt(
+    hashOf(`message|${coordinates.partitionId}|${coordinates.sequenceNumber}`).slice(0, 13),
+    16,
+  );
+  return { shard: `${REPLAY_SHARD_PREFIX}p${coordinates.partitionId}`, range: { first: sequence, last: sequence } };
 }
 
-/** A one-number range derived from a key: 52 bits of its SHA-256, a safe integer. */
-function rangeOf(key: string): SequenceRange {
-  const sequence = Number.parseInt(createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 13), 16);
-  return { first: sequence, last: sequence };
+/** SHA-256 of a key, as hex; 13 hex digits of it (52 bits) make a safe integer. */
+function hashOf(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
 function toEventBody(body: DeadLetterBody): EventBody {

@@ -33,6 +33,11 @@ describe('parseReplayBody', () => {
     expect(parseReplayBody('[1]')).toEqual({ ok: false, problems: ['the body must be a JSON object'] });
     expect(parseReplayBody('{')).toEqual({ ok: false, problems: ['the body is not JSON'] });
     expect(parseReplayBody('{"errorName": 5}')).toEqual({ ok: false, problems: ['errorName must be a string'] });
+    // An empty name is a mistake (an unset variable in a script), not "replay everything".
+    expect(parseReplayBody('{"errorName": ""}')).toEqual({
+      ok: false,
+      problems: ["errorName '' is not an error name"],
+    });
   });
 });
 
@@ -48,9 +53,10 @@ describe('parseListQuery', () => {
   it('rejects an unknown error name and a page size out of range', () => {
     expect(parseListQuery(new URLSearchParams('errorName=Nope&maxItems=1e2'))).toEqual({
       ok: false,
-      problems: ["errorName 'Nope' is not an error name", 'maxItems must be an integer from 1 to 500'],
+      problems: ["errorName 'Nope' is not an error name", 'maxItems must be an integer from 1 to 100'],
     });
-    expect(parseListQuery(new URLSearchParams('maxItems=501')).ok).toBe(false);
+    expect(parseListQuery(new URLSearchParams('maxItems=101')).ok).toBe(false);
+    expect(parseListQuery(new URLSearchParams('errorName=')).ok).toBe(false);
   });
 });
 

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
 import { toDeadLetterBody, toDeadLetterDocument } from '../../../shared/core/staging/deadLetter.js';
-import { planDeadLetterReplay, replayRangeOfMessage } from '../../../shared/core/staging/deadLetterReplay.js';
+import {
+  REPLAY_GROUP_SHARDS,
+  planDeadLetterReplay,
+  replayStagingOfMessage,
+} from '../../../shared/core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
@@ -54,7 +58,7 @@ describe('planDeadLetterReplay', () => {
         },
         coordinates,
       },
-      stagingRange: replayRangeOfMessage(coordinates),
+      staging: replayStagingOfMessage(coordinates),
     });
   });
 
@@ -104,20 +108,39 @@ describe('planDeadLetterReplay', () => {
     const other = planDeadLetterReplay(toDeadLetterDocument(group('73')));
 
     expect(first).toMatchObject({ kind: 'measurements', measurements: [heartRate('72')] });
-    expect(again.stagingRange).toEqual(first.stagingRange);
-    expect(other.stagingRange).not.toEqual(first.stagingRange);
-    expect(Number.isSafeInteger(first.stagingRange.first)).toBe(true);
-    expect(first.stagingRange.first).toBe(first.stagingRange.last);
+    expect(again.staging).toEqual(first.staging);
+    expect(other.staging.range).not.toEqual(first.staging.range);
+    expect(Number.isSafeInteger(first.staging.range.first)).toBe(true);
+    expect(first.staging.range.first).toBe(first.staging.range.last);
+    expect(first.staging.shard).toMatch(/^deadletter-replay-g([0-9]|1[0-5])$/);
+  });
+
+  it('spreads replayed groups over several shards, so a whole failed window is flushed as several units', () => {
+    const shards = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const plan = planDeadLetterReplay(
+        toDeadLetterDocument({
+          error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
+          time: '2024-05-03T00:00:00.000Z',
+          subject: { kind: 'measurements', measurements: [heartRate(String(i))] },
+        }),
+      );
+      shards.add(plan.staging.shard);
+    }
+
+    expect(shards.size).toBe(REPLAY_GROUP_SHARDS);
   });
 });
 
-describe('replayRangeOfMessage', () => {
-  it('is one safe sequence number per message, the same whatever else its dead letters say', () => {
-    const range = replayRangeOfMessage(coordinates);
+describe('replayStagingOfMessage', () => {
+  it('is a shard of the original partition and one safe sequence number per message', () => {
+    const staging = replayStagingOfMessage(coordinates);
 
-    expect(replayRangeOfMessage({ ...coordinates, offset: 'other' })).toEqual(range);
-    expect(replayRangeOfMessage({ ...coordinates, sequenceNumber: 42 })).not.toEqual(range);
-    expect(replayRangeOfMessage({ ...coordinates, partitionId: '3' })).not.toEqual(range);
-    expect(Number.isSafeInteger(range.first)).toBe(true);
+    expect(staging.shard).toBe('deadletter-replay-p2');
+    expect(replayStagingOfMessage({ ...coordinates, offset: 'other' })).toEqual(staging);
+    expect(replayStagingOfMessage({ ...coordinates, sequenceNumber: 42 }).range).not.toEqual(staging.range);
+    expect(replayStagingOfMessage({ ...coordinates, partitionId: '3' }).shard).toBe('deadletter-replay-p3');
+    expect(Number.isSafeInteger(staging.range.first)).toBe(true);
+    expect(staging.range.first).toBe(staging.range.last);
   });
 });
