@@ -33,8 +33,8 @@ export type ParsedCommandArgs<O extends CommandOptions> =
   { kind: 'run'; values: CommandValues<O> } | { kind: 'exit'; exitCode: number };
 
 /**
- * Parses a subcommand's arguments strictly (no positionals, no unknown options) and handles what every subcommand
- * handles alike: a parse failure is a usage error (reason and help on stderr), `--help`/`-h` prints the help.
+ * Parses a subcommand's arguments strictly (no positionals, no unknown options, no single-value option twice) and
+ * handles what every subcommand handles alike: a parse failure is a usage error (reason and help on stderr), `--help`/`-h` prints the help.
  * @param argv - the arguments after the subcommand's name
  * @param options - the subcommand's options, without `help`
  * @param usage - the subcommand's name and help text
@@ -48,15 +48,29 @@ export function parseCommandArgs<const O extends CommandOptions>(
   io: CliIo,
 ): ParsedCommandArgs<O> {
   let values: CommandValues<O> & { help?: boolean };
+  let tokens: { kind: string; name?: string }[];
   try {
-    ({ values } = parseArgs<CommandArgsConfig<O>>({
+    ({ values, tokens } = parseArgs<CommandArgsConfig<O> & { tokens: true }>({
       args: argv,
       options: { ...options, ...helpOption },
       strict: true,
       allowPositionals: false,
+      tokens: true,
     }));
   } catch (error) {
     return { kind: 'exit', exitCode: usageError(io, usage, error instanceof Error ? error.message : String(error)) };
+  }
+  // `parseArgs` keeps the last of a repeated single-value option: `--device-mapping a --device-mapping b` would
+  // silently check b only. Only options declared `multiple` may repeat.
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined) {
+      continue;
+    }
+    if (seen.has(token.name) && options[token.name]?.multiple !== true) {
+      return { kind: 'exit', exitCode: usageError(io, usage, `--${token.name} is given more than once`) };
+    }
+    seen.add(token.name);
   }
   if (values.help === true) {
     io.stdout(usage.help);

@@ -41,6 +41,18 @@ describe('parseCommandArgs', () => {
     expect(io.out).toBe('');
   });
 
+  it('exits 2 when a single-value option is given twice, instead of silently keeping the last one', () => {
+    const io = captureIo();
+
+    expect(parseCommandArgs(['--json', '--file', 'a.json', '--json'], options, usage, io)).toEqual({
+      kind: 'exit',
+      exitCode: 2,
+    });
+
+    expect(io.err).toMatch(/^medtech try: --json is given more than once\n\nUsage: medtech try /);
+    expect(io.out).toBe('');
+  });
+
   it('exits 2 for a positional argument and for a string option without its value', () => {
     const positional = captureIo();
     const missingValue = captureIo();
