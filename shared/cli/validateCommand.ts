@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { decodeMappingText } from '../core/mapping/decodeMappingText.js';
 import type { FhirMapping } from '../core/fhir/contract.js';
 import { parseFhirMapping } from '../core/fhir/fhirMapping.js';
 import { crossCheckMappings } from '../core/mapping/crossCheckMappings.js';
@@ -51,7 +52,8 @@ export function formatProblem(file: string, problem: MappingProblem): string {
 }
 
 /**
- * Reads a whole file as UTF-8 text, reporting a failure on stderr.
+ * Reads a whole mapping file as text (UTF-8, or UTF-16 with its byte-order mark, as MedTech reads mapping blobs),
+ * reporting a failure on stderr.
  * @param file - path
  * @param io - where the failure is reported
  * @param command - command name for the message
@@ -59,21 +61,35 @@ export function formatProblem(file: string, problem: MappingProblem): string {
  */
 export async function readTextFile(file: string, io: CliIo, command: string): Promise<string | undefined> {
   try {
-    return await readFile(file, 'utf8');
+    return decodeMappingText(await readFile(file));
   } catch (error) {
     io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
     return undefined;
   }
 }
 
+/** Plain words for the file-system errors a user meets. */
+const FS_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file',
+  EISDIR: 'it is a directory, not a file',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  ENOTDIR: 'a part of the path is not a directory',
+};
+
 /**
- * Describes a file-system error by its code (e.g. `ENOENT`), falling back to its message.
+ * Describes a file-system error in plain words with its code (e.g. `no such file (ENOENT)`), falling back to the code
+ * or the message.
  * @param error - what `node:fs` threw
  */
 export function describeFsError(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return code ?? error.message;
+    if (code === undefined) {
+      return error.message;
+    }
+    const words = FS_ERRORS[code];
+    return words === undefined ? code : `${words} (${code})`;
   }
   return String(error);
 }

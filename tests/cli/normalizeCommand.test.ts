@@ -198,7 +198,7 @@ describe('medtech normalize', () => {
 
     expect(noMessage.err).toMatch(/^medtech normalize: missing --message FILE/);
     expect(badTime.err).toMatch(/^medtech normalize: --enqueued-time must be an ISO-8601 timestamp/);
-    expect(unreadable.err).toBe(`medtech normalize: cannot read ${path('nope.json')}: ENOENT\n`);
+    expect(unreadable.err).toBe(`medtech normalize: cannot read ${path('nope.json')}: no such file (ENOENT)\n`);
     expect(noMessage.out + badTime.out + unreadable.out).toBe('');
   });
 

@@ -70,7 +70,7 @@ describe('readMessageFiles', () => {
     const messages = await readMessageFiles([good, missing], { enqueuedTime: undefined, now: clock }, io, 'debug');
 
     expect(messages).toBeUndefined();
-    expect(io.err).toBe(`medtech debug: cannot read ${missing}: ENOENT\n`);
+    expect(io.err).toBe(`medtech debug: cannot read ${missing}: no such file (ENOENT)\n`);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../shared/cli/medtech.js';
@@ -65,6 +65,18 @@ describe('medtech validate', () => {
       `${file}: valid device mapping (0 content templates, 1 warning)`,
       '',
     ]);
+  });
+
+  it('reads a mapping saved as UTF-16 with its byte order mark (PowerShell 5), as MedTech does', async () => {
+    const file = tmp.path('utf16.json');
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(readFileSync(sample, 'utf8'), 'utf16le')]),
+    );
+    const io = captureIo();
+
+    expect(await runCli(['validate', '--device-mapping', file], io)).toBe(0);
+    expect(io.out).toBe(`${file}: valid device mapping (4 content templates, 0 warnings)\n`);
   });
 
   it('prints a syntax error without a pointer', async () => {
@@ -275,7 +287,7 @@ describe('medtech validate', () => {
     const missing = tmp.path('missing.json');
 
     expect(await runCli(['validate', '--device-mapping', missing], io)).toBe(2);
-    expect(io.err).toBe(`medtech validate: cannot read ${missing}: ENOENT\n`);
+    expect(io.err).toBe(`medtech validate: cannot read ${missing}: no such file (ENOENT)\n`);
   });
 
   it('exits 2 without a report when the FHIR mapping cannot be read, even with a valid device mapping', async () => {
@@ -283,7 +295,7 @@ describe('medtech validate', () => {
     const missing = tmp.path('missing-fhir.json');
 
     expect(await runCli(['validate', '--json', '--device-mapping', sample, '--fhir-mapping', missing], io)).toBe(2);
-    expect(io.err).toBe(`medtech validate: cannot read ${missing}: ENOENT\n`);
+    expect(io.err).toBe(`medtech validate: cannot read ${missing}: no such file (ENOENT)\n`);
     expect(io.out).toBe('');
   });
 });

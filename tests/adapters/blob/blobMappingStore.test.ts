@@ -199,6 +199,16 @@ describe('BlobMappingStore', () => {
     expect(loaded.value).toEqual({ version: 5 });
   });
 
+  it('accepts a mapping file saved as UTF-16 with its byte order mark, as the reader of MedTech does', async () => {
+    const text = '{"version":6}';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    await container.getBlockBlobClient('devicecontent.json').upload(le, le.length);
+
+    const loaded = await newStore().getDeviceMapping();
+
+    expect(loaded.value).toEqual({ version: 6 });
+  });
+
   it('keeps the last good version when Blob Storage becomes unreachable, and fails without one', async () => {
     await uploadMappings(container, { deviceContent: '{"version":1}' });
     const other = await startAzurite();
