@@ -28,6 +28,20 @@ export const NON_STRICT_JSON_WARNING =
 export function parseMappingJson(content: string): MappingJsonResult {
   // MedTech reads the blob through a BOM-aware reader; editors do not count the BOM as a column.
   const text = content.startsWith('\uFEFF') ? content.slice(1) : content;
+  // The parsers and validators below recurse per level: a hostile or broken file thousands of levels deep would
+  // overflow the stack. Real mappings are a few levels deep.
+  const tooDeep = findExcessiveNesting(text, MAX_MAPPING_DEPTH);
+  if (tooDeep >= 0) {
+    return {
+      ok: false,
+      problems: [
+        {
+          message: `the file nests arrays and objects more than ${MAX_MAPPING_DEPTH} levels deep`,
+          ...offsetToPosition(toLineStarts(text), tooDeep),
+        },
+      ],
+    };
+  }
   const strict = parseLocatedJson(text);
   if (strict.ok) {
     return strict;
@@ -54,6 +68,44 @@ export function parseMappingJson(content: string): MappingJsonResult {
   return first === undefined
     ? { ok: true, doc }
     : { ok: true, doc, nonStrictAt: { line: first.line, column: first.column } };
+}
+
+/** Deepest nesting of arrays and objects a mapping file may have. */
+export const MAX_MAPPING_DEPTH = 128;
+
+/**
+ * The offset of the first `[` or `{` that opens a level deeper than `max`, or -1; strings and comments are skipped.
+ * @param text - the file's text
+ * @param max - the deepest level allowed
+ */
+function findExcessiveNesting(text: string, max: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, escapes included.
+      for (i++; i < n && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c) {
+          i++;
+        }
+      }
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? n : end;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 1;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) {
+        return i;
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
 }
 
 function blankNonStrictParts(text: string): string {
