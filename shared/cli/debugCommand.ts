@@ -22,6 +22,7 @@ import { normalizeMessages } from './normalizeCommand.js';
 import type { CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageFiles } from './readMessageFiles.js';
+import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import { formatProblem, locateDeviceMappingProblems, readTextFile } from './validateCommand.js';
 
 const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE --message FILE [--message FILE ...]
@@ -235,7 +236,8 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
     fhirMappingFile,
     messageFiles,
     enqueuedTime: values['enqueued-time'],
-    issued: values.issued ?? now().toISOString(),
+    // As a FHIR instant: UTC, milliseconds (an option without an offset is taken as UTC).
+    issued: toUtcTimestamp(values.issued ?? now().toISOString()) ?? now().toISOString(),
     deviceSystem: values['device-identifier-system'],
   };
 }

@@ -119,12 +119,17 @@ export function normalizeMessages(
   io: CliIo,
 ): NormalizeOutput {
   const output: NormalizeOutput = { measurements: [], errors: [] };
-  messages.forEach(({ file: messageFile, event }, messageIndex) => {
+  messages.forEach(({ file: messageFile, event, enqueuedTimeFrom }, messageIndex) => {
     try {
       const result = normalizeEvent(mapping, event);
       output.measurements.push(...result.measurements);
       for (const error of result.errors) {
-        output.errors.push({ ...error.toRecord(), messageIndex, messageFile });
+        const record = error.toRecord();
+        // Name the envelope property the user wrote, not the event field it became.
+        if (enqueuedTimeFrom !== undefined && record.location?.field === 'enqueuedTimeUtc') {
+          record.location = { ...record.location, field: enqueuedTimeFrom };
+        }
+        output.errors.push({ ...record, messageIndex, messageFile });
       }
       for (const warning of result.warnings ?? []) {
         io.stderr(`${messageFile}: warning: ${warning}\n`);

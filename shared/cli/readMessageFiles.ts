@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DeviceEvent } from '../core/deviceEvent.js';
+import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import type { CliIo } from './io.js';
 import { describeFsError } from './validateCommand.js';
 
@@ -9,6 +10,11 @@ export interface MessageFile {
   file: string;
   /** The event: the file as the body, or the envelope the file holds. */
   event: DeviceEvent;
+  /**
+   * Where an unusable enqueued time came from (`SystemProperties.iothub-enqueuedtime`), so that the error about it can
+   * name what the user wrote; absent when the enqueued time is usable.
+   */
+  enqueuedTimeFrom?: string;
 }
 
 /** How `readMessageFiles` stamps the events. */
@@ -47,35 +53,43 @@ export async function readMessageFiles(
     }
   }
   // Every file is read before any event is stamped, so an unreadable file stops the command before any output.
-  return contents.map((bytes, index) => ({ file: files[index] ?? '', event: toDeviceEvent(bytes, options) }));
+  return contents.map((bytes, index) => ({ file: files[index] ?? '', ...toDeviceEvent(bytes, options) }));
 }
 
 /**
- * Tells whether an option value is an ISO-8601 timestamp with at least a date, hours and minutes.
+ * Tells whether an option value is an ISO-8601 timestamp with at least a date, hours and minutes, valid as the
+ * engine reads timestamps (a real calendar date; no offset means UTC).
  * @param text - the option value
  */
 export function isIsoTimestamp(text: string): boolean {
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) && Number.isFinite(Date.parse(text));
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) && toUtcTimestamp(text) !== undefined;
 }
 
-function toDeviceEvent(bytes: Uint8Array, { enqueuedTime, now }: MessageFileOptions): DeviceEvent {
+function toDeviceEvent(
+  bytes: Uint8Array,
+  { enqueuedTime, now }: MessageFileOptions,
+): { event: DeviceEvent; enqueuedTimeFrom?: string } {
   const envelope = toEnvelope(bytes);
   if (envelope === undefined) {
     return {
-      body: { kind: 'bytes', bytes },
-      properties: {},
-      systemProperties: {},
-      enqueuedTimeUtc: enqueuedTime ?? now().toISOString(),
+      event: {
+        body: { kind: 'bytes', bytes },
+        properties: {},
+        systemProperties: {},
+        enqueuedTimeUtc: enqueuedTime ?? now().toISOString(),
+      },
     };
   }
   const properties = isRecord(envelope.Properties) ? envelope.Properties : {};
   const systemProperties = isRecord(envelope.SystemProperties) ? envelope.SystemProperties : {};
-  return {
+  const found = enqueuedTime === undefined ? enqueuedTimeOf(systemProperties) : undefined;
+  const event: DeviceEvent = {
     body: { kind: 'json', value: envelope.Body },
     properties,
     systemProperties,
-    enqueuedTimeUtc: enqueuedTime ?? enqueuedTimeOf(systemProperties) ?? now().toISOString(),
+    enqueuedTimeUtc: enqueuedTime ?? found?.value ?? now().toISOString(),
   };
+  return found?.unusableFrom === undefined ? { event } : { event, enqueuedTimeFrom: found.unusableFrom };
 }
 
 function toEnvelope(bytes: Uint8Array): Record<string, unknown> | undefined {
@@ -89,20 +103,29 @@ function toEnvelope(bytes: Uint8Array): Record<string, unknown> | undefined {
   return isRecord(value) && Object.hasOwn(value, 'Body') ? value : undefined;
 }
 
-/** The enqueued time an envelope carries: IoT Hub's `iothub-enqueuedtime`, else Event Hubs' `x-opt-enqueued-time`. */
-function enqueuedTimeOf(systemProperties: Record<string, unknown>): string | undefined {
+/**
+ * The enqueued time an envelope carries: IoT Hub's `iothub-enqueuedtime`, else Event Hubs' `x-opt-enqueued-time`
+ * (a timestamp, or epoch milliseconds as a number or digits). When neither is usable, the first value given is passed
+ * on for normalization to reject, with where it came from.
+ */
+function enqueuedTimeOf(
+  systemProperties: Record<string, unknown>,
+): { value: string; unusableFrom?: string } | undefined {
+  let unusable: { value: string; unusableFrom: string } | undefined;
   for (const key of ['iothub-enqueuedtime', 'x-opt-enqueued-time']) {
     const value = systemProperties[key];
-    if (typeof value === 'string' && value.trim() !== '') {
-      // Passed on as written: normalization checks it and reports a bad one.
-      return value;
+    const millis = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : value;
+    if (typeof millis === 'number' && Math.abs(millis) <= 8.64e15) {
+      return { value: new Date(millis).toISOString() };
     }
-    if (typeof value === 'number' && Math.abs(value) <= 8.64e15) {
-      // Event Hubs gives x-opt-enqueued-time as epoch milliseconds.
-      return new Date(value).toISOString();
+    if (typeof value === 'string' && value.trim() !== '') {
+      if (toUtcTimestamp(value) !== undefined) {
+        return { value };
+      }
+      unusable ??= { value, unusableFrom: `SystemProperties.${key}` };
     }
   }
-  return undefined;
+  return unusable;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

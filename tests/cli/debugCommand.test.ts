@@ -164,6 +164,40 @@ describe('runDebugCommand', () => {
     expect(
       (await run(['--device-mapping', 'x', '--fhir-mapping', 'y', '--message', 'z', '--issued', 'soon'])).code,
     ).toBe(2);
+    expect(
+      (
+        await run([
+          '--device-mapping',
+          'x',
+          '--fhir-mapping',
+          'y',
+          '--message',
+          'z',
+          '--issued',
+          '2024-02-30T10:00:00Z',
+        ])
+      ).code,
+    ).toBe(2);
+  });
+
+  it('writes --issued as a FHIR instant: UTC with milliseconds, no offset taken as UTC', async () => {
+    const issuedOf = async (issued: string): Promise<string[]> => {
+      const result = await run([
+        '--device-mapping',
+        file('devicecontent.json'),
+        '--fhir-mapping',
+        file('fhirmapping.json'),
+        '--message',
+        file('message-with-patient.json'),
+        '--issued',
+        issued,
+      ]);
+      expect(result.code).toBe(0);
+      return (JSON.parse(result.stdout) as DebugOutput).observations.map((o) => o.issued ?? '');
+    };
+
+    expect(await issuedOf('2024-03-01T12:00:00+02:00')).toEqual(['2024-03-01T10:00:00.000Z']);
+    expect(await issuedOf('2024-03-01T10:00')).toEqual(['2024-03-01T10:00:00.000Z']);
   });
 
   it('prints help', async () => {

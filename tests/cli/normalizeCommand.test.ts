@@ -179,6 +179,21 @@ describe('medtech normalize', () => {
     ]);
   });
 
+  it('names the envelope property of an unusable enqueued time in the error', async () => {
+    const message = write(
+      'bad-enqueued.json',
+      JSON.stringify({ Body: { heartRate: 70 }, SystemProperties: { 'iothub-enqueuedtime': 'not-a-time' } }),
+    );
+    const io = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', sampleMapping, '--message', message], io)).toBe(0);
+
+    const output = JSON.parse(io.out) as { errors: { name: string; location?: { field?: string } }[] };
+    expect(output.errors.map((e) => [e.name, e.location?.field])).toEqual([
+      ['IncompatibleData', 'SystemProperties.iothub-enqueuedtime'],
+    ]);
+  });
+
   it('exits 2 on a usage error: no message, a bad enqueued time, an unreadable file', async () => {
     const message = write('ok.json', '{}');
     const noMessage = captureIo();
@@ -188,7 +203,15 @@ describe('medtech normalize', () => {
     expect(await runCli(['normalize', '--device-mapping', sampleMapping], noMessage)).toBe(2);
     expect(
       await runCli(
-        ['normalize', '--device-mapping', sampleMapping, '--message', message, '--enqueued-time', 'yesterday'],
+        [
+          'normalize',
+          '--device-mapping',
+          sampleMapping,
+          '--message',
+          message,
+          '--enqueued-time',
+          '2024-02-30T10:00:00Z',
+        ],
         badTime,
       ),
     ).toBe(2);

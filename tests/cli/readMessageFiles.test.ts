@@ -74,6 +74,35 @@ describe('readMessageFiles', () => {
   });
 });
 
+describe('the enqueued time of an envelope', () => {
+  it('falls through an unusable iothub-enqueuedtime to x-opt-enqueued-time, also given as digits', async () => {
+    const file = write(
+      'fallback.json',
+      JSON.stringify({
+        Body: {},
+        SystemProperties: { 'iothub-enqueuedtime': 'not-a-time', 'x-opt-enqueued-time': '1709287200000' },
+      }),
+    );
+
+    const [message] = (await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x')) ?? [];
+
+    expect(message?.event.enqueuedTimeUtc).toBe('2024-03-01T10:00:00.000Z');
+    expect(message?.enqueuedTimeFrom).toBeUndefined();
+  });
+
+  it('passes an unusable one on with where it came from, so the error names the property the user wrote', async () => {
+    const file = write(
+      'bad-time.json',
+      JSON.stringify({ Body: {}, SystemProperties: { 'iothub-enqueuedtime': '2024-02-30T10:00:00Z' } }),
+    );
+
+    const [message] = (await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x')) ?? [];
+
+    expect(message?.event.enqueuedTimeUtc).toBe('2024-02-30T10:00:00Z');
+    expect(message?.enqueuedTimeFrom).toBe('SystemProperties.iothub-enqueuedtime');
+  });
+});
+
 describe('isIsoTimestamp', () => {
   it('accepts a date with hours and minutes and rejects anything else', () => {
     expect(isIsoTimestamp('2024-01-01T00:00:00Z')).toBe(true);
@@ -81,5 +110,8 @@ describe('isIsoTimestamp', () => {
     expect(isIsoTimestamp('2024-01-01')).toBe(false);
     expect(isIsoTimestamp('2024-13-45T00:00:00Z')).toBe(false);
     expect(isIsoTimestamp('yesterday')).toBe(false);
+    // As the engine reads timestamps: a real calendar date (Date.parse rolls 30 February over to 1 March).
+    expect(isIsoTimestamp('2024-02-30T10:00:00Z')).toBe(false);
+    expect(isIsoTimestamp('2024-02-29T10:00:00Z')).toBe(true);
   });
 });

@@ -9,7 +9,7 @@ export interface SchemaViolation {
   segments: (string | number)[];
   /** The property concerned, when there is one (the missing or unknown property, or the last path name). */
   field?: string;
-  /** Readable text naming the property and what is wrong; never contains document values. */
+  /** Readable text naming the property and what is wrong; of the document's values it quotes only a wrong templateType. */
   message: string;
 }
 
@@ -81,17 +81,33 @@ function toViolation(error: ErrorObject): SchemaViolation | undefined {
       return { segments: [...segments, extra], field: extra, message: `unknown property '${extra}'${owner}` };
     }
     case 'type': {
-      const text = typeof parent.errorMessage === 'string' ? parent.errorMessage : `must be of type ${typeList(error)}`;
-      return withField({ segments, message: `${subject} ${text}` }, lastName);
+      if (typeof parent.errorMessage === 'string') {
+        // The schema's own sentence; at the root it names the document itself.
+        const text = parent.errorMessage;
+        return withField({ segments, message: segments.length === 0 ? text : `${subject} ${text}` }, lastName);
+      }
+      return withField({ segments, message: `${subject} must be of type ${typeList(error)}` }, lastName);
     }
     case 'pattern': {
       const text =
         typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : 'has an invalid format';
-      return withField({ segments, message: `${subject} ${text}` }, lastName);
+      return withField({ segments, message: `${subject} ${text}${foundTemplateType(lastName, error.data)}` }, lastName);
     }
     default:
       return withField({ segments, message: `${subject} ${error.message ?? 'is invalid'}` }, lastName);
   }
+}
+
+/**
+ * ` (found "…")` for a wrong `templateType`, so a typo shows; the value is a mapping keyword, never message data, and is
+ * cut to 64 characters.
+ */
+function foundTemplateType(field: string | undefined, value: unknown): string {
+  if (field !== 'templateType' || typeof value !== 'string') {
+    return '';
+  }
+  const swapped = /^collectionfhir(template)?$/i.test(value) ? ': this is a FHIR destination mapping' : '';
+  return ` (found ${JSON.stringify(value.slice(0, 64))}${swapped})`;
 }
 
 function withField(violation: SchemaViolation, field: string | undefined): SchemaViolation {

@@ -525,7 +525,17 @@ describe('parseDeviceMapping on the invalid fixtures', () => {
       "'required' must be true or false",
     ]);
     expect(read('CollectionContent_unknownTemplateType.json')[0]).toBe(
-      "'templateType' is not a known content template type (expected CalculatedContent, JsonPathContent, IotJsonPathContent or IotCentralJsonPathContent)",
+      '\'templateType\' is not a known content template type (expected CalculatedContent, JsonPathContent, IotJsonPathContent or IotCentralJsonPathContent) (found "HeartRateContent")',
+    );
+  });
+
+  it('says what the document is when it is no object, and when it is a FHIR destination mapping', () => {
+    expect(parseInvalid('null').map((p) => p.message)).toEqual([
+      'The device mapping must be a JSON object {"templateType": "CollectionContent", "template": [...]}.',
+    ]);
+    expect(parseInvalid('{"templateType": "CollectionFhirTemplate", "template": []}')[0]?.message).toBe(
+      "'templateType' must be CollectionContent: the root of a device mapping is a CollectionContent node " +
+        '(found "CollectionFhirTemplate": this is a FHIR destination mapping)',
     );
   });
 });
