@@ -9,6 +9,7 @@ import {
   planObservationGroups,
   toCreatedDeviceId,
   toCreatedPatientId,
+  toEpochMs,
   type FhirMapping,
   type MeasurementGroup,
   type ResolvedIdentity,
@@ -60,6 +61,12 @@ export interface DebugErrorOutput extends ErrorRecord {
   messageFile?: string;
   /** For a FHIRConversion error: the measurement type of the group. */
   type?: string;
+  /** For a FHIRConversion error: the device id of the group. */
+  deviceId?: string;
+  /** For a FHIRConversion error: the messages (0-based positions among the `--message` options) it concerns. */
+  messageIndexes?: number[];
+  /** For a FHIRConversion error: those messages' files as given. */
+  messageFiles?: string[];
 }
 
 /** The single JSON document `medtech debug` prints. */
@@ -116,13 +123,23 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     return ExitCode.usage;
   }
 
-  const normalized = normalizeMessages(device, messages, io);
+  const origins = new Map<Measurement, number>();
+  const normalized = normalizeMessages(device, messages, io, origins);
   const output: DebugOutput = {
     measurements: normalized.measurements,
     observations: [],
     errors: [...normalized.errors],
   };
-  transform(output, fhir, options);
+  // Which message files a failing group's measurements came from, so an error among many messages can be traced.
+  const sourcesOf = (
+    measurements: readonly Measurement[],
+  ): Pick<DebugErrorOutput, 'messageIndexes' | 'messageFiles'> => {
+    const indexes = [...new Set(measurements.map((m) => origins.get(m)).filter((i) => i !== undefined))].sort(
+      (a, b) => a - b,
+    );
+    return { messageIndexes: indexes, messageFiles: indexes.map((i) => messages[i]?.file ?? '') };
+  };
+  transform(output, fhir, options, sourcesOf);
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
   return ExitCode.ok;
 }
@@ -131,7 +148,12 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
  * Groups and transforms the measurements of `output` into Observations, as a run against an empty FHIR server:
  * Observations that share an identifier are merged in order, as the persist stage would.
  */
-function transform(output: DebugOutput, fhir: FhirMapping, options: DebugOptions): void {
+function transform(
+  output: DebugOutput,
+  fhir: FhirMapping,
+  options: DebugOptions,
+  sourcesOf: (measurements: readonly Measurement[]) => Pick<DebugErrorOutput, 'messageIndexes' | 'messageFiles'>,
+): void {
   const observations = new Map<string, Observation>();
   for (const group of groupMeasurements(output.measurements)) {
     try {
@@ -156,11 +178,15 @@ function transform(output: DebugOutput, fhir: FhirMapping, options: DebugOptions
               : mergeObservation(existing, observationGroup, template, identity, options.issued).observation,
           );
         } catch (error) {
-          recordGroupError(output, group, error);
+          const inPeriod = group.measurements.filter((m) => {
+            const time = toEpochMs(m.occurrenceTimeUtc);
+            return time !== undefined && time >= observationGroup.start && time <= observationGroup.end;
+          });
+          recordGroupError(output, group, error, sourcesOf(inPeriod));
         }
       }
     } catch (error) {
-      recordGroupError(output, group, error);
+      recordGroupError(output, group, error, sourcesOf(group.measurements));
     }
   }
   output.observations.push(...observations.values());
@@ -180,11 +206,16 @@ function toCreatedIdentity(group: MeasurementGroup, deviceSystem: string | undef
   return { patientId: toCreatedPatientId(patientId), deviceId: toCreatedDeviceId(group.key.deviceId, deviceSystem) };
 }
 
-function recordGroupError(output: DebugOutput, group: MeasurementGroup, error: unknown): void {
+function recordGroupError(
+  output: DebugOutput,
+  group: MeasurementGroup,
+  error: unknown,
+  sources: Pick<DebugErrorOutput, 'messageIndexes' | 'messageFiles'>,
+): void {
   if (!isMedTechError(error)) {
     throw error;
   }
-  output.errors.push({ ...error.toRecord(), type: group.key.type });
+  output.errors.push({ ...error.toRecord(), type: group.key.type, deviceId: group.key.deviceId, ...sources });
 }
 
 function report<T>(file: string, result: ParseResult<T>, io: CliIo): T | undefined {

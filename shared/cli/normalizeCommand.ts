@@ -112,17 +112,22 @@ export async function runNormalizeCommand(
  * @param mapping - the device mapping
  * @param messages - the message files, as read by readMessageFiles
  * @param io - where warnings are written
+ * @param origins - if given, filled with the 0-based message index of every measurement (for later errors)
  */
 export function normalizeMessages(
   mapping: DeviceMapping,
   messages: readonly MessageFile[],
   io: CliIo,
+  origins?: Map<Measurement, number>,
 ): NormalizeOutput {
   const output: NormalizeOutput = { measurements: [], errors: [] };
   messages.forEach(({ file: messageFile, event, enqueuedTimeFrom }, messageIndex) => {
     try {
       const result = normalizeEvent(mapping, event);
-      output.measurements.push(...result.measurements);
+      for (const measurement of result.measurements) {
+        output.measurements.push(measurement);
+        origins?.set(measurement, messageIndex);
+      }
       for (const error of result.errors) {
         const record = error.toRecord();
         // Name the envelope property the user wrote, not the event field it became.

@@ -82,6 +82,12 @@ describe('runDebugCommand', () => {
     const output = await debug(['message-with-patient.json', 'message-not-a-number.json', 'envelope.json']);
     expect(output.measurements).toHaveLength(3);
     expect(output.errors.map((e) => [e.name, e.type])).toEqual([['InvalidQuantityFhirValue', 'heartrate']]);
+    // Among several messages, the error says which one: the second file, device01.
+    expect(output.errors[0]).toMatchObject({
+      deviceId: 'device01',
+      messageIndexes: [1],
+      messageFiles: [file('message-not-a-number.json')],
+    });
     expect(output.observations.map((o) => [o.device?.reference, o.valueQuantity?.value])).toEqual([
       [`Device/${sha256('_device01')}`, 78],
       [`Device/${sha256('_device02')}`, 80],
