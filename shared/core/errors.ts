@@ -34,9 +34,9 @@ export interface ErrorLocation {
   templateIndex?: number;
   /** RFC 6901 JSON pointer into the mapping document (or message). */
   pointer?: string;
-  /** 1-based line in the mapping file. */
+  /** 1-based line in the mapping file (for InvalidDataFormat: in the message body). */
   line?: number;
-  /** 1-based column in the mapping file. */
+  /** 1-based column in the mapping file (for InvalidDataFormat: in the message body). */
   column?: number;
   /** The template field the problem concerns, e.g. `deviceIdExpression`. */
   field?: string;

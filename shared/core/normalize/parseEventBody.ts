@@ -1,5 +1,6 @@
 import type { EventBody } from '../deviceEvent.js';
-import { MedTechError } from '../errors.js';
+import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
+import { MedTechError, type ErrorLocation } from '../errors.js';
 
 /**
  * Outcome of {@link parseEventBody}: the parsed JSON value (with the text it was parsed from, when it was parsed here),
@@ -42,11 +43,45 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
   try {
     return { ok: true, value: JSON.parse(text) as unknown, text };
   } catch {
-    // JSON.parse's own message quotes the payload; say only what is wrong.
-    return invalid('The message body is not valid JSON.');
+    // JSON.parse's own message quotes the payload; say only what is wrong, and where.
+    return invalidJson(text);
   }
 }
 
-function invalid(message: string): ParsedEventBody {
-  return { ok: false, error: new MedTechError('InvalidDataFormat', 'Normalization', message) };
+function invalid(message: string, location?: ErrorLocation): ParsedEventBody {
+  return {
+    ok: false,
+    error: new MedTechError('InvalidDataFormat', 'Normalization', message, location === undefined ? {} : { location }),
+  };
+}
+
+/**
+ * The InvalidDataFormat error of a body JSON.parse refused, with the first syntax error's kind and position (found
+ * again by a strict scan; the failure path only). The kind is a name such as `InvalidSymbol`, never the text there.
+ */
+function invalidJson(text: string): ParsedEventBody {
+  if (text.trim() === '') {
+    return invalid('The message body is empty, not JSON.');
+  }
+  const errors: ParseError[] = [];
+  visit(
+    text,
+    { onError: (error, offset) => errors.push({ error, offset, length: 0 }) },
+    { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false },
+  );
+  const first = errors[0];
+  if (first === undefined) {
+    return invalid('The message body is not valid JSON.');
+  }
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < first.offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  const column = first.offset - lineStart + 1;
+  return invalid(
+    `The message body is not valid JSON: ${printParseErrorCode(first.error)} at line ${line}, column ${column}.`,
+    { line, column },
+  );
 }

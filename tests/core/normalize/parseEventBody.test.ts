@@ -56,4 +56,25 @@ describe('parseEventBody', () => {
       expect(result.error.message).not.toContain('SECRET');
     }
   });
+
+  it('says where a body stops being JSON, by line and column and the kind of error, never the text there', () => {
+    const result = parseEventBody({ kind: 'text', text: '{\n  "hr": 72,\n  "patient": SECRET\n}' });
+
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.toRecord()).toEqual({
+        name: 'InvalidDataFormat',
+        stage: 'Normalization',
+        severity: 'non-blocking',
+        message: 'The message body is not valid JSON: InvalidSymbol at line 3, column 14.',
+        location: { line: 3, column: 14 },
+      });
+    }
+    const trailing = parseEventBody({ kind: 'bytes', bytes: new TextEncoder().encode('[1, 2,]') });
+    expect(trailing.ok || trailing.error.message).toBe(
+      'The message body is not valid JSON: ValueExpected at line 1, column 7.',
+    );
+    const empty = parseEventBody({ kind: 'text', text: ' \n' });
+    expect(empty.ok || empty.error.message).toBe('The message body is empty, not JSON.');
+  });
 });
