@@ -19,8 +19,14 @@ export async function flushWorker(message: unknown, context: InvocationContext):
   context.log(`flushWorker ${JSON.stringify(summary)}`);
 }
 
-app.storageQueue('flushWorker', {
-  queueName: '%FLUSH__QUEUE_NAME%',
-  connection: 'FLUSH_QUEUE_CONNECTION',
-  handler: flushWorker,
-});
+// `%FLUSH_QUEUE_NAME%` has a single underscore on purpose: the host resolves binding expressions from its
+// configuration, where `__` in a setting name becomes a `:` section separator, so `%FLUSH__QUEUE_NAME%` would never
+// resolve and the function would not start (azure-functions-host #10246). With FLUSH__MODE=inline the timer flushes
+// the units itself: no queue, so no worker to bind.
+if (process.env['FLUSH__MODE'] !== 'inline') {
+  app.storageQueue('flushWorker', {
+    queueName: '%FLUSH_QUEUE_NAME%',
+    connection: 'FLUSH_QUEUE_CONNECTION',
+    handler: flushWorker,
+  });
+}

@@ -138,6 +138,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       MAPPINGS__CONNECTION_STRING: azurite.connectionString,
       MAPPINGS__REFRESH_SECONDS: '0',
       FLUSH__MODE: 'queue',
+      FLUSH_QUEUE_NAME: 'flush-work',
       FLUSH_QUEUE_CONNECTION: azurite.connectionString,
       STAGING__WINDOW_MINUTES: String(windowMinutes),
     });

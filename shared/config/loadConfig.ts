@@ -99,7 +99,7 @@ export function loadConfig(env: Env): ConfigResult {
     },
     flush: {
       mode: r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue'),
-      queueName: r.name('FLUSH__QUEUE_NAME', 'flush-work'),
+      queueName: r.name('FLUSH_QUEUE_NAME', 'flush-work'),
       queueConnectionString: r.text('FLUSH_QUEUE_CONNECTION'),
       queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
     },
@@ -116,6 +116,10 @@ export function loadConfig(env: Env): ConfigResult {
     problems.push(
       'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
     );
+  }
+  if (config.flush.mode === 'queue' && (env['FLUSH_QUEUE_NAME'] ?? '') === '') {
+    // The queue trigger binding reads %FLUSH_QUEUE_NAME% from the app settings; a binding has no default.
+    problems.push('FLUSH_QUEUE_NAME: required when FLUSH__MODE is queue (the flush worker trigger binds to it)');
   }
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }

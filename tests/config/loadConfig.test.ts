@@ -6,6 +6,7 @@ const minimal = {
   COSMOS__ENDPOINT: 'http://127.0.0.1:3000',
   MAPPINGS__CONNECTION_STRING: 'UseDevelopmentStorage=true',
   FLUSH_QUEUE_CONNECTION: 'UseDevelopmentStorage=true',
+  FLUSH_QUEUE_NAME: 'flush-work',
 };
 
 describe('loadConfig', () => {
@@ -44,6 +45,7 @@ describe('loadConfig', () => {
       'STAGING__WINDOW_MINUTES: must be a whole number from 1 to 1440 (got "ten")',
       'MAPPINGS__CONNECTION_STRING or MAPPINGS__ACCOUNT_URL: one of them is required',
       'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
+      'FLUSH_QUEUE_NAME: required when FLUSH__MODE is queue (the flush worker trigger binds to it)',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import type { EventBody, IngestEvent } from '../../core/deviceEvent.js';
+import { toUtcTimestamp } from '../../core/normalize/toUtcTimestamp.js';
 
 /**
  * Converts what the Functions host hands an Event Hubs trigger with `cardinality: 'many'` into ingest events.
@@ -7,7 +8,14 @@ import type { EventBody, IngestEvent } from '../../core/deviceEvent.js';
  * camel-cases the first letter of every trigger-metadata key, recursively (so `SystemPropertiesArray` arrives as
  * `systemPropertiesArray` and `PartitionContext.PartitionId` as `partitionContext.partitionId`). IoT Hub's own keys
  * (`iothub-connection-device-id`, `iothub-enqueuedtime`, `iothub-creation-time-utc`) and the `x-opt-*` keys are
- * lower-case already and arrive unchanged, which is what device mappings reference.
+ * lower-case already and arrive unchanged, which is what device mappings reference. The device's own application
+ * properties are lower-cased too (`DeviceId` arrives as `deviceId`) and the original case is lost; so that a MedTech
+ * mapping reading `$.Properties.DeviceId` still finds it, an identifier-like property is also given under its name with
+ * the first letter upper-cased, unless that name is taken.
+ *
+ * The host writes `EnqueuedTimeUtcArray` without an offset (`2023-03-13T01:25:02.25`): it is UTC, read as UTC
+ * whatever the process time zone. It drops empty entries from `PartitionKeyArray`, so that array is used only when it
+ * has one entry per event; the key is read from the event's system properties first.
  * @param messages - the trigger input (an array with cardinality many; a single message is accepted too)
  * @param triggerMetadata - `context.triggerMetadata`
  * @param receivedAt - fallback enqueued time when the metadata lacks one (ISO-8601 UTC)
@@ -42,9 +50,9 @@ export function toIngestEvents(
     const offset =
       toText(offsets[i]) ?? toText(systemProperties['x-opt-offset']) ?? toText(systemProperties['offset']) ?? '';
     const partitionKey =
-      toText(partitionKeys[i]) ??
       toText(systemProperties['x-opt-partition-key']) ??
-      toText(systemProperties['partitionKey']);
+      toText(systemProperties['partitionKey']) ??
+      (partitionKeys.length === list.length ? toText(partitionKeys[i]) : undefined);
 
     // Fill the standard Event Hubs system properties so templates written against MedTech's envelope find them.
     systemProperties['x-opt-sequence-number'] ??= sequenceNumber;
@@ -57,7 +65,7 @@ export function toIngestEvents(
     return {
       event: {
         body: toEventBody(message),
-        properties: { ...asRecord(propertiesArray[i]) },
+        properties: withUpperCaseAliases(asRecord(propertiesArray[i])),
         systemProperties,
         enqueuedTimeUtc,
       },
@@ -104,15 +112,37 @@ function toPartitionId(context: unknown): string {
   return typeof id === 'string' || typeof id === 'number' ? String(id) : '0';
 }
 
+/** A time as ISO-8601 UTC; a text without an offset is UTC (as the host writes it), never the process's local time. */
 function toIsoTime(value: unknown): string | undefined {
   if (value instanceof Date) {
     return Number.isNaN(value.getTime()) ? undefined : value.toISOString();
   }
   if (typeof value === 'string' && value !== '') {
-    const ms = Date.parse(value);
-    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+    return toUtcTimestamp(value);
   }
   return undefined;
+}
+
+/** A property name the library may have lower-cased from PascalCase: an identifier starting with a small letter. */
+const MAYBE_LOWER_CASED = /^[a-z][A-Za-z0-9_]*$/;
+
+/**
+ * The application properties with, for every identifier-like name the library may have lower-cased (`deviceId`), the
+ * upper-cased name as well (`DeviceId`) when no property has it: the original name is one of the two, and mappings
+ * name properties exactly. Names with a `-` (`iothub-creation-time-utc`) are lower-case by convention and left alone.
+ */
+function withUpperCaseAliases(properties: Record<string, unknown>): Record<string, unknown> {
+  const result: Record<string, unknown> = { ...properties };
+  for (const [name, value] of Object.entries(properties)) {
+    if (!MAYBE_LOWER_CASED.test(name)) {
+      continue;
+    }
+    const upper = name.charAt(0).toUpperCase() + name.slice(1);
+    if (!Object.hasOwn(result, upper)) {
+      result[upper] = value;
+    }
+  }
+  return result;
 }
 
 function toInteger(value: unknown): number | undefined {

@@ -50,6 +50,62 @@ describe('toIngestEvents', () => {
     });
   });
 
+  it('reads the enqueued times the host writes without an offset as UTC, whatever the process time zone', () => {
+    const zone = process.env['TZ'];
+    process.env['TZ'] = 'Europe/Berlin';
+    try {
+      const [event] = toIngestEvents(
+        [{}],
+        { ...metadata, enqueuedTimeUtcArray: ['2023-03-13T01:25:02.25'], systemPropertiesArray: [{}] },
+        '2026-11-24T10:05:00.000Z',
+      );
+      expect(event?.coordinates.enqueuedTimeUtc).toBe('2023-03-13T01:25:02.250Z');
+    } finally {
+      if (zone === undefined) {
+        delete process.env['TZ'];
+      } else {
+        process.env['TZ'] = zone;
+      }
+    }
+  });
+
+  it('takes partition keys from the system properties, and from the array only when it has one per event', () => {
+    // The host drops empty entries: with two events and one key, the key's event is unknown.
+    const events = toIngestEvents(
+      [{}, {}],
+      {
+        ...metadata,
+        partitionKeyArray: ['device-02'],
+        systemPropertiesArray: [{}, { 'x-opt-partition-key': 'device-02' }],
+      },
+      '2026-11-24T10:05:00.000Z',
+    );
+
+    expect(events.map((e) => e.coordinates.partitionKey)).toEqual([undefined, 'device-02']);
+  });
+
+  it('gives a lower-cased application property its upper-cased name too, as the device may have written it', () => {
+    const [event] = toIngestEvents(
+      [{}],
+      {
+        ...metadata,
+        propertiesArray: [
+          { deviceId: 'd-1', kind: 'a', Kind: 'b', 'iothub-creation-time-utc': '2026-11-24T09:59:59Z', '2x': 1 },
+        ],
+      },
+      '2026-11-24T10:05:00.000Z',
+    );
+
+    expect(event?.event.properties).toEqual({
+      deviceId: 'd-1',
+      DeviceId: 'd-1',
+      kind: 'a',
+      Kind: 'b',
+      'iothub-creation-time-utc': '2026-11-24T09:59:59Z',
+      '2x': 1,
+    });
+  });
+
   it('falls back to the receive time and the batch index when the metadata is missing', () => {
     const [event] = toIngestEvents({ a: 1 }, undefined, '2026-11-24T10:05:00.000Z');
     expect(event?.coordinates).toEqual({
