@@ -133,6 +133,8 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     owner,
     leaseMs: config.staging.leaseSeconds * 1000,
     now,
+    // The host logs the error; this says what the failed attempt had already written (counts only, no data).
+    onFailure: (summary: FlushUnitSummary) => logger.warn(`flushUnit failed ${JSON.stringify(summary)}`),
     transformDeps: async () => ({
       mapping: (await mappings.getFhirMapping()).value,
       store: fhir,

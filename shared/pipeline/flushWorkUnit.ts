@@ -10,7 +10,9 @@ import type { ErrorName } from '../core/errors.js';
 import { toWorkUnitKey, type WorkUnit } from '../core/staging/stagingKeys.js';
 import type { DeadLetterRecord } from '../core/staging/deadLetter.js';
 import type { DeadLetterStore, Lease, LeaseStore, StagingStore } from './stagingPorts.js';
-import { transformAndPersist, type TransformAndPersistDeps } from './transformAndPersist.js';
+import { transformAndPersist, type PersistProgress, type TransformAndPersistDeps } from './transformAndPersist.js';
+import type { Measurement } from '../core/measurement.js';
+import { REPLAY_SHARD_PREFIX } from '../core/staging/deadLetterReplay.js';
 
 /** What the flush needs. */
 export interface FlushDeps {
@@ -26,26 +28,50 @@ export interface FlushDeps {
   /** How often a held lease is renewed while the unit is worked on (real time); default a third of `leaseMs`. */
   leaseRenewMs?: number;
   now: () => Date;
+  /**
+   * Told the summary of a unit whose flush failed (status `failed`), before the error is rethrown: what it wrote
+   * before failing is in no other summary.
+   */
+  onFailure?: (summary: FlushUnitSummary, error: unknown) => void;
 }
 
 /** Outcome of flushing one work unit. */
 export interface FlushUnitSummary {
   unit: WorkUnit;
-  /** `busy`: another worker holds the unit; `empty`: nothing staged (already flushed). */
-  status: 'flushed' | 'busy' | 'empty';
+  /**
+   * `busy`: another worker holds the unit; `empty`: nothing staged (already flushed); `failed`: a service error
+   * stopped it (the data stays staged for the next attempt; the counts say what was done before it).
+   */
+  status: 'flushed' | 'busy' | 'empty' | 'failed';
+  /** Staged documents read. */
   documents: number;
+  /**
+   * Measurements read. A measurement staged twice (a redelivery with other batch boundaries) is read twice; see
+   * {@link FlushUnitSummary.distinctMeasurements}.
+   */
   measurements: number;
-  /** MeasurementGroup. */
+  /** Measurements that differ in group or time: what the Observations are made of. */
+  distinctMeasurements: number;
+  /** Stored measurements that could not be decoded (foreign writes to the container): skipped, and deleted. */
+  malformedMeasurements: number;
+  /** MeasurementGroup: groups of (device, type, patient, encounter, correlation id). */
   groups: number;
+  /** Observations created, updated (merged) and left unchanged, as far as this attempt got. */
   created: number;
   updated: number;
   noop: number;
+  /** Dead-letter records written, one per failed group or observation period (a large one stored in parts). */
   deadLettered: number;
+  /** Errors by name, one per failed group or observation period. */
   errorsByName: Partial<Record<ErrorName, number>>;
   /** Documents left staged because they were rewritten (a redelivered batch) while this unit was processed. */
   documentsLeftStaged: number;
+  /** FHIR requests sent while this unit was transformed; units flushed at once in one process count each other's. */
   fhirRequests: number;
-  /** MeasurementIngestionLatencyMs: now minus the oldest measurement's ingestion time. */
+  /**
+   * Now minus the oldest measurement's ingestion time: the staging window and grace included. Replayed dead letters
+   * keep their ingestion time, so replay units are left out (0).
+   */
   maxIngestionLatencyMs: number;
   /**
    * True when the lease could not be renewed because another worker had taken the unit over (this worker was
@@ -79,6 +105,8 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
     status: 'busy',
     documents: 0,
     measurements: 0,
+    distinctMeasurements: 0,
+    malformedMeasurements: 0,
     groups: 0,
     created: 0,
     updated: 0,
@@ -96,27 +124,28 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
   }
   // A unit can take longer than the lease (FHIR backing off, a large window): keep it ours until we are done.
   const lease = keepLeaseAlive(acquired, deps);
+  // Counted as Observations are written, so that a flush that fails half-way still says what it wrote.
+  const progress: PersistProgress = { created: 0, updated: 0, noop: 0 };
+  let failure: { error: unknown } | undefined;
   try {
     const staged = await deps.staging.readUnit(unit);
     summary.documents = staged.documents.length;
     summary.measurements = staged.measurements.length;
+    summary.distinctMeasurements = countDistinct(staged.measurements);
+    summary.malformedMeasurements = staged.malformed;
     if (staged.documents.length === 0) {
       summary.status = 'empty';
       return summary;
     }
-    const now = deps.now();
-    for (const m of staged.measurements) {
-      summary.maxIngestionLatencyMs = Math.max(
-        summary.maxIngestionLatencyMs,
-        now.getTime() - Date.parse(m.ingestionTimeUtc),
-      );
+    if (!unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {
+      const now = deps.now().getTime();
+      for (const m of staged.measurements) {
+        summary.maxIngestionLatencyMs = Math.max(summary.maxIngestionLatencyMs, now - Date.parse(m.ingestionTimeUtc));
+      }
     }
 
-    const result = await transformAndPersist(staged.measurements, await deps.transformDeps());
+    const result = await transformAndPersist(staged.measurements, await deps.transformDeps(), progress);
     summary.groups = result.groups;
-    summary.created = result.created;
-    summary.updated = result.updated;
-    summary.noop = result.noop;
     summary.fhirRequests = result.fhirRequests;
 
     if (result.errors.length > 0) {
@@ -143,11 +172,34 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
     summary.documentsLeftStaged = deleted.changed;
     summary.status = 'flushed';
     return summary;
+  } catch (error) {
+    failure = { error };
+    summary.status = 'failed';
+    throw error;
   } finally {
+    summary.created = progress.created;
+    summary.updated = progress.updated;
+    summary.noop = progress.noop;
     summary.leaseLost = await lease.stop();
     // A failed release only delays the next worker until the lease expires; it must not mask the real outcome.
     await deps.leases.releaseLease(lease.current()).catch(() => false);
+    if (failure !== undefined) {
+      deps.onFailure?.(summary, failure.error);
+    }
   }
+}
+
+/** How many measurements differ in group key or occurrence time (copies from redelivered batches count once). */
+function countDistinct(measurements: readonly Measurement[]): number {
+  const keys = new Set<string>();
+  for (const m of measurements) {
+    keys.add(
+      [m.deviceId, m.type, m.patientId ?? '', m.encounterId ?? '', m.correlationId ?? '', m.occurrenceTimeUtc].join(
+        '\u0000',
+      ),
+    );
+  }
+  return keys.size;
 }
 
 /** A lease being renewed in the background. */

@@ -81,6 +81,13 @@ export interface GroupFailure {
   measurements: Measurement[];
 }
 
+/** Observations written so far by a {@link transformAndPersist} call, counted as each write settles. */
+export interface PersistProgress {
+  created: number;
+  updated: number;
+  noop: number;
+}
+
 /** What a call did. */
 export interface TransformAndPersistSummary {
   /** Measurement groups (device, type, patient, encounter, correlation id). */
@@ -102,11 +109,13 @@ export interface TransformAndPersistSummary {
  * conflicts) is rethrown once every started write has settled, so the caller keeps the data staged.
  * @param measurements - normalized measurements, e.g. one work unit's
  * @param deps - mapping, FHIR store, identity resolver, clock and concurrency
+ * @param progress - if given, counted up as Observations are written: after a throw it still says what was written
  * @throws MedTechError FhirServiceError (retriable), or any unexpected error
  */
 export async function transformAndPersist(
   measurements: readonly Measurement[],
   deps: TransformAndPersistDeps,
+  progress?: PersistProgress,
 ): Promise<TransformAndPersistSummary> {
   const requestsBefore = deps.store.requestCount();
   const issued = new Date(deps.now()).toISOString();
@@ -135,6 +144,9 @@ export async function transformAndPersist(
 
   const count = (outcome: PersistOutcome): void => {
     summary[outcome] += 1;
+    if (progress !== undefined) {
+      progress[outcome] += 1;
+    }
   };
   const settled = await Promise.allSettled(
     groups.map((group) => processGroup(group, deps, issued, limit, locks, count)),

@@ -18,6 +18,7 @@ import type { StagingStore } from '../../shared/pipeline/stagingPorts.js';
 import { HttpRequest, InvocationContext } from '@azure/functions';
 import { listDeadLetters, replayDeadLetters } from '../../functions/deadLetters.js';
 import type { ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
+import type { FlushUnitSummary } from '../../shared/pipeline/flushWorkUnit.js';
 
 const startTime = new Date('2026-11-24T10:05:00.000Z');
 let deviceMapping = '';
@@ -46,9 +47,12 @@ async function start(options: Partial<LocalPipelineOptions> = {}): Promise<Local
 }
 
 /** Starts a pipeline whose FHIR server sits behind a fault-injecting proxy. */
-async function startBehindFaultProxy(): Promise<{ pipeline: LocalPipeline; proxy: FaultProxy }> {
+async function startBehindFaultProxy(
+  options: Partial<LocalPipelineOptions> = {},
+): Promise<{ pipeline: LocalPipeline; proxy: FaultProxy }> {
   let proxy: FaultProxy | undefined;
   const pipeline = await start({
+    ...options,
     fhirFront: async (url) => {
       proxy = await startFaultProxy(url);
       open.push(proxy);
@@ -151,8 +155,11 @@ describe('the pipeline, end to end', () => {
     const pipeline = await start();
     await pipeline.deliver(messages, { batchSize: 7 });
     await pipeline.deliver(messages, { batchSize: 11, resetSequences: true });
-    await pipeline.flush();
+    const flushed = await pipeline.flush();
     expect(await fhirState(pipeline)).toEqual(reference);
+    // Every measurement was staged twice; the summaries say so, and how many distinct ones there were.
+    const sum = (pick: (u: FlushUnitSummary) => number): number => flushed.units.reduce((n, u) => n + pick(u), 0);
+    expect([sum((u) => u.measurements), sum((u) => u.distinctMeasurements)]).toEqual([198, 99]);
   });
 
   it('when ingest dies while staging a batch, then the redelivered batch converges with nothing lost', async () => {
@@ -190,7 +197,8 @@ describe('the pipeline, end to end', () => {
   });
 
   it('when the flush dies after some Observations were written, then a rerun converges with nothing lost', async () => {
-    const { pipeline, proxy } = await startBehindFaultProxy();
+    const lines: string[] = [];
+    const { pipeline, proxy } = await startBehindFaultProxy({ log: (line) => lines.push(line) });
     await pipeline.deliver(messages);
     let observationPuts = 0;
     proxy.inject({
@@ -205,12 +213,22 @@ describe('the pipeline, end to end', () => {
     );
     expect(await stagedDocumentCount(pipeline)).toBeGreaterThan(0);
 
+    // The failed attempts say what they wrote before failing, so the summaries add up to what FHIR holds.
+    const failed = lines
+      .filter((line) => line.includes('flushUnit failed '))
+      .map((line) => JSON.parse(line.slice(line.indexOf('{'))) as { status: string; created: number });
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.every((summary) => summary.status === 'failed')).toBe(true);
+    const createdBefore = failed.reduce((n, summary) => n + summary.created, 0);
+    expect(createdBefore).toBeGreaterThan(0);
+
     proxy.clear();
     await pipeline.restart();
     const second = await pipeline.flush();
     expect(second.failures).toEqual([]);
     expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
     expect(await stagedDocumentCount(pipeline)).toBe(0);
+    expect(createdBefore + second.units.reduce((n, u) => n + u.created, 0)).toBe(27);
   });
 
   it('when the flush dies before deleting staged documents, then the rerun writes nothing new and clears staging', async () => {
