@@ -87,7 +87,8 @@ async function main(): Promise<number> {
     const sum = (pick: (s: (typeof ingested)[number]) => number): number => ingested.reduce((n, s) => n + pick(s), 0);
     say(
       `  ${ingested.length} batch invocation(s): ${sum((s) => s.deviceEvents)} events, ` +
-        `${sum((s) => s.measurements)} measurements staged, ${sum((s) => s.droppedEvents)} dropped, ` +
+        `${sum((s) => s.measurements)} measurements staged, ${sum((s) => s.rejectedEvents)} rejected, ` +
+        `${sum((s) => s.droppedEvents)} matched no template, ` +
         `${sum((s) => s.stagingDocuments)} staging document write(s)`,
     );
     say('Advancing the clock past the window; running the timer and the flush workers …');

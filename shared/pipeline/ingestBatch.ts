@@ -18,23 +18,28 @@ export interface IngestDeps {
   now: () => Date;
 }
 
-/** Counts of one ingest call, named after MedTech's metrics. */
+/**
+ * Counts of one ingest call. A redelivered batch is counted again by the call that handles it (its staging and
+ * dead-letter writes overwrite the same documents). MedTech's own names differ in scope, so none is reused as is.
+ */
 export interface IngestSummary {
-  /** DeviceEvent: events received. */
+  /** Events received (MedTech's DeviceEvent). */
   deviceEvents: number;
-  /** NormalizedEvent: events that produced at least one measurement. */
+  /** Events that produced at least one measurement. */
   normalizedEvents: number;
-  /** DroppedEvent: events that produced no measurement. */
+  /** Events that matched no template and had no error: nothing to stage, nothing to dead-letter. */
   droppedEvents: number;
-  /** Measurement: measurements staged. */
+  /** Events that produced no measurement because of errors: dead-lettered. */
+  rejectedEvents: number;
+  /** Measurements staged (one per normalized value set: what MedTech's NormalizedEvent counts). */
   measurements: number;
-  /** Dead-letter records written. */
+  /** Dead-letter records written: one per distinct error of an event, at most 10 per event. */
   deadLettered: number;
-  /** Errors by MedTech error name. */
+  /** Errors by MedTech error name, every occurrence (an event failing in 5 matches counts 5). */
   errorsByName: Partial<Record<ErrorName, number>>;
   /** Staging documents written. */
   stagingDocuments: number;
-  /** DeviceEventProcessingLatencyMs: now minus the oldest event's enqueued time. */
+  /** Now minus the oldest event's enqueued time (0 when the trigger gave none and the receive time stood in). */
   maxProcessingLatencyMs: number;
 }
 
@@ -72,6 +77,7 @@ export async function ingestBatch(
     deviceEvents: events.length,
     normalizedEvents: 0,
     droppedEvents: 0,
+    rejectedEvents: 0,
     measurements: 0,
     deadLettered: 0,
     errorsByName: {},
@@ -85,6 +91,8 @@ export async function ingestBatch(
     const result = normalizeEvent(mapping, event);
     if (result.measurements.length > 0) {
       summary.normalizedEvents++;
+    } else if (result.errors.length > 0) {
+      summary.rejectedEvents++;
     } else {
       summary.droppedEvents++;
     }

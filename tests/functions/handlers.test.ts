@@ -38,15 +38,15 @@ function contextWithLog(functionName: string, triggerMetadata?: Record<string, u
 }
 
 describe('ingest', () => {
-  it('accepts bodies as parsed JSON, JSON text and bytes, and dead-letters the one that is not JSON', async () => {
+  it('accepts bodies as parsed JSON, JSON text and bytes, dead-letters the one that is not JSON, counts the unmatched one', async () => {
     const body = { deviceId: 'device-h1', patientId: 'patient-h1', endDate: '2026-11-24T10:00:00Z', heartRate: 64 };
     const { context, lines } = contextWithLog('ingest', {
       partitionContext: { partitionId: '7' },
-      enqueuedTimeUtcArray: Array(4).fill('2026-11-24T10:05:00Z'),
-      sequenceNumberArray: [1, 2, 3, 4],
-      offsetArray: ['1', '2', '3', '4'],
-      propertiesArray: [{}, {}, {}, {}],
-      systemPropertiesArray: [{}, {}, {}, {}],
+      enqueuedTimeUtcArray: Array(5).fill('2026-11-24T10:05:00Z'),
+      sequenceNumberArray: [1, 2, 3, 4, 5],
+      offsetArray: ['1', '2', '3', '4', '5'],
+      propertiesArray: [{}, {}, {}, {}, {}],
+      systemPropertiesArray: [{}, {}, {}, {}, {}],
     });
 
     await ingest(
@@ -55,6 +55,8 @@ describe('ingest', () => {
         JSON.stringify({ ...body, heartRate: 65, endDate: '2026-11-24T10:00:05Z' }),
         Buffer.from(JSON.stringify({ ...body, heartRate: 66, endDate: '2026-11-24T10:00:10Z' })),
         Buffer.from('not json'),
+        // Matches no template of the sample mapping: dropped, not an error.
+        Buffer.from(JSON.stringify({ deviceId: 'device-h1', battery: 80 })),
       ],
       context,
     );
@@ -63,12 +65,14 @@ describe('ingest', () => {
       deviceEvents: number;
       measurements: number;
       droppedEvents: number;
+      rejectedEvents: number;
       errorsByName: Record<string, number>;
     };
     expect(summary).toMatchObject({
-      deviceEvents: 4,
+      deviceEvents: 5,
       measurements: 3,
       droppedEvents: 1,
+      rejectedEvents: 1,
       errorsByName: { InvalidDataFormat: 1 },
     });
     const staged = await pipeline.services.adapters.cosmos.staging.readUnit({
