@@ -106,6 +106,7 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
   const fhir = createFhirStore({
     baseUrl: config.fhir.url,
     auth: config.fhir.auth,
+    ...(config.fhir.audience === undefined ? {} : { audience: config.fhir.audience }),
     retry: { maxAttempts: config.fhir.maxAttempts, requestTimeoutMs: config.fhir.timeoutMs },
   });
   const identity = createIdentityResolver(fhir, {
@@ -123,7 +124,9 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
       ? { connectionString: config.flush.queueConnectionString, queueName: config.flush.queueName }
       : { queueServiceUri: config.flush.queueAccountUrl ?? '', queueName: config.flush.queueName },
   );
-  let queueReady: Promise<void> | undefined;
+  // Created once per process; a failed attempt (a role assignment not in effect yet, a network blip) is forgotten, so
+  // the next timer run tries again instead of failing until the host recycles.
+  const ensureQueue = onceUntilFailure(() => flushQueue.ensure());
 
   const staging = options.decorateStaging?.(cosmos.staging) ?? cosmos.staging;
   const flushDeps = {
@@ -154,8 +157,7 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     },
     planFlush: () => planFlush(flushDeps, config.staging.graceSeconds * 1000),
     async enqueueFlush(units) {
-      queueReady ??= flushQueue.ensure();
-      await queueReady;
+      await ensureQueue();
       return flushQueue.enqueue(units);
     },
     flushUnit: (unit) => flushWorkUnit(unit, flushDeps),
@@ -204,4 +206,19 @@ function logMappingProblem(logger: AppLogger, report: MappingProblemReport): voi
       );
       return;
   }
+}
+
+/**
+ * Runs `task` once and hands every caller its promise, unless it failed: then the next call runs it again.
+ * @param task - e.g. creating a queue if it does not exist
+ */
+export function onceUntilFailure(task: () => Promise<void>): () => Promise<void> {
+  let pending: Promise<void> | undefined;
+  return () => {
+    pending ??= task().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
 }

@@ -14,6 +14,8 @@ export interface AppConfig {
   fhir: {
     url: string;
     auth: FhirAuth;
+    /** Token audience with managed identity; absent → the FHIR URL (its `/.default` scope). */
+    audience: string | undefined;
     resolution: ResolutionType;
     defaultDeviceIdentifierSystem: string | undefined;
     concurrency: number;
@@ -67,6 +69,7 @@ export function loadConfig(env: Env): ConfigResult {
     fhir: {
       url: fhirUrl ?? '',
       auth: r.oneOf('FHIR__AUTH', ['none', 'managedIdentity'] as const, 'none'),
+      audience: r.url('FHIR__AUDIENCE', { required: false }),
       resolution: r.oneOf('FHIR__RESOLUTION', ['Lookup', 'Create', 'LookupWithEncounter'] as const, 'Lookup'),
       defaultDeviceIdentifierSystem: r.text('FHIR__DEFAULT_DEVICE_IDENTIFIER_SYSTEM'),
       concurrency: r.int('FHIR__CONCURRENCY', 8, 1, 256),
@@ -94,12 +97,12 @@ export function loadConfig(env: Env): ConfigResult {
     mappings: {
       connectionString: r.text('MAPPINGS__CONNECTION_STRING'),
       accountUrl: r.url('MAPPINGS__ACCOUNT_URL', { required: false }),
-      container: r.name('MAPPINGS__CONTAINER', 'template'),
+      container: r.storageName('MAPPINGS__CONTAINER', 'template'),
       refreshSeconds: r.int('MAPPINGS__REFRESH_SECONDS', 30, 0, 86_400),
     },
     flush: {
       mode: r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue'),
-      queueName: r.name('FLUSH_QUEUE_NAME', 'flush-work'),
+      queueName: r.storageName('FLUSH_QUEUE_NAME', 'flush-work'),
       queueConnectionString: r.text('FLUSH_QUEUE_CONNECTION'),
       queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
     },
@@ -158,6 +161,17 @@ class Reader {
     const value = this.text(name) ?? fallback;
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,254}$/.test(value)) {
       this.problems.push(`${name}: must be letters, digits and '-' (got "${value}")`);
+    }
+    return value;
+  }
+
+  /** A Blob container or Storage queue name: 3–63 lower-case letters, digits and single hyphens, as Azure requires. */
+  storageName(name: string, fallback: string): string {
+    const value = this.text(name) ?? fallback;
+    if (!/^(?=.{3,63}$)[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/.test(value)) {
+      this.problems.push(
+        `${name}: must be 3 to 63 lower-case letters, digits and single '-', starting and ending with a letter or digit (got "${value.slice(0, 80)}")`,
+      );
     }
     return value;
   }

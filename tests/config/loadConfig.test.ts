@@ -60,4 +60,23 @@ describe('loadConfig', () => {
     expect(result.ok).toBe(false);
     expect(JSON.stringify(result)).not.toContain('s3cret');
   });
+
+  it('checks Blob container and queue names by the rules Azure Storage applies, not at the first request', () => {
+    const result = loadConfig({ ...minimal, MAPPINGS__CONTAINER: 'Template', FLUSH_QUEUE_NAME: 'flush--work' });
+
+    expect(result.ok).toBe(false);
+    expect(result.ok || result.problems).toEqual([
+      `MAPPINGS__CONTAINER: must be 3 to 63 lower-case letters, digits and single '-', starting and ending with a letter or digit (got "Template")`,
+      `FLUSH_QUEUE_NAME: must be 3 to 63 lower-case letters, digits and single '-', starting and ending with a letter or digit (got "flush--work")`,
+    ]);
+    expect(loadConfig({ ...minimal, MAPPINGS__CONTAINER: 'mappings-2', FLUSH_QUEUE_NAME: 'abc' }).ok).toBe(true);
+  });
+
+  it('takes a FHIR token audience other than the FHIR URL, without its trailing slash', () => {
+    const result = loadConfig({ ...minimal, FHIR__AUDIENCE: 'https://contoso.fhir.azurehealthcareapis.com/' });
+
+    expect(result.ok && result.config.fhir.audience).toBe('https://contoso.fhir.azurehealthcareapis.com');
+    const plain = loadConfig(minimal);
+    expect(plain.ok && plain.config.fhir.audience).toBeUndefined();
+  });
 });

@@ -41,7 +41,9 @@ export function createBearerTokenProvider(
     try {
       token = await credential.getToken(scope);
     } catch (error) {
-      const kind = error instanceof Error ? error.name : 'unknown error';
+      // The credential's free text stays out of logs; its Entra ID error codes (AADSTS…) are what an operator needs to
+      // tell a missing role from a wrong audience or tenant.
+      const kind = error instanceof Error ? `${error.name}${entraCodes(error.message)}` : 'unknown error';
       throw new FhirRequestError(`Could not get an access token for the FHIR service (${kind}).`, {
         interaction: 'token',
         resourceType: '-',
@@ -76,4 +78,10 @@ export function createBearerTokenProvider(
       cached = undefined;
     },
   };
+}
+
+/** `, AADSTS500011` for the Entra ID error codes in a credential message (at most three), or nothing. */
+function entraCodes(message: string): string {
+  const codes = [...new Set(message.match(/\bAADSTS\d{4,7}\b/g) ?? [])].slice(0, 3);
+  return codes.length === 0 ? '' : `, ${codes.join(', ')}`;
 }

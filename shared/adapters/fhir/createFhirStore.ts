@@ -71,6 +71,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     extraHeaders: Record<string, string> = {},
   ): Promise<Response> {
     const started = now();
+    let renewedToken = false;
     for (let attempt = 1; ; attempt += 1) {
       const headers: Record<string, string> = { ...extraHeaders };
       if (tokens !== undefined) {
@@ -84,8 +85,14 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
       } catch (error) {
         failure = toFailure(error);
       }
-      if (failure.kind === 'status' && failure.status === 401) {
-        tokens?.get().invalidate();
+      if (failure.kind === 'status' && failure.status === 401 && tokens !== undefined) {
+        tokens.get().invalidate();
+        if (!renewedToken) {
+          // An expired or revoked token: one immediate try with a new one, before counting it as a failure.
+          renewedToken = true;
+          attempt -= 1;
+          continue;
+        }
       }
       const what = describeFailure(interaction, resourceType, failure);
       if (!isRetriable(failure)) {

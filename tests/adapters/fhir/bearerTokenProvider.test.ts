@@ -91,4 +91,18 @@ describe('createBearerTokenProvider', () => {
     expect((error as Error).message).not.toContain('secret detail');
     expect(noToken).toMatchObject({ name: 'FhirServiceError', retriable: true });
   });
+
+  it('names the Entra ID error codes of a credential failure, which tell the operator what to fix', async () => {
+    const failure = new Error(
+      'AADSTS500011: The resource principal named https://wrong.example was not found in the tenant named contoso.',
+    );
+    failure.name = 'AuthenticationError';
+    const provider = createBearerTokenProvider(fakeCredential([failure]), 'scope', () => 0);
+
+    const error = await provider.getToken().catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe(
+      'Could not get an access token for the FHIR service (AuthenticationError, AADSTS500011).',
+    );
+  });
 });

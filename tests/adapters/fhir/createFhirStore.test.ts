@@ -300,6 +300,19 @@ describe('createFhirStore', () => {
     expect(scopes).toEqual([`${proxy.url}/.default`]);
   });
 
+  it('on a 401, tries once more at once with a new token before failing', async () => {
+    let issued = 0;
+    const credential: TokenCredential = {
+      getToken: () => Promise.resolve({ token: `token-${++issued}`, expiresOnTimestamp: Date.now() + 3_600_000 }),
+    };
+    const { store } = storeThroughProxy({ auth: 'managedIdentity', credential, now: () => Date.now() });
+    proxy.inject({ fault: { kind: 'status', status: 401 }, times: 1, match: () => true });
+
+    await store.read('Device', 'anything');
+
+    expect(proxy.requests().map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
+  });
+
   it('sends no Authorization header without auth', async () => {
     const { store } = storeThroughProxy();
 
