@@ -5,6 +5,7 @@ import {
   toDeadLetterListItem,
 } from '../shared/adapters/functions/deadLetterRequests.js';
 import { getAppServices } from '../shared/app/appServices.js';
+import { ReplayFailedError } from '../shared/pipeline/replayDeadLetters.js';
 
 /**
  * `GET /api/deadletters?errorName=&maxItems=&continuationToken=`: one page of dead letters — error, time, template
@@ -32,7 +33,8 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
 /**
  * `POST /api/deadletters/replay` with `{ "errorName"?, "maxItems"?, "dryRun"? }`: sends dead letters through the
  * pipeline again with the mappings being served; their data is written by the next flush of their window. Admin key
- * only. Safe to repeat; a summary says what was replayed, what was rejected again, and whether more remain.
+ * only. Safe to repeat; a summary says what was replayed, what was rejected again, and whether more remain. A store
+ * failure part-way answers 503 with the summary of what was done before it.
  * @param request - the request
  * @param context - invocation context
  */
@@ -42,9 +44,18 @@ export async function replayDeadLetters(request: HttpRequest, context: Invocatio
     return { status: 400, jsonBody: { problems: body.problems } };
   }
   const services = await getAppServices();
-  const summary = await services.replayDeadLetters(body.value);
-  context.log(`replayDeadLetters ${JSON.stringify(summary)}`);
-  return { status: 200, jsonBody: summary };
+  try {
+    const summary = await services.replayDeadLetters(body.value);
+    context.log(`replayDeadLetters ${JSON.stringify(summary)}`);
+    return { status: 200, jsonBody: summary };
+  } catch (error) {
+    if (!(error instanceof ReplayFailedError)) {
+      throw error;
+    }
+    // Part of it was done: say what, and that calling again finishes it.
+    context.warn(`replayDeadLetters failed ${JSON.stringify(error.summary)}: ${error.message}`);
+    return { status: 503, jsonBody: { error: error.message, summary: error.summary } };
+  }
 }
 
 app.http('listDeadLetters', {

@@ -82,8 +82,9 @@ export interface ReplaySummary {
  * @param mapping - the device mapping currently served (for rejected messages)
  * @param deps - stores and clock
  * @param options - filter, bound, dry run, concurrency
- * @throws a retriable error when a store is unavailable; what was replayed before it stays replayed, the rest stays
- *   dead-lettered, and calling again is safe
+ * @throws ReplayFailedError when a store fails, with the summary of what was done before; what was replayed stays
+ *   replayed, the rest stays dead-lettered, and calling again is safe; a failure before any dead letter was read is
+ *   thrown as it is
  */
 export async function replayDeadLetters(
   mapping: DeviceMapping,
@@ -200,9 +201,29 @@ export async function replayDeadLetters(
     ...groups.map((group) => run(() => replayGroup(group))),
   ]);
   if (failure !== undefined) {
-    throw failure.error;
+    // What was done before the failure stays done; the caller learns both.
+    throw new ReplayFailedError(summary, failure.error);
   }
   return summary;
+}
+
+/**
+ * A replay stopped by a store failure after part of it was done: the summary says what was staged and deleted before
+ * it; the rest stays dead-lettered, and replaying again is safe.
+ */
+export class ReplayFailedError extends Error {
+  override readonly name = 'ReplayFailedError';
+
+  /**
+   * @param summary - what was done before the failure
+   * @param cause - the store failure
+   */
+  constructor(
+    readonly summary: ReplaySummary,
+    cause: unknown,
+  ) {
+    super(`The replay stopped: ${cause instanceof Error ? cause.message : 'unknown error'}`, { cause });
+  }
 }
 
 /** Reads up to `maxItems` dead letters, page by page; `more` when the store holds further matches. */

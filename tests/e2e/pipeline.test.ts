@@ -15,7 +15,7 @@ import {
 } from '../../scripts/localPipeline.js';
 import { startFaultProxy, requestMatching, type FaultProxy } from '../support/faultProxy.js';
 import type { StagingStore } from '../../shared/pipeline/stagingPorts.js';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { listDeadLetters, replayDeadLetters } from '../../functions/deadLetters.js';
 import type { ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
 import type { FlushUnitSummary } from '../../shared/pipeline/flushWorkUnit.js';
@@ -329,9 +329,15 @@ describe('the pipeline, end to end', () => {
   });
 });
 
-/** Calls the real replay handler, as an operator's POST does. */
+/** Calls the real replay handler, as an operator's POST does; expects 200. */
 async function replay(body: unknown = {}): Promise<ReplaySummary> {
-  const response = await replayDeadLetters(
+  const response = await replayResponse(body);
+  expect(response.status).toBe(200);
+  return response.jsonBody as ReplaySummary;
+}
+
+async function replayResponse(body: unknown): Promise<HttpResponseInit> {
+  return replayDeadLetters(
     new HttpRequest({
       method: 'POST',
       url: 'http://localhost/api/deadletters/replay',
@@ -339,8 +345,6 @@ async function replay(body: unknown = {}): Promise<ReplaySummary> {
     }),
     new InvocationContext({ functionName: 'replayDeadLetters' }),
   );
-  expect(response.status).toBe(200);
-  return response.jsonBody as ReplaySummary;
 }
 
 describe('dead-letter replay, end to end', () => {
@@ -405,8 +409,14 @@ describe('dead-letter replay, end to end', () => {
     expect(rejected).toBeGreaterThan(1);
     await pipeline.uploadMappings({ fhirMapping });
 
-    await expect(replay({ errorName: 'TemplateNotFound' })).rejects.toThrow('injected crash');
-    // The one whose replay died after staging keeps its dead letter; the others were replayed.
+    const crashed = await replayResponse({ errorName: 'TemplateNotFound' });
+    // 503 with what was done before the failure: the others were replayed.
+    expect(crashed.status).toBe(503);
+    expect(crashed.jsonBody).toMatchObject({
+      error: 'The replay stopped: injected crash after staging a replay',
+      summary: { deleted: rejected - 1 },
+    });
+    // The one whose replay died after staging keeps its dead letter.
     expect((await pipeline.deadLetterCounts()).TemplateNotFound).toBe(1);
     await pipeline.flush();
     const second = await replay({ errorName: 'TemplateNotFound' });
