@@ -42,13 +42,16 @@ export function toIngestEvents(
       toIsoTime(systemProperties['x-opt-enqueued-time']) ??
       toIsoTime(systemProperties['enqueuedTimeUtc']) ??
       receivedAt;
+    const offset =
+      toText(offsets[i]) ?? toText(systemProperties['x-opt-offset']) ?? toText(systemProperties['offset']) ?? '';
+    // Staging ids are made of sequence numbers, so they must be the events' own: the batch index is the last resort
+    // (tests and hand-made metadata), after the offset, which is unique in a partition too.
     const sequenceNumber =
       toInteger(sequences[i]) ??
       toInteger(systemProperties['x-opt-sequence-number']) ??
       toInteger(systemProperties['sequenceNumber']) ??
+      toInteger(offset) ??
       i;
-    const offset =
-      toText(offsets[i]) ?? toText(systemProperties['x-opt-offset']) ?? toText(systemProperties['offset']) ?? '';
     const partitionKey =
       toText(systemProperties['x-opt-partition-key']) ??
       toText(systemProperties['partitionKey']) ??
@@ -145,14 +148,23 @@ function withUpperCaseAliases(properties: Record<string, unknown>): Record<strin
   return result;
 }
 
+/**
+ * A non-negative safe integer from a number, digits, or the `{ low, high }` object a protobuf 64-bit integer (the
+ * host's `long`) becomes in the worker.
+ */
 function toInteger(value: unknown): number | undefined {
-  if (typeof value === 'number' && Number.isInteger(value)) {
-    return value;
+  let n: number | undefined;
+  if (typeof value === 'number') {
+    n = value;
+  } else if (typeof value === 'string' && /^\d{1,16}$/.test(value)) {
+    n = Number(value);
+  } else if (typeof value === 'object' && value !== null) {
+    const { low, high } = value as { low?: unknown; high?: unknown };
+    if (typeof low === 'number' && typeof high === 'number') {
+      n = high * 2 ** 32 + (low >>> 0);
+    }
   }
-  if (typeof value === 'string' && /^\d+$/.test(value)) {
-    return Number(value);
-  }
-  return undefined;
+  return n !== undefined && Number.isSafeInteger(n) && n >= 0 ? n : undefined;
 }
 
 function toText(value: unknown): string | undefined {

@@ -106,6 +106,21 @@ describe('toIngestEvents', () => {
     });
   });
 
+  it('reads 64-bit sequence numbers as the worker hands them ({low, high}), else the offset, before the batch index', () => {
+    const events = toIngestEvents(
+      [{}, {}, {}],
+      {
+        ...metadata,
+        sequenceNumberArray: [{ low: 5, high: 1, unsigned: false }, { low: -1, high: 0, unsigned: false }, null],
+        offsetArray: ['100', '200', '300'],
+        systemPropertiesArray: [{}, {}, {}],
+      },
+      '2026-11-24T10:05:00.000Z',
+    );
+
+    expect(events.map((e) => e.coordinates.sequenceNumber)).toEqual([2 ** 32 + 5, 2 ** 32 - 1, 300]);
+  });
+
   it('falls back to the receive time and the batch index when the metadata is missing', () => {
     const [event] = toIngestEvents({ a: 1 }, undefined, '2026-11-24T10:05:00.000Z');
     expect(event?.coordinates).toEqual({
