@@ -4,12 +4,12 @@ import {
   buildObservation,
   findFhirTemplate,
   groupMeasurements,
+  measurementsOf,
   mergeObservation,
   parseFhirMapping,
   planObservationGroups,
   toCreatedDeviceId,
   toCreatedPatientId,
-  toEpochMs,
   type FhirMapping,
   type MeasurementGroup,
   type ResolvedIdentity,
@@ -178,11 +178,7 @@ function transform(
               : mergeObservation(existing, observationGroup, template, identity, options.issued).observation,
           );
         } catch (error) {
-          const inPeriod = group.measurements.filter((m) => {
-            const time = toEpochMs(m.occurrenceTimeUtc);
-            return time !== undefined && time >= observationGroup.start && time <= observationGroup.end;
-          });
-          recordGroupError(output, group, error, sourcesOf(inPeriod));
+          recordGroupError(output, group, error, sourcesOf(measurementsOf(group, observationGroup)));
         }
       }
     } catch (error) {

@@ -13,6 +13,7 @@ import type { DeadLetterStore, Lease, LeaseStore, StagingStore } from './staging
 import { transformAndPersist, type PersistProgress, type TransformAndPersistDeps } from './transformAndPersist.js';
 import type { Measurement } from '../core/measurement.js';
 import { REPLAY_SHARD_PREFIX } from '../core/staging/deadLetterReplay.js';
+import { toEpochMs } from '../core/fhir/index.js';
 
 /** What the flush needs. */
 export interface FlushDeps {
@@ -189,15 +190,15 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
   }
 }
 
-/** How many measurements differ in group key or occurrence time (copies from redelivered batches count once). */
+/**
+ * How many measurements differ in group key or occurrence instant, as grouping tells them apart (copies from
+ * redelivered batches count once).
+ */
 function countDistinct(measurements: readonly Measurement[]): number {
   const keys = new Set<string>();
   for (const m of measurements) {
-    keys.add(
-      [m.deviceId, m.type, m.patientId ?? '', m.encounterId ?? '', m.correlationId ?? '', m.occurrenceTimeUtc].join(
-        '\u0000',
-      ),
-    );
+    const time = toEpochMs(m.occurrenceTimeUtc) ?? m.occurrenceTimeUtc;
+    keys.add(JSON.stringify([m.deviceId, m.type, m.patientId, m.encounterId, m.correlationId, time]));
   }
   return keys.size;
 }

@@ -115,6 +115,8 @@ export async function ingestBatch(
     byShard.set(key.shard, shard);
 
     const seen = new Set<string>();
+    // Converted once per event, and only when it has an error (the conversion parses the body again).
+    let stored: ReturnType<typeof toDeadLetterBody> | undefined;
     for (const error of result.errors) {
       summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
       const record = error.toRecord();
@@ -130,7 +132,7 @@ export async function ingestBatch(
         ...(templateIndex === undefined ? {} : { templateType: mapping.templates[templateIndex]?.kind }),
         subject: {
           kind: 'message',
-          body: toDeadLetterBody(event.body),
+          body: (stored ??= toDeadLetterBody(event.body)),
           coordinates,
           properties: event.properties,
           systemProperties: event.systemProperties,

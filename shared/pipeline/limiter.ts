@@ -27,3 +27,38 @@ export function createLimiter(concurrency: number): Limiter {
     }
   };
 }
+
+/**
+ * Runs an async function over items with at most `limit` calls in flight; fails with the first error: no further call starts after
+ * it, and it is thrown once the calls already started have settled.
+ * @param items - the inputs
+ * @param limit - maximum parallel calls (≥ 1)
+ * @param run - the call for one item
+ */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const errors: unknown[] = [];
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next;
+      next += 1;
+      try {
+        results[index] = await run(items[index] as T, index);
+      } catch (error) {
+        failed = true;
+        errors.push(error);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  if (errors.length > 0) {
+    throw errors[0];
+  }
+  return results;
+}

@@ -9,11 +9,10 @@
  */
 import type { ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
-import { planDeadLetterReplay, replayStagingOfMessage } from '../core/staging/deadLetterReplay.js';
+import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
-import type { IngestEvent } from '../core/deviceEvent.js';
 import { ingestBatch } from './ingestBatch.js';
-import { createLimiter } from './limiter.js';
+import { mapWithConcurrency } from './limiter.js';
 import type { DeadLetterStore, StagingStore, StoredDeadLetter } from './stagingPorts.js';
 
 /** What a replay needs. */
@@ -35,15 +34,16 @@ export interface ReplayOptions {
    * is staged, written or deleted.
    */
   dryRun?: boolean;
-  /** Dead letters replayed at once (default {@link DEFAULT_REPLAY_CONCURRENCY}). */
-  concurrency?: number;
 }
 
 /** Default {@link ReplayOptions.maxItems}. */
 export const DEFAULT_REPLAY_MAX_ITEMS = 500;
 
-/** Default {@link ReplayOptions.concurrency}. */
-export const DEFAULT_REPLAY_CONCURRENCY = 8;
+/** Dead letters replayed at once. */
+const REPLAY_CONCURRENCY = 8;
+
+type MessagePlan = Extract<ReplayPlan, { kind: 'message' }>;
+type GroupPlan = Extract<ReplayPlan, { kind: 'measurements' }>;
 
 /** What a replay call did (in a dry run: would do; nothing is deleted or written then). */
 export interface ReplaySummary {
@@ -63,6 +63,11 @@ export interface ReplaySummary {
    * kept, since deleting them would drop the data without a trace. Check the mapping.
    */
   yieldedNothing: number;
+  /**
+   * Messages stored without their body (too large for one document): kept; their coordinates find them in Event Hubs
+   * (or its Capture) while retained.
+   */
+  unavailable: number;
   /** Errors normalizing the messages again gave, by name. */
   errorsByName: Partial<Record<ErrorName, number>>;
   /** Dead letters written for them (the same id as before when the same error recurs). */
@@ -81,7 +86,7 @@ export interface ReplaySummary {
  * Replays dead letters (see the module comment).
  * @param mapping - the device mapping currently served (for rejected messages)
  * @param deps - stores and clock
- * @param options - filter, bound, dry run, concurrency
+ * @param options - filter, bound, dry run
  * @throws ReplayFailedError when a store fails, with the summary of what was done before; what was replayed stays
  *   replayed, the rest stays dead-lettered, and calling again is safe; a failure before any dead letter was read is
  *   thrown as it is
@@ -102,6 +107,7 @@ export async function replayDeadLetters(
     measurementsStaged: 0,
     rejectedAgain: 0,
     yieldedNothing: 0,
+    unavailable: 0,
     errorsByName: {},
     deadLettered: 0,
     deleted: 0,
@@ -110,41 +116,41 @@ export async function replayDeadLetters(
     more,
   };
   // A message rejected by several templates has several dead letters: normalize it once, then delete them all.
-  const messages = new Map<string, { ingest: IngestEvent; letters: StoredDeadLetter[] }>();
-  const groups: StoredDeadLetter[] = [];
+  const messages = new Map<string, { plan: MessagePlan; letters: StoredDeadLetter[] }>();
+  const groups: { plan: GroupPlan; letter: StoredDeadLetter }[] = [];
   for (const item of items) {
     summary.examinedByName[item.errorName] = (summary.examinedByName[item.errorName] ?? 0) + 1;
     const plan = planDeadLetterReplay(item);
-    if (plan.kind === 'message') {
+    if (plan.kind === 'unavailable') {
+      summary.examined.messages += 1;
+      summary.unavailable += 1;
+    } else if (plan.kind === 'message') {
       summary.examined.messages += 1;
       const { partitionId, sequenceNumber } = plan.ingest.coordinates;
       const key = `${partitionId}|${sequenceNumber}`;
-      const entry = messages.get(key) ?? { ingest: plan.ingest, letters: [] };
+      const entry = messages.get(key) ?? { plan, letters: [] };
       entry.letters.push(item);
       messages.set(key, entry);
     } else {
       summary.examined.groups += 1;
-      groups.push(item);
+      groups.push({ plan, letter: item });
     }
   }
 
-  const replayMessage = async (ingest: IngestEvent, letters: readonly StoredDeadLetter[]): Promise<void> => {
+  const replayMessage = async (plan: MessagePlan, letters: readonly StoredDeadLetter[]): Promise<void> => {
     summary.messagesNormalized += 1;
     let measurements: number;
     let errors: number;
     if (dryRun) {
-      const result = normalizeEvent(mapping, ingest.event);
+      const result = normalizeEvent(mapping, plan.ingest.event);
       measurements = result.measurements.length;
       errors = result.errors.length;
       for (const error of result.errors) {
         summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
       }
     } else {
-      const result = await ingestBatch([ingest], mapping, deps, {
-        stagingKeyOf: (coordinates) => {
-          const staging = replayStagingOfMessage(coordinates);
-          return { shard: staging.shard, sequenceNumber: staging.range.first };
-        },
+      const result = await ingestBatch([plan.ingest], mapping, deps, {
+        stagingKeyOf: () => ({ shard: plan.staging.shard, sequenceNumber: plan.staging.range.first }),
       });
       measurements = result.measurements;
       errors = 0;
@@ -166,11 +172,7 @@ export async function replayDeadLetters(
       await deleteReplayed(deps.deadLetters, letters, summary);
     }
   };
-  const replayGroup = async (group: StoredDeadLetter): Promise<void> => {
-    const plan = planDeadLetterReplay(group);
-    if (plan.kind !== 'measurements') {
-      return;
-    }
+  const replayGroup = async (plan: GroupPlan, letter: StoredDeadLetter): Promise<void> => {
     summary.measurementsStaged += plan.measurements.length;
     if (dryRun) {
       return;
@@ -178,28 +180,29 @@ export async function replayDeadLetters(
     if (plan.measurements.length > 0) {
       await deps.staging.stageBatch(plan.staging.shard, plan.staging.range, plan.measurements);
     }
-    await deleteReplayed(deps.deadLetters, [group], summary);
+    await deleteReplayed(deps.deadLetters, [letter], summary);
   };
 
   // Independent of one another: a few at a time. After a failure (a store unavailable) no further one starts; the
   // failure is rethrown once the started ones have settled.
-  const limit = createLimiter(Math.max(1, Math.floor(options.concurrency ?? DEFAULT_REPLAY_CONCURRENCY)));
+  const tasks: (() => Promise<void>)[] = [
+    ...[...messages.values()].map(
+      ({ plan, letters }) =>
+        () =>
+          replayMessage(plan, letters),
+    ),
+    ...groups.map(
+      ({ plan, letter }) =>
+        () =>
+          replayGroup(plan, letter),
+    ),
+  ];
   let failure: { error: unknown } | undefined;
-  const run = (task: () => Promise<void>): Promise<void> =>
-    limit(async () => {
-      if (failure !== undefined) {
-        return;
-      }
-      try {
-        await task();
-      } catch (error) {
-        failure ??= { error };
-      }
-    });
-  await Promise.all([
-    ...[...messages.values()].map(({ ingest, letters }) => run(() => replayMessage(ingest, letters))),
-    ...groups.map((group) => run(() => replayGroup(group))),
-  ]);
+  try {
+    await mapWithConcurrency(tasks, REPLAY_CONCURRENCY, (task) => task());
+  } catch (error) {
+    failure = { error };
+  }
   if (failure !== undefined) {
     // What was done before the failure stays done; the caller learns both.
     throw new ReplayFailedError(summary, failure.error);

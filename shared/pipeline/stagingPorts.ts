@@ -41,8 +41,8 @@ export interface StagingStore {
   /**
    * Stages one ingest batch: one document per (window, chunk), upserted under deterministic ids so a redelivered
    * batch overwrites instead of duplicating.
-   * @param shard - the Event Hubs partition id of the batch
-   * @param range - first and last sequence numbers of the batch
+   * @param shard - the Event Hubs partition id of the batch, or a replay shard
+   * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
    * @param measurements - the batch's normalized measurements
    * @returns the number of documents written
    * @throws a retriable error when the store is unavailable or throttling

@@ -8,11 +8,12 @@ import type { Measurement } from '../core/measurement.js';
 import {
   findFhirTemplate,
   groupMeasurements,
+  measurementsOf,
   planObservationGroups,
   toEpochMs,
   toObservationIdentifier,
 } from '../core/fhir/index.js';
-import type { FhirMapping, MeasurementGroup, ObservationGroup } from '../core/fhir/index.js';
+import type { FhirMapping, MeasurementGroup } from '../core/fhir/index.js';
 import type { FhirStore, IdentityResolver } from './ports.js';
 import { persistObservation } from './persistObservation.js';
 import { createLimiter, type Limiter } from './limiter.js';
@@ -231,14 +232,6 @@ function asError(value: unknown): Error {
 /** A data error: the data (or its mapping) is at fault, retrying it will not help. */
 function isDataError(error: unknown): error is MedTechError {
   return isMedTechError(error) && !error.retriable;
-}
-
-/** The group's measurements that fall inside an observation group's boundaries. */
-function measurementsOf(group: MeasurementGroup, observationGroup: ObservationGroup): Measurement[] {
-  return group.measurements.filter((m) => {
-    const time = toEpochMs(m.occurrenceTimeUtc);
-    return time !== undefined && time >= observationGroup.start && time <= observationGroup.end;
-  });
 }
 
 function partitionByTimes(measurements: readonly Measurement[]): { valid: Measurement[]; invalid: Measurement[] } {

@@ -12,7 +12,7 @@ import type {
 } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
-import { mapWithConcurrency } from './cosmosPaging.js';
+import { mapWithConcurrency } from '../../pipeline/limiter.js';
 import { withStagingErrors } from './stagingUnavailableError.js';
 
 /** Settings of {@link CosmosDeadLetterStore}. */

@@ -1,7 +1,7 @@
 import type { Container } from '@azure/cosmos';
 import type { DeleteOutcome } from '../../pipeline/stagingPorts.js';
 import type { CosmosWriteCounter } from './cosmosWriteCounter.js';
-import { mapWithConcurrency } from './cosmosPaging.js';
+import { mapWithConcurrency } from '../../pipeline/limiter.js';
 import { toCosmosStatus, toStagingError } from './stagingUnavailableError.js';
 
 /** An item to delete: id and partition key, and the ETag it had when read (empty or absent: delete any version). */

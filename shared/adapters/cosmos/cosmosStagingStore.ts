@@ -12,7 +12,8 @@ import { toClosedWindowCutoff } from '../../core/staging/stagingWindow.js';
 import type { DeleteOutcome, StagedDocumentRef, StagedUnit, StagingStore } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
-import { fetchAllPages, mapWithConcurrency } from './cosmosPaging.js';
+import { fetchAllPages } from './cosmosPaging.js';
+import { mapWithConcurrency } from '../../pipeline/limiter.js';
 import { withStagingErrors } from './stagingUnavailableError.js';
 
 /** Settings of {@link CosmosStagingStore}. */
@@ -69,8 +70,8 @@ export class CosmosStagingStore implements StagingStore {
 
   /**
    * Stages one ingest batch (see {@link StagingStore.stageBatch}).
-   * @param shard - the Event Hubs partition id
-   * @param range - first and last sequence numbers of the batch
+   * @param shard - the Event Hubs partition id, or a replay shard
+   * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
    * @param measurements - the batch's measurements
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    * @throws RangeError when the range or an ingestion time is invalid

@@ -136,3 +136,16 @@ function toMs(measurement: Measurement): number {
   }
   return ms;
 }
+
+/**
+ * The measurements of a group that fall inside one of its observation groups' boundaries (what a failure of that
+ * Observation concerns).
+ * @param group - the measurement group
+ * @param observationGroup - one of the observation groups planned from it
+ */
+export function measurementsOf(group: MeasurementGroup, observationGroup: ObservationGroup): Measurement[] {
+  return group.measurements.filter((m) => {
+    const time = toEpochMs(m.occurrenceTimeUtc);
+    return time !== undefined && time >= observationGroup.start && time <= observationGroup.end;
+  });
+}

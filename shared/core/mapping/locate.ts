@@ -129,3 +129,38 @@ export function offsetToPosition(lineStarts: readonly number[], offset: number):
   }
   return { line: lo + 1, column: offset - (lineStarts[lo] ?? 0) + 1 };
 }
+
+/**
+ * The offset of the first `[` or `{` that opens a level deeper than `max`, or -1; strings and comments are skipped.
+ * @param text - the file's text
+ * @param max - the deepest level allowed
+ */
+export function findExcessiveNesting(text: string, max: number): number {
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, escapes included.
+      for (i++; i < n && text.charCodeAt(i) !== 0x22; i++) {
+        if (text.charCodeAt(i) === 0x5c) {
+          i++;
+        }
+      }
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2f) {
+      const end = text.indexOf('\n', i);
+      i = end < 0 ? n : end;
+    } else if (c === 0x2f && text.charCodeAt(i + 1) === 0x2a) {
+      const end = text.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 1;
+    } else if (c === 0x5b || c === 0x7b) {
+      depth++;
+      if (depth > max) {
+        return i;
+      }
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
+}

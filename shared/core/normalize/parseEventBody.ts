@@ -1,6 +1,10 @@
 import type { EventBody } from '../deviceEvent.js';
 import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 import { MedTechError, type ErrorLocation } from '../errors.js';
+import { findExcessiveNesting, offsetToPosition, toLineStarts } from '../mapping/locate.js';
+
+/** Deepest body whose syntax error is located (the locating scan recurses per level). */
+const MAX_LOCATED_DEPTH = 512;
 
 /**
  * Outcome of {@link parseEventBody}: the parsed JSON value (with the text it was parsed from, when it was parsed here),
@@ -63,6 +67,10 @@ function invalidJson(text: string): ParsedEventBody {
   if (text.trim() === '') {
     return invalid('The message body is empty, not JSON.');
   }
+  // The scan below recurses per level: a body nested deeper than this is reported without a position.
+  if (findExcessiveNesting(text, MAX_LOCATED_DEPTH) >= 0) {
+    return invalid('The message body is not valid JSON.');
+  }
   const errors: ParseError[] = [];
   visit(
     text,
@@ -73,13 +81,7 @@ function invalidJson(text: string): ParsedEventBody {
   if (first === undefined) {
     return invalid('The message body is not valid JSON.');
   }
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < first.offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  const column = first.offset - lineStart + 1;
+  const { line, column } = offsetToPosition(toLineStarts(text), first.offset);
   return invalid(
     `The message body is not valid JSON: ${printParseErrorCode(first.error)} at line ${line}, column ${column}.`,
     { line, column },

@@ -15,7 +15,14 @@ import { chunkBySize, cosmosSystemPropertiesReserve, toJsonByteLength } from './
 export type { EventCoordinates } from '../deviceEvent.js';
 
 /** A stored message body: JSON kept as JSON, anything else as base64 of its bytes. */
-export type DeadLetterBody = { encoding: 'json'; value: unknown } | { encoding: 'base64'; data: string };
+export type DeadLetterBody =
+  | { encoding: 'json'; value: unknown }
+  | { encoding: 'base64'; data: string }
+  /**
+   * Left out because the message is too large for one stored document (an Event Hubs Dedicated event of several MB):
+   * its size and SHA-256 identify it, and its coordinates find it in Event Hubs (or its Capture) while retained.
+   */
+  | { encoding: 'omitted'; bytes: number; sha256: string };
 
 /** What was rejected: one raw device message, or a group of measurements. */
 export type DeadLetterSubject =
@@ -160,18 +167,36 @@ export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocume
 /**
  * Splits a dead letter whose measurements would make a stored document larger than `maxDocumentBytes` (Cosmos DB
  * refuses items over 2 MB) into parts of consecutive measurements, each marked with {@link DeadLetterRecord.part};
- * a rejected message, or a group that fits, is returned as the only element.
+ * a group that fits is returned as the only element. A rejected message too large to store is stored without its
+ * body (`encoding: 'omitted'`, with its size and hash), and without its properties if they alone are too large:
+ * refusing it would stop its Event Hubs partition for good.
  * @param record - the dead letter
  * @param maxDocumentBytes - upper bound of one stored document's JSON size in bytes (system fields included)
  */
 export function splitDeadLetterRecord(record: DeadLetterRecord, maxDocumentBytes: number): DeadLetterRecord[] {
   const subject = record.subject;
-  if (subject.kind !== 'measurements') {
+  const fits = (candidate: DeadLetterRecord): boolean =>
+    toJsonByteLength(toDeadLetterDocument(candidate)) + cosmosSystemPropertiesReserve <= maxDocumentBytes;
+  if (fits(record)) {
     return [record];
   }
-  const whole = toJsonByteLength(toDeadLetterDocument(record)) + cosmosSystemPropertiesReserve;
-  if (whole <= maxDocumentBytes) {
-    return [record];
+  if (subject.kind === 'message') {
+    if (subject.body.encoding === 'omitted') {
+      return [{ ...record, subject: { kind: 'message', body: subject.body, coordinates: subject.coordinates } }];
+    }
+    const text = subject.body.encoding === 'json' ? JSON.stringify(subject.body.value) : undefined;
+    const bytes =
+      subject.body.encoding === 'base64' ? Buffer.from(subject.body.data, 'base64') : Buffer.from(text ?? '', 'utf8');
+    const body: DeadLetterBody = {
+      encoding: 'omitted',
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    const withoutBody: DeadLetterRecord = { ...record, subject: { ...subject, body } };
+    if (fits(withoutBody)) {
+      return [withoutBody];
+    }
+    return [{ ...record, subject: { kind: 'message', body, coordinates: subject.coordinates } }];
   }
   const emptyPart = toDeadLetterDocument({
     ...record,

@@ -37,6 +37,10 @@ export type ReplayPlan =
       staging: ReplayStaging;
     }
   | {
+      /** A rejected message stored without its body (too large): it cannot be replayed from the store. */
+      kind: 'unavailable';
+    }
+  | {
       /** A rejected group: its measurements are staged again as they are, for the next flush of their window. */
       kind: 'measurements';
       measurements: Measurement[];
@@ -52,7 +56,10 @@ export type ReplayPlan =
 export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
   const subject = document.subject;
   switch (subject.kind) {
-    case 'message':
+    case 'message': {
+      if (subject.body.encoding === 'omitted') {
+        return { kind: 'unavailable' };
+      }
       return {
         kind: 'message',
         ingest: {
@@ -66,11 +73,12 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
         },
         staging: replayStagingOfMessage(subject.coordinates),
       };
+    }
     case 'measurements': {
       // One range per stored document: each part of a split group is staged on its own.
       const hash = hashOf(`measurements|${document.pk}|${document.id}`);
-      const sequence = Number.parseInt(hash.slice(0, 13), 16);
-      const shard = Number.parseInt(hash.slice(13, 17), 16) % REPLAY_GROUP_SHARDS;
+      const sequence = hexToInteger(hash, 0, 13);
+      const shard = hexToInteger(hash, 13, 4) % REPLAY_GROUP_SHARDS;
       return {
         kind: 'measurements',
         measurements: subject.measurements,
@@ -87,19 +95,21 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
  * @param coordinates - the message's Event Hubs coordinates
  */
 export function replayStagingOfMessage(coordinates: EventCoordinates): ReplayStaging {
-  const sequence = Number.parseInt(
-    hashOf(`message|${coordinates.partitionId}|${coordinates.sequenceNumber}`).slice(0, 13),
-    16,
-  );
+  const sequence = hexToInteger(hashOf(`message|${coordinates.partitionId}|${coordinates.sequenceNumber}`), 0, 13);
   return { shard: `${REPLAY_SHARD_PREFIX}p${coordinates.partitionId}`, range: { first: sequence, last: sequence } };
 }
 
-/** SHA-256 of a key, as hex; 13 hex digits of it (52 bits) make a safe integer. */
+/** SHA-256 of a key, as hex. */
 function hashOf(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-function toEventBody(body: DeadLetterBody): EventBody {
+/** `digits` hex digits of `hex` from `start` as an integer; at most 13 digits (52 bits), so always a safe integer. */
+function hexToInteger(hex: string, start: number, digits: number): number {
+  return Number.parseInt(hex.slice(start, start + Math.min(digits, 13)), 16);
+}
+
+function toEventBody(body: Exclude<DeadLetterBody, { encoding: 'omitted' }>): EventBody {
   switch (body.encoding) {
     case 'json':
       return { kind: 'json', value: body.value };

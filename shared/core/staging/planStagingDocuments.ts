@@ -19,7 +19,7 @@ export interface StagingDocument {
   windowStart: string;
   /** Window end (exclusive), ISO-8601 UTC. */
   windowEnd: string;
-  /** The Event Hubs partition id of the batch. */
+  /** The Event Hubs partition id of the batch, or a replay shard. */
   shard: string;
   /** First sequence number of the batch. */
   firstSequenceNumber: number;
@@ -94,8 +94,8 @@ export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number,
  * Plans the staging documents of one ingest batch: measurements are bucketed by the ingestion-time window, encoded
  * compactly and split into chunks below `maxDocumentBytes`. The ids are deterministic, so staging the same batch
  * again yields the same documents.
- * @param shard - the Event Hubs partition id of the batch
- * @param range - the batch's first and last sequence numbers
+ * @param shard - the Event Hubs partition id of the batch, or a replay shard
+ * @param range - the batch's first and last sequence numbers (see {@link SequenceRange})
  * @param measurements - the batch's normalized measurements
  * @param options - window length, size bound and the current time
  * @returns the documents, ordered by window then chunk (none for no measurements)

@@ -9,11 +9,17 @@ import { createHash } from 'node:crypto';
 export interface WorkUnit {
   /** Window start, ISO-8601 UTC (`toISOString` form). */
   windowStart: string;
-  /** The shard: the Event Hubs partition id the measurements were ingested from. */
+  /**
+   * The shard: the Event Hubs partition id the measurements were ingested from, or a replay shard
+   * (`deadletter-replay-…`) for replayed dead letters.
+   */
   shard: string;
 }
 
-/** The first and last Event Hubs sequence numbers of an ingest batch. */
+/**
+ * The first and last sequence numbers of an ingest batch: Event Hubs sequence numbers, or for a replayed dead letter
+ * one number derived from it.
+ */
 export interface SequenceRange {
   first: number;
   last: number;
@@ -84,8 +90,8 @@ export function assertSequenceRange(range: SequenceRange): void {
  * The deterministic id of one staging document:
  * `s{shard}_q{first}-{last}_w{yyyyMMddHHmm}_c{chunk}`. Same batch, same window, same chunk → same id, so a
  * redelivered batch overwrites (upsert) instead of duplicating.
- * @param shard - the Event Hubs partition id
- * @param range - the batch's first and last sequence numbers
+ * @param shard - the Event Hubs partition id, or a replay shard
+ * @param range - the batch's first and last sequence numbers (see {@link SequenceRange})
  * @param windowStart - window start, ISO-8601
  * @param chunk - 0-based chunk index within the (batch, window)
  * @throws RangeError when the range, window start or chunk index is invalid

@@ -71,6 +71,25 @@ describe('CosmosDeadLetterStore', () => {
     expect(page.items[0]).not.toHaveProperty('_rid');
   });
 
+  it('stores a rejected message too large for one document without its body, instead of failing for ever', async () => {
+    const maxDocumentBytes = 20_000;
+    const container = (await freshContainers(client)).deadLetter;
+    const small = new CosmosDeadLetterStore(container, { maxDocumentBytes });
+    const huge = rejectedMessage(8);
+    if (huge.subject.kind === 'message') {
+      huge.subject.body = { encoding: 'base64', data: Buffer.alloc(60_000, 0x7b).toString('base64') };
+    }
+
+    await small.addDeadLetters([huge]);
+    const [stored] = (await small.listDeadLetters({ errorName: 'InvalidDataFormat' })).items;
+
+    expect(stored?.subject).toMatchObject({
+      kind: 'message',
+      body: { encoding: 'omitted', bytes: 60_000 },
+      coordinates: { partitionId: '3', sequenceNumber: 8 },
+    });
+  });
+
   it('stores a rejected group too large for one document in parts below the size bound, once on a rerun', async () => {
     const maxDocumentBytes = 20_000;
     const container = (await freshContainers(client)).deadLetter;

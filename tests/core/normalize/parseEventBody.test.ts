@@ -74,6 +74,14 @@ describe('parseEventBody', () => {
     expect(trailing.ok || trailing.error.message).toBe(
       'The message body is not valid JSON: ValueExpected at line 1, column 7.',
     );
+    // Nested too deep to locate (the locating scan recurses): still an InvalidDataFormat error, never a RangeError.
+    const deep = parseEventBody({ kind: 'text', text: '['.repeat(200_000) + 'x' });
+    expect(deep.ok || deep.error.toRecord()).toEqual({
+      name: 'InvalidDataFormat',
+      stage: 'Normalization',
+      severity: 'non-blocking',
+      message: 'The message body is not valid JSON.',
+    });
     const empty = parseEventBody({ kind: 'text', text: ' \n' });
     expect(empty.ok || empty.error.message).toBe('The message body is empty, not JSON.');
   });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
 import {
@@ -146,6 +147,62 @@ describe('splitDeadLetterRecord', () => {
       expect(Buffer.byteLength(JSON.stringify(toDeadLetterDocument(part)), 'utf8')).toBeLessThanOrEqual(10_000 - 256);
     }
     expect(new Set(parts.map((p) => toDeadLetterDocument(p).id)).size).toBe(parts.length);
+  });
+});
+
+describe('splitDeadLetterRecord with a message too large to store', () => {
+  const large = Buffer.alloc(40_000, 0x61);
+
+  it('stores it without its body, with the body size and hash; the same id as with the body', () => {
+    const record: DeadLetterRecord = {
+      ...messageRecord,
+      subject: {
+        kind: 'message',
+        body: { encoding: 'base64', data: large.toString('base64') },
+        coordinates: {
+          partitionId: '2',
+          sequenceNumber: 41,
+          offset: '4100',
+          enqueuedTimeUtc: '2024-05-01T23:59:59.000Z',
+        },
+        systemProperties: { 'iothub-connection-device-id': 'd1' },
+      },
+    };
+
+    const [stored, ...rest] = splitDeadLetterRecord(record, 20_000);
+
+    expect(rest).toEqual([]);
+    expect(stored?.subject).toEqual({
+      ...record.subject,
+      body: {
+        encoding: 'omitted',
+        bytes: 40_000,
+        sha256: createHash('sha256').update(large).digest('hex'),
+      },
+    });
+    expect(stored && toDeadLetterDocument(stored).id).toBe(toDeadLetterDocument(record).id);
+  });
+
+  it('leaves out its properties too when they alone are too large', () => {
+    const record: DeadLetterRecord = {
+      ...messageRecord,
+      subject: {
+        kind: 'message',
+        body: { encoding: 'json', value: { hr: 1 } },
+        coordinates: {
+          partitionId: '2',
+          sequenceNumber: 41,
+          offset: '4100',
+          enqueuedTimeUtc: '2024-05-01T23:59:59.000Z',
+        },
+        properties: { huge: 'x'.repeat(40_000) },
+      },
+    };
+
+    const [stored] = splitDeadLetterRecord(record, 20_000);
+
+    expect(stored?.subject).toMatchObject({ kind: 'message', body: { encoding: 'omitted', bytes: 8 } });
+    expect(stored?.subject.kind === 'message' && stored.subject.properties).toBeUndefined();
   });
 });
 

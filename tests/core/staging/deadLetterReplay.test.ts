@@ -5,6 +5,7 @@ import {
   REPLAY_GROUP_SHARDS,
   planDeadLetterReplay,
   replayStagingOfMessage,
+  type ReplayStaging,
 } from '../../../shared/core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
@@ -32,6 +33,15 @@ const heartRate = (value: string): Measurement => ({
   deviceId: 'device-1',
   properties: [{ name: 'hr', value }],
 });
+
+/** The plan of a rejected group's dead letter (which always has a staging place). */
+function stagingOf(record: DeadLetterRecord): { staging: ReplayStaging } {
+  const plan = planDeadLetterReplay(toDeadLetterDocument(record));
+  if (plan.kind === 'unavailable') {
+    throw new Error('expected a plan that stages');
+  }
+  return plan;
+}
 
 describe('planDeadLetterReplay', () => {
   it('gives a rejected message back as the event it was: body, properties, system properties, coordinates', () => {
@@ -103,11 +113,14 @@ describe('planDeadLetterReplay', () => {
       time: '2024-05-03T00:00:00.000Z',
       subject: { kind: 'measurements', measurements: [heartRate(value)] },
     });
-    const first = planDeadLetterReplay(toDeadLetterDocument(group('72')));
-    const again = planDeadLetterReplay(toDeadLetterDocument(group('72')));
-    const other = planDeadLetterReplay(toDeadLetterDocument(group('73')));
+    const first = stagingOf(group('72'));
+    const again = stagingOf(group('72'));
+    const other = stagingOf(group('73'));
 
-    expect(first).toMatchObject({ kind: 'measurements', measurements: [heartRate('72')] });
+    expect(planDeadLetterReplay(toDeadLetterDocument(group('72')))).toMatchObject({
+      kind: 'measurements',
+      measurements: [heartRate('72')],
+    });
     expect(again.staging).toEqual(first.staging);
     expect(other.staging.range).not.toEqual(first.staging.range);
     expect(Number.isSafeInteger(first.staging.range.first)).toBe(true);
@@ -118,17 +131,25 @@ describe('planDeadLetterReplay', () => {
   it('spreads replayed groups over several shards, so a whole failed window is flushed as several units', () => {
     const shards = new Set<string>();
     for (let i = 0; i < 200; i++) {
-      const plan = planDeadLetterReplay(
-        toDeadLetterDocument({
-          error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
-          time: '2024-05-03T00:00:00.000Z',
-          subject: { kind: 'measurements', measurements: [heartRate(String(i))] },
-        }),
-      );
+      const plan = stagingOf({
+        error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
+        time: '2024-05-03T00:00:00.000Z',
+        subject: { kind: 'measurements', measurements: [heartRate(String(i))] },
+      });
       shards.add(plan.staging.shard);
     }
 
     expect(shards.size).toBe(REPLAY_GROUP_SHARDS);
+  });
+});
+
+describe('a message stored without its body', () => {
+  it('cannot be replayed from the store: the plan says so', () => {
+    const document = toDeadLetterDocument(
+      rejectedMessage({ kind: 'message', body: { encoding: 'omitted', bytes: 3_000_000, sha256: 'ab' }, coordinates }),
+    );
+
+    expect(planDeadLetterReplay(document)).toEqual({ kind: 'unavailable' });
   });
 });
 
