@@ -135,7 +135,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
         }
         const next = page.link?.find((link) => link.relation === 'next')?.url;
         // Only follow links to the same service: the bearer token must not go anywhere else.
-        if (next === undefined || !next.startsWith(`${baseUrl}/`) || pages >= MAX_SEARCH_PAGES) {
+        if (next === undefined || !isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
           return found;
         }
         page = (await send('search', resourceType, (o) => client.request(next, { options: o })))
@@ -232,6 +232,31 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
  */
 function isStaging(failure: Failure): boolean {
   return failure.kind === 'status' && [401, 403, 404, 405].includes(failure.status);
+}
+
+/**
+ * Whether a link (a search's `next` page) points into the FHIR service at `baseUrl`: same scheme, host and port, and
+ * a path below the base path, compared as URLs (a server may write its host in other letter case, or the default
+ * port explicitly). Nothing else is followed: the bearer token must not go anywhere else.
+ * @param link - the absolute link
+ * @param baseUrl - the service base URL, without a trailing slash
+ */
+export function isWithinService(link: string, baseUrl: string): boolean {
+  let target: URL;
+  let base: URL;
+  try {
+    target = new URL(link);
+    base = new URL(`${baseUrl}/`);
+  } catch {
+    return false;
+  }
+  return (
+    target.protocol === base.protocol &&
+    target.host === base.host &&
+    target.username === '' &&
+    target.password === '' &&
+    target.pathname.startsWith(base.pathname)
+  );
 }
 
 function managedIdentityTokens(

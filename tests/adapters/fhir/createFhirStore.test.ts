@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenCredential } from '@azure/identity';
 import type { Device, Observation } from '@medplum/fhirtypes';
-import { createFhirStore } from '../../../shared/adapters/fhir/createFhirStore.js';
+import { createFhirStore, isWithinService } from '../../../shared/adapters/fhir/createFhirStore.js';
 import type { FhirStoreOptions } from '../../../shared/adapters/fhir/createFhirStore.js';
 import { FhirRequestError } from '../../../shared/adapters/fhir/fhirRequestError.js';
 import { startFhirServer } from '../../../shared/local/fhirServer.js';
@@ -328,5 +328,25 @@ describe('createFhirStore', () => {
 
     expect(error).toMatchObject({ name: 'FhirServiceError', retriable: false });
     expect(proxy.requests()).toHaveLength(0);
+  });
+});
+
+describe('isWithinService', () => {
+  const base = 'https://contoso.fhir.azurehealthcareapis.com/fhir';
+
+  it('follows a link into the service however its host case and default port are written', () => {
+    expect(isWithinService(`${base}/Device?_page=2`, base)).toBe(true);
+    expect(isWithinService('https://CONTOSO.fhir.azurehealthcareapis.com/fhir/Device?ct=x', base)).toBe(true);
+    expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com:443/fhir/Device?ct=x', base)).toBe(true);
+  });
+
+  it('follows nothing else: another host, scheme, port or path, credentials in the link, or no URL at all', () => {
+    expect(isWithinService('https://evil.example/fhir/Device', base)).toBe(false);
+    expect(isWithinService('http://contoso.fhir.azurehealthcareapis.com/fhir/Device', base)).toBe(false);
+    expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com:8443/fhir/Device', base)).toBe(false);
+    expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com/other/Device', base)).toBe(false);
+    expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com/fhirx/Device', base)).toBe(false);
+    expect(isWithinService('https://u:p@contoso.fhir.azurehealthcareapis.com/fhir/Device', base)).toBe(false);
+    expect(isWithinService('Device?_page=2', base)).toBe(false);
   });
 });
