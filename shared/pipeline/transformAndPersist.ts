@@ -143,11 +143,10 @@ export async function transformAndPersist(
   const groups = groupMeasurements(valid);
   summary.groups = groups.length;
 
+  // One counter: the caller's, when it wants to know what was written even if this call throws.
+  const written = progress ?? { created: 0, updated: 0, noop: 0 };
   const count = (outcome: PersistOutcome): void => {
-    summary[outcome] += 1;
-    if (progress !== undefined) {
-      progress[outcome] += 1;
-    }
+    written[outcome] += 1;
   };
   const settled = await Promise.allSettled(
     groups.map((group) => processGroup(group, deps, issued, limit, locks, count)),
@@ -163,6 +162,9 @@ export async function transformAndPersist(
   if (fatal !== undefined) {
     throw asError(fatal);
   }
+  summary.created = written.created;
+  summary.updated = written.updated;
+  summary.noop = written.noop;
   summary.fhirRequests = deps.store.requestCount() - requestsBefore;
   return summary;
 }
