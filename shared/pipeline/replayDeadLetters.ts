@@ -197,15 +197,11 @@ export async function replayDeadLetters(
           replayGroup(plan, letter),
     ),
   ];
-  let failure: { error: unknown } | undefined;
   try {
     await mapWithConcurrency(tasks, REPLAY_CONCURRENCY, (task) => task());
   } catch (error) {
-    failure = { error };
-  }
-  if (failure !== undefined) {
     // What was done before the failure stays done; the caller learns both.
-    throw new ReplayFailedError(summary, failure.error);
+    throw new ReplayFailedError(summary, error);
   }
   return summary;
 }
