@@ -29,6 +29,27 @@ export class StagingUnavailableError extends Error {
 }
 
 /**
+ * Thrown when Cosmos DB refuses a request for good (a bad request, a too-large item): retrying will not help. The
+ * message names the operation and the status only: the service's own text may quote the document it was sent.
+ */
+export class StagingRequestError extends Error {
+  override readonly name = 'StagingRequestError';
+  /** Always false: the same request would be refused again. */
+  readonly retriable = false;
+  /** HTTP status from Cosmos DB. */
+  readonly statusCode: number;
+
+  /**
+   * @param message - what failed (operation and status; never data or the service's text)
+   * @param options - status code and the cause
+   */
+  constructor(message: string, options: { statusCode: number; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.statusCode = options.statusCode;
+  }
+}
+
+/**
  * Type guard for {@link StagingUnavailableError}.
  * @param value - anything caught
  */
@@ -61,8 +82,9 @@ function isNetworkError(error: unknown): boolean {
 }
 
 /**
- * Maps a failure of a Cosmos call: retriable failures become {@link StagingUnavailableError}, anything else
- * (a bug, a too-large item, a bad request) is returned unchanged.
+ * Maps a failure of a Cosmos call: retriable failures become {@link StagingUnavailableError}, other refusals with a
+ * status (a too-large item, a bad request) {@link StagingRequestError}, so that no service text (which may quote the
+ * document) reaches a log; anything else (a bug) is returned unchanged.
  * @param error - anything caught from the SDK
  * @param operation - what was attempted, e.g. `upsert staging document` (no data)
  */
@@ -79,7 +101,13 @@ export function toStagingError(error: unknown, operation: string): unknown {
       cause: error,
     });
   }
-  if (status === undefined && isNetworkError(error)) {
+  if (status !== undefined) {
+    return new StagingRequestError(`Cosmos DB ${operation} failed with status ${status}`, {
+      statusCode: status,
+      cause: error,
+    });
+  }
+  if (isNetworkError(error)) {
     return new StagingUnavailableError(`Cosmos DB ${operation} failed: service unreachable; retry later`, {
       cause: error,
     });
@@ -91,7 +119,7 @@ export function toStagingError(error: unknown, operation: string): unknown {
  * Runs one Cosmos call and maps its failure with {@link toStagingError}.
  * @param operation - what is attempted (no data)
  * @param call - the SDK call
- * @throws StagingUnavailableError for retriable failures; the SDK error otherwise
+ * @throws StagingUnavailableError for retriable failures, StagingRequestError for other refusals, anything else as is
  */
 export async function withStagingErrors<T>(operation: string, call: () => Promise<T>): Promise<T> {
   try {
