@@ -7,7 +7,7 @@
  * rewritten) stays; so does a message that now yields nothing at all. Idempotent: replaying twice stages the same
  * documents, and FHIR writes merge.
  */
-import type { ErrorName } from '../core/errors.js';
+import { isMedTechError, type ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
@@ -221,8 +221,23 @@ export class ReplayFailedError extends Error {
     readonly summary: ReplaySummary,
     cause: unknown,
   ) {
-    super(`The replay stopped: ${cause instanceof Error ? cause.message : 'unknown error'}`, { cause });
+    super(`The replay stopped: ${describeFailure(cause)}`, { cause });
   }
+}
+
+/**
+ * What stopped a replay, for the HTTP answer and the log: our own errors carry safe messages; a foreign one (a store
+ * or library error, whose text may quote the data it was given) is named, with its status when it has one.
+ */
+function describeFailure(cause: unknown): string {
+  if (isMedTechError(cause)) {
+    return `${cause.name}: ${cause.message}`;
+  }
+  if (!(cause instanceof Error)) {
+    return 'unknown error';
+  }
+  const { statusCode } = cause as { statusCode?: unknown };
+  return typeof statusCode === 'number' ? `${cause.name} (status ${statusCode})` : cause.name;
 }
 
 /** Reads up to `maxItems` dead letters, page by page; `more` when the store holds further matches. */

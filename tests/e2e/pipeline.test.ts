@@ -413,7 +413,7 @@ describe('dead-letter replay, end to end', () => {
     // 503 with what was done before the failure: the others were replayed.
     expect(crashed.status).toBe(503);
     expect(crashed.jsonBody).toMatchObject({
-      error: 'The replay stopped: injected crash after staging a replay',
+      error: 'The replay stopped: Error',
       summary: { deleted: rejected - 1 },
     });
     // The one whose replay died after staging keeps its dead letter.
