@@ -6,6 +6,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { MedTechError } from '../core/errors.js';
 import {
   buildObservation,
+  foldsValues,
   isDeepEqual,
   mergeObservation,
   restoreLostValues,
@@ -45,6 +46,8 @@ export interface PersistObservationOptions {
  * tells such a writer (200 instead of 201 Created), which then reads the resource's history and puts back every
  * SampledData value an earlier version held and the current one lacks ({@link restoreLostValues}), written with
  * `If-Match` on the current version and redone on conflict: every writer's values survive, however many raced.
+ * A writer that fails between its replacing `PUT` and that restore leaves the Observation `final`; its rerun finds it
+ * and merges, so a merge into a `final` Observation first restores from the history too (SampledData templates only).
  * A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
  * create-if-absent at a client-chosen id, and MedTech's deterministic ids rule out server-assigned ones.)
  * @param store - the FHIR server
@@ -80,8 +83,9 @@ export async function persistObservation(
       return create(store, input, id, options);
     }
     id = existing.id ?? id;
-    const merged = mergeObservation(existing, group, template, identity, issued);
-    if (!merged.changed) {
+    const restored = await restoreIfUnverified(store, { ...existing, id }, template, identity);
+    const merged = mergeObservation(restored.observation, group, template, identity, issued);
+    if (!merged.changed && !restored.changed) {
       return 'noop';
     }
     const saved = await store.update({ ...merged.observation, id }, versionGuard(existing));
@@ -133,6 +137,32 @@ async function create(
     }
   }
   throw contention();
+}
+
+/**
+ * Puts back values a create-by-`PUT` replaced, when the writer that replaced them could not (it failed or died after
+ * its `PUT`, before {@link create} restored them; its rerun then finds the Observation and merges). An Observation
+ * no merge or restore has touched is still `final`; only then, and only for a template with SampledData (the values
+ * a restore puts back), is the history read. A version id of `1` (servers that number versions) has no earlier
+ * version to restore from, so nothing is read for it.
+ */
+async function restoreIfUnverified(
+  store: FhirStore,
+  existing: Observation & { id: string },
+  template: CodeValueFhirTemplate,
+  identity: ResolvedIdentity,
+): Promise<{ changed: boolean; observation: Observation }> {
+  const versionId = existing.meta?.versionId;
+  if (existing.status !== 'final' || !foldsValues(template) || versionId === undefined || versionId === '1') {
+    return { changed: false, observation: existing };
+  }
+  const versions = await store.history<Observation>('Observation', existing.id);
+  const index = versions.findIndex((version) => version.meta?.versionId === versionId);
+  if (index < 0) {
+    // The history does not hold the version we read (it moved on): the write below meets a conflict and re-reads.
+    return { changed: false, observation: existing };
+  }
+  return restoreLostValues(existing, versions.slice(index + 1), template, identity);
 }
 
 /**

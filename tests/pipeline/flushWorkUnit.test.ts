@@ -19,7 +19,8 @@ import type { FhirStore } from '../../shared/pipeline/ports.js';
 import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
 import type { LeaseStore } from '../../shared/pipeline/stagingPorts.js';
 import type { Measurement } from '../../shared/core/measurement.js';
-import { heartRate, mapping, observationsOfDevice } from './fixtures.js';
+import { heartRate, mapping, observationsOfDevice, sampledValues } from './fixtures.js';
+import { MedTechError } from '../../shared/core/errors.js';
 
 const LEASE_MS = 10_000;
 let cosmos: LocalCosmosServer;
@@ -217,5 +218,82 @@ describe('flushWorkUnit dead letters', () => {
       ['InvalidQuantityFhirValue', 'CodeValueFhir'],
       ['TemplateNotFound', undefined],
     ]);
+  });
+});
+
+describe('flushWorkUnit, two units creating the same Observation at once', () => {
+  it('keeps the values of the worker whose create was replaced, when the replacing worker fails before restoring them', async () => {
+    databases += 1;
+    const stores = await openCosmosStores({
+      connection: { endpoint: cosmos.endpoint, key: cosmos.key },
+      names: { database: `flush${databases}` },
+    });
+    opened.push(stores);
+    // One device, one hour, two Event Hubs partitions: two work units that write the same hour Observation.
+    const extra = { patientId: 'p-race' };
+    await stores.staging.stageBatch('0', { first: 1, last: 1 }, [
+      heartRate('race', '2024-05-01T10:00:00.000Z', '70', extra),
+    ]);
+    await stores.staging.stageBatch('1', { first: 1, last: 1 }, [
+      heartRate('race', '2024-05-01T10:00:05.000Z', '80', extra),
+    ]);
+    const [unitA, unitB] = await stores.staging.listClosedUnits(new Date('2100-01-01T00:00:00.000Z'), 0);
+    if (unitA === undefined || unitB === undefined) {
+      throw new Error('expected two staged units');
+    }
+    const time = clock('2024-05-01T11:00:00.000Z');
+
+    // Both workers find no Observation; A's PUT creates it, then B's PUT replaces it (200, not 201) and B fails
+    // before it can put A's value back (its history read meets an outage; a crash there does the same).
+    const isCreate = (resource: { resourceType: string }, options?: { ifMatchVersionId?: string }): boolean =>
+      resource.resourceType === 'Observation' && options?.ifMatchVersionId === undefined;
+    let arrivedB = (): void => undefined;
+    let createdA = (): void => undefined;
+    const atPutB = new Promise<void>((resolve) => (arrivedB = resolve));
+    const putA = new Promise<void>((resolve) => (createdA = resolve));
+    const storeA: FhirStore = {
+      ...fhir,
+      async update(resource, options) {
+        if (!isCreate(resource, options)) {
+          return fhir.update(resource, options);
+        }
+        await atPutB;
+        const saved = await fhir.update(resource, options);
+        createdA();
+        return saved;
+      },
+    };
+    const storeB: FhirStore = {
+      ...fhir,
+      async update(resource, options) {
+        if (isCreate(resource, options)) {
+          arrivedB();
+          await putA;
+        }
+        return fhir.update(resource, options);
+      },
+      history: () =>
+        Promise.reject(new MedTechError('FhirServiceError', 'Persist', 'FHIR unavailable', { retriable: true })),
+    };
+
+    const [a, b] = await Promise.allSettled([
+      flushWorkUnit(unitA, workerDeps(stores, 'worker-a', storeA, time)),
+      flushWorkUnit(unitB, workerDeps(stores, 'worker-b', storeB, time)),
+    ]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { status: 'flushed' } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { name: 'FhirServiceError' } });
+    // A's data is gone from staging: from now on it exists only in FHIR.
+    expect((await stores.staging.readUnit(unitA)).documents).toHaveLength(0);
+
+    // B's unit stays staged and is flushed again once FHIR is back.
+    const rerun = await flushWorkUnit(unitB, workerDeps(stores, 'worker-b', fhir, time));
+
+    expect(rerun.status).toBe('flushed');
+    const observations = await observationsOfDevice(fhir, toCreatedDeviceId('race'));
+    expect(observations).toHaveLength(1);
+    expect(sampledValues(observations[0])).toEqual({
+      '2024-05-01T10:00:00.000Z': '70',
+      '2024-05-01T10:00:05.000Z': '80',
+    });
   });
 });

@@ -159,6 +159,34 @@ describe('persistObservation', () => {
     );
   });
 
+  it('on a server that numbers versions, reads no history before merging into a version 1', async () => {
+    const identity = { patientId: 'p1', deviceId: 'numbered' };
+    await persistObservation(store, input(identity, { '2024-05-01T10:00:00Z': '70' }));
+    const id = idOf(input(identity, { '2024-05-01T10:00:00Z': '70' }));
+    const asVersionOne = (o: Observation): Observation => ({ ...o, meta: { ...o.meta, versionId: '1' } });
+    let historyReads = 0;
+    const numbered: FhirStore = {
+      ...store,
+      search: (async (type: 'Observation', query: Readonly<Record<string, string>>) =>
+        (await store.search<Observation>(type, query)).map(asVersionOne)) as FhirStore['search'],
+      history: (type, historyId) => {
+        historyReads += 1;
+        return store.history(type, historyId);
+      },
+      // The embedded server's own version ids are opaque: write over whatever version is current.
+      update: (resource) => store.update(resource),
+    };
+
+    const outcome = await persistObservation(numbered, input(identity, { '2024-05-01T10:30:00Z': '75' }));
+
+    expect(outcome).toBe('updated');
+    expect(historyReads).toBe(0);
+    expect(sampledValues(await store.read<Observation>('Observation', id))).toEqual({
+      '2024-05-01T10:00:00.000Z': '70',
+      '2024-05-01T10:30:00.000Z': '75',
+    });
+  });
+
   it('ignores an Observation the server matched whose identifier is not exactly ours', async () => {
     const data = input({ patientId: 'exact', deviceId: 'exact-dev' }, { '2024-05-01T10:00:00Z': '70' });
     const identifier = toObservationIdentifier(data.identity, data.group);

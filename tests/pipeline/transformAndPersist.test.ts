@@ -202,7 +202,11 @@ describe('transformAndPersist', () => {
         .filter((r) => r.faulted)
         .map((r) => r.method),
     ).toEqual(['PUT']);
-    expect(proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation/'))).toHaveLength(1);
+    // One re-read (history reads, which a never-merged Observation costs on this server, aside).
+    const reads = proxy
+      .requests()
+      .filter((r) => r.method === 'GET' && r.path.startsWith('/Observation/') && !r.path.includes('/_history'));
+    expect(reads).toHaveLength(1);
     expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:00:05.000Z': '71' });
   });
 
@@ -258,7 +262,7 @@ describe('transformAndPersist', () => {
 });
 
 describe('FHIR requests per Observation (measured on the embedded server)', () => {
-  it('costs 7 requests for a first write with Create on an empty server, 2 with a warm cache, 2 for a merge, 1 for a no-op', async () => {
+  it('costs 7 requests for a first write with Create on an empty server, 2 with a warm cache, 3 for a first merge, 1 for a no-op', async () => {
     const shared = deps({ resolutionType: 'Create' });
     const run = async (measurement: Measurement): Promise<number> => {
       server.resetRequestCount();
@@ -272,7 +276,10 @@ describe('FHIR requests per Observation (measured on the embedded server)', () =
     const noop = await run(heartRate('cost-dev', '2024-05-01T11:00:05Z', '71', { patientId: 'cost-pat' }));
 
     // Cold: Device search, Patient search, PUT Patient, Device search, PUT Device, Observation search, PUT Observation.
-    expect({ coldCreate, warmCreate, merge, noop }).toEqual({ coldCreate: 7, warmCreate: 2, merge: 2, noop: 1 });
+    // The first merge into an Observation also reads its history, in case a create that replaced another writer's
+    // version failed before restoring it: this server's version ids are opaque (a server numbering them skips the
+    // read for version 1). Merged once, the Observation is `amended`, and later merges cost 2.
+    expect({ coldCreate, warmCreate, merge, noop }).toEqual({ coldCreate: 7, warmCreate: 2, merge: 3, noop: 1 });
     const [stored] = (await observationsOfDevice(store, toCreatedDeviceId('cost-dev'))).filter(
       (o: Observation) => o.effectivePeriod?.start?.startsWith('2024-05-01T11') === true,
     );
