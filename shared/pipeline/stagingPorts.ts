@@ -20,7 +20,10 @@ export interface StagedDocumentRef {
 /** Everything staged for one work unit. */
 export interface StagedUnit {
   documents: StagedDocumentRef[];
-  /** All measurements of the unit's documents, documents in id order. */
+  /**
+   * All measurements of the unit's documents, documents in ingest order (by first and last sequence number, then
+   * chunk), so that the first of measurements ingested at the same instant does not depend on batch boundaries.
+   */
   measurements: Measurement[];
   /** Stored measurements that could not be decoded (skipped; a sign of foreign writes to the container). */
   malformed: number;

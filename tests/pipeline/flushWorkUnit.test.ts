@@ -297,3 +297,46 @@ describe('flushWorkUnit, two units creating the same Observation at once', () =>
     });
   });
 });
+
+describe('flushWorkUnit, measurements of one time ingested at the same instant', () => {
+  /** Flushes the batches, staged on partition 0 in a fresh database, and returns the value written at 10:00:00. */
+  async function flushedValue(
+    device: string,
+    batches: { first: number; last: number; hr: string[] }[],
+  ): Promise<string> {
+    databases += 1;
+    const stores = await openCosmosStores({
+      connection: { endpoint: cosmos.endpoint, key: cosmos.key },
+      names: { database: `flush${databases}` },
+    });
+    opened.push(stores);
+    // A device sent two readings for the same time in one Event Hubs send: they share the enqueued time.
+    const reading = (hr: string): Measurement =>
+      heartRate(device, '2024-05-01T10:00:00.000Z', hr, {
+        patientId: `p-${device}`,
+        ingestionTimeUtc: '2024-05-01T10:00:01.000Z',
+      });
+    for (const { first, last, hr } of batches) {
+      await stores.staging.stageBatch('0', { first, last }, hr.map(reading));
+    }
+    const [unit] = await stores.staging.listClosedUnits(new Date('2100-01-01T00:00:00.000Z'), 0);
+    if (unit === undefined) {
+      throw new Error('nothing was staged');
+    }
+    const summary = await flushWorkUnit(unit, workerDeps(stores, 'worker-a', fhir, clock('2024-05-01T11:00:00.000Z')));
+    expect(summary.status).toBe('flushed');
+    const [observation] = await observationsOfDevice(fhir, toCreatedDeviceId(device));
+    return sampledValues(observation)['2024-05-01T10:00:00.000Z'] ?? '';
+  }
+
+  it('keeps the one ingested first (lowest sequence number), whatever the trigger batch boundaries were', async () => {
+    // Events 9 (70) and 10 (75); the first delivery cut its batches between them, a redelivery may not.
+    const split = await flushedValue('tie-split', [
+      { first: 5, last: 9, hr: ['70'] },
+      { first: 10, last: 14, hr: ['75'] },
+    ]);
+    const whole = await flushedValue('tie-whole', [{ first: 5, last: 14, hr: ['70', '75'] }]);
+
+    expect({ split, whole }).toEqual({ split: '70', whole: '70' });
+  });
+});

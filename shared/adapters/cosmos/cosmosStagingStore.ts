@@ -38,6 +38,9 @@ interface UnitRow {
 interface StoredStagingDocument {
   id: string;
   _etag?: string;
+  firstSequenceNumber?: unknown;
+  lastSequenceNumber?: unknown;
+  chunk?: unknown;
   measurements?: unknown;
 }
 
@@ -128,7 +131,10 @@ export class CosmosStagingStore implements StagingStore {
       { partitionKey: pk, maxItemCount: 100 },
     );
     const stored = await fetchAllPages(iterator, 'read staged unit');
-    stored.sort((a, b) => compare(a.id, b.id));
+    // In the order the events were ingested, as grouping expects (on a tie of ingestion times the first one is kept):
+    // ids compare sequence numbers as text (`q10-14` before `q5-9`), which would make the value kept depend on where
+    // the trigger cut its batches, and a redelivery cuts them elsewhere.
+    stored.sort(compareStagingOrder);
     const documents: StagedDocumentRef[] = [];
     const measurements: Measurement[] = [];
     let malformed = 0;
@@ -162,6 +168,21 @@ export class CosmosStagingStore implements StagingStore {
       operation: 'delete staging document',
     });
   }
+}
+
+/** Orders staged documents by first and last sequence number, then chunk; by id when those are not numbers. */
+function compareStagingOrder(a: StoredStagingDocument, b: StoredStagingDocument): number {
+  for (const field of ['firstSequenceNumber', 'lastSequenceNumber', 'chunk'] as const) {
+    const left = a[field];
+    const right = b[field];
+    if (typeof left !== 'number' || typeof right !== 'number') {
+      break;
+    }
+    if (left !== right) {
+      return left - right;
+    }
+  }
+  return compare(a.id, b.id);
 }
 
 function compare(a: string, b: string): number {
