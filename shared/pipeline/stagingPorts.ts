@@ -61,7 +61,8 @@ export interface StagingStore {
   listClosedUnits(now: Date, graceMs: number): Promise<WorkUnit[]>;
 
   /**
-   * Reads every staged document of a unit.
+   * Reads every staged document of a unit. A document that a redelivery of its batch superseded without
+   * overwriting it (the redelivery needed fewer chunks) is listed for deletion but its measurements are left out.
    * @param unit - the work unit
    * @throws a retriable error when the store is unavailable or throttling
    */

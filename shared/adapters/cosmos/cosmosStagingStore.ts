@@ -4,7 +4,9 @@ import {
   decodeStagingDocument,
   defaultMaxDocumentBytes,
   defaultWindowMinutes,
+  findSupersededChunks,
   planStagingDocuments,
+  type StagedDocumentOrigin,
 } from '../../core/staging/planStagingDocuments.js';
 import type { SequenceRange, WorkUnit } from '../../core/staging/stagingKeys.js';
 import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/stagingKeys.js';
@@ -35,12 +37,8 @@ interface UnitRow {
   shard?: unknown;
 }
 
-interface StoredStagingDocument {
-  id: string;
+interface StoredStagingDocument extends StagedDocumentOrigin {
   _etag?: string;
-  firstSequenceNumber?: unknown;
-  lastSequenceNumber?: unknown;
-  chunk?: unknown;
   measurements?: unknown;
 }
 
@@ -135,11 +133,16 @@ export class CosmosStagingStore implements StagingStore {
     // ids compare sequence numbers as text (`q10-14` before `q5-9`), which would make the value kept depend on where
     // the trigger cut its batches, and a redelivery cuts them elsewhere.
     stored.sort(compareStagingOrder);
+    // Left behind by a redelivery that needed fewer chunks: deleted with the rest, their measurements not flushed.
+    const superseded = findSupersededChunks(stored);
     const documents: StagedDocumentRef[] = [];
     const measurements: Measurement[] = [];
     let malformed = 0;
     for (const document of stored) {
       documents.push({ id: document.id, etag: document._etag ?? '' });
+      if (superseded.has(document.id)) {
+        continue;
+      }
       const decoded = decodeStagingDocument(document);
       // Appended one by one: spreading a large chunk into push() can exceed the call stack's argument room.
       for (const measurement of decoded.measurements) {

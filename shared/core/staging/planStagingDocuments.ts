@@ -27,6 +27,12 @@ export interface StagingDocument {
   lastSequenceNumber: number;
   /** 0-based chunk index within (batch, window). */
   chunk: number;
+  /**
+   * How many chunks this staging of the batch wrote for the window. A redelivery normalized differently (the
+   * mapping changed in between) may need fewer: its documents overwrite the first ones, and this count tells the
+   * flush which of the earlier staging's documents it left behind (see {@link findSupersededChunks}).
+   */
+  chunks: number;
   /** Measurements in compact form. */
   measurements: CompactMeasurement[];
   /** `measurements.length`. */
@@ -129,7 +135,7 @@ export function planStagingDocuments(
     if (bucket === undefined) {
       continue;
     }
-    const envelope = (chunk: number, items: CompactMeasurement[]): StagingDocument => ({
+    const envelope = (chunk: number, chunks: number, items: CompactMeasurement[]): StagingDocument => ({
       pk: toStagingPartitionKey({ windowStart, shard }),
       id: toStagingDocumentId(shard, range, windowStart, chunk),
       windowStart,
@@ -138,18 +144,80 @@ export function planStagingDocuments(
       firstSequenceNumber: range.first,
       lastSequenceNumber: range.last,
       chunk,
+      chunks,
       measurements: items,
       count: items.length,
       createdAt,
     });
-    // Envelope size with generous placeholders for the chunk index and count (up to 9 digits each).
+    // Envelope size with generous placeholders for the chunk index and the counts (up to 9 digits each).
     const overhead =
-      toJsonByteLength({ ...envelope(999_999_999, []), count: 999_999_999 }) + cosmosSystemPropertiesReserve;
+      toJsonByteLength({ ...envelope(999_999_999, 999_999_999, []), count: 999_999_999 }) +
+      cosmosSystemPropertiesReserve;
     const budget = Math.max(1, options.maxDocumentBytes - overhead);
     const chunks = chunkBySize(bucket.items, toJsonByteLength, budget);
-    chunks.forEach((items, chunk) => documents.push(envelope(chunk, items)));
+    chunks.forEach((items, chunk) => documents.push(envelope(chunk, chunks.length, items)));
   }
   return documents;
+}
+
+/** The fields of a stored staging document that say which staging of which batch wrote it (untrusted shape). */
+export interface StagedDocumentOrigin {
+  id: string;
+  shard?: unknown;
+  firstSequenceNumber?: unknown;
+  lastSequenceNumber?: unknown;
+  windowStart?: unknown;
+  chunk?: unknown;
+  chunks?: unknown;
+  createdAt?: unknown;
+}
+
+/**
+ * Finds staged documents a later staging of the same batch superseded without overwriting them. A redelivered
+ * batch is normalized again, with the mapping served by then; when that yields fewer chunks for a window, its
+ * documents overwrite the first ones of the earlier staging and the rest would stay, so the events in them would be
+ * written twice (once as each mapping made them). Of the documents of one (shard, sequence range, window), those of
+ * the latest staging (latest `createdAt`) say how many chunks it wrote; a document of an earlier staging at that
+ * index or beyond is superseded. Nothing is superseded when the latest staging's documents disagree on the count or
+ * lack it (documents staged before the count was recorded), or when two stagings share a `createdAt`.
+ * @param documents - the stored documents of one work unit
+ * @returns the ids of the superseded documents: delete them without flushing their measurements
+ */
+export function findSupersededChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
+  const batches = new Map<string, { createdMs: number; chunk: number; chunks: unknown; id: string }[]>();
+  for (const document of documents) {
+    const createdMs = typeof document.createdAt === 'string' ? Date.parse(document.createdAt) : Number.NaN;
+    if (typeof document.chunk !== 'number' || Number.isNaN(createdMs)) {
+      continue;
+    }
+    const key = JSON.stringify([
+      document.shard,
+      document.firstSequenceNumber,
+      document.lastSequenceNumber,
+      document.windowStart,
+    ]);
+    const batch = batches.get(key) ?? [];
+    batch.push({ createdMs, chunk: document.chunk, chunks: document.chunks, id: document.id });
+    batches.set(key, batch);
+  }
+  const superseded = new Set<string>();
+  for (const batch of batches.values()) {
+    let latestMs = Number.NEGATIVE_INFINITY;
+    for (const { createdMs } of batch) {
+      latestMs = Math.max(latestMs, createdMs);
+    }
+    const counts = new Set(batch.filter((d) => d.createdMs === latestMs).map((d) => d.chunks));
+    const [count] = counts;
+    if (counts.size !== 1 || typeof count !== 'number' || !Number.isInteger(count)) {
+      continue;
+    }
+    for (const document of batch) {
+      if (document.createdMs < latestMs && document.chunk >= count) {
+        superseded.add(document.id);
+      }
+    }
+  }
+  return superseded;
 }
 
 /** The measurements read back from a staging document. */

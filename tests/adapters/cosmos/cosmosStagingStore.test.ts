@@ -121,6 +121,30 @@ describe('CosmosStagingStore', () => {
     expect(unit.measurements).toEqual(measurements);
   });
 
+  it('leaves out, and deletes, chunks of a first delivery that a redelivery needing fewer chunks left behind', async () => {
+    const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'fewer' };
+    // The first delivery was normalized with a mapping that made larger measurements (another type name, a note);
+    // the redelivery, after the mapping was fixed, makes smaller ones: fewer chunks for the same events.
+    const firstMapping = heartRates(60, '2024-05-01T10:07:00.000Z').map((m) => ({
+      ...m,
+      type: 'heartrate-as-first-mapped',
+      properties: [...m.properties, { name: 'note', value: 'x'.repeat(40) }],
+    }));
+    const fixedMapping = heartRates(60, '2024-05-01T10:07:00.000Z').map((m) => ({ ...m, type: 'hr' }));
+    const first = new CosmosStagingStore(container, { clock, maxDocumentBytes: 3_000 });
+    const redelivery = new CosmosStagingStore(container, { clock: () => now + 60_000, maxDocumentBytes: 3_000 });
+
+    const firstChunks = await first.stageBatch(unit.shard, { first: 1, last: 60 }, firstMapping);
+    const redeliveredChunks = await redelivery.stageBatch(unit.shard, { first: 1, last: 60 }, fixedMapping);
+    const read = await redelivery.readUnit(unit);
+    const outcome = await redelivery.deleteDocuments(unit, read.documents);
+
+    expect(redeliveredChunks).toBeLessThan(firstChunks);
+    expect(read.measurements).toEqual(fixedMapping);
+    expect(read.documents).toHaveLength(firstChunks);
+    expect(outcome).toEqual({ deleted: firstChunks, missing: 0, changed: 0 });
+  });
+
   it('keeps a document that was rewritten after it was read, and deletes the rest', async () => {
     const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'stale' };
     await store.stageBatch(unit.shard, { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:01:00.000Z'));

@@ -3,8 +3,10 @@ import type { Measurement } from '../../../shared/core/measurement.js';
 import {
   chunkBySize,
   decodeStagingDocument,
+  findSupersededChunks,
   planStagingDocuments,
   toJsonByteLength,
+  type StagedDocumentOrigin,
 } from '../../../shared/core/staging/planStagingDocuments.js';
 
 const nowMs = Date.parse('2024-05-01T10:40:00.000Z');
@@ -41,6 +43,7 @@ describe('planStagingDocuments', () => {
         firstSequenceNumber: 10,
         lastSequenceNumber: 12,
         chunk: 0,
+        chunks: 1,
         measurements: [['heartrate', '2024-05-01T10:01:00.000Z', '2024-05-01T10:01:00.000Z', 'd2', ['hr', '2']]],
         count: 1,
         createdAt: '2024-05-01T10:40:00.000Z',
@@ -134,5 +137,67 @@ describe('decodeStagingDocument', () => {
 
   it('treats a document without a measurements array as malformed', () => {
     expect(decodeStagingDocument({ measurements: 'x' })).toEqual({ measurements: [], malformed: 1 });
+  });
+});
+
+describe('findSupersededChunks', () => {
+  const doc = (id: string, fields: Partial<StagedDocumentOrigin>): StagedDocumentOrigin => ({
+    id,
+    shard: '0',
+    firstSequenceNumber: 1,
+    lastSequenceNumber: 60,
+    windowStart: '2024-05-01T10:00:00.000Z',
+    ...fields,
+  });
+  const earlier = '2024-05-01T10:16:00.000Z';
+  const later = '2024-05-01T10:17:00.000Z';
+
+  it('gives the chunks of an earlier staging at or beyond the count of the latest staging of the same batch', () => {
+    const documents = [
+      doc('c0', { chunk: 0, chunks: 2, createdAt: later }),
+      doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
+      doc('c2', { chunk: 2, chunks: 4, createdAt: earlier }),
+      doc('c3', { chunk: 3, chunks: 4, createdAt: earlier }),
+      // Another batch of the unit: not compared with this one.
+      doc('other-c5', { firstSequenceNumber: 61, lastSequenceNumber: 90, chunk: 5, chunks: 6, createdAt: earlier }),
+    ];
+
+    expect([...findSupersededChunks(documents)].sort()).toEqual(['c2', 'c3']);
+  });
+
+  it('keeps an earlier chunk the latest staging has not rewritten yet (it is redelivered again)', () => {
+    const documents = [
+      doc('c0', { chunk: 0, chunks: 3, createdAt: later }),
+      doc('c1', { chunk: 1, chunks: 4, createdAt: earlier }),
+      doc('c3', { chunk: 3, chunks: 4, createdAt: earlier }),
+    ];
+
+    expect([...findSupersededChunks(documents)]).toEqual(['c3']);
+  });
+
+  it('supersedes nothing when the latest staging lacks the count, disagrees on it, or shares its time', () => {
+    const legacy = [doc('c0', { chunk: 0, createdAt: later }), doc('c1', { chunk: 1, chunks: 2, createdAt: earlier })];
+    const disagreeing = [
+      doc('c0', { chunk: 0, chunks: 1, createdAt: later }),
+      doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
+      doc('c2', { chunk: 2, chunks: 3, createdAt: earlier }),
+    ];
+    const sameTime = [
+      doc('c0', { chunk: 0, chunks: 1, createdAt: later }),
+      doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
+    ];
+
+    expect([legacy, disagreeing, sameTime].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0, 0]);
+  });
+
+  it('supersedes nothing in a staging that every chunk of a later one overwrote', () => {
+    const documents = planStagingDocuments('0', { first: 1, last: 60 }, many(60, '2024-05-01T10:05:00.000Z'), {
+      windowMinutes: 15,
+      maxDocumentBytes: 3_000,
+      nowMs,
+    });
+
+    expect(documents.length).toBeGreaterThan(1);
+    expect(findSupersededChunks(documents).size).toBe(0);
   });
 });
