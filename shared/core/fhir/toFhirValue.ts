@@ -110,7 +110,9 @@ export function toCoding(coding: MappingCoding): Coding {
   return result;
 }
 
-const DECIMAL = /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits
+// that fails to match (quadratic: minutes for one measurement value, in the flush).
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
 
 /**
  * Parses a measurement value as a FHIR decimal. Accepted: optional sign, digits with an optional decimal point,

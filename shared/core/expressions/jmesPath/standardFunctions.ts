@@ -39,7 +39,9 @@ export type StandardFunctionOverride = (args: readonly unknown[], budget: Evalua
 
 // .NET's Int64/Double.TryParse (NumberStyles.Float, invariant culture): optional surrounding white space, a sign,
 // digits with an optional decimal point, an optional exponent. No hex, no thousands separators, no empty string.
-const NUMBER_TEXT = /^[\t\n\v\f\r ]*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[\t\n\v\f\r ]*$/;
+// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits
+// that fails to match (quadratic: seconds for the digits of one message).
+const NUMBER_TEXT = /^[\t\n\v\f\r ]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[\t\n\v\f\r ]*$/;
 
 /** Compares strings by UTF-16 code unit, as .NET's ordinal comparison does (never by locale). */
 function compareOrdinal(left: string, right: string): number {
