@@ -749,7 +749,8 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
       matchTokens(operator, value, kind, token, kindOf(token), ctx.source),
     );
   }
-  // Two paths: every left token against every right token, true at the first pair that matches.
+  // Two paths: every left token against every right token, true at the first pair that matches. Each pair tested
+  // costs a visit: n tokens on each side are n² comparisons for 2n nodes (`@.a[*] == @.b[*]` on two long arrays).
   const leftChain = compileChain(left.kind === 'path' ? left.steps : []);
   const rightChain = compileChain(right.kind === 'path' ? right.steps : []);
   return (node, ctx) => {
@@ -761,6 +762,7 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
     for (const l of lefts) {
       const lk = kindOf(l);
       for (const r of rights) {
+        tick(ctx);
         if (matchTokens(operator, l, lk, r, kindOf(r), ctx.source)) {
           return true;
         }

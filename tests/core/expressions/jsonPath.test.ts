@@ -676,6 +676,15 @@ describe('compileJsonPath', () => {
 
       expect(() => compileJsonPath(path).matches(data)).toThrow(/visited more than 1000000 nodes/);
     });
+
+    it('counts every pair a comparison of two paths tests, so two long lists are bounded too', () => {
+      const expression = compileJsonPath('$[?(@.a[*] == @.b[*])]', { maxNodeVisits: 1_000 });
+      const pairs = (n: number): unknown => [{ a: Array<number>(n).fill(0), b: Array<number>(n).fill(1) }];
+
+      expect(expression.matches(pairs(10))).toEqual([]);
+      // 100 × 100 pairs, none equal: 10,000 comparisons for about 200 nodes visited.
+      expect(() => expression.matches(pairs(100))).toThrow(/visited more than 1000 nodes/);
+    });
   });
 
   describe('deep documents', () => {
