@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { EventBody, EventCoordinates } from '../deviceEvent.js';
 import type { ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
+import { findExcessiveNesting } from '../mapping/locate.js';
 import { findLargeIntegerLiterals, isInexactInteger } from '../normalize/exactIntegers.js';
 import { chunkBySize, cosmosSystemPropertiesReserve, toJsonByteLength } from './planStagingDocuments.js';
 
@@ -66,9 +67,16 @@ export interface DeadLetterDocument extends DeadLetterRecord {
 }
 
 /**
+ * Deepest nesting of a body stored as JSON. `JSON.parse` reads any depth, but serializing recurses (a few thousand
+ * levels overflow the stack, in our size checks and in the Cosmos SDK alike) and Cosmos DB limits the nesting of a
+ * stored item; deeper JSON is stored as base64 of its bytes, so that storing the dead letter cannot fail.
+ */
+const MAX_JSON_BODY_DEPTH = 100;
+
+/**
  * Converts an event body to its stored form: JSON stays JSON; text or bytes that are not JSON become base64, and so
  * does JSON holding an integer beyond 2^53, whose digits a parsed value would lose (a replay must see the message the
- * device sent).
+ * device sent), and JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
  * @param body - the event body as received
  */
 export function toDeadLetterBody(body: EventBody): DeadLetterBody {
@@ -95,6 +103,9 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 function parsesAsJson(text: string): DeadLetterBody | undefined {
+  if (findExcessiveNesting(text, MAX_JSON_BODY_DEPTH) >= 0) {
+    return undefined;
+  }
   let value: unknown;
   try {
     value = JSON.parse(text) as unknown;

@@ -239,6 +239,27 @@ describe('toDeadLetterBody', () => {
     });
   });
 
+  it('keeps the bytes of JSON nested too deeply to store, which could not even be serialized', () => {
+    const nested = (depth: number): string => `${'['.repeat(depth)}1${']'.repeat(depth)}`;
+    const deep = nested(10_000);
+
+    const body = toDeadLetterBody({ kind: 'bytes', bytes: new TextEncoder().encode(deep) });
+
+    expect(body).toEqual({ encoding: 'base64', data: Buffer.from(deep).toString('base64') });
+    expect(toDeadLetterBody({ kind: 'text', text: deep })).toEqual(body);
+    const record: DeadLetterRecord = {
+      ...messageRecord,
+      subject: {
+        kind: 'message',
+        body,
+        coordinates: { partitionId: '2', sequenceNumber: 42, offset: '4200', enqueuedTimeUtc: '2024-05-02T00:00:00Z' },
+      },
+    };
+    expect(splitDeadLetterRecord(record, 1_500_000)).toEqual([record]);
+    // Ordinary nesting stays JSON.
+    expect(toDeadLetterBody({ kind: 'text', text: nested(50) }).encoding).toBe('json');
+  });
+
   it('keeps the bytes of JSON holding an integer beyond 2^53, whose digits a parsed value would lose', () => {
     const text = '{"deviceId":123456789012345678,"hr":72}';
 
