@@ -14,12 +14,18 @@ export interface NormalizeLimits {
   maxMatchesPerTemplate: number;
   /** Most measurements one message may yield; beyond it the whole message is set aside. */
   maxMeasurementsPerEvent: number;
+  /**
+   * Most errors recorded for one message (a template failing in every match repeats one error per match); beyond it
+   * errors are only counted, and one last error says how many were left out.
+   */
+  maxErrorsPerEvent: number;
 }
 
 /** Default {@link NormalizeLimits}: far above real device batches, low enough to bound a hostile message. */
 export const DEFAULT_NORMALIZE_LIMITS: Readonly<NormalizeLimits> = Object.freeze({
   maxMatchesPerTemplate: 10_000,
   maxMeasurementsPerEvent: 10_000,
+  maxErrorsPerEvent: 100,
 });
 
 /** Options of {@link normalizeEvent}. */
@@ -78,6 +84,7 @@ export function normalizeEvent(
     ingestionTimeUtc,
     limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
     limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
+    limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
   );
   if (event.body.kind !== 'json') {
     run.memo.plainJson = run.body;
@@ -92,6 +99,15 @@ export function normalizeEvent(
     }
   }
 
+  if (run.unrecordedErrors > 0) {
+    run.errors.push(
+      new MedTechError(
+        'IncompatibleData',
+        'Normalization',
+        `${run.unrecordedErrors} more errors of this message were not recorded (at most ${run.maxErrors} are).`,
+      ),
+    );
+  }
   const result: NormalizeResult = { measurements: complete ? run.measurements : [], errors: run.errors };
   if (run.warnings !== undefined) {
     result.warnings = [...run.warnings];
@@ -140,6 +156,8 @@ class Run {
   scope: object | undefined = undefined;
   /** The body's integer literals beyond 2^53, found in {@link Run.text} when the first such value is extracted. */
   largeIntegers: LargeIntegerLiterals | undefined = undefined;
+  /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
+  unrecordedErrors = 0;
 
   constructor(
     readonly body: unknown,
@@ -150,6 +168,7 @@ class Run {
     readonly ingestionTimeUtc: string,
     readonly maxMatches: number,
     readonly maxMeasurements: number,
+    readonly maxErrors: number,
   ) {}
 }
 
@@ -193,11 +212,11 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   try {
     matches = template.typeMatch.matches(envelope, run.memo);
   } catch (error) {
-    run.errors.push(evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
+    addError(run, () => evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
     return true;
   }
   if (matches.length > run.maxMatches) {
-    run.errors.push(
+    addError(run, () =>
       incompatible(
         template,
         'typeMatchExpression',
@@ -410,7 +429,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     measurement.properties = properties;
     return measurement;
   } catch (error) {
-    run.errors.push(evaluationError(template, field, expression.source, error));
+    addError(run, () => evaluationError(template, field, expression.source, error));
     return undefined;
   }
 }
@@ -505,7 +524,7 @@ function fail(
   required: boolean,
 ): undefined {
   const what = required ? 'required value' : 'value';
-  run.errors.push(
+  addError(run, () =>
     incompatible(
       template,
       field,
@@ -530,6 +549,18 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
     reason = `matched ${Array.isArray(token) ? 'an array' : `a ${typeof token === 'object' ? 'object' : typeof token}`}, not a timestamp`;
   }
   return fail(run, template, 'timestampExpression', source, { reason, missing: false }, true);
+}
+
+/**
+ * Records an error of one match or template, built only while fewer than {@link Run.maxErrors} are recorded: a
+ * message failing in every one of thousands of matches costs a count, not an error object (and its text) each.
+ */
+function addError(run: Run, create: () => MedTechError): void {
+  if (run.errors.length < run.maxErrors) {
+    run.errors.push(create());
+  } else {
+    run.unrecordedErrors++;
+  }
 }
 
 /** An IncompatibleData error for an expression that threw while being evaluated. */

@@ -654,6 +654,31 @@ describe('normalizeEvent', () => {
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0]!.message).toContain('more than 3 measurements');
     });
+
+    it('records at most maxErrorsPerEvent errors and counts the others in one last error', () => {
+      const failing = calculated({ deviceId: expr('$.matchedToken.serial') });
+      const body = Array.from({ length: 30 }, () => reading);
+
+      const result = normalizeEvent(mappingOf(failing, failing, calculated()), eventOf(body), {
+        limits: { maxErrorsPerEvent: 5 },
+      });
+
+      expect(result.measurements).toHaveLength(30);
+      expect(result.errors).toHaveLength(6);
+      expect(result.errors[4]!.location).toMatchObject({ templateIndex: 0, field: 'deviceIdExpression' });
+      expect(result.errors[5]!.message).toBe('55 more errors of this message were not recorded (at most 5 are).');
+    });
+
+    it('keeps the errors of a message that fails in every match of many templates bounded by default', () => {
+      // 200 templates × 1,000 matches: 200,000 errors (2.7 GB of heap for 2,000,000) before the bound.
+      const failing = calculated({ deviceId: expr('$.matchedToken.serial') });
+      const body = Array.from({ length: 1_000 }, () => reading);
+
+      const result = normalizeEvent(mappingOf(...Array.from({ length: 200 }, () => failing)), eventOf(body));
+
+      expect(result.errors).toHaveLength(DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent + 1);
+      expect(result.errors.at(-1)!.message).toContain(`${200_000 - DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent} more`);
+    });
   });
 
   it('never puts payload values into error messages or locations', () => {
