@@ -72,9 +72,47 @@ class BoundedInterpreter extends LibraryInterpreterClass {
   }
 }
 
+/**
+ * Built-ins whose work grows with one argument — read, copied or type-checked element by element — without visiting
+ * an AST node per element, and which argument that is. A call is charged one step per element (object member, and
+ * character of a string `reverse` rebuilds) before the library checks the argument's types.
+ */
+const SIZED_ARGUMENT: Readonly<Record<string, number>> = {
+  avg: 0,
+  join: 1,
+  keys: 0,
+  length: 0,
+  max: 0,
+  min: 0,
+  reverse: 0,
+  sort: 0,
+  sum: 0,
+  values: 0,
+};
+
+function argumentSize(name: string, value: unknown): number {
+  if (Array.isArray(value)) {
+    // `length` of an array or a string reads one property.
+    return name === 'length' ? 0 : value.length;
+  }
+  if (typeof value === 'string') {
+    return name === 'reverse' ? value.length : 0;
+  }
+  return typeof value === 'object' && value !== null ? Object.keys(value).length : 0;
+}
+
 function createInterpreter(): BoundedInterpreter {
   const interpreter = new BoundedInterpreter();
-  const table = interpreter.runtime._functionTable;
+  const runtime = interpreter.runtime;
+  const callFunction = runtime.callFunction.bind(runtime);
+  runtime.callFunction = (name, args) => {
+    const sized = SIZED_ARGUMENT[name];
+    if (sized !== undefined) {
+      interpreter.budget.step(argumentSize(name, args[sized]));
+    }
+    return callFunction(name, args);
+  };
+  const table = runtime._functionTable;
   for (const [name, override] of Object.entries(STANDARD_FUNCTION_OVERRIDES)) {
     const builtIn = table[name];
     if (builtIn === undefined) {

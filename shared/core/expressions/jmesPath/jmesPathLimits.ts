@@ -8,7 +8,8 @@ export const JMESPATH_MAX_EXPRESSION_LENGTH = 4_096;
 
 /**
  * Work one evaluation may do before it fails: AST nodes visited (one per element in a projection), elements produced
- * by a flatten, and values compared or serialized by `==`, `!=`, `contains` and `to_string`.
+ * by a flatten, values compared or serialized by `==`, `!=`, `contains` and `to_string`, and elements of the argument
+ * that built-ins such as `sum`, `max`, `sort`, `keys` or `reverse` go through.
  */
 export const JMESPATH_MAX_STEPS = 1_000_000;
 

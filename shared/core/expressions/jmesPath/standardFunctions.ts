@@ -85,11 +85,8 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
     }
     return null;
   },
-  sort: ([items], budget) => {
-    const list = items as unknown[];
-    budget.step(list.length);
-    return [...list].sort(compareItems);
-  },
+  // The interpreter charges one step per element of the list (see `SIZED_ARGUMENT`).
+  sort: ([items]) => [...(items as unknown[])].sort(compareItems),
   max: extreme(1),
   min: extreme(-1),
   length: ([value]) => {
