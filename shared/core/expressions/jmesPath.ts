@@ -8,7 +8,7 @@ import { evaluateJmesPath, isProjection } from './jmesPath/jmesPathInterpreter.j
 import { JMESPATH_MAX_PRODUCED_CHARS, JMESPATH_MAX_STEPS } from './jmesPath/jmesPathLimits.js';
 import { chargeExpandedSize, memberOf } from './jmesPath/jsonValues.js';
 import { parseJmesPath } from './jmesPath/parseJmesPath.js';
-import type { CompiledExpression, RootMemberSplit } from './types.js';
+import type { CompiledExpression, EvaluationMemo, RootMemberSplit, WorkMeter } from './types.js';
 
 export {
   JMESPATH_MAX_EXPRESSION_LENGTH,
@@ -78,11 +78,11 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   // `a.b[?…]` on data where `a.b` is no array is `null` after at most 2n steps for n fields: no budget to track.
   const filteredFields = ast.type === 'FilterProjection' ? fieldChainOf(ast.left) : null;
   const filterBase = filteredFields !== null && filteredFields.length * 2 <= maxSteps ? filteredFields : null;
-  const evaluate = (data: unknown): unknown => {
+  const evaluate = (data: unknown, meter: WorkMeter | undefined): unknown => {
     if (filterBase !== null && !Array.isArray(readFields(data ?? null, filterBase))) {
       return null;
     }
-    const budget = new EvaluationBudget(maxSteps, maxChars);
+    const budget = new EvaluationBudget(meter === undefined ? maxSteps : Math.min(maxSteps, meter.remaining), maxChars);
     try {
       let value: unknown;
       if (compiled !== null) {
@@ -99,13 +99,17 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       return value;
     } catch (error) {
       throw new ExpressionEvaluationError(`JMESPath expression '${source}' failed: ${describeFailure(error)}.`);
+    } finally {
+      if (meter !== undefined) {
+        meter.remaining -= budget.stepsUsed;
+      }
     }
   };
   return new JmesPathExpression(
     source,
     undefined,
-    (data) => {
-      const value = evaluate(data);
+    (data, _memo, meter) => {
+      const value = evaluate(data, meter);
       if (value === null || value === undefined) {
         return [];
       }
@@ -114,8 +118,8 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       }
       return [value];
     },
-    (data, multiple) => {
-      const value = evaluate(data);
+    (data, multiple, meter) => {
+      const value = evaluate(data, meter);
       if (value === null || value === undefined) {
         return undefined;
       }
@@ -145,8 +149,8 @@ class JmesPathExpression implements CompiledExpression {
   constructor(
     readonly source: string,
     readonly rootMember: RootMemberSplit | undefined,
-    readonly matches: (data: unknown) => unknown[],
-    readonly selectOne: (data: unknown, multiple: unknown) => unknown,
+    readonly matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
+    readonly selectOne: (data: unknown, multiple: unknown, meter?: WorkMeter) => unknown,
   ) {}
 }
 

@@ -5,7 +5,7 @@ import type { TokenKind } from './jsonPath/matchTokens.js';
 import { parseJsonPath } from './jsonPath/parseJsonPath.js';
 import { MASK_KNOWN, descendantIndexOf, registerMemberName } from './jsonPath/descendantIndex.js';
 import { internName } from './jsonPath/internName.js';
-import type { CompiledExpression, EvaluationMemo, RootMemberSplit } from './types.js';
+import type { CompiledExpression, EvaluationMemo, RootMemberSplit, WorkMeter } from './types.js';
 
 /** Default bound on the nodes one evaluation may visit (steps entered, elements tested, descendants scanned). */
 export const JSONPATH_MAX_NODE_VISITS = 1_000_000;
@@ -43,17 +43,24 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
   }
 
   const chain = compileChain(steps);
-  const matches = (data: unknown): unknown[] => {
+  const matches = (data: unknown, _memo?: EvaluationMemo, meter?: WorkMeter): unknown[] => {
     if (data === undefined) {
       return [];
     }
     const out: unknown[] = [];
-    const ctx: EvalContext = { root: data, budget: limit, limit, out, source };
-    chain(data, ctx, collect);
+    const bound = meter === undefined ? limit : Math.min(limit, meter.remaining);
+    const ctx: EvalContext = { root: data, budget: bound, limit: bound, out, source };
+    try {
+      chain(data, ctx, collect);
+    } finally {
+      if (meter !== undefined) {
+        meter.remaining -= bound - ctx.budget;
+      }
+    }
     return out;
   };
-  return new JsonPathExpression(source, undefined, matches, (data, multiple) => {
-    const found = matches(data);
+  return new JsonPathExpression(source, undefined, matches, (data, multiple, meter) => {
+    const found = matches(data, undefined, meter);
     return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
   });
 }
@@ -65,8 +72,8 @@ class JsonPathExpression implements CompiledExpression {
   constructor(
     readonly source: string,
     readonly rootMember: RootMemberSplit | undefined,
-    readonly matches: (data: unknown, memo?: EvaluationMemo) => unknown[],
-    readonly selectOne: (data: unknown, multiple: unknown) => unknown,
+    readonly matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
+    readonly selectOne: (data: unknown, multiple: unknown, meter?: WorkMeter) => unknown,
   ) {}
 }
 
@@ -127,15 +134,23 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
     return null;
   }
   const { test, highestBit, names } = compiled;
-  const matches = (data: unknown, memo?: EvaluationMemo): unknown[] => {
+  const matches = (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter): unknown[] => {
     if (data === undefined) {
       return [];
     }
+    const bound = meter === undefined ? limit : Math.min(limit, meter.remaining);
     const index = descendantIndexOf(data, memo, limit);
     // The scan step, every child visited by the walk, the filter on the root and on every defined child.
     let ticks = 1 + index.children + missTicks * (index.primitives + index.arrays);
-    if (index.truncated || ticks > limit) {
-      throw visitLimitError(source, limit);
+    // The meter is charged what the general evaluation would count: its ticks, or all it may do when it stops.
+    const stop = (): never => {
+      if (meter !== undefined) {
+        meter.remaining -= bound + 1;
+      }
+      throw visitLimitError(source, bound);
+    };
+    if (index.truncated || ticks > bound) {
+      stop();
     }
     const objects = index.objects;
     // An index built before one of the filter's names was registered has no bit for it.
@@ -144,8 +159,11 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
     if (absentIfKnown && index.unknownMasks === 0 && (index.namesSeen & names) === 0) {
       // No object has any of the names: every test fails on every object.
       ticks += missTicks * objects.length;
-      if (ticks > limit) {
-        throw visitLimitError(source, limit);
+      if (ticks > bound) {
+        stop();
+      }
+      if (meter !== undefined) {
+        meter.remaining -= ticks;
       }
       return [];
     }
@@ -173,13 +191,16 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
         }
       }
     }
-    if (ticks > limit) {
-      throw visitLimitError(source, limit);
+    if (ticks > bound) {
+      stop();
+    }
+    if (meter !== undefined) {
+      meter.remaining -= ticks;
     }
     return out ?? (first === undefined ? [] : [first]);
   };
-  return new JsonPathExpression(source, undefined, matches, (data, multiple) => {
-    const found = matches(data);
+  return new JsonPathExpression(source, undefined, matches, (data, multiple, meter) => {
+    const found = matches(data, undefined, meter);
     return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
   });
 }

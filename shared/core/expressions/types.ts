@@ -19,6 +19,16 @@ export interface EvaluationMemo {
 }
 
 /**
+ * Work that several evaluations draw from (e.g. every evaluation one message causes), so that their total is bounded
+ * and not only each one's: an evaluation may do at most `remaining` units — JSONPath node visits, JMESPath steps —
+ * besides its own bound, and what it did is subtracted, also when it fails.
+ */
+export interface WorkMeter {
+  /** Units of work left; an evaluation that would go past it fails with ExpressionEvaluationError. */
+  remaining: number;
+}
+
+/**
  * A plain member path split at its first step (see {@link CompiledExpression.rootMember}).
  */
 export interface RootMemberSplit {
@@ -50,15 +60,17 @@ export interface CompiledExpression {
    * projection is ONE match), or nothing for a `null` result.
    * @param data - parsed JSON (never mutated)
    * @param memo - optional state shared with other evaluations over the same unchanged `data`
+   * @param meter - optional work shared with other evaluations; a plain member path does not draw from it
    * @throws ExpressionEvaluationError when evaluation fails (e.g. bad custom-function argument)
    */
-  matches(data: unknown, memo?: EvaluationMemo): unknown[];
+  matches(data: unknown, memo?: EvaluationMemo, meter?: WorkMeter): unknown[];
   /**
    * The single match of the expression against `data`, without building an array: the same token `matches` would
    * return alone, `undefined` when it returns nothing, `multiple` when it returns several.
    * @param data - parsed JSON (never mutated)
    * @param multiple - what to return when there are several matches
+   * @param meter - optional work shared with other evaluations, as for `matches`
    * @throws ExpressionEvaluationError when evaluation fails, as `matches` does
    */
-  selectOne?(data: unknown, multiple: unknown): unknown;
+  selectOne?(data: unknown, multiple: unknown, meter?: WorkMeter): unknown;
 }

@@ -1,6 +1,6 @@
 import type { DeviceEvent } from '../deviceEvent.js';
-import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
-import type { CompiledExpression, EvaluationMemo } from '../expressions/types.js';
+import { ExpressionEvaluationError, MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
+import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../expressions/types.js';
 import type { ContentTemplate, DeviceMapping } from '../mapping/deviceMapping.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { findLargeIntegerLiterals, isInexactInteger, type LargeIntegerLiterals } from './exactIntegers.js';
@@ -19,6 +19,12 @@ export interface NormalizeLimits {
    * errors are only counted, and one last error says how many were left out.
    */
   maxErrorsPerEvent: number;
+  /**
+   * Expression work one message may cause in total — JSONPath node visits and JMESPath steps of every evaluation,
+   * and one unit per expression evaluated — so that many templates, matches and values cannot multiply the bound of
+   * one evaluation; beyond it the whole message is set aside.
+   */
+  maxWorkPerEvent: number;
 }
 
 /** Default {@link NormalizeLimits}: far above real device batches, low enough to bound a hostile message. */
@@ -26,6 +32,7 @@ export const DEFAULT_NORMALIZE_LIMITS: Readonly<NormalizeLimits> = Object.freeze
   maxMatchesPerTemplate: 10_000,
   maxMeasurementsPerEvent: 10_000,
   maxErrorsPerEvent: 100,
+  maxWorkPerEvent: 5_000_000,
 });
 
 /** Options of {@link normalizeEvent}. */
@@ -85,6 +92,7 @@ export function normalizeEvent(
     limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
     limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
     limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
+    limits?.maxWorkPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent,
   );
   if (event.body.kind !== 'json') {
     run.memo.plainJson = run.body;
@@ -158,6 +166,8 @@ class Run {
   largeIntegers: LargeIntegerLiterals | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
   unrecordedErrors = 0;
+  /** The expression work left to this message; below zero once an evaluation stopped at it. */
+  readonly work: WorkMeter;
 
   constructor(
     readonly body: unknown,
@@ -169,7 +179,10 @@ class Run {
     readonly maxMatches: number,
     readonly maxMeasurements: number,
     readonly maxErrors: number,
-  ) {}
+    readonly maxWork: number,
+  ) {
+    this.work = { remaining: maxWork };
+  }
 }
 
 /** The template field an expression belongs to: a named field, or the index of a `values[]` entry. */
@@ -206,12 +219,16 @@ const AMBIGUOUS_INTEGER: Problem = {
   missing: false,
 };
 
-/** Runs one template over the envelope; false when the per-event measurement limit stopped normalization. */
+/** Runs one template over the envelope; false when a per-event limit stopped normalization. */
 function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run): boolean {
   let matches: unknown[];
   try {
-    matches = template.typeMatch.matches(envelope, run.memo);
+    run.work.remaining--;
+    matches = template.typeMatch.matches(envelope, run.memo, run.work);
   } catch (error) {
+    if (run.work.remaining < 0) {
+      return setAsideForWork(run, template, 'typeMatchExpression', template.typeMatch.source);
+    }
     addError(run, () => evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
     return true;
   }
@@ -233,6 +250,10 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     run.scope = undefined;
     const measurement = extractMeasurement(template, run);
     if (measurement === undefined) {
+      if (run.work.remaining < 0) {
+        // extractMeasurement recorded why.
+        return false;
+      }
       continue;
     }
     if (run.measurements.length >= run.maxMeasurements) {
@@ -260,13 +281,13 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
 function select(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
   switch (template.scope) {
     case 'matchedToken':
-      return selectOne(expression, run.match);
+      return selectOne(expression, run.match, run.work);
     case 'envelopeWithMatch': {
       const split = expression.rootMember;
       if (split !== undefined) {
         const head = split.head;
         const member = head === 'matchedToken' ? run.match : envelopeMember(head, run);
-        return member === undefined ? NO_MATCH : selectOne(split.rest, member);
+        return member === undefined ? NO_MATCH : selectOne(split.rest, member, run.work);
       }
       // A fresh four-member object per match; the envelope's members are shared, never copied.
       run.scope ??= {
@@ -275,7 +296,7 @@ function select(template: ContentTemplate, expression: CompiledExpression, run: 
         SystemProperties: run.systemProperties,
         matchedToken: run.match,
       };
-      return selectOne(expression, run.scope);
+      return selectOne(expression, run.scope, run.work);
     }
   }
 }
@@ -429,18 +450,28 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     measurement.properties = properties;
     return measurement;
   } catch (error) {
+    if (run.work.remaining < 0) {
+      setAsideForWork(run, template, field, expression.source);
+      return undefined;
+    }
     addError(run, () => evaluationError(template, field, expression.source, error));
     return undefined;
   }
 }
 
-/** The single token an expression selects in `data`, or the NO_MATCH / MULTIPLE problem. */
-function selectOne(expression: CompiledExpression, data: unknown): unknown {
+/**
+ * The single token an expression selects in `data`, or the NO_MATCH / MULTIPLE problem; one unit of the message's
+ * work, plus what the evaluation does.
+ */
+function selectOne(expression: CompiledExpression, data: unknown, work: WorkMeter): unknown {
+  if (--work.remaining < 0) {
+    throw new ExpressionEvaluationError('the work bound of the message is used up');
+  }
   if (expression.selectOne !== undefined) {
-    const token = expression.selectOne(data, MULTIPLE);
+    const token = expression.selectOne(data, MULTIPLE, work);
     return token === undefined ? NO_MATCH : token;
   }
-  const found = expression.matches(data);
+  const found = expression.matches(data, undefined, work);
   if (found.length === 1) {
     return found[0];
   }
@@ -549,6 +580,23 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
     reason = `matched ${Array.isArray(token) ? 'an array' : `a ${typeof token === 'object' ? 'object' : typeof token}`}, not a timestamp`;
   }
   return fail(run, template, 'timestampExpression', source, { reason, missing: false }, true);
+}
+
+/**
+ * Records why the message is set aside: its expressions needed more than {@link NormalizeLimits.maxWorkPerEvent};
+ * returns false, the message being done with.
+ */
+function setAsideForWork(run: Run, template: ContentTemplate, field: Field, source: string): false {
+  run.errors.push(
+    incompatible(
+      template,
+      field,
+      source,
+      `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps); it was ` +
+        `set aside (limit reached at ${describeField(template, field)} of template ${describeTemplate(template)}).`,
+    ),
+  );
+  return false;
 }
 
 /**

@@ -655,6 +655,49 @@ describe('normalizeEvent', () => {
       expect(result.errors[0]!.message).toContain('more than 3 measurements');
     });
 
+    it('sets the message aside when its expressions together need more work than maxWorkPerEvent', () => {
+      // 1,000 matches, each scanning the whole body again: about 3,000 visits each, far below the bound of one
+      // evaluation, 3,000,000 in all.
+      const template = calculated({
+        typeMatch: compileJsonPath('$.Body.items[*]'),
+        deviceId: compileJsonPath('$.Body.deviceId'),
+        timestamp: [compileJsonPath('$.Body.endDate')],
+        values: [{ valueName: 'serial', required: false, expression: compileJsonPath('$..serial') }],
+      });
+      const body = (items: number) => ({
+        ...reading,
+        items: Array<number>(items).fill(1),
+        filler: Array(2_000).fill(0),
+      });
+      const limits = { maxWorkPerEvent: 100_000 };
+
+      const result = normalizeEvent(mappingOf(template, calculated()), eventOf(body(1_000)), { limits });
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.message).toContain('more than 100000 units of expression work');
+      expect(result.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'values[0].valueExpression' });
+      expect(normalizeEvent(mappingOf(template), eventOf(body(10)), { limits }).measurements).toHaveLength(10);
+    });
+
+    it('bounds by default the work of a JMESPath value that filters the whole body once per match', () => {
+      // 3,000 matches × a filter over 3,000 items: 36,000,000 steps, each evaluation within its own bound.
+      const template = calculated({
+        typeMatch: compileJmesPath('Body.items[*]'),
+        deviceId: compileJmesPath('Body.deviceId'),
+        timestamp: [compileJmesPath('Body.endDate')],
+        values: [{ valueName: 'n', required: true, expression: compileJmesPath('length(Body.items[?v == `-1`])') }],
+      });
+      const items = Array.from({ length: 3_000 }, (_, v) => ({ v }));
+
+      const result = normalizeEvent(mappingOf(template), eventOf({ ...reading, items }));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors.map((e) => e.message)).toEqual([
+        expect.stringContaining(`more than ${DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent} units of expression work`),
+      ]);
+    });
+
     it('records at most maxErrorsPerEvent errors and counts the others in one last error', () => {
       const failing = calculated({ deviceId: expr('$.matchedToken.serial') });
       const body = Array.from({ length: 30 }, () => reading);

@@ -5,6 +5,11 @@ export class EvaluationBudget {
   private steps = 0;
   private chars = 0;
 
+  /** Steps recorded so far (past `maxSteps` by the last charge when it failed). */
+  get stepsUsed(): number {
+    return this.steps;
+  }
+
   /**
    * @param maxSteps - nodes visited, elements produced and values compared or serialized, in total
    * @param maxChars - characters built into new strings, in total
