@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import type { DeviceEvent } from '../deviceEvent.js';
 import { ExpressionEvaluationError, MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../expressions/types.js';
@@ -25,6 +26,17 @@ export interface NormalizeLimits {
    * one evaluation; beyond it the whole message is set aside.
    */
   maxWorkPerEvent: number;
+  /**
+   * Characters of text (ids, values and their names) one message's measurements may hold in total; beyond it the
+   * whole message is set aside. Each measurement is staged with its own copy of the text it references: 10,000 matches whose value is the
+   * same 230 KB string of the message would stage 2.3 GB.
+   */
+  maxTextCharsPerEvent: number;
+  /**
+   * Largest measurement, in bytes of UTF-8 JSON: it is staged in one document, and Cosmos DB refuses items over 2 MB
+   * (a write that can never succeed would hold its partition for ever). A larger one fails its match.
+   */
+  maxMeasurementBytes: number;
 }
 
 /** Default {@link NormalizeLimits}: far above real device batches, low enough to bound a hostile message. */
@@ -33,6 +45,8 @@ export const DEFAULT_NORMALIZE_LIMITS: Readonly<NormalizeLimits> = Object.freeze
   maxMeasurementsPerEvent: 10_000,
   maxErrorsPerEvent: 100,
   maxWorkPerEvent: 5_000_000,
+  maxTextCharsPerEvent: 4_000_000,
+  maxMeasurementBytes: 1_000_000,
 });
 
 /** Options of {@link normalizeEvent}. */
@@ -93,6 +107,8 @@ export function normalizeEvent(
     limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
     limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
     limits?.maxWorkPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent,
+    limits?.maxTextCharsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent,
+    limits?.maxMeasurementBytes ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementBytes,
   );
   if (event.body.kind !== 'json') {
     run.memo.plainJson = run.body;
@@ -168,6 +184,10 @@ class Run {
   unrecordedErrors = 0;
   /** The expression work left to this message; below zero once an evaluation stopped at it. */
   readonly work: WorkMeter;
+  /** Characters of text (ids, values and their names) in the measurements so far. */
+  textChars = 0;
+  /** Set when a per-message bound set the message aside: nothing more is normalized. */
+  stopped = false;
 
   constructor(
     readonly body: unknown,
@@ -180,6 +200,8 @@ class Run {
     readonly maxMeasurements: number,
     readonly maxErrors: number,
     readonly maxWork: number,
+    readonly maxTextChars: number,
+    readonly maxMeasurementBytes: number,
   ) {
     this.work = { remaining: maxWork };
   }
@@ -227,7 +249,14 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     matches = template.typeMatch.matches(envelope, run.memo, run.work);
   } catch (error) {
     if (run.work.remaining < 0) {
-      return setAsideForWork(run, template, 'typeMatchExpression', template.typeMatch.source);
+      setAside(
+        run,
+        template,
+        'typeMatchExpression',
+        template.typeMatch.source,
+        `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps)`,
+      );
+      return false;
     }
     addError(run, () => evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
     return true;
@@ -250,7 +279,7 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     run.scope = undefined;
     const measurement = extractMeasurement(template, run);
     if (measurement === undefined) {
-      if (run.work.remaining < 0) {
+      if (run.stopped) {
         // extractMeasurement recorded why.
         return false;
       }
@@ -403,6 +432,13 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     // Sized for every value (usually all present), shortened below when an optional one is omitted.
     const properties = new Array<MeasurementProperty>(values.length);
     let count = 0;
+    // Characters of the measurement's text (names included: a mapping may give a template thousands of values).
+    let chars =
+      template.typeName.length +
+      deviceId.length +
+      (patientId?.length ?? 0) +
+      (encounterId?.length ?? 0) +
+      (correlationId?.length ?? 0);
     for (let i = 0; i < values.length; i++) {
       const value = values[i]!;
       field = i;
@@ -410,6 +446,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
       const text = toValueText(select(template, expression, run), value.required, run);
       if (typeof text === 'string') {
         properties[count++] = { name: value.valueName, value: text };
+        chars += value.valueName.length + text.length;
       } else if (value.required) {
         return fail(run, template, field, expression.source, text, true);
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -419,18 +456,33 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (count < properties.length) {
       properties.length = count;
     }
+    run.textChars += chars;
+    if (run.textChars > run.maxTextChars) {
+      return setAside(
+        run,
+        template,
+        'typeMatchExpression',
+        template.typeMatch.source,
+        `The message's measurements hold more than ${run.maxTextChars} characters of ids, values and names`,
+      );
+    }
 
     // Members in the order the mapping debugger prints them; absent ids are omitted, not set to undefined.
     if (patientId !== undefined && encounterId === undefined && correlationId === undefined) {
       // The common shape, built in one step.
-      return {
-        type: template.typeName,
-        occurrenceTimeUtc,
-        ingestionTimeUtc: run.ingestionTimeUtc,
-        deviceId,
-        patientId,
-        properties,
-      };
+      return checkSize(
+        {
+          type: template.typeName,
+          occurrenceTimeUtc,
+          ingestionTimeUtc: run.ingestionTimeUtc,
+          deviceId,
+          patientId,
+          properties,
+        },
+        chars,
+        template,
+        run,
+      );
     }
     const measurement = {
       type: template.typeName,
@@ -448,11 +500,16 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
       measurement.correlationId = correlationId;
     }
     measurement.properties = properties;
-    return measurement;
+    return checkSize(measurement, chars, template, run);
   } catch (error) {
     if (run.work.remaining < 0) {
-      setAsideForWork(run, template, field, expression.source);
-      return undefined;
+      return setAside(
+        run,
+        template,
+        field,
+        expression.source,
+        `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps)`,
+      );
     }
     addError(run, () => evaluationError(template, field, expression.source, error));
     return undefined;
@@ -583,20 +640,59 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
 }
 
 /**
- * Records why the message is set aside: its expressions needed more than {@link NormalizeLimits.maxWorkPerEvent};
- * returns false, the message being done with.
+ * Sets the message aside because a per-message bound was reached (`reason` says which), recording why and where;
+ * always recorded, whatever the number of errors.
  */
-function setAsideForWork(run: Run, template: ContentTemplate, field: Field, source: string): false {
+function setAside(run: Run, template: ContentTemplate, field: Field, source: string, reason: string): undefined {
+  run.stopped = true;
   run.errors.push(
     incompatible(
       template,
       field,
       source,
-      `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps); it was ` +
-        `set aside (limit reached at ${describeField(template, field)} of template ${describeTemplate(template)}).`,
+      `${reason}; it was set aside (limit reached at ${describeField(template, field)} of template ` +
+        `${describeTemplate(template)}).`,
     ),
   );
-  return false;
+  return undefined;
+}
+
+/** Most UTF-8 bytes one character of a string can take in JSON text (a control character is escaped as `\u001f`). */
+const MAX_JSON_BYTES_PER_CHAR = 6;
+/** JSON bytes of a measurement besides its strings' characters: member names, times, quotes (at most). */
+const MEASUREMENT_JSON_BYTES = 256;
+/** JSON bytes of one property besides its name and value: `{"name":"","value":""},`. */
+const PROPERTY_JSON_BYTES = 24;
+
+/**
+ * The measurement, or undefined (with an error) when its JSON is larger than one measurement may be. Measured only
+ * when its characters could make it so: never for ordinary measurements.
+ */
+function checkSize(
+  measurement: Measurement,
+  chars: number,
+  template: ContentTemplate,
+  run: Run,
+): Measurement | undefined {
+  const most =
+    chars * MAX_JSON_BYTES_PER_CHAR + MEASUREMENT_JSON_BYTES + PROPERTY_JSON_BYTES * measurement.properties.length;
+  if (most <= run.maxMeasurementBytes) {
+    return measurement;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(measurement), 'utf8');
+  if (bytes <= run.maxMeasurementBytes) {
+    return measurement;
+  }
+  addError(run, () =>
+    incompatible(
+      template,
+      'typeMatchExpression',
+      template.typeMatch.source,
+      `The measurement of a match of template ${describeTemplate(template)} would take ${bytes} bytes, more than ` +
+        `the ${run.maxMeasurementBytes} one measurement may (it is staged as one document); it was not produced.`,
+    ),
+  );
+  return undefined;
 }
 
 /**

@@ -698,6 +698,46 @@ describe('normalizeEvent', () => {
       ]);
     });
 
+    it('sets the message aside when its measurements would stage far more text than it holds', () => {
+      // 1,000 matches whose value is the same 5,000-character string: 5,000,000 characters to stage from 5 KB.
+      const template = calculated({
+        typeMatch: compileJsonPath('$.Body.items[*]'),
+        deviceId: compileJsonPath('$.Body.deviceId'),
+        timestamp: [compileJsonPath('$.Body.endDate')],
+        values: [{ valueName: 'note', required: true, expression: compileJsonPath('$.Body.note') }],
+      });
+      const body = (items: number) => ({ ...reading, note: 'x'.repeat(5_000), items: Array<number>(items).fill(1) });
+
+      const result = normalizeEvent(mappingOf(template), eventOf(body(1_000)));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors.map((e) => e.message)).toEqual([
+        expect.stringContaining(`more than ${DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent} characters`),
+      ]);
+      expect(normalizeEvent(mappingOf(template), eventOf(body(100))).measurements).toHaveLength(100);
+    });
+
+    it('does not produce a measurement too large to be staged as one document', () => {
+      // Ten values copying the same 150,000-character string: a 1.5 MB measurement from a 150 KB message.
+      const copies = (count: number): ValueTemplate[] =>
+        Array.from({ length: count }, (_, i) => ({
+          valueName: `note${i}`,
+          required: true,
+          expression: compileJsonPath('$.matchedToken.note'),
+        }));
+      const big = (count: number): ContentTemplate =>
+        calculated({ typeName: 'notes', typeMatch: compileJsonPath('$.Body'), values: copies(count) });
+      const body = { ...reading, note: 'x'.repeat(150_000) };
+
+      const result = normalizeEvent(mappingOf(big(10), calculated()), eventOf(body));
+
+      expect(result.measurements.map((m) => m.type)).toEqual(['heartrate']);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.message).toContain(`more than the ${DEFAULT_NORMALIZE_LIMITS.maxMeasurementBytes}`);
+      expect(result.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'typeMatchExpression' });
+      expect(normalizeEvent(mappingOf(big(5)), eventOf(body)).measurements).toHaveLength(1);
+    });
+
     it('records at most maxErrorsPerEvent errors and counts the others in one last error', () => {
       const failing = calculated({ deviceId: expr('$.matchedToken.serial') });
       const body = Array.from({ length: 30 }, () => reading);
