@@ -4,7 +4,7 @@ import {
   buildObservation,
   findFhirTemplate,
   groupMeasurements,
-  measurementsOf,
+  measurementsByObservationGroup,
   mergeObservation,
   parseFhirMapping,
   planObservationGroups,
@@ -166,7 +166,10 @@ function transform(
         );
       }
       const identity = toCreatedIdentity(group, options.deviceSystem);
-      for (const observationGroup of planObservationGroups(group, template)) {
+      const observationGroups = planObservationGroups(group, template);
+      // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
+      let concerned: Measurement[][] | undefined;
+      observationGroups.forEach((observationGroup, index) => {
         try {
           const built = buildObservation(observationGroup, template, identity, options.issued);
           const id = built.id ?? '';
@@ -178,9 +181,10 @@ function transform(
               : mergeObservation(existing, observationGroup, template, identity, options.issued).observation,
           );
         } catch (error) {
-          recordGroupError(output, group, error, sourcesOf(measurementsOf(group, observationGroup)));
+          concerned ??= measurementsByObservationGroup(group, observationGroups);
+          recordGroupError(output, group, error, sourcesOf(concerned[index] ?? []));
         }
-      }
+      });
     } catch (error) {
       recordGroupError(output, group, error, sourcesOf(group.measurements));
     }

@@ -8,7 +8,7 @@ import type { Measurement } from '../core/measurement.js';
 import {
   findFhirTemplate,
   groupMeasurements,
-  measurementsOf,
+  measurementsByObservationGroup,
   planObservationGroups,
   toEpochMs,
   toObservationIdentifier,
@@ -202,14 +202,16 @@ async function processGroup(
       }),
     );
     let fatal: unknown;
+    // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
+    let concerned: Measurement[][] | undefined;
     results.forEach((result, index) => {
       if (result.status === 'fulfilled') {
         count(result.value);
         return;
       }
-      const observationGroup = observationGroups[index];
-      if (isDataError(result.reason) && observationGroup !== undefined) {
-        failures.push({ error: result.reason.toRecord(), measurements: measurementsOf(group, observationGroup) });
+      if (isDataError(result.reason)) {
+        concerned ??= measurementsByObservationGroup(group, observationGroups);
+        failures.push({ error: result.reason.toRecord(), measurements: concerned[index] ?? [] });
       } else {
         fatal ??= result.reason;
       }

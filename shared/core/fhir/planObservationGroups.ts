@@ -138,6 +138,46 @@ function toMs(measurement: Measurement): number {
 }
 
 /**
+ * For every observation group planned from a group, the measurements inside its boundaries, as {@link measurementsOf}
+ * gives them one by one, in time linear in the measurements: each time is read once and placed by binary search
+ * among the boundaries, which {@link planObservationGroups} leaves sorted and disjoint. (Calling measurementsOf for
+ * each of n failed Observations of a group of n measurements reads n² times: 54 s for 10,000.)
+ * @param group - the measurement group
+ * @param observationGroups - the observation groups planned from it, sorted by start, not overlapping
+ * @returns one list per observation group, in the same order
+ */
+export function measurementsByObservationGroup(
+  group: MeasurementGroup,
+  observationGroups: readonly ObservationGroup[],
+): Measurement[][] {
+  const lists = observationGroups.map((): Measurement[] => []);
+  for (const measurement of group.measurements) {
+    const time = toEpochMs(measurement.occurrenceTimeUtc);
+    if (time === undefined) {
+      continue;
+    }
+    // The last observation group starting at or before `time`.
+    let low = 0;
+    let high = observationGroups.length - 1;
+    let found = -1;
+    while (low <= high) {
+      const middle = (low + high) >> 1;
+      if ((observationGroups[middle] as ObservationGroup).start <= time) {
+        found = middle;
+        low = middle + 1;
+      } else {
+        high = middle - 1;
+      }
+    }
+    const candidate = observationGroups[found];
+    if (candidate !== undefined && time <= candidate.end) {
+      (lists[found] as Measurement[]).push(measurement);
+    }
+  }
+  return lists;
+}
+
+/**
  * The measurements of a group that fall inside one of its observation groups' boundaries (what a failure of that
  * Observation concerns).
  * @param group - the measurement group

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { MeasurementGroup, ObservationGroup } from '../../../shared/core/fhir/contract.js';
-import { planObservationGroups } from '../../../shared/core/fhir/planObservationGroups.js';
+import {
+  measurementsByObservationGroup,
+  measurementsOf,
+  planObservationGroups,
+} from '../../../shared/core/fhir/planObservationGroups.js';
 import { MedTechError } from '../../../shared/core/errors.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
 import { measurement, ms, quantityTemplate, sampledTemplate } from './support.js';
@@ -162,5 +166,47 @@ describe('planObservationGroups', () => {
     );
     expect(groups[0]!.typeName).toBe('BloodPressure');
     expect([...groups[0]!.values.keys()]).toEqual(['systolic', 'diastolic']);
+  });
+});
+
+describe('measurementsByObservationGroup', () => {
+  it('gives each observation group the measurements measurementsOf gives it', () => {
+    const measurements = ['00:00:00', '00:59:59', '01:00:00', '03:30:00', '03:30:00'].map((t, i) =>
+      measurement(`2019-01-01T${t}Z`, { hr: String(i) }),
+    );
+    for (const template of [sampledTemplate(), sampledTemplate({ periodInterval: 0 }), quantityTemplate()]) {
+      const group = groupOf(measurements, 'c1');
+      const observationGroups = planObservationGroups(group, template);
+
+      expect(measurementsByObservationGroup(group, observationGroups)).toEqual(
+        observationGroups.map((o) => measurementsOf(group, o)),
+      );
+    }
+    const series = groupOf(measurements, 'c1');
+    const one = planObservationGroups(series, sampledTemplate({ periodInterval: -1 }));
+    expect(measurementsByObservationGroup(series, one)).toEqual([measurements]);
+  });
+
+  it('reads each measurement time once, however many observation groups there are', () => {
+    // 3,000 timestamps, each its own Observation: one measurementsOf per failed Observation read 9,000,000 times.
+    let reads = 0;
+    const measurements = Array.from({ length: 3_000 }, (_, i) => {
+      const time = new Date(Date.UTC(2019, 0, 1) + i * 1000).toISOString();
+      return Object.defineProperty(measurement(time, { hr: 'x' }), 'occurrenceTimeUtc', {
+        get: () => {
+          reads += 1;
+          return time;
+        },
+        enumerable: true,
+      });
+    });
+    const group = groupOf(measurements);
+    const observationGroups = planObservationGroups(group, quantityTemplate());
+    reads = 0;
+
+    const lists = measurementsByObservationGroup(group, observationGroups);
+
+    expect(lists.map((list) => list.length)).toEqual(Array<number>(3_000).fill(1));
+    expect(reads).toBe(3_000);
   });
 });
