@@ -1,8 +1,16 @@
 import type { CodeableConcept, Observation, ObservationComponent, Period } from '@medplum/fhirtypes';
-import type { CodeValueFhirTemplate, MappingCoding, ObservationGroup, ResolvedIdentity } from './contract.js';
+import { MedTechError } from '../errors.js';
+import type {
+  CodeValueFhirTemplate,
+  FhirValueTemplate,
+  MappingCoding,
+  ObservationGroup,
+  ResolvedIdentity,
+} from './contract.js';
 import { OBSERVATION_IDENTIFIER_SYSTEM, toObservationId, toObservationIdentifier } from './identifiers.js';
 import { MS_PER_DAY, MS_PER_HOUR, toFhirInstant, toFhirPeriodEnd } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
+import { MAX_OBSERVATION_VALUE_CHARS, MAX_SAMPLED_DATA_SLOTS, toSlotCount } from './sampledData.js';
 import { toCoding, toFhirValue } from './toFhirValue.js';
 
 /**
@@ -13,7 +21,8 @@ import { toCoding, toFhirValue } from './toFhirValue.js';
  * @param template - the FHIR template for the group's type
  * @param identity - resolved Patient/Device (and Encounter) logical ids
  * @param issued - the `issued` instant to write (ISO-8601)
- * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
+ * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number; IncompatibleData when
+ *   the values would be larger than {@link MAX_OBSERVATION_VALUE_CHARS}
  */
 export function buildObservation(
   group: ObservationGroup,
@@ -21,6 +30,7 @@ export function buildObservation(
   identity: ResolvedIdentity,
   issued: string,
 ): Observation {
+  assertValueSize(template, group, group.start, group.end, 0);
   const identifier = toObservationIdentifier(identity, group);
   const observation: Observation = {
     resourceType: 'Observation',
@@ -59,6 +69,56 @@ export function buildObservation(
     observation.component = components;
   }
   return observation;
+}
+
+/**
+ * Checks, before any value is built, that an Observation's values stay within {@link MAX_OBSERVATION_VALUE_CHARS}:
+ * for each template value or component the group has values for, at most two characters per SampledData slot
+ * (beyond {@link MAX_SAMPLED_DATA_SLOTS} slots the SampledData fails on its own) plus the values it places, or the
+ * string of a String value.
+ * @param template - the FHIR template
+ * @param group - the observation group
+ * @param start - first SampledData slot, epoch ms
+ * @param end - inclusive end of the SampledData streams, epoch ms
+ * @param stored - characters of values the Observation already holds (a merge)
+ * @throws MedTechError IncompatibleData (stage FHIRConversion) past the bound
+ */
+export function assertValueSize(
+  template: CodeValueFhirTemplate,
+  group: ObservationGroup,
+  start: number,
+  end: number,
+  stored: number,
+): void {
+  let chars = stored;
+  const add = (value: FhirValueTemplate | undefined): void => {
+    const values = value === undefined || value.valueName === '' ? undefined : group.values.get(value.valueName);
+    if (value === undefined || values === undefined || values.length === 0) {
+      return;
+    }
+    if (value.valueType === 'SampledData') {
+      chars += 2 * Math.min(toSlotCount(start, end, value.defaultPeriod), MAX_SAMPLED_DATA_SLOTS);
+      for (const timed of values) {
+        chars += timed.value.length;
+      }
+    } else if (value.valueType === 'String') {
+      chars += values[values.length - 1]?.value.length ?? 0;
+    }
+  };
+  add(template.value);
+  for (const component of template.components) {
+    add(component.value);
+  }
+  if (chars > MAX_OBSERVATION_VALUE_CHARS) {
+    throw new MedTechError(
+      'IncompatibleData',
+      'FHIRConversion',
+      `The Observation of type '${group.typeName}' would hold about ${chars} characters of values (SampledData and ` +
+        `strings, over its value and ${template.components.length} components), more than the ` +
+        `${MAX_OBSERVATION_VALUE_CHARS} one Observation may; check the template's components and defaultPeriod.`,
+      { location: { field: 'components' } },
+    );
+  }
 }
 
 /**

@@ -7,10 +7,10 @@ import type {
   ResolvedIdentity,
   TimedValue,
 } from './contract.js';
-import { toCategory, toPeriodEndText, toServiceCode } from './buildObservation.js';
+import { assertValueSize, toCategory, toPeriodEndText, toServiceCode } from './buildObservation.js';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from './identifiers.js';
 import { toEpochMs, toFhirInstant } from './instants.js';
-import { fromSampledDataStream, mergeTimedValues } from './sampledData.js';
+import { EMPTY_SLOT, fromSampledDataStream, mergeTimedValues } from './sampledData.js';
 import { toFhirValue, toSampledData, VALUE_ELEMENT_NAMES } from './toFhirValue.js';
 
 /**
@@ -32,7 +32,8 @@ import { toFhirValue, toSampledData, VALUE_ELEMENT_NAMES } from './toFhirValue.j
  * @param template - the FHIR template for the group's type
  * @param _identity - resolved ids (the stored references are kept, as MedTech does)
  * @param _issued - unused: a merge keeps the stored `issued` (the parameter stays for the contract's signature)
- * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
+ * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number; IncompatibleData when
+ *   the merged values would be larger than one Observation may hold (see `assertValueSize`)
  */
 export function mergeObservation(
   existing: Observation,
@@ -53,6 +54,7 @@ export function mergeObservation(
   const stored = toStoredPeriod(existing, group);
   const unionStart = Math.min(stored.start, group.start);
   const unionEnd = Math.max(stored.end, group.end);
+  assertValueSize(template, group, unionStart, unionEnd, storedValueChars(existing));
   const context: MergeContext = { group, stored, unionStart, unionEnd };
 
   const value = template.value;
@@ -180,6 +182,29 @@ export function readSampledValues(
   return data !== undefined && (holder.valueSampledData?.dimensions ?? 1) <= 1
     ? fromSampledDataStream(data, start, template.defaultPeriod)
     : [];
+}
+
+/**
+ * Characters of the values an Observation holds that a merge carries over: its SampledData values (empty slots are
+ * counted with the merged slots) and strings.
+ */
+function storedValueChars(observation: Observation): number {
+  let chars = 0;
+  for (const holder of [observation, ...(observation.component ?? [])]) {
+    chars += sampledValueChars(holder.valueSampledData?.data ?? '') + (holder.valueString?.length ?? 0);
+  }
+  return chars;
+}
+
+/** Characters of a SampledData stream without its empty slots (`E` and its separator). */
+function sampledValueChars(data: string): number {
+  let empty = 0;
+  for (let i = data.indexOf(EMPTY_SLOT); i >= 0; i = data.indexOf(EMPTY_SLOT, i + 1)) {
+    if ((i === 0 || data[i - 1] === ' ') && (i + 1 === data.length || data[i + 1] === ' ')) {
+      empty += 1;
+    }
+  }
+  return Math.max(0, data.length - 2 * empty);
 }
 
 function clearValue(holder: ValueHolder): void {

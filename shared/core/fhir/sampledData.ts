@@ -7,6 +7,13 @@ import type { TimedValue } from './contract.js';
  */
 export const MAX_SAMPLED_DATA_SLOTS = 1_000_000;
 
+/**
+ * Most characters of values one Observation may hold: its SampledData streams and strings, main value and components
+ * together. Each SampledData is bounded by {@link MAX_SAMPLED_DATA_SLOTS}, but a template may have any number of
+ * components, and several may read the same value: 200 day-long components at 100 ms made a 346 MB Observation.
+ */
+export const MAX_OBSERVATION_VALUE_CHARS = 8_000_000;
+
 /** The token SampledData uses for a slot without a value. */
 export const EMPTY_SLOT = 'E';
 

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
+import { mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
+import { MAX_OBSERVATION_VALUE_CHARS } from '../../../shared/core/fhir/sampledData.js';
 import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
 import { isMedTechError } from '../../../shared/core/errors.js';
 import { observationGroup, quantityTemplate, sampledTemplate, thrownBy } from './support.js';
@@ -205,5 +207,61 @@ describe('buildObservation', () => {
     expect(observation.code.text).toBe('HeartRate');
     expect(observation.code.coding?.[1]).toEqual({ system: SYSTEM, code: 'HeartRate', display: 'HeartRate' });
     expect(observation.identifier?.[0]?.value).toBe('p1.d1.HeartRate.20190101000000Z.20190101000000Z');
+  });
+});
+
+describe('buildObservation and mergeObservation: the size of an Observation', () => {
+  /** A day-long template whose components are SampledData at 100 ms (864,000 slots each), all reading `hr`. */
+  function dayOfComponents(count: number): CodeValueFhirTemplate {
+    return sampledTemplate({
+      periodInterval: 1440,
+      value: undefined,
+      components: Array.from({ length: count }, () => ({
+        codes: [],
+        value: { valueType: 'SampledData' as const, valueName: 'hr', defaultPeriod: 100 },
+      })),
+    });
+  }
+  const day = (values: Record<string, [string, string][]>) =>
+    observationGroup('2023-03-13T00:00:00Z', '2023-03-13T23:59:59.999Z', values);
+
+  it('refuses one whose components together would hold more values than an Observation may, before building', () => {
+    // 20 such components: 35 MB of SampledData (200 of them made a 346 MB Observation from a 25 KB mapping).
+    const error = thrownBy(() =>
+      buildObservation(day({ hr: [['2023-03-13T10:00:00Z', '78']] }), dayOfComponents(20), identity, ISSUED),
+    );
+
+    expect(isMedTechError(error) && [error.name, error.stage, error.retriable]).toEqual([
+      'IncompatibleData',
+      'FHIRConversion',
+      false,
+    ]);
+    expect((error as Error).message).toContain(`more than the ${MAX_OBSERVATION_VALUE_CHARS}`);
+  });
+
+  it('refuses one whose String components repeat a long value past the bound', () => {
+    const template = quantityTemplate({
+      value: undefined,
+      components: Array.from({ length: 100 }, () => ({
+        codes: [],
+        value: { valueType: 'String' as const, valueName: 'note' },
+      })),
+    });
+    const group = observationGroup('2023-03-13T10:00:00Z', '2023-03-13T10:00:00Z', {
+      note: [['2023-03-13T10:00:00Z', 'x'.repeat(100_000)]],
+    });
+
+    expect(isMedTechError(thrownBy(() => buildObservation(group, template, identity, ISSUED)))).toBe(true);
+  });
+
+  it('builds one within the bound, and merges the same values into it again', () => {
+    const template = dayOfComponents(4);
+    const group = day({ hr: [['2023-03-13T10:00:00Z', '78']] });
+
+    const built = buildObservation(group, template, identity, ISSUED);
+    const merged = mergeObservation(built, group, template, identity, ISSUED);
+
+    expect(built.component).toHaveLength(4);
+    expect(merged.changed).toBe(false);
   });
 });
