@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExpressionEvaluationError, ExpressionSyntaxError } from '../../../shared/core/errors.js';
 import { compileJmesPath, JMESPATH_MAX_EXPRESSION_LENGTH } from '../../../shared/core/expressions/jmesPath.js';
 
@@ -606,6 +606,26 @@ describe('compileJmesPath', () => {
         expect(compileJmesPath(call, { maxSteps: 150 }).matches(data), call).toHaveLength(1);
       }
       expect(compileJmesPath('length(list)', { maxSteps: 50 }).matches(data)).toEqual([100]);
+    });
+
+    it('merges with a plain assignment per member, as cheap as the step it is charged', () => {
+      // One defineProperty per member made merge() five times slower per step than other work: 5 merges of 300
+      // objects of 5,000 members, each stopped at its bound, were 2.3 s for one message.
+      const object = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${i}`, i]));
+      const compiled = compileJmesPath('merge(o, o, `{"k0": "last"}`)');
+      const defineProperty = vi.spyOn(Object, 'defineProperty');
+      let merged: unknown;
+      let defined: number;
+      try {
+        merged = compiled.matches({ o: object })[0];
+        defined = defineProperty.mock.calls.length;
+      } finally {
+        defineProperty.mockRestore();
+      }
+
+      expect(defined).toBe(0);
+      expect(Object.keys(merged as object)).toEqual(Object.keys(object));
+      expect((merged as Record<string, unknown>).k0).toBe('last');
     });
 
     it('stops strings that double at every stage', () => {
