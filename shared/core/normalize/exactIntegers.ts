@@ -18,13 +18,17 @@ const CH_DOT = 46;
 const CH_E = 69;
 const CH_e = 101;
 
-/** The integer literals of 16 or more digits in a JSON text, outside strings, by the double they read as. */
+/**
+ * The integer literals of 16 or more digits in a JSON text, outside strings, by the double they read as: the first
+ * two distinct texts of each (a second one already makes a value ambiguous).
+ */
 export type LargeIntegerLiterals = ReadonlyMap<number, readonly string[]>;
 
 /**
  * Lists the plain integer literals (no fraction, no exponent) of at least 16 digits in a JSON text, outside strings.
  * @param text - the JSON text of a message body
- * @returns literal texts by the number `JSON.parse` makes of them (each text once)
+ * @returns literal texts by the number `JSON.parse` makes of them (each text once, at most two per number: a list of
+ *   every text would be compared with each new one, quadratic in literals that read as one number)
  */
 export function findLargeIntegerLiterals(text: string): LargeIntegerLiterals {
   const found = new Map<number, string[]>();
@@ -72,7 +76,7 @@ export function findLargeIntegerLiterals(text: string): LargeIntegerLiterals {
       const texts = found.get(value);
       if (texts === undefined) {
         found.set(value, [literal]);
-      } else if (!texts.includes(literal)) {
+      } else if (texts.length < 2 && texts[0] !== literal) {
         texts.push(literal);
       }
     }
