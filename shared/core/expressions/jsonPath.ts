@@ -26,7 +26,8 @@ export interface JsonPathOptions {
  * @returns the compiled expression; `matches(data)` returns the selected tokens in Newtonsoft's order (pre-order for
  *   a single scan), a selected JSON `null` as `null`
  * @throws ExpressionSyntaxError when the expression cannot be parsed (the message quotes it and the 0-based position);
- *   `matches` throws ExpressionEvaluationError past the work bound or when Newtonsoft would fail on a comparison
+ *   `matches` throws ExpressionEvaluationError past the work bound, when Newtonsoft would fail on a comparison, or
+ *   when a path of thousands of steps follows data as deep
  */
 export function compileJsonPath(source: string, options: JsonPathOptions = {}): CompiledExpression {
   const steps = parseJsonPath(source);
@@ -52,6 +53,14 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
     const ctx: EvalContext = { root: data, budget: bound, limit: bound, out, source };
     try {
       chain(data, ctx, collect);
+    } catch (error) {
+      // Each step is a call: a path of thousands of steps that data follows as deep runs out of stack.
+      if (error instanceof RangeError) {
+        throw new ExpressionEvaluationError(
+          `JSONPath expression '${source}' failed: the expression and the data are nested too deeply.`,
+        );
+      }
+      throw error;
     } finally {
       if (meter !== undefined) {
         meter.remaining -= bound - ctx.budget;

@@ -704,6 +704,15 @@ describe('compileJsonPath', () => {
       expect(select('$..*', deep)).toHaveLength(100_003);
     });
 
+    it('fails with an evaluation error, not a RangeError, when a long path follows data as deep', () => {
+      // 20,000 steps (a 40 KB expression), each a call deeper: the stack ran out and a RangeError escaped.
+      const path = `$${'.child'.repeat(20_000)}.*`;
+
+      expect(() => compileJsonPath(path).matches(nest(20_000))).toThrow(ExpressionEvaluationError);
+      expect(() => compileJsonPath(path).matches(nest(20_000))).toThrow(/nested too deeply/);
+      expect(compileJsonPath(path).matches(nest(10))).toEqual([]);
+    });
+
     it('scans a 100,000-deep array nesting without overflowing the stack', () => {
       let node: unknown = [{ heartRate: 1 }];
       for (let i = 0; i < 100_000; i++) {
