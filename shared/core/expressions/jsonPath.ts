@@ -152,14 +152,8 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
     // The scan step, every child visited by the walk, the filter on the root and on every defined child.
     let ticks = 1 + index.children + missTicks * (index.primitives + index.arrays);
     // The meter is charged what the general evaluation would count: its ticks, or all it may do when it stops.
-    const stop = (): never => {
-      if (meter !== undefined) {
-        meter.remaining -= bound + 1;
-      }
-      throw visitLimitError(source, bound);
-    };
     if (index.truncated || ticks > bound) {
-      stop();
+      throw scanLimitError(source, bound, meter);
     }
     const objects = index.objects;
     // An index built before one of the filter's names was registered has no bit for it.
@@ -169,7 +163,7 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
       // No object has any of the names: every test fails on every object.
       ticks += missTicks * objects.length;
       if (ticks > bound) {
-        stop();
+        throw scanLimitError(source, bound, meter);
       }
       if (meter !== undefined) {
         meter.remaining -= ticks;
@@ -201,7 +195,7 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
       }
     }
     if (ticks > bound) {
-      stop();
+      throw scanLimitError(source, bound, meter);
     }
     if (meter !== undefined) {
       meter.remaining -= ticks;
@@ -212,6 +206,14 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
     const found = matches(data, undefined, meter);
     return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
   });
+}
+
+/** The error of a scan past its bound, after charging the meter all the scan could do (as the general evaluation). */
+function scanLimitError(source: string, bound: number, meter: WorkMeter | undefined): ExpressionEvaluationError {
+  if (meter !== undefined) {
+    meter.remaining -= bound + 1;
+  }
+  return visitLimitError(source, bound);
 }
 
 /** The visits a filter of member-existence tests counts on a non-object (all its tests fail); null for others. */

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { DeviceEvent } from '../deviceEvent.js';
-import { ExpressionEvaluationError, MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
+import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../expressions/types.js';
 import type { ContentTemplate, DeviceMapping } from '../mapping/deviceMapping.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
@@ -161,7 +161,7 @@ function toOccurrenceTimeUtc(text: string, run: Run): string | undefined {
 }
 
 /** State of one normalizeEvent call. */
-class Run {
+class Run implements WorkMeter {
   readonly measurements: Measurement[] = [];
   readonly errors: MedTechError[] = [];
   /** A set: a skipped optional value repeats once per match, the warning only once. */
@@ -182,8 +182,10 @@ class Run {
   largeIntegers: LargeIntegerLiterals | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
   unrecordedErrors = 0;
+  /** The message's {@link WorkMeter} (the run itself: no object more per message). */
+  readonly work: WorkMeter = this;
   /** The expression work left to this message; below zero once an evaluation stopped at it. */
-  readonly work: WorkMeter;
+  remaining: number;
   /** Characters of text (ids, values and their names) in the measurements so far. */
   textChars = 0;
   /** Set when a per-message bound set the message aside: nothing more is normalized. */
@@ -203,7 +205,7 @@ class Run {
     readonly maxTextChars: number,
     readonly maxMeasurementBytes: number,
   ) {
-    this.work = { remaining: maxWork };
+    this.remaining = maxWork;
   }
 }
 
@@ -249,13 +251,7 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     matches = template.typeMatch.matches(envelope, run.memo, run.work);
   } catch (error) {
     if (run.work.remaining < 0) {
-      setAside(
-        run,
-        template,
-        'typeMatchExpression',
-        template.typeMatch.source,
-        `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps)`,
-      );
+      setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
       return false;
     }
     addError(run, () => evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
@@ -273,7 +269,14 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     );
     return true;
   }
+  // A unit per expression each match evaluates, besides what the evaluations do: thousands of templates failing
+  // in every one of thousands of matches are bounded too.
+  const perMatch = expressionsPerMatch(template);
   for (let i = 0; i < matches.length; i++) {
+    if ((run.work.remaining -= perMatch) < 0) {
+      setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
+      return false;
+    }
     const match = matches[i];
     run.match = match;
     run.scope = undefined;
@@ -300,6 +303,18 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     run.measurements.push(measurement);
   }
   return true;
+}
+
+/** How many expressions one match of a template evaluates at most. */
+function expressionsPerMatch(template: ContentTemplate): number {
+  return (
+    1 +
+    template.timestamp.length +
+    (template.correlationId === undefined ? 0 : 1) +
+    (template.patientId === undefined ? 0 : 1) +
+    (template.encounterId === undefined ? 0 : 1) +
+    template.values.length
+  );
 }
 
 /**
@@ -503,27 +518,15 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     return checkSize(measurement, chars, template, run);
   } catch (error) {
     if (run.work.remaining < 0) {
-      return setAside(
-        run,
-        template,
-        field,
-        expression.source,
-        `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps)`,
-      );
+      return setAside(run, template, field, expression.source, workReason(run));
     }
     addError(run, () => evaluationError(template, field, expression.source, error));
     return undefined;
   }
 }
 
-/**
- * The single token an expression selects in `data`, or the NO_MATCH / MULTIPLE problem; one unit of the message's
- * work, plus what the evaluation does.
- */
+/** The single token an expression selects in `data`, or the NO_MATCH / MULTIPLE problem. */
 function selectOne(expression: CompiledExpression, data: unknown, work: WorkMeter): unknown {
-  if (--work.remaining < 0) {
-    throw new ExpressionEvaluationError('the work bound of the message is used up');
-  }
   if (expression.selectOne !== undefined) {
     const token = expression.selectOne(data, MULTIPLE, work);
     return token === undefined ? NO_MATCH : token;
@@ -639,6 +642,11 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
   return fail(run, template, 'timestampExpression', source, { reason, missing: false }, true);
 }
 
+/** Why a message is set aside when its expressions need more than {@link NormalizeLimits.maxWorkPerEvent}. */
+function workReason(run: Run): string {
+  return `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps)`;
+}
+
 /**
  * Sets the message aside because a per-message bound was reached (`reason` says which), recording why and where;
  * always recorded, whatever the number of errors.
@@ -676,9 +684,11 @@ function checkSize(
 ): Measurement | undefined {
   const most =
     chars * MAX_JSON_BYTES_PER_CHAR + MEASUREMENT_JSON_BYTES + PROPERTY_JSON_BYTES * measurement.properties.length;
-  if (most <= run.maxMeasurementBytes) {
-    return measurement;
-  }
+  return most <= run.maxMeasurementBytes ? measurement : checkMeasuredSize(measurement, template, run);
+}
+
+/** {@link checkSize} for a measurement that may be too large: its JSON is measured. */
+function checkMeasuredSize(measurement: Measurement, template: ContentTemplate, run: Run): Measurement | undefined {
   const bytes = Buffer.byteLength(JSON.stringify(measurement), 'utf8');
   if (bytes <= run.maxMeasurementBytes) {
     return measurement;

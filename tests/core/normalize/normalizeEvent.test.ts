@@ -680,6 +680,21 @@ describe('normalizeEvent', () => {
       expect(normalizeEvent(mappingOf(template), eventOf(body(10)), { limits }).measurements).toHaveLength(10);
     });
 
+    it('charges every match for the expressions it evaluates, so trivial ones add up too', () => {
+      // 100 templates × 100 matches failing on a plain path: no evaluation does any work of its own.
+      const failing = calculated({ deviceId: expr('$.matchedToken.serial') });
+      const body = Array.from({ length: 100 }, () => reading);
+
+      const result = normalizeEvent(mappingOf(...Array.from({ length: 100 }, () => failing)), eventOf(body), {
+        limits: { maxWorkPerEvent: 10_000 },
+      });
+
+      const setAside = result.errors.find((e) => e.message.includes('more than 10000 units of expression work'));
+      expect(result.measurements).toEqual([]);
+      expect(setAside?.location).toMatchObject({ field: 'typeMatchExpression' });
+      expect(result.errors).toHaveLength(DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent + 2);
+    });
+
     it('bounds by default the work of a JMESPath value that filters the whole body once per match', () => {
       // 3,000 matches × a filter over 3,000 items: 36,000,000 steps, each evaluation within its own bound.
       const template = calculated({
