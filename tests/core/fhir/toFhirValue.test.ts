@@ -23,11 +23,10 @@ describe('toDecimal', () => {
   it('rejects a long run of digits that is not a number in time linear in its length', () => {
     // The former pattern backtracked over every split of the digits: about 30 s for these 100,000 digits.
     const digits = '1'.repeat(100_000);
-    const started = performance.now();
     expect(toDecimal(`${digits}x`)).toBeUndefined();
     expect(toDecimal(`0.${digits}`)).toBeCloseTo(0.1111111111, 10);
-    expect(performance.now() - started).toBeLessThan(1_000);
-  });
+    // A hang guard, not a speed check: the old pattern never finished within it.
+  }, 10_000);
 });
 
 describe('toFhirValue', () => {
