@@ -34,7 +34,8 @@ function describeFailure(error: unknown): string {
     return error.message;
   }
   if (error instanceof RangeError) {
-    return 'the data is nested too deeply';
+    // Out of stack, or of room for one call's arguments (the library spreads a long string into one).
+    return 'the data is nested too deeply or too large';
   }
   // The library throws plain `Error`s whose messages name functions, argument numbers and types, never values.
   if (error instanceof Error && Object.getPrototypeOf(error) === Error.prototype) {

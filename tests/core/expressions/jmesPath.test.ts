@@ -573,6 +573,11 @@ describe('compileJmesPath', () => {
       expect(compileJmesPath('Body.readings[*].value', { maxSteps: 50 }).matches(envelope)).toEqual([78, 97, 80]);
     });
 
+    it('says a built-in that runs out of room was given data too deep or too large, not only too deep', () => {
+      // The library reverses a string through a call with one argument per character.
+      expect(() => run('reverse(s)', { s: 'a'.repeat(250_000) })).toThrow(/nested too deeply or too large/);
+    });
+
     it('stops a value that doubles at every stage before it grows large', () => {
       const doubling = Array.from({ length: 60 }, () => '[@, @]').join(' | ');
       expect(() => run(`${doubling} | to_string(@)`, 1)).toThrow(/exceeded its bound|would build more than/);
