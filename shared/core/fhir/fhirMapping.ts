@@ -113,6 +113,8 @@ interface ObjectShape {
   enums?: Readonly<Record<string, readonly string[]>>;
   /** Unknown properties are ignored (with a warning) rather than left for the schema to reject. */
   ignoreUnknown?: boolean;
+  /** Properties ignored without a warning (the root's `$schema`, which editors read). */
+  ignoreSilently?: readonly string[];
   /** The shape of `template` depends on `templateType` having been recognised. */
   templateWhenTypeIn?: readonly string[];
 }
@@ -158,6 +160,7 @@ const ROOT: Shape = {
     fields: { template: { arrayOf: CONTAINER } },
     enums: { templateType: ['CollectionFhir', 'CollectionFhirTemplate'] },
     ignoreUnknown: true,
+    ignoreSilently: ['$schema'],
   },
 };
 
@@ -216,7 +219,11 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
         }
         map.set(canonicalKey, key);
       }
-      if (spec.ignoreUnknown === true && !spec.keys.includes(canonicalKey)) {
+      if (
+        spec.ignoreUnknown === true &&
+        !spec.keys.includes(canonicalKey) &&
+        spec.ignoreSilently?.includes(key) !== true
+      ) {
         problems.add('warning', `Unknown property '${key}' is ignored`, at);
       }
       // defineProperty: a key such as "__proto__" stays a plain (unknown, so rejected) property.

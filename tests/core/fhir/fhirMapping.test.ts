@@ -291,6 +291,19 @@ describe('parseFhirMapping', () => {
     expect(parseFhirMapping('{ "templateType": "CollectionFhir", "template": [ } ').ok).toBe(false);
   });
 
+  it('ignores a root $schema silently (editors use it) and still warns about other unknown root properties', () => {
+    const text = JSON.stringify({
+      $schema: './schemas/fhirmapping.schema.json',
+      templateType: 'CollectionFhir',
+      comment: 'v2',
+      template: [],
+    });
+
+    expect(problemsOf(text)).toEqual([
+      { severity: 'warning', message: "Unknown property 'comment' is ignored", pointer: '/comment' },
+    ]);
+  });
+
   it('accepts an empty collection', () => {
     const { value } = parseValid('{"templateType":"CollectionFhir","template":[]}');
     expect(value.templates.size).toBe(0);
