@@ -3,9 +3,8 @@
  * through the real Function handlers. No cloud account needed.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import type { Resource } from '@medplum/fhirtypes';
-import { fileURLToPath } from 'node:url';
+import { defaultMessagesFile, parseLocalArgs } from './localArgs.js';
 import { readMessagesFile, startLocalPipeline, toComparableResource, type LocalMessage } from './localPipeline.js';
 
 const help = `Usage: npm run local -- [options]
@@ -17,7 +16,7 @@ advances the clock so every window closes; runs the real timer and flush-worker 
 Options:
   --device-mapping FILE   device mapping (default samples/devicecontent.json)
   --fhir-mapping FILE     FHIR destination mapping (default samples/fhirmapping.json)
-  --messages FILE …       JSON object, JSON array or NDJSON (default samples/messages.ndjson); repeatable
+  --messages FILE         JSON object, JSON array or NDJSON (default samples/messages.ndjson); repeat for more
   --resolution MODE       Lookup or Create (default Create)
   --redeliver             deliver every batch twice, as Event Hubs may
   --export FILE           write every FHIR resource as NDJSON at the end (without meta and issued: when it
@@ -28,23 +27,13 @@ Options:
   -h, --help              this help
 `;
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
-
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'device-mapping': { type: 'string', default: `${repoRoot}samples/devicecontent.json` },
-      'fhir-mapping': { type: 'string', default: `${repoRoot}samples/fhirmapping.json` },
-      messages: { type: 'string', multiple: true },
-      resolution: { type: 'string', default: 'Create' },
-      redeliver: { type: 'boolean', default: false },
-      export: { type: 'string' },
-      'start-time': { type: 'string' },
-      keep: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
+  const parsed = parseLocalArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.message}\nRun 'npm run local -- --help' for the options.\n`);
+    return 2;
+  }
+  const values = parsed.values;
   if (values.help) {
     process.stdout.write(help);
     return 0;
@@ -59,7 +48,7 @@ async function main(): Promise<number> {
     process.stderr.write(`--start-time must be an ISO-8601 time\n`);
     return 2;
   }
-  const messageFiles = values.messages ?? [`${repoRoot}samples/messages.ndjson`];
+  const messageFiles = values.messages ?? [defaultMessagesFile];
   const messages: LocalMessage[] = [];
   for (const file of messageFiles) {
     for (const message of readMessagesFile(await readFile(file, 'utf8'))) {
