@@ -1,4 +1,4 @@
-import type { CosmosClient } from '@azure/cosmos';
+import type { Container, CosmosClient, Item } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosLeaseStore } from '../../../shared/adapters/cosmos/cosmosLeaseStore.js';
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
@@ -7,6 +7,32 @@ import { freshContainers, localClient } from './cosmosTestSupport.js';
 
 const t0 = new Date('2024-05-01T10:30:00.000Z');
 const later = (ms: number): Date => new Date(t0.getTime() + ms);
+
+/**
+ * The container with its item reads held back until `parties` of them are pending, so that racing workers all read
+ * the lease before any of them writes: each one decides from the same stale read.
+ */
+function withRacingReads(container: Container, parties: number): Container {
+  const waiting: (() => void)[] = [];
+  const item = container.item.bind(container);
+  container.item = (id, partitionKey) => {
+    const found: Item = item(id, partitionKey);
+    const read = found.read.bind(found);
+    found.read = async (options) => {
+      if (waiting.length < parties) {
+        await new Promise<void>((resolve) => {
+          waiting.push(resolve);
+          if (waiting.length === parties) {
+            waiting.forEach((release) => release());
+          }
+        });
+      }
+      return read(options);
+    };
+    return found;
+  };
+  return container;
+}
 
 describe('CosmosLeaseStore', () => {
   let server: LocalCosmosServer;
@@ -51,6 +77,21 @@ describe('CosmosLeaseStore', () => {
     expect(taken?.owner).toBe('worker-b');
     expect(renewed).toBeUndefined();
     expect(released).toBe(false);
+  });
+
+  it('lets exactly one of two workers racing to take over an expired lease win (the replace is ETag-guarded)', async () => {
+    const { leases } = await freshContainers(client);
+    await new CosmosLeaseStore(leases).acquireLease('takeover|0', 'worker-a', 10_000, t0);
+    const racing = new CosmosLeaseStore(withRacingReads(leases, 2));
+
+    const results = await Promise.all([
+      racing.acquireLease('takeover|0', 'worker-b', 10_000, later(10_001)),
+      racing.acquireLease('takeover|0', 'worker-c', 10_000, later(10_001)),
+    ]);
+
+    const winners = results.filter((lease) => lease !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(await racing.renewLease(winners[0]!, 10_000, later(10_002))).toMatchObject({ owner: winners[0]!.owner });
   });
 
   it('renews a held lease and rejects the ETag it had before the renewal', async () => {
