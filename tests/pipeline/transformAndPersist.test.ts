@@ -187,14 +187,16 @@ describe('transformAndPersist', () => {
     expect(await observationsOfDevice(store, 'flaky-dev')).toHaveLength(1);
   });
 
-  it('re-reads and merges again when a write meets an injected 412', async () => {
-    await seedDeviceWithPatient(store, { deviceId: 'stale-dev', identifier: 'stale-device', patientId: 'p' });
-    await transformAndPersist([heartRate('stale-device', '2024-05-01T10:00:00Z', '70')], deps());
-    proxy.inject({ fault: { kind: 'status', status: 412 }, match: requestMatching('PUT', '/Observation/') });
+  it.each([409, 412])('re-reads and merges again when a write meets an injected %i', async (status) => {
+    const deviceId = `stale-dev-${status}`;
+    const identifier = `stale-device-${status}`;
+    await seedDeviceWithPatient(store, { deviceId, identifier, patientId: 'p' });
+    await transformAndPersist([heartRate(identifier, '2024-05-01T10:00:00Z', '70')], deps());
+    proxy.inject({ fault: { kind: 'status', status }, match: requestMatching('PUT', '/Observation/') });
 
-    const summary = await transformAndPersist([heartRate('stale-device', '2024-05-01T10:00:05Z', '71')], deps());
+    const summary = await transformAndPersist([heartRate(identifier, '2024-05-01T10:00:05Z', '71')], deps());
 
-    const [stored] = await observationsOfDevice(store, 'stale-dev');
+    const [stored] = await observationsOfDevice(store, deviceId);
     expect(summary).toMatchObject({ updated: 1, errors: [] });
     expect(
       proxy

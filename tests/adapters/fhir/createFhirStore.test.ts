@@ -110,6 +110,19 @@ describe('createFhirStore', () => {
     expect(proxy.requests().at(-1)?.headers['if-match']).toBe(`W/"${version}"`);
   });
 
+  it('reports a 409 on a write as a version conflict, not retried and not a failure', async () => {
+    const { store, sleeps } = storeThroughProxy();
+    await store.update(device('store-409'));
+    proxy.resetLog();
+    proxy.inject({ fault: { kind: 'status', status: 409 }, match: requestMatching('PUT', '/Device/store-409') });
+
+    const result = await store.update(device('store-409'), { ifMatchVersionId: '1' });
+
+    expect(result).toEqual({ kind: 'conflict', status: 409 });
+    expect(proxy.requests()).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+  });
+
   it('reads the history of a resource newest first', async () => {
     const { store } = storeThroughProxy();
     const a = await store.update(device('store-history'));
