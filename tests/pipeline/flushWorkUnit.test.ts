@@ -21,6 +21,7 @@ import type { LeaseStore } from '../../shared/pipeline/stagingPorts.js';
 import type { Measurement } from '../../shared/core/measurement.js';
 import { heartRate, mapping, observationsOfDevice, sampledValues } from './fixtures.js';
 import { MedTechError } from '../../shared/core/errors.js';
+import { REPLAY_SHARD_PREFIX } from '../../shared/core/staging/deadLetterReplay.js';
 
 const LEASE_MS = 10_000;
 let cosmos: LocalCosmosServer;
@@ -68,8 +69,12 @@ function stalled(inner: FhirStore): { store: FhirStore; reached: Promise<void>; 
   return { store, reached, release };
 }
 
-/** Fresh stores holding one staged unit: three heart rates from `device`, or the measurements given. */
-async function stagedUnit(device: string, given?: Measurement[]): Promise<{ stores: CosmosStores; unit: WorkUnit }> {
+/** Fresh stores holding one staged unit (of shard `0` by default): three heart rates from `device`, or those given. */
+async function stagedUnit(
+  device: string,
+  given?: Measurement[],
+  shard = '0',
+): Promise<{ stores: CosmosStores; unit: WorkUnit }> {
   databases += 1;
   const stores = await openCosmosStores({
     connection: { endpoint: cosmos.endpoint, key: cosmos.key },
@@ -79,7 +84,7 @@ async function stagedUnit(device: string, given?: Measurement[]): Promise<{ stor
   const times = ['2024-05-01T10:00:00.000Z', '2024-05-01T10:00:05.000Z', '2024-05-01T10:00:10.000Z'];
   const measurements =
     given ?? times.map((time, i) => heartRate(device, time, String(70 + i), { patientId: `p-${device}` }));
-  await stores.staging.stageBatch('0', { first: 1, last: 3 }, measurements);
+  await stores.staging.stageBatch(shard, { first: 1, last: 3 }, measurements);
   const [unit] = await stores.staging.listClosedUnits(new Date('2100-01-01T00:00:00.000Z'), 0);
   if (unit === undefined) {
     throw new Error('nothing was staged');
@@ -193,6 +198,21 @@ describe('flushWorkUnit lease', () => {
     const observations = await observationsOfDevice(fhir, toCreatedDeviceId('taken'));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['70', '71', '72']);
+  });
+});
+
+describe('flushWorkUnit ingestion latency', () => {
+  it('reports now minus the oldest ingestion time of a live unit, and 0 for a replay unit', async () => {
+    const time = clock('2024-05-01T11:00:00.000Z');
+    const live = await stagedUnit('latency-live');
+    const replay = await stagedUnit('latency-replay', undefined, `${REPLAY_SHARD_PREFIX}g3`);
+
+    const liveSummary = await flushWorkUnit(live.unit, workerDeps(live.stores, 'worker-a', fhir, time));
+    const replaySummary = await flushWorkUnit(replay.unit, workerDeps(replay.stores, 'worker-a', fhir, time));
+
+    // The oldest of the three measurements was ingested at 10:00:00.
+    expect(liveSummary).toMatchObject({ status: 'flushed', measurements: 3, maxIngestionLatencyMs: 3_600_000 });
+    expect(replaySummary).toMatchObject({ status: 'flushed', measurements: 3, maxIngestionLatencyMs: 0 });
   });
 });
 
