@@ -121,6 +121,15 @@ describe('toIngestEvents', () => {
     expect(events.map((e) => e.coordinates.sequenceNumber)).toEqual([2 ** 32 + 5, 2 ** 32 - 1, 300]);
   });
 
+  it('reads the partition id however the host spells and types it: it makes the staging ids unique', () => {
+    const partitionOf = (partitionContext: unknown): string | undefined =>
+      toIngestEvents([{}], { ...metadata, partitionContext }, '2026-11-24T10:05:00.000Z')[0]?.coordinates.partitionId;
+
+    expect(partitionOf({ PartitionId: '5' })).toBe('5');
+    expect(partitionOf({ partitionId: 7 })).toBe('7');
+    expect(partitionOf({ partitionId: { id: 3 } })).toBe('0');
+  });
+
   it('falls back to the receive time and the batch index when the metadata is missing', () => {
     const [event] = toIngestEvents({ a: 1 }, undefined, '2026-11-24T10:05:00.000Z');
     expect(event?.coordinates).toEqual({
