@@ -221,12 +221,16 @@ describe('BlobMappingStore', () => {
 
     time += 30_000;
     const served = await store.getDeviceMapping();
+    // Still down at the next refresh: reported again (an outage is reported on every failed refresh, not once).
+    time += 30_000;
+    const servedAgain = await store.getDeviceMapping();
     const neverLoaded = await newStore(target)
       .getDeviceMapping()
       .catch((e: unknown) => e);
 
     expect(served.value).toEqual({ version: 9 });
-    expect(reports.map((r) => r.kind)).toEqual(['unreachable', 'unreachable']);
+    expect(servedAgain.value).toEqual({ version: 9 });
+    expect(reports.map((r) => r.kind)).toEqual(['unreachable', 'unreachable', 'unreachable']);
     expect(neverLoaded).toMatchObject({ retriable: true, reason: 'unreachable' });
   });
 });
