@@ -35,6 +35,19 @@ describe('runCli', () => {
     expect(io.err).toMatch(/^medtech: unknown command 'debug-everything'/);
   });
 
+  it('exits 3 and names the command when it fails unexpectedly (a bug, not a usage error)', async () => {
+    const io = captureIo();
+    const failing = {
+      ...io,
+      stdout: () => {
+        throw new Error('stdout exploded');
+      },
+    };
+
+    expect(await runCli(['validate', '--help'], failing)).toBe(3);
+    expect(io.err).toMatch(/^medtech validate: internal error: Error: stdout exploded/);
+  });
+
   it('does not treat inherited object properties as commands', async () => {
     const io = captureIo();
 
