@@ -21,7 +21,14 @@ describe('loadConfig', () => {
       resolution: 'Lookup',
       auth: 'none',
     });
-    expect(result.config.staging).toMatchObject({ windowMinutes: 15, graceSeconds: 60 });
+    expect(result.config.staging).toEqual({
+      windowMinutes: 15,
+      graceSeconds: 60,
+      maxDocumentBytes: 1_500_000,
+      leaseSeconds: 300,
+    });
+    expect(result.config.mappings.refreshSeconds).toBe(30);
+    expect(result.config.flush.mode).toBe('queue');
     expect(result.config.identityCache).toEqual({ maxEntries: 5_000, slidingMs: 7_200_000 });
     expect(result.config.cosmos).toMatchObject({ database: 'medtech', stagingContainer: 'staging', key: undefined });
     expect(result.config.mappings.container).toBe('template');
@@ -47,6 +54,15 @@ describe('loadConfig', () => {
       'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
       'FLUSH_QUEUE_NAME: required when FLUSH__MODE is queue (the flush worker trigger binds to it)',
     ]);
+  });
+
+  it('keeps staging documents below the 2 MB Cosmos DB item limit', () => {
+    const result = loadConfig({ ...minimal, STAGING__MAX_DOCUMENT_BYTES: '2000000' });
+
+    expect(result.ok || result.problems).toEqual([
+      'STAGING__MAX_DOCUMENT_BYTES: must be a whole number from 10000 to 1900000 (got "2000000")',
+    ]);
+    expect(loadConfig({ ...minimal, STAGING__MAX_DOCUMENT_BYTES: '1900000' }).ok).toBe(true);
   });
 
   it('matches enumerated values case-insensitively and keeps the canonical spelling', () => {
