@@ -254,29 +254,33 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
       setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
       return false;
     }
-    addError(run, () => evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
+    if (recordsMore(run)) {
+      run.errors.push(evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
+    }
     return true;
   }
   if (matches.length > run.maxMatches) {
-    addError(run, () =>
-      incompatible(
-        template,
-        'typeMatchExpression',
-        template.typeMatch.source,
-        `Type match of template ${describeTemplate(template)} using expression ${quote(template.typeMatch.source)} ` +
-          `matched more than ${run.maxMatches} tokens in one message; the template was skipped for it.`,
-      ),
-    );
+    if (recordsMore(run)) {
+      run.errors.push(
+        incompatible(
+          template,
+          'typeMatchExpression',
+          template.typeMatch.source,
+          `Type match of template ${describeTemplate(template)} using expression ${quote(template.typeMatch.source)} ` +
+            `matched more than ${run.maxMatches} tokens in one message; the template was skipped for it.`,
+        ),
+      );
+    }
     return true;
   }
   // A unit per expression each match evaluates, besides what the evaluations do: thousands of templates failing
-  // in every one of thousands of matches are bounded too.
-  const perMatch = expressionsPerMatch(template);
+  // in every one of thousands of matches are bounded too. Charged for all matches at once: a message past the bound
+  // is set aside whole, whichever match would have reached it.
+  if (matches.length > 0 && (run.work.remaining -= expressionsPerMatch(template) * matches.length) < 0) {
+    setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
+    return false;
+  }
   for (let i = 0; i < matches.length; i++) {
-    if ((run.work.remaining -= perMatch) < 0) {
-      setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
-      return false;
-    }
     const match = matches[i];
     run.match = match;
     run.scope = undefined;
@@ -520,7 +524,9 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (run.work.remaining < 0) {
       return setAside(run, template, field, expression.source, workReason(run));
     }
-    addError(run, () => evaluationError(template, field, expression.source, error));
+    if (recordsMore(run)) {
+      run.errors.push(evaluationError(template, field, expression.source, error));
+    }
     return undefined;
   }
 }
@@ -615,15 +621,17 @@ function fail(
   required: boolean,
 ): undefined {
   const what = required ? 'required value' : 'value';
-  addError(run, () =>
-    incompatible(
-      template,
-      field,
-      source,
-      `Unable to extract ${what} for ${describeField(template, field)} using expression ${quote(source)} ` +
-        `(template ${describeTemplate(template)}): ${problem.reason}.`,
-    ),
-  );
+  if (recordsMore(run)) {
+    run.errors.push(
+      incompatible(
+        template,
+        field,
+        source,
+        `Unable to extract ${what} for ${describeField(template, field)} using expression ${quote(source)} ` +
+          `(template ${describeTemplate(template)}): ${problem.reason}.`,
+      ),
+    );
+  }
   return undefined;
 }
 
@@ -693,28 +701,32 @@ function checkMeasuredSize(measurement: Measurement, template: ContentTemplate, 
   if (bytes <= run.maxMeasurementBytes) {
     return measurement;
   }
-  addError(run, () =>
-    incompatible(
-      template,
-      'typeMatchExpression',
-      template.typeMatch.source,
-      `The measurement of a match of template ${describeTemplate(template)} would take ${bytes} bytes, more than ` +
-        `the ${run.maxMeasurementBytes} one measurement may (it is staged as one document); it was not produced.`,
-    ),
-  );
+  if (recordsMore(run)) {
+    run.errors.push(
+      incompatible(
+        template,
+        'typeMatchExpression',
+        template.typeMatch.source,
+        `The measurement of a match of template ${describeTemplate(template)} would take ${bytes} bytes, more than ` +
+          `the ${run.maxMeasurementBytes} one measurement may (it is staged as one document); it was not produced.`,
+      ),
+    );
+  }
   return undefined;
 }
 
 /**
- * Records an error of one match or template, built only while fewer than {@link Run.maxErrors} are recorded: a
- * message failing in every one of thousands of matches costs a count, not an error object (and its text) each.
+ * Whether one more error of a match or template is recorded: true while fewer than {@link Run.maxErrors} are; past
+ * that the error is counted instead (a message failing in every one of thousands of matches costs a count, not an
+ * error object and its text each). Callers build the error only when it is recorded. Not a callback: a closure over
+ * the hot functions' locals would make V8 keep them in a heap context on every call.
  */
-function addError(run: Run, create: () => MedTechError): void {
+function recordsMore(run: Run): boolean {
   if (run.errors.length < run.maxErrors) {
-    run.errors.push(create());
-  } else {
-    run.unrecordedErrors++;
+    return true;
   }
+  run.unrecordedErrors++;
+  return false;
 }
 
 /** An IncompatibleData error for an expression that threw while being evaluated. */
