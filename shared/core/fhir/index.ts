@@ -27,12 +27,7 @@ export {
 } from './identifiers.js';
 export { toEpochMs, toFhirInstant, toFhirPeriodEnd, toIdentifierTimestamp } from './instants.js';
 export { isDeepEqual, mergeObservation } from './mergeObservation.js';
-export {
-  foldsValues,
-  measurementsByObservationGroup,
-  measurementsOf,
-  planObservationGroups,
-} from './planObservationGroups.js';
+export { foldsValues, measurementsByObservationGroup, planObservationGroups } from './planObservationGroups.js';
 export { restoreLostValues } from './restoreLostValues.js';
 export { fromSampledDataStream, mergeTimedValues, toSampledDataStream, toSlotCount } from './sampledData.js';
 export { toDecimal, toFhirValue, type FhirValueElement } from './toFhirValue.js';

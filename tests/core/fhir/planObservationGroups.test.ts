@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { MeasurementGroup, ObservationGroup } from '../../../shared/core/fhir/contract.js';
 import {
   measurementsByObservationGroup,
-  measurementsOf,
   planObservationGroups,
 } from '../../../shared/core/fhir/planObservationGroups.js';
 import { MedTechError } from '../../../shared/core/errors.js';
@@ -170,7 +169,12 @@ describe('planObservationGroups', () => {
 });
 
 describe('measurementsByObservationGroup', () => {
-  it('gives each observation group the measurements measurementsOf gives it', () => {
+  it('gives each observation group the measurements inside its boundaries', () => {
+    const inside = (group: MeasurementGroup, o: ObservationGroup): Measurement[] =>
+      group.measurements.filter((m) => {
+        const time = Date.parse(m.occurrenceTimeUtc);
+        return time >= o.start && time <= o.end;
+      });
     const measurements = ['00:00:00', '00:59:59', '01:00:00', '03:30:00', '03:30:00'].map((t, i) =>
       measurement(`2019-01-01T${t}Z`, { hr: String(i) }),
     );
@@ -179,7 +183,7 @@ describe('measurementsByObservationGroup', () => {
       const observationGroups = planObservationGroups(group, template);
 
       expect(measurementsByObservationGroup(group, observationGroups)).toEqual(
-        observationGroups.map((o) => measurementsOf(group, o)),
+        observationGroups.map((o) => inside(group, o)),
       );
     }
     const series = groupOf(measurements, 'c1');
@@ -188,7 +192,7 @@ describe('measurementsByObservationGroup', () => {
   });
 
   it('reads each measurement time once, however many observation groups there are', () => {
-    // 3,000 timestamps, each its own Observation: one measurementsOf per failed Observation read 9,000,000 times.
+    // 3,000 timestamps, each its own Observation: filtering the group per failed Observation read 9,000,000 times.
     let reads = 0;
     const measurements = Array.from({ length: 3_000 }, (_, i) => {
       const time = new Date(Date.UTC(2019, 0, 1) + i * 1000).toISOString();
