@@ -182,9 +182,10 @@ class Run implements WorkMeter {
   largeIntegers: LargeIntegerLiterals | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
   unrecordedErrors = 0;
-  /** The message's {@link WorkMeter} (the run itself: no object more per message). */
-  readonly work: WorkMeter = this;
-  /** The expression work left to this message; below zero once an evaluation stopped at it. */
+  /**
+   * The expression work left to this message ({@link WorkMeter}: the run is the message's meter, no object more per
+   * message); below zero once an evaluation stopped at it.
+   */
   remaining: number;
   /** Characters of text (ids, values and their names) in the measurements so far. */
   textChars = 0;
@@ -247,10 +248,10 @@ const AMBIGUOUS_INTEGER: Problem = {
 function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run): boolean {
   let matches: unknown[];
   try {
-    run.work.remaining--;
-    matches = template.typeMatch.matches(envelope, run.memo, run.work);
+    run.remaining--;
+    matches = template.typeMatch.matches(envelope, run.memo, run);
   } catch (error) {
-    if (run.work.remaining < 0) {
+    if (run.remaining < 0) {
       setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
       return false;
     }
@@ -276,7 +277,7 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   // A unit per expression each match evaluates, besides what the evaluations do: thousands of templates failing
   // in every one of thousands of matches are bounded too. Charged for all matches at once: a message past the bound
   // is set aside whole, whichever match would have reached it.
-  if (matches.length > 0 && (run.work.remaining -= expressionsPerMatch(template) * matches.length) < 0) {
+  if (matches.length > 0 && (run.remaining -= expressionsPerMatch(template) * matches.length) < 0) {
     setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
     return false;
   }
@@ -329,13 +330,13 @@ function expressionsPerMatch(template: ContentTemplate): number {
 function select(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
   switch (template.scope) {
     case 'matchedToken':
-      return selectOne(expression, run.match, run.work);
+      return selectOne(expression, run.match, run);
     case 'envelopeWithMatch': {
       const split = expression.rootMember;
       if (split !== undefined) {
         const head = split.head;
         const member = head === 'matchedToken' ? run.match : envelopeMember(head, run);
-        return member === undefined ? NO_MATCH : selectOne(split.rest, member, run.work);
+        return member === undefined ? NO_MATCH : selectOne(split.rest, member, run);
       }
       // A fresh four-member object per match; the envelope's members are shared, never copied.
       run.scope ??= {
@@ -344,7 +345,7 @@ function select(template: ContentTemplate, expression: CompiledExpression, run: 
         SystemProperties: run.systemProperties,
         matchedToken: run.match,
       };
-      return selectOne(expression, run.scope, run.work);
+      return selectOne(expression, run.scope, run);
     }
   }
 }
@@ -521,7 +522,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     measurement.properties = properties;
     return checkSize(measurement, chars, template, run);
   } catch (error) {
-    if (run.work.remaining < 0) {
+    if (run.remaining < 0) {
       return setAside(run, template, field, expression.source, workReason(run));
     }
     if (recordsMore(run)) {
