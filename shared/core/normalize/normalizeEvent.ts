@@ -263,10 +263,8 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   if (matches.length > run.maxMatches) {
     if (recordsMore(run)) {
       run.errors.push(
-        incompatible(
+        typeMatchError(
           template,
-          'typeMatchExpression',
-          template.typeMatch.source,
           `Type match of template ${describeTemplate(template)} using expression ${quote(template.typeMatch.source)} ` +
             `matched more than ${run.maxMatches} tokens in one message; the template was skipped for it.`,
         ),
@@ -295,10 +293,8 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     }
     if (run.measurements.length >= run.maxMeasurements) {
       run.errors.push(
-        incompatible(
+        typeMatchError(
           template,
-          'typeMatchExpression',
-          template.typeMatch.source,
           `The message yields more than ${run.maxMeasurements} measurements; it was set aside ` +
             `(limit reached at template ${describeTemplate(template)}).`,
         ),
@@ -704,10 +700,8 @@ function checkMeasuredSize(measurement: Measurement, template: ContentTemplate, 
   }
   if (recordsMore(run)) {
     run.errors.push(
-      incompatible(
+      typeMatchError(
         template,
-        'typeMatchExpression',
-        template.typeMatch.source,
         `The measurement of a match of template ${describeTemplate(template)} would take ${bytes} bytes, more than ` +
           `the ${run.maxMeasurementBytes} one measurement may (it is staged as one document); it was not produced.`,
       ),
@@ -741,6 +735,11 @@ function evaluationError(template: ContentTemplate, field: Field, source: string
     `Unable to evaluate ${describeField(template, field)} using expression ${quote(source)} ` +
       `(template ${describeTemplate(template)}): ${detail}`,
   );
+}
+
+/** An IncompatibleData error located at a template's type match (a bound reached while running the template). */
+function typeMatchError(template: ContentTemplate, message: string): MedTechError {
+  return incompatible(template, 'typeMatchExpression', template.typeMatch.source, message);
 }
 
 function incompatible(template: ContentTemplate, field: Field, source: string, message: string): MedTechError {
