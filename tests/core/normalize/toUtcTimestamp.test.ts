@@ -28,6 +28,8 @@ describe('toUtcTimestamp', () => {
     ['2021-01-01T00:30:00+01:00', '2020-12-31T23:30:00.000Z'],
     ['2021-07-13T17:29:01+14:00', '2021-07-13T03:29:01.000Z'],
     ['2021-07-13T17:29:01-00:00', '2021-07-13T17:29:01.000Z'],
+    ['2021-07-13T17:29:01+05:59', '2021-07-13T11:30:01.000Z'],
+    ['2021-07-13T17:29:01-0059', '2021-07-13T18:28:01.000Z'],
   ])('converts the offset of %s to UTC %s', (text, expected) => {
     expect(toUtcTimestamp(text)).toBe(expected);
   });
@@ -44,6 +46,28 @@ describe('toUtcTimestamp', () => {
     expect(toUtcTimestamp('2023-02-29')).toBeUndefined();
     expect(toUtcTimestamp('1900-02-29')).toBeUndefined();
     expect(toUtcTimestamp('2023-04-31')).toBeUndefined();
+  });
+
+  // Every month, in a common and a leap year: its last day is valid, the day after is not (in both parsing paths).
+  it.each([
+    ['2023-01', 31],
+    ['2023-02', 28],
+    ['2024-02', 29],
+    ['2023-03', 31],
+    ['2023-04', 30],
+    ['2023-05', 31],
+    ['2023-06', 30],
+    ['2023-07', 31],
+    ['2023-08', 31],
+    ['2023-09', 30],
+    ['2023-10', 31],
+    ['2023-11', 30],
+    ['2023-12', 31],
+  ])('accepts %s-%i as the last day of its month, and not the day after', (month, days) => {
+    expect(toUtcTimestamp(`${month}-${days}`)).toBe(`${month}-${days}T00:00:00.000Z`);
+    expect(toUtcTimestamp(`${month}-${days}T12:00:00.000Z`)).toBe(`${month}-${days}T12:00:00.000Z`);
+    expect(toUtcTimestamp(`${month}-${days + 1}`)).toBeUndefined();
+    expect(toUtcTimestamp(`${month}-${days + 1}T12:00:00.000Z`)).toBeUndefined();
   });
 
   it('handles years before 100 and the ends of the .NET range without Date.UTC year mapping', () => {
@@ -85,6 +109,32 @@ describe('toUtcTimestamp', () => {
     ['2021-02-01X23:59:59'],
     ['Mon, 01 Feb 2021 23:59:59 GMT'],
     ['2021-02-01T23:59:59.123-'],
+    // Separators: a dash between the date fields, a colon between hour and minute, a sign before an offset.
+    ['2023/03-13'],
+    ['2023-03/13'],
+    ['2021-02-01T12-30'],
+    ['2021-02-01T12.30:00Z'],
+    ['2021-02-01T23:59:59 05:00'],
+    ['2021-02-01T23:59:59_0500'],
+    // A non-digit in any numeric field, including the characters just below '0' that would read as a small number.
+    ['202/-01-01'],
+    ['2021-1/-01'],
+    ['2021-01-1/'],
+    ['2021-01-01T1/:00'],
+    ['2021-01-01T10:1/'],
+    ['2021-01-01T10:10:1/'],
+    ['2021-01-01T10:10:10+0/:00'],
+    ['2021-01-01T10:10:10+05:-1'],
+    ['2021-01-01T10:10:10+05:ab'],
+    ['2021-01-01T10:10:10+05ab'],
+    // An offset is `h`, `hh`, `hhmm` or `hh:mm`, and ends the text.
+    ['2021-02-01T23:59:59+05:000'],
+    ['2021-02-01T23:59:59+05:00Z'],
+    ['2021-02-01T23:59:59+05-00'],
+    ['2021-02-01T23:59:59+05000'],
+    ['2021-02-01T23:59:59+050'],
+    // In range before the offset is applied, past 9999-12-31 after.
+    ['9999-12-31T23:30:00-01:00'],
   ])('rejects %j', (text) => {
     expect(toUtcTimestamp(text)).toBeUndefined();
   });
