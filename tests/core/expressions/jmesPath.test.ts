@@ -321,6 +321,23 @@ describe('compileJmesPath', () => {
       expect(one('multiply(`0.5`, `1e20`)')).toBe(5e19);
     });
 
+    it.each([
+      ['pow(`-2`, `63`)', -(2 ** 63)],
+      ['multiply(`-4611686018427387904`, `2`)', -(2 ** 63)],
+      ['pow(`2`, `62`)', 2 ** 62],
+    ])('keeps %s, a result at the edge of the 64-bit range', (expression, expected) => {
+      expect(one(expression)).toBe(expected);
+    });
+
+    it.each([
+      ['pow(`-2`, `65`)', 'pow'],
+      ['multiply(`-4611686018427387904`, `4`)', 'multiply'],
+      ['subtract(`-9223372036854775808`, `4096`)', 'subtract'],
+      ['pow(`2`, `63`)', 'pow'],
+    ])('fails on %s, an integer result just outside the 64-bit range', (expression, name) => {
+      expect(evaluationError(expression).message).toContain(`${name}() overflowed`);
+    });
+
     it('fails when a result is not a finite number', () => {
       expect(evaluationError('pow(`-8`, `0.5`)').message).toContain('pow() has no real-number result');
       expect(evaluationError('multiply(`1e308`, `10.5`)').message).toContain('multiply() overflowed');
@@ -637,6 +654,15 @@ describe('compileJmesPath', () => {
       expect(() => run(doubling, 'x')).toThrow(/join\(\) would build more than 1048576 characters/);
       const inserting = Array.from({ length: 40 }, () => 'insertString(@, @, `0`)').join(' | ');
       expect(() => run(inserting, 'x')).toThrow(/insertString\(\) would build more than/);
+    });
+
+    it('names fromUnixTimestamp and fromUnixTimestampMs when the timestamps they build exceed the bound', () => {
+      for (const name of ['fromUnixTimestamp', 'fromUnixTimestampMs']) {
+        // A timestamp is 24 characters.
+        expect(compileJmesPath(`${name}(t)`, { maxProducedChars: 24 }).matches({ t: 0 })).toHaveLength(1);
+        const compiled = compileJmesPath(`${name}(t)`, { maxProducedChars: 23 });
+        expect(() => compiled.matches({ t: 0 })).toThrow(`${name}() would build more than 23 characters`);
+      }
     });
 
     it('caps the characters built by insertString', () => {
