@@ -85,4 +85,25 @@ describe('parseEventBody', () => {
     const empty = parseEventBody({ kind: 'text', text: ' \n' });
     expect(empty.ok || empty.error.message).toBe('The message body is empty, not JSON.');
   });
+
+  it.each([
+    ['{"hr": 72 // beats per minute\n}', 1, 11],
+    ['{\n  "hr": /* bpm */ 72\n}', 2, 9],
+  ])('locates a comment in %j as the error, since JSON has none', (text, line, column) => {
+    const result = parseEventBody({ kind: 'text', text });
+
+    expect(result.ok || result.error.toRecord()).toEqual({
+      name: 'InvalidDataFormat',
+      stage: 'Normalization',
+      severity: 'non-blocking',
+      message: `The message body is not valid JSON: InvalidCommentToken at line ${line}, column ${column}.`,
+      location: { line, column },
+    });
+  });
+
+  it('says that bytes which are not UTF-8 are not UTF-8', () => {
+    const result = parseEventBody({ kind: 'bytes', bytes: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) });
+
+    expect(result.ok || result.error.message).toMatch(/not valid UTF-8/);
+  });
 });
