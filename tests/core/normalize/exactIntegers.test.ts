@@ -75,6 +75,15 @@ describe('integers beyond 2^53', () => {
     expect(result.errors[0]?.message).not.toContain('1234567890');
   });
 
+  it('leave a number too large for a double alone: 1e999 is no value, never the text "Infinity"', () => {
+    const result = normalizeEvent(mapping, event('{"deviceId":"d1","time":"2024-05-01T10:00:00Z","count":1e999}'));
+
+    expect(result.measurements).toEqual([]);
+    expect(result.errors).toHaveLength(1);
+    expect(result.errors[0]?.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
+    expect(result.errors[0]?.message).toContain('non-finite number');
+  });
+
   it('ignore digits inside strings', () => {
     const text =
       '{"note":"123456789012345679 \\" 123456789012345677","deviceId":123456789012345678,' +
@@ -96,6 +105,18 @@ describe('findLargeIntegerLiterals', () => {
       [9007199254740992, ['9007199254740993']],
       [-12345678901234567000, ['-12345678901234567890']],
     ]);
+  });
+});
+
+describe('findLargeIntegerLiterals on numbers that are not plain integers', () => {
+  it.each([
+    ['a fraction', '[12345678901234567.5]'],
+    ['an upper-case exponent', '[12345678901234567E3]'],
+    ['a lower-case exponent', '[12345678901234567e3]'],
+    ['an exponent with a minus sign and 16 digits', '[1e-0000000000000001]'],
+    ['an exponent with a plus sign and 16 digits', '[1E+0000000000000001]'],
+  ])('lists nothing for %s, digits before and after the point or exponent alike', (_label, text) => {
+    expect([...findLargeIntegerLiterals(text).entries()]).toEqual([]);
   });
 });
 
