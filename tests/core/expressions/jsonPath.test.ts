@@ -528,6 +528,183 @@ describe('compileJsonPath', () => {
     });
   });
 
+  describe('comparisons: conversions and edge cases, as Newtonsoft.Json compares', () => {
+    /** True when the string `text` converts to the value of the literal `literal` (it is both >= and <= it). */
+    function convertsTo(text: string, literal: string): boolean {
+      return select(`$[?(@.v >= ${literal} && @.v <= ${literal})]`, [{ v: text }]).length === 1;
+    }
+
+    it.each([
+      ['7', '7'],
+      ['0', '0'],
+      ['9', '9'],
+      ['1234567890', '1234567890'],
+      ['007', '7'],
+      ['+7', '7'],
+      ['-7', '-7'],
+      ['-0', '0'],
+      [' 7 ', '7'],
+      ['\t7\r', '7'],
+      ['\u000b7\u000c', '7'],
+      ['\n 7 \n', '7'],
+      ['9223372036854775807', '9223372036854775807'],
+      ['-9223372036854775808', '-9223372036854775808'],
+      ['0009223372036854775807', '9223372036854775807'],
+    ])('reads the string %j as the integer %s when compared with an integer (Int64.Parse)', (text, literal) => {
+      expect(convertsTo(text, literal)).toBe(true);
+    });
+
+    it.each([
+      [''],
+      ['  '],
+      ['+'],
+      ['-'],
+      ['--7'],
+      ['+-7'],
+      ['- 7'],
+      ['7:'],
+      ['/7'],
+      ['7.0'],
+      ['1e3'],
+      ['1,000'],
+      ['\b7'],
+      ['7\u000e'],
+      ['\u00a07'],
+      ['9223372036854775808'],
+      ['-9223372036854775809'],
+      ['10000000000000000000'],
+    ])('fails on the string %j compared with an integer, as Int64.Parse does', (text) => {
+      expect(() => select('$[?(@.v > 0)]', [{ v: text }])).toThrow(/not an integer/);
+    });
+
+    it.each([
+      ['2.5', '2.5'],
+      ['2.05', '2.05'],
+      ['2.9', '2.9'],
+      ['00.5', '0.5'],
+      ['.5', '0.5'],
+      ['5.', '5.0'],
+      ['+2.5', '2.5'],
+      ['-2.5', '-2.5'],
+      ['\t2.5\r', '2.5'],
+      ['1,5', '15.0'],
+      ['1,000.5', '1000.5'],
+      ['1e3', '1000.0'],
+      ['1E3', '1000.0'],
+      ['1e+3', '1000.0'],
+      ['2.5e-1', '0.25'],
+      ['1e10', '1e10'],
+      ['1e9', '1e9'],
+      ['Infinity', '1e999'],
+      [' Infinity ', '1e999'],
+      ['-Infinity', '-1e999'],
+    ])('reads the string %j as the number %s when compared with a float (Double.Parse)', (text, literal) => {
+      expect(convertsTo(text, literal)).toBe(true);
+    });
+
+    it.each([
+      [''],
+      [' '],
+      ['.'],
+      [',5'],
+      ['5x'],
+      ['2a'],
+      ['2.5x'],
+      ['1-2'],
+      ['1e'],
+      ['1e+'],
+      ['1e3x'],
+      ['\u00a05'],
+      ['abc'],
+    ])('fails on the string %j compared with a float, as Double.Parse does', (text) => {
+      expect(() => select('$[?(@.v > 0.5)]', [{ v: text }])).toThrow(/not a number/);
+    });
+
+    it('orders NaN before every number, as .NET does', () => {
+      const nan = [{ v: 'NaN' }];
+
+      expect(select('$[?(@.v < 1.5)]', nan)).toEqual(nan);
+      expect(select('$[?(@.v < -1e999)]', nan)).toEqual(nan);
+      expect(select('$[?(@.v > 1.5)]', nan)).toEqual([]);
+      expect(select('$[?(1.5 > @.v)]', nan)).toEqual(nan);
+      expect(select('$[?(1.5 <= @.v)]', nan)).toEqual([]);
+    });
+
+    it.each([
+      ['$[?(@.v >= 1.0000000000000002)]', 1, true],
+      ['$[?(@.v > 1.0000000000000002)]', 1, false],
+      ['$[?(@.v <= 1)]', 1.0000000000000002, true],
+      ['$[?(@.v == 1)]', 1.0000000000000002, true],
+      ['$[?(@.v == 1000000.0000000002)]', 1000000, true],
+      ['$[?(@.v == 2.2e-15)]', 0, true],
+      ['$[?(@.v == 2.2204460492503135e-15)]', 0, false],
+      ['$[?(@.v == 0)]', 2.2204460492503135e-15, false],
+      ["$[?(@.v == '2.5')]", 2.5, false],
+      ["$[?(@.v != '2.5')]", 2.5, true],
+    ])('%s with v = %d is %s: an integer and a float compare within Newtonsoft tolerance', (path, v, selected) => {
+      expect(select(path, [{ v }])).toHaveLength(selected ? 1 : 0);
+    });
+
+    it.each([
+      ['$[?(@.v > true)]', 5, true],
+      ['$[?(@.v > true)]', 1, false],
+      ['$[?(@.v > false)]', 1, true],
+      ['$[?(@.v < true)]', 0, true],
+      ['$[?(@.v < 5)]', true, false],
+      ['$[?(@.v <= 0.5)]', true, true],
+      ['$[?(@.v > 0)]', true, true],
+      ['$[?(@.v > 0.0)]', true, true],
+      ["$[?(@.v <= 'true')]", true, true],
+      ["$[?(@.v > 'true')]", true, false],
+      ["$[?(@.v >= 'false')]", false, true],
+      ["$[?(@.v > 'false')]", true, true],
+      ["$[?(@.v <= ' TRUE ')]", true, true],
+      ["$[?(@.v < ' False ')]", false, false],
+      ['$[?(@.v >= true)]', ' True ', true],
+      ['$[?(@.v > false)]', 'false', false],
+    ])('%s with v = %j is %s: booleans order false < true, other kinds convert', (path, v, selected) => {
+      expect(select(path, [{ v }])).toHaveLength(selected ? 1 : 0);
+    });
+
+    it.each([
+      ['$[?(@.v > true)]', 'yes'],
+      ["$[?(@.v < 'maybe')]", true],
+    ])('%s with v = %j fails: the string is not a boolean', (path, v) => {
+      expect(() => select(path, [{ v }])).toThrow(/not a boolean/);
+    });
+
+    it('names the number kind a string failed to convert to', () => {
+      expect(() => select('$[?(@.v > 50.5)]', [{ v: 'n/a' }])).toThrow(/not a number/);
+      expect(() => select('$[?(@.v > 50)]', [{ v: 'n/a' }])).toThrow(/not an integer/);
+    });
+
+    it('converts a string against the kind of the other operand, whichever side it is on', () => {
+      expect(() => select("$[?(@.v < 'abc')]", [{ v: 9 }])).toThrow(/not an integer/);
+      expect(() => select("$[?(@.v < 'abc')]", [{ v: 2.5 }])).toThrow(/not a number/);
+    });
+
+    it('orders strings ordinally, equal strings neither before nor after', () => {
+      const words = [{ w: 'a' }, { w: 'b' }];
+
+      expect(select("$[?(@.w > 'a')]", words)).toEqual([{ w: 'b' }]);
+      expect(select("$[?(@.w <= 'a')]", words)).toEqual([{ w: 'a' }]);
+    });
+
+    it.each([['$[?(@.v !== 1)]'], ['$[?(1 !== @.v)]'], ['$[?(0 <= @.v)]'], ['$[?(1 > @.v)]'], ['$[?(1 == @.v)]']])(
+      '%s never selects an object or an array (only != is true for them)',
+      (path) => {
+        expect(select(path, [{ v: {} }, { v: [] }])).toEqual([]);
+      },
+    );
+
+    it('selects objects and arrays with != on either side', () => {
+      const containers = [{ v: {} }, { v: [] }];
+
+      expect(select('$[?(@.v != 1)]', containers)).toEqual(containers);
+      expect(select('$[?(1 != @.v)]', containers)).toEqual(containers);
+    });
+  });
+
   describe('logical operators', () => {
     const rows = [
       { id: 1, a: 1, c: 1 },

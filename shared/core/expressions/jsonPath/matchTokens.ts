@@ -231,9 +231,11 @@ function conversionError(source: string, target: string): ExpressionEvaluationEr
   );
 }
 
-const INT64_LIMIT = 9223372036854775808; // 2^63
+/** Digits of Int64.MaxValue and of -Int64.MinValue, checked as text: a double cannot tell 2^63 - 1 from 2^63. */
+const INT64_MAX_DIGITS = '9223372036854775807';
+const INT64_MIN_DIGITS = '9223372036854775808';
 
-/** .NET `Int64.Parse` with `NumberStyles.Integer`: white space, optional sign, ASCII digits. */
+/** .NET `Int64.Parse` with `NumberStyles.Integer`: white space, optional sign, ASCII digits, within the 64-bit range. */
 function parseInt64(text: string): number | undefined {
   let i = 0;
   let end = text.length;
@@ -251,17 +253,21 @@ function parseInt64(text: string): number | undefined {
   if (i >= end) {
     return undefined;
   }
-  let value = 0;
-  for (; i < end; i++) {
-    const code = text.charCodeAt(i);
+  for (let j = i; j < end; j++) {
+    const code = text.charCodeAt(j);
     if (code < 48 || code > 57) {
       return undefined;
     }
-    value = value * 10 + (code - 48);
   }
-  if (negative ? value > INT64_LIMIT : value >= INT64_LIMIT) {
-    return undefined;
+  while (i < end - 1 && text.charCodeAt(i) === 48) {
+    i++; // leading zeros
   }
+  const digits = text.slice(i, end);
+  const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+  if (digits.length > limit.length || (digits.length === limit.length && digits > limit)) {
+    return undefined; // Newtonsoft fails with an OverflowException
+  }
+  const value = Number(digits);
   return negative ? -value : value;
 }
 
