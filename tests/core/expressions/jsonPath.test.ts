@@ -697,6 +697,32 @@ describe('compileJsonPath', () => {
       },
     );
 
+    it.each([
+      ['$[?(@.a<2)]', [1]],
+      ['$[?(@.a>2)]', [3]],
+      ['$[?(@.a!=1)]', [2, 3]],
+      ['$[?(@.b||@.c)]', [2, 3]],
+      ['$[?(@.b&&@.c)]', [3]],
+      ['$[?(@.a==1||@.c)]', [1, 3]],
+      ['$[?(@.a == 3E0)]', [3]],
+      ['$[?(@.a == 1e+0)]', [1]],
+      ['$[?(@.a == 2.5e-1 || @.a == 20e-1)]', [2]],
+      ['$[?(@.v == false)]', [2]],
+    ])('reads the filter %s: an operator ends a path, literals keep their kind', (path, ids) => {
+      const rows = [
+        { id: 1, a: 1, v: 0 },
+        { id: 2, a: 2, b: 1, v: false },
+        { id: 3, a: 3, b: 1, c: 1 },
+      ];
+
+      expect(select(`${path}.id`, rows)).toEqual(ids);
+    });
+
+    it('reads a number with an exponent as a float, so a string compared with it converts to a float', () => {
+      expect(select('$[?(@.v < 1e3)]', [{ v: '999.5' }])).toEqual([{ v: '999.5' }]);
+      expect(() => select('$[?(@.v < 1000)]', [{ v: '999.5' }])).toThrow(/not an integer/);
+    });
+
     it('selects objects and arrays with != on either side', () => {
       const containers = [{ v: {} }, { v: [] }];
 
@@ -767,6 +793,32 @@ describe('compileJsonPath', () => {
       ['$[?(@.a == abc)]', 11, "unexpected character 'a'"],
       ['$[?(@.a == 1x)]', 11, 'invalid number'],
       ['$[?(@.a == -)]', 11, 'a number was expected'],
+      ['.', 1, "a member name is missing after '.'"],
+      ['$.a.', 4, "a member name is missing after '.'"],
+      ['$..', 3, "a member name is missing after '..'"],
+      ["$['a', b]", 7, "a quoted name ('name') was expected"],
+      ["$['a'", 5, 'the expression ended inside a bracketed name list'],
+      ["$['a\\", 2, 'not closed'],
+      ['$[*x]', 3, "']' was expected after '*'"],
+      ['$[1,2 x]', 6, "']' or ',' was expected in an index list"],
+      ['$[1:2:0]', 6, 'a slice step cannot be zero'],
+      ['$[,1]', 2, 'an array index was expected'],
+      ['$[1,]', 4, 'an array index was expected'],
+      ['$[-]', 3, "digits were expected after '-'"],
+      ['$[2147483648]', 2, '32-bit'],
+      ['$[-2147483649:]', 2, '32-bit'],
+      ['$[?((@.a)', 9, 'the expression ended inside a filter'],
+      ['$[?(@.a == ', 11, 'the expression ended inside a filter'],
+      ['$[?(@.a == /x/)]', 11, 'regular expressions are not supported'],
+      ['$[?(@.a == 1e)]', 13, 'digits were expected in the exponent'],
+      ['$[?(@.a == 1e+)]', 14, 'digits were expected in the exponent'],
+      ['$[?(@.a == 1.2.3)]', 11, 'invalid number'],
+      ['$[?(@.a == 1A)]', 11, 'invalid number'],
+      ['$[?(@.a == 1Z)]', 11, 'invalid number'],
+      ['$[?(@.a == 1a)]', 11, 'invalid number'],
+      ['$[?(@.a == 1z)]', 11, 'invalid number'],
+      ['$[?(@.a == 1_)]', 11, 'invalid number'],
+      ['$[?(@.a ~ 1)]', 8, "unexpected character '~' in a filter (a comparison operator"],
     ])('rejects %s at position %i', (path, position, reason) => {
       const error = syntaxErrorOf(path);
 
@@ -798,7 +850,59 @@ describe('compileJsonPath', () => {
       expect(syntaxErrorOf(`$[?(${'('.repeat(100)}@.a${')'.repeat(100)})]`).message).toContain('nested deeper');
     });
 
+    it.each([
+      ['$.x<y', [1]],
+      ['$.x=y!z>w|v&u', [2]],
+      ['$.a\t', [1]],
+      ['$.\ta', [4]],
+      ["$['a\\bb']", [5]],
+      ["$['a\\tb']", [6]],
+      ["$['a\\nb']", [7]],
+      ["$['a\\fb']", [8]],
+      ["$['a\\rb']", [9]],
+      ["$['a\\\\b']", [10]],
+      ["$['a\\\"b']", [11]],
+      ["$['a\\'b']", [12]],
+      ["$['a\\/b']", [13]],
+      ['$.list[* ]', [1, 2, 3]],
+      ['$.list[0: 2]', [1, 2]],
+      ['$.list[0:3:2 ]', [1, 3]],
+      ['$.list[2147483647]', []],
+      ['$.list[-2147483648:]', [1, 2, 3]],
+      ['$.list[-2147483647:]', [1, 2, 3]],
+    ])('reads %j as Newtonsoft.Json does', (path, expected) => {
+      const data = {
+        a: 1,
+        'x<y': 1,
+        'x=y!z>w|v&u': 2,
+        '\ta': 4,
+        'a\bb': 5,
+        'a\tb': 6,
+        'a\nb': 7,
+        'a\fb': 8,
+        'a\rb': 9,
+        'a\\b': 10,
+        'a"b': 11,
+        "a'b": 12,
+        'a/b': 13,
+        list: [1, 2, 3],
+      };
+
+      expect(select(path, data)).toEqual(expected);
+    });
+
+    it('limits nesting, not the number of filters or groups one after another', () => {
+      const nested = (depth: number): string => `$${'[?(@'.repeat(depth)}${')]'.repeat(depth)}`;
+
+      expect(() => compileJsonPath(nested(32))).not.toThrow();
+      expect(syntaxErrorOf(nested(33)).message).toContain('nested deeper than 32');
+      expect(select(`$${'[?(@.a)]'.repeat(40)}`, [{ a: 1 }])).toEqual([]);
+      expect(select(`$[?(${Array(40).fill('(@.a)').join(' && ')})]`, [{ a: 1 }, { b: 1 }])).toEqual([{ a: 1 }]);
+    });
+
     it('accepts leading and trailing spaces around the path', () => {
+      expect(select('', { a: 1 })).toEqual([{ a: 1 }]);
+      expect(select('   ', { a: 1 })).toEqual([{ a: 1 }]);
       expect(select(' $.a ', { a: 1 })).toEqual([1]);
       expect(select('$ ', { a: 1 })).toEqual([{ a: 1 }]);
     });
