@@ -610,10 +610,12 @@ describe('compileJsonPath', () => {
       ['5x'],
       ['2a'],
       ['2.5x'],
+      ['2.5+1'],
       ['1-2'],
       ['1e'],
       ['1e+'],
       ['1e3x'],
+      ['1e3+1'],
       ['\u00a05'],
       ['abc'],
     ])('fails on the string %j compared with a float, as Double.Parse does', (text) => {
