@@ -249,6 +249,58 @@ describe('compileJmesPath', () => {
       expect(run('object[?a]', data)).toEqual([]);
     });
 
+    it.each([
+      ['missing || text', ['hello']],
+      ['text || missing', ['hello']],
+      ['plain && text', ['hello']],
+      ['missing && text', []],
+      ["'' && text", ['']],
+      // A falsy projection (empty) gives way to the right side, which is a plain array: one match.
+      ['list[?v > `10`] || plain', [[1, 2, 3]]],
+      ['list[*].v && plain', [[1, 2, 3]]],
+      ['@ | (list[?v > `10`] || plain)', [[1, 2, 3]]],
+      // The side taken decides whether the result is a projection.
+      ['`[]` || list[*].v', [1, 3]],
+    ])('takes the side of || and && that the specification names: %s', (expression, expected) => {
+      expect(run(expression, data)).toEqual(expected);
+    });
+
+    it.each([
+      ['text[0]', data],
+      ['text[-1]', data],
+      ['o[0]', { o: { '0': 'zero' } }],
+      ['n[0]', { n: 5 }],
+    ])('indexes only arrays: %s is no match', (expression, given) => {
+      expect(run(expression, given)).toEqual([]);
+    });
+
+    it.each([
+      ['a[:0]', []],
+      ['a[1:0:-1]', [2]],
+      ['a[::-1]', [3, 2, 1]],
+      ['a[-2:]', [2, 3]],
+      ['a[5:]', []],
+      ['a[::2]', [1, 3]],
+      ['a[0:2][:0]', []],
+    ])('slices %s as the specification does', (expression, expected) => {
+      expect(run(expression, { a: [1, 2, 3] })).toEqual(expected);
+    });
+
+    it.each([
+      // Filters whose condition or projected expression is not one of the compiled shapes.
+      [
+        'list[?v > `0`].[v, w]',
+        [
+          [1, null],
+          [3, null],
+        ],
+      ],
+      ['list[?length(keys(@)) == `1`].v', [1, 3]],
+      ['list[?`1` == length(keys(@))].w', [2]],
+    ])('filters with any condition and projects any expression: %s', (expression, expected) => {
+      expect(run(expression, data)).toEqual(expected);
+    });
+
     it('yields no match for an empty projection', () => {
       expect(run('list[?v > `10`]', data)).toEqual([]);
       expect(run('[][*]', data)).toEqual([]);
@@ -277,6 +329,9 @@ describe('compileJmesPath', () => {
       expect(run('Body.toString', envelope)).toEqual([]);
       expect(run('Body."__proto__"', envelope)).toEqual([]);
       expect(run('Body.readings.length', envelope)).toEqual([]);
+      // The same through the interpreter (after a pipe, inside a multi-select).
+      expect(run('Body | constructor', envelope)).toEqual([]);
+      expect(run('[Body.toString]', envelope)).toEqual([[null]]);
     });
 
     it('builds a __proto__ member as a plain member', () => {
