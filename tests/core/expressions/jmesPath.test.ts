@@ -531,6 +531,31 @@ describe('compileJmesPath', () => {
       expectSyntaxErrors(cases);
     });
 
+    it.each<[string, number, string]>([
+      ['"a" == `{"b": }`', 7, 'invalid JSON literal (its content must be valid JSON)'],
+      ['a[1:2][::0]', 9, 'a slice step cannot be 0'],
+      ['0', 0, "unexpected '0'"],
+      ['a[::1]0', 6, "unexpected '0'"],
+      ['add(a,', 6, 'unexpected end of expression'],
+      ['[a, b,]', 5, "unexpected ',' before ']'"],
+      ['{x: a,}', 5, "unexpected ',' before '}'"],
+      ['[a b]', 3, "missing ',' or operator before 'b'"],
+      ['a[1-]', 2, "invalid number '1-'"],
+      ['a[--1]', 2, "invalid number '--1'"],
+      ['a || (foo(b))', 6, 'unknown function foo()'],
+      ['map(&a, b) | to_string(&c)', 23, 'to_string() does not take an expression reference (&) as argument 1'],
+    ])('report %s at position %i: %s', (expression, position, reason) => {
+      expectSyntaxErrors([[expression, position, reason]]);
+    });
+
+    it('report an expression nested too deeply for the parser, without a position', () => {
+      const expression = `${'!'.repeat(4000)}a`;
+      const error = syntaxError(expression);
+
+      expect(error.message).toBe(`Invalid JMESPath expression '${expression}': the expression is nested too deeply.`);
+      expect(error.position).toBeUndefined();
+    });
+
     it('accept an expression reference (&) only where a function takes one', () => {
       const cases: [string, number, string][] = [
         ['&Body', 0, 'an expression reference (&) may only be a function argument'],
@@ -614,6 +639,15 @@ describe('compileJmesPath', () => {
       }
     });
 
+    it.each([
+      ["'a\\\\'", {}, 'a\\'],
+      ["'a\\\\' == 'a\\\\'", {}, true],
+      ['`"a\\\\"`', {}, 'a\\'],
+      ['"a\\\\"', { 'a\\': 7 }, 7],
+    ])('read %s, whose escaped backslash ends just before the closing quote', (expression, given, expected) => {
+      expect(one(expression, given)).toBe(expected);
+    });
+
     it('accept wildcards and flattens where standard JMESPath has them', () => {
       expect(run('*.heartRate', envelope)).toEqual(['78']);
       expect(run('Body.readings[*].*', envelope)).toEqual([
@@ -636,6 +670,10 @@ describe('compileJmesPath', () => {
       const error = syntaxError(`${longest}b`);
       expect(error.message).toContain(`the limit is ${JMESPATH_MAX_EXPRESSION_LENGTH}`);
       expect(error.position).toBe(JMESPATH_MAX_EXPRESSION_LENGTH);
+      expect(error.message).toBe(
+        `Invalid JMESPath expression '${longest.slice(0, 40)}…': it is ${JMESPATH_MAX_EXPRESSION_LENGTH + 1} ` +
+          `characters long, the limit is ${JMESPATH_MAX_EXPRESSION_LENGTH}.`,
+      );
     });
 
     it('stops an evaluation that exceeds its step bound', () => {
