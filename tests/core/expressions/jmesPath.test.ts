@@ -720,6 +720,45 @@ describe('compileJmesPath', () => {
         expect(compileJmesPath(call, { maxSteps: 150 }).matches(data), call).toHaveLength(1);
       }
       expect(compileJmesPath('length(list)', { maxSteps: 50 }).matches(data)).toEqual([100]);
+      // The length of a string is read, not counted.
+      expect(compileJmesPath('length(text)', { maxSteps: 50 }).matches(data)).toEqual([100]);
+    });
+
+    it.each([
+      ['sum(missing)', 'sum', 1],
+      ['avg(missing)', 'avg', 1],
+      ['max(missing)', 'max', 1],
+      ['min(missing)', 'min', 1],
+      ['sort(missing)', 'sort', 1],
+      ['reverse(missing)', 'reverse', 1],
+      ['keys(missing)', 'keys', 1],
+      ['values(missing)', 'values', 1],
+      ['length(missing)', 'length', 1],
+      ["join(',', missing)", 'join', 2],
+    ])(
+      'rejects %s, a null where the built-in charges per element, as an invalid type',
+      (expression, name, argument) => {
+        expect(evaluationError(expression).message).toMatch(
+          new RegExp(`${name}\\(\\) expected argument ${argument} to be type .* but received type null`),
+        );
+      },
+    );
+
+    it('charges a flatten for the elements it builds, before the projection visits them', () => {
+      // 100 one-element arrays: 3 nodes, 100 elements flattened, then 100 visits of the projection.
+      const data = { a: Array.from({ length: 100 }, (_, i) => [i]) };
+      expect(() => compileJmesPath('a[]', { maxSteps: 150 }).matches(data)).toThrow(/exceeded its bound of 150/);
+      expect(compileJmesPath('a[]', { maxSteps: 250 }).matches(data)).toHaveLength(100);
+    });
+
+    it.each([
+      ['a | b', { a: { b: 1 } }, 3],
+      ['missing || b', { b: 1 }, 3],
+      ['b || missing', { b: 1 }, 2],
+      ['b && c', { b: 1, c: 2 }, 3],
+    ])('charges %s at the top one step per node it visits (%#)', (expression, given, steps) => {
+      expect(() => compileJmesPath(expression, { maxSteps: steps - 1 }).matches(given)).toThrow(/exceeded its bound/);
+      expect(compileJmesPath(expression, { maxSteps: steps }).matches(given)).toHaveLength(1);
     });
 
     it('merges with a plain assignment per member, as cheap as the step it is charged', () => {
