@@ -263,6 +263,8 @@ describe('normalizeEvent', () => {
       ['null', null],
       ['an empty string', ''],
       ['a whitespace string', ' \t'],
+      ['a no-break space', '\u00a0'],
+      ['an ideographic space', '\u3000'],
       ['an object', { id: 'x' }],
       ['an array', ['x']],
     ])('rejects a required device id that is %s', (_label, deviceId) => {
@@ -295,6 +297,63 @@ describe('normalizeEvent', () => {
       }
     });
 
+    it.each([
+      [
+        'a missing device id',
+        {},
+        { deviceId: undefined },
+        /required value for deviceIdExpression using expression '\$\.matchedToken\.deviceId'/,
+        /matched nothing/,
+      ],
+      ['a null device id', {}, { deviceId: null }, /required value for deviceIdExpression/, /matched null/],
+      ['a blank device id', {}, { deviceId: ' ' }, /required value for deviceIdExpression/, /matched a blank string/],
+      [
+        'an object device id',
+        {},
+        { deviceId: { id: 1 } },
+        /required value for deviceIdExpression/,
+        /matched an object, not a scalar/,
+      ],
+      [
+        'an array device id',
+        {},
+        { deviceId: [1] },
+        /required value for deviceIdExpression/,
+        /matched an array, not a scalar/,
+      ],
+      [
+        'a missing correlation id',
+        { correlationId: expr('$.matchedToken.sessionId') },
+        {},
+        /required value for correlationIdExpression using expression '\$\.matchedToken\.sessionId'/,
+        /matched nothing/,
+      ],
+      [
+        'a missing required value',
+        {},
+        { heartRate: undefined },
+        /required value for value 'hr' \(values\[0\]\.valueExpression\) using expression '\$\.matchedToken\.heartRate'/,
+        /matched nothing/,
+      ],
+      ['an object required value', {}, { heartRate: { bpm: 1 } }, /required value for value 'hr'/, /matched an object/],
+    ])(
+      'says for %s which required value of which template it could not extract, and why',
+      (_label, overrides: Partial<ContentTemplate>, patch, what, why) => {
+        const body = { ...reading, ...patch, typeMatched: true };
+        const template = calculated({ typeMatch: typeMatchOn('typeMatched'), ...overrides });
+
+        const result = normalizeEvent(mappingOf(template), eventOf(body));
+
+        expect(result.measurements).toEqual([]);
+        expect(result.errors).toHaveLength(1);
+        expect(result.errors[0]!.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
+        expect(result.errors[0]!.message).toMatch(/^Unable to extract required value for /);
+        expect(result.errors[0]!.message).toMatch(what);
+        expect(result.errors[0]!.message).toMatch(/\(template 0 'heartrate'\)/);
+        expect(result.errors[0]!.message).toMatch(why);
+      },
+    );
+
     it('requires the correlation id when its expression exists', () => {
       const template = calculated({ correlationId: expr('$.matchedToken.sessionId') });
 
@@ -323,6 +382,7 @@ describe('normalizeEvent', () => {
       expect(result.measurements).toEqual([]);
       expect(result.errors[0]!.name).toBe('IncompatibleData');
       expect(result.errors[0]!.message).toContain('multiple tokens');
+      expect(result.errors[0]!.message).toMatch(/^Unable to extract value for value 'hr' /);
       expect(result.errors[0]!.location).toMatchObject({
         field: 'values[0].valueExpression',
         expression: '$..heartRate',
@@ -504,6 +564,40 @@ describe('normalizeEvent', () => {
       },
     );
 
+    it.each([
+      ['missing', undefined, /: matched nothing\.$/],
+      ['null', null, /: matched null\.$/],
+      ['blank', '  ', /: matched a blank string\.$/],
+      ['not a timestamp', 'yesterday', /: matched a string that is not an ISO-8601 timestamp\.$/],
+      ['a number', 1625677200, /: matched a number, which is not a timestamp; convert Unix time/],
+      ['an array', ['2023-03-13T22:46:01Z'], /: matched an array, not a timestamp\.$/],
+      ['an object', { at: '2023-03-13T22:46:01Z' }, /object, not a timestamp\.$/],
+    ])('says why a required timestamp that is %s was not usable', (_label, endDate, why) => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate }));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toMatchObject({ field: 'timestampExpression' });
+      expect(result.errors[0]!.message).toMatch(
+        /^Unable to extract required value for timestampExpression using expression '\$\.matchedToken\.endDate' \(template 0 'heartrate'\)/,
+      );
+      expect(result.errors[0]!.message).toMatch(why);
+    });
+
+    it('rejects a timestamp expression matching more than one token', () => {
+      const template = calculated({
+        timestamp: [expr('$..endDate', () => ['2023-03-13T22:46:01Z', '2023-03-13T22:47:01Z'])],
+      });
+
+      const result = normalizeEvent(mappingOf(template), eventOf(reading));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toMatchObject({ field: 'timestampExpression', expression: '$..endDate' });
+      expect(result.errors[0]!.message).toMatch(/required value for timestampExpression/);
+      expect(result.errors[0]!.message).toMatch(/matched multiple tokens where a single value is required/);
+    });
+
     it('rejects a boolean timestamp', () => {
       const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate: true }));
 
@@ -534,6 +628,8 @@ describe('normalizeEvent', () => {
       );
 
       const none = run({}, { 'iothub-connection-device-id': 'dev' } as typeof system);
+      expect(none.errors[0]!.message).toMatch(/required value for timestampExpression/);
+      expect(none.errors[0]!.message).toMatch(/found no value with any of them/);
       expect(none.errors[0]!.location).toEqual({
         templateIndex: 0,
         pointer: '/template/0/template',
@@ -575,6 +671,20 @@ describe('normalizeEvent', () => {
       expect(ok.measurements[0]!.ingestionTimeUtc).toBe('2024-01-01T00:00:00.000Z');
       expect(bad.measurements).toEqual([]);
       expect(bad.errors.map((e) => [e.name, e.location?.field])).toEqual([['IncompatibleData', 'enqueuedTimeUtc']]);
+    });
+
+    it('reports an invalid enqueued time at the Normalization stage, saying what is wrong without quoting it', () => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf(reading, { enqueuedTimeUtc: 'SECRET-TIME' }));
+
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.toRecord()).toMatchObject({
+        name: 'IncompatibleData',
+        stage: 'Normalization',
+        severity: 'non-blocking',
+        location: { field: 'enqueuedTimeUtc' },
+      });
+      expect(result.errors[0]!.message).toMatch(/enqueued time is not an ISO-8601 timestamp/);
+      expect(result.errors[0]!.message).not.toContain('SECRET');
     });
   });
 
@@ -621,6 +731,10 @@ describe('normalizeEvent', () => {
 
       expect(result.measurements).toHaveLength(1);
       expect(result.errors[0]!.location).toMatchObject({ field: 'typeMatchExpression', expression: 'boom' });
+      expect(result.errors[0]!.message).toMatch(
+        /^Unable to evaluate typeMatchExpression using expression 'boom' \(template 0 'heartrate'\)/,
+      );
+      expect(result.errors[0]!.message).toMatch(/the expression failed to evaluate/);
       expect(result.errors[0]!.message).not.toContain('SECRET');
     });
   });
