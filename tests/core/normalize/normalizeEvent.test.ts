@@ -5,7 +5,11 @@ import type { CompiledExpression } from '../../../shared/core/expressions/types.
 import type { ContentTemplate, DeviceMapping, ValueTemplate } from '../../../shared/core/mapping/deviceMapping.js';
 import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
-import { DEFAULT_NORMALIZE_LIMITS, normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import {
+  DEFAULT_NORMALIZE_LIMITS,
+  normalizeEvent,
+  type NormalizeLimits,
+} from '../../../shared/core/normalize/normalizeEvent.js';
 
 // ---- test-only fakes: expressions backed by plain functions, templates built by hand ----
 
@@ -767,7 +771,226 @@ describe('normalizeEvent', () => {
       expect(result.measurements).toEqual([]);
       expect(result.errors).toHaveLength(1);
       expect(result.errors[0]!.message).toContain('more than 3 measurements');
+      expect(result.errors[0]!.message).toMatch(/limit reached at template 1 'heartrate'/);
+      expect(result.errors[0]!.location).toMatchObject({ templateIndex: 1, field: 'typeMatchExpression' });
     });
+
+    it('keeps a message that yields exactly maxMeasurementsPerEvent measurements', () => {
+      const result = normalizeEvent(mappingOf(calculated(), calculated()), eventOf([reading, reading]), {
+        limits: { maxMeasurementsPerEvent: 4 },
+      });
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements).toHaveLength(4);
+    });
+
+    it('keeps a template yielding exactly maxMatchesPerTemplate matches and says which one it skips past it', () => {
+      const limits = { maxMatchesPerTemplate: 2 };
+
+      const at = normalizeEvent(mappingOf(calculated()), eventOf([reading, reading]), { limits });
+      const past = normalizeEvent(mappingOf(calculated()), eventOf([reading, reading, reading]), { limits });
+
+      expect(at.errors).toEqual([]);
+      expect(at.measurements).toHaveLength(2);
+      expect(past.measurements).toEqual([]);
+      expect(past.errors).toHaveLength(1);
+      expect(past.errors[0]!.message).toMatch(
+        /^Type match of template 0 'heartrate' using expression '\$\.\.\[\?\(@heartRate\)\]' matched more than 2 tokens in one message; the template was skipped/,
+      );
+    });
+
+    describe('work of expressions that do none of their own, exactly at and just past maxWorkPerEvent', () => {
+      // A message costs a unit for each type match and, per match, one for every expression the match evaluates at
+      // most: the device id, each timestamp candidate, each id the template has and each value.
+      const full = { ...reading, patientId: 'p1', encounterId: 'e1', sessionId: 's1' };
+      const rows: [string, Partial<ContentTemplate>, number][] = [
+        ['a device id, a timestamp and a value', {}, 3],
+        ['two timestamp candidates', { timestamp: [expr('$.matchedToken.endDate'), expr('$.matchedToken.start')] }, 4],
+        ['a correlation id', { correlationId: expr('$.matchedToken.sessionId') }, 4],
+        ['a patient id', { patientId: expr('$.matchedToken.patientId') }, 4],
+        ['an encounter id', { encounterId: expr('$.matchedToken.encounterId') }, 4],
+        [
+          'three values',
+          {
+            values: [
+              value('hr', '$.matchedToken.heartRate'),
+              value('a', '$.matchedToken.a', false),
+              value('b', '$.matchedToken.b', false),
+            ],
+          },
+          5,
+        ],
+        ['no values', { values: [] }, 2],
+      ];
+
+      it.each(rows)('charges a template with %s %i units per match', (_label, overrides, perMatch) => {
+        const mapping = mappingOf(calculated(overrides));
+        const units = 1 + 2 * perMatch;
+
+        const at = normalizeEvent(mapping, eventOf([full, full]), { limits: { maxWorkPerEvent: units } });
+        const past = normalizeEvent(mapping, eventOf([full, full]), { limits: { maxWorkPerEvent: units - 1 } });
+
+        expect(at.errors).toEqual([]);
+        expect(at.measurements).toHaveLength(2);
+        expect(past.measurements).toEqual([]);
+        expect(past.errors).toHaveLength(1);
+        expect(past.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'typeMatchExpression' });
+        expect(past.errors[0]!.message).toMatch(`more than ${units - 1} units of expression work`);
+        expect(past.errors[0]!.message).toMatch(
+          /it was set aside \(limit reached at typeMatchExpression of template 0 'heartrate'\)/,
+        );
+      });
+    });
+
+    it('sets the message aside when the work runs out in a type match, dropping what earlier templates yielded', () => {
+      // The first template takes 4 units (its type match and three expressions); the scan of the second finds none.
+      const scan = calculated({ typeName: 'scan', typeMatch: compileJsonPath('$..[?(@heartRate)]') });
+      const mapping = mappingOf(calculated(), scan);
+
+      const result = normalizeEvent(mapping, eventOf(reading), { limits: { maxWorkPerEvent: 5 } });
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toEqual({
+        templateIndex: 1,
+        pointer: '/template/1/template/typeMatchExpression',
+        field: 'typeMatchExpression',
+        expression: '$..[?(@heartRate)]',
+      });
+      expect(result.errors[0]!.message).toMatch(/more than 5 units of expression work/);
+      expect(normalizeEvent(mapping, eventOf(reading), { limits: { maxWorkPerEvent: 100 } }).measurements).toHaveLength(
+        2,
+      );
+    });
+
+    /** An expression that draws `units` from the message's work, then fails for a reason of its own. */
+    function spendsThenFails(source: string, units: number): CompiledExpression {
+      return {
+        language: 'JmesPath',
+        source,
+        matches: (_data, _memo, meter) => {
+          meter!.remaining -= units;
+          throw new ExpressionEvaluationError(`${source}: invalid argument type`);
+        },
+      };
+    }
+
+    it.each([
+      // [where, template around the failing expression, its field, units charged before it runs]
+      ['a type match', (e: CompiledExpression) => calculated({ typeMatch: e }), 'typeMatchExpression', 1],
+      [
+        'a value',
+        (e: CompiledExpression) => calculated({ values: [{ valueName: 'v', required: true, expression: e }] }),
+        'values[0].valueExpression',
+        4,
+      ],
+    ])(
+      'reports %s failing after exactly the work left as its own error, and sets the message aside one unit short',
+      (_where, build, field, before) => {
+        const mapping = mappingOf(calculated(), build(spendsThenFails('f(x)', 10)));
+        const units = 4 + before + 10;
+
+        const at = normalizeEvent(mapping, eventOf(reading), { limits: { maxWorkPerEvent: units } });
+        const past = normalizeEvent(mapping, eventOf(reading), { limits: { maxWorkPerEvent: units - 1 } });
+
+        expect(at.measurements.map((m) => m.type)).toEqual(['heartrate']);
+        expect(at.errors).toHaveLength(1);
+        expect(at.errors[0]!.location).toMatchObject({ templateIndex: 1, field });
+        expect(at.errors[0]!.message).toMatch(/f\(x\): invalid argument type/);
+        expect(past.measurements).toEqual([]);
+        expect(past.errors).toHaveLength(1);
+        expect(past.errors[0]!.location).toMatchObject({ templateIndex: 1, field });
+        expect(past.errors[0]!.message).toMatch(`more than ${units - 1} units of expression work`);
+      },
+    );
+
+    it('sets the message aside just past maxTextCharsPerEvent, counting the type name, every id and each value', () => {
+      const template = calculated({
+        patientId: expr('$.matchedToken.patientId'),
+        encounterId: expr('$.matchedToken.encounterId'),
+        correlationId: expr('$.matchedToken.sessionId'),
+      });
+      const full = { ...reading, patientId: 'p1', encounterId: 'e1', sessionId: 's1' };
+      // Per measurement: 'heartrate' 9 + 'device01' 8 + 'p1', 'e1', 's1' 6 + 'hr' and '78' 4 = 27 characters.
+      const run = (maxTextCharsPerEvent: number) =>
+        normalizeEvent(mappingOf(template), eventOf([full, full]), { limits: { maxTextCharsPerEvent } });
+
+      const at = run(54);
+      const past = run(53);
+
+      expect(at.errors).toEqual([]);
+      expect(at.measurements).toHaveLength(2);
+      expect(past.measurements).toEqual([]);
+      expect(past.errors).toHaveLength(1);
+      expect(past.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'typeMatchExpression' });
+      expect(past.errors[0]!.message).toMatch(/more than 53 characters of ids, values and names; it was set aside/);
+    });
+
+    it('produces a measurement of exactly maxMeasurementBytes bytes of JSON, and none a byte larger', () => {
+      // Twenty values of control characters, which JSON escapes into six bytes each: the measurement takes nearly as
+      // many bytes as its characters and properties could, so only its exact size tells the two limits apart.
+      const values = Array.from({ length: 20 }, (_, i) => value(String.fromCharCode(97 + i), '$.matchedToken.signal'));
+      const mapping = mappingOf(calculated({ typeName: 't', values }));
+      const body = { ...reading, deviceId: 'd', signal: '\u0001\u0002\u0003' };
+      const unbounded = normalizeEvent(mapping, eventOf(body));
+      const bytes = new TextEncoder().encode(JSON.stringify(unbounded.measurements[0])).length;
+
+      const at = normalizeEvent(mapping, eventOf(body), { limits: { maxMeasurementBytes: bytes } });
+      const past = normalizeEvent(mapping, eventOf(body), { limits: { maxMeasurementBytes: bytes - 1 } });
+
+      expect(unbounded.measurements).toHaveLength(1);
+      expect(at).toStrictEqual(unbounded);
+      expect(past.measurements).toEqual([]);
+      expect(past.errors).toHaveLength(1);
+      expect(past.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'typeMatchExpression' });
+      expect(past.errors[0]!.message).toMatch(`would take ${bytes} bytes, more than the ${bytes - 1}`);
+    });
+
+    const failsToEvaluate = expr('boom', () => {
+      throw new ExpressionEvaluationError('boom: invalid argument type');
+    });
+    it.each([
+      [
+        'type matches that fail to evaluate',
+        [calculated({ typeMatch: failsToEvaluate }), calculated({ typeMatch: failsToEvaluate })],
+        [reading],
+        {},
+      ],
+      [
+        'type matches with too many matches',
+        [calculated(), calculated()],
+        [reading, reading],
+        { maxMatchesPerTemplate: 1 },
+      ],
+      [
+        'values that fail to evaluate',
+        [calculated({ values: [{ valueName: 'v', required: true, expression: failsToEvaluate }] })],
+        [reading, reading],
+        {},
+      ],
+      ['measurements too large', [calculated()], [reading, reading], { maxMeasurementBytes: 100 }],
+    ] as [string, ContentTemplate[], unknown[], Partial<NormalizeLimits>][])(
+      'records two errors of %s at maxErrorsPerEvent 2, and one and a count at 1',
+      (_label, templates, body, limits) => {
+        const at = normalizeEvent(mappingOf(...templates), eventOf(body), {
+          limits: { ...limits, maxErrorsPerEvent: 2 },
+        });
+        const past = normalizeEvent(mappingOf(...templates), eventOf(body), {
+          limits: { ...limits, maxErrorsPerEvent: 1 },
+        });
+
+        expect(at.errors).toHaveLength(2);
+        expect(at.errors.map((e) => e.message)).not.toContainEqual(expect.stringMatching(/more errors/));
+        expect(past.errors).toHaveLength(2);
+        expect(past.errors[0]!.toRecord()).toEqual(at.errors[0]!.toRecord());
+        expect(past.errors[1]!.toRecord()).toStrictEqual({
+          name: 'IncompatibleData',
+          stage: 'Normalization',
+          severity: 'non-blocking',
+          message: '1 more errors of this message were not recorded (at most 1 are).',
+        });
+      },
+    );
 
     it('sets the message aside when its expressions together need more work than maxWorkPerEvent', () => {
       // 1,000 matches, each scanning the whole body again: about 3,000 visits each, far below the bound of one
