@@ -429,7 +429,46 @@ describe('normalizeEvent', () => {
           { name: 'note', value: '' },
         ],
       });
+      // Missing is not a problem to warn about (unlike an object or array).
+      expect(result).not.toHaveProperty('warnings');
     });
+
+    it.each([
+      ['patient', { patientId: expr('$..patientId', () => ['p1', 'p2']) }, 'patientIdExpression'],
+      ['encounter', { encounterId: expr('$..encounterId', () => ['e1', 'e2']) }, 'encounterIdExpression'],
+    ])(
+      'rejects an optional %s id matching more than one token, located at its field',
+      (_label, overrides: Partial<ContentTemplate>, field) => {
+        const result = normalizeEvent(mappingOf(calculated(overrides)), eventOf(reading));
+
+        expect(result.measurements).toEqual([]);
+        expect(result.errors).toHaveLength(1);
+        expect(result.errors[0]!.location).toEqual({
+          templateIndex: 0,
+          pointer: `/template/0/template/${field}`,
+          field,
+          expression: `$..${field.replace('Expression', '')}`,
+        });
+        expect(result.errors[0]!.message).toMatch(`Unable to extract value for ${field}`);
+        expect(result.errors[0]!.message).toMatch(/matched multiple tokens/);
+      },
+    );
+
+    it.each([
+      ['patient', { patientId: expr('$.matchedToken.extra') }, 'patientIdExpression'],
+      ['encounter', { encounterId: expr('$.matchedToken.extra') }, 'encounterIdExpression'],
+    ])(
+      'omits an optional %s id that is an object, with a warning naming its field',
+      (_label, overrides: Partial<ContentTemplate>, field) => {
+        const result = normalizeEvent(mappingOf(calculated(overrides)), eventOf({ ...reading, extra: { id: 'x' } }));
+
+        expect(result.errors).toEqual([]);
+        expect(result.measurements).toHaveLength(1);
+        expect(Object.keys(result.measurements[0]!)).not.toContain(field.replace('Expression', ''));
+        expect(result.warnings).toEqual([expect.stringMatching(`Optional ${field} using expression`)]);
+        expect(result.warnings![0]).toMatch(/matched an object, not a scalar value; it was omitted/);
+      },
+    );
 
     it('omits a blank optional patient id', () => {
       const template = calculated({ patientId: expr('$.matchedToken.patientId') });
@@ -460,6 +499,36 @@ describe('normalizeEvent', () => {
 
     it('has no warnings member when nothing was skipped', () => {
       expect(normalizeEvent(mappingOf(calculated()), eventOf(reading))).not.toHaveProperty('warnings');
+    });
+
+    it('keeps the correlation id of a measurement with a patient id and no encounter id', () => {
+      const template = calculated({
+        patientId: expr('$.matchedToken.patientId'),
+        correlationId: expr('$.matchedToken.sessionId'),
+      });
+
+      const result = normalizeEvent(mappingOf(template), eventOf({ ...reading, patientId: 'p1', sessionId: 's1' }));
+
+      expect(result.measurements).toStrictEqual([
+        {
+          type: 'heartrate',
+          occurrenceTimeUtc: '2023-03-13T22:46:01.875Z',
+          ingestionTimeUtc: '2024-01-01T00:00:00.000Z',
+          deviceId: 'device01',
+          patientId: 'p1',
+          correlationId: 's1',
+          properties: [{ name: 'hr', value: '78' }],
+        },
+      ]);
+      expect(Object.keys(result.measurements[0]!)).toEqual([
+        'type',
+        'occurrenceTimeUtc',
+        'ingestionTimeUtc',
+        'deviceId',
+        'patientId',
+        'correlationId',
+        'properties',
+      ]);
     });
 
     it('fills patient, encounter and correlation ids in the debugger order', () => {
@@ -740,6 +809,61 @@ describe('normalizeEvent', () => {
       );
       expect(result.errors[0]!.message).toMatch(/the expression failed to evaluate/);
       expect(result.errors[0]!.message).not.toContain('SECRET');
+    });
+  });
+
+  describe('error locations', () => {
+    // IoT Hub and IoT Central templates get their device id and timestamp expressions from their kind, not from the
+    // file: an error in one points at the template itself. Every other field points at its own member.
+    const ofKind = (kind: ContentTemplate['kind'], overrides: Partial<ContentTemplate> = {}): ContentTemplate =>
+      calculated({
+        kind,
+        scope: 'matchedToken',
+        deviceId: expr('$.deviceId'),
+        timestamp: [expr('$.endDate')],
+        values: [value('hr', '$.heartRate')],
+        ...overrides,
+      });
+    const rows: [ContentTemplate['kind'], string, Partial<ContentTemplate>, unknown, string][] = [
+      ['IotJsonPathContent', 'deviceIdExpression', {}, { ...reading, deviceId: null }, ''],
+      ['IotCentralJsonPathContent', 'deviceIdExpression', {}, { ...reading, deviceId: null }, ''],
+      ['IotCentralJsonPathContent', 'timestampExpression', {}, { ...reading, endDate: null }, ''],
+      ['JsonPathContent', 'deviceIdExpression', {}, { ...reading, deviceId: null }, '/deviceIdExpression'],
+      ['JsonPathContent', 'timestampExpression', {}, { ...reading, endDate: null }, '/timestampExpression'],
+      [
+        'IotJsonPathContent',
+        'correlationIdExpression',
+        { correlationId: expr('$.sessionId') },
+        reading,
+        '/correlationIdExpression',
+      ],
+      [
+        'IotCentralJsonPathContent',
+        'patientIdExpression',
+        { patientId: expr('$..patientId', () => ['p1', 'p2']) },
+        reading,
+        '/patientIdExpression',
+      ],
+      [
+        'CalculatedContent',
+        'correlationIdExpression',
+        { correlationId: expr('$.sessionId') },
+        reading,
+        '/correlationIdExpression',
+      ],
+    ];
+
+    it.each(rows)('locates an error of a %s template at %s', (kind, field, overrides, body, pointerTail) => {
+      const first = calculated({ typeMatch: typeMatchOn('steps') });
+
+      const result = normalizeEvent(mappingOf(first, ofKind(kind, overrides)), eventOf(body));
+
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toMatchObject({
+        templateIndex: 1,
+        field,
+        pointer: `/template/1/template${pointerTail}`,
+      });
     });
   });
 
@@ -1161,6 +1285,30 @@ describe('normalizeEvent', () => {
 
       expect(result.measurements).toEqual([]);
       expect(result.errors[0]!.message).toContain('multiple tokens');
+    });
+
+    it.each([
+      ['$.matchedToken.pulse', compileJsonPath('$.matchedToken.pulse')],
+      ['$.Nope.heartRate', compileJsonPath('$.Nope.heartRate')],
+      ["$[''].heartRate", compileJsonPath("$[''].heartRate")],
+      ['matchedToken.pulse', compileJmesPath('matchedToken.pulse')],
+      ['Nope.heartRate', compileJmesPath('Nope.heartRate')],
+    ])('reports a required value at %s, which selects nothing, as matching nothing', (source, expression) => {
+      const template = jsonPathTemplate({ values: [{ valueName: 'hr', required: true, expression }] });
+
+      const result = normalizeEvent(mappingOf(template), eventOf(reading));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toMatchObject({ field: 'values[0].valueExpression', expression: source });
+      expect(result.errors[0]!.message).toMatch(/: matched nothing\.$/);
+    });
+
+    it('does not take an already-parsed body for JSON.parse output: members it inherits are not data', () => {
+      const inherited = Object.create({ reading }) as object;
+      const event = eventOf(null, { body: { kind: 'json', value: { own: inherited } } });
+
+      expect(normalizeEvent(mappingOf(jsonPathTemplate()), event)).toStrictEqual({ measurements: [], errors: [] });
     });
 
     it('reads IoT Hub properties whose names contain dashes', () => {
