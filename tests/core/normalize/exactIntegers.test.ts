@@ -75,13 +75,30 @@ describe('integers beyond 2^53', () => {
     expect(result.errors[0]?.message).not.toContain('1234567890');
   });
 
-  it('leave a number too large for a double alone: 1e999 is no value, never the text "Infinity"', () => {
-    const result = normalizeEvent(mapping, event('{"deviceId":"d1","time":"2024-05-01T10:00:00Z","count":1e999}'));
+  it.each([
+    ['written with an exponent', event('{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":1e20}')],
+    [
+      'in a body that arrived parsed',
+      { ...event(''), body: { kind: 'json', value: { deviceId: 'd', time: '2024-05-01T10:00:00Z', count: 1e20 } } },
+    ],
+  ] as [string, DeviceEvent][])(
+    'keep the text of the number itself when %s (no digits to recover)',
+    (_label, input) => {
+      const result = normalizeEvent(mapping, input);
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements[0]?.properties).toEqual([{ name: 'count', value: '100000000000000000000' }]);
+    },
+  );
+
+  it('are an IncompatibleData error when too large for a double: 1e999 is no value, never the text "Infinity"', () => {
+    const result = normalizeEvent(mapping, event('{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":1e999}'));
 
     expect(result.measurements).toEqual([]);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]?.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
-    expect(result.errors[0]?.message).toContain('non-finite number');
+    expect(result.errors[0]?.location).toMatchObject({ field: 'values[0].valueExpression' });
+    expect(result.errors[0]?.message).toMatch(/matched a non-finite number/);
   });
 
   it('ignore digits inside strings', () => {
