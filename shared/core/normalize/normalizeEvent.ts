@@ -275,7 +275,12 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   // A unit per expression each match evaluates, besides what the evaluations do: thousands of templates failing
   // in every one of thousands of matches are bounded too. Charged for all matches at once: a message past the bound
   // is set aside whole, whichever match would have reached it.
-  if (matches.length > 0 && (run.remaining -= expressionsPerMatch(template) * matches.length) < 0) {
+  if (matches.length > 0) {
+    run.remaining -= expressionsPerMatch(template) * matches.length;
+  }
+  // Checked with no match too: the type match's own unit may be the one past the bound (a plain path draws nothing
+  // more, so it does not fail at the bound itself).
+  if (run.remaining < 0) {
     setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
     return false;
   }

@@ -987,6 +987,27 @@ describe('normalizeEvent', () => {
       );
     });
 
+    it('sets the message aside when the unit of a type match that selects nothing is one past the limit', () => {
+      // The first template takes 4 units; the type match of the second, a plain path that draws nothing more from the
+      // work, selects nothing and takes the 5th.
+      const none = calculated({ typeName: 'steps', typeMatch: compileJsonPath('$.Body.steps') });
+      const mapping = mappingOf(calculated(), none);
+
+      const at = normalizeEvent(mapping, eventOf(reading), { limits: { maxWorkPerEvent: 5 } });
+      const past = normalizeEvent(mapping, eventOf(reading), { limits: { maxWorkPerEvent: 4 } });
+
+      expect(at.errors).toEqual([]);
+      expect(at.measurements.map((m) => m.type)).toEqual(['heartrate']);
+      expect(past.measurements).toEqual([]);
+      expect(past.errors).toHaveLength(1);
+      expect(past.errors[0]!.location).toMatchObject({
+        templateIndex: 1,
+        field: 'typeMatchExpression',
+        expression: '$.Body.steps',
+      });
+      expect(past.errors[0]!.message).toMatch('more than 4 units of expression work');
+    });
+
     /** An expression that draws `units` from the message's work, then fails for a reason of its own. */
     function spendsThenFails(source: string, units: number): CompiledExpression {
       return {
