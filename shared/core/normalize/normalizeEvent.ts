@@ -647,7 +647,8 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
   } else if (typeof token === 'string') {
     reason = 'matched a string that is not an ISO-8601 timestamp';
   } else {
-    reason = `matched ${Array.isArray(token) ? 'an array' : `a ${typeof token === 'object' ? 'object' : typeof token}`}, not a timestamp`;
+    const what = Array.isArray(token) ? 'an array' : typeof token === 'object' ? 'an object' : `a ${typeof token}`;
+    reason = `matched ${what}, not a timestamp`;
   }
   return fail(run, template, 'timestampExpression', source, { reason, missing: false }, true);
 }

@@ -644,7 +644,7 @@ describe('normalizeEvent', () => {
       ['not a timestamp', 'yesterday', /: matched a string that is not an ISO-8601 timestamp\.$/],
       ['a number', 1625677200, /: matched a number, which is not a timestamp; convert Unix time/],
       ['an array', ['2023-03-13T22:46:01Z'], /: matched an array, not a timestamp\.$/],
-      ['an object', { at: '2023-03-13T22:46:01Z' }, /object, not a timestamp\.$/],
+      ['an object', { at: '2023-03-13T22:46:01Z' }, /: matched an object, not a timestamp\.$/],
     ])('says why a required timestamp that is %s was not usable', (_label, endDate, why) => {
       const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, endDate }));
 
