@@ -163,7 +163,8 @@ class ProblemList {
     const original = alreadyOriginal ? segments : this.canonical.toOriginalSegments(segments);
     const pointer = toPointer(original);
     const location: ErrorLocation = {};
-    if (original[0] === 'template' && typeof original[1] === 'number') {
+    // The collection's `template` key may be spelled in any case (it is matched case-insensitively).
+    if (String(original[0]).toLowerCase() === 'template' && typeof original[1] === 'number') {
       location.templateIndex = original[1];
     }
     location.pointer = pointer;

@@ -310,6 +310,24 @@ describe('parseDeviceMapping', () => {
     ]);
   });
 
+  it('gives the template index of a problem in a collection whose template key is spelled Template', () => {
+    const problems = parseInvalid(
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        TEMPLATE: [
+          { templateType: 'CalculatedContent', template: calculated },
+          { templateType: 'CalculatedContent', template: { ...calculated, typeName: 5, TimestampExpression: '$.t' } },
+        ],
+      }),
+    );
+
+    expect(problems.map((p) => [p.severity, p.location.templateIndex, p.location.pointer])).toEqual([
+      ['warning', undefined, '/TEMPLATE'],
+      ['error', 1, '/TEMPLATE/1/template/typeName'],
+      ['warning', 1, '/TEMPLATE/1/template/TimestampExpression'],
+    ]);
+  });
+
   it('accepts an empty collection with a warning (valid, but no message will produce a measurement)', () => {
     const result = parseValid('{ "templateType": "CollectionContent", "template": [] }');
 
