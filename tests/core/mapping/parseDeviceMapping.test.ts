@@ -294,6 +294,84 @@ describe('parseDeviceMapping', () => {
     ]);
   });
 
+  it('matches the keys of values and expression objects case-insensitively too, warning at each spelling', () => {
+    const result = parseValid(
+      collection([
+        'CalculatedContent',
+        {
+          typeName: 'hr',
+          typeMatchExpression: { Value: '$..[?(@hr)]', Language: 'JsonPath' },
+          deviceIdExpression: '$.matchedToken.d',
+          timestampExpression: '$.matchedToken.t',
+          values: [
+            { ValueName: 'hr', ValueExpression: { VALUE: 'matchedToken.hr', language: 'JmesPath' }, Required: 'true' },
+          ],
+        },
+      ]),
+    );
+
+    const template = only(result.mapping);
+    expect([template.typeMatch.source, template.typeMatch.language]).toEqual(['$..[?(@hr)]', 'JsonPath']);
+    expect(template.values.map((v) => [v.valueName, v.expression.source, v.expression.language, v.required])).toEqual([
+      ['hr', 'matchedToken.hr', 'JmesPath', true],
+    ]);
+    expect(
+      result.warnings.map((w) => [w.name, w.location.templateIndex, w.location.pointer, w.location.field]),
+    ).toEqual([
+      ['InvalidTemplate', 0, '/template/0/template/typeMatchExpression/Value', 'value'],
+      ['InvalidTemplate', 0, '/template/0/template/typeMatchExpression/Language', 'language'],
+      ['InvalidTemplate', 0, '/template/0/template/values/0/ValueName', 'valueName'],
+      ['InvalidTemplate', 0, '/template/0/template/values/0/ValueExpression', 'valueExpression'],
+      ['InvalidTemplate', 0, '/template/0/template/values/0/ValueExpression/VALUE', 'value'],
+      ['InvalidTemplate', 0, '/template/0/template/values/0/Required', 'required'],
+    ]);
+    expect(result.warnings[0]!.message).toMatch(/'Value'.*case-insensitively.*'value'/);
+  });
+
+  it('does not rename keys inside expression objects of JSONPath kinds, which take no expression objects', () => {
+    const problems = parseInvalid(
+      collection([
+        'JsonPathContent',
+        {
+          typeName: 'hr',
+          typeMatchExpression: { Value: '$..[?(@hr)]' },
+          deviceIdExpression: '$.d',
+          timestampExpression: '$.t',
+          values: [{ valueName: 'hr', valueExpression: { Value: '$.hr' } }],
+        },
+      ]),
+    );
+
+    expect(problems.map((p) => [p.severity, p.location.pointer])).toEqual([
+      ['error', '/template/0/template/typeMatchExpression'],
+      ['error', '/template/0/template/values/0/valueExpression'],
+    ]);
+  });
+
+  it.each([
+    ['a template node that is no object', [5], [['/template/0', 'template', /^'template\[0\]' must be an object/]]],
+    [
+      'a content template that is null',
+      [{ templateType: 'CalculatedContent', template: null }],
+      [['/template/0/template', 'template', /^'template' must be an object with the CalculatedContent fields/]],
+    ],
+    [
+      'values that are no objects',
+      [{ templateType: 'CalculatedContent', template: { ...calculated, values: [null, 5] } }],
+      [
+        ['/template/0/template/values/0', 'values', /^'values\[0\]' must be an object/],
+        ['/template/0/template/values/1', 'values', /^'values\[1\]' must be an object/],
+      ],
+    ],
+  ])('reports %s as an error at its place instead of failing', (_label, template, expected) => {
+    const problems = parseInvalid(JSON.stringify({ templateType: 'CollectionContent', template }));
+
+    expect(problems.map((p) => [p.location.pointer, p.location.field, p.message])).toEqual(
+      expected.map(([pointer, field, message]) => [pointer, field, expect.stringMatching(message as RegExp)]),
+    );
+    expect(problems.every((p) => p.severity === 'error' && p.location.templateIndex === 0)).toBe(true);
+  });
+
   it('reports a schema problem at the pointer spelled as in the file when keys were matched case-insensitively', () => {
     const problems = parseInvalid(
       JSON.stringify({
