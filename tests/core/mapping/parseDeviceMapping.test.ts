@@ -220,6 +220,86 @@ describe('parseDeviceMapping', () => {
         column: 9,
       },
     ]);
+    expect(result.warnings[0]!.location.field).toBe('encounterIdExpression');
+    expect(result.warnings[0]!.message).toMatch(/encounterIdExpression.*blank.*ignored/);
+  });
+
+  it.each([
+    ['JsonPathContent', 'typeMatchExpression'],
+    ['JsonPathContent', 'deviceIdExpression'],
+    ['JsonPathContent', 'timestampExpression'],
+    ['IotJsonPathContent', 'typeMatchExpression'],
+  ])('refuses a blank required %s %s with a TemplateExpression error at it', (kind, field) => {
+    const template = {
+      typeName: 'hr',
+      typeMatchExpression: '$..[?(@hr)]',
+      deviceIdExpression: '$.d',
+      timestampExpression: '$.t',
+    };
+    const fields = kind === 'JsonPathContent' ? template : { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]' };
+
+    const problems = parseInvalid(collection([kind, { ...fields, [field]: ' ' }]));
+
+    expect(
+      problems.map((p) => [p.severity, p.name, p.location.templateIndex, p.location.pointer, p.location.field]),
+    ).toEqual([['error', 'TemplateExpression', 0, `/template/0/template/${field}`, field]]);
+    expect(problems[0]!.message).toMatch(new RegExp(`${field}.*must not be blank`));
+  });
+
+  it('refuses a blank JsonPathContent value expression with a TemplateExpression error at it', () => {
+    const problems = parseInvalid(
+      collection([
+        'JsonPathContent',
+        {
+          typeName: 'hr',
+          typeMatchExpression: '$..[?(@hr)]',
+          deviceIdExpression: '$.d',
+          timestampExpression: '$.t',
+          values: [{ valueName: 'hr', valueExpression: '' }],
+        },
+      ]),
+    );
+
+    expect(problems.map((p) => [p.severity, p.name, p.location.pointer, p.location.field])).toEqual([
+      ['error', 'TemplateExpression', '/template/0/template/values/0/valueExpression', 'valueExpression'],
+    ]);
+  });
+
+  it('accepts null optional expressions and null values in a JsonPathContent, as absent', () => {
+    const template = only(
+      parseValid(
+        collection([
+          'JsonPathContent',
+          {
+            typeName: 'hr',
+            typeMatchExpression: '$..[?(@hr)]',
+            deviceIdExpression: '$.d',
+            timestampExpression: '$.t',
+            patientIdExpression: null,
+            encounterIdExpression: null,
+            correlationIdExpression: null,
+            values: null,
+          },
+        ]),
+      ).mapping,
+    );
+
+    expect([template.patientId, template.encounterId, template.correlationId, template.values]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      [],
+    ]);
+  });
+
+  it('warns that a blank typeName can bind to no FHIR template, and still loads the template', () => {
+    const result = parseValid(collection(['CalculatedContent', { ...calculated, typeName: ' \t' }]));
+
+    expect(only(result.mapping).typeName).toBe(' \t');
+    expect(result.warnings.map(summary)).toEqual([
+      { severity: 'warning', name: 'InvalidTemplate', pointer: '/template/0/template/typeName', line: 7, column: 9 },
+    ]);
+    expect(result.warnings[0]!.message).toMatch(/typeName.*blank.*FHIR template/);
   });
 
   it('gives IotJsonPathContent the IoT Hub device id and timestamps, ignoring user-supplied ones with a warning', () => {
@@ -250,6 +330,26 @@ describe('parseDeviceMapping', () => {
       location: { templateIndex: 0, pointer: '/template/0/template/deviceIdExpression', field: 'deviceIdExpression' },
     });
     expect(result.warnings[0]!.message).toContain('$.SystemProperties.iothub-connection-device-id');
+  });
+
+  it.each([
+    ['IotJsonPathContent', 'deviceIdExpression', /ignored.*\$\.SystemProperties\.iothub-connection-device-id$/],
+    [
+      'IotJsonPathContent',
+      'timestampExpression',
+      /ignored.*\$\.Properties\.iothub-creation-time-utc, then \$\.SystemProperties\.iothub-enqueuedtime$/,
+    ],
+    ['IotCentralJsonPathContent', 'deviceIdExpression', /ignored.*\$\.deviceId$/],
+    ['IotCentralJsonPathContent', 'timestampExpression', /ignored.*\$\.enqueuedTime$/],
+  ])('warns that a %s %s is ignored, naming the expression used instead', (kind, field, message) => {
+    const result = parseValid(
+      collection([kind, { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]', [field]: '$.x' }]),
+    );
+
+    expect(
+      result.warnings.map((w) => [w.severity, w.name, w.location.templateIndex, w.location.pointer, w.location.field]),
+    ).toEqual([['warning', 'InvalidTemplate', 0, `/template/0/template/${field}`, field]]);
+    expect(result.warnings[0]!.message).toMatch(message);
   });
 
   it('gives IotCentralJsonPathContent the device id $.deviceId and the timestamp $.enqueuedTime', () => {
@@ -367,7 +467,11 @@ describe('parseDeviceMapping', () => {
     const problems = parseInvalid(JSON.stringify({ templateType: 'CollectionContent', template }));
 
     expect(problems.map((p) => [p.location.pointer, p.location.field, p.message])).toEqual(
-      expected.map(([pointer, field, message]) => [pointer, field, expect.stringMatching(message as RegExp)]),
+      expected.map(([pointer, field, message]): unknown[] => [
+        pointer,
+        field,
+        expect.stringMatching(message as RegExp) as unknown,
+      ]),
     );
     expect(problems.every((p) => p.severity === 'error' && p.location.templateIndex === 0)).toBe(true);
   });
@@ -413,6 +517,43 @@ describe('parseDeviceMapping', () => {
     expect(result.warnings.map(summary)).toEqual([
       { severity: 'warning', name: 'InvalidTemplate', pointer: '/template', line: 1, column: 40 },
     ]);
+  });
+
+  it('points the empty-collection warning at the template key as spelled in the file', () => {
+    const result = parseValid('{ "templateType": "CollectionContent", "Template": [] }');
+
+    expect(result.warnings.map((w) => [w.location.pointer, w.location.field, w.message])).toEqual([
+      ['/Template', 'template', expect.stringMatching(/'Template'.*case-insensitively/)],
+      ['/Template', undefined, expect.stringMatching(/no content templates/)],
+    ]);
+  });
+
+  it('lists the problems of one line in column order, whatever found them', () => {
+    const problems = parseInvalid(
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'CalculatedContent',
+            template: {
+              TypeName: 'hr',
+              typeMatchExpression: '$..[?(@hr',
+              deviceIdExpression: '$.d',
+              timestampExpression: '$.t',
+              unit: 1,
+            },
+          },
+        ],
+      }),
+    );
+
+    expect(problems.map((p) => [p.severity, p.location.pointer, p.location.line])).toEqual([
+      ['warning', '/template/0/template/TypeName', 1],
+      ['error', '/template/0/template/typeMatchExpression', 1],
+      ['error', '/template/0/template/unit', 1],
+    ]);
+    const columns = problems.map((p) => p.location.column ?? 0);
+    expect(columns).toEqual([...columns].sort((a, b) => a - b));
   });
 
   it('allows duplicate typeNames', () => {
@@ -474,6 +615,10 @@ describe('parseDeviceMapping', () => {
       ['/comment', "unknown property 'comment' is ignored"],
       ['/template/0/enabled', "unknown property 'enabled' is ignored"],
     ]);
+    expect(result.warnings.map((w) => [w.name, w.location.field])).toEqual([
+      ['InvalidTemplate', 'comment'],
+      ['InvalidTemplate', 'enabled'],
+    ]);
   });
 
   it('keeps a __proto__ key as data and rejects it as an unknown property', () => {
@@ -516,6 +661,37 @@ describe('parseDeviceMapping', () => {
     ]);
     expect(problems[0]!.location.expression).toBe('$.matchedToken[');
     expect(problems[0]!.message).toMatch(/^deviceIdExpression: /);
+  });
+});
+
+describe('parseDeviceMapping expression errors', () => {
+  it.each([
+    ['CalculatedContent', 'typeMatchExpression', { ...calculated, typeMatchExpression: '$..[?(@hr' }],
+    [
+      'CalculatedContent',
+      'values/0/valueExpression',
+      { ...calculated, values: [{ valueName: 'hr', valueExpression: '$.[' }] },
+    ],
+    [
+      'JsonPathContent',
+      'values/0/valueExpression',
+      {
+        typeName: 'hr',
+        typeMatchExpression: '$..[?(@hr)]',
+        deviceIdExpression: '$.d',
+        timestampExpression: '$.t',
+        values: [{ valueName: 'hr', valueExpression: '$.[' }],
+      },
+    ],
+  ])('reports an invalid %s %s at its pointer and field', (kind, path, template) => {
+    const field = path.split('/').at(-1)!;
+
+    const problems = parseInvalid(collection([kind, template]));
+
+    expect(problems.map((p) => [p.name, p.location.templateIndex, p.location.pointer, p.location.field])).toEqual([
+      ['TemplateExpression', 0, `/template/0/template/${path}`, field],
+    ]);
+    expect(problems[0]!.message).toMatch(new RegExp(`^${field}: `));
   });
 });
 
@@ -595,6 +771,15 @@ describe('parseDeviceMapping on the invalid fixtures', () => {
     for (const problem of problems) {
       expect(problem.message.length).toBeGreaterThan(10);
     }
+  });
+
+  it('names the blank expression fields', () => {
+    const problems = parseInvalid(readFileSync(join(fixtureDir, 'CalculatedContent_blankExpression.json'), 'utf8'));
+
+    expect(problems.map((p) => [p.location.field, p.message])).toEqual([
+      ['deviceIdExpression', expect.stringMatching(/deviceIdExpression.*must not be blank/)],
+      ['patientIdExpression', expect.stringMatching(/patientIdExpression.*must not be blank/)],
+    ]);
   });
 
   it('names the missing and unknown properties in readable messages', () => {
