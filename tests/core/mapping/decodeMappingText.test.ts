@@ -17,7 +17,12 @@ describe('decodeMappingText', () => {
     expect(decodeMappingText(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toBe(text);
   });
 
-  it('turns bytes that are not UTF-8 into U+FFFD, which then fail as JSON where they are', () => {
-    expect(decodeMappingText(new Uint8Array([0x7b, 0xff, 0x7d]))).toBe('{\ufffd}');
+  it.each([
+    [[0x7b, 0xff, 0x7d], '{\ufffd}'],
+    [[0x7b, 0xfe, 0x7d], '{\ufffd}'],
+    [[0xff, 0x7b, 0x7d], '\ufffd{}'],
+    [[0xfe, 0x7b, 0x7d], '\ufffd{}'],
+  ])('turns bytes that are not UTF-8 into U+FFFD, which then fail as JSON where they are: %j', (bytes, decoded) => {
+    expect(decodeMappingText(new Uint8Array(bytes))).toBe(decoded);
   });
 });

@@ -44,4 +44,65 @@ describe('parseMappingJson', () => {
     expect(parseMappingJson(text)).toMatchObject({ ok: true, doc: { value: { a: '['.repeat(500), b: [[1]] } } });
     expect(parseMappingJson('['.repeat(MAX_MAPPING_DEPTH) + ']'.repeat(MAX_MAPPING_DEPTH)).ok).toBe(true);
   });
+
+  it.each([
+    ['trailing commas only', '{"a": [1, 2,],}', { a: [1, 2] }],
+    [
+      'a comment and arrays of several literals',
+      '// c\n{"a": ["x", "y", 3, true, null], "b": [{}, {}], "c": [[], []]}',
+      {
+        a: ['x', 'y', 3, true, null],
+        b: [{}, {}],
+        c: [[], []],
+      },
+    ],
+  ])('reads a non-strict file with %s, keeping every comma between values', (_label, text, value) => {
+    const result = parseMappingJson(text);
+
+    expect(result).toMatchObject({ ok: true, doc: { value } });
+    expect(result.ok && result.nonStrictAt).toBeTruthy();
+  });
+
+  const deep = (open: string, close: string, depth = MAX_MAPPING_DEPTH + 1): string =>
+    open.repeat(depth) + close.repeat(depth);
+
+  it.each([
+    ['many sibling arrays', `[${'[],'.repeat(300)}[]]`],
+    ['many sibling objects', `[${'{},'.repeat(300)}{}]`],
+    [
+      'escaped quotes and backslashes in strings',
+      `{"a": "\\"${'['.repeat(200)}", "b": "\\\\", "c": "${'{'.repeat(200)}"}`,
+    ],
+    ['brackets in a block comment over several lines', `/*\n${'['.repeat(200)}\n*/ {}`],
+    ['a block comment that starts with a slash', `/*/ ${'['.repeat(200)} */ {}`],
+    ['a line comment at the very end', '{} // end'],
+  ])('accepts a file with %s (depth is counted only for open containers)', (_label, text) => {
+    expect(parseMappingJson(text).ok).toBe(true);
+  });
+
+  it.each([
+    ['nested objects', deep('{"a":', '}').replace(/}+$/, (closing) => `1${closing}`)],
+    ['nesting after a line comment', `// c\n${deep('[', ']')}`],
+    ['nesting after a block comment', `/* c */ ${deep('[', ']')}`],
+    ['nesting after two adjacent block comments', `/* a *//* b */ ${deep('[', ']')}`],
+    [
+      'brackets each followed by a line comment',
+      `${'[//\n'.repeat(MAX_MAPPING_DEPTH + 1)}${']'.repeat(MAX_MAPPING_DEPTH + 1)}`,
+    ],
+  ])('refuses a file too deep with %s', (_label, text) => {
+    const result = parseMappingJson(text);
+
+    expect(result.ok || result.problems[0]?.message).toMatch(/more than 128 levels deep/);
+  });
+
+  it.each([
+    ['an unterminated string', '{"a": "x'],
+    ['an unterminated string ending in a backslash', '{"a": "x\\'],
+    ['an unterminated block comment', '{} /* x'],
+  ])('reports %s as a syntax error', (_label, text) => {
+    const result = parseMappingJson(text);
+
+    expect(result.ok).toBe(false);
+    expect(result.ok || result.problems[0]?.message).toMatch(/^JSON syntax error: /);
+  });
 });
