@@ -101,4 +101,31 @@ describe('crossCheckMappings', () => {
     }
     expect(crossCheckMappings(agreeingDevice.value, fhir.value)).toEqual([]);
   });
+
+  it('lists the value names the FHIR template uses and says the value is lost', () => {
+    if (!device.ok || !fhir.ok) {
+      throw new Error('fixture mappings must be valid');
+    }
+
+    const messages = crossCheckMappings(device.value, fhir.value).map((p) => p.message);
+
+    expect(messages[1]).toMatch(
+      /\(its values: 'Systolic', 'diastolic'\); .*did you mean 'Systolic'\?; it will not appear in Observations$/,
+    );
+    expect(messages[2]).toMatch(
+      /'pulse'.*\(its values: 'Systolic', 'diastolic'\); it will not appear in Observations$/,
+    );
+  });
+
+  it('says so when the FHIR mapping has no templates at all', () => {
+    const empty = parseFhirMapping(JSON.stringify({ templateType: 'CollectionFhir', template: [] }));
+    if (!device.ok || !empty.ok) {
+      throw new Error('fixture mappings must be valid');
+    }
+
+    const problems = crossCheckMappings(device.value, empty.value);
+
+    expect(problems.map((p) => p.name)).toEqual(['TemplateNotFound', 'TemplateNotFound', 'TemplateNotFound']);
+    expect(problems[0]?.message).toMatch(/FHIR templates: \(none\)$/);
+  });
 });

@@ -810,6 +810,34 @@ describe('parseDeviceMapping on the invalid fixtures', () => {
     );
   });
 
+  it('names the expected type of a root $schema that is no string', () => {
+    const problems = parseInvalid('{"$schema": 5, "templateType": "CollectionContent", "template": []}');
+
+    expect(problems.map((p) => [p.severity, p.location.pointer, p.location.field])).toEqual([
+      ['error', '/$schema', '$schema'],
+      ['warning', '/template', undefined],
+    ]);
+    expect(problems[0]!.message).toMatch(/^'\$schema' must be of type string$/);
+  });
+
+  it.each([
+    ['CollectionFhir', true],
+    ['collectionfhirtemplate', true],
+    ['MyCollectionFhir', false],
+    ['CollectionFhirTemplates', false],
+  ])('says a root templateType %s is a FHIR destination mapping: %s', (templateType, fhir) => {
+    const problems = parseInvalid(JSON.stringify({ templateType, template: [] }));
+
+    expect(problems[0]!.message).toContain(`(found "${templateType}"`);
+    expect(problems[0]!.message.includes('FHIR destination mapping')).toBe(fhir);
+  });
+
+  it('quotes at most 64 characters of a wrong templateType', () => {
+    const problems = parseInvalid(JSON.stringify({ templateType: 'X'.repeat(100), template: [] }));
+
+    expect(problems[0]!.message).toContain(`(found "${'X'.repeat(64)}")`);
+  });
+
   it('says what the document is when it is no object, and when it is a FHIR destination mapping', () => {
     expect(parseInvalid('null').map((p) => p.message)).toEqual([
       'The device mapping must be a JSON object {"templateType": "CollectionContent", "template": [...]}.',
