@@ -155,6 +155,18 @@ describe('compileJsonPath', () => {
   });
 
   describe('array indexes, wildcards and slices', () => {
+    // Newtonsoft's index steps select array elements only: an object's member \"0\" or a string's character is not one.
+    it.each([
+      ['$.a[0]', { a: { '0': 5 } }],
+      ['$.a[0]', { a: 'abc' }],
+      ['$.a[0,1]', { a: { '0': 5, '1': 6 } }],
+      ['$.a[0].b', { a: { '0': { b: 1 } } }],
+      ['$.a.b[0]', { a: { b: 'xyz' } }],
+      ['$.a[0:2]', { a: 'abc' }],
+    ])('%s selects nothing in %j', (source, data) => {
+      expect(compileJsonPath(source).matches(data)).toEqual([]);
+    });
+
     const digits = [1, 2, 3, 4, 5, 6, 7, 8, 9];
 
     it('selects an element by index and nothing past the end', () => {
@@ -912,6 +924,25 @@ describe('compileJsonPath', () => {
   });
 
   describe('work bound', () => {
+    // One visit per step applied to a token and one per child it walks: exactly that many passes, one fewer fails.
+    it.each([
+      ["$['a','b']", { a: 1, b: 2 }, 1],
+      ['$.a.*', { a: { x: 1, y: 2 } }, 4],
+      ['$.a[0,1]', { a: [1, 2] }, 2],
+      ['$.a[*]', { a: [1, 2, 3] }, 5],
+      ['$.a[0:2]', { a: [1, 2, 3] }, 4],
+      ['$.a[?(@ > 1)]', { a: [1, 2, 3] }, 8],
+      ['$..b', { a: { b: 1 }, c: [2] }, 5],
+      ["$..['b','c']", { a: { b: 1 }, c: [2] }, 5],
+      ['$..*', { a: { b: 1 }, c: [2] }, 5],
+      ['$..[?(@.b == 1)]', { a: { b: 1 }, c: [2] }, 10],
+    ])('%s on %j needs exactly %i node visits', (source, data, visits) => {
+      expect(() => compileJsonPath(source, { maxNodeVisits: visits }).matches(data)).not.toThrow();
+      expect(() => compileJsonPath(source, { maxNodeVisits: visits - 1 }).matches(data)).toThrow(
+        ExpressionEvaluationError,
+      );
+    });
+
     it('exports the default bound of one million node visits', () => {
       expect(JSONPATH_MAX_NODE_VISITS).toBe(1_000_000);
     });
