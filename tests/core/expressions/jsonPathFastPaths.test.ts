@@ -54,6 +54,8 @@ const scans: [fast: string, general: string][] = [
   ['$..[?(@.inherited)]', '$..[?(@.inherited && true)]'],
   ['$..[?(@.constructor)]', '$..[?(@.constructor && true)]'],
   ['$..[?(@.nothing)]', '$..[?(@.nothing && true)]'],
+  ['$..[?(@.__proto__)]', '$..[?(@.__proto__ && true)]'],
+  ['$..[?(@.toString || @.heartRate)]', '$..[?((@.toString || @.heartRate) && true)]'],
 ];
 
 describe('compileJsonPath fast paths', () => {
@@ -112,6 +114,39 @@ describe('compileJsonPath fast paths', () => {
               expect(a).toHaveLength(b.length);
               (a as unknown[]).forEach((token, i) => expect(token).toBe(b[i]));
             }
+          }
+        }
+      },
+    );
+
+    it.each(scans)(
+      '%s charges a shared meter what the general evaluation charges, and fails where it fails',
+      (fast, general) => {
+        // A memo claims plain JSON only for parsed text; the mixed document has class instances.
+        const parsed = (text: string): [unknown, EvaluationMemo] => {
+          const data = JSON.parse(text) as unknown;
+          return [data, { plainJson: data }];
+        };
+        const documents: [unknown, EvaluationMemo][] = [
+          [mixedDocument(), {}],
+          parsed('{"Body":{"heartRate":70,"x":[{"a":1},{"diastolic":2}]},"Properties":{}}'),
+          parsed('{"a":[{"q":1},{"r":{"s":1}}],"b":{"c":1}}'),
+          parsed('{"a":{"constructor":1},"b":[{"__proto__":{"x":1}},{"toString":2}]}'),
+          parsed('[1,2,[3,null]]'),
+          parsed('5'),
+        ];
+        for (const [data, memo] of documents) {
+          for (let remaining = 0; remaining < 60; remaining++) {
+            const [a, b] = [{ remaining }, { remaining }];
+            const found = outcome(() => compileJsonPath(fast).matches(data, memo, a));
+            const expected = outcome(() => compileJsonPath(general).matches(data, undefined, b));
+            expect(typeof found).toBe(typeof expected);
+            if (typeof expected === 'string') {
+              expect(found).toBe(expected);
+            } else {
+              expect(found).toHaveLength(expected.length);
+            }
+            expect(a.remaining).toBe(b.remaining);
           }
         }
       },
