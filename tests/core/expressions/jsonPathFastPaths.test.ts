@@ -70,6 +70,18 @@ describe('compileJsonPath fast paths', () => {
       found.forEach((token, i) => expect(token).toBe(expected[i]));
     });
 
+    // The fast path is the one that builds the document's shared index; its equivalent general form does not.
+    it.each(scans)('%s takes the object-scan fast path, %s does not', (fast, general) => {
+      const data = mixedDocument();
+      const [fastMemo, generalMemo]: EvaluationMemo[] = [{}, {}];
+
+      compileJsonPath(fast).matches(data, fastMemo);
+      compileJsonPath(general).matches(data, generalMemo);
+
+      expect(fastMemo.descendants).toBeDefined();
+      expect(generalMemo.descendants).toBeUndefined();
+    });
+
     it.each(scans)('%s fails at exactly the work bound the general evaluation fails at', (fast, general) => {
       const data = mixedDocument();
       const needed = [...Array(120).keys()].map((limit) => ({
