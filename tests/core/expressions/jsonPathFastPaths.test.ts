@@ -30,7 +30,14 @@ function mixedDocument(): Record<string, unknown> {
     Body: {
       heartRate: 70,
       systolic: 120,
-      readings: [{ heartRate: 71, diastolic: 80 }, [{ systolic: 110, diastolic: 70 }], 5, null, 'text'],
+      readings: [
+        { heartRate: 71, diastolic: 80 },
+        [{ systolic: 110, diastolic: 70 }],
+        5,
+        null,
+        'text',
+        new Reading(73),
+      ],
       nothing: undefined,
       empty: {},
       when: new Date(0),
@@ -55,6 +62,7 @@ const scans: [fast: string, general: string][] = [
   ['$..[?(@.constructor)]', '$..[?(@.constructor && true)]'],
   ['$..[?(@.nothing)]', '$..[?(@.nothing && true)]'],
   ['$..[?(@.__proto__)]', '$..[?(@.__proto__ && true)]'],
+  ['$..[?(@.length)]', '$..[?(@.length && true)]'],
   ['$..[?(@.toString || @.heartRate)]', '$..[?((@.toString || @.heartRate) && true)]'],
 ];
 
@@ -73,7 +81,8 @@ describe('compileJsonPath fast paths', () => {
     // The fast path is the one that builds the document's shared index; its equivalent general form does not.
     it.each(scans)('%s takes the object-scan fast path, %s does not', (fast, general) => {
       const data = mixedDocument();
-      const [fastMemo, generalMemo]: EvaluationMemo[] = [{}, {}];
+      const fastMemo: EvaluationMemo = {};
+      const generalMemo: EvaluationMemo = {};
 
       compileJsonPath(fast).matches(data, fastMemo);
       compileJsonPath(general).matches(data, generalMemo);
@@ -163,6 +172,54 @@ describe('compileJsonPath fast paths', () => {
         }
       },
     );
+
+    /** A document nested deeper than the index builder recurses: objects and arrays alternating, then siblings. */
+    function deepDocument(depth: number, withUndefined: boolean): unknown {
+      let node: unknown = { heartRate: 0, systolic: 1, tail: [1, null, { diastolic: 2 }] };
+      for (let i = 0; i < depth; i++) {
+        node =
+          i % 2 === 0
+            ? [i, node, null, { heartRate: i }]
+            : { k: i, child: node, u: withUndefined ? undefined : i, next: { systolic: i, diastolic: i } };
+      }
+      return { a: node, b: { heartRate: 1, systolic: 2, diastolic: 3 }, c: [{ readings: [0, 5] }] };
+    }
+
+    it.each(scans)(
+      '%s agrees with the general evaluation on a document deeper than the index builder recurses',
+      (fast, general) => {
+        for (const withUndefined of [false, true]) {
+          const data = deepDocument(260, withUndefined);
+          const memo: EvaluationMemo = withUndefined ? {} : { plainJson: data };
+          const meter = { remaining: 1_000_000 };
+          const expected = compileJsonPath(general).matches(data, undefined, meter);
+          const needed = 1_000_000 - meter.remaining;
+
+          const found = compileJsonPath(fast, { maxNodeVisits: needed }).matches(data, memo);
+          expect(found).toHaveLength(expected.length);
+          found.forEach((token, i) => expect(token).toBe(expected[i]));
+          expect(outcome(() => compileJsonPath(fast, { maxNodeVisits: needed - 1 }).matches(data, {}))).toBe(
+            outcome(() => compileJsonPath(general, { maxNodeVisits: needed - 1 }).matches(data)),
+          );
+        }
+      },
+    );
+
+    it('finds nothing on a null document', () => {
+      expect(compileJsonPath('$..[?(@.heartRate)]').matches(null)).toEqual([]);
+      expect(compileJsonPath('$..[?(@.heartRate)]').matches(null, { plainJson: null })).toEqual([]);
+    });
+
+    it('finds every name when more names are scanned for than the index has bits for', () => {
+      const names = [...Array(40).keys()].map((i) => `many${i}`);
+      const data = JSON.parse(JSON.stringify({ list: names.map((name, i) => ({ [name]: i })) })) as unknown;
+      const scans = names.map((name) => compileJsonPath(`$..[?(@.${name})]`));
+
+      // A fresh index per scan, built after every name was registered.
+      scans.forEach((scan, i) => {
+        expect(scan.matches(data, { plainJson: data })).toEqual([{ [names[i]!]: i }]);
+      });
+    });
 
     it('gives the same tokens whether or not scans share a memo, and walks the document once for all of them', () => {
       const data = mixedDocument();
