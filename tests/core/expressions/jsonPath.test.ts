@@ -923,6 +923,22 @@ describe('compileJsonPath', () => {
     });
   });
 
+  describe('constants in filters', () => {
+    // Newtonsoft compares a constant with a constant, or a constant on the left with the token's value.
+    it.each([
+      ['$.a[?(1 == 1)]', [1, 2, 3]],
+      ['$.a[?(1 == 2)]', []],
+      ['$.a[?(2 < @)]', [3]],
+      ["$.a[?('x' != @)]", [1, 2, 3]],
+    ])('%s selects %j from [1, 2, 3]', (source, expected) => {
+      expect(compileJsonPath(source).matches({ a: [1, 2, 3] })).toEqual(expected);
+    });
+  });
+
+  it.each(['$..*', '$..a', '$[*]', '$..[?(@ == 1)]', '$.a[0,1]'])('%s selects nothing in undefined data', (source) => {
+    expect(compileJsonPath(source).matches(undefined)).toEqual([]);
+  });
+
   describe('work bound', () => {
     // One visit per step applied to a token and one per child it walks: exactly that many passes, one fewer fails.
     it.each([
