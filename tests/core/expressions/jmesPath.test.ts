@@ -287,6 +287,22 @@ describe('compileJmesPath', () => {
     });
 
     it.each([
+      ['s[0:2]', { s: 'abcd' }],
+      ['s[::-1]', { s: 'abcd' }],
+      ['s[1:]', { s: 'abcd' }],
+      ['s[0:2].x', { s: 'abcd' }],
+      ['o[0:1]', { o: { '0': 'zero' } }],
+      ['n[:]', { n: 5 }],
+    ])('slices only arrays, as JmesPath.Net 1.0.205 does: %s is no match', (expression, given) => {
+      // The community edition slices strings ("ab" for the first); MedTech's JmesPath.Net predates that.
+      expect(run(expression, given)).toEqual([]);
+    });
+
+    it('passes a string slice on as null', () => {
+      expect(run("not_null(s[0:2], 'none')", { s: 'abcd' })).toEqual(['none']);
+    });
+
+    it.each([
       // Filters whose condition or projected expression is not one of the compiled shapes.
       [
         'list[?v > `0`].[v, w]',

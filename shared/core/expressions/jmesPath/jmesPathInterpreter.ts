@@ -33,6 +33,11 @@ class BoundedInterpreter extends LibraryInterpreterClass {
     if (ast.type === 'Flatten') {
       return this.flatten(ast.child, value);
     }
+    if (ast.type === 'Slice' && !Array.isArray(value)) {
+      // JmesPath.Net 1.0.205 (MedTech's) slices arrays only: a string slices to null, as anything else does. The
+      // community edition's string slices (`'abcd'[0:2]` → "ab") came to JmesPath.Net later, in October 2022.
+      return null;
+    }
     if (ast.type === 'MultiSelectHash') {
       const hash: Record<string, unknown> = {};
       for (const pair of ast.children) {
