@@ -562,6 +562,10 @@ describe('compileJsonPath', () => {
       ['9223372036854775807', '9223372036854775807'],
       ['-9223372036854775808', '-9223372036854775808'],
       ['0009223372036854775807', '9223372036854775807'],
+      // .NET accepts NUL characters at the very end, after any white space ("for compatibility").
+      ['7\0', '7'],
+      ['7 \0\0', '7'],
+      [' -7\t\0', '-7'],
     ])('reads the string %j as the integer %s when compared with an integer (Int64.Parse)', (text, literal) => {
       expect(convertsTo(text, literal)).toBe(true);
     });
@@ -582,6 +586,11 @@ describe('compileJsonPath', () => {
       ['\b7'],
       ['7\u000e'],
       ['\u00a07'],
+      ['\u00857'],
+      ['\u00007'],
+      ['7\0 '],
+      ['7\0x'],
+      ['\0'],
       ['9223372036854775808'],
       ['-9223372036854775809'],
       ['10000000000000000000'],
@@ -610,6 +619,15 @@ describe('compileJsonPath', () => {
       ['Infinity', '1e999'],
       [' Infinity ', '1e999'],
       ['-Infinity', '-1e999'],
+      ['+Infinity', '1e999'],
+      ['INFINITY', '1e999'],
+      ['-infinity', '-1e999'],
+      // The symbols are matched once the text is trimmed of any Unicode white space, U+0085 included.
+      ['\u00a0Infinity\u2003', '1e999'],
+      ['\u0085-Infinity\u3000', '-1e999'],
+      ['2.5\0', '2.5'],
+      ['2.5 \0\0', '2.5'],
+      ['1e3\0', '1000.0'],
     ])('reads the string %j as the number %s when compared with a float (Double.Parse)', (text, literal) => {
       expect(convertsTo(text, literal)).toBe(true);
     });
@@ -630,9 +648,27 @@ describe('compileJsonPath', () => {
       ['1e3+1'],
       ['\u00a05'],
       ['abc'],
+      // The invariant culture's infinity is "Infinity"; "∞" is another culture's symbol.
+      ['∞'],
+      ['-∞'],
+      ['- Infinity'],
+      ['++Infinity'],
+      ['+-Infinity'],
+      ['-+NaN'],
+      ['Infinity\0'],
+      ['\ufeffInfinity'],
+      ['2.5\0 '],
+      ['\u00002.5'],
     ])('fails on the string %j compared with a float, as Double.Parse does', (text) => {
       expect(() => select('$[?(@.v > 0.5)]', [{ v: text }])).toThrow(/not a number/);
     });
+
+    it.each([['NaN'], ['nan'], ['+NaN'], ['-NaN'], [' NaN\u2028']])(
+      'reads the string %j as NaN, which .NET orders before every number',
+      (text) => {
+        expect(select('$[?(@.v < -1e999)]', [{ v: text }])).toHaveLength(1);
+      },
+    );
 
     it('orders NaN before every number, as .NET does', () => {
       const nan = [{ v: 'NaN' }];
@@ -676,6 +712,10 @@ describe('compileJsonPath', () => {
       ["$[?(@.v < ' False ')]", false, false],
       ['$[?(@.v >= true)]', ' True ', true],
       ['$[?(@.v > false)]', 'false', false],
+      // Boolean.Parse trims white space (Unicode's, U+0085 included) and NUL characters at both ends.
+      ['$[?(@.v >= true)]', '\0true\0', true],
+      ['$[?(@.v >= true)]', '\u0085TRUE\u2003', true],
+      ['$[?(@.v < true)]', ' \0 false\u3000', true],
     ])('%s with v = %j is %s: booleans order false < true, other kinds convert', (path, v, selected) => {
       expect(select(path, [{ v }])).toHaveLength(selected ? 1 : 0);
     });
@@ -683,6 +723,9 @@ describe('compileJsonPath', () => {
     it.each([
       ['$[?(@.v > true)]', 'yes'],
       ["$[?(@.v < 'maybe')]", true],
+      // U+FEFF is white space to JavaScript's trim, not to .NET.
+      ['$[?(@.v > true)]', '\ufefftrue'],
+      ['$[?(@.v > true)]', 't\0rue'],
     ])('%s with v = %j fails: the string is not a boolean', (path, v) => {
       expect(() => select(path, [{ v }])).toThrow(/not a boolean/);
     });

@@ -208,8 +208,8 @@ function toBoolean(value: unknown, kind: TokenKind, source: string): boolean {
     case 'float':
       return value !== 0;
     case 'string': {
-      // .NET's Boolean.Parse: trimmed, case-insensitive "true"/"false".
-      const text = (value as string).trim().toLowerCase();
+      // .NET's Boolean.Parse: case-insensitive "true"/"false", once trimmed of white space and NUL characters.
+      const text = trimDotNet(value as string, true).toLowerCase();
       if (text === 'true') {
         return true;
       }
@@ -235,15 +235,15 @@ function conversionError(source: string, target: string): ExpressionEvaluationEr
 const INT64_MAX_DIGITS = '9223372036854775807';
 const INT64_MIN_DIGITS = '9223372036854775808';
 
-/** .NET `Int64.Parse` with `NumberStyles.Integer`: white space, optional sign, ASCII digits, within the 64-bit range. */
+/**
+ * .NET `Int64.Parse` with `NumberStyles.Integer`: white space, optional sign, ASCII digits, within the 64-bit range
+ * (trailing NUL characters allowed, see {@link numberEnd}).
+ */
 function parseInt64(text: string): number | undefined {
   let i = 0;
-  let end = text.length;
+  const end = numberEnd(text);
   while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
     i++;
-  }
-  while (end > i && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
-    end--;
   }
   let negative = false;
   if (text[i] === '-' || text[i] === '+') {
@@ -273,16 +273,36 @@ function parseInt64(text: string): number | undefined {
 
 /**
  * .NET `Double.Parse` with `NumberStyles.Float | AllowThousands` (invariant culture): white space, optional sign,
- * digits with `,` group separators, optional fraction and exponent; or `NaN`/`Infinity`.
+ * digits with `,` group separators, optional fraction and exponent (trailing NUL characters allowed, see
+ * {@link numberEnd}); failing that, the invariant culture's symbols `Infinity`, `-Infinity`, `NaN`, also `+Infinity`,
+ * `+NaN` and `-NaN`, in any case, once trimmed of white space (Unicode's, not only ASCII's). Not `∞`.
  */
 function parseDouble(text: string): number | undefined {
+  const number = parseDoubleDigits(text);
+  if (number !== undefined) {
+    return number;
+  }
+  switch (trimDotNet(text, false).toLowerCase()) {
+    case 'infinity':
+    case '+infinity':
+      return Infinity;
+    case '-infinity':
+      return -Infinity;
+    case 'nan':
+    case '+nan':
+    case '-nan':
+      return NaN;
+    default:
+      return undefined;
+  }
+}
+
+/** The number part of {@link parseDouble}. */
+function parseDoubleDigits(text: string): number | undefined {
   let i = 0;
-  let end = text.length;
+  const end = numberEnd(text);
   while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
     i++;
-  }
-  while (end > i && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
-    end--;
   }
   let sign = '';
   if (text[i] === '-' || text[i] === '+') {
@@ -290,13 +310,6 @@ function parseDouble(text: string): number | undefined {
     i++;
   }
   const rest = text.slice(i, end);
-  const lower = rest.toLowerCase();
-  if (lower === 'infinity' || lower === '∞') {
-    return sign === '-' ? -Infinity : Infinity;
-  }
-  if (lower === 'nan') {
-    return NaN;
-  }
   let cleaned = sign;
   let digits = 0;
   let j = 0;
@@ -348,6 +361,52 @@ function parseDouble(text: string): number | undefined {
   return Number(cleaned);
 }
 
+/**
+ * Where a number's text ends, before its trailing white space and NUL characters: .NET's number parsing skips white
+ * space after the number and then accepts any run of `\0` to the end ("for compatibility"), in that order only.
+ */
+function numberEnd(text: string): number {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) {
+    end--;
+  }
+  while (end > 0 && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  return end;
+}
+
+/** The white space .NET's number parsing skips: ASCII's only. */
 function isNumberWhiteSpace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13);
+}
+
+/** .NET's `char.IsWhiteSpace`: unlike JavaScript's `trim`, U+0085 is white space and U+FEFF is not. */
+function isDotNetWhiteSpace(code: number): boolean {
+  if (code < 0x100) {
+    return code === 32 || (code >= 9 && code <= 13) || code === 0x85 || code === 0xa0;
+  }
+  return (
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
+
+/** The text without the .NET white space (and, with `nul`, NUL characters) at either end. */
+function trimDotNet(text: string, nul: boolean): string {
+  const skips = (code: number): boolean => isDotNetWhiteSpace(code) || (nul && code === 0);
+  let start = 0;
+  let end = text.length;
+  while (start < end && skips(text.charCodeAt(start))) {
+    start++;
+  }
+  while (end > start && skips(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  return text.slice(start, end);
 }
