@@ -64,7 +64,8 @@ function invalid(message: string, location?: ErrorLocation): ParsedEventBody {
  * again by a strict scan; the failure path only). The kind is a name such as `InvalidSymbol`, never the text there.
  */
 function invalidJson(text: string): ParsedEventBody {
-  if (text.trim() === '') {
+  // Empty means nothing but JSON's own white space: a no-break space is a character JSON does not allow, located below.
+  if (/^[ \t\n\r]*$/.test(text)) {
     return invalid('The message body is empty, not JSON.');
   }
   // The scan below recurses per level: a body nested deeper than this is reported without a position.

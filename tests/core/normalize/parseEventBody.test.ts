@@ -86,6 +86,16 @@ describe('parseEventBody', () => {
     expect(empty.ok || empty.error.message).toBe('The message body is empty, not JSON.');
   });
 
+  it.each([['\u00a0'], [' \u2003\n'], ['\ufeff\ufeff']])(
+    'locates the first character of %j as the error: white space to JavaScript, not to JSON',
+    (text) => {
+      const result = parseEventBody({ kind: 'text', text });
+      expect(result.ok || result.error.message).toMatch(
+        /^The message body is not valid JSON: \w+ at line 1, column \d\.$/,
+      );
+    },
+  );
+
   it.each([
     ['{"hr": 72 // beats per minute\n}', 1, 11],
     ['{\n  "hr": /* bpm */ 72\n}', 2, 9],
