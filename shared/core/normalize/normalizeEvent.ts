@@ -8,6 +8,7 @@ import { findLargeIntegerLiterals, isInexactInteger, type LargeIntegerLiterals }
 import { parseEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
 import { toUtcTimestamp } from './toUtcTimestamp.js';
+import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
 export interface NormalizeLimits {
@@ -802,7 +803,10 @@ function quote(text: string): string {
   return `'${text}'`;
 }
 
-/** True for an empty or whitespace-only string; the common non-blank case exits on the first character. */
+/**
+ * True for an empty or white-space-only string, white space as MedTech's `string.IsNullOrWhiteSpace` sees it (U+0085
+ * is, U+FEFF is not); the common non-blank case exits on the first character.
+ */
 function isBlank(text: string): boolean {
   if (text.length === 0) {
     return true;
@@ -811,5 +815,5 @@ function isBlank(text: string): boolean {
   if (first > 32 && first < 127) {
     return false;
   }
-  return text.trim().length === 0;
+  return isDotNetBlank(text);
 }

@@ -311,6 +311,14 @@ describe('normalizeEvent', () => {
       ],
       ['a null device id', {}, { deviceId: null }, /required value for deviceIdExpression/, /matched null/],
       ['a blank device id', {}, { deviceId: ' ' }, /required value for deviceIdExpression/, /matched a blank string/],
+      // Blank as MedTech's string.IsNullOrWhiteSpace sees it: U+0085 is white space to .NET, not to JavaScript's trim.
+      [
+        'a device id of .NET white space',
+        {},
+        { deviceId: '\u0085\u2003\t' },
+        /required value for deviceIdExpression/,
+        /matched a blank string/,
+      ],
       [
         'an object device id',
         {},
@@ -669,6 +677,13 @@ describe('normalizeEvent', () => {
       expect(result.errors[0]!.location).toMatchObject({ field: 'timestampExpression', expression: '$..endDate' });
       expect(result.errors[0]!.message).toMatch(/required value for timestampExpression/);
       expect(result.errors[0]!.message).toMatch(/matched multiple tokens where a single value is required/);
+    });
+
+    it('keeps an id that is a byte-order mark: white space to JavaScript, not to .NET', () => {
+      const result = normalizeEvent(mappingOf(calculated()), eventOf({ ...reading, deviceId: '\ufeff' }));
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements.map((m) => m.deviceId)).toEqual(['\ufeff']);
     });
 
     it('rejects a boolean timestamp', () => {

@@ -1,5 +1,6 @@
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
+import { trimDotNet } from '../../dotNetWhiteSpace.js';
 
 /**
  * Kind of a token in a filter comparison: a JSON primitive typed as Newtonsoft.Json types it, or `container` for an
@@ -282,7 +283,7 @@ function parseDouble(text: string): number | undefined {
   if (number !== undefined) {
     return number;
   }
-  switch (trimDotNet(text, false).toLowerCase()) {
+  switch (trimDotNet(text).toLowerCase()) {
     case 'infinity':
     case '+infinity':
       return Infinity;
@@ -381,32 +382,3 @@ function isNumberWhiteSpace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13);
 }
 
-/** .NET's `char.IsWhiteSpace`: unlike JavaScript's `trim`, U+0085 is white space and U+FEFF is not. */
-function isDotNetWhiteSpace(code: number): boolean {
-  if (code < 0x100) {
-    return code === 32 || (code >= 9 && code <= 13) || code === 0x85 || code === 0xa0;
-  }
-  return (
-    code === 0x1680 ||
-    (code >= 0x2000 && code <= 0x200a) ||
-    code === 0x2028 ||
-    code === 0x2029 ||
-    code === 0x202f ||
-    code === 0x205f ||
-    code === 0x3000
-  );
-}
-
-/** The text without the .NET white space (and, with `nul`, NUL characters) at either end. */
-function trimDotNet(text: string, nul: boolean): string {
-  const skips = (code: number): boolean => isDotNetWhiteSpace(code) || (nul && code === 0);
-  let start = 0;
-  let end = text.length;
-  while (start < end && skips(text.charCodeAt(start))) {
-    start++;
-  }
-  while (end > start && skips(text.charCodeAt(end - 1))) {
-    end--;
-  }
-  return text.slice(start, end);
-}
