@@ -1,4 +1,5 @@
 import type { ErrorLocation, ErrorName } from '../errors.js';
+import { isDotNetBlank, trimDotNet } from '../dotNetWhiteSpace.js';
 import { compileJmesPath } from '../expressions/jmesPath.js';
 import { compileJsonPath } from '../expressions/jsonPath.js';
 import type { CompiledExpression, ExpressionLanguage } from '../expressions/types.js';
@@ -198,7 +199,7 @@ class TemplateBuilder {
 
   build(): ContentTemplate | undefined {
     const typeName = this.template.typeName;
-    if (typeof typeName === 'string' && typeName.trim() === '') {
+    if (typeof typeName === 'string' && isDotNetBlank(typeName)) {
       this.problems.warning('InvalidTemplate', "'typeName' is blank: no FHIR template can bind to it", [
         ...this.base,
         'typeName',
@@ -364,7 +365,7 @@ class TemplateBuilder {
       this.failed = true;
       return undefined;
     }
-    if (text.trim() === '') {
+    if (isDotNetBlank(text)) {
       this.problems.error('TemplateExpression', `'${field}' must not be blank`, textSegments, { field });
       this.failed = true;
       return undefined;
@@ -385,7 +386,7 @@ class TemplateBuilder {
       this.failed = true;
       return undefined;
     }
-    if (raw.trim() === '') {
+    if (isDotNetBlank(raw)) {
       if (required) {
         this.problems.error('TemplateExpression', `'${field}' must not be blank`, segments, { field });
         this.failed = true;
@@ -435,7 +436,7 @@ function toRequired(raw: unknown): boolean | undefined {
     return raw !== 0;
   }
   if (typeof raw === 'string') {
-    const word = raw.trim().toLowerCase();
+    const word = trimDotNet(raw, true).toLowerCase();
     return word === 'true' ? true : word === 'false' ? false : undefined;
   }
   return undefined;

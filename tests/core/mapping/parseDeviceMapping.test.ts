@@ -246,6 +246,42 @@ describe('parseDeviceMapping', () => {
     expect(problems[0]!.message).toMatch(new RegExp(`${field}.*must not be blank`));
   });
 
+  it('calls blank what .NET calls white space: U+0085 is, U+FEFF is not', () => {
+    const template = (deviceIdExpression: string): string =>
+      collection([
+        'JsonPathContent',
+        { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]', deviceIdExpression, timestampExpression: '$.t' },
+      ]);
+
+    expect(parseInvalid(template('\u0085\u3000')).map((p) => p.message)).toEqual([
+      expect.stringMatching(/deviceIdExpression.*must not be blank/),
+    ]);
+    // Not blank: a JSONPath that names the member "\ufeff", as Newtonsoft reads a path without a leading '$'.
+    expect(only(parseValid(template('\ufeff')).mapping).deviceId.source).toBe('\ufeff');
+  });
+
+  it('reads a required flag written as text the way Boolean.Parse does, NULs and .NET white space trimmed', () => {
+    const template = only(
+      parseValid(
+        collection([
+          'JsonPathContent',
+          {
+            typeName: 'hr',
+            typeMatchExpression: '$..[?(@hr)]',
+            deviceIdExpression: '$.d',
+            timestampExpression: '$.t',
+            values: [
+              { valueName: 'a', valueExpression: '$.a', required: '\0true\u0085' },
+              { valueName: 'b', valueExpression: '$.b', required: '\u2003FALSE\0' },
+            ],
+          },
+        ]),
+      ).mapping,
+    );
+
+    expect(template.values.map((v) => v.required)).toEqual([true, false]);
+  });
+
   it('refuses a blank JsonPathContent value expression with a TemplateExpression error at it', () => {
     const problems = parseInvalid(
       collection([
