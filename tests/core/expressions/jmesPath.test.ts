@@ -699,9 +699,20 @@ describe('compileJmesPath', () => {
       expect(compileJmesPath('Body.readings[*].value', { maxSteps: 50 }).matches(envelope)).toEqual([78, 97, 80]);
     });
 
-    it('says a built-in that runs out of room was given data too deep or too large, not only too deep', () => {
-      // The library reverses a string through a call with one argument per character.
-      expect(() => run('reverse(s)', { s: 'a'.repeat(250_000) })).toThrow(/nested too deeply or too large/);
+    it('says a built-in that runs out of stack was given data too deep or too large, not only too deep', () => {
+      let deep: unknown = 1;
+      for (let i = 0; i < 100_000; i++) {
+        deep = [deep];
+      }
+      expect(() => run('to_string(@)', deep)).toThrow(/nested too deeply or too large/);
+    });
+
+    it('reverses a long string, charging its characters', () => {
+      // The library reversed a string through a call with one argument per character, which ran out of room.
+      expect(run('reverse(s)', { s: 'ab'.repeat(125_000) })).toEqual(['ba'.repeat(125_000)]);
+      expect(() => compileJmesPath('reverse(s)', { maxProducedChars: 1000 }).matches({ s: 'a'.repeat(1001) })).toThrow(
+        /reverse\(\)/,
+      );
     });
 
     it('stops a value that doubles at every stage before it grows large', () => {

@@ -1,10 +1,14 @@
-import { TreeInterpreter, TYPE_ANY } from '@jmespath-community/jmespath';
+import { TreeInterpreter, TYPE_ANY, TYPE_ARRAY } from '@jmespath-community/jmespath';
 import type { JSONValue } from '@jmespath-community/jmespath';
 import type { AstNode } from './jmesPathAst.js';
 import { EvaluationBudget } from './evaluationBudget.js';
 import { compareOrdered, deepEqual, defineMember, isFalsy, memberOf } from './jsonValues.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
-import { STANDARD_FUNCTION_NAMES, STANDARD_FUNCTION_OVERRIDES } from './standardFunctions.js';
+import {
+  STANDARD_FUNCTION_ARRAY_ARGUMENT,
+  STANDARD_FUNCTION_NAMES,
+  STANDARD_FUNCTION_OVERRIDES,
+} from './standardFunctions.js';
 
 type LibraryInterpreter = typeof TreeInterpreter;
 type LibraryNode = Parameters<LibraryInterpreter['visit']>[0];
@@ -118,14 +122,16 @@ function createInterpreter(): BoundedInterpreter {
     return callFunction(name, args);
   };
   const table = runtime._functionTable;
+  const evaluateReference = (reference: unknown, value: unknown): unknown =>
+    interpreter.visitAst(reference as AstNode, value);
   for (const [name, override] of Object.entries(STANDARD_FUNCTION_OVERRIDES)) {
     const builtIn = table[name];
     if (builtIn === undefined) {
       throw new Error(`internal: the JMESPath library has no built-in ${name}()`);
     }
     table[name] = {
-      _func: (args: readonly unknown[]) => override(args, interpreter.budget) as JSONValue,
-      _signature: builtIn._signature,
+      _func: (args: readonly unknown[]) => override(args, interpreter.budget, evaluateReference) as JSONValue,
+      _signature: STANDARD_FUNCTION_ARRAY_ARGUMENT.has(name) ? [{ types: [TYPE_ARRAY] }] : builtIn._signature,
     };
   }
   for (const fn of MEDTECH_FUNCTIONS) {

@@ -101,6 +101,37 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
   return true;
 }
 
+// Characters Newtonsoft's JsonTextWriter escapes in a string: control characters, the quote and the backslash (as
+// JSON.stringify does), and also U+0085, U+2028 and U+2029; a lone surrogate it writes as is, where JSON.stringify
+// escapes it.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped
+const NEWTONSOFT_ESCAPED = /[\u0000-\u001f"\\\u0085\u2028\u2029]/;
+const SHORT_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '\\"',
+  '\\': '\\\\',
+  '\b': '\\b',
+  '\f': '\\f',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\t': '\\t',
+};
+
+/** A string as JSON text, escaped as Newtonsoft.Json writes it (which JmesPath.Net's `to_string` uses). */
+function newtonsoftString(text: string): string {
+  if (!NEWTONSOFT_ESCAPED.test(text)) {
+    return `"${text}"`;
+  }
+  let out = '"';
+  for (const character of text) {
+    if (NEWTONSOFT_ESCAPED.test(character)) {
+      out += SHORT_ESCAPES[character] ?? `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
+    } else {
+      out += character;
+    }
+  }
+  return `${out}"`;
+}
+
 /**
  * Compact JSON text of a value, as `to_string` returns it, charging one step per value and the characters built.
  * @param value - the value to serialize
@@ -127,10 +158,12 @@ export function toJsonText(value: unknown, budget: EvaluationBudget): string {
     } else if (typeof current === 'object' && current !== null) {
       write('{');
       Object.entries(current).forEach(([key, item], index) => {
-        write(`${index > 0 ? ',' : ''}${JSON.stringify(key)}:`);
+        write(`${index > 0 ? ',' : ''}${newtonsoftString(key)}:`);
         visit(item);
       });
       write('}');
+    } else if (typeof current === 'string') {
+      write(newtonsoftString(current));
     } else {
       write(JSON.stringify(current ?? null));
     }

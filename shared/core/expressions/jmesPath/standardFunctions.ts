@@ -1,5 +1,6 @@
+import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { deepEqual, defineMember, toJsonText } from './jsonValues.js';
+import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
 
 /**
  * The built-in functions of the JMESPath specification: exactly what MedTech's JmesPath.Net registers. The community
@@ -34,8 +35,195 @@ export const STANDARD_FUNCTION_NAMES: readonly string[] = [
   'values',
 ];
 
-/** A replacement for a library built-in; the library's signature (arity, argument types) is kept. */
-export type StandardFunctionOverride = (args: readonly unknown[], budget: EvaluationBudget) => unknown;
+/** Evaluates an expression reference (`&expr`) argument against a value. */
+export type EvaluateReference = (reference: unknown, value: unknown) => unknown;
+
+/**
+ * A replacement for a library built-in; the library's signature (arity, argument types) is kept unless
+ * `STANDARD_FUNCTION_SIGNATURES` replaces it.
+ */
+export type StandardFunctionOverride = (
+  args: readonly unknown[],
+  budget: EvaluationBudget,
+  evaluate: EvaluateReference,
+) => unknown;
+
+// C# `int` and `long` bounds: JmesPath.Net converts numbers to these with .NET's checked conversions, which throw
+// when a value does not fit.
+const INT_MIN = -(2 ** 31);
+const INT_MAX = 2 ** 31 - 1;
+const LONG_MIN = -(2 ** 63);
+const LONG_MAX_EXCLUSIVE = 2 ** 63;
+
+function failure(message: string): ExpressionEvaluationError {
+  return new ExpressionEvaluationError(message);
+}
+
+/**
+ * A number as a JSON integer token carries it in JmesPath.Net. Integral numbers are taken to be integer tokens: a
+ * message that writes `2.0` gives .NET a float token, which JSON.parse cannot tell from `2`.
+ */
+function isIntegerToken(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value);
+}
+
+/** .NET's Convert.ToInt64(double) for an integral value: the value, or an overflow error naming the function. */
+function toLong(value: number, name: string): number {
+  if (value < LONG_MIN || value >= LONG_MAX_EXCLUSIVE) {
+    throw failure(`${name}() overflowed: the result does not fit a 64-bit integer`);
+  }
+  return value === 0 ? 0 : value;
+}
+
+/** .NET's Convert.ToInt32 of a number: rounds half to even, and fails when the result does not fit an `int`. */
+function toInt(value: number, name: string): number {
+  let rounded = Math.round(value);
+  if (Math.abs(value % 1) === 0.5 && rounded % 2 !== 0) {
+    rounded -= 1;
+  }
+  if (rounded < INT_MIN || rounded > INT_MAX) {
+    throw failure(`${name}() overflowed: a number does not fit a 32-bit integer`);
+  }
+  return rounded;
+}
+
+/**
+ * The text .NET's Convert.ToString gives a JSON scalar (what JmesPath.Net's `Value<string>()` reads): booleans as
+ * `True`/`False`, numbers in their shortest round-trip form (the same digits as JavaScript's for integers and for
+ * magnitudes from 1e-5 to 1e15; outside that, .NET switches to exponent notation earlier).
+ */
+function dotNetScalarText(value: unknown, name: string): string {
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'boolean') {
+    return value ? 'True' : 'False';
+  }
+  if (typeof value === 'number') {
+    return String(value);
+  }
+  throw failure(`${name}() cannot use ${typeNameOf(value)} as text`);
+}
+
+// .NET's double.TryParse(string) (NumberStyles.Float | AllowThousands; invariant culture assumed, as for
+// `to_number`): `,` group separators are allowed among the integer digits after the first one.
+const BY_KEY_NUMBER_TEXT = /^[\t\n\v\f\r ]*[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[\t\n\v\f\r ]*$/;
+
+/**
+ * The key `max_by`/`min_by` compare, as JmesPath.Net 1.0.205 computes it: a number, or a string that parses as one
+ * (compared as that number); any other string, and any other type, is an error.
+ */
+function byKey(name: string, reference: unknown, item: unknown, evaluate: EvaluateReference): number {
+  const key = evaluate(reference, item);
+  if (typeof key === 'number') {
+    return key;
+  }
+  if (typeof key !== 'string') {
+    throw failure(`${name}() expected its expression to return a number or a string, got ${typeNameOf(key)}`);
+  }
+  if (BY_KEY_NUMBER_TEXT.test(key)) {
+    const parsed = Number(key.replaceAll(',', ''));
+    if (Number.isFinite(parsed)) {
+      return parsed;
+    }
+  }
+  throw failure(`${name}() expected its expression to return numbers: a string is not a number`);
+}
+
+/**
+ * `max_by`/`min_by` as JmesPath.Net 1.0.205 (MedTech's) runs them: a fold over the array that keeps the running
+ * element only when its key is strictly greater (less), so that among equal keys the last element wins; an empty
+ * array is an error (no element to return), a one-element array returns its element without evaluating the key.
+ */
+function extremeBy(name: string, direction: 1 | -1): StandardFunctionOverride {
+  return ([items, reference], budget, evaluate) => {
+    const list = items as unknown[];
+    if (list.length === 0) {
+      throw failure(`${name}() of an empty array has no result`);
+    }
+    let best = list[0];
+    for (let i = 1; i < list.length; i++) {
+      budget.step();
+      const item = list[i];
+      const bestKey = byKey(name, reference, best, evaluate);
+      const itemKey = byKey(name, reference, item, evaluate);
+      if (!((bestKey - itemKey) * direction > 0)) {
+        best = item;
+      }
+    }
+    return best;
+  };
+}
+
+/**
+ * `sort` as JmesPath.Net 1.0.205 runs it: all elements of one JSON type; the first element decides the sort key. A
+ * float first sorts by number; an integer first converts every element to a 32-bit integer (.NET rounding half to
+ * even, so `97.5` sorts as 98; a value beyond the `int` range is an error); anything else sorts as text, booleans
+ * as `False`/`True`. The sort is stable.
+ */
+function sortLikeDotNet(list: readonly unknown[]): unknown[] {
+  const types = new Set(list.map(typeNameOf));
+  if (types.size > 1) {
+    throw failure('sort() expects all elements of the array to have the same type');
+  }
+  const [first] = list;
+  if (first === undefined) {
+    return [];
+  }
+  if (typeof first === 'number') {
+    const keyed = list.map((item) => ({ item, key: isIntegerToken(first) ? toInt(item as number, 'sort') : item }));
+    return keyed.sort((a, b) => (a.key as number) - (b.key as number)).map(({ item }) => item);
+  }
+  if (Array.isArray(first) || (typeof first === 'object' && first !== null)) {
+    throw failure(`sort() cannot sort an array of ${typeNameOf(first)}s`);
+  }
+  if (first === null) {
+    return [...list];
+  }
+  const keyed = list.map((item) => ({ item, key: dotNetScalarText(item, 'sort') }));
+  return keyed.sort((a, b) => compareOrdinal(a.key, b.key)).map(({ item }) => item);
+}
+
+/**
+ * `merge` as JmesPath.Net 1.0.205 runs it, through Newtonsoft's JObject.Merge with default settings: a member
+ * already present is merged into when both values are objects (recursively) or both arrays (concatenated), kept
+ * when the new value is `null`, and replaced otherwise. Source objects are never modified.
+ */
+function mergeInto(target: Record<string, unknown>, source: Record<string, unknown>, budget: EvaluationBudget): void {
+  for (const name of Object.keys(source)) {
+    budget.step();
+    const value = source[name];
+    if (!Object.hasOwn(target, name)) {
+      setMember(target, name, value);
+      continue;
+    }
+    const existing = target[name];
+    if (Array.isArray(existing) && Array.isArray(value)) {
+      budget.step(existing.length + value.length);
+      setMember(target, name, [...(existing as unknown[]), ...(value as unknown[])]);
+    } else if (isPlainObject(existing) && isPlainObject(value)) {
+      const copy: Record<string, unknown> = {};
+      mergeInto(copy, existing, budget);
+      mergeInto(copy, value, budget);
+      setMember(target, name, copy);
+    } else if (value !== null) {
+      setMember(target, name, value);
+    }
+  }
+}
+
+/** A plain assignment (defineProperty costs ten times as much per member), except where it would set the prototype. */
+function setMember(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (name === '__proto__') {
+    defineMember(target, name, value);
+  } else {
+    target[name] = value;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 // .NET's Int64/Double.TryParse (NumberStyles.Float, invariant culture): optional surrounding white space, a sign,
 // digits with an optional decimal point, an optional exponent. No hex, no thousands separators, no empty string.
@@ -55,6 +243,8 @@ function compareItems(left: unknown, right: unknown): number {
 }
 
 function extreme(direction: 1 | -1): StandardFunctionOverride {
+  // JmesPath.Net compares strings here with .NET's culture-sensitive default comparer; ordinal order is assumed
+  // (the culture MedTech runs under is not known).
   return ([items]) => {
     const list = items as unknown[];
     let best: unknown = null;
@@ -66,6 +256,9 @@ function extreme(direction: 1 | -1): StandardFunctionOverride {
     return best;
   };
 }
+
+/** Library signatures replaced: JmesPath.Net's `sort` takes an array of any one type (booleans sort too). */
+export const STANDARD_FUNCTION_ARRAY_ARGUMENT: ReadonlySet<string> = new Set(['sort']);
 
 /**
  * Built-ins the library implements differently from JmesPath.Net or without a bound on their work:
@@ -86,7 +279,35 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
     return null;
   },
   // The interpreter charges one step per element of the list (see `SIZED_ARGUMENT`).
-  sort: ([items]) => [...(items as unknown[])].sort(compareItems),
+  sort: ([items]) => sortLikeDotNet(items as unknown[]),
+  max_by: extremeBy('max_by', 1),
+  min_by: extremeBy('min_by', -1),
+  // JmesPath.Net 1.0.205: abs of an integer works on a 32-bit `int` (an error beyond it, and for -2^31); ceil and
+  // floor return a 64-bit integer, sum an integer sum as one (an error beyond that range).
+  abs: ([value]) => {
+    const number = value as number;
+    if (isIntegerToken(number) && (number <= INT_MIN || number > INT_MAX)) {
+      throw failure('abs() overflowed: an integer argument must fit a 32-bit integer');
+    }
+    return Math.abs(number);
+  },
+  ceil: ([value]) => toLong(Math.ceil(value as number), 'ceil'),
+  floor: ([value]) => toLong(Math.floor(value as number), 'floor'),
+  sum: ([items]) => {
+    let total = 0;
+    for (const item of items as number[]) {
+      total += item;
+    }
+    return Number.isInteger(total) ? toLong(total, 'sum') : total;
+  },
+  // JmesPath.Net 1.0.205 reverses a string by UTF-16 code unit (a surrogate pair comes out reversed).
+  reverse: ([value], budget) => {
+    if (typeof value === 'string') {
+      budget.produce(value.length, 'reverse()');
+      return value.split('').reverse().join('');
+    }
+    return [...(value as unknown[])].reverse();
+  },
   max: extreme(1),
   min: extreme(-1),
   length: ([value]) => {
@@ -98,7 +319,11 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
   to_string: ([value], budget) => (typeof value === 'string' ? value : toJsonText(value, budget)),
   contains: ([subject, search], budget) => {
     if (typeof subject === 'string') {
-      return typeof search === 'string' && subject.includes(search);
+      // JmesPath.Net 1.0.205 reads the searched value as text: `contains('a1', `1`)` is true, a null is an error.
+      if (search === null || search === undefined) {
+        throw failure('contains() cannot search a string for null');
+      }
+      return subject.includes(dotNetScalarText(search, 'contains'));
     }
     return (subject as unknown[]).some((item) => deepEqual(item, search, budget));
   },
@@ -111,18 +336,12 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
   },
   merge: (objects, budget) => {
     const merged: Record<string, unknown> = {};
-    for (const object of objects as Record<string, unknown>[]) {
-      for (const name of Object.keys(object)) {
-        budget.step();
-        // A plain assignment (defineProperty costs ten times as much per member), except where it would set the
-        // prototype.
-        if (name === '__proto__') {
-          defineMember(merged, name, object[name]);
-        } else {
-          merged[name] = object[name];
-        }
+    (objects as unknown[]).forEach((object, index) => {
+      if (!isPlainObject(object)) {
+        throw failure(`merge() expected argument ${index + 1} to be an object, got ${typeNameOf(object)}`);
       }
-    }
+      mergeInto(merged, object, budget);
+    });
     return merged;
   },
 };
