@@ -656,7 +656,8 @@ describe('compileJmesPath', () => {
     });
 
     it.each([
-      ["'a\\\\'", {}, 'a\\'],
+      // JmesPath.Net 1.0.205 keeps both backslashes of a raw string's `\\` (only `\'` is an escape there).
+      ["'a\\\\'", {}, 'a\\\\'],
       ["'a\\\\' == 'a\\\\'", {}, true],
       ['`"a\\\\"`', {}, 'a\\'],
       ['"a\\\\"', { 'a\\': 7 }, 7],

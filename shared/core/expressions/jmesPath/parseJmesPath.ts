@@ -228,9 +228,39 @@ function parseErrorPosition(source: string, tokens: readonly Token[], error: unk
   return tokens[low]?.start ?? source.length;
 }
 
+/**
+ * The expression with each raw string re-escaped so that the library reads it as JmesPath.Net 1.0.205 does. There,
+ * a raw string's only escape is `\'` (its text with each `\'` replaced by `'`): `'a\\b'` is `a\\b`, two
+ * backslashes, where the library reads `\\` as one. Quoted identifiers and JSON literals are left alone.
+ */
+function withDotNetRawStrings(source: string): string {
+  let result = '';
+  let index = 0;
+  while (index < source.length) {
+    const character = source[index] as string;
+    if (QUOTES[character] === undefined) {
+      result += character;
+      index += 1;
+      continue;
+    }
+    const close = closingQuote(source, index);
+    const body = source.slice(index + 1, close);
+    if (character === "'") {
+      const value = body.replaceAll("\\'", "'");
+      result += `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
+    } else {
+      result += source.slice(index, close + 1);
+    }
+    index = close + 1;
+  }
+  return result;
+}
+
 function parseTokens(source: string, tokens: readonly Token[]): AstNode {
   try {
-    const ast: unknown = compile(source, LIBRARY_OPTIONS);
+    // Only a raw string with `\\` in it reads differently; the re-escaped text has the same tokens and shape.
+    const text = /'[^']*\\\\/.test(source) ? withDotNetRawStrings(source) : source;
+    const ast: unknown = compile(text, LIBRARY_OPTIONS);
     return ast as AstNode;
   } catch (error) {
     if (error instanceof RangeError) {

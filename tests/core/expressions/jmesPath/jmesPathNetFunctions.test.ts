@@ -151,3 +151,19 @@ describe('JMESPath built-ins as in JmesPath.Net 1.0.205', () => {
     expect(one('to_string(@)', ['\uD800'])).toBe('["\uD800"]');
   });
 });
+
+// Lexical rules of JmesPath.Net 1.0.205 (src/jmespath.net.parser, StringUtil.UnescapeRaw at tag 1.0.204).
+describe('JMESPath raw strings as in JmesPath.Net 1.0.205', () => {
+  it("unescape only \\' (a double backslash stays two backslashes)", () => {
+    expect(one(String.raw`'a\\b'`)).toBe(String.raw`a\\b`);
+    expect(one(String.raw`'a\b'`)).toBe(String.raw`a\b`);
+    expect(one(String.raw`'it\'s'`)).toBe("it's");
+    expect(one(String.raw`'\\\''`)).toBe(String.raw`\\'`);
+    expect(one(String.raw`['\\', "a\\b", '\'\\']`, { 'a\\b': 1 })).toEqual([String.raw`\\`, 1, String.raw`'\\`]);
+  });
+
+  it('compare a filter value with the same two backslashes', () => {
+    const data = { items: [{ path: String.raw`C:\\x` }, { path: String.raw`C:\x` }] };
+    expect(compileJmesPath(String.raw`items[?path == 'C:\\x'].path`).matches(data)).toEqual([String.raw`C:\\x`]);
+  });
+});
