@@ -1097,3 +1097,67 @@ describe('compileJsonPath', () => {
     });
   });
 });
+
+describe('compileJsonPath: one member lookup on every evaluation path', () => {
+  class Sample {
+    constructor(readonly value: number) {}
+  }
+  Object.defineProperty(Sample.prototype, 'inherited', { value: 'from the prototype', enumerable: false });
+
+  it('reads own members named like Object.prototype members in a general step, never inherited ones', () => {
+    const list = JSON.parse('[{"constructor": 1}, {}, {"__proto__": 2}]') as unknown;
+
+    expect(select('$[*].constructor', list)).toEqual([1]);
+    expect(select("$[*]['__proto__']", list)).toEqual([2]);
+    expect(select("$[*]['constructor','__proto__']", list)).toEqual([1, 2]);
+    expect(select('$.*.toString', { a: {}, b: { toString: 'own' } })).toEqual(['own']);
+  });
+
+  it('reads a member of a class instance in a general step as a plain path reads it', () => {
+    const data = { one: new Sample(1) };
+
+    expect(select('$.one.inherited', data)).toEqual(['from the prototype']);
+    expect(select('$.*.inherited', data)).toEqual(['from the prototype']);
+    expect(select('$.*.value', data)).toEqual([1]);
+  });
+
+  it('follows a two-step plain path through own members only when the first is an Object.prototype name', () => {
+    const parsed = JSON.parse('{"__proto__": {"inherited": 1}, "constructor": {"name": "own"}}') as unknown;
+
+    expect(select('$.__proto__.inherited', new Sample(1))).toEqual([]);
+    expect(select('$.constructor.name', new Sample(1))).toEqual([]);
+    expect(select('$.__proto__.inherited', parsed)).toEqual([1]);
+    expect(select('$.constructor.name', parsed)).toEqual(['own']);
+  });
+
+  it('follows an index then a member, at the root and inside a filter', () => {
+    const data = [{ a: 1 }, { a: 2 }];
+
+    expect(select('$[0].a', data)).toEqual([1]);
+    expect(select('$[1].a', data)).toEqual([2]);
+    expect(select('$[2].a', data)).toEqual([]);
+    expect(select('$[?(@[0].a)]', [data, [{ b: 1 }], [5]])).toEqual([data]);
+  });
+
+  it('selects what a $.. filter that is not a test of member paths accepts', () => {
+    const data = { a: [1, 2], b: { a: [] }, c: [[3]], d: { a: { x: 1 } } };
+
+    expect(select('$..[?(@)]', data)).toEqual([
+      data,
+      data.a,
+      1,
+      2,
+      data.b,
+      data.b.a,
+      data.c,
+      data.c[0],
+      3,
+      data.d,
+      data.d.a,
+      1,
+    ]);
+    expect(select('$..[?(@[0])]', data)).toEqual([data.a, data.c, data.c[0]]);
+    expect(select('$..[?(@.a[*])]', data)).toEqual([data]);
+    expect(select('$..[?(@[0] || @.x)]', data)).toEqual([data.a, data.c, data.c[0], data.d.a]);
+  });
+});
