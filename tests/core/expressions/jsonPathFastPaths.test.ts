@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ExpressionEvaluationError } from '../../../shared/core/errors.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { CompiledExpression, EvaluationMemo } from '../../../shared/core/expressions/types.js';
@@ -331,5 +331,70 @@ describe('compileJsonPath fast paths', () => {
         expect(compileJsonPath(path).rootMember).toBeUndefined();
       },
     );
+  });
+});
+
+describe('compileJsonPath fast paths: edge cases of the object scan', () => {
+  it('charges nothing and cannot fail on an undefined document, as the general evaluation', () => {
+    for (const path of ['$..[?(@.heartRate)]', '$..[?(@.heartRate && true)]']) {
+      const meter = { remaining: 0 };
+      const memo: EvaluationMemo = {};
+
+      expect(compileJsonPath(path, { maxNodeVisits: 0 }).matches(undefined, memo, meter)).toEqual([]);
+      expect(meter.remaining).toBe(0);
+      expect(memo.descendants).toBeUndefined();
+    }
+  });
+
+  it('selects nothing, not "several", with selectOne when no object matches', () => {
+    const data = mixedDocument();
+
+    expect(compileJsonPath('$..[?(@.noSuchMember)]').selectOne?.(data, MANY)).toBeUndefined();
+    expect(compileJsonPath('$..[?(@.noSuchMember || @.norThisOne)]').selectOne?.(data, MANY)).toBeUndefined();
+  });
+
+  it.each([
+    ['$..[?(@.heartRate && @.systolic && @.diastolic)]', '$..[?(@.heartRate && @.systolic && @.diastolic && true)]'],
+    ['$..[?(@.heartRate || @.systolic || @.diastolic)]', '$..[?((@.heartRate || @.systolic || @.diastolic) && true)]'],
+  ])('%s, three tests that may all pass, charges what %s charges', (fast, general) => {
+    const data = JSON.parse(
+      '{"a":{"heartRate":1,"systolic":2,"diastolic":3},"b":[{"heartRate":1,"systolic":2},{"diastolic":1}],"c":5}',
+    ) as unknown;
+    const kinds = new Set<string>();
+    for (let remaining = 0; remaining < 60; remaining++) {
+      const [a, b] = [{ remaining }, { remaining }];
+      const found = outcome(() => compileJsonPath(fast).matches(data, { plainJson: data }, a));
+      const expected = outcome(() => compileJsonPath(general).matches(data, undefined, b));
+
+      expect(found).toEqual(expected);
+      expect(a.remaining).toBe(b.remaining);
+      kinds.add(typeof expected);
+    }
+    // The range covers both outcomes.
+    expect([...kinds].sort()).toEqual(['object', 'string']);
+  });
+
+  // Member names get their bits once per process: a fresh copy of the module, with none registered yet, shows what
+  // happens to a name registered just after a shared index was built (in this file, many names were registered).
+  it('reads the members whose names were registered after the shared index was built', async () => {
+    vi.resetModules();
+    const fresh = await import('../../../shared/core/expressions/jsonPath.js');
+    const data = JSON.parse(
+      '{"a":{"first":1},"b":{"second":2},"c":{"first":3,"second":4},"d":[{"third":5}],"e":{"fourth":6}}',
+    ) as Record<string, unknown>;
+    const memo: EvaluationMemo = { plainJson: data };
+
+    // Builds the index: `first` has a bit in it, the names below do not.
+    expect(fresh.compileJsonPath('$..[?(@.first)]').matches(data, memo)).toHaveLength(2);
+    const index = memo.descendants;
+
+    const second = fresh.compileJsonPath('$..[?(@.second)]').matches(data, memo);
+    const either = fresh.compileJsonPath('$..[?(@.first || @.third)]').matches(data, memo);
+    const lateFirst = fresh.compileJsonPath('$..[?(@.fourth || @.first)]').matches(data, memo);
+
+    expect(memo.descendants).toBe(index);
+    expect(second).toEqual([data['b'], data['c']]);
+    expect(either).toEqual([data['a'], data['c'], (data['d'] as unknown[])[0]]);
+    expect(lateFirst).toEqual([data['a'], data['c'], data['e']]);
   });
 });
