@@ -434,6 +434,93 @@ describe('compileJsonPath', () => {
     });
   });
 
+  describe('general steps: what they skip, where an existence test stops them, what they cost', () => {
+    // Index, union, wildcard, slice and filter steps select array elements only: a string's characters, an object's
+    // member "0" or "length" are not elements, and null is not a container.
+    it.each([
+      ["$.a['0','length']", { a: ['x'] }],
+      ["$.a['0','length']", { a: 'abc' }],
+      ["$.*['a','b']", { x: null, y: 5 }],
+      ['$.*[0]', { a: { '0': 5 } }],
+      ['$.*[0]', { a: 'abc' }],
+      ['$.a[0,1]', { a: 'ab' }],
+      ['$.a[0,1]', { a: { length: 2, '0': 5, '1': 6 } }],
+      ['$.a[*]', { a: 'ab' }],
+      ['$.a[*]', { a: { length: 1, '0': 5 } }],
+      ["$.a[?(@ == 'a')]", { a: 'ab' }],
+      ["$.a[?(@ == 'a')]", { a: { length: 1, '0': 'a' } }],
+    ])('%s selects nothing in %j', (source, data) => {
+      expect(compileJsonPath(source).matches(data)).toEqual([]);
+    });
+
+    it('reads the listed names only, not a member with an empty name after them', () => {
+      expect(select("$['a','b']", { a: 1, b: 2, '': 3 })).toEqual([1, 2]);
+    });
+
+    it('never reads a name of a union from Object.prototype', () => {
+      expect(select("$['constructor','a','toString']", { a: 1 })).toEqual([1]);
+      expect(select("$['constructor','a']", { constructor: 'own', a: 1 })).toEqual(['own', 1]);
+    });
+
+    it('reads each name of a union as a single-name step reads it, on any object', () => {
+      class Reading {
+        constructor(readonly heartRate: number) {}
+      }
+      Object.defineProperty(Reading.prototype, 'inherited', { value: 'from the prototype', enumerable: false });
+      const data = { r: new Reading(72) };
+
+      expect(select('$.r.inherited', data)).toEqual(['from the prototype']);
+      expect(select("$.r['inherited','heartRate']", data)).toEqual(['from the prototype', 72]);
+    });
+
+    it('scans nothing below a string or null: only the token itself', () => {
+      expect(select('$..*', 'ab')).toEqual(['ab']);
+      expect(select('$..*', null)).toEqual([null]);
+      expect(select('$[*]..a', [1, null, 'ab', { a: 2 }])).toEqual([2]);
+    });
+
+    // Not JSON, but a JavaScript caller may hand one over: an undefined member or element is absent, never a token.
+    it('skips members and elements holding undefined, as if absent', () => {
+      expect(select('$.*', { a: undefined, b: 1 })).toEqual([1]);
+      expect(select('$.*[1]', { a: [1, undefined] })).toEqual([]);
+      expect(select('$.a[0,1]', { a: [undefined, 2] })).toEqual([2]);
+      expect(select('$[*]', [1, undefined])).toEqual([1]);
+      expect(select('$[0:2]', [undefined, 1])).toEqual([1]);
+      expect(select('$[?(false)]', [1, undefined, 3])).toEqual([1, 3]);
+    });
+
+    it('keeps going after an element that selects nothing', () => {
+      expect(select('$[*][0]', [[], [2], 5, [4]])).toEqual([2, 4]);
+      expect(select('$[*][:]', [5, [1], {}, [2]])).toEqual([1, 2]);
+    });
+
+    it('ends a slice at a zero end, which counts from the start', () => {
+      expect(select('$[:0]', [1, 2, 3])).toEqual([]);
+      expect(select('$[2:0:-1]', [1, 2, 3])).toEqual([3, 2]);
+    });
+
+    // An existence test stops at the first token its path selects; every step must pass that stop on.
+    it.each([
+      ["$[?(@['a','b'])]", [{ a: 1 }, { b: 2 }, { c: 3 }, 5], [{ a: 1 }, { b: 2 }]],
+      ['$[?(@.*)]', [{ a: 1 }, { a: 1, b: 2 }, {}, [1], 5], [{ a: 1 }, { a: 1, b: 2 }]],
+      ['$[?(@[0,1])]', [[1], [1, 2], [], {}, 5], [[1], [1, 2]]],
+      ['$[?(@[0:])]', [[1], [1, 2], [], {}, 5], [[1], [1, 2]]],
+      [
+        "$[?(@..['a','b'])]",
+        [{ x: { b: 1 } }, { x: { a: 1, b: 2 } }, { y: 1 }, 5],
+        [{ x: { b: 1 } }, { x: { a: 1, b: 2 } }],
+      ],
+      ['$[?(@..[?(@.a)])]', [{ a: 1 }, { x: { a: 1 } }, { b: 1 }, 5], [{ a: 1 }, { x: { a: 1 } }]],
+    ])('%s on %j selects %j', (source, data, expected) => {
+      expect(select(source, data)).toEqual(expected);
+    });
+
+    it('is false when the left path of a comparison of two paths selects nothing', () => {
+      expect(select('$[?(@.a == @.b)]', [{ b: 1 }, { a: 1, b: 1 }, { a: 1 }])).toEqual([{ a: 1, b: 1 }]);
+      expect(select('$[?(@.a != @.b)]', [{ b: 1 }, { a: 1, b: 2 }])).toEqual([{ a: 1, b: 2 }]);
+    });
+  });
+
   describe('comparisons', () => {
     const values = [{ v: 1 }, { v: 2.5 }, { v: 'abc' }, { v: true }, { v: null }, { v: { o: 1 } }, { v: [1] }, {}];
 
