@@ -519,6 +519,20 @@ describe('compileJsonPath', () => {
       expect(select('$[?(@.a == @.b)]', [{ b: 1 }, { a: 1, b: 1 }, { a: 1 }])).toEqual([{ a: 1, b: 1 }]);
       expect(select('$[?(@.a != @.b)]', [{ b: 1 }, { a: 1, b: 2 }])).toEqual([{ a: 1, b: 2 }]);
     });
+
+    // As in the work-bound table: exactly that many visits pass, one fewer fails.
+    it.each([
+      ['$[*][0]', [[1], [2]], 5],
+      ['$.a[?($.b)]', { a: [1, 2], b: 1 }, 8],
+      ['$[99::-1]', [1, 2, 3], 4],
+      // The right path is not evaluated when the left one selects nothing.
+      ['$[?(@.a[*] == @.b[*])]', [{ b: [1, 2, 3] }], 3],
+    ])('%s on %j needs exactly %i node visits', (source, data, visits) => {
+      expect(() => compileJsonPath(source, { maxNodeVisits: visits }).matches(data)).not.toThrow();
+      expect(() => compileJsonPath(source, { maxNodeVisits: visits - 1 }).matches(data)).toThrow(
+        ExpressionEvaluationError,
+      );
+    });
   });
 
   describe('comparisons', () => {
