@@ -398,3 +398,49 @@ describe('compileJsonPath fast paths: edge cases of the object scan', () => {
     expect(lateFirst).toEqual([data['a'], data['c'], data['e']]);
   });
 });
+
+describe('compileJsonPath member-existence scans: names and depths at the edges of the shared index', () => {
+  /**
+   * `compileJsonPath` from a fresh copy of the modules, so that scanned names still get bits in the shared index
+   * (other tests here register more names than it has bits for).
+   */
+  async function freshCompile(): Promise<typeof compileJsonPath> {
+    vi.resetModules();
+    return (await import('../../../shared/core/expressions/jsonPath.js')).compileJsonPath;
+  }
+
+  it("finds a member with the empty name, $..[?(@[''])]", async () => {
+    const compile = await freshCompile();
+    const data = JSON.parse('{"a":{"":1},"b":{"x":2},"c":[{"":null}]}') as unknown;
+
+    const found = compile("$..[?(@[''])]").matches(data, { plainJson: data });
+
+    expect(found).toEqual([{ '': 1 }, { '': null }]);
+    expect(found).toEqual(compile("$..[?(@[''] && true)]").matches(data));
+  });
+
+  /** `{ next: { next: … { idxDeepTarget: 1 } } }` with the target at `depth`. */
+  function chainTo(depth: number): Record<string, unknown> {
+    let node: Record<string, unknown> = { idxDeepTarget: 1 };
+    for (let i = 0; i < depth; i++) {
+      node = { next: node };
+    }
+    return node;
+  }
+
+  it('finds a member of an object deeper than the index lists names, whatever objects come beside or after it', async () => {
+    const compile = await freshCompile();
+    const scan = compile('$..[?(@.idxDeepTarget)]');
+    // Below the root member, the target is 201 levels down: past the builder's recursion.
+    const documents = [
+      { when: new Date(0), deep: chainTo(200) },
+      { deep: chainTo(200), after: {} },
+      { deep: chainTo(200), after: { other: 1 }, last: [{}] },
+    ];
+
+    for (const data of documents) {
+      expect(scan.matches(data)).toEqual([{ idxDeepTarget: 1 }]);
+      expect(scan.matches(data, {})).toEqual(compile('$..[?(@.idxDeepTarget && true)]').matches(data));
+    }
+  });
+});
