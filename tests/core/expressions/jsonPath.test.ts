@@ -889,6 +889,16 @@ describe('compileJsonPath', () => {
     });
   });
 
+  describe('comparisons: Int64 range, the conversion error, values that are not JSON', () => {
+    it.each([['95'], ['-95'], ['99'], ['930000000000000000']])(
+      'reads the string %j, shorter than Int64.MaxValue but after it in text order, as an integer in range',
+      (text) => {
+        expect(select(`$[?(@.v >= ${text} && @.v <= ${text})]`, [{ v: text }])).toHaveLength(1);
+        expect(select('$[?(@.v > 0)]', [{ v: text }])).toHaveLength(text.startsWith('-') ? 0 : 1);
+      },
+    );
+  });
+
   describe('logical operators', () => {
     const rows = [
       { id: 1, a: 1, c: 1 },
