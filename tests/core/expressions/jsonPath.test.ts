@@ -897,6 +897,29 @@ describe('compileJsonPath', () => {
         expect(select('$[?(@.v > 0)]', [{ v: text }])).toHaveLength(text.startsWith('-') ? 0 : 1);
       },
     );
+
+    it('says in the conversion error which expression failed and that Newtonsoft.Json fails there too', () => {
+      expect(() => select('$[?(@.v > 50)]', [{ v: 'n/a' }])).toThrow(
+        new ExpressionEvaluationError(
+          "JSONPath expression '$[?(@.v > 50)]' compares a string that is not an integer with an integer " +
+            '(Newtonsoft.Json fails on this comparison too).',
+        ),
+      );
+    });
+
+    it.each([
+      ['a bigint', 10n],
+      ['a symbol', Symbol('s')],
+      ['a function', () => 1],
+    ])('compares %s (not JSON, from a caller) like an object: only != is true', (_name, v) => {
+      const data = [{ v }];
+
+      expect(select('$[?(@.v > null)]', data)).toEqual([]);
+      expect(select('$[?(@.v >= 0)]', data)).toEqual([]);
+      expect(select('$[?(@.v == 1)]', data)).toEqual([]);
+      expect(select('$[?(@.v != 1)]', data)).toEqual(data);
+      expect(select('$[?(@.v != @.v)]', data)).toEqual(data);
+    });
   });
 
   describe('logical operators', () => {
