@@ -905,3 +905,102 @@ describe('compileJmesPath', () => {
     });
   });
 });
+
+// JSON values as JmesPath.Net sees them: truthiness, deep equality, member access, ordering and the work charged for
+// values an expression builds (shared/core/expressions/jmesPath/jsonValues.ts).
+describe('JMESPath JSON values', () => {
+  it('treats empty objects and arrays as false and every other container as true', () => {
+    const items = [{}, { a: 1 }, [], [0], '', 'x', false, true, null, 0];
+    // A compiled filter projection, and `||` / `&&` as the whole expression (the interpreter's spine).
+    expect(run('items[?@]', { items })).toEqual([{ a: 1 }, [0], 'x', true, 0]);
+    expect(one("o || 'other'", { o: {} })).toBe('other');
+    expect(one("o || 'other'", { o: { a: 1 } })).toEqual({ a: 1 });
+    expect(one("o && 'both'", { o: {} })).toEqual({});
+    expect(one("o && 'both'", { o: [] })).toEqual([]);
+  });
+
+  it('reads members of objects only: a string, an array or null has none', () => {
+    const data = { s: 'abc', list: [5], items: [null, { k: 1 }] };
+    expect(run('s.length', data)).toEqual([]);
+    expect(run('s."0"', data)).toEqual([]);
+    expect(run('list."0"', data)).toEqual([]);
+    // A filter condition reads a member of each element, null ones included: compiled, then interpreted.
+    expect(run('items[?k].k', data)).toEqual([1]);
+    expect(run('items | [?k].k', data)).toEqual([1]);
+  });
+
+  it('compares arrays and objects member by member, never an array with an object or a container with a scalar', () => {
+    const data = JSON.parse(
+      '{"one": [1], "oneTwo": [1, 2], "zero": {"0": 1}, "indexed": {"0": 1, "length": 1}, "a1": {"a": 1},' +
+        ' "a2": {"a": 2}, "b1": {"b": 1}, "a1b2": {"a": 1, "b": 2}, "proto": {"__proto__": {}}, "x1": {"x": 1},' +
+        ' "scalars": [1], "objects": [{}], "nulls": [null]}',
+    ) as unknown;
+    const cases: [string, boolean][] = [
+      ['one == oneTwo', false],
+      ['oneTwo == one', false],
+      // An object with the members of an array (indexes, and a length) is still no array.
+      ['one == zero', false],
+      ['zero == one', false],
+      ['one == indexed', false],
+      ['indexed == one', false],
+      ['a1 == a2', false],
+      ['a1 == b1', false],
+      ['a1 == a1b2', false],
+      ['a1b2 == a1', false],
+      // An own `__proto__` member is a member like any other: the other object has none.
+      ['proto == x1', false],
+      ['scalars == objects', false],
+      ['objects == scalars', false],
+      ['objects == nulls', false],
+      ['nulls == objects', false],
+      ['one == `[1]`', true],
+      ['a1b2 == `{"b": 2, "a": 1}`', true],
+      ['proto == `{"__proto__": {}}`', true],
+    ];
+    for (const [expression, equal] of cases) {
+      expect(one(expression, data), expression).toBe(equal);
+      expect(one(expression.replace('==', '!='), data), expression).toBe(!equal);
+      // The same comparison through the interpreter.
+      expect(one(`@ | ${expression}`, data), expression).toBe(equal);
+    }
+  });
+
+  it('orders equal values as equal and refuses to order a number with a string, a boolean or null', () => {
+    expect(one("'a' < 'a'")).toBe(false);
+    expect(one("'a' >= 'a'")).toBe(true);
+    expect(one("'b' <= 'a'")).toBe(false);
+    expect(one('`1` >= `1`')).toBe(true);
+    expect(one('`2` <= `1`')).toBe(false);
+    for (const expression of ["`1` <= 'a'", "'a' <= `1`", '`null` < `1`', '`1` > `null`', "'a' <= `true`"]) {
+      expect(run(expression), expression).toEqual([]);
+    }
+  });
+
+  it('treats an undefined value in the data (from a JavaScript caller) as null', () => {
+    const items = [undefined, 'a', 'c'];
+    expect(run('items[?@]', { items: [undefined, 1] })).toEqual([1]);
+    // Null sorts before every string, and is equal to null.
+    expect(one("length(items[?@ < 'b'])", { items })).toBe(2);
+    expect(one('length(items[?`null` < @])', { items })).toBe(2);
+    expect(one("length(items[?'b' > @])", { items })).toBe(2);
+    expect(evaluationError('items[*].add(@, `1`)', { items: [undefined] }).message).toContain(
+      'add() argument 1 ($left) must be a number, got null',
+    );
+  });
+
+  it('builds objects whose members are enumerable, as merge does', () => {
+    expect(one('keys({a: @, b: @})')).toEqual(['a', 'b']);
+    expect(one('keys(merge(o, `{"b": 2}`))', { o: { a: 1 } })).toEqual(['a', 'b']);
+    expect(one('to_string({a: `1`})')).toBe('{"a":1}');
+  });
+
+  it('charges every value of a built object, as it charges those of a built array', () => {
+    const doubling = Array.from({ length: 60 }, () => '{a: @, b: @}').join(' | ');
+    expect(() => run(doubling, 1)).toThrow(/exceeded its bound/);
+    // `{a: @, b: @}` on a number: the hash and its two values are visited (3 steps), then the result's three values
+    // are charged (3 steps).
+    const meter = { remaining: 1000 };
+    compileJmesPath('{a: @, b: @}').matches(1, undefined, meter);
+    expect(1000 - meter.remaining).toBe(6);
+  });
+});
