@@ -167,3 +167,27 @@ describe('JMESPath raw strings as in JmesPath.Net 1.0.205', () => {
     expect(compileJmesPath(String.raw`items[?path == 'C:\\x'].path`).matches(data)).toEqual([String.raw`C:\\x`]);
   });
 });
+
+// `to_string` writes JSON text as Newtonsoft.Json's JsonTextWriter does (Formatting.None).
+describe('to_string JSON text', () => {
+  it('separates elements and members with commas and writes null', () => {
+    expect(one('to_string(@)', [1, 2, [3, 4], { a: null, b: [] }])).toBe('[1,2,[3,4],{"a":null,"b":[]}]');
+    expect(one('to_string(`null`)')).toBe('null');
+  });
+
+  it('writes the short escapes of backspace, form feed, newline, carriage return and tab', () => {
+    expect(one('to_string(@)', ['\b\f\n\r\t\u0007'])).toBe('["\\b\\f\\n\\r\\t\\u0007"]');
+    expect(one('to_string(@)', { 'a\nb': 1 })).toBe('{"a\\nb":1}');
+  });
+
+  it('charges one step per value written and names itself when the text would be too long', () => {
+    const meter = { remaining: 1000 };
+    compileJmesPath('to_string(@)').matches([1, [2], 'x'], undefined, meter);
+    // Two nodes, then five values: the array, 1, [2], 2 and 'x'.
+    expect(1000 - meter.remaining).toBe(7);
+    const list = Array.from({ length: 20 }, (_, i) => i);
+    expect(() => compileJmesPath('to_string(@)', { maxProducedChars: 10 }).matches(list)).toThrow(
+      /to_string\(\) would build more than 10 characters/,
+    );
+  });
+});
