@@ -381,4 +381,3 @@ function numberEnd(text: string): number {
 function isNumberWhiteSpace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13);
 }
-
