@@ -111,7 +111,8 @@ const BY_KEY_NUMBER_TEXT = /^[\t\n\v\f\r ]*[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[
 
 /**
  * The key `max_by`/`min_by` compare, as JmesPath.Net 1.0.205 computes it: a number, or a string that parses as one
- * (compared as that number); any other string, and any other type, is an error.
+ * (compared as that number, an infinity when beyond the double range); any other string, and any other type, is an
+ * error.
  */
 function byKey(name: string, reference: unknown, item: unknown, evaluate: EvaluateReference): number {
   const key = evaluate(reference, item);
@@ -122,10 +123,9 @@ function byKey(name: string, reference: unknown, item: unknown, evaluate: Evalua
     throw failure(`${name}() expected its expression to return a number or a string, got ${typeNameOf(key)}`);
   }
   if (BY_KEY_NUMBER_TEXT.test(key)) {
-    const parsed = Number(key.replaceAll(',', ''));
-    if (Number.isFinite(parsed)) {
-      return parsed;
-    }
+    // A number beyond the double range is ±Infinity: .NET Core 3.0 and later (MedTech runs .NET 6) round an
+    // overflow to infinity where .NET Framework failed. The pattern requires digits, so this is never NaN.
+    return Number(key.replaceAll(',', ''));
   }
   throw failure(`${name}() expected its expression to return numbers: a string is not a number`);
 }

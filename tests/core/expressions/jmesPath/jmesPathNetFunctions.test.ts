@@ -191,3 +191,17 @@ describe('to_string JSON text', () => {
     );
   });
 });
+
+// max_by/min_by string keys beyond the double range (MedTech runs .NET 6).
+describe('JMESPath max_by / min_by keys beyond the double range', () => {
+  it('max_by and min_by read a string key beyond the double range as an infinity, as .NET Core 3.0+ parses it', () => {
+    // MedTech runs on .NET 6, whose double parsing rounds an overflow to ±Infinity (.NET Framework failed).
+    const items = [
+      { v: '-1e400', id: 'low' },
+      { v: 5, id: 'five' },
+      { v: '1e400', id: 'high' },
+    ];
+    expect(one('max_by(@, &v).id', items)).toBe('high');
+    expect(one('min_by(@, &v).id', items)).toBe('low');
+  });
+});
