@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { compileJmesPath } from '../../../../shared/core/expressions/jmesPath.js';
 
 /** The single result of an expression (the whole result, projection or not), or the evaluation error. */
@@ -203,5 +203,166 @@ describe('JMESPath max_by / min_by keys beyond the double range', () => {
     ];
     expect(one('max_by(@, &v).id', items)).toBe('high');
     expect(one('min_by(@, &v).id', items)).toBe('low');
+  });
+});
+
+/** Passes with exactly `steps` steps of work and fails with one fewer: pins what an evaluation is charged. */
+function expectSteps(source: string, data: unknown, steps: number): void {
+  expect(compileJmesPath(source, { maxSteps: steps }).matches(data), source).toHaveLength(1);
+  expect(() => compileJmesPath(source, { maxSteps: steps - 1 }).matches(data), source).toThrow(
+    `exceeded its bound of ${steps - 1} steps`,
+  );
+}
+
+// Edges of the built-ins that the cases above leave open (found by mutation testing).
+describe('JMESPath built-ins at their edges, as in JmesPath.Net 1.0.205', () => {
+  describe('sort with an integer first element (Value<int>())', () => {
+    it('rounds a half to the even integer, below as well as above', () => {
+      // 96.5 sorts as 96, with 96 (stable), before 97.
+      expect(one('sort(@)', [97, 96.5, 96])).toEqual([96.5, 96, 97]);
+      expect(one('sort(@)', [3, 2])).toEqual([2, 3]);
+      expect(one('sort(@)', [97, 96.2, 96.4])).toEqual([96.2, 96.4, 97]);
+    });
+
+    it('accepts the whole 32-bit range and fails just outside it', () => {
+      expect(one('sort(@)', [1, -2147483648])).toEqual([-2147483648, 1]);
+      expect(one('sort(@)', [1, 2147483647])).toEqual([1, 2147483647]);
+      expect(() => one('sort(@)', [1, 2147483648])).toThrow(/sort\(\) overflowed/);
+      expect(() => one('sort(@)', [1, -2147483649])).toThrow(/sort\(\) overflowed/);
+    });
+
+    it('sorts by the numbers themselves when the first element has a fraction', () => {
+      // As integers all three would be 1, and a stable sort would keep them in place.
+      expect(one('sort(@)', [1.4, 1.2, 0.6])).toEqual([0.6, 1.2, 1.4]);
+    });
+  });
+
+  it('sort of an empty array is an empty array', () => {
+    expect(one('sort(@)', [])).toEqual([]);
+  });
+
+  it('sort says an array of objects or arrays cannot be sorted', () => {
+    expect(() => one('sort(@)', [{}, {}])).toThrow('sort() cannot sort an array of objects');
+    expect(() => one('sort(@)', [[1], [2]])).toThrow('sort() cannot sort an array of arrays');
+  });
+
+  it('sort, max and min order strings by UTF-16 code unit', () => {
+    expect(one('sort(@)', ['c', 'a', 'b', 'B'])).toEqual(['B', 'a', 'b', 'c']);
+    expect(one('max(@)', ['a', 'c', 'b'])).toBe('c');
+    expect(one('min(@)', ['b', 'a', 'c'])).toBe('a');
+  });
+
+  describe('max_by / min_by string keys (Convert.ToDouble: Float and thousands)', () => {
+    it.each([
+      ['+5', 5],
+      ['-5', -5],
+      ['1.25', 1.25],
+      ['1.', 1],
+      ['.25', 0.25],
+      ['2E2', 200],
+      ['1e+3', 1000],
+      ['1e-3', 0.001],
+      ['1e10', 1e10],
+      ['\u000b7\u000b', 7],
+      ['1,234', 1234],
+    ])('read %j as the number %d', (text, number) => {
+      // Both pick the later of two equal keys: the text is read as exactly that number.
+      const items = [
+        { v: number, id: 'number' },
+        { v: text, id: 'text' },
+      ];
+      expect(one('max_by(@, &v).id', items)).toBe('text');
+      expect(one('min_by(@, &v).id', items)).toBe('text');
+    });
+
+    it.each(['0x10', '', '0b1'])('fail on %j, which .NET does not read as a number', (text) => {
+      expect(() => one('max_by(@, &v)', [{ v: 1 }, { v: text }])).toThrow(/max_by\(\).*not a number/);
+    });
+  });
+
+  describe('to_number (Int64/Double.TryParse)', () => {
+    it('returns a number unchanged and null for an array', () => {
+      expect(one('to_number(`5`)')).toBe(5);
+      expect(one('to_number(`-2.5`)')).toBe(-2.5);
+      expect(one('to_number(`[5]`)')).toEqual([]);
+    });
+
+    it.each([
+      ['.25', 0.25],
+      ['1e-3', 0.001],
+      ['1e+3', 1000],
+      ['1e10', 1e10],
+      ['\u000b5', 5],
+      ['5\u000b', 5],
+    ])('reads %j as %d', (text, number) => {
+      expect(one('to_number(@)', text)).toBe(number);
+    });
+  });
+
+  describe('32- and 64-bit limits', () => {
+    it('abs takes an integer up to 2^31 - 1, and a fraction of any size', () => {
+      expect(one('abs(`2147483647`)')).toBe(2147483647);
+      expect(() => one('abs(`2147483648`)')).toThrow(/abs\(\) overflowed/);
+      expect(one('abs(`-3000000000.5`)')).toBe(3000000000.5);
+    });
+
+    it('ceil and floor take -2^63 and fail at 2^63', () => {
+      expect(one('floor(`-9223372036854775808`)')).toBe(-(2 ** 63));
+      expect(() => one('ceil(`9223372036854775808`)')).toThrow(/ceil\(\) overflowed/);
+    });
+  });
+
+  it('reverse reverses an array', () => {
+    expect(one('reverse(@)', [1, 2, 3])).toEqual([3, 2, 1]);
+  });
+
+  it('contains reads false as False, and says why it cannot search for null', () => {
+    expect(one("contains('abc', `false`)")).toBe(false);
+    expect(one("contains('isFalse', `false`)")).toBe(true);
+    expect(() => one("contains('abc', `null`)")).toThrow('contains() cannot search a string for null');
+  });
+
+  describe('merge', () => {
+    it('replaces a null member with an object, and keeps an object over a later null', () => {
+      expect(one('merge(`{"a":null}`, `{"a":{"x":1}}`)')).toEqual({ a: { x: 1 } });
+      expect(one('merge(`{"a":{"x":1}}`, `{"a":null}`)')).toEqual({ a: { x: 1 } });
+    });
+
+    it('keeps a __proto__ member as a member', () => {
+      const data = JSON.parse('{"a":{"__proto__":{"x":1}}}') as unknown;
+      expect(one('keys(merge(a))', data)).toEqual(['__proto__']);
+      expect(one('merge(a).__proto__.x', data)).toBe(1);
+    });
+  });
+
+  describe('work charged', () => {
+    it('max_by and min_by: a step per element after the first, besides the keys they evaluate', () => {
+      // The call, `@` and `&a`: 3 steps; then, per later element, 1 step and 2 key evaluations.
+      const items = [{ a: 1 }, { a: 3 }, { a: 2 }];
+      expectSteps('max_by(@, &a)', items, 9);
+      expectSteps('min_by(@, &a)', items, 9);
+    });
+
+    it('merge: a step per member, and per element of two arrays it concatenates', () => {
+      expectSteps('merge(`{"a":1,"b":2,"c":3}`)', {}, 5);
+      expectSteps('merge(`{"l":[1,2,3]}`, `{"l":[4,5]}`)', {}, 10);
+    });
+
+    it('join: the characters of its result, separators included', () => {
+      const join = "join('--', ['ab', 'cd', 'ef'])";
+      expect(compileJmesPath(join, { maxProducedChars: 10 }).matches({})).toEqual(['ab--cd--ef']);
+      expect(() => compileJmesPath(join, { maxProducedChars: 9 }).matches({})).toThrow(/join\(\) would build more/);
+    });
+
+    it('length of a string or an array reads its length without listing its elements', () => {
+      const keys = vi.spyOn(Object, 'keys');
+      try {
+        expect(one('length(s)', { s: 'abc' })).toBe(3);
+        expect(one('length(l)', { l: [1, 2] })).toBe(2);
+        expect(keys).not.toHaveBeenCalled();
+      } finally {
+        keys.mockRestore();
+      }
+    });
   });
 });
