@@ -1004,3 +1004,58 @@ describe('JMESPath JSON values', () => {
     expect(1000 - meter.remaining).toBe(6);
   });
 });
+
+// The token checks name the operand or operator at fault; without them the community parser would reject these
+// expressions later, with another message or a less useful position, or accept them as arithmetic.
+describe('JMESPath token checks', () => {
+  const ARITHMETIC = "MedTech's JMESPath has no arithmetic operators, use add(), subtract(), multiply() or divide()";
+
+  it.each<[string, number, string]>([
+    ['"a" * b', 4, `unexpected '*'; ${ARITHMETIC}`],
+    ['`1` * b', 4, `unexpected '*'; ${ARITHMETIC}`],
+    ["'x' * b", 4, `unexpected '*'; ${ARITHMETIC}`],
+    ['a[0] * b', 5, `unexpected '*'; ${ARITHMETIC}`],
+    ['abs(a) * b', 7, `unexpected '*'; ${ARITHMETIC}`],
+    ['{a: b} * c', 7, `unexpected '*'; ${ARITHMETIC}`],
+    ['@ * b', 2, `unexpected '*'; ${ARITHMETIC}`],
+    ['a[] * b', 4, `unexpected '*'; ${ARITHMETIC}`],
+    ['a.* * b', 4, `unexpected '*'; ${ARITHMETIC}`],
+    ['* * b', 2, `unexpected '*'; ${ARITHMETIC}`],
+  ])('read * after an operand (%s) as the multiplication MedTech does not have', (expression, position, reason) => {
+    expectSyntaxErrors([[expression, position, reason]]);
+  });
+
+  it.each<[string, number, string]>([
+    ['"a" b', 4, "missing ',' or operator before 'b'"],
+    ['`1` b', 4, "missing ',' or operator before 'b'"],
+    ["'x' b", 4, "missing ',' or operator before 'b'"],
+    ['a[0] b', 5, "missing ',' or operator before 'b'"],
+    ['abs(a) b', 7, "missing ',' or operator before 'b'"],
+    ['{a: b} c', 7, "missing ',' or operator before 'c'"],
+    ['@ b', 2, "missing ',' or operator before 'b'"],
+    ['a[] b', 4, "missing ',' or operator before 'b'"],
+    ['a.* b', 4, "missing ',' or operator before 'b'"],
+    ['* b', 2, "missing ',' or operator before 'b'"],
+    ['a "b"', 2, `missing ',' or operator before '"b"'`],
+    ['a `1`', 2, "missing ',' or operator before '`1`'"],
+    ["a 'x'", 2, "missing ',' or operator before ''x''"],
+    ['a @', 2, "missing ',' or operator before '@'"],
+    ['a {b: c}', 2, "missing ',' or operator before '{'"],
+    ['a !b', 2, "missing ',' or operator before '!'"],
+    ['a &b', 2, "missing ',' or operator before '&'"],
+    ['[a "b"]', 3, `missing ',' or operator before '"b"'`],
+    ['add(`1` @)', 8, "missing ',' or operator before '@'"],
+  ])('report the operand that follows another one in %s', (expression, position, reason) => {
+    expectSyntaxErrors([[expression, position, reason]]);
+  });
+
+  it.each<[string, number, string]>([
+    ['a × b', 2, `unexpected '×'; ${ARITHMETIC}`],
+    ['a ÷ b', 2, `unexpected '÷'; ${ARITHMETIC}`],
+    ['a % b', 2, `unexpected '%'; ${ARITHMETIC}`],
+    ['a // b', 2, `unexpected '//'; ${ARITHMETIC}`],
+    ['a[1 % 2]', 4, `unexpected '%'; ${ARITHMETIC}`],
+  ])('report the community edition arithmetic operator in %s where it stands', (expression, position, reason) => {
+    expectSyntaxErrors([[expression, position, reason]]);
+  });
+});
