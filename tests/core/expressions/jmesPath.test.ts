@@ -169,6 +169,22 @@ describe('compileJmesPath', () => {
       expect(run("to_number('Infinity')")).toEqual([]);
     });
 
+    it.each([
+      ['5\0', 5],
+      [' -7\t\0\0', -7],
+      ['2.5 \0', 2.5],
+      ['9223372036854775808', 9223372036854775808],
+    ])('reads %j with to_number as Int64.TryParse, then Double.TryParse, read it', (s, expected) => {
+      expect(one('to_number(s)', { s })).toBe(expected);
+    });
+
+    it.each([['5\0 '], ['\u00a05'], ['\u00855'], ['NaN'], [' -infinity '], ['1e400'], ['∞']])(
+      'gives null for %j with to_number: not a number to .NET, or not a finite one',
+      (s) => {
+        expect(run('to_number(s)', { s })).toEqual([]);
+      },
+    );
+
     it('rejects a long run of digits that is not a number in time linear in its length', () => {
       // The former pattern backtracked over every split of the digits: about 20 s for these 100,000 digits.
       const digits = '1'.repeat(100_000);

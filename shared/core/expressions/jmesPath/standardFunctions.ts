@@ -1,3 +1,4 @@
+import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
@@ -105,10 +106,6 @@ function dotNetScalarText(value: unknown, name: string): string {
   throw failure(`${name}() cannot use ${typeNameOf(value)} as text`);
 }
 
-// .NET's double.TryParse(string) (NumberStyles.Float | AllowThousands; invariant culture assumed, as for
-// `to_number`): `,` group separators are allowed among the integer digits after the first one.
-const BY_KEY_NUMBER_TEXT = /^[\t\n\v\f\r ]*[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[\t\n\v\f\r ]*$/;
-
 /**
  * The key `max_by`/`min_by` compare, as JmesPath.Net 1.0.205 computes it: a number, or a string that parses as one
  * (compared as that number, an infinity when beyond the double range); any other string, and any other type, is an
@@ -122,10 +119,11 @@ function byKey(name: string, reference: unknown, item: unknown, evaluate: Evalua
   if (typeof key !== 'string') {
     throw failure(`${name}() expected its expression to return a number or a string, got ${typeNameOf(key)}`);
   }
-  if (BY_KEY_NUMBER_TEXT.test(key)) {
-    // A number beyond the double range is ±Infinity: .NET Core 3.0 and later (MedTech runs .NET 6) round an
-    // overflow to infinity where .NET Framework failed. The pattern requires digits, so this is never NaN.
-    return Number(key.replaceAll(',', ''));
+  // `Value<double>()` of a string: Convert.ToDouble (invariant culture assumed, as for `to_number`). A number beyond
+  // the double range is ±Infinity: .NET Core 3.0 and later (MedTech runs .NET 6) round an overflow to infinity.
+  const parsed = parseDotNetDouble(key, true);
+  if (parsed !== undefined) {
+    return parsed;
   }
   throw failure(`${name}() expected its expression to return numbers: a string is not a number`);
 }
@@ -225,12 +223,6 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-// .NET's Int64/Double.TryParse (NumberStyles.Float, invariant culture): optional surrounding white space, a sign,
-// digits with an optional decimal point, an optional exponent. No hex, no thousands separators, no empty string.
-// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits
-// that fails to match (quadratic: seconds for the digits of one message).
-const NUMBER_TEXT = /^[\t\n\v\f\r ]*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?[\t\n\v\f\r ]*$/;
-
 /** Compares strings by UTF-16 code unit, as .NET's ordinal comparison does (never by locale). */
 function compareOrdinal(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
@@ -272,9 +264,12 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
     if (typeof value === 'number') {
       return value;
     }
-    if (typeof value === 'string' && NUMBER_TEXT.test(value)) {
-      const parsed = Number(value);
-      return Number.isFinite(parsed) ? parsed : null;
+    if (typeof value === 'string') {
+      // JmesPath.Net tries Int64.TryParse (NumberStyles.Integer), then Double.TryParse (NumberStyles.Float); the
+      // current culture of the former is taken to be the invariant one. Infinity and NaN, which .NET returns for
+      // "Infinity", "NaN" or "1e400", are null here: no measurement value or comparison can use them.
+      const parsed = parseDotNetInt64(value) ?? parseDotNetDouble(value, false);
+      return parsed !== undefined && Number.isFinite(parsed) ? parsed : null;
     }
     return null;
   },

@@ -1,5 +1,6 @@
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
+import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
 
 /**
@@ -167,12 +168,12 @@ function compareStrings(a: string, b: string): number {
 
 /** Integer comparison converts the other side as Newtonsoft's Convert.ToInt64 would. */
 function toInt64(value: unknown, kind: TokenKind, source: string): number {
-  return toComparableNumber(value, kind, source, parseInt64, 'an integer');
+  return toComparableNumber(value, kind, source, parseDotNetInt64, 'an integer');
 }
 
 /** Floating comparison converts the other side as Newtonsoft's Convert.ToDouble would. */
 function toDouble(value: unknown, kind: TokenKind, source: string): number {
-  return toComparableNumber(value, kind, source, parseDouble, 'a number');
+  return toComparableNumber(value, kind, source, parseConvertedDouble, 'a number');
 }
 
 function toComparableNumber(
@@ -232,152 +233,7 @@ function conversionError(source: string, target: string): ExpressionEvaluationEr
   );
 }
 
-/** Digits of Int64.MaxValue and of -Int64.MinValue, checked as text: a double cannot tell 2^63 - 1 from 2^63. */
-const INT64_MAX_DIGITS = '9223372036854775807';
-const INT64_MIN_DIGITS = '9223372036854775808';
-
-/**
- * .NET `Int64.Parse` with `NumberStyles.Integer`: white space, optional sign, ASCII digits, within the 64-bit range
- * (trailing NUL characters allowed, see {@link numberEnd}).
- */
-function parseInt64(text: string): number | undefined {
-  let i = 0;
-  const end = numberEnd(text);
-  while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
-    i++;
-  }
-  let negative = false;
-  if (text[i] === '-' || text[i] === '+') {
-    negative = text[i] === '-';
-    i++;
-  }
-  if (i >= end) {
-    return undefined;
-  }
-  for (let j = i; j < end; j++) {
-    const code = text.charCodeAt(j);
-    if (code < 48 || code > 57) {
-      return undefined;
-    }
-  }
-  while (i < end - 1 && text.charCodeAt(i) === 48) {
-    i++; // leading zeros
-  }
-  const digits = text.slice(i, end);
-  const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
-  if (digits.length > limit.length || (digits.length === limit.length && digits > limit)) {
-    return undefined; // Newtonsoft fails with an OverflowException
-  }
-  const value = Number(digits);
-  return negative ? -value : value;
-}
-
-/**
- * .NET `Double.Parse` with `NumberStyles.Float | AllowThousands` (invariant culture): white space, optional sign,
- * digits with `,` group separators, optional fraction and exponent (trailing NUL characters allowed, see
- * {@link numberEnd}); failing that, the invariant culture's symbols `Infinity`, `-Infinity`, `NaN`, also `+Infinity`,
- * `+NaN` and `-NaN`, in any case, once trimmed of white space (Unicode's, not only ASCII's). Not `∞`.
- */
-function parseDouble(text: string): number | undefined {
-  const number = parseDoubleDigits(text);
-  if (number !== undefined) {
-    return number;
-  }
-  switch (trimDotNet(text).toLowerCase()) {
-    case 'infinity':
-    case '+infinity':
-      return Infinity;
-    case '-infinity':
-      return -Infinity;
-    case 'nan':
-    case '+nan':
-    case '-nan':
-      return NaN;
-    default:
-      return undefined;
-  }
-}
-
-/** The number part of {@link parseDouble}. */
-function parseDoubleDigits(text: string): number | undefined {
-  let i = 0;
-  const end = numberEnd(text);
-  while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
-    i++;
-  }
-  let sign = '';
-  if (text[i] === '-' || text[i] === '+') {
-    sign = text[i] === '-' ? '-' : '';
-    i++;
-  }
-  const rest = text.slice(i, end);
-  let cleaned = sign;
-  let digits = 0;
-  let j = 0;
-  for (; j < rest.length; j++) {
-    const code = rest.charCodeAt(j);
-    if (code >= 48 && code <= 57) {
-      cleaned += rest[j];
-      digits++;
-    } else if (code !== 44 /* , */ || digits === 0) {
-      break;
-    }
-  }
-  if (rest[j] === '.') {
-    cleaned += '.';
-    for (j++; j < rest.length; j++) {
-      const code = rest.charCodeAt(j);
-      if (code < 48 || code > 57) {
-        break;
-      }
-      cleaned += rest[j];
-      digits++;
-    }
-  }
-  if (digits === 0) {
-    return undefined;
-  }
-  if (rest[j] === 'e' || rest[j] === 'E') {
-    cleaned += 'e';
-    j++;
-    if (rest[j] === '-' || rest[j] === '+') {
-      cleaned += rest[j];
-      j++;
-    }
-    const expStart = j;
-    for (; j < rest.length; j++) {
-      const code = rest.charCodeAt(j);
-      if (code < 48 || code > 57) {
-        break;
-      }
-      cleaned += rest[j];
-    }
-    if (j === expStart) {
-      return undefined;
-    }
-  }
-  if (j !== rest.length) {
-    return undefined;
-  }
-  return Number(cleaned);
-}
-
-/**
- * Where a number's text ends, before its trailing white space and NUL characters: .NET's number parsing skips white
- * space after the number and then accepts any run of `\0` to the end ("for compatibility"), in that order only.
- */
-function numberEnd(text: string): number {
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0) {
-    end--;
-  }
-  while (end > 0 && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
-    end--;
-  }
-  return end;
-}
-
-/** The white space .NET's number parsing skips: ASCII's only. */
-function isNumberWhiteSpace(code: number): boolean {
-  return code === 32 || (code >= 9 && code <= 13);
+/** Convert.ToDouble of a string: `Double.Parse` with `NumberStyles.Float | AllowThousands`. */
+function parseConvertedDouble(text: string): number | undefined {
+  return parseDotNetDouble(text, true);
 }

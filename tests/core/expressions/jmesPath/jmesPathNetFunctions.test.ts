@@ -20,6 +20,16 @@ describe('JMESPath built-ins as in JmesPath.Net 1.0.205', () => {
       expect(() => one('min_by(@, &a)', [])).toThrow(/min_by\(\) of an empty array/);
     });
 
+    it('read string keys as Convert.ToDouble does: the invariant symbols, trailing NULs', () => {
+      const keys = (...values: string[]): unknown[] => values.map((v, id) => ({ v, id }));
+
+      expect(one('max_by(@, &v).id', keys('5', 'Infinity', '7'))).toBe(1);
+      expect(one('min_by(@, &v).id', keys('5', ' -INFINITY ', '7'))).toBe(1);
+      expect(one('max_by(@, &v).id', keys('5\0', '4\0\0'))).toBe(0);
+      expect(() => one('max_by(@, &v)', keys('5', '∞'))).toThrow(/a string is not a number/);
+      expect(() => one('max_by(@, &v)', keys('5', '5\0 '))).toThrow(/a string is not a number/);
+    });
+
     it('return the last of equal elements', () => {
       expect(one('max_by(@, &a).id', tied)).toBe(2);
       expect(one('min_by(@, &a).id', tied)).toBe(2);

@@ -1,0 +1,165 @@
+/**
+ * .NET's number parsing (invariant culture), as MedTech's libraries reach it: Newtonsoft's filter comparisons
+ * (`Convert.ToInt64`, `Convert.ToDouble`) and JmesPath.Net's `to_number` and `max_by`/`min_by` keys. Its rules
+ * differ from JavaScript's `Number()`: only ASCII white space around the digits, group separators where allowed,
+ * trailing NUL characters, and the invariant symbols `Infinity`/`NaN` matched case-insensitively.
+ */
+import { trimDotNet } from './dotNetWhiteSpace.js';
+
+/** Digits of Int64.MaxValue and of -Int64.MinValue, checked as text: a double cannot tell 2^63 - 1 from 2^63. */
+const INT64_MAX_DIGITS = '9223372036854775807';
+const INT64_MIN_DIGITS = '9223372036854775808';
+
+/**
+ * .NET's `Int64.Parse` with `NumberStyles.Integer` (invariant culture): ASCII white space around, an optional sign,
+ * ASCII digits, within the 64-bit range; trailing NUL characters are allowed after the white space, as .NET allows
+ * them "for compatibility".
+ * @param text - the text
+ * @returns the value (rounded to a double beyond 2^53), or `undefined` where .NET fails (format or overflow)
+ */
+export function parseDotNetInt64(text: string): number | undefined {
+  let i = 0;
+  const end = numberEnd(text);
+  while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
+    i++;
+  }
+  let negative = false;
+  if (text[i] === '-' || text[i] === '+') {
+    negative = text[i] === '-';
+    i++;
+  }
+  if (i >= end) {
+    return undefined;
+  }
+  for (let j = i; j < end; j++) {
+    const code = text.charCodeAt(j);
+    if (code < 48 || code > 57) {
+      return undefined;
+    }
+  }
+  while (i < end - 1 && text.charCodeAt(i) === 48) {
+    i++; // leading zeros
+  }
+  const digits = text.slice(i, end);
+  const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
+  if (digits.length > limit.length || (digits.length === limit.length && digits > limit)) {
+    return undefined; // Newtonsoft fails with an OverflowException
+  }
+  const value = Number(digits);
+  return negative ? -value : value;
+}
+
+/**
+ * .NET's `Double.Parse` (.NET Core 3.0 and later, invariant culture) with `NumberStyles.Float`, plus `AllowThousands`
+ * when asked (as `Convert.ToDouble` parses): ASCII white space around, an optional sign, digits (with `,` group
+ * separators after the first digit, when allowed), an optional fraction and exponent, trailing NUL characters after
+ * the white space; a number beyond the double range is ±Infinity. Failing that, the invariant culture's symbols
+ * `Infinity`, `-Infinity`, `NaN`, also `+Infinity`, `+NaN` and `-NaN`, in any case, once trimmed of white space
+ * (Unicode's, not only ASCII's). Not `∞`.
+ * @param text - the text
+ * @param allowThousands - whether `,` group separators are allowed
+ * @returns the value, or `undefined` where .NET fails
+ */
+export function parseDotNetDouble(text: string, allowThousands: boolean): number | undefined {
+  const number = parseDoubleDigits(text, allowThousands);
+  if (number !== undefined) {
+    return number;
+  }
+  switch (trimDotNet(text).toLowerCase()) {
+    case 'infinity':
+    case '+infinity':
+      return Infinity;
+    case '-infinity':
+      return -Infinity;
+    case 'nan':
+    case '+nan':
+    case '-nan':
+      return NaN;
+    default:
+      return undefined;
+  }
+}
+
+/** The number part of {@link parseDotNetDouble}. */
+function parseDoubleDigits(text: string, allowThousands: boolean): number | undefined {
+  let i = 0;
+  const end = numberEnd(text);
+  while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
+    i++;
+  }
+  let sign = '';
+  if (text[i] === '-' || text[i] === '+') {
+    sign = text[i] === '-' ? '-' : '';
+    i++;
+  }
+  const rest = text.slice(i, end);
+  let cleaned = sign;
+  let digits = 0;
+  let j = 0;
+  for (; j < rest.length; j++) {
+    const code = rest.charCodeAt(j);
+    if (code >= 48 && code <= 57) {
+      cleaned += rest[j];
+      digits++;
+    } else if (code !== 44 /* , */ || digits === 0 || !allowThousands) {
+      break;
+    }
+  }
+  if (rest[j] === '.') {
+    cleaned += '.';
+    for (j++; j < rest.length; j++) {
+      const code = rest.charCodeAt(j);
+      if (code < 48 || code > 57) {
+        break;
+      }
+      cleaned += rest[j];
+      digits++;
+    }
+  }
+  if (digits === 0) {
+    return undefined;
+  }
+  if (rest[j] === 'e' || rest[j] === 'E') {
+    cleaned += 'e';
+    j++;
+    if (rest[j] === '-' || rest[j] === '+') {
+      cleaned += rest[j];
+      j++;
+    }
+    const expStart = j;
+    for (; j < rest.length; j++) {
+      const code = rest.charCodeAt(j);
+      if (code < 48 || code > 57) {
+        break;
+      }
+      cleaned += rest[j];
+    }
+    if (j === expStart) {
+      return undefined;
+    }
+  }
+  if (j !== rest.length) {
+    return undefined;
+  }
+  return Number(cleaned);
+}
+
+/**
+ * Where a number's text ends, before its trailing white space and NUL characters: .NET's number parsing skips white
+ * space after the number and then accepts any run of `\0` to the end ("for compatibility"), in that order only.
+ */
+function numberEnd(text: string): number {
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) {
+    end--;
+  }
+  while (end > 0 && isNumberWhiteSpace(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  return end;
+}
+
+/** The white space .NET's number parsing skips: ASCII's only. */
+function isNumberWhiteSpace(code: number): boolean {
+  return code === 32 || (code >= 9 && code <= 13);
+}
