@@ -2,14 +2,17 @@
  * Normalization benchmark: raw message bytes → measurements, side by side in one run with
  * (a) plain `JSON.parse` of the same bytes, (b) a straightforward per-message evaluation of the same templates
  * with the `jsonpath` package (JMESPath expressions compiled again on every call, as a naive `search` would), and
- * (c) a normalizer hand-written for this one mapping set, the ceiling a general engine could approach.
+ * (c) a normalizer hand-written for this one mapping set, the ceiling a general engine could approach, and (d) one
+ * hand-written without `JSON.parse` at all, the ceiling of any design that skips the full parse.
  */
+import { Buffer } from 'node:buffer';
 import jp from 'jsonpath';
 import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import type { DeviceEvent } from '../shared/core/deviceEvent.js';
 import { compileJmesPath } from '../shared/core/expressions/jmesPath.js';
 import { normalizeBenchMessageByHand } from './handWrittenNormalizer.js';
+import { normalizeBenchMessageByScanning } from './scanningNormalizer.js';
 
 /** The representative mapping set: every template kind, JSONPath and JMESPath, one and several matches per message. */
 export const benchDeviceMapping = {
@@ -136,6 +139,9 @@ export interface NormalizationFigures {
   /** The hand-written normalizer for this mapping set (no expression engine, no checks): the ceiling. */
   handWrittenEventsPerSec: number;
   handWrittenVsParseRatio: number;
+  /** The hand-written normalizer that scans the bytes instead of calling `JSON.parse`: the ceiling without a parse. */
+  scanningEventsPerSec: number;
+  scanningVsParseRatio: number;
   /** How close the engine comes to the hand-written ceiling (1 = as fast). */
   normalizeVsHandWrittenRatio: number;
 }
@@ -196,11 +202,27 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     return n;
   };
 
+  // Buffer views of the same bytes (no copy), made before any timing: the scanner reads them with latin1Slice.
+  const buffers = messages.map((m) => Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength));
+  const scanAll = (): number => {
+    let n = 0;
+    for (let i = 0; i < messages.length; i++) {
+      const m = messages[i] as (typeof messages)[number];
+      n += normalizeBenchMessageByScanning(buffers[i] as Buffer, {}, m.systemProperties, enqueuedTimeUtc).length;
+    }
+    return n;
+  };
+
   const measurementsPerMessage = normalizeAll() / messages.length;
-  for (const m of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i] as (typeof messages)[number];
     const expected = JSON.stringify(normalizeEvent(mapping, eventOf(m)).measurements);
     if (JSON.stringify(normalizeBenchMessageByHand(m.bytes, {}, m.systemProperties, enqueuedTimeUtc)) !== expected) {
       throw new Error('the hand-written normalizer and normalizeEvent disagree');
+    }
+    const scanned = normalizeBenchMessageByScanning(buffers[i] as Buffer, {}, m.systemProperties, enqueuedTimeUtc);
+    if (JSON.stringify(scanned) !== expected) {
+      throw new Error('the scanning normalizer and normalizeEvent disagree');
     }
   }
   const sliceCount = naiveMessages.reduce((n, m) => {
@@ -210,13 +232,20 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     throw new Error('naive and real normalization disagree on the number of measurements');
   }
 
-  const rates = { normalize: [] as number[], parse: [] as number[], naive: [] as number[], hand: [] as number[] };
+  const rates = {
+    normalize: [] as number[],
+    parse: [] as number[],
+    naive: [] as number[],
+    hand: [] as number[],
+    scan: [] as number[],
+  };
   for (let round = 0; round < options.rounds; round++) {
     for (const [name, fn] of [
       ['normalize', normalizeAll],
       ['parse', parseAll],
       ['naive', naiveAll],
       ['hand', handAll],
+      ['scan', scanAll],
     ] as const) {
       const count = name === 'naive' ? naiveMessages.length : messages.length;
       const start = process.hrtime.bigint();
@@ -232,6 +261,7 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
   const parseOnlyEventsPerSec = median(rates.parse);
   const naiveEventsPerSec = median(rates.naive);
   const handWrittenEventsPerSec = median(rates.hand);
+  const scanningEventsPerSec = median(rates.scan);
   const totalBytes = messages.reduce((s, m) => s + m.bytes.length, 0);
   return {
     messages: messages.length,
@@ -244,6 +274,8 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     speedupVsNaive: round3(normalizeEventsPerSec / naiveEventsPerSec),
     handWrittenEventsPerSec: Math.round(handWrittenEventsPerSec),
     handWrittenVsParseRatio: round3(handWrittenEventsPerSec / parseOnlyEventsPerSec),
+    scanningEventsPerSec: Math.round(scanningEventsPerSec),
+    scanningVsParseRatio: round3(scanningEventsPerSec / parseOnlyEventsPerSec),
     normalizeVsHandWrittenRatio: round3(normalizeEventsPerSec / handWrittenEventsPerSec),
   };
 }
