@@ -81,11 +81,31 @@ function scanString(): number {
     }
     if (c === 92) {
       kind = KIND_ESCAPED_STRING;
-      at += 2;
+      skipEscape();
       continue;
     }
     at++;
   }
+}
+
+/** Checks the escape sequence at `at` (a backslash) and steps past it. */
+function skipEscape(): void {
+  const c = bytes[at + 1];
+  if (c === 117) {
+    for (let i = at + 2; i < at + 6; i++) {
+      const h = bytes[i];
+      if (h === undefined || !((h >= 48 && h <= 57) || (h >= 65 && h <= 70) || (h >= 97 && h <= 102))) {
+        throw notScannable;
+      }
+    }
+    at += 6;
+    return;
+  }
+  // " \ / b f n r t
+  if (c !== 34 && c !== 92 && c !== 47 && c !== 98 && c !== 102 && c !== 110 && c !== 114 && c !== 116) {
+    throw notScannable;
+  }
+  at += 2;
 }
 
 function isDigitAt(i: number): boolean {
@@ -293,6 +313,15 @@ function numberOf(e: number): number {
   return i === end && end - start < 16 ? value : Number(bytes.toString('latin1', start, end));
 }
 
+/**
+ * The text of member `name` of object container `container`, `undefined` when there is none (the patient id is
+ * optional; JSON.stringify leaves the member out, as the measurement leaves it out).
+ */
+function optionalText(container: number, name: string): string {
+  const e = member(container, name);
+  return (e < 0 ? undefined : stringOf(e)) as string;
+}
+
 /** A value as measurement text; the benchmark's values are numbers and strings. */
 function textOf(e: number): string {
   const kind = valueKind[e];
@@ -345,7 +374,7 @@ export function normalizeBenchMessageByScanning(
         occurrenceTimeUtc: time(member(c, 'endDate')),
         ingestionTimeUtc,
         deviceId: stringOf(member(c, 'deviceId')),
-        patientId: stringOf(member(c, 'patientId')),
+        patientId: optionalText(c, 'patientId'),
         properties: [{ name: 'hr', value: textOf(heartRate) }],
       });
     }
@@ -359,7 +388,7 @@ export function normalizeBenchMessageByScanning(
         occurrenceTimeUtc: time(member(c, 'endDate')),
         ingestionTimeUtc,
         deviceId: stringOf(member(c, 'deviceId')),
-        patientId: stringOf(member(c, 'patientId')),
+        patientId: optionalText(c, 'patientId'),
         properties: [
           { name: 'systolic', value: textOf(systolic) },
           { name: 'diastolic', value: textOf(diastolic) },
@@ -375,7 +404,7 @@ export function normalizeBenchMessageByScanning(
         occurrenceTimeUtc: time(member(c, 'endDate')),
         ingestionTimeUtc,
         deviceId: stringOf(member(c, 'deviceId')),
-        patientId: stringOf(member(c, 'patientId')),
+        patientId: optionalText(c, 'patientId'),
         properties: [{ name: 'spo2', value: textOf(spo2) }],
       });
     }
@@ -395,7 +424,7 @@ export function normalizeBenchMessageByScanning(
           occurrenceTimeUtc: time(member(reading, 'time')),
           ingestionTimeUtc,
           deviceId: stringOf(member(0, 'deviceId')),
-          patientId: stringOf(member(0, 'patientId')),
+          patientId: optionalText(0, 'patientId'),
           properties: [{ name: 'celsius', value: toNumberText(((fahrenheit - 32) * 5) / 9) }],
         });
       }
@@ -410,7 +439,7 @@ export function normalizeBenchMessageByScanning(
       occurrenceTimeUtc: toUtcTimestamp((created ?? systemProperties['iothub-enqueuedtime']) as string) as string,
       ingestionTimeUtc,
       deviceId: systemProperties['iothub-connection-device-id'] as string,
-      patientId: stringOf(member(0, 'patientId')),
+      patientId: optionalText(0, 'patientId'),
       properties: [{ name: 'steps', value: textOf(steps) }],
     });
   }
