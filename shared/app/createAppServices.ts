@@ -11,7 +11,7 @@ import type { FhirMapping } from '../core/fhir/contract.js';
 import { parseFhirMapping } from '../core/fhir/fhirMapping.js';
 import type { WorkUnit } from '../core/staging/stagingKeys.js';
 import { openCosmosStores, type CosmosStores } from '../adapters/cosmos/openCosmosStores.js';
-import { BlobMappingStore, type MappingProblemReport } from '../adapters/blob/blobMappingStore.js';
+import { BlobMappingStore } from '../adapters/blob/blobMappingStore.js';
 import { createBlobContainerClient } from '../adapters/blob/blobClients.js';
 import { createFhirStore } from '../adapters/fhir/createFhirStore.js';
 import { createFlushQueue, type FlushQueue } from '../adapters/queue/flushQueue.js';
@@ -22,6 +22,7 @@ import type { DeadLetterPage, DeadLetterQuery, StagingStore } from '../pipeline/
 import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
 import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
 import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pipeline/replayDeadLetters.js';
+import { logMappingProblem } from './mappingProblemLog.js';
 
 /** Where the app writes its own diagnostics (mapping problems). Never given payloads or patient identifiers. */
 export interface AppLogger {
@@ -174,38 +175,6 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
       cosmos.dispose();
     },
   };
-}
-
-function logMappingProblem(logger: AppLogger, report: MappingProblemReport): void {
-  const lines = report.problems.map((p) => {
-    const where = [
-      p.location.line === undefined ? undefined : `line ${p.location.line}:${p.location.column ?? 1}`,
-      p.location.pointer,
-    ]
-      .filter((x) => x !== undefined && x !== '')
-      .join(' ');
-    return `  ${p.severity} ${p.name}: ${p.message}${where === '' ? '' : ` (${where})`}`;
-  });
-  const serving =
-    report.servingEtag === undefined ? 'no valid version is loaded' : `still serving ${report.servingEtag}`;
-  switch (report.kind) {
-    case 'invalid':
-      logger.error(
-        `Mapping ${report.file} (${report.etag ?? '?'}) is invalid and was not loaded; ${serving}.\n${lines.join('\n')}`,
-      );
-      return;
-    case 'warnings':
-      logger.warn(`Mapping ${report.file} (${report.etag ?? '?'}) loaded with warnings.\n${lines.join('\n')}`);
-      return;
-    case 'missing':
-      logger.error(`Mapping ${report.file} is missing from Blob Storage; ${serving}.`);
-      return;
-    case 'unreachable':
-      logger.error(
-        `Blob Storage could not be read for ${report.file} (status ${report.statusCode ?? 'none'}); ${serving}.`,
-      );
-      return;
-  }
 }
 
 /**
