@@ -83,7 +83,12 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
     if (filterBase !== null && !Array.isArray(readFields(data ?? null, filterBase))) {
       return null;
     }
-    const budget = new EvaluationBudget(meter === undefined ? maxSteps : Math.min(maxSteps, meter.remaining), maxChars);
+    // The message's meter pays for steps and for characters built (a character of `to_string` costs about what a
+    // step does), so what is left of it bounds both.
+    const budget =
+      meter === undefined
+        ? new EvaluationBudget(maxSteps, maxChars)
+        : new EvaluationBudget(Math.min(maxSteps, meter.remaining), Math.min(maxChars, meter.remaining));
     try {
       let value: unknown;
       if (compiled !== null) {
@@ -102,7 +107,7 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       throw new ExpressionEvaluationError(`JMESPath expression '${source}' failed: ${describeFailure(error)}.`);
     } finally {
       if (meter !== undefined) {
-        meter.remaining -= budget.stepsUsed;
+        meter.remaining -= budget.stepsUsed + budget.charsProduced;
       }
     }
   };

@@ -22,9 +22,10 @@ export interface NormalizeLimits {
    */
   maxErrorsPerEvent: number;
   /**
-   * Expression work one message may cause in total — JSONPath node visits and JMESPath steps of every evaluation,
-   * and one unit per expression evaluated — so that many templates, matches and values cannot multiply the bound of
-   * one evaluation; beyond it the whole message is set aside.
+   * Expression work one message may cause in total — JSONPath node visits, JMESPath steps and characters of the
+   * strings JMESPath builds, of every evaluation, and one unit per expression evaluated — so that many templates,
+   * matches and values cannot multiply the bound of one evaluation; beyond it the whole message is set aside. A unit
+   * costs tens of nanoseconds, so the default bounds a message to well under a second of work.
    */
   maxWorkPerEvent: number;
   /**
@@ -656,7 +657,7 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
 
 /** Why a message is set aside when its expressions need more than {@link NormalizeLimits.maxWorkPerEvent}. */
 function workReason(run: Run): string {
-  return `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps)`;
+  return `The message needs more than ${run.maxWork} units of expression work (node visits, evaluation steps, characters built)`;
 }
 
 /**

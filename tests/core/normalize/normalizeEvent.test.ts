@@ -1177,6 +1177,32 @@ describe('normalizeEvent', () => {
       expect(normalizeEvent(mappingOf(template), eventOf(body(10)), { limits }).measurements).toHaveLength(10);
     });
 
+    it('charges the message a unit per character its JMESPath expressions build', () => {
+      // `to_string` of the whole body once per match: few steps, but every match builds the body's text again. Each
+      // of 100 matches builds about 2,500 characters, 250,000 in all; the steps are about 1,200 per match.
+      const template = calculated({
+        typeMatch: compileJmesPath('Body.items[*]'),
+        deviceId: compileJmesPath('Body.deviceId'),
+        timestamp: [compileJmesPath('Body.endDate')],
+        values: [{ valueName: 'size', required: true, expression: compileJmesPath('length(to_string(Body))') }],
+      });
+      const body = { ...reading, items: Array.from({ length: 100 }, (_, i) => ({ serial: `s-${i}`, value: i * 1.5 })) };
+      const chars = JSON.stringify(body).length;
+      expect(chars).toBeGreaterThan(2_500);
+
+      const within = normalizeEvent(mappingOf(template), eventOf(body), { limits: { maxWorkPerEvent: 1_000_000 } });
+      const past = normalizeEvent(mappingOf(template), eventOf(body), { limits: { maxWorkPerEvent: 200_000 } });
+
+      expect(within.errors).toEqual([]);
+      expect(within.measurements).toHaveLength(100);
+      expect(within.measurements[0]!.properties).toEqual([{ name: 'size', value: String(chars) }]);
+      expect(past.measurements).toEqual([]);
+      expect(past.errors).toHaveLength(1);
+      expect(past.errors[0]!.message).toContain('more than 200000 units of expression work');
+      expect(past.errors[0]!.message).toContain('characters built');
+      expect(past.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'values[0].valueExpression' });
+    });
+
     it('charges every match for the expressions it evaluates, so trivial ones add up too', () => {
       // 100 templates × 100 matches failing on a plain path: no evaluation does any work of its own.
       const failing = calculated({ deviceId: expr('$.matchedToken.serial') });

@@ -10,6 +10,11 @@ export class EvaluationBudget {
     return this.steps;
   }
 
+  /** Characters of new strings recorded so far (past `maxChars` by the last one when it failed). */
+  get charsProduced(): number {
+    return this.chars;
+  }
+
   /**
    * @param maxSteps - nodes visited, elements produced and values compared or serialized, in total
    * @param maxChars - characters built into new strings, in total

@@ -84,7 +84,8 @@ class BoundedInterpreter extends LibraryInterpreterClass {
 /**
  * Built-ins whose work grows with one argument — read, copied or type-checked element by element — without visiting
  * an AST node per element, and which argument that is. A call is charged one step per element (object member, and
- * character of a string `reverse` rebuilds) before the library checks the argument's types.
+ * character of a string `reverse` rebuilds) before the library checks the argument's types; `sort` and `sort_by`
+ * are charged their comparisons ({@link comparisonsToSort}), `sort_by`'s key evaluations besides.
  */
 const SIZED_ARGUMENT: Readonly<Record<string, number>> = {
   avg: 0,
@@ -95,12 +96,16 @@ const SIZED_ARGUMENT: Readonly<Record<string, number>> = {
   min: 0,
   reverse: 0,
   sort: 0,
+  sort_by: 0,
   sum: 0,
   values: 0,
 };
 
 function argumentSize(name: string, value: unknown): number {
   if (Array.isArray(value)) {
+    if (name === 'sort' || name === 'sort_by') {
+      return comparisonsToSort(value.length);
+    }
     // `length` of an array or a string reads one property.
     return name === 'length' ? 0 : value.length;
   }
@@ -108,6 +113,14 @@ function argumentSize(name: string, value: unknown): number {
     return name === 'reverse' ? value.length : 0;
   }
   return typeof value === 'object' && value !== null ? Object.keys(value).length : 0;
+}
+
+/**
+ * Steps charged for sorting `n` elements: the comparisons a merge sort may make, `n` × ⌈log2 n⌉ (at least `n`), so
+ * that sorting a large array costs what it takes and not one step per element.
+ */
+export function comparisonsToSort(n: number): number {
+  return n < 2 ? n : n * Math.ceil(Math.log2(n));
 }
 
 function createInterpreter(): BoundedInterpreter {

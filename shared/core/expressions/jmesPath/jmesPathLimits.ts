@@ -8,8 +8,10 @@ export const JMESPATH_MAX_EXPRESSION_LENGTH = 4_096;
 
 /**
  * Work one evaluation may do before it fails: AST nodes visited (one per element in a projection), elements produced
- * by a flatten, values compared or serialized by `==`, `!=`, `contains` and `to_string`, and elements of the argument
- * that built-ins such as `sum`, `max`, `sort`, `keys` or `reverse` go through.
+ * by a flatten, values compared or serialized by `==`, `!=`, `contains` and `to_string`, elements of the argument
+ * that built-ins such as `sum`, `max`, `keys` or `reverse` go through, and the comparisons of `sort` and `sort_by`.
+ * The work of a whole message is bounded too: each evaluation's steps, and the characters it builds, are drawn from
+ * the message's meter (`NormalizeLimits.maxWorkPerEvent`).
  */
 export const JMESPATH_MAX_STEPS = 1_000_000;
 

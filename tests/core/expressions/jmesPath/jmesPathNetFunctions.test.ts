@@ -190,11 +190,11 @@ describe('to_string JSON text', () => {
     expect(one('to_string(@)', { 'a\nb': 1 })).toBe('{"a\\nb":1}');
   });
 
-  it('charges one step per value written and names itself when the text would be too long', () => {
+  it('charges a step per value written, the meter a unit per character too, and names itself when too long', () => {
     const meter = { remaining: 1000 };
     compileJmesPath('to_string(@)').matches([1, [2], 'x'], undefined, meter);
-    // Two nodes, then five values: the array, 1, [2], 2 and 'x'.
-    expect(1000 - meter.remaining).toBe(7);
+    // Two nodes, then five values: the array, 1, [2], 2 and 'x'; then the 11 characters of `[1,[2],"x"]`.
+    expect(1000 - meter.remaining).toBe(7 + 11);
     const list = Array.from({ length: 20 }, (_, i) => i);
     expect(() => compileJmesPath('to_string(@)', { maxProducedChars: 10 }).matches(list)).toThrow(
       /to_string\(\) would build more than 10 characters/,
