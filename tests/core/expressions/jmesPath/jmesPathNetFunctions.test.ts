@@ -199,6 +199,12 @@ describe('to_string JSON text', () => {
     expect(() => compileJmesPath('to_string(@)', { maxProducedChars: 10 }).matches(list)).toThrow(
       /to_string\(\) would build more than 10 characters/,
     );
+    // What is left of the meter bounds the characters too: the text is not built past it.
+    const low = { remaining: 30 };
+    expect(() => compileJmesPath('to_string(@)').matches(list, undefined, low)).toThrow(
+      /to_string\(\) would build more than 30 characters/,
+    );
+    expect(low.remaining).toBeLessThan(0);
   });
 });
 
