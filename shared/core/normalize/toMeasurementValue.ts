@@ -31,9 +31,10 @@ export function toMeasurementValue(value: unknown): string | undefined {
 }
 
 /**
- * Writes a finite number with at most 15 significant digits and no trailing zeros (`0.1 + 0.2` → `"0.3"`,
- * `98.60` → `"98.6"`), so binary float noise never reaches FHIR. Safe integers are written exactly (a 16-digit
- * integer id keeps its digits, as .NET's `long` does).
+ * Writes a finite number as .NET writes a double rounded to 15 significant digits, which is what MedTech's output
+ * shows: no trailing zeros (`0.1 + 0.2` → `"0.3"`, `98.60` → `"98.6"`), so binary float noise never reaches FHIR,
+ * and scientific notation below 0.0001 and from 10^15 up (`0.000025` → `"2.5E-05"`, `1.5e20` → `"1.5E+20"`). Safe
+ * integers are written exactly, as .NET writes a `long` (a 16-digit integer id keeps its digits).
  * @param value - a finite number
  */
 export function toNumberText(value: number): string {
@@ -45,27 +46,47 @@ export function toNumberText(value: number): string {
     return String(value);
   }
   // The shortest round-trip form already has at most 15 significant digits when it has at most 15 characters
-  // and no exponent: rounding to 15 digits would give back the same number.
+  // and no exponent: rounding to 15 digits would give back the same number, and from 0.0001 up it is fixed notation.
   const text = String(value);
-  if (text.length <= SIGNIFICANT_DIGITS && !text.includes('e')) {
+  if (text.length <= SIGNIFICANT_DIGITS && !text.includes('e') && (value >= MIN_FIXED || value <= -MIN_FIXED)) {
     return text;
   }
   // A 15-digit decimal round-trips through a double, so the shortest round-trip form of the rounded number
   // has at most 15 significant digits and no trailing zeros: the rounded digits without their trailing zeros.
   const rounded = value.toPrecision(SIGNIFICANT_DIGITS);
-  if (rounded.includes('e')) {
-    return String(Number(rounded));
+  // JavaScript writes an exponent below 10^-6 and from 10^15 up; .NET from below 10^-4 (`0.0000…` here).
+  if (rounded.includes('e') || rounded.startsWith('0.0000') || rounded.startsWith('-0.0000')) {
+    return toScientificText(value);
   }
   if (!rounded.includes('.')) {
     // Fifteen digits before the point: nothing to strip.
     return rounded;
   }
-  let end = rounded.length;
-  while (rounded.charCodeAt(end - 1) === CH_0) {
+  return rounded.slice(0, endOfDigits(rounded, rounded.length));
+}
+
+/** Below this magnitude .NET writes a double in scientific notation (the exponent would be -5 or less). */
+const MIN_FIXED = 1e-4;
+
+/** .NET's scientific notation of a double rounded to 15 digits: `2.5E-05`, `-1.23456789012346E+20`. */
+function toScientificText(value: number): string {
+  const exponential = value.toExponential(SIGNIFICANT_DIGITS - 1);
+  const e = exponential.indexOf('e');
+  const exponent = Number(exponential.slice(e + 1));
+  const magnitude = Math.abs(exponent);
+  return (
+    `${exponential.slice(0, endOfDigits(exponential, e))}E${exponent < 0 ? '-' : '+'}` +
+    `${magnitude < 10 ? '0' : ''}${magnitude}`
+  );
+}
+
+/** Where the digits of `text[0, end)`, which hold a decimal point, end once trailing zeros (and the point) go. */
+function endOfDigits(text: string, end: number): number {
+  while (text.charCodeAt(end - 1) === CH_0) {
     end--;
   }
-  if (rounded.charCodeAt(end - 1) === CH_DOT) {
+  if (text.charCodeAt(end - 1) === CH_DOT) {
     end--;
   }
-  return rounded.slice(0, end);
+  return end;
 }

@@ -12,10 +12,16 @@ describe('toMeasurementValue', () => {
     [0.1 + 0.2, '0.3'],
     [-0, '0'],
     [-12.5, '-12.5'],
-    [1e-7, '1e-7'],
+    // .NET writes a double in scientific notation below 0.0001 and from 10^15 up; safe integers exactly.
+    [1e-7, '1E-07'],
+    [0.000025, '2.5E-05'],
+    [-0.00001, '-1E-05'],
+    [0.0001, '0.0001'],
     [1234567890123456, '1234567890123456'],
-    [2 ** 53 + 2, '9007199254740990'],
-    [1e21, '1e+21'],
+    // An integer beyond 2^53 whose literal digits are unknown (normalizeEvent restores them from the body text).
+    [2 ** 53 + 2, '9.00719925474099E+15'],
+    [1.5e20, '1.5E+20'],
+    [1e21, '1E+21'],
     [98.73447010562934, '98.7344701056293'],
   ])('writes the number %d as %s', (input, expected) => {
     expect(toMeasurementValue(input)).toBe(expected);
@@ -52,7 +58,7 @@ describe('toNumberText', () => {
       const digits = text
         .replace(/^-?0?\.?0*/, '')
         .replace(/[.-]/g, '')
-        .replace(/e.*$/, '');
+        .replace(/E.*$/, '');
       expect(digits.length).toBeLessThanOrEqual(15);
       expect(text).not.toMatch(/\.\d*0$/);
     }
@@ -60,20 +66,60 @@ describe('toNumberText', () => {
 });
 
 describe('toNumberText for numbers with a fraction', () => {
-  /** The definition: round to 15 significant digits, then the shortest text that reads back as that number. */
+  /**
+   * The definition, on digit strings: round to 15 significant digits and drop trailing zeros; write the digits in
+   * fixed notation when the decimal exponent is from -4 to 14, else as `d.dddE±XX` (.NET's G15). Safe integers exactly.
+   */
   function reference(value: number): string {
-    return Number.isSafeInteger(value) ? String(value) : String(Number(value.toPrecision(15)));
+    if (Number.isSafeInteger(value)) {
+      return String(value);
+    }
+    const sign = value < 0 ? '-' : '';
+    const rounded = Math.abs(value).toPrecision(15);
+    let digits: string;
+    let exponent: number;
+    if (rounded.includes('e')) {
+      const [mantissa = '', power = ''] = rounded.split('e');
+      digits = mantissa.replace('.', '');
+      exponent = Number(power);
+    } else {
+      const [whole = '', fraction = ''] = rounded.split('.');
+      if (whole !== '0') {
+        digits = whole + fraction;
+        exponent = whole.length - 1;
+      } else {
+        const zeros = fraction.length - fraction.replace(/^0+/, '').length;
+        digits = fraction.slice(zeros);
+        exponent = -(zeros + 1);
+      }
+    }
+    digits = digits.replace(/0+$/, '');
+    if (exponent > -5 && exponent < 15) {
+      if (exponent < 0) {
+        return `${sign}0.${'0'.repeat(-exponent - 1)}${digits}`;
+      }
+      const whole = digits.slice(0, exponent + 1).padEnd(exponent + 1, '0');
+      const fraction = digits.slice(exponent + 1);
+      return `${sign}${whole}${fraction === '' ? '' : `.${fraction}`}`;
+    }
+    const mantissa = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+    return `${sign}${mantissa}E${exponent < 0 ? '-' : '+'}${String(Math.abs(exponent)).padStart(2, '0')}`;
   }
 
   it.each([
     [36.388888888888886, '36.3888888888889'],
     [100000000000000.5, '100000000000001'],
     [123456789012345.6, '123456789012346'],
-    [999999999999999.9, '1000000000000000'],
+    [999999999999999.9, '1E+15'],
+    [1234567890123456.5, '1.23456789012346E+15'],
     [1 / 8100, '0.000123456790123457'],
-    [1.5e-7, '1.5e-7'],
+    [1.5e-7, '1.5E-07'],
+    [0.0000999999999999999, '9.99999999999999E-05'],
+    [0.00009999999999999999, '0.0001'],
     [-2.675, '-2.675'],
-    [5e-324, '5e-324'],
+    // .NET Framework writes double.Epsilon so too.
+    [5e-324, '4.94065645841247E-324'],
+    [1.7976931348623157e308, '1.79769313486232E+308'],
   ])('writes %d as %s', (input, expected) => {
     expect(toNumberText(input)).toBe(expected);
     expect(toNumberText(input)).toBe(reference(input));
