@@ -2,7 +2,8 @@
  * .NET's number parsing (invariant culture), as MedTech's libraries reach it: Newtonsoft's filter comparisons
  * (`Convert.ToInt64`, `Convert.ToDouble`) and JmesPath.Net's `to_number` and `max_by`/`min_by` keys. Its rules
  * differ from JavaScript's `Number()`: only ASCII white space around the digits, group separators where allowed,
- * trailing NUL characters, and the invariant symbols `Infinity`/`NaN` matched case-insensitively.
+ * trailing NUL characters, and the invariant symbols `Infinity`/`NaN` matched case-insensitively. Also .NET's
+ * default number text ({@link formatDotNetNumber}), which JmesPath.Net's `to_string` and `contains` produce.
  */
 import { trimDotNet } from './dotNetWhiteSpace.js';
 
@@ -162,4 +163,36 @@ function numberEnd(text: string): number {
 /** The white space .NET's number parsing skips: ASCII's only. */
 function isNumberWhiteSpace(code: number): boolean {
   return code === 32 || (code >= 9 && code <= 13);
+}
+
+/** Integers below this magnitude are taken for JSON integer tokens (a .NET `long`), written with all their digits. */
+const INT64_LIMIT = 2 ** 63;
+/** The digit count below which .NET's shortest form of a double never switches to scientific notation upwards. */
+const DOUBLE_PRECISION = 15;
+
+/**
+ * The text .NET (Core 3.0 and later, invariant culture) writes for a JSON number with `ToString()` — what
+ * Newtonsoft's `Value<string>()` and its JSON writer give JmesPath.Net's `contains` and `to_string`. An integer within
+ * the 64-bit range is a `long` to Newtonsoft: its digits. Any other number is a double: its shortest round-trip
+ * digits, in scientific notation when the point would fall more than 3 places before the first digit or beyond the
+ * 15th digit (or the last, when there are more), as `d.dddE±XX`: `0.0001`, `1E-05`, `1.5E+300`.
+ * @param value - a finite number
+ */
+export function formatDotNetNumber(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < INT64_LIMIT) {
+    return Number.isSafeInteger(value) ? String(value === 0 ? 0 : value) : BigInt(value).toString();
+  }
+  const exponential = value.toExponential();
+  const e = exponential.indexOf('e');
+  const mantissa = exponential.slice(0, e);
+  const exponent = Number(exponential.slice(e + 1));
+  const digits = mantissa.length - (mantissa.startsWith('-') ? 1 : 0) - (mantissa.includes('.') ? 1 : 0);
+  // .NET's "scale": where the decimal point falls relative to the first digit.
+  const scale = exponent + 1;
+  if (scale > Math.max(digits, DOUBLE_PRECISION) || scale < -3) {
+    const magnitude = Math.abs(exponent);
+    return `${mantissa}E${exponent < 0 ? '-' : '+'}${magnitude < 10 ? '0' : ''}${magnitude}`;
+  }
+  // Within that range JavaScript writes the same digits in fixed notation.
+  return String(value);
 }

@@ -1,3 +1,4 @@
+import { formatDotNetNumber } from '../../dotNetNumbers.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 
 /** JMESPath type names, as the `type()` function spells them. */
@@ -164,6 +165,9 @@ export function toJsonText(value: unknown, budget: EvaluationBudget): string {
       write('}');
     } else if (typeof current === 'string') {
       write(newtonsoftString(current));
+    } else if (typeof current === 'number' && Number.isFinite(current)) {
+      // Newtonsoft's writer: a long's digits, a double's .NET text (`1E-05`).
+      write(formatDotNetNumber(current));
     } else {
       write(JSON.stringify(current ?? null));
     }

@@ -1,4 +1,4 @@
-import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
+import { formatDotNetNumber, parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
@@ -90,8 +90,7 @@ function toInt(value: number, name: string): number {
 
 /**
  * The text .NET's Convert.ToString gives a JSON scalar (what JmesPath.Net's `Value<string>()` reads): booleans as
- * `True`/`False`, numbers in their shortest round-trip form (the same digits as JavaScript's for integers and for
- * magnitudes from 1e-5 to 1e15; outside that, .NET switches to exponent notation earlier).
+ * `True`/`False`, numbers as {@link formatDotNetNumber} writes them (`1E-05` where JavaScript writes `0.00001`).
  */
 function dotNetScalarText(value: unknown, name: string): string {
   if (typeof value === 'string') {
@@ -101,7 +100,7 @@ function dotNetScalarText(value: unknown, name: string): string {
     return value ? 'True' : 'False';
   }
   if (typeof value === 'number') {
-    return String(value);
+    return formatDotNetNumber(value);
   }
   throw failure(`${name}() cannot use ${typeNameOf(value)} as text`);
 }

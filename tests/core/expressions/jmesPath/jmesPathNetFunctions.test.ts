@@ -116,6 +116,15 @@ describe('JMESPath built-ins as in JmesPath.Net 1.0.205', () => {
       expect(one("contains('istrue', `true`)")).toBe(false);
     });
 
+    it('reads a number as .NET writes it: scientific notation below 0.0001 and for large doubles', () => {
+      expect(one("contains('a1E-05', `0.00001`)")).toBe(true);
+      expect(one("contains('0.00001', `0.00001`)")).toBe(false);
+      expect(one("contains('x0.0001', `0.0001`)")).toBe(true);
+      expect(one("contains('1E+20', `1e20`)")).toBe(true);
+      // An integer within the 64-bit range is a long: all its digits.
+      expect(one("contains('id 1000000000000000', `1e15`)")).toBe(true);
+    });
+
     it('fails when searching for null, an array or an object', () => {
       expect(() => one("contains('abc', `null`)")).toThrow(/contains\(\)/);
       expect(() => one("contains('abc', `[]`)")).toThrow(/contains\(\)/);
@@ -183,6 +192,19 @@ describe('to_string JSON text', () => {
   it('separates elements and members with commas and writes null', () => {
     expect(one('to_string(@)', [1, 2, [3, 4], { a: null, b: [] }])).toBe('[1,2,[3,4],{"a":null,"b":[]}]');
     expect(one('to_string(`null`)')).toBe('null');
+  });
+
+  it('writes numbers as Newtonsoft does: a long with its digits, a double as .NET writes it', () => {
+    expect(one('to_string(@)', [0.5, 0.0001, 0.00001, -2.5e-7, 1.5e300, 12345678.125, 3, -40])).toBe(
+      '[0.5,0.0001,1E-05,-2.5E-07,1.5E+300,12345678.125,3,-40]',
+    );
+    // Shortest round-trip digits, not 15 (to_string is not the measurement value text).
+    expect(one('to_string(add(`0.1`, `0.2`))')).toBe('0.30000000000000004');
+    // A double with more than 15 digits keeps fixed notation up to its last digit.
+    expect(one('to_string(@)', [1234567890123456.5, 1e15, 2 ** 60])).toBe(
+      '[1234567890123456.5,1000000000000000,1152921504606846976]',
+    );
+    expect(one('to_string(@)', [2 ** 64, 5e-324])).toBe('[1.8446744073709552E+19,5E-324]');
   });
 
   it('writes the short escapes of backspace, form feed, newline, carriage return and tab', () => {
