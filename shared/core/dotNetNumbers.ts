@@ -180,7 +180,8 @@ const DOUBLE_PRECISION = 15;
  */
 export function formatDotNetNumber(value: number): string {
   if (Number.isInteger(value) && Math.abs(value) < INT64_LIMIT) {
-    return Number.isSafeInteger(value) ? String(value === 0 ? 0 : value) : BigInt(value).toString();
+    // `String(-0)` is "0", as a long zero is.
+    return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
   }
   const exponential = value.toExponential();
   const e = exponential.indexOf('e');
