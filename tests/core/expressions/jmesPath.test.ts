@@ -695,6 +695,30 @@ describe('compileJmesPath', () => {
     });
   });
 
+  describe('grouping as JmesPath.Net parses it', () => {
+    it.each<[string, unknown]>([
+      // Its grammar ranks `!` below `.`, `[…]`, `[?…]`, `[]` and `*`: `!a.b` negates `a.b`, not `a`.
+      ['!Body.missing', true],
+      ['!Body.deviceId', false],
+      ['!Body.readings[?value > `100`]', true],
+      ['!Body.readings[]', false],
+      ['!Body.*', false],
+      ['!!Body.deviceId', true],
+      ['!(Body).missing', true],
+      ['{low: !Body.readings[0].flags}', { low: true }],
+      // …and above comparisons, `&&`, `||` and `|`.
+      ['!Body.missing == `true`', true],
+      ['!Body.missing && Body.deviceId', 'device01'],
+      ['!Body.deviceId || Body.heartRate', '78'],
+    ])('reads %s with the operand of ! as JmesPath.Net does', (expression, expected) => {
+      expect(one(expression, envelope)).toEqual(expected);
+    });
+
+    it('negates a member path inside a filter', () => {
+      expect(run('Body.readings[?!flags.low].type', envelope)).toEqual(['hr', 'spo2', 'hr']);
+    });
+  });
+
   describe('bounds', () => {
     it(`accepts expressions of ${JMESPATH_MAX_EXPRESSION_LENGTH} characters and rejects longer ones`, () => {
       const longest = `Body.${'a'.repeat(JMESPATH_MAX_EXPRESSION_LENGTH - 5)}`;

@@ -256,12 +256,84 @@ function withDotNetRawStrings(source: string): string {
   return result;
 }
 
+/** Token types that end the operand of a `!` when they stand at the `!`'s own bracket depth. */
+const NOT_OPERAND_END: ReadonlySet<string> = new Set([
+  'Pipe',
+  'Or',
+  'And',
+  'EQ',
+  'NE',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'Comma',
+  'Colon',
+  'Rparen',
+  'Rbracket',
+  'Rbrace',
+]);
+
+const OPENING_BRACKETS: ReadonlySet<string> = new Set(['Lparen', 'Lbracket', 'Filter', 'Lbrace']);
+const CLOSING_BRACKETS: ReadonlySet<string> = new Set(['Rparen', 'Rbracket', 'Rbrace']);
+
+/**
+ * The expression with the operand of each `!` in parentheses, as far as JmesPath.Net 1.0.205 reads it. Its grammar
+ * ranks `!` below `.`, `[…]`, `[?…]`, `[]` and `*`, so `!a.b` is `!(a.b)` and `!a[?x]` is `!(a[?x])`; the library
+ * ranks `!` above `.` and the projections (`(!a).b`, `(!a)[?x]`). Both rank it above comparisons, `&&`, `||` and `|`,
+ * so the operand ends at the first of those (or a comma, colon or closing bracket) at the `!`'s own depth.
+ */
+function withDotNetNotOperands(source: string, tokens: readonly Token[]): string {
+  const insertions: { position: number; text: string }[] = [];
+  // Bracket depth of each `!` whose operand is still open.
+  const open: number[] = [];
+  let depth = 0;
+  const closeOperands = (position: number): void => {
+    while (open.length > 0 && open[open.length - 1] === depth) {
+      open.pop();
+      insertions.push({ position, text: ')' });
+    }
+  };
+  for (const token of tokens) {
+    if (NOT_OPERAND_END.has(token.type)) {
+      closeOperands(token.start);
+    }
+    if (OPENING_BRACKETS.has(token.type)) {
+      depth += 1;
+    } else if (CLOSING_BRACKETS.has(token.type)) {
+      depth -= 1;
+    } else if (token.type === 'Not') {
+      open.push(depth);
+      insertions.push({ position: token.start + 1, text: '(' });
+    }
+  }
+  closeOperands(source.length);
+  // Stable sort: the `)`s closing at one position stay together; no `(` shares a position with them.
+  insertions.sort((a, b) => a.position - b.position);
+  let result = '';
+  let copied = 0;
+  for (const { position, text } of insertions) {
+    result += source.slice(copied, position) + text;
+    copied = position;
+  }
+  return result + source.slice(copied);
+}
+
+/** The text the library parses: raw strings are re-escaped when one holds a `\\` (the one escape read differently). */
+function libraryText(source: string): string {
+  return /'[^']*\\\\/.test(source) ? withDotNetRawStrings(source) : source;
+}
+
+/** The library's AST of an expression. */
+function libraryParse(source: string): AstNode {
+  const ast: unknown = compile(libraryText(source), LIBRARY_OPTIONS);
+  return ast as AstNode;
+}
+
 function parseTokens(source: string, tokens: readonly Token[]): AstNode {
+  let ast: AstNode;
   try {
-    // Only a raw string with `\\` in it reads differently; the re-escaped text has the same tokens and shape.
-    const text = /'[^']*\\\\/.test(source) ? withDotNetRawStrings(source) : source;
-    const ast: unknown = compile(text, LIBRARY_OPTIONS);
-    return ast as AstNode;
+    ast = libraryParse(source);
   } catch (error) {
     if (error instanceof RangeError) {
       throw syntaxError(source, 'the expression is nested too deeply');
@@ -271,6 +343,19 @@ function parseTokens(source: string, tokens: readonly Token[]): AstNode {
     const reason = token === undefined ? 'unexpected end of expression' : `unexpected '${token.text}'`;
     throw syntaxError(source, reason, position);
   }
+  if (tokens.some((token) => token.type === 'Not')) {
+    // Valid as written, so valid with the `!` operands in parentheses: parse again for JmesPath.Net's grouping.
+    try {
+      ast = libraryParse(withDotNetNotOperands(source, tokens));
+    } catch (error) {
+      // The parentheses add depth: an expression just within the library's recursion may no longer be.
+      if (error instanceof RangeError) {
+        throw syntaxError(source, 'the expression is nested too deeply');
+      }
+      throw error;
+    }
+  }
+  return ast;
 }
 
 function describeArity(min: number, max: number): string {
