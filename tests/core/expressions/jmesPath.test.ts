@@ -717,6 +717,22 @@ describe('compileJmesPath', () => {
     it('negates a member path inside a filter', () => {
       expect(run('Body.readings[?!flags.low].type', envelope)).toEqual(['hr', 'spo2', 'hr']);
     });
+
+    it.each<[string, unknown[]]>([
+      // Its parentheses only group: a projection stays one, and what follows applies to each element.
+      ['(Body.readings[*]).value', [78, 97, 80]],
+      ['((Body.readings[*])).type', ['hr', 'spo2', 'hr']],
+      ['(Body.readings[?type == `"hr"`]).value', [78, 80]],
+      ['(Body.readings[1:]).type', ['spo2', 'hr']],
+      ['(Body.readings[*]).[type]', [['hr'], ['spo2'], ['hr']]],
+      ['(@ | Body.readings[*]).value', [78, 97, 80]],
+      // `[0]` of each value (a number has none), not the first of the list.
+      ['(Body.readings[*].value)[0]', []],
+      ['(Body.readings[*])[0]', []],
+      ['(Body.readings[*]).value | [0]', [78]],
+    ])('continues the projection in %s after its parentheses', (expression, expected) => {
+      expect(run(expression, envelope)).toEqual(expected);
+    });
   });
 
   describe('bounds', () => {

@@ -4,6 +4,7 @@ import type { AstNode } from './jmesPathAst.js';
 import { childrenOf } from './jmesPathAst.js';
 import { arityOf } from './jmesPathInterpreter.js';
 import { JMESPATH_MAX_EXPRESSION_LENGTH } from './jmesPathLimits.js';
+import { continueParenthesizedProjections } from './parenthesizedProjections.js';
 
 // Legacy literals (`` `heartRate` `` meaning the string "heartRate") appear in Microsoft's MedTech documentation
 // (CalculatedContent typeMatchExpression example); every valid JSON literal still means the same thing.
@@ -451,5 +452,5 @@ export function parseJmesPath(source: string): AstNode {
   checkTokens(source, tokens);
   const ast = parseTokens(source, tokens);
   checkNodes(source, ast, tokens);
-  return ast;
+  return continueParenthesizedProjections(ast);
 }
