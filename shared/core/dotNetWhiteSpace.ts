@@ -43,6 +43,19 @@ export function trimDotNet(text: string, nul = false): string {
 }
 
 /**
+ * The text without .NET white space at its end, as .NET's `TrimEnd()` (Newtonsoft's JSONPath parser trims the last
+ * member name of a path this way).
+ * @param text - the text
+ */
+export function trimEndDotNet(text: string): string {
+  let end = text.length;
+  while (end > 0 && isDotNetWhiteSpace(text.charCodeAt(end - 1))) {
+    end--;
+  }
+  return end === text.length ? text : text.slice(0, end);
+}
+
+/**
  * Whether the text is empty or white space only, as .NET's `string.IsNullOrWhiteSpace` (MedTech's test for a blank
  * required value).
  * @param text - the text

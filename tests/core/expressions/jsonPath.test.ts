@@ -1096,7 +1096,7 @@ describe('compileJsonPath', () => {
       expect(select('', { a: 1 })).toEqual([{ a: 1 }]);
       expect(select('   ', { a: 1 })).toEqual([{ a: 1 }]);
       expect(select(' $.a ', { a: 1 })).toEqual([1]);
-      expect(select('$ ', { a: 1 })).toEqual([{ a: 1 }]);
+      expect(select('$.a  ', { a: 1 })).toEqual([1]);
     });
   });
 
@@ -1293,5 +1293,47 @@ describe('compileJsonPath: one member lookup on every evaluation path', () => {
     expect(select('$..[?(@[0])]', data)).toEqual([data.a, data.c, data.c[0]]);
     expect(select('$..[?(@.a[*])]', data)).toEqual([data]);
     expect(select('$..[?(@[0] || @.x)]', data)).toEqual([data.a, data.c, data.c[0], data.d.a]);
+  });
+});
+
+describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath parser reads them', () => {
+  describe('the start and the end of a path (ParseMain, ParsePath)', () => {
+    it('reads $ followed by spaces only as the member "$", not the root', () => {
+      // ParseMain moves past `$` only before `.` or `[`; otherwise `$` starts a member name, which a space ends.
+      expect(select('$ ', { $: 5, a: 1 })).toEqual([5]);
+      expect(select('$   ', { $: 5, a: 1 })).toEqual([5]);
+      expect(select('$ ', { a: 1 })).toEqual([]);
+    });
+
+    it('keeps leading spaces in a first member that does not start with $., $[ ', () => {
+      // The first member name starts at position 0, before the spaces ParseMain skipped.
+      const data = { ' a': 1, a: 2, ' ': { b: 3 }, b: 4, ' $': 5, '  $': 6, $: 7 };
+
+      expect(select(' a', data)).toEqual([1]);
+      expect(select(' .b', data)).toEqual([3]);
+      expect(select(' [0]', { ' ': [8], 0: 9 })).toEqual([8]);
+      expect(select(' $ ', data)).toEqual([5]);
+      expect(select('  $ ', data)).toEqual([6]);
+      expect(select(' $.a', data)).toEqual([2]);
+      expect(select("  $['a']", data)).toEqual([2]);
+    });
+
+    it('ignores a dot or a scan followed by spaces only at the end of the path', () => {
+      // ParsePath rejects a missing name after a dot only at the very end (or in a filter), not before a space.
+      expect(select('$.a. ', { a: 1 })).toEqual([1]);
+      expect(select('$.a..  ', { a: 1 })).toEqual([1]);
+      expect(select('$. ', { a: 1 })).toEqual([{ a: 1 }]);
+      expect(select('$[0]. ', [1])).toEqual([1]);
+      expect(syntaxErrorOf('$.a.').position).toBe(4);
+      expect(syntaxErrorOf('$.a. x').position).toBe(5);
+      expect(syntaxErrorOf('$[?(@.a. == 1)]').message).toContain('member name is missing');
+    });
+
+    it(".NET's white space, not JavaScript's, is trimmed from the end of the last member name", () => {
+      // String.TrimEnd() trims U+0085 (NEXT LINE) but not U+FEFF (the byte-order mark); JavaScript does the opposite.
+      expect(select('$.a\u0085', { a: 1 })).toEqual([1]);
+      expect(select('$.a\uFEFF', { a: 1, 'a\uFEFF': 2 })).toEqual([2]);
+      expect(select('$.a\u3000', { a: 1 })).toEqual([1]);
+    });
   });
 });

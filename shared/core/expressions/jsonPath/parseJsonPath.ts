@@ -1,3 +1,4 @@
+import { trimEndDotNet } from '../../dotNetWhiteSpace.js';
 import { ExpressionSyntaxError } from '../../errors.js';
 import type { ComparisonOperator, FilterExpression, FilterOperand, PathStep } from './jsonPathAst.js';
 
@@ -14,7 +15,9 @@ const INT32_MAX = 2147483647;
  * `iothub-creation-time-utc` needs no quotes); only single-quoted names and strings; only the space is white space;
  * `..` before a numeric or `*` indexer does not scan (`$..[0]` is `$[0]`); `@name` is `@.name`; a chain of `&&`/`||`
  * is grouped the Newtonsoft way: when the operator changes, the rest of the chain becomes the last operand
- * (`a && b || c` is `a && (b || c)`).
+ * (`a && b || c` is `a && (b || c)`). Its odd but accepted forms are read as it reads them: leading spaces belong to a
+ * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
+ * space is ignored (`$.a. `).
  *
  * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
  * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
@@ -50,19 +53,22 @@ class Parser {
     if (this.pos >= src.length) {
       return [];
     }
-    let partStart = this.pos;
+    // Newtonsoft starts the first member name before the leading spaces: ` a` names the member " a".
+    let partStart = 0;
     if (src[this.pos] === '$') {
       const next = src[this.pos + 1];
-      if (next === undefined || (next === ' ' && this.restIsSpaces(this.pos + 1))) {
+      if (next === undefined) {
+        // `$` alone (after leading spaces, Newtonsoft fails with an IndexOutOfRangeException; the root here).
         return [];
       }
       if (next === '.' || next === '[') {
         this.pos++;
         partStart = this.pos;
-      } else if (next === ' ') {
+      } else if (next === ' ' && !this.restIsSpaces(this.pos + 1)) {
         this.fail('unexpected space after "$"', this.pos + 1);
       }
-      // Any other character: Newtonsoft reads `$` as the first character of a member name (`$values`).
+      // Any other character, a trailing space too: Newtonsoft reads `$` as the first character of a member name
+      // (`$values`; `$ ` is the member "$").
     }
     const steps: PathStep[] = [];
     this.parsePath(steps, partStart, false);
@@ -133,9 +139,10 @@ class Parser {
       }
     }
     if (this.pos > start) {
-      // Newtonsoft trims trailing white space of the last member name only (a tab is otherwise part of a name).
-      steps.push(memberStep(src.slice(start, this.pos).trimEnd(), scan));
-    } else if (dotAt >= 0) {
+      // Newtonsoft trims trailing white space (.NET's) of the last member name only (a tab is otherwise part of a name).
+      steps.push(memberStep(trimEndDotNet(src.slice(start, this.pos)), scan));
+    } else if (dotAt >= 0 && (inFilter || this.pos >= src.length)) {
+      // Outside a filter, a dot followed by a space is ignored (`$.a. ` is `$.a`), as in Newtonsoft.
       this.fail(`a member name is missing after '${scan ? '..' : '.'}'`, this.pos);
     }
   }
