@@ -969,7 +969,6 @@ describe('compileJsonPath', () => {
       ["$['a", 2, 'not closed'],
       ["$['a' 'b']", 6, 'bracketed name list'],
       ["$['a\\q']", 4, "unknown escape sequence '\\q'"],
-      ['$[1:2:3:4]', 7, 'to end the slice'],
       ['$[x]', 2, "unexpected character 'x'"],
       ['$[99999999999]', 2, '32-bit'],
       ['$[?@.a]', 3, "'(' was expected"],
@@ -991,7 +990,11 @@ describe('compileJsonPath', () => {
       ["$['a'", 5, 'the expression ended inside a bracketed name list'],
       ["$['a\\", 2, 'not closed'],
       ['$[*x]', 3, "']' was expected after '*'"],
-      ['$[1,2 x]', 6, "']' or ',' was expected in an index list"],
+      ['$[1,2 x]', 6, "unexpected character 'x' in an indexer"],
+      ['$[1 2]', 4, "unexpected character '2' after a space in an indexer"],
+      ['$[1-2]', 3, "unexpected character '-' in an index"],
+      ['$[1:2:0:0]', 8, 'a slice step cannot be zero'],
+      ['$[1:-2,3]', 4, 'negative array indexes are not supported'],
       ['$[1:2:0]', 6, 'a slice step cannot be zero'],
       ['$[,1]', 2, 'an array index was expected'],
       ['$[1,]', 4, 'an array index was expected'],
@@ -1334,6 +1337,35 @@ describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath 
       expect(select('$.a\u0085', { a: 1 })).toEqual([1]);
       expect(select('$.a\uFEFF', { a: 1, 'a\uFEFF': 2 })).toEqual([2]);
       expect(select('$.a\u3000', { a: 1 })).toEqual([1]);
+    });
+  });
+
+  describe('indexers (ParseArrayIndexer)', () => {
+    const digits = [1, 2, 3, 4];
+
+    it('lets a fourth slice part replace the step, a zero step included', () => {
+      expect(select('$[1:2:3:4]', digits)).toEqual([2]);
+      expect(select('$[0:4:1:2]', digits)).toEqual([1, 3]);
+      expect(select('$[0:4:0:1]', digits)).toEqual(digits);
+      expect(select('$[:::]', digits)).toEqual(digits);
+      expect(select('$[::-1:]', digits)).toEqual([4, 3, 2, 1]);
+    });
+
+    it('ends a slice with an index list: the list keeps the parts after commas and the last part', () => {
+      expect(select('$[1,2:3]', digits)).toEqual([2, 4]);
+      expect(select('$[1:2,3]', digits)).toEqual([3, 4]);
+      expect(select('$[0, 1:3]', digits)).toEqual([1, 4]);
+    });
+
+    it('reads * after anything in the brackets as the wildcard', () => {
+      for (const path of ['$[1,*]', '$[1*]', '$[1 *]', '$[1:*]', '$[-*]', '$[::*]', '$[1, * ]']) {
+        expect(select(path, digits)).toEqual(digits);
+      }
+    });
+
+    it('reads -0 as the index 0', () => {
+      expect(select('$[-0]', digits)).toEqual([1]);
+      expect(select('$[-0,1]', digits)).toEqual([1, 2]);
     });
   });
 });

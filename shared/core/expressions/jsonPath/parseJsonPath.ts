@@ -17,7 +17,7 @@ const INT32_MAX = 2147483647;
  * is grouped the Newtonsoft way: when the operator changes, the rest of the chain becomes the last operand
  * (`a && b || c` is `a && (b || c)`). Its odd but accepted forms are read as it reads them: leading spaces belong to a
  * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
- * space is ignored (`$.a. `).
+ * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`).
  *
  * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
  * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
@@ -196,88 +196,106 @@ class Parser {
     return scan ? { kind: 'scanMembers', names } : { kind: 'members', names };
   }
 
+  /**
+   * Reads an index, an index list, a slice or `*` as Newtonsoft's state machine does, its odd forms included: a slice
+   * part after a third colon replaces the step (`[1:2:3:4]` steps by 4), an index list ends a slice (`[1,2:3]` is
+   * `[1,3]`), and `*` after anything ends the indexer as a wildcard (`[1,*]`).
+   */
   private parseArrayIndexer(close: string, openAt: number): PathStep {
     const src = this.source;
-    if (src[this.pos] === '*') {
-      this.pos++;
-      this.skipSpaces();
-      this.expectChar(close, `'${close}' was expected after '*'`);
-      return { kind: 'arrayWildcard' };
-    }
-    const firstAt = this.pos;
-    const first = this.readInteger();
-    this.skipSpaces();
-    this.ensureMore(`the expression ended inside the indexer opened at position ${openAt}`);
-    const c = src.charAt(this.pos);
-    if (c === close) {
-      if (first === null) {
-        this.fail('an array index was expected', this.pos);
-      }
-      return { kind: 'index', index: this.nonNegative(first, firstAt) };
-    }
-    if (c === ',') {
-      if (first === null) {
-        this.fail('an array index was expected', this.pos);
-      }
-      const indexes = [this.nonNegative(first, firstAt)];
-      while (src[this.pos] === ',') {
-        this.pos++;
+    let partAt = this.pos;
+    let partEnd = -1;
+    let indexes: number[] | null = null;
+    let colons = 0;
+    let start: number | null = null;
+    let end: number | null = null;
+    let step: number | null = null;
+    let stepAt = -1;
+    while (this.pos < src.length) {
+      const c = src.charAt(this.pos);
+      if (c === ' ') {
+        partEnd = this.pos;
         this.skipSpaces();
-        const at = this.pos;
-        const next = this.readInteger();
-        if (next === null) {
+        continue;
+      }
+      if (c === close || c === ',' || c === ':') {
+        const text = src.slice(partAt, partEnd >= 0 ? partEnd : this.pos);
+        if (c === ':') {
+          if (text !== '') {
+            const value = this.toInt32(text, partAt);
+            if (colons === 0) {
+              start = value;
+            } else if (colons === 1) {
+              end = value;
+            } else {
+              step = value;
+              stepAt = partAt;
+            }
+          }
+          colons++;
+        } else if (text === '' && (c === ',' || indexes !== null || colons === 0)) {
           this.fail('an array index was expected', this.pos);
+        } else if (c === ',' || indexes !== null) {
+          indexes ??= [];
+          indexes.push(this.nonNegative(this.toInt32(text, partAt), partAt));
+        } else if (colons === 0) {
+          return { kind: 'index', index: this.nonNegative(this.toInt32(text, partAt), partAt) };
+        } else if (text !== '') {
+          if (colons === 1) {
+            end = this.toInt32(text, partAt);
+          } else {
+            step = this.toInt32(text, partAt);
+            stepAt = partAt;
+          }
         }
-        indexes.push(this.nonNegative(next, at));
-        this.skipSpaces();
-      }
-      this.expectChar(close, `'${close}' or ',' was expected in an index list`);
-      return { kind: 'indexes', indexes };
-    }
-    if (c === ':') {
-      this.pos++;
-      this.skipSpaces();
-      const end = this.readInteger();
-      this.skipSpaces();
-      let step: number | null = null;
-      if (src[this.pos] === ':') {
+        if (c === close) {
+          if (indexes !== null) {
+            return { kind: 'indexes', indexes };
+          }
+          if (step === 0) {
+            this.fail('a slice step cannot be zero', stepAt);
+          }
+          return { kind: 'slice', start, end, step };
+        }
         this.pos++;
         this.skipSpaces();
-        const stepAt = this.pos;
-        step = this.readInteger();
-        if (step === 0) {
-          this.fail('a slice step cannot be zero', stepAt);
-        }
-        this.skipSpaces();
+        partAt = this.pos;
+        partEnd = -1;
+        continue;
       }
-      this.expectChar(close, `'${close}' was expected to end the slice`);
-      return { kind: 'slice', start: first, end, step };
+      if (c === '*') {
+        this.pos++;
+        this.skipSpaces();
+        this.expectChar(close, `'${close}' was expected after '*'`);
+        return { kind: 'arrayWildcard' };
+      }
+      if (c !== '-' && !isDigit(src.charCodeAt(this.pos))) {
+        this.fail(`unexpected character '${c}' in an indexer`, this.pos);
+      }
+      if (partEnd >= 0) {
+        this.fail(`unexpected character '${c}' after a space in an indexer`, this.pos);
+      }
+      this.pos++;
     }
-    return this.fail(`unexpected character '${c}' in an indexer`, this.pos);
+    return this.fail(`the expression ended inside the indexer opened at position ${openAt}`, src.length);
   }
 
-  /** Reads `-?digits` as a 32-bit integer (Newtonsoft's `int`), or returns null when no digit is there. */
-  private readInteger(): number | null {
-    const src = this.source;
-    const begin = this.pos;
-    if (src[this.pos] === '-') {
-      this.pos++;
+  /** Converts index text (digits and `-` only) as .NET's `Convert.ToInt32` does: `-?digits` within 32 bits. */
+  private toInt32(text: string, at: number): number {
+    const digitsAt = text.startsWith('-') ? 1 : 0;
+    if (digitsAt === text.length) {
+      this.fail("digits were expected after '-'", at + digitsAt);
     }
-    const digitsAt = this.pos;
-    while (this.pos < src.length && isDigit(src.charCodeAt(this.pos))) {
-      this.pos++;
-    }
-    if (this.pos === digitsAt) {
-      if (this.pos > begin) {
-        this.fail("digits were expected after '-'", this.pos);
+    for (let i = digitsAt; i < text.length; i++) {
+      if (!isDigit(text.charCodeAt(i))) {
+        this.fail(`unexpected character '${text.charAt(i)}' in an index`, at + i);
       }
-      return null;
     }
-    const value = Number(src.slice(begin, this.pos));
+    const value = Number(text);
     if (value > INT32_MAX || value < -INT32_MAX - 1) {
-      this.fail('the index is outside the 32-bit integer range', begin);
+      this.fail('the index is outside the 32-bit integer range', at);
     }
-    return value;
+    return value + 0; // -0 is 0
   }
 
   private nonNegative(index: number, at: number): number {
