@@ -986,7 +986,8 @@ describe('compileJsonPath', () => {
       ['.', 1, "a member name is missing after '.'"],
       ['$.a.', 4, "a member name is missing after '.'"],
       ['$..', 3, "a member name is missing after '..'"],
-      ["$['a', b]", 7, "a quoted name ('name') was expected"],
+      ["$['a', b]", 7, 'the quoted text is not closed'],
+      ["$['a',", 6, 'the expression ended inside a bracketed name list'],
       ["$['a'", 5, 'the expression ended inside a bracketed name list'],
       ["$['a\\", 2, 'not closed'],
       ['$[*x]', 3, "']' was expected after '*'"],
@@ -1366,6 +1367,18 @@ describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath 
     it('reads -0 as the index 0', () => {
       expect(select('$[-0]', digits)).toEqual([1]);
       expect(select('$[-0,1]', digits)).toEqual([1, 2]);
+    });
+  });
+
+  describe('name lists (ParseQuotedField)', () => {
+    it('takes any character after a comma for the opening quote of the next name', () => {
+      // ReadQuotedString steps over its first character without looking at it.
+      const data = { a: 1, b: 2, '': 3 };
+
+      expect(select("$['a',b']", data)).toEqual([1, 3]);
+      expect(select("$['a',xb']", data)).toEqual([1, 2]);
+      expect(select("$['a', xb' ]", data)).toEqual([1, 2]);
+      expect(select("$..['a',xb']", { c: data })).toEqual([1, 2]);
     });
   });
 });

@@ -17,7 +17,8 @@ const INT32_MAX = 2147483647;
  * is grouped the Newtonsoft way: when the operator changes, the rest of the chain becomes the last operand
  * (`a && b || c` is `a && (b || c)`). Its odd but accepted forms are read as it reads them: leading spaces belong to a
  * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
- * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`).
+ * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`);
+ * after a comma in a name list any character opens the next name.
  *
  * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
  * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
@@ -172,9 +173,9 @@ class Parser {
     const src = this.source;
     const names: string[] = [];
     for (;;) {
-      if (src[this.pos] !== "'") {
-        this.fail("a quoted name ('name') was expected", this.pos);
-      }
+      // The first name starts with a quote; after a comma, Newtonsoft takes any character for the opening quote
+      // (`['a',b']` lists "a" and "").
+      this.ensureMore('the expression ended inside a bracketed name list');
       names.push(this.readQuotedString());
       this.skipSpaces();
       this.ensureMore('the expression ended inside a bracketed name list');
