@@ -977,7 +977,8 @@ describe('compileJsonPath', () => {
       ['$[?(@.a ||)]', 10, "unexpected character ')'"],
       ['$[?(@.a |)]', 8, "unexpected character '|'"],
       ['$[?(@.a = 1)]', 8, 'comparison operator'],
-      ['$[?(@.a == 1 @.b)]', 13, "'&&', '||' or ')' was expected"],
+      ['$[?(@.a @.b)]', 8, 'comparison operator'],
+      ['$[?(@.a == 1 & @.b)]', 13, "unexpected character '&'"],
       ['$[?(@.)]', 6, 'member name is missing'],
       ['$[?(@.a == "x")]', 11, 'double-quoted strings'],
       ['$[?(@.a == abc)]', 11, "unexpected character 'a'"],
@@ -1379,6 +1380,28 @@ describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath 
       expect(select("$['a',xb']", data)).toEqual([1, 2]);
       expect(select("$['a', xb' ]", data)).toEqual([1, 2]);
       expect(select("$..['a',xb']", { c: data })).toEqual([1, 2]);
+    });
+  });
+
+  describe('filter terms (ParseExpression)', () => {
+    const rows = [
+      { id: 1, a: 1 },
+      { id: 2, a: 2, b: 1 },
+      { id: 3, b: 1 },
+    ];
+
+    function ids(path: string): unknown[] {
+      return select(`${path}.id`, rows);
+    }
+
+    it('forgets a comparison directly followed by another term, as Newtonsoft does', () => {
+      // ParseExpression reads on when no '&&', '||' or ')' follows a comparison; the comparison joins no group.
+      expect(ids('$[?(@.a == 1 @.b)]')).toEqual([2, 3]);
+      expect(ids('$[?(@.a == 9 true)]')).toEqual([1, 2, 3]);
+      expect(ids("$[?(@.a == 1 'x' == @.b)]")).toEqual([]);
+      expect(ids('$[?(@.a == 2 && @.a == 1 @.b)]')).toEqual([2]);
+      expect(ids('$[?(@.a == 1 || @.a == 5 @.b)]')).toEqual([1, 2, 3]);
+      expect(ids('$[?(@.id == true@.a)]')).toEqual([1, 2]);
     });
   });
 });

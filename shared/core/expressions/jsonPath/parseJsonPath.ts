@@ -18,7 +18,8 @@ const INT32_MAX = 2147483647;
  * (`a && b || c` is `a && (b || c)`). Its odd but accepted forms are read as it reads them: leading spaces belong to a
  * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
  * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`);
- * after a comma in a name list any character opens the next name.
+ * after a comma in a name list any character opens the next name; a comparison followed by another term is forgotten
+ * (`@.a == 1 @.b` is `@.b`).
  *
  * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
  * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
@@ -344,13 +345,13 @@ class Parser {
         parent.items.push(term);
         return root;
       }
-      let kind: 'and' | 'or';
-      if (src.startsWith('&&', this.pos)) {
-        kind = 'and';
-      } else if (src.startsWith('||', this.pos)) {
-        kind = 'or';
-      } else {
-        return this.fail(`unexpected character '${c}' in a filter ('&&', '||' or ')' was expected)`, this.pos);
+      if (c !== '&' && c !== '|') {
+        // Newtonsoft reads on and forgets a comparison followed by another term: `@.a == 1 @.b` is `@.b`.
+        continue;
+      }
+      const kind = c === '&' ? 'and' : 'or';
+      if (src.charAt(this.pos + 1) !== c) {
+        this.fail(`unexpected character '${c}' in a filter ('&&', '||' or ')' was expected)`, this.pos);
       }
       this.pos += 2;
       if (parent === null || parent.kind !== kind) {
