@@ -1404,4 +1404,25 @@ describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath 
       expect(ids('$[?(@.id == true@.a)]')).toEqual([1, 2]);
     });
   });
+
+  describe('numbers in filters (TryParseValue)', () => {
+    const values = [0.5, 1, 2, 1000.5, 1500];
+
+    it('reads the text up to a space or ) as .NET parses a double when it holds ., e or E', () => {
+      // Double.TryParse with NumberStyles.Float | AllowThousands: no digit before the point, group separators.
+      expect(select('$[?(@ == -.5)]', [-0.5, 0.5])).toEqual([-0.5]);
+      expect(select('$[?(@ > -.5)]', [-1, 0])).toEqual([0]);
+      expect(select('$[?(@ == 1,000.5)]', values)).toEqual([1000.5]);
+      expect(select('$[?(@ == 1,5e2)]', values)).toEqual([1500]);
+      expect(select('$[?(@ == 1,0e-1)]', values)).toEqual([1]);
+      expect(select('$[?(@ == 2.)]', values)).toEqual([2]);
+      expect(select('$[?(@ == 5e-1)]', values)).toEqual([0.5]);
+    });
+
+    it('still rejects what .NET does not parse as an Int64 or a double', () => {
+      expect(syntaxErrorOf('$[?(@ == 1,000)]').position).toBe(10);
+      expect(syntaxErrorOf('$[?(@ == ,5)]').position).toBe(9);
+      expect(syntaxErrorOf('$[?(@ == -.)]').position).toBe(9);
+    });
+  });
 });

@@ -1,3 +1,4 @@
+import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { trimEndDotNet } from '../../dotNetWhiteSpace.js';
 import { ExpressionSyntaxError } from '../../errors.js';
 import type { ComparisonOperator, FilterExpression, FilterOperand, PathStep } from './jsonPathAst.js';
@@ -19,7 +20,7 @@ const INT32_MAX = 2147483647;
  * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
  * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`);
  * after a comma in a name list any character opens the next name; a comparison followed by another term is forgotten
- * (`@.a == 1 @.b` is `@.b`).
+ * (`@.a == 1 @.b` is `@.b`); numbers are .NET's (`-.5`, `1,000.5`).
  *
  * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
  * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
@@ -415,7 +416,7 @@ class Parser {
       return { kind: 'literal', value: this.readQuotedString(), valueKind: 'string' };
     }
     if (c === '-' || isDigit(src.charCodeAt(at))) {
-      return this.readNumber();
+      return this.readDotNetNumber() ?? this.readNumber();
     }
     if (src.startsWith('true', at)) {
       this.pos += 4;
@@ -441,7 +442,34 @@ class Parser {
     return this.fail(`unexpected character '${c}' in a filter (a path, a quoted string or a number was expected)`, at);
   }
 
-  /** Reads `-?digits(.digits*)?([eE][+-]?digits)?`; it is a float for Newtonsoft when it has `.`, `e` or `E`. */
+  /**
+   * Reads a number as Newtonsoft does: the text up to the next space or `)`, a float when it holds `.`, `e` or `E`
+   * (.NET's `Double.TryParse` with group separators: `-.5`, `1,000.5`), else a 64-bit integer. Null, with nothing
+   * read, when .NET would not parse that text.
+   */
+  private readDotNetNumber(): FilterOperand | null {
+    const src = this.source;
+    let end = this.pos;
+    while (end < src.length && src[end] !== ' ' && src[end] !== ')') {
+      end++;
+    }
+    if (end >= src.length) {
+      return null;
+    }
+    const text = src.slice(this.pos, end);
+    const isFloat = /[.eE]/.test(text);
+    const value = isFloat ? parseDotNetDouble(text, true) : parseDotNetInt64(text);
+    if (value === undefined) {
+      return null;
+    }
+    this.pos = end;
+    return { kind: 'literal', value, valueKind: isFloat ? 'float' : 'integer' };
+  }
+
+  /**
+   * Reads `-?digits(.digits*)?([eE][+-]?digits)?` (an extension for a number that Newtonsoft rejects because an
+   * operator follows it directly, `1&&`); it is a float for Newtonsoft when it has `.`, `e` or `E`.
+   */
   private readNumber(): FilterOperand {
     const src = this.source;
     const begin = this.pos;
