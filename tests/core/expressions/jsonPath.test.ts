@@ -1005,7 +1005,8 @@ describe('compileJsonPath', () => {
       ['$[-2147483649:]', 2, '32-bit'],
       ['$[?((@.a)', 9, 'the expression ended inside a filter'],
       ['$[?(@.a == ', 11, 'the expression ended inside a filter'],
-      ['$[?(@.a == /x/)]', 11, 'regular expressions are not supported'],
+      ['$[?(@.a == /x)]', 11, 'the regular expression is not closed'],
+      ['$[?(@.a =~ /x/)]', 8, 'the =~ operator (regular expressions) is not supported'],
       ['$[?(@.a == 1e)]', 13, 'digits were expected in the exponent'],
       ['$[?(@.a == 1e+)]', 14, 'digits were expected in the exponent'],
       ['$[?(@.a == 1.2.3)]', 11, 'invalid number'],
@@ -1423,6 +1424,18 @@ describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath 
       expect(syntaxErrorOf('$[?(@ == 1,000)]').position).toBe(10);
       expect(syntaxErrorOf('$[?(@ == ,5)]').position).toBe(9);
       expect(syntaxErrorOf('$[?(@ == -.)]').position).toBe(9);
+    });
+  });
+
+  describe('regular expression literals without =~ (ReadRegexString)', () => {
+    it('reads /pattern/flags as that text, compared as a string (no regular expression runs)', () => {
+      const rows = [{ v: '/p/' }, { v: 'p' }, { v: '/a\\/b/gi' }];
+
+      expect(select('$[?(@.v == /p/)]', rows)).toEqual([rows[0]]);
+      expect(select('$[?(@.v != /p/)]', rows)).toEqual([rows[1], rows[2]]);
+      expect(select('$[?(@.v == /a\\/b/gi)]', rows)).toEqual([rows[2]]);
+      expect(select('$[?(/p/ == @.v)]', rows)).toEqual([rows[0]]);
+      expect(select('$[?(/p/)]', rows)).toEqual(rows);
     });
   });
 });

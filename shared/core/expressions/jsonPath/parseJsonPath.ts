@@ -20,7 +20,7 @@ const INT32_MAX = 2147483647;
  * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
  * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`);
  * after a comma in a name list any character opens the next name; a comparison followed by another term is forgotten
- * (`@.a == 1 @.b` is `@.b`); numbers are .NET's (`-.5`, `1,000.5`).
+ * (`@.a == 1 @.b` is `@.b`); numbers are .NET's (`-.5`, `1,000.5`); `/x/` is the string "/x/".
  *
  * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
  * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
@@ -431,7 +431,8 @@ class Parser {
       return { kind: 'literal', value: null, valueKind: 'null' };
     }
     if (c === '/') {
-      return this.fail('regular expressions are not supported (a ReDoS risk on untrusted templates)', at);
+      // Without `=~` (rejected), a regular expression is only a string to Newtonsoft: `@.a == /x/` compares with "/x/".
+      return { kind: 'literal', value: this.readRegexText(), valueKind: 'string' };
     }
     if (c === '"') {
       return this.fail(
@@ -537,6 +538,28 @@ class Parser {
     );
   }
 
+  /** Reads `/pattern/flags` as text: `\\` keeps the next character, letters after the closing `/` are flags. */
+  private readRegexText(): string {
+    const src = this.source;
+    const openAt = this.pos;
+    this.pos++;
+    while (this.pos < src.length) {
+      const c = src.charAt(this.pos);
+      if (c === '\\' && this.pos + 1 < src.length) {
+        this.pos += 2;
+      } else if (c === '/') {
+        this.pos++;
+        while (this.pos < src.length && LETTER.test(src.charAt(this.pos))) {
+          this.pos++;
+        }
+        return src.slice(openAt, this.pos);
+      } else {
+        this.pos++;
+      }
+    }
+    return this.fail('the regular expression is not closed', openAt);
+  }
+
   /** Reads a single-quoted string with Newtonsoft's escapes (\b \t \n \f \r \\ \" \' \/). */
   private readQuotedString(): string {
     const src = this.source;
@@ -640,6 +663,9 @@ function memberStep(name: string, scan: boolean): PathStep {
   }
   return scan ? { kind: 'scanMember', name } : { kind: 'member', name };
 }
+
+/** A letter as .NET's `char.IsLetter` sees one UTF-16 unit (a lone surrogate is none). */
+const LETTER = /^\p{L}$/u;
 
 function isFilterOperatorChar(c: string): boolean {
   return c === '=' || c === '<' || c === '!' || c === '>' || c === '|' || c === '&';
