@@ -1015,6 +1015,9 @@ describe('compileJsonPath', () => {
       ['$[?(@.a == 1a)]', 11, 'invalid number'],
       ['$[?(@.a == 1z)]', 11, 'invalid number'],
       ['$[?(@.a == 1_)]', 11, 'invalid number'],
+      ['$[?(@.a == 1@.b)]', 11, 'invalid number'],
+      ["$[?(@.a == 1'x')]", 11, 'invalid number'],
+      ['$[?(@.a == 1])]', 11, 'invalid number'],
       ['$[?(@.a ~ 1)]', 8, "unexpected character '~' in a filter (a comparison operator"],
     ])('rejects %s at position %i', (path, position, reason) => {
       const error = syntaxErrorOf(path);
@@ -1421,7 +1424,7 @@ describe('compileJsonPath: odd forms Newtonsoft.Json accepts, read as its JPath 
     });
 
     it('still rejects what .NET does not parse as an Int64 or a double', () => {
-      expect(syntaxErrorOf('$[?(@ == 1,000)]').position).toBe(10);
+      expect(syntaxErrorOf('$[?(@ == 1,000)]').position).toBe(9);
       expect(syntaxErrorOf('$[?(@ == ,5)]').position).toBe(9);
       expect(syntaxErrorOf('$[?(@ == -.)]').position).toBe(9);
     });

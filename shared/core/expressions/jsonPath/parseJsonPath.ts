@@ -500,8 +500,8 @@ class Parser {
         this.fail('digits were expected in the exponent', this.pos);
       }
     }
-    const after = src.charCodeAt(this.pos);
-    if (isDigit(after) || isLetter(after) || after === 46 /* . */) {
+    // Only an operator may follow directly (the extension); Newtonsoft rejects `1@.b` and `1'x'` too.
+    if (this.pos < src.length && !isFilterOperatorChar(src.charAt(this.pos))) {
       this.fail('invalid number', begin);
     }
     const value = Number(src.slice(begin, this.pos));
@@ -673,8 +673,4 @@ function isFilterOperatorChar(c: string): boolean {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
-}
-
-function isLetter(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
 }
