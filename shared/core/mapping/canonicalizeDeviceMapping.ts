@@ -1,5 +1,6 @@
 import type { ContentTemplateKind } from './deviceMapping.js';
 import { knownProperties } from './deviceMappingSchema.js';
+import { isMedTechInt32, readLanguageAsMedTech, toMedTechString } from './medTechConversions.js';
 import { toContentTemplateKind } from './templateType.js';
 
 /** Path segments into a JSON document: property names and array indexes. */
@@ -12,7 +13,8 @@ export type PathSegments = (string | number)[];
  */
 export type CanonicalizationNote =
   | { kind: 'renamed'; parent: PathSegments; property: string; to: string }
-  | { kind: 'ignored'; parent: PathSegments; property: string };
+  | { kind: 'ignored'; parent: PathSegments; property: string; reason?: string }
+  | { kind: 'converted'; parent: PathSegments; property: string; field: string; message: string };
 
 /** A device mapping document with property names spelled as the schema spells them. */
 export interface CanonicalDeviceMapping {
@@ -25,6 +27,28 @@ export interface CanonicalDeviceMapping {
    */
   toOriginalSegments(segments: readonly (string | number)[]): PathSegments;
 }
+
+/** A value rewritten to the form the schema takes, and the warning text that says so. */
+interface Conversion {
+  value: unknown;
+  message: string;
+}
+
+/**
+ * Integer properties MedTech's template classes have besides the mapping fields, so that it loads a template that
+ * gives them (and overwrites them with the position in the file); lower case. The classes also have a
+ * `lineInfoForProperties` that MedTech skips whatever it holds.
+ */
+const lineInfoProperties = ['linenumber', 'lineposition'];
+
+const jsonPathExpressionFields = [
+  'typeMatchExpression',
+  'deviceIdExpression',
+  'timestampExpression',
+  'patientIdExpression',
+  'encounterIdExpression',
+  'correlationIdExpression',
+] as const;
 
 const calculatedExpressionFields = [
   'typeMatchExpression',
@@ -40,7 +64,11 @@ const calculatedExpressionFields = [
  * case-insensitively, so `TypeName` works there and must work here; the schema is case-sensitive, so keys are
  * renamed first (the last of several spellings wins, as in Newtonsoft) and each rename is noted. Unknown properties
  * of `{templateType, template}` nodes are noted as ignored (MedTech ignores them); unknown properties inside a content
- * template are left for the schema to reject.
+ * template are left for the schema to reject, except those MedTech's template classes have (`lineNumber`,
+ * `linePosition`, `lineInfoForProperties`, and IotJsonPathContent's `alternateTimestampExpression`), which are
+ * dropped and noted as ignored. Values MedTech converts are rewritten to the form the schema takes, each noted: a
+ * number or boolean where a string is expected becomes the text MedTech makes of it, and an expression language
+ * written as MedTech's enum reader takes it (a number, white space, commas) becomes its name.
  * @param document - the parsed mapping (not mutated)
  */
 export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMapping {
@@ -82,21 +110,76 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     }
   };
 
+  const convert = (
+    owner: Record<string, unknown>,
+    field: string,
+    segments: PathSegments,
+    read: (raw: unknown) => Conversion | undefined,
+  ): void => {
+    if (!Object.hasOwn(owner, field)) {
+      return;
+    }
+    const conversion = read(owner[field]);
+    if (conversion !== undefined) {
+      owner[field] = conversion.value;
+      const property = originalKeys.get(owner)?.get(field) ?? field;
+      notes.push({ kind: 'converted', parent: segments, property, field, message: conversion.message });
+    }
+  };
+
+  const dropLineInfo = (owner: Record<string, unknown>, segments: PathSegments, alsoIgnored?: string): void => {
+    for (const key of Object.keys(owner)) {
+      const lower = key.toLowerCase();
+      let reason: string | undefined;
+      if (lineInfoProperties.includes(lower) && isMedTechInt32(owner[key])) {
+        reason = 'MedTech accepts it and replaces it with the position in the file';
+      } else if (lower === 'lineinfoforproperties' || lower === alsoIgnored?.toLowerCase()) {
+        reason = 'MedTech accepts it and does not read it';
+      }
+      if (reason !== undefined) {
+        // Own keys of a copy made by `rename`: deleting one touches nothing else.
+        delete owner[key];
+        notes.push({ kind: 'ignored', parent: segments, property: key, reason });
+      }
+    }
+  };
+
+  const canonicalExpression = (raw: unknown, segments: PathSegments): unknown => {
+    const expression = rename(raw, knownProperties.expression, segments);
+    if (isRecord(expression)) {
+      dropLineInfo(expression, segments);
+      convert(expression, 'value', segments, asString('value'));
+      convert(expression, 'language', segments, asLanguage('language', true));
+    }
+    return expression;
+  };
+
   const canonicalContent = (kind: ContentTemplateKind, template: unknown, segments: PathSegments): unknown => {
     const content = rename(template, knownProperties.content[kind], segments);
     if (!isRecord(content)) {
       return content;
     }
+    dropLineInfo(content, segments, kind === 'IotJsonPathContent' ? 'alternateTimestampExpression' : undefined);
+    convert(content, 'typeName', segments, asString('typeName'));
     const valueKeys = kind === 'CalculatedContent' ? knownProperties.calculatedValue : knownProperties.jsonPathValue;
     if (Array.isArray(content.values)) {
       content.values = content.values.map((item: unknown, index) => {
         const itemSegments = [...segments, 'values', index];
         const renamed = rename(item, valueKeys, itemSegments);
-        if (kind === 'CalculatedContent' && isRecord(renamed)) {
-          renamed.valueExpression = rename(renamed.valueExpression, knownProperties.expression, [
-            ...itemSegments,
-            'valueExpression',
-          ]);
+        if (!isRecord(renamed)) {
+          return renamed;
+        }
+        dropLineInfo(renamed, itemSegments);
+        convert(renamed, 'valueName', itemSegments, asString('valueName'));
+        if (kind === 'CalculatedContent') {
+          if (isRecord(renamed.valueExpression)) {
+            renamed.valueExpression = canonicalExpression(renamed.valueExpression, [
+              ...itemSegments,
+              'valueExpression',
+            ]);
+          }
+        } else {
+          convert(renamed, 'valueExpression', itemSegments, asString('valueExpression'));
         }
         return renamed;
       });
@@ -104,8 +187,15 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     if (kind === 'CalculatedContent') {
       for (const field of calculatedExpressionFields) {
         if (isRecord(content[field])) {
-          content[field] = rename(content[field], knownProperties.expression, [...segments, field]);
+          content[field] = canonicalExpression(content[field], [...segments, field]);
         }
+      }
+      convert(content, 'defaultExpressionLanguage', segments, asLanguage('defaultExpressionLanguage', false));
+    } else {
+      // The IoT kinds ignore whatever their device id and timestamp expressions hold.
+      const fixed = kind === 'JsonPathContent' ? [] : ['deviceIdExpression', 'timestampExpression'];
+      for (const field of jsonPathExpressionFields.filter((name) => !fixed.includes(name))) {
+        convert(content, field, segments, asString(field));
       }
     }
     return content;
@@ -147,6 +237,53 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
       }
       return original;
     },
+  };
+}
+
+/**
+ * A number or boolean where MedTech reads a string becomes the text MedTech makes of it.
+ * @param field - the field's name, for the warning
+ */
+function asString(field: string): (raw: unknown) => Conversion | undefined {
+  return (raw) => {
+    if (typeof raw !== 'number' && typeof raw !== 'boolean') {
+      return undefined;
+    }
+    const text = toMedTechString(raw);
+    return {
+      value: text,
+      message: `'${field}' is a ${typeof raw}: MedTech reads it as the string ${JSON.stringify(text)}; write it as a string`,
+    };
+  };
+}
+
+/**
+ * An expression language written in a form MedTech's enum reader takes but the schema does not becomes its name.
+ * @param field - the field's name, for the warning
+ * @param optional - whether the field may name no language
+ */
+function asLanguage(field: string, optional: boolean): (raw: unknown) => Conversion | undefined {
+  return (raw) => {
+    if (
+      raw === undefined ||
+      (optional && raw === null) ||
+      (typeof raw === 'string' && /^(jsonpath|jmespath)$/i.test(raw))
+    ) {
+      return undefined;
+    }
+    const language = readLanguageAsMedTech(raw, optional);
+    if (language === undefined) {
+      return undefined;
+    }
+    return language === null
+      ? {
+          value: null,
+          message: `'${field}' is empty: MedTech reads it as no language, so the template's default applies; leave it out`,
+        }
+      : {
+          value: language,
+          message: `'${field}' ${JSON.stringify(raw)} is read as '${language}', as MedTech reads it; write '${language}'`,
+        };
   };
 }
 

@@ -61,11 +61,16 @@ export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
       case 'ignored':
         problems.warning(
           'InvalidTemplate',
-          `unknown property '${note.property}' is ignored`,
+          note.reason === undefined
+            ? `unknown property '${note.property}' is ignored`
+            : `property '${note.property}' is ignored: ${note.reason}`,
           segments,
           { field: note.property },
           true,
         );
+        break;
+      case 'converted':
+        problems.warning('InvalidTemplate', note.message, segments, { field: note.field }, true);
         break;
     }
   }

@@ -515,7 +515,7 @@ describe('parseDeviceMapping', () => {
   it('reports a schema problem at the pointer spelled as in the file when keys were matched case-insensitively', () => {
     const problems = parseInvalid(
       JSON.stringify({
-        Template: [{ templateType: 'JsonPathContent', Template: { TypeName: 5 } }],
+        Template: [{ templateType: 'JsonPathContent', Template: { TypeName: ['hr'] } }],
         templateType: 'CollectionContent',
       }),
     );
@@ -534,7 +534,10 @@ describe('parseDeviceMapping', () => {
         templateType: 'CollectionContent',
         TEMPLATE: [
           { templateType: 'CalculatedContent', template: calculated },
-          { templateType: 'CalculatedContent', template: { ...calculated, typeName: 5, TimestampExpression: '$.t' } },
+          {
+            templateType: 'CalculatedContent',
+            template: { ...calculated, typeName: ['hr'], TimestampExpression: '$.t' },
+          },
         ],
       }),
     );
@@ -882,5 +885,197 @@ describe('parseDeviceMapping on the invalid fixtures', () => {
       "'templateType' must be CollectionContent: the root of a device mapping is a CollectionContent node " +
         '(found "CollectionFhirTemplate": this is a FHIR destination mapping)',
     );
+  });
+});
+
+describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts them', () => {
+  /** A CalculatedContent whose expressions are valid in both languages, so the language read shows. */
+  const bilingual = {
+    typeName: 'hr',
+    typeMatchExpression: 'Body',
+    deviceIdExpression: 'matchedToken.deviceId',
+    timestampExpression: 'matchedToken.endDate',
+    values: [{ valueName: 'hr', valueExpression: 'matchedToken.heartRate' }],
+  };
+
+  function languages(template: ContentTemplate): string[] {
+    return [
+      template.typeMatch,
+      template.deviceId,
+      ...template.timestamp,
+      ...template.values.map((v) => v.expression),
+    ].map((e) => e.language);
+  }
+
+  it.each([
+    [1, 'JmesPath'],
+    [0, 'JsonPath'],
+    ['1', 'JmesPath'],
+    [' +0 ', 'JsonPath'],
+    [' JmesPath\t', 'JmesPath'],
+    ['jsonpath ,JMESPATH', 'JmesPath'],
+    ['JsonPath,JsonPath', 'JsonPath'],
+  ])('reads defaultExpressionLanguage %j as %s, with a warning', (raw, language) => {
+    const result = parseValid(collection(['CalculatedContent', { ...bilingual, defaultExpressionLanguage: raw }]));
+
+    expect(languages(only(result.mapping))).toEqual(Array(4).fill(language));
+    expect(result.warnings.map((w) => [w.name, w.location.pointer, w.location.field])).toEqual([
+      ['InvalidTemplate', '/template/0/template/defaultExpressionLanguage', 'defaultExpressionLanguage'],
+    ]);
+    expect(result.warnings[0]!.message).toContain(`'${language}'`);
+  });
+
+  it.each([
+    [1, 'JmesPath'],
+    ['1', 'JmesPath'],
+    [0, 'JsonPath'],
+    [' jmespath ', 'JmesPath'],
+    ['JsonPath, JmesPath', 'JmesPath'],
+  ])('reads an expression language %j as %s, with a warning', (raw, language) => {
+    const result = parseValid(
+      collection(['CalculatedContent', { ...bilingual, typeMatchExpression: { value: 'Body', language: raw } }]),
+    );
+
+    expect(only(result.mapping).typeMatch.language).toBe(language);
+    expect(result.warnings.map((w) => w.location.pointer)).toEqual([
+      '/template/0/template/typeMatchExpression/language',
+    ]);
+  });
+
+  it('reads an empty expression language as none, so the template default applies', () => {
+    const result = parseValid(
+      collection([
+        'CalculatedContent',
+        {
+          ...bilingual,
+          defaultExpressionLanguage: 'JmesPath',
+          typeMatchExpression: { value: 'Body', language: '' },
+        },
+      ]),
+    );
+
+    expect(only(result.mapping).typeMatch.language).toBe('JmesPath');
+    expect(result.warnings.map((w) => w.location.pointer)).toEqual([
+      '/template/0/template/typeMatchExpression/language',
+    ]);
+  });
+
+  it.each([
+    [5, '5'],
+    [true, 'True'],
+    [1.5, '1.5'],
+    [1e21, '1E+21'],
+    [0.00001, '1E-05'],
+  ])('reads a typeName %j as the string %s, as MedTech does, with a warning', (raw, typeName) => {
+    const result = parseValid(collection(['CalculatedContent', { ...calculated, typeName: raw }]));
+
+    expect(only(result.mapping).typeName).toBe(typeName);
+    expect(result.warnings.map((w) => [w.location.pointer, w.location.field])).toEqual([
+      ['/template/0/template/typeName', 'typeName'],
+    ]);
+    expect(result.warnings[0]!.message).toContain(JSON.stringify(typeName));
+  });
+
+  it('reads numbers as strings in value names, JSONPath expressions and expression object values', () => {
+    const result = parseValid(
+      collection(
+        [
+          'CalculatedContent',
+          { ...bilingual, typeMatchExpression: { value: 5 }, values: [{ valueName: 7, valueExpression: 'x' }] },
+        ],
+        [
+          'JsonPathContent',
+          {
+            typeName: 'hr',
+            typeMatchExpression: 5,
+            deviceIdExpression: '$.d',
+            timestampExpression: '$.t',
+            patientIdExpression: false,
+            values: [{ valueName: 'hr', valueExpression: 3 }],
+          },
+        ],
+      ),
+    );
+
+    const [calc, jsonPath] = result.mapping.templates;
+    expect([calc!.typeMatch.source, calc!.values[0]!.valueName]).toEqual(['5', '7']);
+    expect([jsonPath!.typeMatch.source, jsonPath!.patientId?.source, jsonPath!.values[0]!.expression.source]).toEqual([
+      '5',
+      'False',
+      '3',
+    ]);
+    expect(result.warnings.map((w) => w.location.pointer)).toEqual([
+      '/template/0/template/typeMatchExpression/value',
+      '/template/0/template/values/0/valueName',
+      '/template/1/template/typeMatchExpression',
+      '/template/1/template/patientIdExpression',
+      '/template/1/template/values/0/valueExpression',
+    ]);
+  });
+
+  it('still rejects a number as a CalculatedContent expression string, as MedTech does', () => {
+    const problems = parseInvalid(collection(['CalculatedContent', { ...calculated, deviceIdExpression: 5 }]));
+
+    expect(problems.map((p) => p.location.pointer)).toEqual(['/template/0/template/deviceIdExpression']);
+  });
+
+  it('ignores, with a warning, the line information properties MedTech template classes have', () => {
+    const result = parseValid(
+      collection(
+        [
+          'CalculatedContent',
+          {
+            ...calculated,
+            LineNumber: 3,
+            linePosition: '4',
+            lineInfoForProperties: { a: [1] },
+            typeMatchExpression: { value: '$..[?(@heartRate)]', lineNumber: 1.5 },
+            values: [{ valueName: 'hr', valueExpression: '$.matchedToken.heartRate', linePosition: -2 }],
+          },
+        ],
+        ['IotJsonPathContent', { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]', alternateTimestampExpression: 1 }],
+      ),
+    );
+
+    expect(result.mapping.templates).toHaveLength(2);
+    expect(result.warnings.map((w) => [w.location.pointer, w.message])).toEqual([
+      ['/template/0/template/typeMatchExpression/lineNumber', expect.stringMatching(/is ignored/)],
+      ['/template/0/template/values/0/linePosition', expect.stringMatching(/is ignored/)],
+      ['/template/0/template/LineNumber', expect.stringMatching(/^property 'LineNumber' is ignored: MedTech/)],
+      ['/template/0/template/linePosition', expect.stringMatching(/is ignored/)],
+      ['/template/0/template/lineInfoForProperties', expect.stringMatching(/is ignored/)],
+      ['/template/1/template/alternateTimestampExpression', expect.stringMatching(/is ignored/)],
+    ]);
+  });
+
+  it.each([null, '', true, 'x', 1e12])(
+    'still rejects a lineNumber %j, which MedTech cannot read as an integer',
+    (raw) => {
+      const problems = parseInvalid(collection(['CalculatedContent', { ...calculated, lineNumber: raw }]));
+
+      expect(problems.map((p) => p.message)).toEqual(["unknown property 'lineNumber' (not a CalculatedContent field)"]);
+    },
+  );
+
+  it.each([
+    ['defaultExpressionLanguage', ''],
+    ['defaultExpressionLanguage', null],
+    ['defaultExpressionLanguage', 2],
+    ['defaultExpressionLanguage', 'JsonPath,'],
+    ['defaultExpressionLanguage', ' '],
+    ['defaultExpressionLanguage', true],
+    ['language', ' '],
+    ['language', 5],
+    ['language', '1a'],
+    ['language', 'Jmes'],
+  ])('still rejects %s %j, as MedTech does', (field, raw) => {
+    const template =
+      field === 'language'
+        ? { ...bilingual, typeMatchExpression: { value: 'Body', language: raw } }
+        : { ...bilingual, defaultExpressionLanguage: raw };
+
+    const problems = parseInvalid(collection(['CalculatedContent', template]));
+
+    expect(problems.filter((p) => p.severity === 'error').map((p) => p.location.field)).toEqual([field]);
   });
 });

@@ -1,0 +1,104 @@
+import { trimDotNet } from '../dotNetWhiteSpace.js';
+import type { ExpressionLanguage } from '../expressions/types.js';
+
+/** The expression languages by their numeric value in MedTech's enumeration. */
+const languageByNumber: readonly ExpressionLanguage[] = ['JsonPath', 'JmesPath'];
+
+/**
+ * Reads an expression language value the way MedTech does (Newtonsoft.Json's string-enum converter over a
+ * two-member enumeration): a name in any case, with white space around it; several names separated by commas, which
+ * combine (so any `JmesPath` among them gives `JmesPath`); the member's number, as a JSON integer or as a string; and,
+ * where the language is optional, `null` or the empty string for "none". Numbers other than 0 and 1 name no language
+ * MedTech can evaluate and are refused here.
+ * @param raw - the value written in the mapping
+ * @param optional - whether the field may name no language (an expression object's `language`)
+ * @returns the language; `null` for "none" (only when `optional`); `undefined` when MedTech would not load it
+ */
+export function readLanguageAsMedTech(raw: unknown, optional: boolean): ExpressionLanguage | null | undefined {
+  if (raw === null || raw === '') {
+    return optional ? null : undefined;
+  }
+  if (typeof raw === 'number') {
+    return Number.isInteger(raw) ? languageByNumber[raw] : undefined;
+  }
+  if (typeof raw !== 'string') {
+    return undefined;
+  }
+  const trimmed = trimDotNet(raw);
+  if (trimmed === '') {
+    return undefined;
+  }
+  if (/^[0-9+-]/.test(trimmed)) {
+    const number = parseInt32(trimmed);
+    if (number !== 'not a number') {
+      return number === 'overflow' ? undefined : languageByNumber[number];
+    }
+  }
+  let language: ExpressionLanguage = 'JsonPath';
+  for (const part of raw.split(',')) {
+    switch (trimDotNet(part).toLowerCase()) {
+      case 'jsonpath':
+        break;
+      case 'jmespath':
+        language = 'JmesPath';
+        break;
+      default:
+        return undefined;
+    }
+  }
+  return language;
+}
+
+/**
+ * A 32-bit integer written as .NET's invariant integer parsing reads it (optional sign, ASCII digits), or why not.
+ * @param text - the text, already trimmed
+ */
+function parseInt32(text: string): number | 'overflow' | 'not a number' {
+  if (!/^[+-]?[0-9]+$/.test(text)) {
+    return 'not a number';
+  }
+  const value = Number(text);
+  // `+ 0` turns -0 into 0.
+  return value >= -2147483648 && value <= 2147483647 ? value + 0 : 'overflow';
+}
+
+/**
+ * Whether MedTech reads a value into a 32-bit integer property (its templates' `lineNumber`/`linePosition`): a
+ * number within range once rounded, or a string holding an integer.
+ * @param raw - the value written in the mapping
+ */
+export function isMedTechInt32(raw: unknown): boolean {
+  if (typeof raw === 'number') {
+    return Number.isFinite(raw) && Math.abs(Math.round(raw)) <= 2147483647;
+  }
+  if (typeof raw === 'string') {
+    const parsed = parseInt32(raw.replace(/^[\t-\r ]+|[\t-\r ]+$/g, ''));
+    return typeof parsed === 'number';
+  }
+  return false;
+}
+
+/**
+ * The text MedTech makes of a JSON number or boolean where it expects a string (Newtonsoft.Json formats the value
+ * with .NET's invariant culture): `True`/`False`; integers as their digits; other numbers in their shortest
+ * round-trip form, in exponent notation (`1E+15`, `1E-05`) from 10^15 up and below 10^-4.
+ * @param value - the number or boolean
+ */
+export function toMedTechString(value: number | boolean): string {
+  if (typeof value === 'boolean') {
+    return value ? 'True' : 'False';
+  }
+  if (Number.isSafeInteger(value)) {
+    return String(value);
+  }
+  if (!Number.isFinite(value)) {
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
+  }
+  const [mantissa = '', exponentText = '0'] = value.toExponential().split('e');
+  const exponent = Number(exponentText);
+  if (exponent >= 15 || exponent < -4) {
+    const sign = exponent < 0 ? '-' : '+';
+    return `${mantissa}E${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
+  }
+  return String(value);
+}
