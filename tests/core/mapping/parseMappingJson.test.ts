@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_MAPPING_DEPTH, parseMappingJson } from '../../../shared/core/mapping/parseMappingJson.js';
+import { locatePointer } from '../../../shared/core/mapping/locate.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { parseFhirMapping } from '../../../shared/core/fhir/fhirMapping.js';
 
@@ -104,5 +105,41 @@ describe('parseMappingJson', () => {
 
     expect(result.ok).toBe(false);
     expect(result.ok || result.problems[0]?.message).toMatch(/^JSON syntax error: /);
+  });
+});
+
+describe('parseMappingJson reads what Newtonsoft.Json reads', () => {
+  it.each([
+    ['single-quoted strings and names', `{'a': 'x"y', "b": 'it\\'s'}`, { a: 'x"y', b: "it's" }],
+    [
+      'unquoted property names',
+      `{ a: 1, $b_2: [true], templateType : "c" }`,
+      { a: 1, $b_2: [true], templateType: 'c' },
+    ],
+    ['an escaped single quote in a double-quoted string', `{"a": "it\\'s"}`, { a: "it's" }],
+    ['raw control characters in strings', `{"a": "x\ty\nz"}`, { a: 'x\ty\nz' }],
+    ['.NET white space and NUL between tokens', `{\u00a0"a":\u3000 1\u0000}`, { a: 1 }],
+  ])('accepts %s, with the non-strict warning', (_name, text, value) => {
+    const result = parseMappingJson(text);
+
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.doc.value).toEqual(value);
+      expect(result.nonStrictAt).toBeDefined();
+    }
+  });
+
+  it('locates nodes in the text as written, after quotes were added', () => {
+    const result = parseMappingJson(`{a: {bb: 'x'}, c: 1}`);
+
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(locatePointer(result.doc, '/c')).toEqual({ line: 1, column: 16 });
+      expect(locatePointer(result.doc, '/a/bb')).toEqual({ line: 1, column: 6 });
+    }
+  });
+
+  it.each([`{'a': 1`, `{a b: 1}`, `{"a": 'x}`, `{a: 1} x`])('still refuses %s', (text) => {
+    expect(parseMappingJson(text).ok).toBe(false);
   });
 });
