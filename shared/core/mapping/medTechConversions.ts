@@ -1,3 +1,4 @@
+import { formatDotNetNumber } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import type { ExpressionLanguage } from '../expressions/types.js';
 
@@ -79,26 +80,14 @@ export function isMedTechInt32(raw: unknown): boolean {
 }
 
 /**
- * The text MedTech makes of a JSON number or boolean where it expects a string (Newtonsoft.Json formats the value
- * with .NET's invariant culture): `True`/`False`; integers as their digits; other numbers in their shortest
- * round-trip form, in exponent notation (`1E+15`, `1E-05`) from 10^15 up and below 10^-4.
- * @param value - the number or boolean
+ * The text MedTech makes of a JSON number or boolean where it expects a string (Newtonsoft.Json's `ReadAsString`
+ * formats the token with .NET's invariant culture): `True`/`False`; an integer as its digits; any other number as
+ * .NET writes a double ({@link formatDotNetNumber}: `1E+21`, `1E-05`).
+ * @param value - the number or boolean (finite: JSON has no other)
  */
 export function toMedTechString(value: number | boolean): string {
   if (typeof value === 'boolean') {
     return value ? 'True' : 'False';
   }
-  if (Number.isSafeInteger(value)) {
-    return String(value);
-  }
-  if (!Number.isFinite(value)) {
-    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
-  }
-  const [mantissa = '', exponentText = '0'] = value.toExponential().split('e');
-  const exponent = Number(exponentText);
-  if (exponent >= 15 || exponent < -4) {
-    const sign = exponent < 0 ? '-' : '+';
-    return `${mantissa}E${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  return String(value);
+  return formatDotNetNumber(value);
 }
