@@ -41,16 +41,8 @@ interface Conversion {
  */
 const lineInfoProperties = ['linenumber', 'lineposition'];
 
-const jsonPathExpressionFields = [
-  'typeMatchExpression',
-  'deviceIdExpression',
-  'timestampExpression',
-  'patientIdExpression',
-  'encounterIdExpression',
-  'correlationIdExpression',
-] as const;
-
-const calculatedExpressionFields = [
+/** A content template's expression fields (the same names in every kind). */
+const expressionFields = [
   'typeMatchExpression',
   'deviceIdExpression',
   'timestampExpression',
@@ -185,7 +177,7 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
       });
     }
     if (kind === 'CalculatedContent') {
-      for (const field of calculatedExpressionFields) {
+      for (const field of expressionFields) {
         if (isRecord(content[field])) {
           content[field] = canonicalExpression(content[field], [...segments, field]);
         }
@@ -194,7 +186,7 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     } else {
       // The IoT kinds ignore whatever their device id and timestamp expressions hold.
       const fixed = kind === 'JsonPathContent' ? [] : ['deviceIdExpression', 'timestampExpression'];
-      for (const field of jsonPathExpressionFields.filter((name) => !fixed.includes(name))) {
+      for (const field of expressionFields.filter((name) => !fixed.includes(name))) {
         convert(content, field, segments, asString(field));
       }
     }
