@@ -1,9 +1,11 @@
 /**
- * Strict ISO-8601 timestamp parsing for measurement times (reference-behaviour §1.9). Hand-written on purpose:
- * `Date.parse` accepts many non-ISO forms and reads offset-less date-times as local time.
+ * Strict ISO-8601 timestamp parsing for measurement times (reference-behaviour §1.9), and the non-ISO forms MedTech
+ * also reads ({@link parseDotNetDateTime}). Hand-written on purpose: `Date.parse` accepts many other forms and reads
+ * offset-less date-times as local time.
  */
+import { MS_PER_DAY, daysFromCivil, daysInMonth } from './calendar.js';
+import { parseDotNetDateTime } from './dotNetDateTimes.js';
 
-const MS_PER_DAY = 86_400_000;
 /** 0001-01-01T00:00:00.000Z, the earliest instant .NET's DateTime (and so MedTech) can hold. */
 const MIN_MS = -62_135_596_800_000;
 /** 9999-12-31T23:59:59.999Z, the latest. */
@@ -26,8 +28,9 @@ const CH_z = 122;
 /**
  * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision,
  * extra fraction digits truncated). An offset is applied; a date-time without offset is taken as UTC; a date
- * alone is midnight UTC.
- * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`
+ * alone is midnight UTC. The non-ISO forms MedTech reads as times are converted too ({@link parseDotNetDateTime}).
+ * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`,
+ *   `3/13/2023 10:46:01 PM`
  * @returns the UTC timestamp, or `undefined` when the text is not a valid timestamp
  */
 export function toUtcTimestamp(text: string): string | undefined {
@@ -35,7 +38,8 @@ export function toUtcTimestamp(text: string): string | undefined {
   if (isCanonical(text)) {
     return text;
   }
-  const ms = toUtcMillis(text);
+  // Not ISO-8601: the other forms MedTech reads as times (`3/13/2023 10:46 PM`, RFC 1123, `/Date(ms)/`).
+  const ms = toUtcMillis(text) ?? parseDotNetDateTime(text);
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
@@ -187,21 +191,4 @@ function readDigits(text: string, start: number, count: number): number {
 
 function isDigit(c: number): boolean {
   return c >= CH_0 && c <= CH_9;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month === 2) {
-    return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
-  }
-  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (no `Date.UTC`: it maps years 0–99 to 1900–1999). */
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146_097 + dayOfEra - 719_468;
 }

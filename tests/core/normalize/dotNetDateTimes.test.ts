@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { parseDotNetDateTime } from '../../../shared/core/normalize/dotNetDateTimes.js';
+import { toUtcTimestamp } from '../../../shared/core/normalize/toUtcTimestamp.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+
+describe('timestamps MedTech reads although they are not ISO-8601', () => {
+  it.each([
+    // DateTime.Parse with the invariant culture: month/day/year, 12- or 24-hour times, an optional zone.
+    ['3/13/2023 10:46:01 PM', '2023-03-13T22:46:01.000Z'],
+    ['03/13/2023 22:46:01', '2023-03-13T22:46:01.000Z'],
+    ['3/13/2023', '2023-03-13T00:00:00.000Z'],
+    ['3/13/2023 22:46', '2023-03-13T22:46:00.000Z'],
+    ['12/31/2023 12:00 AM', '2023-12-31T00:00:00.000Z'],
+    ['12/31/2023 12:30 pm', '2023-12-31T12:30:00.000Z'],
+    ['2/29/2024 1:02:03.4567891', '2024-02-29T01:02:03.456Z'],
+    ['3/13/2023 22:46:01Z', '2023-03-13T22:46:01.000Z'],
+    ['3/13/2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
+    ['3/13/2023 22:46:01 +05:30', '2023-03-13T17:16:01.000Z'],
+    ['3/13/2023 10:46:01 PM -0800', '2023-03-14T06:46:01.000Z'],
+    // A four-digit first number is the year.
+    ['2023/03/13 22:46', '2023-03-13T22:46:00.000Z'],
+    ['2023/3/5 9:05:07 AM', '2023-03-05T09:05:07.000Z'],
+    // RFC 1123, HTTP's date.
+    ['Mon, 13 Mar 2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
+    ['mon, 13 mar 2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
+    // Microsoft's JSON date, which Newtonsoft.Json reads as a date while reading the body; the offset is display only.
+    ['/Date(1678747561000)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000+0530)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(-1000)/', '1969-12-31T23:59:59.000Z'],
+  ])('reads %s as %s', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+    expect(parseDotNetDateTime(text)).toBe(Date.parse(expected));
+  });
+
+  it.each([
+    ['13/03/2023', 'day/month order: the invariant culture reads month first, and there is no month 13'],
+    ['2/29/2023', 'no such day'],
+    ['3/13/23', 'two-digit year (its century depends on .NET settings)'],
+    ['3/13/2023 24:00', 'hour past 23'],
+    ['3/13/2023 13:00 PM', '12-hour clock past 12'],
+    ['3/13/2023 0:30 AM', '12-hour clock at 0'],
+    ['3/13/2023 22:61', 'minute past 59'],
+    ['3/13/2023 22:46 +15:00', 'offset past 14 hours'],
+    ['3/13/2023Z', 'zone without a time'],
+    [' 3/13/2023', 'leading space'],
+    ['Tue, 13 Mar 2023 22:46:01 GMT', 'day of the week that is not the date’s'],
+    ['Mon, 13 Foo 2023 22:46:01 GMT', 'no such month'],
+    ['/Date(-62135596800001)/', 'before 0001-01-01'],
+    ['/Date(1678747561000)', 'unclosed'],
+    ['1678747561000', 'a number in a string'],
+    [`3/13/2023 ${'1'.repeat(80)}`, 'too long to be one of these forms'],
+  ])('refuses %s (%s)', (text) => {
+    expect(parseDotNetDateTime(text)).toBeUndefined();
+    expect(toUtcTimestamp(text)).toBeUndefined();
+  });
+
+  it('gives a measurement the time of a month/day/year timestamp', () => {
+    const parsed = parseDeviceMapping(
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'JsonPathContent',
+            template: {
+              typeName: 'heartrate',
+              typeMatchExpression: '$..[?(@heartRate)]',
+              deviceIdExpression: '$.deviceId',
+              timestampExpression: '$.endDate',
+              values: [{ valueName: 'hr', valueExpression: '$.heartRate', required: true }],
+            },
+          },
+        ],
+      }),
+    );
+    if (!parsed.ok) {
+      throw new Error('the mapping is valid');
+    }
+    const body = { deviceId: 'd1', endDate: '3/13/2023 10:46:01 PM', heartRate: 78 };
+
+    const result = normalizeEvent(parsed.value, {
+      body: { kind: 'json', value: body },
+      properties: {},
+      systemProperties: {},
+      enqueuedTimeUtc: '2023-03-13T22:50:00Z',
+    });
+
+    expect(result.errors).toEqual([]);
+    expect(result.measurements.map((m) => m.occurrenceTimeUtc)).toEqual(['2023-03-13T22:46:01.000Z']);
+  });
+});
