@@ -10,6 +10,7 @@ import { parseDotNetDateTime } from './dotNetDateTimes.js';
 const MIN_MS = -62_135_596_800_000;
 /** 9999-12-31T23:59:59.999Z, the latest. */
 const MAX_MS = 253_402_300_799_999;
+/** Fraction digits Newtonsoft.Json reads itself; longer fractions are read as `DateTime.Parse` reads them. */
 const MAX_FRACTION_DIGITS = 7;
 const MAX_OFFSET_MINUTES = 14 * 60;
 
@@ -27,7 +28,7 @@ const CH_z = 122;
 
 /**
  * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision,
- * extra fraction digits truncated). An offset is applied; a date-time without offset is taken as UTC; a date
+ * extra fraction digits truncated; past seven digits, rounded to .NET's 100-ns ticks first). An offset is applied; a date-time without offset is taken as UTC; a date
  * alone is midnight UTC. The non-ISO forms MedTech reads as times are converted too ({@link parseDotNetDateTime}).
  * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`,
  *   `3/13/2023 10:46:01 PM`
@@ -65,7 +66,7 @@ function isCanonical(text: string): boolean {
  * Parses an ISO-8601 date or date-time text strictly into epoch milliseconds (see {@link toUtcTimestamp}).
  *
  * Accepted: `YYYY-MM-DD`, optionally followed by `T` (or `t`, or a space) and `hh:mm`, `hh:mm:ss` or
- * `hh:mm:ss.f` with 1–7 fraction digits, optionally followed by `Z`, `±hh:mm`, `±hhmm`, `±hh` or `±h`
+ * `hh:mm:ss.f` with 1 or more fraction digits (past seven, rounded to ticks as .NET does), optionally followed by `Z`, `±hh:mm`, `±hhmm`, `±hh` or `±h`
  * (the last as printed by MedTech's `fromUnixTimestamp`, e.g. `+0`). Calendar dates are validated (leap years);
  * years 0001–9999; hours 00–23; offsets up to ±14:00.
  * @param text - the timestamp text
@@ -119,8 +120,11 @@ export function toUtcMillis(text: string): number | undefined {
         i++;
       }
       const digits = i - start;
-      if (digits === 0 || digits > MAX_FRACTION_DIGITS) {
+      if (digits === 0) {
         return undefined;
+      }
+      if (digits > MAX_FRACTION_DIGITS) {
+        fractionMs = roundedFractionMs(text, start, i);
       }
       for (let d = digits; d < 3; d++) {
         fractionMs *= 10;
@@ -146,6 +150,40 @@ export function toUtcMillis(text: string): number | undefined {
     }
   }
   return ms < MIN_MS || ms > MAX_MS ? undefined : ms;
+}
+
+/** 100-ns ticks per second: .NET's DateTime resolution. */
+const TICKS_PER_SECOND = 10_000_000;
+const TICKS_PER_MS = 10_000;
+
+/**
+ * The milliseconds of a fraction of more than seven digits (`text[start, end)`), as MedTech reads it: Newtonsoft.Json
+ * leaves such a text a string, and `DateTime.Parse` reads every digit, summing them as doubles one decimal place at a
+ * time, then rounds to whole ticks (half to even). The same double operations here give the same ticks, truncated to
+ * milliseconds like any other fraction; 1000 when the fraction rounds up to the next second.
+ */
+function roundedFractionMs(text: string, start: number, end: number): number {
+  let fraction = 0;
+  let place = 0.1;
+  for (let i = start; i < end; i++) {
+    fraction += (text.charCodeAt(i) - CH_0) * place;
+    place *= 0.1;
+  }
+  const ticks = roundHalfToEven(fraction * TICKS_PER_SECOND);
+  return Math.floor(ticks / TICKS_PER_MS);
+}
+
+/** .NET's `Math.Round(double)`: to the nearest integer, a tie to the even one. */
+function roundHalfToEven(value: number): number {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  if (rest > 0.5) {
+    return floor + 1;
+  }
+  if (rest < 0.5) {
+    return floor;
+  }
+  return floor % 2 === 0 ? floor : floor + 1;
 }
 
 /** Offset after the sign: `h`, `hh`, `hhmm` or `hh:mm`, to the end of the text. */

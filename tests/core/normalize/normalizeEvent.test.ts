@@ -726,6 +726,31 @@ describe('normalizeEvent', () => {
       });
     });
 
+    it('takes an IoT Hub creation time with nanoseconds (Go, Java) instead of falling back to the enqueued time', () => {
+      const template = calculated({
+        kind: 'IotJsonPathContent',
+        scope: 'matchedToken',
+        typeMatch: expr('$..[?(@Body.heartRate)]', (envelope) =>
+          walk('$.Body.heartRate', envelope).length > 0 ? [envelope] : [],
+        ),
+        deviceId: expr('$.SystemProperties.iothub-connection-device-id'),
+        timestamp: [expr('$.Properties.iothub-creation-time-utc'), expr('$.SystemProperties.iothub-enqueuedtime')],
+        values: [value('hr', '$.Body.heartRate')],
+      });
+      const systemProperties = { 'iothub-connection-device-id': 'dev', 'iothub-enqueuedtime': '2023-07-25T20:41:26Z' };
+
+      const result = normalizeEvent(
+        mappingOf(template),
+        eventOf(
+          { heartRate: 78 },
+          { properties: { 'iothub-creation-time-utc': '2023-07-25T20:41:00.123456789Z' }, systemProperties },
+        ),
+      );
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements[0]!.occurrenceTimeUtc).toBe('2023-07-25T20:41:00.123Z');
+    });
+
     it('gives each event its own ingestion time when consecutive events differ', () => {
       const times = [
         '2024-01-01T00:00:00Z',
