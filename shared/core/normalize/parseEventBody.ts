@@ -12,15 +12,14 @@ const MAX_LOCATED_DEPTH = 512;
  */
 export type ParsedEventBody = { ok: true; value: unknown; text?: string } | { ok: false; error: MedTechError };
 
-// `fatal`: invalid UTF-8 is an error, not U+FFFD; `ignoreBOM: false` (the default) strips a leading BOM.
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-// The faster lenient decoder, whose output has a U+FFFD wherever the bytes are not UTF-8: text without one is exact.
-const lenientUtf8 = new TextDecoder('utf-8');
-const REPLACEMENT_CHARACTER = '\ufffd';
+// Lenient, as MedTech's UTF-8 StreamReader: each invalid sequence becomes one U+FFFD (both follow Unicode's
+// "maximal subpart" practice); `ignoreBOM: false` (the default) strips a leading BOM.
+const utf8 = new TextDecoder('utf-8');
 
 /**
- * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8, a leading byte-order mark
- * is tolerated, an already-parsed value is returned as is.
+ * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8 (an invalid sequence reads as
+ * U+FFFD, as MedTech reads it), a leading byte-order mark is tolerated, an already-parsed value is returned as is. An
+ * empty body (no bytes at all) is `null`: MedTech parses a body only when it has bytes, and its templates still run.
  * @param body - the event body
  * @returns the value, or an InvalidDataFormat error (stage Normalization) whose message carries no payload text
  */
@@ -30,18 +29,16 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
     case 'json':
       return { ok: true, value: body.value };
     case 'text':
+      if (body.text.length === 0) {
+        return { ok: true, value: null };
+      }
       text = body.text.charCodeAt(0) === 0xfeff ? body.text.slice(1) : body.text;
       break;
     case 'bytes':
-      text = lenientUtf8.decode(body.bytes);
-      if (text.includes(REPLACEMENT_CHARACTER)) {
-        // Invalid bytes, or a U+FFFD the sender wrote: the strict decoder tells them apart.
-        try {
-          text = utf8.decode(body.bytes);
-        } catch {
-          return invalid('The message body is not valid UTF-8.');
-        }
+      if (body.bytes.length === 0) {
+        return { ok: true, value: null };
       }
+      text = utf8.decode(body.bytes);
       break;
   }
   try {

@@ -223,15 +223,46 @@ describe('normalizeEvent', () => {
       expect(result.errors[0]!.message).not.toContain('SECRET');
     });
 
-    it('reports InvalidDataFormat for bytes that are not UTF-8 and for an empty body', () => {
+    it('reports InvalidDataFormat for bytes whose U+FFFD replacement is not JSON', () => {
       const bad = normalizeEvent(
         mappingOf(calculated()),
         eventOf(null, { body: { kind: 'bytes', bytes: new Uint8Array([0x7b, 0xff, 0x7d]) } }),
       );
-      const empty = normalizeEvent(mappingOf(calculated()), eventOf(null, { body: { kind: 'text', text: '' } }));
 
       expect(bad.errors.map((e) => e.name)).toEqual(['InvalidDataFormat']);
-      expect(empty.errors.map((e) => e.name)).toEqual(['InvalidDataFormat']);
+    });
+
+    it('keeps the measurement of a body with a non-UTF-8 byte inside a string, as MedTech does', () => {
+      const bytes = new Uint8Array([...new TextEncoder().encode('{"heartRate":78,"deviceId":"d'), 0xb0, 0x22, 0x7d]);
+      const template = calculated({ deviceId: expr('$.matchedToken.deviceId'), timestamp: [expr('$.Properties.t')] });
+
+      const result = normalizeEvent(
+        mappingOf(template),
+        eventOf(null, { body: { kind: 'bytes', bytes }, properties: { t: '2023-03-13T22:46:01Z' } }),
+      );
+
+      expect(result.errors).toEqual([]);
+      expect(result.measurements.map((m) => m.deviceId)).toEqual(['d\uFFFD']);
+    });
+
+    it('runs the templates over an empty body as null: a template reading only properties still matches', () => {
+      const template = calculated({
+        typeMatch: expr('$.Properties'),
+        deviceId: expr('$.Properties.device'),
+        timestamp: [expr('$.Properties.t')],
+        values: [value('body', '$.Body', false)],
+      });
+      const properties = { device: 'd1', t: '2023-03-13T22:46:01Z' };
+
+      const empty = normalizeEvent(
+        mappingOf(template),
+        eventOf(null, { body: { kind: 'text', text: '' }, properties }),
+      );
+      const readings = normalizeEvent(mappingOf(calculated()), eventOf(null, { body: { kind: 'text', text: '' } }));
+
+      expect(empty.errors).toEqual([]);
+      expect(empty.measurements.map((m) => [m.deviceId, m.properties])).toEqual([['d1', []]]);
+      expect(readings).toEqual({ measurements: [], errors: [] });
     });
   });
 

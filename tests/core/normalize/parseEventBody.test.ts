@@ -40,13 +40,9 @@ describe('parseEventBody', () => {
 
   it.each([
     ['text that is not JSON', { kind: 'text', text: "{'a': SECRET}" }],
-    ['an empty text', { kind: 'text', text: '' }],
-    ['invalid UTF-8', { kind: 'bytes', bytes: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) }],
-    [
-      'invalid UTF-8 next to an encoded U+FFFD',
-      { kind: 'bytes', bytes: new Uint8Array([0x22, 0xef, 0xbf, 0xbd, 0xff, 0x22]) },
-    ],
-    ['empty bytes', { kind: 'bytes', bytes: new Uint8Array() }],
+    ['a text of white space only', { kind: 'text', text: ' ' }],
+    ['a byte-order mark alone', { kind: 'bytes', bytes: new Uint8Array([0xef, 0xbb, 0xbf]) }],
+    ['invalid UTF-8 outside a string', { kind: 'bytes', bytes: new Uint8Array([0x7b, 0xff, 0x7d]) }],
   ] as const)('rejects %s with InvalidDataFormat and no payload in the message', (_label, body) => {
     const result = parseEventBody(body);
 
@@ -111,9 +107,22 @@ describe('parseEventBody', () => {
     });
   });
 
-  it('says that bytes which are not UTF-8 are not UTF-8', () => {
-    const result = parseEventBody({ kind: 'bytes', bytes: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) });
+  // MedTech reads the body through a UTF-8 StreamReader, which replaces each invalid sequence with U+FFFD (a
+  // Latin-1 `°` from a device still yields its measurements).
+  it('reads bytes that are not UTF-8 with U+FFFD for each invalid sequence, as MedTech does', () => {
+    expect(parseEventBody({ kind: 'bytes', bytes: new Uint8Array([0x22, 0xc3, 0x28, 0x22]) })).toEqual({
+      ok: true,
+      value: '\uFFFD(',
+      text: '"\uFFFD("',
+    });
+    expect(
+      parseEventBody({ kind: 'bytes', bytes: new Uint8Array([0x22, 0xef, 0xbf, 0xbd, 0xff, 0xb0, 0x22]) }),
+    ).toEqual({ ok: true, value: '\uFFFD\uFFFD\uFFFD', text: '"\uFFFD\uFFFD\uFFFD"' });
+  });
 
-    expect(result.ok || result.error.message).toMatch(/not valid UTF-8/);
+  // MedTech parses a body only when it has bytes: an empty one leaves `Body` null and the templates still run.
+  it('reads an empty body as null, as MedTech does', () => {
+    expect(parseEventBody({ kind: 'bytes', bytes: new Uint8Array() })).toEqual({ ok: true, value: null });
+    expect(parseEventBody({ kind: 'text', text: '' })).toEqual({ ok: true, value: null });
   });
 });
