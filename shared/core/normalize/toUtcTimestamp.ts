@@ -27,9 +27,9 @@ const CH_Z = 90;
 const CH_z = 122;
 
 /**
- * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision,
- * extra fraction digits truncated; past seven digits, rounded to .NET's 100-ns ticks first). An offset is applied; a date-time without offset is taken as UTC; a date
- * alone is midnight UTC. The non-ISO forms MedTech reads as times are converted too ({@link parseDotNetDateTime}).
+ * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision, extra
+ * fraction digits truncated; past seven digits, rounded to .NET's 100-ns ticks first). An offset is applied; a
+ * date-time without offset is taken as UTC; a date alone is midnight UTC. The non-ISO forms MedTech reads as times are converted too ({@link parseDotNetDateTime}).
  * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`,
  *   `3/13/2023 10:46:01 PM`
  * @returns the UTC timestamp, or `undefined` when the text is not a valid timestamp
@@ -66,8 +66,8 @@ function isCanonical(text: string): boolean {
  * Parses an ISO-8601 date or date-time text strictly into epoch milliseconds (see {@link toUtcTimestamp}).
  *
  * Accepted: `YYYY-MM-DD`, optionally followed by `T` (or `t`, or a space) and `hh:mm`, `hh:mm:ss` or
- * `hh:mm:ss.f` with 1 or more fraction digits (past seven, rounded to ticks as .NET does), optionally followed by `Z`, `±hh:mm`, `±hhmm`, `±hh` or `±h`
- * (the last as printed by MedTech's `fromUnixTimestamp`, e.g. `+0`). Calendar dates are validated (leap years);
+ * `hh:mm:ss.f` with 1 or more fraction digits (past seven, rounded to ticks as .NET does), optionally followed by
+ * `Z`, `±hh:mm`, `±hhmm`, `±hh` or `±h` (the last as printed by MedTech's `fromUnixTimestamp`, e.g. `+0`). Calendar dates are validated (leap years);
  * years 0001–9999; hours 00–23; offsets up to ±14:00.
  * @param text - the timestamp text
  * @returns epoch milliseconds, or `undefined` when the text is not a valid timestamp
