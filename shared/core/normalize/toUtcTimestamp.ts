@@ -29,7 +29,8 @@ const CH_z = 122;
 /**
  * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision, extra
  * fraction digits truncated; past seven digits, rounded to .NET's 100-ns ticks first). An offset is applied; a
- * date-time without offset is taken as UTC; a date alone is midnight UTC. The non-ISO forms MedTech reads as times are converted too ({@link parseDotNetDateTime}).
+ * date-time without offset is taken as UTC; a date alone is midnight UTC. The non-ISO forms MedTech reads as times
+ * are converted too ({@link parseDotNetDateTime}).
  * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`,
  *   `3/13/2023 10:46:01 PM`
  * @returns the UTC timestamp, or `undefined` when the text is not a valid timestamp
