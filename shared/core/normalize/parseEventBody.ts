@@ -1,6 +1,7 @@
 import type { EventBody } from '../deviceEvent.js';
 import { printParseErrorCode, visit, type ParseError } from 'jsonc-parser';
 import { MedTechError, type ErrorLocation } from '../errors.js';
+import { parseJsonWithNonFiniteLiterals } from './nonFiniteLiterals.js';
 import { findExcessiveNesting, offsetToPosition, toLineStarts } from '../mapping/locate.js';
 
 /** Deepest body whose syntax error is located (the locating scan recurses per level). */
@@ -18,8 +19,8 @@ const utf8 = new TextDecoder('utf-8');
 
 /**
  * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8 (an invalid sequence reads as
- * U+FFFD, as MedTech reads it), a leading byte-order mark is tolerated, an already-parsed value is returned as is. An
- * empty body (no bytes at all) is `null`: MedTech parses a body only when it has bytes, and its templates still run.
+ * U+FFFD, as MedTech reads it), a leading byte-order mark is tolerated, an already-parsed value is returned as is. The values
+ * `NaN`, `Infinity` and `-Infinity` are read as MedTech reads them (as numbers). An empty body (no bytes at all) is `null`: MedTech parses a body only when it has bytes, and its templates still run.
  * @param body - the event body
  * @returns the value, or an InvalidDataFormat error (stage Normalization) whose message carries no payload text
  */
@@ -44,6 +45,11 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
   try {
     return { ok: true, value: JSON.parse(text) as unknown, text };
   } catch {
+    // `NaN`, `Infinity` and `-Infinity` as values (Python writes them), which MedTech's reader accepts.
+    const withLiterals = parseJsonWithNonFiniteLiterals(text);
+    if (withLiterals !== undefined) {
+      return { ok: true, value: withLiterals.value, text };
+    }
     // JSON.parse's own message quotes the payload; say only what is wrong, and where.
     return invalidJson(text);
   }
