@@ -723,8 +723,9 @@ describe('normalizeEvent', () => {
       expect(result.errors[0]!.message).toContain('a boolean, not a timestamp');
     });
 
-    it('tries the timestamp expressions in order, skipping missing and blank ones (IoT Hub fallback)', () => {
-      const template = calculated({
+    /** An IoT Hub heart-rate template: creation time first, then the enqueued time. */
+    function iotHubHeartRate(): ContentTemplate {
+      return calculated({
         kind: 'IotJsonPathContent',
         scope: 'matchedToken',
         typeMatch: expr('$..[?(@Body.heartRate)]', (envelope) =>
@@ -734,6 +735,10 @@ describe('normalizeEvent', () => {
         timestamp: [expr('$.Properties.iothub-creation-time-utc'), expr('$.SystemProperties.iothub-enqueuedtime')],
         values: [value('hr', '$.Body.heartRate')],
       });
+    }
+
+    it('tries the timestamp expressions in order, skipping missing and blank ones (IoT Hub fallback)', () => {
+      const template = iotHubHeartRate();
       const system = { 'iothub-connection-device-id': 'dev', 'iothub-enqueuedtime': '2023-07-25T20:41:26.046Z' };
       const run = (properties: Record<string, unknown>, systemProperties = system) =>
         normalizeEvent(mappingOf(template), eventOf({ heartRate: 78 }, { properties, systemProperties }));
@@ -758,16 +763,7 @@ describe('normalizeEvent', () => {
     });
 
     it('takes an IoT Hub creation time with nanoseconds (Go, Java) instead of falling back to the enqueued time', () => {
-      const template = calculated({
-        kind: 'IotJsonPathContent',
-        scope: 'matchedToken',
-        typeMatch: expr('$..[?(@Body.heartRate)]', (envelope) =>
-          walk('$.Body.heartRate', envelope).length > 0 ? [envelope] : [],
-        ),
-        deviceId: expr('$.SystemProperties.iothub-connection-device-id'),
-        timestamp: [expr('$.Properties.iothub-creation-time-utc'), expr('$.SystemProperties.iothub-enqueuedtime')],
-        values: [value('hr', '$.Body.heartRate')],
-      });
+      const template = iotHubHeartRate();
       const systemProperties = { 'iothub-connection-device-id': 'dev', 'iothub-enqueuedtime': '2023-07-25T20:41:26Z' };
 
       const result = normalizeEvent(
