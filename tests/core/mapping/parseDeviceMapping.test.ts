@@ -7,6 +7,14 @@ import type { MappingProblem } from '../../../shared/core/mapping/problems.js';
 
 const fixtureDir = join(import.meta.dirname, '../../fixtures/device-mapping-invalid');
 
+/** The fields of a minimal valid JsonPathContent template, for tests that add or change one. */
+const HR_FIELDS = {
+  typeName: 'hr',
+  typeMatchExpression: '$..[?(@hr)]',
+  deviceIdExpression: '$.d',
+  timestampExpression: '$.t',
+};
+
 /** A device mapping document from a list of `[templateType, template]` pairs. */
 function collection(...templates: [string, unknown][]): string {
   return JSON.stringify(
@@ -201,10 +209,7 @@ describe('parseDeviceMapping', () => {
       collection([
         'JsonPathContent',
         {
-          typeName: 'hr',
-          typeMatchExpression: '$..[?(@hr)]',
-          deviceIdExpression: '$.d',
-          timestampExpression: '$.t',
+          ...HR_FIELDS,
           encounterIdExpression: ' ',
         },
       ]),
@@ -231,10 +236,7 @@ describe('parseDeviceMapping', () => {
     ['IotJsonPathContent', 'typeMatchExpression'],
   ])('refuses a blank required %s %s with a TemplateExpression error at it', (kind, field) => {
     const template = {
-      typeName: 'hr',
-      typeMatchExpression: '$..[?(@hr)]',
-      deviceIdExpression: '$.d',
-      timestampExpression: '$.t',
+      ...HR_FIELDS,
     };
     const fields = kind === 'JsonPathContent' ? template : { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]' };
 
@@ -266,10 +268,7 @@ describe('parseDeviceMapping', () => {
         collection([
           'JsonPathContent',
           {
-            typeName: 'hr',
-            typeMatchExpression: '$..[?(@hr)]',
-            deviceIdExpression: '$.d',
-            timestampExpression: '$.t',
+            ...HR_FIELDS,
             values: [
               { valueName: 'a', valueExpression: '$.a', required: '\0true\u0085' },
               { valueName: 'b', valueExpression: '$.b', required: '\u2003FALSE\0' },
@@ -287,10 +286,7 @@ describe('parseDeviceMapping', () => {
       collection([
         'JsonPathContent',
         {
-          typeName: 'hr',
-          typeMatchExpression: '$..[?(@hr)]',
-          deviceIdExpression: '$.d',
-          timestampExpression: '$.t',
+          ...HR_FIELDS,
           values: [{ valueName: 'hr', valueExpression: '' }],
         },
       ]),
@@ -307,10 +303,7 @@ describe('parseDeviceMapping', () => {
         collection([
           'JsonPathContent',
           {
-            typeName: 'hr',
-            typeMatchExpression: '$..[?(@hr)]',
-            deviceIdExpression: '$.d',
-            timestampExpression: '$.t',
+            ...HR_FIELDS,
             patientIdExpression: null,
             encounterIdExpression: null,
             correlationIdExpression: null,
@@ -715,10 +708,7 @@ describe('parseDeviceMapping expression errors', () => {
       'JsonPathContent',
       'values/0/valueExpression',
       {
-        typeName: 'hr',
-        typeMatchExpression: '$..[?(@hr)]',
-        deviceIdExpression: '$.d',
-        timestampExpression: '$.t',
+        ...HR_FIELDS,
         values: [{ valueName: 'hr', valueExpression: '$.[' }],
       },
     ],
