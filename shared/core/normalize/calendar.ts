@@ -1,6 +1,12 @@
 /**
- * Proleptic Gregorian calendar arithmetic for timestamp parsing (no `Date.UTC`: it maps years 0–99 to 1900–1999).
+ * Proleptic Gregorian calendar arithmetic for timestamp parsing (no `Date.UTC`: it maps years 0–99 to 1900–1999), and
+ * the digit and offset readers both timestamp parsers share.
  */
+
+const CH_0 = 48;
+const CH_9 = 57;
+const CH_COLON = 58;
+const MAX_OFFSET_MINUTES = 14 * 60;
 
 /** Milliseconds in a day. */
 export const MS_PER_DAY = 86_400_000;
@@ -30,4 +36,63 @@ export function daysFromCivil(year: number, month: number, day: number): number 
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
+}
+
+/**
+ * The minutes of an offset after its sign: `h`, `hh`, `hhmm` or `hh:mm`, to the end of the text; undefined beyond
+ * ±14:00 or 59 minutes, or for any other form.
+ * @param text - the text
+ * @param start - where the offset starts (after the sign)
+ */
+export function readOffsetMinutes(text: string, start: number): number | undefined {
+  const rest = text.length - start;
+  let hours: number;
+  let minutes = 0;
+  if (rest === 1) {
+    hours = readDigits(text, start, 1);
+  } else if (rest === 2) {
+    hours = readDigits(text, start, 2);
+  } else if (rest === 4) {
+    hours = readDigits(text, start, 2);
+    minutes = readDigits(text, start + 2, 2);
+  } else if (rest === 5 && text.charCodeAt(start + 2) === CH_COLON) {
+    hours = readDigits(text, start, 2);
+    minutes = readDigits(text, start + 3, 2);
+  } else {
+    return undefined;
+  }
+  if (hours < 0 || minutes < 0 || minutes > 59) {
+    return undefined;
+  }
+  const total = hours * 60 + minutes;
+  return total > MAX_OFFSET_MINUTES ? undefined : total;
+}
+
+/**
+ * The decimal number in `count` digits at `start`, or -1 when any of them is not a digit (or missing).
+ * @param text - the text
+ * @param start - the first digit's offset
+ * @param count - how many digits
+ */
+export function readDigits(text: string, start: number, count: number): number {
+  if (start + count > text.length) {
+    return -1;
+  }
+  let value = 0;
+  for (let i = start; i < start + count; i++) {
+    const c = text.charCodeAt(i);
+    if (!isDigit(c)) {
+      return -1;
+    }
+    value = value * 10 + (c - CH_0);
+  }
+  return value;
+}
+
+/**
+ * Whether a UTF-16 code is an ASCII digit.
+ * @param c - the code
+ */
+export function isDigit(c: number): boolean {
+  return c >= CH_0 && c <= CH_9;
 }

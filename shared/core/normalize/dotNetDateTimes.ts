@@ -6,12 +6,11 @@
  * stays an error, as before. Written by hand on purpose: `Date.parse` reads many forms differently and takes a time
  * without offset as local time.
  */
-import { MS_PER_DAY, daysFromCivil, daysInMonth } from './calendar.js';
+import { MS_PER_DAY, daysFromCivil, daysInMonth, readOffsetMinutes } from './calendar.js';
 
 /** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: .NET's DateTime range. */
 const MIN_MS = -62_135_596_800_000;
 const MAX_MS = 253_402_300_799_999;
-const MAX_OFFSET_MINUTES = 14 * 60;
 /** Longer texts are no timestamp of these forms (and are not scanned). */
 const MAX_LENGTH = 64;
 
@@ -107,14 +106,8 @@ function zoneMinutes(zone: string): number | undefined {
   if (zone === 'Z' || zone === 'GMT') {
     return 0;
   }
-  const digits = zone.slice(1).replace(':', '');
-  const hours = Number(digits.slice(0, 2));
-  const minutes = digits.length > 2 ? Number(digits.slice(2)) : 0;
-  const total = hours * 60 + minutes;
-  if (minutes > 59 || total > MAX_OFFSET_MINUTES) {
-    return undefined;
-  }
-  return zone.startsWith('-') ? -total : total;
+  const minutes = readOffsetMinutes(zone, 1);
+  return minutes === undefined || !zone.startsWith('-') ? minutes : -minutes;
 }
 
 function inRange(ms: number): number | undefined {

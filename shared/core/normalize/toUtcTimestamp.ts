@@ -3,7 +3,7 @@
  * also reads ({@link parseDotNetDateTime}). Hand-written on purpose: `Date.parse` accepts many other forms and reads
  * offset-less date-times as local time.
  */
-import { MS_PER_DAY, daysFromCivil, daysInMonth } from './calendar.js';
+import { MS_PER_DAY, daysFromCivil, daysInMonth, isDigit, readDigits, readOffsetMinutes } from './calendar.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
 
 /** 0001-01-01T00:00:00.000Z, the earliest instant .NET's DateTime (and so MedTech) can hold. */
@@ -12,10 +12,8 @@ const MIN_MS = -62_135_596_800_000;
 const MAX_MS = 253_402_300_799_999;
 /** Fraction digits Newtonsoft.Json reads itself; longer fractions are read as `DateTime.Parse` reads them. */
 const MAX_FRACTION_DIGITS = 7;
-const MAX_OFFSET_MINUTES = 14 * 60;
 
 const CH_0 = 48;
-const CH_9 = 57;
 const CH_DASH = 45;
 const CH_PLUS = 43;
 const CH_COLON = 58;
@@ -185,49 +183,4 @@ function roundHalfToEven(value: number): number {
     return floor;
   }
   return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** Offset after the sign: `h`, `hh`, `hhmm` or `hh:mm`, to the end of the text. */
-function readOffsetMinutes(text: string, start: number): number | undefined {
-  const rest = text.length - start;
-  let hours: number;
-  let minutes = 0;
-  if (rest === 1) {
-    hours = readDigits(text, start, 1);
-  } else if (rest === 2) {
-    hours = readDigits(text, start, 2);
-  } else if (rest === 4) {
-    hours = readDigits(text, start, 2);
-    minutes = readDigits(text, start + 2, 2);
-  } else if (rest === 5 && text.charCodeAt(start + 2) === CH_COLON) {
-    hours = readDigits(text, start, 2);
-    minutes = readDigits(text, start + 3, 2);
-  } else {
-    return undefined;
-  }
-  if (hours < 0 || minutes < 0 || minutes > 59) {
-    return undefined;
-  }
-  const total = hours * 60 + minutes;
-  return total > MAX_OFFSET_MINUTES ? undefined : total;
-}
-
-/** The decimal number in `count` digits at `start`, or -1 when any of them is not a digit (or missing). */
-function readDigits(text: string, start: number, count: number): number {
-  if (start + count > text.length) {
-    return -1;
-  }
-  let value = 0;
-  for (let i = start; i < start + count; i++) {
-    const c = text.charCodeAt(i);
-    if (!isDigit(c)) {
-      return -1;
-    }
-    value = value * 10 + (c - CH_0);
-  }
-  return value;
-}
-
-function isDigit(c: number): boolean {
-  return c >= CH_0 && c <= CH_9;
 }
