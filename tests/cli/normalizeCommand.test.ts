@@ -103,6 +103,32 @@ describe('medtech normalize', () => {
     expect(output.errors[0].message).not.toContain('steps=12');
   });
 
+  it('normalizes a body MedTech reads though it is not strict JSON, with a warning on stderr', async () => {
+    // A firmware printf loop: single quotes, a trailing comma, and a second reading after the first (never read).
+    const message = write(
+      'lenient.json',
+      "{'deviceId':'d1','endDate':'2024-05-01T10:00:00Z','steps':012,}\n{'deviceId':'d2','steps':13}",
+    );
+    const io = captureIo();
+
+    const code = await runCli(
+      ['normalize', '--device-mapping', sampleMapping, '--message', message, '--enqueued-time', '2024-05-01T10:01:00Z'],
+      io,
+    );
+
+    expect(code).toBe(0);
+    const output = JSON.parse(io.out);
+    expect(output.errors).toEqual([]);
+    // `012` is octal to MedTech's reader: 10 steps.
+    expect(
+      output.measurements.map((m: { deviceId: string; properties: unknown }) => [m.deviceId, m.properties]),
+    ).toEqual([['d1', [{ name: 'steps', value: '10' }]]]);
+    expect(io.err).toBe(
+      `${message}: warning: The message body holds more after its first JSON value; the rest was ignored, as MedTech ` +
+        'ignores it.\n',
+    );
+  });
+
   it('takes a file with a Body key as a whole IoT Hub envelope, with its enqueued time', async () => {
     const mapping = write('iot.json', iotMapping);
     const message = write(

@@ -115,6 +115,12 @@ export function normalizeEvent(
   if (event.body.kind !== 'json') {
     run.memo.plainJson = run.body;
   }
+  if (body.largeIntegers !== undefined) {
+    run.largeIntegers = body.largeIntegers;
+  }
+  if (body.warning !== undefined) {
+    run.warnings = new Set([body.warning]);
+  }
   const envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
   let complete = true;
   const templates = mapping.templates;

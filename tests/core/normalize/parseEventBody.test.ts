@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
+import {
+  NON_STRICT_BODY_WARNING,
+  TRAILING_CONTENT_WARNING,
+  parseEventBody,
+} from '../../../shared/core/normalize/parseEventBody.js';
 
 describe('parseEventBody', () => {
   it('parses UTF-8 bytes, with or without a byte-order mark', () => {
@@ -62,49 +66,50 @@ describe('parseEventBody', () => {
         name: 'InvalidDataFormat',
         stage: 'Normalization',
         severity: 'non-blocking',
-        message: 'The message body is not valid JSON: InvalidSymbol at line 3, column 14.',
+        message: 'The message body is not valid JSON: UnexpectedCharacter at line 3, column 14.',
         location: { line: 3, column: 14 },
       });
     }
-    const trailing = parseEventBody({ kind: 'bytes', bytes: new TextEncoder().encode('[1, 2,]') });
-    expect(trailing.ok || trailing.error.message).toBe(
-      'The message body is not valid JSON: ValueExpected at line 1, column 7.',
+    const unclosed = parseEventBody({ kind: 'bytes', bytes: new TextEncoder().encode('[1, 2') });
+    expect(unclosed.ok || unclosed.error.message).toBe(
+      'The message body is not valid JSON: UnexpectedEnd at line 1, column 6.',
     );
-    // Nested too deep to locate (the locating scan recurses): still an InvalidDataFormat error, never a RangeError.
+    // Nested deep: the reader keeps its own stack, so this is an error with a position, never a RangeError.
     const deep = parseEventBody({ kind: 'text', text: '['.repeat(200_000) + 'x' });
     expect(deep.ok || deep.error.toRecord()).toEqual({
       name: 'InvalidDataFormat',
       stage: 'Normalization',
       severity: 'non-blocking',
-      message: 'The message body is not valid JSON.',
+      message: 'The message body is not valid JSON: UnexpectedCharacter at line 1, column 200001.',
+      location: { line: 1, column: 200_001 },
     });
     const empty = parseEventBody({ kind: 'text', text: ' \n' });
     expect(empty.ok || empty.error.message).toBe('The message body is empty, not JSON.');
   });
 
-  it.each([['\u00a0'], [' \u2003\n'], ['\ufeff\ufeff']])(
-    'locates the first character of %j as the error: white space to JavaScript, not to JSON',
+  it.each([['\u00a0'], [' \u2003\n\u0085'], ['\u0000 /* only a comment */']])(
+    'reads %j as a body with no value: white space (and NUL) to .NET, as to MedTech',
     (text) => {
       const result = parseEventBody({ kind: 'text', text });
-      expect(result.ok || result.error.message).toMatch(
-        /^The message body is not valid JSON: \w+ at line 1, column \d\.$/,
-      );
+      expect(result.ok || result.error.message).toBe('The message body is empty, not JSON.');
     },
   );
 
-  it.each([
-    ['{"hr": 72 // beats per minute\n}', 1, 11],
-    ['{\n  "hr": /* bpm */ 72\n}', 2, 9],
-  ])('locates a comment in %j as the error, since JSON has none', (text, line, column) => {
-    const result = parseEventBody({ kind: 'text', text });
+  it('locates a second byte-order mark, which .NET does not take for white space', () => {
+    const result = parseEventBody({ kind: 'text', text: '\ufeff\ufeff1' });
+    expect(result.ok || result.error.message).toBe(
+      'The message body is not valid JSON: UnexpectedCharacter at line 1, column 1.',
+    );
+  });
 
-    expect(result.ok || result.error.toRecord()).toEqual({
-      name: 'InvalidDataFormat',
-      stage: 'Normalization',
-      severity: 'non-blocking',
-      message: `The message body is not valid JSON: InvalidCommentToken at line ${line}, column ${column}.`,
-      location: { line, column },
-    });
+  it('reads what only MedTech reads, and says so in a warning that quotes nothing of the body', () => {
+    const lenient = parseEventBody({ kind: 'text', text: '{\'hr\': 72, /* bpm */ "SECRET": [1,2,],}' });
+    expect(lenient).toMatchObject({ ok: true, value: { hr: 72, SECRET: [1, 2] }, warning: NON_STRICT_BODY_WARNING });
+    const trailing = parseEventBody({ kind: 'text', text: '{"hr": 72}\n{"hr": 73}' });
+    expect(trailing).toMatchObject({ ok: true, value: { hr: 72 }, warning: TRAILING_CONTENT_WARNING });
+    expect(NON_STRICT_BODY_WARNING + TRAILING_CONTENT_WARNING).not.toContain('SECRET');
+    // Strict JSON: no warning.
+    expect(parseEventBody({ kind: 'text', text: '{"hr": 72}' })).not.toHaveProperty('warning');
   });
 
   // MedTech reads the body through a UTF-8 StreamReader, which replaces each invalid sequence with U+FFFD (a
