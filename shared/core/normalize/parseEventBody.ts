@@ -27,7 +27,7 @@ const utf8 = new TextDecoder('utf-8');
 /**
  * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8 (an invalid sequence reads as
  * U+FFFD, as MedTech reads it), a leading byte-order mark is tolerated, an already-parsed value is returned as is.
- * A body `JSON.parse` refuses is read as MedTech's reader reads it ({@link readJsonAsMedTech}: comments, trailing
+ * A body `JSON.parse` refuses (or one with a surrogate escape) is read as MedTech's reader reads it ({@link readJsonAsMedTech}: comments, trailing
  * commas, single quotes, `NaN`, content after the value…), so what MedTech normalized is normalized here too. An empty
  * body (no bytes at all) is `null`: MedTech parses a body only when it has bytes, and its templates still run.
  * @param body - the event body
@@ -51,12 +51,22 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
       text = utf8.decode(body.bytes);
       break;
   }
+  let strict = true;
   try {
-    return { ok: true, value: JSON.parse(text) as unknown, text };
+    const value = JSON.parse(text) as unknown;
+    // `\uD800` alone is U+FFFD to MedTech's reader, a lone surrogate to JSON.parse: such a body is read as MedTech
+    // reads it (a search the engine does natively; the regular expression runs only on a body with a `\u` escape).
+    if (!text.includes('\\u') || !SURROGATE_ESCAPE.test(text)) {
+      return { ok: true, value, text };
+    }
   } catch {
-    return readAsMedTech(text);
+    strict = false;
   }
+  return readAsMedTech(text, strict);
 }
+
+/** A `\u` escape of a UTF-16 surrogate (or, harmlessly, text that only looks like one). */
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 
 /** Warning for a body only MedTech's reader accepts. */
 export const NON_STRICT_BODY_WARNING =
@@ -69,16 +79,14 @@ export const TRAILING_CONTENT_WARNING =
  * A body JSON.parse refused, read as MedTech reads it; else the InvalidDataFormat error with the first problem's kind
  * and position (a name such as `UnexpectedCharacter`, never the text there).
  */
-function readAsMedTech(text: string): ParsedEventBody {
+function readAsMedTech(text: string, strict: boolean): ParsedEventBody {
   const read = readJsonAsMedTech(text);
   if (read.ok) {
-    return {
-      ok: true,
-      value: read.value,
-      text,
-      largeIntegers: read.largeIntegers,
-      warning: read.trailingContent ? TRAILING_CONTENT_WARNING : NON_STRICT_BODY_WARNING,
-    };
+    const body: ParsedEventBody = { ok: true, value: read.value, text, largeIntegers: read.largeIntegers };
+    if (!strict) {
+      body.warning = read.trailingContent ? TRAILING_CONTENT_WARNING : NON_STRICT_BODY_WARNING;
+    }
+    return body;
   }
   if (read.problem === 'NoContent') {
     return invalid('The message body is empty, not JSON.');

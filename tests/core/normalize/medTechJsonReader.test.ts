@@ -230,3 +230,49 @@ describe('readJsonAsMedTech: what MedTech reads beyond JSON', () => {
     );
   });
 });
+
+describe('readJsonAsMedTech on strict JSON', () => {
+  // Strict JSON is a subset of what Newtonsoft reads, with one difference: a lone surrogate escape is U+FFFD there.
+  it('reads random strict-JSON texts exactly as JSON.parse does, key order included', () => {
+    let seed = 7;
+    const random = (n: number): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % n;
+    };
+    const pieces = ['a', 'é', '"', '\\', '\n', '\u0001', '/', '2', ' ', '\ud83d\ude00', '__proto__', '10'];
+    const string = (): string => Array.from({ length: random(4) }, () => pieces[random(pieces.length)]).join('');
+    const numbers = [0, -0, 1, -1, 0.5, 1e-7, 1.5e300, 123456789, 1.2345678901234567e19, -2.5e-5, 1e21];
+    const value = (depth: number): unknown => {
+      switch (depth > 3 ? random(4) : random(6)) {
+        case 0:
+          return numbers[random(numbers.length)];
+        case 1:
+          return string();
+        case 2:
+          return [true, false, null][random(3)];
+        case 3:
+          return random(2) === 0 ? 'x' : 0;
+        case 4:
+          return Array.from({ length: random(4) }, () => value(depth + 1));
+        default:
+          return Object.fromEntries(Array.from({ length: random(4) }, () => [string(), value(depth + 1)]));
+      }
+    };
+    const spaces = [' ', '\n', '\t', '\r\n', '', ''];
+    for (let i = 0; i < 3000; i++) {
+      // JSON.stringify's text with random JSON white space between tokens (outside strings).
+      const text = JSON.stringify(value(0), null, random(2) === 0 ? undefined : 1).replace(
+        /("(?:[^"\\]|\\.)*")|([,:[\]{}])/g,
+        (match: string, str: string | undefined) => (str === undefined ? `${match}${spaces[random(6)]}` : match),
+      );
+      const expected = JSON.parse(text) as unknown;
+      const actual = readJsonAsMedTech(text);
+      expect(actual.ok).toBe(true);
+      if (actual.ok) {
+        expect(JSON.stringify(actual.value)).toBe(JSON.stringify(expected));
+        expect(actual.value).toEqual(expected);
+        expect(actual.trailingContent).toBe(false);
+      }
+    }
+  });
+});

@@ -102,6 +102,17 @@ describe('parseEventBody', () => {
     );
   });
 
+  it('reads a lone surrogate escape in strict JSON as U+FFFD, as MedTech does, and keeps a pair', () => {
+    expect(parseEventBody({ kind: 'text', text: '{"id":"a\\ud800b","e":"\\uD83D\\uDE00"}' })).toEqual({
+      ok: true,
+      value: { id: 'a\uFFFDb', e: '\u{1F600}' },
+      text: '{"id":"a\\ud800b","e":"\\uD83D\\uDE00"}',
+      largeIntegers: new Map(),
+    });
+    // Only looks like one: an escaped backslash before `ud800`.
+    expect(parseEventBody({ kind: 'text', text: '"\\\\ud800"' })).toMatchObject({ ok: true, value: '\\ud800' });
+  });
+
   it('reads what only MedTech reads, and says so in a warning that quotes nothing of the body', () => {
     const lenient = parseEventBody({ kind: 'text', text: '{\'hr\': 72, /* bpm */ "SECRET": [1,2,],}' });
     expect(lenient).toMatchObject({ ok: true, value: { hr: 72, SECRET: [1, 2] }, warning: NON_STRICT_BODY_WARNING });
