@@ -137,9 +137,9 @@ class Reader {
   readDocument(): unknown {
     const stack: Frame[] = [];
     let expect = Expect.Value;
-    let value: unknown;
     for (;;) {
       const c = this.skipSpaceAndComments(true);
+      let done: unknown;
       if (expect === Expect.PostValue) {
         const top = stack[stack.length - 1] as Frame;
         if (c === CH_COMMA) {
@@ -147,102 +147,71 @@ class Reader {
           expect = top.isObject ? Expect.Property : Expect.ArrayValue;
           continue;
         }
-        if (c === CH_RBRACE || c === CH_RBRACKET || c === CH_RPAREN) {
-          this.close(stack, c);
-          this.pos++;
-          const done = this.finishContainer(stack);
-          if (done.finished) {
-            return done.value;
-          }
-          continue;
+        if (!(c === CH_RBRACE ? top.isObject : c === CH_RBRACKET && !top.isObject)) {
+          // `)` closes only a constructor, which nothing here opens.
+          const closer = c === CH_RBRACE || c === CH_RBRACKET || c === CH_RPAREN;
+          throw this.error(closer ? 'MismatchedCloser' : c < 0 ? 'UnexpectedEnd' : 'UnexpectedCharacterAfterValue');
         }
-        throw this.error(c < 0 ? 'UnexpectedEnd' : 'UnexpectedCharacterAfterValue');
-      }
-      if (expect === Expect.Property) {
-        const top = stack[stack.length - 1] as Frame;
+        this.pos++;
+        done = this.closeInnermost(stack);
+      } else if (expect === Expect.Property) {
         if (c === CH_RBRACE) {
           this.pos++;
-          stack.pop();
-          const done = this.finishValue(stack, top.container);
-          if (done.finished) {
-            return done.value;
-          }
-          expect = Expect.PostValue;
+          done = this.closeInnermost(stack);
+        } else if (c < 0) {
+          throw this.error('UnexpectedEnd');
+        } else {
+          (stack[stack.length - 1] as Frame).name = this.readPropertyName(c);
+          expect = Expect.Value;
           continue;
         }
-        if (c < 0) {
-          throw this.error('UnexpectedEnd');
-        }
-        top.name = this.readPropertyName(c);
-        expect = Expect.Value;
-        continue;
-      }
-      // A value is expected.
-      if (c < 0) {
+      } else if (c < 0) {
         throw this.error(stack.length === 0 ? 'NoContent' : 'UnexpectedEnd');
-      }
-      if (c === CH_LBRACE || c === CH_LBRACKET) {
+      } else if (c === CH_LBRACE || c === CH_LBRACKET) {
         this.pos++;
         const isObject = c === CH_LBRACE;
         stack.push({ container: isObject ? {} : [], isObject, name: '' });
         expect = isObject ? Expect.Property : Expect.ArrayValue;
         continue;
-      }
-      if (c === CH_RBRACKET || c === CH_RPAREN) {
-        // Newtonsoft reads a closer where a value may stand; only `]` right after `[` or a comma closes anything.
-        const top = stack[stack.length - 1];
-        if (c === CH_RBRACKET && expect === Expect.ArrayValue && top !== undefined && !top.isObject) {
-          this.pos++;
-          stack.pop();
-          const done = this.finishValue(stack, top.container);
-          if (done.finished) {
-            return done.value;
-          }
-          expect = Expect.PostValue;
-          continue;
+      } else if (c === CH_RBRACKET || c === CH_RPAREN) {
+        // Newtonsoft reads a closer where a value may stand: only `]` right after `[` or a comma closes anything.
+        if (c === CH_RPAREN || expect !== Expect.ArrayValue) {
+          throw this.error('MismatchedCloser');
         }
-        throw this.error('MismatchedCloser');
-      }
-      if (c === CH_COMMA) {
-        // An empty slot: Newtonsoft's `undefined`, not consumed (the comma still separates).
-        value = null;
+        this.pos++;
+        done = this.closeInnermost(stack);
       } else {
-        value = this.readScalar(c);
+        // A comma here is an empty slot, Newtonsoft's `undefined`; it is not consumed (it still separates).
+        done = this.place(stack, c === CH_COMMA ? null : this.readScalar(c));
       }
-      const done = this.finishValue(stack, value);
-      if (done.finished) {
-        return done.value;
+      if (done !== MORE) {
+        return done;
       }
       expect = Expect.PostValue;
     }
   }
 
-  /** Checks that a closer matches the innermost container. */
-  private close(stack: Frame[], c: number): void {
-    const top = stack[stack.length - 1] as Frame;
-    if ((c === CH_RBRACE && !top.isObject) || (c === CH_RBRACKET && top.isObject) || c === CH_RPAREN) {
-      throw this.error('MismatchedCloser');
-    }
+  /** Closes the innermost container and places it; see {@link Reader.place}. */
+  private closeInnermost(stack: Frame[]): unknown {
+    const closed = stack.pop() as Frame;
+    return this.place(stack, closed.container);
   }
 
-  /** Pops the innermost container (just closed) and places it as a value. */
-  private finishContainer(stack: Frame[]): { finished: boolean; value: unknown } {
-    const top = stack.pop() as Frame;
-    return this.finishValue(stack, top.container);
-  }
-
-  /** Places a complete value in the innermost container, or reports the document finished. */
-  private finishValue(stack: Frame[], value: unknown): { finished: boolean; value: unknown } {
+  /**
+   * Places a complete value in the innermost container.
+   * @returns {@link MORE}, or the value itself when it completes the document
+   */
+  private place(stack: Frame[], value: unknown): unknown {
     const top = stack[stack.length - 1];
     if (top === undefined) {
-      return { finished: true, value };
+      return value;
     }
     if (top.isObject) {
       setMember(top.container as Record<string, unknown>, top.name, value);
     } else {
       (top.container as unknown[]).push(value);
     }
-    return { finished: false, value: undefined };
+    return MORE;
   }
 
   /**
@@ -604,6 +573,9 @@ function isIdentifierChar(text: string, at: number): boolean {
 }
 
 const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}]$/u;
+
+/** {@link Reader.place}'s "the document goes on". */
+const MORE: unique symbol = Symbol('more');
 
 /** The characters Newtonsoft reads into a number before it parses one. */
 function isNumberChar(c: number): boolean {
