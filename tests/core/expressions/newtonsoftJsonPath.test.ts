@@ -1,0 +1,128 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
+
+/** One case of tests/fixtures/newtonsoft-jsonpath (see its README). */
+interface PathCase {
+  doc: unknown;
+  path: string;
+  outcome: 'tokens' | 'error';
+  tokens: unknown[];
+  single?: unknown;
+  note: string;
+}
+
+const cases = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../fixtures/newtonsoft-jsonpath/cases.json'), 'utf8'),
+) as PathCase[];
+
+const JPROPERTY = '"__jproperty__"';
+
+/** Where this project evaluates otherwise on purpose or cannot do the same, and why. */
+function deliberateDifference(c: PathCase): string | undefined {
+  if (/=~/.test(c.path)) {
+    return 'regular expressions are refused (a ReDoS risk on untrusted templates)';
+  }
+  if (/\[(?:\d+,)*-\d+(?:,-?\d+)*\]/.test(c.path)) {
+    return 'negative single indexes are refused (Newtonsoft throws on every array)';
+  }
+  if (JSON.stringify(c.tokens).includes(JPROPERTY)) {
+    return 'a filter never yields the JProperty wrappers of an object';
+  }
+  if (c.path === '$[?(@.a==1&&@.b==2)]' || c.path === '$[?((@.a == 1))]') {
+    return 'filters may group terms and put an operator right after a number';
+  }
+  if (c.path === '$[?(@.v == 9007199254740992)]') {
+    return 'integers beyond 2^53 compare as doubles (JSON.parse keeps no more)';
+  }
+  return undefined;
+}
+
+function evaluate(c: PathCase): { ok: true; tokens: unknown[]; single: unknown } | { ok: false } {
+  const multiple = Symbol('multiple');
+  try {
+    const expression = compileJsonPath(c.path);
+    const tokens = expression.matches(c.doc);
+    const one = expression.selectOne === undefined ? undefined : expression.selectOne(c.doc, multiple);
+    const single = one === multiple ? 'ERROR:multiple' : one === undefined ? null : one;
+    return { ok: true, tokens, single };
+  } catch {
+    return { ok: false };
+  }
+}
+
+describe('JSONPath as MedTech evaluates it (tests/fixtures/newtonsoft-jsonpath)', () => {
+  const same = cases.filter((c) => deliberateDifference(c) === undefined);
+  const differing = cases.filter((c) => deliberateDifference(c) !== undefined);
+
+  it('holds the cases the README describes', () => {
+    expect(cases).toHaveLength(236);
+    expect(differing.map(deliberateDifference).sort()).toMatchInlineSnapshot(`
+      [
+        "a filter never yields the JProperty wrappers of an object",
+        "a filter never yields the JProperty wrappers of an object",
+        "a filter never yields the JProperty wrappers of an object",
+        "a filter never yields the JProperty wrappers of an object",
+        "a filter never yields the JProperty wrappers of an object",
+        "filters may group terms and put an operator right after a number",
+        "filters may group terms and put an operator right after a number",
+        "integers beyond 2^53 compare as doubles (JSON.parse keeps no more)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "negative single indexes are refused (Newtonsoft throws on every array)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+        "regular expressions are refused (a ReDoS risk on untrusted templates)",
+      ]
+    `);
+  });
+
+  it.each(same.map((c) => [c.path, c] as const))('%s', (_path, c) => {
+    const actual = evaluate(c);
+    if (c.outcome === 'error') {
+      expect(actual.ok, c.note).toBe(false);
+      return;
+    }
+    expect(actual.ok, c.note).toBe(true);
+    if (actual.ok) {
+      expect(actual.tokens, c.note).toEqual(c.tokens);
+      // SelectToken's own exceptions (not "multiple tokens") fail the single value here as an error does there.
+      if (c.single !== 'ERROR:exception') {
+        expect(actual.single, c.note).toEqual(c.single);
+      }
+    }
+  });
+
+  it.each(differing.map((c) => [deliberateDifference(c), c.path, c] as const))(
+    'differs on purpose (%s): %s',
+    (reason, _path, c) => {
+      const actual = evaluate(c);
+      if (reason?.includes('refused')) {
+        expect(actual.ok).toBe(false);
+      } else if (reason?.includes('JProperty')) {
+        // The same tokens without the wrappers.
+        expect(actual.ok && actual.tokens).toEqual(c.tokens.filter((t) => !JSON.stringify(t).includes(JPROPERTY)));
+      } else if (reason?.includes('group terms')) {
+        expect(c.outcome).toBe('error');
+        expect(actual.ok).toBe(true);
+      } else {
+        expect(actual.ok && actual.tokens).not.toEqual(c.tokens);
+      }
+    },
+  );
+});
