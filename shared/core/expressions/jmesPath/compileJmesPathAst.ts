@@ -1,6 +1,6 @@
 import type { AstNode } from './jmesPathAst.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { compareOrdered, deepEqual, isFalsy, memberOf } from './jsonValues.js';
+import { compareOrdered, deepEqual, isFalsy, memberOf, scalarsEqual } from './jsonValues.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import type { MedTechFunction } from './medTechFunctions.js';
 
@@ -136,9 +136,9 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
       const first = left(value, budget);
       const second = right(value, budget);
       if (typeof first !== 'object' || typeof second !== 'object' || first === null || second === null) {
-        // What `deepEqual` does for a pair that is not two containers: one step, then identity.
+        // What `deepEqual` does for a pair that is not two containers: one step, then scalar equality.
         budget.step();
-        return (first === second) === equalResult;
+        return scalarsEqual(first, second) === equalResult;
       }
       return deepEqual(first, second, budget) === equalResult;
     };

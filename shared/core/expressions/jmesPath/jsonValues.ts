@@ -1,5 +1,6 @@
 import { formatDotNetNumber } from '../../dotNetNumbers.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
+import { compareFloats } from '../newtonsoftFloats.js';
 
 /** JMESPath type names, as the `type()` function spells them. */
 export type JmesPathTypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
@@ -63,6 +64,26 @@ export function memberOf(value: unknown, name: string): unknown {
 }
 
 /**
+ * Equality of two values of which at least one is no container, as JmesPath.Net's (Newtonsoft's `DeepEquals`) is:
+ * identity, except that two numbers with a fraction, doubles to it, are equal within Newtonsoft's tolerance
+ * (`add(\`0.1\`, \`0.2\`) == \`0.3\``). Integers compare exactly (a double written `1.0` cannot be told apart here).
+ * @param a - a value
+ * @param b - another
+ */
+export function scalarsEqual(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    return true;
+  }
+  return (
+    typeof a === 'number' &&
+    typeof b === 'number' &&
+    !Number.isInteger(a) &&
+    !Number.isInteger(b) &&
+    compareFloats(a, b) === 0
+  );
+}
+
+/**
  * JSON deep equality, charging one step per pair of values compared. Iterative, so deep data cannot exhaust the stack;
  * the step charge bounds the work even when an expression built values that share structure (`[@, @] | [@, @] | …`).
  * @param left - first value
@@ -79,6 +100,9 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
       continue;
     }
     if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+      if (scalarsEqual(a, b)) {
+        continue;
+      }
       return false;
     }
     if (Array.isArray(a) || Array.isArray(b)) {

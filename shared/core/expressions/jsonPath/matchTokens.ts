@@ -2,6 +2,7 @@ import { ExpressionEvaluationError } from '../../errors.js';
 import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
 import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
+import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
 
 /**
  * Kind of a token in a filter comparison: a JSON primitive typed as Newtonsoft.Json types it, or `container` for an
@@ -129,33 +130,6 @@ function compareValues(
     case 'container':
       return 0;
   }
-}
-
-/** Newtonsoft's `MathUtils.ApproxEquals`: equal within a tolerance scaled by the magnitudes. */
-function approxEquals(a: number, b: number): boolean {
-  if (a === b) {
-    return true;
-  }
-  const tolerance = (Math.abs(a) + Math.abs(b) + 10) * Number.EPSILON;
-  const difference = a - b;
-  return -tolerance < difference && tolerance > difference;
-}
-
-function compareFloats(a: number, b: number): number {
-  if (approxEquals(a, b)) {
-    return 0;
-  }
-  if (a < b) {
-    return -1;
-  }
-  if (a > b) {
-    return 1;
-  }
-  // .NET orders NaN before every number.
-  if (Number.isNaN(a)) {
-    return Number.isNaN(b) ? 0 : -1;
-  }
-  return 1;
 }
 
 function compareNumbers(a: number, b: number): number {

@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { compileJmesPathAst } from '../../../shared/core/expressions/jmesPath/compileJmesPathAst.js';
+import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
+import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
+import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
+
+/** One case of tests/fixtures/jmespath-net (see its README). */
+interface JmesCase {
+  data: unknown;
+  expression: string;
+  outcome: 'value' | 'error';
+  value?: unknown;
+  note: string;
+}
+
+const cases = JSON.parse(
+  readFileSync(join(import.meta.dirname, '../../fixtures/jmespath-net/cases.json'), 'utf8'),
+) as JmesCase[];
+
+const ONE_NUMBER_TYPE = 'JavaScript has one number type: 1 and 1.0 are one number, integers past 2^53 are doubles';
+const NULLS_DROPPED = 'a projection drops nulls from the data too, as the JMESPath specification says';
+const ISO_DATES = 'fromUnixTimestamp(Ms) return ISO-8601 text, not a .NET date (reference-behaviour §1.8)';
+const TRUE_DIVISION = 'divide is true division (reference-behaviour §1.8)';
+const MATH_ERRORS = 'a result that is no finite 64-bit value is an error, as Microsoft documents';
+const REAL_POWER = 'pow is the real power, in JavaScript doubles (no rounding to a long)';
+const DUPLICATE_KEYS = 'a multi-select hash may repeat a key';
+const ORDINAL = 'strings order by UTF-16 code unit, not by .NET culture';
+const INFINITY_TEXT = "to_number reads JSON numbers only, not .NET's 'Infinity'";
+
+/** The cases this project evaluates otherwise, by expression (and data), and why. */
+const DIFFERENCES: Readonly<Record<string, string>> = {
+  '`1` == `1.0`': ONE_NUMBER_TYPE,
+  '`1` != `1.0`': ONE_NUMBER_TYPE,
+  'a == b': ONE_NUMBER_TYPE,
+  '`[1]` == `[1.0]`': ONE_NUMBER_TYPE,
+  '`9007199254740993` == `9007199254740992`': ONE_NUMBER_TYPE,
+  '[?a == `1`]': ONE_NUMBER_TYPE,
+  'to_string(avg(`[1, 2, 3]`))': ONE_NUMBER_TYPE,
+  'contains(`[1, 2]`, `1.0`)': ONE_NUMBER_TYPE,
+  'to_string(max(`[3, 2.5]`))': ONE_NUMBER_TYPE,
+  'to_string(`1.0`)': ONE_NUMBER_TYPE,
+  'to_string(`1e14`)': ONE_NUMBER_TYPE,
+  'to_string(`1e15`)': ONE_NUMBER_TYPE,
+  'to_string(`9223372036854775807`)': ONE_NUMBER_TYPE,
+  'to_string({a: `1.0`})': ONE_NUMBER_TYPE,
+  'to_string(`-0.0`)': ONE_NUMBER_TYPE,
+  "insertString('abc', 'X', `1.0`)": ONE_NUMBER_TYPE,
+  'fromUnixTimestamp(`1.0`)': ONE_NUMBER_TYPE,
+  '[?@ != `1`]': NULLS_DROPPED,
+  '[?!@]': NULLS_DROPPED,
+  '[*].a': NULLS_DROPPED,
+  '*': NULLS_DROPPED,
+  '*.b': NULLS_DROPPED,
+  '[*].a.b': NULLS_DROPPED,
+  'length([*].a)': NULLS_DROPPED,
+  'sum([*].v)': NULLS_DROPPED,
+  '[0:3]': NULLS_DROPPED,
+  "fromUnixTimestamp(`0`) < '1'": ISO_DATES,
+  "contains(fromUnixTimestamp(`0`), '1970')": ISO_DATES,
+  "starts_with(fromUnixTimestamp(`0`), '01/01/1970')": ISO_DATES,
+  "join('', [fromUnixTimestamp(`0`)])": ISO_DATES,
+  'length(fromUnixTimestamp(`0`))': ISO_DATES,
+  'to_string(fromUnixTimestamp(`0`))': ISO_DATES,
+  'fromUnixTimestamp(`0`)': ISO_DATES,
+  'fromUnixTimestamp(ts)': ISO_DATES,
+  'fromUnixTimestamp(`-1`)': ISO_DATES,
+  'fromUnixTimestamp(`-62135596800`)': ISO_DATES,
+  'fromUnixTimestamp(`253402300799`)': ISO_DATES,
+  'fromUnixTimestamp(floor(`1.7`))': ISO_DATES,
+  'fromUnixTimestampMs(`1609459200000`)': ISO_DATES,
+  'fromUnixTimestamp(divide(`1609459200000`, `1000`))': ISO_DATES,
+  'divide(`7`, `2`)': TRUE_DIVISION,
+  'divide(`-7`, `2`)': TRUE_DIVISION,
+  'add(`9223372036854775807`, `1`)': MATH_ERRORS,
+  'multiply(`4294967296`, `4294967296`)': MATH_ERRORS,
+  'divide(`1.0`, `0`) > `1e308`': MATH_ERRORS,
+  'to_string(divide(`1.0`, `0`))': MATH_ERRORS,
+  'divide(`0.0`, `0`) == divide(`0.0`, `0`)': MATH_ERRORS,
+  'pow(`2`, `-1`)': REAL_POWER,
+  'pow(`2`, `-2`)': REAL_POWER,
+  'pow(`3`, `35`)': REAL_POWER,
+  '{x: a, x: a}': DUPLICATE_KEYS,
+  'max(`["a", "B"]`)': ORDINAL,
+  'sort(`["b", "a", "B", "A"]`)': ORDINAL,
+  "to_number('Infinity') > `1e308`": INFINITY_TEXT,
+};
+
+/**
+ * A case's difference, if it is listed; the expressions that have several cases differ only on the data that holds
+ * a null, or a number .NET reads as a double.
+ */
+function differenceOf(c: JmesCase): string | undefined {
+  const reason = DIFFERENCES[c.expression];
+  if (c.expression === '*') {
+    return JSON.stringify(c.data).includes('null') ? reason : undefined;
+  }
+  if (reason === ONE_NUMBER_TYPE && (c.expression === 'a == b' || c.expression === '[?a == `1`]')) {
+    return c.note.includes('1.0') || c.note.includes('types differ') ? reason : undefined;
+  }
+  return reason;
+}
+
+type Outcome = { ok: true; value: unknown; compiled?: unknown } | { ok: false };
+
+function evaluate(c: JmesCase): Outcome {
+  try {
+    const ast = parseJmesPath(c.expression);
+    const value = evaluateJmesPath(ast, c.data ?? null, new EvaluationBudget(1e6, 1e6)).value;
+    const compiled = compileJmesPathAst(ast);
+    return compiled === null
+      ? { ok: true, value }
+      : { ok: true, value, compiled: compiled(c.data ?? null, new EvaluationBudget(1e6, 1e6)) };
+  } catch {
+    return { ok: false };
+  }
+}
+
+/** JSON text of a value, with non-finite numbers spelled out so that they compare. */
+function show(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${v}` : v));
+}
+
+describe('JMESPath as MedTech evaluates it (tests/fixtures/jmespath-net)', () => {
+  const same = cases.filter((c) => differenceOf(c) === undefined);
+  const differing = cases.filter((c) => differenceOf(c) !== undefined);
+
+  it('holds the cases the README describes, and lists each difference once', () => {
+    expect(cases).toHaveLength(361);
+    expect(differing).toHaveLength(Object.keys(DIFFERENCES).length);
+  });
+
+  it.each(same.map((c) => [c.expression, show(c.data).slice(0, 40), c] as const))('%s on %s', (_e, _d, c) => {
+    const actual = evaluate(c);
+    if (c.outcome === 'error') {
+      expect(actual.ok, c.note).toBe(false);
+      return;
+    }
+    expect(actual.ok, c.note).toBe(true);
+    if (actual.ok) {
+      expect(show(actual.value), c.note).toBe(show(c.value));
+      if ('compiled' in actual) {
+        expect(show(actual.compiled), 'the compiled form agrees with the interpreter').toBe(show(actual.value));
+      }
+    }
+  });
+
+  it.each(differing.map((c) => [differenceOf(c), c.expression, c] as const))('differs (%s): %s', (_r, _e, c) => {
+    const actual = evaluate(c);
+    const expected = c.outcome === 'error' ? 'error' : show(c.value);
+    expect(actual.ok ? show(actual.value) : 'error').not.toBe(expected);
+  });
+});
