@@ -765,20 +765,20 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
   if (left.kind === 'literal' && right.kind === 'literal') {
     const leftKind = left.valueKind;
     const rightKind = right.valueKind;
-    return (_node, ctx) => matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx.source);
+    return (_node, ctx) => matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx);
   }
   if (left.kind === 'path' && right.kind === 'literal') {
     const value = right.value;
     const kind: TokenKind = right.valueKind;
     return compileAgainstConstant(left.steps, (token, ctx) =>
-      matchTokens(operator, token, kindOf(token), value, kind, ctx.source),
+      matchTokens(operator, token, kindOf(token), value, kind, ctx),
     );
   }
   if (left.kind === 'literal' && right.kind === 'path') {
     const value = left.value;
     const kind: TokenKind = left.valueKind;
     return compileAgainstConstant(right.steps, (token, ctx) =>
-      matchTokens(operator, value, kind, token, kindOf(token), ctx.source),
+      matchTokens(operator, value, kind, token, kindOf(token), ctx),
     );
   }
   // Two paths: every left token against every right token, true at the first pair that matches. Each pair tested
@@ -795,7 +795,7 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
       const lk = kindOf(l);
       for (const r of rights) {
         tick(ctx);
-        if (matchTokens(operator, l, lk, r, kindOf(r), ctx.source)) {
+        if (matchTokens(operator, l, lk, r, kindOf(r), ctx)) {
           return true;
         }
       }

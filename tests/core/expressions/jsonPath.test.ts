@@ -1006,7 +1006,11 @@ describe('compileJsonPath', () => {
       ['$[?((@.a)', 9, 'the expression ended inside a filter'],
       ['$[?(@.a == ', 11, 'the expression ended inside a filter'],
       ['$[?(@.a == /x)]', 11, 'the regular expression is not closed'],
-      ['$[?(@.a =~ /x/)]', 8, 'the =~ operator (regular expressions) is not supported'],
+      ['$[?(@.a =~ /(x)\\1/)]', 15, 'back references (which need backtracking) are not supported here'],
+      ['$[?(@.a =~ /(?=x)/)]', 12, 'lookahead (which needs backtracking) is not supported here'],
+      ['$[?(@.a =~ /x**/)]', 14, 'Nested quantifier'],
+      ['$[?(@.a =~ /[z-a]/)]', 13, '[x-y] range in reverse order'],
+      ["$[?(@.a =~ 'x')]", 11, 'a regular expression is written /pattern/flags'],
       ['$[?(@.a == 1e)]', 13, 'digits were expected in the exponent'],
       ['$[?(@.a == 1e+)]', 14, 'digits were expected in the exponent'],
       ['$[?(@.a == 1.2.3)]', 11, 'invalid number'],
@@ -1035,11 +1039,14 @@ describe('compileJsonPath', () => {
       expect(error.stage).toBe('Normalization');
     });
 
-    it('rejects regular expressions as not supported (ReDoS risk on untrusted templates)', () => {
-      const error = syntaxErrorOf('$[?(@.title =~ /^.*Sword.*$/)]');
+    it('reads =~ as a .NET regular expression test, as Newtonsoft does', () => {
+      const books = [{ title: 'Sword of Honour' }, { title: 'sword' }, { title: 'Moby Dick' }, { title: 7 }];
 
-      expect(error.position).toBe(12);
-      expect(error.message).toContain('not supported');
+      expect(compileJsonPath('$[?(@.title =~ /^.*Sword.*$/)]').matches(books)).toEqual([books[0]]);
+      expect(compileJsonPath('$[?(@.title =~ /sword/i)]').matches(books)).toEqual([books[0], books[1]]);
+      // The pattern may come from the data, as a /pattern/flags string.
+      const data = { re: '/^m/i', items: books };
+      expect(compileJsonPath('$.items[?(@.title =~ $.re)]').matches(data)).toEqual([books[2]]);
     });
 
     it('rejects filters nested deeper than the parser accepts instead of exhausting the stack', () => {

@@ -32,8 +32,8 @@ export type PathStep =
   /** `$` inside a filter: restart from the document root. */
   | { readonly kind: 'root' };
 
-/** Comparison operators of a filter (`<>` is read as `!=`). */
-export type ComparisonOperator = '==' | '!=' | '===' | '!==' | '<' | '<=' | '>' | '>=';
+/** Comparison operators of a filter (`<>` is read as `!=`; `=~` matches a `/pattern/flags` regular expression). */
+export type ComparisonOperator = '==' | '!=' | '===' | '!==' | '<' | '<=' | '>' | '>=' | '=~';
 
 /** JSON value kinds as Newtonsoft.Json types them (`integer` vs `float` matters for string coercion). */
 export type LiteralKind = 'null' | 'boolean' | 'integer' | 'float' | 'string';

@@ -3,6 +3,15 @@ import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
 import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
 import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
+import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
+
+/** What a comparison needs of its evaluation: the expression text (for errors) and the work left to it. */
+export interface MatchContext {
+  readonly source: string;
+  /** Node visits left; a regular expression's steps are taken from it too. */
+  budget: number;
+  readonly limit: number;
+}
 
 /**
  * Kind of a token in a filter comparison: a JSON primitive typed as Newtonsoft.Json types it, or `container` for an
@@ -44,9 +53,12 @@ export function kindOf(value: unknown): TokenKind {
  * @param leftKind - its kind
  * @param right - right token
  * @param rightKind - its kind
- * @param source - the expression text, for error messages
+ * `=~` tests a string against a `/pattern/flags` string (.NET's `Regex.IsMatch`, see dotNetRegex); any other pair is
+ * false.
+ * @param ctx - the expression text, for error messages, and the work left (a regular expression spends from it)
  * @throws ExpressionEvaluationError when an ordering comparison must convert a string that is not a number/boolean
- *   (Newtonsoft.Json fails with a FormatException there)
+ *   (Newtonsoft.Json fails with a FormatException there), when a pattern read from the message is invalid, or past
+ *   the work bound
  */
 export function matchTokens(
   operator: ComparisonOperator,
@@ -54,12 +66,15 @@ export function matchTokens(
   leftKind: TokenKind,
   right: unknown,
   rightKind: TokenKind,
-  source: string,
+  ctx: MatchContext,
 ): boolean {
   if (leftKind === 'container' || rightKind === 'container') {
     return operator === '!=';
   }
+  const source = ctx.source;
   switch (operator) {
+    case '=~':
+      return regexEquals(left, leftKind, right, rightKind, ctx);
     case '==':
     case '===':
       return valuesEqual(left, leftKind, right, rightKind);
@@ -75,6 +90,39 @@ export function matchTokens(
     case '>=':
       return compareValues(left, leftKind, right, rightKind, source) >= 0;
   }
+}
+
+/** Newtonsoft's `RegexEquals`: a string left token against a string pattern, else false. */
+function regexEquals(
+  left: unknown,
+  leftKind: TokenKind,
+  right: unknown,
+  rightKind: TokenKind,
+  ctx: MatchContext,
+): boolean {
+  if (leftKind !== 'string' || rightKind !== 'string') {
+    return false;
+  }
+  let regex;
+  try {
+    regex = newtonsoftRegex(right as string);
+  } catch (error) {
+    if (error instanceof RegexSyntaxError) {
+      // Only a pattern read from the message gets here (a constant one fails the mapping): its text is not quoted.
+      throw new ExpressionEvaluationError(
+        `JSONPath expression '${ctx.source}' failed: a regular expression it read from the message is invalid.`,
+      );
+    }
+    throw error;
+  }
+  return regex.isMatch(left as string, (steps) => {
+    ctx.budget -= steps;
+    if (ctx.budget < 0) {
+      throw new ExpressionEvaluationError(
+        `JSONPath expression '${ctx.source}' needed more than ${ctx.limit} steps; evaluation stopped (work bound per message).`,
+      );
+    }
+  });
 }
 
 /** Newtonsoft's `JValue` equality for JSON primitives (its string coercion only concerns dates, GUIDs…, not JSON). */

@@ -2,6 +2,7 @@ import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { trimEndDotNet } from '../../dotNetWhiteSpace.js';
 import { ExpressionSyntaxError } from '../../errors.js';
 import type { ComparisonOperator, FilterExpression, FilterOperand, PathStep } from './jsonPathAst.js';
+import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
 
 /** Deepest nesting of filters and parentheses accepted, so a hostile template cannot exhaust the parser's stack. */
 export const JSONPATH_MAX_NESTING = 32;
@@ -20,12 +21,13 @@ const INT32_MAX = 2147483647;
  * first member that does not start with `$` (` a` is the member " a") and `$ ` is the member "$"; a dot followed by a
  * space is ignored (`$.a. `); slices and index lists mix as in its state machine (`[1:2:3:4]`, `[1,2:3]`, `[1,*]`);
  * after a comma in a name list any character opens the next name; a comparison followed by another term is forgotten
- * (`@.a == 1 @.b` is `@.b`); numbers are .NET's (`-.5`, `1,000.5`); `/x/` is the string "/x/".
+ * (`@.a == 1 @.b` is `@.b`); numbers are .NET's (`-.5`, `1,000.5`); `/x/` is the string "/x/", which `=~` reads
+ * as a .NET regular expression (dotNetRegex: matched without backtracking; a constant pattern is checked here).
  *
- * Deliberate differences: `=~` (regular expressions, a ReDoS risk on untrusted templates), negative single indexes
- * (Newtonsoft throws on every array), a zero slice step and double quotes are rejected here instead of failing at
- * evaluation or being misread; parentheses may group filter terms; a number in a filter may be followed directly by
- * an operator (`@.a==1&&@.b`).
+ * Deliberate differences: negative single indexes (Newtonsoft throws on every array), a zero slice step, double
+ * quotes, a constant `=~` operand that is no `/pattern/flags` and the regular-expression constructs that need
+ * backtracking (back references, lookarounds…) are rejected here instead of failing at evaluation or being misread;
+ * parentheses may group filter terms; a number in a filter may be followed directly by an operator (`@.a==1&&@.b`).
  * @param source - the expression text from the mapping
  * @returns the path steps (empty for `$`)
  * @throws ExpressionSyntaxError when the text is not a valid expression; its message quotes the expression and the
@@ -385,7 +387,16 @@ class Parser {
       return { kind: 'exists', operand: left };
     }
     const operator = this.parseOperator();
+    this.skipSpaces();
+    const rightAt = this.pos;
     const right = this.parseOperand();
+    if (operator === '=~' && right.kind === 'literal' && typeof right.value === 'string') {
+      // A constant pattern is compiled now, so that a bad one fails the mapping, not every message.
+      const problem = regexProblem(right.value);
+      if (problem !== undefined) {
+        this.fail(`invalid regular expression: ${problem.message}`, rightAt + problem.offset);
+      }
+    }
     return { kind: 'compare', operator, left, right };
   }
 
@@ -431,7 +442,7 @@ class Parser {
       return { kind: 'literal', value: null, valueKind: 'null' };
     }
     if (c === '/') {
-      // Without `=~` (rejected), a regular expression is only a string to Newtonsoft: `@.a == /x/` compares with "/x/".
+      // A regular expression is a string to Newtonsoft: `@.a == /x/` compares with "/x/"; `=~` reads it as a pattern.
       return { kind: 'literal', value: this.readRegexText(), valueKind: 'string' };
     }
     if (c === '"') {
@@ -511,10 +522,10 @@ class Parser {
   private parseOperator(): ComparisonOperator {
     const src = this.source;
     const at = this.pos;
-    const candidates: readonly [string, ComparisonOperator | 'regex'][] = [
+    const candidates: readonly [string, ComparisonOperator][] = [
       ['===', '==='],
       ['==', '=='],
-      ['=~', 'regex'],
+      ['=~', '=~'],
       ['!==', '!=='],
       ['!=', '!='],
       ['<>', '!='],
@@ -525,9 +536,6 @@ class Parser {
     ];
     for (const [text, operator] of candidates) {
       if (src.startsWith(text, at)) {
-        if (operator === 'regex') {
-          this.fail('the =~ operator (regular expressions) is not supported (a ReDoS risk on untrusted templates)', at);
-        }
         this.pos += text.length;
         return operator;
       }
@@ -673,4 +681,17 @@ function isFilterOperatorChar(c: string): boolean {
 
 function isDigit(code: number): boolean {
   return code >= 48 && code <= 57;
+}
+
+/** Why a constant `=~` operand would fail ({@link newtonsoftRegex}), and where in it; undefined when it compiles. */
+function regexProblem(text: string): { message: string; offset: number } | undefined {
+  try {
+    newtonsoftRegex(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RegexSyntaxError) {
+      return { message: error.message, offset: error.offset };
+    }
+    throw error;
+  }
 }

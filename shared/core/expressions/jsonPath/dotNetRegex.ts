@@ -1,0 +1,768 @@
+/**
+ * The regular expressions of JSONPath's `=~` filter operator (Newtonsoft.Json hands them to .NET's `Regex.IsMatch`),
+ * matched without backtracking: the pattern is compiled to an automaton and the input is read once, keeping every
+ * state the automaton can be in, so a match costs at most (input length + 1) × (pattern size) steps whatever the
+ * pattern. A hostile pattern such as `(a+)+$` cannot run away, and the steps are charged to the caller's work bound.
+ *
+ * The .NET syntax is read as .NET reads it, for everything an automaton can do: literals and escapes (`\t`, `\x41`,
+ * `\u0041`, `\cA`, `\0`, escaped punctuation), `.`, classes (`[a-z]`, `[^…]`, `\d`, `\w`, `\s`, `\p{Lu}` and their
+ * negations, Unicode as in .NET), anchors (`^`, `$` — which also matches before a final line feed —, `\A`, `\z`,
+ * `\Z`, `\b`, `\B`), groups (capturing, `(?:…)`, named), alternation, quantifiers (`*`, `+`, `?`, `{n}`, `{n,}`,
+ * `{n,m}`, lazy or not: the same for a yes/no match), inline options `(?imsnx-imsnx)` and `(?i:…)`, comments
+ * `(?#…)`. The options `i`, `m` and `s` are those of .NET (case-insensitive, `^`/`$` at line breaks, `.` matches a
+ * line feed); `n` and `x` (explicit capture) change nothing for a yes/no match. What needs backtracking — back
+ * references, lookarounds, atomic and conditional groups, balancing groups — and class subtraction, `\G` and named
+ * blocks (`\p{IsGreek}`) are refused with a syntax error; so is the `x` flag as an inline option (pattern white
+ * space), which Newtonsoft's flag letters never set.
+ */
+
+/** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`; `x` is explicit capture). */
+export interface RegexOptions {
+  readonly ignoreCase: boolean;
+  readonly multiline: boolean;
+  readonly singleline: boolean;
+}
+
+/** A pattern .NET would refuse, or one this engine does not run; `offset` is where in the pattern. */
+export class RegexSyntaxError extends Error {
+  constructor(
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+/** A compiled pattern. */
+export interface CompiledRegex {
+  /**
+   * Whether the pattern matches somewhere in the input (.NET's `Regex.IsMatch`).
+   * @param input - the text
+   * @param spend - called with the steps taken at each input position; it may throw to stop the match
+   */
+  isMatch(input: string, spend: (steps: number) => void): boolean;
+  /** Size of the automaton: the most steps one input position can take. */
+  readonly size: number;
+}
+
+/** Largest automaton a pattern may compile to (`a{1000}{1000}` would be a million states). */
+export const MAX_REGEX_STATES = 10_000;
+
+/** Newtonsoft's flag letters after the closing `/`: `i`, `m`, `s`; other letters are ignored. */
+export function regexOptionsOf(flags: string): RegexOptions {
+  return { ignoreCase: flags.includes('i'), multiline: flags.includes('m'), singleline: flags.includes('s') };
+}
+
+/**
+ * Compiles a .NET pattern (see the module comment).
+ * @param pattern - the pattern text, without delimiters
+ * @param options - its options
+ * @throws RegexSyntaxError when .NET would refuse the pattern or it needs what an automaton cannot do
+ */
+export function compileDotNetRegex(pattern: string, options: RegexOptions): CompiledRegex {
+  const node = new PatternParser(pattern, options).parseAll();
+  const program = new ProgramBuilder();
+  const start = program.emit(node, program.add({ op: 'match' }));
+  return new Automaton(program.states, start);
+}
+
+type CharTest = (c: number) => boolean;
+
+type Assertion = 'bol' | 'eol' | 'start' | 'end' | 'endOrFinalLf' | 'word' | 'notWord';
+
+type Node =
+  | { readonly t: 'empty' }
+  | { readonly t: 'char'; readonly test: CharTest }
+  | { readonly t: 'seq'; readonly items: readonly Node[] }
+  | { readonly t: 'alt'; readonly items: readonly Node[] }
+  | { readonly t: 'repeat'; readonly node: Node; readonly min: number; readonly max: number }
+  | { readonly t: 'assert'; readonly kind: Assertion };
+
+const EMPTY: Node = { t: 'empty' };
+const LF = 10;
+
+/** Unicode general categories `\p{…}` may name (as .NET and JavaScript both name them). */
+const CATEGORIES = new Set(
+  'L Lu Ll Lt Lm Lo M Mn Mc Me N Nd Nl No P Pc Pd Ps Pe Pi Pf Po S Sm Sc Sk So Z Zs Zl Zp C Cc Cf Cs Co Cn'.split(' '),
+);
+const categoryTests = new Map<string, CharTest>();
+
+/** A test for one UTF-16 unit's general category (a surrogate half is `Cs`, as .NET sees it). */
+function categoryTest(name: string): CharTest {
+  let test = categoryTests.get(name);
+  if (test === undefined) {
+    // A fixed class of one character, from a name checked against the list above: no backtracking, no injection.
+    const re = new RegExp(`^\\p{${name}}$`, 'u');
+    test = (c) => re.test(String.fromCharCode(c));
+    categoryTests.set(name, test);
+  }
+  return test;
+}
+
+const isNd = categoryTest('Nd');
+const isL = categoryTest('L');
+const isMn = categoryTest('Mn');
+const isPc = categoryTest('Pc');
+const isZ = categoryTest('Z');
+
+/** .NET's `\d`: a decimal digit of any script. */
+const isDigit: CharTest = (c) => (c < 128 ? c >= 48 && c <= 57 : isNd(c));
+/** .NET's `\w`: letters, non-spacing marks, decimal digits, connector punctuation. */
+const isWord: CharTest = (c) =>
+  c < 128
+    ? (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
+    : isL(c) || isMn(c) || isNd(c) || isPc(c);
+/** .NET's `\s`: `\f\n\r\t\v`, U+0085 and the Unicode separators. */
+const isSpace: CharTest = (c) => (c >= 9 && c <= 13) || c === 32 || c === 0x85 || (c >= 128 && isZ(c));
+
+function not(test: CharTest): CharTest {
+  return (c) => !test(c);
+}
+
+function lower(c: number): number {
+  return String.fromCharCode(c).toLowerCase().charCodeAt(0);
+}
+
+function upper(c: number): number {
+  return String.fromCharCode(c).toUpperCase().charCodeAt(0);
+}
+
+/** A class test made case-insensitive: the character, or its other case, is in the class. */
+function caseless(test: CharTest): CharTest {
+  return (c) => test(c) || test(lower(c)) || test(upper(c));
+}
+
+class PatternParser {
+  private pos = 0;
+  private groups = 0;
+
+  constructor(
+    private readonly src: string,
+    private options: RegexOptions,
+  ) {}
+
+  parseAll(): Node {
+    const node = this.parseAlternation();
+    if (this.pos < this.src.length) {
+      // Only an unmatched `)` stops the alternation before the end.
+      throw new RegexSyntaxError("Too many )'s", this.pos);
+    }
+    return node;
+  }
+
+  private parseAlternation(): Node {
+    const items = [this.parseSequence()];
+    while (this.src[this.pos] === '|') {
+      this.pos++;
+      items.push(this.parseSequence());
+    }
+    return items.length === 1 ? (items[0] as Node) : { t: 'alt', items };
+  }
+
+  private parseSequence(): Node {
+    const items: Node[] = [];
+    while (this.pos < this.src.length) {
+      const c = this.src[this.pos];
+      if (c === '|' || c === ')') {
+        break;
+      }
+      const atom = this.parseAtom();
+      if (atom === undefined) {
+        continue;
+      }
+      items.push(this.parseQuantifiers(atom));
+    }
+    return items.length === 0 ? EMPTY : items.length === 1 ? (items[0] as Node) : { t: 'seq', items };
+  }
+
+  /** A quantifier after an atom, if any; a second one directly after it is .NET's "Nested quantifier" error. */
+  private parseQuantifiers(atom: Node): Node {
+    const bounds = this.readQuantifier();
+    if (bounds === undefined) {
+      return atom;
+    }
+    if (this.src[this.pos] === '?') {
+      // Lazy: the same yes/no answer.
+      this.pos++;
+    }
+    if (this.readQuantifier() !== undefined) {
+      throw new RegexSyntaxError('Nested quantifier', this.pos - 1);
+    }
+    if (atom.t === 'assert' || atom.t === 'empty') {
+      // .NET allows quantified anchors (`^*`); repeating a zero-width test changes nothing but "may be skipped".
+      return bounds.min === 0 ? EMPTY : atom;
+    }
+    return { t: 'repeat', node: atom, min: bounds.min, max: bounds.max };
+  }
+
+  /** `*`, `+`, `?` or `{n}`, `{n,}`, `{n,m}` at the position (moving past it); `{` in any other form is a literal. */
+  private readQuantifier(): { min: number; max: number } | undefined {
+    const c = this.src[this.pos];
+    if (c === '*' || c === '+' || c === '?') {
+      this.pos++;
+      return { min: c === '+' ? 1 : 0, max: c === '?' ? 1 : Infinity };
+    }
+    if (c === '{') {
+      const m = /^\{(\d+)(,(\d*))?\}/.exec(this.src.slice(this.pos));
+      if (m === null) {
+        return undefined;
+      }
+      const min = Number(m[1]);
+      const max = m[2] === undefined ? min : m[3] === '' ? Infinity : Number(m[3]);
+      if (max < min) {
+        throw new RegexSyntaxError('Illegal {x,y} with x > y', this.pos);
+      }
+      if (min > MAX_REGEX_STATES || (max !== Infinity && max > MAX_REGEX_STATES)) {
+        throw new RegexSyntaxError(`a repeat count above ${MAX_REGEX_STATES} is not supported`, this.pos);
+      }
+      this.pos += m[0].length;
+      return { min, max };
+    }
+    return undefined;
+  }
+
+  /** One atom; undefined for what matches nothing by itself (a comment, an option setting). */
+  private parseAtom(): Node | undefined {
+    const at = this.pos;
+    const c = this.src[this.pos++] as string;
+    switch (c) {
+      case '*':
+      case '+':
+      case '?':
+        throw new RegexSyntaxError(`Quantifier ${c} following nothing`, at);
+      case '{':
+        if (/^\{\d+(,\d*)?\}/.test(this.src.slice(at))) {
+          throw new RegexSyntaxError('Quantifier {x,y} following nothing', at);
+        }
+        return this.literal(123);
+      case '.':
+        return { t: 'char', test: this.options.singleline ? () => true : (ch) => ch !== LF };
+      case '^':
+        return { t: 'assert', kind: this.options.multiline ? 'bol' : 'start' };
+      case '$':
+        return { t: 'assert', kind: this.options.multiline ? 'eol' : 'endOrFinalLf' };
+      case '[':
+        return this.parseClass(at);
+      case '(':
+        return this.parseGroup(at);
+      case '\\':
+        return this.parseEscape(at);
+      default:
+        return this.literal(c.charCodeAt(0));
+    }
+  }
+
+  private literal(code: number): Node {
+    if (this.options.ignoreCase) {
+      const folded = lower(code);
+      return { t: 'char', test: (c) => c === code || lower(c) === folded };
+    }
+    return { t: 'char', test: (c) => c === code };
+  }
+
+  private parseGroup(at: number): Node | undefined {
+    const src = this.src;
+    if (src[this.pos] !== '?') {
+      this.groups++;
+      return this.finishGroup(at, this.options);
+    }
+    this.pos++;
+    const next = src[this.pos];
+    if (next === ':') {
+      this.pos++;
+      return this.finishGroup(at, this.options);
+    }
+    if (next === '#') {
+      const end = src.indexOf(')', this.pos);
+      if (end < 0) {
+        throw new RegexSyntaxError('Unterminated (?#...) comment', at);
+      }
+      this.pos = end + 1;
+      return undefined;
+    }
+    if ((next === '<' || next === "'") && /^[A-Za-z_]/.test(src[this.pos + 1] ?? '')) {
+      const close = next === '<' ? '>' : "'";
+      const m = /^[A-Za-z_]\w*/.exec(src.slice(this.pos + 1));
+      const end = this.pos + 1 + (m?.[0].length ?? 0);
+      if (src[end] !== close) {
+        // `(?<a-b>…)` (a balancing group) or a malformed name.
+        throw new RegexSyntaxError('balancing groups are not supported here', at);
+      }
+      this.pos = end + 1;
+      this.groups++;
+      return this.finishGroup(at, this.options);
+    }
+    const m = /^([imnsx]*)(?:-([imnsx]*))?([:)])/.exec(src.slice(this.pos));
+    if (m !== null) {
+      const on = m[1] ?? '';
+      const off = m[2] ?? '';
+      if (on.includes('x') || off.includes('x')) {
+        throw new RegexSyntaxError('the inline option x (pattern white space) is not supported here', at);
+      }
+      const options = {
+        ignoreCase: off.includes('i') ? false : on.includes('i') || this.options.ignoreCase,
+        multiline: off.includes('m') ? false : on.includes('m') || this.options.multiline,
+        singleline: off.includes('s') ? false : on.includes('s') || this.options.singleline,
+      };
+      this.pos += m[0].length;
+      if (m[3] === ')') {
+        // `(?i)`: from here to the end of the enclosing group.
+        this.options = options;
+        return undefined;
+      }
+      return this.finishGroup(at, options);
+    }
+    const what =
+      next === '=' || next === '!'
+        ? 'lookahead'
+        : next === '<' && (src[this.pos + 1] === '=' || src[this.pos + 1] === '!')
+          ? 'lookbehind'
+          : next === '>'
+            ? 'atomic groups'
+            : next === '('
+              ? 'conditional groups'
+              : undefined;
+    throw new RegexSyntaxError(
+      what === undefined
+        ? 'Unrecognized grouping construct'
+        : `${what} (which needs backtracking) is not supported here`,
+      at,
+    );
+  }
+
+  /** The rest of a group, up to its `)`, with the options it starts with (restored after it). */
+  private finishGroup(at: number, options: RegexOptions): Node {
+    const outer = this.options;
+    this.options = options;
+    const inner = this.parseAlternation();
+    this.options = outer;
+    if (this.src[this.pos] !== ')') {
+      throw new RegexSyntaxError("Not enough )'s", at);
+    }
+    this.pos++;
+    return inner;
+  }
+
+  private parseEscape(at: number): Node {
+    const src = this.src;
+    if (this.pos >= src.length) {
+      throw new RegexSyntaxError('Illegal \\ at end of pattern', at);
+    }
+    const c = src[this.pos] as string;
+    switch (c) {
+      case 'A':
+        this.pos++;
+        return { t: 'assert', kind: 'start' };
+      case 'z':
+        this.pos++;
+        return { t: 'assert', kind: 'end' };
+      case 'Z':
+        this.pos++;
+        return { t: 'assert', kind: 'endOrFinalLf' };
+      case 'b':
+        this.pos++;
+        return { t: 'assert', kind: 'word' };
+      case 'B':
+        this.pos++;
+        return { t: 'assert', kind: 'notWord' };
+      case 'G':
+        throw new RegexSyntaxError('\\G is not supported here', at);
+      case 'k':
+        throw new RegexSyntaxError('back references (which need backtracking) are not supported here', at);
+      default:
+        break;
+    }
+    if (c >= '1' && c <= '9') {
+      throw new RegexSyntaxError('back references (which need backtracking) are not supported here', at);
+    }
+    const test = this.readClassEscape();
+    if (test !== undefined) {
+      return { t: 'char', test: this.options.ignoreCase ? caseless(test) : test };
+    }
+    return this.literal(this.readCharEscape(at));
+  }
+
+  /** `\d \D \w \W \s \S \p{…} \P{…}` at the position (after the backslash), or undefined for another escape. */
+  private readClassEscape(): CharTest | undefined {
+    const c = this.src.charAt(this.pos);
+    let test: CharTest | undefined;
+    switch (c) {
+      case 'd':
+        test = isDigit;
+        break;
+      case 'D':
+        test = not(isDigit);
+        break;
+      case 'w':
+        test = isWord;
+        break;
+      case 'W':
+        test = not(isWord);
+        break;
+      case 's':
+        test = isSpace;
+        break;
+      case 'S':
+        test = not(isSpace);
+        break;
+      case 'p':
+      case 'P': {
+        const m = /^\{([^}]*)\}/.exec(this.src.slice(this.pos + 1));
+        if (m === null) {
+          throw new RegexSyntaxError('Incomplete \\p{X} character escape', this.pos - 1);
+        }
+        const name = m[1] as string;
+        if (!CATEGORIES.has(name)) {
+          throw new RegexSyntaxError(
+            `Unknown property '${name}' (only Unicode general categories are supported here)`,
+            this.pos - 1,
+          );
+        }
+        const category = categoryTest(name);
+        this.pos += 1 + m[0].length;
+        return c === 'p' ? category : not(category);
+      }
+      default:
+        return undefined;
+    }
+    this.pos++;
+    return test;
+  }
+
+  /** The character of a character escape (after the backslash): `\t`, `\x41`, `\u0041`, `\cA`, `\0`, `\.`… */
+  private readCharEscape(at: number): number {
+    const src = this.src;
+    const c = src[this.pos++] as string;
+    const hex = (length: number): number => {
+      const digits = src.slice(this.pos, this.pos + length);
+      if (digits.length !== length || !/^[0-9A-Fa-f]+$/.test(digits)) {
+        throw new RegexSyntaxError('Insufficient hexadecimal digits', at);
+      }
+      this.pos += length;
+      return Number.parseInt(digits, 16);
+    };
+    switch (c) {
+      case 't':
+        return 9;
+      case 'n':
+        return 10;
+      case 'v':
+        return 11;
+      case 'f':
+        return 12;
+      case 'r':
+        return 13;
+      case 'a':
+        return 7;
+      case 'e':
+        return 27;
+      case 'x':
+        return hex(2);
+      case 'u':
+        return hex(4);
+      case 'c': {
+        const letter = src[this.pos++];
+        if (letter === undefined || !/[A-Za-z@[\\\]^_]/.test(letter)) {
+          throw new RegexSyntaxError('Unrecognized control character', at);
+        }
+        return letter.toUpperCase().charCodeAt(0) ^ 64;
+      }
+      case '0': {
+        // `\0` and up to two more octal digits.
+        const m = /^[0-7]{0,2}/.exec(src.slice(this.pos)) as RegExpExecArray;
+        this.pos += m[0].length;
+        return Number.parseInt(`0${m[0]}`, 8);
+      }
+      default:
+        if (/[A-Za-z0-9_]/.test(c)) {
+          throw new RegexSyntaxError(`Unrecognized escape sequence \\${c}`, at);
+        }
+        return c.charCodeAt(0);
+    }
+  }
+
+  /** `[…]` from after its `[`. */
+  private parseClass(at: number): Node {
+    const src = this.src;
+    let negated = false;
+    if (src[this.pos] === '^') {
+      negated = true;
+      this.pos++;
+    }
+    const tests: CharTest[] = [];
+    const ranges: number[] = [];
+    let first = true;
+    for (;;) {
+      if (this.pos >= src.length) {
+        throw new RegexSyntaxError('Unterminated [] set', at);
+      }
+      const c = src[this.pos] as string;
+      if (c === ']' && !first) {
+        this.pos++;
+        break;
+      }
+      first = false;
+      const rangeAt = this.pos;
+      if (c === '-' && src[this.pos + 1] === '[') {
+        throw new RegexSyntaxError('class subtraction is not supported here', this.pos);
+      }
+      let low: number;
+      if (c === '\\') {
+        this.pos++;
+        if (src[this.pos] === 'b') {
+          this.pos++;
+          low = 8;
+        } else {
+          const test = this.readClassEscape();
+          if (test !== undefined) {
+            if (src[this.pos] === '-' && src[this.pos + 1] !== ']' && src[this.pos + 1] !== undefined) {
+              throw new RegexSyntaxError('Cannot include a class in a character range', this.pos);
+            }
+            tests.push(test);
+            continue;
+          }
+          low = this.readCharEscape(this.pos - 1);
+        }
+      } else {
+        this.pos++;
+        low = c.charCodeAt(0);
+      }
+      let high = low;
+      if (src[this.pos] === '-' && src[this.pos + 1] !== ']' && src[this.pos + 1] !== undefined) {
+        if (src[this.pos + 1] === '[') {
+          throw new RegexSyntaxError('class subtraction is not supported here', this.pos);
+        }
+        this.pos++;
+        const d = src[this.pos] as string;
+        if (d === '\\') {
+          this.pos++;
+          if (src[this.pos] === 'b') {
+            this.pos++;
+            high = 8;
+          } else {
+            if (this.readClassEscape() !== undefined) {
+              throw new RegexSyntaxError('A subtraction must be the last element in a character class', this.pos);
+            }
+            high = this.readCharEscape(this.pos - 1);
+          }
+        } else {
+          this.pos++;
+          high = d.charCodeAt(0);
+        }
+        if (high < low) {
+          throw new RegexSyntaxError('[x-y] range in reverse order', rangeAt);
+        }
+      }
+      ranges.push(low, high);
+    }
+    const inRanges: CharTest = (ch) => {
+      for (let i = 0; i < ranges.length; i += 2) {
+        if (ch >= (ranges[i] as number) && ch <= (ranges[i + 1] as number)) {
+          return true;
+        }
+      }
+      return false;
+    };
+    const members: CharTest = tests.length === 0 ? inRanges : (ch) => inRanges(ch) || tests.some((t) => t(ch));
+    const test = this.options.ignoreCase ? caseless(members) : members;
+    return { t: 'char', test: negated ? not(test) : test };
+  }
+}
+
+type State =
+  | { op: 'char'; test: CharTest; next: number }
+  | { op: 'split'; a: number; b: number }
+  | { op: 'assert'; kind: Assertion; next: number }
+  | { op: 'match' };
+
+/** Builds the automaton back to front: each node is emitted before what follows it is known by its index. */
+class ProgramBuilder {
+  readonly states: State[] = [];
+
+  add(state: State): number {
+    if (this.states.length >= MAX_REGEX_STATES) {
+      throw new RegexSyntaxError(`the pattern is too large (more than ${MAX_REGEX_STATES} states)`, 0);
+    }
+    this.states.push(state);
+    return this.states.length - 1;
+  }
+
+  /** Emits `node` so that it continues at `next`; returns its entry state. */
+  emit(node: Node, next: number): number {
+    switch (node.t) {
+      case 'empty':
+        return next;
+      case 'char':
+        return this.add({ op: 'char', test: node.test, next });
+      case 'assert':
+        return this.add({ op: 'assert', kind: node.kind, next });
+      case 'seq': {
+        let entry = next;
+        for (let i = node.items.length - 1; i >= 0; i--) {
+          entry = this.emit(node.items[i] as Node, entry);
+        }
+        return entry;
+      }
+      case 'alt': {
+        let entry = this.emit(node.items[node.items.length - 1] as Node, next);
+        for (let i = node.items.length - 2; i >= 0; i--) {
+          entry = this.add({ op: 'split', a: this.emit(node.items[i] as Node, next), b: entry });
+        }
+        return entry;
+      }
+      case 'repeat': {
+        let entry = next;
+        if (node.max === Infinity) {
+          // A loop: a split that enters the body (which comes back to it) or leaves.
+          const loop = this.add({ op: 'split', a: -1, b: next });
+          (this.states[loop] as { a: number }).a = this.emit(node.node, loop);
+          entry = loop;
+        } else {
+          for (let i = node.min; i < node.max; i++) {
+            entry = this.add({ op: 'split', a: this.emit(node.node, entry), b: next });
+          }
+        }
+        for (let i = 0; i < node.min; i++) {
+          entry = this.emit(node.node, entry);
+        }
+        return entry;
+      }
+    }
+  }
+}
+
+class Automaton implements CompiledRegex {
+  readonly size: number;
+
+  constructor(
+    private readonly states: readonly State[],
+    private readonly start: number,
+  ) {
+    this.size = states.length;
+  }
+
+  isMatch(input: string, spend: (steps: number) => void): boolean {
+    const states = this.states;
+    const n = input.length;
+    const seen = new Int32Array(states.length).fill(-1);
+    let current: number[] = [];
+    let next: number[] = [];
+    const stack: number[] = [];
+    let steps = 0;
+    /** Adds a state and everything reachable from it without reading, at position `pos`; true on a match. */
+    const add = (list: number[], entry: number, pos: number): boolean => {
+      stack.push(entry);
+      while (stack.length > 0) {
+        const id = stack.pop() as number;
+        if (seen[id] === pos) {
+          continue;
+        }
+        seen[id] = pos;
+        steps++;
+        const state = states[id] as State;
+        switch (state.op) {
+          case 'match':
+            stack.length = 0;
+            return true;
+          case 'char':
+            list.push(id);
+            break;
+          case 'split':
+            stack.push(state.b, state.a);
+            break;
+          case 'assert':
+            if (holds(state.kind, input, pos)) {
+              stack.push(state.next);
+            }
+            break;
+        }
+      }
+      return false;
+    };
+    for (let pos = 0; ; pos++) {
+      // Unanchored: a match may start at every position.
+      if (add(current, this.start, pos)) {
+        return true;
+      }
+      spend(steps);
+      steps = 0;
+      if (pos === n || current.length === 0) {
+        if (pos === n) {
+          return false;
+        }
+        continue;
+      }
+      const c = input.charCodeAt(pos);
+      next.length = 0;
+      for (const id of current) {
+        const state = states[id] as { test: CharTest; next: number };
+        if (state.test(c) && add(next, state.next, pos + 1)) {
+          return true;
+        }
+      }
+      [current, next] = [next, current];
+    }
+  }
+}
+
+function holds(kind: Assertion, input: string, pos: number): boolean {
+  const n = input.length;
+  switch (kind) {
+    case 'start':
+      return pos === 0;
+    case 'end':
+      return pos === n;
+    case 'endOrFinalLf':
+      return pos === n || (pos === n - 1 && input.charCodeAt(pos) === LF);
+    case 'bol':
+      return pos === 0 || input.charCodeAt(pos - 1) === LF;
+    case 'eol':
+      return pos === n || input.charCodeAt(pos) === LF;
+    case 'word':
+    case 'notWord': {
+      const before = pos > 0 && isWord(input.charCodeAt(pos - 1));
+      const after = pos < n && isWord(input.charCodeAt(pos));
+      return (before !== after) === (kind === 'word');
+    }
+  }
+}
+
+/** Compiled patterns by their `/pattern/flags` text (a filter evaluates its pattern for every token it tests). */
+const compiled = new Map<string, CompiledRegex | RegexSyntaxError>();
+const MAX_CACHED = 256;
+
+/**
+ * The pattern of a `=~` operand as Newtonsoft.Json reads it: the text between the first character and the last `/`
+ * is the pattern, the letters after it the flags (`/^hr/i`).
+ * @param text - the operand's text
+ * @returns the compiled pattern
+ * @throws RegexSyntaxError (its offset within `text`) when there is no `/` after the first character, or the pattern
+ *   is refused
+ */
+export function newtonsoftRegex(text: string): CompiledRegex {
+  let regex = compiled.get(text);
+  if (regex === undefined) {
+    const end = text.lastIndexOf('/');
+    if (end < 1) {
+      regex = new RegexSyntaxError('a regular expression is written /pattern/flags', 0);
+    } else {
+      try {
+        regex = compileDotNetRegex(text.slice(1, end), regexOptionsOf(text.slice(end + 1)));
+      } catch (error) {
+        if (!(error instanceof RegexSyntaxError)) {
+          throw error;
+        }
+        // Where in `text`: the pattern starts after its first character.
+        regex = new RegexSyntaxError(error.message, error.offset + 1);
+      }
+    }
+    if (compiled.size >= MAX_CACHED) {
+      compiled.clear();
+    }
+    compiled.set(text, regex);
+  }
+  if (regex instanceof RegexSyntaxError) {
+    throw regex;
+  }
+  return regex;
+}

@@ -1,0 +1,171 @@
+import { describe, expect, it } from 'vitest';
+import {
+  MAX_REGEX_STATES,
+  RegexSyntaxError,
+  compileDotNetRegex,
+  regexOptionsOf,
+} from '../../../../shared/core/expressions/jsonPath/dotNetRegex.js';
+import { compileJsonPath } from '../../../../shared/core/expressions/jsonPath.js';
+
+function isMatch(pattern: string, flags: string, input: string): boolean {
+  return compileDotNetRegex(pattern, regexOptionsOf(flags)).isMatch(input, () => undefined);
+}
+
+describe('compileDotNetRegex: .NET regular expressions without backtracking', () => {
+  // Each as .NET's Regex.IsMatch answers (RegexOptions from Newtonsoft's flag letters).
+  it.each([
+    ['abc', '', 'xabcx', true],
+    ['^abc$', '', 'abc\n', true],
+    ['^abc$', '', 'abc\n\n', false],
+    ['^abc\\z', '', 'abc\n', false],
+    ['^abc\\Z', '', 'abc\n', true],
+    ['\\Aabc', '', 'xabc', false],
+    ['^b', '', 'a\nb', false],
+    ['^b$', 'm', 'a\nb\nc', true],
+    ['a.c', '', 'a\nc', false],
+    ['a.c', 's', 'a\nc', true],
+    ['^\\d$', '', '\u0663', true],
+    ['^[0-9]$', '', '\u0663', false],
+    ['^\\w+$', '', 'é_9', true],
+    ['\\bfoo\\b', '', 'a foo b', true],
+    ['\\bfoo\\b', '', 'afoob', false],
+    ['\\Bfoo', '', 'afoo', true],
+    ['^\\s$', '', '\u0085', true],
+    ['AB', 'i', 'xab', true],
+    ['AB', '', 'xab', false],
+    ['(?i)ab', '', 'AB', true],
+    ['(?i:a)b', '', 'AB', false],
+    ['(?i:a)b', '', 'Ab', true],
+    ['a(?i)b', '', 'aB', true],
+    ['(?-i:a)b', 'i', 'aB', true],
+    ['(?-i:a)b', 'i', 'AB', false],
+    ['[A-C]', 'i', 'b', true],
+    ['colou?r', '', 'color', true],
+    ['^a{2,3}$', '', 'aa', true],
+    ['^a{2,3}$', '', 'a', false],
+    ['^a{2}$', '', 'aaa', false],
+    ['^a{2,}$', '', 'aaaaa', true],
+    ['^(ab|cd)+$', '', 'abcdab', true],
+    ['^(ab|cd)+$', '', 'abc', false],
+    ['^[^abc]+$', '', 'abc', false],
+    ['[^abc]', '', 'abcd', true],
+    ['^\\p{Lu}', '', 'Élan', true],
+    ['\\P{L}', '', 'abc', false],
+    ['^\\x41\\u0042\\cA\\0$', '', 'AB\u0001\u0000', true],
+    ['^\\t\\n\\r\\f\\v\\e\\a$', '', '\t\n\r\f\u000b\u001b\u0007', true],
+    ['^a{$', '', 'a{', true],
+    ['^a{,2}$', '', 'a{,2}', true],
+    ['^[]a]+$', '', ']a]', true],
+    ['^[a-]$', '', '-', true],
+    ['^[\\d.]+$', '', '12.5', true],
+    ['^[\\b]$', '', '\b', true],
+    ['(?#a comment)abc', '', 'abc', true],
+    ["(?<year>\\d{4})-(?'month'\\d\\d)", '', 'on 2024-05', true],
+    ['x*', '', '', true],
+    ['^$', '', '', true],
+    ['a/b', '', 'a/b', true],
+    ['^\\.\\*\\+\\?\\(\\)\\[\\]\\{\\}\\|\\^\\$\\\\$', '', '.*+?()[]{}|^$\\', true],
+    ['a*?b', '', 'aab', true],
+    ['^(a|)+$', '', 'aaa', true],
+  ])('/%s/%s on %j is %s', (pattern, flags, input, expected) => {
+    expect(isMatch(pattern, flags, input)).toBe(expected);
+  });
+
+  it.each([
+    ['(', 'Not enough'],
+    ['a)', 'Too many'],
+    ['*a', 'following nothing'],
+    ['{1}', 'following nothing'],
+    ['a**', 'Nested quantifier'],
+    ['a{3,2}', 'x > y'],
+    ['[a', 'Unterminated [] set'],
+    ['[z-a]', 'reverse order'],
+    ['[\\d-z]', 'in a character range'],
+    ['a\\', 'Illegal \\ at end'],
+    ['\\q', 'Unrecognized escape'],
+    ['\\x4', 'hexadecimal'],
+    ['(?=a)', 'lookahead'],
+    ['(?<!a)b', 'lookbehind'],
+    ['(?>a)', 'atomic'],
+    ['(?(a)b|c)', 'conditional'],
+    ['(a)\\1', 'back references'],
+    ['(?<a>x)\\k<a>', 'back references'],
+    ['(?<a-b>x)', 'balancing'],
+    ['[a-z-[aeiou]]', 'subtraction'],
+    ['\\p{IsGreek}', 'general categories'],
+    ['\\G', 'not supported'],
+    ['(?x)a b', 'option x'],
+    [`a{${MAX_REGEX_STATES + 1}}`, 'repeat count'],
+    ['(a{1000}){20}', 'too large'],
+  ])('refuses /%s/ (%s)', (pattern, reason) => {
+    let error: unknown;
+    try {
+      compileDotNetRegex(pattern, regexOptionsOf(''));
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(RegexSyntaxError);
+    expect((error as RegexSyntaxError).message).toContain(reason);
+  });
+
+  it('cannot be made to backtrack: a classic catastrophic pattern takes linear steps', () => {
+    for (const pattern of ['^(a+)+$', '(x+x+)+y', '^(a|a)*$', '(\\w*)*@']) {
+      const regex = compileDotNetRegex(pattern, regexOptionsOf(''));
+      const input = `${'a'.repeat(20_000)}x!`;
+      let steps = 0;
+      const started = performance.now();
+      expect(regex.isMatch(input, (n) => (steps += n))).toBe(false);
+      expect(steps).toBeLessThanOrEqual((input.length + 1) * regex.size);
+      // Not a timing assertion: a generous ceiling that a backtracking engine would pass by many orders of magnitude.
+      expect(performance.now() - started).toBeLessThan(5_000);
+    }
+  });
+
+  it('agrees with JavaScript on patterns the two read alike (ASCII, no line feeds)', () => {
+    let seed = 3;
+    const random = (n: number): number => {
+      seed = (seed * 16807) % 2147483647;
+      return seed % n;
+    };
+    const atoms = ['a', 'b', 'c', '.', '[ab]', '[^a]', '\\d', '\\w', '(a|bc)', '(?:ab|)', '^', '$', '\\b', '1'];
+    const quantifiers = ['', '', '', '*', '+', '?', '{2}', '{1,2}', '{0,}', '*?'];
+    let checked = 0;
+    for (let i = 0; i < 3_000; i++) {
+      let pattern = '';
+      for (let k = 1 + random(5); k > 0; k--) {
+        const atom = atoms[random(atoms.length)] as string;
+        pattern +=
+          atom + (atom === '^' || atom === '$' || atom === '\\b' ? '' : quantifiers[random(quantifiers.length)]);
+      }
+      if (random(4) === 0) {
+        pattern = `${pattern}|${atoms[random(atoms.length)]}`;
+      }
+      const input = Array.from({ length: random(8) }, () => 'abc1 '[random(5)]).join('');
+      const expected = new RegExp(pattern).test(input);
+      expect(isMatch(pattern, '', input), `/${pattern}/ on ${JSON.stringify(input)}`).toBe(expected);
+      checked++;
+    }
+    expect(checked).toBe(3_000);
+  });
+});
+
+describe('=~ in JSONPath filters', () => {
+  it('takes its steps from the work bound of the evaluation', () => {
+    const data = [{ s: 'a'.repeat(50_000) }];
+    const path = compileJsonPath('$[?(@.s =~ /(a|aa)*b/)]');
+    expect(() => path.matches(data, undefined, { remaining: 10_000 })).toThrow(/work bound/);
+    const meter = { remaining: 10_000_000 };
+    expect(path.matches(data, undefined, meter)).toEqual([]);
+    expect(meter.remaining).toBeLessThan(10_000_000 - 50_000);
+  });
+
+  it('fails the evaluation on an invalid pattern read from the message, without quoting it', () => {
+    const path = compileJsonPath('$.items[?(@.s =~ $.re)]');
+    expect(() => path.matches({ re: '/SECRET(/', items: [{ s: 'x' }] })).toThrow(
+      /a regular expression it read from the message is invalid/,
+    );
+    expect(() => path.matches({ re: '/SECRET(/', items: [{ s: 'x' }] })).not.toThrow(/SECRET/);
+    // Only a string against a string is tested: a number is no match, and its pattern is never read.
+    expect(path.matches({ re: '/SECRET(/', items: [{ s: 5 }] })).toEqual([]);
+  });
+});
