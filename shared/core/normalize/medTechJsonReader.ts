@@ -17,8 +17,8 @@
  * - anything after the first value, which is never read.
  *
  * Not accepted: JavaScript constructors (`new Date(1)`), which Newtonsoft reads as a value this service has no form
- * for. Unlike Newtonsoft, nesting deeper than 64 levels and integers of more than 380 digits are read, as `JSON.parse`
- * reads them.
+ * for; and, as in Newtonsoft, more than 64 containers nested. (A strict-JSON body, read by `JSON.parse`, may nest
+ * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
 import type { LargeIntegerLiterals } from './exactIntegers.js';
@@ -101,6 +101,8 @@ const CH_LBRACE = 123;
 const CH_RBRACE = 125;
 const REPLACEMENT = '\uFFFD';
 
+/** Most containers open at once, as Newtonsoft's `JsonReader.MaxDepth` (64 by default in 13.x) allows. */
+const MAX_DEPTH = 64;
 /** Fewest digits an integer literal can have and still lie beyond 2^53. */
 const MIN_LARGE_DIGITS = 16;
 const INT64_RANGE = 1n << 64n;
@@ -168,6 +170,10 @@ class Reader {
       } else if (c < 0) {
         throw this.error(stack.length === 0 ? 'NoContent' : 'UnexpectedEnd');
       } else if (c === CH_LBRACE || c === CH_LBRACKET) {
+        if (stack.length >= MAX_DEPTH) {
+          // Newtonsoft's default MaxDepth: the 65th nested container fails (and bounds this reader's work).
+          throw this.error('TooDeep');
+        }
         this.pos++;
         const isObject = c === CH_LBRACE;
         stack.push({ container: isObject ? {} : [], isObject, name: '' });

@@ -74,15 +74,18 @@ describe('parseEventBody', () => {
     expect(unclosed.ok || unclosed.error.message).toBe(
       'The message body is not valid JSON: UnexpectedEnd at line 1, column 6.',
     );
-    // Nested deep: the reader keeps its own stack, so this is an error with a position, never a RangeError.
+    // Nested deeper than Newtonsoft's MaxDepth (64): MedTech refuses it at the 65th container, and so does the reader
+    // (a strict-JSON body that deep is read by JSON.parse, whose result it is).
     const deep = parseEventBody({ kind: 'text', text: '['.repeat(200_000) + 'x' });
     expect(deep.ok || deep.error.toRecord()).toEqual({
       name: 'InvalidDataFormat',
       stage: 'Normalization',
       severity: 'non-blocking',
-      message: 'The message body is not valid JSON: UnexpectedCharacter at line 1, column 200001.',
-      location: { line: 1, column: 200_001 },
+      message: 'The message body is not valid JSON: TooDeep at line 1, column 65.',
+      location: { line: 1, column: 65 },
     });
+    expect(parseEventBody({ kind: 'text', text: `${'['.repeat(64)}1,${']'.repeat(64)}` }).ok).toBe(true);
+    expect(parseEventBody({ kind: 'text', text: `${'['.repeat(65)}1,${']'.repeat(65)}` }).ok).toBe(false);
     const empty = parseEventBody({ kind: 'text', text: ' \n' });
     expect(empty.ok || empty.error.message).toBe('The message body is empty, not JSON.');
   });
