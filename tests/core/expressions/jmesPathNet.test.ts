@@ -1,10 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileJmesPathAst } from '../../../shared/core/expressions/jmesPath/compileJmesPathAst.js';
 import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
+import { loadOracleCases, showJson } from '../../support/oracleCases.js';
 
 /** One case of tests/fixtures/jmespath-net (see its README). */
 interface JmesCase {
@@ -15,9 +14,7 @@ interface JmesCase {
   note: string;
 }
 
-const cases = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../fixtures/jmespath-net/cases.json'), 'utf8'),
-) as JmesCase[];
+const cases = loadOracleCases<JmesCase>('jmespath-net');
 
 const ONE_NUMBER_TYPE = 'JavaScript has one number type: 1 and 1.0 are one number, integers past 2^53 are doubles';
 const NULLS_DROPPED = 'a projection drops nulls from the data too, as the JMESPath specification says';
@@ -117,11 +114,6 @@ function evaluate(c: JmesCase): Outcome {
   }
 }
 
-/** JSON text of a value, with non-finite numbers spelled out so that they compare. */
-function show(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${v}` : v));
-}
-
 describe('JMESPath as MedTech evaluates it (tests/fixtures/jmespath-net)', () => {
   const same = cases.filter((c) => differenceOf(c) === undefined);
   const differing = cases.filter((c) => differenceOf(c) !== undefined);
@@ -131,7 +123,7 @@ describe('JMESPath as MedTech evaluates it (tests/fixtures/jmespath-net)', () =>
     expect(differing).toHaveLength(Object.keys(DIFFERENCES).length);
   });
 
-  it.each(same.map((c) => [c.expression, show(c.data).slice(0, 40), c] as const))('%s on %s', (_e, _d, c) => {
+  it.each(same.map((c) => [c.expression, showJson(c.data).slice(0, 40), c] as const))('%s on %s', (_e, _d, c) => {
     const actual = evaluate(c);
     if (c.outcome === 'error') {
       expect(actual.ok, c.note).toBe(false);
@@ -139,16 +131,16 @@ describe('JMESPath as MedTech evaluates it (tests/fixtures/jmespath-net)', () =>
     }
     expect(actual.ok, c.note).toBe(true);
     if (actual.ok) {
-      expect(show(actual.value), c.note).toBe(show(c.value));
+      expect(showJson(actual.value), c.note).toBe(showJson(c.value));
       if ('compiled' in actual) {
-        expect(show(actual.compiled), 'the compiled form agrees with the interpreter').toBe(show(actual.value));
+        expect(showJson(actual.compiled), 'the compiled form agrees with the interpreter').toBe(showJson(actual.value));
       }
     }
   });
 
   it.each(differing.map((c) => [differenceOf(c), c.expression, c] as const))('differs (%s): %s', (_r, _e, c) => {
     const actual = evaluate(c);
-    const expected = c.outcome === 'error' ? 'error' : show(c.value);
-    expect(actual.ok ? show(actual.value) : 'error').not.toBe(expected);
+    const expected = c.outcome === 'error' ? 'error' : showJson(c.value);
+    expect(actual.ok ? showJson(actual.value) : 'error').not.toBe(expected);
   });
 });

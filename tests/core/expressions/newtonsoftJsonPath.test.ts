@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
+import { loadOracleCases } from '../../support/oracleCases.js';
 
 /** One case of tests/fixtures/newtonsoft-jsonpath (see its README). */
 interface PathCase {
@@ -13,9 +12,7 @@ interface PathCase {
   note: string;
 }
 
-const cases = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../fixtures/newtonsoft-jsonpath/cases.json'), 'utf8'),
-) as PathCase[];
+const cases = loadOracleCases<PathCase>('newtonsoft-jsonpath');
 
 const JPROPERTY = '"__jproperty__"';
 

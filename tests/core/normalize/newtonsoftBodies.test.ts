@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
+import { loadOracleCases, showJson } from '../../support/oracleCases.js';
 
 /** One case of tests/fixtures/newtonsoft-bodies (see its README). */
 interface BodyCase {
@@ -11,9 +10,7 @@ interface BodyCase {
   note: string;
 }
 
-const cases = JSON.parse(
-  readFileSync(join(import.meta.dirname, '../../fixtures/newtonsoft-bodies/cases.json'), 'utf8'),
-) as BodyCase[];
+const cases = loadOracleCases<BodyCase>('newtonsoft-bodies');
 
 /** An oracle value as this project represents it: `undefined` is null, special numbers are numbers. */
 function toExpected(value: unknown): unknown {
@@ -63,11 +60,6 @@ function outcomeOf(text: string): { ok: true; value: unknown } | { ok: false } {
   return parsed.ok ? { ok: true, value: parsed.value } : { ok: false };
 }
 
-/** JSON text of a value, with non-finite numbers spelled out so that they compare. */
-function show(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${v}` : v));
-}
-
 describe('message bodies as MedTech reads them (tests/fixtures/newtonsoft-bodies)', () => {
   const same = cases.filter((c) => deliberateDifference(c) === undefined);
   const differing = cases.filter((c) => deliberateDifference(c) !== undefined);
@@ -106,7 +98,7 @@ describe('message bodies as MedTech reads them (tests/fixtures/newtonsoft-bodies
     expect(actual.ok, c.note).toBe(true);
     if (actual.ok) {
       const expected = toExpected(c.value);
-      expect(show(actual.value), c.note).toBe(show(expected));
+      expect(showJson(actual.value), c.note).toBe(showJson(expected));
     }
   });
 

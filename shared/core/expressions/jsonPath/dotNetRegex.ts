@@ -481,6 +481,26 @@ class PatternParser {
     }
   }
 
+  /** Whether a `-` at the position makes a range (it does not before the closing `]`). */
+  private startsRange(): boolean {
+    const after = this.src[this.pos + 1];
+    return this.src[this.pos] === '-' && after !== ']' && after !== undefined;
+  }
+
+  /** One element of a class: a character's code, or the test of a class escape (`\d`, `\p{L}`…); `\b` is U+0008. */
+  private readClassElement(): number | CharTest {
+    const c = this.src[this.pos] as string;
+    this.pos++;
+    if (c !== '\\') {
+      return c.charCodeAt(0);
+    }
+    if (this.src[this.pos] === 'b') {
+      this.pos++;
+      return 8;
+    }
+    return this.readClassEscape() ?? this.readCharEscape(this.pos - 1);
+  }
+
   /** `[…]` from after its `[`. */
   private parseClass(at: number): Node {
     const src = this.src;
@@ -506,49 +526,25 @@ class PatternParser {
       if (c === '-' && src[this.pos + 1] === '[') {
         throw new RegexSyntaxError('class subtraction is not supported here', this.pos);
       }
-      let low: number;
-      if (c === '\\') {
-        this.pos++;
-        if (src[this.pos] === 'b') {
-          this.pos++;
-          low = 8;
-        } else {
-          const test = this.readClassEscape();
-          if (test !== undefined) {
-            if (src[this.pos] === '-' && src[this.pos + 1] !== ']' && src[this.pos + 1] !== undefined) {
-              throw new RegexSyntaxError('Cannot include a class in a character range', this.pos);
-            }
-            tests.push(test);
-            continue;
-          }
-          low = this.readCharEscape(this.pos - 1);
+      const low = this.readClassElement();
+      if (typeof low !== 'number') {
+        if (this.startsRange()) {
+          throw new RegexSyntaxError('Cannot include a class in a character range', this.pos);
         }
-      } else {
-        this.pos++;
-        low = c.charCodeAt(0);
+        tests.push(low);
+        continue;
       }
       let high = low;
-      if (src[this.pos] === '-' && src[this.pos + 1] !== ']' && src[this.pos + 1] !== undefined) {
+      if (this.startsRange()) {
         if (src[this.pos + 1] === '[') {
           throw new RegexSyntaxError('class subtraction is not supported here', this.pos);
         }
         this.pos++;
-        const d = src[this.pos] as string;
-        if (d === '\\') {
-          this.pos++;
-          if (src[this.pos] === 'b') {
-            this.pos++;
-            high = 8;
-          } else {
-            if (this.readClassEscape() !== undefined) {
-              throw new RegexSyntaxError('A subtraction must be the last element in a character class', this.pos);
-            }
-            high = this.readCharEscape(this.pos - 1);
-          }
-        } else {
-          this.pos++;
-          high = d.charCodeAt(0);
+        const end = this.readClassElement();
+        if (typeof end !== 'number') {
+          throw new RegexSyntaxError('Cannot include a class in a character range', this.pos);
         }
+        high = end;
         if (high < low) {
           throw new RegexSyntaxError('[x-y] range in reverse order', rangeAt);
         }
