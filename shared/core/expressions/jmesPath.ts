@@ -173,10 +173,13 @@ function fieldChainOf(node: AstNode): string[] | null {
   return null;
 }
 
-/** The value a field chain selects (`null` when a field is missing), as the interpreter computes it. */
+/**
+ * The value a field chain selects as the interpreter computes it: `undefined` when a field is missing, `null` when
+ * the chain meets a `null` of the data (it stops there).
+ */
 function readFields(data: unknown, fields: readonly string[]): unknown {
   let value = data;
-  for (let i = 0; i < fields.length && value !== null; i++) {
+  for (let i = 0; i < fields.length && value !== null && value !== undefined; i++) {
     value = memberOf(value, fields[i] as string);
   }
   return value;
@@ -190,7 +193,7 @@ function fieldChainExpression(source: string, fields: readonly string[]): Compil
   const [head] = fields;
   const select = (data: unknown): unknown => {
     const value = readFields(data ?? null, fields);
-    return value === null ? undefined : value;
+    return value ?? undefined;
   };
   return new JmesPathExpression(
     source,

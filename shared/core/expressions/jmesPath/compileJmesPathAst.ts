@@ -1,6 +1,6 @@
 import type { AstNode } from './jmesPathAst.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { compareOrdered, deepEqual, isFalsy, memberOf, scalarsEqual } from './jsonValues.js';
+import { compareOrdered, deepEqual, elementOf, isFalsy, memberOf, scalarsEqual } from './jsonValues.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import type { MedTechFunction } from './medTechFunctions.js';
 
@@ -14,9 +14,28 @@ const MEDTECH_BY_NAME: ReadonlyMap<string, MedTechFunction> = new Map(MEDTECH_FU
  * filter projections and MedTech's custom functions — into closures that give the interpreter's results, errors and
  * step counts (one step per node visited, as the interpreter charges) without its per-node dispatch.
  * @param node - a validated AST node
- * @returns the compiled node, or null when the node or one below it is of another kind (left to the interpreter)
+ * @returns the compiled node (whose result is `null` where the interpreter's is), or null when the node or one below
+ *   it is of another kind (left to the interpreter)
  */
 export function compileJmesPathAst(node: AstNode): CompiledNode | null {
+  const compiled = compileNode(node, false);
+  if (compiled === null) {
+    return null;
+  }
+  return (value, budget) => {
+    const result = compiled(value, budget);
+    return result === undefined ? null : result;
+  };
+}
+
+/**
+ * A node compiled as the interpreter evaluates it: `undefined` stands for JmesPath.Net's missing null, which a
+ * projection drops (the interpreter's `BoundedInterpreter.evaluate`).
+ * @param node - the node
+ * @param step - whether the node is a projection's right-hand side or along its chain of steps, where a `null` of
+ *   the data goes on to the next step (the interpreter's `evaluateStep`)
+ */
+function compileNode(node: AstNode, step: boolean): CompiledNode | null {
   switch (node.type) {
     case 'Field': {
       const name = node.name;
@@ -42,17 +61,13 @@ export function compileJmesPathAst(node: AstNode): CompiledNode | null {
       const index = node.value;
       return (value, budget) => {
         budget.step();
-        if (!Array.isArray(value)) {
-          return null;
-        }
-        const items = value as unknown[];
-        return items[index < 0 ? items.length + index : index] ?? null;
+        return elementOf(value, index);
       };
     }
     case 'Subexpression':
     case 'IndexExpression': {
-      const left = compileJmesPathAst(node.left);
-      const right = compileJmesPathAst(node.right);
+      const left = compileNode(node.left, step);
+      const right = compileNode(node.right, step);
       if (left === null || right === null) {
         return null;
       }
@@ -62,18 +77,25 @@ export function compileJmesPathAst(node: AstNode): CompiledNode | null {
           return right(left(value, budget), budget);
         };
       }
+      if (step) {
+        return (value, budget) => {
+          budget.step();
+          const result = left(value, budget);
+          return result !== undefined ? right(result, budget) : undefined;
+        };
+      }
       return (value, budget) => {
         budget.step();
         const result = left(value, budget);
-        return result !== null && result !== undefined ? (right(result, budget) ?? null) : null;
+        return result !== null && result !== undefined ? right(result, budget) : result;
       };
     }
     case 'Comparator':
       return compileComparator(node);
     case 'FilterProjection': {
-      const left = compileJmesPathAst(node.left);
-      const right = compileJmesPathAst(node.right);
-      const condition = compileJmesPathAst(node.condition);
+      const left = compileNode(node.left, step);
+      const right = compileNode(node.right, true);
+      const condition = compileNode(node.condition, false);
       if (left === null || right === null || condition === null) {
         return null;
       }
@@ -81,17 +103,17 @@ export function compileJmesPathAst(node: AstNode): CompiledNode | null {
         budget.step();
         const base = left(value, budget);
         if (!Array.isArray(base)) {
-          return null;
+          return undefined;
         }
         const items = base as unknown[];
         const results: unknown[] = [];
         for (let i = 0; i < items.length; i++) {
-          const item = items[i];
+          const item = items[i] ?? null;
           if (isFalsy(condition(item, budget))) {
             continue;
           }
           const result = right(item, budget);
-          if (result !== null) {
+          if (result !== undefined) {
             results.push(result);
           }
         }
@@ -123,8 +145,8 @@ export function compileJmesPathAst(node: AstNode): CompiledNode | null {
 }
 
 function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): CompiledNode | null {
-  const left = compileJmesPathAst(node.left);
-  const right = compileJmesPathAst(node.right);
+  const left = compileNode(node.left, false);
+  const right = compileNode(node.right, false);
   if (left === null || right === null) {
     return null;
   }
@@ -133,8 +155,8 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
     const equalResult = name === 'EQ';
     return (value, budget) => {
       budget.step();
-      const first = left(value, budget);
-      const second = right(value, budget);
+      const first = left(value, budget) ?? null;
+      const second = right(value, budget) ?? null;
       if (typeof first !== 'object' || typeof second !== 'object' || first === null || second === null) {
         // What `deepEqual` does for a pair that is not two containers: one step, then scalar equality.
         budget.step();
@@ -145,7 +167,7 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
   }
   return (value, budget) => {
     budget.step();
-    return compareOrdered(name, left(value, budget), right(value, budget));
+    return compareOrdered(name, left(value, budget) ?? null, right(value, budget) ?? null) ?? undefined;
   };
 }
 
@@ -157,7 +179,7 @@ function compileMedTechCall(name: string, children: readonly AstNode[]): Compile
   }
   const args: CompiledNode[] = [];
   for (const child of children) {
-    const arg = compileJmesPathAst(child);
+    const arg = compileNode(child, false);
     if (arg === null) {
       return null;
     }
@@ -167,7 +189,7 @@ function compileMedTechCall(name: string, children: readonly AstNode[]): Compile
     budget.step();
     const values: unknown[] = [];
     for (let i = 0; i < args.length; i++) {
-      values.push((args[i] as CompiledNode)(value, budget));
+      values.push((args[i] as CompiledNode)(value, budget) ?? null);
     }
     return fn.evaluate(values, budget);
   };

@@ -2,7 +2,7 @@ import { TreeInterpreter, TYPE_ANY, TYPE_ARRAY } from '@jmespath-community/jmesp
 import type { JSONValue } from '@jmespath-community/jmespath';
 import type { AstNode } from './jmesPathAst.js';
 import { EvaluationBudget } from './evaluationBudget.js';
-import { compareOrdered, deepEqual, defineMember, isFalsy, memberOf } from './jsonValues.js';
+import { compareOrdered, deepEqual, defineMember, elementOf, isFalsy, memberOf } from './jsonValues.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import {
   STANDARD_FUNCTION_ARRAY_ARGUMENT,
@@ -19,66 +19,241 @@ type LibraryResult = ReturnType<LibraryInterpreter['visit']>;
 // keeps MedTech's functions and our overrides out of that table (no global registration, nothing to make idempotent).
 const LibraryInterpreterClass = TreeInterpreter.constructor as new () => LibraryInterpreter;
 
+/** A node with a left and a right operand (the projections among them). */
+type BinaryNode = Extract<AstNode, { readonly left: AstNode; readonly right: AstNode }>;
+
 /**
- * The library's tree interpreter with a work budget and JSON-safe member access: every visited node costs a step,
- * `a.constructor` or `a.__proto__` read nothing (own members only), `{__proto__: x}` builds a member, equality is
- * bounded, and a flatten is charged for the elements it produces before it produces them.
+ * Functions whose `null` result is a value of the data (an element `max_by`/`min_by` picked); every other built-in
+ * returns JmesPath.Net's missing null (`JTokens.Null`) when it has no result: `avg`/`max`/`min` of `[]`,
+ * `to_number` of what is no number, `not_null` of nulls only.
+ */
+const RETURNS_DATA_NULL: ReadonlySet<string> = new Set(['max_by', 'min_by']);
+
+/**
+ * The library's tree interpreter with a work budget, JSON-safe member access and JmesPath.Net's projections: every
+ * visited node costs a step, `a.constructor` or `a.__proto__` read nothing (own members only), `{__proto__: x}`
+ * builds a member, equality is bounded, and a flatten is charged for the elements it produces before it produces
+ * them.
+ *
+ * Nulls, as JmesPath.Net 1.0.205 has them: it tells the null of the data (a member or element that is `null`, a
+ * literal `` `null` ``) from a "missing" null (the `JTokens.Null` singleton: an absent member, a member of a
+ * non-object, an index out of range, a projection of a non-container, a comparison that cannot order its operands,
+ * a built-in without a result), and a projection drops only the missing one. Here `undefined` is the missing null
+ * while a node is evaluated ({@link BoundedInterpreter.evaluate}); wherever a value is used as a value (function
+ * arguments, multi-select elements, comparison operands, the result) it is `null`.
  */
 class BoundedInterpreter extends LibraryInterpreterClass {
   /** Budget of the evaluation in progress; an exhausted one outside {@link evaluateJmesPath}. */
   budget = new EvaluationBudget(0, 0);
 
+  /** The library's entry (its built-ins evaluate `&expr` arguments with it): a missing result is `null`. */
   override visit(node: LibraryNode, value: LibraryValue): LibraryResult {
-    this.budget.step();
-    const ast = node as unknown as AstNode;
-    if (ast.type === 'Field') {
-      return memberOf(value, ast.name) as JSONValue;
-    }
-    if (ast.type === 'Flatten') {
-      return this.flatten(ast.child, value);
-    }
-    if (ast.type === 'Slice' && !Array.isArray(value)) {
-      // JmesPath.Net 1.0.205 (MedTech's) slices arrays only: a string slices to null, as anything else does. The
-      // community edition's string slices (`'abcd'[0:2]` → "ab") came to JmesPath.Net later, in October 2022.
-      return null;
-    }
-    if (ast.type === 'MultiSelectHash') {
-      const hash: Record<string, unknown> = {};
-      for (const pair of ast.children) {
-        defineMember(hash, pair.name, this.visitAst(pair.value, value));
-      }
-      return hash as JSONValue;
-    }
-    if (ast.type === 'Comparator') {
-      const left = this.visitAst(ast.left, value);
-      const right = this.visitAst(ast.right, value);
-      if (ast.name === 'EQ' || ast.name === 'NE') {
-        const equal = deepEqual(left, right, this.budget);
-        return ast.name === 'EQ' ? equal : !equal;
-      }
-      return compareOrdered(ast.name, left, right);
-    }
-    return super.visit(node, value);
+    const result = this.evaluate(node, value);
+    return (result === undefined ? null : result) as JSONValue;
   }
 
   /**
-   * Evaluates a node of our typed view of the AST.
+   * Evaluates a node of our typed view of the AST; a missing result is `null`.
    * @param node - the node
    * @param value - the current value
    */
   visitAst(node: AstNode, value: unknown): unknown {
-    return this.visit(node as unknown as LibraryNode, value as LibraryValue);
+    const result = this.evaluate(node, value);
+    return result === undefined ? null : result;
   }
 
-  private flatten(child: AstNode, value: LibraryValue): JSONValue {
-    const original = this.visitAst(child, value);
+  /**
+   * Evaluates a node, one step charged for it: `undefined` when the result is JmesPath.Net's missing null.
+   * @param node - the node
+   * @param value - the current value (`undefined` when missing)
+   */
+  evaluate(node: AstNode, value: unknown): unknown {
+    this.budget.step();
+    switch (node.type) {
+      case 'Field':
+        return memberOf(value, node.name);
+      case 'Index':
+        return elementOf(value, node.value);
+      case 'Literal':
+        return node.value;
+      case 'Current':
+      case 'Identity':
+        return value;
+      case 'Subexpression': {
+        // JmesPath.Net's compound expression stops at any null on its left, and passes that null on as it is.
+        const left = this.evaluate(node.left, value);
+        return left === null || left === undefined ? left : this.evaluate(node.right, left);
+      }
+      case 'IndexExpression':
+        // The right of an index expression is an index or a slice, missing on a null: visited as the library does.
+        return this.evaluate(node.right, this.evaluate(node.left, value));
+      case 'Projection':
+      case 'ValueProjection':
+      case 'FilterProjection':
+        return this.project(node, this.evaluate(node.left, value));
+      case 'Flatten':
+        return this.flatten(this.evaluate(node.child, value));
+      case 'Slice':
+        // JmesPath.Net 1.0.205 (MedTech's) slices arrays only: a string slices to a missing null, as anything else
+        // does. The community edition's string slices (`'abcd'[0:2]` → "ab") came to JmesPath.Net in October 2022.
+        return Array.isArray(value) ? super.visit(node, value as LibraryValue) : undefined;
+      case 'Comparator': {
+        const left = this.evaluate(node.left, value) ?? null;
+        const right = this.evaluate(node.right, value) ?? null;
+        if (node.name === 'EQ' || node.name === 'NE') {
+          const equal = deepEqual(left, right, this.budget);
+          return node.name === 'EQ' ? equal : !equal;
+        }
+        // Operands that cannot be ordered give JmesPath.Net's missing null (JmesPathComparison.cs:27-28).
+        return compareOrdered(node.name, left, right) ?? undefined;
+      }
+      case 'MultiSelectList': {
+        const list: unknown[] = [];
+        for (const child of node.children) {
+          list.push(this.evaluate(child, value) ?? null);
+        }
+        return list;
+      }
+      case 'MultiSelectHash': {
+        const hash: Record<string, unknown> = {};
+        for (const pair of node.children) {
+          defineMember(hash, pair.name, this.evaluate(pair.value, value) ?? null);
+        }
+        return hash;
+      }
+      case 'Function': {
+        const args: unknown[] = [];
+        for (const child of node.children) {
+          args.push(this.evaluate(child, value) ?? null);
+        }
+        const result: unknown = this.runtime.callFunction(node.name, args as JSONValue[]);
+        return result === null && !RETURNS_DATA_NULL.has(node.name) ? undefined : result;
+      }
+      case 'OrExpression': {
+        const left = this.evaluate(node.left, value);
+        return isFalsy(left) ? this.evaluate(node.right, value) : left;
+      }
+      case 'AndExpression': {
+        const left = this.evaluate(node.left, value);
+        return isFalsy(left) ? left : this.evaluate(node.right, value);
+      }
+      case 'NotExpression':
+        return isFalsy(this.evaluate(node.child, value));
+      case 'Pipe':
+        return this.evaluate(node.right, this.evaluate(node.left, value));
+      case 'ExpressionReference':
+      case 'Root':
+      case 'Arithmetic':
+      case 'Unary':
+      case 'Ternary':
+      case 'LetExpression':
+      case 'Binding':
+      case 'Variable':
+        // An `&expr` argument (the library wraps it for its built-ins); the others are rejected when parsed.
+        return super.visit(node as unknown as LibraryNode, value as LibraryValue);
+    }
+  }
+
+  /**
+   * Evaluates a projection's right-hand side on one element, as JmesPath.Net applies the steps that follow a
+   * projection: each step to each element, the element dropped only when a step gives the missing null. A `null`
+   * of the data goes on to the next step (`a[*].b.[c]` gives `[null]` for a `b` that is `null`, where `b.[c]` alone
+   * would stop at it); a projection met on the way takes its base the same way.
+   * @param node - the right-hand side, or a node along its chain of steps
+   * @param value - the element (never `undefined`)
+   */
+  private evaluateStep(node: AstNode, value: unknown): unknown {
+    if (node.type === 'Subexpression') {
+      this.budget.step();
+      const left = this.evaluateStep(node.left, value);
+      return left === undefined ? undefined : this.evaluateStep(node.right, left);
+    }
+    if (node.type === 'IndexExpression') {
+      this.budget.step();
+      return this.evaluateStep(node.right, this.evaluateStep(node.left, value));
+    }
+    if (node.type === 'Projection' || node.type === 'ValueProjection' || node.type === 'FilterProjection') {
+      this.budget.step();
+      return this.project(node, this.evaluateStep(node.left, value));
+    }
+    return this.evaluate(node, value);
+  }
+
+  /**
+   * The elements of a projection whose base is evaluated: the right-hand side of each element, without the missing
+   * nulls. Which elements are taken is JmesPath.Net's: `[*]` takes the array's elements that are not null, `*`
+   * every value of an object, `[?…]` the elements whose condition holds (a `null` one too), a slice every element it
+   * selects, a flatten what it produced; a base of another type is the missing null.
+   * @param node - a `Projection`, `ValueProjection` or `FilterProjection` node
+   * @param base - the value of its left-hand side
+   */
+  private project(node: BinaryNode, base: unknown): unknown {
+    let items: unknown[];
+    if (node.type === 'ValueProjection') {
+      if (typeof base !== 'object' || base === null || Array.isArray(base)) {
+        return undefined;
+      }
+      items = Object.values(base);
+    } else if (Array.isArray(base)) {
+      items = base as unknown[];
+    } else {
+      return undefined;
+    }
+    const right = node.right;
+    const collected: unknown[] = [];
+    if (node.type === 'FilterProjection') {
+      const condition = node.condition;
+      for (const element of items) {
+        const item = element ?? null;
+        if (!isFalsy(this.evaluate(condition, item))) {
+          const result = this.evaluateStep(right, item);
+          if (result !== undefined) {
+            collected.push(result);
+          }
+        }
+      }
+      return collected;
+    }
+    // `[*]` (a list wildcard) skips the nulls of the array; `*`, a slice and a flatten (which has none) keep them.
+    const skipNulls = node.type === 'Projection' && !isSliceOrFlatten(node.left);
+    for (const element of items) {
+      if (skipNulls && (element === null || element === undefined)) {
+        continue;
+      }
+      const result = this.evaluateStep(right, element ?? null);
+      if (result !== undefined) {
+        collected.push(result);
+      }
+    }
+    return collected;
+  }
+
+  /** JmesPath.Net's flatten: the array's elements and its arrays' elements, one level deep, without the nulls. */
+  private flatten(original: unknown): unknown {
     if (!Array.isArray(original)) {
-      return null;
+      return undefined;
     }
     const items = original as unknown[];
     this.budget.step(items.reduce<number>((size, item) => size + (Array.isArray(item) ? item.length : 1), 0));
-    return items.flat() as JSONValue;
+    const flat: unknown[] = [];
+    for (const item of items) {
+      if (Array.isArray(item)) {
+        for (const inner of item as unknown[]) {
+          if (inner !== null && inner !== undefined) {
+            flat.push(inner);
+          }
+        }
+      } else if (item !== null && item !== undefined) {
+        flat.push(item);
+      }
+    }
+    return flat;
   }
+}
+
+/** Whether a projection's base is a slice (`a[0:2]`) or a flatten (`a[]`) rather than a list wildcard (`a[*]`). */
+function isSliceOrFlatten(left: AstNode): boolean {
+  return left.type === 'Flatten' || (left.type === 'IndexExpression' && left.right.type === 'Slice');
 }
 
 /**

@@ -52,15 +52,34 @@ export function defineMember(target: Record<string, unknown>, name: string, valu
 
 /**
  * Reads an own member of a JSON object; inherited members (`constructor`, `__proto__`, `toString`) do not exist.
+ * A member that is there holds a value, `null` included (an `undefined` one, which only a JavaScript caller can pass,
+ * reads as `null`); a member that is not there is `undefined`, the evaluator's "missing" (JmesPath.Net's
+ * `JTokens.Null`), which a projection drops where it keeps a `null` of the data.
  * @param value - the current value
  * @param name - the member name
- * @returns the member value, or `null` when `value` is not an object or has no such member
+ * @returns the member value; `undefined` when `value` is not an object or has no such member
  */
 export function memberOf(value: unknown, name: string): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value) || !Object.hasOwn(value, name)) {
-    return null;
+    return undefined;
   }
   return (value as Record<string, unknown>)[name] ?? null;
+}
+
+/**
+ * The element of an array at an index, counted from the end when negative, as JmesPath.Net's `[n]` reads it.
+ * @param value - the current value
+ * @param index - the index as written
+ * @returns the element (`null` for an `undefined` one a JavaScript caller passed); `undefined` (missing) when
+ *   `value` is no array or the index is out of range
+ */
+export function elementOf(value: unknown, index: number): unknown {
+  if (!Array.isArray(value)) {
+    return undefined;
+  }
+  const items = value as unknown[];
+  const position = index < 0 ? items.length + index : index;
+  return position >= 0 && position < items.length ? (items[position] ?? null) : undefined;
 }
 
 /**
