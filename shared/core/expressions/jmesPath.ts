@@ -50,8 +50,9 @@ function describeFailure(error: unknown): string {
  * functions are those of JmesPath.Net, which MedTech uses: the community edition's extensions (arithmetic, `$`,
  * `let`, `?:`, extra functions) are rejected here; legacy literals such as `` `heartRate` `` are accepted.
  * `matches(data)` evaluates the compiled AST: a projection (`[*]`, `*`, `[?…]`, `[]`, slices, and expressions ending
- * in one) yields one match per element, any other non-null result is one match (a plain array is ONE match), `null`
- * is no match.
+ * in one) yields one match per element — a `null` of the data too, as JmesPath.Net keeps it (`[*].a` on
+ * `[{"a": null}, {}]` is one `null` match: the missing `a` is dropped) —, any other non-null result is one match (a
+ * plain array is ONE match), `null` is no match.
  * @param source - the expression text from the mapping (at most {@link JMESPATH_MAX_EXPRESSION_LENGTH} characters)
  * @param options - evaluation bounds
  * @returns the compiled expression
@@ -120,7 +121,9 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
         return [];
       }
       if (projection && Array.isArray(value)) {
-        return (value as unknown[]).filter((item) => item !== null);
+        // Every element, the nulls of the data included: JmesPath.Net keeps them in a projection (only a missing
+        // member and the like is dropped, by the evaluator) and MedTech's SelectTokens yields each as a match.
+        return value as unknown[];
       }
       return [value];
     },
@@ -130,18 +133,13 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
         return undefined;
       }
       if (projection && Array.isArray(value)) {
-        let count = 0;
-        let found: unknown = undefined;
-        for (const item of value as unknown[]) {
-          if (item !== null) {
-            if (++count > 1) {
-              return multiple;
-            }
-            found = item;
-          }
+        // MedTech's SelectToken fails a projection of more than one element, nulls of the data included; a lone
+        // `null` element is a match of no value (`null`), not "no match".
+        const items = value as unknown[];
+        if (items.length > 1) {
+          return multiple;
         }
-        // A lone `undefined` element is still a match (of no value): `null`, not "no match".
-        return count === 0 ? undefined : (found ?? null);
+        return items.length === 0 ? undefined : (items[0] ?? null);
       }
       return value;
     },

@@ -56,8 +56,9 @@ export interface CompiledExpression {
   /**
    * Every match of the expression against `data`, in document order.
    * JSONPath: each selected token (a selected JSON `null` is returned as `null`).
-   * JMESPath: the elements of a projection, or the single non-null result as one match (a plain array that is not a
-   * projection is ONE match), or nothing for a `null` result.
+   * JMESPath: the elements of a projection (its `null` elements too: JmesPath.Net drops only missing members and
+   * the like), or the single non-null result as one match (a plain array that is not a projection is ONE match), or
+   * nothing for a `null` result.
    * @param data - parsed JSON (never mutated)
    * @param memo - optional state shared with other evaluations over the same unchanged `data`
    * @param meter - optional work shared with other evaluations; a plain member path does not draw from it

@@ -212,8 +212,9 @@ describe('compileJmesPath', () => {
       text: 'hello',
     };
 
-    it('yields one match per element of a list projection, without nulls', () => {
-      expect(run('list[*].v', data)).toEqual([1, 3]);
+    it('yields one match per element of a list projection, a null of the data too but not a missing member', () => {
+      // JmesPath.Net keeps `{v: null}`'s null and drops `{w: 2}`'s missing `v`; MedTech matches each element.
+      expect(run('list[*].v', data)).toEqual([1, null, 3]);
     });
 
     it('yields one match per element of a filter projection', () => {
@@ -221,8 +222,8 @@ describe('compileJmesPath', () => {
       expect(run('list[?v]', data)).toEqual([{ v: 1 }, { v: 3 }]);
     });
 
-    it('yields one match per value of an object projection', () => {
-      expect(run('object.*', data)).toEqual([1, { c: 2 }]);
+    it('yields one match per value of an object projection, a null value too', () => {
+      expect(run('object.*', data)).toEqual([1, { c: 2 }, null]);
     });
 
     it('yields one match per element of a flatten', () => {
@@ -235,8 +236,8 @@ describe('compileJmesPath', () => {
 
     it('yields one match per element when an expression ends in a projection', () => {
       expect(run('object.b.c', { object: { b: { c: [1, 2] } } })).toEqual([[1, 2]]);
-      expect(run('@ | list[*].v', data)).toEqual([1, 3]);
-      expect(run('list[*].v || plain', data)).toEqual([1, 3]);
+      expect(run('@ | list[*].v', data)).toEqual([1, null, 3]);
+      expect(run('list[*].v || plain', data)).toEqual([1, null, 3]);
     });
 
     it('yields one match for a plain array that is not a projection', () => {
@@ -276,7 +277,7 @@ describe('compileJmesPath', () => {
       ['list[*].v && plain', [[1, 2, 3]]],
       ['@ | (list[?v > `10`] || plain)', [[1, 2, 3]]],
       // The side taken decides whether the result is a projection.
-      ['`[]` || list[*].v', [1, 3]],
+      ['`[]` || list[*].v', [1, null, 3]],
     ])('takes the side of || and && that the specification names: %s', (expression, expected) => {
       expect(run(expression, data)).toEqual(expected);
     });
@@ -327,7 +328,7 @@ describe('compileJmesPath', () => {
           [3, null],
         ],
       ],
-      ['list[?length(keys(@)) == `1`].v', [1, 3]],
+      ['list[?length(keys(@)) == `1`].v', [1, null, 3]],
       ['list[?`1` == length(keys(@))].w', [2]],
     ])('filters with any condition and projects any expression: %s', (expression, expected) => {
       expect(run(expression, data)).toEqual(expected);
@@ -373,6 +374,68 @@ describe('compileJmesPath', () => {
       const merged = one('merge(`{"__proto__": {"polluted": true}}`)') as Record<string, unknown>;
       expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
       expect(merged.polluted).toBeUndefined();
+    });
+  });
+
+  // JmesPath.Net drops from a projection only its "missing" null (JTokens.Null: an absent member, a member or index
+  // of something that has none, a projection of a non-container, a built-in without a result) and keeps a null of
+  // the data; MedTech's SelectTokens then yields each element as a match.
+  describe('nulls in projections, as JmesPath.Net keeps and drops them', () => {
+    it.each<[string, string, unknown, unknown[]]>([
+      ['[*] skips the null elements of its array', '[*]', [1, null, 2], [1, 2]],
+      ['[*] keeps a null member, drops a missing one', '[*].a', [{ a: 1 }, { a: null }, { b: 2 }, null], [1, null]],
+      ['a member of a null is missing', '[*].a.b', [{ a: { b: null } }, { a: null }, { a: {} }], [null]],
+      ['an index of a null, or out of range, is missing', '[*].a[0]', [{ a: null }, { a: [null] }, { a: [] }], [null]],
+      ['* keeps a null value', '*', { x: 1, y: null, z: [2] }, [1, null, [2]]],
+      ['* drops a missing member of a value', '*.b', { x: { b: 1 }, y: { c: 2 }, z: { b: null } }, [1, null]],
+      ['a filter keeps a null element whose condition holds', '[?@ != `1`]', [1, null, 2], [null, 2]],
+      ['a filter keeps a null element that is falsy', '[?!@]', [null, 1, false], [null, false]],
+      ['a filter drops a missing member of a kept element', '[?a == `null`].a', [{ a: null }, { b: 1 }], [null]],
+      ['a slice keeps its null elements', '[0:3]', [1, null, 2], [1, null, 2]],
+      ['a reversed slice too', '[::-1].a', [{ a: null }, {}, null], [null]],
+      ['a flatten drops nulls at both levels', '[]', [[1, null], null, 2, [null]], [1, 2]],
+      ['a flatten of a projection too', '[*].a[]', [{ a: [1, null] }, { a: null }, { a: 2 }], [1, 2]],
+      ['a nested projection of a null is missing', '[*].a[*]', [{ a: null }, { a: [null, 1] }, { a: [] }], [[1], []]],
+      ['a step after a null of the data still applies', '[*].a.[b]', [{ a: null }, {}], [[null]]],
+      ['a function after a null of the data still applies', '[*].a.to_string(@)', [{ a: null }, {}], ['null']],
+      ['to_number without a result is missing', '[*].to_number(@)', ['1', 'x'], [1]],
+      ['not_null of nulls is missing', '[*].not_null(a)', [{ a: null }, { a: 2 }], [2]],
+      ['avg of [] is missing', '[*].avg(@)', [[], [1, 3]], [2]],
+      ['max_by picks an element of the data, a null one too', '[*].max_by(@, &`1`)', [[null, null]], [null]],
+      ['a multi-select element is a value', '[*].[a]', [{ a: null }, {}], [[null], [null]]],
+    ])('%s: %s', (_label, expression, data, expected) => {
+      expect(run(expression, data)).toEqual(expected);
+      // The same through the interpreter alone (a pipe at the top is never compiled).
+      expect(run(`@ | ${expression}`, data)).toEqual(expected);
+    });
+
+    it('stops at a null of the data outside a projection', () => {
+      expect(run('a.[b]', { a: null })).toEqual([]);
+      expect(run('a.to_string(@)', { a: null })).toEqual([]);
+      expect(run('[*].a | [0]', [{ a: null }])).toEqual([]);
+    });
+
+    it('passes the kept nulls on to functions, as one array', () => {
+      expect(one('length([*].a)', [{ a: 1 }, { a: null }, {}])).toBe(2);
+      expect(one('map(&a, @)', [{ a: null }, {}])).toEqual([null, null]);
+      expect(evaluationError('sum([*].v)', [{ v: 1 }, { v: null }]).message).toMatch(/sum\(\)/);
+    });
+
+    it('counts the kept nulls when a single value is selected', () => {
+      const MANY = Symbol('many');
+      const select = (expression: string, data: unknown): unknown =>
+        compileJmesPath(expression).selectOne?.(data, MANY);
+      // One element, a null of the data: a match of no value, not "no match".
+      expect(select('[*].a', [{ a: null }, {}])).toBeNull();
+      expect(select('[*].a', [{ a: null }, { a: 1 }])).toBe(MANY);
+      expect(select('[*].a', [{}, { b: 1 }])).toBeUndefined();
+      expect(select('*', { x: null })).toBeNull();
+      expect(
+        select("[?k == 'x'].v", [
+          { k: 'x', v: null },
+          { k: 'x', v: 2 },
+        ]),
+      ).toBe(MANY);
     });
   });
 
@@ -1059,10 +1122,14 @@ describe('JMESPath JSON values', () => {
     expect(one("length(items[?@ < 'b'])", { items })).toBe(2);
     expect(one('length(items[?`null` < @])', { items })).toBe(2);
     expect(one("length(items[?'b' > @])", { items })).toBe(2);
-    // A slice keeps it, as it keeps a null of the data (`[*]` skips both).
     expect(evaluationError('items[0:1].add(@, `1`)', { items: [undefined] }).message).toContain(
       'add() argument 1 ($left) must be a number, got null',
     );
+    // As a null of the data: kept by a slice (above), a filter and `*`, skipped by `[*]`, a member `a` that is there.
+    expect(run('items[?!@]', { items: [undefined, 1] })).toEqual([null]);
+    expect(run('*', { o: undefined })).toEqual([null]);
+    expect(run('items[*]', { items: [undefined, 1] })).toEqual([1]);
+    expect(run('items[*].a', { items: [{ a: undefined }, {}] })).toEqual([null]);
   });
 
   it('builds objects whose members are enumerable, as merge does', () => {

@@ -17,6 +17,7 @@ const envelope = {
     single: [{ kind: 'temperature', fahrenheit: 97.0 }],
     notAList: { kind: 'temperature' },
     empty: null,
+    nulls: [{ v: null }, { w: 1 }, null],
   },
 };
 
@@ -37,6 +38,14 @@ describe('compileJmesPath fast paths', () => {
       'Body.readings[0] | time',
       'add(Body.readings[0].fahrenheit, `1`)',
       'length(Body.readings)',
+      // A null of the data in a projection is a match (of no value); a missing member is none.
+      'Body.nulls[*].v',
+      'Body.nulls[*].w',
+      'Body.nulls[*]',
+      'Body.nulls[?!v]',
+      'Body.nulls[?!v].v',
+      'Body.nulls[1:]',
+      'Body.nulls[*].missing',
     ])('agrees with matches for %s', (source) => {
       const expression = compileJmesPath(source);
       const tokens = expression.matches(envelope);
