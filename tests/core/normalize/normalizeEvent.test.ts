@@ -1486,6 +1486,59 @@ describe('normalizeEvent', () => {
       expect(result.errors.map((e) => e.location?.expression)).toEqual(['Body.data[*].v', 'Body.data[*].v']);
     });
 
+    it('gives a null element of a projected type match an IncompatibleData error for that match, as MedTech does', () => {
+      // JmesPath.Net keeps the `null` reading in `Body.data[*].reading` (and drops the element that has none);
+      // MedTech's SelectTokens yields it as a match, whose `matchedToken.at` then has no value.
+      const readings = {
+        deviceId: 'd1',
+        data: [
+          { reading: { v: 1, at: '2023-01-01T00:00:00Z' } },
+          { reading: null },
+          { other: true },
+          { reading: { v: 2, at: '2023-01-01T00:01:00Z' } },
+        ],
+      };
+
+      const result = normalizeEvent(
+        mappingOf(jmesPathTemplate({ typeMatch: compileJmesPath('Body.data[*].reading') })),
+        eventOf(readings),
+      );
+
+      expect(result.measurements.map((m) => [m.occurrenceTimeUtc, m.properties[0]!.value])).toEqual([
+        ['2023-01-01T00:00:00.000Z', '1.5'],
+        ['2023-01-01T00:01:00.000Z', '3'],
+      ]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.toRecord()).toMatchObject({
+        name: 'IncompatibleData',
+        stage: 'Normalization',
+        location: { templateIndex: 0, field: 'timestampExpression', expression: 'matchedToken.at' },
+      });
+      expect(result.errors[0]!.message).toMatch(/^Unable to extract required value for timestampExpression /);
+    });
+
+    it('counts a null element of a projection where a single value is required, as MedTech does', () => {
+      const withNull = { ...body, ids: [{ id: 'd1' }, { id: null }, {}] };
+      const onlyNull = { ...body, ids: [{ id: null }, {}] };
+      const template = jmesPathTemplate({ deviceId: compileJmesPath('Body.ids[*].id') });
+
+      const several = normalizeEvent(mappingOf(template), eventOf(withNull));
+      const one = normalizeEvent(mappingOf(template), eventOf(onlyNull));
+
+      // Two elements (`d1` and the null; the missing id is dropped): several tokens, for each match.
+      expect(several.measurements).toEqual([]);
+      expect(several.errors.map((e) => e.message)).toEqual([
+        expect.stringContaining('matched multiple tokens'),
+        expect.stringContaining('matched multiple tokens'),
+      ]);
+      // One element, the null: a value that is null.
+      expect(one.measurements).toEqual([]);
+      expect(one.errors.map((e) => e.message)).toEqual([
+        expect.stringMatching(/deviceIdExpression .*: matched null\.$/),
+        expect.stringMatching(/deviceIdExpression .*: matched null\.$/),
+      ]);
+    });
+
     it('turns a timestamp made with fromUnixTimestamp into occurrenceTimeUtc', () => {
       const result = normalizeEvent(
         mappingOf(jmesPathTemplate({ timestamp: [compileJmesPath('fromUnixTimestamp(`1625677200`)')] })),
