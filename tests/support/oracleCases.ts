@@ -18,3 +18,19 @@ export function loadOracleCases<T>(directory: string): T[] {
 export function showJson(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `${v}` : v));
 }
+
+/**
+ * The cases split by whether a reason is given for them: those that must agree, and those where this project
+ * differs (on purpose, or because JavaScript cannot do the same), each test naming the reason.
+ * @param cases - the cases
+ * @param reasonOf - why a case differs, or undefined when it must agree
+ */
+export function splitByDifference<T>(
+  cases: readonly T[],
+  reasonOf: (c: T) => string | undefined,
+): { same: T[]; differing: T[] } {
+  return {
+    same: cases.filter((c) => reasonOf(c) === undefined),
+    differing: cases.filter((c) => reasonOf(c) !== undefined),
+  };
+}

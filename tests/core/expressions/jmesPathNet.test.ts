@@ -3,7 +3,7 @@ import { compileJmesPathAst } from '../../../shared/core/expressions/jmesPath/co
 import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
-import { loadOracleCases, showJson } from '../../support/oracleCases.js';
+import { loadOracleCases, showJson, splitByDifference } from '../../support/oracleCases.js';
 
 /** One case of tests/fixtures/jmespath-net (see its README). */
 interface JmesCase {
@@ -102,8 +102,7 @@ function evaluate(c: JmesCase): Outcome {
 }
 
 describe('JMESPath as MedTech evaluates it (tests/fixtures/jmespath-net)', () => {
-  const same = cases.filter((c) => differenceOf(c) === undefined);
-  const differing = cases.filter((c) => differenceOf(c) !== undefined);
+  const { same, differing } = splitByDifference(cases, differenceOf);
 
   it('holds the cases the README describes, and lists each difference once', () => {
     expect(cases).toHaveLength(361);

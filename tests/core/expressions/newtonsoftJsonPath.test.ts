@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
-import { loadOracleCases } from '../../support/oracleCases.js';
+import { loadOracleCases, splitByDifference } from '../../support/oracleCases.js';
 
 /** One case of tests/fixtures/newtonsoft-jsonpath (see its README). */
 interface PathCase {
@@ -50,8 +50,7 @@ function evaluate(c: PathCase): { ok: true; tokens: unknown[]; single: unknown }
 }
 
 describe('JSONPath as MedTech evaluates it (tests/fixtures/newtonsoft-jsonpath)', () => {
-  const same = cases.filter((c) => deliberateDifference(c) === undefined);
-  const differing = cases.filter((c) => deliberateDifference(c) !== undefined);
+  const { same, differing } = splitByDifference(cases, deliberateDifference);
 
   it('holds the cases the README describes', () => {
     expect(cases).toHaveLength(236);

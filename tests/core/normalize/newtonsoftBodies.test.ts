@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
-import { loadOracleCases, showJson } from '../../support/oracleCases.js';
+import { loadOracleCases, showJson, splitByDifference } from '../../support/oracleCases.js';
 
 /** One case of tests/fixtures/newtonsoft-bodies (see its README). */
 interface BodyCase {
@@ -61,8 +61,7 @@ function outcomeOf(text: string): { ok: true; value: unknown } | { ok: false } {
 }
 
 describe('message bodies as MedTech reads them (tests/fixtures/newtonsoft-bodies)', () => {
-  const same = cases.filter((c) => deliberateDifference(c) === undefined);
-  const differing = cases.filter((c) => deliberateDifference(c) !== undefined);
+  const { same, differing } = splitByDifference(cases, deliberateDifference);
 
   it('holds the cases the README describes', () => {
     expect(cases).toHaveLength(274);

@@ -79,6 +79,15 @@ type Node =
   | { readonly t: 'assert'; readonly kind: Assertion };
 
 const EMPTY: Node = { t: 'empty' };
+
+/** The zero-width escapes: `\A` start, `\z` end, `\Z` end or before a final line feed, `\b` and `\B`. */
+const ANCHOR_ESCAPES: Readonly<Record<string, Assertion>> = {
+  A: 'start',
+  z: 'end',
+  Z: 'endOrFinalLf',
+  b: 'word',
+  B: 'notWord',
+};
 const LF = 10;
 
 /** Unicode general categories `\p{…}` may name (as .NET and JavaScript both name them). */
@@ -349,22 +358,12 @@ class PatternParser {
       throw new RegexSyntaxError('Illegal \\ at end of pattern', at);
     }
     const c = src[this.pos] as string;
+    const anchor = ANCHOR_ESCAPES[c];
+    if (anchor !== undefined) {
+      this.pos++;
+      return { t: 'assert', kind: anchor };
+    }
     switch (c) {
-      case 'A':
-        this.pos++;
-        return { t: 'assert', kind: 'start' };
-      case 'z':
-        this.pos++;
-        return { t: 'assert', kind: 'end' };
-      case 'Z':
-        this.pos++;
-        return { t: 'assert', kind: 'endOrFinalLf' };
-      case 'b':
-        this.pos++;
-        return { t: 'assert', kind: 'word' };
-      case 'B':
-        this.pos++;
-        return { t: 'assert', kind: 'notWord' };
       case 'G':
         throw new RegexSyntaxError('\\G is not supported here', at);
       case 'k':
