@@ -27,9 +27,10 @@ const utf8 = new TextDecoder('utf-8');
 /**
  * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8 (an invalid sequence reads as
  * U+FFFD, as MedTech reads it), a leading byte-order mark is tolerated, an already-parsed value is returned as is.
- * A body `JSON.parse` refuses (or one with a surrogate escape) is read as MedTech's reader reads it ({@link readJsonAsMedTech}: comments, trailing
- * commas, single quotes, `NaN`, content after the value…), so what MedTech normalized is normalized here too. An empty
- * body (no bytes at all) is `null`: MedTech parses a body only when it has bytes, and its templates still run.
+ * A body `JSON.parse` refuses (or one with a surrogate escape) is read as MedTech's reader reads it
+ * ({@link readJsonAsMedTech}: comments, trailing commas, single quotes, `NaN`, content after the value…), so what
+ * MedTech normalized is normalized here too. An empty body (no bytes at all) is `null`: MedTech parses a body only
+ * when it has bytes, and its templates still run.
  * @param body - the event body
  * @returns the value, or an InvalidDataFormat error (stage Normalization) whose message carries no payload text
  */
@@ -51,18 +52,22 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
       text = utf8.decode(body.bytes);
       break;
   }
-  let strict = true;
+  let value: unknown;
   try {
-    const value = JSON.parse(text) as unknown;
-    // `\uD800` alone is U+FFFD to MedTech's reader, a lone surrogate to JSON.parse: such a body is read as MedTech
-    // reads it (a search the engine does natively; the regular expression runs only on a body with a `\u` escape).
-    if (!text.includes('\\u') || !SURROGATE_ESCAPE.test(text)) {
-      return { ok: true, value, text };
-    }
+    value = JSON.parse(text) as unknown;
   } catch {
-    strict = false;
+    return readAsMedTech(text, false);
   }
-  return readAsMedTech(text, strict);
+  // `\uD800` alone is U+FFFD to MedTech's reader, a lone surrogate to JSON.parse: such a body is read as MedTech
+  // reads it (a search the engine does natively; the regular expression runs only on a body with a `\u` escape).
+  if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
+    const read = readAsMedTech(text, true);
+    // Strict JSON is read at any depth (the reader stops at 64 levels, as Newtonsoft does).
+    if (read.ok) {
+      return read;
+    }
+  }
+  return { ok: true, value, text };
 }
 
 /** A `\u` escape of a UTF-16 surrogate (or, harmlessly, text that only looks like one). */

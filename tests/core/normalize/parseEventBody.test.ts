@@ -112,6 +112,9 @@ describe('parseEventBody', () => {
       text: '{"id":"a\\ud800b","e":"\\uD83D\\uDE00"}',
       largeIntegers: new Map(),
     });
+    // Strict JSON deeper than the reader's 64 levels keeps JSON.parse's reading.
+    const deep = `${'['.repeat(70)}"\\ud800"${']'.repeat(70)}`;
+    expect(parseEventBody({ kind: 'text', text: deep }).ok).toBe(true);
     // Only looks like one: an escaped backslash before `ud800`.
     expect(parseEventBody({ kind: 'text', text: '"\\\\ud800"' })).toMatchObject({ ok: true, value: '\\ud800' });
   });
