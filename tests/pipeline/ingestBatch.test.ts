@@ -1,20 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
-import type { DeviceMapping } from '../../shared/core/mapping/deviceMapping.js';
-import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
 import type { DeadLetterRecord } from '../../shared/core/staging/deadLetter.js';
 import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
 import type { DeadLetterStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
+import { deviceMappingOf } from '../support/deviceMappings.js';
 
 const NOW = new Date('2024-05-01T10:01:00.000Z');
-
-function mappingOf(templates: unknown[]): DeviceMapping {
-  const parsed = parseDeviceMapping(JSON.stringify({ templateType: 'CollectionContent', template: templates }));
-  if (!parsed.ok) {
-    throw new Error(`invalid test mapping: ${JSON.stringify(parsed.problems)}`);
-  }
-  return parsed.value;
-}
 
 function jsonPathTemplate(typeName: string): unknown {
   return {
@@ -75,7 +66,7 @@ function recordingStores(): { staging: StagingStore; deadLetters: DeadLetterStor
 
 describe('ingestBatch', () => {
   it('dead-letters a rejected message with the kind of the template it failed in, and none when no template ran', async () => {
-    const mapping = mappingOf([jsonPathTemplate('heartrate'), calculatedTemplate]);
+    const mapping = deviceMappingOf([jsonPathTemplate('heartrate'), calculatedTemplate]);
     const stores = recordingStores();
 
     await ingestBatch(
@@ -98,7 +89,7 @@ describe('ingestBatch', () => {
 
   it('keeps at most 10 dead letters for one message, but counts every error', async () => {
     const typeNames = Array.from({ length: 12 }, (_, i) => `heartrate${i}`);
-    const mapping = mappingOf(typeNames.map(jsonPathTemplate));
+    const mapping = deviceMappingOf(typeNames.map(jsonPathTemplate));
     const stores = recordingStores();
 
     const summary = await ingestBatch([eventOf({ heartRate: 70, endDate: 'not a time', deviceId: 'd1' }, 1)], mapping, {
@@ -114,7 +105,7 @@ describe('ingestBatch', () => {
   });
 
   it('reports the processing latency of the oldest event of the batch', async () => {
-    const mapping = mappingOf([jsonPathTemplate('heartrate')]);
+    const mapping = deviceMappingOf([jsonPathTemplate('heartrate')]);
     const stores = recordingStores();
     const reading = { heartRate: 70, endDate: '2024-05-01T09:59:00Z', deviceId: 'd1' };
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDotNetDateTime } from '../../../shared/core/normalize/dotNetDateTimes.js';
 import { toUtcTimestamp } from '../../../shared/core/normalize/toUtcTimestamp.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 
 describe('timestamps MedTech reads although they are not ISO-8601', () => {
   it.each([
@@ -56,29 +56,21 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
   });
 
   it('gives a measurement the time of a month/day/year timestamp', () => {
-    const parsed = parseDeviceMapping(
-      JSON.stringify({
-        templateType: 'CollectionContent',
-        template: [
-          {
-            templateType: 'JsonPathContent',
-            template: {
-              typeName: 'heartrate',
-              typeMatchExpression: '$..[?(@heartRate)]',
-              deviceIdExpression: '$.deviceId',
-              timestampExpression: '$.endDate',
-              values: [{ valueName: 'hr', valueExpression: '$.heartRate', required: true }],
-            },
-          },
-        ],
-      }),
-    );
-    if (!parsed.ok) {
-      throw new Error('the mapping is valid');
-    }
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'JsonPathContent',
+        template: {
+          typeName: 'heartrate',
+          typeMatchExpression: '$..[?(@heartRate)]',
+          deviceIdExpression: '$.deviceId',
+          timestampExpression: '$.endDate',
+          values: [{ valueName: 'hr', valueExpression: '$.heartRate', required: true }],
+        },
+      },
+    ]);
     const body = { deviceId: 'd1', endDate: '3/13/2023 10:46:01 PM', heartRate: 78 };
 
-    const result = normalizeEvent(parsed.value, {
+    const result = normalizeEvent(mapping, {
       body: { kind: 'json', value: body },
       properties: {},
       systemProperties: {},

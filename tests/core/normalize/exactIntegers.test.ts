@@ -1,30 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { findLargeIntegerLiterals } from '../../../shared/core/normalize/exactIntegers.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 
-const parsed = parseDeviceMapping(
-  JSON.stringify({
-    templateType: 'CollectionContent',
-    template: [
-      {
-        templateType: 'JsonPathContent',
-        template: {
-          typeName: 'counter',
-          typeMatchExpression: '$..[?(@count)]',
-          deviceIdExpression: '$.deviceId',
-          timestampExpression: '$.time',
-          values: [{ valueName: 'count', valueExpression: '$.count', required: true }],
-        },
-      },
-    ],
-  }),
-);
-if (!parsed.ok) {
-  throw new Error('test mapping is invalid');
-}
-const mapping = parsed.value;
+const mapping = deviceMappingOf([
+  {
+    templateType: 'JsonPathContent',
+    template: {
+      typeName: 'counter',
+      typeMatchExpression: '$..[?(@count)]',
+      deviceIdExpression: '$.deviceId',
+      timestampExpression: '$.time',
+      values: [{ valueName: 'count', valueExpression: '$.count', required: true }],
+    },
+  },
+]);
 
 function event(text: string, kind: 'bytes' | 'text' = 'bytes'): DeviceEvent {
   return {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { readJsonAsMedTech } from '../../../shared/core/normalize/medTechJsonReader.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 
 function valueOf(text: string): unknown {
   const parsed = parseEventBody({ kind: 'text', text });
@@ -59,17 +59,9 @@ describe('bodies with NaN, Infinity and -Infinity as values (Python writes them;
         values: [{ valueName: value, valueExpression: `$.${value}`, required: true }],
       },
     });
-    const mapping = parseDeviceMapping(
-      JSON.stringify({
-        templateType: 'CollectionContent',
-        template: [template('heartrate', 'hr'), template('spo2', 'spo2')],
-      }),
-    );
-    if (!mapping.ok) {
-      throw new Error('the mapping is valid');
-    }
+    const mapping = deviceMappingOf([template('heartrate', 'hr'), template('spo2', 'spo2')]);
 
-    const result = normalizeEvent(mapping.value, {
+    const result = normalizeEvent(mapping, {
       body: {
         kind: 'bytes',
         bytes: Buffer.from('{"deviceId":"d1","endDate":"2023-03-13T22:46:01Z","hr":78,"spo2":NaN}'),

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
 import type { CompiledExpression } from '../../../shared/core/expressions/types.js';
 import type { ContentTemplate, DeviceMapping } from '../../../shared/core/mapping/deviceMapping.js';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 
 /** The same expression with only the required members: no `selectOne`, no `rootMember`, no memo. */
 function plain(expression: CompiledExpression): CompiledExpression {
@@ -32,15 +32,7 @@ function withoutFastPaths(mapping: DeviceMapping): DeviceMapping {
   };
 }
 
-function mappingOf(templates: unknown[]): DeviceMapping {
-  const parsed = parseDeviceMapping(JSON.stringify({ templateType: 'CollectionContent', template: templates }));
-  if (!parsed.ok) {
-    throw new Error(parsed.problems.map((p) => p.message).join('; '));
-  }
-  return parsed.value;
-}
-
-const mapping = mappingOf([
+const mapping = deviceMappingOf([
   {
     templateType: 'CalculatedContent',
     template: {

@@ -8,8 +8,8 @@ import {
   type ReplayStaging,
 } from '../../../shared/core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 
 const coordinates = {
   partitionId: '2',
@@ -81,28 +81,20 @@ describe('planDeadLetterReplay', () => {
     if (plan.kind !== 'message') {
       throw new Error('expected a message plan');
     }
-    const mapping = parseDeviceMapping(
-      JSON.stringify({
-        templateType: 'CollectionContent',
-        template: [
-          {
-            templateType: 'JsonPathContent',
-            template: {
-              typeName: 'heartrate',
-              typeMatchExpression: '$..[?(@hr)]',
-              deviceIdExpression: '$.deviceId',
-              timestampExpression: '$.endDate',
-              values: [{ valueName: 'hr', valueExpression: '$.hr', required: true }],
-            },
-          },
-        ],
-      }),
-    );
-    if (!mapping.ok) {
-      throw new Error('mapping invalid');
-    }
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'JsonPathContent',
+        template: {
+          typeName: 'heartrate',
+          typeMatchExpression: '$..[?(@hr)]',
+          deviceIdExpression: '$.deviceId',
+          timestampExpression: '$.endDate',
+          values: [{ valueName: 'hr', valueExpression: '$.hr', required: true }],
+        },
+      },
+    ]);
 
-    const result = normalizeEvent(mapping.value, plan.ingest.event);
+    const result = normalizeEvent(mapping, plan.ingest.event);
 
     expect(result.measurements.map((m) => m.deviceId)).toEqual(['123456789012345678']);
   });
