@@ -628,18 +628,29 @@ class ProgramBuilder {
 
 class Automaton implements CompiledRegex {
   readonly size: number;
+  /**
+   * When each state was last added, as a stamp (a call's base plus the input position), kept between calls: a filter
+   * tests its pattern against every token it visits, and the marks need no clearing when each call has new stamps.
+   */
+  private readonly seen: Float64Array;
+  /** The next call's base stamp. */
+  private epoch = 0;
 
   constructor(
     private readonly states: readonly State[],
     private readonly start: number,
   ) {
     this.size = states.length;
+    this.seen = new Float64Array(states.length).fill(-1);
   }
 
   isMatch(input: string, spend: (steps: number) => void): boolean {
     const states = this.states;
     const n = input.length;
-    const seen = new Int32Array(states.length).fill(-1);
+    const seen = this.seen;
+    // Taken before matching, so that a call stopped by `spend` leaves no stamp a later call could reuse.
+    const base = this.epoch;
+    this.epoch += n + 1;
     let current: number[] = [];
     let next: number[] = [];
     const stack: number[] = [];
@@ -649,10 +660,10 @@ class Automaton implements CompiledRegex {
       stack.push(entry);
       while (stack.length > 0) {
         const id = stack.pop() as number;
-        if (seen[id] === pos) {
+        if (seen[id] === base + pos) {
           continue;
         }
-        seen[id] = pos;
+        seen[id] = base + pos;
         steps++;
         const state = states[id] as State;
         switch (state.op) {
