@@ -124,6 +124,14 @@ interface CompiledObjectTest {
    * object's complete mask has none of them, every test fails, as on a non-object.
    */
   readonly names: number;
+  /**
+   * For a filter of one-member tests (`@.a`, `@.a && @.b`, `@.a || @.b`), each with a registered name: their bits
+   * in test order, so that a complete mask decides the filter without reading a member (a set bit is a defined
+   * member). Undefined for any other filter.
+   */
+  readonly bits?: readonly number[];
+  /** With {@link CompiledObjectTest.bits}: true for `&&` (and a single test), false for `||`. */
+  readonly all?: boolean;
 }
 
 /**
@@ -142,7 +150,7 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
   if (compiled === null || missTicks === null) {
     return null;
   }
-  const { test, highestBit, names } = compiled;
+  const { test, highestBit, names, bits, all } = compiled;
   const matches = (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter): unknown[] => {
     if (data === undefined) {
       return [];
@@ -175,6 +183,8 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
     let out: unknown[] | undefined;
     const masks = index.masks;
     const absent = names | MASK_KNOWN;
+    // Every mask complete and every test a bit: the masks decide, no member is read and no test is called.
+    const byMask = bits !== undefined && useMasks && index.unknownMasks === 0;
     for (let i = 0; i < objects.length; i++) {
       const mask = useMasks ? (masks[i] as number) : 0;
       if (absentIfKnown && (mask & absent) === MASK_KNOWN) {
@@ -182,7 +192,7 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
         continue;
       }
       const node = objects[i] as Record<string, unknown>;
-      const result = test(node, mask);
+      const result = byMask ? testByMask(bits, all === true, mask) : test(node, mask);
       ticks += result >> 1;
       if ((result & 1) !== 0) {
         if (out !== undefined) {
@@ -214,6 +224,20 @@ function scanLimitError(source: string, bound: number, meter: WorkMeter | undefi
     meter.remaining -= bound + 1;
   }
   return visitLimitError(source, bound);
+}
+
+/**
+ * What a filter of one-member tests ({@link CompiledObjectTest.bits}) returns on an object with a complete mask, as
+ * an {@link ObjectTest} result: the tests run in order until one decides (`&&` stops at a missing member, `||` at a
+ * present one), one visit each.
+ */
+function testByMask(bits: readonly number[], all: boolean, mask: number): number {
+  for (let i = 0; i < bits.length; i++) {
+    if (((mask & (bits[i] as number)) !== 0) !== all) {
+      return (i + 1) * 2 + (all ? 0 : 1);
+    }
+  }
+  return bits.length * 2 + (all ? 1 : 0);
 }
 
 /** The visits a filter of member-existence tests counts on a non-object (all its tests fail); null for others. */
@@ -256,10 +280,15 @@ function compileObjectTest(filter: FilterExpression): CompiledObjectTest | null 
       let highestBit = -1;
       let names = 0;
       let allNamed = true;
+      // The bits of the items that are single tests decided by the mask (all of them, or the filter is not).
+      const bits: number[] = [];
       for (const item of filter.items) {
         const compiled = compileObjectTest(item);
         if (compiled === null) {
           return null;
+        }
+        if (compiled.bits !== undefined && compiled.bits.length === 1 && item.kind === 'exists') {
+          bits.push(compiled.bits[0] as number);
         }
         tests.push(compiled.test);
         highestBit = Math.max(highestBit, compiled.highestBit);
@@ -267,7 +296,14 @@ function compileObjectTest(filter: FilterExpression): CompiledObjectTest | null 
         allNamed &&= compiled.names !== 0;
       }
       const test = combineTests(tests, filter.kind === 'and');
-      return test === null ? null : { test, highestBit, names: allNamed ? names : 0 };
+      if (test === null) {
+        return null;
+      }
+      const combined: CompiledObjectTest = { test, highestBit, names: allNamed ? names : 0 };
+      if (bits.length === filter.items.length) {
+        return { ...combined, bits, all: filter.kind === 'and' };
+      }
+      return combined;
     }
     case 'compare':
       return null;
@@ -290,10 +326,11 @@ function compileMemberExists(operand: FilterOperand): CompiledObjectTest | null 
   }
   // A complete mask without the name's bit: a JSON object without that member, nothing to read.
   const flags = MASK_KNOWN | (1 << bit);
-  const test: ObjectTest =
-    operand.steps.length === 1
-      ? (node, mask) => ((mask & flags) === MASK_KNOWN || node[name] === undefined ? 2 : 3)
-      : (node, mask) => ((mask & flags) === MASK_KNOWN || getter(node) === undefined ? 2 : 3);
+  if (operand.steps.length === 1) {
+    const test: ObjectTest = (node, mask) => ((mask & flags) === MASK_KNOWN || node[name] === undefined ? 2 : 3);
+    return { test, highestBit: bit, names: 1 << bit, bits: [1 << bit], all: true };
+  }
+  const test: ObjectTest = (node, mask) => ((mask & flags) === MASK_KNOWN || getter(node) === undefined ? 2 : 3);
   return { test, highestBit: bit, names: 1 << bit };
 }
 

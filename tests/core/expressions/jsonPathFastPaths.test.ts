@@ -155,6 +155,21 @@ describe('compileJsonPath fast paths', () => {
           parsed('{"a":{"constructor":1},"b":[{"__proto__":{"x":1}},{"toString":2}]}'),
           parsed('[1,2,[3,null]]'),
           parsed('5'),
+          // Plain objects (every mask complete, so the masks alone decide) with members that hold `undefined`.
+          [
+            {
+              Body: {
+                heartRate: undefined,
+                systolic: 1,
+                diastolic: undefined,
+                nothing: undefined,
+                x: { diastolic: 3 },
+              },
+              Properties: { steps: undefined, heartRate: 4 },
+              SystemProperties: { systolic: 2, diastolic: 5, Body: { steps: undefined } },
+            },
+            {},
+          ],
         ];
         for (const [data, memo] of documents) {
           for (let remaining = 0; remaining < 60; remaining++) {
