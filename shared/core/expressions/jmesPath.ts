@@ -80,16 +80,18 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   // `a.b[?…]` on data where `a.b` is no array is `null` after at most 2n steps for n fields: no budget to track.
   const filteredFields = ast.type === 'FilterProjection' ? fieldChainOf(ast.left) : null;
   const filterBase = filteredFields !== null && filteredFields.length * 2 <= maxSteps ? filteredFields : null;
+  const budget = new EvaluationBudget(maxSteps, maxChars);
   const evaluate = (data: unknown, meter: WorkMeter | undefined): unknown => {
     if (filterBase !== null && !Array.isArray(readFields(data ?? null, filterBase))) {
       return null;
     }
     // The message's meter pays for steps and for characters built (a character of `to_string` costs about what a
     // step does), so what is left of it bounds both.
-    const budget =
-      meter === undefined
-        ? new EvaluationBudget(maxSteps, maxChars)
-        : new EvaluationBudget(Math.min(maxSteps, meter.remaining), Math.min(maxChars, meter.remaining));
+    if (meter === undefined) {
+      budget.reset(maxSteps, maxChars);
+    } else {
+      budget.reset(Math.min(maxSteps, meter.remaining), Math.min(maxChars, meter.remaining));
+    }
     try {
       let value: unknown;
       if (compiled !== null) {

@@ -185,6 +185,16 @@ function compileMedTechCall(name: string, children: readonly AstNode[]): Compile
     }
     args.push(arg);
   }
+  const [first, second] = args;
+  const evaluate2 = fn.evaluate2;
+  if (evaluate2 !== undefined && first !== undefined && second !== undefined && args.length === 2) {
+    // Arithmetic: the two arguments go straight to the function, no array per call.
+    return (value, budget) => {
+      budget.step();
+      const left = first(value, budget) ?? null;
+      return evaluate2(left, second(value, budget) ?? null);
+    };
+  }
   return (value, budget) => {
     budget.step();
     const values: unknown[] = [];

@@ -20,9 +20,22 @@ export class EvaluationBudget {
    * @param maxChars - characters built into new strings, in total
    */
   constructor(
-    readonly maxSteps: number,
-    readonly maxChars: number,
+    public maxSteps: number,
+    public maxChars: number,
   ) {}
+
+  /**
+   * Starts a new evaluation with this budget: nothing used, new bounds (one budget serves every evaluation of a
+   * compiled expression, which never runs inside itself).
+   * @param maxSteps - as for the constructor
+   * @param maxChars - as for the constructor
+   */
+  reset(maxSteps: number, maxChars: number): void {
+    this.steps = 0;
+    this.chars = 0;
+    this.maxSteps = maxSteps;
+    this.maxChars = maxChars;
+  }
 
   /**
    * Records `count` steps of work.

@@ -19,6 +19,12 @@ export interface MedTechFunction {
    * @throws ExpressionEvaluationError naming the function and argument (never the value) on a bad argument
    */
   evaluate(args: readonly unknown[], budget: EvaluationBudget): number | string;
+  /**
+   * For a two-argument function that builds no string: the same computation with the two arguments passed
+   * directly, without an array.
+   * @throws ExpressionEvaluationError as `evaluate` does
+   */
+  readonly evaluate2?: (left: unknown, right: unknown) => number;
 }
 
 // C# `long` bounds: MedTech's math on two integers is done in `long` and must fit in it.
@@ -37,8 +43,7 @@ function argumentError(fn: MedTechFunction, index: number, problem: string): Exp
   );
 }
 
-function numberArgument(fn: MedTechFunction, args: readonly unknown[], index: number): number {
-  const value = args[index];
+function numberArgument(fn: MedTechFunction, value: unknown, index: number): number {
   if (typeof value !== 'number') {
     throw argumentError(fn, index, `must be a number, got ${typeNameOf(value)}`);
   }
@@ -73,22 +78,26 @@ function arithmetic(
     name,
     parameters: ['left', 'right'],
     evaluate(args) {
-      const left = numberArgument(fn, args, 0);
-      const right = numberArgument(fn, args, 1);
-      const result = operation(left, right, fn);
-      if (Number.isNaN(result)) {
-        throw new ExpressionEvaluationError(`${name}() has no real-number result for these arguments`);
-      }
-      if (!Number.isFinite(result)) {
-        throw new ExpressionEvaluationError(`${name}() overflowed: the result is too large for a number`);
-      }
-      if (Number.isInteger(left) && Number.isInteger(right) && (result < LONG_MIN || result >= LONG_MAX_EXCLUSIVE)) {
-        throw new ExpressionEvaluationError(`${name}() overflowed: the result does not fit a 64-bit integer`);
-      }
-      // -0 is not JSON; MedTech's long/double arithmetic prints 0.
-      return result === 0 ? 0 : result;
+      return evaluate2(args[0], args[1]);
     },
+    evaluate2,
   };
+  function evaluate2(leftArgument: unknown, rightArgument: unknown): number {
+    const left = numberArgument(fn, leftArgument, 0);
+    const right = numberArgument(fn, rightArgument, 1);
+    const result = operation(left, right, fn);
+    if (Number.isNaN(result)) {
+      throw new ExpressionEvaluationError(`${name}() has no real-number result for these arguments`);
+    }
+    if (!Number.isFinite(result)) {
+      throw new ExpressionEvaluationError(`${name}() overflowed: the result is too large for a number`);
+    }
+    if (Number.isInteger(left) && Number.isInteger(right) && (result < LONG_MIN || result >= LONG_MAX_EXCLUSIVE)) {
+      throw new ExpressionEvaluationError(`${name}() overflowed: the result does not fit a 64-bit integer`);
+    }
+    // -0 is not JSON; MedTech's long/double arithmetic prints 0.
+    return result === 0 ? 0 : result;
+  }
   return fn;
 }
 
