@@ -155,6 +155,11 @@ describe('compileJsonPath fast paths', () => {
           parsed('{"a":{"constructor":1},"b":[{"__proto__":{"x":1}},{"toString":2}]}'),
           parsed('[1,2,[3,null]]'),
           parsed('5'),
+          // Parsed JSON without the plain-JSON hint: the object with an own `__proto__` member takes the general path.
+          [
+            JSON.parse('{"Body":{"__proto__":{"heartRate":1,"systolic":2},"heartRate":3,"diastolic":4}}') as unknown,
+            {},
+          ],
           // Plain objects (every mask complete, so the masks alone decide) with members that hold `undefined`.
           [
             {
