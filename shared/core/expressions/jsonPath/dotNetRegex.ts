@@ -41,7 +41,10 @@ export interface CompiledRegex {
    * @param spend - called with the steps taken at each input position; it may throw to stop the match
    */
   isMatch(input: string, spend: (steps: number) => void): boolean;
-  /** Size of the automaton: the most steps one input position can take. */
+  /**
+   * Size of the automaton: the most steps one input position can take (a state counts 1, a large character class
+   * more: see {@link classWeight}).
+   */
   readonly size: number;
 }
 
@@ -72,7 +75,7 @@ type Assertion = 'bol' | 'eol' | 'start' | 'end' | 'endOrFinalLf' | 'word' | 'no
 
 type Node =
   | { readonly t: 'empty' }
-  | { readonly t: 'char'; readonly test: CharTest }
+  | { readonly t: 'char'; readonly test: CharTest; readonly weight?: number }
   | { readonly t: 'seq'; readonly items: readonly Node[] }
   | { readonly t: 'alt'; readonly items: readonly Node[] }
   | { readonly t: 'repeat'; readonly node: Node; readonly min: number; readonly max: number }
@@ -560,12 +563,23 @@ class PatternParser {
     };
     const members: CharTest = tests.length === 0 ? inRanges : (ch) => inRanges(ch) || tests.some((t) => t(ch));
     const test = this.options.ignoreCase ? caseless(members) : members;
-    return { t: 'char', test: negated ? not(test) : test };
+    return { t: 'char', test: negated ? not(test) : test, weight: classWeight(ranges.length / 2, tests.length) };
   }
 }
 
+/**
+ * The steps testing one character against a class costs: 1 for a class of up to 15 ranges and one escape (`[a-z]`,
+ * `[\d.]`), more for each further 16 ranges and each further escape (`\p{Lu}`, `\w`…), which the test tries one by
+ * one; so a class of thousands of ranges, tested at every character of a long string, is charged for what it does.
+ * @param ranges - its ranges (a single character is one)
+ * @param escapes - its class escapes
+ */
+function classWeight(ranges: number, escapes: number): number {
+  return 1 + Math.floor(ranges / 16) + Math.max(0, escapes - 1);
+}
+
 type State =
-  | { op: 'char'; test: CharTest; next: number }
+  | { op: 'char'; test: CharTest; next: number; weight: number }
   | { op: 'split'; a: number; b: number }
   | { op: 'assert'; kind: Assertion; next: number }
   | { op: 'match' };
@@ -588,7 +602,7 @@ class ProgramBuilder {
       case 'empty':
         return next;
       case 'char':
-        return this.add({ op: 'char', test: node.test, next });
+        return this.add({ op: 'char', test: node.test, next, weight: node.weight ?? 1 });
       case 'assert':
         return this.add({ op: 'assert', kind: node.kind, next });
       case 'seq': {
@@ -640,7 +654,7 @@ class Automaton implements CompiledRegex {
     private readonly states: readonly State[],
     private readonly start: number,
   ) {
-    this.size = states.length;
+    this.size = states.reduce((sum, state) => sum + (state.op === 'char' ? state.weight : 1), 0);
     this.seen = new Float64Array(states.length).fill(-1);
   }
 
@@ -701,7 +715,9 @@ class Automaton implements CompiledRegex {
       const c = input.charCodeAt(pos);
       next.length = 0;
       for (const id of current) {
-        const state = states[id] as { test: CharTest; next: number };
+        const state = states[id] as { test: CharTest; next: number; weight: number };
+        // Adding the state took one step; a large class takes more to test.
+        steps += state.weight - 1;
         if (state.test(c) && add(next, state.next, pos + 1)) {
           return true;
         }

@@ -92,7 +92,12 @@ export function matchTokens(
   }
 }
 
-/** Newtonsoft's `RegexEquals`: a string left token against a string pattern, else false. */
+/**
+ * Newtonsoft's `RegexEquals`: a string left token against a string pattern, else false. Each comparison costs the
+ * pattern's length and its automaton's size, whether or not the pattern was compiled before (what compiling it costs,
+ * which a pattern read from the message may need each time: thousands of distinct patterns cost their compilation;
+ * and charged alike every time, so a message's cost never depends on the ones before it), then the match's steps.
+ */
 function regexEquals(
   left: unknown,
   leftKind: TokenKind,
@@ -103,9 +108,12 @@ function regexEquals(
   if (leftKind !== 'string' || rightKind !== 'string') {
     return false;
   }
+  const pattern = right as string;
+  // Before compiling: the text is read whether it compiles or not.
+  spend(ctx, pattern.length);
   let regex;
   try {
-    regex = newtonsoftRegex(right as string);
+    regex = newtonsoftRegex(pattern);
   } catch (error) {
     if (error instanceof RegexSyntaxError) {
       // Only a pattern read from the message gets here (a constant one fails the mapping): its text is not quoted.
@@ -115,14 +123,18 @@ function regexEquals(
     }
     throw error;
   }
-  return regex.isMatch(left as string, (steps) => {
-    ctx.budget -= steps;
-    if (ctx.budget < 0) {
-      throw new ExpressionEvaluationError(
-        `JSONPath expression '${ctx.source}' needed more than ${ctx.limit} steps; evaluation stopped (work bound per message).`,
-      );
-    }
-  });
+  spend(ctx, regex.size);
+  return regex.isMatch(left as string, (steps) => spend(ctx, steps));
+}
+
+/** Takes steps from the work left to a comparison; throws past the bound. */
+function spend(ctx: MatchContext, steps: number): void {
+  ctx.budget -= steps;
+  if (ctx.budget < 0) {
+    throw new ExpressionEvaluationError(
+      `JSONPath expression '${ctx.source}' needed more than ${ctx.limit} steps; evaluation stopped (work bound per message).`,
+    );
+  }
 }
 
 /** Newtonsoft's `JValue` equality for JSON primitives (its string coercion only concerns dates, GUIDs…, not JSON). */

@@ -166,6 +166,43 @@ describe('=~ in JSONPath filters', () => {
     expect(meter.remaining).toBeLessThan(10_000_000 - 50_000);
   });
 
+  it('charges patterns read from the message what compiling them costs, cached or not', () => {
+    // Each pattern is a 9,900-state automaton that a short input leaves at once: the match itself costs a few steps.
+    const items = Array.from({ length: 50 }, (_, i) => ({ s: 'x', re: `/(?:a{99}){100}${i}/` }));
+    const path = compileJsonPath('$.items[?(@.s =~ @.re)]');
+    expect(() => path.matches({ items }, undefined, { remaining: 100_000 })).toThrow(/work bound/);
+    // Charged alike when every pattern is already compiled: the outcome does not depend on earlier messages.
+    expect(() => path.matches({ items }, undefined, { remaining: 100_000 })).toThrow(/work bound/);
+    // The same patterns within a bound that covers them: nothing matches, and the cost is at least their sizes.
+    const meter = { remaining: 1_000_000 };
+    expect(path.matches({ items }, undefined, meter)).toEqual([]);
+    expect(1_000_000 - meter.remaining).toBeGreaterThan(50 * 9_900);
+  });
+
+  it('charges a large character class at every character it tests', () => {
+    // 2,000 single characters none of which is in the input: each test tries them all.
+    const chars = Array.from({ length: 2_000 }, (_, i) => String.fromCharCode(0x4e00 + 2 * i)).join('');
+    const large = compileDotNetRegex(`[${chars}]`, regexOptionsOf(''));
+    expect(large.size).toBe(1 + 1 + 125);
+    const input = 'z'.repeat(10_000);
+    let steps = 0;
+    expect(large.isMatch(input, (n) => (steps += n))).toBe(false);
+    expect(steps).toBeGreaterThan(input.length * 125);
+    expect(steps).toBeLessThanOrEqual((input.length + 1) * large.size);
+    const path = compileJsonPath(`$[?(@.s =~ /[${chars}]/)]`);
+    expect(() => path.matches([{ s: input }], undefined, { remaining: 1_000_000 })).toThrow(/work bound/);
+    // A small class or one escape still takes one step per character: [a-y] costs what a literal costs.
+    for (const pattern of ['[a-y]', '[\\d.]', 'q']) {
+      const small = compileDotNetRegex(pattern, regexOptionsOf(''));
+      expect(small.size, pattern).toBe(2);
+      let smallSteps = 0;
+      expect(small.isMatch(input, (n) => (smallSteps += n))).toBe(false);
+      expect(smallSteps, pattern).toBe(input.length + 1);
+    }
+    // Each escape after the first is tried in turn: [\p{Lu}\p{Ll}\p{Nd}] weighs 3.
+    expect(compileDotNetRegex('[\\p{Lu}\\p{Ll}\\p{Nd}]', regexOptionsOf('')).size).toBe(1 + 3);
+  });
+
   it('fails the evaluation on an invalid pattern read from the message, without quoting it', () => {
     const path = compileJsonPath('$.items[?(@.s =~ $.re)]');
     expect(() => path.matches({ re: '/SECRET(/', items: [{ s: 'x' }] })).toThrow(
