@@ -225,7 +225,8 @@ class Parser {
       }
       if (c === close || c === ',' || c === ':') {
         const text = src.slice(partAt, partEnd >= 0 ? partEnd : this.pos);
-        if (c === ':') {
+        if (c === ':' || (c === close && indexes === null && colons > 0)) {
+          // A slice part: start, end, then the step (a part after a third colon replaces it); an empty one is left out.
           if (text !== '') {
             const value = this.toInt32(text, partAt);
             if (colons === 0) {
@@ -237,21 +238,16 @@ class Parser {
               stepAt = partAt;
             }
           }
-          colons++;
-        } else if (text === '' && (c === ',' || indexes !== null || colons === 0)) {
+          if (c === ':') {
+            colons++;
+          }
+        } else if (text === '') {
           this.fail('an array index was expected', this.pos);
         } else if (c === ',' || indexes !== null) {
           indexes ??= [];
           indexes.push(this.nonNegative(this.toInt32(text, partAt), partAt));
-        } else if (colons === 0) {
+        } else {
           return { kind: 'index', index: this.nonNegative(this.toInt32(text, partAt), partAt) };
-        } else if (text !== '') {
-          if (colons === 1) {
-            end = this.toInt32(text, partAt);
-          } else {
-            step = this.toInt32(text, partAt);
-            stepAt = partAt;
-          }
         }
         if (c === close) {
           if (indexes !== null) {
