@@ -11,6 +11,11 @@ const MAX_OFFSET_MINUTES = 14 * 60;
 /** Milliseconds in a day. */
 export const MS_PER_DAY = 86_400_000;
 
+/** 0001-01-01T00:00:00.000Z, the earliest instant .NET's DateTime (and so MedTech) can hold. */
+export const MIN_DATETIME_MS = -62_135_596_800_000;
+/** 9999-12-31T23:59:59.999Z, the latest. */
+export const MAX_DATETIME_MS = 253_402_300_799_999;
+
 /**
  * Days in a month, leap years counted.
  * @param year - the year

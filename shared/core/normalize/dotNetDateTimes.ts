@@ -6,11 +6,15 @@
  * stays an error, as before. Written by hand on purpose: `Date.parse` reads many forms differently and takes a time
  * without offset as local time.
  */
-import { MS_PER_DAY, daysFromCivil, daysInMonth, readOffsetMinutes } from './calendar.js';
+import {
+  MAX_DATETIME_MS,
+  MIN_DATETIME_MS,
+  MS_PER_DAY,
+  daysFromCivil,
+  daysInMonth,
+  readOffsetMinutes,
+} from './calendar.js';
 
-/** 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: .NET's DateTime range. */
-const MIN_MS = -62_135_596_800_000;
-const MAX_MS = 253_402_300_799_999;
 /** Longer texts are no timestamp of these forms (and are not scanned). */
 const MAX_LENGTH = 64;
 
@@ -111,5 +115,5 @@ function zoneMinutes(zone: string): number | undefined {
 }
 
 function inRange(ms: number): number | undefined {
-  return Number.isSafeInteger(ms) && ms >= MIN_MS && ms <= MAX_MS ? ms : undefined;
+  return Number.isSafeInteger(ms) && ms >= MIN_DATETIME_MS && ms <= MAX_DATETIME_MS ? ms : undefined;
 }

@@ -3,13 +3,18 @@
  * also reads ({@link parseDotNetDateTime}). Hand-written on purpose: `Date.parse` accepts many other forms and reads
  * offset-less date-times as local time.
  */
-import { MS_PER_DAY, daysFromCivil, daysInMonth, isDigit, readDigits, readOffsetMinutes } from './calendar.js';
+import {
+  MAX_DATETIME_MS,
+  MIN_DATETIME_MS,
+  MS_PER_DAY,
+  daysFromCivil,
+  daysInMonth,
+  isDigit,
+  readDigits,
+  readOffsetMinutes,
+} from './calendar.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
 
-/** 0001-01-01T00:00:00.000Z, the earliest instant .NET's DateTime (and so MedTech) can hold. */
-const MIN_MS = -62_135_596_800_000;
-/** 9999-12-31T23:59:59.999Z, the latest. */
-const MAX_MS = 253_402_300_799_999;
 /** Fraction digits Newtonsoft.Json reads itself; longer fractions are read as `DateTime.Parse` reads them. */
 const MAX_FRACTION_DIGITS = 7;
 
@@ -148,7 +153,7 @@ export function toUtcMillis(text: string): number | undefined {
       return undefined;
     }
   }
-  return ms < MIN_MS || ms > MAX_MS ? undefined : ms;
+  return ms < MIN_DATETIME_MS || ms > MAX_DATETIME_MS ? undefined : ms;
 }
 
 /** 100-ns ticks per second: .NET's DateTime resolution. */
