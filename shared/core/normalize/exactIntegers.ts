@@ -7,7 +7,7 @@
  */
 
 /** Fewest digits an integer literal can have and still lie beyond 2^53 (9,007,199,254,740,992 has 16). */
-const MIN_DIGITS = 16;
+export const MIN_LARGE_INTEGER_DIGITS = 16;
 
 const CH_QUOTE = 34;
 const CH_BACKSLASH = 92;
@@ -70,21 +70,31 @@ export function findLargeIntegerLiterals(text: string): LargeIntegerLiterals {
       plain = false;
       i++;
     }
-    if (plain && digits >= MIN_DIGITS) {
+    if (plain && digits >= MIN_LARGE_INTEGER_DIGITS) {
       const literal = text.slice(start, i);
-      const value = Number(literal);
-      const texts = found.get(value);
-      if (texts === undefined) {
-        found.set(value, [literal]);
-      } else if (texts.length < 2 && texts[0] !== literal) {
-        texts.push(literal);
-      }
+      noteLargeIntegerLiteral(found, Number(literal), literal);
     }
     if (i === start) {
       i++;
     }
   }
   return found;
+}
+
+/**
+ * Records one literal of a large integer by the number it reads as: each text once, at most two per number (see
+ * {@link findLargeIntegerLiterals}).
+ * @param found - the literals so far
+ * @param value - the number the literal reads as
+ * @param literal - its digits
+ */
+export function noteLargeIntegerLiteral(found: Map<number, string[]>, value: number, literal: string): void {
+  const texts = found.get(value);
+  if (texts === undefined) {
+    found.set(value, [literal]);
+  } else if (texts.length < 2 && texts[0] !== literal) {
+    texts.push(literal);
+  }
 }
 
 /**

@@ -21,7 +21,7 @@
  * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
-import type { LargeIntegerLiterals } from './exactIntegers.js';
+import { MIN_LARGE_INTEGER_DIGITS, noteLargeIntegerLiteral, type LargeIntegerLiterals } from './exactIntegers.js';
 
 /** The outcome of {@link readJsonAsMedTech}. */
 export type MedTechJsonResult =
@@ -103,8 +103,6 @@ const REPLACEMENT = '\uFFFD';
 
 /** Most containers open at once, as Newtonsoft's `JsonReader.MaxDepth` (64 by default in 13.x) allows. */
 const MAX_DEPTH = 64;
-/** Fewest digits an integer literal can have and still lie beyond 2^53. */
-const MIN_LARGE_DIGITS = 16;
 const INT64_RANGE = 1n << 64n;
 
 /** An open array or object, and for an object the name whose value comes next. */
@@ -403,10 +401,10 @@ class Reader {
     if (/^-?\d+$/.test(literal)) {
       const value = Number(literal);
       if (
-        literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0) >= MIN_LARGE_DIGITS &&
+        literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0) >= MIN_LARGE_INTEGER_DIGITS &&
         !Number.isSafeInteger(value)
       ) {
-        this.noteLargeInteger(value, BigInt(literal).toString());
+        noteLargeIntegerLiteral(this.largeIntegers, value, BigInt(literal).toString());
       }
       // Newtonsoft reads `-0` as the integer 0.
       return value === 0 ? 0 : value;
@@ -432,19 +430,9 @@ class Reader {
     const signed = BigInt.asIntN(64, big);
     const value = Number(signed);
     if (!Number.isSafeInteger(value)) {
-      this.noteLargeInteger(value, signed.toString());
+      noteLargeIntegerLiteral(this.largeIntegers, value, signed.toString());
     }
     return value;
-  }
-
-  /** Records the exact digits of an integer beyond 2^53 (at most two distinct texts per number, as exactIntegers). */
-  private noteLargeInteger(value: number, digits: string): void {
-    const texts = this.largeIntegers.get(value);
-    if (texts === undefined) {
-      this.largeIntegers.set(value, [digits]);
-    } else if (texts.length < 2 && texts[0] !== digits) {
-      texts.push(digits);
-    }
   }
 
   /** A string in either quote (the other one is a plain character inside), its escapes decoded. */
