@@ -13,7 +13,7 @@
  * line feed); `n` and `x` (explicit capture) change nothing for a yes/no match. What needs backtracking — back
  * references, lookarounds, atomic and conditional groups, balancing groups — and class subtraction, `\G` and named
  * blocks (`\p{IsGreek}`) are refused with a syntax error; so is the `x` flag as an inline option (pattern white
- * space), which Newtonsoft's flag letters never set.
+ * space), which Newtonsoft's flag letters never set, and groups nested more than {@link MAX_REGEX_GROUP_DEPTH} deep.
  */
 
 /** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`; `x` is explicit capture). */
@@ -50,6 +50,9 @@ export interface CompiledRegex {
 
 /** Largest automaton a pattern may compile to (`a{1000}{1000}` would be a million states). */
 export const MAX_REGEX_STATES = 10_000;
+
+/** Deepest nesting of groups a pattern may have: the parser and the compiler recurse once per level. */
+export const MAX_REGEX_GROUP_DEPTH = 100;
 
 /** Newtonsoft's flag letters after the closing `/`: `i`, `m`, `s`; other letters are ignored. */
 export function regexOptionsOf(flags: string): RegexOptions {
@@ -147,6 +150,8 @@ function caseless(test: CharTest): CharTest {
 class PatternParser {
   private pos = 0;
   private groups = 0;
+  /** Groups open at the position. */
+  private depth = 0;
 
   constructor(
     private readonly src: string,
@@ -344,9 +349,14 @@ class PatternParser {
 
   /** The rest of a group, up to its `)`, with the options it starts with (restored after it). */
   private finishGroup(at: number, options: RegexOptions): Node {
+    if (this.depth >= MAX_REGEX_GROUP_DEPTH) {
+      throw new RegexSyntaxError(`groups are nested more than ${MAX_REGEX_GROUP_DEPTH} levels deep`, at);
+    }
     const outer = this.options;
     this.options = options;
+    this.depth++;
     const inner = this.parseAlternation();
+    this.depth--;
     this.options = outer;
     if (this.src[this.pos] !== ')') {
       throw new RegexSyntaxError("Not enough )'s", at);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_REGEX_GROUP_DEPTH,
   MAX_REGEX_STATES,
   RegexSyntaxError,
   compileDotNetRegex,
@@ -106,6 +107,22 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     }
     expect(error).toBeInstanceOf(RegexSyntaxError);
     expect((error as RegexSyntaxError).message).toContain(reason);
+  });
+
+  it('refuses groups nested past the bound with a syntax error at the group, not a stack overflow', () => {
+    const nested = (depth: number): string => `${'('.repeat(depth)}a${')'.repeat(depth)}`;
+    expect(isMatch(nested(MAX_REGEX_GROUP_DEPTH), '', 'xa')).toBe(true);
+    for (const depth of [MAX_REGEX_GROUP_DEPTH + 1, 100_000]) {
+      let error: unknown;
+      try {
+        compileDotNetRegex(nested(depth), regexOptionsOf(''));
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(RegexSyntaxError);
+      expect((error as RegexSyntaxError).message).toContain(`more than ${MAX_REGEX_GROUP_DEPTH} levels`);
+      expect((error as RegexSyntaxError).offset).toBe(MAX_REGEX_GROUP_DEPTH);
+    }
   });
 
   it('cannot be made to backtrack: a classic catastrophic pattern takes linear steps', () => {
