@@ -12,22 +12,14 @@ import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmes
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../../../shared/core/expressions/types.js';
+import { seededRandom } from '../../support/seededRandom.js';
 
-/** A small seeded generator (mulberry32): the same seed gives the same cases on every machine. */
+/** The seeded generator with the helpers the generators below use. */
 class Random {
-  private state: number;
+  readonly below: (n: number) => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** An integer in [0, n). */
-  below(n: number): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+    this.below = seededRandom(seed);
   }
 
   pick<T>(items: readonly T[]): T {

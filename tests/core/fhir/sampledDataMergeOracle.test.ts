@@ -11,18 +11,7 @@ import { buildObservation } from '../../../shared/core/fhir/buildObservation.js'
 import type { ObservationGroup } from '../../../shared/core/fhir/contract.js';
 import { mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
 import { ms, sampledTemplate } from './support.js';
-
-/** mulberry32: the same seed gives the same cases everywhere. */
-function randomFrom(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { seededRandom } from '../../support/seededRandom.js';
 
 /** A value at a time (epoch ms). */
 type TimedText = readonly [time: number, value: string];
@@ -109,7 +98,7 @@ describe("SampledData against MedTech's algorithm, on random groups", () => {
   it.each(cases)(
     'periodInterval $periodInterval at $period ms: creates and merges the stream MedTech would',
     ({ periodInterval, period, origin, span, rounds }) => {
-      const random = randomFrom(periodInterval * 7919 + period);
+      const random = seededRandom(periodInterval * 7919 + period);
       const template = sampledTemplate({
         periodInterval,
         value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: period },
@@ -145,7 +134,7 @@ describe("SampledData against MedTech's algorithm, on random groups", () => {
   it.each([...cases, { periodInterval: 0, period: 5000, origin: HOUR, span: 3_600_000, rounds: 300 } as const])(
     'periodInterval $periodInterval at $period ms: the same group merged again changes nothing',
     ({ periodInterval, period, origin, span, rounds }) => {
-      const random = randomFrom(periodInterval * 104_729 + period);
+      const random = seededRandom(periodInterval * 104_729 + period);
       const template = sampledTemplate({
         periodInterval,
         value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: period },

@@ -11,18 +11,7 @@ import type { CompiledExpression } from '../../../shared/core/expressions/types.
 import type { ContentTemplate, DeviceMapping } from '../../../shared/core/mapping/deviceMapping.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent, type NormalizeResult } from '../../../shared/core/normalize/normalizeEvent.js';
-
-/** mulberry32: the same seed gives the same cases everywhere. */
-function randomFrom(seed: number): (n: number) => number {
-  let state = seed >>> 0;
-  return (n) => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
-  };
-}
+import { seededRandom } from '../../support/seededRandom.js';
 
 const NAMES = ['deviceId', 'patientId', 'time', 'hr', 'v', 'kind', 'Body', 'constructor', 'x-y', '0'];
 const VALUES = ['1', '72', '-0.5', 'true', 'null', '" "', '"dev-1"', '"2023-03-13T22:46:01.875Z"', '"2023-03-13"'];
@@ -156,7 +145,7 @@ function show(result: NormalizeResult): string {
 
 describe('normalizeEvent shortcuts against the general evaluation, on random mappings and messages', () => {
   it('give the same measurements, errors and warnings, whatever form the body arrives in', () => {
-    const random = randomFrom(20261126);
+    const random = seededRandom(20261126);
     let measurements = 0;
     let errors = 0;
     for (let n = 0; n < 600; n++) {

@@ -1,0 +1,16 @@
+/**
+ * A seeded pseudo-random generator for tests that generate their cases (mulberry32): the same seed gives the same
+ * sequence on every machine, so a failing case reproduces from the test alone.
+ * @param seed - any 32-bit integer
+ * @returns a function giving an integer in [0, n) on each call
+ */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}
