@@ -1,6 +1,14 @@
 import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
-import { toIngestEvents } from '../shared/adapters/functions/toIngestEvents.js';
+import { partitionIdOf, toIngestEvents } from '../shared/adapters/functions/toIngestEvents.js';
 import { getAppServices } from '../shared/app/appServices.js';
+
+/**
+ * Said when the host gives no partition id: staging ids are made of partition ids and sequence numbers, so with more
+ * than one partition, batches of different partitions could overwrite each other's staged measurements.
+ */
+export const MISSING_PARTITION_WARNING =
+  'The Event Hubs trigger metadata has no partitionContext.partitionId: the batch is staged as partition 0. This is ' +
+  'only safe for an event hub with one partition; with more, staged data of different partitions can collide.';
 
 /**
  * Event Hubs trigger (cardinality many): normalizes the batch, stages the measurements, dead-letters rejected
@@ -12,6 +20,9 @@ import { getAppServices } from '../shared/app/appServices.js';
 export async function ingest(messages: unknown[], context: InvocationContext): Promise<void> {
   const services = await getAppServices();
   const events = toIngestEvents(messages, context.triggerMetadata, new Date().toISOString());
+  if (partitionIdOf(context.triggerMetadata) === undefined) {
+    context.warn(MISSING_PARTITION_WARNING);
+  }
   const summary = await services.ingest(events);
   context.log(`ingest ${JSON.stringify(summary)}`);
 }

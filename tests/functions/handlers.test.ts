@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvocationContext, HttpRequest, type Timer } from '@azure/functions';
 import { readMessagesFile, startLocalPipeline, type LocalPipeline } from '../../scripts/localPipeline.js';
-import { ingest, ingestTrigger } from '../../functions/ingest.js';
+import { MISSING_PARTITION_WARNING, ingest, ingestTrigger } from '../../functions/ingest.js';
 import { flushTimer } from '../../functions/flushTimer.js';
 import { flushWorker } from '../../functions/flushWorker.js';
 import { health } from '../../functions/health.js';
@@ -80,6 +80,25 @@ describe('ingest', () => {
       shard: '7',
     });
     expect(staged.measurements.map((m) => m.properties[0]?.value).sort()).toEqual(['64', '65', '66']);
+    expect(lines.filter((l) => l.startsWith('warning'))).toEqual([]);
+  });
+
+  it('warns when the host gives no partition id, and stages the batch as partition 0', async () => {
+    const body = { deviceId: 'device-h2', patientId: 'patient-h2', endDate: '2026-11-24T10:01:00Z', heartRate: 70 };
+    const { context, lines } = contextWithLog('ingest', {
+      enqueuedTimeUtcArray: ['2026-11-24T10:05:00Z'],
+      sequenceNumberArray: [9],
+      offsetArray: ['9'],
+    });
+
+    await ingest([Buffer.from(JSON.stringify(body))], context);
+
+    expect(lines).toContain(`warning ${MISSING_PARTITION_WARNING}`);
+    const staged = await pipeline.services.adapters.cosmos.staging.readUnit({
+      windowStart: '2026-11-24T10:00:00.000Z',
+      shard: '0',
+    });
+    expect(staged.measurements.map((m) => m.deviceId)).toContain('device-h2');
   });
 });
 

@@ -33,7 +33,7 @@ export function toIngestEvents(
   const partitionKeys = arrayOf(meta, 'partitionKeyArray');
   const propertiesArray = arrayOf(meta, 'propertiesArray');
   const systemPropertiesArray = arrayOf(meta, 'systemPropertiesArray');
-  const partitionId = toPartitionId(meta['partitionContext']);
+  const partitionId = partitionIdOf(meta) ?? '0';
 
   return list.map((message, i) => {
     const systemProperties = { ...asRecord(systemPropertiesArray[i]) };
@@ -109,10 +109,16 @@ function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 }
 
-function toPartitionId(context: unknown): string {
-  const record = asRecord(context);
+/**
+ * The Event Hubs partition id of a trigger invocation (`partitionContext.partitionId`, a string or a number), or
+ * `undefined` when the metadata has none. Without it {@link toIngestEvents} stages under partition `0`, which is only
+ * right for an event hub of one partition: the caller should say so.
+ * @param triggerMetadata - `context.triggerMetadata`
+ */
+export function partitionIdOf(triggerMetadata: Record<string, unknown> | undefined): string | undefined {
+  const record = asRecord(triggerMetadata?.['partitionContext']);
   const id = record['partitionId'] ?? record['PartitionId'];
-  return typeof id === 'string' || typeof id === 'number' ? String(id) : '0';
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : undefined;
 }
 
 /** A time as ISO-8601 UTC; a text without an offset is UTC (as the host writes it), never the process's local time. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toEventBody, toIngestEvents } from '../../../shared/adapters/functions/toIngestEvents.js';
+import { partitionIdOf, toEventBody, toIngestEvents } from '../../../shared/adapters/functions/toIngestEvents.js';
 
 // Trigger metadata as the Node.js worker delivers it for an IoT Hub-routed batch (keys camel-cased by the worker).
 const metadata = {
@@ -128,6 +128,15 @@ describe('toIngestEvents', () => {
     expect(partitionOf({ PartitionId: '5' })).toBe('5');
     expect(partitionOf({ partitionId: 7 })).toBe('7');
     expect(partitionOf({ partitionId: { id: 3 } })).toBe('0');
+  });
+
+  it('tells whether the metadata has a partition id at all, so the trigger can warn when it falls back to 0', () => {
+    expect(partitionIdOf(metadata)).toBe('3');
+    expect(partitionIdOf({ partitionContext: { PartitionId: 0 } })).toBe('0');
+    expect(partitionIdOf({ partitionContext: { partitionId: null } })).toBeUndefined();
+    expect(partitionIdOf({ partitionContext: 'p' })).toBeUndefined();
+    expect(partitionIdOf({})).toBeUndefined();
+    expect(partitionIdOf(undefined)).toBeUndefined();
   });
 
   it('falls back to the receive time and the batch index when the metadata is missing', () => {
