@@ -59,6 +59,8 @@ export interface LocalPipelineOptions {
    * app should use.
    */
   fhirFront?: (fhirUrl: string) => Promise<string>;
+  /** Attempts per FHIR request (default 3); 1 makes a failing request fail the flush at once. */
+  fhirMaxAttempts?: number;
   /** Wraps the staging store of the app (crash injection). */
   decorateStaging?: (store: StagingStore) => StagingStore;
 }
@@ -131,7 +133,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     const config = loadConfig({
       FHIR__URL: fhirUrl,
       FHIR__RESOLUTION: options.resolution ?? 'Create',
-      FHIR__MAX_ATTEMPTS: '3',
+      FHIR__MAX_ATTEMPTS: String(options.fhirMaxAttempts ?? 3),
       FHIR__TIMEOUT_MS: '5000',
       COSMOS__ENDPOINT: cosmos.endpoint,
       COSMOS__KEY: cosmos.key,

@@ -263,6 +263,61 @@ describe('the pipeline, end to end', () => {
     expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
   });
 
+  it('when the FHIR server applies a write but its answer is lost, then the retry converges with nothing duplicated', async () => {
+    const { pipeline, proxy } = await startBehindFaultProxy();
+    await pipeline.deliver(messages);
+    // The first PUT to each resource reaches the server, which writes it; the worker hears a 503 and retries.
+    const written = new Set<string>();
+    proxy.inject({
+      fault: { kind: 'lose-response', status: 503 },
+      times: Infinity,
+      match: (r) => r.method === 'PUT' && !written.has(r.path) && written.add(r.path) !== undefined,
+    });
+
+    const result = await pipeline.flush();
+
+    expect(result.failures).toEqual([]);
+    const lost = proxy.requests().filter((r) => r.faulted);
+    expect(lost.filter((r) => r.path.startsWith('/Observation/'))).toHaveLength(27);
+    expect(lost.filter((r) => r.path.startsWith('/Patient/') || r.path.startsWith('/Device/'))).toHaveLength(6);
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+  });
+
+  it('when the flush dies again and again, sometimes right after the server applied a write, then reruns converge with nothing lost or duplicated', async () => {
+    // One attempt per request: a request that fails ends the flush of its unit at once, as a crash would.
+    const { pipeline, proxy } = await startBehindFaultProxy({ fhirMaxAttempts: 1 });
+    await pipeline.deliver(messages);
+    let failedFlushes = 0;
+    // Each attempt lets this many FHIR requests through, then every request fails (the process is gone); every
+    // other time the request at the crash point still reaches the server, which applies it.
+    const crashPoints = [0, 1, 2, 4, 7, 11, 16, 22, 29, 37, 46, 56];
+    for (const [i, allowed] of crashPoints.entries()) {
+      let seen = 0;
+      // Tried first on every request, so it counts them all.
+      proxy.inject({ fault: { kind: 'status', status: 503 }, times: Infinity, match: () => ++seen > allowed + 1 });
+      proxy.inject({
+        fault: i % 2 === 0 ? { kind: 'lose-response', status: 503 } : { kind: 'status', status: 503 },
+        times: 1,
+        match: () => seen === allowed + 1,
+      });
+      const attempt = await pipeline.flush();
+      failedFlushes += attempt.failures.length > 0 ? 1 : 0;
+      proxy.clear();
+      await pipeline.restart();
+    }
+
+    const last = await pipeline.flush();
+
+    // The crash points fall on requests of every kind (identity searches and writes, Observation searches and
+    // writes) until the earlier attempts have done all there was to do; most attempts die.
+    expect(failedFlushes).toBeGreaterThanOrEqual(6);
+    expect(last.failures).toEqual([]);
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
   it('when the FHIR service is down for a while, then the data stays staged and flows when it returns', async () => {
     const { pipeline, proxy } = await startBehindFaultProxy();
     await pipeline.deliver(messages);

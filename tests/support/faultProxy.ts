@@ -1,7 +1,7 @@
 /**
  * An HTTP proxy for tests that forwards to a real server, except for requests it was told to fail:
- * throttle (429 + Retry-After), unavailable (503), a precondition failure (412), a canned response, or a delay
- * long enough to make the client time out.
+ * throttle (429 + Retry-After), unavailable (503), a precondition failure (412), a canned response, a delay
+ * long enough to make the client time out, or a lost answer (the server does the work, the client hears a failure).
  */
 import { createServer } from 'node:http';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
@@ -11,7 +11,9 @@ import type { AddressInfo } from 'node:net';
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
   | { kind: 'respond'; status: number; body: unknown; headers?: Record<string, string> }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** The request reaches the server, which does its work; its answer is dropped and the client gets `status`. */
+  | { kind: 'lose-response'; status: number };
 
 /** The part of a request a rule can match on. */
 export interface ProxiedRequest {
@@ -102,6 +104,10 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         case 'respond':
           reply(res, fault.status, fault.body, fault.headers ?? {});
           return;
+        case 'lose-response':
+          await send(req, body);
+          reply(res, fault.status, outcome(`Injected ${fault.status} after the server answered`), {});
+          return;
         case 'delay':
           await new Promise<void>((resolve) => {
             const timer = setTimeout(() => {
@@ -119,7 +125,11 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
     await forward(req, res, body);
   }
 
-  async function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+  /** Sends the request to the real server; its status, headers (hop-by-hop ones left out) and body. */
+  async function send(
+    req: IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string>; payload: Buffer }> {
     const headers = new Headers();
     for (const [name, value] of Object.entries(req.headers)) {
       if (value === undefined || HOP_BY_HOP.has(name)) {
@@ -140,10 +150,15 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
         responseHeaders[name] = value;
       }
     });
+    return { status: upstream.status, headers: responseHeaders, payload };
+  }
+
+  async function forward(req: IncomingMessage, res: ServerResponse, body: Buffer): Promise<void> {
+    const { status, headers, payload } = await send(req, body);
     if (res.destroyed) {
       return;
     }
-    res.writeHead(upstream.status, { ...responseHeaders, 'Content-Length': payload.length });
+    res.writeHead(status, { ...headers, 'Content-Length': payload.length });
     res.end(payload);
   }
 
