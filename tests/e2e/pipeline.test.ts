@@ -190,6 +190,72 @@ describe('the pipeline, end to end', () => {
     expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
   });
 
+  it('when staging calls die during ingest and flush, some after Cosmos applied them, then redelivery and reruns converge', async () => {
+    // A crash at one call of the staging store, before the call reaches Cosmos DB or after Cosmos applied it.
+    let calls = 0;
+    let crash: { at: number; after: boolean } | undefined;
+    const dying =
+      <A extends unknown[], R>(call: (...args: A) => Promise<R>) =>
+      async (...args: A): Promise<R> => {
+        const n = ++calls;
+        const dies = crash !== undefined && crash.at === n;
+        if (dies && crash?.after !== true) {
+          throw new Error('injected crash before a staging call');
+        }
+        const result = await call(...args);
+        if (dies) {
+          throw new Error('injected crash after a staging call');
+        }
+        return result;
+      };
+    const pipeline = await start({
+      decorateStaging: (store: StagingStore): StagingStore => ({
+        stageBatch: dying((...args: Parameters<StagingStore['stageBatch']>) => store.stageBatch(...args)),
+        listClosedUnits: dying((...args: Parameters<StagingStore['listClosedUnits']>) =>
+          store.listClosedUnits(...args),
+        ),
+        readUnit: dying((...args: Parameters<StagingStore['readUnit']>) => store.readUnit(...args)),
+        deleteDocuments: dying((...args: Parameters<StagingStore['deleteDocuments']>) =>
+          store.deleteDocuments(...args),
+        ),
+      }),
+    });
+
+    // Ingest dies at its second staging write once Cosmos applied it, then at its first before; Event Hubs delivers
+    // every batch again each time.
+    let crashedIngests = 0;
+    for (const [offset, after] of [
+      [2, true],
+      [1, false],
+    ] as const) {
+      crash = { at: calls + offset, after };
+      const delivered = await pipeline.deliver(messages, { resetSequences: true }).catch(() => undefined);
+      crashedIngests += delivered === undefined ? 1 : 0;
+      await pipeline.restart();
+    }
+    crash = undefined;
+    await pipeline.deliver(messages, { resetSequences: true });
+
+    // The flush dies at one of its first staging calls (listing the units, reading one, deleting what it wrote), again
+    // and again, alternately before and after Cosmos applied the call.
+    let crashedFlushes = 0;
+    for (const [i, offset] of [1, 2, 3, 2, 3, 2].entries()) {
+      crash = { at: calls + offset, after: i % 2 === 1 };
+      const attempt = await pipeline.flush().catch(() => ({ failures: ['the timer died'] }));
+      crashedFlushes += attempt.failures.length > 0 ? 1 : 0;
+      await pipeline.restart();
+    }
+    crash = undefined;
+    const last = await pipeline.flush();
+
+    expect(crashedIngests).toBe(2);
+    expect(crashedFlushes).toBeGreaterThanOrEqual(4);
+    expect(last.failures).toEqual([]);
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
+    expect(await stagedDocumentCount(pipeline)).toBe(0);
+    expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
+  });
+
   it('when the process restarts after staging, then the next flush writes everything', async () => {
     const pipeline = await start();
     await pipeline.deliver(messages);
