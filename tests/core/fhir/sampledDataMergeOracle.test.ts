@@ -8,7 +8,7 @@
 import type { Observation } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
-import type { ObservationGroup } from '../../../shared/core/fhir/contract.js';
+import type { CodeValueFhirTemplate, ObservationGroup } from '../../../shared/core/fhir/contract.js';
 import { mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
 import { ms, sampledTemplate } from './support.js';
 import { seededRandom } from '../../support/seededRandom.js';
@@ -82,6 +82,14 @@ function randomValues(random: (n: number) => number, origin: number, span: numbe
   return [...byTime];
 }
 
+/** The heart-rate SampledData template with this period interval and sample period. */
+function heartRateTemplate(periodInterval: 60 | 1440 | -1 | 0, period: number): CodeValueFhirTemplate {
+  return sampledTemplate({
+    periodInterval,
+    value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: period },
+  });
+}
+
 function stored(observation: Observation): Observation {
   return { ...observation, meta: { versionId: '1' } };
 }
@@ -99,10 +107,7 @@ describe("SampledData against MedTech's algorithm, on random groups", () => {
     'periodInterval $periodInterval at $period ms: creates and merges the stream MedTech would',
     ({ periodInterval, period, origin, span, rounds }) => {
       const random = seededRandom(periodInterval * 7919 + period);
-      const template = sampledTemplate({
-        periodInterval,
-        value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: period },
-      });
+      const template = heartRateTemplate(periodInterval, period);
       for (let n = 0; n < rounds; n++) {
         const first = randomValues(random, origin, span, period);
         const second = randomValues(random, origin, span, period);
@@ -135,10 +140,7 @@ describe("SampledData against MedTech's algorithm, on random groups", () => {
     'periodInterval $periodInterval at $period ms: the same group merged again changes nothing',
     ({ periodInterval, period, origin, span, rounds }) => {
       const random = seededRandom(periodInterval * 104_729 + period);
-      const template = sampledTemplate({
-        periodInterval,
-        value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: period },
-      });
+      const template = heartRateTemplate(periodInterval, period);
       for (let n = 0; n < rounds; n++) {
         // A point group holds one timestamp.
         const values = randomValues(random, origin, span, period).slice(0, periodInterval === 0 ? 1 : undefined);
