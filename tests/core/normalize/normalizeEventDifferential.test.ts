@@ -3,7 +3,8 @@
  * envelope member it starts with (no `envelopeWithMatch` object built), selecting one token without an array,
  * sharing one walk of the message among every `..` scan, and skipping prototype checks on a body parsed here. The
  * same random mappings and messages are normalized once as they are, and once with expressions stripped to their
- * general `matches` (no split, no `selectOne`, no shared memo): the results must be identical.
+ * general `matches` (no split, no `selectOne`, no shared memo): the results must be identical. The same generator
+ * also checks that no error or warning ever quotes the message's data.
  */
 import { describe, expect, it } from 'vitest';
 import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
@@ -185,5 +186,47 @@ describe('normalizeEvent shortcuts against the general evaluation, on random map
     // The generator yields both outcomes plentifully.
     expect(measurements).toBeGreaterThan(200);
     expect(errors).toBeGreaterThan(200);
+  });
+
+  it('never put a value of the message in an error or a warning, whatever fails and however', () => {
+    const random = seededRandom(4711);
+    let errors = 0;
+    let warnings = 0;
+    for (let n = 0; n < 400; n++) {
+      const mappingText = JSON.stringify({
+        templateType: 'CollectionContent',
+        template: Array.from({ length: 1 + random(3) }, (_, i) => randomTemplate(random, i)),
+      });
+      const parsed = parseDeviceMapping(mappingText);
+      if (!parsed.ok) {
+        continue;
+      }
+      for (let m = 0; m < 5; m++) {
+        // Every string value of the message marked; some bodies cut short, commented or followed by more text (read
+        // as MedTech reads them, or refused).
+        let text = randomBody(random, 0).replace(/"(dev-\d|p\d|soon| |2023-03-13)"/g, '"PHI-$1"');
+        const roll = random(6);
+        if (roll === 0) {
+          text = text.slice(0, random(text.length));
+        } else if (roll === 1) {
+          text = `/* PHI-comment */ ${text}`;
+        } else if (roll === 2) {
+          text = `${text} PHI-trailing`;
+        }
+        const result = normalizeEvent(parsed.value, {
+          body: { kind: 'bytes', bytes: new TextEncoder().encode(text) },
+          properties: { note: 'PHI-property' },
+          systemProperties: { 'iothub-connection-device-id': 'PHI-device' },
+          enqueuedTimeUtc: '2023-03-13T22:50:00Z',
+        });
+        const said = JSON.stringify([result.errors.map((e) => [e.message, e.location]), result.warnings ?? []]);
+        expect(said, `${mappingText} on ${text}`).not.toContain('PHI-');
+        errors += result.errors.length;
+        warnings += result.warnings?.length ?? 0;
+      }
+    }
+    // Plenty of both were checked.
+    expect(errors).toBeGreaterThan(500);
+    expect(warnings).toBeGreaterThan(20);
   });
 });
