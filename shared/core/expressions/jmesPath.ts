@@ -145,6 +145,7 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       }
       return value;
     },
+    readsMemberOrder(ast),
   );
 }
 
@@ -157,7 +158,25 @@ class JmesPathExpression implements CompiledExpression {
     readonly rootMember: RootMemberSplit | undefined,
     readonly matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
     readonly selectOne: (data: unknown, multiple: unknown, meter?: WorkMeter) => unknown,
+    readonly readsMemberOrder = false,
   ) {}
+}
+
+/** Functions whose result follows the order of an object's members. */
+const MEMBER_ORDER_FUNCTIONS: ReadonlySet<string> = new Set(['keys', 'values', 'to_string', 'merge']);
+
+/**
+ * Whether a result can follow the order of an object's members: an object projection (`*`) or a function that lists
+ * or writes members ({@link MEMBER_ORDER_FUNCTIONS}), anywhere in the expression.
+ */
+function readsMemberOrder(node: AstNode): boolean {
+  if (node.type === 'ValueProjection') {
+    return true;
+  }
+  if (node.type === 'Function' && MEMBER_ORDER_FUNCTIONS.has(node.name)) {
+    return true;
+  }
+  return childrenOf(node).some(readsMemberOrder);
 }
 
 /** The names of a plain field chain (`a`, `a.b.c`), or null for any other expression. */

@@ -68,10 +68,7 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
     }
     return out;
   };
-  return new JsonPathExpression(source, undefined, matches, (data, multiple, meter) => {
-    const found = matches(data, undefined, meter);
-    return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
-  });
+  return matchesExpression(source, matches, readsMemberOrder(steps));
 }
 
 /** One compiled JSONPath expression; a class, so that every expression object has the same shape. */
@@ -83,7 +80,52 @@ class JsonPathExpression implements CompiledExpression {
     readonly rootMember: RootMemberSplit | undefined,
     readonly matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
     readonly selectOne: (data: unknown, multiple: unknown, meter?: WorkMeter) => unknown,
+    readonly readsMemberOrder = false,
   ) {}
+}
+
+/** An expression whose single value is taken from its matches (several are `multiple`). */
+function matchesExpression(
+  source: string,
+  matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
+  readsOrder: boolean,
+): CompiledExpression {
+  return new JsonPathExpression(
+    source,
+    undefined,
+    matches,
+    (data, multiple, meter) => {
+      const found = matches(data, undefined, meter);
+      return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
+    },
+    readsOrder,
+  );
+}
+
+/**
+ * Whether steps visit an object's members in their order: a scan, a wildcard, or a filter (on an object it tests each
+ * member's value), in the path or in a filter's operand paths. Names, indexes and slices do not.
+ */
+function readsMemberOrder(steps: readonly PathStep[]): boolean {
+  return steps.some((step) => {
+    switch (step.kind) {
+      case 'member':
+      case 'members':
+      case 'index':
+      case 'indexes':
+      case 'slice':
+      case 'root':
+        return false;
+      case 'memberWildcard':
+      case 'arrayWildcard':
+      case 'scanMember':
+      case 'scanMembers':
+      case 'scanAll':
+      case 'scanFilter':
+      case 'filter':
+        return true;
+    }
+  });
 }
 
 /** A plain path as an expression; one starting with a member also offers its {@link RootMemberSplit}. */
@@ -212,10 +254,7 @@ function compileObjectScan(steps: readonly PathStep[], source: string, limit: nu
     }
     return out ?? (first === undefined ? [] : [first]);
   };
-  return new JsonPathExpression(source, undefined, matches, (data, multiple, meter) => {
-    const found = matches(data, undefined, meter);
-    return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
-  });
+  return matchesExpression(source, matches, true);
 }
 
 /** The error of a scan past its bound, after charging the meter all the scan could do (as the general evaluation). */

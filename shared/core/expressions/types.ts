@@ -54,6 +54,13 @@ export interface CompiledExpression {
    */
   readonly rootMember?: RootMemberSplit;
   /**
+   * True when a result can depend on the order of an object's members: a `..` scan, a wildcard or a filter over an
+   * object's members, JMESPath's `*`, `keys`, `values`, `to_string` or `merge`. The caller then hands it objects
+   * whose members iterate in the order the message wrote them (JavaScript lists integer-like names first). Absent
+   * means false.
+   */
+  readonly readsMemberOrder?: boolean;
+  /**
    * Every match of the expression against `data`, in document order.
    * JSONPath: each selected token (a selected JSON `null` is returned as `null`).
    * JMESPath: the elements of a projection (its `null` elements too: JmesPath.Net drops only missing members and

@@ -38,4 +38,26 @@ export interface ContentTemplate {
 /** A validated device mapping (`CollectionContent`), ready to normalize messages. */
 export interface DeviceMapping {
   templates: ContentTemplate[];
+  /**
+   * Whether an expression of a template can depend on the order of an object's members (see
+   * {@link CompiledExpression.readsMemberOrder}); {@link readsMemberOrder} of the templates when absent.
+   */
+  readsMemberOrder?: boolean;
+}
+
+/**
+ * Whether any expression of the templates can depend on the order of an object's members.
+ * @param templates - content templates
+ */
+export function readsMemberOrder(templates: readonly ContentTemplate[]): boolean {
+  return templates.some(
+    (t) =>
+      t.typeMatch.readsMemberOrder === true ||
+      t.deviceId.readsMemberOrder === true ||
+      t.timestamp.some((e) => e.readsMemberOrder === true) ||
+      t.patientId?.readsMemberOrder === true ||
+      t.encounterId?.readsMemberOrder === true ||
+      t.correlationId?.readsMemberOrder === true ||
+      t.values.some((v) => v.expression.readsMemberOrder === true),
+  );
 }

@@ -16,6 +16,11 @@
  * - numbers `.5`, `-.5`, `1.`, `1.e5`; `0x1F` (hexadecimal) and `012` (octal: a leading zero), as 64-bit integers;
  * - anything after the first value, which is never read.
  *
+ * With `keepMemberOrder`, it also keeps the order in which the text writes an object's members, which JavaScript does
+ * not keep for integer-like names (`{"b": 1, "1": 2}` lists `"1"` first): such an object is returned as a proxy that
+ * lists its members in the text's order (a repeated name where it first stood), for every for…in, `Object.keys`
+ * and `JSON.stringify`.
+ *
  * Not accepted: JavaScript constructors (`new Date(1)`), which Newtonsoft reads as a value this service has no form
  * for; and, as in Newtonsoft, more than 64 containers nested. (A strict-JSON body, read by `JSON.parse`, may nest
  * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
@@ -32,6 +37,8 @@ export type MedTechJsonResult =
       largeIntegers: LargeIntegerLiterals;
       /** Whether text other than white space and comments follows the value (MedTech never reads it). */
       trailingContent: boolean;
+      /** With `keepMemberOrder`: how many objects list their members in the text's order, not JavaScript's. */
+      reordered: number;
     }
   | {
       ok: false;
@@ -41,16 +48,29 @@ export type MedTechJsonResult =
       offset: number;
     };
 
+/** Options of {@link readJsonAsMedTech}. */
+export interface MedTechJsonOptions {
+  /** Give objects whose members JavaScript would list in another order the text's order (see the module comment). */
+  keepMemberOrder?: boolean;
+}
+
 /**
  * Reads a text as MedTech's body reader does (see the module comment).
  * @param text - the body text (a byte-order mark already removed)
+ * @param options - whether to keep the text's member order
  * @returns the value, or the first problem and where it is
  */
-export function readJsonAsMedTech(text: string): MedTechJsonResult {
-  const reader = new Reader(text);
+export function readJsonAsMedTech(text: string, options: MedTechJsonOptions = {}): MedTechJsonResult {
+  const reader = new Reader(text, options.keepMemberOrder === true);
   try {
     const value = reader.readDocument();
-    return { ok: true, value, largeIntegers: reader.largeIntegers, trailingContent: reader.hasTrailingContent() };
+    return {
+      ok: true,
+      value,
+      largeIntegers: reader.largeIntegers,
+      trailingContent: reader.hasTrailingContent(),
+      reordered: reader.reordered,
+    };
   } catch (error) {
     if (error instanceof ReadError) {
       return { ok: false, problem: error.problem, offset: error.offset };
@@ -110,6 +130,8 @@ interface Frame {
   readonly container: unknown[] | Record<string, unknown>;
   readonly isObject: boolean;
   name: string;
+  /** With `keepMemberOrder`, an object's member names as the text writes them (repeats included). */
+  readonly names: string[] | undefined;
 }
 
 /** Newtonsoft's reader states that matter here: where a value, a property or a separator is expected. */
@@ -127,9 +149,14 @@ const enum Expect {
 class Reader {
   pos = 0;
   readonly largeIntegers = new Map<number, string[]>();
+  /** Objects given the text's member order. */
+  reordered = 0;
   private readonly n: number;
 
-  constructor(private readonly text: string) {
+  constructor(
+    private readonly text: string,
+    private readonly keepMemberOrder: boolean,
+  ) {
     this.n = text.length;
   }
 
@@ -174,7 +201,8 @@ class Reader {
         }
         this.pos++;
         const isObject = c === CH_LBRACE;
-        stack.push({ container: isObject ? {} : [], isObject, name: '' });
+        const names = isObject && this.keepMemberOrder ? [] : undefined;
+        stack.push({ container: isObject ? {} : [], isObject, name: '', names });
         expect = isObject ? Expect.Property : Expect.ArrayValue;
         continue;
       } else if (c === CH_RBRACKET || c === CH_RPAREN) {
@@ -198,7 +226,23 @@ class Reader {
   /** Closes the innermost container and places it; see {@link Reader.place}. */
   private closeInnermost(stack: Frame[]): unknown {
     const closed = stack.pop() as Frame;
+    const names = closed.names;
+    if (names !== undefined && names.length > 1) {
+      return this.place(stack, this.inTextOrder(closed.container as Record<string, unknown>, names));
+    }
     return this.place(stack, closed.container);
+  }
+
+  /** The object, or a proxy listing its members in the text's order when JavaScript lists them otherwise. */
+  private inTextOrder(object: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+    // A repeated name keeps the place where it first stood, as an assignment to an existing member does.
+    const order = [...new Set(names)];
+    const keys = Object.keys(object);
+    if (keys.every((key, i) => key === order[i])) {
+      return object;
+    }
+    this.reordered++;
+    return new Proxy(object, { ownKeys: () => order.slice() });
   }
 
   /**
@@ -212,6 +256,7 @@ class Reader {
     }
     if (top.isObject) {
       setMember(top.container as Record<string, unknown>, top.name, value);
+      top.names?.push(top.name);
     } else {
       (top.container as unknown[]).push(value);
     }

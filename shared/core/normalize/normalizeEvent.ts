@@ -2,7 +2,9 @@ import { Buffer } from 'node:buffer';
 import type { DeviceEvent } from '../deviceEvent.js';
 import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../expressions/types.js';
-import type { ContentTemplate, DeviceMapping } from '../mapping/deviceMapping.js';
+import { readsMemberOrder, type ContentTemplate, type DeviceMapping } from '../mapping/deviceMapping.js';
+import { descendantIndexOf } from '../expressions/jsonPath/descendantIndex.js';
+import { readJsonAsMedTech } from './medTechJsonReader.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { findLargeIntegerLiterals, isInexactInteger, type LargeIntegerLiterals } from './exactIntegers.js';
 import { parseEventBody } from './parseEventBody.js';
@@ -100,29 +102,40 @@ export function normalizeEvent(
   }
 
   const limits = options?.limits;
-  const run = new Run(
-    body.value,
-    body.text,
-    event.properties,
-    event.systemProperties,
-    ingestionTimeUtc,
-    limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
-    limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
-    limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
-    limits?.maxWorkPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent,
-    limits?.maxTextCharsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent,
-    limits?.maxMeasurementBytes ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementBytes,
-  );
-  if (event.body.kind !== 'json') {
-    run.memo.plainJson = run.body;
+  const newRun = (value: unknown): Run => {
+    const run = new Run(
+      value,
+      body.text,
+      event.properties,
+      event.systemProperties,
+      ingestionTimeUtc,
+      limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
+      limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
+      limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
+      limits?.maxWorkPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent,
+      limits?.maxTextCharsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent,
+      limits?.maxMeasurementBytes ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementBytes,
+    );
+    if (event.body.kind !== 'json') {
+      run.memo.plainJson = value;
+    }
+    if (body.largeIntegers !== undefined) {
+      run.largeIntegers = body.largeIntegers;
+    }
+    if (body.warning !== undefined) {
+      run.warnings = new Set([body.warning]);
+    }
+    return run;
+  };
+  let run = newRun(body.value);
+  let envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
+  if (body.text !== undefined && (mapping.readsMemberOrder ?? readsMemberOrder(mapping.templates))) {
+    const ordered = inMessageMemberOrder(envelope, body.text, run);
+    if (ordered !== undefined) {
+      run = newRun(ordered);
+      envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
+    }
   }
-  if (body.largeIntegers !== undefined) {
-    run.largeIntegers = body.largeIntegers;
-  }
-  if (body.warning !== undefined) {
-    run.warnings = new Set([body.warning]);
-  }
-  const envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
   let complete = true;
   const templates = mapping.templates;
   for (let i = 0; i < templates.length; i++) {
@@ -146,6 +159,21 @@ export function normalizeEvent(
     result.warnings = [...run.warnings];
   }
   return result;
+}
+
+/**
+ * The body read again so that its objects list their members in the order the message wrote them, when JavaScript
+ * would list some in another order (it lists integer-like names first: `{"b": 1, "1": 2}`) and the mapping has an
+ * expression whose result can depend on it; undefined when nothing needs it. Looked for in the walk of the envelope
+ * that every `..` scan shares (built here first, so that a mapping of scans pays nothing more); only a message with
+ * such an object is read again. A body too deep for MedTech's reader keeps JavaScript's order.
+ */
+function inMessageMemberOrder(envelope: object, text: string, run: Run): unknown {
+  if (!descendantIndexOf(envelope, run.memo, run.remaining).digitLeadingNames) {
+    return undefined;
+  }
+  const ordered = readJsonAsMedTech(text, { keepMemberOrder: true });
+  return ordered.ok && ordered.reordered > 0 ? ordered.value : undefined;
 }
 
 // Events of one batch often share an enqueued time: remember the last conversion.

@@ -3,6 +3,7 @@ import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { readJsonAsMedTech } from '../../../shared/core/normalize/medTechJsonReader.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
+import { seededRandom } from '../../support/seededRandom.js';
 
 function valueOf(text: string): unknown {
   const parsed = parseEventBody({ kind: 'text', text });
@@ -266,5 +267,75 @@ describe('readJsonAsMedTech on strict JSON', () => {
         expect(actual.trailingContent).toBe(false);
       }
     }
+  });
+});
+
+describe('readJsonAsMedTech with keepMemberOrder', () => {
+  it('lists members in the order the text writes them, integer-like names included, as Newtonsoft keeps them', () => {
+    const text = '{"b":1,"1":2,"a":{"10":true,"9":false},"list":[{"x":0,"0":"y"}]}';
+
+    const read = readJsonAsMedTech(text, { keepMemberOrder: true });
+
+    expect(read.ok).toBe(true);
+    if (read.ok) {
+      expect(JSON.stringify(read.value)).toBe(text);
+      const value = read.value as { a: object; list: object[] };
+      expect(Object.keys(read.value as object)).toEqual(['b', '1', 'a', 'list']);
+      const forIn: string[] = [];
+      for (const key in value.a) {
+        forIn.push(key);
+      }
+      expect(forIn).toEqual(['10', '9']);
+      expect(Object.values(value.list[0] as object)).toEqual([0, 'y']);
+      expect(read.value).toEqual(JSON.parse(text));
+      expect(read.reordered).toBe(3);
+    }
+  });
+
+  it('leaves an object as it is where JavaScript lists its members in the text order already', () => {
+    const text = '{"0":{"1":1,"2":2},"a":[],"b":{"c":{}}}';
+
+    const read = readJsonAsMedTech(text, { keepMemberOrder: true });
+    const plain = readJsonAsMedTech('{"b":1,"1":2}');
+
+    expect(read.ok && read.reordered).toBe(0);
+    // Without the option, JavaScript's order, as JSON.parse gives it.
+    expect(plain.ok && JSON.stringify(plain.value)).toBe('{"1":2,"b":1}');
+    expect(plain.ok && plain.reordered).toBe(0);
+  });
+
+  it('keeps a repeated name where it first stood, with its last value', () => {
+    const read = readJsonAsMedTech('{"x":1,"7":2,"x":3}', { keepMemberOrder: true });
+
+    expect(read.ok && JSON.stringify(read.value)).toBe('{"x":3,"7":2}');
+  });
+
+  it('gives random texts back member for member, values as JSON.parse reads them', () => {
+    const random = seededRandom(2026);
+    const names = ['a', 'b', '0', '1', '2', '10', '01', '-1', '1.5', '4294967294', '4294967295', '__proto__'];
+    // Texts written member by member, in an order JavaScript would not keep; no name repeats in an object.
+    const text = (depth: number): string => {
+      const roll = random(5);
+      if (roll === 0 || depth > 2) {
+        return ['1', '"s"', 'null', 'true', '-2.5'][random(5)] as string;
+      }
+      if (roll === 1) {
+        return `[${Array.from({ length: random(3) }, () => text(depth + 1)).join(',')}]`;
+      }
+      const chosen = [...new Set(Array.from({ length: random(5) }, () => names[random(names.length)] as string))];
+      return `{${chosen.map((name) => `"${name}":${text(depth + 1)}`).join(',')}}`;
+    };
+    let reordered = 0;
+    for (let i = 0; i < 2000; i++) {
+      const source = text(0);
+      const read = readJsonAsMedTech(source, { keepMemberOrder: true });
+      expect(read.ok, source).toBe(true);
+      if (read.ok) {
+        expect(JSON.stringify(read.value), source).toBe(source);
+        expect(read.value, source).toEqual(JSON.parse(source));
+        reordered += read.reordered;
+      }
+    }
+    expect(reordered).toBeGreaterThan(200);
   });
 });

@@ -26,6 +26,12 @@ export class DescendantIndex {
   children = 0;
   /** Child slots holding `undefined` (never in parsed JSON): neither containers nor primitives. */
   undefinedSlots = 0;
+  /**
+   * Whether a plain object of several members lists first a name that starts with a digit. JavaScript lists
+   * integer-like names (`"0"`, `"17"`) before all others, so only such an object may iterate its members in another
+   * order than the text wrote them.
+   */
+  digitLeadingNames = false;
   /** How many defined values are neither object nor array, the root included. */
   primitives = 0;
   /**
@@ -107,6 +113,8 @@ export function descendantIndexOf(root: unknown, memo: EvaluationMemo | undefine
 const MAX_RECURSION_DEPTH = 200;
 
 const OBJECT_PROTOTYPE: object = Object.prototype;
+const CH_0 = 48;
+const CH_9 = 57;
 
 function buildIndex(root: unknown, cap: number, plainJson: unknown): DescendantIndex {
   const index = new DescendantIndex(registeredNames.length, cap, !hasEnumerableKey(OBJECT_PROTOTYPE), plainJson);
@@ -171,8 +179,12 @@ function visit(node: object, index: DescendantIndex, depth: number, plain: boole
   // A plain object, nothing enumerable inherited: `for…in` lists the keys `Object.keys` would, without an array.
   let mask = MASK_KNOWN;
   let count = 0;
+  let digitFirst = false;
   for (const key in record) {
-    count++;
+    if (count++ === 0) {
+      const c = key.charCodeAt(0);
+      digitFirst = c >= CH_0 && c <= CH_9;
+    }
     const child = record[key];
     if (child === undefined) {
       // A member holding `undefined` (never in parsed JSON) tests as absent: it gets no bit.
@@ -192,6 +204,9 @@ function visit(node: object, index: DescendantIndex, depth: number, plain: boole
     }
   }
   index.children += count;
+  if (digitFirst && count > 1) {
+    index.digitLeadingNames = true;
+  }
   if (mask !== MASK_KNOWN) {
     index.masks[at] = mask;
     index.namesSeen |= mask;

@@ -136,6 +136,18 @@ describe('descendantIndexOf', () => {
   });
 });
 
+describe('descendantIndexOf: integer-like member names', () => {
+  it('says when an object of several members lists first a name that starts with a digit', () => {
+    expect(descendantIndexOf({ a: { b: 1, 7: 2 } }, undefined, BIG).digitLeadingNames).toBe(true);
+    expect(descendantIndexOf([{ x: 1 }, { '1a': 1, y: 2 }], undefined, BIG).digitLeadingNames).toBe(true);
+  });
+
+  it('does not for an object of one member, nor for digits later in a name', () => {
+    expect(descendantIndexOf({ a: { 7: 2 }, b: { c1: 1, d: 2 } }, undefined, BIG).digitLeadingNames).toBe(false);
+    expect(descendantIndexOf({ '-1': 1, a: 2 }, undefined, BIG).digitLeadingNames).toBe(false);
+  });
+});
+
 describe('descendantIndexOf: caps, hints and depth', () => {
   it('reuses a cut-short index for a caller whose cap it already passed, and rebuilds it for one it does not', () => {
     const memo: EvaluationMemo = {};
