@@ -7,7 +7,7 @@ import { descendantIndexOf } from '../expressions/jsonPath/descendantIndex.js';
 import { readJsonAsMedTech } from './medTechJsonReader.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { findLargeIntegerLiterals, isInexactInteger, type LargeIntegerLiterals } from './exactIntegers.js';
-import { parseEventBody } from './parseEventBody.js';
+import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
 import { toUtcTimestamp } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
@@ -102,37 +102,12 @@ export function normalizeEvent(
   }
 
   const limits = options?.limits;
-  const newRun = (value: unknown): Run => {
-    const run = new Run(
-      value,
-      body.text,
-      event.properties,
-      event.systemProperties,
-      ingestionTimeUtc,
-      limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
-      limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
-      limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
-      limits?.maxWorkPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent,
-      limits?.maxTextCharsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent,
-      limits?.maxMeasurementBytes ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementBytes,
-    );
-    if (event.body.kind !== 'json') {
-      run.memo.plainJson = value;
-    }
-    if (body.largeIntegers !== undefined) {
-      run.largeIntegers = body.largeIntegers;
-    }
-    if (body.warning !== undefined) {
-      run.warnings = new Set([body.warning]);
-    }
-    return run;
-  };
-  let run = newRun(body.value);
+  let run = createRun(body.value, body, event, ingestionTimeUtc, limits);
   let envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
   if (body.text !== undefined && (mapping.readsMemberOrder ?? readsMemberOrder(mapping.templates))) {
     const ordered = inMessageMemberOrder(envelope, body.text, run);
     if (ordered !== undefined) {
-      run = newRun(ordered);
+      run = createRun(ordered, body, event, ingestionTimeUtc, limits);
       envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
     }
   }
@@ -159,6 +134,39 @@ export function normalizeEvent(
     result.warnings = [...run.warnings];
   }
   return result;
+}
+
+/** The state of one normalizeEvent call over `value`, the body as parsed (`body` says how). */
+function createRun(
+  value: unknown,
+  body: ParsedEventBody & { ok: true },
+  event: DeviceEvent,
+  ingestionTimeUtc: string,
+  limits: Partial<NormalizeLimits> | undefined,
+): Run {
+  const run = new Run(
+    value,
+    body.text,
+    event.properties,
+    event.systemProperties,
+    ingestionTimeUtc,
+    limits?.maxMatchesPerTemplate ?? DEFAULT_NORMALIZE_LIMITS.maxMatchesPerTemplate,
+    limits?.maxMeasurementsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementsPerEvent,
+    limits?.maxErrorsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxErrorsPerEvent,
+    limits?.maxWorkPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxWorkPerEvent,
+    limits?.maxTextCharsPerEvent ?? DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent,
+    limits?.maxMeasurementBytes ?? DEFAULT_NORMALIZE_LIMITS.maxMeasurementBytes,
+  );
+  if (event.body.kind !== 'json') {
+    run.memo.plainJson = value;
+  }
+  if (body.largeIntegers !== undefined) {
+    run.largeIntegers = body.largeIntegers;
+  }
+  if (body.warning !== undefined) {
+    run.warnings = new Set([body.warning]);
+  }
+  return run;
 }
 
 /**
