@@ -8,6 +8,7 @@ import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
+import { seededRandom } from '../../support/seededRandom.js';
 
 const TEXT = '{"d":"d1","t":"2023-03-13T22:46:01Z","r":{"x":{"hr":70},"10":{"hr":71},"9":{"hr":72}},"c":{"b":1,"2":2}}';
 
@@ -120,5 +121,55 @@ describe('which expressions depend on member order', () => {
   it('is known for a whole mapping once it loads', () => {
     expect(deviceMappingOf([calculated('$.Body', { v: '$.matchedToken.d' })]).readsMemberOrder).toBe(false);
     expect(deviceMappingOf([calculated('$.Body', { v: '$..d' })]).readsMemberOrder).toBe(true);
+  });
+});
+
+describe('member order on random messages', () => {
+  // Objects written member by member in an order JavaScript does not keep; some hold a unique number in `v`.
+  function randomObject(random: (n: number) => number, depth: number, next: { v: number }): string {
+    const names = ['a', 'b', '0', '1', '2', '10', '01'];
+    const members: string[] = random(2) === 0 ? [`"v":${next.v++}`] : [];
+    for (const name of new Set(Array.from({ length: random(4) }, () => names[random(names.length)] as string))) {
+      members.push(`"${name}":${depth < 3 && random(2) === 0 ? randomObject(random, depth + 1, next) : random(9)}`);
+    }
+    // The members in a random order (v among them), so integer-like names often follow others.
+    for (let i = members.length - 1; i > 0; i--) {
+      const j = random(i + 1);
+      [members[i], members[j]] = [members[j] as string, members[i] as string];
+    }
+    return `{${members.join(',')}}`;
+  }
+
+  /** The `v` numbers in the order their objects open in the text: the order of a pre-order scan. */
+  function byOpeningBrace(text: string): string[] {
+    const open: number[] = [];
+    const found: [number, string][] = [];
+    for (let i = 0; i < text.length; i++) {
+      if (text[i] === '{') {
+        open.push(i);
+      } else if (text[i] === '}') {
+        open.pop();
+      } else if (text.startsWith('"v":', i)) {
+        found.push([open.at(-1) as number, /^"v":(\d+)/.exec(text.slice(i))?.[1] as string]);
+      }
+    }
+    return found.sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+  }
+
+  it('scans objects in the order the text opens them, and writes to_string in the text order', () => {
+    const random = seededRandom(1729);
+    const mapping = deviceMappingOf([
+      calculated('$..[?(@.v)]', { v: '$.matchedToken.v' }),
+      calculated('Body', { text: 'to_string(Body.body)' }, 'JmesPath'),
+    ]);
+    for (let n = 0; n < 500; n++) {
+      const body = randomObject(random, 0, { v: 100 });
+      const text = `{"d":"d1","t":"2023-03-13T22:46:01Z","body":${body}}`;
+
+      const result = normalizeEvent(mapping, event(bytes(text)));
+
+      const values = result.measurements.map((m) => m.properties[0]?.value);
+      expect(values, text).toEqual([...byOpeningBrace(body), body]);
+    }
   });
 });
