@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
 import type { CompiledExpression } from '../../../shared/core/expressions/types.js';
 import type { ContentTemplate, DeviceMapping } from '../../../shared/core/mapping/deviceMapping.js';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 import { normalizeEvent, type NormalizeResult } from '../../../shared/core/normalize/normalizeEvent.js';
 import { seededRandom } from '../../support/seededRandom.js';
 
@@ -112,6 +112,12 @@ function randomTemplate(random: (n: number) => number, i: number): Record<string
   }
 }
 
+/** One to three random templates, as mapping text (for messages) and parsed (it throws on a mapping it refuses). */
+function randomMapping(random: (n: number) => number): { mappingText: string; mapping: DeviceMapping } {
+  const templates = Array.from({ length: 1 + random(3) }, (_, i) => randomTemplate(random, i));
+  return { mappingText: JSON.stringify(templates), mapping: deviceMappingOf(templates) };
+}
+
 /** The expression as the general path sees it: its `matches` alone, with no memo shared. */
 function general(expression: CompiledExpression): CompiledExpression {
   return {
@@ -153,16 +159,7 @@ describe('normalizeEvent shortcuts against the general evaluation, on random map
     let measurements = 0;
     let errors = 0;
     for (let n = 0; n < 600; n++) {
-      const mappingText = JSON.stringify({
-        templateType: 'CollectionContent',
-        template: Array.from({ length: 1 + random(3) }, (_, i) => randomTemplate(random, i)),
-      });
-      const parsed = parseDeviceMapping(mappingText);
-      expect(parsed.ok, mappingText).toBe(true);
-      if (!parsed.ok) {
-        continue;
-      }
-      const mapping = parsed.value;
+      const { mappingText, mapping } = randomMapping(random);
       const plain = stripped(mapping);
       for (let m = 0; m < 5; m++) {
         const text = randomBody(random, 0);
@@ -200,14 +197,7 @@ describe('normalizeEvent shortcuts against the general evaluation, on random map
     let errors = 0;
     let warnings = 0;
     for (let n = 0; n < 400; n++) {
-      const mappingText = JSON.stringify({
-        templateType: 'CollectionContent',
-        template: Array.from({ length: 1 + random(3) }, (_, i) => randomTemplate(random, i)),
-      });
-      const parsed = parseDeviceMapping(mappingText);
-      if (!parsed.ok) {
-        continue;
-      }
+      const { mappingText, mapping } = randomMapping(random);
       for (let m = 0; m < 5; m++) {
         // Every string value of the message marked; some bodies cut short, commented or followed by more text (read
         // as MedTech reads them, or refused).
@@ -220,7 +210,7 @@ describe('normalizeEvent shortcuts against the general evaluation, on random map
         } else if (roll === 2) {
           text = `${text} PHI-trailing`;
         }
-        const result = normalizeEvent(parsed.value, {
+        const result = normalizeEvent(mapping, {
           body: { kind: 'bytes', bytes: new TextEncoder().encode(text) },
           properties: { note: 'PHI-property' },
           systemProperties: { 'iothub-connection-device-id': 'PHI-device' },
