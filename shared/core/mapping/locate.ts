@@ -98,18 +98,23 @@ export function toPointer(segments: readonly (string | number)[]): string {
 }
 
 /**
- * Offsets at which each line of a text starts (for offset → line/column).
+ * Offsets at which each line of a text starts (for offset → line/column). A line ends at `\n`, `\r\n` or a lone
+ * `\r`, as editors and Newtonsoft's reader (whose line numbers MedTech reports) count lines.
  * @param text - the text
  */
 export function toLineStarts(text: string): number[] {
   const starts = [0];
   for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) === 10) {
+    const c = text.charCodeAt(i);
+    if (c === LF || (c === CR && text.charCodeAt(i + 1) !== LF)) {
       starts.push(i + 1);
     }
   }
   return starts;
 }
+
+const LF = 10;
+const CR = 13;
 
 /**
  * Line and column (1-based) of an offset.

@@ -65,6 +65,19 @@ describe('offsetToPosition', () => {
   ])('puts offset %i of "ab\\ncd\\n" at line %i, column %i', (offset, line, column) => {
     expect(offsetToPosition(toLineStarts('ab\ncd\n'), offset)).toEqual({ line, column });
   });
+
+  it.each([
+    [2, 1, 3],
+    [4, 2, 1],
+    [6, 2, 3],
+    [7, 3, 1],
+    [8, 3, 2],
+  ])(
+    'ends lines at CR LF and at a lone CR too: offset %i of "ab\\r\\ncd\\re" is at line %i, column %i',
+    (offset, line, column) => {
+      expect(offsetToPosition(toLineStarts('ab\r\ncd\re'), offset)).toEqual({ line, column });
+    },
+  );
 });
 
 describe('toPathSegments', () => {

@@ -70,6 +70,9 @@ describe('parseEventBody', () => {
         location: { line: 3, column: 14 },
       });
     }
+    // Lines end at CR LF and at a lone CR too, as Newtonsoft counts them.
+    const carriageReturns = parseEventBody({ kind: 'text', text: '{\r\n  "hr": 72,\r  "patient": SECRET\r\n}' });
+    expect(carriageReturns.ok || carriageReturns.error.location).toEqual({ line: 3, column: 14 });
     const unclosed = parseEventBody({ kind: 'bytes', bytes: new TextEncoder().encode('[1, 2') });
     expect(unclosed.ok || unclosed.error.message).toBe(
       'The message body is not valid JSON: UnexpectedEnd at line 1, column 6.',
