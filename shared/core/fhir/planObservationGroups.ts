@@ -11,7 +11,8 @@ import { MS_PER_DAY, MS_PER_HOUR, toEpochMs } from './instants.js';
  * occurrence time. Every other template, and `periodInterval 0`, gives one group per distinct timestamp
  * (start = end). **Decision** (Microsoft's docs; iomt-fhir issue #82): a Quantity/String/CodeableConcept
  * template is never folded, whatever its `periodInterval`, so it never needs a correlation id either.
- * Groups are sorted by start time; values by time (one value per valueName and time: the last one wins).
+ * Groups are sorted by start time; values by time, one per valueName and time: a measurement that repeats a valueName
+ * (a device mapping listing it twice, e.g. as a fallback) keeps its first value, as MedTech's time-keyed set does.
  * @param group - a measurement group from {@link groupMeasurements}
  * @param template - the FHIR template for the group's type
  * @throws MedTechError CorrelationIdNotDefined when a folding `-1` template meets a group without correlation id
@@ -112,10 +113,9 @@ function addAll(group: ObservationGroup, members: readonly TimedMeasurement[]): 
         list = [];
         group.values.set(property.name, list);
       }
-      const last = list[list.length - 1];
-      if (last !== undefined && last.time === time) {
-        last.value = property.value; // same valueName twice at one time: the later one wins
-      } else {
+      // One measurement per time (groupMeasurements deduplicated them): a valueName seen at this time already was
+      // repeated by this measurement, and its first value stays.
+      if (list[list.length - 1]?.time !== time) {
         list.push({ time, value: property.value });
       }
     }

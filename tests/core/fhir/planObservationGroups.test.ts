@@ -33,6 +33,21 @@ describe('planObservationGroups', () => {
     ]);
   });
 
+  it('keeps the first value of a valueName a measurement repeats, as MedTech does, for every template kind', () => {
+    const repeating: Measurement = {
+      ...measurement('2019-01-01T00:00:00Z', {}),
+      properties: [
+        { name: 'hr', value: 'first' },
+        { name: 'hr', value: 'fallback' },
+      ],
+    };
+    for (const template of [sampledTemplate({ periodInterval: 60 }), quantityTemplate()]) {
+      expect(summary(planObservationGroups(groupOf([repeating]), template))[0]?.hr).toEqual([
+        '2019-01-01T00:00:00.000Z=first',
+      ]);
+    }
+  });
+
   it('folds SampledData into UTC hours from hh:00:00.000 to hh:59:59.999', () => {
     const groups = planObservationGroups(
       groupOf([
