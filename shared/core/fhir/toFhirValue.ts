@@ -110,22 +110,38 @@ export function toCoding(coding: MappingCoding): Coding {
   return result;
 }
 
-// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits
-// that fails to match (quadratic: minutes for one measurement value, in the flush).
-const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+// MedTech's `decimal.Parse(text, CultureInfo.InvariantCulture)` (NumberStyles.Number), with our two decisions: ASCII
+// white space around (not U+00A0 and the like); a sign right before the digits or one among the white space after
+// them (`5-` is -5); an exponent (ours); no group separators (ours); NUL characters at the very end. The number is
+// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits that
+// fails to match (quadratic: minutes for one measurement value, in the flush).
+const DECIMAL = /^[\t-\r ]*([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)[\t-\r ]*(?:([+-])[\t-\r ]*)?\0*$/;
+
+/** A .NET decimal holds magnitudes below 2^96; a larger value overflows (MedTech: InvalidQuantityFhirValue). */
+const DECIMAL_LIMIT = 2 ** 96;
 
 /**
- * Parses a measurement value as a FHIR decimal. Accepted: optional sign, digits with an optional decimal point,
- * optional exponent, surrounding whitespace. Thousands separators and decimal commas are rejected.
+ * Parses a measurement value as a FHIR decimal, as MedTech reads it (.NET's `decimal.Parse` with the invariant
+ * culture): ASCII white space around; one sign, before the digits or after them (`5-`); digits with an optional
+ * decimal point; NULs at the end; a magnitude below 2^96. Two deliberate differences: an exponent is accepted
+ * (`1e-7`), and thousands separators are refused (.NET reads `"1,024"` as 1024, but `"72,5"` as 725 too).
  * @param text - the measurement value
- * @returns the number, or `undefined` when the text is not a finite decimal
+ * @returns the number, or `undefined` when the text is not such a decimal
  */
 export function toDecimal(text: string): number | undefined {
-  if (!DECIMAL.test(text)) {
+  const match = DECIMAL.exec(text);
+  if (match === null) {
     return undefined;
   }
-  const value = Number(text);
-  return Number.isFinite(value) ? value : undefined;
+  const [, leading, digits, trailing] = match;
+  if (leading !== '' && trailing !== undefined) {
+    return undefined;
+  }
+  const magnitude = Number(digits);
+  if (!(magnitude < DECIMAL_LIMIT)) {
+    return undefined;
+  }
+  return (leading || trailing) === '-' ? -magnitude : magnitude;
 }
 
 function latest(values: readonly TimedValue[]): string {

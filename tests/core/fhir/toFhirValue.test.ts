@@ -14,6 +14,30 @@ describe('toDecimal', () => {
     expect(toDecimal(' 42 ')).toBe(42);
   });
 
+  it('reads what .NET decimal.Parse reads: a sign after the digits, ASCII white space, NULs at the end', () => {
+    expect(toDecimal('5-')).toBe(-5);
+    expect(toDecimal(' 5 - ')).toBe(-5);
+    expect(toDecimal('5+')).toBe(5);
+    expect(toDecimal('\t78\r\n')).toBe(78);
+    expect(toDecimal('78\0\0')).toBe(78);
+    expect(toDecimal(`${'7'.repeat(28)}`)).toBe(7.777777777777778e27);
+    // Not two signs, not white space between a sign and its digits, not white space .NET does not skip, not past
+    // a decimal's range (2^96).
+    for (const text of [
+      '-5-',
+      '+5+',
+      '- 5',
+      '78\u00a0',
+      '\u00a078',
+      '\ufeff78',
+      '78\0 ',
+      `1${'0'.repeat(29)}`,
+      '1e29',
+    ]) {
+      expect(toDecimal(text), JSON.stringify(text)).toBeUndefined();
+    }
+  });
+
   it('rejects text, empty strings, decimal commas, thousands separators and non-finite numbers', () => {
     for (const text of ['', ' ', 'abc', '1,5', '1,000', '0x10', 'NaN', 'Infinity', '1e999', '12 34']) {
       expect(toDecimal(text), text).toBeUndefined();
@@ -25,6 +49,9 @@ describe('toDecimal', () => {
     const digits = '1'.repeat(100_000);
     expect(toDecimal(`${digits}x`)).toBeUndefined();
     expect(toDecimal(`0.${digits}`)).toBeCloseTo(0.1111111111, 10);
+    const spaces = ' '.repeat(100_000);
+    expect(toDecimal(`1${spaces}x`)).toBeUndefined();
+    expect(toDecimal(`1${spaces}-${spaces}`)).toBe(-1);
     // A hang guard, not a speed check: the old pattern never finished within it.
   }, 10_000);
 });
