@@ -1,4 +1,5 @@
 import type { CodeableConcept, Observation, ObservationComponent, Period } from '@medplum/fhirtypes';
+import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import { MedTechError } from '../errors.js';
 import type {
   CodeValueFhirTemplate,
@@ -6,6 +7,7 @@ import type {
   MappingCoding,
   ObservationGroup,
   ResolvedIdentity,
+  TimedValue,
 } from './contract.js';
 import { OBSERVATION_IDENTIFIER_SYSTEM, toObservationId, toObservationIdentifier } from './identifiers.js';
 import { MS_PER_DAY, MS_PER_HOUR, toFhirInstant, toFhirPeriodEnd } from './instants.js';
@@ -51,17 +53,17 @@ export function buildObservation(
     observation.encounter = { reference: `Encounter/${identity.encounterId}` };
   }
   const value = template.value;
-  const values = value === undefined || value.valueName === '' ? undefined : group.values.get(value.valueName);
+  const values = mainValues(template, group);
   if (value !== undefined && values !== undefined && values.length > 0) {
     Object.assign(observation, toFhirValue(value, values, group.start, group.end, group.typeName));
   }
   const components: ObservationComponent[] = [];
   for (const component of template.components) {
-    const componentValues = component.value.valueName === '' ? undefined : group.values.get(component.value.valueName);
-    if (componentValues !== undefined && componentValues.length > 0) {
+    const found = componentValues(component.value, group);
+    if (found !== undefined && found.length > 0) {
       components.push({
         code: toServiceCode(component.value.valueName, component.codes),
-        ...toFhirValue(component.value, componentValues, group.start, group.end, group.typeName),
+        ...toFhirValue(component.value, found, group.start, group.end, group.typeName),
       });
     }
   }
@@ -69,6 +71,27 @@ export function buildObservation(
     observation.component = components;
   }
   return observation;
+}
+
+/**
+ * The group's values for the template's main value; none for a blank valueName, which MedTech never sets (it checks
+ * `string.IsNullOrWhiteSpace`).
+ * @param template - the FHIR template
+ * @param group - the observation group
+ */
+export function mainValues(template: CodeValueFhirTemplate, group: ObservationGroup): TimedValue[] | undefined {
+  const value = template.value;
+  return value === undefined || isDotNetBlank(value.valueName) ? undefined : group.values.get(value.valueName);
+}
+
+/**
+ * The group's values for a component's value, looked up by its valueName as MedTech does (by any name but the empty
+ * one, which no measurement property has).
+ * @param value - a component's value template
+ * @param group - the observation group
+ */
+export function componentValues(value: FhirValueTemplate, group: ObservationGroup): TimedValue[] | undefined {
+  return value.valueName === '' ? undefined : group.values.get(value.valueName);
 }
 
 /**
@@ -91,8 +114,7 @@ export function assertValueSize(
   stored: number,
 ): void {
   let chars = stored;
-  const add = (value: FhirValueTemplate | undefined): void => {
-    const values = value === undefined || value.valueName === '' ? undefined : group.values.get(value.valueName);
+  const add = (value: FhirValueTemplate | undefined, values: readonly TimedValue[] | undefined): void => {
     if (value === undefined || values === undefined || values.length === 0) {
       return;
     }
@@ -105,9 +127,9 @@ export function assertValueSize(
       chars += values[values.length - 1]?.value.length ?? 0;
     }
   };
-  add(template.value);
+  add(template.value, mainValues(template, group));
   for (const component of template.components) {
-    add(component.value);
+    add(component.value, componentValues(component.value, group));
   }
   if (chars > MAX_OBSERVATION_VALUE_CHARS) {
     throw new MedTechError(

@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject } from 'ajv';
+import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
 import { type LocatedJson, type TextPosition, locatePointer, toPathSegments, toPointer } from '../mapping/locate.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
@@ -419,7 +420,8 @@ function addWarnings(
     if (value === undefined) {
       continue;
     }
-    if (value.valueName === '') {
+    // MedTech sets the main value only for a valueName that is not blank; a component's by any name.
+    if (value.valueName === '' || (value === template.value && isDotNetBlank(value.valueName))) {
       problems.add('warning', 'A value without valueName is never set', pointer, 'valueName');
     }
     if (value.valueType === 'SampledData') {

@@ -7,7 +7,14 @@ import type {
   ResolvedIdentity,
   TimedValue,
 } from './contract.js';
-import { assertValueSize, toCategory, toPeriodEndText, toServiceCode } from './buildObservation.js';
+import {
+  assertValueSize,
+  componentValues,
+  mainValues,
+  toCategory,
+  toPeriodEndText,
+  toServiceCode,
+} from './buildObservation.js';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from './identifiers.js';
 import { toEpochMs, toFhirInstant } from './instants.js';
 import { EMPTY_SLOT, fromSampledDataStream, mergeTimedValues } from './sampledData.js';
@@ -58,24 +65,24 @@ export function mergeObservation(
   const context: MergeContext = { group, stored, unionStart, unionEnd };
 
   const value = template.value;
-  const values = value === undefined || value.valueName === '' ? undefined : group.values.get(value.valueName);
+  const values = mainValues(template, group);
   if (value !== undefined && values !== undefined && values.length > 0) {
     setValue(merged, value, values, context);
   }
 
   for (const component of template.components) {
     const valueName = component.value.valueName;
-    const componentValues = valueName === '' ? undefined : group.values.get(valueName);
-    if (componentValues === undefined || componentValues.length === 0) {
+    const values = componentValues(component.value, group);
+    if (values === undefined || values.length === 0) {
       continue;
     }
     const found = findValueComponent(merged, valueName);
     if (found === undefined) {
       const added: ObservationComponent = { code: toServiceCode(valueName, component.codes) };
-      setValue(added, component.value, componentValues, context);
+      setValue(added, component.value, values, context);
       merged.component = [...(merged.component ?? []), added];
     } else {
-      setValue(found, component.value, componentValues, context);
+      setValue(found, component.value, values, context);
     }
   }
 

@@ -963,6 +963,15 @@ describe("merges into Observations MedTech stored, against MedTech's merge", () 
     });
     expect(ours.status).toBe('amended');
   });
+
+  it('a blank main valueName is never set, when built or merged, as MedTech checks it', () => {
+    const template = sampledTemplate({ periodInterval: 0, value: { valueType: 'String', valueName: ' ' } });
+    const group: PointGroup = { type: 'heartrate', time: BASE, values: new Map([[' ', ['x']]]) };
+    expect(medTechCreate(template, group)).not.toHaveProperty('valueString');
+    const built = buildObservation(toOurGroup(group), template, identity, ISSUED);
+    expect(built).not.toHaveProperty('valueString');
+    expect(mergeObservation(built, toOurGroup(group), template, identity, ISSUED).changed).toBe(false);
+  });
 });
 
 describe('differences from MedTech (asserting our behaviour; MedTech named in each)', () => {
@@ -1050,12 +1059,5 @@ describe('differences from MedTech (asserting our behaviour; MedTech named in ea
     // Ours: 05:00:00..05:00:04, five slots. MedTech's would be 05:00:00..05:00:02 ('E 80 E'), 81 dropped.
     expect(merged.component?.[1]?.valueSampledData?.data).toBe('E 80 E E 81');
     expect(merged.effectivePeriod?.end).toBe('2019-01-01T05:00:04.0000000Z');
-  });
-
-  it('a blank main valueName: MedTech never sets the value, we set it when a measurement has that name', () => {
-    const template = sampledTemplate({ periodInterval: 0, value: { valueType: 'String', valueName: ' ' } });
-    const group: PointGroup = { type: 'heartrate', time: BASE, values: new Map([[' ', ['x']]]) };
-    expect(medTechCreate(template, group)).not.toHaveProperty('valueString');
-    expect(buildObservation(toOurGroup(group), template, identity, ISSUED).valueString).toBe('x');
   });
 });

@@ -191,6 +191,22 @@ describe('parseFhirMapping', () => {
     ]);
   });
 
+  it('warns of a blank main valueName, which MedTech never sets, but not of a component named so', () => {
+    const { warnings } = parseValid(
+      mapping([
+        {
+          typeName: 'blank',
+          codes: [],
+          value: { valueType: 'String', valueName: ' \t' },
+          components: [{ codes: [], value: { valueType: 'String', valueName: ' ' } }],
+        },
+      ]),
+    );
+    expect(warnings.map((w) => [w.message, w.location.pointer])).toEqual([
+      ['A value without valueName is never set', '/template/0/template/value'],
+    ]);
+  });
+
   it('accepts a CodeableConcept without valueName with a warning that it is never set', () => {
     const { value, warnings } = parseValid(
       mapping([{ typeName: 'removed', codes: [], value: { valueType: 'CodeableConcept', codes: [] } }]),
