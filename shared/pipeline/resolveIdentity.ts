@@ -5,6 +5,7 @@
  */
 import type { Device, Encounter, Identifier, Patient, Resource } from '@medplum/fhirtypes';
 import { ExpiringLruCache, MEDTECH_IDENTITY_CACHE } from '../core/cache/expiringLruCache.js';
+import { isDotNetBlank } from '../core/dotNetWhiteSpace.js';
 import { MedTechError } from '../core/errors.js';
 import type { ErrorName } from '../core/errors.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../core/fhir/index.js';
@@ -228,9 +229,13 @@ async function lookUpEncounter(store: FhirStore, encounterIdentifier: string): P
 }
 
 /**
- * Searches `{type}?identifier=[system|]value` and keeps exact matches only (some servers match case-insensitively
- * or by prefix).
- * @throws MedTechError MultipleResourceFound when more than one resource matches exactly
+ * Searches `{type}?identifier=[system|]value` and keeps the resources that carry the identifier exactly; when none
+ * does, those that carry it but for letter case. A server that compares tokens case-insensitively (Azure's FHIR
+ * service) returns the latter, and MedTech, which takes what the server returns, resolved them: a Device registered as
+ * `DEV1` keeps receiving the Observations of messages that say `dev1`, rather than failing (Lookup) or being created
+ * again (Create). Other near matches a server may return (prefixes) are never taken.
+ * @throws MedTechError MultipleResourceFound when more than one resource matches exactly, or, with no exact match,
+ *   more than one but for case
  */
 async function findOneByIdentifier<T extends Resource & { identifier?: Identifier[] }>(
   store: FhirStore,
@@ -241,11 +246,14 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
   const token =
     system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
   const found = await store.search<T>(resourceType, { identifier: token });
-  const exact = found.filter((resource) => hasIdentifier(resource, value, system));
-  if (exact.length > 1) {
+  let matches = found.filter((resource) => hasIdentifier(resource, value, system));
+  if (matches.length === 0) {
+    matches = found.filter((resource) => hasIdentifierIgnoringCase(resource, value, system));
+  }
+  if (matches.length > 1) {
     throw identityError('MultipleResourceFound', `More than one ${resourceType} has the measurements’ identifier.`);
   }
-  return exact[0];
+  return matches[0];
 }
 
 /**
@@ -260,6 +268,20 @@ export function hasIdentifier(
   system: string | undefined,
 ): boolean {
   return (resource.identifier ?? []).some((id) => id.value === value && (system === undefined || id.system === system));
+}
+
+/** {@link hasIdentifier} with value and system compared regardless of letter case. */
+function hasIdentifierIgnoringCase(
+  resource: { identifier?: Identifier[] },
+  value: string,
+  system: string | undefined,
+): boolean {
+  const wanted = value.toLowerCase();
+  const wantedSystem = system?.toLowerCase();
+  return (resource.identifier ?? []).some(
+    (id) =>
+      id.value?.toLowerCase() === wanted && (wantedSystem === undefined || id.system?.toLowerCase() === wantedSystem),
+  );
 }
 
 /**
@@ -283,8 +305,9 @@ function versionGuard(resource: Resource): { ifMatchVersionId?: string } {
   return versionId === undefined ? {} : { ifMatchVersionId: versionId };
 }
 
+/** Undefined for a value .NET's `string.IsNullOrWhiteSpace` calls blank, as MedTech checks ids and systems. */
 function blankToUndefined(value: string | undefined): string | undefined {
-  return value === undefined || value.trim() === '' ? undefined : value;
+  return value === undefined || isDotNetBlank(value) ? undefined : value;
 }
 
 function identityError(name: ErrorName, message: string): MedTechError {

@@ -83,14 +83,27 @@ describe('resolveIdentity with Lookup', () => {
     expect(error).toMatchObject({ name: 'MultipleResourceFound', retriable: false });
   });
 
-  it('ignores Devices the server matched but whose identifier differs (the server compares case-insensitively)', async () => {
+  it('takes a Device whose identifier differs only in case, as MedTech took what such a server returns', async () => {
+    // Medplum, like Azure's FHIR service, compares identifier tokens case-insensitively.
     await seedDeviceWithPatient(store, { deviceId: 'case-upper', identifier: 'CASE-DEVICE', patientId: 'p1' });
     const returned = await store.search<Device>('Device', { identifier: 'case-device' });
 
-    const error = await errorOf(resolveIdentity(store, { deviceId: 'case-device', type: 'hr' }, lookup));
+    const identity = await resolveIdentity(store, { deviceId: 'case-device', type: 'hr' }, lookup);
 
     expect(returned.map((d) => d.id)).toEqual(['case-upper']);
-    expect(error).toMatchObject({ name: 'DeviceNotFound' });
+    expect(identity).toEqual({ deviceId: 'case-upper', patientId: 'p1' });
+  });
+
+  it('prefers the exact identifier to its case variants, and refuses two case variants without one', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'variant-upper', identifier: 'VARIANT-DEVICE', patientId: 'p1' });
+    await seedDeviceWithPatient(store, { deviceId: 'variant-exact', identifier: 'variant-device', patientId: 'p2' });
+    await seedDeviceWithPatient(store, { deviceId: 'variant-mixed', identifier: 'Variant-Device', patientId: 'p1' });
+
+    const exact = await resolveIdentity(store, { deviceId: 'variant-device', type: 'hr' }, lookup);
+    const error = await errorOf(resolveIdentity(store, { deviceId: 'VARIANT-device', type: 'hr' }, lookup));
+
+    expect(exact).toEqual({ deviceId: 'variant-exact', patientId: 'p2' });
+    expect(error).toMatchObject({ name: 'MultipleResourceFound' });
   });
 
   it('fails with PatientNotFound when the Device has no Patient reference', async () => {
