@@ -292,12 +292,17 @@ export function escapeSearchValue(value: string): string {
   return value.replace(/[\\,$|]/g, (c) => `\\${c}`);
 }
 
-/** The Patient id of `Device.patient` when it is a relative `Patient/{id}` reference. */
+/**
+ * A relative Patient reference as MedTech reads one: `Patient/` in any letter case, then an id of letters, digits and
+ * `_.-~#` (one final line feed ignored, as .NET's `$` allows). A `/_history/{version}` suffix is read too (MedTech
+ * refused it, leaving the Device without a patient).
+ */
+const PATIENT_REFERENCE = /^patient\/([A-Za-z0-9_.\-~#]+)(?:\/_history\/[^/]+)?\n?$/i;
+
+/** The Patient id of `Device.patient` when it is a relative `Patient/{id}` reference ({@link PATIENT_REFERENCE}). */
 function toPatientId(device: Device): string | undefined {
   const reference = device.patient?.reference;
-  const match =
-    reference === undefined ? null : /^Patient\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/[^/]+)?$/.exec(reference);
-  return match?.[1];
+  return reference === undefined ? undefined : PATIENT_REFERENCE.exec(reference)?.[1];
 }
 
 function versionGuard(resource: Resource): { ifMatchVersionId?: string } {

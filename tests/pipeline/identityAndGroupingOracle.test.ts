@@ -1039,15 +1039,18 @@ describe('differences from MedTech (asserting our behaviour; MedTech named in ea
   });
 
   it.each([
-    // MedTech: ModelExtensions.cs:43-65 (prefix `Patient/` in any case, then ^[A-Za-z0-9_.\-~#]+$).
-    // Ours: resolveIdentity.ts toPatientId (`Patient/` exactly, [A-Za-z0-9\-.]{1,64}, optional /_history/{v}).
-    { reference: 'patient/p1', theirs: 'p1', ours: undefined },
-    { reference: 'PATIENT/p1', theirs: 'p1', ours: undefined },
+    // MedTech: ModelExtensions.cs:43-65 (prefix `Patient/` in any case, then ^[A-Za-z0-9_.\-~#]+$, which .NET lets end
+    // before a final line feed). Ours: resolveIdentity.ts PATIENT_REFERENCE, the same and an optional /_history/{v}.
+    // All but the last read 'undefined' here before (`Patient/` exactly, [A-Za-z0-9\-.]{1,64}).
+    { reference: 'patient/p1', theirs: 'p1', ours: 'p1' },
+    { reference: 'PATIENT/p1', theirs: 'p1', ours: 'p1' },
+    { reference: 'Patient/p_1', theirs: 'p_1', ours: 'p_1' },
+    { reference: 'Patient/p~1', theirs: 'p~1', ours: 'p~1' },
+    { reference: `Patient/${'a'.repeat(65)}`, theirs: 'a'.repeat(65), ours: 'a'.repeat(65) },
+    { reference: 'Patient/p1\n', theirs: 'p1', ours: 'p1' },
+    { reference: 'Patient/p1\n\n', theirs: undefined, ours: undefined },
+    { reference: 'Patient/p 1', theirs: undefined, ours: undefined },
     { reference: 'Patient/p1/_history/2', theirs: undefined, ours: 'p1' },
-    { reference: 'Patient/p_1', theirs: 'p_1', ours: undefined },
-    { reference: 'Patient/p~1', theirs: 'p~1', ours: undefined },
-    { reference: `Patient/${'a'.repeat(65)}`, theirs: 'a'.repeat(65), ours: undefined },
-    { reference: 'Patient/p1\n', theirs: 'p1', ours: undefined },
   ])('Device.patient $reference: MedTech reads $theirs, we read $ours', async ({ reference, theirs, ours }) => {
     const device: Device = { ...device1, patient: { reference } };
     const lookup = await both('Lookup', [device], [{ deviceId: 'dev1', type: 'hr' }]);
