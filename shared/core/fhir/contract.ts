@@ -8,7 +8,8 @@ import type { Measurement } from '../measurement.js';
 
 /** A FHIR Coding as written in mappings. */
 export interface MappingCoding {
-  code: string;
+  /** Absent when the mapping gives none (MedTech writes the coding without it). */
+  code?: string;
   system?: string;
   display?: string;
 }

@@ -1,11 +1,19 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
-import { type LocatedJson, type TextPosition, locatePointer, toPathSegments, toPointer } from '../mapping/locate.js';
+import {
+  type LocatedJson,
+  type TextPosition,
+  locatePointer,
+  numberLiteralAt,
+  toPathSegments,
+  toPointer,
+} from '../mapping/locate.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
+import { convertAsMedTech } from './fhirMappingConversions.js';
 import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_SAMPLED_DATA_SLOTS } from './sampledData.js';
@@ -32,6 +40,13 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
     problems.atPosition('warning', NON_STRICT_JSON_WARNING, parsed.nonStrictAt);
   }
   const canonical = canonicalize(doc.value, problems);
+  // Values MedTech reads although the schema does not allow them (a number for a code, "60" for periodInterval,
+  // null for an optional member…) are converted as MedTech converts them, with a warning each.
+  convertAsMedTech(canonical.value, {
+    warn: (message, pointer, field) =>
+      problems.add('warning', message, translatePointer(pointer, canonical.renames), field),
+    numberText: (pointer) => numberLiteralAt(doc, translatePointer(pointer, canonical.renames)),
+  });
 
   const validate = getValidator();
   if (!validate(canonical.value)) {
@@ -383,6 +398,19 @@ function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemLi
         }
       }
     }
+    if (Array.isArray(body.components)) {
+      body.components.forEach((component: unknown, i) => {
+        if (isRecord(component) && isRecord(component.value) && typeof component.value.valueName !== 'string') {
+          // MedTech loads it, then fails on every measurement of the type (it looks the values up by a null name).
+          problems.add(
+            'error',
+            `components[${i}].value is missing required property 'valueName'`,
+            at('components', i, 'value'),
+            'valueName',
+          );
+        }
+      });
+    }
     const template = toTemplate(body);
     if (template === undefined) {
       return;
@@ -525,7 +553,10 @@ function toCodings(raw: unknown): MappingCoding[] {
     return [];
   }
   return raw.filter(isRecord).map((c) => {
-    const coding: MappingCoding = { code: typeof c.code === 'string' ? c.code : '' };
+    const coding: MappingCoding = {};
+    if (typeof c.code === 'string') {
+      coding.code = c.code;
+    }
     if (typeof c.system === 'string') {
       coding.system = c.system;
     }

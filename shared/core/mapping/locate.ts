@@ -73,6 +73,17 @@ export function locatePointer(doc: LocatedJson, pointer: string): TextPosition {
 }
 
 /**
+ * The literal text of the JSON number a pointer names (its digits, which `JSON.parse` may have rounded), or undefined
+ * when the pointer names no number in the text.
+ * @param doc - the located document
+ * @param pointer - RFC 6901 JSON pointer
+ */
+export function numberLiteralAt(doc: LocatedJson, pointer: string): string | undefined {
+  const node = doc.tree === undefined ? undefined : findNodeAtLocation(doc.tree, toPathSegments(pointer));
+  return node?.type === 'number' ? doc.text.slice(node.offset, node.offset + node.length) : undefined;
+}
+
+/**
  * Splits an RFC 6901 pointer into path segments (array indexes as numbers).
  * @param pointer - e.g. `/template/0/template/values/1`
  */

@@ -176,18 +176,33 @@ describe('parseFhirMapping', () => {
     ]);
   });
 
-  it('requires valueName for SampledData, Quantity and String, and codes for CodeableConcept', () => {
+  it("requires a component value's valueName and a CodeableConcept's codes, as MedTech fails without them", () => {
     const messages = problemsOf(
       mapping([
-        { typeName: 'a', codes: [], value: { valueType: 'Quantity' } },
-        { typeName: 'b', codes: [], value: { valueType: 'String', valueName: '' } },
+        {
+          typeName: 'a',
+          codes: [],
+          components: [{ codes: [], value: { valueType: 'Quantity' } }],
+        },
         { typeName: 'c', codes: [], value: { valueType: 'CodeableConcept', valueName: 'x' } },
       ]),
     ).map((p) => `${p.pointer}: ${p.message}`);
     expect(messages).toEqual([
-      "/template/0/template/value: value is missing required property 'valueName'",
-      '/template/1/template/value/valueName: value.valueName must not be empty',
-      "/template/2/template/value: value is missing required property 'codes'",
+      "/template/0/template/components/0/value: components[0].value is missing required property 'valueName'",
+      "/template/1/template/value: value is missing required property 'codes'",
+    ]);
+  });
+
+  it('loads a main value without valueName, as MedTech does, warning that it is never set', () => {
+    const { warnings } = parseValid(
+      mapping([
+        { typeName: 'a', codes: [], value: { valueType: 'Quantity' } },
+        { typeName: 'b', codes: [], value: { valueType: 'String', valueName: '' } },
+      ]),
+    );
+    expect(warnings.map((w) => [w.message, w.location.pointer])).toEqual([
+      ['A value without valueName is never set', '/template/0/template/value'],
+      ['A value without valueName is never set', '/template/1/template/value'],
     ]);
   });
 

@@ -1,0 +1,292 @@
+/**
+ * What MedTech's Newtonsoft-based loader makes of FHIR mapping values that the published schema does not allow, so
+ * that a mapping MedTech loaded loads here too (each conversion comes with a warning saying how to write it):
+ * a number or boolean where text is expected, `null` for an optional member, `periodInterval` and `defaultPeriod`
+ * written as strings, members of another value type inside `value`, and the line information members MedTech's
+ * template classes carry. It works on the canonical tree (property names already spelled as the schema spells them).
+ */
+import { formatDotNetNumber } from '../dotNetNumbers.js';
+import { trimDotNet } from '../dotNetWhiteSpace.js';
+import { isMedTechInt32 } from '../mapping/medTechConversions.js';
+
+/** How the conversions report and look up what they need. */
+export interface ConversionContext {
+  /** Records a warning at a canonical JSON pointer. */
+  warn(message: string, pointer: string, field: string): void;
+  /** The literal text of the JSON number at a canonical pointer (its digits survive only there). */
+  numberText(pointer: string): string | undefined;
+}
+
+/**
+ * Where a text is read: the template body is read by Newtonsoft's `ReadAsString` (`60.0` → `"60"`, `true` →
+ * `"True"`); a `value` object is re-serialized first and then read (`60.0` → `"60.0"`, `true` → `"true"`).
+ */
+type TextContext = 'body' | 'value';
+
+/** The members each value type has; MedTech ignores the others, whatever they hold. */
+const VALUE_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  SampledData: ['valueType', 'valueName', 'defaultPeriod', 'unit'],
+  Quantity: ['valueType', 'valueName', 'unit', 'system', 'code'],
+  String: ['valueType', 'valueName'],
+  CodeableConcept: ['valueType', 'valueName', 'text', 'codes'],
+};
+/** Members some value type has: on another type they are ignored (with a warning), not checked. */
+const TYPED_VALUE_MEMBERS = ['defaultPeriod', 'unit', 'system', 'code', 'text', 'codes'];
+
+/** `periodInterval` names in MedTech's enumeration. */
+const PERIOD_NAMES: readonly (readonly [string, number])[] = [
+  ['CorrelationId', -1],
+  ['Single', 0],
+  ['Hourly', 60],
+  ['Daily', 1440],
+];
+
+/** MedTech's template classes have these members (line information); it reads and ignores them. */
+const LINE_INFO_MEMBERS = ['lineNumber', 'linePosition'];
+const IGNORED_LINE_INFO_MEMBER = 'lineInfoForProperties';
+
+const CODE_VALUE_FHIR_TYPES = ['CodeValueFhir', 'CodeValueFhirTemplate'];
+
+/**
+ * Converts, in place, the values of a canonical FHIR mapping tree that MedTech reads although the schema does not
+ * allow them. Anything else is left for the schema to judge.
+ * @param root - the canonical mapping (`{templateType, template: [{templateType, template}]}`)
+ * @param context - warnings and number literals
+ */
+export function convertAsMedTech(root: unknown, context: ConversionContext): void {
+  if (!isRecord(root) || !Array.isArray(root.template)) {
+    return;
+  }
+  root.template.forEach((node: unknown, index) => {
+    if (isRecord(node) && CODE_VALUE_FHIR_TYPES.includes(node.templateType as string) && isRecord(node.template)) {
+      convertBody(node.template, `/template/${index}/template`, context);
+    }
+  });
+}
+
+function convertBody(body: Record<string, unknown>, at: string, context: ConversionContext): void {
+  for (const key of Object.keys(body)) {
+    const lower = key.toLowerCase();
+    const lineInfo = LINE_INFO_MEMBERS.find((name) => name.toLowerCase() === lower);
+    if ((lineInfo !== undefined && isMedTechInt32(body[key])) || lower === IGNORED_LINE_INFO_MEMBER.toLowerCase()) {
+      context.warn(
+        `'${key}' is line information MedTech's template classes keep; it is not a mapping field and is ignored`,
+        `${at}/${escape(key)}`,
+        key,
+      );
+      delete body[key];
+    }
+  }
+  convertText(body, 'typeName', at, 'body', context, false);
+  convertPeriodInterval(body, at, context);
+  if (dropNull(body, 'category', at, context) && Array.isArray(body.category)) {
+    body.category.forEach((concept: unknown, i) => {
+      if (isRecord(concept)) {
+        const conceptAt = `${at}/category/${i}`;
+        convertText(concept, 'text', conceptAt, 'body', context, true);
+        if (dropNull(concept, 'codes', conceptAt, context)) {
+          convertCodings(concept.codes, `${conceptAt}/codes`, 'body', context);
+        }
+      }
+    });
+  }
+  convertCodings(body.codes, `${at}/codes`, 'body', context);
+  convertValue(body.value, `${at}/value`, context);
+  if (dropNull(body, 'components', at, context) && Array.isArray(body.components)) {
+    body.components.forEach((component: unknown, i) => {
+      if (isRecord(component)) {
+        convertCodings(component.codes, `${at}/components/${i}/codes`, 'body', context);
+        convertValue(component.value, `${at}/components/${i}/value`, context);
+      }
+    });
+  }
+}
+
+function convertValue(value: unknown, at: string, context: ConversionContext): void {
+  if (!isRecord(value)) {
+    return;
+  }
+  const members = typeof value.valueType === 'string' ? VALUE_MEMBERS[value.valueType] : undefined;
+  if (members === undefined) {
+    return;
+  }
+  for (const key of Object.keys(value)) {
+    if (TYPED_VALUE_MEMBERS.includes(key) && !members.includes(key)) {
+      context.warn(
+        `'${key}' is not a member of a ${String(value.valueType)} value; it is ignored, as MedTech ignores it`,
+        `${at}/${key}`,
+        key,
+      );
+      delete value[key];
+    }
+  }
+  for (const key of ['valueName', 'unit', 'system', 'code', 'text']) {
+    convertText(value, key, at, 'value', context, true);
+  }
+  convertDefaultPeriod(value, at, context);
+  if (value.codes !== null) {
+    convertCodings(value.codes, `${at}/codes`, 'value', context);
+  }
+}
+
+function convertCodings(codings: unknown, at: string, where: TextContext, context: ConversionContext): void {
+  if (!Array.isArray(codings)) {
+    return;
+  }
+  codings.forEach((coding: unknown, i) => {
+    if (isRecord(coding)) {
+      for (const key of ['code', 'system', 'display']) {
+        convertText(coding, key, `${at}/${i}`, where, context, true);
+      }
+    }
+  });
+}
+
+/**
+ * A number or boolean in a text member becomes the text MedTech reads; `null` in an optional one leaves it out.
+ * @returns nothing; the member is changed in place
+ */
+function convertText(
+  target: Record<string, unknown>,
+  key: string,
+  at: string,
+  where: TextContext,
+  context: ConversionContext,
+  optional: boolean,
+): void {
+  const raw = target[key];
+  const pointer = `${at}/${key}`;
+  if (raw === null && optional) {
+    context.warn(`'${key}' is null: MedTech reads it as absent; leave it out`, pointer, key);
+    delete target[key];
+    return;
+  }
+  if (typeof raw !== 'number' && typeof raw !== 'boolean') {
+    return;
+  }
+  const text = typeof raw === 'boolean' ? booleanText(raw, where) : numberText(raw, context.numberText(pointer), where);
+  context.warn(
+    `'${key}' is a ${typeof raw}: MedTech reads it as the text ${JSON.stringify(text)}; write it as a string`,
+    pointer,
+    key,
+  );
+  target[key] = text;
+}
+
+function booleanText(value: boolean, where: TextContext): string {
+  if (where === 'value') {
+    return value ? 'true' : 'false';
+  }
+  return value ? 'True' : 'False';
+}
+
+/**
+ * An integer literal keeps its digits (Newtonsoft reads it as a 64-bit or big integer); any other number is a
+ * double, written as .NET writes one, with `.0` added inside `value` (the re-serialization marks it as a float).
+ */
+function numberText(value: number, literal: string | undefined, where: TextContext): string {
+  if (literal !== undefined && /^-?\d+$/.test(literal)) {
+    return BigInt(literal).toString();
+  }
+  const text = formatDotNetNumber(value);
+  return where === 'value' && !/[.eE]/.test(text) ? `${text}.0` : text;
+}
+
+/** `null` for an optional list: read as absent. True when the member is still there to convert. */
+function dropNull(target: Record<string, unknown>, key: string, at: string, context: ConversionContext): boolean {
+  if (target[key] !== null) {
+    return key in target;
+  }
+  context.warn(`'${key}' is null: MedTech reads it as absent; leave it out`, `${at}/${key}`, key);
+  delete target[key];
+  return false;
+}
+
+function convertPeriodInterval(body: Record<string, unknown>, at: string, context: ConversionContext): void {
+  const raw = body.periodInterval;
+  if (typeof raw !== 'string') {
+    return;
+  }
+  const value = readPeriodInterval(raw);
+  if (value === undefined) {
+    return;
+  }
+  context.warn(
+    `'periodInterval' ${JSON.stringify(raw)} is read as ${value}, as MedTech reads it; write ${value}`,
+    `${at}/periodInterval`,
+    'periodInterval',
+  );
+  body.periodInterval = value;
+}
+
+/**
+ * A `periodInterval` string as MedTech's enumeration reader takes it: a member name exactly; an integer (sign and
+ * white space allowed); or member names in any case, separated by commas, which combine. Undefined when it is none.
+ * @param text - the string written in the mapping
+ */
+export function readPeriodInterval(text: string): number | undefined {
+  const exact = PERIOD_NAMES.find(([name]) => name === text);
+  if (exact !== undefined) {
+    return exact[1];
+  }
+  const trimmed = trimDotNet(text);
+  if (trimmed === '') {
+    return undefined;
+  }
+  if (/^[+-]?\d+$/.test(trimmed)) {
+    const number = Number(trimmed);
+    return number >= -2147483648 && number <= 2147483647 ? number + 0 : undefined;
+  }
+  let bits = 0;
+  for (const part of text.split(',')) {
+    const name = trimDotNet(part);
+    const member =
+      PERIOD_NAMES.find(([n]) => n === name) ?? PERIOD_NAMES.find(([n]) => n.toLowerCase() === name.toLowerCase());
+    if (member === undefined) {
+      return undefined;
+    }
+    bits |= member[1];
+  }
+  return bits;
+}
+
+function convertDefaultPeriod(value: Record<string, unknown>, at: string, context: ConversionContext): void {
+  const raw = value.defaultPeriod;
+  if (typeof raw !== 'string') {
+    return;
+  }
+  const number = readDecimalText(raw);
+  if (number === undefined) {
+    return;
+  }
+  context.warn(
+    `'defaultPeriod' ${JSON.stringify(raw)} is read as ${number}, as MedTech reads it; write it as a number`,
+    `${at}/defaultPeriod`,
+    'defaultPeriod',
+  );
+  value.defaultPeriod = number;
+}
+
+/**
+ * A decimal written as text, as MedTech reads one into a `decimal?` member: .NET white space around, a sign, digits
+ * with `,` group separators and a point; or, failing that, a number with an exponent.
+ */
+function readDecimalText(text: string): number | undefined {
+  const trimmed = trimDotNet(text);
+  if (/^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)$/.test(trimmed)) {
+    return Number(trimmed.replace(/,/g, ''));
+  }
+  if (/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$/.test(trimmed)) {
+    const number = Number(trimmed);
+    return Number.isFinite(number) ? number : undefined;
+  }
+  return undefined;
+}
+
+function escape(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
