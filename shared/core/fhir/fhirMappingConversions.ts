@@ -7,7 +7,7 @@
  */
 import { formatDotNetNumber } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
-import { isMedTechInt32 } from '../mapping/medTechConversions.js';
+import { isMedTechInt32, readEnumTextAsMedTech } from '../mapping/medTechConversions.js';
 
 /** How the conversions report and look up what they need. */
 export interface ConversionContext {
@@ -220,34 +220,12 @@ function convertPeriodInterval(body: Record<string, unknown>, at: string, contex
 }
 
 /**
- * A `periodInterval` string as MedTech's enumeration reader takes it: a member name exactly; an integer (sign and
- * white space allowed); or member names in any case, separated by commas, which combine. Undefined when it is none.
+ * A `periodInterval` string as MedTech's enumeration reader takes it: an integer (sign and white space allowed), or
+ * member names in any case, separated by commas, which combine. Undefined when it is neither.
  * @param text - the string written in the mapping
  */
 export function readPeriodInterval(text: string): number | undefined {
-  const exact = PERIOD_NAMES.find(([name]) => name === text);
-  if (exact !== undefined) {
-    return exact[1];
-  }
-  const trimmed = trimDotNet(text);
-  if (trimmed === '') {
-    return undefined;
-  }
-  if (/^[+-]?\d+$/.test(trimmed)) {
-    const number = Number(trimmed);
-    return number >= -2147483648 && number <= 2147483647 ? number + 0 : undefined;
-  }
-  let bits = 0;
-  for (const part of text.split(',')) {
-    const name = trimDotNet(part);
-    const member =
-      PERIOD_NAMES.find(([n]) => n === name) ?? PERIOD_NAMES.find(([n]) => n.toLowerCase() === name.toLowerCase());
-    if (member === undefined) {
-      return undefined;
-    }
-    bits |= member[1];
-  }
-  return bits;
+  return readEnumTextAsMedTech(text, PERIOD_NAMES);
 }
 
 function convertDefaultPeriod(value: Record<string, unknown>, at: string, context: ConversionContext): void {

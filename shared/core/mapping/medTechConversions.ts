@@ -25,29 +25,48 @@ export function readLanguageAsMedTech(raw: unknown, optional: boolean): Expressi
   if (typeof raw !== 'string') {
     return undefined;
   }
-  const trimmed = trimDotNet(raw);
+  const number = readEnumTextAsMedTech(raw, LANGUAGE_MEMBERS);
+  return number === undefined ? undefined : languageByNumber[number];
+}
+
+/** The expression language enumeration's members and their numbers. */
+const LANGUAGE_MEMBERS: readonly (readonly [string, number])[] = [
+  ['JsonPath', 0],
+  ['JmesPath', 1],
+];
+
+/**
+ * An enumeration value written as text, read as Newtonsoft.Json reads one: a member's number (a sign and .NET white
+ * space allowed, within 32 bits), or member names in any case with white space around them, separated by commas,
+ * whose numbers combine (bitwise or). Whether the number names a member is left to the caller.
+ * @param text - the text written in the mapping
+ * @param members - the enumeration's member names and numbers
+ * @returns the number, or `undefined` when the text is neither a number nor member names
+ */
+export function readEnumTextAsMedTech(
+  text: string,
+  members: readonly (readonly [string, number])[],
+): number | undefined {
+  const trimmed = trimDotNet(text);
   if (trimmed === '') {
     return undefined;
   }
   if (/^[0-9+-]/.test(trimmed)) {
     const number = parseInt32(trimmed);
     if (number !== 'not a number') {
-      return number === 'overflow' ? undefined : languageByNumber[number];
+      return number === 'overflow' ? undefined : number;
     }
   }
-  let language: ExpressionLanguage = 'JsonPath';
-  for (const part of raw.split(',')) {
-    switch (trimDotNet(part).toLowerCase()) {
-      case 'jsonpath':
-        break;
-      case 'jmespath':
-        language = 'JmesPath';
-        break;
-      default:
-        return undefined;
+  let bits = 0;
+  for (const part of text.split(',')) {
+    const name = trimDotNet(part).toLowerCase();
+    const member = members.find(([memberName]) => memberName.toLowerCase() === name);
+    if (member === undefined) {
+      return undefined;
     }
+    bits |= member[1];
   }
-  return language;
+  return bits;
 }
 
 /**
