@@ -185,7 +185,8 @@ function booleanText(value: boolean, where: TextContext): string {
  * double, written as .NET writes one, with `.0` added inside `value` (the re-serialization marks it as a float).
  */
 function numberText(value: number, literal: string | undefined, where: TextContext): string {
-  if (literal !== undefined && /^-?\d+$/.test(literal)) {
+  // The literal must be this number's (a property written twice has two; JSON.parse keeps the last).
+  if (literal !== undefined && /^-?\d+$/.test(literal) && Number(literal) === value) {
     return BigInt(literal).toString();
   }
   const text = formatDotNetNumber(value);

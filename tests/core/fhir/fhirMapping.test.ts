@@ -344,3 +344,17 @@ describe('parseFhirMapping', () => {
     expect(problemsOf('[]')).toEqual([{ severity: 'error', message: 'The mapping must be an object', pointer: '' }]);
   });
 });
+
+describe('parseFhirMapping, values MedTech converts', () => {
+  it('keeps the digits of an integer code beyond 2^53, and reads the last of a code written twice', () => {
+    const text = (codes: string): string =>
+      JSON.stringify({ templateType: 'CollectionFhir', template: [] }).replace(
+        '[]',
+        `[{"templateType":"CodeValueFhir","template":{"typeName":"t","codes":[${codes}]}}]`,
+      );
+    const big = parseFhirMapping(text('{"code":98765432109876543210}'));
+    const twice = parseFhirMapping(text('{"code":1,"code":2}'));
+    expect(big.ok && big.value.templates.get('t')?.codes).toEqual([{ code: '98765432109876543210' }]);
+    expect(twice.ok && twice.value.templates.get('t')?.codes).toEqual([{ code: '2' }]);
+  });
+});
