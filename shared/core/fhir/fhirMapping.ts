@@ -13,7 +13,7 @@ import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappi
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
-import { convertAsMedTech } from './fhirMappingConversions.js';
+import { convertBodyAsMedTech, type ConversionContext } from './fhirMappingConversions.js';
 import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_SAMPLED_DATA_SLOTS } from './sampledData.js';
@@ -42,11 +42,14 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
   const canonical = canonicalize(doc.value, problems);
   // Values MedTech reads although the schema does not allow them (a number for a code, "60" for periodInterval,
   // null for an optional member…) are converted as MedTech converts them, with a warning each.
-  convertAsMedTech(canonical.value, {
+  const context: ConversionContext = {
     warn: (message, pointer, field) =>
       problems.add('warning', message, translatePointer(pointer, canonical.renames), field),
     numberText: (pointer) => numberLiteralAt(doc, translatePointer(pointer, canonical.renames)),
-  });
+  };
+  for (const { body, index } of templateBodies(canonical.value)) {
+    convertBodyAsMedTech(body, toPointer(['template', index, 'template']), context);
+  }
 
   const validate = getValidator();
   if (!validate(canonical.value)) {
@@ -368,15 +371,22 @@ function found(data: unknown): string {
 // ---------------------------------------------------------------------------------------------------------------
 // Checks beyond the schema, and conversion into typed templates
 
+/** The CodeValueFhir template bodies of a canonical mapping, with their index in the collection. */
+function templateBodies(root: unknown): { body: Record<string, unknown>; index: number }[] {
+  const items: unknown[] = isRecord(root) && Array.isArray(root.template) ? root.template : [];
+  const bodies: { body: Record<string, unknown>; index: number }[] = [];
+  items.forEach((item, index) => {
+    if (isRecord(item) && CODE_VALUE_FHIR_TYPES.includes(item.templateType as string) && isRecord(item.template)) {
+      bodies.push({ body: item.template, index });
+    }
+  });
+  return bodies;
+}
+
 function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemList): CodeValueFhirTemplate[] {
-  const items = isRecord(root) && Array.isArray(root.template) ? root.template : [];
   const firstByName = new Map<string, number>();
   const templates: CodeValueFhirTemplate[] = [];
-  items.forEach((item: unknown, index: number) => {
-    if (!isRecord(item) || !CODE_VALUE_FHIR_TYPES.includes(item.templateType as string) || !isRecord(item.template)) {
-      return;
-    }
-    const body = item.template;
+  for (const { body, index } of templateBodies(root)) {
     const at = (...segments: (string | number)[]): string =>
       translatePointer(toPointer(['template', index, 'template', ...segments]), canonical.renames);
     const typeName = body.typeName;
@@ -413,14 +423,14 @@ function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemLi
     }
     const template = toTemplate(body);
     if (template === undefined) {
-      return;
+      continue;
     }
     templates.push(template);
     // Warnings about a template that is invalid anyway would only add noise.
     if (!problems.hasErrorIn(index)) {
       addWarnings(template, at, problems);
     }
-  });
+  }
   return templates;
 }
 

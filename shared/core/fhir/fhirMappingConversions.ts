@@ -7,7 +7,8 @@
  */
 import { formatDotNetNumber } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
-import { isMedTechInt32, readEnumTextAsMedTech } from '../mapping/medTechConversions.js';
+import { toPointer } from '../mapping/locate.js';
+import { lineInfoIgnoredReason, readEnumTextAsMedTech, toMedTechString } from '../mapping/medTechConversions.js';
 
 /** How the conversions report and look up what they need. */
 export interface ConversionContext {
@@ -41,39 +42,18 @@ const PERIOD_NAMES: readonly (readonly [string, number])[] = [
   ['Daily', 1440],
 ];
 
-/** MedTech's template classes have these members (line information); it reads and ignores them. */
-const LINE_INFO_MEMBERS = ['lineNumber', 'linePosition'];
-const IGNORED_LINE_INFO_MEMBER = 'lineInfoForProperties';
-
-const CODE_VALUE_FHIR_TYPES = ['CodeValueFhir', 'CodeValueFhirTemplate'];
-
 /**
- * Converts, in place, the values of a canonical FHIR mapping tree that MedTech reads although the schema does not
- * allow them. Anything else is left for the schema to judge.
- * @param root - the canonical mapping (`{templateType, template: [{templateType, template}]}`)
+ * Converts, in place, the values of one CodeValueFhir template body (canonical names) that MedTech reads although
+ * the schema does not allow them. Anything else is left for the schema to judge.
+ * @param body - the template body
+ * @param at - its canonical JSON pointer
  * @param context - warnings and number literals
  */
-export function convertAsMedTech(root: unknown, context: ConversionContext): void {
-  if (!isRecord(root) || !Array.isArray(root.template)) {
-    return;
-  }
-  root.template.forEach((node: unknown, index) => {
-    if (isRecord(node) && CODE_VALUE_FHIR_TYPES.includes(node.templateType as string) && isRecord(node.template)) {
-      convertBody(node.template, `/template/${index}/template`, context);
-    }
-  });
-}
-
-function convertBody(body: Record<string, unknown>, at: string, context: ConversionContext): void {
+export function convertBodyAsMedTech(body: Record<string, unknown>, at: string, context: ConversionContext): void {
   for (const key of Object.keys(body)) {
-    const lower = key.toLowerCase();
-    const lineInfo = LINE_INFO_MEMBERS.find((name) => name.toLowerCase() === lower);
-    if ((lineInfo !== undefined && isMedTechInt32(body[key])) || lower === IGNORED_LINE_INFO_MEMBER.toLowerCase()) {
-      context.warn(
-        `'${key}' is line information MedTech's template classes keep; it is not a mapping field and is ignored`,
-        `${at}/${escape(key)}`,
-        key,
-      );
+    const reason = lineInfoIgnoredReason(key, body[key]);
+    if (reason !== undefined) {
+      context.warn(`property '${key}' is ignored: ${reason}`, at + toPointer([key]), key);
       delete body[key];
     }
   }
@@ -124,9 +104,7 @@ function convertValue(value: unknown, at: string, context: ConversionContext): v
     convertText(value, key, at, 'value', context, true);
   }
   convertDefaultPeriod(value, at, context);
-  if (value.codes !== null) {
-    convertCodings(value.codes, `${at}/codes`, 'value', context);
-  }
+  convertCodings(value.codes, `${at}/codes`, 'value', context);
 }
 
 function convertCodings(codings: unknown, at: string, where: TextContext, context: ConversionContext): void {
@@ -164,7 +142,7 @@ function convertText(
   if (typeof raw !== 'number' && typeof raw !== 'boolean') {
     return;
   }
-  const text = typeof raw === 'boolean' ? booleanText(raw, where) : numberText(raw, context.numberText(pointer), where);
+  const text = medTechText(raw, context.numberText(pointer), where);
   context.warn(
     `'${key}' is a ${typeof raw}: MedTech reads it as the text ${JSON.stringify(text)}; write it as a string`,
     pointer,
@@ -173,24 +151,25 @@ function convertText(
   target[key] = text;
 }
 
-function booleanText(value: boolean, where: TextContext): string {
-  if (where === 'value') {
-    return value ? 'true' : 'false';
-  }
-  return value ? 'True' : 'False';
-}
-
 /**
- * An integer literal keeps its digits (Newtonsoft reads it as a 64-bit or big integer); any other number is a
- * double, written as .NET writes one, with `.0` added inside `value` (the re-serialization marks it as a float).
+ * The text MedTech reads from a number or boolean: an integer literal keeps its digits (Newtonsoft reads it as a
+ * 64-bit or big integer); otherwise, in the body, what `ReadAsString` makes ({@link toMedTechString}: `60.0` →
+ * `"60"`, `true` → `"True"`); inside `value`, what the re-serialized token reads as (`60.0` → `"60.0"`, `true` →
+ * `"true"`).
  */
-function numberText(value: number, literal: string | undefined, where: TextContext): string {
+function medTechText(raw: number | boolean, literal: string | undefined, where: TextContext): string {
   // The literal must be this number's (a property written twice has two; JSON.parse keeps the last).
-  if (literal !== undefined && /^-?\d+$/.test(literal) && Number(literal) === value) {
+  if (typeof raw === 'number' && literal !== undefined && /^-?\d+$/.test(literal) && Number(literal) === raw) {
     return BigInt(literal).toString();
   }
-  const text = formatDotNetNumber(value);
-  return where === 'value' && !/[.eE]/.test(text) ? `${text}.0` : text;
+  if (where === 'body') {
+    return toMedTechString(raw);
+  }
+  if (typeof raw === 'boolean') {
+    return raw ? 'true' : 'false';
+  }
+  const text = formatDotNetNumber(raw);
+  return /[.eE]/.test(text) ? text : `${text}.0`;
 }
 
 /** `null` for an optional list: read as absent. True when the member is still there to convert. */
@@ -260,10 +239,6 @@ function readDecimalText(text: string): number | undefined {
     return Number.isFinite(number) ? number : undefined;
   }
   return undefined;
-}
-
-function escape(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,6 @@
 import type { ContentTemplateKind } from './deviceMapping.js';
 import { knownProperties } from './deviceMappingSchema.js';
-import { isMedTechInt32, readLanguageAsMedTech, toMedTechString } from './medTechConversions.js';
+import { lineInfoIgnoredReason, readLanguageAsMedTech, toMedTechString } from './medTechConversions.js';
 import { toContentTemplateKind } from './templateType.js';
 
 /** Path segments into a JSON document: property names and array indexes. */
@@ -33,13 +33,6 @@ interface Conversion {
   value: unknown;
   message: string;
 }
-
-/**
- * Integer properties MedTech's template classes have besides the mapping fields, so that it loads a template that
- * gives them (and overwrites them with the position in the file); lower case. The classes also have a
- * `lineInfoForProperties` that MedTech skips whatever it holds.
- */
-const lineInfoProperties = ['linenumber', 'lineposition'];
 
 /** A content template's expression fields (the same names in every kind). */
 const expressionFields = [
@@ -121,13 +114,9 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
 
   const dropLineInfo = (owner: Record<string, unknown>, segments: PathSegments, alsoIgnored?: string): void => {
     for (const key of Object.keys(owner)) {
-      const lower = key.toLowerCase();
-      let reason: string | undefined;
-      if (lineInfoProperties.includes(lower) && isMedTechInt32(owner[key])) {
-        reason = 'MedTech accepts it and replaces it with the position in the file';
-      } else if (lower === 'lineinfoforproperties' || lower === alsoIgnored?.toLowerCase()) {
-        reason = 'MedTech accepts it and does not read it';
-      }
+      const reason =
+        lineInfoIgnoredReason(key, owner[key]) ??
+        (key.toLowerCase() === alsoIgnored?.toLowerCase() ? 'MedTech accepts it and does not read it' : undefined);
       if (reason !== undefined) {
         // Own keys of a copy made by `rename`: deleting one touches nothing else.
         delete owner[key];

@@ -99,6 +99,21 @@ export function isMedTechInt32(raw: unknown): boolean {
 }
 
 /**
+ * Why MedTech ignores a member its template classes have besides the mapping fields, or undefined for any other
+ * member: `lineNumber` and `linePosition` (32-bit integers it overwrites with the position in the file) and
+ * `lineInfoForProperties` (which it skips whatever it holds). Names match in any case.
+ * @param key - the member's name as written
+ * @param value - its value
+ */
+export function lineInfoIgnoredReason(key: string, value: unknown): string | undefined {
+  const lower = key.toLowerCase();
+  if ((lower === 'linenumber' || lower === 'lineposition') && isMedTechInt32(value)) {
+    return 'MedTech accepts it and replaces it with the position in the file';
+  }
+  return lower === 'lineinfoforproperties' ? 'MedTech accepts it and does not read it' : undefined;
+}
+
+/**
  * The text MedTech makes of a JSON number or boolean where it expects a string (Newtonsoft.Json's `ReadAsString`
  * formats the token with .NET's invariant culture): `True`/`False`; an integer as its digits; any other number as
  * .NET writes a double ({@link formatDotNetNumber}: `1E+21`, `1E-05`).
