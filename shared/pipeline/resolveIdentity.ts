@@ -248,7 +248,7 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
   const found = await store.search<T>(resourceType, { identifier: token });
   let matches = found.filter((resource) => hasIdentifier(resource, value, system));
   if (matches.length === 0) {
-    matches = found.filter((resource) => hasIdentifierIgnoringCase(resource, value, system));
+    matches = found.filter((resource) => hasIdentifier(resource, value, system, true));
   }
   if (matches.length > 1) {
     throw identityError('MultipleResourceFound', `More than one ${resourceType} has the measurements’ identifier.`);
@@ -257,30 +257,24 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
 }
 
 /**
- * True when the resource carries the identifier exactly (the system too, when one is given).
+ * True when the resource carries the identifier exactly (the system too, when one is given), or with `ignoreCase`
+ * but for letter case.
  * @param resource - a resource with identifiers
  * @param value - identifier value
  * @param system - identifier system, or undefined for any system
+ * @param ignoreCase - compare value and system regardless of letter case
  */
 export function hasIdentifier(
   resource: { identifier?: Identifier[] },
   value: string,
   system: string | undefined,
+  ignoreCase = false,
 ): boolean {
-  return (resource.identifier ?? []).some((id) => id.value === value && (system === undefined || id.system === system));
-}
-
-/** {@link hasIdentifier} with value and system compared regardless of letter case. */
-function hasIdentifierIgnoringCase(
-  resource: { identifier?: Identifier[] },
-  value: string,
-  system: string | undefined,
-): boolean {
-  const wanted = value.toLowerCase();
-  const wantedSystem = system?.toLowerCase();
+  const fold = (text: string | undefined): string | undefined => (ignoreCase ? text?.toLowerCase() : text);
+  const wanted = fold(value);
+  const wantedSystem = fold(system);
   return (resource.identifier ?? []).some(
-    (id) =>
-      id.value?.toLowerCase() === wanted && (wantedSystem === undefined || id.system?.toLowerCase() === wantedSystem),
+    (id) => fold(id.value) === wanted && (wantedSystem === undefined || fold(id.system) === wantedSystem),
   );
 }
 
