@@ -38,11 +38,6 @@ export interface ContentTemplate {
 /** A validated device mapping (`CollectionContent`), ready to normalize messages. */
 export interface DeviceMapping {
   templates: ContentTemplate[];
-  /**
-   * Whether an expression of a template can depend on the order of an object's members (see
-   * {@link CompiledExpression.readsMemberOrder}); {@link readsMemberOrder} of the templates when absent.
-   */
-  readsMemberOrder?: boolean;
 }
 
 /**

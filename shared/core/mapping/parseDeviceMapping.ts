@@ -8,13 +8,7 @@ import {
   type CanonicalDeviceMapping,
   type PathSegments,
 } from './canonicalizeDeviceMapping.js';
-import {
-  readsMemberOrder,
-  type ContentTemplate,
-  type ContentTemplateKind,
-  type DeviceMapping,
-  type ValueTemplate,
-} from './deviceMapping.js';
+import type { ContentTemplate, ContentTemplateKind, DeviceMapping, ValueTemplate } from './deviceMapping.js';
 import { validateDeviceMappingSchema } from './deviceMappingSchema.js';
 import { locatePointer, toPointer, type LocatedJson, type TextPosition } from './locate.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js';
@@ -124,7 +118,7 @@ export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
   if (all.some((p) => p.severity === 'error')) {
     return { ok: false, problems: all };
   }
-  return { ok: true, value: { templates, readsMemberOrder: readsMemberOrder(templates) }, warnings: all };
+  return { ok: true, value: { templates }, warnings: all };
 }
 
 /** Collects problems, translating canonical paths to the original document's pointers and line/column. */

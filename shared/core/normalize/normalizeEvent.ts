@@ -104,7 +104,7 @@ export function normalizeEvent(
   const limits = options?.limits;
   let run = createRun(body.value, body, event, ingestionTimeUtc, limits);
   let envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
-  if (body.text !== undefined && (mapping.readsMemberOrder ?? readsMemberOrder(mapping.templates))) {
+  if (body.text !== undefined && mappingReadsMemberOrder(mapping)) {
     const ordered = inMessageMemberOrder(envelope, body.text, run);
     if (ordered !== undefined) {
       run = createRun(ordered, body, event, ingestionTimeUtc, limits);
@@ -182,6 +182,18 @@ function inMessageMemberOrder(envelope: object, text: string, run: Run): unknown
   }
   const ordered = readJsonAsMedTech(text, { keepMemberOrder: true });
   return ordered.ok && ordered.reordered > 0 ? ordered.value : undefined;
+}
+
+/** Per mapping, whether an expression can depend on member order: found once, mappings never change. */
+const memberOrderReaders = new WeakMap<DeviceMapping, boolean>();
+
+function mappingReadsMemberOrder(mapping: DeviceMapping): boolean {
+  let reads = memberOrderReaders.get(mapping);
+  if (reads === undefined) {
+    reads = readsMemberOrder(mapping.templates);
+    memberOrderReaders.set(mapping, reads);
+  }
+  return reads;
 }
 
 // Events of one batch often share an enqueued time: remember the last conversion.

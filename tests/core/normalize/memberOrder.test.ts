@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { DeviceEvent, EventBody } from '../../../shared/core/deviceEvent.js';
 import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
+import { readsMemberOrder } from '../../../shared/core/mapping/deviceMapping.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
 import { seededRandom } from '../../support/seededRandom.js';
@@ -119,8 +120,8 @@ describe('which expressions depend on member order', () => {
   });
 
   it('is known for a whole mapping once it loads', () => {
-    expect(deviceMappingOf([calculated('$.Body', { v: '$.matchedToken.d' })]).readsMemberOrder).toBe(false);
-    expect(deviceMappingOf([calculated('$.Body', { v: '$..d' })]).readsMemberOrder).toBe(true);
+    expect(readsMemberOrder(deviceMappingOf([calculated('$.Body', { v: '$.matchedToken.d' })]).templates)).toBe(false);
+    expect(readsMemberOrder(deviceMappingOf([calculated('$.Body', { v: '$..d' })]).templates)).toBe(true);
   });
 });
 

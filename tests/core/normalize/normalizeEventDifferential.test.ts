@@ -118,19 +118,18 @@ function randomMapping(random: (n: number) => number): { mappingText: string; ma
   return { mappingText: JSON.stringify(templates), mapping: deviceMappingOf(templates) };
 }
 
-/** The expression as the general path sees it: its `matches` alone, with no memo shared. */
+/** The expression as the general path sees it: its `matches` alone, with no memo shared (and its member order need). */
 function general(expression: CompiledExpression): CompiledExpression {
   return {
     language: expression.language,
     source: expression.source,
     matches: (data, _memo, meter) => expression.matches(data, undefined, meter),
+    ...(expression.readsMemberOrder === true ? { readsMemberOrder: true } : {}),
   };
 }
 
 function stripped(mapping: DeviceMapping): DeviceMapping {
   return {
-    // Whether member order matters is the mapping's, not the stripped expressions'.
-    readsMemberOrder: mapping.readsMemberOrder ?? false,
     templates: mapping.templates.map((t): ContentTemplate => ({
       ...t,
       typeMatch: general(t.typeMatch),
