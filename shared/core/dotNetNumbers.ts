@@ -183,6 +183,20 @@ export function formatDotNetNumber(value: number): string {
     // `String(-0)` is "0", as a long zero is.
     return Number.isSafeInteger(value) ? String(value) : BigInt(value).toString();
   }
+  return formatDotNetDouble(value);
+}
+
+/**
+ * The text .NET (Core 3.0 and later, invariant culture) writes for a double with `ToString()`: its shortest
+ * round-trip digits, in scientific notation when the point would fall more than 3 places before the first digit or
+ * beyond the 15th digit (or the last, when there are more): `60`, `-0`, `0.0001`, `1E-05`, `1E+15`, `1.5E+300`. What
+ * Newtonsoft makes of a number written with a fraction or exponent (`60.0`, `1e15`), which it reads as a double.
+ * @param value - a finite number
+ */
+export function formatDotNetDouble(value: number): string {
+  if (Object.is(value, -0)) {
+    return '-0'; // .NET Core 3.0 and later keep the sign of a negative zero double
+  }
   const exponential = value.toExponential();
   const e = exponential.indexOf('e');
   const mantissa = exponential.slice(0, e);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatDotNetNumber } from '../../shared/core/dotNetNumbers.js';
+import { formatDotNetDouble, formatDotNetNumber } from '../../shared/core/dotNetNumbers.js';
 
 /**
  * The definition, on the digits of JavaScript's shortest form (the same shortest round-trip digits .NET Core finds):
@@ -76,5 +76,19 @@ describe('formatDotNetNumber', () => {
       const short = Number(value.toPrecision(1 + Math.floor(random() * 17)));
       expect(formatDotNetNumber(short)).toBe(reference(short));
     }
+  });
+});
+
+describe('formatDotNetDouble', () => {
+  it.each([
+    [60, '60'],
+    [-0, '-0'],
+    [123456789012345, '123456789012345'],
+    [1e15, '1E+15'],
+    [1234567890123456, '1234567890123456'],
+    [2 ** 60, '1.152921504606847E+18'],
+    [0.00001, '1E-05'],
+  ])('writes the double %d as %s, integers of 15 digits and more in scientific notation', (value, expected) => {
+    expect(formatDotNetDouble(value)).toBe(expected);
   });
 });

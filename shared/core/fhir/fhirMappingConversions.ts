@@ -5,10 +5,14 @@
  * written as strings, members of another value type inside `value`, and the line information members MedTech's
  * template classes carry. It works on the canonical tree (property names already spelled as the schema spells them).
  */
-import { formatDotNetNumber } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { toPointer } from '../mapping/locate.js';
-import { lineInfoIgnoredReason, readEnumTextAsMedTech, toMedTechString } from '../mapping/medTechConversions.js';
+import {
+  integerLiteralDigits,
+  lineInfoIgnoredReason,
+  readEnumTextAsMedTech,
+  toMedTechString,
+} from '../mapping/medTechConversions.js';
 
 /** How the conversions report and look up what they need. */
 export interface ConversionContext {
@@ -158,17 +162,18 @@ function convertText(
  * `"true"`).
  */
 function medTechText(raw: number | boolean, literal: string | undefined, where: TextContext): string {
-  // The literal must be this number's (a property written twice has two; JSON.parse keeps the last).
-  if (typeof raw === 'number' && literal !== undefined && /^-?\d+$/.test(literal) && Number(literal) === raw) {
-    return BigInt(literal).toString();
-  }
   if (where === 'body') {
-    return toMedTechString(raw);
+    return toMedTechString(raw, literal);
   }
   if (typeof raw === 'boolean') {
     return raw ? 'true' : 'false';
   }
-  const text = formatDotNetNumber(raw);
+  const digits = integerLiteralDigits(raw, literal);
+  if (digits !== undefined) {
+    return digits;
+  }
+  // Re-serialized, a double keeps a decimal place: `60.0` stays "60.0", `1e15` is "1E+15".
+  const text = toMedTechString(raw, literal);
   return /[.eE]/.test(text) ? text : `${text}.0`;
 }
 

@@ -55,21 +55,36 @@ const expressionFields = [
  * number or boolean where a string is expected becomes the text MedTech makes of it, and an expression language
  * written as MedTech's enum reader takes it (a number, white space, commas) becomes its name.
  * @param document - the parsed mapping (not mutated)
+ * @param numberText - the literal text of the number at a path of the original document, when known: an integer
+ *   literal MedTech reads as text keeps its digits, which `JSON.parse` may have rounded
  */
-export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMapping {
+export function canonicalizeDeviceMapping(
+  document: unknown,
+  numberText: (original: PathSegments) => string | undefined = () => undefined,
+): CanonicalDeviceMapping {
   const notes: CanonicalizationNote[] = [];
   const originalKeys = new WeakMap<object, Map<string, string>>();
+  // Where each renamed copy sits in the original document (original key spellings).
+  const originalPaths = new WeakMap<object, PathSegments>();
+  /** The original path of `owner[key]` (or of its item at `index`). */
+  const originalPathOf = (owner: Record<string, unknown>, key: string, index?: number): PathSegments => [
+    ...(originalPaths.get(owner) ?? []),
+    originalKeys.get(owner)?.get(key) ?? key,
+    ...(index === undefined ? [] : [index]),
+  ];
 
   const rename = (
     value: unknown,
     known: readonly string[],
     segments: PathSegments,
+    original: PathSegments,
     onUnknown?: (key: string) => void,
   ): unknown => {
     if (!isRecord(value)) {
       return value;
     }
     const copy: Record<string, unknown> = {};
+    originalPaths.set(copy, original);
     const keys = new Map<string, string>();
     for (const [key, child] of Object.entries(value)) {
       const target = known.includes(key) ? key : known.find((name) => name.toLowerCase() === key.toLowerCase());
@@ -99,12 +114,13 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     owner: Record<string, unknown>,
     field: string,
     segments: PathSegments,
-    read: (raw: unknown) => Conversion | undefined,
+    read: (raw: unknown, literal: string | undefined) => Conversion | undefined,
   ): void => {
     if (!Object.hasOwn(owner, field)) {
       return;
     }
-    const conversion = read(owner[field]);
+    const raw = owner[field];
+    const conversion = read(raw, typeof raw === 'number' ? numberText(originalPathOf(owner, field)) : undefined);
     if (conversion !== undefined) {
       owner[field] = conversion.value;
       const property = originalKeys.get(owner)?.get(field) ?? field;
@@ -125,8 +141,8 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     }
   };
 
-  const canonicalExpression = (raw: unknown, segments: PathSegments): unknown => {
-    const expression = rename(raw, knownProperties.expression, segments);
+  const canonicalExpression = (raw: unknown, segments: PathSegments, original: PathSegments): unknown => {
+    const expression = rename(raw, knownProperties.expression, segments, original);
     if (isRecord(expression)) {
       dropLineInfo(expression, segments);
       convert(expression, 'value', segments, asString('value'));
@@ -135,8 +151,13 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     return expression;
   };
 
-  const canonicalContent = (kind: ContentTemplateKind, template: unknown, segments: PathSegments): unknown => {
-    const content = rename(template, knownProperties.content[kind], segments);
+  const canonicalContent = (
+    kind: ContentTemplateKind,
+    template: unknown,
+    segments: PathSegments,
+    original: PathSegments,
+  ): unknown => {
+    const content = rename(template, knownProperties.content[kind], segments, original);
     if (!isRecord(content)) {
       return content;
     }
@@ -146,7 +167,7 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     if (Array.isArray(content.values)) {
       content.values = content.values.map((item: unknown, index) => {
         const itemSegments = [...segments, 'values', index];
-        const renamed = rename(item, valueKeys, itemSegments);
+        const renamed = rename(item, valueKeys, itemSegments, originalPathOf(content, 'values', index));
         if (!isRecord(renamed)) {
           return renamed;
         }
@@ -154,10 +175,11 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
         convert(renamed, 'valueName', itemSegments, asString('valueName'));
         if (kind === 'CalculatedContent') {
           if (isRecord(renamed.valueExpression)) {
-            renamed.valueExpression = canonicalExpression(renamed.valueExpression, [
-              ...itemSegments,
-              'valueExpression',
-            ]);
+            renamed.valueExpression = canonicalExpression(
+              renamed.valueExpression,
+              [...itemSegments, 'valueExpression'],
+              originalPathOf(renamed, 'valueExpression'),
+            );
           }
         } else {
           convert(renamed, 'valueExpression', itemSegments, asString('valueExpression'));
@@ -168,7 +190,7 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     if (kind === 'CalculatedContent') {
       for (const field of expressionFields) {
         if (isRecord(content[field])) {
-          content[field] = canonicalExpression(content[field], [...segments, field]);
+          content[field] = canonicalExpression(content[field], [...segments, field], originalPathOf(content, field));
         }
       }
       convert(content, 'defaultExpressionLanguage', segments, asLanguage('defaultExpressionLanguage', false));
@@ -182,15 +204,26 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
     return content;
   };
 
-  const root = rename(document, knownProperties.root, [], ignore([], ['$schema']));
+  const root = rename(document, knownProperties.root, [], [], ignore([], ['$schema']));
   if (isRecord(root) && Array.isArray(root.template)) {
     root.template = root.template.map((item: unknown, index) => {
       const segments = ['template', index];
-      const node = rename(item, knownProperties.node, segments, ignore(segments, []));
+      const node = rename(
+        item,
+        knownProperties.node,
+        segments,
+        originalPathOf(root, 'template', index),
+        ignore(segments, []),
+      );
       if (isRecord(node) && typeof node.templateType === 'string') {
         const kind = toContentTemplateKind(node.templateType);
         if (kind !== undefined) {
-          node.template = canonicalContent(kind, node.template, [...segments, 'template']);
+          node.template = canonicalContent(
+            kind,
+            node.template,
+            [...segments, 'template'],
+            originalPathOf(node, 'template'),
+          );
         }
       }
       return node;
@@ -225,12 +258,12 @@ export function canonicalizeDeviceMapping(document: unknown): CanonicalDeviceMap
  * A number or boolean where MedTech reads a string becomes the text MedTech makes of it.
  * @param field - the field's name, for the warning
  */
-function asString(field: string): (raw: unknown) => Conversion | undefined {
-  return (raw) => {
+function asString(field: string): (raw: unknown, literal: string | undefined) => Conversion | undefined {
+  return (raw, literal) => {
     if (typeof raw !== 'number' && typeof raw !== 'boolean') {
       return undefined;
     }
-    const text = toMedTechString(raw);
+    const text = toMedTechString(raw, literal);
     return {
       value: text,
       message: `'${field}' is a ${typeof raw}: MedTech reads it as the string ${JSON.stringify(text)}; write it as a string`,

@@ -79,8 +79,26 @@ export function locatePointer(doc: LocatedJson, pointer: string): TextPosition {
  * @param pointer - RFC 6901 JSON pointer
  */
 export function numberLiteralAt(doc: LocatedJson, pointer: string): string | undefined {
-  const node = doc.tree === undefined ? undefined : findNodeAtLocation(doc.tree, toPathSegments(pointer));
+  let node = doc.tree;
+  for (const segment of toPathSegments(pointer)) {
+    node = node === undefined ? undefined : childAt(node, segment);
+  }
   return node?.type === 'number' ? doc.text.slice(node.offset, node.offset + node.length) : undefined;
+}
+
+/**
+ * The child of an object or array node: of a name written twice, the last, which `JSON.parse` keeps (as
+ * Newtonsoft's JObject does); `findNodeAtLocation` would give the first.
+ */
+function childAt(node: Node, segment: string | number): Node | undefined {
+  if (node.type === 'array') {
+    return typeof segment === 'number' ? node.children?.[segment] : undefined;
+  }
+  if (node.type !== 'object') {
+    return undefined;
+  }
+  const key = String(segment);
+  return node.children?.findLast((property) => property.children?.[0]?.value === key)?.children?.[1];
 }
 
 /**

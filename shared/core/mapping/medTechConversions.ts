@@ -1,4 +1,4 @@
-import { formatDotNetNumber } from '../dotNetNumbers.js';
+import { formatDotNetDouble, formatDotNetNumber } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import type { ExpressionLanguage } from '../expressions/types.js';
 
@@ -115,13 +115,35 @@ export function lineInfoIgnoredReason(key: string, value: unknown): string | und
 
 /**
  * The text MedTech makes of a JSON number or boolean where it expects a string (Newtonsoft.Json's `ReadAsString`
- * formats the token with .NET's invariant culture): `True`/`False`; an integer as its digits; any other number as
- * .NET writes a double ({@link formatDotNetNumber}: `1E+21`, `1E-05`).
+ * formats the token with .NET's invariant culture): `True`/`False`; an integer literal as its digits (Newtonsoft
+ * reads it as a 64-bit or big integer, so `98765432109876543210` keeps every digit); any other number as .NET writes
+ * a double ({@link formatDotNetNumber}: `60.0` → `60`, `1E+21`, `1E-05`).
  * @param value - the number or boolean (finite: JSON has no other)
+ * @param literal - the number as written in the file, when known
  */
-export function toMedTechString(value: number | boolean): string {
+export function toMedTechString(value: number | boolean, literal?: string): string {
   if (typeof value === 'boolean') {
     return value ? 'True' : 'False';
   }
-  return formatDotNetNumber(value);
+  return integerLiteralDigits(value, literal) ?? formatAsRead(value, literal);
+}
+
+/**
+ * .NET's text for a number that is not an integer literal: a literal with a fraction or exponent is a double to
+ * Newtonsoft (`1e15` → `1E+15`); without the literal, an integer value is taken as written as one.
+ */
+function formatAsRead(value: number, literal: string | undefined): string {
+  return literal !== undefined && Number(literal) === value ? formatDotNetDouble(value) : formatDotNetNumber(value);
+}
+
+/**
+ * The digits of an integer literal, as Newtonsoft.Json reads it (`-0` is `0`), or undefined when the literal is not
+ * an integer or is not this value's (a member written twice has two literals; `JSON.parse` keeps the last).
+ * @param value - the number `JSON.parse` read
+ * @param literal - the text written in the file
+ */
+export function integerLiteralDigits(value: number, literal: string | undefined): string | undefined {
+  return literal !== undefined && /^-?\d+$/.test(literal) && Number(literal) === value
+    ? BigInt(literal).toString()
+    : undefined;
 }

@@ -10,7 +10,7 @@ import {
 } from './canonicalizeDeviceMapping.js';
 import type { ContentTemplate, ContentTemplateKind, DeviceMapping, ValueTemplate } from './deviceMapping.js';
 import { validateDeviceMappingSchema } from './deviceMappingSchema.js';
-import { locatePointer, toPointer, type LocatedJson, type TextPosition } from './locate.js';
+import { locatePointer, numberLiteralAt, toPointer, type LocatedJson, type TextPosition } from './locate.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js';
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
@@ -40,7 +40,8 @@ export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
     return { ok: false, problems: toSyntaxProblems(parsed.problems) };
   }
 
-  const canonical = canonicalizeDeviceMapping(parsed.doc.value);
+  const doc = parsed.doc;
+  const canonical = canonicalizeDeviceMapping(doc.value, (original) => numberLiteralAt(doc, toPointer(original)));
   const problems = new ProblemList(parsed.doc, canonical);
 
   if (parsed.nonStrictAt !== undefined) {

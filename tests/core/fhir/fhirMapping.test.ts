@@ -356,5 +356,32 @@ describe('parseFhirMapping, values MedTech converts', () => {
     const twice = parseFhirMapping(text('{"code":1,"code":2}'));
     expect(big.ok && big.value.templates.get('t')?.codes).toEqual([{ code: '98765432109876543210' }]);
     expect(twice.ok && twice.value.templates.get('t')?.codes).toEqual([{ code: '2' }]);
+    const bigTwice = parseFhirMapping(text('{"code":12345678901234567890,"code":98765432109876543210}'));
+    expect(bigTwice.ok && bigTwice.value.templates.get('t')?.codes).toEqual([{ code: '98765432109876543210' }]);
+  });
+
+  it.each([
+    ['1000000000000000', '1000000000000000', '1000000000000000'],
+    ['1e15', '1E+15', '1E+15'],
+    ['60.0', '60', '60.0'],
+    ['6E1', '60', '60.0'],
+  ])('reads the number %s as %s in the body and %s inside value, as a double or an integer', (literal, body, value) => {
+    const text = JSON.stringify({
+      templateType: 'CollectionFhir',
+      template: [
+        {
+          templateType: 'CodeValueFhir',
+          template: {
+            typeName: 't',
+            codes: [{ code: '@' }],
+            value: { valueType: 'Quantity', valueName: 'v', code: '@' },
+          },
+        },
+      ],
+    }).replaceAll('"@"', literal);
+    const parsed = parseFhirMapping(text);
+    const template = parsed.ok ? parsed.value.templates.get('t') : undefined;
+    expect(template?.codes).toEqual([{ code: body }]);
+    expect(template?.value).toEqual({ valueType: 'Quantity', valueName: 'v', code: value });
   });
 });

@@ -1003,6 +1003,49 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
     ]);
   });
 
+  it.each([
+    ['98765432109876543210', '98765432109876543210'],
+    ['-12345678901234567890123', '-12345678901234567890123'],
+    ['1000000000000000', '1000000000000000'],
+    ['-0', '0'],
+    ['-0.0', '-0'],
+    ['1e15', '1E+15'],
+    ['1000000000000000.0', '1E+15'],
+    ['60.0', '60'],
+    ['6E1', '60'],
+  ])('reads the number literal %s where text is expected as MedTech does: %s', (literal, text) => {
+    // Newtonsoft reads an integer literal as a 64-bit or big integer (its digits), anything else as a double.
+    // Renamed keys and both nesting kinds check that the literal is found under the key as written.
+    const mapping = collection(
+      [
+        'CalculatedContent',
+        {
+          ...bilingual,
+          TypeName: '@',
+          typeMatchExpression: { Value: '@', language: 'JsonPath' },
+          Values: [{ ValueName: '@', valueExpression: 'x' }],
+        },
+      ],
+      ['JsonPathContent', { ...calculated, typeName: '@', values: [{ valueName: 'hr', VALUEEXPRESSION: '@' }] }],
+    ).replaceAll('"@"', literal);
+    const result = parseValid(mapping);
+
+    const [calc, jsonPath] = result.mapping.templates;
+    expect([calc!.typeName, calc!.typeMatch.source, calc!.values[0]!.valueName]).toEqual([text, text, text]);
+    expect([jsonPath!.typeName, jsonPath!.values[0]!.expression.source]).toEqual([text, text]);
+    const conversions = result.warnings.filter((w) => w.message.includes('MedTech reads it as the string'));
+    expect(conversions.map((w) => w.message.includes(JSON.stringify(text)))).toEqual(Array(5).fill(true));
+  });
+
+  it('reads the last of a number written twice under one name', () => {
+    const mapping = collection(['CalculatedContent', { ...calculated, typeName: '@' }]).replace(
+      '"typeName": "@"',
+      '"typeName": 12345678901234567890, "typeName": 98765432109876543210',
+    );
+
+    expect(only(parseValid(mapping).mapping).typeName).toBe('98765432109876543210');
+  });
+
   it('still rejects a number as a CalculatedContent expression string, as MedTech does', () => {
     const problems = parseInvalid(collection(['CalculatedContent', { ...calculated, deviceIdExpression: 5 }]));
 
