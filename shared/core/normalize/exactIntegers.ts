@@ -1,13 +1,19 @@
 /**
- * Exact digits for JSON integers beyond 2^53. `JSON.parse` reads `123456789012345678` as the nearest double,
- * `123456789012345680`, so two device ids a few apart would become the same id. MedTech (Newtonsoft) keeps every digit
- * of such integers, and so must the ids and values we extract. The parsed value cannot say which literal it came from,
- * so the message text is searched for the integer literals that read as that double — only when such a value is
- * extracted, which keeps the common path free of any extra work.
+ * Number texts that depend on how the message wrote the number. `JSON.parse` reads `123456789012345678` as the
+ * nearest double, `123456789012345680`, so two device ids a few apart would become the same id; MedTech (Newtonsoft)
+ * keeps every digit of such integers, and so must the ids and values we extract. Newtonsoft also reads a number with
+ * a fraction or an exponent as a double, which .NET writes differently from the integer of the same value once it is
+ * that large (`1.5e15` is `1.5E+15`, `1500000000000000` its digits) or a negative zero (`-0.0` is `-0`, `-0` is `0`).
+ * The parsed value cannot say which literal it came from, so the message text is searched for the literals that read
+ * as that value — only when such a value is extracted, which keeps the common path free of any extra work.
  */
+import { toDoubleText } from './toMeasurementValue.js';
 
 /** Fewest digits an integer literal can have and still lie beyond 2^53 (9,007,199,254,740,992 has 16). */
 export const MIN_LARGE_INTEGER_DIGITS = 16;
+
+/** From this magnitude up, an integer value's text depends on whether it was written as an integer (see above). */
+const MIN_LITERAL_SENSITIVE = 1e15;
 
 const CH_QUOTE = 34;
 const CH_BACKSLASH = 92;
@@ -19,18 +25,20 @@ const CH_E = 69;
 const CH_e = 101;
 
 /**
- * The integer literals of 16 or more digits in a JSON text, outside strings, by the double they read as: the first
- * two distinct texts of each (a second one already makes a value ambiguous).
+ * The texts MedTech makes of a body's literal-sensitive numbers ({@link dependsOnLiteral}), by the value they read
+ * as: the first two distinct texts of each (a second one already makes a value ambiguous).
  */
-export type LargeIntegerLiterals = ReadonlyMap<number, readonly string[]>;
+export type NumberLiteralTexts = ReadonlyMap<number, readonly string[]>;
 
 /**
- * Lists the plain integer literals (no fraction, no exponent) of at least 16 digits in a JSON text, outside strings.
+ * Lists the texts MedTech makes of the literal-sensitive numbers of a JSON text, outside strings: an integer literal
+ * of at least 16 digits (or `-0`) as its digits, a number with a fraction or exponent whose value is a
+ * literal-sensitive one as .NET writes the double.
  * @param text - the JSON text of a message body
- * @returns literal texts by the number `JSON.parse` makes of them (each text once, at most two per number: a list of
- *   every text would be compared with each new one, quadratic in literals that read as one number)
+ * @returns texts by the number `JSON.parse` makes of them (each text once, at most two per number: a list of every
+ *   text would be compared with each new one, quadratic in literals that read as one number)
  */
-export function findLargeIntegerLiterals(text: string): LargeIntegerLiterals {
+export function findNumberLiteralTexts(text: string): NumberLiteralTexts {
   const found = new Map<number, string[]>();
   const n = text.length;
   let i = 0;
@@ -70,9 +78,8 @@ export function findLargeIntegerLiterals(text: string): LargeIntegerLiterals {
       plain = false;
       i++;
     }
-    if (plain && digits >= MIN_LARGE_INTEGER_DIGITS) {
-      const literal = text.slice(start, i);
-      noteLargeIntegerLiteral(found, Number(literal), literal);
+    if (digits > 0) {
+      noteLiteral(found, text.slice(start, i), plain);
     }
     if (i === start) {
       i++;
@@ -82,27 +89,54 @@ export function findLargeIntegerLiterals(text: string): LargeIntegerLiterals {
 }
 
 /**
- * Records one literal of a large integer by the number it reads as: each text once, at most two per number (see
- * {@link findLargeIntegerLiterals}).
- * @param found - the literals so far
- * @param value - the number the literal reads as
- * @param literal - its digits
+ * Records the text of one number literal when its value is literal-sensitive.
+ * @param found - the texts so far
+ * @param literal - the literal as written (valid JSON number syntax)
+ * @param integer - whether it has no fraction and no exponent
  */
-export function noteLargeIntegerLiteral(found: Map<number, string[]>, value: number, literal: string): void {
-  const texts = found.get(value);
-  if (texts === undefined) {
-    found.set(value, [literal]);
-  } else if (texts.length < 2 && texts[0] !== literal) {
-    texts.push(literal);
+function noteLiteral(found: Map<number, string[]>, literal: string, integer: boolean): void {
+  if (integer) {
+    const digits = literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0);
+    if (digits >= MIN_LARGE_INTEGER_DIGITS) {
+      noteNumberLiteralText(found, Number(literal), BigInt(literal).toString());
+    } else if (literal === '-0') {
+      noteNumberLiteralText(found, -0, '0');
+    }
+    return;
+  }
+  const value = Number(literal);
+  if (dependsOnLiteral(value)) {
+    noteNumberLiteralText(found, value, toDoubleText(value));
   }
 }
 
 /**
- * Whether a number lost digits when it was parsed: an integer beyond 2^53.
+ * Records the text of one literal by the number it reads as: each text once, at most two per number (see
+ * {@link findNumberLiteralTexts}).
+ * @param found - the texts so far
+ * @param value - the number the literal reads as
+ * @param text - the text MedTech makes of it
+ */
+export function noteNumberLiteralText(found: Map<number, string[]>, value: number, text: string): void {
+  const texts = found.get(value);
+  if (texts === undefined) {
+    found.set(value, [text]);
+  } else if (texts.length < 2 && texts[0] !== text) {
+    texts.push(text);
+  }
+}
+
+/**
+ * Whether the text MedTech makes of a parsed number depends on how the message wrote it: an integer value from 10^15
+ * up (digits beyond 2^53 lost, or a double's scientific notation) and a negative zero. (A `Map` key `-0` is `0`: look
+ * such a value up only when this holds.)
  * @param value - a parsed JSON number
  */
-export function isInexactInteger(value: number): boolean {
-  return Number.isInteger(value) && !Number.isSafeInteger(value);
+export function dependsOnLiteral(value: number): boolean {
+  return (
+    (value >= MIN_LITERAL_SENSITIVE || value <= -MIN_LITERAL_SENSITIVE || (value === 0 && 1 / value < 0)) &&
+    Number.isInteger(value)
+  );
 }
 
 function isDigit(c: number): boolean {

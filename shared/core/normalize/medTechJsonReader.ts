@@ -26,15 +26,21 @@
  * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
-import { MIN_LARGE_INTEGER_DIGITS, noteLargeIntegerLiteral, type LargeIntegerLiterals } from './exactIntegers.js';
+import {
+  MIN_LARGE_INTEGER_DIGITS,
+  dependsOnLiteral,
+  noteNumberLiteralText,
+  type NumberLiteralTexts,
+} from './exactIntegers.js';
+import { toDoubleText } from './toMeasurementValue.js';
 
 /** The outcome of {@link readJsonAsMedTech}. */
 export type MedTechJsonResult =
   | {
       ok: true;
       value: unknown;
-      /** Integer literals beyond 2^53 by the number they read as, with their exact digits (see exactIntegers). */
-      largeIntegers: LargeIntegerLiterals;
+      /** The texts of its literal-sensitive numbers, by the number they read as (see exactIntegers). */
+      numberTexts: NumberLiteralTexts;
       /** Whether text other than white space and comments follows the value (MedTech never reads it). */
       trailingContent: boolean;
       /** With `keepMemberOrder`: how many objects list their members in the text's order, not JavaScript's. */
@@ -67,7 +73,7 @@ export function readJsonAsMedTech(text: string, options: MedTechJsonOptions = {}
     return {
       ok: true,
       value,
-      largeIntegers: reader.largeIntegers,
+      numberTexts: reader.numberTexts,
       trailingContent: reader.hasTrailingContent(),
       reordered: reader.reordered,
     };
@@ -148,7 +154,7 @@ const enum Expect {
 
 class Reader {
   pos = 0;
-  readonly largeIntegers = new Map<number, string[]>();
+  readonly numberTexts = new Map<number, string[]>();
   /** Objects given the text's member order. */
   reordered = 0;
   private readonly n: number;
@@ -445,11 +451,8 @@ class Reader {
     }
     if (/^-?\d+$/.test(literal)) {
       const value = Number(literal);
-      if (
-        literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0) >= MIN_LARGE_INTEGER_DIGITS &&
-        !Number.isSafeInteger(value)
-      ) {
-        noteLargeIntegerLiteral(this.largeIntegers, value, BigInt(literal).toString());
+      if (literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0) >= MIN_LARGE_INTEGER_DIGITS) {
+        noteNumberLiteralText(this.numberTexts, value, BigInt(literal).toString());
       }
       // Newtonsoft reads `-0` as the integer 0.
       return value === 0 ? 0 : value;
@@ -459,7 +462,11 @@ class Reader {
       this.pos = start;
       throw this.error('InvalidNumber');
     }
-    return Number(literal);
+    const value = Number(literal);
+    if (dependsOnLiteral(value)) {
+      noteNumberLiteralText(this.numberTexts, value, toDoubleText(value));
+    }
+    return value;
   }
 
   /** `0x…` or `0…`: .NET's Convert.ToInt64 in base 16 or 8 (a value of 64 bits, read as signed). */
@@ -474,8 +481,8 @@ class Reader {
     }
     const signed = BigInt.asIntN(64, big);
     const value = Number(signed);
-    if (!Number.isSafeInteger(value)) {
-      noteLargeIntegerLiteral(this.largeIntegers, value, signed.toString());
+    if (dependsOnLiteral(value)) {
+      noteNumberLiteralText(this.numberTexts, value, signed.toString());
     }
     return value;
   }

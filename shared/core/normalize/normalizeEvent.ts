@@ -6,7 +6,7 @@ import { readsMemberOrder, type ContentTemplate, type DeviceMapping } from '../m
 import { descendantIndexOf } from '../expressions/jsonPath/descendantIndex.js';
 import { readJsonAsMedTech } from './medTechJsonReader.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
-import { findLargeIntegerLiterals, isInexactInteger, type LargeIntegerLiterals } from './exactIntegers.js';
+import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
 import { toUtcTimestamp } from './toUtcTimestamp.js';
@@ -160,8 +160,8 @@ function createRun(
   if (event.body.kind !== 'json') {
     run.memo.plainJson = value;
   }
-  if (body.largeIntegers !== undefined) {
-    run.largeIntegers = body.largeIntegers;
+  if (body.numberTexts !== undefined) {
+    run.numberTexts = body.numberTexts;
   }
   if (body.warning !== undefined) {
     run.warnings = new Set([body.warning]);
@@ -235,8 +235,8 @@ class Run implements WorkMeter {
   match: unknown = undefined;
   /** The `envelopeWithMatch` object of {@link Run.match}, built only when an expression needs it whole. */
   scope: object | undefined = undefined;
-  /** The body's integer literals beyond 2^53, found in {@link Run.text} when the first such value is extracted. */
-  largeIntegers: LargeIntegerLiterals | undefined = undefined;
+  /** The texts of the body's literal-sensitive numbers, found in {@link Run.text} when the first one is extracted. */
+  numberTexts: NumberLiteralTexts | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
   unrecordedErrors = 0;
   /**
@@ -294,10 +294,11 @@ const MULTIPLE: Problem = {
 const OBJECT: Problem = { reason: 'matched an object, not a scalar value', missing: false };
 const ARRAY: Problem = { reason: 'matched an array, not a scalar value', missing: false };
 const NON_FINITE: Problem = { reason: 'matched a non-finite number', missing: false };
-const AMBIGUOUS_INTEGER: Problem = {
+const AMBIGUOUS_NUMBER: Problem = {
   reason:
-    'matched an integer beyond 2^53 that another integer of the message reads as too, so its digits cannot be told ' +
-    'apart; send such ids as strings',
+    'matched a number that another number of the message, written differently, reads as too (an integer beyond ' +
+    "2^53, or a large or negative-zero number written once with and once without a fraction), so MedTech's text " +
+    'for it cannot be told; send such ids and values as strings',
   missing: false,
 };
 
@@ -611,13 +612,13 @@ function toIdText(token: unknown, run: Run): string | Problem {
 /** A value as text, or why there is none; `blankIsMissing` for required values and ids. */
 function toValueText(token: unknown, blankIsMissing: boolean, run: Run): string | Problem {
   // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`, except
-  // that an integer beyond 2^53 gets the digits the message wrote.
+  // for numbers whose text depends on how the message wrote them (digits beyond 2^53, `1.5e15`, `-0.0`).
   if (typeof token === 'string') {
     return blankIsMissing && isBlank(token) ? BLANK : token;
   }
   if (typeof token === 'number') {
-    if (isInexactInteger(token)) {
-      return toExactIntegerText(token, run);
+    if (dependsOnLiteral(token)) {
+      return toLiteralText(token, run);
     }
     return Number.isFinite(token) ? toNumberText(token) : NON_FINITE;
   }
@@ -634,20 +635,22 @@ function toValueText(token: unknown, blankIsMissing: boolean, run: Run): string 
 }
 
 /**
- * An integer beyond 2^53 with the digits the message wrote (MedTech keeps them all): the one integer literal of the
- * body text that reads as this number. Without the text (a body that arrived parsed) or such a literal (one written
- * with a fraction or exponent), the number's own text; with two different literals that read as it, a problem.
+ * A literal-sensitive number's text as MedTech makes it from what the message wrote ({@link dependsOnLiteral}): an
+ * integer beyond 2^53 with all the digits of its literal, a large or negative-zero number written with a fraction or
+ * exponent as a double (`1.5E+15`, `-0`). Without the text (a body that arrived parsed) or such a literal (a value
+ * computed by an expression), the number's own text; with two literals that read as it but give different texts, a
+ * problem.
  */
-function toExactIntegerText(value: number, run: Run): string | Problem {
+function toLiteralText(value: number, run: Run): string | Problem {
   if (run.text === undefined) {
     return toNumberText(value);
   }
-  run.largeIntegers ??= findLargeIntegerLiterals(run.text);
-  const literals = run.largeIntegers.get(value);
+  run.numberTexts ??= findNumberLiteralTexts(run.text);
+  const literals = run.numberTexts.get(value);
   if (literals === undefined) {
     return toNumberText(value);
   }
-  return literals.length === 1 ? (literals[0] as string) : AMBIGUOUS_INTEGER;
+  return literals.length === 1 ? (literals[0] as string) : AMBIGUOUS_NUMBER;
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { EventBody } from '../deviceEvent.js';
 import { MedTechError, type ErrorLocation } from '../errors.js';
 import { offsetToPosition, toLineStarts } from '../mapping/locate.js';
-import type { LargeIntegerLiterals } from './exactIntegers.js';
+import type { NumberLiteralTexts } from './exactIntegers.js';
 import { readJsonAsMedTech } from './medTechJsonReader.js';
 
 /**
@@ -13,8 +13,8 @@ export type ParsedEventBody =
       ok: true;
       value: unknown;
       text?: string;
-      /** For a body only MedTech's reader accepts: its integers beyond 2^53, with their exact digits. */
-      largeIntegers?: LargeIntegerLiterals;
+      /** For a body only MedTech's reader accepts: the texts of its literal-sensitive numbers (see exactIntegers). */
+      numberTexts?: NumberLiteralTexts;
       /** Said of a body only MedTech's reader accepts (never its content). */
       warning?: string;
     }
@@ -87,7 +87,7 @@ export const TRAILING_CONTENT_WARNING =
 function readAsMedTech(text: string, strict: boolean): ParsedEventBody {
   const read = readJsonAsMedTech(text);
   if (read.ok) {
-    const body: ParsedEventBody = { ok: true, value: read.value, text, largeIntegers: read.largeIntegers };
+    const body: ParsedEventBody = { ok: true, value: read.value, text, numberTexts: read.numberTexts };
     if (!strict) {
       body.warning = read.trailingContent ? TRAILING_CONTENT_WARNING : NON_STRICT_BODY_WARNING;
     }

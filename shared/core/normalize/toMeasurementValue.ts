@@ -45,6 +45,19 @@ export function toNumberText(value: number): string {
     }
     return String(value);
   }
+  return toDoubleText(value);
+}
+
+/**
+ * Writes a finite number as .NET writes a double rounded to 15 significant digits, what MedTech makes of a number
+ * the message wrote with a fraction or an exponent (Newtonsoft reads it as a double, not an integer): as
+ * {@link toNumberText}, except that an integer value is a double too (`1.5e15` → `"1.5E+15"`, `-0.0` → `"-0"`).
+ * @param value - a finite number
+ */
+export function toDoubleText(value: number): string {
+  if (Object.is(value, -0)) {
+    return '-0'; // .NET Core 3.0 and later keep the sign of a negative zero double
+  }
   // The shortest round-trip form already has at most 15 significant digits when it has at most 15 characters
   // and no exponent: rounding to 15 digits would give back the same number, and from 0.0001 up it is fixed notation.
   const text = String(value);

@@ -4,7 +4,8 @@ import type { EventBody, EventCoordinates } from '../deviceEvent.js';
 import type { ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
 import { findExcessiveNesting } from '../mapping/locate.js';
-import { findLargeIntegerLiterals, isInexactInteger } from '../normalize/exactIntegers.js';
+import { findNumberLiteralTexts } from '../normalize/exactIntegers.js';
+import { toNumberText } from '../normalize/toMeasurementValue.js';
 import { chunkBySize, cosmosSystemPropertiesReserve, toJsonByteLength } from './planStagingDocuments.js';
 
 /**
@@ -75,8 +76,8 @@ const MAX_JSON_BODY_DEPTH = 100;
 
 /**
  * Converts an event body to its stored form: JSON stays JSON; text or bytes that are not JSON become base64, and so
- * does JSON holding an integer beyond 2^53, whose digits a parsed value would lose (a replay must see the message the
- * device sent), and JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
+ * does JSON holding a number whose text a parsed value would change (an integer beyond 2^53, `1.5e15`, `-0.0`: a replay
+ * must see the message the device sent), and JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
  * @param body - the event body as received
  */
 export function toDeadLetterBody(body: EventBody): DeadLetterBody {
@@ -112,8 +113,9 @@ function parsesAsJson(text: string): DeadLetterBody | undefined {
   } catch {
     return undefined;
   }
-  for (const number of findLargeIntegerLiterals(text).keys()) {
-    if (isInexactInteger(number)) {
+  // Stored as JSON, a number replays as its value: keep the bytes when MedTech's text of it depends on the literal.
+  for (const [number, texts] of findNumberLiteralTexts(text)) {
+    if (texts.some((t) => t !== toNumberText(number))) {
       return undefined;
     }
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findLargeIntegerLiterals } from '../../../shared/core/normalize/exactIntegers.js';
+import { findNumberLiteralTexts } from '../../../shared/core/normalize/exactIntegers.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
@@ -62,7 +62,7 @@ describe('integers beyond 2^53', () => {
     expect(result.measurements).toEqual([]);
     expect(result.errors).toHaveLength(1);
     expect(result.errors[0]?.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
-    expect(result.errors[0]?.message).toContain('send such ids as strings');
+    expect(result.errors[0]?.message).toContain('send such ids and values as strings');
     expect(result.errors[0]?.message).not.toContain('1234567890');
   });
 
@@ -102,40 +102,101 @@ describe('integers beyond 2^53', () => {
   });
 });
 
-describe('findLargeIntegerLiterals', () => {
-  it('lists plain integer literals of 16 or more digits outside strings, by the number they read as', () => {
-    const text =
-      '{"a":9007199254740993,"b":[-12345678901234567890, 1.2345678901234567e20, 12345678901234567e3],' +
-      '"c":"99999999999999999999","d":123,"e":9007199254740993}';
+describe('numbers whose text depends on how the message wrote them', () => {
+  it.each([
+    ['1.5e15', '1.5E+15'],
+    ['1500000000000000', '1500000000000000'],
+    ['1500000000000000.0', '1.5E+15'],
+    ['1732600000000000.0', '1.7326E+15'],
+    ['-2.5E16', '-2.5E+16'],
+    ['-0.0', '-0'],
+    ['-0', '0'],
+    ['0.0', '0'],
+    ['999999999999999.0', '999999999999999'],
+  ])('write %s as MedTech does: %s (Newtonsoft reads a fraction or exponent as a double)', (literal, text) => {
+    for (const kind of ['bytes', 'text'] as const) {
+      const body = `{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":${literal}}`;
+      // The second body is read by the lenient reader MedTech's JSON needs (a comment), not by JSON.parse.
+      const lenient = `{"deviceId":"d",/* lenient */"time":"2024-05-01T10:00:00Z","count":${literal}}`;
+      for (const input of [body, lenient]) {
+        const result = normalizeEvent(mapping, event(input, kind));
+        expect(result.errors).toEqual([]);
+        expect(result.measurements[0]?.properties).toEqual([{ name: 'count', value: text }]);
+      }
+    }
+  });
 
-    const found = findLargeIntegerLiterals(text);
+  it('write a large number an id was written as with a fraction as .NET writes the double', () => {
+    const text = '{"deviceId":1732600000000000.0,"time":"2024-05-01T10:00:00Z","count":1}';
 
-    expect([...found.entries()]).toEqual([
-      [9007199254740992, ['9007199254740993']],
-      [-12345678901234567000, ['-12345678901234567890']],
+    expect(normalizeEvent(mapping, event(text)).measurements[0]?.deviceId).toBe('1.7326E+15');
+  });
+
+  it.each([
+    ['-0.0 and -0', '{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":-0.0,"other":-0}'],
+    ['1.5e15 and its digits', '{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":1.5e15,"o":1500000000000000}'],
+  ])('are an IncompatibleData error when the message writes a value both ways: %s', (_label, text) => {
+    const result = normalizeEvent(mapping, event(text));
+
+    expect(result.measurements).toEqual([]);
+    expect(result.errors[0]?.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
+  });
+
+  it('keep the digits of a large integer written alone, in a body that arrived parsed too', () => {
+    const parsed: DeviceEvent = {
+      ...event(''),
+      body: { kind: 'json', value: { deviceId: 'd', time: '2024-05-01T10:00:00Z', count: 1500000000000000 } },
+    };
+
+    expect(normalizeEvent(mapping, parsed).measurements[0]?.properties).toEqual([
+      { name: 'count', value: '1500000000000000' },
     ]);
   });
 });
 
-describe('findLargeIntegerLiterals on numbers that are not plain integers', () => {
-  it.each([
-    ['a fraction', '[12345678901234567.5]'],
-    ['an upper-case exponent', '[12345678901234567E3]'],
-    ['a lower-case exponent', '[12345678901234567e3]'],
-    ['an exponent with a minus sign and 16 digits', '[1e-0000000000000001]'],
-    ['an exponent with a plus sign and 16 digits', '[1E+0000000000000001]'],
-  ])('lists nothing for %s, digits before and after the point or exponent alike', (_label, text) => {
-    expect([...findLargeIntegerLiterals(text).entries()]).toEqual([]);
+describe('findNumberLiteralTexts', () => {
+  it('lists integer literals of 16 or more digits, and large numbers with a fraction or exponent, outside strings', () => {
+    const text =
+      '{"a":9007199254740993,"b":[-12345678901234567890, 1.2345678901234567e20, 12345678901234567e3],' +
+      '"c":"99999999999999999999","d":123,"e":9007199254740993}';
+
+    const found = findNumberLiteralTexts(text);
+
+    expect([...found.entries()]).toEqual([
+      [9007199254740992, ['9007199254740993']],
+      [-12345678901234567000, ['-12345678901234567890']],
+      [123456789012345670000, ['1.23456789012346E+20']],
+      [12345678901234567000, ['1.23456789012346E+19']],
+    ]);
   });
 });
 
-describe('findLargeIntegerLiterals with many literals of one number', () => {
+describe('findNumberLiteralTexts on numbers that are not plain integers', () => {
+  it.each([
+    ['a fraction', '[12345678901234567.5]', [[12345678901234568, ['1.23456789012346E+16']]]],
+    ['an upper-case exponent', '[12345678901234567E3]', [[12345678901234567e3, ['1.23456789012346E+19']]]],
+    ['a zero fraction from 10^15 up', '[1000000000000000.0]', [[1e15, ['1E+15']]]],
+    // A Map's key -0 is 0.
+    ['a negative zero with a fraction', '[-0.0]', [[0, ['-0']]]],
+    ['an exponent with a minus sign and 16 digits', '[1e-0000000000000001]', []],
+    ['an exponent with a plus sign and 16 digits', '[1E+0000000000000001]', []],
+    ['a value below 10^15', '[999999999999999.0, 0.0, 12.5]', []],
+  ])('lists %s as .NET writes the double, never its digits', (_label, text, expected) => {
+    expect([...findNumberLiteralTexts(text).entries()]).toEqual(expected);
+  });
+
+  it('lists the integer -0 as "0", so that a -0.0 beside it makes the value ambiguous', () => {
+    expect([...findNumberLiteralTexts('[-0, 0, -0.0]').entries()]).toEqual([[0, ['0', '-0']]]);
+  });
+});
+
+describe('findNumberLiteralTexts with many literals of one number', () => {
   it('keeps at most two texts per number, the most it takes to know a literal is ambiguous', () => {
     // 30-digit literals differing in their last digits all read as 1e29: one list of 8,000 texts, each new one
     // compared with all before (1.5 s for a 242 KB message).
     const literals = Array.from({ length: 8_000 }, (_, i) => `1${String(i).padStart(29, '0')}`);
 
-    const found = findLargeIntegerLiterals(`[${literals.join(',')}]`);
+    const found = findNumberLiteralTexts(`[${literals.join(',')}]`);
 
     expect([...found.entries()]).toEqual([[1e29, literals.slice(0, 2)]]);
   });

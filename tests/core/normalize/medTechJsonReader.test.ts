@@ -218,7 +218,7 @@ describe('readJsonAsMedTech: what MedTech reads beyond JSON', () => {
     const result = readJsonAsMedTech(
       "{'a': 12345678901234567890, 'b': 0x7FFFFFFFFFFFFFFF, 'c': -00012345678901234567}",
     );
-    expect(result.ok && [...result.largeIntegers]).toEqual(
+    expect(result.ok && [...result.numberTexts]).toEqual(
       ['12345678901234567890', '9223372036854775807', '-12345678901234567'].map((digits) => [Number(digits), [digits]]),
     );
   });

@@ -113,7 +113,7 @@ describe('parseEventBody', () => {
       ok: true,
       value: { id: 'a\uFFFDb', e: '\u{1F600}' },
       text: '{"id":"a\\ud800b","e":"\\uD83D\\uDE00"}',
-      largeIntegers: new Map(),
+      numberTexts: new Map(),
     });
     // Strict JSON deeper than the reader's 64 levels keeps JSON.parse's reading.
     const deep = `${'['.repeat(70)}"\\ud800"${']'.repeat(70)}`;

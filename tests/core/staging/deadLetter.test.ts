@@ -277,4 +277,21 @@ describe('toDeadLetterBody', () => {
       value: { id: '123456789012345678', n: 9007199254740991 },
     });
   });
+
+  it.each(['{"us":1.5e15}', '{"us":1500000000000000.0}', '{"delta":-0.0}', '{"delta":-0e3}'])(
+    'keeps the bytes of %s, whose text MedTech takes from the literal (a double), not from the value',
+    (text) => {
+      expect(toDeadLetterBody({ kind: 'text', text })).toEqual({
+        encoding: 'base64',
+        data: Buffer.from(text).toString('base64'),
+      });
+    },
+  );
+
+  it.each([
+    ['{"us":1500000000000000}', { us: 1500000000000000 }],
+    ['{"delta":-0,"t":0.0,"x":1e14}', { delta: -0, t: 0, x: 1e14 }],
+  ])('stores %s as JSON: its value replays to the same text', (text, value) => {
+    expect(toDeadLetterBody({ kind: 'text', text })).toEqual({ encoding: 'json', value });
+  });
 });
