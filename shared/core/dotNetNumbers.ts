@@ -191,11 +191,15 @@ export function formatDotNetNumber(value: number): string {
  * round-trip digits, in scientific notation when the point would fall more than 3 places before the first digit or
  * beyond the 15th digit (or the last, when there are more): `60`, `-0`, `0.0001`, `1E-05`, `1E+15`, `1.5E+300`. What
  * Newtonsoft makes of a number written with a fraction or exponent (`60.0`, `1e15`), which it reads as a double.
- * @param value - a finite number
+ * @param value - a number (an infinity or NaN is written with the invariant culture's symbols)
  */
 export function formatDotNetDouble(value: number): string {
   if (Object.is(value, -0)) {
     return '-0'; // .NET Core 3.0 and later keep the sign of a negative zero double
+  }
+  if (!Number.isFinite(value)) {
+    // The invariant culture's symbols; .NET Core 3.0 and later read `1e400` as an infinity, not as an error.
+    return Number.isNaN(value) ? 'NaN' : value > 0 ? 'Infinity' : '-Infinity';
   }
   const exponential = value.toExponential();
   const e = exponential.indexOf('e');

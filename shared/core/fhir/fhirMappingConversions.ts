@@ -174,7 +174,8 @@ function medTechText(raw: number | boolean, literal: string | undefined, where: 
   }
   // Re-serialized, a double keeps a decimal place: `60.0` stays "60.0", `1e15` is "1E+15".
   const text = toMedTechString(raw, literal);
-  return /[.eE]/.test(text) ? text : `${text}.0`;
+  // An infinity is written as the string "Infinity", which gains no decimal place.
+  return /[.eE]/.test(text) || !Number.isFinite(raw) ? text : `${text}.0`;
 }
 
 /** `null` for an optional list: read as absent. True when the member is still there to convert. */

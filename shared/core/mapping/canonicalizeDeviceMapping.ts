@@ -51,7 +51,8 @@ const expressionFields = [
  * of `{templateType, template}` nodes are noted as ignored (MedTech ignores them); unknown properties inside a content
  * template are left for the schema to reject, except those MedTech's template classes have (`lineNumber`,
  * `linePosition`, `lineInfoForProperties`, and IotJsonPathContent's `alternateTimestampExpression`), which are
- * dropped and noted as ignored. Values MedTech converts are rewritten to the form the schema takes, each noted: a
+ * dropped and noted as ignored, as are unknown members of a CalculatedContent expression object (MedTech ignores them
+ * there). Values MedTech converts are rewritten to the form the schema takes, each noted: a
  * number or boolean where a string is expected becomes the text MedTech makes of it, and an expression language
  * written as MedTech's enum reader takes it (a number, white space, commas) becomes its name.
  * @param document - the parsed mapping (not mutated)
@@ -142,9 +143,24 @@ export function canonicalizeDeviceMapping(
   };
 
   const canonicalExpression = (raw: unknown, segments: PathSegments, original: PathSegments): unknown => {
-    const expression = rename(raw, knownProperties.expression, segments, original);
+    const unknown: string[] = [];
+    const expression = rename(raw, knownProperties.expression, segments, original, (key) => unknown.push(key));
     if (isRecord(expression)) {
       dropLineInfo(expression, segments);
+      // MedTech reads an expression object with a serializer of its own, which ignores members it does not know. Line
+      // information it reads as 32-bit integers: what dropLineInfo left is no such integer, and MedTech fails on it.
+      const ignored = unknown.filter(
+        (name) => Object.hasOwn(expression, name) && !/^line(number|position)$/i.test(name),
+      );
+      for (const key of ignored) {
+        delete expression[key];
+        notes.push({
+          kind: 'ignored',
+          parent: segments,
+          property: key,
+          reason: 'MedTech ignores members an expression object does not have',
+        });
+      }
       convert(expression, 'value', segments, asString('value'));
       convert(expression, 'language', segments, asLanguage('language', true));
     }

@@ -118,7 +118,7 @@ export function lineInfoIgnoredReason(key: string, value: unknown): string | und
  * formats the token with .NET's invariant culture): `True`/`False`; an integer literal as its digits (Newtonsoft
  * reads it as a 64-bit or big integer, so `98765432109876543210` keeps every digit); any other number as .NET writes
  * a double ({@link formatDotNetNumber}: `60.0` → `60`, `1E+21`, `1E-05`).
- * @param value - the number or boolean (finite: JSON has no other)
+ * @param value - the number or boolean (`JSON.parse` reads `1e400` as an infinity: "Infinity")
  * @param literal - the number as written in the file, when known
  */
 export function toMedTechString(value: number | boolean, literal?: string): string {

@@ -275,9 +275,12 @@ class TemplateBuilder {
       timestamp = fixed.timestamp.map((source) => this.compileFixed(source)).filter((e) => e !== undefined);
     }
     const optional = optionalIdFields.map((field) => read(field, false));
-    const values = this.readValues((item, segments) =>
-      this.readJsonPathExpression(item.valueExpression, 'valueExpression', segments, true),
-    );
+    const values = this.readValues((item, segments) => {
+      // A blank expression of a value that is not required is one MedTech never evaluates: the value is never set.
+      const required = toRequired(item.required) !== false;
+      const source = this.readJsonPathExpression(item.valueExpression, 'valueExpression', segments, required);
+      return source === undefined && !required && typeof item.valueExpression === 'string' ? NEVER_SET : source;
+    });
     return this.assemble(typeName, 'matchedToken', typeMatch, deviceId, timestamp, optional, values);
   }
 
@@ -316,7 +319,10 @@ class TemplateBuilder {
   }
 
   private readValues(
-    readExpression: (item: Record<string, unknown>, segments: PathSegments) => ExpressionSource | undefined,
+    readExpression: (
+      item: Record<string, unknown>,
+      segments: PathSegments,
+    ) => ExpressionSource | typeof NEVER_SET | undefined,
   ): ValueTemplate[] {
     const raw = this.template.values;
     if (!Array.isArray(raw)) {
@@ -330,7 +336,11 @@ class TemplateBuilder {
         return;
       }
       const segments = [...this.base, 'values', index, 'valueExpression'];
-      const expression = this.compile(readExpression(item, segments));
+      const source = readExpression(item, segments);
+      if (source === NEVER_SET) {
+        return;
+      }
+      const expression = this.compile(source);
       const required = toRequired(item.required);
       if (typeof item.valueName !== 'string' || expression === undefined || required === undefined) {
         this.failed = true;
@@ -426,6 +436,9 @@ class TemplateBuilder {
     return this.compile({ text: source, language: 'JsonPath', segments: this.base, field: 'fixed expression' });
   }
 }
+
+/** What a value's expression reader gives for a value MedTech never sets (it is left out of the template). */
+const NEVER_SET = Symbol('never set');
 
 /**
  * `required` may be a boolean or, as Newtonsoft.Json converts to a boolean, the string `"true"`/`"false"` in any case

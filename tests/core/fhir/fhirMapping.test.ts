@@ -365,6 +365,7 @@ describe('parseFhirMapping, values MedTech converts', () => {
     ['1e15', '1E+15', '1E+15'],
     ['60.0', '60', '60.0'],
     ['6E1', '60', '60.0'],
+    ['1e400', 'Infinity', 'Infinity'],
   ])('reads the number %s as %s in the body and %s inside value, as a double or an integer', (literal, body, value) => {
     const text = JSON.stringify({
       templateType: 'CollectionFhir',

@@ -281,13 +281,13 @@ describe('parseDeviceMapping', () => {
     expect(template.values.map((v) => v.required)).toEqual([true, false]);
   });
 
-  it('refuses a blank JsonPathContent value expression with a TemplateExpression error at it', () => {
+  it('refuses a blank JsonPathContent expression of a required value with a TemplateExpression error at it', () => {
     const problems = parseInvalid(
       collection([
         'JsonPathContent',
         {
           ...HR_FIELDS,
-          values: [{ valueName: 'hr', valueExpression: '' }],
+          values: [{ valueName: 'hr', valueExpression: '', required: true }],
         },
       ]),
     );
@@ -1013,6 +1013,8 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
     ['1000000000000000.0', '1E+15'],
     ['60.0', '60'],
     ['6E1', '60'],
+    ['1E400', 'Infinity'],
+    ['-1e400', '-Infinity'],
   ])('reads the number literal %s where text is expected as MedTech does: %s', (literal, text) => {
     // Newtonsoft reads an integer literal as a 64-bit or big integer (its digits), anything else as a double.
     // Renamed keys and both nesting kinds check that the literal is found under the key as written.
@@ -1045,6 +1047,66 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
 
     expect(only(parseValid(mapping).mapping).typeName).toBe('98765432109876543210');
   });
+
+  it('ignores, with a warning, members an expression object does not have, as MedTech does', () => {
+    const result = parseValid(
+      collection([
+        'CalculatedContent',
+        {
+          ...calculated,
+          typeMatchExpression: { value: '$..[?(@heartRate)]', comment: 'heart rate', language: 'JsonPath' },
+          values: [{ valueName: 'hr', valueExpression: { value: '$.matchedToken.heartRate', $comment: { a: 1 } } }],
+        },
+      ]),
+    );
+
+    expect(only(result.mapping).typeMatch.source).toBe('$..[?(@heartRate)]');
+    expect(result.warnings.map((w) => [w.location.pointer, w.message])).toEqual([
+      [
+        '/template/0/template/typeMatchExpression/comment',
+        "property 'comment' is ignored: MedTech ignores members an expression object does not have",
+      ],
+      [
+        '/template/0/template/values/0/valueExpression/$comment',
+        "property '$comment' is ignored: MedTech ignores members an expression object does not have",
+      ],
+    ]);
+  });
+
+  it('still refuses line information in an expression object that is no 32-bit integer, as MedTech does', () => {
+    const problems = parseInvalid(
+      collection(['CalculatedContent', { ...calculated, typeMatchExpression: { value: 'x', lineNumber: 'x' } }]),
+    );
+
+    expect(problems.filter((p) => p.severity === 'error').map((p) => p.location.pointer)).toEqual([
+      '/template/0/template/typeMatchExpression/lineNumber',
+    ]);
+  });
+
+  it.each(['JsonPathContent', 'IotJsonPathContent', 'IotCentralJsonPathContent'])(
+    'leaves out a %s value whose expression is blank and that is not required: MedTech never sets it',
+    (kind) => {
+      const template = {
+        ...calculated,
+        values: [
+          { valueName: 'hr', valueExpression: '$.hr' },
+          { valueName: 'spare', valueExpression: ' ', required: false },
+          { valueName: 'other', valueExpression: '' },
+        ],
+      };
+      const result = parseValid(collection([kind, template]));
+
+      expect(only(result.mapping).values.map((v) => v.valueName)).toEqual(['hr']);
+      expect(result.warnings.filter((w) => w.message.includes('blank')).map((w) => w.location.pointer)).toEqual([
+        '/template/0/template/values/1/valueExpression',
+        '/template/0/template/values/2/valueExpression',
+      ]);
+      const required = parseInvalid(
+        collection([kind, { ...calculated, values: [{ valueName: 'hr', valueExpression: '', required: true }] }]),
+      );
+      expect(required.map((p) => p.name)).toContain('TemplateExpression');
+    },
+  );
 
   it('still rejects a number as a CalculatedContent expression string, as MedTech does', () => {
     const problems = parseInvalid(collection(['CalculatedContent', { ...calculated, deviceIdExpression: 5 }]));
