@@ -9,6 +9,7 @@ import {
   toPathSegments,
   toPointer,
 } from '../mapping/locate.js';
+import { templateKeyAsMedTech, templateSpellingIgnoredReason } from '../mapping/medTechConversions.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
@@ -207,10 +208,15 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
     const pointer = toPointer(segments);
     const out: Record<string, unknown> = {};
     const seen = new Map<string, string>(); // lower-cased canonical key → original key as written
+    const templateKey = spec.keys.includes('template') ? templateKeyAsMedTech(Object.keys(node)) : undefined;
     for (const [key, child] of Object.entries(node)) {
       const canonicalKey = spec.keys.find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
       const lower = canonicalKey.toLowerCase();
       const at = toOriginal(pointer) + toPointer([key]);
+      if (canonicalKey === 'template' && templateKey !== undefined && key !== templateKey) {
+        problems.add('warning', `Property '${key}' is ignored: ${templateSpellingIgnoredReason(templateKey)}`, at);
+        continue;
+      }
       const earlier = seen.get(lower);
       if (earlier !== undefined) {
         // Newtonsoft.Json sets the property once per spelling, so the last one wins.

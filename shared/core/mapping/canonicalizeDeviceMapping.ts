@@ -1,6 +1,12 @@
 import type { ContentTemplateKind } from './deviceMapping.js';
 import { knownProperties } from './deviceMappingSchema.js';
-import { lineInfoIgnoredReason, readLanguageAsMedTech, toMedTechString } from './medTechConversions.js';
+import {
+  lineInfoIgnoredReason,
+  readLanguageAsMedTech,
+  templateKeyAsMedTech,
+  templateSpellingIgnoredReason,
+  toMedTechString,
+} from './medTechConversions.js';
 import { toContentTemplateKind } from './templateType.js';
 
 /** Path segments into a JSON document: property names and array indexes. */
@@ -47,7 +53,8 @@ const expressionFields = [
 /**
  * Spells property names the way the schema does. MedTech (Newtonsoft.Json) matches template property names
  * case-insensitively, so `TypeName` works there and must work here; the schema is case-sensitive, so keys are
- * renamed first (the last of several spellings wins, as in Newtonsoft) and each rename is noted. Unknown properties
+ * renamed first (the last of several spellings wins, as in Newtonsoft, except for `template`: see
+ * {@link templateKeyAsMedTech}) and each rename is noted. Unknown properties
  * of `{templateType, template}` nodes are noted as ignored (MedTech ignores them); unknown properties inside a content
  * template are left for the schema to reject, except those MedTech's template classes have (`lineNumber`,
  * `linePosition`, `lineInfoForProperties`, and IotJsonPathContent's `alternateTimestampExpression`), which are
@@ -87,8 +94,18 @@ export function canonicalizeDeviceMapping(
     const copy: Record<string, unknown> = {};
     originalPaths.set(copy, original);
     const keys = new Map<string, string>();
+    const templateKey = known.includes('template') ? templateKeyAsMedTech(Object.keys(value)) : undefined;
     for (const [key, child] of Object.entries(value)) {
       const target = known.includes(key) ? key : known.find((name) => name.toLowerCase() === key.toLowerCase());
+      if (target === 'template' && templateKey !== undefined && key !== templateKey) {
+        notes.push({
+          kind: 'ignored',
+          parent: segments,
+          property: key,
+          reason: templateSpellingIgnoredReason(templateKey),
+        });
+        continue;
+      }
       if (target === undefined) {
         onUnknown?.(key);
         setOwn(copy, key, child);

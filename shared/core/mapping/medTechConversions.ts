@@ -99,6 +99,23 @@ export function isMedTechInt32(raw: unknown): boolean {
 }
 
 /**
+ * Which spelling of `template` MedTech reads in a `{templateType, template}` object (the root of a mapping file or one
+ * of its nodes): `template` spelled exactly, else the first member whose name matches it ignoring case (its container
+ * converter looks it up with Newtonsoft's case-insensitive `JObject.GetValue`, which tries the exact name first).
+ * Other spellings are ignored, where every other property takes the last of its spellings.
+ * @param keys - the object's member names, in the order written
+ * @returns the member read, or undefined when there is none
+ */
+export function templateKeyAsMedTech(keys: readonly string[]): string | undefined {
+  return keys.includes('template') ? 'template' : keys.find((key) => key.toLowerCase() === 'template');
+}
+
+/** Why another spelling of `template` is ignored (see {@link templateKeyAsMedTech}). */
+export function templateSpellingIgnoredReason(read: string): string {
+  return `MedTech reads '${read}' (the exact spelling 'template', else the first spelling)`;
+}
+
+/**
  * Why MedTech ignores a member its template classes have besides the mapping fields, or undefined for any other
  * member: `lineNumber` and `linePosition` (32-bit integers it overwrites with the position in the file) and
  * `lineInfoForProperties` (which it skips whatever it holds). Names match in any case.

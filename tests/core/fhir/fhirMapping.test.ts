@@ -345,6 +345,20 @@ describe('parseFhirMapping', () => {
   });
 });
 
+describe('parseFhirMapping, which spelling of template', () => {
+  it('reads `template` spelled exactly, else its first spelling, and warns of the others, as MedTech does', () => {
+    const body = (name: string): string => `{"typeName":"${name}","codes":[]}`;
+    const text = `{"templateType":"CollectionFhir","Template":[],"template":[{"templateType":"CodeValueFhir","TEMPLATE":${body('first')},"Template":${body('second')}}]}`;
+
+    const result = parseFhirMapping(text);
+
+    expect(result.ok && [...result.value.templates.keys()]).toEqual(['first']);
+    expect(result.ok && result.warnings.map((w) => w.location.pointer)).toEqual(
+      expect.arrayContaining(['/Template', '/template/0/Template']),
+    );
+  });
+});
+
 describe('parseFhirMapping, values MedTech converts', () => {
   it('keeps the digits of an integer code beyond 2^53, and reads the last of a code written twice', () => {
     const text = (codes: string): string =>

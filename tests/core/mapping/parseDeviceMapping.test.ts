@@ -1108,6 +1108,28 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
     },
   );
 
+  it('reads `template` spelled exactly, else its first spelling, and warns of the others, as MedTech does', () => {
+    const node = (...keys: string[]): string =>
+      `{"templateType":"JsonPathContent",${keys
+        .map((key, i) => `"${key}":${JSON.stringify({ ...calculated, typeName: `t${i}` })}`)
+        .join(',')}}`;
+    const read = (text: string): [string, string[]] => {
+      const result = parseValid(text);
+      return [only(result.mapping).typeName, result.warnings.map((w) => w.location.pointer)];
+    };
+
+    expect(read(`{"templateType":"CollectionContent","template":[${node('Template', 'template')}]}`)).toEqual([
+      't1',
+      ['/template/0/Template'],
+    ]);
+    expect(read(`{"templateType":"CollectionContent","template":[${node('TEMPLATE', 'Template')}]}`)).toEqual([
+      't0',
+      ['/template/0/TEMPLATE', '/template/0/Template'],
+    ]);
+    const root = read(`{"templateType":"CollectionContent","Template":[],"template":[${node('template')}]}`);
+    expect(root).toEqual(['t0', ['/Template']]);
+  });
+
   it('still rejects a number as a CalculatedContent expression string, as MedTech does', () => {
     const problems = parseInvalid(collection(['CalculatedContent', { ...calculated, deviceIdExpression: 5 }]));
 
