@@ -54,14 +54,14 @@ const expressionFields = [
  * Spells property names the way the schema does. MedTech (Newtonsoft.Json) matches template property names
  * case-insensitively, so `TypeName` works there and must work here; the schema is case-sensitive, so keys are
  * renamed first (the last of several spellings wins, as in Newtonsoft, except for `template`: see
- * {@link templateKeyAsMedTech}) and each rename is noted. Unknown properties
- * of `{templateType, template}` nodes are noted as ignored (MedTech ignores them); unknown properties inside a content
- * template are left for the schema to reject, except those MedTech's template classes have (`lineNumber`,
- * `linePosition`, `lineInfoForProperties`, and IotJsonPathContent's `alternateTimestampExpression`), which are
- * dropped and noted as ignored, as are unknown members of a CalculatedContent expression object (MedTech ignores them
- * there). Values MedTech converts are rewritten to the form the schema takes, each noted: a
- * number or boolean where a string is expected becomes the text MedTech makes of it, and an expression language
- * written as MedTech's enum reader takes it (a number, white space, commas) becomes its name.
+ * {@link templateKeyAsMedTech}) and each rename is noted. Unknown properties of `{templateType, template}` nodes are
+ * noted as ignored (MedTech ignores them); unknown properties inside a content template are left for the schema to
+ * reject, except those MedTech's template classes have (`lineNumber`, `linePosition`, `lineInfoForProperties`, and
+ * IotJsonPathContent's `alternateTimestampExpression`), which are dropped and noted as ignored, as are unknown members
+ * of a CalculatedContent expression object (MedTech ignores them there). Values MedTech converts are rewritten to the
+ * form the schema takes, each noted: a number or boolean where a string is expected becomes the text MedTech makes of
+ * it, and an expression language written as MedTech's enum reader takes it (a number, white space, commas) becomes
+ * its name.
  * @param document - the parsed mapping (not mutated)
  * @param numberText - the literal text of the number at a path of the original document, when known: an integer
  *   literal MedTech reads as text keeps its digits, which `JSON.parse` may have rounded
