@@ -1113,7 +1113,7 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
       `{"templateType":"JsonPathContent",${keys
         .map((key, i) => `"${key}":${JSON.stringify({ ...calculated, typeName: `t${i}` })}`)
         .join(',')}}`;
-    const read = (text: string): [string, string[]] => {
+    const read = (text: string): [string, (string | undefined)[]] => {
       const result = parseValid(text);
       return [only(result.mapping).typeName, result.warnings.map((w) => w.location.pointer)];
     };
