@@ -17,7 +17,7 @@ import { flushWorkUnit } from '../../shared/pipeline/flushWorkUnit.js';
 import type { FlushDeps } from '../../shared/pipeline/flushWorkUnit.js';
 import type { FhirStore } from '../../shared/pipeline/ports.js';
 import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
-import type { LeaseStore } from '../../shared/pipeline/stagingPorts.js';
+import type { LeaseStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
 import type { Measurement } from '../../shared/core/measurement.js';
 import { heartRate, mapping, observationsOfDevice, sampledValues } from './fixtures.js';
 import { MedTechError } from '../../shared/core/errors.js';
@@ -239,6 +239,50 @@ describe('flushWorkUnit dead letters', () => {
       ['TemplateNotFound', undefined],
     ]);
   });
+});
+
+describe('flushWorkUnit dead letters after a crash', () => {
+  const time = '2024-05-01T10:00:00.000Z';
+  const reading = (type: string, at: string): Measurement => ({
+    type,
+    occurrenceTimeUtc: at,
+    ingestionTimeUtc: time,
+    deviceId: `crash-${type}`,
+    patientId: 'crash-pat',
+    // `t` is the temperature template's value: 'warm' is no Quantity.
+    properties: [{ name: 't', value: 'warm' }],
+  });
+
+  it.each([
+    // A Quantity Observation per time: one dead letter per Observation.
+    ['a group failing per Observation', 'temperature', 2],
+    // No FHIR template for the type: one dead letter for the whole group.
+    ['a group failing as a whole', 'mood', 1],
+  ])(
+    'writes each dead letter once for %s whose flush died before deleting and that a redelivery staged again',
+    async (_label, type, records) => {
+      const batch = [reading(type, '2024-05-01T10:00:00.000Z'), reading(type, '2024-05-01T10:00:05.000Z')];
+      const { stores, unit } = await stagedUnit(`crash-${type}`, batch);
+      // The worker dies after writing its dead letters and before deleting what it read (a fault of the process).
+      const dying: StagingStore = Object.assign(Object.create(stores.staging) as StagingStore, {
+        deleteDocuments: () => Promise.reject(new Error('process died')),
+      });
+      const deps = workerDeps(stores, 'worker-a', fhir, clock(time));
+      await expect(flushWorkUnit(unit, { ...deps, staging: dying })).rejects.toThrow('process died');
+      const before = (await stores.deadLetters.listDeadLetters({ maxItems: 10 })).items;
+      // Event Hubs delivers the batch again, with other boundaries: the same measurements, staged once more.
+      await stores.staging.stageBatch('0', { first: 1, last: 2 }, [...batch].reverse());
+
+      const retry = await flushWorkUnit(unit, deps);
+      const after = (await stores.deadLetters.listDeadLetters({ maxItems: 10 })).items;
+
+      expect(retry).toMatchObject({ status: 'flushed', deadLettered: records });
+      expect(after.map((d) => d.id).sort()).toEqual(before.map((d) => d.id).sort());
+      const held = after.flatMap((d) => (d.subject.kind === 'measurements' ? d.subject.measurements : []));
+      expect(held).toHaveLength(batch.length);
+      expect((await stores.staging.readUnit(unit)).documents).toHaveLength(0);
+    },
+  );
 });
 
 describe('flushWorkUnit, two units creating the same Observation at once', () => {
