@@ -1,6 +1,7 @@
 import type { ContentTemplateKind } from './deviceMapping.js';
 import { knownProperties } from './deviceMappingSchema.js';
 import {
+  isLanguageNumberOfNoLanguage,
   lineInfoIgnoredReason,
   readLanguageAsMedTech,
   templateKeyAsMedTech,
@@ -227,6 +228,7 @@ export function canonicalizeDeviceMapping(
         }
       }
       convert(content, 'defaultExpressionLanguage', segments, asLanguage('defaultExpressionLanguage', false));
+      dropUnusedDefaultLanguage(content, segments);
     } else {
       // The IoT kinds ignore whatever their device id and timestamp expressions hold.
       const fixed = kind === 'JsonPathContent' ? [] : ['deviceIdExpression', 'timestampExpression'];
@@ -235,6 +237,29 @@ export function canonicalizeDeviceMapping(
       }
     }
     return content;
+  };
+
+  // A default language that names no language fails MedTech's load only when an expression takes the default.
+  const dropUnusedDefaultLanguage = (content: Record<string, unknown>, segments: PathSegments): void => {
+    if (!isLanguageNumberOfNoLanguage(content.defaultExpressionLanguage)) {
+      return;
+    }
+    const values = Array.isArray(content.values) ? (content.values as unknown[]) : [];
+    const expressions = [
+      ...expressionFields.map((field) => content[field]),
+      ...values.map((item) => (isRecord(item) ? item.valueExpression : undefined)),
+    ];
+    if (expressions.some(takesDefaultLanguage)) {
+      return;
+    }
+    const property = originalKeys.get(content)?.get('defaultExpressionLanguage') ?? 'defaultExpressionLanguage';
+    delete content.defaultExpressionLanguage;
+    notes.push({
+      kind: 'ignored',
+      parent: segments,
+      property,
+      reason: 'it names no language, and every expression names its own, as MedTech accepts',
+    });
   };
 
   const root = rename(document, knownProperties.root, [], [], ignore([], ['$schema']));
@@ -332,6 +357,17 @@ function asLanguage(field: string, optional: boolean): (raw: unknown) => Convers
           message: `'${field}' ${JSON.stringify(raw)} is read as '${language}', as MedTech reads it; write '${language}'`,
         };
   };
+}
+
+/**
+ * Whether an expression as written takes the template's default language: a string, or an object whose language is
+ * absent, null or empty (MedTech sets the default where the language is null).
+ */
+function takesDefaultLanguage(expression: unknown): boolean {
+  if (typeof expression === 'string') {
+    return true;
+  }
+  return isRecord(expression) && readLanguageAsMedTech(expression.language ?? null, true) === null;
 }
 
 /** Defines an own enumerable property, so a key such as `__proto__` stays data and never touches the prototype. */

@@ -29,6 +29,26 @@ export function readLanguageAsMedTech(raw: unknown, optional: boolean): Expressi
   return number === undefined ? undefined : languageByNumber[number];
 }
 
+/**
+ * Whether MedTech reads a `defaultExpressionLanguage` as a number that names no language: Newtonsoft's string-enum
+ * converter keeps any 32-bit integer, written as a JSON integer or as text (`2`, `" -1 "`), and MedTech fails on it
+ * only when an expression takes the default language.
+ * @param raw - the value written in the mapping
+ */
+export function isLanguageNumberOfNoLanguage(raw: unknown): boolean {
+  const number =
+    typeof raw === 'number'
+      ? Number.isInteger(raw) && Math.abs(raw) <= 2147483648
+        ? raw
+        : undefined
+      : typeof raw === 'string'
+        ? readEnumTextAsMedTech(raw, LANGUAGE_MEMBERS)
+        : undefined;
+  return (
+    number !== undefined && number >= -2147483648 && number <= 2147483647 && languageByNumber[number] === undefined
+  );
+}
+
 /** The expression language enumeration's members and their numbers. */
 const LANGUAGE_MEMBERS: readonly (readonly [string, number])[] = [
   ['JsonPath', 0],

@@ -1055,6 +1055,14 @@ const AGREEMENT: Case[] = [
     medTech: ['JsonPathContent hr'],
     at: 'Template/Serialization/TemplateContainerJsonConverter.cs:44,53, NJ/Linq/JObject.cs:290-300',
   },
+  // A default language naming no language, which no expression takes.
+  ...['2', '"2"', '-1', '" 7 "'].map((raw) => ({
+    name: `defaultExpressionLanguage ${raw} when every expression names its language loads, as in MedTech: the default is never used`,
+    text: calculatedWithLanguages(raw),
+    pick: (t: ContentTemplate) => [view(t.typeMatch), view(t.deviceId), ...t.timestamp.map(view)],
+    medTech: [M('Body'), J('matchedToken.d'), M('matchedToken.t')],
+    at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/EnumUtils.cs:294-322, NJ/Utilities/ConvertUtils.cs:438-441 (an undefined number is kept), Template/CalculatedFunctionContentTemplateExtensions.cs:26 (used only for a null language)',
+  })),
 ];
 
 describe('parseDeviceMapping agrees with MedTech', () => {
@@ -1489,15 +1497,7 @@ function calculatedWithLanguages(defaultLanguage: string): string {
 }
 
 const DIFFERENCES: Difference[] = [
-  // 1. We REFUSE mappings MedTech loads and uses.
-  ...['2', '"2"', '-1', '" 7 "'].map((raw) => ({
-    name: `defaultExpressionLanguage ${raw} when every expression names its language (MedTech: loads, the default is never used)`,
-    text: calculatedWithLanguages(raw),
-    pick: (t: ContentTemplate) => [view(t.typeMatch), view(t.deviceId), ...t.timestamp.map(view)],
-    medTech: [M('Body'), J('matchedToken.d'), M('matchedToken.t')],
-    ours: REFUSED,
-    at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/EnumUtils.cs:294-322, NJ/Utilities/ConvertUtils.cs:438-441 (an undefined number is kept), Template/CalculatedFunctionContentTemplateExtensions.cs:26 (used only for a null language)',
-  })),
+  // 1. We REFUSE mappings MedTech loads and uses: none left (the cases found moved to the agreement above).
   // 2. We refuse mappings MedTech loads but cannot use: it throws when a message reaches the template.
   ...JSON_PATH_KINDS.flatMap((kind) =>
     jsonPathExpressionFields(kind)

@@ -1130,6 +1130,30 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
     expect(root).toEqual(['t0', ['/Template']]);
   });
 
+  it.each([2, '-1', ' 7 '])(
+    'ignores a defaultExpressionLanguage %j that names no language when every expression names its own',
+    (raw) => {
+      const own = { ...bilingual, typeMatchExpression: { value: 'Body', language: 'JmesPath' } };
+      const named = {
+        ...own,
+        deviceIdExpression: { value: 'matchedToken.deviceId', language: 'JsonPath' },
+        timestampExpression: { value: 'matchedToken.endDate', language: 'JmesPath' },
+        values: [{ valueName: 'hr', valueExpression: { value: 'matchedToken.heartRate', language: 'JmesPath' } }],
+      };
+      const result = parseValid(collection(['CalculatedContent', { ...named, defaultExpressionLanguage: raw }]));
+
+      expect(languages(only(result.mapping))).toEqual(['JmesPath', 'JsonPath', 'JmesPath', 'JmesPath']);
+      expect(result.warnings.map((w) => w.location.pointer)).toEqual([
+        '/template/0/template/defaultExpressionLanguage',
+      ]);
+      // One expression taking the default: MedTech fails to load it, and so do we.
+      const problems = parseInvalid(collection(['CalculatedContent', { ...own, defaultExpressionLanguage: raw }]));
+      expect(problems.filter((p) => p.severity === 'error').map((p) => p.location.pointer)).toEqual([
+        '/template/0/template/defaultExpressionLanguage',
+      ]);
+    },
+  );
+
   it('still rejects a number as a CalculatedContent expression string, as MedTech does', () => {
     const problems = parseInvalid(collection(['CalculatedContent', { ...calculated, deviceIdExpression: 5 }]));
 
