@@ -14,3 +14,24 @@ export function seededRandom(seed: number): (n: number) => number {
     return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
   };
 }
+
+/** {@link seededRandom} with the helpers case generators use. */
+export class SeededRandom {
+  /** An integer in [0, n). */
+  readonly below: (n: number) => number;
+
+  /** @param seed - any 32-bit integer */
+  constructor(seed: number) {
+    this.below = seededRandom(seed);
+  }
+
+  /** One of the items, each as likely. */
+  pick<T>(items: readonly T[]): T {
+    return items[this.below(items.length)] as T;
+  }
+
+  /** True with probability `p`. */
+  chance(p: number): boolean {
+    return this.below(1_000_000) < p * 1_000_000;
+  }
+}

@@ -13,20 +13,7 @@ import { isMedTechError } from '../../../shared/core/errors.js';
 import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { CompiledExpression } from '../../../shared/core/expressions/types.js';
-import { seededRandom } from '../../support/seededRandom.js';
-
-/** A seeded generator with the helpers the generators below use. */
-class Random {
-  readonly below: (n: number) => number;
-
-  constructor(seed: number) {
-    this.below = seededRandom(seed);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
-  }
-}
+import { SeededRandom } from '../../support/seededRandom.js';
 
 /** Pieces of both languages' syntax, of the functions, of literals .NET reads specially, and of stray text. */
 const TOKENS = [
@@ -104,7 +91,7 @@ const TOKENS = [
   '#',
 ];
 
-function randomText(random: Random): string {
+function randomText(random: SeededRandom): string {
   let text = '';
   const count = random.below(12);
   for (let i = 0; i < count; i++) {
@@ -185,7 +172,7 @@ const LITERALS = [
 ];
 
 /** A random JMESPath expression from the grammar: every construct, functions at any arity with any arguments. */
-function randomJmesPath(random: Random, depth = 0): string {
+function randomJmesPath(random: SeededRandom, depth = 0): string {
   if (depth >= 3) {
     return random.pick([...FIELDS, '@', ...LITERALS]);
   }
@@ -236,7 +223,7 @@ const ARGUMENTS: Readonly<Record<string, readonly string[]>> = {
 };
 
 /** A call: mostly a known function with its number of arguments of its kinds; sometimes anything at all. */
-function randomCall(random: Random, sub: () => string): string {
+function randomCall(random: SeededRandom, sub: () => string): string {
   const [name, parameters] = random.pick(FUNCTIONS);
   let kinds = parameters.replace('+', '');
   if (parameters.endsWith('+')) {
@@ -257,7 +244,7 @@ function randomCall(random: Random, sub: () => string): string {
 }
 
 /** A random JSONPath expression from Newtonsoft's grammar: steps of every kind, filters comparing any kinds. */
-function randomJsonPath(random: Random, depth = 0): string {
+function randomJsonPath(random: SeededRandom, depth = 0): string {
   let path = random.pick(['$', '$', '@', '']);
   const steps = 1 + random.below(4);
   for (let i = 0; i < steps; i++) {
@@ -304,7 +291,7 @@ const JSON_OPERANDS = [
   '$..v',
 ];
 
-function randomCondition(random: Random, depth: number): string {
+function randomCondition(random: SeededRandom, depth: number): string {
   switch (random.below(6)) {
     case 0:
       return `@.${random.pick(JSON_NAMES)}`;
@@ -319,8 +306,8 @@ function randomCondition(random: Random, depth: number): string {
   }
 }
 
-/** Random data: scalars at the edges, arrays, objects with the field names above. */
-function randomData(random: Random, depth = 0): unknown {
+/** SeededRandom data: scalars at the edges, arrays, objects with the field names above. */
+function randomData(random: SeededRandom, depth = 0): unknown {
   const roll = random.below(10);
   if (depth > 3 || roll < 4) {
     return random.pick([0, 1, -1, 1.5, -0.5, 1e308, 2147483648, 2 ** 53 + 2, 'a', '', '2020-01-01T00:00:00Z']);
@@ -364,7 +351,7 @@ const isPipelineError = (error: unknown): boolean => isMedTechError(error) && !W
 function exercise(
   source: string,
   compile: (source: string) => CompiledExpression,
-  random: Random,
+  random: SeededRandom,
   findings: string[],
 ): number {
   let compiled: CompiledExpression | undefined;
@@ -395,7 +382,7 @@ function exercise(
 
 describe('expressions from random text', () => {
   it('compile or fail with TemplateExpression; what compiles evaluates or fails with a pipeline error', () => {
-    const random = new Random(77);
+    const random = new SeededRandom(77);
     const findings: string[] = [];
     const compiled = { JsonPath: 0, JmesPath: 0 };
     for (let n = 0; n < 6000 && findings.length < 5; n++) {
@@ -404,13 +391,13 @@ describe('expressions from random text', () => {
       compiled.JmesPath += exercise(source, (s) => compileJmesPath(s), random, findings);
     }
     expect(findings).toEqual([]);
-    // Random text mostly does not compile; enough of it must, or evaluation goes untested.
+    // SeededRandom text mostly does not compile; enough of it must, or evaluation goes untested.
     expect(compiled.JsonPath).toBeGreaterThan(1000);
     expect(compiled.JmesPath).toBeGreaterThan(100);
   });
 
   it('JMESPath from its grammar, every function at any arity: the same', () => {
-    const random = new Random(2718);
+    const random = new SeededRandom(2718);
     const findings: string[] = [];
     let compiled = 0;
     for (let n = 0; n < 5000 && findings.length < 5; n++) {
@@ -421,7 +408,7 @@ describe('expressions from random text', () => {
   });
 
   it('JSONPath from its grammar, filters comparing every kind of token: the same', () => {
-    const random = new Random(31415);
+    const random = new SeededRandom(31415);
     const findings: string[] = [];
     let compiled = 0;
     for (let n = 0; n < 5000 && findings.length < 5; n++) {

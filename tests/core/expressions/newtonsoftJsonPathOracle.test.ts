@@ -31,7 +31,7 @@ import { ExpressionEvaluationError, ExpressionSyntaxError } from '../../../share
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { EvaluationMemo } from '../../../shared/core/expressions/types.js';
 import { loadOracleCases } from '../../support/oracleCases.js';
-import { seededRandom } from '../../support/seededRandom.js';
+import { SeededRandom } from '../../support/seededRandom.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // .NET primitives the oracle needs
@@ -1913,25 +1913,8 @@ function fixtureSingle(s: SingleOutcome): unknown {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Random documents and paths
+// SeededRandom documents and paths
 // ---------------------------------------------------------------------------------------------------------------
-
-/** The seeded generator with the helpers the generators below use. */
-class Random {
-  readonly below: (n: number) => number;
-
-  constructor(seed: number) {
-    this.below = seededRandom(seed);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
-  }
-
-  chance(p: number): boolean {
-    return this.below(1_000_000) < p * 1_000_000;
-  }
-}
 
 /** Member names of documents: usual ones, hyphens, digits, non-ASCII, spaces, '$', '@', quotes, prototype names. */
 const COMMON_NAMES = ['a', 'b', 'c', 'v', 's', 'id'];
@@ -2023,12 +2006,12 @@ const STRINGS = [
   '1e400',
 ];
 
-function randomName(r: Random): string {
+function randomName(r: SeededRandom): string {
   const roll = r.below(100);
   return roll < 70 ? r.pick(COMMON_NAMES) : roll < 95 ? r.pick(ODD_NAMES) : r.pick(RARE_NAMES);
 }
 
-function randomScalar(r: Random): unknown {
+function randomScalar(r: SeededRandom): unknown {
   const roll = r.below(100);
   if (roll < 35) {
     return r.chance(0.05) ? r.pick(LARGE_NUMBERS) : r.pick(NUMBERS);
@@ -2043,7 +2026,7 @@ function randomScalar(r: Random): unknown {
 }
 
 /** JSON text of a random value (JSON.parse of it gives own members even for `__proto__`). */
-function randomJson(r: Random, depth: number): string {
+function randomJson(r: SeededRandom, depth: number): string {
   const roll = r.below(100);
   if (depth > 0 && roll < 40) {
     const names = new Set<string>();
@@ -2061,7 +2044,7 @@ function randomJson(r: Random, depth: number): string {
 }
 
 /** A name as `['…']` writes it, with Newtonsoft's escapes (JPath.cs:658-691). */
-function quoteName(r: Random, name: string): string {
+function quoteName(r: SeededRandom, name: string): string {
   let out = "'";
   const escapes: Record<string, string> = { '\b': 'b', '\t': 't', '\n': 'n', '\f': 'f', '\r': 'r', '"': '"', '/': '/' };
   for (const c of name) {
@@ -2076,13 +2059,13 @@ function quoteName(r: Random, name: string): string {
   return `${out}'`;
 }
 
-function space(r: Random, p = 0.2): string {
+function space(r: SeededRandom, p = 0.2): string {
   return r.chance(p) ? ' '.repeat(1 + r.below(2)) : '';
 }
 
 const SMALL_INDEXES = [0, 0, 1, 1, 2, 3, 5];
 
-function sliceBound(r: Random): string {
+function sliceBound(r: SeededRandom): string {
   const roll = r.below(100);
   if (roll < 35) {
     return '';
@@ -2093,7 +2076,7 @@ function sliceBound(r: Random): string {
   return String(r.pick([INT32_MAX, INT32_MIN, -10, 10]));
 }
 
-function randomSlice(r: Random): string {
+function randomSlice(r: SeededRandom): string {
   const start = sliceBound(r);
   const end = sliceBound(r);
   if (r.chance(0.5)) {
@@ -2104,7 +2087,7 @@ function randomSlice(r: Random): string {
 }
 
 /** A .NET pattern from a subset the oracle translates (no construct the project refuses: no backtracking). */
-function randomRegexPattern(r: Random): string {
+function randomRegexPattern(r: SeededRandom): string {
   const atoms = ['a', 'b', 'c', 'A', 'x', '1', '7', '0', ' ', 'ä', '\\.', '\\/', '-', '.', '\\d', '\\w', '\\s'];
   const groups = ['[a-c]', '[^a]', '[0-9]', '[A-Z]', '(a|b)', '(?:ab)', '(b|)', '[\\d.]'];
   let p = r.chance(0.3) ? '^' : '';
@@ -2128,12 +2111,12 @@ function randomRegexPattern(r: Random): string {
   return p;
 }
 
-function randomRegex(r: Random): string {
+function randomRegex(r: SeededRandom): string {
   return `/${randomRegexPattern(r)}/${r.pick(['', '', '', 'i', 'm', 's', 'x', 'g', 'im', 'is', 'ms'])}`;
 }
 
 /** A literal for a filter, as written; numbers get what follows them from the caller. */
-function randomLiteral(r: Random, regex: boolean): string {
+function randomLiteral(r: SeededRandom, regex: boolean): string {
   if (regex) {
     const roll = r.below(100);
     if (roll < 80) {
@@ -2174,7 +2157,7 @@ function randomLiteral(r: Random, regex: boolean): string {
 }
 
 /** Steps after `@` or `$` inside a filter. */
-function randomFilterPathSteps(r: Random, depth: number, first: boolean): string {
+function randomFilterPathSteps(r: SeededRandom, depth: number, first: boolean): string {
   let out = '';
   const count = r.below(first ? 3 : 2) + (r.chance(0.7) ? 1 : 0);
   for (let i = 0; i < count; i++) {
@@ -2205,7 +2188,7 @@ function randomFilterPathSteps(r: Random, depth: number, first: boolean): string
 }
 
 /** One side of a comparison or an existence test, and whether it is a number (what follows it then matters). */
-function randomSide(r: Random, depth: number, regex: boolean): { text: string; number: boolean } {
+function randomSide(r: SeededRandom, depth: number, regex: boolean): { text: string; number: boolean } {
   const roll = r.below(100);
   if (roll < 70 || (regex && roll < 85)) {
     return { text: `@${randomFilterPathSteps(r, depth, true)}`, number: false };
@@ -2220,14 +2203,14 @@ function randomSide(r: Random, depth: number, regex: boolean): { text: string; n
 const OPERATORS = ['==', '!=', '<>', '<', '<=', '>', '>=', '===', '!==', '=~'];
 
 /** What follows a side: Newtonsoft ends a number only at ' ' or ')' (JPath.cs:592), so a space usually follows. */
-function afterSide(r: Random, side: { number: boolean }, next: string): string {
+function afterSide(r: SeededRandom, side: { number: boolean }, next: string): string {
   if (side.number && next !== ')') {
     return r.chance(0.97) ? ' '.repeat(1 + r.below(2)) : '';
   }
   return space(r);
 }
 
-function randomTerm(r: Random, depth: number, next: string): string {
+function randomTerm(r: SeededRandom, depth: number, next: string): string {
   if (r.chance(0.004)) {
     // Grouping: Newtonsoft has none (an extension of this project).
     return `(${randomTerm(r, depth, ')')})${afterSide(r, { number: false }, next)}`;
@@ -2244,7 +2227,7 @@ function randomTerm(r: Random, depth: number, next: string): string {
   return `${a.text}${afterSide(r, a, operator)}${operator}${space(r, 0.7)}${b.text}${afterSide(r, b, next)}`;
 }
 
-function randomFilterExpression(r: Random, depth: number): string {
+function randomFilterExpression(r: SeededRandom, depth: number): string {
   const count = 1 + (r.chance(0.35) ? 1 + r.below(3) : 0);
   const joins = Array.from({ length: count - 1 }, () => r.pick(['&&', '||']));
   let out = space(r);
@@ -2263,7 +2246,7 @@ function randomFilterExpression(r: Random, depth: number): string {
 }
 
 /** One step of a path outside filters. */
-function randomStep(r: Random, depth: number): string {
+function randomStep(r: SeededRandom, depth: number): string {
   const roll = r.below(1000);
   const dot = r.chance(0.08) ? '.' : '';
   if (roll < 280) {
@@ -2408,7 +2391,7 @@ function randomStep(r: Random, depth: number): string {
   return r.pick(['(0)', "('a')", '(*)', '[1:2,3]', '[1*]', '[-0]', '[:::]', '[0:4:0:1]', '. ', "['a',b']"]);
 }
 
-function randomPath(r: Random): string {
+function randomPath(r: SeededRandom): string {
   const roll = r.below(1000);
   let prefix = roll < 900 ? '$' : roll < 960 ? '' : roll < 975 ? '@' : roll < 985 ? ' $' : roll < 990 ? '$ ' : '  ';
   const steps: string[] = [];
@@ -2426,7 +2409,7 @@ function randomPath(r: Random): string {
 }
 
 /** A message as MedTech's templates see it: Body, Properties, SystemProperties (values drawn as above). */
-function randomMessage(r: Random): string {
+function randomMessage(r: SeededRandom): string {
   const reading = (): string => {
     const members = [
       `"type": ${JSON.stringify(r.pick(['hr', 'HR', 'spo2', 'bp', 'steps']))}`,
@@ -2448,7 +2431,7 @@ function randomMessage(r: Random): string {
 }
 
 /** Paths as device mappings write them (MedTech's documentation and samples), with random comparisons. */
-function randomMappingPath(r: Random): string {
+function randomMappingPath(r: SeededRandom): string {
   const op = r.pick(['==', '!=', '>', '>=', '<', '<=']);
   const value = r.pick(["'hr'", "'HR'", '60', '72', '72.5', "'72'", 'null', 'true', "'2023-03-13T22:46:30Z'", '8867']);
   const member = r.pick(['type', 'value', 'ts', 'code']);
@@ -3261,7 +3244,7 @@ const MAX_SKIPPED_SHARE = 0.05;
 
 describe('compileJsonPath against the oracle: a seeded random differential', () => {
   it(`agrees on ${DOCUMENTS * PATHS_PER_DOCUMENT} random (path, document) pairs but for the named classes`, () => {
-    const random = new Random(0x5e1ec7);
+    const random = new SeededRandom(0x5e1ec7);
     const counts = new Map<string, number>();
     const unexplained: string[] = [];
     const unsupported: string[] = [];

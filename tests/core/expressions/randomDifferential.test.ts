@@ -12,24 +12,7 @@ import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmes
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../../../shared/core/expressions/types.js';
-import { seededRandom } from '../../support/seededRandom.js';
-
-/** The seeded generator with the helpers the generators below use. */
-class Random {
-  readonly below: (n: number) => number;
-
-  constructor(seed: number) {
-    this.below = seededRandom(seed);
-  }
-
-  pick<T>(items: readonly T[]): T {
-    return items[this.below(items.length)] as T;
-  }
-
-  chance(p: number): boolean {
-    return this.below(1_000_000) < p * 1_000_000;
-  }
-}
+import { SeededRandom } from '../../support/seededRandom.js';
 
 /**
  * Member names: ordinary ones, hyphenated and integer-like ones, inherited `Object.prototype` names, `__proto__`
@@ -55,12 +38,12 @@ const NAMES = [
 ];
 const COMMON_NAMES = ['a', 'b', 'c', 'heartRate', 'Body', 'steps', 'x-y', '0', 'n1', 'n2'];
 
-function randomName(random: Random): string {
+function randomName(random: SeededRandom): string {
   return random.chance(0.75) ? random.pick(COMMON_NAMES) : random.pick(NAMES);
 }
 
 /** A random JSON value as text (so that JSON.parse, as for a message body, builds it). */
-function randomJsonText(random: Random, depth: number): string {
+function randomJsonText(random: SeededRandom, depth: number): string {
   const roll = depth >= 4 ? random.below(5) : random.below(9);
   switch (roll) {
     case 0:
@@ -95,7 +78,7 @@ function jsonPathMember(name: string): string {
 }
 
 /** A member-existence test: `@.a`, `@a`, `@.a.b`, `@.a[0]`, `@['x y']`. */
-function randomExistsTest(random: Random): string {
+function randomExistsTest(random: SeededRandom): string {
   const first = randomName(random);
   let path = `@${jsonPathMember(first)}`;
   if (random.chance(0.15) && /^[A-Za-z_]/.test(first)) {
@@ -108,7 +91,7 @@ function randomExistsTest(random: Random): string {
 }
 
 /** A filter of existence tests joined by `&&` and `||` (what the object-scan fast path takes). */
-function randomExistenceFilter(random: Random, depth = 0): string {
+function randomExistenceFilter(random: SeededRandom, depth = 0): string {
   if (depth >= 2 || random.chance(0.45)) {
     return randomExistsTest(random);
   }
@@ -145,7 +128,7 @@ function expectSame(actual: unknown[] | string, expected: unknown[] | string, wh
 
 describe('JSONPath member-existence scans against the general evaluation, on random documents', () => {
   it('select the same tokens in the same order and charge the same work, one scan per fresh document', () => {
-    const random = new Random(20261126);
+    const random = new SeededRandom(20261126);
     for (let n = 0; n < 1500; n++) {
       const text = randomJsonText(random, 0);
       const filter = randomExistenceFilter(random);
@@ -174,7 +157,7 @@ describe('JSONPath member-existence scans against the general evaluation, on ran
   });
 
   it('select the same tokens when several scans share one memo, names registered in between included', () => {
-    const random = new Random(7);
+    const random = new SeededRandom(7);
     for (let n = 0; n < 400; n++) {
       const text = randomJsonText(random, 0);
       const body = JSON.parse(text) as unknown;
@@ -198,7 +181,7 @@ describe('JSONPath member-existence scans against the general evaluation, on ran
   });
 
   it('fail at the same work bound, and charge a shared meter what the general evaluation charges', () => {
-    const random = new Random(99);
+    const random = new SeededRandom(99);
     for (let n = 0; n < 300; n++) {
       const text = randomJsonText(random, 0);
       const data = JSON.parse(text) as unknown;
@@ -224,7 +207,7 @@ describe('JSONPath member-existence scans against the general evaluation, on ran
   });
 
   it('select one token as selectOne does on the general evaluation', () => {
-    const random = new Random(31);
+    const random = new SeededRandom(31);
     const many = Symbol('many');
     for (let n = 0; n < 800; n++) {
       const text = randomJsonText(random, 0);
@@ -238,7 +221,7 @@ describe('JSONPath member-existence scans against the general evaluation, on ran
 });
 
 /** A random plain JSONPath member path: `$.a`, `$.a.b[1]`, `$['x y'].c`. */
-function randomJsonPathChain(random: Random): string {
+function randomJsonPathChain(random: SeededRandom): string {
   let path = '$';
   const length = 1 + random.below(3);
   for (let i = 0; i < length; i++) {
@@ -248,7 +231,7 @@ function randomJsonPathChain(random: Random): string {
 }
 
 /** A random JMESPath field chain: `a`, `a.b`, `"x-y".c`. */
-function randomJmesPathChain(random: Random): string {
+function randomJmesPathChain(random: SeededRandom): string {
   const length = 1 + random.below(3);
   return Array.from({ length }, () => {
     const name = randomName(random);
@@ -261,7 +244,7 @@ describe('plain member paths split at their first member, on random documents', 
     ['JSONPath', randomJsonPathChain, (source: string) => compileJsonPath(source)],
     ['JMESPath', randomJmesPathChain, (source: string) => compileJmesPath(source)],
   ] as const)('%s: the rest on the own head member selects what the whole path selects', (_l, chain, compile) => {
-    const random = new Random(4242);
+    const random = new SeededRandom(4242);
     let split = 0;
     for (let n = 0; n < 1500; n++) {
       const text = randomJsonText(random, 0);
@@ -287,7 +270,7 @@ describe('plain member paths split at their first member, on random documents', 
 const JMES_FIELDS = ['a', 'b', 'kind', 'v', 'list'];
 
 /** A random JMESPath expression over the shapes MedTech mappings use, and more. */
-function randomJmesPath(random: Random, depth = 0): string {
+function randomJmesPath(random: SeededRandom, depth = 0): string {
   const leaf = (): string => {
     switch (random.below(6)) {
       case 0:
@@ -350,8 +333,8 @@ function randomJmesPath(random: Random, depth = 0): string {
   }
 }
 
-/** Random data for JMESPath: objects with the fields above, lists of readings, scalars. */
-function randomJmesData(random: Random, depth: number): unknown {
+/** SeededRandom data for JMESPath: objects with the fields above, lists of readings, scalars. */
+function randomJmesData(random: SeededRandom, depth: number): unknown {
   const roll = depth >= 3 ? random.below(4) : random.below(7);
   switch (roll) {
     case 0:
@@ -387,7 +370,7 @@ function jmesOutcome(run: () => unknown): { value: unknown } | { error: string }
 
 describe('compiled JMESPath against the interpreter, on random expressions and data', () => {
   it('gives the same value or error and charges the same work, at an ample bound and at the bound it needs', () => {
-    const random = new Random(1234);
+    const random = new SeededRandom(1234);
     let compared = 0;
     for (let n = 0; n < 3000; n++) {
       const source = randomJmesPath(random);
@@ -427,7 +410,7 @@ describe('compiled JMESPath against the interpreter, on random expressions and d
   });
 
   it('gives matches and selectOne that agree with each other', () => {
-    const random = new Random(555);
+    const random = new SeededRandom(555);
     const many = Symbol('many');
     for (let n = 0; n < 1500; n++) {
       const source = randomJmesPath(random);
