@@ -13,6 +13,7 @@ import {
   readDigits,
   readOffsetMinutes,
 } from './calendar.js';
+import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
 
 /** Fraction digits Newtonsoft.Json reads itself; longer fractions are read as `DateTime.Parse` reads them. */
@@ -44,8 +45,28 @@ export function toUtcTimestamp(text: string): string | undefined {
     return text;
   }
   // Not ISO-8601: the other forms MedTech reads as times (`3/13/2023 10:46 PM`, RFC 1123, `/Date(ms)/`).
-  const ms = toUtcMillis(text) ?? parseDotNetDateTime(text);
+  const ms = toUtcMillis(text) ?? parseDotNetDateTime(text) ?? withDotNetWhiteSpace(text);
   return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+/** Longer texts are no timestamp with white space around its parts (and are not rewritten). */
+const MAX_SPACED_LENGTH = 64;
+
+/**
+ * An ISO-8601 text with white space where `DateTime.Parse` allows it and the ISO form does not: around the text,
+ * several spaces between date and time, spaces before the zone (`2023-03-13 22:46:01 +02:00`). Newtonsoft.Json leaves
+ * such a text a string and MedTech reads it with `DateTime.Parse`, which skips white space between the parts, as the
+ * month/day/year forms here already allow.
+ * @returns epoch milliseconds, or `undefined` when the text without that white space is no timestamp either
+ */
+function withDotNetWhiteSpace(text: string): number | undefined {
+  if (text.length > MAX_SPACED_LENGTH) {
+    return undefined;
+  }
+  const compact = trimDotNet(text)
+    .replace(/^(\d{4}-\d{2}-\d{2}) +(?=\d)/, '$1 ')
+    .replace(/(\d) +(?=(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?)$)/, '$1');
+  return compact === text ? undefined : toUtcMillis(compact);
 }
 
 /**
