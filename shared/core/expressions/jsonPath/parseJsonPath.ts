@@ -511,7 +511,12 @@ class Parser {
     if (this.pos < src.length && !isFilterOperatorChar(src.charAt(this.pos))) {
       this.fail('invalid number', begin);
     }
-    const value = Number(src.slice(begin, this.pos));
+    const text = src.slice(begin, this.pos);
+    // An integer is a 64-bit one to Newtonsoft: beyond that range no path holding it loads, as `readDotNetNumber` has it.
+    const value = isFloat ? Number(text) : parseDotNetInt64(text);
+    if (value === undefined) {
+      this.fail('invalid number', begin);
+    }
     return { kind: 'literal', value, valueKind: isFloat ? 'float' : 'integer' };
   }
 
