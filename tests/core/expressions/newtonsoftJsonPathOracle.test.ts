@@ -2486,7 +2486,6 @@ const FOUND = {
   singleMultipleOrder:
     'SelectToken says "multiple tokens" at the second match, before a later comparison fails; selectOne fails',
   invalidConstantRegex: 'an invalid constant pattern is refused when compiled; Newtonsoft fails only on a string',
-  spacesThenDollar: "leading spaces before a lone '$' select the root; Newtonsoft fails (IndexOutOfRangeException)",
   sliceStepWraps: "a slice step near Int32.MaxValue wraps Newtonsoft's index around and fails; the slice ends here",
   andThenOr: "'&&||' is refused; Newtonsoft reads A &&|| B as And[A, Or[A, B]]",
   stringToInt64: 'a numeric string ordered against an integer becomes a double, not an Int64 (digits past 2^53 lost)',
@@ -2613,11 +2612,6 @@ function explain(path: string, data: unknown, o: OracleResult, w: OursResult): D
       return ['andThenOr'];
     }
     return ['unexplained'];
-  }
-  if (/^ +\$$/.test(path) && o.parseError?.startsWith('IndexOutOfRangeException')) {
-    return w.tokens.ok && w.tokens.tokens.length === 1 && w.tokens.tokens[0] === data
-      ? ['spacesThenDollar']
-      : ['unexplained'];
   }
   const classes: DifferenceClass[] = [];
   let readPath = path;
@@ -3593,14 +3587,13 @@ describe('differences from Newtonsoft (found by this oracle)', () => {
     expect(s.classes).toBeNull();
   });
 
-  it(`spacesThenDollar: ${FOUND.spacesThenDollar}`, () => {
+  it('refuses leading spaces before a lone "$", which Newtonsoft fails on (formerly found)', () => {
     // Newtonsoft: ParseMain checks `_expression.Length == 1` (the whole path), then reads the character after '$'
-    // past the end (JPath.cs:63-72). Ours: the root (parseJsonPath.ts:63-67, which notes the difference).
-    const data = { a: 1 };
-    const r = both(' $', data);
+    // past the end (JPath.cs:63-72): an IndexOutOfRangeException whenever the path is evaluated.
+    const r = both(' $', { a: 1 });
     expect(r.newtonsoft.parseError).toContain('IndexOutOfRangeException');
-    expect(r.ours.tokens).toEqual({ ok: true, tokens: [data] });
-    expect(r.classes).toEqual(['spacesThenDollar']);
+    expect(r.ours.compileError).toContain('leading spaces');
+    expect(ours('$', { a: 1 }).tokens).toEqual({ ok: true, tokens: [{ a: 1 }] });
   });
 
   it(`sliceStepWraps: ${FOUND.sliceStepWraps}`, () => {
@@ -3643,7 +3636,6 @@ describe('differences from Newtonsoft (found by this oracle)', () => {
       'operandOrder',
       'singleMultipleOrder',
       'sliceStepWraps',
-      'spacesThenDollar',
       'stringToInt64',
     ]);
   });

@@ -63,7 +63,13 @@ class Parser {
     if (src[this.pos] === '$') {
       const next = src[this.pos + 1];
       if (next === undefined) {
-        // `$` alone (after leading spaces, Newtonsoft fails with an IndexOutOfRangeException; the root here).
+        if (this.pos > 0) {
+          // Newtonsoft reads past the end of ` $` (an IndexOutOfRangeException on every evaluation).
+          this.fail(
+            'a "$" after leading spaces must be followed by a path ("$" alone has no spaces before it)',
+            this.pos,
+          );
+        }
         return [];
       }
       if (next === '.' || next === '[') {
