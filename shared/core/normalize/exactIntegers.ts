@@ -10,7 +10,7 @@
 import { toDoubleText } from './toMeasurementValue.js';
 
 /** Fewest digits an integer literal can have and still lie beyond 2^53 (9,007,199,254,740,992 has 16). */
-export const MIN_LARGE_INTEGER_DIGITS = 16;
+const MIN_LARGE_INTEGER_DIGITS = 16;
 
 /** From this magnitude up, an integer value's text depends on whether it was written as an integer (see above). */
 const MIN_LITERAL_SENSITIVE = 1e15;
@@ -79,7 +79,8 @@ export function findNumberLiteralTexts(text: string): NumberLiteralTexts {
       i++;
     }
     if (digits > 0) {
-      noteLiteral(found, text.slice(start, i), plain);
+      const literal = text.slice(start, i);
+      noteNumberLiteral(found, literal, Number(literal), plain);
     }
     if (i === start) {
       i++;
@@ -89,22 +90,28 @@ export function findNumberLiteralTexts(text: string): NumberLiteralTexts {
 }
 
 /**
- * Records the text of one number literal when its value is literal-sensitive.
+ * Records the text of one decimal number literal when its value is literal-sensitive: an integer literal of at least
+ * 16 digits (or one read as `-0`) as its digits, any other literal as .NET writes the double.
  * @param found - the texts so far
- * @param literal - the literal as written (valid JSON number syntax)
+ * @param literal - the literal as written (`-?digits`, with a fraction or exponent unless `integer`)
+ * @param value - the number the reader made of it (`JSON.parse` reads `-0` as -0; MedTech's reader as 0)
  * @param integer - whether it has no fraction and no exponent
  */
-function noteLiteral(found: Map<number, string[]>, literal: string, integer: boolean): void {
+export function noteNumberLiteral(
+  found: Map<number, string[]>,
+  literal: string,
+  value: number,
+  integer: boolean,
+): void {
   if (integer) {
     const digits = literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0);
     if (digits >= MIN_LARGE_INTEGER_DIGITS) {
-      noteNumberLiteralText(found, Number(literal), BigInt(literal).toString());
-    } else if (literal === '-0') {
+      noteNumberLiteralText(found, value, BigInt(literal).toString());
+    } else if (Object.is(value, -0)) {
       noteNumberLiteralText(found, -0, '0');
     }
     return;
   }
-  const value = Number(literal);
   if (dependsOnLiteral(value)) {
     noteNumberLiteralText(found, value, toDoubleText(value));
   }

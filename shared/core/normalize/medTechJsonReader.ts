@@ -27,12 +27,11 @@
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
 import {
-  MIN_LARGE_INTEGER_DIGITS,
   dependsOnLiteral,
+  noteNumberLiteral,
   noteNumberLiteralText,
   type NumberLiteralTexts,
 } from './exactIntegers.js';
-import { toDoubleText } from './toMeasurementValue.js';
 
 /** The outcome of {@link readJsonAsMedTech}. */
 export type MedTechJsonResult =
@@ -450,12 +449,10 @@ class Reader {
       return this.readNonDecimal(literal, start);
     }
     if (/^-?\d+$/.test(literal)) {
-      const value = Number(literal);
-      if (literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0) >= MIN_LARGE_INTEGER_DIGITS) {
-        noteNumberLiteralText(this.numberTexts, value, BigInt(literal).toString());
-      }
       // Newtonsoft reads `-0` as the integer 0.
-      return value === 0 ? 0 : value;
+      const value = Number(literal) + 0;
+      noteNumberLiteral(this.numberTexts, literal, value, true);
+      return value;
     }
     // .NET's double.Parse with NumberStyles.Float: a sign, digits with an optional point, an optional exponent.
     if (!/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal)) {
@@ -463,9 +460,7 @@ class Reader {
       throw this.error('InvalidNumber');
     }
     const value = Number(literal);
-    if (dependsOnLiteral(value)) {
-      noteNumberLiteralText(this.numberTexts, value, toDoubleText(value));
-    }
+    noteNumberLiteral(this.numberTexts, literal, value, false);
     return value;
   }
 
