@@ -37,15 +37,13 @@ export function readLanguageAsMedTech(raw: unknown, optional: boolean): Expressi
  */
 export function isLanguageNumberOfNoLanguage(raw: unknown): boolean {
   const number =
-    typeof raw === 'number'
-      ? Number.isInteger(raw) && Math.abs(raw) <= 2147483648
-        ? raw
-        : undefined
-      : typeof raw === 'string'
-        ? readEnumTextAsMedTech(raw, LANGUAGE_MEMBERS)
-        : undefined;
+    typeof raw === 'number' ? raw : typeof raw === 'string' ? readEnumTextAsMedTech(raw, LANGUAGE_MEMBERS) : undefined;
   return (
-    number !== undefined && number >= -2147483648 && number <= 2147483647 && languageByNumber[number] === undefined
+    number !== undefined &&
+    Number.isInteger(number) &&
+    number >= -2147483648 &&
+    number <= 2147483647 &&
+    languageByNumber[number] === undefined
   );
 }
 
