@@ -7,7 +7,34 @@ import { join } from 'node:path';
  * @param directory - the directory under tests/fixtures
  */
 export function loadOracleCases<T>(directory: string): T[] {
-  return JSON.parse(readFileSync(join(import.meta.dirname, '../fixtures', directory, 'cases.json'), 'utf8')) as T[];
+  return JSON.parse(loadOracleCasesText(directory)) as T[];
+}
+
+/**
+ * The text of a fixture directory's `cases.json`, for a reader that must tell what `JSON.parse` cannot (`1.0` from `1`).
+ * @param directory - the directory under tests/fixtures
+ */
+export function loadOracleCasesText(directory: string): string {
+  return readFileSync(join(import.meta.dirname, '../fixtures', directory, 'cases.json'), 'utf8');
+}
+
+/** One case of tests/fixtures/newtonsoft-jsonpath (see its README). */
+export interface NewtonsoftPathCase {
+  doc: unknown;
+  path: string;
+  outcome: 'tokens' | 'error';
+  tokens: unknown[];
+  single?: unknown;
+  note: string;
+}
+
+/** One case of tests/fixtures/jmespath-net (see its README). */
+export interface JmesPathNetCase {
+  data: unknown;
+  expression: string;
+  outcome: 'value' | 'error';
+  value?: unknown;
+  note: string;
 }
 
 /**

@@ -3,18 +3,9 @@ import { compileJmesPathAst } from '../../../shared/core/expressions/jmesPath/co
 import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
-import { loadOracleCases, showJson, splitByDifference } from '../../support/oracleCases.js';
+import { loadOracleCases, showJson, splitByDifference, type JmesPathNetCase } from '../../support/oracleCases.js';
 
-/** One case of tests/fixtures/jmespath-net (see its README). */
-interface JmesCase {
-  data: unknown;
-  expression: string;
-  outcome: 'value' | 'error';
-  value?: unknown;
-  note: string;
-}
-
-const cases = loadOracleCases<JmesCase>('jmespath-net');
+const cases = loadOracleCases<JmesPathNetCase>('jmespath-net');
 
 const ONE_NUMBER_TYPE = 'JavaScript has one number type: 1 and 1.0 are one number, integers past 2^53 are doubles';
 const ISO_DATES = 'fromUnixTimestamp(Ms) return ISO-8601 text, not a .NET date (reference-behaviour §1.8)';
@@ -78,7 +69,7 @@ const DIFFERENCES: Readonly<Record<string, string>> = {
  * A case's difference, if it is listed; the expressions that have several cases differ only on the data that holds
  * a number .NET reads as a double.
  */
-function differenceOf(c: JmesCase): string | undefined {
+function differenceOf(c: JmesPathNetCase): string | undefined {
   const reason = DIFFERENCES[c.expression];
   if (reason === ONE_NUMBER_TYPE && (c.expression === 'a == b' || c.expression === '[?a == `1`]')) {
     return c.note.includes('1.0') || c.note.includes('types differ') ? reason : undefined;
@@ -88,7 +79,7 @@ function differenceOf(c: JmesCase): string | undefined {
 
 type Outcome = { ok: true; value: unknown; compiled?: unknown } | { ok: false };
 
-function evaluate(c: JmesCase): Outcome {
+function evaluate(c: JmesPathNetCase): Outcome {
   try {
     const ast = parseJmesPath(c.expression);
     const value = evaluateJmesPath(ast, c.data ?? null, new EvaluationBudget(1e6, 1e6)).value;

@@ -16,13 +16,12 @@
  * (JP:Expr/JmesPathExpression.cs:21-39). The tree is left-recursive (`a[*].b.c` is `((a[*]).b).c`,
  * JP:parser/JmesPathParser.y:101-115), which is what makes a projection reach the expressions after it.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileJmesPathAst } from '../../../shared/core/expressions/jmesPath/compileJmesPathAst.js';
 import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
+import { loadOracleCasesText, type JmesPathNetCase } from '../../support/oracleCases.js';
 import { seededRandom } from '../../support/seededRandom.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -2049,20 +2048,11 @@ function generators(rnd: (n: number) => number) {
 // Tests
 // ---------------------------------------------------------------------------------------------------------------
 
-interface JmesCase {
-  data: unknown;
-  expression: string;
-  outcome: 'value' | 'error';
-  value?: unknown;
-  note: string;
-}
-
 describe('JmesPath.Net oracle (independent restatement) against the hand-worked fixture', () => {
   // The raw text of cases.json keeps 1.0 apart from 1, as Newtonsoft does.
-  const raw = readJson(readFileSync(join(import.meta.dirname, '../../fixtures/jmespath-net/cases.json'), 'utf8'));
-  const parsed = JSON.parse(
-    readFileSync(join(import.meta.dirname, '../../fixtures/jmespath-net/cases.json'), 'utf8'),
-  ) as JmesCase[];
+  const text = loadOracleCasesText('jmespath-net');
+  const raw = readJson(text);
+  const parsed = JSON.parse(text) as JmesPathNetCase[];
   /** Fixture cases the oracle models by this project's deliberate choice, not by .NET (each names the class). */
   const MODELLED: Record<string, string> = {
     'max(`["a", "B"]`)': ORDINAL,

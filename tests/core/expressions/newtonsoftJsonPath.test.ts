@@ -1,23 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
-import { loadOracleCases, splitByDifference } from '../../support/oracleCases.js';
+import { loadOracleCases, splitByDifference, type NewtonsoftPathCase } from '../../support/oracleCases.js';
 
-/** One case of tests/fixtures/newtonsoft-jsonpath (see its README). */
-interface PathCase {
-  doc: unknown;
-  path: string;
-  outcome: 'tokens' | 'error';
-  tokens: unknown[];
-  single?: unknown;
-  note: string;
-}
-
-const cases = loadOracleCases<PathCase>('newtonsoft-jsonpath');
+const cases = loadOracleCases<NewtonsoftPathCase>('newtonsoft-jsonpath');
 
 const JPROPERTY = '"__jproperty__"';
 
 /** Where this project evaluates otherwise on purpose or cannot do the same, and why. */
-function deliberateDifference(c: PathCase): string | undefined {
+function deliberateDifference(c: NewtonsoftPathCase): string | undefined {
   if (c.path === "$[?(@.s =~ 'abc')]") {
     return 'a constant =~ operand that is no /pattern/flags is refused (it fails on every string)';
   }
@@ -36,7 +26,7 @@ function deliberateDifference(c: PathCase): string | undefined {
   return undefined;
 }
 
-function evaluate(c: PathCase): { ok: true; tokens: unknown[]; single: unknown } | { ok: false } {
+function evaluate(c: NewtonsoftPathCase): { ok: true; tokens: unknown[]; single: unknown } | { ok: false } {
   const multiple = Symbol('multiple');
   try {
     const expression = compileJsonPath(c.path);

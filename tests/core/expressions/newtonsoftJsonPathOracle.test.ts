@@ -30,7 +30,7 @@ import { describe, expect, it } from 'vitest';
 import { ExpressionEvaluationError, ExpressionSyntaxError } from '../../../shared/core/errors.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { EvaluationMemo } from '../../../shared/core/expressions/types.js';
-import { loadOracleCases } from '../../support/oracleCases.js';
+import { loadOracleCases, type NewtonsoftPathCase } from '../../support/oracleCases.js';
 import { SeededRandom } from '../../support/seededRandom.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -1889,16 +1889,6 @@ function describeSingle(s: SingleOutcome): string {
   }
 }
 
-/** One case of tests/fixtures/newtonsoft-jsonpath (see its README). */
-interface PathCase {
-  doc: unknown;
-  path: string;
-  outcome: 'tokens' | 'error';
-  tokens: unknown[];
-  single?: unknown;
-  note: string;
-}
-
 function fixtureSingle(s: SingleOutcome): unknown {
   switch (s.k) {
     case 'none':
@@ -3205,9 +3195,9 @@ describe("the oracle: Newtonsoft.Json 13.0.3's JSONPath restated", () => {
   });
 
   it('agrees with the hand-worked cases of tests/fixtures/newtonsoft-jsonpath (236, one left out)', () => {
-    const cases = loadOracleCases<PathCase>('newtonsoft-jsonpath');
+    const cases = loadOracleCases<NewtonsoftPathCase>('newtonsoft-jsonpath');
     // JSON.parse reads the document's 9007199254740993 as 9007199254740992, which this long literal then equals.
-    const unreadable = (c: PathCase): boolean => c.path === '$[?(@.v == 9007199254740992)]';
+    const unreadable = (c: NewtonsoftPathCase): boolean => c.path === '$[?(@.v == 9007199254740992)]';
     const disagreeing = cases
       .filter((c) => !unreadable(c))
       .filter((c) => {
