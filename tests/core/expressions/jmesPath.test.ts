@@ -796,6 +796,19 @@ describe('compileJmesPath', () => {
     ])('continues the projection in %s after its parentheses', (expression, expected) => {
       expect(run(expression, envelope)).toEqual(expected);
     });
+
+    it.each<[string, unknown[]]>([
+      // `||` and `&&` return the operand they pick as it is, a projection too; the steps after the parentheses apply
+      // to each of its elements, whichever operand it is.
+      ['(Body.readings[*] || Body.samples).type', ['hr', 'spo2', 'hr']],
+      ['(Body.samples[*] || Body.readings[*]).value', [78, 97, 80]],
+      ['(Body.missing || Body.readings[?type == `"hr"`]).value', [78, 80]],
+      ['(Body.readings && Body.readings[*])[0]', []],
+      ['(Body.readings[*] || Body.deviceId)[0]', []],
+      ['(Body.nothing[*] || Body.readings)[0].type', ['hr']],
+    ])('continues the projection %s picks after its parentheses', (expression, expected) => {
+      expect(run(expression, envelope)).toEqual(expected);
+    });
   });
 
   describe('bounds', () => {

@@ -124,6 +124,7 @@ function compileNode(node: AstNode, step: boolean): CompiledNode | null {
       return compileMedTechCall(node.name, node.children);
     case 'AndExpression':
     case 'OrExpression':
+    case 'ChosenProjection':
     case 'NotExpression':
     case 'Pipe':
     case 'Projection':

@@ -48,6 +48,18 @@ export type AstNode =
       readonly right: AstNode;
     }
   | { readonly type: 'ExpressionReference' | 'Flatten' | 'NotExpression'; readonly child: AstNode }
+  // Made by continueParenthesizedProjections, never by the library: `(x || y)` or `(x && y)` followed by steps, where
+  // x or y is a projection that the steps continue (JmesPath.Net's `||` and `&&` return an operand's projection as
+  // it is). The operator picks `left` or `right` at run time; `whenLeft` and `whenRight` are that operand followed by
+  // the steps.
+  | {
+      readonly type: 'ChosenProjection';
+      readonly operator: 'OrExpression' | 'AndExpression';
+      readonly left: AstNode;
+      readonly right: AstNode;
+      readonly whenLeft: AstNode;
+      readonly whenRight: AstNode;
+    }
   | { readonly type: 'Identity' | 'Current' | 'Root' }
   // Community-edition extensions that JmesPath.Net (MedTech) does not parse: rejected at compile time.
   | { readonly type: 'Arithmetic'; readonly operator: string; readonly left: AstNode; readonly right: AstNode }
@@ -88,6 +100,8 @@ export function childrenOf(node: AstNode): readonly AstNode[] {
       return [node.operand];
     case 'Ternary':
       return [node.condition, node.trueExpr, node.falseExpr];
+    case 'ChosenProjection':
+      return [node.left, node.right, node.whenLeft, node.whenRight];
     case 'LetExpression':
       return [...node.bindings, node.expression];
     case 'Binding':

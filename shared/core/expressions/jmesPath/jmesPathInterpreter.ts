@@ -137,6 +137,8 @@ class BoundedInterpreter extends LibraryInterpreterClass {
         const left = this.evaluate(node.left, value);
         return isFalsy(left) ? left : this.evaluate(node.right, value);
       }
+      case 'ChosenProjection':
+        return this.evaluate(this.choose(node, value), value);
       case 'NotExpression':
         return isFalsy(this.evaluate(node.child, value));
       case 'Pipe':
@@ -152,6 +154,18 @@ class BoundedInterpreter extends LibraryInterpreterClass {
         // An `&expr` argument (the library wraps it for its built-ins); the others are rejected when parsed.
         return super.visit(node as unknown as LibraryNode, value as LibraryValue);
     }
+  }
+
+  /**
+   * The operand a `ChosenProjection`'s operator picks, followed by the steps after it: `||` the left operand unless
+   * it is falsy, `&&` the left operand only when it is falsy. The left operand is evaluated here to decide, and
+   * again (with its steps) by the caller.
+   * @param node - the node
+   * @param value - the current value
+   */
+  choose(node: Extract<AstNode, { type: 'ChosenProjection' }>, value: unknown): AstNode {
+    const takeLeft = isFalsy(this.evaluate(node.left, value)) === (node.operator === 'AndExpression');
+    return takeLeft ? node.whenLeft : node.whenRight;
   }
 
   /**
@@ -394,6 +408,9 @@ export function isProjection(node: AstNode): boolean {
   if (node.type === 'OrExpression' || node.type === 'AndExpression') {
     return isProjection(node.left) || isProjection(node.right);
   }
+  if (node.type === 'ChosenProjection') {
+    return isProjection(node.whenLeft) || isProjection(node.whenRight);
+  }
   return false;
 }
 
@@ -409,6 +426,10 @@ function evaluateSpine(node: AstNode, value: unknown): JmesPathOutcome {
     const left = evaluateSpine(node.left, value);
     const takeLeft = isFalsy(left.value) === (node.type === 'AndExpression');
     return takeLeft ? left : evaluateSpine(node.right, value);
+  }
+  if (node.type === 'ChosenProjection') {
+    interpreter.budget.step();
+    return evaluateSpine(interpreter.choose(node, value), value);
   }
   return { value: interpreter.visitAst(node, value), projection: isProjection(node) };
 }

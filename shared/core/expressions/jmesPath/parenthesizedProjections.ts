@@ -4,15 +4,19 @@ import type { AstNode } from './jmesPathAst.js';
 const PROJECTIONS: ReadonlySet<string> = new Set(['Projection', 'ValueProjection', 'FilterProjection']);
 
 /**
- * Whether a node yields a projection that stays one through parentheses: a projection, or a sub-expression, index
- * expression or pipe that ends in one (the library nests `a.b[*]` as `a.(b[*])`).
+ * Whether a node may yield a projection that stays one through parentheses: a projection, a sub-expression, index
+ * expression or pipe that ends in one (the library nests `a.b[*]` as `a.(b[*])`), or `||` / `&&` with such an
+ * operand (JmesPath.Net returns the operand it picks as it is, projection and all).
  */
 function yieldsProjection(node: AstNode): boolean {
-  if (PROJECTIONS.has(node.type)) {
+  if (PROJECTIONS.has(node.type) || node.type === 'ChosenProjection') {
     return true;
   }
   if (node.type === 'Subexpression' || node.type === 'IndexExpression' || node.type === 'Pipe') {
     return yieldsProjection(node.right);
+  }
+  if (node.type === 'OrExpression' || node.type === 'AndExpression') {
+    return yieldsProjection(node.left) || yieldsProjection(node.right);
   }
   return false;
 }
@@ -20,11 +24,26 @@ function yieldsProjection(node: AstNode): boolean {
 /**
  * `left` followed by a postfix step (`attach` builds the step on its operand), applied as JmesPath.Net applies it:
  * when `left` yields a projection, the step joins that projection's right-hand side (the innermost one when
- * projections nest), so that it applies to each element; otherwise the step takes `left` as it is.
+ * projections nest), so that it applies to each element; otherwise the step takes `left` as it is. When `left` is
+ * `x || y` or `x && y` with a projection among its operands, which operand the step follows is known only at run
+ * time: the step is joined to each, and a `ChosenProjection` picks one as the operator would.
  */
 function follow(left: AstNode, attach: (operand: AstNode) => AstNode): AstNode {
   if (left.type === 'Projection' || left.type === 'ValueProjection' || left.type === 'FilterProjection') {
     return { ...left, right: follow(left.right, attach) };
+  }
+  if ((left.type === 'OrExpression' || left.type === 'AndExpression') && yieldsProjection(left)) {
+    return {
+      type: 'ChosenProjection',
+      operator: left.type,
+      left: left.left,
+      right: left.right,
+      whenLeft: follow(left.left, attach),
+      whenRight: follow(left.right, attach),
+    };
+  }
+  if (left.type === 'ChosenProjection') {
+    return { ...left, whenLeft: follow(left.whenLeft, attach), whenRight: follow(left.whenRight, attach) };
   }
   if (
     (left.type === 'Subexpression' || left.type === 'IndexExpression' || left.type === 'Pipe') &&
@@ -41,7 +60,7 @@ function follow(left: AstNode, attach: (operand: AstNode) => AstNode): AstNode {
  * projection, so `(a[*]).b` is `a[*].b` and `(a[*].b)[0]` takes `[0]` of each element (where standard JMESPath
  * takes the first element of the projected list). The library gives such a step a left operand that ends in a
  * projection only when parentheses close after it (otherwise the projection takes in the steps that follow), so
- * nothing else changes. A projection chosen at run time (`(a || b[*]).c`) is left as the library reads it.
+ * nothing else changes. A projection `||` or `&&` picks at run time (`(a || b[*]).c`) becomes a `ChosenProjection`.
  * @param node - a node of the library's AST
  * @returns the node, rebuilt only where a step follows a projection
  */
@@ -91,6 +110,9 @@ export function continueParenthesizedProjections(node: AstNode): AstNode {
     case 'LetExpression':
     case 'Binding':
       // Community-edition nodes: rejected before this runs.
+      return node;
+    case 'ChosenProjection':
+      // Made here, from nodes already visited.
       return node;
   }
 }
