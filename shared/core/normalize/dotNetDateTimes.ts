@@ -19,8 +19,11 @@ import {
 const MAX_LENGTH = 64;
 
 // Each pattern is anchored and linear: no nested or overlapping quantifiers.
-/** An optional time after the date: hour, minute, optional second and fraction, optional AM/PM, optional zone. */
-const TIME = String.raw`(?: +(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?`;
+/**
+ * An optional time after the date: hour, minute, optional second and fraction, optional AM/PM, optional zone. A zone
+ * in letters needs a space after AM/PM: .NET reads `PMZ` as one word it does not know, and refuses the text.
+ */
+const TIME = String.raw`(?: +(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?`;
 /** `M/d/yyyy`, the invariant culture's date order. */
 const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`);
 /** `yyyy/M/d`: a four-digit first number is the year. */

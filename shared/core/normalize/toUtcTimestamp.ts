@@ -15,6 +15,7 @@ import {
 } from './calendar.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
+import { readNewtonsoftIsoDateTime } from './newtonsoftDateTimes.js';
 
 /** Fraction digits Newtonsoft.Json reads itself; longer fractions are read as `DateTime.Parse` reads them. */
 const MAX_FRACTION_DIGITS = 7;
@@ -44,8 +45,10 @@ export function toUtcTimestamp(text: string): string | undefined {
   if (isCanonical(text)) {
     return text;
   }
-  // Not ISO-8601: the other forms MedTech reads as times (`3/13/2023 10:46 PM`, RFC 1123, `/Date(ms)/`).
-  const ms = toUtcMillis(text) ?? parseDotNetDateTime(text) ?? withDotNetWhiteSpace(text);
+  // What Newtonsoft.Json reads as a date while it reads the body never reaches DateTime.Parse; then ISO-8601 as
+  // DateTime.Parse reads it; then the other forms MedTech reads as times (`3/13/2023 10:46 PM`, RFC 1123, `/Date(ms)/`).
+  const ms =
+    readNewtonsoftIsoDateTime(text) ?? toUtcMillis(text) ?? parseDotNetDateTime(text) ?? withDotNetWhiteSpace(text);
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 

@@ -117,7 +117,10 @@ describe('toUtcTimestamp', () => {
     expect(toUtcTimestamp('0001-01-01T00:00:00Z')).toBe('0001-01-01T00:00:00.000Z');
     expect(toUtcTimestamp('0099-12-31')).toBe('0099-12-31T00:00:00.000Z');
     expect(toUtcTimestamp('9999-12-31T23:59:59.9999999Z')).toBe('9999-12-31T23:59:59.999Z');
-    expect(toUtcTimestamp('0001-01-01T00:00:00+01:00')).toBeUndefined();
+    // Past the start of the range after the offset: Newtonsoft.Json clamps it (see the block on its reader below);
+    // DateTime.Parse, which reads it with a space, refuses it.
+    expect(toUtcTimestamp('0001-01-01T00:00:00+01:00')).toBe('0001-01-01T00:00:00.000Z');
+    expect(toUtcTimestamp('0001-01-01 00:00:00+01:00')).toBeUndefined();
     expect(toUtcTimestamp('0000-01-01')).toBeUndefined();
   });
 
@@ -140,9 +143,12 @@ describe('toUtcTimestamp', () => {
     ['2021-02-01T23:59:59ZZ'],
     // (White space around the text or before the zone is read, as DateTime.Parse reads it: see above.)
     ['2021-02-01T23:59:59+1:00'],
-    ['2021-02-01T23:59:59+14:01'],
-    ['2021-02-01T23:59:59+15'],
-    ['2021-02-01T23:59:59+05:60'],
+    // Offsets past ±14:00 or with a minute past 59, where DateTime.Parse reads the text (Newtonsoft.Json's reader,
+    // which reads such offsets, needs `T` and seconds: see below).
+    ['2021-02-01 23:59:59+14:01'],
+    ['2021-02-01 23:59:59+15'],
+    ['2021-02-01T23:59+15'],
+    ['2021-02-01 23:59:59+05:60'],
     ['2021-02-01T23:59:59+'],
     ['2021-02-01T23:59:59GMT'],
     ['2021-02-01X23:59:59'],
@@ -172,8 +178,8 @@ describe('toUtcTimestamp', () => {
     ['2021-02-01T23:59:59+05-00'],
     ['2021-02-01T23:59:59+05000'],
     ['2021-02-01T23:59:59+050'],
-    // In range before the offset is applied, past 9999-12-31 after.
-    ['9999-12-31T23:30:00-01:00'],
+    // In range before the offset is applied, past 9999-12-31 after (with `T` and seconds, Newtonsoft clamps it).
+    ['9999-12-31 23:30:00-01:00'],
   ])('rejects %j', (text) => {
     expect(toUtcTimestamp(text)).toBeUndefined();
   });
@@ -216,7 +222,7 @@ describe('toUtcTimestamp on texts already in the output form', () => {
     ['2023-13-10T00:00:00.000Z'],
     ['2023-01-00T00:00:00.000Z'],
     ['2023-01-32T00:00:00.000Z'],
-    ['2023-01-01T24:00:00.000Z'],
+    ['2023-01-01T24:00:00.001Z'],
     ['2023-01-01T23:60:00.000Z'],
     ['2023-01-01T23:59:60.000Z'],
     ['2023-01-01T23:59:59.0a0Z'],
@@ -234,5 +240,60 @@ describe('toUtcTimestamp on texts already in the output form', () => {
       expect(toUtcTimestamp(iso)).toBe(iso);
       expect(toUtcMillis(iso)).toBe(ms);
     }
+  });
+});
+
+describe('toUtcTimestamp on what Newtonsoft.Json reads as a date while it reads the body', () => {
+  // Newtonsoft.Json 13.0.3 Utilities/DateTimeParser.cs and DateTimeUtils.cs:344-365, 215-270: a text of 19 to 40
+  // characters with `T` at index 10 that its reader accepts is a DateTime before MedTech's expression sees it.
+  it.each([
+    // Java's LocalDateTime: seven fraction digits are read, the last two as a zone minute without sign (ignored).
+    ['2021-12-31T23:59:59.999999999', '2021-12-31T23:59:59.999Z'],
+    ['2021-07-13T17:29:01.123999999', '2021-07-13T17:29:01.123Z'],
+    ['2021-07-13T17:29:01.1239999:99', '2021-07-13T17:29:01.123Z'],
+    ['2021-07-13T17:29:01:30', '2021-07-13T17:29:01.000Z'],
+    ['2021-07-13T17:29:0112', '2021-07-13T17:29:01.000Z'],
+    // Hour 24 with nothing after it is the next midnight (DateTimeUtilsTests.cs:73-74).
+    ['2021-07-13T24:00:00', '2021-07-14T00:00:00.000Z'],
+    ['2023-12-31T24:00:00.000Z', '2024-01-01T00:00:00.000Z'],
+    // Offsets: any two digits of hours and of minutes; a colon with no minutes after it.
+    ['2021-02-01T23:59:59+15', '2021-02-01T08:59:59.000Z'],
+    ['2021-02-01T23:59:59+14:01', '2021-02-01T09:58:59.000Z'],
+    ['2021-02-01T23:59:59+05:60', '2021-02-01T17:59:59.000Z'],
+    ['2021-02-01T23:59:59-99:99', '2021-02-06T04:38:59.000Z'],
+    ['2021-07-13T17:29:01+05:', '2021-07-13T12:29:01.000Z'],
+    // An instant the offset moves out of .NET's range is clamped to its end (DateTimeUtilsTests.cs:93-97).
+    ['9999-12-31T23:30:00-01:00', '9999-12-31T23:59:59.999Z'],
+    ['9999-12-31T23:59:59.9999999-11:30', '9999-12-31T23:59:59.999Z'],
+    ['0001-01-01T00:30:00+01:00', '0001-01-01T00:00:00.000Z'],
+  ])('reads %j as %s', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+  });
+
+  it.each([
+    // Eight or ten fraction digits, or nine before a zone: Newtonsoft.Json leaves the text a string, and
+    // DateTime.Parse rounds the fraction to 100 ns.
+    ['2021-12-31T23:59:59.99999999', '2022-01-01T00:00:00.000Z'],
+    ['2021-12-31T23:59:59.999999999Z', '2022-01-01T00:00:00.000Z'],
+    ['2021-12-31T23:59:59.9999999999', '2022-01-01T00:00:00.000Z'],
+    ['2021-12-31 23:59:59.999999999', '2022-01-01T00:00:00.000Z'],
+  ])('leaves %j to DateTime.Parse, which reads it as %s', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+  });
+
+  it.each([
+    // Hour 24 of the last day: DateTime.AddDays throws in Newtonsoft.Json (MedTech cannot read the message).
+    ['9999-12-31T24:00:00'],
+    // Hour 24 with minutes, seconds or a fraction, or without Newtonsoft's capital `T`: DateTime.Parse refuses it.
+    ['2021-07-13T24:00:01'],
+    ['2021-07-13T24:01:00'],
+    ['2021-07-13T24:00:00.0000001Z'],
+    ['2021-07-13t24:00:00'],
+    ['2021-07-13 24:00:00'],
+    // An ignored zone minute is two digits.
+    ['2021-07-13T17:29:01:3'],
+    ['2021-07-13T17:29:01:300'],
+  ])('refuses %j', (text) => {
+    expect(toUtcTimestamp(text)).toBeUndefined();
   });
 });
