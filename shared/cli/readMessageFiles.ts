@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { DeviceEvent } from '../core/deviceEvent.js';
+import { decodeAsDotNetStreamReader } from '../core/decodeDotNetText.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import type { CliIo } from './io.js';
 import { describeFsError } from './validateCommand.js';
@@ -95,8 +96,8 @@ function toDeviceEvent(
 function toEnvelope(bytes: Uint8Array): Record<string, unknown> | undefined {
   let value: unknown;
   try {
-    const text = new TextDecoder('utf-8').decode(bytes);
-    value = JSON.parse(text.startsWith('\uFEFF') ? text.slice(1) : text);
+    // As a message body is read (PowerShell 5 writes UTF-16 with a byte-order mark); the decoder drops the mark.
+    value = JSON.parse(decodeAsDotNetStreamReader(bytes));
   } catch {
     return undefined;
   }

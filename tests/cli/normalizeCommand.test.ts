@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../shared/cli/medtech.js';
@@ -152,6 +153,24 @@ describe('medtech normalize', () => {
     });
     expect(Date.parse(measurement.occurrenceTimeUtc)).toBe(Date.parse('2024-05-01T09:59:58Z'));
     expect(Date.parse(measurement.ingestionTimeUtc)).toBe(Date.parse('2024-05-01T10:00:02Z'));
+  });
+
+  it('reads a UTF-16 envelope file with its byte-order mark, as PowerShell 5 writes it', async () => {
+    const mapping = write('iot16.json', iotMapping);
+    const envelope = JSON.stringify({
+      Body: { heartRate: 72, patientId: 'p8' },
+      SystemProperties: { 'iothub-connection-device-id': 'dev-8', 'iothub-enqueuedtime': '2024-05-01T10:00:03Z' },
+    });
+    const file = path('envelope-utf16.json');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(envelope, 'utf16le')]));
+    const io = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', mapping, '--message', file], io)).toBe(0);
+
+    const { measurements, errors } = JSON.parse(io.out);
+    expect(errors).toEqual([]);
+    expect(measurements).toMatchObject([{ deviceId: 'dev-8', patientId: 'p8', properties: [{ value: '72' }] }]);
+    expect(Date.parse(measurements[0].ingestionTimeUtc)).toBe(Date.parse('2024-05-01T10:00:03Z'));
   });
 
   it('uses x-opt-enqueued-time epoch milliseconds when the envelope has no IoT Hub enqueued time', async () => {

@@ -1,3 +1,4 @@
+import { decodeAsDotNetStreamReader } from '../decodeDotNetText.js';
 import type { EventBody } from '../deviceEvent.js';
 import { MedTechError, type ErrorLocation } from '../errors.js';
 import { offsetToPosition, toLineStarts } from '../mapping/locate.js';
@@ -20,13 +21,10 @@ export type ParsedEventBody =
     }
   | { ok: false; error: MedTechError };
 
-// Lenient, as MedTech's UTF-8 StreamReader: each invalid sequence becomes one U+FFFD (both follow Unicode's
-// "maximal subpart" practice); `ignoreBOM: false` (the default) strips a leading BOM.
-const utf8 = new TextDecoder('utf-8');
-
 /**
  * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8 (an invalid sequence reads as
- * U+FFFD, as MedTech reads it), a leading byte-order mark is tolerated, an already-parsed value is returned as is.
+ * U+FFFD, as MedTech reads it) or, after a UTF-16 byte-order mark, as UTF-16; a leading byte-order mark is tolerated;
+ * an already-parsed value is returned as is.
  * A body `JSON.parse` refuses (or one with a surrogate escape) is read as MedTech's reader reads it
  * ({@link readJsonAsMedTech}: comments, trailing commas, single quotes, `NaN`, content after the value…), so what
  * MedTech normalized is normalized here too. An empty body (no bytes at all) is `null`: MedTech parses a body only
@@ -49,7 +47,9 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
       if (body.bytes.length === 0) {
         return { ok: true, value: null };
       }
-      text = utf8.decode(body.bytes);
+      // As MedTech's StreamReader: UTF-8 (each invalid sequence one U+FFFD, as both follow Unicode's "maximal
+      // subpart" practice), or UTF-16 after its byte-order mark; a byte-order mark is dropped.
+      text = decodeAsDotNetStreamReader(body.bytes);
       break;
   }
   let value: unknown;

@@ -22,6 +22,18 @@ describe('parseEventBody', () => {
     });
   });
 
+  it('parses UTF-16 bytes after their byte-order mark, as MedTech’s StreamReader detects them', () => {
+    const text = '{"name":"Zoë","hr":72}';
+    const littleEndian = new Uint8Array([0xff, 0xfe, ...Buffer.from(text, 'utf16le')]);
+    const bigEndian = new Uint8Array([0xfe, 0xff, ...Buffer.from(text, 'utf16le').swap16()]);
+    for (const bytes of [littleEndian, bigEndian]) {
+      expect(parseEventBody({ kind: 'bytes', bytes })).toEqual({ ok: true, value: { name: 'Zoë', hr: 72 }, text });
+    }
+    // An odd last byte is U+FFFD, as .NET decodes it: outside the value here, so the body is not strict JSON.
+    const odd = parseEventBody({ kind: 'bytes', bytes: new Uint8Array([...littleEndian, 0x20]) });
+    expect(odd).toMatchObject({ ok: true, value: { name: 'Zoë', hr: 72 }, warning: TRAILING_CONTENT_WARNING });
+  });
+
   it('accepts a U+FFFD the sender encoded, which is valid UTF-8', () => {
     const json = new TextEncoder().encode('{"name":"a\uFFFDb"}');
 
