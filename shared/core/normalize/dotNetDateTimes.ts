@@ -28,6 +28,18 @@ const TIME = String.raw`(?: +(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?: *
 const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`);
 /** `yyyy/M/d`: a four-digit first number is the year. */
 const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})${TIME}$`);
+/**
+ * `yyyy-M-d` with a field of one digit, as firmware writes without zero padding (`2023-3-5`), alone or before `T` and
+ * a time of two-digit fields (.NET's ISO-8601 branch), or before spaces and a time whose fields may be one digit
+ * (`2023-3-5 9:4:1 PM`). The ISO-8601 reader takes the padded forms.
+ */
+const UNPADDED_DATE = String.raw`^(\d{4})-(\d{1,2})-(\d{1,2})`;
+const UNPADDED_YEAR_MONTH_DAY_T = new RegExp(
+  String.raw`${UNPADDED_DATE}T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$`,
+);
+const UNPADDED_YEAR_MONTH_DAY = new RegExp(
+  String.raw`${UNPADDED_DATE}(?: +(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?$`,
+);
 /** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
 const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 /** Microsoft's JSON date: milliseconds since 1970, optionally followed by the writer's offset (display only). */
@@ -55,7 +67,12 @@ export function parseDotNetDateTime(text: string): number | undefined {
   if (monthFirst !== null) {
     return fromParts(Number(monthFirst[3]), Number(monthFirst[1]), Number(monthFirst[2]), monthFirst.slice(4));
   }
-  const yearFirst = YEAR_MONTH_DAY.exec(text);
+  const isoLike = UNPADDED_YEAR_MONTH_DAY_T.exec(text);
+  if (isoLike !== null) {
+    const [, year, month, day, hour, minute, second, fraction, zone] = isoLike;
+    return fromParts(Number(year), Number(month), Number(day), [hour, minute, second, fraction, undefined, zone]);
+  }
+  const yearFirst = YEAR_MONTH_DAY.exec(text) ?? UNPADDED_YEAR_MONTH_DAY.exec(text);
   if (yearFirst !== null) {
     return fromParts(Number(yearFirst[1]), Number(yearFirst[2]), Number(yearFirst[3]), yearFirst.slice(4));
   }

@@ -21,6 +21,15 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
     // A four-digit first number is the year.
     ['2023/03/13 22:46', '2023-03-13T22:46:00.000Z'],
     ['2023/3/5 9:05:07 AM', '2023-03-05T09:05:07.000Z'],
+    // Year first with dashes and a field of one digit (firmware without zero padding): before `T`, .NET's ISO-8601
+    // branch wants a time of two-digit fields; before spaces, any time the other forms take.
+    ['2023-3-5', '2023-03-05T00:00:00.000Z'],
+    ['2021-7-3T17:29:01', '2021-07-03T17:29:01.000Z'],
+    ['2021-7-3T17:29:01.25+02:00', '2021-07-03T15:29:01.250Z'],
+    ['2021-07-13 7:29:01', '2021-07-13T07:29:01.000Z'],
+    ['2023-3-5 9:4:1 PM', '2023-03-05T21:04:01.000Z'],
+    ['2023-03-13 10:46:01 PM', '2023-03-13T22:46:01.000Z'],
+    ['2021-07-13 17:29:01 GMT', '2021-07-13T17:29:01.000Z'],
     // RFC 1123, HTTP's date.
     ['Mon, 13 Mar 2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
     ['mon, 13 mar 2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
@@ -43,6 +52,9 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
     ['3/13/2023 22:61', 'minute past 59'],
     ['3/13/2023 22:46 +15:00', 'offset past 14 hours'],
     ['3/13/2023Z', 'zone without a time'],
+    ['2021-7-3T7:29:01', 'one-digit hour after T (.NET’s ISO-8601 branch reads two digits)'],
+    ['2021-7-3T17:29:1', 'one-digit second after T'],
+    ['2021-7-3T17:29:01 PM', 'AM/PM after T'],
     [' 3/13/2023', 'leading space'],
     ['Tue, 13 Mar 2023 22:46:01 GMT', 'day of the week that is not the date’s'],
     ['Mon, 13 Foo 2023 22:46:01 GMT', 'no such month'],
