@@ -29,9 +29,10 @@ const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}
 /** `yyyy/M/d`: a four-digit first number is the year. */
 const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})${TIME}$`);
 /**
- * `yyyy-M-d` with a field of one digit, as firmware writes without zero padding (`2023-3-5`), alone or before `T` and
- * a time of two-digit fields (.NET's ISO-8601 branch), or before spaces and a time whose fields may be one digit
- * (`2023-3-5 9:4:1 PM`). The ISO-8601 reader takes the padded forms.
+ * `yyyy-M-d` where the ISO-8601 reader (`toUtcMillis`) stops: a field of one digit, as firmware writes without
+ * zero padding (`2023-3-5`), alone or before `T` and a time of two-digit fields (.NET's ISO-8601 branch), or before
+ * spaces and a time whose fields may be one digit; and any such date before a time with AM/PM or GMT
+ * (`2023-03-05 9:4:1 PM`).
  */
 const UNPADDED_DATE = String.raw`^(\d{4})-(\d{1,2})-(\d{1,2})`;
 const UNPADDED_YEAR_MONTH_DAY_T = new RegExp(
