@@ -20,10 +20,12 @@ const MAX_LENGTH = 64;
 
 // Each pattern is anchored and linear: no nested or overlapping quantifiers.
 /**
- * An optional time after the date: hour, minute, optional second and fraction, optional AM/PM, optional zone. A zone
+ * An optional time after the date: hour, minute, optional second and fraction, optional AM/PM, optional zone. A comma
+ * may follow the date, and a no-break space may come before AM/PM, as JavaScript's `toLocaleString('en-US')` writes
+ * (`3/13/2023, 10:46:01 PM`, U+202F from Node 20): .NET skips the comma and takes those spaces for white space. A zone
  * in letters needs a space after AM/PM: .NET reads `PMZ` as one word it does not know, and refuses the text.
  */
-const TIME = String.raw`(?: +(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?`;
+const TIME = String.raw`(?:(?:,? +|,)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?:[ \u00a0\u202f]*([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?`;
 /** `M/d/yyyy`, the invariant culture's date order. */
 const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`);
 /** `yyyy/M/d`: a four-digit first number is the year. */
@@ -39,7 +41,7 @@ const UNPADDED_YEAR_MONTH_DAY_T = new RegExp(
   String.raw`${UNPADDED_DATE}T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{2}(?::?\d{2})?)?$`,
 );
 const UNPADDED_YEAR_MONTH_DAY = new RegExp(
-  String.raw`${UNPADDED_DATE}(?: +(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?$`,
+  String.raw`${UNPADDED_DATE}(?:(?:,? +|,)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{2}(?::?\d{2})?))?)?$`,
 );
 /** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
 const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
@@ -104,11 +106,15 @@ function fromParts(year: number, month: number, day: number, time: (string | und
   const minute = minuteText === undefined ? 0 : Number(minuteText);
   const second = secondText === undefined ? 0 : Number(secondText);
   if (meridiem !== undefined) {
-    // A 12-hour clock: 12 AM is midnight, 12 PM noon.
-    if (hour < 1 || hour > 12) {
-      return undefined;
+    // As .NET adjusts the hour: AM takes 0 to 12 (12 AM is midnight), PM 0 to 23 (a 24-hour time stays as it is).
+    if (meridiem.toLowerCase() === 'am') {
+      if (hour > 12) {
+        return undefined;
+      }
+      hour %= 12;
+    } else if (hour < 12) {
+      hour += 12;
     }
-    hour = (hour % 12) + (meridiem.toLowerCase() === 'pm' ? 12 : 0);
   }
   if (hour > 23 || minute > 59 || second > 59) {
     return undefined;

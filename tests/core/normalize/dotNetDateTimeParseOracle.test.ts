@@ -1919,6 +1919,13 @@ interface Difference {
 
 const DIFFERENCES: Difference[] = [
   {
+    deviation: 'comma-after-date',
+    text: '2013-06-30,',
+    ours: undefined,
+    medTech: '2013-06-30T00:00:00.000Z',
+    source: 'DTFI CreateTokenHashTable: a comma is ignorable anywhere; the project takes one only before the time',
+  },
+  {
     deviation: 'unpadded-iso-date',
     text: '1977-7-03t11:44 Z',
     ours: undefined,
@@ -1945,21 +1952,6 @@ const DIFFERENCES: Difference[] = [
     ours: undefined,
     medTech: '2014-12-24T21:15:59.500Z',
     source: 'as above: gmt in lower case',
-  },
-  {
-    deviation: 'comma-after-date',
-    text: '3/13/2023, 10:46:01 PM',
-    ours: undefined,
-    medTech: '2023-03-13T22:46:01.000Z',
-    source:
-      "DTFI CreateTokenHashTable: ',' is an IgnorableSymbol; DTP Lex skips it (JavaScript's toLocaleString('en-US') form)",
-  },
-  {
-    deviation: 'comma-after-date',
-    text: '3/13/2023, 10:46:01\u202fPM',
-    ours: undefined,
-    medTech: '2023-03-13T22:46:01.000Z',
-    source: "as above; U+202F (ICU 72's toLocaleString) is white space to char.IsWhiteSpace",
   },
   {
     deviation: 'whitespace-around-slash-form',
@@ -2153,27 +2145,6 @@ const DIFFERENCES: Difference[] = [
     source: 'DTP ParseFraction reads every digit (dotNetDateTimes.ts stops at 7)',
   },
   {
-    deviation: 'ampm-hour-outside-1-12',
-    text: '3/13/2023 13:00 PM',
-    ours: undefined,
-    medTech: '2023-03-13T13:00:00.000Z',
-    source: 'DTP AdjustHour: PM takes hours 0–23',
-  },
-  {
-    deviation: 'ampm-hour-outside-1-12',
-    text: '3/13/2023 0:30 AM',
-    ours: undefined,
-    medTech: '2023-03-13T00:30:00.000Z',
-    source: 'DTP AdjustHour: AM takes hours 0–12',
-  },
-  {
-    deviation: 'ampm-hour-outside-1-12',
-    text: '3/13/2023 00:00 PM',
-    ours: undefined,
-    medTech: '2023-03-13T12:00:00.000Z',
-    source: 'DTP AdjustHour: PM below 12 adds 12',
-  },
-  {
     deviation: 'zone-before-ampm',
     text: '3/13/2023 10:46:01 -0800 PM',
     ours: undefined,
@@ -2199,10 +2170,41 @@ const DIFFERENCES: Difference[] = [
 /**
  * Former differences: texts Newtonsoft.Json's own reader turns into dates while it reads the body, which the project
  * now reads first, as MedTech does (shared/core/normalize/newtonsoftDateTimes.ts); year-first dates with unpadded
- * fields, AM/PM or GMT that DateTime.Parse reads (shared/core/normalize/dotNetDateTimes.ts); and texts the project
- * read and MedTech refuses.
+ * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, which DateTime.Parse reads
+ * (shared/core/normalize/dotNetDateTimes.ts); and texts the project read and MedTech refuses.
  */
 const FORMER_DIFFERENCES: Omit<Difference, 'ours'>[] = [
+  {
+    deviation: 'comma-after-date',
+    text: '3/13/2023, 10:46:01 PM',
+    medTech: '2023-03-13T22:46:01.000Z',
+    source:
+      "DTFI CreateTokenHashTable: ',' is an IgnorableSymbol; DTP Lex skips it (JavaScript's toLocaleString('en-US') form)",
+  },
+  {
+    deviation: 'comma-after-date',
+    text: '3/13/2023, 10:46:01\u202fPM',
+    medTech: '2023-03-13T22:46:01.000Z',
+    source: "as above; U+202F (ICU 72's toLocaleString) is white space to char.IsWhiteSpace",
+  },
+  {
+    deviation: 'ampm-hour-outside-1-12',
+    text: '3/13/2023 13:00 PM',
+    medTech: '2023-03-13T13:00:00.000Z',
+    source: 'DTP AdjustHour: PM takes hours 0–23',
+  },
+  {
+    deviation: 'ampm-hour-outside-1-12',
+    text: '3/13/2023 0:30 AM',
+    medTech: '2023-03-13T00:30:00.000Z',
+    source: 'DTP AdjustHour: AM takes hours 0–12',
+  },
+  {
+    deviation: 'ampm-hour-outside-1-12',
+    text: '3/13/2023 00:00 PM',
+    medTech: '2023-03-13T12:00:00.000Z',
+    source: 'DTP AdjustHour: PM below 12 adds 12',
+  },
   {
     deviation: 'ampm-after-iso-date',
     text: '2023-03-13 10:46:01 PM',
