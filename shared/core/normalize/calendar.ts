@@ -44,25 +44,37 @@ export function daysFromCivil(year: number, month: number, day: number): number 
 }
 
 /**
- * The minutes of an offset after its sign: `h`, `hh`, `hhmm` or `hh:mm`, to the end of the text; undefined beyond
- * ±14:00 or 59 minutes, or for any other form.
+ * The minutes of an offset after its sign, to the end of the text, as .NET's `DateTime.Parse` reads one: one or two
+ * digits of hours, optionally followed by `:` and one or two digits of minutes (`+5`, `+05`, `+1:00`, `+05:3`), or
+ * three or four digits of hours and minutes (`+100`, `+0530`); undefined beyond ±14:00 or 59 minutes, or for any
+ * other form.
  * @param text - the text
  * @param start - where the offset starts (after the sign)
  */
 export function readOffsetMinutes(text: string, start: number): number | undefined {
-  const rest = text.length - start;
+  const n = text.length;
+  let end = start;
+  while (end < n && isDigit(text.charCodeAt(end))) {
+    end++;
+  }
+  const digits = end - start;
   let hours: number;
   let minutes = 0;
-  if (rest === 1) {
-    hours = readDigits(text, start, 1);
-  } else if (rest === 2) {
-    hours = readDigits(text, start, 2);
-  } else if (rest === 4) {
-    hours = readDigits(text, start, 2);
-    minutes = readDigits(text, start + 2, 2);
-  } else if (rest === 5 && text.charCodeAt(start + 2) === CH_COLON) {
-    hours = readDigits(text, start, 2);
-    minutes = readDigits(text, start + 3, 2);
+  if (digits === 3 || digits === 4) {
+    if (end !== n) {
+      return undefined;
+    }
+    hours = readDigits(text, start, digits - 2);
+    minutes = readDigits(text, end - 2, 2);
+  } else if (digits === 1 || digits === 2) {
+    hours = readDigits(text, start, digits);
+    if (end !== n) {
+      const minuteDigits = n - end - 1;
+      if (text.charCodeAt(end) !== CH_COLON || minuteDigits < 1 || minuteDigits > 2) {
+        return undefined;
+      }
+      minutes = readDigits(text, end + 1, minuteDigits);
+    }
   } else {
     return undefined;
   }

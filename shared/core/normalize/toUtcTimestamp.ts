@@ -95,7 +95,8 @@ function isCanonical(text: string): boolean {
  *
  * Accepted: `YYYY-MM-DD`, optionally followed by `T` (or `t`, or a space) and `hh:mm`, `hh:mm:ss` or
  * `hh:mm:ss.f` with 1 or more fraction digits (past seven, rounded to ticks as .NET does), optionally followed by
- * `Z`, `±hh:mm`, `±hhmm`, `±hh` or `±h` (the last as printed by MedTech's `fromUnixTimestamp`, e.g. `+0`). Calendar dates are validated (leap years);
+ * `Z` or an offset as `DateTime.Parse` reads it: `±hh:mm`, `±hhmm`, `±hh`, `±h` (as MedTech's `fromUnixTimestamp`
+ * prints it, e.g. `+0`), `±h:mm`, `±hh:m`, `±hmm`. Calendar dates are validated (leap years);
  * years 0001–9999; hours 00–23; offsets up to ±14:00.
  * @param text - the timestamp text
  * @returns epoch milliseconds, or `undefined` when the text is not a valid timestamp

@@ -1919,6 +1919,13 @@ interface Difference {
 
 const DIFFERENCES: Difference[] = [
   {
+    deviation: 'unpadded-iso-time',
+    text: '1999-12-08 1:10:15.9999999999',
+    ours: undefined,
+    medTech: '1999-12-08T01:10:16.000Z',
+    source: 'DTP ParseFraction reads every digit; the unpadded form read here (dotNetDateTimes.ts) takes up to seven',
+  },
+  {
     deviation: 'comma-after-date',
     text: '2013-06-30,',
     ours: undefined,
@@ -1931,13 +1938,6 @@ const DIFFERENCES: Difference[] = [
     ours: undefined,
     medTech: '1977-07-03T11:44:00.000Z',
     source: 'the unpadded date now read (dotNetDateTimes.ts) takes only `T` and no space before the zone',
-  },
-  {
-    deviation: 'unpadded-iso-time',
-    text: '2046-07-17 8:26:21-9',
-    ours: undefined,
-    medTech: '2046-07-17T17:26:21.000Z',
-    source: 'as above: a one-digit offset hour after a year-first date',
   },
   {
     deviation: 'ampm-after-iso-date',
@@ -2075,34 +2075,6 @@ const DIFFERENCES: Difference[] = [
     source: 'as above',
   },
   {
-    deviation: 'offset-form',
-    text: '2021-07-13T17:29:01+1:00',
-    ours: undefined,
-    medTech: '2021-07-13T16:29:01.000Z',
-    source: 'DTP ParseTimeZone: 1 or 2 digits of hour, then ":" and 1 or 2 digits of minute',
-  },
-  {
-    deviation: 'offset-form',
-    text: '2021-07-13T17:29:01+05:3',
-    ours: undefined,
-    medTech: '2021-07-13T12:26:01.000Z',
-    source: 'as above: one digit of minute',
-  },
-  {
-    deviation: 'offset-form',
-    text: '2021-07-13T17:29:01+100',
-    ours: undefined,
-    medTech: '2021-07-13T16:29:01.000Z',
-    source: 'DTP ParseTimeZone: "Parsing "+800" or "+0800"": three digits are hmm',
-  },
-  {
-    deviation: 'offset-form',
-    text: '3/13/2023 22:46:01 +5',
-    ours: undefined,
-    medTech: '2023-03-13T17:46:01.000Z',
-    source: 'DTP HandleTimeZone → ParseTimeZone: "+8"',
-  },
-  {
     deviation: 'dot-without-digits',
     text: '2021-07-13 17:29:01.',
     ours: undefined,
@@ -2170,10 +2142,41 @@ const DIFFERENCES: Difference[] = [
 /**
  * Former differences: texts Newtonsoft.Json's own reader turns into dates while it reads the body, which the project
  * now reads first, as MedTech does (shared/core/normalize/newtonsoftDateTimes.ts); year-first dates with unpadded
- * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, which DateTime.Parse reads
+ * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, offsets of one to four digits, which
+ * DateTime.Parse reads
  * (shared/core/normalize/dotNetDateTimes.ts); and texts the project read and MedTech refuses.
  */
 const FORMER_DIFFERENCES: Omit<Difference, 'ours'>[] = [
+  {
+    deviation: 'unpadded-iso-time',
+    text: '2046-07-17 8:26:21-9',
+    medTech: '2046-07-17T17:26:21.000Z',
+    source: 'as above: a one-digit offset hour after a year-first date',
+  },
+  {
+    deviation: 'offset-form',
+    text: '2021-07-13T17:29:01+1:00',
+    medTech: '2021-07-13T16:29:01.000Z',
+    source: 'DTP ParseTimeZone: 1 or 2 digits of hour, then ":" and 1 or 2 digits of minute',
+  },
+  {
+    deviation: 'offset-form',
+    text: '2021-07-13T17:29:01+05:3',
+    medTech: '2021-07-13T12:26:01.000Z',
+    source: 'as above: one digit of minute',
+  },
+  {
+    deviation: 'offset-form',
+    text: '2021-07-13T17:29:01+100',
+    medTech: '2021-07-13T16:29:01.000Z',
+    source: 'DTP ParseTimeZone: "Parsing "+800" or "+0800"": three digits are hmm',
+  },
+  {
+    deviation: 'offset-form',
+    text: '3/13/2023 22:46:01 +5',
+    medTech: '2023-03-13T17:46:01.000Z',
+    source: 'DTP HandleTimeZone → ParseTimeZone: "+8"',
+  },
   {
     deviation: 'comma-after-date',
     text: '3/13/2023, 10:46:01 PM',
