@@ -113,3 +113,40 @@ export function readDigits(text: string, start: number, count: number): number {
 export function isDigit(c: number): boolean {
   return c >= CH_0 && c <= CH_9;
 }
+
+/** 100-ns ticks per second: .NET's DateTime resolution. */
+const TICKS_PER_SECOND = 10_000_000;
+const TICKS_PER_MS = 10_000;
+
+/**
+ * The milliseconds of a fraction of more than seven digits (`text[start, end)`), as MedTech reads it: Newtonsoft.Json
+ * leaves such a text a string, and `DateTime.Parse` reads every digit, summing them as doubles one decimal place at a
+ * time, then rounds to whole ticks (half to even). The same double operations here give the same ticks, truncated to
+ * milliseconds like any other fraction; 1000 when the fraction rounds up to the next second.
+ * @param text - the text
+ * @param start - the first fraction digit
+ * @param end - after the last
+ */
+export function roundedFractionMs(text: string, start: number, end: number): number {
+  let fraction = 0;
+  let place = 0.1;
+  for (let i = start; i < end; i++) {
+    fraction += (text.charCodeAt(i) - CH_0) * place;
+    place *= 0.1;
+  }
+  const ticks = roundHalfToEven(fraction * TICKS_PER_SECOND);
+  return Math.floor(ticks / TICKS_PER_MS);
+}
+
+/** .NET's `Math.Round(double)`: to the nearest integer, a tie to the even one. */
+function roundHalfToEven(value: number): number {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  if (rest > 0.5) {
+    return floor + 1;
+  }
+  if (rest < 0.5) {
+    return floor;
+  }
+  return floor % 2 === 0 ? floor : floor + 1;
+}

@@ -13,6 +13,7 @@ import {
   daysFromCivil,
   daysInMonth,
   readOffsetMinutes,
+  roundedFractionMs,
 } from './calendar.js';
 
 /** Longer texts are no timestamp of these forms (and are not scanned). */
@@ -25,7 +26,7 @@ const MAX_LENGTH = 64;
  * (`3/13/2023, 10:46:01 PM`, U+202F from Node 20): .NET skips the comma and takes those spaces for white space. A zone
  * in letters needs a space after AM/PM: .NET reads `PMZ` as one word it does not know, and refuses the text.
  */
-const TIME = String.raw`(?:(?:,? +|,)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(?:[ \u00a0\u202f]*([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{1,4}(?::\d{1,2})?))?)?`;
+const TIME = String.raw`(?:(?:,? +|,)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?(?:[ \u00a0\u202f]*([AaPp][Mm])(?![A-Za-z]))?(?: *([Zz]|[Gg][Mm][Tt]|[+-]\d{1,4}(?::\d{1,2})?))?)?`;
 /** `M/d/yyyy`, the invariant culture's date order. */
 const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`);
 /** `yyyy/M/d`: a four-digit first number is the year. */
@@ -38,10 +39,10 @@ const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})${TIME}
  */
 const UNPADDED_DATE = String.raw`^(\d{4})-(\d{1,2})-(\d{1,2})`;
 const UNPADDED_YEAR_MONTH_DAY_T = new RegExp(
-  String.raw`${UNPADDED_DATE}T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,7}))?)?(Z|[+-]\d{1,4}(?::\d{1,2})?)?$`,
+  String.raw`${UNPADDED_DATE}T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{1,4}(?::\d{1,2})?)?$`,
 );
 const UNPADDED_YEAR_MONTH_DAY = new RegExp(
-  String.raw`${UNPADDED_DATE}(?:(?:,? +|,)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,7}))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *(Z|GMT|[+-]\d{1,4}(?::\d{1,2})?))?)?$`,
+  String.raw`${UNPADDED_DATE}(?:(?:,? +|,)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *([Zz]|[Gg][Mm][Tt]|[+-]\d{1,4}(?::\d{1,2})?))?)?$`,
 );
 /** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
 const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
@@ -119,8 +120,8 @@ function fromParts(year: number, month: number, day: number, time: (string | und
   if (hour > 23 || minute > 59 || second > 59) {
     return undefined;
   }
-  // Milliseconds, truncated (as for ISO-8601 texts).
-  const milliseconds = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, '0'));
+  // Milliseconds of the fraction rounded to ticks, truncated (as for ISO-8601 texts).
+  const milliseconds = fraction === undefined ? 0 : roundedFractionMs(fraction, 0, fraction.length);
   const offsetMinutes = zone === undefined ? 0 : zoneMinutes(zone);
   if (offsetMinutes === undefined) {
     return undefined;
@@ -134,7 +135,7 @@ function fromParts(year: number, month: number, day: number, time: (string | und
 
 /** Minutes east of UTC of `Z`, `GMT`, `±hh`, `±hhmm` or `±hh:mm`; undefined beyond ±14:00 or 59 minutes. */
 function zoneMinutes(zone: string): number | undefined {
-  if (zone === 'Z' || zone === 'GMT') {
+  if (zone === 'Z' || zone === 'z' || zone.toUpperCase() === 'GMT') {
     return 0;
   }
   const minutes = readOffsetMinutes(zone, 1);

@@ -4,6 +4,7 @@
  * offset-less date-times as local time.
  */
 import {
+  roundedFractionMs,
   MAX_DATETIME_MS,
   MIN_DATETIME_MS,
   MS_PER_DAY,
@@ -56,20 +57,24 @@ export function toUtcTimestamp(text: string): string | undefined {
 const MAX_SPACED_LENGTH = 64;
 
 /**
- * An ISO-8601 text with white space where `DateTime.Parse` allows it and the ISO form does not: around the text,
- * several spaces between date and time, spaces before the zone (`2023-03-13 22:46:01 +02:00`). Newtonsoft.Json leaves
- * such a text a string and MedTech reads it with `DateTime.Parse`, which skips white space between the parts, as the
- * month/day/year forms here already allow.
+ * A timestamp text with white space where `DateTime.Parse` allows it and the forms above do not: around the text
+ * (`3/13/2023 10:46:01 PM `, as a fixed-width field pads it), several spaces between date and time, spaces before the
+ * zone (`2023-03-13 22:46:01 +02:00`). Newtonsoft.Json leaves such a text a string and MedTech reads it with
+ * `DateTime.Parse`, which skips white space between the parts.
  * @returns epoch milliseconds, or `undefined` when the text without that white space is no timestamp either
  */
 function withDotNetWhiteSpace(text: string): number | undefined {
   if (text.length > MAX_SPACED_LENGTH) {
     return undefined;
   }
-  const compact = trimDotNet(text)
+  const trimmed = trimDotNet(text);
+  const compact = trimmed
     .replace(/^(\d{4}-\d{2}-\d{2}) +(?=\d)/, '$1 ')
     .replace(/(\d) +(?=(?:[Zz]|[+-]\d{1,2}(?::?\d{2})?)$)/, '$1');
-  return compact === text ? undefined : toUtcMillis(compact);
+  if (compact === text) {
+    return undefined;
+  }
+  return toUtcMillis(compact) ?? (trimmed === text ? undefined : parseDotNetDateTime(trimmed));
 }
 
 /**
@@ -179,38 +184,4 @@ export function toUtcMillis(text: string): number | undefined {
     }
   }
   return ms < MIN_DATETIME_MS || ms > MAX_DATETIME_MS ? undefined : ms;
-}
-
-/** 100-ns ticks per second: .NET's DateTime resolution. */
-const TICKS_PER_SECOND = 10_000_000;
-const TICKS_PER_MS = 10_000;
-
-/**
- * The milliseconds of a fraction of more than seven digits (`text[start, end)`), as MedTech reads it: Newtonsoft.Json
- * leaves such a text a string, and `DateTime.Parse` reads every digit, summing them as doubles one decimal place at a
- * time, then rounds to whole ticks (half to even). The same double operations here give the same ticks, truncated to
- * milliseconds like any other fraction; 1000 when the fraction rounds up to the next second.
- */
-function roundedFractionMs(text: string, start: number, end: number): number {
-  let fraction = 0;
-  let place = 0.1;
-  for (let i = start; i < end; i++) {
-    fraction += (text.charCodeAt(i) - CH_0) * place;
-    place *= 0.1;
-  }
-  const ticks = roundHalfToEven(fraction * TICKS_PER_SECOND);
-  return Math.floor(ticks / TICKS_PER_MS);
-}
-
-/** .NET's `Math.Round(double)`: to the nearest integer, a tie to the even one. */
-function roundHalfToEven(value: number): number {
-  const floor = Math.floor(value);
-  const rest = value - floor;
-  if (rest > 0.5) {
-    return floor + 1;
-  }
-  if (rest < 0.5) {
-    return floor;
-  }
-  return floor % 2 === 0 ? floor : floor + 1;
 }

@@ -1919,13 +1919,6 @@ interface Difference {
 
 const DIFFERENCES: Difference[] = [
   {
-    deviation: 'unpadded-iso-time',
-    text: '1999-12-08 1:10:15.9999999999',
-    ours: undefined,
-    medTech: '1999-12-08T01:10:16.000Z',
-    source: 'DTP ParseFraction reads every digit; the unpadded form read here (dotNetDateTimes.ts) takes up to seven',
-  },
-  {
     deviation: 'comma-after-date',
     text: '2013-06-30,',
     ours: undefined,
@@ -1938,34 +1931,6 @@ const DIFFERENCES: Difference[] = [
     ours: undefined,
     medTech: '1977-07-03T11:44:00.000Z',
     source: 'the unpadded date now read (dotNetDateTimes.ts) takes only `T` and no space before the zone',
-  },
-  {
-    deviation: 'ampm-after-iso-date',
-    text: '2031-11-27  12:25:22AM ',
-    ours: undefined,
-    medTech: '2031-11-27T00:25:22.000Z',
-    source: 'as above: white space after the text',
-  },
-  {
-    deviation: 'gmt-after-iso-time',
-    text: '2014-12-24 21:15:59.5 gmt',
-    ours: undefined,
-    medTech: '2014-12-24T21:15:59.500Z',
-    source: 'as above: gmt in lower case',
-  },
-  {
-    deviation: 'whitespace-around-slash-form',
-    text: ' 3/13/2023',
-    ours: undefined,
-    medTech: '2023-03-13T00:00:00.000Z',
-    source: '__DTString.GetRegularToken skips white space before every token',
-  },
-  {
-    deviation: 'whitespace-around-slash-form',
-    text: '3/13/2023 10:46:01 PM ',
-    ours: undefined,
-    medTech: '2023-03-13T22:46:01.000Z',
-    source: '__DTString.GetSeparatorToken: white space then the end is SEP_End',
   },
   {
     deviation: 'date-separator',
@@ -2061,20 +2026,6 @@ const DIFFERENCES: Difference[] = [
       'DTP Lex, SEP_DateOrOffset: "roll back the index so that the outer loop can attempt to parse the time zone offset"',
   },
   {
-    deviation: 'zone-letter-case',
-    text: '3/13/2023 22:46:01z',
-    ours: undefined,
-    medTech: '2023-03-13T22:46:01.000Z',
-    source: 'DTFI Tokenize: tokens compare with CompareOptions.IgnoreCase',
-  },
-  {
-    deviation: 'zone-letter-case',
-    text: '3/13/2023 22:46:01 gmt',
-    ours: undefined,
-    medTech: '2023-03-13T22:46:01.000Z',
-    source: 'as above',
-  },
-  {
     deviation: 'dot-without-digits',
     text: '2021-07-13 17:29:01.',
     ours: undefined,
@@ -2103,20 +2054,6 @@ const DIFFERENCES: Difference[] = [
     source: 'DTP GetTimeOfN: an hour alone with AM/PM (BEGIN + NumAmpm → TX_N)',
   },
   {
-    deviation: 'slash-unpadded-minute-or-second',
-    text: '3/13/2023 10:5:7',
-    ours: undefined,
-    medTech: '2023-03-13T10:05:07.000Z',
-    source: 'DTP GetRegularToken: minutes and seconds are 1–2 digit numbers too',
-  },
-  {
-    deviation: 'slash-long-fraction',
-    text: '3/13/2023 22:46:01.12345678',
-    ours: undefined,
-    medTech: '2023-03-13T22:46:01.123Z',
-    source: 'DTP ParseFraction reads every digit (dotNetDateTimes.ts stops at 7)',
-  },
-  {
     deviation: 'zone-before-ampm',
     text: '3/13/2023 10:46:01 -0800 PM',
     ours: undefined,
@@ -2142,11 +2079,65 @@ const DIFFERENCES: Difference[] = [
 /**
  * Former differences: texts Newtonsoft.Json's own reader turns into dates while it reads the body, which the project
  * now reads first, as MedTech does (shared/core/normalize/newtonsoftDateTimes.ts); year-first dates with unpadded
- * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, offsets of one to four digits, which
- * DateTime.Parse reads
+ * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, offsets of one to four digits, white space
+ * around month/day/year texts, zones in lower case, one-digit minutes and seconds, fractions of any length, which DateTime.Parse reads
  * (shared/core/normalize/dotNetDateTimes.ts); and texts the project read and MedTech refuses.
  */
 const FORMER_DIFFERENCES: Omit<Difference, 'ours'>[] = [
+  {
+    deviation: 'unpadded-iso-time',
+    text: '1999-12-08 1:10:15.9999999999',
+    medTech: '1999-12-08T01:10:16.000Z',
+    source: 'DTP ParseFraction reads every digit; the unpadded form read here (dotNetDateTimes.ts) takes up to seven',
+  },
+  {
+    deviation: 'slash-long-fraction',
+    text: '3/13/2023 22:46:01.12345678',
+    medTech: '2023-03-13T22:46:01.123Z',
+    source: 'DTP ParseFraction reads every digit (dotNetDateTimes.ts stops at 7)',
+  },
+  {
+    deviation: 'ampm-after-iso-date',
+    text: '2031-11-27  12:25:22AM ',
+    medTech: '2031-11-27T00:25:22.000Z',
+    source: 'as above: white space after the text',
+  },
+  {
+    deviation: 'gmt-after-iso-time',
+    text: '2014-12-24 21:15:59.5 gmt',
+    medTech: '2014-12-24T21:15:59.500Z',
+    source: 'as above: gmt in lower case',
+  },
+  {
+    deviation: 'whitespace-around-slash-form',
+    text: ' 3/13/2023',
+    medTech: '2023-03-13T00:00:00.000Z',
+    source: '__DTString.GetRegularToken skips white space before every token',
+  },
+  {
+    deviation: 'whitespace-around-slash-form',
+    text: '3/13/2023 10:46:01 PM ',
+    medTech: '2023-03-13T22:46:01.000Z',
+    source: '__DTString.GetSeparatorToken: white space then the end is SEP_End',
+  },
+  {
+    deviation: 'zone-letter-case',
+    text: '3/13/2023 22:46:01z',
+    medTech: '2023-03-13T22:46:01.000Z',
+    source: 'DTFI Tokenize: tokens compare with CompareOptions.IgnoreCase',
+  },
+  {
+    deviation: 'zone-letter-case',
+    text: '3/13/2023 22:46:01 gmt',
+    medTech: '2023-03-13T22:46:01.000Z',
+    source: 'as above',
+  },
+  {
+    deviation: 'slash-unpadded-minute-or-second',
+    text: '3/13/2023 10:5:7',
+    medTech: '2023-03-13T10:05:07.000Z',
+    source: 'DTP GetRegularToken: minutes and seconds are 1–2 digit numbers too',
+  },
   {
     deviation: 'unpadded-iso-time',
     text: '2046-07-17 8:26:21-9',
