@@ -41,9 +41,7 @@ const UNPADDED_DATE = String.raw`^(\d{4})-(\d{1,2})-(\d{1,2})`;
 const UNPADDED_YEAR_MONTH_DAY_T = new RegExp(
   String.raw`${UNPADDED_DATE}T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{1,4}(?::\d{1,2})?)?$`,
 );
-const UNPADDED_YEAR_MONTH_DAY = new RegExp(
-  String.raw`${UNPADDED_DATE}(?:(?:,? +|,)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?(?: *([AaPp][Mm])(?![A-Za-z]))?(?: *([Zz]|[Gg][Mm][Tt]|[+-]\d{1,4}(?::\d{1,2})?))?)?$`,
-);
+const UNPADDED_YEAR_MONTH_DAY = new RegExp(`${UNPADDED_DATE}${TIME}$`);
 /** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
 const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 /** Microsoft's JSON date: milliseconds since 1970, optionally followed by the writer's offset (display only). */
@@ -133,7 +131,7 @@ function fromParts(year: number, month: number, day: number, time: (string | und
   return inRange(ms);
 }
 
-/** Minutes east of UTC of `Z`, `GMT`, `±hh`, `±hhmm` or `±hh:mm`; undefined beyond ±14:00 or 59 minutes. */
+/** Minutes east of UTC of `Z`, `GMT` (either case) or an offset (`readOffsetMinutes`); undefined beyond ±14:00. */
 function zoneMinutes(zone: string): number | undefined {
   if (zone === 'Z' || zone === 'z' || zone.toUpperCase() === 'GMT') {
     return 0;
