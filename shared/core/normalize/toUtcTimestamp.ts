@@ -124,7 +124,8 @@ export function toUtcMillis(text: string): number | undefined {
 
   const separator = text.charCodeAt(10);
   if (separator !== CH_T && separator !== CH_t && separator !== CH_SPACE) {
-    return undefined;
+    // A date and a zone, as XML Schema's `xs:date` writes it (`2021-07-13Z`, `2021-07-13+02:00`): its midnight there.
+    return inZone(text, 10, ms);
   }
   if (n < 16 || text.charCodeAt(13) !== CH_COLON) {
     return undefined;
@@ -166,22 +167,27 @@ export function toUtcMillis(text: string): number | undefined {
     }
   }
   ms += ((hour * 60 + minute) * 60 + second) * 1000 + fractionMs;
+  return i < n ? inZone(text, i, ms) : inRange(ms);
+}
 
-  if (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === CH_Z || c === CH_z) {
-      if (i + 1 !== n) {
-        return undefined;
-      }
-    } else if (c === CH_PLUS || c === CH_DASH) {
-      const offsetMinutes = readOffsetMinutes(text, i + 1);
-      if (offsetMinutes === undefined) {
-        return undefined;
-      }
-      ms -= (c === CH_PLUS ? offsetMinutes : -offsetMinutes) * 60_000;
-    } else {
-      return undefined;
-    }
+/**
+ * The instant of a local time `ms` with the zone that ends the text from `start`: `Z` or an offset.
+ * @returns epoch milliseconds, or `undefined` when no zone ends the text there or the instant is out of range
+ */
+function inZone(text: string, start: number, ms: number): number | undefined {
+  const c = text.charCodeAt(start);
+  if (c === CH_Z || c === CH_z) {
+    return start + 1 === text.length ? inRange(ms) : undefined;
   }
+  if (c !== CH_PLUS && c !== CH_DASH) {
+    return undefined;
+  }
+  const offsetMinutes = readOffsetMinutes(text, start + 1);
+  return offsetMinutes === undefined
+    ? undefined
+    : inRange(ms - (c === CH_PLUS ? offsetMinutes : -offsetMinutes) * 60_000);
+}
+
+function inRange(ms: number): number | undefined {
   return ms < MIN_DATETIME_MS || ms > MAX_DATETIME_MS ? undefined : ms;
 }

@@ -1998,32 +1998,10 @@ const DIFFERENCES: Difference[] = [
   },
   {
     deviation: 'zone-without-time',
-    text: '2021-07-13Z',
-    ours: undefined,
-    medTech: '2021-07-13T00:00:00.000Z',
-    source: "DTP Lex: 'Z' is no separator (NumSpace → DX_YNN), then a TimeZoneToken (BEGIN + TimeZone → BEGIN)",
-  },
-  {
-    deviation: 'zone-without-time',
     text: '3/13/2023Z',
     ours: undefined,
     medTech: '2023-03-13T00:00:00.000Z',
     source: 'as above (YearSpace → DX_NNY, then TimeZone)',
-  },
-  {
-    deviation: 'zone-without-time',
-    text: '2021-07-13 +02:00',
-    ours: undefined,
-    medTech: '2021-07-12T22:00:00.000Z',
-    source: "DTP Lex, UnknownToken: '+' or '-' starts ParseTimeZone",
-  },
-  {
-    deviation: 'zone-without-time',
-    text: '2021-07-13-05:00',
-    ours: undefined,
-    medTech: '2021-07-13T05:00:00.000Z',
-    source:
-      'DTP Lex, SEP_DateOrOffset: "roll back the index so that the outer loop can attempt to parse the time zone offset"',
   },
   {
     deviation: 'dot-without-digits',
@@ -2080,10 +2058,30 @@ const DIFFERENCES: Difference[] = [
  * Former differences: texts Newtonsoft.Json's own reader turns into dates while it reads the body, which the project
  * now reads first, as MedTech does (shared/core/normalize/newtonsoftDateTimes.ts); year-first dates with unpadded
  * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, offsets of one to four digits, white space
- * around month/day/year texts, zones in lower case, one-digit minutes and seconds, fractions of any length, which DateTime.Parse reads
+ * around month/day/year texts, zones in lower case, one-digit minutes and seconds, fractions of any length, a year-first date with a zone and no time, which
+ * DateTime.Parse reads
  * (shared/core/normalize/dotNetDateTimes.ts); and texts the project read and MedTech refuses.
  */
 const FORMER_DIFFERENCES: Omit<Difference, 'ours'>[] = [
+  {
+    deviation: 'zone-without-time',
+    text: '2021-07-13Z',
+    medTech: '2021-07-13T00:00:00.000Z',
+    source: "DTP Lex: 'Z' is no separator (NumSpace → DX_YNN), then a TimeZoneToken (BEGIN + TimeZone → BEGIN)",
+  },
+  {
+    deviation: 'zone-without-time',
+    text: '2021-07-13 +02:00',
+    medTech: '2021-07-12T22:00:00.000Z',
+    source: "DTP Lex, UnknownToken: '+' or '-' starts ParseTimeZone",
+  },
+  {
+    deviation: 'zone-without-time',
+    text: '2021-07-13-05:00',
+    medTech: '2021-07-13T05:00:00.000Z',
+    source:
+      'DTP Lex, SEP_DateOrOffset: "roll back the index so that the outer loop can attempt to parse the time zone offset"',
+  },
   {
     deviation: 'unpadded-iso-time',
     text: '1999-12-08 1:10:15.9999999999',
