@@ -1969,34 +1969,6 @@ const DIFFERENCES: Difference[] = [
     source: "DTP TryParse: 'T' after year/number/number in D_YNd → ParseISO8601, whatever the date separator",
   },
   {
-    deviation: 'whitespace-around-T',
-    text: '2021-07-13 T17:29:01',
-    ours: undefined,
-    medTech: '2021-07-13T17:29:01.000Z',
-    source: "__DTString.GetSeparatorToken skips white space before the 'T' (SEP_LocalTimeMark)",
-  },
-  {
-    deviation: 'whitespace-around-T',
-    text: '2021-07-13T 17:29',
-    ours: undefined,
-    medTech: '2021-07-13T17:29:00.000Z',
-    source: 'DTP ParseISO8601: str.SkipWhiteSpaces() before the hour (and between every part)',
-  },
-  {
-    deviation: 'other-white-space-inside',
-    text: '2021-07-13\t17:29:01',
-    ours: undefined,
-    medTech: '2021-07-13T17:29:01.000Z',
-    source: 'char.IsWhiteSpace separates tokens (GetSeparatorToken); toUtcTimestamp collapses only spaces',
-  },
-  {
-    deviation: 'other-white-space-inside',
-    text: '2021-07-13T17:29:01\tZ',
-    ours: undefined,
-    medTech: '2021-07-13T17:29:01.000Z',
-    source: 'DTP ParseISO8601: SkipWhiteSpaces before the zone',
-  },
-  {
     deviation: 'zone-without-time',
     text: '3/13/2023Z',
     ours: undefined,
@@ -2058,11 +2030,35 @@ const DIFFERENCES: Difference[] = [
  * Former differences: texts Newtonsoft.Json's own reader turns into dates while it reads the body, which the project
  * now reads first, as MedTech does (shared/core/normalize/newtonsoftDateTimes.ts); year-first dates with unpadded
  * fields, AM/PM or GMT, a comma after the date, AM/PM with a 24-hour time, offsets of one to four digits, white space
- * around month/day/year texts, zones in lower case, one-digit minutes and seconds, fractions of any length, a year-first date with a zone and no time, which
- * DateTime.Parse reads
+ * around month/day/year texts, zones in lower case, one-digit minutes and seconds, fractions of any length, a year-first date with a zone and no time, tabs and
+ * other white space inside, white space around `T`, which DateTime.Parse reads
  * (shared/core/normalize/dotNetDateTimes.ts); and texts the project read and MedTech refuses.
  */
 const FORMER_DIFFERENCES: Omit<Difference, 'ours'>[] = [
+  {
+    deviation: 'whitespace-around-T',
+    text: '2021-07-13 T17:29:01',
+    medTech: '2021-07-13T17:29:01.000Z',
+    source: "__DTString.GetSeparatorToken skips white space before the 'T' (SEP_LocalTimeMark)",
+  },
+  {
+    deviation: 'whitespace-around-T',
+    text: '2021-07-13T 17:29',
+    medTech: '2021-07-13T17:29:00.000Z',
+    source: 'DTP ParseISO8601: str.SkipWhiteSpaces() before the hour (and between every part)',
+  },
+  {
+    deviation: 'other-white-space-inside',
+    text: '2021-07-13\t17:29:01',
+    medTech: '2021-07-13T17:29:01.000Z',
+    source: 'char.IsWhiteSpace separates tokens (GetSeparatorToken); toUtcTimestamp collapses only spaces',
+  },
+  {
+    deviation: 'other-white-space-inside',
+    text: '2021-07-13T17:29:01\tZ',
+    medTech: '2021-07-13T17:29:01.000Z',
+    source: 'DTP ParseISO8601: SkipWhiteSpaces before the zone',
+  },
   {
     deviation: 'zone-without-time',
     text: '2021-07-13Z',
