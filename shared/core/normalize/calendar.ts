@@ -17,6 +17,15 @@ export const MIN_DATETIME_MS = -62_135_596_800_000;
 export const MAX_DATETIME_MS = 253_402_300_799_999;
 
 /**
+ * An instant in epoch milliseconds if .NET's DateTime (and so MedTech) can hold it.
+ * @param ms - epoch milliseconds
+ * @returns `ms`, or `undefined` when it is no safe integer or lies outside 0001-01-01 to 9999-12-31
+ */
+export function inDateTimeRange(ms: number): number | undefined {
+  return Number.isSafeInteger(ms) && ms >= MIN_DATETIME_MS && ms <= MAX_DATETIME_MS ? ms : undefined;
+}
+
+/**
  * Days in a month, leap years counted.
  * @param year - the year
  * @param month - 1–12
@@ -119,10 +128,10 @@ const TICKS_PER_SECOND = 10_000_000;
 const TICKS_PER_MS = 10_000;
 
 /**
- * The milliseconds of a fraction of more than seven digits (`text[start, end)`), as MedTech reads it: Newtonsoft.Json
- * leaves such a text a string, and `DateTime.Parse` reads every digit, summing them as doubles one decimal place at a
- * time, then rounds to whole ticks (half to even). The same double operations here give the same ticks, truncated to
- * milliseconds like any other fraction; 1000 when the fraction rounds up to the next second.
+ * The milliseconds of a fraction's digits (`text[start, end)`) as `DateTime.Parse` reads them: every digit, summed as
+ * doubles one decimal place at a time, then rounded to whole ticks (half to even). The same double operations here
+ * give the same ticks, truncated to milliseconds; 1000 when the fraction rounds up to the next second. (Up to seven
+ * digits the ticks are exact, so this is their truncation.)
  * @param text - the text
  * @param start - the first fraction digit
  * @param end - after the last

@@ -7,8 +7,7 @@
  * without offset as local time.
  */
 import {
-  MAX_DATETIME_MS,
-  MIN_DATETIME_MS,
+  inDateTimeRange,
   MS_PER_DAY,
   daysFromCivil,
   daysInMonth,
@@ -63,7 +62,7 @@ export function parseDotNetDateTime(text: string): number | undefined {
   }
   const microsoft = MICROSOFT_JSON.exec(text);
   if (microsoft !== null) {
-    return inRange(Number(microsoft[1]));
+    return inDateTimeRange(Number(microsoft[1]));
   }
   const monthFirst = MONTH_DAY_YEAR.exec(text);
   if (monthFirst !== null) {
@@ -128,7 +127,7 @@ function fromParts(year: number, month: number, day: number, time: (string | und
     daysFromCivil(year, month, day) * MS_PER_DAY +
     ((hour * 60 + minute - offsetMinutes) * 60 + second) * 1000 +
     milliseconds;
-  return inRange(ms);
+  return inDateTimeRange(ms);
 }
 
 /** Minutes east of UTC of `Z`, `GMT` (either case) or an offset (`readOffsetMinutes`); undefined beyond ±14:00. */
@@ -138,8 +137,4 @@ function zoneMinutes(zone: string): number | undefined {
   }
   const minutes = readOffsetMinutes(zone, 1);
   return minutes === undefined || !zone.startsWith('-') ? minutes : -minutes;
-}
-
-function inRange(ms: number): number | undefined {
-  return Number.isSafeInteger(ms) && ms >= MIN_DATETIME_MS && ms <= MAX_DATETIME_MS ? ms : undefined;
 }

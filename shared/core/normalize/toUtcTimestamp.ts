@@ -5,8 +5,7 @@
  */
 import {
   roundedFractionMs,
-  MAX_DATETIME_MS,
-  MIN_DATETIME_MS,
+  inDateTimeRange,
   MS_PER_DAY,
   daysFromCivil,
   daysInMonth,
@@ -171,7 +170,7 @@ export function toUtcMillis(text: string): number | undefined {
     }
   }
   ms += ((hour * 60 + minute) * 60 + second) * 1000 + fractionMs;
-  return i < n ? inZone(text, i, ms) : inRange(ms);
+  return i < n ? inZone(text, i, ms) : inDateTimeRange(ms);
 }
 
 /**
@@ -181,7 +180,7 @@ export function toUtcMillis(text: string): number | undefined {
 function inZone(text: string, start: number, ms: number): number | undefined {
   const c = text.charCodeAt(start);
   if (c === CH_Z || c === CH_z) {
-    return start + 1 === text.length ? inRange(ms) : undefined;
+    return start + 1 === text.length ? inDateTimeRange(ms) : undefined;
   }
   if (c !== CH_PLUS && c !== CH_DASH) {
     return undefined;
@@ -189,9 +188,5 @@ function inZone(text: string, start: number, ms: number): number | undefined {
   const offsetMinutes = readOffsetMinutes(text, start + 1);
   return offsetMinutes === undefined
     ? undefined
-    : inRange(ms - (c === CH_PLUS ? offsetMinutes : -offsetMinutes) * 60_000);
-}
-
-function inRange(ms: number): number | undefined {
-  return ms < MIN_DATETIME_MS || ms > MAX_DATETIME_MS ? undefined : ms;
+    : inDateTimeRange(ms - (c === CH_PLUS ? offsetMinutes : -offsetMinutes) * 60_000);
 }
