@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { decodeMappingText } from '../core/mapping/decodeMappingText.js';
+import { decodeAsDotNetStreamReader } from '../core/decodeDotNetText.js';
 import type { FhirMapping } from '../core/fhir/contract.js';
 import { parseFhirMapping } from '../core/fhir/fhirMapping.js';
 import { crossCheckMappings } from '../core/mapping/crossCheckMappings.js';
@@ -61,7 +61,7 @@ export function formatProblem(file: string, problem: MappingProblem): string {
  */
 export async function readTextFile(file: string, io: CliIo, command: string): Promise<string | undefined> {
   try {
-    return decodeMappingText(await readFile(file));
+    return decodeAsDotNetStreamReader(await readFile(file));
   } catch (error) {
     io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
     return undefined;

@@ -41,3 +41,31 @@ describe('decodeAsDotNetStreamReader (StreamReader with byte-order mark detectio
     expect(decodeAsDotNetStreamReader(Buffer.from('A', 'utf16le'))).toBe('A\u0000');
   });
 });
+
+describe('decodeAsDotNetStreamReader on mapping files (as MedTech reads a mapping blob)', () => {
+  const text = '{ "templateType": "CollectionContent", "template": ["é"] }';
+
+  it('reads UTF-8, with or without its byte order mark', () => {
+    expect(decodeAsDotNetStreamReader(Buffer.from(text, 'utf8'))).toBe(text);
+    expect(
+      decodeAsDotNetStreamReader(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text, 'utf8')])),
+    ).toBe(text);
+  });
+
+  it('reads UTF-16 little- and big-endian when the byte order mark says so (PowerShell 5, Notepad "Unicode")', () => {
+    const le = Buffer.from(text, 'utf16le');
+    const be = Buffer.from(le).swap16();
+
+    expect(decodeAsDotNetStreamReader(Buffer.concat([Buffer.from([0xff, 0xfe]), le]))).toBe(text);
+    expect(decodeAsDotNetStreamReader(Buffer.concat([Buffer.from([0xfe, 0xff]), be]))).toBe(text);
+  });
+
+  it.each([
+    [[0x7b, 0xff, 0x7d], '{\ufffd}'],
+    [[0x7b, 0xfe, 0x7d], '{\ufffd}'],
+    [[0xff, 0x7b, 0x7d], '\ufffd{}'],
+    [[0xfe, 0x7b, 0x7d], '\ufffd{}'],
+  ])('turns bytes that are not UTF-8 into U+FFFD, which then fail as JSON where they are: %j', (bytes, decoded) => {
+    expect(decodeAsDotNetStreamReader(new Uint8Array(bytes))).toBe(decoded);
+  });
+});

@@ -3,7 +3,7 @@ import type { MappingProblem, ParseResult } from '../../core/mapping/problems.js
 import type { LoadedMapping, MappingStore } from '../../pipeline/stagingPorts.js';
 import { MappingUnavailableError } from './mappingUnavailableError.js';
 import type { MappingUnavailableReason } from './mappingUnavailableError.js';
-import { decodeMappingText } from '../../core/mapping/decodeMappingText.js';
+import { decodeAsDotNetStreamReader } from '../../core/decodeDotNetText.js';
 
 /** Blob names MedTech uses for the two mapping files. */
 export const mappingBlobNames = { device: 'devicecontent.json', fhir: 'fhirmapping.json' } as const;
@@ -236,5 +236,5 @@ async function readText(stream: NodeJS.ReadableStream | undefined): Promise<stri
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
   }
   // Mapping files edited on Windows often start with a byte-order mark (UTF-8, or UTF-16 from PowerShell 5).
-  return decodeMappingText(Buffer.concat(chunks));
+  return decodeAsDotNetStreamReader(Buffer.concat(chunks));
 }

@@ -23,8 +23,8 @@ export type ParsedEventBody =
 
 /**
  * Parses an event body as JSON (reference-behaviour §1.2): bytes are decoded as UTF-8 (an invalid sequence reads as
- * U+FFFD, as MedTech reads it) or, after a UTF-16 byte-order mark, as UTF-16; a leading byte-order mark is tolerated;
- * an already-parsed value is returned as is.
+ * U+FFFD, as MedTech reads it) or, after a UTF-16 or UTF-32 byte-order mark, in that encoding; a leading byte-order
+ * mark is tolerated; an already-parsed value is returned as is.
  * A body `JSON.parse` refuses (or one with a surrogate escape) is read as MedTech's reader reads it
  * ({@link readJsonAsMedTech}: comments, trailing commas, single quotes, `NaN`, content after the value…), so what
  * MedTech normalized is normalized here too. An empty body (no bytes at all) is `null`: MedTech parses a body only
@@ -48,7 +48,7 @@ export function parseEventBody(body: EventBody): ParsedEventBody {
         return { ok: true, value: null };
       }
       // As MedTech's StreamReader: UTF-8 (each invalid sequence one U+FFFD, as both follow Unicode's "maximal
-      // subpart" practice), or UTF-16 after its byte-order mark; a byte-order mark is dropped.
+      // subpart" practice), or UTF-16 or UTF-32 after its byte-order mark; a byte-order mark is dropped.
       text = decodeAsDotNetStreamReader(body.bytes);
       break;
   }
