@@ -9,7 +9,7 @@ import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
-import { toUtcTimestamp } from './toUtcTimestamp.js';
+import { toUtcTimestamp, type TimestampTextSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
@@ -209,12 +209,35 @@ function toIngestionTimeUtc(enqueuedTimeUtc: string): string | undefined {
 }
 
 /** {@link toUtcTimestamp}, remembering the last conversion: the measurements of one message mostly share a time. */
-function toOccurrenceTimeUtc(text: string, run: Run): string | undefined {
-  if (text !== run.lastTimeText) {
-    run.lastTimeUtc = toUtcTimestamp(text);
+function toOccurrenceTimeUtc(text: string, source: TimestampTextSource, run: Run): string | undefined {
+  if (text !== run.lastTimeText || source !== run.lastTimeSource) {
+    run.lastTimeUtc = toUtcTimestamp(text, source);
     run.lastTimeText = text;
+    run.lastTimeSource = source;
   }
   return run.lastTimeUtc;
+}
+
+/**
+ * Where a timestamp expression's text comes from, as far as its form tells: a plain path into the envelope's
+ * `Properties` or `SystemProperties` reads an event property, which MedTech reads with DateTime.Parse alone. That is
+ * `$.Properties.x` against the envelope, or against a match that is the envelope itself (IoT Hub templates, whose
+ * `$..[?(@Body.x)]` matches the root, read `$.Properties.iothub-creation-time-utc` so). Anything else is taken to
+ * read the body.
+ */
+function timestampSource(template: ContentTemplate, expression: CompiledExpression, run: Run): TimestampTextSource {
+  const head = expression.rootMember?.head;
+  if (head !== 'Properties' && head !== 'SystemProperties') {
+    return 'body';
+  }
+  if (template.scope === 'envelopeWithMatch') {
+    return 'eventProperties';
+  }
+  const match = run.match;
+  const member = typeof match === 'object' && match !== null ? (match as Record<string, unknown>)[head] : undefined;
+  return member !== undefined && (member === run.properties || member === run.systemProperties)
+    ? 'eventProperties'
+    : 'body';
 }
 
 /** State of one normalizeEvent call. */
@@ -223,9 +246,10 @@ class Run implements WorkMeter {
   readonly errors: MedTechError[] = [];
   /** A set: a skipped optional value repeats once per match, the warning only once. */
   warnings: Set<string> | undefined = undefined;
-  /** The text and result of the last occurrence-time conversion. */
+  /** The text, its source and the result of the last occurrence-time conversion. */
   lastTimeText: string | undefined = undefined;
   lastTimeUtc: string | undefined = undefined;
+  lastTimeSource: TimestampTextSource = 'body';
   /**
    * Shared by the type matches, which all run on the same envelope (one walk of it for every `..` scan); its hint
    * names the body when it was parsed here from bytes or text.
@@ -456,7 +480,10 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
         lastProblem = BLANK;
         continue;
       }
-      occurrenceTimeUtc = typeof token === 'string' ? toOccurrenceTimeUtc(token, run) : undefined;
+      occurrenceTimeUtc =
+        typeof token === 'string'
+          ? toOccurrenceTimeUtc(token, timestampSource(template, candidate, run), run)
+          : undefined;
       if (occurrenceTimeUtc !== undefined) {
         break;
       }

@@ -32,7 +32,7 @@
  * seconds) are declared out of scope: the oracle says so rather than guess, and such texts are not compared.
  */
 import { describe, expect, it } from 'vitest';
-import { toUtcTimestamp } from '../../../shared/core/normalize/toUtcTimestamp.js';
+import { toUtcTimestamp, type TimestampTextSource } from '../../../shared/core/normalize/toUtcTimestamp.js';
 import { SeededRandom } from '../../support/seededRandom.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -967,11 +967,16 @@ function inCharacterScope(text: string): boolean {
   return true;
 }
 
-function medTechReads(text: string): MedTechReading {
+/**
+ * MedTech's reading of a timestamp text. A body string goes through Newtonsoft's reader first; a string of the
+ * event's Properties or SystemProperties does not (EventMessageJObjectConverter.cs builds those members with
+ * `JToken.FromObject`, which leaves a string a string), so only DateTime.Parse reads it.
+ */
+function medTechReads(text: string, source: TimestampTextSource = 'body'): MedTechReading {
   if (text.startsWith('/Date(')) {
     return { kind: 'outOfScope', why: "Microsoft's JSON date is not restated" };
   }
-  const newtonsoft = newtonsoftReads(text);
+  const newtonsoft: NewtonsoftReading = source === 'body' ? newtonsoftReads(text) : { kind: 'string' };
   if (newtonsoft.kind === 'date') {
     const ticks = newtonsoft.ticks;
     return { kind: 'accepted', iso: isoOfTicks(ticks), ticks, via: 'Newtonsoft', twoDigitYear: false };
@@ -1004,8 +1009,8 @@ function medTechReads(text: string): MedTechReading {
 }
 
 /** The oracle's answer in the project's terms: its output text, `undefined` for refused, or 'out of scope'. */
-function medTech(text: string): string | undefined {
-  const reading = medTechReads(text);
+function medTech(text: string, source: TimestampTextSource = 'body'): string | undefined {
+  const reading = medTechReads(text, source);
   if (reading.kind === 'outOfScope') {
     return 'out of scope';
   }
@@ -1847,7 +1852,7 @@ interface Tally {
   failures: string[];
 }
 
-function compare(shapes: Shape[]): Tally {
+function compare(shapes: Shape[], source: TimestampTextSource = 'body'): Tally {
   const tally: Tally = {
     compared: 0,
     bothAccepted: 0,
@@ -1865,8 +1870,8 @@ function compare(shapes: Shape[]): Tally {
   for (const shape of shapes) {
     const text = textOf(shape);
     const found = deviations(shape);
-    const reading = medTechReads(text);
-    const ours = toUtcTimestamp(text);
+    const reading = medTechReads(text, source);
+    const ours = toUtcTimestamp(text, source);
     if (reading.kind === 'outOfScope') {
       tally.outOfScope++;
       continue;
@@ -2368,6 +2373,40 @@ describe('toUtcTimestamp against the oracle', () => {
     check(tally, 5000);
     expect(tally.bothAccepted).toBeGreaterThan(1500);
     expect(tally.bothRefused).toBeGreaterThan(300);
+  });
+
+  it('agrees on event property texts, which only DateTime.Parse reads (grids and seeded random texts)', () => {
+    const r = new SeededRandom(0x9e0_7e57);
+    const shapes = [...gridShapes(), ...Array.from({ length: 6000 }, () => randomShape(r))];
+    const tally = compare(shapes, 'eventProperties');
+    check(tally, 20000);
+    expect(tally.bothAccepted).toBeGreaterThan(15000);
+    // The texts the two sources read differently are among them (hour 24, wide offsets, long fractions).
+    const readDifferently = shapes
+      .map(textOf)
+      .filter((text) => medTechReads(text).kind !== 'outOfScope')
+      .filter((text) => medTech(text) !== medTech(text, 'eventProperties'));
+    expect(readDifferently.length).toBeGreaterThan(100);
+  });
+
+  it.each([
+    // Newtonsoft reads seven fraction digits and skips two more (as an offset's minutes without a sign);
+    // DateTime.Parse rounds to ticks.
+    ['2021-12-31T23:59:59.999999999', '2021-12-31T23:59:59.999Z', '2022-01-01T00:00:00.000Z'],
+    ['2023-03-13T22:46:01.123999990', '2023-03-13T22:46:01.123Z', '2023-03-13T22:46:01.124Z'],
+    // Hour 24 and offsets past ±14:00 are Newtonsoft's alone.
+    ['2023-01-01T24:00:00Z', '2023-01-02T00:00:00.000Z', undefined],
+    ['2023-03-13T10:00:00+15:00', '2023-03-12T19:00:00.000Z', undefined],
+    // Only Newtonsoft clamps at the end of the range.
+    ['9999-12-31T23:30:00-01:00', '9999-12-31T23:59:59.999Z', undefined],
+    // The same reading either way.
+    ['2023-03-13T22:46:01.8750000+02:00', '2023-03-13T20:46:01.875Z', '2023-03-13T20:46:01.875Z'],
+    ['3/13/2023 10:46:01 PM', '2023-03-13T22:46:01.000Z', '2023-03-13T22:46:01.000Z'],
+  ])('reads %j from the body as %s and from event properties as %s', (text, fromBody, fromProperties) => {
+    expect(medTech(text)).toBe(fromBody);
+    expect(toUtcTimestamp(text)).toBe(fromBody);
+    expect(medTech(text, 'eventProperties')).toBe(fromProperties);
+    expect(toUtcTimestamp(text, 'eventProperties')).toBe(fromProperties);
   });
 
   it('agrees on texts within the project forms only (no deviation): none may differ', () => {
