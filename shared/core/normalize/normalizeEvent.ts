@@ -221,23 +221,31 @@ function toOccurrenceTimeUtc(text: string, source: TimestampTextSource, run: Run
 /**
  * Where a timestamp expression's text comes from, as far as its form tells: a plain path into the envelope's
  * `Properties` or `SystemProperties` reads an event property, which MedTech reads with DateTime.Parse alone. That is
- * `$.Properties.x` against the envelope, or against a match that is the envelope itself (IoT Hub templates, whose
- * `$..[?(@Body.x)]` matches the root, read `$.Properties.iothub-creation-time-utc` so). Anything else is taken to
- * read the body.
+ * `$.Properties.x` against the envelope, or `$.Properties.x` (`$.matchedToken.Properties.x`) against a match that is
+ * the envelope itself (IoT Hub templates, whose `$..[?(@Body.x)]` matches the root, read
+ * `$.Properties.iothub-creation-time-utc` so). Anything else is taken to read the body.
  */
 function timestampSource(template: ContentTemplate, expression: CompiledExpression, run: Run): TimestampTextSource {
-  const head = expression.rootMember?.head;
-  if (head !== 'Properties' && head !== 'SystemProperties') {
-    return 'body';
-  }
+  let split = expression.rootMember;
   if (template.scope === 'envelopeWithMatch') {
-    return 'eventProperties';
+    if (split?.head !== 'matchedToken') {
+      return isPropertiesName(split?.head) ? 'eventProperties' : 'body';
+    }
+    split = split.rest.rootMember;
+  }
+  const head = split?.head;
+  if (head === undefined || !isPropertiesName(head)) {
+    return 'body';
   }
   const match = run.match;
   const member = typeof match === 'object' && match !== null ? (match as Record<string, unknown>)[head] : undefined;
   return member !== undefined && (member === run.properties || member === run.systemProperties)
     ? 'eventProperties'
     : 'body';
+}
+
+function isPropertiesName(name: string | undefined): boolean {
+  return name === 'Properties' || name === 'SystemProperties';
 }
 
 /** State of one normalizeEvent call. */
