@@ -9,7 +9,7 @@ import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
-import { toUtcTimestamp, type TimestampTextSource } from './toUtcTimestamp.js';
+import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
@@ -209,7 +209,7 @@ function toIngestionTimeUtc(enqueuedTimeUtc: string): string | undefined {
 }
 
 /** {@link toUtcTimestamp}, remembering the last conversion: the measurements of one message mostly share a time. */
-function toOccurrenceTimeUtc(text: string, source: TimestampTextSource, run: Run): string | undefined {
+function toOccurrenceTimeUtc(text: string, source: TokenSource, run: Run): string | undefined {
   if (text !== run.lastTimeText || source !== run.lastTimeSource) {
     run.lastTimeUtc = toUtcTimestamp(text, source);
     run.lastTimeText = text;
@@ -219,13 +219,14 @@ function toOccurrenceTimeUtc(text: string, source: TimestampTextSource, run: Run
 }
 
 /**
- * Where a timestamp expression's text comes from, as far as its form tells: a plain path into the envelope's
- * `Properties` or `SystemProperties` reads an event property, which MedTech reads with DateTime.Parse alone. That is
+ * Where the token an expression selects comes from, as far as its form tells: a plain path into the envelope's
+ * `Properties` or `SystemProperties` reads an event property, which MedTech never read as JSON text (so a timestamp
+ * there is read with DateTime.Parse alone, and a number's text owes nothing to the body's literals). That is
  * `$.Properties.x` against the envelope, or `$.Properties.x` (`$.matchedToken.Properties.x`) against a match that is
  * the envelope itself (IoT Hub templates, whose `$..[?(@Body.x)]` matches the root, read
  * `$.Properties.iothub-creation-time-utc` so). Anything else is taken to read the body.
  */
-function timestampSource(template: ContentTemplate, expression: CompiledExpression, run: Run): TimestampTextSource {
+function textSource(template: ContentTemplate, expression: CompiledExpression, run: Run): TokenSource {
   let split = expression.rootMember;
   if (template.scope === 'envelopeWithMatch') {
     if (split?.head !== 'matchedToken') {
@@ -257,7 +258,7 @@ class Run implements WorkMeter {
   /** The text, its source and the result of the last occurrence-time conversion. */
   lastTimeText: string | undefined = undefined;
   lastTimeUtc: string | undefined = undefined;
-  lastTimeSource: TimestampTextSource = 'body';
+  lastTimeSource: TokenSource = 'body';
   /**
    * Shared by the type matches, which all run on the same envelope (one walk of it for every `..` scan); its hint
    * names the body when it was parsed here from bytes or text.
@@ -463,7 +464,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
   let field: Field = 'deviceIdExpression';
   let expression: CompiledExpression = template.deviceId;
   try {
-    const deviceId = toIdText(select(template, expression, run), run);
+    const deviceId = selectIdText(template, expression, run);
     if (typeof deviceId !== 'string') {
       return fail(run, template, field, expression.source, deviceId, true);
     }
@@ -489,9 +490,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
         continue;
       }
       occurrenceTimeUtc =
-        typeof token === 'string'
-          ? toOccurrenceTimeUtc(token, timestampSource(template, candidate, run), run)
-          : undefined;
+        typeof token === 'string' ? toOccurrenceTimeUtc(token, textSource(template, candidate, run), run) : undefined;
       if (occurrenceTimeUtc !== undefined) {
         break;
       }
@@ -511,7 +510,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (template.correlationId !== undefined) {
       field = 'correlationIdExpression';
       expression = template.correlationId;
-      const text = toIdText(select(template, expression, run), run);
+      const text = selectIdText(template, expression, run);
       if (typeof text !== 'string') {
         return fail(run, template, field, expression.source, text, true);
       }
@@ -522,7 +521,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (template.patientId !== undefined) {
       field = 'patientIdExpression';
       expression = template.patientId;
-      const text = toIdText(select(template, expression, run), run);
+      const text = selectIdText(template, expression, run);
       if (typeof text === 'string') {
         patientId = text;
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -534,7 +533,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     if (template.encounterId !== undefined) {
       field = 'encounterIdExpression';
       expression = template.encounterId;
-      const text = toIdText(select(template, expression, run), run);
+      const text = selectIdText(template, expression, run);
       if (typeof text === 'string') {
         encounterId = text;
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -557,7 +556,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
       const value = values[i]!;
       field = i;
       expression = value.expression;
-      const text = toValueText(select(template, expression, run), value.required, run);
+      const text = selectValueText(template, expression, value.required, run);
       if (typeof text === 'string') {
         properties[count++] = { name: value.valueName, value: text };
         chars += value.valueName.length + text.length;
@@ -639,13 +638,22 @@ function selectOne(expression: CompiledExpression, data: unknown, work: WorkMete
   return found.length === 0 ? NO_MATCH : MULTIPLE;
 }
 
-/** An id (device, patient, …) as text: a blank string counts as no value. */
-function toIdText(token: unknown, run: Run): string | Problem {
-  return toValueText(token, true, run);
+/** The id (device, patient, …) an expression selects for the current match, as text: a blank string is no value. */
+function selectIdText(template: ContentTemplate, expression: CompiledExpression, run: Run): string | Problem {
+  return selectValueText(template, expression, true, run);
 }
 
-/** A value as text, or why there is none; `blankIsMissing` for required values and ids. */
-function toValueText(token: unknown, blankIsMissing: boolean, run: Run): string | Problem {
+/**
+ * The value an expression selects for the current match, as text, or why there is none; `blankIsMissing` for required
+ * values and ids.
+ */
+function selectValueText(
+  template: ContentTemplate,
+  expression: CompiledExpression,
+  blankIsMissing: boolean,
+  run: Run,
+): string | Problem {
+  const token = select(template, expression, run);
   // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`, except
   // for numbers whose text depends on how the message wrote them (digits beyond 2^53, `1.5e15`, `-0.0`).
   if (typeof token === 'string') {
@@ -653,7 +661,8 @@ function toValueText(token: unknown, blankIsMissing: boolean, run: Run): string 
   }
   if (typeof token === 'number') {
     if (dependsOnLiteral(token)) {
-      return toLiteralText(token, run);
+      // An event property was never message text: the body's literals say nothing about it.
+      return textSource(template, expression, run) === 'body' ? toLiteralText(token, run) : toNumberText(token);
     }
     return Number.isFinite(token) ? toNumberText(token) : NON_FINITE;
   }

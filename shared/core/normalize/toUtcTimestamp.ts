@@ -32,16 +32,17 @@ const CH_Z = 90;
 const CH_z = 122;
 
 /**
- * Where a timestamp text comes from, which decides the reader MedTech gives it:
+ * Where a token comes from: the message body, which MedTech reads as JSON text with Newtonsoft.Json, or the event's
+ * properties, which it never reads as text. For a timestamp text this decides the reader MedTech gives it:
  * - `body`: a string of the message body. Newtonsoft.Json reads the body with its own ISO-8601 reader first, and a
  *   text that reader takes is a date before any template runs (`2021-12-31T23:59:59.999999999` is truncated to
  *   ticks, `T24:00:00` is the next midnight, offsets past ±14:00 are applied, results past the range are clamped).
  * - `eventProperties`: a string of the event's `Properties` or `SystemProperties` (IoT Hub's
- *   `iothub-creation-time-utc`). MedTech turns those dictionaries into JSON with `JToken.FromObject`, which keeps a
+ *   `iothub-creation-time-utc`). MedTech turns those dictionaries into tokens with `JToken.FromObject`, which keeps a
  *   string a string, so only `DateTime.Parse` reads it (`.999999999` is rounded to ticks; hour 24 and offsets past
  *   ±14:00 are refused).
  */
-export type TimestampTextSource = 'body' | 'eventProperties';
+export type TokenSource = 'body' | 'eventProperties';
 
 /**
  * Converts an ISO-8601 date or date-time text to UTC in `Date#toISOString()` form (millisecond precision, extra
@@ -50,10 +51,10 @@ export type TimestampTextSource = 'body' | 'eventProperties';
  * are converted too ({@link parseDotNetDateTime}).
  * @param text - e.g. `2023-03-13T22:46:01.8750000`, `2021-07-13T17:29:01.061144+02:00`, `2023-05-13`,
  *   `3/13/2023 10:46:01 PM`
- * @param source - where the text was read from (default `body`); see {@link TimestampTextSource}
+ * @param source - where the text was read from (default `body`); see {@link TokenSource}
  * @returns the UTC timestamp, or `undefined` when the text is not a valid timestamp
  */
-export function toUtcTimestamp(text: string, source: TimestampTextSource = 'body'): string | undefined {
+export function toUtcTimestamp(text: string, source: TokenSource = 'body'): string | undefined {
   // Already in the output form (what JavaScript devices send): valid, so returned without formatting it again.
   if (isCanonical(text)) {
     return text;

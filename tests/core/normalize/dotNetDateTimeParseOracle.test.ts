@@ -32,7 +32,7 @@
  * seconds) are declared out of scope: the oracle says so rather than guess, and such texts are not compared.
  */
 import { describe, expect, it } from 'vitest';
-import { toUtcTimestamp, type TimestampTextSource } from '../../../shared/core/normalize/toUtcTimestamp.js';
+import { toUtcTimestamp, type TokenSource } from '../../../shared/core/normalize/toUtcTimestamp.js';
 import { SeededRandom } from '../../support/seededRandom.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -972,7 +972,7 @@ function inCharacterScope(text: string): boolean {
  * event's Properties or SystemProperties does not (EventMessageJObjectConverter.cs builds those members with
  * `JToken.FromObject`, which leaves a string a string), so only DateTime.Parse reads it.
  */
-function medTechReads(text: string, source: TimestampTextSource = 'body'): MedTechReading {
+function medTechReads(text: string, source: TokenSource = 'body'): MedTechReading {
   if (text.startsWith('/Date(')) {
     return { kind: 'outOfScope', why: "Microsoft's JSON date is not restated" };
   }
@@ -1009,7 +1009,7 @@ function medTechReads(text: string, source: TimestampTextSource = 'body'): MedTe
 }
 
 /** The oracle's answer in the project's terms: its output text, `undefined` for refused, or 'out of scope'. */
-function medTech(text: string, source: TimestampTextSource = 'body'): string | undefined {
+function medTech(text: string, source: TokenSource = 'body'): string | undefined {
   const reading = medTechReads(text, source);
   if (reading.kind === 'outOfScope') {
     return 'out of scope';
@@ -1852,7 +1852,7 @@ interface Tally {
   failures: string[];
 }
 
-function compare(shapes: Shape[], source: TimestampTextSource = 'body'): Tally {
+function compare(shapes: Shape[], source: TokenSource = 'body'): Tally {
   const tally: Tally = {
     compared: 0,
     bothAccepted: 0,

@@ -1552,3 +1552,46 @@ describe('normalizeEvent', () => {
     });
   });
 });
+
+describe('event properties are not message text', () => {
+  // MedTech adds Properties and SystemProperties to the envelope with JToken.FromObject: their numbers never had a
+  // literal in the message, so the body's literals (`1e15` is a double, "1E+15") must not decide their text.
+  const template = calculated({
+    typeMatch: compileJsonPath('$..[?(@heartRate)]'),
+    deviceId: compileJsonPath('$.matchedToken.deviceId'),
+    timestamp: [compileJsonPath('$.matchedToken.endDate')],
+    values: [
+      { valueName: 'fromBody', expression: compileJsonPath('$.matchedToken.big'), required: true },
+      { valueName: 'fromProperties', expression: compileJsonPath('$.Properties.big'), required: true },
+      { valueName: 'fromSystemProperties', expression: compileJsonPath('$.SystemProperties.big'), required: true },
+    ],
+  });
+  const text = '{"heartRate": 1, "deviceId": "d1", "endDate": "2023-03-13T22:46:01Z", "big": 1e15}';
+
+  it('a number of Properties or SystemProperties gets its own text, whatever literal the body has for it', () => {
+    const result = normalizeEvent(mappingOf(template), {
+      body: { kind: 'text', text },
+      properties: { big: 1e15 },
+      systemProperties: { big: 1e15 },
+      enqueuedTimeUtc: ENQUEUED,
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.measurements[0]?.properties).toEqual([
+      { name: 'fromBody', value: '1E+15' },
+      { name: 'fromProperties', value: '1000000000000000' },
+      { name: 'fromSystemProperties', value: '1000000000000000' },
+    ]);
+  });
+
+  it('a body that writes one value both ways makes only the body value ambiguous', () => {
+    const both = text.replace('"big": 1e15', '"big": 1e15, "again": 1000000000000000');
+    const result = normalizeEvent(mappingOf({ ...template, values: template.values.slice(1) }), {
+      body: { kind: 'text', text: both },
+      properties: { big: 1e15 },
+      systemProperties: { big: 1e15 },
+      enqueuedTimeUtc: ENQUEUED,
+    });
+    expect(result.errors).toEqual([]);
+    expect(result.measurements[0]?.properties.map((p) => p.value)).toEqual(['1000000000000000', '1000000000000000']);
+  });
+});
