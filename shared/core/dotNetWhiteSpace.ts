@@ -24,6 +24,18 @@ export function isDotNetWhiteSpace(code: number): boolean {
   );
 }
 
+/** A run of white space to .NET's `char.IsWhiteSpace` (the code units {@link isDotNetWhiteSpace} names). */
+const DOTNET_WHITE_SPACE_RUN = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
+
+/**
+ * The text with each run of .NET white space replaced by one space, as `DateTime.Parse` takes any such run between
+ * the parts of a timestamp (a tab, U+202F…).
+ * @param text - the text
+ */
+export function collapseDotNetWhiteSpace(text: string): string {
+  return text.replace(DOTNET_WHITE_SPACE_RUN, ' ');
+}
+
 /**
  * The text without .NET white space at either end, as .NET's `Trim()`; with `nul`, NUL characters are trimmed too
  * (as `Boolean.Parse` does).

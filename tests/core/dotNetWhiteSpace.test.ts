@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isDotNetBlank, isDotNetWhiteSpace, trimDotNet } from '../../shared/core/dotNetWhiteSpace.js';
+import {
+  collapseDotNetWhiteSpace,
+  isDotNetBlank,
+  isDotNetWhiteSpace,
+  trimDotNet,
+} from '../../shared/core/dotNetWhiteSpace.js';
 
 describe('.NET white space', () => {
   it('is exactly the characters char.IsWhiteSpace accepts', () => {
@@ -48,5 +53,23 @@ describe('.NET white space', () => {
     [' a ', false],
   ])('%j is blank to string.IsNullOrWhiteSpace: %s', (text, blank) => {
     expect(isDotNetBlank(text)).toBe(blank);
+  });
+});
+
+describe('collapseDotNetWhiteSpace', () => {
+  it('takes the same code units for white space as isDotNetWhiteSpace, every one of them', () => {
+    const disagree: string[] = [];
+    for (let code = 0; code <= 0xffff; code++) {
+      const c = String.fromCharCode(code);
+      if ((collapseDotNetWhiteSpace(`a${c}b`) === 'a b') !== isDotNetWhiteSpace(code)) {
+        disagree.push(code.toString(16));
+      }
+    }
+    expect(disagree).toEqual([]);
+  });
+
+  it('replaces each run, whatever its characters, by one space', () => {
+    expect(collapseDotNetWhiteSpace('3/13/2023\t \u202f10:46\u0085PM')).toBe('3/13/2023 10:46 PM');
+    expect(collapseDotNetWhiteSpace('a\ufeffb')).toBe('a\ufeffb');
   });
 });

@@ -13,11 +13,14 @@ import {
   readDigits,
   readOffsetMinutes,
 } from './calendar.js';
-import { trimDotNet } from '../dotNetWhiteSpace.js';
+import { collapseDotNetWhiteSpace, trimDotNet } from '../dotNetWhiteSpace.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
 import { readNewtonsoftIsoDateTime } from './newtonsoftDateTimes.js';
 
-/** Fraction digits Newtonsoft.Json reads itself; longer fractions are read as `DateTime.Parse` reads them. */
+/**
+ * Up to this many fraction digits, `DateTime.Parse`'s ticks are exact, so the milliseconds are the first three digits;
+ * a longer fraction is rounded to ticks first, as it rounds one.
+ */
 const MAX_FRACTION_DIGITS = 7;
 
 const CH_0 = 48;
@@ -75,8 +78,8 @@ const MAX_SPACED_LENGTH = 64;
 /**
  * A timestamp text with white space where `DateTime.Parse` allows it and the forms above do not: around the text
  * (`3/13/2023 10:46:01 PM `, as a fixed-width field pads it), several spaces or a tab between date and time, around
- * `T`, before the zone (`2023-03-13 22:46:01 +02:00`). Newtonsoft.Json leaves such a text a string and MedTech reads it with
- * `DateTime.Parse`, which skips white space between the parts.
+ * `T`, before the zone (`2023-03-13 22:46:01 +02:00`). Newtonsoft.Json leaves such a text a string and MedTech
+ * reads it with `DateTime.Parse`, which skips white space between the parts.
  * @returns epoch milliseconds, or `undefined` when the text without that white space is no timestamp either
  */
 function withDotNetWhiteSpace(text: string): number | undefined {
@@ -84,7 +87,7 @@ function withDotNetWhiteSpace(text: string): number | undefined {
     return undefined;
   }
   // Each run of white space inside is one space to DateTime.Parse, whatever its characters (a tab, U+202F…).
-  const spaced = trimDotNet(text).replace(DOTNET_WHITE_SPACE_RUN, ' ');
+  const spaced = collapseDotNetWhiteSpace(trimDotNet(text));
   const compact = spaced
     .replace(/^(\d{4}-\d{2}-\d{2}) ?([Tt]) ?(?=\d)/, '$1$2')
     .replace(/(\d) (?=(?:[Zz]|[+-]\d{1,4}(?::\d{1,2})?)$)/, '$1');
@@ -93,9 +96,6 @@ function withDotNetWhiteSpace(text: string): number | undefined {
   }
   return toUtcMillis(compact) ?? (spaced === text ? undefined : parseDotNetDateTime(spaced));
 }
-
-/** A run of white space to .NET's `char.IsWhiteSpace`. */
-const DOTNET_WHITE_SPACE_RUN = /[\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/g;
 
 /**
  * The output form `YYYY-MM-DDTHH:mm:ss.sssZ` with every field in range except the day against its month (days up to
