@@ -1,10 +1,11 @@
 /**
  * Timestamp texts that are not ISO-8601 but that MedTech reads as times: it turns a timestamp token into a .NET
  * `DateTime`, either while reading the body (Newtonsoft.Json's date handling, which also knows Microsoft's JSON
- * form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year dates, year/month/day dates,
- * 12-hour times with AM/PM, RFC 1123). Only those forms whose reading is certain are accepted here; anything else
- * stays an error, as before. Written by hand on purpose: `Date.parse` reads many forms differently and takes a time
- * without offset as local time.
+ * form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year and year/month/day dates
+ * with `/`, `-`, `.` or a space between the numbers, a year and a month alone, 12-hour times with AM/PM, RFC 1123).
+ * Only those forms whose reading is certain are accepted here (tests/core/normalize/dotNetDateTimeParseOracle.test.ts
+ * compares them with a restatement of .NET's parser); anything else stays an error. Written by hand on purpose:
+ * `Date.parse` reads many forms differently and takes a time without offset as local time.
  */
 import {
   inDateTimeRange,
@@ -18,29 +19,54 @@ import {
 /** Longer texts are no timestamp of these forms (and are not scanned). */
 const MAX_LENGTH = 64;
 
-// Each pattern is anchored and linear: no nested or overlapping quantifiers.
+// Each pattern is anchored and linear: no nested quantifiers, and the few optional parts that can take the same
+// characters (a zone before or after AM/PM) are tried a bounded number of ways.
 /**
- * An optional time after the date: hour, minute, optional second and fraction, optional AM/PM, optional zone. A comma
- * may follow the date, and a no-break space may come before AM/PM, as JavaScript's `toLocaleString('en-US')` writes
- * (`3/13/2023, 10:46:01 PM`, U+202F from Node 20): .NET skips the comma and takes those spaces for white space. A zone
- * in letters needs a space after AM/PM: .NET reads `PMZ` as one word it does not know, and refuses the text.
+ * What `DateTime.Parse` takes between the numbers of a date: `/`, `-` or `.`, a space on either side of it, or a
+ * space alone, in any mix (`2023.03.13`, `3-13-2023`, `2023/03-13`, `2023 - 3 - 13`). The invariant culture's date
+ * separator is `/`; `-` is read as one between numbers, and `.` and white space are skipped, so the numbers alone
+ * decide: a four-digit first number is the year, else the date is month/day/year.
  */
-const TIME = String.raw`(?:(?:,? +|,)(\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d+))?)?(?:[ \u00a0\u202f]*([AaPp][Mm])(?![A-Za-z]))?(?: *([Zz]|[Gg][Mm][Tt]|[+-]\d{1,4}(?::\d{1,2})?))?)?`;
-/** `M/d/yyyy`, the invariant culture's date order. */
-const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})/(\d{1,2})/(\d{4})${TIME}$`);
+const SEP = '(?: ?[-/.] ?| )';
+/** What `DateTime.Parse` skips between a date and what follows it: white space, commas and dots. */
+const GAP = '[ ,.]';
+/** A zone: `Z`, `GMT` (either case) or an offset of one to four digits with optional minutes after a colon. */
+const ZONE = String.raw`[Zz]|[Gg][Mm][Tt]|[+-]\d{1,4}(?::\d{1,2})?`;
+/** A zone before AM/PM (`10:46:01 -0800 PM`): a zone in letters must not run into it (`ZPM` is one unknown word). */
+const ZONE_BEFORE_MERIDIEM = String.raw`[Zz](?![A-Za-z])|[Gg][Mm][Tt](?![A-Za-z])|[+-]\d{1,4}(?::\d{1,2})?`;
+/**
+ * A time after the date: hour, optional minute, second and fraction (a dot with no digits after the minutes or the
+ * seconds is skipped), optional AM/PM, a zone before or after it. An hour alone needs AM/PM right after it (`10 PM`),
+ * checked after the match. A no-break space may come before AM/PM, as JavaScript's `toLocaleString('en-US')` writes
+ * (`3/13/2023, 10:46:01 PM`, U+202F from Node 20): .NET takes it for white space. A zone in letters needs a space
+ * after AM/PM: .NET reads `PMZ` as one word it does not know, and refuses the text.
+ */
+const CLOCK =
+  String.raw`(\d{1,2})(?::(\d{1,2})(?::(\d{1,2})(?:\.(\d*))?|\.(?!\d))?)?` +
+  `(?: *(${ZONE_BEFORE_MERIDIEM}))?` +
+  String.raw`(?:[ \u00a0\u202f]*([AaPp][Mm])(?![A-Za-z]))?` +
+  `(?: *(${ZONE}))?`;
+/**
+ * What may follow a date: a time, a zone alone (its midnight there), or nothing, after white space, commas and dots
+ * (`3/13/2023, 10:46:01 PM`, `2013-06-30,`), which .NET skips.
+ */
+const AFTER_DATE = `(?:${GAP}+${CLOCK}|${GAP}*(${ZONE})|${GAP}*)`;
+/** `M/d/yyyy`, the invariant culture's date order, with any of the separators. */
+const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{1,2})${SEP}(\d{4})${AFTER_DATE}$`);
 /** `yyyy/M/d`: a four-digit first number is the year. */
-const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{4})/(\d{1,2})/(\d{1,2})${TIME}$`);
+const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{4})${SEP}(\d{1,2})${SEP}(\d{1,2})${AFTER_DATE}$`);
 /**
- * `yyyy-M-d` where the ISO-8601 reader (`toUtcMillis`) stops: a field of one digit, as firmware writes without
- * zero padding (`2023-3-5`), alone or before `T` and a time of two-digit fields (.NET's ISO-8601 branch), or before
- * spaces and a time whose fields may be one digit; and any such date before a time with AM/PM or GMT
- * (`2023-03-05 9:4:1 PM`).
+ * A year-first date followed by `T` (white space around it) and a time of two-digit fields: .NET's ISO-8601 branch,
+ * which takes it whatever the date's separators or padding (`2021/07/13T17:29:01`, `2023-3-5T10:00`) but no AM/PM
+ * and no `GMT`. The ISO-8601 reader (`toUtcMillis`) takes the padded `yyyy-MM-dd` dates first.
  */
-const UNPADDED_DATE = String.raw`^(\d{4})-(\d{1,2})-(\d{1,2})`;
-const UNPADDED_YEAR_MONTH_DAY_T = new RegExp(
-  String.raw`${UNPADDED_DATE}T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{1,4}(?::\d{1,2})?)?$`,
+const YEAR_MONTH_DAY_T = new RegExp(
+  String.raw`^(\d{4})${SEP}(\d{1,2})${SEP}(\d{1,2}) ?[Tt] ?(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)? ?([Zz]|[+-]\d{1,4}(?::\d{1,2})?)?$`,
 );
-const UNPADDED_YEAR_MONTH_DAY = new RegExp(`${UNPADDED_DATE}${TIME}$`);
+/** A year and a month alone, either order (`2023-03`, `03/2023`): the first of that month. */
+const YEAR_MONTH = new RegExp(String.raw`^(\d{4})${SEP}(\d{1,2})$`);
+/** {@link YEAR_MONTH} with the month first. */
+const MONTH_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{4})$`);
 /** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
 const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 /** Microsoft's JSON date: milliseconds since 1970, optionally followed by the writer's offset (display only). */
@@ -51,8 +77,9 @@ const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
 /**
  * Reads a timestamp text that MedTech reads as a time although it is not ISO-8601: `3/13/2023 10:46:01 PM`,
- * `2023/03/13 22:46`, `Mon, 13 Mar 2023 22:46:01 GMT`, `/Date(1678747561000)/`. A time without zone is taken as
- * UTC, as for ISO-8601 texts; an offset or `Z`/`GMT` is applied.
+ * `2023/03/13 22:46`, `2023.03.13 10:00`, `2021/07/13T17:29:01`, `2023-03`, `Mon, 13 Mar 2023 22:46:01 GMT`,
+ * `/Date(1678747561000)/`. A time without zone is taken as UTC, as for ISO-8601 texts; an offset or `Z`/`GMT` is
+ * applied.
  * @param text - the timestamp text
  * @returns epoch milliseconds, or `undefined` when the text is none of these forms or names no valid time
  */
@@ -66,22 +93,30 @@ export function parseDotNetDateTime(text: string): number | undefined {
   }
   const monthFirst = MONTH_DAY_YEAR.exec(text);
   if (monthFirst !== null) {
-    return fromParts(Number(monthFirst[3]), Number(monthFirst[1]), Number(monthFirst[2]), monthFirst.slice(4));
+    return fromParts(Number(monthFirst[3]), Number(monthFirst[1]), Number(monthFirst[2]), afterDate(monthFirst));
   }
-  const isoLike = UNPADDED_YEAR_MONTH_DAY_T.exec(text);
+  const isoLike = YEAR_MONTH_DAY_T.exec(text);
   if (isoLike !== null) {
     const [, year, month, day, hour, minute, second, fraction, zone] = isoLike;
-    return fromParts(Number(year), Number(month), Number(day), [hour, minute, second, fraction, undefined, zone]);
+    return fromParts(Number(year), Number(month), Number(day), { hour, minute, second, fraction, zone });
   }
-  const yearFirst = YEAR_MONTH_DAY.exec(text) ?? UNPADDED_YEAR_MONTH_DAY.exec(text);
+  const yearFirst = YEAR_MONTH_DAY.exec(text);
   if (yearFirst !== null) {
-    return fromParts(Number(yearFirst[1]), Number(yearFirst[2]), Number(yearFirst[3]), yearFirst.slice(4));
+    return fromParts(Number(yearFirst[1]), Number(yearFirst[2]), Number(yearFirst[3]), afterDate(yearFirst));
+  }
+  const yearMonth = YEAR_MONTH.exec(text);
+  if (yearMonth !== null) {
+    return fromParts(Number(yearMonth[1]), Number(yearMonth[2]), 1, {});
+  }
+  const monthYear = MONTH_YEAR.exec(text);
+  if (monthYear !== null) {
+    return fromParts(Number(monthYear[2]), Number(monthYear[1]), 1, {});
   }
   const rfc = RFC_1123.exec(text);
   if (rfc !== null) {
     const [, weekday = '', day = '', monthName = '', year = '', hour = '', minute = '', second = ''] = rfc;
     const month = MONTHS.indexOf(monthName.toLowerCase()) + 1;
-    const ms = fromParts(Number(year), month, Number(day), [hour, minute, second, undefined, undefined, 'GMT']);
+    const ms = fromParts(Number(year), month, Number(day), { hour, minute, second, zone: 'GMT' });
     // .NET refuses a day of the week that is not the date's.
     if (ms === undefined || WEEKDAYS[new Date(ms).getUTCDay()] !== weekday.toLowerCase()) {
       return undefined;
@@ -91,15 +126,42 @@ export function parseDotNetDateTime(text: string): number | undefined {
   return undefined;
 }
 
+/** The parts of a time and zone after a date, each undefined when absent. */
+interface Clock {
+  hour?: string | undefined;
+  minute?: string | undefined;
+  second?: string | undefined;
+  /** Fraction digits; empty for a dot with none. */
+  fraction?: string | undefined;
+  meridiem?: string | undefined;
+  zone?: string | undefined;
+}
+
 /**
- * The instant of a date, an optional time and an optional zone, or undefined when a part is out of range.
- * @param time - hour, minute, second, fraction, AM/PM, zone (each undefined when absent)
+ * The time and zone of a date pattern's match (the groups of `AFTER_DATE` from group 4), or undefined when they name
+ * none: two zones, or an hour alone without AM/PM right after it.
  */
-function fromParts(year: number, month: number, day: number, time: (string | undefined)[]): number | undefined {
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+function afterDate(match: RegExpExecArray): Clock | undefined {
+  const [hour, minute, second, fraction, zoneBefore, meridiem, zoneAfter, zoneAlone] = match.slice(4);
+  if (zoneBefore !== undefined && zoneAfter !== undefined) {
     return undefined;
   }
-  const [hourText, minuteText, secondText, fraction, meridiem, zone] = time;
+  if (hour !== undefined && minute === undefined && (meridiem === undefined || zoneBefore !== undefined)) {
+    // An hour alone needs AM/PM right after it: `10 PM`, not `10`, nor `10 Z PM`.
+    return undefined;
+  }
+  return { hour, minute, second, fraction, meridiem, zone: zoneBefore ?? zoneAfter ?? zoneAlone };
+}
+
+/**
+ * The instant of a date, an optional time and an optional zone, or undefined when a part is out of range or the
+ * time is none.
+ */
+function fromParts(year: number, month: number, day: number, clock: Clock | undefined): number | undefined {
+  if (clock === undefined || year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  const { hour: hourText, minute: minuteText, second: secondText, fraction, meridiem, zone } = clock;
   let hour = hourText === undefined ? 0 : Number(hourText);
   const minute = minuteText === undefined ? 0 : Number(minuteText);
   const second = secondText === undefined ? 0 : Number(secondText);
