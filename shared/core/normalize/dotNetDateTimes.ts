@@ -25,7 +25,7 @@ const MAX_LENGTH = 64;
  * What `DateTime.Parse` takes between the numbers of a date: `/`, `-` or `.`, a space on either side of it, or a
  * space alone, in any mix (`2023.03.13`, `3-13-2023`, `2023/03-13`, `2023 - 3 - 13`). The invariant culture's date
  * separator is `/`; `-` is read as one between numbers, and `.` and white space are skipped, so the numbers alone
- * decide: a four-digit first number is the year, else the date is month/day/year.
+ * decide: a first number of three or four digits is the year, else the date is month/day/year.
  */
 const SEP = '(?: ?[-/.] ?| )';
 /** What `DateTime.Parse` skips between a date and what follows it: white space, commas and dots. */
@@ -51,22 +51,26 @@ const CLOCK =
  * (`3/13/2023, 10:46:01 PM`, `2013-06-30,`), which .NET skips.
  */
 const AFTER_DATE = `(?:${GAP}+${CLOCK}|${GAP}*(${ZONE})|${GAP}*)`;
-/** `M/d/yyyy`, the invariant culture's date order, with any of the separators. */
-const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{1,2})${SEP}(\d{4})${AFTER_DATE}$`);
-/** `yyyy/M/d`: a four-digit first number is the year. */
-const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{4})${SEP}(\d{1,2})${SEP}(\d{1,2})${AFTER_DATE}$`);
+/**
+ * `M/d/yyyy`, the invariant culture's date order, with any of the separators. A year of three digits is that year
+ * (`100` and `099` are the years 100 and 99, as .NET reads them); two-digit years stay errors, as .NET's century for
+ * them is a setting.
+ */
+const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{1,2})${SEP}(\d{3,4})${AFTER_DATE}$`);
+/** `yyyy/M/d`: a first number of three or four digits is the year. */
+const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{3,4})${SEP}(\d{1,2})${SEP}(\d{1,2})${AFTER_DATE}$`);
 /**
  * A year-first date followed by `T` (white space around it) and a time of two-digit fields: .NET's ISO-8601 branch,
  * which takes it whatever the date's separators or padding (`2021/07/13T17:29:01`, `2023-3-5T10:00`) but no AM/PM
  * and no `GMT`. The ISO-8601 reader (`toUtcMillis`) takes the padded `yyyy-MM-dd` dates first.
  */
 const YEAR_MONTH_DAY_T = new RegExp(
-  String.raw`^(\d{4})${SEP}(\d{1,2})${SEP}(\d{1,2}) ?[Tt] ?(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)? ?([Zz]|[+-]\d{1,4}(?::\d{1,2})?)?$`,
+  String.raw`^(\d{3,4})${SEP}(\d{1,2})${SEP}(\d{1,2}) ?[Tt] ?(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)? ?([Zz]|[+-]\d{1,4}(?::\d{1,2})?)?$`,
 );
 /** A year and a month alone, either order (`2023-03`, `03/2023`): the first of that month. */
-const YEAR_MONTH = new RegExp(String.raw`^(\d{4})${SEP}(\d{1,2})$`);
+const YEAR_MONTH = new RegExp(String.raw`^(\d{3,4})${SEP}(\d{1,2})$`);
 /** {@link YEAR_MONTH} with the month first. */
-const MONTH_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{4})$`);
+const MONTH_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{3,4})$`);
 /** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
 const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 /** Microsoft's JSON date: milliseconds since 1970, optionally followed by the writer's offset (display only). */

@@ -71,6 +71,9 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
     ['2021-07-13 17:29:01.', '2021-07-13T17:29:01.000Z'],
     ['3/13/2023 22:46:01.Z', '2023-03-13T22:46:01.000Z'],
     ['2013-06-30,', '2013-06-30T00:00:00.000Z'],
+    // A year of three digits is that year, however small (two-digit years stay errors: see below).
+    ['100-11-22', '0100-11-22T00:00:00.000Z'],
+    ['11/22/099 10:00', '0099-11-22T10:00:00.000Z'],
     // A year and a month alone, either order: the first of the month.
     ['2023-03', '2023-03-01T00:00:00.000Z'],
     ['12/2023', '2023-12-01T00:00:00.000Z'],
