@@ -5,15 +5,17 @@
  * pattern. A hostile pattern such as `(a+)+$` cannot run away, and the steps are charged to the caller's work bound.
  *
  * The .NET syntax is read as .NET reads it, for everything an automaton can do: literals and escapes (`\t`, `\x41`,
- * `\u0041`, `\cA`, `\0`, escaped punctuation), `.`, classes (`[a-z]`, `[^…]`, `\d`, `\w`, `\s`, `\p{Lu}` and their
- * negations, Unicode as in .NET), anchors (`^`, `$` — which also matches before a final line feed —, `\A`, `\z`,
- * `\Z`, `\b`, `\B`), groups (capturing, `(?:…)`, named), alternation, quantifiers (`*`, `+`, `?`, `{n}`, `{n,}`,
- * `{n,m}`, lazy or not: the same for a yes/no match), inline options `(?imsnx-imsnx)` and `(?i:…)`, comments
- * `(?#…)`. The options `i`, `m` and `s` are those of .NET (case-insensitive, `^`/`$` at line breaks, `.` matches a
- * line feed); `n` and `x` (explicit capture) change nothing for a yes/no match. What needs backtracking — back
- * references, lookarounds, atomic and conditional groups, balancing groups — and class subtraction, `\G` and named
- * blocks (`\p{IsGreek}`) are refused with a syntax error; so is the `x` flag as an inline option (pattern white
- * space), which Newtonsoft's flag letters never set, and groups nested more than {@link MAX_REGEX_GROUP_DEPTH} deep.
+ * `\u0041`, `\cA`, `\0`, escaped punctuation; a word character of any script after `\` is an error), `.`, classes
+ * (`[a-z]`, `[^…]`, `\d`, `\w`, `\s`, `\p{Lu}` and their negations, Unicode as in .NET, subtraction `[a-z-[aeiou]]`),
+ * anchors (`^`, `$` — which also matches before a final line feed —, `\A`, `\z`, `\Z`, `\b`, `\B`, whose word
+ * characters include U+200C and U+200D as in .NET), groups (capturing, `(?:…)`, named or numbered), alternation,
+ * quantifiers (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, lazy or not: the same for a yes/no match), inline options
+ * (`(?i-m)`, `(?+s)`, `(?I)`, `(?i:…)`), comments `(?#…)`. The options `i`, `m` and `s` are those of .NET
+ * (case-insensitive, `^`/`$` at line breaks, `.` matches a line feed); `n` (explicit capture) changes nothing for a
+ * yes/no match. What needs backtracking — back references, lookarounds, atomic and conditional groups, balancing
+ * groups — and `\G` and named blocks (`\p{IsGreek}`) are refused with a syntax error; so is the `x` option turned on
+ * inline (pattern white space), which Newtonsoft's flag letters never set, and groups or classes nested more than
+ * {@link MAX_REGEX_GROUP_DEPTH} deep.
  */
 
 /** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`; `x` is explicit capture). */
@@ -114,6 +116,13 @@ function categoryTest(name: string): CharTest {
   return test;
 }
 
+/** The categories `\p{…}` reads as any cased letter when the case is ignored. */
+const CASED_LETTERS = new Set(['Lu', 'Ll', 'Lt']);
+const isLu = categoryTest('Lu');
+const isLl = categoryTest('Ll');
+const isLt = categoryTest('Lt');
+/** A letter of upper, lower or title case. */
+const isCasedLetter: CharTest = (c) => isLu(c) || isLl(c) || isLt(c);
 const isNd = categoryTest('Nd');
 const isL = categoryTest('L');
 const isMn = categoryTest('Mn');
@@ -127,6 +136,11 @@ const isWord: CharTest = (c) =>
   c < 128
     ? (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95
     : isL(c) || isMn(c) || isNd(c) || isPc(c);
+/**
+ * .NET's word character where it looks for a word boundary (`\b`) or reads a name or an escape: `\w` and the zero
+ * width non-joiner and joiner (U+200C, U+200D), as Unicode's regular expressions report (UTS #18) asks.
+ */
+const isBoundaryWord: CharTest = (c) => isWord(c) || c === 0x200c || c === 0x200d;
 /** .NET's `\s`: `\f\n\r\t\v`, U+0085 and the Unicode separators. */
 const isSpace: CharTest = (c) => (c >= 9 && c <= 13) || c === 32 || c === 0x85 || (c >= 128 && isZ(c));
 
@@ -139,7 +153,9 @@ function lower(c: number): number {
 }
 
 function upper(c: number): number {
-  return String.fromCharCode(c).toUpperCase().charCodeAt(0);
+  // A character whose upper case is two (`ß` is `SS`) has no other case of one character: .NET compares it as it is.
+  const text = String.fromCharCode(c).toUpperCase();
+  return text.length === 1 ? text.charCodeAt(0) : c;
 }
 
 /** A class test made case-insensitive: the character, or its other case, is in the class. */
@@ -297,32 +313,18 @@ class PatternParser {
       this.pos = end + 1;
       return undefined;
     }
-    if ((next === '<' || next === "'") && /^[A-Za-z_]/.test(src[this.pos + 1] ?? '')) {
-      const close = next === '<' ? '>' : "'";
-      const m = /^[A-Za-z_]\w*/.exec(src.slice(this.pos + 1));
-      const end = this.pos + 1 + (m?.[0].length ?? 0);
-      if (src[end] !== close) {
-        // `(?<a-b>…)` (a balancing group) or a malformed name.
-        throw new RegexSyntaxError('balancing groups are not supported here', at);
-      }
-      this.pos = end + 1;
-      this.groups++;
-      return this.finishGroup(at, this.options);
+    if ((next === '<' || next === "'") && !/^[=!]/.test(src[this.pos + 1] ?? '')) {
+      return this.parseNamedGroup(at, next === '<' ? '>' : "'");
     }
-    const m = /^([imnsx]*)(?:-([imnsx]*))?([:)])/.exec(src.slice(this.pos));
+    if (next === ')') {
+      // `(?)` is a group whose `?` quantifies nothing, as .NET reads it.
+      throw new RegexSyntaxError('Quantifier ? following nothing', this.pos - 1);
+    }
+    const m = /^([-+imnsxIMNSX]*)([:)])/.exec(src.slice(this.pos));
     if (m !== null) {
-      const on = m[1] ?? '';
-      const off = m[2] ?? '';
-      if (on.includes('x') || off.includes('x')) {
-        throw new RegexSyntaxError('the inline option x (pattern white space) is not supported here', at);
-      }
-      const options = {
-        ignoreCase: off.includes('i') ? false : on.includes('i') || this.options.ignoreCase,
-        multiline: off.includes('m') ? false : on.includes('m') || this.options.multiline,
-        singleline: off.includes('s') ? false : on.includes('s') || this.options.singleline,
-      };
+      const options = this.withInlineOptions(at, m[1] ?? '');
       this.pos += m[0].length;
-      if (m[3] === ')') {
+      if (m[2] === ')') {
         // `(?i)`: from here to the end of the enclosing group.
         this.options = options;
         return undefined;
@@ -345,6 +347,60 @@ class PatternParser {
         : `${what} (which needs backtracking) is not supported here`,
       at,
     );
+  }
+
+  /**
+   * A named group after `(?<` or `(?'`: its name is a number (not 0) or word characters of any script, then `close`.
+   * `(?<a-b>…)`, a balancing group, needs backtracking.
+   */
+  private parseNamedGroup(at: number, close: string): Node {
+    const src = this.src;
+    const start = this.pos + 1;
+    let end = start;
+    if (/[0-9]/.test(src[start] ?? '')) {
+      while (/[0-9]/.test(src[end] ?? '')) {
+        end++;
+      }
+      if (/^0+$/.test(src.slice(start, end))) {
+        throw new RegexSyntaxError('Capture group numbers must be greater than zero', at);
+      }
+    } else {
+      while (end < src.length && isBoundaryWord(src.charCodeAt(end))) {
+        end++;
+      }
+    }
+    if (end > start && src[end] === '-') {
+      throw new RegexSyntaxError('balancing groups are not supported here', at);
+    }
+    if (end === start || src[end] !== close) {
+      throw new RegexSyntaxError('Invalid group name: Group names must begin with a word character', at);
+    }
+    this.pos = end + 1;
+    this.groups++;
+    return this.finishGroup(at, this.options);
+  }
+
+  /**
+   * The options after an inline option setting such as `i-m`, `+s` or `I` (.NET reads the letters in either case; `-`
+   * turns the letters after it off, `+` on again).
+   */
+  private withInlineOptions(at: number, setting: string): RegexOptions {
+    let { ignoreCase, multiline, singleline } = this.options;
+    let on = true;
+    for (const c of setting.toLowerCase()) {
+      if (c === '-' || c === '+') {
+        on = c === '+';
+      } else if (c === 'i') {
+        ignoreCase = on;
+      } else if (c === 'm') {
+        multiline = on;
+      } else if (c === 's') {
+        singleline = on;
+      } else if (c === 'x' && on) {
+        throw new RegexSyntaxError('the inline option x (pattern white space) is not supported here', at);
+      }
+    }
+    return { ignoreCase, multiline, singleline };
   }
 
   /** The rest of a group, up to its `)`, with the options it starts with (restored after it). */
@@ -387,9 +443,11 @@ class PatternParser {
     if (c >= '1' && c <= '9') {
       throw new RegexSyntaxError('back references (which need backtracking) are not supported here', at);
     }
+    // A class escape is not made case-insensitive: .NET adds `\d`, `\w`, `\s` without the option, and `\p{…}`
+    // reads it in its own way (see readClassEscape).
     const test = this.readClassEscape();
     if (test !== undefined) {
-      return { t: 'char', test: this.options.ignoreCase ? caseless(test) : test };
+      return { t: 'char', test };
     }
     return this.literal(this.readCharEscape(at));
   }
@@ -430,7 +488,8 @@ class PatternParser {
             this.pos - 1,
           );
         }
-        const category = categoryTest(name);
+        // Case-insensitive, .NET reads an upper, lower or title case letter as any cased letter.
+        const category = this.options.ignoreCase && CASED_LETTERS.has(name) ? isCasedLetter : categoryTest(name);
         this.pos += 1 + m[0].length;
         return c === 'p' ? category : not(category);
       }
@@ -486,7 +545,8 @@ class PatternParser {
         return Number.parseInt(`0${m[0]}`, 8);
       }
       default:
-        if (/[A-Za-z0-9_]/.test(c)) {
+        // A word character of any script is no escape (`\é` as much as `\q`); other characters stand for themselves.
+        if (isBoundaryWord(c.charCodeAt(0))) {
           throw new RegexSyntaxError(`Unrecognized escape sequence \\${c}`, at);
         }
         return c.charCodeAt(0);
@@ -514,7 +574,12 @@ class PatternParser {
   }
 
   /** `[…]` from after its `[`. */
-  private parseClass(at: number): Node {
+  /**
+   * A character class after its `[`, as .NET reads one: a `]` first is a member, `-` makes a range between two
+   * characters, and `-[…]` after a member subtracts a class and must end the class (`[a-z-[aeiou]]`, the consonants;
+   * the subtracted class may itself be negated or subtract).
+   */
+  private parseClass(at: number): { t: 'char'; test: CharTest; weight: number } {
     const src = this.src;
     let negated = false;
     if (src[this.pos] === '^') {
@@ -523,6 +588,7 @@ class PatternParser {
     }
     const tests: CharTest[] = [];
     const ranges: number[] = [];
+    let subtracted: { test: CharTest; weight: number } | undefined;
     let first = true;
     for (;;) {
       if (this.pos >= src.length) {
@@ -533,12 +599,23 @@ class PatternParser {
         this.pos++;
         break;
       }
+      if (c === '-' && src[this.pos + 1] === '[' && !first) {
+        subtracted = this.parseSubtraction(at);
+        break;
+      }
       first = false;
       const rangeAt = this.pos;
-      if (c === '-' && src[this.pos + 1] === '[') {
-        throw new RegexSyntaxError('class subtraction is not supported here', this.pos);
-      }
       const low = this.readClassElement();
+      if (src[this.pos] === '-' && src[this.pos + 1] === '[') {
+        // A member, then a subtraction.
+        if (typeof low === 'number') {
+          ranges.push(low, low);
+        } else {
+          tests.push(low);
+        }
+        subtracted = this.parseSubtraction(at);
+        break;
+      }
       if (typeof low !== 'number') {
         if (this.startsRange()) {
           throw new RegexSyntaxError('Cannot include a class in a character range', this.pos);
@@ -548,9 +625,6 @@ class PatternParser {
       }
       let high = low;
       if (this.startsRange()) {
-        if (src[this.pos + 1] === '[') {
-          throw new RegexSyntaxError('class subtraction is not supported here', this.pos);
-        }
         this.pos++;
         const end = this.readClassElement();
         if (typeof end !== 'number') {
@@ -571,9 +645,33 @@ class PatternParser {
       }
       return false;
     };
-    const members: CharTest = tests.length === 0 ? inRanges : (ch) => inRanges(ch) || tests.some((t) => t(ch));
-    const test = this.options.ignoreCase ? caseless(members) : members;
-    return { t: 'char', test: negated ? not(test) : test, weight: classWeight(ranges.length / 2, tests.length) };
+    // Case-insensitive, the characters and ranges take their other case; class escapes do not (as in .NET).
+    const cased = this.options.ignoreCase ? caseless(inRanges) : inRanges;
+    const members: CharTest = tests.length === 0 ? cased : (ch) => cased(ch) || tests.some((t) => t(ch));
+    const test = negated ? not(members) : members;
+    const weight = classWeight(ranges.length / 2, tests.length);
+    if (subtracted === undefined) {
+      return { t: 'char', test, weight };
+    }
+    // .NET negates the class before it subtracts: `[^a-[b]]` is neither `a` nor `b`.
+    const minus = subtracted.test;
+    return { t: 'char', test: (ch) => test(ch) && !minus(ch), weight: weight + subtracted.weight };
+  }
+
+  /** The class subtracted at `-[` (the position), which must be followed by the `]` that ends the outer class. */
+  private parseSubtraction(at: number): { test: CharTest; weight: number } {
+    if (this.depth >= MAX_REGEX_GROUP_DEPTH) {
+      throw new RegexSyntaxError(`classes are nested more than ${MAX_REGEX_GROUP_DEPTH} levels deep`, at);
+    }
+    this.pos += 2;
+    this.depth++;
+    const inner = this.parseClass(this.pos - 1);
+    this.depth--;
+    if (this.src[this.pos] !== ']') {
+      throw new RegexSyntaxError('A subtraction must be the last element in a character class', this.pos);
+    }
+    this.pos++;
+    return inner;
   }
 }
 
@@ -752,8 +850,8 @@ function holds(kind: Assertion, input: string, pos: number): boolean {
       return pos === n || input.charCodeAt(pos) === LF;
     case 'word':
     case 'notWord': {
-      const before = pos > 0 && isWord(input.charCodeAt(pos - 1));
-      const after = pos < n && isWord(input.charCodeAt(pos));
+      const before = pos > 0 && isBoundaryWord(input.charCodeAt(pos - 1));
+      const after = pos < n && isBoundaryWord(input.charCodeAt(pos));
       return (before !== after) === (kind === 'word');
     }
   }

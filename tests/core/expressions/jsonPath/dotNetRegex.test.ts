@@ -68,6 +68,37 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     ['^\\.\\*\\+\\?\\(\\)\\[\\]\\{\\}\\|\\^\\$\\\\$', '', '.*+?()[]{}|^$\\', true],
     ['a*?b', '', 'aab', true],
     ['^(a|)+$', '', 'aaa', true],
+    // Class subtraction: the base class (negated first, if it is) less the subtracted one, which may subtract too.
+    ['^[a-z-[aeiou]]+$', '', 'bcd', true],
+    ['^[a-z-[aeiou]]+$', '', 'bad', false],
+    ['^[\\d-[5]]$', '', '5', false],
+    ['^[\\d-[5]]$', '', '4', true],
+    ['^[^a-c-[x]]$', '', 'x', false],
+    ['^[^a-c-[x]]$', '', 'y', true],
+    ['^[^a-c-[x]]$', '', 'b', false],
+    ['^[a-z-[b-y-[m]]]$', '', 'm', true],
+    ['^[a-z-[b-y-[m]]]$', '', 'c', false],
+    ['^[A-Z-[B]]$', 'i', 'b', false],
+    ['^[A-Z-[B]]$', 'i', 'c', true],
+    ['^[a-[a]]$', '', 'a', false],
+    // A '-' first is a member, so `[-[a]]` is the class of '-', '[' and 'a', then a ']'.
+    ['^[-[a]]$', '', 'a]', true],
+    // Inline options in either case, '+' turning them on again; names of any script or numbers.
+    ['(?+i)AB', '', 'ab', true],
+    ['(?I)ab', '', 'AB', true],
+    ['(?i-m:a)', '', 'A', true],
+    ['(?-)a', '', 'a', true],
+    ['(?<é>a)', '', 'a', true],
+    ['(?<a1>x)(?<2>y)', '', 'xy', true],
+    // A word boundary's word characters include the zero width joiner and non-joiner.
+    ['\\bx', '', '\u200dx', false],
+    ['\\bx', '', '-x', true],
+    ['x\\b', '', 'x\u200c', false],
+    // Case-insensitive: no other case of one character for ß; \p{Lu}, \p{Ll} and \p{Lt} are any cased letter.
+    ['[A-Z]', 'i', 'ß', false],
+    ['\\p{Lu}', 'i', 'ß', true],
+    ['\\P{Lu}', 'i', 'ß', false],
+    ['^\\p{Ll}$', 'i', 'A', true],
   ])('/%s/%s on %j is %s', (pattern, flags, input, expected) => {
     expect(isMatch(pattern, flags, input)).toBe(expected);
   });
@@ -92,7 +123,12 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     ['(a)\\1', 'back references'],
     ['(?<a>x)\\k<a>', 'back references'],
     ['(?<a-b>x)', 'balancing'],
-    ['[a-z-[aeiou]]', 'subtraction'],
+    ['[a-z-[b]c]', 'last element'],
+    ['\\é', 'Unrecognized escape'],
+    ['\\\u200d', 'Unrecognized escape'],
+    ['(?)', 'following nothing'],
+    ['(?<0>a)', 'greater than zero'],
+    ['(?<-a>x)', 'group name'],
     ['\\p{IsGreek}', 'general categories'],
     ['\\G', 'not supported'],
     ['(?x)a b', 'option x'],
