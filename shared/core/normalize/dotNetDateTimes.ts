@@ -2,9 +2,11 @@
  * Timestamp texts that are not ISO-8601 but that MedTech reads as times: it turns a timestamp token into a .NET
  * `DateTime`, either while reading the body (Newtonsoft.Json's date handling, which also knows Microsoft's JSON
  * form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year and year/month/day dates
- * with `/`, `-`, `.` or a space between the numbers, a year and a month alone, 12-hour times with AM/PM, RFC 1123).
- * Only those forms whose reading is certain are accepted here (tests/core/normalize/dotNetDateTimeParseOracle.test.ts
- * compares them with a restatement of .NET's parser); anything else stays an error. Written by hand on purpose:
+ * with `/`, `-`, `.` or a space between the numbers, dates with an English month name and an optional day name, as
+ * RFC 1123 writes them among others, a year and a month alone, 12-hour times with AM/PM). Only those forms whose
+ * reading is certain are accepted here (tests/core/normalize/dotNetDateTimeParseOracle.test.ts compares the numeric
+ * ones with a restatement of .NET's parser; dotNetDateTimes.test.ts pins the others, each checked against Mono's
+ * DateTime.Parse); anything else stays an error. Written by hand on purpose:
  * `Date.parse` reads many forms differently and takes a time without offset as local time.
  */
 import {
@@ -71,13 +73,47 @@ const YEAR_MONTH_DAY_T = new RegExp(
 const YEAR_MONTH = new RegExp(String.raw`^(\d{3,4})${SEP}(\d{1,2})$`);
 /** {@link YEAR_MONTH} with the month first. */
 const MONTH_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{3,4})$`);
-/** RFC 1123, as HTTP and .NET's `R` format write it: `Mon, 13 Mar 2023 22:46:01 GMT`. */
-const RFC_1123 = /^([A-Za-z]{3}), (\d{1,2}) ([A-Za-z]{3}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT$/;
 /** Microsoft's JSON date: milliseconds since 1970, optionally followed by the writer's offset (display only). */
 const MICROSOFT_JSON = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+
+/** An English month name, whole or in three letters, in any case (`Mar`, `MARCH`; not `Sept`). */
+const MONTH_NAME =
+  '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|' +
+  'nov(?:ember)?|dec(?:ember)?)(?![a-z])';
+/** An English day name, whole or in three letters, and a comma or space after it (`Mon, `, `Monday `). */
+const DAY_NAME_BEFORE =
+  '(?:(sun(?:day)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?)(?![a-z])' +
+  '\\.?(?:, ?| ))?';
+/** Between a month name and a number: nothing (`13Mar2023`), a space, a comma, or `-`, `/`, `.` with spaces. */
+const NAME_SEP = '(?:, ?| ?[-/.] ?| )?';
+/** Between the day and the year: as {@link NAME_SEP}, but something. */
+const NUMBER_SEP = '(?:, ?| ?[-/.] ?| )';
+
+/**
+ * The orders of a date with a month name, as `DateTime.Parse` takes all of them (`Mar 13, 2023`, `13 Mar 2023`,
+ * `2023-Mar-13`, even `2023 13 Mar`): the month name, the day (one or two digits) and the year (four digits).
+ */
+const MONTH_NAME_DATES: readonly { pattern: RegExp; order: readonly ('m' | 'd' | 'y')[] }[] = (
+  [
+    ['m', 'd', 'y'],
+    ['d', 'm', 'y'],
+    ['y', 'm', 'd'],
+    ['y', 'd', 'm'],
+    ['m', 'y', 'd'],
+    ['d', 'y', 'm'],
+  ] as const
+).map((order) => {
+  const token = { m: MONTH_NAME, d: '(\\d{1,2})', y: '(\\d{4})' };
+  const sep = (a: string, b: string): string => (a === 'm' || b === 'm' ? NAME_SEP : NUMBER_SEP);
+  const [first, second, third] = order;
+  const date = token[first] + sep(first, second) + token[second] + sep(second, third) + token[third];
+  return { pattern: new RegExp(`^${DAY_NAME_BEFORE}${date}${AFTER_DATE}$`, 'i'), order };
+});
+/** A month name and a year alone, either order (`Mar 2023`): the first of that month. */
+const MONTH_NAME_YEAR = new RegExp(`^(?:${MONTH_NAME}${NAME_SEP}(\\d{4})|(\\d{4})${NAME_SEP}${MONTH_NAME})$`, 'i');
 
 /**
  * Reads a timestamp text that MedTech reads as a time although it is not ISO-8601: `3/13/2023 10:46:01 PM`,
@@ -116,18 +152,54 @@ export function parseDotNetDateTime(text: string): number | undefined {
   if (monthYear !== null) {
     return fromParts(Number(monthYear[2]), Number(monthYear[1]), 1, {});
   }
-  const rfc = RFC_1123.exec(text);
-  if (rfc !== null) {
-    const [, weekday = '', day = '', monthName = '', year = '', hour = '', minute = '', second = ''] = rfc;
-    const month = MONTHS.indexOf(monthName.toLowerCase()) + 1;
-    const ms = fromParts(Number(year), month, Number(day), { hour, minute, second, zone: 'GMT' });
+  const named = /[A-Za-z]{3}/.test(text) ? fromMonthName(text) : undefined;
+  if (named !== undefined) {
+    return named;
+  }
+  return undefined;
+}
+
+/**
+ * A date with a month name (see {@link MONTH_NAME_DATES}), an optional day name before it, which must be the date's,
+ * and what may follow a numeric date; or a month name and a year alone.
+ * @returns epoch milliseconds, or undefined when the text is no such date or names no valid time
+ */
+function fromMonthName(text: string): number | undefined {
+  const monthYear = MONTH_NAME_YEAR.exec(text);
+  if (monthYear !== null) {
+    const [, nameFirst, yearSecond, yearFirst, nameSecond] = monthYear;
+    return fromParts(Number(yearSecond ?? yearFirst), monthOf(nameFirst ?? nameSecond), 1, {});
+  }
+  for (const { pattern, order } of MONTH_NAME_DATES) {
+    const match = pattern.exec(text);
+    if (match === null) {
+      continue;
+    }
+    const part = (which: 'm' | 'd' | 'y'): string => match[2 + order.indexOf(which)] ?? '';
+    const [year, month, day] = [Number(part('y')), monthOf(part('m')), Number(part('d'))];
+    const ms = fromParts(year, month, day, afterDate(match, 5));
+    const dayName = match[1];
     // .NET refuses a day of the week that is not the date's.
-    if (ms === undefined || WEEKDAYS[new Date(ms).getUTCDay()] !== weekday.toLowerCase()) {
+    if (
+      ms === undefined ||
+      (dayName !== undefined && WEEKDAYS[dayOfWeek(year, month, day)] !== dayName.slice(0, 3).toLowerCase())
+    ) {
       return undefined;
     }
     return ms;
   }
   return undefined;
+}
+
+/** The month (1–12) of a month name {@link MONTH_NAME} matched. */
+function monthOf(name: string | undefined): number {
+  return MONTHS.indexOf((name ?? '').slice(0, 3).toLowerCase()) + 1;
+}
+
+/** The day of the week (0 is Sunday) of a valid date, as written (before any zone is applied). */
+function dayOfWeek(year: number, month: number, day: number): number {
+  // 1970-01-01 was a Thursday.
+  return (((daysFromCivil(year, month, day) + 4) % 7) + 7) % 7;
 }
 
 /** The parts of a time and zone after a date, each undefined when absent. */
@@ -145,8 +217,8 @@ interface Clock {
  * The time and zone of a date pattern's match (the groups of `AFTER_DATE` from group 4), or undefined when they name
  * none: two zones, or an hour alone without AM/PM right after it.
  */
-function afterDate(match: RegExpExecArray): Clock | undefined {
-  const [hour, minute, second, fraction, zoneBefore, meridiem, zoneAfter, zoneAlone] = match.slice(4);
+function afterDate(match: RegExpExecArray, from = 4): Clock | undefined {
+  const [hour, minute, second, fraction, zoneBefore, meridiem, zoneAfter, zoneAlone] = match.slice(from);
   if (zoneBefore !== undefined && zoneAfter !== undefined) {
     return undefined;
   }

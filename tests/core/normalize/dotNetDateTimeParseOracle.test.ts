@@ -32,7 +32,7 @@
  * compared as deliberate; month names are out of scope. Every other text MedTech reads and toUtcTimestamp refuses is
  * pinned in 'differences from MedTech'.
  *
- * Scope: the numeric forms. Month and day names, eras, `#` and NUL punctuation, Microsoft's `/Date(ms)/`, times
+ * Scope: the numeric forms. Month and day names (dotNetDateTimes.test.ts pins those, checked against Mono), eras, `#` and NUL punctuation, Microsoft's `/Date(ms)/`, times
  * without a full date (.NET fills them in from today's date) and a 60th second (allowed only where the OS has leap
  * seconds) are declared out of scope: the oracle says so rather than guess, and such texts are not compared.
  */
