@@ -10,12 +10,12 @@
  * anchors (`^`, `$` — which also matches before a final line feed —, `\A`, `\z`, `\Z`, `\b`, `\B`, whose word
  * characters include U+200C and U+200D as in .NET), groups (capturing, `(?:…)`, named or numbered), alternation,
  * quantifiers (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, lazy or not: the same for a yes/no match), inline options
- * (`(?i-m)`, `(?+s)`, `(?I)`, `(?i:…)`), comments `(?#…)`. The options `i`, `m` and `s` are those of .NET
- * (case-insensitive, `^`/`$` at line breaks, `.` matches a line feed); `n` (explicit capture) changes nothing for a
- * yes/no match. What needs backtracking — back references, lookarounds, atomic and conditional groups, balancing
- * groups — and `\G` and named blocks (`\p{IsGreek}`) are refused with a syntax error; so is the `x` option turned on
- * inline (pattern white space), which Newtonsoft's flag letters never set, and groups or classes nested more than
- * {@link MAX_REGEX_GROUP_DEPTH} deep.
+ * (`(?i-m)`, `(?+s)`, `(?I)`, `(?i:…)`), comments `(?#…)`. The options `i`, `m`, `s` and `x` are those of .NET
+ * (case-insensitive, `^`/`$` at line breaks, `.` matches a line feed, pattern white space and `#` comments skipped;
+ * Newtonsoft's flag letters set only the first three, so `x` comes inline); `n` (explicit capture) changes nothing
+ * for a yes/no match. What needs backtracking — back references, lookarounds, atomic and conditional groups,
+ * balancing groups — and `\G` and named blocks (`\p{IsGreek}`) are refused with a syntax error, and so are groups or
+ * classes nested more than {@link MAX_REGEX_GROUP_DEPTH} deep.
  */
 
 /** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`; `x` is explicit capture). */
@@ -23,6 +23,11 @@ export interface RegexOptions {
   readonly ignoreCase: boolean;
   readonly multiline: boolean;
   readonly singleline: boolean;
+  /**
+   * .NET's `IgnorePatternWhitespace`, only ever set inline (`(?x)`): white space in the pattern is skipped outside
+   * classes, and `#` starts a comment to the end of the line.
+   */
+  readonly ignorePatternWhitespace?: boolean;
 }
 
 /** A pattern .NET would refuse, or one this engine does not run; `offset` is where in the pattern. */
@@ -97,6 +102,8 @@ const ANCHOR_ESCAPES: Readonly<Record<string, Assertion>> = {
   B: 'notWord',
 };
 const LF = 10;
+/** The white space the `x` option skips (.NET's RegexParser: tab, line feed, form feed, carriage return, space). */
+const PATTERN_WHITE_SPACE = new Set(['\t', '\n', '\f', '\r', ' ']);
 
 /** Unicode general categories `\p{…}` may name (as .NET and JavaScript both name them). */
 const CATEGORIES = new Set(
@@ -192,9 +199,42 @@ class PatternParser {
     return items.length === 1 ? (items[0] as Node) : { t: 'alt', items };
   }
 
+  /**
+   * Skips what .NET skips between the parts of a pattern (its ScanBlank): `(?#…)` comments, and with the `x` option
+   * white space (tab, line feed, form feed, carriage return, space) and `#` comments to the end of the line.
+   */
+  private skipBlank(): void {
+    const src = this.src;
+    for (;;) {
+      if (this.options.ignorePatternWhitespace === true) {
+        while (this.pos < src.length && PATTERN_WHITE_SPACE.has(src[this.pos] as string)) {
+          this.pos++;
+        }
+        if (src[this.pos] === '#') {
+          const end = src.indexOf('\n', this.pos);
+          this.pos = end < 0 ? src.length : end;
+          continue;
+        }
+      }
+      if (src.startsWith('(?#', this.pos)) {
+        const end = src.indexOf(')', this.pos);
+        if (end < 0) {
+          throw new RegexSyntaxError('Unterminated (?#...) comment', this.pos);
+        }
+        this.pos = end + 1;
+        continue;
+      }
+      return;
+    }
+  }
+
   private parseSequence(): Node {
     const items: Node[] = [];
-    while (this.pos < this.src.length) {
+    for (;;) {
+      this.skipBlank();
+      if (this.pos >= this.src.length) {
+        break;
+      }
       const c = this.src[this.pos];
       if (c === '|' || c === ')') {
         break;
@@ -210,10 +250,12 @@ class PatternParser {
 
   /** A quantifier after an atom, if any; a second one directly after it is .NET's "Nested quantifier" error. */
   private parseQuantifiers(atom: Node): Node {
+    this.skipBlank();
     const bounds = this.readQuantifier();
     if (bounds === undefined) {
       return atom;
     }
+    this.skipBlank();
     if (this.src[this.pos] === '?') {
       // Lazy: the same yes/no answer.
       this.pos++;
@@ -305,14 +347,6 @@ class PatternParser {
       this.pos++;
       return this.finishGroup(at, this.options);
     }
-    if (next === '#') {
-      const end = src.indexOf(')', this.pos);
-      if (end < 0) {
-        throw new RegexSyntaxError('Unterminated (?#...) comment', at);
-      }
-      this.pos = end + 1;
-      return undefined;
-    }
     if ((next === '<' || next === "'") && !/^[=!]/.test(src[this.pos + 1] ?? '')) {
       return this.parseNamedGroup(at, next === '<' ? '>' : "'");
     }
@@ -322,7 +356,7 @@ class PatternParser {
     }
     const m = /^([-+imnsxIMNSX]*)([:)])/.exec(src.slice(this.pos));
     if (m !== null) {
-      const options = this.withInlineOptions(at, m[1] ?? '');
+      const options = this.withInlineOptions(m[1] ?? '');
       this.pos += m[0].length;
       if (m[2] === ')') {
         // `(?i)`: from here to the end of the enclosing group.
@@ -384,8 +418,8 @@ class PatternParser {
    * The options after an inline option setting such as `i-m`, `+s` or `I` (.NET reads the letters in either case; `-`
    * turns the letters after it off, `+` on again).
    */
-  private withInlineOptions(at: number, setting: string): RegexOptions {
-    let { ignoreCase, multiline, singleline } = this.options;
+  private withInlineOptions(setting: string): RegexOptions {
+    let { ignoreCase, multiline, singleline, ignorePatternWhitespace } = this.options;
     let on = true;
     for (const c of setting.toLowerCase()) {
       if (c === '-' || c === '+') {
@@ -396,11 +430,11 @@ class PatternParser {
         multiline = on;
       } else if (c === 's') {
         singleline = on;
-      } else if (c === 'x' && on) {
-        throw new RegexSyntaxError('the inline option x (pattern white space) is not supported here', at);
+      } else if (c === 'x') {
+        ignorePatternWhitespace = on;
       }
     }
-    return { ignoreCase, multiline, singleline };
+    return { ignoreCase, multiline, singleline, ignorePatternWhitespace };
   }
 
   /** The rest of a group, up to its `)`, with the options it starts with (restored after it). */

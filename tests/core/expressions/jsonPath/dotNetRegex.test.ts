@@ -90,6 +90,19 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     ['(?-)a', '', 'a', true],
     ['(?<é>a)', '', 'a', true],
     ['(?<a1>x)(?<2>y)', '', 'xy', true],
+    // The x option (inline only): white space and `#` comments skipped outside classes; `\ ` and `[ ]` stay.
+    ['(?x)^a b # comment\n c$', '', 'abc', true],
+    ['(?x)^a[ ]b$', '', 'a b', true],
+    ['(?x)^a\\ b$', '', 'a b', true],
+    ['^(?x:a b)c d$', '', 'abc d', true],
+    ['^(?x:a b)c d$', '', 'abcd', false],
+    ['(?x)^a *$', '', 'aaa', true],
+    ['(?x)^a{2} ?$', '', 'aa', true],
+    ['(?x)^[#]$', '', '#', true],
+    ['(?x-x)^a b$', '', 'a b', true],
+    // A comment between an atom and its quantifier, or before the lazy `?`, is skipped as .NET skips it.
+    ['^a(?#c)*$', '', 'aaa', true],
+    ['^a*(?#c)?$', '', 'aaa', true],
     // A word boundary's word characters include the zero width joiner and non-joiner.
     ['\\bx', '', '\u200dx', false],
     ['\\bx', '', '-x', true],
@@ -131,7 +144,7 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     ['(?<-a>x)', 'group name'],
     ['\\p{IsGreek}', 'general categories'],
     ['\\G', 'not supported'],
-    ['(?x)a b', 'option x'],
+    ['a(?#c', 'Unterminated'],
     [`a{${MAX_REGEX_STATES + 1}}`, 'repeat count'],
     ['(a{1000}){20}', 'too large'],
   ])('refuses /%s/ (%s)', (pattern, reason) => {
