@@ -152,11 +152,7 @@ export function parseDotNetDateTime(text: string): number | undefined {
   if (monthYear !== null) {
     return fromParts(Number(monthYear[2]), Number(monthYear[1]), 1, {});
   }
-  const named = /[A-Za-z]{3}/.test(text) ? fromMonthName(text) : undefined;
-  if (named !== undefined) {
-    return named;
-  }
-  return undefined;
+  return /[A-Za-z]{3}/.test(text) ? fromMonthName(text) : undefined;
 }
 
 /**

@@ -607,7 +607,6 @@ class PatternParser {
     return this.readClassEscape() ?? this.readCharEscape(this.pos - 1);
   }
 
-  /** `[…]` from after its `[`. */
   /**
    * A character class after its `[`, as .NET reads one: a `]` first is a member, `-` makes a range between two
    * characters, and `-[…]` after a member subtracts a class and must end the class (`[a-z-[aeiou]]`, the consonants;
