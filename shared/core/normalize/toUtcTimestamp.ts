@@ -72,7 +72,7 @@ export function toUtcTimestamp(text: string, source: TokenSource = 'body'): stri
   return ms === undefined ? undefined : new Date(ms).toISOString();
 }
 
-/** Longer texts are no timestamp with white space around its parts (and are not rewritten). */
+/** Longer texts, once trimmed, are no timestamp with white space around its parts (and are not rewritten). */
 const MAX_SPACED_LENGTH = 64;
 
 /**
@@ -83,11 +83,13 @@ const MAX_SPACED_LENGTH = 64;
  * @returns epoch milliseconds, or `undefined` when the text without that white space is no timestamp either
  */
 function withDotNetWhiteSpace(text: string): number | undefined {
-  if (text.length > MAX_SPACED_LENGTH) {
+  // A fixed-width field may pad a timestamp to any length: the limit is on what is inside the padding.
+  const trimmed = trimDotNet(text);
+  if (trimmed.length > MAX_SPACED_LENGTH) {
     return undefined;
   }
   // Each run of white space inside is one space to DateTime.Parse, whatever its characters (a tab, U+202F…).
-  const spaced = collapseDotNetWhiteSpace(trimDotNet(text));
+  const spaced = collapseDotNetWhiteSpace(trimmed);
   const compact = spaced
     .replace(/^(\d{4}-\d{2}-\d{2}) ?([Tt]) ?(?=\d)/, '$1$2')
     .replace(/(\d) (?=(?:[Zz]|[+-]\d{1,4}(?::\d{1,2})?)$)/, '$1');

@@ -2002,10 +2002,10 @@ const DIFFERENCES: Difference[] = [
   },
   {
     deviation: 'long-padded-text',
-    text: ' '.repeat(60) + '2021-07-13',
+    text: '2021-07-13' + ' '.repeat(60) + '10:00',
     ours: undefined,
-    medTech: '2021-07-13T00:00:00.000Z',
-    source: 'DateTime.Parse has no length limit (toUtcTimestamp stops at 64 characters)',
+    medTech: '2021-07-13T10:00:00.000Z',
+    source: 'DateTime.Parse has no length limit (toUtcTimestamp stops at 64 characters inside the padding)',
   },
 ];
 
@@ -2020,6 +2020,12 @@ const DIFFERENCES: Difference[] = [
  * (shared/core/normalize/dotNetDateTimes.ts); and texts the project read and MedTech refuses.
  */
 const FORMER_DIFFERENCES: Omit<Difference, 'ours'>[] = [
+  {
+    deviation: 'long-padded-text',
+    text: ' '.repeat(60) + '2021-07-13',
+    medTech: '2021-07-13T00:00:00.000Z',
+    source: 'DateTime.Parse has no length limit; padding around the text is trimmed before the 64-character bound',
+  },
   {
     deviation: 'date-separator',
     text: '2023 - 3 - 13T10:00',

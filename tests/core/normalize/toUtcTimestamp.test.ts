@@ -59,11 +59,14 @@ describe('toUtcTimestamp', () => {
     ['2021-07-13\t17:29:01', '2021-07-13T17:29:01.000Z'],
     ['2021-07-13T17:29:01\u3000Z', '2021-07-13T17:29:01.000Z'],
     ['2021-07-13 \t 17:29:01 \u00a0+1:00', '2021-07-13T16:29:01.000Z'],
+    // A fixed-width field may pad the text to any length.
+    [' '.repeat(60) + '2021-07-13', '2021-07-13T00:00:00.000Z'],
+    ['3/13/2023 10:46:01 PM' + ' '.repeat(100), '2023-03-13T22:46:01.000Z'],
   ])('reads %j, white space where DateTime.Parse allows it, as %s', (text, expected) => {
     expect(toUtcTimestamp(text)).toBe(expected);
   });
 
-  it.each(['2021-07-13T17:29:01 +', '2021-07-13T17:29:01Z\u0000', ' '.repeat(60) + '2021-07-13'])(
+  it.each(['2021-07-13T17:29:01 +', '2021-07-13T17:29:01Z\u0000', '2021-07-13' + ' '.repeat(60) + '10:00'])(
     'still refuses %j',
     (text) => {
       expect(toUtcTimestamp(text)).toBeUndefined();
