@@ -17,6 +17,7 @@ import {
   readOffsetMinutes,
   roundedFractionMs,
 } from './calendar.js';
+import { collapseDotNetWhiteSpace, trimDotNet } from '../dotNetWhiteSpace.js';
 
 /** Longer texts are no timestamp of these forms (and are not scanned). */
 const MAX_LENGTH = 64;
@@ -83,10 +84,12 @@ const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const MONTH_NAME =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|' +
   'nov(?:ember)?|dec(?:ember)?)(?![a-z])';
-/** An English day name, whole or in three letters, and a comma or space after it (`Mon, `, `Monday `). */
-const DAY_NAME_BEFORE =
-  '(?:(sun(?:day)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?)(?![a-z])' +
-  '\\.?(?:, ?| ))?';
+/** An English day name, whole or in three letters, and a comma or space after it, if any (`Mon, `, `Monday `). */
+const DAY_NAME =
+  '(sun(?:day)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?)(?![a-z])' +
+  '\\.?(?:, ?| )?';
+/** An optional {@link DAY_NAME}. */
+const DAY_NAME_BEFORE = `(?:${DAY_NAME})?`;
 /** Between a month name and a number: nothing (`13Mar2023`), a space, a comma, or `-`, `/`, `.` with spaces. */
 const NAME_SEP = '(?:, ?| ?[-/.] ?| )?';
 /** Between the day and the year: as {@link NAME_SEP}, but something. */
@@ -185,6 +188,44 @@ function fromMonthName(text: string): number | undefined {
     return ms;
   }
   return undefined;
+}
+
+/** A day name and what follows it (white space around the text trimmed). */
+const LEADING_DAY_NAME = new RegExp(`^${DAY_NAME}(.*)$`, 'is');
+/** The date at the start of a numeric timestamp, in either order: its numbers. */
+const NUMERIC_DATE = /^(\d{1,4})(?: ?[-/.] ?| )(\d{1,2})(?: ?[-/.] ?| )(\d{1,4})(?!\d)/;
+
+/**
+ * A numeric timestamp after a day name (`Mon 2023-03-13 10:00:00`, `Monday, 3/13/2023`): `DateTime.Parse` reads the
+ * day name anywhere and refuses the text when it is not the date's day. (A date with a month name reads its day name
+ * itself.)
+ * @param text - the timestamp text
+ * @param readRest - reads the text after the day name as a timestamp
+ * @returns epoch milliseconds, or `undefined` when there is no day name, the rest is no timestamp, or the day differs
+ */
+export function withLeadingDayName(text: string, readRest: (rest: string) => number | undefined): number | undefined {
+  const trimmed = trimDotNet(text);
+  if (trimmed.length > MAX_LENGTH || !/^[A-Za-z]{3}/.test(trimmed)) {
+    return undefined;
+  }
+  const match = LEADING_DAY_NAME.exec(trimmed);
+  const dayName = match?.[1];
+  const rest = match?.[2] === undefined ? undefined : trimDotNet(match[2]);
+  const date = rest === undefined ? null : NUMERIC_DATE.exec(collapseDotNetWhiteSpace(rest));
+  if (dayName === undefined || rest === undefined || date === null) {
+    return undefined;
+  }
+  const [first, second, third] = [date[1], date[2], date[3]].map(Number) as [number, number, number];
+  // As the numeric forms read the numbers: a first number of three or four digits is the year.
+  const yearFirst = (date[1] as string).length >= 3;
+  const [year, month, day] = yearFirst ? [first, second, third] : [third, first, second];
+  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
+    return undefined;
+  }
+  if (WEEKDAYS[dayOfWeek(year, month, day)] !== dayName.slice(0, 3).toLowerCase()) {
+    return undefined;
+  }
+  return readRest(rest);
 }
 
 /** The month (1–12) of a month name {@link MONTH_NAME} matched. */

@@ -106,6 +106,19 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
   });
 
   it.each([
+    // A day name before a numeric date, the date's own (checked against Mono 6.8's DateTime.Parse).
+    ['Mon 2023-03-13 10:00:00', '2023-03-13T10:00:00.000Z'],
+    ['Monday, 3/13/2023', '2023-03-13T00:00:00.000Z'],
+    ['Mon, 2023-03-13T10:00:00Z', '2023-03-13T10:00:00.000Z'],
+    ['Mon2023-03-13', '2023-03-13T00:00:00.000Z'],
+    ['mon. 3/13/2023 10:00 PM', '2023-03-13T22:00:00.000Z'],
+    ['  Mon   2023-03-13   10:00', '2023-03-13T10:00:00.000Z'],
+  ])('reads %j, a day name before a numeric date, as %s', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+    expect(toUtcTimestamp(text, 'eventProperties')).toBe(expected);
+  });
+
+  it.each([
     // White space around the text, as a fixed-width field pads it: DateTime.Parse skips it.
     [' 3/13/2023', '2023-03-13T00:00:00.000Z'],
     ['3/13/2023 10:46:01 PM   ', '2023-03-13T22:46:01.000Z'],
@@ -145,6 +158,9 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
     ['Mar 13 2023T22:46:01', 'T after a date with a month name'],
     ['Mar 2023 22:46', 'a month and a year with a time'],
     ['13 Mar 2023 Mon', 'a day name after the date (MedTech reads it: a README difference)'],
+    ['3/13/2023 Mon', 'a day name after the date (MedTech reads it: a README difference)'],
+    ['Tue 3/13/2023', 'day of the week that is not the date’s'],
+    ['Tue 2023-03-13T10:00', 'day of the week that is not the date’s (.NET’s ISO-8601 branch does not check it)'],
     ['Mon, 13 Foo 2023 22:46:01 GMT', 'no such month'],
     ['/Date(-62135596800001)/', 'before 0001-01-01'],
     ['/Date(1678747561000)', 'unclosed'],
