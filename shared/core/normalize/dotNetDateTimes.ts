@@ -17,7 +17,6 @@ import {
   readOffsetMinutes,
   roundedFractionMs,
 } from './calendar.js';
-import { collapseDotNetWhiteSpace, trimDotNet } from '../dotNetWhiteSpace.js';
 
 /** Longer texts are no timestamp of these forms (and are not scanned). */
 const MAX_LENGTH = 64;
@@ -54,21 +53,34 @@ const CLOCK =
  * (`3/13/2023, 10:46:01 PM`, `2013-06-30,`), which .NET skips.
  */
 const AFTER_DATE = `(?:${GAP}+${CLOCK}|${GAP}*(${ZONE})|${GAP}*)`;
+/** An English day name, whole or in three letters, and a comma or space after it, if any (`Mon, `, `Monday `). */
+const DAY_NAME =
+  '(sun(?:day)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?)(?![a-z])' +
+  '\\.?(?:, ?| )?';
+/** An optional {@link DAY_NAME}. */
+const DAY_NAME_BEFORE = `(?:${DAY_NAME})?`;
 /**
  * `M/d/yyyy`, the invariant culture's date order, with any of the separators. A year of three digits is that year
  * (`100` and `099` are the years 100 and 99, as .NET reads them); two-digit years stay errors, as .NET's century for
  * them is a setting.
  */
-const MONTH_DAY_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{1,2})${SEP}(\d{3,4})${AFTER_DATE}$`);
+const MONTH_DAY_YEAR = new RegExp(
+  String.raw`^${DAY_NAME_BEFORE}(\d{1,2})${SEP}(\d{1,2})${SEP}(\d{3,4})${AFTER_DATE}$`,
+  'i',
+);
 /** `yyyy/M/d`: a first number of three or four digits is the year. */
-const YEAR_MONTH_DAY = new RegExp(String.raw`^(\d{3,4})${SEP}(\d{1,2})${SEP}(\d{1,2})${AFTER_DATE}$`);
+const YEAR_MONTH_DAY = new RegExp(
+  String.raw`^${DAY_NAME_BEFORE}(\d{3,4})${SEP}(\d{1,2})${SEP}(\d{1,2})${AFTER_DATE}$`,
+  'i',
+);
 /**
  * A year-first date followed by `T` (white space around it) and a time of two-digit fields: .NET's ISO-8601 branch,
  * which takes it whatever the date's separators or padding (`2021/07/13T17:29:01`, `2023-3-5T10:00`) but no AM/PM
  * and no `GMT`. The ISO-8601 reader (`toUtcMillis`) takes the padded `yyyy-MM-dd` dates first.
  */
 const YEAR_MONTH_DAY_T = new RegExp(
-  String.raw`^(\d{3,4})${SEP}(\d{1,2})${SEP}(\d{1,2}) ?[Tt] ?(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)? ?([Zz]|[+-]\d{1,4}(?::\d{1,2})?)?$`,
+  String.raw`^${DAY_NAME_BEFORE}(\d{3,4})${SEP}(\d{1,2})${SEP}(\d{1,2}) ?[Tt] ?(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)? ?([Zz]|[+-]\d{1,4}(?::\d{1,2})?)?$`,
+  'i',
 );
 /** A year and a month alone, either order (`2023-03`, `03/2023`): the first of that month. */
 const YEAR_MONTH = new RegExp(String.raw`^(\d{3,4})${SEP}(\d{1,2})$`);
@@ -84,12 +96,6 @@ const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 const MONTH_NAME =
   '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:tember)?|oct(?:ober)?|' +
   'nov(?:ember)?|dec(?:ember)?)(?![a-z])';
-/** An English day name, whole or in three letters, and a comma or space after it, if any (`Mon, `, `Monday `). */
-const DAY_NAME =
-  '(sun(?:day)?|mon(?:day)?|tue(?:sday)?|wed(?:nesday)?|thu(?:rsday)?|fri(?:day)?|sat(?:urday)?)(?![a-z])' +
-  '\\.?(?:, ?| )?';
-/** An optional {@link DAY_NAME}. */
-const DAY_NAME_BEFORE = `(?:${DAY_NAME})?`;
 /** Between a month name and a number: nothing (`13Mar2023`), a space, a comma, or `-`, `/`, `.` with spaces. */
 const NAME_SEP = '(?:, ?| ?[-/.] ?| )?';
 /** Between the day and the year: as {@link NAME_SEP}, but something. */
@@ -136,16 +142,18 @@ export function parseDotNetDateTime(text: string): number | undefined {
   }
   const monthFirst = MONTH_DAY_YEAR.exec(text);
   if (monthFirst !== null) {
-    return fromParts(Number(monthFirst[3]), Number(monthFirst[1]), Number(monthFirst[2]), afterDate(monthFirst));
+    const [, dayName, month, day, year] = monthFirst;
+    return onDate(Number(year), Number(month), Number(day), afterDate(monthFirst), dayName);
   }
   const isoLike = YEAR_MONTH_DAY_T.exec(text);
   if (isoLike !== null) {
-    const [, year, month, day, hour, minute, second, fraction, zone] = isoLike;
-    return fromParts(Number(year), Number(month), Number(day), { hour, minute, second, fraction, zone });
+    const [, dayName, year, month, day, hour, minute, second, fraction, zone] = isoLike;
+    return onDate(Number(year), Number(month), Number(day), { hour, minute, second, fraction, zone }, dayName);
   }
   const yearFirst = YEAR_MONTH_DAY.exec(text);
   if (yearFirst !== null) {
-    return fromParts(Number(yearFirst[1]), Number(yearFirst[2]), Number(yearFirst[3]), afterDate(yearFirst));
+    const [, dayName, year, month, day] = yearFirst;
+    return onDate(Number(year), Number(month), Number(day), afterDate(yearFirst), dayName);
   }
   const yearMonth = YEAR_MONTH.exec(text);
   if (yearMonth !== null) {
@@ -175,62 +183,33 @@ function fromMonthName(text: string): number | undefined {
       continue;
     }
     const part = (which: 'm' | 'd' | 'y'): string => match[2 + order.indexOf(which)] ?? '';
-    const [year, month, day] = [Number(part('y')), monthOf(part('m')), Number(part('d'))];
-    const ms = fromParts(year, month, day, afterDate(match, 5));
-    const dayName = match[1];
-    // .NET refuses a day of the week that is not the date's.
-    if (
-      ms === undefined ||
-      (dayName !== undefined && WEEKDAYS[dayOfWeek(year, month, day)] !== dayName.slice(0, 3).toLowerCase())
-    ) {
-      return undefined;
-    }
-    return ms;
+    return onDate(Number(part('y')), monthOf(part('m')), Number(part('d')), afterDate(match), match[1]);
   }
   return undefined;
-}
-
-/** A day name and what follows it (white space around the text trimmed). */
-const LEADING_DAY_NAME = new RegExp(`^${DAY_NAME}(.*)$`, 'is');
-/** The date at the start of a numeric timestamp, in either order: its numbers. */
-const NUMERIC_DATE = /^(\d{1,4})(?: ?[-/.] ?| )(\d{1,2})(?: ?[-/.] ?| )(\d{1,4})(?!\d)/;
-
-/**
- * A numeric timestamp after a day name (`Mon 2023-03-13 10:00:00`, `Monday, 3/13/2023`): `DateTime.Parse` reads the
- * day name anywhere and refuses the text when it is not the date's day. (A date with a month name reads its day name
- * itself.)
- * @param text - the timestamp text
- * @param readRest - reads the text after the day name as a timestamp
- * @returns epoch milliseconds, or `undefined` when there is no day name, the rest is no timestamp, or the day differs
- */
-export function withLeadingDayName(text: string, readRest: (rest: string) => number | undefined): number | undefined {
-  const trimmed = trimDotNet(text);
-  if (trimmed.length > MAX_LENGTH || !/^[A-Za-z]{3}/.test(trimmed)) {
-    return undefined;
-  }
-  const match = LEADING_DAY_NAME.exec(trimmed);
-  const dayName = match?.[1];
-  const rest = match?.[2] === undefined ? undefined : trimDotNet(match[2]);
-  const date = rest === undefined ? null : NUMERIC_DATE.exec(collapseDotNetWhiteSpace(rest));
-  if (dayName === undefined || rest === undefined || date === null) {
-    return undefined;
-  }
-  const [first, second, third] = [date[1], date[2], date[3]].map(Number) as [number, number, number];
-  // As the numeric forms read the numbers: a first number of three or four digits is the year.
-  const yearFirst = (date[1] as string).length >= 3;
-  const [year, month, day] = yearFirst ? [first, second, third] : [third, first, second];
-  if (year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    return undefined;
-  }
-  if (WEEKDAYS[dayOfWeek(year, month, day)] !== dayName.slice(0, 3).toLowerCase()) {
-    return undefined;
-  }
-  return readRest(rest);
 }
 
 /** The month (1–12) of a month name {@link MONTH_NAME} matched. */
 function monthOf(name: string | undefined): number {
   return MONTHS.indexOf((name ?? '').slice(0, 3).toLowerCase()) + 1;
+}
+
+/**
+ * {@link fromParts}, refused when a day name is given that is not the date's day, as .NET refuses it (the day of the
+ * date as written, before any zone moves the instant to another day).
+ * @param dayName - the day name before the date, if any
+ */
+function onDate(
+  year: number,
+  month: number,
+  day: number,
+  clock: Clock | undefined,
+  dayName: string | undefined,
+): number | undefined {
+  const ms = fromParts(year, month, day, clock);
+  if (ms === undefined || dayName === undefined) {
+    return ms;
+  }
+  return WEEKDAYS[dayOfWeek(year, month, day)] === dayName.slice(0, 3).toLowerCase() ? ms : undefined;
 }
 
 /** The day of the week (0 is Sunday) of a valid date, as written (before any zone is applied). */
@@ -251,11 +230,11 @@ interface Clock {
 }
 
 /**
- * The time and zone of a date pattern's match (the groups of `AFTER_DATE` from group 4), or undefined when they name
+ * The time and zone of a date pattern's match (the groups of `AFTER_DATE`, from group 5: a day name and the date's three come first), or undefined when they name
  * none: two zones, or an hour alone without AM/PM right after it.
  */
-function afterDate(match: RegExpExecArray, from = 4): Clock | undefined {
-  const [hour, minute, second, fraction, zoneBefore, meridiem, zoneAfter, zoneAlone] = match.slice(from);
+function afterDate(match: RegExpExecArray): Clock | undefined {
+  const [hour, minute, second, fraction, zoneBefore, meridiem, zoneAfter, zoneAlone] = match.slice(5);
   if (zoneBefore !== undefined && zoneAfter !== undefined) {
     return undefined;
   }

@@ -14,7 +14,7 @@ import {
   readOffsetMinutes,
 } from './calendar.js';
 import { collapseDotNetWhiteSpace, trimDotNet } from '../dotNetWhiteSpace.js';
-import { parseDotNetDateTime, withLeadingDayName } from './dotNetDateTimes.js';
+import { parseDotNetDateTime } from './dotNetDateTimes.js';
 import { readNewtonsoftIsoDateTime } from './newtonsoftDateTimes.js';
 
 /**
@@ -68,14 +68,8 @@ export function toUtcTimestamp(text: string, source: TokenSource = 'body'): stri
     (source === 'body' ? readNewtonsoftIsoDateTime(text) : undefined) ??
     toUtcMillis(text) ??
     parseDotNetDateTime(text) ??
-    withDotNetWhiteSpace(text) ??
-    withLeadingDayName(text, readAfterDayName);
+    withDotNetWhiteSpace(text);
   return ms === undefined ? undefined : new Date(ms).toISOString();
-}
-
-/** The rest of a text after a day name: `DateTime.Parse` reads the whole text, so Newtonsoft's reader never does. */
-function readAfterDayName(rest: string): number | undefined {
-  return toUtcMillis(rest) ?? parseDotNetDateTime(rest) ?? withDotNetWhiteSpace(rest);
 }
 
 /** Longer texts, once trimmed, are no timestamp with white space around its parts (and are not rewritten). */
