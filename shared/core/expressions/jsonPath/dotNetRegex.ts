@@ -5,7 +5,8 @@
  * pattern. A hostile pattern such as `(a+)+$` cannot run away, and the steps are charged to the caller's work bound.
  *
  * The .NET syntax is read as .NET reads it, for everything an automaton can do: literals and escapes (`\t`, `\x41`,
- * `\u0041`, `\cA`, `\0`, escaped punctuation; a word character of any script after `\` is an error), `.`, classes
+ * `\u0041`, `\cA`, octal `\0` and `\101`, escaped punctuation; a word character of any script after `\` is an error;
+ * `\10` and up are octal only where the pattern has no group of that number, as .NET numbers groups), `.`, classes
  * (`[a-z]`, `[^…]`, `\d`, `\w`, `\s`, `\p{Lu}` and their negations, Unicode as in .NET, subtraction `[a-z-[aeiou]]`),
  * anchors (`^`, `$` — which also matches before a final line feed —, `\A`, `\z`, `\Z`, `\b`, `\B`, whose word
  * characters include U+200C and U+200D as in .NET), groups (capturing, `(?:…)`, named or numbered), alternation,
@@ -18,7 +19,7 @@
  * classes nested more than {@link MAX_REGEX_GROUP_DEPTH} deep.
  */
 
-/** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`; `x` is explicit capture). */
+/** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`, and `x` for explicit capture). */
 export interface RegexOptions {
   readonly ignoreCase: boolean;
   readonly multiline: boolean;
@@ -28,6 +29,11 @@ export interface RegexOptions {
    * classes, and `#` starts a comment to the end of the line.
    */
   readonly ignorePatternWhitespace?: boolean;
+  /**
+   * .NET's `ExplicitCapture` (Newtonsoft's `x` flag, or `n` inline): groups without a name do not capture. For a
+   * yes/no match this changes only which numbers `\10`… refer to (a group, or an octal escape when there is none).
+   */
+  readonly explicitCapture?: boolean;
 }
 
 /** A pattern .NET would refuse, or one this engine does not run; `offset` is where in the pattern. */
@@ -61,9 +67,14 @@ export const MAX_REGEX_STATES = 10_000;
 /** Deepest nesting of groups a pattern may have: the parser and the compiler recurse once per level. */
 export const MAX_REGEX_GROUP_DEPTH = 100;
 
-/** Newtonsoft's flag letters after the closing `/`: `i`, `m`, `s`; other letters are ignored. */
+/** Newtonsoft's flag letters after the closing `/`: `i`, `m`, `s` and `x` (explicit capture); others are ignored. */
 export function regexOptionsOf(flags: string): RegexOptions {
-  return { ignoreCase: flags.includes('i'), multiline: flags.includes('m'), singleline: flags.includes('s') };
+  return {
+    ignoreCase: flags.includes('i'),
+    multiline: flags.includes('m'),
+    singleline: flags.includes('s'),
+    explicitCapture: flags.includes('x'),
+  };
 }
 
 /**
@@ -170,11 +181,34 @@ function caseless(test: CharTest): CharTest {
   return (c) => test(c) || test(lower(c)) || test(upper(c));
 }
 
+/**
+ * A back reference (`\1`, `\k<name>`, `\<2>`…), or `\10`… which is one only if the pattern has that group: .NET
+ * numbers the groups of the whole pattern before it reads one, so each is checked at the end.
+ */
+interface GroupReference {
+  readonly at: number;
+  readonly number?: number;
+  readonly name?: string;
+  /** The error when the pattern has no such group; none when the text is then an octal escape (`\10`). */
+  readonly otherwise?: string;
+}
+
+const BACK_REFERENCE = 'back references (which need backtracking) are not supported here';
+const MAX_INT32 = 2_147_483_647;
+
 class PatternParser {
   private pos = 0;
-  private groups = 0;
   /** Groups open at the position. */
   private depth = 0;
+  /** Groups without a name that capture (none under explicit capture), numbered from 1 in order. */
+  private unnamedGroups = 0;
+  /** Numbers written as group names (`(?<3>…)`). */
+  private readonly numberedGroups = new Set<number>();
+  /** Group names, in the order first written: numbered after the groups without a name, in free numbers. */
+  private readonly namedGroups = new Set<string>();
+  /** `(?<03>…)`: a number written with a leading zero names a group only if another group has that number. */
+  private readonly renumberedGroups: { readonly number: number; readonly at: number }[] = [];
+  private readonly references: GroupReference[] = [];
 
   constructor(
     private readonly src: string,
@@ -187,7 +221,45 @@ class PatternParser {
       // Only an unmatched `)` stops the alternation before the end.
       throw new RegexSyntaxError("Too many )'s", this.pos);
     }
+    this.checkGroupNumbers();
     return node;
+  }
+
+  /** The group numbers as .NET assigns them (see GroupReference), and the checks that needed them. */
+  private checkGroupNumbers(): void {
+    const numbers = new Set<number>([0, ...this.numberedGroups]);
+    const has = (n: number): boolean => (n >= 1 && n <= this.unnamedGroups) || numbers.has(n);
+    let next = this.unnamedGroups + 1;
+    for (const _ of this.namedGroups) {
+      while (has(next)) {
+        next++;
+      }
+      numbers.add(next++);
+    }
+    for (const { number, at } of this.renumberedGroups) {
+      if (!has(number)) {
+        throw new RegexSyntaxError('Unrecognized grouping construct', at);
+      }
+    }
+    for (const { at, number, name, otherwise } of this.references) {
+      if (number !== undefined ? has(number) : this.namedGroups.has(name as string)) {
+        throw new RegexSyntaxError(BACK_REFERENCE, at);
+      }
+      if (otherwise !== undefined) {
+        throw new RegexSyntaxError(otherwise, at);
+      }
+    }
+  }
+
+  /** Decimal digits at the position (moving past them), as a group number. */
+  private readGroupNumber(at: number): number {
+    const digits = /^[0-9]*/.exec(this.src.slice(this.pos)) as RegExpExecArray;
+    const value = Number(digits[0]);
+    if (value > MAX_INT32) {
+      throw new RegexSyntaxError('Capture group numbers must be less than or equal to Int32.MaxValue', at);
+    }
+    this.pos += digits[0].length;
+    return value;
   }
 
   private parseAlternation(): Node {
@@ -338,7 +410,9 @@ class PatternParser {
   private parseGroup(at: number): Node | undefined {
     const src = this.src;
     if (src[this.pos] !== '?') {
-      this.groups++;
+      if (this.options.explicitCapture !== true) {
+        this.unnamedGroups++;
+      }
       return this.finishGroup(at, this.options);
     }
     this.pos++;
@@ -389,28 +463,32 @@ class PatternParser {
    */
   private parseNamedGroup(at: number, close: string): Node {
     const src = this.src;
-    const start = this.pos + 1;
-    let end = start;
+    const start = ++this.pos;
     if (/[0-9]/.test(src[start] ?? '')) {
-      while (/[0-9]/.test(src[end] ?? '')) {
-        end++;
+      const number = this.readGroupNumber(at);
+      if (number === 0) {
+        throw new RegexSyntaxError('Capture number cannot be zero', at);
       }
-      if (/^0+$/.test(src.slice(start, end))) {
-        throw new RegexSyntaxError('Capture group numbers must be greater than zero', at);
+      if (src[start] === '0') {
+        this.renumberedGroups.push({ number, at });
+      } else {
+        this.numberedGroups.add(number);
       }
     } else {
-      while (end < src.length && isBoundaryWord(src.charCodeAt(end))) {
-        end++;
+      while (this.pos < src.length && isBoundaryWord(src.charCodeAt(this.pos))) {
+        this.pos++;
+      }
+      if (this.pos > start) {
+        this.namedGroups.add(src.slice(start, this.pos));
       }
     }
-    if (end > start && src[end] === '-') {
+    if (this.pos > start && src[this.pos] === '-') {
       throw new RegexSyntaxError('balancing groups are not supported here', at);
     }
-    if (end === start || src[end] !== close) {
+    if (this.pos === start || src[this.pos] !== close) {
       throw new RegexSyntaxError('Invalid group name: Group names must begin with a word character', at);
     }
-    this.pos = end + 1;
-    this.groups++;
+    this.pos++;
     return this.finishGroup(at, this.options);
   }
 
@@ -419,7 +497,7 @@ class PatternParser {
    * turns the letters after it off, `+` on again).
    */
   private withInlineOptions(setting: string): RegexOptions {
-    let { ignoreCase, multiline, singleline, ignorePatternWhitespace } = this.options;
+    let { ignoreCase, multiline, singleline, ignorePatternWhitespace, explicitCapture } = this.options;
     let on = true;
     for (const c of setting.toLowerCase()) {
       if (c === '-' || c === '+') {
@@ -432,9 +510,11 @@ class PatternParser {
         singleline = on;
       } else if (c === 'x') {
         ignorePatternWhitespace = on;
+      } else if (c === 'n') {
+        explicitCapture = on;
       }
     }
-    return { ignoreCase, multiline, singleline, ignorePatternWhitespace };
+    return { ignoreCase, multiline, singleline, ignorePatternWhitespace, explicitCapture };
   }
 
   /** The rest of a group, up to its `)`, with the options it starts with (restored after it). */
@@ -466,16 +546,27 @@ class PatternParser {
       this.pos++;
       return { t: 'assert', kind: anchor };
     }
-    switch (c) {
-      case 'G':
-        throw new RegexSyntaxError('\\G is not supported here', at);
-      case 'k':
-        throw new RegexSyntaxError('back references (which need backtracking) are not supported here', at);
-      default:
-        break;
+    if (c === 'G') {
+      throw new RegexSyntaxError('\\G is not supported here', at);
+    }
+    if ((c === 'k' || c === '<' || c === "'") && this.readNamedReference(at)) {
+      return EMPTY;
     }
     if (c >= '1' && c <= '9') {
-      throw new RegexSyntaxError('back references (which need backtracking) are not supported here', at);
+      const start = this.pos;
+      const number = this.readGroupNumber(at);
+      if (number > 9 && c <= '7') {
+        // `\10`…: a group if the pattern has one, otherwise up to three octal digits.
+        this.references.push({ at, number });
+        this.pos = start;
+        return this.literal(this.readCharEscape(at));
+      }
+      this.references.push({
+        at,
+        number,
+        otherwise: number > 9 ? `Unrecognized escape sequence \\${c}` : `Reference to undefined group number ${number}`,
+      });
+      return EMPTY;
     }
     // A class escape is not made case-insensitive: .NET adds `\d`, `\w`, `\s` without the option, and `\p{…}`
     // reads it in its own way (see readClassEscape).
@@ -484,6 +575,48 @@ class PatternParser {
       return { t: 'char', test };
     }
     return this.literal(this.readCharEscape(at));
+  }
+
+  /**
+   * `\k<name>`, `\<name>` or `\'name'` (or a number for the name) at the position, after the backslash: a back
+   * reference, recorded to be checked at the end (see GroupReference). False when `\<` or `\'` starts none; it is
+   * then the character itself, as in .NET.
+   */
+  private readNamedReference(at: number): boolean {
+    const src = this.src;
+    const named = src[this.pos] === 'k';
+    const open = this.pos + (named ? 1 : 0);
+    if (named && !((src[open] === '<' || src[open] === "'") && open + 1 < src.length)) {
+      throw new RegexSyntaxError('Malformed \\k<...> named back reference', at);
+    }
+    if (open + 1 >= src.length) {
+      return false;
+    }
+    const close = src[open] === '<' ? '>' : "'";
+    const start = open + 1;
+    const back = this.pos;
+    this.pos = start;
+    let reference: GroupReference | undefined;
+    if (/[0-9]/.test(src[start] as string)) {
+      const number = this.readGroupNumber(at);
+      reference = { at, number, otherwise: `Reference to undefined group number ${number}` };
+    } else {
+      while (this.pos < src.length && isBoundaryWord(src.charCodeAt(this.pos))) {
+        this.pos++;
+      }
+      const name = src.slice(start, this.pos);
+      reference = name === '' ? undefined : { at, name, otherwise: `Reference to undefined group name ${name}` };
+    }
+    if (reference !== undefined && src[this.pos] === close) {
+      this.pos++;
+      this.references.push(reference);
+      return true;
+    }
+    if (named) {
+      throw new RegexSyntaxError('Unrecognized escape sequence \\k', at);
+    }
+    this.pos = back;
+    return false;
   }
 
   /** `\d \D \w \W \s \S \p{…} \P{…}` at the position (after the backslash), or undefined for another escape. */
@@ -572,11 +705,18 @@ class PatternParser {
         }
         return letter.toUpperCase().charCodeAt(0) ^ 64;
       }
-      case '0': {
-        // `\0` and up to two more octal digits.
+      case '0':
+      case '1':
+      case '2':
+      case '3':
+      case '4':
+      case '5':
+      case '6':
+      case '7': {
+        // Up to three octal digits; .NET keeps the low eight bits of the value (`\400` is `\0`).
         const m = /^[0-7]{0,2}/.exec(src.slice(this.pos)) as RegExpExecArray;
         this.pos += m[0].length;
-        return Number.parseInt(`0${m[0]}`, 8);
+        return Number.parseInt(`${c}${m[0]}`, 8) & 0xff;
       }
       default:
         // A word character of any script is no escape (`\é` as much as `\q`); other characters stand for themselves.

@@ -8,6 +8,9 @@ import {
 } from '../../../../shared/core/expressions/jsonPath/dotNetRegex.js';
 import { compileJsonPath } from '../../../../shared/core/expressions/jsonPath.js';
 
+/** Ten groups without a name, so `\10` after them is a back reference unless they do not capture. */
+const TEN_GROUPS = '(a)(b)(c)(d)(e)(f)(g)(h)(i)(j)';
+
 function isMatch(pattern: string, flags: string, input: string): boolean {
   return compileDotNetRegex(pattern, regexOptionsOf(flags)).isMatch(input, () => undefined);
 }
@@ -112,6 +115,29 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     ['\\p{Lu}', 'i', 'ß', true],
     ['\\P{Lu}', 'i', 'ß', false],
     ['^\\p{Ll}$', 'i', 'A', true],
+    // Octal escapes: up to three digits, the low eight bits kept; in a class any of \1–\7 starts one.
+    ['^\\101$', '', 'A', true],
+    ['^\\101$', 'i', 'a', true],
+    ['^\\400$', '', '\0', true],
+    ['^\\1000$', '', '@0', true],
+    ['^[\\1]$', '', '\x01', true],
+    ['^[\\101-\\132]+$', '', 'QED', true],
+    // `\10` and up are octal where the whole pattern has no group of that number, as .NET numbers groups:
+    // unnamed first (none under explicit capture, Newtonsoft's `x` flag or `n`), then names in the free numbers.
+    ['^\\10$', '', '\b', true],
+    ['^\\18$', '', '\x018', true],
+    ['^(a)\\10$', '', 'a\b', true],
+    [`^${TEN_GROUPS}\\10$`, 'x', 'abcdefghij\b', true],
+    [`^(?n)${TEN_GROUPS}\\10$`, '', 'abcdefghij\b', true],
+    [`^(?n:${TEN_GROUPS})\\10$`, '', 'abcdefghij\b', true],
+    ['^(?<11>a)(?<x>b)\\10$', '', 'ab\b', true],
+    // A group number written with a leading zero is another group of that number.
+    ['^(a)(?<01>b)$', '', 'ab', true],
+    // `\<` or `\'` that starts no reference is the character itself.
+    ['^\\<$', '', '<', true],
+    ['^\\<>$', '', '<>', true],
+    ['^\\<1x>$', '', '<1x>', true],
+    ["^\\'x$", '', "'x", true],
   ])('/%s/%s on %j is %s', (pattern, flags, input, expected) => {
     expect(isMatch(pattern, flags, input)).toBe(expected);
   });
@@ -135,12 +161,34 @@ describe('compileDotNetRegex: .NET regular expressions without backtracking', ()
     ['(?(a)b|c)', 'conditional'],
     ['(a)\\1', 'back references'],
     ['(?<a>x)\\k<a>', 'back references'],
+    ['(a)\\<1>', 'back references'],
+    ["(?<a>x)\\'a'", 'back references'],
+    ['\\<0>', 'back references'],
+    [`${TEN_GROUPS}\\10`, 'back references'],
+    [`\\10${TEN_GROUPS}`, 'back references'],
+    ['(?<10>a)\\10', 'back references'],
+    ['(?<a>a)(?<b>a)(?<c>a)(?<d>a)(?<e>a)(?<f>a)(?<g>a)(?<h>a)(?<i>a)(?<j>a)\\10', 'back references'],
+    ['\\1', 'Reference to undefined group number 1'],
+    ['(?<x>a)\\2', 'Reference to undefined group number 2'],
+    ['(?<1>a)(b)\\2', 'Reference to undefined group number 2'],
+    ['\\<1>', 'Reference to undefined group number 1'],
+    ['\\<x>', 'Reference to undefined group name x'],
+    ['\\k<x>', 'Reference to undefined group name x'],
+    ['\\k', 'Malformed \\k'],
+    ['\\kx', 'Malformed \\k'],
+    ['\\k<-', 'Unrecognized escape sequence \\k'],
+    ['\\81', 'Unrecognized escape sequence \\8'],
+    ['[\\8]', 'Unrecognized escape sequence \\8'],
+    ['(?<01>a)', 'Unrecognized grouping construct'],
+    ['(?<99999999999>a)', 'Int32.MaxValue'],
+    ['\\99999999999', 'Int32.MaxValue'],
     ['(?<a-b>x)', 'balancing'],
     ['[a-z-[b]c]', 'last element'],
     ['\\é', 'Unrecognized escape'],
     ['\\\u200d', 'Unrecognized escape'],
     ['(?)', 'following nothing'],
-    ['(?<0>a)', 'greater than zero'],
+    ['(?<0>a)', 'cannot be zero'],
+    ['(?<00>a)', 'cannot be zero'],
     ['(?<-a>x)', 'group name'],
     ['\\p{IsGreek}', 'general categories'],
     ['\\G', 'not supported'],
