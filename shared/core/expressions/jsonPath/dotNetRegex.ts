@@ -7,16 +7,17 @@
  * The .NET syntax is read as .NET reads it, for everything an automaton can do: literals and escapes (`\t`, `\x41`,
  * `\u0041`, `\cA`, octal `\0` and `\101`, escaped punctuation; a word character of any script after `\` is an error;
  * `\10` and up are octal only where the pattern has no group of that number, as .NET numbers groups), `.`, classes
- * (`[a-z]`, `[^…]`, `\d`, `\w`, `\s`, `\p{Lu}` and their negations, Unicode as in .NET, subtraction `[a-z-[aeiou]]`),
+ * (`[a-z]`, `[^…]`, `\d`, `\w`, `\s`, `\p{Lu}`, the named blocks `\p{IsGreek}`, and their negations, Unicode as in
+ * .NET, subtraction `[a-z-[aeiou]]`),
  * anchors (`^`, `$` — which also matches before a final line feed —, `\A`, `\z`, `\Z`, `\b`, `\B`, whose word
  * characters include U+200C and U+200D as in .NET), groups (capturing, `(?:…)`, named or numbered), alternation,
  * quantifiers (`*`, `+`, `?`, `{n}`, `{n,}`, `{n,m}`, lazy or not: the same for a yes/no match), inline options
  * (`(?i-m)`, `(?+s)`, `(?I)`, `(?i:…)`), comments `(?#…)`. The options `i`, `m`, `s` and `x` are those of .NET
  * (case-insensitive, `^`/`$` at line breaks, `.` matches a line feed, pattern white space and `#` comments skipped;
- * Newtonsoft's flag letters set only the first three, so `x` comes inline); `n` (explicit capture) changes nothing
- * for a yes/no match. What needs backtracking — back references, lookarounds, atomic and conditional groups,
- * balancing groups — and `\G` and named blocks (`\p{IsGreek}`) are refused with a syntax error, and so are groups or
- * classes nested more than {@link MAX_REGEX_GROUP_DEPTH} deep.
+ * Newtonsoft's flag letters set only the first three, so `x` comes inline); `n` (explicit capture, Newtonsoft's `x`
+ * flag) changes only which groups `\10`… refer to. What needs backtracking — back references, lookarounds, atomic and
+ * conditional groups, balancing groups — and `\G` are refused with a syntax error, and so are groups or classes
+ * nested more than {@link MAX_REGEX_GROUP_DEPTH} deep. (.NET's internal `\p{_xmlC}` and the like are refused too.)
  */
 
 /** Options of a pattern, as Newtonsoft.Json maps its flag letters (`i`, `m`, `s`, and `x` for explicit capture). */
@@ -133,6 +134,50 @@ function categoryTest(name: string): CharTest {
   }
   return test;
 }
+
+/**
+ * .NET's named blocks, `\p{IsGreek}`: each name (after `Is`) with the first and last UTF-16 unit of its block, as
+ * .NET's block table gives them (the blocks of Unicode 4.0, some under two names, and Perl's surrogate blocks).
+ */
+const NAMED_BLOCKS: ReadonlyMap<string, readonly [number, number]> = new Map(
+  Array.from(
+    (
+      'AlphabeticPresentationForms FB00-FB4F Arabic 0600-06FF ArabicPresentationForms-A FB50-FDFF ' +
+      'ArabicPresentationForms-B FE70-FEFF Armenian 0530-058F Arrows 2190-21FF BasicLatin 0000-007F ' +
+      'Bengali 0980-09FF BlockElements 2580-259F Bopomofo 3100-312F BopomofoExtended 31A0-31BF ' +
+      'BoxDrawing 2500-257F BraillePatterns 2800-28FF Buhid 1740-175F CJKCompatibility 3300-33FF ' +
+      'CJKCompatibilityForms FE30-FE4F CJKCompatibilityIdeographs F900-FAFF CJKRadicalsSupplement 2E80-2EFF ' +
+      'CJKSymbolsandPunctuation 3000-303F CJKUnifiedIdeographs 4E00-9FFF ' +
+      'CJKUnifiedIdeographsExtensionA 3400-4DBF Cherokee 13A0-13FF CombiningDiacriticalMarks 0300-036F ' +
+      'CombiningDiacriticalMarksforSymbols 20D0-20FF CombiningHalfMarks FE20-FE2F ' +
+      'CombiningMarksforSymbols 20D0-20FF ControlPictures 2400-243F CurrencySymbols 20A0-20CF ' +
+      'Cyrillic 0400-04FF CyrillicSupplement 0500-052F Devanagari 0900-097F Dingbats 2700-27BF ' +
+      'EnclosedAlphanumerics 2460-24FF EnclosedCJKLettersandMonths 3200-32FF Ethiopic 1200-137F ' +
+      'GeneralPunctuation 2000-206F GeometricShapes 25A0-25FF Georgian 10A0-10FF Greek 0370-03FF ' +
+      'GreekExtended 1F00-1FFF GreekandCoptic 0370-03FF Gujarati 0A80-0AFF Gurmukhi 0A00-0A7F ' +
+      'HalfwidthandFullwidthForms FF00-FFEF HangulCompatibilityJamo 3130-318F HangulJamo 1100-11FF ' +
+      'HangulSyllables AC00-D7AF Hanunoo 1720-173F Hebrew 0590-05FF HighPrivateUseSurrogates DB80-DBFF ' +
+      'HighSurrogates D800-DB7F Hiragana 3040-309F IPAExtensions 0250-02AF ' +
+      'IdeographicDescriptionCharacters 2FF0-2FFF Kanbun 3190-319F KangxiRadicals 2F00-2FDF ' +
+      'Kannada 0C80-0CFF Katakana 30A0-30FF KatakanaPhoneticExtensions 31F0-31FF Khmer 1780-17FF ' +
+      'KhmerSymbols 19E0-19FF Lao 0E80-0EFF Latin-1Supplement 0080-00FF LatinExtended-A 0100-017F ' +
+      'LatinExtended-B 0180-024F LatinExtendedAdditional 1E00-1EFF LetterlikeSymbols 2100-214F ' +
+      'Limbu 1900-194F LowSurrogates DC00-DFFF Malayalam 0D00-0D7F MathematicalOperators 2200-22FF ' +
+      'MiscellaneousMathematicalSymbols-A 27C0-27EF MiscellaneousMathematicalSymbols-B 2980-29FF ' +
+      'MiscellaneousSymbols 2600-26FF MiscellaneousSymbolsandArrows 2B00-2BFF ' +
+      'MiscellaneousTechnical 2300-23FF Mongolian 1800-18AF Myanmar 1000-109F NumberForms 2150-218F ' +
+      'Ogham 1680-169F OpticalCharacterRecognition 2440-245F Oriya 0B00-0B7F PhoneticExtensions 1D00-1D7F ' +
+      'PrivateUse E000-F8FF PrivateUseArea E000-F8FF Runic 16A0-16FF Sinhala 0D80-0DFF ' +
+      'SmallFormVariants FE50-FE6F SpacingModifierLetters 02B0-02FF Specials FFF0-FFFF ' +
+      'SuperscriptsandSubscripts 2070-209F SupplementalArrows-A 27F0-27FF SupplementalArrows-B 2900-297F ' +
+      'SupplementalMathematicalOperators 2A00-2AFF Syriac 0700-074F Tagalog 1700-171F Tagbanwa 1760-177F ' +
+      'TaiLe 1950-197F Tamil 0B80-0BFF Telugu 0C00-0C7F Thaana 0780-07BF Thai 0E00-0E7F Tibetan 0F00-0FFF ' +
+      'UnifiedCanadianAboriginalSyllabics 1400-167F VariationSelectors FE00-FE0F YiRadicals A490-A4CF ' +
+      'YiSyllables A000-A48F YijingHexagramSymbols 4DC0-4DFF'
+    ).matchAll(/(\S+) ([0-9A-F]{4})-([0-9A-F]{4})/g),
+    (m) => [`Is${m[1] as string}`, [Number.parseInt(m[2] as string, 16), Number.parseInt(m[3] as string, 16)]] as const,
+  ),
+);
 
 /** The categories `\p{…}` reads as any cased letter when the case is ignored. */
 const CASED_LETTERS = new Set(['Lu', 'Ll', 'Lt']);
@@ -649,15 +694,19 @@ class PatternParser {
           throw new RegexSyntaxError('Incomplete \\p{X} character escape', this.pos - 1);
         }
         const name = m[1] as string;
-        if (!CATEGORIES.has(name)) {
-          throw new RegexSyntaxError(
-            `Unknown property '${name}' (only Unicode general categories are supported here)`,
-            this.pos - 1,
-          );
+        const block = NAMED_BLOCKS.get(name);
+        if (block === undefined && !CATEGORIES.has(name)) {
+          throw new RegexSyntaxError(`Unknown property '${name}'`, this.pos - 1);
+        }
+        this.pos += 1 + m[0].length;
+        if (block !== undefined) {
+          // A block is a range of characters: case-insensitive, .NET adds their other cases (after `\P` negates it).
+          const [first, last] = block;
+          const inBlock: CharTest = c === 'p' ? (ch) => ch >= first && ch <= last : (ch) => ch < first || ch > last;
+          return this.options.ignoreCase ? caseless(inBlock) : inBlock;
         }
         // Case-insensitive, .NET reads an upper, lower or title case letter as any cased letter.
         const category = this.options.ignoreCase && CASED_LETTERS.has(name) ? isCasedLetter : categoryTest(name);
-        this.pos += 1 + m[0].length;
         return c === 'p' ? category : not(category);
       }
       default:
