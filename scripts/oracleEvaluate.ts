@@ -1,0 +1,72 @@
+/**
+ * `node dist/scripts/oracleEvaluate.js jsonpath|bodies`: this project's side of tools/dotnet-oracle's random
+ * differentials (see its README). Reads one case per line on stdin and writes one JSON result per line:
+ * - `jsonpath`: `<base64 JSON text>\t<base64 path>`; the document is read as MedTech's reader reads it, members in the
+ *   order the text writes them; the result is `[{"v": token}, …]` (what `compileJsonPath(path).matches` selects), or
+ *   `"E <error name>: <message>"`, or `"B <problem>"` when the text is no body MedTech reads;
+ * - `bodies`: `<base64 body bytes>`; the result is `{"outcome": "value", "value": …}` (non-finite numbers as
+ *   `{"$number": "NaN"}`) or `{"outcome": "error", "msg": …}`, as `parseEventBody` reads the body.
+ */
+import { createInterface } from 'node:readline';
+import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
+import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
+import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
+
+/** A value with its non-finite numbers spelled as tests/fixtures/newtonsoft-bodies spells them. */
+function encodeNumbers(value: unknown): unknown {
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? value : { $number: String(value) };
+  }
+  if (Array.isArray(value)) {
+    return value.map(encodeNumbers);
+  }
+  if (value !== null && typeof value === 'object') {
+    const encoded: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      encoded[key] = encodeNumbers((value as Record<string, unknown>)[key]);
+    }
+    return encoded;
+  }
+  return value;
+}
+
+function evaluatePath(line: string): string {
+  const [document = '', path = ''] = line.split('\t');
+  const body = readJsonAsMedTech(Buffer.from(document, 'base64').toString('utf8'), { keepMemberOrder: true });
+  if (!body.ok) {
+    return JSON.stringify(`B ${body.problem}`);
+  }
+  try {
+    const tokens = compileJsonPath(Buffer.from(path, 'base64').toString('utf8')).matches(body.value);
+    return JSON.stringify(tokens.map((v) => ({ v })));
+  } catch (error) {
+    const { name, message } = error as Error;
+    return JSON.stringify(`E ${name}: ${message}`);
+  }
+}
+
+function evaluateBody(line: string): string {
+  const body = parseEventBody({ kind: 'bytes', bytes: new Uint8Array(Buffer.from(line, 'base64')) });
+  return JSON.stringify(
+    body.ok ? { outcome: 'value', value: encodeNumbers(body.value) } : { outcome: 'error', msg: body.error.message },
+  );
+}
+
+async function main(): Promise<number> {
+  const mode = process.argv[2];
+  if (mode !== 'jsonpath' && mode !== 'bodies') {
+    process.stderr.write('Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies < cases\n');
+    return 2;
+  }
+  const evaluate = mode === 'jsonpath' ? evaluatePath : evaluateBody;
+  const out: string[] = [];
+  for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
+    if (line !== '') {
+      out.push(evaluate(line));
+    }
+  }
+  process.stdout.write(out.length === 0 ? '' : `${out.join('\n')}\n`);
+  return 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,288 @@
+#!/usr/bin/env python3
+"""Random differentials of this project against Newtonsoft.Json built by run.sh (see README.md).
+
+Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [differences to print]
+  kind: paths     JSONPath over small documents, the grammar's odd corners (names, slices, unions, scans, filters)
+        device    JSONPath filters over device-like messages (readings, types, values, flags, nested objects)
+        bodies    message bodies with what Newtonsoft's reader accepts beyond JSON (comments, single quotes, …)
+
+The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
+we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
+filters whose result depends on Newtonsoft testing an object's properties (constant or `@`-only conditions),
+date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range.
+Run `npm run build` first: this project's side is dist/scripts/oracleEvaluate.js.
+"""
+import base64
+import collections
+import json
+import os
+import random
+import subprocess
+import sys
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..')
+
+
+def b64(text):
+    return base64.b64encode(text.encode('utf-8', 'surrogatepass')).decode()
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# JSONPath: the grammar's corners
+# ----------------------------------------------------------------------------------------------------------------
+NAMES = ['a', 'b', 'c', 'hr', 'heart-rate', '1', '0', 'x y', 'A', '', '$', 'é', 'a.b', '_', 'id', 'value']
+PRIMITIVES = ['0', '1', '-1', '2', '10', '1.0', '2.5', '-0.0', '1e2', '0.1', '12345678901234567890', '"a"', '"b"',
+              '"1"', '"2.5"', '"true"', '""', '"x y"', '"A"', 'true', 'false', 'null']
+LITERALS = ['1', '1.0', '-1', '2.5', '0', '10', '1e2', "'a'", "'1'", "'2.5'", "'true'", "''", 'true', 'false', 'null',
+            "'A'", '$.a', '$.b', '$..a']
+MEMBER_TESTS = ['@.a', '@.b', '@a', '@.hr', "@['heart-rate']", '@[0]', '@.a.b', '@.value', '@.1', "@['x y']", '@.*',
+                '@[*]', '@.id', '@.c']
+OPERATORS = [' == ', ' != ', ' < ', ' <= ', ' > ', ' >= ', ' === ', ' !== ']
+
+
+def small_document(rng, depth=0):
+    k = rng.random() if depth else 0.4 + rng.random() * 0.6
+    if depth >= 3 or k < 0.35:
+        return rng.choice(PRIMITIVES)
+    if k < 0.7:
+        names = rng.sample(NAMES, rng.randint(0, 4))
+        return '{' + ','.join(json.dumps(n) + ':' + small_document(rng, depth + 1) for n in names) + '}'
+    return '[' + ','.join(small_document(rng, depth + 1) for _ in range(rng.randint(0, 4))) + ']'
+
+
+def quoted(name):
+    return "'" + name.replace('\\', '\\\\').replace("'", "\\'") + "'"
+
+
+def condition(rng, left_operands, right_literals, patterns, depth=0):
+    k = rng.random()
+    if depth < 2 and k < 0.2:
+        return (condition(rng, left_operands, right_literals, patterns, depth + 1) + rng.choice([' && ', ' || '])
+                + condition(rng, left_operands, right_literals, patterns, depth + 1))
+    left = rng.choice(left_operands)
+    if k < 0.4:
+        return left
+    if k < 0.45:
+        return left + ' =~ ' + rng.choice(patterns)
+    right = rng.choice(left_operands) if rng.random() < 0.3 else rng.choice(right_literals)
+    return left + rng.choice(OPERATORS) + right
+
+
+def corner_path(rng):
+    def step():
+        k = rng.random()
+        dot = rng.choice(['a', 'b', 'c', 'hr', 'heart-rate', 'A', 'id', 'value', '_', '1', '0'])
+        if k < 0.25:
+            return '.' + dot
+        if k < 0.32:
+            return '[' + quoted(rng.choice(NAMES)) + ']'
+        if k < 0.38:
+            return '[' + rng.choice(['0', '1', '2', '5']) + ']'
+        if k < 0.43:
+            return '[' + rng.choice(['1:', '0:2', ':2', '::-1', '-1:', '1:3:2', '::2', ':', '0:0']) + ']'
+        if k < 0.46:
+            return '[' + rng.choice(['0,1', '1,0', '0,0', "'a','b'", "'a','a'"]) + ']'
+        if k < 0.52:
+            return rng.choice(['[*]', '.*'])
+        if k < 0.62:
+            return '..' + rng.choice([dot, '*', '[' + quoted(rng.choice(NAMES)) + ']', '[0]', '[*]'])
+        patterns = ['/a/', '/^a$/i', '/1/', '/\\d/']
+        filtered = '[?(' + condition(rng, MEMBER_TESTS, LITERALS, patterns) + ')]'
+        return filtered if k < 0.85 else '..' + filtered
+    path = rng.choice(['$', '$', '$', '$', ''])
+    for _ in range(rng.randint(1, 3)):
+        path += step()
+    return path[1:] if path.startswith('.') else path
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# JSONPath: device-like messages
+# ----------------------------------------------------------------------------------------------------------------
+FIELDS = ['type', 'value', 'time', 'unit', 'id', 'systolic', 'diastolic', 'heartRate', 'flags', 'nested']
+# Not one of them is a text Newtonsoft's reader turns into a date.
+TIMES = ['2023-03-13', '03/13/2023 10:00', '13/03/2023', '1678701600', 'Mon, 13 Mar 2023 10:00:00 GMT', '10:00:00',
+         '2023-03-13 10:00:00']
+DEVICE_LITERALS = ["'hr'", "'HR'", "'spo2'", '50', '50.5', '0', '-1', '100', 'true', 'false', 'null', "'2023-03-13'",
+                   "'50'", "'a'", "''", '1e2', '$.deviceId', '$.heartRate', '$.ts', "'dev1'"]
+
+
+def device_value(rng):
+    return rng.choice([str(rng.randint(-5, 120)), str(round(rng.uniform(-5, 120), rng.randint(0, 3))),
+                       '"%d"' % rng.randint(0, 100), json.dumps(rng.choice(TIMES)), 'true', 'false', 'null', '"a"',
+                       '""', '1e2', '12345678901234567890', '-0.0'])
+
+
+def reading(rng, depth=0):
+    members = {}
+    for name in rng.sample(FIELDS[:-1], rng.randint(1, 5)):
+        if name == 'type':
+            members[name] = json.dumps(rng.choice(['hr', 'spo2', 'bp', 'temp', 'HR']))
+        elif name == 'flags':
+            members[name] = '[' + ','.join(device_value(rng) for _ in range(rng.randint(0, 3))) + ']'
+        elif name == 'time':
+            members[name] = json.dumps(rng.choice(TIMES))
+        else:
+            members[name] = device_value(rng)
+    if depth < 2 and rng.random() < 0.3:
+        members['nested'] = reading(rng, depth + 1)
+    return '{' + ','.join(json.dumps(k) + ':' + v for k, v in members.items()) + '}'
+
+
+def device_document(rng):
+    members = [('deviceId', json.dumps(rng.choice(['dev1', 'dev2', '42']))), ('ts', json.dumps(rng.choice(TIMES))),
+               ('readings', '[' + ','.join(reading(rng) for _ in range(rng.randint(0, 4))) + ']')]
+    if rng.random() < 0.5:
+        members.append(('heartRate', device_value(rng)))
+    if rng.random() < 0.3:
+        members.append(('data', reading(rng)))
+    rng.shuffle(members)
+    return '{' + ','.join(json.dumps(k) + ':' + v for k, v in members) + '}'
+
+
+def device_path(rng):
+    lefts = (['@.' + f for f in FIELDS] + ['@' + f for f in FIELDS] + ["@['" + f + "']" for f in FIELDS]
+             + ['@.nested.' + f for f in FIELDS] + ['@.flags[0]', '@.flags[*]'])
+    patterns = ['/^h/i', '/\\d+/', '/^2023/', '/r$/']
+    k = rng.random()
+    if k < 0.3:
+        path = '$..[?(' + condition(rng, lefts, DEVICE_LITERALS, patterns) + ')]'
+    elif k < 0.55:
+        path = '$.readings[?(' + condition(rng, lefts, DEVICE_LITERALS, patterns) + ')]'
+    elif k < 0.65:
+        path = '$..' + rng.choice(FIELDS + ['readings', 'deviceId', 'ts', '*'])
+    elif k < 0.75:
+        path = '$.readings[' + rng.choice(['0', '1', '*', '1:', '-1:', ':2', '0,2']) + ']'
+    else:
+        path = '$..[?(' + condition(rng, lefts, DEVICE_LITERALS, patterns) + ')].' + rng.choice(FIELDS)
+    if rng.random() < 0.2:
+        path += rng.choice(['.value', '[0]', '..value', '.nested', '.flags[*]'])
+    return path
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Message bodies
+# ----------------------------------------------------------------------------------------------------------------
+GAPS = [' ', '', '', '\t', '\n', '\u00a0', '/*c*/', '//c\n', '\u0085']
+NUMBERS = ['0', '1', '-1', '1.5', '1.', '.5', '-.5', '1e5', '1E+2', '1.e5', '0x1F', '0X1f', '012', '08', '-0', '-0.0',
+           'NaN', 'Infinity', '-Infinity', '9223372036854775808', '123456789012345678', '1_0', '+1', '00', '0.0e0',
+           '1e', '- 1', '.', '-', '0x', '1.2.3']
+STRINGS = ['"a"', "'a'", '"a\\u0041"', "'it\\'s'", '"\\/"', '"\\x41"', '"\\q"', '"\\ud800"', '"tab\tin"', '"a',
+           '"\u00e9"']
+WORDS = ['true', 'false', 'null', 'undefined', 'True', 'nul', 'tru']
+
+
+def body_value(rng, depth=0):
+    k = rng.random()
+    if depth < 3 and k < 0.25:
+        items = [body_value(rng, depth + 1) for _ in range(rng.randint(0, 3))]
+        if rng.random() < 0.1 and items:
+            items.insert(rng.randint(0, len(items)), '')
+        text = '[' + ','.join(rng.choice(GAPS) + x + rng.choice(GAPS) for x in items)
+        text += (rng.choice(['', ',', ',,']) if rng.random() < 0.2 else '') + ']'
+        return text if rng.random() > 0.05 else text[:-1]
+    if depth < 3 and k < 0.5:
+        names = [rng.choice(['"a"', '"b"', "'c'", 'd', '$e', '_f', '1', '"a b"', 'g-h']) for _ in range(rng.randint(0, 3))]
+        members = [n + rng.choice(GAPS) + ':' + rng.choice(GAPS) + (body_value(rng, depth + 1) if rng.random() > 0.05 else '')
+                   for n in names]
+        text = '{' + ','.join(members) + (rng.choice(['', ',']) if rng.random() < 0.2 else '') + '}'
+        return text if rng.random() > 0.05 else text[:-1]
+    if k < 0.7:
+        return rng.choice(NUMBERS)
+    if k < 0.85:
+        return rng.choice(STRINGS)
+    return rng.choice(WORDS)
+
+
+def body_text(rng):
+    text = rng.choice(GAPS) + body_value(rng) + rng.choice(['', '', ' ', 'x', ',1', '/*x*/', '//', '\n}', 'garbage'])
+    return ('\ufeff' + text) if rng.random() < 0.03 else text
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Comparison
+# ----------------------------------------------------------------------------------------------------------------
+def as_numbers(value):
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, list):
+        return [as_numbers(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_numbers(v) for k, v in value.items()}
+    return value
+
+
+def same_body_value(theirs, ours):
+    if isinstance(theirs, dict) and '$undefined' in theirs:
+        return ours is None  # README: Newtonsoft's undefined reads as null here
+    if isinstance(theirs, dict) and '$integer' in theirs:
+        return isinstance(ours, (int, float)) and float(int(theirs['$integer'])) == float(ours)
+    if isinstance(theirs, bool) or isinstance(ours, bool):
+        return theirs is ours
+    if isinstance(theirs, (int, float)) and isinstance(ours, (int, float)):
+        return float(theirs) == float(ours)
+    if isinstance(theirs, list):
+        return isinstance(ours, list) and len(theirs) == len(ours) and all(map(same_body_value, theirs, ours))
+    if isinstance(theirs, dict):
+        return (isinstance(ours, dict) and sorted(theirs) == sorted(ours)
+                and all(same_body_value(theirs[k], ours[k]) for k in theirs))
+    return theirs == ours
+
+
+def run(command, lines):
+    return subprocess.run(command, input=''.join(lines), capture_output=True, text=True, check=True).stdout.split('\n')
+
+
+def main():
+    work, kind, seed, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    show = int(sys.argv[5]) if len(sys.argv) > 5 else 10
+    rng = random.Random(seed)
+    ours_command = ['node', os.path.join(ROOT, 'dist', 'scripts', 'oracleEvaluate.js')]
+    counts = collections.Counter()
+    shown = 0
+    if kind in ('paths', 'device'):
+        cases = [(small_document(rng), corner_path(rng)) if kind == 'paths' else (device_document(rng), device_path(rng))
+                 for _ in range(count)]
+        lines = [b64(d) + '\t' + b64(p) + '\n' for d, p in cases]
+        theirs = run(['mono', os.path.join(work, 'JsonPathRandom.exe')], lines)
+        ours = run(ours_command + ['jsonpath'], lines)
+        for (document, path), their, our in zip(cases, theirs, ours):
+            our = json.loads(our)
+            if isinstance(our, str) or their[:1] in ('E', 'B'):
+                agree = isinstance(our, str) and our[:1] == their[:1]
+                label = 'both fail' if agree else 'DIFFERENT'
+            else:
+                their_tokens = [as_numbers(t.get('v')) for t in json.loads(their)]
+                agree = their_tokens == [as_numbers(t['v']) for t in our]
+                label = ('same tokens' if their_tokens else 'both select nothing') if agree else 'DIFFERENT'
+            counts[label] += 1
+            if not agree and shown < show:
+                shown += 1
+                print('document %s\npath     %s\n  Newtonsoft %s\n  ours       %s' % (document[:300], path, their[:300],
+                                                                             json.dumps(our)[:300]))
+    elif kind == 'bodies':
+        texts = [body_text(rng) for _ in range(count)]
+        lines = [b64(t) + '\n' for t in texts]
+        theirs = run(['mono', os.path.join(work, 'BodyCases.exe')], lines)
+        ours = run(ours_command + ['bodies'], lines)
+        for text, their, our in zip(texts, theirs, ours):
+            their, our = json.loads(their), json.loads(our)
+            if their['outcome'] != our['outcome']:
+                agree, label = False, 'DIFFERENT'
+            elif their['outcome'] == 'error':
+                agree, label = True, 'both refuse'
+            else:
+                agree = same_body_value(their['value'], our['value'])
+                label = 'same value' if agree else 'DIFFERENT'
+            counts[label] += 1
+            if not agree and shown < show:
+                shown += 1
+                print('body %r\n  Newtonsoft %s\n  ours       %s' % (text[:200], json.dumps(their)[:300], json.dumps(our)[:300]))
+    else:
+        sys.exit('kind: paths, device or bodies')
+    print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
+
+
+if __name__ == '__main__':
+    main()
