@@ -1,7 +1,7 @@
 /**
  * Timestamp texts that are not ISO-8601 but that MedTech reads as times: it turns a timestamp token into a .NET
- * `DateTime`, either while reading the body (Newtonsoft.Json's date handling, which also knows Microsoft's JSON
- * form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year and year/month/day dates
+ * `DateTime`, either while reading the body (Newtonsoft.Json's date handling: newtonsoftDateTimes.ts, which also reads
+ * Microsoft's JSON form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year and year/month/day dates
  * with `/`, `-`, `.` or a space between the numbers, dates with an English month name and an optional day name, as
  * RFC 1123 writes them among others, a year and a month alone, 12-hour times with AM/PM). Only those forms whose
  * reading is certain are accepted here (tests/core/normalize/dotNetDateTimeParseOracle.test.ts compares the numeric
@@ -86,8 +86,6 @@ const YEAR_MONTH_DAY_T = new RegExp(
 const YEAR_MONTH = new RegExp(String.raw`^(\d{3,4})${SEP}(\d{1,2})$`);
 /** {@link YEAR_MONTH} with the month first. */
 const MONTH_YEAR = new RegExp(String.raw`^(\d{1,2})${SEP}(\d{3,4})$`);
-/** Microsoft's JSON date: milliseconds since 1970, optionally followed by the writer's offset (display only). */
-const MICROSOFT_JSON = /^\/Date\((-?\d{1,15})(?:[+-]\d{4})?\)\/$/;
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
@@ -126,8 +124,8 @@ const MONTH_NAME_YEAR = new RegExp(`^(?:${MONTH_NAME}${NAME_SEP}(\\d{4})|(\\d{4}
 
 /**
  * Reads a timestamp text that MedTech reads as a time although it is not ISO-8601: `3/13/2023 10:46:01 PM`,
- * `2023/03/13 22:46`, `2023.03.13 10:00`, `2021/07/13T17:29:01`, `2023-03`, `Mon, 13 Mar 2023 22:46:01 GMT`,
- * `/Date(1678747561000)/`. A time without zone is taken as UTC, as for ISO-8601 texts; an offset or `Z`/`GMT` is
+ * `2023/03/13 22:46`, `2023.03.13 10:00`, `2021/07/13T17:29:01`, `2023-03`, `Mon, 13 Mar 2023 22:46:01 GMT`, as
+ * `DateTime.Parse` reads them. A time without zone is taken as UTC, as for ISO-8601 texts; an offset or `Z`/`GMT` is
  * applied.
  * @param text - the timestamp text
  * @returns epoch milliseconds, or `undefined` when the text is none of these forms or names no valid time
@@ -135,10 +133,6 @@ const MONTH_NAME_YEAR = new RegExp(`^(?:${MONTH_NAME}${NAME_SEP}(\\d{4})|(\\d{4}
 export function parseDotNetDateTime(text: string): number | undefined {
   if (text.length > MAX_LENGTH) {
     return undefined;
-  }
-  const microsoft = MICROSOFT_JSON.exec(text);
-  if (microsoft !== null) {
-    return inDateTimeRange(Number(microsoft[1]));
   }
   const monthFirst = MONTH_DAY_YEAR.exec(text);
   if (monthFirst !== null) {

@@ -1,10 +1,19 @@
 /**
  * The timestamp texts Newtonsoft.Json turns into dates while it reads a message body (its date handling is on in
  * MedTech), before any expression sees them: those go no further, and `DateTime.Parse` reads only the texts it
- * leaves strings. Its own ISO-8601 reader differs from `DateTime.Parse` on a few texts devices do send, so it is
- * restated here, from Newtonsoft.Json 13.0.3's DateTimeParser and DateTimeUtils.TryParseDateTimeIso.
+ * leaves strings. Its own ISO-8601 reader differs from `DateTime.Parse` on a few texts devices do send, and
+ * `DateTime.Parse` does not read Microsoft's JSON date (`/Date(1678747561000)/`) at all, so both readers are restated
+ * here, from Newtonsoft.Json 13.0.3's DateTimeParser and DateTimeUtils (TryParseDateTimeIso, TryParseMicrosoftDate).
  */
-import { MAX_DATETIME_MS, MIN_DATETIME_MS, MS_PER_DAY, daysFromCivil, daysInMonth, readDigits } from './calendar.js';
+import {
+  MAX_DATETIME_MS,
+  MIN_DATETIME_MS,
+  MS_PER_DAY,
+  daysFromCivil,
+  daysInMonth,
+  inDateTimeRange,
+  readDigits,
+} from './calendar.js';
 
 /** The fraction digits the reader takes; the rest of the text must then read as a zone. */
 const MAX_FRACTION_DIGITS = 7;
@@ -138,4 +147,44 @@ function readZone(text: string, start: number): number | undefined {
     return undefined;
   }
   return direction * (hours * 60 + minutes);
+}
+
+/** Newtonsoft's Int32TryParse of two characters: two digits, or `-` and one digit. */
+const TWO_CHAR_INT32 = /^(?:\d\d|-\d)$/;
+/** Newtonsoft's Int64TryParse: an optional `-`, then digits (19 at most, or the value overflows). */
+const INT64_TEXT = /^-?\d{1,19}$/;
+
+/**
+ * Reads Microsoft's JSON date as Newtonsoft.Json's body reader does: `/Date(` milliseconds since 1970 `)/`, the
+ * milliseconds optionally followed by the writer's offset, which only says in which zone to show the instant.
+ * The offset starts at the first `+` after the first character of the number (else the first `-` there) and is two
+ * digits of hours, then, when more than five characters are left from its sign, two of minutes; what follows them is
+ * not read (`+05`, `+0530`, `+053000` are offsets). Only a body's strings are read so: `DateTime.Parse`, which reads
+ * the event's properties, does not know the form.
+ * @param text - a string of the message body
+ * @returns epoch milliseconds, or `undefined` when the reader leaves the text a string, or when the instant is
+ *   outside .NET's range (the message then fails in MedTech; with more than 15 digits its arithmetic wraps around
+ *   instead, to a time no device means, which is refused here too)
+ */
+export function readNewtonsoftMicrosoftDateTime(text: string): number | undefined {
+  const n = text.length;
+  if (n < 9 || !text.startsWith('/Date(') || !text.endsWith(')/')) {
+    return undefined;
+  }
+  let sign = text.indexOf('+', 7);
+  if (sign < 0) {
+    sign = text.indexOf('-', 7);
+  }
+  let end = n - 2;
+  if (sign >= 0) {
+    if (!TWO_CHAR_INT32.test(text.slice(sign + 1, sign + 3))) {
+      return undefined;
+    }
+    if (n - sign > 5 && !TWO_CHAR_INT32.test(text.slice(sign + 3, sign + 5))) {
+      return undefined;
+    }
+    end = sign;
+  }
+  const digits = text.slice(6, end);
+  return INT64_TEXT.test(digits) ? inDateTimeRange(Number(digits)) : undefined;
 }

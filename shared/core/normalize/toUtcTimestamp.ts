@@ -15,7 +15,7 @@ import {
 } from './calendar.js';
 import { collapseDotNetWhiteSpace, trimDotNet } from '../dotNetWhiteSpace.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
-import { readNewtonsoftIsoDateTime } from './newtonsoftDateTimes.js';
+import { readNewtonsoftIsoDateTime, readNewtonsoftMicrosoftDateTime } from './newtonsoftDateTimes.js';
 
 /**
  * Up to this many fraction digits, `DateTime.Parse`'s ticks are exact, so the milliseconds are the first three digits;
@@ -39,11 +39,12 @@ const CH_z = 122;
  * properties, which it never reads as text. For a timestamp text this decides the reader MedTech gives it:
  * - `body`: a string of the message body. Newtonsoft.Json reads the body with its own ISO-8601 reader first, and a
  *   text that reader takes is a date before any template runs (`2021-12-31T23:59:59.999999999` is truncated to
- *   ticks, `T24:00:00` is the next midnight, offsets past ±14:00 are applied, results past the range are clamped).
+ *   ticks, `T24:00:00` is the next midnight, offsets past ±14:00 are applied, results past the range are clamped);
+ *   it also reads Microsoft's JSON date `/Date(ms)/`.
  * - `eventProperties`: a string of the event's `Properties` or `SystemProperties` (IoT Hub's
  *   `iothub-creation-time-utc`). MedTech turns those dictionaries into tokens with `JToken.FromObject`, which keeps a
- *   string a string, so only `DateTime.Parse` reads it (`.999999999` is rounded to ticks; hour 24 and offsets past
- *   ±14:00 are refused).
+ *   string a string, so only `DateTime.Parse` reads it (`.999999999` is rounded to ticks; hour 24, offsets past
+ *   ±14:00 and `/Date(ms)/` are refused).
  */
 export type TokenSource = 'body' | 'eventProperties';
 
@@ -62,10 +63,10 @@ export function toUtcTimestamp(text: string, source: TokenSource = 'body'): stri
   if (isCanonical(text)) {
     return text;
   }
-  // What Newtonsoft.Json reads as a date while it reads the body never reaches DateTime.Parse; then ISO-8601 as
-  // DateTime.Parse reads it; then the other forms MedTech reads as times (`3/13/2023 10:46 PM`, RFC 1123, `/Date(ms)/`).
+  // What Newtonsoft.Json reads as a date while it reads the body (ISO-8601 in its way, `/Date(ms)/`) never reaches
+  // DateTime.Parse; then ISO-8601 as DateTime.Parse reads it; then the other forms it reads (`3/13/2023 10:46 PM`…).
   const ms =
-    (source === 'body' ? readNewtonsoftIsoDateTime(text) : undefined) ??
+    (source === 'body' ? (readNewtonsoftIsoDateTime(text) ?? readNewtonsoftMicrosoftDateTime(text)) : undefined) ??
     toUtcMillis(text) ??
     parseDotNetDateTime(text) ??
     withDotNetWhiteSpace(text);

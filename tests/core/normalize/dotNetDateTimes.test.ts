@@ -96,10 +96,6 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
     // RFC 1123, HTTP's date.
     ['Mon, 13 Mar 2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
     ['mon, 13 mar 2023 22:46:01 GMT', '2023-03-13T22:46:01.000Z'],
-    // Microsoft's JSON date, which Newtonsoft.Json reads as a date while reading the body; the offset is display only.
-    ['/Date(1678747561000)/', '2023-03-13T22:46:01.000Z'],
-    ['/Date(1678747561000+0530)/', '2023-03-13T22:46:01.000Z'],
-    ['/Date(-1000)/', '1969-12-31T23:59:59.000Z'],
   ])('reads %s as %s', (text, expected) => {
     expect(toUtcTimestamp(text)).toBe(expected);
     expect(parseDotNetDateTime(text)).toBe(Date.parse(expected));
@@ -162,8 +158,6 @@ describe('timestamps MedTech reads although they are not ISO-8601', () => {
     ['Tue 3/13/2023', 'day of the week that is not the date’s'],
     ['Tue 2023-03-13T10:00', 'day of the week that is not the date’s (.NET’s ISO-8601 branch does not check it)'],
     ['Mon, 13 Foo 2023 22:46:01 GMT', 'no such month'],
-    ['/Date(-62135596800001)/', 'before 0001-01-01'],
-    ['/Date(1678747561000)', 'unclosed'],
     ['1678747561000', 'a number in a string'],
     [`3/13/2023 ${'1'.repeat(80)}`, 'too long to be one of these forms'],
   ])('refuses %s (%s)', (text) => {

@@ -312,4 +312,44 @@ describe('toUtcTimestamp on what Newtonsoft.Json reads as a date while it reads 
   ])('refuses %j', (text) => {
     expect(toUtcTimestamp(text)).toBeUndefined();
   });
+
+  // Microsoft's JSON date (DateTimeUtils.TryParseMicrosoftDate): milliseconds since 1970, then the writer's offset,
+  // which only says in which zone to show the instant. Each checked against Newtonsoft.Json 13.0.3 on Mono.
+  it.each([
+    ['/Date(1678747561000)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000+0530)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000-0800)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(-1000)/', '1969-12-31T23:59:59.000Z'],
+    ['/Date(-0)/', '1970-01-01T00:00:00.000Z'],
+    ['/Date(00012)/', '1970-01-01T00:00:00.012Z'],
+    // Two digits of hours; two of minutes when more than five characters are left from the sign; then anything.
+    ['/Date(1678747561000+05)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000+053000)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000+0100x)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(0+-5)/', '1970-01-01T00:00:00.000Z'],
+    ['/Date(253402300799999)/', '9999-12-31T23:59:59.999Z'],
+    ['/Date(-62135596800000)/', '0001-01-01T00:00:00.000Z'],
+  ])('reads %j as %s, as Newtonsoft.Json reads it in a body', (text, expected) => {
+    expect(toUtcTimestamp(text)).toBe(expected);
+    // DateTime.Parse, which reads the event's properties, does not know the form.
+    expect(toUtcTimestamp(text, 'eventProperties')).toBeUndefined();
+  });
+
+  it.each([
+    ['/Date(1678747561000)', 'unclosed'],
+    ['/date(1678747561000)/', 'lower-case date'],
+    ['/Date (1678747561000)/', 'a space before the parenthesis'],
+    ['/Date( 1678747561000)/', 'a space before the number'],
+    ['/Date(+1678747561000)/', 'a plus sign before the number'],
+    ['/Date(1678747561000+5)/', 'one digit of offset hours'],
+    ['/Date(1678747561000+053)/', 'three digits of offset'],
+    ['/Date(1.5)/', 'a fraction'],
+    ['/Date()/', 'no number'],
+    ['/Date(253402300800000)/', "after .NET's last instant (MedTech fails the message)"],
+    ['/Date(-62135596800001)/', "before .NET's first instant"],
+    ['/Date(9394805238427223-0500)/', "past 15 digits Newtonsoft's arithmetic wraps to a time no device means"],
+    ['/Date(99999999999999999999)/', 'beyond a 64-bit integer'],
+  ])('refuses %j (%s)', (text) => {
+    expect(toUtcTimestamp(text)).toBeUndefined();
+  });
 });
