@@ -158,9 +158,12 @@ const INT64_TEXT = /^-?\d{1,19}$/;
  * Reads Microsoft's JSON date as Newtonsoft.Json's body reader does: `/Date(` milliseconds since 1970 `)/`, the
  * milliseconds optionally followed by the writer's offset, which only says in which zone to show the instant.
  * The offset starts at the first `+` after the first character of the number (else the first `-` there) and is two
- * digits of hours, then, when more than five characters are left from its sign, two of minutes; what follows them is
- * not read (`+05`, `+0530`, `+053000` are offsets). Only a body's strings are read so: `DateTime.Parse`, which reads
- * the event's properties, does not know the form.
+ * digits of hours; what follows them is not read (`+05`, `+0530`, `+053000`, `+05ab` are offsets). Newtonsoft reads
+ * two digits of minutes too, but only when more than five characters are left from the sign counted from the start
+ * of its read buffer, not of the string (TryReadOffset compares a buffer position with the string's length): for a
+ * string inside a message's object or array that holds only if its opening quote happens to be the buffer's first
+ * character, which this reader does not model. Only a body's strings are read so:
+ * `DateTime.Parse`, which reads the event's properties, does not know the form.
  * @param text - a string of the message body
  * @returns epoch milliseconds, or `undefined` when the reader leaves the text a string, or when the instant is
  *   outside .NET's range (the message then fails in MedTech; with more than 15 digits its arithmetic wraps around
@@ -178,9 +181,6 @@ export function readNewtonsoftMicrosoftDateTime(text: string): number | undefine
   let end = n - 2;
   if (sign >= 0) {
     if (!TWO_CHAR_INT32.test(text.slice(sign + 1, sign + 3))) {
-      return undefined;
-    }
-    if (n - sign > 5 && !TWO_CHAR_INT32.test(text.slice(sign + 3, sign + 5))) {
       return undefined;
     }
     end = sign;

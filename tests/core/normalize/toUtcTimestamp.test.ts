@@ -322,10 +322,13 @@ describe('toUtcTimestamp on what Newtonsoft.Json reads as a date while it reads 
     ['/Date(-1000)/', '1969-12-31T23:59:59.000Z'],
     ['/Date(-0)/', '1970-01-01T00:00:00.000Z'],
     ['/Date(00012)/', '1970-01-01T00:00:00.012Z'],
-    // Two digits of hours; two of minutes when more than five characters are left from the sign; then anything.
+    // Two digits of hours, then anything: Newtonsoft checks the minutes only for a string at the start of its read
+    // buffer, not for one inside a message's object (`{"t": "/Date(0+05ab)/"}` is a date).
     ['/Date(1678747561000+05)/', '2023-03-13T22:46:01.000Z'],
     ['/Date(1678747561000+053000)/', '2023-03-13T22:46:01.000Z'],
     ['/Date(1678747561000+0100x)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000+053)/', '2023-03-13T22:46:01.000Z'],
+    ['/Date(1678747561000+05ab)/', '2023-03-13T22:46:01.000Z'],
     ['/Date(0+-5)/', '1970-01-01T00:00:00.000Z'],
     ['/Date(253402300799999)/', '9999-12-31T23:59:59.999Z'],
     ['/Date(-62135596800000)/', '0001-01-01T00:00:00.000Z'],
@@ -342,7 +345,7 @@ describe('toUtcTimestamp on what Newtonsoft.Json reads as a date while it reads 
     ['/Date( 1678747561000)/', 'a space before the number'],
     ['/Date(+1678747561000)/', 'a plus sign before the number'],
     ['/Date(1678747561000+5)/', 'one digit of offset hours'],
-    ['/Date(1678747561000+053)/', 'three digits of offset'],
+    ['/Date(1678747561000+5:)/', 'one digit of offset hours, then a colon'],
     ['/Date(1.5)/', 'a fraction'],
     ['/Date()/', 'no number'],
     ['/Date(253402300800000)/', "after .NET's last instant (MedTech fails the message)"],
