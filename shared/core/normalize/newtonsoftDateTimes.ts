@@ -20,6 +20,7 @@ const MAX_FRACTION_DIGITS = 7;
 const TICKS_PER_MS = 10_000;
 const MS_PER_MINUTE = 60_000;
 
+const CH_0 = 48;
 const CH_DASH = 45;
 const CH_PLUS = 43;
 const CH_COLON = 58;
@@ -75,7 +76,7 @@ export function readNewtonsoftIsoDateTime(text: string): number | undefined {
     let digits = 0;
     // The reader steps past each character before it counts: it stops on the eighth digit, not after it.
     while (++i < n && digits < MAX_FRACTION_DIGITS) {
-      const digit = text.charCodeAt(i) - 48;
+      const digit = text.charCodeAt(i) - CH_0;
       if (digit < 0 || digit > 9) {
         break;
       }
