@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Random differentials of this project against Newtonsoft.Json built by run.sh (see README.md).
 
-Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [differences to print]
+Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [differences to print] [--record FILE]
   kind: paths     JSONPath over small documents, the grammar's odd corners (names, slices, unions, scans, filters)
         device    JSONPath filters over device-like messages (readings, types, values, flags, nested objects)
         bodies    message bodies with what Newtonsoft's reader accepts beyond JSON (comments, single quotes, …)
@@ -11,6 +11,11 @@ we deliberately differ"): negative indexes, parentheses in filters, a number fol
 filters whose result depends on Newtonsoft testing an object's properties (constant or `@`-only conditions),
 date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range.
 Run `npm run build` first: this project's side is dist/scripts/oracleEvaluate.js.
+
+With `--record FILE` (paths and device), a sample of the cases on which both agree is added to FILE, a JSON list of
+{"document": text, "path", "outcome": "tokens" | "error", "tokens"} as Newtonsoft.Json gave them, for
+tests/fixtures/newtonsoft-jsonpath-random (up to 60 cases of each seed and kind that select something, 15 that fail,
+15 that select nothing).
 """
 import base64
 import collections
@@ -234,9 +239,19 @@ def run(command, lines):
     return subprocess.run(command, input=''.join(lines), capture_output=True, text=True, check=True).stdout.split('\n')
 
 
+RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15}
+
+
 def main():
-    work, kind, seed, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-    show = int(sys.argv[5]) if len(sys.argv) > 5 else 10
+    args = sys.argv[1:]
+    record = None
+    if '--record' in args:
+        at = args.index('--record')
+        record = args[at + 1]
+        del args[at:at + 2]
+    work, kind, seed, count = args[0], args[1], int(args[2]), int(args[3])
+    show = int(args[4]) if len(args) > 4 else 10
+    recorded = []
     rng = random.Random(seed)
     ours_command = ['node', os.path.join(ROOT, 'dist', 'scripts', 'oracleEvaluate.js')]
     counts = collections.Counter()
@@ -257,6 +272,10 @@ def main():
                 agree = their_tokens == [as_numbers(t['v']) for t in our]
                 label = ('same tokens' if their_tokens else 'both select nothing') if agree else 'DIFFERENT'
             counts[label] += 1
+            if agree and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+                outcome = 'error' if their[:1] in ('E', 'B') else 'tokens'
+                tokens = [] if outcome == 'error' else [t.get('v') for t in json.loads(their)]
+                recorded.append((label, {'document': document, 'path': path, 'outcome': outcome, 'tokens': tokens}))
             if not agree and shown < show:
                 shown += 1
                 print('document %s\npath     %s\n  Newtonsoft %s\n  ours       %s' % (document[:300], path, their[:300],
@@ -282,6 +301,11 @@ def main():
     else:
         sys.exit('kind: paths, device or bodies')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
+    if record is not None:
+        existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
+        with open(record, 'w', encoding='utf-8') as f:
+            json.dump(existing + [case for _, case in recorded], f, ensure_ascii=False, indent=1)
+            f.write('\n')
 
 
 if __name__ == '__main__':
