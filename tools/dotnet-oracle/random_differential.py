@@ -12,10 +12,11 @@ filters whose result depends on Newtonsoft testing an object's properties (const
 date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range.
 Run `npm run build` first: this project's side is dist/scripts/oracleEvaluate.js.
 
-With `--record FILE` (paths and device), a sample of the cases on which both agree is added to FILE, a JSON list of
-{"document": text, "path", "outcome": "tokens" | "error", "tokens"} as Newtonsoft.Json gave them, for
-tests/fixtures/newtonsoft-jsonpath-random (up to 60 cases of each seed and kind that select something, 15 that fail,
-15 that select nothing).
+With `--record FILE`, a sample of the cases on which both agree is added to FILE, a JSON list of what Newtonsoft.Json
+gave: for paths and device, {"document": text, "path", "outcome": "tokens" | "error", "tokens"}, up to 60 cases of a
+seed that select something, 15 that fail, 15 that select nothing (tests/fixtures/newtonsoft-jsonpath-random); for
+bodies, {"text", "outcome": "value" | "error", "value"} in tests/fixtures/newtonsoft-bodies' value encoding, up to 60
+read and 30 refused (tests/fixtures/newtonsoft-bodies-random).
 """
 import base64
 import collections
@@ -239,7 +240,7 @@ def run(command, lines):
     return subprocess.run(command, input=''.join(lines), capture_output=True, text=True, check=True).stdout.split('\n')
 
 
-RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15}
+RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 'same value': 60, 'both refuse': 30}
 
 
 def main():
@@ -295,6 +296,11 @@ def main():
                 agree = same_body_value(their['value'], our['value'])
                 label = 'same value' if agree else 'DIFFERENT'
             counts[label] += 1
+            if agree and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+                case = {'text': text, 'outcome': their['outcome']}
+                if their['outcome'] == 'value':
+                    case['value'] = their['value']
+                recorded.append((label, case))
             if not agree and shown < show:
                 shown += 1
                 print('body %r\n  Newtonsoft %s\n  ours       %s' % (text[:200], json.dumps(their)[:300], json.dumps(our)[:300]))
