@@ -5,12 +5,18 @@
  *   order the text writes them; the result is `[{"v": token}, …]` (what `compileJsonPath(path).matches` selects), or
  *   `"E <error name>: <message>"`, or `"B <problem>"` when the text is no body MedTech reads;
  * - `bodies`: `<base64 body bytes>`; the result is `{"outcome": "value", "value": …}` (non-finite numbers as
- *   `{"$number": "NaN"}`) or `{"outcome": "error", "msg": …}`, as `parseEventBody` reads the body.
+ *   `{"$number": "NaN"}`) or `{"outcome": "error", "msg": …}`, as `parseEventBody` reads the body;
+ * - `dates`: `<base64 text>`, a string of a body; the result is `"D <epoch milliseconds>"` when Newtonsoft's reader
+ *   turns it into a date as this project restates it (newtonsoftDateTimes.ts), else `"S"`.
  */
 import { createInterface } from 'node:readline';
 import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
+import {
+  readNewtonsoftIsoDateTime,
+  readNewtonsoftMicrosoftDateTime,
+} from '../shared/core/normalize/newtonsoftDateTimes.js';
 
 /** A value with its non-finite numbers spelled as tests/fixtures/newtonsoft-bodies spells them. */
 function encodeNumbers(value: unknown): unknown {
@@ -52,13 +58,24 @@ function evaluateBody(line: string): string {
   );
 }
 
+function evaluateDate(line: string): string {
+  const text = Buffer.from(line, 'base64').toString('utf8');
+  const ms = readNewtonsoftIsoDateTime(text) ?? readNewtonsoftMicrosoftDateTime(text);
+  return JSON.stringify(ms === undefined ? 'S' : `D ${ms}`);
+}
+
+const MODES: Readonly<Record<string, (line: string) => string>> = {
+  jsonpath: evaluatePath,
+  bodies: evaluateBody,
+  dates: evaluateDate,
+};
+
 async function main(): Promise<number> {
-  const mode = process.argv[2];
-  if (mode !== 'jsonpath' && mode !== 'bodies') {
-    process.stderr.write('Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies < cases\n');
+  const evaluate = MODES[process.argv[2] ?? ''];
+  if (evaluate === undefined) {
+    process.stderr.write('Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates < cases\n');
     return 2;
   }
-  const evaluate = mode === 'jsonpath' ? evaluatePath : evaluateBody;
   const out: string[] = [];
   for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
     if (line !== '') {

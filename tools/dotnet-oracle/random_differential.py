@@ -5,6 +5,7 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
   kind: paths     JSONPath over small documents, the grammar's odd corners (names, slices, unions, scans, filters)
         device    JSONPath filters over device-like messages (readings, types, values, flags, nested objects)
         bodies    message bodies with what Newtonsoft's reader accepts beyond JSON (comments, single quotes, …)
+        dates     strings of a body that Newtonsoft's reader may turn into dates (ISO-8601 and /Date(ms)/ forms)
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
@@ -16,7 +17,8 @@ With `--record FILE`, a sample of the cases on which both agree is added to FILE
 gave: for paths and device, {"document": text, "path", "outcome": "tokens" | "error", "tokens"}, up to 60 cases of a
 seed that select something, 15 that fail, 15 that select nothing (tests/fixtures/newtonsoft-jsonpath-random); for
 bodies, {"text", "outcome": "value" | "error", "value"} in tests/fixtures/newtonsoft-bodies' value encoding, up to 60
-read and 30 refused (tests/fixtures/newtonsoft-bodies-random).
+read and 30 refused (tests/fixtures/newtonsoft-bodies-random); for dates, {"text", "outcome": "date" | "string" |
+"error", "ms"}, up to 60 dates, 20 strings and 10 failures (tests/fixtures/newtonsoft-dates-random).
 """
 import base64
 import collections
@@ -205,6 +207,32 @@ def body_text(rng):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Dates
+# ----------------------------------------------------------------------------------------------------------------
+ZONES = ['', 'Z', 'z', '+00:00', '-05:00', '+05:30', '+14:00', '-12:00', '+15:00', '+05:60', '+99:99', '+05:', '+05',
+         '+0530', '-0000', '+5:30', 'Z ', ':30', '30', '+05:30Z', '-23:59', '+23:59']
+
+
+def date_text(rng):
+    if rng.random() < 0.25:
+        millis = rng.choice([str(rng.randint(-10 ** 13, 10 ** 13)), '0', '-0', '1678747561000', '253402300799999',
+                             '253402300800000', '-62135596800000', '-62135596800001', '00012', '+5', '1.5', '', ' 5'])
+        offset = rng.choice(['', '', '+0000', '-0500', '+0530', '+05', '+053000', '+14:00', 'Z', ' +0100', '+053',
+                             '+05ab', '+5', '+5:', '-5', '+-5', '+05)'])
+        return (rng.choice(['/Date(', '/Date(', '/date(', '/Date (']) + millis + offset
+                + rng.choice([')/', ')/', ')', ') /']))
+    two = lambda lo, hi: '%02d' % rng.randint(lo, hi)
+    text = '%s-%s-%s%s%s:%s:%s' % (
+        rng.choice(['2023', '0001', '9999', '1970', '2000', '2024', '1900', '2100']), two(1, 12),
+        rng.choice([two(1, 28), '29', '30', '31', '00', '32']), rng.choice(['T', 'T', 'T', 't', ' ']),
+        rng.choice([two(0, 23), '24', '00', '25']), rng.choice([two(0, 59), '00', '60']),
+        rng.choice([two(0, 59), '00', '60']))
+    if rng.random() < 0.6:
+        text += '.' + ''.join(rng.choice('0123456789') for _ in range(rng.choice([0, 1, 2, 3, 6, 7, 8, 9, 12])))
+    return text + rng.choice(ZONES)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Comparison
 # ----------------------------------------------------------------------------------------------------------------
 def as_numbers(value):
@@ -240,7 +268,8 @@ def run(command, lines):
     return subprocess.run(command, input=''.join(lines), capture_output=True, text=True, check=True).stdout.split('\n')
 
 
-RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 'same value': 60, 'both refuse': 30}
+RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 'same value': 60, 'both refuse': 30,
+                 'same date': 60, 'both string': 20, 'fails there, refused here': 10}
 
 
 def main():
@@ -304,8 +333,33 @@ def main():
             if not agree and shown < show:
                 shown += 1
                 print('body %r\n  Newtonsoft %s\n  ours       %s' % (text[:200], json.dumps(their)[:300], json.dumps(our)[:300]))
+    elif kind == 'dates':
+        texts = [date_text(rng) for _ in range(count)]
+        lines = [b64(t) + '\n' for t in texts]
+        theirs = run(['mono', os.path.join(work, 'DateCases.exe')], lines)
+        ours = run(ours_command + ['dates'], lines)
+        for text, their, our in zip(texts, theirs, ours):
+            our = json.loads(our)
+            if their == our:
+                label = 'same date' if their[:1] == 'D' else 'both string'
+            elif their[:1] == 'X' and our == 'S':
+                # Newtonsoft throws (hour 24 of .NET's last day, an instant out of range): MedTech fails the message,
+                # and DateTime.Parse, which reads what stays a string here, refuses these texts too.
+                label = 'fails there, refused here'
+            else:
+                label = 'DIFFERENT'
+            counts[label] += 1
+            if label != 'DIFFERENT' and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+                outcome = {'D': 'date', 'S': 'string', 'X': 'error'}[their[:1]]
+                case = {'text': text, 'outcome': outcome}
+                if outcome == 'date':
+                    case['ms'] = int(their[2:])
+                recorded.append((label, case))
+            if label == 'DIFFERENT' and shown < show:
+                shown += 1
+                print('text %r\n  Newtonsoft %s\n  ours       %s' % (text, their, our))
     else:
-        sys.exit('kind: paths, device or bodies')
+        sys.exit('kind: paths, device, bodies or dates')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []

@@ -11,7 +11,7 @@ rm -rf "$work/src" && cp -r "$source_dir/Src/Newtonsoft.Json" "$work/src"
 defines=$(grep -A2 "'\$(TargetFramework)'=='net45'" "$work/src/Newtonsoft.Json.csproj" |
   grep -o '<DefineConstants>[^<]*' | sed 's/<DefineConstants>//; s/\$(AdditionalConstants)//; s/HAVE_ASYNC;//; s/;$//')
 python3 "$here/downlevel_newtonsoft.py" "$work/src" "$work/Newtonsoft.Json.dll" "$defines"
-for harness in JsonPathCases BodyCases JsonPathRandom; do
+for harness in JsonPathCases BodyCases JsonPathRandom DateCases; do
   mcs -nowarn:0618 -out:"$work/$harness.exe" -r:"$work/Newtonsoft.Json.dll" -r:System.Numerics.dll "$here/$harness.cs"
 done
 python3 "$here/check_fixtures.py" "$work"

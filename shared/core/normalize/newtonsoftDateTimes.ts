@@ -187,5 +187,6 @@ export function readNewtonsoftMicrosoftDateTime(text: string): number | undefine
     end = sign;
   }
   const digits = text.slice(6, end);
-  return INT64_TEXT.test(digits) ? inDateTimeRange(Number(digits)) : undefined;
+  // `-0` is the epoch (plus zero: never a negative zero).
+  return INT64_TEXT.test(digits) ? inDateTimeRange(Number(digits) + 0) : undefined;
 }
