@@ -7,9 +7,14 @@
  * - `bodies`: `<base64 body bytes>`; the result is `{"outcome": "value", "value": …}` (non-finite numbers as
  *   `{"$number": "NaN"}`) or `{"outcome": "error", "msg": …}`, as `parseEventBody` reads the body;
  * - `dates`: `<base64 text>`, a string of a body; the result is `"D <epoch milliseconds>"` when Newtonsoft's reader
- *   turns it into a date as this project restates it (newtonsoftDateTimes.ts), else `"S"`.
+ *   turns it into a date as this project restates it (newtonsoftDateTimes.ts), else `"S"`;
+ * - `jmespath`: `<base64 JSON data>\t<base64 expression>`; the result is `{"outcome": "value", "value": …}` (the
+ *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`.
  */
 import { createInterface } from 'node:readline';
+import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
+import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
+import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
@@ -64,16 +69,29 @@ function evaluateDate(line: string): string {
   return JSON.stringify(ms === undefined ? 'S' : `D ${ms}`);
 }
 
+function evaluateJmes(line: string): string {
+  const [data = '', expression = ''] = line.split('\t');
+  try {
+    const document = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown;
+    const ast = parseJmesPath(Buffer.from(expression, 'base64').toString('utf8'));
+    const { value } = evaluateJmesPath(ast, document, new EvaluationBudget(1e6, 1e6));
+    return JSON.stringify({ outcome: 'value', value: encodeNumbers(value ?? null) });
+  } catch (error) {
+    return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
+  }
+}
+
 const MODES: Readonly<Record<string, (line: string) => string>> = {
   jsonpath: evaluatePath,
   bodies: evaluateBody,
   dates: evaluateDate,
+  jmespath: evaluateJmes,
 };
 
 async function main(): Promise<number> {
   const evaluate = MODES[process.argv[2] ?? ''];
   if (evaluate === undefined) {
-    process.stderr.write('Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates < cases\n');
+    process.stderr.write('Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates|jmespath < cases\n');
     return 2;
   }
   const out: string[] = [];

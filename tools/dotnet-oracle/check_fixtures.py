@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Runs tests/fixtures/newtonsoft-jsonpath and newtonsoft-bodies through the Newtonsoft.Json harnesses built by
-run.sh and prints every case whose recorded outcome differs from what the library does.
+run.sh, and tests/fixtures/jmespath-net through JmesPath.Net when build_jmespath.sh has built it, and prints every
+case whose recorded outcome differs from what the library does.
 
 Usage: check_fixtures.py <directory holding JsonPathCases.exe and BodyCases.exe>
 """
@@ -72,6 +73,27 @@ def bodies(directory):
     print('newtonsoft-bodies: %d of %d cases as recorded' % (len(cases) - differing, len(cases)))
 
 
+def jmespath(directory):
+    exe = os.path.join(directory, 'JmesPathCases.exe')
+    if not os.path.exists(exe):
+        print('jmespath-net: not checked (run build_jmespath.sh first)')
+        return
+    text = open(os.path.join(FIXTURES, 'jmespath-net', 'cases.json'), encoding='utf-8').read()
+    cases = json.loads(text)
+    raw_cases = json.loads(text, parse_float=lambda s: '__RAW__' + s)
+    data = [re.sub(r'"__RAW__([^"]*)"', r'\1', json.dumps(c['data'])) for c in raw_cases]
+    out = run(exe, [b64(d) + '\t' + b64(c['expression']) + '\n' for d, c in zip(data, cases)])
+    differing = 0
+    for i, (case, line) in enumerate(zip(cases, out)):
+        real = json.loads(line)
+        if case['outcome'] != real['outcome'] or (case['outcome'] == 'value' and not same(case['value'], real['value'])):
+            differing += 1
+            print('jmespath-net #%d %s on %s: recorded %s %s, library %s' % (
+                i, case['expression'], data[i][:80], case['outcome'], json.dumps(case.get('value'))[:100], line[:160]))
+    print('jmespath-net: %d of %d cases as recorded' % (len(cases) - differing, len(cases)))
+
+
 if __name__ == '__main__':
     json_paths(sys.argv[1])
     bodies(sys.argv[1])
+    jmespath(sys.argv[1])

@@ -6,11 +6,14 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
         device    JSONPath filters over device-like messages (readings, types, values, flags, nested objects)
         bodies    message bodies with what Newtonsoft's reader accepts beyond JSON (comments, single quotes, …)
         dates     strings of a body that Newtonsoft's reader may turn into dates (ISO-8601 and /Date(ms)/ forms)
+        jmespath  JMESPath expressions (with MedTech's functions) over small documents (build_jmespath.sh first)
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
 filters whose result depends on Newtonsoft testing an object's properties (constant or `@`-only conditions),
-date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range.
+date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range; for
+JMESPath, whole numbers written with a fraction (`1.0`), integers past 2^53, `divide`, `pow`, `fromUnixTimestamp(Ms)`,
+repeated keys of a multi-select hash and mixed-case strings in orderings.
 Run `npm run build` first: this project's side is dist/scripts/oracleEvaluate.js.
 
 With `--record FILE`, a sample of the cases on which both agree is added to FILE, a JSON list of what Newtonsoft.Json
@@ -18,7 +21,9 @@ gave: for paths and device, {"document": text, "path", "outcome": "tokens" | "er
 seed that select something, 15 that fail, 15 that select nothing (tests/fixtures/newtonsoft-jsonpath-random); for
 bodies, {"text", "outcome": "value" | "error", "value"} in tests/fixtures/newtonsoft-bodies' value encoding, up to 60
 read and 30 refused (tests/fixtures/newtonsoft-bodies-random); for dates, {"text", "outcome": "date" | "string" |
-"error", "ms"}, up to 60 dates, 20 strings and 10 failures (tests/fixtures/newtonsoft-dates-random).
+"error", "ms"}, up to 60 dates, 20 strings and 10 failures (tests/fixtures/newtonsoft-dates-random); for jmespath,
+{"data": text, "expression", "outcome": "value" | "error", "value"}, up to 60 values that are not null, 15 nulls and
+15 failures (tests/fixtures/jmespath-net-random).
 """
 import base64
 import collections
@@ -233,6 +238,83 @@ def date_text(rng):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# JMESPath
+# ----------------------------------------------------------------------------------------------------------------
+JMES_FIELDS = ['a', 'b', 'c', 'foo', 'bar', 'items', 'name', 'value', 'type', 'tags']
+JMES_LITERALS = ['`1`', '`2.5`', '`"x"`', '`true`', '`false`', '`null`', '`[1,2]`', '`{"a":1}`', "'x'", "'abc'", "''",
+                 '`-1`', '`0`', '`"10"`', '`[]`', '`{}`']
+JMES_FUNCTIONS = ['length', 'sort', 'max', 'min', 'sum', 'avg', 'to_string', 'to_number', 'keys', 'values', 'not_null',
+                  'reverse', 'abs', 'ceil', 'floor', 'type', 'to_array']
+
+
+def jmes_document(rng, depth=0):
+    k = rng.random()
+    if depth >= 3 or k < 0.35:
+        return rng.choice([str(rng.randint(-5, 20)), str(round(rng.uniform(-5, 20), 2)) if rng.random() < 0.5 else '2.5',
+                           '"x"', '"y"', '"abc"', '"a b"', '""', 'true', 'false', 'null', '0', '-1', '"10"', '"2.5"'])
+    if k < 0.7:
+        names = rng.sample(JMES_FIELDS, rng.randint(0, 4))
+        return '{' + ','.join(json.dumps(n) + ':' + jmes_document(rng, depth + 1) for n in names) + '}'
+    return '[' + ','.join(jmes_document(rng, depth + 1) for _ in range(rng.randint(0, 4))) + ']'
+
+
+def jmes_expression(rng, depth=0):
+    e = lambda: jmes_expression(rng, depth + 1)
+    k = rng.random()
+    if depth > 3 or k < 0.25:
+        return rng.choice([rng.choice(JMES_FIELDS), rng.choice(JMES_FIELDS), '@', rng.choice(JMES_LITERALS)])
+    steps = [
+        (0.35, lambda: e() + '.' + rng.choice(JMES_FIELDS)),
+        (0.42, lambda: e() + '[%d]' % rng.choice([0, 1, -1, 2])),
+        (0.47, lambda: e() + '[' + rng.choice(['1:', '0:2', ':2', '::-1', '-1:', '1:3:2', '::2', ':']) + ']'),
+        (0.53, lambda: e() + rng.choice(['[*]', '.*', '[]'])),
+        (0.58, lambda: e() + '[*].' + rng.choice(JMES_FIELDS)),
+        (0.65, lambda: e() + '[?' + jmes_condition(rng, depth + 1) + ']'),
+        (0.68, lambda: e() + ' | ' + e()),
+        (0.80, lambda: jmes_function(rng, depth + 1)),
+        (0.84, lambda: '[' + ', '.join(e() for _ in range(rng.randint(1, 3))) + ']'),
+        (0.87, lambda: '{' + ', '.join('%s: %s' % (n, e()) for n in rng.sample(['k', 'm', 'n'], rng.randint(1, 3))) + '}'),
+        (0.91, lambda: e() + rng.choice([' || ', ' && ']) + e()),
+        (0.94, lambda: '!' + e()),
+        (0.97, lambda: '(' + e() + ')'),
+        (1.00, lambda: e() + '.' + rng.choice(['[a, b]', '{k: a}'])),
+    ]
+    return next(make for limit, make in steps if k < limit)()
+
+
+def jmes_condition(rng, depth):
+    k = rng.random()
+    if k < 0.4:
+        return (jmes_expression(rng, depth + 1) + rng.choice([' == ', ' != ', ' < ', ' <= ', ' > ', ' >= '])
+                + jmes_expression(rng, depth + 1))
+    if k < 0.6:
+        return jmes_expression(rng, depth + 1)
+    if k < 0.8:
+        return jmes_condition(rng, depth + 1) + rng.choice([' && ', ' || ']) + jmes_condition(rng, depth + 1)
+    return '!' + jmes_expression(rng, depth + 1)
+
+
+def jmes_function(rng, depth):
+    e = lambda: jmes_expression(rng, depth + 1)
+    k = rng.random()
+    if k < 0.55:
+        return '%s(%s)' % (rng.choice(JMES_FUNCTIONS), e())
+    if k < 0.65:
+        return '%s(%s, %s)' % (rng.choice(['contains', 'starts_with', 'ends_with']), e(), e())
+    if k < 0.7:
+        return 'join(%s, %s)' % (rng.choice(["', '", "''", 'a']), e())
+    if k < 0.75:
+        return 'merge(%s, %s)' % (e(), e())
+    if k < 0.82:
+        return '%s(%s, &%s)' % (rng.choice(['sort_by', 'max_by', 'min_by']), e(), e())
+    if k < 0.86:
+        return 'map(&%s, %s)' % (e(), e())
+    if k < 0.95:
+        return '%s(%s, %s)' % (rng.choice(['add', 'subtract', 'multiply']), e(), e())
+    return 'insertString(%s, %s, %s)' % (e(), e(), e())
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Comparison
 # ----------------------------------------------------------------------------------------------------------------
 def as_numbers(value):
@@ -269,7 +351,8 @@ def run(command, lines):
 
 
 RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 'same value': 60, 'both refuse': 30,
-                 'same date': 60, 'both string': 20, 'fails there, refused here': 10}
+                 'same date': 60, 'both string': 20, 'fails there, refused here': 10,
+                 'same value (not null)': 60, 'both null': 15, 'both error': 15}
 
 
 def main():
@@ -358,8 +441,33 @@ def main():
             if label == 'DIFFERENT' and shown < show:
                 shown += 1
                 print('text %r\n  Newtonsoft %s\n  ours       %s' % (text, their, our))
+    elif kind == 'jmespath':
+        cases = [(jmes_document(rng), jmes_expression(rng)) for _ in range(count)]
+        lines = [b64(d) + '\t' + b64(e) + '\n' for d, e in cases]
+        theirs = run(['mono', os.path.join(work, 'JmesPathCases.exe')], lines)
+        ours = run(ours_command + ['jmespath'], lines)
+        for (data, expression), their, our in zip(cases, theirs, ours):
+            their, our = json.loads(their), json.loads(our)
+            if their['outcome'] != our['outcome']:
+                label = 'DIFFERENT'
+            elif their['outcome'] == 'error':
+                label = 'both error'
+            elif same_body_value(their['value'], our['value']):
+                label = 'both null' if their['value'] is None else 'same value (not null)'
+            else:
+                label = 'DIFFERENT'
+            counts[label] += 1
+            if label != 'DIFFERENT' and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+                case = {'data': data, 'expression': expression, 'outcome': their['outcome']}
+                if their['outcome'] == 'value':
+                    case['value'] = their['value']
+                recorded.append((label, case))
+            if label == 'DIFFERENT' and shown < show:
+                shown += 1
+                print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
+                                                                             json.dumps(their)[:250], json.dumps(our)[:250]))
     else:
-        sys.exit('kind: paths, device, bodies or dates')
+        sys.exit('kind: paths, device, bodies, dates or jmespath')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []

@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
+import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
+import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
+import { loadOracleCases } from '../../support/oracleCases.js';
+
+/** One case of tests/fixtures/jmespath-net-random (see its README). */
+interface RandomJmesPathCase {
+  data: string;
+  expression: string;
+  outcome: 'value' | 'error';
+  value?: unknown;
+}
+
+const cases = loadOracleCases<RandomJmesPathCase>('jmespath-net-random');
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** Whether two JSON values are equal, numbers as doubles, object members by name. */
+function same(expected: unknown, actual: unknown): boolean {
+  if (Array.isArray(expected)) {
+    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => same(e, actual[i]));
+  }
+  if (isRecord(expected)) {
+    const names = Object.keys(expected).sort();
+    return (
+      isRecord(actual) &&
+      JSON.stringify(Object.keys(actual).sort()) === JSON.stringify(names) &&
+      names.every((name) => same(expected[name], actual[name]))
+    );
+  }
+  return expected === actual;
+}
+
+/** The expression's whole result, as JmesPath.Net's `Transform` gives it, or undefined when it fails. */
+function evaluate(c: RandomJmesPathCase): { ok: true; value: unknown } | { ok: false } {
+  try {
+    const ast = parseJmesPath(c.expression);
+    return { ok: true, value: evaluateJmesPath(ast, JSON.parse(c.data), new EvaluationBudget(1e6, 1e6)).value ?? null };
+  } catch {
+    return { ok: false };
+  }
+}
+
+describe('JMESPath against what JmesPath.Net itself returned on random expressions and documents', () => {
+  it('has values, nulls and failures', () => {
+    expect(cases.filter((c) => c.outcome === 'value' && c.value !== null).length).toBeGreaterThan(100);
+    expect(cases.filter((c) => c.outcome === 'value' && c.value === null).length).toBeGreaterThan(20);
+    expect(cases.filter((c) => c.outcome === 'error').length).toBeGreaterThan(20);
+  });
+
+  it.each(cases.map((c, i) => [i, c.expression, c] as const))('#%i %s', (_i, _expression, c) => {
+    const actual = evaluate(c);
+    expect(actual.ok).toBe(c.outcome === 'value');
+    if (actual.ok) {
+      expect(same(c.value, actual.value), JSON.stringify(actual.value)).toBe(true);
+    }
+  });
+});
