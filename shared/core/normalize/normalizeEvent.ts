@@ -335,6 +335,13 @@ const AMBIGUOUS_NUMBER: Problem = {
   missing: false,
 };
 
+const BIG_INTEGER: Problem = {
+  reason:
+    'matched an integer beyond 64 bits, which MedTech cannot turn into text (its JSON reader holds it as a ' +
+    'BigInteger, which does not convert to a string); send such ids and values as strings',
+  missing: false,
+};
+
 /** Runs one template over the envelope; false when a per-event limit stopped normalization. */
 function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run): boolean {
   let matches: unknown[];
@@ -683,7 +690,8 @@ function selectValueText(
  * integer beyond 2^53 with all the digits of its literal, a large or negative-zero number written with a fraction or
  * exponent as a double (`1.5E+15`, `-0`). Without the text (a body that arrived parsed) or such a literal (a value
  * computed by an expression), the number's own text; with two literals that read as it but give different texts, a
- * problem.
+ * problem; and a problem for an integer beyond 64 bits, which MedTech fails to turn into text (Newtonsoft's
+ * `Value<string>()` cannot convert a BigInteger: the field is then missing to MedTech, an error when required).
  */
 function toLiteralText(value: number, run: Run): string | Problem {
   if (run.text === undefined) {
@@ -694,7 +702,23 @@ function toLiteralText(value: number, run: Run): string | Problem {
   if (literals === undefined) {
     return toNumberText(value);
   }
-  return literals.length === 1 ? (literals[0] as string) : AMBIGUOUS_NUMBER;
+  if (literals.length > 1) {
+    return AMBIGUOUS_NUMBER;
+  }
+  const literal = literals[0] as string;
+  return isBeyondInt64(literal) ? BIG_INTEGER : literal;
+}
+
+const INT64_MAX = 9_223_372_036_854_775_807n;
+const INT64_MIN = -9_223_372_036_854_775_808n;
+
+/** Whether a number's text is an integer outside .NET's `long`, which Newtonsoft.Json reads as a BigInteger. */
+function isBeyondInt64(text: string): boolean {
+  if (!/^-?\d+$/.test(text)) {
+    return false;
+  }
+  const value = BigInt(text);
+  return value > INT64_MAX || value < INT64_MIN;
 }
 
 /**

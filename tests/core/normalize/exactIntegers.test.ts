@@ -28,16 +28,60 @@ function event(text: string, kind: 'bytes' | 'text' = 'bytes'): DeviceEvent {
 
 describe('integers beyond 2^53', () => {
   it('keep the digits the message wrote, in ids and values, as MedTech does', () => {
-    const text =
-      '{"deviceId":123456789012345678,"time":"2024-05-01T10:00:00Z","count":-18446744073709551615,"small":7}';
+    const text = '{"deviceId":123456789012345678,"time":"2024-05-01T10:00:00Z","count":-9223372036854775808,"small":7}';
 
     const result = normalizeEvent(mapping, event(text));
 
     expect(JSON.parse(text)).toMatchObject({ deviceId: 123456789012345680 }); // what JSON.parse alone makes of it
     expect(result.errors).toEqual([]);
     expect(result.measurements).toMatchObject([
-      { deviceId: '123456789012345678', properties: [{ name: 'count', value: '-18446744073709551615' }] },
+      { deviceId: '123456789012345678', properties: [{ name: 'count', value: '-9223372036854775808' }] },
     ]);
+  });
+
+  // Newtonsoft.Json reads an integer outside .NET's long as a BigInteger, and MedTech's Value<string>() cannot convert
+  // one (Convert.ChangeType needs IConvertible): seen with MedTech's own extractor built on Mono (tools/dotnet-oracle).
+  it.each(['9223372036854775808', '-9223372036854775809', '18446744073709551615', '123456789012345678901'])(
+    'are an IncompatibleData error beyond 64 bits (%s), as MedTech cannot turn them into text',
+    (literal) => {
+      const result = normalizeEvent(
+        mapping,
+        event(`{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":${literal}}`),
+      );
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]?.toRecord()).toMatchObject({ name: 'IncompatibleData', stage: 'Normalization' });
+      expect(result.errors[0]?.message).toContain('beyond 64 bits');
+      expect(result.errors[0]?.message).not.toContain(literal.slice(1, 12));
+    },
+  );
+
+  it('leave out an optional value beyond 64 bits, with a warning, as MedTech leaves it out', () => {
+    const optional = deviceMappingOf([
+      {
+        templateType: 'JsonPathContent',
+        template: {
+          typeName: 'counter',
+          typeMatchExpression: '$..[?(@count)]',
+          deviceIdExpression: '$.deviceId',
+          timestampExpression: '$.time',
+          values: [
+            { valueName: 'count', valueExpression: '$.count', required: false },
+            { valueName: 'small', valueExpression: '$.small', required: true },
+          ],
+        },
+      },
+    ]);
+
+    const result = normalizeEvent(
+      optional,
+      event('{"deviceId":"d","time":"2024-05-01T10:00:00Z","count":123456789012345678901,"small":7}'),
+    );
+
+    expect(result.errors).toEqual([]);
+    expect(result.measurements).toMatchObject([{ deviceId: 'd', properties: [{ name: 'small', value: '7' }] }]);
+    expect([...(result.warnings ?? [])].join()).toContain('beyond 64 bits');
   });
 
   it('tell two devices apart whose ids JSON.parse reads as the same number', () => {
