@@ -9,13 +9,17 @@
  * - `dates`: `<base64 text>`, a string of a body; the result is `"D <epoch milliseconds>"` when Newtonsoft's reader
  *   turns it into a date as this project restates it (newtonsoftDateTimes.ts), else `"S"`;
  * - `jmespath`: `<base64 JSON data>\t<base64 expression>`; the result is `{"outcome": "value", "value": …}` (the
- *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`.
+ *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`;
+ * - `normalize`: `<base64 device mapping>\t<base64 message body>`; the result is `{"measurements": […], "errors":
+ *   [names…]}` from `normalizeEvent`, or `{"mappingProblems": n}` when the mapping does not load.
  */
 import { createInterface } from 'node:readline';
 import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
+import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js';
+import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
 import {
@@ -81,17 +85,35 @@ function evaluateJmes(line: string): string {
   }
 }
 
+function evaluateNormalize(line: string): string {
+  const [mapping = '', body = ''] = line.split('\t');
+  const parsed = parseDeviceMapping(Buffer.from(mapping, 'base64').toString('utf8'));
+  if (!parsed.ok) {
+    return JSON.stringify({ mappingProblems: parsed.problems.length });
+  }
+  const result = normalizeEvent(parsed.value, {
+    body: { kind: 'bytes', bytes: new Uint8Array(Buffer.from(body, 'base64')) },
+    properties: {},
+    systemProperties: {},
+    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+  });
+  return JSON.stringify({ measurements: result.measurements, errors: result.errors.map((e) => e.name) });
+}
+
 const MODES: Readonly<Record<string, (line: string) => string>> = {
   jsonpath: evaluatePath,
   bodies: evaluateBody,
   dates: evaluateDate,
   jmespath: evaluateJmes,
+  normalize: evaluateNormalize,
 };
 
 async function main(): Promise<number> {
   const evaluate = MODES[process.argv[2] ?? ''];
   if (evaluate === undefined) {
-    process.stderr.write('Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates|jmespath < cases\n');
+    process.stderr.write(
+      'Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates|jmespath|normalize < cases\n',
+    );
     return 2;
   }
   const out: string[] = [];

@@ -1,7 +1,9 @@
 // MedTech's own normalization (iomt-fhir's template library, built by build_medtech.sh): loads a device mapping
 // (argument 1) with the four content template factories MedTech registers, then reads lines "<base64 message file>"
 // (a body, or an envelope {Body, Properties, SystemProperties} as tests/fixtures/normalization writes them) and writes,
-// per message, {"measurements": [...]} and, when a match failed, "error" (MedTech stops the message there).
+// per message, {"measurements": [...]} and, when a match failed, "error" (MedTech stops the message there). Without an
+// argument, each line is "<base64 mapping>\t<base64 message file>", and a mapping MedTech refuses gives
+// {"mappingErrors": [...]}.
 using System; using System.IO; using System.Text; using System.Linq; using System.Collections.Generic; using System.Globalization;
 using DevLab.JmesPath; using DevLab.JmesPath.Functions; using Newtonsoft.Json; using Newtonsoft.Json.Linq;
 using Microsoft.Health.Fhir.Ingest.Template; using Microsoft.Health.Logging.Telemetry; using Microsoft.Health.Common.Telemetry;
@@ -25,12 +27,24 @@ class MedTechNormalize {
     }
     var ef = new TemplateExpressionEvaluatorFactory(jp);
     var factory = new CollectionContentTemplateFactory(new JsonPathContentTemplateFactory(), new IotJsonPathContentTemplateFactory(), new IotCentralJsonPathContentTemplateFactory(), new CalculatedFunctionContentTemplateFactory(ef, new NoLogger()));
-    var ctx = (TemplateContext<IContentTemplate>)factory.Create(File.ReadAllText(args[0]));
-    if (ctx.Errors.Count > 0 || ctx.Template == null) { Console.WriteLine(JsonConvert.SerializeObject(new { mappingErrors = ctx.Errors.Select(e => e.Message).ToArray() })); return; }
-    var template = ctx.Template;
+    IContentTemplate fixedTemplate = null;
+    if (args.Length > 0) {
+      var ctx = (TemplateContext<IContentTemplate>)factory.Create(File.ReadAllText(args[0]));
+      if (ctx.Errors.Count > 0 || ctx.Template == null) { Console.WriteLine(JsonConvert.SerializeObject(new { mappingErrors = ctx.Errors.Select(e => e.Message).ToArray() })); return; }
+      fixedTemplate = ctx.Template;
+    }
     string line;
     while ((line = Console.ReadLine()) != null) {
-      byte[] file = Convert.FromBase64String(line.Trim());
+      var cols = line.Trim().Split('\t');
+      var template = fixedTemplate;
+      if (template == null) {
+        try {
+          var ctx = (TemplateContext<IContentTemplate>)factory.Create(Encoding.UTF8.GetString(Convert.FromBase64String(cols[0])));
+          if (ctx.Errors.Count > 0 || ctx.Template == null) { Console.WriteLine(JsonConvert.SerializeObject(new { mappingErrors = ctx.Errors.Select(e => e.Message).ToArray() })); continue; }
+          template = ctx.Template;
+        } catch (Exception e) { Console.WriteLine(JsonConvert.SerializeObject(new { mappingErrors = new[] { e.GetType().Name + ": " + e.Message } })); continue; }
+      }
+      byte[] file = Convert.FromBase64String(cols[cols.Length - 1]);
       byte[] body = file; JToken props = null, sysProps = null;
       string text = Encoding.UTF8.GetString(file).TrimStart('\ufeff');
       if (text.TrimStart().StartsWith("{")) {

@@ -7,13 +7,16 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
         bodies    message bodies with what Newtonsoft's reader accepts beyond JSON (comments, single quotes, …)
         dates     strings of a body that Newtonsoft's reader may turn into dates (ISO-8601 and /Date(ms)/ forms)
         jmespath  JMESPath expressions (with MedTech's functions) over small documents (build_jmespath.sh first)
+        normalize device mappings and messages through MedTech's own extractor (build_medtech.sh first)
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
 filters whose result depends on Newtonsoft testing an object's properties (constant or `@`-only conditions),
 date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range; for
 JMESPath, whole numbers written with a fraction (`1.0`), integers past 2^53, `divide`, `pow`, `fromUnixTimestamp(Ms)`,
-repeated keys of a multi-select hash and mixed-case strings in orderings.
+repeated keys of a multi-select hash and mixed-case strings in orderings; for normalize, `-0.0` (Mono writes it as
+.NET Framework did) and date-like string values, and booleans (`True` here) and blank optional ids (kept there) are
+compared as this project writes them (README).
 Run `npm run build` first: this project's side is dist/scripts/oracleEvaluate.js.
 
 With `--record FILE`, a sample of the cases on which both agree is added to FILE, a JSON list of what Newtonsoft.Json
@@ -315,6 +318,70 @@ def jmes_function(rng, depth):
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Normalization
+# ----------------------------------------------------------------------------------------------------------------
+TIMESTAMPS = ['2023-03-13T22:46:01Z', '2023-03-13T22:46:01.875Z', '2023-03-13T22:46:01+02:00', '2023-03-13T22:46:01',
+              '2023-03-13T22:46:01.1234567Z', '2021-12-31T23:59:59.999999999']
+
+
+def device_message(rng):
+    value = lambda: rng.choice([str(rng.randint(0, 150)), str(round(rng.uniform(0, 150), rng.randint(1, 4))),
+                                '"%d"' % rng.randint(0, 99), '"abc"', '""', 'null', 'true', 'false', '1e2',
+                                '12345678901234567', '0.1'])
+    readings = []
+    for _ in range(rng.randint(0, 3)):
+        members = {'type': json.dumps(rng.choice(['hr', 'spo2', 'bp'])), 'time': json.dumps(rng.choice(TIMESTAMPS))}
+        for name in rng.sample(['value', 'sys', 'dia', 'unit', 'pid', 'eid', 'cid'], rng.randint(1, 5)):
+            members[name] = value() if name not in ('pid', 'eid', 'cid') else rng.choice(['"p1"', '"p2"', '""', 'null', '7'])
+        readings.append('{' + ','.join(json.dumps(k) + ':' + v for k, v in members.items()) + '}')
+    parts = {'deviceId': rng.choice(['"dev1"', '"dev2"', '42', '""', 'null']), 'ts': json.dumps(rng.choice(TIMESTAMPS)),
+             'readings': '[' + ','.join(readings) + ']'}
+    if rng.random() < 0.5:
+        parts['heartRate'] = value()
+    return '{' + ','.join(json.dumps(k) + ':' + v for k, v in parts.items()) + '}'
+
+
+def device_mapping(rng):
+    def expression(json_path, jmes_path):
+        return {'value': jmes_path, 'language': 'JmesPath'} if rng.random() < 0.25 else json_path
+    templates = []
+    for _ in range(rng.randint(1, 2)):
+        if rng.random() < 0.75:
+            t = {'typeName': rng.choice(['hr', 'spo2', 'bp']),
+                 'typeMatchExpression': rng.choice([
+                     {'value': "$..[?(@type == 'hr')]", 'language': 'JsonPath'}, '$..[?(@type)]', '$.readings[*]',
+                     '$..[?(@value > 50)]', {'value': 'readings[?type==`"hr"`]', 'language': 'JmesPath'},
+                     {'value': 'readings', 'language': 'JmesPath'}, {'value': 'readings[*]', 'language': 'JmesPath'}]),
+                 'deviceIdExpression': expression('$.Body.deviceId', 'Body.deviceId'),
+                 'timestampExpression': expression(rng.choice(['$.matchedToken.time', '$.Body.ts']),
+                                                   rng.choice(['matchedToken.time', 'Body.ts'])),
+                 'values': []}
+            for name, path in rng.sample([('v', 'value'), ('s', 'sys'), ('d', 'dia'), ('u', 'unit')], rng.randint(0, 3)):
+                t['values'].append({'valueName': name, 'valueExpression': expression('$.matchedToken.' + path,
+                                                                                     'matchedToken.' + path),
+                                    'required': rng.random() < 0.5})
+            for field, path, chance in (('patientIdExpression', 'pid', 0.4), ('encounterIdExpression', 'eid', 0.3),
+                                        ('correlationIdExpression', 'cid', 0.2)):
+                if rng.random() < chance:
+                    t[field] = expression('$.matchedToken.' + path, 'matchedToken.' + path)
+            templates.append({'templateType': 'CalculatedContent', 'template': t})
+        else:
+            templates.append({'templateType': 'JsonPathContent', 'template': {
+                'typeName': 'hr', 'typeMatchExpression': rng.choice(['$..[?(@heartRate)]', '$..[?(@readings)]']),
+                'deviceIdExpression': '$.deviceId', 'timestampExpression': '$.ts',
+                'values': [{'valueName': 'hr', 'valueExpression': '$.heartRate', 'required': rng.random() < 0.5}]}})
+    return json.dumps({'templateType': 'CollectionContent', 'template': templates})
+
+
+def measurement_key(m, medtech):
+    values = tuple((p['name'], p['value'].lower() if medtech and p['value'] in ('True', 'False') else p['value'])
+                   for p in m.get('properties', []))
+    time = (m.get('occurrenceTimeUtc') or '')[:23]
+    return (m.get('type'), time, m.get('deviceId'), m.get('patientId') or None, m.get('encounterId') or None,
+            m.get('correlationId'), values)
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Comparison
 # ----------------------------------------------------------------------------------------------------------------
 def as_numbers(value):
@@ -466,8 +533,32 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
+    elif kind == 'normalize':
+        cases = [(device_mapping(rng), device_message(rng)) for _ in range(count)]
+        lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
+        theirs = run(['mono', os.path.join(work, 'MedTechNormalize.exe')], lines)
+        ours = run(ours_command + ['normalize'], lines)
+        for (mapping, message), their, our in zip(cases, theirs, ours):
+            their, our = json.loads(their), json.loads(our)
+            if 'mappingErrors' in their or 'mappingProblems' in our:
+                label = 'mapping refused by both' if 'mappingErrors' in their and 'mappingProblems' in our else 'DIFFERENT'
+            else:
+                a = [measurement_key(m, True) for m in their.get('measurements', [])]
+                b = [measurement_key(m, False) for m in our['measurements']]
+                if 'error' in their:
+                    # MedTech stops the message at the failing match; this project goes on with the others (README).
+                    label = 'both fail a match' if our['errors'] and all(x in b for x in a) else 'DIFFERENT'
+                elif our['errors']:
+                    label = 'DIFFERENT'
+                else:
+                    label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
+            counts[label] += 1
+            if label == 'DIFFERENT' and shown < show:
+                shown += 1
+                print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (mapping[:300], message[:300],
+                                                                        json.dumps(their)[:300], json.dumps(our)[:300]))
     else:
-        sys.exit('kind: paths, device, bodies, dates or jmespath')
+        sys.exit('kind: paths, device, bodies, dates, jmespath or normalize')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
