@@ -26,7 +26,9 @@ bodies, {"text", "outcome": "value" | "error", "value"} in tests/fixtures/newton
 read and 30 refused (tests/fixtures/newtonsoft-bodies-random); for dates, {"text", "outcome": "date" | "string" |
 "error", "ms"}, up to 60 dates, 20 strings and 10 failures (tests/fixtures/newtonsoft-dates-random); for jmespath,
 {"data": text, "expression", "outcome": "value" | "error", "value"}, up to 60 values that are not null, 15 nulls and
-15 failures (tests/fixtures/jmespath-net-random).
+15 failures (tests/fixtures/jmespath-net-random); for normalize, {"mapping", "message", "measurements"} as MedTech
+made them, up to 40 that measure something and 10 that do not, of the pairs where MedTech failed no match
+(tests/fixtures/medtech-normalization-random).
 """
 import base64
 import collections
@@ -419,7 +421,8 @@ def run(command, lines):
 
 RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 'same value': 60, 'both refuse': 30,
                  'same date': 60, 'both string': 20, 'fails there, refused here': 10,
-                 'same value (not null)': 60, 'both null': 15, 'both error': 15}
+                 'same value (not null)': 60, 'both null': 15, 'both error': 15,
+                 'same measurements': 40, 'neither measures': 10}
 
 
 def main():
@@ -553,6 +556,10 @@ def main():
                 else:
                     label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
             counts[label] += 1
+            if label in ('same measurements', 'neither measures') and record is not None and \
+                    sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+                recorded.append((label, {'mapping': json.loads(mapping), 'message': message,
+                                         'measurements': their['measurements']}))
             if label == 'DIFFERENT' and shown < show:
                 shown += 1
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (mapping[:300], message[:300],
