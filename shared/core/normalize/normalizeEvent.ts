@@ -11,6 +11,7 @@ import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toNumberText } from './toMeasurementValue.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
+import { parseDotNetInt64 } from '../dotNetNumbers.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
 export interface NormalizeLimits {
@@ -706,19 +707,8 @@ function toLiteralText(value: number, run: Run): string | Problem {
     return AMBIGUOUS_NUMBER;
   }
   const literal = literals[0] as string;
-  return isBeyondInt64(literal) ? BIG_INTEGER : literal;
-}
-
-const INT64_MAX = 9_223_372_036_854_775_807n;
-const INT64_MIN = -9_223_372_036_854_775_808n;
-
-/** Whether a number's text is an integer outside .NET's `long`, which Newtonsoft.Json reads as a BigInteger. */
-function isBeyondInt64(text: string): boolean {
-  if (!/^-?\d+$/.test(text)) {
-    return false;
-  }
-  const value = BigInt(text);
-  return value > INT64_MAX || value < INT64_MIN;
+  // An integer literal outside .NET's long is a BigInteger to Newtonsoft.Json.
+  return /^-?\d+$/.test(literal) && parseDotNetInt64(literal) === undefined ? BIG_INTEGER : literal;
 }
 
 /**
