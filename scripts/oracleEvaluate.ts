@@ -22,10 +22,7 @@ import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
-import {
-  readNewtonsoftIsoDateTime,
-  readNewtonsoftMicrosoftDateTime,
-} from '../shared/core/normalize/newtonsoftDateTimes.js';
+import { readNewtonsoftDateTime } from '../shared/core/normalize/newtonsoftDateTimes.js';
 
 /** A value with its non-finite numbers spelled as tests/fixtures/newtonsoft-bodies spells them. */
 function encodeNumbers(value: unknown): unknown {
@@ -69,7 +66,7 @@ function evaluateBody(line: string): string {
 
 function evaluateDate(line: string): string {
   const text = Buffer.from(line, 'base64').toString('utf8');
-  const ms = readNewtonsoftIsoDateTime(text) ?? readNewtonsoftMicrosoftDateTime(text);
+  const ms = readNewtonsoftDateTime(text);
   return JSON.stringify(ms === undefined ? 'S' : `D ${ms}`);
 }
 

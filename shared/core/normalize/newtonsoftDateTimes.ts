@@ -190,3 +190,13 @@ export function readNewtonsoftMicrosoftDateTime(text: string): number | undefine
   // `-0` is the epoch (plus zero: never a negative zero).
   return INT64_TEXT.test(digits) ? inDateTimeRange(Number(digits) + 0) : undefined;
 }
+
+/**
+ * What Newtonsoft.Json's body reader makes of a string of the message: the instant of a date it reads, as its ISO-8601
+ * reader ({@link readNewtonsoftIsoDateTime}) or as Microsoft's JSON date ({@link readNewtonsoftMicrosoftDateTime}).
+ * @param text - a string of the message body
+ * @returns epoch milliseconds, or `undefined` when the reader leaves the text a string (or fails on it)
+ */
+export function readNewtonsoftDateTime(text: string): number | undefined {
+  return readNewtonsoftIsoDateTime(text) ?? readNewtonsoftMicrosoftDateTime(text);
+}

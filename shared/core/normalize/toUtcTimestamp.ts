@@ -15,7 +15,7 @@ import {
 } from './calendar.js';
 import { collapseDotNetWhiteSpace, trimDotNet } from '../dotNetWhiteSpace.js';
 import { parseDotNetDateTime } from './dotNetDateTimes.js';
-import { readNewtonsoftIsoDateTime, readNewtonsoftMicrosoftDateTime } from './newtonsoftDateTimes.js';
+import { readNewtonsoftDateTime } from './newtonsoftDateTimes.js';
 
 /**
  * Up to this many fraction digits, `DateTime.Parse`'s ticks are exact, so the milliseconds are the first three digits;
@@ -66,7 +66,7 @@ export function toUtcTimestamp(text: string, source: TokenSource = 'body'): stri
   // What Newtonsoft.Json reads as a date while it reads the body (ISO-8601 in its way, `/Date(ms)/`) never reaches
   // DateTime.Parse; then ISO-8601 as DateTime.Parse reads it; then the other forms it reads (`3/13/2023 10:46 PM`…).
   const ms =
-    (source === 'body' ? (readNewtonsoftIsoDateTime(text) ?? readNewtonsoftMicrosoftDateTime(text)) : undefined) ??
+    (source === 'body' ? readNewtonsoftDateTime(text) : undefined) ??
     toUtcMillis(text) ??
     parseDotNetDateTime(text) ??
     withDotNetWhiteSpace(text);
