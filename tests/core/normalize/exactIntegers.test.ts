@@ -4,18 +4,23 @@ import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js
 import type { DeviceEvent } from '../../../shared/core/deviceEvent.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
 
-const mapping = deviceMappingOf([
-  {
-    templateType: 'JsonPathContent',
-    template: {
-      typeName: 'counter',
-      typeMatchExpression: '$..[?(@count)]',
-      deviceIdExpression: '$.deviceId',
-      timestampExpression: '$.time',
-      values: [{ valueName: 'count', valueExpression: '$.count', required: true }],
+/** A counter template over `$.deviceId`, `$.time` and the given values. */
+function counterMapping(values: { valueName: string; valueExpression: string; required: boolean }[]) {
+  return deviceMappingOf([
+    {
+      templateType: 'JsonPathContent',
+      template: {
+        typeName: 'counter',
+        typeMatchExpression: '$..[?(@count)]',
+        deviceIdExpression: '$.deviceId',
+        timestampExpression: '$.time',
+        values,
+      },
     },
-  },
-]);
+  ]);
+}
+
+const mapping = counterMapping([{ valueName: 'count', valueExpression: '$.count', required: true }]);
 
 function event(text: string, kind: 'bytes' | 'text' = 'bytes'): DeviceEvent {
   return {
@@ -58,20 +63,9 @@ describe('integers beyond 2^53', () => {
   );
 
   it('leave out an optional value beyond 64 bits, with a warning, as MedTech leaves it out', () => {
-    const optional = deviceMappingOf([
-      {
-        templateType: 'JsonPathContent',
-        template: {
-          typeName: 'counter',
-          typeMatchExpression: '$..[?(@count)]',
-          deviceIdExpression: '$.deviceId',
-          timestampExpression: '$.time',
-          values: [
-            { valueName: 'count', valueExpression: '$.count', required: false },
-            { valueName: 'small', valueExpression: '$.small', required: true },
-          ],
-        },
-      },
+    const optional = counterMapping([
+      { valueName: 'count', valueExpression: '$.count', required: false },
+      { valueName: 'small', valueExpression: '$.small', required: true },
     ]);
 
     const result = normalizeEvent(
