@@ -435,6 +435,11 @@ def main():
     work, kind, seed, count = args[0], args[1], int(args[2]), int(args[3])
     show = int(args[4]) if len(args) > 4 else 10
     recorded = []
+
+    def wants(label):
+        # Whether --record keeps a case of this outcome: only agreeing outcomes have a sample size.
+        return (record is not None and label in RECORD_SAMPLE
+                and sum(1 for kept, _ in recorded if kept == label) < RECORD_SAMPLE[label])
     rng = random.Random(seed)
     ours_command = ['node', os.path.join(ROOT, 'dist', 'scripts', 'oracleEvaluate.js')]
     counts = collections.Counter()
@@ -455,7 +460,7 @@ def main():
                 agree = their_tokens == [as_numbers(t['v']) for t in our]
                 label = ('same tokens' if their_tokens else 'both select nothing') if agree else 'DIFFERENT'
             counts[label] += 1
-            if agree and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+            if wants(label):
                 outcome = 'error' if their[:1] in ('E', 'B') else 'tokens'
                 tokens = [] if outcome == 'error' else [t.get('v') for t in json.loads(their)]
                 recorded.append((label, {'document': document, 'path': path, 'outcome': outcome, 'tokens': tokens}))
@@ -478,7 +483,7 @@ def main():
                 agree = same_body_value(their['value'], our['value'])
                 label = 'same value' if agree else 'DIFFERENT'
             counts[label] += 1
-            if agree and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+            if wants(label):
                 case = {'text': text, 'outcome': their['outcome']}
                 if their['outcome'] == 'value':
                     case['value'] = their['value']
@@ -502,7 +507,7 @@ def main():
             else:
                 label = 'DIFFERENT'
             counts[label] += 1
-            if label != 'DIFFERENT' and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+            if wants(label):
                 outcome = {'D': 'date', 'S': 'string', 'X': 'error'}[their[:1]]
                 case = {'text': text, 'outcome': outcome}
                 if outcome == 'date':
@@ -527,7 +532,7 @@ def main():
             else:
                 label = 'DIFFERENT'
             counts[label] += 1
-            if label != 'DIFFERENT' and record is not None and sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+            if wants(label):
                 case = {'data': data, 'expression': expression, 'outcome': their['outcome']}
                 if their['outcome'] == 'value':
                     case['value'] = their['value']
@@ -556,8 +561,7 @@ def main():
                 else:
                     label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
             counts[label] += 1
-            if label in ('same measurements', 'neither measures') and record is not None and \
-                    sum(1 for r in recorded if r[0] == label) < RECORD_SAMPLE[label]:
+            if wants(label):
                 recorded.append((label, {'mapping': json.loads(mapping), 'message': message,
                                          'measurements': their['measurements']}))
             if label == 'DIFFERENT' and shown < show:
