@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseTree } from 'jsonc-parser';
 import type { DeviceEvent } from '../core/deviceEvent.js';
 import { decodeAsDotNetStreamReader } from '../core/decodeDotNetText.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
@@ -66,7 +67,14 @@ export function isIsoTimestamp(text: string): boolean {
   return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(text) && toUtcTimestamp(text) !== undefined;
 }
 
-function toDeviceEvent(
+/**
+ * One message file's bytes as the device event `normalize` and `debug` give the engine: the bytes as the body, or the
+ * envelope they hold (see {@link readMessageFiles}).
+ * @param bytes - the file's bytes
+ * @param options - the enqueued time option and the clock
+ * @returns the event, and where an unusable enqueued time came from
+ */
+export function toDeviceEvent(
   bytes: Uint8Array,
   { enqueuedTime, now }: MessageFileOptions,
 ): { event: DeviceEvent; enqueuedTimeFrom?: string } {
@@ -81,11 +89,12 @@ function toDeviceEvent(
       },
     };
   }
-  const properties = isRecord(envelope.Properties) ? envelope.Properties : {};
-  const systemProperties = isRecord(envelope.SystemProperties) ? envelope.SystemProperties : {};
+  const { members, bodyText } = envelope;
+  const properties = isRecord(members.Properties) ? members.Properties : {};
+  const systemProperties = isRecord(members.SystemProperties) ? members.SystemProperties : {};
   const found = enqueuedTime === undefined ? enqueuedTimeOf(systemProperties) : undefined;
   const event: DeviceEvent = {
-    body: { kind: 'json', value: envelope.Body },
+    body: { kind: 'text', text: bodyText },
     properties,
     systemProperties,
     enqueuedTimeUtc: enqueuedTime ?? found?.value ?? now().toISOString(),
@@ -93,15 +102,33 @@ function toDeviceEvent(
   return found?.unusableFrom === undefined ? { event } : { event, enqueuedTimeFrom: found.unusableFrom };
 }
 
-function toEnvelope(bytes: Uint8Array): Record<string, unknown> | undefined {
+/** An envelope file: its members, and the text of its `Body` as the file writes it. */
+interface Envelope {
+  members: Record<string, unknown>;
+  bodyText: string;
+}
+
+function toEnvelope(bytes: Uint8Array): Envelope | undefined {
   let value: unknown;
+  // As a message body is read (PowerShell 5 writes UTF-16 with a byte-order mark); the decoder drops the mark.
+  const text = decodeAsDotNetStreamReader(bytes);
   try {
-    // As a message body is read (PowerShell 5 writes UTF-16 with a byte-order mark); the decoder drops the mark.
-    value = JSON.parse(decodeAsDotNetStreamReader(bytes));
+    value = JSON.parse(text);
   } catch {
     return undefined;
   }
-  return isRecord(value) && Object.hasOwn(value, 'Body') ? value : undefined;
+  if (!isRecord(value) || !Object.hasOwn(value, 'Body')) {
+    return undefined;
+  }
+  // The body is handed on as the text the file writes, not as JSON.parse's value, so that it is read as the body of
+  // a real event is: an integer past 2^53 keeps its digits, `1.0` stays a float, as in MedTech.
+  const body = parseTree(text)
+    ?.children?.filter((member) => member.children?.[0]?.value === 'Body')
+    .at(-1)?.children?.[1];
+  return {
+    members: value,
+    bodyText: body === undefined ? JSON.stringify(value.Body) : text.slice(body.offset, body.offset + body.length),
+  };
 }
 
 /**

@@ -155,6 +155,22 @@ describe('medtech normalize', () => {
     expect(Date.parse(measurement.ingestionTimeUtc)).toBe(Date.parse('2024-05-01T10:00:02Z'));
   });
 
+  it("reads an envelope's Body as the body of an event: an integer past 2^53 keeps its digits, as in MedTech", async () => {
+    const mapping = write('iot-big.json', iotMapping);
+    const text = '{"heartRate":12345678901234567,"patientId":"p9"}';
+    const message = write(
+      'iot-big-message.json',
+      `{"Body":${text},"SystemProperties":{"iothub-connection-device-id":"d","iothub-enqueuedtime":"2024-05-01T10:00:02Z"}}`,
+    );
+    const io = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', mapping, '--message', message], io)).toBe(0);
+
+    const { measurements, errors } = JSON.parse(io.out);
+    expect(errors).toEqual([]);
+    expect(measurements).toMatchObject([{ patientId: 'p9', properties: [{ name: 'hr', value: '12345678901234567' }] }]);
+  });
+
   it('reads a UTF-16 envelope file with its byte-order mark, as PowerShell 5 writes it', async () => {
     const mapping = write('iot16.json', iotMapping);
     const envelope = JSON.stringify({

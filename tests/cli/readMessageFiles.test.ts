@@ -40,11 +40,22 @@ describe('readMessageFiles', () => {
     const [message] = (await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x')) ?? [];
 
     expect(message?.event).toEqual({
-      body: { kind: 'json', value: { heartRate: 70 } },
+      body: { kind: 'text', text: '{"heartRate":70}' },
       properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:58Z' },
       systemProperties: { 'iothub-enqueuedtime': '2024-05-01T10:00:02Z', 'x-opt-enqueued-time': 0 },
       enqueuedTimeUtc: '2024-05-01T10:00:02Z',
     });
+  });
+
+  it("hands on the envelope's Body as the file writes it, the last of repeated Body members as JSON.parse", async () => {
+    const file = write(
+      'raw-body.json',
+      '{"Body": {"hr": 1}, "Properties": {}, "Body" : { "hr": 12345678901234567, "t": 1.0 } , "SystemProperties": {}}',
+    );
+
+    const [message] = (await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x')) ?? [];
+
+    expect(message?.event.body).toEqual({ kind: 'text', text: '{ "hr": 12345678901234567, "t": 1.0 }' });
   });
 
   it('prefers --enqueued-time over the envelope, and reads x-opt-enqueued-time as epoch milliseconds', async () => {
