@@ -1,5 +1,5 @@
 /**
- * `node dist/scripts/oracleEvaluate.js jsonpath|bodies`: this project's side of tools/dotnet-oracle's random
+ * `node dist/scripts/oracleEvaluate.js <mode>`: this project's side of tools/dotnet-oracle's random
  * differentials (see its README). Reads one case per line on stdin and writes one JSON result per line:
  * - `jsonpath`: `<base64 JSON text>\t<base64 path>`; the document is read as MedTech's reader reads it, members in the
  *   order the text writes them; the result is `[{"v": token}, …]` (what `compileJsonPath(path).matches` selects), or
@@ -10,8 +10,10 @@
  *   turns it into a date as this project restates it (newtonsoftDateTimes.ts), else `"S"`;
  * - `jmespath`: `<base64 JSON data>\t<base64 expression>`; the result is `{"outcome": "value", "value": …}` (the
  *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`;
- * - `normalize`: `<base64 device mapping>\t<base64 message body>`; the result is `{"measurements": […], "errors":
- *   [names…]}` from `normalizeEvent`, or `{"mappingProblems": n}` when the mapping does not load.
+ * - `normalize`: `<base64 device mapping>\t<base64 message file>`, a body or an envelope `{"Body", "Properties",
+ *   "SystemProperties"}` as `medtech normalize` reads a `--message` file (enqueued at 2024-05-01T12:00:00Z); the
+ *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or `{"mappingProblems": n}` when the
+ *   mapping does not load.
  */
 import { createInterface } from 'node:readline';
 import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
@@ -23,6 +25,7 @@ import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
 import { readNewtonsoftDateTime } from '../shared/core/normalize/newtonsoftDateTimes.js';
+import { toDeviceEvent } from '../shared/cli/readMessageFiles.js';
 
 /** A value with its non-finite numbers spelled as tests/fixtures/newtonsoft-bodies spells them. */
 function encodeNumbers(value: unknown): unknown {
@@ -83,17 +86,16 @@ function evaluateJmes(line: string): string {
 }
 
 function evaluateNormalize(line: string): string {
-  const [mapping = '', body = ''] = line.split('\t');
+  const [mapping = '', message = ''] = line.split('\t');
   const parsed = parseDeviceMapping(Buffer.from(mapping, 'base64').toString('utf8'));
   if (!parsed.ok) {
     return JSON.stringify({ mappingProblems: parsed.problems.length });
   }
-  const result = normalizeEvent(parsed.value, {
-    body: { kind: 'bytes', bytes: new Uint8Array(Buffer.from(body, 'base64')) },
-    properties: {},
-    systemProperties: {},
-    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+  const { event } = toDeviceEvent(new Uint8Array(Buffer.from(message, 'base64')), {
+    enqueuedTime: '2024-05-01T12:00:00Z',
+    now: () => new Date('2024-05-01T12:00:00Z'),
   });
+  const result = normalizeEvent(parsed.value, event);
   return JSON.stringify({ measurements: result.measurements, errors: result.errors.map((e) => e.name) });
 }
 

@@ -8,6 +8,8 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
         dates     strings of a body that Newtonsoft's reader may turn into dates (ISO-8601 and /Date(ms)/ forms)
         jmespath  JMESPath expressions (with MedTech's functions) over small documents (build_jmespath.sh first)
         normalize device mappings and messages through MedTech's own extractor (build_medtech.sh first)
+        envelopes the same with IoT Hub, IoT Central and Event Hubs envelopes (Properties, SystemProperties) and
+                  IotJsonPathContent, IotCentralJsonPathContent and CalculatedContent templates that read them
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
@@ -28,7 +30,8 @@ read and 30 refused (tests/fixtures/newtonsoft-bodies-random); for dates, {"text
 {"data": text, "expression", "outcome": "value" | "error", "value"}, up to 60 values that are not null, 15 nulls and
 15 failures (tests/fixtures/jmespath-net-random); for normalize, {"mapping", "message", "measurements"} as MedTech
 made them, up to 40 that measure something and 10 that do not, of the pairs where MedTech failed no match
-(tests/fixtures/medtech-normalization-random).
+(tests/fixtures/medtech-normalization-random); for envelopes, the same, the message an envelope file
+{"Body", "Properties", "SystemProperties"} (added to the same fixture).
 """
 import base64
 import collections
@@ -375,6 +378,119 @@ def device_mapping(rng):
     return json.dumps({'templateType': 'CollectionContent', 'template': templates})
 
 
+# What an IoT Hub, IoT Central or Event Hubs message's envelope may carry in its times: timestamps, other texts
+# DateTime.Parse reads, texts it does not, and values that are no text.
+ENVELOPE_TIMES = ['"2023-03-13T22:46:01Z"', '"2023-03-13T22:46:01.5+02:00"', '"2023-03-13T22:46:01"',
+                  '"03/13/2023 10:00"', '"Mon, 13 Mar 2023 10:00:00 GMT"', '"2023-03-13 10:00:00"', '"abc"', '""',
+                  '"1678701600"', '1678701600', 'null', 'true']
+
+
+def envelope_time(rng):
+    return rng.choice(ENVELOPE_TIMES[:3] if rng.random() < 0.8 else ENVELOPE_TIMES)
+
+
+def envelope_message(rng):
+    value = lambda: rng.choice([str(rng.randint(0, 150)), str(round(rng.uniform(0, 150), rng.randint(1, 4))),
+                                '"%d"' % rng.randint(0, 99), '"abc"', '""', 'null', 'true'])
+    ident = lambda: rng.choice(['"p1"', '"p2"', '""', 'null', '7'])
+    k = rng.random()
+    if k < 0.3:
+        body = device_message(rng)
+    elif k < 0.75:
+        telemetry = {}
+        for name in rng.sample(['HeartRate', 'BloodPressure', 'Activity', 'RespiratoryRate'], rng.randint(0, 3)):
+            telemetry[name] = ('{"Systolic":%s,"Diastolic":%s}' % (value(), value()) if name == 'BloodPressure'
+                               else value())
+        parts = {'deviceId': rng.choice(['"1vzb5ghlsg1"', '"dev1"', '"dev2"'] * 3 + ['""', 'null', '42']),
+                 'enqueuedTime': envelope_time(rng),
+                 'telemetry': '{' + ','.join(json.dumps(n) + ':' + v for n, v in telemetry.items()) + '}'}
+        if rng.random() < 0.3:
+            parts['messageProperties'] = '{"messageProp":"value"}'
+        for name in rng.sample(sorted(parts), 1 if rng.random() < 0.2 else 0):
+            del parts[name]
+        body = '{' + ','.join(json.dumps(n) + ':' + v for n, v in parts.items()) + '}'
+    elif k < 0.95:
+        parts = {'heartRate': value(), 'patientId': ident()}
+        if rng.random() < 0.5:
+            parts['readings'] = '[{"value":%s},{"value":%s}]' % (value(), value())
+        body = '{' + ','.join(json.dumps(n) + ':' + v for n, v in parts.items()) + '}'
+    else:
+        body = rng.choice(['null', '[]', '{}', '"text"', '5'])
+    properties = {'iothub-creation-time-utc': envelope_time(rng), 'patientId': ident(), 'custom': value()}
+    system = {'iothub-connection-device-id': rng.choice(['"hub-dev"', '"dev1"'] * 3 + ['""', 'null', '42']),
+              'iothub-enqueuedtime': envelope_time(rng), 'x-opt-sequence-number': '12',
+              'iothub-message-source': '"Telemetry"'}
+    envelope = ['"Body":' + body]
+    for name, members in (('Properties', properties), ('SystemProperties', system)):
+        if rng.random() < 0.9:
+            chosen = [n for n in sorted(members) if rng.random() < (0.9 if n.startswith('iothub-') else 0.6)]
+            envelope.append(json.dumps(name) + ':{' + ','.join(json.dumps(n) + ':' + members[n] for n in chosen) + '}')
+    rng.shuffle(envelope)
+    return '{' + ','.join(envelope) + '}'
+
+
+def envelope_mapping(rng):
+    def expression(json_path, jmes_path):
+        return {'value': jmes_path, 'language': 'JmesPath'} if rng.random() < 0.3 else json_path
+    required = lambda: rng.random() < 0.5
+    templates = []
+    for _ in range(rng.randint(1, 2)):
+        k = rng.random()
+        if k < 0.3:
+            t = {'typeName': 'hr',
+                 # An IoT Hub template reads its device id and time from the envelope, so from a match of the root.
+                 'typeMatchExpression': rng.choice(['$..[?(@Body.heartRate)]'] * 3 + [
+                     '$..[?(@heartRate)]', '$.Body', '$..[?(@Body)]', '$..[?(@Properties.custom)]']),
+                 'values': [{'valueName': 'hr', 'required': required(),
+                             'valueExpression': rng.choice(['$.Body.heartRate', '$.heartRate', '$.Properties.custom',
+                                                            '$.Body.readings[0].value'])}]}
+            if rng.random() < 0.4:
+                t['patientIdExpression'] = rng.choice(['$.Properties.patientId', '$.Body.patientId'])
+            if rng.random() < 0.1:  # MedTech ignores these in an IotJsonPathContent template
+                t['deviceIdExpression'] = '$.Body.deviceId'
+                t['timestampExpression'] = '$.Body.enqueuedTime'
+            templates.append({'templateType': 'IotJsonPathContent', 'template': t})
+        elif k < 0.6:
+            t = {'typeName': rng.choice(['hr', 'bp']),
+                 'typeMatchExpression': rng.choice(['$..[?(@telemetry.HeartRate)]', '$..[?(@telemetry)]',
+                                                    '$..[?(@telemetry.BloodPressure.Systolic)]', '$.Body']),
+                 'values': []}
+            for name, path in rng.sample([('hr', 'HeartRate'), ('sys', 'BloodPressure.Systolic'),
+                                          ('dia', 'BloodPressure.Diastolic'), ('act', 'Activity')], rng.randint(1, 3)):
+                t['values'].append({'valueName': name, 'valueExpression': '$.telemetry.' + path,
+                                    'required': required()})
+            templates.append({'templateType': 'IotCentralJsonPathContent', 'template': t})
+        else:
+            t = {'typeName': rng.choice(['hr', 'bp']),
+                 'typeMatchExpression': rng.choice([
+                     '$..[?(@telemetry.HeartRate)]', '$.Body', '$..[?(@heartRate)]', '$..[?(@telemetry)]',
+                     {'value': 'Body', 'language': 'JmesPath'}, {'value': '[Body]', 'language': 'JmesPath'},
+                     {'value': 'Body.telemetry', 'language': 'JmesPath'}]),
+                 'deviceIdExpression': rng.choice([
+                     expression('$.SystemProperties.iothub-connection-device-id',
+                                'SystemProperties."iothub-connection-device-id"'),
+                     expression('$.Body.deviceId', 'Body.deviceId')]),
+                 'timestampExpression': rng.choice([
+                     expression('$.Properties.iothub-creation-time-utc', 'Properties."iothub-creation-time-utc"'),
+                     expression('$.SystemProperties.iothub-enqueuedtime', 'SystemProperties."iothub-enqueuedtime"'),
+                     expression('$.Body.enqueuedTime', 'Body.enqueuedTime')]),
+                 'values': []}
+            paths = [('hr', 'matchedToken.heartRate'), ('hr', 'matchedToken.HeartRate'),
+                     ('sys', 'matchedToken.telemetry.BloodPressure.Systolic'), ('c', 'Properties.custom'),
+                     ('seq', 'SystemProperties.x-opt-sequence-number')]
+            for name, path in rng.sample(paths, rng.randint(1, 2)):
+                jmes = path.replace('x-opt-sequence-number', '"x-opt-sequence-number"')
+                t['values'].append({'valueName': name, 'valueExpression': expression('$.' + path, jmes),
+                                    'required': required()})
+            if rng.random() < 0.4:
+                t['patientIdExpression'] = expression('$.Properties.patientId', 'Properties.patientId')
+            templates.append({'templateType': 'CalculatedContent', 'template': t})
+    return json.dumps({'templateType': 'CollectionContent', 'template': templates})
+
+
+MEDTECH_ERRORS = ('IncompatibleData', 'InvalidDataFormat', 'TemplateExpression', 'InvalidTemplate')
+
+
 def measurement_key(m, medtech):
     values = tuple((p['name'], p['value'].lower() if medtech and p['value'] in ('True', 'False') else p['value'])
                    for p in m.get('properties', []))
@@ -541,8 +657,9 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
-    elif kind == 'normalize':
-        cases = [(device_mapping(rng), device_message(rng)) for _ in range(count)]
+    elif kind in ('normalize', 'envelopes'):
+        cases = [(device_mapping(rng), device_message(rng)) if kind == 'normalize'
+                 else (envelope_mapping(rng), envelope_message(rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
         theirs = run(['mono', os.path.join(work, 'MedTechNormalize.exe')], lines)
         ours = run(ours_command + ['normalize'], lines)
@@ -555,7 +672,11 @@ def main():
                 b = [measurement_key(m, False) for m in our['measurements']]
                 if 'error' in their:
                     # MedTech stops the message at the failing match; this project goes on with the others (README).
-                    label = 'both fail a match' if our['errors'] and all(x in b for x in a) else 'DIFFERENT'
+                    # A MedTech error must have its name here; .NET's own (a FormatException from a filter's
+                    # comparison) has none in MedTech, and this project gives such a failure one of MedTech's names.
+                    name = their['error'].split(':')[0].replace('Exception', '')
+                    named = name in our['errors'] if name in MEDTECH_ERRORS else bool(our['errors'])
+                    label = 'both fail a match' if named and all(x in b for x in a) else 'DIFFERENT'
                 elif our['errors']:
                     label = 'DIFFERENT'
                 else:
@@ -569,7 +690,7 @@ def main():
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (mapping[:300], message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath or normalize')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize or envelopes')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []

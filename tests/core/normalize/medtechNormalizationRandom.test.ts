@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toDeviceEvent } from '../../../shared/cli/readMessageFiles.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { loadOracleCases } from '../../support/oracleCases.js';
@@ -12,6 +13,11 @@ interface MedTechMeasurement {
   encounterId: string | null;
   correlationId: string | null;
   properties: { name: string; value: string }[];
+}
+
+/** A case's mapping, as far as the coverage check reads it. */
+interface MappingOfCase {
+  template: { templateType: string }[];
 }
 
 /** One case of tests/fixtures/medtech-normalization-random. */
@@ -48,9 +54,13 @@ function comparable(m: {
 }
 
 describe("normalizeEvent against MedTech's own extractor on random mappings and messages", () => {
-  it('has messages that measure something and messages that do not', () => {
-    expect(cases.filter((c) => c.measurements.length > 0).length).toBeGreaterThan(100);
-    expect(cases.filter((c) => c.measurements.length === 0).length).toBeGreaterThan(20);
+  it('has messages that measure something and messages that do not, bodies and envelopes', () => {
+    expect(cases.filter((c) => c.measurements.length > 0).length).toBeGreaterThan(200);
+    expect(cases.filter((c) => c.measurements.length === 0).length).toBeGreaterThan(40);
+    const envelopes = cases.filter((c) => c.message.includes('"Body":'));
+    expect(envelopes.filter((c) => c.measurements.length > 0).length).toBeGreaterThan(100);
+    const types = new Set(envelopes.flatMap((c) => (c.mapping as MappingOfCase).template.map((t) => t.templateType)));
+    expect([...types].sort()).toEqual(['CalculatedContent', 'IotCentralJsonPathContent', 'IotJsonPathContent']);
   });
 
   it.each(cases.map((c, i) => [i, c] as const))('#%i', (_i, c) => {
@@ -59,12 +69,12 @@ describe("normalizeEvent against MedTech's own extractor on random mappings and 
     if (!mapping.ok) {
       return;
     }
-    const result = normalizeEvent(mapping.value, {
-      body: { kind: 'bytes', bytes: new TextEncoder().encode(c.message) },
-      properties: {},
-      systemProperties: {},
-      enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+    // A message is a body, or an envelope {Body, Properties, SystemProperties} read as `medtech normalize` reads one.
+    const { event } = toDeviceEvent(new TextEncoder().encode(c.message), {
+      enqueuedTime: '2024-05-01T12:00:00Z',
+      now: () => new Date('2024-05-01T12:00:00Z'),
     });
+    const result = normalizeEvent(mapping.value, event);
     expect(result.errors).toEqual([]);
     expect(result.measurements.map(comparable)).toEqual(c.measurements.map(comparable));
   });
