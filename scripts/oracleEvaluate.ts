@@ -3,7 +3,8 @@
  * differentials (see its README). Reads one case per line on stdin and writes one JSON result per line:
  * - `jsonpath`: `<base64 JSON text>\t<base64 path>`; the document is read as MedTech's reader reads it, members in the
  *   order the text writes them; the result is `[{"v": token}, …]` (what `compileJsonPath(path).matches` selects), or
- *   `"E <error name>: <message>"`, or `"B <problem>"` when the text is no body MedTech reads;
+ *   `"E <error name>: <message>\t[{"v": token}, …]"` with the tokens selected before the failure, or `"B <problem>"`
+ *   when the text is no body MedTech reads;
  * - `bodies`: `<base64 body bytes>`; the result is `{"outcome": "value", "value": …}` (non-finite numbers as
  *   `{"$number": "NaN"}`) or `{"outcome": "error", "msg": …}`, as `parseEventBody` reads the body;
  * - `dates`: `<base64 text>`, a string of a body; the result is `"D <epoch milliseconds>"` when Newtonsoft's reader
@@ -20,6 +21,7 @@ import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluation
 import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
+import { ExpressionEvaluationError } from '../shared/core/errors.js';
 import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
@@ -56,7 +58,8 @@ function evaluatePath(line: string): string {
     return JSON.stringify(tokens.map((v) => ({ v })));
   } catch (error) {
     const { name, message } = error as Error;
-    return JSON.stringify(`E ${name}: ${message}`);
+    const before = error instanceof ExpressionEvaluationError ? (error.matchesBefore ?? []) : [];
+    return JSON.stringify(`E ${name}: ${message}\t${JSON.stringify(before.map((v) => ({ v })))}`);
   }
 }
 

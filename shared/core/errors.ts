@@ -155,6 +155,13 @@ export class ExpressionSyntaxError extends MedTechError {
  * argument type). The message names the function/argument, never the data value.
  */
 export class ExpressionEvaluationError extends MedTechError {
+  /**
+   * For a JSONPath expression that failed on one token of its data (a filter's comparison), the tokens it had
+   * selected before that one, in its order: Newtonsoft.Json selects lazily, so MedTech had used them when it failed.
+   * Absent when nothing was selected before the failure, or when the work bound stopped the evaluation.
+   */
+  matchesBefore?: unknown[];
+
   /** @param message - what went wrong, without data values */
   constructor(message: string) {
     super('IncompatibleData', 'Normalization', message);

@@ -570,6 +570,10 @@ def main():
             our = json.loads(our)
             if isinstance(our, str) or their[:1] in ('E', 'B'):
                 agree = isinstance(our, str) and our[:1] == their[:1]
+                if agree and their[:1] == 'E':
+                    # The tokens selected before the failure, which MedTech's type match has already used.
+                    before = lambda text: [as_numbers(t.get('v')) for t in json.loads(text.split('\t')[-1])]
+                    agree = before(their) == before(our)
                 label = 'both fail' if agree else 'DIFFERENT'
             else:
                 their_tokens = [as_numbers(t.get('v')) for t in json.loads(their)]

@@ -26,8 +26,8 @@ export interface JsonPathOptions {
  * @returns the compiled expression; `matches(data)` returns the selected tokens in Newtonsoft's order (pre-order for
  *   a single scan), a selected JSON `null` as `null`
  * @throws ExpressionSyntaxError when the expression cannot be parsed (the message quotes it and the 0-based position);
- *   `matches` throws ExpressionEvaluationError past the work bound, when Newtonsoft would fail on a comparison, or
- *   when a path of thousands of steps follows data as deep
+ *   `matches` throws ExpressionEvaluationError past the work bound, when Newtonsoft would fail on a comparison
+ *   (with the tokens selected before it as `matchesBefore`), or when a path of thousands of steps follows data as deep
  */
 export function compileJsonPath(source: string, options: JsonPathOptions = {}): CompiledExpression {
   const steps = parseJsonPath(source);
@@ -59,6 +59,11 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
         throw new ExpressionEvaluationError(
           `JSONPath expression '${source}' failed: the expression and the data are nested too deeply.`,
         );
+      }
+      // The chain runs depth first, in the order Newtonsoft's lazy SelectTokens yields: what it has collected is what
+      // Newtonsoft had yielded when it failed on the same token.
+      if (error instanceof ExpressionEvaluationError && ctx.budget >= 0 && out.length > 0) {
+        error.matchesBefore = out;
       }
       throw error;
     } finally {

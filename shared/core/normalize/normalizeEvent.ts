@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import type { DeviceEvent } from '../deviceEvent.js';
-import { MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
+import { ExpressionEvaluationError, MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../expressions/types.js';
 import { readsMemberOrder, type ContentTemplate, type DeviceMapping } from '../mapping/deviceMapping.js';
 import { descendantIndexOf } from '../expressions/jsonPath/descendantIndex.js';
@@ -357,7 +357,13 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     if (recordsMore(run)) {
       run.errors.push(evaluationError(template, 'typeMatchExpression', template.typeMatch.source, error));
     }
-    return true;
+    // A JSONPath type match that failed on a token of the message (a filter's comparison) still measures the tokens
+    // it had selected before that one, as MedTech did: Newtonsoft selects lazily, and MedTech's extractor had turned
+    // them into measurements when the failure stopped it. The template's later tokens are not evaluated.
+    if (!(error instanceof ExpressionEvaluationError) || error.matchesBefore === undefined) {
+      return true;
+    }
+    matches = error.matchesBefore;
   }
   if (matches.length > run.maxMatches) {
     if (recordsMore(run)) {

@@ -614,6 +614,45 @@ describe('compileJsonPath', () => {
       expect(expression.matches([{ v: '72' }])).toEqual([{ v: '72' }]);
     });
 
+    it('hands on the tokens selected before the failing one, in the depth-first order Newtonsoft yields them', () => {
+      // Each checked on Mono with Newtonsoft.Json 13.0.3, enumerating SelectTokens until it threw.
+      const before = (path: string, data: unknown): unknown => {
+        try {
+          compileJsonPath(path).matches(data);
+        } catch (error) {
+          expect(error).toBeInstanceOf(ExpressionEvaluationError);
+          return (error as ExpressionEvaluationError).matchesBefore;
+        }
+        return 'no failure';
+      };
+
+      expect(before('$.r[?(@.v > 50)]', { r: [{ v: 60 }, { v: 'n' }, { v: 70 }] })).toEqual([{ v: 60 }]);
+      expect(before('$.a[*].b[?(@.v > 1)]', { a: [{ b: [{ v: 2 }, { v: 'x' }] }, { b: [{ v: 3 }] }] })).toEqual([
+        { v: 2 },
+      ]);
+      // The later steps of an earlier token run before the filter tests the next one.
+      const a = [{ b: [{ v: 2 }, { v: 5 }] }, { b: [{ v: 3 }] }, { c: 1, b: [{ v: 'q' }] }];
+      expect(before('$.a[?(@.b[0].v > 2)].b[0]', { a })).toEqual([{ v: 3 }]);
+      expect(before('$..[?(@.v > 1)]..x', { a: [{ v: 2, w: [{ x: 1 }] }, { v: 'q' }] })).toEqual([1]);
+      // Nothing before the failure: no list.
+      expect(before('$.r[?(@.v > 50)]', { r: [{ v: 'n' }, { v: 60 }] })).toBeUndefined();
+    });
+
+    it('hands on no tokens when the work bound stops the evaluation', () => {
+      const data = { r: [{ v: 60 }, ...Array.from({ length: 50 }, () => ({ v: 1 })), { v: 'n' }] };
+
+      expect(() => compileJsonPath('$.r[?(@.v > 50)]', { maxNodeVisits: 1000 }).matches(data)).toThrow(
+        /not an integer/,
+      );
+      try {
+        compileJsonPath('$.r[?(@.v > 50)]', { maxNodeVisits: 20 }).matches(data);
+        expect.unreachable('the bound should stop it');
+      } catch (error) {
+        expect((error as Error).message).toMatch(/visited more than 20 nodes/);
+        expect((error as ExpressionEvaluationError).matchesBefore).toBeUndefined();
+      }
+    });
+
     it('keeps payload values out of the conversion error message', () => {
       try {
         select('$[?(@.v > 50)]', [{ v: 'patient-secret' }]);
