@@ -61,8 +61,8 @@ const expressionFields = [
  * IotJsonPathContent's `alternateTimestampExpression`), which are dropped and noted as ignored, as are unknown members
  * of a CalculatedContent expression object (MedTech ignores them there). Values MedTech converts are rewritten to the
  * form the schema takes, each noted: a number or boolean where a string is expected becomes the text MedTech makes of
- * it, and an expression language written as MedTech's enum reader takes it (a number, white space, commas) becomes
- * its name.
+ * it, an expression language written as MedTech's enum reader takes it (a number, white space, commas) becomes
+ * its name, and `"values": ""` becomes `null` (Newtonsoft reads an empty string as null where it expects a list).
  * @param document - the parsed mapping (not mutated)
  * @param numberText - the literal text of the number at a path of the original document, when known: an integer
  *   literal MedTech reads as text keeps its digits, which `JSON.parse` may have rounded
@@ -198,6 +198,15 @@ export function canonicalizeDeviceMapping(
     dropLineInfo(content, segments, kind === 'IotJsonPathContent' ? 'alternateTimestampExpression' : undefined);
     convert(content, 'typeName', segments, asString('typeName'));
     const valueKeys = kind === 'CalculatedContent' ? knownProperties.calculatedValue : knownProperties.jsonPathValue;
+    convert(content, 'values', segments, (raw) =>
+      raw === ''
+        ? {
+            value: null,
+            message:
+              "'values' is an empty string: MedTech's reader takes it for null (no values); write an array or leave it out",
+          }
+        : undefined,
+    );
     if (Array.isArray(content.values)) {
       content.values = content.values.map((item: unknown, index) => {
         const itemSegments = [...segments, 'values', index];

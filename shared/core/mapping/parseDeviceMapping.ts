@@ -337,6 +337,18 @@ class TemplateBuilder {
       }
       const segments = [...this.base, 'values', index, 'valueExpression'];
       const source = readExpression(item, segments);
+      if (typeof item.valueName === 'string' && isDotNetBlank(item.valueName)) {
+        // MedTech checks the name before it evaluates the expression, so it fails every match of the template,
+        // even where the value's expression is blank and never set.
+        this.problems.error(
+          'InvalidTemplate',
+          "'valueName' must not be blank (MedTech fails every match of such a template)",
+          [...this.base, 'values', index, 'valueName'],
+          { field: 'valueName' },
+        );
+        this.failed = true;
+        return;
+      }
       if (source === NEVER_SET) {
         return;
       }

@@ -783,12 +783,12 @@ const AGREEMENT: Case[] = [
 
   // values: the container
   ...JSON_PATH_KINDS.flatMap((kind) => [
-    ...[undefined, 'null', '[]'].map((raw) => ({
+    ...[undefined, 'null', '[]', '""'].map((raw) => ({
       name: `${kind} values ${raw ?? 'missing'} reads no values`,
       text: one(kind, 'values', raw),
       pick: values,
       medTech: [],
-      at: 'Template/JsonPathCalculatedFunctionContentTemplateAdapter.cs:26-38, Template/MeasurementExtractor.cs:183',
+      at: `Template/JsonPathCalculatedFunctionContentTemplateAdapter.cs:26-38, Template/MeasurementExtractor.cs:183${raw === '""' ? ' (an empty string read as null: NJ/Serialization/JsonSerializerInternalReader.cs:328,361-366; checked on Mono with MedTech built from source)' : ''}`,
     })),
     ...['[null]', '{}', '"x"', '[[]]', '["$.hr"]'].map((raw) => ({
       name: `${kind} values ${raw} is refused`,
@@ -829,7 +829,7 @@ const AGREEMENT: Case[] = [
         medTech: expected('hr', 'matchedToken.hr', true),
         at: 'NJ/Serialization/JsonPropertyCollection.cs:137-146',
       },
-      ...[['""', ''], ['" hr "', ' hr '], ...NUMBER_TEXT].map(([raw, text]) => ({
+      ...[['" hr "', ' hr '], ...NUMBER_TEXT].map(([raw, text]) => ({
         name: `${kind} valueName ${String(raw)} reads "${String(text)}"`,
         text: oneValue(kind, `{"valueName":${String(raw)},"valueExpression":"$.hr"}`),
         pick: firstValue,
@@ -1129,10 +1129,14 @@ interface Variant<T> {
   read: T | typeof REFUSED;
 }
 
-/** Text members (typeName, valueName): strings verbatim, numbers and booleans as .NET's text (cases above). */
-function textVariants(): Variant<string>[] {
+/**
+ * Text members (typeName, valueName): strings verbatim, numbers and booleans as .NET's text (cases above). A blank
+ * valueName is left out: MedTech loads it and fails every match (a difference below).
+ * @param blank - whether the empty string is among them
+ */
+function textVariants(blank = true): Variant<string>[] {
   return [
-    ...['hr', 'Heart Rate', '', ' x '].map((s) => ({ raw: JSON.stringify(s), read: s })),
+    ...['hr', 'Heart Rate', ...(blank ? [''] : []), ' x '].map((s) => ({ raw: JSON.stringify(s), read: s })),
     ...NUMBER_TEXT.map(([raw, text]) => ({ raw, read: text })),
     { raw: 'null', read: REFUSED },
     { raw: '[]', read: REFUSED },
@@ -1328,7 +1332,7 @@ function randomTemplate(random: Random): RandomTemplate {
   const items: string[] = [];
   for (let i = random(4); i > 0; i--) {
     const item: [string, string | undefined][] = [];
-    const nameVariant = pickVariant(textVariants(), (v) => v.read === REFUSED);
+    const nameVariant = pickVariant(textVariants(false), (v) => v.read === REFUSED);
     item.push(['valueName', nameVariant.raw]);
     let expression: ExpressionView | undefined;
     if (calculated) {
@@ -1521,6 +1525,21 @@ const DIFFERENCES: Difference[] = [
     ours: REFUSED,
     at: 'Template/JsonPathCalculatedFunctionContentTemplateAdapter.cs:32,49, Template/MeasurementExtractor.cs:98-101,187',
   })),
+  // The name is checked (not empty, not white space) before anything is evaluated, even a blank optional expression.
+  ...(Object.keys(BASE) as Kind[]).flatMap((kind) =>
+    [
+      ['""', '"$.hr"'],
+      ['" "', '"$.nothing"'],
+      ['"\\t"', '""'],
+    ].map(([name, expression]) => ({
+      name: `${kind} value {"valueName":${name},"valueExpression":${expression}} (MedTech: ${LOADS_FAILS_WHEN_USED})`,
+      text: oneValue(kind, `{"valueName":${name},"valueExpression":${expression}}`),
+      pick: loaded,
+      medTech: LOADS_FAILS_WHEN_USED,
+      ours: REFUSED,
+      at: 'Template/MeasurementExtractor.cs:43-46 (EnsureArg.IsNotEmptyOrWhiteSpace(name) first), checked on Mono with MedTech built from source (tools/dotnet-oracle)',
+    })),
+  ),
   // JSONPath is parsed only when evaluated (Newtonsoft's JPath throws then: NJ/Linq/JsonPath/JPath.cs:207-213,869-874).
   ...JSON_PATH_KINDS.flatMap((kind) =>
     [...jsonPathExpressionFields(kind), 'values' as const].flatMap((field) =>
@@ -1594,7 +1613,7 @@ const DIFFERENCES: Difference[] = [
     ours: kind,
     at: 'Template/TemplateContainer.cs:20-25, Template/CalculatedFunctionContentTemplateFactory.cs:16,33, Template/IotCentralJsonPathContentTemplateFactory.cs:18-19, Template/TemplateNotFoundHandler.cs:13',
   })),
-  ...[undefined, 'null'].map((raw) => ({
+  ...[undefined, 'null', '""'].map((raw) => ({
     name: `CalculatedContent values ${raw ?? 'missing'} (MedTech: a NullReferenceException escapes the load)`,
     text: one('CalculatedContent', 'values', raw),
     pick: values,

@@ -783,6 +783,10 @@ const expectedByFixture: Record<string, ReturnType<typeof err>[]> = {
     err('InvalidTemplate', '/template/0/template/values/0/valueExpression', 12, 32),
   ],
   'IotJsonPathContent_missingTypeMatchExpression.json': [err('InvalidTemplate', '/template/0/template', 6, 7)],
+  'JsonPathContent_blankValueName.json': [
+    err('InvalidTemplate', '/template/0/template/values/0/valueName', 12, 13),
+    err('InvalidTemplate', '/template/0/template/values/1/valueName', 13, 13),
+  ],
   'IotCentralJsonPathContent_unknownProperty.json': [
     err('InvalidTemplate', '/template/0/template/defaultExpressionLanguage', 9, 9),
   ],
@@ -1105,6 +1109,24 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
         collection([kind, { ...calculated, values: [{ valueName: 'hr', valueExpression: '', required: true }] }]),
       );
       expect(required.map((p) => p.name)).toContain('TemplateExpression');
+    },
+  );
+
+  it.each(['JsonPathContent', 'IotJsonPathContent', 'IotCentralJsonPathContent', 'CalculatedContent'])(
+    'reads a %s whose values are an empty string as one without values, with a warning, as MedTech does',
+    (kind) => {
+      const result = parseValid(collection([kind, { ...calculated, values: '' }]));
+
+      expect(only(result.mapping).values).toEqual([]);
+      const aboutValues = result.warnings.filter((w) => w.location.pointer?.endsWith('/values'));
+      expect(aboutValues.map((w) => [w.location.pointer, w.message])).toEqual([
+        ['/template/0/template/values', expect.stringContaining("'values' is an empty string")],
+      ]);
+      // Only the empty string: Newtonsoft fails on any other text where it expects a list.
+      const errors = parseInvalid(collection([kind, { ...calculated, values: ' ' }])).filter(
+        (p) => p.severity === 'error',
+      );
+      expect(errors.map((p) => p.location.pointer)).toEqual(['/template/0/template/values']);
     },
   );
 
