@@ -13,7 +13,7 @@
  *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`;
  * - `normalize`: `<base64 device mapping>\t<base64 message file>`, a body or an envelope `{"Body", "Properties",
  *   "SystemProperties"}` as `medtech normalize` reads a `--message` file (enqueued at 2024-05-01T12:00:00Z); the
- *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or `{"mappingProblems": n}` when the
+ *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or `{"mappingProblems": n, "problems": [messages…]}` (its errors) when the
  *   mapping does not load.
  */
 import { createInterface } from 'node:readline';
@@ -92,7 +92,8 @@ function evaluateNormalize(line: string): string {
   const [mapping = '', message = ''] = line.split('\t');
   const parsed = parseDeviceMapping(Buffer.from(mapping, 'base64').toString('utf8'));
   if (!parsed.ok) {
-    return JSON.stringify({ mappingProblems: parsed.problems.length });
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    return JSON.stringify({ mappingProblems: errors.length, problems: errors.map((p) => p.message) });
   }
   const { event } = toDeviceEvent(new Uint8Array(Buffer.from(message, 'base64')), {
     enqueuedTime: '2024-05-01T12:00:00Z',

@@ -10,6 +10,8 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
         normalize device mappings and messages through MedTech's own extractor (build_medtech.sh first)
         envelopes the same with IoT Hub, IoT Central and Event Hubs envelopes (Properties, SystemProperties) and
                   IotJsonPathContent, IotCentralJsonPathContent and CalculatedContent templates that read them
+        mappings  valid mappings with random changes (names, types, values, languages): which load, and what the
+                  ones both load make of a message
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
@@ -38,6 +40,7 @@ import collections
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -488,6 +491,94 @@ def envelope_mapping(rng):
     return json.dumps({'templateType': 'CollectionContent', 'template': templates})
 
 
+# A valid content template of each kind, mutated by mapping_variant.
+BASE_TEMPLATES = [
+    ('CalculatedContent', {
+        'typeName': 'hr', 'typeMatchExpression': '$..[?(@heartRate)]', 'deviceIdExpression': '$.Body.deviceId',
+        'timestampExpression': '$.Body.ts', 'patientIdExpression': '$.Body.patientId',
+        'values': [{'valueName': 'hr', 'valueExpression': '$.matchedToken.heartRate', 'required': True}]}),
+    ('CalculatedContent', {
+        'typeName': 'bp', 'typeMatchExpression': {'value': 'Body.readings', 'language': 'JmesPath'},
+        'deviceIdExpression': {'value': 'Body.deviceId', 'language': 'JmesPath'},
+        'timestampExpression': '$.matchedToken.time', 'defaultExpressionLanguage': 'JsonPath',
+        'values': [{'valueName': 'v', 'valueExpression': '$.matchedToken.value', 'required': False},
+                   {'valueName': 's', 'valueExpression': {'value': 'matchedToken.sys', 'language': 'JmesPath'},
+                    'required': False}]}),
+    ('JsonPathContent', {
+        'typeName': 'hr', 'typeMatchExpression': '$..[?(@heartRate)]', 'deviceIdExpression': '$.deviceId',
+        'timestampExpression': '$.ts', 'patientIdExpression': '$.patientId',
+        'values': [{'valueName': 'hr', 'valueExpression': '$.heartRate', 'required': True}]}),
+    ('IotJsonPathContent', {
+        'typeName': 'hr', 'typeMatchExpression': '$..[?(@Body.heartRate)]',
+        'values': [{'valueName': 'hr', 'valueExpression': '$.Body.heartRate', 'required': 'true'}]}),
+    ('IotCentralJsonPathContent', {
+        'typeName': 'hr', 'typeMatchExpression': '$..[?(@telemetry.HeartRate)]',
+        'values': [{'valueName': 'hr', 'valueExpression': '$.telemetry.HeartRate', 'required': True}]}),
+]
+# What a property may be turned into: other JSON types, and the texts .NET's readers may or may not take for them.
+ODD_VALUES = [None, 5, 1.5, True, False, 'true', 'True', 'false', ' true ', '1', '0', 'yes', '', ' ', [], {}, ['a']]
+LANGUAGES = ['JsonPath', 'JmesPath', 'jsonpath', 'JMESPATH', ' jmespath ', 0, 1, 2, '1', 'Jmes', None, '']
+
+
+def case_variant(rng, name):
+    return rng.choice([name.lower(), name.upper(), name[:1].upper() + name[1:], name[:1].lower() + name[1:]])
+
+
+def mutate(rng, node, depth=0):
+    """One random change somewhere in a mapping's JSON (dicts and lists of the mapping, changed in place)."""
+    if isinstance(node, list):
+        if node and rng.random() < 0.8:
+            return mutate(rng, rng.choice(node), depth + 1)
+        node.append(rng.choice([None, 'x', {}]))
+        return 'list item'
+    if not isinstance(node, dict) or not node:
+        return 'nothing'
+    name = rng.choice(sorted(node))
+    child = node[name]
+    if isinstance(child, (dict, list)) and child and rng.random() < 0.7:
+        return mutate(rng, child, depth + 1)
+    k = rng.random()
+    if k < 0.25:
+        node[case_variant(rng, name)] = node.pop(name)
+        return 'case'
+    if k < 0.4:
+        del node[name]
+        return 'delete'
+    if name == 'language' or name == 'defaultExpressionLanguage':
+        node[name] = rng.choice(LANGUAGES)
+        return 'language'
+    if name == 'templateType':
+        node[name] = rng.choice([child.lower(), child + 'Template', child.upper(), ' ' + child, child + 's', 'Foo'])
+        return 'templateType'
+    if k < 0.6 and isinstance(child, str) and name.endswith('Expression'):
+        node[name] = rng.choice([{'value': child}, {'value': child, 'language': rng.choice(LANGUAGES)},
+                                 {'language': 'JsonPath'}, {'value': child, 'language': 'JsonPath', 'x': 1}])
+        return 'expression object'
+    node[name] = rng.choice(ODD_VALUES)
+    return 'value'
+
+
+def mapping_variant(rng):
+    templates = [json.loads(json.dumps({'templateType': t, 'template': body}))
+                 for t, body in rng.sample(BASE_TEMPLATES, rng.randint(1, 2))]
+    root = {'templateType': 'CollectionContent', 'template': templates}
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        mutate(rng, root)
+    return json.dumps(root)
+
+
+def mapping_message(rng):
+    body = device_message(rng) if rng.random() < 0.5 else (
+        '{"deviceId":"d1","patientId":"p1","ts":"2023-03-13T22:46:01Z","heartRate":%d,'
+        '"telemetry":{"HeartRate":%d}}' % (rng.randint(40, 120), rng.randint(40, 120)))
+    return ('{"Body":%s,"Properties":{},"SystemProperties":{"iothub-connection-device-id":"hub-dev",'
+            '"iothub-enqueuedtime":"2023-03-13T22:46:01Z"}}' % body)
+
+
+# This project's load error for what MedTech loads and fails on when a message reaches it (the generator writes no
+# JSONPath that does not parse, which is the other such case).
+UNUSABLE_TEMPLATE = re.compile(r"must not be blank")
+
 MEDTECH_ERRORS = ('IncompatibleData', 'InvalidDataFormat', 'TemplateExpression', 'InvalidTemplate')
 
 
@@ -661,16 +752,32 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
-    elif kind in ('normalize', 'envelopes'):
-        cases = [(device_mapping(rng), device_message(rng)) if kind == 'normalize'
-                 else (envelope_mapping(rng), envelope_message(rng)) for _ in range(count)]
+    elif kind in ('normalize', 'envelopes', 'mappings'):
+        generators = {'normalize': (device_mapping, device_message), 'envelopes': (envelope_mapping, envelope_message),
+                      'mappings': (mapping_variant, mapping_message)}[kind]
+        cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
         theirs = run(['mono', os.path.join(work, 'MedTechNormalize.exe')], lines)
         ours = run(ours_command + ['normalize'], lines)
         for (mapping, message), their, our in zip(cases, theirs, ours):
             their, our = json.loads(their), json.loads(our)
             if 'mappingErrors' in their or 'mappingProblems' in our:
-                label = 'mapping refused by both' if 'mappingErrors' in their and 'mappingProblems' in our else 'DIFFERENT'
+                if 'mappingErrors' in their and 'mappingProblems' in our:
+                    label = 'mapping refused by both'
+                elif kind == 'mappings' and 'mappingProblems' in our and all(
+                        UNUSABLE_TEMPLATE.search(p) for p in our['problems']) and (
+                        'error' in their or not their['measurements']):
+                    # Refused here at load; MedTech loads the mapping and fails the template on every message it
+                    # reaches (a blank required expression or valueName): README.
+                    label = 'refused here, fails when used there'
+                elif kind == 'mappings' and 'mappingErrors' in their:
+                    # The contract is broader (README); shown, not a difference. Of the type names with `Template`
+                    # added, MedTech knows only the ones its factories spell so (tools README).
+                    named = any(re.search(r'No match found for template type (CalculatedContent|IotCentralJsonPath'
+                                          r'Content)Template\.', e, re.I) for e in their['mappingErrors'])
+                    label = 'refused by MedTech only' + (' (type name)' if named else '')
+                else:
+                    label = 'DIFFERENT'
             else:
                 a = [measurement_key(m, True) for m in their.get('measurements', [])]
                 b = [measurement_key(m, False) for m in our['measurements']]
@@ -689,7 +796,7 @@ def main():
             if wants(label):
                 recorded.append((label, {'mapping': json.loads(mapping), 'message': message,
                                          'measurements': their['measurements']}))
-            if label == 'DIFFERENT' and shown < show:
+            if label in ('DIFFERENT', 'refused by MedTech only') and shown < show:
                 shown += 1
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (mapping[:300], message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
