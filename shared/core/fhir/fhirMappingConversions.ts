@@ -1,9 +1,9 @@
 /**
  * What MedTech's Newtonsoft-based loader makes of FHIR mapping values that the published schema does not allow, so
  * that a mapping MedTech loaded loads here too (each conversion comes with a warning saying how to write it):
- * a number or boolean where text is expected, `null` for an optional member, `periodInterval` and `defaultPeriod`
- * written as strings, members of another value type inside `value`, and the line information members MedTech's
- * template classes carry. It works on the canonical tree (property names already spelled as the schema spells them).
+ * a number or boolean where text is expected, `null` for an optional member (or an empty string for an optional
+ * list), `periodInterval` and `defaultPeriod` written as strings (and `"periodInterval": false`, which is 0), members
+ * of another value type inside `value`, and the line information members MedTech's template classes carry. It works on the canonical tree (property names already spelled as the schema spells them).
  */
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { toPointer } from '../mapping/locate.js';
@@ -178,22 +178,28 @@ function medTechText(raw: number | boolean, literal: string | undefined, where: 
   return /[.eE]/.test(text) || !Number.isFinite(raw) ? text : `${text}.0`;
 }
 
-/** `null` for an optional list: read as absent. True when the member is still there to convert. */
+/**
+ * `null` for an optional list, or an empty string (Newtonsoft reads one as null where it expects a list): read as
+ * absent. True when the member is still there to convert.
+ */
 function dropNull(target: Record<string, unknown>, key: string, at: string, context: ConversionContext): boolean {
-  if (target[key] !== null) {
+  const raw = target[key];
+  if (raw !== null && raw !== '') {
     return key in target;
   }
-  context.warn(`'${key}' is null: MedTech reads it as absent; leave it out`, `${at}/${key}`, key);
+  const what = raw === null ? 'null' : 'an empty string';
+  context.warn(`'${key}' is ${what}: MedTech reads it as absent; leave it out`, `${at}/${key}`, key);
   delete target[key];
   return false;
 }
 
 function convertPeriodInterval(body: Record<string, unknown>, at: string, context: ConversionContext): void {
   const raw = body.periodInterval;
-  if (typeof raw !== 'string') {
+  // A boolean becomes its number (Enum.ToObject): `false` is 0, a defined interval; `true`, 1, is not one.
+  if (typeof raw !== 'string' && raw !== false) {
     return;
   }
-  const value = readPeriodInterval(raw);
+  const value = raw === false ? 0 : readPeriodInterval(raw);
   if (value === undefined) {
     return;
   }

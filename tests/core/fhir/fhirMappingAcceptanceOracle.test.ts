@@ -729,6 +729,31 @@ describe('periodInterval agrees with MedTech (seeded random)', () => {
 // converted them as MedTech does. Each case asserts that we now read what MedTech reads, and no longer `ours`.
 
 const FORMER_DIFFERENCES: Difference[] = [
+  // 0. Found by running MedTech's own loader on random mappings (tools/dotnet-oracle, `fhirmappings`): Newtonsoft reads
+  //    an empty string as null where it expects a list (NJ/Serialization/JsonSerializerInternalReader.cs:328,361-366),
+  //    and Enum.ToObject reads false as 0.
+  ...(
+    [
+      ['category', '"category":""', category, []],
+      ['components', '"components":""', components, []],
+      ['category codes', '"category":[{"text":"t","codes":""}]', category, [{ text: 't', codes: [] }]],
+    ] as [string, string, Pick, unknown][]
+  ).map(([what, members, pick, expected]) => ({
+    name: `an empty string for ${what} is read as absent by MedTech`,
+    text: hr(members),
+    pick,
+    medTech: expected,
+    ours: REFUSED,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs:328,361-366, R4T/CodeValueFhirTemplateProcessor.cs:43-51',
+  })),
+  {
+    name: 'periodInterval false (MedTech: 0)',
+    text: hr('"periodInterval":false'),
+    pick: period,
+    medTech: 0,
+    ours: REFUSED,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs:965-980 (Enum.ToObject of a boolean), checked on Mono',
+  },
   // 1. A number where text is expected. MedTech keeps the text of the number (NJ/JsonReader.cs:487-503 for the body;
   //    inside value the JSON text itself, NJ/JsonTextReader.cs:649-666,2010-2025). We refuse ("must be a string").
   {
