@@ -14,7 +14,9 @@
  * - `normalize`: `<base64 device mapping>\t<base64 message file>`, a body or an envelope `{"Body", "Properties",
  *   "SystemProperties"}` as `medtech normalize` reads a `--message` file (enqueued at 2024-05-01T12:00:00Z); the
  *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or `{"mappingProblems": n, "problems": [messages…]}` (its errors) when the
- *   mapping does not load.
+ *   mapping does not load;
+ * - `fhirmapping`: `<base64 FHIR destination mapping>`; the result is `{"templates": […]}`, the CodeValueFhir templates
+ *   `parseFhirMapping` read, or `{"mappingProblems": n, "problems": [messages…]}`.
  */
 import { createInterface } from 'node:readline';
 import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
@@ -22,6 +24,7 @@ import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathIn
 import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
 import { ExpressionEvaluationError } from '../shared/core/errors.js';
+import { parseFhirMapping } from '../shared/core/fhir/fhirMapping.js';
 import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
@@ -103,19 +106,29 @@ function evaluateNormalize(line: string): string {
   return JSON.stringify({ measurements: result.measurements, errors: result.errors.map((e) => e.name) });
 }
 
+function evaluateFhirMapping(line: string): string {
+  const parsed = parseFhirMapping(Buffer.from(line, 'base64').toString('utf8'));
+  if (!parsed.ok) {
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    return JSON.stringify({ mappingProblems: errors.length, problems: errors.map((p) => p.message) });
+  }
+  return JSON.stringify({ templates: [...parsed.value.templates.values()] });
+}
+
 const MODES: Readonly<Record<string, (line: string) => string>> = {
   jsonpath: evaluatePath,
   bodies: evaluateBody,
   dates: evaluateDate,
   jmespath: evaluateJmes,
   normalize: evaluateNormalize,
+  fhirmapping: evaluateFhirMapping,
 };
 
 async function main(): Promise<number> {
   const evaluate = MODES[process.argv[2] ?? ''];
   if (evaluate === undefined) {
     process.stderr.write(
-      'Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates|jmespath|normalize < cases\n',
+      'Usage: node dist/scripts/oracleEvaluate.js jsonpath|bodies|dates|jmespath|normalize|fhirmapping < cases\n',
     );
     return 2;
   }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds MedTech's normalization (iomt-fhir's Microsoft.Health.Fhir.Ingest.Template, device content side, with the
+# Builds MedTech's normalization and FHIR mapping loading (iomt-fhir's Microsoft.Health.Fhir.Ingest.Template, with the
 # Schema, Expressions, Common and Logging code it uses) on Mono, into a work directory where run.sh and
 # build_jmespath.sh have built Newtonsoft.Json and JmesPath.Net (see README.md).
 # Usage: build_medtech.sh <work directory> <iomt-fhir git dir>
@@ -36,9 +36,9 @@ edit('TemplateExpressionEvaluatorFactory.cs', '''            return expression.L
 edit('CalculatedFunctionContentTemplateExtensions.cs', 'tuple.expression.Language ??= template.DefaultExpressionLanguage;',
      'tuple.expression.Language = tuple.expression.Language ?? template.DefaultExpressionLanguage;')
 PY
-# The device content side only: the FHIR templates need Hl7.Fhir, and Common's and Logging's Azure parts their SDKs.
-sources=$(ls "$t"/*.cs "$t"/Serialization/*.cs "$t"/Serialization/Extensions/*.cs |
-  grep -v -E 'CodeValue|FhirTemplate|FhirValueType|FhirCode|FhirLookupTemplate|ObservationPeriodInterval|AbstractJsonConverter')
+# The template library alone (device content and FHIR mapping loading; turning templates into Observations is in
+# the R4 library, which needs Hl7.Fhir), without Common's and Logging's Azure parts, which need their SDKs.
+sources=$(ls "$t"/*.cs "$t"/Serialization/*.cs "$t"/Serialization/Extensions/*.cs)
 common=$(find "$b/$lib/Microsoft.Health.Common" "$b/$lib/Microsoft.Health.Logger" -name '*.cs' |
   grep -v -E '/Auth/|/Storage/|/DependencyInjection/|/Service/|IomtTelemetryLogger|TelemetryExtensions')
 mcs -target:library -langversion:experimental -nowarn:0618,0414,0169 -out:"$work/MedTech.Template.dll" \
@@ -47,4 +47,6 @@ mcs -target:library -langversion:experimental -nowarn:0618,0414,0169 -out:"$work
   "$b/$lib"/Microsoft.Health.Fhir.Ingest.Schema/*.cs "$b/$lib"/Microsoft.Health.Expressions/*.cs $common
 mcs -nowarn:0618 -out:"$work/MedTechNormalize.exe" -r:"$work/MedTech.Template.dll" -r:"$work/Newtonsoft.Json.dll" \
   -r:"$work/JmesPath.Net.dll" -r:System.Core.dll -r:System.ComponentModel.DataAnnotations.dll "$here/MedTechNormalize.cs"
-echo "built $work/MedTechNormalize.exe"
+mcs -nowarn:0618 -out:"$work/FhirMappingLoad.exe" -r:"$work/MedTech.Template.dll" -r:"$work/Newtonsoft.Json.dll" \
+  -r:System.Core.dll -r:System.ComponentModel.DataAnnotations.dll "$here/FhirMappingLoad.cs"
+echo "built $work/MedTechNormalize.exe and $work/FhirMappingLoad.exe"

@@ -12,6 +12,7 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
                   IotJsonPathContent, IotCentralJsonPathContent and CalculatedContent templates that read them
         mappings  valid mappings with random changes (names, types, values, languages): which load, and what the
                   ones both load make of a message
+        fhirmappings  FHIR destination mappings with random changes: which load, and the templates they load as
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
@@ -579,6 +580,109 @@ def mapping_message(rng):
 # JSONPath that does not parse, which is the other such case).
 UNUSABLE_TEMPLATE = re.compile(r"must not be blank")
 
+# Valid CodeValueFhir templates, mutated by fhir_mapping_variant.
+BASE_FHIR_TEMPLATES = [
+    {'typeName': 'hr', 'periodInterval': 60,
+     'category': [{'text': 'Vital Signs', 'codes': [{'code': 'vital-signs', 'system': 'http://terminology.hl7.org/'
+                                                    'CodeSystem/observation-category', 'display': 'Vital Signs'}]}],
+     'codes': [{'code': '8867-4', 'system': 'http://loinc.org', 'display': 'Heart rate'}],
+     'value': {'valueType': 'SampledData', 'valueName': 'hr', 'defaultPeriod': 5000, 'unit': 'count/min'}},
+    {'typeName': 'bp', 'periodInterval': 0, 'codes': [{'code': '85354-9', 'system': 'http://loinc.org'}],
+     'components': [{'codes': [{'code': '8867-4', 'system': 'http://loinc.org'}],
+                     'value': {'valueType': 'Quantity', 'valueName': 'sys', 'unit': 'mmHg', 'system':
+                               'http://unitsofmeasure.org', 'code': 'mm[Hg]'}},
+                    {'codes': [{'code': 'x'}], 'value': {'valueType': 'String', 'valueName': 'note'}}]},
+    {'typeName': 'act', 'periodInterval': 1440, 'codes': [{'code': 'a', 'display': 'Activity'}],
+     'value': {'valueType': 'CodeableConcept', 'valueName': 'act', 'text': 'Activity',
+               'codes': [{'code': 'run', 'system': 'http://example.org'}]}},
+    {'typeName': 'steps', 'periodInterval': -1, 'codes': [{'code': '55423-8'}],
+     'value': {'valueType': 'Quantity', 'valueName': 'steps', 'unit': 'steps'}},
+]
+PERIODS = [60, '60', 'Hourly', 'hourly', 60.0, 30, '30', -1, 'CorrelationId', 'Single', 1440, 'Daily', True, None, '',
+           'Hourly, Daily', 1e2]
+VALUE_TYPES = ['SampledData', 'sampleddata', 'Quantity', 'QUANTITY', 'String', 'string', 'CodeableConcept', ' String',
+               'Foo', '', None, 5]
+PERIOD_VALUES = [5000, '5000', 5000.5, '5e3', 0, -1, '', None, True, 'x', 1e20]
+
+
+def fhir_mutate(rng, node):
+    """One random change in a FHIR mapping, with the members whose values matter most changed more often."""
+    k = rng.random()
+    nodes = node.get('template') if isinstance(node.get('template'), list) else []
+    templates = [t['template'] for t in nodes if isinstance(t, dict) and isinstance(t.get('template'), dict)]
+    if k < 0.15 and templates:
+        rng.choice(templates)['periodInterval'] = rng.choice(PERIODS)
+        return 'periodInterval'
+    values = [t['value'] for t in templates if isinstance(t.get('value'), dict)]
+    values += [c['value'] for t in templates if isinstance(t.get('components'), list) for c in t['components']
+               if isinstance(c, dict) and isinstance(c.get('value'), dict)]
+    if k < 0.3 and values:
+        rng.choice(values)['valueType'] = rng.choice(VALUE_TYPES)
+        return 'valueType'
+    if k < 0.4 and values:
+        rng.choice(values)['defaultPeriod'] = rng.choice(PERIOD_VALUES)
+        return 'defaultPeriod'
+    return mutate(rng, node)
+
+
+def fhir_mapping_variant(rng):
+    templates = [{'templateType': 'CodeValueFhir', 'template': json.loads(json.dumps(t))}
+                 for t in rng.sample(BASE_FHIR_TEMPLATES, rng.randint(1, 3))]
+    root = {'templateType': 'CollectionFhir', 'template': templates}
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        fhir_mutate(rng, root)
+    return json.dumps(root)
+
+
+def fhir_reading(templates, medtech):
+    """Loaded templates in the terms both write alike: no null members, lists never null, numbers as floats."""
+    def clean(value):
+        if isinstance(value, dict):
+            out = {k: clean(v) for k, v in value.items() if v is not None}
+            if 'defaultPeriod' in out:
+                out['defaultPeriod'] = float(out['defaultPeriod'])
+            return out
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+    out = []
+    for t in templates:
+        t = dict(t)
+        for name in ('category', 'components'):
+            t[name] = t.get(name) or []
+        # A category without codes writes no coding either way; a main value without valueName (MedTech: null,
+        # here "") is never set.
+        t['category'] = [dict(c, codes=c.get('codes') or []) if isinstance(c, dict) else c for c in t['category']]
+        if isinstance(t.get('value'), dict) and t['value'].get('valueName') is None:
+            t['value'] = dict(t['value'], valueName='')
+        out.append(clean(t))
+    return out
+
+
+def fhir_unusable(templates):
+    """What MedTech loads but fails on when a measurement of the type is processed (tests/core/fhir/
+    fhirMappingAcceptanceOracle.test.ts, LOADS_FAILS_WHEN_USED)."""
+    for t in templates:
+        if t['periodInterval'] not in (-1, 0, 60, 1440) or None in (t['codes'] or []):
+            return True
+        if None in (t.get('category') or []) or any(c is not None and None in (c.get('codes') or [])
+                                                     for c in t.get('category') or []):
+            return True
+        components = t.get('components') or []
+        if any(c is None or c.get('value') is None for c in components):
+            return True
+        for v in [t.get('value')] + [c['value'] for c in components]:
+            if v is None:
+                continue
+            if v['valueType'] == 'SampledData' and (v.get('defaultPeriod') is None or float(v['defaultPeriod']) <= 0):
+                return True
+            if v['valueType'] == 'CodeableConcept' and (v.get('codes') is None or None in v['codes']):
+                return True
+            if v is not t.get('value') and v.get('valueName') is None:
+                return True
+    return False
+
+
 MEDTECH_ERRORS = ('IncompatibleData', 'InvalidDataFormat', 'TemplateExpression', 'InvalidTemplate')
 
 
@@ -800,8 +904,29 @@ def main():
                 shown += 1
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (mapping[:300], message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
+    elif kind == 'fhirmappings':
+        mappings = [fhir_mapping_variant(rng) for _ in range(count)]
+        lines = [b64(m) + '\n' for m in mappings]
+        theirs = run(['mono', os.path.join(work, 'FhirMappingLoad.exe')], lines)
+        ours = run(ours_command + ['fhirmapping'], lines)
+        for mapping, their, our in zip(mappings, theirs, ours):
+            their, our = json.loads(their), json.loads(our)
+            if 'mappingErrors' in their and 'mappingProblems' in our:
+                label = 'refused by both'
+            elif 'mappingErrors' in their:
+                label = 'refused by MedTech only'
+            elif 'mappingProblems' in our:
+                label = 'refused here, fails when used there' if fhir_unusable(their['templates']) else 'DIFFERENT'
+            else:
+                label = ('same templates' if fhir_reading(their['templates'], True) ==
+                         fhir_reading(our['templates'], False) else 'DIFFERENT')
+            counts[label] += 1
+            if label in ('DIFFERENT', 'refused by MedTech only') and shown < show:
+                shown += 1
+                print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
+                                                                json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize or envelopes')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings or fhirmappings')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []

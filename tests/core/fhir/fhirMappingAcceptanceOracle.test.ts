@@ -1105,6 +1105,14 @@ const DIFFERENCES: Difference[] = [
     ours: 'Quantity',
     at: 'Template/Serialization/AbstractJsonConverter.cs:53',
   },
+  ...['"valuetype"', '"VALUETYPE"', '"ValueTYPE"'].map((key) => ({
+    name: `a value whose type is under the key ${key} (MedTech: refused, "Property ValueType is missing")`,
+    text: hrValue(`{${key}:"Quantity","valueName":"hr"}`),
+    pick: (t: CodeValueFhirTemplate) => t.value?.valueType,
+    medTech: REFUSED,
+    ours: 'Quantity',
+    at: 'Template/Serialization/AbstractJsonConverter.cs:31-32,53-57 (only ValueType and valueType), checked on Mono',
+  })),
   ...['60.0', '6e1', '1440.00', '-1.0'].map((raw) => ({
     name: `periodInterval ${raw}, a JSON number with a fraction or exponent (MedTech: refused)`,
     text: hr(`"periodInterval":${raw}`),
