@@ -752,15 +752,18 @@ def main():
         return (record is not None and label in RECORD_SAMPLE
                 and sum(1 for kept, _ in recorded if kept == label) < RECORD_SAMPLE[label])
     rng = random.Random(seed)
-    ours_command = ['node', os.path.join(ROOT, 'dist', 'scripts', 'oracleEvaluate.js')]
+
+    def both(harness, mode, lines):
+        # The library's answers (a harness run on Mono) and this project's (oracleEvaluate), line for line.
+        return (run(['mono', os.path.join(work, harness + '.exe')], lines),
+                run(['node', os.path.join(ROOT, 'dist', 'scripts', 'oracleEvaluate.js'), mode], lines))
     counts = collections.Counter()
     shown = 0
     if kind in ('paths', 'device'):
         cases = [(small_document(rng), corner_path(rng)) if kind == 'paths' else (device_document(rng), device_path(rng))
                  for _ in range(count)]
         lines = [b64(d) + '\t' + b64(p) + '\n' for d, p in cases]
-        theirs = run(['mono', os.path.join(work, 'JsonPathRandom.exe')], lines)
-        ours = run(ours_command + ['jsonpath'], lines)
+        theirs, ours = both('JsonPathRandom', 'jsonpath', lines)
         for (document, path), their, our in zip(cases, theirs, ours):
             our = json.loads(our)
             if isinstance(our, str) or their[:1] in ('E', 'B'):
@@ -786,8 +789,7 @@ def main():
     elif kind == 'bodies':
         texts = [body_text(rng) for _ in range(count)]
         lines = [b64(t) + '\n' for t in texts]
-        theirs = run(['mono', os.path.join(work, 'BodyCases.exe')], lines)
-        ours = run(ours_command + ['bodies'], lines)
+        theirs, ours = both('BodyCases', 'bodies', lines)
         for text, their, our in zip(texts, theirs, ours):
             their, our = json.loads(their), json.loads(our)
             if their['outcome'] != our['outcome']:
@@ -809,8 +811,7 @@ def main():
     elif kind == 'dates':
         texts = [date_text(rng) for _ in range(count)]
         lines = [b64(t) + '\n' for t in texts]
-        theirs = run(['mono', os.path.join(work, 'DateCases.exe')], lines)
-        ours = run(ours_command + ['dates'], lines)
+        theirs, ours = both('DateCases', 'dates', lines)
         for text, their, our in zip(texts, theirs, ours):
             our = json.loads(our)
             if their == our:
@@ -834,8 +835,7 @@ def main():
     elif kind == 'jmespath':
         cases = [(jmes_document(rng), jmes_expression(rng)) for _ in range(count)]
         lines = [b64(d) + '\t' + b64(e) + '\n' for d, e in cases]
-        theirs = run(['mono', os.path.join(work, 'JmesPathCases.exe')], lines)
-        ours = run(ours_command + ['jmespath'], lines)
+        theirs, ours = both('JmesPathCases', 'jmespath', lines)
         for (data, expression), their, our in zip(cases, theirs, ours):
             their, our = json.loads(their), json.loads(our)
             if their['outcome'] != our['outcome']:
@@ -861,8 +861,7 @@ def main():
                       'mappings': (mapping_variant, mapping_message)}[kind]
         cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
-        theirs = run(['mono', os.path.join(work, 'MedTechNormalize.exe')], lines)
-        ours = run(ours_command + ['normalize'], lines)
+        theirs, ours = both('MedTechNormalize', 'normalize', lines)
         for (mapping, message), their, our in zip(cases, theirs, ours):
             their, our = json.loads(their), json.loads(our)
             if 'mappingErrors' in their or 'mappingProblems' in our:
@@ -907,8 +906,7 @@ def main():
     elif kind == 'fhirmappings':
         mappings = [fhir_mapping_variant(rng) for _ in range(count)]
         lines = [b64(m) + '\n' for m in mappings]
-        theirs = run(['mono', os.path.join(work, 'FhirMappingLoad.exe')], lines)
-        ours = run(ours_command + ['fhirmapping'], lines)
+        theirs, ours = both('FhirMappingLoad', 'fhirmapping', lines)
         for mapping, their, our in zip(mappings, theirs, ours):
             their, our = json.loads(their), json.loads(our)
             if 'mappingErrors' in their and 'mappingProblems' in our:
