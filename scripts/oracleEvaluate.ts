@@ -13,8 +13,8 @@
  *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`;
  * - `normalize`: `<base64 device mapping>\t<base64 message file>`, a body or an envelope `{"Body", "Properties",
  *   "SystemProperties"}` as `medtech normalize` reads a `--message` file (enqueued at 2024-05-01T12:00:00Z); the
- *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or `{"mappingProblems": n, "problems": [messages…]}` (its errors) when the
- *   mapping does not load;
+ *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or, when the mapping does not load,
+ *   `{"mappingProblems": n, "problems": [messages…]}` (its errors);
  * - `fhirmapping`: `<base64 FHIR destination mapping>`; the result is `{"templates": […]}`, the CodeValueFhir templates
  *   `parseFhirMapping` read, or `{"mappingProblems": n, "problems": [messages…]}`.
  */

@@ -3,7 +3,8 @@
  * that a mapping MedTech loaded loads here too (each conversion comes with a warning saying how to write it):
  * a number or boolean where text is expected, `null` for an optional member (or an empty string for an optional
  * list), `periodInterval` and `defaultPeriod` written as strings (and `"periodInterval": false`, which is 0), members
- * of another value type inside `value`, and the line information members MedTech's template classes carry. It works on the canonical tree (property names already spelled as the schema spells them).
+ * of another value type inside `value`, and the line information members MedTech's template classes carry. It works
+ * on the canonical tree (property names already spelled as the schema spells them).
  */
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { toPointer } from '../mapping/locate.js';
