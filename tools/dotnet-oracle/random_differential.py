@@ -33,8 +33,10 @@ read and 30 refused (tests/fixtures/newtonsoft-bodies-random); for dates, {"text
 {"data": text, "expression", "outcome": "value" | "error", "value"}, up to 60 values that are not null, 15 nulls and
 15 failures (tests/fixtures/jmespath-net-random); for normalize, {"mapping", "message", "measurements"} as MedTech
 made them, up to 40 that measure something and 10 that do not, of the pairs where MedTech failed no match
-(tests/fixtures/medtech-normalization-random); for envelopes, the same, the message an envelope file
-{"Body", "Properties", "SystemProperties"} (added to the same fixture).
+(tests/fixtures/medtech-normalization-random); for envelopes and mappings, the same, the message an envelope file
+{"Body", "Properties", "SystemProperties"} (added to the same fixture); for fhirmappings, {"mapping", "outcome":
+"templates" | "refused", "templates", "unusable"} with the templates MedTech loaded, up to 50 loaded alike, 15
+refused by both and 15 refused here that MedTech loads but cannot use (tests/fixtures/medtech-fhir-mappings-random).
 """
 import base64
 import collections
@@ -669,7 +671,7 @@ def fhir_unusable(templates):
                                                      for c in t.get('category') or []):
             return True
         components = t.get('components') or []
-        if any(c is None or c.get('value') is None for c in components):
+        if any(c is None or c.get('value') is None or None in (c.get('codes') or []) for c in components):
             return True
         for v in [t.get('value')] + [c['value'] for c in components]:
             if v is None:
@@ -733,7 +735,8 @@ def run(command, lines):
 RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 'same value': 60, 'both refuse': 30,
                  'same date': 60, 'both string': 20, 'fails there, refused here': 10,
                  'same value (not null)': 60, 'both null': 15, 'both error': 15,
-                 'same measurements': 40, 'neither measures': 10}
+                 'same measurements': 40, 'neither measures': 10,
+                 'same templates': 50, 'refused by both': 15, 'refused here, fails when used there': 15}
 
 
 def main():
@@ -896,7 +899,7 @@ def main():
                 else:
                     label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
             counts[label] += 1
-            if wants(label):
+            if wants(label) and label in ('same measurements', 'neither measures'):
                 recorded.append((label, {'mapping': json.loads(mapping), 'message': message,
                                          'measurements': their['measurements']}))
             if label in ('DIFFERENT', 'refused by MedTech only') and shown < show:
@@ -919,6 +922,10 @@ def main():
                 label = ('same templates' if fhir_reading(their['templates'], True) ==
                          fhir_reading(our['templates'], False) else 'DIFFERENT')
             counts[label] += 1
+            if wants(label):
+                recorded.append((label, {'mapping': json.loads(mapping), 'outcome': 'templates' if 'templates' in their
+                                         else 'refused', 'templates': their.get('templates', []),
+                                         'unusable': label == 'refused here, fails when used there'}))
             if label in ('DIFFERENT', 'refused by MedTech only') and shown < show:
                 shown += 1
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
