@@ -1,0 +1,97 @@
+/**
+ * Differences from MedTech that are known and not yet closed, each found by running MedTech's own code (iomt-fhir's
+ * template library and JmesPath.Net with MedTech's functions, built from source and run on Mono by tools/dotnet-oracle).
+ * Each case asserts what this project does today and that it is not what MedTech did (`medTech`), so whoever closes one
+ * moves it to the agreeing tests. The README lists them under "Not yet as MedTech".
+ */
+import { describe, expect, it } from 'vitest';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+
+/** The text of the one value a JMESPath value expression gives for one reading, and the errors of the message. */
+function valueOf(expression: string, reading: string): { value: string | undefined; errors: string[] } {
+  const mapping = parseDeviceMapping(
+    JSON.stringify({
+      templateType: 'CollectionContent',
+      template: [
+        {
+          templateType: 'CalculatedContent',
+          template: {
+            typeName: 'hr',
+            typeMatchExpression: { value: 'Body.readings[*]', language: 'JmesPath' },
+            deviceIdExpression: '$.Body.deviceId',
+            timestampExpression: '$.Body.ts',
+            values: [{ valueName: 'v', valueExpression: { value: expression, language: 'JmesPath' }, required: false }],
+          },
+        },
+      ],
+    }),
+  );
+  if (!mapping.ok) {
+    throw new Error('the mapping should load');
+  }
+  const body = `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[${reading}]}`;
+  const result = normalizeEvent(mapping.value, {
+    body: { kind: 'bytes', bytes: new TextEncoder().encode(body) },
+    properties: {},
+    systemProperties: {},
+    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+  });
+  return {
+    value: result.measurements[0]?.properties.find((p) => p.name === 'v')?.value,
+    errors: result.errors.map((e) => e.name),
+  };
+}
+
+const CASES: { name: string; expression: string; reading: string; ours: string; medTech: string }[] = [
+  // JMESPath numbers are doubles here; MedTech's add, subtract and multiply compute two integers as 64-bit integers,
+  // and JmesPath.Net's to_string writes an integer token with all its digits.
+  {
+    name: 'to_string of an integer beyond 2^53 loses its last digits',
+    expression: 'to_string(matchedToken.id)',
+    reading: '{"id":123456789012345678}',
+    ours: '123456789012345680',
+    medTech: '123456789012345678',
+  },
+  {
+    name: 'add of an integer beyond 2^53 and 1 is computed as a double',
+    expression: 'add(matchedToken.id, `1`)',
+    reading: '{"id":123456789012345678}',
+    ours: '123456789012345678',
+    medTech: '123456789012345679',
+  },
+  // Numbers carry no integer/float kind here: a whole number of 10^15 or more that a function computes is written with
+  // its digits, where MedTech writes a double when an operand was one.
+  {
+    name: 'a float operand makes a double of 10^15 or more',
+    expression: 'multiply(matchedToken.t, `1000000.0`)',
+    reading: '{"t":1678747561}',
+    ours: '1678747561000000',
+    medTech: '1.678747561E+15',
+  },
+  {
+    name: 'a computed whole number takes the text of an equal number the message writes otherwise',
+    expression: 'add(matchedToken.w, `1`)',
+    reading: '{"w":999999999999999,"x":1e15}',
+    ours: '1E+15',
+    medTech: '1000000000000000',
+  },
+  // fromUnixTimestamp gives a .NET DateTime, which MedTech writes as a value in the server's culture (Mono, invariant
+  // culture: below; en-US would write 3/13/2023 10:46:01 PM). Here it is ISO-8601.
+  {
+    name: 'fromUnixTimestamp used as a value',
+    expression: 'fromUnixTimestamp(matchedToken.ts)',
+    reading: '{"ts":1678747561}',
+    ours: '2023-03-13T22:46:01.000Z',
+    medTech: '03/13/2023 22:46:01',
+  },
+];
+
+describe('open differences from MedTech (what we do today; MedTech in `medTech`)', () => {
+  it.each(CASES)('$name', ({ expression, reading, ours, medTech }) => {
+    const result = valueOf(expression, reading);
+    expect(result.errors).toEqual([]);
+    expect(result.value).toBe(ours);
+    expect(result.value).not.toBe(medTech);
+  });
+});
