@@ -76,6 +76,15 @@ const CASES: { name: string; expression: string; reading: string; ours: string; 
     ours: '1E+15',
     medTech: '1000000000000000',
   },
+  // MedTech's pow of two integers is Convert.ToInt64(Math.Pow(…)): a negative exponent rounds (to even) to a whole
+  // number. Awaiting the owner's decision (the documentation says nothing of it).
+  {
+    name: 'pow of two integers with a negative exponent',
+    expression: 'pow(`2`, `-1`)',
+    reading: '{}',
+    ours: '0.5',
+    medTech: '0',
+  },
   // fromUnixTimestamp gives a .NET DateTime, which MedTech writes as a value in the server's culture (Mono, invariant
   // culture: below; en-US would write 3/13/2023 10:46:01 PM). Here it is ISO-8601.
   {
@@ -93,5 +102,12 @@ describe('open differences from MedTech (what we do today; MedTech in `medTech`)
     expect(result.errors).toEqual([]);
     expect(result.value).toBe(ours);
     expect(result.value).not.toBe(medTech);
+  });
+
+  it('fails a match whose arithmetic has no real result, where MedTech writes the value NaN', () => {
+    const result = valueOf('pow(`-8.5`, `0.5`)', '{}');
+
+    expect(result.errors).toEqual(['IncompatibleData']);
+    expect(result.value).toBeUndefined();
   });
 });
