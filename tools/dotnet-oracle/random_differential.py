@@ -12,6 +12,7 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
                   IotJsonPathContent, IotCentralJsonPathContent and CalculatedContent templates that read them
         mappings  valid mappings with random changes (names, types, values, languages): which load, and what the
                   ones both load make of a message
+        functions MedTech's functions and JMESPath built-ins in value expressions, through MedTech's extractor
         fhirmappings  FHIR destination mappings with random changes: which load, and the templates they load as
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
@@ -494,6 +495,48 @@ def envelope_mapping(rng):
     return json.dumps({'templateType': 'CollectionContent', 'template': templates})
 
 
+# MedTech's functions and JmesPath.Net's built-ins inside a CalculatedContent value expression, over readings of small
+# numbers, strings and other JSON values (numbers written whole, like `2.0`, are left out: this project does not tell
+# them from integers, README).
+FUNCTION_NAMES = ['add', 'subtract', 'multiply', 'pow', 'insertString', 'abs', 'ceil', 'floor', 'to_string',
+                  'to_number', 'length', 'max', 'min', 'sum', 'avg', 'not_null', 'type']
+
+
+def function_expression(rng, depth=0):
+    def operand():
+        if depth < 1 and rng.random() < 0.3:
+            return function_expression(rng, depth + 1)
+        return rng.choice(['matchedToken.a', 'matchedToken.b', 'matchedToken.c', 'matchedToken.s',
+                           '`%s`' % rng.choice(['1', '2', '3', '0.5', '10', '-1', '0', '1.5', '100'])])
+    name = rng.choice(FUNCTION_NAMES)
+    if name in ('add', 'subtract', 'multiply', 'pow'):
+        return '%s(%s, %s)' % (name, operand(), operand())
+    if name == 'insertString':
+        return 'insertString(%s, %s, `%d`)' % (rng.choice(['matchedToken.s', 'to_string(matchedToken.a)']),
+                                              rng.choice(['`"x"`', 'matchedToken.s']), rng.randint(0, 3))
+    if name in ('max', 'min', 'sum', 'avg'):
+        return '%s([%s, %s])' % (name, operand(), operand())
+    return '%s(%s)' % (name, operand())
+
+
+def function_mapping(rng):
+    template = {'typeName': 'hr', 'typeMatchExpression': {'value': 'Body.readings[*]', 'language': 'JmesPath'},
+                'deviceIdExpression': '$.Body.deviceId', 'timestampExpression': '$.Body.ts',
+                'values': [{'valueName': 'v', 'valueExpression': {'value': function_expression(rng),
+                                                                  'language': 'JmesPath'}, 'required': False}]}
+    return json.dumps({'templateType': 'CollectionContent', 'template': [
+        {'templateType': 'CalculatedContent', 'template': template}]})
+
+
+def function_message(rng):
+    def number():
+        return rng.choice([str(rng.randint(-100, 100)), '%.*f' % (rng.randint(1, 3), rng.uniform(-100, 100)), '0',
+                           '1', '2', '0.5', '"7"', '"abc"', 'null', 'true']).replace('.000', '.001')
+    reading = '{"a":%s,"b":%s,"c":%s,"s":%s}' % (number(), number(), number(),
+                                                  rng.choice(['"abc"', '"hello world"', '""', '"1.5"']))
+    return '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[%s]}' % reading
+
+
 # A valid content template of each kind, mutated by mapping_variant.
 BASE_TEMPLATES = [
     ('CalculatedContent', {
@@ -859,9 +902,10 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
-    elif kind in ('normalize', 'envelopes', 'mappings'):
+    elif kind in ('normalize', 'envelopes', 'mappings', 'functions'):
         generators = {'normalize': (device_mapping, device_message), 'envelopes': (envelope_mapping, envelope_message),
-                      'mappings': (mapping_variant, mapping_message)}[kind]
+                      'mappings': (mapping_variant, mapping_message),
+                      'functions': (function_mapping, function_message)}[kind]
         cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
         theirs, ours = both('MedTechNormalize', 'normalize', lines)
@@ -931,7 +975,7 @@ def main():
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
                                                                 json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings or fhirmappings')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions or fhirmappings')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
