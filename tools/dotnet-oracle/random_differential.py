@@ -34,7 +34,7 @@ read and 30 refused (tests/fixtures/newtonsoft-bodies-random); for dates, {"text
 {"data": text, "expression", "outcome": "value" | "error", "value"}, up to 60 values that are not null, 15 nulls and
 15 failures (tests/fixtures/jmespath-net-random); for normalize, {"mapping", "message", "measurements"} as MedTech
 made them, up to 40 that measure something and 10 that do not, of the pairs where MedTech failed no match
-(tests/fixtures/medtech-normalization-random); for envelopes and mappings, the same, the message an envelope file
+(tests/fixtures/medtech-normalization-random); for envelopes, mappings and functions, the same, the message an envelope file
 {"Body", "Properties", "SystemProperties"} (added to the same fixture); for fhirmappings, {"mapping", "outcome":
 "templates" | "refused", "templates", "unusable"} with the templates MedTech loaded, up to 50 loaded alike, 15
 refused by both and 15 refused here that MedTech loads but cannot use (tests/fixtures/medtech-fhir-mappings-random).
