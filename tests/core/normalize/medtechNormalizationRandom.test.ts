@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { toDeviceEvent } from '../../../shared/cli/readMessageFiles.js';
+import { knownProperties } from '../../../shared/core/mapping/deviceMappingSchema.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import { collectionContentType, contentTemplateKinds } from '../../../shared/core/mapping/templateType.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { loadOracleCases } from '../../support/oracleCases.js';
 
@@ -22,30 +24,14 @@ interface MappingOfCase {
 
 /** Property names and template types as the schema spells them. */
 const CANONICAL = new Set([
-  'templateType',
-  'template',
-  'typeName',
-  'typeMatchExpression',
-  'deviceIdExpression',
-  'timestampExpression',
-  'patientIdExpression',
-  'encounterIdExpression',
-  'correlationIdExpression',
-  'defaultExpressionLanguage',
-  'values',
-  'valueName',
-  'valueExpression',
-  'required',
-  'value',
-  'language',
+  ...knownProperties.root,
+  ...knownProperties.node,
+  ...Object.values(knownProperties.content).flat(),
+  ...knownProperties.calculatedValue,
+  ...knownProperties.jsonPathValue,
+  ...knownProperties.expression,
 ]);
-const TEMPLATE_TYPES = new Set([
-  'CollectionContent',
-  'CalculatedContent',
-  'JsonPathContent',
-  'IotJsonPathContent',
-  'IotCentralJsonPathContent',
-]);
+const TEMPLATE_TYPES = new Set<string>([collectionContentType, ...contentTemplateKinds]);
 
 /** Whether a mapping is written otherwise than the schema writes it: a property name, a template type, `required`. */
 function writtenOtherwise(node: unknown): boolean {
