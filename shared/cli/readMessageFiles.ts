@@ -5,6 +5,7 @@ import { decodeAsDotNetStreamReader } from '../core/decodeDotNetText.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import type { CliIo } from './io.js';
 import { describeFsError } from './validateCommand.js';
+import { isRecord } from '../core/isRecord.js';
 
 /** One `--message` file read into the device event normalization receives. */
 export interface MessageFile {
@@ -154,8 +155,4 @@ function enqueuedTimeOf(
     }
   }
   return unusable;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -18,6 +18,7 @@ import { convertBodyAsMedTech, type ConversionContext } from './fhirMappingConve
 import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_SAMPLED_DATA_SLOTS } from './sampledData.js';
+import { isRecord } from '../isRecord.js';
 
 /**
  * Parses and validates a FHIR destination mapping (`fhirmapping.json`, reference-behaviour §3.1) against the
@@ -581,8 +582,4 @@ function toCodings(raw: unknown): MappingCoding[] {
     }
     return coding;
   });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

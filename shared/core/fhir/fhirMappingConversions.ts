@@ -14,6 +14,7 @@ import {
   readEnumTextAsMedTech,
   toMedTechString,
 } from '../mapping/medTechConversions.js';
+import { isRecord } from '../isRecord.js';
 
 /** How the conversions report and look up what they need. */
 export interface ConversionContext {
@@ -252,8 +253,4 @@ function readDecimalText(text: string): number | undefined {
     return Number.isFinite(number) ? number : undefined;
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

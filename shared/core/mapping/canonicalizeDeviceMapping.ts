@@ -9,6 +9,7 @@ import {
   toMedTechString,
 } from './medTechConversions.js';
 import { toContentTemplateKind } from './templateType.js';
+import { isRecord } from '../isRecord.js';
 
 /** Path segments into a JSON document: property names and array indexes. */
 export type PathSegments = (string | number)[];
@@ -382,8 +383,4 @@ function takesDefaultLanguage(expression: unknown): boolean {
 /** Defines an own enumerable property, so a key such as `__proto__` stays data and never touches the prototype. */
 function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

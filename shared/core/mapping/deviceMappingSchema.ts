@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import schema from '../../../schemas/devicecontent.schema.json' with { type: 'json' };
 import type { ContentTemplateKind } from './deviceMapping.js';
 import { toPathSegments } from './locate.js';
+import { isRecord } from '../isRecord.js';
 
 /** One structural problem the published JSON Schema found, at a path of the (canonicalized) document. */
 export interface SchemaViolation {
@@ -141,8 +142,4 @@ function lastPropertyName(segments: readonly (string | number)[]): string | unde
     }
   }
   return undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

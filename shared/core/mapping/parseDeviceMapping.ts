@@ -15,6 +15,7 @@ import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
 import { toSyntaxProblems } from './toSyntaxProblems.js';
+import { isRecord } from '../isRecord.js';
 
 /** Fixed expressions of the IoT kinds (reference-behaviour §1.5, §1.6); user-supplied ones are ignored. */
 const fixedExpressions = {
@@ -486,8 +487,4 @@ function toLanguage(raw: unknown): ExpressionLanguage | undefined {
     default:
       return undefined;
   }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@ import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/eval
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
 import { loadOracleCases } from '../../support/oracleCases.js';
+import { isRecord } from '../../../shared/core/isRecord.js';
 
 /** One case of tests/fixtures/jmespath-net-random (see its README). */
 interface RandomJmesPathCase {
@@ -13,10 +14,6 @@ interface RandomJmesPathCase {
 }
 
 const cases = loadOracleCases<RandomJmesPathCase>('jmespath-net-random');
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /** Whether two JSON values are equal, numbers as doubles, object members by name. */
 function same(expected: unknown, actual: unknown): boolean {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
 import { loadOracleCases } from '../../support/oracleCases.js';
+import { isRecord } from '../../../shared/core/isRecord.js';
 
 /** One case of tests/fixtures/newtonsoft-bodies-random (see its README). */
 interface RandomBodyCase {
@@ -10,10 +11,6 @@ interface RandomBodyCase {
 }
 
 const cases = loadOracleCases<RandomBodyCase>('newtonsoft-bodies-random');
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /**
  * Whether this project's value is Newtonsoft's, in the fixture's encoding: `{"$undefined": true}` is read as null
