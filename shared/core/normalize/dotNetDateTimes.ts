@@ -1,13 +1,13 @@
 /**
  * Timestamp texts that are not ISO-8601 but that MedTech reads as times: it turns a timestamp token into a .NET
  * `DateTime`, either while reading the body (Newtonsoft.Json's date handling: newtonsoftDateTimes.ts, which also reads
- * Microsoft's JSON form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year and year/month/day dates
- * with `/`, `-`, `.` or a space between the numbers, dates with an English month name and an optional day name, as
- * RFC 1123 writes them among others, a year and a month alone, 12-hour times with AM/PM). Only those forms whose
- * reading is certain are accepted here (tests/core/normalize/dotNetDateTimeParseOracle.test.ts compares the numeric
- * ones with a restatement of .NET's parser; dotNetDateTimes.test.ts pins the others, each checked against Mono's
- * DateTime.Parse); anything else stays an error. Written by hand on purpose:
- * `Date.parse` reads many forms differently and takes a time without offset as local time.
+ * Microsoft's JSON form `/Date(ms)/`) or with `DateTime.Parse` and the invariant culture (month/day/year and
+ * year/month/day dates with `/`, `-`, `.` or a space between the numbers, dates with an English month name and an
+ * optional day name, as RFC 1123 writes them among others, a year and a month alone, 12-hour times with AM/PM). Only
+ * those forms whose reading is certain are accepted here (tests/core/normalize/dotNetDateTimeParseOracle.test.ts
+ * compares the numeric ones with a restatement of .NET's parser; dotNetDateTimes.test.ts pins the others, each checked
+ * against Mono's DateTime.Parse); anything else stays an error. Written by hand on purpose: `Date.parse` reads many
+ * forms differently and takes a time without offset as local time.
  */
 import {
   inDateTimeRange,
@@ -224,8 +224,8 @@ interface Clock {
 }
 
 /**
- * The time and zone of a date pattern's match (the groups of `AFTER_DATE`, from group 5: a day name and the date's three come first), or undefined when they name
- * none: two zones, or an hour alone without AM/PM right after it.
+ * The time and zone of a date pattern's match (the groups of `AFTER_DATE`, from group 5: a day name and the date's
+ * three come first), or undefined when they name none: two zones, or an hour alone without AM/PM right after it.
  */
 function afterDate(match: RegExpExecArray): Clock | undefined {
   const [hour, minute, second, fraction, zoneBefore, meridiem, zoneAfter, zoneAlone] = match.slice(5);
