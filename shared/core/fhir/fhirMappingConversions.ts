@@ -65,12 +65,12 @@ export function convertBodyAsMedTech(body: Record<string, unknown>, at: string, 
   }
   convertText(body, 'typeName', at, 'body', context, false);
   convertPeriodInterval(body, at, context);
-  if (dropNull(body, 'category', at, context) && Array.isArray(body.category)) {
+  if (dropAbsentList(body, 'category', at, context) && Array.isArray(body.category)) {
     body.category.forEach((concept: unknown, i) => {
       if (isRecord(concept)) {
         const conceptAt = `${at}/category/${i}`;
         convertText(concept, 'text', conceptAt, 'body', context, true);
-        if (dropNull(concept, 'codes', conceptAt, context)) {
+        if (dropAbsentList(concept, 'codes', conceptAt, context)) {
           convertCodings(concept.codes, `${conceptAt}/codes`, 'body', context);
         }
       }
@@ -78,7 +78,7 @@ export function convertBodyAsMedTech(body: Record<string, unknown>, at: string, 
   }
   convertCodings(body.codes, `${at}/codes`, 'body', context);
   convertValue(body.value, `${at}/value`, context);
-  if (dropNull(body, 'components', at, context) && Array.isArray(body.components)) {
+  if (dropAbsentList(body, 'components', at, context) && Array.isArray(body.components)) {
     body.components.forEach((component: unknown, i) => {
       if (isRecord(component)) {
         convertCodings(component.codes, `${at}/components/${i}/codes`, 'body', context);
@@ -184,7 +184,7 @@ function medTechText(raw: number | boolean, literal: string | undefined, where: 
  * `null` for an optional list, or an empty string (Newtonsoft reads one as null where it expects a list): read as
  * absent. True when the member is still there to convert.
  */
-function dropNull(target: Record<string, unknown>, key: string, at: string, context: ConversionContext): boolean {
+function dropAbsentList(target: Record<string, unknown>, key: string, at: string, context: ConversionContext): boolean {
   const raw = target[key];
   if (raw !== null && raw !== '') {
     return key in target;
