@@ -91,12 +91,17 @@ function evaluateJmes(line: string): string {
   }
 }
 
+/** A mapping that does not load: how many errors, and their messages. */
+function refusal(problems: readonly { severity: string; message: string }[]): string {
+  const errors = problems.filter((p) => p.severity === 'error');
+  return JSON.stringify({ mappingProblems: errors.length, problems: errors.map((p) => p.message) });
+}
+
 function evaluateNormalize(line: string): string {
   const [mapping = '', message = ''] = line.split('\t');
   const parsed = parseDeviceMapping(Buffer.from(mapping, 'base64').toString('utf8'));
   if (!parsed.ok) {
-    const errors = parsed.problems.filter((p) => p.severity === 'error');
-    return JSON.stringify({ mappingProblems: errors.length, problems: errors.map((p) => p.message) });
+    return refusal(parsed.problems);
   }
   const { event } = toDeviceEvent(new Uint8Array(Buffer.from(message, 'base64')), {
     enqueuedTime: '2024-05-01T12:00:00Z',
@@ -109,8 +114,7 @@ function evaluateNormalize(line: string): string {
 function evaluateFhirMapping(line: string): string {
   const parsed = parseFhirMapping(Buffer.from(line, 'base64').toString('utf8'));
   if (!parsed.ok) {
-    const errors = parsed.problems.filter((p) => p.severity === 'error');
-    return JSON.stringify({ mappingProblems: errors.length, problems: errors.map((p) => p.message) });
+    return refusal(parsed.problems);
   }
   return JSON.stringify({ templates: [...parsed.value.templates.values()] });
 }
