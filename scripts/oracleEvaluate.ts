@@ -31,6 +31,7 @@ import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
 import { readNewtonsoftDateTime } from '../shared/core/normalize/newtonsoftDateTimes.js';
 import { toDeviceEvent } from '../shared/cli/readMessageFiles.js';
+import { readKindedBody, toKindedJsonText } from '../shared/core/expressions/jmesPath/kindedNumbers.js';
 
 /** A value with its non-finite numbers spelled as tests/fixtures/newtonsoft-bodies spells them. */
 function encodeNumbers(value: unknown): unknown {
@@ -82,10 +83,14 @@ function evaluateDate(line: string): string {
 function evaluateJmes(line: string): string {
   const [data = '', expression = ''] = line.split('\t');
   try {
-    const document = JSON.parse(Buffer.from(data, 'base64').toString('utf8')) as unknown;
+    const text = Buffer.from(data, 'base64').toString('utf8');
+    const plain = JSON.parse(text) as unknown;
+    // The data as JmesPath.Net reads it, its numbers with their kinds (what a normalization hands an expression that
+    // can tell them).
+    const document = readKindedBody(text, plain) ?? plain;
     const ast = parseJmesPath(Buffer.from(expression, 'base64').toString('utf8'));
     const { value } = evaluateJmesPath(ast, document, new EvaluationBudget(1e6, 1e6));
-    return JSON.stringify({ outcome: 'value', value: encodeNumbers(value ?? null) });
+    return `{"outcome":"value","value":${toKindedJsonText(value ?? null)}}`;
   } catch (error) {
     return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
   }

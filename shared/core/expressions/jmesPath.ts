@@ -7,6 +7,7 @@ import { internName } from './jsonPath/internName.js';
 import { evaluateJmesPath, isProjection } from './jmesPath/jmesPathInterpreter.js';
 import { JMESPATH_MAX_PRODUCED_CHARS, JMESPATH_MAX_STEPS } from './jmesPath/jmesPathLimits.js';
 import { chargeExpandedSize, memberOf } from './jmesPath/jsonValues.js';
+import { KindedNumber, withPlainNumbers } from './jmesPath/kindedNumbers.js';
 import { parseJmesPath } from './jmesPath/parseJmesPath.js';
 import type { CompiledExpression, EvaluationMemo, RootMemberSplit, WorkMeter } from './types.js';
 
@@ -27,6 +28,45 @@ export interface JmesPathOptions {
 /** Whether an expression builds arrays or objects (`[a, b]`, `{a: b}`) that may share structure when nested. */
 function buildsValues(node: AstNode): boolean {
   return node.type === 'MultiSelectList' || node.type === 'MultiSelectHash' || childrenOf(node).some(buildsValues);
+}
+
+/**
+ * Whether an expression can produce a boxed number (kindedNumbers.ts): it calls a function or has a literal with one.
+ * Only then are its results searched for boxes to make plain.
+ */
+function mayProduceBoxes(node: AstNode): boolean {
+  if (node.type === 'Function') {
+    return true;
+  }
+  if (node.type === 'Literal') {
+    return withPlainNumbers(node.value) !== node.value;
+  }
+  return childrenOf(node).some(mayProduceBoxes);
+}
+
+/**
+ * Whether a result can depend on the kind of a number of the data (kindedNumbers.ts): the expression calls a function
+ * (`to_string`, arithmetic, `contains`, `max`…) or tests equality, except with a string literal (`kind == 'hr'`).
+ */
+function readsNumberKinds(node: AstNode): boolean {
+  if (node.type === 'Function') {
+    return true;
+  }
+  if (node.type === 'Comparator' && (node.name === 'EQ' || node.name === 'NE')) {
+    const isText = (side: AstNode): boolean => side.type === 'Literal' && typeof side.value === 'string';
+    if (!isText(node.left) && !isText(node.right)) {
+      return true;
+    }
+  }
+  return childrenOf(node).some(readsNumberKinds);
+}
+
+/**
+ * A result as it leaves the evaluator: a boxed number stays boxed (the measurement value takes its text from it),
+ * the boxes inside an array or object are made plain for the code that reads them as JSON (JSONPath, the type match).
+ */
+function handedOut(value: unknown): unknown {
+  return value instanceof KindedNumber ? value : withPlainNumbers(value);
 }
 
 function describeFailure(error: unknown): string {
@@ -72,6 +112,9 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   }
 
   const mayShareStructure = buildsValues(ast);
+  const kinds = readsNumberKinds(ast);
+  // Data read with kinds (given to `kinds` expressions) holds boxes too.
+  const boxes = kinds || mayProduceBoxes(ast);
   // The common shapes run as compiled closures; anything else (pipes, multi-selects, standard functions…) is
   // interpreted. Both charge the same steps and fail the same way.
   const compiled = compileJmesPathAst(ast);
@@ -125,9 +168,9 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       if (projection && Array.isArray(value)) {
         // Every element, the nulls of the data included: JmesPath.Net keeps them in a projection (only a missing
         // member and the like is dropped, by the evaluator) and MedTech's SelectTokens yields each as a match.
-        return value as unknown[];
+        return boxes ? (value as unknown[]).map(handedOut) : (value as unknown[]);
       }
-      return [value];
+      return [boxes ? handedOut(value) : value];
     },
     (data, multiple, meter) => {
       const value = evaluate(data, meter);
@@ -141,11 +184,13 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
         if (items.length > 1) {
           return multiple;
         }
-        return items.length === 0 ? undefined : (items[0] ?? null);
+        const item = items.length === 0 ? undefined : (items[0] ?? null);
+        return boxes ? handedOut(item) : item;
       }
-      return value;
+      return boxes ? handedOut(value) : value;
     },
     readsMemberOrder(ast),
+    kinds,
   );
 }
 
@@ -159,6 +204,7 @@ class JmesPathExpression implements CompiledExpression {
     readonly matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
     readonly selectOne: (data: unknown, multiple: unknown, meter?: WorkMeter) => unknown,
     readonly readsMemberOrder = false,
+    readonly readsNumberKinds = false,
   ) {}
 }
 

@@ -61,6 +61,13 @@ export interface CompiledExpression {
    */
   readonly readsMemberOrder?: boolean;
   /**
+   * True for a JMESPath expression whose result can depend on how the message wrote a number (`1.0` or `1`, all the
+   * digits of a large integer): one that calls a function or compares for equality other than with a string. The
+   * caller then hands it the message body read with its numbers' kinds, when the body has such numbers. Absent means
+   * false.
+   */
+  readonly readsNumberKinds?: boolean;
+  /**
    * Every match of the expression against `data`, in document order.
    * JSONPath: each selected token (a selected JSON `null` is returned as `null`).
    * JMESPath: the elements of a projection (its `null` elements too: JmesPath.Net drops only missing members and

@@ -8,7 +8,8 @@ import { readJsonAsMedTech } from './medTechJsonReader.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
-import { toNumberText } from './toMeasurementValue.js';
+import { toDoubleText, toNumberText } from './toMeasurementValue.js';
+import { KindedNumber, kindedTwinOf, readKindedBody } from '../expressions/jmesPath/kindedNumbers.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import { parseDotNetInt64 } from '../dotNetNumbers.js';
@@ -110,6 +111,8 @@ export function normalizeEvent(
     if (ordered !== undefined) {
       run = createRun(ordered, body, event, ingestionTimeUtc, limits);
       envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
+      // Not yet both: a body read in the message's member order keeps plain numbers (README).
+      run.kindedBody = undefined;
     }
   }
   let complete = true;
@@ -269,6 +272,13 @@ class Run implements WorkMeter {
   match: unknown = undefined;
   /** The `envelopeWithMatch` object of {@link Run.match}, built only when an expression needs it whole. */
   scope: object | undefined = undefined;
+  /**
+   * The body read with its numbers' kinds for the JMESPath expressions that can tell them (kindedNumbers.ts), read
+   * when the first one runs; `undefined` when the body has no number a plain one misrepresents (or no text).
+   */
+  kindedBody: unknown = UNREAD;
+  /** {@link Run.scope} with the kinded body and match. */
+  kindedScope: object | undefined = undefined;
   /** The texts of the body's literal-sensitive numbers, found in {@link Run.text} when the first one is extracted. */
   numberTexts: NumberLiteralTexts | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
@@ -348,7 +358,13 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   let matches: unknown[];
   try {
     run.remaining--;
-    matches = template.typeMatch.matches(envelope, run.memo, run);
+    const typeMatch = template.typeMatch;
+    const kinded = typeMatch.readsNumberKinds === true ? kindedBodyOf(run) : undefined;
+    const data =
+      kinded === undefined
+        ? envelope
+        : { Body: kinded, Properties: run.properties, SystemProperties: run.systemProperties };
+    matches = typeMatch.matches(data, run.memo, run);
   } catch (error) {
     if (run.remaining < 0) {
       setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
@@ -393,6 +409,7 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     const match = matches[i];
     run.match = match;
     run.scope = undefined;
+    run.kindedScope = undefined;
     const measurement = extractMeasurement(template, run);
     if (measurement === undefined) {
       if (run.stopped) {
@@ -434,6 +451,12 @@ function expressionsPerMatch(template: ContentTemplate): number {
  * member; a path into one member of the latter reads that member directly, without building the object.
  */
 function select(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
+  if (expression.readsNumberKinds === true) {
+    const kinded = kindedBodyOf(run);
+    if (kinded !== undefined) {
+      return selectWithKinds(template, expression, run, kinded);
+    }
+  }
   switch (template.scope) {
     case 'matchedToken':
       return selectOne(expression, run.match, run);
@@ -455,6 +478,46 @@ function select(template: ContentTemplate, expression: CompiledExpression, run: 
     }
   }
 }
+
+/** {@link select} for an expression that reads number kinds, over the body read with them. */
+function selectWithKinds(
+  template: ContentTemplate,
+  expression: CompiledExpression,
+  run: Run,
+  kinded: unknown,
+): unknown {
+  const match = kindedTwinOf(run.match);
+  switch (template.scope) {
+    case 'matchedToken':
+      return selectOne(expression, match, run);
+    case 'envelopeWithMatch': {
+      const split = expression.rootMember;
+      if (split !== undefined) {
+        const head = split.head;
+        const member = head === 'matchedToken' ? match : head === 'Body' ? kinded : envelopeMember(head, run);
+        return member === undefined ? NO_MATCH : selectOne(split.rest, member, run);
+      }
+      run.kindedScope ??= {
+        Body: kinded,
+        Properties: run.properties,
+        SystemProperties: run.systemProperties,
+        matchedToken: match,
+      };
+      return selectOne(expression, run.kindedScope, run);
+    }
+  }
+}
+
+/** The body read with its numbers' kinds ({@link Run.kindedBody}), read on first use. */
+function kindedBodyOf(run: Run): unknown {
+  if (run.kindedBody === UNREAD) {
+    run.kindedBody = run.text === undefined ? undefined : readKindedBody(run.text, run.body);
+  }
+  return run.kindedBody;
+}
+
+/** {@link Run.kindedBody} before it is read. */
+const UNREAD: unique symbol = Symbol('unread');
 
 /** A member of the current match's `envelopeWithMatch` object, `undefined` for a name it does not have. */
 function envelopeMember(name: string, run: Run): unknown {
@@ -683,6 +746,9 @@ function selectValueText(
   if (typeof token === 'boolean') {
     return token ? 'true' : 'false';
   }
+  if (token instanceof KindedNumber) {
+    return kindedNumberText(token);
+  }
   if (token === NO_MATCH || token === MULTIPLE) {
     return token as Problem;
   }
@@ -691,6 +757,22 @@ function selectValueText(
   }
   return Array.isArray(token) ? ARRAY : typeof token === 'object' ? OBJECT : NON_FINITE;
 }
+
+/**
+ * The text MedTech makes of a number a JMESPath expression computed or wrote as a literal, of a kind a plain number
+ * cannot carry (kindedNumbers.ts): a float as .NET writes a double (`1.678747561E+15`, `2`, `-0`), an integer with
+ * all its digits, and a problem for an integer beyond 64 bits, as for such a number of the message.
+ */
+function kindedNumberText(token: KindedNumber): string | Problem {
+  const integer = token.integer;
+  if (integer === undefined) {
+    return toDoubleText(token.value);
+  }
+  return integer < INT64_MIN || integer >= INT64_LIMIT ? BIG_INTEGER : integer.toString();
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_LIMIT = 2n ** 63n;
 
 /**
  * A literal-sensitive number's text as MedTech makes it from what the message wrote ({@link dependsOnLiteral}): an
@@ -764,7 +846,7 @@ function fail(
 /** Records the IncompatibleData error for a timestamp token that is not an ISO-8601 string. */
 function failTimestamp(run: Run, template: ContentTemplate, source: string, token: unknown): undefined {
   let reason: string;
-  if (typeof token === 'number') {
+  if (typeof token === 'number' || token instanceof KindedNumber) {
     reason =
       'matched a number, which is not a timestamp; convert Unix time with the JmesPath functions ' +
       'fromUnixTimestamp (seconds) or fromUnixTimestampMs (milliseconds)';

@@ -55,8 +55,9 @@ export function toNumberText(value: number): string {
  * @param value - a finite number
  */
 export function toDoubleText(value: number): string {
-  if (Object.is(value, -0)) {
-    return '-0'; // .NET Core 3.0 and later keep the sign of a negative zero double
+  if (value === 0) {
+    // .NET Core 3.0 and later keep the sign of a negative zero double.
+    return Object.is(value, -0) ? '-0' : '0';
   }
   // The shortest round-trip form already has at most 15 significant digits when it has at most 15 characters
   // and no exponent: rounding to 15 digits would give back the same number, and from 0.0001 up it is fixed notation.

@@ -1,8 +1,9 @@
-import { TreeInterpreter, TYPE_ANY, TYPE_ARRAY } from '@jmespath-community/jmespath';
+import { TreeInterpreter, TYPE_ANY, TYPE_ARRAY, TYPE_NUMBER } from '@jmespath-community/jmespath';
 import type { JSONValue } from '@jmespath-community/jmespath';
 import type { AstNode } from './jmesPathAst.js';
 import { EvaluationBudget } from './evaluationBudget.js';
 import { compareOrdered, deepEqual, defineMember, elementOf, isFalsy, memberOf } from './jsonValues.js';
+import { KindedNumber } from './kindedNumbers.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import {
   STANDARD_FUNCTION_ARRAY_ARGUMENT,
@@ -204,7 +205,7 @@ class BoundedInterpreter extends LibraryInterpreterClass {
   private project(node: BinaryNode, base: unknown): unknown {
     let items: unknown[];
     if (node.type === 'ValueProjection') {
-      if (typeof base !== 'object' || base === null || Array.isArray(base)) {
+      if (typeof base !== 'object' || base === null || Array.isArray(base) || base instanceof KindedNumber) {
         return undefined;
       }
       items = Object.values(base);
@@ -315,6 +316,11 @@ export function comparisonsToSort(n: number): number {
 function createInterpreter(): BoundedInterpreter {
   const interpreter = new BoundedInterpreter();
   const runtime = interpreter.runtime;
+  // The library checks argument types, and `type()` answers, by its runtime's getTypeName: a boxed number is a number.
+  // (private in the library's typings, a plain method at run time).
+  const typed = runtime as unknown as { getTypeName: (value: unknown) => number | undefined };
+  const getTypeName = typed.getTypeName.bind(runtime);
+  typed.getTypeName = (value) => (value instanceof KindedNumber ? TYPE_NUMBER : getTypeName(value));
   const callFunction = runtime.callFunction.bind(runtime);
   runtime.callFunction = (name, args) => {
     const sized = SIZED_ARGUMENT[name];
@@ -341,7 +347,7 @@ function createInterpreter(): BoundedInterpreter {
     const signature = fn.parameters.map(() => ({ types: [TYPE_ANY] }));
     const registered = interpreter.runtime.register(
       fn.name,
-      (args) => fn.evaluate(args, interpreter.budget),
+      (args) => fn.evaluate(args, interpreter.budget) as JSONValue,
       signature,
     );
     if (!registered.success) {

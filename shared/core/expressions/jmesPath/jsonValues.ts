@@ -1,6 +1,6 @@
 import { formatDotNetNumber } from '../../dotNetNumbers.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { compareFloats } from '../newtonsoftFloats.js';
+import { KindedNumber, doubleOf, isJmesNumber, newtonsoftNumberText, numbersEqual } from './kindedNumbers.js';
 
 /** JMESPath type names, as the `type()` function spells them. */
 export type JmesPathTypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
@@ -17,7 +17,7 @@ export function typeNameOf(value: unknown): JmesPathTypeName {
   if (typeof value === 'boolean') {
     return 'boolean';
   }
-  if (typeof value === 'number') {
+  if (typeof value === 'number' || value instanceof KindedNumber) {
     return 'number';
   }
   if (typeof value === 'string') {
@@ -37,7 +37,7 @@ export function isFalsy(value: unknown): boolean {
   if (Array.isArray(value)) {
     return value.length === 0;
   }
-  return typeof value === 'object' && Object.keys(value).length === 0;
+  return typeof value === 'object' && !(value instanceof KindedNumber) && Object.keys(value).length === 0;
 }
 
 /**
@@ -84,8 +84,8 @@ export function elementOf(value: unknown, index: number): unknown {
 
 /**
  * Equality of two values of which at least one is no container, as JmesPath.Net's (Newtonsoft's `DeepEquals`) is:
- * identity, except that two numbers with a fraction, doubles to it, are equal within Newtonsoft's tolerance
- * (`add(\`0.1\`, \`0.2\`) == \`0.3\``). Integers compare exactly (a double written `1.0` cannot be told apart here).
+ * identity, except for numbers ({@link numbersEqual}): an integer never equals a float (`1 == \`1.0\`` is false), and
+ * two floats are equal within Newtonsoft's tolerance (`add(\`0.1\`, \`0.2\`) == \`0.3\``).
  * @param a - a value
  * @param b - another
  */
@@ -93,13 +93,12 @@ export function scalarsEqual(a: unknown, b: unknown): boolean {
   if (a === b) {
     return true;
   }
-  return (
-    typeof a === 'number' &&
-    typeof b === 'number' &&
-    !Number.isInteger(a) &&
-    !Number.isInteger(b) &&
-    compareFloats(a, b) === 0
-  );
+  return isJmesNumber(a) && isJmesNumber(b) && numbersEqual(a, b);
+}
+
+/** Whether a value is an array or an object of the data, not a scalar (a boxed number is a scalar). */
+function isContainer(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !(value instanceof KindedNumber);
 }
 
 /**
@@ -118,7 +117,7 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
     if (a === b) {
       continue;
     }
-    if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) {
+    if (!isContainer(a) || !isContainer(b)) {
       if (scalarsEqual(a, b)) {
         continue;
       }
@@ -199,6 +198,8 @@ export function toJsonText(value: unknown, budget: EvaluationBudget): string {
         visit(item);
       });
       write(']');
+    } else if (current instanceof KindedNumber) {
+      write(newtonsoftNumberText(current));
     } else if (typeof current === 'object' && current !== null) {
       write('{');
       Object.entries(current).forEach(([key, item], index) => {
@@ -257,8 +258,11 @@ export type OrderingOperator = 'LT' | 'LTE' | 'GT' | 'GTE';
  */
 export function compareOrdered(operator: OrderingOperator, left: unknown, right: unknown): boolean | null {
   let order: number;
-  if (typeof left === 'number' && typeof right === 'number') {
-    order = left < right ? -1 : left > right ? 1 : 0;
+  if (isJmesNumber(left) && isJmesNumber(right)) {
+    // As doubles, integers too (JmesPathOrderingComparison): `9007199254740993` > `9007199254740992` is false.
+    const a = doubleOf(left);
+    const b = doubleOf(right);
+    order = a < b ? -1 : a > b ? 1 : 0;
   } else if (isStringOrNull(left) && isStringOrNull(right)) {
     if (left === null || left === undefined) {
       order = right === null || right === undefined ? 0 : -1;

@@ -1,6 +1,8 @@
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { typeNameOf } from './jsonValues.js';
+import type { KindedNumber } from './kindedNumbers.js';
+import { doubleOf, floatNumber, integerNumber, integerOf, isFloat, isJmesNumber } from './kindedNumbers.js';
 
 /**
  * MedTech's custom JMESPath functions (docs/reference-behaviour.md §1.8), with the argument names of Microsoft's
@@ -18,18 +20,18 @@ export interface MedTechFunction {
    * @param budget - the evaluation's budget (for the strings it builds)
    * @throws ExpressionEvaluationError naming the function and argument (never the value) on a bad argument
    */
-  evaluate(args: readonly unknown[], budget: EvaluationBudget): number | string;
+  evaluate(args: readonly unknown[], budget: EvaluationBudget): number | KindedNumber | string;
   /**
    * For a two-argument function that builds no string: the same computation with the two arguments passed
    * directly, without an array.
    * @throws ExpressionEvaluationError as `evaluate` does
    */
-  readonly evaluate2?: (left: unknown, right: unknown) => number;
+  readonly evaluate2?: (left: unknown, right: unknown) => number | KindedNumber;
 }
 
 // C# `long` bounds: MedTech's math on two integers is done in `long` and must fit in it.
-const LONG_MIN = -(2 ** 63);
-const LONG_MAX_EXCLUSIVE = 2 ** 63;
+const LONG_MIN = -(2n ** 63n);
+const LONG_MAX_EXCLUSIVE = 2n ** 63n;
 
 // .NET DateTimeOffset.FromUnixTimeSeconds/Milliseconds accept 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z.
 const MIN_UNIX_SECONDS = -62_135_596_800;
@@ -43,22 +45,28 @@ function argumentError(fn: MedTechFunction, index: number, problem: string): Exp
   );
 }
 
-function numberArgument(fn: MedTechFunction, value: unknown, index: number): number {
-  if (typeof value !== 'number') {
+function numberArgument(fn: MedTechFunction, value: unknown, index: number): number | KindedNumber {
+  if (!isJmesNumber(value)) {
     throw argumentError(fn, index, `must be a number, got ${typeNameOf(value)}`);
   }
   return value;
 }
 
 function integerArgument(fn: MedTechFunction, args: readonly unknown[], index: number): number {
-  const value = args[index];
-  if (typeof value !== 'number') {
-    throw argumentError(fn, index, `must be an integer, got ${typeNameOf(value)}`);
+  const argument = args[index];
+  if (!isJmesNumber(argument)) {
+    throw argumentError(fn, index, `must be an integer, got ${typeNameOf(argument)}`);
   }
-  if (!Number.isInteger(value)) {
-    throw argumentError(fn, index, 'must be an integer, got a number with a fraction');
+  // MedTech checks the token type: a float is refused even when whole (`1.0`, or a message's `1678747561.0`).
+  if (isFloat(argument)) {
+    const value = doubleOf(argument);
+    throw argumentError(
+      fn,
+      index,
+      `must be an integer, got a ${Number.isInteger(value) ? 'float' : 'number with a fraction'}`,
+    );
   }
-  return value;
+  return doubleOf(argument);
 }
 
 function stringArgument(fn: MedTechFunction, args: readonly unknown[], index: number): string {
@@ -69,10 +77,14 @@ function stringArgument(fn: MedTechFunction, args: readonly unknown[], index: nu
   return value;
 }
 
-/** A two-number function whose result must be finite, and fit a C# `long` when both operands are integers. */
+/**
+ * A two-number function as MedTech computes it: as doubles when either operand is a float, the result a float (which
+ * must be finite); as 64-bit integers when both are integers (`onIntegers`).
+ */
 function arithmetic(
   name: string,
-  operation: (left: number, right: number, fn: MedTechFunction) => number,
+  onDoubles: (left: number, right: number, fn: MedTechFunction) => number,
+  onIntegers: (left: bigint, right: bigint, fn: MedTechFunction) => number | KindedNumber,
 ): MedTechFunction {
   const fn: MedTechFunction = {
     name,
@@ -82,23 +94,41 @@ function arithmetic(
     },
     evaluate2,
   };
-  function evaluate2(leftArgument: unknown, rightArgument: unknown): number {
+  function evaluate2(leftArgument: unknown, rightArgument: unknown): number | KindedNumber {
     const left = numberArgument(fn, leftArgument, 0);
     const right = numberArgument(fn, rightArgument, 1);
-    const result = operation(left, right, fn);
-    if (Number.isNaN(result)) {
-      throw new ExpressionEvaluationError(`${name}() has no real-number result for these arguments`);
+    if (!isFloat(left) && !isFloat(right)) {
+      return onIntegers(integerOf(left), integerOf(right), fn);
     }
-    if (!Number.isFinite(result)) {
-      throw new ExpressionEvaluationError(`${name}() overflowed: the result is too large for a number`);
-    }
-    if (Number.isInteger(left) && Number.isInteger(right) && (result < LONG_MIN || result >= LONG_MAX_EXCLUSIVE)) {
-      throw new ExpressionEvaluationError(`${name}() overflowed: the result does not fit a 64-bit integer`);
-    }
-    // -0 is not JSON; MedTech's long/double arithmetic prints 0.
-    return result === 0 ? 0 : result;
+    const result = onDoubles(doubleOf(left), doubleOf(right), fn);
+    return floatNumber(finite(fn, result));
   }
   return fn;
+}
+
+function finite(fn: MedTechFunction, result: number): number {
+  if (Number.isNaN(result)) {
+    throw new ExpressionEvaluationError(`${fn.name}() has no real-number result for these arguments`);
+  }
+  if (!Number.isFinite(result)) {
+    throw new ExpressionEvaluationError(`${fn.name}() overflowed: the result is too large for a number`);
+  }
+  return result;
+}
+
+/** An exact integer result, which must fit a C# `long` (MedTech's would wrap around; an error is kinder). */
+function longResult(fn: MedTechFunction, result: bigint): number | KindedNumber {
+  if (result < LONG_MIN || result >= LONG_MAX_EXCLUSIVE) {
+    throw new ExpressionEvaluationError(`${fn.name}() overflowed: the result does not fit a 64-bit integer`);
+  }
+  return integerNumber(result);
+}
+
+function divide(left: number, right: number, fn: MedTechFunction): number {
+  if (right === 0) {
+    throw new ExpressionEvaluationError(`${fn.name}() cannot divide by zero`);
+  }
+  return left / right;
 }
 
 function fromUnixTime(name: string, parameter: string, min: number, max: number, toMs: number): MedTechFunction {
@@ -136,17 +166,39 @@ const insertString: MedTechFunction = {
 
 /** MedTech's custom functions, available only in JMESPath expressions. */
 export const MEDTECH_FUNCTIONS: readonly MedTechFunction[] = [
-  arithmetic('add', (left, right) => left + right),
-  arithmetic('subtract', (left, right) => left - right),
-  arithmetic('multiply', (left, right) => left * right),
-  // Decision (reference-behaviour.md §1.8): true division, as Microsoft's documentation states (40 / 50 = 0.8).
-  arithmetic('divide', (left, right, fn) => {
-    if (right === 0) {
-      throw new ExpressionEvaluationError(`${fn.name}() cannot divide by zero`);
+  arithmetic(
+    'add',
+    (left, right) => left + right,
+    (left, right, fn) => longResult(fn, left + right),
+  ),
+  arithmetic(
+    'subtract',
+    (left, right) => left - right,
+    (left, right, fn) => longResult(fn, left - right),
+  ),
+  arithmetic(
+    'multiply',
+    (left, right) => left * right,
+    (left, right, fn) => longResult(fn, left * right),
+  ),
+  // Decision (reference-behaviour.md §1.8): true division, as Microsoft's documentation states (40 / 50 = 0.8). Two
+  // integers that divide exactly give the integer, as MedTech's integer division does; otherwise the double.
+  arithmetic('divide', divide, (left, right, fn) => {
+    if (right !== 0n && left % right === 0n) {
+      return longResult(fn, left / right);
     }
-    return left / right;
+    return floatNumber(finite(fn, divide(Number(left), Number(right), fn)));
   }),
-  arithmetic('pow', (left, right) => left ** right),
+  // Two integers: MedTech's Convert.ToInt64(Math.Pow(…)), an integer when the power is whole (what it does with a
+  // fraction, rounding it, awaits the owner's decision: the fraction is kept here).
+  arithmetic(
+    'pow',
+    (left, right) => left ** right,
+    (left, right, fn) => {
+      const result = finite(fn, Number(left) ** Number(right));
+      return Number.isInteger(result) ? longResult(fn, BigInt(result)) : result;
+    },
+  ),
   insertString,
   fromUnixTime('fromUnixTimestamp', 'unixTimestampInSeconds', MIN_UNIX_SECONDS, MAX_UNIX_SECONDS, 1000),
   fromUnixTime('fromUnixTimestampMs', 'unixTimestampInMs', MIN_UNIX_MILLISECONDS, MAX_UNIX_MILLISECONDS, 1),

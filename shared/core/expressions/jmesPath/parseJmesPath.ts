@@ -5,6 +5,7 @@ import { childrenOf } from './jmesPathAst.js';
 import { arityOf } from './jmesPathInterpreter.js';
 import { JMESPATH_MAX_EXPRESSION_LENGTH } from './jmesPathLimits.js';
 import { continueParenthesizedProjections } from './parenthesizedProjections.js';
+import { readKindedJsonLiteral } from './kindedNumbers.js';
 
 // Legacy literals (`` `heartRate` `` meaning the string "heartRate") appear in Microsoft's MedTech documentation
 // (CalculatedContent typeMatchExpression example); every valid JSON literal still means the same thing.
@@ -325,10 +326,69 @@ function libraryText(source: string): string {
   return /'[^']*\\\\/.test(source) ? withDotNetRawStrings(source) : source;
 }
 
-/** The library's AST of an expression. */
+/** The library's AST of an expression, its JSON literals read with JmesPath.Net's number kinds. */
 function libraryParse(source: string): AstNode {
-  const ast: unknown = compile(libraryText(source), LIBRARY_OPTIONS);
+  const text = libraryText(source);
+  const kinded: unknown[] = [];
+  const ast: unknown = compile(markKindedLiterals(text, kinded), LIBRARY_OPTIONS);
+  if (kinded.length > 0) {
+    restoreKindedLiterals(ast, kinded);
+  }
   return ast as AstNode;
+}
+
+/** Starts the string that stands in, while the library parses, for a JSON literal with numbers of other kinds. */
+const KINDED_MARK = '\\u0000kinded:';
+
+/**
+ * The text with each JSON literal that has numbers a plain number cannot carry (`1.0`, `1e3`, an integer of 10^15 or
+ * more; see kindedNumbers.ts) replaced by a marker string literal, the literal's kinded value pushed onto `kinded`.
+ */
+function markKindedLiterals(text: string, kinded: unknown[]): string {
+  if (!text.includes('`') || text.includes('u0000kinded')) {
+    return text;
+  }
+  let tokens;
+  try {
+    tokens = tokenize(text, LIBRARY_OPTIONS);
+  } catch {
+    return text;
+  }
+  let marked = '';
+  let copied = 0;
+  for (const token of tokens) {
+    if ((token.type as string) !== 'Literal' || text[token.start] !== '`') {
+      continue;
+    }
+    const close = closingQuote(text, token.start);
+    const value = readKindedJsonLiteral(text.slice(token.start + 1, close).replaceAll('\\`', '`'));
+    if (value !== undefined) {
+      marked += `${text.slice(copied, token.start)}\`"${KINDED_MARK}${kinded.length}"\``;
+      copied = close + 1;
+      kinded.push(value);
+    }
+  }
+  return marked + text.slice(copied);
+}
+
+/** Puts the kinded values back into the Literal nodes that hold {@link markKindedLiterals}' markers. */
+function restoreKindedLiterals(ast: unknown, kinded: readonly unknown[]): void {
+  const mark = JSON.parse(`"${KINDED_MARK}"`) as string;
+  const pending: unknown[] = [ast];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    if (typeof node !== 'object' || node === null) {
+      continue;
+    }
+    const record = node as Record<string, unknown>;
+    if (record['type'] === 'Literal') {
+      const value = record['value'];
+      if (typeof value === 'string' && value.startsWith(mark)) {
+        record['value'] = kinded[Number(value.slice(mark.length))];
+      }
+      continue;
+    }
+    pending.push(...Object.values(record));
+  }
 }
 
 function parseTokens(source: string, tokens: readonly Token[]): AstNode {

@@ -1,7 +1,16 @@
-import { formatDotNetNumber, parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
+import { formatDotNetDouble, formatDotNetNumber, parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
+import {
+  KindedNumber,
+  doubleOf,
+  floatNumber,
+  integerFromDouble,
+  integerNumber,
+  isFloat,
+  isJmesNumber,
+} from './kindedNumbers.js';
 
 /**
  * The built-in functions of the JMESPath specification: exactly what MedTech's JmesPath.Net registers. The community
@@ -61,19 +70,19 @@ function failure(message: string): ExpressionEvaluationError {
 }
 
 /**
- * A number as a JSON integer token carries it in JmesPath.Net. Integral numbers are taken to be integer tokens: a
- * message that writes `2.0` gives .NET a float token, which JSON.parse cannot tell from `2`.
+ * A number JmesPath.Net holds as an integer token (see kindedNumbers.ts). A message number is plain: one the message
+ * writes `2.0` is a float token to .NET, which JSON.parse cannot tell from `2`.
  */
-function isIntegerToken(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value);
+function isIntegerToken(value: unknown): value is number | KindedNumber {
+  return isJmesNumber(value) && !isFloat(value);
 }
 
 /** .NET's Convert.ToInt64(double) for an integral value: the value, or an overflow error naming the function. */
-function toLong(value: number, name: string): number {
+function toLong(value: number, name: string): number | KindedNumber {
   if (value < LONG_MIN || value >= LONG_MAX_EXCLUSIVE) {
     throw failure(`${name}() overflowed: the result does not fit a 64-bit integer`);
   }
-  return value === 0 ? 0 : value;
+  return integerFromDouble(value);
 }
 
 /** .NET's Convert.ToInt32 of a number: rounds half to even, and fails when the result does not fit an `int`. */
@@ -102,6 +111,10 @@ function dotNetScalarText(value: unknown, name: string): string {
   if (typeof value === 'number') {
     return formatDotNetNumber(value);
   }
+  if (value instanceof KindedNumber) {
+    // `Value<string>()`: a long's digits, a double's .NET text (no `.0` added, unlike the JSON writer).
+    return value.integer?.toString() ?? formatDotNetDouble(value.value);
+  }
   throw failure(`${name}() cannot use ${typeNameOf(value)} as text`);
 }
 
@@ -112,8 +125,8 @@ function dotNetScalarText(value: unknown, name: string): string {
  */
 function byKey(name: string, reference: unknown, item: unknown, evaluate: EvaluateReference): number {
   const key = evaluate(reference, item);
-  if (typeof key === 'number') {
-    return key;
+  if (isJmesNumber(key)) {
+    return doubleOf(key);
   }
   if (typeof key !== 'string') {
     throw failure(`${name}() expected its expression to return a number or a string, got ${typeNameOf(key)}`);
@@ -167,9 +180,13 @@ function sortLikeDotNet(list: readonly unknown[]): unknown[] {
   if (first === undefined) {
     return [];
   }
-  if (typeof first === 'number') {
-    const keyed = list.map((item) => ({ item, key: isIntegerToken(first) ? toInt(item as number, 'sort') : item }));
-    return keyed.sort((a, b) => (a.key as number) - (b.key as number)).map(({ item }) => item);
+  if (isJmesNumber(first)) {
+    const integers = isIntegerToken(first);
+    const keyed = list.map((item) => {
+      const value = doubleOf(item as number | KindedNumber);
+      return { item, key: integers ? toInt(value, 'sort') : value };
+    });
+    return keyed.sort((a, b) => a.key - b.key).map(({ item }) => item);
   }
   if (Array.isArray(first) || (typeof first === 'object' && first !== null)) {
     throw failure(`sort() cannot sort an array of ${typeNameOf(first)}s`);
@@ -219,7 +236,7 @@ function setMember(target: Record<string, unknown>, name: string, value: unknown
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof KindedNumber);
 }
 
 /** Compares strings by UTF-16 code unit, as .NET's ordinal comparison does (never by locale). */
@@ -230,22 +247,41 @@ function compareOrdinal(left: string, right: string): number {
 function compareItems(left: unknown, right: unknown): number {
   return typeof left === 'string' && typeof right === 'string'
     ? compareOrdinal(left, right)
-    : (left as number) - (right as number);
+    : doubleOf(left as number | KindedNumber) - doubleOf(right as number | KindedNumber);
 }
 
 function extreme(direction: 1 | -1): StandardFunctionOverride {
   // JmesPath.Net compares strings here with .NET's culture-sensitive default comparer; ordinal order is assumed
   // (the culture MedTech runs under is not known).
+  // Numbers: the largest (smallest) as a `long` when all are integers, else as a double, a float even when whole
+  // (`max([3, \`1.0\`])` is `3.0`).
   return ([items]) => {
     const list = items as unknown[];
     let best: unknown = null;
+    let floats = false;
     for (const item of list) {
+      if (isJmesNumber(item) && isFloat(item)) {
+        floats = true;
+      }
       if (best === null || compareItems(item, best) * direction > 0) {
         best = item;
       }
     }
-    return best;
+    return floats && isJmesNumber(best) ? floatNumber(doubleOf(best)) : best;
   };
+}
+
+/** The exact value of a text `parseDotNetInt64` read as `value` (which a double holds exactly only up to 2^53). */
+function exactInt64(text: string, value: number): bigint {
+  if (Number.isSafeInteger(value)) {
+    return BigInt(value);
+  }
+  const digits = /[+-]?\d+/.exec(text)?.[0] ?? '';
+  try {
+    return BigInt(digits);
+  } catch {
+    return BigInt(value);
+  }
 }
 
 /** Library signatures replaced: JmesPath.Net's `sort` takes an array of any one type (booleans sort too). */
@@ -260,15 +296,19 @@ export const STANDARD_FUNCTION_ARRAY_ARGUMENT: ReadonlySet<string> = new Set(['s
  */
 export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFunctionOverride>> = {
   to_number: ([value]) => {
-    if (typeof value === 'number') {
+    if (isJmesNumber(value)) {
       return value;
     }
     if (typeof value === 'string') {
       // JmesPath.Net tries Int64.TryParse (NumberStyles.Integer), then Double.TryParse (NumberStyles.Float); the
       // current culture of the former is taken to be the invariant one. Infinity and NaN, which .NET returns for
       // "Infinity", "NaN" or "1e400", are null here: no measurement value or comparison can use them.
-      const parsed = parseDotNetInt64(value) ?? parseDotNetDouble(value, false);
-      return parsed !== undefined && Number.isFinite(parsed) ? parsed : null;
+      const integer = parseDotNetInt64(value);
+      if (integer !== undefined) {
+        return integerNumber(exactInt64(value, integer));
+      }
+      const parsed = parseDotNetDouble(value, false);
+      return parsed !== undefined && Number.isFinite(parsed) ? floatNumber(parsed) : null;
     }
     return null;
   },
@@ -279,20 +319,35 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
   // JmesPath.Net 1.0.205: abs of an integer works on a 32-bit `int` (an error beyond it, and for -2^31); ceil and
   // floor return a 64-bit integer, sum an integer sum as one (an error beyond that range).
   abs: ([value]) => {
-    const number = value as number;
-    if (isIntegerToken(number) && (number <= INT_MIN || number > INT_MAX)) {
-      throw failure('abs() overflowed: an integer argument must fit a 32-bit integer');
+    const number = doubleOf(value as number | KindedNumber);
+    if (isIntegerToken(value)) {
+      if (number <= INT_MIN || number > INT_MAX) {
+        throw failure('abs() overflowed: an integer argument must fit a 32-bit integer');
+      }
+      return Math.abs(number);
     }
-    return Math.abs(number);
+    return floatNumber(Math.abs(number));
   },
-  ceil: ([value]) => toLong(Math.ceil(value as number), 'ceil'),
-  floor: ([value]) => toLong(Math.floor(value as number), 'floor'),
+  ceil: ([value]) => toLong(Math.ceil(doubleOf(value as number | KindedNumber)), 'ceil'),
+  floor: ([value]) => toLong(Math.floor(doubleOf(value as number | KindedNumber)), 'floor'),
   sum: ([items]) => {
     let total = 0;
-    for (const item of items as number[]) {
-      total += item;
+    for (const item of items as (number | KindedNumber)[]) {
+      total += doubleOf(item);
     }
     return Number.isInteger(total) ? toLong(total, 'sum') : total;
+  },
+  // JmesPath.Net's avg: the mean of the values as doubles, always a double (`avg([1, 3])` is `2.0`); none of `[]`.
+  avg: ([items]) => {
+    const list = items as (number | KindedNumber)[];
+    if (list.length === 0) {
+      return null;
+    }
+    let total = 0;
+    for (const item of list) {
+      total += doubleOf(item);
+    }
+    return floatNumber(total / list.length);
   },
   // JmesPath.Net 1.0.205 reverses a string by UTF-16 code unit (a surrogate pair comes out reversed).
   reverse: ([value], budget) => {

@@ -1,0 +1,83 @@
+/**
+ * Number kinds in JMESPath expressions over a message, as JmesPath.Net (MedTech) reads a body: a number written `1.0`
+ * is a float and `1` an integer, a 17-digit integer keeps its digits. Each expected value is what MedTech's functions
+ * on JmesPath.Net gave for the same expression and data (tools/dotnet-oracle, JmesPathCases).
+ */
+import { describe, expect, it } from 'vitest';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+
+/** The `v` values of the measurements a JMESPath template makes of a body with `readings`, and the error names. */
+function normalize(typeMatch: string, value: string, readings: string): { values: string[]; errors: string[] } {
+  const mapping = parseDeviceMapping(
+    JSON.stringify({
+      templateType: 'CollectionContent',
+      template: [
+        {
+          templateType: 'CalculatedContent',
+          template: {
+            typeName: 'hr',
+            defaultExpressionLanguage: 'JmesPath',
+            typeMatchExpression: typeMatch,
+            deviceIdExpression: 'Body.deviceId',
+            timestampExpression: 'Body.ts',
+            values: [{ valueName: 'v', valueExpression: value, required: true }],
+          },
+        },
+      ],
+    }),
+  );
+  if (!mapping.ok) {
+    throw new Error('the mapping should load');
+  }
+  const body = `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":${readings}}`;
+  const result = normalizeEvent(mapping.value, {
+    body: { kind: 'bytes', bytes: new TextEncoder().encode(body) },
+    properties: {},
+    systemProperties: {},
+    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+  });
+  return {
+    values: result.measurements.map((m) => m.properties.find((p) => p.name === 'v')?.value ?? '?'),
+    errors: result.errors.map((e) => e.name),
+  };
+}
+
+describe('number kinds of the message in JMESPath expressions', () => {
+  it.each([
+    ['to_string(matchedToken.a)', '[{"a":1.0}]', '1.0'],
+    ['to_string(matchedToken.a)', '[{"a":1e3}]', '1000.0'],
+    ['to_string(matchedToken.a)', '[{"a":1}]', '1'],
+    ['to_string(matchedToken)', '[{"a":1.0,"b":[2,2.0]}]', '{"a":1.0,"b":[2,2.0]}'],
+    ['to_string(matchedToken.d)', '[{"d":123456789012345678}]', '123456789012345678'],
+    ['add(matchedToken.d, `1`)', '[{"d":123456789012345678}]', '123456789012345679'],
+    ['to_string(add(matchedToken.a, `1`))', '[{"a":1.0}]', '2.0'],
+    ['to_string(max(matchedToken.b))', '[{"b":[2,1.5]}]', '2.0'],
+    ['to_string(matchedToken.a == matchedToken.b)', '[{"a":1.0,"b":1}]', 'false'],
+    ['to_string(matchedToken.a == `1.0`)', '[{"a":1.0}]', 'true'],
+  ])('%s on %s is %s', (value, readings, expected) => {
+    const result = normalize('Body.readings[*]', value, readings);
+    expect(result.errors).toEqual([]);
+    expect(result.values).toEqual([expected]);
+  });
+
+  it('tells 1.0 from 1 in a type match', () => {
+    const result = normalize('Body.readings[?a == `1`]', 'matchedToken.n', '[{"a":1,"n":"int"},{"a":1.0,"n":"float"}]');
+    expect(result.values).toEqual(['int']);
+  });
+
+  it('refuses a float for fromUnixTimestamp, as MedTech does, even one with a whole value', () => {
+    const result = normalize(
+      'Body.readings[*]',
+      'to_string(fromUnixTimestamp(matchedToken.t))',
+      '[{"t":1678747561.0}]',
+    );
+    expect(result.values).toEqual([]);
+    expect(result.errors).toEqual(['IncompatibleData']);
+  });
+
+  it('leaves the numbers of a body without floats written whole or long integers as they are', () => {
+    const result = normalize('Body.readings[*]', 'to_string(multiply(matchedToken.a, `2`))', '[{"a":21}]');
+    expect(result.values).toEqual(['42']);
+  });
+});
