@@ -7,7 +7,12 @@ import { internName } from './jsonPath/internName.js';
 import { evaluateJmesPath, isProjection } from './jmesPath/jmesPathInterpreter.js';
 import { JMESPATH_MAX_PRODUCED_CHARS, JMESPATH_MAX_STEPS } from './jmesPath/jmesPathLimits.js';
 import { chargeExpandedSize, memberOf } from './jmesPath/jsonValues.js';
-import { KindedNumber, withPlainNumbers } from './jmesPath/kindedNumbers.js';
+import {
+  KindedNumber,
+  NUMBER_KINDS_NEEDED,
+  setNumberKindsUnknown,
+  withPlainNumbers,
+} from './jmesPath/kindedNumbers.js';
 import { parseJmesPath } from './jmesPath/parseJmesPath.js';
 import type { CompiledExpression, EvaluationMemo, RootMemberSplit, WorkMeter } from './types.js';
 
@@ -135,6 +140,8 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
     } else {
       budget.reset(Math.min(maxSteps, meter.remaining), Math.min(maxChars, meter.remaining));
     }
+    // An expression that reads number kinds, on a plain body whose kinds are unknown, stops where it needs one.
+    const kindsBefore = setNumberKindsUnknown(kinds && meter?.numberKindsUnknown === true);
     try {
       let value: unknown;
       if (compiled !== null) {
@@ -150,8 +157,12 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       }
       return value;
     } catch (error) {
+      if (error === NUMBER_KINDS_NEEDED) {
+        throw error;
+      }
       throw new ExpressionEvaluationError(`JMESPath expression '${source}' failed: ${describeFailure(error)}.`);
     } finally {
+      setNumberKindsUnknown(kindsBefore);
       if (meter !== undefined) {
         meter.remaining -= budget.stepsUsed + budget.charsProduced;
       }

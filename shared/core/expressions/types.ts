@@ -26,6 +26,11 @@ export interface EvaluationMemo {
 export interface WorkMeter {
   /** Units of work left; an evaluation that would go past it fails with ExpressionEvaluationError. */
   remaining: number;
+  /**
+   * True while the data is a message body read plain whose number kinds are not known (jmesPath/kindedNumbers.ts):
+   * a JMESPath expression that reads kinds then throws `NUMBER_KINDS_NEEDED` where it needs one.
+   */
+  readonly numberKindsUnknown?: boolean;
 }
 
 /**

@@ -9,7 +9,12 @@ import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toDoubleText, toNumberText } from './toMeasurementValue.js';
-import { KindedNumber, kindedTwinOf, readKindedBody } from '../expressions/jmesPath/kindedNumbers.js';
+import {
+  KindedNumber,
+  NUMBER_KINDS_NEEDED,
+  kindedTwinOf,
+  readKindedBody,
+} from '../expressions/jmesPath/kindedNumbers.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import { parseDotNetInt64 } from '../dotNetNumbers.js';
@@ -167,6 +172,10 @@ function createRun(
   if (body.numberTexts !== undefined) {
     run.numberTexts = body.numberTexts;
   }
+  if (body.text === undefined) {
+    // A body that arrived parsed: no text to read kinds from; its numbers are what the sender's parser made them.
+    run.kindedBody = undefined;
+  }
   if (body.warning !== undefined) {
     run.warnings = new Set([body.warning]);
   }
@@ -274,9 +283,14 @@ class Run implements WorkMeter {
   scope: object | undefined = undefined;
   /**
    * The body read with its numbers' kinds for the JMESPath expressions that can tell them (kindedNumbers.ts), read
-   * when the first one runs; `undefined` when the body has no number a plain one misrepresents (or no text).
+   * when one first needs a kind; `undefined` when the body has no number a plain one misrepresents (or no text).
    */
   kindedBody: unknown = UNREAD;
+
+  /** True until {@link Run.kindedBody} is read: the body's number kinds are unknown ({@link WorkMeter}). */
+  get numberKindsUnknown(): boolean {
+    return this.kindedBody === UNREAD;
+  }
   /** {@link Run.scope} with the kinded body and match. */
   kindedScope: object | undefined = undefined;
   /** The texts of the body's literal-sensitive numbers, found in {@link Run.text} when the first one is extracted. */
@@ -358,13 +372,7 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
   let matches: unknown[];
   try {
     run.remaining--;
-    const typeMatch = template.typeMatch;
-    const kinded = typeMatch.readsNumberKinds === true ? kindedBodyOf(run) : undefined;
-    const data =
-      kinded === undefined
-        ? envelope
-        : { Body: kinded, Properties: run.properties, SystemProperties: run.systemProperties };
-    matches = typeMatch.matches(data, run.memo, run);
+    matches = typeMatchesOf(template.typeMatch, envelope, run);
   } catch (error) {
     if (run.remaining < 0) {
       setAside(run, template, 'typeMatchExpression', template.typeMatch.source, workReason(run));
@@ -452,11 +460,46 @@ function expressionsPerMatch(template: ContentTemplate): number {
  */
 function select(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
   if (expression.readsNumberKinds === true) {
-    const kinded = kindedBodyOf(run);
-    if (kinded !== undefined) {
-      return selectWithKinds(template, expression, run, kinded);
+    if (run.kindedBody === UNREAD) {
+      try {
+        return selectPlain(template, expression, run);
+      } catch (error) {
+        if (error !== NUMBER_KINDS_NEEDED) {
+          throw error;
+        }
+        readNumberKinds(run);
+      }
+    }
+    if (run.kindedBody !== undefined) {
+      return selectWithKinds(template, expression, run, run.kindedBody);
     }
   }
+  return selectPlain(template, expression, run);
+}
+
+/** The type match's matches; see {@link select} for an expression that reads number kinds. */
+function typeMatchesOf(typeMatch: CompiledExpression, envelope: object, run: Run): unknown[] {
+  if (typeMatch.readsNumberKinds === true) {
+    if (run.kindedBody === UNREAD) {
+      try {
+        return typeMatch.matches(envelope, run.memo, run);
+      } catch (error) {
+        if (error !== NUMBER_KINDS_NEEDED) {
+          throw error;
+        }
+        readNumberKinds(run);
+      }
+    }
+    if (run.kindedBody !== undefined) {
+      const kinded = { Body: run.kindedBody, Properties: run.properties, SystemProperties: run.systemProperties };
+      return typeMatch.matches(kinded, run.memo, run);
+    }
+  }
+  return typeMatch.matches(envelope, run.memo, run);
+}
+
+/** {@link select} on the body as parsed, its numbers plain. */
+function selectPlain(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
   switch (template.scope) {
     case 'matchedToken':
       return selectOne(expression, run.match, run);
@@ -508,12 +551,12 @@ function selectWithKinds(
   }
 }
 
-/** The body read with its numbers' kinds ({@link Run.kindedBody}), read on first use. */
-function kindedBodyOf(run: Run): unknown {
-  if (run.kindedBody === UNREAD) {
-    run.kindedBody = run.text === undefined ? undefined : readKindedBody(run.text, run.body);
-  }
-  return run.kindedBody;
+/**
+ * Reads the body with its numbers' kinds ({@link Run.kindedBody}), when an expression first needs a kind: undefined
+ * when the body has no number its plain reading misrepresents (the plain body is then exact).
+ */
+function readNumberKinds(run: Run): void {
+  run.kindedBody = run.text === undefined ? undefined : readKindedBody(run.text, run.body);
 }
 
 /** {@link Run.kindedBody} before it is read. */

@@ -258,7 +258,7 @@ describe('compileJmesPath', () => {
       expect(run('text', data)).toEqual(['hello']);
       expect(run('object.b', data)).toEqual([{ c: 2 }]);
       expect(run('`false`', data)).toEqual([false]);
-      expect(run('`0`', data)).toEqual([0]);
+      expect(run('`0`', data).map(toKindedJsonText)).toEqual(['0']);
       expect(run("''", data)).toEqual(['']);
     });
 

@@ -1,6 +1,13 @@
 import { formatDotNetNumber } from '../../dotNetNumbers.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { KindedNumber, doubleOf, isJmesNumber, newtonsoftNumberText, numbersEqual } from './kindedNumbers.js';
+import {
+  KindedNumber,
+  doubleOf,
+  isJmesNumber,
+  needKindOf,
+  newtonsoftNumberText,
+  numbersEqual,
+} from './kindedNumbers.js';
 
 /** JMESPath type names, as the `type()` function spells them. */
 export type JmesPathTypeName = 'null' | 'boolean' | 'number' | 'string' | 'array' | 'object';
@@ -91,9 +98,16 @@ export function elementOf(value: unknown, index: number): unknown {
  */
 export function scalarsEqual(a: unknown, b: unknown): boolean {
   if (a === b) {
+    // Two plain numbers of one value may still be `1` and `1.0` in the message.
+    needKindOf(a);
     return true;
   }
-  return isJmesNumber(a) && isJmesNumber(b) && numbersEqual(a, b);
+  if (!isJmesNumber(a) || !isJmesNumber(b)) {
+    return false;
+  }
+  needKindOf(a);
+  needKindOf(b);
+  return numbersEqual(a, b);
 }
 
 /** Whether a value is an array or an object of the data, not a scalar (a boxed number is a scalar). */
@@ -115,6 +129,7 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
     budget.step();
     const [a, b] = pair;
     if (a === b) {
+      needKindOf(a);
       continue;
     }
     if (!isContainer(a) || !isContainer(b)) {
@@ -210,6 +225,7 @@ export function toJsonText(value: unknown, budget: EvaluationBudget): string {
     } else if (typeof current === 'string') {
       write(newtonsoftString(current));
     } else if (typeof current === 'number' && Number.isFinite(current)) {
+      needKindOf(current);
       // Newtonsoft's writer: a long's digits, a double's .NET text (`1E-05`).
       write(formatDotNetNumber(current));
     } else {

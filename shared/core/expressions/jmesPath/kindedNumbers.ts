@@ -7,8 +7,14 @@
  * Here a plain JavaScript number is an integer when it is whole and a float when it has a fraction (or is no finite
  * number), which is what most numbers are. The others are a {@link KindedNumber}: a float with a whole value (`1.0`,
  * `1E+15`, `-0.0`), and an integer of 10^15 or more in magnitude, kept exactly and told apart from a message number
- * of the same value (whose text may be another, see normalize/exactIntegers.ts). A JMESPath literal makes them, and
- * so do the functions; numbers read from a message are plain.
+ * of the same value (whose text may be another, see normalize/exactIntegers.ts). Functions make them, and a JMESPath
+ * literal boxes every integer too, so that a plain whole number met while evaluating comes from the data (or from a
+ * function such as `length`).
+ *
+ * A message body is first given to an expression as JSON.parse read it, its numbers plain. Where a plain whole number
+ * reaches an operation whose result depends on its kind (arithmetic, `to_string`, equality…), the evaluation stops with
+ * {@link NUMBER_KINDS_NEEDED} (when the caller said the kinds are unknown), and the caller evaluates again with the body
+ * read with its kinds ({@link readKindedBody}), or plain when the body has no number plain ones misrepresent.
  */
 import { formatDotNetDouble } from '../../dotNetNumbers.js';
 import { compareFloats } from '../newtonsoftFloats.js';
@@ -64,6 +70,37 @@ export class KindedNumber {
   /** The value as a double, for `JSON.stringify`. */
   toJSON(): number {
     return this.#value;
+  }
+}
+
+/** Thrown (one instance, no stack to capture) when an evaluation needs the data's number kinds; see the module. */
+export const NUMBER_KINDS_NEEDED: Error = Object.freeze(
+  Object.assign(Object.create(Error.prototype) as Error, { message: 'the number kinds of the data are needed' }),
+);
+
+/** Whether the evaluation in progress runs on plain data whose number kinds are unknown. */
+let kindsUnknown = false;
+
+/**
+ * Says whether the evaluation about to run (until the next call) has data whose number kinds are unknown (see the
+ * module comment); the caller restores the previous setting when it is done.
+ * @param unknown - true when the data is a plain body that may hold numbers plain ones misrepresent
+ * @returns the previous setting
+ */
+export function setNumberKindsUnknown(unknown: boolean): boolean {
+  const previous = kindsUnknown;
+  kindsUnknown = unknown;
+  return previous;
+}
+
+/**
+ * Stops the evaluation with {@link NUMBER_KINDS_NEEDED} when the data's kinds are unknown and `value` is a plain whole
+ * number, whose kind an operation is about to depend on.
+ * @param value - an operand
+ */
+export function needKindOf(value: unknown): void {
+  if (kindsUnknown && typeof value === 'number' && Number.isInteger(value)) {
+    throw NUMBER_KINDS_NEEDED;
   }
 }
 
@@ -136,12 +173,12 @@ export function numbersEqual(a: number | KindedNumber, b: number | KindedNumber)
   if (floatA !== isFloat(b)) {
     return false;
   }
+  const x = doubleOf(a);
+  const y = doubleOf(b);
   if (floatA) {
-    const x = doubleOf(a);
-    const y = doubleOf(b);
     return x === y || compareFloats(x, y) === 0;
   }
-  return typeof a === 'number' && typeof b === 'number' ? a === b : integerOf(a) === integerOf(b);
+  return x === y && (Number.isSafeInteger(x) || integerOf(a) === integerOf(b));
 }
 
 /**
@@ -256,8 +293,15 @@ const JSON_NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
  * @param text - the literal's JSON text (between the backticks, `\`` unescaped)
  */
 export function readKindedJsonLiteral(text: string): unknown {
-  return readKindedJson(text);
+  return readKindedJson(text, true);
 }
+
+/**
+ * Text that may hold a number to box: a float written whole (`1.0`, a number with an exponent) followed by what may
+ * follow a JSON number, or 16 digits in a row. Most bodies have none (an ISO time's `.000Z` is not one), and are not
+ * scanned further; a match, in a string or not, leads to the full scan.
+ */
+const MAY_HAVE_KINDED_NUMBERS = /\d(?:\.0+|(?:\.\d+)?[eE][+-]?\d+)(?=[\s,\]}]|$)|\d{16}/;
 
 /** For each container of a kinded message body, the same container of the body as JSON.parse read it; and back. */
 const plainTwins = new WeakMap<object, object>();
@@ -272,7 +316,10 @@ const kindedTwins = new WeakMap<object, object>();
  * @param plain - what JSON.parse made of it
  */
 export function readKindedBody(text: string, plain: unknown): unknown {
-  const kinded = readKindedJson(text);
+  if (!MAY_HAVE_KINDED_NUMBERS.test(text)) {
+    return undefined;
+  }
+  const kinded = readKindedJson(text, false);
   if (kinded === undefined || typeof kinded !== 'object' || kinded === null || kinded instanceof KindedNumber) {
     return kinded;
   }
@@ -299,8 +346,12 @@ export function kindedTwinOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (kindedTwins.get(value) ?? value) : value;
 }
 
-/** JSON text read with its numbers kinded (see {@link readKindedJsonLiteral}); `undefined` when none needs a box. */
-function readKindedJson(text: string): unknown {
+/**
+ * JSON text read with its numbers kinded; `undefined` when none needs a box.
+ * @param text - JSON text
+ * @param everyInteger - box every integer (a literal), not only those of 10^15 or more (a body)
+ */
+function readKindedJson(text: string, everyInteger: boolean): unknown {
   // Each number to box is replaced by a marker string, which JSON.parse reads; the markers are then swapped back.
   if (text.includes('\\u0000')) {
     return undefined;
@@ -329,7 +380,7 @@ function readKindedJson(text: string): unknown {
       return undefined;
     }
     const literal = match[0];
-    const box = kindedLiteral(literal, match[1] !== undefined || match[2] !== undefined);
+    const box = kindedLiteral(literal, match[1] !== undefined || match[2] !== undefined, everyInteger);
     if (box !== undefined) {
       marked += `${text.slice(copied, index)}"\\u0000${boxes.length}"`;
       copied = index + literal.length;
@@ -364,13 +415,16 @@ function readKindedJson(text: string): unknown {
   return unmark(value);
 }
 
-/** The box a number literal needs, if any: a float with a whole value, or an integer of 10^15 or more. */
-function kindedLiteral(literal: string, float: boolean): KindedNumber | undefined {
+/** The box a number literal needs, if any: a float with a whole value, an integer (of 10^15 or more, or any). */
+function kindedLiteral(literal: string, float: boolean, everyInteger: boolean): KindedNumber | undefined {
   if (float) {
     const value = Number(literal);
     return Number.isInteger(value) || Object.is(value, -0) ? KindedNumber.float(value) : undefined;
   }
   const value = BigInt(literal);
+  if (everyInteger) {
+    return KindedNumber.integer(value);
+  }
   return value >= MIN_BOXED_INTEGER_BIG || value <= -MIN_BOXED_INTEGER_BIG ? KindedNumber.integer(value) : undefined;
 }
 

@@ -2,7 +2,16 @@ import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { typeNameOf } from './jsonValues.js';
 import type { KindedNumber } from './kindedNumbers.js';
-import { doubleOf, floatNumber, integerNumber, integerOf, isFloat, isJmesNumber } from './kindedNumbers.js';
+import {
+  doubleOf,
+  floatNumber,
+  integerFromDouble,
+  integerNumber,
+  integerOf,
+  isFloat,
+  isJmesNumber,
+  needKindOf,
+} from './kindedNumbers.js';
 
 /**
  * MedTech's custom JMESPath functions (docs/reference-behaviour.md §1.8), with the argument names of Microsoft's
@@ -58,6 +67,7 @@ function integerArgument(fn: MedTechFunction, args: readonly unknown[], index: n
     throw argumentError(fn, index, `must be an integer, got ${typeNameOf(argument)}`);
   }
   // MedTech checks the token type: a float is refused even when whole (`1.0`, or a message's `1678747561.0`).
+  needKindOf(argument);
   if (isFloat(argument)) {
     const value = doubleOf(argument);
     throw argumentError(
@@ -97,7 +107,18 @@ function arithmetic(
   function evaluate2(leftArgument: unknown, rightArgument: unknown): number | KindedNumber {
     const left = numberArgument(fn, leftArgument, 0);
     const right = numberArgument(fn, rightArgument, 1);
+    needKindOf(left);
+    needKindOf(right);
     if (!isFloat(left) && !isFloat(right)) {
+      const l = doubleOf(left);
+      const r = doubleOf(right);
+      if (Number.isSafeInteger(l) && Number.isSafeInteger(r)) {
+        // The common case: small integers whose result a double holds exactly, no BigInt needed.
+        const result = onDoubles(l, r, fn);
+        if (Number.isSafeInteger(result)) {
+          return integerFromDouble(result);
+        }
+      }
       return onIntegers(integerOf(left), integerOf(right), fn);
     }
     const result = onDoubles(doubleOf(left), doubleOf(right), fn);

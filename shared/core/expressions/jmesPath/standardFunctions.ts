@@ -10,6 +10,7 @@ import {
   integerNumber,
   isFloat,
   isJmesNumber,
+  needKindOf,
 } from './kindedNumbers.js';
 
 /**
@@ -181,6 +182,7 @@ function sortLikeDotNet(list: readonly unknown[]): unknown[] {
     return [];
   }
   if (isJmesNumber(first)) {
+    needKindOf(first);
     const integers = isIntegerToken(first);
     const keyed = list.map((item) => {
       const value = doubleOf(item as number | KindedNumber);
@@ -260,6 +262,7 @@ function extreme(direction: 1 | -1): StandardFunctionOverride {
     let best: unknown = null;
     let floats = false;
     for (const item of list) {
+      needKindOf(item);
       if (isJmesNumber(item) && isFloat(item)) {
         floats = true;
       }
@@ -319,6 +322,7 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
   // JmesPath.Net 1.0.205: abs of an integer works on a 32-bit `int` (an error beyond it, and for -2^31); ceil and
   // floor return a 64-bit integer, sum an integer sum as one (an error beyond that range).
   abs: ([value]) => {
+    needKindOf(value);
     const number = doubleOf(value as number | KindedNumber);
     if (isIntegerToken(value)) {
       if (number <= INT_MIN || number > INT_MAX) {
