@@ -19,10 +19,12 @@ The generators leave out what the project does differently on purpose, each name
 we deliberately differ"): negative indexes, parentheses in filters, a number followed directly by an operator,
 filters whose result depends on Newtonsoft testing an object's properties (constant or `@`-only conditions),
 date-like strings (Newtonsoft turns them into dates), JavaScript constructors and numbers beyond double's range; for
-JMESPath, whole numbers written with a fraction (`1.0`), integers past 2^53, `divide`, `pow`, `fromUnixTimestamp(Ms)`,
-repeated keys of a multi-select hash and mixed-case strings in orderings; for normalize, `-0.0` (Mono writes it as
-.NET Framework did) and date-like string values, and booleans (`True` here) and blank optional ids (kept there) are
-compared as this project writes them (README).
+JMESPath, `-0.0` (Mono writes it as .NET Framework did), `divide`, `pow`, `fromUnixTimestamp(Ms)`, repeated keys of a
+multi-select hash and mixed-case strings in orderings (whole floats such as `1.0` and integers past 2^53 are in, and
+`jmespath` compares number kinds: `2.0` is not `2`); for normalize, `-0.0` and date-like string values, and booleans
+(`True` here) and blank optional ids (kept there) are compared as this project writes them (README). `functions`
+names the differences of the classes the README lists (a non-finite result, 64-bit overflow, `pow` of two integers)
+and Mono's own (a negative zero written `0`, some doubles written with 17 digits).
 Run `npm run build` first: this project's side is dist/scripts/oracleEvaluate.js.
 
 With `--record FILE`, a sample of the cases on which both agree is added to FILE, a JSON list of what Newtonsoft.Json
@@ -257,7 +259,9 @@ def date_text(rng):
 # ----------------------------------------------------------------------------------------------------------------
 JMES_FIELDS = ['a', 'b', 'c', 'foo', 'bar', 'items', 'name', 'value', 'type', 'tags']
 JMES_LITERALS = ['`1`', '`2.5`', '`"x"`', '`true`', '`false`', '`null`', '`[1,2]`', '`{"a":1}`', "'x'", "'abc'", "''",
-                 '`-1`', '`0`', '`"10"`', '`[]`', '`{}`']
+                 '`-1`', '`0`', '`"10"`', '`[]`', '`{}`',
+                 # Numbers whose kind shows (JmesPath.Net's float or integer): whole floats, integers past 2^53.
+                 '`1.0`', '`2.0`', '`1e2`', '`[1.0,2]`', '`12345678901234567`']
 JMES_FUNCTIONS = ['length', 'sort', 'max', 'min', 'sum', 'avg', 'to_string', 'to_number', 'keys', 'values', 'not_null',
                   'reverse', 'abs', 'ceil', 'floor', 'type', 'to_array']
 
@@ -266,7 +270,8 @@ def jmes_document(rng, depth=0):
     k = rng.random()
     if depth >= 3 or k < 0.35:
         return rng.choice([str(rng.randint(-5, 20)), str(round(rng.uniform(-5, 20), 2)) if rng.random() < 0.5 else '2.5',
-                           '"x"', '"y"', '"abc"', '"a b"', '""', 'true', 'false', 'null', '0', '-1', '"10"', '"2.5"'])
+                           '"x"', '"y"', '"abc"', '"a b"', '""', 'true', 'false', 'null', '0', '-1', '"10"', '"2.5"',
+                           '1.0', '2.0', '1e2', '12345678901234567', '1e15', '1.0'])
     if k < 0.7:
         names = rng.sample(JMES_FIELDS, rng.randint(0, 4))
         return '{' + ','.join(json.dumps(n) + ':' + jmes_document(rng, depth + 1) for n in names) + '}'
@@ -496,8 +501,7 @@ def envelope_mapping(rng):
 
 
 # MedTech's functions and JmesPath.Net's built-ins inside a CalculatedContent value expression, over readings of small
-# numbers, strings and other JSON values (numbers written whole, like `2.0`, are left out: this project does not tell
-# them from integers, README).
+# numbers (whole floats such as `2.0` and integers past 2^53 among them), strings and other JSON values.
 FUNCTION_NAMES = ['add', 'subtract', 'multiply', 'pow', 'insertString', 'abs', 'ceil', 'floor', 'to_string',
                   'to_number', 'length', 'max', 'min', 'sum', 'avg', 'not_null', 'type']
 
@@ -507,7 +511,7 @@ def function_expression(rng, depth=0):
         if depth < 1 and rng.random() < 0.3:
             return function_expression(rng, depth + 1)
         return rng.choice(['matchedToken.a', 'matchedToken.b', 'matchedToken.c', 'matchedToken.s',
-                           '`%s`' % rng.choice(['1', '2', '3', '0.5', '10', '-1', '0', '1.5', '100'])])
+                           '`%s`' % rng.choice(['1', '2', '3', '0.5', '10', '-1', '0', '1.5', '100', '2.0', '1e2'])])
     name = rng.choice(FUNCTION_NAMES)
     if name in ('add', 'subtract', 'multiply', 'pow'):
         return '%s(%s, %s)' % (name, operand(), operand())
@@ -531,7 +535,8 @@ def function_mapping(rng):
 def function_message(rng):
     def number():
         return rng.choice([str(rng.randint(-100, 100)), '%.*f' % (rng.randint(1, 3), rng.uniform(-100, 100)), '0',
-                           '1', '2', '0.5', '"7"', '"abc"', 'null', 'true']).replace('.000', '.001')
+                           '1', '2', '0.5', '"7"', '"abc"', 'null', 'true', '2.0', '1.0', '-3.0', '1e2',
+                           '12345678901234567']).replace('.000', '.001')
     reading = '{"a":%s,"b":%s,"c":%s,"s":%s}' % (number(), number(), number(),
                                                   rng.choice(['"abc"', '"hello world"', '""', '"1.5"']))
     return '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[%s]}' % reading
@@ -771,6 +776,45 @@ def same_body_value(theirs, ours):
     return theirs == ours
 
 
+def same_kinded_value(theirs, ours):
+    """As same_body_value, and a number must have the same kind: an integer (`2`) or a float (`2.0`), as Newtonsoft
+    writes them and as oracleEvaluate's jmespath mode writes this project's kinded numbers."""
+    if isinstance(theirs, bool) or isinstance(ours, bool):
+        return theirs is ours
+    if isinstance(theirs, (int, float)) and isinstance(ours, (int, float)):
+        return type(theirs) is type(ours) and theirs == ours
+    if isinstance(theirs, list):
+        return isinstance(ours, list) and len(theirs) == len(ours) and all(map(same_kinded_value, theirs, ours))
+    if isinstance(theirs, dict) and '$number' not in theirs:
+        return (isinstance(ours, dict) and sorted(theirs) == sorted(ours)
+                and all(same_kinded_value(theirs[k], ours[k]) for k in theirs))
+    return same_body_value(theirs, ours)
+
+
+def known_function_difference(mapping, their, our):
+    """The class of a `functions` difference the README lists (open, deliberate or awaiting the owner), or
+    'DIFFERENT'."""
+    values = [p['value'] for m in their.get('measurements', []) for p in m['properties'] if p['name'] == 'v']
+    mine = [p['value'] for m in our['measurements'] for p in m['properties'] if p['name'] == 'v']
+    expression = json.loads(mapping)['template'][0]['template']['values'][0]['valueExpression']['value']
+    if len(values) != 1:
+        return 'DIFFERENT'
+    value = values[0]
+    if value in ('NaN', 'Infinity', '-Infinity') and not mine and our['errors'] == ['IncompatibleData']:
+        return 'open: a non-finite result is a value there, an error here'
+    if re.fullmatch(r'-?\d{16,}', value) and not mine and our['errors'] == ['IncompatibleData']:
+        return 'deliberate: past 64 bits MedTech wraps around, here an error'
+    if value == '0' and mine == ['-0']:
+        return 'Mono: writes a negative zero double as 0 (.NET 8: -0)'
+    if re.search(r'NaN|Infinity', value) and not mine:
+        return 'open: a non-finite result is a value there, an error here'
+    if mine and re.fullmatch(r'-?[\d.]+(E[-+]\d+)?', value) and value != mine[0] and float(value) == float(mine[0]):
+        return 'Mono: writes some doubles with 17 digits (.NET 8: shortest)'
+    if 'pow(' in expression and re.fullmatch(r'-?\d+', value) and mine and not re.fullmatch(r'-?\d+', mine[0]):
+        return 'owner: pow of two integers rounds there'
+    return 'DIFFERENT'
+
+
 def run(command, lines):
     return subprocess.run(command, input=''.join(lines), capture_output=True, text=True, check=True).stdout.split('\n')
 
@@ -885,10 +929,12 @@ def main():
         for (data, expression), their, our in zip(cases, theirs, ours):
             their, our = json.loads(their), json.loads(our)
             if their['outcome'] != our['outcome']:
-                label = 'DIFFERENT'
+                # README: MedTech's integer arithmetic wraps around past 64 bits; here it is an error.
+                overflow = our['outcome'] == 'error' and 'does not fit a 64-bit integer' in our['msg']
+                label = 'deliberate: 64-bit overflow' if overflow else 'DIFFERENT'
             elif their['outcome'] == 'error':
                 label = 'both error'
-            elif same_body_value(their['value'], our['value']):
+            elif same_kinded_value(their['value'], our['value']):
                 label = 'both null' if their['value'] is None else 'same value (not null)'
             else:
                 label = 'DIFFERENT'
@@ -942,13 +988,18 @@ def main():
                     label = 'DIFFERENT'
                 else:
                     label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
+            if label == 'DIFFERENT' and kind == 'functions':
+                label = known_function_difference(mapping, their, our)
             counts[label] += 1
             if wants(label) and label in ('same measurements', 'neither measures'):
                 recorded.append((label, {'mapping': json.loads(mapping), 'message': message,
                                          'measurements': their['measurements']}))
             if label in ('DIFFERENT', 'refused by MedTech only') and shown < show:
                 shown += 1
-                print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (mapping[:300], message[:300],
+                shown_mapping = mapping[:300]
+                if kind == 'functions':
+                    shown_mapping = json.loads(mapping)['template'][0]['template']['values'][0]['valueExpression']
+                print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (shown_mapping, message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
     elif kind == 'fhirmappings':
         mappings = [fhir_mapping_variant(rng) for _ in range(count)]
