@@ -19,6 +19,7 @@
  *   `parseFhirMapping` read, or `{"mappingProblems": n, "problems": [messages…]}`.
  */
 import { createInterface } from 'node:readline';
+import { readKindedBody } from '../shared/core/normalize/kindedBody.js';
 import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
@@ -31,7 +32,7 @@ import { parseEventBody } from '../shared/core/normalize/parseEventBody.js';
 import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
 import { readNewtonsoftDateTime } from '../shared/core/normalize/newtonsoftDateTimes.js';
 import { toDeviceEvent } from '../shared/cli/readMessageFiles.js';
-import { readKindedBody, toKindedJsonText } from '../shared/core/expressions/jmesPath/kindedNumbers.js';
+import { toKindedJsonText } from '../shared/core/expressions/jmesPath/kindedNumbers.js';
 
 /** A value with its non-finite numbers spelled as tests/fixtures/newtonsoft-bodies spells them. */
 function encodeNumbers(value: unknown): unknown {

@@ -26,6 +26,7 @@
  * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
+import { KindedNumber } from '../expressions/jmesPath/kindedNumbers.js';
 import {
   dependsOnLiteral,
   noteNumberLiteral,
@@ -44,6 +45,8 @@ export type MedTechJsonResult =
       trailingContent: boolean;
       /** With `keepMemberOrder`: how many objects list their members in the text's order, not JavaScript's. */
       reordered: number;
+      /** With `keepNumberKinds`: how many numbers were boxed. */
+      boxed: number;
     }
   | {
       ok: false;
@@ -57,6 +60,11 @@ export type MedTechJsonResult =
 export interface MedTechJsonOptions {
   /** Give objects whose members JavaScript would list in another order the text's order (see the module comment). */
   keepMemberOrder?: boolean;
+  /**
+   * Box the numbers whose JmesPath.Net kind a plain number cannot carry (expressions/jmesPath/kindedNumbers.ts): a
+   * float with a whole value (`1.0`, `1e3`, `-0.0`) and an integer of 10^15 or more in magnitude, exactly.
+   */
+  keepNumberKinds?: boolean;
 }
 
 /**
@@ -66,7 +74,7 @@ export interface MedTechJsonOptions {
  * @returns the value, or the first problem and where it is
  */
 export function readJsonAsMedTech(text: string, options: MedTechJsonOptions = {}): MedTechJsonResult {
-  const reader = new Reader(text, options.keepMemberOrder === true);
+  const reader = new Reader(text, options.keepMemberOrder === true, options.keepNumberKinds === true);
   try {
     const value = reader.readDocument();
     return {
@@ -75,6 +83,7 @@ export function readJsonAsMedTech(text: string, options: MedTechJsonOptions = {}
       numberTexts: reader.numberTexts,
       trailingContent: reader.hasTrailingContent(),
       reordered: reader.reordered,
+      boxed: reader.boxed,
     };
   } catch (error) {
     if (error instanceof ReadError) {
@@ -151,6 +160,9 @@ const enum Expect {
   PostValue,
 }
 
+/** From this magnitude up an integer is boxed with `keepNumberKinds` (below it a plain number is exact). */
+const MIN_KINDED_INTEGER = 1e15;
+
 class Reader {
   pos = 0;
   readonly numberTexts = new Map<number, string[]>();
@@ -158,9 +170,13 @@ class Reader {
   reordered = 0;
   private readonly n: number;
 
+  /** With `keepNumberKinds`: how many numbers were boxed. */
+  boxed = 0;
+
   constructor(
     private readonly text: string,
     private readonly keepMemberOrder: boolean,
+    private readonly keepNumberKinds: boolean,
   ) {
     this.n = text.length;
   }
@@ -414,7 +430,7 @@ class Reader {
    * A number: the run of characters Newtonsoft takes for one (digits, `.`, signs, `e`, hexadecimal digits, `x`),
    * read as a 64-bit integer in base 16 (`0x…`) or 8 (another leading zero), as an integer, or as a double.
    */
-  private readNumber(): number {
+  private readNumber(): number | KindedNumber {
     const text = this.text;
     const start = this.pos;
     let i = start;
@@ -452,7 +468,7 @@ class Reader {
       // Newtonsoft reads `-0` as the integer 0.
       const value = Number(literal) + 0;
       noteNumberLiteral(this.numberTexts, literal, value, true);
-      return value;
+      return this.keepNumberKinds && Math.abs(value) >= MIN_KINDED_INTEGER ? this.box(BigInt(literal)) : value;
     }
     // .NET's double.Parse with NumberStyles.Float: a sign, digits with an optional point, an optional exponent.
     if (!/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal)) {
@@ -461,11 +477,17 @@ class Reader {
     }
     const value = Number(literal);
     noteNumberLiteral(this.numberTexts, literal, value, false);
-    return value;
+    return this.keepNumberKinds && (Number.isInteger(value) || Object.is(value, -0)) ? this.box(value) : value;
+  }
+
+  /** A number of a kind a plain one cannot carry: an exact integer, or a double with a whole value. */
+  private box(value: bigint | number): KindedNumber {
+    this.boxed++;
+    return typeof value === 'bigint' ? KindedNumber.integer(value) : KindedNumber.float(value);
   }
 
   /** `0x…` or `0…`: .NET's Convert.ToInt64 in base 16 or 8 (a value of 64 bits, read as signed). */
-  private readNonDecimal(literal: string, start: number): number {
+  private readNonDecimal(literal: string, start: number): number | KindedNumber {
     const hex = literal.charCodeAt(1) === 120 || literal.charCodeAt(1) === 88;
     const digits = hex ? literal.slice(2) : literal;
     const valid = hex ? /^[0-9a-fA-F]+$/.test(digits) : /^[0-7]+$/.test(digits);
@@ -479,7 +501,7 @@ class Reader {
     if (dependsOnLiteral(value)) {
       noteNumberLiteralText(this.numberTexts, value, signed.toString());
     }
-    return value;
+    return this.keepNumberKinds && Math.abs(value) >= MIN_KINDED_INTEGER ? this.box(signed) : value;
   }
 
   /** A string in either quote (the other one is a plain character inside), its escapes decoded. */

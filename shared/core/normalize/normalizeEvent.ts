@@ -9,12 +9,8 @@ import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toDoubleText, toNumberText } from './toMeasurementValue.js';
-import {
-  KindedNumber,
-  NUMBER_KINDS_NEEDED,
-  kindedTwinOf,
-  readKindedBody,
-} from '../expressions/jmesPath/kindedNumbers.js';
+import { KindedNumber, NUMBER_KINDS_NEEDED, kindedTwinOf } from '../expressions/jmesPath/kindedNumbers.js';
+import { readKindedBody } from './kindedBody.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import { parseDotNetInt64 } from '../dotNetNumbers.js';
@@ -116,8 +112,6 @@ export function normalizeEvent(
     if (ordered !== undefined) {
       run = createRun(ordered, body, event, ingestionTimeUtc, limits);
       envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
-      // Not yet both: a body read in the message's member order keeps plain numbers (README).
-      run.kindedBody = undefined;
     }
   }
   let complete = true;

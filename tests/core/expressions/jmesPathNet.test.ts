@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { readKindedBody } from '../../../shared/core/normalize/kindedBody.js';
 import { compileJmesPathAst } from '../../../shared/core/expressions/jmesPath/compileJmesPathAst.js';
 import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
-import { readKindedBody, toKindedJsonText } from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
+import { toKindedJsonText } from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
 import { loadOracleCasesText, splitByDifference, type JmesPathNetCase } from '../../support/oracleCases.js';
 
 // Read with the numbers' kinds, as JmesPath.Net reads data and as normalization hands the body to an expression that

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readKindedBody } from '../../../shared/core/normalize/kindedBody.js';
 import { EvaluationBudget } from '../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../../../shared/core/expressions/jmesPath/parseJmesPath.js';
@@ -6,7 +7,6 @@ import { loadOracleCasesText } from '../../support/oracleCases.js';
 import {
   isJmesNumber,
   numbersEqual,
-  readKindedBody,
   toKindedJsonText,
 } from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
 import { isRecord } from '../../../shared/core/isRecord.js';

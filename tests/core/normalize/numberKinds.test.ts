@@ -8,7 +8,12 @@ import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapp
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 
 /** The `v` values of the measurements a JMESPath template makes of a body with `readings`, and the error names. */
-function normalize(typeMatch: string, value: string, readings: string): { values: string[]; errors: string[] } {
+function normalize(
+  typeMatch: string,
+  value: string,
+  readings: string,
+  wholeBody?: string,
+): { values: string[]; errors: string[] } {
   const mapping = parseDeviceMapping(
     JSON.stringify({
       templateType: 'CollectionContent',
@@ -30,7 +35,7 @@ function normalize(typeMatch: string, value: string, readings: string): { values
   if (!mapping.ok) {
     throw new Error('the mapping should load');
   }
-  const body = `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":${readings}}`;
+  const body = wholeBody ?? `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":${readings}}`;
   const result = normalizeEvent(mapping.value, {
     body: { kind: 'bytes', bytes: new TextEncoder().encode(body) },
     properties: {},
@@ -74,6 +79,23 @@ describe('number kinds of the message in JMESPath expressions', () => {
     );
     expect(result.values).toEqual([]);
     expect(result.errors).toEqual(['IncompatibleData']);
+  });
+
+  it.each([
+    [
+      'a body MedTech reads that is not strict JSON',
+      "{'deviceId':'d1','ts':'2023-03-13T22:46:01Z','readings':[{'a':1.0, /* c */ 'b':0x38D7EA4C68000}]}",
+      '{"a":1.0,"b":1000000000000000}',
+    ],
+    [
+      'an object whose members are kept in the message order',
+      '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[{"b":1.0,"1":2}]}',
+      '{"b":1.0,"1":2}',
+    ],
+  ])('reads the kinds of %s', (_what, body, expected) => {
+    const result = normalize('Body.readings[*]', 'to_string(matchedToken)', '', body);
+    expect(result.errors).toEqual([]);
+    expect(result.values).toEqual([expected]);
   });
 
   it('leaves the numbers of a body without floats written whole or long integers as they are', () => {

@@ -14,7 +14,7 @@
  * A message body is first given to an expression as JSON.parse read it, its numbers plain. Where a plain whole number
  * reaches an operation whose result depends on its kind (arithmetic, `to_string`, equality…), the evaluation stops with
  * {@link NUMBER_KINDS_NEEDED} (when the caller said the kinds are unknown), and the caller evaluates again with the body
- * read with its kinds ({@link readKindedBody}), or plain when the body has no number plain ones misrepresent.
+ * read with its kinds (normalize/kindedBody.ts), or plain when the body has no number plain ones misrepresent.
  */
 import { formatDotNetDouble } from '../../dotNetNumbers.js';
 import { compareFloats } from '../newtonsoftFloats.js';
@@ -287,71 +287,41 @@ export function withPlainNumbers(value: unknown): unknown {
 const JSON_NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
 
 /**
- * The value of a JSON literal's text with its numbers of the kinds plain numbers cannot carry boxed (a whole float
- * such as `1.0` or `1e3`, an integer of 10^15 or more), as JmesPath.Net reads a literal; `undefined` when it has none
- * (the plain value is then exact) or is no JSON.
+ * The value of a JSON literal's text as JmesPath.Net reads it, its integers and whole floats (`1.0`, `1e3`) boxed so
+ * that a plain whole number met while evaluating is the data's (see the module comment); `undefined` when it has no
+ * such number or is no JSON.
  * @param text - the literal's JSON text (between the backticks, `\`` unescaped)
  */
 export function readKindedJsonLiteral(text: string): unknown {
-  return readKindedJson(text, true);
+  return readKindedJson(text);
 }
-
-/**
- * Text that may hold a number to box: a float written whole (`1.0`, a number with an exponent) followed by what may
- * follow a JSON number, or 16 digits in a row. Most bodies have none (an ISO time's `.000Z` is not one), and are not
- * scanned further; a match, in a string or not, leads to the full scan.
- */
-const MAY_HAVE_KINDED_NUMBERS = /\d(?:\.0+|(?:\.\d+)?[eE][+-]?\d+)(?=[\s,\]}]|$)|\d{16}/;
 
 /** For each container of a kinded message body, the same container of the body as JSON.parse read it; and back. */
 const plainTwins = new WeakMap<object, object>();
 const kindedTwins = new WeakMap<object, object>();
 
 /**
- * A message body as JmesPath.Net reads it, its numbers with their kinds (a number the message writes `1.0` a float, a
- * 17-digit integer exact), when the text has such numbers; `undefined` when it has none (the plain body is then
- * exact) or is not strict JSON. Each container is linked with the one at the same place in `plain`, so that a match
- * found in one is found in the other ({@link kindedTwinOf}, and {@link withPlainNumbers} on the way out).
- * @param text - the body's JSON text
- * @param plain - what JSON.parse made of it
+ * Links a container of a message body read with its number kinds with the container at the same place in the body as
+ * read plain, so that a match found in one is found in the other ({@link kindedTwinOf}, and {@link withPlainNumbers}
+ * on the way out).
+ * @param kinded - a container of the kinded body
+ * @param plain - the plain one
  */
-export function readKindedBody(text: string, plain: unknown): unknown {
-  if (!MAY_HAVE_KINDED_NUMBERS.test(text)) {
-    return undefined;
-  }
-  const kinded = readKindedJson(text, false);
-  if (kinded === undefined || typeof kinded !== 'object' || kinded === null || kinded instanceof KindedNumber) {
-    return kinded;
-  }
-  const pending: [unknown, unknown][] = [[kinded, plain]];
-  for (let pair = pending.pop(); pair !== undefined; pair = pending.pop()) {
-    const [k, p] = pair;
-    if (typeof k !== 'object' || k === null || k instanceof KindedNumber || typeof p !== 'object' || p === null) {
-      continue;
-    }
-    plainTwins.set(k, p);
-    kindedTwins.set(p, k);
-    for (const name of Object.keys(k)) {
-      pending.push([(k as Record<string, unknown>)[name], (p as Record<string, unknown>)[name]]);
-    }
-  }
-  return kinded;
+export function linkTwins(kinded: object, plain: object): void {
+  plainTwins.set(kinded, plain);
+  kindedTwins.set(plain, kinded);
 }
 
 /**
- * The kinded twin of a container of a plain message body read by {@link readKindedBody}; the value itself otherwise.
+ * The kinded twin of a container of a plain message body (see {@link linkTwins}); the value itself otherwise.
  * @param value - a value of the plain body (a type match's match)
  */
 export function kindedTwinOf(value: unknown): unknown {
   return typeof value === 'object' && value !== null ? (kindedTwins.get(value) ?? value) : value;
 }
 
-/**
- * JSON text read with its numbers kinded; `undefined` when none needs a box.
- * @param text - JSON text
- * @param everyInteger - box every integer (a literal), not only those of 10^15 or more (a body)
- */
-function readKindedJson(text: string, everyInteger: boolean): unknown {
+/** JSON text read with its integers and whole floats boxed; `undefined` when it has no such number. */
+function readKindedJson(text: string): unknown {
   // Each number to box is replaced by a marker string, which JSON.parse reads; the markers are then swapped back.
   if (text.includes('\\u0000')) {
     return undefined;
@@ -380,7 +350,7 @@ function readKindedJson(text: string, everyInteger: boolean): unknown {
       return undefined;
     }
     const literal = match[0];
-    const box = kindedLiteral(literal, match[1] !== undefined || match[2] !== undefined, everyInteger);
+    const box = kindedLiteral(literal, match[1] !== undefined || match[2] !== undefined);
     if (box !== undefined) {
       marked += `${text.slice(copied, index)}"\\u0000${boxes.length}"`;
       copied = index + literal.length;
@@ -415,17 +385,11 @@ function readKindedJson(text: string, everyInteger: boolean): unknown {
   return unmark(value);
 }
 
-/** The box a number literal needs, if any: a float with a whole value, an integer (of 10^15 or more, or any). */
-function kindedLiteral(literal: string, float: boolean, everyInteger: boolean): KindedNumber | undefined {
+/** The box a number literal needs, if any: every integer, and a float with a whole value. */
+function kindedLiteral(literal: string, float: boolean): KindedNumber | undefined {
   if (float) {
     const value = Number(literal);
     return Number.isInteger(value) || Object.is(value, -0) ? KindedNumber.float(value) : undefined;
   }
-  const value = BigInt(literal);
-  if (everyInteger) {
-    return KindedNumber.integer(value);
-  }
-  return value >= MIN_BOXED_INTEGER_BIG || value <= -MIN_BOXED_INTEGER_BIG ? KindedNumber.integer(value) : undefined;
+  return KindedNumber.integer(BigInt(literal));
 }
-
-const MIN_BOXED_INTEGER_BIG = BigInt(MIN_BOXED_INTEGER);
