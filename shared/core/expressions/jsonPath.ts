@@ -79,6 +79,8 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
 /** One compiled JSONPath expression; a class, so that every expression object has the same shape. */
 class JsonPathExpression implements CompiledExpression {
   readonly language = 'JsonPath';
+  /** JSONPath reads numbers as JSON.parse made them (the field is here so that every expression has one shape). */
+  readonly readsNumberKinds = false;
 
   constructor(
     readonly source: string,

@@ -285,8 +285,6 @@ class Run implements WorkMeter {
   get numberKindsUnknown(): boolean {
     return this.kindedBody === UNREAD;
   }
-  /** {@link Run.scope} with the kinded body and match. */
-  kindedScope: object | undefined = undefined;
   /** The texts of the body's literal-sensitive numbers, found in {@link Run.text} when the first one is extracted. */
   numberTexts: NumberLiteralTexts | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
@@ -411,7 +409,6 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
     const match = matches[i];
     run.match = match;
     run.scope = undefined;
-    run.kindedScope = undefined;
     const measurement = extractMeasurement(template, run);
     if (measurement === undefined) {
       if (run.stopped) {
@@ -534,13 +531,14 @@ function selectWithKinds(
         const member = head === 'matchedToken' ? match : head === 'Body' ? kinded : envelopeMember(head, run);
         return member === undefined ? NO_MATCH : selectOne(split.rest, member, run);
       }
-      run.kindedScope ??= {
+      // Built for each such expression: the kinded path is the rare one.
+      const scope = {
         Body: kinded,
         Properties: run.properties,
         SystemProperties: run.systemProperties,
         matchedToken: match,
       };
-      return selectOne(expression, run.kindedScope, run);
+      return selectOne(expression, scope, run);
     }
   }
 }

@@ -105,6 +105,14 @@ export function needKindOf(value: unknown): void {
 }
 
 /**
+ * Whether `value` is a number of unknown kind: a plain whole number while the data's kinds are unknown.
+ * @param value - an operand
+ */
+export function isOfUnknownKind(value: unknown): boolean {
+  return kindsUnknown && typeof value === 'number' && Number.isInteger(value);
+}
+
+/**
  * Whether a value is a JMESPath number, plain or boxed.
  * @param value - an evaluated value
  */

@@ -10,7 +10,9 @@ import {
   integerOf,
   isFloat,
   isJmesNumber,
+  isOfUnknownKind,
   needKindOf,
+  NUMBER_KINDS_NEEDED,
 } from './kindedNumbers.js';
 
 /**
@@ -107,8 +109,9 @@ function arithmetic(
   function evaluate2(leftArgument: unknown, rightArgument: unknown): number | KindedNumber {
     const left = numberArgument(fn, leftArgument, 0);
     const right = numberArgument(fn, rightArgument, 1);
-    needKindOf(left);
-    needKindOf(right);
+    if (!isFloat(left) && !isFloat(right) && (isOfUnknownKind(left) || isOfUnknownKind(right))) {
+      return ofUnknownKind(fn, doubleOf(left), doubleOf(right), onDoubles);
+    }
     if (!isFloat(left) && !isFloat(right)) {
       const l = doubleOf(left);
       const r = doubleOf(right);
@@ -126,6 +129,35 @@ function arithmetic(
   }
   return fn;
 }
+
+/**
+ * The result of arithmetic on an operand whose kind is not known (a whole number of a body read plain) and another that
+ * is no float: the same number whether MedTech computes it in `long` or in `double`, as long as it is small, finite and
+ * not a negative zero; a plain number, whose kind stays unknown (whole) or is a float's (a fraction). Otherwise the
+ * kinds are needed.
+ */
+function ofUnknownKind(
+  fn: MedTechFunction,
+  left: number,
+  right: number,
+  onDoubles: (left: number, right: number, fn: MedTechFunction) => number,
+): number {
+  const result = onDoubles(left, right, fn);
+  if (
+    Math.abs(left) < MAX_EXACT &&
+    Math.abs(right) < MAX_EXACT &&
+    Math.abs(result) < MIN_KIND_SHOWN &&
+    !Object.is(result, -0)
+  ) {
+    return result;
+  }
+  throw NUMBER_KINDS_NEEDED;
+}
+
+/** Beyond this a double is no longer exact for integers (2^53). */
+const MAX_EXACT = 2 ** 53;
+/** From this magnitude up, .NET writes a double otherwise than the integer of the same value (`1E+15`). */
+const MIN_KIND_SHOWN = 1e15;
 
 function finite(fn: MedTechFunction, result: number): number {
   if (Number.isNaN(result)) {
