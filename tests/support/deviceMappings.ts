@@ -1,5 +1,6 @@
 import type { DeviceMapping } from '../../shared/core/mapping/deviceMapping.js';
 import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
+import { normalizeEvent } from '../../shared/core/normalize/normalizeEvent.js';
 
 /**
  * A test's device mapping: its content templates in a `CollectionContent`, parsed as a mapping file would be. Throws
@@ -12,4 +13,29 @@ export function deviceMappingOf(templates: unknown[]): DeviceMapping {
     throw new Error(`invalid test mapping: ${parsed.problems.map((p) => p.message).join('; ')}`);
   }
   return parsed.value;
+}
+
+/**
+ * What one CalculatedContent template makes of a message body: the value named `valueName` of each measurement (`?`
+ * when one has none) and the names of the message's errors.
+ * @param template - the template's `template` object
+ * @param body - the body's JSON text
+ * @param valueName - the value to read
+ */
+export function calculatedValuesOf(
+  template: Record<string, unknown>,
+  body: string,
+  valueName = 'v',
+): { values: string[]; errors: string[] } {
+  const mapping = deviceMappingOf([{ templateType: 'CalculatedContent', template }]);
+  const result = normalizeEvent(mapping, {
+    body: { kind: 'bytes', bytes: new TextEncoder().encode(body) },
+    properties: {},
+    systemProperties: {},
+    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+  });
+  return {
+    values: result.measurements.map((m) => m.properties.find((p) => p.name === valueName)?.value ?? '?'),
+    errors: result.errors.map((e) => e.name),
+  };
 }

@@ -4,8 +4,7 @@
  * on JmesPath.Net gave for the same expression and data (tools/dotnet-oracle, JmesPathCases).
  */
 import { describe, expect, it } from 'vitest';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
-import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { calculatedValuesOf } from '../../support/deviceMappings.js';
 
 /** The `v` values of the measurements a JMESPath template makes of a body with `readings`, and the error names. */
 function normalize(
@@ -14,38 +13,18 @@ function normalize(
   readings: string,
   wholeBody?: string,
 ): { values: string[]; errors: string[] } {
-  const mapping = parseDeviceMapping(
-    JSON.stringify({
-      templateType: 'CollectionContent',
-      template: [
-        {
-          templateType: 'CalculatedContent',
-          template: {
-            typeName: 'hr',
-            defaultExpressionLanguage: 'JmesPath',
-            typeMatchExpression: typeMatch,
-            deviceIdExpression: 'Body.deviceId',
-            timestampExpression: 'Body.ts',
-            values: [{ valueName: 'v', valueExpression: value, required: true }],
-          },
-        },
-      ],
-    }),
-  );
-  if (!mapping.ok) {
-    throw new Error('the mapping should load');
-  }
-  const body = wholeBody ?? `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":${readings}}`;
-  const result = normalizeEvent(mapping.value, {
-    body: { kind: 'bytes', bytes: new TextEncoder().encode(body) },
-    properties: {},
-    systemProperties: {},
-    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
-  });
-  return {
-    values: result.measurements.map((m) => m.properties.find((p) => p.name === 'v')?.value ?? '?'),
-    errors: result.errors.map((e) => e.name),
+  const template = {
+    typeName: 'hr',
+    defaultExpressionLanguage: 'JmesPath',
+    typeMatchExpression: typeMatch,
+    deviceIdExpression: 'Body.deviceId',
+    timestampExpression: 'Body.ts',
+    values: [{ valueName: 'v', valueExpression: value, required: true }],
   };
+  return calculatedValuesOf(
+    template,
+    wholeBody ?? `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":${readings}}`,
+  );
 }
 
 describe('number kinds of the message in JMESPath expressions', () => {

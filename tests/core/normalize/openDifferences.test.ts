@@ -5,42 +5,22 @@
  * moves it to the agreeing tests. The README lists them under "Not yet as MedTech".
  */
 import { describe, expect, it } from 'vitest';
-import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
-import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { calculatedValuesOf } from '../../support/deviceMappings.js';
 
 /** The text of the one value a JMESPath value expression gives for one reading, and the errors of the message. */
 function valueOf(expression: string, reading: string): { value: string | undefined; errors: string[] } {
-  const mapping = parseDeviceMapping(
-    JSON.stringify({
-      templateType: 'CollectionContent',
-      template: [
-        {
-          templateType: 'CalculatedContent',
-          template: {
-            typeName: 'hr',
-            typeMatchExpression: { value: 'Body.readings[*]', language: 'JmesPath' },
-            deviceIdExpression: '$.Body.deviceId',
-            timestampExpression: '$.Body.ts',
-            values: [{ valueName: 'v', valueExpression: { value: expression, language: 'JmesPath' }, required: false }],
-          },
-        },
-      ],
-    }),
-  );
-  if (!mapping.ok) {
-    throw new Error('the mapping should load');
-  }
-  const body = `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[${reading}]}`;
-  const result = normalizeEvent(mapping.value, {
-    body: { kind: 'bytes', bytes: new TextEncoder().encode(body) },
-    properties: {},
-    systemProperties: {},
-    enqueuedTimeUtc: '2024-05-01T12:00:00Z',
-  });
-  return {
-    value: result.measurements[0]?.properties.find((p) => p.name === 'v')?.value,
-    errors: result.errors.map((e) => e.name),
+  const template = {
+    typeName: 'hr',
+    typeMatchExpression: { value: 'Body.readings[*]', language: 'JmesPath' },
+    deviceIdExpression: '$.Body.deviceId',
+    timestampExpression: '$.Body.ts',
+    values: [{ valueName: 'v', valueExpression: { value: expression, language: 'JmesPath' }, required: false }],
   };
+  const { values, errors } = calculatedValuesOf(
+    template,
+    `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[${reading}]}`,
+  );
+  return { value: values[0], errors };
 }
 
 const CASES: { name: string; expression: string; reading: string; ours: string; medTech: string }[] = [
