@@ -451,19 +451,11 @@ function expressionsPerMatch(template: ContentTemplate): number {
  */
 function select(template: ContentTemplate, expression: CompiledExpression, run: Run): unknown {
   if (expression.readsNumberKinds === true) {
-    if (run.kindedBody === UNREAD) {
-      try {
-        return selectPlain(template, expression, run);
-      } catch (error) {
-        if (error !== NUMBER_KINDS_NEEDED) {
-          throw error;
-        }
-        readNumberKinds(run);
-      }
-    }
-    if (run.kindedBody !== undefined) {
-      return selectWithKinds(template, expression, run, run.kindedBody);
-    }
+    return withNumberKinds(
+      run,
+      () => selectPlain(template, expression, run),
+      (kinded) => selectWithKinds(template, expression, run, kinded),
+    );
   }
   return selectPlain(template, expression, run);
 }
@@ -471,22 +463,37 @@ function select(template: ContentTemplate, expression: CompiledExpression, run: 
 /** The type match's matches; see {@link select} for an expression that reads number kinds. */
 function typeMatchesOf(typeMatch: CompiledExpression, envelope: object, run: Run): unknown[] {
   if (typeMatch.readsNumberKinds === true) {
-    if (run.kindedBody === UNREAD) {
-      try {
-        return typeMatch.matches(envelope, run.memo, run);
-      } catch (error) {
-        if (error !== NUMBER_KINDS_NEEDED) {
-          throw error;
-        }
-        readNumberKinds(run);
-      }
-    }
-    if (run.kindedBody !== undefined) {
-      const kinded = { Body: run.kindedBody, Properties: run.properties, SystemProperties: run.systemProperties };
-      return typeMatch.matches(kinded, run.memo, run);
-    }
+    return withNumberKinds(
+      run,
+      () => typeMatch.matches(envelope, run.memo, run),
+      (kinded) =>
+        typeMatch.matches(
+          { Body: kinded, Properties: run.properties, SystemProperties: run.systemProperties },
+          run.memo,
+          run,
+        ),
+    );
   }
   return typeMatch.matches(envelope, run.memo, run);
+}
+
+/**
+ * Evaluates an expression that reads number kinds: on the plain body while its kinds are unknown, until it stops for
+ * one (NUMBER_KINDS_NEEDED); then, the body read with its kinds, on that (or again on the plain body, exact when it has
+ * no number a plain one misrepresents).
+ */
+function withNumberKinds<T>(run: Run, onPlain: () => T, onKinded: (kinded: unknown) => T): T {
+  if (run.kindedBody === UNREAD) {
+    try {
+      return onPlain();
+    } catch (error) {
+      if (error !== NUMBER_KINDS_NEEDED) {
+        throw error;
+      }
+      readNumberKinds(run);
+    }
+  }
+  return run.kindedBody === undefined ? onPlain() : onKinded(run.kindedBody);
 }
 
 /** {@link select} on the body as parsed, its numbers plain. */

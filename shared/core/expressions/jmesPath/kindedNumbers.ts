@@ -12,9 +12,10 @@
  * function such as `length`).
  *
  * A message body is first given to an expression as JSON.parse read it, its numbers plain. Where a plain whole number
- * reaches an operation whose result depends on its kind (arithmetic, `to_string`, equality…), the evaluation stops with
- * {@link NUMBER_KINDS_NEEDED} (when the caller said the kinds are unknown), and the caller evaluates again with the body
- * read with its kinds (normalize/kindedBody.ts), or plain when the body has no number plain ones misrepresent.
+ * reaches an operation whose result depends on its kind (`to_string`, equality, large arithmetic…), the evaluation
+ * stops with {@link NUMBER_KINDS_NEEDED} (when the caller said the kinds are unknown), and the caller evaluates again
+ * with the body read with its kinds (normalize/kindedBody.ts), or plain when the body has no number plain ones
+ * misrepresent.
  */
 import { formatDotNetDouble } from '../../dotNetNumbers.js';
 import { compareFloats } from '../newtonsoftFloats.js';
@@ -301,35 +302,6 @@ const JSON_NUMBER = /-?\d+(\.\d+)?([eE][+-]?\d+)?/y;
  * @param text - the literal's JSON text (between the backticks, `\`` unescaped)
  */
 export function readKindedJsonLiteral(text: string): unknown {
-  return readKindedJson(text);
-}
-
-/** For each container of a kinded message body, the same container of the body as JSON.parse read it; and back. */
-const plainTwins = new WeakMap<object, object>();
-const kindedTwins = new WeakMap<object, object>();
-
-/**
- * Links a container of a message body read with its number kinds with the container at the same place in the body as
- * read plain, so that a match found in one is found in the other ({@link kindedTwinOf}, and {@link withPlainNumbers}
- * on the way out).
- * @param kinded - a container of the kinded body
- * @param plain - the plain one
- */
-export function linkTwins(kinded: object, plain: object): void {
-  plainTwins.set(kinded, plain);
-  kindedTwins.set(plain, kinded);
-}
-
-/**
- * The kinded twin of a container of a plain message body (see {@link linkTwins}); the value itself otherwise.
- * @param value - a value of the plain body (a type match's match)
- */
-export function kindedTwinOf(value: unknown): unknown {
-  return typeof value === 'object' && value !== null ? (kindedTwins.get(value) ?? value) : value;
-}
-
-/** JSON text read with its integers and whole floats boxed; `undefined` when it has no such number. */
-function readKindedJson(text: string): unknown {
   // Each number to box is replaced by a marker string, which JSON.parse reads; the markers are then swapped back.
   if (text.includes('\\u0000')) {
     return undefined;
@@ -391,6 +363,30 @@ function readKindedJson(text: string): unknown {
     }
   }
   return unmark(value);
+}
+
+/** For each container of a message body read with its number kinds, the container of the body read plain; and back. */
+const plainTwins = new WeakMap<object, object>();
+const kindedTwins = new WeakMap<object, object>();
+
+/**
+ * Links a container of a message body read with its number kinds with the container at the same place in the body as
+ * read plain, so that a match found in one is found in the other ({@link kindedTwinOf}, and {@link withPlainNumbers}
+ * on the way out).
+ * @param kinded - a container of the kinded body
+ * @param plain - the plain one
+ */
+export function linkTwins(kinded: object, plain: object): void {
+  plainTwins.set(kinded, plain);
+  kindedTwins.set(plain, kinded);
+}
+
+/**
+ * The kinded twin of a container of a plain message body (see {@link linkTwins}); the value itself otherwise.
+ * @param value - a value of the plain body (a type match's match)
+ */
+export function kindedTwinOf(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? (kindedTwins.get(value) ?? value) : value;
 }
 
 /** The box a number literal needs, if any: every integer, and a float with a whole value. */

@@ -71,8 +71,8 @@ function failure(message: string): ExpressionEvaluationError {
 }
 
 /**
- * A number JmesPath.Net holds as an integer token (see kindedNumbers.ts). A message number is plain: one the message
- * writes `2.0` is a float token to .NET, which JSON.parse cannot tell from `2`.
+ * A number JmesPath.Net holds as an integer token (see kindedNumbers.ts): a boxed integer, or a plain whole number
+ * (one of a message whose kind could differ has stopped the evaluation before it gets here, `needKindOf`).
  */
 function isIntegerToken(value: unknown): value is number | KindedNumber {
   return isJmesNumber(value) && !isFloat(value);
