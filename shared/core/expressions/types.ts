@@ -68,8 +68,8 @@ export interface CompiledExpression {
   /**
    * True for a JMESPath expression whose result can depend on how the message wrote a number (`1.0` or `1`, all the
    * digits of a large integer): one that calls a function or compares for equality other than with a string. The
-   * caller then hands it the message body read with its numbers' kinds, when the body has such numbers. Absent means
-   * false.
+   * caller gives it the body read plain with {@link WorkMeter.numberKindsUnknown} and, if it stops for a kind, the body
+   * read with its numbers' kinds. Absent means false.
    */
   readonly readsNumberKinds?: boolean;
   /**

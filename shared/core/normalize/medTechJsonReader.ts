@@ -26,7 +26,7 @@
  * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
-import { KindedNumber } from '../expressions/jmesPath/kindedNumbers.js';
+import { KindedNumber, MIN_BOXED_INTEGER } from '../expressions/jmesPath/kindedNumbers.js';
 import {
   dependsOnLiteral,
   noteNumberLiteral,
@@ -159,9 +159,6 @@ const enum Expect {
   /** A comma or the container's closer: after a value. */
   PostValue,
 }
-
-/** From this magnitude up an integer is boxed with `keepNumberKinds` (below it a plain number is exact). */
-const MIN_KINDED_INTEGER = 1e15;
 
 class Reader {
   pos = 0;
@@ -468,7 +465,7 @@ class Reader {
       // Newtonsoft reads `-0` as the integer 0.
       const value = Number(literal) + 0;
       noteNumberLiteral(this.numberTexts, literal, value, true);
-      return this.keepNumberKinds && Math.abs(value) >= MIN_KINDED_INTEGER ? this.box(BigInt(literal)) : value;
+      return this.keepNumberKinds && Math.abs(value) >= MIN_BOXED_INTEGER ? this.box(BigInt(literal)) : value;
     }
     // .NET's double.Parse with NumberStyles.Float: a sign, digits with an optional point, an optional exponent.
     if (!/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal)) {
@@ -501,7 +498,7 @@ class Reader {
     if (dependsOnLiteral(value)) {
       noteNumberLiteralText(this.numberTexts, value, signed.toString());
     }
-    return this.keepNumberKinds && Math.abs(value) >= MIN_KINDED_INTEGER ? this.box(signed) : value;
+    return this.keepNumberKinds && Math.abs(value) >= MIN_BOXED_INTEGER ? this.box(signed) : value;
   }
 
   /** A string in either quote (the other one is a plain character inside), its escapes decoded. */

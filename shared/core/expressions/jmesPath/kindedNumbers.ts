@@ -20,8 +20,11 @@
 import { formatDotNetDouble } from '../../dotNetNumbers.js';
 import { compareFloats } from '../newtonsoftFloats.js';
 
-/** From this magnitude up an integer is boxed (see the module comment); below it a plain number is exact. */
-const MIN_BOXED_INTEGER = 1e15;
+/**
+ * From this magnitude up an integer is boxed (see the module comment): below it a plain number is exact, and .NET writes
+ * a whole double of it as it writes the integer.
+ */
+export const MIN_BOXED_INTEGER = 1e15;
 
 /**
  * A JMESPath number whose kind a plain JavaScript number cannot carry: a float with a whole value, or a large integer.

@@ -11,6 +11,7 @@ import {
   isFloat,
   isJmesNumber,
   isOfUnknownKind,
+  MIN_BOXED_INTEGER,
   needKindOf,
   NUMBER_KINDS_NEEDED,
 } from './kindedNumbers.js';
@@ -146,7 +147,7 @@ function ofUnknownKind(
   if (
     Math.abs(left) < MAX_EXACT &&
     Math.abs(right) < MAX_EXACT &&
-    Math.abs(result) < MIN_KIND_SHOWN &&
+    Math.abs(result) < MIN_BOXED_INTEGER &&
     !Object.is(result, -0)
   ) {
     return result;
@@ -156,8 +157,6 @@ function ofUnknownKind(
 
 /** Beyond this a double is no longer exact for integers (2^53). */
 const MAX_EXACT = 2 ** 53;
-/** From this magnitude up, .NET writes a double otherwise than the integer of the same value (`1E+15`). */
-const MIN_KIND_SHOWN = 1e15;
 
 function finite(fn: MedTechFunction, result: number): number {
   if (Number.isNaN(result)) {

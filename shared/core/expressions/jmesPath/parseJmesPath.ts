@@ -337,12 +337,12 @@ function libraryParse(source: string): AstNode {
   return ast as AstNode;
 }
 
-/** Starts the string that stands in, while the library parses, for a JSON literal with numbers of other kinds. */
+/** Starts the string that stands in, while the library parses, for a JSON literal with numbers to box. */
 const KINDED_MARK = '\\u0000kinded:';
 
 /**
- * The text with each JSON literal that has numbers a plain number cannot carry (`1.0`, `1e3`, an integer of 10^15 or
- * more; see kindedNumbers.ts) replaced by a marker string literal, the literal's kinded value pushed onto `kinded`.
+ * The text with each JSON literal that has numbers to box (integers, and whole floats such as `1.0` or `1e3`; see
+ * kindedNumbers.ts) replaced by a marker string literal, the literal's kinded value pushed onto `kinded`.
  */
 function markKindedLiterals(text: string, kinded: unknown[]): string {
   if (!text.includes('`') || text.includes('u0000kinded')) {
