@@ -84,6 +84,13 @@ describe('number kinds of the message in JMESPath expressions', () => {
     expect(result.values).toEqual([expected]);
   });
 
+  it('keeps plain numbers in a body nested deeper than MedTech reads (MedTech refuses such a body)', () => {
+    const deep = `${'['.repeat(100)}1.0${']'.repeat(100)}`;
+    const result = normalize('Body.readings[*]', 'to_string(length(to_string(matchedToken.d)))', `[{"d":${deep}}]`);
+    expect(result.errors).toEqual([]);
+    expect(result.values).toEqual([String(201)]);
+  });
+
   it('leaves the numbers of a body without floats written whole or long integers as they are', () => {
     const result = normalize('Body.readings[*]', 'to_string(multiply(matchedToken.a, `2`))', '[{"a":21}]');
     expect(result.values).toEqual(['42']);
