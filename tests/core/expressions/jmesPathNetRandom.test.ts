@@ -9,7 +9,7 @@ import {
   numbersEqual,
   toKindedJsonText,
 } from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
-import { isRecord } from '../../../shared/core/isRecord.js';
+import { sameJsonBy } from '../../support/sameJson.js';
 
 /** One case of tests/fixtures/jmespath-net-random (see its README). */
 interface RandomJmesPathCase {
@@ -25,23 +25,11 @@ const plainCases = JSON.parse(casesText) as unknown;
 const cases = (readKindedBody(casesText, plainCases) ?? plainCases) as RandomJmesPathCase[];
 
 /** Whether two JSON values are equal, numbers of one kind and value, object members by name. */
-function same(expected: unknown, actual: unknown): boolean {
-  if (isJmesNumber(expected) || isJmesNumber(actual)) {
-    return isJmesNumber(expected) && isJmesNumber(actual) && numbersEqual(expected, actual);
-  }
-  if (Array.isArray(expected)) {
-    return Array.isArray(actual) && actual.length === expected.length && expected.every((e, i) => same(e, actual[i]));
-  }
-  if (isRecord(expected)) {
-    const names = Object.keys(expected).sort();
-    return (
-      isRecord(actual) &&
-      JSON.stringify(Object.keys(actual).sort()) === JSON.stringify(names) &&
-      names.every((name) => same(expected[name], actual[name]))
-    );
-  }
-  return expected === actual;
-}
+const same = sameJsonBy((expected, actual) =>
+  isJmesNumber(expected) || isJmesNumber(actual)
+    ? isJmesNumber(expected) && isJmesNumber(actual) && numbersEqual(expected, actual)
+    : undefined,
+);
 
 /** The expression's whole result, as JmesPath.Net's `Transform` gives it, or undefined when it fails. */
 function evaluate(c: RandomJmesPathCase): { ok: true; value: unknown } | { ok: false } {
