@@ -759,7 +759,10 @@ def as_numbers(value):
     return value
 
 
-def same_body_value(theirs, ours):
+def same_body_value(theirs, ours, kinds=False):
+    """Whether this project's value is Newtonsoft's, in the fixtures' encoding. With `kinds`, a number must also have
+    the same kind, an integer (`2`) or a float (`2.0`), as Newtonsoft writes them and as oracleEvaluate's jmespath mode
+    writes this project's kinded numbers, and integers compare exactly."""
     if isinstance(theirs, dict) and '$undefined' in theirs:
         return ours is None  # README: Newtonsoft's undefined reads as null here
     if isinstance(theirs, dict) and '$integer' in theirs:
@@ -767,28 +770,16 @@ def same_body_value(theirs, ours):
     if isinstance(theirs, bool) or isinstance(ours, bool):
         return theirs is ours
     if isinstance(theirs, (int, float)) and isinstance(ours, (int, float)):
+        if kinds:
+            return type(theirs) is type(ours) and theirs == ours
         return float(theirs) == float(ours)
     if isinstance(theirs, list):
-        return isinstance(ours, list) and len(theirs) == len(ours) and all(map(same_body_value, theirs, ours))
+        return (isinstance(ours, list) and len(theirs) == len(ours)
+                and all(same_body_value(t, o, kinds) for t, o in zip(theirs, ours)))
     if isinstance(theirs, dict):
         return (isinstance(ours, dict) and sorted(theirs) == sorted(ours)
-                and all(same_body_value(theirs[k], ours[k]) for k in theirs))
+                and all(same_body_value(theirs[k], ours[k], kinds) for k in theirs))
     return theirs == ours
-
-
-def same_kinded_value(theirs, ours):
-    """As same_body_value, and a number must have the same kind: an integer (`2`) or a float (`2.0`), as Newtonsoft
-    writes them and as oracleEvaluate's jmespath mode writes this project's kinded numbers."""
-    if isinstance(theirs, bool) or isinstance(ours, bool):
-        return theirs is ours
-    if isinstance(theirs, (int, float)) and isinstance(ours, (int, float)):
-        return type(theirs) is type(ours) and theirs == ours
-    if isinstance(theirs, list):
-        return isinstance(ours, list) and len(theirs) == len(ours) and all(map(same_kinded_value, theirs, ours))
-    if isinstance(theirs, dict) and '$number' not in theirs:
-        return (isinstance(ours, dict) and sorted(theirs) == sorted(ours)
-                and all(same_kinded_value(theirs[k], ours[k]) for k in theirs))
-    return same_body_value(theirs, ours)
 
 
 def known_function_difference(mapping, their, our):
@@ -934,7 +925,7 @@ def main():
                 label = 'deliberate: 64-bit overflow' if overflow else 'DIFFERENT'
             elif their['outcome'] == 'error':
                 label = 'both error'
-            elif same_kinded_value(their['value'], our['value']):
+            elif same_body_value(their['value'], our['value'], kinds=True):
                 label = 'both null' if their['value'] is None else 'same value (not null)'
             else:
                 label = 'DIFFERENT'
