@@ -197,6 +197,19 @@ function dropAbsentList(target: Record<string, unknown>, key: string, at: string
 
 function convertPeriodInterval(body: Record<string, unknown>, at: string, context: ConversionContext): void {
   const raw = body.periodInterval;
+  if (typeof raw === 'number') {
+    // Read as its value here; MedTech refuses the whole file (Enum.ToObject cannot take a double).
+    const literal = context.numberText(`${at}/periodInterval`);
+    if (Number.isInteger(raw) && literal !== undefined && /[.eE]/.test(literal) && Number(literal) === raw) {
+      context.warn(
+        `'periodInterval' ${literal} has a fraction or an exponent: it is read as ${raw} here, but MedTech refuses ` +
+          `the mapping; write ${raw}`,
+        `${at}/periodInterval`,
+        'periodInterval',
+      );
+    }
+    return;
+  }
   // A boolean becomes its number (Enum.ToObject): `false` is 0, a defined interval; `true`, 1, is not one.
   if (typeof raw !== 'string' && raw !== false) {
     return;

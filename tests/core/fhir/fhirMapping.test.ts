@@ -249,6 +249,39 @@ describe('parseFhirMapping', () => {
     ]);
   });
 
+  it('reads a periodInterval written with a fraction or exponent, warning that MedTech refuses it', () => {
+    const withPeriod = (raw: string): string =>
+      mapping([
+        {
+          typeName: 'hr',
+          periodInterval: 0,
+          codes: [],
+          value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: 5000 },
+        },
+      ]).replace('"periodInterval":0', `"periodInterval":${raw}`);
+    for (const [raw, read] of [
+      ['60.0', 60],
+      ['6e1', 60],
+      ['1440.00', 1440],
+      ['-1.0', -1],
+      ['0.0', 0],
+    ] as const) {
+      const { value, warnings } = parseValid(withPeriod(raw));
+      expect(findFhirTemplate(value, 'hr')?.periodInterval, raw).toBe(read);
+      expect(
+        warnings.map((w) => [w.message, w.location.pointer]),
+        raw,
+      ).toEqual([
+        [
+          `'periodInterval' ${raw} has a fraction or an exponent: it is read as ${read} here, but MedTech refuses the mapping; write ${read}`,
+          '/template/0/template/periodInterval',
+        ],
+      ]);
+    }
+    expect(parseValid(withPeriod('60')).warnings).toEqual([]);
+    expect(parseValid(withPeriod(' 1440 ')).warnings).toEqual([]);
+  });
+
   it('warns about a template with neither value nor components', () => {
     expect(problemsOf(mapping([{ typeName: 'hr', codes: [] }]))).toEqual([
       {
