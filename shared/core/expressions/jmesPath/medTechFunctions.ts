@@ -1,3 +1,4 @@
+import { dotNetPow } from '../../dotNetPow.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { typeNameOf } from './jsonValues.js';
@@ -241,13 +242,14 @@ export const MEDTECH_FUNCTIONS: readonly MedTechFunction[] = [
     }
     return floatNumber(finite(fn, divide(Number(left), Number(right), fn)));
   }),
+  // Math.Pow as .NET computes it (correctly rounded; JavaScript's `**` misses by a last bit in one case in nine).
   // Two integers: MedTech's Convert.ToInt64(Math.Pow(…)), an integer when the power is whole (what it does with a
   // fraction, rounding it, awaits the owner's decision: the fraction is kept here).
   arithmetic(
     'pow',
-    (left, right) => left ** right,
+    (left, right) => dotNetPow(left, right),
     (left, right, fn) => {
-      const result = finite(fn, Number(left) ** Number(right));
+      const result = finite(fn, dotNetPow(Number(left), Number(right)));
       return Number.isInteger(result) ? longResult(fn, BigInt(result)) : result;
     },
   ),
