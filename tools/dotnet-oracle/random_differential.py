@@ -803,6 +803,12 @@ def known_function_difference(mapping, their, our):
         return 'Mono: writes some doubles with 17 digits (.NET 8: shortest)'
     if 'pow(' in expression and re.fullmatch(r'-?\d+', value) and mine and not re.fullmatch(r'-?\d+', mine[0]):
         return 'owner: pow of two integers rounds there'
+    if re.search(r'pow\(`-?\d+`, `-\d+`\)', expression) and value == '0':
+        return 'owner: pow of two integers rounds there'
+    culture = lambda text: text.replace('-', '').lower()  # roughly: a culture's order passes over hyphens and case
+    if (re.search(r'\b(max|min)\(', expression) and mine and value != mine[0]
+            and (value > mine[0]) != (culture(value) > culture(mine[0]))):
+        return 'culture: max/min of strings order by culture there, by UTF-16 unit here'
     return 'DIFFERENT'
 
 
