@@ -33,13 +33,24 @@ const CASES: { name: string; expression: string; reading: string; ours: string; 
     ours: '0.5',
     medTech: '0',
   },
-  // fromUnixTimestamp gives a .NET DateTime, which MedTech writes as a value in the server's culture (Mono, invariant
-  // culture: below; en-US would write 3/13/2023 10:46:01 PM). Here it is ISO-8601.
+];
+
+// Decided (reference-behaviour §1.8: fromUnixTimestamp(Ms) return an ISO-8601 UTC timestamp). MedTech's is a .NET
+// DateTime, which it writes as a value in the server's culture (Mono, invariant culture: below; en-US would write
+// 3/13/2023 10:46:01 PM).
+const DELIBERATE: { name: string; expression: string; reading: string; ours: string; medTech: string }[] = [
   {
     name: 'fromUnixTimestamp used as a value',
     expression: 'fromUnixTimestamp(matchedToken.ts)',
     reading: '{"ts":1678747561}',
     ours: '2023-03-13T22:46:01.000Z',
+    medTech: '03/13/2023 22:46:01',
+  },
+  {
+    name: 'fromUnixTimestampMs used as a value',
+    expression: 'fromUnixTimestampMs(matchedToken.ms)',
+    reading: '{"ms":1678747561250}',
+    ours: '2023-03-13T22:46:01.250Z',
     medTech: '03/13/2023 22:46:01',
   },
 ];
@@ -95,6 +106,15 @@ describe('closed differences from MedTech (now as MedTech)', () => {
     const result = valueOf(expression, reading);
     expect(result.errors).toEqual([]);
     expect(result.value).toBe(medTech);
+  });
+});
+
+describe('deliberate differences from MedTech (what we do; MedTech in `medTech`)', () => {
+  it.each(DELIBERATE)('$name', ({ expression, reading, ours, medTech }) => {
+    const result = valueOf(expression, reading);
+    expect(result.errors).toEqual([]);
+    expect(result.value).toBe(ours);
+    expect(result.value).not.toBe(medTech);
   });
 });
 
