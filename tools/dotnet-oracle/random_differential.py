@@ -792,13 +792,13 @@ def known_function_difference(mapping, their, our):
         return 'DIFFERENT'
     value = values[0]
     if value in ('NaN', 'Infinity', '-Infinity') and not mine and our['errors'] == ['IncompatibleData']:
-        return 'open: a non-finite result is a value there, an error here'
+        return 'deliberate: a non-finite result is a value there, an error here (docs: a math error)'
     if re.fullmatch(r'-?\d{16,}', value) and not mine and our['errors'] == ['IncompatibleData']:
         return 'deliberate: past 64 bits MedTech wraps around, here an error'
     if value == '0' and mine == ['-0']:
         return 'Mono: writes a negative zero double as 0 (.NET 8: -0)'
     if re.search(r'NaN|Infinity', value) and not mine:
-        return 'open: a non-finite result is a value there, an error here'
+        return 'deliberate: a non-finite result is a value there, an error here (docs: a math error)'
     if mine and re.fullmatch(r'-?[\d.]+(E[-+]\d+)?', value) and value != mine[0] and float(value) == float(mine[0]):
         return 'Mono: writes some doubles with 17 digits (.NET 8: shortest)'
     if 'pow(' in expression and re.fullmatch(r'-?\d+', value) and mine and not re.fullmatch(r'-?\d+', mine[0]):
