@@ -22,11 +22,11 @@ import { ExitCode } from './exitCode.js';
 import { normalizeMessages } from './normalizeCommand.js';
 import type { CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
-import { isIsoTimestamp, readMessageFiles } from './readMessageFiles.js';
+import { isIsoTimestamp, readMessageInputs } from './readMessageFiles.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import { formatProblem, locateDeviceMappingProblems, readTextFile } from './validateCommand.js';
 
-const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE --message FILE [--message FILE ...]
+const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE (--message FILE | --messages FILE)...
                     [--enqueued-time ISO] [--issued ISO] [--device-identifier-system SYSTEM]
 
 Runs device messages through both mappings, as MedTech's mapping debugger does, and prints ONE JSON document
@@ -35,12 +35,15 @@ empty FHIR server with the Create identity resolution (Patient and Device ids ar
 them; on an empty server no Encounter is linked). Mapping problems and cross-check warnings go to stderr.
 
 A message file holds one message body. A file whose top-level object has a "Body" key is a whole envelope
-{"Body", "Properties", "SystemProperties"}, so IoT Hub messages can be tested.
+{"Body", "Properties", "SystemProperties"}, so IoT Hub messages can be tested. An NDJSON file given with --messages
+holds one such message per line (blank lines are skipped); its messages are named FILE:LINE and come after the
+--message files.
 
 Options:
   --device-mapping FILE            the device mapping (devicecontent.json)
   --fhir-mapping FILE              the FHIR destination mapping (fhirmapping.json)
   --message FILE                   a device message; repeat for several
+  --messages FILE                  an NDJSON file of device messages, one per line; repeat for several
   --enqueued-time ISO              the Event Hubs enqueued time (ingestionTimeUtc); default: the envelope's
                                    iothub-enqueuedtime or x-opt-enqueued-time, else the current time
   --issued ISO                     the Observations' issued time; default: the current time
@@ -55,15 +58,15 @@ const usage: CommandUsage = { command: 'debug', help };
 
 /** One error of the `debug` output: the MedTech error record and what it concerns. */
 export interface DebugErrorOutput extends ErrorRecord {
-  /** For a Normalization error: 0-based position of the message among the `--message` options. */
+  /** For a Normalization error: 0-based position of the message (`--message` files first, then `--messages` lines). */
   messageIndex?: number;
-  /** For a Normalization error: the message file as given. */
+  /** For a Normalization error: the message file as given (`FILE:LINE` for a line of a `--messages` file). */
   messageFile?: string;
   /** For a FHIRConversion error: the measurement type of the group. */
   type?: string;
   /** For a FHIRConversion error: the device id of the group. */
   deviceId?: string;
-  /** For a FHIRConversion error: the messages (0-based positions among the `--message` options) it concerns. */
+  /** For a FHIRConversion error: the messages (0-based positions, as `messageIndex`) it concerns. */
   messageIndexes?: number[];
   /** For a FHIRConversion error: those messages' files as given. */
   messageFiles?: string[];
@@ -80,6 +83,7 @@ interface DebugOptions {
   deviceMappingFile: string;
   fhirMappingFile: string;
   messageFiles: string[];
+  ndjsonFiles: string[];
   enqueuedTime: string | undefined;
   issued: string;
   deviceSystem: string | undefined;
@@ -113,8 +117,9 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     io.stderr(`${formatProblem(options.deviceMappingFile, warning)}\n`);
   }
 
-  const messages = await readMessageFiles(
+  const messages = await readMessageInputs(
     options.messageFiles,
+    options.ndjsonFiles,
     { enqueuedTime: options.enqueuedTime, now },
     io,
     'debug',
@@ -233,6 +238,7 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
       'device-mapping': { type: 'string' },
       'fhir-mapping': { type: 'string' },
       message: { type: 'string', multiple: true },
+      messages: { type: 'string', multiple: true },
       'enqueued-time': { type: 'string' },
       issued: { type: 'string' },
       'device-identifier-system': { type: 'string' },
@@ -247,14 +253,15 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
   const deviceMappingFile = values['device-mapping'];
   const fhirMappingFile = values['fhir-mapping'];
   const messageFiles = values.message ?? [];
+  const ndjsonFiles = values.messages ?? [];
   if (deviceMappingFile === undefined) {
     return usageError(io, usage, 'missing --device-mapping FILE');
   }
   if (fhirMappingFile === undefined) {
     return usageError(io, usage, 'missing --fhir-mapping FILE');
   }
-  if (messageFiles.length === 0) {
-    return usageError(io, usage, 'missing --message FILE');
+  if (messageFiles.length === 0 && ndjsonFiles.length === 0) {
+    return usageError(io, usage, 'missing --message FILE or --messages FILE');
   }
   for (const name of ['enqueued-time', 'issued'] as const) {
     const value = values[name];
@@ -266,6 +273,7 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
     deviceMappingFile,
     fhirMappingFile,
     messageFiles,
+    ndjsonFiles,
     enqueuedTime: values['enqueued-time'],
     // As a FHIR instant: UTC, milliseconds (an option without an offset is taken as UTC).
     issued: toUtcTimestamp(values.issued ?? now().toISOString()) ?? now().toISOString(),

@@ -6,21 +6,23 @@ import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ExitCode } from './exitCode.js';
 import type { CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
-import { isIsoTimestamp, readMessageFiles, type MessageFile } from './readMessageFiles.js';
+import { isIsoTimestamp, readMessageInputs, type MessageFile } from './readMessageFiles.js';
 import { formatProblem, readTextFile } from './validateCommand.js';
 
-const help = `Usage: medtech normalize --device-mapping FILE --message FILE [--message FILE ...] [--enqueued-time ISO]
+const help = `Usage: medtech normalize --device-mapping FILE (--message FILE | --messages FILE)... [--enqueued-time ISO]
 
 Normalizes device messages with a device mapping, as MedTech's mapping debugger does, and prints ONE JSON
 document {"measurements": [...], "errors": [...]}. Each error names the message (messageIndex, messageFile).
 
 A message file holds one message body (any bytes; a body that is not JSON gives an InvalidDataFormat error).
 A file whose top-level object has a "Body" key is a whole envelope {"Body", "Properties", "SystemProperties"},
-so IoT Hub messages can be tested.
+so IoT Hub messages can be tested. An NDJSON file given with --messages holds one such message per line (blank
+lines are skipped); its messages are named FILE:LINE and come after the --message files.
 
 Options:
   --device-mapping FILE  the device mapping (devicecontent.json)
   --message FILE         a device message; repeat for several
+  --messages FILE        an NDJSON file of device messages, one per line; repeat for several
   --enqueued-time ISO    the Event Hubs enqueued time (the measurements' ingestionTimeUtc); default: the envelope's
                          SystemProperties iothub-enqueuedtime or x-opt-enqueued-time, else the current time
   -h, --help             show this help
@@ -33,9 +35,9 @@ const usage: CommandUsage = { command: 'normalize', help };
 
 /** One error of the `normalize` output: the MedTech error record plus the message it concerns. */
 export interface NormalizeErrorOutput extends ErrorRecord {
-  /** 0-based position of the message among the `--message` options. */
+  /** 0-based position of the message: the `--message` files first, then the lines of the `--messages` files. */
   messageIndex: number;
-  /** The message file as given on the command line. */
+  /** The message file as given on the command line (`FILE:LINE` for a line of a `--messages` file). */
   messageFile: string;
 }
 
@@ -62,6 +64,7 @@ export async function runNormalizeCommand(
     {
       'device-mapping': { type: 'string' },
       message: { type: 'string', multiple: true },
+      messages: { type: 'string', multiple: true },
       'enqueued-time': { type: 'string' },
     },
     usage,
@@ -73,12 +76,13 @@ export async function runNormalizeCommand(
   const { values } = args;
   const mappingFile = values['device-mapping'];
   const messageFiles = values.message ?? [];
+  const ndjsonFiles = values.messages ?? [];
   const enqueuedTime = values['enqueued-time'];
   if (mappingFile === undefined) {
     return usageError(io, usage, 'missing --device-mapping FILE');
   }
-  if (messageFiles.length === 0) {
-    return usageError(io, usage, 'missing --message FILE');
+  if (messageFiles.length === 0 && ndjsonFiles.length === 0) {
+    return usageError(io, usage, 'missing --message FILE or --messages FILE');
   }
   if (enqueuedTime !== undefined && !isIsoTimestamp(enqueuedTime)) {
     return usageError(io, usage, '--enqueued-time must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z');
@@ -98,7 +102,7 @@ export async function runNormalizeCommand(
     return ExitCode.invalid;
   }
 
-  const messages = await readMessageFiles(messageFiles, { enqueuedTime, now }, io, 'normalize');
+  const messages = await readMessageInputs(messageFiles, ndjsonFiles, { enqueuedTime, now }, io, 'normalize');
   if (messages === undefined) {
     return ExitCode.usage;
   }

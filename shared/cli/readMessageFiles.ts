@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { parseTree } from 'jsonc-parser';
 import type { DeviceEvent } from '../core/deviceEvent.js';
@@ -26,6 +27,49 @@ export interface MessageFileOptions {
   enqueuedTime: string | undefined;
   /** The clock used when no enqueued time is given or found. */
   now: () => Date;
+}
+
+/**
+ * Reads the `--message` files, then the `--messages` NDJSON files, of `normalize` and `debug` into device events:
+ * each line of an NDJSON file that is not blank is one message (as if it were a `--message` file of its own, named
+ * `FILE:LINE`), read after decoding the file as a message body is decoded.
+ * @param files - the `--message` files, in command-line order
+ * @param ndjsonFiles - the `--messages` files, in command-line order
+ * @param options - the enqueued time option and the clock
+ * @param io - where an unreadable file is reported
+ * @param command - the command name for that report
+ * @returns the events, or `undefined` when a file cannot be read (reported on stderr)
+ */
+export async function readMessageInputs(
+  files: readonly string[],
+  ndjsonFiles: readonly string[],
+  options: MessageFileOptions,
+  io: CliIo,
+  command: string,
+): Promise<MessageFile[] | undefined> {
+  const single = await readMessageFiles(files, options, io, command);
+  if (single === undefined) {
+    return undefined;
+  }
+  const lines: MessageFile[] = [];
+  for (const file of ndjsonFiles) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await readFile(file);
+    } catch (error) {
+      io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
+      return undefined;
+    }
+    decodeAsDotNetStreamReader(bytes)
+      .split('\n')
+      .forEach((line, index) => {
+        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
+        if (text.trim() !== '') {
+          lines.push({ file: `${file}:${index + 1}`, ...toDeviceEvent(Buffer.from(text, 'utf8'), options) });
+        }
+      });
+  }
+  return [...single, ...lines];
 }
 
 /**

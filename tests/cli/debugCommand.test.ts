@@ -211,6 +211,32 @@ describe('runDebugCommand', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Usage: medtech debug');
   });
+
+  it('runs every line of an NDJSON file given with --messages: the bundled samples as `npm run local` does', async () => {
+    const samples = fileURLToPath(new URL('../../samples/', import.meta.url));
+    const result = await run([
+      '--device-mapping',
+      `${samples}devicecontent.json`,
+      '--fhir-mapping',
+      `${samples}fhirmapping.json`,
+      '--messages',
+      `${samples}messages.ndjson`,
+      '--enqueued-time',
+      '2026-11-24T09:50:05Z',
+      '--issued',
+      '2026-11-24T10:00:00Z',
+    ]);
+
+    expect(result.code).toBe(0);
+    const output = JSON.parse(result.stdout) as DebugOutput;
+    // The figures `npm run local` prints for the same samples: 99 measurements, 27 Observations, 2 dead letters.
+    expect(output.measurements).toHaveLength(99);
+    expect(output.observations).toHaveLength(27);
+    expect(output.errors.map((e) => [e.name, e.messageIndex, e.messageFile])).toEqual([
+      ['InvalidDataFormat', 10, `${samples}messages.ndjson:11`],
+      ['IncompatibleData', 20, `${samples}messages.ndjson:21`],
+    ]);
+  });
 });
 
 describe('runDebugCommand warnings', () => {

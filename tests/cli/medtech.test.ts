@@ -86,7 +86,9 @@ describe('runCli', () => {
     const io = captureIo();
 
     expect(await runCli(['debug', '--help'], io)).toBe(0);
-    expect(io.out).toMatch(/^Usage: medtech debug --device-mapping FILE --fhir-mapping FILE --message FILE/);
+    expect(io.out).toMatch(
+      /^Usage: medtech debug --device-mapping FILE --fhir-mapping FILE \(--message FILE \| --messages FILE\)/,
+    );
   });
 
   it('hands the remaining arguments to the command, which prints its own help', async () => {

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -290,7 +291,88 @@ describe('medtech normalize', () => {
     const io = captureIo();
 
     expect(await runCli(['normalize', '--help'], io)).toBe(0);
-    expect(io.out).toMatch(/^Usage: medtech normalize --device-mapping FILE --message FILE/);
+    expect(io.out).toMatch(/^Usage: medtech normalize --device-mapping FILE \(--message FILE \| --messages FILE\)/);
+  });
+
+  it('reads each line of a --messages NDJSON file as a message named FILE:LINE, after the --message files', async () => {
+    const single = write('single.json', '{"deviceId":"d0","endDate":"2024-05-01T10:00:00Z","steps":1}');
+    const envelope = JSON.stringify({
+      Body: { heartRate: 61 },
+      Properties: { 'iothub-creation-time-utc': '2024-05-01T09:59:00Z' },
+      SystemProperties: { 'iothub-connection-device-id': 'hub-d3', 'iothub-enqueuedtime': '2024-05-01T10:00:30Z' },
+    });
+    const ndjson = write(
+      'messages.ndjson',
+      [
+        '{"deviceId":"d1","endDate":"2024-05-01T10:00:01Z","steps":2}',
+        '',
+        'deviceId=d2;steps=3',
+        '   ',
+        '{"deviceId":"d2","endDate":"2024-05-01T10:00:02Z","steps":4}\r',
+        envelope,
+        '',
+      ].join('\n'),
+    );
+    const mapping = write(
+      'mapping.json',
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'JsonPathContent',
+            template: {
+              typeName: 'steps',
+              typeMatchExpression: '$..[?(@steps)]',
+              deviceIdExpression: '$.deviceId',
+              timestampExpression: '$.endDate',
+              values: [{ valueName: 'steps', valueExpression: '$.steps', required: true }],
+            },
+          },
+          JSON.parse(iotMapping).template[0],
+        ],
+      }),
+    );
+    const io = captureIo();
+
+    const code = await runNormalizeCommand(
+      ['--device-mapping', mapping, '--messages', ndjson, '--message', single],
+      io,
+      () => new Date('2030-01-01T00:00:00Z'),
+    );
+
+    expect(code).toBe(0);
+    expect(io.err).toBe('');
+    const output = JSON.parse(io.out);
+    expect(output.measurements.map((m: { deviceId: string; ingestionTimeUtc: string }) => m.deviceId)).toEqual([
+      'd0',
+      'd1',
+      'd2',
+      'hub-d3',
+    ]);
+    expect(output.measurements[3].ingestionTimeUtc).toBe('2024-05-01T10:00:30.000Z');
+    expect(output.measurements[2].properties).toEqual([{ name: 'steps', value: '4' }]);
+    expect(output.errors).toMatchObject([{ name: 'InvalidDataFormat', messageIndex: 2, messageFile: `${ndjson}:3` }]);
+  });
+
+  it('reads a UTF-16 --messages file with its byte-order mark, and exits 2 when one cannot be read', async () => {
+    const lines =
+      '{"deviceId":"d1","endDate":"2024-05-01T10:00:00Z","steps":5}\r\n{"deviceId":"d2","endDate":"2024-05-01T10:00:01Z","steps":6}\r\n';
+    const utf16 = path('utf16.ndjson');
+    writeFileSync(utf16, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(lines, 'utf16le')]));
+    const io = captureIo();
+    const unreadable = captureIo();
+
+    expect(await runCli(['normalize', '--device-mapping', sampleMapping, '--messages', utf16], io)).toBe(0);
+    expect(
+      await runCli(
+        ['normalize', '--device-mapping', sampleMapping, '--messages', utf16, '--messages', path('none.ndjson')],
+        unreadable,
+      ),
+    ).toBe(2);
+
+    expect(JSON.parse(io.out).measurements.map((m: { deviceId: string }) => m.deviceId)).toEqual(['d1', 'd2']);
+    expect(unreadable.err).toBe(`medtech normalize: cannot read ${path('none.ndjson')}: no such file (ENOENT)\n`);
+    expect(unreadable.out).toBe('');
   });
 });
 
