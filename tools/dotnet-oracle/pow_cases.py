@@ -18,6 +18,8 @@ import subprocess
 import sys
 from decimal import Decimal, getcontext
 
+from random_differential import take_option
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 getcontext().prec = 80
 
@@ -72,11 +74,7 @@ def correctly_rounded(x, y):
 
 def main():
     args = sys.argv[1:]
-    record = None
-    if '--record' in args:
-        at = args.index('--record')
-        record = args[at + 1]
-        del args[at:at + 2]
+    record = take_option(args, '--record')
     work, seed, count = args[0], int(args[1]), int(args[2])
     rng = random.Random(seed)
     cases = []

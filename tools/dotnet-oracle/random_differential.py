@@ -823,13 +823,19 @@ RECORD_SAMPLE = {'same tokens': 60, 'both fail': 15, 'both select nothing': 15, 
                  'same templates': 50, 'refused by both': 15, 'refused here, fails when used there': 15}
 
 
+def take_option(args, name):
+    """Removes `name VALUE` from the argument list and returns VALUE, or None when the option is not given."""
+    if name not in args:
+        return None
+    at = args.index(name)
+    value = args[at + 1]
+    del args[at:at + 2]
+    return value
+
+
 def main():
     args = sys.argv[1:]
-    record = None
-    if '--record' in args:
-        at = args.index('--record')
-        record = args[at + 1]
-        del args[at:at + 2]
+    record = take_option(args, '--record')
     work, kind, seed, count = args[0], args[1], int(args[2]), int(args[3])
     show = int(args[4]) if len(args) > 4 else 10
     recorded = []
