@@ -4,7 +4,8 @@
  * - `jsonpath`: `<base64 JSON text>\t<base64 path>`; the document is read as MedTech's reader reads it, members in the
  *   order the text writes them; the result is `[{"v": token}, …]` (what `compileJsonPath(path).matches` selects), or
  *   `"E <error name>: <message>\t[{"v": token}, …]"` with the tokens selected before the failure, or `"B <problem>"`
- *   when the text is no body MedTech reads;
+ *   when the text is no body MedTech reads; a filter whose comparison depends on how the text wrote a whole number
+ *   reads it as normalizeEvent does (`ORACLE_JSONPATH_PLAIN=1`: it does not);
  * - `bodies`: `<base64 body bytes>`; the result is `{"outcome": "value", "value": …}` (non-finite numbers as
  *   `{"$number": "NaN"}`) or `{"outcome": "error", "msg": …}`, as `parseEventBody` reads the body;
  * - `dates`: `<base64 text>`, a string of a body; the result is `"D <epoch milliseconds>"` when Newtonsoft's reader
@@ -19,7 +20,7 @@
  *   `parseFhirMapping` read, or `{"mappingProblems": n, "problems": [messages…]}`.
  */
 import { createInterface } from 'node:readline';
-import { readKindedBody } from '../shared/core/normalize/kindedBody.js';
+import { kindedBodyMeter, readKindedBody } from '../shared/core/normalize/kindedBody.js';
 import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
@@ -54,12 +55,19 @@ function encodeNumbers(value: unknown): unknown {
 
 function evaluatePath(line: string): string {
   const [document = '', path = ''] = line.split('\t');
-  const body = readJsonAsMedTech(Buffer.from(document, 'base64').toString('utf8'), { keepMemberOrder: true });
+  const text = Buffer.from(document, 'base64').toString('utf8');
+  const body = readJsonAsMedTech(text, { keepMemberOrder: true });
   if (!body.ok) {
     return JSON.stringify(`B ${body.problem}`);
   }
+  // As normalizeEvent's meter: a filter that depends on how the document wrote a whole number reads it with kinds
+  // (ORACLE_JSONPATH_PLAIN=1: not, as before they were read, to find the cases where that matters).
+  const meter =
+    process.env['ORACLE_JSONPATH_PLAIN'] === '1'
+      ? undefined
+      : kindedBodyMeter(text, body.value, Number.MAX_SAFE_INTEGER);
   try {
-    const tokens = compileJsonPath(Buffer.from(path, 'base64').toString('utf8')).matches(body.value);
+    const tokens = compileJsonPath(Buffer.from(path, 'base64').toString('utf8')).matches(body.value, undefined, meter);
     return JSON.stringify(tokens.map((v) => ({ v })));
   } catch (error) {
     const { name, message } = error as Error;

@@ -1,7 +1,8 @@
 import { ExpressionEvaluationError } from '../errors.js';
 import type { FilterExpression, FilterOperand, PathStep } from './jsonPath/jsonPathAst.js';
-import { kindOf, matchTokens } from './jsonPath/matchTokens.js';
-import type { TokenKind } from './jsonPath/matchTokens.js';
+import { NUMBER_FORM_NEEDED, kindOf, matchTokens } from './jsonPath/matchTokens.js';
+import type { NumberForm, TokenKind } from './jsonPath/matchTokens.js';
+import { KindedNumber, doubleOf, isFloat, kindedTwinOf } from './jmesPath/kindedNumbers.js';
 import { parseJsonPath } from './jsonPath/parseJsonPath.js';
 import { MASK_KNOWN, descendantIndexOf, registerMemberName } from './jsonPath/descendantIndex.js';
 import { internName } from './jsonPath/internName.js';
@@ -50,7 +51,7 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
     }
     const out: unknown[] = [];
     const bound = meter === undefined ? limit : Math.min(limit, meter.remaining);
-    const ctx: EvalContext = { root: data, budget: bound, limit: bound, out, source };
+    const ctx: EvalContext = { root: data, budget: bound, limit: bound, out, source, meter };
     try {
       chain(data, ctx, collect);
     } catch (error) {
@@ -419,6 +420,8 @@ interface EvalContext {
   /** Where the `collect` sink puts tokens. */
   out: unknown[];
   readonly source: string;
+  /** The caller's meter, which can also read how the message wrote its numbers. */
+  readonly meter: WorkMeter | undefined;
 }
 
 /** Receives a selected token; returns true to stop the evaluation early (an existence test found one). */
@@ -853,32 +856,54 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
   if (left.kind === 'path' && right.kind === 'literal') {
     const value = right.value;
     const kind: TokenKind = right.valueKind;
-    return compileAgainstConstant(left.steps, (token, ctx) =>
-      matchTokens(operator, token, kindOf(token), value, kind, ctx),
+    return compileAgainstConstant(left.steps, (token, ctx, form) =>
+      matchTokens(operator, token, kindOf(token), value, kind, ctx, form),
     );
   }
   if (left.kind === 'literal' && right.kind === 'path') {
     const value = left.value;
     const kind: TokenKind = left.valueKind;
-    return compileAgainstConstant(right.steps, (token, ctx) =>
-      matchTokens(operator, value, kind, token, kindOf(token), ctx),
+    return compileAgainstConstant(right.steps, (token, ctx, form) =>
+      matchTokens(operator, value, kind, token, kindOf(token), ctx, 'asParsed', form),
     );
   }
   // Two paths: every left token against every right token, true at the first pair that matches. Each pair tested
   // costs a visit: n tokens on each side are n² comparisons for 2n nodes (`@.a[*] == @.b[*]` on two long arrays).
-  const leftChain = compileChain(left.kind === 'path' ? left.steps : []);
-  const rightChain = compileChain(right.kind === 'path' ? right.steps : []);
+  const leftOperand = compileOperand(left.kind === 'path' ? left.steps : []);
+  const rightOperand = compileOperand(right.kind === 'path' ? right.steps : []);
+  // Each pair compared as its values' kinds say until one's outcome depends on how the message wrote a number.
+  const test = (
+    node: unknown,
+    ctx: EvalContext,
+    lefts: unknown[],
+    i: number,
+    rights: unknown[],
+    j: number,
+  ): boolean => {
+    const l = lefts[i];
+    const r = rights[j];
+    const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
+    try {
+      return matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, form, form);
+    } catch (error) {
+      if (error !== NUMBER_FORM_NEEDED) {
+        throw error;
+      }
+      const lw = writtenForm(leftOperand, node, i, l, ctx);
+      const rw = writtenForm(rightOperand, node, j, r, ctx);
+      return matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, lw, rw);
+    }
+  };
   return (node, ctx) => {
-    const lefts = collectTokens(leftChain, node, ctx);
+    const lefts = collectTokens(leftOperand.chain, node, ctx);
     if (lefts.length === 0) {
       return false;
     }
-    const rights = collectTokens(rightChain, node, ctx);
-    for (const l of lefts) {
-      const lk = kindOf(l);
-      for (const r of rights) {
+    const rights = collectTokens(rightOperand.chain, node, ctx);
+    for (let i = 0; i < lefts.length; i++) {
+      for (let j = 0; j < rights.length; j++) {
         tick(ctx);
-        if (matchTokens(operator, l, lk, r, kindOf(r), ctx)) {
+        if (test(node, ctx, lefts, i, rights, j)) {
           return true;
         }
       }
@@ -887,18 +912,121 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
   };
 }
 
-/** A path compared with a constant: `test` is the sink, so the first selected token that compares true stops it. */
-function compileAgainstConstant(steps: readonly PathStep[], test: Sink): Predicate {
-  const getter = compileGetter(steps);
+/** A token of the message compared with a constant, given how the message wrote it if that is a whole number. */
+type FormTest = (token: unknown, ctx: EvalContext, form: NumberForm) => boolean;
+
+/**
+ * A path compared with a constant: the first selected token that compares true stops it. A plain path (`@.v`,
+ * `@.a[0].b`) is read again in the body read with its numbers' kinds when the comparison depends on how the message
+ * wrote a whole number (`72.0` against `'2.5'`); a token other paths select is compared as its value's kind says.
+ */
+function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Predicate {
+  const operand = compileOperand(steps);
+  const getter = operand.getter;
   if (getter !== null) {
     return (node, ctx) => {
       tick(ctx);
       const token = getter(node);
-      return token !== undefined && test(token, ctx);
+      if (token === undefined) {
+        return false;
+      }
+      try {
+        return test(token, ctx, ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown');
+      } catch (error) {
+        if (error !== NUMBER_FORM_NEEDED) {
+          throw error;
+        }
+        return test(token, ctx, writtenForm(operand, node, 0, token, ctx));
+      }
     };
   }
-  const chain = compileChain(steps);
-  return (node, ctx) => chain(node, ctx, test);
+  const chain = operand.chain;
+  const asParsed: Sink = (token, ctx) => test(token, ctx, 'asParsed');
+  if (!operand.kindsAlign) {
+    return (node, ctx) => chain(node, ctx, asParsed);
+  }
+  return (node, ctx) => {
+    if (ctx.meter?.readBodyNumberKinds === undefined) {
+      return chain(node, ctx, asParsed);
+    }
+    // The sink learns which of the path's tokens it is given, to find the same one in the kinded body.
+    let index = 0;
+    return chain(node, ctx, (token, c) => {
+      const at = index++;
+      try {
+        return test(token, c, 'unknown');
+      } catch (error) {
+        if (error !== NUMBER_FORM_NEEDED) {
+          throw error;
+        }
+        return test(token, c, writtenForm(operand, node, at, token, c));
+      }
+    });
+  };
+}
+
+/** A filter operand's path, compiled: as a chain, as a getter when it is a plain path. */
+interface CompiledOperand {
+  readonly chain: Step;
+  readonly getter: Getter | null;
+  /**
+   * Whether the path selects the same places from the body read with its numbers' kinds, a boxed number standing
+   * where a plain one stands: true unless it holds a filter (which compares boxes otherwise).
+   */
+  readonly kindsAlign: boolean;
+}
+
+function compileOperand(steps: readonly PathStep[]): CompiledOperand {
+  return {
+    chain: compileChain(steps),
+    getter: compileGetter(steps),
+    kindsAlign: !steps.some((step) => step.kind === 'filter' || step.kind === 'scanFilter'),
+  };
+}
+
+/**
+ * How the message wrote the whole number `token`, the `index`-th token `operand` selected from `node`: the token at
+ * the same place in the body read with its numbers' kinds, where a float written whole and an integer of 10^15 or more
+ * are boxed (a plain whole number there is an integer the message wrote so); `asParsed` when the node is not the
+ * body's or the kinds cannot be read. The kinded reading's work is not the evaluation's: it is bounded alike, apart.
+ */
+function writtenForm(
+  operand: CompiledOperand,
+  node: unknown,
+  index: number,
+  token: unknown,
+  ctx: EvalContext,
+): NumberForm {
+  if (!operand.kindsAlign || ctx.meter?.readBodyNumberKinds?.() !== true) {
+    return 'asParsed';
+  }
+  const twin = kindedTwinOf(node);
+  if (twin === node) {
+    return 'asParsed';
+  }
+  let written: unknown;
+  if (operand.getter !== null) {
+    written = operand.getter(twin);
+  } else {
+    const scratch: EvalContext = {
+      root: kindedTwinOf(ctx.root),
+      budget: ctx.limit,
+      limit: ctx.limit,
+      out: [],
+      source: ctx.source,
+      meter: undefined,
+    };
+    try {
+      operand.chain(twin, scratch, collect);
+    } catch {
+      return 'asParsed';
+    }
+    written = scratch.out[index];
+  }
+  if (written instanceof KindedNumber) {
+    return isFloat(written) ? 'float' : Math.abs(doubleOf(written)) >= 2 ** 63 ? 'bigInteger' : 'integer';
+  }
+  return written === token ? 'integer' : 'asParsed';
 }
 
 function collectTokens(chain: Step, node: unknown, ctx: EvalContext): unknown[] {

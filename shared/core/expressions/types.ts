@@ -31,6 +31,12 @@ export interface WorkMeter {
    * a JMESPath expression that reads kinds then throws `NUMBER_KINDS_NEEDED` where it needs one.
    */
   readonly numberKindsUnknown?: boolean;
+  /**
+   * Reads the message body with its numbers' kinds if that is not done yet (jmesPath/kindedNumbers.ts), for a JSONPath
+   * filter whose comparison depends on how the message wrote a whole number; true when the body's containers then have
+   * kinded twins (`kindedTwinOf`), false when the plain body is exact or its kinds cannot be known. Absent: not known.
+   */
+  readonly readBodyNumberKinds?: () => boolean;
 }
 
 /**

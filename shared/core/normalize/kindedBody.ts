@@ -6,6 +6,7 @@
  */
 import { KindedNumber, linkTwins } from '../expressions/jmesPath/kindedNumbers.js';
 import { readJsonAsMedTech } from './medTechJsonReader.js';
+import type { WorkMeter } from '../expressions/types.js';
 
 /**
  * Text that may hold a number to box: a float written whole (`1.0`, a number with an exponent) followed by what may
@@ -32,6 +33,28 @@ export function readKindedBody(text: string, plain: unknown): unknown {
   }
   return mirror(read.value, plain);
 }
+
+/**
+ * A work meter for evaluating expressions on a body outside normalizeEvent (tools, tests) that reads the body with its
+ * numbers' kinds when a JSONPath filter first needs them, as normalizeEvent's does ({@link WorkMeter}).
+ * @param text - the body's text
+ * @param plain - the body as read plain from it
+ * @param remaining - the work the evaluations may do
+ */
+export function kindedBodyMeter(text: string, plain: unknown, remaining: number): WorkMeter {
+  let kinded: unknown = UNREAD;
+  return {
+    remaining,
+    readBodyNumberKinds() {
+      if (kinded === UNREAD) {
+        kinded = readKindedBody(text, plain);
+      }
+      return kinded !== undefined;
+    },
+  };
+}
+
+const UNREAD: unique symbol = Symbol('unread');
 
 /**
  * A copy of `plain` that takes each boxed number of `kinded` at the same place: the member order, and anything the two

@@ -9,7 +9,7 @@ import type { Measurement, MeasurementProperty } from '../measurement.js';
 import { dependsOnLiteral, findNumberLiteralTexts, type NumberLiteralTexts } from './exactIntegers.js';
 import { parseEventBody, type ParsedEventBody } from './parseEventBody.js';
 import { toDoubleText, toNumberText } from './toMeasurementValue.js';
-import { KindedNumber, NUMBER_KINDS_NEEDED, kindedTwinOf } from '../expressions/jmesPath/kindedNumbers.js';
+import { KindedNumber, NUMBER_KINDS_NEEDED, kindedTwinOf, linkTwins } from '../expressions/jmesPath/kindedNumbers.js';
 import { readKindedBody } from './kindedBody.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
@@ -114,6 +114,7 @@ export function normalizeEvent(
       envelope = { Body: run.body, Properties: run.properties, SystemProperties: run.systemProperties };
     }
   }
+  run.envelope = envelope;
   let complete = true;
   const templates = mapping.templates;
   for (let i = 0; i < templates.length; i++) {
@@ -285,6 +286,16 @@ class Run implements WorkMeter {
   get numberKindsUnknown(): boolean {
     return this.kindedBody === UNREAD;
   }
+
+  /** {@link WorkMeter.readBodyNumberKinds}: reads {@link Run.kindedBody} when a JSONPath filter first needs it. */
+  readBodyNumberKinds(): boolean {
+    if (this.kindedBody === UNREAD) {
+      readNumberKinds(this);
+    }
+    return this.kindedBody !== undefined;
+  }
+  /** The envelope the type matches run on; linked with a kinded twin when the body is read with its kinds. */
+  envelope: object | undefined = undefined;
   /** The texts of the body's literal-sensitive numbers, found in {@link Run.text} when the first one is extracted. */
   numberTexts: NumberLiteralTexts | undefined = undefined;
   /** Errors past {@link Run.maxErrors}, counted instead of recorded. */
@@ -556,6 +567,15 @@ function selectWithKinds(
  */
 function readNumberKinds(run: Run): void {
   run.kindedBody = run.text === undefined ? undefined : readKindedBody(run.text, run.body);
+  if (run.kindedBody !== undefined && run.envelope !== undefined) {
+    // So that a JSONPath filter tested on the envelope itself (`$..[?(@Body.x > '2.5')]`) finds the kinded body too.
+    const kindedEnvelope = {
+      Body: run.kindedBody,
+      Properties: run.properties,
+      SystemProperties: run.systemProperties,
+    };
+    linkTwins(kindedEnvelope, run.envelope);
+  }
 }
 
 /** {@link Run.kindedBody} before it is read. */

@@ -1,17 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
+import type { WorkMeter } from '../../../shared/core/expressions/types.js';
+import { kindedBodyMeter } from '../../../shared/core/normalize/kindedBody.js';
 import { readJsonAsMedTech } from '../../../shared/core/normalize/medTechJsonReader.js';
 import { loadOracleCases } from '../../support/oracleCases.js';
 
-/** One case of tests/fixtures/newtonsoft-jsonpath-random (see its README). */
+/** One case of tests/fixtures/newtonsoft-jsonpath-random and newtonsoft-jsonpath-number-forms (see their READMEs). */
 interface RandomPathCase {
   document: string;
   path: string;
   outcome: 'tokens' | 'error';
   tokens: unknown[];
 }
-
-const cases = loadOracleCases<RandomPathCase>('newtonsoft-jsonpath-random');
 
 /**
  * Tokens as JSON text with each object's members sorted (the fixture, read with `JSON.parse`, lists integer-like names
@@ -25,7 +25,29 @@ function canonical(tokens: unknown[]): string {
   );
 }
 
+/**
+ * What `compileJsonPath` makes of a case: the document read as MedTech's reader reads it, members in the order the
+ * text writes them, and, with `kinds`, a meter that lets a filter read how the text wrote a number, as normalizeEvent's.
+ */
+function evaluate(c: RandomPathCase, kinds: boolean): { tokens: string } | { error: true } {
+  const read = readJsonAsMedTech(c.document, { keepMemberOrder: true });
+  expect(read.ok).toBe(true);
+  const document = read.ok ? read.value : undefined;
+  const meter: WorkMeter | undefined = kinds ? kindedBodyMeter(c.document, document, 1e9) : undefined;
+  try {
+    return { tokens: canonical(compileJsonPath(c.path).matches(document, undefined, meter)) };
+  } catch {
+    return { error: true };
+  }
+}
+
+function expected(c: RandomPathCase): { tokens: string } | { error: true } {
+  return c.outcome === 'error' ? { error: true } : { tokens: canonical(c.tokens) };
+}
+
 describe('compileJsonPath against what Newtonsoft.Json 13.0.3 itself selected on random documents and paths', () => {
+  const cases = loadOracleCases<RandomPathCase>('newtonsoft-jsonpath-random');
+
   it('has cases of every outcome', () => {
     expect(cases.filter((c) => c.outcome === 'tokens' && c.tokens.length > 0).length).toBeGreaterThan(200);
     expect(cases.filter((c) => c.outcome === 'tokens' && c.tokens.length === 0).length).toBeGreaterThan(40);
@@ -33,14 +55,26 @@ describe('compileJsonPath against what Newtonsoft.Json 13.0.3 itself selected on
   });
 
   it.each(cases.map((c, i) => [i, c.path, c] as const))('#%i %s', (_i, _path, c) => {
-    // The document as MedTech's reader reads it, members in the order the text writes them.
-    const read = readJsonAsMedTech(c.document, { keepMemberOrder: true });
-    expect(read.ok).toBe(true);
-    const document = read.ok ? read.value : undefined;
-    if (c.outcome === 'error') {
-      expect(() => compileJsonPath(c.path).matches(document)).toThrow();
-      return;
-    }
-    expect(canonical(compileJsonPath(c.path).matches(document))).toBe(canonical(c.tokens));
+    expect(evaluate(c, true)).toEqual(expected(c));
+  });
+});
+
+describe('JSONPath filters that depend on how the document wrote a whole number, as Newtonsoft.Json selected', () => {
+  const cases = loadOracleCases<RandomPathCase>('newtonsoft-jsonpath-number-forms');
+  // The recorder writes first the cases that reading the forms makes agree, then as many that agree either way.
+  const fixed = cases.slice(0, cases.length / 2);
+
+  it('has the cases the forms decide, of both outcomes', () => {
+    expect(fixed).toHaveLength(56);
+    expect(fixed.filter((c) => c.outcome === 'error').length).toBeGreaterThan(10);
+    expect(fixed.filter((c) => c.outcome === 'tokens').length).toBeGreaterThan(5);
+  });
+
+  it.each(cases.map((c, i) => [i, c.path, c] as const))('#%i %s', (_i, _path, c) => {
+    expect(evaluate(c, true)).toEqual(expected(c));
+  });
+
+  it('gets the first half wrong with the numbers as JSON.parse made them (what the forms are read for)', () => {
+    expect(fixed.filter((c) => JSON.stringify(evaluate(c, false)) === JSON.stringify(expected(c)))).toEqual([]);
   });
 });

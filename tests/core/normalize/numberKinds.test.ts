@@ -4,7 +4,8 @@
  * on JmesPath.Net gave for the same expression and data (tools/dotnet-oracle, JmesPathCases).
  */
 import { describe, expect, it } from 'vitest';
-import { calculatedValuesOf } from '../../support/deviceMappings.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { calculatedValuesOf, deviceMappingOf } from '../../support/deviceMappings.js';
 
 /** The `v` values of the measurements a JMESPath template makes of a body with `readings`, and the error names. */
 function normalize(
@@ -94,5 +95,93 @@ describe('number kinds of the message in JMESPath expressions', () => {
   it('leaves the numbers of a body without floats written whole or long integers as they are', () => {
     const result = normalize('Body.readings[*]', 'to_string(multiply(matchedToken.a, `2`))', '[{"a":21}]');
     expect(result.values).toEqual(['42']);
+  });
+});
+
+describe('number forms of the message in JSONPath filters', () => {
+  /** The `n` of each match of a JSONPath type match over a body, and the error names and messages. */
+  function matchesOf(typeMatch: string, body: string, kind: 'bytes' | 'json' = 'bytes') {
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'CalculatedContent',
+        template: {
+          typeName: 'hr',
+          typeMatchExpression: typeMatch,
+          deviceIdExpression: '$.Body.deviceId',
+          timestampExpression: '$.Body.ts',
+          values: [{ valueName: 'n', valueExpression: '$.matchedToken.n', required: false }],
+        },
+      },
+    ]);
+    const result = normalizeEvent(mapping, {
+      body: kind === 'bytes' ? { kind, bytes: new TextEncoder().encode(body) } : { kind, value: JSON.parse(body) },
+      properties: {},
+      systemProperties: {},
+      enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+    });
+    return {
+      matches: result.measurements.map((m) => m.properties[0]?.value ?? '?'),
+      errors: result.errors.map((e) => `${e.name}: ${e.message}`),
+    };
+  }
+  const body = (readings: string): string => `{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","r":${readings}}`;
+
+  // Each outcome is Newtonsoft.Json's on Mono (tools/dotnet-oracle, JsonPathRandom) for the same document and path.
+  it('orders a float the message writes whole against a string with a fraction, where an integer fails', () => {
+    expect(matchesOf("$..[?(@.v > '2.5')]", body('[{"v":72.0,"n":"a"},{"v":1.0,"n":"b"}]'))).toEqual({
+      matches: ['a'],
+      errors: [],
+    });
+    expect(matchesOf("$..[?('2.5' < @.v)]", body('[{"v":72.0,"n":"a"}]')).matches).toEqual(['a']);
+    expect(matchesOf("$..[?(@.v < '2.5')]", body('[{"v":-0.0,"n":"a"},{"v":3.0,"n":"b"}]')).matches).toEqual(['a']);
+    expect(matchesOf("$..[?(@.v >= '1e2')]", body('[{"v":1e2,"n":"a"}]')).matches).toEqual(['a']);
+    expect(matchesOf("$..[?(@.v[0] > '2.5')]", body('[{"v":[72.0],"n":"a"}]')).matches).toEqual(['a']);
+    const integer = matchesOf("$..[?(@.v > '2.5')]", body('[{"v":72,"n":"a"}]'));
+    expect(integer.matches).toEqual([]);
+    expect(integer.errors).toEqual([
+      expect.stringMatching(/^IncompatibleData: .*compares a string that is not an integer with an integer/),
+    ]);
+  });
+
+  it('reads each number where it stands: the same value written both ways, and through a wildcard', () => {
+    // Newtonsoft measures the float before it fails on the integer, as it does here.
+    const both = matchesOf("$..[?(@.v > '2.5')]", body('[{"v":72.0,"n":"a"},{"v":72,"n":"b"}]'));
+    expect(both.matches).toEqual(['a']);
+    expect(both.errors).toEqual([expect.stringMatching(/^IncompatibleData: /)]);
+    // The second matches too: its one member, the string "b", orders after '2.5'.
+    expect(matchesOf("$.Body.r[?(@.* > '2.5')]", body('[{"m":1.5,"v":72.0,"n":"a"},{"n":"b"}]')).matches).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(matchesOf("$.Body.r[?(@.* > '2.5')]", body('[{"v":72,"n":"a"}]')).errors).toEqual([
+      expect.stringMatching(/compares a string that is not an integer with an integer/),
+    ]);
+  });
+
+  it('refuses to order a boolean against an integer beyond 64 bits, but not against such a float', () => {
+    const big = matchesOf('$..[?(@.v >= false)]', body('[{"v":12345678901234567890,"n":"a"}]'));
+    expect(big.matches).toEqual([]);
+    expect(big.errors).toEqual([
+      expect.stringMatching(/^IncompatibleData: .*compares a boolean with an integer beyond 64 bits/),
+    ]);
+    expect(matchesOf('$..[?(@.b > @.v)]', body('[{"b":true,"v":12345678901234567890,"n":"a"}]')).errors).toEqual([
+      expect.stringMatching(/compares a boolean with an integer beyond 64 bits/),
+    ]);
+    expect(matchesOf('$..[?(@.v >= false)]', body('[{"v":1.2345678901234567890e19,"n":"a"}]')).matches).toEqual(['a']);
+  });
+
+  it('finds the forms from the envelope and in a body read again in its member order', () => {
+    expect(matchesOf("$..[?(@Body.v > '2.5')]", '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","v":72.0}')).toEqual({
+      matches: ['?'],
+      errors: [],
+    });
+    const ordered = '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","r":{"x":{"v":72.0,"n":"a"},"1":{"v":3.0,"n":"b"}}}';
+    expect(matchesOf("$..[?(@.v > '2.5')]", ordered).matches).toEqual(['a', 'b']);
+  });
+
+  it('compares a body that arrived parsed as its values say (its text, and so its forms, are gone)', () => {
+    expect(matchesOf("$..[?(@.v > '2.5')]", body('[{"v":72.0,"n":"a"}]'), 'json').errors).toEqual([
+      expect.stringMatching(/compares a string that is not an integer with an integer/),
+    ]);
   });
 });

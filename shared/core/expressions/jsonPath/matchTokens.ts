@@ -20,6 +20,25 @@ export interface MatchContext {
 export type TokenKind = LiteralKind | 'container';
 
 /**
+ * How the message wrote a number a filter compares, as far as it matters to Newtonsoft.Json, which reads `72.0` as a
+ * float, `72` as an integer and an integer beyond 64 bits as a BigInteger, where `JSON.parse` makes one number of
+ * each. `unknown`: not looked up yet (a comparison whose outcome would depend on it throws
+ * {@link NUMBER_FORM_NEEDED}); `asParsed`: not to be known (the number is compared as its value's kind says).
+ */
+export type NumberForm = 'unknown' | 'asParsed' | 'integer' | 'float' | 'bigInteger';
+
+/**
+ * Thrown (never to escape a filter) by {@link matchTokens} when a comparison's outcome depends on how the message
+ * wrote a whole number: the caller looks the form up and compares again with it. A shared frozen object: no stack.
+ */
+export const NUMBER_FORM_NEEDED: Error = Object.freeze(
+  Object.assign(Object.create(Error.prototype) as Error, { message: 'a JSONPath comparison needs a number form' }),
+);
+
+/** 2^63: from here a whole number written as an integer is a BigInteger to Newtonsoft.Json. */
+const BIG_INTEGER_MIN = 2 ** 63;
+
+/**
  * Kind of a parsed-JSON value. A whole number is `integer` (Newtonsoft reads `5` as an integer and `5.5` as a float;
  * `5.0` cannot be told apart after `JSON.parse` and counts as an integer here).
  * @param value - a value from parsed JSON
@@ -48,17 +67,20 @@ export function kindOf(value: unknown): TokenKind {
  * `==`/`===` need the same kind (an integer and a float compare numerically, floats with Newtonsoft's tolerance);
  * `!=`/`<>` is true for any object/array operand; ordering follows `JValue.CompareTo` — `null` sorts before every
  * value, strings compare ordinally, and a string against a number or boolean is converted to that type.
+ * `=~` tests a string against a `/pattern/flags` string (.NET's `Regex.IsMatch`, see dotNetRegex); any other pair is
+ * false.
  * @param operator - the comparison
  * @param left - left token
  * @param leftKind - its kind
  * @param right - right token
  * @param rightKind - its kind
- * `=~` tests a string against a `/pattern/flags` string (.NET's `Regex.IsMatch`, see dotNetRegex); any other pair is
- * false.
  * @param ctx - the expression text, for error messages, and the work left (a regular expression spends from it)
+ * @param leftForm - how the message wrote the left token, if it is a whole number of the message ({@link NumberForm})
+ * @param rightForm - the same for the right token
  * @throws ExpressionEvaluationError when an ordering comparison must convert a string that is not a number/boolean
  *   (Newtonsoft.Json fails with a FormatException there), when a pattern read from the message is invalid, or past
  *   the work bound
+ * @throws NUMBER_FORM_NEEDED when `form` is `unknown` and the outcome depends on it
  */
 export function matchTokens(
   operator: ComparisonOperator,
@@ -67,6 +89,8 @@ export function matchTokens(
   right: unknown,
   rightKind: TokenKind,
   ctx: MatchContext,
+  leftForm: NumberForm = 'asParsed',
+  rightForm: NumberForm = 'asParsed',
 ): boolean {
   if (leftKind === 'container' || rightKind === 'container') {
     return operator === '!=';
@@ -82,13 +106,54 @@ export function matchTokens(
     case '!==':
       return !valuesEqual(left, leftKind, right, rightKind);
     case '<':
-      return compareValues(left, leftKind, right, rightKind, source) < 0;
     case '<=':
-      return compareValues(left, leftKind, right, rightKind, source) <= 0;
     case '>':
-      return compareValues(left, leftKind, right, rightKind, source) > 0;
     case '>=':
-      return compareValues(left, leftKind, right, rightKind, source) >= 0;
+      break;
+  }
+  const lk =
+    leftKind === 'integer' && leftForm !== 'asParsed'
+      ? formedKind(left as number, right, rightKind, leftForm, source)
+      : leftKind;
+  const rk =
+    rightKind === 'integer' && rightForm !== 'asParsed'
+      ? formedKind(right as number, left, leftKind, rightForm, source)
+      : rightKind;
+  const order = compareValues(left, lk, right, rk, source);
+  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+}
+
+/**
+ * The kind Newtonsoft.Json gives a whole number of the message in an ordering comparison with `other`: a float when
+ * the message wrote it so (`72.0` against `'2.5'` compares, where an integer fails); a BigInteger cannot be compared
+ * with a boolean. Throws {@link NUMBER_FORM_NEEDED} when the form is not looked up yet and would change the outcome.
+ */
+function formedKind(value: number, other: unknown, otherKind: TokenKind, form: NumberForm, source: string): TokenKind {
+  const matters =
+    (otherKind === 'string' &&
+      parseDotNetInt64(other as string) === undefined &&
+      parseConvertedDouble(other as string) !== undefined) ||
+    (otherKind === 'boolean' && Math.abs(value) >= BIG_INTEGER_MIN);
+  if (!matters) {
+    return 'integer';
+  }
+  switch (form) {
+    case 'asParsed':
+      return 'integer';
+    case 'unknown':
+      throw NUMBER_FORM_NEEDED;
+    case 'float':
+      return 'float';
+    case 'bigInteger':
+      if (otherKind === 'boolean') {
+        throw new ExpressionEvaluationError(
+          `JSONPath expression '${source}' compares a boolean with an integer beyond 64 bits ` +
+            '(Newtonsoft.Json fails on this comparison too).',
+        );
+      }
+      return 'integer';
+    case 'integer':
+      return 'integer';
   }
 }
 
