@@ -199,15 +199,24 @@ export function canonicalizeDeviceMapping(
     dropLineInfo(content, segments, kind === 'IotJsonPathContent' ? 'alternateTimestampExpression' : undefined);
     convert(content, 'typeName', segments, asString('typeName'));
     const valueKeys = kind === 'CalculatedContent' ? knownProperties.calculatedValue : knownProperties.jsonPathValue;
-    convert(content, 'values', segments, (raw) =>
-      raw === ''
+    convert(content, 'values', segments, (raw) => {
+      if (raw !== '') {
+        return undefined;
+      }
+      // MedTech's CalculatedContent loader fails on null values (a NullReferenceException); the others read none.
+      return kind === 'CalculatedContent'
         ? {
+            value: [],
+            message:
+              "'values' is an empty string, which MedTech's reader takes for null, and MedTech then cannot load a " +
+              'CalculatedContent template (its loader fails); it is read as no values here; write []',
+          }
+        : {
             value: null,
             message:
               "'values' is an empty string: MedTech's reader takes it for null (no values); write an array or leave it out",
-          }
-        : undefined,
-    );
+          };
+    });
     if (Array.isArray(content.values)) {
       content.values = content.values.map((item: unknown, index) => {
         const itemSegments = [...segments, 'values', index];

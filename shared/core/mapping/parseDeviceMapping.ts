@@ -98,6 +98,19 @@ export function parseDeviceMapping(text: string): ParseResult<DeviceMapping> {
         return;
       }
       const kind = toContentTemplateKind(node.templateType);
+      if (
+        (kind === 'CalculatedContent' || kind === 'IotCentralJsonPathContent') &&
+        /template$/i.test(node.templateType)
+      ) {
+        // The reference contract allows the suffix on every type; MedTech's factories for these two do not.
+        problems.warning(
+          'InvalidTemplate',
+          `MedTech does not know the template type '${node.templateType}' (it takes '${kind}' only); it is read as ` +
+            `${kind} here; write '${kind}'`,
+          ['template', index, 'templateType'],
+          { field: 'templateType' },
+        );
+      }
       if (kind !== undefined) {
         const built = new TemplateBuilder(kind, index, node.template, problems).build();
         if (built === undefined) {
@@ -224,6 +237,16 @@ class TemplateBuilder {
   }
 
   private buildCalculated(typeName: unknown): ContentTemplate | undefined {
+    if (this.template.values === undefined || this.template.values === null) {
+      // The reference contract allows it (no values); MedTech's loader fails on it with a NullReferenceException.
+      this.problems.warning(
+        'InvalidTemplate',
+        "the template has no 'values': MedTech cannot load a CalculatedContent template without them (its loader " +
+          'fails); it is read as no values here; write "values": []',
+        this.template.values === null ? [...this.base, 'values'] : this.base,
+        { field: 'values' },
+      );
+    }
     const defaultLanguage = this.defaultLanguage();
     const read = (field: string, segments: PathSegments): CompiledExpression | undefined =>
       this.compile(this.readCalculatedExpression(this.template[field], field, segments, defaultLanguage));

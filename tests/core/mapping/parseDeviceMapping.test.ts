@@ -117,9 +117,32 @@ describe('parseDeviceMapping', () => {
         template: [{ templateType, template: calculated }],
       });
 
-      expect(only(parseValid(text).mapping).kind).toBe('CalculatedContent');
+      const result = parseValid(text);
+      expect(only(result.mapping).kind).toBe('CalculatedContent');
+      // MedTech's factory takes this kind without the suffix only (tools/dotnet-oracle): a warning says so.
+      expect(result.warnings.map((w) => [w.location.pointer, w.message])).toEqual(
+        /template$/i.test(templateType)
+          ? [
+              [
+                '/template/0/templateType',
+                `MedTech does not know the template type '${templateType}' (it takes 'CalculatedContent' only); it is read as CalculatedContent here; write 'CalculatedContent'`,
+              ],
+            ]
+          : [],
+      );
     },
   );
+
+  it.each([
+    ['IotCentralJsonPathContentTemplate', true],
+    ['JsonPathContentTemplate', false],
+    ['IotJsonPathContentTemplate', false],
+  ])('warns of the type %s when MedTech does not know it: %s', (templateType, warns) => {
+    const result = parseValid(
+      JSON.stringify({ templateType: 'CollectionContent', template: [{ templateType, template: calculated }] }),
+    );
+    expect(result.warnings.some((w) => w.location.pointer === '/template/0/templateType')).toBe(warns);
+  });
 
   it('reads every CalculatedContent field, an expression object overriding the default language', () => {
     const template = only(
@@ -171,11 +194,17 @@ describe('parseDeviceMapping', () => {
   it('accepts a CalculatedContent without values, and leaves absent optional expressions undefined', () => {
     const { values: _omitted, ...withoutValues } = calculated;
 
-    const template = only(
-      parseValid(collection(['CalculatedContent', { ...withoutValues, patientIdExpression: null }])).mapping,
-    );
+    const result = parseValid(collection(['CalculatedContent', { ...withoutValues, patientIdExpression: null }]));
+    const template = only(result.mapping);
 
     expect(template.values).toEqual([]);
+    // The reference contract allows it; MedTech's loader fails on it (tools/dotnet-oracle), so the author hears of it.
+    expect(result.warnings.map((w) => [w.location.pointer, w.message])).toEqual([
+      ['/template/0/template', expect.stringContaining('MedTech cannot load a CalculatedContent template without')],
+    ]);
+    const withNull = parseValid(collection(['CalculatedContent', { ...withoutValues, values: null }]));
+    expect(withNull.warnings.map((w) => w.location.pointer)).toEqual(['/template/0/template/values']);
+    expect(parseValid(collection(['CalculatedContent', { ...withoutValues, values: [] }])).warnings).toEqual([]);
     expect(template.patientId).toBeUndefined();
     expect(template.encounterId).toBeUndefined();
     expect(template.correlationId).toBeUndefined();
@@ -572,6 +601,7 @@ describe('parseDeviceMapping', () => {
               typeMatchExpression: '$..[?(@hr',
               deviceIdExpression: '$.d',
               timestampExpression: '$.t',
+              values: [],
               unit: 1,
             },
           },
@@ -1113,7 +1143,7 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
   );
 
   it.each(['JsonPathContent', 'IotJsonPathContent', 'IotCentralJsonPathContent', 'CalculatedContent'])(
-    'reads a %s whose values are an empty string as one without values, with a warning, as MedTech does',
+    'reads a %s whose values are an empty string as one without values, with a warning (MedTech fails a CalculatedContent)',
     (kind) => {
       const result = parseValid(collection([kind, { ...calculated, values: '' }]));
 
