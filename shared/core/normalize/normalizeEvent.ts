@@ -495,12 +495,15 @@ function typeMatchesOf(typeMatch: CompiledExpression, envelope: object, run: Run
  */
 function withNumberKinds<T>(run: Run, onPlain: () => T, onKinded: (kinded: unknown) => T): T {
   if (run.kindedBody === UNREAD) {
+    const remaining = run.remaining;
     try {
       return onPlain();
     } catch (error) {
       if (error !== NUMBER_KINDS_NEEDED) {
         throw error;
       }
+      // The evaluation starts again: what the stopped one did is not charged as well.
+      run.remaining = remaining;
       readNumberKinds(run);
     }
   }

@@ -98,6 +98,56 @@ describe('number kinds of the message in JMESPath expressions', () => {
   });
 });
 
+describe('the work an expression that stops for number kinds is charged', () => {
+  it('is the work of one evaluation, not of the stopped one as well', () => {
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'CalculatedContent',
+        template: {
+          typeName: 'hr',
+          defaultExpressionLanguage: 'JmesPath',
+          typeMatchExpression: 'Body.readings[*]',
+          deviceIdExpression: 'Body.deviceId',
+          timestampExpression: 'Body.ts',
+          values: [{ valueName: 'v', valueExpression: 'to_string(matchedToken.a)', required: true }],
+        },
+      },
+    ]);
+    const passes = (a: string, maxWorkPerEvent: number): boolean =>
+      normalizeEvent(
+        mapping,
+        {
+          body: {
+            kind: 'bytes',
+            bytes: new TextEncoder().encode(`{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[{"a":${a}}]}`),
+          },
+          properties: {},
+          systemProperties: {},
+          enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+        },
+        { limits: { maxWorkPerEvent } },
+      ).measurements.length === 1;
+    /** The least work bound the message passes with. */
+    const least = (a: string): number => {
+      let low = 1;
+      let high = 10_000;
+      while (low < high) {
+        const middle = Math.floor((low + high) / 2);
+        if (passes(a, middle)) {
+          high = middle;
+        } else {
+          low = middle + 1;
+        }
+      }
+      return low;
+    };
+
+    // `1.5` never stops (a fraction has one kind); `1.0` stops at to_string and runs again on the kinded body.
+    expect(least('1.5')).toBeGreaterThan(1);
+    expect(least('1.0')).toBe(least('1.5'));
+  });
+});
+
 describe('number forms of the message in JSONPath filters', () => {
   /** The `n` of each match of a JSONPath type match over a body, and the error names and messages. */
   function matchesOf(typeMatch: string, body: string, kind: 'bytes' | 'json' = 'bytes') {
