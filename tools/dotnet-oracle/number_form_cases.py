@@ -12,12 +12,12 @@ cases where reading the forms is what makes this project agree, and as many wher
 """
 import json
 import os
-import random
 import re
 import subprocess
 import sys
 
-from random_differential import ROOT, b64, corner_path, device_document, device_path, small_document, take_option
+from random_differential import (ROOT, as_numbers, b64, corner_path, device_document, device_path, seeded_run,
+                                 small_document)
 
 WHOLE_FLOAT_OR_BIG = re.compile(r'\d\.0\b|\de\d|\d{20}')
 ORDERING = re.compile(r'[<>]')
@@ -35,26 +35,11 @@ def outcome(their_line, our_line):
     if their_line[:1] in ('E', 'B'):
         return 'error', None, isinstance(our, str) and our[:1] == their_line[:1]
     tokens = [t.get('v') for t in json.loads(their_line)]
-    return 'tokens', tokens, not isinstance(our, str) and json.dumps(norm(tokens)) == json.dumps(norm([t['v'] for t in our]))
-
-
-def norm(value):
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, (int, float)):
-        return float(value)
-    if isinstance(value, list):
-        return [norm(v) for v in value]
-    if isinstance(value, dict):
-        return {k: norm(v) for k, v in sorted(value.items())}
-    return value
+    return 'tokens', tokens, not isinstance(our, str) and as_numbers(tokens) == as_numbers([t['v'] for t in our])
 
 
 def main():
-    args = sys.argv[1:]
-    record = take_option(args, '--record')
-    work, seed, count = args[0], int(args[1]), int(args[2])
-    rng = random.Random(seed)
+    work, seed, count, record, rng = seeded_run(sys.argv[1:])
     cases = []
     while len(cases) < count:
         document, path = ((small_document(rng), corner_path(rng)) if rng.random() < 0.5

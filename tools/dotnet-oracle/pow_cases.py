@@ -12,13 +12,12 @@ the cases where Mono's pow is not correctly rounded and a sample of the others a
 import json
 import math
 import os
-import random
 import struct
 import subprocess
 import sys
 from decimal import Decimal, getcontext
 
-from random_differential import take_option
+from random_differential import seeded_run
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 getcontext().prec = 80
@@ -73,10 +72,7 @@ def correctly_rounded(x, y):
 
 
 def main():
-    args = sys.argv[1:]
-    record = take_option(args, '--record')
-    work, seed, count = args[0], int(args[1]), int(args[2])
-    rng = random.Random(seed)
+    work, seed, count, record, rng = seeded_run(sys.argv[1:])
     cases = []
     while len(cases) < count:
         x, y = operands(rng)

@@ -833,6 +833,14 @@ def take_option(args, name):
     return value
 
 
+def seeded_run(args):
+    """The work directory, seed, case count, `--record` file (or None) and seeded generator of a command line
+    `<work> <seed> <count> [--record FILE]`, as the other oracle scripts take it."""
+    record = take_option(args, '--record')
+    work, seed, count = args[0], int(args[1]), int(args[2])
+    return work, seed, count, record, random.Random(seed)
+
+
 def main():
     args = sys.argv[1:]
     record = take_option(args, '--record')
