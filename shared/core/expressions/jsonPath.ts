@@ -871,39 +871,35 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
   // costs a visit: n tokens on each side are n² comparisons for 2n nodes (`@.a[*] == @.b[*]` on two long arrays).
   const leftOperand = compileOperand(left.kind === 'path' ? left.steps : []);
   const rightOperand = compileOperand(right.kind === 'path' ? right.steps : []);
-  // Each pair compared as its values' kinds say until one's outcome depends on how the message wrote a number.
-  const test = (
-    node: unknown,
-    ctx: EvalContext,
-    lefts: unknown[],
-    i: number,
-    rights: unknown[],
-    j: number,
-  ): boolean => {
-    const l = lefts[i];
-    const r = rights[j];
-    const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
-    try {
-      return matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, form, form);
-    } catch (error) {
-      if (error !== NUMBER_FORM_NEEDED) {
-        throw error;
-      }
-      const lw = writtenForm(leftOperand, node, i, l, ctx);
-      const rw = writtenForm(rightOperand, node, j, r, ctx);
-      return matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, lw, rw);
-    }
-  };
   return (node, ctx) => {
     const lefts = collectTokens(leftOperand.chain, node, ctx);
     if (lefts.length === 0) {
       return false;
     }
     const rights = collectTokens(rightOperand.chain, node, ctx);
+    // Each pair compared as its values' kinds say until one's outcome depends on how the message wrote a number;
+    // then both operands are read once more, from the body read with its numbers' kinds.
+    const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
+    let leftTwins: readonly unknown[] | undefined;
+    let rightTwins: readonly unknown[] | undefined;
     for (let i = 0; i < lefts.length; i++) {
+      const l = lefts[i];
       for (let j = 0; j < rights.length; j++) {
         tick(ctx);
-        if (test(node, ctx, lefts, i, rights, j)) {
+        const r = rights[j];
+        let matched: boolean;
+        try {
+          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, form, form);
+        } catch (error) {
+          if (error !== NUMBER_FORM_NEEDED) {
+            throw error;
+          }
+          leftTwins ??= kindedTokens(leftOperand, node, ctx);
+          rightTwins ??= kindedTokens(rightOperand, node, ctx);
+          const lf = writtenForm(leftTwins[i], l);
+          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, lf, writtenForm(rightTwins[j], r));
+        }
+        if (matched) {
           return true;
         }
       }
@@ -936,7 +932,7 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
         if (error !== NUMBER_FORM_NEEDED) {
           throw error;
         }
-        return test(token, ctx, writtenForm(operand, node, 0, token, ctx));
+        return test(token, ctx, writtenForm(kindedTokens(operand, node, ctx)[0], token));
       }
     };
   }
@@ -949,8 +945,9 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
     if (ctx.meter?.readBodyNumberKinds === undefined) {
       return chain(node, ctx, asParsed);
     }
-    // The sink learns which of the path's tokens it is given, to find the same one in the kinded body.
+    // The sink learns which of the path's tokens it is given, to find the same one in the kinded body (read once).
     let index = 0;
+    let twins: readonly unknown[] | undefined;
     return chain(node, ctx, (token, c) => {
       const at = index++;
       try {
@@ -959,7 +956,8 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
         if (error !== NUMBER_FORM_NEEDED) {
           throw error;
         }
-        return test(token, c, writtenForm(operand, node, at, token, c));
+        twins ??= kindedTokens(operand, node, c);
+        return test(token, c, writtenForm(twins[at], token));
       }
     });
   };
@@ -985,44 +983,43 @@ function compileOperand(steps: readonly PathStep[]): CompiledOperand {
 }
 
 /**
- * How the message wrote the whole number `token`, the `index`-th token `operand` selected from `node`: the token at
- * the same place in the body read with its numbers' kinds, where a float written whole and an integer of 10^15 or more
- * are boxed (a plain whole number there is an integer the message wrote so); `asParsed` when the node is not the
- * body's or the kinds cannot be read. The kinded reading's work is not the evaluation's: it is bounded alike, apart.
+ * The tokens `operand` selects from `node` at the same places in the body read with its numbers' kinds, where a float
+ * written whole and an integer of 10^15 or more are boxed; none when the node is not the body's or the kinds cannot be
+ * read. The reading is charged to the evaluation's work as the first was: at most once more per node tested.
  */
-function writtenForm(
-  operand: CompiledOperand,
-  node: unknown,
-  index: number,
-  token: unknown,
-  ctx: EvalContext,
-): NumberForm {
+function kindedTokens(operand: CompiledOperand, node: unknown, ctx: EvalContext): readonly unknown[] {
   if (!operand.kindsAlign || ctx.meter?.readBodyNumberKinds?.() !== true) {
-    return 'asParsed';
+    return [];
   }
   const twin = kindedTwinOf(node);
   if (twin === node) {
-    return 'asParsed';
+    return [];
   }
-  let written: unknown;
   if (operand.getter !== null) {
-    written = operand.getter(twin);
-  } else {
-    const scratch: EvalContext = {
-      root: kindedTwinOf(ctx.root),
-      budget: ctx.limit,
-      limit: ctx.limit,
-      out: [],
-      source: ctx.source,
-      meter: undefined,
-    };
-    try {
-      operand.chain(twin, scratch, collect);
-    } catch {
-      return 'asParsed';
-    }
-    written = scratch.out[index];
+    return [operand.getter(twin)];
   }
+  const scratch: EvalContext = {
+    root: kindedTwinOf(ctx.root),
+    budget: ctx.budget,
+    limit: ctx.limit,
+    out: [],
+    source: ctx.source,
+    meter: undefined,
+  };
+  try {
+    operand.chain(twin, scratch, collect);
+  } finally {
+    ctx.budget = scratch.budget;
+  }
+  return scratch.out;
+}
+
+/**
+ * How the message wrote the whole number `token`, given `written`, the token at the same place in the body read with
+ * its numbers' kinds (see {@link kindedTokens}): a plain whole number there is an integer the message wrote so;
+ * `asParsed` when there is none.
+ */
+function writtenForm(written: unknown, token: unknown): NumberForm {
   if (written instanceof KindedNumber) {
     return isFloat(written) ? 'float' : Math.abs(doubleOf(written)) >= 2 ** 63 ? 'bigInteger' : 'integer';
   }

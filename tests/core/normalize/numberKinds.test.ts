@@ -229,6 +229,53 @@ describe('number forms of the message in JSONPath filters', () => {
     expect(matchesOf("$..[?(@.v > '2.5')]", ordered).matches).toEqual(['a', 'b']);
   });
 
+  it('charges reading the forms to the message, once per tested object, not once per number', () => {
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'CalculatedContent',
+        template: {
+          typeName: 'hr',
+          typeMatchExpression: "$.Body.r[?(@.* > '2.5')]",
+          deviceIdExpression: '$.Body.deviceId',
+          timestampExpression: '$.Body.ts',
+          values: [],
+        },
+      },
+    ]);
+    // One object of 200 members; none orders after '2.5', so the filter tests them all.
+    const members = (value: string): string => Array.from({ length: 200 }, (_, i) => `"m${i}":${value}`).join(',');
+    const errorsWith = (value: string, maxWorkPerEvent: number): number =>
+      normalizeEvent(
+        mapping,
+        {
+          body: { kind: 'bytes', bytes: new TextEncoder().encode(body(`[{${members(value)}}]`)) },
+          properties: {},
+          systemProperties: {},
+          enqueuedTimeUtc: '2024-05-01T12:00:00Z',
+        },
+        { limits: { maxWorkPerEvent } },
+      ).errors.length;
+    const least = (value: string): number => {
+      let low = 1;
+      let high = 100_000;
+      while (low < high) {
+        const middle = Math.floor((low + high) / 2);
+        if (errorsWith(value, middle) === 0) {
+          high = middle;
+        } else {
+          low = middle + 1;
+        }
+      }
+      return low;
+    };
+
+    // 1.5 needs no form; each 1.0 does, and the object's members are read once more for all of them (206 and 407
+    // units here; reading them again for each number would be some 40,000).
+    const plain = least('1.5');
+    expect(least('1.0')).toBeGreaterThan(plain);
+    expect(least('1.0')).toBeLessThan(3 * plain);
+  });
+
   it('compares a body that arrived parsed as its values say (its text, and so its forms, are gone)', () => {
     expect(matchesOf("$..[?(@.v > '2.5')]", body('[{"v":72.0,"n":"a"}]'), 'json').errors).toEqual([
       expect.stringMatching(/compares a string that is not an integer with an integer/),
