@@ -40,7 +40,8 @@ const BIG_INTEGER_MIN = 2 ** 63;
 
 /**
  * Kind of a parsed-JSON value. A whole number is `integer` (Newtonsoft reads `5` as an integer and `5.5` as a float;
- * `5.0` cannot be told apart after `JSON.parse` and counts as an integer here).
+ * `5.0` cannot be told apart after `JSON.parse` and counts as an integer here, unless a comparison that depends on it
+ * reads how the message wrote it: {@link NumberForm}).
  * @param value - a value from parsed JSON
  */
 export function kindOf(value: unknown): TokenKind {
@@ -80,7 +81,7 @@ export function kindOf(value: unknown): TokenKind {
  * @throws ExpressionEvaluationError when an ordering comparison must convert a string that is not a number/boolean
  *   (Newtonsoft.Json fails with a FormatException there), when a pattern read from the message is invalid, or past
  *   the work bound
- * @throws NUMBER_FORM_NEEDED when `form` is `unknown` and the outcome depends on it
+ * @throws NUMBER_FORM_NEEDED when a token's form is `unknown` and the outcome depends on it
  */
 export function matchTokens(
   operator: ComparisonOperator,
