@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
-import { calculatedValuesOf, deviceMappingOf } from '../../support/deviceMappings.js';
+import { bodyEvent, calculatedValuesOf, deviceMappingOf, leastPassingBound } from '../../support/deviceMappings.js';
 
 /** The `v` values of the measurements a JMESPath template makes of a body with `readings`, and the error names. */
 function normalize(
@@ -113,34 +113,15 @@ describe('the work an expression that stops for number kinds is charged', () => 
         },
       },
     ]);
-    const passes = (a: string, maxWorkPerEvent: number): boolean =>
-      normalizeEvent(
-        mapping,
-        {
-          body: {
-            kind: 'bytes',
-            bytes: new TextEncoder().encode(`{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[{"a":${a}}]}`),
-          },
-          properties: {},
-          systemProperties: {},
-          enqueuedTimeUtc: '2024-05-01T12:00:00Z',
-        },
-        { limits: { maxWorkPerEvent } },
-      ).measurements.length === 1;
     /** The least work bound the message passes with. */
-    const least = (a: string): number => {
-      let low = 1;
-      let high = 10_000;
-      while (low < high) {
-        const middle = Math.floor((low + high) / 2);
-        if (passes(a, middle)) {
-          high = middle;
-        } else {
-          low = middle + 1;
-        }
-      }
-      return low;
-    };
+    const least = (a: string): number =>
+      leastPassingBound(
+        (maxWorkPerEvent) =>
+          normalizeEvent(mapping, bodyEvent(`{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[{"a":${a}}]}`), {
+            limits: { maxWorkPerEvent },
+          }).measurements.length === 1,
+        10_000,
+      );
 
     // `1.5` never stops (a fraction has one kind); `1.0` stops at to_string and runs again on the kinded body.
     expect(least('1.5')).toBeGreaterThan(1);
@@ -163,12 +144,11 @@ describe('number forms of the message in JSONPath filters', () => {
         },
       },
     ]);
-    const result = normalizeEvent(mapping, {
-      body: kind === 'bytes' ? { kind, bytes: new TextEncoder().encode(body) } : { kind, value: JSON.parse(body) },
-      properties: {},
-      systemProperties: {},
-      enqueuedTimeUtc: '2024-05-01T12:00:00Z',
-    });
+    const event = bodyEvent(body);
+    const result = normalizeEvent(
+      mapping,
+      kind === 'bytes' ? event : { ...event, body: { kind, value: JSON.parse(body) as unknown } },
+    );
     return {
       matches: result.measurements.map((m) => m.properties[0]?.value ?? '?'),
       errors: result.errors.map((e) => `${e.name}: ${e.message}`),
@@ -244,30 +224,13 @@ describe('number forms of the message in JSONPath filters', () => {
     ]);
     // One object of 200 members; none orders after '2.5', so the filter tests them all.
     const members = (value: string): string => Array.from({ length: 200 }, (_, i) => `"m${i}":${value}`).join(',');
-    const errorsWith = (value: string, maxWorkPerEvent: number): number =>
-      normalizeEvent(
-        mapping,
-        {
-          body: { kind: 'bytes', bytes: new TextEncoder().encode(body(`[{${members(value)}}]`)) },
-          properties: {},
-          systemProperties: {},
-          enqueuedTimeUtc: '2024-05-01T12:00:00Z',
-        },
-        { limits: { maxWorkPerEvent } },
-      ).errors.length;
-    const least = (value: string): number => {
-      let low = 1;
-      let high = 100_000;
-      while (low < high) {
-        const middle = Math.floor((low + high) / 2);
-        if (errorsWith(value, middle) === 0) {
-          high = middle;
-        } else {
-          low = middle + 1;
-        }
-      }
-      return low;
-    };
+    const least = (value: string): number =>
+      leastPassingBound(
+        (maxWorkPerEvent) =>
+          normalizeEvent(mapping, bodyEvent(body(`[{${members(value)}}]`)), { limits: { maxWorkPerEvent } }).errors
+            .length === 0,
+        100_000,
+      );
 
     // 1.5 needs no form; each 1.0 does, and the object's members are read once more for all of them (206 and 407
     // units here; reading them again for each number would be some 40,000).
