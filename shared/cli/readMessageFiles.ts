@@ -48,28 +48,37 @@ export async function readMessageInputs(
   command: string,
 ): Promise<MessageFile[] | undefined> {
   const single = await readMessageFiles(files, options, io, command);
-  if (single === undefined) {
+  const ndjson = single === undefined ? undefined : await readFiles(ndjsonFiles, io, command);
+  if (single === undefined || ndjson === undefined) {
     return undefined;
   }
   const lines: MessageFile[] = [];
-  for (const file of ndjsonFiles) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await readFile(file);
-    } catch (error) {
-      io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
-      return undefined;
-    }
+  ndjson.forEach((bytes, fileIndex) => {
     decodeAsDotNetStreamReader(bytes)
       .split('\n')
       .forEach((line, index) => {
         const text = line.endsWith('\r') ? line.slice(0, -1) : line;
         if (text.trim() !== '') {
-          lines.push({ file: `${file}:${index + 1}`, ...toDeviceEvent(Buffer.from(text, 'utf8'), options) });
+          const file = `${ndjsonFiles[fileIndex] ?? ''}:${index + 1}`;
+          lines.push({ file, ...toDeviceEvent(Buffer.from(text, 'utf8'), options) });
         }
       });
-  }
+  });
   return [...single, ...lines];
+}
+
+/** The bytes of each file, or `undefined` once one cannot be read (reported on stderr, naming the command). */
+async function readFiles(files: readonly string[], io: CliIo, command: string): Promise<Uint8Array[] | undefined> {
+  const contents: Uint8Array[] = [];
+  for (const file of files) {
+    try {
+      contents.push(await readFile(file));
+    } catch (error) {
+      io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
+      return undefined;
+    }
+  }
+  return contents;
 }
 
 /**
@@ -90,14 +99,9 @@ export async function readMessageFiles(
   io: CliIo,
   command: string,
 ): Promise<MessageFile[] | undefined> {
-  const contents: Uint8Array[] = [];
-  for (const file of files) {
-    try {
-      contents.push(await readFile(file));
-    } catch (error) {
-      io.stderr(`medtech ${command}: cannot read ${file}: ${describeFsError(error)}\n`);
-      return undefined;
-    }
+  const contents = await readFiles(files, io, command);
+  if (contents === undefined) {
+    return undefined;
   }
   // Every file is read before any event is stamped, so an unreadable file stops the command before any output.
   return contents.map((bytes, index) => ({ file: files[index] ?? '', ...toDeviceEvent(bytes, options) }));
