@@ -19,6 +19,32 @@ const INT64_MIN_DIGITS = '9223372036854775808';
  * @returns the value (rounded to a double beyond 2^53), or `undefined` where .NET fails (format or overflow)
  */
 export function parseDotNetInt64(text: string): number | undefined {
+  const digits = integerDigits(text, true);
+  if (digits === undefined) {
+    return undefined;
+  }
+  const value = Number(digits.digits);
+  return digits.negative ? -value : value;
+}
+
+/**
+ * .NET's `Int64.Parse` (`int64` true) or `BigInteger.Parse` (false, no range), both with `NumberStyles.Integer` in the
+ * invariant culture, as {@link parseDotNetInt64} reads its text, giving the exact value.
+ * @param text - the text
+ * @param int64 - whether the value must be within the 64-bit range
+ * @returns the exact value, or `undefined` where .NET fails (format or overflow)
+ */
+export function parseDotNetInteger(text: string, int64: boolean): bigint | undefined {
+  const digits = integerDigits(text, int64);
+  if (digits === undefined) {
+    return undefined;
+  }
+  const value = BigInt(digits.digits);
+  return digits.negative ? -value : value;
+}
+
+/** The sign and the digits (no leading zeros) of an integer text, as .NET's `NumberStyles.Integer` reads it. */
+function integerDigits(text: string, int64: boolean): { negative: boolean; digits: string } | undefined {
   let i = 0;
   const end = numberEnd(text);
   while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {
@@ -43,11 +69,10 @@ export function parseDotNetInt64(text: string): number | undefined {
   }
   const digits = text.slice(i, end);
   const limit = negative ? INT64_MIN_DIGITS : INT64_MAX_DIGITS;
-  if (digits.length > limit.length || (digits.length === limit.length && digits > limit)) {
+  if (int64 && (digits.length > limit.length || (digits.length === limit.length && digits > limit))) {
     return undefined; // Newtonsoft fails with an OverflowException
   }
-  const value = Number(digits);
-  return negative ? -value : value;
+  return { negative, digits };
 }
 
 /**

@@ -46,27 +46,35 @@ def main():
                           else (device_document(rng), device_path(rng)))
         if ORDERING.search(path) and WHOLE_FLOAT_OR_BIG.search(document):
             cases.append((document, path))
+    run_cases(work, cases, record, 'number forms seed %d' % seed, 'forms')
+
+
+def run_cases(work, cases, record, title, reading):
+    """Runs (document, path) pairs through Newtonsoft (Mono) and this project, as normalizeEvent evaluates and with the
+    plain numbers, and prints how often each agrees under `title`. With `record`, writes the cases where only the
+    numbers read from the text (`reading`, for the label) agree, then as many where both readings agree."""
     lines = [b64(d) + '\t' + b64(p) + '\n' for d, p in cases]
     theirs = subprocess.run(['mono', os.path.join(work, 'JsonPathRandom.exe')], input=''.join(lines),
                             capture_output=True, text=True, check=True).stdout.split('\n')
     with_forms, plain = ours(lines, False), ours(lines, True)
-    counts = {'agree': 0, 'agree only with forms': 0, 'agree only plain': 0, 'differ': 0}
+    only_read = 'agree only with ' + reading
+    counts = {'agree': 0, only_read: 0, 'agree only plain': 0, 'differ': 0}
     fixed, same = [], []
     for (document, path), their, mine, old in zip(cases, theirs, with_forms, plain):
         kind, tokens, agrees = outcome(their, mine)
         agreed_before = outcome(their, old)[2]
-        label = ('agree' if agreed_before else 'agree only with forms') if agrees else (
+        label = ('agree' if agreed_before else only_read) if agrees else (
             'agree only plain' if agreed_before else 'differ')
         counts[label] += 1
         case = {'document': document, 'path': path, 'outcome': kind, 'tokens': tokens or []}
-        if label == 'agree only with forms':
+        if label == only_read:
             fixed.append(case)
         elif label == 'agree':
             same.append(case)
-        elif label != 'agree' and counts[label] <= 5:
+        elif counts[label] <= 5:
             print('%s\ndocument %s\npath     %s\n  Newtonsoft %s\n  ours       %s' % (label, document[:300], path,
                                                                                    their[:300], mine[:300]))
-    print('number forms seed %d: %d cases; %s' % (seed, len(cases), ', '.join('%s %d' % i for i in counts.items())))
+    print('%s: %d cases; %s' % (title, len(cases), ', '.join('%s %d' % i for i in counts.items())))
     if record is not None:
         with open(record, 'w') as out:
             json.dump(fixed + same[:len(fixed)], out, ensure_ascii=False)

@@ -2,7 +2,7 @@ import { ExpressionEvaluationError } from '../errors.js';
 import type { FilterExpression, FilterOperand, PathStep } from './jsonPath/jsonPathAst.js';
 import { NUMBER_FORM_NEEDED, kindOf, matchTokens } from './jsonPath/matchTokens.js';
 import type { NumberForm, TokenKind } from './jsonPath/matchTokens.js';
-import { KindedNumber, doubleOf, isFloat, kindedTwinOf } from './jmesPath/kindedNumbers.js';
+import { KindedNumber, kindedTwinOf } from './jmesPath/kindedNumbers.js';
 import { parseJsonPath } from './jsonPath/parseJsonPath.js';
 import { MASK_KNOWN, descendantIndexOf, registerMemberName } from './jsonPath/descendantIndex.js';
 import { internName } from './jsonPath/internName.js';
@@ -851,20 +851,25 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
   if (left.kind === 'literal' && right.kind === 'literal') {
     const leftKind = left.valueKind;
     const rightKind = right.valueKind;
-    return (_node, ctx) => matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx);
+    const leftForm = left.integer ?? 'asParsed';
+    const rightForm = right.integer ?? 'asParsed';
+    return (_node, ctx) =>
+      matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx, leftForm, rightForm);
   }
   if (left.kind === 'path' && right.kind === 'literal') {
     const value = right.value;
     const kind: TokenKind = right.valueKind;
+    const constantForm = right.integer ?? 'asParsed';
     return compileAgainstConstant(left.steps, (token, ctx, form) =>
-      matchTokens(operator, token, kindOf(token), value, kind, ctx, form),
+      matchTokens(operator, token, kindOf(token), value, kind, ctx, form, constantForm),
     );
   }
   if (left.kind === 'literal' && right.kind === 'path') {
     const value = left.value;
     const kind: TokenKind = left.valueKind;
+    const constantForm = left.integer ?? 'asParsed';
     return compileAgainstConstant(right.steps, (token, ctx, form) =>
-      matchTokens(operator, value, kind, token, kindOf(token), ctx, 'asParsed', form),
+      matchTokens(operator, value, kind, token, kindOf(token), ctx, constantForm, form),
     );
   }
   // Two paths: every left token against every right token, true at the first pair that matches. Each pair tested
@@ -1016,12 +1021,12 @@ function kindedTokens(operand: CompiledOperand, node: unknown, ctx: EvalContext)
 
 /**
  * How the message wrote the whole number `token`, given `written`, the token at the same place in the body read with
- * its numbers' kinds (see {@link kindedTokens}): a plain whole number there is an integer the message wrote so;
- * `asParsed` when there is none.
+ * its numbers' kinds (see {@link kindedTokens}): a boxed integer there has its exact value; a plain whole number there
+ * is an integer the message wrote so; `asParsed` when there is none.
  */
 function writtenForm(written: unknown, token: unknown): NumberForm {
   if (written instanceof KindedNumber) {
-    return isFloat(written) ? 'float' : Math.abs(doubleOf(written)) >= 2 ** 63 ? 'bigInteger' : 'integer';
+    return written.integer ?? 'float';
   }
   return written === token ? 'integer' : 'asParsed';
 }

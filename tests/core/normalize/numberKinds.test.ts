@@ -200,6 +200,38 @@ describe('number forms of the message in JSONPath filters', () => {
     expect(matchesOf('$..[?(@.v >= false)]', body('[{"v":1.2345678901234567890e19,"n":"a"}]')).matches).toEqual(['a']);
   });
 
+  it('compares integers beyond 2^53 with all the digits the message wrote', () => {
+    const ids = body('[{"id":9007199254740993,"n":"a"},{"id":9007199254740992,"n":"b"}]');
+    expect(matchesOf('$..[?(@.id == 9007199254740993)]', ids)).toEqual({ matches: ['a'], errors: [] });
+    expect(matchesOf('$..[?(@.id < 9007199254740993)]', ids).matches).toEqual(['b']);
+    expect(matchesOf("$..[?(@.id >= '9007199254740993')]", ids).matches).toEqual(['a']);
+    // Up to a long's end; beyond it a BigInteger, compared exactly with a numeric string too.
+    const longs = body('[{"id":9223372036854775807,"n":"a"},{"id":9223372036854775806,"n":"b"}]');
+    expect(matchesOf('$..[?(@.id == 9223372036854775807)]', longs).matches).toEqual(['a']);
+    const bigs = body('[{"id":18446744073709551617,"n":"a"},{"id":18446744073709551616,"n":"b"}]');
+    expect(matchesOf("$..[?(@.id > '18446744073709551616')]", bigs).matches).toEqual(['a']);
+    // Two paths: each operand's digits.
+    expect(
+      matchesOf('$..[?(@.a != @.b)]', body('[{"a":9007199254740993,"b":9007199254740992,"n":"a"}]')).matches,
+    ).toEqual(['a']);
+  });
+
+  it("compares whole floats from 2^51 on within Newtonsoft's tolerance, integers exactly", () => {
+    // 9007199254740989.0 and 9007199254740990.0 differ by less than the tolerance (some 4 at this size).
+    const floats = body('[{"a":9007199254740989.0,"b":9007199254740990.0,"n":"a"}]');
+    expect(matchesOf('$..[?(@.a == @.b)]', floats).matches).toEqual(['a']);
+    expect(matchesOf('$..[?(@.a < @.b)]', floats).matches).toEqual([]);
+    const integers = body('[{"a":9007199254740989,"b":9007199254740990,"n":"a"}]');
+    expect(matchesOf('$..[?(@.a == @.b)]', integers).matches).toEqual([]);
+    expect(matchesOf('$..[?(@.a < @.b)]', integers).matches).toEqual(['a']);
+    // A BigInteger against a float: exact (2^64 + 1 is above the double 2^64), and never against one not finite.
+    const big = body('[{"v":18446744073709551617,"n":"a"}]');
+    expect(matchesOf('$..[?(@.v > 18446744073709551616.0)]', big).matches).toEqual(['a']);
+    expect(matchesOf('$..[?(@.v == 1e400)]', big).errors).toEqual([
+      expect.stringMatching(/^IncompatibleData: .*an integer beyond 64 bits with a number that is not finite/),
+    ]);
+  });
+
   it('finds the forms from the envelope and in a body read again in its member order', () => {
     expect(matchesOf("$..[?(@Body.v > '2.5')]", '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","v":72.0}')).toEqual({
       matches: ['?'],

@@ -1,4 +1,4 @@
-import { formatDotNetDouble, formatDotNetNumber, parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
+import { formatDotNetDouble, formatDotNetNumber, parseDotNetDouble, parseDotNetInteger } from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
@@ -274,19 +274,6 @@ function extreme(direction: 1 | -1): StandardFunctionOverride {
   };
 }
 
-/** The exact value of a text `parseDotNetInt64` read as `value` (which a double holds exactly only up to 2^53). */
-function exactInt64(text: string, value: number): bigint {
-  if (Number.isSafeInteger(value)) {
-    return BigInt(value);
-  }
-  const digits = /[+-]?\d+/.exec(text)?.[0] ?? '';
-  try {
-    return BigInt(digits);
-  } catch {
-    return BigInt(value);
-  }
-}
-
 /** Library signatures replaced: JmesPath.Net's `sort` takes an array of any one type (booleans sort too). */
 export const STANDARD_FUNCTION_ARRAY_ARGUMENT: ReadonlySet<string> = new Set(['sort']);
 
@@ -306,9 +293,9 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
       // JmesPath.Net tries Int64.TryParse (NumberStyles.Integer), then Double.TryParse (NumberStyles.Float); the
       // current culture of the former is taken to be the invariant one. Infinity and NaN, which .NET returns for
       // "Infinity", "NaN" or "1e400", are null here: no measurement value or comparison can use them.
-      const integer = parseDotNetInt64(value);
+      const integer = parseDotNetInteger(value, true);
       if (integer !== undefined) {
-        return integerNumber(exactInt64(value, integer));
+        return integerNumber(integer);
       }
       const parsed = parseDotNetDouble(value, false);
       return parsed !== undefined && Number.isFinite(parsed) ? floatNumber(parsed) : null;

@@ -42,8 +42,16 @@ export type LiteralKind = 'null' | 'boolean' | 'integer' | 'float' | 'string';
 export type FilterOperand =
   /** `@…` (relative to the tested token) or `$…` (its steps start with `root`). */
   | { readonly kind: 'path'; readonly steps: readonly PathStep[] }
-  /** A constant: `'text'`, `12`, `1.5`, `true`, `false`, `null`. */
-  | { readonly kind: 'literal'; readonly value: null | boolean | number | string; readonly valueKind: LiteralKind };
+  /**
+   * A constant: `'text'`, `12`, `1.5`, `true`, `false`, `null`. An integer of 2^53 or more in magnitude also has its
+   * exact value, which `value` may round (Newtonsoft.Json compares two 64-bit integers exactly).
+   */
+  | {
+      readonly kind: 'literal';
+      readonly value: null | boolean | number | string;
+      readonly valueKind: LiteralKind;
+      readonly integer?: bigint;
+    };
 
 /** A filter expression tree (Newtonsoft.Json's grouping of `&&`/`||`, see `parseJsonPath`). */
 export type FilterExpression =

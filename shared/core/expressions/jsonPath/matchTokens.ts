@@ -1,6 +1,6 @@
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
-import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
+import { parseDotNetDouble, parseDotNetInt64, parseDotNetInteger } from '../../dotNetNumbers.js';
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
 import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
 import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
@@ -21,11 +21,12 @@ export type TokenKind = LiteralKind | 'container';
 
 /**
  * How the message wrote a number a filter compares, as far as it matters to Newtonsoft.Json, which reads `72.0` as a
- * float, `72` as an integer and an integer beyond 64 bits as a BigInteger, where `JSON.parse` makes one number of
- * each. `unknown`: not looked up yet (a comparison whose outcome would depend on it throws
- * {@link NUMBER_FORM_NEEDED}); `asParsed`: not to be known (the number is compared as its value's kind says).
+ * float, `72` as an integer (a `long`, or a BigInteger beyond 64 bits) with all its digits, where `JSON.parse` makes
+ * one number of each and keeps 53 bits. `unknown`: not looked up yet (a comparison whose outcome would depend on it
+ * throws {@link NUMBER_FORM_NEEDED}); `asParsed`: not to be known (the number is compared as its value's kind says);
+ * a bigint: an integer with this exact value (also a constant's, beyond 2^53).
  */
-export type NumberForm = 'unknown' | 'asParsed' | 'integer' | 'float' | 'bigInteger';
+export type NumberForm = 'unknown' | 'asParsed' | 'integer' | 'float' | bigint;
 
 /**
  * Thrown (never to escape a filter) by {@link matchTokens} when a comparison's outcome depends on how the message
@@ -35,8 +36,17 @@ export const NUMBER_FORM_NEEDED: Error = Object.freeze(
   Object.assign(Object.create(Error.prototype) as Error, { message: 'a JSONPath comparison needs a number form' }),
 );
 
-/** 2^63: from here a whole number written as an integer is a BigInteger to Newtonsoft.Json. */
-const BIG_INTEGER_MIN = 2 ** 63;
+/**
+ * From about 2^51 on, a comparison of whole numbers depends on how the message wrote them: Newtonsoft's tolerance for
+ * floats (see newtonsoftFloats.ts) then spans whole numbers (`9007199254740989.0` equals `9007199254740990.0`, two
+ * integers never), and from 2^53 `JSON.parse` may have lost digits. Below it two distinct integers differ by more than
+ * the tolerance (`|a| + |b| + 10 < 2^52`).
+ */
+const FORM_SENSITIVE_MIN = 2 ** 51 - 5;
+
+/** The range of .NET's `long`: beyond it an integer is a BigInteger to Newtonsoft.Json. */
+const INT64_MAX = 2n ** 63n - 1n;
+const INT64_MIN = -(2n ** 63n);
 
 /**
  * Kind of a parsed-JSON value. A whole number is `integer` (Newtonsoft reads `5` as an integer and `5.5` as a float;
@@ -96,10 +106,19 @@ export function matchTokens(
   if (leftKind === 'container' || rightKind === 'container') {
     return operator === '!=';
   }
+  if (operator === '=~') {
+    return regexEquals(left, leftKind, right, rightKind, ctx);
+  }
   const source = ctx.source;
+  if (isLargeInteger(left, leftKind) || isLargeInteger(right, rightKind)) {
+    return matchExactly(
+      operator,
+      exactOperand(left, leftKind, leftForm),
+      exactOperand(right, rightKind, rightForm),
+      source,
+    );
+  }
   switch (operator) {
-    case '=~':
-      return regexEquals(left, leftKind, right, rightKind, ctx);
     case '==':
     case '===':
       return valuesEqual(left, leftKind, right, rightKind);
@@ -112,50 +131,232 @@ export function matchTokens(
     case '>=':
       break;
   }
-  const lk =
-    leftKind === 'integer' && leftForm !== 'asParsed'
-      ? formedKind(left as number, right, rightKind, leftForm, source)
-      : leftKind;
-  const rk =
-    rightKind === 'integer' && rightForm !== 'asParsed'
-      ? formedKind(right as number, left, leftKind, rightForm, source)
-      : rightKind;
+  const lk = leftKind === 'integer' && leftForm !== 'asParsed' ? formedKind(right, rightKind, leftForm) : leftKind;
+  const rk = rightKind === 'integer' && rightForm !== 'asParsed' ? formedKind(left, leftKind, rightForm) : rightKind;
   const order = compareValues(left, lk, right, rk, source);
   return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
 }
 
 /**
- * The kind Newtonsoft.Json gives a whole number of the message in an ordering comparison with `other`: a float when
- * the message wrote it so (`72.0` against `'2.5'` compares, where an integer fails); a BigInteger cannot be compared
- * with a boolean. Throws {@link NUMBER_FORM_NEEDED} when the form is not looked up yet and would change the outcome.
+ * The kind Newtonsoft.Json gives a whole number of the message (below FORM_SENSITIVE_MIN) in an ordering comparison with `other`: a
+ * float when the message wrote it so (`72.0` against `'2.5'` compares, where an integer fails). Throws
+ * {@link NUMBER_FORM_NEEDED} when the form is not looked up yet and would change the outcome.
  */
-function formedKind(value: number, other: unknown, otherKind: TokenKind, form: NumberForm, source: string): TokenKind {
+function formedKind(other: unknown, otherKind: TokenKind, form: NumberForm): TokenKind {
   const matters =
-    (otherKind === 'string' &&
-      parseDotNetInt64(other as string) === undefined &&
-      parseConvertedDouble(other as string) !== undefined) ||
-    (otherKind === 'boolean' && Math.abs(value) >= BIG_INTEGER_MIN);
+    otherKind === 'string' &&
+    parseDotNetInt64(other as string) === undefined &&
+    parseConvertedDouble(other as string) !== undefined;
   if (!matters) {
     return 'integer';
   }
-  switch (form) {
-    case 'asParsed':
-      return 'integer';
-    case 'unknown':
-      throw NUMBER_FORM_NEEDED;
+  if (form === 'unknown') {
+    throw NUMBER_FORM_NEEDED;
+  }
+  return form === 'float' ? 'float' : 'integer';
+}
+
+/** Whether a token is a whole number from {@link FORM_SENSITIVE_MIN} on in magnitude. */
+function isLargeInteger(value: unknown, kind: TokenKind): boolean {
+  return kind === 'integer' && ((value as number) >= FORM_SENSITIVE_MIN || (value as number) <= -FORM_SENSITIVE_MIN);
+}
+
+/** A token as Newtonsoft.Json holds it, an integer with its exact value (a `long`, or a BigInteger beyond it). */
+type ExactToken =
+  | { readonly kind: 'integer'; readonly value: bigint }
+  | { readonly kind: 'float'; readonly value: number }
+  | { readonly kind: 'string'; readonly value: string }
+  | { readonly kind: 'boolean'; readonly value: boolean }
+  | { readonly kind: 'null'; readonly value: null };
+
+/**
+ * A token of a comparison that involves a whole number from FORM_SENSITIVE_MIN on, with its exact value: that of its form, or of its
+ * value when the form is not to be known. Throws {@link NUMBER_FORM_NEEDED} for such an integer whose form is not
+ * looked up yet (the message's text holds its digits; a float written whole is compared as a float).
+ */
+function exactOperand(value: unknown, kind: TokenKind, form: NumberForm): ExactToken {
+  switch (kind) {
+    case 'integer':
+      return exactInteger(value as number, form);
     case 'float':
-      return 'float';
-    case 'bigInteger':
-      if (otherKind === 'boolean') {
+      return { kind: 'float', value: value as number };
+    case 'string':
+      return { kind: 'string', value: value as string };
+    case 'boolean':
+      return { kind: 'boolean', value: value as boolean };
+    case 'null':
+    case 'container':
+      return { kind: 'null', value: null };
+  }
+}
+
+/** {@link exactOperand} of a whole number. */
+function exactInteger(value: number, form: NumberForm): ExactToken {
+  if (typeof form === 'bigint') {
+    return { kind: 'integer', value: form };
+  }
+  if (form === 'float') {
+    return { kind: 'float', value };
+  }
+  if (form === 'unknown' && (value >= FORM_SENSITIVE_MIN || value <= -FORM_SENSITIVE_MIN)) {
+    throw NUMBER_FORM_NEEDED;
+  }
+  // Below FORM_SENSITIVE_MIN the value is exact, and how the message wrote it cannot change the outcome: the other
+  // side is a larger whole number, farther from it than the tolerance. A number that arrived parsed (no text to read
+  // it from) is an integer when it is whole.
+  return { kind: 'integer', value: BigInt(value) };
+}
+
+function isBigInteger(token: ExactToken): token is { kind: 'integer'; value: bigint } {
+  return token.kind === 'integer' && (token.value > INT64_MAX || token.value < INT64_MIN);
+}
+
+/**
+ * Newtonsoft.Json's filter comparison where a side is a whole number from FORM_SENSITIVE_MIN on, read as the message
+ * wrote it (a float written whole is a float), the integers with their exact values:
+ * two integers compare exactly (`JValue.Compare` as `long`s, or as BigIntegers beyond 64 bits), a `long` against a
+ * float as doubles (within Newtonsoft's tolerance), a BigInteger against a float exactly (Newtonsoft truncates the
+ * float; one that is not finite fails), and a numeric string against an integer as an integer (`Convert.ToInt64`, or
+ * `BigInteger.Parse` against a BigInteger).
+ */
+function matchExactly(operator: ComparisonOperator, left: ExactToken, right: ExactToken, source: string): boolean {
+  switch (operator) {
+    case '==':
+    case '===':
+      return exactEquals(left, right, source);
+    case '!=':
+    case '!==':
+      return !exactEquals(left, right, source);
+    case '=~':
+      return false;
+    case '<':
+    case '<=':
+    case '>':
+    case '>=':
+      break;
+  }
+  const order = exactCompare(left, right, source);
+  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+}
+
+/** `EqualsWithStringCoercion` for exact tokens: the same kind, or an integer and a float, compared as numbers. */
+function exactEquals(left: ExactToken, right: ExactToken, source: string): boolean {
+  if (left.kind === 'integer' && right.kind === 'integer') {
+    return left.value === right.value;
+  }
+  if (left.kind === 'integer' && right.kind === 'float') {
+    return isBigInteger(left)
+      ? compareBigInteger(left.value, right, source) === 0
+      : approxEquals(Number(left.value), right.value);
+  }
+  if (left.kind === 'float' && right.kind === 'integer') {
+    return exactEquals(right, left, source);
+  }
+  return valuesEqual(left.value, left.kind, right.value, right.kind);
+}
+
+/** `JValue.CompareTo` for exact tokens; the comparison type is the left kind, or the right one when only the left is a string. */
+function exactCompare(left: ExactToken, right: ExactToken, source: string): number {
+  if (left.kind === 'null') {
+    return right.kind === 'null' ? 0 : -1;
+  }
+  if (right.kind === 'null') {
+    return 1;
+  }
+  const type = left.kind === 'string' && right.kind !== 'string' ? right.kind : left.kind;
+  if (type === 'integer' || type === 'float') {
+    if (isBigInteger(left)) {
+      return compareBigInteger(left.value, right, source);
+    }
+    if (isBigInteger(right)) {
+      return -compareBigInteger(right.value, left, source);
+    }
+    if (type === 'float' || left.kind === 'float' || right.kind === 'float') {
+      return compareFloats(exactDouble(left, source), exactDouble(right, source));
+    }
+    const a = exactInt64(left, source);
+    const b = exactInt64(right, source);
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+  if (type === 'boolean') {
+    return compareNumbers(exactBoolean(left, source) ? 1 : 0, exactBoolean(right, source) ? 1 : 0);
+  }
+  return compareValues(left.value, left.kind, right.value, right.kind, source);
+}
+
+/** Newtonsoft's `CompareBigInteger`: the other side made a BigInteger (a float truncated). */
+function compareBigInteger(value: bigint, other: ExactToken, source: string): number {
+  let integer: bigint;
+  switch (other.kind) {
+    case 'integer':
+      integer = other.value;
+      break;
+    case 'float':
+      if (!Number.isFinite(other.value)) {
         throw new ExpressionEvaluationError(
-          `JSONPath expression '${source}' compares a boolean with an integer beyond 64 bits ` +
+          `JSONPath expression '${source}' compares an integer beyond 64 bits with a number that is not finite ` +
             '(Newtonsoft.Json fails on this comparison too).',
         );
       }
-      return 'integer';
-    case 'integer':
-      return 'integer';
+      integer = BigInt(Math.trunc(other.value));
+      break;
+    case 'string': {
+      const parsed = parseDotNetInteger(other.value, false);
+      if (parsed === undefined) {
+        throw conversionError(source, 'an integer');
+      }
+      integer = parsed;
+      break;
+    }
+    case 'boolean':
+    case 'null':
+      throw bigIntegerBooleanError(source);
   }
+  // Newtonsoft then looks at the float's fraction when the two are equal, but a float with a fraction is below 2^52.
+  return value < integer ? -1 : value > integer ? 1 : 0;
+}
+
+function bigIntegerBooleanError(source: string): ExpressionEvaluationError {
+  return new ExpressionEvaluationError(
+    `JSONPath expression '${source}' compares a boolean with an integer beyond 64 bits ` +
+      '(Newtonsoft.Json fails on this comparison too).',
+  );
+}
+
+/** `Convert.ToInt64` of an exact token (not a BigInteger, not a float). */
+function exactInt64(token: ExactToken, source: string): bigint {
+  switch (token.kind) {
+    case 'integer':
+      return token.value;
+    case 'boolean':
+      return token.value ? 1n : 0n;
+    case 'string': {
+      const parsed = parseDotNetInteger(token.value, true);
+      if (parsed === undefined) {
+        throw conversionError(source, 'an integer');
+      }
+      return parsed;
+    }
+    case 'float':
+    case 'null':
+      return 0n;
+  }
+}
+
+/** `Convert.ToDouble` of an exact token (not a BigInteger). */
+function exactDouble(token: ExactToken, source: string): number {
+  return token.kind === 'integer' ? Number(token.value) : toDouble(token.value, token.kind, source);
+}
+
+/** `Convert.ToBoolean` of an exact token: a BigInteger cannot be converted. */
+function exactBoolean(token: ExactToken, source: string): boolean {
+  if (token.kind !== 'integer') {
+    return toBoolean(token.value, token.kind, source);
+  }
+  if (isBigInteger(token)) {
+    throw bigIntegerBooleanError(source);
+  }
+  return token.value !== 0n;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { parseDotNetDouble, parseDotNetInt64 } from '../../dotNetNumbers.js';
+import { parseDotNetDouble, parseDotNetInteger } from '../../dotNetNumbers.js';
 import { trimEndDotNet } from '../../dotNetWhiteSpace.js';
 import { ExpressionSyntaxError } from '../../errors.js';
 import type { ComparisonOperator, FilterExpression, FilterOperand, PathStep } from './jsonPathAst.js';
@@ -471,13 +471,20 @@ class Parser {
       return null;
     }
     const text = src.slice(this.pos, end);
-    const isFloat = /[.eE]/.test(text);
-    const value = isFloat ? parseDotNetDouble(text, true) : parseDotNetInt64(text);
-    if (value === undefined) {
+    if (/[.eE]/.test(text)) {
+      const value = parseDotNetDouble(text, true);
+      if (value === undefined) {
+        return null;
+      }
+      this.pos = end;
+      return { kind: 'literal', value, valueKind: 'float' };
+    }
+    const integer = parseDotNetInteger(text, true);
+    if (integer === undefined) {
       return null;
     }
     this.pos = end;
-    return { kind: 'literal', value, valueKind: isFloat ? 'float' : 'integer' };
+    return integerLiteral(integer);
   }
 
   /**
@@ -518,12 +525,15 @@ class Parser {
       this.fail('invalid number', begin);
     }
     const text = src.slice(begin, this.pos);
-    // An integer is a 64-bit one to Newtonsoft: beyond that range no path holding it loads, as `readDotNetNumber` has it.
-    const value = isFloat ? Number(text) : parseDotNetInt64(text);
-    if (value === undefined) {
-      this.fail('invalid number', begin);
+    if (isFloat) {
+      return { kind: 'literal', value: Number(text), valueKind: 'float' };
     }
-    return { kind: 'literal', value, valueKind: isFloat ? 'float' : 'integer' };
+    // An integer is a 64-bit one to Newtonsoft: beyond that range no path holding it loads, as `readDotNetNumber` has it.
+    const integer = parseDotNetInteger(text, true);
+    if (integer === undefined) {
+      return this.fail('invalid number', begin);
+    }
+    return integerLiteral(integer);
   }
 
   private parseOperator(): ComparisonOperator {
@@ -670,6 +680,18 @@ class Parser {
       position,
     );
   }
+}
+
+/** 2^53: from here a double may not hold an integer exactly. */
+const EXACT_DOUBLE_LIMIT = 2n ** 53n;
+
+/** An integer constant; beyond 2^53 it keeps its exact value too. */
+function integerLiteral(integer: bigint): FilterOperand {
+  const value = Number(integer);
+  if (integer >= EXACT_DOUBLE_LIMIT || integer <= -EXACT_DOUBLE_LIMIT) {
+    return { kind: 'literal', value, valueKind: 'integer', integer };
+  }
+  return { kind: 'literal', value, valueKind: 'integer' };
 }
 
 function memberStep(name: string, scan: boolean): PathStep {
