@@ -43,8 +43,13 @@ export function parseDotNetInteger(text: string, int64: boolean): bigint | undef
   return digits.negative ? -value : value;
 }
 
-/** The sign and the digits (no leading zeros) of an integer text, as .NET's `NumberStyles.Integer` reads it. */
-function integerDigits(text: string, int64: boolean): { negative: boolean; digits: string } | undefined {
+/**
+ * The sign and the digits (no leading zeros) of an integer text, as .NET's `NumberStyles.Integer` reads it.
+ * @param text - the text
+ * @param int64 - whether the value must be within the 64-bit range
+ * @returns `undefined` where .NET fails (format or overflow)
+ */
+export function integerDigits(text: string, int64: boolean): { negative: boolean; digits: string } | undefined {
   let i = 0;
   const end = numberEnd(text);
   while (i < end && isNumberWhiteSpace(text.charCodeAt(i))) {

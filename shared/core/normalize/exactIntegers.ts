@@ -106,7 +106,7 @@ export function noteNumberLiteral(
   if (integer) {
     const digits = literal.length - (literal.charCodeAt(0) === CH_MINUS ? 1 : 0);
     if (digits >= MIN_LARGE_INTEGER_DIGITS) {
-      noteNumberLiteralText(found, value, BigInt(literal).toString());
+      noteNumberLiteralText(found, value, integerText(literal));
     } else if (Object.is(value, -0)) {
       noteNumberLiteralText(found, -0, '0');
     }
@@ -115,6 +115,17 @@ export function noteNumberLiteral(
   if (dependsOnLiteral(value)) {
     noteNumberLiteralText(found, value, toDoubleText(value));
   }
+}
+
+/** What `BigInt(literal).toString()` gives for `-?digits`, in time linear in the literal (a message's may be long). */
+function integerText(literal: string): string {
+  const negative = literal.charCodeAt(0) === CH_MINUS;
+  let i = negative ? 1 : 0;
+  while (i < literal.length - 1 && literal.charCodeAt(i) === CH_0) {
+    i++;
+  }
+  const digits = literal.slice(i);
+  return negative && digits !== '0' ? `-${digits}` : digits;
 }
 
 /**

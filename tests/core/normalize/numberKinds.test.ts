@@ -210,6 +210,14 @@ describe('number forms of the message in JSONPath filters', () => {
     expect(matchesOf('$..[?(@.id == 9223372036854775807)]', longs).matches).toEqual(['a']);
     const bigs = body('[{"id":18446744073709551617,"n":"a"},{"id":18446744073709551616,"n":"b"}]');
     expect(matchesOf("$..[?(@.id > '18446744073709551616')]", bigs).matches).toEqual(['a']);
+    // A numeric string far longer than the BigInteger is ordered by its sign (without converting all its digits).
+    const nines = '9'.repeat(500);
+    const long = body(
+      `[{"id":18446744073709551617,"s":"${nines}","n":"a"},{"id":18446744073709551617,"s":"-${nines}","n":"b"},` +
+        `{"id":-18446744073709551617,"s":" -000${nines} ","n":"c"}]`,
+    );
+    expect(matchesOf('$..[?(@.id < @.s)]', long).matches).toEqual(['a']);
+    expect(matchesOf('$..[?(@.s > @.id)]', long).matches).toEqual(['a']);
     // Two paths: each operand's digits.
     expect(
       matchesOf('$..[?(@.a != @.b)]', body('[{"a":9007199254740993,"b":9007199254740992,"n":"a"}]')).matches,

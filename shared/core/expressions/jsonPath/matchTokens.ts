@@ -1,6 +1,6 @@
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
-import { parseDotNetDouble, parseDotNetInt64, parseDotNetInteger } from '../../dotNetNumbers.js';
+import { integerDigits, parseDotNetDouble, parseDotNetInt64, parseDotNetInteger } from '../../dotNetNumbers.js';
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
 import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
 import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
@@ -301,11 +301,15 @@ function compareBigInteger(value: bigint, other: ExactToken, source: string): nu
       integer = BigInt(Math.trunc(other.value));
       break;
     case 'string': {
-      const parsed = parseDotNetInteger(other.value, false);
-      if (parsed === undefined) {
+      const written = integerDigits(other.value, false);
+      if (written === undefined) {
         throw conversionError(source, 'an integer');
       }
-      integer = parsed;
+      if (isFartherFromZero(written.digits.length, value)) {
+        // Decided by the sign, without converting a text that may be as long as the message.
+        return written.negative ? 1 : -1;
+      }
+      integer = written.negative ? -BigInt(written.digits) : BigInt(written.digits);
       break;
     }
     case 'boolean':
@@ -314,6 +318,15 @@ function compareBigInteger(value: bigint, other: ExactToken, source: string): nu
   }
   // Newtonsoft then looks at the float's fraction when the two are equal, but a float with a fraction is below 2^52.
   return value < integer ? -1 : value > integer ? 1 : 0;
+}
+
+/**
+ * Whether an integer of `digits` digits (no leading zeros) is farther from zero than `value`, judged from lengths: its
+ * at least (digits - 1)·log2(10) bits against at most 4 bits per hexadecimal digit of `value`.
+ */
+function isFartherFromZero(digits: number, value: bigint): boolean {
+  const magnitude = value < 0n ? -value : value;
+  return (digits - 1) * Math.log2(10) > magnitude.toString(16).length * 4;
 }
 
 function bigIntegerBooleanError(source: string): ExpressionEvaluationError {
