@@ -14,8 +14,9 @@
  *   expression's whole result, as JmesPath.Net's `Transform` gives it) or `{"outcome": "error", "msg": …}`;
  * - `normalize`: `<base64 device mapping>\t<base64 message file>`, a body or an envelope `{"Body", "Properties",
  *   "SystemProperties"}` as `medtech normalize` reads a `--message` file (enqueued at 2024-05-01T12:00:00Z); the
- *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent`, or, when the mapping does not load,
- *   `{"mappingProblems": n, "problems": [messages…]}` (its errors);
+ *   result is `{"measurements": […], "errors": [names…]}` from `normalizeEvent` (with `"mathErrors": […]`, `overflow` or
+ *   `nonFinite` for each error that is one of the README's math errors: a result past 64 bits or no finite number), or,
+ *   when the mapping does not load, `{"mappingProblems": n, "problems": [messages…]}` (its errors);
  * - `fhirmapping`: `<base64 FHIR destination mapping>`; the result is `{"templates": […]}`, the CodeValueFhir templates
  *   `parseFhirMapping` read, or `{"mappingProblems": n, "problems": [messages…]}`.
  */
@@ -122,7 +123,26 @@ function evaluateNormalize(line: string): string {
     now: () => new Date('2024-05-01T12:00:00Z'),
   });
   const result = normalizeEvent(parsed.value, event);
-  return JSON.stringify({ measurements: result.measurements, errors: result.errors.map((e) => e.name) });
+  const mathErrors = result.errors.flatMap((e) => {
+    const math = mathErrorOf(e.message);
+    return math === undefined ? [] : [math];
+  });
+  return JSON.stringify({
+    measurements: result.measurements,
+    errors: result.errors.map((e) => e.name),
+    ...(mathErrors.length > 0 ? { mathErrors } : {}),
+  });
+}
+
+/** Which of the deliberate math errors (README) an error message reports, if any (medTechFunctions.ts's texts). */
+function mathErrorOf(message: string): 'overflow' | 'nonFinite' | undefined {
+  if (message.includes('the result does not fit a 64-bit integer')) {
+    return 'overflow';
+  }
+  if (/has no real-number result|the result is too large for a number|cannot divide by zero/.test(message)) {
+    return 'nonFinite';
+  }
+  return undefined;
 }
 
 function evaluateFhirMapping(line: string): string {

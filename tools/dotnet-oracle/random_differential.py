@@ -805,6 +805,12 @@ def known_function_difference(mapping, their, our):
         return 'owner: pow of two integers rounds there'
     if re.search(r'pow\(`-?\d+`, `-\d+`\)', expression) and value == '0':
         return 'owner: pow of two integers rounds there'
+    # A math error inside the expression (`max([pow(`-1`, `0.5`), `1e2`])`): MedTech went on with NaN or a wrapped long.
+    math = our.get('mathErrors', [])
+    if not mine and math == ['nonFinite']:
+        return 'deliberate: a non-finite result is a value there, an error here (docs: a math error)'
+    if not mine and math == ['overflow']:
+        return 'deliberate: past 64 bits MedTech wraps around, here an error'
     culture = lambda text: text.replace('-', '').lower()  # roughly: a culture's order passes over hyphens and case
     if (re.search(r'\b(max|min)\(', expression) and mine and value != mine[0]
             and (value > mine[0]) != (culture(value) > culture(mine[0]))):
