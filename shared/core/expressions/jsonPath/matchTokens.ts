@@ -86,7 +86,8 @@ export function kindOf(value: unknown): TokenKind {
  * @param right - right token
  * @param rightKind - its kind
  * @param ctx - the expression text, for error messages, and the work left (a regular expression spends from it)
- * @param leftForm - how the message wrote the left token, if it is a whole number of the message ({@link NumberForm})
+ * @param leftForm - how the message wrote the left token, if it is a whole number of the message, or a constant's exact
+ *   value ({@link NumberForm})
  * @param rightForm - the same for the right token
  * @throws ExpressionEvaluationError when an ordering comparison must convert a string that is not a number/boolean
  *   (Newtonsoft.Json fails with a FormatException there), when a pattern read from the message is invalid, or past
@@ -110,7 +111,7 @@ export function matchTokens(
     return regexEquals(left, leftKind, right, rightKind, ctx);
   }
   const source = ctx.source;
-  if (isLargeInteger(left, leftKind) || isLargeInteger(right, rightKind)) {
+  if (isFormSensitive(left, leftKind) || isFormSensitive(right, rightKind)) {
     return matchExactly(
       operator,
       exactOperand(left, leftKind, leftForm),
@@ -138,9 +139,9 @@ export function matchTokens(
 }
 
 /**
- * The kind Newtonsoft.Json gives a whole number of the message (below FORM_SENSITIVE_MIN) in an ordering comparison with `other`: a
- * float when the message wrote it so (`72.0` against `'2.5'` compares, where an integer fails). Throws
- * {@link NUMBER_FORM_NEEDED} when the form is not looked up yet and would change the outcome.
+ * The kind Newtonsoft.Json gives a whole number of the message (below {@link FORM_SENSITIVE_MIN}) in an ordering
+ * comparison with `other`: a float when the message wrote it so (`72.0` against `'2.5'` compares, where an integer
+ * fails). Throws {@link NUMBER_FORM_NEEDED} when the form is not looked up yet and would change the outcome.
  */
 function formedKind(other: unknown, otherKind: TokenKind, form: NumberForm): TokenKind {
   const matters =
@@ -157,7 +158,7 @@ function formedKind(other: unknown, otherKind: TokenKind, form: NumberForm): Tok
 }
 
 /** Whether a token is a whole number from {@link FORM_SENSITIVE_MIN} on in magnitude. */
-function isLargeInteger(value: unknown, kind: TokenKind): boolean {
+function isFormSensitive(value: unknown, kind: TokenKind): boolean {
   return kind === 'integer' && ((value as number) >= FORM_SENSITIVE_MIN || (value as number) <= -FORM_SENSITIVE_MIN);
 }
 
@@ -170,9 +171,9 @@ type ExactToken =
   | { readonly kind: 'null'; readonly value: null };
 
 /**
- * A token of a comparison that involves a whole number from FORM_SENSITIVE_MIN on, with its exact value: that of its form, or of its
- * value when the form is not to be known. Throws {@link NUMBER_FORM_NEEDED} for such an integer whose form is not
- * looked up yet (the message's text holds its digits; a float written whole is compared as a float).
+ * A token of a comparison that involves a whole number from {@link FORM_SENSITIVE_MIN} on, with its exact value: that
+ * of its form, or of its value when the form is not to be known. Throws {@link NUMBER_FORM_NEEDED} for such a number
+ * whose form is not looked up yet (the message's text holds its digits; a float written whole is compared as a float).
  */
 function exactOperand(value: unknown, kind: TokenKind, form: NumberForm): ExactToken {
   switch (kind) {
@@ -212,9 +213,9 @@ function isBigInteger(token: ExactToken): token is { kind: 'integer'; value: big
 }
 
 /**
- * Newtonsoft.Json's filter comparison where a side is a whole number from FORM_SENSITIVE_MIN on, read as the message
- * wrote it (a float written whole is a float), the integers with their exact values:
- * two integers compare exactly (`JValue.Compare` as `long`s, or as BigIntegers beyond 64 bits), a `long` against a
+ * Newtonsoft.Json's filter comparison where a side is a whole number from {@link FORM_SENSITIVE_MIN} on, read as the
+ * message wrote it (a float written whole is a float), the integers with their exact values: two integers compare
+ * exactly (`JValue.Compare` as `long`s, or as BigIntegers beyond 64 bits), a `long` against a
  * float as doubles (within Newtonsoft's tolerance), a BigInteger against a float exactly (Newtonsoft truncates the
  * float; one that is not finite fails), and a numeric string against an integer as an integer (`Convert.ToInt64`, or
  * `BigInteger.Parse` against a BigInteger).
@@ -255,7 +256,10 @@ function exactEquals(left: ExactToken, right: ExactToken, source: string): boole
   return valuesEqual(left.value, left.kind, right.value, right.kind);
 }
 
-/** `JValue.CompareTo` for exact tokens; the comparison type is the left kind, or the right one when only the left is a string. */
+/**
+ * `JValue.CompareTo` for exact tokens; the comparison type is the left kind, or the right one when only the left is a
+ * string.
+ */
 function exactCompare(left: ExactToken, right: ExactToken, source: string): number {
   if (left.kind === 'null') {
     return right.kind === 'null' ? 0 : -1;
@@ -313,8 +317,9 @@ function compareBigInteger(value: bigint, other: ExactToken, source: string): nu
       break;
     }
     case 'boolean':
-    case 'null':
       throw bigIntegerBooleanError(source);
+    case 'null':
+      return 1;
   }
   // Newtonsoft then looks at the float's fraction when the two are equal, but a float with a fraction is below 2^52.
   return value < integer ? -1 : value > integer ? 1 : 0;
