@@ -23,7 +23,8 @@
  *
  * Not accepted: JavaScript constructors (`new Date(1)`), which Newtonsoft reads as a value this service has no form
  * for; and, as in Newtonsoft, more than 64 containers nested. (A strict-JSON body, read by `JSON.parse`, may nest
- * deeper; integers of more than 380 digits, which Newtonsoft refuses, are read either way.)
+ * deeper; integers of more than 380 characters, which Newtonsoft refuses, are read either way, but not with
+ * `keepNumberKinds`.)
  */
 import { isDotNetWhiteSpace } from '../dotNetWhiteSpace.js';
 import { KindedNumber, MIN_BOXED_INTEGER } from '../expressions/jmesPath/kindedNumbers.js';
@@ -62,7 +63,8 @@ export interface MedTechJsonOptions {
   keepMemberOrder?: boolean;
   /**
    * Box the numbers whose JmesPath.Net kind a plain number cannot carry (expressions/jmesPath/kindedNumbers.ts): a
-   * float with a whole value (`1.0`, `1e3`, `-0.0`) and an integer of 10^15 or more in magnitude, exactly.
+   * float with a whole value (`1.0`, `1e3`, `-0.0`) and an integer of 10^15 or more in magnitude, exactly. A text
+   * holding an integer that Newtonsoft's reader refuses (more than 380 characters) is then not read (`IntegerTooLarge`).
    */
   keepNumberKinds?: boolean;
 }
@@ -138,6 +140,12 @@ const REPLACEMENT = '\uFFFD';
 /** Most containers open at once, as Newtonsoft's `JsonReader.MaxDepth` (64 by default in 13.x) allows. */
 const MAX_DEPTH = 64;
 const INT64_RANGE = 1n << 64n;
+
+/**
+ * The longest integer text (sign included) Newtonsoft's reader reads (`MaximumJavascriptIntegerCharacterLength`); a
+ * longer one fails it. Read here either way, but not with the numbers' kinds (`keepNumberKinds`).
+ */
+const MAX_INTEGER_TEXT = 380;
 
 /** An open array or object, and for an object the name whose value comes next. */
 interface Frame {
@@ -465,7 +473,14 @@ class Reader {
       // Newtonsoft reads `-0` as the integer 0.
       const value = Number(literal) + 0;
       noteNumberLiteral(this.numberTexts, literal, value, true);
-      return this.keepNumberKinds && Math.abs(value) >= MIN_BOXED_INTEGER ? this.box(BigInt(literal)) : value;
+      if (!this.keepNumberKinds || Math.abs(value) < MIN_BOXED_INTEGER) {
+        return value;
+      }
+      if (literal.length > MAX_INTEGER_TEXT) {
+        // Newtonsoft refuses it, so no kinds are to be had; converting it would cost time quadratic in its digits.
+        throw this.error('IntegerTooLarge');
+      }
+      return this.box(BigInt(literal));
     }
     // .NET's double.Parse with NumberStyles.Float: a sign, digits with an optional point, an optional exponent.
     if (!/^-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/.test(literal)) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseEventBody } from '../../../shared/core/normalize/parseEventBody.js';
 import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
 import { readJsonAsMedTech } from '../../../shared/core/normalize/medTechJsonReader.js';
+import type { KindedNumber } from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
 import { seededRandom } from '../../support/seededRandom.js';
 
@@ -337,5 +338,18 @@ describe('readJsonAsMedTech with keepMemberOrder', () => {
       }
     }
     expect(reordered).toBeGreaterThan(200);
+  });
+});
+
+describe('readJsonAsMedTech with keepNumberKinds', () => {
+  it('boxes a long integer exactly, and refuses one longer than Newtonsoft reads (380 characters)', () => {
+    const longest = `-${'9'.repeat(379)}`;
+    const read = readJsonAsMedTech(`{"a":${longest},"b":1.0}`, { keepNumberKinds: true });
+    expect(read.ok && String((read.value as { a: KindedNumber }).a.integer)).toBe(longest);
+    const tooLong = readJsonAsMedTech(`{"a":${'9'.repeat(381)},"b":1.0}`, { keepNumberKinds: true });
+    expect(tooLong.ok ? 'read' : tooLong.problem).toBe('IntegerTooLarge');
+    // Read either way without the kinds, as a double.
+    const plain = readJsonAsMedTech(`{"a":${'9'.repeat(381)},"b":1.0}`);
+    expect(plain.ok && (plain.value as { a: number }).a).toBe(Infinity);
   });
 });
