@@ -59,19 +59,41 @@ describe('compileJsonPath against what Newtonsoft.Json 13.0.3 itself selected on
   });
 });
 
-describe('JSONPath filters that depend on how the document wrote a whole number, as Newtonsoft.Json selected', () => {
-  const cases = loadOracleCases<RandomPathCase>('newtonsoft-jsonpath-number-forms');
-  // The recorder writes first the cases that reading the forms makes agree, then as many that agree either way.
+/**
+ * A fixture recorded by tools/dotnet-oracle (number_form_cases.py, big_integer_cases.py): first the cases that reading
+ * the numbers from the text makes agree, then as many that agree either way. Checks the first half's size and outcomes
+ * and that every case agrees when the numbers are read; returns that first half.
+ */
+function checkRecordedCases(
+  fixture: string,
+  what: string,
+  size: { fixed: number; errors: number; tokens: number },
+): RandomPathCase[] {
+  const cases = loadOracleCases<RandomPathCase>(fixture);
   const fixed = cases.slice(0, cases.length / 2);
 
-  it('has the cases the forms decide, of both outcomes', () => {
-    expect(fixed).toHaveLength(56);
-    expect(fixed.filter((c) => c.outcome === 'error').length).toBeGreaterThan(10);
-    expect(fixed.filter((c) => c.outcome === 'tokens').length).toBeGreaterThan(5);
+  it(`has the cases ${what} decide, of both outcomes`, () => {
+    expect(fixed).toHaveLength(size.fixed);
+    expect(fixed.filter((c) => c.outcome === 'error').length).toBeGreaterThan(size.errors);
+    expect(fixed.filter((c) => c.outcome === 'tokens').length).toBeGreaterThan(size.tokens);
   });
 
   it.each(cases.map((c, i) => [i, c.path, c] as const))('#%i %s', (_i, _path, c) => {
     expect(evaluate(c, true)).toEqual(expected(c));
+  });
+  return fixed;
+}
+
+/** The cases evaluated right with the numbers as JSON.parse made them. */
+function agreeingPlain(cases: RandomPathCase[]): RandomPathCase[] {
+  return cases.filter((c) => JSON.stringify(evaluate(c, false)) === JSON.stringify(expected(c)));
+}
+
+describe('JSONPath filters that depend on how the document wrote a whole number, as Newtonsoft.Json selected', () => {
+  const fixed = checkRecordedCases('newtonsoft-jsonpath-number-forms', 'the forms', {
+    fixed: 56,
+    errors: 10,
+    tokens: 5,
   });
 
   it('gets the string comparisons of the first half wrong with the numbers as JSON.parse made them', () => {
@@ -80,29 +102,18 @@ describe('JSONPath filters that depend on how the document wrote a whole number,
     // value alone, unless the message wrote it as a float.)
     const againstFractions = fixed.filter((c) => c.path.includes("'2.5'"));
     expect(againstFractions.length).toBeGreaterThan(5);
-    expect(againstFractions.filter((c) => JSON.stringify(evaluate(c, false)) === JSON.stringify(expected(c)))).toEqual(
-      [],
-    );
+    expect(agreeingPlain(againstFractions)).toEqual([]);
   });
 });
 
 describe('JSONPath filters that compare whole numbers from 2^51 on, as Newtonsoft.Json selected', () => {
-  const cases = loadOracleCases<RandomPathCase>('newtonsoft-jsonpath-big-integers');
-  // The recorder writes first the cases that reading the numbers from the text makes agree, then as many that agree
-  // either way.
-  const fixed = cases.slice(0, cases.length / 2);
-
-  it('has the cases the digits decide, of both outcomes', () => {
-    expect(fixed).toHaveLength(127);
-    expect(fixed.filter((c) => c.outcome === 'error').length).toBeGreaterThan(2);
-    expect(fixed.filter((c) => c.outcome === 'tokens').length).toBeGreaterThan(100);
-  });
-
-  it.each(cases.map((c, i) => [i, c.path, c] as const))('#%i %s', (_i, _path, c) => {
-    expect(evaluate(c, true)).toEqual(expected(c));
+  const fixed = checkRecordedCases('newtonsoft-jsonpath-big-integers', 'the digits', {
+    fixed: 127,
+    errors: 2,
+    tokens: 100,
   });
 
   it('gets the first half wrong with the numbers as JSON.parse made them', () => {
-    expect(fixed.filter((c) => JSON.stringify(evaluate(c, false)) === JSON.stringify(expected(c)))).toEqual([]);
+    expect(agreeingPlain(fixed)).toEqual([]);
   });
 });
