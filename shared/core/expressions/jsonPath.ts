@@ -943,9 +943,6 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
   }
   const chain = operand.chain;
   const asParsed: Sink = (token, ctx) => test(token, ctx, 'asParsed');
-  if (!operand.kindsAlign) {
-    return (node, ctx) => chain(node, ctx, asParsed);
-  }
   return (node, ctx) => {
     if (ctx.meter?.readBodyNumberKinds === undefined) {
       return chain(node, ctx, asParsed);
@@ -968,23 +965,18 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
   };
 }
 
-/** A filter operand's path, compiled: as a chain, as a getter when it is a plain path. */
+/**
+ * A filter operand's path, compiled: as a chain, as a getter when it is a plain path. It selects the same places from
+ * the body read with its numbers' kinds, a boxed number standing where a plain one stands (a filter in it compares a
+ * box as the number it holds, written so).
+ */
 interface CompiledOperand {
   readonly chain: Step;
   readonly getter: Getter | null;
-  /**
-   * Whether the path selects the same places from the body read with its numbers' kinds, a boxed number standing
-   * where a plain one stands: true unless it holds a filter (which compares boxes otherwise).
-   */
-  readonly kindsAlign: boolean;
 }
 
 function compileOperand(steps: readonly PathStep[]): CompiledOperand {
-  return {
-    chain: compileChain(steps),
-    getter: compileGetter(steps),
-    kindsAlign: !steps.some((step) => step.kind === 'filter' || step.kind === 'scanFilter'),
-  };
+  return { chain: compileChain(steps), getter: compileGetter(steps) };
 }
 
 /**
@@ -993,7 +985,7 @@ function compileOperand(steps: readonly PathStep[]): CompiledOperand {
  * read. The reading is charged to the evaluation's work as the first was: at most once more per node tested.
  */
 function kindedTokens(operand: CompiledOperand, node: unknown, ctx: EvalContext): readonly unknown[] {
-  if (!operand.kindsAlign || ctx.meter?.readBodyNumberKinds?.() !== true) {
+  if (ctx.meter?.readBodyNumberKinds?.() !== true) {
     return [];
   }
   const twin = kindedTwinOf(node);
@@ -1022,11 +1014,11 @@ function kindedTokens(operand: CompiledOperand, node: unknown, ctx: EvalContext)
 /**
  * How the message wrote the whole number `token`, given `written`, the token at the same place in the body read with
  * its numbers' kinds (see {@link kindedTokens}): a boxed integer there has its exact value; a plain whole number there
- * is an integer the message wrote so; `asParsed` when there is none.
+ * is an integer the message wrote so; `asParsed` when there is none, or another number.
  */
 function writtenForm(written: unknown, token: unknown): NumberForm {
   if (written instanceof KindedNumber) {
-    return written.integer ?? 'float';
+    return written.value === token ? (written.integer ?? 'float') : 'asParsed';
   }
   return written === token ? 'integer' : 'asParsed';
 }

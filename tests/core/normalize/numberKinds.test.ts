@@ -240,6 +240,19 @@ describe('number forms of the message in JSONPath filters', () => {
     ]);
   });
 
+  it('reads the forms through an operand path that holds a filter of its own', () => {
+    const floats = matchesOf(
+      "$.Body.r[?(@.x[?(@.v > 5)].v > '2.5')]",
+      body('[{"x":[{"v":72.0}],"n":"a"},{"x":[{"v":72}],"n":"b"}]'),
+    );
+    // Newtonsoft measures the float, then fails on the integer.
+    expect(floats.matches).toEqual(['a']);
+    expect(floats.errors).toEqual([expect.stringMatching(/compares a string that is not an integer with an integer/)]);
+    const ids = body('[{"x":[{"v":9007199254740993}],"n":"a"},{"x":[{"v":9007199254740992}],"n":"b"}]');
+    expect(matchesOf('$.Body.r[?(@.x[?(@.v)].v == 9007199254740993)]', ids).matches).toEqual(['a']);
+    expect(matchesOf('$.Body.r[?(@.x[?(@.v > 9007199254740992)].v)]', ids).matches).toEqual(['a']);
+  });
+
   it('finds the forms from the envelope and in a body read again in its member order', () => {
     expect(matchesOf("$..[?(@Body.v > '2.5')]", '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","v":72.0}')).toEqual({
       matches: ['?'],

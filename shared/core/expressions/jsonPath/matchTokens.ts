@@ -4,6 +4,7 @@ import { integerDigits, parseDotNetDouble, parseDotNetInt64, parseDotNetInteger 
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
 import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
 import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
+import { KindedNumber } from '../jmesPath/kindedNumbers.js';
 
 /** What a comparison needs of its evaluation: the expression text (for errors) and the work left to it. */
 export interface MatchContext {
@@ -105,6 +106,10 @@ export function matchTokens(
   rightForm: NumberForm = 'asParsed',
 ): boolean {
   if (leftKind === 'container' || rightKind === 'container') {
+    if (left instanceof KindedNumber || right instanceof KindedNumber) {
+      // A filter run on the body read with its numbers' kinds (in an operand's path) meets them boxed.
+      return matchUnboxed(operator, left, leftKind, right, rightKind, ctx, leftForm, rightForm);
+    }
     return operator === '!=';
   }
   if (operator === '=~') {
@@ -136,6 +141,26 @@ export function matchTokens(
   const rk = rightKind === 'integer' && rightForm !== 'asParsed' ? formedKind(left, leftKind, rightForm) : rightKind;
   const order = compareValues(left, lk, right, rk, source);
   return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+}
+
+/** {@link matchTokens} with a boxed number (a float written whole, a long integer) as the number it holds, written so. */
+function matchUnboxed(
+  operator: ComparisonOperator,
+  left: unknown,
+  leftKind: TokenKind,
+  right: unknown,
+  rightKind: TokenKind,
+  ctx: MatchContext,
+  leftForm: NumberForm,
+  rightForm: NumberForm,
+): boolean {
+  const [lv, lk, lf] = left instanceof KindedNumber ? unboxed(left) : [left, leftKind, leftForm];
+  const [rv, rk, rf] = right instanceof KindedNumber ? unboxed(right) : [right, rightKind, rightForm];
+  return matchTokens(operator, lv, lk, rv, rk, ctx, lf, rf);
+}
+
+function unboxed(box: KindedNumber): [number, TokenKind, NumberForm] {
+  return [box.value, kindOf(box.value), box.integer ?? 'float'];
 }
 
 /**
