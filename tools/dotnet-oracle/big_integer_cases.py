@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """JSONPath filters that compare integers beyond 2^53, as Newtonsoft.Json compares them.
 
-Usage: big_integer_cases.py <work directory with JsonPathRandom.exe> <seed> <count> [--record FILE]
+Usage: big_integer_cases.py <work directory with JsonPathRandom.exe> <seed> <count> [--nested] [--record FILE]
 
 Newtonsoft reads an integer up to 64 bits as a `long` and one beyond as a BigInteger, and compares two integers
 exactly (a numeric string against an integer too, through `Convert.ToInt64` or `BigInteger.Parse`); a long against a
@@ -10,9 +10,11 @@ elements `{"i": k, "v": …, "w": …}` whose numbers lie near 2^51, 2^52, 2^53,
 and as numeric strings), and filters comparing `@.v` with a constant of the same neighbourhoods or with `@.w`, runs
 them through Newtonsoft (Mono) and through this project as normalizeEvent evaluates (reading the numbers' digits from
 the text) and with the plain numbers (ORACLE_JSONPATH_PLAIN=1). Prints how often each agrees with Newtonsoft. With
---record, writes the cases where this project agrees, those that the plain numbers get wrong first.
+--record, writes the cases where this project agrees, those that the plain numbers get wrong first. With --nested, the
+same cases one level down, each element read through a filter of the operand path (`@.x[?(@.i >= 0)].v`).
 """
 import json
+import re
 import sys
 
 from number_form_cases import run_cases
@@ -73,10 +75,27 @@ def case(rng):
     return '[' + ', '.join(elements) + ']', path
 
 
+def nested(document, path):
+    """The same case one level down, read through a filter: each element `e` becomes `{"x": [e]}` and the path reads
+    `@.x[?(@.i >= 0)].v` for `@.v` (the inner filter keeps every element)."""
+    elements = json.loads(document, parse_int=str, parse_float=str)
+    texts = [text for text in re.findall(r'\{"i": \d+, "v": .*?, "w": .*?\}(?=, \{"i"|\]$)', document)]
+    assert len(texts) == len(elements)
+    wrapped = '[' + ', '.join('{"x": [%s]}' % t for t in texts) + ']'
+    return wrapped, path.replace('@.v', '@.x[?(@.i >= 0)].v').replace('@.w', '@.x[?(@.i >= 0)].w')
+
+
 def main():
-    work, seed, count, record, rng = seeded_run(sys.argv[1:])
+    args = sys.argv[1:]
+    wrap = '--nested' in args
+    if wrap:
+        args.remove('--nested')
+    work, seed, count, record, rng = seeded_run(args)
     cases = [case(rng) for _ in range(count)]
-    run_cases(work, cases, record, 'big integers seed %d' % seed, 'the digits')
+    if wrap:
+        cases = [nested(d, p) for d, p in cases]
+    run_cases(work, cases, record, 'big integers%s seed %d' % (' nested' if wrap else '', seed), 'the digits')
+
 
 if __name__ == '__main__':
     main()
