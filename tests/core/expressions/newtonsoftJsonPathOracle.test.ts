@@ -8,9 +8,10 @@
  *
  * What the oracle models, and how a document is read:
  * - The document is the JavaScript value the engine receives; Newtonsoft reads the same JSON (`JSON.stringify` of it,
- *   members in `Object.keys` order). A whole number is an `Integer` token and any other number a `Float` token
- *   (README, "Mappings": JSON.parse cannot tell `5.0` from `5`, so the project counts it as an integer); the random
- *   documents hold no integer beyond 2^53. Strings stay strings: the project reads date-like strings as text on
+ *   members in `Object.keys` order). A whole number is an `Integer` token (a `long`, or beyond its range a
+ *   `BigInteger`, with `CompareBigInteger`'s rules) and any other number a `Float` token (README, "Mappings":
+ *   JSON.parse cannot tell `5.0` from `5`, so the project counts a value that arrived so as an integer); the random
+ *   documents hold no integer beyond 2^53, the grids do. Strings stay strings: the project reads date-like strings as text on
  *   purpose (README, "Where we deliberately differ"), so the oracle is Newtonsoft with `DateParseHandling.None`.
  * - Evaluation is lazy as Newtonsoft's iterators are (generators here), so an exception is raised, or not, exactly
  *   when Newtonsoft's enumeration would reach it: that decides `SelectTokens` (all tokens or an error) and
