@@ -868,48 +868,50 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
     const value = left.value;
     const kind: TokenKind = left.valueKind;
     const constantForm = left.integer ?? 'asParsed';
-    return compileAgainstConstant(right.steps, (token, ctx, form) =>
-      matchTokens(operator, value, kind, token, kindOf(token), ctx, constantForm, form),
+    return compileAgainstConstant(
+      right.steps,
+      (token, ctx, form) => matchTokens(operator, value, kind, token, kindOf(token), ctx, constantForm, form),
+      true,
     );
   }
-  // Two paths: every left token against every right token, true at the first pair that matches. Each pair tested
-  // costs a visit: n tokens on each side are n² comparisons for 2n nodes (`@.a[*] == @.b[*]` on two long arrays).
+  // Two paths: each left token against every right token, true at the first pair that matches. As in Newtonsoft, the
+  // left operand is read token by token (a later one is not reached once a pair matches) and the right one listed in
+  // full at the first left token. Each pair tested costs a visit: n tokens on each side are n² comparisons for 2n
+  // nodes (`@.a[*] == @.b[*]` on two long arrays).
   const leftOperand = compileOperand(left.kind === 'path' ? left.steps : []);
   const rightOperand = compileOperand(right.kind === 'path' ? right.steps : []);
   return (node, ctx) => {
-    const lefts = collectTokens(leftOperand.chain, node, ctx);
-    if (lefts.length === 0) {
-      return false;
-    }
-    const rights = collectTokens(rightOperand.chain, node, ctx);
     // Each pair compared as its values' kinds say until one's outcome depends on how the message wrote a number;
     // then both operands are read once more, from the body read with its numbers' kinds.
     const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
+    let rights: unknown[] | undefined;
     let leftTwins: readonly unknown[] | undefined;
     let rightTwins: readonly unknown[] | undefined;
-    for (let i = 0; i < lefts.length; i++) {
-      const l = lefts[i];
+    let i = 0;
+    return leftOperand.chain(node, ctx, (l, c) => {
+      const at = i++;
+      rights ??= collectTokens(rightOperand.chain, node, c);
       for (let j = 0; j < rights.length; j++) {
-        tick(ctx);
+        tick(c);
         const r = rights[j];
         let matched: boolean;
         try {
-          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, form, form);
+          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), c, form, form);
         } catch (error) {
           if (error !== NUMBER_FORM_NEEDED) {
             throw error;
           }
-          leftTwins ??= kindedTokens(leftOperand, node, ctx);
-          rightTwins ??= kindedTokens(rightOperand, node, ctx);
-          const lf = writtenForm(leftTwins[i], l);
-          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), ctx, lf, writtenForm(rightTwins[j], r));
+          leftTwins ??= kindedTokens(leftOperand, node, c);
+          rightTwins ??= kindedTokens(rightOperand, node, c);
+          const lf = writtenForm(leftTwins[at], l);
+          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), c, lf, writtenForm(rightTwins[j], r));
         }
         if (matched) {
           return true;
         }
       }
-    }
-    return false;
+      return false;
+    });
   };
 }
 
@@ -917,11 +919,12 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
 type FormTest = (token: unknown, ctx: EvalContext, form: NumberForm) => boolean;
 
 /**
- * A path compared with a constant: the first selected token that compares true stops it. A plain path (`@.v`,
- * `@.a[0].b`) is read again in the body read with its numbers' kinds when the comparison depends on how the message
- * wrote a whole number (`72.0` against `'2.5'`); a token other paths select is compared as its value's kind says.
+ * A path compared with a constant: true at the first selected token that compares true. A path on the left is read
+ * token by token, so that a later one is not reached; one on the right (after the constant) is listed in full first,
+ * as Newtonsoft reads the two sides. A token is read again in the body read with its numbers' kinds when the
+ * comparison depends on how the message wrote a whole number (`72.0` against `'2.5'`).
  */
-function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Predicate {
+function compileAgainstConstant(steps: readonly PathStep[], test: FormTest, listedFirst = false): Predicate {
   const operand = compileOperand(steps);
   const getter = operand.getter;
   if (getter !== null) {
@@ -944,16 +947,16 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
   const chain = operand.chain;
   const asParsed: Sink = (token, ctx) => test(token, ctx, 'asParsed');
   return (node, ctx) => {
-    if (ctx.meter?.readBodyNumberKinds === undefined) {
+    if (ctx.meter?.readBodyNumberKinds === undefined && !listedFirst) {
       return chain(node, ctx, asParsed);
     }
-    // The sink learns which of the path's tokens it is given, to find the same one in the kinded body (read once).
-    let index = 0;
+    // Each token is tested knowing where it stands among the path's, to find the same one in the kinded body (read
+    // once).
+    const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
     let twins: readonly unknown[] | undefined;
-    return chain(node, ctx, (token, c) => {
-      const at = index++;
+    const testAt = (token: unknown, at: number, c: EvalContext): boolean => {
       try {
-        return test(token, c, 'unknown');
+        return test(token, c, form);
       } catch (error) {
         if (error !== NUMBER_FORM_NEEDED) {
           throw error;
@@ -961,7 +964,18 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest): Pre
         twins ??= kindedTokens(operand, node, c);
         return test(token, c, writtenForm(twins[at], token));
       }
-    });
+    };
+    if (listedFirst) {
+      const tokens = collectTokens(chain, node, ctx);
+      for (let at = 0; at < tokens.length; at++) {
+        if (testAt(tokens[at], at, ctx)) {
+          return true;
+        }
+      }
+      return false;
+    }
+    let index = 0;
+    return chain(node, ctx, (token, c) => testAt(token, index++, c));
   };
 }
 
@@ -1005,6 +1019,12 @@ function kindedTokens(operand: CompiledOperand, node: unknown, ctx: EvalContext)
   };
   try {
     operand.chain(twin, scratch, collect);
+  } catch (error) {
+    // A filter of the path that fails on a later token (which Newtonsoft, reading lazily, may never reach): the tokens
+    // before it are known. Past the work bound the evaluation stops all the same.
+    if (!(error instanceof ExpressionEvaluationError) || scratch.budget < 0) {
+      throw error;
+    }
   } finally {
     ctx.budget = scratch.budget;
   }

@@ -253,6 +253,13 @@ describe('number forms of the message in JSONPath filters', () => {
     expect(matchesOf('$.Body.r[?(@.x[?(@.v > 9007199254740992)].v)]', ids).matches).toEqual(['a']);
   });
 
+  it('reads the forms of an operand whose own filter fails on a later token, which Newtonsoft never reaches', () => {
+    // Newtonsoft reads the left operand token by token: 72.0 > '2.5' matches before "x" > 5 would fail.
+    const later = body('[{"a":[72.0,"x"],"b":["2.5"],"n":"a"}]');
+    expect(matchesOf("$.Body.r[?(@.a[?(@ > 5)] > '2.5')]", later)).toEqual({ matches: ['a'], errors: [] });
+    expect(matchesOf('$.Body.r[?(@.a[?(@ > 5)] > @.b[0])]', later)).toEqual({ matches: ['a'], errors: [] });
+  });
+
   it('finds the forms from the envelope and in a body read again in its member order', () => {
     expect(matchesOf("$..[?(@Body.v > '2.5')]", '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","v":72.0}')).toEqual({
       matches: ['?'],
