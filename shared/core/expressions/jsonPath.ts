@@ -92,7 +92,10 @@ class JsonPathExpression implements CompiledExpression {
   ) {}
 }
 
-/** An expression whose single value is taken from its matches (several are `multiple`). */
+/**
+ * An expression whose single value is taken from its matches (several are `multiple`). As Newtonsoft's `SelectToken`,
+ * which stops at a second token ("multiple tokens"), a failure met after two tokens is not reached.
+ */
 function matchesExpression(
   source: string,
   matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
@@ -103,7 +106,15 @@ function matchesExpression(
     undefined,
     matches,
     (data, multiple, meter) => {
-      const found = matches(data, undefined, meter);
+      let found: unknown[];
+      try {
+        found = matches(data, undefined, meter);
+      } catch (error) {
+        if (error instanceof ExpressionEvaluationError && (error.matchesBefore?.length ?? 0) >= 2) {
+          return multiple;
+        }
+        throw error;
+      }
       return found.length === 1 ? found[0] : found.length === 0 ? undefined : multiple;
     },
     readsOrder,
