@@ -106,9 +106,15 @@ export function matchTokens(
   rightForm: NumberForm = 'asParsed',
 ): boolean {
   if (leftKind === 'container' || rightKind === 'container') {
-    if (left instanceof KindedNumber || right instanceof KindedNumber) {
-      // A filter run on the body read with its numbers' kinds (in an operand's path) meets them boxed.
-      return matchUnboxed(operator, left, leftKind, right, rightKind, ctx, leftForm, rightForm);
+    // A filter run on the body read with its numbers' kinds (in an operand's path) meets them boxed: a box is the
+    // number it holds, written so.
+    if (left instanceof KindedNumber) {
+      const value = left.value;
+      return matchTokens(operator, value, kindOf(value), right, rightKind, ctx, left.integer ?? 'float', rightForm);
+    }
+    if (right instanceof KindedNumber) {
+      const value = right.value;
+      return matchTokens(operator, left, leftKind, value, kindOf(value), ctx, leftForm, right.integer ?? 'float');
     }
     return operator === '!=';
   }
@@ -141,26 +147,6 @@ export function matchTokens(
   const rk = rightKind === 'integer' && rightForm !== 'asParsed' ? formedKind(left, leftKind, rightForm) : rightKind;
   const order = compareValues(left, lk, right, rk, source);
   return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
-}
-
-/** {@link matchTokens} with a boxed number (a float written whole, a long integer) as the number it holds, written so. */
-function matchUnboxed(
-  operator: ComparisonOperator,
-  left: unknown,
-  leftKind: TokenKind,
-  right: unknown,
-  rightKind: TokenKind,
-  ctx: MatchContext,
-  leftForm: NumberForm,
-  rightForm: NumberForm,
-): boolean {
-  const [lv, lk, lf] = left instanceof KindedNumber ? unboxed(left) : [left, leftKind, leftForm];
-  const [rv, rk, rf] = right instanceof KindedNumber ? unboxed(right) : [right, rightKind, rightForm];
-  return matchTokens(operator, lv, lk, rv, rk, ctx, lf, rf);
-}
-
-function unboxed(box: KindedNumber): [number, TokenKind, NumberForm] {
-  return [box.value, kindOf(box.value), box.integer ?? 'float'];
 }
 
 /**
