@@ -799,7 +799,9 @@ def known_function_difference(mapping, their, our):
         return 'Mono: writes a negative zero double as 0 (.NET 8: -0)'
     if re.search(r'NaN|Infinity', value) and not mine:
         return 'deliberate: a non-finite result is a value there, an error here (docs: a math error)'
-    if mine and re.fullmatch(r'-?[\d.]+(E[-+]\d+)?', value) and value != mine[0] and float(value) == float(mine[0]):
+    numeric = r'-?[\d.]+(E[-+]\d+)?'
+    if (mine and re.fullmatch(numeric, value) and re.fullmatch(numeric, mine[0]) and value != mine[0]
+            and float(value) == float(mine[0])):
         return 'Mono: writes some doubles with 17 digits (.NET 8: shortest)'
     if 'pow(' in expression and re.fullmatch(r'-?\d+', value) and mine and not re.fullmatch(r'-?\d+', mine[0]):
         return 'owner: pow of two integers rounds there'
