@@ -894,20 +894,21 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
   return (node, ctx) => {
     // Each pair compared as its values' kinds say until one's outcome depends on how the message wrote a number;
     // then both operands are read once more, from the body read with its numbers' kinds.
-    const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
+    const form: NumberForm = firstForm(ctx);
     let rights: unknown[] | undefined;
     let leftTwins: readonly unknown[] | undefined;
     let rightTwins: readonly unknown[] | undefined;
     let i = 0;
     return leftOperand.chain(node, ctx, (l, c) => {
       const at = i++;
+      const lk = kindOf(l);
       rights ??= collectTokens(rightOperand.chain, node, c);
       for (let j = 0; j < rights.length; j++) {
         tick(c);
         const r = rights[j];
         let matched: boolean;
         try {
-          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), c, form, form);
+          matched = matchTokens(operator, l, lk, r, kindOf(r), c, form, form);
         } catch (error) {
           if (error !== NUMBER_FORM_NEEDED) {
             throw error;
@@ -915,7 +916,7 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
           leftTwins ??= kindedTokens(leftOperand, node, c);
           rightTwins ??= kindedTokens(rightOperand, node, c);
           const lf = writtenForm(leftTwins[at], l);
-          matched = matchTokens(operator, l, kindOf(l), r, kindOf(r), c, lf, writtenForm(rightTwins[j], r));
+          matched = matchTokens(operator, l, lk, r, kindOf(r), c, lf, writtenForm(rightTwins[j], r));
         }
         if (matched) {
           return true;
@@ -924,6 +925,14 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
       return false;
     });
   };
+}
+
+/**
+ * The form a comparison first takes a message's whole numbers in: `unknown` when it can read them again with their
+ * kinds (it then stops where the form matters), `asParsed` when it cannot.
+ */
+function firstForm(ctx: EvalContext): NumberForm {
+  return ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
 }
 
 /** A token of the message compared with a constant, given how the message wrote it if that is a whole number. */
@@ -946,7 +955,7 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest, list
         return false;
       }
       try {
-        return test(token, ctx, ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown');
+        return test(token, ctx, firstForm(ctx));
       } catch (error) {
         if (error !== NUMBER_FORM_NEEDED) {
           throw error;
@@ -958,12 +967,12 @@ function compileAgainstConstant(steps: readonly PathStep[], test: FormTest, list
   const chain = operand.chain;
   const asParsed: Sink = (token, ctx) => test(token, ctx, 'asParsed');
   return (node, ctx) => {
-    if (ctx.meter?.readBodyNumberKinds === undefined && !listedFirst) {
+    const form = firstForm(ctx);
+    if (form === 'asParsed' && !listedFirst) {
       return chain(node, ctx, asParsed);
     }
     // Each token is tested knowing where it stands among the path's, to find the same one in the kinded body (read
     // once).
-    const form: NumberForm = ctx.meter?.readBodyNumberKinds === undefined ? 'asParsed' : 'unknown';
     let twins: readonly unknown[] | undefined;
     const testAt = (token: unknown, at: number, c: EvalContext): boolean => {
       try {

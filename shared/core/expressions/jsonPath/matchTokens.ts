@@ -145,8 +145,7 @@ export function matchTokens(
   }
   const lk = leftKind === 'integer' && leftForm !== 'asParsed' ? formedKind(right, rightKind, leftForm) : leftKind;
   const rk = rightKind === 'integer' && rightForm !== 'asParsed' ? formedKind(left, leftKind, rightForm) : rightKind;
-  const order = compareValues(left, lk, right, rk, source);
-  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+  return orderHolds(operator, compareValues(left, lk, right, rk, source));
 }
 
 /**
@@ -247,8 +246,7 @@ function matchExactly(operator: ComparisonOperator, left: ExactToken, right: Exa
     case '>=':
       break;
   }
-  const order = exactCompare(left, right, source);
-  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
+  return orderHolds(operator, exactCompare(left, right, source));
 }
 
 /** `EqualsWithStringCoercion` for exact tokens: the same kind, or an integer and a float, compared as numbers. */
@@ -421,6 +419,11 @@ function regexEquals(
   }
   spend(ctx, regex.size);
   return regex.isMatch(left as string, (steps) => spend(ctx, steps));
+}
+
+/** Whether an ordering operator holds for a comparison's outcome (negative, zero or positive). */
+function orderHolds(operator: ComparisonOperator, order: number): boolean {
+  return operator === '<' ? order < 0 : operator === '<=' ? order <= 0 : operator === '>' ? order > 0 : order >= 0;
 }
 
 /** Takes steps from the work left to a comparison; throws past the bound. */
