@@ -782,7 +782,30 @@ def same_body_value(theirs, ours, kinds=False):
     return theirs == ours
 
 
-def known_function_difference(mapping, their, our):
+def integer_pow_rounds(expression, message):
+    """Whether the expression raises an integer to an integer power with a result that is not whole, which MedTech
+    rounds to a long (`floor(pow(matchedToken.b, matchedToken.b))` with `b` -57 is 0 there, -1 here): the operands
+    read as the message's one reading gives them (`matchedToken.x`) or as literals."""
+    reading = json.loads(message)['readings'][0]
+
+    def operand(text):
+        if text.startswith('`'):
+            return json.loads(text.strip('`'))
+        return reading.get(text[len('matchedToken.'):]) if text.startswith('matchedToken.') else None
+
+    for base, exponent in re.findall(r'pow\(([\w.`-]+), ([\w.`-]+)\)', expression):
+        x, y = operand(base), operand(exponent)
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (x, y)) and x != 0:
+            try:
+                whole = float(x) ** y == int(float(x) ** y)
+            except (OverflowError, ValueError, ZeroDivisionError):
+                continue
+            if not whole:
+                return True
+    return False
+
+
+def known_function_difference(mapping, message, their, our):
     """The class of a `functions` difference the README lists (open, deliberate or awaiting the owner), or
     'DIFFERENT'."""
     values = [p['value'] for m in their.get('measurements', []) for p in m['properties'] if p['name'] == 'v']
@@ -806,6 +829,8 @@ def known_function_difference(mapping, their, our):
     if 'pow(' in expression and re.fullmatch(r'-?\d+', value) and mine and not re.fullmatch(r'-?\d+', mine[0]):
         return 'owner: pow of two integers rounds there'
     if re.search(r'pow\(`-?\d+`, `-\d+`\)', expression) and value == '0':
+        return 'owner: pow of two integers rounds there'
+    if mine and integer_pow_rounds(expression, message):
         return 'owner: pow of two integers rounds there'
     # A math error inside the expression (`max([pow(`-1`, `0.5`), `1e2`])`): MedTech went on with NaN or a wrapped long.
     math = our.get('mathErrors', [])
@@ -1008,7 +1033,7 @@ def main():
                 else:
                     label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
             if label == 'DIFFERENT' and kind == 'functions':
-                label = known_function_difference(mapping, their, our)
+                label = known_function_difference(mapping, message, their, our)
             counts[label] += 1
             if wants(label) and label in ('same measurements', 'neither measures'):
                 recorded.append((label, {'mapping': json.loads(mapping), 'message': message,
