@@ -11,11 +11,37 @@ export type ContentTemplateKind =
  */
 export type ExpressionScope = 'envelopeWithMatch' | 'matchedToken';
 
+/** Where an expression is written in the mapping file: its property, as the file spells it. */
+export interface WrittenAt {
+  /** RFC 6901 pointer to the expression's property in the file (`/template/0/template/values/2/valueExpression`). */
+  pointer: string;
+  /** 1-based line of the property's name in the file. */
+  line: number;
+  /** 1-based column of the property's name. */
+  column: number;
+}
+
+/** The template fields that hold one expression each. */
+export type ExpressionField =
+  | 'typeMatchExpression'
+  | 'deviceIdExpression'
+  | 'timestampExpression'
+  | 'patientIdExpression'
+  | 'encounterIdExpression'
+  | 'correlationIdExpression';
+
 /** One `values[]` entry of a content template, compiled. */
 export interface ValueTemplate {
   valueName: string;
   expression: CompiledExpression;
   required: boolean;
+  /**
+   * The entry's index in the file's `values` (absent: its index here). They differ when an optional value with a blank
+   * expression, which MedTech never sets, was left out before it.
+   */
+  fileIndex?: number;
+  /** Where the value's expression is written, when the mapping was parsed from a file. */
+  writtenAt?: WrittenAt;
 }
 
 /** A validated, compiled content template. Expressions are compiled once, when the mapping loads. */
@@ -33,6 +59,12 @@ export interface ContentTemplate {
   encounterId?: CompiledExpression;
   correlationId?: CompiledExpression;
   values: ValueTemplate[];
+  /**
+   * Where each expression the file gives is written, and (`template`) the template object itself, whose place stands
+   * for the expressions an IoT template fixes; present when the mapping was parsed from a file, so that a
+   * normalization error can name the line.
+   */
+  writtenAt?: Partial<Record<ExpressionField | 'template', WrittenAt>>;
 }
 
 /** A validated device mapping (`CollectionContent`), ready to normalize messages. */

@@ -8,7 +8,14 @@ import {
   type CanonicalDeviceMapping,
   type PathSegments,
 } from './canonicalizeDeviceMapping.js';
-import type { ContentTemplate, ContentTemplateKind, DeviceMapping, ValueTemplate } from './deviceMapping.js';
+import type {
+  ContentTemplate,
+  ContentTemplateKind,
+  DeviceMapping,
+  ExpressionField,
+  ValueTemplate,
+  WrittenAt,
+} from './deviceMapping.js';
 import { validateDeviceMappingSchema } from './deviceMappingSchema.js';
 import { locatePointer, numberLiteralAt, toPointer, type LocatedJson, type TextPosition } from './locate.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js';
@@ -167,6 +174,12 @@ class ProblemList {
     return this.items.some((p) => p.severity === 'error');
   }
 
+  /** Where the node at canonical `segments` is written in the file: pointer as the file spells it, line, column. */
+  writtenAt(segments: PathSegments): WrittenAt {
+    const pointer = toPointer(this.canonical.toOriginalSegments(segments));
+    return { pointer, ...locatePointer(this.doc, pointer) };
+  }
+
   sorted(): MappingProblem[] {
     const line = (p: MappingProblem): number => p.location.line ?? 0;
     const column = (p: MappingProblem): number => p.location.column ?? 0;
@@ -207,6 +220,8 @@ interface ExpressionSource {
 class TemplateBuilder {
   private readonly base: PathSegments;
   private failed = false;
+  /** Where each compiled expression field is written. */
+  private readonly writtenAt: Partial<Record<ExpressionField | 'template', WrittenAt>>;
 
   constructor(
     private readonly kind: ContentTemplateKind,
@@ -215,6 +230,7 @@ class TemplateBuilder {
     private readonly problems: ProblemList,
   ) {
     this.base = ['template', index, 'template'];
+    this.writtenAt = { template: problems.writtenAt(this.base) };
   }
 
   build(): ContentTemplate | undefined {
@@ -248,13 +264,18 @@ class TemplateBuilder {
       );
     }
     const defaultLanguage = this.defaultLanguage();
-    const read = (field: string, segments: PathSegments): CompiledExpression | undefined =>
-      this.compile(this.readCalculatedExpression(this.template[field], field, segments, defaultLanguage));
+    const read = (field: ExpressionField): CompiledExpression | undefined =>
+      this.noteWhere(
+        field,
+        this.compile(
+          this.readCalculatedExpression(this.template[field], field, [...this.base, field], defaultLanguage),
+        ),
+      );
 
-    const typeMatch = read('typeMatchExpression', [...this.base, 'typeMatchExpression']);
-    const deviceId = read('deviceIdExpression', [...this.base, 'deviceIdExpression']);
-    const timestamp = read('timestampExpression', [...this.base, 'timestampExpression']);
-    const optional = optionalIdFields.map((field) => read(field, [...this.base, field]));
+    const typeMatch = read('typeMatchExpression');
+    const deviceId = read('deviceIdExpression');
+    const timestamp = read('timestampExpression');
+    const optional = optionalIdFields.map((field) => read(field));
     const values = this.readValues((item, segments) =>
       this.readCalculatedExpression(item.valueExpression, 'valueExpression', segments, defaultLanguage),
     );
@@ -273,8 +294,11 @@ class TemplateBuilder {
     typeName: unknown,
     fixed: { deviceId: string; timestamp: readonly string[] } | undefined,
   ): ContentTemplate | undefined {
-    const read = (field: string, required: boolean): CompiledExpression | undefined =>
-      this.compile(this.readJsonPathExpression(this.template[field], field, [...this.base, field], required));
+    const read = (field: ExpressionField, required: boolean): CompiledExpression | undefined =>
+      this.noteWhere(
+        field,
+        this.compile(this.readJsonPathExpression(this.template[field], field, [...this.base, field], required)),
+      );
 
     const typeMatch = read('typeMatchExpression', true);
     let deviceId: CompiledExpression | undefined;
@@ -339,7 +363,16 @@ class TemplateBuilder {
     if (correlationId) {
       template.correlationId = correlationId;
     }
+    template.writtenAt = this.writtenAt;
     return template;
+  }
+
+  /** Records where a field's expression is written, once it compiled; returns the expression. */
+  private noteWhere(field: ExpressionField, compiled: CompiledExpression | undefined): CompiledExpression | undefined {
+    if (compiled !== undefined) {
+      this.writtenAt[field] = this.problems.writtenAt([...this.base, field]);
+    }
+    return compiled;
   }
 
   private readValues(
@@ -382,7 +415,13 @@ class TemplateBuilder {
         this.failed = true;
         return;
       }
-      values.push({ valueName: item.valueName, expression, required });
+      values.push({
+        valueName: item.valueName,
+        expression,
+        required,
+        fileIndex: index,
+        writtenAt: this.problems.writtenAt(segments),
+      });
     });
     return values;
   }

@@ -1025,17 +1025,36 @@ function incompatible(template: ContentTemplate, field: Field, source: string, m
   });
 }
 
+/**
+ * The error location of a template's field: where the mapping file writes it (pointer as the file spells it, line and
+ * column) when the mapping was parsed from a file, else the pointer its canonical names make.
+ */
 function locate(template: ContentTemplate, field: Field, source: string): ErrorLocation {
-  const base = `/template/${template.index}/template`;
-  let pointer: string;
-  if (typeof field === 'number') {
-    pointer = `${base}/values/${field}/valueExpression`;
-  } else if (isFixedByKind(template, field)) {
-    pointer = base;
+  const fixed = typeof field !== 'number' && isFixedByKind(template, field);
+  const written =
+    typeof field === 'number' ? template.values[field]?.writtenAt : template.writtenAt?.[fixed ? 'template' : field];
+  const location: ErrorLocation = { templateIndex: template.index };
+  if (written !== undefined) {
+    location.pointer = written.pointer;
+    location.line = written.line;
+    location.column = written.column;
   } else {
-    pointer = `${base}/${field}`;
+    const base = `/template/${template.index}/template`;
+    location.pointer =
+      typeof field === 'number'
+        ? `${base}/values/${fileIndexOf(template, field)}/valueExpression`
+        : fixed
+          ? base
+          : `${base}/${field}`;
   }
-  return { templateIndex: template.index, pointer, field: fieldName(field), expression: source };
+  location.field = fieldName(template, field);
+  location.expression = source;
+  return location;
+}
+
+/** A value's index in the file's `values`. */
+function fileIndexOf(template: ContentTemplate, value: number): number {
+  return template.values[value]?.fileIndex ?? value;
 }
 
 /** IoT Hub and IoT Central templates supply their own device id and timestamp expressions (not in the file). */
@@ -1053,14 +1072,14 @@ function isFixedByKind(template: ContentTemplate, field: Field): boolean {
   }
 }
 
-function fieldName(field: Field): string {
-  return typeof field === 'number' ? `values[${field}].valueExpression` : field;
+function fieldName(template: ContentTemplate, field: Field): string {
+  return typeof field === 'number' ? `values[${fileIndexOf(template, field)}].valueExpression` : field;
 }
 
 function describeField(template: ContentTemplate, field: Field): string {
   if (typeof field === 'number') {
     const valueName = template.values[field]?.valueName ?? '';
-    return `value ${quote(valueName)} (${fieldName(field)})`;
+    return `value ${quote(valueName)} (${fieldName(template, field)})`;
   }
   return field;
 }

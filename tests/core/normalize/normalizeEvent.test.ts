@@ -10,6 +10,7 @@ import {
   normalizeEvent,
   type NormalizeLimits,
 } from '../../../shared/core/normalize/normalizeEvent.js';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 
 // ---- test-only fakes: expressions backed by plain functions, templates built by hand ----
 
@@ -930,6 +931,99 @@ describe('normalizeEvent', () => {
         templateIndex: 1,
         field,
         pointer: `/template/1/template${pointerTail}`,
+      });
+    });
+  });
+
+  describe('error locations in the mapping file', () => {
+    /** Parses a mapping written one property a line, as an operator's file would be. */
+    function parsed(text: string): DeviceMapping {
+      const result = parseDeviceMapping(text);
+      if (!result.ok) {
+        throw new Error(result.problems.map((p) => p.message).join('; '));
+      }
+      return result.value;
+    }
+
+    it('names the line of the failing expression and the value as the file numbers it', () => {
+      // The first value's blank optional expression is never set, so the template holds one value; the error is of
+      // the second in the file.
+      const mapping = parsed(
+        [
+          '{',
+          '  "templateType": "CollectionContent",',
+          '  "template": [',
+          '    {',
+          '      "templateType": "JsonPathContent",',
+          '      "template": {',
+          '        "typeName": "hr",',
+          '        "typeMatchExpression": "$..[?(@heartRate)]",',
+          '        "deviceIdExpression": "$.deviceId",',
+          '        "timestampExpression": "$.endDate",',
+          '        "values": [',
+          '          { "valueName": "note", "valueExpression": " ", "required": false },',
+          '          { "valueName": "hr", "valueExpression": "$.pulse", "required": true }',
+          '        ]',
+          '      }',
+          '    }',
+          '  ]',
+          '}',
+        ].join('\n'),
+      );
+
+      const result = normalizeEvent(mapping, eventOf({ heartRate: 1, deviceId: 'd', endDate: '2024-01-01T00:00:00Z' }));
+
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toEqual({
+        templateIndex: 0,
+        pointer: '/template/0/template/values/1/valueExpression',
+        line: 13,
+        column: 32,
+        field: 'values[1].valueExpression',
+        expression: '$.pulse',
+      });
+      expect(result.errors[0]!.message).toContain("value 'hr' (values[1].valueExpression)");
+    });
+
+    it('gives the pointer as the file spells a property MedTech matches in any case', () => {
+      const mapping = parsed(
+        [
+          '{"templateType": "CollectionContent", "template": [',
+          ' {"templateType": "CalculatedContent", "template": {',
+          '  "typeName": "hr", "typeMatchExpression": "$..[?(@heartRate)]",',
+          '  "DeviceIdExpression": "$.matchedToken.device",',
+          '  "timestampExpression": "$.matchedToken.endDate", "values": []}}]}',
+        ].join('\n'),
+      );
+
+      const result = normalizeEvent(mapping, eventOf({ heartRate: 1, endDate: '2024-01-01T00:00:00Z' }));
+
+      expect(result.errors[0]!.location).toMatchObject({
+        pointer: '/template/0/template/DeviceIdExpression',
+        line: 4,
+        column: 3,
+        field: 'deviceIdExpression',
+      });
+    });
+
+    it('places an error of an expression an IoT template fixes at the template', () => {
+      const mapping = parsed(
+        [
+          '{"templateType": "CollectionContent", "template": [',
+          ' {"templateType": "IotJsonPathContent",',
+          '  "template": {"typeName": "hr", "typeMatchExpression": "$..[?(@Body.heartRate)]",',
+          '   "values": [{"valueName": "hr", "valueExpression": "$.Body.heartRate", "required": true}]}}]}',
+        ].join('\n'),
+      );
+
+      const result = normalizeEvent(mapping, eventOf({ heartRate: 1 }, { systemProperties: {} }));
+
+      expect(result.errors).toHaveLength(1);
+      expect(result.errors[0]!.location).toMatchObject({
+        pointer: '/template/0/template',
+        line: 3,
+        column: 3,
+        field: 'deviceIdExpression',
       });
     });
   });
