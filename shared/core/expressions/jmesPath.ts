@@ -222,16 +222,31 @@ class JmesPathExpression implements CompiledExpression {
 /** Functions whose result follows the order of an object's members. */
 const MEMBER_ORDER_FUNCTIONS: ReadonlySet<string> = new Set(['keys', 'values', 'to_string', 'merge']);
 
+/** Functions whose result does not depend on the order of the list they are given first. */
+const ORDER_BLIND_FUNCTIONS: ReadonlySet<string> = new Set(['contains', 'length']);
+
 /**
  * Whether a result can follow the order of an object's members: an object projection (`*`) or a function that lists
- * or writes members ({@link MEMBER_ORDER_FUNCTIONS}), anywhere in the expression.
+ * or writes members ({@link MEMBER_ORDER_FUNCTIONS}), anywhere in the expression — but for a list of members that
+ * only an order-blind function reads (`contains(keys(@), 'heartRate')`, the form Microsoft's documentation shows for
+ * a JMESPath type match, or `length(values(@))`).
  */
 function readsMemberOrder(node: AstNode): boolean {
   if (node.type === 'ValueProjection') {
     return true;
   }
-  if (node.type === 'Function' && MEMBER_ORDER_FUNCTIONS.has(node.name)) {
-    return true;
+  if (node.type === 'Function') {
+    const [first, ...rest] = node.children;
+    if (
+      ORDER_BLIND_FUNCTIONS.has(node.name) &&
+      first?.type === 'Function' &&
+      (first.name === 'keys' || first.name === 'values')
+    ) {
+      return first.children.some(readsMemberOrder) || rest.some(readsMemberOrder);
+    }
+    if (MEMBER_ORDER_FUNCTIONS.has(node.name)) {
+      return true;
+    }
   }
   return childrenOf(node).some(readsMemberOrder);
 }

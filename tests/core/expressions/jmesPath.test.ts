@@ -1,7 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
 import { ExpressionEvaluationError, ExpressionSyntaxError } from '../../../shared/core/errors.js';
 import { compileJmesPath, JMESPATH_MAX_EXPRESSION_LENGTH } from '../../../shared/core/expressions/jmesPath.js';
-import { toKindedJsonText, withPlainNumbers } from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
+import {
+  KindedNumber,
+  linkTwins,
+  toKindedJsonText,
+  withPlainNumbers,
+} from '../../../shared/core/expressions/jmesPath/kindedNumbers.js';
 
 /** Evaluates an expression against data. */
 function run(expression: string, data: unknown = {}): unknown[] {
@@ -1218,5 +1223,36 @@ describe('JMESPath token checks', () => {
     ['a[1 % 2]', 4, `unexpected '%'; ${ARITHMETIC}`],
   ])('report the community edition arithmetic operator in %s where it stands', (expression, position, reason) => {
     expectSyntaxErrors([[expression, position, reason]]);
+  });
+});
+
+describe('withPlainNumbers', () => {
+  it('hands a plain result on as it is, the same object', () => {
+    const plain = { a: [1, { b: 'x' }], c: null };
+    expect(withPlainNumbers(plain)).toBe(plain);
+  });
+
+  it('replaces a container of the body read with kinds by its plain twin, even one that holds no boxed number', () => {
+    const plainReading = { hr: 70 };
+    const kindedReading = { hr: 70 };
+    linkTwins(kindedReading, plainReading);
+    expect(withPlainNumbers(kindedReading)).toBe(plainReading);
+    const result = withPlainNumbers([{ reading: kindedReading }]) as { reading: unknown }[];
+    expect(result[0]!.reading).toBe(plainReading);
+  });
+
+  it('finds a boxed number past what a quick look covers, in a large or deep result', () => {
+    const wide = Array.from({ length: 600 }, (_, i) => ({ i }));
+    wide.push({ i: KindedNumber.float(2) as unknown as number });
+    expect((withPlainNumbers(wide) as { i: unknown }[])[600]).toEqual({ i: 2 });
+    let deep: unknown = { v: KindedNumber.float(3) };
+    for (let i = 0; i < 100; i++) {
+      deep = [deep];
+    }
+    let inner = withPlainNumbers(deep);
+    for (let i = 0; i < 100; i++) {
+      inner = (inner as unknown[])[0];
+    }
+    expect(inner).toEqual({ v: 3 });
   });
 });

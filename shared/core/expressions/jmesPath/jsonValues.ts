@@ -244,6 +244,36 @@ export function toJsonText(value: unknown, budget: EvaluationBudget): string {
  * @throws ExpressionEvaluationError when the budget runs out
  */
 export function chargeExpandedSize(value: unknown, budget: EvaluationBudget): void {
+  chargeNested(value, budget, 0);
+}
+
+/** Deepest level {@link chargeNested} recurses to; deeper values are charged with an explicit stack. */
+const MAX_CHARGE_RECURSION = 64;
+
+/**
+ * {@link chargeExpandedSize} by recursion, which allocates nothing for the small results most expressions give; the
+ * same steps as {@link chargeWithStack} (a container's own enumerable members, as `Object.values` lists them: `for…in`
+ * lists inherited ones too, which data and results do not have).
+ */
+function chargeNested(value: unknown, budget: EvaluationBudget, depth: number): void {
+  if (depth > MAX_CHARGE_RECURSION) {
+    chargeWithStack(value, budget);
+    return;
+  }
+  budget.step();
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      chargeNested(value[i], budget, depth + 1);
+    }
+  } else if (typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key in record) {
+      chargeNested(record[key], budget, depth + 1);
+    }
+  }
+}
+
+function chargeWithStack(value: unknown, budget: EvaluationBudget): void {
   const pending: unknown[] = [value];
   while (pending.length > 0) {
     const current = pending.pop();

@@ -246,6 +246,10 @@ export function withPlainNumbers(value: unknown): unknown {
   if (typeof value !== 'object' || value === null) {
     return value;
   }
+  quickLookLeft = QUICK_LOOK_CONTAINERS;
+  if (!mayHoldBoxes(value, 0)) {
+    return value;
+  }
   const twin = plainTwins.get(value);
   if (twin !== undefined) {
     return twin;
@@ -293,6 +297,50 @@ export function withPlainNumbers(value: unknown): unknown {
     }
   }
   return copies.get(value) ?? value;
+}
+
+/** Most containers {@link mayHoldBoxes} looks into before it leaves the answer to the full walk. */
+const QUICK_LOOK_CONTAINERS = 256;
+/** Deepest level {@link mayHoldBoxes} recurses to. */
+const QUICK_LOOK_DEPTH = 32;
+/** Containers {@link mayHoldBoxes} may still look into. */
+let quickLookLeft = 0;
+
+/**
+ * A quick look, without allocating, for what {@link withPlainNumbers} would replace in a container: false when it
+ * holds no boxed number and no container read with kinds (one with a plain twin); true when it may (it found one, or
+ * the value is too large or deep to look at quickly: the full walk then decides). Most results are small and plain.
+ */
+function mayHoldBoxes(container: object, depth: number): boolean {
+  if (--quickLookLeft < 0 || depth > QUICK_LOOK_DEPTH || plainTwins.has(container)) {
+    return true;
+  }
+  if (Array.isArray(container)) {
+    for (let i = 0; i < container.length; i++) {
+      const member: unknown = container[i];
+      if (
+        typeof member === 'object' &&
+        member !== null &&
+        (member instanceof KindedNumber || mayHoldBoxes(member, depth + 1))
+      ) {
+        return true;
+      }
+    }
+    return false;
+  }
+  // `for…in` lists the members `Object.values` does (own, enumerable), and inherited ones, which only add a look.
+  const record = container as Record<string, unknown>;
+  for (const key in record) {
+    const member = record[key];
+    if (
+      typeof member === 'object' &&
+      member !== null &&
+      (member instanceof KindedNumber || mayHoldBoxes(member, depth + 1))
+    ) {
+      return true;
+    }
+  }
+  return false;
 }
 
 /** A JSON number token: sign, digits, fraction, exponent. */
