@@ -319,9 +319,9 @@ function randomJmesPath(random: SeededRandom, depth = 0): string {
     case 15:
       return `${random.pick(['add', 'subtract', 'multiply', 'divide'])}(${sub()}, ${sub()})`;
     case 16:
-      return `${random.pick(['length', 'to_string', 'to_number', 'not_null', 'type', 'abs', 'floor'])}(${sub()})`;
+      return `${random.pick(['length', 'to_string', 'to_number', 'not_null', 'type', 'abs', 'floor', 'keys', 'values', 'sort', 'max', 'min', 'sum', 'avg', 'reverse', 'to_array', 'ceil'])}(${sub()})`;
     case 17:
-      return `${random.pick(['contains', 'starts_with', 'max_by', 'sort_by'])}(${sub()}, ${random.pick(['&v', "'t'", sub()])})`;
+      return `${random.pick(['contains', 'starts_with', 'ends_with', 'max_by', 'sort_by', 'join', 'merge', 'not_null'])}(${sub()}, ${random.pick(['&v', "'t'", sub()])})`;
     case 18:
       return `${field()}[?${field()}].${field()}`;
     case 19:

@@ -1,6 +1,7 @@
 import type { AstNode } from './jmesPathAst.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { compareOrdered, deepEqual, elementOf, isFalsy, memberOf, scalarsEqual } from './jsonValues.js';
+import { callFunction } from './jmesPathInterpreter.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import type { MedTechFunction } from './medTechFunctions.js';
 
@@ -11,7 +12,8 @@ const MEDTECH_BY_NAME: ReadonlyMap<string, MedTechFunction> = new Map(MEDTECH_FU
 
 /**
  * Compiles the common shapes of mapping expressions — fields, sub-expressions, indexes, literals, `@`, comparisons,
- * filter projections and MedTech's custom functions — into closures that give the interpreter's results, errors and
+ * filter projections, multi-select lists, pipes and function calls without expression references (MedTech's custom
+ * functions and the built-ins) — into closures that give the interpreter's results, errors and
  * step counts (one step per node visited, as the interpreter charges) without its per-node dispatch.
  * @param node - a validated AST node
  * @returns the compiled node (whose result is `null` where the interpreter's is), or null when the node or one below
@@ -121,17 +123,44 @@ function compileNode(node: AstNode, step: boolean): CompiledNode | null {
       };
     }
     case 'Function':
-      return compileMedTechCall(node.name, node.children);
+      return MEDTECH_BY_NAME.has(node.name)
+        ? compileMedTechCall(node.name, node.children)
+        : compileBuiltInCall(node.name, node.children);
+    case 'MultiSelectList': {
+      const children = compileAll(node.children);
+      if (children === null) {
+        return null;
+      }
+      return (value, budget) => {
+        budget.step();
+        const list: unknown[] = [];
+        for (let i = 0; i < children.length; i++) {
+          list.push((children[i] as CompiledNode)(value, budget) ?? null);
+        }
+        return list;
+      };
+    }
+    case 'Pipe': {
+      // The interpreter hands the right side a missing null as `null` at the top of the expression and as missing
+      // inside it; every node compiled here reads the two alike (a missing result stays one, or becomes `null`).
+      const left = compileNode(node.left, false);
+      const right = compileNode(node.right, false);
+      if (left === null || right === null) {
+        return null;
+      }
+      return (value, budget) => {
+        budget.step();
+        return right(left(value, budget), budget);
+      };
+    }
     case 'AndExpression':
     case 'OrExpression':
     case 'ChosenProjection':
     case 'NotExpression':
-    case 'Pipe':
     case 'Projection':
     case 'ValueProjection':
     case 'Flatten':
     case 'Slice':
-    case 'MultiSelectList':
     case 'MultiSelectHash':
     case 'ExpressionReference':
     case 'Root':
@@ -169,6 +198,39 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
   return (value, budget) => {
     budget.step();
     return compareOrdered(name, left(value, budget) ?? null, right(value, budget) ?? null) ?? undefined;
+  };
+}
+
+/** The nodes compiled, or null when one of them is left to the interpreter. */
+function compileAll(nodes: readonly AstNode[]): CompiledNode[] | null {
+  const compiled: CompiledNode[] = [];
+  for (const node of nodes) {
+    const one = compileNode(node, false);
+    if (one === null) {
+      return null;
+    }
+    compiled.push(one);
+  }
+  return compiled;
+}
+
+/**
+ * A call of a built-in (`contains`, `keys`, `length`…) whose arguments are all compiled: evaluated here, then checked
+ * and run by the library as the interpreter runs them ({@link callFunction}). One with an expression reference
+ * (`sort_by(a, &v)`) is left to the interpreter, which evaluates the reference for the library.
+ */
+function compileBuiltInCall(name: string, children: readonly AstNode[]): CompiledNode | null {
+  const args = compileAll(children);
+  if (args === null) {
+    return null;
+  }
+  return (value, budget) => {
+    budget.step();
+    const values: unknown[] = [];
+    for (let i = 0; i < args.length; i++) {
+      values.push((args[i] as CompiledNode)(value, budget) ?? null);
+    }
+    return callFunction(name, values, budget);
   };
 }
 

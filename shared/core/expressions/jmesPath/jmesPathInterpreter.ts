@@ -441,6 +441,26 @@ function evaluateSpine(node: AstNode, value: unknown): JmesPathOutcome {
 }
 
 /**
+ * Calls a built-in or custom function on evaluated arguments as the interpreter's `Function` node does after it
+ * evaluated them: the library's type checks and errors, the steps charged for a sized argument, and `undefined` for
+ * JmesPath.Net's missing null. For compiled expressions (compileJmesPathAst.ts); an argument that is an expression
+ * reference (`&v`) is never compiled, so the call never evaluates AST nodes itself.
+ * @param name - the function name (validated when the expression was parsed, as the number of arguments)
+ * @param args - the evaluated arguments (`null` for a missing one)
+ * @param budget - the bound on this evaluation's work
+ */
+export function callFunction(name: string, args: unknown[], budget: EvaluationBudget): unknown {
+  const previous = interpreter.budget;
+  interpreter.budget = budget;
+  try {
+    const result: unknown = interpreter.runtime.callFunction(name, args as JSONValue[]);
+    return result === null && !RETURNS_DATA_NULL.has(name) ? undefined : result;
+  } finally {
+    interpreter.budget = previous;
+  }
+}
+
+/**
  * Evaluates a validated AST against data within a budget.
  * @param ast - the AST, validated by `validateJmesPath`
  * @param data - parsed JSON (never mutated)
