@@ -111,8 +111,8 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   const maxChars = options.maxProducedChars ?? JMESPATH_MAX_PRODUCED_CHARS;
 
   const fields = fieldChainOf(ast);
-  // A chain of n fields visits at most 2n - 1 nodes: within the bound, it cannot fail and needs no interpreter.
-  if (fields !== null && fields.length * 2 - 1 <= maxSteps) {
+  // A chain visits at most one node per node of it: within the bound, it cannot fail and needs no interpreter.
+  if (fields !== null && countNodes(ast) <= maxSteps) {
     return fieldChainExpression(source, fields);
   }
 
@@ -125,9 +125,13 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   const compiled = compileJmesPathAst(ast);
   // Whether the last result is a projection: fixed for a compiled expression, told by the interpreter otherwise.
   let projection = isProjection(ast);
-  // `a.b[?…]` on data where `a.b` is no array is `null` after at most 2n steps for n fields: no budget to track.
+  // `a.b[?…]` on data where `a.b` is no array is `null` after a step per node of `a.b` and one for the filter: no
+  // budget to track.
   const filteredFields = ast.type === 'FilterProjection' ? fieldChainOf(ast.left) : null;
-  const filterBase = filteredFields !== null && filteredFields.length * 2 <= maxSteps ? filteredFields : null;
+  const filterBase =
+    filteredFields !== null && ast.type === 'FilterProjection' && countNodes(ast.left) + 1 <= maxSteps
+      ? filteredFields
+      : null;
   const budget = new EvaluationBudget(maxSteps, maxChars);
   const evaluate = (data: unknown, meter: WorkMeter | undefined): unknown => {
     if (filterBase !== null && !Array.isArray(readFields(data ?? null, filterBase))) {
@@ -251,10 +255,18 @@ function readsMemberOrder(node: AstNode): boolean {
   return childrenOf(node).some(readsMemberOrder);
 }
 
-/** The names of a plain field chain (`a`, `a.b.c`), or null for any other expression. */
+/**
+ * The names of a plain field chain (`a`, `a.b.c`, and with `@` anywhere in it: `@.matchedToken.a`, as Microsoft's
+ * documentation writes value expressions), or null for any other expression. `@` is the current value, so it adds no
+ * name; where the chain meets a `null` of the data, `@.a` gives that `null` and `a` gives a missing one, which a
+ * whole expression, and a filter's base, take alike (no match; no array).
+ */
 function fieldChainOf(node: AstNode): string[] | null {
   if (node.type === 'Field') {
     return [node.name];
+  }
+  if (node.type === 'Current') {
+    return [];
   }
   if (node.type === 'Subexpression') {
     const left = fieldChainOf(node.left);
@@ -262,6 +274,15 @@ function fieldChainOf(node: AstNode): string[] | null {
     return left === null || right === null ? null : [...left, ...right];
   }
   return null;
+}
+
+/** How many nodes an expression has: the steps the interpreter charges for a chain it walks to the end. */
+function countNodes(node: AstNode): number {
+  let count = 1;
+  for (const child of childrenOf(node)) {
+    count += countNodes(child);
+  }
+  return count;
 }
 
 /**

@@ -46,6 +46,12 @@ describe('compileJmesPath fast paths', () => {
       'Body.nulls[?!v].v',
       'Body.nulls[1:]',
       'Body.nulls[*].missing',
+      '@.Body.deviceId',
+      '@.Body.empty',
+      '@.Body.missing.x',
+      '@',
+      '@.Body.readings[?kind==`"temperature"`]',
+      '@.Body.empty[?kind==`"temperature"`]',
     ])('agrees with matches for %s', (source) => {
       const expression = compileJmesPath(source);
       const tokens = expression.matches(envelope);
@@ -69,12 +75,19 @@ describe('compileJmesPath fast paths', () => {
       ['Body', { Body: null }],
       ['Body.deviceId', { Body: 'not an object' }],
       ['Body.constructor', { Body: {} }],
+      // `@` adds no name: Microsoft's documentation writes value expressions so.
+      ['@.matchedToken.time', { matchedToken: { time: 't' } }],
+      ['@.matchedToken.time', { matchedToken: null }],
     ])('evaluates %s on a plain object as its rest does on the head member', (source, data) => {
       const expression = compileJmesPath(source);
       const split = expression.rootMember;
       const member = (data as Record<string, unknown>)[split?.head ?? ''];
 
       expect(split?.rest.matches(member)).toEqual(expression.matches(data));
+    });
+
+    it('splits a chain with @ at its first field', () => {
+      expect(compileJmesPath('@.matchedToken.deviceId').rootMember?.head).toBe('matchedToken');
     });
 
     it.each(['@', 'Body[0]', "Body.readings[?kind=='x']", 'Body | deviceId', 'add(Body.n, `1`)'])(
@@ -98,6 +111,10 @@ describe('compileJmesPath fast paths', () => {
       ["Body.readings[?kind=='temperature']", {}],
       ['a.b.c', { a: { b: { c: 1 } } }],
       ['a.b.c', { a: null }],
+      ['@.a.b', { a: { b: 1 } }],
+      ['@.a.b', null],
+      ['@.Body.readings[?kind==`"temperature"`]', envelope],
+      ['@.Body.empty[?kind==`"temperature"`]', envelope],
     ])('fails %s at the same step bounds as the interpreter', (source, data) => {
       const ast = parseJmesPath(source);
       for (let maxSteps = 0; maxSteps < 40; maxSteps++) {
