@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { runNormalizationBench } from './normalizationBench.js';
 import { runEndToEndBench } from './endToEndBench.js';
+import { runMappingStylesBench } from './mappingStylesBench.js';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +34,13 @@ log(`  speedupVsNaive        ${normalization.speedupVsNaive} (target ≥ 20)`);
 log(`  handWrittenVsParseRatio ${normalization.handWrittenVsParseRatio} (the ceiling: no engine, no checks)`);
 log(`  scanningVsParseRatio    ${normalization.scanningVsParseRatio} (the ceiling of any design that skips the parse)`);
 log(`  normalizeVsHandWrittenRatio ${normalization.normalizeVsHandWrittenRatio} (the engine against that ceiling)`);
+
+log('mapping styles: one heart-rate template in each style, rate against JSON.parse of the same bytes …');
+const styles = runMappingStylesBench({ messages: Number(values.messages), rounds: 5 });
+figures['mappingStyleVsParseRatios'] = styles;
+for (const [name, ratio] of Object.entries(styles)) {
+  log(`  ${name.padEnd(20)} ${ratio}`);
+}
 
 log(`end to end on the local services: ${values.events} events in batches of 100 …`);
 const e2e = await runEndToEndBench({ events: Number(values.events) });
