@@ -25,6 +25,7 @@ import { kindedBodyMeter, readKindedBody } from '../shared/core/normalize/kinded
 import { EvaluationBudget } from '../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
 import { parseJmesPath } from '../shared/core/expressions/jmesPath/parseJmesPath.js';
+import { compileJmesPathAst } from '../shared/core/expressions/jmesPath/compileJmesPathAst.js';
 import { compileJsonPath } from '../shared/core/expressions/jsonPath.js';
 import { ExpressionEvaluationError } from '../shared/core/errors.js';
 import { parseFhirMapping } from '../shared/core/fhir/fhirMapping.js';
@@ -99,8 +100,26 @@ function evaluateJmes(line: string): string {
     // can tell them).
     const document = readKindedBody(text, plain) ?? plain;
     const ast = parseJmesPath(Buffer.from(expression, 'base64').toString('utf8'));
-    const { value } = evaluateJmesPath(ast, document, new EvaluationBudget(1e6, 1e6));
-    return `{"outcome":"value","value":${toKindedJsonText(value ?? null)}}`;
+    const interpreted = outcomeOf(() => evaluateJmesPath(ast, document, new EvaluationBudget(1e6, 1e6)).value);
+    // Where the expression is one the compiler takes, its compiled evaluation must give the same outcome: a
+    // difference shows as an error no library gives, so the comparison with JmesPath.Net reports it.
+    const compiled = compileJmesPathAst(ast);
+    if (compiled !== null) {
+      const fast = outcomeOf(() => compiled(document, new EvaluationBudget(1e6, 1e6)));
+      if (fast !== interpreted) {
+        return JSON.stringify({ outcome: 'error', msg: `compiled evaluation differs: ${fast} / ${interpreted}` });
+      }
+    }
+    return interpreted;
+  } catch (error) {
+    return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
+  }
+}
+
+/** The JSON line of an evaluation's value or error. */
+function outcomeOf(evaluate: () => unknown): string {
+  try {
+    return `{"outcome":"value","value":${toKindedJsonText(evaluate() ?? null)}}`;
   } catch (error) {
     return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
   }
