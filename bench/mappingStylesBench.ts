@@ -8,7 +8,7 @@ import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js
 import type { DeviceMapping } from '../shared/core/mapping/deviceMapping.js';
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import type { DeviceEvent } from '../shared/core/deviceEvent.js';
-import { makeBenchMessages } from './normalizationBench.js';
+import { makeBenchMessages, median } from './normalizationBench.js';
 
 const jmes = (value: string): { value: string; language: 'JmesPath' } => ({ value, language: 'JmesPath' });
 
@@ -147,10 +147,4 @@ export function runMappingStylesBench(options: { messages: number; rounds: numbe
     figures[name] = Math.round((parse / median(seconds.get(name) ?? [])) * 1000) / 1000;
   }
   return figures;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }

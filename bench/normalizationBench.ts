@@ -329,7 +329,11 @@ function naiveNormalize(text: string, systemProperties: Record<string, unknown>,
   return out;
 }
 
-function median(values: number[]): number {
+/**
+ * The median of measured values.
+ * @param values - at least one
+ */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;

@@ -133,11 +133,7 @@ function compileNode(node: AstNode, step: boolean): CompiledNode | null {
       }
       return (value, budget) => {
         budget.step();
-        const list: unknown[] = [];
-        for (let i = 0; i < children.length; i++) {
-          list.push((children[i] as CompiledNode)(value, budget) ?? null);
-        }
-        return list;
+        return evaluateAll(children, value, budget);
       };
     }
     case 'Pipe': {
@@ -226,12 +222,17 @@ function compileBuiltInCall(name: string, children: readonly AstNode[]): Compile
   }
   return (value, budget) => {
     budget.step();
-    const values: unknown[] = [];
-    for (let i = 0; i < args.length; i++) {
-      values.push((args[i] as CompiledNode)(value, budget) ?? null);
-    }
-    return callFunction(name, values, budget);
+    return callFunction(name, evaluateAll(args, value, budget), budget);
   };
+}
+
+/** The values of compiled nodes on the current value, in order, a missing null made `null`. */
+function evaluateAll(nodes: readonly CompiledNode[], value: unknown, budget: EvaluationBudget): unknown[] {
+  const values: unknown[] = [];
+  for (let i = 0; i < nodes.length; i++) {
+    values.push((nodes[i] as CompiledNode)(value, budget) ?? null);
+  }
+  return values;
 }
 
 /** A call of one of MedTech's custom functions (the interpreter accepts any argument type for them). */
@@ -240,13 +241,9 @@ function compileMedTechCall(name: string, children: readonly AstNode[]): Compile
   if (fn === undefined || children.length !== fn.parameters.length) {
     return null;
   }
-  const args: CompiledNode[] = [];
-  for (const child of children) {
-    const arg = compileNode(child, false);
-    if (arg === null) {
-      return null;
-    }
-    args.push(arg);
+  const args = compileAll(children);
+  if (args === null) {
+    return null;
   }
   const [first, second] = args;
   const evaluate2 = fn.evaluate2;
@@ -260,10 +257,6 @@ function compileMedTechCall(name: string, children: readonly AstNode[]): Compile
   }
   return (value, budget) => {
     budget.step();
-    const values: unknown[] = [];
-    for (let i = 0; i < args.length; i++) {
-      values.push((args[i] as CompiledNode)(value, budget) ?? null);
-    }
-    return fn.evaluate(values, budget);
+    return fn.evaluate(evaluateAll(args, value, budget), budget);
   };
 }

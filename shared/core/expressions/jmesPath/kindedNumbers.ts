@@ -317,12 +317,7 @@ function mayHoldBoxes(container: object, depth: number): boolean {
   }
   if (Array.isArray(container)) {
     for (let i = 0; i < container.length; i++) {
-      const member: unknown = container[i];
-      if (
-        typeof member === 'object' &&
-        member !== null &&
-        (member instanceof KindedNumber || mayHoldBoxes(member, depth + 1))
-      ) {
+      if (isOrMayHoldBox(container[i], depth + 1)) {
         return true;
       }
     }
@@ -331,16 +326,18 @@ function mayHoldBoxes(container: object, depth: number): boolean {
   // `for…in` lists the members `Object.values` does (own, enumerable), and inherited ones, which only add a look.
   const record = container as Record<string, unknown>;
   for (const key in record) {
-    const member = record[key];
-    if (
-      typeof member === 'object' &&
-      member !== null &&
-      (member instanceof KindedNumber || mayHoldBoxes(member, depth + 1))
-    ) {
+    if (isOrMayHoldBox(record[key], depth + 1)) {
       return true;
     }
   }
   return false;
+}
+
+/** Whether a member is a boxed number or a container that {@link mayHoldBoxes} says may hold one. */
+function isOrMayHoldBox(member: unknown, depth: number): boolean {
+  return (
+    typeof member === 'object' && member !== null && (member instanceof KindedNumber || mayHoldBoxes(member, depth))
+  );
 }
 
 /** A JSON number token: sign, digits, fraction, exponent. */
