@@ -13,6 +13,10 @@ Usage: random_differential.py <work directory of run.sh> <kind> <seed> <count> [
         mappings  valid mappings with random changes (names, types, values, languages): which load, and what the
                   ones both load make of a message
         functions MedTech's functions and JMESPath built-ins in value expressions, through MedTech's extractor
+        jmesforms the JMESPath forms Microsoft's documentation writes (`[Body][?contains(keys(@), …)] | @[0]`,
+                  `@.matchedToken.x`) and their neighbours (`length(values(@))`, `keys`), over bodies with
+                  integer-like member names, through MedTech's extractor (JSON literals: the documentation's
+                  `` `heartRate` ``, which JmesPath.Net refuses, is a README decision)
         fhirmappings  FHIR destination mappings with random changes: which load, and the templates they load as
 
 The generators leave out what the project does differently on purpose, each named in README.md ("Mappings", "Where
@@ -542,6 +546,36 @@ def function_message(rng):
     return '{"deviceId":"d1","ts":"2023-03-13T22:46:01Z","readings":[%s]}' % reading
 
 
+# The JMESPath forms of Microsoft's documentation (with JSON literals) and their neighbours.
+JMES_FORM_MATCHES = ['[Body][?contains(keys(@), `"heartRate"`)] | @[0]', '[Body][?contains(keys(@), `"heartRate"`)]',
+                     'Body.readings[?contains(keys(@), `"v"`)]', '[Body][?heartRate]',
+                     'Body.readings[?length(values(@)) > `1`]', '[Body, Body.nested][?contains(keys(@), `"heartRate"`)]',
+                     'Body.readings[?contains(values(@), `70`)]']
+JMES_FORM_VALUES = ['@.matchedToken.heartRate', '@.matchedToken.v', 'matchedToken.heartRate', '@.Body.heartRate',
+                    '@.matchedToken', '@.matchedToken.nested.heartRate', 'length(keys(@.matchedToken))',
+                    'keys(@.matchedToken) | [0]', 'contains(keys(@.matchedToken), `"1"`)']
+
+
+def jmes_form_mapping(rng):
+    language = lambda value: {'value': value, 'language': 'JmesPath'}
+    template = {'typeName': 'hr', 'typeMatchExpression': language(rng.choice(JMES_FORM_MATCHES)),
+                'deviceIdExpression': language(rng.choice(['@.Body.deviceId', 'Body.deviceId', '@.matchedToken.deviceId'])),
+                'timestampExpression': language(rng.choice(['@.Body.ts', 'Body.ts'])),
+                'values': [{'valueName': 'v', 'valueExpression': language(rng.choice(JMES_FORM_VALUES)),
+                            'required': rng.random() < 0.5}]}
+    return json.dumps({'templateType': 'CollectionContent', 'template': [
+        {'templateType': 'CalculatedContent', 'template': template}]})
+
+
+def jmes_form_message(rng):
+    value = lambda: rng.choice(['1', '2.0', '"x"', 'null', 'true', '[1,2]', '{"heartRate": 5}', '12345678901234567', '70'])
+    # Integer-like names (`"1"`, `"10"`) are the ones JavaScript lists first, whatever their place in the text.
+    members = ['"%s": %s' % (name, value()) for name in rng.sample(['heartRate', '1', '10', 'v', 'nested', 'x'],
+                                                                    rng.randint(1, 6))]
+    return ('{"deviceId": "d1", "ts": "2023-03-13T22:46:01Z", %s, "readings": [{"v": %s, "2": 1}, {"w": 1}, {"v": %s}]}'
+            % (', '.join(members), value(), value()))
+
+
 # A valid content template of each kind, mutated by mapping_variant.
 BASE_TEMPLATES = [
     ('CalculatedContent', {
@@ -995,10 +1029,11 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
-    elif kind in ('normalize', 'envelopes', 'mappings', 'functions'):
+    elif kind in ('normalize', 'envelopes', 'mappings', 'functions', 'jmesforms'):
         generators = {'normalize': (device_mapping, device_message), 'envelopes': (envelope_mapping, envelope_message),
                       'mappings': (mapping_variant, mapping_message),
-                      'functions': (function_mapping, function_message)}[kind]
+                      'functions': (function_mapping, function_message),
+                      'jmesforms': (jmes_form_mapping, jmes_form_message)}[kind]
         cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
         theirs, ours = both('MedTechNormalize', 'normalize', lines)
