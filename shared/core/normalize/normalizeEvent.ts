@@ -2,7 +2,12 @@ import { Buffer } from 'node:buffer';
 import type { DeviceEvent } from '../deviceEvent.js';
 import { ExpressionEvaluationError, MedTechError, isMedTechError, type ErrorLocation } from '../errors.js';
 import type { CompiledExpression, EvaluationMemo, WorkMeter } from '../expressions/types.js';
-import { readsMemberOrder, type ContentTemplate, type DeviceMapping } from '../mapping/deviceMapping.js';
+import {
+  readsMemberOrder,
+  type ContentTemplate,
+  type DeviceMapping,
+  type ExpressionField,
+} from '../mapping/deviceMapping.js';
 import { descendantIndexOf } from '../expressions/jsonPath/descendantIndex.js';
 import { readJsonAsMedTech } from './medTechJsonReader.js';
 import type { Measurement, MeasurementProperty } from '../measurement.js';
@@ -329,14 +334,7 @@ class Run implements WorkMeter {
 }
 
 /** The template field an expression belongs to: a named field, or the index of a `values[]` entry. */
-type Field =
-  | 'typeMatchExpression'
-  | 'deviceIdExpression'
-  | 'timestampExpression'
-  | 'correlationIdExpression'
-  | 'patientIdExpression'
-  | 'encounterIdExpression'
-  | number;
+type Field = ExpressionField | number;
 
 /** Why a single-value expression gave no usable value. Compared by identity; never confused with a JSON token. */
 interface Problem {
