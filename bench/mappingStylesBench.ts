@@ -8,7 +8,7 @@ import { parseDeviceMapping } from '../shared/core/mapping/parseDeviceMapping.js
 import type { DeviceMapping } from '../shared/core/mapping/deviceMapping.js';
 import { normalizeEvent } from '../shared/core/normalize/normalizeEvent.js';
 import type { DeviceEvent } from '../shared/core/deviceEvent.js';
-import { makeBenchMessages, median } from './normalizationBench.js';
+import { benchEvent, makeBenchMessages, median } from './normalizationBench.js';
 
 const jmes = (value: string): { value: string; language: 'JmesPath' } => ({ value, language: 'JmesPath' });
 
@@ -87,12 +87,7 @@ export type MappingStyleFigures = Record<string, number>;
  */
 export function runMappingStylesBench(options: { messages: number; rounds: number }): MappingStyleFigures {
   const messages = makeBenchMessages(options.messages);
-  const events: DeviceEvent[] = messages.map((m) => ({
-    body: { kind: 'bytes', bytes: m.bytes },
-    properties: {},
-    systemProperties: m.systemProperties,
-    enqueuedTimeUtc: '2026-11-24T10:00:00.000Z',
-  }));
+  const events: DeviceEvent[] = messages.map(benchEvent);
   const mappings = new Map<string, DeviceMapping>();
   for (const [name, mapping] of Object.entries(MAPPING_STYLES)) {
     const parsed = parseDeviceMapping(JSON.stringify(mapping));

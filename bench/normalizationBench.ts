@@ -84,6 +84,22 @@ export const benchDeviceMapping = {
   ],
 };
 
+/** The enqueued time of every benchmark event. */
+export const BENCH_ENQUEUED_TIME_UTC = '2026-11-24T10:00:00.000Z';
+
+/**
+ * A benchmark message as the ingest adapter hands it over: raw bytes, the trigger's properties, the enqueued time.
+ * @param message - one of {@link makeBenchMessages}
+ */
+export function benchEvent(message: { bytes: Uint8Array; systemProperties: Record<string, unknown> }): DeviceEvent {
+  return {
+    body: { kind: 'bytes', bytes: message.bytes },
+    properties: {},
+    systemProperties: message.systemProperties,
+    enqueuedTimeUtc: BENCH_ENQUEUED_TIME_UTC,
+  };
+}
+
 /**
  * Deterministic sample messages of varied shape (160–370 bytes each, 209 on average), as raw bytes.
  * @param count - how many
@@ -157,21 +173,14 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
   }
   const mapping = parsed.value;
   const messages = makeBenchMessages(options.messages);
-  const enqueuedTimeUtc = '2026-11-24T10:00:00.000Z';
+  const enqueuedTimeUtc = BENCH_ENQUEUED_TIME_UTC;
   const decoder = new TextDecoder();
   let sink = 0;
-  // The event as the ingest adapter hands it over: raw bytes, the trigger's properties, the enqueued time.
-  const eventOf = (m: { bytes: Uint8Array; systemProperties: Record<string, unknown> }): DeviceEvent => ({
-    body: { kind: 'bytes', bytes: m.bytes },
-    properties: {},
-    systemProperties: m.systemProperties,
-    enqueuedTimeUtc,
-  });
 
   const normalizeAll = (): number => {
     let n = 0;
     for (const m of messages) {
-      const result = normalizeEvent(mapping, eventOf(m));
+      const result = normalizeEvent(mapping, benchEvent(m));
       n += result.measurements.length + result.errors.length;
     }
     return n;
@@ -216,7 +225,7 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
   const measurementsPerMessage = normalizeAll() / messages.length;
   for (let i = 0; i < messages.length; i++) {
     const m = messages[i] as (typeof messages)[number];
-    const expected = JSON.stringify(normalizeEvent(mapping, eventOf(m)).measurements);
+    const expected = JSON.stringify(normalizeEvent(mapping, benchEvent(m)).measurements);
     if (JSON.stringify(normalizeBenchMessageByHand(m.bytes, {}, m.systemProperties, enqueuedTimeUtc)) !== expected) {
       throw new Error('the hand-written normalizer and normalizeEvent disagree');
     }
@@ -226,7 +235,7 @@ export function runNormalizationBench(options: { messages: number; rounds: numbe
     }
   }
   const sliceCount = naiveMessages.reduce((n, m) => {
-    return n + normalizeEvent(mapping, eventOf(m)).measurements.length;
+    return n + normalizeEvent(mapping, benchEvent(m)).measurements.length;
   }, 0);
   if (naiveAll() !== sliceCount) {
     throw new Error('naive and real normalization disagree on the number of measurements');

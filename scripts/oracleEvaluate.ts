@@ -112,7 +112,7 @@ function evaluateJmes(line: string): string {
     }
     return interpreted;
   } catch (error) {
-    return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
+    return errorOutcome(error);
   }
 }
 
@@ -121,8 +121,12 @@ function outcomeOf(evaluate: () => unknown): string {
   try {
     return `{"outcome":"value","value":${toKindedJsonText(evaluate() ?? null)}}`;
   } catch (error) {
-    return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
+    return errorOutcome(error);
   }
+}
+
+function errorOutcome(error: unknown): string {
+  return JSON.stringify({ outcome: 'error', msg: (error as Error).message });
 }
 
 /** A mapping that does not load: how many errors, and their messages. */

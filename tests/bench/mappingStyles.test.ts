@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAPPING_STYLES } from '../../bench/mappingStylesBench.js';
-import { makeBenchMessages } from '../../bench/normalizationBench.js';
+import { benchEvent, makeBenchMessages } from '../../bench/normalizationBench.js';
 import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
 import { normalizeEvent } from '../../shared/core/normalize/normalizeEvent.js';
 
@@ -13,14 +13,7 @@ describe('the benchmark’s mapping styles', () => {
       if (!parsed.ok) {
         return [];
       }
-      return messages.map((m) =>
-        normalizeEvent(parsed.value, {
-          body: { kind: 'bytes', bytes: m.bytes },
-          properties: {},
-          systemProperties: m.systemProperties,
-          enqueuedTimeUtc: '2026-11-24T10:00:00.000Z',
-        }),
-      );
+      return messages.map((m) => normalizeEvent(parsed.value, benchEvent(m)));
     });
 
     const [first, ...others] = outputs;

@@ -169,7 +169,11 @@ function formedKind(other: unknown, otherKind: TokenKind, form: NumberForm): Tok
 
 /** Whether a token is a whole number from {@link FORM_SENSITIVE_MIN} on in magnitude. */
 function isFormSensitive(value: unknown, kind: TokenKind): boolean {
-  return kind === 'integer' && ((value as number) >= FORM_SENSITIVE_MIN || (value as number) <= -FORM_SENSITIVE_MIN);
+  return kind === 'integer' && isFormSensitiveMagnitude(value as number);
+}
+
+function isFormSensitiveMagnitude(value: number): boolean {
+  return value >= FORM_SENSITIVE_MIN || value <= -FORM_SENSITIVE_MIN;
 }
 
 /** A token as Newtonsoft.Json holds it, an integer with its exact value (a `long`, or a BigInteger beyond it). */
@@ -209,7 +213,7 @@ function exactInteger(value: number, form: NumberForm): ExactToken {
   if (form === 'float') {
     return { kind: 'float', value };
   }
-  if (form === 'unknown' && (value >= FORM_SENSITIVE_MIN || value <= -FORM_SENSITIVE_MIN)) {
+  if (form === 'unknown' && isFormSensitiveMagnitude(value)) {
     throw NUMBER_FORM_NEEDED;
   }
   // Below FORM_SENSITIVE_MIN the value is exact, and how the message wrote it cannot change the outcome: the other
