@@ -88,6 +88,14 @@ describe('runDebugCommand', () => {
       messageIndexes: [1],
       messageFiles: [file('message-not-a-number.json')],
     });
+    // And where the FHIR mapping writes the value that could not be built.
+    expect(output.errors[0]?.location).toEqual({
+      templateIndex: 0,
+      pointer: '/template/0/template/value',
+      line: 15,
+      column: 9,
+      field: 'hr',
+    });
     expect(output.observations.map((o) => [o.device?.reference, o.valueQuantity?.value])).toEqual([
       [`Device/${sha256('_device01')}`, 78],
       [`Device/${sha256('_device02')}`, 80],

@@ -13,6 +13,7 @@ import { OBSERVATION_IDENTIFIER_SYSTEM, toObservationId, toObservationIdentifier
 import { MS_PER_DAY, MS_PER_HOUR, toFhirInstant, toFhirPeriodEnd } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_OBSERVATION_VALUE_CHARS, MAX_SAMPLED_DATA_SLOTS, toSlotCount } from './sampledData.js';
+import { locateFhirTemplate } from './templateLocations.js';
 import { toCoding, toFhirValue } from './toFhirValue.js';
 
 /**
@@ -138,7 +139,7 @@ export function assertValueSize(
       `The Observation of type '${group.typeName}' would hold about ${chars} characters of values (SampledData and ` +
         `strings, over its value and ${template.components.length} components), more than the ` +
         `${MAX_OBSERVATION_VALUE_CHARS} one Observation may; check the template's components and defaultPeriod.`,
-      { location: { field: 'components' } },
+      { location: { ...locateFhirTemplate(template, 'components'), field: 'components' } },
     );
   }
 }

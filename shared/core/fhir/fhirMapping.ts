@@ -19,6 +19,8 @@ import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_SAMPLED_DATA_SLOTS } from './sampledData.js';
 import { isRecord } from '../isRecord.js';
+import type { WrittenAt } from '../mapping/deviceMapping.js';
+import { type FhirTemplateMember, noteFhirTemplateWrittenAt } from './templateLocations.js';
 
 /**
  * Parses and validates a FHIR destination mapping (`fhirmapping.json`, reference-behaviour §3.1) against the
@@ -105,6 +107,11 @@ class ProblemList {
       location.field = field;
     }
     this.items.push({ severity, name: 'InvalidTemplate', message, location });
+  }
+
+  /** Where the node at `pointer` (as the file spells it) is written: pointer, line, column. */
+  writtenAt(pointer: string): WrittenAt {
+    return { pointer, ...locatePointer(this.doc, pointer) };
   }
 
   hasErrorIn(templateIndex: number): boolean {
@@ -433,12 +440,46 @@ function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemLi
       continue;
     }
     templates.push(template);
+    noteWhereWritten(template, body, index, at, problems);
     // Warnings about a template that is invalid anyway would only add noise.
     if (!problems.hasErrorIn(index)) {
       addWarnings(template, at, problems);
     }
   }
   return templates;
+}
+
+/** Records where a valid template and its values are written, for the transform's errors (templateLocations.ts). */
+function noteWhereWritten(
+  template: CodeValueFhirTemplate,
+  body: Record<string, unknown>,
+  templateIndex: number,
+  at: (...segments: (string | number)[]) => string,
+  problems: ProblemList,
+): void {
+  const note = (
+    node: CodeValueFhirTemplate | FhirValueTemplate,
+    object: unknown,
+    segments: (string | number)[],
+    memberNames: readonly FhirTemplateMember[],
+  ): void => {
+    const members: Partial<Record<FhirTemplateMember, WrittenAt>> = {};
+    for (const name of memberNames) {
+      if (isRecord(object) && object[name] !== undefined) {
+        members[name] = problems.writtenAt(at(...segments, name));
+      }
+    }
+    noteFhirTemplateWrittenAt(node, { templateIndex, at: problems.writtenAt(at(...segments)), members });
+  };
+  note(template, body, [], ['periodInterval', 'components']);
+  if (template.value !== undefined) {
+    note(template.value, body.value, ['value'], ['defaultPeriod']);
+  }
+  const components: unknown[] = Array.isArray(body.components) ? body.components : [];
+  template.components.forEach((component, i) => {
+    const written = components[i];
+    note(component.value, isRecord(written) ? written.value : undefined, ['components', i, 'value'], ['defaultPeriod']);
+  });
 }
 
 function addWarnings(

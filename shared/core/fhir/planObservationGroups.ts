@@ -2,6 +2,7 @@ import { MedTechError } from '../errors.js';
 import type { Measurement } from '../measurement.js';
 import type { CodeValueFhirTemplate, MeasurementGroup, ObservationGroup, TimedValue } from './contract.js';
 import { MS_PER_DAY, MS_PER_HOUR, toEpochMs } from './instants.js';
+import { locateFhirTemplate } from './templateLocations.js';
 
 /**
  * Splits a measurement group into the groups that each become one Observation (reference-behaviour §3.1).
@@ -30,6 +31,7 @@ export function planObservationGroups(group: MeasurementGroup, template: CodeVal
           'CorrelationIdNotDefined',
           'FHIRConversion',
           `FHIR template '${template.typeName}' has periodInterval -1 but the measurements carry no correlation id`,
+          { location: { ...locateFhirTemplate(template, 'periodInterval'), field: 'periodInterval' } },
         );
       }
       if (timed.length === 0) {

@@ -1,4 +1,4 @@
-import { MedTechError } from '../errors.js';
+import { type ErrorLocation, MedTechError } from '../errors.js';
 import type { TimedValue } from './contract.js';
 
 /**
@@ -36,9 +36,16 @@ export function toSlotCount(start: number, end: number, period: number): number 
  * @param start - first slot time, epoch ms
  * @param end - inclusive end, epoch ms
  * @param period - slot length in ms (positive)
+ * @param where - where the SampledData's template value is written in the mapping, for the error
  * @throws MedTechError IncompatibleData (stage FHIRConversion) past {@link MAX_SAMPLED_DATA_SLOTS} slots
  */
-export function toSampledDataStream(values: readonly TimedValue[], start: number, end: number, period: number): string {
+export function toSampledDataStream(
+  values: readonly TimedValue[],
+  start: number,
+  end: number,
+  period: number,
+  where: ErrorLocation = {},
+): string {
   const count = toSlotCount(start, end, period);
   if (count > MAX_SAMPLED_DATA_SLOTS) {
     throw new MedTechError(
@@ -46,7 +53,7 @@ export function toSampledDataStream(values: readonly TimedValue[], start: number
       'FHIRConversion',
       `The values span ${count} SampledData slots of ${period} ms, more than the ${MAX_SAMPLED_DATA_SLOTS} one ` +
         "Observation may hold; check the device clock or the template's defaultPeriod.",
-      { location: { field: 'defaultPeriod' } },
+      { location: { ...where, field: 'defaultPeriod' } },
     );
   }
   const slots = new Array<string>(count).fill(EMPTY_SLOT);

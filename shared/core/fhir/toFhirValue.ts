@@ -2,6 +2,7 @@ import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fh
 import { MedTechError } from '../errors.js';
 import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
 import { toSampledDataStream } from './sampledData.js';
+import { locateFhirTemplate } from './templateLocations.js';
 
 /** The `value[x]` element of an Observation or component, tagged by its FHIR element name. */
 export type FhirValueElement =
@@ -52,7 +53,7 @@ export function toFhirValue(
           'InvalidQuantityFhirValue',
           'FHIRConversion',
           `Value '${template.valueName}' of type '${typeName}' is not a decimal number`,
-          { location: { field: template.valueName } },
+          { location: { ...locateFhirTemplate(template), field: template.valueName } },
         );
       }
       const quantity: Quantity = { value };
@@ -94,7 +95,13 @@ export function toSampledData(
     origin,
     period: template.defaultPeriod,
     dimensions: 1,
-    data: toSampledDataStream(values, start, end, template.defaultPeriod),
+    data: toSampledDataStream(
+      values,
+      start,
+      end,
+      template.defaultPeriod,
+      locateFhirTemplate(template, 'defaultPeriod'),
+    ),
   };
 }
 
