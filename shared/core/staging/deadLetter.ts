@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import type { EventBody, EventCoordinates } from '../deviceEvent.js';
-import type { ErrorName, ErrorRecord } from '../errors.js';
+import type { ErrorLocation, ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
 import { findExcessiveNesting } from '../mapping/locate.js';
 import { findNumberLiteralTexts } from '../normalize/exactIntegers.js';
@@ -154,7 +154,21 @@ function subjectIdentity(subject: DeadLetterSubject): unknown {
 }
 
 /**
- * Builds the stored dead-letter document: deterministic id and partition key from the error and the subject.
+ * What of an error's location identifies it: all but the line and column, which only say where that place is in the
+ * file's current text. An operator who reformats a mapping between a crashed run and its rerun changes them, and the
+ * rerun must still overwrite the same document; within one text the pointer and field already tell errors apart.
+ */
+function identifyingLocation(location: ErrorLocation | undefined): ErrorLocation | null {
+  if (location === undefined) {
+    return null;
+  }
+  const { line: _line, column: _column, ...rest } = location;
+  return rest;
+}
+
+/**
+ * Builds the stored dead-letter document: deterministic id and partition key from the error and the subject (the
+ * error's location without its line and column: {@link identifyingLocation}).
  * @param record - the dead letter
  * @throws RangeError when neither the subject nor the record carries a parseable time
  */
@@ -164,7 +178,7 @@ export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocume
     name,
     stage,
     message,
-    location ?? null,
+    identifyingLocation(location),
     record.templateType ?? null,
     subjectIdentity(record.subject),
   ]);

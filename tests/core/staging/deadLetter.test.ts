@@ -40,6 +40,30 @@ describe('toDeadLetterDocument', () => {
     ]);
   });
 
+  it('gives a rerun the same id when the mapping was reformatted in between: the line and column moved', () => {
+    const at = (line: number, column: number): DeadLetterRecord => ({
+      ...messageRecord,
+      error: {
+        ...messageRecord.error,
+        location: { templateIndex: 0, pointer: '/template/0/template/deviceIdExpression', line, column },
+      },
+    });
+    const moved = toDeadLetterDocument(at(12, 9));
+
+    expect(moved.id).toBe(toDeadLetterDocument(at(7, 5)).id);
+    // The stored document says where the error is now.
+    expect(moved.error.location).toMatchObject({ line: 12, column: 9 });
+    // Another place in the mapping is another error.
+    const elsewhere = toDeadLetterDocument({
+      ...messageRecord,
+      error: {
+        ...messageRecord.error,
+        location: { templateIndex: 1, pointer: '/template/1/template/deviceIdExpression', line: 12, column: 9 },
+      },
+    });
+    expect(elsewhere.id).not.toBe(moved.id);
+  });
+
   it('gives different errors on the same message, or the same error on different messages, different ids', () => {
     const base = toDeadLetterDocument(messageRecord).id;
     const otherError = toDeadLetterDocument({
