@@ -9,9 +9,9 @@ export type FhirTemplateMember = 'periodInterval' | 'components' | 'defaultPerio
 export interface FhirTemplateWrittenAt {
   /** The index of the template in the collection. */
   templateIndex: number;
-  /** The template's (or value's) own object. */
+  /** Where the template (or value) object itself is written. */
   at: WrittenAt;
-  /** Its members that are written in the file. */
+  /** Where its members are written, for those the file writes. */
   members: Partial<Record<FhirTemplateMember, WrittenAt>>;
 }
 
