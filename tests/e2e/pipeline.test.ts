@@ -146,6 +146,28 @@ describe('the pipeline, end to end', () => {
     expect(incompatible.items[0]?.error.message).not.toContain('patient-02');
   });
 
+  it('when a FHIR template cannot be applied, then its dead letters say where the FHIR mapping writes it', async () => {
+    // Heart rate folded per correlation id, which the sample's measurements do not carry.
+    const perCorrelationId = fhirMapping.replace('"periodInterval": 60', '"periodInterval": -1');
+    expect(perCorrelationId).not.toBe(fhirMapping);
+    const pipeline = await start({ fhirMapping: perCorrelationId });
+    await pipeline.deliver(messages);
+    await pipeline.flush();
+    const page = await pipeline.services.adapters.cosmos.deadLetters.listDeadLetters({
+      errorName: 'CorrelationIdNotDefined',
+    });
+    expect(page.items.length).toBeGreaterThan(0);
+    for (const item of page.items) {
+      expect(item.error.location).toEqual({
+        templateIndex: 0,
+        pointer: '/template/0/template/periodInterval',
+        line: 8,
+        column: 9,
+        field: 'periodInterval',
+      });
+    }
+  });
+
   it('when every batch is delivered twice, then the FHIR state equals a single delivery', async () => {
     const pipeline = await start();
     await pipeline.deliver(messages, { redeliver: true });
