@@ -2,6 +2,7 @@ import type { AstNode } from './jmesPathAst.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { compareOrdered, deepEqual, elementOf, isFalsy, memberOf, scalarsEqual } from './jsonValues.js';
 import { callFunction } from './jmesPathInterpreter.js';
+import { KindedNumber } from './kindedNumbers.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import type { MedTechFunction } from './medTechFunctions.js';
 
@@ -216,6 +217,18 @@ function compileAll(nodes: readonly AstNode[]): CompiledNode[] | null {
  * (`sort_by(a, &v)`) is left to the interpreter, which evaluates the reference for the library.
  */
 function compileBuiltInCall(name: string, children: readonly AstNode[]): CompiledNode | null {
+  const [first, second] = children;
+  if (
+    name === 'contains' &&
+    children.length === 2 &&
+    first?.type === 'Function' &&
+    first.name === 'keys' &&
+    first.children.length === 1 &&
+    second?.type === 'Literal' &&
+    typeof second.value === 'string'
+  ) {
+    return compileHasMember(first.children[0] as AstNode, second.value);
+  }
   const args = compileAll(children);
   if (args === null) {
     return null;
@@ -223,6 +236,48 @@ function compileBuiltInCall(name: string, children: readonly AstNode[]): Compile
   return (value, budget) => {
     budget.step();
     return callFunction(name, evaluateAll(args, value, budget), budget);
+  };
+}
+
+/**
+ * `contains(keys(x), 'name')`, the type match Microsoft's documentation writes (``[Body][?contains(keys(@),
+ * `heartRate`)]``): whether `x` has a member `name`, answered from the object's own keys without the library's call
+ * and type checks. It is charged the steps the general call is charged, in the same order: the call, `keys`, `x`, one
+ * per member of `x` (what `keys` is charged for its argument), the literal, then one per key compared until one
+ * equals `name` (a string key equals a string only when it is the same string). A value `keys` refuses — not an object,
+ * a boxed number, an object the library takes for an expression reference (a truthy `expref` member) — takes the
+ * general call, which fails as the interpreter does.
+ */
+function compileHasMember(subjectNode: AstNode, name: string): CompiledNode | null {
+  const subject = compileNode(subjectNode, false);
+  if (subject === null) {
+    return null;
+  }
+  return (value, budget) => {
+    budget.step();
+    budget.step();
+    const object = subject(value, budget) ?? null;
+    if (
+      typeof object !== 'object' ||
+      object === null ||
+      Array.isArray(object) ||
+      object instanceof KindedNumber ||
+      Boolean((object as { expref?: unknown }).expref)
+    ) {
+      const keys = callFunction('keys', [object], budget) ?? null;
+      budget.step();
+      return callFunction('contains', [keys, name], budget);
+    }
+    const keys = Object.keys(object);
+    budget.step(keys.length);
+    budget.step();
+    for (let i = 0; i < keys.length; i++) {
+      budget.step();
+      if (keys[i] === name) {
+        return true;
+      }
+    }
+    return false;
   };
 }
 

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { compileJmesPathAst } from '../../../../shared/core/expressions/jmesPath/compileJmesPathAst.js';
 import { EvaluationBudget } from '../../../../shared/core/expressions/jmesPath/evaluationBudget.js';
 import { evaluateJmesPath } from '../../../../shared/core/expressions/jmesPath/jmesPathInterpreter.js';
+import { floatNumber } from '../../../../shared/core/expressions/jmesPath/kindedNumbers.js';
+import { SeededRandom } from '../../../support/seededRandom.js';
 import { parseJmesPath } from '../../../../shared/core/expressions/jmesPath/parseJmesPath.js';
 
 const data = {
@@ -15,6 +17,9 @@ const data = {
     null,
   ],
   nothing: null,
+  // A boxed number (a whole float), and an object the library takes for an expression reference.
+  box: floatNumber(2),
+  e: { expref: true, k: 1 },
 };
 
 /** What an evaluation gives: its value, or the message of the error it threw. */
@@ -99,6 +104,19 @@ const supported = [
   'not_null(a.missing, m.s)',
   'contains(m.s, `"b"`)',
   'readings[?contains(keys(@), `extra`)].n',
+  // `contains(keys(x), 'name')` is answered from the keys; what `keys` refuses fails as in the interpreter.
+  "contains(keys(m), 's')",
+  'contains(keys(m), `"zz"`)',
+  "contains(keys(`{}`), 'x')",
+  "contains(keys(a.list), 'x')",
+  "contains(keys(nothing), 'x')",
+  "contains(keys(a.missing), 'x')",
+  "contains(keys(m.f), 'x')",
+  "contains(keys(box), 'x')",
+  "contains(keys(e), 'k')",
+  "readings[?contains(keys(@), 'kind')].n",
+  "[m, a][?contains(keys(@), 'list')] | @[0]",
+  'contains(keys(m), `1`)',
   'type(m.f)',
   '(readings[?n > `0`].extra | @)',
   'readings[?n > `0`].[missing | @]',
@@ -153,5 +171,68 @@ describe('compileJmesPathAst', () => {
     'a.list | [*]',
   ])('leaves %s to the interpreter', (source) => {
     expect(compileJmesPathAst(parseJmesPath(source))).toBeNull();
+  });
+});
+
+describe('compileJmesPathAst: contains(keys(x), name)', () => {
+  const NAMES = ['a', 'heartRate', '0', '10', 'expref', '__proto__', 'b'];
+
+  /** Random values for `x`: objects of the names (an `expref` member truthy or not), boxes, arrays, scalars. */
+  function randomValue(random: SeededRandom, depth: number): unknown {
+    switch (random.below(depth > 1 ? 5 : 8)) {
+      case 0:
+        return random.pick([0, 2.5, 'heartRate', '', true, null]);
+      case 1:
+        return floatNumber(random.pick([1, 0, -3]));
+      case 2:
+        return Array.from({ length: random.below(3) }, () => randomValue(random, depth + 1));
+      default: {
+        const object: Record<string, unknown> = {};
+        for (let i = random.below(5); i > 0; i--) {
+          const name = random.pick(NAMES);
+          const member = name === 'expref' ? random.pick([true, 0, '', 'x', null]) : randomValue(random, depth + 1);
+          Object.defineProperty(object, name, { value: member, enumerable: true, writable: true, configurable: true });
+        }
+        return object;
+      }
+    }
+  }
+
+  it('gives the value, error and steps of the interpreter, at an ample bound and every bound below it', () => {
+    const random = new SeededRandom(77);
+    let answered = 0;
+    for (let n = 0; n < 2000; n++) {
+      const name = random.pick(NAMES);
+      const source = random.pick([
+        `contains(keys(@), '${name}')`,
+        `contains(keys(v), \`"${name}"\`)`,
+        `[v][?contains(keys(@), '${name}')] | @[0]`,
+        `list[?contains(keys(@), '${name}')]`,
+      ]);
+      const data = { v: randomValue(random, 0), list: [randomValue(random, 1), randomValue(random, 1)] };
+      const ast = parseJmesPath(source);
+      const compiled = compileJmesPathAst(ast);
+      expect(compiled).not.toBeNull();
+      const what = `${source} on ${String(n)}`;
+      const interpreterBudget = new EvaluationBudget(1_000_000, 1_000);
+      const compiledBudget = new EvaluationBudget(1_000_000, 1_000);
+      const expected = outcome(() => evaluateJmesPath(ast, data, interpreterBudget).value);
+      expect(
+        outcome(() => compiled?.(data, compiledBudget)),
+        what,
+      ).toEqual(expected);
+      expect(compiledBudget.stepsUsed, `${what} (steps)`).toBe(interpreterBudget.stepsUsed);
+      if ('value' in expected) {
+        answered++;
+      }
+      for (let maxSteps = 0; maxSteps < interpreterBudget.stepsUsed; maxSteps++) {
+        const atBound = outcome(() => evaluateJmesPath(ast, data, new EvaluationBudget(maxSteps, 1_000)).value);
+        const actual = outcome(() => compiled?.(data, new EvaluationBudget(maxSteps, 1_000)));
+        expect(actual, `${what} within ${maxSteps} steps`).toEqual(atBound);
+      }
+    }
+    // Both kinds of outcome are drawn often.
+    expect(answered).toBeGreaterThan(500);
+    expect(answered).toBeLessThan(1900);
   });
 });
