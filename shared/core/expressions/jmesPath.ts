@@ -30,9 +30,22 @@ export interface JmesPathOptions {
   maxProducedChars?: number;
 }
 
-/** Whether an expression builds arrays or objects (`[a, b]`, `{a: b}`) that may share structure when nested. */
+/**
+ * Whether an expression can build a value that holds one value twice, and so share structure: a multi-select of two
+ * or more entries (`[a, b]`, `{a: @, b: @}`) or a `merge()` of two or more objects (`merge({a: @}, {b: @})`). Nested, such values double at
+ * every stage for a constant cost, so their expanded size is charged. A multi-select of one entry (`[Body]`, as the
+ * documented type match `[Body][?…] | @[0]` writes it) holds its value once: nesting it grows a value by one level
+ * per node, which the steps already charge.
+ */
 function buildsValues(node: AstNode): boolean {
-  return node.type === 'MultiSelectList' || node.type === 'MultiSelectHash' || childrenOf(node).some(buildsValues);
+  if (node.type === 'MultiSelectList' || node.type === 'MultiSelectHash') {
+    if (node.children.length >= 2) {
+      return true;
+    }
+  } else if (node.type === 'Function' && node.name === 'merge' && node.children.length >= 2) {
+    return true;
+  }
+  return childrenOf(node).some(buildsValues);
 }
 
 /**

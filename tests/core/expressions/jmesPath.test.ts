@@ -864,6 +864,41 @@ describe('compileJmesPath', () => {
       expect(() => run(doubling, 1)).toThrow(/exceeded its bound/);
       const flattening = `${Array.from({ length: 60 }, () => '[@, @][]').join(' | ')} | length(@)`;
       expect(() => run(flattening, [1])).toThrow(/exceeded its bound/);
+      // merge() of one-entry objects doubles too.
+      const merging = Array.from({ length: 60 }, () => 'merge({a: @}, {b: @})').join(' | ');
+      expect(() => run(merging, 1)).toThrow(/exceeded its bound/);
+      expect(() => run(`{x: @, y: @} | ${doubling}`, 1)).toThrow(/exceeded its bound/);
+    });
+
+    it('lets one-entry multi-selects nest: each holds its value once, so the value grows by a level per stage', () => {
+      const nesting = Array.from({ length: 60 }, () => '[@]').join(' | ');
+      let expected: unknown = { a: 1 };
+      for (let i = 0; i < 60; i++) {
+        expected = [expected];
+      }
+      expect(run(nesting, { a: 1 })).toEqual([expected]);
+      expect(run('[Body][?contains(keys(@), `hr`)] | @[0]', { Body: { hr: 70 } })).toEqual([{ hr: 70 }]);
+      expect(run(Array.from({ length: 60 }, () => '{x: @}').join(' | '), 1)).toHaveLength(1);
+    });
+
+    it('charges the documented type match for the keys it reads, not again for the size of the body it hands on', () => {
+      const source = '[Body][?contains(keys(@), `hr`)] | @[0]';
+      const stepsFor = (members: number): number => {
+        const body: Record<string, unknown> = { hr: 70 };
+        for (let i = 1; i < members; i++) {
+          body[`m${i}`] = i;
+        }
+        for (let maxSteps = 1; ; maxSteps++) {
+          try {
+            compileJmesPath(source, { maxSteps }).matches({ Body: body });
+            return maxSteps;
+          } catch {
+            // not enough steps yet
+          }
+        }
+      };
+      // `keys` is charged a step per member; `hr` is found first.
+      expect(stepsFor(50) - stepsFor(1)).toBe(49);
     });
 
     it('charges built-ins that go through a whole array or object for each element', () => {
