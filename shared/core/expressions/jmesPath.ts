@@ -32,10 +32,10 @@ export interface JmesPathOptions {
 
 /**
  * Whether an expression can build a value that holds one value twice, and so share structure: a multi-select of two
- * or more entries (`[a, b]`, `{a: @, b: @}`) or a `merge()` of two or more objects (`merge({a: @}, {b: @})`). Nested, such values double at
- * every stage for a constant cost, so their expanded size is charged. A multi-select of one entry (`[Body]`, as the
- * documented type match `[Body][?…] | @[0]` writes it) holds its value once: nesting it grows a value by one level
- * per node, which the steps already charge.
+ * or more entries (`[a, b]`, `{a: @, b: @}`) or a `merge()` of two or more objects (`merge({a: @}, {b: @})`).
+ * Nested, such values double at every stage for a constant cost, so their expanded size is charged. A multi-select of
+ * one entry (`[Body]`, as the documented type match `[Body][?…] | @[0]` writes it) holds its value once: nesting it
+ * grows a value by one level per node, which the steps already charge.
  */
 function buildsValues(node: AstNode): boolean {
   if (node.type === 'MultiSelectList' || node.type === 'MultiSelectHash') {

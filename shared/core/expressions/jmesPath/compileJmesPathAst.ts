@@ -254,8 +254,8 @@ function compileHasMember(subjectNode: AstNode, name: string): CompiledNode | nu
     return null;
   }
   return (value, budget) => {
-    budget.step();
-    budget.step();
+    budget.step(); // contains()
+    budget.step(); // keys()
     const object = subject(value, budget) ?? null;
     if (
       typeof object !== 'object' ||
@@ -265,14 +265,14 @@ function compileHasMember(subjectNode: AstNode, name: string): CompiledNode | nu
       Boolean((object as { expref?: unknown }).expref)
     ) {
       const keys = callFunction('keys', [object], budget) ?? null;
-      budget.step();
+      budget.step(); // the literal
       return callFunction('contains', [keys, name], budget);
     }
     const keys = Object.keys(object);
-    budget.step(keys.length);
-    budget.step();
+    budget.step(keys.length); // what keys() is charged for its argument
+    budget.step(); // the literal
     for (let i = 0; i < keys.length; i++) {
-      budget.step();
+      budget.step(); // deepEqual's step for the pair
       if (keys[i] === name) {
         return true;
       }
