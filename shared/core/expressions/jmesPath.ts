@@ -140,11 +140,8 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
   let projection = isProjection(ast);
   // `a.b[?…]` on data where `a.b` is no array is `null` after a step per node of `a.b` and one for the filter: no
   // budget to track.
-  const filteredFields = ast.type === 'FilterProjection' ? fieldChainOf(ast.left) : null;
   const filterBase =
-    filteredFields !== null && ast.type === 'FilterProjection' && countNodes(ast.left) + 1 <= maxSteps
-      ? filteredFields
-      : null;
+    ast.type === 'FilterProjection' && countNodes(ast.left) + 1 <= maxSteps ? fieldChainOf(ast.left) : null;
   const budget = new EvaluationBudget(maxSteps, maxChars);
   const evaluate = (data: unknown, meter: WorkMeter | undefined): unknown => {
     if (filterBase !== null && !Array.isArray(readFields(data ?? null, filterBase))) {

@@ -4,10 +4,11 @@ import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json
 import {
   type LocatedJson,
   type TextPosition,
-  locatePointer,
   numberLiteralAt,
   toPathSegments,
   toPointer,
+  writtenAt,
+  type WrittenAt,
 } from '../mapping/locate.js';
 import { templateKeyAsMedTech, templateSpellingIgnoredReason } from '../mapping/medTechConversions.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
@@ -19,7 +20,6 @@ import { MS_PER_DAY, MS_PER_HOUR } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_SAMPLED_DATA_SLOTS } from './sampledData.js';
 import { isRecord } from '../isRecord.js';
-import type { WrittenAt } from '../mapping/deviceMapping.js';
 import { type FhirTemplateMember, noteFhirTemplateWrittenAt } from './templateLocations.js';
 
 /**
@@ -97,8 +97,7 @@ class ProblemList {
   }
 
   add(severity: MappingProblem['severity'], message: string, pointer: string, field?: string): void {
-    const { line, column } = locatePointer(this.doc, pointer);
-    const location: MappingProblem['location'] = { pointer, line, column };
+    const location: MappingProblem['location'] = writtenAt(this.doc, pointer);
     const templateIndex = /^\/template\/(\d+)(?:\/|$)/.exec(pointer)?.[1];
     if (templateIndex !== undefined) {
       location.templateIndex = Number(templateIndex);
@@ -111,7 +110,7 @@ class ProblemList {
 
   /** Where the node at `pointer` (as the file spells it) is written: pointer, line, column. */
   writtenAt(pointer: string): WrittenAt {
-    return { pointer, ...locatePointer(this.doc, pointer) };
+    return writtenAt(this.doc, pointer);
   }
 
   hasErrorIn(templateIndex: number): boolean {

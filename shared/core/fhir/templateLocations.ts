@@ -1,5 +1,5 @@
 import type { ErrorLocation } from '../errors.js';
-import type { WrittenAt } from '../mapping/deviceMapping.js';
+import type { WrittenAt } from '../mapping/locate.js';
 import type { CodeValueFhirTemplate, FhirValueTemplate } from './contract.js';
 
 /** The members of a FHIR template, or of one of its values, that a transform error can be about. */

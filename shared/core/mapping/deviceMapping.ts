@@ -1,4 +1,7 @@
 import type { CompiledExpression } from '../expressions/types.js';
+import type { WrittenAt } from './locate.js';
+
+export type { WrittenAt } from './locate.js';
 
 /** The four content template kinds a `CollectionContent` may hold (names without the `Template` suffix). */
 export type ContentTemplateKind =
@@ -10,16 +13,6 @@ export type ContentTemplateKind =
  * `matchedToken` — the matched token itself (JsonPathContent and its IoT variants).
  */
 export type ExpressionScope = 'envelopeWithMatch' | 'matchedToken';
-
-/** Where an expression is written in the mapping file: its property, as the file spells it. */
-export interface WrittenAt {
-  /** RFC 6901 pointer to the expression's property in the file (`/template/0/template/values/2/valueExpression`). */
-  pointer: string;
-  /** 1-based line of the property's name in the file. */
-  line: number;
-  /** 1-based column of the property's name. */
-  column: number;
-}
 
 /** The template fields that hold one expression each. */
 export type ExpressionField =

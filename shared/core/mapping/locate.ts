@@ -50,6 +50,21 @@ export function parseLocatedJson(
   return { ok: true, doc: { value: JSON.parse(text) as unknown, text, tree, lineStarts } };
 }
 
+/** Where a node of a mapping file is written: its pointer, as the file spells it, and its line and column. */
+export interface WrittenAt extends TextPosition {
+  /** RFC 6901 pointer to the node in the file (`/template/0/template/values/2/valueExpression`). */
+  pointer: string;
+}
+
+/**
+ * Where the node a pointer names is written: the pointer itself, with the line and column {@link locatePointer} gives.
+ * @param doc - the located document
+ * @param pointer - RFC 6901 JSON pointer, as the file spells its names
+ */
+export function writtenAt(doc: LocatedJson, pointer: string): WrittenAt {
+  return { pointer, ...locatePointer(doc, pointer) };
+}
+
 /**
  * Line and column of the JSON node a pointer names; the nearest existing ancestor when the node does not exist
  * (e.g. a missing required property points at its parent object).

@@ -17,7 +17,7 @@ import type {
   WrittenAt,
 } from './deviceMapping.js';
 import { validateDeviceMappingSchema } from './deviceMappingSchema.js';
-import { locatePointer, numberLiteralAt, toPointer, type LocatedJson, type TextPosition } from './locate.js';
+import { locatePointer, numberLiteralAt, toPointer, writtenAt, type LocatedJson, type TextPosition } from './locate.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js';
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
@@ -176,8 +176,7 @@ class ProblemList {
 
   /** Where the node at canonical `segments` is written in the file: pointer as the file spells it, line, column. */
   writtenAt(segments: PathSegments): WrittenAt {
-    const pointer = toPointer(this.canonical.toOriginalSegments(segments));
-    return { pointer, ...locatePointer(this.doc, pointer) };
+    return writtenAt(this.doc, toPointer(this.canonical.toOriginalSegments(segments)));
   }
 
   sorted(): MappingProblem[] {
