@@ -1,6 +1,6 @@
 import { ExpressionEvaluationError } from '../errors.js';
 import type { FilterExpression, FilterOperand, PathStep } from './jsonPath/jsonPathAst.js';
-import { NUMBER_FORM_NEEDED, kindOf, matchTokens } from './jsonPath/matchTokens.js';
+import { NUMBER_FORM_NEEDED, formOfBox, kindOf, matchTokens } from './jsonPath/matchTokens.js';
 import type { NumberForm, TokenKind } from './jsonPath/matchTokens.js';
 import { KindedNumber, kindedTwinOf } from './jmesPath/kindedNumbers.js';
 import { parseJsonPath } from './jsonPath/parseJsonPath.js';
@@ -1058,7 +1058,7 @@ function kindedTokens(operand: CompiledOperand, node: unknown, ctx: EvalContext)
  */
 function writtenForm(written: unknown, token: unknown): NumberForm {
   if (written instanceof KindedNumber) {
-    return written.value === token ? (written.integer ?? 'float') : 'asParsed';
+    return written.value === token ? formOfBox(written) : 'asParsed';
   }
   return written === token ? 'integer' : 'asParsed';
 }

@@ -30,6 +30,14 @@ export type TokenKind = LiteralKind | 'container';
 export type NumberForm = 'unknown' | 'asParsed' | 'integer' | 'float' | bigint;
 
 /**
+ * How the message wrote the number a box holds: its exact integer, or a float.
+ * @param box - a number of the body read with its numbers' kinds
+ */
+export function formOfBox(box: KindedNumber): NumberForm {
+  return box.integer ?? 'float';
+}
+
+/**
  * Thrown (never to escape a filter) by {@link matchTokens} when a comparison's outcome depends on how the message
  * wrote a whole number: the caller looks the form up and compares again with it. A shared frozen object: no stack.
  */
@@ -110,11 +118,11 @@ export function matchTokens(
     // number it holds, written so.
     if (left instanceof KindedNumber) {
       const value = left.value;
-      return matchTokens(operator, value, kindOf(value), right, rightKind, ctx, left.integer ?? 'float', rightForm);
+      return matchTokens(operator, value, kindOf(value), right, rightKind, ctx, formOfBox(left), rightForm);
     }
     if (right instanceof KindedNumber) {
       const value = right.value;
-      return matchTokens(operator, left, leftKind, value, kindOf(value), ctx, leftForm, right.integer ?? 'float');
+      return matchTokens(operator, left, leftKind, value, kindOf(value), ctx, leftForm, formOfBox(right));
     }
     return operator === '!=';
   }
