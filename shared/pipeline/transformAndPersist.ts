@@ -180,9 +180,15 @@ async function processGroup(
   try {
     const template = findFhirTemplate(deps.mapping, group.key.type);
     if (template === undefined) {
-      throw new MedTechError('TemplateNotFound', 'FHIRConversion', 'No FHIR template matches the measurement type.', {
-        location: { field: 'typeName' },
-      });
+      // The type name is the device mapping's own constant, never message data, so the message may name it.
+      throw new MedTechError(
+        'TemplateNotFound',
+        'FHIRConversion',
+        `No FHIR template has typeName '${group.key.type}'.`,
+        {
+          location: { field: 'typeName' },
+        },
+      );
     }
     const observationGroups = planObservationGroups(group, template);
     const identity = await limit(() => deps.identity.resolve(group.key));

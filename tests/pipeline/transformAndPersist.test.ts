@@ -119,6 +119,10 @@ describe('transformAndPersist', () => {
       ]),
     );
     expect(summary.errors).toHaveLength(4);
+    // The operator learns which type lacks a template, as `medtech validate` and `medtech debug` tell it.
+    expect(summary.errors.find((e) => e.error.name === 'TemplateNotFound')?.error.message).toBe(
+      "No FHIR template has typeName 'steps'.",
+    );
     expect(JSON.stringify(summary.errors.map((e) => e.error))).not.toContain('nobody-knows-me');
   });
 
