@@ -144,6 +144,11 @@ interface ObjectShape {
   ignoreSilently?: readonly string[];
   /** The shape of `template` depends on `templateType` having been recognised. */
   templateWhenTypeIn?: readonly string[];
+  /**
+   * Keys MedTech reads by exact spellings, in order, rather than as the last case-insensitive repeat: when one of these
+   * spellings is written, it is the one used and other spellings of the key are ignored.
+   */
+  readFrom?: Readonly<Record<string, readonly string[]>>;
 }
 type Shape = { object: ObjectShape } | { arrayOf: Shape };
 
@@ -157,6 +162,9 @@ const VALUE: Shape = {
     keys: ['valueType', 'valueName', 'defaultPeriod', 'unit', 'system', 'code', 'text', 'codes'],
     fields: { codes: { arrayOf: CODING } },
     enums: { valueType: VALUE_TYPES },
+    // MedTech picks the value's class from `ValueType`, else `valueType` (exact spellings; any other spelling alone is
+    // refused there, taken here with a warning), before the last case-insensitive repeat fills the property.
+    readFrom: { valueType: ['ValueType', 'valueType'] },
   },
 };
 const COMPONENT: Shape = { object: { keys: ['codes', 'value'], fields: { codes: { arrayOf: CODING }, value: VALUE } } };
@@ -222,6 +230,13 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
       const at = toOriginal(pointer) + toPointer([key]);
       if (canonicalKey === 'template' && templateKey !== undefined && key !== templateKey) {
         problems.add('warning', `Property '${key}' is ignored: ${templateSpellingIgnoredReason(templateKey)}`, at);
+        continue;
+      }
+      const readFrom = spec.readFrom?.[canonicalKey];
+      const read = readFrom?.find((spelling) => Object.hasOwn(node, spelling));
+      if (readFrom !== undefined && read !== undefined && key !== read) {
+        const order = readFrom.map((spelling) => `'${spelling}'`).join(', else ');
+        problems.add('warning', `Property '${key}' is ignored: '${read}' is used (MedTech reads ${order})`, at);
         continue;
       }
       const earlier = seen.get(lower);

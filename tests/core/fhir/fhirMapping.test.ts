@@ -222,6 +222,38 @@ describe('parseFhirMapping', () => {
     ]);
   });
 
+  it('reads the value type from ValueType, else valueType, warns of the other spellings and points at the one read', () => {
+    expect(
+      problemsOf(
+        mapping([
+          { typeName: 'a', codes: [], value: { valuetype: 'String', valueType: 'Quantity', valueName: 'v' } },
+          { typeName: 'b', codes: [], value: { valueType: 'String', ValueType: 'Integer', valueName: 'v' } },
+        ]),
+      ),
+    ).toEqual([
+      {
+        severity: 'warning',
+        message: "Property 'valuetype' is ignored: 'valueType' is used (MedTech reads 'ValueType', else 'valueType')",
+        pointer: '/template/0/template/value/valuetype',
+      },
+      {
+        severity: 'warning',
+        message: "Property 'valueType' is ignored: 'ValueType' is used (MedTech reads 'ValueType', else 'valueType')",
+        pointer: '/template/1/template/value/valueType',
+      },
+      {
+        severity: 'warning',
+        message: "Property 'ValueType' is matched case-insensitively to 'valueType'; spell it 'valueType'",
+        pointer: '/template/1/template/value/ValueType',
+      },
+      {
+        severity: 'error',
+        message: expect.stringContaining('value.ValueType must be one of') as string,
+        pointer: '/template/1/template/value/ValueType',
+      },
+    ]);
+  });
+
   it('accepts a CodeableConcept without valueName with a warning that it is never set', () => {
     const { value, warnings } = parseValid(
       mapping([{ typeName: 'removed', codes: [], value: { valueType: 'CodeableConcept', codes: [] } }]),

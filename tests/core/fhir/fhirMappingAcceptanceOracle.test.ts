@@ -103,6 +103,29 @@ const value: Pick = (t) => t.value;
 const components: Pick = (t) => t.components;
 const loaded: Pick = () => 'loaded';
 
+/**
+ * A value, and a component's value, written with two spellings of the valueType key.
+ * @param what - the spellings, for the case name
+ * @param raw - the value object's text
+ * @param medTech - the class MedTech reads (or REFUSED)
+ * @param ours - what we read before the exact spellings were honoured (the same as `medTech` for agreement cases)
+ */
+function valueTypeKeyCases(what: string, raw: string, medTech: string, ours: string): Difference[] {
+  const reads = medTech === REFUSED ? 'refused' : `a ${medTech}`;
+  const at = 'Template/Serialization/AbstractJsonConverter.cs:53, checked on Mono';
+  return [
+    { name: `a value with ${what}: ${reads}`, text: hrValue(raw), pick: (t) => t.value?.valueType, medTech, ours, at },
+    {
+      name: `a component value with ${what}: ${reads}`,
+      text: hr(`"components":[{"codes":[],"value":${raw}}]`),
+      pick: (t) => t.components[0]?.value.valueType,
+      medTech,
+      ours,
+      at,
+    },
+  ];
+}
+
 const QUANTITY = '{"valueType":"Quantity","valueName":"hr"}';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -381,6 +404,19 @@ const AGREEMENT: Case[] = [
     medTech: { valueType: 'Quantity', valueName: 'hr', unit: 'count/min', system: 's', code: 'c' },
     at: 'Template/Serialization/AbstractJsonConverter.cs:53, NJ/Serialization/JsonPropertyCollection.cs:137-146',
   },
+  // Two spellings of the valueType key where the exact one MedTech reads is also the last written.
+  ...valueTypeKeyCases(
+    'valueType, then ValueType',
+    '{"valueType":"Quantity","ValueType":"String","valueName":"v"}',
+    'String',
+    'String',
+  ),
+  ...valueTypeKeyCases(
+    'VALUETYPE, then valueType',
+    '{"VALUETYPE":"String","valueType":"Quantity","valueName":"v"}',
+    'Quantity',
+    'Quantity',
+  ),
   {
     name: 'unknown members inside value and inside its codes are ignored',
     text: hrValue(
@@ -975,6 +1011,30 @@ const FORMER_DIFFERENCES: Difference[] = [
     ours: 'second',
     at: 'Template/Serialization/TemplateContainerJsonConverter.cs:44,53, NJ/Linq/JObject.cs:304-312',
   },
+  // 3. The value's class comes from the exact key ValueType, else valueType (checked on Mono), not from the last
+  //    case-insensitive repeat, which decided it here before. In a component's value too.
+  ...(
+    [
+      [
+        'ValueType, then valueType',
+        '{"ValueType":"String","valueType":"Quantity","valueName":"v","unit":"u"}',
+        'String',
+        'Quantity',
+      ],
+      [
+        'valueType, then valuetype',
+        '{"valueType":"Quantity","valuetype":"String","valueName":"v"}',
+        'Quantity',
+        'String',
+      ],
+      [
+        'ValueType null, then valueType',
+        '{"ValueType":null,"valueType":"Quantity","valueName":"v"}',
+        REFUSED,
+        'Quantity',
+      ],
+    ] as const
+  ).flatMap(([what, raw, expected, before]) => valueTypeKeyCases(what, raw, expected, before)),
 ];
 
 describe('former differences, now read as MedTech reads them', () => {
@@ -1097,14 +1157,6 @@ const DIFFERENCES: Difference[] = [
     ours: { valueType: 'String', valueName: 'v' },
     at: 'Template/Serialization/AbstractJsonConverter.cs:53-58',
   })),
-  {
-    name: 'ValueType and valueType both present (MedTech: the class comes from ValueType)',
-    text: hrValue('{"ValueType":"String","valueType":"Quantity","valueName":"v","unit":"u"}'),
-    pick: (t) => t.value?.valueType,
-    medTech: 'String',
-    ours: 'Quantity',
-    at: 'Template/Serialization/AbstractJsonConverter.cs:53',
-  },
   ...['"valuetype"', '"VALUETYPE"', '"ValueTYPE"'].map((key) => ({
     name: `a value whose type is under the key ${key} (MedTech: refused, "Property ValueType is missing")`,
     text: hrValue(`{${key}:"Quantity","valueName":"hr"}`),
