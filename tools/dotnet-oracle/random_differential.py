@@ -664,6 +664,26 @@ def mapping_message(rng):
 # JSONPath that does not parse, which is the other such case).
 UNUSABLE_TEMPLATE = re.compile(r"must not be blank")
 
+
+def blank_template_types(mapping):
+    """The type names of the templates of a device mapping (JSON text) that write a blank text somewhere: the ones
+    UNUSABLE_TEMPLATE refuses here and MedTech fails on every match."""
+    def blank(node):
+        if isinstance(node, str):
+            return node.strip() == ''
+        if isinstance(node, dict):
+            return any(blank(v) for v in node.values())
+        if isinstance(node, list):
+            return any(blank(v) for v in node)
+        return False
+    containers = json.loads(mapping).get('template')
+    types = set()
+    for container in containers if isinstance(containers, list) else []:
+        template = container.get('template') if isinstance(container, dict) else None
+        if isinstance(template, dict) and blank(template):
+            types.add(template.get('typeName'))
+    return types
+
 # Valid CodeValueFhir templates, mutated by fhir_mapping_variant.
 BASE_FHIR_TEMPLATES = [
     {'typeName': 'hr', 'periodInterval': 60,
@@ -1044,9 +1064,11 @@ def main():
                     label = 'mapping refused by both'
                 elif kind == 'mappings' and 'mappingProblems' in our and all(
                         UNUSABLE_TEMPLATE.search(p) for p in our['problems']) and (
-                        'error' in their or not their['measurements']):
+                        'error' in their or not any(m.get('type') in blank_template_types(mapping)
+                                                    for m in their['measurements'])):
                     # Refused here at load; MedTech loads the mapping and fails the template on every message it
-                    # reaches (a blank required expression or valueName): README.
+                    # reaches (a blank required expression or valueName): README. Its other templates still measure
+                    # there, and so does this one on a message it does not match.
                     label = 'refused here, fails when used there'
                 elif kind == 'mappings' and 'mappingErrors' in their:
                     # The contract is broader (README); shown, not a difference. Of the type names with `Template`
