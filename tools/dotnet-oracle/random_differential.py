@@ -738,6 +738,29 @@ def fhir_mapping_variant(rng):
     return json.dumps(root)
 
 
+VALUE_TYPE_KEYS = ['ValueType', 'valueType', 'valuetype', 'VALUETYPE', 'Valuetype', 'valueTYPE']
+KEYED_VALUE_TYPES = ['Quantity', 'String', 'CodeableConcept', 'SampledData', 'quantity', 'STRING', None, 'Integer', '']
+
+
+def fhir_value_key_variant(rng):
+    """One CodeValueFhir template whose value (or a component's value) writes its type under one to three spellings
+    of the valueType key, in random order, with members every value type can hold."""
+    def value():
+        out = {'valueName': 'v', 'defaultPeriod': 5000, 'unit': 'u', 'codes': [{'code': 'c', 'system': 's'}]}
+        for key in rng.sample(VALUE_TYPE_KEYS, rng.randint(1, 3)):
+            out[key] = rng.choice(KEYED_VALUE_TYPES)
+        items = list(out.items())
+        rng.shuffle(items)
+        return dict(items)
+    template = {'typeName': 'hr', 'periodInterval': 60, 'codes': [{'code': '8867-4', 'system': 'http://loinc.org'}]}
+    if rng.random() < 0.5:
+        template['value'] = value()
+    else:
+        template['components'] = [{'codes': [{'code': 'x'}], 'value': value()}]
+    return json.dumps({'templateType': 'CollectionFhir', 'template': [{'templateType': 'CodeValueFhir',
+                                                                        'template': template}]})
+
+
 def fhir_reading(templates, medtech):
     """Loaded templates in the terms both write alike: no null members, lists never null, numbers as floats."""
     def clean(value):
@@ -1105,8 +1128,9 @@ def main():
                     shown_mapping = json.loads(mapping)['template'][0]['template']['values'][0]['valueExpression']
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (shown_mapping, message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
-    elif kind == 'fhirmappings':
-        mappings = [fhir_mapping_variant(rng) for _ in range(count)]
+    elif kind in ('fhirmappings', 'fhirvaluekeys'):
+        variant = fhir_mapping_variant if kind == 'fhirmappings' else fhir_value_key_variant
+        mappings = [variant(rng) for _ in range(count)]
         lines = [b64(m) + '\n' for m in mappings]
         theirs, ours = both('FhirMappingLoad', 'fhirmapping', lines)
         for mapping, their, our in zip(mappings, theirs, ours):
@@ -1130,7 +1154,7 @@ def main():
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
                                                                 json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions or fhirmappings')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings or fhirvaluekeys')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
