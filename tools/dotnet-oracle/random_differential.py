@@ -652,6 +652,129 @@ def mapping_variant(rng):
     return json.dumps(root)
 
 
+# Device mappings written elsewhere (`--mappings DIR`: every *devicecontent*.json there, e.g. the sample templates of
+# iomt-fhir's sample/templates), run on messages made from the member names their expressions use.
+MEMBER_CHAIN = re.compile(r'[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*)*')
+ENVELOPE_NAMES = {'matchedToken', 'Body', 'Properties', 'SystemProperties'}
+
+
+def member_chains(mapping):
+    """The dotted member-name chains a device mapping's expressions name (`@telemetry.BloodPressure.Systolic`), with
+    the envelope's and the match's own names left out; a function or keyword name among them is a harmless extra."""
+    chains = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            for key, child in node.items():
+                text = child.get('value') if key.endswith('Expression') and isinstance(child, dict) else child
+                if key.endswith('Expression') and isinstance(text, str):
+                    for chain in MEMBER_CHAIN.findall(text):
+                        names = tuple(n for n in chain.split('.') if n not in ENVELOPE_NAMES)
+                        if names:
+                            chains.add(names)
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+    walk(json.loads(mapping))
+    return sorted(chains)
+
+
+def sample_message(rng, chains):
+    """A message whose objects hold random chains of the mapping's names, with values of every kind a device sends
+    (numbers, numeric and other texts, timestamps, blanks, nulls, booleans), as a body or an IoT Hub envelope."""
+    def leaf(name):
+        # Mostly what the name asks for (a time, an id, a number), so that most matches measure.
+        lower = name.lower()
+        if rng.random() < 0.8:
+            if 'date' in lower or 'time' in lower:
+                return rng.choice(TIMESTAMPS)
+            if lower.endswith('id') or lower.endswith('-id'):
+                return rng.choice(['dev1', 'dev2', 'p1', 'p2'])
+            return rng.choice([rng.randint(0, 200), round(rng.uniform(0, 200), rng.randint(1, 3))])
+        k = rng.random()
+        if k < 0.3:
+            return rng.randint(0, 200)
+        if k < 0.45:
+            return round(rng.uniform(0, 200), rng.randint(1, 3))
+        if k < 0.55:
+            return str(rng.randint(0, 200))
+        if k < 0.75:
+            return rng.choice(TIMESTAMPS)
+        return rng.choice(['abc', '', ' ', None, True, False, 'p1', 'dev1'])
+
+    def fill(obj):
+        for chain in chains:
+            if rng.random() < 0.6:
+                node = obj
+                for name in chain[:-1]:
+                    if not isinstance(node.get(name), dict):
+                        node[name] = {}
+                    node = node[name]
+                node[chain[-1]] = leaf(chain[-1])
+        return obj
+    body = fill({})
+    if rng.random() < 0.4:
+        body[rng.choice(['readings', 'data'])] = [fill({}) for _ in range(rng.randint(1, 3))]
+    if rng.random() < 0.5:
+        return json.dumps(body)
+    return json.dumps({'Body': body,
+                       'Properties': {'iothub-creation-time-utc': rng.choice(TIMESTAMPS), 'patientId': 'p1'},
+                       'SystemProperties': {'iothub-connection-device-id': rng.choice(['hub-dev', 'dev1']),
+                                            'iothub-enqueuedtime': rng.choice(TIMESTAMPS[:3])}})
+
+
+# How MedTech writes a value that its JSON reader took for a date: DateTime.ToString() in the invariant culture.
+DOTNET_DATE_TEXT = re.compile(r'^\d\d/\d\d/\d{4} \d\d:\d\d:\d\d$')
+DATE_TEXT_OR_BOOLEAN = ('deliberate: a date-like text stays verbatim, a boolean id is true/false, a blank optional '
+                        'id is left out')
+
+
+def as_decided(keys, medtech):
+    """Measurement keys in the terms reference-behaviour §1.9 decides (README, "Where we deliberately differ"): every
+    id or value MedTech wrote as a reformatted date (and, here, every one that could be: a text its reader would take
+    for a date) replaced by one marker, as such strings stay verbatim here; a boolean id written true/false, as
+    values already are in measurement_key; and a blank patient or encounter id (which MedTech keeps) left out."""
+    def value(v):
+        if not isinstance(v, str):
+            return v
+        if medtech:
+            return '<date text>' if DOTNET_DATE_TEXT.match(v) else {'True': 'true', 'False': 'false'}.get(v, v)
+        return '<date text>' if re.match(r'^\d{4}-\d\d-\d\dT', v) else v
+    def optional_id(v):
+        return None if isinstance(v, str) and v.strip() == '' else value(v)
+    # The type and time stay; the ids (device, patient, encounter, correlation) and the values are texts read from
+    # the message.
+    return [k[:2] + (value(k[2]), optional_id(k[3]), optional_id(k[4]), value(k[5])) +
+            (tuple((name, value(v)) for name, v in k[-1]),) for k in keys]
+
+
+ONE_ELEMENT_PROJECTION = 'deliberate: a JMESPath projection of one element is that element here (MedTech fails it)'
+
+
+def projects_single_value(mapping, error):
+    """Whether MedTech's IncompatibleData `error` names a single-value field whose expression in the mapping is a
+    JMESPath projection (`[*]`, `[?…]`, `[]`, `.*`): reference-behaviour decides that one element of it is the value."""
+    field = re.search(r'Unable to extract required value for \[([^\]]+)\]', error or '')
+    if field is None:
+        return False
+    name = field.group(1)
+    key = name[0].lower() + name[1:]
+    for container in json.loads(mapping).get('template') or []:
+        template = container.get('template') if isinstance(container, dict) else None
+        if not isinstance(template, dict):
+            continue
+        default = str(template.get('defaultExpressionLanguage', 'JsonPath')).lower()
+        candidates = [template.get(key)] + [v.get('valueExpression') for v in template.get('values') or []
+                                            if isinstance(v, dict) and v.get('valueName') == name]
+        for expression in candidates:
+            text = expression.get('value') if isinstance(expression, dict) else expression
+            language = str(expression.get('language', default) if isinstance(expression, dict) else default).lower()
+            if isinstance(text, str) and language == 'jmespath' and re.search(r'\[\*\]|\[\?|\[\]|\.\*', text):
+                return True
+    return False
+
+
 def mapping_message(rng):
     body = device_message(rng) if rng.random() < 0.5 else (
         '{"deviceId":"d1","patientId":"p1","ts":"2023-03-13T22:46:01Z","heartRate":%d,'
@@ -954,6 +1077,7 @@ def seeded_run(args):
 def main():
     args = sys.argv[1:]
     record = take_option(args, '--record')
+    mappings_dir = take_option(args, '--mappings')
     work, kind, seed, count = args[0], args[1], int(args[2]), int(args[3])
     show = int(args[4]) if len(args) > 4 else 10
     recorded = []
@@ -1072,12 +1196,24 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
-    elif kind in ('normalize', 'envelopes', 'mappings', 'functions', 'jmesforms'):
-        generators = {'normalize': (device_mapping, device_message), 'envelopes': (envelope_mapping, envelope_message),
-                      'mappings': (mapping_variant, mapping_message),
-                      'functions': (function_mapping, function_message),
-                      'jmesforms': (jmes_form_mapping, jmes_form_message)}[kind]
-        cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
+    elif kind in ('normalize', 'envelopes', 'mappings', 'functions', 'jmesforms', 'samplemappings'):
+        if kind == 'samplemappings':
+            if mappings_dir is None:
+                sys.exit('samplemappings needs --mappings DIR (device mappings named *devicecontent*.json)')
+            written = [open(os.path.join(mappings_dir, name), encoding='utf-8-sig').read()
+                       for name in sorted(os.listdir(mappings_dir)) if 'devicecontent' in name and name.endswith('.json')]
+            chains = {m: member_chains(m) for m in written}
+            cases = []
+            for _ in range(count):
+                mapping = rng.choice(written)
+                cases.append((mapping, sample_message(rng, chains[mapping])))
+        else:
+            generators = {'normalize': (device_mapping, device_message),
+                          'envelopes': (envelope_mapping, envelope_message),
+                          'mappings': (mapping_variant, mapping_message),
+                          'functions': (function_mapping, function_message),
+                          'jmesforms': (jmes_form_mapping, jmes_form_message)}[kind]
+            cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
         theirs, ours = both('MedTechNormalize', 'normalize', lines)
         for (mapping, message), their, our in zip(cases, theirs, ours):
@@ -1085,7 +1221,7 @@ def main():
             if 'mappingErrors' in their or 'mappingProblems' in our:
                 if 'mappingErrors' in their and 'mappingProblems' in our:
                     label = 'mapping refused by both'
-                elif kind == 'mappings' and 'mappingProblems' in our and all(
+                elif kind in ('mappings', 'samplemappings') and 'mappingProblems' in our and all(
                         UNUSABLE_TEMPLATE.search(p) for p in our['problems']) and (
                         'error' in their or not any(m.get('type') in blank_template_types(mapping)
                                                     for m in their['measurements'])):
@@ -1093,7 +1229,7 @@ def main():
                     # reaches (a blank required expression or valueName): README. Its other templates still measure
                     # there, and so does this one on a message it does not match.
                     label = 'refused here, fails when used there'
-                elif kind == 'mappings' and 'mappingErrors' in their:
+                elif kind in ('mappings', 'samplemappings') and 'mappingErrors' in their:
                     # The contract is broader (README); shown, not a difference. Of the type names with `Template`
                     # added, MedTech knows only the ones its factories spell so (tools README).
                     named = any(re.search(r'No match found for template type (CalculatedContent|IotCentralJsonPath'
@@ -1111,10 +1247,19 @@ def main():
                     name = their['error'].split(':')[0].replace('Exception', '')
                     named = name in our['errors'] if name in MEDTECH_ERRORS else bool(our['errors'])
                     label = 'both fail a match' if named and all(x in b for x in a) else 'DIFFERENT'
+                    if label == 'DIFFERENT' and named and all(x in as_decided(b, False)
+                                                              for x in as_decided(a, True)):
+                        label = DATE_TEXT_OR_BOOLEAN
+                    if (label == 'DIFFERENT' and name == 'IncompatibleData'
+                            and projects_single_value(mapping, their['error'])
+                            and all(x in as_decided(b, False) for x in as_decided(a, True))):
+                        label = ONE_ELEMENT_PROJECTION
                 elif our['errors']:
                     label = 'DIFFERENT'
                 else:
                     label = ('same measurements' if a else 'neither measures') if a == b else 'DIFFERENT'
+                if label == 'DIFFERENT' and as_decided(a, True) == as_decided(b, False):
+                    label = DATE_TEXT_OR_BOOLEAN
             if label == 'DIFFERENT' and kind == 'functions':
                 label = known_function_difference(mapping, message, their, our)
             counts[label] += 1
