@@ -8,11 +8,8 @@ import {
   mergeObservation,
   parseFhirMapping,
   planObservationGroups,
-  toCreatedDeviceId,
-  toCreatedPatientId,
   type FhirMapping,
   type MeasurementGroup,
-  type ResolvedIdentity,
 } from '../core/fhir/index.js';
 import { crossCheckMappings } from '../core/mapping/crossCheckMappings.js';
 import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
@@ -25,14 +22,22 @@ import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandA
 import { isIsoTimestamp, readMessageInputs } from './readMessageFiles.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import { formatProblem, locateDeviceMappingProblems, readTextFile } from './validateCommand.js';
+import { MemoryFhirStore } from '../adapters/fhir/memoryFhirStore.js';
+import { createIdentityResolver, type IdentityResolutionType } from '../pipeline/resolveIdentity.js';
+import type { IdentityResolver } from '../pipeline/ports.js';
+import { readFhirResources } from './readFhirResources.js';
 
 const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE (--message FILE | --messages FILE)...
                     [--enqueued-time ISO] [--issued ISO] [--device-identifier-system SYSTEM]
+                    [--resolution Create|Lookup|LookupWithEncounter] [--fhir-resources FILE]...
 
 Runs device messages through both mappings, as MedTech's mapping debugger does, and prints ONE JSON document
-{"measurements": [...], "observations": [...], "errors": [...]}: the Observations the messages would produce on an
-empty FHIR server with the Create identity resolution (Patient and Device ids are the ids MedTech's Create gives
-them; on an empty server no Encounter is linked). Mapping problems and cross-check warnings go to stderr.
+{"measurements": [...], "observations": [...], "errors": [...]}: the Observations the messages would produce on a
+FHIR server holding the --fhir-resources (none by default), with the identity resolution --resolution (Create by
+default: on an empty server, Patient and Device get the ids MedTech's Create gives them, so a measurement needs a
+patient id). With Lookup (the service's default), give the Devices (linked to their Patients) the server holds, as
+exported from it: then measurements without a patient id resolve too. Mapping problems and cross-check warnings go
+to stderr.
 
 A message file holds one message body. A file whose top-level object has a "Body" key is a whole envelope
 {"Body", "Properties", "SystemProperties"}, so IoT Hub messages can be tested. An NDJSON file given with --messages
@@ -47,7 +52,10 @@ Options:
   --enqueued-time ISO              the Event Hubs enqueued time (ingestionTimeUtc); default: the envelope's
                                    iothub-enqueuedtime or x-opt-enqueued-time, else the current time
   --issued ISO                     the Observations' issued time; default: the current time
-  --device-identifier-system SYSTEM  the default device identifier system (changes the created Device ids)
+  --device-identifier-system SYSTEM  the default device identifier system (Device searches; created Device ids)
+  --resolution TYPE                Create (default), Lookup or LookupWithEncounter, as the service's setting
+  --fhir-resources FILE            resources the FHIR server holds (Device, Patient, Encounter): one resource, a
+                                   Bundle, a JSON array or NDJSON; repeat for several
   -h, --help                       show this help
 
 Exit codes: 0 both mappings are valid (even if some messages or groups failed), 1 a mapping is invalid,
@@ -87,6 +95,8 @@ interface DebugOptions {
   enqueuedTime: string | undefined;
   issued: string;
   deviceSystem: string | undefined;
+  resolution: IdentityResolutionType;
+  resourceFiles: string[];
 }
 
 /**
@@ -127,6 +137,14 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
   if (messages === undefined) {
     return ExitCode.usage;
   }
+  const held = await readFhirResources(options.resourceFiles, io, 'debug');
+  if (held === undefined) {
+    return ExitCode.usage;
+  }
+  const identity = createIdentityResolver(new MemoryFhirStore(held), {
+    resolutionType: options.resolution,
+    ...(options.deviceSystem === undefined ? {} : { defaultDeviceIdentifierSystem: options.deviceSystem }),
+  });
 
   const origins = new Map<Measurement, number>();
   const normalized = normalizeMessages(device, messages, io, origins);
@@ -144,21 +162,22 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     );
     return { messageIndexes: indexes, messageFiles: indexes.map((i) => messages[i]?.file ?? '') };
   };
-  transform(output, fhir, options, sourcesOf);
+  await transform(output, fhir, identity, options.issued, sourcesOf);
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
   return ExitCode.ok;
 }
 
 /**
- * Groups and transforms the measurements of `output` into Observations, as a run against an empty FHIR server:
- * Observations that share an identifier are merged in order, as the persist stage would.
+ * Groups and transforms the measurements of `output` into Observations, as a run against the FHIR server `identity`
+ * resolves on: Observations that share an identifier are merged in order, as the persist stage would.
  */
-function transform(
+async function transform(
   output: DebugOutput,
   fhir: FhirMapping,
-  options: DebugOptions,
+  identities: IdentityResolver,
+  issued: string,
   sourcesOf: (measurements: readonly Measurement[]) => Pick<DebugErrorOutput, 'messageIndexes' | 'messageFiles'>,
-): void {
+): Promise<void> {
   const observations = new Map<string, Observation>();
   for (const group of groupMeasurements(output.measurements)) {
     try {
@@ -170,20 +189,20 @@ function transform(
           `No FHIR template has typeName '${group.key.type}'`,
         );
       }
-      const identity = toCreatedIdentity(group, options.deviceSystem);
+      const identity = await identities.resolve(group.key);
       const observationGroups = planObservationGroups(group, template);
       // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
       let concerned: Measurement[][] | undefined;
       observationGroups.forEach((observationGroup, index) => {
         try {
-          const built = buildObservation(observationGroup, template, identity, options.issued);
+          const built = buildObservation(observationGroup, template, identity, issued);
           const id = built.id ?? '';
           const existing = observations.get(id);
           observations.set(
             id,
             existing === undefined
               ? built
-              : mergeObservation(existing, observationGroup, template, identity, options.issued).observation,
+              : mergeObservation(existing, observationGroup, template, identity, issued).observation,
           );
         } catch (error) {
           concerned ??= measurementsByObservationGroup(group, observationGroups);
@@ -195,20 +214,6 @@ function transform(
     }
   }
   output.observations.push(...observations.values());
-}
-
-/** The ids MedTech's Create resolution gives a new Patient and Device (reference-behaviour §4). */
-function toCreatedIdentity(group: MeasurementGroup, deviceSystem: string | undefined): ResolvedIdentity {
-  const patientId = group.key.patientId;
-  if (patientId === undefined || patientId.trim() === '') {
-    throw new MedTechError(
-      'ResourceIdentityNotDefined',
-      'FHIRConversion',
-      'The measurements carry no patient id: the Create resolution cannot create a Patient',
-      { location: { field: 'patientId' } },
-    );
-  }
-  return { patientId: toCreatedPatientId(patientId), deviceId: toCreatedDeviceId(group.key.deviceId, deviceSystem) };
 }
 
 function recordGroupError(
@@ -242,6 +247,8 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
       'enqueued-time': { type: 'string' },
       issued: { type: 'string' },
       'device-identifier-system': { type: 'string' },
+      resolution: { type: 'string' },
+      'fhir-resources': { type: 'string', multiple: true },
     },
     usage,
     io,
@@ -263,6 +270,10 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
   if (messageFiles.length === 0 && ndjsonFiles.length === 0) {
     return usageError(io, usage, 'missing --message FILE or --messages FILE');
   }
+  const resolution = RESOLUTION_TYPES.find((t) => t.toLowerCase() === (values.resolution ?? 'Create').toLowerCase());
+  if (resolution === undefined) {
+    return usageError(io, usage, `--resolution must be one of ${RESOLUTION_TYPES.join(', ')}`);
+  }
   for (const name of ['enqueued-time', 'issued'] as const) {
     const value = values[name];
     if (value !== undefined && !isIsoTimestamp(value)) {
@@ -278,5 +289,10 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
     // As a FHIR instant: UTC, milliseconds (an option without an offset is taken as UTC).
     issued: toUtcTimestamp(values.issued ?? now().toISOString()) ?? now().toISOString(),
     deviceSystem: values['device-identifier-system'],
+    resolution,
+    resourceFiles: values['fhir-resources'] ?? [],
   };
 }
+
+/** MedTech's resolution types, as the service's FHIR__RESOLUTION setting names them. */
+const RESOLUTION_TYPES: readonly IdentityResolutionType[] = ['Create', 'Lookup', 'LookupWithEncounter'];

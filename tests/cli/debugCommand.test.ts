@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDebugCommand, type DebugOutput } from '../../shared/cli/debugCommand.js';
@@ -8,6 +9,8 @@ const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/'
 const dir = fileURLToPath(new URL('../fixtures/fhir/debug_docs_heartrate/', import.meta.url));
 const file = (name: string): string => `${dir}${name}`;
 const sha256 = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+const readJson = (name: string): Record<string, unknown> =>
+  JSON.parse(readFileSync(file(name), 'utf8')) as Record<string, unknown>;
 
 async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = captureIo();
@@ -303,5 +306,153 @@ describe('runDebugCommand warnings', () => {
     expect(result.code).toBe(0);
     expect(result.stderr).toMatch(/message\.json: warning: .*extra/);
     expect((JSON.parse(result.stdout) as DebugOutput).observations).toHaveLength(1);
+  });
+});
+
+describe('runDebugCommand against the resources of a FHIR server (--fhir-resources, --resolution)', () => {
+  const { write } = useTempDir('medtech-debug-resources-');
+  // What a server in Lookup mode holds: the docs' device, linked to its patient, as a FHIR export writes them.
+  const device = { resourceType: 'Device', id: 'dev-7', identifier: [{ value: 'device01' }] };
+  const linked = { ...device, patient: { reference: 'Patient/pat-3' } };
+  const patient = { resourceType: 'Patient', id: 'pat-3', identifier: [{ value: 'mrn-3' }] };
+  const ndjson = (...resources: object[]): string => resources.map((r) => JSON.stringify(r)).join('\n') + '\n';
+
+  it("resolves the docs' message, which has no patient id, with Lookup on the Device the server holds", async () => {
+    const resources = write('lookup.ndjson', ndjson(patient, linked));
+    const output = await debug(['message.json'], ['--resolution', 'lookup', '--fhir-resources', resources]);
+    expect(output.errors).toEqual([]);
+    const value = 'pat-3.dev-7.heartrate.20230313224601Z.20230313224601Z';
+    expect(output.observations).toMatchObject([
+      {
+        id: sha256(`${SYSTEM}_${value}`),
+        identifier: [{ system: SYSTEM, value }],
+        subject: { reference: 'Patient/pat-3' },
+        device: { reference: 'Device/dev-7' },
+        valueQuantity: { value: 78 },
+      },
+    ]);
+  });
+
+  it('reads a Bundle, and says DeviceNotFound and PatientNotFound as the service would', async () => {
+    const bundle = (...resources: object[]): string =>
+      JSON.stringify({
+        resourceType: 'Bundle',
+        type: 'collection',
+        entry: resources.map((resource) => ({ resource })),
+      });
+    const none = await debug(
+      ['message.json'],
+      ['--resolution', 'Lookup', '--fhir-resources', write('none.json', bundle(patient))],
+    );
+    expect(none.errors.map((e) => e.name)).toEqual(['DeviceNotFound']);
+    expect(none.observations).toEqual([]);
+    const unlinked = await debug(
+      ['message.json'],
+      ['--resolution', 'Lookup', '--fhir-resources', write('unlinked.json', bundle(device))],
+    );
+    expect(unlinked.errors.map((e) => e.name)).toEqual(['PatientNotFound']);
+  });
+
+  it('takes a Device the server holds before creating one with Create, as the service does', async () => {
+    const resources = write('create.json', JSON.stringify([patient, linked]));
+    // Create looks the Device up first: found, it and its Patient are used, with a patient id in the message
+    // (patient-1, which the lookup ignores) or without one, and nothing is created.
+    for (const message of ['message-with-patient.json', 'message.json']) {
+      const found = await debug([message], ['--resolution', 'Create', '--fhir-resources', resources]);
+      expect(found.errors).toEqual([]);
+      expect(found.observations.map((o) => [o.subject?.reference, o.device?.reference])).toEqual([
+        ['Patient/pat-3', 'Device/dev-7'],
+      ]);
+    }
+    // A Device the server holds without a patient gets the message's: the created Patient's id.
+    const unlinked = write('create-unlinked.json', JSON.stringify([device]));
+    const created = await debug(['message-with-patient.json'], ['--fhir-resources', unlinked]);
+    expect(created.observations.map((o) => [o.subject?.reference, o.device?.reference])).toEqual([
+      [`Patient/${sha256('_patient-1')}`, 'Device/dev-7'],
+    ]);
+  });
+
+  it('searches with the default device identifier system', async () => {
+    const withSystem = { ...linked, identifier: [{ system: 'urn:devices', value: 'device01' }] };
+    const resources = write('system.ndjson', ndjson(patient, withSystem));
+    const other = await debug(
+      ['message.json'],
+      ['--resolution', 'Lookup', '--fhir-resources', resources, '--device-identifier-system', 'urn:other'],
+    );
+    expect(other.errors.map((e) => e.name)).toEqual(['DeviceNotFound']);
+    const same = await debug(
+      ['message.json'],
+      ['--resolution', 'Lookup', '--fhir-resources', resources, '--device-identifier-system', 'urn:devices'],
+    );
+    expect(same.observations.map((o) => o.device?.reference)).toEqual(['Device/dev-7']);
+  });
+
+  it('links the Encounter the server holds, and says EncounterNotFound on a server without it', async () => {
+    const mapping = JSON.parse(readFileSync(file('devicecontent.json'), 'utf8')) as {
+      template: { template: Record<string, unknown> }[];
+    };
+    const template = mapping.template[0]?.template ?? {};
+    template.encounterIdExpression = '$.matchedToken.encounterId';
+    const deviceMapping = write('with-encounter.json', JSON.stringify(mapping));
+    const message = write(
+      'message-encounter.json',
+      JSON.stringify({ ...readJson('message-with-patient.json'), encounterId: 'visit-9' }),
+    );
+    const encounter = { resourceType: 'Encounter', id: 'enc-1', identifier: [{ value: 'visit-9' }] };
+    const outputOf = async (extra: string[]): Promise<DebugOutput> => {
+      const result = await run([
+        '--device-mapping',
+        deviceMapping,
+        '--fhir-mapping',
+        file('fhirmapping.json'),
+        '--message',
+        message,
+        ...extra,
+      ]);
+      expect(result.code).toBe(0);
+      return JSON.parse(result.stdout) as DebugOutput;
+    };
+
+    expect((await outputOf([])).errors.map((e) => e.name)).toEqual(['EncounterNotFound']);
+    const linked = await outputOf(['--fhir-resources', write('encounter.json', JSON.stringify(encounter))]);
+    expect(linked.errors).toEqual([]);
+    expect(linked.observations.map((o) => o.encounter?.reference)).toEqual(['Encounter/enc-1']);
+  });
+
+  it('needs an encounter id with LookupWithEncounter', async () => {
+    const resources = write('encounter.ndjson', ndjson(patient, linked));
+    const output = await debug(
+      ['message.json'],
+      ['--resolution', 'LookupWithEncounter', '--fhir-resources', resources],
+    );
+    expect(output.errors.map((e) => e.name)).toEqual(['ResourceIdentityNotDefined']);
+  });
+
+  it('exits 2 on an unknown resolution, an unreadable file, and a file of other things', async () => {
+    const base = ['--device-mapping', file('devicecontent.json'), '--fhir-mapping', file('fhirmapping.json')];
+    const withMessage = [...base, '--message', file('message.json')];
+    const unknown = await run([...withMessage, '--resolution', 'Guess']);
+    expect([unknown.code, unknown.stderr.split('\n')[0]]).toEqual([
+      2,
+      'medtech debug: --resolution must be one of Create, Lookup, LookupWithEncounter',
+    ]);
+    const missing = await run([...withMessage, '--fhir-resources', write('x', '') + '-missing']);
+    expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('-missing: no such file')]);
+    const cases: [string, string][] = [
+      ['no-id.ndjson', ndjson(patient, { resourceType: 'Device', identifier: [] })],
+      ['not-json.ndjson', `${JSON.stringify(patient)}\n{oops\n`],
+      ['not-fhir.json', '{"id": "x"}'],
+    ];
+    const problems = await Promise.all(
+      cases.map(async ([name, text]) => {
+        const result = await run([...withMessage, '--fhir-resources', write(name, text)]);
+        return [result.code, result.stdout, result.stderr.replace(/^.*[/\\]/, '').trim()];
+      }),
+    );
+    expect(problems).toEqual([
+      [2, '', 'no-id.ndjson:2: a Device without an id, which nothing could refer to'],
+      [2, '', 'not-json.ndjson:2: not JSON (a file of FHIR resources holds a resource, a Bundle, an array or NDJSON)'],
+      [2, '', 'not-fhir.json: not a FHIR resource (no resourceType)'],
+    ]);
   });
 });
