@@ -79,6 +79,10 @@ function collect(value: unknown, where: string, into: StoredResource[]): string 
   if (!isRecord(value) || typeof value.resourceType !== 'string') {
     return `${where}: not a FHIR resource (no resourceType)`;
   }
+  if (value.resourceType === 'OperationOutcome') {
+    // What a server says along with a search's results (a saved `GET Device?identifier=…`): nothing it holds.
+    return undefined;
+  }
   if (value.resourceType === 'Bundle') {
     const entries = Array.isArray(value.entry) ? (value.entry as unknown[]) : [];
     return collect(

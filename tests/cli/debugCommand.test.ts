@@ -334,11 +334,13 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
   });
 
   it('reads a Bundle, and says DeviceNotFound and PatientNotFound as the service would', async () => {
+    // A saved search: its results, and what the server said of the search, which holds nothing.
+    const outcome = { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational' }] };
     const bundle = (...resources: object[]): string =>
       JSON.stringify({
         resourceType: 'Bundle',
-        type: 'collection',
-        entry: resources.map((resource) => ({ resource })),
+        type: 'searchset',
+        entry: [...resources, outcome].map((resource) => ({ resource })),
       });
     const none = await debug(
       ['message.json'],
