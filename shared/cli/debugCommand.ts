@@ -163,6 +163,14 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     return { messageIndexes: indexes, messageFiles: indexes.map((i) => messages[i]?.file ?? '') };
   };
   await transform(output, fhir, identity, options.issued, sourcesOf);
+  const unresolved = output.errors.filter((e) => e.name === 'ResourceIdentityNotDefined').length;
+  if (unresolved > 0 && options.resolution === 'Create') {
+    // The usual reason: a mapping written for Lookup, the service's default, run here with Create.
+    io.stderr(
+      `medtech debug: ${unresolved} group(s) have no patient id, which Create needs to create a Patient; for a ` +
+        'mapping meant for Lookup, give the Devices the FHIR server holds: --resolution Lookup --fhir-resources FILE\n',
+    );
+  }
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
   return ExitCode.ok;
 }

@@ -37,6 +37,18 @@ async function debug(messages: string[], extra: string[] = [], fhir = 'fhirmappi
 
 describe('runDebugCommand', () => {
   it("reports ResourceIdentityNotDefined for the docs' message, which has no patient id", async () => {
+    const plain = await run([
+      '--device-mapping',
+      file('devicecontent.json'),
+      '--fhir-mapping',
+      file('fhirmapping.json'),
+      '--message',
+      file('message.json'),
+    ]);
+    expect(plain.stderr).toBe(
+      'medtech debug: 1 group(s) have no patient id, which Create needs to create a Patient; for a mapping meant ' +
+        'for Lookup, give the Devices the FHIR server holds: --resolution Lookup --fhir-resources FILE\n',
+    );
     const output = await debug(['message.json']);
     expect(output.measurements).toEqual([
       {
