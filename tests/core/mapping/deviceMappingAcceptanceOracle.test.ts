@@ -1574,6 +1574,25 @@ const DIFFERENCES: Difference[] = [
   })),
 
   // 3. Mappings both load, read differently.
+  // A list written under two spellings: Newtonsoft fills the one property twice, and into a list it already made it
+  // adds the items (exact repeats of a name collapse first, to the last, as JSON.parse keeps them); here the last
+  // spelling replaces the list. Checked on Mono with MedTech built from source (tools/dotnet-oracle).
+  ...(
+    [
+      ['values then Values', `"Values":[${'{"valueName":"b","valueExpression":"$.b"}'}]`, ['a', 'b'], ['b']],
+      ['values then an empty Values', '"Values":[]', ['a'], []],
+    ] as const
+  ).map(([what, raw, medTech, ours]) => ({
+    name: `CalculatedContent ${what} (MedTech: the items of both)`,
+    text: appended('CalculatedContent', `"values":[{"valueName":"a","valueExpression":"$.a"}],${raw}`).replace(
+      '"values":[],',
+      '',
+    ),
+    pick: (t: ContentTemplate) => t.values.map((v) => v.valueName),
+    medTech,
+    ours,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (an existing list is populated, ObjectCreationHandling.Auto), checked on Mono',
+  })),
   ...(Object.keys(BASE) as Kind[]).map((kind) => ({
     name: `${kind} typeName ${DATE} (MedTech: the text of the date it parsed)`,
     text: one(kind, 'typeName', DATE),
