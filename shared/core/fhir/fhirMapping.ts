@@ -47,9 +47,8 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
   // Values MedTech reads although the schema does not allow them (a number for a code, "60" for periodInterval,
   // null for an optional member…) are converted as MedTech converts them, with a warning each.
   const context: ConversionContext = {
-    warn: (message, pointer, field) =>
-      problems.add('warning', message, translatePointer(pointer, canonical.renames), field),
-    numberText: (pointer) => numberLiteralAt(doc, translatePointer(pointer, canonical.renames)),
+    warn: (message, pointer, field) => problems.add('warning', message, translatePointer(pointer, canonical), field),
+    numberText: (pointer) => numberLiteralAt(doc, translatePointer(pointer, canonical)),
   };
   for (const { body, index } of templateBodies(canonical.value)) {
     convertBodyAsMedTech(body, toPointer(['template', index, 'template']), context);
@@ -199,15 +198,31 @@ const ROOT: Shape = {
   },
 };
 
-interface Canonical {
-  value: unknown;
+/** Where the canonical form's members and items are written in the file. */
+interface PointerOrigins {
   /** Canonical pointer of an object → (canonical key → original key), for keys whose spelling changed. */
   renames: Map<string, Map<string, string>>;
+  /**
+   * Canonical pointer of a list written under several spellings (`codes` then `Codes`) → the spelling and index
+   * each of its items is written at.
+   */
+  itemOrigins: Map<string, readonly ItemOrigin[]>;
+}
+
+/** The spelling of the list an item is written in, and its index there. */
+interface ItemOrigin {
+  key: string;
+  index: number;
+}
+
+interface Canonical extends PointerOrigins {
+  value: unknown;
 }
 
 function canonicalize(value: unknown, problems: ProblemList): Canonical {
-  const renames = new Map<string, Map<string, string>>();
-  const toOriginal = (pointer: string): string => translatePointer(pointer, renames);
+  const origins: PointerOrigins = { renames: new Map(), itemOrigins: new Map() };
+  const { renames } = origins;
+  const toOriginal = (pointer: string): string => translatePointer(pointer, origins);
 
   const walk = (node: unknown, shape: Shape | undefined, segments: (string | number)[]): unknown => {
     if (shape === undefined) {
@@ -223,6 +238,7 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
     const pointer = toPointer(segments);
     const out: Record<string, unknown> = {};
     const seen = new Map<string, string>(); // lower-cased canonical key → original key as written
+    const listItems = new Map<string, ItemOrigin[]>(); // canonical key of a list → where its items are written
     const templateKey = spec.keys.includes('template') ? templateKeyAsMedTech(Object.keys(node)) : undefined;
     for (const [key, child] of Object.entries(node)) {
       const canonicalKey = spec.keys.find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
@@ -240,14 +256,23 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
         continue;
       }
       const earlier = seen.get(lower);
+      // Newtonsoft.Json sets the property once per spelling, so the last one wins; but into a list it has already
+      // made it adds the items (an exact repeat of a name never gets here: the reader keeps the last).
+      const previous = earlier === undefined ? undefined : out[canonicalKey];
+      const appended = Array.isArray(previous) && Array.isArray(child) && isListField(spec, canonicalKey);
       if (earlier !== undefined) {
-        // Newtonsoft.Json sets the property once per spelling, so the last one wins.
         problems.add(
           'warning',
-          `Property '${key}' repeats '${earlier}' (names are case-insensitive); the last one is used`,
+          appended
+            ? `Property '${key}' repeats '${earlier}' (names are case-insensitive); its items are added to the list, as MedTech adds them`
+            : `Property '${key}' repeats '${earlier}' (names are case-insensitive); the last one is used`,
           at,
           canonicalKey,
         );
+      }
+      if (Array.isArray(child)) {
+        const written = child.map((_item: unknown, index) => ({ key, index }));
+        listItems.set(canonicalKey, appended ? [...(listItems.get(canonicalKey) ?? []), ...written] : written);
       }
       seen.set(lower, key);
       if (canonicalKey !== key) {
@@ -274,7 +299,17 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
         problems.add('warning', `Unknown property '${key}' is ignored`, at);
       }
       // defineProperty: a key such as "__proto__" stays a plain (unknown, so rejected) property.
-      Object.defineProperty(out, canonicalKey, { value: child, enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(out, canonicalKey, {
+        value: appended ? [...(previous as unknown[]), ...(child as unknown[])] : child,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    for (const [key, items] of listItems) {
+      if (items.some((item) => item.key !== items[0]?.key)) {
+        origins.itemOrigins.set(pointer + toPointer([key]), items);
+      }
     }
     for (const [key, allowed] of Object.entries(spec.enums ?? {})) {
       const current = out[key];
@@ -297,16 +332,29 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
     return out;
   };
 
-  return { value: walk(value, ROOT, []), renames };
+  return { value: walk(value, ROOT, []), ...origins };
 }
 
-function translatePointer(pointer: string, renames: Map<string, Map<string, string>>): string {
+/** Whether the shape gives `key` a list of items (`codes`, `category`, `components`). */
+function isListField(spec: ObjectShape, key: string): boolean {
+  const field = spec.fields?.[key];
+  return field !== undefined && 'arrayOf' in field;
+}
+
+/** The pointer as the file spells it: each renamed key as written, each item of a joined list where it is written. */
+function translatePointer(pointer: string, origins: PointerOrigins): string {
   const segments = toPathSegments(pointer);
   const original: (string | number)[] = [];
   for (let i = 0; i < segments.length; i++) {
     const segment = segments[i] as string | number;
     const prefix = toPointer(segments.slice(0, i));
-    original.push(renames.get(prefix)?.get(String(segment)) ?? segment);
+    const item = typeof segment === 'number' ? origins.itemOrigins.get(prefix)?.[segment] : undefined;
+    if (item !== undefined) {
+      original[original.length - 1] = item.key;
+      original.push(item.index);
+      continue;
+    }
+    original.push(origins.renames.get(prefix)?.get(String(segment)) ?? segment);
   }
   return toPointer(original);
 }
@@ -323,7 +371,7 @@ function getValidator(): Validator {
 }
 
 function toSchemaProblem(error: ErrorObject, canonical: Canonical, problems: ProblemList): void {
-  const pointer = translatePointer(error.instancePath, canonical.renames);
+  const pointer = translatePointer(error.instancePath, canonical);
   const label = toLabel(pointer) || 'The mapping';
   const params = error.params as Record<string, unknown>;
   switch (error.keyword) {
@@ -416,7 +464,7 @@ function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemLi
   const templates: CodeValueFhirTemplate[] = [];
   for (const { body, index } of templateBodies(root)) {
     const at = (...segments: (string | number)[]): string =>
-      translatePointer(toPointer(['template', index, 'template', ...segments]), canonical.renames);
+      translatePointer(toPointer(['template', index, 'template', ...segments]), canonical);
     const typeName = body.typeName;
     if (typeof typeName === 'string') {
       if (typeName !== '' && typeName.trim() === '') {

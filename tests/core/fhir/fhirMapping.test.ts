@@ -254,6 +254,34 @@ describe('parseFhirMapping', () => {
     ]);
   });
 
+  it('joins a list written under two spellings, as MedTech does, and points into it where each item is written', () => {
+    const text = mapping([
+      {
+        typeName: 'a',
+        codes: [{ code: '1' }],
+        Codes: [{ code: '2' }, { code: '3', bogus: 1 }],
+        components: [
+          { codes: [], value: { valueType: 'String', valueName: 's', codes: [{ code: 'x' }], CODES: [{}] } },
+        ],
+      },
+    ]);
+    const problems = problemsOf(text);
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([
+      {
+        severity: 'error',
+        message: "Unknown property 'bogus' in Codes[1]",
+        pointer: '/template/0/template/Codes/1/bogus',
+      },
+    ]);
+    expect(problems.filter((p) => p.message.includes('added to the list')).map((p) => p.pointer)).toEqual([
+      '/template/0/template/Codes',
+      '/template/0/template/components/0/value/CODES',
+    ]);
+    const valid = parseValid(text.replace(',"bogus":1', ''));
+    const template = findFhirTemplate(valid.value, 'a');
+    expect(template?.codes.map((c) => c.code)).toEqual(['1', '2', '3']);
+  });
+
   it('accepts a CodeableConcept without valueName with a warning that it is never set', () => {
     const { value, warnings } = parseValid(
       mapping([{ typeName: 'removed', codes: [], value: { valueType: 'CodeableConcept', codes: [] } }]),

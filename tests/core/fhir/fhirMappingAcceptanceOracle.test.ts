@@ -1011,6 +1011,37 @@ const FORMER_DIFFERENCES: Difference[] = [
     ours: 'second',
     at: 'Template/Serialization/TemplateContainerJsonConverter.cs:44,53, NJ/Linq/JObject.cs:304-312',
   },
+  // 4. A list written under two spellings: Newtonsoft fills the one property twice, and into a list it already made it
+  //    adds the items (exact repeats of a name collapse first, to the last, as the reader keeps them). Here the last
+  //    spelling replaced the list. Checked on Mono with MedTech built from source (tools/dotnet-oracle).
+  ...(
+    [
+      ['codes then Codes', hr('"codes":[{"code":"1"}],"Codes":[{"code":"2"}]'), codes, ['1', '2'], ['2']],
+      [
+        'codes, Codes, codes',
+        hr('"codes":[{"code":"1"}],"Codes":[{"code":"2"}],"codes":[{"code":"3"}]'),
+        codes,
+        ['3', '2'],
+        ['2'],
+      ],
+      ['codes then an empty Codes', hr('"codes":[{"code":"1"}],"Codes":[]'), codes, ['1'], []],
+      [
+        'category then Category',
+        hr('"category":[{"text":"x"}],"Category":[{"text":"y"}]'),
+        category,
+        ['x', 'y'],
+        ['y'],
+      ],
+    ] as const
+  ).map(([what, text, pick, medTech, ours]) => ({
+    name: `${what} (MedTech: the items of both)`,
+    text,
+    pick: (t: CodeValueFhirTemplate) =>
+      (pick(t) as ({ code?: string; text?: string } | null)[]).map((item) => item?.code ?? item?.text),
+    medTech,
+    ours,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (an existing list is populated, ObjectCreationHandling.Auto), checked on Mono',
+  })),
   // 3. The value's class comes from the exact key ValueType, else valueType (checked on Mono), not from the last
   //    case-insensitive repeat, which decided it here before. In a component's value too.
   ...(
@@ -1148,37 +1179,6 @@ describe('former differences, now read as MedTech reads them', () => {
 // Differences. Each case asserts what WE read today and that MedTech reads otherwise.
 
 const DIFFERENCES: Difference[] = [
-  // A list written under two spellings: Newtonsoft fills the one property twice, and into a list it already made it
-  // adds the items (exact repeats of a name collapse first, to the last, as JSON.parse keeps them); here the last
-  // spelling replaces the list. Checked on Mono with MedTech built from source (tools/dotnet-oracle).
-  ...(
-    [
-      ['codes then Codes', hr('"codes":[{"code":"1"}],"Codes":[{"code":"2"}]'), codes, ['1', '2'], ['2']],
-      [
-        'codes, Codes, codes',
-        hr('"codes":[{"code":"1"}],"Codes":[{"code":"2"}],"codes":[{"code":"3"}]'),
-        codes,
-        ['3', '2'],
-        ['2'],
-      ],
-      ['codes then an empty Codes', hr('"codes":[{"code":"1"}],"Codes":[]'), codes, ['1'], []],
-      [
-        'category then Category',
-        hr('"category":[{"text":"x"}],"Category":[{"text":"y"}]'),
-        category,
-        ['x', 'y'],
-        ['y'],
-      ],
-    ] as const
-  ).map(([what, text, pick, medTech, ours]) => ({
-    name: `${what} (MedTech: the items of both)`,
-    text,
-    pick: (t: CodeValueFhirTemplate) =>
-      (pick(t) as ({ code?: string; text?: string } | null)[]).map((item) => item?.code ?? item?.text),
-    medTech,
-    ours,
-    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (an existing list is populated, ObjectCreationHandling.Auto), checked on Mono',
-  })),
   // 9. Where we accept more than MedTech.
   ...['valuetype', 'VALUETYPE', 'Valuetype'].map((key) => ({
     name: `the valueType key spelled ${key} (MedTech: only ValueType or valueType is looked up)`,
