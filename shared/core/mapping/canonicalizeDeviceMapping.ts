@@ -76,12 +76,20 @@ export function canonicalizeDeviceMapping(
   const originalKeys = new WeakMap<object, Map<string, string>>();
   // Where each renamed copy sits in the original document (original key spellings).
   const originalPaths = new WeakMap<object, PathSegments>();
+  // Per copy, the lists written under several spellings (`values` then `Values`): the spelling and index of each item.
+  const joinedItems = new WeakMap<object, Map<string, { key: string; index: number }[]>>();
   /** The original path of `owner[key]` (or of its item at `index`). */
-  const originalPathOf = (owner: Record<string, unknown>, key: string, index?: number): PathSegments => [
-    ...(originalPaths.get(owner) ?? []),
-    originalKeys.get(owner)?.get(key) ?? key,
-    ...(index === undefined ? [] : [index]),
-  ];
+  const originalPathOf = (owner: Record<string, unknown>, key: string, index?: number): PathSegments => {
+    const item = index === undefined ? undefined : joinedItems.get(owner)?.get(key)?.[index];
+    if (item !== undefined) {
+      return [...(originalPaths.get(owner) ?? []), item.key, item.index];
+    }
+    return [
+      ...(originalPaths.get(owner) ?? []),
+      originalKeys.get(owner)?.get(key) ?? key,
+      ...(index === undefined ? [] : [index]),
+    ];
+  };
 
   const rename = (
     value: unknown,
@@ -89,6 +97,7 @@ export function canonicalizeDeviceMapping(
     segments: PathSegments,
     original: PathSegments,
     onUnknown?: (key: string) => void,
+    lists: readonly string[] = [],
   ): unknown => {
     if (!isRecord(value)) {
       return value;
@@ -96,6 +105,7 @@ export function canonicalizeDeviceMapping(
     const copy: Record<string, unknown> = {};
     originalPaths.set(copy, original);
     const keys = new Map<string, string>();
+    const items = new Map<string, { key: string; index: number }[]>();
     const templateKey = known.includes('template') ? templateKeyAsMedTech(Object.keys(value)) : undefined;
     for (const [key, child] of Object.entries(value)) {
       const target = known.includes(key) ? key : known.find((name) => name.toLowerCase() === key.toLowerCase());
@@ -117,10 +127,30 @@ export function canonicalizeDeviceMapping(
       if (target !== key) {
         notes.push({ kind: 'renamed', parent: segments, property: key, to: target });
       }
-      setOwn(copy, target, child);
+      // Newtonsoft sets a property once per spelling (the last wins), but adds to a list it has already made.
+      const previous = keys.has(target) ? copy[target] : undefined;
+      const written = Array.isArray(child) ? child.map((_item: unknown, index) => ({ key, index })) : [];
+      if (lists.includes(target) && Array.isArray(previous) && Array.isArray(child)) {
+        notes.push({
+          kind: 'converted',
+          parent: segments,
+          property: key,
+          field: target,
+          message: `'${key}' repeats '${keys.get(target) ?? target}' (names are case-insensitive); its items are added to the list, as MedTech adds them`,
+        });
+        setOwn(copy, target, [...(previous as unknown[]), ...(child as unknown[])]);
+        items.set(target, [...(items.get(target) ?? []), ...written]);
+      } else {
+        setOwn(copy, target, child);
+        items.set(target, written);
+      }
       keys.set(target, key);
     }
     originalKeys.set(copy, keys);
+    const joined = [...items].filter(([, list]) => list.some((item) => item.key !== list[0]?.key));
+    if (joined.length > 0) {
+      joinedItems.set(copy, new Map(joined));
+    }
     return copy;
   };
 
@@ -192,7 +222,7 @@ export function canonicalizeDeviceMapping(
     segments: PathSegments,
     original: PathSegments,
   ): unknown => {
-    const content = rename(template, knownProperties.content[kind], segments, original);
+    const content = rename(template, knownProperties.content[kind], segments, original, undefined, ['values']);
     if (!isRecord(content)) {
       return content;
     }
@@ -313,13 +343,21 @@ export function canonicalizeDeviceMapping(
     toOriginalSegments(segments) {
       const original: PathSegments = [];
       let current: unknown = root;
+      // The object and key the current list was reached through, for an item of a joined list.
+      let owner: { record: Record<string, unknown>; key: string } | undefined;
       for (const segment of segments) {
         if (Array.isArray(current) && typeof segment === 'number') {
-          original.push(segment);
+          const item = owner === undefined ? undefined : joinedItems.get(owner.record)?.get(owner.key)?.[segment];
+          if (item !== undefined) {
+            original[original.length - 1] = item.key;
+          }
+          original.push(item?.index ?? segment);
           current = current[segment];
+          owner = undefined;
         } else if (isRecord(current)) {
           const key = String(segment);
           original.push(originalKeys.get(current)?.get(key) ?? segment);
+          owner = { record: current, key };
           current = Object.hasOwn(current, key) ? current[key] : undefined;
         } else {
           original.push(segment);

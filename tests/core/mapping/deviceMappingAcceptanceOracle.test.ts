@@ -1063,6 +1063,29 @@ const AGREEMENT: Case[] = [
     medTech: [M('Body'), J('matchedToken.d'), M('matchedToken.t')],
     at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/EnumUtils.cs:294-322, NJ/Utilities/ConvertUtils.cs:438-441 (an undefined number is kept), Template/CalculatedFunctionContentTemplateExtensions.cs:26 (used only for a null language)',
   })),
+  // A list written under two spellings: Newtonsoft fills the one property twice, and into a list it already made it
+  // adds the items (exact repeats of a name collapse first, to the last, as the reader keeps them). Checked on Mono
+  // with MedTech built from source (tools/dotnet-oracle); here the last spelling replaced the list before.
+  ...(
+    [
+      ['values then Values', `"Values":[${'{"valueName":"b","valueExpression":"$.b"}'}]`, ['a', 'b']],
+      ['values then an empty Values', '"Values":[]', ['a']],
+      [
+        'values, Values, values',
+        '"Values":[{"valueName":"b","valueExpression":"$.b"}],"values":[{"valueName":"c","valueExpression":"$.c"}]',
+        ['c', 'b'],
+      ],
+    ] as const
+  ).map(([what, raw, medTech]) => ({
+    name: `CalculatedContent ${what} holds the items of both, as in MedTech`,
+    text: appended('CalculatedContent', `"values":[{"valueName":"a","valueExpression":"$.a"}],${raw}`).replace(
+      '"values":[],',
+      '',
+    ),
+    pick: (t: ContentTemplate) => t.values.map((v) => v.valueName),
+    medTech,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (an existing list is populated, ObjectCreationHandling.Auto), checked on Mono',
+  })),
 ];
 
 describe('parseDeviceMapping agrees with MedTech', () => {
@@ -1574,25 +1597,6 @@ const DIFFERENCES: Difference[] = [
   })),
 
   // 3. Mappings both load, read differently.
-  // A list written under two spellings: Newtonsoft fills the one property twice, and into a list it already made it
-  // adds the items (exact repeats of a name collapse first, to the last, as JSON.parse keeps them); here the last
-  // spelling replaces the list. Checked on Mono with MedTech built from source (tools/dotnet-oracle).
-  ...(
-    [
-      ['values then Values', `"Values":[${'{"valueName":"b","valueExpression":"$.b"}'}]`, ['a', 'b'], ['b']],
-      ['values then an empty Values', '"Values":[]', ['a'], []],
-    ] as const
-  ).map(([what, raw, medTech, ours]) => ({
-    name: `CalculatedContent ${what} (MedTech: the items of both)`,
-    text: appended('CalculatedContent', `"values":[{"valueName":"a","valueExpression":"$.a"}],${raw}`).replace(
-      '"values":[],',
-      '',
-    ),
-    pick: (t: ContentTemplate) => t.values.map((v) => v.valueName),
-    medTech,
-    ours,
-    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (an existing list is populated, ObjectCreationHandling.Auto), checked on Mono',
-  })),
   ...(Object.keys(BASE) as Kind[]).map((kind) => ({
     name: `${kind} typeName ${DATE} (MedTech: the text of the date it parsed)`,
     text: one(kind, 'typeName', DATE),

@@ -752,6 +752,27 @@ describe('parseDeviceMapping expression errors', () => {
     ]);
     expect(problems[0]!.message).toMatch(new RegExp(`^${field}: `));
   });
+
+  it('points into a values list written under two spellings where each item is written', () => {
+    const problems = parseInvalid(
+      collection([
+        'CalculatedContent',
+        {
+          ...calculated,
+          values: [{ valueName: 'a', valueExpression: '$.matchedToken.a' }],
+          Values: [
+            { valueName: 'b', valueExpression: '$.matchedToken.b' },
+            { valueName: 'c', valueExpression: '$.[' },
+          ],
+        },
+      ]),
+    );
+    expect(problems.map((p) => [p.severity, p.location.pointer, p.message.slice(0, 40)])).toEqual([
+      ['warning', '/template/0/template/Values', "property 'Values' is matched case-insens"],
+      ['warning', '/template/0/template/Values', "'Values' repeats 'values' (names are cas"],
+      ['error', '/template/0/template/Values/1/valueExpression', 'valueExpression: Invalid JSONPath expres'],
+    ]);
+  });
 });
 
 /** Expected problems of each fixture in tests/fixtures/device-mapping-invalid (all errors unless stated). */
@@ -1059,6 +1080,8 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
           ...bilingual,
           TypeName: '@',
           typeMatchExpression: { Value: '@', language: 'JsonPath' },
+          // The only values list: two spellings would join their items, as in MedTech.
+          values: undefined,
           Values: [{ ValueName: '@', valueExpression: 'x' }],
         },
       ],
