@@ -884,6 +884,41 @@ def fhir_value_key_variant(rng):
                                                                         'template': template}]})
 
 
+def spelled_members(rng, name, variants):
+    """One to three members spelling `name` in other cases (an exact repeat among them), each holding one of
+    `variants` (raw JSON texts): the members of a list written under several spellings."""
+    spellings = [name, name[0].upper() + name[1:], name.upper(), name.lower()]
+    return [(rng.choice(spellings), rng.choice(variants)) for _ in range(rng.randint(1, 3))]
+
+
+def raw_object(members):
+    return '{' + ','.join(json.dumps(k) + ':' + v for k, v in members) + '}'
+
+
+def fhir_list_spellings_variant(rng):
+    """A CodeValueFhir template whose lists (codes, category, components, and the codes of a CodeableConcept value
+    and of a category) are written under one to three spellings each, holding items, [], null or \"\"."""
+    def codes():
+        items = ['[]', 'null', '""', '[{"code":"%d"}]' % rng.randint(1, 9),
+                 '[{"code":"%d"},{"code":"%d","system":"s"}]' % (rng.randint(1, 9), rng.randint(1, 9))]
+        return spelled_members(rng, 'codes', items)
+    members = [('typeName', '"hr"'), ('periodInterval', '60')] + codes()
+    if rng.random() < 0.6:
+        members += spelled_members(rng, 'category', ['[]', 'null', '[%s]' % raw_object([('text', '"x"')] + codes()),
+                                                     '[{"text":"y"}]'])
+    if rng.random() < 0.5:
+        value = raw_object([('valueType', '"CodeableConcept"'), ('valueName', '"v"'), ('text', '"t"')] + codes())
+        members.append(('value', value))
+    else:
+        members.append(('value', '{"valueType":"Quantity","valueName":"q","unit":"u"}'))
+    if rng.random() < 0.5:
+        component = raw_object(codes() + [('value', '{"valueType":"String","valueName":"s"}')])
+        members += spelled_members(rng, 'components', ['[]', 'null', '[%s]' % component])
+    rng.shuffle(members)
+    return raw_object([('templateType', '"CollectionFhir"'), ('template', '[%s]' % raw_object(
+        [('templateType', '"CodeValueFhir"'), ('template', raw_object(members))]))])
+
+
 def fhir_reading(templates, medtech):
     """Loaded templates in the terms both write alike: no null members, lists never null, numbers as floats."""
     def clean(value):
@@ -1273,8 +1308,9 @@ def main():
                     shown_mapping = json.loads(mapping)['template'][0]['template']['values'][0]['valueExpression']
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (shown_mapping, message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
-    elif kind in ('fhirmappings', 'fhirvaluekeys'):
-        variant = fhir_mapping_variant if kind == 'fhirmappings' else fhir_value_key_variant
+    elif kind in ('fhirmappings', 'fhirvaluekeys', 'fhirlistspellings'):
+        variant = {'fhirmappings': fhir_mapping_variant, 'fhirvaluekeys': fhir_value_key_variant,
+                   'fhirlistspellings': fhir_list_spellings_variant}[kind]
         mappings = [variant(rng) for _ in range(count)]
         lines = [b64(m) + '\n' for m in mappings]
         theirs, ours = both('FhirMappingLoad', 'fhirmapping', lines)
@@ -1299,7 +1335,7 @@ def main():
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
                                                                 json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings or fhirvaluekeys')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings or samplemappings')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
