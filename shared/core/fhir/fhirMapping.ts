@@ -10,7 +10,14 @@ import {
   writtenAt,
   type WrittenAt,
 } from '../mapping/locate.js';
-import { templateKeyAsMedTech, templateSpellingIgnoredReason } from '../mapping/medTechConversions.js';
+import {
+  isLeadingReferenceId,
+  REFERENCE_ID_IGNORED_REASON,
+  templateKeyAsMedTech,
+  templateSpellingIgnoredReason,
+  unwrapValuesList,
+  VALUES_WRAPPER_REASON,
+} from '../mapping/medTechConversions.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
 import type { MappingProblem, ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
@@ -209,10 +216,11 @@ interface PointerOrigins {
   itemOrigins: Map<string, readonly ItemOrigin[]>;
 }
 
-/** The spelling of the list an item is written in, and its index there. */
+/** The spelling of the list an item is written in, and its index there (inside `$values` when wrapped so). */
 interface ItemOrigin {
   key: string;
   index: number;
+  wrapped: boolean;
 }
 
 interface Canonical extends PointerOrigins {
@@ -240,10 +248,28 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
     const seen = new Map<string, string>(); // lower-cased canonical key → original key as written
     const listItems = new Map<string, ItemOrigin[]>(); // canonical key of a list → where its items are written
     const templateKey = spec.keys.includes('template') ? templateKeyAsMedTech(Object.keys(node)) : undefined;
-    for (const [key, child] of Object.entries(node)) {
+    let first = true;
+    for (const [key, written] of Object.entries(node as Record<string, unknown>)) {
       const canonicalKey = spec.keys.find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
       const lower = canonicalKey.toLowerCase();
       const at = toOriginal(pointer) + toPointer([key]);
+      // The collection's own nodes are read by MedTech's container code, not filled by Newtonsoft: no metadata there.
+      const filled = spec.ignoreUnknown !== true;
+      if (filled && isLeadingReferenceId(key, written, first)) {
+        problems.add('warning', `Property '${key}' is ignored: ${REFERENCE_ID_IGNORED_REASON}`, at);
+        continue;
+      }
+      first = false;
+      const unwrapped = filled && isListField(spec, canonicalKey) ? unwrapValuesList(written) : undefined;
+      if (unwrapped !== undefined) {
+        problems.add(
+          'warning',
+          `Property '${key}' is an object of $values: ${VALUES_WRAPPER_REASON}`,
+          at,
+          canonicalKey,
+        );
+      }
+      const child = unwrapped ?? written;
       if (canonicalKey === 'template' && templateKey !== undefined && key !== templateKey) {
         problems.add('warning', `Property '${key}' is ignored: ${templateSpellingIgnoredReason(templateKey)}`, at);
         continue;
@@ -271,8 +297,8 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
         );
       }
       if (Array.isArray(child)) {
-        const written = child.map((_item: unknown, index) => ({ key, index }));
-        listItems.set(canonicalKey, appended ? [...(listItems.get(canonicalKey) ?? []), ...written] : written);
+        const items = child.map((_item: unknown, index) => ({ key, index, wrapped: unwrapped !== undefined }));
+        listItems.set(canonicalKey, appended ? [...(listItems.get(canonicalKey) ?? []), ...items] : items);
       }
       seen.set(lower, key);
       if (canonicalKey !== key) {
@@ -307,7 +333,7 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
       });
     }
     for (const [key, items] of listItems) {
-      if (items.some((item) => item.key !== items[0]?.key)) {
+      if (items.some((item) => item.key !== items[0]?.key || item.wrapped)) {
         origins.itemOrigins.set(pointer + toPointer([key]), items);
       }
     }
@@ -351,7 +377,7 @@ function translatePointer(pointer: string, origins: PointerOrigins): string {
     const item = typeof segment === 'number' ? origins.itemOrigins.get(prefix)?.[segment] : undefined;
     if (item !== undefined) {
       original[original.length - 1] = item.key;
-      original.push(item.index);
+      original.push(...(item.wrapped ? ['$values', item.index] : [item.index]));
       continue;
     }
     original.push(origins.renames.get(prefix)?.get(String(segment)) ?? segment);

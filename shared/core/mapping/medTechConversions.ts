@@ -182,3 +182,44 @@ export function integerLiteralDigits(value: number, literal: string | undefined)
     ? BigInt(literal).toString()
     : undefined;
 }
+
+/**
+ * Whether a member is a reference id Newtonsoft.Json reads as metadata, not as a member of the class it fills: `$id`,
+ * spelled so, as the object's first member, holding no object or array. (A later `$id` is an unknown member there,
+ * and so are `$type` and `$ref` without the settings that give them a meaning.)
+ * @param key - the member's name
+ * @param value - its value
+ * @param first - whether it is the object's first member
+ */
+export function isLeadingReferenceId(key: string, value: unknown, first: boolean): boolean {
+  return first && key === '$id' && (value === null || typeof value !== 'object');
+}
+
+/** Why a leading `$id` is ignored, for the warning. */
+export const REFERENCE_ID_IGNORED_REASON = "MedTech's reader (Newtonsoft.Json) takes a leading $id for a reference id";
+
+/**
+ * The list an object `{"$values": [...]}` (or `{"$id": …, "$values": [...]}`) stands for where Newtonsoft.Json expects
+ * a list: it reads the wrapper as its `$values`. Undefined for anything else.
+ * @param value - a member's value where a list is expected
+ */
+export function unwrapValuesList(value: unknown): unknown[] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return undefined;
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const [first, second] = entries;
+  const values =
+    entries.length === 1 && first?.[0] === '$values'
+      ? first[1]
+      : entries.length === 2 &&
+          first !== undefined &&
+          isLeadingReferenceId(first[0], first[1], true) &&
+          second?.[0] === '$values'
+        ? second[1]
+        : undefined;
+  return Array.isArray(values) ? values : undefined;
+}
+
+/** What the warning for a `$values` wrapper says. */
+export const VALUES_WRAPPER_REASON = "it is read as its $values list, as MedTech's reader (Newtonsoft.Json) reads it";

@@ -282,6 +282,47 @@ describe('parseFhirMapping', () => {
     expect(template?.codes.map((c) => c.code)).toEqual(['1', '2', '3']);
   });
 
+  it('reads Newtonsoft metadata: a leading $id is ignored, a list wrapped in $values is read, problems point inside', () => {
+    const text = JSON.stringify({
+      templateType: 'CollectionFhir',
+      template: [
+        {
+          templateType: 'CodeValueFhir',
+          template: {
+            $id: 't',
+            typeName: 'a',
+            codes: { $id: 'c', $values: [{ code: '1' }, { $id: 'x', code: '2', bogus: 1 }] },
+          },
+        },
+      ],
+    });
+    expect(problemsOf(text)).toEqual([
+      {
+        severity: 'warning',
+        message: "Property '$id' is ignored: MedTech's reader (Newtonsoft.Json) takes a leading $id for a reference id",
+        pointer: '/template/0/template/$id',
+      },
+      {
+        severity: 'warning',
+        message:
+          "Property 'codes' is an object of $values: it is read as its $values list, as MedTech's reader (Newtonsoft.Json) reads it",
+        pointer: '/template/0/template/codes',
+      },
+      {
+        severity: 'warning',
+        message: "Property '$id' is ignored: MedTech's reader (Newtonsoft.Json) takes a leading $id for a reference id",
+        pointer: '/template/0/template/codes/$values/1/$id',
+      },
+      {
+        severity: 'error',
+        message: "Unknown property 'bogus' in $values[1]",
+        pointer: '/template/0/template/codes/$values/1/bogus',
+      },
+    ]);
+    const valid = parseValid(text.replace(',"bogus":1', ''));
+    expect(findFhirTemplate(valid.value, 'a')?.codes).toEqual([{ code: '1' }, { code: '2' }]);
+  });
+
   it('accepts a CodeableConcept without valueName with a warning that it is never set', () => {
     const { value, warnings } = parseValid(
       mapping([{ typeName: 'removed', codes: [], value: { valueType: 'CodeableConcept', codes: [] } }]),

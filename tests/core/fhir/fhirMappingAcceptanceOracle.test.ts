@@ -418,6 +418,13 @@ const AGREEMENT: Case[] = [
     'Quantity',
   ),
   {
+    name: 'a $id after other members is an unknown member, refused (only a leading one is metadata)',
+    text: hr('"$id":"1"'),
+    pick: loaded,
+    medTech: REFUSED,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (metadata only before other members), checked on Mono',
+  },
+  {
     name: 'unknown members inside value and inside its codes are ignored',
     text: hrValue(
       '{"valueType":"CodeableConcept","valueName":"v","codes":[{"code":"c","version":"1"}],"comment":"x","min":0}',
@@ -1041,6 +1048,57 @@ const FORMER_DIFFERENCES: Difference[] = [
     medTech,
     ours,
     at: 'NJ/Serialization/JsonSerializerInternalReader.cs (an existing list is populated, ObjectCreationHandling.Auto), checked on Mono',
+  })),
+  // 5. Newtonsoft's metadata (found on Mono with MedTech built from source): an object's first member `$id` is its
+  //    reference id, not a member; `{"$values": [...]}` where a list is expected is that list. Both were refused here.
+  ...(
+    [
+      ['a leading $id in the template', withBody('{"$id":"1","typeName":"hr","codes":[]}'), typeName, 'hr'],
+      [
+        'a leading $id in a coding',
+        hr('"value":{"valueType":"String","valueName":"s"}').replace('"codes":[]', '"codes":[{"$id":"c","code":"1"}]'),
+        codes,
+        [{ code: '1' }],
+      ],
+      ['a leading $id in a category', hr('"category":[{"$id":"c","text":"x"}]'), category, [{ text: 'x', codes: [] }]],
+      [
+        'codes as {"$values": [...]}',
+        withBody('{"typeName":"hr","codes":{"$values":[{"code":"1"}]}}'),
+        codes,
+        [{ code: '1' }],
+      ],
+      [
+        'codes as {"$id", "$values"}',
+        withBody('{"typeName":"hr","codes":{"$id":"c","$values":[{"code":"1"}]}}'),
+        codes,
+        [{ code: '1' }],
+      ],
+      [
+        'a category and its codes as {"$values": [...]}',
+        hr('"category":{"$values":[{"text":"x","codes":{"$values":[{"code":"2"}]}}]}'),
+        category,
+        [{ text: 'x', codes: [{ code: '2' }] }],
+      ],
+      [
+        'components as {"$values": [...]}, with a leading $id in one',
+        hr('"components":{"$values":[{"$id":"c","codes":[],"value":{"valueType":"Quantity","valueName":"q"}}]}'),
+        (t: CodeValueFhirTemplate) => t.components.map((c) => c.value.valueName),
+        ['q'],
+      ],
+      [
+        'a CodeableConcept value\'s codes as {"$values": [...]}',
+        hrValue('{"valueType":"CodeableConcept","valueName":"v","text":"t","codes":{"$values":[{"code":"3"}]}}'),
+        (t: CodeValueFhirTemplate) => (t.value?.valueType === 'CodeableConcept' ? t.value.codes : undefined),
+        [{ code: '3' }],
+      ],
+    ] as [string, string, Pick, unknown][]
+  ).map(([what, text, pick, medTech]) => ({
+    name: `${what} (MedTech: read as Newtonsoft reads metadata)`,
+    text,
+    pick,
+    medTech,
+    ours: REFUSED,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (ReadMetadataProperties: $id, $values), checked on Mono',
   })),
   // 3. The value's class comes from the exact key ValueType, else valueType (checked on Mono), not from the last
   //    case-insensitive repeat, which decided it here before. In a component's value too.
