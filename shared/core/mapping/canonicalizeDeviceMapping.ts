@@ -2,6 +2,10 @@ import type { ContentTemplateKind } from './deviceMapping.js';
 import { knownProperties } from './deviceMappingSchema.js';
 import {
   isLanguageNumberOfNoLanguage,
+  isLeadingReferenceId,
+  REFERENCE_ID_IGNORED_REASON,
+  unwrapValuesList,
+  VALUES_WRAPPER_REASON,
   lineInfoIgnoredReason,
   readLanguageAsMedTech,
   templateKeyAsMedTech,
@@ -34,6 +38,17 @@ export interface CanonicalDeviceMapping {
    * @param segments - path in `value`
    */
   toOriginalSegments(segments: readonly (string | number)[]): PathSegments;
+}
+
+/** Where an item of a list is written: the list's spelling, inside `$values` or not, and its index there. */
+interface ItemOrigin {
+  key: string;
+  index: number;
+  wrapped: boolean;
+}
+
+function itemPath(item: ItemOrigin): PathSegments {
+  return item.wrapped ? [item.key, '$values', item.index] : [item.key, item.index];
 }
 
 /** A value rewritten to the form the schema takes, and the warning text that says so. */
@@ -77,12 +92,13 @@ export function canonicalizeDeviceMapping(
   // Where each renamed copy sits in the original document (original key spellings).
   const originalPaths = new WeakMap<object, PathSegments>();
   // Per copy, the lists written under several spellings (`values` then `Values`): the spelling and index of each item.
-  const joinedItems = new WeakMap<object, Map<string, { key: string; index: number }[]>>();
+  // or written as `{"$values": [...]}`: the spelling and index of each item, and whether it sits inside `$values`.
+  const joinedItems = new WeakMap<object, Map<string, ItemOrigin[]>>();
   /** The original path of `owner[key]` (or of its item at `index`). */
   const originalPathOf = (owner: Record<string, unknown>, key: string, index?: number): PathSegments => {
     const item = index === undefined ? undefined : joinedItems.get(owner)?.get(key)?.[index];
     if (item !== undefined) {
-      return [...(originalPaths.get(owner) ?? []), item.key, item.index];
+      return [...(originalPaths.get(owner) ?? []), ...itemPath(item)];
     }
     return [
       ...(originalPaths.get(owner) ?? []),
@@ -97,18 +113,37 @@ export function canonicalizeDeviceMapping(
     segments: PathSegments,
     original: PathSegments,
     onUnknown?: (key: string) => void,
-    lists: readonly string[] = [],
+    /** For an object Newtonsoft fills (a content template, a value): its list fields, and metadata is read. */
+    filled?: { lists: readonly string[] },
   ): unknown => {
+    const lists = filled?.lists ?? [];
     if (!isRecord(value)) {
       return value;
     }
     const copy: Record<string, unknown> = {};
     originalPaths.set(copy, original);
     const keys = new Map<string, string>();
-    const items = new Map<string, { key: string; index: number }[]>();
+    const items = new Map<string, ItemOrigin[]>();
     const templateKey = known.includes('template') ? templateKeyAsMedTech(Object.keys(value)) : undefined;
-    for (const [key, child] of Object.entries(value)) {
+    let first = true;
+    for (const [key, written] of Object.entries(value)) {
+      if (filled !== undefined && isLeadingReferenceId(key, written, first)) {
+        notes.push({ kind: 'ignored', parent: segments, property: key, reason: REFERENCE_ID_IGNORED_REASON });
+        continue;
+      }
+      first = false;
       const target = known.includes(key) ? key : known.find((name) => name.toLowerCase() === key.toLowerCase());
+      const unwrapped = target !== undefined && lists.includes(target) ? unwrapValuesList(written) : undefined;
+      if (unwrapped !== undefined) {
+        notes.push({
+          kind: 'converted',
+          parent: segments,
+          property: key,
+          field: target ?? key,
+          message: `'${key}' is an object of $values: ${VALUES_WRAPPER_REASON}`,
+        });
+      }
+      const child = unwrapped ?? written;
       if (target === 'template' && templateKey !== undefined && key !== templateKey) {
         notes.push({
           kind: 'ignored',
@@ -129,7 +164,9 @@ export function canonicalizeDeviceMapping(
       }
       // Newtonsoft sets a property once per spelling (the last wins), but adds to a list it has already made.
       const previous = keys.has(target) ? copy[target] : undefined;
-      const written = Array.isArray(child) ? child.map((_item: unknown, index) => ({ key, index })) : [];
+      const listed = Array.isArray(child)
+        ? child.map((_item: unknown, index) => ({ key, index, wrapped: unwrapped !== undefined }))
+        : [];
       if (lists.includes(target) && Array.isArray(previous) && Array.isArray(child)) {
         notes.push({
           kind: 'converted',
@@ -139,15 +176,15 @@ export function canonicalizeDeviceMapping(
           message: `'${key}' repeats '${keys.get(target) ?? target}' (names are case-insensitive); its items are added to the list, as MedTech adds them`,
         });
         setOwn(copy, target, [...(previous as unknown[]), ...(child as unknown[])]);
-        items.set(target, [...(items.get(target) ?? []), ...written]);
+        items.set(target, [...(items.get(target) ?? []), ...listed]);
       } else {
         setOwn(copy, target, child);
-        items.set(target, written);
+        items.set(target, listed);
       }
       keys.set(target, key);
     }
     originalKeys.set(copy, keys);
-    const joined = [...items].filter(([, list]) => list.some((item) => item.key !== list[0]?.key));
+    const joined = [...items].filter(([, list]) => list.some((item) => item.key !== list[0]?.key || item.wrapped));
     if (joined.length > 0) {
       joinedItems.set(copy, new Map(joined));
     }
@@ -222,7 +259,9 @@ export function canonicalizeDeviceMapping(
     segments: PathSegments,
     original: PathSegments,
   ): unknown => {
-    const content = rename(template, knownProperties.content[kind], segments, original, undefined, ['values']);
+    const content = rename(template, knownProperties.content[kind], segments, original, undefined, {
+      lists: ['values'],
+    });
     if (!isRecord(content)) {
       return content;
     }
@@ -250,7 +289,9 @@ export function canonicalizeDeviceMapping(
     if (Array.isArray(content.values)) {
       content.values = content.values.map((item: unknown, index) => {
         const itemSegments = [...segments, 'values', index];
-        const renamed = rename(item, valueKeys, itemSegments, originalPathOf(content, 'values', index));
+        const renamed = rename(item, valueKeys, itemSegments, originalPathOf(content, 'values', index), undefined, {
+          lists: [],
+        });
         if (!isRecord(renamed)) {
           return renamed;
         }
@@ -349,9 +390,11 @@ export function canonicalizeDeviceMapping(
         if (Array.isArray(current) && typeof segment === 'number') {
           const item = owner === undefined ? undefined : joinedItems.get(owner.record)?.get(owner.key)?.[segment];
           if (item !== undefined) {
-            original[original.length - 1] = item.key;
+            original.pop();
+            original.push(...itemPath(item));
+          } else {
+            original.push(segment);
           }
-          original.push(item?.index ?? segment);
           current = current[segment];
           owner = undefined;
         } else if (isRecord(current)) {

@@ -1063,6 +1063,61 @@ const AGREEMENT: Case[] = [
     medTech: [M('Body'), J('matchedToken.d'), M('matchedToken.t')],
     at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/EnumUtils.cs:294-322, NJ/Utilities/ConvertUtils.cs:438-441 (an undefined number is kept), Template/CalculatedFunctionContentTemplateExtensions.cs:26 (used only for a null language)',
   })),
+  // Newtonsoft's metadata (found on Mono with MedTech built from source; both were refused here before): an object's
+  // first member `$id` is its reference id, not a member; `{"$values": [...]}` where a list is expected is that list.
+  ...(
+    [
+      [
+        'a leading $id in the template',
+        collection(node('CalculatedContent', obj([['$id', '"t"'], ...BASE.CalculatedContent]))),
+        typeName,
+        'hr',
+      ],
+      [
+        'a leading $id of any scalar',
+        collection(node('JsonPathContent', obj([['$id', '5'], ...BASE.JsonPathContent]))),
+        typeName,
+        'hr',
+      ],
+      [
+        'a leading $id in a value',
+        oneValue('CalculatedContent', '{"$id":null,"valueName":"v","valueExpression":"$.v"}'),
+        (t: ContentTemplate) => t.values.map((v) => v.valueName),
+        ['v'],
+      ],
+      [
+        'values as {"$values": [...]}',
+        one('JsonPathContent', 'values', '{"$values":[{"valueName":"v","valueExpression":"$.v"}]}'),
+        (t: ContentTemplate) => t.values.map((v) => v.valueName),
+        ['v'],
+      ],
+      [
+        'values as {"$id", "$values"}',
+        one('CalculatedContent', 'values', '{"$id":"x","$values":[{"valueName":"v","valueExpression":"$.v"}]}'),
+        (t: ContentTemplate) => t.values.map((v) => v.valueName),
+        ['v'],
+      ],
+      ['a $id after other members, an unknown member', appended('CalculatedContent', '"$id":"t"'), loaded, REFUSED],
+      [
+        'a leading $type, an unknown member',
+        collection(node('CalculatedContent', obj([['$type', '"t"'], ...BASE.CalculatedContent]))),
+        loaded,
+        REFUSED,
+      ],
+      [
+        'values as {"$values": [...], "x": 1}',
+        one('CalculatedContent', 'values', '{"$values":[],"x":1}'),
+        loaded,
+        REFUSED,
+      ],
+    ] as [string, string, Pick, unknown][]
+  ).map(([what, text, pick, medTech]) => ({
+    name: `${what}, as in MedTech`,
+    text,
+    pick,
+    medTech,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (ReadMetadataProperties: $id, $values), checked on Mono',
+  })),
   // A list written under two spellings: Newtonsoft fills the one property twice, and into a list it already made it
   // adds the items (exact repeats of a name collapse first, to the last, as the reader keeps them). Checked on Mono
   // with MedTech built from source (tools/dotnet-oracle); here the last spelling replaced the list before.

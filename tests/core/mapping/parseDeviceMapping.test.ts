@@ -753,6 +753,25 @@ describe('parseDeviceMapping expression errors', () => {
     expect(problems[0]!.message).toMatch(new RegExp(`^${field}: `));
   });
 
+  it('reads a leading $id and a values list wrapped in $values as MedTech does, and points inside the wrapper', () => {
+    const problems = parseInvalid(
+      collection([
+        'CalculatedContent',
+        {
+          $id: 't',
+          ...calculated,
+          values: { $values: [{ $id: 'v', valueName: 'a', valueExpression: '$.[' }] },
+        },
+      ]),
+    );
+    expect(problems.map((p) => [p.severity, p.location.pointer, p.message.slice(0, 40)])).toEqual([
+      ['warning', '/template/0/template/$id', "property '$id' is ignored: MedTech's rea"],
+      ['warning', '/template/0/template/values', "'values' is an object of $values: it is "],
+      ['warning', '/template/0/template/values/$values/0/$id', "property '$id' is ignored: MedTech's rea"],
+      ['error', '/template/0/template/values/$values/0/valueExpression', 'valueExpression: Invalid JSONPath expres'],
+    ]);
+  });
+
   it('points into a values list written under two spellings where each item is written', () => {
     const problems = parseInvalid(
       collection([
