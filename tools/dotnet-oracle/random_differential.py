@@ -775,6 +775,40 @@ def projects_single_value(mapping, error):
     return False
 
 
+def with_metadata(rng, mapping):
+    """A device mapping (JSON text) with Newtonsoft metadata written into it at random: a `$id` (text, number, null or
+    an object) first in some objects, or later in a few; `values` lists written as `{"$values": [...]}`, with a
+    leading `$id` or a member more in some."""
+    def scalar_id():
+        return rng.choice(['"a"', '7', 'null', '{}', 'true'])
+
+    def walk(node):
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        items = [(k, walk(v)) for k, v in node.items()]
+        out = []
+        k = rng.random()
+        if k < 0.3:
+            out.append(('$id', json.loads(scalar_id())))
+        out.extend(items)
+        if 0.3 <= k < 0.35:
+            out.insert(rng.randint(1, len(out)), ('$id', 'late'))
+        return {name: wrapped(value) if name == 'values' and isinstance(value, list) else value for name, value in out}
+
+    def wrapped(values):
+        k = rng.random()
+        if k < 0.3:
+            return {'$values': values}
+        if k < 0.45:
+            return {'$id': 'v', '$values': values}
+        if k < 0.5:
+            return {'$values': values, 'x': 1}
+        return values
+    return json.dumps(walk(json.loads(mapping)))
+
+
 def mapping_message(rng):
     body = device_message(rng) if rng.random() < 0.5 else (
         '{"deviceId":"d1","patientId":"p1","ts":"2023-03-13T22:46:01Z","heartRate":%d,'
@@ -1231,7 +1265,7 @@ def main():
                 shown += 1
                 print('data %s\nexpression %s\n  JmesPath.Net %s\n  ours         %s' % (data[:200], expression,
                                                                              json.dumps(their)[:250], json.dumps(our)[:250]))
-    elif kind in ('normalize', 'envelopes', 'mappings', 'functions', 'jmesforms', 'samplemappings'):
+    elif kind in ('normalize', 'envelopes', 'mappings', 'functions', 'jmesforms', 'samplemappings', 'metadata'):
         if kind == 'samplemappings':
             if mappings_dir is None:
                 sys.exit('samplemappings needs --mappings DIR (device mappings named *devicecontent*.json)')
@@ -1247,7 +1281,8 @@ def main():
                           'envelopes': (envelope_mapping, envelope_message),
                           'mappings': (mapping_variant, mapping_message),
                           'functions': (function_mapping, function_message),
-                          'jmesforms': (jmes_form_mapping, jmes_form_message)}[kind]
+                          'jmesforms': (jmes_form_mapping, jmes_form_message),
+                          'metadata': (lambda r: with_metadata(r, device_mapping(r)), device_message)}[kind]
             cases = [(generators[0](rng), generators[1](rng)) for _ in range(count)]
         lines = [b64(m) + '\t' + b64(x) + '\n' for m, x in cases]
         theirs, ours = both('MedTechNormalize', 'normalize', lines)
@@ -1264,7 +1299,7 @@ def main():
                     # reaches (a blank required expression or valueName): README. Its other templates still measure
                     # there, and so does this one on a message it does not match.
                     label = 'refused here, fails when used there'
-                elif kind in ('mappings', 'samplemappings') and 'mappingErrors' in their:
+                elif kind in ('mappings', 'samplemappings', 'metadata') and 'mappingErrors' in their:
                     # The contract is broader (README); shown, not a difference. Of the type names with `Template`
                     # added, MedTech knows only the ones its factories spell so (tools README).
                     named = any(re.search(r'No match found for template type (CalculatedContent|IotCentralJsonPath'
@@ -1335,7 +1370,7 @@ def main():
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
                                                                 json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings or samplemappings')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings, samplemappings or metadata')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
