@@ -7,7 +7,9 @@ import {
   numberLiteralAt,
   toPathSegments,
   toPointer,
+  itemPath,
   writtenAt,
+  type ItemOrigin,
   type WrittenAt,
 } from '../mapping/locate.js';
 import {
@@ -216,13 +218,6 @@ interface PointerOrigins {
   itemOrigins: Map<string, readonly ItemOrigin[]>;
 }
 
-/** The spelling of the list an item is written in, and its index there (inside `$values` when wrapped so). */
-interface ItemOrigin {
-  key: string;
-  index: number;
-  wrapped: boolean;
-}
-
 interface Canonical extends PointerOrigins {
   value: unknown;
 }
@@ -376,8 +371,8 @@ function translatePointer(pointer: string, origins: PointerOrigins): string {
     const prefix = toPointer(segments.slice(0, i));
     const item = typeof segment === 'number' ? origins.itemOrigins.get(prefix)?.[segment] : undefined;
     if (item !== undefined) {
-      original[original.length - 1] = item.key;
-      original.push(...(item.wrapped ? ['$values', item.index] : [item.index]));
+      original.pop();
+      original.push(...itemPath(item));
       continue;
     }
     original.push(origins.renames.get(prefix)?.get(String(segment)) ?? segment);

@@ -12,6 +12,7 @@ import {
   templateSpellingIgnoredReason,
   toMedTechString,
 } from './medTechConversions.js';
+import { itemPath, type ItemOrigin } from './locate.js';
 import { toContentTemplateKind } from './templateType.js';
 import { isRecord } from '../isRecord.js';
 
@@ -38,17 +39,6 @@ export interface CanonicalDeviceMapping {
    * @param segments - path in `value`
    */
   toOriginalSegments(segments: readonly (string | number)[]): PathSegments;
-}
-
-/** Where an item of a list is written: the list's spelling, inside `$values` or not, and its index there. */
-interface ItemOrigin {
-  key: string;
-  index: number;
-  wrapped: boolean;
-}
-
-function itemPath(item: ItemOrigin): PathSegments {
-  return item.wrapped ? [item.key, '$values', item.index] : [item.key, item.index];
 }
 
 /** A value rewritten to the form the schema takes, and the warning text that says so. */

@@ -213,3 +213,21 @@ export function findExcessiveNesting(text: string, max: number): number {
   }
   return -1;
 }
+
+/**
+ * Where an item of a list MedTech's reader builds is written: the spelling of the member that holds it (a list may be
+ * written under several, `values` and `Values`), whether it sits inside a `{"$values": [...]}` wrapper, and its index.
+ */
+export interface ItemOrigin {
+  key: string;
+  index: number;
+  wrapped: boolean;
+}
+
+/**
+ * The path segments from the object holding a list to one of its items, as the file writes them.
+ * @param item - where the item is written
+ */
+export function itemPath(item: ItemOrigin): (string | number)[] {
+  return item.wrapped ? [item.key, '$values', item.index] : [item.key, item.index];
+}
