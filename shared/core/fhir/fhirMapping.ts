@@ -212,8 +212,8 @@ interface PointerOrigins {
   /** Canonical pointer of an object → (canonical key → original key), for keys whose spelling changed. */
   renames: Map<string, Map<string, string>>;
   /**
-   * Canonical pointer of a list written under several spellings (`codes` then `Codes`) → the spelling and index
-   * each of its items is written at.
+   * Canonical pointer of a list written under several spellings (`codes` then `Codes`) or as `{"$values": [...]}` →
+   * where each of its items is written.
    */
   itemOrigins: Map<string, readonly ItemOrigin[]>;
 }
@@ -243,13 +243,13 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
     const seen = new Map<string, string>(); // lower-cased canonical key → original key as written
     const listItems = new Map<string, ItemOrigin[]>(); // canonical key of a list → where its items are written
     const templateKey = spec.keys.includes('template') ? templateKeyAsMedTech(Object.keys(node)) : undefined;
+    // The collection's own nodes are read by MedTech's container code, not filled by Newtonsoft: no metadata there.
+    const filled = spec.ignoreUnknown !== true;
     let first = true;
     for (const [key, written] of Object.entries(node as Record<string, unknown>)) {
       const canonicalKey = spec.keys.find((k) => k.toLowerCase() === key.toLowerCase()) ?? key;
       const lower = canonicalKey.toLowerCase();
       const at = toOriginal(pointer) + toPointer([key]);
-      // The collection's own nodes are read by MedTech's container code, not filled by Newtonsoft: no metadata there.
-      const filled = spec.ignoreUnknown !== true;
       if (filled && isLeadingReferenceId(key, written, first)) {
         problems.add('warning', `Property '${key}' is ignored: ${REFERENCE_ID_IGNORED_REASON}`, at);
         continue;
