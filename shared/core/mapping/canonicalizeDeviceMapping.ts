@@ -3,14 +3,14 @@ import { knownProperties } from './deviceMappingSchema.js';
 import {
   isLanguageNumberOfNoLanguage,
   isLeadingReferenceId,
-  REFERENCE_ID_IGNORED_REASON,
-  unwrapValuesList,
-  VALUES_WRAPPER_REASON,
   lineInfoIgnoredReason,
   readLanguageAsMedTech,
+  REFERENCE_ID_IGNORED_REASON,
   templateKeyAsMedTech,
   templateSpellingIgnoredReason,
   toMedTechString,
+  unwrapValuesList,
+  VALUES_WRAPPER_REASON,
 } from './medTechConversions.js';
 import { itemPath, type ItemOrigin } from './locate.js';
 import { toContentTemplateKind } from './templateType.js';
@@ -61,7 +61,10 @@ const expressionFields = [
  * Spells property names the way the schema does. MedTech (Newtonsoft.Json) matches template property names
  * case-insensitively, so `TypeName` works there and must work here; the schema is case-sensitive, so keys are
  * renamed first (the last of several spellings wins, as in Newtonsoft, except for `template`: see
- * {@link templateKeyAsMedTech}) and each rename is noted. Unknown properties of `{templateType, template}` nodes are
+ * {@link templateKeyAsMedTech}; and the items of a `values` list written under several spellings are joined, as
+ * Newtonsoft adds them to the list it made) and each rename is noted. Where Newtonsoft fills a class (a content
+ * template, a value), its metadata is read as it reads it: a leading `$id` is dropped and `values` written as
+ * `{"$values": [...]}` is that list, each noted. Unknown properties of `{templateType, template}` nodes are
  * noted as ignored (MedTech ignores them); unknown properties inside a content template are left for the schema to
  * reject, except those MedTech's template classes have (`lineNumber`, `linePosition`, `lineInfoForProperties`, and
  * IotJsonPathContent's `alternateTimestampExpression`), which are dropped and noted as ignored, as are unknown members
@@ -81,8 +84,8 @@ export function canonicalizeDeviceMapping(
   const originalKeys = new WeakMap<object, Map<string, string>>();
   // Where each renamed copy sits in the original document (original key spellings).
   const originalPaths = new WeakMap<object, PathSegments>();
-  // Per copy, the lists written under several spellings (`values` then `Values`): the spelling and index of each item.
-  // or written as `{"$values": [...]}`: the spelling and index of each item, and whether it sits inside `$values`.
+  // Per copy, the lists written under several spellings (`values` then `Values`) or as `{"$values": [...]}`: where
+  // each item is written.
   const joinedItems = new WeakMap<object, Map<string, ItemOrigin[]>>();
   /** The original path of `owner[key]` (or of its item at `index`). */
   const originalPathOf = (owner: Record<string, unknown>, key: string, index?: number): PathSegments => {
@@ -129,7 +132,7 @@ export function canonicalizeDeviceMapping(
           kind: 'converted',
           parent: segments,
           property: key,
-          field: target ?? key,
+          field: key,
           message: `'${key}' is an object of $values: ${VALUES_WRAPPER_REASON}`,
         });
       }
