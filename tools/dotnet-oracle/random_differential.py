@@ -794,7 +794,7 @@ def with_metadata(rng, mapping):
             out.append(('$id', json.loads(scalar_id())))
         out.extend(items)
         if 0.3 <= k < 0.35:
-            out.insert(rng.randint(1, len(out)), ('$id', 'late'))
+            out.insert(rng.randint(min(1, len(out)), len(out)), ('$id', 'late'))
         return {name: wrapped(value) if name == 'values' and isinstance(value, list) else value for name, value in out}
 
     def wrapped(values):
@@ -951,6 +951,32 @@ def fhir_list_spellings_variant(rng):
     rng.shuffle(members)
     return raw_object([('templateType', '"CollectionFhir"'), ('template', '[%s]' % raw_object(
         [('templateType', '"CodeValueFhir"'), ('template', raw_object(members))]))])
+
+
+def fhir_with_metadata(rng, mapping):
+    """A FHIR mapping (JSON text) with Newtonsoft metadata written into it at random, as `with_metadata` does for a
+    device mapping: a `$id` first in some objects or later in a few, and the lists inside the templates (codes,
+    category, components) written as `{"$values": [...]}`, with a leading `$id` or a member more in some."""
+    def walk(node, depth):
+        if isinstance(node, list):
+            return [walk(item, depth + 1) for item in node]
+        if not isinstance(node, dict):
+            return node
+        out = [(name, walk(value, depth + 1)) for name, value in node.items()]
+        k = rng.random()
+        if k < 0.3:
+            out.insert(0, ('$id', rng.choice(['a', 7, None, {}, True])))
+        elif k < 0.35:
+            out.insert(rng.randint(min(1, len(out)), len(out)), ('$id', 'late'))
+        result = {}
+        for name, value in out:
+            if name.lower() in ('codes', 'category', 'components') and isinstance(value, list) and depth > 1:
+                r = rng.random()
+                value = ({'$values': value} if r < 0.3 else {'$id': 'w', '$values': value} if r < 0.45
+                         else {'$values': value, 'x': 1} if r < 0.5 else value)
+            result[name] = value
+        return result
+    return json.dumps(walk(json.loads(mapping), 0))
 
 
 def fhir_reading(templates, medtech):
@@ -1343,9 +1369,10 @@ def main():
                     shown_mapping = json.loads(mapping)['template'][0]['template']['values'][0]['valueExpression']
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (shown_mapping, message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
-    elif kind in ('fhirmappings', 'fhirvaluekeys', 'fhirlistspellings'):
+    elif kind in ('fhirmappings', 'fhirvaluekeys', 'fhirlistspellings', 'fhirmetadata'):
         variant = {'fhirmappings': fhir_mapping_variant, 'fhirvaluekeys': fhir_value_key_variant,
-                   'fhirlistspellings': fhir_list_spellings_variant}[kind]
+                   'fhirlistspellings': fhir_list_spellings_variant,
+                   'fhirmetadata': lambda r: fhir_with_metadata(r, fhir_mapping_variant(r))}[kind]
         mappings = [variant(rng) for _ in range(count)]
         lines = [b64(m) + '\n' for m in mappings]
         theirs, ours = both('FhirMappingLoad', 'fhirmapping', lines)
@@ -1370,7 +1397,7 @@ def main():
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
                                                                 json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings, samplemappings or metadata')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings, fhirmetadata, samplemappings or metadata')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []
