@@ -1,8 +1,8 @@
 import type { Observation } from '@medplum/fhirtypes';
-import { isMedTechError, MedTechError, type ErrorRecord } from '../core/errors.js';
+import { isMedTechError, type ErrorRecord } from '../core/errors.js';
 import {
   buildObservation,
-  findFhirTemplate,
+  requireFhirTemplate,
   groupMeasurements,
   measurementsByObservationGroup,
   mergeObservation,
@@ -189,14 +189,7 @@ async function transform(
   const observations = new Map<string, Observation>();
   for (const group of groupMeasurements(output.measurements)) {
     try {
-      const template = findFhirTemplate(fhir, group.key.type);
-      if (template === undefined) {
-        throw new MedTechError(
-          'TemplateNotFound',
-          'FHIRConversion',
-          `No FHIR template has typeName '${group.key.type}'`,
-        );
-      }
+      const template = requireFhirTemplate(fhir, group.key.type);
       const identity = await identities.resolve(group.key);
       const observationGroups = planObservationGroups(group, template);
       // Which measurements each failed Observation concerns, found once for all of them (only when one failed).

@@ -6,7 +6,7 @@ import { isMedTechError, MedTechError } from '../core/errors.js';
 import type { ErrorRecord } from '../core/errors.js';
 import type { Measurement } from '../core/measurement.js';
 import {
-  findFhirTemplate,
+  requireFhirTemplate,
   groupMeasurements,
   measurementsByObservationGroup,
   planObservationGroups,
@@ -178,18 +178,7 @@ async function processGroup(
   count: (outcome: PersistOutcome) => void,
 ): Promise<GroupFailure[]> {
   try {
-    const template = findFhirTemplate(deps.mapping, group.key.type);
-    if (template === undefined) {
-      // The type name is the device mapping's own constant, never message data, so the message may name it.
-      throw new MedTechError(
-        'TemplateNotFound',
-        'FHIRConversion',
-        `No FHIR template has typeName '${group.key.type}'.`,
-        {
-          location: { field: 'typeName' },
-        },
-      );
-    }
+    const template = requireFhirTemplate(deps.mapping, group.key.type);
     const observationGroups = planObservationGroups(group, template);
     const identity = await limit(() => deps.identity.resolve(group.key));
     const failures: GroupFailure[] = [];

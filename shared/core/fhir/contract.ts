@@ -94,6 +94,8 @@ export interface MergeResult {
 /* Function signatures (implemented in sibling files, re-exported by index.ts):
  *   parseFhirMapping(text: string): ParseResult<FhirMapping>                                   fhirMapping.ts
  *   findFhirTemplate(mapping: FhirMapping, typeName: string): CodeValueFhirTemplate | undefined fhirMapping.ts
+ *   requireFhirTemplate(mapping: FhirMapping, typeName: string): CodeValueFhirTemplate            fhirMapping.ts
+ *       throws MedTechError TemplateNotFound
  *   groupMeasurements(measurements: readonly Measurement[]): MeasurementGroup[]                groupMeasurements.ts
  *   planObservationGroups(group: MeasurementGroup, template: CodeValueFhirTemplate): ObservationGroup[]
  *       throws MedTechError CorrelationIdNotDefined                                            planObservationGroups.ts

@@ -1,5 +1,6 @@
 import { Ajv, type ErrorObject } from 'ajv';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
+import { MedTechError } from '../errors.js';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
 import {
   type LocatedJson,
@@ -90,6 +91,23 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
  */
 export function findFhirTemplate(mapping: FhirMapping, typeName: string): CodeValueFhirTemplate | undefined {
   return mapping.templates.get(typeName.toLowerCase());
+}
+
+/**
+ * The template for a measurement type ({@link findFhirTemplate}), as the flush and `medtech debug` need one.
+ * @param mapping - a parsed FHIR mapping
+ * @param typeName - the measurement type
+ * @throws MedTechError TemplateNotFound (non-blocking) naming the type, which is the device mapping's own constant,
+ *   never message data
+ */
+export function requireFhirTemplate(mapping: FhirMapping, typeName: string): CodeValueFhirTemplate {
+  const template = findFhirTemplate(mapping, typeName);
+  if (template === undefined) {
+    throw new MedTechError('TemplateNotFound', 'FHIRConversion', `No FHIR template has typeName '${typeName}'.`, {
+      location: { field: 'typeName' },
+    });
+  }
+  return template;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

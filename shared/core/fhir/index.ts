@@ -16,7 +16,7 @@ export type {
   TimedValue,
 } from './contract.js';
 export { buildObservation, toCategory, toEffectivePeriod, toServiceCode } from './buildObservation.js';
-export { findFhirTemplate, parseFhirMapping } from './fhirMapping.js';
+export { findFhirTemplate, parseFhirMapping, requireFhirTemplate } from './fhirMapping.js';
 export { groupMeasurements } from './groupMeasurements.js';
 export {
   OBSERVATION_IDENTIFIER_SYSTEM,
