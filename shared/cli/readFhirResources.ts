@@ -1,6 +1,7 @@
 import type { Resource } from '@medplum/fhirtypes';
 import { isRecord } from '../core/isRecord.js';
 import type { CliIo } from './io.js';
+import { ndjsonLines } from './readMessageFiles.js';
 import { readTextFile } from './validateCommand.js';
 
 /** A resource as a FHIR server holds it: with its logical id. */
@@ -46,19 +47,14 @@ function collectFile(text: string, file: string, into: StoredResource[]): string
   if (whole !== undefined) {
     return collect(whole, file, into);
   }
-  const lines = text.split('\n');
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]?.trim() ?? '';
-    if (line === '') {
-      continue;
-    }
+  for (const line of ndjsonLines(text)) {
     let value: unknown;
     try {
-      value = JSON.parse(line) as unknown;
+      value = JSON.parse(line.text) as unknown;
     } catch {
-      return `${file}:${i + 1}: not JSON (a file of FHIR resources holds a resource, a Bundle, an array or NDJSON)`;
+      return `${file}:${line.number}: not JSON (a file of FHIR resources holds a resource, a Bundle, an array or NDJSON)`;
     }
-    const problem = collect(value, `${file}:${i + 1}`, into);
+    const problem = collect(value, `${file}:${line.number}`, into);
     if (problem !== undefined) {
       return problem;
     }

@@ -54,17 +54,28 @@ export async function readMessageInputs(
   }
   const lines: MessageFile[] = [];
   ndjson.forEach((bytes, fileIndex) => {
-    decodeAsDotNetStreamReader(bytes)
-      .split('\n')
-      .forEach((line, index) => {
-        const text = line.endsWith('\r') ? line.slice(0, -1) : line;
-        if (text.trim() !== '') {
-          const file = `${ndjsonFiles[fileIndex] ?? ''}:${index + 1}`;
-          lines.push({ file, ...toDeviceEvent(Buffer.from(text, 'utf8'), options) });
-        }
-      });
+    for (const { number, text } of ndjsonLines(decodeAsDotNetStreamReader(bytes))) {
+      const file = `${ndjsonFiles[fileIndex] ?? ''}:${number}`;
+      lines.push({ file, ...toDeviceEvent(Buffer.from(text, 'utf8'), options) });
+    }
   });
   return [...single, ...lines];
+}
+
+/**
+ * The lines of an NDJSON text that are not blank, each with its 1-based number and without its line end (`\n` or
+ * `\r\n`); the text is otherwise as written.
+ * @param text - the file's text
+ */
+export function ndjsonLines(text: string): { number: number; text: string }[] {
+  const lines: { number: number; text: string }[] = [];
+  text.split('\n').forEach((line, index) => {
+    const content = line.endsWith('\r') ? line.slice(0, -1) : line;
+    if (content.trim() !== '') {
+      lines.push({ number: index + 1, text: content });
+    }
+  });
+  return lines;
 }
 
 /** The bytes of each file, or `undefined` once one cannot be read (reported on stderr, naming the command). */
