@@ -484,6 +484,9 @@ describe('compileJmesPath', () => {
       ['multiply(`-4611686018427387904`, `2`)', '-9223372036854775808'],
       ['pow(`2`, `62`)', '4611686018427387904'],
       ['add(`9007199254740993`, `2`)', '9007199254740995'],
+      // Two integers that divide exactly give the integer, also past 2^53 (MedTech's long division).
+      ['divide(`18014398509481990`, `2`)', '9007199254740995'],
+      ['divide(`-9223372036854775808`, `1`)', '-9223372036854775808'],
     ])('keeps %s, a result at the edge of the 64-bit range, exactly', (expression, expected) => {
       expect(toKindedJsonText(one(expression))).toBe(expected);
     });
@@ -528,6 +531,9 @@ describe('compileJmesPath', () => {
       expect(one('fromUnixTimestampMs(`1000`)')).toBe('1970-01-01T00:00:01.000Z');
       expect(one('fromUnixTimestampMs(`1629345600123`)')).toBe('2021-08-19T04:00:00.123Z');
       expect(one('fromUnixTimestampMs(`-1000`)')).toBe('1969-12-31T23:59:59.000Z');
+      // The range ends .NET's DateTimeOffset gives both: 0001-01-01 and the last millisecond of 9999.
+      expect(one('fromUnixTimestampMs(`-62135596800000`)')).toBe('0001-01-01T00:00:00.000Z');
+      expect(one('fromUnixTimestampMs(`253402300799999`)')).toBe('9999-12-31T23:59:59.999Z');
     });
 
     it('fails on Unix times that are not integers or are out of range', () => {

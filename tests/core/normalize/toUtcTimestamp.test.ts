@@ -62,16 +62,20 @@ describe('toUtcTimestamp', () => {
     // A fixed-width field may pad the text to any length.
     [' '.repeat(60) + '2021-07-13', '2021-07-13T00:00:00.000Z'],
     ['3/13/2023 10:46:01 PM' + ' '.repeat(100), '2023-03-13T22:46:01.000Z'],
+    // Inside the padding, 64 characters at most (README): the longest such text.
+    ['2021-07-13' + ' '.repeat(45) + 'T17:29:01', '2021-07-13T17:29:01.000Z'],
   ])('reads %j, white space where DateTime.Parse allows it, as %s', (text, expected) => {
     expect(toUtcTimestamp(text)).toBe(expected);
   });
 
-  it.each(['2021-07-13T17:29:01 +', '2021-07-13T17:29:01Z\u0000', '2021-07-13' + ' '.repeat(60) + '10:00'])(
-    'still refuses %j',
-    (text) => {
-      expect(toUtcTimestamp(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '2021-07-13T17:29:01 +',
+    '2021-07-13T17:29:01Z\u0000',
+    '2021-07-13' + ' '.repeat(60) + '10:00',
+    '2021-07-13' + ' '.repeat(46) + 'T17:29:01',
+  ])('still refuses %j', (text) => {
+    expect(toUtcTimestamp(text)).toBeUndefined();
+  });
 
   // Past seven digits MedTech's reader leaves the text to DateTime.Parse, which reads every fraction digit and rounds
   // the fraction to 100 ns ticks (half to even); the result is then truncated to milliseconds as for any timestamp.

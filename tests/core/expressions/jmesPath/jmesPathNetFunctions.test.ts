@@ -210,6 +210,21 @@ describe('to_string JSON text', () => {
     expect(one('to_string(@)', [2 ** 64, 5e-324])).toBe('[1.8446744073709552E+19,5E-324]');
   });
 
+  // Each checked on MedTech's own functions (tools/dotnet-oracle, MedTechNormalize): a float operand makes a float,
+  // which keeps `.0` when whole; two integers make an integer.
+  it.each([
+    ['to_string(add(`1.5`, `2.5`))', {}, '4.0'],
+    ['to_string(subtract(`2.5`, `0.5`))', {}, '2.0'],
+    ['to_string(multiply(`1.5`, `2`))', {}, '3.0'],
+    ['to_string(pow(`2.0`, `2`))', {}, '4.0'],
+    ['to_string(multiply(`2`, `3`))', {}, '6'],
+    ['to_string(divide(`6`, `2`))', {}, '3'],
+    ['to_string(add(a, `1.0`))', { a: 1 }, '2.0'],
+    ['to_string(add(a, `1`))', { a: 1 }, '2'],
+  ])('writes %s with the kind MedTech computes it in', (expression, data, expected) => {
+    expect(one(expression, data)).toBe(expected);
+  });
+
   it('writes the short escapes of backspace, form feed, newline, carriage return and tab', () => {
     expect(one('to_string(@)', ['\b\f\n\r\t\u0007'])).toBe('["\\b\\f\\n\\r\\t\\u0007"]');
     expect(one('to_string(@)', { 'a\nb': 1 })).toBe('{"a\\nb":1}');
