@@ -324,7 +324,10 @@ export function canonicalizeDeviceMapping(
 
   // A default language that names no language fails MedTech's load only when an expression takes the default.
   const dropUnusedDefaultLanguage = (content: Record<string, unknown>, segments: PathSegments): void => {
-    if (!isLanguageNumberOfNoLanguage(content.defaultExpressionLanguage)) {
+    const raw = content.defaultExpressionLanguage;
+    const literal =
+      typeof raw === 'number' ? numberText(originalPathOf(content, 'defaultExpressionLanguage')) : undefined;
+    if (!isLanguageNumberOfNoLanguage(raw, literal)) {
       return;
     }
     const values = Array.isArray(content.values) ? (content.values as unknown[]) : [];
@@ -427,8 +430,11 @@ function asString(field: string): (raw: unknown, literal: string | undefined) =>
  * @param field - the field's name, for the warning
  * @param optional - whether the field may name no language
  */
-function asLanguage(field: string, optional: boolean): (raw: unknown) => Conversion | undefined {
-  return (raw) => {
+function asLanguage(
+  field: string,
+  optional: boolean,
+): (raw: unknown, literal: string | undefined) => Conversion | undefined {
+  return (raw, literal) => {
     if (
       raw === undefined ||
       (optional && raw === null) ||
@@ -436,7 +442,7 @@ function asLanguage(field: string, optional: boolean): (raw: unknown) => Convers
     ) {
       return undefined;
     }
-    const language = readLanguageAsMedTech(raw, optional);
+    const language = readLanguageAsMedTech(raw, optional, literal);
     if (language === undefined) {
       return undefined;
     }
@@ -447,7 +453,7 @@ function asLanguage(field: string, optional: boolean): (raw: unknown) => Convers
         }
       : {
           value: language,
-          message: `'${field}' ${JSON.stringify(raw)} is read as '${language}', as MedTech reads it; write '${language}'`,
+          message: `'${field}' ${literal ?? JSON.stringify(raw)} is read as '${language}', as MedTech reads it; write '${language}'`,
         };
   };
 }

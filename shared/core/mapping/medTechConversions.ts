@@ -8,19 +8,25 @@ const languageByNumber: readonly ExpressionLanguage[] = ['JsonPath', 'JmesPath']
 /**
  * Reads an expression language value the way MedTech does (Newtonsoft.Json's string-enum converter over a
  * two-member enumeration): a name in any case, with white space around it; several names separated by commas, which
- * combine (so any `JmesPath` among them gives `JmesPath`); the member's number, as a JSON integer or as a string; and,
- * where the language is optional, `null` or the empty string for "none". Numbers other than 0 and 1 name no language
- * MedTech can evaluate and are refused here.
+ * combine (so any `JmesPath` among them gives `JmesPath`); the member's number, as a JSON integer (of which the enum
+ * keeps the low 32 bits: `4294967297` is 1) or as a string; and, where the language is optional, `null` or the empty
+ * string for "none". Numbers other than 0 and 1 name no language MedTech can evaluate and are refused here.
  * @param raw - the value written in the mapping
  * @param optional - whether the field may name no language (an expression object's `language`)
+ * @param literal - a number as written in the file, when known (its digits past 2^53)
  * @returns the language; `null` for "none" (only when `optional`); `undefined` when MedTech would not load it
  */
-export function readLanguageAsMedTech(raw: unknown, optional: boolean): ExpressionLanguage | null | undefined {
+export function readLanguageAsMedTech(
+  raw: unknown,
+  optional: boolean,
+  literal?: string,
+): ExpressionLanguage | null | undefined {
   if (raw === null || raw === '') {
     return optional ? null : undefined;
   }
   if (typeof raw === 'number') {
-    return Number.isInteger(raw) ? languageByNumber[raw] : undefined;
+    const number = enumNumberOfJsonNumber(raw, literal);
+    return number === undefined ? undefined : languageByNumber[number];
   }
   if (typeof raw !== 'string') {
     return undefined;
@@ -31,20 +37,40 @@ export function readLanguageAsMedTech(raw: unknown, optional: boolean): Expressi
 
 /**
  * Whether MedTech reads a `defaultExpressionLanguage` as a number that names no language: Newtonsoft's string-enum
- * converter keeps any 32-bit integer, written as a JSON integer or as text (`2`, `" -1 "`), and MedTech fails on it
- * only when an expression takes the default language.
+ * converter keeps any 32-bit integer written as text (`"2"`, `" -1 "`) and the low 32 bits of any 64-bit JSON integer
+ * (`2`, `2147483648`), and MedTech fails on it only when an expression takes the default language.
  * @param raw - the value written in the mapping
+ * @param literal - a number as written in the file, when known (its digits past 2^53)
  */
-export function isLanguageNumberOfNoLanguage(raw: unknown): boolean {
+export function isLanguageNumberOfNoLanguage(raw: unknown, literal?: string): boolean {
   const number =
-    typeof raw === 'number' ? raw : typeof raw === 'string' ? readEnumTextAsMedTech(raw, LANGUAGE_MEMBERS) : undefined;
-  return (
-    number !== undefined &&
-    Number.isInteger(number) &&
-    number >= -2147483648 &&
-    number <= 2147483647 &&
-    languageByNumber[number] === undefined
-  );
+    typeof raw === 'number'
+      ? enumNumberOfJsonNumber(raw, literal)
+      : typeof raw === 'string'
+        ? readEnumTextAsMedTech(raw, LANGUAGE_MEMBERS)
+        : undefined;
+  return number !== undefined && languageByNumber[number] === undefined;
+}
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * The number of a 32-bit enumeration that Newtonsoft.Json's string-enum converter makes of a JSON integer: it reads the
+ * integer as a 64-bit one (a longer one fails) and `Enum.ToObject` keeps its low 32 bits, so `4294967297` is 1 and
+ * `2147483648` is -2147483648 (checked on MedTech's loader). A number with a fraction or an exponent is a float there,
+ * which the converter refuses; one whose value is whole is read here by that value, a known leniency (tests).
+ * @param raw - the number `JSON.parse` read
+ * @param literal - the number as written, when known: the exact digits of an integer past 2^53
+ * @returns the enumeration's number, or `undefined` when MedTech reads none
+ */
+function enumNumberOfJsonNumber(raw: number, literal: string | undefined): number | undefined {
+  if (!Number.isInteger(raw)) {
+    return undefined;
+  }
+  const digits = integerLiteralDigits(raw, literal);
+  const integer = digits === undefined ? BigInt(raw) : BigInt(digits);
+  return integer < INT64_MIN || integer > INT64_MAX ? undefined : Number(BigInt.asIntN(32, integer));
 }
 
 /** The expression language enumeration's members and their numbers. */
@@ -107,7 +133,10 @@ function parseInt32(text: string): number | 'overflow' | 'not a number' {
  */
 export function isMedTechInt32(raw: unknown): boolean {
   if (typeof raw === 'number') {
-    return Number.isFinite(raw) && Math.abs(Math.round(raw)) <= 2147483647;
+    // .NET's Convert.ToInt32 takes [-2147483648.5, 2147483647.5), rounding half to even; JavaScript's half-up rounding
+    // gives the same verdict at both ends.
+    const rounded = Math.round(raw);
+    return rounded >= -2147483648 && rounded <= 2147483647;
   }
   if (typeof raw === 'string') {
     const parsed = parseInt32(raw.replace(/^[\t-\r ]+|[\t-\r ]+$/g, ''));
@@ -199,8 +228,10 @@ export function isLeadingReferenceId(key: string, value: unknown, first: boolean
 export const REFERENCE_ID_IGNORED_REASON = "MedTech's reader (Newtonsoft.Json) takes a leading $id for a reference id";
 
 /**
- * The list an object `{"$values": [...]}` (or `{"$id": …, "$values": [...]}`) stands for where Newtonsoft.Json expects
- * a list: it reads the wrapper as its `$values`. Undefined for anything else.
+ * The list an object `{"$values": [...]}` stands for where Newtonsoft.Json expects a list: it reads the wrapper as its
+ * `$values`, the wrapper's last member, after any of the metadata it reads there first (`$id` of no object or array,
+ * `$type` of text, a number or a boolean, `$ref` of null; in any order, as a serializer with type names writes
+ * `{"$type": "…List…", "$values": [...]}`). Undefined for anything else (checked on MedTech's loaders).
  * @param value - a member's value where a list is expected
  */
 export function unwrapValuesList(value: unknown): unknown[] | undefined {
@@ -208,17 +239,32 @@ export function unwrapValuesList(value: unknown): unknown[] | undefined {
     return undefined;
   }
   const entries = Object.entries(value as Record<string, unknown>);
-  const [first, second] = entries;
-  const values =
-    entries.length === 1 && first?.[0] === '$values'
-      ? first[1]
-      : entries.length === 2 &&
-          first !== undefined &&
-          isLeadingReferenceId(first[0], first[1], true) &&
-          second?.[0] === '$values'
-        ? second[1]
-        : undefined;
-  return Array.isArray(values) ? values : undefined;
+  const last = entries.at(-1);
+  if (last?.[0] !== '$values' || !Array.isArray(last[1])) {
+    return undefined;
+  }
+  for (let i = 0; i < entries.length - 1; i++) {
+    if (!isListMetadata(...(entries[i] as [string, unknown]))) {
+      return undefined;
+    }
+  }
+  return last[1] as unknown[];
+}
+
+/** Whether a member before a list wrapper's `$values` is metadata Newtonsoft.Json reads and passes over there. */
+function isListMetadata(key: string, value: unknown): boolean {
+  switch (key) {
+    case '$id':
+      return isLeadingReferenceId(key, value, true);
+    case '$type':
+      // Its text is read (null or a container has none) and, without type-name handling, not used.
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+    case '$ref':
+      // A reference other than null would have to be the object's only member.
+      return value === null;
+    default:
+      return false;
+  }
 }
 
 /** What the warning for a `$values` wrapper says. */

@@ -521,6 +521,19 @@ const AGREEMENT: Case[] = [
     medTech: expected,
     at: 'NJ/Linq/JContainer.cs (ReadProperty: Replace), NJ/Serialization/JsonSerializerInternalReader.cs:2363-2432',
   })),
+  // A list wrapper's metadata: what MedTech refuses (checked on Mono).
+  ...[
+    '{"$type":null,"$values":[C]}',
+    '{"$values":[C],"x":1}',
+    '{"$values":[C],"$id":"1"}',
+    '{"$ref":"1","$values":[C]}',
+  ].map((wrapper) => ({
+    name: `codes as ${wrapper} is refused`,
+    text: withBody(`{"typeName":"hr","codes":${wrapper.replace('C', '{"code":"1"}')}}`),
+    pick: loaded,
+    medTech: REFUSED,
+    at: 'NJ/Serialization/JsonSerializerInternalReader.cs (ReadMetadataProperties: $ref, $type, $id, then $values)',
+  })),
 ];
 
 describe('parseFhirMapping agrees with MedTech', () => {
@@ -1073,6 +1086,19 @@ const FORMER_DIFFERENCES: Difference[] = [
         codes,
         [{ code: '1' }],
       ],
+      [
+        'codes as {"$type", "$values"}, as a serializer with type names writes a list',
+        withBody('{"typeName":"hr","codes":{"$type":"System.Collections.Generic.List","$values":[{"code":"1"}]}}'),
+        codes,
+        [{ code: '1' }],
+      ],
+      [
+        'codes as {"$ref": null, "$id", "$values"}',
+        withBody('{"typeName":"hr","codes":{"$ref":null,"$id":"c","$values":[{"code":"1"}]}}'),
+        codes,
+        [{ code: '1' }],
+      ],
+
       [
         'a category and its codes as {"$values": [...]}',
         hr('"category":{"$values":[{"text":"x","codes":{"$values":[{"code":"2"}]}}]}'),

@@ -751,6 +751,12 @@ const AGREEMENT: Case[] = [
       ['1', M('Body')],
       ['"1"', M('Body')],
       ['" +0 "', J('Body')],
+      // A JSON integer is read as a 64-bit one whose low 32 bits the enum keeps (on Mono, with `to_string`, which only
+      // JMESPath has, as the expression).
+      ['4294967297', M('Body')],
+      ['4294967296', J('Body')],
+      ['-4294967295', M('Body')],
+      ['-9223372036854775808', J('Body')],
     ] as [string | undefined, ExpressionView][]
   ).map(([raw, expected]) => ({
     name: `defaultExpressionLanguage ${raw ?? 'missing'} gives ${JSON.stringify(expected)}`,
@@ -766,7 +772,23 @@ const AGREEMENT: Case[] = [
     medTech: M('Body'),
     at: 'NJ/Serialization/JsonPropertyCollection.cs:137-146',
   },
-  ...['null', '""', '"  "', '"Jmes"', '"JsonPath,"', 'true', '[]', '{}', '2', '"2"', '-1'].map((raw) => ({
+  ...[
+    'null',
+    '""',
+    '"  "',
+    '"Jmes"',
+    '"JsonPath,"',
+    'true',
+    '[]',
+    '{}',
+    '2',
+    '"2"',
+    '-1',
+    '2147483648',
+    '"2147483648"',
+    '9223372036854775807',
+    '9223372036854775808',
+  ].map((raw) => ({
     name: `defaultExpressionLanguage ${raw} is refused (an expression takes it)`,
     text: one('CalculatedContent', 'defaultExpressionLanguage', raw),
     pick: loaded,
@@ -1056,13 +1078,57 @@ const AGREEMENT: Case[] = [
     at: 'Template/Serialization/TemplateContainerJsonConverter.cs:44,53, NJ/Linq/JObject.cs:290-300',
   },
   // A default language naming no language, which no expression takes.
-  ...['2', '"2"', '-1', '" 7 "'].map((raw) => ({
+  ...['2', '"2"', '-1', '" 7 "', '2147483648', '-2147483649', '9223372036854775807', '4294967298'].map((raw) => ({
     name: `defaultExpressionLanguage ${raw} when every expression names its language loads, as in MedTech: the default is never used`,
     text: calculatedWithLanguages(raw),
     pick: (t: ContentTemplate) => [view(t.typeMatch), view(t.deviceId), ...t.timestamp.map(view)],
     medTech: [M('Body'), J('matchedToken.d'), M('matchedToken.t')],
     at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/EnumUtils.cs:294-322, NJ/Utilities/ConvertUtils.cs:438-441 (an undefined number is kept), Template/CalculatedFunctionContentTemplateExtensions.cs:26 (used only for a null language)',
   })),
+  // Past 64 bits the number is no enum value at all (checked on Mono).
+  ...['9223372036854775808', '-9223372036854775809'].map((raw) => ({
+    name: `defaultExpressionLanguage ${raw}, past 64 bits, is refused even where no expression takes it`,
+    text: calculatedWithLanguages(raw),
+    pick: loaded,
+    medTech: REFUSED,
+    at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/ConvertUtils.cs (a big integer is not converted to the enum)',
+  })),
+  ...(
+    [
+      ['4294967297', M('matchedToken.p')],
+      ['-4294967295', M('matchedToken.p')],
+      ['4294967296', J('matchedToken.p')],
+      // Read from its digits: as a double it would be 2^53, whose low bits are 0.
+      ['9007199254740993', M('matchedToken.p')],
+      ['9223372036854775809', REFUSED],
+    ] as [string, unknown][]
+  ).map(([raw, expected]) => ({
+    name: `an expression object language ${raw} is the low 32 bits of the 64-bit integer, as in MedTech`,
+    text: one('CalculatedContent', 'patientIdExpression', `{"value":"matchedToken.p","language":${raw}}`),
+    pick: expressionOf('patientIdExpression'),
+    medTech: expected,
+    at: 'NJ/Converters/StringEnumConverter.cs:238-248, NJ/Utilities/EnumUtils.cs:294-322 (Enum.ToObject keeps the low 32 bits)',
+  })),
+  // `lineNumber` and `linePosition` are 32-bit: a JSON number is rounded (.NET's Convert.ToInt32 takes
+  // [-2147483648.5, 2147483647.5)), on Mono at both ends.
+  ...(['JsonPathContent', 'CalculatedContent'] as Kind[]).flatMap((kind) => [
+    ...['2147483647', '-2147483648', '2147483647.4', '-2147483648.5', '"-2147483648"'].map((raw) => ({
+      name: `${kind} lineNumber ${raw} is accepted`,
+      text: appended(kind, `"lineNumber":${raw}`),
+      pick: typeName,
+      medTech: 'hr',
+      at: 'NJ/JsonReader.cs:428-461, dotnet/runtime System/Convert.cs ToInt32(double)',
+    })),
+    ...['2147483648', '-2147483649', '2147483647.5', '-2147483648.50001', '"2147483648"', '"-2147483649"'].map(
+      (raw) => ({
+        name: `${kind} lineNumber ${raw} is refused`,
+        text: appended(kind, `"lineNumber":${raw}`),
+        pick: loaded,
+        medTech: REFUSED,
+        at: 'NJ/JsonReader.cs:428-461, dotnet/runtime System/Convert.cs ToInt32(double)',
+      }),
+    ),
+  ]),
   // Newtonsoft's metadata (found on Mono with MedTech built from source; both were refused here before): an object's
   // first member `$id` is its reference id, not a member; `{"$values": [...]}` where a list is expected is that list.
   ...(
@@ -1110,6 +1176,44 @@ const AGREEMENT: Case[] = [
         loaded,
         REFUSED,
       ],
+      // Before `$values`, the wrapper may hold the other metadata Newtonsoft reads there, in any order.
+      ...[
+        '{"$type":"x","$values":[V]}',
+        '{"$type":1,"$values":[V]}',
+        '{"$type":true,"$values":[V]}',
+        '{"$type":"","$values":[V]}',
+        '{"$ref":null,"$values":[V]}',
+        '{"$id":null,"$values":[V]}',
+        '{"$id":"1","$type":"x","$values":[V]}',
+        '{"$type":"x","$ref":null,"$id":"3","$values":[V]}',
+      ].map(
+        (wrapper) =>
+          [
+            `values as ${wrapper}`,
+            one('JsonPathContent', 'values', wrapper.replace('V', '{"valueName":"v","valueExpression":"$.v"}')),
+            (t: ContentTemplate) => t.values.map((v) => v.valueName),
+            ['v'],
+          ] as [string, string, Pick, unknown],
+      ),
+      ...[
+        '{"$type":null,"$values":[V]}',
+        '{"$type":[],"$values":[V]}',
+        '{"$type":"x"}',
+        '{"$Values":[V]}',
+        '{"$ref":"1","$values":[V]}',
+        '{"$id":{},"$values":[V]}',
+        '{"$id":"1","x":1,"$values":[V]}',
+        '{"$values":[V],"$type":"x"}',
+        '{"$values":null}',
+      ].map(
+        (wrapper) =>
+          [
+            `values as ${wrapper}`,
+            one('JsonPathContent', 'values', wrapper.replace('V', '{"valueName":"v","valueExpression":"$.v"}')),
+            loaded,
+            REFUSED,
+          ] as [string, string, Pick, unknown],
+      ),
     ] as [string, string, Pick, unknown][]
   ).map(([what, text, pick, medTech]) => ({
     name: `${what}, as in MedTech`,
