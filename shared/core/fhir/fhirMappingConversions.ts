@@ -9,6 +9,7 @@
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { toPointer } from '../mapping/locate.js';
 import {
+  enumNumberOfJsonNumber,
   integerLiteralDigits,
   lineInfoIgnoredReason,
   readEnumTextAsMedTech,
@@ -207,6 +208,18 @@ function convertPeriodInterval(body: Record<string, unknown>, at: string, contex
         `${at}/periodInterval`,
         'periodInterval',
       );
+      return;
+    }
+    // An integer beyond 32 bits: the enumeration keeps the low 32 bits of the 64-bit integer (4294967356 is 60).
+    const value = enumNumberOfJsonNumber(raw, literal);
+    if (value !== undefined && value !== raw) {
+      context.warn(
+        `'periodInterval' ${literal ?? raw} is read as ${value}, as MedTech reads it (the low 32 bits of a 64-bit ` +
+          `integer); write ${value}`,
+        `${at}/periodInterval`,
+        'periodInterval',
+      );
+      body.periodInterval = value;
     }
     return;
   }

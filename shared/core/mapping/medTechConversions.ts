@@ -64,7 +64,7 @@ const INT64_MAX = 2n ** 63n - 1n;
  * @param literal - the number as written, when known: the exact digits of an integer past 2^53
  * @returns the enumeration's number, or `undefined` when MedTech reads none
  */
-function enumNumberOfJsonNumber(raw: number, literal: string | undefined): number | undefined {
+export function enumNumberOfJsonNumber(raw: number, literal: string | undefined): number | undefined {
   if (!Number.isInteger(raw)) {
     return undefined;
   }

@@ -682,15 +682,17 @@ const DEFINED_PERIODS = [-1, 0, 60, 1440];
 
 /**
  * What MedTech reads from a raw JSON `periodInterval` (NJ/Serialization/JsonSerializerInternalReader.cs:965-1005,
- * NJ/Utilities/EnumUtils.cs:258-367): a JSON integer is taken as the enum's number, defined or not; a JSON number
- * with a fraction or exponent is refused; a string is trimmed and read as an Int32 (sign, digits) when it starts with
+ * NJ/Utilities/EnumUtils.cs:258-367): a JSON integer is read as a 64-bit one (longer: refused) whose low 32 bits are
+ * the enum's number, defined or not (checked on Mono: 4294967356 is 60); a JSON number with a fraction or exponent is
+ * refused; a string is trimmed and read as an Int32 (sign, digits) when it starts with
  * a digit or sign, else as member names (exact, then ignoring case; several separated by commas combine with OR);
  * anything else is refused. Only ASCII white space is generated, so JavaScript's trim stands for .NET's.
  * @returns the number MedTech stores, or `REFUSED`
  */
 function medTechPeriodInterval(raw: string): number | typeof REFUSED {
   if (/^-?(?:0|[1-9][0-9]*)$/.test(raw)) {
-    return Number(raw);
+    const integer = BigInt(raw);
+    return integer < -(2n ** 63n) || integer >= 2n ** 63n ? REFUSED : Number(BigInt.asIntN(32, integer));
   }
   if (!raw.startsWith('"')) {
     return REFUSED;
@@ -725,12 +727,13 @@ function medTechPeriodInterval(raw: string): number | typeof REFUSED {
 }
 
 /**
- * Our rule: a JSON number equal to 0, 60, 1440 or -1 (the schema's enum), or a string MedTech's enumeration reader
- * reads as one of them (converted with a warning); any other interval is invalid (reference-behaviour §3.1).
+ * Our rule: a JSON number equal to 0, 60, 1440 or -1 (the schema's enum), or a JSON integer or a string MedTech's
+ * enumeration reader reads as one of them (converted with a warning); any other interval is invalid
+ * (reference-behaviour §3.1).
  */
 function ourPeriodRule(raw: string): number | typeof REFUSED {
   const parsed: unknown = JSON.parse(raw);
-  if (typeof parsed === 'string') {
+  if (typeof parsed === 'string' || /^-?(?:0|[1-9][0-9]*)$/.test(raw)) {
     const medTech = medTechPeriodInterval(raw);
     return medTech !== REFUSED && DEFINED_PERIODS.includes(medTech) ? medTech : REFUSED;
   }
@@ -810,6 +813,21 @@ const FORMER_DIFFERENCES: Difference[] = [
     ours: REFUSED,
     at: 'NJ/Serialization/JsonSerializerInternalReader.cs:965-980 (Enum.ToObject of a boolean), checked on Mono',
   },
+  ...(
+    [
+      ['4294967356', 60],
+      ['-4294967236', 60],
+      ['4294967296', 0],
+      ['9223372036854775807', -1],
+    ] as const
+  ).map(([raw, expected]) => ({
+    name: `periodInterval ${raw}, an integer past 32 bits (MedTech: its low 32 bits, ${expected})`,
+    text: hr(`"periodInterval":${raw}`),
+    pick: period,
+    medTech: expected,
+    ours: REFUSED,
+    at: 'NJ/Utilities/EnumUtils.cs:294-322 (Enum.ToObject of a 64-bit integer), checked on Mono',
+  })),
   // 1. A number where text is expected. MedTech keeps the text of the number (NJ/JsonReader.cs:487-503 for the body;
   //    inside value the JSON text itself, NJ/JsonTextReader.cs:649-666,2010-2025). We refuse ("must be a string").
   {
