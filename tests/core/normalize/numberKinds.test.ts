@@ -53,6 +53,18 @@ describe('number kinds of the message in JMESPath expressions', () => {
     expect(result.values).toEqual([expected]);
   });
 
+  // JMESPath integer literals at the ends of .NET's long, checked on MedTech (MedTechNormalize): past them the number
+  // is a BigInteger, which MedTech cannot turn into text.
+  it.each([
+    ['`9223372036854775807`', ['9223372036854775807'], []],
+    ['`-9223372036854775808`', ['-9223372036854775808'], []],
+    ['`9223372036854775808`', [], ['IncompatibleData']],
+    ['`-9223372036854775809`', [], ['IncompatibleData']],
+  ])('writes the literal %s as MedTech does', (value, values, errors) => {
+    const result = normalize('Body.readings[*]', value, '[{"a":1}]');
+    expect(result).toEqual({ values, errors });
+  });
+
   it('tells 1.0 from 1 in a type match', () => {
     const result = normalize('Body.readings[?a == `1`]', 'matchedToken.n', '[{"a":1,"n":"int"},{"a":1.0,"n":"float"}]');
     expect(result.values).toEqual(['int']);
