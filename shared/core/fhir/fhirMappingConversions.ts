@@ -6,7 +6,6 @@
  * of another value type inside `value`, and the line information members MedTech's template classes carry. It works
  * on the canonical tree (property names already spelled as the schema spells them).
  */
-import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { toPointer } from '../mapping/locate.js';
 import {
   enumNumberOfJsonNumber,
@@ -266,17 +265,53 @@ function convertDefaultPeriod(value: Record<string, unknown>, at: string, contex
 }
 
 /**
- * A decimal written as text, as MedTech reads one into a `decimal?` member: .NET white space around, a sign, digits
- * with `,` group separators and a point; or, failing that, a number with an exponent.
+ * A decimal written as text, as MedTech reads one into a `decimal?` member (checked on Mono, tools/dotnet-oracle): first
+ * as .NET's `decimal.TryParse` with `NumberStyles.Number` in the invariant culture reads it (ASCII white space around;
+ * a sign before the digits, or one after them among the trailing white space, `5000 -`; digits with `,` group
+ * separators and a point), then as Newtonsoft.Json's own decimal parser reads it (`-`, digits without leading zeros, a
+ * fraction, an exponent whose digits may be missing: `5e+` is 5). Past the decimal range, nothing; below its
+ * precision, 0.
  */
 function readDecimalText(text: string): number | undefined {
-  const trimmed = trimDotNet(text);
-  if (/^[+-]?(?:\d[\d,]*(?:\.\d*)?|\.\d+)$/.test(trimmed)) {
-    return Number(trimmed.replace(/,/g, ''));
+  const number = readNumberStyle(text) ?? readNewtonsoftDecimal(text);
+  if (number === undefined || Math.abs(number) > DECIMAL_MAX) {
+    return undefined;
   }
-  if (/^[+-]?(?:\d+(?:\.\d*)?|\.\d+)[eE][+-]?\d+$/.test(trimmed)) {
-    const number = Number(trimmed);
-    return Number.isFinite(number) ? number : undefined;
+  return Math.abs(number) < DECIMAL_EPSILON ? 0 : number;
+}
+
+/** The largest decimal, 79228162514264337593543950335, as the nearest double. */
+const DECIMAL_MAX = 7.922816251426434e28;
+/** The largest decimal, exactly: its integer part is the bound on the digits of a text. */
+const DECIMAL_MAX_INTEGER = 79228162514264337593543950335n;
+/** The smallest positive decimal (scale 28). */
+const DECIMAL_EPSILON = 1e-28;
+
+/** .NET's `NumberStyles.Number` in the invariant culture (no exponent), or undefined. */
+function readNumberStyle(text: string): number | undefined {
+  const match = /^[\t-\r ]*([+-]?)(\d[\d,]*(?:\.\d*)?|\.\d+)([\t-\r ]*)([+-]?)[\t-\r ]*$/.exec(text);
+  if (match === null) {
+    return undefined;
   }
-  return undefined;
+  const [, leading, digits, , trailing] = match as unknown as [string, string, string, string, string];
+  if (leading !== '' && trailing !== '') {
+    return undefined;
+  }
+  const plain = digits.replace(/,/g, '');
+  if (BigInt(plain.split('.')[0] || '0') > DECIMAL_MAX_INTEGER) {
+    return undefined;
+  }
+  const value = Number(plain);
+  return (leading || trailing) === '-' ? -value : value;
+}
+
+/** Newtonsoft.Json's `ConvertUtils.DecimalTryParse`: no white space, no `+`, no leading zeros. */
+function readNewtonsoftDecimal(text: string): number | undefined {
+  const match = /^(-?(?:0|[1-9]\d*)(?:\.\d+)?)(?:[eE]([+-]?\d*))?$/.exec(text);
+  // Without an exponent, a form .NET's parser refused is past the decimal range, which this parser refuses too.
+  if (match === null || match[2] === '' || match[2] === undefined) {
+    return undefined;
+  }
+  const exponent = /^[+-]?$/.test(match[2]) ? 0 : Number(match[2]);
+  return Number(`${match[1]}e${exponent}`);
 }

@@ -521,6 +521,47 @@ const AGREEMENT: Case[] = [
     medTech: expected,
     at: 'NJ/Linq/JContainer.cs (ReadProperty: Replace), NJ/Serialization/JsonSerializerInternalReader.cs:2363-2432',
   })),
+  // defaultPeriod as text, as .NET's decimal.TryParse (NumberStyles.Number, invariant culture) and then Newtonsoft's
+  // own decimal parser read it (checked on Mono, FhirMappingLoad).
+  ...(
+    [
+      ['"5000+"', 5000],
+      ['"1,000.5"', 1000.5],
+      ['"5,,0"', 50],
+      ['"5,"', 5],
+      ['"\\u000b5000\\u000c"', 5000],
+      ['"0.5e4"', 5000],
+      ['"5e0003"', 5000],
+      ['"5e+"', 5],
+      ['"5e-3"', 0.005],
+    ] as const
+  ).map(([raw, expected]) => ({
+    name: `a SampledData defaultPeriod ${raw} reads ${expected}`,
+    text: hrValue(`{"valueType":"SampledData","valueName":"hr","defaultPeriod":${raw}}`),
+    pick: value,
+    medTech: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: expected },
+    at: 'Template/SampledDataFhirValueType.cs:10, NJ/JsonReader.cs:790-808, NJ/Utilities/ConvertUtils.cs (DecimalTryParse)',
+  })),
+  ...[
+    '"+5000+"',
+    '"- 5000"',
+    '",5"',
+    '"1.000,5"',
+    '"5.e3"',
+    '"+5e3"',
+    '" 5e3"',
+    '"00005e3"',
+    '"5e29"',
+    '"\\u20005000"',
+    '"5000\\u0085"',
+    '"79228162514264337593543950336"',
+  ].map((raw) => ({
+    name: `a SampledData defaultPeriod ${raw} is refused`,
+    text: hrValue(`{"valueType":"SampledData","valueName":"hr","defaultPeriod":${raw}}`),
+    pick: loaded,
+    medTech: REFUSED,
+    at: 'NJ/JsonReader.cs:790-808, NJ/Utilities/ConvertUtils.cs (DecimalTryParse)',
+  })),
   // A list wrapper's metadata: what MedTech refuses (checked on Mono).
   ...[
     '{"$type":null,"$values":[C]}',
@@ -1345,6 +1386,11 @@ const DIFFERENCES: Difference[] = [
       '"value":{"valueType":"SampledData","valueName":"hr","defaultPeriod":-5000}',
       'Ingest/Data/SampledDataProcessor.cs:22-42 (the slot loop runs backwards)',
     ],
+    // Texts MedTech reads as a negative or zero period (checked on Mono), which then fails as above.
+    ...['" -5000"', '"5000 -"', '"-5e3"', '"1e-30"'].map((raw) => [
+      `"value":{"valueType":"SampledData","valueName":"hr","defaultPeriod":${raw}}`,
+      'Ingest/Data/SampledDataProcessor.cs:22-42, NJ/JsonReader.cs:790-808',
+    ]),
     ['"value":{"valueType":"CodeableConcept","valueName":"v"}', 'R4T/CodeableConceptFhirValueProcessor.cs:24'],
     [
       '"value":{"valueType":"CodeableConcept","valueName":"v","codes":null}',
