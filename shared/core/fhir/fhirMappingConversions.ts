@@ -268,7 +268,7 @@ function convertDefaultPeriod(value: Record<string, unknown>, at: string, contex
  * A decimal written as text, as MedTech reads one into a `decimal?` member (checked on Mono, tools/dotnet-oracle): first
  * as .NET's `decimal.TryParse` with `NumberStyles.Number` in the invariant culture reads it (ASCII white space around;
  * a sign before the digits, or one after them among the trailing white space, `5000 -`; digits with `,` group
- * separators and a point), then as Newtonsoft.Json's own decimal parser reads it (`-`, digits without leading zeros, a
+ * separators and a point; NULs at the very end), then as Newtonsoft.Json's own decimal parser reads it (`-`, digits without leading zeros, a
  * fraction, an exponent whose digits may be missing: `5e+` is 5). Past the decimal range, nothing; below its
  * precision, 0.
  */
@@ -289,7 +289,7 @@ const DECIMAL_EPSILON = 1e-28;
 
 /** .NET's `NumberStyles.Number` in the invariant culture (no exponent), or undefined. */
 function readNumberStyle(text: string): number | undefined {
-  const match = /^[\t-\r ]*([+-]?)(\d[\d,]*(?:\.\d*)?|\.\d+)([\t-\r ]*)([+-]?)[\t-\r ]*$/.exec(text);
+  const match = /^[\t-\r ]*([+-]?)(\d[\d,]*(?:\.\d*)?|\.\d+)([\t-\r ]*)([+-]?)[\t-\r ]*\0*$/.exec(text);
   if (match === null) {
     return undefined;
   }

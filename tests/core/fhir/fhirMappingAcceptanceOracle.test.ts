@@ -534,6 +534,7 @@ const AGREEMENT: Case[] = [
       ['"5e0003"', 5000],
       ['"5e+"', 5],
       ['"5e-3"', 0.005],
+      ['"5000 \\u0000\\u0000"', 5000],
     ] as const
   ).map(([raw, expected]) => ({
     name: `a SampledData defaultPeriod ${raw} reads ${expected}`,
@@ -555,6 +556,7 @@ const AGREEMENT: Case[] = [
     '"\\u20005000"',
     '"5000\\u0085"',
     '"79228162514264337593543950336"',
+    '"5000\\u0000 "',
   ].map((raw) => ({
     name: `a SampledData defaultPeriod ${raw} is refused`,
     text: hrValue(`{"valueType":"SampledData","valueName":"hr","defaultPeriod":${raw}}`),
