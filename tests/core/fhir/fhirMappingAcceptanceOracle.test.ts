@@ -535,6 +535,7 @@ const AGREEMENT: Case[] = [
       ['"5e+"', 5],
       ['"5e-3"', 0.005],
       ['"5000 \\u0000\\u0000"', 5000],
+      ['1e28', 1e28],
     ] as const
   ).map(([raw, expected]) => ({
     name: `a SampledData defaultPeriod ${raw} reads ${expected}`,
@@ -557,6 +558,7 @@ const AGREEMENT: Case[] = [
     '"5000\\u0085"',
     '"79228162514264337593543950336"',
     '"5000\\u0000 "',
+    '1e29',
   ].map((raw) => ({
     name: `a SampledData defaultPeriod ${raw} is refused`,
     text: hrValue(`{"valueType":"SampledData","valueName":"hr","defaultPeriod":${raw}}`),
