@@ -918,6 +918,63 @@ def fhir_value_key_variant(rng):
                                                                         'template': template}]})
 
 
+def fhir_numbers_variant(rng):
+    """A CodeValueFhir template whose periodInterval, SampledData defaultPeriod and codes list are written in the forms
+    Newtonsoft's readers take or refuse at their edges: integers past 32 and 64 bits, numeric texts with white space
+    (ASCII, NBSP, U+2000, NUL), signs before or after, group separators, points and exponents, and the list wrapped in
+    {"$values": [...]} after random metadata."""
+    pads = ['', '', ' ', '\t', '\u000b', '\u00a0', '\u2000', '\u0085']
+    def integer():
+        base = rng.choice([0, 60, 1440, -1, 1, 2, rng.randint(-3000, 3000)])
+        shift = rng.choice([0, 0, 1, -1, 2, rng.randint(-5, 5)]) * 2 ** 32
+        edge = rng.choice([None, 2 ** 31, -2 ** 31 - 1, 2 ** 63 - 1, 2 ** 63, -2 ** 63, -2 ** 63 - 1, 2 ** 64])
+        return edge if edge is not None and rng.random() < 0.2 else base + shift
+    def period():
+        choice = rng.randint(0, 5)
+        if choice <= 2:
+            return str(integer())
+        if choice == 3:
+            return json.dumps(rng.choice(pads) + rng.choice(['', '+', '-']) + str(abs(integer())) + rng.choice(pads))
+        if choice == 4:
+            return rng.choice(['60.0', '6e1', '"60.0"', '"Hourly"', '"hourly, daily"', 'true', 'false', 'null'])
+        return rng.choice(['"60"', '" 1440 "', '"0"', '"-1"', '"CorrelationId"'])
+    def decimal_text():
+        digits = rng.choice(['5000', '5', '0', '00005', '1000', '79228162514264337593543950335',
+                             '79228162514264337593543950336', str(rng.randint(1, 99999))])
+        if rng.random() < 0.2:
+            digits = digits[:1] + ',' + digits[1:] if len(digits) > 1 else digits + ','
+        if rng.random() < 0.3:
+            digits += rng.choice(['.', '.5', '.25', '.000'])
+        if rng.random() < 0.1:
+            digits = '.' + digits.lstrip('0') if digits.lstrip('0') else '.5'
+        if rng.random() < 0.35:
+            digits += rng.choice(['e', 'E']) + rng.choice(['', '+', '-']) + rng.choice(['', '3', '03', '28', '29', '-30'])
+        lead, trail = rng.choice(['', '', '+', '-']), rng.choice(['', '', '', '+', '-'])
+        text = rng.choice(pads) + lead + rng.choice(['', '', ' ']) * (lead != '') + digits + rng.choice(['', ' ']) + \
+            trail + rng.choice(pads) + rng.choice(['', '', '\u0000', '\u0000\u0000'])
+        return json.dumps(text)
+    def default_period():
+        if rng.random() < 0.7:
+            return decimal_text()
+        return rng.choice(['5000', '5000.5', '1e3', '1e28', '1e29', '-5', '0', '1e-30', '79228162514264337593543950335'])
+    def codes():
+        items = '[{"code":"%d"}]' % rng.randint(1, 9)
+        if rng.random() < 0.5:
+            return items
+        meta = [('$id', rng.choice(['"1"', '2', 'null', '{}', 'true'])),
+                ('$type', rng.choice(['"System.Collections.Generic.List"', '1', 'true', '""', 'null', '[]', '{}'])),
+                ('$ref', rng.choice(['null', 'null', '"1"'])), ('x', '1')]
+        chosen = rng.sample(meta, rng.randint(0, 3))
+        members = chosen + [('$values', items)]
+        if rng.random() < 0.1:
+            members.append(rng.choice(meta))
+        return raw_object(members)
+    value = raw_object([('valueType', '"SampledData"'), ('valueName', '"hr"'), ('defaultPeriod', default_period()),
+                        ('unit', '"u"')])
+    template = raw_object([('typeName', '"hr"'), ('periodInterval', period()), ('codes', codes()), ('value', value)])
+    return '{"templateType":"CollectionFhir","template":[{"templateType":"CodeValueFhir","template":%s}]}' % template
+
+
 def spelled_members(rng, name, variants):
     """One to three members spelling `name` in other cases (an exact repeat among them), each holding one of
     `variants` (raw JSON texts): the members of a list written under several spellings."""
@@ -1369,9 +1426,9 @@ def main():
                     shown_mapping = json.loads(mapping)['template'][0]['template']['values'][0]['valueExpression']
                 print('mapping %s\nmessage %s\n  MedTech %s\n  ours    %s' % (shown_mapping, message[:300],
                                                                         json.dumps(their)[:300], json.dumps(our)[:300]))
-    elif kind in ('fhirmappings', 'fhirvaluekeys', 'fhirlistspellings', 'fhirmetadata'):
+    elif kind in ('fhirmappings', 'fhirvaluekeys', 'fhirlistspellings', 'fhirmetadata', 'fhirnumbers'):
         variant = {'fhirmappings': fhir_mapping_variant, 'fhirvaluekeys': fhir_value_key_variant,
-                   'fhirlistspellings': fhir_list_spellings_variant,
+                   'fhirlistspellings': fhir_list_spellings_variant, 'fhirnumbers': fhir_numbers_variant,
                    'fhirmetadata': lambda r: fhir_with_metadata(r, fhir_mapping_variant(r))}[kind]
         mappings = [variant(rng) for _ in range(count)]
         lines = [b64(m) + '\n' for m in mappings]
@@ -1397,7 +1454,7 @@ def main():
                 print('mapping %s\n  MedTech %s\n  ours    %s' % (mapping[:600], json.dumps(their)[:600],
                                                                 json.dumps(our)[:600]))
     else:
-        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings, fhirmetadata, samplemappings or metadata')
+        sys.exit('kind: paths, device, bodies, dates, jmespath, normalize, envelopes, mappings, functions, fhirmappings, fhirvaluekeys, fhirlistspellings, fhirmetadata, fhirnumbers, samplemappings or metadata')
     print('%s seed %d: %s' % (kind, seed, ', '.join('%s %d' % item for item in sorted(counts.items()))))
     if record is not None:
         existing = json.load(open(record, encoding='utf-8')) if os.path.exists(record) else []

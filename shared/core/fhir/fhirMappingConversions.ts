@@ -249,6 +249,19 @@ export function readPeriodInterval(text: string): number | undefined {
 
 function convertDefaultPeriod(value: Record<string, unknown>, at: string, context: ConversionContext): void {
   const raw = value.defaultPeriod;
+  if (typeof raw === 'number') {
+    // A JSON number too small for a decimal's 28 places is rounded there (1e-30 is 0, which then fails as 0 does).
+    const scaled = toDecimalScale(raw);
+    if (scaled !== raw) {
+      context.warn(
+        `'defaultPeriod' ${raw} is read as ${scaled}, as MedTech reads it (a decimal keeps 28 places)`,
+        `${at}/defaultPeriod`,
+        'defaultPeriod',
+      );
+      value.defaultPeriod = scaled;
+    }
+    return;
+  }
   if (typeof raw !== 'string') {
     return;
   }
@@ -277,15 +290,20 @@ function readDecimalText(text: string): number | undefined {
   if (number === undefined || Math.abs(number) > DECIMAL_MAX) {
     return undefined;
   }
-  return Math.abs(number) < DECIMAL_EPSILON ? 0 : number;
+  return toDecimalScale(number);
+}
+
+/** A number as a .NET decimal holds it: at most 28 digits after the point (1e-30 is 0). */
+function toDecimalScale(number: number): number {
+  return Math.abs(number) >= 1 ? number : Number(number.toFixed(DECIMAL_SCALE));
 }
 
 /** The largest decimal, 79228162514264337593543950335, as the nearest double. */
 const DECIMAL_MAX = 7.922816251426434e28;
 /** The largest decimal, exactly: its integer part is the bound on the digits of a text. */
 const DECIMAL_MAX_INTEGER = 79228162514264337593543950335n;
-/** The smallest positive decimal (scale 28). */
-const DECIMAL_EPSILON = 1e-28;
+/** The most digits a decimal holds after its point. */
+const DECIMAL_SCALE = 28;
 
 /** .NET's `NumberStyles.Number` in the invariant culture (no exponent), or undefined. */
 function readNumberStyle(text: string): number | undefined {
@@ -298,7 +316,10 @@ function readNumberStyle(text: string): number | undefined {
     return undefined;
   }
   const plain = digits.replace(/,/g, '');
-  if (BigInt(plain.split('.')[0] || '0') > DECIMAL_MAX_INTEGER) {
+  const [whole, fraction = ''] = plain.split('.') as [string, string?];
+  const integer = BigInt(whole || '0');
+  // Past the largest decimal, also where its fraction would round up to it.
+  if (integer > DECIMAL_MAX_INTEGER || (integer === DECIMAL_MAX_INTEGER && /^[5-9]/.test(fraction))) {
     return undefined;
   }
   const value = Number(plain);
