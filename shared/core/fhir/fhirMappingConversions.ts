@@ -278,12 +278,12 @@ function convertDefaultPeriod(value: Record<string, unknown>, at: string, contex
 }
 
 /**
- * A decimal written as text, as MedTech reads one into a `decimal?` member (checked on Mono, tools/dotnet-oracle): first
- * as .NET's `decimal.TryParse` with `NumberStyles.Number` in the invariant culture reads it (ASCII white space around;
- * a sign before the digits, or one after them among the trailing white space, `5000 -`; digits with `,` group
- * separators and a point; NULs at the very end), then as Newtonsoft.Json's own decimal parser reads it (`-`, digits without leading zeros, a
- * fraction, an exponent whose digits may be missing: `5e+` is 5). Past the decimal range, nothing; below its
- * precision, 0.
+ * A decimal written as text, as MedTech reads one into a `decimal?` member (checked on Mono, tools/dotnet-oracle):
+ * first as .NET's `decimal.TryParse` with `NumberStyles.Number` in the invariant culture reads it (ASCII white space
+ * around; a sign before the digits, or one after them among the trailing white space, `5000 -`; digits with `,` group
+ * separators and a point; NULs at the very end), then as Newtonsoft.Json's own decimal parser reads it (`-`, digits
+ * without leading zeros, a fraction, an exponent whose digits may be missing: `5e+` is 5). Past the decimal range,
+ * nothing; otherwise rounded to a decimal's 28 places (`1e-30` is 0).
  */
 function readDecimalText(text: string): number | undefined {
   const number = readNumberStyle(text) ?? readNewtonsoftDecimal(text);
