@@ -8,7 +8,9 @@ import {
   numberLiteralAt,
   toPathSegments,
   toPointer,
+  itemOriginsOf,
   itemPath,
+  movesItems,
   writtenAt,
   type ItemOrigin,
   type WrittenAt,
@@ -310,7 +312,7 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
         );
       }
       if (Array.isArray(child)) {
-        const items = child.map((_item: unknown, index) => ({ key, index, wrapped: unwrapped !== undefined }));
+        const items = itemOriginsOf(key, child, unwrapped !== undefined);
         listItems.set(canonicalKey, appended ? [...(listItems.get(canonicalKey) ?? []), ...items] : items);
       }
       seen.set(lower, key);
@@ -346,7 +348,7 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
       });
     }
     for (const [key, items] of listItems) {
-      if (items.some((item) => item.key !== items[0]?.key || item.wrapped)) {
+      if (movesItems(items)) {
         origins.itemOrigins.set(pointer + toPointer([key]), items);
       }
     }

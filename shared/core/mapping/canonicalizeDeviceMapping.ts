@@ -12,7 +12,7 @@ import {
   unwrapValuesList,
   VALUES_WRAPPER_REASON,
 } from './medTechConversions.js';
-import { itemPath, type ItemOrigin } from './locate.js';
+import { itemOriginsOf, itemPath, movesItems, type ItemOrigin } from './locate.js';
 import { toContentTemplateKind } from './templateType.js';
 import { isRecord } from '../isRecord.js';
 
@@ -157,9 +157,7 @@ export function canonicalizeDeviceMapping(
       }
       // Newtonsoft sets a property once per spelling (the last wins), but adds to a list it has already made.
       const previous = keys.has(target) ? copy[target] : undefined;
-      const listed = Array.isArray(child)
-        ? child.map((_item: unknown, index) => ({ key, index, wrapped: unwrapped !== undefined }))
-        : [];
+      const listed = Array.isArray(child) ? itemOriginsOf(key, child, unwrapped !== undefined) : [];
       if (lists.includes(target) && Array.isArray(previous) && Array.isArray(child)) {
         notes.push({
           kind: 'converted',
@@ -177,7 +175,7 @@ export function canonicalizeDeviceMapping(
       keys.set(target, key);
     }
     originalKeys.set(copy, keys);
-    const joined = [...items].filter(([, list]) => list.some((item) => item.key !== list[0]?.key || item.wrapped));
+    const joined = [...items].filter(([, list]) => movesItems(list));
     if (joined.length > 0) {
       joinedItems.set(copy, new Map(joined));
     }

@@ -225,6 +225,25 @@ export interface ItemOrigin {
 }
 
 /**
+ * Where each item of a list written under one member is written.
+ * @param key - the member's spelling
+ * @param items - the list
+ * @param wrapped - whether the member holds `{"$values": [...]}` rather than the list itself
+ */
+export function itemOriginsOf(key: string, items: readonly unknown[], wrapped: boolean): ItemOrigin[] {
+  return items.map((_item, index) => ({ key, index, wrapped }));
+}
+
+/**
+ * Whether some item of a list is written elsewhere than at its own index under one member (a list joined from several
+ * spellings, or unwrapped from `$values`): only then are its item origins worth keeping.
+ * @param items - where each item of the list is written
+ */
+export function movesItems(items: readonly ItemOrigin[]): boolean {
+  return items.some((item) => item.key !== items[0]?.key || item.wrapped);
+}
+
+/**
  * The path segments from the object holding a list to one of its items, as the file writes them.
  * @param item - where the item is written
  */
