@@ -81,6 +81,28 @@ export function integerDigits(text: string, int64: boolean): { negative: boolean
 }
 
 /**
+ * A reader of numbers framed as .NET's `NumberStyles.Number` (invariant culture) frames them, as `decimal.Parse` reads
+ * them: ASCII white space around; one sign, right before the number or among the white space after it (`5 -`); NUL
+ * characters at the very end. What the number itself may be (group separators, an exponent) is the caller's pattern.
+ * @param number - a regular expression source for the number, without capturing groups, linear to match
+ * @returns a function giving the sign and the number's text, or `undefined` when the text is not so framed
+ */
+export function numberStyleReader(number: string): (text: string) => { negative: boolean; number: string } | undefined {
+  const pattern = new RegExp(`^[\\t-\\r ]*([+-]?)(${number})[\\t-\\r ]*(?:([+-])[\\t-\\r ]*)?\\0*$`);
+  return (text) => {
+    const match = pattern.exec(text);
+    if (match === null) {
+      return undefined;
+    }
+    const [, leading, digits, trailing] = match as unknown as [string, string, string, string | undefined];
+    if (leading !== '' && trailing !== undefined) {
+      return undefined;
+    }
+    return { negative: (leading || trailing) === '-', number: digits };
+  };
+}
+
+/**
  * .NET's `Double.Parse` (.NET Core 3.0 and later, invariant culture) with `NumberStyles.Float`, plus `AllowThousands`
  * when asked (as `Convert.ToDouble` parses): ASCII white space around, an optional sign, digits (with `,` group
  * separators after the first digit, when allowed), an optional fraction and exponent, trailing NUL characters after

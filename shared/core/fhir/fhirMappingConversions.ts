@@ -6,6 +6,7 @@
  * of another value type inside `value`, and the line information members MedTech's template classes carry. It works
  * on the canonical tree (property names already spelled as the schema spells them).
  */
+import { numberStyleReader } from '../dotNetNumbers.js';
 import { toPointer } from '../mapping/locate.js';
 import {
   enumNumberOfJsonNumber,
@@ -305,17 +306,16 @@ const DECIMAL_MAX_INTEGER = 79228162514264337593543950335n;
 /** The most digits a decimal holds after its point. */
 const DECIMAL_SCALE = 28;
 
+/** A number as `NumberStyles.Number` allows it: digits with `,` group separators after the first, a point. */
+const readNumberStyleText = numberStyleReader('\\d[\\d,]*(?:\\.\\d*)?|\\.\\d+');
+
 /** .NET's `NumberStyles.Number` in the invariant culture (no exponent), or undefined. */
 function readNumberStyle(text: string): number | undefined {
-  const match = /^[\t-\r ]*([+-]?)(\d[\d,]*(?:\.\d*)?|\.\d+)([\t-\r ]*)([+-]?)[\t-\r ]*\0*$/.exec(text);
-  if (match === null) {
+  const read = readNumberStyleText(text);
+  if (read === undefined) {
     return undefined;
   }
-  const [, leading, digits, , trailing] = match as unknown as [string, string, string, string, string];
-  if (leading !== '' && trailing !== '') {
-    return undefined;
-  }
-  const plain = digits.replace(/,/g, '');
+  const plain = read.number.replace(/,/g, '');
   const [whole, fraction = ''] = plain.split('.') as [string, string?];
   const integer = BigInt(whole || '0');
   // Past the largest decimal, also where its fraction would round up to it.
@@ -323,7 +323,7 @@ function readNumberStyle(text: string): number | undefined {
     return undefined;
   }
   const value = Number(plain);
-  return (leading || trailing) === '-' ? -value : value;
+  return read.negative ? -value : value;
 }
 
 /** Newtonsoft.Json's `ConvertUtils.DecimalTryParse`: no white space, no `+`, no leading zeros. */

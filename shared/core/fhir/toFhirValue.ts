@@ -1,4 +1,5 @@
 import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fhirtypes';
+import { numberStyleReader } from '../dotNetNumbers.js';
 import { MedTechError } from '../errors.js';
 import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
 import { toSampledDataStream } from './sampledData.js';
@@ -117,12 +118,11 @@ export function toCoding(coding: MappingCoding): Coding {
   return result;
 }
 
-// MedTech's `decimal.Parse(text, CultureInfo.InvariantCulture)` (NumberStyles.Number), with our two decisions: ASCII
-// white space around (not U+00A0 and the like); a sign right before the digits or one among the white space after
-// them (`5-` is -5); an exponent (ours); no group separators (ours); NUL characters at the very end. The number is
-// `\d+(?:\.\d*)?`, not `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits that
-// fails to match (quadratic: minutes for one measurement value, in the flush).
-const DECIMAL = /^[\t-\r ]*([+-]?)((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)[\t-\r ]*(?:([+-])[\t-\r ]*)?\0*$/;
+// MedTech's `decimal.Parse(text, CultureInfo.InvariantCulture)` (NumberStyles.Number, framed by numberStyleReader),
+// with our two decisions: an exponent (ours); no group separators (ours). The number is `\d+(?:\.\d*)?`, not
+// `\d+\.?\d*`: two adjacent digit runs backtrack over every split of a long run of digits that fails to match
+// (quadratic: minutes for one measurement value, in the flush).
+const readDecimal = numberStyleReader('(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?');
 
 /** A .NET decimal holds magnitudes below 2^96; a larger value overflows (MedTech: InvalidQuantityFhirValue). */
 const DECIMAL_LIMIT = 2 ** 96;
@@ -136,19 +136,15 @@ const DECIMAL_LIMIT = 2 ** 96;
  * @returns the number, or `undefined` when the text is not such a decimal
  */
 export function toDecimal(text: string): number | undefined {
-  const match = DECIMAL.exec(text);
-  if (match === null) {
+  const read = readDecimal(text);
+  if (read === undefined) {
     return undefined;
   }
-  const [, leading, digits, trailing] = match;
-  if (leading !== '' && trailing !== undefined) {
-    return undefined;
-  }
-  const magnitude = Number(digits);
+  const magnitude = Number(read.number);
   if (!(magnitude < DECIMAL_LIMIT)) {
     return undefined;
   }
-  return (leading || trailing) === '-' ? -magnitude : magnitude;
+  return read.negative ? -magnitude : magnitude;
 }
 
 function latest(values: readonly TimedValue[]): string {
