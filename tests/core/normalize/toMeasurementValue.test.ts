@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toMeasurementValue, toNumberText } from '../../../shared/core/normalize/toMeasurementValue.js';
+import { toDoubleText, toMeasurementValue, toNumberText } from '../../../shared/core/normalize/toMeasurementValue.js';
 
 describe('toMeasurementValue', () => {
   it.each([
@@ -123,6 +123,56 @@ describe('toNumberText for numbers with a fraction', () => {
   ])('writes %d as %s', (input, expected) => {
     expect(toNumberText(input)).toBe(expected);
     expect(toNumberText(input)).toBe(reference(input));
+  });
+
+  it.each([
+    // Short decimals, written from their digits (toShortDecimalText) and by the general path alike.
+    [0.0001, '0.0001'],
+    [0.00012, '0.00012'],
+    [0.0001234567, '0.0001234567'],
+    [-0.25, '-0.25'],
+    [1.9812, '1.9812'],
+    [1000.0463616, '1000.0463616'],
+    [99999999.9999999, '99999999.9999999'],
+    [9999999.99999999, '9999999.99999999'],
+    [99999999999999.9, '99999999999999.9'],
+    [12345678.12345678, '12345678.1234568'],
+    [5.5, '5.5'],
+    [1e-4 * 3, '0.0003'],
+    [2.0000001, '2.0000001'],
+  ])('writes the decimal %d as %s', (input, expected) => {
+    expect(toNumberText(input)).toBe(expected);
+    expect(toNumberText(input)).toBe(reference(input));
+  });
+
+  it('writes a double that is an integer without a fraction', () => {
+    for (const [value, text] of [
+      [4, '4'],
+      [-70, '-70'],
+      [100, '100'],
+      [123456789012345, '123456789012345'],
+      [1.5e15, '1.5E+15'],
+      [-0, '-0'],
+    ] as const) {
+      expect(toDoubleText(value)).toBe(text);
+    }
+  });
+
+  it('agrees with the definition on decimals of up to 16 digits and 9 fraction digits', () => {
+    let seed = 11;
+    const random = (): number => {
+      seed = (seed * 48271) % 2147483647;
+      return seed / 2147483647;
+    };
+    for (let i = 0; i < 40_000; i++) {
+      const digits = 1 + Math.floor(random() * 16);
+      const scale = 10 ** Math.floor(random() * 10);
+      const value = (Math.floor(random() * 10 ** digits) / scale) * (random() < 0.5 ? -1 : 1);
+      expect(toNumberText(value)).toBe(reference(value));
+      // The nearest doubles on either side, which are no short decimal.
+      const next = value * (1 + Number.EPSILON);
+      expect(toNumberText(next)).toBe(reference(next));
+    }
   });
 
   it('agrees with the definition across magnitudes and digit counts', () => {
