@@ -63,12 +63,7 @@ export function toDoubleText(value: number): string {
   if (short !== undefined) {
     return short;
   }
-  // The shortest round-trip form already has at most 15 significant digits when it has at most 15 characters
-  // and no exponent: rounding to 15 digits would give back the same number, and from 0.0001 up it is fixed notation.
-  const text = String(value);
-  if (text.length <= SIGNIFICANT_DIGITS && !text.includes('e') && (value >= MIN_FIXED || value <= -MIN_FIXED)) {
-    return text;
-  }
+  // No `String(value)` first: it costs as much as the rounding below, which gives the same digits when they are few.
   // A 15-digit decimal round-trips through a double, so the shortest round-trip form of the rounded number
   // has at most 15 significant digits and no trailing zeros: the rounded digits without their trailing zeros.
   const rounded = value.toPrecision(SIGNIFICANT_DIGITS);
