@@ -60,6 +60,7 @@ export function parseFhirMapping(text: string): ParseResult<FhirMapping> {
   // null for an optional member…) are converted as MedTech converts them, with a warning each.
   const context: ConversionContext = {
     warn: (message, pointer, field) => problems.add('warning', message, translatePointer(pointer, canonical), field),
+    error: (message, pointer, field) => problems.add('error', message, translatePointer(pointer, canonical), field),
     numberText: (pointer) => numberLiteralAt(doc, translatePointer(pointer, canonical)),
   };
   for (const { body, index } of templateBodies(canonical.value)) {

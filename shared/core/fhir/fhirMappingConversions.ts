@@ -21,6 +21,8 @@ import { isRecord } from '../isRecord.js';
 export interface ConversionContext {
   /** Records a warning at a canonical JSON pointer. */
   warn(message: string, pointer: string, field: string): void;
+  /** Records an error (the mapping is refused) at a canonical JSON pointer. */
+  error(message: string, pointer: string, field: string): void;
   /** The literal text of the JSON number at a canonical pointer (its digits survive only there). */
   numberText(pointer: string): string | undefined;
 }
@@ -250,6 +252,18 @@ export function readPeriodInterval(text: string): number | undefined {
 
 function convertDefaultPeriod(value: Record<string, unknown>, at: string, context: ConversionContext): void {
   const raw = value.defaultPeriod;
+  if (typeof raw === 'number' && Math.abs(raw) === DECIMAL_MAX) {
+    // The nearest double to the largest decimal, and so to integers past it: the literal tells them apart.
+    if (!fitsDecimal(context.numberText(`${at}/defaultPeriod`))) {
+      context.error(
+        `'defaultPeriod' is outside the range of a decimal (at most 79228162514264337593543950335 either side of 0), ` +
+          'which MedTech refuses',
+        `${at}/defaultPeriod`,
+        'defaultPeriod',
+      );
+    }
+    return;
+  }
   if (typeof raw === 'number') {
     // A JSON number too small for a decimal's 28 places is rounded there (1e-30 is 0, which then fails as 0 does).
     const scaled = toDecimalScale(raw);
@@ -292,6 +306,21 @@ function readDecimalText(text: string): number | undefined {
     return undefined;
   }
   return toDecimalScale(number);
+}
+
+/**
+ * Whether a JSON number whose double is the largest decimal's, 2^96, is a decimal to MedTech: an integer literal (an
+ * exact BigInteger to Newtonsoft) when it is at most 79228162514264337593543950335; a literal with a fraction or an
+ * exponent never (Newtonsoft reads a double, and its round-trip text `7.9228162514264338E+28` overflows a decimal;
+ * checked on Mono). Without the literal (a mapping that arrived parsed), yes.
+ * @param literal - the number's text in the mapping, if known
+ */
+function fitsDecimal(literal: string | undefined): boolean {
+  if (literal === undefined) {
+    return true;
+  }
+  const integer = /^-?(\d+)$/.exec(literal);
+  return integer !== null && BigInt(integer[1] as string) <= DECIMAL_MAX_INTEGER;
 }
 
 /** A number as a .NET decimal holds it: at most 28 digits after the point (1e-30 is 0). */

@@ -539,6 +539,11 @@ const AGREEMENT: Case[] = [
       // A decimal keeps 28 places (below them, 0: a failure when used, as 0 is; see the differences).
       ['0.00000000000000000000000000011', 1e-28],
       ['"0.00000000000000000000000000016"', 2e-28],
+      // The largest decimal (its nearest double is 2^96), and the largest double below 2^96, whose round-trip text
+      // 7.9228162514264329E+28 is below the largest decimal.
+      ['79228162514264337593543950335', 2 ** 96],
+      ['79228162514264328797450928128', 2 ** 96 - 2 ** 43],
+      ['7.9228162514264329e28', 2 ** 96 - 2 ** 43],
     ] as const
   ).map(([raw, expected]) => ({
     name: `a SampledData defaultPeriod ${raw} reads ${expected}`,
@@ -563,6 +568,12 @@ const AGREEMENT: Case[] = [
     '"79228162514264337593543950335.5"',
     '"5000\\u0000 "',
     '1e29',
+    // Numbers whose double is 2^96, the nearest to the largest decimal: an integer literal past it is a BigInteger
+    // that overflows a decimal; a fraction or an exponent is a double, whose text 7.9228162514264338E+28 does.
+    '79228162514264337593543950336',
+    '79228162514264337593543950337',
+    '79228162514264337593543950335.4',
+    '7.9228162514264337593543950336e28',
   ].map((raw) => ({
     name: `a SampledData defaultPeriod ${raw} is refused`,
     text: hrValue(`{"valueType":"SampledData","valueName":"hr","defaultPeriod":${raw}}`),
