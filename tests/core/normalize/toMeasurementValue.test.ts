@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { toDoubleText, toMeasurementValue, toNumberText } from '../../../shared/core/normalize/toMeasurementValue.js';
+import { seededRandom } from '../../support/seededRandom.js';
 
 describe('toMeasurementValue', () => {
   it.each([
@@ -159,17 +160,13 @@ describe('toNumberText for numbers with a fraction', () => {
   });
 
   it('agrees with the definition on decimals of up to 16 digits and 9 fraction digits', () => {
-    let seed = 11;
-    const random = (): number => {
-      seed = (seed * 48271) % 2147483647;
-      return seed / 2147483647;
-    };
+    const below = seededRandom(11);
     for (let i = 0; i < 40_000; i++) {
-      const digits = 1 + Math.floor(random() * 16);
-      const scale = 10 ** Math.floor(random() * 10);
-      const value = (Math.floor(random() * 10 ** digits) / scale) * (random() < 0.5 ? -1 : 1);
+      const digits = 1 + below(16);
+      const integer = (below(1e8) * 1e8 + below(1e8)) % 10 ** digits;
+      const value = (integer / 10 ** below(10)) * (below(2) === 0 ? -1 : 1);
       expect(toNumberText(value)).toBe(reference(value));
-      // The nearest doubles on either side, which are no short decimal.
+      // A double or two above it in magnitude, which is no short decimal.
       const next = value * (1 + Number.EPSILON);
       expect(toNumberText(next)).toBe(reference(next));
     }
