@@ -7,6 +7,19 @@
  */
 import { trimDotNet } from './dotNetWhiteSpace.js';
 
+/** .NET's `long` (Int64) range, exactly. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/**
+ * Whether an integer fits .NET's `long` (Int64): Newtonsoft.Json holds an integer literal past it as a BigInteger,
+ * and MedTech's integer arithmetic and enumeration reads are done in `long`.
+ * @param integer - the exact integer
+ */
+export function isInt64(integer: bigint): boolean {
+  return integer >= INT64_MIN && integer <= INT64_MAX;
+}
+
 /** Digits of Int64.MaxValue and of -Int64.MinValue, checked as text: a double cannot tell 2^63 - 1 from 2^63. */
 const INT64_MAX_DIGITS = '9223372036854775807';
 const INT64_MIN_DIGITS = '9223372036854775808';

@@ -1,4 +1,4 @@
-import { formatDotNetDouble, formatDotNetNumber } from '../dotNetNumbers.js';
+import { formatDotNetDouble, formatDotNetNumber, isInt64 } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import type { ExpressionLanguage } from '../expressions/types.js';
 
@@ -52,9 +52,6 @@ export function isLanguageNumberOfNoLanguage(raw: unknown, literal?: string): bo
   return number !== undefined && languageByNumber[number] === undefined;
 }
 
-const INT64_MIN = -(2n ** 63n);
-const INT64_MAX = 2n ** 63n - 1n;
-
 /**
  * The number of a 32-bit enumeration that Newtonsoft.Json's string-enum converter makes of a JSON integer: it reads the
  * integer as a 64-bit one (a longer one fails) and `Enum.ToObject` keeps its low 32 bits, so `4294967297` is 1 and
@@ -70,7 +67,7 @@ export function enumNumberOfJsonNumber(raw: number, literal: string | undefined)
   }
   const digits = integerLiteralDigits(raw, literal);
   const integer = digits === undefined ? BigInt(raw) : BigInt(digits);
-  return integer < INT64_MIN || integer > INT64_MAX ? undefined : Number(BigInt.asIntN(32, integer));
+  return isInt64(integer) ? Number(BigInt.asIntN(32, integer)) : undefined;
 }
 
 /** The expression language enumeration's members and their numbers. */

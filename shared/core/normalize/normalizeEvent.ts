@@ -18,7 +18,7 @@ import { KindedNumber, NUMBER_KINDS_NEEDED, kindedTwinOf, linkTwins } from '../e
 import { readKindedBody } from './kindedBody.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
-import { parseDotNetInt64 } from '../dotNetNumbers.js';
+import { isInt64, parseDotNetInt64 } from '../dotNetNumbers.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
 export interface NormalizeLimits {
@@ -831,11 +831,8 @@ function kindedNumberText(token: KindedNumber): string | Problem {
   if (integer === undefined) {
     return toDoubleText(token.value);
   }
-  return integer < INT64_MIN || integer >= INT64_LIMIT ? BIG_INTEGER : integer.toString();
+  return isInt64(integer) ? integer.toString() : BIG_INTEGER;
 }
-
-const INT64_MIN = -(2n ** 63n);
-const INT64_LIMIT = 2n ** 63n;
 
 /**
  * A literal-sensitive number's text as MedTech makes it from what the message wrote ({@link dependsOnLiteral}): an

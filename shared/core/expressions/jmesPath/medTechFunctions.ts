@@ -1,3 +1,4 @@
+import { isInt64 } from '../../dotNetNumbers.js';
 import { dotNetPow } from '../../dotNetPow.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
@@ -41,10 +42,6 @@ export interface MedTechFunction {
    */
   readonly evaluate2?: (left: unknown, right: unknown) => number | KindedNumber;
 }
-
-// C# `long` bounds: MedTech's math on two integers is done in `long` and must fit in it.
-const LONG_MIN = -(2n ** 63n);
-const LONG_MAX_EXCLUSIVE = 2n ** 63n;
 
 // .NET DateTimeOffset.FromUnixTimeSeconds/Milliseconds accept 0001-01-01T00:00:00Z .. 9999-12-31T23:59:59.999Z.
 const MIN_UNIX_SECONDS = -62_135_596_800;
@@ -171,7 +168,7 @@ function finite(fn: MedTechFunction, result: number): number {
 
 /** An exact integer result, which must fit a C# `long` (MedTech's would wrap around; an error is kinder). */
 function longResult(fn: MedTechFunction, result: bigint): number | KindedNumber {
-  if (result < LONG_MIN || result >= LONG_MAX_EXCLUSIVE) {
+  if (!isInt64(result)) {
     throw new ExpressionEvaluationError(`${fn.name}() overflowed: the result does not fit a 64-bit integer`);
   }
   return integerNumber(result);

@@ -1,6 +1,12 @@
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
-import { integerDigits, parseDotNetDouble, parseDotNetInt64, parseDotNetInteger } from '../../dotNetNumbers.js';
+import {
+  integerDigits,
+  isInt64,
+  parseDotNetDouble,
+  parseDotNetInt64,
+  parseDotNetInteger,
+} from '../../dotNetNumbers.js';
 import { trimDotNet } from '../../dotNetWhiteSpace.js';
 import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
 import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
@@ -52,10 +58,6 @@ export const NUMBER_FORM_NEEDED: Error = Object.freeze(
  * the tolerance (`|a| + |b| + 10 < 2^52`).
  */
 const FORM_SENSITIVE_MIN = 2 ** 51 - 5;
-
-/** The range of .NET's `long`: beyond it an integer is a BigInteger to Newtonsoft.Json. */
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
 
 /**
  * Kind of a parsed-JSON value. A whole number is `integer` (Newtonsoft reads `5` as an integer and `5.5` as a float;
@@ -231,7 +233,8 @@ function exactInteger(value: number, form: NumberForm): ExactToken {
 }
 
 function isBigInteger(token: ExactToken): token is { kind: 'integer'; value: bigint } {
-  return token.kind === 'integer' && (token.value > INT64_MAX || token.value < INT64_MIN);
+  // Beyond .NET's `long`, an integer is a BigInteger to Newtonsoft.Json.
+  return token.kind === 'integer' && !isInt64(token.value);
 }
 
 /**
