@@ -90,7 +90,7 @@ const FIFTEEN_DIGITS = 1e15;
 /**
  * The text of a number that is a decimal of one to seven fraction digits and at most 15 significant digits from
  * 0.0001 up (`98.6`, `-0.25`, `1.9812`): what a device reading with a fraction usually is. Found with integer
- * arithmetic, about four times as fast as `String(value)` (which costs some 100 ns for any fraction), and then exact:
+ * arithmetic, about twice as fast as `String(value)` (which costs some 100 ns for any fraction), and then exact:
  * `n / 10^k` is the double nearest to the decimal n·10^-k, so when it equals the value, that decimal reads back as
  * the value; two decimals of at most 15 significant digits are never nearest to the same double, so the decimal is
  * the value's shortest round-trip form and its 15-digit rounding alike, fixed notation at this magnitude, and the
