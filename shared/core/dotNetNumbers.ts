@@ -20,6 +20,14 @@ export function isInt64(integer: bigint): boolean {
   return integer >= INT64_MIN && integer <= INT64_MAX;
 }
 
+/** The largest .NET decimal, 79228162514264337593543950335 (2^96 - 1), exactly; the smallest is its negative. */
+export const DECIMAL_MAX_INTEGER = 79228162514264337593543950335n;
+/**
+ * The largest .NET decimal as the nearest double, 2^96: a double of this magnitude may stand for the largest decimal
+ * or for an integer just past it (its literal tells), a larger one is past the range.
+ */
+export const DECIMAL_MAX_DOUBLE = 2 ** 96;
+
 /** Digits of Int64.MaxValue and of -Int64.MinValue, checked as text: a double cannot tell 2^63 - 1 from 2^63. */
 const INT64_MAX_DIGITS = '9223372036854775807';
 const INT64_MIN_DIGITS = '9223372036854775808';

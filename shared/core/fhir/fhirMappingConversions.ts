@@ -6,7 +6,7 @@
  * of another value type inside `value`, and the line information members MedTech's template classes carry. It works
  * on the canonical tree (property names already spelled as the schema spells them).
  */
-import { numberStyleReader } from '../dotNetNumbers.js';
+import { DECIMAL_MAX_DOUBLE, DECIMAL_MAX_INTEGER, numberStyleReader } from '../dotNetNumbers.js';
 import { toPointer } from '../mapping/locate.js';
 import {
   enumNumberOfJsonNumber,
@@ -252,7 +252,7 @@ export function readPeriodInterval(text: string): number | undefined {
 
 function convertDefaultPeriod(value: Record<string, unknown>, at: string, context: ConversionContext): void {
   const raw = value.defaultPeriod;
-  if (typeof raw === 'number' && Math.abs(raw) === DECIMAL_MAX) {
+  if (typeof raw === 'number' && Math.abs(raw) === DECIMAL_MAX_DOUBLE) {
     // The nearest double to the largest decimal, and so to integers past it: the literal tells them apart.
     if (!fitsDecimal(context.numberText(`${at}/defaultPeriod`))) {
       context.error(
@@ -302,7 +302,7 @@ function convertDefaultPeriod(value: Record<string, unknown>, at: string, contex
  */
 function readDecimalText(text: string): number | undefined {
   const number = readNumberStyle(text) ?? readNewtonsoftDecimal(text);
-  if (number === undefined || Math.abs(number) > DECIMAL_MAX) {
+  if (number === undefined || Math.abs(number) > DECIMAL_MAX_DOUBLE) {
     return undefined;
   }
   return toDecimalScale(number);
@@ -328,10 +328,6 @@ function toDecimalScale(number: number): number {
   return Math.abs(number) >= 1 ? number : Number(number.toFixed(DECIMAL_SCALE));
 }
 
-/** The largest decimal, 79228162514264337593543950335, as the nearest double. */
-const DECIMAL_MAX = 7.922816251426434e28;
-/** The largest decimal, exactly: its integer part is the bound on the digits of a text. */
-const DECIMAL_MAX_INTEGER = 79228162514264337593543950335n;
 /** The most digits a decimal holds after its point. */
 const DECIMAL_SCALE = 28;
 

@@ -1,5 +1,5 @@
 import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fhirtypes';
-import { numberStyleReader } from '../dotNetNumbers.js';
+import { DECIMAL_MAX_DOUBLE, numberStyleReader } from '../dotNetNumbers.js';
 import { MedTechError } from '../errors.js';
 import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
 import { toSampledDataStream } from './sampledData.js';
@@ -124,9 +124,6 @@ export function toCoding(coding: MappingCoding): Coding {
 // (quadratic: minutes for one measurement value, in the flush).
 const readDecimal = numberStyleReader('(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\\d+)?');
 
-/** A .NET decimal holds magnitudes below 2^96; a larger value overflows (MedTech: InvalidQuantityFhirValue). */
-const DECIMAL_LIMIT = 2 ** 96;
-
 /**
  * Parses a measurement value as a FHIR decimal, as MedTech reads it (.NET's `decimal.Parse` with the invariant
  * culture): ASCII white space around; one sign, before the digits or after them (`5-`); digits with an optional
@@ -141,7 +138,8 @@ export function toDecimal(text: string): number | undefined {
     return undefined;
   }
   const magnitude = Number(read.number);
-  if (!(magnitude < DECIMAL_LIMIT)) {
+  // A .NET decimal holds magnitudes below 2^96; a larger value overflows (MedTech: InvalidQuantityFhirValue).
+  if (!(magnitude < DECIMAL_MAX_DOUBLE)) {
     return undefined;
   }
   return read.negative ? -magnitude : magnitude;

@@ -84,8 +84,8 @@ const MIN_FIXED = 1e-4;
 /** 10^1 to 10^7: the scales at which {@link toShortDecimalText} looks for a number's digits. */
 const SCALES: readonly number[] = [1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7];
 
-/** Fifteen digits: an integer below this has at most 15. */
-const FIFTEEN_DIGITS = 1e15;
+/** An integer below this has at most {@link SIGNIFICANT_DIGITS} digits. */
+const FIFTEEN_DIGITS = 10 ** SIGNIFICANT_DIGITS;
 
 /**
  * The text of a number that is a decimal of one to seven fraction digits and at most 15 significant digits from
