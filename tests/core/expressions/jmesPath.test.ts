@@ -690,6 +690,8 @@ describe('compileJmesPath', () => {
         ['a * b', 2, "unexpected '*'"],
         ['a / b', 2, "unexpected '/'"],
         ['$.Body', 0, "'$' (the root reference) is not supported"],
+        ['$.matchedToken.x', 0, "its paths start at the envelope's members, without '$.' (Body.deviceId"],
+        ['divide($.Body.a, `2`)', 7, 'a JSONPath expression needs the JsonPath language'],
         ['let $x = Body in $x', 4, "variables ('$x') are not supported"],
         ['a ? b : c', 2, "the conditional operator '?' is not supported"],
         ['a = b', 2, "'=' is not an operator"],

@@ -1078,6 +1078,25 @@ describe('compileJsonPath', () => {
       expect(error.stage).toBe('Normalization');
     });
 
+    it('points a function call written in JSONPath to the JmesPath language', () => {
+      const hint = 'it reads as a function call, and functions (add(), divide(), fromUnixTimestamp()…) are JMESPath';
+      for (const [path, position] of [
+        ['divide($.Body.weightKg, multiply($.Body.heightMeters, $.Body.heightMeters))', 7],
+        [' add ($.matchedToken.heartRate, `2`)', 5],
+        ['fromUnixTimestamp(matchedToken.time)', 18],
+      ] as const) {
+        const error = syntaxErrorOf(path);
+        expect(error.position, path).toBe(position);
+        expect(error.message, path).toContain(hint);
+        expect(error.message, path).toContain('"language": "JmesPath"');
+      }
+      // Other syntax errors, and a member read with Newtonsoft's parenthesized index, get no such hint.
+      for (const path of ['$.divide(', 'a b(', '$[x]']) {
+        expect(syntaxErrorOf(path).message, path).not.toContain('function call');
+      }
+      expect(compileJsonPath('a(1)').matches({ a: [10, 20] })).toEqual([20]);
+    });
+
     it('reads =~ as a .NET regular expression test, as Newtonsoft does', () => {
       const books = [{ title: 'Sword of Honour' }, { title: 'sword' }, { title: 'Moby Dick' }, { title: 7 }];
 

@@ -143,7 +143,11 @@ function checkTokens(source: string, tokens: readonly Token[]): void {
     };
     switch (token.type) {
       case 'Root':
-        fail("'$' (the root reference) is not supported by MedTech's JMESPath");
+        fail(
+          "'$' (the root reference) is not supported by MedTech's JMESPath; its paths start at the envelope's " +
+            "members, without '$.' (Body.deviceId, matchedToken.heartRate); a JSONPath expression needs the JsonPath " +
+            'language',
+        );
         break;
       case 'Variable':
         fail(`variables ('${token.text}') are not supported by MedTech's JMESPath`);

@@ -675,12 +675,25 @@ class Parser {
   }
 
   private fail(reason: string, position: number): never {
+    const hint = FUNCTION_CALL.test(this.source) ? FUNCTION_CALL_HINT : '';
     throw new ExpressionSyntaxError(
-      `Invalid JSONPath expression '${this.source}' at position ${position}: ${reason}.`,
+      `Invalid JSONPath expression '${this.source}' at position ${position}: ${reason}${hint}.`,
       position,
     );
   }
 }
+
+/** An expression that opens with a name and a parenthesis, as a function call does (`divide(…)`). */
+const FUNCTION_CALL = /^\s*[A-Za-z_][A-Za-z0-9_]*\s*\(/;
+
+/**
+ * Added to the syntax error of an expression written as a function call: a frequent slip is a JMESPath function (the
+ * only kind of expression that has them) in a template whose language is JSONPath, the default.
+ */
+const FUNCTION_CALL_HINT =
+  '; it reads as a function call, and functions (add(), divide(), fromUnixTimestamp()…) are JMESPath: give the ' +
+  'expression the JmesPath language ("language": "JmesPath", or the template\'s "defaultExpressionLanguage") and ' +
+  "write its paths without '$.' (matchedToken.heartRate)";
 
 /** 2^53: from here a double may not hold an integer exactly. */
 const EXACT_DOUBLE_LIMIT = 2n ** 53n;
