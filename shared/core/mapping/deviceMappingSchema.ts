@@ -63,6 +63,14 @@ export function validateDeviceMappingSchema(document: unknown): SchemaViolation[
   return violations;
 }
 
+/**
+ * Added to the error for a `defaultExpressionLanguage` where it does not belong (MedTech refuses it too; Microsoft's
+ * documentation once showed one in an IotJsonPathContent template): only CalculatedContent templates take a language.
+ */
+const LANGUAGE_HINT =
+  '; only CalculatedContent templates choose an expression language, the others read JSONPath alone: make the ' +
+  'template a CalculatedContent one to use JMESPath';
+
 function toViolation(error: ErrorObject): SchemaViolation | undefined {
   const segments = toPathSegments(error.instancePath);
   const parent = isRecord(error.parentSchema) ? error.parentSchema : {};
@@ -78,8 +86,10 @@ function toViolation(error: ErrorObject): SchemaViolation | undefined {
     }
     case 'additionalProperties': {
       const extra = String(error.params.additionalProperty);
-      const owner = typeof parent.title === 'string' ? ` (not a ${parent.title} field)` : '';
-      return { segments: [...segments, extra], field: extra, message: `unknown property '${extra}'${owner}` };
+      const title: unknown = parent.title;
+      const owner = typeof title === 'string' ? ` (not ${/^[AEIOU]/.test(title) ? 'an' : 'a'} ${title} field)` : '';
+      const hint = extra.toLowerCase() === 'defaultexpressionlanguage' ? LANGUAGE_HINT : '';
+      return { segments: [...segments, extra], field: extra, message: `unknown property '${extra}'${owner}${hint}` };
     }
     case 'type': {
       if (typeof parent.errorMessage === 'string') {

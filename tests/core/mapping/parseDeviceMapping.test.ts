@@ -895,6 +895,41 @@ describe('parseDeviceMapping on the invalid fixtures', () => {
     ]);
   });
 
+  it('tells where a language may be chosen when a JSONPath-only template names one', () => {
+    const template = (templateType: string, language: string): unknown => ({
+      templateType,
+      template: {
+        typeName: 'heartrate',
+        [language]: 'JmesPath',
+        typeMatchExpression: '$..[?(@Body.heartRate)]',
+        deviceIdExpression: '$.deviceId',
+        timestampExpression: '$.endDate',
+        values: [{ valueName: 'hr', valueExpression: '$.Body.heartRate', required: true }],
+      },
+    });
+    const problems = parseInvalid(
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          template('JsonPathContent', 'defaultExpressionLanguage'),
+          template('IotJsonPathContent', 'DefaultExpressionLanguage'),
+          template('IotCentralJsonPathContent', 'defaultExpressionLanguage'),
+          template('JsonPathContent', 'expressionLanguage'),
+        ],
+      }),
+    ).filter((p) => p.message.startsWith('unknown property'));
+    const hint =
+      '; only CalculatedContent templates choose an expression language, the others read JSONPath alone: make the ' +
+      'template a CalculatedContent one to use JMESPath';
+
+    expect(problems.map((p) => [p.location.templateIndex, p.message])).toEqual([
+      [0, `unknown property 'defaultExpressionLanguage' (not a JsonPathContent field)${hint}`],
+      [1, `unknown property 'DefaultExpressionLanguage' (not an IotJsonPathContent field)${hint}`],
+      [2, `unknown property 'defaultExpressionLanguage' (not an IotCentralJsonPathContent field)${hint}`],
+      [3, "unknown property 'expressionLanguage' (not a JsonPathContent field)"],
+    ]);
+  });
+
   it('explains a bad language, a bad required flag and an unknown template type in words', () => {
     const read = (file: string): string[] =>
       parseInvalid(readFileSync(join(fixtureDir, file), 'utf8')).map((p) => p.message);
