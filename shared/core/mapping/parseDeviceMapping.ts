@@ -22,6 +22,7 @@ import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
 import { toSyntaxProblems } from './toSyntaxProblems.js';
+import { unreachableStartOf } from './expressionReach.js';
 import { isRecord } from '../isRecord.js';
 
 /** Fixed expressions of the IoT kinds (reference-behaviour §1.5, §1.6); user-supplied ones are ignored. */
@@ -494,7 +495,15 @@ class TemplateBuilder {
       return undefined;
     }
     try {
-      return source.language === 'JmesPath' ? compileJmesPath(source.text) : compileJsonPath(source.text);
+      const compiled = source.language === 'JmesPath' ? compileJmesPath(source.text) : compileJsonPath(source.text);
+      const unreachable = unreachableStartOf(this.kind, source.field, source.language, source.text);
+      if (unreachable !== undefined) {
+        this.problems.warning('TemplateExpression', unreachable, source.segments, {
+          field: source.field,
+          expression: source.text,
+        });
+      }
+      return compiled;
     } catch (error) {
       this.failed = true;
       const reason = error instanceof Error ? error.message : `not a valid ${source.language} expression`;

@@ -558,7 +558,7 @@ describe('parseDeviceMapping', () => {
           { templateType: 'CalculatedContent', template: calculated },
           {
             templateType: 'CalculatedContent',
-            template: { ...calculated, typeName: ['hr'], TimestampExpression: '$.t' },
+            template: { ...calculated, typeName: ['hr'], TimestampExpression: '$.matchedToken.t' },
           },
         ],
       }),
@@ -599,8 +599,8 @@ describe('parseDeviceMapping', () => {
             template: {
               TypeName: 'hr',
               typeMatchExpression: '$..[?(@hr',
-              deviceIdExpression: '$.d',
-              timestampExpression: '$.t',
+              deviceIdExpression: '$.matchedToken.d',
+              timestampExpression: '$.matchedToken.t',
               values: [],
               unit: 1,
             },
@@ -1080,7 +1080,11 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
       collection(
         [
           'CalculatedContent',
-          { ...bilingual, typeMatchExpression: { value: 5 }, values: [{ valueName: 7, valueExpression: 'x' }] },
+          {
+            ...bilingual,
+            typeMatchExpression: { value: 5 },
+            values: [{ valueName: 7, valueExpression: 'matchedToken.x' }],
+          },
         ],
         [
           'JsonPathContent',
@@ -1103,12 +1107,16 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
       'False',
       '3',
     ]);
-    expect(result.warnings.map((w) => w.location.pointer)).toEqual([
-      '/template/0/template/typeMatchExpression/value',
-      '/template/0/template/values/0/valueName',
-      '/template/1/template/typeMatchExpression',
-      '/template/1/template/patientIdExpression',
-      '/template/1/template/values/0/valueExpression',
+    // Conversion warnings, and for the number 5 as a type match (the member "5" of the envelope) one that it cannot
+    // select anything.
+    expect(result.warnings.map((w) => [w.location.pointer, w.name])).toEqual([
+      ['/template/0/template/typeMatchExpression/value', 'InvalidTemplate'],
+      ['/template/0/template/typeMatchExpression/value', 'TemplateExpression'],
+      ['/template/0/template/values/0/valueName', 'InvalidTemplate'],
+      ['/template/1/template/typeMatchExpression', 'InvalidTemplate'],
+      ['/template/1/template/typeMatchExpression', 'TemplateExpression'],
+      ['/template/1/template/patientIdExpression', 'InvalidTemplate'],
+      ['/template/1/template/values/0/valueExpression', 'InvalidTemplate'],
     ]);
   });
 
@@ -1240,7 +1248,7 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
   it('reads `template` spelled exactly, else its first spelling, and warns of the others, as MedTech does', () => {
     const node = (...keys: string[]): string =>
       `{"templateType":"JsonPathContent",${keys
-        .map((key, i) => `"${key}":${JSON.stringify({ ...calculated, typeName: `t${i}` })}`)
+        .map((key, i) => `"${key}":${JSON.stringify({ ...HR_FIELDS, values: [], typeName: `t${i}` })}`)
         .join(',')}}`;
     const read = (text: string): [string, (string | undefined)[]] => {
       const result = parseValid(text);

@@ -1,0 +1,114 @@
+import type { ExpressionLanguage } from '../expressions/types.js';
+import { parseJsonPath } from '../expressions/jsonPath/parseJsonPath.js';
+import { parseJmesPath } from '../expressions/jmesPath/parseJmesPath.js';
+import type { AstNode } from '../expressions/jmesPath/jmesPathAst.js';
+import type { ContentTemplateKind } from './deviceMapping.js';
+
+/** The members of the envelope a type match runs on (reference-behaviour §1.2). */
+const ENVELOPE = ['Body', 'Properties', 'SystemProperties'] as const;
+
+/** The members of what a CalculatedContent template's other expressions run on (§1.3). */
+const ENVELOPE_WITH_MATCH = [...ENVELOPE, 'matchedToken'] as const;
+
+/**
+ * Why an expression that compiled cannot read what its author meant, judged from where it starts, or undefined when
+ * nothing says so. A type match, and every expression of a CalculatedContent template, runs on an object whose
+ * members are known (the envelope; the envelope and `matchedToken`): a path that starts at another member, often a
+ * body member written without `Body.` or `matchedToken.`, or an envelope member in another letter case (names are
+ * case-sensitive), selects nothing in any message. A JsonPathContent-kind template's expressions run on the matched
+ * token itself, to which nothing adds a `matchedToken` member: a path through one is a CalculatedContent habit.
+ * Only a warning: the mapping means the same as it does in MedTech, where such templates load too.
+ * @param kind - the template's kind
+ * @param field - the field the expression belongs to (`typeMatchExpression`, `valueExpression`…)
+ * @param language - the expression's language
+ * @param source - the expression text (it compiled)
+ * @returns the sentence to warn with
+ */
+export function unreachableStartOf(
+  kind: ContentTemplateKind,
+  field: string,
+  language: ExpressionLanguage,
+  source: string,
+): string | undefined {
+  const quoted = `${field} '${source}'`;
+  const heads = language === 'JsonPath' ? jsonPathHead(source) : jmesPathRootFields(parseJmesPath(source));
+  if (field === 'typeMatchExpression' || kind === 'CalculatedContent') {
+    const members: readonly string[] = field === 'typeMatchExpression' ? ENVELOPE : ENVELOPE_WITH_MATCH;
+    const stranger = heads.find((name) => !members.includes(name));
+    if (stranger === undefined) {
+      return undefined;
+    }
+    const what =
+      field === 'typeMatchExpression' ? 'a type match runs on' : "a CalculatedContent template's expressions run on";
+    const outcome =
+      language === 'JsonPath' ? 'selects nothing in any message' : `reads '${stranger}' as null in every message`;
+    const fix = members.find((name) => name.toLowerCase() === stranger.toLowerCase());
+    const advice =
+      fix !== undefined
+        ? `member names are case-sensitive: write '${fix}'`
+        : `start the path at ${field === 'typeMatchExpression' ? 'Body' : 'matchedToken or Body'} (${
+            language === 'JsonPath' ? '$.' : ''
+          }${field === 'typeMatchExpression' ? 'Body' : 'matchedToken'}.${stranger})`;
+    return `${quoted} ${outcome}: ${what} {${members.join(', ')}}, which has no member '${stranger}'; ${advice}`;
+  }
+  if (language === 'JsonPath' && heads[0] === 'matchedToken') {
+    return (
+      `${quoted} reads a member 'matchedToken' of the matched token: only CalculatedContent templates add one, a ` +
+      `${kind} template's expressions run on the matched token itself; write the path without it`
+    );
+  }
+  return undefined;
+}
+
+/** The member a JSONPath expression starts with, when its first step reads one member (`$.a…`, `a…`, `$['a']…`). */
+function jsonPathHead(source: string): string[] {
+  const [first] = parseJsonPath(source);
+  return first?.kind === 'member' ? [first.name] : [];
+}
+
+/**
+ * The members a JMESPath expression reads of the object it runs on: the fields at the start of its paths, also
+ * inside functions, comparisons, multi-selects, `||` and `&&` (not those of a `&expression`, a projection's right
+ * side or a filter's condition, which run on other values).
+ */
+function jmesPathRootFields(node: AstNode): string[] {
+  switch (node.type) {
+    case 'Field':
+      return [node.name];
+    case 'Subexpression':
+    case 'IndexExpression':
+    case 'Pipe':
+    case 'Projection':
+    case 'ValueProjection':
+    case 'FilterProjection':
+      return jmesPathRootFields(node.left);
+    case 'Function':
+    case 'MultiSelectList':
+      return node.children.flatMap(jmesPathRootFields);
+    case 'MultiSelectHash':
+      return node.children.flatMap((pair) => jmesPathRootFields(pair.value));
+    case 'Comparator':
+    case 'AndExpression':
+    case 'OrExpression':
+    case 'ChosenProjection':
+      return [...jmesPathRootFields(node.left), ...jmesPathRootFields(node.right)];
+    case 'Flatten':
+    case 'NotExpression':
+      return jmesPathRootFields(node.child);
+    case 'ExpressionReference':
+    case 'Literal':
+    case 'Index':
+    case 'Slice':
+    case 'Identity':
+    case 'Current':
+    case 'Root':
+    case 'Arithmetic':
+    case 'Unary':
+    case 'Ternary':
+    case 'LetExpression':
+    case 'Binding':
+    case 'Variable':
+      // None of these reads a member of the object (the last six are never compiled: MedTech has no such syntax).
+      return [];
+  }
+}

@@ -1,0 +1,135 @@
+import { describe, expect, it } from 'vitest';
+import { unreachableStartOf } from '../../../shared/core/mapping/expressionReach.js';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
+
+describe('unreachableStartOf', () => {
+  it('warns of a CalculatedContent path that starts outside the envelope and matchedToken', () => {
+    expect(unreachableStartOf('CalculatedContent', 'deviceIdExpression', 'JsonPath', '$.deviceId')).toBe(
+      "deviceIdExpression '$.deviceId' selects nothing in any message: a CalculatedContent template's expressions " +
+        "run on {Body, Properties, SystemProperties, matchedToken}, which has no member 'deviceId'; start the path " +
+        'at matchedToken or Body ($.matchedToken.deviceId)',
+    );
+    expect(unreachableStartOf('CalculatedContent', 'valueExpression', 'JsonPath', "heartRate['x']")).toContain(
+      "which has no member 'heartRate'",
+    );
+  });
+
+  it('names the envelope member written in another letter case', () => {
+    expect(unreachableStartOf('CalculatedContent', 'deviceIdExpression', 'JsonPath', '$.body.deviceId')).toContain(
+      "which has no member 'body'; member names are case-sensitive: write 'Body'",
+    );
+    expect(unreachableStartOf('JsonPathContent', 'typeMatchExpression', 'JsonPath', "$['properties'].x")).toContain(
+      "member names are case-sensitive: write 'Properties'",
+    );
+  });
+
+  it('warns of a type match that starts outside the envelope, of any template kind', () => {
+    for (const kind of ['CalculatedContent', 'JsonPathContent', 'IotJsonPathContent'] as const) {
+      expect(unreachableStartOf(kind, 'typeMatchExpression', 'JsonPath', '$.readings[*]'), kind).toBe(
+        "typeMatchExpression '$.readings[*]' selects nothing in any message: a type match runs on {Body, Properties, " +
+          "SystemProperties}, which has no member 'readings'; start the path at Body ($.Body.readings)",
+      );
+    }
+    // matchedToken exists only for the other expressions of a CalculatedContent template.
+    expect(unreachableStartOf('CalculatedContent', 'typeMatchExpression', 'JsonPath', '$.matchedToken')).toContain(
+      "which has no member 'matchedToken'",
+    );
+  });
+
+  it('reads the fields a JMESPath expression takes from the object it runs on', () => {
+    const warn = (source: string, field = 'valueExpression'): string | undefined =>
+      unreachableStartOf('CalculatedContent', field, 'JmesPath', source);
+
+    expect(warn('heartRate')).toBe(
+      "valueExpression 'heartRate' reads 'heartRate' as null in every message: a CalculatedContent template's " +
+        'expressions run on {Body, Properties, SystemProperties, matchedToken}, which has no member ' +
+        "'heartRate'; start the path at matchedToken or Body (matchedToken.heartRate)",
+    );
+    expect(warn('divide(matchedToken.a, heartRate)')).toContain("no member 'heartRate'");
+    expect(warn('[matchedToken.a, b.c]')).toContain("no member 'b'");
+    expect(warn('{x: matchedToken.a, y: Body.b} || c')).toContain("no member 'c'");
+    expect(warn('Body.readings[?kind == `x`].time | [0]', 'typeMatchExpression')).toBeUndefined();
+    expect(warn("[Body][?contains(keys(@), 'heartRate')] | @[0]", 'typeMatchExpression')).toBeUndefined();
+    expect(warn('sort_by(Body.readings, &value)[-1].value')).toBeUndefined();
+    expect(warn('Body.readings[*].value')).toBeUndefined();
+    expect(warn('Properties."iothub-creation-time-utc"')).toBeUndefined();
+    expect(warn('`5`')).toBeUndefined();
+    expect(warn('matchedToken.x', 'typeMatchExpression')).toContain("no member 'matchedToken'");
+  });
+
+  it('warns of matchedToken in the templates that run on the matched token itself', () => {
+    for (const kind of ['JsonPathContent', 'IotJsonPathContent', 'IotCentralJsonPathContent'] as const) {
+      expect(unreachableStartOf(kind, 'valueExpression', 'JsonPath', '$.matchedToken.heartRate'), kind).toBe(
+        "valueExpression '$.matchedToken.heartRate' reads a member 'matchedToken' of the matched token: only " +
+          `CalculatedContent templates add one, a ${kind} template's expressions run on the matched token itself; ` +
+          'write the path without it',
+      );
+    }
+  });
+
+  it('leaves alone the paths that can find something', () => {
+    const quiet: [Parameters<typeof unreachableStartOf>[0], string, string][] = [
+      ['CalculatedContent', 'typeMatchExpression', '$..[?(@heartRate)]'],
+      ['CalculatedContent', 'typeMatchExpression', '$.Body.readings[*]'],
+      ['CalculatedContent', 'deviceIdExpression', '$.matchedToken.deviceId'],
+      ['CalculatedContent', 'deviceIdExpression', '$.Body.deviceId'],
+      ['CalculatedContent', 'timestampExpression', '$.Properties.iothub-creation-time-utc'],
+      ['CalculatedContent', 'deviceIdExpression', "$.SystemProperties['iothub-connection-device-id']"],
+      ['CalculatedContent', 'valueExpression', '$..heartRate'],
+      ['CalculatedContent', 'valueExpression', '$.*'],
+      ['CalculatedContent', 'valueExpression', '$'],
+      ['JsonPathContent', 'deviceIdExpression', '$.deviceId'],
+      ['JsonPathContent', 'valueExpression', '$.Body.heartRate'],
+      ['IotJsonPathContent', 'typeMatchExpression', '$..[?(@Body.heartRate)]'],
+      ['IotCentralJsonPathContent', 'valueExpression', '$.telemetry.HeartRate'],
+    ];
+    for (const [kind, field, source] of quiet) {
+      expect(unreachableStartOf(kind, field, 'JsonPath', source), `${kind} ${field} ${source}`).toBeUndefined();
+    }
+  });
+});
+
+describe('parseDeviceMapping', () => {
+  it('loads such a mapping, with a TemplateExpression warning at each expression', () => {
+    const text = JSON.stringify(
+      {
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'CalculatedContent',
+            template: {
+              typeName: 'heartrate',
+              typeMatchExpression: '$..[?(@heartRate)]',
+              deviceIdExpression: '$.deviceId',
+              timestampExpression: '$.matchedToken.endDate',
+              values: [{ valueName: 'hr', valueExpression: '$.heartRate', required: true }],
+            },
+          },
+          {
+            templateType: 'JsonPathContent',
+            template: {
+              typeName: 'spo2',
+              typeMatchExpression: '$..[?(@spo2)]',
+              deviceIdExpression: '$.deviceId',
+              timestampExpression: '$.matchedToken.endDate',
+              values: [{ valueName: 'spo2', valueExpression: '$.spo2', required: true }],
+            },
+          },
+        ],
+      },
+      null,
+      2,
+    );
+    const result = parseDeviceMapping(text);
+
+    expect(result.ok).toBe(true);
+    const warnings = result.ok ? result.warnings : [];
+    expect(
+      warnings.map((w) => [w.name, w.location.templateIndex, w.location.field, w.location.line, w.location.pointer]),
+    ).toEqual([
+      ['TemplateExpression', 0, 'deviceIdExpression', 9, '/template/0/template/deviceIdExpression'],
+      ['TemplateExpression', 0, 'valueExpression', 14, '/template/0/template/values/0/valueExpression'],
+      ['TemplateExpression', 1, 'timestampExpression', 26, '/template/1/template/timestampExpression'],
+    ]);
+  });
+});
