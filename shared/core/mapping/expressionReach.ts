@@ -1,7 +1,7 @@
 import type { ExpressionLanguage } from '../expressions/types.js';
 import { parseJsonPath } from '../expressions/jsonPath/parseJsonPath.js';
 import { parseJmesPath } from '../expressions/jmesPath/parseJmesPath.js';
-import type { AstNode } from '../expressions/jmesPath/jmesPathAst.js';
+import { childrenOf, type AstNode } from '../expressions/jmesPath/jmesPathAst.js';
 import type { ContentTemplateKind } from './deviceMapping.js';
 
 /** The members of the envelope a type match runs on (reference-behaviour §1.2). */
@@ -72,43 +72,25 @@ function jsonPathHead(source: string): string[] {
  * side or a filter's condition, which run on other values).
  */
 function jmesPathRootFields(node: AstNode): string[] {
-  switch (node.type) {
-    case 'Field':
-      return [node.name];
-    case 'Subexpression':
-    case 'IndexExpression':
-    case 'Pipe':
-    case 'Projection':
-    case 'ValueProjection':
-    case 'FilterProjection':
-      return jmesPathRootFields(node.left);
-    case 'Function':
-    case 'MultiSelectList':
-      return node.children.flatMap(jmesPathRootFields);
-    case 'MultiSelectHash':
-      return node.children.flatMap((pair) => jmesPathRootFields(pair.value));
-    case 'Comparator':
-    case 'AndExpression':
-    case 'OrExpression':
-    case 'ChosenProjection':
-      return [...jmesPathRootFields(node.left), ...jmesPathRootFields(node.right)];
-    case 'Flatten':
-    case 'NotExpression':
-      return jmesPathRootFields(node.child);
-    case 'ExpressionReference':
-    case 'Literal':
-    case 'Index':
-    case 'Slice':
-    case 'Identity':
-    case 'Current':
-    case 'Root':
-    case 'Arithmetic':
-    case 'Unary':
-    case 'Ternary':
-    case 'LetExpression':
-    case 'Binding':
-    case 'Variable':
-      // None of these reads a member of the object (the last six are never compiled: MedTech has no such syntax).
-      return [];
+  if (node.type === 'Field') {
+    return [node.name];
   }
+  if (node.type === 'ExpressionReference') {
+    return [];
+  }
+  if ('left' in node && LEFT_THEN_RESULT.has(node.type)) {
+    return jmesPathRootFields(node.left);
+  }
+  // Functions, comparisons, multi-selects, `||`, `&&`, `!`, flattens: each operand runs on the same object.
+  return childrenOf(node).flatMap(jmesPathRootFields);
 }
+
+/** Nodes whose left side runs on the object and whose other parts run on what it yields. */
+const LEFT_THEN_RESULT: ReadonlySet<AstNode['type']> = new Set([
+  'Subexpression',
+  'IndexExpression',
+  'Pipe',
+  'Projection',
+  'ValueProjection',
+  'FilterProjection',
+]);
