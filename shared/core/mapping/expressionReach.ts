@@ -1,5 +1,6 @@
 import type { ExpressionLanguage } from '../expressions/types.js';
 import { parseJsonPath } from '../expressions/jsonPath/parseJsonPath.js';
+import type { FilterExpression } from '../expressions/jsonPath/jsonPathAst.js';
 import { parseJmesPath } from '../expressions/jmesPath/parseJmesPath.js';
 import { childrenOf, type AstNode } from '../expressions/jmesPath/jmesPathAst.js';
 import type { ContentTemplateKind } from './deviceMapping.js';
@@ -36,7 +37,11 @@ export function unreachableStartOf(
     const members: readonly string[] = field === 'typeMatchExpression' ? ENVELOPE : ENVELOPE_WITH_MATCH;
     const stranger = heads.find((name) => !members.includes(name));
     if (stranger === undefined) {
-      return undefined;
+      return kind === 'IotJsonPathContent' && field === 'typeMatchExpression' && !canSelectEnvelope(source)
+        ? `${quoted} never selects the envelope itself, yet an IotJsonPathContent template reads its device id ` +
+            `(${IOT_DEVICE_ID}) and timestamp from each match, which a match inside the body does not hold; test for members of Body ` +
+            '(as in $..[?(@Body.heartRate)]), or use a CalculatedContent template'
+        : undefined;
     }
     const what =
       field === 'typeMatchExpression' ? 'a type match runs on' : "a CalculatedContent template's expressions run on";
@@ -58,6 +63,39 @@ export function unreachableStartOf(
     );
   }
   return undefined;
+}
+
+/** Where an IotJsonPathContent template reads its device id, in each match (reference-behaviour §1.5). */
+const IOT_DEVICE_ID = '$.SystemProperties.iothub-connection-device-id';
+
+/**
+ * Whether a JSONPath type match may select the envelope it runs on: each of its steps must be able to yield the token
+ * it is given (`$`, a `..*` scan, a `..[?()]` scan whose filter may accept the envelope); every other step moves
+ * to what is below.
+ */
+function canSelectEnvelope(source: string): boolean {
+  return parseJsonPath(source).every(
+    (step) => step.kind === 'scanAll' || (step.kind === 'scanFilter' && mayAcceptEnvelope(step.filter)),
+  );
+}
+
+/**
+ * False when a filter surely rejects the envelope: each way to pass it needs a member that the envelope has not
+ * (`@heartRate`, `@telemetry.HeartRate && @deviceId`). A comparison, or a test of `$` or `@` itself, may pass.
+ */
+function mayAcceptEnvelope(filter: FilterExpression): boolean {
+  switch (filter.kind) {
+    case 'exists': {
+      const [first] = filter.operand.kind === 'path' ? filter.operand.steps : [];
+      return first?.kind !== 'member' || (ENVELOPE as readonly string[]).includes(first.name);
+    }
+    case 'compare':
+      return true;
+    case 'and':
+      return filter.items.every(mayAcceptEnvelope);
+    case 'or':
+      return filter.items.some(mayAcceptEnvelope);
+  }
 }
 
 /** The member a JSONPath expression starts with, when its first step reads one member (`$.a…`, `a…`, `$['a']…`). */

@@ -67,6 +67,48 @@ describe('unreachableStartOf', () => {
     }
   });
 
+  it('warns of an IotJsonPathContent type match that cannot select the envelope, where its device id is read', () => {
+    const iot = (source: string): string | undefined =>
+      unreachableStartOf('IotJsonPathContent', 'typeMatchExpression', 'JsonPath', source);
+
+    expect(iot('$..[?(@heartRate)]')).toBe(
+      "typeMatchExpression '$..[?(@heartRate)]' never selects the envelope itself, yet an IotJsonPathContent " +
+        'template reads its device id ($.SystemProperties.iothub-connection-device-id) and timestamp from each ' +
+        'match, which a match inside the body does not hold; test for members of Body (as in ' +
+        '$..[?(@Body.heartRate)]), or use a CalculatedContent template',
+    );
+    for (const never of [
+      '$..[?(@telemetry.HeartRate && @deviceId)]',
+      '$..[?(@a || @b.c)]',
+      '$..[?(@Body.x)].Body',
+      '$.Body',
+      '$..[?(@Body.x)]..[?(@y)]',
+      '$..Body',
+    ]) {
+      expect(iot(never), never).toContain('never selects the envelope itself');
+    }
+    for (const may of [
+      '$..[?(@Body.heartRate)]',
+      '$..[?(@Body.a && @Properties.b)]',
+      '$..[?(@a || @SystemProperties.x)]',
+      '$..[?(@.heartRate > 50)]',
+      "$..[?(@ == 'x')]",
+      '$..[?($.Body.x)]',
+      '$..*',
+      '$',
+      '$..[?(@Body.x)]..[?(@Body.y)]',
+    ]) {
+      expect(iot(may), may).toBeUndefined();
+    }
+    // The other kinds read their ids from the message's own members: no such rule.
+    expect(unreachableStartOf('JsonPathContent', 'typeMatchExpression', 'JsonPath', '$..[?(@heartRate)]')).toBe(
+      undefined,
+    );
+    expect(unreachableStartOf('IotJsonPathContent', 'valueExpression', 'JsonPath', '$..[?(@heartRate)]')).toBe(
+      undefined,
+    );
+  });
+
   it('leaves alone the paths that can find something', () => {
     const quiet: [Parameters<typeof unreachableStartOf>[0], string, string][] = [
       ['CalculatedContent', 'typeMatchExpression', '$..[?(@heartRate)]'],

@@ -401,7 +401,7 @@ describe('parseDeviceMapping', () => {
     ['IotCentralJsonPathContent', 'timestampExpression', /ignored.*\$\.enqueuedTime$/],
   ])('warns that a %s %s is ignored, naming the expression used instead', (kind, field, message) => {
     const result = parseValid(
-      collection([kind, { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]', [field]: '$.x' }]),
+      collection([kind, { typeName: 'hr', typeMatchExpression: '$..[?(@Body.hr)]', [field]: '$.x' }]),
     );
 
     expect(
@@ -1311,7 +1311,10 @@ describe('parseDeviceMapping reads values as MedTech (Newtonsoft.Json) converts 
             values: [{ valueName: 'hr', valueExpression: '$.matchedToken.heartRate', linePosition: -2 }],
           },
         ],
-        ['IotJsonPathContent', { typeName: 'hr', typeMatchExpression: '$..[?(@hr)]', alternateTimestampExpression: 1 }],
+        [
+          'IotJsonPathContent',
+          { typeName: 'hr', typeMatchExpression: '$..[?(@Body.hr)]', alternateTimestampExpression: 1 },
+        ],
       ),
     );
 
