@@ -903,7 +903,7 @@ function fail(
   return undefined;
 }
 
-/** Records the IncompatibleData error for a timestamp token that is not an ISO-8601 string. */
+/** Records the IncompatibleData error for a timestamp token that is no date and time MedTech reads. */
 function failTimestamp(run: Run, template: ContentTemplate, source: string, token: unknown): undefined {
   let reason: string;
   if (typeof token === 'number' || token instanceof KindedNumber) {
@@ -911,7 +911,8 @@ function failTimestamp(run: Run, template: ContentTemplate, source: string, toke
       'matched a number, which is not a timestamp; convert Unix time with the JmesPath functions ' +
       'fromUnixTimestamp (seconds) or fromUnixTimestampMs (milliseconds)';
   } else if (typeof token === 'string') {
-    reason = 'matched a string that is not an ISO-8601 timestamp';
+    // Not only ISO 8601 is read (`11/27/2026 10:00` is, as .NET reads it): the message names the safe form.
+    reason = 'matched a string that is not a date and time MedTech reads (ISO 8601, 2026-11-27T10:00:00Z, is safe)';
   } else {
     const what = Array.isArray(token) ? 'an array' : typeof token === 'object' ? 'an object' : `a ${typeof token}`;
     reason = `matched ${what}, not a timestamp`;

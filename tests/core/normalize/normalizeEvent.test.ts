@@ -681,7 +681,11 @@ describe('normalizeEvent', () => {
       ['missing', undefined, /: matched nothing\.$/],
       ['null', null, /: matched null\.$/],
       ['blank', '  ', /: matched a blank string\.$/],
-      ['not a timestamp', 'yesterday', /: matched a string that is not an ISO-8601 timestamp\.$/],
+      [
+        'not a timestamp',
+        'yesterday',
+        /: matched a string that is not a date and time MedTech reads \(ISO 8601, 2026-11-27T10:00:00Z, is safe\)\.$/,
+      ],
       ['a number', 1625677200, /: matched a number, which is not a timestamp; convert Unix time/],
       ['an array', ['2023-03-13T22:46:01Z'], /: matched an array, not a timestamp\.$/],
       ['an object', { at: '2023-03-13T22:46:01Z' }, /: matched an object, not a timestamp\.$/],
