@@ -111,6 +111,11 @@ export async function runNormalizeCommand(
   return ExitCode.ok;
 }
 
+/** Said of a message that yields no measurement and no error. */
+const NOTHING_MATCHED =
+  "no template's typeMatchExpression selected anything in this message, so it yields no measurement (MedTech " +
+  'counts it as a DroppedEvent)';
+
 /**
  * Normalizes message files with a device mapping; data errors are collected per message, warnings go to stderr.
  * @param mapping - the device mapping
@@ -142,6 +147,10 @@ export function normalizeMessages(
       }
       for (const warning of result.warnings ?? []) {
         io.stderr(`${messageFile}: warning: ${warning}\n`);
+      }
+      if (result.measurements.length === 0 && result.errors.length === 0) {
+        // The one outcome the JSON document cannot show: nothing at all, without an error to say why.
+        io.stderr(`${messageFile}: note: ${NOTHING_MATCHED}\n`);
       }
     } catch (error) {
       // normalizeEvent reports data problems as results; a thrown MedTechError still belongs to this message only.

@@ -131,6 +131,34 @@ describe('medtech normalize', () => {
     );
   });
 
+  it('notes on stderr a message that no template matched, which the JSON document shows only as nothing', async () => {
+    const unmatched = write('unmatched.json', '{"deviceId":"d1","temperature":37}');
+    const matched = write('matched.json', '{"deviceId":"d1","endDate":"2024-05-01T10:00:00Z","heartRate":78}');
+    const broken = write('broken.json', '{"deviceId":');
+    const io = captureIo();
+
+    const code = await runCli(
+      [
+        'normalize',
+        '--device-mapping',
+        sampleMapping,
+        ...['--message', unmatched, '--message', matched, '--message', broken],
+        '--enqueued-time',
+        '2024-05-01T10:01:00Z',
+      ],
+      io,
+    );
+
+    expect(code).toBe(0);
+    const output = JSON.parse(io.out);
+    expect(output.measurements).toHaveLength(1);
+    expect(output.errors.map((e: { messageFile: string }) => e.messageFile)).toEqual([broken]);
+    expect(io.err).toBe(
+      `${unmatched}: note: no template's typeMatchExpression selected anything in this message, so it yields no ` +
+        'measurement (MedTech counts it as a DroppedEvent)\n',
+    );
+  });
+
   it('takes a file with a Body key as a whole IoT Hub envelope, with its enqueued time', async () => {
     const mapping = write('iot.json', iotMapping);
     const message = write(
