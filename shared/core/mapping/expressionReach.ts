@@ -37,7 +37,10 @@ export function unreachableStartOf(
     const members: readonly string[] = field === 'typeMatchExpression' ? ENVELOPE : ENVELOPE_WITH_MATCH;
     const stranger = heads.find((name) => !members.includes(name));
     if (stranger === undefined) {
-      return kind === 'IotJsonPathContent' && field === 'typeMatchExpression' && !canSelectEnvelope(source)
+      return kind === 'IotJsonPathContent' &&
+        field === 'typeMatchExpression' &&
+        language === 'JsonPath' &&
+        !canSelectEnvelope(source)
         ? `${quoted} never selects the envelope itself, yet an IotJsonPathContent template reads its device id ` +
             `(${IOT_DEVICE_ID}) and timestamp from each match, which a match inside the body does not hold; test for members of Body ` +
             '(as in $..[?(@Body.heartRate)]), or use a CalculatedContent template'

@@ -1,7 +1,8 @@
 /**
  * Expressions are untrusted input: whatever text a mapping holds, compiling it must either succeed or fail with a
  * TemplateExpression error (which the validator locates), and evaluating what compiled must either give matches or
- * fail with one of the pipeline's own errors (which normalization turns into IncompatibleData for that match). Any
+ * fail with one of the pipeline's own errors (which normalization turns into IncompatibleData for that match), and the
+ * loader's check of where it starts (expressionReach.ts) must answer without throwing. Any
  * other exception — a TypeError deep in an evaluator, a RangeError from a string too long — would escape as an
  * internal error with no location; an evaluator's own defect that JMESPath wraps in a vague error counts as one too.
  * Seeded random text (tokens of both languages in any order), and random JMESPath and JSONPath built from their
@@ -14,6 +15,8 @@ import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import type { CompiledExpression } from '../../../shared/core/expressions/types.js';
 import { SeededRandom } from '../../support/seededRandom.js';
+import type { ContentTemplateKind } from '../../../shared/core/mapping/deviceMapping.js';
+import { unreachableStartOf } from '../../../shared/core/mapping/expressionReach.js';
 
 /** Pieces of both languages' syntax, of the functions, of literals .NET reads specially, and of stray text. */
 const TOKENS = [
@@ -347,6 +350,14 @@ const WRAPPED_DEFECT = /unexpected (?:\w*Error|error)\.|nested too deeply/;
 /** A pipeline error that is not a wrapped defect. */
 const isPipelineError = (error: unknown): boolean => isMedTechError(error) && !WRAPPED_DEFECT.test(error.message);
 
+/** Places of an expression in a template that the reach check tells apart. */
+const REACH_CHECKS: readonly [ContentTemplateKind, string][] = [
+  ['CalculatedContent', 'typeMatchExpression'],
+  ['CalculatedContent', 'valueExpression'],
+  ['IotJsonPathContent', 'typeMatchExpression'],
+  ['JsonPathContent', 'deviceIdExpression'],
+];
+
 /** Compiles and evaluates on a few random data; findings are pushed, the count of compiled expressions returned. */
 function exercise(
   source: string,
@@ -363,6 +374,16 @@ function exercise(
     return 0;
   }
   const expression = compiled;
+  // The mapping loader's check of where the expression starts runs on everything that compiles.
+  for (const [kind, field] of REACH_CHECKS) {
+    const check = unexpected(
+      () => unreachableStartOf(kind, field, expression.language, source),
+      () => false,
+    );
+    if (check !== undefined) {
+      findings.push(`the reach check of ${JSON.stringify(source)} as a ${kind} ${field} threw ${check}`);
+    }
+  }
   for (let i = 0; i < 3; i++) {
     const data = randomData(random);
     const on = `${JSON.stringify(source)} on ${JSON.stringify(data)}`;
