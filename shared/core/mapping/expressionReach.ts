@@ -1,15 +1,15 @@
 import type { ExpressionLanguage } from '../expressions/types.js';
 import { parseJsonPath } from '../expressions/jsonPath/parseJsonPath.js';
-import type { FilterExpression } from '../expressions/jsonPath/jsonPathAst.js';
+import type { FilterExpression, PathStep } from '../expressions/jsonPath/jsonPathAst.js';
 import { parseJmesPath } from '../expressions/jmesPath/parseJmesPath.js';
 import { childrenOf, type AstNode } from '../expressions/jmesPath/jmesPathAst.js';
 import type { ContentTemplateKind } from './deviceMapping.js';
 
 /** The members of the envelope a type match runs on (reference-behaviour §1.2). */
-const ENVELOPE = ['Body', 'Properties', 'SystemProperties'] as const;
+const ENVELOPE: readonly string[] = ['Body', 'Properties', 'SystemProperties'];
 
 /** The members of what a CalculatedContent template's other expressions run on (§1.3). */
-const ENVELOPE_WITH_MATCH = [...ENVELOPE, 'matchedToken'] as const;
+const ENVELOPE_WITH_MATCH: readonly string[] = [...ENVELOPE, 'matchedToken'];
 
 /**
  * Why an expression that compiled cannot read what its author meant, judged from where it starts, or undefined when
@@ -17,7 +17,9 @@ const ENVELOPE_WITH_MATCH = [...ENVELOPE, 'matchedToken'] as const;
  * members are known (the envelope; the envelope and `matchedToken`): a path that starts at another member, often a
  * body member written without `Body.` or `matchedToken.`, or an envelope member in another letter case (names are
  * case-sensitive), selects nothing in any message. A JsonPathContent-kind template's expressions run on the matched
- * token itself, to which nothing adds a `matchedToken` member: a path through one is a CalculatedContent habit.
+ * token itself, to which nothing adds a `matchedToken` member: a path through one is a CalculatedContent habit. And an
+ * IotJsonPathContent template reads its device id from each match, where only the envelope holds it: a type match
+ * that cannot select the envelope (`$..[?(@heartRate)]`) fails every match.
  * Only a warning: the mapping means the same as it does in MedTech, where such templates load too.
  * @param kind - the template's kind
  * @param field - the field the expression belongs to (`typeMatchExpression`, `valueExpression`…)
@@ -32,37 +34,37 @@ export function unreachableStartOf(
   source: string,
 ): string | undefined {
   const quoted = `${field} '${source}'`;
-  const heads = language === 'JsonPath' ? jsonPathHead(source) : jmesPathRootFields(parseJmesPath(source));
-  if (field === 'typeMatchExpression' || kind === 'CalculatedContent') {
-    const members: readonly string[] = field === 'typeMatchExpression' ? ENVELOPE : ENVELOPE_WITH_MATCH;
+  const steps = language === 'JsonPath' ? parseJsonPath(source) : undefined;
+  const [first] = steps ?? [];
+  const heads =
+    steps === undefined ? jmesPathRootFields(parseJmesPath(source)) : first?.kind === 'member' ? [first.name] : [];
+  const typeMatch = field === 'typeMatchExpression';
+  if (typeMatch || kind === 'CalculatedContent') {
+    const members = typeMatch ? ENVELOPE : ENVELOPE_WITH_MATCH;
     const stranger = heads.find((name) => !members.includes(name));
-    if (stranger === undefined) {
-      return kind === 'IotJsonPathContent' &&
-        field === 'typeMatchExpression' &&
-        language === 'JsonPath' &&
-        !canSelectEnvelope(source)
-        ? `${quoted} never selects the envelope itself, yet an IotJsonPathContent template reads its device id ` +
-            `(${IOT_DEVICE_ID}) and timestamp from each match, which a match inside the body does not hold; test for members of Body ` +
-            '(as in $..[?(@Body.heartRate)]), or use a CalculatedContent template'
-        : undefined;
+    if (stranger !== undefined) {
+      const what = typeMatch ? 'a type match runs on' : "a CalculatedContent template's expressions run on";
+      const outcome =
+        steps !== undefined ? 'selects nothing in any message' : `reads '${stranger}' as null in every message`;
+      const fix = members.find((name) => name.toLowerCase() === stranger.toLowerCase());
+      const example = `${steps !== undefined ? '$.' : ''}${typeMatch ? 'Body' : 'matchedToken'}.${stranger}`;
+      const advice =
+        fix !== undefined
+          ? `member names are case-sensitive: write '${fix}'`
+          : `start the path at ${typeMatch ? 'Body' : 'matchedToken or Body'} (${example})`;
+      return `${quoted} ${outcome}: ${what} {${members.join(', ')}}, which has no member '${stranger}'; ${advice}`;
     }
-    const what =
-      field === 'typeMatchExpression' ? 'a type match runs on' : "a CalculatedContent template's expressions run on";
-    const outcome =
-      language === 'JsonPath' ? 'selects nothing in any message' : `reads '${stranger}' as null in every message`;
-    const fix = members.find((name) => name.toLowerCase() === stranger.toLowerCase());
-    const advice =
-      fix !== undefined
-        ? `member names are case-sensitive: write '${fix}'`
-        : `start the path at ${field === 'typeMatchExpression' ? 'Body' : 'matchedToken or Body'} (${
-            language === 'JsonPath' ? '$.' : ''
-          }${field === 'typeMatchExpression' ? 'Body' : 'matchedToken'}.${stranger})`;
-    return `${quoted} ${outcome}: ${what} {${members.join(', ')}}, which has no member '${stranger}'; ${advice}`;
-  }
-  if (language === 'JsonPath' && heads[0] === 'matchedToken') {
+  } else if (steps !== undefined && heads[0] === 'matchedToken') {
     return (
       `${quoted} reads a member 'matchedToken' of the matched token: only CalculatedContent templates add one, a ` +
       `${kind} template's expressions run on the matched token itself; write the path without it`
+    );
+  }
+  if (kind === 'IotJsonPathContent' && typeMatch && steps !== undefined && !canSelectEnvelope(steps)) {
+    return (
+      `${quoted} never selects the envelope itself, yet an IotJsonPathContent template reads its device id ` +
+      `(${IOT_DEVICE_ID}) and timestamp from each match, which a match inside the body does not hold; test for ` +
+      'members of Body (as in $..[?(@Body.heartRate)]), or use a CalculatedContent template'
     );
   }
   return undefined;
@@ -76,8 +78,8 @@ const IOT_DEVICE_ID = '$.SystemProperties.iothub-connection-device-id';
  * it is given (`$`, a `..*` scan, a `..[?()]` scan whose filter may accept the envelope); every other step moves
  * to what is below.
  */
-function canSelectEnvelope(source: string): boolean {
-  return parseJsonPath(source).every(
+function canSelectEnvelope(steps: readonly PathStep[]): boolean {
+  return steps.every(
     (step) => step.kind === 'scanAll' || (step.kind === 'scanFilter' && mayAcceptEnvelope(step.filter)),
   );
 }
@@ -90,7 +92,7 @@ function mayAcceptEnvelope(filter: FilterExpression): boolean {
   switch (filter.kind) {
     case 'exists': {
       const [first] = filter.operand.kind === 'path' ? filter.operand.steps : [];
-      return first?.kind !== 'member' || (ENVELOPE as readonly string[]).includes(first.name);
+      return first?.kind !== 'member' || ENVELOPE.includes(first.name);
     }
     case 'compare':
       return true;
@@ -99,12 +101,6 @@ function mayAcceptEnvelope(filter: FilterExpression): boolean {
     case 'or':
       return filter.items.some(mayAcceptEnvelope);
   }
-}
-
-/** The member a JSONPath expression starts with, when its first step reads one member (`$.a…`, `a…`, `$['a']…`). */
-function jsonPathHead(source: string): string[] {
-  const [first] = parseJsonPath(source);
-  return first?.kind === 'member' ? [first.name] : [];
 }
 
 /**
