@@ -130,7 +130,10 @@ export function normalizeMessages(
   origins?: Map<Measurement, number>,
 ): NormalizeOutput {
   const output: NormalizeOutput = { measurements: [], errors: [] };
-  messages.forEach(({ file: messageFile, event, enqueuedTimeFrom }, messageIndex) => {
+  messages.forEach(({ file: messageFile, event, enqueuedTimeFrom, bodyNote }, messageIndex) => {
+    if (bodyNote !== undefined) {
+      io.stderr(`${messageFile}: warning: ${bodyNote}\n`);
+    }
     try {
       const result = normalizeEvent(mapping, event);
       for (const measurement of result.measurements) {

@@ -19,6 +19,8 @@ export interface MessageFile {
    * name what the user wrote; absent when the enqueued time is usable.
    */
   enqueuedTimeFrom?: string;
+  /** Said of an envelope whose `Body` is a string that holds JSON text (taken as the string it is). */
+  bodyNote?: string;
 }
 
 /** How `readMessageFiles` stamps the events. */
@@ -137,7 +139,7 @@ export function isIsoTimestamp(text: string): boolean {
 export function toDeviceEvent(
   bytes: Uint8Array,
   { enqueuedTime, now }: MessageFileOptions,
-): { event: DeviceEvent; enqueuedTimeFrom?: string } {
+): { event: DeviceEvent; enqueuedTimeFrom?: string; bodyNote?: string } {
   const envelope = toEnvelope(bytes);
   if (envelope === undefined) {
     return {
@@ -159,7 +161,32 @@ export function toDeviceEvent(
     systemProperties,
     enqueuedTimeUtc: enqueuedTime ?? found?.value ?? now().toISOString(),
   };
-  return found?.unusableFrom === undefined ? { event } : { event, enqueuedTimeFrom: found.unusableFrom };
+  const read: { event: DeviceEvent; enqueuedTimeFrom?: string; bodyNote?: string } = { event };
+  if (found?.unusableFrom !== undefined) {
+    read.enqueuedTimeFrom = found.unusableFrom;
+  }
+  if (holdsJsonText(members.Body)) {
+    read.bodyNote = QUOTED_BODY;
+  }
+  return read;
+}
+
+/** Said of an envelope whose `Body` is a string holding a JSON object or array. */
+const QUOTED_BODY =
+  "the envelope's Body is a string that holds JSON text; the body is that string (as if the device had sent it " +
+  'quoted), so the templates see no members in it; write the JSON itself under "Body" to test the message it holds';
+
+/** Whether a value is a string whose text is a JSON object or array. */
+function holdsJsonText(value: unknown): boolean {
+  if (typeof value !== 'string' || !/^\s*[{[]/.test(value)) {
+    return false;
+  }
+  try {
+    JSON.parse(value);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** An envelope file: its members, and the text of its `Body` as the file writes it. */

@@ -159,6 +159,39 @@ describe('medtech normalize', () => {
     );
   });
 
+  it('warns of an envelope whose Body is a string holding JSON: the body is that string, not what it holds', async () => {
+    const quoted = write(
+      'quoted.json',
+      JSON.stringify({ Body: JSON.stringify({ deviceId: 'd1', endDate: '2024-05-01T10:00:00Z', heartRate: 78 }) }),
+    );
+    const plain = write('plain.json', JSON.stringify({ Body: '{not json' }));
+    const io = captureIo();
+
+    const code = await runCli(
+      [
+        'normalize',
+        '--device-mapping',
+        sampleMapping,
+        ...['--message', quoted, '--message', plain],
+        '--enqueued-time',
+        '2024-05-01T10:01:00Z',
+      ],
+      io,
+    );
+
+    expect(code).toBe(0);
+    expect(JSON.parse(io.out)).toEqual({ measurements: [], errors: [] });
+    const [warning, ...notes] = io.err.trimEnd().split('\n');
+    expect(warning).toBe(
+      `${quoted}: warning: the envelope's Body is a string that holds JSON text; the body is that string (as if the ` +
+        'device had sent it quoted), so the templates see no members in it; write the JSON itself under "Body" to ' +
+        'test the message it holds',
+    );
+    // Only the first: the other Body is a string too, but no JSON text.
+    expect(notes.map((line) => line.slice(0, line.indexOf(': ')))).toEqual([quoted, plain]);
+    expect(notes.every((line) => line.includes(': note: no template'))).toBe(true);
+  });
+
   it('takes a file with a Body key as a whole IoT Hub envelope, with its enqueued time', async () => {
     const mapping = write('iot.json', iotMapping);
     const message = write(
