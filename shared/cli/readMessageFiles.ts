@@ -136,10 +136,7 @@ export function isIsoTimestamp(text: string): boolean {
  * @param options - the enqueued time option and the clock
  * @returns the event, and where an unusable enqueued time came from
  */
-export function toDeviceEvent(
-  bytes: Uint8Array,
-  { enqueuedTime, now }: MessageFileOptions,
-): { event: DeviceEvent; enqueuedTimeFrom?: string; bodyNote?: string } {
+export function toDeviceEvent(bytes: Uint8Array, { enqueuedTime, now }: MessageFileOptions): Omit<MessageFile, 'file'> {
   const envelope = toEnvelope(bytes);
   if (envelope === undefined) {
     return {
@@ -161,7 +158,7 @@ export function toDeviceEvent(
     systemProperties,
     enqueuedTimeUtc: enqueuedTime ?? found?.value ?? now().toISOString(),
   };
-  const read: { event: DeviceEvent; enqueuedTimeFrom?: string; bodyNote?: string } = { event };
+  const read: Omit<MessageFile, 'file'> = { event };
   if (found?.unusableFrom !== undefined) {
     read.enqueuedTimeFrom = found.unusableFrom;
   }
