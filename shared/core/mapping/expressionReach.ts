@@ -115,6 +115,10 @@ function jmesPathRootFields(node: AstNode): string[] {
   if (node.type === 'ExpressionReference') {
     return [];
   }
+  if (node.type === 'Subexpression' && node.left.type === 'Current') {
+    // `@.deviceId` reads what `deviceId` reads (Microsoft's documentation writes `@.matchedToken.…`).
+    return jmesPathRootFields(node.right);
+  }
   if ('left' in node && LEFT_THEN_RESULT.has(node.type)) {
     return jmesPathRootFields(node.left);
   }

@@ -46,6 +46,9 @@ describe('unreachableStartOf', () => {
         "'heartRate'; start the path at matchedToken or Body (matchedToken.heartRate)",
     );
     expect(warn('divide(matchedToken.a, heartRate)')).toContain("no member 'heartRate'");
+    expect(warn('@.deviceId')).toContain("no member 'deviceId'");
+    expect(warn('@.matchedToken.deviceId')).toBeUndefined();
+    expect(warn('length(@)')).toBeUndefined();
     expect(warn('[matchedToken.a, b.c]')).toContain("no member 'b'");
     expect(warn('{x: matchedToken.a, y: Body.b} || c')).toContain("no member 'c'");
     expect(warn('Body.readings[?kind == `x`].time | [0]', 'typeMatchExpression')).toBeUndefined();
