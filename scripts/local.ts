@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Resource } from '@medplum/fhirtypes';
+import { MappingUnavailableError } from '../shared/adapters/blob/mappingUnavailableError.js';
 import { defaultMessagesFile, parseLocalArgs } from './localArgs.js';
 import { readMessagesFile, startLocalPipeline, toComparableResource, type LocalMessage } from './localPipeline.js';
 
@@ -66,6 +67,8 @@ async function main(): Promise<number> {
     resolution,
     startTime,
     ...(values.verbose ? { log: (line: string) => say(`  ${line}`) } : {}),
+    // The app's warnings and errors (a mapping's problems when it loads) are shown without --verbose too.
+    warn: (line: string) => say(line.replace(/^/gm, '  ')),
   });
   try {
     say(`Mappings uploaded to ${pipeline.endpoints.blob}/template`);
@@ -138,9 +141,14 @@ main().then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(
-      `npm run local failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    // A mapping that cannot load has had its problems listed above: its message is enough.
+    const text =
+      error instanceof MappingUnavailableError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`npm run local failed: ${text}\n`);
     process.exitCode = 1;
   },
 );

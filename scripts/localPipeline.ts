@@ -54,6 +54,8 @@ export interface LocalPipelineOptions {
   batchSize?: number;
   /** Where handlers and the app log (default: silent). */
   log?: (line: string) => void;
+  /** Where the app's warnings and errors go, such as a mapping's problems when it loads (default: {@link log}). */
+  warn?: (line: string) => void;
   /**
    * Put something in front of the FHIR server (e.g. a fault proxy): receives the server's URL, returns the URL the
    * app should use.
@@ -147,7 +149,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     if (!config.ok) {
       throw new Error(`local configuration is invalid: ${config.problems.join('; ')}`);
     }
-    const logger: AppLogger = { info: log, warn: (m) => log(`warning: ${m}`), error: (m) => log(`error: ${m}`) };
+    const warn = options.warn ?? log;
+    const logger: AppLogger = { info: log, warn: (m) => warn(`warning: ${m}`), error: (m) => warn(`error: ${m}`) };
     const build = (owner: string): Promise<AppServices> =>
       createAppServices(config.config, {
         logger,

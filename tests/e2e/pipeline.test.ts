@@ -468,9 +468,17 @@ describe('the pipeline, end to end', () => {
   });
 
   it('when no valid device mapping exists at all, then ingest fails so the batch is retried, and nothing is staged', async () => {
-    const pipeline = await start({ deviceMapping: '{ "templateType": "CollectionContent", "template": 5 }' });
+    const warnings: string[] = [];
+    const pipeline = await start({
+      deviceMapping: '{ "templateType": "CollectionContent", "template": 5 }',
+      warn: (line) => warnings.push(line),
+    });
     await expect(pipeline.deliver(goodMessages.slice(0, 5))).rejects.toMatchObject({ retriable: true });
     expect(await stagedDocumentCount(pipeline)).toBe(0);
+    // The mapping's problems reach the warning channel (npm run local prints it without --verbose).
+    expect(
+      warnings.some((l) => l.startsWith('error: Mapping devicecontent.json') && l.includes('error InvalidTemplate')),
+    ).toBe(true);
   });
 });
 
