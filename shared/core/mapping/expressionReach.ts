@@ -19,12 +19,15 @@ const ENVELOPE_WITH_MATCH: readonly string[] = [...ENVELOPE, 'matchedToken'];
  * case-sensitive), selects nothing in any message. A JsonPathContent-kind template's expressions run on the matched
  * token itself, to which nothing adds a `matchedToken` member: a path through one is a CalculatedContent habit. And an
  * IotJsonPathContent template reads its device id from each match, where only the envelope holds it: a type match
- * that cannot select the envelope (`$..[?(@heartRate)]`) fails every match.
+ * that cannot select the envelope (`$..[?(@heartRate)]`) fails every match. Where the type match cannot select the
+ * envelope, a JsonPathContent or IotCentralJsonPathContent path that starts at an envelope member (`$.Body.x`,
+ * `$.SystemProperties.x`, an IoT habit) reads a member the matches do not have.
  * Only a warning: the mapping means the same as it does in MedTech, where such templates load too.
  * @param kind - the template's kind
  * @param field - the field the expression belongs to (`typeMatchExpression`, `valueExpression`…)
  * @param language - the expression's language
  * @param source - the expression text (it compiled)
+ * @param typeMatch - the template's JSONPath type match, when it compiled (for the other fields of the template)
  * @returns the sentence to warn with
  */
 export function unreachableStartOf(
@@ -32,26 +35,27 @@ export function unreachableStartOf(
   field: string,
   language: ExpressionLanguage,
   source: string,
+  typeMatch?: string,
 ): string | undefined {
   const quoted = `${field} '${source}'`;
   const steps = language === 'JsonPath' ? parseJsonPath(source) : undefined;
   const [first] = steps ?? [];
   const heads =
     steps === undefined ? jmesPathRootFields(parseJmesPath(source)) : first?.kind === 'member' ? [first.name] : [];
-  const typeMatch = field === 'typeMatchExpression';
-  if (typeMatch || kind === 'CalculatedContent') {
-    const members = typeMatch ? ENVELOPE : ENVELOPE_WITH_MATCH;
+  const isTypeMatch = field === 'typeMatchExpression';
+  if (isTypeMatch || kind === 'CalculatedContent') {
+    const members = isTypeMatch ? ENVELOPE : ENVELOPE_WITH_MATCH;
     const stranger = heads.find((name) => !members.includes(name));
     if (stranger !== undefined) {
-      const what = typeMatch ? 'a type match runs on' : "a CalculatedContent template's expressions run on";
+      const what = isTypeMatch ? 'a type match runs on' : "a CalculatedContent template's expressions run on";
       const outcome =
         steps !== undefined ? 'selects nothing in any message' : `reads '${stranger}' as null in every message`;
       const fix = members.find((name) => name.toLowerCase() === stranger.toLowerCase());
-      const example = `${steps !== undefined ? '$.' : ''}${typeMatch ? 'Body' : 'matchedToken'}.${stranger}`;
+      const example = `${steps !== undefined ? '$.' : ''}${isTypeMatch ? 'Body' : 'matchedToken'}.${stranger}`;
       const advice =
         fix !== undefined
           ? `member names are case-sensitive: write '${fix}'`
-          : `start the path at ${typeMatch ? 'Body' : 'matchedToken or Body'} (${example})`;
+          : `start the path at ${isTypeMatch ? 'Body' : 'matchedToken or Body'} (${example})`;
       return `${quoted} ${outcome}: ${what} {${members.join(', ')}}, which has no member '${stranger}'; ${advice}`;
     }
   } else if (steps !== undefined && heads[0] === 'matchedToken') {
@@ -59,8 +63,26 @@ export function unreachableStartOf(
       `${quoted} reads a member 'matchedToken' of the matched token: only CalculatedContent templates add one, a ` +
       `${kind} template's expressions run on the matched token itself; write the path without it`
     );
+  } else if (
+    steps !== undefined &&
+    kind !== 'IotJsonPathContent' &&
+    first?.kind === 'member' &&
+    ENVELOPE.includes(first.name) &&
+    typeMatch !== undefined &&
+    !canSelectEnvelope(parseJsonPath(typeMatch))
+  ) {
+    const head = first.name;
+    const advice =
+      head === 'Body'
+        ? `write the path from the match itself${source.startsWith('$.Body.') ? ` ($.${source.slice(7)})` : ''}`
+        : "the event's properties are read in a CalculatedContent template ($.SystemProperties…) or an " +
+          'IotJsonPathContent one';
+    return (
+      `${quoted} reads a member '${head}' of the matched token, but the type match '${typeMatch}' never selects the ` +
+      `envelope: each match lies below it, without a '${head}' member unless the message holds one; ${advice}`
+    );
   }
-  if (kind === 'IotJsonPathContent' && typeMatch && steps !== undefined && !canSelectEnvelope(steps)) {
+  if (kind === 'IotJsonPathContent' && isTypeMatch && steps !== undefined && !canSelectEnvelope(steps)) {
     return (
       `${quoted} never selects the envelope itself, yet an IotJsonPathContent template reads its device id ` +
       `(${IOT_DEVICE_ID}) and timestamp from each match, which a match inside the body does not hold; test for ` +

@@ -222,6 +222,8 @@ class TemplateBuilder {
   private failed = false;
   /** Where each compiled expression field is written. */
   private readonly writtenAt: Partial<Record<ExpressionField | 'template', WrittenAt>>;
+  /** The template's JSONPath type match, once it compiled (the type match is read first). */
+  private typeMatchText: string | undefined;
 
   constructor(
     private readonly kind: ContentTemplateKind,
@@ -496,7 +498,10 @@ class TemplateBuilder {
     }
     try {
       const compiled = source.language === 'JmesPath' ? compileJmesPath(source.text) : compileJsonPath(source.text);
-      const unreachable = unreachableStartOf(this.kind, source.field, source.language, source.text);
+      if (source.field === 'typeMatchExpression' && source.language === 'JsonPath') {
+        this.typeMatchText = source.text;
+      }
+      const unreachable = unreachableStartOf(this.kind, source.field, source.language, source.text, this.typeMatchText);
       if (unreachable !== undefined) {
         this.problems.warning('TemplateExpression', unreachable, source.segments, {
           field: source.field,

@@ -112,6 +112,26 @@ describe('unreachableStartOf', () => {
     );
   });
 
+  it('warns of an envelope path in a template whose type match never selects the envelope', () => {
+    const check = (kind: Parameters<typeof unreachableStartOf>[0], source: string, typeMatch: string) =>
+      unreachableStartOf(kind, 'valueExpression', 'JsonPath', source, typeMatch);
+
+    expect(check('JsonPathContent', '$.Body.heartRate', '$..[?(@heartRate)]')).toBe(
+      "valueExpression '$.Body.heartRate' reads a member 'Body' of the matched token, but the type match " +
+        "'$..[?(@heartRate)]' never selects the envelope: each match lies below it, without a 'Body' member unless " +
+        'the message holds one; write the path from the match itself ($.heartRate)',
+    );
+    expect(check('IotCentralJsonPathContent', "$['SystemProperties'].x", '$.Body.readings[*]')).toContain(
+      "the event's properties are read in a CalculatedContent template",
+    );
+    // A type match that may select the envelope, a path from elsewhere, the IoT kind (its type match is warned of
+    // instead), an unknown type match: nothing.
+    expect(check('JsonPathContent', '$.Body.heartRate', '$..[?(@Body.heartRate)]')).toBeUndefined();
+    expect(check('JsonPathContent', '$.heartRate', '$..[?(@heartRate)]')).toBeUndefined();
+    expect(check('IotJsonPathContent', '$.Body.heartRate', '$..[?(@heartRate)]')).toBeUndefined();
+    expect(unreachableStartOf('JsonPathContent', 'valueExpression', 'JsonPath', '$.Body.heartRate')).toBeUndefined();
+  });
+
   it('leaves alone the paths that can find something', () => {
     const quiet: [Parameters<typeof unreachableStartOf>[0], string, string][] = [
       ['CalculatedContent', 'typeMatchExpression', '$..[?(@heartRate)]'],
@@ -176,5 +196,35 @@ describe('parseDeviceMapping', () => {
       ['TemplateExpression', 0, 'valueExpression', 14, '/template/0/template/values/0/valueExpression'],
       ['TemplateExpression', 1, 'timestampExpression', 26, '/template/1/template/timestampExpression'],
     ]);
+  });
+});
+
+describe('parseDeviceMapping, with the type match', () => {
+  it('checks the other expressions of a JsonPathContent template against its type match', () => {
+    const template = (typeMatchExpression: string): unknown => ({
+      templateType: 'JsonPathContent',
+      template: {
+        typeName: 'spo2',
+        typeMatchExpression,
+        deviceIdExpression: '$.Body.deviceId',
+        timestampExpression: '$.Body.endDate',
+        values: [{ valueName: 'spo2', valueExpression: '$.Body.spo2', required: true }],
+      },
+    });
+    const result = parseDeviceMapping(
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [template('$..[?(@spo2)]'), template('$..[?(@Body.spo2)]')],
+      }),
+    );
+
+    expect(result.ok).toBe(true);
+    const warnings = result.ok ? result.warnings : [];
+    expect(warnings.map((w) => [w.location.templateIndex, w.location.field])).toEqual([
+      [0, 'deviceIdExpression'],
+      [0, 'timestampExpression'],
+      [0, 'valueExpression'],
+    ]);
+    expect(warnings.every((w) => w.message.includes("the type match '$..[?(@spo2)]' never selects"))).toBe(true);
   });
 });
