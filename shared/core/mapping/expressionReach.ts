@@ -27,7 +27,8 @@ const ENVELOPE_WITH_MATCH: readonly string[] = [...ENVELOPE, 'matchedToken'];
  * @param field - the field the expression belongs to (`typeMatchExpression`, `valueExpression`…)
  * @param language - the expression's language
  * @param source - the expression text (it compiled)
- * @param typeMatch - the template's JSONPath type match, when it compiled (for the other fields of the template)
+ * @param typeMatch - the template's JSONPath type match, when it compiled ({@link typeMatchReachOf}; for the other
+ *   fields of the template)
  * @returns the sentence to warn with
  */
 export function unreachableStartOf(
@@ -35,7 +36,7 @@ export function unreachableStartOf(
   field: string,
   language: ExpressionLanguage,
   source: string,
-  typeMatch?: string,
+  typeMatch?: TypeMatchReach,
 ): string | undefined {
   const quoted = `${field} '${source}'`;
   const steps = language === 'JsonPath' ? parseJsonPath(source) : undefined;
@@ -69,7 +70,7 @@ export function unreachableStartOf(
     first?.kind === 'member' &&
     ENVELOPE.includes(first.name) &&
     typeMatch !== undefined &&
-    !canSelectEnvelope(parseJsonPath(typeMatch))
+    !typeMatch.maySelectEnvelope
   ) {
     const head = first.name;
     const advice =
@@ -78,7 +79,7 @@ export function unreachableStartOf(
         : "the event's properties are read in a CalculatedContent template ($.SystemProperties…) or an " +
           'IotJsonPathContent one';
     return (
-      `${quoted} reads a member '${head}' of the matched token, but the type match '${typeMatch}' never selects the ` +
+      `${quoted} reads a member '${head}' of the matched token, but the type match '${typeMatch.source}' never selects the ` +
       `envelope: each match lies below it, without a '${head}' member unless the message holds one; ${advice}`
     );
   }
@@ -90,6 +91,22 @@ export function unreachableStartOf(
     );
   }
   return undefined;
+}
+
+/** What the checks of a template's other expressions need of its JSONPath type match, found once per template. */
+export interface TypeMatchReach {
+  /** The type match's text. */
+  readonly source: string;
+  /** Whether it may select the envelope itself. */
+  readonly maySelectEnvelope: boolean;
+}
+
+/**
+ * The {@link TypeMatchReach} of a JSONPath type match.
+ * @param source - the type match (it compiled)
+ */
+export function typeMatchReachOf(source: string): TypeMatchReach {
+  return { source, maySelectEnvelope: canSelectEnvelope(parseJsonPath(source)) };
 }
 
 /** Where an IotJsonPathContent template reads its device id, in each match (reference-behaviour §1.5). */

@@ -22,7 +22,7 @@ import { NON_STRICT_JSON_WARNING, parseMappingJson } from './parseMappingJson.js
 import type { MappingProblem, ParseResult } from './problems.js';
 import { toContentTemplateKind } from './templateType.js';
 import { toSyntaxProblems } from './toSyntaxProblems.js';
-import { unreachableStartOf } from './expressionReach.js';
+import { typeMatchReachOf, unreachableStartOf, type TypeMatchReach } from './expressionReach.js';
 import { isRecord } from '../isRecord.js';
 
 /** Fixed expressions of the IoT kinds (reference-behaviour §1.5, §1.6); user-supplied ones are ignored. */
@@ -223,7 +223,7 @@ class TemplateBuilder {
   /** Where each compiled expression field is written. */
   private readonly writtenAt: Partial<Record<ExpressionField | 'template', WrittenAt>>;
   /** The template's JSONPath type match, once it compiled (the type match is read first). */
-  private typeMatchText: string | undefined;
+  private typeMatch: TypeMatchReach | undefined;
 
   constructor(
     private readonly kind: ContentTemplateKind,
@@ -499,9 +499,9 @@ class TemplateBuilder {
     try {
       const compiled = source.language === 'JmesPath' ? compileJmesPath(source.text) : compileJsonPath(source.text);
       if (source.field === 'typeMatchExpression' && source.language === 'JsonPath') {
-        this.typeMatchText = source.text;
+        this.typeMatch = typeMatchReachOf(source.text);
       }
-      const unreachable = unreachableStartOf(this.kind, source.field, source.language, source.text, this.typeMatchText);
+      const unreachable = unreachableStartOf(this.kind, source.field, source.language, source.text, this.typeMatch);
       if (unreachable !== undefined) {
         this.problems.warning('TemplateExpression', unreachable, source.segments, {
           field: source.field,

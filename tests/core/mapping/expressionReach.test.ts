@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unreachableStartOf } from '../../../shared/core/mapping/expressionReach.js';
+import { typeMatchReachOf, unreachableStartOf } from '../../../shared/core/mapping/expressionReach.js';
 import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 
 describe('unreachableStartOf', () => {
@@ -114,7 +114,7 @@ describe('unreachableStartOf', () => {
 
   it('warns of an envelope path in a template whose type match never selects the envelope', () => {
     const check = (kind: Parameters<typeof unreachableStartOf>[0], source: string, typeMatch: string) =>
-      unreachableStartOf(kind, 'valueExpression', 'JsonPath', source, typeMatch);
+      unreachableStartOf(kind, 'valueExpression', 'JsonPath', source, typeMatchReachOf(typeMatch));
 
     expect(check('JsonPathContent', '$.Body.heartRate', '$..[?(@heartRate)]')).toBe(
       "valueExpression '$.Body.heartRate' reads a member 'Body' of the matched token, but the type match " +
