@@ -857,6 +857,32 @@ describe('compileJmesPath', () => {
       expect(() => run('to_string(@)', deep)).toThrow(/nested too deeply or too large/);
     });
 
+    it('charges every level of a deep value an expression builds, without running out of stack', () => {
+      const nest = (depth: number): unknown => {
+        let value: unknown = 1;
+        for (let i = 0; i < depth; i++) {
+          value = [value];
+        }
+        return value;
+      };
+      // `[@, @]` builds a value that may share structure: what it holds is charged level by level, also past the depth
+      // that is charged by recursion.
+      const depthOf = (value: unknown): number => {
+        let depth = 0;
+        for (let inner = value; Array.isArray(inner); inner = inner[0] as unknown) {
+          depth += 1;
+        }
+        return depth;
+      };
+      const [pair] = compileJmesPath('[@, @]').matches(nest(100_000));
+      expect(depthOf(pair)).toBe(100_001);
+      expect(compileJmesPath('[@, @]', { maxSteps: 300 }).matches(nest(100))).toHaveLength(1);
+      // Two copies of 201 levels: more than 300 steps.
+      expect(() => compileJmesPath('[@, @]', { maxSteps: 300 }).matches(nest(200))).toThrow(
+        /exceeded its bound of 300/,
+      );
+    });
+
     it('reverses a long string, charging its characters', () => {
       // The library reversed a string through a call with one argument per character, which ran out of room.
       expect(run('reverse(s)', { s: 'ab'.repeat(125_000) })).toEqual(['ba'.repeat(125_000)]);
