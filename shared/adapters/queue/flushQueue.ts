@@ -75,11 +75,20 @@ export function parseFlushMessage(message: unknown): WorkUnit | undefined {
   const { windowStart, shard } = value as Record<string, unknown>;
   if (
     typeof windowStart !== 'string' ||
-    Number.isNaN(Date.parse(windowStart)) ||
+    !isCanonicalInstant(windowStart) ||
     typeof shard !== 'string' ||
     shard === ''
   ) {
     return undefined;
   }
   return { windowStart, shard };
+}
+
+/**
+ * Whether text is an instant in the form work units name windows with (`toISOString`): another form of the same time
+ * would name no staged data, so the flush would find nothing and say so as if the window were empty.
+ */
+function isCanonicalInstant(text: string): boolean {
+  const time = Date.parse(text);
+  return !Number.isNaN(time) && new Date(time).toISOString() === text;
 }
