@@ -143,6 +143,42 @@ describe('BlobMappingStore', () => {
     expect(device.calls).toHaveLength(2);
   });
 
+  it('refuses a mapping file over the size bound without parsing it, and keeps serving the last good version', async () => {
+    const good = await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = new BlobMappingStore({
+      container,
+      parseDeviceMapping: device.parse,
+      parseFhirMapping: fhir.parse,
+      onProblem: (report) => reports.push(report),
+      refreshIntervalMs: 30_000,
+      maxBytes: 64,
+      clock: () => time,
+    });
+    await store.getDeviceMapping();
+    const large = await uploadMappings(container, { deviceContent: `{"version":2,"note":"${'x'.repeat(64)}"}` });
+
+    time += 30_000;
+    const served = await store.getDeviceMapping();
+    time += 30_000;
+    await store.getDeviceMapping();
+
+    expect(served).toMatchObject({ value: { version: 1 }, etag: good.deviceEtag });
+    expect(device.calls).toHaveLength(1);
+    expect(reports).toEqual([
+      {
+        file: 'devicecontent.json',
+        kind: 'invalid',
+        etag: large.deviceEtag,
+        problems: [{ ...problem('mapping file is larger than 64 bytes'), location: {} }],
+        servingEtag: good.deviceEtag,
+      },
+    ]);
+    // Once under the bound again, the next version is read as usual.
+    await uploadMappings(container, { deviceContent: '{"version":3}' });
+    time += 30_000;
+    expect((await store.getDeviceMapping()).value).toEqual({ version: 3 });
+  });
+
   it('throws a retriable error carrying the problems when no valid version exists', async () => {
     await uploadMappings(container, { deviceContent: 'not json' });
     const store = newStore();
