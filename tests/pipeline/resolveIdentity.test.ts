@@ -254,6 +254,63 @@ describe('resolveIdentity with Create', () => {
     });
   });
 
+  /**
+   * The store, but another writer changes the Device (its `manufacturer`) just before each of the first `times`
+   * guarded updates of it, so those find a newer version on the server.
+   */
+  function racedOnDevice(deviceId: string, times: number): FhirStore {
+    let raced = 0;
+    return {
+      search: (type, query) => store.search(type, query),
+      read: (type, id) => store.read(type, id),
+      history: (type, id) => store.history(type, id),
+      requestCount: () => store.requestCount(),
+      async update(resource, options) {
+        if (
+          resource.resourceType === 'Device' &&
+          resource.id === deviceId &&
+          options?.ifMatchVersionId &&
+          raced < times
+        ) {
+          raced += 1;
+          const current = await store.read<Device>('Device', deviceId);
+          await store.update<Device>({ ...(current as Device & { id: string }), manufacturer: `writer ${raced}` });
+        }
+        return store.update(resource, options);
+      },
+    };
+  }
+
+  it('links a Device that another writer changes meanwhile on a new attempt, keeping that writer’s change', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'raced-orphan-dev', identifier: 'create-raced-orphan' });
+
+    const identity = await resolveIdentity(
+      racedOnDevice('raced-orphan-dev', 2),
+      { deviceId: 'create-raced-orphan', type: 'hr', patientId: 'raced-owner' },
+      create,
+    );
+
+    const device = await store.read<Device>('Device', 'raced-orphan-dev');
+    expect(identity).toEqual({ deviceId: 'raced-orphan-dev', patientId: toCreatedPatientId('raced-owner') });
+    expect(device?.patient?.reference).toBe(`Patient/${toCreatedPatientId('raced-owner')}`);
+    expect(device?.manufacturer).toBe('writer 2');
+  });
+
+  it('gives up with a retriable FhirServiceError when the Device keeps changing under it', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'contended-dev', identifier: 'create-contended' });
+
+    const error = await errorOf(
+      resolveIdentity(
+        racedOnDevice('contended-dev', 3),
+        { deviceId: 'create-contended', type: 'hr', patientId: 'contended-owner' },
+        create,
+      ),
+    );
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', stage: 'Persist', retriable: true });
+    expect((await store.read<Device>('Device', 'contended-dev'))?.patient).toBeUndefined();
+  });
+
   it('makes concurrent creators converge on one Patient and one Device', async () => {
     const key = { deviceId: 'create-concurrent', type: 'hr', patientId: 'concurrent-owner' };
 
