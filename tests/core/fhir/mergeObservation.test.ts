@@ -214,6 +214,52 @@ describe('mergeObservation', () => {
     expect(result.observation.effectivePeriod).toEqual({ start: '2019-01-01T00:00:00Z', end: '2019-01-01T00:00:00Z' });
   });
 
+  // MedTech fails on each of these (its period reader needs a start and an end, or a dateTime); here the time that is
+  // there stands for the one that is not, and an Observation with none takes the group's boundaries.
+  it.each([
+    [
+      'a period with a start only',
+      { effectivePeriod: { start: '2019-01-01T00:10:00Z' } },
+      { start: '2019-01-01T00:10:00Z', end: '2019-01-01T00:25:00.0000000Z' },
+    ],
+    [
+      'a period with an end only',
+      { effectivePeriod: { end: '2019-01-01T00:30:00Z' } },
+      { start: '2019-01-01T00:20:00.0000000Z', end: '2019-01-01T00:30:00Z' },
+    ],
+    [
+      'an effectiveInstant',
+      { effectiveInstant: '2019-01-01T00:10:00Z' },
+      { start: '2019-01-01T00:10:00Z', end: '2019-01-01T00:25:00.0000000Z' },
+    ],
+    [
+      'a period whose times cannot be read',
+      { effectivePeriod: { start: 'soon' } },
+      { start: '2019-01-01T00:20:00.0000000Z', end: '2019-01-01T00:25:00.0000000Z' },
+    ],
+    ['no effective time', {}, { start: '2019-01-01T00:20:00.0000000Z', end: '2019-01-01T00:25:00.0000000Z' }],
+  ] as const)('widens the effective time of %s to the union effectivePeriod', (_what, effective, period) => {
+    const existing: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'heartrate' },
+      ...effective,
+      valueQuantity: { value: 1 },
+    };
+    const group = observationGroup('2019-01-01T00:20:00Z', '2019-01-01T00:25:00Z', {
+      hr: [['2019-01-01T00:20:00Z', '1']],
+    });
+    const result = mergeObservation(
+      existing,
+      group,
+      quantityTemplate({ value: { valueType: 'Quantity', valueName: 'hr' } }),
+      identity,
+      SECOND,
+    );
+    expect(result.observation).not.toHaveProperty('effectiveInstant');
+    expect(result.observation.effectivePeriod).toEqual(period);
+  });
+
   it('replaces a value of another type with the template type', () => {
     const existing: Observation = {
       resourceType: 'Observation',
