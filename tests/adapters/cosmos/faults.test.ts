@@ -111,6 +111,26 @@ describe('Cosmos stores under throttling, outages and refusals', () => {
     }
   });
 
+  it('surfaces a failed lease write or release as a retriable error, not as a race lost to another worker', async () => {
+    const now = new Date('2024-05-01T00:00:00.000Z');
+    proxy.inject({ fault: throttled, times: Infinity, match: requestMatching('POST', /\/colls\/leases\/docs$/) });
+    const acquiring = await leases.acquireLease('throttled|0', 'w1', 60_000, now).catch((e: unknown) => e);
+    proxy.clear();
+    const lease = await leases.acquireLease('outage|0', 'w1', 60_000, now);
+    proxy.inject({ fault: { kind: 'status', status: 503 }, times: Infinity, match: requestMatching('DELETE') });
+    const releasing = await leases.releaseLease(lease!).catch((e: unknown) => e);
+    proxy.clear();
+
+    expect(acquiring).toBeInstanceOf(StagingUnavailableError);
+    expect(acquiring).toMatchObject({ retriable: true, statusCode: 429 });
+    expect(releasing).toBeInstanceOf(StagingUnavailableError);
+    expect(releasing).toMatchObject({ retriable: true, statusCode: 503 });
+    // The lease is still held, and a release once the service is back frees it.
+    expect(await leases.acquireLease('outage|0', 'w2', 60_000, now)).toBeUndefined();
+    expect(await leases.releaseLease(lease!)).toBe(true);
+    expect(await leases.acquireLease('outage|0', 'w2', 60_000, now)).toMatchObject({ owner: 'w2' });
+  });
+
   it('surfaces an unreachable Cosmos DB as a retriable StagingUnavailableError', async () => {
     const closed = await startCosmosServer();
     await closed.close();
