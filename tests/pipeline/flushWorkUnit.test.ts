@@ -147,6 +147,42 @@ function watchedLeases(
 }
 
 describe('flushWorkUnit lease', () => {
+  it('calls a unit flushed before empty, writes nothing for it, and frees its lease each time', async () => {
+    const { stores, unit } = await stagedUnit('flush-twice');
+    const time = clock('2024-05-01T12:00:00.000Z');
+    const before = (await observationsOfDevice(fhir, toCreatedDeviceId('flush-twice'))).length;
+
+    const first = await flushWorkUnit(unit, workerDeps(stores, 'w1', fhir, time));
+    const requests = fhir.requestCount();
+    const second = await flushWorkUnit(unit, workerDeps(stores, 'w2', fhir, time));
+
+    expect(before).toBe(0);
+    expect(first).toMatchObject({ status: 'flushed', documents: 1, created: 1 });
+    expect(second).toMatchObject({ status: 'empty', documents: 0, measurements: 0, created: 0, updated: 0, noop: 0 });
+    expect(fhir.requestCount()).toBe(requests);
+    // Released, not left to expire: a third worker takes the unit at once.
+    expect(await stores.leases.acquireLease(toWorkUnitKey(unit), 'w3', LEASE_MS, time.now())).toBeDefined();
+  });
+
+  it('gives the outcome of the flush when releasing its lease fails afterwards', async () => {
+    const { stores, unit } = await stagedUnit('release-fails');
+    const time = clock('2024-05-01T12:00:00.000Z');
+    const leases: LeaseStore = {
+      acquireLease: (...args) => stores.leases.acquireLease(...args),
+      renewLease: (...args) => stores.leases.renewLease(...args),
+      releaseLease: () => Promise.reject(new Error('lease store unavailable')),
+    };
+
+    const summary = await flushWorkUnit(unit, workerDeps(stores, 'w1', fhir, time, leases));
+
+    expect(summary).toMatchObject({ status: 'flushed', created: 1, documentsLeftStaged: 0 });
+    expect((await stores.staging.readUnit(unit)).documents).toEqual([]);
+    // The lease stays until it expires.
+    expect(await stores.leases.acquireLease(toWorkUnitKey(unit), 'w2', LEASE_MS, time.now())).toBeUndefined();
+    time.advance(LEASE_MS + 1);
+    expect(await stores.leases.acquireLease(toWorkUnitKey(unit), 'w2', LEASE_MS, time.now())).toBeDefined();
+  });
+
   it('keeps a slow unit to itself past the lease duration by renewing the lease', async () => {
     const { stores, unit } = await stagedUnit('slow');
     const time = clock('2024-05-01T11:00:00.000Z');
