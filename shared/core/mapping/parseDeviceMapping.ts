@@ -398,10 +398,11 @@ class TemplateBuilder {
       const source = readExpression(item, segments);
       if (typeof item.valueName === 'string' && isDotNetBlank(item.valueName)) {
         // MedTech checks the name before it evaluates the expression, so it fails every match of the template,
-        // even where the value's expression is blank and never set.
+        // even where the value's expression is blank and never set; its normalization does not skip that error, but
+        // retries the whole batch of events, then drops it (NormalizationEventConsumerService).
         this.problems.error(
           'InvalidTemplate',
-          "'valueName' must not be blank (MedTech fails every match of such a template)",
+          "'valueName' must not be blank (MedTech stops on every message such a template matches)",
           [...this.base, 'values', index, 'valueName'],
           { field: 'valueName' },
         );
