@@ -2,6 +2,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import { isDeepEqual, mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
+import type { MergeResult } from '../../../shared/core/fhir/contract.js';
 import { bloodPressureTemplate, observationGroup, quantityTemplate, sampledTemplate } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
@@ -191,23 +192,25 @@ describe('mergeObservation', () => {
     expect(components[1]!.code.coding).toContainEqual({ system: SYSTEM, code: 'diastolic', display: 'diastolic' });
   });
 
-  it('turns an effectiveDateTime into the union effectivePeriod', () => {
+  /** Merges one heart rate at `from` (the group spans `from`…`to`) into a stored Quantity Observation. */
+  function mergeHeartRateInto(effective: Partial<Observation>, from: string, to: string): MergeResult {
     const existing: Observation = {
       resourceType: 'Observation',
       status: 'final',
       code: { text: 'heartrate' },
-      effectiveDateTime: '2019-01-01T00:00:00Z',
+      ...effective,
       valueQuantity: { value: 1 },
     };
-    const group = observationGroup('2019-01-01T00:00:00Z', '2019-01-01T00:00:00Z', {
-      hr: [['2019-01-01T00:00:00Z', '1']],
-    });
-    const result = mergeObservation(
-      existing,
-      group,
-      quantityTemplate({ value: { valueType: 'Quantity', valueName: 'hr' } }),
-      identity,
-      SECOND,
+    const group = observationGroup(from, to, { hr: [[from, '1']] });
+    const template = quantityTemplate({ value: { valueType: 'Quantity', valueName: 'hr' } });
+    return mergeObservation(existing, group, template, identity, SECOND);
+  }
+
+  it('turns an effectiveDateTime into the union effectivePeriod', () => {
+    const result = mergeHeartRateInto(
+      { effectiveDateTime: '2019-01-01T00:00:00Z' },
+      '2019-01-01T00:00:00Z',
+      '2019-01-01T00:00:00Z',
     );
     expect(result.changed).toBe(true);
     expect(result.observation).not.toHaveProperty('effectiveDateTime');
@@ -239,23 +242,7 @@ describe('mergeObservation', () => {
     ],
     ['no effective time', {}, { start: '2019-01-01T00:20:00.0000000Z', end: '2019-01-01T00:25:00.0000000Z' }],
   ] as const)('widens the effective time of %s to the union effectivePeriod', (_what, effective, period) => {
-    const existing: Observation = {
-      resourceType: 'Observation',
-      status: 'final',
-      code: { text: 'heartrate' },
-      ...effective,
-      valueQuantity: { value: 1 },
-    };
-    const group = observationGroup('2019-01-01T00:20:00Z', '2019-01-01T00:25:00Z', {
-      hr: [['2019-01-01T00:20:00Z', '1']],
-    });
-    const result = mergeObservation(
-      existing,
-      group,
-      quantityTemplate({ value: { valueType: 'Quantity', valueName: 'hr' } }),
-      identity,
-      SECOND,
-    );
+    const result = mergeHeartRateInto(effective, '2019-01-01T00:20:00Z', '2019-01-01T00:25:00Z');
     expect(result.observation).not.toHaveProperty('effectiveInstant');
     expect(result.observation.effectivePeriod).toEqual(period);
   });
