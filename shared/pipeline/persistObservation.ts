@@ -80,7 +80,12 @@ export async function persistObservation(
       existing = await store.read<Observation>('Observation', id);
     }
     if (existing === undefined) {
-      return create(store, input, id, options);
+      const created = await create(store, input, id, options);
+      if (created !== 'exists') {
+        return created;
+      }
+      // Another writer created it first and the server refused to replace it: read it and merge into it.
+      continue;
     }
     id = existing.id ?? id;
     const restored = await restoreIfUnverified(store, { ...existing, id }, template, identity);
@@ -99,19 +104,20 @@ export async function persistObservation(
 /**
  * Creates the Observation. When the `PUT` replaced a version instead (a concurrent creator was first), restores
  * from the history every value an earlier version held that the current one lacks, under `If-Match` on the current
- * version, re-reading on conflict.
+ * version, re-reading on conflict. `exists` when the server refused the `PUT` because a concurrent creator was first
+ * (a 409, or a server that wants If-Match on every update): the caller merges into that version instead.
  */
 async function create(
   store: FhirStore,
   input: PersistObservationInput,
   id: string,
   options: PersistObservationOptions,
-): Promise<PersistOutcome> {
+): Promise<PersistOutcome | 'exists'> {
   const { group, template, identity, issued } = input;
   const built = buildObservation(group, template, identity, issued);
   const saved = await store.update({ ...built, id });
   if (saved.kind === 'conflict') {
-    throw contention();
+    return 'exists';
   }
   if (saved.created) {
     return 'created';

@@ -8,11 +8,17 @@ import type { MeasurementGroupKey, ResolvedIdentity } from '../core/fhir/contrac
 
 /** Options of {@link FhirStore.update}. */
 export interface FhirUpdateOptions {
-  /** Sends `If-Match: W/"{versionId}"`: the server rejects the write (409/412) when the resource moved on. */
+  /**
+   * Sends `If-Match: W/"{versionId}"`: the server rejects the write (409/412) when the resource moved on. Without it,
+   * a server that wants If-Match on every update refuses a `PUT` onto an existing resource (400/428): a conflict too.
+   */
   ifMatchVersionId?: string;
 }
 
-/** Outcome of a `PUT`: saved (as returned by the server), or rejected because of a version conflict. */
+/**
+ * Outcome of a `PUT`: saved (as returned by the server), or rejected because of a version conflict (409, 412; or, for
+ * a `PUT` without If-Match onto a resource that exists, the 400 or 428 of a server that wants If-Match on every update).
+ */
 export type FhirUpdateResult<T extends Resource> =
   | {
       kind: 'saved';
@@ -20,7 +26,7 @@ export type FhirUpdateResult<T extends Resource> =
       /** True when the server answered 201 Created: no earlier version existed (nothing was overwritten). */
       created: boolean;
     }
-  | { kind: 'conflict'; status: 409 | 412 };
+  | { kind: 'conflict'; status: 400 | 409 | 412 | 428 };
 
 /**
  * A FHIR R4 server. Implementations retry throttling, 5xx, network errors and timeouts, and throw a

@@ -185,15 +185,18 @@ async function ensurePatient(store: FhirStore, patientIdentifier: string): Promi
     return { ...found, id: found.id };
   }
   // A deterministic id makes concurrent creators converge on one Patient (iomt-fhir issue #188).
+  const id = toCreatedPatientId(patientIdentifier);
   const created = await store.update<Patient>({
     resourceType: 'Patient',
-    id: toCreatedPatientId(patientIdentifier),
+    id,
     identifier: [{ value: patientIdentifier }],
   });
-  if (created.kind === 'conflict' || created.resource.id === undefined) {
+  // Refused because a concurrent creator was first (a server that wants If-Match on every update): that one is ours.
+  const patient = created.kind === 'saved' ? created.resource : await store.read<Patient>('Patient', id);
+  if (patient?.id === undefined) {
     throw contention();
   }
-  return { ...created.resource, id: created.resource.id };
+  return { ...patient, id: patient.id };
 }
 
 async function ensureDevice(
@@ -208,16 +211,19 @@ async function ensureDevice(
   }
   const identifier: Identifier =
     system === undefined ? { value: deviceIdentifier } : { system, value: deviceIdentifier };
+  const id = toCreatedDeviceId(deviceIdentifier, system);
   const created = await store.update<Device>({
     resourceType: 'Device',
-    id: toCreatedDeviceId(deviceIdentifier, system),
+    id,
     identifier: [identifier],
     patient: { reference: `Patient/${patientId}` },
   });
-  if (created.kind === 'conflict' || created.resource.id === undefined) {
+  // As for the Patient: a concurrent creator's Device, whose patient link is checked by the caller like any other.
+  const device = created.kind === 'saved' ? created.resource : await store.read<Device>('Device', id);
+  if (device?.id === undefined) {
     throw contention();
   }
-  return { resource: { ...created.resource, id: created.resource.id } };
+  return { resource: { ...device, id: device.id } };
 }
 
 async function lookUpEncounter(store: FhirStore, encounterIdentifier: string): Promise<string> {

@@ -123,3 +123,32 @@ export async function seedDeviceWithPatient(
   }
   await store.update(device);
 }
+
+/**
+ * The store as a server whose versioning policy wants If-Match on every update (Azure's `versioned-update`) answers
+ * through the FHIR adapter: a `PUT` without If-Match onto a resource that exists is a conflict (the adapter's reading
+ * of that server's 400). Such writes are taken one at a time, so that the check and the write are one step, as on the
+ * server; the embedded server has no such policy (a fault it cannot produce).
+ * @param inner - the store of the embedded server
+ */
+export function versionedUpdateStore(inner: FhirStore): FhirStore {
+  let queue: Promise<unknown> = Promise.resolve();
+  return {
+    search: (type, query) => inner.search(type, query),
+    read: (type, id) => inner.read(type, id),
+    history: (type, id) => inner.history(type, id),
+    requestCount: () => inner.requestCount(),
+    update(resource, options) {
+      if (options?.ifMatchVersionId !== undefined) {
+        return inner.update(resource, options);
+      }
+      const write = queue.then(async () =>
+        (await inner.read(resource.resourceType, resource.id)) === undefined
+          ? inner.update(resource, options)
+          : ({ kind: 'conflict', status: 400 } as const),
+      );
+      queue = write.catch(() => undefined);
+      return write;
+    },
+  };
+}

@@ -7,7 +7,7 @@ import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
 import { persistObservation } from '../../shared/pipeline/persistObservation.js';
 import type { FhirStore, FhirUpdateResult } from '../../shared/pipeline/ports.js';
-import { heartRate, heartRateTemplate, onlyObservationGroup, sampledValues } from './fixtures.js';
+import { heartRate, heartRateTemplate, onlyObservationGroup, sampledValues, versionedUpdateStore } from './fixtures.js';
 
 let server: FhirServer;
 let store: FhirStore;
@@ -142,6 +142,25 @@ describe('persistObservation', () => {
     );
     expect([...outcomes].sort()).toEqual(['created', 'updated']);
     expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
+  });
+
+  it('keeps both values when two writers create the same Observation on a server that wants If-Match on updates', async () => {
+    const identity = { patientId: 'p1', deviceId: 'double-create-versioned-update' };
+    const racing = racingStore(versionedUpdateStore(store), 2);
+
+    const outcomes = await Promise.all([
+      persistObservation(racing, input(identity, { '2024-05-01T10:10:00Z': '81' })),
+      persistObservation(racing, input(identity, { '2024-05-01T10:20:00Z': '82' })),
+    ]);
+
+    const stored = await store.read<Observation>(
+      'Observation',
+      idOf(input(identity, { '2024-05-01T10:10:00Z': '81' })),
+    );
+    // The second creator's PUT is refused instead of replacing the first: it merges into it at once.
+    expect([...outcomes].sort()).toEqual(['created', 'updated']);
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
+    expect(stored?.status).toBe('amended');
   });
 
   it.each([3, 5])('keeps every value when %i writers create the same new Observation at once', async (writers) => {

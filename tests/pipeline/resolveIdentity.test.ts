@@ -11,7 +11,7 @@ import {
   resolveIdentity,
   toCacheKey,
 } from '../../shared/pipeline/resolveIdentity.js';
-import { seedDeviceWithPatient } from './fixtures.js';
+import { seedDeviceWithPatient, versionedUpdateStore } from './fixtures.js';
 
 let server: FhirServer;
 let store: FhirStore;
@@ -309,6 +309,20 @@ describe('resolveIdentity with Create', () => {
 
     expect(error).toMatchObject({ name: 'FhirServiceError', stage: 'Persist', retriable: true });
     expect((await store.read<Device>('Device', 'contended-dev'))?.patient).toBeUndefined();
+  });
+
+  it('makes concurrent creators converge on a server that wants If-Match on updates, where the later PUTs are refused', async () => {
+    const key = { deviceId: 'create-concurrent-versioned', type: 'hr', patientId: 'concurrent-versioned-owner' };
+    const strict = versionedUpdateStore(store);
+
+    const results = await Promise.all([1, 2, 3].map(() => resolveIdentity(strict, key, create)));
+
+    expect(results).toEqual([results[0], results[0], results[0]]);
+    expect(results[0]).toEqual({
+      patientId: toCreatedPatientId('concurrent-versioned-owner'),
+      deviceId: toCreatedDeviceId('create-concurrent-versioned', undefined),
+    });
+    expect(await store.search('Device', { identifier: 'create-concurrent-versioned' })).toHaveLength(1);
   });
 
   it('makes concurrent creators converge on one Patient and one Device', async () => {

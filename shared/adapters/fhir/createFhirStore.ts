@@ -119,7 +119,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     }
   }
 
-  return {
+  const store: FhirStore = {
     async search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>) {
       const found: T[] = [];
       let page = (
@@ -206,12 +206,25 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
         if (error instanceof FhirRequestError && (error.status === 409 || error.status === 412)) {
           return { kind: 'conflict', status: error.status };
         }
+        if (
+          updateOptions.ifMatchVersionId === undefined &&
+          error instanceof FhirRequestError &&
+          (error.status === 400 || error.status === 428) &&
+          (await store.read(resource.resourceType, resource.id)) !== undefined
+        ) {
+          // A server whose versioning policy wants If-Match on every update (Azure's `versioned-update` answers 400
+          // in R4; 428 Precondition Required is the HTTP status for it) refuses a PUT without one once the resource
+          // exists: another writer created it first. That is a version conflict (re-read, then write with If-Match),
+          // not a fault of the data. A refused PUT of a resource that does not exist is one, and stays an error.
+          return { kind: 'conflict', status: error.status };
+        }
         throw error;
       }
     },
 
     requestCount: () => requests,
   };
+  return store;
 
   function isRetriable(failure: Failure): boolean {
     switch (failure.kind) {

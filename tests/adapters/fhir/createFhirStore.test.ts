@@ -252,8 +252,37 @@ describe('createFhirStore', () => {
       attempts: 1,
     });
     expect((error as Error).message).not.toContain('patient-secret');
-    expect(proxy.requests()).toHaveLength(1);
+    // Sent once; the read after it finds no such Device, so the 400 is not a conflict with another creator.
+    expect(proxy.requests().map((r) => r.method)).toEqual(['PUT', 'GET']);
   });
+
+  it.each([400, 428])(
+    'reports a %i refusing a PUT without If-Match onto an existing resource as a conflict (If-Match required)',
+    async (status) => {
+      const { store } = storeThroughProxy();
+      await store.update(device(`store-required-${status}`));
+      proxy.resetLog();
+      // What Azure's FHIR service answers under the `versioned-update` policy (400 in R4), or 428 Precondition Required.
+      proxy.inject({
+        fault: { kind: 'status', status },
+        match: requestMatching('PUT', `/Device/store-required-${status}`),
+      });
+
+      const refused = await store.update(device(`store-required-${status}`));
+      proxy.inject({
+        fault: { kind: 'status', status },
+        match: requestMatching('PUT', `/Device/store-required-${status}`),
+      });
+      const guarded = await store
+        .update(device(`store-required-${status}`), { ifMatchVersionId: '1' })
+        .catch((e: unknown) => e);
+
+      expect(refused).toEqual({ kind: 'conflict', status });
+      // With If-Match sent, the same answer is no conflict with a creator: an error, as before.
+      expect(guarded).toBeInstanceOf(FhirRequestError);
+      expect(guarded).toMatchObject({ status, retriable: false });
+    },
+  );
 
   it('does not retry a 403 at once but keeps it retriable (the data is fine, the access is not)', async () => {
     const { store } = storeThroughProxy();
