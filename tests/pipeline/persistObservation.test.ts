@@ -127,41 +127,31 @@ describe('persistObservation', () => {
     });
   });
 
-  it('keeps both values when two writers create the same new Observation at once', async () => {
-    const identity = { patientId: 'p1', deviceId: 'double-create' };
-    const racing = racingStore(store, 2);
+  // On the embedded server the second creator's PUT replaces the first's version, and the values come back from the
+  // history; on one that wants If-Match on every update it is refused, and the second creator merges at once.
+  it.each([
+    ['that lets a PUT replace a version', 'double-create', (inner: FhirStore) => inner],
+    ['that wants If-Match on every update', 'double-create-versioned-update', versionedUpdateStore],
+  ])(
+    'keeps both values when two writers create the same new Observation at once, on a server %s',
+    async (_what, device, server) => {
+      const identity = { patientId: 'p1', deviceId: device };
+      const racing = racingStore(server(store), 2);
 
-    const outcomes = await Promise.all([
-      persistObservation(racing, input(identity, { '2024-05-01T10:10:00Z': '81' })),
-      persistObservation(racing, input(identity, { '2024-05-01T10:20:00Z': '82' })),
-    ]);
+      const outcomes = await Promise.all([
+        persistObservation(racing, input(identity, { '2024-05-01T10:10:00Z': '81' })),
+        persistObservation(racing, input(identity, { '2024-05-01T10:20:00Z': '82' })),
+      ]);
 
-    const stored = await store.read<Observation>(
-      'Observation',
-      idOf(input(identity, { '2024-05-01T10:10:00Z': '81' })),
-    );
-    expect([...outcomes].sort()).toEqual(['created', 'updated']);
-    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
-  });
-
-  it('keeps both values when two writers create the same Observation on a server that wants If-Match on updates', async () => {
-    const identity = { patientId: 'p1', deviceId: 'double-create-versioned-update' };
-    const racing = racingStore(versionedUpdateStore(store), 2);
-
-    const outcomes = await Promise.all([
-      persistObservation(racing, input(identity, { '2024-05-01T10:10:00Z': '81' })),
-      persistObservation(racing, input(identity, { '2024-05-01T10:20:00Z': '82' })),
-    ]);
-
-    const stored = await store.read<Observation>(
-      'Observation',
-      idOf(input(identity, { '2024-05-01T10:10:00Z': '81' })),
-    );
-    // The second creator's PUT is refused instead of replacing the first: it merges into it at once.
-    expect([...outcomes].sort()).toEqual(['created', 'updated']);
-    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
-    expect(stored?.status).toBe('amended');
-  });
+      const stored = await store.read<Observation>(
+        'Observation',
+        idOf(input(identity, { '2024-05-01T10:10:00Z': '81' })),
+      );
+      expect([...outcomes].sort()).toEqual(['created', 'updated']);
+      expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
+      expect(stored?.status).toBe('amended');
+    },
+  );
 
   it.each([3, 5])('keeps every value when %i writers create the same new Observation at once', async (writers) => {
     const identity = { patientId: 'p1', deviceId: `create-${writers}` };
