@@ -38,7 +38,8 @@ export interface PersistObservationOptions {
 /**
  * Writes one observation group to the FHIR server:
  * 1. `GET Observation?identifier={system}|{value}`, keeping exact identifier matches (several → error);
- * 2. none → `PUT Observation/{id}` with the built resource (create-or-replace at the deterministic id);
+ * 2. none → `PUT Observation/{id}` with the built resource (create-or-replace at the deterministic id; refused as a
+ *    conflict because a concurrent creator was first → read it and go on as in 3);
  * 3. found → merge; unchanged → no write; changed → `PUT` with `If-Match: W/"{versionId}"`, and on 409/412
  *    re-read and merge again.
  *
