@@ -247,4 +247,38 @@ describe('persistObservation', () => {
 
     expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true });
   });
+
+  it('gives up retriably when restoring after a replacing create keeps conflicting, and a rerun restores', async () => {
+    const identity = { patientId: 'p1', deviceId: 'restore-contended' };
+    const first = input(identity, { '2024-05-01T10:10:00Z': '81' });
+    const second = input(identity, { '2024-05-01T10:20:00Z': '82' });
+    await persistObservation(store, first);
+    let guardedWrites = 0;
+    // The second writer's search missed the first's create (it raced), and every guarded write it tries conflicts.
+    const contended: FhirStore = {
+      ...store,
+      search: () => Promise.resolve([]),
+      update: (resource, options) => {
+        if (options?.ifMatchVersionId !== undefined) {
+          guardedWrites += 1;
+          return Promise.resolve({ kind: 'conflict', status: 412 });
+        }
+        return store.update(resource, options);
+      },
+    };
+
+    const error = await persistObservation(contended, second, { maxWriteAttempts: 3 }).catch((e: unknown) => e);
+    const replaced = await store.read<Observation>('Observation', idOf(first));
+    const rerun = await persistObservation(store, second);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true });
+    expect(guardedWrites).toBe(3);
+    // Between the two, the first writer's value was missing: the unit stays staged, and its rerun puts it back.
+    expect(sampledValues(replaced)).toEqual({ '2024-05-01T10:20:00.000Z': '82' });
+    expect(rerun).toBe('updated');
+    expect(sampledValues(await store.read<Observation>('Observation', idOf(first)))).toEqual({
+      '2024-05-01T10:10:00.000Z': '81',
+      '2024-05-01T10:20:00.000Z': '82',
+    });
+  });
 });
