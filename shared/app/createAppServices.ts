@@ -135,6 +135,7 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     deadLetters: cosmos.deadLetters,
     leases: cosmos.leases,
     owner,
+    unitsInFlight: new Set<string>(),
     leaseMs: config.staging.leaseSeconds * 1000,
     now,
     // The host logs the error; this says what the failed attempt had already written (counts only, no data).

@@ -22,8 +22,14 @@ export interface FlushDeps {
   leases: LeaseStore;
   /** Builds the transform/persist dependencies with the FHIR mapping currently served. */
   transformDeps: () => Promise<TransformAndPersistDeps>;
-  /** Identifies this worker in leases. */
+  /** Identifies this worker (this process) in leases. */
   owner: string;
+  /**
+   * The work-unit keys this process is flushing now, one set shared by all its flushes. Its flushes share one lease
+   * owner, and a lease is taken again by its own owner (so that a retry after a lost answer need not wait out the
+   * expiry): without this set, a unit queued twice and picked up twice by one host would be flushed twice at once.
+   */
+  unitsInFlight: Set<string>;
   /** Lease duration; another worker may take over a unit whose lease expired. */
   leaseMs: number;
   /** How often a held lease is renewed while the unit is worked on (real time); default a third of `leaseMs`. */
@@ -40,7 +46,7 @@ export interface FlushDeps {
 export interface FlushUnitSummary {
   unit: WorkUnit;
   /**
-   * `busy`: another worker holds the unit; `empty`: nothing staged (already flushed); `failed`: a service error
+   * `busy`: another worker holds the unit, or another flush of this process is working on it; `empty`: nothing staged (already flushed); `failed`: a service error
    * stopped it (the data stays staged for the next attempt; the counts say what was done before it).
    */
   status: 'flushed' | 'busy' | 'empty' | 'failed';
@@ -119,7 +125,26 @@ export async function flushWorkUnit(unit: WorkUnit, deps: FlushDeps): Promise<Fl
     maxIngestionLatencyMs: 0,
     leaseLost: false,
   };
-  const acquired = await deps.leases.acquireLease(toWorkUnitKey(unit), deps.owner, deps.leaseMs, deps.now());
+  const unitKey = toWorkUnitKey(unit);
+  if (deps.unitsInFlight.has(unitKey)) {
+    return summary;
+  }
+  deps.unitsInFlight.add(unitKey);
+  try {
+    return await flushLeasedUnit(unit, unitKey, deps, summary);
+  } finally {
+    deps.unitsInFlight.delete(unitKey);
+  }
+}
+
+/** {@link flushWorkUnit} once no other flush of this process has the unit: from taking its lease on. */
+async function flushLeasedUnit(
+  unit: WorkUnit,
+  unitKey: string,
+  deps: FlushDeps,
+  summary: FlushUnitSummary,
+): Promise<FlushUnitSummary> {
+  const acquired = await deps.leases.acquireLease(unitKey, deps.owner, deps.leaseMs, deps.now());
   if (acquired === undefined) {
     return summary;
   }

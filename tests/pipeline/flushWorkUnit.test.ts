@@ -98,12 +98,14 @@ function workerDeps(
   store: FhirStore,
   time: { now: () => Date },
   leases: LeaseStore = stores.leases,
+  unitsInFlight = new Set<string>(),
 ): FlushDeps {
   return {
     staging: stores.staging,
     deadLetters: stores.deadLetters,
     leases,
     owner,
+    unitsInFlight,
     leaseMs: LEASE_MS,
     leaseRenewMs: 10,
     now: time.now,
@@ -205,6 +207,32 @@ describe('flushWorkUnit lease', () => {
     expect((await stores.staging.readUnit(unit)).documents).toHaveLength(0);
     // Released at the end: the unit is free again at once.
     expect(await stores.leases.acquireLease(toWorkUnitKey(unit), 'worker-c', LEASE_MS, time.now())).toBeDefined();
+  });
+
+  it('keeps a second flush of one process off a unit the process is flushing, though the lease owner is the same', async () => {
+    const { stores, unit } = await stagedUnit('same-process');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    const stall = stalled(fhir);
+    const inFlight = new Set<string>();
+    const watched = watchedLeases(stores.leases);
+
+    const first = flushWorkUnit(unit, workerDeps(stores, 'process-1', stall.store, time, watched.leases, inFlight));
+    await stall.reached;
+    const requests = fhir.requestCount();
+    const second = await flushWorkUnit(unit, workerDeps(stores, 'process-1', fhir, time, stores.leases, inFlight));
+
+    expect(second.status).toBe('busy');
+    expect(fhir.requestCount() - requests).toBe(0);
+    // A renewal after the second flush's turn: it would find the lease taken over had that flush taken it.
+    expect(await watched.next()).toBe('renewed');
+    stall.release();
+    const done = await first;
+    expect(done).toMatchObject({ status: 'flushed', leaseLost: false, created: 1 });
+    expect(inFlight.size).toBe(0);
+    // Done, the unit is the process's to flush again (there is nothing left in it).
+    expect(
+      await flushWorkUnit(unit, workerDeps(stores, 'process-1', fhir, time, stores.leases, inFlight)),
+    ).toMatchObject({ status: 'empty' });
   });
 
   it('reports a lease taken over while renewals failed, and both workers converge on one FHIR state', async () => {
