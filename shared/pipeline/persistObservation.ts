@@ -6,7 +6,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { MedTechError } from '../core/errors.js';
 import {
   buildObservation,
-  foldsValues,
+  canLoseValuesToReplacement,
   isDeepEqual,
   mergeObservation,
   restoreLostValues,
@@ -45,10 +45,12 @@ export interface PersistObservationOptions {
  *
  * Several writers may all see "none" and all `PUT`: each one after the first replaces what was there. The server
  * tells such a writer (200 instead of 201 Created), which then reads the resource's history and puts back every
- * SampledData value an earlier version held and the current one lacks ({@link restoreLostValues}), written with
+ * SampledData value an earlier version held and the current one lacks, and every other value the current one lacks
+ * altogether ({@link restoreLostValues}), written with
  * `If-Match` on the current version and redone on conflict: every writer's values survive, however many raced.
  * A writer that fails between its replacing `PUT` and that restore leaves the Observation `final`; its rerun finds it
- * and merges, so a merge into a `final` Observation first restores from the history too (SampledData templates only).
+ * and merges, so a merge into a `final` Observation first restores from the history too (for templates that can lose
+ * values so: {@link canLoseValuesToReplacement}).
  * A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
  * create-if-absent at a client-chosen id, and MedTech's deterministic ids rule out server-assigned ones.)
  * @param store - the FHIR server
@@ -149,8 +151,9 @@ async function create(
 /**
  * Puts back values a create-by-`PUT` replaced, when the writer that replaced them could not (it failed or died after
  * its `PUT`, before {@link create} restored them; its rerun then finds the Observation and merges). An Observation
- * no merge or restore has touched is still `final`; only then, and only for a template with SampledData (the values
- * a restore puts back), is the history read. A version id of `1` (servers that number versions) has no earlier
+ * no merge or restore has touched is still `final`; only then, and only for a template whose versions can lose values
+ * to a replacing create (SampledData, or more than one value: {@link canLoseValuesToReplacement}), is the history
+ * read. A version id of `1` (servers that number versions) has no earlier
  * version to restore from, so nothing is read for it.
  */
 async function restoreIfUnverified(
@@ -160,7 +163,12 @@ async function restoreIfUnverified(
   identity: ResolvedIdentity,
 ): Promise<{ changed: boolean; observation: Observation }> {
   const versionId = existing.meta?.versionId;
-  if (existing.status !== 'final' || !foldsValues(template) || versionId === undefined || versionId === '1') {
+  if (
+    existing.status !== 'final' ||
+    !canLoseValuesToReplacement(template) ||
+    versionId === undefined ||
+    versionId === '1'
+  ) {
     return { changed: false, observation: existing };
   }
   const versions = await store.history<Observation>('Observation', existing.id);

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
 import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
 import { toObservationId, toObservationIdentifier } from '../../shared/core/fhir/index.js';
-import type { ResolvedIdentity } from '../../shared/core/fhir/index.js';
+import type { CodeValueFhirTemplate, ResolvedIdentity } from '../../shared/core/fhir/index.js';
+import type { Measurement } from '../../shared/core/measurement.js';
 import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
 import { persistObservation } from '../../shared/pipeline/persistObservation.js';
@@ -26,6 +27,18 @@ const ISSUED = '2024-05-01T12:00:00.000Z';
 function input(identity: ResolvedIdentity, times: Record<string, string>): Parameters<typeof persistObservation>[1] {
   const measurements = Object.entries(times).map(([time, hr]) => heartRate('dev', time, hr));
   return { group: onlyObservationGroup(measurements), template: heartRateTemplate, identity, issued: ISSUED };
+}
+
+/** The heart-rate template with a String `status` component: a writer may hold a status or not. */
+const withStatus: CodeValueFhirTemplate = {
+  ...heartRateTemplate,
+  components: [{ codes: [{ code: 'status' }], value: { valueType: 'String', valueName: 'status' } }],
+};
+
+/** A heart rate (when `hr` is given) and a status (when `status` is) at one time. */
+function reading(time: string, values: { hr?: string; status?: string }): Measurement {
+  const properties = Object.entries(values).map(([name, value]) => ({ name, value }));
+  return { ...heartRate('dev', time, ''), properties };
 }
 
 function idOf(data: Parameters<typeof persistObservation>[1]): string {
@@ -150,6 +163,33 @@ describe('persistObservation', () => {
       expect([...outcomes].sort()).toEqual(['created', 'updated']);
       expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
       expect(stored?.status).toBe('amended');
+    },
+  );
+
+  it.each([
+    ['that lets a PUT replace a version', 'status-create', (inner: FhirStore) => inner],
+    ['that wants If-Match on every update', 'status-create-versioned-update', versionedUpdateStore],
+  ])(
+    'keeps a component only one of two writers creating the same Observation at once had, on a server %s',
+    async (_what, device, server) => {
+      const identity = { patientId: 'p1', deviceId: device };
+      const data = (values: Measurement[]): Parameters<typeof persistObservation>[1] => ({
+        group: onlyObservationGroup(values, withStatus),
+        template: withStatus,
+        identity,
+        issued: ISSUED,
+      });
+      const withOk = data([reading('2024-05-01T10:10:00Z', { hr: '81', status: 'ok' })]);
+      const racing = racingStore(server(store), 2);
+
+      await Promise.all([
+        persistObservation(racing, withOk),
+        persistObservation(racing, data([reading('2024-05-01T10:20:00Z', { hr: '82' })])),
+      ]);
+
+      const stored = await store.read<Observation>('Observation', idOf(withOk));
+      expect(sampledValues(stored)).toEqual({ '2024-05-01T10:10:00.000Z': '81', '2024-05-01T10:20:00.000Z': '82' });
+      expect(stored?.component?.map((c) => c.valueString)).toEqual(['ok']);
     },
   );
 
@@ -280,5 +320,38 @@ describe('persistObservation', () => {
       '2024-05-01T10:10:00.000Z': '81',
       '2024-05-01T10:20:00.000Z': '82',
     });
+  });
+
+  it('puts back, on a rerun, the value a replacing create took from a template of two Quantity-like values', async () => {
+    // No SampledData: one Observation per time, and two writers of one time may each hold a different value.
+    const template: CodeValueFhirTemplate = {
+      ...withStatus,
+      value: { valueType: 'Quantity', valueName: 'hr', unit: 'count/min' },
+    };
+    const identity = { patientId: 'p1', deviceId: 'quantity-replaced' };
+    const at = '2024-05-01T10:10:00Z';
+    const data = (values: { hr?: string; status?: string }): Parameters<typeof persistObservation>[1] => ({
+      group: onlyObservationGroup([reading(at, values)], template),
+      template,
+      identity,
+      issued: ISSUED,
+    });
+    await persistObservation(store, data({ hr: '81' }));
+    // The second writer's search missed the first's create, and it failed before its guarded restore.
+    const failing: FhirStore = {
+      ...store,
+      search: () => Promise.resolve([]),
+      history: () => Promise.reject(new Error('the worker died here')),
+    };
+
+    await expect(persistObservation(failing, data({ status: 'ok' }))).rejects.toThrow('the worker died here');
+    const replaced = await store.read<Observation>('Observation', idOf(data({ hr: '81' })));
+    const rerun = await persistObservation(store, data({ status: 'ok' }));
+
+    const stored = await store.read<Observation>('Observation', idOf(data({ hr: '81' })));
+    expect(replaced?.valueQuantity).toBeUndefined();
+    expect(rerun).toBe('updated');
+    expect(stored?.valueQuantity?.value).toBe(81);
+    expect(stored?.component?.map((c) => c.valueString)).toEqual(['ok']);
   });
 });

@@ -28,6 +28,6 @@ export {
 export { toEpochMs, toFhirInstant, toFhirPeriodEnd, toIdentifierTimestamp } from './instants.js';
 export { isDeepEqual, mergeObservation } from './mergeObservation.js';
 export { foldsValues, measurementsByObservationGroup, planObservationGroups } from './planObservationGroups.js';
-export { restoreLostValues } from './restoreLostValues.js';
+export { canLoseValuesToReplacement, restoreLostValues } from './restoreLostValues.js';
 export { fromSampledDataStream, mergeTimedValues, toSampledDataStream, toSlotCount } from './sampledData.js';
 export { toDecimal, toFhirValue, type FhirValueElement } from './toFhirValue.js';

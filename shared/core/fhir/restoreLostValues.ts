@@ -1,4 +1,4 @@
-import type { Observation } from '@medplum/fhirtypes';
+import type { Observation, ObservationComponent } from '@medplum/fhirtypes';
 import type {
   CodeValueFhirTemplate,
   FhirValueTemplate,
@@ -9,19 +9,22 @@ import type {
 } from './contract.js';
 import { toEpochMs } from './instants.js';
 import { findValueComponent, mergeObservation, readSampledValues } from './mergeObservation.js';
+import { VALUE_ELEMENT_NAMES } from './toFhirValue.js';
 
 type SampledDataTemplate = Extract<FhirValueTemplate, { valueType: 'SampledData' }>;
 
 /**
- * Puts back the SampledData values that earlier versions of an Observation held and the current version lost.
+ * Puts back the values that earlier versions of an Observation held and the current version lost.
  *
  * FHIR R4 has no create-if-absent at a client-chosen id, so writers that all found no Observation each create it
  * with a plain `PUT`, and every such write after the first replaces what was there. A writer that learns it replaced
  * a version (the server answered 200, not 201) restores from the resource's history: every value an earlier version
  * had in a SampledData slot that the current version leaves empty is merged back (the value of the newest such
  * version wins). Values the current version holds are never changed, so whatever was written last still wins, and
- * the result holds every value any version ever held. Only SampledData is restored: other value types are replaced
- * by each write as MedTech does (a later value is meant to win).
+ * the result holds every value any version ever held. A value of another type (Quantity, String, CodeableConcept) is
+ * replaced by each write as MedTech does (a later value is meant to win), so one the current version holds stays; one
+ * it lacks altogether (its writer had no such value: a component of the type, or the main value) is taken from the
+ * newest earlier version that holds it, as MedTech's merge of that writer's group would have kept it.
  * @param current - the newest version
  * @param earlier - older versions, newest first (the rest of `GET Observation/{id}/_history`)
  * @param template - the FHIR template of the Observation's type
@@ -82,12 +85,105 @@ export function restoreLostValues(
     }
   }
 
-  if (lost.size === 0) {
+  const carried = carriedValues(current, earlier, template);
+  for (const version of carried.from) {
+    const versionStart = periodStartOf(version);
+    if (versionStart !== undefined) {
+      start = Math.min(start, versionStart);
+      end = Math.max(end, periodEndOf(version) ?? versionStart);
+    }
+  }
+  if (lost.size === 0 && carried.from.size === 0) {
     return { changed: false, observation: current };
   }
   const group: ObservationGroup = { typeName: template.typeName, start, end, values: lost };
-  // A merge keeps the stored `issued`.
-  return mergeObservation(current, group, template, identity, current.issued ?? '');
+  // A merge keeps the stored `issued`; with only carried values it widens the period to their versions' (none of
+  // which may have one: the current period then stays).
+  const merged =
+    lost.size > 0 || start <= end
+      ? mergeObservation(current, group, template, identity, current.issued ?? '')
+      : { changed: false, observation: current };
+  if (carried.from.size === 0) {
+    return merged;
+  }
+  const observation = merged.changed ? merged.observation : structuredClone(merged.observation);
+  if (carried.value !== undefined) {
+    Object.assign(observation, structuredClone(carried.value));
+  }
+  if (carried.components.length > 0) {
+    observation.component = [...(observation.component ?? []), ...structuredClone(carried.components)];
+  }
+  observation.status = 'amended';
+  return { changed: true, observation };
+}
+
+/**
+ * Whether a version of an Observation of this template can lose values when a concurrent create replaces it: when
+ * the template holds SampledData (each writer holds its own slots), or more than one value (a writer may hold only
+ * some of them).
+ * @param template - the FHIR template
+ */
+export function canLoseValuesToReplacement(template: CodeValueFhirTemplate): boolean {
+  const values = (template.value === undefined ? 0 : 1) + template.components.length;
+  return values > 1 || sampledSlots(template).length > 0;
+}
+
+/** Values of other types than SampledData that the current version lacks, and the versions they come from. */
+interface CarriedValues {
+  /** The main value's elements (`valueQuantity`…), when the current version has none. */
+  value?: Partial<Observation>;
+  /** Components the current version has none of, in template order. */
+  components: ObservationComponent[];
+  from: Set<Observation>;
+}
+
+/**
+ * For each value of the template that is not SampledData and that the current version lacks, the newest earlier
+ * version's element for it.
+ */
+function carriedValues(
+  current: Observation,
+  earlier: readonly Observation[],
+  template: CodeValueFhirTemplate,
+): CarriedValues {
+  const carried: CarriedValues = { components: [], from: new Set() };
+  if (template.value !== undefined && template.value.valueType !== 'SampledData' && valueOf(current) === undefined) {
+    for (const version of earlier) {
+      const value = valueOf(version);
+      if (value !== undefined) {
+        carried.value = value;
+        carried.from.add(version);
+        break;
+      }
+    }
+  }
+  for (const { value } of template.components) {
+    if (value.valueType === 'SampledData' || findValueComponent(current, value.valueName) !== undefined) {
+      continue;
+    }
+    for (const version of earlier) {
+      const component = findValueComponent(version, value.valueName);
+      if (component !== undefined) {
+        carried.components.push(component);
+        carried.from.add(version);
+        break;
+      }
+    }
+  }
+  return carried;
+}
+
+/** The `value[x]` elements an Observation holds, undefined when it holds none. */
+function valueOf(observation: Observation): Partial<Observation> | undefined {
+  const elements: Record<string, unknown> = {};
+  let found = false;
+  for (const name of VALUE_ELEMENT_NAMES) {
+    if (observation[name] !== undefined) {
+      elements[name] = observation[name];
+      found = true;
+    }
+  }
+  return found ? elements : undefined;
 }
 
 /** The template's SampledData values (the main value and components), by valueName. */

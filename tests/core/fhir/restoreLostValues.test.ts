@@ -2,7 +2,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
-import { restoreLostValues } from '../../../shared/core/fhir/restoreLostValues.js';
+import { canLoseValuesToReplacement, restoreLostValues } from '../../../shared/core/fhir/restoreLostValues.js';
 import { bloodPressureTemplate, observationGroup, quantityTemplate, sampledTemplate } from './support.js';
 
 const identity = { patientId: 'p1', deviceId: 'd1' };
@@ -119,6 +119,64 @@ describe('restoreLostValues', () => {
     expect(tokens(result.observation, 5)).toEqual(['60', 'E', 'E', 'E', '64']);
   });
 
+  it('puts back a component of another type that the current version lacks, from the newest version holding it', () => {
+    // A SampledData heart rate with a String status: only the first two writers had a status.
+    const template = sampledTemplate({
+      components: [{ codes: [], value: { valueType: 'String', valueName: 'status' } }],
+    });
+    const first = version(
+      { hr: [['2019-01-01T00:00:00Z', '60']], status: [['2019-01-01T00:00:00Z', 'ok']] },
+      '1',
+      template,
+    );
+    const second = version(
+      { hr: [['2019-01-01T00:00:05Z', '61']], status: [['2019-01-01T00:00:05Z', 'low']] },
+      '2',
+      template,
+    );
+    const current = version({ hr: [['2019-01-01T00:00:10Z', '62']] }, '3', template);
+
+    const result = restoreLostValues(current, [second, first], template, identity);
+
+    expect(result.changed).toBe(true);
+    expect(tokens(result.observation, 3)).toEqual(['60', '61', '62']);
+    expect(result.observation.component?.map((c) => c.valueString)).toEqual(['low']);
+    expect(result.observation.status).toBe('amended');
+    expect(current.component).toBeUndefined();
+  });
+
+  it('puts back the main value of another type when the current version has none, keeping its components', () => {
+    const template = quantityTemplate({
+      components: [{ codes: [], value: { valueType: 'String', valueName: 'status' } }],
+    });
+    const at = '2019-01-01T00:00:00Z';
+    const earlier = version({ hr: [[at, '60']], status: [[at, 'ok']] }, '1', template);
+    const current = version({ status: [[at, 'warn']] }, '2', template);
+
+    const result = restoreLostValues(current, [earlier], template, identity);
+
+    expect(result.changed).toBe(true);
+    expect(result.observation.valueQuantity?.value).toBe(60);
+    expect(result.observation.component?.map((c) => c.valueString)).toEqual(['warn']);
+    expect(result.observation.effectivePeriod).toEqual(current.effectivePeriod);
+  });
+
+  it('widens the period to the version a value of another type is taken from', () => {
+    const template = sampledTemplate({
+      components: [{ codes: [], value: { valueType: 'String', valueName: 'status' } }],
+    });
+    const earlier = {
+      ...version({ status: [['2019-01-01T00:00:00Z', 'ok']] }, '1', template),
+      effectivePeriod: { start: '2018-12-31T23:00:00.000Z', end: HOUR_END },
+    };
+    const current = version({ hr: [['2019-01-01T00:00:10Z', '62']] }, '2', template);
+
+    const result = restoreLostValues(current, [earlier], template, identity);
+
+    expect(result.observation.effectivePeriod?.start).toBe('2018-12-31T23:00:00.0000000Z');
+    expect(result.observation.component?.map((c) => c.valueString)).toEqual(['ok']);
+  });
+
   it('leaves values of other types as the current version has them', () => {
     const template = quantityTemplate();
     const earlier = version({ hr: [['2019-01-01T00:00:00Z', '60']] }, '1', template);
@@ -128,5 +186,17 @@ describe('restoreLostValues', () => {
 
     expect(result.changed).toBe(false);
     expect(result.observation.valueQuantity?.value).toBe(61);
+  });
+
+  it('tells which templates can lose values to a replacing create', () => {
+    const status: CodeValueFhirTemplate['components'][number] = {
+      codes: [],
+      value: { valueType: 'String', valueName: 'status' },
+    };
+
+    expect(canLoseValuesToReplacement(sampledTemplate())).toBe(true);
+    expect(canLoseValuesToReplacement(quantityTemplate())).toBe(false);
+    expect(canLoseValuesToReplacement(quantityTemplate({ components: [status] }))).toBe(true);
+    expect(canLoseValuesToReplacement(quantityTemplate({ value: undefined, components: [status] }))).toBe(false);
   });
 });
