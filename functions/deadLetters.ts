@@ -31,9 +31,10 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
 }
 
 /**
- * `POST /api/deadletters/replay` with `{ "errorName"?, "maxItems"?, "dryRun"? }`: sends dead letters through the
- * pipeline again with the mappings being served; their data is written by the next flush of their window. Admin key
- * only. Safe to repeat; a summary says what was replayed, what was rejected again, and whether more remain. A store
+ * `POST /api/deadletters/replay` with `{ "errorName"?, "maxItems"?, "dryRun"?, "continuationToken"? }`: sends dead
+ * letters through the pipeline again with the mappings being served; their data is written by the next flush of their
+ * window. Admin key only. Safe to repeat; a summary says what was replayed, what was rejected again, and whether more
+ * remain (with the `continuationToken` that takes the next ones, past those this call kept). A store
  * failure part-way answers 503 with the summary of what was done before it.
  * @param request - the request
  * @param context - invocation context

@@ -30,6 +30,12 @@ export interface ReplayOptions {
   /** Most dead letters one call reads and replays (default {@link DEFAULT_REPLAY_MAX_ITEMS}); call again for more. */
   maxItems?: number;
   /**
+   * Where an earlier call stopped (its summary's `continuationToken`, with the same `errorName`): this call takes the
+   * dead letters after those it read. Without it, a call starts from the first dead letter, so the ones an earlier
+   * call kept (rejected again, yielding nothing, stored without a body) come first again.
+   */
+  continuationToken?: string;
+  /**
    * Only tell what would happen: rejected messages are normalized with the mapping being served and counted, nothing
    * is staged, written or deleted.
    */
@@ -78,8 +84,16 @@ export interface ReplaySummary {
   kept: number;
   /** Dead letters already gone (another replay took them). */
   missing: number;
-  /** True when more dead letters matched than `maxItems`: call again. */
+  /**
+   * True when more dead letters may follow those read (rarely, a last call then finds none): call again with
+   * `continuationToken`.
+   */
   more: boolean;
+  /**
+   * When `more`: pass it back to take the dead letters after these. Without it, the next call starts from the first
+   * again, and the letters this one kept would take its whole `maxItems` again.
+   */
+  continuationToken?: string;
 }
 
 /**
@@ -97,7 +111,12 @@ export async function replayDeadLetters(
   options: ReplayOptions = {},
 ): Promise<ReplaySummary> {
   const maxItems = Math.max(1, Math.floor(options.maxItems ?? DEFAULT_REPLAY_MAX_ITEMS));
-  const { items, more } = await readDeadLetters(deps.deadLetters, options.errorName, maxItems);
+  const { items, continuationToken } = await readDeadLetters(
+    deps.deadLetters,
+    options.errorName,
+    maxItems,
+    options.continuationToken,
+  );
   const dryRun = options.dryRun === true;
   const summary: ReplaySummary = {
     dryRun,
@@ -113,7 +132,8 @@ export async function replayDeadLetters(
     deleted: 0,
     kept: 0,
     missing: 0,
-    more,
+    more: continuationToken !== undefined,
+    ...(continuationToken === undefined ? {} : { continuationToken }),
   };
   // A message rejected by several templates has several dead letters: normalize it once, then delete them all.
   const messages = new Map<string, { plan: MessagePlan; letters: StoredDeadLetter[] }>();
@@ -240,27 +260,31 @@ function describeFailure(cause: unknown): string {
   return typeof statusCode === 'number' ? `${cause.name} (status ${statusCode})` : cause.name;
 }
 
-/** Reads up to `maxItems` dead letters, page by page; `more` when the store holds further matches. */
+/**
+ * Reads up to `maxItems` dead letters, page by page, from `start` (a continuation token) or the first; the token
+ * after the last one read when the store may hold further matches. No page asks for more than is still wanted, so the
+ * token points just past the letters returned.
+ */
 async function readDeadLetters(
   store: DeadLetterStore,
   errorName: ErrorName | undefined,
   maxItems: number,
-): Promise<{ items: StoredDeadLetter[]; more: boolean }> {
+  start: string | undefined,
+): Promise<{ items: StoredDeadLetter[]; continuationToken?: string }> {
   const items: StoredDeadLetter[] = [];
-  let token: string | undefined;
+  let token = start;
   do {
     const page = await store.listDeadLetters({
       ...(errorName === undefined ? {} : { errorName }),
-      maxItems: Math.min(100, maxItems - items.length + 1),
+      maxItems: Math.min(100, maxItems - items.length),
       ...(token === undefined ? {} : { continuationToken: token }),
     });
     for (const item of page.items) {
       items.push(item);
     }
     token = page.continuationToken;
-  } while (token !== undefined && items.length <= maxItems);
-  const more = items.length > maxItems || token !== undefined;
-  return { items: items.slice(0, maxItems), more };
+  } while (token !== undefined && items.length < maxItems);
+  return token === undefined ? { items } : { items, continuationToken: token };
 }
 
 /** Deletes replayed dead letters in the version read; a rewritten one (rejected again meanwhile) stays. */

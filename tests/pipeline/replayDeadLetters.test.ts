@@ -1,9 +1,17 @@
 /**
- * The replay use case on in-memory stores, for what the end-to-end replay tests do not reach: a dead-lettered message
- * that was stored without its body.
+ * The replay use case, for what the end-to-end replay tests do not reach: a dead-lettered message that was stored
+ * without its body (in-memory stores), and replaying past dead letters it keeps (the local Cosmos server).
  */
 import { readFile } from 'node:fs/promises';
-import { describe, expect, it } from 'vitest';
+import type { CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
+import { CosmosStagingStore } from '../../shared/adapters/cosmos/cosmosStagingStore.js';
+import type { IngestEvent } from '../../shared/core/deviceEvent.js';
+import { startCosmosServer, type LocalCosmosServer } from '../../shared/local/cosmosServer.js';
+import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
+import { freshContainers, localClient } from '../adapters/cosmos/cosmosTestSupport.js';
+import { deviceMappingOf } from '../support/deviceMappings.js';
 import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
 import type { Measurement } from '../../shared/core/measurement.js';
 import { toDeadLetterDocument } from '../../shared/core/staging/deadLetter.js';
@@ -84,5 +92,82 @@ describe('replayDeadLetters', () => {
     });
     expect(deleted).toEqual([{ id: group.id, pk: group.pk }]);
     expect(staged.map((s) => s.measurements)).toEqual([[measurement]]);
+  });
+});
+
+describe('replayDeadLetters on the local Cosmos server', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  /** A template of `typeName` for objects with `matched`, reading `member` of them. */
+  const template = (typeName: string, matched: string, member: string) => ({
+    templateType: 'CalculatedContent',
+    template: {
+      typeName,
+      typeMatchExpression: `$..[?(@.${matched})]`,
+      deviceIdExpression: '$.matchedToken.d',
+      timestampExpression: '$.matchedToken.t',
+      values: [{ valueName: typeName, valueExpression: `$.matchedToken.${member}`, required: true }],
+    },
+  });
+  /** A heart rate read from `member`, and an SpO2 template that fails on every message it matches. */
+  const mappingReading = (member: string) =>
+    deviceMappingOf([template('hr', 'hr', member), template('spo2', 'spo2', 'spo2value')]);
+
+  function event(sequenceNumber: number, body: Record<string, unknown>): IngestEvent {
+    const time = '2024-05-01T10:00:00.000Z';
+    return {
+      event: {
+        body: { kind: 'bytes', bytes: new TextEncoder().encode(JSON.stringify(body)) },
+        properties: {},
+        systemProperties: {},
+        enqueuedTimeUtc: time,
+      },
+      coordinates: { partitionId: '0', sequenceNumber, offset: String(sequenceNumber), enqueuedTimeUtc: time },
+    };
+  }
+
+  it('goes on past the dead letters it keeps when given the continuation token it answered', async () => {
+    const containers = await freshContainers(client);
+    const deps = {
+      staging: new CosmosStagingStore(containers.staging),
+      deadLetters: new CosmosDeadLetterStore(containers.deadLetter),
+      now: () => new Date('2024-05-01T11:00:00.000Z'),
+    };
+    // Three messages the fix does not help (the SpO2 template still fails on them: same error, same dead letter id),
+    // then two that the fixed mapping reads.
+    const broken = [1, 2, 3].map((n) => event(n, { d: 'dev', t: '2024-05-01T10:00:00Z', spo2: 1 }));
+    const fixable = [4, 5].map((n) => event(n, { d: 'dev', t: '2024-05-01T10:00:00Z', hr: 1, heart: 70 + n }));
+    await ingestBatch([...broken, ...fixable], mappingReading('heartRate'), deps);
+    const fixed = mappingReading('heart');
+
+    const first = await replayDeadLetters(fixed, deps, { maxItems: 3 });
+    const again = await replayDeadLetters(fixed, deps, { maxItems: 3 });
+    const next = await replayDeadLetters(fixed, deps, {
+      maxItems: 3,
+      ...(first.continuationToken === undefined ? {} : { continuationToken: first.continuationToken }),
+    });
+
+    expect(first).toMatchObject({ examined: { messages: 3 }, rejectedAgain: 3, kept: 3, deleted: 0, more: true });
+    expect(first.continuationToken).toEqual(expect.any(String));
+    // Rejected again, the three are rewritten in place: a call from the start reads them again and nothing else.
+    expect(again).toMatchObject({ examined: { messages: 3 }, rejectedAgain: 3, measurementsStaged: 0 });
+    expect(next).toMatchObject({ examined: { messages: 2 }, rejectedAgain: 0, measurementsStaged: 2, deleted: 2 });
+    expect(next.more).toBe(false);
+    expect(next.continuationToken).toBeUndefined();
+    const left = await deps.deadLetters.listDeadLetters({ maxItems: 10 });
+    expect(
+      left.items.map((item) => (item.subject.kind === 'message' ? item.subject.coordinates.sequenceNumber : -1)),
+    ).toEqual([1, 2, 3]);
   });
 });

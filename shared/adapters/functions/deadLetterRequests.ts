@@ -36,8 +36,8 @@ export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> 
 }
 
 /**
- * Parses a replay request body: `{ "errorName"?: string, "maxItems"?: number, "dryRun"?: boolean }`; an empty body
- * replays everything (up to the default bound).
+ * Parses a replay request body: `{ "errorName"?: string, "maxItems"?: number, "dryRun"?: boolean,
+ * "continuationToken"?: string }`; an empty body replays from the first dead letter (up to the default bound).
  * @param text - the request body
  */
 export function parseReplayBody(text: string): Parsed<ReplayOptions> {
@@ -80,8 +80,15 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
           result.dryRun = value;
         }
         break;
+      case 'continuationToken':
+        if (typeof value !== 'string' || value === '') {
+          problems.push('continuationToken must be the text an earlier replay answered');
+        } else {
+          result.continuationToken = value;
+        }
+        break;
       default:
-        problems.push(`unknown member '${key}' (expected errorName, maxItems, dryRun)`);
+        problems.push(`unknown member '${key}' (expected errorName, maxItems, dryRun, continuationToken)`);
     }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };

@@ -10,6 +10,10 @@ import type { StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js'
 describe('parseReplayBody', () => {
   it('reads the filter, the bound and the dry-run flag; an empty body replays everything', () => {
     expect(parseReplayBody('')).toEqual({ ok: true, value: {} });
+    expect(parseReplayBody('{"continuationToken":"{\\"token\\":\\"+RID:~a\\"}"}')).toEqual({
+      ok: true,
+      value: { continuationToken: '{"token":"+RID:~a"}' },
+    });
     expect(parseReplayBody('{"errorName":"PatientNotFound","maxItems":50,"dryRun":true}')).toEqual({
       ok: true,
       value: { errorName: 'PatientNotFound', maxItems: 50, dryRun: true },
@@ -27,12 +31,18 @@ describe('parseReplayBody', () => {
         `errorName '${'x'.repeat(64)}' is not an error name`,
         `maxItems must be an integer from 1 to ${MAX_REPLAY_ITEMS}`,
         'dryRun must be true or false',
-        "unknown member 'dryrun' (expected errorName, maxItems, dryRun)",
+        "unknown member 'dryrun' (expected errorName, maxItems, dryRun, continuationToken)",
       ],
     });
     expect(parseReplayBody('[1]')).toEqual({ ok: false, problems: ['the body must be a JSON object'] });
     expect(parseReplayBody('{')).toEqual({ ok: false, problems: ['the body is not JSON'] });
     expect(parseReplayBody('{"errorName": 5}')).toEqual({ ok: false, problems: ['errorName must be a string'] });
+    for (const token of ['""', '7', 'null']) {
+      expect(parseReplayBody(`{"continuationToken": ${token}}`)).toEqual({
+        ok: false,
+        problems: ['continuationToken must be the text an earlier replay answered'],
+      });
+    }
     // An empty name is a mistake (an unset variable in a script), not "replay everything".
     expect(parseReplayBody('{"errorName": ""}')).toEqual({
       ok: false,
