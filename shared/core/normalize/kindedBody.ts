@@ -16,6 +16,15 @@ import type { WorkMeter } from '../expressions/types.js';
 const MAY_HAVE_KINDED_NUMBERS = /\d(?:\.0+|(?:\.\d+)?[eE][+-]?\d+)(?=[\s,\]}/)]|$)|\d{16}|0[xX][\da-fA-F]{13}/;
 
 /**
+ * Whether a JSON text may hold a number whose kind or digits its parsed value loses (see MAY_HAVE_KINDED_NUMBERS):
+ * false means `JSON.parse` of it keeps everything MedTech's reading of its numbers would.
+ * @param text - a JSON text
+ */
+export function mayHaveKindedNumbers(text: string): boolean {
+  return MAY_HAVE_KINDED_NUMBERS.test(text);
+}
+
+/**
  * The body with its numbers' kinds, its containers in the order of `plain`'s and each linked with the one at the same
  * place in `plain` (kindedNumbers.ts `linkTwins`); `undefined` when it has no number a plain one misrepresents (the
  * plain body is then exact) or MedTech's reader cannot read it here (deeper than 64 levels).
@@ -24,7 +33,7 @@ const MAY_HAVE_KINDED_NUMBERS = /\d(?:\.0+|(?:\.\d+)?[eE][+-]?\d+)(?=[\s,\]}/)]|
  *   when it was re-read so)
  */
 export function readKindedBody(text: string, plain: unknown): unknown {
-  if (!MAY_HAVE_KINDED_NUMBERS.test(text)) {
+  if (!mayHaveKindedNumbers(text)) {
     return undefined;
   }
   const read = readJsonAsMedTech(text, { keepNumberKinds: true });

@@ -5,6 +5,7 @@ import type { ErrorLocation, ErrorName, ErrorRecord } from '../errors.js';
 import type { Measurement } from '../measurement.js';
 import { findExcessiveNesting } from '../mapping/locate.js';
 import { findNumberLiteralTexts } from '../normalize/exactIntegers.js';
+import { mayHaveKindedNumbers } from '../normalize/kindedBody.js';
 import { toNumberText } from '../normalize/toMeasurementValue.js';
 import { chunkBySize, cosmosSystemPropertiesReserve, toJsonByteLength } from './planStagingDocuments.js';
 
@@ -76,8 +77,10 @@ const MAX_JSON_BODY_DEPTH = 100;
 
 /**
  * Converts an event body to its stored form: JSON stays JSON; text or bytes that are not JSON become base64, and so
- * does JSON holding a number whose text a parsed value would change (an integer beyond 2^53, `1.5e15`, `-0.0`: a replay
- * must see the message the device sent), and JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
+ * does JSON that its parsed value would misrepresent, since a replay must see the message the device sent: a number
+ * whose kind or text the value loses (`70.0`, which JMESPath's `to_string` writes so; an integer beyond 2^53;
+ * `1.5e15`; `-0.0`), an object whose members JavaScript would list in another order (integer-like names come first,
+ * and a `..` scan or `keys` sees that order), and JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
  * @param body - the event body as received
  */
 export function toDeadLetterBody(body: EventBody): DeadLetterBody {
@@ -113,6 +116,9 @@ function parsesAsJson(text: string): DeadLetterBody | undefined {
   } catch {
     return undefined;
   }
+  if (mayHaveKindedNumbers(text) || mayReorderMembers(value)) {
+    return undefined;
+  }
   // Stored as JSON, a number replays as its value: keep the bytes when MedTech's text of it depends on the literal.
   for (const [number, texts] of findNumberLiteralTexts(text)) {
     if (texts.some((t) => t !== toNumberText(number))) {
@@ -120,6 +126,25 @@ function parsesAsJson(text: string): DeadLetterBody | undefined {
     }
   }
   return { encoding: 'json', value };
+}
+
+/**
+ * Whether an object in a parsed value may list its members in another order than its text: one of several members
+ * whose first name, as JavaScript lists them, starts with a digit (JavaScript lists integer-like names first).
+ */
+function mayReorderMembers(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  if (Array.isArray(value)) {
+    return value.some(mayReorderMembers);
+  }
+  const names = Object.keys(value);
+  const first = names[0]?.charCodeAt(0) ?? 0;
+  if (names.length > 1 && first >= 48 && first <= 57) {
+    return true;
+  }
+  return Object.values(value).some(mayReorderMembers);
 }
 
 /** The data's own time: enqueued time of a message, earliest ingestion time of measurements. */

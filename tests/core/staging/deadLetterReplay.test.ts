@@ -99,6 +99,46 @@ describe('planDeadLetterReplay', () => {
     expect(result.measurements.map((m) => m.deviceId)).toEqual(['123456789012345678']);
   });
 
+  it.each([
+    ['a float written whole', '{"d":"d1","t":"2024-05-01T09:59:00Z","f":70.0,"g":1E2,"r":{}}'],
+    [
+      'integer-like member names',
+      '{"d":"d1","t":"2024-05-01T09:59:00Z","r":{"x":{"f":70},"10":{"f":71},"9":{"f":72}}}',
+    ],
+    ['a plain body', '{"d":"d1","t":"2024-05-01T09:59:00Z","f":70,"r":{"x":{"f":1.5}}}'],
+  ])('gives a message with %s back so that it normalizes as the device sent it', (_what, text) => {
+    const bytes = new TextEncoder().encode(text);
+    const document = toDeadLetterDocument(
+      rejectedMessage({ kind: 'message', body: toDeadLetterBody({ kind: 'bytes', bytes }), coordinates }),
+    );
+    // As Cosmos DB hands it back.
+    const plan = planDeadLetterReplay(JSON.parse(JSON.stringify(document)) as typeof document);
+    if (plan.kind !== 'message') {
+      throw new Error('expected a message plan');
+    }
+    const template = (language: string, typeMatch: string, values: Record<string, string>) => ({
+      templateType: 'CalculatedContent',
+      template: {
+        typeName: 'reading',
+        defaultExpressionLanguage: language,
+        typeMatchExpression: typeMatch,
+        deviceIdExpression: language === 'JmesPath' ? 'Body.d' : '$.Body.d',
+        timestampExpression: language === 'JmesPath' ? 'Body.t' : '$.Body.t',
+        values: Object.entries(values).map(([valueName, valueExpression]) => ({ valueName, valueExpression })),
+      },
+    });
+    const mapping = deviceMappingOf([
+      template('JsonPath', '$..[?(@.f)]', { f: '$.matchedToken.f' }),
+      template('JmesPath', 'Body', { f: 'to_string(Body.f)', g: 'to_string(Body.g)', keys: "join(',', keys(Body.r))" }),
+    ]);
+    const live = { body: { kind: 'bytes' as const, bytes }, properties: {}, systemProperties: {} };
+
+    const replayed = normalizeEvent(mapping, plan.ingest.event);
+
+    expect(replayed).toEqual(normalizeEvent(mapping, { ...live, enqueuedTimeUtc: coordinates.enqueuedTimeUtc }));
+    expect(replayed.measurements.length).toBeGreaterThan(1);
+  });
+
   it('stages a rejected group as it is, under a range of its own that a second replay finds again', () => {
     const group = (value: string): DeadLetterRecord => ({
       error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
