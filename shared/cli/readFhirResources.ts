@@ -90,6 +90,25 @@ function collect(value: unknown, where: string, into: StoredResource[]): string 
   if (typeof value.id !== 'string' || value.id === '') {
     return `${where}: a ${value.resourceType} without an id, which nothing could refer to`;
   }
+  if (value.identifier !== undefined && !isIdentifierList(value.identifier)) {
+    return (
+      `${where}: the ${value.resourceType} '${value.id}' has an identifier that is not a list of ` +
+      '{"system", "value"} texts (FHIR: "identifier": [{"system": "…", "value": "…"}])'
+    );
+  }
   into.push(value as unknown as StoredResource);
   return undefined;
+}
+
+/** Whether a resource's `identifier` is what FHIR makes it: a list of objects whose system and value are texts. */
+function isIdentifierList(identifier: unknown): boolean {
+  return (
+    Array.isArray(identifier) &&
+    identifier.every(
+      (item) =>
+        isRecord(item) &&
+        (item.value === undefined || typeof item.value === 'string') &&
+        (item.system === undefined || typeof item.system === 'string'),
+    )
+  );
 }

@@ -456,6 +456,10 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
       ['no-id.ndjson', ndjson(patient, { resourceType: 'Device', identifier: [] })],
       ['not-json.ndjson', `${JSON.stringify(patient)}\n{oops\n`],
       ['not-fhir.json', '{"id": "x"}'],
+      // Written by hand, not by a server: each used to crash the lookup with exit 3, as if it were a bug.
+      ['text-identifier.json', '{"resourceType": "Device", "id": "d", "identifier": "device01"}'],
+      ['null-identifier.json', '{"resourceType": "Device", "id": "d", "identifier": [null, {"value": "device01"}]}'],
+      ['list-value.json', '{"resourceType": "Device", "id": "d", "identifier": [{"value": ["device01"]}]}'],
     ];
     const problems = await Promise.all(
       cases.map(async ([name, text]) => {
@@ -467,6 +471,12 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
       [2, '', 'no-id.ndjson:2: a Device without an id, which nothing could refer to'],
       [2, '', 'not-json.ndjson:2: not JSON (a file of FHIR resources holds a resource, a Bundle, an array or NDJSON)'],
       [2, '', 'not-fhir.json: not a FHIR resource (no resourceType)'],
+      ...['text-identifier.json', 'null-identifier.json', 'list-value.json'].map((name) => [
+        2,
+        '',
+        `${name}: the Device 'd' has an identifier that is not a list of {"system", "value"} texts ` +
+          '(FHIR: "identifier": [{"system": "…", "value": "…"}])',
+      ]),
     ]);
   });
 });
