@@ -127,7 +127,8 @@ class ProblemList {
 
   add(severity: MappingProblem['severity'], message: string, pointer: string, field?: string): void {
     const location: MappingProblem['location'] = writtenAt(this.doc, pointer);
-    const templateIndex = /^\/template\/(\d+)(?:\/|$)/.exec(pointer)?.[1];
+    // Any case of the root key: MedTech reads `Template` as `template` (a warning says so).
+    const templateIndex = /^\/template\/(\d+)(?:\/|$)/i.exec(pointer)?.[1];
     if (templateIndex !== undefined) {
       location.templateIndex = Number(templateIndex);
     }

@@ -128,6 +128,21 @@ describe('parseFhirMapping', () => {
     expect(findFhirTemplate(value, 'steps')).toBeUndefined();
   });
 
+  it('names the template of a problem under a root key written in another case', () => {
+    const text = mapping([
+      { typeName: 'a', codes: [], value: { valueType: 'String', valueName: 'x' } },
+      { typeName: 'b', codes: [], periodInterval: 30, value: { valueType: 'String', valueName: 'y' } },
+    ]).replace('"template":[', '"Template":[');
+
+    const result = parseFhirMapping(text);
+
+    expect(result.ok).toBe(false);
+    const problems = result.ok ? [] : result.problems;
+    expect(problems.filter((p) => p.severity === 'error').map((p) => p.location)).toEqual([
+      expect.objectContaining({ pointer: '/Template/1/template/periodInterval', templateIndex: 1 }),
+    ]);
+  });
+
   it('allows unknown properties inside value only', () => {
     expect(
       parseFhirMapping(
