@@ -409,7 +409,12 @@ type Validator = ReturnType<Ajv['compile']>;
 let validator: Validator | undefined;
 
 function getValidator(): Validator {
-  validator ??= new Ajv({ allErrors: true, verbose: true }).compile(schema);
+  if (validator === undefined) {
+    const ajv = new Ajv({ allErrors: true, verbose: true });
+    // An editor-only annotation (VS Code's JSON language service reads it).
+    ajv.addVocabulary(['patternErrorMessage']);
+    validator = ajv.compile(schema);
+  }
   return validator;
 }
 
@@ -452,6 +457,12 @@ function toSchemaProblem(error: ErrorObject, canonical: Canonical, problems: Pro
     case 'minLength':
       problems.add('error', `${label} must not be empty`, pointer, lastName(pointer));
       return;
+    case 'pattern':
+      if (isRecord(error.parentSchema) && error.parentSchema.patternErrorMessage === 'must not be blank') {
+        return; // for editors: checkTemplates says it, and only for a name that is not empty as well
+      }
+      problems.add('error', `${label} ${error.message ?? 'is invalid'}`, pointer, lastName(pointer));
+      return;
     case 'exclusiveMinimum':
       problems.add('error', `${label} must be greater than ${String(params.limit)}`, pointer, lastName(pointer));
       return;
@@ -471,7 +482,12 @@ function toLabel(pointer: string): string {
   if (typeof last === 'number') {
     return `${before === undefined ? '' : String(before)}[${last}]`;
   }
-  return before === undefined || typeof before === 'number' || before === 'template' ? last! : `${before}.${last}`;
+  if (typeof before === 'number') {
+    // An item of a list: "components[0].value" (a template of the root list is named by its index elsewhere).
+    const list = segments[segments.length - 3];
+    return typeof list === 'string' && list.toLowerCase() !== 'template' ? `${list}[${before}].${last!}` : last!;
+  }
+  return before === undefined || before === 'template' ? last! : `${before}.${last}`;
 }
 
 function lastName(pointer: string): string | undefined {
@@ -526,19 +542,6 @@ function checkTemplates(root: unknown, canonical: Canonical, problems: ProblemLi
           firstByName.set(lower, index);
         }
       }
-    }
-    if (Array.isArray(body.components)) {
-      body.components.forEach((component: unknown, i) => {
-        if (isRecord(component) && isRecord(component.value) && typeof component.value.valueName !== 'string') {
-          // MedTech loads it, then fails on every measurement of the type (it looks the values up by a null name).
-          problems.add(
-            'error',
-            `components[${i}].value is missing required property 'valueName'`,
-            at('components', i, 'value'),
-            'valueName',
-          );
-        }
-      });
     }
     const template = toTemplate(body);
     if (template === undefined) {

@@ -71,6 +71,9 @@ const LANGUAGE_HINT =
   '; only CalculatedContent templates choose an expression language, the others read JSONPath alone: make the ' +
   'template a CalculatedContent one to use JMESPath';
 
+/** The schema's message for a blank name or expression (a pattern that wants one character not .NET white space). */
+const BLANK = 'must not be blank';
+
 function toViolation(error: ErrorObject): SchemaViolation | undefined {
   const segments = toPathSegments(error.instancePath);
   const parent = isRecord(error.parentSchema) ? error.parentSchema : {};
@@ -100,6 +103,11 @@ function toViolation(error: ErrorObject): SchemaViolation | undefined {
       return withField({ segments, message: `${subject} must be of type ${typeList(error)}` }, lastName);
     }
     case 'pattern': {
+      if (parent.patternErrorMessage === BLANK) {
+        // For editors: the parser reports a blank name or expression itself, with MedTech's error name and what
+        // MedTech would do with it (and a blank optional JSONPath expression only as a warning).
+        return undefined;
+      }
       const text =
         typeof parent.patternErrorMessage === 'string' ? parent.patternErrorMessage : 'has an invalid format';
       return withField({ segments, message: `${subject} ${text}${foundTemplateType(lastName, error.data)}` }, lastName);

@@ -1,6 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { FhirMapping } from '../../../shared/core/fhir/contract.js';
+import { Ajv } from 'ajv';
+import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
 import { findFhirTemplate, parseFhirMapping } from '../../../shared/core/fhir/fhirMapping.js';
 import type { MappingProblem } from '../../../shared/core/mapping/problems.js';
 
@@ -469,6 +471,27 @@ describe('parseFhirMapping', () => {
 
   it('still rejects what is not JSON even with comments allowed, with line and column', () => {
     expect(parseFhirMapping('{ "templateType": "CollectionFhir", "template": [ } ').ok).toBe(false);
+  });
+
+  it('publishes a schema that refuses, in an editor, the blank type name and nameless component the parser refuses', () => {
+    const editor = new Ajv({ allErrors: true });
+    editor.addVocabulary(['patternErrorMessage']);
+    const validate = editor.compile(schema);
+    const refused = [
+      mapping([{ typeName: ' ', codes: [] }]),
+      mapping([{ typeName: 'a', codes: [], components: [{ codes: [], value: { valueType: 'String' } }] }]),
+    ];
+
+    for (const text of refused) {
+      expect(validate(JSON.parse(text))).toBe(false);
+      expect(parseFhirMapping(text).ok).toBe(false);
+    }
+    // Each said once, by the parser's own check or the schema.
+    expect(problemsOf(refused[0] ?? '').map((p) => p.message)).toEqual(['typeName must not be blank']);
+    expect(problemsOf(refused[1] ?? '').map((p) => p.message)).toEqual([
+      "components[0].value is missing required property 'valueName'",
+    ]);
+    expect(validate(JSON.parse(mapping([{ typeName: 'a b', codes: [] }])))).toBe(true);
   });
 
   it('ignores a root $schema silently (editors use it) and still warns about other unknown root properties', () => {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import schema from '../../../schemas/devicecontent.schema.json' with { type: 'json' };
+import { Ajv } from 'ajv';
 import { knownProperties, validateDeviceMappingSchema } from '../../../shared/core/mapping/deviceMappingSchema.js';
+import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapping.js';
 import { isCollectionContentType, toContentTemplateKind } from '../../../shared/core/mapping/templateType.js';
 
 const heartRate = {
@@ -77,6 +79,60 @@ describe('devicecontent.schema.json', () => {
       expect(violations.length === 0).toBe(isCollectionContentType(templateType));
     },
   );
+});
+
+describe('devicecontent.schema.json in an editor', () => {
+  // As an editor reads it: plain Ajv, the message keywords only annotations.
+  const editor = new Ajv({ allErrors: true, allowUnionTypes: true });
+  editor.addVocabulary(['errorMessage', 'patternErrorMessage', 'deprecationMessage']);
+  const validate = editor.compile(schema);
+  const mappingOf = (templateType: string, template: Record<string, unknown>) => ({
+    templateType: 'CollectionContent',
+    template: [{ templateType, template }],
+  });
+  const jsonPath = (changes: Record<string, unknown>) => mappingOf('JsonPathContent', { ...heartRate, ...changes });
+  const calculated = (changes: Record<string, unknown>) => mappingOf('CalculatedContent', { ...heartRate, ...changes });
+  const value = (changes: Record<string, unknown>) => ({
+    values: [{ valueName: 'hr', valueExpression: '$.hr', required: true, ...changes }],
+  });
+
+  it.each([
+    ['a blank valueName', jsonPath(value({ valueName: ' ' }))],
+    ['a blank CalculatedContent valueName', calculated(value({ valueName: '' }))],
+    ['a blank type match', jsonPath({ typeMatchExpression: '' })],
+    ['a blank device id expression', jsonPath({ deviceIdExpression: '\u00a0' })],
+    [
+      'a blank IotJsonPathContent type match',
+      mappingOf('IotJsonPathContent', { typeName: 'hr', typeMatchExpression: '' }),
+    ],
+    [
+      'a blank CalculatedContent expression',
+      calculated({ timestampExpression: { value: '\t', language: 'JmesPath' } }),
+    ],
+    ['a blank optional CalculatedContent expression', calculated({ patientIdExpression: '' })],
+  ])('refuses %s, as the validator does', (_what, document) => {
+    expect(validate(document)).toBe(false);
+    // The blank itself (and the template kind's branch it fails).
+    expect(validate.errors?.map((e) => e.message)).toContainEqual(expect.stringMatching(/^must match pattern/));
+    expect(parseDeviceMapping(JSON.stringify(document)).ok).toBe(false);
+  });
+
+  it.each([
+    ['a blank optional JSONPath expression', jsonPath({ patientIdExpression: ' ' })],
+    ['a blank expression of a value that is not required', jsonPath(value({ valueExpression: '', required: false }))],
+    ['a name of non-breaking space and text', jsonPath(value({ valueName: '\u00a0hr' }))],
+  ])('accepts %s, as the validator does', (_what, document) => {
+    expect(validate(document)).toBe(true);
+    expect(parseDeviceMapping(JSON.stringify(document)).ok).toBe(true);
+  });
+
+  it('leaves a blank to the validator, which reports it once with its own name', () => {
+    const result = parseDeviceMapping(JSON.stringify(jsonPath(value({ valueName: '' }))));
+
+    expect(result.ok ? [] : result.problems.map((p) => [p.name, p.location.field])).toEqual([
+      ['InvalidTemplate', 'valueName'],
+    ]);
+  });
 });
 
 describe('validateDeviceMappingSchema', () => {
