@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
-import { parseTree } from 'jsonc-parser';
+import { parse, parseTree, type ParseError } from 'jsonc-parser';
 import type { DeviceEvent } from '../core/deviceEvent.js';
 import { decodeAsDotNetStreamReader } from '../core/decodeDotNetText.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
@@ -192,6 +192,9 @@ interface Envelope {
   bodyText: string;
 }
 
+/** How an envelope file is read when it is not strict JSON: comments and trailing commas allowed. */
+const LENIENT = { allowTrailingComma: true, disallowComments: false };
+
 function toEnvelope(bytes: Uint8Array): Envelope | undefined {
   let value: unknown;
   // As a message body is read (PowerShell 5 writes UTF-16 with a byte-order mark); the decoder drops the mark.
@@ -199,14 +202,19 @@ function toEnvelope(bytes: Uint8Array): Envelope | undefined {
   try {
     value = JSON.parse(text);
   } catch {
-    return undefined;
+    // An envelope written by hand may hold comments or trailing commas (a mapping file may too).
+    const errors: ParseError[] = [];
+    value = parse(text, errors, LENIENT);
+    if (errors.length > 0) {
+      return undefined;
+    }
   }
   if (!isRecord(value) || !Object.hasOwn(value, 'Body')) {
     return undefined;
   }
   // The body is handed on as the text the file writes, not as JSON.parse's value, so that it is read as the body of
   // a real event is: an integer past 2^53 keeps its digits, `1.0` stays a float, as in MedTech.
-  const body = parseTree(text)
+  const body = parseTree(text, undefined, LENIENT)
     ?.children?.filter((member) => member.children?.[0]?.value === 'Body')
     .at(-1)?.children?.[1];
   return {

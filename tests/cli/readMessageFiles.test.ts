@@ -47,6 +47,29 @@ describe('readMessageFiles', () => {
     });
   });
 
+  it('takes an envelope written by hand with comments and trailing commas as an envelope', async () => {
+    const file = write(
+      'commented-envelope.json',
+      [
+        '{',
+        '  // captured from IoT Hub',
+        '  "Body": {"heartRate": 87},',
+        '  "Properties": {},',
+        '  "SystemProperties": {"iothub-enqueuedtime": "2026-11-24T09:50:05Z",},',
+        '}',
+      ].join('\n'),
+    );
+
+    const [message] = (await readMessageFiles([file], { enqueuedTime: undefined, now: clock }, captureIo(), 'x')) ?? [];
+
+    expect(message?.event).toEqual({
+      body: { kind: 'text', text: '{"heartRate": 87}' },
+      properties: {},
+      systemProperties: { 'iothub-enqueuedtime': '2026-11-24T09:50:05Z' },
+      enqueuedTimeUtc: '2026-11-24T09:50:05Z',
+    });
+  });
+
   it("hands on the envelope's Body as the file writes it, the last of repeated Body members as JSON.parse", async () => {
     const file = write(
       'raw-body.json',
