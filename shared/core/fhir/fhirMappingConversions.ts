@@ -233,8 +233,10 @@ function convertPeriodInterval(body: Record<string, unknown>, at: string, contex
   if (value === undefined) {
     return;
   }
+  // Names separated by commas combine (`"Hourly, Daily"` is 60 | 1440, 1468): no advice to write what is no interval.
+  const advice = PERIOD_NAMES.some(([, defined]) => defined === value) ? `; write ${value}` : '';
   context.warn(
-    `'periodInterval' ${JSON.stringify(raw)} is read as ${value}, as MedTech reads it; write ${value}`,
+    `'periodInterval' ${JSON.stringify(raw)} is read as ${value}, as MedTech reads it${advice}`,
     `${at}/periodInterval`,
     'periodInterval',
   );

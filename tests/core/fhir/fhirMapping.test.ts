@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { FhirMapping } from '../../../shared/core/fhir/contract.js';
 import { Ajv } from 'ajv';
 import schema from '../../../schemas/fhirmapping.schema.json' with { type: 'json' };
@@ -492,6 +492,41 @@ describe('parseFhirMapping', () => {
       "components[0].value is missing required property 'valueName'",
     ]);
     expect(validate(JSON.parse(mapping([{ typeName: 'a b', codes: [] }])))).toBe(true);
+  });
+
+  it('compiles the published schemas without a word on the console (Ajv strict mode warns there)', async () => {
+    vi.resetModules();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
+    const log = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    try {
+      const fhir = await import('../../../shared/core/fhir/fhirMapping.js');
+      const device = await import('../../../shared/core/mapping/parseDeviceMapping.js');
+      expect(fhir.parseFhirMapping(mapping([])).ok).toBe(true);
+      expect(device.parseDeviceMapping('{"templateType": "CollectionContent", "template": []}').ok).toBe(true);
+      expect([...warn.mock.calls, ...log.mock.calls]).toEqual([]);
+    } finally {
+      warn.mockRestore();
+      log.mockRestore();
+    }
+  });
+
+  it('advises writing the number a periodInterval name is read as, only when that number is a period interval', () => {
+    const template = (periodInterval: string) => ({
+      typeName: 'a',
+      codes: [],
+      periodInterval,
+      value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: 1000 },
+    });
+    const messages = (periodInterval: string) =>
+      problemsOf(mapping([template(periodInterval)])).map((p) => `${p.severity}: ${p.message}`);
+
+    expect(messages('hourly')).toEqual([
+      `warning: 'periodInterval' "hourly" is read as 60, as MedTech reads it; write 60`,
+    ]);
+    expect(messages('Hourly, Daily')).toEqual([
+      `warning: 'periodInterval' "Hourly, Daily" is read as 1468, as MedTech reads it`,
+      'error: periodInterval must be one of 0, 60, 1440, -1 (found 1468)',
+    ]);
   });
 
   it('ignores a root $schema silently (editors use it) and still warns about other unknown root properties', () => {
