@@ -13,7 +13,13 @@ import {
   toEpochMs,
   toObservationIdentifier,
 } from '../core/fhir/index.js';
-import type { FhirMapping, MeasurementGroup } from '../core/fhir/index.js';
+import type {
+  CodeValueFhirTemplate,
+  FhirMapping,
+  MeasurementGroup,
+  ObservationGroup,
+  ResolvedIdentity,
+} from '../core/fhir/index.js';
 import type { FhirStore, IdentityResolver } from './ports.js';
 import { persistObservation } from './persistObservation.js';
 import { createLimiter, type Limiter } from './limiter.js';
@@ -148,9 +154,16 @@ export async function transformAndPersist(
   const count = (outcome: PersistOutcome): void => {
     written[outcome] += 1;
   };
-  const settled = await Promise.allSettled(
-    groups.map((group) => processGroup(group, deps, issued, limit, locks, count)),
-  );
+  // Identities are resolved at once (bounded by the limiter), but the writes are queued group by group, in group
+  // order: groups that share an Observation (they differ only in encounter) are then merged in the order MedTech
+  // writes them (it takes a device's groups one after the other), not in the order their resolutions came back.
+  const prepared = groups.map((group) => prepareGroup(group, deps, limit));
+  const pending: Promise<GroupFailure[]>[] = [];
+  for (const item of prepared) {
+    const queued = await queueWrites(item, deps, issued, limit, locks, count);
+    pending.push(queued.done);
+  }
+  const settled = await Promise.allSettled(pending);
   let fatal: unknown;
   for (const result of settled) {
     if (result.status === 'fulfilled') {
@@ -169,58 +182,106 @@ export async function transformAndPersist(
   return summary;
 }
 
-async function processGroup(
-  group: MeasurementGroup,
+/** A group with its template and observation groups planned and its identity being resolved, or its data error. */
+type PreparedGroup =
+  | {
+      group: MeasurementGroup;
+      template: CodeValueFhirTemplate;
+      observationGroups: ObservationGroup[];
+      identity: Promise<ResolvedIdentity>;
+    }
+  | { group: MeasurementGroup; error: unknown };
+
+/** Finds the group's template, plans its Observations and starts resolving its identity (errors kept for later). */
+function prepareGroup(group: MeasurementGroup, deps: TransformAndPersistDeps, limit: Limiter): PreparedGroup {
+  try {
+    const template = requireFhirTemplate(deps.mapping, group.key.type);
+    const observationGroups = planObservationGroups(group, template);
+    const identity = limit(() => deps.identity.resolve(group.key));
+    // Awaited in group order later; until then a rejection is not unhandled.
+    identity.catch(() => undefined);
+    return { group, template, observationGroups, identity };
+  } catch (error) {
+    return { group, error };
+  }
+}
+
+/**
+ * Waits for the group's identity, then queues its writes on the Observation locks at once, so that the caller, taking
+ * groups in order, queues the writers of one Observation in group order; `done` settles with the group's data errors
+ * once the writes have settled (or rejects with a service error).
+ */
+async function queueWrites(
+  item: PreparedGroup,
   deps: TransformAndPersistDeps,
   issued: string,
   limit: Limiter,
   locks: ObservationLocks,
   count: (outcome: PersistOutcome) => void,
-): Promise<GroupFailure[]> {
+): Promise<{ done: Promise<GroupFailure[]> }> {
+  const { group } = item;
+  let identity: ResolvedIdentity;
   try {
-    const template = requireFhirTemplate(deps.mapping, group.key.type);
-    const observationGroups = planObservationGroups(group, template);
-    const identity = await limit(() => deps.identity.resolve(group.key));
-    const failures: GroupFailure[] = [];
-    const results = await Promise.allSettled(
-      observationGroups.map((observationGroup) => {
-        const { system, value } = toObservationIdentifier(identity, observationGroup);
-        return locks.run(`${system}|${value}`, () =>
-          limit(() =>
-            persistObservation(
-              deps.store,
-              { group: observationGroup, template, identity, issued },
-              { maxWriteAttempts: deps.maxWriteAttempts ?? 3 },
-            ),
-          ),
-        );
-      }),
-    );
-    let fatal: unknown;
-    // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
-    let concerned: Measurement[][] | undefined;
-    results.forEach((result, index) => {
-      if (result.status === 'fulfilled') {
-        count(result.value);
-        return;
-      }
-      if (isDataError(result.reason)) {
-        concerned ??= measurementsByObservationGroup(group, observationGroups);
-        failures.push({ error: result.reason.toRecord(), measurements: concerned[index] ?? [] });
-      } else {
-        fatal ??= result.reason;
-      }
-    });
-    if (fatal !== undefined) {
-      throw asError(fatal);
+    if ('error' in item) {
+      throw item.error;
     }
-    return failures;
+    identity = await item.identity;
   } catch (error) {
     if (isDataError(error)) {
-      return [{ error: error.toRecord(), measurements: group.measurements }];
+      return { done: Promise.resolve([{ error: error.toRecord(), measurements: group.measurements }]) };
     }
-    throw error;
+    const failed = Promise.reject(asError(error));
+    // Awaited by the caller with the others; until then a rejection is not unhandled.
+    failed.catch(() => undefined);
+    return { done: failed };
   }
+  const { template, observationGroups } = item;
+  const writes = observationGroups.map((observationGroup) => {
+    const { system, value } = toObservationIdentifier(identity, observationGroup);
+    return locks.run(`${system}|${value}`, () =>
+      limit(() =>
+        persistObservation(
+          deps.store,
+          { group: observationGroup, template, identity, issued },
+          { maxWriteAttempts: deps.maxWriteAttempts ?? 3 },
+        ),
+      ),
+    );
+  });
+  const done = settleWrites(group, observationGroups, writes, count);
+  // Awaited by the caller with the others; until then a rejection is not unhandled.
+  done.catch(() => undefined);
+  return { done };
+}
+
+/** The data errors of a group's writes once all have settled; a service error among them is rethrown. */
+async function settleWrites(
+  group: MeasurementGroup,
+  observationGroups: readonly ObservationGroup[],
+  writes: readonly Promise<PersistOutcome>[],
+  count: (outcome: PersistOutcome) => void,
+): Promise<GroupFailure[]> {
+  const failures: GroupFailure[] = [];
+  const results = await Promise.allSettled(writes);
+  let fatal: unknown;
+  // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
+  let concerned: Measurement[][] | undefined;
+  results.forEach((result, index) => {
+    if (result.status === 'fulfilled') {
+      count(result.value);
+      return;
+    }
+    if (isDataError(result.reason)) {
+      concerned ??= measurementsByObservationGroup(group, observationGroups);
+      failures.push({ error: result.reason.toRecord(), measurements: concerned[index] ?? [] });
+    } else {
+      fatal ??= result.reason;
+    }
+  });
+  if (fatal !== undefined) {
+    throw asError(fatal);
+  }
+  return failures;
 }
 
 /** Rethrows errors as they are; wraps the odd non-Error value so callers always get an Error. */

@@ -4,6 +4,7 @@ import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../../shared/core/fhir/index.js';
 import type { CodeValueFhirTemplate, FhirMapping } from '../../shared/core/fhir/index.js';
 import type { Measurement } from '../../shared/core/measurement.js';
+import { MedTechError } from '../../shared/core/errors.js';
 import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirStore } from '../../shared/pipeline/ports.js';
@@ -231,6 +232,56 @@ describe('transformAndPersist', () => {
     expect(summary).toMatchObject({ groups: 2, created: 1, updated: 1 });
     expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:00:05.000Z': '71' });
     expect(proxy.requests().filter((r) => r.method === 'PUT')).toHaveLength(2);
+  });
+
+  it('merges groups that share an Observation in group order, whichever identity resolution comes back first', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'order-dev', identifier: 'order-device', patientId: 'p' });
+    // Lookup ignores the message patient id: three groups, one hour Observation, one reading time. The first group's
+    // identity comes back last; MedTech writes a device's groups one after the other, so the last group's value wins.
+    const measurements = ['a', 'b', 'c'].map((patientId, i) =>
+      heartRate('order-device', '2024-05-01T10:00:00Z', String(61 + i), { patientId }),
+    );
+    const lookup = createIdentityResolver(store, {});
+    const delays: Record<string, number> = { a: 40, b: 20, c: 0 };
+    const slow: TransformAndPersistDeps['identity'] = {
+      resolve: async (key) => {
+        await new Promise((resolve) => setTimeout(resolve, delays[key.patientId ?? ''] ?? 0));
+        return lookup.resolve(key);
+      },
+    };
+
+    const summary = await transformAndPersist(measurements, deps({}, { identity: slow }));
+
+    const [stored] = await observationsOfDevice(store, 'order-dev');
+    expect(summary).toMatchObject({ groups: 3, created: 1, updated: 2, errors: [] });
+    expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '63' });
+  });
+
+  it("rethrows a service error of one group's identity after the other groups were written", async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'outage-dev', identifier: 'outage-device', patientId: 'p' });
+    const lookup = createIdentityResolver(store, {});
+    const failing: TransformAndPersistDeps['identity'] = {
+      resolve: async (key) => {
+        // The first group fails at once; the second one's resolution then takes real I/O.
+        if (key.patientId === 'a') {
+          throw new MedTechError('FhirServiceError', 'Persist', 'unavailable', { retriable: true });
+        }
+        return lookup.resolve(key);
+      },
+    };
+    const measurements = [
+      heartRate('outage-device', '2024-05-01T10:00:00Z', '61', { patientId: 'a' }),
+      temperature('outage-device', '2024-05-01T10:00:00Z', '36.6', { patientId: 'b' }),
+    ];
+    const progress = { created: 0, updated: 0, noop: 0 };
+
+    const error = await transformAndPersist(measurements, deps({}, { identity: failing }), progress).catch(
+      (e: unknown) => e,
+    );
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true });
+    expect(progress).toEqual({ created: 1, updated: 0, noop: 0 });
+    expect((await observationsOfDevice(store, 'outage-dev')).map((o) => o.valueQuantity?.value)).toEqual([36.6]);
   });
 
   it('keeps at most `concurrency` FHIR operations in flight', async () => {
