@@ -1,13 +1,12 @@
 import type { Observation } from '@medplum/fhirtypes';
 import { isMedTechError, type ErrorRecord } from '../core/errors.js';
 import {
-  buildObservation,
   requireFhirTemplate,
   groupMeasurements,
   measurementsByObservationGroup,
-  mergeObservation,
   parseFhirMapping,
   planObservationGroups,
+  toObservationIdentifier,
   type FhirMapping,
   type MeasurementGroup,
 } from '../core/fhir/index.js';
@@ -24,7 +23,9 @@ import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
 import { formatProblem, locateDeviceMappingProblems, readTextFile } from './validateCommand.js';
 import { MemoryFhirStore } from '../adapters/fhir/memoryFhirStore.js';
 import { createIdentityResolver, type IdentityResolutionType } from '../pipeline/resolveIdentity.js';
-import type { IdentityResolver } from '../pipeline/ports.js';
+import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
+import { persistObservation } from '../pipeline/persistObservation.js';
+import { escapeSearchValue, hasIdentifier } from '../pipeline/resolveIdentity.js';
 import { readFhirResources } from './readFhirResources.js';
 
 const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE (--message FILE | --messages FILE)...
@@ -33,7 +34,8 @@ const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE (--
 
 Runs device messages through both mappings, as MedTech's mapping debugger does, and prints ONE JSON document
 {"measurements": [...], "observations": [...], "errors": [...]}: the Observations the messages would produce on a
-FHIR server holding the --fhir-resources (none by default), with the identity resolution --resolution (Create by
+FHIR server holding the --fhir-resources (none by default; Observations there are merged into, as the service
+merges into what it wrote before), with the identity resolution --resolution (Create by
 default: on an empty server, Patient and Device get the ids MedTech's Create gives them, so a measurement needs a
 patient id). With Lookup (the service's default), give the Devices (linked to their Patients) the server holds, as
 exported from it: then measurements without a patient id resolve too. Mapping problems and cross-check warnings go
@@ -54,8 +56,8 @@ Options:
   --issued ISO                     the Observations' issued time; default: the current time
   --device-identifier-system SYSTEM  the default device identifier system (Device searches; created Device ids)
   --resolution TYPE                Create (default), Lookup or LookupWithEncounter, as the service's setting
-  --fhir-resources FILE            resources the FHIR server holds (Device, Patient, Encounter): one resource, a
-                                   Bundle, a JSON array or NDJSON; repeat for several
+  --fhir-resources FILE            resources the FHIR server holds (Device, Patient, Encounter, Observation): one
+                                   resource, a Bundle, a JSON array or NDJSON; repeat for several
   -h, --help                       show this help
 
 Exit codes: 0 both mappings are valid (even if some messages or groups failed), 1 a mapping is invalid,
@@ -141,7 +143,8 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
   if (held === undefined) {
     return ExitCode.usage;
   }
-  const identity = createIdentityResolver(new MemoryFhirStore(held), {
+  const store = new MemoryFhirStore(held);
+  const identity = createIdentityResolver(store, {
     resolutionType: options.resolution,
     ...(options.deviceSystem === undefined ? {} : { defaultDeviceIdentifierSystem: options.deviceSystem }),
   });
@@ -162,7 +165,7 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     );
     return { messageIndexes: indexes, messageFiles: indexes.map((i) => messages[i]?.file ?? '') };
   };
-  await transform(output, fhir, identity, options.issued, sourcesOf);
+  await transform(output, fhir, store, identity, options.issued, sourcesOf);
   const unresolved = output.errors.filter((e) => e.name === 'ResourceIdentityNotDefined').length;
   if (unresolved > 0 && options.resolution === 'Create') {
     // The usual reason: a mapping written for Lookup, the service's default, run here with Create.
@@ -176,45 +179,50 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
 }
 
 /**
- * Groups and transforms the measurements of `output` into Observations, as a run against the FHIR server `identity`
- * resolves on: Observations that share an identifier are merged in order, as the persist stage would.
+ * Groups and transforms the measurements of `output` into Observations and persists them on the in-memory FHIR
+ * server, as the flush does (template, plan, identity, then create or merge, group after group): Observations the
+ * server holds already are merged into. The Observations written are listed as the server then holds them, in the
+ * order first written, without the in-memory server's `meta`.
  */
 async function transform(
   output: DebugOutput,
   fhir: FhirMapping,
+  store: FhirStore,
   identities: IdentityResolver,
   issued: string,
   sourcesOf: (measurements: readonly Measurement[]) => Pick<DebugErrorOutput, 'messageIndexes' | 'messageFiles'>,
 ): Promise<void> {
-  const observations = new Map<string, Observation>();
+  const written = new Map<string, { system: string; value: string }>();
   for (const group of groupMeasurements(output.measurements)) {
     try {
       const template = requireFhirTemplate(fhir, group.key.type);
-      const identity = await identities.resolve(group.key);
       const observationGroups = planObservationGroups(group, template);
+      const identity = await identities.resolve(group.key);
       // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
       let concerned: Measurement[][] | undefined;
-      observationGroups.forEach((observationGroup, index) => {
+      for (const [index, observationGroup] of observationGroups.entries()) {
         try {
-          const built = buildObservation(observationGroup, template, identity, issued);
-          const id = built.id ?? '';
-          const existing = observations.get(id);
-          observations.set(
-            id,
-            existing === undefined
-              ? built
-              : mergeObservation(existing, observationGroup, template, identity, issued).observation,
-          );
+          await persistObservation(store, { group: observationGroup, template, identity, issued });
+          const identifier = toObservationIdentifier(identity, observationGroup);
+          written.set(`${identifier.system}|${identifier.value}`, identifier);
         } catch (error) {
           concerned ??= measurementsByObservationGroup(group, observationGroups);
           recordGroupError(output, group, error, sourcesOf(concerned[index] ?? []));
         }
-      });
+      }
     } catch (error) {
       recordGroupError(output, group, error, sourcesOf(group.measurements));
     }
   }
-  output.observations.push(...observations.values());
+  for (const { system, value } of written.values()) {
+    const found = await store.search<Observation>('Observation', {
+      identifier: `${escapeSearchValue(system)}|${escapeSearchValue(value)}`,
+    });
+    for (const observation of found.filter((o) => hasIdentifier(o, value, system))) {
+      const { meta: _meta, ...shown } = observation;
+      output.observations.push(shown);
+    }
+  }
 }
 
 function recordGroupError(

@@ -329,6 +329,93 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
   const patient = { resourceType: 'Patient', id: 'pat-3', identifier: [{ value: 'mrn-3' }] };
   const ndjson = (...resources: object[]): string => resources.map((r) => JSON.stringify(r)).join('\n') + '\n';
 
+  /**
+   * An hourly SampledData heart rate (one slot a minute), or one per correlation id, and a device mapping that reads
+   * no correlation id.
+   */
+  function hourlyMappings(periodInterval = 60): string[] {
+    const deviceMapping = write(
+      'hourly-device.json',
+      JSON.stringify({
+        templateType: 'CollectionContent',
+        template: [
+          {
+            templateType: 'JsonPathContent',
+            template: {
+              typeName: 'heartrate',
+              typeMatchExpression: '$..[?(@heartRate)]',
+              deviceIdExpression: '$.deviceId',
+              patientIdExpression: '$.patientId',
+              timestampExpression: '$.endDate',
+              values: [{ valueName: 'hr', valueExpression: '$.heartRate', required: true }],
+            },
+          },
+        ],
+      }),
+    );
+    const fhirMapping = write(
+      'hourly-fhir.json',
+      JSON.stringify({
+        templateType: 'CollectionFhir',
+        template: [
+          {
+            templateType: 'CodeValueFhir',
+            template: {
+              typeName: 'heartrate',
+              periodInterval,
+              codes: [{ code: '8867-4', system: 'http://loinc.org' }],
+              value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: 60000, unit: 'count/min' },
+            },
+          },
+        ],
+      }),
+    );
+    return ['--device-mapping', deviceMapping, '--fhir-mapping', fhirMapping];
+  }
+  const reading = (name: string, time: string, hr: number): string =>
+    write(name, JSON.stringify({ deviceId: 'dev-h', patientId: 'pat-h', endDate: time, heartRate: hr }));
+
+  it('merges into an Observation the server holds, as the service merges into what it wrote before', async () => {
+    const first = await run([...hourlyMappings(), '--message', reading('at-10.json', '2024-05-01T10:10:00Z', 70)]);
+    const [written] = (JSON.parse(first.stdout) as DebugOutput).observations;
+    const resources = write('written.ndjson', ndjson(written ?? {}));
+
+    const second = await run([
+      ...hourlyMappings(),
+      '--message',
+      reading('at-20.json', '2024-05-01T10:20:00Z', 72),
+      '--fhir-resources',
+      resources,
+    ]);
+
+    const output = JSON.parse(second.stdout) as DebugOutput;
+    expect(written).toMatchObject({ status: 'final' });
+    expect(output.errors).toEqual([]);
+    expect(output.observations).toHaveLength(1);
+    expect(output.observations[0]).toMatchObject({ id: written?.id, status: 'amended' });
+    const data = output.observations[0]?.valueSampledData?.data?.split(' ') ?? [];
+    expect([data[10], data[20]]).toEqual(['70', '72']);
+    expect(output.observations[0]?.meta).toBeUndefined();
+  });
+
+  it('says CorrelationIdNotDefined before resolving the identity, as the flush plans a group first', async () => {
+    const output = JSON.parse(
+      (
+        await run([
+          ...hourlyMappings(-1),
+          '--message',
+          reading('no-session.json', '2024-05-01T10:10:00Z', 70),
+          '--resolution',
+          'Lookup',
+        ])
+      ).stdout,
+    ) as DebugOutput;
+
+    // The server holds no Device either: the group fails on its missing correlation id first.
+    expect(output.measurements).toHaveLength(1);
+    expect(output.errors.map((e) => e.name)).toEqual(['CorrelationIdNotDefined']);
+  });
+
   it("resolves the docs' message, which has no patient id, with Lookup on the Device the server holds", async () => {
     const resources = write('lookup.ndjson', ndjson(patient, linked));
     const output = await debug(['message.json'], ['--resolution', 'lookup', '--fhir-resources', resources]);
