@@ -139,24 +139,27 @@ export function isIsoTimestamp(text: string): boolean {
 export function toDeviceEvent(bytes: Uint8Array, { enqueuedTime, now }: MessageFileOptions): Omit<MessageFile, 'file'> {
   const envelope = toEnvelope(bytes);
   if (envelope === undefined) {
+    const enqueuedTimeUtc = enqueuedTime ?? now().toISOString();
     return {
       event: {
         body: { kind: 'bytes', bytes },
         properties: {},
-        systemProperties: {},
-        enqueuedTimeUtc: enqueuedTime ?? now().toISOString(),
+        // As the ingest adapter fills it, from the enqueued time the host gives (see withEnqueuedTime).
+        systemProperties: { 'x-opt-enqueued-time': enqueuedTimeUtc },
+        enqueuedTimeUtc,
       },
     };
   }
   const { members, bodyText } = envelope;
   const properties = isRecord(members.Properties) ? members.Properties : {};
-  const systemProperties = isRecord(members.SystemProperties) ? members.SystemProperties : {};
-  const found = enqueuedTime === undefined ? enqueuedTimeOf(systemProperties) : undefined;
+  const written = isRecord(members.SystemProperties) ? members.SystemProperties : {};
+  const found = enqueuedTime === undefined ? enqueuedTimeOf(written) : undefined;
+  const enqueuedTimeUtc = enqueuedTime ?? found?.value ?? now().toISOString();
   const event: DeviceEvent = {
     body: { kind: 'text', text: bodyText },
     properties,
-    systemProperties,
-    enqueuedTimeUtc: enqueuedTime ?? found?.value ?? now().toISOString(),
+    systemProperties: withEnqueuedTime(written, enqueuedTimeUtc),
+    enqueuedTimeUtc,
   };
   const read: Omit<MessageFile, 'file'> = { event };
   if (found?.unusableFrom !== undefined) {
@@ -166,6 +169,16 @@ export function toDeviceEvent(bytes: Uint8Array, { enqueuedTime, now }: MessageF
     read.bodyNote = QUOTED_BODY;
   }
   return read;
+}
+
+/**
+ * System properties with Event Hubs' `x-opt-enqueued-time` filled in when they lack it, as the ingest adapter fills
+ * it on every event (so a template reading it finds it in `debug` as in the service).
+ */
+function withEnqueuedTime(systemProperties: Record<string, unknown>, enqueuedTimeUtc: string): Record<string, unknown> {
+  return 'x-opt-enqueued-time' in systemProperties
+    ? systemProperties
+    : { ...systemProperties, 'x-opt-enqueued-time': enqueuedTimeUtc };
 }
 
 /** Said of an envelope whose `Body` is a string holding a JSON object or array. */

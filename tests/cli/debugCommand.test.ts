@@ -398,6 +398,44 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
     expect(output.observations[0]?.meta).toBeUndefined();
   });
 
+  it('fills the Event Hubs enqueued time into the system properties, as the service does', async () => {
+    const [deviceOption, deviceMapping, ...fhirOptions] = hourlyMappings();
+    const mapping = JSON.parse(readFileSync(deviceMapping ?? '', 'utf8')) as {
+      template: { templateType: string; template: Record<string, unknown> }[];
+    };
+    const template = mapping.template[0];
+    if (template === undefined) {
+      throw new Error('no template');
+    }
+    template.templateType = 'CalculatedContent';
+    template.template = {
+      ...template.template,
+      typeMatchExpression: '$..[?(@heartRate)]',
+      deviceIdExpression: '$.Body.deviceId',
+      patientIdExpression: '$.Body.patientId',
+      timestampExpression: '$.SystemProperties.x-opt-enqueued-time',
+      values: [{ valueName: 'hr', valueExpression: '$.Body.heartRate', required: true }],
+    };
+    const enqueuedTimeMapping = write('enqueued-time-device.json', JSON.stringify(mapping));
+
+    const output = JSON.parse(
+      (
+        await run([
+          deviceOption ?? '',
+          enqueuedTimeMapping,
+          ...fhirOptions,
+          '--message',
+          write('no-time.json', JSON.stringify({ deviceId: 'dev-h', patientId: 'pat-h', heartRate: 87 })),
+          '--enqueued-time',
+          '2026-11-24T09:50:05Z',
+        ])
+      ).stdout,
+    ) as DebugOutput;
+
+    expect(output.errors).toEqual([]);
+    expect(output.measurements).toMatchObject([{ occurrenceTimeUtc: '2026-11-24T09:50:05.000Z' }]);
+  });
+
   it('says CorrelationIdNotDefined before resolving the identity, as the flush plans a group first', async () => {
     const output = JSON.parse(
       (

@@ -17,7 +17,8 @@ describe('readMessageFiles', () => {
         event: {
           body: { kind: 'bytes', bytes: expect.any(Uint8Array) },
           properties: {},
-          systemProperties: {},
+          // As the ingest adapter fills it on every event.
+          systemProperties: { 'x-opt-enqueued-time': '2030-01-02T03:04:05.000Z' },
           enqueuedTimeUtc: '2030-01-02T03:04:05.000Z',
         },
       },
@@ -65,7 +66,10 @@ describe('readMessageFiles', () => {
     expect(message?.event).toEqual({
       body: { kind: 'text', text: '{"heartRate": 87}' },
       properties: {},
-      systemProperties: { 'iothub-enqueuedtime': '2026-11-24T09:50:05Z' },
+      systemProperties: {
+        'iothub-enqueuedtime': '2026-11-24T09:50:05Z',
+        'x-opt-enqueued-time': '2026-11-24T09:50:05Z',
+      },
       enqueuedTimeUtc: '2026-11-24T09:50:05Z',
     });
   });
