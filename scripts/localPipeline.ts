@@ -5,6 +5,7 @@
  * hands them to the trigger (bodies plus the same trigger metadata) and passed to the real `ingest` handler.
  */
 import { createHash } from 'node:crypto';
+import { parseTree } from 'jsonc-parser';
 import functionsPackage from '@azure/functions';
 import type { Timer } from '@azure/functions';
 import type { Resource } from '@medplum/fhirtypes';
@@ -28,7 +29,14 @@ const { InvocationContext } = functionsPackage;
 
 /** One message to send: a JSON body, or raw text sent as bytes (so bad input can be tried). */
 export type LocalMessage =
-  { kind: 'json'; value: unknown; systemProperties?: Record<string, unknown> } | { kind: 'raw'; text: string };
+  | {
+      kind: 'json';
+      value: unknown;
+      /** The message as the file writes it, sent as it is (`value` only picks its partition key). */
+      text?: string;
+      systemProperties?: Record<string, unknown>;
+    }
+  | { kind: 'raw'; text: string };
 
 /** Options of {@link LocalPipeline.deliver}. */
 export interface DeliverOptions {
@@ -347,10 +355,16 @@ export function readMessagesFile(text: string): LocalMessage[] {
   try {
     const value = JSON.parse(trimmed) as unknown;
     if (Array.isArray(value)) {
-      return (value as unknown[]).map((v): LocalMessage => ({ kind: 'json', value: v }));
+      // Each element's own text, so that its numbers and member order reach the ingest handler as written.
+      const elements = parseTree(trimmed)?.children ?? [];
+      return (value as unknown[]).map((v, i): LocalMessage => {
+        const node = elements[i];
+        const text = node === undefined ? undefined : trimmed.slice(node.offset, node.offset + node.length);
+        return text === undefined ? { kind: 'json', value: v } : { kind: 'json', value: v, text };
+      });
     }
     if (!trimmed.includes('\n') || typeof value === 'object') {
-      return [{ kind: 'json', value }];
+      return [{ kind: 'json', value, text: trimmed }];
     }
   } catch {
     // Not one JSON document: NDJSON.
@@ -360,7 +374,7 @@ export function readMessagesFile(text: string): LocalMessage[] {
     .filter((line) => line.trim() !== '')
     .map((line): LocalMessage => {
       try {
-        return { kind: 'json', value: JSON.parse(line) as unknown };
+        return { kind: 'json', value: JSON.parse(line) as unknown, text: line };
       } catch {
         return { kind: 'raw', text: line };
       }
@@ -402,7 +416,9 @@ function toTriggerInput(
   const systemProperties: Record<string, unknown>[] = [];
   batch.forEach((message, i) => {
     // The trigger binds its batch as bytes (dataType binary, functions/ingest.ts): every body arrives as a Buffer.
-    bodies.push(Buffer.from(message.kind === 'json' ? JSON.stringify(message.value) : message.text, 'utf8'));
+    // A message read from a file is sent as the file writes it: JSON.stringify would round a 19-digit integer, write
+    // `1.5e15` as digits and list integer-like member names first, which the service never sees done to a message.
+    bodies.push(Buffer.from(message.kind === 'raw' ? message.text : (message.text ?? JSON.stringify(message.value))));
     offsets.push(String(offset));
     offset += 1024;
     const key = partitionKeyOf(message) ?? null;

@@ -455,6 +455,21 @@ describe('the pipeline, end to end', () => {
     expect(observations.some((o) => JSON.stringify(o).includes('"stepcount"'))).toBe(true);
   });
 
+  it('when messages come from a file, then they reach ingest as the file writes them, digits and all', async () => {
+    const pipeline = await start();
+    const line = (second: string, heartRate: string): string =>
+      `{"deviceId":"digits-01","patientId":"patient-digits","endDate":"2026-11-24T09:50:${second}.000Z",` +
+      `"heartRate":${heartRate}}`;
+    // JSON.parse and JSON.stringify would make 1234567890123456800 and 1500000000000000 of these.
+    await pipeline.deliver(readMessagesFile(`${line('05', '1234567890123456789')}\n${line('10', '1.5e15')}\n`));
+    await pipeline.flush();
+
+    const observations = (await pipeline.exportResources()).filter((r) => r.resourceType === 'Observation');
+    const data = observations.map((o) => JSON.stringify(o)).join('\n');
+    expect(data).toContain('1234567890123456789');
+    expect(data).toContain('1.5E+15');
+  });
+
   it('when an invalid mapping is uploaded, then the last good one keeps serving and the problem is logged', async () => {
     const lines: string[] = [];
     const pipeline = await start({ log: (line) => lines.push(line) });
