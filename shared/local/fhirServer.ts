@@ -153,10 +153,23 @@ function toResourceKeys(identifier: { system?: string; value?: string }): string
   return [system === undefined ? `|${value}` : `${system}|${value}`, `*|${value}`];
 }
 
-/** The index key a token search value (`system|value`, `|value` or `value`) looks up. */
+/**
+ * The index key a token search value (`system|value`, `|value` or `value`) looks up. FHIR escapes `|`, `,`, `$` and
+ * `\` in a search value with a backslash (as the identity resolver writes them): the separator is the first bar not
+ * escaped, and each part is read without its escapes.
+ */
 function toQueryKey(token: string): string {
-  const bar = token.indexOf('|');
-  return bar < 0 ? `*|${token.toLowerCase()}` : token.toLowerCase();
+  let bar = -1;
+  for (let i = 0; i < token.length; i++) {
+    if (token[i] === '\\') {
+      i++;
+    } else if (token[i] === '|') {
+      bar = i;
+      break;
+    }
+  }
+  const unescape = (part: string): string => part.replace(/\\(.)/g, '$1').toLowerCase();
+  return bar < 0 ? `*|${unescape(token)}` : `${unescape(token.slice(0, bar))}|${unescape(token.slice(bar + 1))}`;
 }
 
 /** Serializes request handling so that "did this PUT create the resource?" is answered atomically. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
+import { escapeSearchValue } from '../../shared/pipeline/resolveIdentity.js';
 
 let server: FhirServer;
 
@@ -161,5 +162,27 @@ describe('startFhirServer', () => {
 
     expect(indexed).toEqual(medplum);
     expect(indexed).toEqual([['idx-a'], ['idx-a', 'idx-b'], ['idx-b'], [], ['idx-c'], []]);
+  });
+
+  it('reads the escapes of a token search value, as the identity resolver writes them', async () => {
+    const device = (id: string, identifier: { system?: string; value: string }[]): Promise<Response> =>
+      put(`Device/${id}`, { resourceType: 'Device', id, identifier });
+    await device('esc-dollar', [{ value: 'e$1' }]);
+    await device('esc-backslash', [{ value: 'f\\1' }]);
+    await device('esc-bar', [{ system: 'urn:a|b', value: 'g|1' }]);
+    await device('esc-comma', [{ value: 'h,1' }]);
+
+    const ids = async (identifier: string): Promise<string[]> => {
+      const query = new URLSearchParams({ identifier });
+      const bundle = (await (await fetch(`${server.url}/Device?${query.toString()}`)).json()) as {
+        entry?: { resource: { id: string } }[];
+      };
+      return (bundle.entry ?? []).map((e) => e.resource.id);
+    };
+
+    expect(await ids(escapeSearchValue('e$1'))).toEqual(['esc-dollar']);
+    expect(await ids(escapeSearchValue('f\\1'))).toEqual(['esc-backslash']);
+    expect(await ids(`${escapeSearchValue('urn:a|b')}|${escapeSearchValue('g|1')}`)).toEqual(['esc-bar']);
+    expect(await ids(escapeSearchValue('h,1'))).toEqual(['esc-comma']);
   });
 });
