@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { parseFlushMessage } from '../shared/adapters/queue/flushQueue.js';
 import { getAppServices } from '../shared/app/appServices.js';
+import { isInlineFlush } from '../shared/config/loadConfig.js';
 
 /**
  * Storage-queue trigger: flushes one (window, shard) work unit to FHIR. A retriable failure throws, so the queue
@@ -23,7 +24,7 @@ export async function flushWorker(message: unknown, context: InvocationContext):
 // configuration, where `__` in a setting name becomes a `:` section separator, so `%FLUSH__QUEUE_NAME%` would never
 // resolve and the function would not start (azure-functions-host #10246). With FLUSH__MODE=inline the timer flushes
 // the units itself: no queue, so no worker to bind.
-if (process.env['FLUSH__MODE'] !== 'inline') {
+if (!isInlineFlush(process.env)) {
   app.storageQueue('flushWorker', {
     queueName: '%FLUSH_QUEUE_NAME%',
     connection: 'FLUSH_QUEUE_CONNECTION',

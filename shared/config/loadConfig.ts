@@ -56,6 +56,15 @@ export type ConfigResult = { ok: true; config: AppConfig } | { ok: false; proble
 type Env = Readonly<Record<string, string | undefined>>;
 
 /**
+ * Whether the flush runs inline (the timer flushes the units itself), read as {@link loadConfig} reads `FLUSH__MODE`
+ * (trimmed, any case), for the registration of the queue worker, which happens before the configuration is loaded.
+ * @param env - the settings (e.g. `process.env`)
+ */
+export function isInlineFlush(env: Env): boolean {
+  return env['FLUSH__MODE']?.trim().toLowerCase() === 'inline';
+}
+
+/**
  * Reads and validates the app settings.
  * @param env - the settings (e.g. `process.env`)
  * @returns the configuration, or every problem found (setting name and what is wrong; never a secret's value)

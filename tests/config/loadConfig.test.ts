@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../shared/config/loadConfig.js';
+import { isInlineFlush, loadConfig } from '../../shared/config/loadConfig.js';
 
 const minimal = {
   FHIR__URL: 'http://127.0.0.1:8103/fhir/R4/',
@@ -94,5 +94,16 @@ describe('loadConfig', () => {
     expect(result.ok && result.config.fhir.audience).toBe('https://contoso.fhir.azurehealthcareapis.com');
     const plain = loadConfig(minimal);
     expect(plain.ok && plain.config.fhir.audience).toBeUndefined();
+  });
+});
+
+describe('isInlineFlush', () => {
+  it('reads FLUSH__MODE as loadConfig does, so the queue worker is left unbound exactly when the flush is inline', () => {
+    for (const mode of ['inline', 'Inline', ' INLINE ', 'queue', 'Queue', '', undefined]) {
+      const env = { ...minimal, FLUSH__MODE: mode };
+      const result = loadConfig(env);
+
+      expect(isInlineFlush(env), String(mode)).toBe(result.ok && result.config.flush.mode === 'inline');
+    }
   });
 });
