@@ -1,6 +1,6 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { getAppServices } from '../shared/app/appServices.js';
-import { isMedTechError } from '../shared/core/errors.js';
+import { describeError } from '../shared/app/describeError.js';
 import { toWorkUnitKey } from '../shared/core/staging/stagingKeys.js';
 
 /**
@@ -26,20 +26,12 @@ export async function flushTimer(_timer: Timer, context: InvocationContext): Pro
       context.log(`flushTimer flushed ${JSON.stringify(summary)}`);
     } catch (error) {
       failed += 1;
-      context.error(`flushTimer: work unit ${toWorkUnitKey(unit)} failed (${describe(error)}); it stays staged`);
+      context.error(`flushTimer: work unit ${toWorkUnitKey(unit)} failed (${describeError(error)}); it stays staged`);
     }
   }
   if (failed > 0) {
     throw new Error(`flushTimer: ${failed} of ${units.length} work unit(s) failed and stay staged for the next run`);
   }
-}
-
-/** What failed, without data: our own errors carry safe messages; a foreign one is named only. */
-function describe(error: unknown): string {
-  if (isMedTechError(error)) {
-    return `${error.name}: ${error.message}`;
-  }
-  return error instanceof Error ? error.name : 'unknown error';
 }
 
 app.timer('flushTimer', { schedule: '%FLUSH_SCHEDULE%', runOnStartup: false, handler: flushTimer });

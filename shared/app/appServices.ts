@@ -4,6 +4,7 @@
  */
 import { loadConfig } from '../config/loadConfig.js';
 import { createAppServices, type AppLogger, type AppServices } from './createAppServices.js';
+import { ConfigurationError } from './describeError.js';
 
 let services: Promise<AppServices> | undefined;
 
@@ -36,7 +37,7 @@ export function setAppServices(replacement: AppServices | undefined): void {
 async function build(): Promise<AppServices> {
   const result = loadConfig(process.env);
   if (!result.ok) {
-    throw new Error(`Configuration is invalid:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
+    throw new ConfigurationError(`Configuration is invalid:\n${result.problems.map((p) => `  - ${p}`).join('\n')}`);
   }
   return createAppServices(result.config, { logger: consoleLogger });
 }

@@ -174,4 +174,23 @@ describe('health', () => {
       setAppServices(pipeline.services);
     }
   });
+
+  it('names a foreign error only, in its answer and its log: anyone may call it, and a library may quote data', async () => {
+    const failing = {
+      ...pipeline.services,
+      mappingVersions: () => Promise.reject(new TypeError('could not read {"patientId":"PATIENT-SECRET-42"}')),
+    };
+    setAppServices(failing);
+    try {
+      const { context, lines } = contextWithLog('health');
+      const response = await health(new HttpRequest({ method: 'GET', url: 'http://localhost/api/health' }), context);
+
+      expect(response.status).toBe(503);
+      expect(response.jsonBody).toEqual({ status: 'unhealthy', reason: 'TypeError' });
+      expect(lines.join('\n')).not.toContain('PATIENT-SECRET-42');
+      expect(lines.join('\n')).toContain('TypeError');
+    } finally {
+      setAppServices(pipeline.services);
+    }
+  });
 });

@@ -1,0 +1,32 @@
+import { isMedTechError } from '../core/errors.js';
+import { MappingUnavailableError } from '../adapters/blob/mappingUnavailableError.js';
+import { StagingRequestError, StagingUnavailableError } from '../adapters/cosmos/stagingUnavailableError.js';
+
+/**
+ * Configuration that cannot be used: its message lists the settings at fault and what is wrong with each (never a
+ * secret's value, never data).
+ */
+export class ConfigurationError extends Error {
+  override readonly name = 'ConfigurationError';
+}
+
+/**
+ * What went wrong, fit for a log line or an answer anyone may read: the message of this project's own errors, whose
+ * texts never hold data (MedTech errors, the adapters' store and mapping errors, configuration errors), and only the
+ * name of any other error, whose text a library may have filled with what it was given.
+ * @param error - what was thrown
+ */
+export function describeError(error: unknown): string {
+  if (isMedTechError(error)) {
+    return `${error.name}: ${error.message}`;
+  }
+  if (
+    error instanceof ConfigurationError ||
+    error instanceof MappingUnavailableError ||
+    error instanceof StagingUnavailableError ||
+    error instanceof StagingRequestError
+  ) {
+    return error.message;
+  }
+  return error instanceof Error ? error.name : 'unknown error';
+}
