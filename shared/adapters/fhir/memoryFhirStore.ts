@@ -34,7 +34,7 @@ export class MemoryFhirStore implements FhirStore {
     if (token === undefined || Object.keys(query).length !== 1) {
       return Promise.reject(new Error(`The in-memory FHIR store searches by identifier only (${resourceType}).`));
     }
-    const wanted = parseToken(token);
+    const wanted = parseSearchToken(token);
     const found = [...this.stored.values()].filter(
       (resource) =>
         resource.resourceType === resourceType && carries(resource as { identifier?: Identifier[] }, wanted),
@@ -102,13 +102,18 @@ export class MemoryFhirStore implements FhirStore {
 }
 
 /** A token search value: `value` (any system), `|value` (no system) or `system|value`, with `\` escapes. */
-interface Token {
+export interface SearchToken {
   /** Undefined: any system; null: none. */
   system: string | null | undefined;
   value: string;
 }
 
-function parseToken(text: string): Token {
+/**
+ * Reads a token search value as FHIR writes it: the system ends at the first `|` not escaped, and `\` escapes `|`,
+ * `,`, `$` and `\` in either part.
+ * @param text - the value of a token search parameter, e.g. `urn:x|dev\,1`
+ */
+export function parseSearchToken(text: string): SearchToken {
   let bar = -1;
   for (let i = 0; i < text.length; i++) {
     if (text[i] === '\\') {
@@ -126,7 +131,7 @@ function parseToken(text: string): Token {
   return { system: system === '' ? null : system, value: unescape(text.slice(bar + 1)) };
 }
 
-function carries(resource: { identifier?: Identifier[] }, token: Token): boolean {
+function carries(resource: { identifier?: Identifier[] }, token: SearchToken): boolean {
   const same = (a: string | undefined, b: string): boolean => a !== undefined && a.toLowerCase() === b.toLowerCase();
   return (resource.identifier ?? []).some(
     (id) =>
