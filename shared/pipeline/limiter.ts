@@ -1,3 +1,37 @@
+/** Runs tasks of one key one after the other, and tasks of other keys freely. */
+export interface KeyedQueue {
+  /**
+   * Runs `task` once every earlier task for the same key has settled.
+   * @param key - what the tasks contend for
+   * @param task - the work
+   */
+  run<T>(key: string, task: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Creates a {@link KeyedQueue}: a promise chain per key, forgotten once it is idle.
+ */
+export function createKeyedQueue(): KeyedQueue {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    run<T>(key: string, task: () => Promise<T>): Promise<T> {
+      const previous = tails.get(key) ?? Promise.resolve();
+      const result = previous.then(task, task);
+      const tail = result.then(
+        () => undefined,
+        () => undefined,
+      );
+      tails.set(key, tail);
+      void tail.then(() => {
+        if (tails.get(key) === tail) {
+          tails.delete(key);
+        }
+      });
+      return result;
+    },
+  };
+}
+
 /** Runs a task when a slot is free. */
 export type Limiter = <T>(task: () => Promise<T>) => Promise<T>;
 

@@ -11,6 +11,7 @@ import type { ErrorName } from '../core/errors.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../core/fhir/index.js';
 import type { MeasurementGroupKey, ResolvedIdentity } from '../core/fhir/index.js';
 import type { FhirStore, IdentityResolver } from './ports.js';
+import { createKeyedQueue } from './limiter.js';
 
 /** MedTech's "Resolution type" setting. */
 export type IdentityResolutionType = 'Lookup' | 'Create' | 'LookupWithEncounter';
@@ -54,6 +55,13 @@ export function createIdentityResolver(store: FhirStore, options: IdentityResolv
     now: options.now ?? (() => Date.now()),
   });
   const inFlight = new Map<string, Promise<ResolvedIdentity>>();
+  // Create writes the Device (and its patient link): two resolutions of one device, for two patient ids, one after
+  // the other, so that the second finds the first one's Device, as MedTech, which takes a device's groups in turn.
+  const devices = createKeyedQueue();
+  const resolveUncached = (key: MeasurementGroupKey): Promise<ResolvedIdentity> =>
+    settings.resolutionType === 'Create'
+      ? devices.run(key.deviceId, () => resolveIdentity(store, key, settings))
+      : resolveIdentity(store, key, settings);
 
   return {
     resolve(key) {
@@ -64,7 +72,7 @@ export function createIdentityResolver(store: FhirStore, options: IdentityResolv
       }
       let pending = inFlight.get(cacheKey);
       if (pending === undefined) {
-        pending = resolveIdentity(store, key, settings)
+        pending = resolveUncached(key)
           .then((identity) => {
             cache.set(cacheKey, identity);
             return identity;

@@ -22,7 +22,7 @@ import type {
 } from '../core/fhir/index.js';
 import type { FhirStore, IdentityResolver } from './ports.js';
 import { persistObservation } from './persistObservation.js';
-import { createLimiter, type Limiter } from './limiter.js';
+import { createKeyedQueue, createLimiter, type Limiter } from './limiter.js';
 import type { PersistOutcome } from './persistObservation.js';
 
 /** What {@link transformAndPersist} needs. */
@@ -62,24 +62,7 @@ export interface ObservationLocks {
  * processes are handled by persistObservation.
  */
 export function createObservationLocks(): ObservationLocks {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    run<T>(key: string, task: () => Promise<T>): Promise<T> {
-      const previous = tails.get(key) ?? Promise.resolve();
-      const result = previous.then(task, task);
-      const tail = result.then(
-        () => undefined,
-        () => undefined,
-      );
-      tails.set(key, tail);
-      void tail.then(() => {
-        if (tails.get(key) === tail) {
-          tails.delete(key);
-        }
-      });
-      return result;
-    },
-  };
+  return createKeyedQueue();
 }
 
 /** Measurements set aside because of a data error, with the error (for the dead-letter store). */

@@ -414,6 +414,30 @@ describe('createIdentityResolver', () => {
   });
 });
 
+describe('createIdentityResolver with Create', () => {
+  it.each([
+    ['that lets a PUT replace a version', (inner: FhirStore) => inner],
+    ['that wants If-Match on every update', versionedUpdateStore],
+  ])(
+    'resolves two patient ids of one new device in turn, the second finding the first one’s Device, on a server %s',
+    async (_what, server) => {
+      const deviceId = `handed-over-${server === versionedUpdateStore ? 'versioned' : 'plain'}`;
+      const resolver = createIdentityResolver(server(store), create);
+
+      const [alice, bob] = await Promise.all([
+        resolver.resolve({ deviceId, type: 'hr', patientId: 'alice' }),
+        resolver.resolve({ deviceId, type: 'hr', patientId: 'bob' }),
+      ]);
+
+      // As MedTech, which takes a device's groups one after the other: the Device and both answers agree.
+      const device = await store.read<Device>('Device', toCreatedDeviceId(deviceId));
+      expect(alice).toEqual({ patientId: toCreatedPatientId('alice'), deviceId: toCreatedDeviceId(deviceId) });
+      expect(bob).toEqual(alice);
+      expect(device?.patient?.reference).toBe(`Patient/${toCreatedPatientId('alice')}`);
+    },
+  );
+});
+
 describe('toCacheKey', () => {
   it('includes the patient id only for Create', () => {
     const a = { deviceId: 'd', type: 'hr', patientId: 'p1' };
