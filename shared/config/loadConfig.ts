@@ -86,8 +86,9 @@ export function loadConfig(env: Env): ConfigResult {
       maxAttempts: r.int('FHIR__MAX_ATTEMPTS', 5, 1, 20),
     },
     identityCache: {
-      maxEntries: r.int('IDENTITY_CACHE__MAX_ENTRIES', 5_000, 0, 10_000_000),
-      slidingMs: r.int('IDENTITY_CACHE__SLIDING_MINUTES', 120, 0, 10_080) * 60_000,
+      // At least 1 each: the cache cannot be switched off (a zero made the service fail at every start).
+      maxEntries: r.int('IDENTITY_CACHE__MAX_ENTRIES', 5_000, 1, 10_000_000),
+      slidingMs: r.int('IDENTITY_CACHE__SLIDING_MINUTES', 120, 1, 10_080) * 60_000,
     },
     cosmos: {
       endpoint: r.url('COSMOS__ENDPOINT', { required: true }) ?? '',

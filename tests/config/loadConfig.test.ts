@@ -107,3 +107,16 @@ describe('isInlineFlush', () => {
     }
   });
 });
+
+describe('loadConfig identity cache', () => {
+  it('refuses a zero size or expiry, which the cache cannot work with, instead of failing at every start', () => {
+    for (const [name, value] of [
+      ['IDENTITY_CACHE__MAX_ENTRIES', '0'],
+      ['IDENTITY_CACHE__SLIDING_MINUTES', '0'],
+    ] as const) {
+      const result = loadConfig({ ...minimal, [name]: value });
+
+      expect(result.ok ? [] : result.problems).toEqual([expect.stringMatching(new RegExp(`^${name}: .* from 1 to`))]);
+    }
+  });
+});
