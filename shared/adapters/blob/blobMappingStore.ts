@@ -40,6 +40,13 @@ export interface BlobMappingStoreOptions<D, F> {
   refreshIntervalMs?: number;
   /** Largest mapping file accepted, in bytes (default 4 MiB). */
   maxBytes?: number;
+  /**
+   * Longest a caller waits for a check of a new version while a valid one is in hand, in real ms (default 2,000):
+   * past it, the caller is served the valid version and the check goes on for the next callers.
+   */
+  refreshWaitMs?: number;
+  /** Longest one download may take, headers and body, in real ms (default 30,000); past it, storage is unreachable. */
+  downloadTimeoutMs?: number;
   /** Clock (default `Date.now`). */
   clock?: () => number;
   /** Blob names (defaults `devicecontent.json`, `fhirmapping.json`). */
@@ -59,6 +66,8 @@ export class BlobMappingStore<D, F> implements MappingStore<D, F> {
   constructor(options: BlobMappingStoreOptions<D, F>) {
     const settings: BlobCacheSettings = {
       refreshIntervalMs: options.refreshIntervalMs ?? 30_000,
+      refreshWaitMs: options.refreshWaitMs ?? 2_000,
+      downloadTimeoutMs: options.downloadTimeoutMs ?? 30_000,
       maxBytes: options.maxBytes ?? 4 * 1024 * 1024,
       clock: options.clock ?? Date.now,
       onProblem: options.onProblem,
@@ -91,6 +100,8 @@ export class BlobMappingStore<D, F> implements MappingStore<D, F> {
 
 interface BlobCacheSettings {
   refreshIntervalMs: number;
+  refreshWaitMs: number;
+  downloadTimeoutMs: number;
   maxBytes: number;
   clock: () => number;
   onProblem: (report: MappingProblemReport) => void;
@@ -117,19 +128,38 @@ class CachedMappingBlob<T> {
 
   get(): Promise<LoadedMapping<T>> {
     // Concurrent callers share one refresh.
-    if (this.refreshing !== undefined) {
+    if (this.refreshing === undefined) {
+      const now = this.settings.clock();
+      // With nothing valid to serve, check on every call (a conditional GET is cheap) so a fix is picked up at once.
+      const fresh = this.checkedAt !== undefined && now - this.checkedAt < this.settings.refreshIntervalMs;
+      if (fresh && this.lastGood !== undefined) {
+        return Promise.resolve(this.lastGood);
+      }
+      this.refreshing = this.refresh(now).finally(() => {
+        this.refreshing = undefined;
+      });
+    }
+    const lastGood = this.lastGood;
+    if (lastGood === undefined) {
       return this.refreshing;
     }
-    const now = this.settings.clock();
-    // With nothing valid to serve, check on every call (a conditional GET is cheap) so a fix is picked up at once.
-    const fresh = this.checkedAt !== undefined && now - this.checkedAt < this.settings.refreshIntervalMs;
-    if (fresh && this.lastGood !== undefined) {
-      return Promise.resolve(this.lastGood);
-    }
-    this.refreshing = this.refresh(now).finally(() => {
-      this.refreshing = undefined;
+    // A valid version in hand: a slow or hanging Blob Storage delays the caller a little, never stalls it.
+    const refreshing = this.refreshing;
+    refreshing.catch(() => undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(lastGood), this.settings.refreshWaitMs);
+      timer.unref();
+      refreshing.then(
+        (loaded) => {
+          clearTimeout(timer);
+          resolve(loaded);
+        },
+        () => {
+          clearTimeout(timer);
+          resolve(lastGood);
+        },
+      );
     });
-    return this.refreshing;
   }
 
   private serve(): LoadedMapping<T> {
@@ -143,8 +173,13 @@ class CachedMappingBlob<T> {
     this.checkedAt = now;
     let text: string;
     let etag: string;
+    // Headers and body alike: a Blob Storage that stops answering fails the check instead of holding it for ever.
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), this.settings.downloadTimeoutMs);
+    timer.unref();
     try {
       const response = await this.blob.download(0, undefined, {
+        abortSignal: abort.signal,
         ...(this.seenEtag === undefined ? {} : { conditions: { ifNoneMatch: this.seenEtag } }),
       });
       etag = response.etag ?? '';
@@ -154,7 +189,7 @@ class CachedMappingBlob<T> {
         this.reject(etag, [tooLarge(this.settings.maxBytes)]);
         return this.serve();
       }
-      text = await readText(response.readableStreamBody);
+      text = await readText(response.readableStreamBody, abort.signal);
     } catch (error) {
       const status = (error as { statusCode?: unknown }).statusCode;
       if (status === 304) {
@@ -178,6 +213,8 @@ class CachedMappingBlob<T> {
         ...(typeof status === 'number' ? { statusCode: status } : {}),
       });
       return this.serve();
+    } finally {
+      clearTimeout(timer);
     }
 
     this.seenEtag = etag;
@@ -227,13 +264,26 @@ function discard(stream: NodeJS.ReadableStream | undefined): void {
   }
 }
 
-async function readText(stream: NodeJS.ReadableStream | undefined): Promise<string> {
+async function readText(stream: NodeJS.ReadableStream | undefined, signal: AbortSignal): Promise<string> {
   if (stream === undefined) {
     return '';
   }
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) {
-    chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+  // A body that stops half-way: the timeout ends the read (the stream is destroyed, which ends the loop with an error).
+  const stop = (): void => discard(stream);
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    for await (const chunk of stream) {
+      if (signal.aborted) {
+        throw new Error('the download timed out');
+      }
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk);
+    }
+  } finally {
+    signal.removeEventListener('abort', stop);
+  }
+  if (signal.aborted) {
+    throw new Error('the download timed out');
   }
   // Mapping files edited on Windows often start with a byte-order mark (UTF-8, or UTF-16 from PowerShell 5).
   return decodeAsDotNetStreamReader(Buffer.concat(chunks));

@@ -9,6 +9,7 @@ import { uploadMappings } from '../../../shared/adapters/blob/uploadMappings.js'
 import type { MappingProblem, ParseResult } from '../../../shared/core/mapping/problems.js';
 import type { LocalAzurite } from '../../../shared/local/azurite.js';
 import { startAzurite } from '../../../shared/local/azurite.js';
+import { startFaultProxy } from '../../support/faultProxy.js';
 
 /** A stand-in mapping: `{ "version": n }` is valid, `"warn": true` adds a warning, anything else is invalid. */
 interface FakeMapping {
@@ -268,5 +269,57 @@ describe('BlobMappingStore', () => {
     expect(servedAgain.value).toEqual({ version: 9 });
     expect(reports.map((r) => r.kind)).toEqual(['unreachable', 'unreachable', 'unreachable']);
     expect(neverLoaded).toMatchObject({ retriable: true, reason: 'unreachable' });
+  });
+
+  it('serves the last good version at once when Blob Storage stops answering, and ends the hung check by a timeout', async () => {
+    const proxy = await startFaultProxy(azurite.blobEndpoint.replace(/\/devstoreaccount1$/, ''));
+    try {
+      const viaProxy = azurite.connectionString.replace(
+        /BlobEndpoint=[^;]+/,
+        `BlobEndpoint=${proxy.url}/devstoreaccount1`,
+      );
+      // Built as the app builds it: the client's own retries and timeouts are the SDK's defaults.
+      const target = createBlobContainerClient({ connectionString: viaProxy }, `hanging${containers}`);
+      await target.createIfNotExists();
+      await uploadMappings(target, { deviceContent: '{"version":1}' });
+      const events: string[] = [];
+      let sawUnreachable = (): void => undefined;
+      const unreachable = new Promise<void>((resolve) => (sawUnreachable = resolve));
+      const store = new BlobMappingStore({
+        container: target,
+        parseDeviceMapping: device.parse,
+        parseFhirMapping: fhir.parse,
+        onProblem: (report) => {
+          reports.push(report);
+          events.push(report.kind);
+          if (report.kind === 'unreachable') {
+            sawUnreachable();
+          }
+        },
+        refreshIntervalMs: 30_000,
+        refreshWaitMs: 100,
+        downloadTimeoutMs: 1_000,
+        clock: () => time,
+      });
+      await store.getDeviceMapping();
+
+      // Blob Storage takes the requests and answers none for a minute.
+      proxy.inject({ fault: { kind: 'delay', ms: 60_000 }, times: Infinity });
+      time += 30_000;
+      const served = await Promise.all([store.getDeviceMapping(), store.getDeviceMapping()]);
+      events.push('served');
+      await unreachable;
+      proxy.clear();
+      await uploadMappings(target, { deviceContent: '{"version":2}' });
+      time += 30_000;
+      const next = await store.getDeviceMapping();
+
+      expect(served.map((s) => s.value)).toEqual([{ version: 1 }, { version: 1 }]);
+      // The callers did not wait for the hung check: it failed (by its timeout) after they were served.
+      expect(events).toEqual(['served', 'unreachable']);
+      expect(next.value).toEqual({ version: 2 });
+    } finally {
+      await proxy.close();
+    }
   });
 });
