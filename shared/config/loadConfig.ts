@@ -82,7 +82,8 @@ export function loadConfig(env: Env): ConfigResult {
       resolution: r.oneOf('FHIR__RESOLUTION', ['Lookup', 'Create', 'LookupWithEncounter'] as const, 'Lookup'),
       defaultDeviceIdentifierSystem: r.text('FHIR__DEFAULT_DEVICE_IDENTIFIER_SYSTEM'),
       concurrency: r.int('FHIR__CONCURRENCY', 8, 1, 256),
-      timeoutMs: r.int('FHIR__TIMEOUT_MS', 30_000, 100, 600_000),
+      // At most 2 minutes: a request retried within its 2-minute budget must end well inside the function's 10.
+      timeoutMs: r.int('FHIR__TIMEOUT_MS', 30_000, 100, 120_000),
       maxAttempts: r.int('FHIR__MAX_ATTEMPTS', 5, 1, 20),
     },
     identityCache: {

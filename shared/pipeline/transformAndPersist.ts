@@ -109,7 +109,7 @@ export async function transformAndPersist(
 ): Promise<TransformAndPersistSummary> {
   const requestsBefore = deps.store.requestCount();
   const issued = new Date(deps.now()).toISOString();
-  const limit = createLimiter(Math.max(1, deps.concurrency ?? 8));
+  const limit = stopAtFirstServiceError(createLimiter(Math.max(1, deps.concurrency ?? 8)));
   const locks = deps.observationLocks ?? createObservationLocks();
   const summary: TransformAndPersistSummary = {
     groups: 0,
@@ -265,6 +265,30 @@ async function settleWrites(
     throw asError(fatal);
   }
   return failures;
+}
+
+/**
+ * A limiter that starts nothing more once a task has failed with a retriable error (the FHIR service unavailable or
+ * throttling, after the adapter's own retries): the tasks not yet started fail with that error at once. The unit stays
+ * staged for its next attempt either way; going on would spend every other group's retry budget on a service that is
+ * down (the flush could outlast the function's time limit) or asked for less load.
+ */
+function stopAtFirstServiceError(limit: Limiter): Limiter {
+  let stopped: MedTechError | undefined;
+  return (task) =>
+    limit(async () => {
+      if (stopped !== undefined) {
+        throw stopped;
+      }
+      try {
+        return await task();
+      } catch (error) {
+        if (isMedTechError(error) && error.retriable) {
+          stopped ??= error;
+        }
+        throw error;
+      }
+    });
 }
 
 /** Rethrows errors as they are; wraps the odd non-Error value so callers always get an Error. */

@@ -120,3 +120,13 @@ describe('loadConfig identity cache', () => {
     }
   });
 });
+
+describe('loadConfig FHIR timeout', () => {
+  it('keeps a FHIR request within the function time limit: at most 2 minutes', () => {
+    expect(loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '120000' }).ok).toBe(true);
+    const result = loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '120001' });
+    expect(result.ok ? [] : result.problems).toEqual([
+      expect.stringMatching(/^FHIR__TIMEOUT_MS: .* from 100 to 120000/),
+    ]);
+  });
+});

@@ -257,8 +257,8 @@ describe('transformAndPersist', () => {
     expect(sampledValues(stored)).toEqual({ '2024-05-01T10:00:00.000Z': '63' });
   });
 
-  it("rethrows a service error of one group's identity after the other groups were written", async () => {
-    await seedDeviceWithPatient(store, { deviceId: 'outage-dev', identifier: 'outage-device', patientId: 'p' });
+  it("rethrows a service error of one group's identity and starts no write after it", async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'breaker-dev', identifier: 'breaker-device', patientId: 'p' });
     const lookup = createIdentityResolver(store, {});
     const failing: TransformAndPersistDeps['identity'] = {
       resolve: async (key) => {
@@ -270,8 +270,8 @@ describe('transformAndPersist', () => {
       },
     };
     const measurements = [
-      heartRate('outage-device', '2024-05-01T10:00:00Z', '61', { patientId: 'a' }),
-      temperature('outage-device', '2024-05-01T10:00:00Z', '36.6', { patientId: 'b' }),
+      heartRate('breaker-device', '2024-05-01T10:00:00Z', '61', { patientId: 'a' }),
+      temperature('breaker-device', '2024-05-01T10:00:00Z', '36.6', { patientId: 'b' }),
     ];
     const progress = { created: 0, updated: 0, noop: 0 };
 
@@ -280,8 +280,33 @@ describe('transformAndPersist', () => {
     );
 
     expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true });
-    expect(progress).toEqual({ created: 1, updated: 0, noop: 0 });
-    expect((await observationsOfDevice(store, 'outage-dev')).map((o) => o.valueQuantity?.value)).toEqual([36.6]);
+    // The unit stays staged: its next attempt writes everything.
+    expect(progress).toEqual({ created: 0, updated: 0, noop: 0 });
+    expect(await observationsOfDevice(store, 'breaker-dev')).toEqual([]);
+  });
+
+  it('starts no further FHIR work once the service has failed past its retries: the other groups wait for the rerun', async () => {
+    const devices = Array.from({ length: 12 }, (_, i) => `down-${i}`);
+    for (const device of devices) {
+      await seedDeviceWithPatient(store, { deviceId: `${device}-dev`, identifier: device, patientId: `p-${device}` });
+    }
+    proxy.resetLog();
+    proxy.inject({
+      fault: { kind: 'status', status: 503 },
+      times: Infinity,
+      match: requestMatching('GET', '/Observation'),
+    });
+
+    const error = await transformAndPersist(
+      devices.map((device) => heartRate(device, '2024-05-01T10:00:00Z', '70')),
+      deps({}, { concurrency: 2 }),
+    ).catch((e: unknown) => e);
+
+    proxy.clear();
+    const searches = proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation'));
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 503 });
+    // Two writers in flight, three attempts each: not twelve groups' worth of retries against a service that is down.
+    expect(searches.length).toBeLessThanOrEqual(2 * 3);
   });
 
   it('keeps at most `concurrency` FHIR operations in flight', async () => {
