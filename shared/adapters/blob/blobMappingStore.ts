@@ -118,6 +118,8 @@ class CachedMappingBlob<T> {
     problems: [],
   };
   private lastReported: string | undefined;
+  /** Why the version of {@link seenEtag} was refused, when it was: a 304 for it says the same again. */
+  private seenRejection: MappingProblem[] | undefined;
   private refreshing: Promise<LoadedMapping<T>> | undefined;
 
   constructor(
@@ -193,10 +195,15 @@ class CachedMappingBlob<T> {
     } catch (error) {
       const status = (error as { statusCode?: unknown }).statusCode;
       if (status === 304) {
+        if (this.lastGood === undefined && this.seenRejection !== undefined) {
+          // Storage answers again, and the version it holds is still the refused one (not "unreachable" any more).
+          this.failure = { reason: 'invalid', problems: this.seenRejection };
+        }
         return this.serve();
       }
       if (status === 404) {
         this.seenEtag = undefined;
+        this.seenRejection = undefined;
         if (this.lastGood === undefined) {
           this.failure = { reason: 'missing', problems: [] };
         }
@@ -224,14 +231,19 @@ class CachedMappingBlob<T> {
       return this.serve();
     }
     this.lastGood = { value: result.value, etag, warnings: result.warnings };
+    this.seenRejection = undefined;
     this.failure = { reason: 'notLoaded', problems: [] };
     if (result.warnings.length > 0) {
       this.report({ kind: 'warnings', etag, problems: result.warnings });
+    } else {
+      // A good version: whatever happens next (the blob deleted again, say) is news, even if it happened before.
+      this.lastReported = undefined;
     }
     return this.lastGood;
   }
 
   private reject(etag: string, problems: MappingProblem[]): void {
+    this.seenRejection = problems;
     if (this.lastGood === undefined) {
       this.failure = { reason: 'invalid', problems };
     }

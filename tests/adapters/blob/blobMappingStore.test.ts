@@ -322,4 +322,58 @@ describe('BlobMappingStore', () => {
       await proxy.close();
     }
   });
+
+  it('says the only version is invalid again once storage answers after a failure, not that it is unreachable', async () => {
+    const proxy = await startFaultProxy(azurite.blobEndpoint.replace(/\/devstoreaccount1$/, ''));
+    try {
+      const viaProxy = azurite.connectionString.replace(
+        /BlobEndpoint=[^;]+/,
+        `BlobEndpoint=${proxy.url}/devstoreaccount1`,
+      );
+      const target = createBlobContainerClient({ connectionString: viaProxy }, `refused${containers}`);
+      await target.createIfNotExists();
+      await uploadMappings(target, { deviceContent: '{"templates":[]}' });
+      const store = newStore(target);
+      const reasonOf = (): Promise<unknown> =>
+        store.getDeviceMapping().then(
+          () => 'served',
+          (e: unknown) => (e as MappingUnavailableError).reason,
+        );
+
+      const refused = await reasonOf();
+      proxy.inject({ fault: { kind: 'status', status: 403 } });
+      const down = await reasonOf();
+      // The store answers 304 for the version it holds: still the refused one.
+      const back = await reasonOf();
+
+      expect([refused, down, back]).toEqual(['invalid', 'unreachable', 'invalid']);
+      const error = await store.getDeviceMapping().catch((e: unknown) => e);
+      expect(error).toMatchObject({
+        problems: [{ message: 'version is required' }, { message: 'template is required' }],
+      });
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('reports a mapping blob deleted again after a valid version came back', async () => {
+    await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = newStore();
+    await store.getDeviceMapping();
+    const blob = container.getBlobClient('devicecontent.json');
+
+    await blob.delete();
+    time += 30_000;
+    await store.getDeviceMapping();
+    await uploadMappings(container, { deviceContent: '{"version":2}' });
+    time += 30_000;
+    const restored = await store.getDeviceMapping();
+    await blob.delete();
+    time += 30_000;
+    const served = await store.getDeviceMapping();
+
+    expect(restored.value).toEqual({ version: 2 });
+    expect(served.value).toEqual({ version: 2 });
+    expect(reports.map((r) => r.kind)).toEqual(['missing', 'missing']);
+  });
 });
