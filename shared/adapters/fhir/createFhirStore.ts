@@ -268,7 +268,8 @@ export function isWithinService(link: string, baseUrl: string): boolean {
     target.host === base.host &&
     target.username === '' &&
     target.password === '' &&
-    target.pathname.startsWith(base.pathname)
+    // Under the base path, or the base itself with a query (HAPI pages as `{base}?_getpages=…`).
+    (target.pathname.startsWith(base.pathname) || `${target.pathname}/` === base.pathname)
   );
 }
 

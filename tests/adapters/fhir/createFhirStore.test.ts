@@ -380,6 +380,9 @@ describe('isWithinService', () => {
     expect(isWithinService(`${base}/Device?_page=2`, base)).toBe(true);
     expect(isWithinService('https://CONTOSO.fhir.azurehealthcareapis.com/fhir/Device?ct=x', base)).toBe(true);
     expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com:443/fhir/Device?ct=x', base)).toBe(true);
+    // HAPI FHIR pages as the base itself with a query.
+    expect(isWithinService(`${base}?_getpages=7f1c&_getpagesoffset=20&_count=20`, base)).toBe(true);
+    expect(isWithinService(`${base}/?_getpages=7f1c`, base)).toBe(true);
   });
 
   it('follows nothing else: another host, scheme, port or path, credentials in the link, or no URL at all', () => {
@@ -388,6 +391,8 @@ describe('isWithinService', () => {
     expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com:8443/fhir/Device', base)).toBe(false);
     expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com/other/Device', base)).toBe(false);
     expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com/fhirx/Device', base)).toBe(false);
+    expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com/fhirx?_getpages=1', base)).toBe(false);
+    expect(isWithinService('https://contoso.fhir.azurehealthcareapis.com/?_getpages=1', base)).toBe(false);
     expect(isWithinService('https://u:p@contoso.fhir.azurehealthcareapis.com/fhir/Device', base)).toBe(false);
     expect(isWithinService('Device?_page=2', base)).toBe(false);
   });
