@@ -19,6 +19,9 @@ export interface BearerTokenProvider {
 /** Refresh this long before expiry when the credential gives no refresh time. */
 const REFRESH_MARGIN_MS = 5 * 60 * 1000;
 
+/** A token closer to its expiry than this is not sent, even when no new one can be had (clock skew, transit). */
+const EXPIRY_SAFETY_MS = 60 * 1000;
+
 /**
  * Creates a caching token provider over an Azure credential.
  * @param credential - e.g. `DefaultAzureCredential`
@@ -70,9 +73,18 @@ export function createBearerTokenProvider(
       pending ??= fetchToken().finally(() => {
         pending = undefined;
       });
-      const token = await pending;
-      cached = token;
-      return token.token;
+      try {
+        const token = await pending;
+        cached = token;
+        return token.token;
+      } catch (error) {
+        // Due for refresh is not expired: a credential that fails for a moment (the token endpoint busy) leaves the
+        // token in hand usable until it expires; the next call tries to refresh again.
+        if (cached !== undefined && now() < cached.expiresOnTimestamp - EXPIRY_SAFETY_MS) {
+          return cached.token;
+        }
+        throw error;
+      }
     },
     invalidate() {
       cached = undefined;

@@ -54,6 +54,40 @@ describe('createBearerTokenProvider', () => {
     expect([refreshed, stillFresh, refreshedAgain]).toEqual(['t2', 't2', 't3']);
   });
 
+  it('keeps using a token due for refresh while the credential fails, until a minute before it expires', async () => {
+    let now = 0;
+    const credential = fakeCredential([
+      { token: 't1', expiresOnTimestamp: 60 * MINUTE, refreshAfterTimestamp: 30 * MINUTE },
+      new Error('the token endpoint is busy'),
+      new Error('still busy'),
+      { token: 't2', expiresOnTimestamp: 120 * MINUTE },
+      new Error('down'),
+    ]);
+    const provider = createBearerTokenProvider(credential, 'scope', () => now);
+
+    await provider.getToken();
+    now = 31 * MINUTE;
+    const whileBusy = await provider.getToken();
+    const stillBusy = await provider.getToken();
+    const refreshed = await provider.getToken();
+    // Invalidated (a 401): the token in hand is not sent again, however long it would still be valid.
+    provider.invalidate();
+    const afterUnauthorized = await provider.getToken().catch((e: unknown) => e);
+
+    expect([whileBusy, stillBusy, refreshed]).toEqual(['t1', 't1', 't2']);
+    expect(afterUnauthorized).toBeInstanceOf(FhirRequestError);
+    // Too close to its expiry, the token in hand is not used when the refresh fails.
+    const late = createBearerTokenProvider(
+      fakeCredential([{ token: 't1', expiresOnTimestamp: 60 * MINUTE }, new Error('busy')]),
+      'scope',
+      () => now,
+    );
+    now = 0;
+    await late.getToken();
+    now = 59.5 * MINUTE;
+    expect(await late.getToken().catch((e: unknown) => e)).toBeInstanceOf(FhirRequestError);
+  });
+
   it('shares one credential call between concurrent requests', async () => {
     const credential = fakeCredential([{ token: 't1', expiresOnTimestamp: 60 * MINUTE }]);
     const provider = createBearerTokenProvider(credential, 'scope', () => 0);
