@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ObservationGroup, ObservationIdentifier, ResolvedIdentity } from './contract.js';
 import { toIdentifierTimestamp } from './instants.js';
+import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 
 /** The identifier system MedTech puts on every Observation it writes (also the system of its service codings). */
 export const OBSERVATION_IDENTIFIER_SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
@@ -48,7 +49,8 @@ export function toCreatedPatientId(patientIdentifier: string): string {
  * @param system - the default device identifier system, when configured
  */
 export function toCreatedDeviceId(deviceIdentifier: string, system?: string): string {
-  const effectiveSystem = system === undefined || system.trim() === '' ? '' : system;
+  // Blank as .NET's IsNullOrWhiteSpace says (a byte-order mark is not white space to it; JavaScript's trim drops it).
+  const effectiveSystem = system === undefined || isDotNetBlank(system) ? '' : system;
   return sha256Hex(`${effectiveSystem}_${deviceIdentifier}`);
 }
 

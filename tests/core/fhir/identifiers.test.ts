@@ -85,8 +85,13 @@ describe('toCreatedDeviceId', () => {
     expect(toCreatedDeviceId('device01')).toBe('a01135f981577bb8a87bc22549b02c837f4b33117e546b489c9c5e9359b7dcc8');
   });
 
-  it('treats a blank system as no system', () => {
+  it('treats a blank system as no system, blank as .NET says', () => {
     expect(toCreatedDeviceId('device01', '  ')).toBe(toCreatedDeviceId('device01'));
+    expect(toCreatedDeviceId('device01', '\u0085\u3000')).toBe(toCreatedDeviceId('device01'));
+    // A byte-order mark is not white space to .NET: MedTech hashes it with the id.
+    expect(toCreatedDeviceId('device01', '\uFEFF')).toBe(
+      createHash('sha256').update('\uFEFF_device01', 'utf8').digest('hex'),
+    );
   });
 
   it('prefixes the system when one is configured', () => {
