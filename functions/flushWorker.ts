@@ -2,10 +2,15 @@ import { app, type InvocationContext } from '@azure/functions';
 import { parseFlushMessage } from '../shared/adapters/queue/flushQueue.js';
 import { getAppServices } from '../shared/app/appServices.js';
 import { isInlineFlush } from '../shared/config/loadConfig.js';
+import { describeError, isRetriableError } from '../shared/app/describeError.js';
+import { toWorkUnitKey } from '../shared/core/staging/stagingKeys.js';
 
 /**
- * Storage-queue trigger: flushes one (window, shard) work unit to FHIR. A retriable failure throws, so the queue
- * redelivers the message (the staged data stays until it succeeds); a malformed message is logged and dropped.
+ * Storage-queue trigger: flushes one (window, shard) work unit to FHIR. A retriable failure (FHIR, Cosmos DB or the
+ * mappings unavailable) is logged and the message completed: the data stays staged, and the timer enqueues the unit
+ * again at its next run. Throwing would add the queue's own retries (20 a message, host.json) to the timer's, one more
+ * set each run, and then a message in the poison queue for each. Any other failure throws. A malformed message is
+ * logged and dropped.
  * @param message - the work unit message
  * @param context - invocation context
  */
@@ -16,8 +21,18 @@ export async function flushWorker(message: unknown, context: InvocationContext):
     return;
   }
   const services = await getAppServices();
-  const summary = await services.flushUnit(unit);
-  context.log(`flushWorker ${JSON.stringify(summary)}`);
+  try {
+    const summary = await services.flushUnit(unit);
+    context.log(`flushWorker ${JSON.stringify(summary)}`);
+  } catch (error) {
+    if (!isRetriableError(error)) {
+      throw error;
+    }
+    context.warn(
+      `flushWorker: work unit ${toWorkUnitKey(unit)} failed (${describeError(error)}); ` +
+        'it stays staged, and the next timer run enqueues it again',
+    );
+  }
 }
 
 // `%FLUSH_QUEUE_NAME%` has a single underscore on purpose: the host resolves binding expressions from its

@@ -172,6 +172,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     // Capture the use-case summaries the handlers only log.
     let ingestSummaries: IngestSummary[] = [];
     let flushSummaries: FlushUnitSummary[] = [];
+    let flushErrors: unknown[] = [];
     const services: AppServices = {
       get config() {
         return inner.config;
@@ -191,9 +192,15 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         return summary;
       },
       flushUnit: async (unit) => {
-        const summary = await inner.flushUnit(unit);
-        flushSummaries.push(summary);
-        return summary;
+        try {
+          const summary = await inner.flushUnit(unit);
+          flushSummaries.push(summary);
+          return summary;
+        } catch (error) {
+          // The worker completes the message of a unit that failed retriably (it stays staged): counted here.
+          flushErrors.push(error);
+          throw error;
+        }
       },
     };
     setAppServices(services);
@@ -263,10 +270,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
       async flush() {
         flushSummaries = [];
+        flushErrors = [];
         clock += (windowMinutes + 2) * 60_000 + config.config.staging.graceSeconds * 1000;
         await flushTimer(timerInfo(clock), context('flushTimer'));
         const queue = inner.adapters.flushQueue.client;
-        const failures: string[] = [];
         for (;;) {
           const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
           if (received.receivedMessageItems.length === 0) {
@@ -279,11 +286,16 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
               await flushWorker(JSON.parse(text) as unknown, context('flushWorker'));
             } catch (error) {
               // The unit stays staged; the next timer tick enqueues it again.
-              failures.push(error instanceof Error ? `${error.name}: ${error.message}` : String(error));
+              if (!flushErrors.includes(error)) {
+                flushErrors.push(error);
+              }
             }
             await queue.deleteMessage(item.messageId, item.popReceipt);
           }
         }
+        const failures = flushErrors.map((error) =>
+          error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+        );
         return { units: flushSummaries, failures };
       },
       async exportResources() {

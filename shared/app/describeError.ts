@@ -11,6 +11,14 @@ export class ConfigurationError extends Error {
 }
 
 /**
+ * Whether trying again later may succeed: this project's errors say so themselves (`retriable`).
+ * @param error - what was thrown
+ */
+export function isRetriableError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retriable?: unknown }).retriable === true;
+}
+
+/**
  * What went wrong, fit for a log line or an answer anyone may read: the message of this project's own errors, whose
  * texts never hold data (MedTech errors, the adapters' store and mapping errors, configuration errors), and only the
  * name of any other error, whose text a library may have filled with what it was given.

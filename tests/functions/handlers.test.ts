@@ -12,6 +12,7 @@ import { health } from '../../functions/health.js';
 import { setAppServices } from '../../shared/app/appServices.js';
 import type { AppServices } from '../../shared/app/createAppServices.js';
 import { toWorkUnitKey, type WorkUnit } from '../../shared/core/staging/stagingKeys.js';
+import { MedTechError } from '../../shared/core/errors.js';
 
 let pipeline: LocalPipeline;
 
@@ -115,6 +116,38 @@ describe('flushWorker', () => {
     const { context, lines } = contextWithLog('flushWorker');
     await flushWorker({ hello: 'world' }, context);
     expect(lines.some((l) => l.startsWith('error') && l.includes('not a work unit'))).toBe(true);
+  });
+
+  it('completes the message of a unit that failed retriably, which stays staged for the timer, and throws otherwise', async () => {
+    await pipeline.deliver(readMessagesFile(await readFile('samples/messages.ndjson', 'utf8')));
+    pipeline.advance(60 * 60_000);
+    const [unit] = await pipeline.services.planFlush();
+    if (unit === undefined) {
+      throw new Error('nothing staged');
+    }
+    const real = pipeline.services;
+    const failingWith = (error: Error): AppServices => ({ ...real, flushUnit: () => Promise.reject(error) });
+    const message = { windowStart: unit.windowStart, shard: unit.shard };
+    const { context, lines } = contextWithLog('flushWorker');
+    try {
+      setAppServices(
+        failingWith(
+          new MedTechError('FhirServiceError', 'Persist', 'FHIR search failed with HTTP 503', { retriable: true }),
+        ),
+      );
+      await flushWorker(message, context);
+      setAppServices(failingWith(new RangeError('a bug')));
+      const bug = await flushWorker(message, context).catch((e: unknown) => e);
+
+      expect(bug).toBeInstanceOf(RangeError);
+    } finally {
+      setAppServices(real);
+    }
+    expect(lines.filter((l) => l.startsWith('warn'))).toEqual([
+      `warning flushWorker: work unit ${toWorkUnitKey(unit)} failed (FhirServiceError: FHIR search failed with HTTP 503); ` +
+        'it stays staged, and the next timer run enqueues it again',
+    ]);
+    expect((await real.planFlush()).map(toWorkUnitKey)).toContain(toWorkUnitKey(unit));
   });
 });
 
