@@ -81,8 +81,9 @@ export interface FlushUnitSummary {
    */
   maxIngestionLatencyMs: number;
   /**
-   * True when the lease could not be renewed because another worker had taken the unit over (this worker was
-   * stalled past the lease). The work is idempotent, so this one still finished; the other may repeat some of it.
+   * True when another worker took the unit over while this one worked on it (this one was stalled past the lease): a
+   * renewal, or the release at the end, found the lease no longer ours. The work is idempotent, so this one still
+   * finished; the other may repeat some of it.
    */
   leaseLost: boolean;
 }
@@ -208,7 +209,11 @@ async function flushLeasedUnit(
     summary.noop = progress.noop;
     summary.leaseLost = await lease.stop();
     // A failed release only delays the next worker until the lease expires; it must not mask the real outcome.
-    await deps.leases.releaseLease(lease.current()).catch(() => false);
+    const released = await deps.leases.releaseLease(lease.current()).catch(() => undefined);
+    // No longer ours at the end (taken over after the last renewal): another worker flushed the unit too.
+    if (released === false) {
+      summary.leaseLost = true;
+    }
     if (failure !== undefined) {
       deps.onFailure?.(summary, failure.error);
     }

@@ -235,6 +235,25 @@ describe('flushWorkUnit lease', () => {
     ).toMatchObject({ status: 'empty' });
   });
 
+  it('reports a lease taken over after its last renewal, which only the release at the end finds out', async () => {
+    const { stores, unit } = await stagedUnit('taken-late');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    const stall = stalled(fhir);
+    // Renewals fail (the lease store unreachable for this worker), so the first to notice the takeover is the release.
+    const watched = watchedLeases(stores.leases, () => true);
+
+    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time, watched.leases));
+    await stall.reached;
+    expect(await watched.next()).toBe('failed');
+    time.advance(6 * LEASE_MS);
+    const second = await flushWorkUnit(unit, workerDeps(stores, 'worker-b', fhir, time));
+    stall.release();
+    const done = await first;
+
+    expect(second).toMatchObject({ status: 'flushed', leaseLost: false });
+    expect(done).toMatchObject({ status: 'flushed', leaseLost: true });
+  });
+
   it('reports a lease taken over while renewals failed, and both workers converge on one FHIR state', async () => {
     const { stores, unit } = await stagedUnit('taken');
     const time = clock('2024-05-01T11:00:00.000Z');
