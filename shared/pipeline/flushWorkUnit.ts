@@ -207,6 +207,9 @@ async function flushLeasedUnit(
     summary.created = progress.created;
     summary.updated = progress.updated;
     summary.noop = progress.noop;
+    // Also when the transform failed part-way: what it grouped and sent before the failure.
+    summary.groups = progress.groups ?? summary.groups;
+    summary.fhirRequests = progress.fhirRequests ?? summary.fhirRequests;
     summary.leaseLost = await lease.stop();
     // A failed release only delays the next worker until the lease expires; it must not mask the real outcome.
     const released = await deps.leases.releaseLease(lease.current()).catch(() => undefined);

@@ -76,6 +76,10 @@ export interface PersistProgress {
   created: number;
   updated: number;
   noop: number;
+  /** Measurement groups, once grouped. */
+  groups?: number;
+  /** FHIR requests sent during the call, once it ends (returns or throws). */
+  fhirRequests?: number;
 }
 
 /** What a call did. */
@@ -133,7 +137,30 @@ export async function transformAndPersist(
   summary.groups = groups.length;
 
   // One counter: the caller's, when it wants to know what was written even if this call throws.
-  const written = progress ?? { created: 0, updated: 0, noop: 0 };
+  const written: PersistProgress = progress ?? { created: 0, updated: 0, noop: 0 };
+  written.groups = groups.length;
+  try {
+    await writeGroups(groups, deps, issued, limit, locks, written, summary);
+  } finally {
+    written.fhirRequests = deps.store.requestCount() - requestsBefore;
+  }
+  summary.created = written.created;
+  summary.updated = written.updated;
+  summary.noop = written.noop;
+  summary.fhirRequests = written.fhirRequests;
+  return summary;
+}
+
+/** Writes the groups (see {@link transformAndPersist}), collecting their data errors into `summary`. */
+async function writeGroups(
+  groups: readonly MeasurementGroup[],
+  deps: TransformAndPersistDeps,
+  issued: string,
+  limit: Limiter,
+  locks: ObservationLocks,
+  written: PersistProgress,
+  summary: TransformAndPersistSummary,
+): Promise<void> {
   const count = (outcome: PersistOutcome): void => {
     written[outcome] += 1;
   };
@@ -158,11 +185,6 @@ export async function transformAndPersist(
   if (fatal !== undefined) {
     throw asError(fatal);
   }
-  summary.created = written.created;
-  summary.updated = written.updated;
-  summary.noop = written.noop;
-  summary.fhirRequests = deps.store.requestCount() - requestsBefore;
-  return summary;
 }
 
 /** A group with its template and observation groups planned and its identity being resolved, or its data error. */

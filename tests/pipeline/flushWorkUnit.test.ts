@@ -14,7 +14,7 @@ import type { LocalCosmosServer } from '../../shared/local/cosmosServer.js';
 import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
 import { flushWorkUnit } from '../../shared/pipeline/flushWorkUnit.js';
-import type { FlushDeps } from '../../shared/pipeline/flushWorkUnit.js';
+import type { FlushDeps, FlushUnitSummary } from '../../shared/pipeline/flushWorkUnit.js';
 import type { FhirStore } from '../../shared/pipeline/ports.js';
 import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
 import type { LeaseStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
@@ -281,6 +281,32 @@ describe('flushWorkUnit lease', () => {
     const observations = await observationsOfDevice(fhir, toCreatedDeviceId('taken'));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['70', '71', '72']);
+  });
+});
+
+describe('flushWorkUnit failing part-way', () => {
+  it('tells what it grouped and sent before a service failure, in the summary given to onFailure', async () => {
+    const { stores, unit } = await stagedUnit('fails-late');
+    const time = clock('2024-05-01T12:00:00.000Z');
+    // The Observation search fails for good after the identity was resolved (the Device created, with Create).
+    const failing: FhirStore = {
+      ...fhir,
+      search: (resourceType, query) =>
+        resourceType === 'Observation'
+          ? Promise.reject(new MedTechError('FhirServiceError', 'Persist', 'unavailable', { retriable: true }))
+          : fhir.search(resourceType, query),
+    };
+    const summaries: FlushUnitSummary[] = [];
+    const deps = { ...workerDeps(stores, 'w1', failing, time), onFailure: (s: FlushUnitSummary) => summaries.push(s) };
+
+    const error = await flushWorkUnit(unit, deps).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError' });
+    expect(summaries).toHaveLength(1);
+    expect(summaries[0]).toMatchObject({ status: 'failed', measurements: 3, groups: 1, created: 0 });
+    // Patient and Device looked up and created: requests the failed attempt made.
+    expect(summaries[0]?.fhirRequests).toBeGreaterThan(0);
+    expect((await stores.staging.readUnit(unit)).documents).toHaveLength(1);
   });
 });
 
