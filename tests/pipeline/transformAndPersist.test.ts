@@ -281,7 +281,7 @@ describe('transformAndPersist', () => {
 
     expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true });
     // The unit stays staged: its next attempt writes everything.
-    expect(progress).toEqual({ created: 0, updated: 0, noop: 0 });
+    expect(progress).toMatchObject({ created: 0, updated: 0, noop: 0, groups: 2 });
     expect(await observationsOfDevice(store, 'breaker-dev')).toEqual([]);
   });
 
