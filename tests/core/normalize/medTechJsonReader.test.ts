@@ -353,3 +353,25 @@ describe('readJsonAsMedTech with keepNumberKinds', () => {
     expect(plain.ok && (plain.value as { a: number }).a).toBe(Infinity);
   });
 });
+
+describe('readJsonAsMedTech on a hostile number', () => {
+  // The number pattern once had two adjacent digit runs, which backtrack over every split of a long literal that
+  // fails: a 1 MB message of one took a quarter of an hour (past the function timeout, its partition stalled for good).
+  it.each([
+    ['an array', (digits: string) => `[${digits}-]`],
+    ['a member', (digits: string) => `{"a":${digits}x}`],
+  ])('refuses a megabyte-long invalid literal in %s as InvalidNumber, one pass over it', (_where, body) => {
+    const text = body('1'.repeat(1_000_000));
+
+    const read = readJsonAsMedTech(text);
+    const result = normalizeEvent(deviceMappingOf([]), {
+      body: { kind: 'text', text },
+      properties: {},
+      systemProperties: {},
+      enqueuedTimeUtc: '2024-01-01T00:00:00Z',
+    });
+
+    expect(read).toMatchObject({ ok: false, problem: 'InvalidNumber' });
+    expect(result.errors.map((e) => e.name)).toEqual(['InvalidDataFormat']);
+  });
+});
