@@ -82,14 +82,39 @@ class JsonPathExpression implements CompiledExpression {
   readonly language = 'JsonPath';
   /** JSONPath reads numbers as JSON.parse made them (the field is here so that every expression has one shape). */
   readonly readsNumberKinds = false;
+  private split: RootMemberSplit | undefined;
+  private splitOf: (() => RootMemberSplit | undefined) | undefined;
 
+  /**
+   * @param source - the expression text
+   * @param rootMember - its split at the first member, or what makes it when first asked for (a path of n members
+   *   has n nested splits: made at once, a long path cost time and memory quadratic in its length)
+   * @param matches - evaluation
+   * @param selectOne - single-value evaluation
+   * @param readsMemberOrder - whether a result can depend on member order
+   */
   constructor(
     readonly source: string,
-    readonly rootMember: RootMemberSplit | undefined,
+    rootMember: RootMemberSplit | undefined | (() => RootMemberSplit | undefined),
     readonly matches: (data: unknown, memo?: EvaluationMemo, meter?: WorkMeter) => unknown[],
     readonly selectOne: (data: unknown, multiple: unknown, meter?: WorkMeter) => unknown,
     readonly readsMemberOrder = false,
-  ) {}
+  ) {
+    if (typeof rootMember === 'function') {
+      this.splitOf = rootMember;
+    } else {
+      this.split = rootMember;
+    }
+  }
+
+  /** The split at the first member ({@link CompiledExpression.rootMember}). */
+  get rootMember(): RootMemberSplit | undefined {
+    if (this.splitOf !== undefined) {
+      this.split = this.splitOf();
+      this.splitOf = undefined;
+    }
+    return this.split;
+  }
 }
 
 /**
@@ -150,14 +175,16 @@ function readsMemberOrder(steps: readonly PathStep[]): boolean {
 /** A plain path as an expression; one starting with a member also offers its {@link RootMemberSplit}. */
 function getterExpression(source: string, steps: readonly PathStep[], getter: Getter): CompiledExpression {
   const [first] = steps;
-  let split: RootMemberSplit | undefined;
-  if (first !== undefined && first.kind === 'member') {
+  const split = (): RootMemberSplit | undefined => {
+    if (first === undefined || first.kind !== 'member') {
+      return undefined;
+    }
     const restSteps = steps.slice(1);
     const restGetter = compileGetter(restSteps);
-    if (restGetter !== null) {
-      split = { head: internName(first.name), rest: getterExpression(source, restSteps, restGetter) };
-    }
-  }
+    return restGetter === null
+      ? undefined
+      : { head: internName(first.name), rest: getterExpression(source, restSteps, restGetter) };
+  };
   return new JsonPathExpression(
     source,
     split,

@@ -464,3 +464,23 @@ describe('compileJsonPath member-existence scans: names and depths at the edges 
     }
   });
 });
+
+describe('compileJsonPath on a long plain path', () => {
+  // Every member of a plain path offers the split of the rest; made at once, a path of n members built n nested
+  // splits: quadratic, and a 60 KB mapping of one such path ran the process out of memory at load.
+  it('builds the split at the first member only when asked, one level at a time', () => {
+    const members = 100_000;
+    const expression = compileJsonPath(`$${'.a'.repeat(members)}`);
+    let data: unknown = 'end';
+    for (let i = 0; i < members; i++) {
+      data = { a: data };
+    }
+
+    const split = expression.rootMember;
+
+    expect(expression.matches(data)).toEqual(['end']);
+    expect(split?.head).toBe('a');
+    expect(split?.rest.rootMember?.head).toBe('a');
+    expect(split?.rest.source).toBe(expression.source);
+  });
+});
