@@ -216,6 +216,37 @@ export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocume
   return { ...record, id, pk: `${name}|${day}`, errorName: name };
 }
 
+/** Most characters of an error message kept in a dead letter; the rest is left out, and said to be. */
+export const MAX_DEAD_LETTER_MESSAGE_CHARS = 8_000;
+
+/** Most characters of the expression an error's location quotes, kept in a dead letter. */
+export const MAX_DEAD_LETTER_EXPRESSION_CHARS = 2_000;
+
+/**
+ * The record with its error's texts bounded: a mapping may hold an expression of megabytes, which an error message
+ * quotes (twice, when the expression's own error is quoted too) and its location holds; stored whole, the dead letter
+ * would pass Cosmos DB's 2 MB and could never be written, and its batch would be retried for ever.
+ */
+function withBoundedErrorText(record: DeadLetterRecord): DeadLetterRecord {
+  const { message, location } = record.error;
+  const expression = location?.expression;
+  const longMessage = message.length > MAX_DEAD_LETTER_MESSAGE_CHARS;
+  const longExpression = expression !== undefined && expression.length > MAX_DEAD_LETTER_EXPRESSION_CHARS;
+  if (!longMessage && !longExpression) {
+    return record;
+  }
+  const error = { ...record.error };
+  if (longMessage) {
+    error.message =
+      `${message.slice(0, MAX_DEAD_LETTER_MESSAGE_CHARS)}… ` +
+      `(${message.length - MAX_DEAD_LETTER_MESSAGE_CHARS} more characters left out)`;
+  }
+  if (longExpression && location !== undefined) {
+    error.location = { ...location, expression: `${expression.slice(0, MAX_DEAD_LETTER_EXPRESSION_CHARS)}…` };
+  }
+  return { ...record, error };
+}
+
 /**
  * Splits a dead letter whose measurements would make a stored document larger than `maxDocumentBytes` (Cosmos DB
  * refuses items over 2 MB) into parts of consecutive measurements, each marked with {@link DeadLetterRecord.part};
@@ -225,7 +256,8 @@ export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocume
  * @param record - the dead letter
  * @param maxDocumentBytes - upper bound of one stored document's JSON size in bytes (system fields included)
  */
-export function splitDeadLetterRecord(record: DeadLetterRecord, maxDocumentBytes: number): DeadLetterRecord[] {
+export function splitDeadLetterRecord(given: DeadLetterRecord, maxDocumentBytes: number): DeadLetterRecord[] {
+  const record = withBoundedErrorText(given);
   const subject = record.subject;
   const fits = (candidate: DeadLetterRecord): boolean =>
     toJsonByteLength(toDeadLetterDocument(candidate)) + cosmosSystemPropertiesReserve <= maxDocumentBytes;

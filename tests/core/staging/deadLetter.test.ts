@@ -6,6 +6,7 @@ import {
   toDeadLetterBody,
   toDeadLetterDocument,
 } from '../../../shared/core/staging/deadLetter.js';
+import { toJsonByteLength } from '../../../shared/core/staging/planStagingDocuments.js';
 
 const messageRecord: DeadLetterRecord = {
   error: {
@@ -336,5 +337,39 @@ describe('toDeadLetterBody', () => {
     ['{"x":[1.5,-3],"n":{"10":1}}', { x: [1.5, -3], n: { 10: 1 } }],
   ])('stores %s as JSON: its value replays as the message does', (text, value) => {
     expect(toDeadLetterBody({ kind: 'text', text })).toEqual({ encoding: 'json', value });
+  });
+});
+
+describe('splitDeadLetterRecord and long error texts', () => {
+  it('bounds an error that quotes a megabyte-long expression, so that the dead letter can be stored at all', () => {
+    const expression = `$.matchedToken['${'a'.repeat(2_000_000)}']`;
+    const record: DeadLetterRecord = {
+      error: {
+        name: 'IncompatibleData',
+        stage: 'Normalization',
+        severity: 'non-blocking',
+        message: `Unable to extract required value for valueExpression using expression '${expression}': matched nothing.`,
+        location: { templateIndex: 0, field: 'valueExpression', expression },
+      },
+      time: '2024-05-01T10:00:00.000Z',
+      subject: {
+        kind: 'message',
+        body: { encoding: 'json', value: { hr: 70 } },
+        coordinates: { partitionId: '0', sequenceNumber: 1, offset: '1', enqueuedTimeUtc: '2024-05-01T10:00:00.000Z' },
+      },
+    };
+
+    const parts = splitDeadLetterRecord(record, 1_500_000);
+
+    expect(parts).toHaveLength(1);
+    const [stored] = parts;
+    expect(toJsonByteLength(toDeadLetterDocument(stored ?? record))).toBeLessThan(20_000);
+    expect(stored?.error.message).toMatch(/^Unable to extract required value .*… \(\d+ more characters left out\)$/s);
+    expect(stored?.error.location?.expression).toHaveLength(2_001);
+    // The body is kept: only the error's texts were too long.
+    expect(stored?.subject).toEqual(record.subject);
+    // A short error is stored as it is.
+    const short = { ...record, error: { ...record.error, message: 'm', location: { templateIndex: 0 } } };
+    expect(splitDeadLetterRecord(short, 1_500_000)).toEqual([short]);
   });
 });
