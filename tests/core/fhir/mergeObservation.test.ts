@@ -272,3 +272,35 @@ describe('isDeepEqual', () => {
     expect(isDeepEqual([], {})).toBe(false);
   });
 });
+
+describe('mergeObservation with a great many components', () => {
+  // A template may hold tens of thousands of components within the mapping size bound: searching the stored list for
+  // each and copying it for each addition was quadratic (31 s for 40,000), this many would pass the test timeout.
+  it('merges 100,000 components, half of them stored, in one pass', () => {
+    const components = 100_000;
+    const template = quantityTemplate({
+      value: undefined,
+      components: Array.from({ length: components }, (_, i) => ({
+        codes: [],
+        value: { valueType: 'String' as const, valueName: `v${i}` },
+      })),
+    });
+    const at = '2019-01-01T00:00:00Z';
+    const values = (from: number, to: number): Record<string, [string, string][]> =>
+      Object.fromEntries(Array.from({ length: to - from }, (_, i) => [`v${from + i}`, [[at, `x${from + i}`]]]));
+    const stored = buildObservation(observationGroup(at, at, values(0, components / 2)), template, identity, FIRST);
+
+    const result = mergeObservation(
+      stored,
+      observationGroup(at, at, values(0, components)),
+      template,
+      identity,
+      SECOND,
+    );
+
+    expect(result.changed).toBe(true);
+    expect(result.observation.component).toHaveLength(components);
+    expect(result.observation.component?.[components - 1]?.valueString).toBe(`x${components - 1}`);
+    expect(stored.component).toHaveLength(components / 2);
+  });
+});
