@@ -9,7 +9,7 @@ import { uploadMappings } from '../../../shared/adapters/blob/uploadMappings.js'
 import type { MappingProblem, ParseResult } from '../../../shared/core/mapping/problems.js';
 import type { LocalAzurite } from '../../../shared/local/azurite.js';
 import { startAzurite } from '../../../shared/local/azurite.js';
-import { startFaultProxy } from '../../support/faultProxy.js';
+import { startFaultProxy, type FaultProxy } from '../../support/faultProxy.js';
 
 /** A stand-in mapping: `{ "version": n }` is valid, `"warn": true` adds a warning, anything else is invalid. */
 interface FakeMapping {
@@ -64,6 +64,21 @@ describe('BlobMappingStore', () => {
   beforeAll(async () => {
     azurite = await startAzurite();
   });
+
+  /**
+   * A new container reached through a fault proxy in front of Azurite, with a client built as the app builds it (the
+   * SDK's own retries and timeouts).
+   */
+  async function containerBehindProxy(name: string): Promise<{ proxy: FaultProxy; target: ContainerClient }> {
+    const proxy = await startFaultProxy(azurite.blobEndpoint.replace(/\/devstoreaccount1$/, ''));
+    const viaProxy = azurite.connectionString.replace(
+      /BlobEndpoint=[^;]+/,
+      `BlobEndpoint=${proxy.url}/devstoreaccount1`,
+    );
+    const target = createBlobContainerClient({ connectionString: viaProxy }, name);
+    await target.createIfNotExists();
+    return { proxy, target };
+  }
 
   afterAll(async () => {
     await azurite.close();
@@ -272,15 +287,8 @@ describe('BlobMappingStore', () => {
   });
 
   it('serves the last good version at once when Blob Storage stops answering, and ends the hung check by a timeout', async () => {
-    const proxy = await startFaultProxy(azurite.blobEndpoint.replace(/\/devstoreaccount1$/, ''));
+    const { proxy, target } = await containerBehindProxy(`hanging${containers}`);
     try {
-      const viaProxy = azurite.connectionString.replace(
-        /BlobEndpoint=[^;]+/,
-        `BlobEndpoint=${proxy.url}/devstoreaccount1`,
-      );
-      // Built as the app builds it: the client's own retries and timeouts are the SDK's defaults.
-      const target = createBlobContainerClient({ connectionString: viaProxy }, `hanging${containers}`);
-      await target.createIfNotExists();
       await uploadMappings(target, { deviceContent: '{"version":1}' });
       const events: string[] = [];
       let sawUnreachable = (): void => undefined;
@@ -324,14 +332,8 @@ describe('BlobMappingStore', () => {
   });
 
   it('says the only version is invalid again once storage answers after a failure, not that it is unreachable', async () => {
-    const proxy = await startFaultProxy(azurite.blobEndpoint.replace(/\/devstoreaccount1$/, ''));
+    const { proxy, target } = await containerBehindProxy(`refused${containers}`);
     try {
-      const viaProxy = azurite.connectionString.replace(
-        /BlobEndpoint=[^;]+/,
-        `BlobEndpoint=${proxy.url}/devstoreaccount1`,
-      );
-      const target = createBlobContainerClient({ connectionString: viaProxy }, `refused${containers}`);
-      await target.createIfNotExists();
       await uploadMappings(target, { deviceContent: '{"templates":[]}' });
       const store = newStore(target);
       const reasonOf = (): Promise<unknown> =>
