@@ -1,6 +1,7 @@
 import { app, type EventHubFunctionOptions, type InvocationContext } from '@azure/functions';
 import { partitionIdOf, toIngestEvents } from '../shared/adapters/functions/toIngestEvents.js';
 import { getAppServices } from '../shared/app/appServices.js';
+import { describeError } from '../shared/app/describeError.js';
 
 /**
  * Said when the host gives no partition id: staging ids are made of partition ids and sequence numbers, so with more
@@ -23,7 +24,17 @@ export async function ingest(messages: unknown[], context: InvocationContext): P
   if (partitionIdOf(context.triggerMetadata) === undefined) {
     context.warn(MISSING_PARTITION_WARNING);
   }
-  const summary = await services.ingest(events);
+  let summary;
+  try {
+    summary = await services.ingest(events);
+  } catch (error) {
+    // A line for this invocation too (dead letters may already be written): the retried batch logs its summary.
+    context.error(
+      `ingest failed ${JSON.stringify({ deviceEvents: events.length })}: ${describeError(error)}; ` +
+        'the batch is retried',
+    );
+    throw error;
+  }
   context.log(`ingest ${JSON.stringify(summary)}`);
 }
 

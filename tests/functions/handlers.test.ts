@@ -103,6 +103,26 @@ describe('ingest', () => {
   });
 });
 
+describe('ingest failing', () => {
+  it('logs a line for the failed invocation, without data, and throws so that the batch is retried', async () => {
+    const real = pipeline.services;
+    setAppServices({ ...real, ingest: () => Promise.reject(new TypeError('staging said {"patientId":"P-SECRET"}')) });
+    const { context, lines } = contextWithLog('ingest', {
+      partitionContext: { partitionId: '3' },
+      enqueuedTimeUtcArray: ['2026-11-24T10:05:00Z', '2026-11-24T10:05:00Z'],
+      sequenceNumberArray: [1, 2],
+    });
+    try {
+      const error = await ingest([Buffer.from('{}'), Buffer.from('{}')], context).catch((e: unknown) => e);
+
+      expect(error).toBeInstanceOf(TypeError);
+    } finally {
+      setAppServices(real);
+    }
+    expect(lines).toEqual(['error ingest failed {"deviceEvents":2}: TypeError; the batch is retried']);
+  });
+});
+
 describe('ingest trigger', () => {
   it('asks the host for the batch as bytes: a body that is not JSON must reach the handler, not fail the batch', () => {
     // Without dataType the host deserializes a "many" batch as JSON itself and fails the whole invocation on one
