@@ -166,10 +166,11 @@ function setValue(
 }
 
 /**
- * Each component of an Observation by the valueName of its service coding ({@link findValueComponent}: the first
- * component that carries it).
+ * Each component of an Observation by the valueName of its service coding (`code` = valueName in the service's
+ * system, as MedTech codes it); of two components carrying one valueName, the first.
+ * @param observation - a stored or merged Observation
  */
-function indexValueComponents(observation: Observation): Map<string, ObservationComponent> {
+export function indexValueComponents(observation: Observation): Map<string, ObservationComponent> {
   const index = new Map<string, ObservationComponent>();
   for (const component of observation.component ?? []) {
     for (const coding of component.code.coding ?? []) {
@@ -179,19 +180,6 @@ function indexValueComponents(observation: Observation): Map<string, Observation
     }
   }
   return index;
-}
-
-/**
- * The component that carries `valueName`, found by the service coding MedTech gives it (`code` = valueName).
- * @param observation - a stored or merged Observation
- * @param valueName - the component's valueName
- */
-export function findValueComponent(observation: Observation, valueName: string): ObservationComponent | undefined {
-  return observation.component?.find((c) =>
-    (c.code.coding ?? []).some(
-      (coding) => coding.code === valueName && coding.system === OBSERVATION_IDENTIFIER_SYSTEM,
-    ),
-  );
 }
 
 /**

@@ -8,7 +8,7 @@ import type {
   TimedValue,
 } from './contract.js';
 import { toEpochMs } from './instants.js';
-import { findValueComponent, mergeObservation, readSampledValues } from './mergeObservation.js';
+import { indexValueComponents, mergeObservation, readSampledValues } from './mergeObservation.js';
 import { VALUE_ELEMENT_NAMES } from './toFhirValue.js';
 
 type SampledDataTemplate = Extract<FhirValueTemplate, { valueType: 'SampledData' }>;
@@ -39,13 +39,14 @@ export function restoreLostValues(
   identity: ResolvedIdentity,
 ): MergeResult {
   const currentStart = periodStartOf(current);
+  const componentOf = componentFinder();
   const lost = new Map<string, TimedValue[]>();
   let start = Number.POSITIVE_INFINITY;
   let end = Number.NEGATIVE_INFINITY;
 
   for (const { valueName, value } of sampledSlots(template)) {
     const holderOf = (observation: Observation) =>
-      value === template.value ? observation : findValueComponent(observation, valueName);
+      value === template.value ? observation : componentOf(observation, valueName);
     const currentHolder = holderOf(current);
     const period = value.defaultPeriod;
     // Slots are compared on the current version's grid, so a value never lands in a slot the current one fills.
@@ -85,7 +86,7 @@ export function restoreLostValues(
     }
   }
 
-  const carried = carriedValues(current, earlier, template);
+  const carried = carriedValues(current, earlier, template, componentOf);
   for (const version of carried.from) {
     const versionStart = periodStartOf(version);
     if (versionStart !== undefined) {
@@ -145,6 +146,7 @@ function carriedValues(
   current: Observation,
   earlier: readonly Observation[],
   template: CodeValueFhirTemplate,
+  componentOf: ComponentFinder,
 ): CarriedValues {
   const carried: CarriedValues = { components: [], from: new Set() };
   if (template.value !== undefined && template.value.valueType !== 'SampledData' && valueOf(current) === undefined) {
@@ -158,11 +160,11 @@ function carriedValues(
     }
   }
   for (const { value } of template.components) {
-    if (value.valueType === 'SampledData' || findValueComponent(current, value.valueName) !== undefined) {
+    if (value.valueType === 'SampledData' || componentOf(current, value.valueName) !== undefined) {
       continue;
     }
     for (const version of earlier) {
-      const component = findValueComponent(version, value.valueName);
+      const component = componentOf(version, value.valueName);
       if (component !== undefined) {
         carried.components.push(component);
         carried.from.add(version);
@@ -171,6 +173,25 @@ function carriedValues(
     }
   }
   return carried;
+}
+
+/** The component of an Observation that carries a valueName. */
+type ComponentFinder = (observation: Observation, valueName: string) => ObservationComponent | undefined;
+
+/**
+ * A {@link ComponentFinder} that indexes each version's components once: a template may have thousands of
+ * components, and each is looked up in every version.
+ */
+function componentFinder(): ComponentFinder {
+  const indexes = new Map<Observation, Map<string, ObservationComponent>>();
+  return (observation, valueName) => {
+    let index = indexes.get(observation);
+    if (index === undefined) {
+      index = indexValueComponents(observation);
+      indexes.set(observation, index);
+    }
+    return index.get(valueName);
+  };
 }
 
 /** The `value[x]` elements an Observation holds, undefined when it holds none. */
