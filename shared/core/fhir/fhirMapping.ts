@@ -24,7 +24,7 @@ import {
   VALUES_WRAPPER_REASON,
 } from '../mapping/medTechConversions.js';
 import { NON_STRICT_JSON_WARNING, parseMappingJson } from '../mapping/parseMappingJson.js';
-import type { MappingProblem, ParseResult } from '../mapping/problems.js';
+import { BLANK_PATTERN_MESSAGE, type MappingProblem, type ParseResult } from '../mapping/problems.js';
 import { toSyntaxProblems } from '../mapping/toSyntaxProblems.js';
 import type { CodeValueFhirTemplate, FhirMapping, FhirValueTemplate, MappingCoding } from './contract.js';
 import { convertBodyAsMedTech, type ConversionContext } from './fhirMappingConversions.js';
@@ -458,7 +458,7 @@ function toSchemaProblem(error: ErrorObject, canonical: Canonical, problems: Pro
       problems.add('error', `${label} must not be empty`, pointer, lastName(pointer));
       return;
     case 'pattern':
-      if (isRecord(error.parentSchema) && error.parentSchema.patternErrorMessage === 'must not be blank') {
+      if (isRecord(error.parentSchema) && error.parentSchema.patternErrorMessage === BLANK_PATTERN_MESSAGE) {
         return; // for editors: checkTemplates says it, and only for a name that is not empty as well
       }
       problems.add('error', `${label} ${error.message ?? 'is invalid'}`, pointer, lastName(pointer));

@@ -3,6 +3,7 @@ import schema from '../../../schemas/devicecontent.schema.json' with { type: 'js
 import type { ContentTemplateKind } from './deviceMapping.js';
 import { toPathSegments } from './locate.js';
 import { isRecord } from '../isRecord.js';
+import { BLANK_PATTERN_MESSAGE } from './problems.js';
 
 /** One structural problem the published JSON Schema found, at a path of the (canonicalized) document. */
 export interface SchemaViolation {
@@ -71,9 +72,6 @@ const LANGUAGE_HINT =
   '; only CalculatedContent templates choose an expression language, the others read JSONPath alone: make the ' +
   'template a CalculatedContent one to use JMESPath';
 
-/** The schema's message for a blank name or expression (a pattern that wants one character not .NET white space). */
-const BLANK = 'must not be blank';
-
 function toViolation(error: ErrorObject): SchemaViolation | undefined {
   const segments = toPathSegments(error.instancePath);
   const parent = isRecord(error.parentSchema) ? error.parentSchema : {};
@@ -103,7 +101,7 @@ function toViolation(error: ErrorObject): SchemaViolation | undefined {
       return withField({ segments, message: `${subject} must be of type ${typeList(error)}` }, lastName);
     }
     case 'pattern': {
-      if (parent.patternErrorMessage === BLANK) {
+      if (parent.patternErrorMessage === BLANK_PATTERN_MESSAGE) {
         // For editors: the parser reports a blank name or expression itself, with MedTech's error name and what
         // MedTech would do with it (and a blank optional JSONPath expression only as a warning).
         return undefined;

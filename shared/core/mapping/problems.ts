@@ -12,3 +12,9 @@ export interface MappingProblem {
 /** Outcome of parsing a mapping: the compiled mapping and its warnings, or every problem found. */
 export type ParseResult<T> =
   { ok: true; value: T; warnings: MappingProblem[] } | { ok: false; problems: MappingProblem[] };
+
+/**
+ * The published schemas' `patternErrorMessage` for a blank name or expression (a pattern that wants one character not
+ * white space): a hint for editors, which the validators leave to their own checks of blanks.
+ */
+export const BLANK_PATTERN_MESSAGE = 'must not be blank';
