@@ -1,11 +1,15 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { StagingRequestError } from '../shared/adapters/cosmos/stagingUnavailableError.js';
 import {
   parseListQuery,
   parseReplayBody,
+  toApiContinuationToken,
   toDeadLetterListItem,
 } from '../shared/adapters/functions/deadLetterRequests.js';
 import { getAppServices } from '../shared/app/appServices.js';
-import { ReplayFailedError } from '../shared/pipeline/replayDeadLetters.js';
+import { describeError, isRetriableError } from '../shared/app/describeError.js';
+import type { ErrorName } from '../shared/core/errors.js';
+import { ReplayFailedError, type ReplaySummary } from '../shared/pipeline/replayDeadLetters.js';
 
 /**
  * `GET /api/deadletters?errorName=&maxItems=&continuationToken=`: one page of dead letters — error, time, template
@@ -19,13 +23,21 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
     return { status: 400, jsonBody: { problems: query.problems } };
   }
   const services = await getAppServices();
-  const page = await services.listDeadLetters(query.value);
+  const { errorName, continuationToken } = query.value;
+  let page;
+  try {
+    page = await services.listDeadLetters(query.value);
+  } catch (error) {
+    return storeFailureAnswer(error, continuationToken !== undefined, context, 'listDeadLetters');
+  }
   context.log(`listDeadLetters: ${page.items.length} item(s)`);
   return {
     status: 200,
     jsonBody: {
       items: page.items.map(toDeadLetterListItem),
-      ...(page.continuationToken === undefined ? {} : { continuationToken: page.continuationToken }),
+      ...(page.continuationToken === undefined
+        ? {}
+        : { continuationToken: toApiContinuationToken(page.continuationToken, errorName) }),
     },
   };
 }
@@ -45,18 +57,52 @@ export async function replayDeadLetters(request: HttpRequest, context: Invocatio
     return { status: 400, jsonBody: { problems: body.problems } };
   }
   const services = await getAppServices();
+  const { errorName, continuationToken } = body.value;
   try {
-    const summary = await services.replayDeadLetters(body.value);
+    const summary = toApiSummary(await services.replayDeadLetters(body.value), errorName);
     context.log(`replayDeadLetters ${JSON.stringify(summary)}`);
     return { status: 200, jsonBody: summary };
   } catch (error) {
     if (!(error instanceof ReplayFailedError)) {
-      throw error;
+      // Nothing was read yet.
+      return storeFailureAnswer(error, continuationToken !== undefined, context, 'replayDeadLetters');
     }
     // Part of it was done: say what, and that calling again finishes it.
-    context.warn(`replayDeadLetters failed ${JSON.stringify(error.summary)}: ${error.message}`);
-    return { status: 503, jsonBody: { error: error.message, summary: error.summary } };
+    const summary = toApiSummary(error.summary, errorName);
+    context.warn(`replayDeadLetters failed ${JSON.stringify(summary)}: ${error.message}`);
+    return { status: 503, jsonBody: { error: error.message, summary } };
   }
+}
+
+/** A replay summary as the API answers it: its continuation token in the API's form. */
+function toApiSummary(summary: ReplaySummary, errorName: ErrorName | undefined): ReplaySummary {
+  return summary.continuationToken === undefined
+    ? summary
+    : { ...summary, continuationToken: toApiContinuationToken(summary.continuationToken, errorName) };
+}
+
+/**
+ * The answer to a store failure before anything was read: 400 when the store refused the continuation token given
+ * (a token it no longer takes), 503 when trying again later may succeed; anything else is the host's 500.
+ */
+function storeFailureAnswer(
+  error: unknown,
+  hadToken: boolean,
+  context: InvocationContext,
+  operation: string,
+): HttpResponseInit {
+  if (hadToken && error instanceof StagingRequestError && error.statusCode === 400) {
+    context.warn(`${operation}: the store refused the continuation token (${describeError(error)})`);
+    return {
+      status: 400,
+      jsonBody: { problems: ['continuationToken is no longer valid: start again without one'] },
+    };
+  }
+  if (isRetriableError(error)) {
+    context.warn(`${operation} failed: ${describeError(error)}`);
+    return { status: 503, headers: { 'Retry-After': '30' }, jsonBody: { error: describeError(error) } };
+  }
+  throw error;
 }
 
 app.http('listDeadLetters', {

@@ -3,14 +3,24 @@
  * that fail on demand.
  */
 import { readFile } from 'node:fs/promises';
-import { HttpRequest, InvocationContext } from '@azure/functions';
-import { afterEach, describe, expect, it } from 'vitest';
-import { replayDeadLetters as replayHandler } from '../../functions/deadLetters.js';
+import type { CosmosClient } from '@azure/cosmos';
+import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { listDeadLetters as listHandler, replayDeadLetters as replayHandler } from '../../functions/deadLetters.js';
+import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
+import { CosmosStagingStore } from '../../shared/adapters/cosmos/cosmosStagingStore.js';
+import { StagingUnavailableError } from '../../shared/adapters/cosmos/stagingUnavailableError.js';
+import { toApiContinuationToken, type DeadLetterListItem } from '../../shared/adapters/functions/deadLetterRequests.js';
 import { setAppServices } from '../../shared/app/appServices.js';
 import type { AppServices } from '../../shared/app/createAppServices.js';
 import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
 import { toDeadLetterDocument } from '../../shared/core/staging/deadLetter.js';
-import { replayDeadLetters } from '../../shared/pipeline/replayDeadLetters.js';
+import type { IngestEvent } from '../../shared/core/deviceEvent.js';
+import { startCosmosServer, type LocalCosmosServer } from '../../shared/local/cosmosServer.js';
+import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
+import { replayDeadLetters, type ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
+import { freshContainers, localClient } from '../adapters/cosmos/cosmosTestSupport.js';
+import { deviceMappingOf } from '../support/deviceMappings.js';
 import type { DeadLetterStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
 
 afterEach(() => {
@@ -73,5 +83,156 @@ describe('replayDeadLetters', () => {
     expect(JSON.stringify(response.jsonBody)).not.toContain('patient-7');
     expect(lines.some((line) => line.startsWith('warning replayDeadLetters failed'))).toBe(true);
     expect(lines.join('\n')).not.toContain('patient-7');
+  });
+});
+
+describe('the dead-letter endpoints on a real Cosmos DB store', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  const template = (typeName: string, member: string) => ({
+    templateType: 'CalculatedContent',
+    template: {
+      typeName,
+      typeMatchExpression: `$..[?(@.${typeName})]`,
+      deviceIdExpression: '$.matchedToken.d',
+      timestampExpression: '$.matchedToken.t',
+      values: [{ valueName: typeName, valueExpression: `$.matchedToken.${member}`, required: true }],
+    },
+  });
+
+  /**
+   * Five dead letters: three messages an SpO2 template fails on (the fix leaves them failing with the same error, so
+   * their dead letters are rewritten in place and kept), two whose heart rate the fixed mapping reads.
+   */
+  async function servicesWithDeadLetters(): Promise<void> {
+    const containers = await freshContainers(client);
+    const deps = {
+      staging: new CosmosStagingStore(containers.staging),
+      deadLetters: new CosmosDeadLetterStore(containers.deadLetter),
+      now: () => new Date('2024-05-01T11:00:00.000Z'),
+    };
+    const time = '2024-05-01T10:00:00.000Z';
+    const events: IngestEvent[] = [1, 2, 3, 4, 5].map((n) => ({
+      event: {
+        body: {
+          kind: 'bytes',
+          bytes: new TextEncoder().encode(
+            JSON.stringify(n > 3 ? { d: 'dev', t: time, hr: 1, heart: 70 + n } : { d: 'dev', t: time, spo2: 1 }),
+          ),
+        },
+        properties: {},
+        systemProperties: {},
+        enqueuedTimeUtc: time,
+      },
+      coordinates: { partitionId: '0', sequenceNumber: n, offset: String(n), enqueuedTimeUtc: time },
+    }));
+    const spo2 = template('spo2', 'spo2value');
+    await ingestBatch(events, deviceMappingOf([template('hr', 'heartRate'), spo2]), deps);
+    const fixed = deviceMappingOf([template('hr', 'heart'), spo2]);
+    setAppServices({
+      listDeadLetters: (query) => deps.deadLetters.listDeadLetters(query),
+      replayDeadLetters: (options) => replayDeadLetters(fixed, deps, options),
+    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters'> as AppServices);
+  }
+
+  const context = (): InvocationContext =>
+    new InvocationContext({ functionName: 'deadLetters', logHandler: () => undefined });
+  const list = (query: string): Promise<HttpResponseInit> =>
+    listHandler(new HttpRequest({ method: 'GET', url: `http://localhost/api/deadletters?${query}` }), context());
+  const replay = (body: unknown): Promise<HttpResponseInit> =>
+    replayHandler(
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/deadletters/replay',
+        body: { string: JSON.stringify(body) },
+      }),
+      context(),
+    );
+
+  it('pages through every dead letter once with the tokens it answers, which need no URL encoding', async () => {
+    await servicesWithDeadLetters();
+    const seen: number[] = [];
+    let token: string | undefined;
+    for (let call = 0; call < 10; call++) {
+      const answer = await list(
+        `errorName=IncompatibleData&maxItems=2${token === undefined ? '' : `&continuationToken=${token}`}`,
+      );
+      expect(answer.status).toBe(200);
+      const body = answer.jsonBody as { items: DeadLetterListItem[]; continuationToken?: string };
+      for (const item of body.items) {
+        seen.push(item.subject.kind === 'message' ? item.subject.sequenceNumber : -1);
+      }
+      token = body.continuationToken;
+      if (token === undefined) {
+        break;
+      }
+      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    }
+    expect(seen.sort()).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('replays past the dead letters it keeps with the token it answered', async () => {
+    await servicesWithDeadLetters();
+
+    const first = await replay({ maxItems: 3 });
+    const firstSummary = first.jsonBody as ReplaySummary;
+    const next = await replay({ maxItems: 3, continuationToken: firstSummary.continuationToken });
+
+    expect(first.status).toBe(200);
+    expect(firstSummary).toMatchObject({ examined: { messages: 3 }, rejectedAgain: 3, kept: 3, more: true });
+    expect(next.status).toBe(200);
+    expect(next.jsonBody).toMatchObject({ examined: { messages: 2 }, measurementsStaged: 2, deleted: 2, more: false });
+  });
+
+  it('answers 400, not 500, to a forged token, a token for another filter, or one the store refuses', async () => {
+    await servicesWithDeadLetters();
+    const page = (await list('maxItems=1')).jsonBody as { continuationToken: string };
+    // A token of this API's form around a store token the local Cosmos DB server refuses (it answers 400).
+    const refused = toApiContinuationToken('{"a":1}', undefined);
+
+    const answers = [
+      await list('continuationToken=garbage'),
+      await list(`errorName=DeviceNotFound&continuationToken=${page.continuationToken}`),
+      await list(`continuationToken=${refused}`),
+      await replay({ continuationToken: 'garbage' }),
+      await replay({ errorName: 'DeviceNotFound', continuationToken: page.continuationToken }),
+      await replay({ continuationToken: refused }),
+    ];
+
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400, 400, 400, 400]);
+    expect((answers[2]?.jsonBody as { problems: string[] }).problems).toEqual([
+      'continuationToken is no longer valid: start again without one',
+    ]);
+  });
+
+  it('answers 503 with the store error when the store is unavailable', async () => {
+    const unavailable = new StagingUnavailableError(
+      'Cosmos DB query dead letters failed with status 503; retry later',
+      {
+        statusCode: 503,
+      },
+    );
+    setAppServices({
+      listDeadLetters: () => Promise.reject(unavailable),
+      replayDeadLetters: () => Promise.reject(unavailable),
+    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters'> as AppServices);
+
+    for (const answer of [await list(''), await replay({})]) {
+      expect(answer).toMatchObject({
+        status: 503,
+        jsonBody: { error: 'Cosmos DB query dead letters failed with status 503; retry later' },
+      });
+    }
   });
 });

@@ -2,6 +2,7 @@
  * The dead-letter HTTP API's requests and answers: query and body parsing with every problem named, and the listing
  * view, which leaves the rejected data out (operators see what failed and why; the data stays in the store).
  */
+import { Buffer } from 'node:buffer';
 import { isErrorName, type ErrorName, type ErrorRecord } from '../../core/errors.js';
 import type { DeadLetterQuery, StoredDeadLetter } from '../../pipeline/stagingPorts.js';
 import type { ReplayOptions } from '../../pipeline/replayDeadLetters.js';
@@ -14,6 +15,51 @@ export const MAX_LIST_PAGE = 100;
 
 /** Most dead letters one replay request may take on. */
 export const MAX_REPLAY_ITEMS = 1_000;
+
+/** Longest continuation token the API reads (a store's own token is a few hundred characters). */
+const MAX_TOKEN_LENGTH = 16_384;
+
+/**
+ * The continuation token the API answers: the store's own token with the error name it was read for, as URL-safe
+ * base64 (no encoding needed in a query string). Opaque to callers; {@link parseListQuery} and
+ * {@link parseReplayBody} refuse one they did not get from this API or one passed with another `errorName`.
+ * @param storeToken - the dead-letter store's continuation token
+ * @param errorName - the filter the page was read with, if any
+ */
+export function toApiContinuationToken(storeToken: string, errorName: ErrorName | undefined): string {
+  return Buffer.from(JSON.stringify({ e: errorName ?? null, t: storeToken }), 'utf8').toString('base64url');
+}
+
+/** The store's token inside an API token, or a problem: not one this API answered, or answered for another filter. */
+function readApiContinuationToken(
+  text: string,
+  errorName: ErrorName | undefined,
+  problems: string[],
+): string | undefined {
+  const notOurs = 'continuationToken is not one this API answered: pass back the continuationToken of an answer';
+  if (text.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
+    problems.push(notOurs);
+    return undefined;
+  }
+  let wrapped: unknown;
+  try {
+    wrapped = JSON.parse(Buffer.from(text, 'base64url').toString('utf8')) as unknown;
+  } catch {
+    problems.push(notOurs);
+    return undefined;
+  }
+  const { e, t } = (typeof wrapped === 'object' && wrapped !== null ? wrapped : {}) as { e?: unknown; t?: unknown };
+  if (typeof t !== 'string' || t === '' || !(e === null || (typeof e === 'string' && isErrorName(e)))) {
+    problems.push(notOurs);
+    return undefined;
+  }
+  if (e !== (errorName ?? null)) {
+    const answeredFor = e === null ? 'without an errorName' : `for errorName ${e}`;
+    problems.push(`continuationToken was answered ${answeredFor}: pass the same errorName with it`);
+    return undefined;
+  }
+  return t;
+}
 
 /**
  * Parses the listing query: `errorName`, `maxItems` (1–{@link MAX_LIST_PAGE}, default 100), `continuationToken`.
@@ -29,8 +75,11 @@ export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> 
   const maxItems = readCount(query.get('maxItems') ?? undefined, 'maxItems', MAX_LIST_PAGE, problems);
   result.maxItems = maxItems ?? 100;
   const token = query.get('continuationToken');
-  if (token !== null && token !== '') {
-    result.continuationToken = token;
+  if (token !== null && token !== '' && (errorName !== undefined || query.get('errorName') === null)) {
+    const storeToken = readApiContinuationToken(token, errorName, problems);
+    if (storeToken !== undefined) {
+      result.continuationToken = storeToken;
+    }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
 }
@@ -55,6 +104,7 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
   }
   const problems: string[] = [];
   const result: ReplayOptions = {};
+  let token: string | undefined;
   for (const [key, value] of Object.entries(body)) {
     switch (key) {
       case 'errorName': {
@@ -84,11 +134,18 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
         if (typeof value !== 'string' || value === '') {
           problems.push('continuationToken must be the text an earlier replay answered');
         } else {
-          result.continuationToken = value;
+          token = value;
         }
         break;
       default:
         problems.push(`unknown member '${key}' (expected errorName, maxItems, dryRun, continuationToken)`);
+    }
+  }
+  // Read after the loop: the token is checked against the errorName, wherever the body puts it.
+  if (token !== undefined && (result.errorName !== undefined || !Object.hasOwn(body, 'errorName'))) {
+    const storeToken = readApiContinuationToken(token, result.errorName, problems);
+    if (storeToken !== undefined) {
+      result.continuationToken = storeToken;
     }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };

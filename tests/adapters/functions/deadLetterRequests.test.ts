@@ -3,6 +3,7 @@ import {
   MAX_REPLAY_ITEMS,
   parseListQuery,
   parseReplayBody,
+  toApiContinuationToken,
   toDeadLetterListItem,
 } from '../../../shared/adapters/functions/deadLetterRequests.js';
 import type { StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js';
@@ -10,7 +11,8 @@ import type { StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js'
 describe('parseReplayBody', () => {
   it('reads the filter, the bound and the dry-run flag; an empty body replays everything', () => {
     expect(parseReplayBody('')).toEqual({ ok: true, value: {} });
-    expect(parseReplayBody('{"continuationToken":"{\\"token\\":\\"+RID:~a\\"}"}')).toEqual({
+    const token = toApiContinuationToken('{"token":"+RID:~a"}', undefined);
+    expect(parseReplayBody(JSON.stringify({ continuationToken: token }))).toEqual({
       ok: true,
       value: { continuationToken: '{"token":"+RID:~a"}' },
     });
@@ -54,9 +56,12 @@ describe('parseReplayBody', () => {
 describe('parseListQuery', () => {
   it('reads errorName, maxItems (default 100) and the continuation token', () => {
     expect(parseListQuery(new URLSearchParams(''))).toEqual({ ok: true, value: { maxItems: 100 } });
-    expect(parseListQuery(new URLSearchParams('errorName=DeviceNotFound&maxItems=7&continuationToken=abc'))).toEqual({
+    const token = toApiContinuationToken('{"token":"+RID:~a"}', 'DeviceNotFound');
+    expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    const query = new URLSearchParams(`errorName=DeviceNotFound&maxItems=7&continuationToken=${token}`);
+    expect(parseListQuery(query)).toEqual({
       ok: true,
-      value: { errorName: 'DeviceNotFound', maxItems: 7, continuationToken: 'abc' },
+      value: { errorName: 'DeviceNotFound', maxItems: 7, continuationToken: '{"token":"+RID:~a"}' },
     });
   });
 
@@ -131,5 +136,56 @@ describe('toDeadLetterListItem', () => {
       encoding: 'json',
     });
     expect(JSON.stringify(listed)).not.toMatch(/secret/);
+  });
+});
+
+describe('continuation tokens', () => {
+  const notOurs = 'continuationToken is not one this API answered: pass back the continuationToken of an answer';
+
+  it('refuses a token this API did not answer, in the query and in the body alike', () => {
+    const forged = [
+      'abc',
+      '{"token":"+RID:~a"}',
+      Buffer.from('{"t":"x"}').toString('base64url'),
+      Buffer.from('{"e":null,"t":""}').toString('base64url'),
+      Buffer.from('{"e":"Nope","t":"x"}').toString('base64url'),
+      Buffer.from('[1]').toString('base64url'),
+      `${toApiContinuationToken('x', undefined)}=`,
+      'A'.repeat(20_000),
+    ];
+    for (const token of forged) {
+      expect(parseListQuery(new URLSearchParams({ continuationToken: token }))).toEqual({
+        ok: false,
+        problems: [notOurs],
+      });
+      expect(parseReplayBody(JSON.stringify({ continuationToken: token }))).toEqual({ ok: false, problems: [notOurs] });
+    }
+  });
+
+  it('refuses a token passed with another errorName than it was answered for, wherever the body puts the name', () => {
+    const forAll = toApiContinuationToken('x', undefined);
+    const forDevices = toApiContinuationToken('x', 'DeviceNotFound');
+
+    expect(parseListQuery(new URLSearchParams({ errorName: 'DeviceNotFound', continuationToken: forAll }))).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered without an errorName: pass the same errorName with it'],
+    });
+    expect(parseListQuery(new URLSearchParams({ continuationToken: forDevices }))).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered for errorName DeviceNotFound: pass the same errorName with it'],
+    });
+    expect(parseReplayBody(`{"continuationToken":"${forDevices}","errorName":"PatientNotFound"}`)).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered for errorName DeviceNotFound: pass the same errorName with it'],
+    });
+    expect(parseReplayBody(`{"continuationToken":"${forDevices}","errorName":"DeviceNotFound"}`)).toEqual({
+      ok: true,
+      value: { errorName: 'DeviceNotFound', continuationToken: 'x' },
+    });
+    // An invalid name is reported once, not also as a token mismatch.
+    expect(parseReplayBody(`{"continuationToken":"${forDevices}","errorName":"Nope"}`)).toEqual({
+      ok: false,
+      problems: ["errorName 'Nope' is not an error name"],
+    });
   });
 });
