@@ -272,25 +272,40 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         flushSummaries = [];
         flushErrors = [];
         clock += (windowMinutes + 2) * 60_000 + config.config.staging.graceSeconds * 1000;
-        await flushTimer(timerInfo(clock), context('flushTimer'));
         const queue = inner.adapters.flushQueue.client;
+        // A timer run plans each shard's oldest closed window; the windows after it wait for later runs. Run the timer
+        // until it plans nothing, or until a unit of its run failed (as the service's next tick would, the next call
+        // takes it on again) or none was flushed.
         for (;;) {
-          const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
-          if (received.receivedMessageItems.length === 0) {
-            break;
-          }
-          for (const item of received.receivedMessageItems) {
-            // The host decodes base64 and hands JSON messages to the handler as objects.
-            const text = Buffer.from(item.messageText, 'base64').toString('utf8');
-            try {
-              await flushWorker(JSON.parse(text) as unknown, context('flushWorker'));
-            } catch (error) {
-              // The unit stays staged; the next timer tick enqueues it again.
-              if (!flushErrors.includes(error)) {
-                flushErrors.push(error);
-              }
+          const summariesBefore = flushSummaries.length;
+          const errorsBefore = flushErrors.length;
+          await flushTimer(timerInfo(clock), context('flushTimer'));
+          const drained: string[] = [];
+          for (;;) {
+            const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
+            if (received.receivedMessageItems.length === 0) {
+              break;
             }
-            await queue.deleteMessage(item.messageId, item.popReceipt);
+            for (const item of received.receivedMessageItems) {
+              // The host decodes base64 and hands JSON messages to the handler as objects.
+              const text = Buffer.from(item.messageText, 'base64').toString('utf8');
+              drained.push(text);
+              try {
+                await flushWorker(JSON.parse(text) as unknown, context('flushWorker'));
+              } catch (error) {
+                // The unit stays staged; the next timer tick enqueues it again.
+                if (!flushErrors.includes(error)) {
+                  flushErrors.push(error);
+                }
+              }
+              await queue.deleteMessage(item.messageId, item.popReceipt);
+            }
+          }
+          const ran = flushSummaries.slice(summariesBefore);
+          const failed = flushErrors.length > errorsBefore || ran.some((summary) => summary.status === 'failed');
+          const progressed = ran.some((summary) => summary.status === 'flushed' || summary.status === 'empty');
+          if (drained.length === 0 || failed || !progressed) {
+            break;
           }
         }
         const failures = flushErrors.map((error) =>

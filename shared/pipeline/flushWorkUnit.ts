@@ -89,13 +89,23 @@ export interface FlushUnitSummary {
 }
 
 /**
- * Lists the work units whose window has closed and that still have staged documents, oldest first.
+ * Lists the work units to flush now: of each shard, the oldest closed window that still has staged documents,
+ * oldest first. A shard's later windows wait until the older one is flushed (a later timer run plans them): a merge
+ * lets the last write win, so windows flushed out of order (several closed at once after an outage or a backlog, sent
+ * to parallel workers) would let an earlier-ingested reading replace a later one for the same slot.
  * @param deps - the staging store and clock
  * @param graceMs - how long after a window ends before it is flushed
  */
 export async function planFlush(deps: Pick<FlushDeps, 'staging' | 'now'>, graceMs: number): Promise<WorkUnit[]> {
   const units = await deps.staging.listClosedUnits(deps.now(), graceMs);
-  return [...units].sort((a, b) =>
+  const oldestByShard = new Map<string, WorkUnit>();
+  for (const unit of units) {
+    const kept = oldestByShard.get(unit.shard);
+    if (kept === undefined || unit.windowStart < kept.windowStart) {
+      oldestByShard.set(unit.shard, unit);
+    }
+  }
+  return [...oldestByShard.values()].sort((a, b) =>
     a.windowStart === b.windowStart ? a.shard.localeCompare(b.shard) : a.windowStart.localeCompare(b.windowStart),
   );
 }

@@ -278,6 +278,43 @@ describe('the pipeline, end to end', () => {
     expect(await pipeline.deadLetterCounts()).toEqual({ InvalidDataFormat: 1, IncompatibleData: 1 });
   });
 
+  it('when two windows close at once and workers take them newest first, then the later-ingested reading still wins', async () => {
+    const pipeline = await start();
+    const time = Date.parse('2026-11-24T10:04:30.000Z');
+    const reading = (fahrenheit: number): LocalMessage[] =>
+      readMessagesFile(
+        JSON.stringify({
+          deviceId: 'device-01',
+          patientId: 'patient-01',
+          readings: [{ kind: 'temperature', fahrenheit, ts: time }],
+        }),
+      );
+    // The same instant read twice: first 98.6 °F, then corrected to 101.3 °F one window later.
+    await pipeline.deliver(reading(98.6));
+    pipeline.advance(15 * 60_000);
+    await pipeline.deliver(reading(101.3));
+    pipeline.advance(60 * 60_000);
+
+    // Both windows are closed: flush what is planned, newest first, as parallel workers may, until nothing is left.
+    let rounds = 0;
+    for (
+      let units = await pipeline.services.planFlush();
+      units.length > 0;
+      units = await pipeline.services.planFlush()
+    ) {
+      rounds += 1;
+      for (const unit of [...units].reverse()) {
+        expect((await pipeline.services.flushUnit(unit)).status).toBe('flushed');
+      }
+    }
+
+    const temperatures = (await pipeline.exportResources()).filter(
+      (r): r is Observation => r.resourceType === 'Observation' && r.code.text === 'bodytemperature',
+    );
+    expect(temperatures.map((o) => o.valueQuantity?.value)).toEqual([38.5]);
+    expect(rounds).toBe(2);
+  });
+
   it('when the process restarts after staging, then the next flush writes everything', async () => {
     const pipeline = await start();
     await pipeline.deliver(messages);
