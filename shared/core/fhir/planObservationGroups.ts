@@ -1,3 +1,4 @@
+import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import { MedTechError } from '../errors.js';
 import type { Measurement } from '../measurement.js';
 import type { CodeValueFhirTemplate, MeasurementGroup, ObservationGroup, TimedValue } from './contract.js';
@@ -26,7 +27,9 @@ export function planObservationGroups(group: MeasurementGroup, template: CodeVal
   switch (interval) {
     case -1: {
       const correlationId = group.key.correlationId;
-      if (correlationId === undefined || correlationId.trim() === '') {
+      // Blank as MedTech's IsNullOrWhiteSpace has it: a byte-order mark alone is not blank there (JavaScript's trim
+      // removes it).
+      if (correlationId === undefined || isDotNetBlank(correlationId)) {
         throw new MedTechError(
           'CorrelationIdNotDefined',
           'FHIRConversion',

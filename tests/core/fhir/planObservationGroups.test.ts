@@ -143,6 +143,20 @@ describe('planObservationGroups', () => {
     ).toThrow(/correlation id/);
   });
 
+  it('takes a correlation id of a byte-order mark alone, which .NET does not count as white space, as MedTech does', () => {
+    const [group] = planObservationGroups(
+      groupOf([measurement('2019-01-01T00:00:00Z', { hr: 'a' })], '\uFEFF'),
+      sampledTemplate({ periodInterval: -1 }),
+    );
+    expect(group?.correlationId).toBe('\uFEFF');
+    expect(() =>
+      planObservationGroups(
+        groupOf([measurement('2019-01-01T00:00:00Z', { hr: 'a' })], '\u2028\u3000'),
+        sampledTemplate({ periodInterval: -1 }),
+      ),
+    ).toThrow(/correlation id/);
+  });
+
   it('never folds a template without SampledData, whatever its periodInterval (issue #82)', () => {
     const measurements = [
       measurement('2019-01-01T00:00:00Z', { hr: '60' }),
