@@ -272,7 +272,10 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         flushSummaries = [];
         flushErrors = [];
         clock += (windowMinutes + 2) * 60_000 + config.config.staging.graceSeconds * 1000;
-        const queue = inner.adapters.flushQueue.client;
+        const queue = inner.adapters.flushQueue?.client;
+        if (queue === undefined) {
+          throw new Error('the local pipeline runs the flush through its queue (FLUSH__MODE=queue)');
+        }
         // A timer run plans each shard's oldest closed window; the windows after it wait for later runs. Run the timer
         // until it plans nothing, or until a unit of its run failed (as the service's next tick would, the next call
         // takes it on again) or none was flushed.

@@ -23,6 +23,7 @@ import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
 import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
 import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pipeline/replayDeadLetters.js';
 import { logMappingProblem } from './mappingProblemLog.js';
+import { ConfigurationError } from './describeError.js';
 
 /** Where the app writes its own diagnostics (mapping problems). Never given payloads or patient identifiers. */
 export interface AppLogger {
@@ -49,7 +50,13 @@ export interface AppServices {
   /** ETags of the mappings being served (throws when none is valid). */
   mappingVersions(): Promise<{ deviceMapping: string; fhirMapping: string }>;
   /** Adapters, for the local run and the benchmark. */
-  readonly adapters: { cosmos: CosmosStores; fhir: FhirStore; identity: IdentityResolver; flushQueue: FlushQueue };
+  /** The adapters; no flush queue with `FLUSH__MODE=inline` (none need be configured). */
+  readonly adapters: {
+    cosmos: CosmosStores;
+    fhir: FhirStore;
+    identity: IdentityResolver;
+    flushQueue: FlushQueue | undefined;
+  };
   /** Releases clients. */
   dispose(): void;
 }
@@ -120,14 +127,18 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     now: () => now().getTime(),
   });
   const observationLocks = createObservationLocks();
-  const flushQueue = createFlushQueue(
-    config.flush.queueConnectionString !== undefined
-      ? { connectionString: config.flush.queueConnectionString, queueName: config.flush.queueName }
-      : { queueServiceUri: config.flush.queueAccountUrl ?? '', queueName: config.flush.queueName },
-  );
+  // Inline, the timer flushes the units itself: no queue is configured, none is built.
+  const flushQueue =
+    config.flush.mode === 'inline'
+      ? undefined
+      : createFlushQueue(
+          config.flush.queueConnectionString !== undefined
+            ? { connectionString: config.flush.queueConnectionString, queueName: config.flush.queueName }
+            : { queueServiceUri: config.flush.queueAccountUrl ?? '', queueName: config.flush.queueName },
+        );
   // Created once per process; a failed attempt (a role assignment not in effect yet, a network blip) is forgotten, so
   // the next timer run tries again instead of failing until the host recycles.
-  const ensureQueue = onceUntilFailure(() => flushQueue.ensure());
+  const ensureQueue = onceUntilFailure(async () => flushQueue?.ensure());
 
   const staging = options.decorateStaging?.(cosmos.staging) ?? cosmos.staging;
   const flushDeps = {
@@ -159,6 +170,9 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     },
     planFlush: () => planFlush(flushDeps, config.staging.graceSeconds * 1000),
     async enqueueFlush(units) {
+      if (flushQueue === undefined) {
+        throw new ConfigurationError('FLUSH__MODE is inline: the timer flushes units itself and enqueues none');
+      }
       await ensureQueue();
       return flushQueue.enqueue(units);
     },

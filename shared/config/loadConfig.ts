@@ -106,7 +106,7 @@ export function loadConfig(env: Env): ConfigResult {
       leaseSeconds: r.int('STAGING__LEASE_SECONDS', 300, 10, 3_600),
     },
     mappings: {
-      connectionString: r.text('MAPPINGS__CONNECTION_STRING'),
+      connectionString: r.storageConnection('MAPPINGS__CONNECTION_STRING'),
       accountUrl: r.url('MAPPINGS__ACCOUNT_URL', { required: false }),
       container: r.storageName('MAPPINGS__CONTAINER', 'template'),
       refreshSeconds: r.int('MAPPINGS__REFRESH_SECONDS', 30, 0, 86_400),
@@ -114,26 +114,32 @@ export function loadConfig(env: Env): ConfigResult {
     flush: {
       mode: r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue'),
       queueName: r.storageName('FLUSH_QUEUE_NAME', 'flush-work'),
-      queueConnectionString: r.text('FLUSH_QUEUE_CONNECTION'),
+      queueConnectionString: r.storageConnection('FLUSH_QUEUE_CONNECTION'),
       queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
     },
   };
 
-  if (config.mappings.connectionString === undefined && config.mappings.accountUrl === undefined) {
+  // Given but refused (a problem already says why) is not "missing".
+  const given = (name: string): boolean => (env[name] ?? '').trim() !== '';
+  if (!given('MAPPINGS__CONNECTION_STRING') && !given('MAPPINGS__ACCOUNT_URL')) {
     problems.push('MAPPINGS__CONNECTION_STRING or MAPPINGS__ACCOUNT_URL: one of them is required');
   }
   if (
     config.flush.mode === 'queue' &&
-    config.flush.queueConnectionString === undefined &&
-    config.flush.queueAccountUrl === undefined
+    !given('FLUSH_QUEUE_CONNECTION') &&
+    !given('FLUSH_QUEUE_CONNECTION__queueServiceUri')
   ) {
     problems.push(
       'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
     );
   }
-  if (config.flush.mode === 'queue' && (env['FLUSH_QUEUE_NAME'] ?? '') === '') {
+  const queueName = env['FLUSH_QUEUE_NAME'] ?? '';
+  if (config.flush.mode === 'queue' && queueName.trim() === '') {
     // The queue trigger binding reads %FLUSH_QUEUE_NAME% from the app settings; a binding has no default.
     problems.push('FLUSH_QUEUE_NAME: required when FLUSH__MODE is queue (the flush worker trigger binds to it)');
+  } else if (config.flush.mode === 'queue' && queueName !== queueName.trim()) {
+    // The binding reads the setting as it is: the worker would listen on another queue than the timer sends to.
+    problems.push('FLUSH_QUEUE_NAME: remove the white space around the name (the trigger binding reads it as it is)');
   }
   return problems.length === 0 ? { ok: true, config } : { ok: false, problems };
 }
@@ -151,6 +157,41 @@ class Reader {
     }
     const trimmed = raw.trim();
     return trimmed === '' ? undefined : trimmed;
+  }
+
+  /**
+   * An Azure Storage connection string: `UseDevelopmentStorage=true`, or `Name=value` pairs with an account name and
+   * key, or an endpoint with a shared access signature. Checked here so that a malformed one is named (the SDK's
+   * error names neither the setting nor the problem); its value is never quoted.
+   */
+  storageConnection(name: string): string | undefined {
+    const value = this.text(name);
+    if (value === undefined) {
+      return undefined;
+    }
+    const pairs = new Map<string, string>();
+    for (const part of value.split(';')) {
+      const eq = part.indexOf('=');
+      if (eq > 0) {
+        pairs.set(part.slice(0, eq).trim().toLowerCase(), part.slice(eq + 1).trim());
+      } else if (part.trim() !== '') {
+        pairs.set('', '');
+      }
+    }
+    const has = (key: string): boolean => (pairs.get(key) ?? '') !== '';
+    const wellFormed =
+      !pairs.has('') &&
+      (pairs.get('usedevelopmentstorage')?.toLowerCase() === 'true' ||
+        (has('accountname') && has('accountkey')) ||
+        (has('sharedaccesssignature') && ['blobendpoint', 'queueendpoint', 'accountname'].some(has)));
+    if (!wellFormed) {
+      this.problems.push(
+        `${name}: not a Storage connection string (expected AccountName=…;AccountKey=…, an endpoint with ` +
+          'SharedAccessSignature=…, or UseDevelopmentStorage=true)',
+      );
+      return undefined;
+    }
+    return value;
   }
 
   url(name: string, options: { required: boolean }): string | undefined {

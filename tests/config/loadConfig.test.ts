@@ -129,4 +129,38 @@ describe('loadConfig FHIR timeout', () => {
       expect.stringMatching(/^FHIR__TIMEOUT_MS: .* from 100 to 120000/),
     ]);
   });
+
+  it('names a malformed Storage connection string without quoting it, and takes the forms Azure gives', () => {
+    const secret = 'AccountKey=c2VjcmV0';
+    const result = loadConfig({
+      ...minimal,
+      MAPPINGS__CONNECTION_STRING: `AccountName=acct;${secret};`.replace('AccountName', 'AccountNam'),
+      FLUSH_QUEUE_CONNECTION: 'https://acct.queue.core.windows.net',
+    });
+
+    expect(result.ok ? [] : result.problems).toEqual([
+      expect.stringMatching(/^MAPPINGS__CONNECTION_STRING: not a Storage connection string/),
+      expect.stringMatching(/^FLUSH_QUEUE_CONNECTION: not a Storage connection string/),
+    ]);
+    expect(JSON.stringify(result)).not.toContain('c2VjcmV0');
+    for (const good of [
+      'UseDevelopmentStorage=true',
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=a2V5==;EndpointSuffix=core.windows.net',
+      'BlobEndpoint=https://acct.blob.core.windows.net/;QueueEndpoint=https://acct.queue.core.windows.net/;SharedAccessSignature=sv=2022-11-02&ss=bq&sig=x%3D',
+    ]) {
+      expect(loadConfig({ ...minimal, MAPPINGS__CONNECTION_STRING: good, FLUSH_QUEUE_CONNECTION: good }).ok).toBe(true);
+    }
+  });
+
+  it('refuses a queue name with white space around it, which the trigger binding would read as it is', () => {
+    for (const name of [' flush-work', 'flush-work ', '   ']) {
+      const result = loadConfig({ ...minimal, FLUSH_QUEUE_NAME: name });
+      expect(result.ok ? [] : result.problems).toEqual([expect.stringMatching(/^FLUSH_QUEUE_NAME: /)]);
+    }
+  });
+
+  it('needs no flush-queue setting when the flush is inline', () => {
+    const { FLUSH_QUEUE_CONNECTION: _connection, FLUSH_QUEUE_NAME: _name, ...inline } = minimal;
+    expect(loadConfig({ ...inline, FLUSH__MODE: 'inline' }).ok).toBe(true);
+  });
 });

@@ -13,6 +13,8 @@ import { setAppServices } from '../../shared/app/appServices.js';
 import type { AppServices } from '../../shared/app/createAppServices.js';
 import { toWorkUnitKey, type WorkUnit } from '../../shared/core/staging/stagingKeys.js';
 import { MedTechError } from '../../shared/core/errors.js';
+import { loadConfig } from '../../shared/config/loadConfig.js';
+import { createAppServices } from '../../shared/app/createAppServices.js';
 
 let pipeline: LocalPipeline;
 
@@ -202,6 +204,45 @@ describe('flushTimer', () => {
     expect(after.filter((k) => units.slice(1).map(key).includes(k))).toEqual([]);
     expect(lines.filter((l) => l.includes('flushTimer flushed'))).toHaveLength(units.length - 1);
     expect(lines.some((l) => l.startsWith('error') && l.includes(key(failing)) && l.includes('RangeError'))).toBe(true);
+  });
+});
+
+describe('FLUSH__MODE=inline', () => {
+  it('needs no flush-queue setting: the app starts, and the timer flushes the units itself', async () => {
+    const config = loadConfig({
+      FHIR__URL: pipeline.endpoints.fhir,
+      FHIR__RESOLUTION: 'Create',
+      COSMOS__ENDPOINT: pipeline.endpoints.cosmos,
+      COSMOS__KEY: 'local',
+      MAPPINGS__CONNECTION_STRING: pipeline.endpoints.storageConnectionString,
+      FLUSH__MODE: 'inline',
+    });
+    if (!config.ok) {
+      throw new Error(config.problems.join('; '));
+    }
+    const silent = (): void => undefined;
+    const inline = await createAppServices(config.config, {
+      logger: { info: silent, warn: silent, error: silent },
+      now: () => pipeline.now(),
+      owner: 'inline-worker',
+    });
+    const real = pipeline.services;
+    await pipeline.deliver(readMessagesFile(await readFile('samples/messages.ndjson', 'utf8')));
+    pipeline.advance(60 * 60_000);
+    const { context, lines } = contextWithLog('flushTimer');
+    setAppServices(inline);
+    try {
+      await expect(inline.enqueueFlush([])).rejects.toThrow('FLUSH__MODE is inline');
+      for (let run = 0; run < 10 && (await inline.planFlush()).length > 0; run++) {
+        await flushTimer({ isPastDue: false } as Timer, context);
+      }
+    } finally {
+      setAppServices(real);
+      inline.dispose();
+    }
+
+    expect(await real.planFlush()).toEqual([]);
+    expect(lines.filter((l) => l.includes('flushTimer flushed')).length).toBeGreaterThan(0);
   });
 });
 
