@@ -5,6 +5,7 @@ import {
   parseReplayBody,
   toApiContinuationToken,
   toDeadLetterListItem,
+  unknownQueryParameters,
 } from '../shared/adapters/functions/deadLetterRequests.js';
 import { getAppServices } from '../shared/app/appServices.js';
 import { describeError, isRetriableError } from '../shared/app/describeError.js';
@@ -53,8 +54,9 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
  */
 export async function replayDeadLetters(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
   const body = parseReplayBody(await request.text());
-  if (!body.ok) {
-    return { status: 400, jsonBody: { problems: body.problems } };
+  const misplaced = unknownQueryParameters(request.query, []);
+  if (!body.ok || misplaced.length > 0) {
+    return { status: 400, jsonBody: { problems: [...misplaced, ...(body.ok ? [] : body.problems)] } };
   }
   const services = await getAppServices();
   const { errorName, continuationToken } = body.value;

@@ -216,6 +216,31 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
     ]);
   });
 
+  it('answers 400 to replay options put in the query, and replays nothing', async () => {
+    await servicesWithDeadLetters();
+
+    const answer = await replayHandler(
+      new HttpRequest({
+        method: 'POST',
+        url: 'http://localhost/api/deadletters/replay?code=KEY&dryRun=true&errorName=TemplateNotFound',
+        body: { string: '' },
+      }),
+      context(),
+    );
+
+    expect(answer).toEqual({
+      status: 400,
+      jsonBody: {
+        problems: [
+          "unknown query parameter 'dryRun' (the options go in the JSON body)",
+          "unknown query parameter 'errorName' (the options go in the JSON body)",
+        ],
+      },
+    });
+    const left = (await list('maxItems=100')).jsonBody as { items: unknown[] };
+    expect(left.items).toHaveLength(5);
+  });
+
   it('answers 503 with the store error when the store is unavailable', async () => {
     const unavailable = new StagingUnavailableError(
       'Cosmos DB query dead letters failed with status 503; retry later',

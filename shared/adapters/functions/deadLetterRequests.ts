@@ -66,7 +66,7 @@ function readApiContinuationToken(
  * @param query - the request's query parameters
  */
 export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> {
-  const problems: string[] = [];
+  const problems = unknownQueryParameters(query, ['errorName', 'maxItems', 'continuationToken']);
   const result: DeadLetterQuery = {};
   const errorName = readErrorName(query.get('errorName') ?? undefined, problems);
   if (errorName !== undefined) {
@@ -192,6 +192,24 @@ export function toDeadLetterListItem(item: StoredDeadLetter): DeadLetterListItem
             types: [...new Set(subject.measurements.map((m) => m.type))],
           },
   };
+}
+
+/**
+ * Problems for query parameters a request does not take (`code`, the function key, aside): a misspelt `errorname`
+ * or a replay's options put in the query instead of the body would otherwise be ignored without a word, and a replay
+ * meant as a filtered dry run would run for real on everything.
+ * @param query - the request's query parameters
+ * @param allowed - the parameters the request takes
+ */
+export function unknownQueryParameters(query: URLSearchParams, allowed: readonly string[]): string[] {
+  const problems: string[] = [];
+  for (const name of new Set(query.keys())) {
+    if (name !== 'code' && !allowed.includes(name)) {
+      const expected = allowed.length === 0 ? 'the options go in the JSON body' : `expected ${allowed.join(', ')}`;
+      problems.push(`unknown query parameter '${name.slice(0, 64)}' (${expected})`);
+    }
+  }
+  return problems;
 }
 
 /** An error name given by the caller; an empty one is a problem, not "no filter" (a script's unset variable). */

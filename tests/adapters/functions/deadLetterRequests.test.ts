@@ -65,6 +65,17 @@ describe('parseListQuery', () => {
     });
   });
 
+  it('refuses a query parameter it does not take (the function key aside), instead of listing everything', () => {
+    expect(parseListQuery(new URLSearchParams('code=KEY&errorname=DeviceNotFound&maxitems=5'))).toEqual({
+      ok: false,
+      problems: [
+        "unknown query parameter 'errorname' (expected errorName, maxItems, continuationToken)",
+        "unknown query parameter 'maxitems' (expected errorName, maxItems, continuationToken)",
+      ],
+    });
+    expect(parseListQuery(new URLSearchParams('code=KEY&errorName=DeviceNotFound')).ok).toBe(true);
+  });
+
   it('rejects an unknown error name and a page size out of range', () => {
     expect(parseListQuery(new URLSearchParams('errorName=Nope&maxItems=1e2'))).toEqual({
       ok: false,
