@@ -206,7 +206,7 @@ async function flushLeasedUnit(
 
     // Only now may the staged data go: everything in it is persisted or dead-lettered.
     const deleted = await deps.staging.deleteDocuments(unit, staged.documents);
-    summary.documentsLeftStaged = deleted.changed;
+    summary.documentsLeftStaged = deleted.changed + (deleted.left ?? 0);
     summary.status = 'flushed';
     return summary;
   } catch (error) {

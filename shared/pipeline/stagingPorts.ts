@@ -37,6 +37,11 @@ export interface DeleteOutcome {
   missing: number;
   /** Documents rewritten since they were read (ETag mismatch): left staged for the next flush. */
   changed: number;
+  /**
+   * Documents after one that was not deleted, left staged with it (a staging store deletes a unit's documents in
+   * ingestion order and stops there, so that what stays is always the newest part of the unit).
+   */
+  left?: number;
 }
 
 /** The staging store: measurements wait here, grouped by (window, shard), until their window is flushed. */

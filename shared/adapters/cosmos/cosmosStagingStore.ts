@@ -164,11 +164,14 @@ export class CosmosStagingStore implements StagingStore {
     const refs = documents.map((document) =>
       typeof document === 'string' ? { id: document, pk } : { id: document.id, pk, etag: document.etag },
     );
-    // A document rewritten by a redelivered batch after we read it holds content not flushed yet: it is kept.
+    // A document rewritten by a redelivered batch after we read it holds content not flushed yet: it is kept. One at a
+    // time, oldest first, stopping at the first kept or failed: if older documents stayed while a newer one went, the
+    // next flush would merge their older readings again, over the newer ones this flush wrote in the same slots.
     return deleteItems(this.container, refs, {
       concurrency: this.concurrency,
       counter: this.counter,
       operation: 'delete staging document',
+      inOrder: true,
     });
   }
 }

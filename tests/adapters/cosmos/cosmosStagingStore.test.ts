@@ -1,6 +1,7 @@
 import type { Container, CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
+import { StagingUnavailableError } from '../../../shared/adapters/cosmos/stagingUnavailableError.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
@@ -145,18 +146,53 @@ describe('CosmosStagingStore', () => {
     expect(outcome).toEqual({ deleted: firstChunks, missing: 0, changed: 0 });
   });
 
-  it('keeps a document that was rewritten after it was read, and deletes the rest', async () => {
+  it('keeps a document that was rewritten after it was read, and the newer ones after it', async () => {
     const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'stale' };
     await store.stageBatch(unit.shard, { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:01:00.000Z'));
     await store.stageBatch(unit.shard, { first: 3, last: 4 }, heartRates(2, '2024-05-01T10:02:00.000Z', 2));
+    await store.stageBatch(unit.shard, { first: 5, last: 6 }, heartRates(2, '2024-05-01T10:03:00.000Z', 4));
     const read = await store.readUnit(unit);
-    await store.stageBatch(unit.shard, { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:01:00.000Z'));
+    await store.stageBatch(unit.shard, { first: 3, last: 4 }, heartRates(2, '2024-05-01T10:02:00.000Z', 2));
 
     const outcome = await store.deleteDocuments(unit, read.documents);
     const left = await store.readUnit(unit);
 
-    expect(outcome).toEqual({ deleted: 1, missing: 0, changed: 1 });
-    expect(left.documents.map((d) => d.id)).toEqual(['sstale_q1-2_w202405011000_c0']);
+    // Had the newest gone while the rewritten one stayed, the next flush would merge the older readings over it.
+    expect(outcome).toEqual({ deleted: 1, missing: 0, changed: 1, left: 1 });
+    expect(left.documents.map((d) => d.id)).toEqual(['sstale_q3-4_w202405011000_c0', 'sstale_q5-6_w202405011000_c0']);
+  });
+
+  it('leaves the newer documents of a unit staged when deleting an older one fails', async () => {
+    const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: 'fails' };
+    await store.stageBatch(unit.shard, { first: 1, last: 2 }, heartRates(2, '2024-05-01T10:01:00.000Z'));
+    await store.stageBatch(unit.shard, { first: 3, last: 4 }, heartRates(2, '2024-05-01T10:02:00.000Z', 2));
+    await store.stageBatch(unit.shard, { first: 5, last: 6 }, heartRates(2, '2024-05-01T10:03:00.000Z', 4));
+    const read = await store.readUnit(unit);
+    const failing = read.documents[1]?.id;
+    // The container answers 503 to the delete of the second document, as Cosmos DB throttling past the SDK's retries.
+    const unavailable = new Proxy(container, {
+      get(target, prop, receiver) {
+        if (prop !== 'item') {
+          const value = Reflect.get(target, prop, receiver) as unknown;
+          return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+        }
+        return (id: string, pk: string) => {
+          const item = target.item(id, pk);
+          return id !== failing
+            ? item
+            : Object.assign(Object.create(item) as typeof item, {
+                delete: () => Promise.reject(Object.assign(new Error('unavailable'), { code: 503 })),
+              });
+        };
+      },
+    });
+
+    await expect(new CosmosStagingStore(unavailable).deleteDocuments(unit, read.documents)).rejects.toThrow(
+      StagingUnavailableError,
+    );
+    const left = await store.readUnit(unit);
+
+    expect(left.documents.map((d) => d.id)).toEqual(['sfails_q3-4_w202405011000_c0', 'sfails_q5-6_w202405011000_c0']);
   });
 
   it('deletes idempotently: a second delete of the same documents reports them missing', async () => {
