@@ -84,7 +84,7 @@ export async function ingestBatch(
     stagingDocuments: 0,
     maxProcessingLatencyMs: 0,
   };
-  const byShard = new Map<string, { first: number; last: number; measurements: Measurement[] }>();
+  const byShard = new Map<string, { first: number; last: number; measurements: Measurement[]; eventTimes: string[] }>();
   const deadLetters: DeadLetterRecord[] = [];
 
   for (const { event, coordinates } of events) {
@@ -106,7 +106,9 @@ export async function ingestBatch(
       first: key.sequenceNumber,
       last: key.sequenceNumber,
       measurements: [],
+      eventTimes: [],
     };
+    shard.eventTimes.push(event.enqueuedTimeUtc);
     shard.first = Math.min(shard.first, key.sequenceNumber);
     shard.last = Math.max(shard.last, key.sequenceNumber);
     for (const m of result.measurements) {
@@ -146,14 +148,13 @@ export async function ingestBatch(
     await deps.deadLetters.addDeadLetters(deadLetters);
     summary.deadLettered = deadLetters.length;
   }
+  // Every shard, those whose events yielded nothing too: a redelivery may have to supersede an earlier staging there.
   for (const [shard, batch] of byShard) {
-    if (batch.measurements.length === 0) {
-      continue;
-    }
     summary.stagingDocuments += await deps.staging.stageBatch(
       shard,
       { first: batch.first, last: batch.last },
       batch.measurements,
+      batch.eventTimes,
     );
     summary.measurements += batch.measurements.length;
   }

@@ -52,10 +52,18 @@ export interface StagingStore {
    * @param shard - the Event Hubs partition id of the batch, or a replay shard
    * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
    * @param measurements - the batch's normalized measurements
+   * @param eventTimes - the ingestion times of all the batch's events in this shard, those that yielded nothing
+   *   included: where an earlier staging of the batch left documents in a window these measurements do not reach, an
+   *   empty document supersedes them (a redelivery normalized with a changed mapping)
    * @returns the number of documents written
    * @throws a retriable error when the store is unavailable or throttling
    */
-  stageBatch(shard: string, range: SequenceRange, measurements: readonly Measurement[]): Promise<number>;
+  stageBatch(
+    shard: string,
+    range: SequenceRange,
+    measurements: readonly Measurement[],
+    eventTimes?: readonly string[],
+  ): Promise<number>;
 
   /**
    * Lists the work units whose window is closed (`now > windowEnd + grace`) and that still have staged documents.

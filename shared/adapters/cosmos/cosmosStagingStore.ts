@@ -5,8 +5,10 @@ import {
   defaultMaxDocumentBytes,
   defaultWindowMinutes,
   findSupersededChunks,
+  planEmptyWindowDocuments,
   planStagingDocuments,
   type StagedDocumentOrigin,
+  type StagingDocument,
 } from '../../core/staging/planStagingDocuments.js';
 import type { SequenceRange, WorkUnit } from '../../core/staging/stagingKeys.js';
 import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/stagingKeys.js';
@@ -74,20 +76,43 @@ export class CosmosStagingStore implements StagingStore {
    * @param shard - the Event Hubs partition id, or a replay shard
    * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
    * @param measurements - the batch's measurements
+   * @param eventTimes - the ingestion times of all the batch's events (see {@link StagingStore.stageBatch})
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    * @throws RangeError when the range or an ingestion time is invalid
    */
-  async stageBatch(shard: string, range: SequenceRange, measurements: readonly Measurement[]): Promise<number> {
+  async stageBatch(
+    shard: string,
+    range: SequenceRange,
+    measurements: readonly Measurement[],
+    eventTimes: readonly string[] = [],
+  ): Promise<number> {
+    const nowMs = this.clock();
     const documents = planStagingDocuments(shard, range, measurements, {
       windowMinutes: this.windowMinutes,
       maxDocumentBytes: this.maxDocumentBytes,
-      nowMs: this.clock(),
+      nowMs,
     });
-    await mapWithConcurrency(documents, this.concurrency, async (document) => {
+    // A window the events reach but no measurement: an empty document only where an earlier staging of this batch
+    // left one (a point read of its first document; nothing is written for a batch staged once).
+    const empty = planEmptyWindowDocuments(shard, range, eventTimes, documents, {
+      windowMinutes: this.windowMinutes,
+      nowMs,
+    });
+    const superseding: StagingDocument[] = [];
+    await mapWithConcurrency(empty, this.concurrency, async (document) => {
+      const response = await withStagingErrors('read staging document', () =>
+        this.container.item(document.id, document.pk).read(),
+      );
+      if (response.resource !== undefined) {
+        superseding.push(document);
+      }
+    });
+    const writes = [...documents, ...superseding];
+    await mapWithConcurrency(writes, this.concurrency, async (document) => {
       const response = await withStagingErrors('upsert staging document', () => this.container.items.upsert(document));
       this.counter.record('upsert', response.requestCharge);
     });
-    return documents.length;
+    return writes.length;
   }
 
   /**

@@ -160,6 +160,54 @@ export function planStagingDocuments(
   return documents;
 }
 
+/**
+ * Plans the empty documents of a batch's windows that its events fall in but none of its measurements: written only
+ * where an earlier staging of the same batch left documents (the caller checks), each is chunk 0 with `chunks: 0`,
+ * so it overwrites the earlier staging's first document and {@link findSupersededChunks} drops the rest. Without it,
+ * a redelivery whose events now yield nothing in a window (a device mapping fixed to drop them, or to reject them)
+ * would leave the earlier staging's measurements there, and the flush would write them.
+ * @param shard - the Event Hubs partition id of the batch, or a replay shard
+ * @param range - the batch's first and last sequence numbers
+ * @param eventTimes - the ingestion (enqueued) times of all the batch's events; times that do not parse are skipped
+ * @param documents - the batch's documents from {@link planStagingDocuments}
+ * @param options - window length and the current time
+ * @returns one empty document per window without documents, ordered by window
+ */
+export function planEmptyWindowDocuments(
+  shard: string,
+  range: SequenceRange,
+  eventTimes: readonly string[],
+  documents: readonly StagingDocument[],
+  options: Pick<StagingPlanOptions, 'windowMinutes' | 'nowMs'>,
+): StagingDocument[] {
+  const covered = new Set(documents.map((d) => d.windowStart));
+  const empty = new Map<string, string>();
+  for (const time of eventTimes) {
+    if (Number.isNaN(Date.parse(time))) {
+      continue;
+    }
+    const window = toStagingWindow(time, options.windowMinutes);
+    if (!covered.has(window.start)) {
+      empty.set(window.start, window.end);
+    }
+  }
+  const createdAt = new Date(options.nowMs).toISOString();
+  return [...empty.keys()].sort().map((windowStart) => ({
+    pk: toStagingPartitionKey({ windowStart, shard }),
+    id: toStagingDocumentId(shard, range, windowStart, 0),
+    windowStart,
+    windowEnd: empty.get(windowStart) ?? windowStart,
+    shard,
+    firstSequenceNumber: range.first,
+    lastSequenceNumber: range.last,
+    chunk: 0,
+    chunks: 0,
+    measurements: [],
+    count: 0,
+    createdAt,
+  }));
+}
+
 /** The fields of a stored staging document that say which staging of which batch wrote it (untrusted shape). */
 export interface StagedDocumentOrigin {
   id: string;

@@ -4,6 +4,7 @@ import {
   chunkBySize,
   decodeStagingDocument,
   findSupersededChunks,
+  planEmptyWindowDocuments,
   planStagingDocuments,
   toJsonByteLength,
   type StagedDocumentOrigin,
@@ -109,6 +110,35 @@ describe('planStagingDocuments', () => {
     expect(
       planStagingDocuments('1', { first: 5, last: 5 }, [], { windowMinutes: 15, maxDocumentBytes: 2_000, nowMs }),
     ).toEqual([]);
+  });
+});
+
+describe('planEmptyWindowDocuments', () => {
+  it('plans an empty first chunk for each window the events reach and no document covers, and supersedes with it', () => {
+    const options = { windowMinutes: 15, maxDocumentBytes: 100_000, nowMs: Date.parse('2024-05-01T11:00:00.000Z') };
+    const range = { first: 1, last: 4 };
+    const documents = planStagingDocuments('0', range, [], options);
+    const times = ['2024-05-01T10:01:00Z', '2024-05-01T10:16:00Z', '2024-05-01T10:14:00Z', 'not a time'];
+
+    const empty = planEmptyWindowDocuments('0', range, times, documents, options);
+
+    expect(documents).toEqual([]);
+    expect(empty.map((d) => [d.windowStart, d.windowEnd, d.chunk, d.chunks, d.count])).toEqual([
+      ['2024-05-01T10:00:00.000Z', '2024-05-01T10:15:00.000Z', 0, 0, 0],
+      ['2024-05-01T10:15:00.000Z', '2024-05-01T10:30:00.000Z', 0, 0, 0],
+    ]);
+    // An earlier staging of the batch wrote two chunks in the first window: the empty one supersedes both.
+    const earlier = ['c0', 'c1'].map((id, chunk) => ({
+      id,
+      shard: '0',
+      firstSequenceNumber: 1,
+      lastSequenceNumber: 4,
+      windowStart: '2024-05-01T10:00:00.000Z',
+      chunk,
+      chunks: 2,
+      createdAt: '2024-05-01T10:30:00.000Z',
+    }));
+    expect(findSupersededChunks([...earlier, empty[0] ?? earlier[0]!])).toEqual(new Set(['c0', 'c1']));
   });
 });
 
