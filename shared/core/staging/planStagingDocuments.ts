@@ -224,18 +224,19 @@ export interface StagedDocumentOrigin {
  * Finds staged documents a later staging of the same batch superseded without overwriting them. A redelivered
  * batch is normalized again, with the mapping served by then; when that yields fewer chunks for a window, its
  * documents overwrite the first ones of the earlier staging and the rest would stay, so the events in them would be
- * written twice (once as each mapping made them). Of the documents of one (shard, sequence range, window), those of
- * the latest staging (latest `createdAt`) say how many chunks it wrote; a document of an earlier staging at that
- * index or beyond is superseded. Nothing is superseded when the latest staging's documents disagree on the count or
- * lack it (documents staged before the count was recorded), or when two stagings share a `createdAt`.
+ * written twice (once as each mapping made them). Every staging of a batch that reaches a window writes its chunk 0
+ * there (an empty one when its events yield nothing: {@link planEmptyWindowDocuments}), so the chunk 0 in the store
+ * is the latest staging's, and its `chunks` says how many that staging wrote: a document of the batch at that index
+ * or beyond is superseded. No clock is compared (instances' clocks differ). Nothing is superseded when chunk 0 is
+ * gone (deleted by a flush, which deletes oldest first) or lacks the count.
  * @param documents - the stored documents of one work unit
  * @returns the ids of the superseded documents: delete them without flushing their measurements
  */
 export function findSupersededChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
-  const batches = new Map<string, { createdMs: number; chunk: number; chunks: unknown; id: string }[]>();
+  const batches = new Map<string, { chunk: number; id: string }[]>();
+  const counts = new Map<string, number>();
   for (const document of documents) {
-    const createdMs = typeof document.createdAt === 'string' ? Date.parse(document.createdAt) : Number.NaN;
-    if (typeof document.chunk !== 'number' || Number.isNaN(createdMs)) {
+    if (typeof document.chunk !== 'number') {
       continue;
     }
     const key = JSON.stringify([
@@ -245,22 +246,20 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
       document.windowStart,
     ]);
     const batch = batches.get(key) ?? [];
-    batch.push({ createdMs, chunk: document.chunk, chunks: document.chunks, id: document.id });
+    batch.push({ chunk: document.chunk, id: document.id });
     batches.set(key, batch);
+    if (document.chunk === 0 && typeof document.chunks === 'number' && Number.isInteger(document.chunks)) {
+      counts.set(key, document.chunks);
+    }
   }
   const superseded = new Set<string>();
-  for (const batch of batches.values()) {
-    let latestMs = Number.NEGATIVE_INFINITY;
-    for (const { createdMs } of batch) {
-      latestMs = Math.max(latestMs, createdMs);
-    }
-    const counts = new Set(batch.filter((d) => d.createdMs === latestMs).map((d) => d.chunks));
-    const [count] = counts;
-    if (counts.size !== 1 || typeof count !== 'number' || !Number.isInteger(count)) {
+  for (const [key, batch] of batches) {
+    const count = counts.get(key);
+    if (count === undefined) {
       continue;
     }
     for (const document of batch) {
-      if (document.createdMs < latestMs && document.chunk >= count) {
+      if (document.chunk > 0 && document.chunk >= count) {
         superseded.add(document.id);
       }
     }

@@ -127,18 +127,11 @@ describe('planEmptyWindowDocuments', () => {
       ['2024-05-01T10:00:00.000Z', '2024-05-01T10:15:00.000Z', 0, 0, 0],
       ['2024-05-01T10:15:00.000Z', '2024-05-01T10:30:00.000Z', 0, 0, 0],
     ]);
-    // An earlier staging of the batch wrote two chunks in the first window: the empty one supersedes both.
-    const earlier = ['c0', 'c1'].map((id, chunk) => ({
-      id,
-      shard: '0',
-      firstSequenceNumber: 1,
-      lastSequenceNumber: 4,
-      windowStart: '2024-05-01T10:00:00.000Z',
-      chunk,
-      chunks: 2,
-      createdAt: '2024-05-01T10:30:00.000Z',
-    }));
-    expect(findSupersededChunks([...earlier, empty[0] ?? earlier[0]!])).toEqual(new Set(['c0', 'c1']));
+    // An earlier staging of the batch wrote two chunks in the first window: the empty one overwrites the first (the
+    // same id) and supersedes the second.
+    const [first] = empty;
+    const earlierSecond = { ...first, id: 'earlier-c1', chunk: 1, chunks: 2, createdAt: '2024-05-01T12:00:00.000Z' };
+    expect(findSupersededChunks([first ?? earlierSecond, earlierSecond])).toEqual(new Set(['earlier-c1']));
   });
 });
 
@@ -205,19 +198,28 @@ describe('findSupersededChunks', () => {
     expect([...findSupersededChunks(documents)]).toEqual(['c3']);
   });
 
-  it('supersedes nothing when the latest staging lacks the count, disagrees on it, or shares its time', () => {
+  it('supersedes nothing when chunk 0 lacks the count or is gone', () => {
     const legacy = [doc('c0', { chunk: 0, createdAt: later }), doc('c1', { chunk: 1, chunks: 2, createdAt: earlier })];
-    const disagreeing = [
-      doc('c0', { chunk: 0, chunks: 1, createdAt: later }),
-      doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
-      doc('c2', { chunk: 2, chunks: 3, createdAt: earlier }),
+    const flushedFirst = [doc('c1', { chunk: 1, chunks: 2, createdAt: earlier })];
+
+    expect([legacy, flushedFirst].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0]);
+  });
+
+  it('reads the count of the staging that wrote chunk 0 last, whatever the clocks of the instances said', () => {
+    // The first staging ran on an instance whose clock was ahead: its documents look younger than the redelivery's.
+    const documents = [
+      doc('c0', { chunk: 0, chunks: 1, createdAt: earlier }),
+      doc('c1', { chunk: 1, chunks: 3, createdAt: later }),
+      doc('c2', { chunk: 2, chunks: 3, createdAt: later }),
     ];
-    const sameTime = [
-      doc('c0', { chunk: 0, chunks: 1, createdAt: later }),
+    // A redelivery whose events yield nothing in the window: its empty chunk 0 supersedes every other.
+    const emptied = [
+      doc('c0', { chunk: 0, chunks: 0, createdAt: earlier }),
       doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
     ];
 
-    expect([legacy, disagreeing, sameTime].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0, 0]);
+    expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c2']);
+    expect([...findSupersededChunks(emptied)]).toEqual(['c1']);
   });
 
   it('supersedes nothing in a staging that every chunk of a later one overwrote', () => {
