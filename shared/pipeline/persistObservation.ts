@@ -9,6 +9,7 @@ import {
   canLoseValuesToReplacement,
   isDeepEqual,
   mergeObservation,
+  racingCreateChain,
   restoreLostValues,
   toObservationId,
   toObservationIdentifier,
@@ -51,6 +52,9 @@ export interface PersistObservationOptions {
  * A writer that fails between its replacing `PUT` and that restore leaves the Observation `final`; its rerun finds it
  * and merges, so a merge into a `final` Observation first restores from the history too (for templates that can lose
  * values so: {@link canLoseValuesToReplacement}).
+ * Values are restored only from versions of the race ({@link racingCreateChain}: `final` versions each at most
+ * 15 minutes (`RACING_CREATE_MAX_GAP_MS`) older than the next), so a value a user removed from a `final` Observation later
+ * than that stays removed.
  * A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
  * create-if-absent at a client-chosen id, and MedTech's deterministic ids rule out server-assigned ones.)
  * @param store - the FHIR server
@@ -106,8 +110,8 @@ export async function persistObservation(
 
 /**
  * Creates the Observation. When the `PUT` replaced a version instead (a concurrent creator was first), restores
- * from the history every value an earlier version held that the current one lacks, under `If-Match` on the current
- * version, re-reading on conflict. `exists` when the server refused the `PUT` because a concurrent creator was first
+ * from the history every value a version of the race ({@link lostToRacingCreates}) held that the current one lacks,
+ * under `If-Match` on the current version, re-reading on conflict. `exists` when the server refused the `PUT` because a concurrent creator was first
  * (a 409, or a server that wants If-Match on every update): the caller merges into that version instead.
  */
 async function create(
@@ -130,13 +134,13 @@ async function create(
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const versions = await store.history<Observation>('Observation', id);
     outcome ??= replacedAnother(versions, saved.resource) ? 'updated' : 'created';
-    const [current, ...earlier] = versions;
+    const [current] = versions;
     if (current === undefined) {
       // A server without history: nothing to restore from.
       return outcome;
     }
     // Our own version is in the history too: if a later creator replaced it, our values come back here as well.
-    const restored = restoreLostValues(current, earlier, template, identity);
+    const restored = restoreLostValues(current, lostToRacingCreates(versions, saved.resource), template, identity);
     if (!restored.changed) {
       return outcome;
     }
@@ -154,7 +158,9 @@ async function create(
  * no merge or restore has touched is still `final`; only then, and only for a template whose versions can lose values
  * to a replacing create (SampledData, or more than one value: {@link canLoseValuesToReplacement}), is the history
  * read. A version id of `1` (servers that number versions) has no earlier
- * version to restore from, so nothing is read for it.
+ * version to restore from, so nothing is read for it. Only the versions before it that a chain of racing creates
+ * wrote are restored from ({@link racingCreateChain}): a `final` version a user wrote (a correction) well after the
+ * one before it is not taken for a replacing create's.
  */
 async function restoreIfUnverified(
   store: FhirStore,
@@ -177,7 +183,29 @@ async function restoreIfUnverified(
     // The history does not hold the version we read (it moved on): the write below meets a conflict and re-reads.
     return { changed: false, observation: existing };
   }
-  return restoreLostValues(existing, versions.slice(index + 1), template, identity);
+  return restoreLostValues(existing, racingCreateChain(existing, versions.slice(index + 1)), template, identity);
+}
+
+/**
+ * The earlier versions a writer whose create-by-`PUT` replaced a version restores from: those after its own (later
+ * creators' versions, and restores or merges written since), its own, the one it replaced, and the chain of racing
+ * creates before that one ({@link racingCreateChain}). The versions down to the replaced one are taken whatever their
+ * status and time: they were all written between this writer's search, which found nothing, and now, and the one it
+ * replaced may be another writer's restore or merge (`amended`) that already holds the values of the versions before
+ * it. When the history does not hold our version, the chain is walked from the current version.
+ * @param versions - the history, newest first (not empty)
+ * @param ours - the version our `PUT` wrote
+ */
+function lostToRacingCreates(versions: readonly Observation[], ours: Observation): Observation[] {
+  const [current, ...earlier] = versions;
+  const oursId = ours.meta?.versionId;
+  const index = oursId === undefined ? -1 : versions.findIndex((version) => version.meta?.versionId === oursId);
+  if (current === undefined || index < 0) {
+    return current === undefined ? [] : racingCreateChain(current, earlier);
+  }
+  const replaced = versions[index + 1];
+  const chain = replaced === undefined ? [] : racingCreateChain(replaced, versions.slice(index + 2));
+  return [...versions.slice(1, index + 2), ...chain];
 }
 
 /**

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
 import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
 import { toObservationId, toObservationIdentifier } from '../../shared/core/fhir/index.js';
@@ -77,6 +77,25 @@ function racingStore(inner: FhirStore, parties: number): FhirStore & { conflicts
     },
   };
   return wrapper as unknown as FhirStore & { conflicts: number };
+}
+
+/**
+ * Runs `write` with the clock `ms` ahead, so that the embedded server (which runs in this process) stamps what it
+ * writes then with a `meta.lastUpdated` that much later than the writes before. Only `Date` is faked.
+ */
+async function later<T>(ms: number, write: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  vi.setSystemTime(Date.now() + ms);
+  try {
+    return await write();
+  } finally {
+    vi.useRealTimers();
+  }
+}
+
+/** The store with a search that finds nothing: its writer searched before any creator had written. */
+function searchedTooEarly(inner: FhirStore): FhirStore {
+  return { ...inner, search: () => Promise.resolve([]) };
 }
 
 describe('persistObservation', () => {
@@ -233,6 +252,112 @@ describe('persistObservation', () => {
     expect(sampledValues(await store.read<Observation>('Observation', id))).toEqual({
       '2024-05-01T10:00:00.000Z': '70',
       '2024-05-01T10:30:00.000Z': '75',
+    });
+  });
+
+  it('keeps a value a user removed from a final Observation later, when a new reading is merged', async () => {
+    const identity = { patientId: 'p1', deviceId: 'user-corrected' };
+    const first = input(identity, { '2024-05-01T10:00:00Z': '70', '2024-05-01T10:05:00Z': '999' });
+    await persistObservation(store, first);
+    const written = await store.read<Observation>('Observation', idOf(first));
+    if (written?.valueSampledData?.data === undefined) {
+      throw new Error('expected the created Observation');
+    }
+    // Twenty minutes later a user replaces the wrong 999 by E (no value) and leaves the status final.
+    const corrected: Observation & { id: string } = {
+      ...written,
+      id: idOf(first),
+      valueSampledData: { ...written.valueSampledData, data: written.valueSampledData.data.replace('999', 'E') },
+    };
+    const saved = await later(20 * 60_000, () =>
+      store.update(corrected, { ifMatchVersionId: written.meta?.versionId ?? '' }),
+    );
+    expect(saved).toMatchObject({ kind: 'saved', resource: { status: 'final' } });
+
+    const outcome = await later(25 * 60_000, () =>
+      persistObservation(store, input(identity, { '2024-05-01T10:30:00Z': '75' })),
+    );
+
+    expect(outcome).toBe('updated');
+    expect(sampledValues(await store.read<Observation>('Observation', idOf(first)))).toEqual({
+      '2024-05-01T10:00:00.000Z': '70',
+      '2024-05-01T10:30:00.000Z': '75',
+    });
+  });
+
+  it('keeps a value a user removed from a merged Observation, however soon after the merge', async () => {
+    const identity = { patientId: 'p1', deviceId: 'user-corrected-merge' };
+    const first = input(identity, { '2024-05-01T10:00:00Z': '70', '2024-05-01T10:05:00Z': '999' });
+    await persistObservation(store, first);
+    await persistObservation(store, input(identity, { '2024-05-01T10:10:00Z': '72' }));
+    const merged = await store.read<Observation>('Observation', idOf(first));
+    if (merged?.valueSampledData?.data === undefined) {
+      throw new Error('expected the merged Observation');
+    }
+    // At once, a user replaces the wrong 999 by E (no value) and sets the status back to final.
+    await store.update(
+      {
+        ...merged,
+        id: idOf(first),
+        status: 'final',
+        valueSampledData: { ...merged.valueSampledData, data: merged.valueSampledData.data.replace('999', 'E') },
+      },
+      { ifMatchVersionId: merged.meta?.versionId ?? '' },
+    );
+
+    await persistObservation(store, input(identity, { '2024-05-01T10:30:00Z': '75' }));
+
+    expect(merged.status).toBe('amended');
+    expect(sampledValues(await store.read<Observation>('Observation', idOf(first)))).toEqual({
+      '2024-05-01T10:00:00.000Z': '70',
+      '2024-05-01T10:10:00.000Z': '72',
+      '2024-05-01T10:30:00.000Z': '75',
+    });
+  });
+
+  it('still puts back, on a rerun, the values a replacing create took a moment after the first create', async () => {
+    // As the user's correction above, but 14 minutes after the create (within the 15-minute bound), by a creator that
+    // then died.
+    const identity = { patientId: 'p1', deviceId: 'replaced-within-bound' };
+    const first = input(identity, { '2024-05-01T10:00:00Z': '70', '2024-05-01T10:05:00Z': '71' });
+    await persistObservation(store, first);
+    const dying: FhirStore = {
+      ...searchedTooEarly(store),
+      history: () => Promise.reject(new Error('the worker died here')),
+    };
+    await expect(
+      later(14 * 60_000, () => persistObservation(dying, input(identity, { '2024-05-01T10:10:00Z': '72' }))),
+    ).rejects.toThrow('the worker died here');
+
+    await persistObservation(store, input(identity, { '2024-05-01T10:30:00Z': '75' }));
+
+    expect(sampledValues(await store.read<Observation>('Observation', idOf(first)))).toEqual({
+      '2024-05-01T10:00:00.000Z': '70',
+      '2024-05-01T10:05:00.000Z': '71',
+      '2024-05-01T10:10:00.000Z': '72',
+      '2024-05-01T10:30:00.000Z': '75',
+    });
+  });
+
+  it('keeps every value when a late creator replaces the version another creator restored', async () => {
+    const identity = { patientId: 'p1', deviceId: 'late-creator' };
+    const data = (time: string, hr: string) => input(identity, { [time]: hr });
+    await persistObservation(store, data('2024-05-01T10:10:00Z', '81'));
+    // B's create replaces A's and B restores A's value (an amended version); C, which searched before A's create,
+    // then replaces that.
+    expect(await persistObservation(searchedTooEarly(store), data('2024-05-01T10:20:00Z', '82'))).toBe('updated');
+    const restoredByB = await store.read<Observation>('Observation', idOf(data('2024-05-01T10:10:00Z', '81')));
+    expect(restoredByB?.status).toBe('amended');
+
+    const outcome = await persistObservation(searchedTooEarly(store), data('2024-05-01T10:30:00Z', '83'));
+
+    expect(outcome).toBe('updated');
+    expect(
+      sampledValues(await store.read<Observation>('Observation', idOf(data('2024-05-01T10:10:00Z', '81')))),
+    ).toEqual({
+      '2024-05-01T10:10:00.000Z': '81',
+      '2024-05-01T10:20:00.000Z': '82',
+      '2024-05-01T10:30:00.000Z': '83',
     });
   });
 

@@ -28,6 +28,11 @@ export {
 export { toEpochMs, toFhirInstant, toFhirPeriodEnd, toIdentifierTimestamp } from './instants.js';
 export { isDeepEqual, mergeObservation } from './mergeObservation.js';
 export { foldsValues, measurementsByObservationGroup, planObservationGroups } from './planObservationGroups.js';
-export { canLoseValuesToReplacement, restoreLostValues } from './restoreLostValues.js';
+export {
+  canLoseValuesToReplacement,
+  racingCreateChain,
+  RACING_CREATE_MAX_GAP_MS,
+  restoreLostValues,
+} from './restoreLostValues.js';
 export { fromSampledDataStream, mergeTimedValues, toSampledDataStream, toSlotCount } from './sampledData.js';
 export { toDecimal, toFhirValue, type FhirValueElement } from './toFhirValue.js';

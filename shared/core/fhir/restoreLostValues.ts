@@ -26,7 +26,8 @@ type SampledDataTemplate = Extract<FhirValueTemplate, { valueType: 'SampledData'
  * it lacks altogether (its writer had no such value: a component of the type, or the main value) is taken from the
  * newest earlier version that holds it, as MedTech's merge of that writer's group would have kept it.
  * @param current - the newest version
- * @param earlier - older versions, newest first (the rest of `GET Observation/{id}/_history`)
+ * @param earlier - the older versions to restore from, newest first: those of `GET Observation/{id}/_history` that
+ *   racing creates may have replaced ({@link racingCreateChain}), not the ones written before the race
  * @param template - the FHIR template of the Observation's type
  * @param identity - resolved ids (passed on to {@link mergeObservation})
  * @returns `changed: false` when the current version lacks nothing; otherwise the current version with the lost
@@ -116,6 +117,59 @@ export function restoreLostValues(
   }
   observation.status = 'amended';
   return { changed: true, observation };
+}
+
+/**
+ * The longest time, in milliseconds, between two consecutive versions that a chain of racing creates can write: the
+ * function timeout (10 minutes, `functionTimeout` in host.json) plus 5 minutes of margin (clock differences between
+ * the FHIR server's nodes).
+ *
+ * A writer that replaces a version searched before that version was written (it found nothing) and sent its `PUT`
+ * within the same invocation, so the two versions are less than one invocation apart. A longer gap means the older
+ * version was written before the race (by an earlier flush; the newer one then being, say, a user's correction) and
+ * is not one a racing create took values from.
+ */
+export const RACING_CREATE_MAX_GAP_MS = 15 * 60 * 1000;
+
+/**
+ * The leading versions of `earlier` that a chain of racing creates may have replaced, and so the ones to restore
+ * lost values from ({@link restoreLostValues}). Walking from the newest back, a version is taken while
+ * - it is `final`: a chain of creates is all `final`, a merge (or restore) writes `amended`; and
+ * - its `meta.lastUpdated` is at most {@link RACING_CREATE_MAX_GAP_MS} before that of the version after it (the
+ *   previous one taken, or `newer` for the first); when either of the two has no `meta.lastUpdated` (or one that is
+ *   not an instant) nothing tells, and the version is taken, as losing a racing writer's values is the worse error.
+ *
+ * The walk stops at the first version that fails either test. So a version a user wrote over on purpose (correcting
+ * a value and leaving the Observation `final`) is not restored from when the correction came later than the bound,
+ * nor any version before a merge.
+ * @param newer - the version the chain is walked back from (the current version, or the newest one known to have
+ *   been replaced by a racing create)
+ * @param earlier - older versions, newest first
+ * @returns a prefix of `earlier`
+ */
+export function racingCreateChain(newer: Observation, earlier: readonly Observation[]): Observation[] {
+  const chain: Observation[] = [];
+  let after = newer;
+  for (const version of earlier) {
+    if (version.status !== 'final' || !isWithinRacingGap(version, after)) {
+      break;
+    }
+    chain.push(version);
+    after = version;
+  }
+  return chain;
+}
+
+/** Whether `older` was written at most {@link RACING_CREATE_MAX_GAP_MS} before `newer` (true when unknown). */
+function isWithinRacingGap(older: Observation, newer: Observation): boolean {
+  const olderTime = lastUpdatedOf(older);
+  const newerTime = lastUpdatedOf(newer);
+  return olderTime === undefined || newerTime === undefined || newerTime - olderTime <= RACING_CREATE_MAX_GAP_MS;
+}
+
+function lastUpdatedOf(observation: Observation): number | undefined {
+  const text = observation.meta?.lastUpdated;
+  return text === undefined ? undefined : toEpochMs(text);
 }
 
 /**

@@ -2,7 +2,12 @@ import type { Observation } from '@medplum/fhirtypes';
 import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
-import { canLoseValuesToReplacement, restoreLostValues } from '../../../shared/core/fhir/restoreLostValues.js';
+import {
+  canLoseValuesToReplacement,
+  RACING_CREATE_MAX_GAP_MS,
+  racingCreateChain,
+  restoreLostValues,
+} from '../../../shared/core/fhir/restoreLostValues.js';
 import { bloodPressureTemplate, observationGroup, quantityTemplate, sampledTemplate } from './support.js';
 
 const identity = { patientId: 'p1', deviceId: 'd1' };
@@ -198,5 +203,80 @@ describe('restoreLostValues', () => {
     expect(canLoseValuesToReplacement(quantityTemplate())).toBe(false);
     expect(canLoseValuesToReplacement(quantityTemplate({ components: [status] }))).toBe(true);
     expect(canLoseValuesToReplacement(quantityTemplate({ value: undefined, components: [status] }))).toBe(false);
+  });
+});
+
+describe('racingCreateChain', () => {
+  const T = Date.parse('2019-01-01T01:00:00.000Z');
+  const MINUTE = 60_000;
+
+  /** A version written `msAfterT` after T (no `meta.lastUpdated` when undefined), with one heart rate. */
+  function written(
+    versionId: string,
+    msAfterT: number | undefined,
+    value: [string, string],
+    status: Observation['status'] = 'final',
+  ): Observation {
+    const built = version({ hr: [value] }, versionId);
+    return {
+      ...built,
+      status,
+      meta: msAfterT === undefined ? { versionId } : { versionId, lastUpdated: new Date(T + msAfterT).toISOString() },
+    };
+  }
+
+  it('takes every final version of a chain of creates written close together', () => {
+    const first = written('1', 0, ['2019-01-01T00:00:00Z', '60']);
+    const second = written('2', 2_000, ['2019-01-01T00:00:05Z', '61']);
+    const current = written('3', 5_000, ['2019-01-01T00:00:10Z', '62']);
+
+    expect(racingCreateChain(current, [second, first])).toEqual([second, first]);
+  });
+
+  it('stops at a version written longer than the bound before the version after it', () => {
+    const G = RACING_CREATE_MAX_GAP_MS;
+    const hr = (time: string): [string, string] => [`2019-01-01T00:00:${time}Z`, time];
+    const created = written('1', 0, hr('00'));
+
+    // Each version is compared with the one after it, not with the current one: created is more than the bound
+    // before the current version, but exactly the bound before the second.
+    const second = written('2', G, hr('05'));
+    expect(racingCreateChain(written('3', G + 1_000, hr('10')), [second, created])).toEqual([second, created]);
+    expect(racingCreateChain(written('3', 2 * G + 1, hr('10')), [second, created])).toEqual([]);
+
+    const secondLater = written('2', G + 1, hr('05'));
+    expect(racingCreateChain(written('3', G + 1_000, hr('10')), [secondLater, created])).toEqual([secondLater]);
+  });
+
+  it('stops at a version that is not final (a merge), taking nothing before it', () => {
+    const created = written('1', 0, ['2019-01-01T00:00:00Z', '60']);
+    const merged = written('2', MINUTE, ['2019-01-01T00:00:05Z', '61'], 'amended');
+    const current = written('3', 2 * MINUTE, ['2019-01-01T00:00:10Z', '62']);
+
+    expect(racingCreateChain(current, [merged, created])).toEqual([]);
+  });
+
+  it('takes a final version when either of the two has no lastUpdated, as before the bound', () => {
+    const created = written('1', undefined, ['2019-01-01T00:00:00Z', '60']);
+    const second = written('2', 0, ['2019-01-01T00:00:05Z', '61']);
+    const current = written('3', undefined, ['2019-01-01T00:00:10Z', '62']);
+    const late = written('3', RACING_CREATE_MAX_GAP_MS + 1, ['2019-01-01T00:00:10Z', '62']);
+
+    expect(racingCreateChain(current, [second, created])).toEqual([second, created]);
+    expect(racingCreateChain(late, [created])).toEqual([created]);
+    expect(racingCreateChain(late, [second, created])).toEqual([]);
+    // Still not past a merge.
+    expect(racingCreateChain(current, [{ ...created, status: 'amended' }])).toEqual([]);
+  });
+
+  it('leaves a value a user removed later than the bound removed, and restores one a racing create took', () => {
+    const created = written('1', 0, ['2019-01-01T00:00:05Z', '999']);
+    const corrected = written('2', 20 * MINUTE, ['2019-01-01T00:00:00Z', '70']);
+    const replacing = written('2', 10_000, ['2019-01-01T00:00:00Z', '70']);
+    const restore = (current: Observation) =>
+      restoreLostValues(current, racingCreateChain(current, [created]), sampledTemplate(), identity);
+
+    expect(restore(corrected).changed).toBe(false);
+    expect(tokens(restore(replacing).observation, 2)).toEqual(['70', '999']);
   });
 });
