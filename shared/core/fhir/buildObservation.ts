@@ -55,8 +55,9 @@ export function buildObservation(
   }
   const value = template.value;
   const values = mainValues(template, group);
+  const periodEnd = isPeriodEnd(group.start, group.end, template);
   if (value !== undefined && values !== undefined && values.length > 0) {
-    Object.assign(observation, toFhirValue(value, values, group.start, group.end, group.typeName));
+    Object.assign(observation, toFhirValue(value, values, group.start, group.end, group.typeName, periodEnd));
   }
   const components: ObservationComponent[] = [];
   for (const component of template.components) {
@@ -64,7 +65,7 @@ export function buildObservation(
     if (found !== undefined && found.length > 0) {
       components.push({
         code: toServiceCode(component.value.valueName, component.codes),
-        ...toFhirValue(component.value, found, group.start, group.end, group.typeName),
+        ...toFhirValue(component.value, found, group.start, group.end, group.typeName, periodEnd),
       });
     }
   }
@@ -197,7 +198,14 @@ export function toPeriodEndText(start: number, end: number, template: CodeValueF
   return isPeriodEnd(start, end, template) ? toFhirPeriodEnd(end) : toFhirInstant(end);
 }
 
-function isPeriodEnd(start: number, end: number, template: CodeValueFhirTemplate): boolean {
+/**
+ * Whether a group (or a merge's union) ends an hour or day period of a folding template: its end, the period's last
+ * millisecond, then stands for the period's last tick (`…:59:59.9999999`).
+ * @param start - group start, epoch ms
+ * @param end - group end (inclusive), epoch ms
+ * @param template - the FHIR template
+ */
+export function isPeriodEnd(start: number, end: number, template: CodeValueFhirTemplate): boolean {
   if (!foldsValues(template)) {
     return false;
   }

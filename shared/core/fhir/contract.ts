@@ -57,6 +57,11 @@ export interface MeasurementGroup {
 export interface TimedValue {
   time: number;
   value: string;
+  /**
+   * For a value read back from a stored SampledData stream: its slot's time exactly, as `ticks` (100 ns) after the
+   * stream's `start` (epoch ms); `time` (a double) cannot hold it to the tick, and slots are placed by ticks.
+   */
+  slot?: { start: number; ticks: number };
 }
 
 /**

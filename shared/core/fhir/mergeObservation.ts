@@ -10,6 +10,7 @@ import type {
 import {
   assertValueSize,
   componentValues,
+  isPeriodEnd,
   mainValues,
   toCategory,
   toPeriodEndText,
@@ -62,7 +63,13 @@ export function mergeObservation(
   const unionStart = Math.min(stored.start, group.start);
   const unionEnd = Math.max(stored.end, group.end);
   assertValueSize(template, group, unionStart, unionEnd, storedValueChars(existing));
-  const context: MergeContext = { group, stored, unionStart, unionEnd };
+  const context: MergeContext = {
+    group,
+    stored,
+    unionStart,
+    unionEnd,
+    periodEnd: isPeriodEnd(unionStart, unionEnd, template),
+  };
 
   const value = template.value;
   const values = mainValues(template, group);
@@ -138,6 +145,8 @@ interface StoredPeriod {
 interface MergeContext {
   group: ObservationGroup;
   stored: StoredPeriod;
+  /** The union ends an hour or day: its end stands for the period's last tick. */
+  periodEnd: boolean;
   unionStart: number;
   unionEnd: number;
 }
@@ -154,7 +163,8 @@ function setValue(
   if (template.valueType === 'SampledData') {
     const previous: SampledData | undefined = holder.valueSampledData;
     const existingValues = readSampledValues(holder, stored.start, template);
-    const sampled = toSampledData(template, mergeTimedValues(existingValues, values), unionStart, unionEnd);
+    const merged = mergeTimedValues(existingValues, values, unionStart);
+    const sampled = toSampledData(template, merged, unionStart, unionEnd, context.periodEnd);
     clearValue(holder);
     // Keep any extra elements of the stored SampledData (factor, limits, extensions); rebuild the rest.
     holder.valueSampledData = previous === undefined ? sampled : { ...previous, ...sampled };

@@ -8,6 +8,7 @@ import type {
   TimedValue,
 } from './contract.js';
 import { toEpochMs } from './instants.js';
+import { toPeriodTicks, toTicksAfter } from './sampledData.js';
 import { indexValueComponents, mergeObservation, readSampledValues } from './mergeObservation.js';
 import { VALUE_ELEMENT_NAMES } from './toFhirValue.js';
 
@@ -49,12 +50,12 @@ export function restoreLostValues(
     const holderOf = (observation: Observation) =>
       value === template.value ? observation : componentOf(observation, valueName);
     const currentHolder = holderOf(current);
-    const period = value.defaultPeriod;
+    const step = toPeriodTicks(value.defaultPeriod);
     // Slots are compared on the current version's grid, so a value never lands in a slot the current one fills.
     const taken = new Set<number>();
     if (currentHolder !== undefined && currentStart !== undefined) {
-      for (const { time } of readSampledValues(currentHolder, currentStart, value)) {
-        taken.add(Math.floor((time - currentStart) / period));
+      for (const timed of readSampledValues(currentHolder, currentStart, value)) {
+        taken.add(Math.floor(toTicksAfter(timed, currentStart) / step));
       }
     }
     const found: TimedValue[] = [];
@@ -66,7 +67,7 @@ export function restoreLostValues(
       }
       let contributed = false;
       for (const timed of readSampledValues(holder, versionStart, value)) {
-        const slot = Math.floor((timed.time - (currentStart ?? versionStart)) / period);
+        const slot = Math.floor(toTicksAfter(timed, currentStart ?? versionStart) / step);
         if (!taken.has(slot)) {
           // Newest first: a slot lost twice gets the newer of the two values.
           taken.add(slot);

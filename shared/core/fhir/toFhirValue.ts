@@ -35,6 +35,7 @@ export const VALUE_ELEMENT_NAMES = [
  * @param start - first SampledData slot, epoch ms
  * @param end - inclusive end of the SampledData stream, epoch ms
  * @param typeName - measurement type, for error messages
+ * @param periodEnd - `end` is the last millisecond of an hour or day, standing for its last tick
  * @throws MedTechError InvalidQuantityFhirValue when a Quantity value is not a decimal number
  */
 export function toFhirValue(
@@ -43,10 +44,11 @@ export function toFhirValue(
   start: number,
   end: number,
   typeName: string,
+  periodEnd = false,
 ): FhirValueElement {
   switch (template.valueType) {
     case 'SampledData':
-      return { valueSampledData: toSampledData(template, values, start, end) };
+      return { valueSampledData: toSampledData(template, values, start, end, periodEnd) };
     case 'Quantity': {
       const value = toDecimal(latest(values));
       if (value === undefined) {
@@ -83,12 +85,14 @@ export function toFhirValue(
  * @param values - the values to place
  * @param start - first slot, epoch ms
  * @param end - inclusive end, epoch ms
+ * @param periodEnd - `end` is the last millisecond of an hour or day, standing for its last tick
  */
 export function toSampledData(
   template: Extract<FhirValueTemplate, { valueType: 'SampledData' }>,
   values: readonly TimedValue[],
   start: number,
   end: number,
+  periodEnd = false,
 ): SampledData {
   const origin: Quantity = { value: 0 };
   setIfDefined(origin, 'unit', template.unit);
@@ -102,6 +106,7 @@ export function toSampledData(
       end,
       template.defaultPeriod,
       locateFhirTemplate(template, 'defaultPeriod'),
+      periodEnd,
     ),
   };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { MedTechError } from '../../../shared/core/errors.js';
 import {
   fromSampledDataStream,
+  toPeriodTicks,
   MAX_SAMPLED_DATA_SLOTS,
   mergeTimedValues,
   toSampledDataStream,
@@ -107,9 +108,49 @@ describe('toSampledDataStream', () => {
 describe('fromSampledDataStream', () => {
   it('reads token k at start + k * period and skips E', () => {
     expect(fromSampledDataStream('60 E 62', HOUR_START, 5000)).toEqual([
-      { time: HOUR_START, value: '60' },
-      { time: HOUR_START + 10_000, value: '62' },
+      { time: HOUR_START, value: '60', slot: { start: HOUR_START, ticks: 0 } },
+      { time: HOUR_START + 10_000, value: '62', slot: { start: HOUR_START, ticks: 100_000_000 } },
     ]);
+  });
+
+  it('reads an empty token as an empty value, as MedTech does (only E is a gap)', () => {
+    expect(fromSampledDataStream('72  80', HOUR_START, 5000).map((v) => v.value)).toEqual(['72', '', '80']);
+  });
+});
+
+describe('the tick grid of a period that is not a whole number of ticks (MedTech on .NET 8)', () => {
+  it('steps by the period truncated to ticks, as DateTime.AddMilliseconds does', () => {
+    expect([5000, 3.90625, 33.3, 16.6667, 8.3333, 2.7778, 0.1].map(toPeriodTicks)).toEqual([
+      50_000_000, 39_062, 332_999, 166_666, 83_332, 27_778, 1_000,
+    ]);
+  });
+
+  it('counts and places the slots of an hour on that grid', () => {
+    const end = HOUR_START + 3_599_999;
+    // 16.6667 ms steps 166,666 ticks: 216,001 slots to the hour's last tick, where exact steps make 216,000.
+    expect(toSlotCount(HOUR_START, end, 16.6667, true)).toBe(216_001);
+    expect(toSlotCount(HOUR_START, end, 3.90625, true)).toBe(921_612);
+    // 33.3 ms steps 332,999 ticks: a reading at 59:59.996 is in slot 108,108, where exact steps put it in 108,107.
+    const data = toSampledDataStream([{ time: end - 3, value: '9' }], HOUR_START, end, 33.3, {}, true).split(' ');
+    expect(data).toHaveLength(108_109);
+    expect(data.indexOf('9')).toBe(108_108);
+  });
+
+  it('reads a stored stream back slot by slot and rebuilds it in place, however far the slots are from a millisecond', () => {
+    const tokens = Array.from({ length: 100_000 }, (_, k) => String(k % 97));
+    const stored = tokens.join(' ');
+    const values = fromSampledDataStream(stored, HOUR_START, 3.90625);
+    const end = HOUR_START + 3_599_999;
+
+    const rebuilt = toSampledDataStream(values, HOUR_START, end, 3.90625, {}, true).split(' ');
+
+    expect(rebuilt.slice(0, 100_000)).toEqual(tokens);
+  });
+
+  it('trims white space at the end of the stream, as MedTech does', () => {
+    expect(toSampledDataStream([{ time: HOUR_START + 5000, value: '' }], HOUR_START, HOUR_START + 5000, 5000)).toBe(
+      'E',
+    );
   });
 });
 
@@ -125,6 +166,7 @@ describe('mergeTimedValues', () => {
           { time: 10, value: 'new10' },
           { time: 5, value: 'new5' },
         ],
+        0,
       ),
     ).toEqual([
       { time: 0, value: 'old0' },
