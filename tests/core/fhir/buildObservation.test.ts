@@ -75,6 +75,30 @@ describe('buildObservation', () => {
     expect(withCategory.encounter).toEqual({ reference: 'Encounter/e1' });
   });
 
+  it('takes the latest of an hour of Quantity and String readings in a folding template (MedTech fails the group)', () => {
+    const template = sampledTemplate({
+      components: [
+        { codes: [], value: { valueType: 'Quantity', valueName: 'spo2', unit: '%' } },
+        { codes: [], value: { valueType: 'String', valueName: 'note' } },
+      ],
+    });
+    const group = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+      hr: [['2019-01-01T00:10:00Z', '70']],
+      spo2: [
+        ['2019-01-01T00:10:00Z', '97'],
+        ['2019-01-01T00:20:00Z', '91'],
+      ],
+      note: [
+        ['2019-01-01T00:10:00Z', 'sitting'],
+        ['2019-01-01T00:20:00Z', 'walking'],
+      ],
+    });
+
+    const observation = buildObservation(group, template, identity, ISSUED);
+
+    expect(observation.component?.map((c) => c.valueQuantity?.value ?? c.valueString)).toEqual([91, 'walking']);
+  });
+
   it('writes an hour of SampledData: 720 slots and the period end at the last tick', () => {
     const group = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
       hr: [
