@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Container } from '@azure/cosmos';
 import type { Measurement } from '../../core/measurement.js';
 import {
@@ -13,6 +14,7 @@ import {
 import type { SequenceRange, WorkUnit } from '../../core/staging/stagingKeys.js';
 import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/stagingKeys.js';
 import { toClosedWindowCutoff } from '../../core/staging/stagingWindow.js';
+import { REPLAY_SHARD_PREFIX } from '../../core/staging/deadLetterReplay.js';
 import type { DeleteOutcome, StagedDocumentRef, StagedUnit, StagingStore } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
@@ -87,16 +89,19 @@ export class CosmosStagingStore implements StagingStore {
     eventTimes: readonly string[] = [],
   ): Promise<number> {
     const nowMs = this.clock();
+    const stagingId = randomUUID();
     const documents = planStagingDocuments(shard, range, measurements, {
       windowMinutes: this.windowMinutes,
       maxDocumentBytes: this.maxDocumentBytes,
       nowMs,
+      stagingId,
     });
     // A window the events reach but no measurement: an empty document only where an earlier staging of this batch
     // left one (a point read of its first document; nothing is written for a batch staged once).
     const empty = planEmptyWindowDocuments(shard, range, eventTimes, documents, {
       windowMinutes: this.windowMinutes,
       nowMs,
+      stagingId,
     });
     const superseding: StagingDocument[] = [];
     await mapWithConcurrency(empty, this.concurrency, async (document) => {
@@ -108,10 +113,22 @@ export class CosmosStagingStore implements StagingStore {
       }
     });
     const writes = [...documents, ...superseding];
-    await mapWithConcurrency(writes, this.concurrency, async (document) => {
+    const upsert = async (document: StagingDocument): Promise<void> => {
       const response = await withStagingErrors('upsert staging document', () => this.container.items.upsert(document));
       this.counter.record('upsert', response.requestCharge);
-    });
+    };
+    // Each window's chunk 0 first, then the rest: a staging cut short then never leaves later chunks without its
+    // chunk 0, which a retry looks for (and which says how many chunks the staging writes).
+    await mapWithConcurrency(
+      writes.filter((d) => d.chunk === 0),
+      this.concurrency,
+      upsert,
+    );
+    await mapWithConcurrency(
+      writes.filter((d) => d.chunk !== 0),
+      this.concurrency,
+      upsert,
+    );
     return writes.length;
   }
 
@@ -160,21 +177,33 @@ export class CosmosStagingStore implements StagingStore {
     stored.sort(compareStagingOrder);
     // Left behind by a redelivery that needed fewer chunks: deleted with the rest, their measurements not flushed.
     const superseded = findSupersededChunks(stored);
-    const documents: StagedDocumentRef[] = [];
+    const supersededRefs: StagedDocumentRef[] = [];
+    const flushed: { ref: StagedDocumentRef; latestIngestion: number }[] = [];
     const measurements: Measurement[] = [];
     let malformed = 0;
     for (const document of stored) {
-      documents.push({ id: document.id, etag: document._etag ?? '' });
+      const ref = { id: document.id, etag: document._etag ?? '' };
       if (superseded.has(document.id)) {
+        supersededRefs.push(ref);
         continue;
       }
       const decoded = decodeStagingDocument(document);
+      let latestIngestion = Number.NEGATIVE_INFINITY;
       // Appended one by one: spreading a large chunk into push() can exceed the call stack's argument room.
       for (const measurement of decoded.measurements) {
         measurements.push(measurement);
+        latestIngestion = Math.max(latestIngestion, Date.parse(measurement.ingestionTimeUtc) || latestIngestion);
       }
+      flushed.push({ ref, latestIngestion });
       malformed += decoded.malformed;
     }
+    // The order the flush deletes them in (one at a time, stopping at the first that cannot go): the superseded first
+    // (they hold nothing to flush, and only the chunk 0 of their batch marks them), then oldest first. A replay
+    // shard's sequence numbers are hashes, not ingestion order: its documents go by their latest ingestion time.
+    if (unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {
+      flushed.sort((a, b) => a.latestIngestion - b.latestIngestion);
+    }
+    const documents = [...supersededRefs, ...flushed.map((d) => d.ref)];
     return { documents, measurements, malformed };
   }
 

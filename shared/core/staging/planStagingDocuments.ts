@@ -39,6 +39,11 @@ export interface StagingDocument {
   count: number;
   /** When the batch was staged, ISO-8601 UTC. */
   createdAt: string;
+  /**
+   * Names this staging of the batch (one per call that staged it): every chunk it wrote carries it, so that
+   * {@link findSupersededChunks} can tell a staging written whole from one another staging wrote over in part.
+   */
+  stagingId?: string;
 }
 
 /** Settings of {@link planStagingDocuments}. */
@@ -49,6 +54,8 @@ export interface StagingPlanOptions {
   maxDocumentBytes: number;
   /** When the batch is staged (epoch milliseconds); becomes `createdAt`. */
   nowMs: number;
+  /** A name unique to this staging (see {@link StagingDocument.stagingId}). */
+  stagingId?: string;
 }
 
 /** Default window length in minutes. */
@@ -148,6 +155,7 @@ export function planStagingDocuments(
       measurements: items,
       count: items.length,
       createdAt,
+      ...(options.stagingId === undefined ? {} : { stagingId: options.stagingId }),
     });
     // Envelope size with generous placeholders for the chunk index and the counts (up to 9 digits each).
     const overhead =
@@ -178,7 +186,7 @@ export function planEmptyWindowDocuments(
   range: SequenceRange,
   eventTimes: readonly string[],
   documents: readonly StagingDocument[],
-  options: Pick<StagingPlanOptions, 'windowMinutes' | 'nowMs'>,
+  options: Pick<StagingPlanOptions, 'windowMinutes' | 'nowMs' | 'stagingId'>,
 ): StagingDocument[] {
   const covered = new Set(documents.map((d) => d.windowStart));
   const empty = new Map<string, string>();
@@ -205,6 +213,7 @@ export function planEmptyWindowDocuments(
     measurements: [],
     count: 0,
     createdAt,
+    ...(options.stagingId === undefined ? {} : { stagingId: options.stagingId }),
   }));
 }
 
@@ -218,6 +227,7 @@ export interface StagedDocumentOrigin {
   chunk?: unknown;
   chunks?: unknown;
   createdAt?: unknown;
+  stagingId?: unknown;
 }
 
 /**
@@ -225,16 +235,18 @@ export interface StagedDocumentOrigin {
  * batch is normalized again, with the mapping served by then; when that yields fewer chunks for a window, its
  * documents overwrite the first ones of the earlier staging and the rest would stay, so the events in them would be
  * written twice (once as each mapping made them). Every staging of a batch that reaches a window writes its chunk 0
- * there (an empty one when its events yield nothing: {@link planEmptyWindowDocuments}), so the chunk 0 in the store
- * is the latest staging's, and its `chunks` says how many that staging wrote: a document of the batch at that index
- * or beyond is superseded. No clock is compared (instances' clocks differ). Nothing is superseded when chunk 0 is
- * gone (deleted by a flush, which deletes oldest first) or lacks the count.
+ * there first (an empty one when its events yield nothing: {@link planEmptyWindowDocuments}), so chunk 0 is the
+ * latest staging's, and its `chunks` says how many that staging wrote. When every one of those chunks is in the store
+ * as that staging wrote it (the same `stagingId`), a document of the batch at that index or beyond is superseded.
+ * When not (the staging was cut short, or two stagings of the batch ran at once and wrote over each other's chunks),
+ * nothing is: some events may then be flushed as both mappings made them, but none is lost. No clock is compared
+ * (instances' clocks differ). Nothing is superseded either when chunk 0 is gone or lacks the count or the staging id.
  * @param documents - the stored documents of one work unit
  * @returns the ids of the superseded documents: delete them without flushing their measurements
  */
 export function findSupersededChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
-  const batches = new Map<string, { chunk: number; id: string }[]>();
-  const counts = new Map<string, number>();
+  const batches = new Map<string, { chunk: number; id: string; stagingId: unknown }[]>();
+  const firsts = new Map<string, { count: number; stagingId: string }>();
   for (const document of documents) {
     if (typeof document.chunk !== 'number') {
       continue;
@@ -246,20 +258,32 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
       document.windowStart,
     ]);
     const batch = batches.get(key) ?? [];
-    batch.push({ chunk: document.chunk, id: document.id });
+    batch.push({ chunk: document.chunk, id: document.id, stagingId: document.stagingId });
     batches.set(key, batch);
-    if (document.chunk === 0 && typeof document.chunks === 'number' && Number.isInteger(document.chunks)) {
-      counts.set(key, document.chunks);
+    const { chunks, stagingId } = document;
+    if (
+      document.chunk === 0 &&
+      typeof chunks === 'number' &&
+      Number.isInteger(chunks) &&
+      typeof stagingId === 'string'
+    ) {
+      firsts.set(key, { count: chunks, stagingId });
     }
   }
   const superseded = new Set<string>();
   for (const [key, batch] of batches) {
-    const count = counts.get(key);
-    if (count === undefined) {
+    const first = firsts.get(key);
+    if (first === undefined) {
+      continue;
+    }
+    const whole = new Set(
+      batch.filter((d) => d.stagingId === first.stagingId && d.chunk < first.count).map((d) => d.chunk),
+    );
+    if (whole.size !== first.count) {
       continue;
     }
     for (const document of batch) {
-      if (document.chunk > 0 && document.chunk >= count) {
+      if (document.chunk > 0 && document.chunk >= first.count) {
         superseded.add(document.id);
       }
     }

@@ -115,7 +115,12 @@ describe('planStagingDocuments', () => {
 
 describe('planEmptyWindowDocuments', () => {
   it('plans an empty first chunk for each window the events reach and no document covers, and supersedes with it', () => {
-    const options = { windowMinutes: 15, maxDocumentBytes: 100_000, nowMs: Date.parse('2024-05-01T11:00:00.000Z') };
+    const options = {
+      windowMinutes: 15,
+      maxDocumentBytes: 100_000,
+      nowMs: Date.parse('2024-05-01T11:00:00.000Z'),
+      stagingId: 'redelivery',
+    };
     const range = { first: 1, last: 4 };
     const documents = planStagingDocuments('0', range, [], options);
     const times = ['2024-05-01T10:01:00Z', '2024-05-01T10:16:00Z', '2024-05-01T10:14:00Z', 'not a time'];
@@ -175,47 +180,55 @@ describe('findSupersededChunks', () => {
   const earlier = '2024-05-01T10:16:00.000Z';
   const later = '2024-05-01T10:17:00.000Z';
 
-  it('gives the chunks of an earlier staging at or beyond the count of the latest staging of the same batch', () => {
+  it('gives the chunks of an earlier staging at or beyond the count of the staging that wrote chunk 0, when it wrote all', () => {
     const documents = [
-      doc('c0', { chunk: 0, chunks: 2, createdAt: later }),
-      doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
-      doc('c2', { chunk: 2, chunks: 4, createdAt: earlier }),
-      doc('c3', { chunk: 3, chunks: 4, createdAt: earlier }),
+      doc('c0', { chunk: 0, chunks: 2, createdAt: later, stagingId: 'b' }),
+      doc('c1', { chunk: 1, chunks: 2, createdAt: later, stagingId: 'b' }),
+      doc('c2', { chunk: 2, chunks: 4, createdAt: earlier, stagingId: 'a' }),
+      doc('c3', { chunk: 3, chunks: 4, createdAt: earlier, stagingId: 'a' }),
       // Another batch of the unit: not compared with this one.
-      doc('other-c5', { firstSequenceNumber: 61, lastSequenceNumber: 90, chunk: 5, chunks: 6, createdAt: earlier }),
+      doc('other-c5', { firstSequenceNumber: 61, lastSequenceNumber: 90, chunk: 5, chunks: 6, stagingId: 'a' }),
     ];
 
     expect([...findSupersededChunks(documents)].sort()).toEqual(['c2', 'c3']);
   });
 
-  it('keeps an earlier chunk the latest staging has not rewritten yet (it is redelivered again)', () => {
-    const documents = [
-      doc('c0', { chunk: 0, chunks: 3, createdAt: later }),
-      doc('c1', { chunk: 1, chunks: 4, createdAt: earlier }),
-      doc('c3', { chunk: 3, chunks: 4, createdAt: earlier }),
+  it('supersedes nothing while the staging that wrote chunk 0 is not whole in the store (cut short, or overwritten)', () => {
+    // Cut short: its chunk 1 is still the earlier staging's (the batch is delivered again and finishes it).
+    const cutShort = [
+      doc('c0', { chunk: 0, chunks: 3, stagingId: 'b' }),
+      doc('c1', { chunk: 1, chunks: 4, stagingId: 'a' }),
+      doc('c3', { chunk: 3, chunks: 4, stagingId: 'a' }),
+    ];
+    // Two stagings at once, writing over each other: chunk 1 is the other one's, and chunk 2 holds events only it has.
+    const interleaved = [
+      doc('c0', { chunk: 0, chunks: 2, stagingId: 'y' }),
+      doc('c1', { chunk: 1, chunks: 3, stagingId: 'x' }),
+      doc('c2', { chunk: 2, chunks: 3, stagingId: 'x' }),
     ];
 
-    expect([...findSupersededChunks(documents)]).toEqual(['c3']);
+    expect([cutShort, interleaved].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0]);
   });
 
-  it('supersedes nothing when chunk 0 lacks the count or is gone', () => {
+  it('supersedes nothing when chunk 0 lacks the count or the staging id, or is gone', () => {
     const legacy = [doc('c0', { chunk: 0, createdAt: later }), doc('c1', { chunk: 1, chunks: 2, createdAt: earlier })];
-    const flushedFirst = [doc('c1', { chunk: 1, chunks: 2, createdAt: earlier })];
+    const unnamed = [doc('c0', { chunk: 0, chunks: 1 }), doc('c1', { chunk: 1, chunks: 2, stagingId: 'a' })];
+    const flushedFirst = [doc('c1', { chunk: 1, chunks: 2, createdAt: earlier, stagingId: 'a' })];
 
-    expect([legacy, flushedFirst].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0]);
+    expect([legacy, unnamed, flushedFirst].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0, 0]);
   });
 
   it('reads the count of the staging that wrote chunk 0 last, whatever the clocks of the instances said', () => {
     // The first staging ran on an instance whose clock was ahead: its documents look younger than the redelivery's.
     const documents = [
-      doc('c0', { chunk: 0, chunks: 1, createdAt: earlier }),
-      doc('c1', { chunk: 1, chunks: 3, createdAt: later }),
-      doc('c2', { chunk: 2, chunks: 3, createdAt: later }),
+      doc('c0', { chunk: 0, chunks: 1, createdAt: earlier, stagingId: 'b' }),
+      doc('c1', { chunk: 1, chunks: 3, createdAt: later, stagingId: 'a' }),
+      doc('c2', { chunk: 2, chunks: 3, createdAt: later, stagingId: 'a' }),
     ];
     // A redelivery whose events yield nothing in the window: its empty chunk 0 supersedes every other.
     const emptied = [
-      doc('c0', { chunk: 0, chunks: 0, createdAt: earlier }),
-      doc('c1', { chunk: 1, chunks: 2, createdAt: later }),
+      doc('c0', { chunk: 0, chunks: 0, createdAt: earlier, stagingId: 'b' }),
+      doc('c1', { chunk: 1, chunks: 2, createdAt: later, stagingId: 'a' }),
     ];
 
     expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c2']);
@@ -227,6 +240,7 @@ describe('findSupersededChunks', () => {
       windowMinutes: 15,
       maxDocumentBytes: 3_000,
       nowMs,
+      stagingId: 'a',
     });
 
     expect(documents.length).toBeGreaterThan(1);

@@ -1,0 +1,185 @@
+/**
+ * Staging under partial failures and concurrent stagings, on the local Cosmos DB server: whatever stops part-way (a
+ * staging, a flush's deletes) or runs twice at once, no event is lost, and what the old mapping made of a batch
+ * redelivered under a new one never comes back.
+ */
+import type { Container, CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
+import { groupMeasurements } from '../../../shared/core/fhir/groupMeasurements.js';
+import type { Measurement } from '../../../shared/core/measurement.js';
+import { replayStagingOfMessage } from '../../../shared/core/staging/deadLetterReplay.js';
+import { startCosmosServer, type LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
+import { freshContainers, localClient } from './cosmosTestSupport.js';
+
+const ingested = '2024-05-01T10:01:00.000Z';
+const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' };
+
+/** Event `i`'s heart rate `hr`, with a note of `note` characters (a mapping that writes more needs more chunks). */
+function reading(i: number, hr: string, note: number): Measurement {
+  return {
+    type: 'hr',
+    occurrenceTimeUtc: new Date(Date.parse('2024-05-01T09:00:00.000Z') + i * 1000).toISOString(),
+    ingestionTimeUtc: ingested,
+    deviceId: 'dev',
+    properties: [
+      { name: 'hr', value: hr },
+      { name: 'note', value: 'x'.repeat(note) },
+    ],
+  };
+}
+
+/** The container with its items' upsert, or an item's delete, replaced. */
+function faulty(
+  container: Container,
+  faults: { upsert?: (document: { chunk: number }) => Promise<void>; deleteFails?: (id: string) => boolean },
+): Container {
+  const items = container.items;
+  const upsert = faults.upsert;
+  const wrappedItems =
+    upsert === undefined
+      ? items
+      : Object.assign(Object.create(items) as typeof items, {
+          upsert: async (document: { chunk: number }) => {
+            await upsert(document);
+            return items.upsert(document);
+          },
+        });
+  return new Proxy(container, {
+    get(target, prop, receiver) {
+      if (prop === 'items') {
+        return wrappedItems;
+      }
+      if (prop === 'item') {
+        return (id: string, pk: string) => {
+          const item = target.item(id, pk);
+          return faults.deleteFails?.(id) !== true
+            ? item
+            : Object.assign(Object.create(item) as typeof item, {
+                delete: () => Promise.reject(Object.assign(new Error('unavailable'), { code: 503 })),
+              });
+        };
+      }
+      const value = Reflect.get(target, prop, receiver) as unknown;
+      return typeof value === 'function' ? (value as () => unknown).bind(target) : value;
+    },
+  });
+}
+
+describe('staging recovery', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  const range = { first: 1, last: 20 };
+  const oldBatch = Array.from({ length: 20 }, (_, i) => reading(i, '999', 400));
+  const newBatch = Array.from({ length: 20 }, (_, i) => reading(i, '70', 0));
+
+  for (const [name, redeliver] of [
+    ['with fewer chunks', (store: CosmosStagingStore) => store.stageBatch('0', range, newBatch)],
+    ['yielding nothing', (store: CosmosStagingStore) => store.stageBatch('0', range, [], [ingested])],
+  ] as const) {
+    it(`keeps a redelivery's superseded chunks out when the flush stops after a delete (redelivered ${name})`, async () => {
+      const container = (await freshContainers(client)).staging;
+      const store = new CosmosStagingStore(container, { maxDocumentBytes: 4_000 });
+      await store.stageBatch('0', range, oldBatch);
+      await redeliver(store);
+      const first = await store.readUnit(unit);
+      // The flush's deletes stop at the second document (a 503, or the worker dies).
+      const second = first.documents[1]?.id;
+      const stopping = new CosmosStagingStore(faulty(container, { deleteFails: (id) => id === second }));
+      await expect(stopping.deleteDocuments(unit, first.documents)).rejects.toThrow();
+
+      const rerun = await store.readUnit(unit);
+
+      expect(first.measurements.filter((m) => m.properties[0]?.value === '999')).toEqual([]);
+      expect(rerun.measurements.filter((m) => m.properties[0]?.value === '999')).toEqual([]);
+    });
+  }
+
+  it('loses no event when two stagings of one batch, by two mappings, write over each other', async () => {
+    const container = (await freshContainers(client)).staging;
+    const options = { maxDocumentBytes: 6_000 };
+    const twice = { first: 1, last: 30 };
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Instance X, still serving the old mapping (3 chunks): its chunk 1 is slow on the wire.
+    const slowChunk1 = faulty(container, { upsert: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
+    const x = new CosmosStagingStore(slowChunk1, options).stageBatch(
+      '0',
+      twice,
+      Array.from({ length: 30 }, (_, i) => reading(i, String(i), 400)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Instance Y, serving the new mapping (2 chunks), stages the batch whole meanwhile; then X's chunk 1 lands.
+    await new CosmosStagingStore(container, options).stageBatch(
+      '0',
+      twice,
+      Array.from({ length: 30 }, (_, i) => reading(i, String(i), 250)),
+    );
+    open();
+    await x;
+
+    const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+    const events = new Set(staged.measurements.map((m) => m.properties[0]?.value));
+
+    expect(Array.from({ length: 30 }, (_, i) => String(i)).filter((e) => !events.has(e))).toEqual([]);
+  });
+
+  it('supersedes what a staging cut short left, when the retry under a fixed mapping yields nothing', async () => {
+    const container = (await freshContainers(client)).staging;
+    const options = { maxDocumentBytes: 4_000 };
+    // The first staging's chunk 0 is throttled: the invocation fails and the batch is delivered again.
+    const throttled = faulty(container, {
+      upsert: (d) =>
+        d.chunk === 0 ? Promise.reject(Object.assign(new Error('throttled'), { code: 429 })) : Promise.resolve(),
+    });
+    await expect(new CosmosStagingStore(throttled, options).stageBatch('0', range, oldBatch)).rejects.toThrow();
+
+    await new CosmosStagingStore(container, options).stageBatch('0', range, [], [ingested]);
+    const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+
+    expect(staged.measurements).toEqual([]);
+  });
+
+  it('deletes a replay shard oldest ingested first, so what a failed delete leaves is the newest', async () => {
+    const container = (await freshContainers(client)).staging;
+    const store = new CosmosStagingStore(container);
+    const steps = (value: string, ingestionTimeUtc: string): Measurement => ({
+      type: 'steps',
+      occurrenceTimeUtc: '2024-05-01T09:00:00.000Z',
+      ingestionTimeUtc,
+      deviceId: 'dev',
+      properties: [{ name: 'steps', value }],
+    });
+    // Two dead-lettered messages of partition 0 replayed: their replay sequence numbers are hashes, the newer lower.
+    const at = (sequenceNumber: number, enqueuedTimeUtc: string) =>
+      replayStagingOfMessage({ partitionId: '0', sequenceNumber, offset: String(sequenceNumber), enqueuedTimeUtc });
+    const older = at(100, '2024-05-01T10:01:00.000Z');
+    const newer = at(101, '2024-05-01T10:05:00.000Z');
+    expect(newer.range.first).toBeLessThan(older.range.first);
+    await store.stageBatch(older.shard, older.range, [steps('1000', '2024-05-01T10:01:00.000Z')]);
+    await store.stageBatch(newer.shard, newer.range, [steps('1500', '2024-05-01T10:05:00.000Z')]);
+    const replayUnit = { windowStart: '2024-05-01T10:00:00.000Z', shard: older.shard };
+    const first = await store.readUnit(replayUnit);
+    const second = first.documents[1]?.id;
+    const stopping = new CosmosStagingStore(faulty(container, { deleteFails: (id) => id === second }));
+    await expect(stopping.deleteDocuments(replayUnit, first.documents)).rejects.toThrow();
+
+    const rerun = await store.readUnit(replayUnit);
+    const written = (read: { measurements: Measurement[] }) =>
+      groupMeasurements(read.measurements)[0]?.measurements.map((m) => m.properties[0]?.value);
+
+    expect(written(first)).toEqual(['1500']);
+    expect(written(rerun)).toEqual(['1500']);
+  });
+});
