@@ -255,6 +255,37 @@ describe('persistObservation', () => {
     });
   });
 
+  it('keeps the values of two racers when a third, which searched before them, replaces the restore of the second and dies', async () => {
+    const racing: ResolvedIdentity = { patientId: 'p1', deviceId: 'late-creator-dies' };
+    // Each racer's flush writes its own issued.
+    const data = (time: string, hr: string, issued: string): Parameters<typeof persistObservation>[1] => ({
+      group: onlyObservationGroup([heartRate('dev', time, hr)]),
+      template: heartRateTemplate,
+      identity: racing,
+      issued,
+    });
+    const searchedTooEarly = (inner: FhirStore): FhirStore => ({ ...inner, search: () => Promise.resolve([]) });
+    const id = toObservationId(toObservationIdentifier(racing, data('2024-05-01T10:10:00Z', '81', ISSUED).group));
+    await persistObservation(store, data('2024-05-01T10:10:00Z', '81', '2024-05-01T12:00:00.000Z'));
+    // B searched before A's create: it replaces it, then restores A's value (an amended version).
+    await persistObservation(searchedTooEarly(store), data('2024-05-01T10:20:00Z', '82', '2024-05-01T12:00:01.000Z'));
+    // C searched before both: it replaces B's restore and dies before its own.
+    const dying: FhirStore = { ...searchedTooEarly(store), history: () => Promise.reject(new Error('C died')) };
+    await expect(
+      persistObservation(dying, data('2024-05-01T10:30:00Z', '83', '2024-05-01T12:00:02.000Z')),
+    ).rejects.toThrow('C died');
+
+    // C's unit is flushed again (or the next window of the hour comes): it finds C's final version and merges.
+    await persistObservation(store, data('2024-05-01T10:40:00Z', '84', '2024-05-01T12:15:00.000Z'));
+
+    expect(sampledValues(await store.read<Observation>('Observation', id))).toEqual({
+      '2024-05-01T10:10:00.000Z': '81',
+      '2024-05-01T10:20:00.000Z': '82',
+      '2024-05-01T10:30:00.000Z': '83',
+      '2024-05-01T10:40:00.000Z': '84',
+    });
+  });
+
   it('keeps a value a user removed from a final Observation later, when a new reading is merged', async () => {
     const identity = { patientId: 'p1', deviceId: 'user-corrected' };
     const first = input(identity, { '2024-05-01T10:00:00Z': '70', '2024-05-01T10:05:00Z': '999' });

@@ -135,14 +135,17 @@ export const RACING_CREATE_MAX_GAP_MS = 15 * 60 * 1000;
 /**
  * The leading versions of `earlier` that a chain of racing creates may have replaced, and so the ones to restore
  * lost values from ({@link restoreLostValues}). Walking from the newest back, a version is taken while
- * - it is `final`: a chain of creates is all `final`, a merge (or restore) writes `amended`; and
- * - its `meta.lastUpdated` is at most {@link RACING_CREATE_MAX_GAP_MS} before that of the version after it (the
- *   previous one taken, or `newer` for the first); when either of the two has no `meta.lastUpdated` (or one that is
- *   not an instant) nothing tells, and the version is taken, as losing a racing writer's values is the worse error.
+ * - the version after it (the previous one taken, or `newer` for the first) was written over it by a create: its
+ *   `issued` differs (a create writes its own flush's; a merge, a restore and a user's edit keep the stored one),
+ *   or both are `final` (a chain of creates is all `final`; a merge or restore writes `amended`); and
+ * - its `meta.lastUpdated` is at most {@link RACING_CREATE_MAX_GAP_MS} before that of the version after it; when
+ *   either of the two has no `meta.lastUpdated` (or one that is not an instant) nothing tells, and the version is
+ *   taken, as losing a racing writer's values is the worse error.
  *
  * The walk stops at the first version that fails either test. So a version a user wrote over on purpose (correcting
  * a value and leaving the Observation `final`) is not restored from when the correction came later than the bound,
- * nor any version before a merge.
+ * nor any version before a merge the user edited; and a racing creator's restore (`amended`) that a later creator
+ * replaced is taken, with the values it had gathered.
  * @param newer - the version the chain is walked back from (the current version, or the newest one known to have
  *   been replaced by a racing create)
  * @param earlier - older versions, newest first
@@ -152,13 +155,19 @@ export function racingCreateChain(newer: Observation, earlier: readonly Observat
   const chain: Observation[] = [];
   let after = newer;
   for (const version of earlier) {
-    if (version.status !== 'final' || !isWithinRacingGap(version, after)) {
+    if (!isWrittenOverByCreate(version, after) || !isWithinRacingGap(version, after)) {
       break;
     }
     chain.push(version);
     after = version;
   }
   return chain;
+}
+
+/** Whether `newer` may be a create that replaced `older` (see {@link racingCreateChain}). */
+function isWrittenOverByCreate(older: Observation, newer: Observation): boolean {
+  const ownIssued = newer.issued !== undefined && older.issued !== undefined && newer.issued !== older.issued;
+  return ownIssued || (older.status === 'final' && newer.status === 'final');
 }
 
 /** Whether `older` was written at most {@link RACING_CREATE_MAX_GAP_MS} before `newer` (true when unknown). */

@@ -256,6 +256,25 @@ describe('racingCreateChain', () => {
     expect(racingCreateChain(current, [merged, created])).toEqual([]);
   });
 
+  it('takes a restore or merge a later create wrote over (its own issued), and nothing before that merge', () => {
+    const created = written('1', 0, ['2019-01-01T00:00:00Z', '60']);
+    const restored = written('2', MINUTE, ['2019-01-01T00:00:05Z', '61'], 'amended');
+    const replacing = {
+      ...written('3', 2 * MINUTE, ['2019-01-01T00:00:10Z', '62']),
+      issued: '2019-01-01T12:05:00.000Z',
+    };
+    // A user's edit keeps the stored issued: not taken for a create.
+    const edited = { ...written('3', 2 * MINUTE, ['2019-01-01T00:00:10Z', '62']), issued: restored.issued };
+
+    expect(racingCreateChain(replacing, [restored, created])).toEqual([restored]);
+    expect(racingCreateChain(edited, [restored, created])).toEqual([]);
+    expect(tokens(restoreLostValues(replacing, [restored], sampledTemplate(), identity).observation, 3)).toEqual([
+      'E',
+      '61',
+      '62',
+    ]);
+  });
+
   it('takes a final version when either of the two has no lastUpdated, as before the bound', () => {
     const created = written('1', undefined, ['2019-01-01T00:00:00Z', '60']);
     const second = written('2', 0, ['2019-01-01T00:00:05Z', '61']);
