@@ -204,7 +204,8 @@ export function toDeadLetterListItem(item: StoredDeadLetter): DeadLetterListItem
 export function unknownQueryParameters(query: URLSearchParams, allowed: readonly string[]): string[] {
   const problems: string[] = [];
   for (const name of new Set(query.keys())) {
-    if (name !== 'code' && !allowed.includes(name)) {
+    // The host reads the function key from `code` in any case (ASP.NET Core's query lookup ignores it).
+    if (name.toLowerCase() !== 'code' && !allowed.includes(name)) {
       const expected = allowed.length === 0 ? 'the options go in the JSON body' : `expected ${allowed.join(', ')}`;
       problems.push(`unknown query parameter '${name.slice(0, 64)}' (${expected})`);
     }

@@ -5,6 +5,7 @@ import {
   parseReplayBody,
   toApiContinuationToken,
   toDeadLetterListItem,
+  unknownQueryParameters,
 } from '../../../shared/adapters/functions/deadLetterRequests.js';
 import type { StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js';
 
@@ -74,6 +75,9 @@ describe('parseListQuery', () => {
       ],
     });
     expect(parseListQuery(new URLSearchParams('code=KEY&errorName=DeviceNotFound')).ok).toBe(true);
+    // The host takes the function key as `Code` or `CODE` too.
+    expect(parseListQuery(new URLSearchParams('Code=KEY')).ok).toBe(true);
+    expect(unknownQueryParameters(new URLSearchParams('CODE=KEY'), [])).toEqual([]);
   });
 
   it('rejects an unknown error name and a page size out of range', () => {
