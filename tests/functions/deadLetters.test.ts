@@ -3,9 +3,8 @@
  * that fail on demand.
  */
 import { readFile } from 'node:fs/promises';
-import type { CosmosClient } from '@azure/cosmos';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { listDeadLetters as listHandler, replayDeadLetters as replayHandler } from '../../functions/deadLetters.js';
 import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
 import { CosmosStagingStore } from '../../shared/adapters/cosmos/cosmosStagingStore.js';
@@ -16,10 +15,9 @@ import type { AppServices } from '../../shared/app/createAppServices.js';
 import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
 import { toDeadLetterDocument } from '../../shared/core/staging/deadLetter.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
-import { startCosmosServer, type LocalCosmosServer } from '../../shared/local/cosmosServer.js';
 import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
 import { replayDeadLetters, type ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
-import { freshContainers, localClient } from '../adapters/cosmos/cosmosTestSupport.js';
+import { freshContainers, useLocalCosmos } from '../adapters/cosmos/cosmosTestSupport.js';
 import { deviceMappingOf } from '../support/deviceMappings.js';
 import type { DeadLetterStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
 
@@ -87,18 +85,7 @@ describe('replayDeadLetters', () => {
 });
 
 describe('the dead-letter endpoints on a real Cosmos DB store', () => {
-  let server: LocalCosmosServer;
-  let client: CosmosClient;
-
-  beforeAll(async () => {
-    server = await startCosmosServer();
-    client = localClient(server.endpoint, server.key);
-  });
-
-  afterAll(async () => {
-    client.dispose();
-    await server.close();
-  });
+  const cosmos = useLocalCosmos();
 
   const template = (typeName: string, member: string) => ({
     templateType: 'CalculatedContent',
@@ -116,7 +103,7 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
    * their dead letters are rewritten in place and kept), two whose heart rate the fixed mapping reads.
    */
   async function servicesWithDeadLetters(): Promise<void> {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const deps = {
       staging: new CosmosStagingStore(containers.staging),
       deadLetters: new CosmosDeadLetterStore(containers.deadLetter),

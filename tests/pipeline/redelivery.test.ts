@@ -2,29 +2,16 @@
  * A batch delivered again after the device mapping changed, cut the same way: the redelivery stages each event as the
  * new mapping makes it, on the local Cosmos DB server, also where the new mapping makes nothing of a window's events.
  */
-import type { CosmosClient } from '@azure/cosmos';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
 import { CosmosStagingStore } from '../../shared/adapters/cosmos/cosmosStagingStore.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
-import { startCosmosServer, type LocalCosmosServer } from '../../shared/local/cosmosServer.js';
 import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
-import { freshContainers, localClient } from '../adapters/cosmos/cosmosTestSupport.js';
+import { freshContainers, useLocalCosmos } from '../adapters/cosmos/cosmosTestSupport.js';
 import { deviceMappingOf } from '../support/deviceMappings.js';
 
 describe('a redelivered batch after a device-mapping change', () => {
-  let server: LocalCosmosServer;
-  let client: CosmosClient;
-
-  beforeAll(async () => {
-    server = await startCosmosServer();
-    client = localClient(server.endpoint, server.key);
-  });
-
-  afterAll(async () => {
-    client.dispose();
-    await server.close();
-  });
+  const cosmos = useLocalCosmos();
 
   /** A heart-rate template for objects with `heartRate`, that also requires `required` when given. */
   const mapping = (required?: string) =>
@@ -60,7 +47,7 @@ describe('a redelivered batch after a device-mapping change', () => {
   }
 
   it('supersedes what the first staging left in a window whose events the new mapping now rejects', async () => {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const deps = {
       staging: new CosmosStagingStore(containers.staging),
       deadLetters: new CosmosDeadLetterStore(containers.deadLetter),
@@ -84,7 +71,7 @@ describe('a redelivered batch after a device-mapping change', () => {
   });
 
   it('writes nothing for a window whose events yield nothing when no earlier staging left anything there', async () => {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const staging = new CosmosStagingStore(containers.staging);
     const deps = { staging, deadLetters: new CosmosDeadLetterStore(containers.deadLetter), now: () => new Date() };
 

@@ -2,6 +2,8 @@
  * Shared helpers of the Cosmos adapter tests: a fresh database per call on one local server, and measurements.
  */
 import type { CosmosClient } from '@azure/cosmos';
+import { afterAll, beforeAll } from 'vitest';
+import { startCosmosServer, type LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
 import type { CosmosContainers } from '../../../shared/adapters/cosmos/cosmosContainers.js';
 import { createCosmosClient, openCosmosContainers } from '../../../shared/adapters/cosmos/cosmosContainers.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
@@ -29,6 +31,29 @@ export async function freshContainers(client: CosmosClient): Promise<CosmosConta
  */
 export function localClient(endpoint: string, key: string): CosmosClient {
   return createCosmosClient({ endpoint, key });
+}
+
+/**
+ * Starts a local Cosmos DB server before the tests of the calling `describe` (or file) and stops it after them.
+ * @returns the client of that server, once started
+ */
+export function useLocalCosmos(): () => CosmosClient {
+  let server: LocalCosmosServer | undefined;
+  let client: CosmosClient | undefined;
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+  });
+  afterAll(async () => {
+    client?.dispose();
+    await server?.close();
+  });
+  return () => {
+    if (client === undefined) {
+      throw new Error('the local Cosmos DB server is not started yet');
+    }
+    return client;
+  };
 }
 
 /**

@@ -3,14 +3,13 @@
  * staging, a flush's deletes) or runs twice at once, no event is lost, and what the old mapping made of a batch
  * redelivered under a new one never comes back.
  */
-import type { Container, CosmosClient } from '@azure/cosmos';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Container } from '@azure/cosmos';
+import { describe, expect, it } from 'vitest';
 import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
 import { groupMeasurements } from '../../../shared/core/fhir/groupMeasurements.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
 import { replayStagingOfMessage } from '../../../shared/core/staging/deadLetterReplay.js';
-import { startCosmosServer, type LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
-import { freshContainers, localClient } from './cosmosTestSupport.js';
+import { freshContainers, useLocalCosmos } from './cosmosTestSupport.js';
 
 const ingested = '2024-05-01T10:01:00.000Z';
 const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' };
@@ -67,18 +66,7 @@ function faulty(
 }
 
 describe('staging recovery', () => {
-  let server: LocalCosmosServer;
-  let client: CosmosClient;
-
-  beforeAll(async () => {
-    server = await startCosmosServer();
-    client = localClient(server.endpoint, server.key);
-  });
-
-  afterAll(async () => {
-    client.dispose();
-    await server.close();
-  });
+  const cosmos = useLocalCosmos();
 
   const range = { first: 1, last: 20 };
   const oldBatch = Array.from({ length: 20 }, (_, i) => reading(i, '999', 400));
@@ -89,7 +77,7 @@ describe('staging recovery', () => {
     ['yielding nothing', (store: CosmosStagingStore) => store.stageBatch('0', range, [], [ingested])],
   ] as const) {
     it(`keeps a redelivery's superseded chunks out when the flush stops after a delete (redelivered ${name})`, async () => {
-      const container = (await freshContainers(client)).staging;
+      const container = (await freshContainers(cosmos())).staging;
       const store = new CosmosStagingStore(container, { maxDocumentBytes: 4_000 });
       await store.stageBatch('0', range, oldBatch);
       await redeliver(store);
@@ -107,7 +95,7 @@ describe('staging recovery', () => {
   }
 
   it('loses no event when two stagings of one batch, by two mappings, write over each other', async () => {
-    const container = (await freshContainers(client)).staging;
+    const container = (await freshContainers(cosmos())).staging;
     const options = { maxDocumentBytes: 6_000 };
     const twice = { first: 1, last: 30 };
     let open = (): void => undefined;
@@ -136,7 +124,7 @@ describe('staging recovery', () => {
   });
 
   it('supersedes what a staging cut short left, when the retry under a fixed mapping yields nothing', async () => {
-    const container = (await freshContainers(client)).staging;
+    const container = (await freshContainers(cosmos())).staging;
     const options = { maxDocumentBytes: 4_000 };
     // The first staging's chunk 0 is throttled: the invocation fails and the batch is delivered again.
     const throttled = faulty(container, {
@@ -152,7 +140,7 @@ describe('staging recovery', () => {
   });
 
   it('deletes a replay shard oldest ingested first, so what a failed delete leaves is the newest', async () => {
-    const container = (await freshContainers(client)).staging;
+    const container = (await freshContainers(cosmos())).staging;
     const store = new CosmosStagingStore(container);
     const steps = (value: string, ingestionTimeUtc: string): Measurement => ({
       type: 'steps',
