@@ -316,8 +316,11 @@ describe('persistObservation', () => {
     });
   });
 
-  it('keeps a value a user removed from a merged Observation, however soon after the merge', async () => {
-    const identity = { patientId: 'p1', deviceId: 'user-corrected-merge' };
+  it.each([
+    ['keeping its issued', undefined],
+    ['re-issuing it as the correction is saved', 30_000],
+  ])('keeps a value a user removed from a merged Observation soon after the merge, %s', async (_, reissueAfterMs) => {
+    const identity = { patientId: 'p1', deviceId: `user-corrected-merge-${reissueAfterMs ?? 'kept'}` };
     const first = input(identity, { '2024-05-01T10:00:00Z': '70', '2024-05-01T10:05:00Z': '999' });
     await persistObservation(store, first);
     await persistObservation(store, input(identity, { '2024-05-01T10:10:00Z': '72' }));
@@ -325,12 +328,13 @@ describe('persistObservation', () => {
     if (merged?.valueSampledData?.data === undefined) {
       throw new Error('expected the merged Observation');
     }
-    // At once, a user replaces the wrong 999 by E (no value) and sets the status back to final.
+    // A user replaces the wrong 999 by E (no value) and sets the status back to final.
     await store.update(
       {
         ...merged,
         id: idOf(first),
         status: 'final',
+        ...(reissueAfterMs === undefined ? {} : { issued: new Date(Date.now() + reissueAfterMs).toISOString() }),
         valueSampledData: { ...merged.valueSampledData, data: merged.valueSampledData.data.replace('999', 'E') },
       },
       { ifMatchVersionId: merged.meta?.versionId ?? '' },

@@ -133,19 +133,29 @@ export function restoreLostValues(
 export const RACING_CREATE_MAX_GAP_MS = 15 * 60 * 1000;
 
 /**
+ * How far the FHIR server's clock (`meta.lastUpdated`) may be behind this app's (`issued`) for
+ * {@link racingCreateChain} to still tell a racing create.
+ */
+export const CLOCK_MARGIN_MS = 5_000;
+
+/**
  * The leading versions of `earlier` that a chain of racing creates may have replaced, and so the ones to restore
  * lost values from ({@link restoreLostValues}). Walking from the newest back, a version is taken while
- * - the version after it (the previous one taken, or `newer` for the first) was written over it by a create: its
- *   `issued` differs (a create writes its own flush's; a merge, a restore and a user's edit keep the stored one),
- *   or both are `final` (a chain of creates is all `final`; a merge or restore writes `amended`); and
- * - its `meta.lastUpdated` is at most {@link RACING_CREATE_MAX_GAP_MS} before that of the version after it; when
- *   either of the two has no `meta.lastUpdated` (or one that is not an instant) nothing tells, and the version is
- *   taken, as losing a racing writer's values is the worse error.
+ * - the version after it (the previous one taken, or `newer` for the first) may be a racing create written over it:
+ *   both are `final` (a chain of creates is all `final`; a merge or restore writes `amended`), or the newer has an
+ *   `issued` of its own (a create writes its flush's start; a merge, a restore and a user's edit that keeps it do
+ *   not) from before the older was written (`meta.lastUpdated`, give or take {@link CLOCK_MARGIN_MS}): a racing
+ *   creator's flush began before it searched, and it searched before the version it replaced existed, whereas a user
+ *   who re-issues a corrected Observation does so after; and
+ * - its `meta.lastUpdated` is at most {@link RACING_CREATE_MAX_GAP_MS} before that of the version after it.
+ * When a server gives no `meta.lastUpdated` (or one that is not an instant), the time tests pass: losing a racing
+ * writer's values is the worse error.
  *
- * The walk stops at the first version that fails either test. So a version a user wrote over on purpose (correcting
- * a value and leaving the Observation `final`) is not restored from when the correction came later than the bound,
- * nor any version before a merge the user edited; and a racing creator's restore (`amended`) that a later creator
- * replaced is taken, with the values it had gathered.
+ * The walk stops at the first version that fails a test. So a value a user corrected by hand in a merged
+ * Observation is not restored (however the correction sets `issued` and status, unless it re-issues within seconds
+ * of the merge), nor one corrected in a `final` Observation more than {@link RACING_CREATE_MAX_GAP_MS} after the
+ * version corrected; and a racing creator's restore (`amended`) that a later creator replaced is taken, with the
+ * values it had gathered.
  * @param newer - the version the chain is walked back from (the current version, or the newest one known to have
  *   been replaced by a racing create)
  * @param earlier - older versions, newest first
@@ -164,10 +174,17 @@ export function racingCreateChain(newer: Observation, earlier: readonly Observat
   return chain;
 }
 
-/** Whether `newer` may be a create that replaced `older` (see {@link racingCreateChain}). */
+/** Whether `newer` may be a racing create that replaced `older` (see {@link racingCreateChain}). */
 function isWrittenOverByCreate(older: Observation, newer: Observation): boolean {
-  const ownIssued = newer.issued !== undefined && older.issued !== undefined && newer.issued !== older.issued;
-  return ownIssued || (older.status === 'final' && newer.status === 'final');
+  if (older.status === 'final' && newer.status === 'final') {
+    return true;
+  }
+  if (newer.issued === undefined || older.issued === undefined || newer.issued === older.issued) {
+    return false;
+  }
+  const issued = toEpochMs(newer.issued);
+  const written = lastUpdatedOf(older);
+  return issued === undefined || written === undefined || issued <= written + CLOCK_MARGIN_MS;
 }
 
 /** Whether `older` was written at most {@link RACING_CREATE_MAX_GAP_MS} before `newer` (true when unknown). */

@@ -259,15 +259,15 @@ describe('racingCreateChain', () => {
   it('takes a restore or merge a later create wrote over (its own issued), and nothing before that merge', () => {
     const created = written('1', 0, ['2019-01-01T00:00:00Z', '60']);
     const restored = written('2', MINUTE, ['2019-01-01T00:00:05Z', '61'], 'amended');
-    const replacing = {
-      ...written('3', 2 * MINUTE, ['2019-01-01T00:00:10Z', '62']),
-      issued: '2019-01-01T12:05:00.000Z',
-    };
-    // A user's edit keeps the stored issued: not taken for a create.
+    // A racing create: its flush began (its issued) before the version it replaced was written.
+    const replacing = { ...written('3', 2 * MINUTE, ['2019-01-01T00:00:10Z', '62']), issued: '2019-01-01T00:59:00Z' };
+    // A user's edit keeps the stored issued, or re-issues the Observation when it is saved: not taken for a create.
     const edited = { ...written('3', 2 * MINUTE, ['2019-01-01T00:00:10Z', '62']), issued: restored.issued };
+    const reissued = { ...edited, issued: new Date(T + 2 * MINUTE).toISOString() };
 
     expect(racingCreateChain(replacing, [restored, created])).toEqual([restored]);
     expect(racingCreateChain(edited, [restored, created])).toEqual([]);
+    expect(racingCreateChain(reissued, [restored, created])).toEqual([]);
     expect(tokens(restoreLostValues(replacing, [restored], sampledTemplate(), identity).observation, 3)).toEqual([
       'E',
       '61',
