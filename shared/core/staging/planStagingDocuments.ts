@@ -239,14 +239,16 @@ export interface StagedDocumentOrigin {
  * latest staging's, and its `chunks` says how many that staging wrote. When every one of those chunks is in the store
  * as that staging wrote it (the same `stagingId`), a document of the batch at that index or beyond is superseded.
  * When not (the staging was cut short, or two stagings of the batch ran at once and wrote over each other's chunks),
- * nothing is: some events may then be flushed as both mappings made them, but none is lost. No clock is compared
- * (instances' clocks differ). Nothing is superseded either when chunk 0 is gone or lacks the count or the staging id.
+ * nothing is: some events may then be flushed as both mappings made them. (Two stagings at once that cut their
+ * chunks at other events can still overwrite a chunk holding the only copy of some: a known limit.) No clock is compared
+ * (instances' clocks differ). Nothing is superseded either when chunk 0 is gone or lacks the count; a chunk 0 without a
+ * staging id (staged before stagings were named) is taken at its count, as it was then.
  * @param documents - the stored documents of one work unit
  * @returns the ids of the superseded documents: delete them without flushing their measurements
  */
 export function findSupersededChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
   const batches = new Map<string, { chunk: number; id: string; stagingId: unknown }[]>();
-  const firsts = new Map<string, { count: number; stagingId: string }>();
+  const firsts = new Map<string, { count: number; stagingId: string | undefined }>();
   for (const document of documents) {
     if (typeof document.chunk !== 'number') {
       continue;
@@ -261,13 +263,8 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
     batch.push({ chunk: document.chunk, id: document.id, stagingId: document.stagingId });
     batches.set(key, batch);
     const { chunks, stagingId } = document;
-    if (
-      document.chunk === 0 &&
-      typeof chunks === 'number' &&
-      Number.isInteger(chunks) &&
-      typeof stagingId === 'string'
-    ) {
-      firsts.set(key, { count: chunks, stagingId });
+    if (document.chunk === 0 && typeof chunks === 'number' && Number.isInteger(chunks)) {
+      firsts.set(key, { count: chunks, stagingId: typeof stagingId === 'string' ? stagingId : undefined });
     }
   }
   const superseded = new Set<string>();
@@ -276,10 +273,12 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
     if (first === undefined) {
       continue;
     }
+    // A chunk 0 staged before stagings were named (an upgrade with data staged) keeps the rule it was written under:
+    // its count alone decides.
     const whole = new Set(
       batch.filter((d) => d.stagingId === first.stagingId && d.chunk < first.count).map((d) => d.chunk),
     );
-    if (whole.size !== first.count) {
+    if (first.stagingId !== undefined && whole.size !== first.count) {
       continue;
     }
     for (const document of batch) {

@@ -210,12 +210,20 @@ describe('findSupersededChunks', () => {
     expect([cutShort, interleaved].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0]);
   });
 
-  it('supersedes nothing when chunk 0 lacks the count or the staging id, or is gone', () => {
+  it('supersedes nothing when chunk 0 lacks the count, or is gone', () => {
     const legacy = [doc('c0', { chunk: 0, createdAt: later }), doc('c1', { chunk: 1, chunks: 2, createdAt: earlier })];
-    const unnamed = [doc('c0', { chunk: 0, chunks: 1 }), doc('c1', { chunk: 1, chunks: 2, stagingId: 'a' })];
     const flushedFirst = [doc('c1', { chunk: 1, chunks: 2, createdAt: earlier, stagingId: 'a' })];
 
-    expect([legacy, unnamed, flushedFirst].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0, 0]);
+    expect([legacy, flushedFirst].map((documents) => findSupersededChunks(documents).size)).toEqual([0, 0]);
+  });
+
+  it('takes a chunk 0 staged before stagings were named at its count, as it was written to be read', () => {
+    // A redelivery staged before the upgrade that needed one chunk, or none (its events now yield nothing).
+    const fewer = [doc('c0', { chunk: 0, chunks: 1 }), doc('c1', { chunk: 1, chunks: 2 })];
+    const emptied = [doc('c0', { chunk: 0, chunks: 0 }), doc('c1', { chunk: 1, chunks: 2 }), doc('c2', { chunk: 2 })];
+
+    expect([...findSupersededChunks(fewer)]).toEqual(['c1']);
+    expect([...findSupersededChunks(emptied)].sort()).toEqual(['c1', 'c2']);
   });
 
   it('reads the count of the staging that wrote chunk 0 last, whatever the clocks of the instances said', () => {
