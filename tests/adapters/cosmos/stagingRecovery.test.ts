@@ -94,7 +94,7 @@ describe('staging recovery', () => {
     });
   }
 
-  it('loses no event when two stagings of one batch, by two mappings, write over each other', async () => {
+  it('loses no event when a staging with fewer chunks writes over part of one with more, at once', async () => {
     const container = (await freshContainers(cosmos())).staging;
     const options = { maxDocumentBytes: 6_000 };
     const twice = { first: 1, last: 30 };
