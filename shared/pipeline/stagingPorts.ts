@@ -76,8 +76,9 @@ export interface StagingStore {
   /**
    * Reads every staged document of a unit. A document that a redelivery of its batch superseded without
    * overwriting it (the redelivery needed fewer chunks) is listed for deletion but its measurements are left out.
-   * The documents are listed in the order to delete them: the superseded first, then oldest ingested first, so that
-   * whatever a delete that stops part-way leaves is the newest part of the unit and supersedes nothing it should not.
+   * The documents are listed in the order to delete them: the superseded first, then by last event (the last
+   * sequence number; a replay shard's by last ingestion time), so that whatever a delete that stops part-way leaves
+   * holds every later event of the unit that a deleted document held, and supersedes nothing it should not.
    * @param unit - the work unit
    * @throws a retriable error when the store is unavailable or throttling
    */

@@ -117,18 +117,24 @@ export class CosmosStagingStore implements StagingStore {
       const response = await withStagingErrors('upsert staging document', () => this.container.items.upsert(document));
       this.counter.record('upsert', response.requestCharge);
     };
-    // Each window's chunk 0 first, then the rest: a staging cut short then never leaves later chunks without its
-    // chunk 0, which a retry looks for (and which says how many chunks the staging writes).
-    await mapWithConcurrency(
-      writes.filter((d) => d.chunk === 0),
-      this.concurrency,
-      upsert,
-    );
-    await mapWithConcurrency(
-      writes.filter((d) => d.chunk !== 0),
-      this.concurrency,
-      upsert,
-    );
+    // Window by window, oldest first: a later window is never staged while an earlier one of the batch is not, so the
+    // timer, which plans a shard's oldest staged window, cannot flush the later one first (a batch whose windows are
+    // all closed already: ingest behind). In each, chunk 0 before the rest: a staging cut short then never leaves
+    // later chunks without its chunk 0, which a retry looks for (and which says how many chunks the staging writes).
+    const windows = [...new Set(writes.map((d) => d.windowStart))].sort();
+    for (const windowStart of windows) {
+      const inWindow = writes.filter((d) => d.windowStart === windowStart);
+      await mapWithConcurrency(
+        inWindow.filter((d) => d.chunk === 0),
+        this.concurrency,
+        upsert,
+      );
+      await mapWithConcurrency(
+        inWindow.filter((d) => d.chunk !== 0),
+        this.concurrency,
+        upsert,
+      );
+    }
     return writes.length;
   }
 
@@ -178,7 +184,7 @@ export class CosmosStagingStore implements StagingStore {
     // Left behind by a redelivery that needed fewer chunks: deleted with the rest, their measurements not flushed.
     const superseded = findSupersededChunks(stored);
     const supersededRefs: StagedDocumentRef[] = [];
-    const flushed: { ref: StagedDocumentRef; latestIngestion: number }[] = [];
+    const flushed: { ref: StagedDocumentRef; latestIngestion: number; document: StoredStagingDocument }[] = [];
     const measurements: Measurement[] = [];
     let malformed = 0;
     for (const document of stored) {
@@ -194,14 +200,18 @@ export class CosmosStagingStore implements StagingStore {
         measurements.push(measurement);
         latestIngestion = Math.max(latestIngestion, Date.parse(measurement.ingestionTimeUtc) || latestIngestion);
       }
-      flushed.push({ ref, latestIngestion });
+      flushed.push({ ref, latestIngestion, document });
       malformed += decoded.malformed;
     }
     // The order the flush deletes them in (one at a time, stopping at the first that cannot go): the superseded first
     // (they hold nothing to flush, and only the chunk 0 of their batch marks them), then oldest first. A replay
     // shard's sequence numbers are hashes, not ingestion order: its documents go by their latest ingestion time.
+    // A live shard's go by their last sequence number: batches cut elsewhere by a redelivery overlap, and a document
+    // left then holds every later event of the window that a deleted one held.
     if (unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {
       flushed.sort((a, b) => a.latestIngestion - b.latestIngestion);
+    } else {
+      flushed.sort((a, b) => compareDeleteOrder(a.document, b.document));
     }
     const documents = [...supersededRefs, ...flushed.map((d) => d.ref)];
     return { documents, measurements, malformed };
@@ -228,6 +238,21 @@ export class CosmosStagingStore implements StagingStore {
       inOrder: true,
     });
   }
+}
+
+/** Orders a live shard's documents for deletion: by last sequence number, then first, then chunk (stable otherwise). */
+function compareDeleteOrder(a: StoredStagingDocument, b: StoredStagingDocument): number {
+  for (const field of ['lastSequenceNumber', 'firstSequenceNumber', 'chunk'] as const) {
+    const left = a[field];
+    const right = b[field];
+    if (typeof left !== 'number' || typeof right !== 'number') {
+      return 0;
+    }
+    if (left !== right) {
+      return left - right;
+    }
+  }
+  return 0;
 }
 
 /** Orders staged documents by first and last sequence number, then chunk; by id when those are not numbers. */

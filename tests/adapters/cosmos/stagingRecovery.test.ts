@@ -170,4 +170,64 @@ describe('staging recovery', () => {
     expect(written(first)).toEqual(['1500']);
     expect(written(rerun)).toEqual(['1500']);
   });
+
+  it('stages a batch window by window, oldest first, so no later window is listed while an earlier one is unwritten', async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    // Ingest runs behind: one batch holds a reading enqueued at 10:50 and its correction enqueued at 11:01.
+    const at = (i: number, enqueued: string, hr: string): Measurement => ({
+      ...reading(i, hr, 0),
+      ingestionTimeUtc: enqueued,
+    });
+    const batch = [at(0, '2024-05-01T10:50:00.000Z', '60'), at(0, '2024-05-01T11:01:00.000Z', '99')];
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // The earlier window's write is slow (throttled, retried by the SDK).
+    const slow = faulty(container, {
+      upsert: (d) =>
+        (d as { windowStart?: string }).windowStart === '2024-05-01T10:45:00.000Z' ? gate : Promise.resolve(),
+    });
+    const store = new CosmosStagingStore(container);
+
+    const staging = new CosmosStagingStore(slow).stageBatch('0', { first: 1, last: 2 }, batch);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const whileSlow = await store.listClosedUnits(new Date('2024-05-01T12:00:00.000Z'), 0);
+    open();
+    await staging;
+    const after = await store.listClosedUnits(new Date('2024-05-01T12:00:00.000Z'), 0);
+
+    expect(whileSlow).toEqual([]);
+    expect(after.map((u) => u.windowStart)).toEqual(['2024-05-01T10:45:00.000Z', '2024-05-01T11:00:00.000Z']);
+  });
+
+  it('deletes overlapping batches by last sequence number, so what a stopped delete leaves holds the later events', async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    const store = new CosmosStagingStore(container);
+    const at = (i: number, ingestion: string, hr: string): Measurement => ({
+      ...reading(i, hr, 0),
+      ingestionTimeUtc: ingestion,
+    });
+    // Batches [0] and [1] (1 reads 60 at one instant), then a redelivery from checkpoint 0 cut as [0..2]: 2 corrects
+    // the reading to 99.
+    await store.stageBatch('0', { first: 0, last: 0 }, [at(0, '2024-05-01T10:01:00.000Z', '50')]);
+    await store.stageBatch('0', { first: 1, last: 1 }, [at(1, '2024-05-01T10:02:00.000Z', '60')]);
+    await store.stageBatch('0', { first: 0, last: 2 }, [
+      at(0, '2024-05-01T10:01:00.000Z', '50'),
+      at(1, '2024-05-01T10:02:00.000Z', '60'),
+      at(1, '2024-05-01T10:03:00.000Z', '99'),
+    ]);
+    const first = await store.readUnit(unit);
+    // Cosmos DB refuses to delete batch [1]'s document.
+    const stopping = new CosmosStagingStore(faulty(container, { deleteFails: (id) => id.includes('_q1-1_') }));
+    await expect(stopping.deleteDocuments(unit, first.documents)).rejects.toThrow();
+
+    const rerun = await store.readUnit(unit);
+    const written = (read: { measurements: Measurement[] }) =>
+      groupMeasurements(read.measurements)
+        .flatMap((g) => g.measurements)
+        .filter((m) => m.occurrenceTimeUtc === reading(1, '', 0).occurrenceTimeUtc)
+        .map((m) => m.properties[0]?.value);
+
+    expect(written(first)).toEqual(['99']);
+    expect(written(rerun)).toEqual(['99']);
+  });
 });
