@@ -229,8 +229,8 @@ export class CosmosStagingStore implements StagingStore {
       typeof document === 'string' ? { id: document, pk } : { id: document.id, pk, etag: document.etag },
     );
     // A document rewritten by a redelivered batch after we read it holds content not flushed yet: it is kept. One at a
-    // time, oldest first, stopping at the first kept or failed: if older documents stayed while a newer one went, the
-    // next flush would merge their older readings again, over the newer ones this flush wrote in the same slots.
+    // time, in the order readUnit lists them, stopping at the first kept or failed: if older documents stayed while a
+    // newer one went, the next flush would merge their older readings again, over the newer ones in the same slots.
     return deleteItems(this.container, refs, {
       concurrency: this.concurrency,
       counter: this.counter,
@@ -240,34 +240,29 @@ export class CosmosStagingStore implements StagingStore {
   }
 }
 
-/** Orders a live shard's documents for deletion: by last sequence number, then first, then chunk (stable otherwise). */
-function compareDeleteOrder(a: StoredStagingDocument, b: StoredStagingDocument): number {
-  for (const field of ['lastSequenceNumber', 'firstSequenceNumber', 'chunk'] as const) {
-    const left = a[field];
-    const right = b[field];
-    if (typeof left !== 'number' || typeof right !== 'number') {
-      return 0;
-    }
-    if (left !== right) {
-      return left - right;
-    }
-  }
-  return 0;
-}
-
 /** Orders staged documents by first and last sequence number, then chunk; by id when those are not numbers. */
-function compareStagingOrder(a: StoredStagingDocument, b: StoredStagingDocument): number {
-  for (const field of ['firstSequenceNumber', 'lastSequenceNumber', 'chunk'] as const) {
-    const left = a[field];
-    const right = b[field];
-    if (typeof left !== 'number' || typeof right !== 'number') {
-      break;
+const compareStagingOrder = orderBy(['firstSequenceNumber', 'lastSequenceNumber', 'chunk']);
+
+/** Orders a live shard's documents for deletion: by last sequence number, then first, then chunk; by id otherwise. */
+const compareDeleteOrder = orderBy(['lastSequenceNumber', 'firstSequenceNumber', 'chunk']);
+
+/** Orders staged documents by the numeric fields given, in turn; by id from the first field that is not a number. */
+function orderBy(
+  fields: readonly ('firstSequenceNumber' | 'lastSequenceNumber' | 'chunk')[],
+): (a: StoredStagingDocument, b: StoredStagingDocument) => number {
+  return (a, b) => {
+    for (const field of fields) {
+      const left = a[field];
+      const right = b[field];
+      if (typeof left !== 'number' || typeof right !== 'number') {
+        break;
+      }
+      if (left !== right) {
+        return left - right;
+      }
     }
-    if (left !== right) {
-      return left - right;
-    }
-  }
-  return compare(a.id, b.id);
+    return compare(a.id, b.id);
+  };
 }
 
 function compare(a: string, b: string): number {

@@ -135,28 +135,15 @@ export function planStagingDocuments(
     bucket.items.push(toCompactMeasurement(measurement));
   }
 
-  const createdAt = new Date(options.nowMs).toISOString();
   const documents: StagingDocument[] = [];
   for (const windowStart of [...byWindow.keys()].sort()) {
     const bucket = byWindow.get(windowStart);
     if (bucket === undefined) {
       continue;
     }
-    const envelope = (chunk: number, chunks: number, items: CompactMeasurement[]): StagingDocument => ({
-      pk: toStagingPartitionKey({ windowStart, shard }),
-      id: toStagingDocumentId(shard, range, windowStart, chunk),
-      windowStart,
-      windowEnd: bucket.end,
-      shard,
-      firstSequenceNumber: range.first,
-      lastSequenceNumber: range.last,
-      chunk,
-      chunks,
-      measurements: items,
-      count: items.length,
-      createdAt,
-      ...(options.stagingId === undefined ? {} : { stagingId: options.stagingId }),
-    });
+    const window = { start: windowStart, end: bucket.end };
+    const envelope = (chunk: number, chunks: number, items: CompactMeasurement[]): StagingDocument =>
+      toStagingDocument(shard, range, window, { chunk, chunks, items }, options);
     // Envelope size with generous placeholders for the chunk index and the counts (up to 9 digits each).
     const overhead =
       toJsonByteLength({ ...envelope(999_999_999, 999_999_999, []), count: 999_999_999 }) +
@@ -199,22 +186,42 @@ export function planEmptyWindowDocuments(
       empty.set(window.start, window.end);
     }
   }
-  const createdAt = new Date(options.nowMs).toISOString();
-  return [...empty.keys()].sort().map((windowStart) => ({
-    pk: toStagingPartitionKey({ windowStart, shard }),
-    id: toStagingDocumentId(shard, range, windowStart, 0),
-    windowStart,
-    windowEnd: empty.get(windowStart) ?? windowStart,
+  return [...empty.keys()]
+    .sort()
+    .map((start) =>
+      toStagingDocument(
+        shard,
+        range,
+        { start, end: empty.get(start) ?? start },
+        { chunk: 0, chunks: 0, items: [] },
+        options,
+      ),
+    );
+}
+
+/** One staging document of a batch: chunk `chunk` of the `chunks` this staging writes in the window. */
+function toStagingDocument(
+  shard: string,
+  range: SequenceRange,
+  window: { start: string; end: string },
+  part: { chunk: number; chunks: number; items: CompactMeasurement[] },
+  options: Pick<StagingPlanOptions, 'nowMs' | 'stagingId'>,
+): StagingDocument {
+  return {
+    pk: toStagingPartitionKey({ windowStart: window.start, shard }),
+    id: toStagingDocumentId(shard, range, window.start, part.chunk),
+    windowStart: window.start,
+    windowEnd: window.end,
     shard,
     firstSequenceNumber: range.first,
     lastSequenceNumber: range.last,
-    chunk: 0,
-    chunks: 0,
-    measurements: [],
-    count: 0,
-    createdAt,
+    chunk: part.chunk,
+    chunks: part.chunks,
+    measurements: part.items,
+    count: part.items.length,
+    createdAt: new Date(options.nowMs).toISOString(),
     ...(options.stagingId === undefined ? {} : { stagingId: options.stagingId }),
-  }));
+  };
 }
 
 /** The fields of a stored staging document that say which staging of which batch wrote it (untrusted shape). */
