@@ -283,7 +283,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
           const summariesBefore = flushSummaries.length;
           const errorsBefore = flushErrors.length;
           await flushTimer(timerInfo(clock), context('flushTimer'));
-          const drained: string[] = [];
+          let drained = 0;
           for (;;) {
             const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
             if (received.receivedMessageItems.length === 0) {
@@ -292,7 +292,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
             for (const item of received.receivedMessageItems) {
               // The host decodes base64 and hands JSON messages to the handler as objects.
               const text = Buffer.from(item.messageText, 'base64').toString('utf8');
-              drained.push(text);
+              drained += 1;
               try {
                 await flushWorker(JSON.parse(text) as unknown, context('flushWorker'));
               } catch (error) {
@@ -307,7 +307,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
           const ran = flushSummaries.slice(summariesBefore);
           const failed = flushErrors.length > errorsBefore || ran.some((summary) => summary.status === 'failed');
           const progressed = ran.some((summary) => summary.status === 'flushed' || summary.status === 'empty');
-          if (drained.length === 0 || failed || !progressed) {
+          if (drained === 0 || failed || !progressed) {
             break;
           }
         }

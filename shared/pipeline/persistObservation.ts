@@ -52,9 +52,9 @@ export interface PersistObservationOptions {
  * A writer that fails between its replacing `PUT` and that restore leaves the Observation `final`; its rerun finds it
  * and merges, so a merge into a `final` Observation first restores from the history too (for templates that can lose
  * values so: {@link canLoseValuesToReplacement}).
- * Values are restored only from versions of the race ({@link racingCreateChain}: `final` versions each at most
- * 15 minutes (`RACING_CREATE_MAX_GAP_MS`) older than the next), so a value a user removed from a `final` Observation later
- * than that stays removed.
+ * Values are restored only from versions of the race ({@link racingCreateChain}: each written over by what may be a
+ * racing create, at most 15 minutes (`RACING_CREATE_MAX_GAP_MS`) before the next), so a value a user removed by hand
+ * stays removed (see there for the limits).
  * A server that never answers 201 costs one history read per create, nothing more. (FHIR R4 has no
  * create-if-absent at a client-chosen id, and MedTech's deterministic ids rule out server-assigned ones.)
  * @param store - the FHIR server
@@ -159,8 +159,7 @@ async function create(
  * to a replacing create (SampledData, or more than one value: {@link canLoseValuesToReplacement}), is the history
  * read. A version id of `1` (servers that number versions) has no earlier
  * version to restore from, so nothing is read for it. Only the versions before it that a chain of racing creates
- * wrote are restored from ({@link racingCreateChain}): a `final` version a user wrote (a correction) well after the
- * one before it is not taken for a replacing create's.
+ * wrote are restored from ({@link racingCreateChain}): a user's correction is not taken for a replacing create's.
  */
 async function restoreIfUnverified(
   store: FhirStore,

@@ -38,8 +38,8 @@ export interface DeleteOutcome {
   /** Documents rewritten since they were read (ETag mismatch): left staged for the next flush. */
   changed: number;
   /**
-   * Documents after one that was not deleted, left staged with it (a staging store deletes a unit's documents in
-   * ingestion order and stops there, so that what stays is always the newest part of the unit).
+   * Documents after one that was not deleted, left staged with it (a staging store deletes a unit's documents in the
+   * order {@link StagingStore.readUnit} lists them and stops there, so that what stays holds the unit's later events).
    */
   left?: number;
 }

@@ -121,7 +121,8 @@ export function assertValueSize(
       return;
     }
     if (value.valueType === 'SampledData') {
-      chars += 2 * Math.min(toSlotCount(start, end, value.defaultPeriod), MAX_SAMPLED_DATA_SLOTS);
+      const slots = toSlotCount(start, end, value.defaultPeriod, isPeriodEnd(start, end, template));
+      chars += 2 * Math.min(slots, MAX_SAMPLED_DATA_SLOTS);
       for (const timed of values) {
         chars += timed.value.length;
       }
