@@ -47,8 +47,9 @@ export interface DeleteOutcome {
 /** The staging store: measurements wait here, grouped by (window, shard), until their window is flushed. */
 export interface StagingStore {
   /**
-   * Stages one ingest batch: one document per (window, chunk), upserted under deterministic ids so a redelivered
-   * batch overwrites instead of duplicating.
+   * Stages one ingest batch: one document per (window, chunk), the window's first (its head) under an id that every
+   * staging of the batch shares and written last, so that a redelivered batch replaces what an earlier staging wrote
+   * instead of duplicating it, and two stagings at once never leave a mix of both.
    * @param shard - the Event Hubs partition id of the batch, or a replay shard
    * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
    * @param measurements - the batch's normalized measurements

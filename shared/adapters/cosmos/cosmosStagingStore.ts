@@ -7,6 +7,7 @@ import {
   defaultWindowMinutes,
   findSupersededChunks,
   planEmptyWindowDocuments,
+  planStagingWrites,
   planStagingDocuments,
   type StagedDocumentOrigin,
   type StagingDocument,
@@ -48,7 +49,7 @@ interface StoredStagingDocument extends StagedDocumentOrigin {
 
 /**
  * The staging store on Cosmos DB (container `staging`, partition key `/pk` = `{windowStart}|{shard}`): one document
- * per (ingest batch, window, chunk), upserted under deterministic ids.
+ * per (ingest batch, window, chunk), upserted; a window's head has the same id at every staging of the batch.
  */
 export class CosmosStagingStore implements StagingStore {
   /** Write requests sent by this store (and any store sharing the counter). */
@@ -96,8 +97,9 @@ export class CosmosStagingStore implements StagingStore {
       nowMs,
       stagingId,
     });
-    // A window the events reach but no measurement: an empty document only where an earlier staging of this batch
-    // left one (a point read of its first document; nothing is written for a batch staged once).
+    // A window the events reach but no measurement: an empty head only where an earlier staging of this batch left a
+    // document (a query in the window's partition: a staging cut short may have left later chunks without their head;
+    // nothing is written for a batch staged once).
     const empty = planEmptyWindowDocuments(shard, range, eventTimes, documents, {
       windowMinutes: this.windowMinutes,
       nowMs,
@@ -105,10 +107,19 @@ export class CosmosStagingStore implements StagingStore {
     });
     const superseding: StagingDocument[] = [];
     await mapWithConcurrency(empty, this.concurrency, async (document) => {
-      const response = await withStagingErrors('read staging document', () =>
-        this.container.item(document.id, document.pk).read(),
+      const iterator = this.container.items.query<{ id: string }>(
+        {
+          query:
+            'SELECT TOP 1 c.id FROM c WHERE c.pk = @pk AND c.firstSequenceNumber = @first AND c.lastSequenceNumber = @last',
+          parameters: [
+            { name: '@pk', value: document.pk },
+            { name: '@first', value: range.first },
+            { name: '@last', value: range.last },
+          ],
+        },
+        { partitionKey: document.pk, maxItemCount: 1 },
       );
-      if (response.resource !== undefined) {
+      if ((await fetchAllPages(iterator, 'query staged batch')).length > 0) {
         superseding.push(document);
       }
     });
@@ -117,23 +128,9 @@ export class CosmosStagingStore implements StagingStore {
       const response = await withStagingErrors('upsert staging document', () => this.container.items.upsert(document));
       this.counter.record('upsert', response.requestCharge);
     };
-    // Window by window, oldest first: a later window is never staged while an earlier one of the batch is not, so the
-    // timer, which plans a shard's oldest staged window, cannot flush the later one first (a batch whose windows are
-    // all closed already: ingest behind). In each, chunk 0 before the rest: a staging cut short then never leaves
-    // later chunks without its chunk 0, which a retry looks for (and which says how many chunks the staging writes).
-    const windows = [...new Set(writes.map((d) => d.windowStart))].sort();
-    for (const windowStart of windows) {
-      const inWindow = writes.filter((d) => d.windowStart === windowStart);
-      await mapWithConcurrency(
-        inWindow.filter((d) => d.chunk === 0),
-        this.concurrency,
-        upsert,
-      );
-      await mapWithConcurrency(
-        inWindow.filter((d) => d.chunk !== 0),
-        this.concurrency,
-        upsert,
-      );
+    // Window by window, oldest first; in each, the head last (see planStagingWrites).
+    for (const step of planStagingWrites(writes)) {
+      await mapWithConcurrency(step, this.concurrency, upsert);
     }
     return writes.length;
   }

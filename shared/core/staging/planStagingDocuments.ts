@@ -13,7 +13,7 @@ import { toStagingWindow } from './stagingWindow.js';
 export interface StagingDocument {
   /** `{windowStart}|{shard}` — one logical partition per work unit. */
   pk: string;
-  /** Deterministic: shard, sequence range, window and chunk (see `toStagingDocumentId`). */
+  /** Shard, sequence range, window and chunk; a later chunk's names its staging too (see `toStagingDocumentId`). */
   id: string;
   /** Window start, ISO-8601 UTC. */
   windowStart: string;
@@ -28,9 +28,9 @@ export interface StagingDocument {
   /** 0-based chunk index within (batch, window). */
   chunk: number;
   /**
-   * How many chunks this staging of the batch wrote for the window. A redelivery normalized differently (the
-   * mapping changed in between) may need fewer: its documents overwrite the first ones, and this count tells the
-   * flush which of the earlier staging's documents it left behind (see {@link findSupersededChunks}).
+   * How many chunks this staging of the batch wrote for the window. Chunk 0, the head, is written after the others
+   * and overwrites an earlier staging's head; with this count and the staging id it tells the flush which documents
+   * of the batch hold it, and which an earlier staging left behind (see {@link findSupersededChunks}).
    */
   chunks: number;
   /** Measurements in compact form. */
@@ -40,8 +40,9 @@ export interface StagingDocument {
   /** When the batch was staged, ISO-8601 UTC. */
   createdAt: string;
   /**
-   * Names this staging of the batch (one per call that staged it): every chunk it wrote carries it, so that
-   * {@link findSupersededChunks} can tell a staging written whole from one another staging wrote over in part.
+   * Names this staging of the batch (one per call that staged it): every chunk it wrote carries it, and the ids of
+   * its chunks after the first, so that two stagings of the batch never write over each other's later chunks and
+   * {@link findSupersededChunks} can tell which chunks belong to the head.
    */
   stagingId?: string;
 }
@@ -105,8 +106,9 @@ export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number,
 
 /**
  * Plans the staging documents of one ingest batch: measurements are bucketed by the ingestion-time window, encoded
- * compactly and split into chunks below `maxDocumentBytes`. The ids are deterministic, so staging the same batch
- * again yields the same documents.
+ * compactly and split into chunks below `maxDocumentBytes`. Staging the batch again gives the same head (chunk 0)
+ * id in each window, and the same ids throughout under the same staging id. Write them in the order of
+ * {@link planStagingWrites}.
  * @param shard - the Event Hubs partition id of the batch, or a replay shard
  * @param range - the batch's first and last sequence numbers (see {@link SequenceRange})
  * @param measurements - the batch's normalized measurements
@@ -199,6 +201,30 @@ export function planEmptyWindowDocuments(
     );
 }
 
+/**
+ * The order to write a staging's documents in: a list of steps, each to be written whole (in any order, at once)
+ * before the next begins. Window by window, oldest first: a later window is never staged while an earlier one of the
+ * batch is not, so the timer, which plans a shard's oldest staged window, cannot flush the later one first (a batch
+ * whose windows are all closed already: ingest behind). In each window the later chunks, then the head (chunk 0):
+ * the head overwrites an earlier staging's and says which staging's chunks hold the batch, so it must not land
+ * before they do. A staging cut short leaves either its later chunks without its head (with an earlier staging's
+ * head, they are superseded by it; with none, they are flushed) or everything.
+ * @param documents - one staging's documents ({@link planStagingDocuments}, {@link planEmptyWindowDocuments})
+ * @returns the steps, none empty
+ */
+export function planStagingWrites(documents: readonly StagingDocument[]): StagingDocument[][] {
+  const steps: StagingDocument[][] = [];
+  for (const windowStart of [...new Set(documents.map((d) => d.windowStart))].sort()) {
+    const inWindow = documents.filter((d) => d.windowStart === windowStart);
+    for (const step of [inWindow.filter((d) => d.chunk !== 0), inWindow.filter((d) => d.chunk === 0)]) {
+      if (step.length > 0) {
+        steps.push(step);
+      }
+    }
+  }
+  return steps;
+}
+
 /** One staging document of a batch: chunk `chunk` of the `chunks` this staging writes in the window. */
 function toStagingDocument(
   shard: string,
@@ -209,7 +235,7 @@ function toStagingDocument(
 ): StagingDocument {
   return {
     pk: toStagingPartitionKey({ windowStart: window.start, shard }),
-    id: toStagingDocumentId(shard, range, window.start, part.chunk),
+    id: toStagingDocumentId(shard, range, window.start, part.chunk, options.stagingId),
     windowStart: window.start,
     windowEnd: window.end,
     shard,
@@ -239,17 +265,18 @@ export interface StagedDocumentOrigin {
 
 /**
  * Finds staged documents a later staging of the same batch superseded without overwriting them. A redelivered
- * batch is normalized again, with the mapping served by then; when that yields fewer chunks for a window, its
- * documents overwrite the first ones of the earlier staging and the rest would stay, so the events in them would be
- * written twice (once as each mapping made them). Every staging of a batch that reaches a window writes its chunk 0
- * there first (an empty one when its events yield nothing: {@link planEmptyWindowDocuments}), so chunk 0 is the
- * latest staging's, and its `chunks` says how many that staging wrote. When every one of those chunks is in the store
- * as that staging wrote it (the same `stagingId`), a document of the batch at that index or beyond is superseded.
- * When not (the staging was cut short, or two stagings of the batch ran at once and wrote over each other's chunks),
- * nothing is: some events may then be flushed as both mappings made them. (Two stagings at once that cut their
- * chunks at other events can still overwrite a chunk holding the only copy of some: a known limit.) No clock is compared
- * (instances' clocks differ). Nothing is superseded either when chunk 0 is gone or lacks the count; a chunk 0 without a
- * staging id (staged before stagings were named) is taken at its count, as it was then.
+ * batch is normalized again, with the mapping served by then, and cut into chunks at other events when that changed
+ * the measurements' size; the earlier staging's chunks would stay beside the new ones, so the events in them would
+ * be written twice (once as each mapping made them). Every staging of a batch that reaches a window writes its head
+ * (chunk 0, the same id at every staging) there last, after its other chunks (an empty head when its events yield
+ * nothing: {@link planEmptyWindowDocuments}), so the head is the latest finished staging's, and its `chunks` and
+ * `stagingId` say which documents that staging wrote. When every one of them is in the store, every other document
+ * of the batch in the window is superseded: another staging's chunks, whether it finished before (overwritten head)
+ * or was cut short or is still running (no head of its own yet). When not (a flush deleted one of them, or a chunk
+ * lost to a staging written before chunks were named per staging), nothing is: some events may then be flushed as
+ * both mappings made them, none is lost. No clock is compared (instances' clocks differ). Nothing is superseded
+ * either when the head is gone or lacks the count; a head without a staging id (staged before stagings were named)
+ * is taken at its count, as it was then.
  * @param documents - the stored documents of one work unit
  * @returns the ids of the superseded documents: delete them without flushing their measurements
  */
@@ -289,7 +316,8 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
       continue;
     }
     for (const document of batch) {
-      if (document.chunk > 0 && document.chunk >= first.count) {
+      const otherStaging = first.stagingId !== undefined && document.stagingId !== first.stagingId;
+      if (document.chunk > 0 && (document.chunk >= first.count || otherStaging)) {
         superseded.add(document.id);
       }
     }

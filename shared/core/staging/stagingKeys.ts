@@ -87,16 +87,25 @@ export function assertSequenceRange(range: SequenceRange): void {
 }
 
 /**
- * The deterministic id of one staging document:
- * `s{shard}_q{first}-{last}_w{yyyyMMddHHmm}_c{chunk}`. Same batch, same window, same chunk → same id, so a
- * redelivered batch overwrites (upsert) instead of duplicating.
+ * The id of one staging document: `s{shard}_q{first}-{last}_w{yyyyMMddHHmm}_c{chunk}`, and for a chunk after the
+ * first, `_{stagingId}` after it when a staging id is given. A batch's first document in a window (its head) has the
+ * same id at every staging of the batch, so a redelivery overwrites it (upsert) instead of adding one; the later
+ * chunks are named per staging, so that two stagings of the batch cut at other events never write over each other's
+ * (the head written last then says which staging's chunks hold the batch).
  * @param shard - the Event Hubs partition id, or a replay shard
  * @param range - the batch's first and last sequence numbers (see {@link SequenceRange})
  * @param windowStart - window start, ISO-8601
  * @param chunk - 0-based chunk index within the (batch, window)
+ * @param stagingId - the staging that writes a chunk after the first (ignored for chunk 0)
  * @throws RangeError when the range, window start or chunk index is invalid
  */
-export function toStagingDocumentId(shard: string, range: SequenceRange, windowStart: string, chunk: number): string {
+export function toStagingDocumentId(
+  shard: string,
+  range: SequenceRange,
+  windowStart: string,
+  chunk: number,
+  stagingId?: string,
+): string {
   assertSequenceRange(range);
   if (!Number.isInteger(chunk) || chunk < 0) {
     throw new RangeError('chunk must be a non-negative integer');
@@ -106,5 +115,6 @@ export function toStagingDocumentId(shard: string, range: SequenceRange, windowS
     throw new RangeError('windowStart is not an ISO-8601 timestamp');
   }
   const window = new Date(ms).toISOString().slice(0, 16).replace(/[-:T]/g, '');
-  return `s${toIdSegment(shard)}_q${range.first}-${range.last}_w${window}_c${chunk}`;
+  const staging = chunk === 0 || stagingId === undefined ? '' : `_${toIdSegment(stagingId)}`;
+  return `s${toIdSegment(shard)}_q${range.first}-${range.last}_w${window}_c${chunk}${staging}`;
 }

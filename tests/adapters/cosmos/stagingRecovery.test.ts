@@ -123,6 +123,38 @@ describe('staging recovery', () => {
     expect(Array.from({ length: 30 }, (_, i) => String(i)).filter((e) => !events.has(e))).toEqual([]);
   });
 
+  it('loses no event when a staging with fewer chunks lands its later chunk over one with more, at once', async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    const options = { maxDocumentBytes: 6_000 };
+    const twice = { first: 1, last: 30 };
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Instance Y, serving the new mapping (2 chunks): its chunk 1 is slow on the wire.
+    const slowChunk1 = faulty(container, { upsert: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
+    const y = new CosmosStagingStore(slowChunk1, options).stageBatch(
+      '0',
+      twice,
+      Array.from({ length: 30 }, (_, i) => reading(i, `new:${i}`, 250)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Instance X, still serving the old mapping (3 chunks, cut at other events), stages the batch whole meanwhile;
+    // then Y's chunk 1 lands.
+    const xWrites = await new CosmosStagingStore(container, options).stageBatch(
+      '0',
+      twice,
+      Array.from({ length: 30 }, (_, i) => reading(i, `old:${i}`, 400)),
+    );
+    open();
+    const yWrites = await y;
+
+    const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+    const values = staged.measurements.map((m) => m.properties[0]?.value ?? '').sort();
+
+    expect([xWrites, yWrites]).toEqual([3, 2]);
+    // Every event once, as the staging whose head landed last (Y's) made it.
+    expect(values).toEqual(Array.from({ length: 30 }, (_, i) => `new:${i}`).sort());
+  });
+
   it('supersedes what a staging cut short left, when the retry under a fixed mapping yields nothing', async () => {
     const container = (await freshContainers(cosmos())).staging;
     const options = { maxDocumentBytes: 4_000 };

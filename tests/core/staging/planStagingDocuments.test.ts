@@ -193,6 +193,24 @@ describe('findSupersededChunks', () => {
     expect([...findSupersededChunks(documents)].sort()).toEqual(['c2', 'c3']);
   });
 
+  it("gives every other staging's chunks when the head's staging is whole, below its count too", () => {
+    const documents = [
+      doc('c0', { chunk: 0, chunks: 2, stagingId: 'b' }),
+      doc('c1_b', { chunk: 1, chunks: 2, stagingId: 'b' }),
+      // An earlier staging cut at other events, and one cut short before its head (its chunks landed, its head not).
+      doc('c1_a', { chunk: 1, chunks: 3, stagingId: 'a' }),
+      doc('c2_a', { chunk: 2, chunks: 3, stagingId: 'a' }),
+      doc('c1_c', { chunk: 1, chunks: 2, stagingId: 'c' }),
+      // Staged before chunks were named per staging.
+      doc('c1', { chunk: 1, chunks: 2 }),
+    ];
+    // No head: what a staging cut short left is flushed (the batch comes again, and merging it twice is harmless).
+    const headless = documents.filter((d) => d.chunk !== 0);
+
+    expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c1_a', 'c1_c', 'c2_a']);
+    expect(findSupersededChunks(headless).size).toBe(0);
+  });
+
   it('supersedes nothing while the staging that wrote chunk 0 is not whole in the store (cut short, or overwritten)', () => {
     // Cut short: its chunk 1 is still the earlier staging's (the batch is delivered again and finishes it).
     const cutShort = [

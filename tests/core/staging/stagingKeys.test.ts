@@ -50,6 +50,19 @@ describe('toStagingDocumentId', () => {
     expect(new Set([base, ...variants]).size).toBe(6);
   });
 
+  it("names the staging in a later chunk's id, and never in the head's, which every staging of the batch overwrites", () => {
+    const id = (chunk: number, stagingId?: string): string =>
+      toStagingDocumentId('3', { first: 1, last: 9 }, '2024-05-01T10:15:00.000Z', chunk, stagingId);
+
+    expect([id(0, 'a'), id(0, 'b'), id(0)]).toEqual(Array(3).fill('s3_q1-9_w202405011015_c0'));
+    expect([id(1, 'a'), id(1, 'b'), id(1), id(1, 'a/b')]).toEqual([
+      's3_q1-9_w202405011015_c1_a',
+      's3_q1-9_w202405011015_c1_b',
+      's3_q1-9_w202405011015_c1',
+      expect.stringMatching(/^s3_q1-9_w202405011015_c1_h[0-9a-f]{32}$/),
+    ]);
+  });
+
   it('hashes a shard with characters Cosmos DB forbids in ids', () => {
     const id = toStagingDocumentId('a/b?#', { first: 1, last: 1 }, '2024-05-01T10:15:00.000Z', 0);
 
