@@ -94,66 +94,43 @@ describe('staging recovery', () => {
     });
   }
 
-  it('loses no event when a staging with fewer chunks writes over part of one with more, at once', async () => {
-    const container = (await freshContainers(cosmos())).staging;
-    const options = { maxDocumentBytes: 6_000 };
-    const twice = { first: 1, last: 30 };
-    let open = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    // Instance X, still serving the old mapping (3 chunks): its chunk 1 is slow on the wire.
-    const slowChunk1 = faulty(container, { upsert: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
-    const x = new CosmosStagingStore(slowChunk1, options).stageBatch(
-      '0',
-      twice,
-      Array.from({ length: 30 }, (_, i) => reading(i, String(i), 400)),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // Instance Y, serving the new mapping (2 chunks), stages the batch whole meanwhile; then X's chunk 1 lands.
-    await new CosmosStagingStore(container, options).stageBatch(
-      '0',
-      twice,
-      Array.from({ length: 30 }, (_, i) => reading(i, String(i), 250)),
-    );
-    open();
-    await x;
+  // Instance X still serves the old mapping (3 chunks), instance Y the new one (2 chunks, cut at other events).
+  const mappings = {
+    x: { tag: 'old', note: 400, chunks: 3 },
+    y: { tag: 'new', note: 250, chunks: 2 },
+  } as const;
+  for (const [slow, fast] of [
+    ['x', 'y'],
+    ['y', 'x'],
+  ] as const) {
+    it(`loses no event and mixes no mappings when two stagings of a batch run at once (${slow}'s chunk 1 slow)`, async () => {
+      const container = (await freshContainers(cosmos())).staging;
+      const options = { maxDocumentBytes: 6_000 };
+      const twice = { first: 1, last: 30 };
+      const stage = (store: CosmosStagingStore, { tag, note }: { tag: string; note: number }): Promise<number> =>
+        store.stageBatch(
+          '0',
+          twice,
+          Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note)),
+        );
+      let open = (): void => undefined;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      // One instance's chunk 1 is slow on the wire; the other stages the batch whole meanwhile, then it lands.
+      const slowChunk1 = faulty(container, { upsert: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
+      const slowStaging = stage(new CosmosStagingStore(slowChunk1, options), mappings[slow]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const fastWrites = await stage(new CosmosStagingStore(container, options), mappings[fast]);
+      open();
+      const slowWrites = await slowStaging;
 
-    const staged = await new CosmosStagingStore(container, options).readUnit(unit);
-    const events = new Set(staged.measurements.map((m) => m.properties[0]?.value));
+      const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+      const values = staged.measurements.map((m) => m.properties[0]?.value ?? '').sort();
 
-    expect(Array.from({ length: 30 }, (_, i) => String(i)).filter((e) => !events.has(e))).toEqual([]);
-  });
-
-  it('loses no event when a staging with fewer chunks lands its later chunk over one with more, at once', async () => {
-    const container = (await freshContainers(cosmos())).staging;
-    const options = { maxDocumentBytes: 6_000 };
-    const twice = { first: 1, last: 30 };
-    let open = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
-    // Instance Y, serving the new mapping (2 chunks): its chunk 1 is slow on the wire.
-    const slowChunk1 = faulty(container, { upsert: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
-    const y = new CosmosStagingStore(slowChunk1, options).stageBatch(
-      '0',
-      twice,
-      Array.from({ length: 30 }, (_, i) => reading(i, `new:${i}`, 250)),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    // Instance X, still serving the old mapping (3 chunks, cut at other events), stages the batch whole meanwhile;
-    // then Y's chunk 1 lands.
-    const xWrites = await new CosmosStagingStore(container, options).stageBatch(
-      '0',
-      twice,
-      Array.from({ length: 30 }, (_, i) => reading(i, `old:${i}`, 400)),
-    );
-    open();
-    const yWrites = await y;
-
-    const staged = await new CosmosStagingStore(container, options).readUnit(unit);
-    const values = staged.measurements.map((m) => m.properties[0]?.value ?? '').sort();
-
-    expect([xWrites, yWrites]).toEqual([3, 2]);
-    // Every event once, as the staging whose head landed last (Y's) made it.
-    expect(values).toEqual(Array.from({ length: 30 }, (_, i) => `new:${i}`).sort());
-  });
+      expect([slowWrites, fastWrites]).toEqual([mappings[slow].chunks, mappings[fast].chunks]);
+      // Every event once, as the staging whose head landed last (the slow one's) made it.
+      expect(values).toEqual(Array.from({ length: 30 }, (_, i) => `${mappings[slow].tag}:${i}`).sort());
+    });
+  }
 
   it('supersedes what a staging cut short left, when the retry under a fixed mapping yields nothing', async () => {
     const container = (await freshContainers(cosmos())).staging;
