@@ -48,8 +48,8 @@ export interface DeleteOutcome {
 export interface StagingStore {
   /**
    * Stages one ingest batch: one document per (window, chunk), the window's first (its head) under an id that every
-   * staging of the batch shares and written last, so that a redelivered batch replaces what an earlier staging wrote
-   * instead of duplicating it, and two stagings at once never leave a mix of both.
+   * staging of the batch shares, written last and naming the stagings whose heads it overwrote, so that a redelivered
+   * batch replaces what an earlier staging wrote instead of duplicating it.
    * @param shard - the Event Hubs partition id of the batch, or a replay shard
    * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
    * @param measurements - the batch's normalized measurements

@@ -8,6 +8,7 @@ import {
   findSupersededChunks,
   planEmptyWindowDocuments,
   planStagingWrites,
+  toSupersedingHead,
   planStagingDocuments,
   type StagedDocumentOrigin,
   type StagingDocument,
@@ -17,11 +18,16 @@ import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/staging
 import { toClosedWindowCutoff } from '../../core/staging/stagingWindow.js';
 import { REPLAY_SHARD_PREFIX } from '../../core/staging/deadLetterReplay.js';
 import type { DeleteOutcome, StagedDocumentRef, StagedUnit, StagingStore } from '../../pipeline/stagingPorts.js';
-import { CosmosWriteCounter } from './cosmosWriteCounter.js';
+import { CosmosWriteCounter, type CosmosWriteKind } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
 import { fetchAllPages } from './cosmosPaging.js';
 import { mapWithConcurrency } from '../../pipeline/limiter.js';
-import { withStagingErrors } from './stagingUnavailableError.js';
+import {
+  StagingUnavailableError,
+  toCosmosStatus,
+  toStagingError,
+  withStagingErrors,
+} from './stagingUnavailableError.js';
 
 /** Settings of {@link CosmosStagingStore}. */
 export interface CosmosStagingStoreOptions {
@@ -36,6 +42,13 @@ export interface CosmosStagingStoreOptions {
   /** Clock for `createdAt` (default `Date.now`). */
   clock?: () => number;
 }
+
+/**
+ * Tries to write a staging head over the one read before another staging's head lands in between. Heads of one batch
+ * land seldom at once (a redelivery racing a staging of the same batch), so running out of tries is a contention
+ * the retried invocation can wait out.
+ */
+const MAX_HEAD_ATTEMPTS = 8;
 
 interface UnitRow {
   windowStart?: unknown;
@@ -97,42 +110,88 @@ export class CosmosStagingStore implements StagingStore {
       nowMs,
       stagingId,
     });
-    // A window the events reach but no measurement: an empty head only where an earlier staging of this batch left a
-    // document (a query in the window's partition: a staging cut short may have left later chunks without their head;
-    // nothing is written for a batch staged once).
+    // A window the events reach but no measurement: an empty head, written only over a head an earlier staging of
+    // this batch left (nothing is written for a batch staged once).
     const empty = planEmptyWindowDocuments(shard, range, eventTimes, documents, {
       windowMinutes: this.windowMinutes,
       nowMs,
       stagingId,
     });
-    const superseding: StagingDocument[] = [];
-    await mapWithConcurrency(empty, this.concurrency, async (document) => {
-      const iterator = this.container.items.query<{ id: string }>(
-        {
-          query:
-            'SELECT TOP 1 c.id FROM c WHERE c.pk = @pk AND c.firstSequenceNumber = @first AND c.lastSequenceNumber = @last',
-          parameters: [
-            { name: '@pk', value: document.pk },
-            { name: '@first', value: range.first },
-            { name: '@last', value: range.last },
-          ],
-        },
-        { partitionKey: document.pk, maxItemCount: 1 },
-      );
-      if ((await fetchAllPages(iterator, 'query staged batch')).length > 0) {
-        superseding.push(document);
-      }
-    });
-    const writes = [...documents, ...superseding];
-    const upsert = async (document: StagingDocument): Promise<void> => {
-      const response = await withStagingErrors('upsert staging document', () => this.container.items.upsert(document));
-      this.counter.record('upsert', response.requestCharge);
-    };
+    let written = 0;
     // Window by window, oldest first; in each, the head last (see planStagingWrites).
-    for (const step of planStagingWrites(writes)) {
-      await mapWithConcurrency(step, this.concurrency, upsert);
+    for (const step of planStagingWrites([...documents, ...empty])) {
+      const outcomes = await mapWithConcurrency(step, this.concurrency, async (document) => {
+        if (document.chunk === 0) {
+          return this.writeHead(document);
+        }
+        const response = await withStagingErrors('upsert staging document', () =>
+          this.container.items.upsert(document),
+        );
+        this.counter.record('upsert', response.requestCharge);
+        return true;
+      });
+      written += outcomes.filter(Boolean).length;
     }
-    return writes.length;
+    return written;
+  }
+
+  /**
+   * Writes a staging's head over the stored one, naming the stagings it supersedes (see toSupersedingHead): created
+   * where there is none (an empty head is then not written at all), else replaced under the stored head's ETag, and
+   * read again when another staging's head landed in between, so that each head names the one it overwrote.
+   * @returns whether the head was written
+   */
+  private async writeHead(head: StagingDocument): Promise<boolean> {
+    const item = this.container.item(head.id, head.pk);
+    const create = (): Promise<boolean> =>
+      this.writeUnless('create', 'create staging head', [409], () =>
+        this.container.items.create(toSupersedingHead(head, undefined)),
+      );
+    // A batch staged for the first time: one request.
+    if (head.chunks > 0 && (await create())) {
+      return true;
+    }
+    for (let attempt = 0; attempt < MAX_HEAD_ATTEMPTS; attempt++) {
+      const read = await withStagingErrors('read staging head', () => item.read<StoredStagingDocument>());
+      const stored = read.resource;
+      if (stored === undefined) {
+        if (head.chunks === 0) {
+          return false;
+        }
+        if (await create()) {
+          return true;
+        }
+        continue;
+      }
+      const condition = read.etag ?? stored._etag ?? '';
+      const replaced = await this.writeUnless('replace', 'replace staging head', [404, 412], () =>
+        item.replace(toSupersedingHead(head, stored), { accessCondition: { type: 'IfMatch', condition } }),
+      );
+      if (replaced) {
+        return true;
+      }
+    }
+    throw new StagingUnavailableError(`staging head contended by other stagings ${MAX_HEAD_ATTEMPTS} times`);
+  }
+
+  /** Sends one conditional write; the statuses listed mean another writer came first (false). */
+  private async writeUnless(
+    kind: CosmosWriteKind,
+    operation: string,
+    lostStatuses: readonly number[],
+    call: () => Promise<{ requestCharge: number }>,
+  ): Promise<boolean> {
+    try {
+      const response = await call();
+      this.counter.record(kind, response.requestCharge);
+      return true;
+    } catch (error) {
+      this.counter.record(kind);
+      if (lostStatuses.includes(toCosmosStatus(error) ?? 0)) {
+        return false;
+      }
+      throw toStagingError(error, operation);
+    }
   }
 
   /**

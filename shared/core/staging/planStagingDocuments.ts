@@ -42,9 +42,16 @@ export interface StagingDocument {
   /**
    * Names this staging of the batch (one per call that staged it): every chunk it wrote carries it, and the ids of
    * its chunks after the first, so that two stagings of the batch never write over each other's later chunks and
-   * {@link findSupersededChunks} can tell which chunks belong to the head.
+   * {@link findSupersededChunks} can tell which chunks a head supersedes.
    */
   stagingId?: string;
+  /**
+   * Set by a staging that writes its head after its other chunks (every staging with a `stagingId` now); documents
+   * without it were staged head first, and {@link findSupersededChunks} reads them by the rule they were written under.
+   */
+  headLast?: true;
+  /** On a head (chunk 0): the stagings whose later chunks it supersedes (see {@link toSupersedingHead}). */
+  supersedes?: string[];
 }
 
 /** Settings of {@link planStagingDocuments}. */
@@ -205,10 +212,10 @@ export function planEmptyWindowDocuments(
  * The order to write a staging's documents in: a list of steps, each to be written whole (in any order, at once)
  * before the next begins. Window by window, oldest first: a later window is never staged while an earlier one of the
  * batch is not, so the timer, which plans a shard's oldest staged window, cannot flush the later one first (a batch
- * whose windows are all closed already: ingest behind). In each window the later chunks, then the head (chunk 0):
- * the head overwrites an earlier staging's and says which staging's chunks hold the batch, so it must not land
- * before they do. A staging cut short leaves either its later chunks without its head (with an earlier staging's
- * head, they are superseded by it; with none, they are flushed) or everything.
+ * whose windows are all closed already: ingest behind). In each window the later chunks, then the head (chunk 0),
+ * written over the stored head as {@link toSupersedingHead} makes it: a head names the stagings it supersedes, so it
+ * must not land before its own chunks do. A staging cut short leaves its later chunks without its head: nothing
+ * names them, and they are flushed as they are.
  * @param documents - one staging's documents ({@link planStagingDocuments}, {@link planEmptyWindowDocuments})
  * @returns the steps, none empty
  */
@@ -223,6 +230,39 @@ export function planStagingWrites(documents: readonly StagingDocument[]): Stagin
     }
   }
   return steps;
+}
+
+/** Most stagings a head names (a batch delivered that often before its window was flushed is not expected). */
+export const MAX_SUPERSEDED_STAGINGS = 32;
+
+/**
+ * The head (chunk 0) a staging writes over the stored one: the same document, naming the stagings whose later chunks
+ * it supersedes. Those are the staging whose head it overwrites and every staging that one named: each of them
+ * finished (a staging writes its head after its chunks), and this staging, which finished too, holds every event of
+ * the batch in the window as its mapping makes it. A staging still running, or cut short before its head, is never
+ * named: its chunks are flushed, so dropping them could lose what only its mapping makes. The write must be
+ * conditional on the stored head read (its ETag; creation where there was none), so that two stagings at once name
+ * each other in the order their heads land. A head written before stagings were named is named by `''`.
+ * @param head - this staging's head, as planned
+ * @param stored - the head in the store (untrusted shape), or `undefined` where there is none
+ * @returns the head to write
+ */
+export function toSupersedingHead(head: StagingDocument, stored: StagedDocumentOrigin | undefined): StagingDocument {
+  const named: string[] = [];
+  if (stored !== undefined) {
+    named.push(toStagingName(stored.stagingId));
+    if (Array.isArray(stored.supersedes)) {
+      named.push(...stored.supersedes.filter((name): name is string => typeof name === 'string'));
+    }
+  }
+  const own = toStagingName(head.stagingId);
+  const supersedes = [...new Set(named)].filter((name) => name !== own).slice(0, MAX_SUPERSEDED_STAGINGS);
+  return { ...head, supersedes };
+}
+
+/** How a head names a staging: its id, or `''` for documents staged before stagings were named. */
+function toStagingName(stagingId: unknown): string {
+  return typeof stagingId === 'string' ? stagingId : '';
 }
 
 /** One staging document of a batch: chunk `chunk` of the `chunks` this staging writes in the window. */
@@ -247,6 +287,8 @@ function toStagingDocument(
     count: part.items.length,
     createdAt: new Date(options.nowMs).toISOString(),
     ...(options.stagingId === undefined ? {} : { stagingId: options.stagingId }),
+    ...(options.stagingId === undefined ? {} : { headLast: true }),
+    ...(options.stagingId === undefined || part.chunk !== 0 ? {} : { supersedes: [] }),
   };
 }
 
@@ -261,6 +303,8 @@ export interface StagedDocumentOrigin {
   chunks?: unknown;
   createdAt?: unknown;
   stagingId?: unknown;
+  headLast?: unknown;
+  supersedes?: unknown;
 }
 
 /**
@@ -269,20 +313,19 @@ export interface StagedDocumentOrigin {
  * the measurements' size; the earlier staging's chunks would stay beside the new ones, so the events in them would
  * be written twice (once as each mapping made them). Every staging of a batch that reaches a window writes its head
  * (chunk 0, the same id at every staging) there last, after its other chunks (an empty head when its events yield
- * nothing: {@link planEmptyWindowDocuments}), so the head is the latest finished staging's, and its `chunks` and
- * `stagingId` say which documents that staging wrote. When every one of them is in the store, every other document
- * of the batch in the window is superseded: another staging's chunks, whether it finished before (overwritten head)
- * or was cut short or is still running (no head of its own yet). When not (a flush deleted one of them, or a chunk
- * lost to a staging written before chunks were named per staging), nothing is: some events may then be flushed as
- * both mappings made them, none is lost. No clock is compared (instances' clocks differ). Nothing is superseded
- * either when the head is gone or lacks the count; a head without a staging id (staged before stagings were named)
- * is taken at its count, as it was then.
+ * nothing and an earlier staging left a head: {@link planEmptyWindowDocuments}), naming the stagings it supersedes
+ * ({@link toSupersedingHead}); their later chunks are superseded. Nothing else is: this staging's own chunks, and
+ * those of a staging still running or cut short before its head, are flushed (some events may then be flushed as
+ * both mappings made them; none is lost). No clock is compared (instances' clocks differ). Nothing is superseded when
+ * the head is gone. A head written before heads named stagings (first, before its chunks) keeps the rule it was
+ * written under: when every chunk its count and staging id say it wrote is in the store (or, without a staging id,
+ * at once), the documents of the batch at that index or beyond are superseded.
  * @param documents - the stored documents of one work unit
  * @returns the ids of the superseded documents: delete them without flushing their measurements
  */
 export function findSupersededChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
-  const batches = new Map<string, { chunk: number; id: string; stagingId: unknown }[]>();
-  const firsts = new Map<string, { count: number; stagingId: string | undefined }>();
+  const batches = new Map<string, StagedDocumentOrigin[]>();
+  const heads = new Map<string, StagedDocumentOrigin>();
   for (const document of documents) {
     if (typeof document.chunk !== 'number') {
       continue;
@@ -294,35 +337,61 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
       document.windowStart,
     ]);
     const batch = batches.get(key) ?? [];
-    batch.push({ chunk: document.chunk, id: document.id, stagingId: document.stagingId });
+    batch.push(document);
     batches.set(key, batch);
-    const { chunks, stagingId } = document;
-    if (document.chunk === 0 && typeof chunks === 'number' && Number.isInteger(chunks)) {
-      firsts.set(key, { count: chunks, stagingId: typeof stagingId === 'string' ? stagingId : undefined });
+    if (document.chunk === 0) {
+      heads.set(key, document);
     }
   }
   const superseded = new Set<string>();
   for (const [key, batch] of batches) {
-    const first = firsts.get(key);
-    if (first === undefined) {
+    const head = heads.get(key);
+    const later = batch.filter((d) => typeof d.chunk === 'number' && d.chunk > 0);
+    if (head === undefined) {
       continue;
     }
-    // A chunk 0 staged before stagings were named (an upgrade with data staged) keeps the rule it was written under:
-    // its count alone decides.
-    const whole = new Set(
-      batch.filter((d) => d.stagingId === first.stagingId && d.chunk < first.count).map((d) => d.chunk),
-    );
-    if (first.stagingId !== undefined && whole.size !== first.count) {
-      continue;
-    }
-    for (const document of batch) {
-      const otherStaging = first.stagingId !== undefined && document.stagingId !== first.stagingId;
-      if (document.chunk > 0 && (document.chunk >= first.count || otherStaging)) {
-        superseded.add(document.id);
+    if (head.headLast === true) {
+      const named = new Set(
+        (Array.isArray(head.supersedes) ? head.supersedes : []).filter(
+          (name): name is string => typeof name === 'string',
+        ),
+      );
+      const own = toStagingName(head.stagingId);
+      for (const document of later) {
+        const name = toStagingName(document.stagingId);
+        if (name !== own && named.has(name)) {
+          superseded.add(document.id);
+        }
       }
+      continue;
+    }
+    // A staging that writes its head last may be running still: a head written first never supersedes its chunks.
+    for (const id of supersededByLegacyHead(
+      head,
+      later.filter((d) => d.headLast !== true),
+    )) {
+      superseded.add(id);
     }
   }
   return superseded;
+}
+
+/** The rule of a head written before its chunks (see {@link findSupersededChunks}). */
+function supersededByLegacyHead(head: StagedDocumentOrigin, later: readonly StagedDocumentOrigin[]): string[] {
+  const { chunks, stagingId } = head;
+  if (typeof chunks !== 'number' || !Number.isInteger(chunks)) {
+    return [];
+  }
+  if (typeof stagingId === 'string') {
+    const whole = new Set(
+      later.filter((d) => d.stagingId === stagingId && Number(d.chunk) < chunks).map((d) => d.chunk),
+    );
+    // Its chunks after the head: all there, or the staging is not whole.
+    if (whole.size !== Math.max(chunks - 1, 0)) {
+      return [];
+    }
+  }
+  return later.filter((d) => Number(d.chunk) >= chunks).map((d) => d.id);
 }
 
 /** The measurements read back from a staging document. */

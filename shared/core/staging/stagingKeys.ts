@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Keys of staged data: partition keys, document ids and work-unit keys. Everything is deterministic so a
- * redelivered batch or a rerun writes to the same documents instead of adding new ones.
+ * Keys of staged data: partition keys, document ids and work-unit keys. They are deterministic, so a redelivered
+ * batch or a rerun writes to the same documents instead of adding new ones; only a window's chunks after the first
+ * are named per staging too (see toStagingDocumentId), and the first supersedes an earlier staging's.
  */
 
 /** A unit of flush work: every staged document of one window and one shard (one Cosmos logical partition). */

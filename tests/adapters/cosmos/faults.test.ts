@@ -155,7 +155,7 @@ describe('Cosmos stores under throttling, outages and refusals', () => {
 
     expect(error).toBeInstanceOf(Error);
     expect(error).toMatchObject({ retriable: false, statusCode: 400 });
-    expect((error as Error).message).toBe('Cosmos DB upsert staging document failed with status 400');
+    expect((error as Error).message).toBe('Cosmos DB create staging head failed with status 400');
     expect((error as Error).message).not.toContain('patient-3');
   });
 

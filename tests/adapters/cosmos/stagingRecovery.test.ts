@@ -28,22 +28,23 @@ function reading(i: number, hr: string, note: number): Measurement {
   };
 }
 
-/** The container with its items' upsert, or an item's delete, replaced. */
+/** The container with its document writes (upserts, creates, replaces) held by `write`, or an item's delete failing. */
 function faulty(
   container: Container,
-  faults: { upsert?: (document: { chunk: number }) => Promise<void>; deleteFails?: (id: string) => boolean },
+  faults: { write?: (document: { chunk: number }) => Promise<void>; deleteFails?: (id: string) => boolean },
 ): Container {
   const items = container.items;
-  const upsert = faults.upsert;
-  const wrappedItems =
-    upsert === undefined
-      ? items
-      : Object.assign(Object.create(items) as typeof items, {
-          upsert: async (document: { chunk: number }) => {
-            await upsert(document);
-            return items.upsert(document);
-          },
-        });
+  const write = faults.write ?? (() => Promise.resolve());
+  const wrappedItems = Object.assign(Object.create(items) as typeof items, {
+    upsert: async (document: { chunk: number }) => {
+      await write(document);
+      return items.upsert(document);
+    },
+    create: async (document: { chunk: number }) => {
+      await write(document);
+      return items.create(document);
+    },
+  });
   return new Proxy(container, {
     get(target, prop, receiver) {
       if (prop === 'items') {
@@ -52,11 +53,15 @@ function faulty(
       if (prop === 'item') {
         return (id: string, pk: string) => {
           const item = target.item(id, pk);
-          return faults.deleteFails?.(id) !== true
-            ? item
-            : Object.assign(Object.create(item) as typeof item, {
-                delete: () => Promise.reject(Object.assign(new Error('unavailable'), { code: 503 })),
-              });
+          return Object.assign(Object.create(item) as typeof item, {
+            replace: async (document: { chunk: number }, options?: Parameters<typeof item.replace>[1]) => {
+              await write(document);
+              return item.replace(document, options);
+            },
+            ...(faults.deleteFails?.(id) === true
+              ? { delete: () => Promise.reject(Object.assign(new Error('unavailable'), { code: 503 })) }
+              : {}),
+          });
         };
       }
       const value = Reflect.get(target, prop, receiver) as unknown;
@@ -116,7 +121,7 @@ describe('staging recovery', () => {
       let open = (): void => undefined;
       const gate = new Promise<void>((resolve) => (open = resolve));
       // One instance's chunk 1 is slow on the wire; the other stages the batch whole meanwhile, then it lands.
-      const slowChunk1 = faulty(container, { upsert: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
+      const slowChunk1 = faulty(container, { write: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
       const slowStaging = stage(new CosmosStagingStore(slowChunk1, options), mappings[slow]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const fastWrites = await stage(new CosmosStagingStore(container, options), mappings[fast]);
@@ -132,20 +137,70 @@ describe('staging recovery', () => {
     });
   }
 
-  it('supersedes what a staging cut short left, when the retry under a fixed mapping yields nothing', async () => {
-    const container = (await freshContainers(cosmos())).staging;
-    const options = { maxDocumentBytes: 4_000 };
-    // The first staging's chunk 0 is throttled: the invocation fails and the batch is delivered again.
-    const throttled = faulty(container, {
-      upsert: (d) =>
-        d.chunk === 0 ? Promise.reject(Object.assign(new Error('throttled'), { code: 429 })) : Promise.resolve(),
+  for (const [name, retry, expected] of [
+    ['under the same mapping', oldBatch, '999'],
+    // A staging cut short before its head cannot be told from one still running: its chunks are flushed as they
+    // are (README, Design notes), here what the earlier mapping made of events the fixed one drops.
+    ['under a mapping that now yields nothing', [], '999'],
+  ] as const) {
+    it(`flushes what a staging cut short before its head left, when the retry ${name}`, async () => {
+      const container = (await freshContainers(cosmos())).staging;
+      const options = { maxDocumentBytes: 4_000 };
+      // The first staging's head is throttled: the invocation fails and the batch is delivered again.
+      const throttled = faulty(container, {
+        write: (d) =>
+          d.chunk === 0 ? Promise.reject(Object.assign(new Error('throttled'), { code: 429 })) : Promise.resolve(),
+      });
+      await expect(new CosmosStagingStore(throttled, options).stageBatch('0', range, oldBatch)).rejects.toThrow();
+
+      await new CosmosStagingStore(container, options).stageBatch('0', range, retry, [ingested]);
+      const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+      const events = new Set(staged.measurements.map((m) => `${m.occurrenceTimeUtc} ${m.properties[0]?.value}`));
+
+      expect(staged.documents.length).toBeGreaterThan(1);
+      expect(new Set(staged.measurements.map((m) => m.properties[0]?.value))).toEqual(new Set([expected]));
+      // Under the same mapping, every event (twice for those in the chunks cut short); else those chunks' events.
+      if (retry.length > 0) {
+        expect(events.size).toBe(retry.length);
+      } else {
+        expect(events.size).toBeGreaterThan(0);
+        expect(events.size).toBeLessThan(oldBatch.length);
+      }
     });
-    await expect(new CosmosStagingStore(throttled, options).stageBatch('0', range, oldBatch)).rejects.toThrow();
+  }
 
-    await new CosmosStagingStore(container, options).stageBatch('0', range, [], [ingested]);
-    const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+  it("flushes a redelivery's later chunk that a flush read before the redelivery's head landed", async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    const options = { maxDocumentBytes: 6_000 };
+    const twice = { first: 1, last: 30 };
+    const store = new CosmosStagingStore(container, options);
+    // Staged whole under the old mapping, which makes nothing of event 25 (3 chunks).
+    await store.stageBatch(
+      '0',
+      twice,
+      Array.from({ length: 30 }, (_, i) => reading(i, `old:${i}`, 400)).filter((_, i) => i !== 25),
+    );
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Delivered again after a mapping change that makes event 25 (2 chunks); its head is a little slow.
+    const slowHead = faulty(container, { write: (d) => (d.chunk === 0 ? gate : Promise.resolve()) });
+    const redelivery = new CosmosStagingStore(slowHead, options).stageBatch(
+      '0',
+      twice,
+      Array.from({ length: 30 }, (_, i) => reading(i, `new:${i}`, 250)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // The timer's flush reads the closed window meanwhile; the redelivery's head lands before its deletes.
+    const first = await store.readUnit(unit);
+    open();
+    expect(await redelivery).toBe(2);
+    await store.deleteDocuments(unit, first.documents);
+    const second = await store.readUnit(unit);
+    await store.deleteDocuments(unit, second.documents);
 
-    expect(staged.measurements).toEqual([]);
+    const flushed = new Set([...first.measurements, ...second.measurements].map((m) => m.properties[0]?.value));
+    expect(Array.from({ length: 30 }, (_, i) => `new:${i}`).filter((v) => !flushed.has(v))).toEqual([]);
+    expect((await store.readUnit(unit)).documents).toEqual([]);
   });
 
   it('deletes a replay shard oldest ingested first, so what a failed delete leaves is the newest', async () => {
@@ -192,7 +247,7 @@ describe('staging recovery', () => {
     const gate = new Promise<void>((resolve) => (open = resolve));
     // The earlier window's write is slow (throttled, retried by the SDK).
     const slow = faulty(container, {
-      upsert: (d) =>
+      write: (d) =>
         (d as { windowStart?: string }).windowStart === '2024-05-01T10:45:00.000Z' ? gate : Promise.resolve(),
     });
     const store = new CosmosStagingStore(container);

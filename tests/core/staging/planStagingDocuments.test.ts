@@ -7,7 +7,10 @@ import {
   planEmptyWindowDocuments,
   planStagingDocuments,
   toJsonByteLength,
+  toSupersedingHead,
+  MAX_SUPERSEDED_STAGINGS,
   type StagedDocumentOrigin,
+  type StagingDocument,
 } from '../../../shared/core/staging/planStagingDocuments.js';
 
 const nowMs = Date.parse('2024-05-01T10:40:00.000Z');
@@ -132,11 +135,52 @@ describe('planEmptyWindowDocuments', () => {
       ['2024-05-01T10:00:00.000Z', '2024-05-01T10:15:00.000Z', 0, 0, 0],
       ['2024-05-01T10:15:00.000Z', '2024-05-01T10:30:00.000Z', 0, 0, 0],
     ]);
-    // An earlier staging of the batch wrote two chunks in the first window: the empty one overwrites the first (the
-    // same id) and supersedes the second.
-    const [first] = empty;
-    const earlierSecond = { ...first, id: 'earlier-c1', chunk: 1, chunks: 2, createdAt: '2024-05-01T12:00:00.000Z' };
-    expect(findSupersededChunks([first ?? earlierSecond, earlierSecond])).toEqual(new Set(['earlier-c1']));
+    // An earlier staging of the batch wrote two chunks in the first window: the empty head is written over the
+    // earlier one (the same id), naming it, and supersedes the second.
+    const first = empty[0];
+    if (first === undefined) {
+      throw new Error('no empty head');
+    }
+    const earlier = (chunk: number): StagingDocument => ({
+      ...first,
+      id: `earlier-c${chunk}`,
+      chunk,
+      chunks: 2,
+      stagingId: 'earlier',
+    });
+    expect(findSupersededChunks([toSupersedingHead(first, earlier(0)), earlier(1)])).toEqual(new Set(['earlier-c1']));
+  });
+});
+
+describe('toSupersedingHead', () => {
+  const [head] = planStagingDocuments('0', { first: 1, last: 2 }, many(2, '2024-05-01T10:05:00.000Z'), {
+    windowMinutes: 15,
+    maxDocumentBytes: 100_000,
+    nowMs,
+    stagingId: 'c',
+  });
+  if (head === undefined) {
+    throw new Error('no head planned');
+  }
+
+  it('names nothing where no head is stored, and marks the head as one written last', () => {
+    expect(toSupersedingHead(head, undefined)).toEqual({ ...head, headLast: true, supersedes: [] });
+  });
+
+  it('names the staging of the head it overwrites and every staging that one named, but never itself', () => {
+    const stored = { id: head.id, chunk: 0, stagingId: 'b', headLast: true, supersedes: ['a', 'c', 7, 'a'] };
+    // A head staged before stagings were named is named by ''.
+    const unnamed = { id: head.id, chunk: 0 };
+
+    expect(toSupersedingHead(head, stored).supersedes).toEqual(['b', 'a']);
+    expect(toSupersedingHead(head, unnamed).supersedes).toEqual(['']);
+  });
+
+  it('names at most MAX_SUPERSEDED_STAGINGS stagings, the latest first', () => {
+    const names = Array.from({ length: 40 }, (_, i) => `s${i}`);
+    const stored = { id: head.id, chunk: 0, stagingId: 'newest', supersedes: names };
+
+    expect(toSupersedingHead(head, stored).supersedes).toEqual(['newest', ...names].slice(0, MAX_SUPERSEDED_STAGINGS));
   });
 });
 
@@ -193,22 +237,34 @@ describe('findSupersededChunks', () => {
     expect([...findSupersededChunks(documents)].sort()).toEqual(['c2', 'c3']);
   });
 
-  it("gives every other staging's chunks when the head's staging is whole, below its count too", () => {
+  it('gives the later chunks of the stagings a head names, and of no other, whatever their index', () => {
     const documents = [
-      doc('c0', { chunk: 0, chunks: 2, stagingId: 'b' }),
-      doc('c1_b', { chunk: 1, chunks: 2, stagingId: 'b' }),
-      // An earlier staging cut at other events, and one cut short before its head (its chunks landed, its head not).
-      doc('c1_a', { chunk: 1, chunks: 3, stagingId: 'a' }),
-      doc('c2_a', { chunk: 2, chunks: 3, stagingId: 'a' }),
-      doc('c1_c', { chunk: 1, chunks: 2, stagingId: 'c' }),
-      // Staged before chunks were named per staging.
+      doc('c0', { chunk: 0, chunks: 2, stagingId: 'b', headLast: true, supersedes: ['a', ''] }),
+      doc('c1_b', { chunk: 1, chunks: 2, stagingId: 'b', headLast: true }),
+      // An earlier staging cut at other events, whose head this one overwrote.
+      doc('c1_a', { chunk: 1, chunks: 3, stagingId: 'a', headLast: true }),
+      doc('c2_a', { chunk: 2, chunks: 3, stagingId: 'a', headLast: true }),
+      // A staging still running, or cut short before its head: its chunks are flushed.
+      doc('c1_c', { chunk: 1, chunks: 2, stagingId: 'c', headLast: true }),
+      // Staged before stagings were named, and named by the head that overwrote it.
       doc('c1', { chunk: 1, chunks: 2 }),
     ];
     // No head: what a staging cut short left is flushed (the batch comes again, and merging it twice is harmless).
     const headless = documents.filter((d) => d.chunk !== 0);
 
-    expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c1_a', 'c1_c', 'c2_a']);
+    expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c1_a', 'c2_a']);
     expect(findSupersededChunks(headless).size).toBe(0);
+  });
+
+  it('never lets a head written before its chunks supersede the chunks of a staging that writes its head last', () => {
+    // A head staged by the earlier code (first, before its chunks) beside a later staging still running.
+    const documents = [
+      doc('c0', { chunk: 0, chunks: 1, stagingId: 'old' }),
+      doc('c1_new', { chunk: 1, chunks: 2, stagingId: 'new', headLast: true }),
+      doc('c1', { chunk: 1, chunks: 3, stagingId: 'older' }),
+    ];
+
+    expect([...findSupersededChunks(documents)]).toEqual(['c1']);
   });
 
   it('supersedes nothing while the staging that wrote chunk 0 is not whole in the store (cut short, or overwritten)', () => {

@@ -1,8 +1,11 @@
 /**
- * Two stagings of one batch under two mappings, their writes interleaved every way the write order allows, either of
- * them cut short at any write: whatever lands, the flush reads every event exactly once, as one mapping made it.
- * The store is a map of ids (upserts overwrite); the plan, the write order and the rule that drops superseded
- * chunks are the ones the Cosmos staging store uses.
+ * Two stagings of one batch under two mappings and a flush, their steps interleaved every way the write order
+ * allows, either staging cut short at any write and the flush stopped at any delete; then the store is drained by
+ * flushes. Whatever happens, every event is flushed as the staging whose head landed last made it, and the store
+ * ends empty; with no flush in between and neither staging cut short, the flushes hold nothing else.
+ * The store is a map of ids with ETags: a chunk is upserted, a head is written over the stored one as the Cosmos
+ * staging store writes it (conditionally, so in one step), and the flush reads and deletes as readUnit and
+ * deleteDocuments do (superseded documents first, then by sequence numbers and chunk, stopping at the first changed).
  */
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../shared/core/measurement.js';
@@ -12,15 +15,22 @@ import {
   planEmptyWindowDocuments,
   planStagingDocuments,
   planStagingWrites,
+  toSupersedingHead,
   type StagingDocument,
 } from '../../../shared/core/staging/planStagingDocuments.js';
 
 const events = 12;
 const range = { first: 1, last: events };
 const ingested = '2024-05-01T10:05:00.000Z';
+const options = (stagingId: string) => ({
+  windowMinutes: 15,
+  maxDocumentBytes: 1_600,
+  nowMs: Date.parse(ingested),
+  stagingId,
+});
 
 /** The batch as a mapping makes it: each event's measurement carries the mapping's tag and a note of its size. */
-function batch(tag: string, note: number): Measurement[] {
+function batch(tag: string, note: number, makes: (i: number) => boolean = () => true): Measurement[] {
   return Array.from({ length: events }, (_, i) => ({
     type: 'hr',
     occurrenceTimeUtc: new Date(Date.parse('2024-05-01T09:00:00.000Z') + i * 1000).toISOString(),
@@ -30,108 +40,220 @@ function batch(tag: string, note: number): Measurement[] {
       { name: 'hr', value: `${tag}:${i}` },
       { name: 'note', value: 'x'.repeat(note) },
     ],
-  }));
+  })).filter((_, i) => makes(i));
 }
 
-/** One staging's writes, one sequence per order the write plan allows (its steps' documents in any order). */
-function writeOrders(documents: StagingDocument[]): StagingDocument[][] {
-  let orders: StagingDocument[][] = [[]];
-  for (const step of planStagingWrites(documents)) {
-    orders = orders.flatMap((before) => permutations(step).map((p) => [...before, ...p]));
-  }
-  return orders;
+/** A staging: its write steps, and the values its mapping makes. */
+interface Staging {
+  name: string;
+  steps: StagingDocument[][];
+  values: string[];
 }
 
-function permutations<T>(items: readonly T[]): T[][] {
-  if (items.length <= 1) {
-    return [[...items]];
-  }
-  return items.flatMap((item, i) =>
-    permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]),
-  );
-}
-
-/** Every interleaving of two write sequences. */
-function merges<T>(a: readonly T[], b: readonly T[]): T[][] {
-  const [headA, ...restA] = a;
-  const [headB, ...restB] = b;
-  if (headA === undefined) {
-    return [[...b]];
-  }
-  if (headB === undefined) {
-    return [[...a]];
-  }
-  return [...merges(restA, b).map((rest) => [headA, ...rest]), ...merges(a, restB).map((rest) => [headB, ...rest])];
-}
-
-/** The values the flush reads from a store holding these documents (superseded ones left out). */
-function flushed(stored: Map<string, StagingDocument>): string[] {
-  const documents = [...stored.values()];
-  const superseded = findSupersededChunks(documents);
-  return documents
-    .filter((d) => !superseded.has(d.id))
-    .flatMap((d) => decodeStagingDocument(d).measurements.map((m) => m.properties[0]?.value ?? ''))
-    .sort();
-}
-
-const expected = (tag: string): string[] => Array.from({ length: events }, (_, i) => `${tag}:${i}`).sort();
-
-describe('two stagings of one batch at once', () => {
-  const plan = (stagingId: string, measurements: Measurement[]): StagingDocument[] => {
-    const options = { windowMinutes: 15, maxDocumentBytes: 1_600, nowMs: Date.parse(ingested), stagingId };
-    const documents = planStagingDocuments('0', range, measurements, options);
-    return [...documents, ...planEmptyWindowDocuments('0', range, [ingested], documents, options)];
+function staging(name: string, measurements: Measurement[]): Staging {
+  const documents = planStagingDocuments('0', range, measurements, options(name));
+  const empty = planEmptyWindowDocuments('0', range, [ingested], documents, options(name));
+  return {
+    name,
+    steps: planStagingWrites([...documents, ...empty]),
+    values: measurements.map((m) => m.properties[0]?.value ?? '').sort(),
   };
-  // The old mapping's measurements need four chunks, the new one's two: they cut the batch at other events.
-  const x = plan('x', batch('old', 200));
-  const y = plan('y', batch('new', 20));
-  // A redelivery whose events the new mapping drops altogether writes an empty head.
-  const emptied = planEmptyWindowDocuments('0', range, [ingested], [], {
-    windowMinutes: 15,
-    nowMs: Date.parse(ingested),
-    stagingId: 'z',
-  });
+}
 
-  it('cuts the batch into other chunks under each mapping', () => {
-    expect([x.length, y.length, emptied.length]).toEqual([4, 2, 1]);
-  });
+type Store = ReadonlyMap<string, { document: StagingDocument; etag: number }>;
+let etags = 0;
 
-  for (const [name, earlier, later, tags] of [
-    ['four chunks and two', x, y, { x: 'old', y: 'new' }],
-    ['two chunks and four', y, x, { x: 'old', y: 'new' }],
-    ['four chunks and an empty head', x, emptied, { x: 'old', z: '' }],
-  ] as const) {
-    it(`reads each event once, as the staging whose head landed last made it (${name}, every interleaving)`, () => {
-      const outcomes = new Map<string, number>();
-      let cases = 0;
-      for (const a of writeOrders([...earlier])) {
-        for (const b of writeOrders([...later])) {
-          // Either staging cut short at any write (the other finishing), or both finishing.
-          const runs: [StagingDocument[], StagingDocument[]][] = [
-            ...a.map((_, cut): [StagingDocument[], StagingDocument[]] => [a.slice(0, cut), b]),
-            ...b.map((_, cut): [StagingDocument[], StagingDocument[]] => [a, b.slice(0, cut)]),
-            [a, b],
-          ];
-          for (const [first, second] of runs) {
-            for (const writes of merges(first, second)) {
-              const stored = new Map<string, StagingDocument>();
-              for (const document of writes) {
-                stored.set(document.id, document);
-              }
-              const head = [...stored.values()].find((d) => d.chunk === 0);
-              const tag = (tags as Record<string, string>)[head?.stagingId ?? ''];
-              const values = flushed(stored);
-              const key = values.length === 0 ? 'nothing' : (values[0]?.split(':')[0] ?? '');
-              outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-              cases += 1;
-              expect(values).toEqual(tag === '' ? [] : expected(tag ?? 'no head'));
-            }
-          }
+/** Writes a document as the staging store does: a head over the stored one, not at all when empty over none. */
+function write(store: Store, document: StagingDocument): Store {
+  const next = new Map(store);
+  if (document.chunk !== 0) {
+    next.set(document.id, { document, etag: ++etags });
+    return next;
+  }
+  const stored = store.get(document.id)?.document;
+  if (stored === undefined && document.chunks === 0) {
+    return store;
+  }
+  next.set(document.id, { document: toSupersedingHead(document, stored), etag: ++etags });
+  return next;
+}
+
+/** What a flush reads: the values it writes, and the documents to delete, in order, with the ETags read. */
+function read(store: Store): { values: string[]; deletes: { id: string; etag: number }[] } {
+  const stored = [...store.values()];
+  const superseded = findSupersededChunks(stored.map((s) => s.document));
+  const flushed = stored
+    .filter((s) => !superseded.has(s.document.id))
+    .sort((a, b) => a.document.chunk - b.document.chunk || (a.document.id < b.document.id ? -1 : 1));
+  return {
+    values: flushed.flatMap((s) =>
+      decodeStagingDocument(s.document).measurements.map((m) => m.properties[0]?.value ?? ''),
+    ),
+    deletes: [...stored.filter((s) => superseded.has(s.document.id)), ...flushed].map((s) => ({
+      id: s.document.id,
+      etag: s.etag,
+    })),
+  };
+}
+
+/** Deletes one document unless it changed since it was read; false when it did (the flush stops there). */
+function remove(store: Store, target: { id: string; etag: number }): { store: Store; deleted: boolean } {
+  const stored = store.get(target.id);
+  if (stored !== undefined && stored.etag !== target.etag) {
+    return { store, deleted: false };
+  }
+  const next = new Map(store);
+  next.delete(target.id);
+  return { store: next, deleted: true };
+}
+
+/** A copy of a list with one item replaced. */
+function replaced<T>(items: readonly T[], index: number, item: T): T[] {
+  return items.map((current, i) => (i === index ? item : current));
+}
+
+/** Flushes until nothing is staged; the values written. */
+function drain(store: Store): string[] {
+  const values: string[] = [];
+  let current = store;
+  for (let round = 0; current.size > 0; round++) {
+    expect(round).toBeLessThan(5);
+    const flush = read(current);
+    values.push(...flush.values);
+    for (const target of flush.deletes) {
+      current = remove(current, target).store;
+    }
+  }
+  return values;
+}
+
+/** Where one staging is: the step it writes, the documents of that step still to write, and whether it was cut. */
+interface Progress {
+  step: number;
+  pending: readonly StagingDocument[];
+  cut: boolean;
+}
+
+interface Flush {
+  phase: 'before' | 'deleting' | 'done';
+  deletes: readonly { id: string; etag: number }[];
+}
+
+interface Leaf {
+  /** The values flushed: by the flush in between, then by the drain. */
+  values: string[];
+  /** The staging whose head landed last (none when only an empty head was to land, where no head was). */
+  lastHead: Staging | undefined;
+  /** Whether both stagings finished and no flush ran before the drain. */
+  clean: boolean;
+}
+
+/** Every interleaving of two stagings and (when `withFlush`) one flush; the redelivery stages when neither finished. */
+function explore(a: Staging, b: Staging, redelivery: Staging, withFlush: boolean, onLeaf: (leaf: Leaf) => void): void {
+  const stagings = [a, b];
+  const start = (s: Staging): Progress => ({ step: 0, pending: s.steps[0] ?? [], cut: false });
+  const finished = (s: Staging, p: Progress): boolean => !p.cut && p.step >= s.steps.length;
+  const visit = (
+    store: Store,
+    progress: readonly Progress[],
+    flush: Flush,
+    flushed: readonly string[],
+    lastHead: Staging | undefined,
+  ): void => {
+    let moved = false;
+    stagings.forEach((s, k) => {
+      const p = progress[k] as Progress;
+      if (p.cut || p.step >= s.steps.length) {
+        return;
+      }
+      for (const document of p.pending) {
+        moved = true;
+        const pending = p.pending.filter((d) => d !== document);
+        const next: Progress =
+          pending.length > 0 ? { ...p, pending } : { step: p.step + 1, pending: s.steps[p.step + 1] ?? [], cut: false };
+        const written = write(store, document);
+        const landed = document.chunk === 0 && written !== store ? s : lastHead;
+        visit(written, replaced(progress, k, next), flush, flushed, landed);
+      }
+      // Cut short before its next write (the process dies).
+      visit(store, replaced(progress, k, { ...p, cut: true }), flush, flushed, lastHead);
+    });
+    if (withFlush && flush.phase === 'before') {
+      moved = true;
+      const { values, deletes } = read(store);
+      visit(store, progress, { phase: 'deleting', deletes }, [...flushed, ...values], lastHead);
+    }
+    if (flush.phase === 'deleting') {
+      const [target, ...rest] = flush.deletes;
+      if (target !== undefined) {
+        moved = true;
+        const { store: next, deleted } = remove(store, target);
+        visit(next, progress, { phase: deleted ? 'deleting' : 'done', deletes: rest }, flushed, lastHead);
+        // The flush dies before this delete.
+        visit(store, progress, { phase: 'done', deletes: [] }, flushed, lastHead);
+      }
+    }
+    if (moved) {
+      return;
+    }
+    let final = store;
+    let head = lastHead;
+    if (!stagings.some((s, k) => finished(s, progress[k] as Progress))) {
+      // Neither finished: the batch is delivered again.
+      for (const step of redelivery.steps) {
+        for (const document of step) {
+          final = write(final, document);
         }
       }
-      // Both outcomes occur: which staging wins depends on which head lands last.
-      expect(cases).toBeGreaterThan(50);
-      expect(outcomes.size).toBe(2);
-    });
+      head = redelivery;
+    }
+    const clean = flush.phase === 'before' && stagings.every((s, k) => finished(s, progress[k] as Progress));
+    onLeaf({ values: [...flushed, ...drain(final)], lastHead: head, clean });
+  };
+  visit(new Map(), stagings.map(start), { phase: 'before', deletes: [] }, [], undefined);
+}
+
+describe('two stagings of one batch at once, and a flush', () => {
+  // The old mapping makes nothing of event 9, and its measurements need four chunks; the new one makes every event,
+  // in two chunks: they cut the batch at other events. A redelivery whose events the newest mapping drops writes an
+  // empty head.
+  const x = staging(
+    'x',
+    batch('old', 200, (i) => i !== 9),
+  );
+  const y = staging('y', batch('new', 20));
+  const z = staging('z', []);
+  const r = staging('r', batch('again', 20));
+
+  it('cuts the batch into other chunks under each mapping', () => {
+    expect([x, y, z].map((s) => s.steps.flat().map((d) => d.chunks))).toEqual([[4, 4, 4, 4], [2, 2], [0]]);
+  });
+
+  for (const [name, a, b] of [
+    ['four chunks and two', x, y],
+    ['two chunks and four', y, x],
+    ['four chunks and an empty head', x, z],
+  ] as const) {
+    for (const withFlush of [false, true]) {
+      it(`flushes every event as the staging whose head landed last made it (${name}${withFlush ? ', a flush in between' : ''})`, () => {
+        const winners = new Set<string>();
+        let leaves = 0;
+        explore(a, b, r, withFlush, (leaf) => {
+          leaves += 1;
+          if (leaf.lastHead === undefined) {
+            return;
+          }
+          winners.add(leaf.lastHead.name);
+          const flushed = new Set(leaf.values);
+          expect(leaf.lastHead.values.filter((v) => !flushed.has(v))).toEqual([]);
+          if (leaf.clean) {
+            expect([...leaf.values].sort()).toEqual(leaf.lastHead.values);
+          }
+        });
+        // Which staging wins depends on which head lands last; when neither finishes, the redelivery does.
+        expect(winners).toEqual(new Set([a.name, b.name, r.name]));
+        expect(leaves).toBeGreaterThan(withFlush ? 1_000 : 100);
+      });
+    }
   }
 });
