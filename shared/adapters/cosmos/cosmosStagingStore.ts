@@ -7,6 +7,7 @@ import {
   defaultWindowMinutes,
   findSupersededChunks,
   planEmptyWindowDocuments,
+  orderStagedDocuments,
   planStagingWrites,
   toSupersedingHead,
   planStagingDocuments,
@@ -232,11 +233,8 @@ export class CosmosStagingStore implements StagingStore {
       { query: 'SELECT * FROM c WHERE c.pk = @pk', parameters: [{ name: '@pk', value: pk }] },
       { partitionKey: pk, maxItemCount: 100 },
     );
-    const stored = await fetchAllPages(iterator, 'read staged unit');
-    // In the order the events were ingested, as grouping expects (on a tie of ingestion times the first one is kept):
-    // ids compare sequence numbers as text (`q10-14` before `q5-9`), which would make the value kept depend on where
-    // the trigger cut its batches, and a redelivery cuts them elsewhere.
-    stored.sort(compareStagingOrder);
+    // In the order the events were ingested, as grouping expects.
+    const stored = orderStagedDocuments(await fetchAllPages(iterator, 'read staged unit'), 'read');
     // Left behind by a redelivery that needed fewer chunks: deleted with the rest, their measurements not flushed.
     const superseded = findSupersededChunks(stored);
     const supersededRefs: StagedDocumentRef[] = [];
@@ -262,12 +260,16 @@ export class CosmosStagingStore implements StagingStore {
     // The order the flush deletes them in (one at a time, stopping at the first that cannot go): the superseded first
     // (they hold nothing to flush, and only the chunk 0 of their batch marks them), then oldest first. A replay
     // shard's sequence numbers are hashes, not ingestion order: its documents go by their latest ingestion time.
-    // A live shard's go by their last sequence number: batches cut elsewhere by a redelivery overlap, and a document
-    // left then holds every later event of the window that a deleted one held.
+    // A live shard's go by their last sequence number (see orderStagedDocuments).
     if (unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {
       flushed.sort((a, b) => a.latestIngestion - b.latestIngestion);
     } else {
-      flushed.sort((a, b) => compareDeleteOrder(a.document, b.document));
+      const order = orderStagedDocuments(
+        flushed.map((d) => d.document),
+        'delete',
+      );
+      const position = new Map(order.map((document, i) => [document, i]));
+      flushed.sort((a, b) => (position.get(a.document) ?? 0) - (position.get(b.document) ?? 0));
     }
     const documents = [...supersededRefs, ...flushed.map((d) => d.ref)];
     return { documents, measurements, malformed };
@@ -294,31 +296,6 @@ export class CosmosStagingStore implements StagingStore {
       inOrder: true,
     });
   }
-}
-
-/** Orders staged documents by first and last sequence number, then chunk; by id when those are not numbers. */
-const compareStagingOrder = orderBy(['firstSequenceNumber', 'lastSequenceNumber', 'chunk']);
-
-/** Orders a live shard's documents for deletion: by last sequence number, then first, then chunk; by id otherwise. */
-const compareDeleteOrder = orderBy(['lastSequenceNumber', 'firstSequenceNumber', 'chunk']);
-
-/** Orders staged documents by the numeric fields given, in turn; by id from the first field that is not a number. */
-function orderBy(
-  fields: readonly ('firstSequenceNumber' | 'lastSequenceNumber' | 'chunk')[],
-): (a: StoredStagingDocument, b: StoredStagingDocument) => number {
-  return (a, b) => {
-    for (const field of fields) {
-      const left = a[field];
-      const right = b[field];
-      if (typeof left !== 'number' || typeof right !== 'number') {
-        break;
-      }
-      if (left !== right) {
-        return left - right;
-      }
-    }
-    return compare(a.id, b.id);
-  };
 }
 
 function compare(a: string, b: string): number {

@@ -28,9 +28,9 @@ export interface StagingDocument {
   /** 0-based chunk index within (batch, window). */
   chunk: number;
   /**
-   * How many chunks this staging of the batch wrote for the window. Chunk 0, the head, is written after the others
-   * and overwrites an earlier staging's head; with this count and the staging id it tells the flush which documents
-   * of the batch hold it, and which an earlier staging left behind (see {@link findSupersededChunks}).
+   * How many chunks this staging of the batch wrote for the window (0 for an empty head). The flush reads it only on
+   * a head the previous release wrote (first, before its chunks; see {@link findSupersededChunks}); a head written
+   * last says what it supersedes by name ({@link StagingDocument.supersedes}).
    */
   chunks: number;
   /** Measurements in compact form. */
@@ -237,12 +237,14 @@ export const MAX_SUPERSEDED_STAGINGS = 32;
 
 /**
  * The head (chunk 0) a staging writes over the stored one: the same document, naming the stagings whose later chunks
- * it supersedes. Those are the staging whose head it overwrites and every staging that one named: each of them
- * finished (a staging writes its head after its chunks), and this staging, which finished too, holds every event of
- * the batch in the window as its mapping makes it. A staging still running, or cut short before its head, is never
- * named: its chunks are flushed, so dropping them could lose what only its mapping makes. The write must be
- * conditional on the stored head read (its ETag; creation where there was none), so that two stagings at once name
- * each other in the order their heads land. A head written before stagings were named is named by `''`.
+ * it supersedes. Those are the staging whose head it overwrites and every staging that one named: they had written
+ * their head, and this staging, which finished (its head comes after its chunks), holds every event of the batch in
+ * the window as its mapping makes it, so dropping their chunks loses nothing. A staging still running, or cut short
+ * before its head, is never named: its chunks are flushed, so dropping them could lose what only its mapping makes.
+ * The write must be conditional on the stored head read (its ETag; creation where there was none), so that two
+ * stagings at once name each other in the order their heads land. A head written before stagings were named is
+ * named by `''`; over a head the previous release wrote (first, superseding other stagings' chunks by its count),
+ * {@link HEAD_FIRST_STAGINGS} names every chunk written so.
  * @param head - this staging's head, as planned
  * @param stored - the head in the store (untrusted shape), or `undefined` where there is none
  * @returns the head to write
@@ -251,6 +253,11 @@ export function toSupersedingHead(head: StagingDocument, stored: StagedDocumentO
   const named: string[] = [];
   if (stored !== undefined) {
     named.push(toStagingName(stored.stagingId));
+    // A head written first (by the previous release) superseded, by its count, chunks of other stagings too: this
+    // staging, which finished, supersedes every chunk written head first.
+    if (stored.headLast !== true) {
+      named.push(HEAD_FIRST_STAGINGS);
+    }
     if (Array.isArray(stored.supersedes)) {
       named.push(...stored.supersedes.filter((name): name is string => typeof name === 'string'));
     }
@@ -259,6 +266,9 @@ export function toSupersedingHead(head: StagingDocument, stored: StagedDocumentO
   const supersedes = [...new Set(named)].filter((name) => name !== own).slice(0, MAX_SUPERSEDED_STAGINGS);
   return { ...head, supersedes };
 }
+
+/** Named by a head written over a head written first: every chunk written head first (without `headLast`). */
+export const HEAD_FIRST_STAGINGS = '*';
 
 /** How a head names a staging: its id, or `''` for documents staged before stagings were named. */
 function toStagingName(stagingId: unknown): string {
@@ -330,12 +340,7 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
     if (typeof document.chunk !== 'number') {
       continue;
     }
-    const key = JSON.stringify([
-      document.shard,
-      document.firstSequenceNumber,
-      document.lastSequenceNumber,
-      document.windowStart,
-    ]);
+    const key = toBatchKey(document);
     const batch = batches.get(key) ?? [];
     batch.push(document);
     batches.set(key, batch);
@@ -359,7 +364,8 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
       const own = toStagingName(head.stagingId);
       for (const document of later) {
         const name = toStagingName(document.stagingId);
-        if (name !== own && named.has(name)) {
+        const headFirst = named.has(HEAD_FIRST_STAGINGS) && document.headLast !== true;
+        if ((name !== own && named.has(name)) || headFirst) {
           superseded.add(document.id);
         }
       }
@@ -374,6 +380,70 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
     }
   }
   return superseded;
+}
+
+/**
+ * Orders a unit's staged documents of a live shard (an Event Hubs partition) for reading or deleting; documents whose
+ * fields are not numbers go by id.
+ * - `read`: as the flush reads them (grouping keeps the first of measurements ingested at the same instant): by first
+ *   and last sequence number, so that the value kept does not depend on where the trigger cut its batches (ids would
+ *   compare the numbers as text); in a batch, the documents of the staging whose head is stored before any other
+ *   staging's, so that on a tie with another staging's copy of an event (one cut short, one still running, or one
+ *   whose head a stopped flush deleted) the head's staging's value is kept; then by chunk.
+ * - `delete`: as the flush deletes them, one at a time, stopping at the first that cannot go: by last sequence
+ *   number, then first (batches a redelivery cut elsewhere overlap, and what a stopped delete leaves then holds every
+ *   later event of the window that a deleted document held); in a batch, other stagings' copies before the head's
+ *   staging's documents (what is left then still holds the batch as the head's staging made it); then by chunk.
+ * @param documents - the stored documents of one work unit
+ * @param purpose - `read` or `delete`
+ * @returns a sorted copy
+ */
+export function orderStagedDocuments<T extends StagedDocumentOrigin>(
+  documents: readonly T[],
+  purpose: 'read' | 'delete',
+): T[] {
+  const headStagings = new Map<string, unknown>();
+  for (const document of documents) {
+    if (document.chunk === 0) {
+      headStagings.set(toBatchKey(document), document.stagingId);
+    }
+  }
+  const rank = (document: T): number => {
+    const key = toBatchKey(document);
+    return headStagings.has(key) && headStagings.get(key) !== document.stagingId ? 1 : 0;
+  };
+  const keyed = documents.map((document) => ({ document, rank: rank(document) }));
+  keyed.sort((a, b) => {
+    const sequence = [
+      [a.document.firstSequenceNumber, b.document.firstSequenceNumber],
+      [a.document.lastSequenceNumber, b.document.lastSequenceNumber],
+    ];
+    const fields = [
+      ...(purpose === 'read' ? sequence : sequence.reverse()),
+      purpose === 'read' ? [a.rank, b.rank] : [b.rank, a.rank],
+      [a.document.chunk, b.document.chunk],
+    ];
+    for (const [left, right] of fields) {
+      if (typeof left !== 'number' || typeof right !== 'number') {
+        break;
+      }
+      if (left !== right) {
+        return left - right;
+      }
+    }
+    return a.document.id < b.document.id ? -1 : a.document.id > b.document.id ? 1 : 0;
+  });
+  return keyed.map((k) => k.document);
+}
+
+/** The batch and window a staged document belongs to. */
+function toBatchKey(document: StagedDocumentOrigin): string {
+  return JSON.stringify([
+    document.shard,
+    document.firstSequenceNumber,
+    document.lastSequenceNumber,
+    document.windowStart,
+  ]);
 }
 
 /** The rule of a head written before its chunks (see {@link findSupersededChunks}). */

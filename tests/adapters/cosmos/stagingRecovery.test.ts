@@ -9,6 +9,12 @@ import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagin
 import { groupMeasurements } from '../../../shared/core/fhir/groupMeasurements.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
 import { replayStagingOfMessage } from '../../../shared/core/staging/deadLetterReplay.js';
+import {
+  planEmptyWindowDocuments,
+  planStagingDocuments,
+  type StagingDocument,
+} from '../../../shared/core/staging/planStagingDocuments.js';
+import { toStagingDocumentId } from '../../../shared/core/staging/stagingKeys.js';
 import { freshContainers, useLocalCosmos } from './cosmosTestSupport.js';
 
 const ingested = '2024-05-01T10:01:00.000Z';
@@ -293,5 +299,89 @@ describe('staging recovery', () => {
 
     expect(written(first)).toEqual(['99']);
     expect(written(rerun)).toEqual(['99']);
+  });
+  /** What FHIR ends with, event by event, after these flushes in turn (a later flush's value merged over). */
+  function fhirValues(flushes: readonly { measurements: Measurement[] }[]): string[] {
+    const slots = new Map<string, string>();
+    for (const flush of flushes) {
+      for (const m of groupMeasurements(flush.measurements).flatMap((g) => g.measurements)) {
+        slots.set(m.occurrenceTimeUtc, m.properties[0]?.value ?? '');
+      }
+    }
+    return [...slots.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, value]) => value);
+  }
+
+  it("writes the redelivery's values after a flush stopped right after deleting the earlier staging's head", async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    const options = { maxDocumentBytes: 6_000 };
+    const twice = { first: 1, last: 30 };
+    const store = new CosmosStagingStore(container, options);
+    const mapped = (tag: string, note: number) => Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note));
+    expect(await store.stageBatch('0', twice, mapped('old', 250))).toBe(2);
+    const first = await store.readUnit(unit);
+    // The flush wrote everything; its deletes stop after the head (a 503, or it dies).
+    const head = first.documents.find((d) => d.id.endsWith('_c0'))?.id;
+    const afterHead = first.documents[first.documents.findIndex((d) => d.id === head) + 1]?.id;
+    const stopping = new CosmosStagingStore(faulty(container, { deleteFails: (id) => id === afterHead }), options);
+    await expect(stopping.deleteDocuments(unit, first.documents)).rejects.toThrow();
+    // The batch comes again (its ingest died before the checkpoint), under a mapping that writes more; it finishes.
+    expect(await store.stageBatch('0', twice, mapped('new', 400))).toBe(3);
+    const second = await store.readUnit(unit);
+    await store.deleteDocuments(unit, second.documents);
+
+    expect(fhirValues([first, second])).toEqual(Array.from({ length: 30 }, (_, i) => `new:${i}`));
+    expect((await store.readUnit(unit)).documents).toEqual([]);
+  });
+
+  it('never flushes again what a head staged by the previous release superseded', async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    const options = { maxDocumentBytes: 4_000 };
+    // The previous release wrote heads first, without `headLast`, and later chunks under ids without a staging.
+    const previousRelease = async (stagingId: string, measurements: Measurement[]): Promise<void> => {
+      const planned = planStagingDocuments('0', range, measurements, {
+        windowMinutes: 15,
+        maxDocumentBytes: options.maxDocumentBytes,
+        nowMs: Date.parse(ingested),
+        stagingId,
+      });
+      const documents =
+        planned.length > 0
+          ? planned
+          : planEmptyWindowDocuments('0', range, [ingested], [], {
+              windowMinutes: 15,
+              nowMs: Date.parse(ingested),
+              stagingId,
+            });
+      for (const document of documents) {
+        const written: Partial<StagingDocument> = {
+          ...document,
+          id: toStagingDocumentId('0', range, document.windowStart, document.chunk),
+        };
+        delete written.headLast;
+        delete written.supersedes;
+        await container.items.upsert(written);
+      }
+    };
+    const store = new CosmosStagingStore(container, options);
+    // Staged under v1 (several chunks), then again under v2, which drops the events: its empty head superseded them.
+    await previousRelease(
+      'v1',
+      Array.from({ length: 20 }, (_, i) => reading(i, `v1:${i}`, 400)),
+    );
+    await previousRelease('v2', []);
+    expect((await store.readUnit(unit)).measurements).toEqual([]);
+
+    // After the upgrade the batch comes once more (its invocation died before the checkpoint): under v2 again (an
+    // empty head), or under v3.
+    const v3 = Array.from({ length: 20 }, (_, i) => reading(i, `v3:${i}`, 0));
+    for (const [again, expected] of [
+      [[], []],
+      [v3, v3.map((m) => m.properties[0]?.value)],
+    ] as const) {
+      expect(await store.stageBatch('0', range, again, [ingested])).toBe(1);
+      const read = await store.readUnit(unit);
+
+      expect(read.measurements.map((m) => m.properties[0]?.value)).toEqual(expected);
+    }
   });
 });

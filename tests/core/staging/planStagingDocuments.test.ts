@@ -8,6 +8,8 @@ import {
   planStagingDocuments,
   toJsonByteLength,
   toSupersedingHead,
+  orderStagedDocuments,
+  HEAD_FIRST_STAGINGS,
   MAX_SUPERSEDED_STAGINGS,
   type StagedDocumentOrigin,
   type StagingDocument,
@@ -152,6 +154,53 @@ describe('planEmptyWindowDocuments', () => {
   });
 });
 
+describe('orderStagedDocuments', () => {
+  const doc = (id: string, first: number, last: number, chunk: number, stagingId: string) => ({
+    id,
+    shard: '0',
+    windowStart: '2024-05-01T10:00:00.000Z',
+    firstSequenceNumber: first,
+    lastSequenceNumber: last,
+    chunk,
+    stagingId,
+  });
+  // Batch 10–14 (ids compare its numbers as text, before 5–9): its head is y's; x's chunks are another staging's.
+  // Batch 5–12 overlaps both (a redelivery cut elsewhere).
+  const documents = [
+    doc('q10-14_c1_x', 10, 14, 1, 'x'),
+    doc('q10-14_c0', 10, 14, 0, 'y'),
+    doc('q10-14_c2_y', 10, 14, 2, 'y'),
+    doc('q10-14_c1_y', 10, 14, 1, 'y'),
+    doc('q5-9_c0', 5, 9, 0, 'a'),
+    doc('q5-12_c0', 5, 12, 0, 'b'),
+    { id: 'foreign' },
+  ];
+
+  it("reads in ingest order, and in a batch the head's staging before another staging's copies", () => {
+    expect(orderStagedDocuments(documents, 'read').map((d) => d.id)).toEqual([
+      'foreign',
+      'q5-9_c0',
+      'q5-12_c0',
+      'q10-14_c0',
+      'q10-14_c1_y',
+      'q10-14_c2_y',
+      'q10-14_c1_x',
+    ]);
+  });
+
+  it("deletes by last event, and in a batch another staging's copies before the head's staging", () => {
+    expect(orderStagedDocuments(documents, 'delete').map((d) => d.id)).toEqual([
+      'foreign',
+      'q5-9_c0',
+      'q5-12_c0',
+      'q10-14_c1_x',
+      'q10-14_c0',
+      'q10-14_c1_y',
+      'q10-14_c2_y',
+    ]);
+  });
+});
+
 describe('toSupersedingHead', () => {
   const [head] = planStagingDocuments('0', { first: 1, last: 2 }, many(2, '2024-05-01T10:05:00.000Z'), {
     windowMinutes: 15,
@@ -173,12 +222,14 @@ describe('toSupersedingHead', () => {
     const unnamed = { id: head.id, chunk: 0 };
 
     expect(toSupersedingHead(head, stored).supersedes).toEqual(['b', 'a']);
-    expect(toSupersedingHead(head, unnamed).supersedes).toEqual(['']);
+    // A head written first (the previous release) superseded other stagings' chunks by its count: '*' names them all.
+    expect(toSupersedingHead(head, unnamed).supersedes).toEqual(['', HEAD_FIRST_STAGINGS]);
+    expect(toSupersedingHead(head, { ...unnamed, stagingId: 'a' }).supersedes).toEqual(['a', HEAD_FIRST_STAGINGS]);
   });
 
   it('names at most MAX_SUPERSEDED_STAGINGS stagings, the latest first', () => {
     const names = Array.from({ length: 40 }, (_, i) => `s${i}`);
-    const stored = { id: head.id, chunk: 0, stagingId: 'newest', supersedes: names };
+    const stored = { id: head.id, chunk: 0, stagingId: 'newest', headLast: true, supersedes: names };
 
     expect(toSupersedingHead(head, stored).supersedes).toEqual(['newest', ...names].slice(0, MAX_SUPERSEDED_STAGINGS));
   });
@@ -254,6 +305,17 @@ describe('findSupersededChunks', () => {
 
     expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c1_a', 'c2_a']);
     expect(findSupersededChunks(headless).size).toBe(0);
+  });
+
+  it("gives every chunk written head first when the head names '*', but no chunk of a staging writing its head last", () => {
+    const documents = [
+      doc('c0', { chunk: 0, chunks: 1, stagingId: 'c', headLast: true, supersedes: ['b', HEAD_FIRST_STAGINGS] }),
+      doc('c1', { chunk: 1, chunks: 4, stagingId: 'a' }),
+      doc('c2', { chunk: 2 }),
+      doc('c1_d', { chunk: 1, chunks: 2, stagingId: 'd', headLast: true }),
+    ];
+
+    expect([...findSupersededChunks(documents)].sort()).toEqual(['c1', 'c2']);
   });
 
   it('never lets a head written before its chunks supersede the chunks of a staging that writes its head last', () => {

@@ -1,17 +1,21 @@
 /**
  * Two stagings of one batch under two mappings and a flush, their steps interleaved every way the write order
  * allows, either staging cut short at any write and the flush stopped at any delete; then the store is drained by
- * flushes. Whatever happens, every event is flushed as the staging whose head landed last made it, and the store
- * ends empty; with no flush in between and neither staging cut short, the flushes hold nothing else.
+ * flushes. Whatever happens, every event the staging whose head landed last makes is flushed as it made it, and the
+ * store ends empty. What is written (grouping keeps the first copy of an event in a flush, a later flush merges over
+ * an earlier one) is that staging's value too, unless a staging was cut short or the flush read while one was
+ * running (known costs: README, Design notes); with no flush in between and neither staging cut short, the flushes
+ * hold nothing else.
  * The store is a map of ids with ETags: a chunk is upserted, a head is written over the stored one as the Cosmos
  * staging store writes it (conditionally, so in one step), and the flush reads and deletes as readUnit and
- * deleteDocuments do (superseded documents first, then by sequence numbers and chunk, stopping at the first changed).
+ * deleteDocuments do (in orderStagedDocuments' orders; superseded documents first, stopping at the first changed).
  */
 import { describe, expect, it } from 'vitest';
 import type { Measurement } from '../../../shared/core/measurement.js';
 import {
   decodeStagingDocument,
   findSupersededChunks,
+  orderStagedDocuments,
   planEmptyWindowDocuments,
   planStagingDocuments,
   planStagingWrites,
@@ -78,21 +82,17 @@ function write(store: Store, document: StagingDocument): Store {
   return next;
 }
 
-/** What a flush reads: the values it writes, and the documents to delete, in order, with the ETags read. */
+/** What a flush reads: the values it writes, in order, and the documents to delete, with the ETags read. */
 function read(store: Store): { values: string[]; deletes: { id: string; etag: number }[] } {
-  const stored = [...store.values()];
-  const superseded = findSupersededChunks(stored.map((s) => s.document));
-  const flushed = stored
-    .filter((s) => !superseded.has(s.document.id))
-    .sort((a, b) => a.document.chunk - b.document.chunk || (a.document.id < b.document.id ? -1 : 1));
+  const documents = [...store.values()].map((s) => s.document);
+  const superseded = findSupersededChunks(documents);
+  const flushed = documents.filter((d) => !superseded.has(d.id));
+  const deletes = [...documents.filter((d) => superseded.has(d.id)), ...orderStagedDocuments(flushed, 'delete')];
   return {
-    values: flushed.flatMap((s) =>
-      decodeStagingDocument(s.document).measurements.map((m) => m.properties[0]?.value ?? ''),
+    values: orderStagedDocuments(flushed, 'read').flatMap((d) =>
+      decodeStagingDocument(d).measurements.map((m) => m.properties[0]?.value ?? ''),
     ),
-    deletes: [...stored.filter((s) => superseded.has(s.document.id)), ...flushed].map((s) => ({
-      id: s.document.id,
-      etag: s.etag,
-    })),
+    deletes: deletes.map((d) => ({ id: d.id, etag: store.get(d.id)?.etag ?? 0 })),
   };
 }
 
@@ -112,16 +112,32 @@ function replaced<T>(items: readonly T[], index: number, item: T): T[] {
   return items.map((current, i) => (i === index ? item : current));
 }
 
-/** Flushes until nothing is staged; the values written. */
-function drain(store: Store): string[] {
-  const values: string[] = [];
+/** Flushes until nothing is staged; the values each flush read. */
+function drain(store: Store): string[][] {
+  const flushes: string[][] = [];
   let current = store;
   for (let round = 0; current.size > 0; round++) {
     expect(round).toBeLessThan(5);
     const flush = read(current);
-    values.push(...flush.values);
+    flushes.push(flush.values);
     for (const target of flush.deletes) {
       current = remove(current, target).store;
+    }
+  }
+  return flushes;
+}
+
+/** The value FHIR ends with for each event: the first copy in a flush, a later flush's over an earlier one's. */
+function written(flushes: readonly (readonly string[])[]): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const flush of flushes) {
+    const seen = new Set<string>();
+    for (const value of flush) {
+      const event = value.split(':')[1] ?? '';
+      if (!seen.has(event)) {
+        seen.add(event);
+        values.set(event, value);
+      }
     }
   }
   return values;
@@ -137,11 +153,17 @@ interface Progress {
 interface Flush {
   phase: 'before' | 'deleting' | 'done';
   deletes: readonly { id: string; etag: number }[];
+  /** Whether it read while a staging had written some of its documents and was still to write others. */
+  overlapped: boolean;
 }
 
 interface Leaf {
-  /** The values flushed: by the flush in between, then by the drain. */
-  values: string[];
+  /** The values each flush read: the flush in between, then the drain's. */
+  flushes: string[][];
+  /** Whether the flush in between read while a staging was running. */
+  overlapped: boolean;
+  /** Whether a staging was cut short. */
+  cut: boolean;
   /** The staging whose head landed last (none when only an empty head was to land, where no head was). */
   lastHead: Staging | undefined;
   /** Whether both stagings finished and no flush ran before the drain. */
@@ -157,7 +179,7 @@ function explore(a: Staging, b: Staging, redelivery: Staging, withFlush: boolean
     store: Store,
     progress: readonly Progress[],
     flush: Flush,
-    flushed: readonly string[],
+    flushed: readonly string[][],
     lastHead: Staging | undefined,
   ): void => {
     let moved = false;
@@ -181,16 +203,20 @@ function explore(a: Staging, b: Staging, redelivery: Staging, withFlush: boolean
     if (withFlush && flush.phase === 'before') {
       moved = true;
       const { values, deletes } = read(store);
-      visit(store, progress, { phase: 'deleting', deletes }, [...flushed, ...values], lastHead);
+      const running = stagings.some((s, k) => {
+        const p = progress[k] as Progress;
+        return !p.cut && p.step < s.steps.length && (p.step > 0 || p.pending.length < (s.steps[0]?.length ?? 0));
+      });
+      visit(store, progress, { phase: 'deleting', deletes, overlapped: running }, [...flushed, values], lastHead);
     }
     if (flush.phase === 'deleting') {
       const [target, ...rest] = flush.deletes;
       if (target !== undefined) {
         moved = true;
         const { store: next, deleted } = remove(store, target);
-        visit(next, progress, { phase: deleted ? 'deleting' : 'done', deletes: rest }, flushed, lastHead);
+        visit(next, progress, { ...flush, phase: deleted ? 'deleting' : 'done', deletes: rest }, flushed, lastHead);
         // The flush dies before this delete.
-        visit(store, progress, { phase: 'done', deletes: [] }, flushed, lastHead);
+        visit(store, progress, { ...flush, phase: 'done', deletes: [] }, flushed, lastHead);
       }
     }
     if (moved) {
@@ -208,9 +234,10 @@ function explore(a: Staging, b: Staging, redelivery: Staging, withFlush: boolean
       head = redelivery;
     }
     const clean = flush.phase === 'before' && stagings.every((s, k) => finished(s, progress[k] as Progress));
-    onLeaf({ values: [...flushed, ...drain(final)], lastHead: head, clean });
+    const cut = progress.some((p) => p.cut);
+    onLeaf({ flushes: [...flushed, ...drain(final)], overlapped: flush.overlapped, cut, lastHead: head, clean });
   };
-  visit(new Map(), stagings.map(start), { phase: 'before', deletes: [] }, [], undefined);
+  visit(new Map(), stagings.map(start), { phase: 'before', deletes: [], overlapped: false }, [], undefined);
 }
 
 describe('two stagings of one batch at once, and a flush', () => {
@@ -238,21 +265,32 @@ describe('two stagings of one batch at once, and a flush', () => {
       it(`flushes every event as the staging whose head landed last made it (${name}${withFlush ? ', a flush in between' : ''})`, () => {
         const winners = new Set<string>();
         let leaves = 0;
+        let overlapped = 0;
         explore(a, b, r, withFlush, (leaf) => {
           leaves += 1;
           if (leaf.lastHead === undefined) {
             return;
           }
           winners.add(leaf.lastHead.name);
-          const flushed = new Set(leaf.values);
+          const flushed = new Set(leaf.flushes.flat());
           expect(leaf.lastHead.values.filter((v) => !flushed.has(v))).toEqual([]);
+          const kept = written(leaf.flushes);
+          const others = leaf.lastHead.values.filter((v) => kept.get(v.split(':')[1] ?? '') !== v);
+          // What a staging cut short wrote is flushed as it is (a known cost), and may be written last.
+          if (leaf.overlapped) {
+            overlapped += others.length > 0 ? 1 : 0;
+          } else if (!leaf.cut) {
+            expect(others).toEqual([]);
+          }
           if (leaf.clean) {
-            expect([...leaf.values].sort()).toEqual(leaf.lastHead.values);
+            expect(leaf.flushes.flat().sort()).toEqual(leaf.lastHead.values);
           }
         });
         // Which staging wins depends on which head lands last; when neither finishes, the redelivery does.
         expect(winners).toEqual(new Set([a.name, b.name, r.name]));
         expect(leaves).toBeGreaterThan(withFlush ? 1_000 : 100);
+        // The known limit occurs (it is measured, not hidden): only with a flush reading a staging mid-way.
+        expect(overlapped > 0).toBe(withFlush && b.name !== 'z');
       });
     }
   }
