@@ -46,10 +46,12 @@ export interface FlushDeps {
 export interface FlushUnitSummary {
   unit: WorkUnit;
   /**
-   * `busy`: another worker holds the unit, or another flush of this process is working on it; `empty`: nothing staged (already flushed); `failed`: a service error
-   * stopped it (the data stays staged for the next attempt; the counts say what was done before it).
+   * `busy`: another worker holds the unit, or another flush of this process is working on it; `empty`: nothing staged
+   * (already flushed); `settling`: a staging of one of its batches may still be running (see `StagedUnit.settling`),
+   * so nothing was written and a later timer run flushes it; `failed`: a service error stopped it (the data stays
+   * staged for the next attempt; the counts say what was done before it).
    */
-  status: 'flushed' | 'busy' | 'empty' | 'failed';
+  status: 'flushed' | 'busy' | 'empty' | 'settling' | 'failed';
   /** Staged documents read. */
   documents: number;
   /**
@@ -172,6 +174,10 @@ async function flushLeasedUnit(
     summary.malformedMeasurements = staged.malformed;
     if (staged.documents.length === 0) {
       summary.status = 'empty';
+      return summary;
+    }
+    if ((staged.settling ?? 0) > 0) {
+      summary.status = 'settling';
       return summary;
     }
     if (!unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {

@@ -27,6 +27,12 @@ export interface StagedUnit {
   measurements: Measurement[];
   /** Stored measurements that could not be decoded (skipped; a sign of foreign writes to the container). */
   malformed: number;
+  /**
+   * Documents of a staging that may still be running (later chunks without their staging's head), written too
+   * recently to tell it from one cut short: when any, flush the unit later. Flushed now, their values would lose the
+   * tie to the stored head's staging's, and the running staging's head, landing after, would find them gone.
+   */
+  settling?: number;
 }
 
 /** Outcome of deleting staged documents. */

@@ -166,6 +166,31 @@ describe('flushWorkUnit lease', () => {
     expect(await stores.leases.acquireLease(toWorkUnitKey(unit), 'w3', LEASE_MS, time.now())).toBeDefined();
   });
 
+  it('writes nothing of a unit whose staging may still be running, keeps it staged, and frees its lease', async () => {
+    const { stores, unit } = await stagedUnit('settling');
+    const time = clock('2024-05-01T12:00:00.000Z');
+    // The store says a staging of one of the unit's batches may still be writing (see CosmosStagingStore).
+    let running = true;
+    const staging: StagingStore = {
+      ...stores.staging,
+      stageBatch: (...args) => stores.staging.stageBatch(...args),
+      listClosedUnits: (...args) => stores.staging.listClosedUnits(...args),
+      deleteDocuments: (...args) => stores.staging.deleteDocuments(...args),
+      readUnit: async (...args) => ({ ...(await stores.staging.readUnit(...args)), settling: running ? 1 : 0 }),
+    };
+    const deps = { ...workerDeps(stores, 'w1', fhir, time), staging };
+    const requests = fhir.requestCount();
+
+    const waiting = await flushWorkUnit(unit, deps);
+    const writes = fhir.requestCount() - requests;
+    running = false;
+    const flushed = await flushWorkUnit(unit, { ...deps, owner: 'w2' });
+
+    expect(waiting).toMatchObject({ status: 'settling', documents: 1, created: 0, groups: 0 });
+    expect(writes).toBe(0);
+    expect(flushed).toMatchObject({ status: 'flushed', documents: 1, created: 1 });
+  });
+
   it('gives the outcome of the flush when releasing its lease fails afterwards', async () => {
     const { stores, unit } = await stagedUnit('release-fails');
     const time = clock('2024-05-01T12:00:00.000Z');

@@ -6,6 +6,7 @@ import {
   defaultMaxDocumentBytes,
   defaultWindowMinutes,
   findSupersededChunks,
+  findUnsettledChunks,
   planEmptyWindowDocuments,
   orderStagedDocuments,
   planStagingWrites,
@@ -42,7 +43,20 @@ export interface CosmosStagingStoreOptions {
   counter?: CosmosWriteCounter;
   /** Clock for `createdAt` (default `Date.now`). */
   clock?: () => number;
+  /**
+   * How long a staging may still be writing after its last write landed, in ms (default {@link STAGING_SETTLE_MS}):
+   * while a unit holds chunks of a staging that may still be running this young, it is not flushed (see `settling`).
+   */
+  settleMs?: number;
+  /** The real clock the settle time is measured on, against Cosmos DB's `_ts` (default `Date.now`). */
+  wallClock?: () => number;
 }
+
+/**
+ * Default settle time: the function timeout (`host.json`, 10 minutes) and a minute's margin. An ingest invocation, and
+ * the staging it runs, ends by then; chunks still without their staging's head are then from one cut short.
+ */
+export const STAGING_SETTLE_MS = 11 * 60_000;
 
 /**
  * Tries to write a staging head over the one read before another staging's head lands in between. Heads of one batch
@@ -58,6 +72,8 @@ interface UnitRow {
 
 interface StoredStagingDocument extends StagedDocumentOrigin {
   _etag?: string;
+  /** When the document was last written, by the service's clock (epoch seconds). */
+  _ts?: number;
   measurements?: unknown;
 }
 
@@ -72,6 +88,8 @@ export class CosmosStagingStore implements StagingStore {
   private readonly maxDocumentBytes: number;
   private readonly concurrency: number;
   private readonly clock: () => number;
+  private readonly settleMs: number;
+  private readonly wallClock: () => number;
 
   /**
    * @param container - the `staging` container
@@ -86,6 +104,8 @@ export class CosmosStagingStore implements StagingStore {
     this.concurrency = options.concurrency ?? 8;
     this.counter = options.counter ?? new CosmosWriteCounter();
     this.clock = options.clock ?? Date.now;
+    this.settleMs = options.settleMs ?? STAGING_SETTLE_MS;
+    this.wallClock = options.wallClock ?? Date.now;
   }
 
   /**
@@ -237,6 +257,12 @@ export class CosmosStagingStore implements StagingStore {
     const stored = orderStagedDocuments(await fetchAllPages(iterator, 'read staged unit'), 'read');
     // Left behind by a redelivery that needed fewer chunks: deleted with the rest, their measurements not flushed.
     const superseded = findSupersededChunks(stored);
+    // Chunks of a staging that may still be running, written within the settle time: the unit waits.
+    const unsettled = findUnsettledChunks(stored);
+    const settledBefore = this.wallClock() - this.settleMs;
+    const settling = stored.filter(
+      (d) => unsettled.has(d.id) && (typeof d._ts !== 'number' || d._ts * 1000 > settledBefore),
+    ).length;
     const supersededRefs: StagedDocumentRef[] = [];
     const flushed: { ref: StagedDocumentRef; latestIngestion: number; document: StoredStagingDocument }[] = [];
     const measurements: Measurement[] = [];
@@ -272,7 +298,7 @@ export class CosmosStagingStore implements StagingStore {
       flushed.sort((a, b) => (position.get(a.document) ?? 0) - (position.get(b.document) ?? 0));
     }
     const documents = [...supersededRefs, ...flushed.map((d) => d.ref)];
-    return { documents, measurements, malformed };
+    return { documents, measurements, malformed, settling };
   }
 
   /**

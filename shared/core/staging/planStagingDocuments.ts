@@ -436,6 +436,39 @@ export function orderStagedDocuments<T extends StagedDocumentOrigin>(
   return keyed.map((k) => k.document);
 }
 
+/**
+ * Finds the staged chunks a staging may still be writing: chunks after the first, written head last, of a staging
+ * other than the one whose head is stored for their batch (or of a batch with no head yet), and not superseded. Such
+ * a staging is either still running (its head will land and supersede the stored one's chunks) or was cut short;
+ * flushed now, its copies lose the tie to the head's staging's, and when it then finishes, the values it made of
+ * those events are never written. The caller holds such a unit back while these chunks are younger than an
+ * invocation can run, and flushes them as they are after that. Documents written head first (the previous release)
+ * are never among them.
+ * @param documents - the stored documents of one work unit
+ * @returns their ids
+ */
+export function findUnsettledChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
+  const superseded = findSupersededChunks(documents);
+  const headStagings = new Map<string, unknown>();
+  for (const document of documents) {
+    if (document.chunk === 0) {
+      headStagings.set(toBatchKey(document), document.stagingId);
+    }
+  }
+  const unsettled = new Set<string>();
+  for (const document of documents) {
+    const later = typeof document.chunk === 'number' && document.chunk > 0;
+    if (!later || document.headLast !== true || superseded.has(document.id)) {
+      continue;
+    }
+    const key = toBatchKey(document);
+    if (!headStagings.has(key) || headStagings.get(key) !== document.stagingId) {
+      unsettled.add(document.id);
+    }
+  }
+  return unsettled;
+}
+
 /** The batch and window a staged document belongs to. */
 function toBatchKey(document: StagedDocumentOrigin): string {
   return JSON.stringify([

@@ -5,7 +5,7 @@
  */
 import type { Container } from '@azure/cosmos';
 import { describe, expect, it } from 'vitest';
-import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
+import { CosmosStagingStore, STAGING_SETTLE_MS } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
 import { groupMeasurements } from '../../../shared/core/fhir/groupMeasurements.js';
 import type { Measurement } from '../../../shared/core/measurement.js';
 import { replayStagingOfMessage } from '../../../shared/core/staging/deadLetterReplay.js';
@@ -160,7 +160,11 @@ describe('staging recovery', () => {
       await expect(new CosmosStagingStore(throttled, options).stageBatch('0', range, oldBatch)).rejects.toThrow();
 
       await new CosmosStagingStore(container, options).stageBatch('0', range, retry, [ingested]);
-      const staged = await new CosmosStagingStore(container, options).readUnit(unit);
+      // The flush waits while the staging cut short may still be running, and takes its chunks as they are after.
+      const waiting = await new CosmosStagingStore(container, options).readUnit(unit);
+      const later = () => Date.now() + STAGING_SETTLE_MS + 2_000;
+      const staged = await new CosmosStagingStore(container, { ...options, wallClock: later }).readUnit(unit);
+      expect([(waiting.settling ?? 0) > 0, staged.settling]).toEqual([true, 0]);
       const events = new Set(staged.measurements.map((m) => `${m.occurrenceTimeUtc} ${m.properties[0]?.value}`));
 
       expect(staged.documents.length).toBeGreaterThan(1);
@@ -196,8 +200,10 @@ describe('staging recovery', () => {
       Array.from({ length: 30 }, (_, i) => reading(i, `new:${i}`, 250)),
     );
     await new Promise((resolve) => setTimeout(resolve, 200));
-    // The timer's flush reads the closed window meanwhile; the redelivery's head lands before its deletes.
+    // The timer's flush reads the closed window meanwhile: it waits (the redelivery may still be running).
     const first = await store.readUnit(unit);
+    expect(first.settling).toBe(1);
+    // Had it not waited, and had its deletes come after the redelivery's head landed:
     open();
     expect(await redelivery).toBe(2);
     await store.deleteDocuments(unit, first.documents);
@@ -310,6 +316,31 @@ describe('staging recovery', () => {
     }
     return [...slots.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, value]) => value);
   }
+
+  it("holds a unit back while a redelivery's chunks wait for its head, then writes the redelivery's values", async () => {
+    const container = (await freshContainers(cosmos())).staging;
+    const options = { maxDocumentBytes: 6_000 };
+    const twice = { first: 1, last: 30 };
+    const store = new CosmosStagingStore(container, options);
+    const mapped = (tag: string, note: number) => Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note));
+    expect(await store.stageBatch('0', twice, mapped('old', 250))).toBe(2);
+    let open = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    // Delivered again under a mapping that writes more (3 chunks); its head is slow (throttled, retried by the SDK).
+    const slowHead = faulty(container, { write: (d) => (d.chunk === 0 ? gate : Promise.resolve()) });
+    const redelivery = new CosmosStagingStore(slowHead, options).stageBatch('0', twice, mapped('new', 400));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const waiting = await store.readUnit(unit);
+    open();
+    expect(await redelivery).toBe(3);
+    const flushed = await store.readUnit(unit);
+    await store.deleteDocuments(unit, flushed.documents);
+
+    expect([waiting.settling, flushed.settling]).toEqual([2, 0]);
+    expect(fhirValues([flushed])).toEqual(Array.from({ length: 30 }, (_, i) => `new:${i}`));
+    expect((await store.readUnit(unit)).documents).toEqual([]);
+  });
 
   it("writes the redelivery's values after a flush stopped right after deleting the earlier staging's head", async () => {
     const container = (await freshContainers(cosmos())).staging;
