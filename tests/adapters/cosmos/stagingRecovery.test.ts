@@ -317,13 +317,25 @@ describe('staging recovery', () => {
     return [...slots.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, value]) => value);
   }
 
-  it("holds a unit back while a redelivery's chunks wait for its head, then writes the redelivery's values", async () => {
+  /** Event `i` of a 30-event batch as a mapping tagged `tag` makes it, with a note of `note` characters. */
+  const mapped = (tag: string, note: number) => Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note));
+  const twice = { first: 1, last: 30 };
+
+  /** A fresh container with the 30-event batch staged under the old mapping (2 chunks of 6,000 bytes at most). */
+  async function stagedOld(): Promise<{
+    container: Container;
+    store: CosmosStagingStore;
+    options: { maxDocumentBytes: number };
+  }> {
     const container = (await freshContainers(cosmos())).staging;
     const options = { maxDocumentBytes: 6_000 };
-    const twice = { first: 1, last: 30 };
     const store = new CosmosStagingStore(container, options);
-    const mapped = (tag: string, note: number) => Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note));
     expect(await store.stageBatch('0', twice, mapped('old', 250))).toBe(2);
+    return { container, store, options };
+  }
+
+  it("holds a unit back while a redelivery's chunks wait for its head, then writes the redelivery's values", async () => {
+    const { container, store, options } = await stagedOld();
     let open = (): void => undefined;
     const gate = new Promise<void>((resolve) => (open = resolve));
     // Delivered again under a mapping that writes more (3 chunks); its head is slow (throttled, retried by the SDK).
@@ -343,12 +355,7 @@ describe('staging recovery', () => {
   });
 
   it("writes the redelivery's values after a flush stopped right after deleting the earlier staging's head", async () => {
-    const container = (await freshContainers(cosmos())).staging;
-    const options = { maxDocumentBytes: 6_000 };
-    const twice = { first: 1, last: 30 };
-    const store = new CosmosStagingStore(container, options);
-    const mapped = (tag: string, note: number) => Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note));
-    expect(await store.stageBatch('0', twice, mapped('old', 250))).toBe(2);
+    const { container, store, options } = await stagedOld();
     const first = await store.readUnit(unit);
     // The flush wrote everything; its deletes stop after the head (a 503, or it dies).
     const head = first.documents.find((d) => d.id.endsWith('_c0'))?.id;
