@@ -5,7 +5,7 @@
  * replay shard, and the next flush writes it like any other. A dead letter is deleted only after its data is staged
  * (or dead-lettered again), and only in the version that was read: one rejected again in the meantime (same id, so
  * rewritten) stays; so does a message that now yields nothing at all. Idempotent: replaying twice stages the same
- * documents, and FHIR writes merge.
+ * batch again, whose head supersedes the first replay's staging, and FHIR writes merge.
  */
 import { isMedTechError, type ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';

@@ -21,8 +21,9 @@ export interface StagedDocumentRef {
 export interface StagedUnit {
   documents: StagedDocumentRef[];
   /**
-   * All measurements of the unit's documents, documents in ingest order (by first and last sequence number, then
-   * chunk), so that the first of measurements ingested at the same instant does not depend on batch boundaries.
+   * All measurements of the unit's documents, documents in ingest order (by first and last sequence number; in a
+   * batch, the stored head's staging's documents before another staging's copies; then chunk), so that the first of
+   * measurements ingested at the same instant does not depend on batch boundaries and is the head's staging's.
    */
   measurements: Measurement[];
   /** Stored measurements that could not be decoded (skipped; a sign of foreign writes to the container). */
@@ -83,9 +84,10 @@ export interface StagingStore {
   /**
    * Reads every staged document of a unit. A document that a redelivery of its batch superseded without
    * overwriting it (the redelivery needed fewer chunks) is listed for deletion but its measurements are left out.
-   * The documents are listed in the order to delete them: the superseded first, then by last event (the last
-   * sequence number; a replay shard's by last ingestion time), so that whatever a delete that stops part-way leaves
-   * holds every later event of the unit that a deleted document held, and supersedes nothing it should not.
+   * The documents are listed in the order to delete them: the superseded first, then another staging's copies of a
+   * batch, then by last event (the last sequence number; a replay shard's by last ingestion time), so that whatever a
+   * delete that stops part-way leaves holds every later event of the unit that a deleted document held, as the
+   * stored head's staging made it, and supersedes nothing it should not.
    * @param unit - the work unit
    * @throws a retriable error when the store is unavailable or throttling
    */

@@ -6,6 +6,7 @@ import {
   defaultMaxDocumentBytes,
   defaultWindowMinutes,
   findSupersededChunks,
+  findStagingCopies,
   findUnsettledChunks,
   planEmptyWindowDocuments,
   orderStagedDocuments,
@@ -79,7 +80,8 @@ interface StoredStagingDocument extends StagedDocumentOrigin {
 
 /**
  * The staging store on Cosmos DB (container `staging`, partition key `/pk` = `{windowStart}|{shard}`): one document
- * per (ingest batch, window, chunk), upserted; a window's head has the same id at every staging of the batch.
+ * per (ingest batch, window, chunk). Later chunks are upserted under ids of their staging; a window's head, the same
+ * id at every staging of the batch, is created, or replaced under the ETag of the head it overwrites.
  */
 export class CosmosStagingStore implements StagingStore {
   /** Write requests sent by this store (and any store sharing the counter). */
@@ -288,7 +290,10 @@ export class CosmosStagingStore implements StagingStore {
     // shard's sequence numbers are hashes, not ingestion order: its documents go by their latest ingestion time.
     // A live shard's go by their last sequence number (see orderStagedDocuments).
     if (unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {
-      flushed.sort((a, b) => a.latestIngestion - b.latestIngestion);
+      // Another staging's copies of a batch first, as on a live shard (see findStagingCopies).
+      const copies = findStagingCopies(flushed.map((d) => d.document));
+      const rank = (d: { document: StoredStagingDocument }): number => (copies.has(d.document.id) ? 0 : 1);
+      flushed.sort((a, b) => rank(a) - rank(b) || a.latestIngestion - b.latestIngestion);
     } else {
       const order = orderStagedDocuments(
         flushed.map((d) => d.document),

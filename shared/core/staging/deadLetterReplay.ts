@@ -9,7 +9,8 @@ import type { SequenceRange } from './stagingKeys.js';
  * Replaying dead letters: what each one is staged as again once the operator has fixed the mapping. Replayed data is
  * staged under shards of its own ({@link REPLAY_SHARD_PREFIX}…), with a sequence number derived from the dead letter,
  * so it can never overwrite a staged document of a live ingest batch (whose ids come from Event Hubs partitions and
- * sequence numbers), and replaying the same dead letter twice writes the same staging document. Rejected messages are
+ * sequence numbers), and replaying the same dead letter twice writes the same batch: its head again, superseding the
+ * first replay's staging (see planStagingDocuments). Rejected messages are
  * staged by their original partition and rejected groups spread over {@link REPLAY_GROUP_SHARDS} shards, so that
  * replaying a whole window that failed (a broken FHIR mapping) is flushed as several work units, not one huge one.
  */
@@ -91,7 +92,7 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
 /**
  * Where a replayed message is staged: a shard of its original partition, and one sequence number, the same for every
  * dead letter of that message (a message rejected by several templates is normalized and staged once per replay,
- * under the same id).
+ * as the same batch).
  * @param coordinates - the message's Event Hubs coordinates
  */
 export function replayStagingOfMessage(coordinates: EventCoordinates): ReplayStaging {

@@ -402,17 +402,8 @@ export function orderStagedDocuments<T extends StagedDocumentOrigin>(
   documents: readonly T[],
   purpose: 'read' | 'delete',
 ): T[] {
-  const headStagings = new Map<string, unknown>();
-  for (const document of documents) {
-    if (document.chunk === 0) {
-      headStagings.set(toBatchKey(document), document.stagingId);
-    }
-  }
-  const rank = (document: T): number => {
-    const key = toBatchKey(document);
-    return headStagings.has(key) && headStagings.get(key) !== document.stagingId ? 1 : 0;
-  };
-  const keyed = documents.map((document) => ({ document, rank: rank(document) }));
+  const copies = findStagingCopies(documents);
+  const keyed = documents.map((document) => ({ document, rank: copies.has(document.id) ? 1 : 0 }));
   keyed.sort((a, b) => {
     const sequence = [
       [a.document.firstSequenceNumber, b.document.firstSequenceNumber],
@@ -449,24 +440,49 @@ export function orderStagedDocuments<T extends StagedDocumentOrigin>(
  */
 export function findUnsettledChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
   const superseded = findSupersededChunks(documents);
-  const headStagings = new Map<string, unknown>();
-  for (const document of documents) {
-    if (document.chunk === 0) {
-      headStagings.set(toBatchKey(document), document.stagingId);
-    }
-  }
+  const heads = toHeadStagings(documents);
   const unsettled = new Set<string>();
   for (const document of documents) {
     const later = typeof document.chunk === 'number' && document.chunk > 0;
     if (!later || document.headLast !== true || superseded.has(document.id)) {
       continue;
     }
-    const key = toBatchKey(document);
-    if (!headStagings.has(key) || headStagings.get(key) !== document.stagingId) {
+    const head = heads.get(toBatchKey(document));
+    if (head === undefined || head.stagingId !== document.stagingId) {
       unsettled.add(document.id);
     }
   }
   return unsettled;
+}
+
+/**
+ * Finds the documents that are another staging's copies of their batch: of a batch whose stored head is of another
+ * staging. A flush reads them after the head's staging's documents (a tie keeps the head's staging's value) and
+ * deletes them before (what a stopped delete leaves then holds the batch as the head's staging made it).
+ * @param documents - the stored documents of one work unit
+ * @returns their ids
+ */
+export function findStagingCopies(documents: readonly StagedDocumentOrigin[]): Set<string> {
+  const heads = toHeadStagings(documents);
+  const copies = new Set<string>();
+  for (const document of documents) {
+    const head = heads.get(toBatchKey(document));
+    if (head !== undefined && head.stagingId !== document.stagingId) {
+      copies.add(document.id);
+    }
+  }
+  return copies;
+}
+
+/** The stored head of each batch, by batch key. */
+function toHeadStagings(documents: readonly StagedDocumentOrigin[]): Map<string, { stagingId: unknown }> {
+  const heads = new Map<string, { stagingId: unknown }>();
+  for (const document of documents) {
+    if (document.chunk === 0) {
+      heads.set(toBatchKey(document), { stagingId: document.stagingId });
+    }
+  }
+  return heads;
 }
 
 /** The batch and window a staged document belongs to. */

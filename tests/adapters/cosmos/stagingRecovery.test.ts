@@ -422,4 +422,41 @@ describe('staging recovery', () => {
       expect(read.measurements.map((m) => m.properties[0]?.value)).toEqual(expected);
     }
   });
+  // A dead-lettered message replayed: its own shard, and a range derived from it.
+  const replayed = replayStagingOfMessage({
+    partitionId: '0',
+    sequenceNumber: 100,
+    offset: '100',
+    enqueuedTimeUtc: ingested,
+  });
+  for (const [name, shard, batch] of [
+    ['an Event Hubs partition', '0', twice],
+    ['a replay shard', replayed.shard, replayed.range],
+  ] as const) {
+    it(`ends with the last head's staging's values after two stopped flushes, on ${name}`, async () => {
+      const container = (await freshContainers(cosmos())).staging;
+      const options = { maxDocumentBytes: 6_000 };
+      const at = { windowStart: unit.windowStart, shard };
+      const store = new CosmosStagingStore(container, options);
+      // Flushed past the settle time: what a stopped flush leaves without its head is taken as it is.
+      const later = new CosmosStagingStore(container, { ...options, wallClock: () => Date.now() + STAGING_SETTLE_MS });
+      // Staged under the old mapping (a head and one later chunk); the flush's deletes stop after the head.
+      expect(await store.stageBatch(shard, batch, mapped('old', 250))).toBe(2);
+      const first = await store.readUnit(at);
+      const oldChunk = first.documents.find((d) => !d.id.endsWith('_c0'))?.id;
+      const stopping = new CosmosStagingStore(faulty(container, { deleteFails: (id) => id === oldChunk }), options);
+      await expect(stopping.deleteDocuments(at, first.documents)).rejects.toThrow();
+      // Staged again (replayed again after the operator's fix) under the new mapping; its head lands last. The next
+      // flush's deletes stop at the earlier staging's chunk; a third takes what is left.
+      expect(await store.stageBatch(shard, batch, mapped('new', 400))).toBe(3);
+      const second = await later.readUnit(at);
+      await expect(stopping.deleteDocuments(at, second.documents)).rejects.toThrow();
+      const third = await later.readUnit(at);
+      await store.deleteDocuments(at, third.documents);
+
+      expect(second.settling).toBe(0);
+      expect(fhirValues([first, second, third])).toEqual(Array.from({ length: 30 }, (_, i) => `new:${i}`));
+      expect((await store.readUnit(at)).documents).toEqual([]);
+    });
+  }
 });
