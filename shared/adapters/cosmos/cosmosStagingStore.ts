@@ -6,7 +6,6 @@ import {
   defaultMaxDocumentBytes,
   defaultWindowMinutes,
   findSupersededChunks,
-  findStagingCopies,
   findUnsettledChunks,
   planEmptyWindowDocuments,
   orderStagedDocuments,
@@ -289,19 +288,14 @@ export class CosmosStagingStore implements StagingStore {
     // (they hold nothing to flush, and only the chunk 0 of their batch marks them), then oldest first. A replay
     // shard's sequence numbers are hashes, not ingestion order: its documents go by their latest ingestion time.
     // A live shard's go by their last sequence number (see orderStagedDocuments).
-    if (unit.shard.startsWith(REPLAY_SHARD_PREFIX)) {
-      // Another staging's copies of a batch first, as on a live shard (see findStagingCopies).
-      const copies = findStagingCopies(flushed.map((d) => d.document));
-      const rank = (d: { document: StoredStagingDocument }): number => (copies.has(d.document.id) ? 0 : 1);
-      flushed.sort((a, b) => rank(a) - rank(b) || a.latestIngestion - b.latestIngestion);
-    } else {
-      const order = orderStagedDocuments(
-        flushed.map((d) => d.document),
-        'delete',
-      );
-      const position = new Map(order.map((document, i) => [document, i]));
-      flushed.sort((a, b) => (position.get(a.document) ?? 0) - (position.get(b.document) ?? 0));
-    }
+    const latestIngestion = new Map(flushed.map((d) => [d.document, d.latestIngestion]));
+    const order = orderStagedDocuments(
+      flushed.map((d) => d.document),
+      'delete',
+      unit.shard.startsWith(REPLAY_SHARD_PREFIX) ? (document) => latestIngestion.get(document) ?? 0 : undefined,
+    );
+    const position = new Map(order.map((document, i) => [document, i]));
+    flushed.sort((a, b) => (position.get(a.document) ?? 0) - (position.get(b.document) ?? 0));
     const documents = [...supersededRefs, ...flushed.map((d) => d.ref)];
     return { documents, measurements, malformed, settling };
   }

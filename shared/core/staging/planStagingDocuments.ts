@@ -383,8 +383,7 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
 }
 
 /**
- * Orders a unit's staged documents of a live shard (an Event Hubs partition) for reading or deleting; documents whose
- * fields are not numbers go by id.
+ * Orders a unit's staged documents for reading or deleting; documents whose fields are not numbers go by id.
  * - `read`: as the flush reads them (grouping keeps the first of measurements ingested at the same instant): by first
  *   and last sequence number, so that the value kept does not depend on where the trigger cut its batches (ids would
  *   compare the numbers as text); in a batch, the documents of the staging whose head is stored before any other
@@ -394,26 +393,38 @@ export function findSupersededChunks(documents: readonly StagedDocumentOrigin[])
  *   number, then first (batches a redelivery cut elsewhere overlap, and what a stopped delete leaves then holds every
  *   later event of the window that a deleted document held); in a batch, other stagings' copies before the head's
  *   staging's documents (what is left then still holds the batch as the head's staging made it); then by chunk.
+ *   A replay shard's sequence numbers are hashes, not ingestion order: given `ingestedAt`, other stagings' copies go
+ *   first, then the documents by their latest ingestion time.
  * @param documents - the stored documents of one work unit
  * @param purpose - `read` or `delete`
+ * @param ingestedAt - for deleting a replay shard's documents: a document's latest ingestion time (epoch ms)
  * @returns a sorted copy
  */
 export function orderStagedDocuments<T extends StagedDocumentOrigin>(
   documents: readonly T[],
   purpose: 'read' | 'delete',
+  ingestedAt?: (document: T) => number,
 ): T[] {
   const copies = findStagingCopies(documents);
-  const keyed = documents.map((document) => ({ document, rank: copies.has(document.id) ? 1 : 0 }));
+  const keyed = documents.map((document) => ({
+    document,
+    rank: copies.has(document.id) ? 1 : 0,
+    ingested: ingestedAt?.(document) ?? 0,
+  }));
   keyed.sort((a, b) => {
     const sequence = [
       [a.document.firstSequenceNumber, b.document.firstSequenceNumber],
       [a.document.lastSequenceNumber, b.document.lastSequenceNumber],
     ];
-    const fields = [
-      ...(purpose === 'read' ? sequence : sequence.reverse()),
-      purpose === 'read' ? [a.rank, b.rank] : [b.rank, a.rank],
-      [a.document.chunk, b.document.chunk],
-    ];
+    const fields =
+      purpose === 'read'
+        ? [...sequence, [a.rank, b.rank], [a.document.chunk, b.document.chunk]]
+        : ingestedAt !== undefined
+          ? [
+              [b.rank, a.rank],
+              [a.ingested, b.ingested],
+            ]
+          : [...sequence.reverse(), [b.rank, a.rank], [a.document.chunk, b.document.chunk]];
     for (const [left, right] of fields) {
       if (typeof left !== 'number' || typeof right !== 'number') {
         break;

@@ -11,137 +11,23 @@
  * deleteDocuments do (in orderStagedDocuments' orders; superseded documents first, stopping at the first changed).
  */
 import { describe, expect, it } from 'vitest';
-import type { Measurement } from '../../../shared/core/measurement.js';
+import type { StagingDocument } from '../../../shared/core/staging/planStagingDocuments.js';
 import {
-  decodeStagingDocument,
-  findSupersededChunks,
-  findUnsettledChunks,
-  orderStagedDocuments,
-  planEmptyWindowDocuments,
-  planStagingDocuments,
-  planStagingWrites,
-  toSupersedingHead,
-  type StagingDocument,
-} from '../../../shared/core/staging/planStagingDocuments.js';
-
-const events = 12;
-const range = { first: 1, last: events };
-const ingested = '2024-05-01T10:05:00.000Z';
-const options = (stagingId: string) => ({
-  windowMinutes: 15,
-  maxDocumentBytes: 1_600,
-  nowMs: Date.parse(ingested),
-  stagingId,
-});
-
-/** The batch as a mapping makes it: each event's measurement carries the mapping's tag and a note of its size. */
-function batch(tag: string, note: number, makes: (i: number) => boolean = () => true): Measurement[] {
-  return Array.from({ length: events }, (_, i) => ({
-    type: 'hr',
-    occurrenceTimeUtc: new Date(Date.parse('2024-05-01T09:00:00.000Z') + i * 1000).toISOString(),
-    ingestionTimeUtc: ingested,
-    deviceId: 'dev',
-    properties: [
-      { name: 'hr', value: `${tag}:${i}` },
-      { name: 'note', value: 'x'.repeat(note) },
-    ],
-  })).filter((_, i) => makes(i));
-}
-
-/** A staging: its write steps, and the values its mapping makes. */
-interface Staging {
-  name: string;
-  steps: StagingDocument[][];
-  values: string[];
-}
-
-function staging(name: string, measurements: Measurement[]): Staging {
-  const documents = planStagingDocuments('0', range, measurements, options(name));
-  const empty = planEmptyWindowDocuments('0', range, [ingested], documents, options(name));
-  return {
-    name,
-    steps: planStagingWrites([...documents, ...empty]),
-    values: measurements.map((m) => m.properties[0]?.value ?? '').sort(),
-  };
-}
-
-type Store = ReadonlyMap<string, { document: StagingDocument; etag: number }>;
-let etags = 0;
-
-/** Writes a document as the staging store does: a head over the stored one, not at all when empty over none. */
-function write(store: Store, document: StagingDocument): Store {
-  const next = new Map(store);
-  if (document.chunk !== 0) {
-    next.set(document.id, { document, etag: ++etags });
-    return next;
-  }
-  const stored = store.get(document.id)?.document;
-  if (stored === undefined && document.chunks === 0) {
-    return store;
-  }
-  next.set(document.id, { document: toSupersedingHead(document, stored), etag: ++etags });
-  return next;
-}
-
-/** What a flush reads: the values it writes, in order, and the documents to delete, with the ETags read. */
-function read(store: Store): { values: string[]; deletes: { id: string; etag: number }[] } {
-  const documents = [...store.values()].map((s) => s.document);
-  const superseded = findSupersededChunks(documents);
-  const flushed = documents.filter((d) => !superseded.has(d.id));
-  const deletes = [...documents.filter((d) => superseded.has(d.id)), ...orderStagedDocuments(flushed, 'delete')];
-  return {
-    values: orderStagedDocuments(flushed, 'read').flatMap((d) =>
-      decodeStagingDocument(d).measurements.map((m) => m.properties[0]?.value ?? ''),
-    ),
-    deletes: deletes.map((d) => ({ id: d.id, etag: store.get(d.id)?.etag ?? 0 })),
-  };
-}
-
-/** Deletes one document unless it changed since it was read; false when it did (the flush stops there). */
-function remove(store: Store, target: { id: string; etag: number }): { store: Store; deleted: boolean } {
-  const stored = store.get(target.id);
-  if (stored !== undefined && stored.etag !== target.etag) {
-    return { store, deleted: false };
-  }
-  const next = new Map(store);
-  next.delete(target.id);
-  return { store: next, deleted: true };
-}
+  batch,
+  drain,
+  mustWait,
+  read,
+  remove,
+  staging,
+  write,
+  written,
+  type Staging,
+  type Store,
+} from '../../support/stagingModel.js';
 
 /** A copy of a list with one item replaced. */
 function replaced<T>(items: readonly T[], index: number, item: T): T[] {
   return items.map((current, i) => (i === index ? item : current));
-}
-
-/** Flushes until nothing is staged; the values each flush read. */
-function drain(store: Store): string[][] {
-  const flushes: string[][] = [];
-  let current = store;
-  for (let round = 0; current.size > 0; round++) {
-    expect(round).toBeLessThan(5);
-    const flush = read(current);
-    flushes.push(flush.values);
-    for (const target of flush.deletes) {
-      current = remove(current, target).store;
-    }
-  }
-  return flushes;
-}
-
-/** The value FHIR ends with for each event: the first copy in a flush, a later flush's over an earlier one's. */
-function written(flushes: readonly (readonly string[])[]): Map<string, string> {
-  const values = new Map<string, string>();
-  for (const flush of flushes) {
-    const seen = new Set<string>();
-    for (const value of flush) {
-      const event = value.split(':')[1] ?? '';
-      if (!seen.has(event)) {
-        seen.add(event);
-        values.set(event, value);
-      }
-    }
-  }
-  return values;
 }
 
 /** Where one staging is: the step it writes, the documents of that step still to write, and whether it was cut. */
@@ -199,11 +85,8 @@ function explore(a: Staging, b: Staging, redelivery: Staging, withFlush: boolean
     });
     // The flush holds a unit back while it has chunks of a staging that may still be running (findUnsettledChunks):
     // until that staging's head lands, or, for one cut short, until the settle time has passed.
-    const unsettled = findUnsettledChunks([...store.values()].map((s) => s.document));
-    const waits = [...store.values()].some(
-      (s) =>
-        unsettled.has(s.document.id) &&
-        stagings.some((staging, k) => staging.name === s.document.stagingId && !(progress[k] as Progress).cut),
+    const waits = mustWait(store, (stagingId) =>
+      stagings.some((s, k) => s.name === stagingId && !(progress[k] as Progress).cut),
     );
     if (withFlush && flush.phase === 'before' && !waits) {
       moved = true;
