@@ -84,10 +84,11 @@ export interface StagingStore {
   /**
    * Reads every staged document of a unit. A document that a redelivery of its batch superseded without
    * overwriting it (the redelivery needed fewer chunks) is listed for deletion but its measurements are left out.
-   * The documents are listed in the order to delete them: the superseded first, then another staging's copies of a
-   * batch, then by last event (the last sequence number; a replay shard's by last ingestion time), so that whatever a
-   * delete that stops part-way leaves holds every later event of the unit that a deleted document held, as the
-   * stored head's staging made it, and supersedes nothing it should not.
+   * The documents are listed in the order to delete them: the superseded first, then by last event (the last
+   * sequence number), in a batch another staging's copies before the stored head's staging's documents (a replay
+   * shard: all copies first, then by last ingestion time), so that whatever a delete that stops part-way leaves holds
+   * every later event of the unit that a deleted document held, as the stored head's staging made it, and supersedes
+   * nothing it should not.
    * @param unit - the work unit
    * @throws a retriable error when the store is unavailable or throttling
    */

@@ -58,7 +58,11 @@ export interface StagingDocument {
 export interface StagingPlanOptions {
   /** Window length in minutes (default 15). */
   windowMinutes: number;
-  /** Upper bound of one document's serialized JSON size in bytes, including a reserve for Cosmos system fields. */
+  /**
+   * Upper bound of one document's serialized JSON size in bytes, including a reserve for Cosmos system fields. A head
+   * written over another staging's may exceed it by the names it adds ({@link toSupersedingHead}: at most
+   * {@link MAX_SUPERSEDED_STAGINGS}, about 1.3 KB of staging ids), far within the 2 MB item limit at any bound allowed.
+   */
   maxDocumentBytes: number;
   /** When the batch is staged (epoch milliseconds); becomes `createdAt`. */
   nowMs: number;
