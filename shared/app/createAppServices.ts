@@ -93,7 +93,11 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
       deadLetter: config.cosmos.deadLetterContainer,
       leases: config.cosmos.leaseContainer,
     },
-    staging: { windowMinutes: config.staging.windowMinutes, maxDocumentBytes: config.staging.maxDocumentBytes },
+    staging: {
+      windowMinutes: config.staging.windowMinutes,
+      maxDocumentBytes: config.staging.maxDocumentBytes,
+      settleMs: config.staging.settleSeconds * 1000,
+    },
   });
 
   const container = createBlobContainerClient(

@@ -32,7 +32,14 @@ export interface AppConfig {
     deadLetterContainer: string;
     leaseContainer: string;
   };
-  staging: { windowMinutes: number; graceSeconds: number; maxDocumentBytes: number; leaseSeconds: number };
+  staging: {
+    windowMinutes: number;
+    graceSeconds: number;
+    maxDocumentBytes: number;
+    leaseSeconds: number;
+    /** How long a staging may still be writing (see `CosmosStagingStoreOptions.settleMs`). */
+    settleSeconds: number;
+  };
   mappings: {
     /** Storage connection string; absent → `accountUrl` with managed identity. */
     connectionString: string | undefined;
@@ -104,6 +111,8 @@ export function loadConfig(env: Env): ConfigResult {
       graceSeconds: r.int('STAGING__GRACE_SECONDS', 60, 0, 3_600),
       maxDocumentBytes: r.int('STAGING__MAX_DOCUMENT_BYTES', 1_500_000, 10_000, 1_900_000),
       leaseSeconds: r.int('STAGING__LEASE_SECONDS', 300, 10, 3_600),
+      // The function timeout (host.json, 10 minutes) and a minute's margin; raise both together.
+      settleSeconds: r.int('STAGING__SETTLE_SECONDS', 660, 0, 86_400),
     },
     mappings: {
       connectionString: r.storageConnection('MAPPINGS__CONNECTION_STRING'),

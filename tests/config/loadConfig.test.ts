@@ -26,6 +26,7 @@ describe('loadConfig', () => {
       graceSeconds: 60,
       maxDocumentBytes: 1_500_000,
       leaseSeconds: 300,
+      settleSeconds: 660,
     });
     expect(result.config.mappings.refreshSeconds).toBe(30);
     expect(result.config.flush.mode).toBe('queue');
@@ -69,6 +70,15 @@ describe('loadConfig', () => {
     const result = loadConfig({ ...minimal, FHIR__RESOLUTION: 'create', FHIR__AUTH: 'MANAGEDIDENTITY' });
     expect(result.ok && result.config.fhir.resolution).toBe('Create');
     expect(result.ok && result.config.fhir.auth).toBe('managedIdentity');
+  });
+
+  it('takes the settle time in seconds, 0 included, and refuses one below 0', () => {
+    const zero = loadConfig({ ...minimal, STAGING__SETTLE_SECONDS: '0' });
+    const negative = loadConfig({ ...minimal, STAGING__SETTLE_SECONDS: '-1' });
+
+    expect(zero.ok && zero.config.staging.settleSeconds).toBe(0);
+    expect(negative.ok || negative.problems.some((p) => p.startsWith('STAGING__SETTLE_SECONDS'))).toBe(true);
+    expect(negative.ok).toBe(false);
   });
 
   it('never echoes the value of a secret setting', () => {
