@@ -542,23 +542,21 @@ export class FaultPlan {
       return result;
     };
     const items = container.items;
+    /** A staging document's write (a later chunk's upsert, a head's create or replace), held or dying as decided. */
+    const write = async <T>(kind: string, document: StagedWrite, call: () => Promise<T>): Promise<T> => {
+      const hold = this.staging.getStore()?.hold;
+      if (hold !== undefined && (hold.pk ??= document.pk) === document.pk) {
+        hold.reached();
+        await hold.resume;
+      }
+      return dies(
+        `${kind} ${document.pk} ${document.firstSequenceNumber}-${document.lastSequenceNumber} c${document.chunk}`,
+        call,
+      );
+    };
     const faultyItems = Object.assign(Object.create(items) as typeof items, {
-      upsert: async (document: {
-        pk: string;
-        firstSequenceNumber: number;
-        lastSequenceNumber: number;
-        chunk: number;
-      }) => {
-        const hold = this.staging.getStore()?.hold;
-        if (hold !== undefined && (hold.pk ??= document.pk) === document.pk) {
-          hold.reached();
-          await hold.resume;
-        }
-        return dies(
-          `upsert ${document.pk} ${document.firstSequenceNumber}-${document.lastSequenceNumber} c${document.chunk}`,
-          () => items.upsert(document),
-        );
-      },
+      upsert: (document: StagedWrite) => write('upsert', document, () => items.upsert(document)),
+      create: (document: StagedWrite) => write('create', document, () => items.create(document)),
       query: <T>(query: string | SqlQuerySpec, options?: FeedOptions): QueryIterator<T> => {
         const iterator = items.query<T>(query, options);
         const pk = typeof options?.partitionKey === 'string' ? options.partitionKey : 'all';
@@ -590,6 +588,8 @@ export class FaultPlan {
             return Object.assign(Object.create(item) as typeof item, {
               delete: (options?: Parameters<typeof item.delete>[0]) =>
                 dies(`delete ${pk} ${name}`, () => item.delete(options)),
+              replace: (document: StagedWrite, options?: Parameters<typeof item.replace>[1]) =>
+                write('replace', document, () => item.replace(document, options)),
             });
           };
         }
@@ -598,6 +598,14 @@ export class FaultPlan {
       },
     });
   }
+}
+
+/** The fields of a staging document a fault names its write by. */
+interface StagedWrite {
+  pk: string;
+  firstSequenceNumber: number;
+  lastSequenceNumber: number;
+  chunk: number;
 }
 
 /** A staging call that died: Cosmos DB's 503, which the adapter maps to a retriable error. */
