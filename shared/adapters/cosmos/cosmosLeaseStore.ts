@@ -5,6 +5,7 @@ import type { Lease, LeaseStore } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import type { CosmosWriteKind } from './cosmosWriteCounter.js';
 import { toCosmosStatus, toStagingError, withStagingErrors } from './stagingUnavailableError.js';
+import { sendConditionalWrite } from './conditionalWrite.js';
 
 /** Settings of {@link CosmosLeaseStore}. */
 export interface CosmosLeaseStoreOptions {
@@ -121,25 +122,16 @@ export class CosmosLeaseStore implements LeaseStore {
     call: () => Promise<ItemResponse<ItemDefinition>>,
     lostStatuses: number[],
   ): Promise<Lease | undefined> {
-    try {
-      const response = await call();
-      this.counter.record(kind, response.requestCharge);
-      const written = response.resource as StoredLease | undefined;
-      if (written === undefined) {
-        return undefined;
-      }
-      return {
-        unitKey: written.unitKey,
-        owner: written.owner,
-        expiresAt: written.expiresAt,
-        etag: response.etag ?? written._etag ?? '',
-      };
-    } catch (error) {
-      this.counter.record(kind);
-      if (lostStatuses.includes(toCosmosStatus(error) ?? 0)) {
-        return undefined;
-      }
-      throw toStagingError(error, operation);
+    const response = await sendConditionalWrite(this.counter, kind, operation, lostStatuses, call);
+    const written = response?.resource as StoredLease | undefined;
+    if (response === undefined || written === undefined) {
+      return undefined;
     }
+    return {
+      unitKey: written.unitKey,
+      owner: written.owner,
+      expiresAt: written.expiresAt,
+      etag: response.etag ?? written._etag ?? '',
+    };
   }
 }

@@ -24,12 +24,8 @@ import { CosmosWriteCounter, type CosmosWriteKind } from './cosmosWriteCounter.j
 import { deleteItems } from './cosmosDeletes.js';
 import { fetchAllPages } from './cosmosPaging.js';
 import { mapWithConcurrency } from '../../pipeline/limiter.js';
-import {
-  StagingUnavailableError,
-  toCosmosStatus,
-  toStagingError,
-  withStagingErrors,
-} from './stagingUnavailableError.js';
+import { StagingUnavailableError, withStagingErrors } from './stagingUnavailableError.js';
+import { sendConditionalWrite } from './conditionalWrite.js';
 
 /** Settings of {@link CosmosStagingStore}. */
 export interface CosmosStagingStoreOptions {
@@ -166,7 +162,7 @@ export class CosmosStagingStore implements StagingStore {
   private async writeHead(head: StagingDocument): Promise<boolean> {
     const item = this.container.item(head.id, head.pk);
     const create = (): Promise<boolean> =>
-      this.writeUnless('create', 'create staging head', [409], () =>
+      this.written('create', 'create staging head', [409], () =>
         this.container.items.create(toSupersedingHead(head, undefined)),
       );
     // A batch staged for the first time: one request.
@@ -186,7 +182,7 @@ export class CosmosStagingStore implements StagingStore {
         continue;
       }
       const condition = read.etag ?? stored._etag ?? '';
-      const replaced = await this.writeUnless('replace', 'replace staging head', [404, 412], () =>
+      const replaced = await this.written('replace', 'replace staging head', [404, 412], () =>
         item.replace(toSupersedingHead(head, stored), { accessCondition: { type: 'IfMatch', condition } }),
       );
       if (replaced) {
@@ -196,24 +192,14 @@ export class CosmosStagingStore implements StagingStore {
     throw new StagingUnavailableError(`staging head contended by other stagings ${MAX_HEAD_ATTEMPTS} times`);
   }
 
-  /** Sends one conditional write; the statuses listed mean another writer came first (false). */
-  private async writeUnless(
+  /** Sends one conditional write (see sendConditionalWrite): false when another writer came first. */
+  private async written(
     kind: CosmosWriteKind,
     operation: string,
     lostStatuses: readonly number[],
     call: () => Promise<{ requestCharge: number }>,
   ): Promise<boolean> {
-    try {
-      const response = await call();
-      this.counter.record(kind, response.requestCharge);
-      return true;
-    } catch (error) {
-      this.counter.record(kind);
-      if (lostStatuses.includes(toCosmosStatus(error) ?? 0)) {
-        return false;
-      }
-      throw toStagingError(error, operation);
-    }
+    return (await sendConditionalWrite(this.counter, kind, operation, lostStatuses, call)) !== undefined;
   }
 
   /**
