@@ -245,13 +245,13 @@ export class CosmosStagingStore implements StagingStore {
     // Left behind by a redelivery that needed fewer chunks: deleted with the rest, their measurements not flushed.
     const superseded = findSupersededChunks(stored);
     // Chunks of a staging that may still be running, written within the settle time: the unit waits.
-    const unsettled = findUnsettledChunks(stored);
+    const unsettled = findUnsettledChunks(stored, superseded);
     const settledBefore = this.wallClock() - this.settleMs;
     const settling = stored.filter(
       (d) => unsettled.has(d.id) && (typeof d._ts !== 'number' || d._ts * 1000 > settledBefore),
     ).length;
     const supersededRefs: StagedDocumentRef[] = [];
-    const flushed: { ref: StagedDocumentRef; latestIngestion: number; document: StoredStagingDocument }[] = [];
+    const flushed = new Map<StoredStagingDocument, { ref: StagedDocumentRef; latestIngestion: number }>();
     const measurements: Measurement[] = [];
     let malformed = 0;
     for (const document of stored) {
@@ -267,22 +267,21 @@ export class CosmosStagingStore implements StagingStore {
         measurements.push(measurement);
         latestIngestion = Math.max(latestIngestion, Date.parse(measurement.ingestionTimeUtc) || latestIngestion);
       }
-      flushed.push({ ref, latestIngestion, document });
+      flushed.set(document, { ref, latestIngestion });
       malformed += decoded.malformed;
     }
     // The order the flush deletes them in (one at a time, stopping at the first that cannot go): the superseded first
     // (they hold nothing to flush, and only the chunk 0 of their batch marks them), then oldest first. A replay
     // shard's sequence numbers are hashes, not ingestion order: its documents go by their latest ingestion time.
     // A live shard's go by their last sequence number (see orderStagedDocuments).
-    const latestIngestion = new Map(flushed.map((d) => [d.document, d.latestIngestion]));
     const order = orderStagedDocuments(
-      flushed.map((d) => d.document),
+      [...flushed.keys()],
       'delete',
-      unit.shard.startsWith(REPLAY_SHARD_PREFIX) ? (document) => latestIngestion.get(document) ?? 0 : undefined,
+      unit.shard.startsWith(REPLAY_SHARD_PREFIX)
+        ? (document) => flushed.get(document)?.latestIngestion ?? 0
+        : undefined,
     );
-    const position = new Map(order.map((document, i) => [document, i]));
-    flushed.sort((a, b) => (position.get(a.document) ?? 0) - (position.get(b.document) ?? 0));
-    const documents = [...supersededRefs, ...flushed.map((d) => d.ref)];
+    const documents = [...supersededRefs, ...order.flatMap((document) => flushed.get(document)?.ref ?? [])];
     return { documents, measurements, malformed, settling };
   }
 

@@ -451,19 +451,22 @@ export function orderStagedDocuments<T extends StagedDocumentOrigin>(
  * invocation can run, and flushes them as they are after that. Documents written head first (the previous release)
  * are never among them.
  * @param documents - the stored documents of one work unit
+ * @param superseded - their superseded ones, when found already ({@link findSupersededChunks})
  * @returns their ids
  */
-export function findUnsettledChunks(documents: readonly StagedDocumentOrigin[]): Set<string> {
-  const superseded = findSupersededChunks(documents);
+export function findUnsettledChunks(
+  documents: readonly StagedDocumentOrigin[],
+  superseded: ReadonlySet<string> = findSupersededChunks(documents),
+): Set<string> {
   const heads = toHeadStagings(documents);
+  const copies = findStagingCopies(documents);
   const unsettled = new Set<string>();
   for (const document of documents) {
     const later = typeof document.chunk === 'number' && document.chunk > 0;
     if (!later || document.headLast !== true || superseded.has(document.id)) {
       continue;
     }
-    const head = heads.get(toBatchKey(document));
-    if (head === undefined || head.stagingId !== document.stagingId) {
+    if (!heads.has(toBatchKey(document)) || copies.has(document.id)) {
       unsettled.add(document.id);
     }
   }

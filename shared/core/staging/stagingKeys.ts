@@ -90,7 +90,7 @@ export function assertSequenceRange(range: SequenceRange): void {
 /**
  * The id of one staging document: `s{shard}_q{first}-{last}_w{yyyyMMddHHmm}_c{chunk}`, and for a chunk after the
  * first, `_{stagingId}` after it when a staging id is given. A batch's first document in a window (its head) has the
- * same id at every staging of the batch, so a redelivery overwrites it (upsert) instead of adding one; the later
+ * same id at every staging of the batch, so a redelivery writes over it instead of adding one; the later
  * chunks are named per staging, so that two stagings of the batch cut at other events never write over each other's
  * (the head written last then says which staging's chunks hold the batch).
  * @param shard - the Event Hubs partition id, or a replay shard
