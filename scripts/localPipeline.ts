@@ -439,30 +439,48 @@ function toTriggerInput(
   enqueued: Date,
 ): { bodies: unknown[]; metadata: Record<string, unknown> } {
   const enqueuedIso = enqueued.toISOString();
-  let offset = firstSequence * 1024;
-  const bodies: unknown[] = [];
-  const offsets: string[] = [];
-  const keys: (string | null)[] = [];
-  const systemProperties: Record<string, unknown>[] = [];
-  batch.forEach((message, i) => {
-    // The trigger binds its batch as bytes (dataType binary, functions/ingest.ts): every body arrives as a Buffer.
-    // A message read from a file is sent as the file writes it: JSON.stringify would round a 19-digit integer, write
-    // `1.5e15` as digits and list integer-like member names first, which the service never sees done to a message.
-    bodies.push(Buffer.from(message.kind === 'raw' ? message.text : (message.text ?? JSON.stringify(message.value))));
-    offsets.push(String(offset));
-    offset += 1024;
-    const key = partitionKeyOf(message) ?? null;
-    keys.push(key);
-    systemProperties.push({
-      ...(message.kind === 'json' ? message.systemProperties : undefined),
-      'x-opt-sequence-number': firstSequence + i,
-      'x-opt-offset': offsets[i],
-      'x-opt-enqueued-time': enqueuedIso,
-      ...(key === null ? {} : { 'x-opt-partition-key': key }),
-    });
-  });
+  return toEventHubTriggerInput(
+    partitionId,
+    batch.map((message, i) => ({
+      // The trigger binds its batch as bytes (dataType binary, functions/ingest.ts): every body arrives as a Buffer.
+      // A message read from a file is sent as the file writes it: JSON.stringify would round a 19-digit integer,
+      // write `1.5e15` as digits and list integer-like member names first, which the service never sees done to a
+      // message.
+      body: Buffer.from(message.kind === 'raw' ? message.text : (message.text ?? JSON.stringify(message.value))),
+      sequenceNumber: firstSequence + i,
+      offset: String((firstSequence + i) * 1024),
+      enqueuedTimeUtc: enqueuedIso,
+      partitionKey: partitionKeyOf(message) ?? null,
+      ...(message.kind === 'json' && message.systemProperties !== undefined
+        ? { systemProperties: message.systemProperties }
+        : {}),
+    })),
+  );
+}
+
+/** One event as the Event Hubs trigger hands it over (see {@link toEventHubTriggerInput}). */
+export interface TriggerEvent {
+  body: Buffer;
+  sequenceNumber: number;
+  offset: string;
+  enqueuedTimeUtc: string;
+  partitionKey: string | null;
+  /** The sender's system properties, under the ones Event Hubs sets. */
+  systemProperties?: Record<string, unknown>;
+}
+
+/**
+ * A batch as the Functions host hands it to the Event Hubs trigger: bodies as bytes (`dataType: 'binary'`) and the
+ * trigger metadata (partition context, per-event arrays, system properties as Event Hubs sets them).
+ * @param partitionId - the partition the batch was read from
+ * @param events - its events, in order
+ */
+export function toEventHubTriggerInput(
+  partitionId: string,
+  events: readonly TriggerEvent[],
+): { bodies: Buffer[]; metadata: Record<string, unknown> } {
   return {
-    bodies,
+    bodies: events.map((e) => e.body),
     metadata: {
       partitionContext: {
         consumerGroup: '$Default',
@@ -470,12 +488,18 @@ function toTriggerInput(
         fullyQualifiedNamespace: 'local',
         partitionId,
       },
-      enqueuedTimeUtcArray: batch.map(() => enqueuedIso),
-      sequenceNumberArray: batch.map((_, i) => firstSequence + i),
-      offsetArray: offsets,
-      partitionKeyArray: keys,
-      propertiesArray: batch.map(() => ({})),
-      systemPropertiesArray: systemProperties,
+      enqueuedTimeUtcArray: events.map((e) => e.enqueuedTimeUtc),
+      sequenceNumberArray: events.map((e) => e.sequenceNumber),
+      offsetArray: events.map((e) => e.offset),
+      partitionKeyArray: events.map((e) => e.partitionKey),
+      propertiesArray: events.map(() => ({})),
+      systemPropertiesArray: events.map((e) => ({
+        ...e.systemProperties,
+        'x-opt-sequence-number': e.sequenceNumber,
+        'x-opt-offset': e.offset,
+        'x-opt-enqueued-time': e.enqueuedTimeUtc,
+        ...(e.partitionKey === null ? {} : { 'x-opt-partition-key': e.partitionKey }),
+      })),
     },
   };
 }

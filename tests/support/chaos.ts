@@ -13,6 +13,7 @@ import { toEpochMs } from '../../shared/core/fhir/instants.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 import type { FaultRule, ProxiedRequest } from './faultProxy.js';
 import { SeededRandom } from './seededRandom.js';
+import { toEventHubTriggerInput } from '../../scripts/localPipeline.js';
 
 /** Length of a staging window (the app's default, `STAGING__WINDOW_MINUTES` 15). */
 export const WINDOW_MS = 15 * 60_000;
@@ -398,31 +399,16 @@ function valueKey(deviceId: string, type: ReadingType, time: number, name: strin
  * @param batch - consecutive events of one partition
  */
 export function toTriggerInput(batch: readonly ChaosEvent[]): { bodies: Buffer[]; metadata: Record<string, unknown> } {
-  const partitionId = batch[0]?.partition ?? '0';
-  const enqueued = batch.map((e) => new Date(e.enqueuedMs).toISOString());
-  const offsets = batch.map((e) => String(e.sequenceNumber * 1024));
-  return {
-    bodies: batch.map((e) => Buffer.from(e.text)),
-    metadata: {
-      partitionContext: {
-        consumerGroup: '$Default',
-        eventHubName: 'devicedata',
-        fullyQualifiedNamespace: 'local',
-        partitionId,
-      },
-      enqueuedTimeUtcArray: enqueued,
-      sequenceNumberArray: batch.map((e) => e.sequenceNumber),
-      offsetArray: offsets,
-      partitionKeyArray: batch.map((e) => e.partitionKey ?? null),
-      propertiesArray: batch.map(() => ({})),
-      systemPropertiesArray: batch.map((e, i) => ({
-        'x-opt-sequence-number': e.sequenceNumber,
-        'x-opt-offset': offsets[i],
-        'x-opt-enqueued-time': enqueued[i],
-        ...(e.partitionKey === undefined ? {} : { 'x-opt-partition-key': e.partitionKey }),
-      })),
-    },
-  };
+  return toEventHubTriggerInput(
+    batch[0]?.partition ?? '0',
+    batch.map((e) => ({
+      body: Buffer.from(e.text),
+      sequenceNumber: e.sequenceNumber,
+      offset: String(e.sequenceNumber * 1024),
+      enqueuedTimeUtc: new Date(e.enqueuedMs).toISOString(),
+      partitionKey: e.partitionKey ?? null,
+    })),
+  );
 }
 
 /** When a call dies: before the service applied it, or after (its answer is lost). */
