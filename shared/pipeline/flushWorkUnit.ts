@@ -10,6 +10,7 @@ import type { ErrorName } from '../core/errors.js';
 import { toWorkUnitKey, type WorkUnit } from '../core/staging/stagingKeys.js';
 import type { DeadLetterRecord } from '../core/staging/deadLetter.js';
 import type { DeadLetterStore, Lease, LeaseStore, StagingStore } from './stagingPorts.js';
+import type { FhirStore } from './ports.js';
 import { transformAndPersist, type PersistProgress, type TransformAndPersistDeps } from './transformAndPersist.js';
 import type { Measurement } from '../core/measurement.js';
 import { REPLAY_SHARD_PREFIX } from '../core/staging/deadLetterReplay.js';
@@ -34,6 +35,13 @@ export interface FlushDeps {
   leaseMs: number;
   /** How often a held lease is renewed while the unit is worked on (real time); default a third of `leaseMs`. */
   leaseRenewMs?: number;
+  /**
+   * How long a write may take from the lease check before it until it lands (the FHIR client's retries and timeouts),
+   * plus the clock difference allowed between hosts; default half of `leaseMs`. A write (to FHIR, the dead letters or
+   * the staging store) is sent only while the lease has at least this long to run by `now`, renewing it first when it
+   * has less: so every write lands before another worker may take the unit over (see {@link LeaseLostError}).
+   */
+  writeMarginMs?: number;
   now: () => Date;
   /**
    * Told the summary of a unit whose flush failed (status `failed`), before the error is rethrown: what it wrote
@@ -42,16 +50,31 @@ export interface FlushDeps {
   onFailure?: (summary: FlushUnitSummary, error: unknown) => void;
 }
 
+/**
+ * Thrown at a write of a flush whose lease another worker has taken over (this one was stalled past the lease). The
+ * flush stops there: the other worker read everything this one did (staged data is deleted only by a flush that
+ * finished), so what this one still had to write is the other's to write, and an older reading this one holds must
+ * not land over a later one the other wrote. {@link flushWorkUnit} reports it as status `leaseLost`.
+ */
+export class LeaseLostError extends Error {
+  override readonly name = 'LeaseLostError';
+
+  constructor() {
+    super('The work unit was taken over by another worker; this flush stopped before its next write.');
+  }
+}
+
 /** Outcome of flushing one work unit. */
 export interface FlushUnitSummary {
   unit: WorkUnit;
   /**
    * `busy`: another worker holds the unit, or another flush of this process is working on it; `empty`: nothing staged
    * (already flushed); `settling`: a staging of one of its batches may still be running (see `StagedUnit.settling`),
-   * so nothing was written and a later timer run flushes it; `failed`: a service error stopped it (the data stays
-   * staged for the next attempt; the counts say what was done before it).
+   * so nothing was written and a later timer run flushes it; `leaseLost`: another worker took the unit over while this
+   * one was stalled past its lease, so this one stopped before its next write (see {@link LeaseLostError}); `failed`: a
+   * service error stopped it (the data stays staged for the next attempt; the counts say what was done before it).
    */
-  status: 'flushed' | 'busy' | 'empty' | 'settling' | 'failed';
+  status: 'flushed' | 'busy' | 'empty' | 'settling' | 'leaseLost' | 'failed';
   /** Staged documents read. */
   documents: number;
   /**
@@ -84,8 +107,9 @@ export interface FlushUnitSummary {
   maxIngestionLatencyMs: number;
   /**
    * True when another worker took the unit over while this one worked on it (this one was stalled past the lease): a
-   * renewal, or the release at the end, found the lease no longer ours. The work is idempotent, so this one still
-   * finished; the other may repeat some of it.
+   * renewal, or the release at the end, found the lease no longer ours. With status `leaseLost` this one stopped before
+   * its next write; with `flushed` its writes had all landed before the lease ran out (the other repeats some of them,
+   * which is idempotent).
    */
   leaseLost: boolean;
 }
@@ -161,7 +185,8 @@ async function flushLeasedUnit(
   if (acquired === undefined) {
     return summary;
   }
-  // A unit can take longer than the lease (FHIR backing off, a large window): keep it ours until we are done.
+  // A unit can take longer than the lease (FHIR backing off, a large window): keep it ours until we are done, and
+  // write only while it is ours.
   const lease = keepLeaseAlive(acquired, deps);
   // Counted as Observations are written, so that a flush that fails half-way still says what it wrote.
   const progress: PersistProgress = { created: 0, updated: 0, noop: 0 };
@@ -187,7 +212,12 @@ async function flushLeasedUnit(
       }
     }
 
-    const result = await transformAndPersist(staged.measurements, await deps.transformDeps(), progress);
+    const transformDeps = await deps.transformDeps();
+    const result = await transformAndPersist(
+      staged.measurements,
+      { ...transformDeps, store: fenceWrites(transformDeps.store, () => lease.confirm()) },
+      progress,
+    );
     summary.groups = result.groups;
     summary.fhirRequests = result.fhirRequests;
 
@@ -203,6 +233,7 @@ async function flushLeasedUnit(
           : { templateType: 'CodeValueFhir' }),
         subject: { kind: 'measurements', measurements: failure.measurements },
       }));
+      await lease.confirm();
       await deps.deadLetters.addDeadLetters(records);
       summary.deadLettered = records.length;
       for (const failure of result.errors) {
@@ -211,11 +242,16 @@ async function flushLeasedUnit(
     }
 
     // Only now may the staged data go: everything in it is persisted or dead-lettered.
+    await lease.confirm();
     const deleted = await deps.staging.deleteDocuments(unit, staged.documents);
     summary.documentsLeftStaged = deleted.changed + (deleted.left ?? 0);
     summary.status = 'flushed';
     return summary;
   } catch (error) {
+    if (error instanceof LeaseLostError) {
+      summary.status = 'leaseLost';
+      return summary;
+    }
     failure = { error };
     summary.status = 'failed';
     throw error;
@@ -256,24 +292,29 @@ function countDistinct(measurements: readonly Measurement[]): number {
 interface KeptLease {
   /** The lease as last renewed (its ETag guards the release). */
   current(): Lease;
+  /**
+   * Resolves when the lease has at least `writeMarginMs` left to run by `now` (renewing it first when it has less),
+   * so that a write sent now lands while it is ours.
+   * @throws LeaseLostError when a renewal found it taken over; the lease store's error when it cannot be renewed
+   */
+  confirm(): Promise<void>;
   /** Stops renewing (waiting for a renewal under way); true when a renewal found the lease taken over. */
   stop(): Promise<boolean>;
 }
 
 /**
  * Renews a lease every `leaseRenewMs` until stopped. A renewal that fails on the store is tried again at the next
- * tick; one that finds the lease taken over ends the renewals (the work carries on: it is idempotent).
+ * tick; one that finds the lease taken over ends the renewals, and every write after it is refused
+ * ({@link KeptLease.confirm}).
  */
 function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
   let lease = acquired;
   let lost = false;
   let renewing: Promise<void> | undefined;
-  const everyMs = Math.max(1, deps.leaseRenewMs ?? Math.floor(deps.leaseMs / 3));
-  const timer = setInterval(() => {
-    if (renewing !== undefined) {
-      return;
-    }
-    renewing = deps.leases
+  const marginMs = Math.max(0, deps.writeMarginMs ?? deps.leaseMs / 2);
+  /** One renewal at a time: a caller arriving while one is under way shares it. Rejects when the store fails. */
+  const renew = (): Promise<void> => {
+    renewing ??= deps.leases
       .renewLease(lease, deps.leaseMs, deps.now())
       .then((renewed) => {
         if (renewed === undefined) {
@@ -283,19 +324,55 @@ function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
           lease = renewed;
         }
       })
-      .catch(() => undefined)
       .finally(() => {
         renewing = undefined;
       });
+    return renewing;
+  };
+  const everyMs = Math.max(1, deps.leaseRenewMs ?? Math.floor(deps.leaseMs / 3));
+  const timer = setInterval(() => {
+    if (renewing === undefined) {
+      renew().catch(() => undefined);
+    }
   }, everyMs);
   // A pending renewal never keeps the process alive on its own.
   timer.unref();
+  const lastsMs = (): number => Date.parse(lease.expiresAt) - deps.now().getTime();
   return {
     current: () => lease,
+    async confirm() {
+      // A renewal under way may be the one that finds the lease taken over.
+      await renewing?.catch(() => undefined);
+      if (!lost && lastsMs() <= marginMs) {
+        // Renewed now, the lease lasts its full duration: a margin longer than that cannot be had (a write is then
+        // sent right after a renewal proved the lease ours).
+        await renew();
+      }
+      if (lost) {
+        throw new LeaseLostError();
+      }
+    },
     async stop() {
       clearInterval(timer);
-      await renewing;
+      await renewing?.catch(() => undefined);
       return lost;
     },
+  };
+}
+
+/**
+ * The FHIR store, with every write (`PUT`) sent only once `confirm` resolves: the flush's Observations are written
+ * only while its lease is ours. Reads go straight through.
+ */
+function fenceWrites(store: FhirStore, confirm: () => Promise<void>): FhirStore {
+  return {
+    search: (resourceType, query) => store.search(resourceType, query),
+    read: (resourceType, id) => store.read(resourceType, id),
+    history: (resourceType, id) => store.history(resourceType, id),
+    async update(resource, options) {
+      await confirm();
+      return store.update(resource, options);
+    },
+    requestCount: () => store.requestCount(),
   };
 }

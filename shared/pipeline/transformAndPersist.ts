@@ -290,23 +290,24 @@ async function settleWrites(
 }
 
 /**
- * A limiter that starts nothing more once a task has failed with a retriable error (the FHIR service unavailable or
- * throttling, after the adapter's own retries): the tasks not yet started fail with that error at once. The unit stays
- * staged for its next attempt either way; going on would spend every other group's retry budget on a service that is
- * down (the flush could outlast the function's time limit) or asked for less load.
+ * A limiter that starts nothing more once a task has failed with anything but a data error: the FHIR service
+ * unavailable or throttling (after the adapter's own retries), the flush's lease taken over, or a fault. The tasks not
+ * yet started fail with that error at once. The call rethrows it either way and the unit stays staged for its next
+ * attempt; going on would spend every other group's retry budget on a service that is down (the flush could outlast
+ * the function's time limit) or asked for less load, or read for writes that may no longer be sent.
  */
 function stopAtFirstServiceError(limit: Limiter): Limiter {
-  let stopped: MedTechError | undefined;
+  let stopped: { error: unknown } | undefined;
   return (task) =>
     limit(async () => {
       if (stopped !== undefined) {
-        throw stopped;
+        throw stopped.error;
       }
       try {
         return await task();
       } catch (error) {
-        if (isMedTechError(error) && error.retriable) {
-          stopped ??= error;
+        if (!isDataError(error)) {
+          stopped ??= { error };
         }
         throw error;
       }

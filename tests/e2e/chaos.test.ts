@@ -526,9 +526,10 @@ async function runChaos(
     };
 
     /**
-     * Worker A stalls once it has read the unit, past its lease; worker B takes the unit over, and both go on at once.
-     * Nothing is staged meanwhile: a reading staged late into the unit while A stalls would be flushed by B, and then
-     * A's merge of its older read would write the earlier value over it (a lost update, not exercised here).
+     * Worker A stalls once it has read the unit, past its lease; worker B takes the unit over, and both go on at once
+     * (A stops at its first write, which finds the lease taken). Nothing is staged meanwhile; a reading staged late
+     * into the unit while A stalls, which B flushes and A must not write its older read over, is
+     * tests/e2e/staleLease.test.ts's case.
      */
     const takeover = async (
       app: LocalPipeline,

@@ -119,6 +119,21 @@ function workerDeps(
   };
 }
 
+/** The FHIR store, counting the Observation writes (`PUT`s) sent through it. */
+function countWrites(inner: FhirStore): { store: FhirStore; observations: () => number } {
+  let observations = 0;
+  const store: FhirStore = {
+    ...inner,
+    update(resource, options) {
+      if (resource.resourceType === 'Observation') {
+        observations += 1;
+      }
+      return inner.update(resource, options);
+    },
+  };
+  return { store, observations: () => observations };
+}
+
 /** What a renewal came to. */
 type RenewalOutcome = 'renewed' | 'lost' | 'failed';
 
@@ -260,33 +275,105 @@ describe('flushWorkUnit lease', () => {
     ).toMatchObject({ status: 'empty' });
   });
 
-  it('reports a lease taken over after its last renewal, which only the release at the end finds out', async () => {
+  it('reports a lease taken over after its last write, which only the release at the end finds out', async () => {
     const { stores, unit } = await stagedUnit('taken-late');
     const time = clock('2024-05-01T11:00:00.000Z');
-    const stall = stalled(fhir);
-    // Renewals fail (the lease store unreachable for this worker), so the first to notice the takeover is the release.
-    const watched = watchedLeases(stores.leases, () => true);
+    let second: Promise<FlushUnitSummary> | undefined;
+    // The worker stalls past its lease right after deleting what it flushed, and another takes the unit over.
+    const staging: StagingStore = Object.assign(Object.create(stores.staging) as StagingStore, {
+      async deleteDocuments(...args: Parameters<StagingStore['deleteDocuments']>) {
+        const deleted = await stores.staging.deleteDocuments(...args);
+        time.advance(6 * LEASE_MS);
+        second = flushWorkUnit(unit, workerDeps(stores, 'worker-b', fhir, time));
+        await second;
+        return deleted;
+      },
+    });
+    const deps = { ...workerDeps(stores, 'worker-a', fhir, time), staging, leaseRenewMs: 3_600_000 };
 
-    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time, watched.leases));
+    const done = await flushWorkUnit(unit, deps);
+
+    expect(await second).toMatchObject({ status: 'empty', leaseLost: false });
+    expect(done).toMatchObject({ status: 'flushed', leaseLost: true, created: 1 });
+  });
+
+  it('writes nothing once its lease has run out and cannot be renewed, and fails, leaving the unit staged', async () => {
+    const { stores, unit } = await stagedUnit('cannot-renew');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    const stall = stalled(fhir);
+    // Renewals fail (the lease store unreachable for this worker): it cannot tell whether the unit is still its own.
+    const watched = watchedLeases(stores.leases, () => true);
+    const writes = countWrites(stall.store);
+
+    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', writes.store, time, watched.leases));
     await stall.reached;
     expect(await watched.next()).toBe('failed');
     time.advance(6 * LEASE_MS);
-    const second = await flushWorkUnit(unit, workerDeps(stores, 'worker-b', fhir, time));
+    stall.release();
+    const error = await first.catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ message: 'lease store unavailable' });
+    // The Device (identity resolution) is not the unit's own data; no Observation was written.
+    expect(writes.observations()).toBe(0);
+    expect((await stores.staging.readUnit(unit)).documents).toHaveLength(1);
+    expect(await stores.deadLetters.listDeadLetters({ maxItems: 10 })).toMatchObject({ items: [] });
+  });
+
+  it('renews a lease running short before a write, and writes nothing more than the renewal', async () => {
+    const { stores, unit } = await stagedUnit('short-lease');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    const stall = stalled(fhir);
+    const renewals: string[] = [];
+    const leases: LeaseStore = {
+      acquireLease: (...args) => stores.leases.acquireLease(...args),
+      releaseLease: (...args) => stores.leases.releaseLease(...args),
+      renewLease: (...args) => {
+        renewals.push(args[2].toISOString());
+        return stores.leases.renewLease(...args);
+      },
+    };
+    // No background renewal in this test: only the ones a write asks for.
+    const deps = { ...workerDeps(stores, 'worker-a', stall.store, time, leases), leaseRenewMs: 3_600_000 };
+
+    const first = flushWorkUnit(unit, deps);
+    await stall.reached;
+    // Within its lease (10 s) but inside the write margin (half of it): renewed before the Observation is written.
+    time.advance(LEASE_MS - 1_000);
     stall.release();
     const done = await first;
 
-    expect(second).toMatchObject({ status: 'flushed', leaseLost: false });
-    expect(done).toMatchObject({ status: 'flushed', leaseLost: true });
+    expect(done).toMatchObject({ status: 'flushed', leaseLost: false, created: 1 });
+    // Once, at the Observation's PUT; the dead letters (none) and the deletes then had the renewed lease's margin.
+    expect(renewals).toEqual(['2024-05-01T11:00:09.000Z']);
   });
 
-  it('reports a lease taken over while renewals failed, and both workers converge on one FHIR state', async () => {
+  it('renews nothing for writes sent while the lease has more than the write margin left', async () => {
+    const { stores, unit } = await stagedUnit('long-lease');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    let renewals = 0;
+    const leases: LeaseStore = {
+      acquireLease: (...args) => stores.leases.acquireLease(...args),
+      releaseLease: (...args) => stores.leases.releaseLease(...args),
+      renewLease: (...args) => {
+        renewals += 1;
+        return stores.leases.renewLease(...args);
+      },
+    };
+    const deps = { ...workerDeps(stores, 'worker-a', fhir, time, leases), leaseRenewMs: 3_600_000 };
+
+    expect(await flushWorkUnit(unit, deps)).toMatchObject({ status: 'flushed', created: 1 });
+    expect(renewals).toBe(0);
+  });
+
+  it('stops at its next write once a renewal finds its lease taken over, leaving the unit to the other worker', async () => {
     const { stores, unit } = await stagedUnit('taken');
     const time = clock('2024-05-01T11:00:00.000Z');
     const stall = stalled(fhir);
     let cosmosDown = true;
     const watched = watchedLeases(stores.leases, () => cosmosDown);
+    const writes = countWrites(stall.store);
 
-    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stall.store, time, watched.leases));
+    const first = flushWorkUnit(unit, workerDeps(stores, 'worker-a', writes.store, time, watched.leases));
     await stall.reached;
     expect(await watched.next()).toBe('failed');
     time.advance(6 * LEASE_MS);
@@ -302,7 +389,9 @@ describe('flushWorkUnit lease', () => {
     const done = await first;
 
     expect(second.status).toBe('flushed');
-    expect(done).toMatchObject({ status: 'flushed', leaseLost: true });
+    // Its merge found what the other worker wrote (a no-op); it stopped at the deletes.
+    expect(done).toMatchObject({ status: 'leaseLost', leaseLost: true, created: 0, updated: 0 });
+    expect(writes.observations()).toBe(0);
     const observations = await observationsOfDevice(fhir, toCreatedDeviceId('taken'));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['70', '71', '72']);

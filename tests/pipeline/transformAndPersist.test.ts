@@ -309,6 +309,31 @@ describe('transformAndPersist', () => {
     expect(searches.length).toBeLessThanOrEqual(2 * 3);
   });
 
+  it('starts no further FHIR work once a write failed with an error that is not about the data (a lease lost)', async () => {
+    const devices = Array.from({ length: 12 }, (_, i) => `halt-${i}`);
+    for (const device of devices) {
+      await seedDeviceWithPatient(store, { deviceId: `${device}-dev`, identifier: device, patientId: `p-${device}` });
+    }
+    let searches = 0;
+    const halting: FhirStore = {
+      ...store,
+      search: (resourceType, query) => {
+        searches += resourceType === 'Observation' ? 1 : 0;
+        return store.search(resourceType, query);
+      },
+      update: () => Promise.reject(new Error('the lease was taken over')),
+    };
+
+    const error = await transformAndPersist(
+      devices.map((device) => heartRate(device, '2024-05-01T10:00:00Z', '70')),
+      deps({}, { store: halting, concurrency: 2 }),
+    ).catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ message: 'the lease was taken over' });
+    // The writers in flight when the first write failed, not all twelve groups.
+    expect(searches).toBeLessThanOrEqual(2);
+  });
+
   it('keeps at most `concurrency` FHIR operations in flight', async () => {
     let inFlight = 0;
     let peak = 0;

@@ -27,6 +27,15 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /**
+ * The longest one request can take under a policy, retries included: no retry starts past `maxTotalMs` after the first
+ * attempt began, and the last attempt may then run its full timeout.
+ * @param policy - retry settings
+ */
+export function longestRequestMs(policy: RetryPolicy): number {
+  return policy.maxTotalMs + policy.requestTimeoutMs;
+}
+
+/**
  * Backoff before attempt `attempt + 1` after `attempt` failed: "equal jitter", i.e. half the exponential delay
  * plus a random share of the other half, so that many workers throttled together do not retry together.
  * @param attempt - the attempt that just failed (1-based)
