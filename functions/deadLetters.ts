@@ -1,6 +1,7 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
 import { StagingRequestError } from '../shared/adapters/cosmos/stagingUnavailableError.js';
 import {
+  parseDiscardBody,
   parseListQuery,
   parseReplayBody,
   toApiContinuationToken,
@@ -11,9 +12,10 @@ import { getAppServices } from '../shared/app/appServices.js';
 import { describeError, isRetriableError } from '../shared/app/describeError.js';
 import type { ErrorName } from '../shared/core/errors.js';
 import { ReplayFailedError, type ReplaySummary } from '../shared/pipeline/replayDeadLetters.js';
+import type { DiscardSummary } from '../shared/pipeline/discardDeadLetters.js';
 
 /**
- * `GET /api/deadletters?errorName=&maxItems=&continuationToken=`: one page of dead letters — error, time, template
+ * `GET /api/deadletters?errorName=&before=&maxItems=&continuationToken=`: one page of dead letters — error, time, template
  * type and what the subject is, never the rejected data. Admin key only.
  * @param request - the request
  * @param context - invocation context
@@ -24,7 +26,7 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
     return { status: 400, jsonBody: { problems: query.problems } };
   }
   const services = await getAppServices();
-  const { errorName, continuationToken } = query.value;
+  const { errorName, before, continuationToken } = query.value;
   let page;
   try {
     page = await services.listDeadLetters(query.value);
@@ -38,14 +40,14 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
       items: page.items.map(toDeadLetterListItem),
       ...(page.continuationToken === undefined
         ? {}
-        : { continuationToken: toApiContinuationToken(page.continuationToken, errorName) }),
+        : { continuationToken: toApiContinuationToken(page.continuationToken, errorName, before) }),
     },
   };
 }
 
 /**
- * `POST /api/deadletters/replay` with `{ "errorName"?, "maxItems"?, "dryRun"?, "continuationToken"? }`: sends dead
- * letters through the pipeline again with the mappings being served; their data is written by the next flush of their
+ * `POST /api/deadletters/replay` with `{ "errorName"?, "before"?, "maxItems"?, "dryRun"?, "continuationToken"? }`:
+ * sends dead letters through the pipeline again with the mappings being served; their data is written by the next flush of their
  * window. Admin key only. Safe to repeat; a summary says what was replayed, what was rejected again, and whether more
  * remain (with the `continuationToken` that takes the next ones, past those this call kept). A store
  * failure part-way answers 503 with the summary of what was done before it.
@@ -59,9 +61,9 @@ export async function replayDeadLetters(request: HttpRequest, context: Invocatio
     return { status: 400, jsonBody: { problems: [...misplaced, ...(body.ok ? [] : body.problems)] } };
   }
   const services = await getAppServices();
-  const { errorName, continuationToken } = body.value;
+  const { errorName, before, continuationToken } = body.value;
   try {
-    const summary = toApiSummary(await services.replayDeadLetters(body.value), errorName);
+    const summary = toApiSummary(await services.replayDeadLetters(body.value), errorName, before);
     context.log(`replayDeadLetters ${JSON.stringify(summary)}`);
     return { status: 200, jsonBody: summary };
   } catch (error) {
@@ -70,17 +72,52 @@ export async function replayDeadLetters(request: HttpRequest, context: Invocatio
       return storeFailureAnswer(error, continuationToken !== undefined, context, 'replayDeadLetters');
     }
     // Part of it was done: say what, and that calling again finishes it.
-    const summary = toApiSummary(error.summary, errorName);
+    const summary = toApiSummary(error.summary, errorName, before);
     context.warn(`replayDeadLetters failed ${JSON.stringify(summary)}: ${error.message}`);
     return { status: 503, jsonBody: { error: error.message, summary } };
   }
 }
 
+/**
+ * `POST /api/deadletters/discard` with `{ "keys": [{ "id", "pk" }, …] }` or `{ "errorName"?, "before"?, "maxItems"?,
+ * "dryRun"?, "continuationToken"? }` (an errorName or a before at least): deletes dead letters an operator will not
+ * replay. Admin key only. Safe to repeat; the summary says what was deleted, kept (rewritten meanwhile) or already
+ * gone, and whether more match (with the `continuationToken` that takes the next ones). A store failure answers 503:
+ * what was deleted before it stays deleted; call again.
+ * @param request - the request
+ * @param context - invocation context
+ */
+export async function discardDeadLetters(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const body = parseDiscardBody(await request.text());
+  const misplaced = unknownQueryParameters(request.query, []);
+  if (!body.ok || misplaced.length > 0) {
+    return { status: 400, jsonBody: { problems: [...misplaced, ...(body.ok ? [] : body.problems)] } };
+  }
+  const services = await getAppServices();
+  const { errorName, before, continuationToken } = body.value;
+  let summary: DiscardSummary;
+  try {
+    summary = await services.discardDeadLetters(body.value);
+  } catch (error) {
+    return storeFailureAnswer(error, continuationToken !== undefined, context, 'discardDeadLetters');
+  }
+  const answer =
+    summary.continuationToken === undefined
+      ? summary
+      : { ...summary, continuationToken: toApiContinuationToken(summary.continuationToken, errorName, before) };
+  context.log(`discardDeadLetters ${JSON.stringify({ ...answer, continuationToken: undefined })}`);
+  return { status: 200, jsonBody: answer };
+}
+
 /** A replay summary as the API answers it: its continuation token in the API's form. */
-function toApiSummary(summary: ReplaySummary, errorName: ErrorName | undefined): ReplaySummary {
+function toApiSummary(
+  summary: ReplaySummary,
+  errorName: ErrorName | undefined,
+  before: string | undefined,
+): ReplaySummary {
   return summary.continuationToken === undefined
     ? summary
-    : { ...summary, continuationToken: toApiContinuationToken(summary.continuationToken, errorName) };
+    : { ...summary, continuationToken: toApiContinuationToken(summary.continuationToken, errorName, before) };
 }
 
 /**
@@ -112,6 +149,13 @@ app.http('listDeadLetters', {
   authLevel: 'admin',
   route: 'deadletters',
   handler: listDeadLetters,
+});
+
+app.http('discardDeadLetters', {
+  methods: ['POST'],
+  authLevel: 'admin',
+  route: 'deadletters/discard',
+  handler: discardDeadLetters,
 });
 
 app.http('replayDeadLetters', {

@@ -185,6 +185,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       mappingVersions: () => inner.mappingVersions(),
       listDeadLetters: (query) => inner.listDeadLetters(query),
       replayDeadLetters: (replayOptions) => inner.replayDeadLetters(replayOptions),
+      discardDeadLetters: (discardOptions) => inner.discardDeadLetters(discardOptions),
       dispose: () => inner.dispose(),
       ingest: async (events) => {
         const summary = await inner.ingest(events);

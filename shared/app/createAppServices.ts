@@ -23,6 +23,7 @@ import type { DeadLetterPage, DeadLetterQuery, StagingStore } from '../pipeline/
 import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
 import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
 import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pipeline/replayDeadLetters.js';
+import { discardDeadLetters, type DiscardOptions, type DiscardSummary } from '../pipeline/discardDeadLetters.js';
 import { logMappingProblem } from './mappingProblemLog.js';
 import { ConfigurationError } from './describeError.js';
 
@@ -54,10 +55,11 @@ export interface AppServices {
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
   /** Replays dead letters with the device mapping being served (their data is flushed with the next window). */
   replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary>;
+  /** Deletes dead letters an operator will not replay: by key, or by error name and time. */
+  discardDeadLetters(options: DiscardOptions): Promise<DiscardSummary>;
   /** ETags of the mappings being served (throws when none is valid). */
   mappingVersions(): Promise<{ deviceMapping: string; fhirMapping: string }>;
-  /** Adapters, for the local run and the benchmark. */
-  /** The adapters; no flush queue with `FLUSH__MODE=inline` (none need be configured). */
+  /** The adapters, for the local run and the benchmark; no flush queue with `FLUSH__MODE=inline` (none need be configured). */
   readonly adapters: {
     cosmos: CosmosStores;
     fhir: FhirStore;
@@ -197,6 +199,7 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
       const mapping = (await mappings.getDeviceMapping()).value;
       return replayDeadLetters(mapping, { staging, deadLetters: cosmos.deadLetters, now }, replayOptions);
     },
+    discardDeadLetters: (discardOptions) => discardDeadLetters({ deadLetters: cosmos.deadLetters }, discardOptions),
     async mappingVersions() {
       const [device, fhirMapping] = await Promise.all([mappings.getDeviceMapping(), mappings.getFhirMapping()]);
       return { deviceMapping: device.etag, fhirMapping: fhirMapping.etag };

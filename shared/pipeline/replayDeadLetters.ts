@@ -13,7 +13,7 @@ import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLette
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ingestBatch } from './ingestBatch.js';
 import { mapWithConcurrency } from './limiter.js';
-import type { DeadLetterStore, StagingStore, StoredDeadLetter } from './stagingPorts.js';
+import type { DeadLetterQuery, DeadLetterStore, StagingStore, StoredDeadLetter } from './stagingPorts.js';
 
 /** What a replay needs. */
 export interface ReplayDeps {
@@ -27,6 +27,8 @@ export interface ReplayDeps {
 export interface ReplayOptions {
   /** Only dead letters with this error name (all when absent). */
   errorName?: ErrorName;
+  /** Only dead letters written before this instant (ISO-8601 UTC as `toISOString` writes it). */
+  before?: string;
   /** Most dead letters one call reads and replays (default {@link DEFAULT_REPLAY_MAX_ITEMS}); call again for more. */
   maxItems?: number;
   /**
@@ -113,7 +115,10 @@ export async function replayDeadLetters(
   const maxItems = Math.max(1, Math.floor(options.maxItems ?? DEFAULT_REPLAY_MAX_ITEMS));
   const { items, continuationToken } = await readDeadLetters(
     deps.deadLetters,
-    options.errorName,
+    {
+      ...(options.errorName === undefined ? {} : { errorName: options.errorName }),
+      ...(options.before === undefined ? {} : { before: options.before }),
+    },
     maxItems,
     options.continuationToken,
   );
@@ -264,10 +269,14 @@ function describeFailure(cause: unknown): string {
  * Reads up to `maxItems` dead letters, page by page, from `start` (a continuation token) or the first; the token
  * after the last one read when the store may hold further matches. No page asks for more than is still wanted, so the
  * token points just past the letters returned.
+ * @param store - the dead-letter store
+ * @param filter - error name and time bound, as {@link DeadLetterStore.listDeadLetters} takes them
+ * @param maxItems - most letters to read (≥ 1)
+ * @param start - a continuation token of an earlier read with the same filter
  */
-async function readDeadLetters(
+export async function readDeadLetters(
   store: DeadLetterStore,
-  errorName: ErrorName | undefined,
+  filter: Pick<DeadLetterQuery, 'errorName' | 'before'>,
   maxItems: number,
   start: string | undefined,
 ): Promise<{ items: StoredDeadLetter[]; continuationToken?: string }> {
@@ -275,7 +284,7 @@ async function readDeadLetters(
   let token = start;
   do {
     const page = await store.listDeadLetters({
-      ...(errorName === undefined ? {} : { errorName }),
+      ...filter,
       maxItems: Math.min(100, maxItems - items.length),
       ...(token === undefined ? {} : { continuationToken: token }),
     });

@@ -126,6 +126,11 @@ export interface DeadLetterPage {
 export interface DeadLetterQuery {
   /** Only dead letters with this error name (all when absent). */
   errorName?: ErrorName;
+  /**
+   * Only dead letters written (their `time`) before this instant: ISO-8601 UTC as `Date.prototype.toISOString` writes
+   * it, as dead letters' times are written.
+   */
+  before?: string;
   /** Page size (default 100). */
   maxItems?: number;
   continuationToken?: string;

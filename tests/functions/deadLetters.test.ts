@@ -5,7 +5,11 @@
 import { readFile } from 'node:fs/promises';
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listDeadLetters as listHandler, replayDeadLetters as replayHandler } from '../../functions/deadLetters.js';
+import {
+  discardDeadLetters as discardHandler,
+  listDeadLetters as listHandler,
+  replayDeadLetters as replayHandler,
+} from '../../functions/deadLetters.js';
 import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
 import { CosmosStagingStore } from '../../shared/adapters/cosmos/cosmosStagingStore.js';
 import { StagingUnavailableError } from '../../shared/adapters/cosmos/stagingUnavailableError.js';
@@ -17,6 +21,7 @@ import { toDeadLetterDocument } from '../../shared/core/staging/deadLetter.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
 import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
 import { replayDeadLetters, type ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
+import { discardDeadLetters, type DiscardSummary } from '../../shared/pipeline/discardDeadLetters.js';
 import { freshContainers, useLocalCosmos } from '../adapters/cosmos/cosmosTestSupport.js';
 import { deviceMappingOf } from '../support/deviceMappings.js';
 import type { DeadLetterStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
@@ -130,7 +135,8 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
     setAppServices({
       listDeadLetters: (query) => deps.deadLetters.listDeadLetters(query),
       replayDeadLetters: (options) => replayDeadLetters(fixed, deps, options),
-    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters'> as AppServices);
+      discardDeadLetters: (options) => discardDeadLetters(deps, options),
+    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters'> as AppServices);
   }
 
   const context = (): InvocationContext =>
@@ -146,6 +152,92 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
       }),
       context(),
     );
+
+  const discard = (body: unknown, query = ''): Promise<HttpResponseInit> =>
+    discardHandler(
+      new HttpRequest({
+        method: 'POST',
+        url: `http://localhost/api/deadletters/discard${query}`,
+        body: { string: typeof body === 'string' ? body : JSON.stringify(body) },
+      }),
+      context(),
+    );
+  const listed = async (query: string): Promise<DeadLetterListItem[]> =>
+    ((await list(query)).jsonBody as { items: DeadLetterListItem[] }).items;
+
+  it('lists and replays only the dead letters written before an instant', async () => {
+    await servicesWithDeadLetters();
+
+    // Written at 11:00 (the clock of the ingest that rejected them).
+    expect(await listed('before=2024-05-01T11:00:00Z')).toHaveLength(0);
+    expect(await listed('before=2024-05-01T11:00:00.001Z')).toHaveLength(5);
+    expect(await listed('before=2024-05-01T13:00:00%2B02:00')).toHaveLength(0);
+    const early = await replay({ before: '2024-05-01T11:00:00Z', dryRun: true });
+    const all = await replay({ before: '2024-05-01T11:00:00.001Z', dryRun: true });
+    expect(early.jsonBody).toMatchObject({ examined: { messages: 0 } });
+    expect(all.jsonBody).toMatchObject({ examined: { messages: 5 } });
+  });
+
+  it('discards what a dry run counted, a page a call with the tokens it answers', async () => {
+    await servicesWithDeadLetters();
+    const filter = { errorName: 'IncompatibleData', before: '2024-05-02' };
+
+    const dry = await discard({ ...filter, dryRun: true });
+    const afterDry = await listed('');
+    let deleted = 0;
+    let token: string | undefined;
+    for (let call = 0; call < 10; call++) {
+      const answer = await discard({
+        ...filter,
+        maxItems: 2,
+        ...(token === undefined ? {} : { continuationToken: token }),
+      });
+      expect(answer.status).toBe(200);
+      const summary = answer.jsonBody as DiscardSummary;
+      deleted += summary.deleted;
+      token = summary.continuationToken;
+      if (!summary.more) {
+        break;
+      }
+      expect(token).toMatch(/^[A-Za-z0-9_-]+$/);
+    }
+
+    expect(dry).toMatchObject({ status: 200, jsonBody: { dryRun: true, examined: 5, deleted: 0 } });
+    expect(afterDry).toHaveLength(5);
+    expect(deleted).toBe(5);
+    expect(await listed('')).toHaveLength(0);
+  });
+
+  it('discards exactly the dead letters named by the keys the listing gives', async () => {
+    await servicesWithDeadLetters();
+    const named = await listed('maxItems=2');
+
+    const answer = await discard({ keys: named.map(({ id, pk }) => ({ id, pk })) });
+
+    expect(answer).toMatchObject({ status: 200, jsonBody: { examined: 2, deleted: 2, missing: 0 } });
+    const left = await listed('');
+    expect(left).toHaveLength(3);
+    expect(left.map((item) => item.id)).not.toContain(named[0]?.id);
+  });
+
+  it('answers 400 to a discard without keys or a filter, or with its options in the query, and deletes nothing', async () => {
+    await servicesWithDeadLetters();
+
+    const answers = [
+      await discard(''),
+      await discard({}),
+      await discard({ dryRun: true }, '?errorName=IncompatibleData'),
+    ];
+
+    expect(answers.map((answer) => answer.status)).toEqual([400, 400, 400]);
+    expect(answers[2]?.jsonBody).toEqual({
+      problems: [
+        "unknown query parameter 'errorName' (the options go in the JSON body)",
+        'give keys, an errorName or a before instant (every dead letter: before, now)',
+      ],
+    });
+    expect(await listed('')).toHaveLength(5);
+  });
 
   it('pages through every dead letter once with the tokens it answers, which need no URL encoding', async () => {
     await servicesWithDeadLetters();
@@ -238,9 +330,10 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
     setAppServices({
       listDeadLetters: () => Promise.reject(unavailable),
       replayDeadLetters: () => Promise.reject(unavailable),
-    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters'> as AppServices);
+      discardDeadLetters: () => Promise.reject(unavailable),
+    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters'> as AppServices);
 
-    for (const answer of [await list(''), await replay({})]) {
+    for (const answer of [await list(''), await replay({}), await discard({ errorName: 'DeviceNotFound' })]) {
       expect(answer).toMatchObject({
         status: 503,
         jsonBody: { error: 'Cosmos DB query dead letters failed with status 503; retry later' },

@@ -75,13 +75,21 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
   async listDeadLetters(query: DeadLetterQuery = {}): Promise<DeadLetterPage> {
+    const conditions: string[] = [];
+    const parameters: { name: string; value: string }[] = [];
+    if (query.errorName !== undefined) {
+      conditions.push('c.errorName = @name');
+      parameters.push({ name: '@name', value: query.errorName });
+    }
+    if (query.before !== undefined) {
+      // Times are written in one format (toISOString), so they compare as text in time order.
+      conditions.push('c.time < @before');
+      parameters.push({ name: '@before', value: query.before });
+    }
     const spec: SqlQuerySpec =
-      query.errorName === undefined
+      conditions.length === 0
         ? { query: 'SELECT * FROM c' }
-        : {
-            query: 'SELECT * FROM c WHERE c.errorName = @name',
-            parameters: [{ name: '@name', value: query.errorName }],
-          };
+        : { query: `SELECT * FROM c WHERE ${conditions.join(' AND ')}`, parameters };
     const iterator = this.container.items.query<StoredDocument>(spec, {
       maxItemCount: query.maxItems ?? 100,
       ...(query.continuationToken === undefined ? {} : { continuationToken: query.continuationToken }),

@@ -4,8 +4,10 @@
  */
 import { Buffer } from 'node:buffer';
 import { isErrorName, type ErrorName, type ErrorRecord } from '../../core/errors.js';
-import type { DeadLetterQuery, StoredDeadLetter } from '../../pipeline/stagingPorts.js';
+import { toEpochMs } from '../../core/fhir/instants.js';
+import type { DeadLetterKey, DeadLetterQuery, StoredDeadLetter } from '../../pipeline/stagingPorts.js';
 import type { ReplayOptions } from '../../pipeline/replayDeadLetters.js';
+import type { DiscardOptions } from '../../pipeline/discardDeadLetters.js';
 
 /** A parsed request, or the reasons it is not one. */
 export type Parsed<T> = { ok: true; value: T } | { ok: false; problems: string[] };
@@ -16,18 +18,23 @@ export const MAX_LIST_PAGE = 100;
 /** Most dead letters one replay request may take on. */
 export const MAX_REPLAY_ITEMS = 1_000;
 
+/** Most dead letters one discard request may take on (as keys, or read by a filter). */
+export const MAX_DISCARD_ITEMS = 1_000;
+
 /** Longest continuation token the API reads (a store's own token is a few hundred characters). */
 const MAX_TOKEN_LENGTH = 16_384;
 
 /**
- * The continuation token the API answers: the store's own token with the error name it was read for, as URL-safe
- * base64 (no encoding needed in a query string). Opaque to callers; {@link parseListQuery} and
- * {@link parseReplayBody} refuse one they did not get from this API or one passed with another `errorName`.
+ * The continuation token the API answers: the store's own token with the filter it was read with, as URL-safe base64
+ * (no encoding needed in a query string). Opaque to callers; the parsers here refuse one they did not get from this
+ * API or one passed with another `errorName` or `before`.
  * @param storeToken - the dead-letter store's continuation token
- * @param errorName - the filter the page was read with, if any
+ * @param errorName - the error name the page was read for, if any
+ * @param before - the time bound the page was read with, if any
  */
-export function toApiContinuationToken(storeToken: string, errorName: ErrorName | undefined): string {
-  return Buffer.from(JSON.stringify({ e: errorName ?? null, t: storeToken }), 'utf8').toString('base64url');
+export function toApiContinuationToken(storeToken: string, errorName: ErrorName | undefined, before?: string): string {
+  const wrapped = { e: errorName ?? null, t: storeToken, ...(before === undefined ? {} : { b: before }) };
+  return Buffer.from(JSON.stringify(wrapped), 'utf8').toString('base64url');
 }
 
 /** The store's token inside an API token, or a problem: not one this API answered, or answered for another filter. */
@@ -35,6 +42,7 @@ function readApiContinuationToken(
   text: string,
   errorName: ErrorName | undefined,
   problems: string[],
+  before?: string,
 ): string | undefined {
   const notOurs = 'continuationToken is not one this API answered: pass back the continuationToken of an answer';
   if (text.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
@@ -48,8 +56,17 @@ function readApiContinuationToken(
     problems.push(notOurs);
     return undefined;
   }
-  const { e, t } = (typeof wrapped === 'object' && wrapped !== null ? wrapped : {}) as { e?: unknown; t?: unknown };
-  if (typeof t !== 'string' || t === '' || !(e === null || (typeof e === 'string' && isErrorName(e)))) {
+  const { e, t, b } = (typeof wrapped === 'object' && wrapped !== null ? wrapped : {}) as {
+    e?: unknown;
+    t?: unknown;
+    b?: unknown;
+  };
+  if (
+    typeof t !== 'string' ||
+    t === '' ||
+    !(e === null || (typeof e === 'string' && isErrorName(e))) ||
+    !(b === undefined || typeof b === 'string')
+  ) {
     problems.push(notOurs);
     return undefined;
   }
@@ -58,25 +75,38 @@ function readApiContinuationToken(
     problems.push(`continuationToken was answered ${answeredFor}: pass the same errorName with it`);
     return undefined;
   }
+  if (b !== before) {
+    const answeredFor = b === undefined ? 'without before' : `for before ${b}`;
+    problems.push(`continuationToken was answered ${answeredFor}: pass the same before with it`);
+    return undefined;
+  }
   return t;
 }
 
 /**
- * Parses the listing query: `errorName`, `maxItems` (1–{@link MAX_LIST_PAGE}, default 100), `continuationToken`.
+ * Parses the listing query: `errorName`, `before` (an instant: only dead letters written before it), `maxItems`
+ * (1–{@link MAX_LIST_PAGE}, default 100), `continuationToken`.
  * @param query - the request's query parameters
  */
 export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> {
-  const problems = unknownQueryParameters(query, ['errorName', 'maxItems', 'continuationToken']);
+  const problems = unknownQueryParameters(query, ['errorName', 'before', 'maxItems', 'continuationToken']);
   const result: DeadLetterQuery = {};
   const errorName = readErrorName(query.get('errorName') ?? undefined, problems);
   if (errorName !== undefined) {
     result.errorName = errorName;
   }
+  const before = readInstant(query.get('before') ?? undefined, problems);
+  if (before !== undefined) {
+    result.before = before;
+  }
   const maxItems = readCount(query.get('maxItems') ?? undefined, 'maxItems', MAX_LIST_PAGE, problems);
   result.maxItems = maxItems ?? 100;
   const token = query.get('continuationToken');
-  if (token !== null && token !== '' && (errorName !== undefined || query.get('errorName') === null)) {
-    const storeToken = readApiContinuationToken(token, errorName, problems);
+  const filterRead =
+    (errorName !== undefined || query.get('errorName') === null) &&
+    (before !== undefined || query.get('before') === null);
+  if (token !== null && token !== '' && filterRead) {
+    const storeToken = readApiContinuationToken(token, errorName, problems, before);
     if (storeToken !== undefined) {
       result.continuationToken = storeToken;
     }
@@ -85,7 +115,7 @@ export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> 
 }
 
 /**
- * Parses a replay request body: `{ "errorName"?: string, "maxItems"?: number, "dryRun"?: boolean,
+ * Parses a replay request body: `{ "errorName"?: string, "before"?: instant, "maxItems"?: number, "dryRun"?: boolean,
  * "continuationToken"?: string }`; an empty body replays from the first dead letter (up to the default bound).
  * @param text - the request body
  */
@@ -93,15 +123,11 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
   if (text.trim() === '') {
     return { ok: true, value: {} };
   }
-  let body: unknown;
-  try {
-    body = JSON.parse(text) as unknown;
-  } catch {
-    return { ok: false, problems: ['the body is not JSON'] };
+  const parsed = readBodyObject(text);
+  if (!parsed.ok) {
+    return parsed;
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    return { ok: false, problems: ['the body must be a JSON object'] };
-  }
+  const body = parsed.value;
   const problems: string[] = [];
   const result: ReplayOptions = {};
   let token: string | undefined;
@@ -113,6 +139,15 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
           problems.push('errorName must be a string');
         } else if (name !== undefined) {
           result.errorName = name;
+        }
+        break;
+      }
+      case 'before': {
+        const before = typeof value === 'string' ? readInstant(value, problems) : undefined;
+        if (typeof value !== 'string') {
+          problems.push('before must be an ISO-8601 instant in a string');
+        } else if (before !== undefined) {
+          result.before = before;
         }
         break;
       }
@@ -138,17 +173,150 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
         }
         break;
       default:
-        problems.push(`unknown member '${key}' (expected errorName, maxItems, dryRun, continuationToken)`);
+        problems.push(`unknown member '${key}' (expected errorName, before, maxItems, dryRun, continuationToken)`);
     }
   }
   // Read after the loop: the token is checked against the errorName, wherever the body puts it.
-  if (token !== undefined && (result.errorName !== undefined || !Object.hasOwn(body, 'errorName'))) {
-    const storeToken = readApiContinuationToken(token, result.errorName, problems);
+  const filterRead =
+    (result.errorName !== undefined || !Object.hasOwn(body, 'errorName')) &&
+    (result.before !== undefined || !Object.hasOwn(body, 'before'));
+  if (token !== undefined && filterRead) {
+    const storeToken = readApiContinuationToken(token, result.errorName, problems, result.before);
     if (storeToken !== undefined) {
       result.continuationToken = storeToken;
     }
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+}
+
+/**
+ * Parses a discard request body: either `{ "keys": [{ "id", "pk" }, …] }` (dead letters as listed, at most
+ * {@link MAX_DISCARD_ITEMS}), or a filter `{ "errorName"?, "before"?, "maxItems"?, "dryRun"?, "continuationToken"? }`
+ * with an `errorName` or a `before` instant at least: an empty body discards nothing (it is a problem), since a
+ * discard cannot be undone.
+ * @param text - the request body
+ */
+export function parseDiscardBody(text: string): Parsed<DiscardOptions> {
+  const body = readBodyObject(text);
+  if (!body.ok) {
+    return body;
+  }
+  const problems: string[] = [];
+  const result: DiscardOptions = {};
+  let token: string | undefined;
+  for (const [key, value] of Object.entries(body.value)) {
+    switch (key) {
+      case 'keys': {
+        const keys = readKeys(value, problems);
+        if (keys !== undefined) {
+          result.keys = keys;
+        }
+        break;
+      }
+      case 'errorName': {
+        const name = typeof value === 'string' ? readErrorName(value, problems) : undefined;
+        if (typeof value !== 'string') {
+          problems.push('errorName must be a string');
+        } else if (name !== undefined) {
+          result.errorName = name;
+        }
+        break;
+      }
+      case 'before': {
+        const before = typeof value === 'string' ? readInstant(value, problems) : undefined;
+        if (typeof value !== 'string') {
+          problems.push('before must be an ISO-8601 instant in a string');
+        } else if (before !== undefined) {
+          result.before = before;
+        }
+        break;
+      }
+      case 'maxItems':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DISCARD_ITEMS) {
+          problems.push(`maxItems must be an integer from 1 to ${MAX_DISCARD_ITEMS}`);
+        } else {
+          result.maxItems = value;
+        }
+        break;
+      case 'dryRun':
+        if (typeof value !== 'boolean') {
+          problems.push('dryRun must be true or false');
+        } else {
+          result.dryRun = value;
+        }
+        break;
+      case 'continuationToken':
+        if (typeof value !== 'string' || value === '') {
+          problems.push('continuationToken must be the text an earlier discard answered');
+        } else {
+          token = value;
+        }
+        break;
+      default:
+        problems.push(
+          `unknown member '${key.slice(0, 64)}' (expected keys, errorName, before, maxItems, dryRun, continuationToken)`,
+        );
+    }
+  }
+  const members = Object.keys(body.value);
+  const filterMembers = members.filter((m) => m !== 'keys');
+  if (Object.hasOwn(body.value, 'keys') && filterMembers.length > 0) {
+    problems.push(
+      `keys name the dead letters to discard: give no ${filterMembers.map((m) => m.slice(0, 64)).join(', ')} with them`,
+    );
+  } else if (!members.includes('keys') && !members.includes('errorName') && !members.includes('before')) {
+    problems.push('give keys, an errorName or a before instant (every dead letter: before, now)');
+  }
+  const filterRead =
+    (result.errorName !== undefined || !Object.hasOwn(body.value, 'errorName')) &&
+    (result.before !== undefined || !Object.hasOwn(body.value, 'before'));
+  if (token !== undefined && filterRead) {
+    const storeToken = readApiContinuationToken(token, result.errorName, problems, result.before);
+    if (storeToken !== undefined) {
+      result.continuationToken = storeToken;
+    }
+  }
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+}
+
+/** A request body that must be a JSON object. */
+function readBodyObject(text: string): Parsed<object> {
+  let body: unknown;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    return { ok: false, problems: ['the body is not JSON'] };
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    return { ok: false, problems: ['the body must be a JSON object'] };
+  }
+  return { ok: true, value: body };
+}
+
+/** Longest id or partition key a key may give (Cosmos DB's limits are 255 and 2,048 bytes). */
+const MAX_KEY_LENGTH = 2_048;
+
+/** The `keys` of a discard: 1–{@link MAX_DISCARD_ITEMS} objects of exactly a non-empty `id` and `pk`. */
+function readKeys(value: unknown, problems: string[]): DeadLetterKey[] | undefined {
+  const shape = `keys must be a list of 1 to ${MAX_DISCARD_ITEMS} objects {"id", "pk"} as the listing gives them`;
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_DISCARD_ITEMS) {
+    problems.push(shape);
+    return undefined;
+  }
+  const keys: DeadLetterKey[] = [];
+  for (const [index, item] of (value as unknown[]).entries()) {
+    const { id, pk, ...rest } = (typeof item === 'object' && item !== null && !Array.isArray(item) ? item : {}) as {
+      id?: unknown;
+      pk?: unknown;
+    };
+    const text = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= MAX_KEY_LENGTH;
+    if (!text(id) || !text(pk) || Object.keys(rest).length > 0) {
+      problems.push(`keys[${index}] must be an object of exactly a non-empty "id" and "pk"`);
+      return undefined;
+    }
+    keys.push({ id, pk });
+  }
+  return keys;
 }
 
 /** One dead letter as listed: what failed, where and when, and what the subject is, without the data itself. */
@@ -223,6 +391,24 @@ function readErrorName(text: string | undefined, problems: string[]): ErrorName 
     return undefined;
   }
   return text;
+}
+
+/**
+ * An instant given by the caller, as dead letters' times are written (`toISOString`): a date (midnight UTC), or a date
+ * and time with `Z` or an offset; a time without one is a problem (whose midnight would it be?).
+ */
+function readInstant(text: string | undefined, problems: string[]): string | undefined {
+  if (text === undefined) {
+    return undefined;
+  }
+  // A time must say its zone; toEpochMs then checks the fields (no 30 February).
+  const zoned = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i.test(text);
+  const ms = zoned ? (toEpochMs(text) ?? Number.NaN) : Number.NaN;
+  if (Number.isNaN(ms)) {
+    problems.push(`before '${text.slice(0, 64)}' is not an ISO-8601 date, or date and time with Z or an offset`);
+    return undefined;
+  }
+  return new Date(ms).toISOString();
 }
 
 function readCount(text: string | undefined, name: string, max: number, problems: string[]): number | undefined {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
+  MAX_DISCARD_ITEMS,
   MAX_REPLAY_ITEMS,
+  parseDiscardBody,
   parseListQuery,
   parseReplayBody,
   toApiContinuationToken,
@@ -34,7 +36,7 @@ describe('parseReplayBody', () => {
         `errorName '${'x'.repeat(64)}' is not an error name`,
         `maxItems must be an integer from 1 to ${MAX_REPLAY_ITEMS}`,
         'dryRun must be true or false',
-        "unknown member 'dryrun' (expected errorName, maxItems, dryRun, continuationToken)",
+        "unknown member 'dryrun' (expected errorName, before, maxItems, dryRun, continuationToken)",
       ],
     });
     expect(parseReplayBody('[1]')).toEqual({ ok: false, problems: ['the body must be a JSON object'] });
@@ -50,6 +52,133 @@ describe('parseReplayBody', () => {
     expect(parseReplayBody('{"errorName": ""}')).toEqual({
       ok: false,
       problems: ["errorName '' is not an error name"],
+    });
+  });
+});
+
+describe('before', () => {
+  it('takes a date (midnight UTC) or a date and time with Z or an offset, as UTC in the form dead letters are written', () => {
+    const read = (before: string) => parseListQuery(new URLSearchParams({ before }));
+    expect(read('2024-05-01')).toEqual({ ok: true, value: { before: '2024-05-01T00:00:00.000Z', maxItems: 100 } });
+    expect(read('2024-05-01T10:00Z')).toMatchObject({ value: { before: '2024-05-01T10:00:00.000Z' } });
+    expect(read('2024-05-01T10:00:00.1234567+02:00')).toMatchObject({ value: { before: '2024-05-01T08:00:00.123Z' } });
+    expect(parseReplayBody('{"before":"2024-05-01T10:00:00Z"}')).toEqual({
+      ok: true,
+      value: { before: '2024-05-01T10:00:00.000Z' },
+    });
+  });
+
+  it('refuses a time without a zone, a day the month lacks, and what is no date', () => {
+    for (const before of ['2024-05-01T10:00:00', '2024-02-30', '2024-05-01T24:00:00Z', 'yesterday', '1714557600000']) {
+      expect(parseListQuery(new URLSearchParams({ before }))).toEqual({
+        ok: false,
+        problems: [`before '${before}' is not an ISO-8601 date, or date and time with Z or an offset`],
+      });
+    }
+    expect(parseDiscardBody('{"before": 1714557600000}')).toEqual({
+      ok: false,
+      problems: ['before must be an ISO-8601 instant in a string'],
+    });
+  });
+});
+
+describe('parseDiscardBody', () => {
+  it('reads keys, or a filter with its bound, dry run and token', () => {
+    expect(parseDiscardBody('{"keys":[{"id":"a","pk":"DeviceNotFound|2024-05-01"}]}')).toEqual({
+      ok: true,
+      value: { keys: [{ id: 'a', pk: 'DeviceNotFound|2024-05-01' }] },
+    });
+    const token = toApiContinuationToken('x', 'DeviceNotFound', '2024-05-01T00:00:00.000Z');
+    expect(
+      parseDiscardBody(
+        JSON.stringify({
+          errorName: 'DeviceNotFound',
+          before: '2024-05-01',
+          maxItems: MAX_DISCARD_ITEMS,
+          dryRun: true,
+          continuationToken: token,
+        }),
+      ),
+    ).toEqual({
+      ok: true,
+      value: {
+        errorName: 'DeviceNotFound',
+        before: '2024-05-01T00:00:00.000Z',
+        maxItems: MAX_DISCARD_ITEMS,
+        dryRun: true,
+        continuationToken: 'x',
+      },
+    });
+  });
+
+  it('discards nothing without keys, an errorName or a before: an empty body is a problem', () => {
+    const missing = 'give keys, an errorName or a before instant (every dead letter: before, now)';
+    expect(parseDiscardBody('{}')).toEqual({ ok: false, problems: [missing] });
+    expect(parseDiscardBody('{"dryRun":true,"maxItems":5}')).toEqual({ ok: false, problems: [missing] });
+    expect(parseDiscardBody('')).toEqual({ ok: false, problems: ['the body is not JSON'] });
+    expect(parseDiscardBody('[]')).toEqual({ ok: false, problems: ['the body must be a JSON object'] });
+  });
+
+  it('names every problem: keys with a filter, malformed keys, bounds, unknown members', () => {
+    expect(parseDiscardBody('{"keys":[{"id":"a","pk":"b"}],"errorName":"DeviceNotFound","dryRun":true}')).toEqual({
+      ok: false,
+      problems: ['keys name the dead letters to discard: give no errorName, dryRun with them'],
+    });
+    const shape = `keys must be a list of 1 to ${MAX_DISCARD_ITEMS} objects {"id", "pk"} as the listing gives them`;
+    const tooMany = Array.from({ length: MAX_DISCARD_ITEMS + 1 }, (_, i) => ({ id: String(i), pk: 'p' }));
+    for (const keys of [[], tooMany, 'a', { id: 'a', pk: 'b' }]) {
+      expect(parseDiscardBody(JSON.stringify({ keys }))).toEqual({ ok: false, problems: [shape] });
+    }
+    for (const key of [{ id: 'a' }, { id: '', pk: 'b' }, { id: 'a', pk: 'b', etag: 'c' }, ['a', 'b'], 'a']) {
+      expect(parseDiscardBody(JSON.stringify({ keys: [{ id: 'x', pk: 'y' }, key] }))).toEqual({
+        ok: false,
+        problems: ['keys[1] must be an object of exactly a non-empty "id" and "pk"'],
+      });
+    }
+    expect(
+      parseDiscardBody(JSON.stringify({ errorName: 'Nope', maxItems: 0, dryRun: 1, continuationToken: '', all: true })),
+    ).toEqual({
+      ok: false,
+      problems: [
+        "errorName 'Nope' is not an error name",
+        `maxItems must be an integer from 1 to ${MAX_DISCARD_ITEMS}`,
+        'dryRun must be true or false',
+        'continuationToken must be the text an earlier discard answered',
+        "unknown member 'all' (expected keys, errorName, before, maxItems, dryRun, continuationToken)",
+      ],
+    });
+  });
+
+  it('refuses a token passed with another before than it was answered for', () => {
+    const token = toApiContinuationToken('x', undefined, '2024-05-01T00:00:00.000Z');
+
+    expect(parseDiscardBody(JSON.stringify({ before: '2024-05-02', continuationToken: token }))).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered for before 2024-05-01T00:00:00.000Z: pass the same before with it'],
+    });
+    expect(parseListQuery(new URLSearchParams({ continuationToken: token }))).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered for before 2024-05-01T00:00:00.000Z: pass the same before with it'],
+    });
+    expect(
+      parseDiscardBody(
+        JSON.stringify({
+          errorName: 'DeviceNotFound',
+          continuationToken: toApiContinuationToken('x', 'DeviceNotFound'),
+        }),
+      ),
+    ).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
+    expect(
+      parseDiscardBody(
+        JSON.stringify({
+          errorName: 'DeviceNotFound',
+          before: '2024-05-01',
+          continuationToken: toApiContinuationToken('x', 'DeviceNotFound'),
+        }),
+      ),
+    ).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered without before: pass the same before with it'],
     });
   });
 });
@@ -70,8 +199,8 @@ describe('parseListQuery', () => {
     expect(parseListQuery(new URLSearchParams('code=KEY&errorname=DeviceNotFound&maxitems=5'))).toEqual({
       ok: false,
       problems: [
-        "unknown query parameter 'errorname' (expected errorName, maxItems, continuationToken)",
-        "unknown query parameter 'maxitems' (expected errorName, maxItems, continuationToken)",
+        "unknown query parameter 'errorname' (expected errorName, before, maxItems, continuationToken)",
+        "unknown query parameter 'maxitems' (expected errorName, before, maxItems, continuationToken)",
       ],
     });
     expect(parseListQuery(new URLSearchParams('code=KEY&errorName=DeviceNotFound')).ok).toBe(true);
