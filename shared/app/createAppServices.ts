@@ -3,7 +3,7 @@
  * Function entry points call. Entry points stay thin; everything here is created once per process.
  */
 import { randomUUID } from 'node:crypto';
-import type { AppConfig } from '../config/loadConfig.js';
+import { flushWriteMarginMs, type AppConfig } from '../config/loadConfig.js';
 import type { IngestEvent } from '../core/deviceEvent.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
@@ -14,7 +14,6 @@ import { openCosmosStores, type CosmosStores } from '../adapters/cosmos/openCosm
 import { BlobMappingStore } from '../adapters/blob/blobMappingStore.js';
 import { createBlobContainerClient } from '../adapters/blob/blobClients.js';
 import { createFhirStore } from '../adapters/fhir/createFhirStore.js';
-import { DEFAULT_RETRY_POLICY, longestRequestMs } from '../adapters/fhir/retryPolicy.js';
 import { createFlushQueue, type FlushQueue } from '../adapters/queue/flushQueue.js';
 import { createIdentityResolver } from '../pipeline/resolveIdentity.js';
 import { createObservationLocks } from '../pipeline/transformAndPersist.js';
@@ -26,12 +25,6 @@ import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pi
 import { discardDeadLetters, type DiscardOptions, type DiscardSummary } from '../pipeline/discardDeadLetters.js';
 import { logMappingProblem } from './mappingProblemLog.js';
 import { ConfigurationError } from './describeError.js';
-
-/**
- * How far apart the hosts' clocks may be for a work unit's lease to fence its writes: a lease's expiry is written by
- * its holder's clock and read by the next worker's.
- */
-const HOST_CLOCK_ALLOWANCE_MS = 5_000;
 
 /** Where the app writes its own diagnostics (mapping problems). Never given payloads or patient identifiers. */
 export interface AppLogger {
@@ -162,9 +155,9 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     owner,
     unitsInFlight: new Set<string>(),
     leaseMs: config.staging.leaseSeconds * 1000,
-    // A FHIR write with all its retries, and the hosts' clocks a few seconds apart (2 min 35 s by default, within the
+    // A FHIR write with all its retries, and the hosts' clocks a few seconds apart (3 min 5 s by default, within the
     // 5-minute lease that renewals keep above 3 min 20 s: no write waits for a renewal unless renewals fail).
-    writeMarginMs: longestRequestMs({ ...DEFAULT_RETRY_POLICY, ...retry }) + HOST_CLOCK_ALLOWANCE_MS,
+    writeMarginMs: flushWriteMarginMs(config.fhir),
     now,
     // The host logs the error; this says what the failed attempt had already written (counts only, no data).
     onFailure: (summary: FlushUnitSummary) => logger.warn(`flushUnit failed ${JSON.stringify(summary)}`),

@@ -2,6 +2,7 @@
  * App settings → validated configuration, read once, with every problem reported together.
  * Nested settings use `__` (Linux Function apps reject `:` in setting names).
  */
+import { DEFAULT_RETRY_POLICY, longestRequestMs } from '../adapters/fhir/retryPolicy.js';
 
 /** How devices and patients are resolved on the FHIR server (reference-behaviour §4). */
 export type ResolutionType = 'Lookup' | 'Create' | 'LookupWithEncounter';
@@ -69,6 +70,24 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function isInlineFlush(env: Env): boolean {
   return env['FLUSH__MODE']?.trim().toLowerCase() === 'inline';
+}
+
+/**
+ * How far apart the hosts' clocks may be for a work unit's lease to fence its writes: a lease's expiry is written by
+ * its holder's clock and read by the next worker's.
+ */
+const HOST_CLOCK_ALLOWANCE_MS = 5_000;
+
+/**
+ * How long a flush's lease must still have to run when it sends a write (see `FlushDeps.writeMarginMs`): the FHIR
+ * client's longest request with its retries and its token, and the hosts' clocks apart.
+ * @param fhir - the FHIR client's timeout and attempts
+ */
+export function flushWriteMarginMs(fhir: Pick<AppConfig['fhir'], 'timeoutMs' | 'maxAttempts'>): number {
+  return (
+    longestRequestMs({ ...DEFAULT_RETRY_POLICY, maxAttempts: fhir.maxAttempts, requestTimeoutMs: fhir.timeoutMs }) +
+    HOST_CLOCK_ALLOWANCE_MS
+  );
 }
 
 /**
@@ -140,6 +159,14 @@ export function loadConfig(env: Env): ConfigResult {
   ) {
     problems.push(
       'FLUSH_QUEUE_CONNECTION or FLUSH_QUEUE_CONNECTION__queueServiceUri: one of them is required when FLUSH__MODE is queue',
+    );
+  }
+  const marginMs = flushWriteMarginMs(config.fhir);
+  if (config.staging.leaseSeconds * 1000 <= marginMs) {
+    // A flush writes only while its lease has a write's time to run: a shorter lease could not keep a stalled worker's
+    // write from landing after another worker took the unit over.
+    problems.push(
+      `STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, ${Math.ceil(marginMs / 1000)} s with FHIR__TIMEOUT_MS ${config.fhir.timeoutMs} (got ${config.staging.leaseSeconds})`,
     );
   }
   const queueName = env['FLUSH_QUEUE_NAME'] ?? '';

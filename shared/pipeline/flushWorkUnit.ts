@@ -10,7 +10,7 @@ import type { ErrorName } from '../core/errors.js';
 import { toWorkUnitKey, type WorkUnit } from '../core/staging/stagingKeys.js';
 import type { DeadLetterRecord } from '../core/staging/deadLetter.js';
 import type { DeadLetterStore, Lease, LeaseStore, StagingStore } from './stagingPorts.js';
-import type { FhirStore } from './ports.js';
+import { fenceWrites } from './fenceWrites.js';
 import { transformAndPersist, type PersistProgress, type TransformAndPersistDeps } from './transformAndPersist.js';
 import type { Measurement } from '../core/measurement.js';
 import { REPLAY_SHARD_PREFIX } from '../core/staging/deadLetterReplay.js';
@@ -58,6 +58,11 @@ export interface FlushDeps {
  */
 export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
+  /**
+   * True: the unit's data stays staged. Thrown to another flush that shared this one's identity resolution, it fails
+   * that flush's attempt, and a later one goes on.
+   */
+  readonly retriable = true;
 
   constructor() {
     super('The work unit was taken over by another worker; this flush stopped before its next write.');
@@ -213,9 +218,15 @@ async function flushLeasedUnit(
     }
 
     const transformDeps = await deps.transformDeps();
+    const confirm = (): Promise<void> => lease.confirm();
     const result = await transformAndPersist(
       staged.measurements,
-      { ...transformDeps, store: fenceWrites(transformDeps.store, () => lease.confirm()) },
+      {
+        ...transformDeps,
+        store: fenceWrites(transformDeps.store, confirm),
+        // Create writes Devices and Patients: fenced too, or a stalled worker could put back a link changed since.
+        identity: transformDeps.identity.fenced?.(confirm) ?? transformDeps.identity,
+      },
       progress,
     );
     summary.groups = result.groups;
@@ -248,7 +259,8 @@ async function flushLeasedUnit(
     summary.status = 'flushed';
     return summary;
   } catch (error) {
-    if (error instanceof LeaseLostError) {
+    // Ours: not another flush's, whose identity resolution this one shared.
+    if (error instanceof LeaseLostError && lease.isLost()) {
       summary.status = 'leaseLost';
       return summary;
     }
@@ -298,6 +310,8 @@ interface KeptLease {
    * @throws LeaseLostError when a renewal found it taken over; the lease store's error when it cannot be renewed
    */
   confirm(): Promise<void>;
+  /** True once a renewal found the lease taken over. */
+  isLost(): boolean;
   /** Stops renewing (waiting for a renewal under way); true when a renewal found the lease taken over. */
   stop(): Promise<boolean>;
 }
@@ -340,6 +354,7 @@ function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
   const lastsMs = (): number => Date.parse(lease.expiresAt) - deps.now().getTime();
   return {
     current: () => lease,
+    isLost: () => lost,
     async confirm() {
       // A renewal under way may be the one that finds the lease taken over.
       await renewing?.catch(() => undefined);
@@ -357,22 +372,5 @@ function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
       await renewing?.catch(() => undefined);
       return lost;
     },
-  };
-}
-
-/**
- * The FHIR store, with every write (`PUT`) sent only once `confirm` resolves: the flush's Observations are written
- * only while its lease is ours. Reads go straight through.
- */
-function fenceWrites(store: FhirStore, confirm: () => Promise<void>): FhirStore {
-  return {
-    search: (resourceType, query) => store.search(resourceType, query),
-    read: (resourceType, id) => store.read(resourceType, id),
-    history: (resourceType, id) => store.history(resourceType, id),
-    async update(resource, options) {
-      await confirm();
-      return store.update(resource, options);
-    },
-    requestCount: () => store.requestCount(),
   };
 }

@@ -73,4 +73,10 @@ export interface IdentityResolver {
    *   PatientDeviceMismatch, ResourceIdentityNotDefined (data), or a retriable FhirServiceError
    */
   resolve(key: MeasurementGroupKey): Promise<ResolvedIdentity>;
+  /**
+   * The same resolver (its cache, resolutions under way and order of writes shared) with every FHIR write it sends
+   * (Create's Devices and Patients) sent only once `beforeWrite` resolves; absent when it writes nothing.
+   * @param beforeWrite - the check before each write; its rejection is the resolution's
+   */
+  fenced?(beforeWrite: () => Promise<void>): IdentityResolver;
 }

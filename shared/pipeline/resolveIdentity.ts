@@ -10,6 +10,7 @@ import { MedTechError } from '../core/errors.js';
 import type { ErrorName } from '../core/errors.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../core/fhir/index.js';
 import type { MeasurementGroupKey, ResolvedIdentity } from '../core/fhir/index.js';
+import { fenceWrites } from './fenceWrites.js';
 import type { FhirStore, IdentityResolver } from './ports.js';
 import { createKeyedQueue } from './limiter.js';
 
@@ -39,7 +40,9 @@ const MAX_CREATE_ATTEMPTS = 3;
 
 /**
  * Creates a caching {@link IdentityResolver}. Successful resolutions are cached (failures are not); concurrent
- * resolutions of the same key share one set of FHIR requests.
+ * resolutions of the same key share one set of FHIR requests, also between the resolver and those its
+ * {@link IdentityResolver.fenced} gives (a resolution started by a fenced one fails for all who share it when its
+ * fence refuses a write).
  * @param store - the FHIR server
  * @param options - resolution type, default device identifier system, cache size/expiry and clock
  */
@@ -58,31 +61,39 @@ export function createIdentityResolver(store: FhirStore, options: IdentityResolv
   // Create writes the Device (and its patient link): two resolutions of one device, for two patient ids, one after
   // the other, so that the second finds the first one's Device, as MedTech, which takes a device's groups in turn.
   const devices = createKeyedQueue();
-  const resolveUncached = (key: MeasurementGroupKey): Promise<ResolvedIdentity> =>
-    settings.resolutionType === 'Create'
-      ? devices.run(key.deviceId, () => resolveIdentity(store, key, settings))
-      : resolveIdentity(store, key, settings);
-
-  return {
-    resolve(key) {
-      const cacheKey = toCacheKey(key, settings.resolutionType);
-      const cached = cache.get(cacheKey);
-      if (cached !== undefined) {
-        return Promise.resolve({ ...cached });
-      }
-      let pending = inFlight.get(cacheKey);
-      if (pending === undefined) {
-        pending = resolveUncached(key)
-          .then((identity) => {
-            cache.set(cacheKey, identity);
-            return identity;
-          })
-          .finally(() => inFlight.delete(cacheKey));
-        inFlight.set(cacheKey, pending);
-      }
-      return pending.then((identity) => ({ ...identity }));
-    },
+  const resolveCached = (
+    key: MeasurementGroupKey,
+    resolveUncached: (key: MeasurementGroupKey) => Promise<ResolvedIdentity>,
+  ): Promise<ResolvedIdentity> => {
+    const cacheKey = toCacheKey(key, settings.resolutionType);
+    const cached = cache.get(cacheKey);
+    if (cached !== undefined) {
+      return Promise.resolve({ ...cached });
+    }
+    let pending = inFlight.get(cacheKey);
+    if (pending === undefined) {
+      pending = resolveUncached(key)
+        .then((identity) => {
+          cache.set(cacheKey, identity);
+          return identity;
+        })
+        .finally(() => inFlight.delete(cacheKey));
+      inFlight.set(cacheKey, pending);
+    }
+    return pending.then((identity) => ({ ...identity }));
   };
+  /** The resolver over one store (the FHIR server, or it with its writes fenced), sharing all the state above. */
+  const over = (through: FhirStore): IdentityResolver => {
+    const resolveUncached = (key: MeasurementGroupKey): Promise<ResolvedIdentity> =>
+      settings.resolutionType === 'Create'
+        ? devices.run(key.deviceId, () => resolveIdentity(through, key, settings))
+        : resolveIdentity(through, key, settings);
+    return {
+      resolve: (key) => resolveCached(key, resolveUncached),
+      fenced: (beforeWrite) => over(fenceWrites(through, beforeWrite)),
+    };
+  };
+  return over(store);
 }
 
 /**

@@ -188,7 +188,7 @@ export interface LeaseStore {
   acquireLease(unitKey: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined>;
 
   /**
-   * Extends a lease we hold.
+   * Extends a lease we hold (held by our owner, also in a version written since whose answer was lost).
    * @param lease - the lease as last acquired/renewed
    * @param ttlMs - new duration from `now`
    * @param now - the current time
@@ -198,7 +198,7 @@ export interface LeaseStore {
   renewLease(lease: Lease, ttlMs: number, now: Date): Promise<Lease | undefined>;
 
   /**
-   * Releases a lease we hold.
+   * Releases a lease we hold (as {@link LeaseStore.renewLease} tells it).
    * @param lease - the lease as last acquired/renewed
    * @returns true when released now, false when it was no longer ours
    * @throws a retriable error when the store is unavailable or throttling

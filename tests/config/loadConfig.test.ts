@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isInlineFlush, loadConfig } from '../../shared/config/loadConfig.js';
+import { flushWriteMarginMs, isInlineFlush, loadConfig } from '../../shared/config/loadConfig.js';
 
 const minimal = {
   FHIR__URL: 'http://127.0.0.1:8103/fhir/R4/',
@@ -132,8 +132,24 @@ describe('loadConfig identity cache', () => {
 });
 
 describe('loadConfig FHIR timeout', () => {
+  it('wants a lease longer than a FHIR write with its retries and token, since a flush writes only within it', () => {
+    const tooShort = loadConfig({ ...minimal, STAGING__LEASE_SECONDS: '185' });
+    const longerTimeout = loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '90000' });
+
+    // 2 minutes of retries, a token and a request of 30 s each, 5 s of clocks.
+    expect(flushWriteMarginMs({ timeoutMs: 30_000, maxAttempts: 5 })).toBe(185_000);
+    expect(loadConfig({ ...minimal, STAGING__LEASE_SECONDS: '186' }).ok).toBe(true);
+    expect(tooShort.ok ? [] : tooShort.problems).toEqual([
+      'STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, 185 s with FHIR__TIMEOUT_MS 30000 (got 185)',
+    ]);
+    // The default lease (5 minutes) is too short for a 90-second timeout: raise both together.
+    expect(longerTimeout.ok ? [] : longerTimeout.problems).toEqual([
+      'STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, 305 s with FHIR__TIMEOUT_MS 90000 (got 300)',
+    ]);
+  });
+
   it('keeps a FHIR request within the function time limit: at most 2 minutes', () => {
-    expect(loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '120000' }).ok).toBe(true);
+    expect(loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '120000', STAGING__LEASE_SECONDS: '400' }).ok).toBe(true);
     const result = loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '120001' });
     expect(result.ok ? [] : result.problems).toEqual([
       expect.stringMatching(/^FHIR__TIMEOUT_MS: .* from 100 to 120000/),

@@ -20,6 +20,7 @@ import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js
 import type { LeaseStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
 import type { Measurement } from '../../shared/core/measurement.js';
 import { heartRate, mapping, observationsOfDevice, sampledValues } from './fixtures.js';
+import type { Device } from '@medplum/fhirtypes';
 import { MedTechError } from '../../shared/core/errors.js';
 import { REPLAY_SHARD_PREFIX } from '../../shared/core/staging/deadLetterReplay.js';
 
@@ -395,6 +396,124 @@ describe('flushWorkUnit lease', () => {
     const observations = await observationsOfDevice(fhir, toCreatedDeviceId('taken'));
     expect(observations).toHaveLength(1);
     expect(observations[0]?.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['70', '71', '72']);
+  });
+});
+
+describe('flushWorkUnit, a Device created by a worker stalled past its lease', () => {
+  it('is not written over the Device the worker that took the unit over created and an operator changed since', async () => {
+    const { stores, unit } = await stagedUnit('relink');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    // Worker A finds no Device (looking it up, then again before creating it) and stalls before creating it; its lease
+    // store is unreachable meanwhile.
+    let deviceSearches = 0;
+    let arrive = (): void => undefined;
+    let release = (): void => undefined;
+    const reached = new Promise<void>((resolve) => (arrive = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let cosmosDown = false;
+    const stallingA: FhirStore = {
+      ...fhir,
+      async search(resourceType, query) {
+        const found = await fhir.search(resourceType, query);
+        if (resourceType === 'Device' && ++deviceSearches === 2) {
+          cosmosDown = true;
+          arrive();
+          await gate;
+        }
+        return found;
+      },
+    };
+    const watched = watchedLeases(stores.leases, () => cosmosDown);
+    const a = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stallingA, time, watched.leases));
+    await reached;
+    expect(await watched.next()).toBe('failed');
+
+    // Past A's lease, B takes the unit over: it creates the Device, linked to the message's patient, and flushes.
+    time.advance(6 * LEASE_MS);
+    expect((await flushWorkUnit(unit, workerDeps(stores, 'worker-b', fhir, time))).status).toBe('flushed');
+    // An operator moves the device to another patient.
+    const deviceId = toCreatedDeviceId('relink');
+    const device = await fhir.read<Device>('Device', deviceId);
+    await fhir.update({ resourceType: 'Patient', id: 'relink-other' });
+    await fhir.update<Device & { id: string }>(
+      { ...device, resourceType: 'Device', id: deviceId, patient: { reference: 'Patient/relink-other' } },
+      { ifMatchVersionId: device?.meta?.versionId ?? '' },
+    );
+    cosmosDown = false;
+    release();
+
+    expect(await a).toMatchObject({ status: 'leaseLost', leaseLost: true });
+    expect((await fhir.read<Device>('Device', deviceId))?.patient?.reference).toBe('Patient/relink-other');
+  });
+});
+
+describe('flushWorkUnit sharing an identity resolution with a flush whose lease was taken over', () => {
+  it('fails its attempt (retriably, its data staged) instead of calling its own lease lost', async () => {
+    databases += 1;
+    const stores = await openCosmosStores({
+      connection: { endpoint: cosmos.endpoint, key: cosmos.key },
+      names: { database: `flush${databases}` },
+    });
+    opened.push(stores);
+    // One device on two partitions: two units, flushed in one process, resolve the same identity once.
+    const extra = { patientId: 'p-shared' };
+    await stores.staging.stageBatch('0', { first: 1, last: 1 }, [
+      heartRate('shared', '2024-05-01T10:00:00.000Z', '70', extra),
+    ]);
+    await stores.staging.stageBatch('1', { first: 1, last: 1 }, [
+      heartRate('shared', '2024-05-01T10:00:05.000Z', '80', extra),
+    ]);
+    const [unitX, unitY] = await stores.staging.listClosedUnits(new Date('2100-01-01T00:00:00.000Z'), 0);
+    if (unitX === undefined || unitY === undefined) {
+      throw new Error('expected two staged units');
+    }
+    const time = clock('2024-05-01T11:00:00.000Z');
+    // The resolution stalls after finding no Device, before creating it; X's lease store is unreachable meanwhile.
+    let deviceSearches = 0;
+    let arrive = (): void => undefined;
+    let release = (): void => undefined;
+    const reached = new Promise<void>((resolve) => (arrive = resolve));
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let cosmosDown = false;
+    const stalling: FhirStore = {
+      ...fhir,
+      async search(resourceType, query) {
+        const found = await fhir.search(resourceType, query);
+        if (resourceType === 'Device' && ++deviceSearches === 2) {
+          cosmosDown = true;
+          arrive();
+          await gate;
+        }
+        return found;
+      },
+    };
+    const identity = createIdentityResolver(stalling, { resolutionType: 'Create' });
+    const withIdentity = (deps: FlushDeps): FlushDeps => ({
+      ...deps,
+      transformDeps: async () => ({ ...(await deps.transformDeps()), identity }),
+    });
+    const watched = watchedLeases(stores.leases, () => cosmosDown);
+    const inFlight = new Set<string>();
+    const x = flushWorkUnit(unitX, withIdentity(workerDeps(stores, 'process-1', fhir, time, watched.leases, inFlight)));
+    await reached;
+    const y = flushWorkUnit(
+      unitY,
+      withIdentity(workerDeps(stores, 'process-1', fhir, time, stores.leases, inFlight)),
+    ).catch((e: unknown) => e);
+    expect(await watched.next()).toBe('failed');
+    // Past the leases: another process takes X's unit over and flushes it.
+    time.advance(6 * LEASE_MS);
+    expect((await flushWorkUnit(unitX, workerDeps(stores, 'process-2', fhir, time))).status).toBe('flushed');
+    cosmosDown = false;
+    release();
+
+    expect(await x).toMatchObject({ status: 'leaseLost' });
+    expect(await y).toMatchObject({ name: 'LeaseLostError', retriable: true });
+    expect((await stores.staging.readUnit(unitY)).documents).toHaveLength(1);
+    // Its next attempt flushes it.
+    expect(await flushWorkUnit(unitY, workerDeps(stores, 'process-1', fhir, time))).toMatchObject({
+      status: 'flushed',
+    });
   });
 });
 

@@ -73,7 +73,9 @@ export class CosmosLeaseStore implements LeaseStore {
   }
 
   /**
-   * Extends a lease we hold (see {@link LeaseStore.renewLease}).
+   * Extends a lease we hold (see {@link LeaseStore.renewLease}). When its ETag has moved on but the stored lease is
+   * still ours (a write of ours that Cosmos DB applied and whose answer was lost: the owner is one process, and one
+   * flush of it holds the unit), the stored version is renewed instead.
    * @param lease - the lease as last acquired/renewed
    * @param ttlMs - new duration from `now`
    * @param now - the current time
@@ -81,15 +83,22 @@ export class CosmosLeaseStore implements LeaseStore {
    */
   async renewLease(lease: Lease, ttlMs: number, now: Date): Promise<Lease | undefined> {
     const document = toLeaseDocument(lease.unitKey, lease.owner, ttlMs, now.getTime());
-    return this.write(
-      'replace',
-      'renew lease',
-      () =>
-        this.container
-          .item(document.id, document.pk)
-          .replace(document, { accessCondition: { type: 'IfMatch', condition: lease.etag } }),
-      [404, 412],
-    );
+    const renew = (etag: string): Promise<Lease | undefined> =>
+      this.write(
+        'replace',
+        'renew lease',
+        () =>
+          this.container
+            .item(document.id, document.pk)
+            .replace(document, { accessCondition: { type: 'IfMatch', condition: etag } }),
+        [404, 412],
+      );
+    const renewed = await renew(lease.etag);
+    if (renewed !== undefined) {
+      return renewed;
+    }
+    const ownEtag = await this.readOwnEtag(lease);
+    return ownEtag === undefined ? undefined : renew(ownEtag);
   }
 
   /**
@@ -98,11 +107,21 @@ export class CosmosLeaseStore implements LeaseStore {
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
   async releaseLease(lease: Lease): Promise<boolean> {
-    const id = toLeaseId(lease.unitKey);
+    if (await this.deleteLease(lease.unitKey, lease.etag)) {
+      return true;
+    }
+    // As for a renewal: the ETag may have moved on under a write of ours whose answer was lost.
+    const ownEtag = await this.readOwnEtag(lease);
+    return ownEtag !== undefined && this.deleteLease(lease.unitKey, ownEtag);
+  }
+
+  /** Deletes a lease in one version; false when it is gone or another version is stored. */
+  private async deleteLease(unitKey: string, etag: string): Promise<boolean> {
+    const id = toLeaseId(unitKey);
     try {
       const response = await this.container
         .item(id, id)
-        .delete({ accessCondition: { type: 'IfMatch', condition: lease.etag } });
+        .delete({ accessCondition: { type: 'IfMatch', condition: etag } });
       this.counter.record('delete', response.requestCharge);
       return true;
     } catch (error) {
@@ -113,6 +132,20 @@ export class CosmosLeaseStore implements LeaseStore {
       }
       throw toStagingError(error, 'release lease');
     }
+  }
+
+  /**
+   * The ETag of the stored lease when it is still held by `lease`'s owner under another version (our own write whose
+   * answer was lost); `undefined` when it is gone or another worker's.
+   */
+  private async readOwnEtag(lease: Lease): Promise<string | undefined> {
+    const id = toLeaseId(lease.unitKey);
+    const read = await withStagingErrors('read lease', () => this.container.item(id, id).read<StoredLease>());
+    const stored = read.resource;
+    if (stored === undefined || stored.owner !== lease.owner) {
+      return undefined;
+    }
+    return read.etag ?? stored._etag;
   }
 
   /** Sends one lease write; the listed statuses mean "lost the race" and yield `undefined`. */

@@ -74,20 +74,28 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     let renewedToken = false;
     for (let attempt = 1; ; attempt += 1) {
       const headers: Record<string, string> = { ...extraHeaders };
-      if (tokens !== undefined) {
-        headers.authorization = `Bearer ${await tokens.get().getToken()}`;
-      }
-      requests += 1;
+      // A token that takes longer than a request may counts as a timed-out attempt: every attempt, token included,
+      // ends within two request timeouts of its start (see longestRequestMs).
+      const token = tokens === undefined ? '' : await within(tokens.get().getToken(), policy.requestTimeoutMs);
       let failure: Failure;
-      try {
-        const body = await call({ headers, signal: AbortSignal.timeout(policy.requestTimeoutMs) });
-        return { body, status: Client.httpFor(body).response?.status ?? 200 };
-      } catch (error) {
-        failure = toFailure(error);
+      if (token === undefined) {
+        failure = { kind: 'timeout' };
+      } else {
+        if (tokens !== undefined) {
+          headers.authorization = `Bearer ${token}`;
+        }
+        requests += 1;
+        try {
+          const body = await call({ headers, signal: AbortSignal.timeout(policy.requestTimeoutMs) });
+          return { body, status: Client.httpFor(body).response?.status ?? 200 };
+        } catch (error) {
+          failure = toFailure(error);
+        }
       }
       if (failure.kind === 'status' && failure.status === 401 && tokens !== undefined) {
         tokens.get().invalidate();
-        if (!renewedToken) {
+        // Not past the time every retry keeps to: no attempt starts later than maxTotalMs after the first.
+        if (!renewedToken && now() - started <= policy.maxTotalMs) {
           // An expired or revoked token: one immediate try with a new one, before counting it as a failure.
           renewedToken = true;
           attempt -= 1;
@@ -271,6 +279,22 @@ export function isWithinService(link: string, baseUrl: string): boolean {
     // Under the base path, or the base itself with a query (HAPI pages as `{base}?_getpages=…`).
     (target.pathname.startsWith(base.pathname) || `${target.pathname}/` === base.pathname)
   );
+}
+
+/**
+ * What `promise` resolves to, or `undefined` when it has not settled within `ms` (it goes on; a rejection within the
+ * time is thrown).
+ */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function managedIdentityTokens(

@@ -27,12 +27,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /**
- * The longest one request can take under a policy, retries included: no retry starts past `maxTotalMs` after the first
- * attempt began, and the last attempt may then run its full timeout.
+ * The longest one request can take under a policy, retries included: no attempt starts past `maxTotalMs` after the
+ * first began (a retry with a renewed token after a 401 neither), and an attempt may then take a request timeout to get
+ * its token (with managed identity) and another for the request.
  * @param policy - retry settings
  */
 export function longestRequestMs(policy: RetryPolicy): number {
-  return policy.maxTotalMs + policy.requestTimeoutMs;
+  return policy.maxTotalMs + 2 * policy.requestTimeoutMs;
 }
 
 /**

@@ -355,6 +355,39 @@ describe('createFhirStore', () => {
     expect(proxy.requests().map((r) => r.headers.authorization)).toEqual(['Bearer token-1', 'Bearer token-2']);
   });
 
+  it('does not try again with a new token after a 401 once the retries have spent their time', async () => {
+    // The clock moves only while the token is fetched: a minute and more, past the retries' 60 s.
+    let clock = 0;
+    const credential: TokenCredential = {
+      getToken: () => {
+        clock += 61_000;
+        return Promise.resolve({ token: 'token-1', expiresOnTimestamp: Date.now() + 3_600_000 });
+      },
+    };
+    const { store } = storeThroughProxy({ auth: 'managedIdentity', credential, now: () => clock });
+    proxy.inject({ fault: { kind: 'status', status: 401 }, times: 1, match: () => true });
+
+    const error = await store.read('Device', 'anything').catch((e: unknown) => e);
+
+    // Retriable (the data stays staged), after the one request: no attempt starts past the retries' time.
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, status: 401 });
+    expect(proxy.requests()).toHaveLength(1);
+  });
+
+  it('counts a token fetch that outlasts the request timeout as a timed-out attempt, sending nothing', async () => {
+    const credential: TokenCredential = { getToken: () => new Promise(() => undefined) };
+    const { store } = storeThroughProxy({
+      auth: 'managedIdentity',
+      credential,
+      retry: { maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, maxTotalMs: 60_000, requestTimeoutMs: 20 },
+    });
+
+    const error = await store.read('Device', 'anything').catch((e: unknown) => e);
+
+    expect(error).toMatchObject({ name: 'FhirServiceError', retriable: true, attempts: 3 });
+    expect(proxy.requests()).toHaveLength(0);
+  });
+
   it('sends no Authorization header without auth', async () => {
     const { store } = storeThroughProxy();
 

@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import {
+  longestRequestMs,
   DEFAULT_RETRY_POLICY,
   parseRetryAfterMs,
   toBackoffDelayMs,
 } from '../../../shared/adapters/fhir/retryPolicy.js';
 
 const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
+
+describe('longestRequestMs', () => {
+  it("is the retries' time, then a token fetch and a request of a timeout each", () => {
+    expect(longestRequestMs({ ...DEFAULT_RETRY_POLICY, maxTotalMs: 120_000, requestTimeoutMs: 30_000 })).toBe(180_000);
+  });
+});
 
 describe('toBackoffDelayMs', () => {
   it('doubles the delay per attempt, between half and all of the exponential value', () => {
