@@ -6,11 +6,11 @@
 import { readFile } from 'node:fs/promises';
 import { expect, it } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
-import { startLocalPipeline } from '../../scripts/localPipeline.js';
+import { startLocalPipeline, type LocalPipeline } from '../../scripts/localPipeline.js';
 import type { StagingStore } from '../../shared/pipeline/stagingPorts.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
 import { sampledValues } from '../pipeline/fixtures.js';
-import { toWorkUnitKey } from '../../shared/core/staging/stagingKeys.js';
+import { toWorkUnitKey, type WorkUnit } from '../../shared/core/staging/stagingKeys.js';
 
 /** A heart rate read at 10:05 and enqueued at `enqueuedTimeUtc`, event `sequenceNumber` of partition 0. */
 function reading(sequenceNumber: number, enqueuedTimeUtc: string, heartRate: number): IngestEvent {
@@ -21,17 +21,17 @@ function reading(sequenceNumber: number, enqueuedTimeUtc: string, heartRate: num
   };
 }
 
-it('keeps a correction that the worker taking a stalled unit over flushed', async () => {
-  const deviceMapping = await readFile('samples/devicecontent.json', 'utf8');
-  const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
-  let stallNext = false;
-  let reached = (): void => undefined;
-  const stalled = new Promise<void>((resolve) => (reached = resolve));
-  let resume = (): void => undefined;
-  const resumed = new Promise<void>((resolve) => (resume = resolve));
-  const pipeline = await startLocalPipeline({
-    deviceMapping,
-    fhirMapping,
+/**
+ * The local pipeline on the sample mappings (Create), its clock at 10:00, with `afterRead` run once a flush has read
+ * its unit and `beforeDelete` before it deletes what it flushed. The hooks run only once the pipeline is started.
+ */
+async function pipelineWithHooks(hooks: {
+  afterRead?: (pipeline: LocalPipeline) => Promise<void>;
+  beforeDelete?: (pipeline: LocalPipeline) => Promise<void>;
+}): Promise<LocalPipeline> {
+  const pipeline: LocalPipeline = await startLocalPipeline({
+    deviceMapping: await readFile('samples/devicecontent.json', 'utf8'),
+    fhirMapping: await readFile('samples/fhirmapping.json', 'utf8'),
     resolution: 'Create',
     startTime: new Date('2026-11-24T10:00:00.000Z'),
     decorateStaging: (store: StagingStore): StagingStore => ({
@@ -39,24 +39,46 @@ it('keeps a correction that the worker taking a stalled unit over flushed', asyn
       listClosedUnits: (...args) => store.listClosedUnits(...args),
       readUnit: async (...args) => {
         const read = await store.readUnit(...args);
-        if (stallNext) {
-          stallNext = false;
-          reached();
-          await resumed;
-        }
+        await hooks.afterRead?.(pipeline);
         return read;
       },
-      deleteDocuments: (...args) => store.deleteDocuments(...args),
+      deleteDocuments: async (...args) => {
+        await hooks.beforeDelete?.(pipeline);
+        return store.deleteDocuments(...args);
+      },
     }),
   });
+  return pipeline;
+}
+
+/** Stages 70 read at 10:05 and enqueued at 10:06 (window 10:00–10:15), and closes the window: its unit. */
+async function closedUnit(pipeline: LocalPipeline): Promise<WorkUnit> {
+  await pipeline.services.ingest([reading(1, '2026-11-24T10:06:00.000Z', 70)]);
+  pipeline.advance(17 * 60_000);
+  const [unit] = await pipeline.services.planFlush();
+  if (unit === undefined) {
+    throw new Error('nothing to flush');
+  }
+  return unit;
+}
+
+it('keeps a correction that the worker taking a stalled unit over flushed', async () => {
+  let stallNext = false;
+  let reached = (): void => undefined;
+  const stalled = new Promise<void>((resolve) => (reached = resolve));
+  let resume = (): void => undefined;
+  const resumed = new Promise<void>((resolve) => (resume = resolve));
+  const pipeline = await pipelineWithHooks({
+    afterRead: async () => {
+      if (stallNext) {
+        stallNext = false;
+        reached();
+        await resumed;
+      }
+    },
+  });
   try {
-    // 70 at 10:05, enqueued at 10:06 (window 10:00–10:15); the window closes.
-    await pipeline.services.ingest([reading(1, '2026-11-24T10:06:00.000Z', 70)]);
-    pipeline.advance(17 * 60_000);
-    const [unit] = await pipeline.services.planFlush();
-    if (unit === undefined) {
-      throw new Error('nothing to flush');
-    }
+    const unit = await closedUnit(pipeline);
     // Worker A reads [70] and stalls; a correction enqueued at 10:14 (same window) is staged late meanwhile.
     stallNext = true;
     const a = pipeline.services.flushUnit(unit);
@@ -86,40 +108,22 @@ it.each([
 ])(
   '%s the lease before its writes when the unit took %i ms to read (of a 300-second lease)',
   async (_label, readMs, renewed) => {
-    const deviceMapping = await readFile('samples/devicecontent.json', 'utf8');
-    const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
     let held: boolean | undefined;
     let unitKey = '';
-    // The decorator runs only once the pipeline is started (its handlers read the binding then).
-    const pipeline = await startLocalPipeline({
-      deviceMapping,
-      fhirMapping,
-      resolution: 'Create',
-      startTime: new Date('2026-11-24T10:00:00.000Z'),
-      decorateStaging: (store: StagingStore): StagingStore => ({
-        stageBatch: (...args) => store.stageBatch(...args),
-        listClosedUnits: (...args) => store.listClosedUnits(...args),
-        readUnit: async (...args) => {
-          const read = await store.readUnit(...args);
-          pipeline.advance(readMs);
-          return read;
-        },
-        deleteDocuments: async (...args) => {
-          // Past the lease as first taken: only a renewal before the writes keeps another worker off the unit.
-          pipeline.advance(310_000 - readMs);
-          const leases = pipeline.services.adapters.cosmos.leases;
-          held = (await leases.acquireLease(unitKey, 'worker-probe', 300_000, pipeline.now())) === undefined;
-          return store.deleteDocuments(...args);
-        },
-      }),
+    const pipeline = await pipelineWithHooks({
+      afterRead: (running) => {
+        running.advance(readMs);
+        return Promise.resolve();
+      },
+      beforeDelete: async (running) => {
+        // Past the lease as first taken: only a renewal before the writes keeps another worker off the unit.
+        running.advance(310_000 - readMs);
+        const leases = running.services.adapters.cosmos.leases;
+        held = (await leases.acquireLease(unitKey, 'worker-probe', 300_000, running.now())) === undefined;
+      },
     });
     try {
-      await pipeline.services.ingest([reading(1, '2026-11-24T10:06:00.000Z', 70)]);
-      pipeline.advance(17 * 60_000);
-      const [unit] = await pipeline.services.planFlush();
-      if (unit === undefined) {
-        throw new Error('nothing to flush');
-      }
+      const unit = await closedUnit(pipeline);
       unitKey = toWorkUnitKey(unit);
 
       const summary = await pipeline.services.flushUnit(unit);

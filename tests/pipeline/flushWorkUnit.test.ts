@@ -120,6 +120,41 @@ function workerDeps(
   };
 }
 
+/**
+ * FHIR store whose Create path stalls, once it has searched for the Device a second time (before creating it) and
+ * found none, until released; `held` is true meanwhile (the test's lease store is then unreachable).
+ */
+function stalledBeforeDeviceCreate(inner: FhirStore): {
+  store: FhirStore;
+  reached: Promise<void>;
+  release: () => void;
+  held: () => boolean;
+} {
+  let deviceSearches = 0;
+  let held = false;
+  let arrive = (): void => undefined;
+  let open = (): void => undefined;
+  const reached = new Promise<void>((resolve) => (arrive = resolve));
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const store: FhirStore = {
+    ...inner,
+    async search(resourceType, query) {
+      const found = await inner.search(resourceType, query);
+      if (resourceType === 'Device' && ++deviceSearches === 2) {
+        held = true;
+        arrive();
+        await gate;
+      }
+      return found;
+    },
+  };
+  const release = (): void => {
+    held = false;
+    open();
+  };
+  return { store, reached, release, held: () => held };
+}
+
 /** The FHIR store, counting the Observation writes (`PUT`s) sent through it. */
 function countWrites(inner: FhirStore): { store: FhirStore; observations: () => number } {
   let observations = 0;
@@ -403,29 +438,12 @@ describe('flushWorkUnit, a Device created by a worker stalled past its lease', (
   it('is not written over the Device the worker that took the unit over created and an operator changed since', async () => {
     const { stores, unit } = await stagedUnit('relink');
     const time = clock('2024-05-01T11:00:00.000Z');
-    // Worker A finds no Device (looking it up, then again before creating it) and stalls before creating it; its lease
-    // store is unreachable meanwhile.
-    let deviceSearches = 0;
-    let arrive = (): void => undefined;
-    let release = (): void => undefined;
-    const reached = new Promise<void>((resolve) => (arrive = resolve));
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let cosmosDown = false;
-    const stallingA: FhirStore = {
-      ...fhir,
-      async search(resourceType, query) {
-        const found = await fhir.search(resourceType, query);
-        if (resourceType === 'Device' && ++deviceSearches === 2) {
-          cosmosDown = true;
-          arrive();
-          await gate;
-        }
-        return found;
-      },
-    };
-    const watched = watchedLeases(stores.leases, () => cosmosDown);
+    // Worker A finds no Device and stalls before creating it; its lease store is unreachable meanwhile.
+    const stall = stalledBeforeDeviceCreate(fhir);
+    const stallingA = stall.store;
+    const watched = watchedLeases(stores.leases, stall.held);
     const a = flushWorkUnit(unit, workerDeps(stores, 'worker-a', stallingA, time, watched.leases));
-    await reached;
+    await stall.reached;
     expect(await watched.next()).toBe('failed');
 
     // Past A's lease, B takes the unit over: it creates the Device, linked to the message's patient, and flushes.
@@ -439,8 +457,7 @@ describe('flushWorkUnit, a Device created by a worker stalled past its lease', (
       { ...device, resourceType: 'Device', id: deviceId, patient: { reference: 'Patient/relink-other' } },
       { ifMatchVersionId: device?.meta?.versionId ?? '' },
     );
-    cosmosDown = false;
-    release();
+    stall.release();
 
     expect(await a).toMatchObject({ status: 'leaseLost', leaseLost: true });
     expect((await fhir.read<Device>('Device', deviceId))?.patient?.reference).toBe('Patient/relink-other');
@@ -469,33 +486,16 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
     }
     const time = clock('2024-05-01T11:00:00.000Z');
     // The resolution stalls after finding no Device, before creating it; X's lease store is unreachable meanwhile.
-    let deviceSearches = 0;
-    let arrive = (): void => undefined;
-    let release = (): void => undefined;
-    const reached = new Promise<void>((resolve) => (arrive = resolve));
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let cosmosDown = false;
-    const stalling: FhirStore = {
-      ...fhir,
-      async search(resourceType, query) {
-        const found = await fhir.search(resourceType, query);
-        if (resourceType === 'Device' && ++deviceSearches === 2) {
-          cosmosDown = true;
-          arrive();
-          await gate;
-        }
-        return found;
-      },
-    };
-    const identity = createIdentityResolver(stalling, { resolutionType: 'Create' });
+    const stall = stalledBeforeDeviceCreate(fhir);
+    const identity = createIdentityResolver(stall.store, { resolutionType: 'Create' });
     const withIdentity = (deps: FlushDeps): FlushDeps => ({
       ...deps,
       transformDeps: async () => ({ ...(await deps.transformDeps()), identity }),
     });
-    const watched = watchedLeases(stores.leases, () => cosmosDown);
+    const watched = watchedLeases(stores.leases, stall.held);
     const inFlight = new Set<string>();
     const x = flushWorkUnit(unitX, withIdentity(workerDeps(stores, 'process-1', fhir, time, watched.leases, inFlight)));
-    await reached;
+    await stall.reached;
     const y = flushWorkUnit(
       unitY,
       withIdentity(workerDeps(stores, 'process-1', fhir, time, stores.leases, inFlight)),
@@ -504,8 +504,7 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
     // Past the leases: another process takes X's unit over and flushes it.
     time.advance(6 * LEASE_MS);
     expect((await flushWorkUnit(unitX, workerDeps(stores, 'process-2', fhir, time))).status).toBe('flushed');
-    cosmosDown = false;
-    release();
+    stall.release();
 
     expect(await x).toMatchObject({ status: 'leaseLost' });
     expect(await y).toMatchObject({ name: 'LeaseLostError', retriable: true });

@@ -123,69 +123,21 @@ export function parseReplayBody(text: string): Parsed<ReplayOptions> {
   if (text.trim() === '') {
     return { ok: true, value: {} };
   }
-  const parsed = readBodyObject(text);
-  if (!parsed.ok) {
-    return parsed;
+  const body = readBodyObject(text);
+  if (!body.ok) {
+    return body;
   }
-  const body = parsed.value;
   const problems: string[] = [];
   const result: ReplayOptions = {};
-  let token: string | undefined;
-  for (const [key, value] of Object.entries(body)) {
-    switch (key) {
-      case 'errorName': {
-        const name = typeof value === 'string' ? readErrorName(value, problems) : undefined;
-        if (typeof value !== 'string') {
-          problems.push('errorName must be a string');
-        } else if (name !== undefined) {
-          result.errorName = name;
-        }
-        break;
-      }
-      case 'before': {
-        const before = typeof value === 'string' ? readInstant(value, problems) : undefined;
-        if (typeof value !== 'string') {
-          problems.push('before must be an ISO-8601 instant in a string');
-        } else if (before !== undefined) {
-          result.before = before;
-        }
-        break;
-      }
-      case 'maxItems':
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_REPLAY_ITEMS) {
-          problems.push(`maxItems must be an integer from 1 to ${MAX_REPLAY_ITEMS}`);
-        } else {
-          result.maxItems = value;
-        }
-        break;
-      case 'dryRun':
-        if (typeof value !== 'boolean') {
-          problems.push('dryRun must be true or false');
-        } else {
-          result.dryRun = value;
-        }
-        break;
-      case 'continuationToken':
-        if (typeof value !== 'string' || value === '') {
-          problems.push('continuationToken must be the text an earlier replay answered');
-        } else {
-          token = value;
-        }
-        break;
-      default:
-        problems.push(`unknown member '${key}' (expected errorName, before, maxItems, dryRun, continuationToken)`);
+  const read = filterReader(result, problems, { maxItems: MAX_REPLAY_ITEMS, call: 'replay' });
+  for (const [key, value] of Object.entries(body.value)) {
+    if (!read.member(key, value)) {
+      problems.push(
+        `unknown member '${key.slice(0, 64)}' (expected errorName, before, maxItems, dryRun, continuationToken)`,
+      );
     }
   }
-  // Read after the loop: the token is checked against the errorName, wherever the body puts it.
-  const filterRead =
-    (result.errorName !== undefined || !Object.hasOwn(body, 'errorName')) &&
-    (result.before !== undefined || !Object.hasOwn(body, 'before'));
-  if (token !== undefined && filterRead) {
-    const storeToken = readApiContinuationToken(token, result.errorName, problems, result.before);
-    if (storeToken !== undefined) {
-      result.continuationToken = storeToken;
-    }
-  }
+  read.token(body.value);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
 }
 
@@ -203,80 +155,111 @@ export function parseDiscardBody(text: string): Parsed<DiscardOptions> {
   }
   const problems: string[] = [];
   const result: DiscardOptions = {};
-  let token: string | undefined;
+  const read = filterReader(result, problems, { maxItems: MAX_DISCARD_ITEMS, call: 'discard' });
   for (const [key, value] of Object.entries(body.value)) {
-    switch (key) {
-      case 'keys': {
-        const keys = readKeys(value, problems);
-        if (keys !== undefined) {
-          result.keys = keys;
-        }
-        break;
+    if (key === 'keys') {
+      const keys = readKeys(value, problems);
+      if (keys !== undefined) {
+        result.keys = keys;
       }
-      case 'errorName': {
-        const name = typeof value === 'string' ? readErrorName(value, problems) : undefined;
-        if (typeof value !== 'string') {
-          problems.push('errorName must be a string');
-        } else if (name !== undefined) {
-          result.errorName = name;
-        }
-        break;
-      }
-      case 'before': {
-        const before = typeof value === 'string' ? readInstant(value, problems) : undefined;
-        if (typeof value !== 'string') {
-          problems.push('before must be an ISO-8601 instant in a string');
-        } else if (before !== undefined) {
-          result.before = before;
-        }
-        break;
-      }
-      case 'maxItems':
-        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_DISCARD_ITEMS) {
-          problems.push(`maxItems must be an integer from 1 to ${MAX_DISCARD_ITEMS}`);
-        } else {
-          result.maxItems = value;
-        }
-        break;
-      case 'dryRun':
-        if (typeof value !== 'boolean') {
-          problems.push('dryRun must be true or false');
-        } else {
-          result.dryRun = value;
-        }
-        break;
-      case 'continuationToken':
-        if (typeof value !== 'string' || value === '') {
-          problems.push('continuationToken must be the text an earlier discard answered');
-        } else {
-          token = value;
-        }
-        break;
-      default:
-        problems.push(
-          `unknown member '${key.slice(0, 64)}' (expected keys, errorName, before, maxItems, dryRun, continuationToken)`,
-        );
+    } else if (!read.member(key, value)) {
+      problems.push(
+        `unknown member '${key.slice(0, 64)}' (expected keys, errorName, before, maxItems, dryRun, continuationToken)`,
+      );
     }
   }
   const members = Object.keys(body.value);
   const filterMembers = members.filter((m) => m !== 'keys');
-  if (Object.hasOwn(body.value, 'keys') && filterMembers.length > 0) {
+  if (members.includes('keys') && filterMembers.length > 0) {
     problems.push(
       `keys name the dead letters to discard: give no ${filterMembers.map((m) => m.slice(0, 64)).join(', ')} with them`,
     );
   } else if (!members.includes('keys') && !members.includes('errorName') && !members.includes('before')) {
     problems.push('give keys, an errorName or a before instant (every dead letter: before, now)');
   }
-  const filterRead =
-    (result.errorName !== undefined || !Object.hasOwn(body.value, 'errorName')) &&
-    (result.before !== undefined || !Object.hasOwn(body.value, 'before'));
-  if (token !== undefined && filterRead) {
-    const storeToken = readApiContinuationToken(token, result.errorName, problems, result.before);
-    if (storeToken !== undefined) {
-      result.continuationToken = storeToken;
-    }
-  }
+  read.token(body.value);
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
+}
+
+/** The filter members replay and discard bodies share. */
+interface FilterBody {
+  errorName?: ErrorName;
+  before?: string;
+  maxItems?: number;
+  dryRun?: boolean;
+  continuationToken?: string;
+}
+
+/**
+ * Reads the members a replay and a discard body share into `into`, naming each problem: `member` takes one (false for
+ * a member it does not know); `token`, once every member is read, checks the continuation token against the filter,
+ * wherever the body put it, and puts the store's token in `into`.
+ */
+function filterReader(
+  into: FilterBody,
+  problems: string[],
+  rules: { maxItems: number; call: string },
+): { member(key: string, value: unknown): boolean; token(body: object): void } {
+  let token: string | undefined;
+  return {
+    member(key, value) {
+      switch (key) {
+        case 'errorName': {
+          const name = typeof value === 'string' ? readErrorName(value, problems) : undefined;
+          if (typeof value !== 'string') {
+            problems.push('errorName must be a string');
+          } else if (name !== undefined) {
+            into.errorName = name;
+          }
+          return true;
+        }
+        case 'before': {
+          const before = typeof value === 'string' ? readInstant(value, problems) : undefined;
+          if (typeof value !== 'string') {
+            problems.push('before must be an ISO-8601 instant in a string');
+          } else if (before !== undefined) {
+            into.before = before;
+          }
+          return true;
+        }
+        case 'maxItems':
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > rules.maxItems) {
+            problems.push(`maxItems must be an integer from 1 to ${rules.maxItems}`);
+          } else {
+            into.maxItems = value;
+          }
+          return true;
+        case 'dryRun':
+          if (typeof value !== 'boolean') {
+            problems.push('dryRun must be true or false');
+          } else {
+            into.dryRun = value;
+          }
+          return true;
+        case 'continuationToken':
+          if (typeof value !== 'string' || value === '') {
+            problems.push(`continuationToken must be the text an earlier ${rules.call} answered`);
+          } else {
+            token = value;
+          }
+          return true;
+        default:
+          return false;
+      }
+    },
+    token(body) {
+      // A filter member that was refused is a problem already, not also a token mismatch.
+      const filterRead =
+        (into.errorName !== undefined || !Object.hasOwn(body, 'errorName')) &&
+        (into.before !== undefined || !Object.hasOwn(body, 'before'));
+      if (token !== undefined && filterRead) {
+        const storeToken = readApiContinuationToken(token, into.errorName, problems, into.before);
+        if (storeToken !== undefined) {
+          into.continuationToken = storeToken;
+        }
+      }
+    },
+  };
 }
 
 /** A request body that must be a JSON object. */
