@@ -104,7 +104,10 @@ export async function discardDeadLetters(request: HttpRequest, context: Invocati
   const answer =
     summary.continuationToken === undefined
       ? summary
-      : { ...summary, continuationToken: toApiContinuationToken(summary.continuationToken, errorName, before) };
+      : {
+          ...summary,
+          continuationToken: toApiContinuationToken(summary.continuationToken, errorName, before, summary.dryRun),
+        };
   context.log(`discardDeadLetters ${JSON.stringify({ ...answer, continuationToken: undefined })}`);
   return { status: 200, jsonBody: answer };
 }
@@ -117,7 +120,10 @@ function toApiSummary(
 ): ReplaySummary {
   return summary.continuationToken === undefined
     ? summary
-    : { ...summary, continuationToken: toApiContinuationToken(summary.continuationToken, errorName, before) };
+    : {
+        ...summary,
+        continuationToken: toApiContinuationToken(summary.continuationToken, errorName, before, summary.dryRun),
+      };
 }
 
 /**

@@ -183,6 +183,17 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
     const filter = { errorName: 'IncompatibleData', before: '2024-05-02' };
 
     const dry = await discard({ ...filter, dryRun: true });
+    // A dry run pages with its own tokens, which a real discard refuses (it would skip the dry run's first page).
+    const dryPage = (await discard({ ...filter, dryRun: true, maxItems: 2 })).jsonBody as DiscardSummary;
+    const dryNext = await discard({
+      ...filter,
+      dryRun: true,
+      maxItems: 2,
+      continuationToken: dryPage.continuationToken,
+    });
+    const realWithDryToken = await discard({ ...filter, continuationToken: dryPage.continuationToken });
+    expect(dryNext).toMatchObject({ status: 200, jsonBody: { examined: 2, deleted: 0 } });
+    expect(realWithDryToken.status).toBe(400);
     const afterDry = await listed('');
     let deleted = 0;
     let token: string | undefined;

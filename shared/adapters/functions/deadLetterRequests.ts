@@ -25,15 +25,27 @@ export const MAX_DISCARD_ITEMS = 1_000;
 const MAX_TOKEN_LENGTH = 16_384;
 
 /**
- * The continuation token the API answers: the store's own token with the filter it was read with, as URL-safe base64
- * (no encoding needed in a query string). Opaque to callers; the parsers here refuse one they did not get from this
- * API or one passed with another `errorName` or `before`.
+ * The continuation token the API answers: the store's own token with the filter it was read with, and whether a dry
+ * run answered it, as URL-safe base64 (no encoding needed in a query string). Opaque to callers; the parsers here
+ * refuse one they did not get from this API, one passed with another `errorName` or `before`, and a dry run's passed
+ * to a call that is not one (it would skip what the dry run read first) or the other way round.
  * @param storeToken - the dead-letter store's continuation token
  * @param errorName - the error name the page was read for, if any
  * @param before - the time bound the page was read with, if any
+ * @param dryRun - true when a dry run answered it
  */
-export function toApiContinuationToken(storeToken: string, errorName: ErrorName | undefined, before?: string): string {
-  const wrapped = { e: errorName ?? null, t: storeToken, ...(before === undefined ? {} : { b: before }) };
+export function toApiContinuationToken(
+  storeToken: string,
+  errorName: ErrorName | undefined,
+  before?: string,
+  dryRun?: boolean,
+): string {
+  const wrapped = {
+    e: errorName ?? null,
+    t: storeToken,
+    ...(before === undefined ? {} : { b: before }),
+    ...(dryRun === true ? { d: true } : {}),
+  };
   return Buffer.from(JSON.stringify(wrapped), 'utf8').toString('base64url');
 }
 
@@ -43,6 +55,7 @@ function readApiContinuationToken(
   errorName: ErrorName | undefined,
   problems: string[],
   before?: string,
+  dryRun?: boolean,
 ): string | undefined {
   const notOurs = 'continuationToken is not one this API answered: pass back the continuationToken of an answer';
   if (text.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
@@ -56,16 +69,18 @@ function readApiContinuationToken(
     problems.push(notOurs);
     return undefined;
   }
-  const { e, t, b } = (typeof wrapped === 'object' && wrapped !== null ? wrapped : {}) as {
+  const { e, t, b, d } = (typeof wrapped === 'object' && wrapped !== null ? wrapped : {}) as {
     e?: unknown;
     t?: unknown;
     b?: unknown;
+    d?: unknown;
   };
   if (
     typeof t !== 'string' ||
     t === '' ||
     !(e === null || (typeof e === 'string' && isErrorName(e))) ||
-    !(b === undefined || typeof b === 'string')
+    !(b === undefined || typeof b === 'string') ||
+    !(d === undefined || d === true)
   ) {
     problems.push(notOurs);
     return undefined;
@@ -78,6 +93,14 @@ function readApiContinuationToken(
   if (b !== before) {
     const answeredFor = b === undefined ? 'without before' : `for before ${b}`;
     problems.push(`continuationToken was answered ${answeredFor}: pass the same before with it`);
+    return undefined;
+  }
+  if ((d === true) !== (dryRun === true)) {
+    problems.push(
+      d === true
+        ? 'continuationToken was answered by a dry run: pass it to a dry run, or start the real call without one'
+        : 'continuationToken was answered by a call that was no dry run: start the dry run without one',
+    );
     return undefined;
   }
   return t;
@@ -253,7 +276,7 @@ function filterReader(
         (into.errorName !== undefined || !Object.hasOwn(body, 'errorName')) &&
         (into.before !== undefined || !Object.hasOwn(body, 'before'));
       if (token !== undefined && filterRead) {
-        const storeToken = readApiContinuationToken(token, into.errorName, problems, into.before);
+        const storeToken = readApiContinuationToken(token, into.errorName, problems, into.before, into.dryRun);
         if (storeToken !== undefined) {
           into.continuationToken = storeToken;
         }
@@ -276,10 +299,19 @@ function readBodyObject(text: string): Parsed<object> {
   return { ok: true, value: body };
 }
 
-/** Longest id or partition key a key may give (Cosmos DB's limits are 255 and 2,048 bytes). */
-const MAX_KEY_LENGTH = 2_048;
+/**
+ * A dead letter's id (SHA-256 in hex) and partition key (`{errorName}|{yyyy-MM-dd}`) as stored: anything else names no
+ * dead letter, and could address another one (the SDK puts an id into the request's path as it is).
+ */
+function isDeadLetterKey(id: unknown, pk: unknown): boolean {
+  if (typeof id !== 'string' || typeof pk !== 'string' || !/^[0-9a-f]{64}$/.test(id)) {
+    return false;
+  }
+  const m = /^([A-Za-z]+)\|\d{4}-\d{2}-\d{2}$/.exec(pk);
+  return m?.[1] !== undefined && isErrorName(m[1]);
+}
 
-/** The `keys` of a discard: 1–{@link MAX_DISCARD_ITEMS} objects of exactly a non-empty `id` and `pk`. */
+/** The `keys` of a discard: 1–{@link MAX_DISCARD_ITEMS} objects of exactly a dead letter's `id` and `pk`. */
 function readKeys(value: unknown, problems: string[]): DeadLetterKey[] | undefined {
   const shape = `keys must be a list of 1 to ${MAX_DISCARD_ITEMS} objects {"id", "pk"} as the listing gives them`;
   if (!Array.isArray(value) || value.length === 0 || value.length > MAX_DISCARD_ITEMS) {
@@ -292,12 +324,13 @@ function readKeys(value: unknown, problems: string[]): DeadLetterKey[] | undefin
       id?: unknown;
       pk?: unknown;
     };
-    const text = (v: unknown): v is string => typeof v === 'string' && v !== '' && v.length <= MAX_KEY_LENGTH;
-    if (!text(id) || !text(pk) || Object.keys(rest).length > 0) {
-      problems.push(`keys[${index}] must be an object of exactly a non-empty "id" and "pk"`);
+    if (!isDeadLetterKey(id, pk) || Object.keys(rest).length > 0) {
+      problems.push(
+        `keys[${index}] must be an object of exactly a dead letter's "id" and "pk", as the listing gives them`,
+      );
       return undefined;
     }
-    keys.push({ id, pk });
+    keys.push({ id: id as string, pk: pk as string });
   }
   return keys;
 }
@@ -377,21 +410,30 @@ function readErrorName(text: string | undefined, problems: string[]): ErrorName 
 }
 
 /**
- * An instant given by the caller, as dead letters' times are written (`toISOString`): a date (midnight UTC), or a date
- * and time with `Z` or an offset; a time without one is a problem (whose midnight would it be?).
+ * An instant given by the caller, as dead letters' times are written (`toISOString`, UTC, milliseconds): a date
+ * (midnight UTC), or a date and time with `Z` or an offset; a time without one is a problem (whose midnight would it
+ * be?). Digits past the millisecond round it up, so that `time < before` keeps every dead letter written before the
+ * instant given. An instant outside the years 0000–9999 in UTC is refused: its text would not compare in time order.
  */
 function readInstant(text: string | undefined, problems: string[]): string | undefined {
   if (text === undefined) {
     return undefined;
   }
-  // A time must say its zone; toEpochMs then checks the fields (no 30 February).
-  const zoned = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2}))?$/i.test(text);
-  const ms = zoned ? (toEpochMs(text) ?? Number.NaN) : Number.NaN;
-  if (Number.isNaN(ms)) {
-    problems.push(`before '${text.slice(0, 64)}' is not an ISO-8601 date, or date and time with Z or an offset`);
+  const m = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3}(\d{0,6}))?)?(?:Z|[+-](\d{2}):(\d{2})))?$/i.exec(
+    text,
+  );
+  const [, beyondMs = '', offsetHours = '0', offsetMinutes = '0'] = m ?? [];
+  // toEpochMs checks the fields (no 30 February) and applies the offset.
+  const parsed = m === null || Number(offsetHours) > 23 || Number(offsetMinutes) > 59 ? undefined : toEpochMs(text);
+  const ms = parsed === undefined ? undefined : parsed + (/[1-9]/.test(beyondMs) ? 1 : 0);
+  const iso = ms === undefined ? '' : new Date(ms).toISOString();
+  if (!/^\d{4}-/.test(iso)) {
+    problems.push(
+      `before '${text.slice(0, 64)}' is not an ISO-8601 date, or date and time with Z or an offset, in the years 0000–9999`,
+    );
     return undefined;
   }
-  return new Date(ms).toISOString();
+  return iso;
 }
 
 function readCount(text: string | undefined, name: string, max: number, problems: string[]): number | undefined {

@@ -61,18 +61,34 @@ describe('before', () => {
     const read = (before: string) => parseListQuery(new URLSearchParams({ before }));
     expect(read('2024-05-01')).toEqual({ ok: true, value: { before: '2024-05-01T00:00:00.000Z', maxItems: 100 } });
     expect(read('2024-05-01T10:00Z')).toMatchObject({ value: { before: '2024-05-01T10:00:00.000Z' } });
-    expect(read('2024-05-01T10:00:00.1234567+02:00')).toMatchObject({ value: { before: '2024-05-01T08:00:00.123Z' } });
+    // Past the millisecond, rounded up: every dead letter written before the instant is before the bound.
+    expect(read('2024-05-01T10:00:00.1234567+02:00')).toMatchObject({ value: { before: '2024-05-01T08:00:00.124Z' } });
+    expect(read('2024-05-01T10:00:00.1230000Z')).toMatchObject({ value: { before: '2024-05-01T10:00:00.123Z' } });
+    expect(read('2024-05-01T10:00:00.5Z')).toMatchObject({ value: { before: '2024-05-01T10:00:00.500Z' } });
     expect(parseReplayBody('{"before":"2024-05-01T10:00:00Z"}')).toEqual({
       ok: true,
       value: { before: '2024-05-01T10:00:00.000Z' },
     });
   });
 
-  it('refuses a time without a zone, a day the month lacks, and what is no date', () => {
-    for (const before of ['2024-05-01T10:00:00', '2024-02-30', '2024-05-01T24:00:00Z', 'yesterday', '1714557600000']) {
+  it('refuses a time without a zone, a day the month lacks, an offset no clock has, and what is no date', () => {
+    const refused = [
+      '2024-05-01T10:00:00',
+      '2024-02-30',
+      '2024-05-01T24:00:00Z',
+      '2024-05-01T10:00:00+99:99',
+      '2024-05-01T10:00:00+02:60',
+      // Past the year 9999 in UTC: the text would not compare in time order.
+      '9999-12-31T23:30:00-01:00',
+      'yesterday',
+      '1714557600000',
+    ];
+    for (const before of refused) {
       expect(parseListQuery(new URLSearchParams({ before }))).toEqual({
         ok: false,
-        problems: [`before '${before}' is not an ISO-8601 date, or date and time with Z or an offset`],
+        problems: [
+          `before '${before}' is not an ISO-8601 date, or date and time with Z or an offset, in the years 0000–9999`,
+        ],
       });
     }
     expect(parseDiscardBody('{"before": 1714557600000}')).toEqual({
@@ -82,13 +98,13 @@ describe('before', () => {
   });
 });
 
+/** A dead letter's key as the store writes it: SHA-256 in hex, and `{errorName}|{day}`. */
+const KEY = { id: 'a'.repeat(64), pk: 'DeviceNotFound|2024-05-01' };
+
 describe('parseDiscardBody', () => {
   it('reads keys, or a filter with its bound, dry run and token', () => {
-    expect(parseDiscardBody('{"keys":[{"id":"a","pk":"DeviceNotFound|2024-05-01"}]}')).toEqual({
-      ok: true,
-      value: { keys: [{ id: 'a', pk: 'DeviceNotFound|2024-05-01' }] },
-    });
-    const token = toApiContinuationToken('x', 'DeviceNotFound', '2024-05-01T00:00:00.000Z');
+    expect(parseDiscardBody(JSON.stringify({ keys: [KEY] }))).toEqual({ ok: true, value: { keys: [KEY] } });
+    const token = toApiContinuationToken('x', 'DeviceNotFound', '2024-05-01T00:00:00.000Z', true);
     expect(
       parseDiscardBody(
         JSON.stringify({
@@ -120,19 +136,32 @@ describe('parseDiscardBody', () => {
   });
 
   it('names every problem: keys with a filter, malformed keys, bounds, unknown members', () => {
-    expect(parseDiscardBody('{"keys":[{"id":"a","pk":"b"}],"errorName":"DeviceNotFound","dryRun":true}')).toEqual({
+    expect(parseDiscardBody(JSON.stringify({ keys: [KEY], errorName: 'DeviceNotFound', dryRun: true }))).toEqual({
       ok: false,
       problems: ['keys name the dead letters to discard: give no errorName, dryRun with them'],
     });
     const shape = `keys must be a list of 1 to ${MAX_DISCARD_ITEMS} objects {"id", "pk"} as the listing gives them`;
-    const tooMany = Array.from({ length: MAX_DISCARD_ITEMS + 1 }, (_, i) => ({ id: String(i), pk: 'p' }));
+    const tooMany = Array.from({ length: MAX_DISCARD_ITEMS + 1 }, () => KEY);
     for (const keys of [[], tooMany, 'a', { id: 'a', pk: 'b' }]) {
       expect(parseDiscardBody(JSON.stringify({ keys }))).toEqual({ ok: false, problems: [shape] });
     }
-    for (const key of [{ id: 'a' }, { id: '', pk: 'b' }, { id: 'a', pk: 'b', etag: 'c' }, ['a', 'b'], 'a']) {
-      expect(parseDiscardBody(JSON.stringify({ keys: [{ id: 'x', pk: 'y' }, key] }))).toEqual({
+    const malformed = [
+      { id: KEY.id },
+      { ...KEY, etag: 'c' },
+      // What the SDK would put into the request's path so that it addresses KEY's dead letter.
+      { ...KEY, id: `${KEY.id}?x` },
+      { ...KEY, id: `/${KEY.id}` },
+      { ...KEY, id: 'a/b' },
+      { ...KEY, id: 'A'.repeat(64) },
+      { ...KEY, pk: 'DeviceNotFound' },
+      { ...KEY, pk: 'Nope|2024-05-01' },
+      [KEY.id, KEY.pk],
+      KEY.id,
+    ];
+    for (const key of malformed) {
+      expect(parseDiscardBody(JSON.stringify({ keys: [KEY, key] }))).toEqual({
         ok: false,
-        problems: ['keys[1] must be an object of exactly a non-empty "id" and "pk"'],
+        problems: ['keys[1] must be an object of exactly a dead letter\'s "id" and "pk", as the listing gives them'],
       });
     }
     expect(
@@ -147,6 +176,26 @@ describe('parseDiscardBody', () => {
         "unknown member 'all' (expected keys, errorName, before, maxItems, dryRun, continuationToken)",
       ],
     });
+  });
+
+  it("refuses a dry run's token for a call that is none (it would skip what the dry run read first), and the reverse", () => {
+    const dry = toApiContinuationToken('x', 'DeviceNotFound', undefined, true);
+    const real = toApiContinuationToken('x', 'DeviceNotFound');
+    const body = (token: string, dryRun: boolean): string =>
+      JSON.stringify({ errorName: 'DeviceNotFound', dryRun, continuationToken: token });
+
+    expect(parseDiscardBody(body(dry, false))).toEqual({
+      ok: false,
+      problems: [
+        'continuationToken was answered by a dry run: pass it to a dry run, or start the real call without one',
+      ],
+    });
+    expect(parseReplayBody(body(real, true))).toEqual({
+      ok: false,
+      problems: ['continuationToken was answered by a call that was no dry run: start the dry run without one'],
+    });
+    expect(parseReplayBody(body(dry, true))).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
+    expect(parseDiscardBody(body(real, false))).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
   });
 
   it('refuses a token passed with another before than it was answered for', () => {
