@@ -167,6 +167,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
         ...(options.decorateStaging === undefined ? {} : { decorateStaging: options.decorateStaging }),
       });
     let inner = await build('local-run');
+    let restarts = 0;
     const workers: AppServices[] = [];
 
     // Capture the use-case summaries the handlers only log.
@@ -336,7 +337,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       },
       async restart() {
         inner.dispose();
-        inner = await build('local-run-restarted');
+        // A new process: a lease owner of its own (an owner is one process, which the lease store relies on).
+        restarts += 1;
+        inner = await build(`local-run-restart-${restarts}`);
       },
       async deadLetterCounts() {
         const counts: Partial<Record<ErrorName, number>> = {};

@@ -155,8 +155,8 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     owner,
     unitsInFlight: new Set<string>(),
     leaseMs: config.staging.leaseSeconds * 1000,
-    // A FHIR write with all its retries, and the hosts' clocks a few seconds apart (3 min 5 s by default, within the
-    // 5-minute lease that renewals keep above 3 min 20 s: no write waits for a renewal unless renewals fail).
+    // A FHIR write with all its retries, and the hosts' clocks a few seconds apart (3 min 5 s at most by default, within
+    // the 5-minute lease that renewals keep above 3 min 20 s: no write waits for a renewal unless renewals fail).
     writeMarginMs: flushWriteMarginMs(config.fhir),
     now,
     // The host logs the error; this says what the failed attempt had already written (counts only, no data).

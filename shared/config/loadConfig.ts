@@ -83,11 +83,9 @@ const HOST_CLOCK_ALLOWANCE_MS = 5_000;
  * client's longest request with its retries and its token, and the hosts' clocks apart.
  * @param fhir - the FHIR client's timeout and attempts
  */
-export function flushWriteMarginMs(fhir: Pick<AppConfig['fhir'], 'timeoutMs' | 'maxAttempts'>): number {
-  return (
-    longestRequestMs({ ...DEFAULT_RETRY_POLICY, maxAttempts: fhir.maxAttempts, requestTimeoutMs: fhir.timeoutMs }) +
-    HOST_CLOCK_ALLOWANCE_MS
-  );
+export function flushWriteMarginMs(fhir: Pick<AppConfig['fhir'], 'timeoutMs' | 'maxAttempts' | 'auth'>): number {
+  const policy = { ...DEFAULT_RETRY_POLICY, maxAttempts: fhir.maxAttempts, requestTimeoutMs: fhir.timeoutMs };
+  return longestRequestMs(policy, fhir.auth === 'managedIdentity') + HOST_CLOCK_ALLOWANCE_MS;
 }
 
 /**
@@ -166,7 +164,7 @@ export function loadConfig(env: Env): ConfigResult {
     // A flush writes only while its lease has a write's time to run: a shorter lease could not keep a stalled worker's
     // write from landing after another worker took the unit over.
     problems.push(
-      `STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, ${Math.ceil(marginMs / 1000)} s with FHIR__TIMEOUT_MS ${config.fhir.timeoutMs} (got ${config.staging.leaseSeconds})`,
+      `STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, ${Math.ceil(marginMs / 1000)} s with FHIR__TIMEOUT_MS ${config.fhir.timeoutMs}, FHIR__MAX_ATTEMPTS ${config.fhir.maxAttempts} and FHIR__AUTH ${config.fhir.auth} (got ${config.staging.leaseSeconds})`,
     );
   }
   const queueName = env['FLUSH_QUEUE_NAME'] ?? '';

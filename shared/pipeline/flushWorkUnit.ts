@@ -60,12 +60,40 @@ export class LeaseLostError extends Error {
   override readonly name = 'LeaseLostError';
   /**
    * True: the unit's data stays staged. Thrown to another flush that shared this one's identity resolution, it fails
-   * that flush's attempt, and a later one goes on.
+   * that flush's attempt (as a {@link SharedResolutionStoppedError}), and a later one goes on.
    */
   readonly retriable = true;
 
   constructor() {
     super('The work unit was taken over by another worker; this flush stopped before its next write.');
+  }
+}
+
+/**
+ * Thrown at a write of a flush whose lease, renewed just now, still has less than `writeMarginMs` to run (the renewal
+ * itself was slow): the write is not sent, and the flush fails retriably; its data stays staged.
+ */
+export class LeaseShortError extends Error {
+  override readonly name = 'LeaseShortError';
+  /** True: the unit's data stays staged for the next attempt. */
+  readonly retriable = true;
+
+  constructor() {
+    super('The work unit lease, renewed, has less time left than a write may take; this flush stopped before it.');
+  }
+}
+
+/**
+ * A flush stopped because an identity resolution it shared with another flush of this process failed when that
+ * flush's lease was taken over: this flush's own lease is fine, and its next attempt goes on.
+ */
+export class SharedResolutionStoppedError extends Error {
+  override readonly name = 'SharedResolutionStoppedError';
+  /** True: the unit's data stays staged for the next attempt. */
+  readonly retriable = true;
+
+  constructor() {
+    super('An identity resolution shared with another flush stopped when that flush lost its lease; retry later.');
   }
 }
 
@@ -259,14 +287,15 @@ async function flushLeasedUnit(
     summary.status = 'flushed';
     return summary;
   } catch (error) {
-    // Ours: not another flush's, whose identity resolution this one shared.
     if (error instanceof LeaseLostError && lease.isLost()) {
       summary.status = 'leaseLost';
       return summary;
     }
-    failure = { error };
+    // Not ours: another flush's, whose identity resolution this one shared.
+    const thrown = error instanceof LeaseLostError ? new SharedResolutionStoppedError() : error;
+    failure = { error: thrown };
     summary.status = 'failed';
-    throw error;
+    throw thrown;
   } finally {
     summary.created = progress.created;
     summary.updated = progress.updated;
@@ -359,9 +388,12 @@ function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
       // A renewal under way may be the one that finds the lease taken over.
       await renewing?.catch(() => undefined);
       if (!lost && lastsMs() <= marginMs) {
-        // Renewed now, the lease lasts its full duration: a margin longer than that cannot be had (a write is then
-        // sent right after a renewal proved the lease ours).
         await renew();
+        // The renewal's own time came off the lease (it runs from when the renewal was sent): a slow one may leave
+        // less than a write needs.
+        if (!lost && lastsMs() <= marginMs) {
+          throw new LeaseShortError();
+        }
       }
       if (lost) {
         throw new LeaseLostError();

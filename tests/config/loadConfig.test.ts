@@ -133,19 +133,23 @@ describe('loadConfig identity cache', () => {
 
 describe('loadConfig FHIR timeout', () => {
   it('wants a lease longer than a FHIR write with its retries and token, since a flush writes only within it', () => {
-    const tooShort = loadConfig({ ...minimal, STAGING__LEASE_SECONDS: '185' });
-    const longerTimeout = loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '90000' });
+    const identity = { ...minimal, FHIR__AUTH: 'managedIdentity' };
+    const tooShort = loadConfig({ ...identity, STAGING__LEASE_SECONDS: '185' });
+    const longerTimeout = loadConfig({ ...identity, FHIR__TIMEOUT_MS: '90000' });
 
-    // 2 minutes of retries, a token and a request of 30 s each, 5 s of clocks.
-    expect(flushWriteMarginMs({ timeoutMs: 30_000, maxAttempts: 5 })).toBe(185_000);
-    expect(loadConfig({ ...minimal, STAGING__LEASE_SECONDS: '186' }).ok).toBe(true);
+    // 2 minutes of retries, a request of 30 s and (with managed identity) its token as long, 5 s of clocks.
+    expect(flushWriteMarginMs({ timeoutMs: 30_000, maxAttempts: 5, auth: 'managedIdentity' })).toBe(185_000);
+    expect(flushWriteMarginMs({ timeoutMs: 30_000, maxAttempts: 5, auth: 'none' })).toBe(155_000);
+    expect(loadConfig({ ...identity, STAGING__LEASE_SECONDS: '186' }).ok).toBe(true);
+    expect(loadConfig({ ...minimal, STAGING__LEASE_SECONDS: '156' }).ok).toBe(true);
     expect(tooShort.ok ? [] : tooShort.problems).toEqual([
-      'STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, 185 s with FHIR__TIMEOUT_MS 30000 (got 185)',
+      'STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, 185 s with FHIR__TIMEOUT_MS 30000, FHIR__MAX_ATTEMPTS 5 and FHIR__AUTH managedIdentity (got 185)',
     ]);
-    // The default lease (5 minutes) is too short for a 90-second timeout: raise both together.
+    // The default lease (5 minutes) is too short for a 90-second timeout with a token: raise both together.
     expect(longerTimeout.ok ? [] : longerTimeout.problems).toEqual([
-      'STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, 305 s with FHIR__TIMEOUT_MS 90000 (got 300)',
+      'STAGING__LEASE_SECONDS: must be longer than a FHIR write can take with its retries, 305 s with FHIR__TIMEOUT_MS 90000, FHIR__MAX_ATTEMPTS 5 and FHIR__AUTH managedIdentity (got 300)',
     ]);
+    expect(loadConfig({ ...minimal, FHIR__TIMEOUT_MS: '90000' }).ok).toBe(true);
   });
 
   it('keeps a FHIR request within the function time limit: at most 2 minutes', () => {

@@ -101,8 +101,8 @@ it('keeps a correction that the worker taking a stalled unit over flushed', asyn
 });
 
 it.each([
-  // The local pipeline's FHIR client times a request (and a token) out after 5 s: its margin is 2 min 10 s and 5 s of
-  // clocks, 135 s.
+  // The local pipeline's FHIR client (no token) times a request out after 5 s: its margin is 2 min 5 s and 5 s of
+  // clocks, 130 s.
   ['renews', 180_000, true],
   ['does not renew', 160_000, false],
 ])(

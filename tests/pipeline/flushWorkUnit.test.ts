@@ -383,6 +383,34 @@ describe('flushWorkUnit lease', () => {
     expect(renewals).toEqual(['2024-05-01T11:00:09.000Z']);
   });
 
+  it('sends no write after a renewal so slow that the lease still has less than the write margin left', async () => {
+    const { stores, unit } = await stagedUnit('slow-renewal');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    const stall = stalled(fhir);
+    // Each renewal's answer comes 6 s after it was sent (Cosmos DB throttled): the renewed lease, 10 s from the
+    // sending, has 4 s left when the answer comes, less than the 5-second margin.
+    const leases: LeaseStore = {
+      acquireLease: (...args) => stores.leases.acquireLease(...args),
+      releaseLease: (...args) => stores.leases.releaseLease(...args),
+      renewLease: async (...args) => {
+        const renewed = await stores.leases.renewLease(...args);
+        time.advance(6_000);
+        return renewed;
+      },
+    };
+    const writes = countWrites(stall.store);
+    const deps = { ...workerDeps(stores, 'worker-a', writes.store, time, leases), leaseRenewMs: 3_600_000 };
+
+    const first = flushWorkUnit(unit, deps).catch((e: unknown) => e);
+    await stall.reached;
+    time.advance(LEASE_MS - 1_000);
+    stall.release();
+
+    expect(await first).toMatchObject({ name: 'LeaseShortError', retriable: true });
+    expect(writes.observations()).toBe(0);
+    expect((await stores.staging.readUnit(unit)).documents).toHaveLength(1);
+  });
+
   it('renews nothing for writes sent while the lease has more than the write margin left', async () => {
     const { stores, unit } = await stagedUnit('long-lease');
     const time = clock('2024-05-01T11:00:00.000Z');
@@ -507,7 +535,7 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
     stall.release();
 
     expect(await x).toMatchObject({ status: 'leaseLost' });
-    expect(await y).toMatchObject({ name: 'LeaseLostError', retriable: true });
+    expect(await y).toMatchObject({ name: 'SharedResolutionStoppedError', retriable: true });
     expect((await stores.staging.readUnit(unitY)).documents).toHaveLength(1);
     // Its next attempt flushes it.
     expect(await flushWorkUnit(unitY, workerDeps(stores, 'process-1', fhir, time))).toMatchObject({

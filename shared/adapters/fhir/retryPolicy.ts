@@ -27,13 +27,22 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 };
 
 /**
- * The longest one request can take under a policy, retries included: no attempt starts past `maxTotalMs` after the
- * first began (a retry with a renewed token after a 401 neither), and an attempt may then take a request timeout to get
- * its token (with managed identity) and another for the request.
+ * The longest one request can take under a policy, retries included: an attempt takes a request timeout for the
+ * request and, with a bearer token, as much again to get its token; no retry starts past `maxTotalMs` after the first
+ * attempt began (the retry with a new token after a 401 neither).
  * @param policy - retry settings
+ * @param withToken - whether requests carry a bearer token (managed identity)
  */
-export function longestRequestMs(policy: RetryPolicy): number {
-  return policy.maxTotalMs + 2 * policy.requestTimeoutMs;
+export function longestRequestMs(policy: RetryPolicy, withToken: boolean): number {
+  const attemptMs = (withToken ? 2 : 1) * policy.requestTimeoutMs;
+  let lastStartMs = 0;
+  if (policy.maxAttempts > 1) {
+    lastStartMs = policy.maxTotalMs;
+  } else if (withToken) {
+    // The one retry a 401 gets, right after the first attempt.
+    lastStartMs = Math.min(policy.maxTotalMs, attemptMs);
+  }
+  return lastStartMs + attemptMs;
 }
 
 /**

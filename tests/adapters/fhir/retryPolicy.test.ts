@@ -9,8 +9,13 @@ import {
 const policy = { ...DEFAULT_RETRY_POLICY, baseDelayMs: 100, maxDelayMs: 1000 };
 
 describe('longestRequestMs', () => {
-  it("is the retries' time, then a token fetch and a request of a timeout each", () => {
-    expect(longestRequestMs({ ...DEFAULT_RETRY_POLICY, maxTotalMs: 120_000, requestTimeoutMs: 30_000 })).toBe(180_000);
+  it("is the retries' time, then a request and, with a token, its fetch, a timeout each", () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, maxTotalMs: 120_000, requestTimeoutMs: 30_000 };
+    expect(longestRequestMs(policy, true)).toBe(180_000);
+    expect(longestRequestMs(policy, false)).toBe(150_000);
+    // One attempt: no retries, but a 401's retry with a new token right after it.
+    expect(longestRequestMs({ ...policy, maxAttempts: 1 }, false)).toBe(30_000);
+    expect(longestRequestMs({ ...policy, maxAttempts: 1 }, true)).toBe(120_000);
   });
 });
 
