@@ -3,6 +3,7 @@ import { StagingRequestError } from '../shared/adapters/cosmos/stagingUnavailabl
 import {
   parseDiscardBody,
   parseListQuery,
+  parseReadRequest,
   parseReplayBody,
   toApiContinuationToken,
   toDeadLetterListItem,
@@ -43,6 +44,33 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
         : { continuationToken: toApiContinuationToken(page.continuationToken, errorName, before) }),
     },
   };
+}
+
+/**
+ * `GET /api/deadletters/{id}?pk=`: one dead letter with its data (the rejected message or measurements), as stored, for
+ * an operator fixing a mapping (`medtech debug --dead-letter` takes the answer as it is). It is patient data: admin key
+ * only, and the log names nothing but the call.
+ * @param request - the request
+ * @param context - invocation context
+ */
+export async function readDeadLetter(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+  const key = parseReadRequest(request.params['id'], request.query);
+  if (!key.ok) {
+    return { status: 400, jsonBody: { problems: key.problems } };
+  }
+  const services = await getAppServices();
+  let stored;
+  try {
+    stored = await services.readDeadLetter(key.value);
+  } catch (error) {
+    return storeFailureAnswer(error, false, context, 'readDeadLetter');
+  }
+  context.log(`readDeadLetter: ${stored === undefined ? 'none' : 'found'}`);
+  if (stored === undefined) {
+    return { status: 404, jsonBody: { problems: ['no dead letter has this id and pk (replayed or discarded?)'] } };
+  }
+  const { etag: _etag, ...deadLetter } = stored;
+  return { status: 200, jsonBody: deadLetter };
 }
 
 /**
@@ -155,6 +183,13 @@ app.http('listDeadLetters', {
   authLevel: 'admin',
   route: 'deadletters',
   handler: listDeadLetters,
+});
+
+app.http('readDeadLetter', {
+  methods: ['GET'],
+  authLevel: 'admin',
+  route: 'deadletters/{id}',
+  handler: readDeadLetter,
 });
 
 app.http('discardDeadLetters', {

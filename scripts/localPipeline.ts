@@ -185,6 +185,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       enqueueFlush: (units) => inner.enqueueFlush(units),
       mappingVersions: () => inner.mappingVersions(),
       listDeadLetters: (query) => inner.listDeadLetters(query),
+      readDeadLetter: (key) => inner.readDeadLetter(key),
       replayDeadLetters: (replayOptions) => inner.replayDeadLetters(replayOptions),
       discardDeadLetters: (discardOptions) => inner.discardDeadLetters(discardOptions),
       dispose: () => inner.dispose(),

@@ -18,7 +18,13 @@ import { createFlushQueue, type FlushQueue } from '../adapters/queue/flushQueue.
 import { createIdentityResolver } from '../pipeline/resolveIdentity.js';
 import { createObservationLocks } from '../pipeline/transformAndPersist.js';
 import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
-import type { DeadLetterPage, DeadLetterQuery, StagingStore } from '../pipeline/stagingPorts.js';
+import type {
+  DeadLetterKey,
+  DeadLetterPage,
+  DeadLetterQuery,
+  StagingStore,
+  StoredDeadLetter,
+} from '../pipeline/stagingPorts.js';
 import { ingestBatch, type IngestSummary } from '../pipeline/ingestBatch.js';
 import { flushWorkUnit, planFlush, type FlushUnitSummary } from '../pipeline/flushWorkUnit.js';
 import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pipeline/replayDeadLetters.js';
@@ -46,6 +52,8 @@ export interface AppServices {
   flushUnit(unit: WorkUnit): Promise<FlushUnitSummary>;
   /** Lists dead letters, one page at a time. */
   listDeadLetters(query: DeadLetterQuery): Promise<DeadLetterPage>;
+  /** Reads one dead letter, with its data. */
+  readDeadLetter(key: DeadLetterKey): Promise<StoredDeadLetter | undefined>;
   /** Replays dead letters with the device mapping being served (their data is flushed with the next window). */
   replayDeadLetters(options: ReplayOptions): Promise<ReplaySummary>;
   /** Deletes dead letters an operator will not replay: by key, or by error name and time. */
@@ -188,6 +196,7 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     },
     flushUnit: (unit) => flushWorkUnit(unit, flushDeps),
     listDeadLetters: (query) => cosmos.deadLetters.listDeadLetters(query),
+    readDeadLetter: (key) => cosmos.deadLetters.readDeadLetter(key),
     async replayDeadLetters(replayOptions) {
       const mapping = (await mappings.getDeviceMapping()).value;
       return replayDeadLetters(mapping, { staging, deadLetters: cosmos.deadLetters, now }, replayOptions);

@@ -27,8 +27,10 @@ import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
 import { persistObservation } from '../pipeline/persistObservation.js';
 import { escapeSearchValue, hasIdentifier } from '../pipeline/resolveIdentity.js';
 import { readFhirResources } from './readFhirResources.js';
+import { readDeadLetterFiles } from './readDeadLetterFiles.js';
 
-const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE (--message FILE | --messages FILE)...
+const help = `Usage: medtech debug --device-mapping FILE --fhir-mapping FILE
+                    (--message FILE | --messages FILE | --dead-letter FILE)...
                     [--enqueued-time ISO] [--issued ISO] [--device-identifier-system SYSTEM]
                     [--resolution Create|Lookup|LookupWithEncounter] [--fhir-resources FILE]...
 
@@ -44,13 +46,16 @@ to stderr.
 A message file holds one message body. A file whose top-level object has a "Body" key is a whole envelope
 {"Body", "Properties", "SystemProperties"}, so IoT Hub messages can be tested. An NDJSON file given with --messages
 holds one such message per line (blank lines are skipped); its messages are named FILE:LINE and come after the
---message files.
+--message files. A dead letter, as GET /api/deadletters/{id} answers it, given with --dead-letter, is the message it
+rejected (with its properties and enqueued time) or the measurements of the group it rejected, which go straight to
+grouping and the FHIR mapping; these come last.
 
 Options:
   --device-mapping FILE            the device mapping (devicecontent.json)
   --fhir-mapping FILE              the FHIR destination mapping (fhirmapping.json)
   --message FILE                   a device message; repeat for several
   --messages FILE                  an NDJSON file of device messages, one per line; repeat for several
+  --dead-letter FILE               a dead letter (a rejected message or group); repeat for several
   --enqueued-time ISO              the Event Hubs enqueued time (ingestionTimeUtc); default: the envelope's
                                    iothub-enqueuedtime or x-opt-enqueued-time, else the current time
   --issued ISO                     the Observations' issued time; default: the current time
@@ -76,9 +81,12 @@ export interface DebugErrorOutput extends ErrorRecord {
   type?: string;
   /** For a FHIRConversion error: the device id of the group. */
   deviceId?: string;
-  /** For a FHIRConversion error: the messages (0-based positions, as `messageIndex`) it concerns. */
+  /**
+   * For a FHIRConversion error: the messages (0-based positions, as `messageIndex`) it concerns; a rejected group's
+   * dead letter counts after the messages.
+   */
   messageIndexes?: number[];
-  /** For a FHIRConversion error: those messages' files as given. */
+  /** For a FHIRConversion error: those messages' (and dead letters') files as given. */
   messageFiles?: string[];
 }
 
@@ -94,6 +102,7 @@ interface DebugOptions {
   fhirMappingFile: string;
   messageFiles: string[];
   ndjsonFiles: string[];
+  deadLetterFiles: string[];
   enqueuedTime: string | undefined;
   issued: string;
   deviceSystem: string | undefined;
@@ -129,16 +138,23 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     io.stderr(`${formatProblem(options.deviceMappingFile, warning)}\n`);
   }
 
-  const messages = await readMessageInputs(
+  const read = await readMessageInputs(
     options.messageFiles,
     options.ndjsonFiles,
     { enqueuedTime: options.enqueuedTime, now },
     io,
     'debug',
   );
-  if (messages === undefined) {
+  const deadLetters = read === undefined ? undefined : await readDeadLetterFiles(options.deadLetterFiles, io, 'debug');
+  if (read === undefined || deadLetters === undefined) {
     return ExitCode.usage;
   }
+  // Rejected messages are normalized as messages; rejected groups' measurements join the normalized ones.
+  const messages = [
+    ...read,
+    ...deadLetters.flatMap((input) => (input.kind === 'message' ? [{ file: input.file, event: input.event }] : [])),
+  ];
+  const groups = deadLetters.flatMap((input) => (input.kind === 'measurements' ? [input] : []));
   const held = await readFhirResources(options.resourceFiles, io, 'debug');
   if (held === undefined) {
     return ExitCode.usage;
@@ -151,6 +167,14 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
 
   const origins = new Map<Measurement, number>();
   const normalized = normalizeMessages(device, messages, io, origins);
+  // A group's measurements are named by its file, after the messages (as `messageIndexes` and `messageFiles`).
+  const sources = [...messages.map((m) => m.file), ...groups.map((g) => g.file)];
+  groups.forEach((group, index) => {
+    for (const measurement of group.measurements) {
+      normalized.measurements.push(measurement);
+      origins.set(measurement, messages.length + index);
+    }
+  });
   const output: DebugOutput = {
     measurements: normalized.measurements,
     observations: [],
@@ -163,7 +187,7 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
     const indexes = [...new Set(measurements.map((m) => origins.get(m)).filter((i) => i !== undefined))].sort(
       (a, b) => a - b,
     );
-    return { messageIndexes: indexes, messageFiles: indexes.map((i) => messages[i]?.file ?? '') };
+    return { messageIndexes: indexes, messageFiles: indexes.map((i) => sources[i] ?? '') };
   };
   await transform(output, fhir, store, identity, options.issued, sourcesOf);
   const unresolved = output.errors.filter((e) => e.name === 'ResourceIdentityNotDefined').length;
@@ -253,6 +277,7 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
       'fhir-mapping': { type: 'string' },
       message: { type: 'string', multiple: true },
       messages: { type: 'string', multiple: true },
+      'dead-letter': { type: 'string', multiple: true },
       'enqueued-time': { type: 'string' },
       issued: { type: 'string' },
       'device-identifier-system': { type: 'string' },
@@ -270,14 +295,15 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
   const fhirMappingFile = values['fhir-mapping'];
   const messageFiles = values.message ?? [];
   const ndjsonFiles = values.messages ?? [];
+  const deadLetterFiles = values['dead-letter'] ?? [];
   if (deviceMappingFile === undefined) {
     return usageError(io, usage, 'missing --device-mapping FILE');
   }
   if (fhirMappingFile === undefined) {
     return usageError(io, usage, 'missing --fhir-mapping FILE');
   }
-  if (messageFiles.length === 0 && ndjsonFiles.length === 0) {
-    return usageError(io, usage, 'missing --message FILE or --messages FILE');
+  if (messageFiles.length === 0 && ndjsonFiles.length === 0 && deadLetterFiles.length === 0) {
+    return usageError(io, usage, 'missing --message FILE, --messages FILE or --dead-letter FILE');
   }
   const resolution = RESOLUTION_TYPES.find((t) => t.toLowerCase() === (values.resolution ?? 'Create').toLowerCase());
   if (resolution === undefined) {
@@ -294,6 +320,7 @@ function toOptions(argv: string[], io: CliIo, now: () => Date): DebugOptions | n
     fhirMappingFile,
     messageFiles,
     ndjsonFiles,
+    deadLetterFiles,
     enqueuedTime: values['enqueued-time'],
     // As a FHIR instant: UTC, milliseconds (an option without an offset is taken as UTC).
     issued: toUtcTimestamp(values.issued ?? now().toISOString()) ?? now().toISOString(),

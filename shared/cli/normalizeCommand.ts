@@ -8,8 +8,10 @@ import type { CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageInputs, type MessageFile } from './readMessageFiles.js';
 import { formatProblem, readTextFile } from './validateCommand.js';
+import { readDeadLetterFiles } from './readDeadLetterFiles.js';
 
-const help = `Usage: medtech normalize --device-mapping FILE (--message FILE | --messages FILE)... [--enqueued-time ISO]
+const help = `Usage: medtech normalize --device-mapping FILE (--message FILE | --messages FILE | --dead-letter FILE)...
+                        [--enqueued-time ISO]
 
 Normalizes device messages with a device mapping, as MedTech's mapping debugger does, and prints ONE JSON
 document {"measurements": [...], "errors": [...]}. Each error names the message (messageIndex, messageFile).
@@ -17,12 +19,15 @@ document {"measurements": [...], "errors": [...]}. Each error names the message 
 A message file holds one message body (any bytes; a body that is not JSON gives an InvalidDataFormat error).
 A file whose top-level object has a "Body" key is a whole envelope {"Body", "Properties", "SystemProperties"},
 so IoT Hub messages can be tested. An NDJSON file given with --messages holds one such message per line (blank
-lines are skipped); its messages are named FILE:LINE and come after the --message files.
+lines are skipped); its messages are named FILE:LINE and come after the --message files. A dead letter of a
+rejected message, as GET /api/deadletters/{id} answers it, given with --dead-letter, is that message with its
+properties and enqueued time; these come last.
 
 Options:
   --device-mapping FILE  the device mapping (devicecontent.json)
   --message FILE         a device message; repeat for several
   --messages FILE        an NDJSON file of device messages, one per line; repeat for several
+  --dead-letter FILE     a rejected message's dead letter; repeat for several
   --enqueued-time ISO    the Event Hubs enqueued time (the measurements' ingestionTimeUtc); default: the envelope's
                          SystemProperties iothub-enqueuedtime or x-opt-enqueued-time, else the current time
   -h, --help             show this help
@@ -65,6 +70,7 @@ export async function runNormalizeCommand(
       'device-mapping': { type: 'string' },
       message: { type: 'string', multiple: true },
       messages: { type: 'string', multiple: true },
+      'dead-letter': { type: 'string', multiple: true },
       'enqueued-time': { type: 'string' },
     },
     usage,
@@ -77,12 +83,13 @@ export async function runNormalizeCommand(
   const mappingFile = values['device-mapping'];
   const messageFiles = values.message ?? [];
   const ndjsonFiles = values.messages ?? [];
+  const deadLetterFiles = values['dead-letter'] ?? [];
   const enqueuedTime = values['enqueued-time'];
   if (mappingFile === undefined) {
     return usageError(io, usage, 'missing --device-mapping FILE');
   }
-  if (messageFiles.length === 0 && ndjsonFiles.length === 0) {
-    return usageError(io, usage, 'missing --message FILE or --messages FILE');
+  if (messageFiles.length === 0 && ndjsonFiles.length === 0 && deadLetterFiles.length === 0) {
+    return usageError(io, usage, 'missing --message FILE, --messages FILE or --dead-letter FILE');
   }
   if (enqueuedTime !== undefined && !isIsoTimestamp(enqueuedTime)) {
     return usageError(io, usage, '--enqueued-time must be an ISO-8601 timestamp, e.g. 2024-01-01T00:00:00Z');
@@ -102,10 +109,20 @@ export async function runNormalizeCommand(
     return ExitCode.invalid;
   }
 
-  const messages = await readMessageInputs(messageFiles, ndjsonFiles, { enqueuedTime, now }, io, 'normalize');
-  if (messages === undefined) {
+  const read = await readMessageInputs(messageFiles, ndjsonFiles, { enqueuedTime, now }, io, 'normalize');
+  const deadLetters = read === undefined ? undefined : await readDeadLetterFiles(deadLetterFiles, io, 'normalize');
+  if (read === undefined || deadLetters === undefined) {
     return ExitCode.usage;
   }
+  const groups = deadLetters.filter((input) => input.kind === 'measurements');
+  if (groups[0] !== undefined) {
+    const hint = 'it holds the measurements of a rejected group, not a message: give it to medtech debug';
+    return usageError(io, usage, `${groups[0].file}: ${hint}`);
+  }
+  const messages = [
+    ...read,
+    ...deadLetters.flatMap((input) => (input.kind === 'message' ? [{ file: input.file, event: input.event }] : [])),
+  ];
   const output = normalizeMessages(parsed.value, messages, io);
   io.stdout(`${JSON.stringify(output, null, 2)}\n`);
   return ExitCode.ok;

@@ -80,8 +80,17 @@ export function ndjsonLines(text: string): { number: number; text: string }[] {
   return lines;
 }
 
-/** The bytes of each file, or `undefined` once one cannot be read (reported on stderr, naming the command). */
-async function readFiles(files: readonly string[], io: CliIo, command: string): Promise<Uint8Array[] | undefined> {
+/**
+ * The bytes of each file, or `undefined` once one cannot be read (reported on stderr, naming the command).
+ * @param files - the files, in command-line order
+ * @param io - where an unreadable file is reported
+ * @param command - the command name for that report
+ */
+export async function readFiles(
+  files: readonly string[],
+  io: CliIo,
+  command: string,
+): Promise<Uint8Array[] | undefined> {
   const contents: Uint8Array[] = [];
   for (const file of files) {
     try {

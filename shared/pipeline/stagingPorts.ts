@@ -155,6 +155,14 @@ export interface DeadLetterStore {
   listDeadLetters(query?: DeadLetterQuery): Promise<DeadLetterPage>;
 
   /**
+   * Reads one dead letter, with its data.
+   * @param key - its id and partition key, as listed
+   * @returns the dead letter, or `undefined` when there is none under that key
+   * @throws a retriable error when the store is unavailable or throttling
+   */
+  readDeadLetter(key: DeadLetterKey): Promise<StoredDeadLetter | undefined>;
+
+  /**
    * Deletes dead letters (e.g. after a replay); idempotent. With an ETag, a dead letter rewritten since it was read
    * (the same thing rejected again) is kept and counted as `changed`.
    * @param keys - ids and partition keys as listed, optionally with the ETag read

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runDebugCommand, type DebugOutput } from '../../shared/cli/debugCommand.js';
 import { captureIo, useTempDir } from './support.js';
+import type { Measurement } from '../../shared/core/measurement.js';
+import { toDeadLetterDocument, type DeadLetterRecord } from '../../shared/core/staging/deadLetter.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 const dir = fileURLToPath(new URL('../fixtures/fhir/debug_docs_heartrate/', import.meta.url));
@@ -603,5 +605,94 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
           '(FHIR: "identifier": [{"system": "…", "value": "…"}])',
       ]),
     ]);
+  });
+});
+
+describe('runDebugCommand --dead-letter', () => {
+  const { write } = useTempDir('medtech-debug-dead-letter-');
+  const heartRate: Measurement = {
+    type: 'heartrate',
+    occurrenceTimeUtc: '2023-03-13T22:46:01.875Z',
+    ingestionTimeUtc: '2023-03-13T22:46:02.000Z',
+    deviceId: 'device01',
+    patientId: 'patient-1',
+    properties: [{ name: 'hr', value: '78' }],
+  };
+  /** A dead letter as GET /api/deadletters/{id} answers it. */
+  const deadLetter = (subject: DeadLetterRecord['subject']): string =>
+    JSON.stringify(
+      toDeadLetterDocument({
+        error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'none' },
+        time: '2023-03-13T23:00:00.000Z',
+        subject,
+      }),
+    );
+
+  it("transforms a rejected group's measurements with the FHIR mapping, naming the dead letter in errors", async () => {
+    const group = write('group.json', deadLetter({ kind: 'measurements', measurements: [heartRate] }));
+    const orphan = write(
+      'orphan.json',
+      deadLetter({ kind: 'measurements', measurements: [{ ...heartRate, type: 'unknown-type' }] }),
+    );
+
+    const output = await debug([], ['--dead-letter', group, '--dead-letter', orphan]);
+
+    expect(output.measurements).toEqual([heartRate, { ...heartRate, type: 'unknown-type' }]);
+    expect(output.observations).toMatchObject([{ valueQuantity: { value: 78 } }]);
+    expect(output.errors).toMatchObject([{ name: 'TemplateNotFound', messageIndexes: [1], messageFiles: [orphan] }]);
+  });
+
+  it('normalizes a rejected message as the event it was: its properties and its own enqueued time', async () => {
+    const body = readFileSync(file('message-with-patient.json'));
+    const message = write(
+      'message.json',
+      deadLetter({
+        kind: 'message',
+        body: { encoding: 'base64', data: body.toString('base64') },
+        coordinates: { partitionId: '2', sequenceNumber: 7, offset: '70', enqueuedTimeUtc: '2023-03-13T22:50:00.000Z' },
+      }),
+    );
+
+    const output = await debug(['message-with-patient.json'], ['--dead-letter', message]);
+
+    // The --enqueued-time given is the first message's; the dead letter keeps its own.
+    expect(output.measurements.map((m) => m.ingestionTimeUtc)).toEqual([
+      '2023-03-13T22:46:02.000Z',
+      '2023-03-13T22:50:00.000Z',
+    ]);
+  });
+
+  it('exits 2 naming the file when it is no dead letter, or one stored without its body', async () => {
+    const cases: [string, string][] = [
+      ['not JSON', '{'],
+      ['not a dead letter (no subject)', '{"heartRate": 70}'],
+      [
+        "its subject's measurements are not all measurements",
+        JSON.stringify({ subject: { kind: 'measurements', measurements: [{ type: 'x' }] } }),
+      ],
+      [
+        'the dead letter holds no body',
+        deadLetter({
+          kind: 'message',
+          body: { encoding: 'omitted', bytes: 3_000_000, sha256: 'ab' },
+          coordinates: { partitionId: '2', sequenceNumber: 7, offset: '70', enqueuedTimeUtc: '2023-03-13T22:50:00Z' },
+        }),
+      ],
+    ];
+    for (const [said, content] of cases) {
+      const bad = write('bad.json', content);
+      const result = await run([
+        '--device-mapping',
+        file('devicecontent.json'),
+        '--fhir-mapping',
+        file('fhirmapping.json'),
+        '--dead-letter',
+        bad,
+      ]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain(`medtech debug: ${bad}: `);
+      expect(result.stderr).toContain(said);
+      expect(result.stdout).toBe('');
+    }
   });
 });

@@ -87,7 +87,7 @@ describe('runCli', () => {
 
     expect(await runCli(['debug', '--help'], io)).toBe(0);
     expect(io.out).toMatch(
-      /^Usage: medtech debug --device-mapping FILE --fhir-mapping FILE \(--message FILE \| --messages FILE\)/,
+      /^Usage: medtech debug --device-mapping FILE --fhir-mapping FILE\n +\(--message FILE \| --messages FILE \| --dead-letter FILE\)/,
     );
   });
 

@@ -352,7 +352,9 @@ describe('medtech normalize', () => {
     const io = captureIo();
 
     expect(await runCli(['normalize', '--help'], io)).toBe(0);
-    expect(io.out).toMatch(/^Usage: medtech normalize --device-mapping FILE \(--message FILE \| --messages FILE\)/);
+    expect(io.out).toMatch(
+      /^Usage: medtech normalize --device-mapping FILE \(--message FILE \| --messages FILE \| --dead-letter FILE\)/,
+    );
   });
 
   it('reads each line of a --messages NDJSON file as a message named FILE:LINE, after the --message files', async () => {
@@ -440,3 +442,43 @@ describe('medtech normalize', () => {
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+describe('medtech normalize --dead-letter', () => {
+  it("takes a rejected message's dead letter as that message, and sends a rejected group's to medtech debug", async () => {
+    const message = write(
+      'dead-message.json',
+      JSON.stringify({
+        id: 'a'.repeat(64),
+        subject: {
+          kind: 'message',
+          body: {
+            encoding: 'json',
+            value: { deviceId: 'd1', patientId: 'p1', endDate: '2024-05-01T10:00:00Z', heartRate: 78 },
+          },
+          coordinates: {
+            partitionId: '0',
+            sequenceNumber: 3,
+            offset: '30',
+            enqueuedTimeUtc: '2024-05-01T10:00:02.000Z',
+          },
+          properties: {},
+          systemProperties: {},
+        },
+      }),
+    );
+    const group = write('dead-group.json', JSON.stringify({ subject: { kind: 'measurements', measurements: [] } }));
+    const io = captureIo();
+    const refused = captureIo();
+
+    const code = await runNormalizeCommand(['--device-mapping', sampleMapping, '--dead-letter', message], io);
+    const groupCode = await runNormalizeCommand(['--device-mapping', sampleMapping, '--dead-letter', group], refused);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(io.out)).toMatchObject({
+      measurements: [{ deviceId: 'd1', ingestionTimeUtc: '2024-05-01T10:00:02.000Z' }],
+      errors: [],
+    });
+    expect(groupCode).toBe(2);
+    expect(refused.err).toContain(`${group}: it holds the measurements of a rejected group, not a message`);
+  });
+});

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   discardDeadLetters as discardHandler,
   listDeadLetters as listHandler,
+  readDeadLetter as readHandler,
   replayDeadLetters as replayHandler,
 } from '../../functions/deadLetters.js';
 import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
@@ -24,6 +25,10 @@ import { replayDeadLetters, type ReplaySummary } from '../../shared/pipeline/rep
 import { discardDeadLetters, type DiscardSummary } from '../../shared/pipeline/discardDeadLetters.js';
 import { freshContainers, useLocalCosmos } from '../adapters/cosmos/cosmosTestSupport.js';
 import { deviceMappingOf } from '../support/deviceMappings.js';
+import { captureIo, useTempDir } from '../cli/support.js';
+import { runNormalizeCommand } from '../../shared/cli/normalizeCommand.js';
+
+const temp = useTempDir('medtech-deadletter-');
 import type { DeadLetterStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
 
 afterEach(() => {
@@ -56,6 +61,7 @@ describe('replayDeadLetters', () => {
     });
     const deadLetters: DeadLetterStore = {
       addDeadLetters: () => Promise.resolve([]),
+      readDeadLetter: () => Promise.resolve(undefined),
       listDeadLetters: () => Promise.resolve({ items: [{ ...letter, etag: '"1"' }] }),
       deleteDeadLetters: () => Promise.resolve({ deleted: 0, missing: 0, changed: 0 }),
     };
@@ -107,7 +113,7 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
    * Five dead letters: three messages an SpO2 template fails on (the fix leaves them failing with the same error, so
    * their dead letters are rewritten in place and kept), two whose heart rate the fixed mapping reads.
    */
-  async function servicesWithDeadLetters(): Promise<void> {
+  async function servicesWithDeadLetters(): Promise<{ fixedSource: string }> {
     const containers = await freshContainers(cosmos());
     const deps = {
       staging: new CosmosStagingStore(containers.staging),
@@ -131,12 +137,18 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
     }));
     const spo2 = template('spo2', 'spo2value');
     await ingestBatch(events, deviceMappingOf([template('hr', 'heartRate'), spo2]), deps);
-    const fixed = deviceMappingOf([template('hr', 'heart'), spo2]);
+    const fixedTemplates = [template('hr', 'heart'), spo2];
+    const fixed = deviceMappingOf(fixedTemplates);
     setAppServices({
       listDeadLetters: (query) => deps.deadLetters.listDeadLetters(query),
       replayDeadLetters: (options) => replayDeadLetters(fixed, deps, options),
       discardDeadLetters: (options) => discardDeadLetters(deps, options),
-    } as Pick<AppServices, 'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters'> as AppServices);
+      readDeadLetter: (key) => deps.deadLetters.readDeadLetter(key),
+    } as Pick<
+      AppServices,
+      'listDeadLetters' | 'replayDeadLetters' | 'discardDeadLetters' | 'readDeadLetter'
+    > as AppServices);
+    return { fixedSource: JSON.stringify({ templateType: 'CollectionContent', template: fixedTemplates }) };
   }
 
   const context = (): InvocationContext =>
@@ -164,6 +176,52 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
     );
   const listed = async (query: string): Promise<DeadLetterListItem[]> =>
     ((await list(query)).jsonBody as { items: DeadLetterListItem[] }).items;
+
+  const read = (id: string, query: string): Promise<HttpResponseInit> =>
+    readHandler(
+      new HttpRequest({
+        method: 'GET',
+        url: `http://localhost/api/deadletters/${encodeURIComponent(id)}?${query}`,
+        params: { id },
+      }),
+      context(),
+    );
+
+  it('answers one dead letter with its data, which medtech normalize reads back as the message it was', async () => {
+    const { fixedSource } = await servicesWithDeadLetters();
+    const [item] = (await listed('maxItems=100')).filter(
+      (i) => i.subject.kind === 'message' && i.subject.sequenceNumber === 4,
+    );
+    if (item === undefined) {
+      throw new Error('no dead letter of message 4');
+    }
+
+    const answer = await read(item.id, `pk=${encodeURIComponent(item.pk)}`);
+    const file = temp.write('dead-letter.json', JSON.stringify(answer.jsonBody));
+    const mapping = temp.write('fixed.json', fixedSource);
+    const io = captureIo();
+    const code = await runNormalizeCommand(['--device-mapping', mapping, '--dead-letter', file], io);
+
+    expect(answer.status).toBe(200);
+    expect(answer.jsonBody).toMatchObject({ id: item.id, pk: item.pk, subject: { kind: 'message' } });
+    expect(answer.jsonBody).not.toHaveProperty('etag');
+    expect(code).toBe(0);
+    // The heart rate the fixed mapping reads, at the message's own enqueued time.
+    expect(JSON.parse(io.out)).toMatchObject({
+      measurements: [{ type: 'hr', ingestionTimeUtc: '2024-05-01T10:00:00.000Z', properties: [{ value: '74' }] }],
+      errors: [],
+    });
+  });
+
+  it("answers 404 to a key no dead letter has, and 400 to one that is no dead letter's", async () => {
+    await servicesWithDeadLetters();
+
+    const missing = await read('0'.repeat(64), 'pk=IncompatibleData%7C2024-05-01');
+    const malformed = await read('abc', 'pk=IncompatibleData%7C2024-05-01');
+    const noPk = await read('0'.repeat(64), '');
+
+    expect([missing.status, malformed.status, noPk.status]).toEqual([404, 400, 400]);
+  });
 
   it('lists and replays only the dead letters written before an instant', async () => {
     await servicesWithDeadLetters();

@@ -111,6 +111,7 @@ describe('discardDeadLetters', () => {
     const racing: DeadLetterStore = {
       addDeadLetters: (records) => store.addDeadLetters(records),
       listDeadLetters: (query) => store.listDeadLetters(query),
+      readDeadLetter: (key) => store.readDeadLetter(key),
       deleteDeadLetters: async (keys) => {
         await store.addDeadLetters([letter('DeviceNotFound', '2024-05-01T10:00:00.000Z', 'a')]);
         return store.deleteDeadLetters(keys);

@@ -59,6 +59,7 @@ function recordingStores(): { staging: StagingStore; deadLetters: DeadLetterStor
       return Promise.resolve([]);
     },
     listDeadLetters: () => Promise.resolve({ items: [] }),
+    readDeadLetter: () => Promise.resolve(undefined),
     deleteDeadLetters: () => Promise.resolve({ deleted: 0, missing: 0, changed: 0 }),
   };
   return { staging, deadLetters, written };

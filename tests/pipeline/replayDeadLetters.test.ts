@@ -55,6 +55,7 @@ describe('replayDeadLetters', () => {
     const staged: { shard: string; range: SequenceRange; measurements: readonly Measurement[] }[] = [];
     const deadLetters: DeadLetterStore = {
       addDeadLetters: () => Promise.resolve([]),
+      readDeadLetter: () => Promise.resolve(undefined),
       listDeadLetters: () =>
         Promise.resolve({
           items: [

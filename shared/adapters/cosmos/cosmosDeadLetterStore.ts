@@ -101,6 +101,18 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
   }
 
   /**
+   * Reads one dead letter (see {@link DeadLetterStore.readDeadLetter}).
+   * @param key - id and partition key
+   * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+   */
+  async readDeadLetter(key: DeadLetterKey): Promise<StoredDeadLetter | undefined> {
+    const read = await withStagingErrors('read dead letter', () =>
+      this.container.item(key.id, key.pk).read<StoredDocument>(),
+    );
+    return read.resource === undefined ? undefined : toStoredDeadLetter(read.resource);
+  }
+
+  /**
    * Deletes dead letters (see {@link DeadLetterStore.deleteDeadLetters}); with an ETag, only the version read.
    * @param keys - ids and partition keys, optionally with the ETag read
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries

@@ -300,10 +300,29 @@ function readBodyObject(text: string): Parsed<object> {
 }
 
 /**
- * A dead letter's id (SHA-256 in hex) and partition key (`{errorName}|{yyyy-MM-dd}`) as stored: anything else names no
- * dead letter, and could address another one (the SDK puts an id into the request's path as it is).
+ * Parses the request for one dead letter: its id in the path, its `pk` in the query, as the listing gives them.
+ * @param id - the path's id
+ * @param query - the request's query parameters
  */
-function isDeadLetterKey(id: unknown, pk: unknown): boolean {
+export function parseReadRequest(id: string | undefined, query: URLSearchParams): Parsed<DeadLetterKey> {
+  const problems = unknownQueryParameters(query, ['pk']);
+  const pk = query.get('pk') ?? undefined;
+  if (!isDeadLetterKey(id, pk)) {
+    problems.push("give a dead letter's id in the path and its pk in the query, as the listing gives them");
+  }
+  return problems.length > 0 || id === undefined || pk === undefined
+    ? { ok: false, problems }
+    : { ok: true, value: { id, pk } };
+}
+
+/**
+ * Whether an id and partition key are a dead letter's as stored: SHA-256 in hex, and `{errorName}|{yyyy-MM-dd}`.
+ * Anything else names no dead letter, and could address another one (the SDK puts an id into the request's path as
+ * it is).
+ * @param id - the id given
+ * @param pk - the partition key given
+ */
+export function isDeadLetterKey(id: unknown, pk: unknown): boolean {
   if (typeof id !== 'string' || typeof pk !== 'string' || !/^[0-9a-f]{64}$/.test(id)) {
     return false;
   }
