@@ -41,7 +41,7 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
       items: page.items.map(toDeadLetterListItem),
       ...(page.continuationToken === undefined
         ? {}
-        : { continuationToken: toApiContinuationToken(page.continuationToken, errorName, before) }),
+        : { continuationToken: toApiContinuationToken(page.continuationToken, errorName, before, true) }),
     },
   };
 }
@@ -99,8 +99,10 @@ export async function replayDeadLetters(request: HttpRequest, context: Invocatio
       // Nothing was read yet.
       return storeFailureAnswer(error, continuationToken !== undefined, context, 'replayDeadLetters');
     }
-    // Part of it was done: say what, and that calling again finishes it.
-    const summary = toApiSummary(error.summary, errorName, before);
+    // Part of it was done: say what, and that calling again finishes it. Without the token past what this call read:
+    // passed back, it would skip the dead letters read and not replayed.
+    const { continuationToken: _past, ...done } = error.summary;
+    const summary = toApiSummary(done, errorName, before);
     context.warn(`replayDeadLetters failed ${JSON.stringify(summary)}: ${error.message}`);
     return { status: 503, jsonBody: { error: error.message, summary } };
   }

@@ -84,8 +84,8 @@ export class LeaseShortError extends Error {
 }
 
 /**
- * A flush stopped because an identity resolution it shared with another flush of this process failed when that
- * flush's lease was taken over: this flush's own lease is fine, and its next attempt goes on.
+ * A flush stopped because an identity resolution it shared with another flush of this process failed at that flush's
+ * lease (taken over, or too short to write): this flush's own lease is fine, and its next attempt goes on.
  */
 export class SharedResolutionStoppedError extends Error {
   override readonly name = 'SharedResolutionStoppedError';
@@ -93,7 +93,7 @@ export class SharedResolutionStoppedError extends Error {
   readonly retriable = true;
 
   constructor() {
-    super('An identity resolution shared with another flush stopped when that flush lost its lease; retry later.');
+    super("An identity resolution shared with another flush stopped at that flush's lease; retry later.");
   }
 }
 
@@ -287,12 +287,13 @@ async function flushLeasedUnit(
     summary.status = 'flushed';
     return summary;
   } catch (error) {
-    if (error instanceof LeaseLostError && lease.isLost()) {
+    if (error instanceof LeaseLostError && lease.refused(error)) {
       summary.status = 'leaseLost';
       return summary;
     }
-    // Not ours: another flush's, whose identity resolution this one shared.
-    const thrown = error instanceof LeaseLostError ? new SharedResolutionStoppedError() : error;
+    // A lease error this flush's lease did not raise: another flush's, whose identity resolution this one shared.
+    const foreign = (error instanceof LeaseLostError || error instanceof LeaseShortError) && !lease.refused(error);
+    const thrown = foreign ? new SharedResolutionStoppedError() : error;
     failure = { error: thrown };
     summary.status = 'failed';
     throw thrown;
@@ -339,8 +340,8 @@ interface KeptLease {
    * @throws LeaseLostError when a renewal found it taken over; the lease store's error when it cannot be renewed
    */
   confirm(): Promise<void>;
-  /** True once a renewal found the lease taken over. */
-  isLost(): boolean;
+  /** Whether `error` is one this lease's {@link KeptLease.confirm} threw (not another flush's lease's). */
+  refused(error: unknown): boolean;
   /** Stops renewing (waiting for a renewal under way); true when a renewal found the lease taken over. */
   stop(): Promise<boolean>;
 }
@@ -381,9 +382,15 @@ function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
   // A pending renewal never keeps the process alive on its own.
   timer.unref();
   const lastsMs = (): number => Date.parse(lease.expiresAt) - deps.now().getTime();
+  // The errors confirm threw, to tell them from another flush's that a shared identity resolution hands this one.
+  const thrown = new WeakSet<object>();
+  const refuse = <E extends Error>(error: E): E => {
+    thrown.add(error);
+    return error;
+  };
   return {
     current: () => lease,
-    isLost: () => lost,
+    refused: (error) => thrown.has(error as object),
     async confirm() {
       // A renewal under way may be the one that finds the lease taken over.
       await renewing?.catch(() => undefined);
@@ -392,11 +399,11 @@ function keepLeaseAlive(acquired: Lease, deps: FlushDeps): KeptLease {
         // The renewal's own time came off the lease (it runs from when the renewal was sent): a slow one may leave
         // less than a write needs.
         if (!lost && lastsMs() <= marginMs) {
-          throw new LeaseShortError();
+          throw refuse(new LeaseShortError());
         }
       }
       if (lost) {
-        throw new LeaseLostError();
+        throw refuse(new LeaseLostError());
       }
     },
     async stop() {

@@ -15,7 +15,7 @@ import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
 import { flushWorkUnit } from '../../shared/pipeline/flushWorkUnit.js';
 import type { FlushDeps, FlushUnitSummary } from '../../shared/pipeline/flushWorkUnit.js';
-import type { FhirStore } from '../../shared/pipeline/ports.js';
+import type { FhirStore, IdentityResolver } from '../../shared/pipeline/ports.js';
 import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
 import type { LeaseStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
 import type { Measurement } from '../../shared/core/measurement.js';
@@ -492,34 +492,63 @@ describe('flushWorkUnit, a Device created by a worker stalled past its lease', (
   });
 });
 
-describe('flushWorkUnit sharing an identity resolution with a flush whose lease was taken over', () => {
-  it('fails its attempt (retriably, its data staged) instead of calling its own lease lost', async () => {
+describe('flushWorkUnit sharing an identity resolution with a flush whose lease fails it', () => {
+  /**
+   * Two units of one device (two partitions), to be flushed in one process with one Create identity resolver, whose
+   * resolution stalls after finding no Device, before creating it.
+   */
+  async function twoUnitsOfOneDevice(device: string): Promise<{
+    stores: CosmosStores;
+    unitX: WorkUnit;
+    unitY: WorkUnit;
+    stall: ReturnType<typeof stalledBeforeDeviceCreate>;
+    withIdentity: (deps: FlushDeps) => FlushDeps;
+    /** Resolves once both flushes have asked the resolver for the identity. */
+    bothResolving: Promise<void>;
+  }> {
     databases += 1;
     const stores = await openCosmosStores({
       connection: { endpoint: cosmos.endpoint, key: cosmos.key },
       names: { database: `flush${databases}` },
     });
     opened.push(stores);
-    // One device on two partitions: two units, flushed in one process, resolve the same identity once.
-    const extra = { patientId: 'p-shared' };
+    const extra = { patientId: `p-${device}` };
     await stores.staging.stageBatch('0', { first: 1, last: 1 }, [
-      heartRate('shared', '2024-05-01T10:00:00.000Z', '70', extra),
+      heartRate(device, '2024-05-01T10:00:00.000Z', '70', extra),
     ]);
     await stores.staging.stageBatch('1', { first: 1, last: 1 }, [
-      heartRate('shared', '2024-05-01T10:00:05.000Z', '80', extra),
+      heartRate(device, '2024-05-01T10:00:05.000Z', '80', extra),
     ]);
     const [unitX, unitY] = await stores.staging.listClosedUnits(new Date('2100-01-01T00:00:00.000Z'), 0);
     if (unitX === undefined || unitY === undefined) {
       throw new Error('expected two staged units');
     }
-    const time = clock('2024-05-01T11:00:00.000Z');
-    // The resolution stalls after finding no Device, before creating it; X's lease store is unreachable meanwhile.
     const stall = stalledBeforeDeviceCreate(fhir);
-    const identity = createIdentityResolver(stall.store, { resolutionType: 'Create' });
+    let calls = 0;
+    let both = (): void => undefined;
+    const bothResolving = new Promise<void>((resolve) => (both = resolve));
+    const counted = (resolver: IdentityResolver): IdentityResolver => ({
+      resolve: (key) => {
+        calls += 1;
+        if (calls === 2) {
+          both();
+        }
+        return resolver.resolve(key);
+      },
+      fenced: (beforeWrite) => counted(resolver.fenced?.(beforeWrite) ?? resolver),
+    });
+    const identity = counted(createIdentityResolver(stall.store, { resolutionType: 'Create' }));
     const withIdentity = (deps: FlushDeps): FlushDeps => ({
       ...deps,
       transformDeps: async () => ({ ...(await deps.transformDeps()), identity }),
     });
+    return { stores, unitX, unitY, stall, withIdentity, bothResolving };
+  }
+
+  it('fails its attempt (retriably, its data staged) when the other lost its lease, not calling its own lost', async () => {
+    const { stores, unitX, unitY, stall, withIdentity, bothResolving } = await twoUnitsOfOneDevice('shared-lost');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    // X's lease store is unreachable while the resolution stalls.
     const watched = watchedLeases(stores.leases, stall.held);
     const inFlight = new Set<string>();
     const x = flushWorkUnit(unitX, withIdentity(workerDeps(stores, 'process-1', fhir, time, watched.leases, inFlight)));
@@ -528,6 +557,7 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
       unitY,
       withIdentity(workerDeps(stores, 'process-1', fhir, time, stores.leases, inFlight)),
     ).catch((e: unknown) => e);
+    await bothResolving;
     expect(await watched.next()).toBe('failed');
     // Past the leases: another process takes X's unit over and flushes it.
     time.advance(6 * LEASE_MS);
@@ -541,6 +571,38 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
     expect(await flushWorkUnit(unitY, workerDeps(stores, 'process-1', fhir, time))).toMatchObject({
       status: 'flushed',
     });
+  });
+
+  it("fails its attempt as stopped by the other flush when the other one's renewal left its lease too short", async () => {
+    const { stores, unitX, unitY, stall, withIdentity, bothResolving } = await twoUnitsOfOneDevice('shared-short');
+    const time = clock('2024-05-01T11:00:00.000Z');
+    // X's renewals answer 6 s after they were sent: its renewed lease (10 s) has 4 s left, less than the 5-second margin.
+    const slowLeases: LeaseStore = {
+      acquireLease: (...args) => stores.leases.acquireLease(...args),
+      releaseLease: (...args) => stores.leases.releaseLease(...args),
+      renewLease: async (...args) => {
+        const renewed = await stores.leases.renewLease(...args);
+        time.advance(6_000);
+        return renewed;
+      },
+    };
+    const inFlight = new Set<string>();
+    const quiet = { leaseRenewMs: 3_600_000 };
+    const x = flushWorkUnit(unitX, {
+      ...withIdentity(workerDeps(stores, 'process-1', fhir, time, slowLeases, inFlight)),
+      ...quiet,
+    }).catch((e: unknown) => e);
+    await stall.reached;
+    const y = flushWorkUnit(unitY, {
+      ...withIdentity(workerDeps(stores, 'process-1', fhir, time, stores.leases, inFlight)),
+      ...quiet,
+    }).catch((e: unknown) => e);
+    await bothResolving;
+    time.advance(LEASE_MS - 1_000);
+    stall.release();
+
+    expect(await x).toMatchObject({ name: 'LeaseShortError', retriable: true });
+    expect(await y).toMatchObject({ name: 'SharedResolutionStoppedError', retriable: true });
   });
 });
 

@@ -25,26 +25,27 @@ export const MAX_DISCARD_ITEMS = 1_000;
 const MAX_TOKEN_LENGTH = 16_384;
 
 /**
- * The continuation token the API answers: the store's own token with the filter it was read with, and whether a dry
- * run answered it, as URL-safe base64 (no encoding needed in a query string). Opaque to callers; the parsers here
- * refuse one they did not get from this API, one passed with another `errorName` or `before`, and a dry run's passed
- * to a call that is not one (it would skip what the dry run read first) or the other way round.
+ * The continuation token the API answers: the store's own token with the filter it was read with, and whether a call
+ * that changes nothing answered it (a listing or a dry run), as URL-safe base64 (no encoding needed in a query
+ * string). Opaque to callers; the parsers here refuse one they did not get from this API, one passed with another
+ * `errorName` or `before`, and a listing's or dry run's passed to a replay or discard that is none (it would skip what
+ * the listing or dry run read first, which nothing replayed or discarded).
  * @param storeToken - the dead-letter store's continuation token
  * @param errorName - the error name the page was read for, if any
  * @param before - the time bound the page was read with, if any
- * @param dryRun - true when a dry run answered it
+ * @param readOnly - true when a listing or a dry run answered it
  */
 export function toApiContinuationToken(
   storeToken: string,
   errorName: ErrorName | undefined,
   before?: string,
-  dryRun?: boolean,
+  readOnly?: boolean,
 ): string {
   const wrapped = {
     e: errorName ?? null,
     t: storeToken,
     ...(before === undefined ? {} : { b: before }),
-    ...(dryRun === true ? { d: true } : {}),
+    ...(readOnly === true ? { d: true } : {}),
   };
   return Buffer.from(JSON.stringify(wrapped), 'utf8').toString('base64url');
 }
@@ -55,7 +56,7 @@ function readApiContinuationToken(
   errorName: ErrorName | undefined,
   problems: string[],
   before?: string,
-  dryRun?: boolean,
+  readOnly?: boolean,
 ): string | undefined {
   const notOurs = 'continuationToken is not one this API answered: pass back the continuationToken of an answer';
   if (text.length > MAX_TOKEN_LENGTH || !/^[A-Za-z0-9_-]+$/.test(text)) {
@@ -95,11 +96,9 @@ function readApiContinuationToken(
     problems.push(`continuationToken was answered ${answeredFor}: pass the same before with it`);
     return undefined;
   }
-  if ((d === true) !== (dryRun === true)) {
+  if (d === true && readOnly !== true) {
     problems.push(
-      d === true
-        ? 'continuationToken was answered by a dry run: pass it to a dry run, or start the real call without one'
-        : 'continuationToken was answered by a call that was no dry run: start the dry run without one',
+      'continuationToken was answered by a listing or a dry run: pass it to one of those, or start this call without one',
     );
     return undefined;
   }
@@ -129,7 +128,7 @@ export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> 
     (errorName !== undefined || query.get('errorName') === null) &&
     (before !== undefined || query.get('before') === null);
   if (token !== null && token !== '' && filterRead) {
-    const storeToken = readApiContinuationToken(token, errorName, problems, before);
+    const storeToken = readApiContinuationToken(token, errorName, problems, before, true);
     if (storeToken !== undefined) {
       result.continuationToken = storeToken;
     }

@@ -178,23 +178,28 @@ describe('parseDiscardBody', () => {
     });
   });
 
-  it("refuses a dry run's token for a call that is none (it would skip what the dry run read first), and the reverse", () => {
-    const dry = toApiContinuationToken('x', 'DeviceNotFound', undefined, true);
+  it("refuses a listing's or dry run's token for a call that changes something (it would skip what they read)", () => {
+    const readOnly = toApiContinuationToken('x', 'DeviceNotFound', undefined, true);
     const real = toApiContinuationToken('x', 'DeviceNotFound');
     const body = (token: string, dryRun: boolean): string =>
       JSON.stringify({ errorName: 'DeviceNotFound', dryRun, continuationToken: token });
-
-    expect(parseDiscardBody(body(dry, false))).toEqual({
+    const refused = {
       ok: false,
       problems: [
-        'continuationToken was answered by a dry run: pass it to a dry run, or start the real call without one',
+        'continuationToken was answered by a listing or a dry run: pass it to one of those, or start this call without one',
       ],
-    });
-    expect(parseReplayBody(body(real, true))).toEqual({
-      ok: false,
-      problems: ['continuationToken was answered by a call that was no dry run: start the dry run without one'],
-    });
-    expect(parseReplayBody(body(dry, true))).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
+    };
+
+    expect(parseDiscardBody(body(readOnly, false))).toEqual(refused);
+    expect(parseReplayBody(body(readOnly, false))).toEqual(refused);
+    // Reading on from where a call that changed something stopped skips nothing it left.
+    for (const token of [readOnly, real]) {
+      expect(parseReplayBody(body(token, true))).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
+      expect(parseDiscardBody(body(token, true))).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
+      expect(
+        parseListQuery(new URLSearchParams({ errorName: 'DeviceNotFound', continuationToken: token })),
+      ).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
+    }
     expect(parseDiscardBody(body(real, false))).toMatchObject({ ok: true, value: { continuationToken: 'x' } });
   });
 
