@@ -6,6 +6,7 @@
  */
 import type { DeviceEvent } from '../core/deviceEvent.js';
 import { isRecord } from '../core/isRecord.js';
+import { toEpochMs } from '../core/fhir/instants.js';
 import type { Measurement } from '../core/measurement.js';
 import type { DeadLetterDocument } from '../core/staging/deadLetter.js';
 import { planDeadLetterReplay } from '../core/staging/deadLetterReplay.js';
@@ -65,10 +66,14 @@ function toDeadLetterInput(
   if (!isRecord(subject)) {
     return 'not a dead letter (no subject): give one as GET /api/deadletters/{id} answers it';
   }
+  if (typeof subject['measurements'] === 'number' || typeof subject['encoding'] === 'string') {
+    return 'a listing item, without the data: GET /api/deadletters/{id}?pk= answers the dead letter with it';
+  }
   if (subject['kind'] === 'measurements') {
-    const measurements = subject['measurements'];
-    if (!Array.isArray(measurements) || !measurements.every(isMeasurement)) {
-      return "not a dead letter: its subject's measurements are not all measurements";
+    const given = subject['measurements'];
+    const measurements = Array.isArray(given) ? given.map(toMeasurement) : [undefined];
+    if (!measurements.every((m) => m !== undefined)) {
+      return "not a dead letter: its subject's measurements are not all measurements as the service stores them";
     }
     return { kind: 'measurements', measurements };
   }
@@ -82,24 +87,57 @@ function toDeadLetterInput(
   return { kind: 'message', event: plan.ingest.event };
 }
 
-function isMeasurement(value: unknown): value is Measurement {
-  if (!isRecord(value)) {
-    return false;
+/** The members a stored measurement may have. */
+const MEASUREMENT_MEMBERS = new Set([
+  'type',
+  'occurrenceTimeUtc',
+  'ingestionTimeUtc',
+  'deviceId',
+  'patientId',
+  'encounterId',
+  'correlationId',
+  'properties',
+]);
+
+/**
+ * A measurement as the service stores it in a dead letter, rebuilt from its known members; `undefined` when it is not
+ * one: another member, a time that is not a UTC instant as the service writes it, a blank device id or type.
+ */
+function toMeasurement(value: unknown): Measurement | undefined {
+  if (!isRecord(value) || !Object.keys(value).every((name) => MEASUREMENT_MEMBERS.has(name))) {
+    return undefined;
   }
-  const text = (name: string): boolean => typeof value[name] === 'string';
-  const optional = (name: string): boolean => value[name] === undefined || text(name);
-  const properties = value['properties'];
-  return (
-    text('type') &&
-    text('occurrenceTimeUtc') &&
-    text('ingestionTimeUtc') &&
-    text('deviceId') &&
-    optional('patientId') &&
-    optional('encounterId') &&
-    optional('correlationId') &&
-    Array.isArray(properties) &&
-    properties.every((p) => isRecord(p) && typeof p['name'] === 'string' && typeof p['value'] === 'string')
-  );
+  const { type, occurrenceTimeUtc, ingestionTimeUtc, deviceId, patientId, encounterId, correlationId, properties } =
+    value;
+  const filled = (v: unknown): v is string => typeof v === 'string' && v !== '';
+  const instant = (v: unknown): v is string =>
+    typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T[\d:.]+Z$/.test(v) && toEpochMs(v) !== undefined;
+  const optional = (v: unknown): v is string | undefined => v === undefined || typeof v === 'string';
+  const property = (p: unknown): p is { name: string; value: string } =>
+    isRecord(p) && Object.keys(p).length === 2 && typeof p['name'] === 'string' && typeof p['value'] === 'string';
+  if (
+    !filled(type) ||
+    !instant(occurrenceTimeUtc) ||
+    !instant(ingestionTimeUtc) ||
+    !filled(deviceId) ||
+    !optional(patientId) ||
+    !optional(encounterId) ||
+    !optional(correlationId) ||
+    !Array.isArray(properties) ||
+    !properties.every(property)
+  ) {
+    return undefined;
+  }
+  return {
+    type,
+    occurrenceTimeUtc,
+    ingestionTimeUtc,
+    deviceId,
+    ...(patientId === undefined ? {} : { patientId }),
+    ...(encounterId === undefined ? {} : { encounterId }),
+    ...(correlationId === undefined ? {} : { correlationId }),
+    properties: properties.map(({ name, value: v }) => ({ name, value: v })),
+  };
 }
 
 /** A message subject as stored: a body in one of the stored encodings, coordinates, and property bags if any. */

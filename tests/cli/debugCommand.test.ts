@@ -670,6 +670,20 @@ describe('runDebugCommand --dead-letter', () => {
         "its subject's measurements are not all measurements",
         JSON.stringify({ subject: { kind: 'measurements', measurements: [{ type: 'x' }] } }),
       ],
+      // A time the service never writes, which grouping could not take.
+      [
+        "its subject's measurements are not all measurements",
+        JSON.stringify({ subject: { kind: 'measurements', measurements: [{ ...heartRate, ingestionTimeUtc: 'x' }] } }),
+      ],
+      // A member the service never writes (one nested deeper than printing the output could go, say).
+      [
+        "its subject's measurements are not all measurements",
+        JSON.stringify({ subject: { kind: 'measurements', measurements: [{ ...heartRate, extra: [[1]] }] } }),
+      ],
+      [
+        'a listing item, without the data',
+        JSON.stringify({ id: 'a'.repeat(64), subject: { kind: 'measurements', measurements: 1, types: ['hr'] } }),
+      ],
       [
         'the dead letter holds no body',
         deadLetter({

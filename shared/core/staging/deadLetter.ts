@@ -80,7 +80,8 @@ const MAX_JSON_BODY_DEPTH = 100;
  * does JSON that its parsed value would misrepresent, since a replay must see the message the device sent: a number
  * whose kind or text the value loses (`70.0`, which JMESPath's `to_string` writes so; an integer beyond 2^53;
  * `1.5e15`; `-0.0`), an object whose members JavaScript would list in another order (integer-like names come first,
- * and a `..` scan or `keys` sees that order), and JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
+ * and a `..` scan or `keys` sees that order), a surrogate written as a `\u` escape (a lone one reads as U+FFFD), and
+ * JSON nested more than {@link MAX_JSON_BODY_DEPTH} levels deep.
  * @param body - the event body as received
  */
 export function toDeadLetterBody(body: EventBody): DeadLetterBody {
@@ -107,7 +108,9 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 function parsesAsJson(text: string): DeadLetterBody | undefined {
-  if (findExcessiveNesting(text, MAX_JSON_BODY_DEPTH) >= 0) {
+  // A surrogate written as an escape: alone, the service reads it as U+FFFD, as MedTech does, where JSON.parse keeps
+  // it; paired, either way would do, but the bytes are kept for both.
+  if (findExcessiveNesting(text, MAX_JSON_BODY_DEPTH) >= 0 || /\\u[dD][89a-fA-F]/.test(text)) {
     return undefined;
   }
   let value: unknown;

@@ -7,6 +7,10 @@ import {
   toDeadLetterDocument,
 } from '../../../shared/core/staging/deadLetter.js';
 import { toJsonByteLength } from '../../../shared/core/staging/planStagingDocuments.js';
+import { planDeadLetterReplay } from '../../../shared/core/staging/deadLetterReplay.js';
+import type { DeviceEvent, EventBody } from '../../../shared/core/deviceEvent.js';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 
 const messageRecord: DeadLetterRecord = {
   error: {
@@ -283,6 +287,54 @@ describe('toDeadLetterBody', () => {
     expect(splitDeadLetterRecord(record, 1_500_000)).toEqual([record]);
     // Ordinary nesting stays JSON.
     expect(toDeadLetterBody({ kind: 'text', text: nested(50) }).encoding).toBe('json');
+  });
+
+  it('keeps the bytes of JSON with a surrogate written as an escape, which the service reads as U+FFFD when alone', () => {
+    const text = '{"d":"dev","t":"2024-05-01T10:00:00Z","hr":"\\ud800x"}';
+    const bytes = new TextEncoder().encode(text);
+    const event = (body: EventBody): DeviceEvent => ({
+      body,
+      properties: {},
+      systemProperties: {},
+      enqueuedTimeUtc: '2024-05-01T10:00:01.000Z',
+    });
+    const stored = toDeadLetterBody({ kind: 'bytes', bytes });
+    const replayed = planDeadLetterReplay(
+      toDeadLetterDocument({
+        error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'x' },
+        time: '2024-05-01T10:00:02.000Z',
+        subject: {
+          kind: 'message',
+          body: stored,
+          coordinates: {
+            partitionId: '0',
+            sequenceNumber: 1,
+            offset: '1',
+            enqueuedTimeUtc: '2024-05-01T10:00:01.000Z',
+          },
+        },
+      }),
+    );
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'CalculatedContent',
+        template: {
+          typeName: 'hr',
+          typeMatchExpression: '$..[?(@.hr)]',
+          deviceIdExpression: '$.matchedToken.d',
+          timestampExpression: '$.matchedToken.t',
+          values: [{ valueName: 'hr', valueExpression: '$.matchedToken.hr', required: true }],
+        },
+      },
+    ]);
+    const valueOf = (e: DeviceEvent): string | undefined =>
+      normalizeEvent(mapping, e).measurements[0]?.properties[0]?.value;
+
+    expect(stored).toEqual({ encoding: 'base64', data: Buffer.from(text).toString('base64') });
+    expect(replayed.kind === 'message' ? valueOf(replayed.ingest.event) : undefined).toBe(
+      valueOf(event({ kind: 'bytes', bytes })),
+    );
+    expect(valueOf(event({ kind: 'bytes', bytes }))).toBe('\ufffdx');
   });
 
   it('keeps the bytes of JSON holding an integer beyond 2^53, whose digits a parsed value would lose', () => {
