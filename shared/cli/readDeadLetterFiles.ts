@@ -101,7 +101,8 @@ const MEASUREMENT_MEMBERS = new Set([
 
 /**
  * A measurement as the service stores it in a dead letter, rebuilt from its known members; `undefined` when it is not
- * one: another member, a time that is not a UTC instant as the service writes it, a blank device id or type.
+ * one: another member, a time that is not a UTC instant as the service writes it, a blank device id (a blank type is
+ * what a template with a blank typeName, only a warning, makes).
  */
 function toMeasurement(value: unknown): Measurement | undefined {
   if (!isRecord(value) || !Object.keys(value).every((name) => MEASUREMENT_MEMBERS.has(name))) {
@@ -116,7 +117,7 @@ function toMeasurement(value: unknown): Measurement | undefined {
   const property = (p: unknown): p is { name: string; value: string } =>
     isRecord(p) && Object.keys(p).length === 2 && typeof p['name'] === 'string' && typeof p['value'] === 'string';
   if (
-    !filled(type) ||
+    typeof type !== 'string' ||
     !instant(occurrenceTimeUtc) ||
     !instant(ingestionTimeUtc) ||
     !filled(deviceId) ||

@@ -642,6 +642,14 @@ describe('runDebugCommand --dead-letter', () => {
     expect(output.errors).toMatchObject([{ name: 'TemplateNotFound', messageIndexes: [1], messageFiles: [orphan] }]);
   });
 
+  it('takes the measurements of a blank type a template with a blank typeName made (a warning, not an error)', async () => {
+    const blank = write('blank.json', deadLetter({ kind: 'measurements', measurements: [{ ...heartRate, type: '' }] }));
+
+    const output = await debug([], ['--dead-letter', blank]);
+
+    expect(output.errors).toMatchObject([{ name: 'TemplateNotFound', type: '', messageFiles: [blank] }]);
+  });
+
   it('normalizes a rejected message as the event it was: its properties and its own enqueued time', async () => {
     const body = readFileSync(file('message-with-patient.json'));
     const message = write(

@@ -108,9 +108,9 @@ function decodeUtf8(bytes: Uint8Array): string | undefined {
 }
 
 function parsesAsJson(text: string): DeadLetterBody | undefined {
-  // A surrogate written as an escape: alone, the service reads it as U+FFFD, as MedTech does, where JSON.parse keeps
-  // it; paired, either way would do, but the bytes are kept for both.
-  if (findExcessiveNesting(text, MAX_JSON_BODY_DEPTH) >= 0 || /\\u[dD][89a-fA-F]/.test(text)) {
+  // A surrogate written as an escape (a `\u` not itself escaped: after an even run of backslashes): alone, the service
+  // reads it as U+FFFD, as MedTech does, where JSON.parse keeps it; paired, either would do, but the bytes are kept.
+  if (findExcessiveNesting(text, MAX_JSON_BODY_DEPTH) >= 0 || /(?<!\\)(?:\\\\)*\\u[dD][89a-fA-F]/.test(text)) {
     return undefined;
   }
   let value: unknown;

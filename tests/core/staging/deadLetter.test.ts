@@ -335,6 +335,13 @@ describe('toDeadLetterBody', () => {
       valueOf(event({ kind: 'bytes', bytes })),
     );
     expect(valueOf(event({ kind: 'bytes', bytes }))).toBe('\ufffdx');
+    // An escaped backslash before `ud8…` is no escape: such a body stays JSON; one before an escape is still one.
+    const path = '{"path":"C:\\\\udev\\\\data","hr":70}';
+    expect(toDeadLetterBody({ kind: 'text', text: path })).toEqual({
+      encoding: 'json',
+      value: { path: 'C:\\udev\\data', hr: 70 },
+    });
+    expect(toDeadLetterBody({ kind: 'text', text: '{"a":"\\\\\\udc00"}' }).encoding).toBe('base64');
   });
 
   it('keeps the bytes of JSON holding an integer beyond 2^53, whose digits a parsed value would lose', () => {
