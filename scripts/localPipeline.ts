@@ -73,6 +73,8 @@ export interface LocalPipelineOptions {
   fhirMaxAttempts?: number;
   /** Wraps the staging store of the app (crash injection). */
   decorateStaging?: (store: StagingStore) => StagingStore;
+  /** Further app settings (e.g. `STAGING__SETTLE_SECONDS`), over the local ones. */
+  settings?: Readonly<Record<string, string>>;
 }
 
 /** Running local services with the app wired to them. */
@@ -153,6 +155,7 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       FLUSH_QUEUE_NAME: 'flush-work',
       FLUSH_QUEUE_CONNECTION: azurite.connectionString,
       STAGING__WINDOW_MINUTES: String(windowMinutes),
+      ...options.settings,
     });
     if (!config.ok) {
       throw new Error(`local configuration is invalid: ${config.problems.join('; ')}`);
