@@ -125,12 +125,11 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     onProblem: (report) => logMappingProblem(logger, report),
   });
 
-  const retry = { maxAttempts: config.fhir.maxAttempts, requestTimeoutMs: config.fhir.timeoutMs };
   const fhir = createFhirStore({
     baseUrl: config.fhir.url,
     auth: config.fhir.auth,
     ...(config.fhir.audience === undefined ? {} : { audience: config.fhir.audience }),
-    retry,
+    retry: { maxAttempts: config.fhir.maxAttempts, requestTimeoutMs: config.fhir.timeoutMs },
   });
   const identity = createIdentityResolver(fhir, {
     resolutionType: config.fhir.resolution,

@@ -287,12 +287,13 @@ async function flushLeasedUnit(
     summary.status = 'flushed';
     return summary;
   } catch (error) {
-    if (error instanceof LeaseLostError && lease.refused(error)) {
+    const ours = lease.refused(error);
+    if (ours && error instanceof LeaseLostError) {
       summary.status = 'leaseLost';
       return summary;
     }
     // A lease error this flush's lease did not raise: another flush's, whose identity resolution this one shared.
-    const foreign = (error instanceof LeaseLostError || error instanceof LeaseShortError) && !lease.refused(error);
+    const foreign = !ours && (error instanceof LeaseLostError || error instanceof LeaseShortError);
     const thrown = foreign ? new SharedResolutionStoppedError() : error;
     failure = { error: thrown };
     summary.status = 'failed';
@@ -337,7 +338,8 @@ interface KeptLease {
   /**
    * Resolves when the lease has at least `writeMarginMs` left to run by `now` (renewing it first when it has less),
    * so that a write sent now lands while it is ours.
-   * @throws LeaseLostError when a renewal found it taken over; the lease store's error when it cannot be renewed
+   * @throws LeaseLostError when a renewal found it taken over; LeaseShortError when a renewal left it less than the
+   *   margin; the lease store's error when it cannot be renewed
    */
   confirm(): Promise<void>;
   /** Whether `error` is one this lease's {@link KeptLease.confirm} threw (not another flush's lease's). */

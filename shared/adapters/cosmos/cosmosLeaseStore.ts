@@ -44,15 +44,7 @@ export class CosmosLeaseStore implements LeaseStore {
    */
   async acquireLease(unitKey: string, owner: string, ttlMs: number, now: Date): Promise<Lease | undefined> {
     const id = toLeaseId(unitKey);
-    const read = await withStagingErrors('read lease', () => this.container.item(id, id).read<StoredLease>());
-    const current =
-      read.resource === undefined
-        ? undefined
-        : {
-            owner: read.resource.owner,
-            expiresAt: read.resource.expiresAt,
-            etag: read.etag ?? read.resource._etag ?? '',
-          };
+    const current = await this.readStored(unitKey);
     const plan = planLeaseAcquire(current, unitKey, owner, ttlMs, now.getTime());
     switch (plan.kind) {
       case 'held':
@@ -139,13 +131,18 @@ export class CosmosLeaseStore implements LeaseStore {
    * answer was lost); `undefined` when it is gone or another worker's.
    */
   private async readOwnEtag(lease: Lease): Promise<string | undefined> {
-    const id = toLeaseId(lease.unitKey);
+    const stored = await this.readStored(lease.unitKey);
+    return stored?.owner === lease.owner ? stored.etag : undefined;
+  }
+
+  /** The stored lease of a unit (its holder, expiry and ETag), or `undefined` when there is none. */
+  private async readStored(unitKey: string): Promise<{ owner: string; expiresAt: string; etag: string } | undefined> {
+    const id = toLeaseId(unitKey);
     const read = await withStagingErrors('read lease', () => this.container.item(id, id).read<StoredLease>());
     const stored = read.resource;
-    if (stored === undefined || stored.owner !== lease.owner) {
-      return undefined;
-    }
-    return read.etag ?? stored._etag;
+    return stored === undefined
+      ? undefined
+      : { owner: stored.owner, expiresAt: stored.expiresAt, etag: read.etag ?? stored._etag ?? '' };
   }
 
   /** Sends one lease write; the listed statuses mean "lost the race" and yield `undefined`. */

@@ -123,15 +123,15 @@ export function parseListQuery(query: URLSearchParams): Parsed<DeadLetterQuery> 
   }
   const maxItems = readCount(query.get('maxItems') ?? undefined, 'maxItems', MAX_LIST_PAGE, problems);
   result.maxItems = maxItems ?? 100;
-  const token = query.get('continuationToken');
-  const filterRead =
-    (errorName !== undefined || query.get('errorName') === null) &&
-    (before !== undefined || query.get('before') === null);
-  if (token !== null && token !== '' && filterRead) {
-    const storeToken = readApiContinuationToken(token, errorName, problems, before, true);
-    if (storeToken !== undefined) {
-      result.continuationToken = storeToken;
-    }
+  const storeToken = readFilterToken(
+    query.get('continuationToken') || undefined,
+    { errorName, before },
+    { errorName: query.has('errorName'), before: query.has('before') },
+    problems,
+    true,
+  );
+  if (storeToken !== undefined) {
+    result.continuationToken = storeToken;
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, value: result };
 }
@@ -270,18 +270,37 @@ function filterReader(
       }
     },
     token(body) {
-      // A filter member that was refused is a problem already, not also a token mismatch.
-      const filterRead =
-        (into.errorName !== undefined || !Object.hasOwn(body, 'errorName')) &&
-        (into.before !== undefined || !Object.hasOwn(body, 'before'));
-      if (token !== undefined && filterRead) {
-        const storeToken = readApiContinuationToken(token, into.errorName, problems, into.before, into.dryRun);
-        if (storeToken !== undefined) {
-          into.continuationToken = storeToken;
-        }
+      const storeToken = readFilterToken(
+        token,
+        into,
+        { errorName: Object.hasOwn(body, 'errorName'), before: Object.hasOwn(body, 'before') },
+        problems,
+        into.dryRun,
+      );
+      if (storeToken !== undefined) {
+        into.continuationToken = storeToken;
       }
     },
   };
+}
+
+/**
+ * The store's token inside a continuation token given with a filter (`undefined` when none was given, or on a
+ * problem), checked against the filter as read. A filter member that was given but refused is a problem already, not
+ * also a token mismatch: the token is then not read.
+ */
+function readFilterToken(
+  token: string | undefined,
+  filter: { errorName?: ErrorName | undefined; before?: string | undefined },
+  given: { errorName: boolean; before: boolean },
+  problems: string[],
+  readOnly: boolean | undefined,
+): string | undefined {
+  const filterRead =
+    (filter.errorName !== undefined || !given.errorName) && (filter.before !== undefined || !given.before);
+  return token === undefined || !filterRead
+    ? undefined
+    : readApiContinuationToken(token, filter.errorName, problems, filter.before, readOnly);
 }
 
 /** A request body that must be a JSON object. */
