@@ -264,6 +264,25 @@ describe('runDebugCommand', () => {
   });
 });
 
+describe('runDebugCommand times', () => {
+  const { write } = useTempDir('medtech-debug-times-');
+
+  it('writes a reading past the millisecond to the millisecond (a difference from MedTech, which kept 100 ns)', async () => {
+    const message = write(
+      'microseconds.json',
+      JSON.stringify({ ...readJson('message-with-patient.json'), endDate: '2021-07-13T17:29:01.061144+02:00' }),
+    );
+    const output = await debug([], ['--message', message]);
+    expect(output.errors).toEqual([]);
+    expect(output.measurements.map((m) => m.occurrenceTimeUtc)).toEqual(['2021-07-13T15:29:01.061Z']);
+    // MedTech: 2021-07-13T15:29:01.0611440Z for both; the identifier, to the second, is the same.
+    expect(output.observations.map((o) => o.effectivePeriod)).toEqual([
+      { start: '2021-07-13T15:29:01.0610000Z', end: '2021-07-13T15:29:01.0610000Z' },
+    ]);
+    expect(output.observations[0]?.identifier?.[0]?.value).toMatch(/\.20210713152901Z\.20210713152901Z$/);
+  });
+});
+
 describe('runDebugCommand warnings', () => {
   const { write } = useTempDir('medtech-debug-warn-');
 

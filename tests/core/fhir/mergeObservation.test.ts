@@ -262,6 +262,22 @@ describe('mergeObservation', () => {
     expect(result.observation).not.toHaveProperty('valueString');
     expect(result.observation.valueQuantity?.value).toBe(78);
   });
+
+  it('replaces a stored SampledData of more than one dimension, as a value of another type (MedTech failed)', () => {
+    const group = observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', {
+      hr: [['2019-01-01T00:00:05.000Z', '71']],
+    });
+    const built = buildObservation(group, sampledTemplate(), identity, FIRST);
+    const twoDimensions = `70 80 ${'E '.repeat(1438)}`.trimEnd();
+    const existing = stored({
+      ...built,
+      valueSampledData: { ...built.valueSampledData!, dimensions: 2, data: twoDimensions },
+    });
+    const result = mergeObservation(existing, group, sampledTemplate(), identity, SECOND);
+    expect(result.changed).toBe(true);
+    expect(result.observation.valueSampledData?.dimensions).toBe(1);
+    expect(result.observation.valueSampledData?.data?.split(' ').slice(0, 3)).toEqual(['E', '71', 'E']);
+  });
 });
 
 describe('isDeepEqual', () => {
