@@ -82,7 +82,11 @@ function toDeadLetterInput(
   }
   const plan = planDeadLetterReplay({ subject } as DeadLetterDocument);
   if (plan.kind !== 'message') {
-    return 'the dead letter holds no body (the message was too large to store): its partition and sequence number find it in Event Hubs or its Capture';
+    const what =
+      isRecord(subject['body']) && subject['body']['encoding'] === 'omitted'
+        ? 'no body'
+        : 'the message without all its properties';
+    return `the dead letter holds ${what} (the message was too large to store): its partition and sequence number find it in Event Hubs or its Capture`;
   }
   return { kind: 'message', event: plan.ingest.event };
 }

@@ -72,8 +72,8 @@ export interface ReplaySummary {
    */
   yieldedNothing: number;
   /**
-   * Messages stored without their body (too large for one document): kept; their coordinates find them in Event Hubs
-   * (or its Capture) while retained.
+   * Messages stored without their body or a property bag (too large for one document): kept; their coordinates find
+   * them in Event Hubs (or its Capture) while retained.
    */
   unavailable: number;
   /** Errors normalizing the messages again gave, by name. */

@@ -719,6 +719,15 @@ describe('runDebugCommand --dead-letter', () => {
           coordinates: { partitionId: '2', sequenceNumber: 7, offset: '70', enqueuedTimeUtc: '2023-03-13T22:50:00Z' },
         }),
       ],
+      [
+        'the dead letter holds the message without all its properties',
+        deadLetter({
+          kind: 'message',
+          body: { encoding: 'json', value: readJson('message-with-patient.json') },
+          coordinates: { partitionId: '2', sequenceNumber: 7, offset: '70', enqueuedTimeUtc: '2023-03-13T22:50:00Z' },
+          omitted: { properties: 1_600_000 },
+        }),
+      ],
     ];
     for (const [said, content] of cases) {
       const bad = write('bad.json', content);

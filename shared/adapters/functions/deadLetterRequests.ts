@@ -381,7 +381,15 @@ export interface DeadLetterListItem {
   templateType?: string;
   part?: { index: number; count: number };
   subject:
-    | { kind: 'message'; partitionId: string; sequenceNumber: number; enqueuedTimeUtc: string; encoding: string }
+    | {
+        kind: 'message';
+        partitionId: string;
+        sequenceNumber: number;
+        enqueuedTimeUtc: string;
+        encoding: string;
+        /** Property bags left out of the stored message (too large), by JSON size in bytes. */
+        omitted?: { properties?: number; systemProperties?: number };
+      }
     | { kind: 'measurements'; measurements: number; types: string[] };
 }
 
@@ -406,6 +414,7 @@ export function toDeadLetterListItem(item: StoredDeadLetter): DeadLetterListItem
             sequenceNumber: subject.coordinates.sequenceNumber,
             enqueuedTimeUtc: subject.coordinates.enqueuedTimeUtc,
             encoding: subject.body.encoding,
+            ...(subject.omitted === undefined ? {} : { omitted: subject.omitted }),
           }
         : {
             kind: 'measurements',

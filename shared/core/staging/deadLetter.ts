@@ -37,6 +37,11 @@ export type DeadLetterSubject =
       properties?: Record<string, unknown>;
       /** System properties of the event, kept for replay (IoT Hub device id lives here). */
       systemProperties?: Record<string, unknown>;
+      /**
+       * The property bags left out, each by its JSON size in bytes, because the dead letter would not fit one stored
+       * document with them ({@link splitDeadLetterRecord}); such a message is not replayed from the store.
+       */
+      omitted?: { properties?: number; systemProperties?: number };
     }
   | { kind: 'measurements'; measurements: Measurement[] };
 
@@ -88,15 +93,76 @@ export function toDeadLetterBody(body: EventBody): DeadLetterBody {
   switch (body.kind) {
     case 'json':
       return { encoding: 'json', value: body.value };
-    case 'text':
-      return parsesAsJson(body.text) ?? { encoding: 'base64', data: Buffer.from(body.text, 'utf8').toString('base64') };
+    case 'text': {
+      const json = parsesAsJson(body.text);
+      if (json !== undefined) {
+        jsonBodySources.set(json, body.text);
+      }
+      return json ?? { encoding: 'base64', data: Buffer.from(body.text, 'utf8').toString('base64') };
+    }
     case 'bytes': {
       const bytes = Buffer.from(body.bytes.buffer, body.bytes.byteOffset, body.bytes.byteLength);
       const text = decodeUtf8(bytes);
       const json = text === undefined ? undefined : parsesAsJson(text);
+      if (json !== undefined) {
+        jsonBodySources.set(json, bytes);
+      }
       return json ?? { encoding: 'base64', data: bytes.toString('base64') };
     }
   }
+}
+
+type MessageSubject = Extract<DeadLetterSubject, { kind: 'message' }>;
+
+/**
+ * A rejected message's subject with the given body and only the property bags asked for; each one left out is named
+ * in `omitted` with its JSON size in bytes.
+ */
+function keepingOnly(
+  subject: MessageSubject,
+  body: DeadLetterBody,
+  keep: { properties?: boolean; systemProperties?: boolean },
+): MessageSubject {
+  const { properties, systemProperties, omitted, ...rest } = subject;
+  const result: MessageSubject = { ...rest, body };
+  const leftOut = { ...omitted };
+  if (properties !== undefined) {
+    if (keep.properties === true) {
+      result.properties = properties;
+    } else {
+      leftOut.properties = toJsonByteLength(properties);
+    }
+  }
+  if (systemProperties !== undefined) {
+    if (keep.systemProperties === true) {
+      result.systemProperties = systemProperties;
+    } else {
+      leftOut.systemProperties = toJsonByteLength(systemProperties);
+    }
+  }
+  if (Object.keys(leftOut).length > 0) {
+    result.omitted = leftOut;
+  }
+  return result;
+}
+
+/**
+ * What a body {@link toDeadLetterBody} stored as JSON was read from (the event's bytes, or its text as UTF-8): should
+ * the body have to be left out, its size and hash are those of the event in Event Hubs, not of the value written again.
+ */
+const jsonBodySources = new WeakMap<DeadLetterBody, Uint8Array | string>();
+
+/** A body left out: the size and SHA-256 of the event's bytes (of the value as JSON, for a value given parsed). */
+function toOmittedBody(body: DeadLetterBody): Extract<DeadLetterBody, { encoding: 'omitted' }> {
+  if (body.encoding === 'omitted') {
+    return body;
+  }
+  const source =
+    body.encoding === 'base64'
+      ? Buffer.from(body.data, 'base64')
+      : (jsonBodySources.get(body) ?? JSON.stringify(body.value));
+  const bytes = typeof source === 'string' ? Buffer.from(source, 'utf8') : source;
+  return { encoding: 'omitted', bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 function decodeUtf8(bytes: Uint8Array): string | undefined {
@@ -253,9 +319,11 @@ function withBoundedErrorText(record: DeadLetterRecord): DeadLetterRecord {
 /**
  * Splits a dead letter whose measurements would make a stored document larger than `maxDocumentBytes` (Cosmos DB
  * refuses items over 2 MB) into parts of consecutive measurements, each marked with {@link DeadLetterRecord.part};
- * a group that fits is returned as the only element. A rejected message too large to store is stored without its
- * body (`encoding: 'omitted'`, with its size and hash), and without its properties if they alone are too large:
- * refusing it would stop its Event Hubs partition for good.
+ * a group that fits is returned as the only element. A rejected message too large to store is stored with less,
+ * the first of these that fits: without its application properties; without its body (`encoding: 'omitted'`, with
+ * its size and hash) but with its properties; without its body and application properties; with neither property
+ * bag either. What is left out is named ({@link DeadLetterSubject} `omitted`). Refusing the message would stop its
+ * Event Hubs partition for good.
  * @param record - the dead letter
  * @param maxDocumentBytes - upper bound of one stored document's JSON size in bytes (system fields included)
  */
@@ -268,22 +336,15 @@ export function splitDeadLetterRecord(given: DeadLetterRecord, maxDocumentBytes:
     return [record];
   }
   if (subject.kind === 'message') {
-    if (subject.body.encoding === 'omitted') {
-      return [{ ...record, subject: { kind: 'message', body: subject.body, coordinates: subject.coordinates } }];
-    }
-    const text = subject.body.encoding === 'json' ? JSON.stringify(subject.body.value) : undefined;
-    const bytes =
-      subject.body.encoding === 'base64' ? Buffer.from(subject.body.data, 'base64') : Buffer.from(text ?? '', 'utf8');
-    const body: DeadLetterBody = {
-      encoding: 'omitted',
-      bytes: bytes.length,
-      sha256: createHash('sha256').update(bytes).digest('hex'),
-    };
-    const withoutBody: DeadLetterRecord = { ...record, subject: { ...subject, body } };
-    if (fits(withoutBody)) {
-      return [withoutBody];
-    }
-    return [{ ...record, subject: { kind: 'message', body, coordinates: subject.coordinates } }];
+    const omittedBody = toOmittedBody(subject.body);
+    const candidates = [
+      keepingOnly(subject, subject.body, { properties: false, systemProperties: true }),
+      keepingOnly(subject, omittedBody, { properties: true, systemProperties: true }),
+      keepingOnly(subject, omittedBody, { properties: false, systemProperties: true }),
+      keepingOnly(subject, omittedBody, { properties: false, systemProperties: false }),
+    ];
+    const stored = candidates.find((candidate) => fits({ ...record, subject: candidate }));
+    return [{ ...record, subject: stored ?? keepingOnly(subject, omittedBody, {}) }];
   }
   const emptyPart = toDeadLetterDocument({
     ...record,

@@ -38,7 +38,10 @@ export type ReplayPlan =
       staging: ReplayStaging;
     }
   | {
-      /** A rejected message stored without its body (too large): it cannot be replayed from the store. */
+      /**
+       * A rejected message stored without its body or a property bag (too large): it cannot be replayed from the store
+       * as the message it was.
+       */
       kind: 'unavailable';
     }
   | {
@@ -58,7 +61,7 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
   const subject = document.subject;
   switch (subject.kind) {
     case 'message': {
-      if (subject.body.encoding === 'omitted') {
+      if (subject.body.encoding === 'omitted' || subject.omitted !== undefined) {
         return { kind: 'unavailable' };
       }
       return {

@@ -5,6 +5,7 @@ import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.j
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { freshContainers, heartRates, localClient } from './cosmosTestSupport.js';
+import { toJsonByteLength } from '../../../shared/core/staging/planStagingDocuments.js';
 
 function rejectedMessage(sequenceNumber: number, time = '2024-05-01T10:00:05.000Z'): DeadLetterRecord {
   return {
@@ -87,6 +88,27 @@ describe('CosmosDeadLetterStore', () => {
       kind: 'message',
       body: { encoding: 'omitted', bytes: 60_000 },
       coordinates: { partitionId: '3', sequenceNumber: 8 },
+    });
+  });
+
+  it('keeps the body of a rejected message whose application properties alone are too large', async () => {
+    const maxDocumentBytes = 20_000;
+    const container = (await freshContainers(client)).deadLetter;
+    const small = new CosmosDeadLetterStore(container, { maxDocumentBytes });
+    const record = rejectedMessage(9);
+    const properties = { note: 'x'.repeat(30_000) };
+    if (record.subject.kind === 'message') {
+      record.subject.properties = properties;
+      record.subject.systemProperties = { 'iothub-connection-device-id': 'd9' };
+    }
+
+    await small.addDeadLetters([record]);
+    const [stored] = (await small.listDeadLetters({ errorName: 'InvalidDataFormat' })).items;
+
+    expect(stored?.subject).toEqual({
+      ...record.subject,
+      properties: undefined,
+      omitted: { properties: toJsonByteLength(properties) },
     });
   });
 

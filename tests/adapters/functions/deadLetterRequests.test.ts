@@ -335,6 +335,27 @@ describe('toDeadLetterListItem', () => {
     });
     expect(JSON.stringify(listed)).not.toMatch(/secret/);
   });
+
+  it('says which property bags a rejected message was stored without', () => {
+    const item: StoredDeadLetter = {
+      ...base,
+      subject: {
+        kind: 'message',
+        body: { encoding: 'json', value: { patientId: 'patient-secret' } },
+        coordinates: { partitionId: '3', sequenceNumber: 9, offset: '90', enqueuedTimeUtc: '2024-05-01T10:00:00.000Z' },
+        omitted: { properties: 1_600_000 },
+      },
+    };
+
+    expect(toDeadLetterListItem(item).subject).toEqual({
+      kind: 'message',
+      partitionId: '3',
+      sequenceNumber: 9,
+      enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
+      encoding: 'json',
+      omitted: { properties: 1_600_000 },
+    });
+  });
 });
 
 describe('continuation tokens', () => {

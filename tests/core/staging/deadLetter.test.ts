@@ -212,26 +212,134 @@ describe('splitDeadLetterRecord with a message too large to store', () => {
     expect(stored && toDeadLetterDocument(stored).id).toBe(toDeadLetterDocument(record).id);
   });
 
-  it('leaves out its properties too when they alone are too large', () => {
-    const record: DeadLetterRecord = {
-      ...messageRecord,
-      subject: {
-        kind: 'message',
-        body: { encoding: 'json', value: { hr: 1 } },
-        coordinates: {
-          partitionId: '2',
-          sequenceNumber: 41,
-          offset: '4100',
-          enqueuedTimeUtc: '2024-05-01T23:59:59.000Z',
-        },
-        properties: { huge: 'x'.repeat(40_000) },
-      },
-    };
+  const coordinates = {
+    partitionId: '2',
+    sequenceNumber: 41,
+    offset: '4100',
+    enqueuedTimeUtc: '2024-05-01T23:59:59.000Z',
+  };
+  const withSubject = (
+    subject: Partial<Extract<DeadLetterRecord['subject'], { kind: 'message' }>>,
+  ): DeadLetterRecord => ({
+    ...messageRecord,
+    subject: { kind: 'message', body: { encoding: 'json', value: { hr: 1 } }, coordinates, ...subject },
+  });
+  const fitsIn = (record: DeadLetterRecord, bound: number): boolean =>
+    Buffer.byteLength(JSON.stringify(toDeadLetterDocument(record)), 'utf8') <= bound - 256;
+
+  it('keeps the body and the system properties when the application properties alone are too large', () => {
+    const properties = { huge: 'x'.repeat(40_000) };
+    const systemProperties = { 'iothub-connection-device-id': 'd1' };
+    const record = withSubject({ properties, systemProperties });
+
+    const [stored, ...rest] = splitDeadLetterRecord(record, 20_000);
+
+    expect(rest).toEqual([]);
+    expect(stored?.subject).toEqual({
+      kind: 'message',
+      body: { encoding: 'json', value: { hr: 1 } },
+      coordinates,
+      systemProperties,
+      omitted: { properties: toJsonByteLength(properties) },
+    });
+    expect(stored && fitsIn(stored, 20_000)).toBe(true);
+    expect(stored && toDeadLetterDocument(stored).id).toBe(toDeadLetterDocument(record).id);
+    // Without its properties it is not the message it was: not replayed from the store.
+    expect(stored && planDeadLetterReplay(toDeadLetterDocument(stored))).toEqual({ kind: 'unavailable' });
+  });
+
+  it('keeps the body of a message whose properties and body fit only apart', () => {
+    const body = toDeadLetterBody({ kind: 'text', text: JSON.stringify({ text: 'b'.repeat(12_000) }) });
+    const record = withSubject({ body, properties: { p: 'x'.repeat(12_000) } });
 
     const [stored] = splitDeadLetterRecord(record, 20_000);
 
-    expect(stored?.subject).toMatchObject({ kind: 'message', body: { encoding: 'omitted', bytes: 8 } });
-    expect(stored?.subject.kind === 'message' && stored.subject.properties).toBeUndefined();
+    expect(stored?.subject).toMatchObject({ body, omitted: { properties: 12_008 } });
+    expect(stored?.subject).not.toHaveProperty('properties');
+  });
+
+  it('leaves out the body and then the application properties when neither fits', () => {
+    const bytes = Buffer.from(`{ "text": "${'b'.repeat(40_000)}" }`, 'utf8');
+    const body = toDeadLetterBody({ kind: 'bytes', bytes });
+    const systemProperties = { 'iothub-connection-device-id': 'd1' };
+    const omittedBody = {
+      encoding: 'omitted',
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+
+    const [small] = splitDeadLetterRecord(withSubject({ body, properties: { p: 'x' }, systemProperties }), 20_000);
+    expect(small?.subject).toEqual({
+      kind: 'message',
+      body: omittedBody,
+      coordinates,
+      properties: { p: 'x' },
+      systemProperties,
+    });
+
+    const [large] = splitDeadLetterRecord(
+      withSubject({ body, properties: { p: 'x'.repeat(40_000) }, systemProperties }),
+      20_000,
+    );
+    expect(large?.subject).toEqual({
+      kind: 'message',
+      body: omittedBody,
+      coordinates,
+      systemProperties,
+      omitted: { properties: 40_008 },
+    });
+
+    const [bare] = splitDeadLetterRecord(
+      withSubject({ body, properties: { p: 'x'.repeat(40_000) }, systemProperties: { s: 'y'.repeat(40_000) } }),
+      20_000,
+    );
+    expect(bare?.subject).toEqual({
+      kind: 'message',
+      body: omittedBody,
+      coordinates,
+      omitted: { properties: 40_008, systemProperties: 40_008 },
+    });
+    for (const stored of [small, large, bare]) {
+      expect(stored && fitsIn(stored, 20_000)).toBe(true);
+      expect(stored && planDeadLetterReplay(toDeadLetterDocument(stored))).toEqual({ kind: 'unavailable' });
+    }
+  });
+
+  it("names a left-out JSON body by the event's own bytes, as Event Hubs holds them, not by the value rewritten", () => {
+    const text = `\uFEFF{\n  "text": "${'b'.repeat(40_000)}"\n}\n`;
+    const bytes = Buffer.from(text, 'utf8');
+    const fromBytes = toDeadLetterBody({ kind: 'bytes', bytes });
+    // A text given as text (no byte-order mark: the host decoded it) is named by its UTF-8 bytes.
+    const fromText = toDeadLetterBody({ kind: 'text', text: text.slice(1) });
+    expect(fromBytes.encoding).toBe('json');
+    expect(fromText.encoding).toBe('json');
+
+    const [stored] = splitDeadLetterRecord(withSubject({ body: fromBytes }), 20_000);
+    const [storedText] = splitDeadLetterRecord(withSubject({ body: fromText }), 20_000);
+
+    const expected = {
+      encoding: 'omitted',
+      bytes: bytes.length,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+    };
+    expect(stored?.subject).toMatchObject({ body: expected });
+    const textBytes = bytes.subarray(3);
+    expect(storedText?.subject).toMatchObject({
+      body: {
+        encoding: 'omitted',
+        bytes: textBytes.length,
+        sha256: createHash('sha256').update(textBytes).digest('hex'),
+      },
+    });
+    // A body the host gave already parsed has no bytes of its own: the value as JSON stands for them.
+    const [parsed] = splitDeadLetterRecord(
+      withSubject({ body: toDeadLetterBody({ kind: 'json', value: { t: 'b'.repeat(40_000) } }) }),
+      20_000,
+    );
+    const json = Buffer.from(JSON.stringify({ t: 'b'.repeat(40_000) }), 'utf8');
+    expect(parsed?.subject).toMatchObject({
+      body: { encoding: 'omitted', bytes: json.length, sha256: createHash('sha256').update(json).digest('hex') },
+    });
   });
 });
 
