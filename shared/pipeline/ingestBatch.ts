@@ -36,6 +36,11 @@ export interface IngestSummary {
   measurements: number;
   /** Dead-letter records written: one per distinct error of an event, at most 10 per event. */
   deadLettered: number;
+  /**
+   * Of those, the records stored with less than they held: without the message body or a property bag, too large for
+   * one document (their Event Hubs coordinates find the message while it is retained).
+   */
+  deadLetteredWithLess: number;
   /** Errors by MedTech error name, every occurrence (an event failing in 5 matches counts 5). */
   errorsByName: Partial<Record<ErrorName, number>>;
   /** Staging documents written. */
@@ -81,6 +86,7 @@ export async function ingestBatch(
     rejectedEvents: 0,
     measurements: 0,
     deadLettered: 0,
+    deadLetteredWithLess: 0,
     errorsByName: {},
     stagingDocuments: 0,
     maxProcessingLatencyMs: 0,
@@ -146,8 +152,9 @@ export async function ingestBatch(
 
   // Dead letters first: if staging then fails, the redelivery rewrites the same dead-letter ids.
   if (deadLetters.length > 0) {
-    await deps.deadLetters.addDeadLetters(deadLetters);
+    const keys = await deps.deadLetters.addDeadLetters(deadLetters);
     summary.deadLettered = deadLetters.length;
+    summary.deadLetteredWithLess = keys.filter((key) => key.withLess === true).length;
   }
   // Every shard, those whose events yielded nothing too: a redelivery may have to supersede an earlier staging there.
   for (const [shard, batch] of byShard) {

@@ -82,7 +82,10 @@ export interface ReplaySummary {
   deadLettered: number;
   /** Dead letters deleted after their data was staged. */
   deleted: number;
-  /** Dead letters kept because they were rewritten while being replayed (the same thing rejected again). */
+  /**
+   * Dead letters kept because they were rewritten while being replayed (the same thing rejected again), or because
+   * their message, rejected again, could be stored again only without its body or properties.
+   */
   kept: number;
   /** Dead letters already gone (another replay took them). */
   missing: number;
@@ -166,6 +169,7 @@ export async function replayDeadLetters(
     summary.messagesNormalized += 1;
     let measurements: number;
     let errors: number;
+    let withLess = false;
     if (dryRun) {
       const result = normalizeEvent(mapping, plan.ingest.event);
       measurements = result.measurements.length;
@@ -184,6 +188,7 @@ export async function replayDeadLetters(
         errors += count;
       }
       summary.deadLettered += result.deadLettered;
+      withLess = result.deadLetteredWithLess > 0;
     }
     summary.measurementsStaged += measurements;
     if (errors > 0) {
@@ -192,7 +197,11 @@ export async function replayDeadLetters(
       summary.yieldedNothing += 1;
       return;
     }
-    if (!dryRun) {
+    if (withLess) {
+      // Rejected again, but stored now without its body or properties (a longer error made it too large, say): the
+      // letters read are the only whole copies of the message left, so they stay.
+      summary.kept += letters.length;
+    } else if (!dryRun) {
       // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten.
       await deleteReplayed(deps.deadLetters, letters, summary);
     }

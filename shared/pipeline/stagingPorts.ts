@@ -110,6 +110,12 @@ export interface DeadLetterKey {
   pk: string;
 }
 
+/** Key of a dead letter just stored, and whether it holds less than the record given. */
+export interface StoredDeadLetterKey extends DeadLetterKey {
+  /** Set when a rejected message was stored without its body or a property bag (too large for one document). */
+  withLess?: true;
+}
+
 /** A stored dead letter with its ETag. */
 export interface StoredDeadLetter extends DeadLetterDocument {
   etag: string;
@@ -142,10 +148,11 @@ export interface DeadLetterStore {
    * Stores dead letters (upsert under deterministic ids: a rerun does not duplicate). A store may keep a record too
    * large for one of its documents in several parts ({@link DeadLetterRecord.part}).
    * @param records - the dead letters
-   * @returns the stored keys, in input order (a record stored in parts gives one key per part)
+   * @returns the stored keys, in input order (a record stored in parts gives one key per part), marked when stored
+   *   with less than the record held
    * @throws a retriable error when the store is unavailable or throttling
    */
-  addDeadLetters(records: readonly DeadLetterRecord[]): Promise<DeadLetterKey[]>;
+  addDeadLetters(records: readonly DeadLetterRecord[]): Promise<StoredDeadLetterKey[]>;
 
   /**
    * Lists dead letters, optionally by error name, one page at a time.

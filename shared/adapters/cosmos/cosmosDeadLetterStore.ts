@@ -1,6 +1,6 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
 import type { DeadLetterDocument, DeadLetterRecord } from '../../core/staging/deadLetter.js';
-import { splitDeadLetterRecord, toDeadLetterDocument } from '../../core/staging/deadLetter.js';
+import { holdsLess, splitDeadLetterRecord, toDeadLetterDocument } from '../../core/staging/deadLetter.js';
 import { defaultMaxDocumentBytes } from '../../core/staging/planStagingDocuments.js';
 import type {
   DeadLetterKey,
@@ -9,6 +9,7 @@ import type {
   DeadLetterStore,
   DeleteOutcome,
   StoredDeadLetter,
+  StoredDeadLetterKey,
 } from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
@@ -56,17 +57,22 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
    * @param records - the dead letters
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
-  async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<DeadLetterKey[]> {
-    const documents = records
-      .flatMap((record) => splitDeadLetterRecord(record, this.maxDocumentBytes))
-      .map(toDeadLetterDocument);
+  async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<StoredDeadLetterKey[]> {
+    const keys: StoredDeadLetterKey[] = [];
+    const documents = records.flatMap((record) =>
+      splitDeadLetterRecord(record, this.maxDocumentBytes).map((stored) => {
+        const document = toDeadLetterDocument(stored);
+        keys.push({ id: document.id, pk: document.pk, ...(holdsLess(record, stored) ? { withLess: true } : {}) });
+        return document;
+      }),
+    );
     // Several records may map to the same document (the same error reported twice): write each once.
     const unique = [...new Map(documents.map((d) => [`${d.pk}\u0000${d.id}`, d])).values()];
     await mapWithConcurrency(unique, this.concurrency, async (document) => {
       const response = await withStagingErrors('upsert dead letter', () => this.container.items.upsert(document));
       this.counter.record('upsert', response.requestCharge);
     });
-    return documents.map(({ id, pk }) => ({ id, pk }));
+    return keys;
   }
 
   /**

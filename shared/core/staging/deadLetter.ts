@@ -317,6 +317,22 @@ function withBoundedErrorText(record: DeadLetterRecord): DeadLetterRecord {
 }
 
 /**
+ * Whether {@link splitDeadLetterRecord} stored a rejected message with less than its record held: without its body or
+ * a property bag the record had.
+ * @param record - the dead letter given
+ * @param stored - what was stored of it
+ */
+export function holdsLess(record: DeadLetterRecord, stored: DeadLetterRecord): boolean {
+  const given = record.subject;
+  const kept = stored.subject;
+  if (given.kind !== 'message' || kept.kind !== 'message') {
+    return false;
+  }
+  const leftOut = (subject: MessageSubject): number => Object.keys(subject.omitted ?? {}).length;
+  return (kept.body.encoding === 'omitted' && given.body.encoding !== 'omitted') || leftOut(kept) > leftOut(given);
+}
+
+/**
  * Splits a dead letter whose measurements would make a stored document larger than `maxDocumentBytes` (Cosmos DB
  * refuses items over 2 MB) into parts of consecutive measurements, each marked with {@link DeadLetterRecord.part};
  * a group that fits is returned as the only element. A rejected message too large to store is stored with less,

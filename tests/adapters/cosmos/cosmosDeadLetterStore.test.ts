@@ -1,6 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosDeadLetterStore } from '../../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
+import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
+import { toIngestEvents } from '../../../shared/adapters/functions/toIngestEvents.js';
+import { planDeadLetterReplay } from '../../../shared/core/staging/deadLetterReplay.js';
+import { ingestBatch, type IngestDeps } from '../../../shared/pipeline/ingestBatch.js';
+import { replayDeadLetters } from '../../../shared/pipeline/replayDeadLetters.js';
+import { deviceMappingOf } from '../../support/deviceMappings.js';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
@@ -102,14 +109,17 @@ describe('CosmosDeadLetterStore', () => {
       record.subject.systemProperties = { 'iothub-connection-device-id': 'd9' };
     }
 
-    await small.addDeadLetters([record]);
-    const [stored] = (await small.listDeadLetters({ errorName: 'InvalidDataFormat' })).items;
+    const keys = await small.addDeadLetters([record, rejectedMessage(10)]);
+    const [stored] = (await small.listDeadLetters({ errorName: 'InvalidDataFormat' })).items.filter(
+      (item) => item.id === keys[0]?.id,
+    );
 
     expect(stored?.subject).toEqual({
       ...record.subject,
       properties: undefined,
       omitted: { properties: toJsonByteLength(properties) },
     });
+    expect(keys.map((key) => key.withLess)).toEqual([true, undefined]);
   });
 
   it('stores a rejected group too large for one document in parts below the size bound, once on a rerun', async () => {
@@ -222,5 +232,88 @@ describe('CosmosDeadLetterStore', () => {
       missing: 0,
       changed: 0,
     });
+  });
+});
+
+describe('replaying a message whose new dead letter can only be stored with less', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+  });
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  const template = (typeName: string, valueExpression: string): unknown => ({
+    templateType: 'CalculatedContent',
+    template: {
+      typeName,
+      typeMatchExpression: '$..[?(@.hr)]',
+      deviceIdExpression: '$.matchedToken.d',
+      timestampExpression: '$.matchedToken.t',
+      values: [{ valueName: typeName, valueExpression, required: true }],
+    },
+  });
+  /** An expression whose error quotes it: 1.5 KB more of error text in each dead letter. */
+  const longExpression = `$.matchedToken.missing${'_'.repeat(1_500)}`;
+
+  async function ingestOne(bytes: Buffer, templates: unknown[]): Promise<IngestDeps> {
+    const containers = await freshContainers(client);
+    const deps = {
+      staging: new CosmosStagingStore(containers.staging),
+      deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes: 20_000 }),
+      now: () => new Date('2024-05-01T11:00:00.000Z'),
+    };
+    const metadata = {
+      partitionContext: { partitionId: '0' },
+      sequenceNumberArray: [1],
+      enqueuedTimeUtcArray: ['2024-05-01T10:00:00'],
+    };
+    await ingestBatch(toIngestEvents([bytes], metadata, '2024-05-01T10:00:00.000Z'), deviceMappingOf(templates), deps);
+    return deps;
+  }
+  const kinds = async (deps: IngestDeps): Promise<string[]> =>
+    (await deps.deadLetters.listDeadLetters()).items.map((item) => planDeadLetterReplay(item).kind).sort();
+
+  it('keeps the whole dead letter it read, and names the new one by its stored JSON', async () => {
+    const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(17_500)}" }`);
+    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.missing')]);
+    expect(await kinds(deps)).toEqual(['message']);
+
+    // A mapping change makes it fail with a longer error: a new dead letter, too large with the body.
+    const summary = await replayDeadLetters(deviceMappingOf([template('hr', longExpression)]), deps);
+
+    expect(summary).toMatchObject({ rejectedAgain: 1, deadLettered: 1, deleted: 0, kept: 1 });
+    const items = (await deps.deadLetters.listDeadLetters()).items;
+    expect(items.map((item) => planDeadLetterReplay(item).kind).sort()).toEqual(['message', 'unavailable']);
+    const stored = JSON.stringify(JSON.parse(bytes.toString('utf8')));
+    expect(items.map((item) => item.subject.kind === 'message' && item.subject.body.encoding).sort()).toEqual([
+      'json',
+      'omitted',
+    ]);
+    expect(
+      items.find((item) => item.subject.kind === 'message' && item.subject.body.encoding === 'omitted')?.subject,
+    ).toMatchObject({
+      body: { bytes: Buffer.byteLength(stored), sha256: createHash('sha256').update(stored).digest('hex') },
+    });
+  });
+
+  it('keeps the whole dead letter of a template fixed since while another still rejects the message', async () => {
+    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
+    // Template A fails with a short error (its letter fits whole), template B with a long one (its letter does not).
+    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
+    expect(await kinds(deps)).toEqual(['message', 'unavailable']);
+
+    // A is fixed, B is not: the message is staged for A and rejected again by B.
+    const summary = await replayDeadLetters(
+      deviceMappingOf([template('hr', '$.matchedToken.hr'), template('spo2', longExpression)]),
+      deps,
+    );
+
+    expect(summary).toMatchObject({ rejectedAgain: 1, measurementsStaged: 1, deleted: 0, kept: 1, unavailable: 1 });
+    expect(await kinds(deps)).toEqual(['message', 'unavailable']);
   });
 });
