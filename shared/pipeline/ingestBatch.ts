@@ -9,7 +9,7 @@ import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { toDeadLetterBody, type DeadLetterRecord } from '../core/staging/deadLetter.js';
-import type { DeadLetterStore, StagingStore } from './stagingPorts.js';
+import type { DeadLetterStore, StagingStore, StoredDeadLetterKey } from './stagingPorts.js';
 
 /** What ingest needs. */
 export interface IngestDeps {
@@ -57,6 +57,8 @@ export interface IngestOptions {
    * live batch's staging document.
    */
   stagingKeyOf?: (coordinates: EventCoordinates) => { shard: string; sequenceNumber: number };
+  /** Told the keys of the dead letters written, as the store answered them (a replay looks at them). */
+  onDeadLettered?: (keys: readonly StoredDeadLetterKey[]) => void;
 }
 
 /** Most dead-letter records kept for one event (a message failing in every match of a template repeats itself). */
@@ -68,7 +70,7 @@ const MAX_DEAD_LETTERS_PER_EVENT = 10;
  * @param events - the batch, with Event Hubs coordinates
  * @param mapping - the device mapping currently served
  * @param deps - stores and clock
- * @param options - where measurements are staged (default: by Event Hubs partition)
+ * @param options - where measurements are staged (default: by Event Hubs partition), who is told the dead letters' keys
  * @throws a retriable error when staging or dead-lettering fails, so the batch is delivered again
  */
 export async function ingestBatch(
@@ -155,6 +157,7 @@ export async function ingestBatch(
     const keys = await deps.deadLetters.addDeadLetters(deadLetters);
     summary.deadLettered = deadLetters.length;
     summary.deadLetteredWithLess = keys.filter((key) => key.withLess === true).length;
+    options.onDeadLettered?.(keys);
   }
   // Every shard, those whose events yielded nothing too: a redelivery may have to supersede an earlier staging there.
   for (const [shard, batch] of byShard) {

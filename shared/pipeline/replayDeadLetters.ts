@@ -13,7 +13,13 @@ import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLette
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ingestBatch } from './ingestBatch.js';
 import { mapWithConcurrency } from './limiter.js';
-import type { DeadLetterQuery, DeadLetterStore, StagingStore, StoredDeadLetter } from './stagingPorts.js';
+import type {
+  DeadLetterQuery,
+  DeadLetterStore,
+  StagingStore,
+  StoredDeadLetter,
+  StoredDeadLetterKey,
+} from './stagingPorts.js';
 
 /** What a replay needs. */
 export interface ReplayDeps {
@@ -78,7 +84,10 @@ export interface ReplaySummary {
   unavailable: number;
   /** Errors normalizing the messages again gave, by name. */
   errorsByName: Partial<Record<ErrorName, number>>;
-  /** Dead letters written for them (the same id as before when the same error recurs). */
+  /**
+   * Dead letters written for them (the same id as before when the same error recurs), less the copies without body
+   * or properties that the replay removed again because it kept the whole ones it read.
+   */
   deadLettered: number;
   /** Dead letters deleted after their data was staged. */
   deleted: number;
@@ -170,6 +179,7 @@ export async function replayDeadLetters(
     let measurements: number;
     let errors: number;
     let withLess = false;
+    const written: StoredDeadLetterKey[] = [];
     if (dryRun) {
       const result = normalizeEvent(mapping, plan.ingest.event);
       measurements = result.measurements.length;
@@ -180,6 +190,7 @@ export async function replayDeadLetters(
     } else {
       const result = await ingestBatch([plan.ingest], mapping, deps, {
         stagingKeyOf: () => ({ shard: plan.staging.shard, sequenceNumber: plan.staging.range.first }),
+        onDeadLettered: (keys) => written.push(...keys),
       });
       measurements = result.measurements;
       errors = 0;
@@ -188,7 +199,7 @@ export async function replayDeadLetters(
         errors += count;
       }
       summary.deadLettered += result.deadLettered;
-      withLess = result.deadLetteredWithLess > 0;
+      withLess = written.some((key) => key.withLess === true);
     }
     summary.measurementsStaged += measurements;
     if (errors > 0) {
@@ -199,8 +210,17 @@ export async function replayDeadLetters(
     }
     if (withLess) {
       // Rejected again, but stored now without its body or properties (a longer error made it too large, say): the
-      // letters read are the only whole copies of the message left, so they stay.
+      // letters read are the only whole copies of the message left, so they stay, and the copies with less this
+      // replay created go (its errors are counted above), or they would outlive the message's successful replay.
       summary.kept += letters.length;
+      const read = new Set(letters.map(({ id, pk }) => `${pk}\u0000${id}`));
+      const created = written.filter(
+        ({ id, pk, withLess: less, existed }) => less === true && existed !== true && !read.has(`${pk}\u0000${id}`),
+      );
+      if (created.length > 0) {
+        const outcome = await deps.deadLetters.deleteDeadLetters(created.map(({ id, pk }) => ({ id, pk })));
+        summary.deadLettered -= outcome.deleted;
+      }
     } else if (!dryRun) {
       // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten.
       await deleteReplayed(deps.deadLetters, letters, summary);

@@ -112,8 +112,14 @@ export interface DeadLetterKey {
 
 /** Key of a dead letter just stored, and whether it holds less than the record given. */
 export interface StoredDeadLetterKey extends DeadLetterKey {
-  /** Set when a rejected message was stored without its body or a property bag (too large for one document). */
+  /**
+   * Set when a rejected message was to be stored without its body or a property bag (too large for one document).
+   * Such a document never replaces one stored under its id, which holds at least as much (a whole copy written under
+   * a larger size bound, or by an error text a few characters shorter).
+   */
   withLess?: true;
+  /** With `withLess`: a dead letter was stored under this id already, and was kept as it was. */
+  existed?: true;
 }
 
 /** A stored dead letter with its ETag. */

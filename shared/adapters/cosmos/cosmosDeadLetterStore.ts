@@ -1,6 +1,7 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
 import type { DeadLetterDocument, DeadLetterRecord } from '../../core/staging/deadLetter.js';
 import { holdsLess, splitDeadLetterRecord, toDeadLetterDocument } from '../../core/staging/deadLetter.js';
+import { sendConditionalWrite } from './conditionalWrite.js';
 import { defaultMaxDocumentBytes } from '../../core/staging/planStagingDocuments.js';
 import type {
   DeadLetterKey,
@@ -59,20 +60,39 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
    */
   async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<StoredDeadLetterKey[]> {
     const keys: StoredDeadLetterKey[] = [];
+    const withLess = new Set<string>();
     const documents = records.flatMap((record) =>
       splitDeadLetterRecord(record, this.maxDocumentBytes).map((stored) => {
         const document = toDeadLetterDocument(stored);
-        keys.push({ id: document.id, pk: document.pk, ...(holdsLess(record, stored) ? { withLess: true } : {}) });
+        if (holdsLess(record, stored)) {
+          withLess.add(`${document.pk}\u0000${document.id}`);
+        }
+        keys.push({ id: document.id, pk: document.pk });
         return document;
       }),
     );
     // Several records may map to the same document (the same error reported twice): write each once.
     const unique = [...new Map(documents.map((d) => [`${d.pk}\u0000${d.id}`, d])).values()];
+    const existed = new Set<string>();
     await mapWithConcurrency(unique, this.concurrency, async (document) => {
+      const key = `${document.pk}\u0000${document.id}`;
+      if (withLess.has(key)) {
+        // Created only where none is stored: one stored under this id holds at least as much.
+        const created = await sendConditionalWrite(this.counter, 'create', 'create dead letter', [409], () =>
+          this.container.items.create(document),
+        );
+        if (created === undefined) {
+          existed.add(key);
+        }
+        return;
+      }
       const response = await withStagingErrors('upsert dead letter', () => this.container.items.upsert(document));
       this.counter.record('upsert', response.requestCharge);
     });
-    return keys;
+    return keys.map((key) => {
+      const name = `${key.pk}\u0000${key.id}`;
+      return withLess.has(name) ? { ...key, withLess: true, ...(existed.has(name) ? { existed: true } : {}) } : key;
+    });
   }
 
   /**

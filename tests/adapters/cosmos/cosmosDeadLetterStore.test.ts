@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { CosmosClient } from '@azure/cosmos';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CosmosDeadLetterStore } from '../../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
@@ -278,27 +277,55 @@ describe('replaying a message whose new dead letter can only be stored with less
   const kinds = async (deps: IngestDeps): Promise<string[]> =>
     (await deps.deadLetters.listDeadLetters()).items.map((item) => planDeadLetterReplay(item).kind).sort();
 
-  it('keeps the whole dead letter it read, and names the new one by its stored JSON', async () => {
+  it('keeps the whole dead letter it read, leaves no copy with less behind, and is done once the mapping is fixed', async () => {
     const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(17_500)}" }`);
     const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.missing')]);
-    expect(await kinds(deps)).toEqual(['message']);
+    const [whole] = (await deps.deadLetters.listDeadLetters()).items;
+    expect(whole && planDeadLetterReplay(whole).kind).toBe('message');
 
-    // A mapping change makes it fail with a longer error: a new dead letter, too large with the body.
-    const summary = await replayDeadLetters(deviceMappingOf([template('hr', longExpression)]), deps);
+    // A mapping change makes it fail with a longer error: its dead letter is too large with the body.
+    const again = await replayDeadLetters(deviceMappingOf([template('hr', longExpression)]), deps);
 
-    expect(summary).toMatchObject({ rejectedAgain: 1, deadLettered: 1, deleted: 0, kept: 1 });
-    const items = (await deps.deadLetters.listDeadLetters()).items;
-    expect(items.map((item) => planDeadLetterReplay(item).kind).sort()).toEqual(['message', 'unavailable']);
-    const stored = JSON.stringify(JSON.parse(bytes.toString('utf8')));
-    expect(items.map((item) => item.subject.kind === 'message' && item.subject.body.encoding).sort()).toEqual([
-      'json',
-      'omitted',
+    expect(again).toMatchObject({ rejectedAgain: 1, errorsByName: { IncompatibleData: 1 }, deadLettered: 0 });
+    expect(again).toMatchObject({ deleted: 0, kept: 1 });
+    expect((await deps.deadLetters.listDeadLetters()).items.map(({ id, etag }) => ({ id, etag }))).toEqual([
+      { id: whole?.id, etag: whole?.etag },
     ]);
-    expect(
-      items.find((item) => item.subject.kind === 'message' && item.subject.body.encoding === 'omitted')?.subject,
-    ).toMatchObject({
-      body: { bytes: Buffer.byteLength(stored), sha256: createHash('sha256').update(stored).digest('hex') },
+
+    const fixed = await replayDeadLetters(deviceMappingOf([template('hr', '$.matchedToken.hr')]), deps);
+
+    expect(fixed).toMatchObject({ measurementsStaged: 1, rejectedAgain: 0, deleted: 1, kept: 0 });
+    expect((await deps.deadLetters.listDeadLetters()).items).toEqual([]);
+  });
+
+  it('never writes a copy with less over a whole one of the same id (the size bound lowered since)', async () => {
+    const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(30_000)}" }`);
+    const containers = await freshContainers(client);
+    const mapping = deviceMappingOf([template('hr', '$.matchedToken.missing')]);
+    const metadata = {
+      partitionContext: { partitionId: '0' },
+      sequenceNumberArray: [1],
+      enqueuedTimeUtcArray: ['2024-05-01T10:00:00'],
+    };
+    const events = (): ReturnType<typeof toIngestEvents> =>
+      toIngestEvents([bytes], metadata, '2024-05-01T10:00:00.000Z');
+    const depsWith = (maxDocumentBytes: number): IngestDeps => ({
+      staging: new CosmosStagingStore(containers.staging),
+      deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes }),
+      now: () => new Date('2024-05-01T11:00:00.000Z'),
     });
+    await ingestBatch(events(), mapping, depsWith(40_000));
+    const [whole] = (await depsWith(40_000).deadLetters.listDeadLetters()).items;
+
+    // The same error under a lower bound: a redelivery, then a replay.
+    const redelivered = await ingestBatch(events(), mapping, depsWith(20_000));
+    const replayed = await replayDeadLetters(mapping, depsWith(20_000));
+
+    expect(redelivered).toMatchObject({ deadLettered: 1, deadLetteredWithLess: 1 });
+    expect(replayed).toMatchObject({ rejectedAgain: 1, deleted: 0, kept: 1 });
+    const left = (await depsWith(20_000).deadLetters.listDeadLetters()).items;
+    expect(left.map(({ id, etag }) => ({ id, etag }))).toEqual([{ id: whole?.id, etag: whole?.etag }]);
+    expect(left[0] && planDeadLetterReplay(left[0]).kind).toBe('message');
   });
 
   it('keeps the whole dead letter of a template fixed since while another still rejects the message', async () => {
