@@ -211,14 +211,14 @@ export async function replayDeadLetters(
     if (withLess) {
       // Rejected again, but stored now without its body or properties (a longer error made it too large, say): the
       // letters read are the only whole copies of the message left, so they stay, and the copies with less this
-      // replay created go (its errors are counted above), or they would outlive the message's successful replay.
+      // replay wrote go (its errors are counted above), or they would outlive the message's successful replay. Each
+      // only in the version written: one a live redelivery rewrote since stays.
       summary.kept += letters.length;
-      const read = new Set(letters.map(({ id, pk }) => `${pk}\u0000${id}`));
-      const created = written.filter(
-        ({ id, pk, withLess: less, existed }) => less === true && existed !== true && !read.has(`${pk}\u0000${id}`),
-      );
-      if (created.length > 0) {
-        const outcome = await deps.deadLetters.deleteDeadLetters(created.map(({ id, pk }) => ({ id, pk })));
+      const lesser = written.filter((key) => key.withLess === true);
+      if (lesser.length > 0) {
+        const outcome = await deps.deadLetters.deleteDeadLetters(
+          lesser.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
+        );
         summary.deadLettered -= outcome.deleted;
       }
     } else if (!dryRun) {

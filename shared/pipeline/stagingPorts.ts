@@ -113,13 +113,13 @@ export interface DeadLetterKey {
 /** Key of a dead letter just stored, and whether it holds less than the record given. */
 export interface StoredDeadLetterKey extends DeadLetterKey {
   /**
-   * Set when a rejected message was to be stored without its body or a property bag (too large for one document).
-   * Such a document never replaces one stored under its id, which holds at least as much (a whole copy written under
-   * a larger size bound, or by an error text a few characters shorter).
+   * Set when the rejected message is stored without its body or a property bag (too large for one document). A form
+   * with less never replaces the message data of one stored under its id that holds more (a whole copy written under
+   * a larger size bound, say): that data is kept, and only the rest of the dead letter (time, error) is rewritten.
    */
   withLess?: true;
-  /** With `withLess`: a dead letter was stored under this id already, and was kept as it was. */
-  existed?: true;
+  /** With `withLess`: the version written, for a delete of exactly that version. */
+  etag?: string;
 }
 
 /** A stored dead letter with its ETag. */

@@ -1,6 +1,6 @@
 import type { Container, SqlQuerySpec } from '@azure/cosmos';
-import type { DeadLetterDocument, DeadLetterRecord } from '../../core/staging/deadLetter.js';
-import { holdsLess, splitDeadLetterRecord, toDeadLetterDocument } from '../../core/staging/deadLetter.js';
+import type { DeadLetterDocument, DeadLetterRecord, DeadLetterSubject } from '../../core/staging/deadLetter.js';
+import { shortfallOf, splitDeadLetterRecord, toDeadLetterDocument } from '../../core/staging/deadLetter.js';
 import { sendConditionalWrite } from './conditionalWrite.js';
 import { defaultMaxDocumentBytes } from '../../core/staging/planStagingDocuments.js';
 import type {
@@ -15,7 +15,7 @@ import type {
 import { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
 import { mapWithConcurrency } from '../../pipeline/limiter.js';
-import { withStagingErrors } from './stagingUnavailableError.js';
+import { StagingUnavailableError, withStagingErrors } from './stagingUnavailableError.js';
 
 /** Settings of {@link CosmosDeadLetterStore}. */
 export interface CosmosDeadLetterStoreOptions {
@@ -28,6 +28,9 @@ export interface CosmosDeadLetterStoreOptions {
 }
 
 type StoredDocument = DeadLetterDocument & Record<string, unknown>;
+
+/** Writes of one dead letter stored with less before other writers of the same id make the call fail retriably. */
+const MAX_WITH_LESS_ATTEMPTS = 5;
 
 /**
  * The dead-letter store on Cosmos DB (container `deadletter`, partition key `/pk` = `{errorName}|{yyyy-MM-dd}` of
@@ -59,13 +62,14 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
   async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<StoredDeadLetterKey[]> {
-    const keys: StoredDeadLetterKey[] = [];
-    const withLess = new Set<string>();
+    const keys: DeadLetterKey[] = [];
+    const shortfalls = new Map<string, number>();
     const documents = records.flatMap((record) =>
       splitDeadLetterRecord(record, this.maxDocumentBytes).map((stored) => {
         const document = toDeadLetterDocument(stored);
-        if (holdsLess(record, stored)) {
-          withLess.add(`${document.pk}\u0000${document.id}`);
+        const shortfall = shortfallOf(stored.subject) - shortfallOf(record.subject);
+        if (shortfall > 0) {
+          shortfalls.set(`${document.pk}\u0000${document.id}`, shortfall);
         }
         keys.push({ id: document.id, pk: document.pk });
         return document;
@@ -73,16 +77,13 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
     );
     // Several records may map to the same document (the same error reported twice): write each once.
     const unique = [...new Map(documents.map((d) => [`${d.pk}\u0000${d.id}`, d])).values()];
-    const existed = new Set<string>();
+    const withLess = new Map<string, string>();
     await mapWithConcurrency(unique, this.concurrency, async (document) => {
       const key = `${document.pk}\u0000${document.id}`;
-      if (withLess.has(key)) {
-        // Created only where none is stored: one stored under this id holds at least as much.
-        const created = await sendConditionalWrite(this.counter, 'create', 'create dead letter', [409], () =>
-          this.container.items.create(document),
-        );
-        if (created === undefined) {
-          existed.add(key);
+      if (shortfalls.has(key)) {
+        const written = await this.writeWithLess(document);
+        if (shortfallOf(written.subject) > 0) {
+          withLess.set(key, written.etag);
         }
         return;
       }
@@ -90,9 +91,43 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
       this.counter.record('upsert', response.requestCharge);
     });
     return keys.map((key) => {
-      const name = `${key.pk}\u0000${key.id}`;
-      return withLess.has(name) ? { ...key, withLess: true, ...(existed.has(name) ? { existed: true } : {}) } : key;
+      const etag = withLess.get(`${key.pk}\u0000${key.id}`);
+      return etag === undefined ? key : { ...key, withLess: true, etag };
     });
+  }
+
+  /**
+   * Writes a dead letter whose message is stored with less than it held. Where one is stored under its id already,
+   * the message data of the two that holds more is kept (a whole copy written under a larger size bound, or by an
+   * error text a few characters shorter, is never replaced by one without its body); the rest (time, error) is the
+   * new one's, so reruns move the time and the version as they do for any dead letter.
+   * @returns what was written, and its ETag
+   */
+  private async writeWithLess(document: DeadLetterDocument): Promise<{ subject: DeadLetterSubject; etag: string }> {
+    for (let attempt = 1; attempt <= MAX_WITH_LESS_ATTEMPTS; attempt += 1) {
+      const created = await sendConditionalWrite(this.counter, 'create', 'create dead letter', [409], () =>
+        this.container.items.create(document),
+      );
+      if (created !== undefined) {
+        return { subject: document.subject, etag: created.etag };
+      }
+      const stored = await this.readDeadLetter(document);
+      if (stored === undefined) {
+        continue; // deleted since: create it again
+      }
+      const subject = shortfallOf(stored.subject) < shortfallOf(document.subject) ? stored.subject : document.subject;
+      const replaced = await sendConditionalWrite(this.counter, 'replace', 'replace dead letter', [404, 412], () =>
+        this.container
+          .item(document.id, document.pk)
+          .replace({ ...document, subject }, { accessCondition: { type: 'IfMatch', condition: stored.etag } }),
+      );
+      if (replaced !== undefined) {
+        return { subject, etag: replaced.etag };
+      }
+    }
+    throw new StagingUnavailableError(
+      `Cosmos DB write dead letter kept meeting other writers of the same dead letter (${MAX_WITH_LESS_ATTEMPTS} attempts).`,
+    );
   }
 
   /**

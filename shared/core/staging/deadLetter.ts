@@ -317,19 +317,16 @@ function withBoundedErrorText(record: DeadLetterRecord): DeadLetterRecord {
 }
 
 /**
- * Whether {@link splitDeadLetterRecord} stored a rejected message with less than its record held: without its body or
- * a property bag the record had.
- * @param record - the dead letter given
- * @param stored - what was stored of it
+ * How much of a rejected message a stored form of it leaves out ({@link splitDeadLetterRecord}): 0 when nothing; the
+ * body weighs more than both property bags together. Of two forms of one message, the one with less left out holds
+ * more. A group's parts leave nothing out.
+ * @param subject - a dead letter's subject
  */
-export function holdsLess(record: DeadLetterRecord, stored: DeadLetterRecord): boolean {
-  const given = record.subject;
-  const kept = stored.subject;
-  if (given.kind !== 'message' || kept.kind !== 'message') {
-    return false;
+export function shortfallOf(subject: DeadLetterSubject): number {
+  if (subject.kind !== 'message') {
+    return 0;
   }
-  const leftOut = (subject: MessageSubject): number => Object.keys(subject.omitted ?? {}).length;
-  return (kept.body.encoding === 'omitted' && given.body.encoding !== 'omitted') || leftOut(kept) > leftOut(given);
+  return (subject.body.encoding === 'omitted' ? 3 : 0) + Object.keys(subject.omitted ?? {}).length;
 }
 
 /**

@@ -6,6 +6,7 @@ import { toIngestEvents } from '../../../shared/adapters/functions/toIngestEvent
 import { planDeadLetterReplay } from '../../../shared/core/staging/deadLetterReplay.js';
 import { ingestBatch, type IngestDeps } from '../../../shared/pipeline/ingestBatch.js';
 import { replayDeadLetters } from '../../../shared/pipeline/replayDeadLetters.js';
+import type { DeadLetterStore, StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
@@ -317,15 +318,82 @@ describe('replaying a message whose new dead letter can only be stored with less
     await ingestBatch(events(), mapping, depsWith(40_000));
     const [whole] = (await depsWith(40_000).deadLetters.listDeadLetters()).items;
 
-    // The same error under a lower bound: a redelivery, then a replay.
-    const redelivered = await ingestBatch(events(), mapping, depsWith(20_000));
+    // The same error under a lower bound: a redelivery a day later, then a replay.
+    const later = depsWith(20_000);
+    later.now = () => new Date('2024-05-02T08:00:00.000Z');
+    const redelivered = await ingestBatch(events(), mapping, later);
+    const [rewritten] = (await later.deadLetters.listDeadLetters()).items;
     const replayed = await replayDeadLetters(mapping, depsWith(20_000));
 
-    expect(redelivered).toMatchObject({ deadLettered: 1, deadLetteredWithLess: 1 });
+    // The message data stays whole, the rest is rewritten as for any rerun (time, version).
+    expect(redelivered).toMatchObject({ deadLettered: 1, deadLetteredWithLess: 0 });
+    expect(rewritten).toMatchObject({ id: whole?.id, time: '2024-05-02T08:00:00.000Z', subject: whole?.subject });
+    expect(rewritten?.etag).not.toBe(whole?.etag);
+    // The replay rewrote it too (rejected again), so it stays, whole.
     expect(replayed).toMatchObject({ rejectedAgain: 1, deleted: 0, kept: 1 });
     const left = (await depsWith(20_000).deadLetters.listDeadLetters()).items;
-    expect(left.map(({ id, etag }) => ({ id, etag }))).toEqual([{ id: whole?.id, etag: whole?.etag }]);
+    expect(left.map(({ id, subject }) => ({ id, subject }))).toEqual([{ id: whole?.id, subject: whole?.subject }]);
     expect(left[0] && planDeadLetterReplay(left[0]).kind).toBe('message');
+  });
+
+  it('keeps a copy with less that a live redelivery rewrote after the replay wrote it', async () => {
+    const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(17_500)}" }`);
+    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.missing')]);
+    const inner = deps.deadLetters;
+    const racing: DeadLetterStore = {
+      // Right after the replay's write, the live ingest rejects the same message again (under the new mapping).
+      addDeadLetters: async (records) => {
+        const keys = await inner.addDeadLetters(records);
+        await inner.addDeadLetters(records.map((record) => ({ ...record, time: '2024-05-01T12:00:00.000Z' })));
+        return keys;
+      },
+      listDeadLetters: (query) => inner.listDeadLetters(query),
+      readDeadLetter: (key) => inner.readDeadLetter(key),
+      deleteDeadLetters: (keys) => inner.deleteDeadLetters(keys),
+    };
+
+    const summary = await replayDeadLetters(deviceMappingOf([template('hr', longExpression)]), {
+      ...deps,
+      deadLetters: racing,
+    });
+
+    expect(summary).toMatchObject({ rejectedAgain: 1, deadLettered: 1, deleted: 0, kept: 1 });
+    expect(await kinds(deps)).toEqual(['message', 'unavailable']);
+  });
+
+  it('rewrites a copy with less on a rerun (time, version), and with more of the message when it now fits', async () => {
+    const containers = await freshContainers(client);
+    const bytes = Buffer.alloc(16_000, 0x7b); // not JSON: stored as base64 (about 21 KB) while it fits
+    const record = (time: string): DeadLetterRecord => {
+      const r = rejectedMessage(11, time);
+      if (r.subject.kind === 'message') {
+        r.subject.body = { encoding: 'base64', data: bytes.toString('base64') };
+        r.subject.properties = { note: 'p'.repeat(6_000) };
+      }
+      return r;
+    };
+    const store = (maxDocumentBytes: number): CosmosDeadLetterStore =>
+      new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes });
+
+    const [first] = await store(15_000).addDeadLetters([record('2024-05-01T10:00:05.000Z')]);
+    const stored = async (): Promise<StoredDeadLetter | undefined> =>
+      store(15_000).readDeadLetter({ id: first?.id ?? '', pk: first?.pk ?? '' });
+    const v1 = await stored();
+    expect(first).toMatchObject({ withLess: true, etag: v1?.etag });
+    expect(v1?.subject).toMatchObject({ body: { encoding: 'omitted' }, properties: { note: 'p'.repeat(6_000) } });
+
+    const [again] = await store(15_000).addDeadLetters([record('2024-05-02T08:00:00.000Z')]);
+    const v2 = await stored();
+    expect(v2).toMatchObject({ time: '2024-05-02T08:00:00.000Z', subject: v1?.subject });
+    expect(v2?.etag).not.toBe(v1?.etag);
+    expect(again).toMatchObject({ withLess: true, etag: v2?.etag });
+
+    // A bound raised since: the body fits with only the properties left out, and that copy holds more.
+    await store(25_000).addDeadLetters([record('2024-05-03T08:00:00.000Z')]);
+    expect((await stored())?.subject).toMatchObject({
+      body: { encoding: 'base64' },
+      omitted: { properties: 6_011 },
+    });
   });
 
   it('keeps the whole dead letter of a template fixed since while another still rejects the message', async () => {
@@ -341,6 +409,15 @@ describe('replaying a message whose new dead letter can only be stored with less
     );
 
     expect(summary).toMatchObject({ rejectedAgain: 1, measurementsStaged: 1, deleted: 0, kept: 1, unavailable: 1 });
-    expect(await kinds(deps)).toEqual(['message', 'unavailable']);
+    // The whole copy stays; B's copy with less, which the replay rewrote, goes (its error is in the answer), so that
+    // nothing is left behind once B is fixed too.
+    expect(summary.errorsByName).toEqual({ IncompatibleData: 1 });
+    expect(await kinds(deps)).toEqual(['message']);
+    const fixed = await replayDeadLetters(
+      deviceMappingOf([template('hr', '$.matchedToken.hr'), template('spo2', '$.matchedToken.hr')]),
+      deps,
+    );
+    expect(fixed).toMatchObject({ measurementsStaged: 2, rejectedAgain: 0, deleted: 1 });
+    expect(await kinds(deps)).toEqual([]);
   });
 });
