@@ -79,7 +79,8 @@ export interface ReplaySummary {
   yieldedNothing: number;
   /**
    * Messages stored without their body or a property bag (too large for one document): kept; their coordinates find
-   * them in Event Hubs (or its Capture) while retained.
+   * them in Event Hubs (or its Capture) while retained. One whose message is replayed from another (whole) dead letter
+   * read in the same call goes with it, and is counted `deleted` instead.
    */
   unavailable: number;
   /** Errors normalizing the messages again gave, by name. */
@@ -155,12 +156,18 @@ export async function replayDeadLetters(
   // A message rejected by several templates has several dead letters: normalize it once, then delete them all.
   const messages = new Map<string, { plan: MessagePlan; letters: StoredDeadLetter[] }>();
   const groups: { plan: GroupPlan; letter: StoredDeadLetter }[] = [];
+  // Letters of messages stored with less, by message: gone too once another letter of the message is replayed.
+  const unavailable = new Map<string, StoredDeadLetter[]>();
   for (const item of items) {
     summary.examinedByName[item.errorName] = (summary.examinedByName[item.errorName] ?? 0) + 1;
     const plan = planDeadLetterReplay(item);
     if (plan.kind === 'unavailable') {
       summary.examined.messages += 1;
       summary.unavailable += 1;
+      if (item.subject.kind === 'message') {
+        const key = `${item.subject.coordinates.partitionId}|${item.subject.coordinates.sequenceNumber}`;
+        unavailable.set(key, [...(unavailable.get(key) ?? []), item]);
+      }
     } else if (plan.kind === 'message') {
       summary.examined.messages += 1;
       const { partitionId, sequenceNumber } = plan.ingest.coordinates;
@@ -174,7 +181,11 @@ export async function replayDeadLetters(
     }
   }
 
-  const replayMessage = async (plan: MessagePlan, letters: readonly StoredDeadLetter[]): Promise<void> => {
+  const replayMessage = async (
+    plan: MessagePlan,
+    letters: readonly StoredDeadLetter[],
+    lesser: readonly StoredDeadLetter[],
+  ): Promise<void> => {
     summary.messagesNormalized += 1;
     let measurements: number;
     let errors: number;
@@ -211,19 +222,28 @@ export async function replayDeadLetters(
     if (withLess) {
       // Rejected again, but stored now without its body or properties (a longer error made it too large, say): the
       // letters read are the only whole copies of the message left, so they stay, and the copies with less this
-      // replay wrote go (its errors are counted above), or they would outlive the message's successful replay. Each
-      // only in the version written: one a live redelivery rewrote since stays.
+      // replay created go (its errors are counted above), or they would outlive the message's successful replay. Each
+      // only in the version written: one a live redelivery rewrote since stays. One stored before stays too (rewritten).
       summary.kept += letters.length;
-      const lesser = written.filter((key) => key.withLess === true);
-      if (lesser.length > 0) {
+      const created = written.filter((key) => key.withLess === true && key.replaced !== true);
+      if (created.length > 0) {
         const outcome = await deps.deadLetters.deleteDeadLetters(
-          lesser.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
+          created.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
         );
         summary.deadLettered -= outcome.deleted;
       }
     } else if (!dryRun) {
-      // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten.
+      // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten;
+      // so can the ones of the same message stored with less that were read with them (an error not made again, or
+      // made again and so rewritten: then it stays).
       await deleteReplayed(deps.deadLetters, letters, summary);
+      if (lesser.length > 0) {
+        const outcome = await deps.deadLetters.deleteDeadLetters(lesser.map(({ id, pk, etag }) => ({ id, pk, etag })));
+        summary.deleted += outcome.deleted;
+        summary.kept += outcome.changed;
+        summary.missing += outcome.missing;
+        summary.unavailable -= outcome.deleted + outcome.missing;
+      }
     }
   };
   const replayGroup = async (plan: GroupPlan, letter: StoredDeadLetter): Promise<void> => {
@@ -240,11 +260,10 @@ export async function replayDeadLetters(
   // Independent of one another: a few at a time. After a failure (a store unavailable) no further one starts; the
   // failure is rethrown once the started ones have settled.
   const tasks: (() => Promise<void>)[] = [
-    ...[...messages.values()].map(
-      ({ plan, letters }) =>
-        () =>
-          replayMessage(plan, letters),
-    ),
+    ...[...messages.values()].map(({ plan, letters }) => () => {
+      const { partitionId, sequenceNumber } = plan.ingest.coordinates;
+      return replayMessage(plan, letters, unavailable.get(`${partitionId}|${sequenceNumber}`) ?? []);
+    }),
     ...groups.map(
       ({ plan, letter }) =>
         () =>

@@ -120,6 +120,8 @@ export interface StoredDeadLetterKey extends DeadLetterKey {
   withLess?: true;
   /** With `withLess`: the version written, for a delete of exactly that version. */
   etag?: string;
+  /** With `withLess`: a dead letter was stored under this id already (it was rewritten, not created). */
+  replaced?: true;
 }
 
 /** A stored dead letter with its ETag. */

@@ -77,13 +77,13 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
     );
     // Several records may map to the same document (the same error reported twice): write each once.
     const unique = [...new Map(documents.map((d) => [`${d.pk}\u0000${d.id}`, d])).values()];
-    const withLess = new Map<string, string>();
+    const withLess = new Map<string, { etag: string; replaced: boolean }>();
     await mapWithConcurrency(unique, this.concurrency, async (document) => {
       const key = `${document.pk}\u0000${document.id}`;
       if (shortfalls.has(key)) {
         const written = await this.writeWithLess(document);
         if (shortfallOf(written.subject) > 0) {
-          withLess.set(key, written.etag);
+          withLess.set(key, written);
         }
         return;
       }
@@ -91,8 +91,10 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
       this.counter.record('upsert', response.requestCharge);
     });
     return keys.map((key) => {
-      const etag = withLess.get(`${key.pk}\u0000${key.id}`);
-      return etag === undefined ? key : { ...key, withLess: true, etag };
+      const written = withLess.get(`${key.pk}\u0000${key.id}`);
+      return written === undefined
+        ? key
+        : { ...key, withLess: true, etag: written.etag, ...(written.replaced ? { replaced: true } : {}) };
     });
   }
 
@@ -101,15 +103,17 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
    * the message data of the two that holds more is kept (a whole copy written under a larger size bound, or by an
    * error text a few characters shorter, is never replaced by one without its body); the rest (time, error) is the
    * new one's, so reruns move the time and the version as they do for any dead letter.
-   * @returns what was written, and its ETag
+   * @returns what was written, its ETag, and whether it replaced one stored
    */
-  private async writeWithLess(document: DeadLetterDocument): Promise<{ subject: DeadLetterSubject; etag: string }> {
+  private async writeWithLess(
+    document: DeadLetterDocument,
+  ): Promise<{ subject: DeadLetterSubject; etag: string; replaced: boolean }> {
     for (let attempt = 1; attempt <= MAX_WITH_LESS_ATTEMPTS; attempt += 1) {
       const created = await sendConditionalWrite(this.counter, 'create', 'create dead letter', [409], () =>
         this.container.items.create(document),
       );
       if (created !== undefined) {
-        return { subject: document.subject, etag: created.etag };
+        return { subject: document.subject, etag: created.etag, replaced: false };
       }
       const stored = await this.readDeadLetter(document);
       if (stored === undefined) {
@@ -122,7 +126,7 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
           .replace({ ...document, subject }, { accessCondition: { type: 'IfMatch', condition: stored.etag } }),
       );
       if (replaced !== undefined) {
-        return { subject, etag: replaced.etag };
+        return { subject, etag: replaced.etag, replaced: true };
       }
     }
     throw new StagingUnavailableError(

@@ -326,6 +326,10 @@ export function shortfallOf(subject: DeadLetterSubject): number {
   if (subject.kind !== 'message') {
     return 0;
   }
+  if (subject.body.encoding === 'omitted' && subject.omitted === undefined) {
+    // As the previous release stored a message too large (it named nothing it left out): a bag missing was left out.
+    return 3 + (subject.properties === undefined ? 1 : 0) + (subject.systemProperties === undefined ? 1 : 0);
+  }
   return (subject.body.encoding === 'omitted' ? 3 : 0) + Object.keys(subject.omitted ?? {}).length;
 }
 

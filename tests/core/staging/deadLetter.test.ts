@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
 import {
+  shortfallOf,
   splitDeadLetterRecord,
   toDeadLetterBody,
   toDeadLetterDocument,
@@ -340,6 +341,29 @@ describe('splitDeadLetterRecord with a message too large to store', () => {
     expect(parsed?.subject).toMatchObject({
       body: { encoding: 'omitted', bytes: json.length, sha256: createHash('sha256').update(json).digest('hex') },
     });
+  });
+});
+
+describe('shortfallOf', () => {
+  const coordinates = { partitionId: '2', sequenceNumber: 41, offset: '4100', enqueuedTimeUtc: '2024-05-01T23:59:59Z' };
+  const omitted = { encoding: 'omitted' as const, bytes: 9, sha256: 'ab' };
+  const json = { encoding: 'json' as const, value: { hr: 1 } };
+
+  it('ranks what each stored form leaves out: nothing, properties, the body, then the bags with it', () => {
+    const forms = [
+      { kind: 'message' as const, body: json, coordinates, properties: {}, systemProperties: {} },
+      { kind: 'message' as const, body: json, coordinates, systemProperties: {}, omitted: { properties: 2 } },
+      { kind: 'message' as const, body: omitted, coordinates, properties: {}, systemProperties: {} },
+      { kind: 'message' as const, body: omitted, coordinates, systemProperties: {}, omitted: { properties: 2 } },
+      { kind: 'message' as const, body: omitted, coordinates, omitted: { properties: 2, systemProperties: 2 } },
+    ];
+    expect(forms.map(shortfallOf)).toEqual([0, 1, 3, 4, 5]);
+  });
+
+  it('counts the bags a letter of the previous release left out without naming them (body omitted, no `omitted`)', () => {
+    expect(shortfallOf({ kind: 'message', body: omitted, coordinates })).toBe(5);
+    expect(shortfallOf({ kind: 'message', body: omitted, coordinates, systemProperties: {} })).toBe(4);
+    expect(shortfallOf({ kind: 'measurements', measurements: [] })).toBe(0);
   });
 });
 
