@@ -219,6 +219,10 @@ export async function replayDeadLetters(
       summary.yieldedNothing += 1;
       return;
     }
+    if (dryRun && errors === 0) {
+      // As the real run will: the letters of the message stored with less go with it.
+      summary.unavailable -= lesser.length;
+    }
     if (withLess) {
       // Rejected again, but stored now without its body or properties (a longer error made it too large, say): the
       // letters read are the only whole copies of the message left, so they stay, and the copies with less this
@@ -242,7 +246,7 @@ export async function replayDeadLetters(
         summary.deleted += outcome.deleted;
         summary.kept += outcome.changed;
         summary.missing += outcome.missing;
-        summary.unavailable -= outcome.deleted + outcome.missing;
+        summary.unavailable -= outcome.deleted + outcome.missing + outcome.changed;
       }
     }
   };

@@ -396,6 +396,48 @@ describe('replaying a message whose new dead letter can only be stored with less
     });
   });
 
+  it('counts a letter with less of a replayed message rewritten whole once (kept), not also unavailable', async () => {
+    const containers = await freshContainers(client);
+    const depsWith = (bound: number): IngestDeps => ({
+      staging: new CosmosStagingStore(containers.staging),
+      deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes: bound }),
+      now: () => new Date('2024-05-01T11:00:00.000Z'),
+    });
+    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
+    const metadata = {
+      partitionContext: { partitionId: '0' },
+      sequenceNumberArray: [1],
+      enqueuedTimeUtcArray: ['2024-05-01T10:00:00'],
+    };
+    await ingestBatch(
+      toIngestEvents([bytes], metadata, '2024-05-01T10:00:00.000Z'),
+      deviceMappingOf([template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]),
+      depsWith(20_000),
+    );
+    expect(await kinds(depsWith(20_000))).toEqual(['message', 'unavailable']);
+
+    // The bound raised since; A fixed, B's error still made, and now it fits whole under the same id.
+    const summary = await replayDeadLetters(
+      deviceMappingOf([template('hr', '$.matchedToken.hr'), template('spo2', longExpression)]),
+      depsWith(40_000),
+    );
+
+    expect(await kinds(depsWith(40_000))).toEqual(['message']);
+    expect(summary).toMatchObject({ examined: { messages: 2 }, unavailable: 0, deleted: 1, kept: 1, missing: 0 });
+  });
+
+  it('gives in a dry run the unavailable count the real run gives', async () => {
+    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
+    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
+    const fixed = deviceMappingOf([template('hr', '$.matchedToken.hr'), template('spo2', '$.matchedToken.hr')]);
+
+    const dry = await replayDeadLetters(fixed, deps, { dryRun: true });
+    const real = await replayDeadLetters(fixed, deps);
+
+    expect(real).toMatchObject({ deleted: 2, unavailable: 0 });
+    expect(dry).toMatchObject({ deleted: 0, unavailable: 0, measurementsStaged: 2 });
+  });
+
   it('keeps the whole dead letter of a template fixed since while another still rejects the message', async () => {
     const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
     // Template A fails with a short error (its letter fits whole), template B with a long one (its letter does not).
