@@ -8,7 +8,11 @@ import type { ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
-import { toDeadLetterBody, type DeadLetterRecord } from '../core/staging/deadLetter.js';
+import {
+  MAX_DEAD_LETTER_EXPRESSION_CHARS,
+  toDeadLetterBody,
+  type DeadLetterRecord,
+} from '../core/staging/deadLetter.js';
 import type { DeadLetterStore, StagingStore, StoredDeadLetterKey } from './stagingPorts.js';
 
 /** What ingest needs. */
@@ -131,7 +135,12 @@ export async function ingestBatch(
     for (const error of result.errors) {
       summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
       const record = error.toRecord();
-      const key = JSON.stringify([record.name, record.message, record.location ?? null]);
+      // The expression as a dead letter keeps it (a mapping's may be megabytes long, quoted by every error).
+      const location =
+        record.location === undefined
+          ? null
+          : { ...record.location, expression: record.location.expression?.slice(0, MAX_DEAD_LETTER_EXPRESSION_CHARS) };
+      const key = JSON.stringify([record.name, record.message, location]);
       if (seen.has(key) || seen.size >= MAX_DEAD_LETTERS_PER_EVENT) {
         continue;
       }

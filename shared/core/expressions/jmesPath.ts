@@ -15,6 +15,7 @@ import {
 } from './jmesPath/kindedNumbers.js';
 import { parseJmesPath } from './jmesPath/parseJmesPath.js';
 import type { CompiledExpression, EvaluationMemo, RootMemberSplit, WorkMeter } from './types.js';
+import { quoteBounded } from '../quoteBounded.js';
 
 export {
   JMESPATH_MAX_EXPRESSION_LENGTH,
@@ -174,7 +175,9 @@ export function compileJmesPath(source: string, options: JmesPathOptions = {}): 
       if (error === NUMBER_KINDS_NEEDED) {
         throw error;
       }
-      throw new ExpressionEvaluationError(`JMESPath expression '${source}' failed: ${describeFailure(error)}.`);
+      throw new ExpressionEvaluationError(
+        `JMESPath expression ${quoteBounded(source)} failed: ${describeFailure(error)}.`,
+      );
     } finally {
       setNumberKindsUnknown(kindsBefore);
       if (meter !== undefined) {

@@ -7,6 +7,7 @@ import { parseJsonPath } from './jsonPath/parseJsonPath.js';
 import { MASK_KNOWN, descendantIndexOf, registerMemberName } from './jsonPath/descendantIndex.js';
 import { internName } from './jsonPath/internName.js';
 import type { CompiledExpression, EvaluationMemo, RootMemberSplit, WorkMeter } from './types.js';
+import { quoteBounded } from '../quoteBounded.js';
 
 /** Default bound on the nodes one evaluation may visit (steps entered, elements tested, descendants scanned). */
 export const JSONPATH_MAX_NODE_VISITS = 1_000_000;
@@ -58,7 +59,7 @@ export function compileJsonPath(source: string, options: JsonPathOptions = {}): 
       // Each step is a call: a path of thousands of steps that data follows as deep runs out of stack.
       if (error instanceof RangeError) {
         throw new ExpressionEvaluationError(
-          `JSONPath expression '${source}' failed: the expression and the data are nested too deeply.`,
+          `JSONPath expression ${quoteBounded(source)} failed: the expression and the data are nested too deeply.`,
         );
       }
       // The chain runs depth first, in the order Newtonsoft's lazy SelectTokens yields: what it has collected is what
@@ -494,7 +495,7 @@ function tick(ctx: EvalContext): void {
 
 function visitLimitError(source: string, limit: number): ExpressionEvaluationError {
   return new ExpressionEvaluationError(
-    `JSONPath expression '${source}' visited more than ${limit} nodes; evaluation stopped (work bound per message).`,
+    `JSONPath expression ${quoteBounded(source)} visited more than ${limit} nodes; evaluation stopped (work bound per message).`,
   );
 }
 

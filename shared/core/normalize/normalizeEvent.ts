@@ -19,6 +19,7 @@ import { readKindedBody } from './kindedBody.js';
 import { toUtcTimestamp, type TokenSource } from './toUtcTimestamp.js';
 import { isDotNetBlank } from '../dotNetWhiteSpace.js';
 import { isInt64, parseDotNetInt64 } from '../dotNetNumbers.js';
+import { quoteBounded } from '../quoteBounded.js';
 
 /** Bounds on the work one message may cause (mappings and messages are untrusted). */
 export interface NormalizeLimits {
@@ -40,9 +41,11 @@ export interface NormalizeLimits {
    */
   maxWorkPerEvent: number;
   /**
-   * Characters of text (ids, values and their names) one message's measurements may hold in total; beyond it the
-   * whole message is set aside. Each measurement is staged with its own copy of the text it references: 10,000 matches whose value is the
-   * same 230 KB string of the message would stage 2.3 GB.
+   * Characters of text (ids, values and their names) one message's measurements may hold in total, each measurement
+   * charged {@link MEASUREMENT_CHARGE_CHARS} and each value {@link VALUE_CHARGE_CHARS} more for the objects that hold
+   * them; beyond it the whole message is set aside. Each measurement is staged with its own copy of the text it
+   * references: 10,000 matches whose value is the same 230 KB string of the message would stage 2.3 GB; and 10,000
+   * matches of a template with 390 empty values, were values free, would hold 3.9 million objects (200 MB).
    */
   maxTextCharsPerEvent: number;
   /**
@@ -51,6 +54,12 @@ export interface NormalizeLimits {
    */
   maxMeasurementBytes: number;
 }
+
+/** What a measurement costs against {@link NormalizeLimits.maxTextCharsPerEvent} beside its text (its object, times). */
+export const MEASUREMENT_CHARGE_CHARS = 64;
+
+/** What each value of a measurement costs against {@link NormalizeLimits.maxTextCharsPerEvent} beside its text. */
+export const VALUE_CHARGE_CHARS = 32;
 
 /** Default {@link NormalizeLimits}: far above real device batches, low enough to bound a hostile message. */
 export const DEFAULT_NORMALIZE_LIMITS: Readonly<NormalizeLimits> = Object.freeze({
@@ -395,7 +404,7 @@ function normalizeTemplate(template: ContentTemplate, envelope: object, run: Run
       run.errors.push(
         typeMatchError(
           template,
-          `Type match of template ${describeTemplate(template)} using expression ${quote(template.typeMatch.source)} ` +
+          `Type match of template ${describeTemplate(template)} using expression ${quoteBounded(template.typeMatch.source)} ` +
             `matched more than ${run.maxMatches} tokens in one message; the template was skipped for it.`,
         ),
       );
@@ -687,6 +696,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
     let count = 0;
     // Characters of the measurement's text (names included: a mapping may give a template thousands of values).
     let chars =
+      MEASUREMENT_CHARGE_CHARS +
       template.typeName.length +
       deviceId.length +
       (patientId?.length ?? 0) +
@@ -699,7 +709,7 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
       const text = selectValueText(template, expression, value.required, run);
       if (typeof text === 'string') {
         properties[count++] = { name: value.valueName, value: text };
-        chars += value.valueName.length + text.length;
+        chars += VALUE_CHARGE_CHARS + value.valueName.length + text.length;
       } else if (value.required) {
         return fail(run, template, field, expression.source, text, true);
       } else if (!skipOptional(run, template, field, expression.source, text)) {
@@ -716,7 +726,8 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
         template,
         'typeMatchExpression',
         template.typeMatch.source,
-        `The message's measurements hold more than ${run.maxTextChars} characters of ids, values and names`,
+        `The message's measurements hold more than ${run.maxTextChars} characters of ids, values and names ` +
+          `(each measurement counted ${MEASUREMENT_CHARGE_CHARS} more, each value ${VALUE_CHARGE_CHARS})`,
       );
     }
 
@@ -873,7 +884,7 @@ function skipOptional(run: Run, template: ContentTemplate, field: Field, source:
   }
   run.warnings ??= new Set();
   run.warnings.add(
-    `Optional ${describeField(template, field)} using expression ${quote(source)} ` +
+    `Optional ${describeField(template, field)} using expression ${quoteBounded(source)} ` +
       `(template ${describeTemplate(template)}) ${problem.reason}; it was omitted.`,
   );
   return true;
@@ -895,7 +906,7 @@ function fail(
         template,
         field,
         source,
-        `Unable to extract ${what} for ${describeField(template, field)} using expression ${quote(source)} ` +
+        `Unable to extract ${what} for ${describeField(template, field)} using expression ${quoteBounded(source)} ` +
           `(template ${describeTemplate(template)}): ${problem.reason}.`,
       ),
     );
@@ -1005,7 +1016,7 @@ function evaluationError(template: ContentTemplate, field: Field, source: string
     template,
     field,
     source,
-    `Unable to evaluate ${describeField(template, field)} using expression ${quote(source)} ` +
+    `Unable to evaluate ${describeField(template, field)} using expression ${quoteBounded(source)} ` +
       `(template ${describeTemplate(template)}): ${detail}`,
   );
 }
@@ -1075,17 +1086,13 @@ function fieldName(template: ContentTemplate, field: Field): string {
 function describeField(template: ContentTemplate, field: Field): string {
   if (typeof field === 'number') {
     const valueName = template.values[field]?.valueName ?? '';
-    return `value ${quote(valueName)} (${fieldName(template, field)})`;
+    return `value ${quoteBounded(valueName)} (${fieldName(template, field)})`;
   }
   return field;
 }
 
 function describeTemplate(template: ContentTemplate): string {
-  return `${template.index} ${quote(template.typeName)}`;
-}
-
-function quote(text: string): string {
-  return `'${text}'`;
+  return `${template.index} ${quoteBounded(template.typeName)}`;
 }
 
 /**

@@ -662,7 +662,11 @@ describe('compileJmesPath', () => {
       const expression = `${'!'.repeat(4000)}a`;
       const error = syntaxError(expression);
 
-      expect(error.message).toBe(`Invalid JMESPath expression '${expression}': the expression is nested too deeply.`);
+      // Quoted up to 2,000 characters, as every error quotes a mapping's text.
+      expect(error.message).toBe(
+        `Invalid JMESPath expression '${expression.slice(0, 2_000)}…' (2001 more characters): ` +
+          'the expression is nested too deeply.',
+      );
       expect(error.position).toBeUndefined();
     });
 

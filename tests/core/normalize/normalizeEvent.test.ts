@@ -7,6 +7,8 @@ import { compileJmesPath } from '../../../shared/core/expressions/jmesPath.js';
 import { compileJsonPath } from '../../../shared/core/expressions/jsonPath.js';
 import {
   DEFAULT_NORMALIZE_LIMITS,
+  MEASUREMENT_CHARGE_CHARS,
+  VALUE_CHARGE_CHARS,
   normalizeEvent,
   type NormalizeLimits,
 } from '../../../shared/core/normalize/normalizeEvent.js';
@@ -1221,19 +1223,48 @@ describe('normalizeEvent', () => {
         correlationId: expr('$.matchedToken.sessionId'),
       });
       const full = { ...reading, patientId: 'p1', encounterId: 'e1', sessionId: 's1' };
-      // Per measurement: 'heartrate' 9 + 'device01' 8 + 'p1', 'e1', 's1' 6 + 'hr' and '78' 4 = 27 characters.
+      // Per measurement: 'heartrate' 9 + 'device01' 8 + 'p1', 'e1', 's1' 6 + 'hr' and '78' 4 = 27 characters, and
+      // 64 for the measurement and 32 for its one value: 123.
+      expect(MEASUREMENT_CHARGE_CHARS + VALUE_CHARGE_CHARS).toBe(96);
       const run = (maxTextCharsPerEvent: number) =>
         normalizeEvent(mappingOf(template), eventOf([full, full]), { limits: { maxTextCharsPerEvent } });
 
-      const at = run(54);
-      const past = run(53);
+      const at = run(246);
+      const past = run(245);
 
       expect(at.errors).toEqual([]);
       expect(at.measurements).toHaveLength(2);
       expect(past.measurements).toEqual([]);
       expect(past.errors).toHaveLength(1);
       expect(past.errors[0]!.location).toMatchObject({ templateIndex: 0, field: 'typeMatchExpression' });
-      expect(past.errors[0]!.message).toMatch(/more than 53 characters of ids, values and names; it was set aside/);
+      expect(past.errors[0]!.message).toMatch(
+        /more than 245 characters of ids, values and names \(each measurement counted 64 more, each value 32\); it was set aside/,
+      );
+    });
+
+    it('counts each value, empty ones too, so that a template of hundreds of values cannot hold millions of objects', () => {
+      // 390 optional values, all empty strings, on 10,000 matches: 3.9 million values of no text at all.
+      const values = Array.from({ length: 390 }, () => value('a', '$.matchedToken.e', false));
+      const template = calculated({ typeName: 't', values });
+      const readings = Array.from({ length: 10_000 }, () => ({ ...reading, deviceId: 'd', e: '' }));
+
+      const result = normalizeEvent(mappingOf(template), eventOf(readings));
+
+      expect(result.measurements).toEqual([]);
+      expect(result.errors.map((e) => e.message)).toEqual([
+        expect.stringContaining(`more than ${DEFAULT_NORMALIZE_LIMITS.maxTextCharsPerEvent} characters`),
+      ]);
+    });
+
+    it('quotes at most 2,000 characters of an expression in an error message', () => {
+      const long = `$.matchedToken.missing${'_'.repeat(5_000)}`;
+      const template = calculated({ values: [value('hr', long)] });
+
+      const [error] = normalizeEvent(mappingOf(template), eventOf(reading)).errors;
+
+      expect(error?.message).toContain(`'${long.slice(0, 2_000)}…' (${long.length - 2_000} more characters)`);
+      expect(error?.message.length).toBeLessThan(2_400);
+      expect(error?.location?.expression).toBe(long);
     });
 
     it('produces a measurement of exactly maxMeasurementBytes bytes of JSON, and none a byte larger', () => {

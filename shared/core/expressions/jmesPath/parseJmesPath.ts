@@ -6,6 +6,7 @@ import { arityOf } from './jmesPathInterpreter.js';
 import { JMESPATH_MAX_EXPRESSION_LENGTH } from './jmesPathLimits.js';
 import { continueParenthesizedProjections } from './parenthesizedProjections.js';
 import { readKindedJsonLiteral } from './kindedNumbers.js';
+import { quoteBounded } from '../../quoteBounded.js';
 
 // Legacy literals (`` `heartRate` `` meaning the string "heartRate") appear in Microsoft's MedTech documentation
 // (CalculatedContent typeMatchExpression example); every valid JSON literal still means the same thing.
@@ -66,7 +67,7 @@ const QUOTES: Readonly<Record<string, string>> = {
 
 function syntaxError(source: string, reason: string, position?: number): ExpressionSyntaxError {
   const where = position === undefined ? '' : ` at position ${position}`;
-  return new ExpressionSyntaxError(`Invalid JMESPath expression '${source}'${where}: ${reason}.`, position);
+  return new ExpressionSyntaxError(`Invalid JMESPath expression ${quoteBounded(source)}${where}: ${reason}.`, position);
 }
 
 /** Index of the quote closing the one at `open` (escapes `\\` and `\<quote>` as the library reads them), or -1. */

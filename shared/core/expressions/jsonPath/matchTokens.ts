@@ -11,6 +11,7 @@ import { trimDotNet } from '../../dotNetWhiteSpace.js';
 import { approxEquals, compareFloats } from '../newtonsoftFloats.js';
 import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
 import { KindedNumber } from '../jmesPath/kindedNumbers.js';
+import { quoteBounded } from '../../quoteBounded.js';
 
 /** What a comparison needs of its evaluation: the expression text (for errors) and the work left to it. */
 export interface MatchContext {
@@ -322,7 +323,7 @@ function compareBigInteger(value: bigint, other: ExactToken, source: string): nu
     case 'float':
       if (!Number.isFinite(other.value)) {
         throw new ExpressionEvaluationError(
-          `JSONPath expression '${source}' compares an integer beyond 64 bits with a number that is not finite ` +
+          `JSONPath expression ${quoteBounded(source)} compares an integer beyond 64 bits with a number that is not finite ` +
             '(Newtonsoft.Json fails on this comparison too).',
         );
       }
@@ -360,7 +361,7 @@ function isFartherFromZero(digits: number, value: bigint): boolean {
 
 function bigIntegerBooleanError(source: string): ExpressionEvaluationError {
   return new ExpressionEvaluationError(
-    `JSONPath expression '${source}' compares a boolean with an integer beyond 64 bits ` +
+    `JSONPath expression ${quoteBounded(source)} compares a boolean with an integer beyond 64 bits ` +
       '(Newtonsoft.Json fails on this comparison too).',
   );
 }
@@ -576,7 +577,7 @@ function toBoolean(value: unknown, kind: TokenKind, source: string): boolean {
 
 function conversionError(source: string, target: string): ExpressionEvaluationError {
   return new ExpressionEvaluationError(
-    `JSONPath expression '${source}' compares a string that is not ${target} with ${target} ` +
+    `JSONPath expression ${quoteBounded(source)} compares a string that is not ${target} with ${target} ` +
       '(Newtonsoft.Json fails on this comparison too).',
   );
 }

@@ -3,6 +3,7 @@ import { trimEndDotNet } from '../../dotNetWhiteSpace.js';
 import { ExpressionSyntaxError } from '../../errors.js';
 import type { ComparisonOperator, FilterExpression, FilterOperand, PathStep } from './jsonPathAst.js';
 import { RegexSyntaxError, newtonsoftRegex } from './dotNetRegex.js';
+import { quoteBounded } from '../../quoteBounded.js';
 
 /** Deepest nesting of filters and parentheses accepted, so a hostile template cannot exhaust the parser's stack. */
 export const JSONPATH_MAX_NESTING = 32;
@@ -677,7 +678,7 @@ class Parser {
   private fail(reason: string, position: number): never {
     const hint = FUNCTION_CALL.test(this.source) ? FUNCTION_CALL_HINT : '';
     throw new ExpressionSyntaxError(
-      `Invalid JSONPath expression '${this.source}' at position ${position}: ${reason}${hint}.`,
+      `Invalid JSONPath expression ${quoteBounded(this.source)} at position ${position}: ${reason}${hint}.`,
       position,
     );
   }
