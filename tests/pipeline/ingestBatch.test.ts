@@ -119,3 +119,72 @@ describe('ingestBatch', () => {
     expect(summary).toMatchObject({ normalizedEvents: 2, measurements: 2, maxProcessingLatencyMs: 60_000 });
   });
 });
+
+describe('ingestBatch in slices', () => {
+  /** Stores that log each write in order: dead letters by sequence number, stagings by shard and range. */
+  function loggingStores(): { stores: { staging: StagingStore; deadLetters: DeadLetterStore }; log: string[] } {
+    const log: string[] = [];
+    const { staging, deadLetters } = recordingStores();
+    return {
+      log,
+      stores: {
+        staging: {
+          ...staging,
+          stageBatch: (shard, range, measurements) => {
+            log.push(`stage ${shard} ${range.first}-${range.last}: ${measurements.length}`);
+            return Promise.resolve(1);
+          },
+        },
+        deadLetters: {
+          ...deadLetters,
+          addDeadLetters: (records) => {
+            log.push(
+              `dead letters ${records.map((r) => (r.subject.kind === 'message' ? r.subject.coordinates.sequenceNumber : '')).join(',')}`,
+            );
+            return Promise.resolve([]);
+          },
+        },
+      },
+    };
+  }
+  const reading = (deviceId: string): unknown => ({ heartRate: 70, endDate: '2024-05-01T09:59:00Z', deviceId });
+  const batch = [
+    eventOf(reading('d1'), 1),
+    eventOf('not json', 2),
+    eventOf(reading('d3'), 3),
+    eventOf(reading('d4'), 4),
+    eventOf(reading('d5'), 5),
+  ];
+  const mapping = deviceMappingOf([jsonPathTemplate('heartrate')]);
+  // One measurement: 64 + 'heartrate' 9 + 'd1' 2 + 32 + 'hr' 2 + '70' 2 = 111 characters.
+  const oneMeasurement = 111;
+
+  it('stages a batch whose measurements pass the slice bound a slice at a time, each slice as a batch', async () => {
+    const { stores, log } = loggingStores();
+
+    const summary = await ingestBatch(
+      batch,
+      mapping,
+      { ...stores, now: () => NOW },
+      {
+        maxSliceChars: 2 * oneMeasurement,
+      },
+    );
+
+    expect(log).toEqual(['dead letters 2', 'stage 0 1-3: 2', 'stage 0 4-5: 2']);
+    expect(summary).toMatchObject({ deviceEvents: 5, measurements: 4, deadLettered: 1, stagingDocuments: 2 });
+
+    // A redelivery of the batch is cut the same way: the same stagings, overwritten.
+    const again = loggingStores();
+    await ingestBatch(batch, mapping, { ...again.stores, now: () => NOW }, { maxSliceChars: 2 * oneMeasurement });
+    expect(again.log).toEqual(log);
+  });
+
+  it('stages a batch below the bound at once, as before', async () => {
+    const { stores, log } = loggingStores();
+
+    await ingestBatch(batch, mapping, { ...stores, now: () => NOW }, { maxSliceChars: 4 * oneMeasurement + 1 });
+
+    expect(log).toEqual(['dead letters 2', 'stage 0 1-5: 4']);
+  });
+});
