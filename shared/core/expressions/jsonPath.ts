@@ -892,8 +892,11 @@ function compileComparison(expression: Extract<FilterExpression, { kind: 'compar
     const rightKind = right.valueKind;
     const leftForm = left.integer ?? 'asParsed';
     const rightForm = right.integer ?? 'asParsed';
-    return (_node, ctx) =>
-      matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx, leftForm, rightForm);
+    // Compared again for every token the filter tests: a visit each time, as a comparison of two paths costs per pair.
+    return (_node, ctx) => {
+      tick(ctx);
+      return matchTokens(operator, left.value, leftKind, right.value, rightKind, ctx, leftForm, rightForm);
+    };
   }
   if (left.kind === 'path' && right.kind === 'literal') {
     const value = right.value;

@@ -653,6 +653,13 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
         lastProblem = token === NO_MATCH ? NO_MATCH : NULL_VALUE;
         continue;
       }
+      if (typeof token === 'string' && token.length > 64) {
+        // Read whole (white space around a time is allowed): a unit for every 16 characters past the first 64.
+        run.remaining -= (token.length - 64) >>> 4;
+        if (run.remaining < 0) {
+          return setAside(run, template, field, candidate.source, workReason(run));
+        }
+      }
       if (typeof token === 'string' && isBlank(token)) {
         lastProblem = BLANK;
         continue;

@@ -1,4 +1,10 @@
-import { formatDotNetDouble, formatDotNetNumber, parseDotNetDouble, parseDotNetInteger } from '../../dotNetNumbers.js';
+import {
+  formatDotNetDouble,
+  formatDotNetNumber,
+  numberReadingCost,
+  parseDotNetDouble,
+  parseDotNetInteger,
+} from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
 import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
@@ -124,7 +130,13 @@ function dotNetScalarText(value: unknown, name: string): string {
  * (compared as that number, an infinity when beyond the double range); any other string, and any other type, is an
  * error.
  */
-function byKey(name: string, reference: unknown, item: unknown, evaluate: EvaluateReference): number {
+function byKey(
+  name: string,
+  reference: unknown,
+  item: unknown,
+  evaluate: EvaluateReference,
+  budget: EvaluationBudget,
+): number {
   const key = evaluate(reference, item);
   if (isJmesNumber(key)) {
     return doubleOf(key);
@@ -134,6 +146,7 @@ function byKey(name: string, reference: unknown, item: unknown, evaluate: Evalua
   }
   // `Value<double>()` of a string: Convert.ToDouble (invariant culture assumed, as for `to_number`). A number beyond
   // the double range is ±Infinity: .NET Core 3.0 and later (MedTech runs .NET 6) round an overflow to infinity.
+  budget.step(numberReadingCost(key));
   const parsed = parseDotNetDouble(key, true);
   if (parsed !== undefined) {
     return parsed;
@@ -156,8 +169,8 @@ function extremeBy(name: string, direction: 1 | -1): StandardFunctionOverride {
     for (let i = 1; i < list.length; i++) {
       budget.step();
       const item = list[i];
-      const bestKey = byKey(name, reference, best, evaluate);
-      const itemKey = byKey(name, reference, item, evaluate);
+      const bestKey = byKey(name, reference, best, evaluate, budget);
+      const itemKey = byKey(name, reference, item, evaluate, budget);
       if (!((bestKey - itemKey) * direction > 0)) {
         best = item;
       }
@@ -285,11 +298,12 @@ export const STANDARD_FUNCTION_ARRAY_ARGUMENT: ReadonlySet<string> = new Set(['s
  * `join`/`to_string` can build unbounded strings.
  */
 export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFunctionOverride>> = {
-  to_number: ([value]) => {
+  to_number: ([value], budget) => {
     if (isJmesNumber(value)) {
       return value;
     }
     if (typeof value === 'string') {
+      budget.step(numberReadingCost(value));
       // JmesPath.Net tries Int64.TryParse (NumberStyles.Integer), then Double.TryParse (NumberStyles.Float); the
       // current culture of the former is taken to be the invariant one. Infinity and NaN, which .NET returns for
       // "Infinity", "NaN" or "1e400", are null here: no measurement value or comparison can use them.
@@ -363,7 +377,10 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
       if (search === null || search === undefined) {
         throw failure('contains() cannot search a string for null');
       }
-      return subject.includes(dotNetScalarText(search, 'contains'));
+      const text = dotNetScalarText(search, 'contains');
+      // A search may compare the text at every position: a step per 16 character comparisons it may make.
+      budget.step(Math.ceil((subject.length * Math.max(1, text.length)) / 16));
+      return subject.includes(text);
     }
     return (subject as unknown[]).some((item) => deepEqual(item, search, budget));
   },

@@ -3,6 +3,7 @@ import type { ComparisonOperator, LiteralKind } from './jsonPathAst.js';
 import {
   integerDigits,
   isInt64,
+  numberReadingCost,
   parseDotNetDouble,
   parseDotNetInt64,
   parseDotNetInteger,
@@ -131,6 +132,13 @@ export function matchTokens(
   }
   if (operator === '=~') {
     return regexEquals(left, leftKind, right, rightKind, ctx);
+  }
+  // A long string may be read whole, as a number: charged by its length (nothing for strings of 64 characters or less).
+  const reading =
+    (leftKind === 'string' ? numberReadingCost(left as string) : 0) +
+    (rightKind === 'string' ? numberReadingCost(right as string) : 0);
+  if (reading > 0) {
+    spend(ctx, reading);
   }
   const source = ctx.source;
   if (isFormSensitive(left, leftKind) || isFormSensitive(right, rightKind)) {
@@ -428,7 +436,7 @@ function regexEquals(
     if (error instanceof RegexSyntaxError) {
       // Only a pattern read from the message gets here (a constant one fails the mapping): its text is not quoted.
       throw new ExpressionEvaluationError(
-        `JSONPath expression '${ctx.source}' failed: a regular expression it read from the message is invalid.`,
+        `JSONPath expression ${quoteBounded(ctx.source)} failed: a regular expression it read from the message is invalid.`,
       );
     }
     throw error;
@@ -447,7 +455,8 @@ function spend(ctx: MatchContext, steps: number): void {
   ctx.budget -= steps;
   if (ctx.budget < 0) {
     throw new ExpressionEvaluationError(
-      `JSONPath expression '${ctx.source}' needed more than ${ctx.limit} steps; evaluation stopped (work bound per message).`,
+      `JSONPath expression ${quoteBounded(ctx.source)} needed more than ${ctx.limit} steps; evaluation stopped ` +
+        '(work bound per message).',
     );
   }
 }

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { normalizeEvent } from '../../../shared/core/normalize/normalizeEvent.js';
+import { bodyEvent, deviceMappingOf } from '../../support/deviceMappings.js';
+
+/**
+ * Operations that read a whole string count its length against the message's work bound (an adversarial review made
+ * single messages run for minutes with them): each case passes with a short string and a small bound, and is set aside
+ * under the same bound when the string is long.
+ */
+const BOUND = 2_000;
+
+function calculated(template: Record<string, unknown>): unknown {
+  return {
+    templateType: 'CalculatedContent',
+    template: {
+      typeName: 't',
+      typeMatchExpression: '$..[?(@.d)]',
+      deviceIdExpression: '$.matchedToken.d',
+      timestampExpression: '$.matchedToken.t',
+      ...template,
+    },
+  };
+}
+
+function outcome(template: unknown, body: Record<string, unknown>): string {
+  const result = normalizeEvent(deviceMappingOf([template]), bodyEvent(JSON.stringify(body)), {
+    limits: { maxWorkPerEvent: BOUND },
+  });
+  if (result.errors.some((e) => /units of expression work|needed more than|visited more than/.test(e.message))) {
+    return 'set aside';
+  }
+  return result.measurements.length > 0 ? 'normalized' : `failed: ${result.errors.map((e) => e.message).join('; ')}`;
+}
+
+const base = { d: 'dev', t: '2024-01-01T00:00:00Z' };
+
+describe('work charged for reading a whole string', () => {
+  it('JMESPath to_number of a long digit string', () => {
+    const template = calculated({
+      values: [{ valueName: 'v', valueExpression: { value: 'to_number(matchedToken.s)', language: 'JmesPath' } }],
+    });
+    expect(outcome(template, { ...base, s: '12' })).toBe('normalized');
+    expect(outcome(template, { ...base, s: '1'.repeat(20_000) })).toBe('set aside');
+  });
+
+  it('JMESPath max_by with a long string key', () => {
+    const template = calculated({
+      values: [
+        {
+          valueName: 'v',
+          valueExpression: { value: 'max_by(matchedToken.a, &k).k', language: 'JmesPath' },
+        },
+      ],
+    });
+    expect(outcome(template, { ...base, a: [{ k: '1' }, { k: '2' }] })).toBe('normalized');
+    expect(outcome(template, { ...base, a: [{ k: '1' }, { k: '2'.repeat(20_000) }] })).toBe('set aside');
+  });
+
+  it('JMESPath contains on a long string, by its length times the searched text', () => {
+    const template = calculated({
+      values: [{ valueName: 'v', valueExpression: { value: "contains(matchedToken.s, 'aab')", language: 'JmesPath' } }],
+    });
+    expect(outcome(template, { ...base, s: 'a'.repeat(1_000) })).toBe('normalized');
+    expect(outcome(template, { ...base, s: 'a'.repeat(20_000) })).toBe('set aside');
+  });
+
+  it('a JSONPath comparison of a long string with a number', () => {
+    const template = calculated({
+      typeMatchExpression: '$..[?(@.s > 0)]',
+      values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }],
+    });
+    expect(outcome(template, { ...base, s: '5' })).toBe('normalized');
+    expect(outcome(template, { ...base, s: '5'.repeat(20_000) })).toBe('set aside');
+  });
+
+  it('a JSONPath comparison of two constants, for every token it tests', () => {
+    const tests = Array.from({ length: 50 }, () => "'x' == 'x'").join(' && ');
+    const template = calculated({
+      typeMatchExpression: `$..[?(${tests} && @.d)]`,
+      values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }],
+    });
+    expect(outcome(template, base)).toBe('normalized');
+    expect(outcome(template, { ...base, pad: Array.from({ length: 100 }, () => ({ x: 1 })) })).toBe('set aside');
+  });
+
+  it('a timestamp text padded with white space', () => {
+    const template = calculated({ values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }] });
+    expect(outcome(template, { ...base, t: ` ${base.t} ` })).toBe('normalized');
+    expect(outcome(template, { ...base, t: `${' '.repeat(40_000)}${base.t}` })).toBe('set aside');
+  });
+});
