@@ -7,7 +7,7 @@ import type { EventCoordinates, IngestEvent } from '../core/deviceEvent.js';
 import type { ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
-import { measurementChargeChars, normalizeEvent } from '../core/normalize/normalizeEvent.js';
+import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import {
   MAX_DEAD_LETTER_EXPRESSION_CHARS,
   toDeadLetterBody,
@@ -63,18 +63,7 @@ export interface IngestOptions {
   stagingKeyOf?: (coordinates: EventCoordinates) => { shard: string; sequenceNumber: number };
   /** Told the keys of the dead letters written, as the store answered them (a replay looks at them). */
   onDeadLettered?: (keys: readonly StoredDeadLetterKey[]) => void;
-  /**
-   * Characters (as {@link measurementChargeChars} counts them) of measurements held before they are staged, and the
-   * batch's next events taken as a batch of their own (default {@link DEFAULT_MAX_SLICE_CHARS}).
-   */
-  maxSliceChars?: number;
 }
-
-/**
- * Default {@link IngestOptions.maxSliceChars}: four messages at the bound of one (4,000,000 characters), tens of MB
- * in memory, where a whole batch of 100 such messages took about 900 MB (far beyond any real device batch).
- */
-export const DEFAULT_MAX_SLICE_CHARS = 16_000_000;
 
 /** Most dead-letter records kept for one event (a message failing in every match of a template repeats itself). */
 const MAX_DEAD_LETTERS_PER_EVENT = 10;
@@ -108,36 +97,10 @@ export async function ingestBatch(
     stagingDocuments: 0,
     maxProcessingLatencyMs: 0,
   };
-  let byShard = new Map<string, { first: number; last: number; measurements: Measurement[]; eventTimes: string[] }>();
-  let deadLetters: DeadLetterRecord[] = [];
-  let sliceChars = 0;
-  const maxSliceChars = options.maxSliceChars ?? DEFAULT_MAX_SLICE_CHARS;
+  const byShard = new Map<string, { first: number; last: number; measurements: Measurement[]; eventTimes: string[] }>();
+  const deadLetters: DeadLetterRecord[] = [];
 
-  // Writes what the events so far gave: their dead letters, then their measurements, shard by shard.
-  const writeSlice = async (): Promise<void> => {
-    // Dead letters first: if staging then fails, the redelivery rewrites the same dead-letter ids.
-    if (deadLetters.length > 0) {
-      const keys = await deps.deadLetters.addDeadLetters(deadLetters);
-      summary.deadLettered += deadLetters.length;
-      summary.deadLetteredWithLess += keys.filter((key) => key.withLess === true).length;
-      options.onDeadLettered?.(keys);
-    }
-    // Every shard, those whose events yielded nothing too: a redelivery may have to supersede an earlier staging there.
-    for (const [shard, batch] of byShard) {
-      summary.stagingDocuments += await deps.staging.stageBatch(
-        shard,
-        { first: batch.first, last: batch.last },
-        batch.measurements,
-        batch.eventTimes,
-      );
-      summary.measurements += batch.measurements.length;
-    }
-    byShard = new Map();
-    deadLetters = [];
-    sliceChars = 0;
-  };
-
-  for (const [index, { event, coordinates }] of events.entries()) {
+  for (const { event, coordinates } of events) {
     const result = normalizeEvent(mapping, event);
     if (result.measurements.length > 0) {
       summary.normalizedEvents++;
@@ -163,7 +126,6 @@ export async function ingestBatch(
     shard.last = Math.max(shard.last, key.sequenceNumber);
     for (const m of result.measurements) {
       shard.measurements.push(m);
-      sliceChars += measurementChargeChars(m);
     }
     byShard.set(key.shard, shard);
 
@@ -197,14 +159,25 @@ export async function ingestBatch(
         },
       });
     }
-
-    // A batch whose measurements would hold more than a slice's worth is staged a slice at a time, each as the batch
-    // of its own events would be: the same events and mapping always cut it the same way, so a redelivery overwrites.
-    if (sliceChars >= maxSliceChars && index < events.length - 1) {
-      await writeSlice();
-    }
   }
-  await writeSlice();
+
+  // Dead letters first: if staging then fails, the redelivery rewrites the same dead-letter ids.
+  if (deadLetters.length > 0) {
+    const keys = await deps.deadLetters.addDeadLetters(deadLetters);
+    summary.deadLettered = deadLetters.length;
+    summary.deadLetteredWithLess = keys.filter((key) => key.withLess === true).length;
+    options.onDeadLettered?.(keys);
+  }
+  // Every shard, those whose events yielded nothing too: a redelivery may have to supersede an earlier staging there.
+  for (const [shard, batch] of byShard) {
+    summary.stagingDocuments += await deps.staging.stageBatch(
+      shard,
+      { first: batch.first, last: batch.last },
+      batch.measurements,
+      batch.eventTimes,
+    );
+    summary.measurements += batch.measurements.length;
+  }
   return summary;
 }
 

@@ -219,8 +219,9 @@ export async function replayDeadLetters(
       summary.yieldedNothing += 1;
       return;
     }
-    if (dryRun && errors === 0) {
-      // As the real run will: the letters of the message stored with less go with it.
+    if (dryRun) {
+      // As the real run will (unless the message's new dead letter can only be stored with less, which a dry run
+      // cannot tell): the letters of the message stored with less go with it, or are rewritten.
       summary.unavailable -= lesser.length;
     }
     if (withLess) {

@@ -61,25 +61,6 @@ export const MEASUREMENT_CHARGE_CHARS = 64;
 /** What each value of a measurement costs against {@link NormalizeLimits.maxTextCharsPerEvent} beside its text. */
 export const VALUE_CHARGE_CHARS = 32;
 
-/**
- * What a measurement counts against {@link NormalizeLimits.maxTextCharsPerEvent}: its text (type, ids, value names
- * and values) and the charges for its objects.
- * @param measurement - a measurement {@link normalizeEvent} made
- */
-export function measurementChargeChars(measurement: Measurement): number {
-  let chars =
-    MEASUREMENT_CHARGE_CHARS +
-    measurement.type.length +
-    measurement.deviceId.length +
-    (measurement.patientId?.length ?? 0) +
-    (measurement.encounterId?.length ?? 0) +
-    (measurement.correlationId?.length ?? 0);
-  for (const property of measurement.properties) {
-    chars += VALUE_CHARGE_CHARS + property.name.length + property.value.length;
-  }
-  return chars;
-}
-
 /** Default {@link NormalizeLimits}: far above real device batches, low enough to bound a hostile message. */
 export const DEFAULT_NORMALIZE_LIMITS: Readonly<NormalizeLimits> = Object.freeze({
   maxMatchesPerTemplate: 10_000,

@@ -426,6 +426,20 @@ describe('replaying a message whose new dead letter can only be stored with less
     expect(summary).toMatchObject({ examined: { messages: 2 }, unavailable: 0, deleted: 1, kept: 1, missing: 0 });
   });
 
+  it('gives in a dry run the unavailable count of a real run that rejects the message again, whole', async () => {
+    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
+    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
+    // B fixed, A still failing with its short error (stored whole again).
+    const mapping = deviceMappingOf([template('hr', '$.matchedToken.heart'), template('spo2', '$.matchedToken.hr')]);
+
+    const dry = await replayDeadLetters(mapping, deps, { dryRun: true });
+    const real = await replayDeadLetters(mapping, deps);
+
+    expect(real).toMatchObject({ rejectedAgain: 1, unavailable: 0 });
+    expect(await kinds(deps)).toEqual(['message']);
+    expect(dry).toMatchObject({ rejectedAgain: 1, unavailable: 0 });
+  });
+
   it('gives in a dry run the unavailable count the real run gives', async () => {
     const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
     const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
