@@ -815,6 +815,13 @@ function selectValueText(
   // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`, except
   // for numbers whose text depends on how the message wrote them (digits beyond 2^53, `1.5e15`, `-0.0`).
   if (typeof token === 'string') {
+    if (blankIsMissing && token.length > 64) {
+      // Read whole when it is all white space: a unit for every 16 characters past the first 64.
+      run.remaining -= (token.length - 64) >>> 4;
+      if (run.remaining < 0) {
+        throw new ExpressionEvaluationError('the message needs more work than its bound');
+      }
+    }
     return blankIsMissing && isBlank(token) ? BLANK : token;
   }
   if (typeof token === 'number') {

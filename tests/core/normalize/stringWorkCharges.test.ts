@@ -83,6 +83,38 @@ describe('work charged for reading a whole string', () => {
     expect(outcome(template, { ...base, pad: Array.from({ length: 100 }, () => ({ x: 1 })) })).toBe('set aside');
   });
 
+  it('JMESPath starts_with and ends_with on long strings', () => {
+    for (const call of ['starts_with(matchedToken.s, matchedToken.s)', 'ends_with(matchedToken.s, matchedToken.s)']) {
+      const template = calculated({
+        values: [{ valueName: 'v', valueExpression: { value: call, language: 'JmesPath' } }],
+      });
+      expect(outcome(template, { ...base, s: 'x'.repeat(100) })).toBe('normalized');
+      expect(outcome(template, { ...base, s: 'x'.repeat(40_000) })).toBe('set aside');
+    }
+  });
+
+  it('a required id or value checked for blanks, read whole', () => {
+    const template = calculated({
+      deviceIdExpression: '$.matchedToken.w',
+      values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }],
+    });
+    expect(outcome(template, { ...base, w: `${' '.repeat(60)}dev` })).toBe('normalized');
+    expect(outcome(template, { ...base, w: `${' '.repeat(40_000)}dev` })).toBe('set aside');
+  });
+
+  it('costs nothing more to compare two long strings in JSONPath, which are never read as numbers', () => {
+    // A 12-lead ECG's base64 waveforms, picked by lead name (found set aside by a review when every long string was
+    // charged as a number reading).
+    const leads = Array.from({ length: 12 }, (_, i) => ({ name: `L${i}`, data: 'QUJD'.repeat(20_000) }));
+    const template = calculated({
+      typeMatchExpression: "$.Body.leads[?(@.data != '' && @.name == 'L1')]",
+      deviceIdExpression: '$.Body.d',
+      timestampExpression: '$.Body.t',
+      values: [{ valueName: 'v', valueExpression: '$.matchedToken.name' }],
+    });
+    expect(outcome(template, { ...base, leads })).toBe('normalized');
+  });
+
   it('a timestamp text padded with white space', () => {
     const template = calculated({ values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }] });
     expect(outcome(template, { ...base, t: ` ${base.t} ` })).toBe('normalized');

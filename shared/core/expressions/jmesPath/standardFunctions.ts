@@ -371,6 +371,15 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
     return Object.keys(value as object).length;
   },
   to_string: ([value], budget) => (typeof value === 'string' ? value : toJsonText(value, budget)),
+  // Compared character by character: a step for every 16 characters the comparison may read.
+  starts_with: ([subject, prefix], budget) => {
+    budget.step(Math.ceil(Math.min((subject as string).length, (prefix as string).length) / 16));
+    return (subject as string).startsWith(prefix as string);
+  },
+  ends_with: ([subject, suffix], budget) => {
+    budget.step(Math.ceil(Math.min((subject as string).length, (suffix as string).length) / 16));
+    return (subject as string).endsWith(suffix as string);
+  },
   contains: ([subject, search], budget) => {
     if (typeof subject === 'string') {
       // JmesPath.Net 1.0.205 reads the searched value as text: `contains('a1', `1`)` is true, a null is an error.

@@ -133,12 +133,13 @@ export function matchTokens(
   if (operator === '=~') {
     return regexEquals(left, leftKind, right, rightKind, ctx);
   }
-  // A long string may be read whole, as a number: charged by its length (nothing for strings of 64 characters or less).
-  const reading =
-    (leftKind === 'string' ? numberReadingCost(left as string) : 0) +
-    (rightKind === 'string' ? numberReadingCost(right as string) : 0);
-  if (reading > 0) {
-    spend(ctx, reading);
+  // A long string compared with what is not a string may be read whole, as a number: charged by its length (nothing
+  // for strings of 64 characters or less; two strings are compared as they are).
+  if ((leftKind === 'string') !== (rightKind === 'string')) {
+    const reading = leftKind === 'string' ? numberReadingCost(left as string) : numberReadingCost(right as string);
+    if (reading > 0) {
+      spend(ctx, reading);
+    }
   }
   const source = ctx.source;
   if (isFormSensitive(left, leftKind) || isFormSensitive(right, rightKind)) {
