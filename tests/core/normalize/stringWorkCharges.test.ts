@@ -115,6 +115,29 @@ describe('work charged for reading a whole string', () => {
     expect(outcome(template, { ...base, leads })).toBe('normalized');
   });
 
+  it('JMESPath comparisons of two long strings, and sort, max and min of long strings', () => {
+    const calls = [
+      'matchedToken.a == matchedToken.b',
+      'matchedToken.a < matchedToken.b',
+      '[matchedToken.a] == [matchedToken.b]',
+      'contains([matchedToken.b], matchedToken.a)',
+      'length(sort([matchedToken.a, matchedToken.b]))',
+      'length(max([matchedToken.a, matchedToken.b]))',
+      'length(min([matchedToken.a, matchedToken.b]))',
+    ];
+    for (const call of calls) {
+      // `[@, @, …]` repeats the comparison 50 times for a step or two each.
+      const repeated = `length([${Array.from({ length: 50 }, () => `to_string(${call})`).join(', ')}])`;
+      const template = calculated({
+        values: [{ valueName: 'v', valueExpression: { value: repeated, language: 'JmesPath' } }],
+      });
+      const short = { ...base, a: 'x'.repeat(60), b: `${'x'.repeat(59)}y` };
+      const long = { ...base, a: 'x'.repeat(20_000), b: `${'x'.repeat(19_999)}y` };
+      expect([call, outcome(template, short)]).toEqual([call, 'normalized']);
+      expect([call, outcome(template, long)]).toEqual([call, 'set aside']);
+    }
+  });
+
   it('a timestamp text padded with white space', () => {
     const template = calculated({ values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }] });
     expect(outcome(template, { ...base, t: ` ${base.t} ` })).toBe('normalized');

@@ -1,6 +1,14 @@
 import type { AstNode } from './jmesPathAst.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { compareOrdered, deepEqual, elementOf, isFalsy, memberOf, scalarsEqual } from './jsonValues.js';
+import {
+  compareOrdered,
+  deepEqual,
+  elementOf,
+  isFalsy,
+  memberOf,
+  scalarsEqual,
+  stringComparisonCost,
+} from './jsonValues.js';
 import { callFunction } from './jmesPathInterpreter.js';
 import { KindedNumber } from './kindedNumbers.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
@@ -186,7 +194,7 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
       const second = right(value, budget) ?? null;
       if (typeof first !== 'object' || typeof second !== 'object' || first === null || second === null) {
         // What `deepEqual` does for a pair that is not two containers: one step, then scalar equality.
-        budget.step();
+        budget.step(1 + stringComparisonCost(first, second));
         return scalarsEqual(first, second) === equalResult;
       }
       return deepEqual(first, second, budget) === equalResult;
@@ -194,7 +202,10 @@ function compileComparator(node: Extract<AstNode, { type: 'Comparator' }>): Comp
   }
   return (value, budget) => {
     budget.step();
-    return compareOrdered(name, left(value, budget) ?? null, right(value, budget) ?? null) ?? undefined;
+    const first = left(value, budget) ?? null;
+    const second = right(value, budget) ?? null;
+    budget.step(stringComparisonCost(first, second));
+    return compareOrdered(name, first, second) ?? undefined;
   };
 }
 

@@ -2,7 +2,15 @@ import { TreeInterpreter, TYPE_ANY, TYPE_ARRAY, TYPE_NUMBER } from '@jmespath-co
 import type { JSONValue } from '@jmespath-community/jmespath';
 import type { AstNode } from './jmesPathAst.js';
 import { EvaluationBudget } from './evaluationBudget.js';
-import { compareOrdered, deepEqual, defineMember, elementOf, isFalsy, memberOf } from './jsonValues.js';
+import {
+  compareOrdered,
+  deepEqual,
+  defineMember,
+  elementOf,
+  isFalsy,
+  memberOf,
+  stringComparisonCost,
+} from './jsonValues.js';
 import { KindedNumber } from './kindedNumbers.js';
 import { MEDTECH_FUNCTIONS } from './medTechFunctions.js';
 import {
@@ -106,6 +114,7 @@ class BoundedInterpreter extends LibraryInterpreterClass {
           return node.name === 'EQ' ? equal : !equal;
         }
         // Operands that cannot be ordered give JmesPath.Net's missing null (JmesPathComparison.cs:27-28).
+        this.budget.step(stringComparisonCost(left, right));
         return compareOrdered(node.name, left, right) ?? undefined;
       }
       case 'MultiSelectList': {
@@ -293,8 +302,14 @@ const SIZED_ARGUMENT: Readonly<Record<string, number>> = {
 
 function argumentSize(name: string, value: unknown): number {
   if (Array.isArray(value)) {
+    // Strings are compared character by character: each comparison also counts a step per 64 characters of the
+    // longest string of the array.
+    const perComparison = name === 'sort' || name === 'max' || name === 'min' ? 1 + (longestString(value) >>> 6) : 1;
     if (name === 'sort' || name === 'sort_by') {
-      return comparisonsToSort(value.length);
+      return comparisonsToSort(value.length) * perComparison;
+    }
+    if (name === 'max' || name === 'min') {
+      return value.length * perComparison;
     }
     // `length` of an array or a string reads one property.
     return name === 'length' ? 0 : value.length;
@@ -303,6 +318,17 @@ function argumentSize(name: string, value: unknown): number {
     return name === 'reverse' ? value.length : 0;
   }
   return typeof value === 'object' && value !== null ? Object.keys(value).length : 0;
+}
+
+/** Length of the longest string in a list (0 when it holds none). */
+function longestString(list: readonly unknown[]): number {
+  let longest = 0;
+  for (const item of list) {
+    if (typeof item === 'string' && item.length > longest) {
+      longest = item.length;
+    }
+  }
+  return longest;
 }
 
 /**

@@ -123,6 +123,16 @@ function isContainer(value: unknown): value is object {
  * @param budget - the evaluation's budget
  * @throws ExpressionEvaluationError when the budget runs out
  */
+/**
+ * Steps for comparing two values beside the comparison's own: for two different strings, which may be read up to the
+ * end of the shorter, one for every 64 characters of it; nothing otherwise.
+ * @param a - one value
+ * @param b - the other
+ */
+export function stringComparisonCost(a: unknown, b: unknown): number {
+  return typeof a === 'string' && typeof b === 'string' && a !== b ? Math.min(a.length, b.length) >>> 6 : 0;
+}
+
 export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudget): boolean {
   const pending: [unknown, unknown][] = [[left, right]];
   for (let pair = pending.pop(); pair !== undefined; pair = pending.pop()) {
@@ -133,6 +143,7 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
       continue;
     }
     if (!isContainer(a) || !isContainer(b)) {
+      budget.step(stringComparisonCost(a, b));
       if (scalarsEqual(a, b)) {
         continue;
       }
