@@ -46,20 +46,25 @@ const rejectedGroup: DeadLetterRecord = {
   subject: { kind: 'measurements', measurements: heartRates(3, '2024-05-01T10:03:00.000Z') },
 };
 
+// One local Cosmos server for the file; each test group takes fresh containers of it.
+let server: LocalCosmosServer;
+let client: CosmosClient;
+
+beforeAll(async () => {
+  server = await startCosmosServer();
+  client = localClient(server.endpoint, server.key);
+});
+
+afterAll(async () => {
+  client.dispose();
+  await server.close();
+});
+
 describe('CosmosDeadLetterStore', () => {
-  let server: LocalCosmosServer;
-  let client: CosmosClient;
   let store: CosmosDeadLetterStore;
 
   beforeAll(async () => {
-    server = await startCosmosServer();
-    client = localClient(server.endpoint, server.key);
     store = new CosmosDeadLetterStore((await freshContainers(client)).deadLetter);
-  });
-
-  afterAll(async () => {
-    client.dispose();
-    await server.close();
   });
 
   it('stores a rejected message with its error, coordinates and body, and lists it by error name', async () => {
@@ -236,17 +241,6 @@ describe('CosmosDeadLetterStore', () => {
 });
 
 describe('replaying a message whose new dead letter can only be stored with less', () => {
-  let server: LocalCosmosServer;
-  let client: CosmosClient;
-  beforeAll(async () => {
-    server = await startCosmosServer();
-    client = localClient(server.endpoint, server.key);
-  });
-  afterAll(async () => {
-    client.dispose();
-    await server.close();
-  });
-
   const template = (typeName: string, valueExpression: string): unknown => ({
     templateType: 'CalculatedContent',
     template: {
