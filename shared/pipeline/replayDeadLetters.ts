@@ -16,6 +16,7 @@ import { mapWithConcurrency } from './limiter.js';
 import type {
   DeadLetterQuery,
   DeadLetterStore,
+  DeleteOutcome,
   StagingStore,
   StoredDeadLetter,
   StoredDeadLetterKey,
@@ -243,10 +244,7 @@ export async function replayDeadLetters(
       // made again and so rewritten: then it stays).
       await deleteReplayed(deps.deadLetters, letters, summary);
       if (lesser.length > 0) {
-        const outcome = await deps.deadLetters.deleteDeadLetters(lesser.map(({ id, pk, etag }) => ({ id, pk, etag })));
-        summary.deleted += outcome.deleted;
-        summary.kept += outcome.changed;
-        summary.missing += outcome.missing;
+        const outcome = await deleteReplayed(deps.deadLetters, lesser, summary);
         summary.unavailable -= outcome.deleted + outcome.missing + outcome.changed;
       }
     }
@@ -349,14 +347,18 @@ export async function readDeadLetters(
   return token === undefined ? { items } : { items, continuationToken: token };
 }
 
-/** Deletes replayed dead letters in the version read; a rewritten one (rejected again meanwhile) stays. */
+/**
+ * Deletes replayed dead letters in the version read, counting them in the summary; a rewritten one (rejected again
+ * meanwhile) stays.
+ */
 async function deleteReplayed(
   store: DeadLetterStore,
   letters: readonly StoredDeadLetter[],
   summary: ReplaySummary,
-): Promise<void> {
+): Promise<DeleteOutcome> {
   const outcome = await store.deleteDeadLetters(letters.map(({ id, pk, etag }) => ({ id, pk, etag })));
   summary.deleted += outcome.deleted;
   summary.kept += outcome.changed;
   summary.missing += outcome.missing;
+  return outcome;
 }

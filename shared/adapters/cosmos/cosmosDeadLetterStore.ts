@@ -63,13 +63,12 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
    */
   async addDeadLetters(records: readonly DeadLetterRecord[]): Promise<StoredDeadLetterKey[]> {
     const keys: DeadLetterKey[] = [];
-    const shortfalls = new Map<string, number>();
+    const storedWithLess = new Set<string>();
     const documents = records.flatMap((record) =>
       splitDeadLetterRecord(record, this.maxDocumentBytes).map((stored) => {
         const document = toDeadLetterDocument(stored);
-        const shortfall = shortfallOf(stored.subject) - shortfallOf(record.subject);
-        if (shortfall > 0) {
-          shortfalls.set(`${document.pk}\u0000${document.id}`, shortfall);
+        if (shortfallOf(stored.subject) > shortfallOf(record.subject)) {
+          storedWithLess.add(`${document.pk}\u0000${document.id}`);
         }
         keys.push({ id: document.id, pk: document.pk });
         return document;
@@ -80,7 +79,7 @@ export class CosmosDeadLetterStore implements DeadLetterStore {
     const withLess = new Map<string, { etag: string; replaced: boolean }>();
     await mapWithConcurrency(unique, this.concurrency, async (document) => {
       const key = `${document.pk}\u0000${document.id}`;
-      if (shortfalls.has(key)) {
+      if (storedWithLess.has(key)) {
         const written = await this.writeWithLess(document);
         if (shortfallOf(written.subject) > 0) {
           withLess.set(key, written);

@@ -634,12 +634,9 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
         lastProblem = token === NO_MATCH ? NO_MATCH : NULL_VALUE;
         continue;
       }
-      if (typeof token === 'string' && token.length > 64) {
-        // Read whole (white space around a time is allowed): a unit for every 16 characters past the first 64.
-        run.remaining -= (token.length - 64) >>> 4;
-        if (run.remaining < 0) {
-          return setAside(run, template, field, candidate.source, workReason(run));
-        }
+      if (typeof token === 'string') {
+        // White space around a time is allowed: the text is read whole.
+        chargeWholeRead(token, run);
       }
       if (typeof token === 'string' && isBlank(token)) {
         lastProblem = BLANK;
@@ -796,6 +793,20 @@ function selectOne(expression: CompiledExpression, data: unknown, work: WorkMete
   return found.length === 0 ? NO_MATCH : MULTIPLE;
 }
 
+/**
+ * Counts a string read whole (a timestamp text, a required text checked for blanks) against the message's work: a unit
+ * for every 16 characters past the first 64. Past the bound it throws, and {@link extractMeasurement} sets the message
+ * aside at the field being read.
+ */
+function chargeWholeRead(text: string, run: Run): void {
+  if (text.length > 64) {
+    run.remaining -= (text.length - 64) >>> 4;
+    if (run.remaining < 0) {
+      throw new ExpressionEvaluationError('the message needs more work than its bound');
+    }
+  }
+}
+
 /** The id (device, patient, …) an expression selects for the current match, as text: a blank string is no value. */
 function selectIdText(template: ContentTemplate, expression: CompiledExpression, run: Run): string | Problem {
   return selectValueText(template, expression, true, run);
@@ -815,12 +826,9 @@ function selectValueText(
   // The scalar kinds first (the common case), then the problems; the same outcome as `toMeasurementValue`, except
   // for numbers whose text depends on how the message wrote them (digits beyond 2^53, `1.5e15`, `-0.0`).
   if (typeof token === 'string') {
-    if (blankIsMissing && token.length > 64) {
-      // Read whole when it is all white space: a unit for every 16 characters past the first 64.
-      run.remaining -= (token.length - 64) >>> 4;
-      if (run.remaining < 0) {
-        throw new ExpressionEvaluationError('the message needs more work than its bound');
-      }
+    if (blankIsMissing) {
+      // Read whole when it is all white space.
+      chargeWholeRead(token, run);
     }
     return blankIsMissing && isBlank(token) ? BLANK : token;
   }

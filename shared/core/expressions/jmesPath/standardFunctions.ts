@@ -291,6 +291,17 @@ function extreme(direction: 1 | -1): StandardFunctionOverride {
 export const STANDARD_FUNCTION_ARRAY_ARGUMENT: ReadonlySet<string> = new Set(['sort']);
 
 /**
+ * `starts_with`/`ends_with`, charged as compared character by character: a step for every 16 characters the
+ * comparison may read.
+ */
+function affixTest(test: (subject: string, affix: string) => boolean): StandardFunctionOverride {
+  return ([subject, affix], budget) => {
+    budget.step(Math.ceil(Math.min((subject as string).length, (affix as string).length) / 16));
+    return test(subject as string, affix as string);
+  };
+}
+
+/**
  * Built-ins the library implements differently from JmesPath.Net or without a bound on their work:
  * `to_number('')` is 0 and `to_number('0x1A')` is 26 there, `sort` orders numbers as text, `max`/`min` of strings
  * depend on the locale, `length` counts code points where .NET counts UTF-16 units (which `insertString` positions
@@ -371,15 +382,8 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
     return Object.keys(value as object).length;
   },
   to_string: ([value], budget) => (typeof value === 'string' ? value : toJsonText(value, budget)),
-  // Compared character by character: a step for every 16 characters the comparison may read.
-  starts_with: ([subject, prefix], budget) => {
-    budget.step(Math.ceil(Math.min((subject as string).length, (prefix as string).length) / 16));
-    return (subject as string).startsWith(prefix as string);
-  },
-  ends_with: ([subject, suffix], budget) => {
-    budget.step(Math.ceil(Math.min((subject as string).length, (suffix as string).length) / 16));
-    return (subject as string).endsWith(suffix as string);
-  },
+  starts_with: affixTest((subject, prefix) => subject.startsWith(prefix)),
+  ends_with: affixTest((subject, suffix) => subject.endsWith(suffix)),
   contains: ([subject, search], budget) => {
     if (typeof subject === 'string') {
       // JmesPath.Net 1.0.205 reads the searched value as text: `contains('a1', `1`)` is true, a null is an error.
