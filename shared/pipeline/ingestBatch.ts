@@ -8,11 +8,7 @@ import type { ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
-import {
-  MAX_DEAD_LETTER_EXPRESSION_CHARS,
-  toDeadLetterBody,
-  type DeadLetterRecord,
-} from '../core/staging/deadLetter.js';
+import { boundErrorText, toDeadLetterBody, type DeadLetterRecord } from '../core/staging/deadLetter.js';
 import type { DeadLetterStore, StagingStore, StoredDeadLetterKey } from './stagingPorts.js';
 
 /** What ingest needs. */
@@ -134,13 +130,9 @@ export async function ingestBatch(
     let stored: ReturnType<typeof toDeadLetterBody> | undefined;
     for (const error of result.errors) {
       summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
-      const record = error.toRecord();
-      // The expression as a dead letter keeps it (a mapping's may be megabytes long, quoted by every error).
-      const location =
-        record.location === undefined
-          ? null
-          : { ...record.location, expression: record.location.expression?.slice(0, MAX_DEAD_LETTER_EXPRESSION_CHARS) };
-      const key = JSON.stringify([record.name, record.message, location]);
+      // Bounded as the dead letter keeps it (a mapping's expression may be megabytes long, held by every error).
+      const record = boundErrorText(error.toRecord());
+      const key = JSON.stringify([record.name, record.message, record.location ?? null]);
       if (seen.has(key) || seen.size >= MAX_DEAD_LETTERS_PER_EVENT) {
         continue;
       }

@@ -291,20 +291,27 @@ export const MAX_DEAD_LETTER_MESSAGE_CHARS = 8_000;
 /** Most characters of the expression an error's location quotes, kept in a dead letter. */
 export const MAX_DEAD_LETTER_EXPRESSION_CHARS = 2_000;
 
-/**
- * The record with its error's texts bounded: a mapping may hold an expression of megabytes, which an error message
- * quotes (twice, when the expression's own error is quoted too) and its location holds; stored whole, the dead letter
- * would pass Cosmos DB's 2 MB and could never be written, and its batch would be retried for ever.
- */
+/** The record with its error's texts bounded ({@link boundErrorText}). */
 function withBoundedErrorText(record: DeadLetterRecord): DeadLetterRecord {
-  const { message, location } = record.error;
+  const error = boundErrorText(record.error);
+  return error === record.error ? record : { ...record, error };
+}
+
+/**
+ * An error with its texts bounded as a dead letter keeps them: a mapping may hold an expression of megabytes, which an
+ * error message may quote and its location holds; stored whole, the dead letter would pass Cosmos DB's 2 MB and could
+ * never be written, and its batch would be retried for ever. The same error when nothing is too long.
+ * @param given - the error as recorded
+ */
+export function boundErrorText(given: ErrorRecord): ErrorRecord {
+  const { message, location } = given;
   const expression = location?.expression;
   const longMessage = message.length > MAX_DEAD_LETTER_MESSAGE_CHARS;
   const longExpression = expression !== undefined && expression.length > MAX_DEAD_LETTER_EXPRESSION_CHARS;
   if (!longMessage && !longExpression) {
-    return record;
+    return given;
   }
-  const error = { ...record.error };
+  const error = { ...given };
   if (longMessage) {
     error.message =
       `${message.slice(0, MAX_DEAD_LETTER_MESSAGE_CHARS)}… ` +
@@ -313,7 +320,7 @@ function withBoundedErrorText(record: DeadLetterRecord): DeadLetterRecord {
   if (longExpression && location !== undefined) {
     error.location = { ...location, expression: `${expression.slice(0, MAX_DEAD_LETTER_EXPRESSION_CHARS)}…` };
   }
-  return { ...record, error };
+  return error;
 }
 
 /**
