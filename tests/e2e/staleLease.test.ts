@@ -11,6 +11,7 @@ import type { StagingStore } from '../../shared/pipeline/stagingPorts.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 import { toWorkUnitKey, type WorkUnit } from '../../shared/core/staging/stagingKeys.js';
+import { signal } from '../support/signal.js';
 
 /** A heart rate read at 10:05 and enqueued at `enqueuedTimeUtc`, event `sequenceNumber` of partition 0. */
 function reading(sequenceNumber: number, enqueuedTimeUtc: string, heartRate: number): IngestEvent {
@@ -64,16 +65,14 @@ async function closedUnit(pipeline: LocalPipeline): Promise<WorkUnit> {
 
 it('keeps a correction that the worker taking a stalled unit over flushed', async () => {
   let stallNext = false;
-  let reached = (): void => undefined;
-  const stalled = new Promise<void>((resolve) => (reached = resolve));
-  let resume = (): void => undefined;
-  const resumed = new Promise<void>((resolve) => (resume = resolve));
+  const stalled = signal();
+  const resumed = signal();
   const pipeline = await pipelineWithHooks({
     afterRead: async () => {
       if (stallNext) {
         stallNext = false;
-        reached();
-        await resumed;
+        stalled.fire();
+        await resumed.fired;
       }
     },
   });
@@ -82,13 +81,13 @@ it('keeps a correction that the worker taking a stalled unit over flushed', asyn
     // Worker A reads [70] and stalls; a correction enqueued at 10:14 (same window) is staged late meanwhile.
     stallNext = true;
     const a = pipeline.services.flushUnit(unit);
-    await stalled;
+    await stalled.fired;
     await pipeline.services.ingest([reading(2, '2026-11-24T10:14:00.000Z', 75)]);
     // A's lease expires; worker B takes the unit over, writes 75 and deletes both documents; then A resumes.
     pipeline.advance(301_000);
     const b = await pipeline.createWorker('worker-b');
     expect((await b.flushUnit(unit)).status).toBe('flushed');
-    resume();
+    resumed.fire();
     expect(await a).toMatchObject({ status: 'leaseLost', leaseLost: true, created: 0, updated: 0 });
     const [observation] = (await pipeline.exportResources()).filter(
       (r): r is Observation => r.resourceType === 'Observation',

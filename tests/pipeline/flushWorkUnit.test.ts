@@ -23,6 +23,7 @@ import { heartRate, mapping, observationsOfDevice, sampledValues } from './fixtu
 import type { Device } from '@medplum/fhirtypes';
 import { MedTechError } from '../../shared/core/errors.js';
 import { REPLAY_SHARD_PREFIX } from '../../shared/core/staging/deadLetterReplay.js';
+import { signal } from '../support/signal.js';
 
 const LEASE_MS = 10_000;
 let cosmos: LocalCosmosServer;
@@ -51,23 +52,21 @@ function clock(start: string): { now: () => Date; advance: (ms: number) => void 
 
 /** FHIR store whose first search waits until released: the worker is stuck in the middle of its unit. */
 function stalled(inner: FhirStore): { store: FhirStore; reached: Promise<void>; release: () => void } {
-  let arrive = (): void => undefined;
-  let release = (): void => undefined;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const gate = new Promise<void>((resolve) => (release = resolve));
+  const reached = signal();
+  const gate = signal();
   let first = true;
   const store: FhirStore = {
     ...inner,
     async search(...args) {
       if (first) {
         first = false;
-        arrive();
-        await gate;
+        reached.fire();
+        await gate.fired;
       }
       return inner.search(...args);
     },
   };
-  return { store, reached, release };
+  return { store, reached: reached.fired, release: gate.fire };
 }
 
 /** Fresh stores holding one staged unit (of shard `0` by default): three heart rates from `device`, or those given. */
@@ -132,27 +131,25 @@ function stalledBeforeDeviceCreate(inner: FhirStore): {
 } {
   let deviceSearches = 0;
   let held = false;
-  let arrive = (): void => undefined;
-  let open = (): void => undefined;
-  const reached = new Promise<void>((resolve) => (arrive = resolve));
-  const gate = new Promise<void>((resolve) => (open = resolve));
+  const reached = signal();
+  const gate = signal();
   const store: FhirStore = {
     ...inner,
     async search(resourceType, query) {
       const found = await inner.search(resourceType, query);
       if (resourceType === 'Device' && ++deviceSearches === 2) {
         held = true;
-        arrive();
-        await gate;
+        reached.fire();
+        await gate.fired;
       }
       return found;
     },
   };
   const release = (): void => {
     held = false;
-    open();
+    gate.fire();
   };
-  return { store, reached, release, held: () => held };
+  return { store, reached: reached.fired, release, held: () => held };
 }
 
 /** The FHIR store, counting the Observation writes (`PUT`s) sent through it. */
@@ -542,13 +539,12 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
     }
     const stall = stalledBeforeDeviceCreate(fhir);
     let calls = 0;
-    let both = (): void => undefined;
-    const bothResolving = new Promise<void>((resolve) => (both = resolve));
+    const both = signal();
     const counted = (resolver: IdentityResolver): IdentityResolver => ({
       resolve: (key) => {
         calls += 1;
         if (calls === 2) {
-          both();
+          both.fire();
         }
         return resolver.resolve(key);
       },
@@ -559,7 +555,7 @@ describe('flushWorkUnit sharing an identity resolution with a flush whose lease 
       ...deps,
       transformDeps: async () => ({ ...(await deps.transformDeps()), identity }),
     });
-    return { stores, unitX, unitY, stall, withIdentity, bothResolving };
+    return { stores, unitX, unitY, stall, withIdentity, bothResolving: both.fired };
   }
 
   it('fails its attempt (retriably, its data staged) when the other lost its lease, not calling its own lost', async () => {
@@ -759,19 +755,17 @@ describe('flushWorkUnit, two units creating the same Observation at once', () =>
     // before it can put A's value back (its history read meets an outage; a crash there does the same).
     const isCreate = (resource: { resourceType: string }, options?: { ifMatchVersionId?: string }): boolean =>
       resource.resourceType === 'Observation' && options?.ifMatchVersionId === undefined;
-    let arrivedB = (): void => undefined;
-    let createdA = (): void => undefined;
-    const atPutB = new Promise<void>((resolve) => (arrivedB = resolve));
-    const putA = new Promise<void>((resolve) => (createdA = resolve));
+    const atPutB = signal();
+    const putA = signal();
     const storeA: FhirStore = {
       ...fhir,
       async update(resource, options) {
         if (!isCreate(resource, options)) {
           return fhir.update(resource, options);
         }
-        await atPutB;
+        await atPutB.fired;
         const saved = await fhir.update(resource, options);
-        createdA();
+        putA.fire();
         return saved;
       },
     };
@@ -779,8 +773,8 @@ describe('flushWorkUnit, two units creating the same Observation at once', () =>
       ...fhir,
       async update(resource, options) {
         if (isCreate(resource, options)) {
-          arrivedB();
-          await putA;
+          atPutB.fire();
+          await putA.fired;
         }
         return fhir.update(resource, options);
       },
