@@ -52,6 +52,7 @@ import {
   type FaultScope,
   type HoldPoint,
 } from '../support/chaos.js';
+import { signal } from '../support/signal.js';
 
 /**
  * Seeds run by default (the file stays well within a minute on a 2-core machine): 1–24, and two seeds that, of the
@@ -466,14 +467,13 @@ async function runChaos(
         // A batch is being staged, slowly: its first write waits until this run of the timer has flushed what it
         // planned (the timer and the workers see the batch's other writes, if any were made meanwhile).
         let staged: Promise<void> | undefined;
-        let resume = (): void => undefined;
+        const resumed = signal();
         if (withIngest && run === 0) {
           stats.concurrentIngests += 1;
-          let reached = (): void => undefined;
-          const holding = new Promise<void>((resolve) => (reached = resolve));
-          const hold: HoldPoint = { reached, resume: new Promise<void>((resolve) => (resume = resolve)) };
+          const holding = signal();
+          const hold: HoldPoint = { reached: holding.fire, resume: resumed.fired };
           staged = deliveryStep({ hold, concurrent: true });
-          await Promise.race([holding, staged]);
+          await Promise.race([holding.fired, staged]);
           // The batch's writes not held (if any were started) land meanwhile.
           await new Promise((resolve) => setTimeout(resolve, 30));
         }
@@ -503,7 +503,7 @@ async function runChaos(
             await takeover(pipeline, plan, scope, unit, workerB, message);
           }
         });
-        resume();
+        resumed.fire();
         await staged;
       }
       plan.fhir = undefined;
@@ -539,15 +539,13 @@ async function runChaos(
       worker: AppServices,
       message: unknown,
     ): Promise<void> => {
-      let reached = (): void => undefined;
-      const stalled = new Promise<void>((resolve) => (reached = resolve));
-      let resume = (): void => undefined;
-      const resumed = new Promise<void>((resolve) => (resume = resolve));
-      const stall = { pk: toStagingPartitionKey(unit), reached, resume: resumed };
+      const stalled = signal();
+      const resumed = signal();
+      const stall = { pk: toStagingPartitionKey(unit), reached: stalled.fire, resume: resumed.fired };
       const a = faults.staging.run({ ...scope, stall }, () => flushByA(message));
-      await Promise.race([stalled, a]);
+      await Promise.race([stalled.fired, a]);
       app.advance(LEASE_MS + 1_000);
-      await Promise.all([faults.staging.run(scope, () => flushByB(worker, unit)), (resume(), a)]);
+      await Promise.all([faults.staging.run(scope, () => flushByB(worker, unit)), (resumed.fire(), a)]);
     };
 
     while (cursors.some((c) => c.position < c.events.length)) {

@@ -10,6 +10,7 @@ import type { MappingProblem, ParseResult } from '../../../shared/core/mapping/p
 import type { LocalAzurite } from '../../../shared/local/azurite.js';
 import { startAzurite } from '../../../shared/local/azurite.js';
 import { startFaultProxy, type FaultProxy } from '../../support/faultProxy.js';
+import { signal } from '../../support/signal.js';
 
 /** A stand-in mapping: `{ "version": n }` is valid, `"warn": true` adds a warning, anything else is invalid. */
 interface FakeMapping {
@@ -291,8 +292,7 @@ describe('BlobMappingStore', () => {
     try {
       await uploadMappings(target, { deviceContent: '{"version":1}' });
       const events: string[] = [];
-      let sawUnreachable = (): void => undefined;
-      const unreachable = new Promise<void>((resolve) => (sawUnreachable = resolve));
+      const unreachable = signal();
       const store = new BlobMappingStore({
         container: target,
         parseDeviceMapping: device.parse,
@@ -301,7 +301,7 @@ describe('BlobMappingStore', () => {
           reports.push(report);
           events.push(report.kind);
           if (report.kind === 'unreachable') {
-            sawUnreachable();
+            unreachable.fire();
           }
         },
         refreshIntervalMs: 30_000,
@@ -316,7 +316,7 @@ describe('BlobMappingStore', () => {
       time += 30_000;
       const served = await Promise.all([store.getDeviceMapping(), store.getDeviceMapping()]);
       events.push('served');
-      await unreachable;
+      await unreachable.fired;
       proxy.clear();
       await uploadMappings(target, { deviceContent: '{"version":2}' });
       time += 30_000;

@@ -16,6 +16,7 @@ import {
 } from '../../../shared/core/staging/planStagingDocuments.js';
 import { toStagingDocumentId } from '../../../shared/core/staging/stagingKeys.js';
 import { freshContainers, useLocalCosmos } from './cosmosTestSupport.js';
+import { signal } from '../../support/signal.js';
 
 const ingested = '2024-05-01T10:01:00.000Z';
 const unit = { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' };
@@ -124,14 +125,13 @@ describe('staging recovery', () => {
           twice,
           Array.from({ length: 30 }, (_, i) => reading(i, `${tag}:${i}`, note)),
         );
-      let open = (): void => undefined;
-      const gate = new Promise<void>((resolve) => (open = resolve));
+      const gate = signal();
       // One instance's chunk 1 is slow on the wire; the other stages the batch whole meanwhile, then it lands.
-      const slowChunk1 = faulty(container, { write: (d) => (d.chunk === 1 ? gate : Promise.resolve()) });
+      const slowChunk1 = faulty(container, { write: (d) => (d.chunk === 1 ? gate.fired : Promise.resolve()) });
       const slowStaging = stage(new CosmosStagingStore(slowChunk1, options), mappings[slow]);
       await new Promise((resolve) => setTimeout(resolve, 200));
       const fastWrites = await stage(new CosmosStagingStore(container, options), mappings[fast]);
-      open();
+      gate.fire();
       const slowWrites = await slowStaging;
 
       const staged = await new CosmosStagingStore(container, options).readUnit(unit);
@@ -190,10 +190,9 @@ describe('staging recovery', () => {
       twice,
       Array.from({ length: 30 }, (_, i) => reading(i, `old:${i}`, 400)).filter((_, i) => i !== 25),
     );
-    let open = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gate = signal();
     // Delivered again after a mapping change that makes event 25 (2 chunks); its head is a little slow.
-    const slowHead = faulty(container, { write: (d) => (d.chunk === 0 ? gate : Promise.resolve()) });
+    const slowHead = faulty(container, { write: (d) => (d.chunk === 0 ? gate.fired : Promise.resolve()) });
     const redelivery = new CosmosStagingStore(slowHead, options).stageBatch(
       '0',
       twice,
@@ -204,7 +203,7 @@ describe('staging recovery', () => {
     const first = await store.readUnit(unit);
     expect(first.settling).toBe(1);
     // Had it not waited, and had its deletes come after the redelivery's head landed:
-    open();
+    gate.fire();
     expect(await redelivery).toBe(2);
     await store.deleteDocuments(unit, first.documents);
     const second = await store.readUnit(unit);
@@ -255,19 +254,18 @@ describe('staging recovery', () => {
       ingestionTimeUtc: enqueued,
     });
     const batch = [at(0, '2024-05-01T10:50:00.000Z', '60'), at(0, '2024-05-01T11:01:00.000Z', '99')];
-    let open = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gate = signal();
     // The earlier window's write is slow (throttled, retried by the SDK).
     const slow = faulty(container, {
       write: (d) =>
-        (d as { windowStart?: string }).windowStart === '2024-05-01T10:45:00.000Z' ? gate : Promise.resolve(),
+        (d as { windowStart?: string }).windowStart === '2024-05-01T10:45:00.000Z' ? gate.fired : Promise.resolve(),
     });
     const store = new CosmosStagingStore(container);
 
     const staging = new CosmosStagingStore(slow).stageBatch('0', { first: 1, last: 2 }, batch);
     await new Promise((resolve) => setTimeout(resolve, 200));
     const whileSlow = await store.listClosedUnits(new Date('2024-05-01T12:00:00.000Z'), 0);
-    open();
+    gate.fire();
     await staging;
     const after = await store.listClosedUnits(new Date('2024-05-01T12:00:00.000Z'), 0);
 
@@ -336,15 +334,14 @@ describe('staging recovery', () => {
 
   it("holds a unit back while a redelivery's chunks wait for its head, then writes the redelivery's values", async () => {
     const { container, store, options } = await stagedOld();
-    let open = (): void => undefined;
-    const gate = new Promise<void>((resolve) => (open = resolve));
+    const gate = signal();
     // Delivered again under a mapping that writes more (3 chunks); its head is slow (throttled, retried by the SDK).
-    const slowHead = faulty(container, { write: (d) => (d.chunk === 0 ? gate : Promise.resolve()) });
+    const slowHead = faulty(container, { write: (d) => (d.chunk === 0 ? gate.fired : Promise.resolve()) });
     const redelivery = new CosmosStagingStore(slowHead, options).stageBatch('0', twice, mapped('new', 400));
     await new Promise((resolve) => setTimeout(resolve, 200));
 
     const waiting = await store.readUnit(unit);
-    open();
+    gate.fire();
     expect(await redelivery).toBe(3);
     const flushed = await store.readUnit(unit);
     await store.deleteDocuments(unit, flushed.documents);
