@@ -3,14 +3,12 @@
  * without its body (in-memory stores), and replaying past dead letters it keeps (the local Cosmos server).
  */
 import { readFile } from 'node:fs/promises';
-import type { CosmosClient } from '@azure/cosmos';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CosmosDeadLetterStore } from '../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
 import { CosmosStagingStore } from '../../shared/adapters/cosmos/cosmosStagingStore.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
-import { startCosmosServer, type LocalCosmosServer } from '../../shared/local/cosmosServer.js';
 import { ingestBatch } from '../../shared/pipeline/ingestBatch.js';
-import { freshContainers, localClient } from '../adapters/cosmos/cosmosTestSupport.js';
+import { freshContainers, useLocalCosmos } from '../adapters/cosmos/cosmosTestSupport.js';
 import { deviceMappingOf } from '../support/deviceMappings.js';
 import { parseDeviceMapping } from '../../shared/core/mapping/parseDeviceMapping.js';
 import type { Measurement } from '../../shared/core/measurement.js';
@@ -97,18 +95,7 @@ describe('replayDeadLetters', () => {
 });
 
 describe('replayDeadLetters on the local Cosmos server', () => {
-  let server: LocalCosmosServer;
-  let client: CosmosClient;
-
-  beforeAll(async () => {
-    server = await startCosmosServer();
-    client = localClient(server.endpoint, server.key);
-  });
-
-  afterAll(async () => {
-    client.dispose();
-    await server.close();
-  });
+  const cosmos = useLocalCosmos();
 
   /** A template of `typeName` for objects with `matched`, reading `member` of them. */
   const template = (typeName: string, matched: string, member: string) => ({
@@ -139,7 +126,7 @@ describe('replayDeadLetters on the local Cosmos server', () => {
   }
 
   it('goes on past the dead letters it keeps when given the continuation token it answered', async () => {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const deps = {
       staging: new CosmosStagingStore(containers.staging),
       deadLetters: new CosmosDeadLetterStore(containers.deadLetter),

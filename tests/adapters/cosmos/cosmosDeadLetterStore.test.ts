@@ -1,5 +1,4 @@
-import type { CosmosClient } from '@azure/cosmos';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CosmosDeadLetterStore } from '../../../shared/adapters/cosmos/cosmosDeadLetterStore.js';
 import { CosmosStagingStore } from '../../../shared/adapters/cosmos/cosmosStagingStore.js';
 import { toIngestEvents } from '../../../shared/adapters/functions/toIngestEvents.js';
@@ -9,9 +8,7 @@ import { replayDeadLetters } from '../../../shared/pipeline/replayDeadLetters.js
 import type { DeadLetterStore, StoredDeadLetter } from '../../../shared/pipeline/stagingPorts.js';
 import { deviceMappingOf } from '../../support/deviceMappings.js';
 import type { DeadLetterRecord } from '../../../shared/core/staging/deadLetter.js';
-import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
-import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
-import { freshContainers, heartRates, localClient } from './cosmosTestSupport.js';
+import { freshContainers, heartRates, useLocalCosmos } from './cosmosTestSupport.js';
 import { toJsonByteLength } from '../../../shared/core/staging/planStagingDocuments.js';
 
 function rejectedMessage(sequenceNumber: number, time = '2024-05-01T10:00:05.000Z'): DeadLetterRecord {
@@ -47,24 +44,13 @@ const rejectedGroup: DeadLetterRecord = {
 };
 
 // One local Cosmos server for the file; each test group takes fresh containers of it.
-let server: LocalCosmosServer;
-let client: CosmosClient;
-
-beforeAll(async () => {
-  server = await startCosmosServer();
-  client = localClient(server.endpoint, server.key);
-});
-
-afterAll(async () => {
-  client.dispose();
-  await server.close();
-});
+const cosmos = useLocalCosmos();
 
 describe('CosmosDeadLetterStore', () => {
   let store: CosmosDeadLetterStore;
 
   beforeAll(async () => {
-    store = new CosmosDeadLetterStore((await freshContainers(client)).deadLetter);
+    store = new CosmosDeadLetterStore((await freshContainers(cosmos())).deadLetter);
   });
 
   it('stores a rejected message with its error, coordinates and body, and lists it by error name', async () => {
@@ -86,7 +72,7 @@ describe('CosmosDeadLetterStore', () => {
 
   it('stores a rejected message too large for one document without its body, instead of failing for ever', async () => {
     const maxDocumentBytes = 20_000;
-    const container = (await freshContainers(client)).deadLetter;
+    const container = (await freshContainers(cosmos())).deadLetter;
     const small = new CosmosDeadLetterStore(container, { maxDocumentBytes });
     const huge = rejectedMessage(8);
     if (huge.subject.kind === 'message') {
@@ -105,7 +91,7 @@ describe('CosmosDeadLetterStore', () => {
 
   it('keeps the body of a rejected message whose application properties alone are too large', async () => {
     const maxDocumentBytes = 20_000;
-    const container = (await freshContainers(client)).deadLetter;
+    const container = (await freshContainers(cosmos())).deadLetter;
     const small = new CosmosDeadLetterStore(container, { maxDocumentBytes });
     const record = rejectedMessage(9);
     const properties = { note: 'x'.repeat(30_000) };
@@ -129,7 +115,7 @@ describe('CosmosDeadLetterStore', () => {
 
   it('stores a rejected group too large for one document in parts below the size bound, once on a rerun', async () => {
     const maxDocumentBytes = 20_000;
-    const container = (await freshContainers(client)).deadLetter;
+    const container = (await freshContainers(cosmos())).deadLetter;
     const small = new CosmosDeadLetterStore(container, { maxDocumentBytes });
     const measurements = heartRates(600, '2024-05-01T10:03:00.000Z');
     const large: DeadLetterRecord = { ...rejectedGroup, subject: { kind: 'measurements', measurements } };
@@ -255,7 +241,7 @@ describe('replaying a message whose new dead letter can only be stored with less
   const longExpression = `$.matchedToken.missing${'_'.repeat(1_500)}`;
 
   async function ingestOne(bytes: Buffer, templates: unknown[]): Promise<IngestDeps> {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const deps = {
       staging: new CosmosStagingStore(containers.staging),
       deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes: 20_000 }),
@@ -295,7 +281,7 @@ describe('replaying a message whose new dead letter can only be stored with less
 
   it('never writes a copy with less over a whole one of the same id (the size bound lowered since)', async () => {
     const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(30_000)}" }`);
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const mapping = deviceMappingOf([template('hr', '$.matchedToken.missing')]);
     const metadata = {
       partitionContext: { partitionId: '0' },
@@ -356,7 +342,7 @@ describe('replaying a message whose new dead letter can only be stored with less
   });
 
   it('rewrites a copy with less on a rerun (time, version), and with more of the message when it now fits', async () => {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const bytes = Buffer.alloc(16_000, 0x7b); // not JSON: stored as base64 (about 21 KB) while it fits
     const record = (time: string): DeadLetterRecord => {
       const r = rejectedMessage(11, time);
@@ -391,7 +377,7 @@ describe('replaying a message whose new dead letter can only be stored with less
   });
 
   it('counts a letter with less of a replayed message rewritten whole once (kept), not also unavailable', async () => {
-    const containers = await freshContainers(client);
+    const containers = await freshContainers(cosmos());
     const depsWith = (bound: number): IngestDeps => ({
       staging: new CosmosStagingStore(containers.staging),
       deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes: bound }),
