@@ -138,6 +138,20 @@ describe('work charged for reading a whole string', () => {
     }
   });
 
+  it('JMESPath sort_by with long string keys', () => {
+    // A review case: 2,000 keys of 20,000 characters sharing their start ran 16 s for one message when sort_by was
+    // charged one step a comparison.
+    const template = calculated({
+      values: [
+        { valueName: 'v', valueExpression: { value: 'length(sort_by(matchedToken.a, &k))', language: 'JmesPath' } },
+      ],
+    });
+    const keys = (length: number): { k: string }[] =>
+      Array.from({ length: 20 }, (_, i) => ({ k: `${'x'.repeat(length)}${(i * 7) % 20}` }));
+    expect(outcome(template, { ...base, a: keys(60) })).toBe('normalized');
+    expect(outcome(template, { ...base, a: keys(20_000) })).toBe('set aside');
+  });
+
   it('a timestamp text padded with white space', () => {
     const template = calculated({ values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }] });
     expect(outcome(template, { ...base, t: ` ${base.t} ` })).toBe('normalized');

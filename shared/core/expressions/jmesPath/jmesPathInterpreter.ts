@@ -4,6 +4,7 @@ import type { AstNode } from './jmesPathAst.js';
 import { EvaluationBudget } from './evaluationBudget.js';
 import {
   compareOrdered,
+  comparisonsToSort,
   deepEqual,
   defineMember,
   elementOf,
@@ -284,7 +285,8 @@ function isSliceOrFlatten(left: AstNode): boolean {
  * Built-ins whose work grows with one argument — read, copied or type-checked element by element — without visiting
  * an AST node per element, and which argument that is. A call is charged one step per element (object member, and
  * character of a string `reverse` rebuilds) before the library checks the argument's types; `sort` and `sort_by`
- * are charged their comparisons ({@link comparisonsToSort}), `sort_by`'s key evaluations besides.
+ * are charged their comparisons ({@link comparisonsToSort}); `sort_by` is charged its keys' evaluations and, once
+ * they are known, a step per comparison for every 64 characters of its longest string key (see standardFunctions.ts).
  */
 const SIZED_ARGUMENT: Readonly<Record<string, number>> = {
   avg: 0,
@@ -329,14 +331,6 @@ function longestString(list: readonly unknown[]): number {
     }
   }
   return longest;
-}
-
-/**
- * Steps charged for sorting `n` elements: the comparisons a merge sort may make, `n` × ⌈log2 n⌉ (at least `n`), so
- * that sorting a large array costs what it takes and not one step per element.
- */
-export function comparisonsToSort(n: number): number {
-  return n < 2 ? n : n * Math.ceil(Math.log2(n));
 }
 
 function createInterpreter(): BoundedInterpreter {

@@ -124,6 +124,15 @@ function isContainer(value: unknown): value is object {
  * @throws ExpressionEvaluationError when the budget runs out
  */
 /**
+ * Steps charged for sorting `n` elements: the comparisons a merge sort may make, `n` × ⌈log2 n⌉ (at least `n`), so
+ * that sorting a large array costs what it takes and not one step per element.
+ * @param n - how many elements are sorted
+ */
+export function comparisonsToSort(n: number): number {
+  return n < 2 ? n : n * Math.ceil(Math.log2(n));
+}
+
+/**
  * Steps for comparing two values beside the comparison's own: for two different strings, which may be read up to the
  * end of the shorter, one for every 64 characters of it; nothing otherwise.
  * @param a - one value

@@ -7,7 +7,7 @@ import {
 } from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
+import { comparisonsToSort, deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
 import {
   KindedNumber,
   doubleOf,
@@ -214,6 +214,38 @@ function sortLikeDotNet(list: readonly unknown[]): unknown[] {
 }
 
 /**
+ * `sort_by` as JmesPath.Net 1.0.205 runs it: each element's key evaluated once, in order; the first key must be a
+ * number or a string and every later key of the same type; a stable sort, numbers by value and strings by UTF-16 code
+ * unit (Newtonsoft's JValue comparison is ordinal). Besides the step per comparison the interpreter charges before the
+ * call, each comparison is charged a step for every 64 characters of the longest string key.
+ */
+function sortBy(): StandardFunctionOverride {
+  return ([items, reference], budget, evaluate) => {
+    const list = items as readonly unknown[];
+    let keyType: 'number' | 'string' | undefined;
+    let longest = 0;
+    const keyed = list.map((item) => {
+      const key = evaluate(reference, item);
+      const type = isJmesNumber(key) ? 'number' : typeof key === 'string' ? 'string' : undefined;
+      if (keyType === undefined) {
+        if (type === undefined) {
+          throw failure(`sort_by() expected its expression to return a number or a string, got ${typeNameOf(key)}`);
+        }
+        keyType = type;
+      } else if (type !== keyType) {
+        throw failure(`sort_by() expected every key to be a ${keyType}, got ${typeNameOf(key)}`);
+      }
+      if (typeof key === 'string' && key.length > longest) {
+        longest = key.length;
+      }
+      return { item, key: key as string | number | KindedNumber };
+    });
+    budget.step(comparisonsToSort(list.length) * (longest >>> 6));
+    return keyed.sort((a, b) => compareItems(a.key, b.key)).map(({ item }) => item);
+  };
+}
+
+/**
  * `merge` as JmesPath.Net 1.0.205 runs it, through Newtonsoft's JObject.Merge with default settings: a member
  * already present is merged into when both values are objects (recursively) or both arrays (concatenated), kept
  * when the new value is `null`, and replaced otherwise. Source objects are never modified.
@@ -304,7 +336,7 @@ function affixTest(test: (subject: string, affix: string) => boolean): StandardF
 /**
  * Built-ins the library implements differently from JmesPath.Net or without a bound on their work:
  * `to_number('')` is 0 and `to_number('0x1A')` is 26 there, `sort` orders numbers as text, `max`/`min` of strings
- * depend on the locale, `length` counts code points where .NET counts UTF-16 units (which `insertString` positions
+ * depend on the locale, `sort_by` orders strings by code point and evaluates a key at every comparison, `length` counts code points where .NET counts UTF-16 units (which `insertString` positions
  * use), `contains` compares objects by reference, `merge` lets a `__proto__` member replace the prototype, and
  * `join`/`to_string` can build unbounded strings.
  */
@@ -329,6 +361,7 @@ export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFuncti
   },
   // The interpreter charges one step per element of the list (see `SIZED_ARGUMENT`).
   sort: ([items]) => sortLikeDotNet(items as unknown[]),
+  sort_by: sortBy(),
   max_by: extremeBy('max_by', 1),
   min_by: extremeBy('min_by', -1),
   // JmesPath.Net 1.0.205: abs of an integer works on a 32-bit `int` (an error beyond it, and for -2^31); ceil and

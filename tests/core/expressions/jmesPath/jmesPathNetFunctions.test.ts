@@ -86,6 +86,39 @@ describe('JMESPath built-ins as in JmesPath.Net 1.0.205', () => {
     });
   });
 
+  describe('sort_by', () => {
+    it('orders string keys by UTF-16 code unit, as .NET ordinal comparison does', () => {
+      // U+1F600 is the surrogate pair D83D DE00, below U+FFFF by code unit (above it by code point); 'B' before 'a'.
+      const keys = ['\uFFFF', '\u{1F600}', 'a', 'B'];
+      expect(
+        one(
+          'sort_by(@, &k)[].k',
+          keys.map((k) => ({ k })),
+        ),
+      ).toEqual(['B', 'a', '\u{1F600}', '\uFFFF']);
+    });
+
+    it('orders integer and fractional keys by value, keeping equal keys in their order', () => {
+      const items = [
+        { k: 2, id: 'a' },
+        { k: 1.5, id: 'b' },
+        { k: 2.0, id: 'c' },
+        { k: -1, id: 'd' },
+      ];
+      expect(one('sort_by(@, &k)[].id', items)).toEqual(['d', 'b', 'a', 'c']);
+      expect(one('sort_by(@, &k)', [])).toEqual([]);
+    });
+
+    it('fails on a first key that is neither a number nor a string, and on keys of two types', () => {
+      expect(() => one('sort_by(@, &k)', [{ k: true }])).toThrow(
+        /sort_by\(\) expected .* a number or a string, got boolean/,
+      );
+      expect(() => one('sort_by(@, &k)', [{ k: null }, { k: 1 }])).toThrow(/got null/);
+      expect(() => one('sort_by(@, &k)', [{ k: 'a' }, { k: 1 }])).toThrow(/every key to be a string, got number/);
+      expect(() => one('sort_by(@, &k)', [{ k: 1 }, { k: 'a' }])).toThrow(/every key to be a number, got string/);
+    });
+  });
+
   describe('integer conversions', () => {
     it('abs of an integer beyond the 32-bit range fails', () => {
       expect(() => one('abs(`3000000000`)')).toThrow(/abs\(\) overflowed/);
