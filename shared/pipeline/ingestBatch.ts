@@ -4,7 +4,7 @@
  * earlier staging (see planStagingDocuments), and dead-letter ids are deterministic.
  */
 import type { EventCoordinates, IngestEvent } from '../core/deviceEvent.js';
-import type { ErrorName } from '../core/errors.js';
+import type { ErrorName, MedTechError } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
@@ -93,84 +93,114 @@ export async function ingestBatch(
     stagingDocuments: 0,
     maxProcessingLatencyMs: 0,
   };
-  const byShard = new Map<string, { first: number; last: number; measurements: Measurement[]; eventTimes: string[] }>();
-  const deadLetters: DeadLetterRecord[] = [];
-
-  for (const { event, coordinates } of events) {
-    const result = normalizeEvent(mapping, event);
-    if (result.measurements.length > 0) {
-      summary.normalizedEvents++;
-    } else if (result.errors.length > 0) {
-      summary.rejectedEvents++;
-    } else {
-      summary.droppedEvents++;
-    }
-    summary.maxProcessingLatencyMs = Math.max(
-      summary.maxProcessingLatencyMs,
-      now.getTime() - Date.parse(coordinates.enqueuedTimeUtc),
-    );
-
-    const key = stagingKeyOf(coordinates);
+  // Each shard's range names its documents, so it is found first; its events are then normalized as its staging reads
+  // their measurements, so that a batch is never held whole (a batch of 100 messages each near the per-message
+  // bounds held about 900 MB when it was).
+  const byShard = new Map<string, { first: number; last: number; events: IngestEvent[]; eventTimes: string[] }>();
+  for (const item of events) {
+    const key = stagingKeyOf(item.coordinates);
     const shard = byShard.get(key.shard) ?? {
       first: key.sequenceNumber,
       last: key.sequenceNumber,
-      measurements: [],
+      events: [],
       eventTimes: [],
     };
-    shard.eventTimes.push(event.enqueuedTimeUtc);
+    shard.events.push(item);
+    shard.eventTimes.push(item.event.enqueuedTimeUtc);
     shard.first = Math.min(shard.first, key.sequenceNumber);
     shard.last = Math.max(shard.last, key.sequenceNumber);
-    for (const m of result.measurements) {
-      shard.measurements.push(m);
-    }
     byShard.set(key.shard, shard);
-
-    const seen = new Set<string>();
-    // Converted once per event, and only when it has an error (the conversion parses the body again).
-    let stored: ReturnType<typeof toDeadLetterBody> | undefined;
-    for (const error of result.errors) {
-      summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
-      // Bounded as the dead letter keeps it (a mapping's expression may be megabytes long, held by every error).
-      const record = boundErrorText(error.toRecord());
-      const key = JSON.stringify([record.name, record.message, record.location ?? null]);
-      if (seen.has(key) || seen.size >= MAX_DEAD_LETTERS_PER_EVENT) {
-        continue;
-      }
-      seen.add(key);
-      const templateIndex = record.location?.templateIndex;
-      deadLetters.push({
-        error: record,
-        time: now.toISOString(),
-        ...(templateIndex === undefined ? {} : { templateType: mapping.templates[templateIndex]?.kind }),
-        subject: {
-          kind: 'message',
-          body: (stored ??= toDeadLetterBody(event.body)),
-          coordinates,
-          properties: event.properties,
-          systemProperties: event.systemProperties,
-        },
-      });
-    }
   }
+  const deadLetters: DeadLetterRecord[] = [];
+  let read = 0;
+  const normalized = function* (shardEvents: readonly IngestEvent[]): Generator<Measurement, void, undefined> {
+    for (const { event, coordinates } of shardEvents) {
+      const result = normalizeEvent(mapping, event);
+      countEvent(summary, result.measurements.length, result.errors.length);
+      summary.maxProcessingLatencyMs = Math.max(
+        summary.maxProcessingLatencyMs,
+        now.getTime() - Date.parse(coordinates.enqueuedTimeUtc),
+      );
+      deadLetters.push(...toDeadLetters(result.errors, { event, coordinates }, mapping, now, summary));
+      summary.measurements += result.measurements.length;
+      yield* result.measurements;
+      read += 1;
+    }
+  };
 
-  // Dead letters first: if staging then fails, the redelivery rewrites the same dead-letter ids.
+  // Every shard, those whose events yield nothing too: a redelivery may have to supersede an earlier staging there.
+  for (const [shard, batch] of byShard) {
+    summary.stagingDocuments += await deps.staging.stageBatch(
+      shard,
+      { first: batch.first, last: batch.last },
+      normalized(batch.events),
+      batch.eventTimes,
+    );
+  }
+  if (read !== events.length) {
+    throw new Error('internal: the staging store did not read every measurement of the batch');
+  }
+  // Then the dead letters: if writing them fails, the redelivery stages the batch again over the same heads and
+  // rewrites the same dead-letter ids.
   if (deadLetters.length > 0) {
     const keys = await deps.deadLetters.addDeadLetters(deadLetters);
     summary.deadLettered = deadLetters.length;
     summary.deadLetteredWithLess = keys.filter((key) => key.withLess === true).length;
     options.onDeadLettered?.(keys);
   }
-  // Every shard, those whose events yielded nothing too: a redelivery may have to supersede an earlier staging there.
-  for (const [shard, batch] of byShard) {
-    summary.stagingDocuments += await deps.staging.stageBatch(
-      shard,
-      { first: batch.first, last: batch.last },
-      batch.measurements,
-      batch.eventTimes,
-    );
-    summary.measurements += batch.measurements.length;
-  }
   return summary;
+}
+
+/** Counts an event as normalized (it made a measurement), rejected (errors and nothing else) or dropped. */
+function countEvent(summary: IngestSummary, measurements: number, errors: number): void {
+  if (measurements > 0) {
+    summary.normalizedEvents++;
+  } else if (errors > 0) {
+    summary.rejectedEvents++;
+  } else {
+    summary.droppedEvents++;
+  }
+}
+
+/**
+ * The dead letters of an event's errors: one per distinct error (name, message and place), at most
+ * {@link MAX_DEAD_LETTERS_PER_EVENT}; every error is counted by name.
+ */
+function toDeadLetters(
+  errors: readonly MedTechError[],
+  { event, coordinates }: IngestEvent,
+  mapping: DeviceMapping,
+  now: Date,
+  summary: IngestSummary,
+): DeadLetterRecord[] {
+  const letters: DeadLetterRecord[] = [];
+  const seen = new Set<string>();
+  // Converted once per event, and only when it has an error (the conversion parses the body again).
+  let stored: ReturnType<typeof toDeadLetterBody> | undefined;
+  for (const error of errors) {
+    summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
+    // Bounded as the dead letter keeps it (a mapping's expression may be megabytes long, held by every error).
+    const record = boundErrorText(error.toRecord());
+    const key = JSON.stringify([record.name, record.message, record.location ?? null]);
+    if (seen.has(key) || seen.size >= MAX_DEAD_LETTERS_PER_EVENT) {
+      continue;
+    }
+    seen.add(key);
+    const templateIndex = record.location?.templateIndex;
+    letters.push({
+      error: record,
+      time: now.toISOString(),
+      ...(templateIndex === undefined ? {} : { templateType: mapping.templates[templateIndex]?.kind }),
+      subject: {
+        kind: 'message',
+        body: (stored ??= toDeadLetterBody(event.body)),
+        coordinates,
+        properties: event.properties,
+        systemProperties: event.systemProperties,
+      },
+    });
+  }
+  return letters;
 }
 
 function defaultStagingKey(coordinates: EventCoordinates): { shard: string; sequenceNumber: number } {

@@ -59,7 +59,9 @@ export interface StagingStore {
    * batch replaces what an earlier staging wrote instead of duplicating it.
    * @param shard - the Event Hubs partition id of the batch, or a replay shard
    * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
-   * @param measurements - the batch's normalized measurements
+   * @param measurements - the batch's normalized measurements, read once, in order, as the documents are written: a
+   *   caller may produce them as they are read (ingest normalizes the batch's events so), and a batch that needs
+   *   several documents is never held whole
    * @param eventTimes - the ingestion times of all the batch's events in this shard, those that yielded nothing
    *   included: where an earlier staging of the batch left documents in a window these measurements do not reach, an
    *   empty document supersedes them (a redelivery normalized with a changed mapping)
@@ -69,7 +71,7 @@ export interface StagingStore {
   stageBatch(
     shard: string,
     range: SequenceRange,
-    measurements: readonly Measurement[],
+    measurements: Iterable<Measurement>,
     eventTimes?: readonly string[],
   ): Promise<number>;
 

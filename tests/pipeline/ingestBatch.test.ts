@@ -48,7 +48,7 @@ function eventOf(body: unknown, sequenceNumber: number, enqueuedTimeUtc = '2024-
 function recordingStores(): { staging: StagingStore; deadLetters: DeadLetterStore; written: DeadLetterRecord[] } {
   const written: DeadLetterRecord[] = [];
   const staging: StagingStore = {
-    stageBatch: () => Promise.resolve(1),
+    stageBatch: (_shard, _range, measurements) => Promise.resolve(Math.min(1, [...measurements].length)),
     listClosedUnits: () => Promise.resolve([]),
     readUnit: () => Promise.resolve({ documents: [], measurements: [], malformed: 0 }),
     deleteDocuments: () => Promise.resolve({ deleted: 0, missing: 0, changed: 0 }),
@@ -117,5 +117,61 @@ describe('ingestBatch', () => {
     );
 
     expect(summary).toMatchObject({ normalizedEvents: 2, measurements: 2, maxProcessingLatencyMs: 60_000 });
+  });
+
+  it('normalizes each event only when the staging reads on, so that a batch is never held whole', async () => {
+    const mapping = deviceMappingOf([jsonPathTemplate('heartrate')]);
+    const stores = recordingStores();
+    const log: string[] = [];
+    const events = [1, 2, 3].map((i) => {
+      const item = eventOf({ heartRate: 60 + i, endDate: '2024-05-01T09:59:00Z', deviceId: `d${i}` }, i);
+      const { body } = item.event;
+      Object.defineProperty(item.event, 'body', {
+        get: () => {
+          log.push(`normalize d${i}`);
+          return body;
+        },
+      });
+      return item;
+    });
+    stores.staging.stageBatch = (_shard, _range, measurements) => {
+      for (const m of measurements) {
+        log.push(`stage ${m.deviceId}`);
+      }
+      return Promise.resolve(1);
+    };
+
+    const summary = await ingestBatch(events, mapping, { ...stores, now: () => NOW });
+
+    expect(summary).toMatchObject({ normalizedEvents: 3, measurements: 3 });
+    expect(log.filter((line, i) => line !== log[i - 1])).toEqual([
+      'normalize d1',
+      'stage d1',
+      'normalize d2',
+      'stage d2',
+      'normalize d3',
+      'stage d3',
+    ]);
+  });
+
+  it('fails, writing no dead letter, when the staging store does not read every measurement', async () => {
+    const mapping = deviceMappingOf([jsonPathTemplate('heartrate')]);
+    const stores = recordingStores();
+    stores.staging.stageBatch = (_shard, _range, measurements) => {
+      for (const m of measurements) {
+        void m;
+        break;
+      }
+      return Promise.resolve(1);
+    };
+    const events = [
+      eventOf({ heartRate: 61, endDate: '2024-05-01T09:59:00Z', deviceId: 'd1' }, 1),
+      eventOf({ heartRate: 62, endDate: 'not a time', deviceId: 'd2' }, 2),
+    ];
+
+    await expect(ingestBatch(events, mapping, { ...stores, now: () => NOW })).rejects.toThrow(
+      /did not read every measurement/,
+    );
+    expect(stores.written).toEqual([]);
   });
 });

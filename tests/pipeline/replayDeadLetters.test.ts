@@ -68,7 +68,7 @@ describe('replayDeadLetters', () => {
     };
     const staging: StagingStore = {
       stageBatch: (shard, range, measurements) => {
-        staged.push({ shard, range, measurements });
+        staged.push({ shard, range, measurements: [...measurements] });
         return Promise.resolve(1);
       },
       listClosedUnits: () => Promise.resolve([]),

@@ -12,9 +12,7 @@ import {
   findSupersededChunks,
   findUnsettledChunks,
   orderStagedDocuments,
-  planEmptyWindowDocuments,
-  planStagingDocuments,
-  planStagingWrites,
+  planStagingSteps,
   toSupersedingHead,
   type StagingDocument,
 } from '../../shared/core/staging/planStagingDocuments.js';
@@ -63,16 +61,14 @@ export interface Staging {
 }
 
 /**
- * Plans a staging of the batch, as the staging store does.
+ * Plans a staging of the batch, as the staging store does (at its default concurrency).
  * @param name - its staging id
  * @param measurements - what its mapping made of the batch
  */
 export function staging(name: string, measurements: Measurement[]): Staging {
-  const documents = planStagingDocuments('0', range, measurements, options(name));
-  const empty = planEmptyWindowDocuments('0', range, [ingested], documents, options(name));
   return {
     name,
-    steps: planStagingWrites([...documents, ...empty]),
+    steps: [...planStagingSteps('0', range, measurements, [ingested], options(name), 8)],
     values: measurements.map((m) => m.properties[0]?.value ?? '').sort(),
   };
 }

@@ -7,11 +7,9 @@ import {
   defaultWindowMinutes,
   findSupersededChunks,
   findUnsettledChunks,
-  planEmptyWindowDocuments,
   orderStagedDocuments,
-  planStagingWrites,
+  planStagingSteps,
   toSupersedingHead,
-  planStagingDocuments,
   type StagedDocumentOrigin,
   type StagingDocument,
 } from '../../core/staging/planStagingDocuments.js';
@@ -109,7 +107,7 @@ export class CosmosStagingStore implements StagingStore {
    * Stages one ingest batch (see {@link StagingStore.stageBatch}).
    * @param shard - the Event Hubs partition id, or a replay shard
    * @param range - first and last sequence numbers of the batch (see {@link SequenceRange})
-   * @param measurements - the batch's measurements
+   * @param measurements - the batch's measurements, read once as the documents fill (see {@link planStagingSteps})
    * @param eventTimes - the ingestion times of all the batch's events (see {@link StagingStore.stageBatch})
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    * @throws RangeError when the range or an ingestion time is invalid
@@ -117,27 +115,19 @@ export class CosmosStagingStore implements StagingStore {
   async stageBatch(
     shard: string,
     range: SequenceRange,
-    measurements: readonly Measurement[],
+    measurements: Iterable<Measurement>,
     eventTimes: readonly string[] = [],
   ): Promise<number> {
-    const nowMs = this.clock();
-    const stagingId = randomUUID();
-    const documents = planStagingDocuments(shard, range, measurements, {
+    const options = {
       windowMinutes: this.windowMinutes,
       maxDocumentBytes: this.maxDocumentBytes,
-      nowMs,
-      stagingId,
-    });
-    // A window the events reach but no measurement: an empty head, written only over a head an earlier staging of
-    // this batch left (nothing is written for a batch staged once).
-    const empty = planEmptyWindowDocuments(shard, range, eventTimes, documents, {
-      windowMinutes: this.windowMinutes,
-      nowMs,
-      stagingId,
-    });
+      nowMs: this.clock(),
+      stagingId: randomUUID(),
+    };
     let written = 0;
-    // Window by window, oldest first; in each, the head last (see planStagingWrites).
-    for (const step of planStagingWrites([...documents, ...empty])) {
+    // Later chunks as they fill, then window by window, oldest first, the heads (see planStagingSteps). An empty head
+    // is written only over a head an earlier staging of this batch left (nothing is written for a batch staged once).
+    for (const step of planStagingSteps(shard, range, measurements, eventTimes, options, this.concurrency)) {
       const outcomes = await mapWithConcurrency(step, this.concurrency, async (document) => {
         if (document.chunk === 0) {
           return this.writeHead(document);

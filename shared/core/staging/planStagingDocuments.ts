@@ -118,8 +118,8 @@ export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number,
 /**
  * Plans the staging documents of one ingest batch: measurements are bucketed by the ingestion-time window, encoded
  * compactly and split into chunks below `maxDocumentBytes`. Staging the batch again gives the same head (chunk 0)
- * id in each window, and the same ids throughout under the same staging id. Write them in the order of
- * {@link planStagingWrites}.
+ * id in each window, and the same ids throughout under the same staging id. The documents
+ * {@link planStagingSteps} writes, all at once: a staging store writes them in its steps.
  * @param shard - the Event Hubs partition id of the batch, or a replay shard
  * @param range - the batch's first and last sequence numbers (see {@link SequenceRange})
  * @param measurements - the batch's normalized measurements
@@ -130,42 +130,158 @@ export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number,
 export function planStagingDocuments(
   shard: string,
   range: SequenceRange,
-  measurements: readonly Measurement[],
+  measurements: Iterable<Measurement>,
   options: StagingPlanOptions,
 ): StagingDocument[] {
+  return [...planStagingSteps(shard, range, measurements, [], options, Infinity)]
+    .flat()
+    .sort((a, b) => (a.windowStart < b.windowStart ? -1 : a.windowStart > b.windowStart ? 1 : a.chunk - b.chunk));
+}
+
+/** A window's documents as a staging fills them. */
+interface FillingWindow {
+  start: string;
+  end: string;
+  /** Bytes of measurements (and their separators) one document of the window holds. */
+  budget: number;
+  /** The head's measurements, once a later chunk is open; `null` once the head is written. */
+  head: CompactMeasurement[] | undefined | null;
+  /** The open chunk's index and measurements, and their size. */
+  chunk: number;
+  items: CompactMeasurement[];
+  used: number;
+  /** Later chunks full and not yet in a step. */
+  full: StagingDocument[];
+}
+
+/**
+ * Plans one staging of a batch as its measurements are read, and the order to write its documents in: a list of
+ * steps, each to be written whole (in any order, at once) before the next is asked for. The measurements are read
+ * once, lazily, between steps, so that a caller may normalize the batch's events as they are read and a large batch
+ * is never held whole.
+ *
+ * Each window's measurements fill its documents in order, each cut where the next measurement would take it past
+ * `maxDocumentBytes` (an item alone beyond it gets a document of its own): the head (chunk 0) holds the window's
+ * first, and is written last. Window by window, oldest first: the later chunks, then the head, written over the
+ * stored head as {@link toSupersedingHead} makes it (a head names the stagings it supersedes, so it must not land
+ * before its own chunks do), or an empty head for a window the events reach but no measurement
+ * ({@link planEmptyWindowDocuments}). A later window is never staged while an earlier one of the batch is not, so
+ * the timer, which plans a shard's oldest staged window, cannot flush the later one first (a batch whose windows are
+ * all closed already: ingest behind). A staging cut short leaves its later chunks without its head: nothing names
+ * them, and they are flushed as they are.
+ *
+ * When the event times run window by window (an Event Hubs partition's enqueued times do), a window's later chunks
+ * are steps of up to `concurrency` as they fill, and a window is finished (its last chunks, then its head) as soon as
+ * a measurement of a later window is read: its events are all read by then, as every measurement of an event has the
+ * event's time. Otherwise every document is held to the end. A later chunk holds `chunks` = its index + 1 (the chunks
+ * the staging had in the window once it was written), the head the window's count.
+ * @param shard - the Event Hubs partition id of the batch, or a replay shard
+ * @param range - the batch's first and last sequence numbers (see {@link SequenceRange})
+ * @param measurements - the batch's measurements, in the order of its events, read once
+ * @param eventTimes - the ingestion times of all the batch's events, in order (see {@link planEmptyWindowDocuments})
+ * @param options - window length, size bound, the current time and the staging id
+ * @param concurrency - most later chunks in one step while the measurements are read
+ * @returns the steps, none empty
+ * @throws RangeError when the range, a measurement's ingestion time or the options are invalid
+ */
+export function* planStagingSteps(
+  shard: string,
+  range: SequenceRange,
+  measurements: Iterable<Measurement>,
+  eventTimes: readonly string[],
+  options: StagingPlanOptions,
+  concurrency: number,
+): Generator<StagingDocument[], void, undefined> {
   assertSequenceRange(range);
   if (!Number.isInteger(options.maxDocumentBytes) || options.maxDocumentBytes <= 0) {
     throw new RangeError('maxDocumentBytes must be a positive integer');
   }
-  const byWindow = new Map<string, { end: string; items: CompactMeasurement[] }>();
-  for (const measurement of measurements) {
-    const window = toStagingWindow(measurement.ingestionTimeUtc, options.windowMinutes);
-    let bucket = byWindow.get(window.start);
-    if (bucket === undefined) {
-      bucket = { end: window.end, items: [] };
-      byWindow.set(window.start, bucket);
-    }
-    bucket.items.push(toCompactMeasurement(measurement));
-  }
+  const document = (window: FillingWindow, chunk: number, chunks: number, items: CompactMeasurement[]) =>
+    toStagingDocument(shard, range, window, { chunk, chunks, items }, options);
+  const windows = new Map<string, FillingWindow>();
+  const reached = eventWindows(eventTimes, options.windowMinutes);
+  const streaming = reached.length > 0 && reached.every((w, i) => i === 0 || (reached[i - 1]?.start ?? '') <= w.start);
+  // Windows not finished yet, by start; a window the events reach and no measurement gets an empty head.
+  const open = new Set(reached.map((window) => window.start));
 
-  const documents: StagingDocument[] = [];
-  for (const windowStart of [...byWindow.keys()].sort()) {
-    const bucket = byWindow.get(windowStart);
-    if (bucket === undefined) {
-      continue;
+  /** The steps that finish a window: its last later chunks, then its head (none when its head is written). */
+  const finish = function* (start: string): Generator<StagingDocument[], void, undefined> {
+    open.delete(start);
+    const window = windows.get(start);
+    if (window === undefined) {
+      yield* planEmptyWindowDocuments(shard, range, [start], [], options).map((head) => [head]);
+      return;
     }
-    const window = { start: windowStart, end: bucket.end };
-    const envelope = (chunk: number, chunks: number, items: CompactMeasurement[]): StagingDocument =>
-      toStagingDocument(shard, range, window, { chunk, chunks, items }, options);
-    // Envelope size with generous placeholders for the chunk index and the counts (up to 9 digits each).
-    const overhead =
-      toJsonByteLength({ ...envelope(999_999_999, 999_999_999, []), count: 999_999_999 }) +
-      cosmosSystemPropertiesReserve;
-    const budget = Math.max(1, options.maxDocumentBytes - overhead);
-    const chunks = chunkBySize(bucket.items, toJsonByteLength, budget);
-    chunks.forEach((items, chunk) => documents.push(envelope(chunk, chunks.length, items)));
+    if (window.items.length === 0 && window.head === null) {
+      return;
+    }
+    const head = window.chunk === 0 && window.head !== null ? window.items : window.head;
+    if (head !== window.items) {
+      window.full.push(document(window, window.chunk, window.chunk + 1, window.items));
+    }
+    if (window.full.length > 0) {
+      yield window.full;
+    }
+    if (head !== null && head !== undefined) {
+      yield [document(window, 0, window.chunk + 1, head)];
+    }
+    Object.assign(window, { head: null, chunk: window.chunk + 1, items: [], used: 0, full: [] });
+  };
+
+  for (const measurement of measurements) {
+    const { start, end } = toStagingWindow(measurement.ingestionTimeUtc, options.windowMinutes);
+    let window = windows.get(start);
+    if (window === undefined) {
+      if (streaming) {
+        // A measurement of a later window: the earlier windows' events are all read.
+        for (const earlier of [...open].filter((other) => other < start).sort()) {
+          yield* finish(earlier);
+        }
+      }
+      window = { start, end, budget: 0, head: undefined, chunk: 0, items: [], used: 0, full: [] };
+      // Envelope size with generous placeholders for the chunk index and the counts (up to 9 digits each).
+      const overhead =
+        toJsonByteLength({ ...document(window, 999_999_999, 999_999_999, []), count: 999_999_999 }) +
+        cosmosSystemPropertiesReserve;
+      window.budget = Math.max(1, options.maxDocumentBytes - overhead);
+      windows.set(start, window);
+      open.add(start);
+    }
+    const item = toCompactMeasurement(measurement);
+    // +1 for the comma that separates array elements.
+    const size = toJsonByteLength(item) + 1;
+    if (window.items.length > 0 && window.used + size > window.budget) {
+      if (window.chunk === 0 && window.head !== null) {
+        window.head = window.items;
+      } else {
+        window.full.push(document(window, window.chunk, window.chunk + 1, window.items));
+      }
+      window.chunk += 1;
+      window.items = [];
+      window.used = 0;
+      if (streaming && window.full.length >= concurrency) {
+        yield window.full;
+        window.full = [];
+      }
+    }
+    window.items.push(item);
+    window.used += size;
   }
-  return documents;
+  // Every window left, oldest first; a window finished early and reached again (no batch's events do) gets later
+  // chunks only.
+  for (const start of [...open].sort()) {
+    yield* finish(start);
+  }
+  for (const window of [...windows.values()].filter((w) => w.items.length > 0)) {
+    yield* finish(window.start);
+  }
+}
+
+/** The windows of the event times that parse, in order. */
+function eventWindows(eventTimes: readonly string[], windowMinutes: number): { start: string; end: string }[] {
+  return eventTimes
+    .filter((time) => !Number.isNaN(Date.parse(time)))
+    .map((time) => toStagingWindow(time, windowMinutes));
 }
 
 /**
@@ -210,30 +326,6 @@ export function planEmptyWindowDocuments(
         options,
       ),
     );
-}
-
-/**
- * The order to write a staging's documents in: a list of steps, each to be written whole (in any order, at once)
- * before the next begins. Window by window, oldest first: a later window is never staged while an earlier one of the
- * batch is not, so the timer, which plans a shard's oldest staged window, cannot flush the later one first (a batch
- * whose windows are all closed already: ingest behind). In each window the later chunks, then the head (chunk 0),
- * written over the stored head as {@link toSupersedingHead} makes it: a head names the stagings it supersedes, so it
- * must not land before its own chunks do. A staging cut short leaves its later chunks without its head: nothing
- * names them, and they are flushed as they are.
- * @param documents - one staging's documents ({@link planStagingDocuments}, {@link planEmptyWindowDocuments})
- * @returns the steps, none empty
- */
-export function planStagingWrites(documents: readonly StagingDocument[]): StagingDocument[][] {
-  const steps: StagingDocument[][] = [];
-  for (const windowStart of [...new Set(documents.map((d) => d.windowStart))].sort()) {
-    const inWindow = documents.filter((d) => d.windowStart === windowStart);
-    for (const step of [inWindow.filter((d) => d.chunk !== 0), inWindow.filter((d) => d.chunk === 0)]) {
-      if (step.length > 0) {
-        steps.push(step);
-      }
-    }
-  }
-  return steps;
 }
 
 /** Most stagings a head names (a batch delivered that often before its window was flushed is not expected). */

@@ -456,4 +456,76 @@ describe('staging recovery', () => {
       expect((await store.readUnit(at)).documents).toEqual([]);
     });
   }
+
+  describe('a batch staged as it is read', () => {
+    const later = '2024-05-01T10:16:00.000Z';
+    const nextUnit = { windowStart: '2024-05-01T10:15:00.000Z', shard: '0' };
+    const wide = { first: 1, last: 120 };
+    // 120 events, the first 60 in one window and the rest in the next, several chunks each.
+    const events = (tag: string): Measurement[] =>
+      Array.from({ length: 120 }, (_, i) => ({
+        ...reading(i, `${tag}:${i}`, 100),
+        ingestionTimeUtc: i < 60 ? ingested : later,
+      }));
+    const times = events('').map((m) => m.ingestionTimeUtc);
+    const options = { maxDocumentBytes: 3_000, concurrency: 2 };
+
+    it("writes a window's later chunks while reading it, its head once the next window's events begin", async () => {
+      const container = (await freshContainers(cosmos())).staging;
+      const log: string[] = [];
+      const logging = faulty(container, {
+        write: (d) => {
+          log.push(`write ${(d as { windowStart?: string }).windowStart ?? ''} ${d.chunk}`);
+          return Promise.resolve();
+        },
+      });
+      const batch = events('a');
+      const reading = function* (): Generator<Measurement> {
+        for (const [i, m] of batch.entries()) {
+          log.push(`read ${i}`);
+          yield m;
+        }
+      };
+
+      const written = await new CosmosStagingStore(logging, options).stageBatch('0', wide, reading(), times);
+
+      const writes = log.filter((line) => line.startsWith('write'));
+      expect(writes).toHaveLength(written);
+      expect(log.indexOf(writes[0] ?? '')).toBeLessThan(log.indexOf('read 59'));
+      const firstHead = log.indexOf(`write ${unit.windowStart} 0`);
+      expect([firstHead > log.indexOf('read 60'), firstHead < log.indexOf('read 61')]).toEqual([true, true]);
+      expect(writes.at(-1)).toBe(`write ${nextUnit.windowStart} 0`);
+      const store = new CosmosStagingStore(container, options);
+      expect((await store.readUnit(unit)).measurements).toEqual(batch.slice(0, 60));
+      expect((await store.readUnit(nextUnit)).measurements).toEqual(batch.slice(60));
+    });
+
+    it('loses nothing and keeps no old value when a redelivery is cut short at the later window', async () => {
+      const container = (await freshContainers(cosmos())).staging;
+      await new CosmosStagingStore(container, options).stageBatch('0', wide, events('old'), times);
+      // Delivered again after a mapping change: the later window's head write fails (the invocation dies).
+      const dying = faulty(container, {
+        write: (d) =>
+          d.chunk === 0 && (d as { windowStart?: string }).windowStart === nextUnit.windowStart
+            ? Promise.reject(Object.assign(new Error('gone'), { code: 503 }))
+            : Promise.resolve(),
+      });
+      await expect(
+        new CosmosStagingStore(dying, options).stageBatch('0', wide, events('new'), times),
+      ).rejects.toThrow();
+      const waiting = await new CosmosStagingStore(container, options).readUnit(nextUnit);
+      // The batch delivered once more, staged whole.
+      await new CosmosStagingStore(container, options).stageBatch('0', wide, events('new'), times);
+      const settled = new CosmosStagingStore(container, {
+        ...options,
+        wallClock: () => Date.now() + STAGING_SETTLE_MS + 2_000,
+      });
+      const units = [await settled.readUnit(unit), await settled.readUnit(nextUnit)];
+
+      // The later window waited while the staging cut short might still be running.
+      expect(waiting.settling).toBeGreaterThan(0);
+      const values = units.flatMap((u) => u.measurements.map((m) => m.properties[0]?.value ?? ''));
+      expect(new Set(values)).toEqual(new Set(Array.from({ length: 120 }, (_, i) => `new:${i}`)));
+    });
+  });
 });

@@ -6,6 +6,7 @@ import {
   findSupersededChunks,
   planEmptyWindowDocuments,
   planStagingDocuments,
+  planStagingSteps,
   toJsonByteLength,
   toSupersedingHead,
   orderStagedDocuments,
@@ -14,6 +15,7 @@ import {
   type StagedDocumentOrigin,
   type StagingDocument,
 } from '../../../shared/core/staging/planStagingDocuments.js';
+import { toStagingWindow } from '../../../shared/core/staging/stagingWindow.js';
 
 const nowMs = Date.parse('2024-05-01T10:40:00.000Z');
 
@@ -115,6 +117,111 @@ describe('planStagingDocuments', () => {
     expect(
       planStagingDocuments('1', { first: 5, last: 5 }, [], { windowMinutes: 15, maxDocumentBytes: 2_000, nowMs }),
     ).toEqual([]);
+  });
+});
+
+describe('planStagingSteps', () => {
+  const options = { windowMinutes: 15, maxDocumentBytes: 2_000, nowMs, stagingId: 's' };
+  const first = '2024-05-01T10:05:00.000Z';
+  const second = '2024-05-01T10:20:00.000Z';
+  const range = { first: 0, last: 399 };
+  const windowOf = (time: string): string => toStagingWindow(time, 15).start;
+
+  /** Plans the steps, noting how many measurements were read when each was given. */
+  function stepsOf(input: readonly Measurement[], eventTimes: readonly string[]) {
+    let read = 0;
+    const reading = function* (): Generator<Measurement> {
+      for (const m of input) {
+        read += 1;
+        yield m;
+      }
+    };
+    const steps: { read: number; documents: StagingDocument[] }[] = [];
+    for (const documents of planStagingSteps('0', range, reading(), eventTimes, options, 3)) {
+      steps.push({ read, documents });
+    }
+    return steps;
+  }
+
+  const describeStep = ({ documents }: { documents: StagingDocument[] }): string =>
+    `${documents[0]?.windowStart.slice(11, 16) ?? ''} ${documents[0]?.chunk === 0 ? 'head' : 'chunks'}`;
+
+  it("writes a window's later chunks as they fill, and finishes it when the next window's events begin", () => {
+    // 400 events, the first half in one window, the second in the next (as an Event Hubs partition's enqueued times).
+    const input = Array.from({ length: 400 }, (_, i) => measurement(i, i < 200 ? first : second));
+    const steps = stepsOf(
+      input,
+      input.map((m) => m.ingestionTimeUtc),
+    );
+
+    // Window by window: steps of three later chunks while reading, the rest, then the head.
+    const shape = steps.map(describeStep).filter((line, i, all) => line !== all[i - 1]);
+    expect(shape).toEqual(['10:00 chunks', '10:00 head', '10:15 chunks', '10:15 head']);
+    expect(steps.filter((step) => step.documents[0]?.chunk !== 0).every((step) => step.documents.length <= 3)).toBe(
+      true,
+    );
+    expect(steps.length).toBeGreaterThan(8);
+    // The first window is finished once the first measurement of the next is read, before any other.
+    const firstHead = steps.find((step) => describeStep(step) === '10:00 head');
+    expect(firstHead?.read).toBe(201);
+    // What is read and not yet given: at most a head, an open chunk and two full ones (three make a step).
+    const perDocument = (steps[0]?.documents[0]?.count ?? 0) + 1;
+    steps.forEach((step, i) => {
+      const given = steps
+        .slice(0, i + 1)
+        .flatMap((s) => s.documents)
+        .reduce((sum, d) => sum + d.count, 0);
+      expect(step.read - given).toBeLessThanOrEqual(4 * perDocument);
+    });
+    expect(steps.flatMap((s) => s.documents)).toEqual(
+      expect.arrayContaining(planStagingDocuments('0', range, input, options)),
+    );
+  });
+
+  it('holds every document to the end, then writes window by window, when the event times interleave windows', () => {
+    const input = Array.from({ length: 400 }, (_, i) => measurement(i, i % 2 === 0 ? first : second));
+    const steps = stepsOf(
+      input,
+      input.map((m) => m.ingestionTimeUtc),
+    );
+
+    expect(steps.map(describeStep)).toEqual(['10:00 chunks', '10:00 head', '10:15 chunks', '10:15 head']);
+    expect(steps.every((step) => step.read === input.length)).toBe(true);
+  });
+
+  it("gives every document planStagingDocuments plans, each window's measurements in order, and empty heads", () => {
+    const input = Array.from({ length: 400 }, (_, i) => measurement(i, i < 200 ? first : second));
+    const third = '2024-05-01T10:35:00.000Z';
+    const steps = stepsOf(input, [...input.map((m) => m.ingestionTimeUtc), third]);
+    const documents = planStagingDocuments('0', range, input, options);
+    const given = steps.flatMap((s) => s.documents);
+
+    expect(given.filter((d) => d.windowStart !== windowOf(third))).toEqual(expect.arrayContaining(documents));
+    expect(given).toHaveLength(documents.length + 1);
+    expect(given.at(-1)).toMatchObject({ windowStart: windowOf(third), chunk: 0, chunks: 0, count: 0 });
+    for (const window of [first, second].map(windowOf)) {
+      const inWindow = documents.filter((d) => d.windowStart === window);
+      // The head says how many chunks the window has; a later chunk, how many it had once it was written.
+      expect(inWindow.map((d) => [d.chunk, d.chunks])).toEqual(
+        inWindow.map((_, i) => [i, i === 0 ? inWindow.length : i + 1]),
+      );
+      expect(inWindow.flatMap((d) => decodeStagingDocument(d).measurements)).toEqual(
+        input.filter((m) => windowOf(m.ingestionTimeUtc) === window),
+      );
+    }
+  });
+
+  it('loses nothing when a measurement comes back to a window already finished', () => {
+    // Not a batch ingest stages (a measurement has its event's time), but nothing may be lost if one did.
+    const input = [measurement(0, first), measurement(1, second), measurement(2, first)];
+    const given = stepsOf(input, [first, second]).flatMap((s) => s.documents);
+
+    expect(given.flatMap((d) => decodeStagingDocument(d).measurements)).toEqual(expect.arrayContaining(input));
+    expect(given.map((d) => [windowOf(d.windowStart), d.chunk])).toEqual([
+      [windowOf(first), 0],
+      [windowOf(second), 0],
+      [windowOf(first), 1],
+    ]);
   });
 });
 

@@ -137,7 +137,19 @@ describe('two stagings of one batch at once, and a flush', () => {
   const r = staging('r', batch('again', 20));
 
   it('cuts the batch into other chunks under each mapping', () => {
-    expect([x, y, z].map((s) => s.steps.flat().map((d) => d.chunks))).toEqual([[4, 4, 4, 4], [2, 2], [0]]);
+    // Later chunks first, then the head with the count; a later chunk counts the chunks up to it.
+    expect([x, y, z].map((s) => s.steps.map((step) => step.map((d) => [d.chunk, d.chunks])))).toEqual([
+      [
+        [
+          [1, 2],
+          [2, 3],
+          [3, 4],
+        ],
+        [[0, 4]],
+      ],
+      [[[1, 2]], [[0, 2]]],
+      [[[0, 0]]],
+    ]);
   });
 
   for (const [name, a, b] of [
