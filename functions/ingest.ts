@@ -28,7 +28,7 @@ export async function ingest(messages: unknown[], context: InvocationContext): P
   try {
     summary = await services.ingest(events);
   } catch (error) {
-    // A line for this invocation too (dead letters may already be written): the retried batch logs its summary.
+    // A line for this invocation too (measurements may already be staged): the retried batch logs its summary.
     context.error(
       `ingest failed ${JSON.stringify({ deviceEvents: events.length })}: ${describeError(error)}; ` +
         'the batch is retried',

@@ -65,6 +65,12 @@ export interface IngestOptions {
 const MAX_DEAD_LETTERS_PER_EVENT = 10;
 
 /**
+ * Rejected events whose dead letters are made and written at once: each letter holds its message's body parsed again,
+ * so a batch of rejected messages is not held parsed whole (the store writes 8 documents at once).
+ */
+const DEAD_LETTER_EVENTS_AT_ONCE = 8;
+
+/**
  * Normalizes a batch with the device mapping, stages the measurements, and dead-letters rejected messages.
  * Throws only what must be retried (store unavailable); a bad message never fails the batch.
  * @param events - the batch, with Event Hubs coordinates
@@ -111,7 +117,9 @@ export async function ingestBatch(
     shard.last = Math.max(shard.last, key.sequenceNumber);
     byShard.set(key.shard, shard);
   }
-  const deadLetters: DeadLetterRecord[] = [];
+  // A rejected event and the errors its dead letters name; the letters (whose bodies are parsed again from the event's
+  // bytes) are made only when written, a few events at a time.
+  const rejected: { item: IngestEvent; errors: DeadLetterRecord['error'][] }[] = [];
   let read = 0;
   const normalized = function* (shardEvents: readonly IngestEvent[]): Generator<Measurement, void, undefined> {
     for (const { event, coordinates } of shardEvents) {
@@ -121,7 +129,10 @@ export async function ingestBatch(
         summary.maxProcessingLatencyMs,
         now.getTime() - Date.parse(coordinates.enqueuedTimeUtc),
       );
-      deadLetters.push(...toDeadLetters(result.errors, { event, coordinates }, mapping, now, summary));
+      const errors = toDeadLetterErrors(result.errors, summary);
+      if (errors.length > 0) {
+        rejected.push({ item: { event, coordinates }, errors });
+      }
       summary.measurements += result.measurements.length;
       yield* result.measurements;
       read += 1;
@@ -142,9 +153,15 @@ export async function ingestBatch(
   }
   // Then the dead letters: if writing them fails, the redelivery stages the batch again over the same heads and
   // rewrites the same dead-letter ids.
-  if (deadLetters.length > 0) {
-    const keys = await deps.deadLetters.addDeadLetters(deadLetters);
-    summary.deadLettered = deadLetters.length;
+  const keys: StoredDeadLetterKey[] = [];
+  for (let i = 0; i < rejected.length; i += DEAD_LETTER_EVENTS_AT_ONCE) {
+    const letters = rejected
+      .slice(i, i + DEAD_LETTER_EVENTS_AT_ONCE)
+      .flatMap(({ item, errors }) => toDeadLetters(item, errors, mapping, now));
+    keys.push(...(await deps.deadLetters.addDeadLetters(letters)));
+    summary.deadLettered += letters.length;
+  }
+  if (rejected.length > 0) {
     summary.deadLetteredWithLess = keys.filter((key) => key.withLess === true).length;
     options.onDeadLettered?.(keys);
   }
@@ -163,44 +180,46 @@ function countEvent(summary: IngestSummary, measurements: number, errors: number
 }
 
 /**
- * The dead letters of an event's errors: one per distinct error (name, message and place), at most
+ * The errors an event's dead letters name: one per distinct error (name, message and place), at most
  * {@link MAX_DEAD_LETTERS_PER_EVENT}; every error is counted by name.
  */
-function toDeadLetters(
-  errors: readonly MedTechError[],
-  { event, coordinates }: IngestEvent,
-  mapping: DeviceMapping,
-  now: Date,
-  summary: IngestSummary,
-): DeadLetterRecord[] {
-  const letters: DeadLetterRecord[] = [];
-  const seen = new Set<string>();
-  // Converted once per event, and only when it has an error (the conversion parses the body again).
-  let stored: ReturnType<typeof toDeadLetterBody> | undefined;
+function toDeadLetterErrors(errors: readonly MedTechError[], summary: IngestSummary): DeadLetterRecord['error'][] {
+  const kept = new Map<string, DeadLetterRecord['error']>();
   for (const error of errors) {
     summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
     // Bounded as the dead letter keeps it (a mapping's expression may be megabytes long, held by every error).
     const record = boundErrorText(error.toRecord());
     const key = JSON.stringify([record.name, record.message, record.location ?? null]);
-    if (seen.has(key) || seen.size >= MAX_DEAD_LETTERS_PER_EVENT) {
-      continue;
+    if (!kept.has(key) && kept.size < MAX_DEAD_LETTERS_PER_EVENT) {
+      kept.set(key, record);
     }
-    seen.add(key);
-    const templateIndex = record.location?.templateIndex;
-    letters.push({
-      error: record,
+  }
+  return [...kept.values()];
+}
+
+/** A rejected event's dead letters, one per error, sharing one copy of its body (parsed again from its bytes). */
+function toDeadLetters(
+  { event, coordinates }: IngestEvent,
+  errors: readonly DeadLetterRecord['error'][],
+  mapping: DeviceMapping,
+  now: Date,
+): DeadLetterRecord[] {
+  const body = toDeadLetterBody(event.body);
+  return errors.map((error) => {
+    const templateIndex = error.location?.templateIndex;
+    return {
+      error,
       time: now.toISOString(),
       ...(templateIndex === undefined ? {} : { templateType: mapping.templates[templateIndex]?.kind }),
       subject: {
         kind: 'message',
-        body: (stored ??= toDeadLetterBody(event.body)),
+        body,
         coordinates,
         properties: event.properties,
         systemProperties: event.systemProperties,
       },
-    });
-  }
-  return letters;
+    };
+  });
 }
 
 function defaultStagingKey(coordinates: EventCoordinates): { shard: string; sequenceNumber: number } {

@@ -154,6 +154,37 @@ describe('ingestBatch', () => {
     ]);
   });
 
+  it('makes and writes dead letters a few rejected events at a time, each body parsed only then', async () => {
+    const mapping = deviceMappingOf([jsonPathTemplate('heartrate')]);
+    const stores = recordingStores();
+    const calls: number[] = [];
+    const recording = { ...stores.deadLetters };
+    stores.deadLetters.addDeadLetters = (records) => {
+      calls.push(records.length);
+      return recording
+        .addDeadLetters(records)
+        .then(() => records.map((r, i) => ({ id: `l${calls.length}-${i}`, pk: 'p' })));
+    };
+    const told: string[] = [];
+    const events = Array.from({ length: 20 }, (_, i) =>
+      eventOf({ heartRate: 60, endDate: 'not a time', deviceId: `d${i}` }, i + 1),
+    );
+
+    const summary = await ingestBatch(
+      events,
+      mapping,
+      { ...stores, now: () => NOW },
+      { onDeadLettered: (keys) => told.push(...keys.map((k) => k.id)) },
+    );
+
+    expect(calls).toEqual([8, 8, 4]);
+    expect(summary).toMatchObject({ rejectedEvents: 20, deadLettered: 20 });
+    expect(told).toHaveLength(20);
+    expect(stores.written.map((r) => r.subject.kind === 'message' && r.subject.coordinates.sequenceNumber)).toEqual(
+      events.map((_, i) => i + 1),
+    );
+  });
+
   it('fails, writing no dead letter, when the staging store does not read every measurement', async () => {
     const mapping = deviceMappingOf([jsonPathTemplate('heartrate')]);
     const stores = recordingStores();
