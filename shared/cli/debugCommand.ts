@@ -16,7 +16,7 @@ import type { MappingProblem, ParseResult } from '../core/mapping/problems.js';
 import type { Measurement } from '../core/measurement.js';
 import { ExitCode } from './exitCode.js';
 import { normalizeMessages } from './normalizeCommand.js';
-import type { CliIo } from './io.js';
+import { writeJsonDocument, type CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageInputs } from './readMessageFiles.js';
 import { toUtcTimestamp } from '../core/normalize/toUtcTimestamp.js';
@@ -198,7 +198,7 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
         'mapping meant for Lookup, give the Devices the FHIR server holds: --resolution Lookup --fhir-resources FILE\n',
     );
   }
-  io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+  writeJsonDocument(io, output);
   return ExitCode.ok;
 }
 

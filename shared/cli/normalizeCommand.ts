@@ -4,7 +4,7 @@ import { parseDeviceMapping } from '../core/mapping/parseDeviceMapping.js';
 import type { Measurement } from '../core/measurement.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ExitCode } from './exitCode.js';
-import type { CliIo } from './io.js';
+import { writeJsonDocument, type CliIo } from './io.js';
 import { parseCommandArgs, usageError, type CommandUsage } from './parseCommandArgs.js';
 import { isIsoTimestamp, readMessageInputs, type MessageFile } from './readMessageFiles.js';
 import { formatProblem, readTextFile } from './validateCommand.js';
@@ -124,7 +124,7 @@ export async function runNormalizeCommand(
     ...deadLetters.flatMap((input) => (input.kind === 'message' ? [{ file: input.file, event: input.event }] : [])),
   ];
   const output = normalizeMessages(parsed.value, messages, io);
-  io.stdout(`${JSON.stringify(output, null, 2)}\n`);
+  writeJsonDocument(io, output);
   return ExitCode.ok;
 }
 
