@@ -10,6 +10,7 @@ import functionsPackage from '@azure/functions';
 import type { Timer } from '@azure/functions';
 import type { Resource } from '@medplum/fhirtypes';
 import { loadConfig } from '../shared/config/loadConfig.js';
+import { readJsonAsMedTech } from '../shared/core/normalize/medTechJsonReader.js';
 import { createAppServices, type AppLogger, type AppServices } from '../shared/app/createAppServices.js';
 import { setAppServices } from '../shared/app/appServices.js';
 import { createBlobContainerClient } from '../shared/adapters/blob/blobClients.js';
@@ -382,7 +383,9 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
 
 /**
  * Reads a messages file: a JSON object (one message), a JSON array (messages), or NDJSON (a message per line; a line
- * that is not valid JSON is sent as a raw body, so bad input can be tried).
+ * that is not valid JSON is sent as a raw body, so bad input can be tried). A file that is one document as MedTech's
+ * reader takes it (comments, trailing commas, single quotes: see medTechJsonReader.ts) is one, as `medtech normalize
+ * --message` reads it, not split into lines.
  * @param text - the file content
  */
 export function readMessagesFile(text: string): LocalMessage[] {
@@ -405,7 +408,14 @@ export function readMessagesFile(text: string): LocalMessage[] {
       return [{ kind: 'json', value, text: trimmed }];
     }
   } catch {
-    // Not one JSON document: NDJSON.
+    const lenient = readJsonAsMedTech(trimmed);
+    if (lenient.ok && !lenient.trailingContent && typeof lenient.value === 'object' && lenient.value !== null) {
+      // An array's elements are sent as JSON; anything else as the file writes it.
+      return Array.isArray(lenient.value)
+        ? (lenient.value as unknown[]).map((value): LocalMessage => ({ kind: 'json', value }))
+        : [{ kind: 'json', value: lenient.value, text: trimmed }];
+    }
+    // Not one document: NDJSON.
   }
   return trimmed
     .split(/\r?\n/)
