@@ -408,12 +408,16 @@ export function readMessagesFile(text: string): LocalMessage[] {
       return [{ kind: 'json', value, text: trimmed }];
     }
   } catch {
-    const lenient = readJsonAsMedTech(trimmed);
+    const lenient = readJsonAsMedTech(trimmed, { elementSpans: true });
     if (lenient.ok && !lenient.trailingContent && typeof lenient.value === 'object' && lenient.value !== null) {
-      // An array's elements are sent as JSON; anything else as the file writes it.
-      return Array.isArray(lenient.value)
-        ? (lenient.value as unknown[]).map((value): LocalMessage => ({ kind: 'json', value }))
-        : [{ kind: 'json', value: lenient.value, text: trimmed }];
+      // Each element's own text, as for a strict array (an empty slot, read as null, is sent as `null`).
+      const spans = lenient.elementSpans;
+      return spans === undefined
+        ? [{ kind: 'json', value: lenient.value, text: trimmed }]
+        : (lenient.value as unknown[]).map((value, i): LocalMessage => {
+            const [start, end] = spans[i] ?? [0, 0];
+            return { kind: 'json', value, text: end > start ? trimmed.slice(start, end) : 'null' };
+          });
     }
     // Not one document: NDJSON.
   }

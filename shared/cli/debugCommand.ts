@@ -198,7 +198,7 @@ export async function runDebugCommand(argv: string[], io: CliIo, now: () => Date
         'mapping meant for Lookup, give the Devices the FHIR server holds: --resolution Lookup --fhir-resources FILE\n',
     );
   }
-  writeJsonDocument(io, output);
+  await writeJsonDocument(io, output);
   return ExitCode.ok;
 }
 

@@ -124,7 +124,7 @@ export async function runNormalizeCommand(
     ...deadLetters.flatMap((input) => (input.kind === 'message' ? [{ file: input.file, event: input.event }] : [])),
   ];
   const output = normalizeMessages(parsed.value, messages, io);
-  writeJsonDocument(io, output);
+  await writeJsonDocument(io, output);
   return ExitCode.ok;
 }
 

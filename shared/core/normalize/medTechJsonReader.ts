@@ -48,6 +48,11 @@ export type MedTechJsonResult =
       reordered: number;
       /** With `keepNumberKinds`: how many numbers were boxed. */
       boxed: number;
+      /**
+       * With `elementSpans`, when the value is an array: where each element's text starts and ends (an empty slot,
+       * which is read as `null`, is an empty span).
+       */
+      elementSpans?: [number, number][];
     }
   | {
       ok: false;
@@ -67,6 +72,8 @@ export interface MedTechJsonOptions {
    * holding an integer that Newtonsoft's reader refuses (more than 380 characters) is then not read (`IntegerTooLarge`).
    */
   keepNumberKinds?: boolean;
+  /** Note where the text of each element of a top-level array stands (see {@link MedTechJsonResult}). */
+  elementSpans?: boolean;
 }
 
 /**
@@ -77,6 +84,9 @@ export interface MedTechJsonOptions {
  */
 export function readJsonAsMedTech(text: string, options: MedTechJsonOptions = {}): MedTechJsonResult {
   const reader = new Reader(text, options.keepMemberOrder === true, options.keepNumberKinds === true);
+  if (options.elementSpans === true) {
+    reader.spans = [];
+  }
   try {
     const value = reader.readDocument();
     return {
@@ -86,6 +96,7 @@ export function readJsonAsMedTech(text: string, options: MedTechJsonOptions = {}
       trailingContent: reader.hasTrailingContent(),
       reordered: reader.reordered,
       boxed: reader.boxed,
+      ...(reader.spans !== undefined && Array.isArray(value) ? { elementSpans: reader.spans } : {}),
     };
   } catch (error) {
     if (error instanceof ReadError) {
@@ -177,6 +188,9 @@ class Reader {
 
   /** With `keepNumberKinds`: how many numbers were boxed. */
   boxed = 0;
+  /** With `elementSpans`: the spans of a top-level array's elements, and where the open one starts. */
+  spans: [number, number][] | undefined;
+  private spanStart = 0;
 
   constructor(
     private readonly text: string,
@@ -206,6 +220,7 @@ class Reader {
           throw this.error(closer ? 'MismatchedCloser' : c < 0 ? 'UnexpectedEnd' : 'UnexpectedCharacterAfterValue');
         }
         this.pos++;
+        this.noteElementEnd(stack);
         done = this.closeInnermost(stack);
       } else if (expect === Expect.Property) {
         if (c === CH_RBRACE) {
@@ -225,6 +240,7 @@ class Reader {
           // Newtonsoft's default MaxDepth: the 65th nested container fails (and bounds this reader's work).
           throw this.error('TooDeep');
         }
+        this.noteElementStart(stack);
         this.pos++;
         const isObject = c === CH_LBRACE;
         const names = isObject && this.keepMemberOrder ? [] : undefined;
@@ -237,15 +253,35 @@ class Reader {
           throw this.error('MismatchedCloser');
         }
         this.pos++;
+        this.noteElementEnd(stack);
         done = this.closeInnermost(stack);
       } else {
+        this.noteElementStart(stack);
         // A comma here is an empty slot, Newtonsoft's `undefined`; it is not consumed (it still separates).
-        done = this.place(stack, c === CH_COMMA ? null : this.readScalar(c));
+        const scalar = c === CH_COMMA ? null : this.readScalar(c);
+        if (this.spans !== undefined && stack.length === 1 && stack[0]?.isObject === false) {
+          this.spans.push([this.spanStart, this.pos]);
+        }
+        done = this.place(stack, scalar);
       }
       if (done !== MORE) {
         return done;
       }
       expect = Expect.PostValue;
+    }
+  }
+
+  /** With `elementSpans`: a value starts here; when it is an element of the top-level array, its span does. */
+  private noteElementStart(stack: readonly Frame[]): void {
+    if (this.spans !== undefined && stack.length === 1 && stack[0]?.isObject === false) {
+      this.spanStart = this.pos;
+    }
+  }
+
+  /** With `elementSpans`: a container closed just before here; when it was a top-level array's element, note it. */
+  private noteElementEnd(stack: readonly Frame[]): void {
+    if (this.spans !== undefined && stack.length === 2 && stack[0]?.isObject === false) {
+      this.spans.push([this.spanStart, this.pos]);
     }
   }
 

@@ -375,3 +375,25 @@ describe('readJsonAsMedTech on a hostile number', () => {
     expect(result.errors.map((e) => e.name)).toEqual(['InvalidDataFormat']);
   });
 });
+
+describe('readJsonAsMedTech element spans', () => {
+  it("notes where each element of a top-level array stands, whatever it holds, and nothing else's", () => {
+    const text = "[ {'a': [1, {b: 2}]} , // one\n  9007199254740993,'x',, [[]], [] /* end */ , ]";
+    const result = readJsonAsMedTech(text, { elementSpans: true });
+
+    expect(result.ok).toBe(true);
+    const spans = result.ok ? (result.elementSpans ?? []) : [];
+    expect(spans.map(([start, end]) => text.slice(start, end))).toEqual([
+      "{'a': [1, {b: 2}]}",
+      '9007199254740993',
+      "'x'",
+      '',
+      '[[]]',
+      '[]',
+    ]);
+    expect(result.ok && (result.value as unknown[]).length).toBe(6);
+    // Not for an object, nor without the option.
+    expect(readJsonAsMedTech("{'a': [1, 2]}", { elementSpans: true })).not.toHaveProperty('elementSpans');
+    expect(readJsonAsMedTech('[1, 2,]')).not.toHaveProperty('elementSpans');
+  });
+});
