@@ -1,7 +1,7 @@
 /**
  * Ingest use case: one Event Hubs batch → normalized measurements staged per window, rejected messages
  * dead-lettered. Idempotent: a redelivered batch overwrites its staged head documents and supersedes the rest of an
- * earlier staging (see planStagingDocuments), and dead-letter ids are deterministic.
+ * earlier staging (see planStagingSteps), and dead-letter ids are deterministic.
  */
 import type { EventCoordinates, IngestEvent } from '../core/deviceEvent.js';
 import type { ErrorName, MedTechError } from '../core/errors.js';

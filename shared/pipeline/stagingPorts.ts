@@ -62,8 +62,9 @@ export interface StagingStore {
    * @param measurements - the batch's normalized measurements, read once, in order, as the documents are written: a
    *   caller may produce them as they are read (ingest normalizes the batch's events so), and a batch that needs
    *   several documents is never held whole
-   * @param eventTimes - the ingestion times of all the batch's events in this shard, those that yielded nothing
-   *   included: where an earlier staging of the batch left documents in a window these measurements do not reach, an
+   * @param eventTimes - the ingestion times of all the batch's events in this shard, in the order of the events
+   *   whose measurements are read (when they run window by window, each window is finished as soon as the next
+   *   begins), those that yielded nothing included: where an earlier staging of the batch left documents in a window these measurements do not reach, an
    *   empty document supersedes them (a redelivery normalized with a changed mapping)
    * @returns the number of documents written
    * @throws a retriable error when the store is unavailable or throttling
