@@ -493,6 +493,14 @@ function tick(ctx: EvalContext): void {
   }
 }
 
+/** Charges `count` visits at once (members listed and not visited), as many ticks would. */
+function chargeUnvisited(ctx: EvalContext, count: number): void {
+  ctx.budget -= count;
+  if (ctx.budget < 0) {
+    throw visitLimitError(ctx.source, ctx.limit);
+  }
+}
+
 function visitLimitError(source: string, limit: number): ExpressionEvaluationError {
   return new ExpressionEvaluationError(
     `JSONPath expression ${quoteBounded(source)} visited more than ${limit} nodes; evaluation stopped (work bound per message).`,
@@ -619,10 +627,12 @@ function compileStep(step: PathStep, next: Step): Step {
         tick(ctx);
         if (isObject(node)) {
           const keys = Object.keys(node);
-          for (const key of keys) {
+          for (let i = 0; i < keys.length; i++) {
             tick(ctx);
-            const value = node[key];
+            const value = node[keys[i] ?? ''];
             if (value !== undefined && next(value, ctx, sink)) {
+              // Listing the members took as long as visiting them: the ones not visited are charged too.
+              chargeUnvisited(ctx, keys.length - i - 1);
               return true;
             }
           }
@@ -789,6 +799,13 @@ function walk(start: unknown, ctx: EvalContext, sink: Sink, visit: Visitor): boo
       continue;
     }
     if (visit(key, child, ctx, sink)) {
+      // Listing an object's members took as long as visiting them: those the walk stops before are charged too.
+      for (let level = top; level >= 0; level--) {
+        const keys = keyLists[level];
+        if (keys !== null && keys !== undefined) {
+          chargeUnvisited(ctx, keys.length - (positions[level] ?? 0));
+        }
+      }
       return true;
     }
     if (typeof child === 'object' && child !== null) {

@@ -158,3 +158,60 @@ describe('work charged for reading a whole string', () => {
     expect(outcome(template, { ...base, t: `${' '.repeat(40_000)}${base.t}` })).toBe('set aside');
   });
 });
+
+describe('work charged for listing a large array or object', () => {
+  const repeated = (call: string): string =>
+    `length([${Array.from({ length: 50 }, () => `to_string(${call})`).join(', ')}])`;
+  // The type match is the body itself (no `..` scan charging a visit for every value of the large data).
+  const keyed = (count: number): Record<string, number> =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`k${i}`, i]));
+
+  it('JMESPath equality of two arrays that differ only at the end, and of two objects', () => {
+    // A review case: two arrays of 100,000 strings compared 200 times ran 17 s for one message at 2 steps each.
+    for (const [call, short, long] of [
+      ['matchedToken.a == matchedToken.b', 5, 5_000],
+      ['matchedToken.o == matchedToken.p', 5, 5_000],
+    ] as const) {
+      const template = calculated({
+        typeMatchExpression: '$.Body',
+        values: [{ valueName: 'v', valueExpression: { value: repeated(call), language: 'JmesPath' } }],
+      });
+      const body = (n: number) => ({
+        ...base,
+        a: Array.from({ length: n }, (_, i) => `x${i}`),
+        b: Array.from({ length: n }, (_, i) => (i === n - 1 ? 'y' : `x${i}`)),
+        o: keyed(n),
+        p: { ...keyed(n), extra: 1 },
+      });
+      expect([call, outcome(template, body(short))]).toEqual([call, 'normalized']);
+      expect([call, outcome(template, body(long))]).toEqual([call, 'set aside']);
+    }
+  });
+
+  it('JMESPath truthiness of a large object', () => {
+    const template = calculated({
+      typeMatchExpression: '$.Body',
+      values: [
+        {
+          valueName: 'v',
+          valueExpression: { value: repeated('matchedToken.o && `1`'), language: 'JmesPath' },
+        },
+      ],
+    });
+    expect(outcome(template, { ...base, o: keyed(8) })).toBe('normalized');
+    expect(outcome(template, { ...base, o: keyed(5_000) })).toBe('set aside');
+  });
+
+  it('a JSONPath wildcard or scan that stops at the first member of a large object, for every element', () => {
+    // A review case: 2,000 elements testing an object of 60,000 members ran 15 s for one message.
+    for (const path of ['$.Body.big.*', '$.Body.big..k0']) {
+      const template = calculated({
+        typeMatchExpression: `$.Body.m[?(${path} && @.d)]`,
+        values: [{ valueName: 'v', valueExpression: '$.matchedToken.d' }],
+      });
+      const m = Array.from({ length: 50 }, () => base);
+      expect([path, outcome(template, { m, big: keyed(5) })]).toEqual([path, 'normalized']);
+      expect([path, outcome(template, { m, big: keyed(5_000) })]).toEqual([path, 'set aside']);
+    }
+  });
+});

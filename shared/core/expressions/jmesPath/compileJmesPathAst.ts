@@ -120,7 +120,7 @@ function compileNode(node: AstNode, step: boolean): CompiledNode | null {
         const results: unknown[] = [];
         for (let i = 0; i < items.length; i++) {
           const item = items[i] ?? null;
-          if (isFalsy(condition(item, budget))) {
+          if (isFalsy(condition(item, budget), budget)) {
             continue;
           }
           const result = right(item, budget);

@@ -142,16 +142,16 @@ class BoundedInterpreter extends LibraryInterpreterClass {
       }
       case 'OrExpression': {
         const left = this.evaluate(node.left, value);
-        return isFalsy(left) ? this.evaluate(node.right, value) : left;
+        return isFalsy(left, this.budget) ? this.evaluate(node.right, value) : left;
       }
       case 'AndExpression': {
         const left = this.evaluate(node.left, value);
-        return isFalsy(left) ? left : this.evaluate(node.right, value);
+        return isFalsy(left, this.budget) ? left : this.evaluate(node.right, value);
       }
       case 'ChosenProjection':
         return this.evaluate(this.choose(node, value), value);
       case 'NotExpression':
-        return isFalsy(this.evaluate(node.child, value));
+        return isFalsy(this.evaluate(node.child, value), this.budget);
       case 'Pipe':
         return this.evaluate(node.right, this.evaluate(node.left, value));
       case 'ExpressionReference':
@@ -175,7 +175,7 @@ class BoundedInterpreter extends LibraryInterpreterClass {
    * @param value - the current value
    */
   choose(node: Extract<AstNode, { type: 'ChosenProjection' }>, value: unknown): AstNode {
-    const takeLeft = isFalsy(this.evaluate(node.left, value)) === (node.operator === 'AndExpression');
+    const takeLeft = isFalsy(this.evaluate(node.left, value), this.budget) === (node.operator === 'AndExpression');
     return takeLeft ? node.whenLeft : node.whenRight;
   }
 
@@ -230,7 +230,7 @@ class BoundedInterpreter extends LibraryInterpreterClass {
       const condition = node.condition;
       for (const element of items) {
         const item = element ?? null;
-        if (!isFalsy(this.evaluate(condition, item))) {
+        if (!isFalsy(this.evaluate(condition, item), this.budget)) {
           const result = this.evaluateStep(right, item);
           if (result !== undefined) {
             collected.push(result);
@@ -450,7 +450,7 @@ function evaluateSpine(node: AstNode, value: unknown): JmesPathOutcome {
   if (node.type === 'OrExpression' || node.type === 'AndExpression') {
     interpreter.budget.step();
     const left = evaluateSpine(node.left, value);
-    const takeLeft = isFalsy(left.value) === (node.type === 'AndExpression');
+    const takeLeft = isFalsy(left.value, interpreter.budget) === (node.type === 'AndExpression');
     return takeLeft ? left : evaluateSpine(node.right, value);
   }
   if (node.type === 'ChosenProjection') {

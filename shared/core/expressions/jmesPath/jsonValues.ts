@@ -33,18 +33,32 @@ export function typeNameOf(value: unknown): JmesPathTypeName {
   return Array.isArray(value) ? 'array' : 'object';
 }
 
+/** Members an object may have before listing them to tell whether it has any is charged (see {@link isFalsy}). */
+const FREE_MEMBER_LISTING = 8;
+
 /**
- * JMESPath truthiness: `null`, `false`, `""`, `[]` and `{}` are false, everything else is true.
+ * JMESPath truthiness: `null`, `false`, `""`, `[]` and `{}` are false, everything else is true. Telling whether an
+ * object has a member lists them all (a large object takes as long as its members): an object of more than
+ * {@link FREE_MEMBER_LISTING} members is charged a step per member.
  * @param value - an evaluated value
+ * @param budget - the evaluation's budget
+ * @throws ExpressionEvaluationError when the budget runs out
  */
-export function isFalsy(value: unknown): boolean {
+export function isFalsy(value: unknown, budget: EvaluationBudget): boolean {
   if (value === null || value === undefined || value === false || value === '') {
     return true;
   }
   if (Array.isArray(value)) {
     return value.length === 0;
   }
-  return typeof value === 'object' && !(value instanceof KindedNumber) && Object.keys(value).length === 0;
+  if (typeof value !== 'object' || value instanceof KindedNumber) {
+    return false;
+  }
+  const members = Object.keys(value).length;
+  if (members > FREE_MEMBER_LISTING) {
+    budget.step(members);
+  }
+  return members === 0;
 }
 
 /**
@@ -162,11 +176,16 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
       if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) {
         return false;
       }
+      // Every pair is listed before any is compared (the last may differ): a step for each.
+      budget.step(a.length);
       a.forEach((item: unknown, index) => pending.push([item, b[index]]));
       continue;
     }
+    // Both objects' members are listed, even when their counts differ: a step for each.
     const aKeys = Object.keys(a);
-    if (aKeys.length !== Object.keys(b).length) {
+    const bCount = Object.keys(b).length;
+    budget.step(aKeys.length + bCount);
+    if (aKeys.length !== bCount) {
       return false;
     }
     for (const key of aKeys) {
