@@ -5,7 +5,6 @@ import {
   groupMeasurements,
   measurementsByObservationGroup,
   parseFhirMapping,
-  assertGroupValueSize,
   planObservationGroups,
   toObservationIdentifier,
   type FhirMapping,
@@ -222,7 +221,6 @@ async function transform(
     try {
       const template = requireFhirTemplate(fhir, group.key.type);
       const observationGroups = planObservationGroups(group, template);
-      assertGroupValueSize(template, observationGroups);
       const identity = await identities.resolve(group.key);
       // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
       let concerned: Measurement[][] | undefined;

@@ -9,7 +9,6 @@ import {
   requireFhirTemplate,
   groupMeasurements,
   measurementsByObservationGroup,
-  assertGroupValueSize,
   planObservationGroups,
   toEpochMs,
   toObservationIdentifier,
@@ -203,7 +202,6 @@ function prepareGroup(group: MeasurementGroup, deps: TransformAndPersistDeps, li
   try {
     const template = requireFhirTemplate(deps.mapping, group.key.type);
     const observationGroups = planObservationGroups(group, template);
-    assertGroupValueSize(template, observationGroups);
     const identity = limit(() => deps.identity.resolve(group.key));
     // Awaited in group order later; until then a rejection is not unhandled.
     identity.catch(() => undefined);

@@ -163,47 +163,6 @@ describe('transformAndPersist', () => {
     expect(stored.map((o) => o.valueSampledData?.data)).toEqual(['0.5 E 0.5']);
   });
 
-  it("sets aside, before writing any, a group whose Observations together would hold more than a group's bound", async () => {
-    // Day-long SampledData at 86.5 ms (about 2 M characters a day) over four components: a review's mapping, whose
-    // 100 readings on 100 days made 800 MB of Observations.
-    const daily: CodeValueFhirTemplate = {
-      typeName: 'daily',
-      periodInterval: 1440,
-      category: [],
-      codes: [{ code: 'x', system: 'urn:test' }],
-      value: undefined,
-      components: Array.from({ length: 4 }, () => ({
-        codes: [],
-        value: { valueType: 'SampledData' as const, valueName: 'v', defaultPeriod: 86.5 },
-      })),
-    };
-    const withDaily: FhirMapping = { templates: new Map([...mapping.templates, ['daily', daily]]) };
-    const reading = (deviceId: string, day: number): Measurement => {
-      const time = new Date(Date.UTC(2024, 0, 1 + day, 10)).toISOString();
-      return {
-        type: 'daily',
-        occurrenceTimeUtc: time,
-        ingestionTimeUtc: time,
-        deviceId,
-        patientId: 'daily-pat',
-        properties: [{ name: 'v', value: '1' }],
-      };
-    };
-    const spread = Array.from({ length: 40 }, (_, day) => reading('daily-spread', day));
-    const fine = [reading('daily-fine', 0)];
-
-    const summary = await transformAndPersist(
-      [...spread, ...fine],
-      deps({ resolutionType: 'Create' }, { mapping: withDaily }),
-    );
-
-    expect(summary.created).toBe(1);
-    expect(summary.errors.map((e) => [e.error.name, e.error.stage, e.measurements.length])).toEqual([
-      ['IncompatibleData', 'FHIRConversion', 40],
-    ]);
-    expect(await observationsOfDevice(store, toCreatedDeviceId('daily-spread'))).toEqual([]);
-  });
-
   it('rethrows a persistent FHIR outage as a retriable error after the started writes settled', async () => {
     await seedDeviceWithPatient(store, { deviceId: 'outage-dev', identifier: 'outage-device', patientId: 'p' });
     proxy.inject({

@@ -12,12 +12,7 @@ import type {
 import { OBSERVATION_IDENTIFIER_SYSTEM, toObservationId, toObservationIdentifier } from './identifiers.js';
 import { MS_PER_DAY, MS_PER_HOUR, toFhirInstant, toFhirPeriodEnd } from './instants.js';
 import { foldsValues } from './planObservationGroups.js';
-import {
-  MAX_GROUP_VALUE_CHARS,
-  MAX_OBSERVATION_VALUE_CHARS,
-  MAX_SAMPLED_DATA_SLOTS,
-  toSlotCount,
-} from './sampledData.js';
+import { MAX_OBSERVATION_VALUE_CHARS, MAX_SAMPLED_DATA_SLOTS, toSlotCount } from './sampledData.js';
 import { locateFhirTemplate } from './templateLocations.js';
 import { toCoding, toFhirValue } from './toFhirValue.js';
 
@@ -120,49 +115,7 @@ export function assertValueSize(
   end: number,
   stored: number,
 ): void {
-  const chars = stored + valueChars(template, group, start, end);
-  if (chars > MAX_OBSERVATION_VALUE_CHARS) {
-    throw new MedTechError(
-      'IncompatibleData',
-      'FHIRConversion',
-      `The Observation of type '${group.typeName}' would hold about ${chars} characters of values (SampledData and ` +
-        `strings, over its value and ${template.components.length} components), more than the ` +
-        `${MAX_OBSERVATION_VALUE_CHARS} one Observation may; check the template's components and defaultPeriod.`,
-      { location: { ...locateFhirTemplate(template, 'components'), field: 'components' } },
-    );
-  }
-}
-
-/**
- * Checks, before any Observation of a measurement group is built, that the values of all of them together stay
- * within {@link MAX_GROUP_VALUE_CHARS}, counted as {@link assertValueSize} counts one: a group of readings spread over
- * many periods (a day each, at a short defaultPeriod) makes one Observation for each, each within its own bound (100
- * readings on 100 days made 800 MB of Observations in a review, 10,000 exhausted the memory).
- * @param template - the FHIR template
- * @param groups - the group's Observations, as {@link planObservationGroups} plans them
- * @throws MedTechError IncompatibleData (stage FHIRConversion) past the bound
- */
-export function assertGroupValueSize(template: CodeValueFhirTemplate, groups: readonly ObservationGroup[]): void {
-  let chars = 0;
-  for (const group of groups) {
-    chars += valueChars(template, group, group.start, group.end);
-  }
-  if (chars > MAX_GROUP_VALUE_CHARS) {
-    throw new MedTechError(
-      'IncompatibleData',
-      'FHIRConversion',
-      `The ${groups.length} Observations of type '${groups[0]?.typeName ?? ''}' these measurements make would hold ` +
-        `about ${chars} characters of values together (SampledData and strings), more than the ` +
-        `${MAX_GROUP_VALUE_CHARS} one group of measurements may; check the template's periodInterval, components and ` +
-        'defaultPeriod.',
-      { location: { ...locateFhirTemplate(template, 'periodInterval'), field: 'periodInterval' } },
-    );
-  }
-}
-
-/** Characters of values an Observation would hold (see {@link assertValueSize}). */
-function valueChars(template: CodeValueFhirTemplate, group: ObservationGroup, start: number, end: number): number {
-  let chars = 0;
+  let chars = stored;
   const add = (value: FhirValueTemplate | undefined, values: readonly TimedValue[] | undefined): void => {
     if (value === undefined || values === undefined || values.length === 0) {
       return;
@@ -181,7 +134,16 @@ function valueChars(template: CodeValueFhirTemplate, group: ObservationGroup, st
   for (const component of template.components) {
     add(component.value, componentValues(component.value, group));
   }
-  return chars;
+  if (chars > MAX_OBSERVATION_VALUE_CHARS) {
+    throw new MedTechError(
+      'IncompatibleData',
+      'FHIRConversion',
+      `The Observation of type '${group.typeName}' would hold about ${chars} characters of values (SampledData and ` +
+        `strings, over its value and ${template.components.length} components), more than the ` +
+        `${MAX_OBSERVATION_VALUE_CHARS} one Observation may; check the template's components and defaultPeriod.`,
+      { location: { ...locateFhirTemplate(template, 'components'), field: 'components' } },
+    );
+  }
 }
 
 /**

@@ -15,13 +15,7 @@ export type {
   ResolvedIdentity,
   TimedValue,
 } from './contract.js';
-export {
-  assertGroupValueSize,
-  buildObservation,
-  toCategory,
-  toEffectivePeriod,
-  toServiceCode,
-} from './buildObservation.js';
+export { buildObservation, toCategory, toEffectivePeriod, toServiceCode } from './buildObservation.js';
 export { findFhirTemplate, parseFhirMapping, requireFhirTemplate } from './fhirMapping.js';
 export { groupMeasurements } from './groupMeasurements.js';
 export {

@@ -15,13 +15,6 @@ export const MAX_SAMPLED_DATA_SLOTS = 1_000_000;
  */
 export const MAX_OBSERVATION_VALUE_CHARS = 8_000_000;
 
-/**
- * Most characters of values the Observations of one measurement group may hold together: 32 Observations at
- * {@link MAX_OBSERVATION_VALUE_CHARS} (a day's backlog of hourly Observations at their bound fits; see
- * assertGroupValueSize).
- */
-export const MAX_GROUP_VALUE_CHARS = 32 * MAX_OBSERVATION_VALUE_CHARS;
-
 /** The token SampledData uses for a slot without a value. */
 export const EMPTY_SLOT = 'E';
 

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { assertGroupValueSize, buildObservation } from '../../../shared/core/fhir/buildObservation.js';
-import { planObservationGroups } from '../../../shared/core/fhir/planObservationGroups.js';
+import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import { mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
-import { MAX_GROUP_VALUE_CHARS, MAX_OBSERVATION_VALUE_CHARS } from '../../../shared/core/fhir/sampledData.js';
+import { MAX_OBSERVATION_VALUE_CHARS } from '../../../shared/core/fhir/sampledData.js';
 import type { CodeValueFhirTemplate } from '../../../shared/core/fhir/contract.js';
 import { isMedTechError } from '../../../shared/core/errors.js';
-import { measurement, observationGroup, quantityTemplate, sampledTemplate, thrownBy } from './support.js';
+import { observationGroup, quantityTemplate, sampledTemplate, thrownBy } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 const ISSUED = '2023-04-05T21:02:59.165Z';
@@ -288,41 +287,5 @@ describe('buildObservation and mergeObservation: the size of an Observation', ()
 
     expect(built.component).toHaveLength(4);
     expect(merged.changed).toBe(false);
-  });
-});
-
-describe("assertGroupValueSize: the size of a measurement group's Observations together", () => {
-  // Day-long Observations whose 4 SampledData components at 100 ms hold about 6.9 M characters each, within the
-  // bound of one Observation; a reading a day makes one such Observation a day.
-  const template = sampledTemplate({
-    periodInterval: 1440,
-    value: undefined,
-    components: Array.from({ length: 4 }, () => ({
-      codes: [],
-      value: { valueType: 'SampledData' as const, valueName: 'hr', defaultPeriod: 100 },
-    })),
-  });
-  const days = (count: number) =>
-    planObservationGroups(
-      {
-        key: { deviceId: 'd1', type: 'heartrate', patientId: 'p1' },
-        measurements: Array.from({ length: count }, (_, i) =>
-          measurement(new Date(Date.UTC(2023, 0, 1 + i, 10)).toISOString(), { hr: '78' }),
-        ),
-      },
-      template,
-    );
-
-  it('lets a group of Observations within the bound together through, and refuses more, before building any', () => {
-    expect(() => assertGroupValueSize(template, days(36))).not.toThrow();
-    const error = thrownBy(() => assertGroupValueSize(template, days(40)));
-
-    expect(isMedTechError(error) && [error.name, error.stage, error.retriable]).toEqual([
-      'IncompatibleData',
-      'FHIRConversion',
-      false,
-    ]);
-    expect((error as Error).message).toContain(`The 40 Observations of type 'heartrate'`);
-    expect((error as Error).message).toContain(`more than the ${MAX_GROUP_VALUE_CHARS}`);
   });
 });
