@@ -130,14 +130,6 @@ function isContainer(value: unknown): value is object {
 }
 
 /**
- * JSON deep equality, charging one step per pair of values compared. Iterative, so deep data cannot exhaust the stack;
- * the step charge bounds the work even when an expression built values that share structure (`[@, @] | [@, @] | …`).
- * @param left - first value
- * @param right - second value
- * @param budget - the evaluation's budget
- * @throws ExpressionEvaluationError when the budget runs out
- */
-/**
  * Steps charged for sorting `n` elements: the comparisons a merge sort may make, `n` × ⌈log2 n⌉ (at least `n`), so
  * that sorting a large array costs what it takes and not one step per element.
  * @param n - how many elements are sorted
@@ -156,11 +148,47 @@ export function stringComparisonCost(a: unknown, b: unknown): number {
   return typeof a === 'string' && typeof b === 'string' && a !== b ? Math.min(a.length, b.length) >>> 6 : 0;
 }
 
+/**
+ * JSON deep equality, as JmesPath.Net's: pairs compared from the end of each array or object, depth first. Charges a
+ * step per pair of values compared, and, when the answer is found before an object's members are all compared, a step
+ * for each member listed and not compared (listing them took as long). Iterative, so deep data cannot exhaust the
+ * stack; the step charge bounds the work even when an expression built values that share structure
+ * (`[@, @] | [@, @] | …`).
+ * @param left - first value
+ * @param right - second value
+ * @param budget - the evaluation's budget
+ * @throws ExpressionEvaluationError when the budget runs out
+ */
 export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudget): boolean {
-  const pending: [unknown, unknown][] = [[left, right]];
-  for (let pair = pending.pop(); pair !== undefined; pair = pending.pop()) {
-    budget.step();
+  // Containers being compared, each with what is left of it: pairs are taken from the end, depth first.
+  const frames: EqualityFrame[] = [];
+  // Members listed and not compared when the answer is found: listing them took as long as comparing would have.
+  const unequal = (): false => {
+    for (const frame of frames) {
+      if (frame.keys !== null) {
+        budget.step(frame.left);
+      }
+    }
+    return false;
+  };
+  let pair: [unknown, unknown] | undefined = [left, right];
+  for (;;) {
+    if (pair === undefined) {
+      const frame = frames[frames.length - 1];
+      if (frame === undefined) {
+        return true;
+      }
+      if (frame.left === 0) {
+        frames.pop();
+        continue;
+      }
+      frame.left -= 1;
+      const at = frame.keys === null ? frame.left : (frame.keys[frame.left] ?? '');
+      pair = [(frame.a as Record<string | number, unknown>)[at], (frame.b as Record<string | number, unknown>)[at]];
+    }
     const [a, b] = pair;
+    pair = undefined;
+    budget.step();
     if (a === b) {
       needKindOf(a);
       continue;
@@ -170,32 +198,32 @@ export function deepEqual(left: unknown, right: unknown, budget: EvaluationBudge
       if (scalarsEqual(a, b)) {
         continue;
       }
-      return false;
+      return unequal();
     }
     if (Array.isArray(a) || Array.isArray(b)) {
       if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) {
-        return false;
+        return unequal();
       }
-      // Every pair is listed before any is compared (the last may differ): a step for each.
-      budget.step(a.length);
-      a.forEach((item: unknown, index) => pending.push([item, b[index]]));
+      frames.push({ a, b, keys: null, left: a.length });
       continue;
     }
-    // Both objects' members are listed, even when their counts differ: a step for each.
     const aKeys = Object.keys(a);
     const bCount = Object.keys(b).length;
-    budget.step(aKeys.length + bCount);
-    if (aKeys.length !== bCount) {
-      return false;
+    if (aKeys.length !== bCount || !aKeys.every((key) => Object.hasOwn(b, key))) {
+      // Both objects' members listed, none compared.
+      budget.step(aKeys.length + bCount);
+      return unequal();
     }
-    for (const key of aKeys) {
-      if (!Object.hasOwn(b, key)) {
-        return false;
-      }
-      pending.push([(a as Record<string, unknown>)[key], (b as Record<string, unknown>)[key]]);
-    }
+    frames.push({ a, b, keys: aKeys, left: aKeys.length });
   }
-  return true;
+}
+
+/** A pair of arrays (`keys` null) or objects being compared by {@link deepEqual}, and how many pairs are left. */
+interface EqualityFrame {
+  a: object;
+  b: object;
+  keys: string[] | null;
+  left: number;
 }
 
 // Characters Newtonsoft's JsonTextWriter escapes in a string: control characters, the quote and the backslash (as
