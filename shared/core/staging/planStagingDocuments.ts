@@ -95,24 +95,56 @@ export function toJsonByteLength(value: unknown): number {
  * @param budget - bytes available per chunk for items and their separators
  */
 export function chunkBySize<T>(items: readonly T[], sizeOf: (item: T) => number, budget: number): T[][] {
+  const chunker = new SizeChunker<T>(budget);
   const chunks: T[][] = [];
-  let current: T[] = [];
-  let used = 0;
   for (const item of items) {
-    // +1 for the comma that separates array elements.
-    const size = sizeOf(item) + 1;
-    if (current.length > 0 && used + size > budget) {
-      chunks.push(current);
-      current = [];
-      used = 0;
+    const closed = chunker.add(item, sizeOf(item));
+    if (closed !== undefined) {
+      chunks.push(closed);
     }
-    current.push(item);
-    used += size;
   }
-  if (current.length > 0) {
-    chunks.push(current);
+  const last = chunker.take();
+  return last.length > 0 ? [...chunks, last] : chunks;
+}
+
+/** Cuts items into consecutive chunks as they come, as {@link chunkBySize} cuts a list. */
+export class SizeChunker<T> {
+  private items: T[] = [];
+  private used = 0;
+
+  /** @param budget - bytes available per chunk for items and their separators */
+  constructor(private readonly budget: number) {}
+
+  /** Whether the open chunk holds nothing. */
+  get isEmpty(): boolean {
+    return this.items.length === 0;
   }
-  return chunks;
+
+  /**
+   * Adds an item to the open chunk, first closing it when the item would take it past the budget.
+   * @param item - the next item
+   * @param size - its size in bytes
+   * @returns the chunk the item closed, if it closed one
+   */
+  add(item: T, size: number): T[] | undefined {
+    // +1 for the comma that separates array elements.
+    const cost = size + 1;
+    let closed: T[] | undefined;
+    if (this.items.length > 0 && this.used + cost > this.budget) {
+      closed = this.take();
+    }
+    this.items.push(item);
+    this.used += cost;
+    return closed;
+  }
+
+  /** Takes the open chunk (empty when it holds nothing) and opens a new one. */
+  take(): T[] {
+    const items = this.items;
+    this.items = [];
+    this.used = 0;
+    return items;
+  }
 }
 
 /**
@@ -142,14 +174,11 @@ export function planStagingDocuments(
 interface FillingWindow {
   start: string;
   end: string;
-  /** Bytes of measurements (and their separators) one document of the window holds. */
-  budget: number;
   /** The head's measurements, once a later chunk is open; `null` once the head is written. */
   head: CompactMeasurement[] | undefined | null;
-  /** The open chunk's index and measurements, and their size. */
+  /** The open chunk's index, and its measurements. */
   chunk: number;
-  items: CompactMeasurement[];
-  used: number;
+  chunker: SizeChunker<CompactMeasurement>;
   /** Later chunks full and not yet in a step. */
   full: StagingDocument[];
 }
@@ -196,8 +225,12 @@ export function* planStagingSteps(
   if (!Number.isInteger(options.maxDocumentBytes) || options.maxDocumentBytes <= 0) {
     throw new RangeError('maxDocumentBytes must be a positive integer');
   }
-  const document = (window: FillingWindow, chunk: number, chunks: number, items: CompactMeasurement[]) =>
-    toStagingDocument(shard, range, window, { chunk, chunks, items }, options);
+  const document = (
+    window: { start: string; end: string },
+    chunk: number,
+    chunks: number,
+    items: CompactMeasurement[],
+  ) => toStagingDocument(shard, range, window, { chunk, chunks, items }, options);
   const windows = new Map<string, FillingWindow>();
   const reached = eventWindows(eventTimes, options.windowMinutes);
   const streaming = reached.length > 0 && reached.every((w, i) => i === 0 || (reached[i - 1]?.start ?? '') <= w.start);
@@ -212,12 +245,13 @@ export function* planStagingSteps(
       yield* planEmptyWindowDocuments(shard, range, [start], [], options).map((head) => [head]);
       return;
     }
-    if (window.items.length === 0 && window.head === null) {
+    const items = window.chunker.take();
+    if (items.length === 0 && window.head === null) {
       return;
     }
-    const head = window.chunk === 0 && window.head !== null ? window.items : window.head;
-    if (head !== window.items) {
-      window.full.push(document(window, window.chunk, window.chunk + 1, window.items));
+    const head = window.chunk === 0 && window.head !== null ? items : window.head;
+    if (head !== items) {
+      window.full.push(document(window, window.chunk, window.chunk + 1, items));
     }
     if (window.full.length > 0) {
       yield window.full;
@@ -225,7 +259,7 @@ export function* planStagingSteps(
     if (head !== null && head !== undefined) {
       yield [document(window, 0, window.chunk + 1, head)];
     }
-    Object.assign(window, { head: null, chunk: window.chunk + 1, items: [], used: 0, full: [] });
+    Object.assign(window, { head: null, chunk: window.chunk + 1, full: [] });
   };
 
   for (const measurement of measurements) {
@@ -238,41 +272,36 @@ export function* planStagingSteps(
           yield* finish(earlier);
         }
       }
-      window = { start, end, budget: 0, head: undefined, chunk: 0, items: [], used: 0, full: [] };
       // Envelope size with generous placeholders for the chunk index and the counts (up to 9 digits each).
       const overhead =
-        toJsonByteLength({ ...document(window, 999_999_999, 999_999_999, []), count: 999_999_999 }) +
+        toJsonByteLength({ ...document({ start, end }, 999_999_999, 999_999_999, []), count: 999_999_999 }) +
         cosmosSystemPropertiesReserve;
-      window.budget = Math.max(1, options.maxDocumentBytes - overhead);
+      const chunker = new SizeChunker<CompactMeasurement>(Math.max(1, options.maxDocumentBytes - overhead));
+      window = { start, end, head: undefined, chunk: 0, chunker, full: [] };
       windows.set(start, window);
       open.add(start);
     }
     const item = toCompactMeasurement(measurement);
-    // +1 for the comma that separates array elements.
-    const size = toJsonByteLength(item) + 1;
-    if (window.items.length > 0 && window.used + size > window.budget) {
+    const closed = window.chunker.add(item, toJsonByteLength(item));
+    if (closed !== undefined) {
       if (window.chunk === 0 && window.head !== null) {
-        window.head = window.items;
+        window.head = closed;
       } else {
-        window.full.push(document(window, window.chunk, window.chunk + 1, window.items));
+        window.full.push(document(window, window.chunk, window.chunk + 1, closed));
       }
       window.chunk += 1;
-      window.items = [];
-      window.used = 0;
       if (streaming && window.full.length >= concurrency) {
         yield window.full;
         window.full = [];
       }
     }
-    window.items.push(item);
-    window.used += size;
   }
   // Every window left, oldest first; a window finished early and reached again (no batch's events do) gets later
   // chunks only.
   for (const start of [...open].sort()) {
     yield* finish(start);
   }
-  for (const window of [...windows.values()].filter((w) => w.items.length > 0)) {
+  for (const window of [...windows.values()].filter((w) => !w.chunker.isEmpty)) {
     yield* finish(window.start);
   }
 }
