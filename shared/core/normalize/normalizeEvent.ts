@@ -637,10 +637,10 @@ function extractMeasurement(template: ContentTemplate, run: Run): Measurement | 
       if (typeof token === 'string') {
         // White space around a time is allowed: the text is read whole.
         chargeWholeRead(token, run);
-      }
-      if (typeof token === 'string' && isBlank(token)) {
-        lastProblem = BLANK;
-        continue;
+        if (isBlank(token)) {
+          lastProblem = BLANK;
+          continue;
+        }
       }
       occurrenceTimeUtc =
         typeof token === 'string' ? toOccurrenceTimeUtc(token, textSource(template, candidate, run), run) : undefined;
