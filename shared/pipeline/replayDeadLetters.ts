@@ -7,6 +7,7 @@
  * rewritten) stays; so does a message that now yields nothing at all. Idempotent: replaying twice stages the same
  * batch again, whose head supersedes the first replay's staging, and FHIR writes merge.
  */
+import type { EventCoordinates } from '../core/deviceEvent.js';
 import { isMedTechError, type ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLetterReplay.js';
@@ -166,13 +167,12 @@ export async function replayDeadLetters(
       summary.examined.messages += 1;
       summary.unavailable += 1;
       if (item.subject.kind === 'message') {
-        const key = `${item.subject.coordinates.partitionId}|${item.subject.coordinates.sequenceNumber}`;
+        const key = messageKey(item.subject.coordinates);
         unavailable.set(key, [...(unavailable.get(key) ?? []), item]);
       }
     } else if (plan.kind === 'message') {
       summary.examined.messages += 1;
-      const { partitionId, sequenceNumber } = plan.ingest.coordinates;
-      const key = `${partitionId}|${sequenceNumber}`;
+      const key = messageKey(plan.ingest.coordinates);
       const entry = messages.get(key) ?? { plan, letters: [] };
       entry.letters.push(item);
       messages.set(key, entry);
@@ -263,10 +263,11 @@ export async function replayDeadLetters(
   // Independent of one another: a few at a time. After a failure (a store unavailable) no further one starts; the
   // failure is rethrown once the started ones have settled.
   const tasks: (() => Promise<void>)[] = [
-    ...[...messages.values()].map(({ plan, letters }) => () => {
-      const { partitionId, sequenceNumber } = plan.ingest.coordinates;
-      return replayMessage(plan, letters, unavailable.get(`${partitionId}|${sequenceNumber}`) ?? []);
-    }),
+    ...[...messages.entries()].map(
+      ([key, { plan, letters }]) =>
+        () =>
+          replayMessage(plan, letters, unavailable.get(key) ?? []),
+    ),
     ...groups.map(
       ({ plan, letter }) =>
         () =>
@@ -345,6 +346,11 @@ export async function readDeadLetters(
     token = page.continuationToken;
   } while (token !== undefined && items.length < maxItems);
   return token === undefined ? { items } : { items, continuationToken: token };
+}
+
+/** Which Event Hubs message a dead letter's coordinates name: its letters (one per error) share it. */
+function messageKey({ partitionId, sequenceNumber }: Pick<EventCoordinates, 'partitionId' | 'sequenceNumber'>): string {
+  return `${partitionId}|${sequenceNumber}`;
 }
 
 /**
