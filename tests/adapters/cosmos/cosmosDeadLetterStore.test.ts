@@ -237,6 +237,12 @@ describe('replaying a message whose new dead letter can only be stored with less
       values: [{ valueName: typeName, valueExpression, required: true }],
     },
   });
+  /** A reading of 70 padded to about 17.5 KB: its dead letter fits 20 KB whole only with a short error. */
+  const paddedReading = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
+  /** A reading of 1, padded so too, written with spaces. */
+  const paddedSpacedReading = Buffer.from(
+    `{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(17_500)}" }`,
+  );
   /** An expression whose error quotes it: 1.5 KB more of error text in each dead letter. */
   const longExpression = `$.matchedToken.missing${'_'.repeat(1_500)}`;
 
@@ -259,8 +265,7 @@ describe('replaying a message whose new dead letter can only be stored with less
     (await deps.deadLetters.listDeadLetters()).items.map((item) => planDeadLetterReplay(item).kind).sort();
 
   it('keeps the whole dead letter it read, leaves no copy with less behind, and is done once the mapping is fixed', async () => {
-    const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(17_500)}" }`);
-    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.missing')]);
+    const deps = await ingestOne(paddedSpacedReading, [template('hr', '$.matchedToken.missing')]);
     const [whole] = (await deps.deadLetters.listDeadLetters()).items;
     expect(whole && planDeadLetterReplay(whole).kind).toBe('message');
 
@@ -317,8 +322,7 @@ describe('replaying a message whose new dead letter can only be stored with less
   });
 
   it('keeps a copy with less that a live redelivery rewrote after the replay wrote it', async () => {
-    const bytes = Buffer.from(`{ "d": "dev", "t": "2024-05-01T10:00:00Z", "hr": 1, "pad": "${'x'.repeat(17_500)}" }`);
-    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.missing')]);
+    const deps = await ingestOne(paddedSpacedReading, [template('hr', '$.matchedToken.missing')]);
     const inner = deps.deadLetters;
     const racing: DeadLetterStore = {
       // Right after the replay's write, the live ingest rejects the same message again (under the new mapping).
@@ -383,14 +387,13 @@ describe('replaying a message whose new dead letter can only be stored with less
       deadLetters: new CosmosDeadLetterStore(containers.deadLetter, { maxDocumentBytes: bound }),
       now: () => new Date('2024-05-01T11:00:00.000Z'),
     });
-    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
     const metadata = {
       partitionContext: { partitionId: '0' },
       sequenceNumberArray: [1],
       enqueuedTimeUtcArray: ['2024-05-01T10:00:00'],
     };
     await ingestBatch(
-      toIngestEvents([bytes], metadata, '2024-05-01T10:00:00.000Z'),
+      toIngestEvents([paddedReading], metadata, '2024-05-01T10:00:00.000Z'),
       deviceMappingOf([template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]),
       depsWith(20_000),
     );
@@ -407,8 +410,10 @@ describe('replaying a message whose new dead letter can only be stored with less
   });
 
   it('gives in a dry run the unavailable count of a real run that rejects the message again, whole', async () => {
-    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
-    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
+    const deps = await ingestOne(paddedReading, [
+      template('hr', '$.matchedToken.heart'),
+      template('spo2', longExpression),
+    ]);
     // B fixed, A still failing with its short error (stored whole again).
     const mapping = deviceMappingOf([template('hr', '$.matchedToken.heart'), template('spo2', '$.matchedToken.hr')]);
 
@@ -421,8 +426,10 @@ describe('replaying a message whose new dead letter can only be stored with less
   });
 
   it('gives in a dry run the unavailable count the real run gives', async () => {
-    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
-    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
+    const deps = await ingestOne(paddedReading, [
+      template('hr', '$.matchedToken.heart'),
+      template('spo2', longExpression),
+    ]);
     const fixed = deviceMappingOf([template('hr', '$.matchedToken.hr'), template('spo2', '$.matchedToken.hr')]);
 
     const dry = await replayDeadLetters(fixed, deps, { dryRun: true });
@@ -433,9 +440,11 @@ describe('replaying a message whose new dead letter can only be stored with less
   });
 
   it('keeps the whole dead letter of a template fixed since while another still rejects the message', async () => {
-    const bytes = Buffer.from(`{"d":"dev","t":"2024-05-01T10:00:00Z","hr":70,"pad":"${'x'.repeat(17_500)}"}`);
     // Template A fails with a short error (its letter fits whole), template B with a long one (its letter does not).
-    const deps = await ingestOne(bytes, [template('hr', '$.matchedToken.heart'), template('spo2', longExpression)]);
+    const deps = await ingestOne(paddedReading, [
+      template('hr', '$.matchedToken.heart'),
+      template('spo2', longExpression),
+    ]);
     expect(await kinds(deps)).toEqual(['message', 'unavailable']);
 
     // A is fixed, B is not: the message is staged for A and rejected again by B.

@@ -313,48 +313,36 @@ describe('toDeadLetterListItem', () => {
     expect(JSON.stringify(listed)).not.toContain('patient-secret');
   });
 
+  // A rejected message's stored subject, and how the listing shows it.
+  const message = {
+    kind: 'message' as const,
+    body: { encoding: 'json' as const, value: { patientId: 'patient-secret' } },
+    coordinates: { partitionId: '3', sequenceNumber: 9, offset: '90', enqueuedTimeUtc: '2024-05-01T10:00:00.000Z' },
+  };
+  const listedMessage = {
+    kind: 'message',
+    partitionId: '3',
+    sequenceNumber: 9,
+    enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
+    encoding: 'json',
+  };
+
   it('shows a rejected message by its coordinates and encoding, never its body or properties', () => {
     const item: StoredDeadLetter = {
       ...base,
-      subject: {
-        kind: 'message',
-        body: { encoding: 'json', value: { patientId: 'patient-secret' } },
-        coordinates: { partitionId: '3', sequenceNumber: 9, offset: '90', enqueuedTimeUtc: '2024-05-01T10:00:00.000Z' },
-        systemProperties: { 'iothub-connection-device-id': 'device-secret' },
-      },
+      subject: { ...message, systemProperties: { 'iothub-connection-device-id': 'device-secret' } },
     };
 
     const listed = toDeadLetterListItem(item);
 
-    expect(listed.subject).toEqual({
-      kind: 'message',
-      partitionId: '3',
-      sequenceNumber: 9,
-      enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
-      encoding: 'json',
-    });
+    expect(listed.subject).toEqual(listedMessage);
     expect(JSON.stringify(listed)).not.toMatch(/secret/);
   });
 
   it('says which property bags a rejected message was stored without', () => {
-    const item: StoredDeadLetter = {
-      ...base,
-      subject: {
-        kind: 'message',
-        body: { encoding: 'json', value: { patientId: 'patient-secret' } },
-        coordinates: { partitionId: '3', sequenceNumber: 9, offset: '90', enqueuedTimeUtc: '2024-05-01T10:00:00.000Z' },
-        omitted: { properties: 1_600_000 },
-      },
-    };
+    const item: StoredDeadLetter = { ...base, subject: { ...message, omitted: { properties: 1_600_000 } } };
 
-    expect(toDeadLetterListItem(item).subject).toEqual({
-      kind: 'message',
-      partitionId: '3',
-      sequenceNumber: 9,
-      enqueuedTimeUtc: '2024-05-01T10:00:00.000Z',
-      encoding: 'json',
-      omitted: { properties: 1_600_000 },
-    });
+    expect(toDeadLetterListItem(item).subject).toEqual({ ...listedMessage, omitted: { properties: 1_600_000 } });
   });
 });
 

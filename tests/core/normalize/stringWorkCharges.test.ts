@@ -34,10 +34,15 @@ function outcome(template: unknown, body: Record<string, unknown>): string {
 
 const base = { d: 'dev', t: '2024-01-01T00:00:00Z' };
 
+/** The values of a template with one value `v` read by a JMESPath expression. */
+function jmesPathValue(expression: string): unknown[] {
+  return [{ valueName: 'v', valueExpression: { value: expression, language: 'JmesPath' } }];
+}
+
 describe('work charged for reading a whole string', () => {
   it('JMESPath to_number of a long digit string', () => {
     const template = calculated({
-      values: [{ valueName: 'v', valueExpression: { value: 'to_number(matchedToken.s)', language: 'JmesPath' } }],
+      values: jmesPathValue('to_number(matchedToken.s)'),
     });
     expect(outcome(template, { ...base, s: '12' })).toBe('normalized');
     expect(outcome(template, { ...base, s: '1'.repeat(20_000) })).toBe('set aside');
@@ -45,12 +50,7 @@ describe('work charged for reading a whole string', () => {
 
   it('JMESPath max_by with a long string key', () => {
     const template = calculated({
-      values: [
-        {
-          valueName: 'v',
-          valueExpression: { value: 'max_by(matchedToken.a, &k).k', language: 'JmesPath' },
-        },
-      ],
+      values: jmesPathValue('max_by(matchedToken.a, &k).k'),
     });
     expect(outcome(template, { ...base, a: [{ k: '1' }, { k: '2' }] })).toBe('normalized');
     expect(outcome(template, { ...base, a: [{ k: '1' }, { k: '2'.repeat(20_000) }] })).toBe('set aside');
@@ -58,7 +58,7 @@ describe('work charged for reading a whole string', () => {
 
   it('JMESPath contains on a long string, by its length times the searched text', () => {
     const template = calculated({
-      values: [{ valueName: 'v', valueExpression: { value: "contains(matchedToken.s, 'aab')", language: 'JmesPath' } }],
+      values: jmesPathValue("contains(matchedToken.s, 'aab')"),
     });
     expect(outcome(template, { ...base, s: 'a'.repeat(1_000) })).toBe('normalized');
     expect(outcome(template, { ...base, s: 'a'.repeat(20_000) })).toBe('set aside');
@@ -86,7 +86,7 @@ describe('work charged for reading a whole string', () => {
   it('JMESPath starts_with and ends_with on long strings', () => {
     for (const call of ['starts_with(matchedToken.s, matchedToken.s)', 'ends_with(matchedToken.s, matchedToken.s)']) {
       const template = calculated({
-        values: [{ valueName: 'v', valueExpression: { value: call, language: 'JmesPath' } }],
+        values: jmesPathValue(call),
       });
       expect(outcome(template, { ...base, s: 'x'.repeat(100) })).toBe('normalized');
       expect(outcome(template, { ...base, s: 'x'.repeat(40_000) })).toBe('set aside');
@@ -129,7 +129,7 @@ describe('work charged for reading a whole string', () => {
       // `[@, @, …]` repeats the comparison 50 times for a step or two each.
       const repeated = `length([${Array.from({ length: 50 }, () => `to_string(${call})`).join(', ')}])`;
       const template = calculated({
-        values: [{ valueName: 'v', valueExpression: { value: repeated, language: 'JmesPath' } }],
+        values: jmesPathValue(repeated),
       });
       const short = { ...base, a: 'x'.repeat(60), b: `${'x'.repeat(59)}y` };
       const long = { ...base, a: 'x'.repeat(20_000), b: `${'x'.repeat(19_999)}y` };
@@ -142,9 +142,7 @@ describe('work charged for reading a whole string', () => {
     // A review case: 2,000 keys of 20,000 characters sharing their start ran 16 s for one message when sort_by was
     // charged one step a comparison.
     const template = calculated({
-      values: [
-        { valueName: 'v', valueExpression: { value: 'length(sort_by(matchedToken.a, &k))', language: 'JmesPath' } },
-      ],
+      values: jmesPathValue('length(sort_by(matchedToken.a, &k))'),
     });
     const keys = (length: number): { k: string }[] =>
       Array.from({ length: 20 }, (_, i) => ({ k: `${'x'.repeat(length)}${(i * 7) % 20}` }));
@@ -178,7 +176,7 @@ describe('work charged for listing a large array or object', () => {
     ] as const) {
       const template = calculated({
         typeMatchExpression: '$.Body',
-        values: [{ valueName: 'v', valueExpression: { value: repeated(call), language: 'JmesPath' } }],
+        values: jmesPathValue(repeated(call)),
       });
       const body = (n: number) => ({
         ...base,
@@ -196,12 +194,7 @@ describe('work charged for listing a large array or object', () => {
   it('JMESPath truthiness of a large object', () => {
     const template = calculated({
       typeMatchExpression: '$.Body',
-      values: [
-        {
-          valueName: 'v',
-          valueExpression: { value: repeated('matchedToken.o && `1`'), language: 'JmesPath' },
-        },
-      ],
+      values: jmesPathValue(repeated('matchedToken.o && `1`')),
     });
     expect(outcome(template, { ...base, o: keyed(8) })).toBe('normalized');
     expect(outcome(template, { ...base, o: keyed(5_000) })).toBe('set aside');
