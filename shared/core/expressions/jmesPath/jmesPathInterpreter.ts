@@ -9,6 +9,7 @@ import {
   defineMember,
   elementOf,
   isFalsy,
+  longestString,
   memberOf,
   stringComparisonCost,
 } from './jsonValues.js';
@@ -320,17 +321,6 @@ function argumentSize(name: string, value: unknown): number {
     return name === 'reverse' ? value.length : 0;
   }
   return typeof value === 'object' && value !== null ? Object.keys(value).length : 0;
-}
-
-/** Length of the longest string in a list (0 when it holds none). */
-function longestString(list: readonly unknown[]): number {
-  let longest = 0;
-  for (const item of list) {
-    if (typeof item === 'string' && item.length > longest) {
-      longest = item.length;
-    }
-  }
-  return longest;
 }
 
 function createInterpreter(): BoundedInterpreter {

@@ -139,6 +139,20 @@ export function comparisonsToSort(n: number): number {
 }
 
 /**
+ * Length of the longest string in a list (0 when it holds none): what comparing its strings may read.
+ * @param list - the values
+ */
+export function longestString(list: readonly unknown[]): number {
+  let longest = 0;
+  for (const item of list) {
+    if (typeof item === 'string' && item.length > longest) {
+      longest = item.length;
+    }
+  }
+  return longest;
+}
+
+/**
  * Steps for comparing two values beside the comparison's own: for two different strings, which may be read up to the
  * end of the shorter, one for every 64 characters of it; nothing otherwise.
  * @param a - one value

@@ -7,7 +7,7 @@ import {
 } from '../../dotNetNumbers.js';
 import { ExpressionEvaluationError } from '../../errors.js';
 import type { EvaluationBudget } from './evaluationBudget.js';
-import { comparisonsToSort, deepEqual, defineMember, toJsonText, typeNameOf } from './jsonValues.js';
+import { comparisonsToSort, deepEqual, defineMember, longestString, toJsonText, typeNameOf } from './jsonValues.js';
 import {
   KindedNumber,
   doubleOf,
@@ -223,7 +223,6 @@ function sortBy(): StandardFunctionOverride {
   return ([items, reference], budget, evaluate) => {
     const list = items as readonly unknown[];
     let keyType: 'number' | 'string' | undefined;
-    let longest = 0;
     const keyed = list.map((item) => {
       const key = evaluate(reference, item);
       const type = isJmesNumber(key) ? 'number' : typeof key === 'string' ? 'string' : undefined;
@@ -235,12 +234,9 @@ function sortBy(): StandardFunctionOverride {
       } else if (type !== keyType) {
         throw failure(`sort_by() expected every key to be a ${keyType}, got ${typeNameOf(key)}`);
       }
-      if (typeof key === 'string' && key.length > longest) {
-        longest = key.length;
-      }
       return { item, key: key as string | number | KindedNumber };
     });
-    budget.step(comparisonsToSort(list.length) * (longest >>> 6));
+    budget.step(comparisonsToSort(list.length) * (longestString(keyed.map(({ key }) => key)) >>> 6));
     return keyed.sort((a, b) => compareItems(a.key, b.key)).map(({ item }) => item);
   };
 }
@@ -336,8 +332,9 @@ function affixTest(test: (subject: string, affix: string) => boolean): StandardF
 /**
  * Built-ins the library implements differently from JmesPath.Net or without a bound on their work:
  * `to_number('')` is 0 and `to_number('0x1A')` is 26 there, `sort` orders numbers as text, `max`/`min` of strings
- * depend on the locale, `sort_by` orders strings by code point and evaluates a key at every comparison, `length` counts code points where .NET counts UTF-16 units (which `insertString` positions
- * use), `contains` compares objects by reference, `merge` lets a `__proto__` member replace the prototype, and
+ * depend on the locale, `sort_by` orders strings by code point and evaluates a key at every comparison, `length`
+ * counts code points where .NET counts UTF-16 units (which `insertString` positions use), `contains` compares objects
+ * by reference, `merge` lets a `__proto__` member replace the prototype, and
  * `join`/`to_string` can build unbounded strings.
  */
 export const STANDARD_FUNCTION_OVERRIDES: Readonly<Record<string, StandardFunctionOverride>> = {
