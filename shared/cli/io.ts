@@ -1,3 +1,5 @@
+import { stringifyFhirJson } from '../core/fhir/fhirJson.js';
+
 /** Where a CLI command writes; injected so commands are testable in-process. */
 export interface CliIo {
   stdout(text: string): void;
@@ -13,14 +15,15 @@ export interface CliIo {
 const WRITE_PIECE_CHARS = 1 << 16;
 
 /**
- * Writes a JSON object as `JSON.stringify(document, null, 2)` followed by a newline would, in pieces of about 64 K
+ * Writes a JSON object as `JSON.stringify(document, null, 2)` followed by a newline would (a Quantity's decimal text
+ * written as it is: see `stringifyFhirJson`), in pieces of about 64 K
  * characters, each array element of a top-level member made on its own: a document longer than the longest string
  * the JavaScript engine holds (about 512 M characters: `medtech debug` of a mapping with a thousand components over
  * a thousand readings) is written all the same.
  * Each piece waits for the one before to be taken ({@link CliIo.drained}).
  * @param io - where to write
  * @param document - a plain object (a member that is `undefined`, a function or a symbol is left out, as
- *   JSON.stringify leaves it; no `toJSON` is called on a member)
+ *   JSON.stringify leaves it; no `toJSON` is called on a top-level member)
  */
 export async function writeJsonDocument(io: CliIo, document: object): Promise<void> {
   const members = Object.entries(document).filter(
@@ -36,7 +39,7 @@ export async function writeJsonDocument(io: CliIo, document: object): Promise<vo
     if (Array.isArray(value) && value.length > 0) {
       piece += '[\n';
       for (let j = 0; j < value.length; j++) {
-        const text = JSON.stringify(value[j], null, 2) ?? 'null';
+        const text = stringifyFhirJson(value[j], 2) ?? 'null';
         piece += `    ${text.replaceAll('\n', '\n    ')}${j < value.length - 1 ? ',' : ''}\n`;
         if (piece.length >= WRITE_PIECE_CHARS) {
           io.stdout(piece);
@@ -46,7 +49,7 @@ export async function writeJsonDocument(io: CliIo, document: object): Promise<vo
       }
       piece += '  ]';
     } else {
-      piece += (JSON.stringify(value, null, 2) ?? 'null').replaceAll('\n', '\n  ');
+      piece += (stringifyFhirJson(value, 2) ?? 'null').replaceAll('\n', '\n  ');
     }
     piece += i < members.length - 1 ? ',\n' : '\n';
   }

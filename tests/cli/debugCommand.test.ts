@@ -283,6 +283,28 @@ describe('runDebugCommand times', () => {
   });
 });
 
+describe('runDebugCommand decimals', () => {
+  const { write } = useTempDir('medtech-debug-decimals-');
+
+  it("prints a Quantity with its reading's digits, as MedTech's decimal writes it (78.50, not 78.5)", async () => {
+    const message = write(
+      'decimal.json',
+      JSON.stringify({ ...readJson('message-with-patient.json'), heartRate: '78.50' }),
+    );
+    const result = await run([
+      '--device-mapping',
+      file('devicecontent.json'),
+      '--fhir-mapping',
+      file('fhirmapping.json'),
+      '--message',
+      message,
+    ]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('"value": 78.50,');
+    expect((JSON.parse(result.stdout) as DebugOutput).observations[0]?.valueQuantity?.value).toBe(78.5);
+  });
+});
+
 describe('runDebugCommand warnings', () => {
   const { write } = useTempDir('medtech-debug-warn-');
 

@@ -40,13 +40,16 @@ export interface FaultProxy {
   inject(rule: FaultRule): void;
   /** Removes all rules. */
   clear(): void;
-  /** Every request received, in order, with whether a fault was applied. */
-  requests(): readonly (ProxiedRequest & { faulted: boolean })[];
+  /** Every request received, in order, with whether a fault was applied and its body as text. */
+  requests(): readonly LoggedRequest[];
   /** Forgets the request log. */
   resetLog(): void;
   /** Stops the proxy. */
   close(): Promise<void>;
 }
+
+/** A request as the proxy logged it. */
+export type LoggedRequest = ProxiedRequest & { faulted: boolean; body: string };
 
 interface ActiveRule {
   fault: Fault;
@@ -72,7 +75,7 @@ const HOP_BY_HOP = new Set([
 export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
   const target = targetUrl.replace(/\/+$/, '');
   let rules: ActiveRule[] = [];
-  let log: (ProxiedRequest & { faulted: boolean })[] = [];
+  let log: LoggedRequest[] = [];
   const pendingTimers = new Set<NodeJS.Timeout>();
 
   const server = createServer((req, res) => {
@@ -91,7 +94,7 @@ export async function startFaultProxy(targetUrl: string): Promise<FaultProxy> {
       headers: req.headers,
     };
     const rule = rules.find((candidate) => candidate.remaining > 0 && candidate.match(request));
-    log.push({ ...request, faulted: rule !== undefined });
+    log.push({ ...request, faulted: rule !== undefined, body: body.toString('utf8') });
     if (rule !== undefined) {
       rule.remaining -= 1;
       const fault = rule.fault;

@@ -3,6 +3,7 @@
  * per-request timeouts and bounded retries with backoff that honours `Retry-After`.
  */
 import { Client } from 'fhir-kit-client';
+import { stringifyFhirJson } from '../../core/fhir/fhirJson.js';
 import type { FhirResource, RequestOptions } from 'fhir-kit-client';
 import type { TokenCredential } from '@azure/identity';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
@@ -204,7 +205,9 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
             client.update({
               resourceType: resource.resourceType,
               id: resource.id,
-              body: resource as unknown as FhirResource,
+              // As text: a Quantity's decimal text (`37.50`) is written as it is (fhir-kit-client sends a string
+              // body unchanged).
+              body: stringifyFhirJson(resource) as unknown as FhirResource,
               options: o,
             }),
           ifMatch,

@@ -4,6 +4,7 @@
  */
 import type { Identifier, Resource } from '@medplum/fhirtypes';
 import type { FhirStore, FhirUpdateOptions, FhirUpdateResult } from '../../pipeline/ports.js';
+import { cloneFhirJson } from '../../core/fhir/fhirJson.js';
 
 /**
  * An in-memory FHIR store. Identifier searches compare tokens as Azure's FHIR service does, ignoring letter case
@@ -39,7 +40,7 @@ export class MemoryFhirStore implements FhirStore {
       (resource) =>
         resource.resourceType === resourceType && carries(resource as { identifier?: Identifier[] }, wanted),
     );
-    return Promise.resolve(found.map((resource) => structuredClone(resource) as unknown as T));
+    return Promise.resolve(found.map((resource) => cloneFhirJson(resource) as unknown as T));
   }
 
   /**
@@ -50,7 +51,7 @@ export class MemoryFhirStore implements FhirStore {
   read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T | undefined> {
     this.requests += 1;
     const found = this.stored.get(`${resourceType}/${id}`);
-    return Promise.resolve(found === undefined ? undefined : (structuredClone(found) as unknown as T));
+    return Promise.resolve(found === undefined ? undefined : (cloneFhirJson(found) as unknown as T));
   }
 
   /**
@@ -77,7 +78,7 @@ export class MemoryFhirStore implements FhirStore {
     const saved = this.save(resource);
     return Promise.resolve({
       kind: 'saved',
-      resource: structuredClone(saved) as unknown as T,
+      resource: cloneFhirJson(saved) as unknown as T,
       created: existing === undefined,
     });
   }
@@ -89,13 +90,13 @@ export class MemoryFhirStore implements FhirStore {
 
   /** Every resource held now, in the order first stored. */
   resources(): Resource[] {
-    return [...this.stored.values()].map((resource) => structuredClone(resource));
+    return [...this.stored.values()].map((resource) => cloneFhirJson(resource));
   }
 
   private save(resource: Resource & { id: string }): Resource & { id: string } {
     const key = `${resource.resourceType}/${resource.id}`;
     const version = Number(this.stored.get(key)?.meta?.versionId ?? '0') + 1;
-    const saved = { ...structuredClone(resource), meta: { ...resource.meta, versionId: String(version) } };
+    const saved = { ...cloneFhirJson(resource), meta: { ...resource.meta, versionId: String(version) } };
     this.stored.set(key, saved);
     return saved;
   }

@@ -17,6 +17,7 @@ import {
   toServiceCode,
 } from './buildObservation.js';
 import { OBSERVATION_IDENTIFIER_SYSTEM } from './identifiers.js';
+import { cloneFhirJson } from './fhirJson.js';
 import { toEpochMs, toFhirInstant } from './instants.js';
 import { EMPTY_SLOT, fromSampledDataStream, mergeTimedValues } from './sampledData.js';
 import { toFhirValue, toSampledData, VALUE_ELEMENT_NAMES } from './toFhirValue.js';
@@ -50,7 +51,7 @@ export function mergeObservation(
   _identity: ResolvedIdentity,
   _issued: string,
 ): MergeResult {
-  const merged = structuredClone(existing);
+  const merged = cloneFhirJson(existing);
 
   const category = toCategory(template);
   if (category === undefined) {

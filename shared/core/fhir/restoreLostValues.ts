@@ -7,6 +7,7 @@ import type {
   ResolvedIdentity,
   TimedValue,
 } from './contract.js';
+import { cloneFhirJson } from './fhirJson.js';
 import { toEpochMs } from './instants.js';
 import { toPeriodTicks, toTicksAfter } from './sampledData.js';
 import { indexValueComponents, mergeObservation, readSampledValues } from './mergeObservation.js';
@@ -109,12 +110,12 @@ export function restoreLostValues(
   if (carried.from.size === 0) {
     return merged;
   }
-  const observation = merged.changed ? merged.observation : structuredClone(merged.observation);
+  const observation = merged.changed ? merged.observation : cloneFhirJson(merged.observation);
   if (carried.value !== undefined) {
-    Object.assign(observation, structuredClone(carried.value));
+    Object.assign(observation, cloneFhirJson(carried.value));
   }
   if (carried.components.length > 0) {
-    observation.component = [...(observation.component ?? []), ...structuredClone(carried.components)];
+    observation.component = [...(observation.component ?? []), ...cloneFhirJson(carried.components)];
   }
   observation.status = 'amended';
   return { changed: true, observation };

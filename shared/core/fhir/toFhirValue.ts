@@ -2,6 +2,7 @@ import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fh
 import { DECIMAL_MAX_DOUBLE, numberStyleReader } from '../dotNetNumbers.js';
 import { MedTechError } from '../errors.js';
 import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
+import { type DecimalQuantity, setDecimalValue, toDecimalText } from './fhirJson.js';
 import { toSampledDataStream } from './sampledData.js';
 import { locateFhirTemplate } from './templateLocations.js';
 
@@ -50,7 +51,8 @@ export function toFhirValue(
     case 'SampledData':
       return { valueSampledData: toSampledData(template, values, start, end, periodEnd) };
     case 'Quantity': {
-      const value = toDecimal(latest(values));
+      const text = latest(values);
+      const value = toDecimal(text);
       if (value === undefined) {
         throw new MedTechError(
           'InvalidQuantityFhirValue',
@@ -59,7 +61,8 @@ export function toFhirValue(
           { location: { ...locateFhirTemplate(template), field: template.valueName } },
         );
       }
-      const quantity: Quantity = { value };
+      const quantity: DecimalQuantity = {};
+      setDecimalValue(quantity, value, toDecimalTextOf(text));
       setIfDefined(quantity, 'unit', template.unit);
       setIfDefined(quantity, 'system', template.system);
       setIfDefined(quantity, 'code', template.code);
@@ -148,6 +151,16 @@ export function toDecimal(text: string): number | undefined {
     return undefined;
   }
   return read.negative ? -magnitude : magnitude;
+}
+
+/**
+ * The decimal text of a measurement value that {@link toDecimal} reads (see `toDecimalText`): how MedTech's
+ * `decimal` writes it, scale kept.
+ * @param text - the measurement value
+ */
+function toDecimalTextOf(text: string): string | undefined {
+  const read = readDecimal(text);
+  return read === undefined ? undefined : toDecimalText(read.negative, read.number);
 }
 
 function latest(values: readonly TimedValue[]): string {

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { TokenCredential } from '@azure/identity';
-import type { Device, Observation } from '@medplum/fhirtypes';
+import type { Device, Observation, Quantity } from '@medplum/fhirtypes';
+import { toFhirValue } from '../../../shared/core/fhir/toFhirValue.js';
 import { createFhirStore, isWithinService } from '../../../shared/adapters/fhir/createFhirStore.js';
 import type { FhirStoreOptions } from '../../../shared/adapters/fhir/createFhirStore.js';
 import { FhirRequestError } from '../../../shared/adapters/fhir/fhirRequestError.js';
@@ -60,6 +61,30 @@ describe('createFhirStore', () => {
 
     expect(first).toMatchObject({ kind: 'saved', created: true, resource: { id: 'store-create' } });
     expect(second).toMatchObject({ kind: 'saved', created: false });
+  });
+
+  it("sends a Quantity's decimal text as it is (37.50, 0.0000001), which the server takes", async () => {
+    const { store } = storeThroughProxy();
+    const quantity = (text: string): Quantity => {
+      const element = toFhirValue({ valueType: 'Quantity', valueName: 'v' }, [{ time: 0, value: text }], 0, 0, 't');
+      return 'valueQuantity' in element ? element.valueQuantity : {};
+    };
+    const observation: Observation & { id: string } = {
+      resourceType: 'Observation',
+      id: 'store-decimal',
+      status: 'final',
+      code: { text: 'temperature' },
+      valueQuantity: quantity('37.50'),
+      component: [{ code: { text: 'tiny' }, valueQuantity: quantity('0.0000001') }],
+    };
+
+    const saved = await store.update(observation);
+
+    expect(saved).toMatchObject({ kind: 'saved', resource: { valueQuantity: { value: 37.5 } } });
+    const put = proxy.requests().find((request) => request.method === 'PUT');
+    expect(put?.body).toContain('"valueQuantity":{"value":37.50}');
+    expect(put?.body).toContain('"valueQuantity":{"value":0.0000001}');
+    expect(put?.headers['content-type']).toMatch(/^application\/fhir\+json/);
   });
 
   it('searches by identifier and reads by id; a missing resource reads as undefined', async () => {

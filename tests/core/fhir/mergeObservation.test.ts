@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildObservation } from '../../../shared/core/fhir/buildObservation.js';
 import { isDeepEqual, mergeObservation } from '../../../shared/core/fhir/mergeObservation.js';
 import type { MergeResult } from '../../../shared/core/fhir/contract.js';
+import { stringifyFhirJson } from '../../../shared/core/fhir/fhirJson.js';
 import { bloodPressureTemplate, observationGroup, quantityTemplate, sampledTemplate } from './support.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
@@ -318,5 +319,62 @@ describe('mergeObservation with a great many components', () => {
     expect(result.observation.component).toHaveLength(components);
     expect(result.observation.component?.[components - 1]?.valueString).toBe(`x${components - 1}`);
     expect(stored.component).toHaveLength(components / 2);
+  });
+});
+
+describe('mergeObservation and decimal text', () => {
+  // Heart rate as SampledData, with the temperature as a Quantity component.
+  const template = sampledTemplate({
+    components: [{ codes: [], value: { valueType: 'Quantity', valueName: 'temp', unit: 'Cel' } }],
+  });
+  const hour = (values: Record<string, [string, string][]>): ReturnType<typeof observationGroup> =>
+    observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', values);
+  const temperatureOf = (observation: Observation): string | undefined =>
+    /"valueQuantity":\{"value":([^,}]+)/.exec(stringifyFhirJson(observation) ?? '')?.[1];
+
+  it("keeps a component's decimal text through a merge that leaves it, and takes the new one's", () => {
+    const existing = stored(
+      buildObservation(
+        hour({ hr: [['2019-01-01T00:00:00.000Z', '60']], temp: [['2019-01-01T00:00:00.000Z', '36.60']] }),
+        template,
+        identity,
+        FIRST,
+      ),
+    );
+    expect(temperatureOf(existing)).toBe('36.60');
+
+    const heartRateOnly = mergeObservation(
+      existing,
+      hour({ hr: [['2019-01-01T00:00:05.000Z', '61']] }),
+      template,
+      identity,
+      SECOND,
+    );
+    expect(heartRateOnly.changed).toBe(true);
+    expect(temperatureOf(heartRateOnly.observation)).toBe('36.60');
+
+    const newTemperature = mergeObservation(
+      heartRateOnly.observation,
+      hour({ temp: [['2019-01-01T00:10:00.000Z', '36.70']] }),
+      template,
+      identity,
+      SECOND,
+    );
+    expect(temperatureOf(newTemperature.observation)).toBe('36.70');
+  });
+
+  it('is a no-op when only the written digits differ (37.5 stored, "37.50" read): the value is the same', () => {
+    const existing = stored(
+      buildObservation(hour({ temp: [['2019-01-01T00:00:00.000Z', '37.5']] }), template, identity, FIRST),
+    );
+    const again = mergeObservation(
+      existing,
+      hour({ temp: [['2019-01-01T00:00:00.000Z', '37.50']] }),
+      template,
+      identity,
+      SECOND,
+    );
+    expect(again.changed).toBe(false);
+    expect(temperatureOf(again.observation)).toBe('37.5');
   });
 });

@@ -1,0 +1,168 @@
+/**
+ * FHIR decimals as written: a Quantity value keeps the digits its measurement gave (`"37.50"` is written `37.50`,
+ * `"12345678901234567890"` is written whole), as MedTech's .NET `decimal` keeps them, where a JavaScript number would
+ * write `37.5` and `12345678901234567000`. The number stays in `value` (comparisons, merges); the text rides beside it
+ * under {@link DECIMAL_TEXT}, and {@link stringifyFhirJson} writes it.
+ */
+import type { Quantity } from '@medplum/fhirtypes';
+
+/**
+ * The key of a Quantity's decimal text: the value as written in FHIR JSON, when it differs from what
+ * `JSON.stringify` writes for the number. A symbol, so `JSON.stringify`, `Object.keys` and deep comparisons pass
+ * it by (a stored `37.0` and a new `"37.00"` are the same value); `structuredClone` drops it, {@link cloneFhirJson}
+ * keeps it.
+ */
+export const DECIMAL_TEXT: unique symbol = Symbol('FHIR decimal text');
+
+/** A Quantity that may carry its value's decimal text. */
+export type DecimalQuantity = Quantity & { [DECIMAL_TEXT]?: string };
+
+/** Most digits (and fraction digits) a .NET `decimal` always holds exactly: its 96-bit integer passes 10^28. */
+const DECIMAL_EXACT_DIGITS = 28;
+
+/**
+ * The text a .NET `decimal` parsed from a plain decimal number prints (its scale kept): leading zeros dropped, the
+ * fraction's digits kept, trailing zeros included, a sign only on a value that is not zero.
+ * @param negative - whether the number had a minus sign
+ * @param number - the number's text without sign: digits with an optional decimal point (`37.50`, `.5`, `5.`); an
+ *   exponent gives `undefined`
+ * @returns the text, or `undefined` when the number has an exponent or more digits than a decimal holds exactly
+ *   (.NET rounds those; the caller then writes the JavaScript number)
+ */
+export function toDecimalText(negative: boolean, number: string): string | undefined {
+  if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(number)) {
+    return undefined;
+  }
+  const point = number.indexOf('.');
+  const whole = (point < 0 ? number : number.slice(0, point)).replace(/^0+/, '');
+  const fraction = point < 0 ? '' : number.slice(point + 1);
+  const significant = (whole + fraction).replace(/^0+/, '');
+  if (fraction.length > DECIMAL_EXACT_DIGITS || significant.length > DECIMAL_EXACT_DIGITS) {
+    return undefined;
+  }
+  const sign = negative && significant !== '' ? '-' : '';
+  return `${sign}${whole === '' ? '0' : whole}${fraction === '' ? '' : `.${fraction}`}`;
+}
+
+/**
+ * Sets a Quantity's value, with its decimal text when that differs from the number's own JSON.
+ * @param quantity - the Quantity to set
+ * @param value - the number
+ * @param text - the decimal text ({@link toDecimalText}), if any
+ */
+export function setDecimalValue(quantity: DecimalQuantity, value: number, text: string | undefined): void {
+  quantity.value = value;
+  if (text !== undefined && text !== JSON.stringify(value)) {
+    quantity[DECIMAL_TEXT] = text;
+  } else {
+    delete quantity[DECIMAL_TEXT];
+  }
+}
+
+/**
+ * `JSON.stringify(value, null, indent)` for FHIR resources, with each Quantity's `value` written as its
+ * {@link DECIMAL_TEXT} when it has one. Otherwise the text is exactly `JSON.stringify`'s (members that are
+ * `undefined`, functions or symbols left out, `toJSON` called, non-finite numbers written `null`).
+ * @param value - a JSON-like value (a resource, a list of them)
+ * @param indent - spaces per level (0: none)
+ * @returns the JSON text; `undefined` where `JSON.stringify` gives it (`undefined`, a function or a symbol)
+ */
+export function stringifyFhirJson(value: unknown, indent = 0): string | undefined {
+  const spaces = Math.min(10, Math.max(0, Math.trunc(indent)));
+  // Looking costs a third of writing: most values (measurements, errors, resources without such a Quantity) are then
+  // written by JSON.stringify itself.
+  return holdsDecimalText(value) ? write(value, '', ' '.repeat(spaces), '') : JSON.stringify(value, null, spaces);
+}
+
+/** Whether an object inside `value` carries a {@link DECIMAL_TEXT}. */
+function holdsDecimalText(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) {
+    return false;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (holdsDecimalText(item)) {
+        return true;
+      }
+    }
+    return false;
+  }
+  if ((value as DecimalQuantity)[DECIMAL_TEXT] !== undefined) {
+    return true;
+  }
+  for (const name in value) {
+    if (Object.hasOwn(value, name) && holdsDecimalText((value as Record<string, unknown>)[name])) {
+      return true;
+    }
+  }
+  return false;
+}
+
+function write(value: unknown, key: string, indent: string, margin: string): string | undefined {
+  let current = value;
+  if (
+    typeof current === 'object' &&
+    current !== null &&
+    typeof (current as { toJSON?: unknown }).toJSON === 'function'
+  ) {
+    current = (current as { toJSON: (key: string) => unknown }).toJSON(key);
+  }
+  if (typeof current !== 'object' || current === null) {
+    return JSON.stringify(current);
+  }
+  if (current instanceof Number || current instanceof String || current instanceof Boolean) {
+    return JSON.stringify(current);
+  }
+  const inner = margin + indent;
+  const open = indent === '' ? '' : `\n${inner}`;
+  const close = indent === '' ? '' : `\n${margin}`;
+  const separator = indent === '' ? ',' : `,\n${inner}`;
+  if (Array.isArray(current)) {
+    if (current.length === 0) {
+      return '[]';
+    }
+    const items: string[] = [];
+    for (let i = 0; i < current.length; i++) {
+      items.push(write(current[i], String(i), indent, inner) ?? 'null');
+    }
+    return `[${open}${items.join(separator)}${close}]`;
+  }
+  const record = current as Record<string, unknown>;
+  const decimal = (current as DecimalQuantity)[DECIMAL_TEXT];
+  const members: string[] = [];
+  for (const name of Object.keys(record)) {
+    const member = record[name];
+    // The text only while it still says the number (a copy's value set anew keeps the copied text otherwise).
+    const text =
+      name === 'value' && typeof decimal === 'string' && typeof member === 'number' && Number(decimal) === member
+        ? decimal
+        : write(member, name, indent, inner);
+    if (text !== undefined) {
+      members.push(`${JSON.stringify(name)}:${indent === '' ? '' : ' '}${text}`);
+    }
+  }
+  return members.length === 0 ? '{}' : `{${open}${members.join(separator)}${close}}`;
+}
+
+/**
+ * A deep copy of a JSON-like value (a FHIR resource) that keeps each Quantity's {@link DECIMAL_TEXT}, where
+ * `structuredClone` drops it.
+ * @param value - the value to copy
+ */
+export function cloneFhirJson<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
+  if (Array.isArray(value)) {
+    return value.map((item: unknown) => cloneFhirJson(item)) as T;
+  }
+  const copy: Record<string, unknown> = {};
+  for (const [name, member] of Object.entries(value)) {
+    copy[name] = cloneFhirJson(member);
+  }
+  const decimal = (value as DecimalQuantity)[DECIMAL_TEXT];
+  if (decimal !== undefined) {
+    (copy as DecimalQuantity)[DECIMAL_TEXT] = decimal;
+  }
+  return copy as T;
+}
