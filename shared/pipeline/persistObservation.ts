@@ -28,6 +28,11 @@ export interface PersistObservationInput {
   identity: ResolvedIdentity;
   /** `issued` instant written on created Observations (ISO-8601); a merge keeps the stored one, as MedTech does. */
   issued: string;
+  /**
+   * Finds the Observations carrying the group's identifier, in place of the search of step 1 (e.g. an
+   * `ObservationReadAhead`'s, which reads them with other writes' in one search); default: that search.
+   */
+  lookup?: () => Promise<Observation[]>;
 }
 
 /** Settings of {@link persistObservation}. */
@@ -38,7 +43,8 @@ export interface PersistObservationOptions {
 
 /**
  * Writes one observation group to the FHIR server:
- * 1. `GET Observation?identifier={system}|{value}`, keeping exact identifier matches (several → error);
+ * 1. `GET Observation?identifier={system}|{value}` (or the input's `lookup`, which a flush reads ahead with other
+ *    writes' identifiers), keeping exact identifier matches (several → error);
  * 2. none → `PUT Observation/{id}` with the built resource (create-or-replace at the deterministic id; refused as a
  *    conflict because a concurrent creator was first → read it and go on as in 3);
  * 3. found → merge; unchanged → no write; changed → `PUT` with `If-Match: W/"{versionId}"`, and on 409/412
@@ -72,9 +78,12 @@ export async function persistObservation(
   const { group, template, identity, issued } = input;
   const identifier = toObservationIdentifier(identity, group);
 
-  const found = await store.search<Observation>('Observation', {
-    identifier: `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`,
-  });
+  const found =
+    input.lookup === undefined
+      ? await store.search<Observation>('Observation', {
+          identifier: `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`,
+        })
+      : await input.lookup();
   const matches = found.filter((o) => hasIdentifier(o, identifier.value, identifier.system));
   if (matches.length > 1) {
     throw new MedTechError('MultipleResourceFound', 'Persist', 'More than one Observation has the same identifier.');

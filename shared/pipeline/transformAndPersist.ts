@@ -24,6 +24,7 @@ import type { FhirStore, IdentityResolver } from './ports.js';
 import { persistObservation } from './persistObservation.js';
 import { createKeyedQueue, createLimiter, type Limiter } from './limiter.js';
 import type { PersistOutcome } from './persistObservation.js';
+import { createObservationReadAhead, type ObservationReadAhead } from './observationReadAhead.js';
 
 /** What {@link transformAndPersist} needs. */
 export interface TransformAndPersistDeps {
@@ -168,9 +169,11 @@ async function writeGroups(
   // order: groups that share an Observation (they differ only in encounter) are then merged in the order MedTech
   // writes them (it takes a device's groups one after the other), not in the order their resolutions came back.
   const prepared = groups.map((group) => prepareGroup(group, deps, limit));
+  // The writes' lookups, registered in the order the writes are queued, so that one search reads the next few.
+  const writing: Writing = { limit, locks, readAhead: createObservationReadAhead(deps.store), count };
   const pending: Promise<GroupFailure[]>[] = [];
   for (const item of prepared) {
-    const queued = await queueWrites(item, deps, issued, limit, locks, count);
+    const queued = await queueWrites(item, deps, issued, writing);
     pending.push(queued.done);
   }
   const settled = await Promise.allSettled(pending);
@@ -185,6 +188,14 @@ async function writeGroups(
   if (fatal !== undefined) {
     throw asError(fatal);
   }
+}
+
+/** What the writes of one call share: the limiter, the Observation locks, the lookups and the outcome counter. */
+interface Writing {
+  limit: Limiter;
+  locks: ObservationLocks;
+  readAhead: ObservationReadAhead;
+  count: (outcome: PersistOutcome) => void;
 }
 
 /** A group with its template and observation groups planned and its identity being resolved, or its data error. */
@@ -220,10 +231,9 @@ async function queueWrites(
   item: PreparedGroup,
   deps: TransformAndPersistDeps,
   issued: string,
-  limit: Limiter,
-  locks: ObservationLocks,
-  count: (outcome: PersistOutcome) => void,
+  writing: Writing,
 ): Promise<{ done: Promise<GroupFailure[]> }> {
+  const { limit, locks, readAhead, count } = writing;
   const { group } = item;
   let identity: ResolvedIdentity;
   try {
@@ -242,12 +252,13 @@ async function queueWrites(
   }
   const { template, observationGroups } = item;
   const writes = observationGroups.map((observationGroup) => {
-    const { system, value } = toObservationIdentifier(identity, observationGroup);
-    return locks.run(`${system}|${value}`, () =>
+    const identifier = toObservationIdentifier(identity, observationGroup);
+    const slot = readAhead.register(identifier);
+    return locks.run(`${identifier.system}|${identifier.value}`, () =>
       limit(() =>
         persistObservation(
           deps.store,
-          { group: observationGroup, template, identity, issued },
+          { group: observationGroup, template, identity, issued, lookup: () => readAhead.lookup(slot) },
           { maxWriteAttempts: deps.maxWriteAttempts ?? 3 },
         ),
       ),

@@ -394,6 +394,48 @@ describe('FHIR requests per Observation (measured on the embedded server)', () =
   });
 });
 
+describe('FHIR requests of many Observations (measured on the embedded server)', () => {
+  it('looks 8 Observations up in one search: 40 new ones cost 5 searches and 40 PUTs, 40 no-ops 5 searches', async () => {
+    const shared = deps({ resolutionType: 'Create' });
+    const readings = Array.from({ length: 40 }, (_, i) =>
+      temperature('batch-dev', new Date(Date.UTC(2024, 4, 1, 9) + i * 1000).toISOString(), `36.${i}`, {
+        patientId: 'batch-pat',
+      }),
+    );
+    await transformAndPersist(
+      [heartRate('batch-dev', '2024-05-01T08:00:00Z', '70', { patientId: 'batch-pat' })],
+      shared,
+    );
+
+    const requests = async (): Promise<{ searches: number; puts: number; summary: object }> => {
+      proxy.resetLog();
+      const { created, updated, noop, errors } = await transformAndPersist(readings, shared);
+      const log = proxy.requests();
+      return {
+        searches: log.filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?')).length,
+        puts: log.filter((r) => r.method === 'PUT').length,
+        summary: { created, updated, noop, errors: errors.length },
+      };
+    };
+
+    expect(await requests()).toEqual({
+      searches: 5,
+      puts: 40,
+      summary: { created: 40, updated: 0, noop: 0, errors: 0 },
+    });
+    expect(await requests()).toEqual({
+      searches: 5,
+      puts: 0,
+      summary: { created: 0, updated: 0, noop: 40, errors: 0 },
+    });
+    const stored = await observationsOfDevice(store, toCreatedDeviceId('batch-dev'));
+    const temperatures = stored.filter((o: Observation) => o.valueQuantity !== undefined);
+    expect(temperatures.map((o: Observation) => o.valueQuantity?.value).sort()).toEqual(
+      readings.map((r) => Number(r.properties[0]?.value)).sort(),
+    );
+  });
+});
+
 describe('createObservationLocks', () => {
   it('runs tasks of one key one after the other, also after a failure, and other keys freely', async () => {
     const locks = createObservationLocks();

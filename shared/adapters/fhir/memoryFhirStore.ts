@@ -35,10 +35,11 @@ export class MemoryFhirStore implements FhirStore {
     if (token === undefined || Object.keys(query).length !== 1) {
       return Promise.reject(new Error(`The in-memory FHIR store searches by identifier only (${resourceType}).`));
     }
-    const wanted = parseSearchToken(token);
+    const wanted = splitSearchValues(token).map(parseSearchToken);
     const found = [...this.stored.values()].filter(
       (resource) =>
-        resource.resourceType === resourceType && carries(resource as { identifier?: Identifier[] }, wanted),
+        resource.resourceType === resourceType &&
+        wanted.some((one) => carries(resource as { identifier?: Identifier[] }, one)),
     );
     return Promise.resolve(found.map((resource) => cloneFhirJson(resource) as unknown as T));
   }
@@ -107,6 +108,26 @@ export interface SearchToken {
   /** Undefined: any system; null: none. */
   system: string | null | undefined;
   value: string;
+}
+
+/**
+ * Splits a search parameter's value into the values it ORs: at each `,` not escaped by `\` (escapes are kept, for
+ * {@link parseSearchToken}).
+ * @param text - e.g. `urn:x|a,urn:x|b\,c`
+ */
+export function splitSearchValues(text: string): string[] {
+  const values: string[] = [];
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    if (text[i] === '\\') {
+      i++;
+    } else if (text[i] === ',') {
+      values.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  values.push(text.slice(start));
+  return values;
 }
 
 /**

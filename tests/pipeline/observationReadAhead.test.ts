@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Observation } from '@medplum/fhirtypes';
+import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
+import { MemoryFhirStore } from '../../shared/adapters/fhir/memoryFhirStore.js';
+import type { ObservationIdentifier } from '../../shared/core/fhir/index.js';
+import { startFhirServer, type FhirServer } from '../../shared/local/fhirServer.js';
+import { createObservationReadAhead, READ_AHEAD_BATCH } from '../../shared/pipeline/observationReadAhead.js';
+import type { FhirStore } from '../../shared/pipeline/ports.js';
+
+const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
+
+function identifierOf(value: string): ObservationIdentifier {
+  return { system: SYSTEM, value };
+}
+
+function observation(value: string, id = `obs-${value.replace(/[^A-Za-z0-9]/g, '')}`): Observation & { id: string } {
+  return { resourceType: 'Observation', id, status: 'final', code: { text: 't' }, identifier: [identifierOf(value)] };
+}
+
+/** A store whose searches are counted (with the identifiers each asked for) and may be made to fail. */
+function countingStore(inner: FhirStore): FhirStore & { searches: string[][]; failNext: number } {
+  const store = {
+    searches: [] as string[][],
+    failNext: 0,
+    search<T>(resourceType: string, query: Readonly<Record<string, string>>): Promise<T[]> {
+      store.searches.push((query.identifier ?? '').split(`${SYSTEM.replace(/([,|$\\])/g, '\\$1')}|`).slice(1));
+      if (store.failNext > 0) {
+        store.failNext -= 1;
+        return Promise.reject(new Error('injected search failure'));
+      }
+      return inner.search(resourceType as 'Observation', query) as Promise<T[]>;
+    },
+    read: inner.read.bind(inner),
+    history: inner.history.bind(inner),
+    update: inner.update.bind(inner),
+    requestCount: inner.requestCount.bind(inner),
+  };
+  return store;
+}
+
+const valuesOf = (found: readonly Observation[]): string[] => found.map((o) => o.identifier?.[0]?.value ?? '');
+
+describe('createObservationReadAhead', () => {
+  it('reads a write and the next ones waiting in one search, and answers each with its own Observations', async () => {
+    const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
+    const store = countingStore(new MemoryFhirStore(values.filter((_, i) => i % 3 === 0).map((v) => observation(v))));
+    const readAhead = createObservationReadAhead(store);
+    const slots = values.map((value) => readAhead.register(identifierOf(value)));
+
+    const found: string[][] = [];
+    for (const slot of slots) {
+      found.push(valuesOf(await readAhead.lookup(slot)));
+    }
+
+    expect(found).toEqual(values.map((value, i) => (i % 3 === 0 ? [value] : [])));
+    expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, 4]);
+  });
+
+  it('lets a write whose identifier an earlier write registered search itself, and finds what that one wrote', async () => {
+    const inner = new MemoryFhirStore();
+    const store = countingStore(inner);
+    const readAhead = createObservationReadAhead(store);
+    const first = readAhead.register(identifierOf('shared'));
+    readAhead.register(identifierOf('other'));
+    const again = readAhead.register(identifierOf('shared'));
+
+    expect(await readAhead.lookup(first)).toEqual([]);
+    await inner.update(observation('shared'));
+    expect(valuesOf(await readAhead.lookup(again))).toEqual(['shared']);
+    // The first search read `other` ahead but not the repeated `shared`, which searched alone.
+    expect(store.searches.map((batch) => batch.length)).toEqual([2, 1]);
+  });
+
+  it('after a failed search, fails that write only: the others it read ahead search themselves', async () => {
+    const store = countingStore(new MemoryFhirStore([observation('b')]));
+    const readAhead = createObservationReadAhead(store);
+    const [a, b, c] = ['a', 'b', 'c'].map((value) => readAhead.register(identifierOf(value))) as [
+      number,
+      number,
+      number,
+    ];
+    store.failNext = 1;
+
+    const results = await Promise.allSettled([readAhead.lookup(a), readAhead.lookup(b)]);
+
+    expect(results[0]).toMatchObject({ status: 'rejected', reason: { message: 'injected search failure' } });
+    expect(results[1]).toMatchObject({ status: 'fulfilled' });
+    expect(valuesOf((results[1] as PromiseFulfilledResult<Observation[]>).value)).toEqual(['b']);
+    expect(await readAhead.lookup(c)).toEqual([]);
+    // a+b+c failed; b then read itself and c; c was answered from that.
+    expect(store.searches.map((batch) => batch.length)).toEqual([3, 2]);
+  });
+
+  it('holds the answers of at most twice a batch of writes not yet started', async () => {
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    const slots = Array.from({ length: 60 }, (_, i) => readAhead.register(identifierOf(`w${i}`)));
+
+    // Writes that start out of order (others wait on their locks): each reads ahead while fewer than 16 answers wait
+    // (7 + 7, then 2 more, then none).
+    for (const slot of [0, 20, 40, 50]) {
+      await readAhead.lookup(slot);
+    }
+
+    expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, 3, 1]);
+    // Those read ahead are answered without a search.
+    for (const slot of [...slots.slice(1, READ_AHEAD_BATCH), ...slots.slice(21, 20 + READ_AHEAD_BATCH)]) {
+      await readAhead.lookup(slot);
+    }
+    expect(store.searches).toHaveLength(4);
+  });
+});
+
+describe('identifier searches that OR several values, on the embedded server', () => {
+  let server: FhirServer;
+  beforeAll(async () => {
+    server = await startFhirServer({ port: 0 });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('find each value exactly, escaped commas, bars and dollars included', async () => {
+    const store = createFhirStore({ baseUrl: server.url });
+    const values = ['dev,1.hr.20240501', 'dev|2.hr', 'dev$3\\x', 'dev4'];
+    await store.update(observation(values[0] as string, 'obs-comma'));
+    await store.update(observation(values[1] as string, 'obs-bar'));
+    await store.update(observation(values[2] as string, 'obs-dollar'));
+    await store.update(observation('dev', 'obs-prefix'));
+    const readAhead = createObservationReadAhead(store);
+    const slots = [...values, 'dev,1'].map((value) => readAhead.register(identifierOf(value)));
+
+    const found: string[][] = [];
+    for (const slot of slots) {
+      found.push((await readAhead.lookup(slot)).map((o) => o.id ?? ''));
+    }
+
+    expect(found).toEqual([['obs-comma'], ['obs-bar'], ['obs-dollar'], [], []]);
+  });
+
+  it('are read the same way by the in-memory store', async () => {
+    const store = new MemoryFhirStore([observation('a,b', 'obs-ab'), observation('c', 'obs-c')]);
+    const found = await store.search<Observation>('Observation', {
+      identifier: `${SYSTEM}|a\\,b,${SYSTEM}|c,${SYSTEM}|a`,
+    });
+    expect(found.map((o) => o.id).sort()).toEqual(['obs-ab', 'obs-c']);
+  });
+});
