@@ -5,6 +5,7 @@
  * under {@link DECIMAL_TEXT}, and {@link stringifyFhirJson} writes it.
  */
 import type { Quantity } from '@medplum/fhirtypes';
+import { DECIMAL_MAX_INTEGER } from '../dotNetNumbers.js';
 
 /**
  * The key of a Quantity's decimal text: the value as written in FHIR JSON, when it differs from what
@@ -17,8 +18,8 @@ export const DECIMAL_TEXT: unique symbol = Symbol('FHIR decimal text');
 /** A Quantity that may carry its value's decimal text. */
 export type DecimalQuantity = Quantity & { [DECIMAL_TEXT]?: string };
 
-/** Most digits (and fraction digits) a .NET `decimal` always holds exactly: its 96-bit integer passes 10^28. */
-const DECIMAL_EXACT_DIGITS = 28;
+/** Most fraction digits a .NET `decimal` holds (its scale). */
+const DECIMAL_MAX_SCALE = 28;
 
 /**
  * The text a .NET `decimal` parsed from a plain decimal number prints (its scale kept): leading zeros dropped, the
@@ -26,8 +27,8 @@ const DECIMAL_EXACT_DIGITS = 28;
  * @param negative - whether the number had a minus sign
  * @param number - the number's text without sign: digits with an optional decimal point (`37.50`, `.5`, `5.`); an
  *   exponent gives `undefined`
- * @returns the text, or `undefined` when the number has an exponent or more digits than a decimal holds exactly
- *   (.NET rounds those; the caller then writes the JavaScript number)
+ * @returns the text, or `undefined` when the number has an exponent, more than 28 fraction digits, or digits that
+ *   make an integer past the decimal's 96 bits (.NET rounds those; the caller then writes the JavaScript number)
  */
 export function toDecimalText(negative: boolean, number: string): string | undefined {
   if (!/^(?:\d+(?:\.\d*)?|\.\d+)$/.test(number)) {
@@ -37,7 +38,13 @@ export function toDecimalText(negative: boolean, number: string): string | undef
   const whole = (point < 0 ? number : number.slice(0, point)).replace(/^0+/, '');
   const fraction = point < 0 ? '' : number.slice(point + 1);
   const significant = (whole + fraction).replace(/^0+/, '');
-  if (fraction.length > DECIMAL_EXACT_DIGITS || significant.length > DECIMAL_EXACT_DIGITS) {
+  // Exact while its digits, read as one integer, fit the decimal's 96 bits (29 digits at most) and the scale is 28
+  // at most; beyond, .NET rounds.
+  if (
+    fraction.length > DECIMAL_MAX_SCALE ||
+    significant.length > 29 ||
+    (significant.length === 29 && BigInt(significant) > DECIMAL_MAX_INTEGER)
+  ) {
     return undefined;
   }
   const sign = negative && significant !== '' ? '-' : '';
@@ -158,7 +165,17 @@ export function cloneFhirJson<T>(value: T): T {
   }
   const copy: Record<string, unknown> = {};
   for (const [name, member] of Object.entries(value)) {
-    copy[name] = cloneFhirJson(member);
+    if (name === '__proto__') {
+      // A member of that name (JSON.parse makes one) is a member of the copy too, not its prototype.
+      Object.defineProperty(copy, name, {
+        value: cloneFhirJson(member),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      copy[name] = cloneFhirJson(member);
+    }
   }
   const decimal = (value as DecimalQuantity)[DECIMAL_TEXT];
   if (decimal !== undefined) {

@@ -47,13 +47,18 @@ describe('toDecimalText', () => {
     expect(toDecimalText(true, '0')).toBe('0');
   });
 
-  it('gives nothing for an exponent or for more digits than a decimal holds exactly (.NET rounds those)', () => {
+  it('gives nothing for an exponent, a scale past 28 or an integer past 96 bits (.NET rounds those)', () => {
     expect(toDecimalText(false, '1e3')).toBeUndefined();
     expect(toDecimalText(false, '1.5E-2')).toBeUndefined();
-    expect(toDecimalText(false, '1'.repeat(29))).toBeUndefined();
+    // 29 digits while the integer they make fits 96 bits (decimal.MaxValue is 79228162514264337593543950335).
+    expect(toDecimalText(false, '79228162514264337593543950335')).toBe('79228162514264337593543950335');
+    expect(toDecimalText(false, '1.5000000000000000000000000000')).toBe('1.5000000000000000000000000000');
+    expect(toDecimalText(false, '79228162514264337593543950336')).toBeUndefined();
+    expect(toDecimalText(false, '8.0000000000000000000000000000')).toBeUndefined();
+    expect(toDecimalText(false, '1'.repeat(30))).toBeUndefined();
     expect(toDecimalText(false, `0.${'0'.repeat(28)}1`)).toBeUndefined();
     expect(toDecimalText(false, `1.${'0'.repeat(27)}`)).toBe(`1.${'0'.repeat(27)}`);
-    expect(toDecimalText(false, `1.${'0'.repeat(28)}`)).toBeUndefined();
+    expect(toDecimalText(false, `1.${'0'.repeat(28)}`)).toBe(`1.${'0'.repeat(28)}`);
     expect(toDecimalText(false, '')).toBeUndefined();
     expect(toDecimalText(false, '.')).toBeUndefined();
   });
@@ -96,6 +101,13 @@ describe('Quantity values keep their decimal text', () => {
     expect(stringifyFhirJson(copy)).toBe('{"value":38.00,"unit":"Cel"}');
     setDecimalValue(copy, 39, undefined);
     expect(stringifyFhirJson(copy)).toBe('{"value":39,"unit":"Cel"}');
+  });
+
+  it('cloneFhirJson copies a member named __proto__ as a member, as structuredClone does', () => {
+    const parsed = JSON.parse('{"resourceType":"Observation","__proto__":{"status":"x"}}') as Record<string, unknown>;
+    const copy = cloneFhirJson(parsed);
+    expect(JSON.stringify(copy)).toBe(JSON.stringify(structuredClone(parsed)));
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
   });
 
   it('survives cloneFhirJson in an Observation and its components, where structuredClone drops it', () => {
