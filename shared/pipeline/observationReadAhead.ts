@@ -12,6 +12,13 @@ import { escapeSearchValue, hasIdentifier } from './resolveIdentity.js';
 /** Identifiers one search asks for at most (a URL of about 3 KB with MedTech's identifiers). */
 export const READ_AHEAD_BATCH = 8;
 
+/**
+ * Characters of the search's query a read-ahead adds identifiers to, at most (URL-encoded): 2 KB, the query string a
+ * proxy or an IIS front end (its default `maxQueryString`) still takes. A write whose own identifier is longer
+ * searches for it alone, as before.
+ */
+export const READ_AHEAD_QUERY_CHARS = 1800;
+
 /** Answers kept for writes not yet started, at most: what a read-ahead holds in memory is bounded. */
 const READ_AHEAD_KEPT = 2 * READ_AHEAD_BATCH;
 
@@ -35,6 +42,8 @@ export interface ObservationReadAhead {
 
 interface Slot {
   identifier: ObservationIdentifier;
+  /** `system|value` as a token search writes it (escaped). */
+  token: string;
   /**
    * Whether an earlier write of this read-ahead looks the same identifier up: this one is never read ahead (it must
    * see what that one writes), it searches when its own write starts.
@@ -65,10 +74,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   let firstWaiting = 0;
 
   const search = async (wanted: readonly Slot[]): Promise<Observation[][]> => {
-    const tokens = wanted.map(
-      ({ identifier }) => `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`,
-    );
-    const found = await store.search<Observation>('Observation', { identifier: tokens.join(',') });
+    const found = await store.search<Observation>('Observation', { identifier: wanted.map(tokenOf).join(',') });
     return wanted.map(({ identifier }) =>
       found.filter((observation) => hasIdentifier(observation, identifier.value, identifier.system)),
     );
@@ -85,7 +91,8 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   return {
     register(identifier) {
       const key = `${identifier.system}|${identifier.value}`;
-      slots.push({ identifier, repeated: seen.has(key), state: 'waiting' });
+      const token = `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`;
+      slots.push({ identifier, token, repeated: seen.has(key), state: 'waiting' });
       seen.add(key);
       return slots.length - 1;
     },
@@ -107,6 +114,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       }
       // This write and the waiting ones queued after it, as many as may be kept.
       const ahead: Slot[] = [];
+      let queryChars = encodedLength(slot);
       while (firstWaiting < slots.length && slots[firstWaiting]?.state !== 'waiting') {
         firstWaiting += 1;
       }
@@ -116,6 +124,11 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         }
         const next = slots[i] as Slot;
         if (next.state === 'waiting' && !next.repeated) {
+          // `,` (encoded: %2C) and the next identifier.
+          queryChars += 3 + encodedLength(next);
+          if (queryChars > READ_AHEAD_QUERY_CHARS) {
+            break;
+          }
           ahead.push(next);
         }
       }
@@ -150,4 +163,13 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       return (await reading)[0] ?? [];
     },
   };
+}
+
+function tokenOf(slot: Slot): string {
+  return slot.token;
+}
+
+/** The length of a slot's token in a URL's query. */
+function encodedLength(slot: Slot): number {
+  return encodeURIComponent(slot.token).length;
 }

@@ -91,6 +91,28 @@ describe('createObservationReadAhead', () => {
     expect(store.searches.map((batch) => batch.length)).toEqual([3, 2]);
   });
 
+  it("keeps the search's query under 1,800 characters: long identifiers are looked up alone", async () => {
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    // 100 + 66 characters each with the system (about 190 in the query): 8 fit; of 700, 2 fit; of 2,000, one alone.
+    const values = [
+      ...Array.from({ length: 8 }, (_, i) => `${i}`.padEnd(100, 's')),
+      ...Array.from({ length: 3 }, (_, i) => `${i}`.padEnd(700, 'm')),
+      `${'l'.repeat(2000)}`,
+      'after',
+    ];
+    const slots = values.map((value) => readAhead.register(identifierOf(value)));
+
+    for (const slot of slots) {
+      await readAhead.lookup(slot);
+    }
+
+    expect(store.searches.map((batch) => batch.length)).toEqual([8, 2, 1, 1, 1]);
+    expect(
+      Math.max(...store.searches.slice(0, 2).map((b) => encodeURIComponent(b.join(`,${SYSTEM}|`)).length)),
+    ).toBeLessThan(1800);
+  });
+
   it('holds the answers of at most twice a batch of writes not yet started', async () => {
     const store = countingStore(new MemoryFhirStore());
     const readAhead = createObservationReadAhead(store);
