@@ -77,35 +77,63 @@ export function setDecimalValue(quantity: DecimalQuantity, value: number, text: 
 export function stringifyFhirJson(value: unknown, indent = 0): string | undefined {
   const spaces = Math.min(10, Math.max(0, Math.trunc(indent)));
   // Looking costs a third of writing: most values (measurements, errors, resources without such a Quantity) are then
-  // written by JSON.stringify itself.
-  return holdsDecimalText(value) ? write(value, '', ' '.repeat(spaces), '') : JSON.stringify(value, null, spaces);
+  // written by JSON.stringify itself, and so is every part of the others that holds no text.
+  const holders = new WeakSet<object>();
+  return markHolders(value, holders)
+    ? writeJson(value, '', '', { indent: ' '.repeat(spaces), holders })
+    : JSON.stringify(value, null, spaces);
 }
 
-/** Whether an object inside `value` carries a {@link DECIMAL_TEXT}. */
-function holdsDecimalText(value: unknown): boolean {
+/**
+ * Whether an object inside `value` (or `value` itself) carries a {@link DECIMAL_TEXT}; each object or array that does
+ * is added to `holders`.
+ */
+function markHolders(value: unknown, holders: WeakSet<object>): boolean {
   if (typeof value !== 'object' || value === null) {
     return false;
   }
+  let holds = false;
   if (Array.isArray(value)) {
     for (const item of value) {
-      if (holdsDecimalText(item)) {
-        return true;
+      holds = markHolders(item, holders) || holds;
+    }
+  } else {
+    holds = (value as DecimalQuantity)[DECIMAL_TEXT] !== undefined;
+    for (const name in value) {
+      if (Object.hasOwn(value, name)) {
+        holds = markHolders((value as Record<string, unknown>)[name], holders) || holds;
       }
     }
-    return false;
   }
-  if ((value as DecimalQuantity)[DECIMAL_TEXT] !== undefined) {
-    return true;
+  if (holds) {
+    holders.add(value);
   }
-  for (const name in value) {
-    if (Object.hasOwn(value, name) && holdsDecimalText((value as Record<string, unknown>)[name])) {
-      return true;
-    }
-  }
-  return false;
+  return holds;
 }
 
-function write(value: unknown, key: string, indent: string, margin: string): string | undefined {
+/** How {@link writeJson} writes: the indentation unit, and the objects that hold a decimal text. */
+interface JsonLayout {
+  indent: string;
+  holders: WeakSet<object>;
+}
+
+/**
+ * Writes `value` (found at `key`) as `JSON.stringify` would inside a document whose lines there start with `margin`,
+ * with the decimal texts of the marked holders.
+ */
+function writeJson(value: unknown, key: string, margin: string, layout: JsonLayout): string | undefined {
+  const { indent, holders } = layout;
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !holders.has(value) &&
+    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
+  ) {
+    // No text inside: JSON.stringify writes it, its lines moved to the margin (a JSON text breaks lines only between
+    // its tokens).
+    const text = JSON.stringify(value, null, indent);
+    return margin === '' || indent === '' ? text : text.replaceAll('\n', `\n${margin}`);
+  }
   let current = value;
   if (
     typeof current === 'object' &&
@@ -130,7 +158,7 @@ function write(value: unknown, key: string, indent: string, margin: string): str
     }
     const items: string[] = [];
     for (let i = 0; i < current.length; i++) {
-      items.push(write(current[i], String(i), indent, inner) ?? 'null');
+      items.push(writeJson(current[i], String(i), inner, layout) ?? 'null');
     }
     return `[${open}${items.join(separator)}${close}]`;
   }
@@ -143,7 +171,7 @@ function write(value: unknown, key: string, indent: string, margin: string): str
     const text =
       name === 'value' && typeof decimal === 'string' && typeof member === 'number' && Number(decimal) === member
         ? decimal
-        : write(member, name, indent, inner);
+        : writeJson(member, name, inner, layout);
     if (text !== undefined) {
       members.push(`${JSON.stringify(name)}:${indent === '' ? '' : ' '}${text}`);
     }
