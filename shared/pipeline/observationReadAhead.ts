@@ -5,11 +5,12 @@
  * for them. A flush of new Observations then costs a search for every few writes instead of one for each.
  */
 import type { Observation } from '@medplum/fhirtypes';
+import { isMedTechError } from '../core/errors.js';
 import type { ObservationIdentifier } from '../core/fhir/index.js';
 import type { FhirStore } from './ports.js';
 import { escapeSearchValue, hasIdentifier } from './resolveIdentity.js';
 
-/** Identifiers one search asks for at most (a URL of about 3 KB with MedTech's identifiers). */
+/** Identifiers one search asks for at most. */
 export const READ_AHEAD_BATCH = 8;
 
 /**
@@ -27,13 +28,19 @@ export interface ObservationReadAhead {
   /**
    * Registers a write, in the order the writes were queued.
    * @param identifier - the Observation identifier the write looks up
-   * @returns the write's slot, for {@link ObservationReadAhead.lookup}
+   * @returns the write's slot, for {@link ObservationReadAhead.hold} and {@link ObservationReadAhead.lookup}
    */
   register(identifier: ObservationIdentifier): number;
   /**
+   * Says that the slot's write holds its Observation's in-process lock: no other write of this process to that
+   * Observation can come before it any more, so from now on it may be read ahead.
+   * @param slot - from {@link ObservationReadAhead.register}
+   */
+  hold(slot: number): void;
+  /**
    * The Observations carrying the slot's identifier (exactly: system and value), as a search right before the write
    * would find them: read by an earlier write's search when that looked ahead, else by a search of this one and of the
-   * writes registered after it that nothing looked up yet.
+   * held writes registered after it that nothing looked up yet.
    * @param slot - from {@link ObservationReadAhead.register}
    * @throws what the store's search throws
    */
@@ -44,11 +51,8 @@ interface Slot {
   identifier: ObservationIdentifier;
   /** `system|value` as a token search writes it (escaped). */
   token: string;
-  /**
-   * Whether an earlier write of this read-ahead looks the same identifier up: this one is never read ahead (it must
-   * see what that one writes), it searches when its own write starts.
-   */
-  repeated: boolean;
+  /** Its write holds the Observation's lock (see {@link ObservationReadAhead.hold}). */
+  held: boolean;
   state: 'waiting' | 'reading' | 'read' | 'taken';
   /** The search reading it (state `reading`). */
   reading?: Promise<void>;
@@ -57,27 +61,39 @@ interface Slot {
 }
 
 /**
- * Creates a read-ahead over a store. What it reads for a write is as current as the write's own search would be,
- * except for writes made meanwhile by other processes (or other flushes of this one) to those Observations: as
- * between any search and its write, a merge then meets a version conflict and reads again, and a create that
- * replaced a version restores from the history (see `persistObservation`). A write whose identifier an earlier write
- * of the same read-ahead registered (two measurement groups that share an Observation) always searches itself, after
- * that write.
+ * Creates a read-ahead over a store. Only writes that already hold their Observation's lock are read ahead (the lock
+ * of `ObservationLocks`, shared by the flushes of a process): no write of this process to that Observation can come
+ * between the search and the write, whether of this flush (two measurement groups that share an Observation) or of
+ * another unit flushed at once. What another process writes meanwhile is the race of every search and its write: a
+ * merge meets a version conflict and reads again, a create that replaced a version restores from the history (see
+ * `persistObservation`).
+ * A batched search that fails for its request (a server refusing the longer URL, say) or comes back with more
+ * Observations than identifiers (duplicates, perhaps cut short by paging) answers nobody: the write searches alone,
+ * the others when their writes start.
  * @param store - the FHIR server
  * @param batch - identifiers a search asks for at most (default {@link READ_AHEAD_BATCH})
  */
 export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_BATCH): ObservationReadAhead {
   const slots: Slot[] = [];
-  const seen = new Set<string>();
   let kept = 0;
   /** The first slot that may still be waiting: slots before it were all read, or are being read or searched alone. */
   let firstWaiting = 0;
 
-  const search = async (wanted: readonly Slot[]): Promise<Observation[][]> => {
-    const found = await store.search<Observation>('Observation', { identifier: wanted.map(tokenOf).join(',') });
+  const search = async (wanted: readonly Slot[]): Promise<Observation[][] | 'unsure'> => {
+    const found = await store.search<Observation>('Observation', {
+      identifier: wanted.map((slot) => slot.token).join(','),
+    });
+    if (wanted.length > 1 && found.length > wanted.length) {
+      return 'unsure';
+    }
     return wanted.map(({ identifier }) =>
       found.filter((observation) => hasIdentifier(observation, identifier.value, identifier.system)),
     );
+  };
+
+  const searchAlone = async (slot: Slot): Promise<Observation[]> => {
+    const found = await search([slot]);
+    return found === 'unsure' ? [] : (found[0] ?? []);
   };
 
   const take = (slot: Slot): Observation[] => {
@@ -88,13 +104,52 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
     return found;
   };
 
+  /** The held writes after `index` waiting to be read, as many as the batch, the query and the answers kept allow. */
+  const readable = (index: number, slot: Slot): Slot[] => {
+    const ahead: Slot[] = [];
+    let queryChars = encodedLength(slot);
+    while (firstWaiting < slots.length && slots[firstWaiting]?.state !== 'waiting') {
+      firstWaiting += 1;
+    }
+    for (let i = Math.max(index + 1, firstWaiting); i < slots.length; i++) {
+      if (ahead.length >= batch - 1 || kept + ahead.length >= READ_AHEAD_KEPT) {
+        break;
+      }
+      const next = slots[i] as Slot;
+      if (next.state === 'waiting' && next.held) {
+        // `,` (encoded: %2C) and the next identifier.
+        queryChars += 3 + encodedLength(next);
+        if (queryChars > READ_AHEAD_QUERY_CHARS) {
+          break;
+        }
+        ahead.push(next);
+      }
+    }
+    return ahead;
+  };
+
+  /** Puts slots read ahead by a search that answered nobody back to waiting. */
+  const release = (ahead: readonly Slot[]): void => {
+    kept -= ahead.length;
+    for (const next of ahead) {
+      next.state = 'waiting';
+      next.reading = undefined;
+    }
+    firstWaiting = 0;
+  };
+
   return {
     register(identifier) {
-      const key = `${identifier.system}|${identifier.value}`;
       const token = `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`;
-      slots.push({ identifier, token, repeated: seen.has(key), state: 'waiting' });
-      seen.add(key);
+      slots.push({ identifier, token, held: false, state: 'waiting' });
       return slots.length - 1;
+    },
+
+    hold(index) {
+      const slot = slots[index];
+      if (slot !== undefined) {
+        slot.held = true;
+      }
     },
 
     async lookup(index) {
@@ -102,71 +157,63 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       if (slot === undefined) {
         throw new Error(`No write registered at slot ${index}.`);
       }
-      if (slot.state === 'reading') {
+      if (slot.state === 'waiting') {
+        // The writes queued with this one take their locks in the microtasks after it: let them, so that this search
+        // reads them too (and they, starting, find their answers read). Meanwhile another write may read this one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      // A search that failed or answered nobody puts it back to waiting, and another write may read it again.
+      while (slot.state === 'reading') {
         await slot.reading;
       }
       if (slot.state === 'read') {
         return take(slot);
       }
-      if (slot.state !== 'waiting') {
+      if (slot.state === 'taken') {
         // Looked up once already: searched again, alone.
-        return (await search([slot]))[0] ?? [];
-      }
-      // This write and the waiting ones queued after it, as many as may be kept.
-      const ahead: Slot[] = [];
-      let queryChars = encodedLength(slot);
-      while (firstWaiting < slots.length && slots[firstWaiting]?.state !== 'waiting') {
-        firstWaiting += 1;
-      }
-      for (let i = Math.max(index + 1, firstWaiting); i < slots.length; i++) {
-        if (ahead.length >= batch - 1 || kept + ahead.length >= READ_AHEAD_KEPT) {
-          break;
-        }
-        const next = slots[i] as Slot;
-        if (next.state === 'waiting' && !next.repeated) {
-          // `,` (encoded: %2C) and the next identifier.
-          queryChars += 3 + encodedLength(next);
-          if (queryChars > READ_AHEAD_QUERY_CHARS) {
-            break;
-          }
-          ahead.push(next);
-        }
+        return searchAlone(slot);
       }
       slot.state = 'taken';
+      const ahead = readable(index, slot);
       if (ahead.length === 0) {
-        return (await search([slot]))[0] ?? [];
+        return searchAlone(slot);
       }
-      const reading = search([slot, ...ahead]);
-      const settled = reading.then(
-        (results) => {
-          ahead.forEach((next, i) => {
-            next.state = 'read';
-            next.found = results[i + 1] ?? [];
-            next.reading = undefined;
-          });
-        },
-        () => {
-          // Each of them searches itself when its write starts.
-          kept -= ahead.length;
-          for (const next of ahead) {
-            next.state = 'waiting';
-            next.reading = undefined;
-          }
-          firstWaiting = 0;
-        },
-      );
+      let answer: (results: Observation[][] | 'unsure') => void = () => undefined;
+      const answered = new Promise<Observation[][] | 'unsure'>((resolve) => {
+        answer = resolve;
+      });
       kept += ahead.length;
+      const reading = answered.then(() => undefined);
       for (const next of ahead) {
         next.state = 'reading';
-        next.reading = settled;
+        next.reading = reading;
       }
-      return (await reading)[0] ?? [];
+      let results: Observation[][] | 'unsure';
+      try {
+        results = await search([slot, ...ahead]);
+      } catch (error) {
+        release(ahead);
+        answer('unsure');
+        if (isMedTechError(error) && !error.retriable) {
+          // Refused for the request (a longer URL than the server takes, say): this write searches alone.
+          return searchAlone(slot);
+        }
+        throw error;
+      }
+      if (results === 'unsure') {
+        release(ahead);
+        answer(results);
+        return searchAlone(slot);
+      }
+      ahead.forEach((next, i) => {
+        next.state = 'read';
+        next.found = results[i + 1] ?? [];
+        next.reading = undefined;
+      });
+      answer(results);
+      return results[0] ?? [];
     },
   };
-}
-
-function tokenOf(slot: Slot): string {
-  return slot.token;
 }
 
 /** The length of a slot's token in a URL's query. */

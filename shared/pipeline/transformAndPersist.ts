@@ -254,15 +254,17 @@ async function queueWrites(
   const writes = observationGroups.map((observationGroup) => {
     const identifier = toObservationIdentifier(identity, observationGroup);
     const slot = readAhead.register(identifier);
-    return locks.run(`${identifier.system}|${identifier.value}`, () =>
-      limit(() =>
+    return locks.run(`${identifier.system}|${identifier.value}`, () => {
+      // Holding the Observation's lock, the write may be read ahead: no other write of this process comes first.
+      readAhead.hold(slot);
+      return limit(() =>
         persistObservation(
           deps.store,
           { group: observationGroup, template, identity, issued, lookup: () => readAhead.lookup(slot) },
           { maxWriteAttempts: deps.maxWriteAttempts ?? 3 },
         ),
-      ),
-    );
+      );
+    });
   });
   const done = settleWrites(group, observationGroups, writes, count);
   // Awaited by the caller with the others; until then a rejection is not unhandled.

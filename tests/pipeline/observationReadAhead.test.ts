@@ -4,7 +4,12 @@ import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
 import { MemoryFhirStore } from '../../shared/adapters/fhir/memoryFhirStore.js';
 import type { ObservationIdentifier } from '../../shared/core/fhir/index.js';
 import { startFhirServer, type FhirServer } from '../../shared/local/fhirServer.js';
-import { createObservationReadAhead, READ_AHEAD_BATCH } from '../../shared/pipeline/observationReadAhead.js';
+import {
+  createObservationReadAhead,
+  READ_AHEAD_BATCH,
+  type ObservationReadAhead,
+} from '../../shared/pipeline/observationReadAhead.js';
+import { MedTechError } from '../../shared/core/errors.js';
 import type { FhirStore } from '../../shared/pipeline/ports.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
@@ -22,11 +27,14 @@ function countingStore(inner: FhirStore): FhirStore & { searches: string[][]; fa
   const store = {
     searches: [] as string[][],
     failNext: 0,
-    search<T>(resourceType: string, query: Readonly<Record<string, string>>): Promise<T[]> {
+    async search<T>(resourceType: string, query: Readonly<Record<string, string>>): Promise<T[]> {
       store.searches.push((query.identifier ?? '').split(`${SYSTEM.replace(/([,|$\\])/g, '\\$1')}|`).slice(1));
-      if (store.failNext > 0) {
-        store.failNext -= 1;
-        return Promise.reject(new Error('injected search failure'));
+      const fail = store.failNext > 0;
+      store.failNext -= fail ? 1 : 0;
+      // Answered a little later, as over HTTP: other writes start meanwhile.
+      await new Promise((resolve) => setTimeout(resolve, 2));
+      if (fail) {
+        throw new Error('injected search failure');
       }
       return inner.search(resourceType as 'Observation', query) as Promise<T[]>;
     },
@@ -40,12 +48,21 @@ function countingStore(inner: FhirStore): FhirStore & { searches: string[][]; fa
 
 const valuesOf = (found: readonly Observation[]): string[] => found.map((o) => o.identifier?.[0]?.value ?? '');
 
+/** Registers writes whose locks are held at once (the usual case: nothing else of the process writes them). */
+function registerHeld(readAhead: ObservationReadAhead, values: readonly string[]): number[] {
+  return values.map((value) => {
+    const slot = readAhead.register(identifierOf(value));
+    readAhead.hold(slot);
+    return slot;
+  });
+}
+
 describe('createObservationReadAhead', () => {
   it('reads a write and the next ones waiting in one search, and answers each with its own Observations', async () => {
     const values = Array.from({ length: 20 }, (_, i) => `v${i}`);
     const store = countingStore(new MemoryFhirStore(values.filter((_, i) => i % 3 === 0).map((v) => observation(v))));
     const readAhead = createObservationReadAhead(store);
-    const slots = values.map((value) => readAhead.register(identifierOf(value)));
+    const slots = registerHeld(readAhead, values);
 
     const found: string[][] = [];
     for (const slot of slots) {
@@ -56,39 +73,92 @@ describe('createObservationReadAhead', () => {
     expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, 4]);
   });
 
-  it('lets a write whose identifier an earlier write registered search itself, and finds what that one wrote', async () => {
+  it('reads ahead only writes that hold their lock: one queued behind another write of its Observation waits', async () => {
     const inner = new MemoryFhirStore();
     const store = countingStore(inner);
     const readAhead = createObservationReadAhead(store);
-    const first = readAhead.register(identifierOf('shared'));
-    readAhead.register(identifierOf('other'));
+    // Two writes of `shared` (two groups of one flush, or two flushes of one process): the second's lock is taken
+    // only once the first wrote.
+    const [first, other] = registerHeld(readAhead, ['shared', 'other']) as [number, number];
     const again = readAhead.register(identifierOf('shared'));
 
     expect(await readAhead.lookup(first)).toEqual([]);
     await inner.update(observation('shared'));
+    readAhead.hold(again);
     expect(valuesOf(await readAhead.lookup(again))).toEqual(['shared']);
-    // The first search read `other` ahead but not the repeated `shared`, which searched alone.
+    expect(await readAhead.lookup(other)).toEqual([]);
+    // The first search read `other` ahead, not the second `shared`, which searched after the first wrote.
     expect(store.searches.map((batch) => batch.length)).toEqual([2, 1]);
   });
 
-  it('after a failed search, fails that write only: the others it read ahead search themselves', async () => {
+  it('after a failed search, fails that write only: the others it read ahead are looked up again, once each', async () => {
     const store = countingStore(new MemoryFhirStore([observation('b')]));
     const readAhead = createObservationReadAhead(store);
-    const [a, b, c] = ['a', 'b', 'c'].map((value) => readAhead.register(identifierOf(value))) as [
-      number,
-      number,
-      number,
-    ];
+    const [a, b, c, d] = registerHeld(readAhead, ['a', 'b', 'c', 'd']) as [number, number, number, number];
     store.failNext = 1;
 
-    const results = await Promise.allSettled([readAhead.lookup(a), readAhead.lookup(b)]);
+    // b and c wait on a's search, which fails; b then reads c and d.
+    const results = await Promise.allSettled([readAhead.lookup(a), readAhead.lookup(b), readAhead.lookup(c)]);
 
     expect(results[0]).toMatchObject({ status: 'rejected', reason: { message: 'injected search failure' } });
-    expect(results[1]).toMatchObject({ status: 'fulfilled' });
+    expect(results.slice(1).map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(valuesOf((results[1] as PromiseFulfilledResult<Observation[]>).value)).toEqual(['b']);
-    expect(await readAhead.lookup(c)).toEqual([]);
-    // a+b+c failed; b then read itself and c; c was answered from that.
-    expect(store.searches.map((batch) => batch.length)).toEqual([3, 2]);
+    expect(await readAhead.lookup(d)).toEqual([]);
+    expect(store.searches.map((batch) => batch.length)).toEqual([4, 3]);
+  });
+
+  it('keeps reading 8 at a time after failed searches: answers nobody took do not count against the bound', async () => {
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    for (let round = 0; round < 16; round++) {
+      const [a, b, c, d] = registerHeld(
+        readAhead,
+        ['a', 'b', 'c', 'd'].map((v) => `${round}${v}`),
+      );
+      store.failNext = 1;
+      await Promise.allSettled([readAhead.lookup(a ?? 0), readAhead.lookup(b ?? 0), readAhead.lookup(c ?? 0)]);
+      await readAhead.lookup(d ?? 0);
+    }
+    store.searches.length = 0;
+    for (const slot of registerHeld(
+      readAhead,
+      Array.from({ length: 16 }, (_, i) => `later${i}`),
+    )) {
+      await readAhead.lookup(slot);
+    }
+    expect(store.searches.map((batch) => batch.length)).toEqual([8, 8]);
+  });
+
+  it('answers nobody from a search the server refused for its request: each write searches alone', async () => {
+    const inner = new MemoryFhirStore([observation('b')]);
+    const store = countingStore(inner);
+    const refusing: FhirStore = {
+      ...store,
+      search: (type, query) =>
+        (query.identifier ?? '').includes(',')
+          ? Promise.reject(new MedTechError('FhirServiceError', 'Persist', 'HTTP 414 (search).'))
+          : store.search(type, query),
+    };
+    const readAhead = createObservationReadAhead(refusing);
+    const slots = registerHeld(readAhead, ['a', 'b', 'c']);
+
+    const found: string[][] = [];
+    for (const slot of slots) {
+      found.push(valuesOf(await readAhead.lookup(slot)));
+    }
+
+    expect(found).toEqual([[], ['b'], []]);
+  });
+
+  it('answers nobody from a search that found more Observations than it asked for (paging may have cut it)', async () => {
+    const duplicates = Array.from({ length: 12 }, (_, i) => observation('dup', `dup-${i}`));
+    const store = countingStore(new MemoryFhirStore([...duplicates, observation('b', 'b-server-id')]));
+    const readAhead = createObservationReadAhead(store);
+    const [dup, b] = registerHeld(readAhead, ['dup', 'b']) as [number, number];
+
+    expect(await readAhead.lookup(dup)).toHaveLength(12);
+    expect((await readAhead.lookup(b)).map((o) => o.id)).toEqual(['b-server-id']);
+    expect(store.searches.map((batch) => batch.length)).toEqual([2, 1, 1]);
   });
 
   it("keeps the search's query under 1,800 characters: long identifiers are looked up alone", async () => {
@@ -101,25 +171,25 @@ describe('createObservationReadAhead', () => {
       `${'l'.repeat(2000)}`,
       'after',
     ];
-    const slots = values.map((value) => readAhead.register(identifierOf(value)));
+    const slots = registerHeld(readAhead, values);
 
     for (const slot of slots) {
       await readAhead.lookup(slot);
     }
 
     expect(store.searches.map((batch) => batch.length)).toEqual([8, 2, 1, 1, 1]);
-    expect(
-      Math.max(...store.searches.slice(0, 2).map((b) => encodeURIComponent(b.join(`,${SYSTEM}|`)).length)),
-    ).toBeLessThan(1800);
   });
 
   it('holds the answers of at most twice a batch of writes not yet started', async () => {
     const store = countingStore(new MemoryFhirStore());
     const readAhead = createObservationReadAhead(store);
-    const slots = Array.from({ length: 60 }, (_, i) => readAhead.register(identifierOf(`w${i}`)));
+    const slots = registerHeld(
+      readAhead,
+      Array.from({ length: 60 }, (_, i) => `w${i}`),
+    );
 
-    // Writes that start out of order (others wait on their locks): each reads ahead while fewer than 16 answers wait
-    // (7 + 7, then 2 more, then none).
+    // Writes that start out of order (others wait on the limiter): each reads ahead while fewer than 16 answers
+    // wait (7 + 7, then 2 more, then none).
     for (const slot of [0, 20, 40, 50]) {
       await readAhead.lookup(slot);
     }
@@ -150,7 +220,7 @@ describe('identifier searches that OR several values, on the embedded server', (
     await store.update(observation(values[2] as string, 'obs-dollar'));
     await store.update(observation('dev', 'obs-prefix'));
     const readAhead = createObservationReadAhead(store);
-    const slots = [...values, 'dev,1'].map((value) => readAhead.register(identifierOf(value)));
+    const slots = registerHeld(readAhead, [...values, 'dev,1']);
 
     const found: string[][] = [];
     for (const slot of slots) {

@@ -437,6 +437,24 @@ describe('FHIR requests of many Observations (measured on the embedded server)',
   });
 });
 
+describe('FHIR requests of many measurement groups (measured on the embedded server)', () => {
+  it('looks up the Observations of 14 devices, one each, in 2 searches', async () => {
+    const shared = deps({ resolutionType: 'Create' });
+    const readings = Array.from({ length: 14 }, (_, i) =>
+      temperature(`group-dev-${i}`, '2024-05-01T09:00:00Z', '36.6', { patientId: `group-pat-${i}` }),
+    );
+    // The first run creates Patients, Devices and Observations; the second finds them all (identities cached).
+    await transformAndPersist(readings, shared);
+    proxy.resetLog();
+
+    const summary = await transformAndPersist(readings, shared);
+
+    expect(summary).toMatchObject({ groups: 14, noop: 14, errors: [] });
+    const searches = proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?'));
+    expect(searches).toHaveLength(2);
+  });
+});
+
 describe('createObservationLocks', () => {
   it('runs tasks of one key one after the other, also after a failure, and other keys freely', async () => {
     const locks = createObservationLocks();
