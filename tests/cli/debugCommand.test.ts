@@ -264,8 +264,8 @@ describe('runDebugCommand', () => {
   });
 });
 
-describe('runDebugCommand times', () => {
-  const { write } = useTempDir('medtech-debug-times-');
+describe('runDebugCommand on messages the test writes', () => {
+  const { write } = useTempDir('medtech-debug-written-');
 
   it('writes a reading past the millisecond to the millisecond (a difference from MedTech, which kept 100 ns)', async () => {
     const message = write(
@@ -281,10 +281,6 @@ describe('runDebugCommand times', () => {
     ]);
     expect(output.observations[0]?.identifier?.[0]?.value).toMatch(/\.20210713152901Z\.20210713152901Z$/);
   });
-});
-
-describe('runDebugCommand decimals', () => {
-  const { write } = useTempDir('medtech-debug-decimals-');
 
   it("prints a Quantity with its reading's digits, as MedTech's decimal writes it (78.50, not 78.5)", async () => {
     const message = write(

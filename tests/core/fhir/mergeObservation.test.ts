@@ -331,6 +331,8 @@ describe('mergeObservation and decimal text', () => {
     observationGroup('2019-01-01T00:00:00.000Z', '2019-01-01T00:59:59.999Z', values);
   const temperatureOf = (observation: Observation): string | undefined =>
     /"valueQuantity":\{"value":([^,}]+)/.exec(stringifyFhirJson(observation) ?? '')?.[1];
+  const mergeInto = (existing: Observation, values: Record<string, [string, string][]>): MergeResult =>
+    mergeObservation(existing, hour(values), template, identity, SECOND);
 
   it("keeps a component's decimal text through a merge that leaves it, and takes the new one's", () => {
     const existing = stored(
@@ -343,23 +345,11 @@ describe('mergeObservation and decimal text', () => {
     );
     expect(temperatureOf(existing)).toBe('36.60');
 
-    const heartRateOnly = mergeObservation(
-      existing,
-      hour({ hr: [['2019-01-01T00:00:05.000Z', '61']] }),
-      template,
-      identity,
-      SECOND,
-    );
+    const heartRateOnly = mergeInto(existing, { hr: [['2019-01-01T00:00:05.000Z', '61']] });
     expect(heartRateOnly.changed).toBe(true);
     expect(temperatureOf(heartRateOnly.observation)).toBe('36.60');
 
-    const newTemperature = mergeObservation(
-      heartRateOnly.observation,
-      hour({ temp: [['2019-01-01T00:10:00.000Z', '36.70']] }),
-      template,
-      identity,
-      SECOND,
-    );
+    const newTemperature = mergeInto(heartRateOnly.observation, { temp: [['2019-01-01T00:10:00.000Z', '36.70']] });
     expect(temperatureOf(newTemperature.observation)).toBe('36.70');
   });
 
@@ -367,13 +357,7 @@ describe('mergeObservation and decimal text', () => {
     const existing = stored(
       buildObservation(hour({ temp: [['2019-01-01T00:00:00.000Z', '37.5']] }), template, identity, FIRST),
     );
-    const again = mergeObservation(
-      existing,
-      hour({ temp: [['2019-01-01T00:00:00.000Z', '37.50']] }),
-      template,
-      identity,
-      SECOND,
-    );
+    const again = mergeInto(existing, { temp: [['2019-01-01T00:00:00.000Z', '37.50']] });
     expect(again.changed).toBe(false);
     expect(temperatureOf(again.observation)).toBe('37.5');
   });
