@@ -7,7 +7,7 @@
 import type { Observation } from '@medplum/fhirtypes';
 import { isMedTechError } from '../core/errors.js';
 import type { ObservationIdentifier } from '../core/fhir/index.js';
-import type { FhirStore } from './ports.js';
+import { SEARCH_CUT_SHORT, type FhirStore } from './ports.js';
 import { escapeSearchValue, hasIdentifier } from './resolveIdentity.js';
 
 /** Identifiers one search asks for at most. */
@@ -67,15 +67,19 @@ interface Slot {
  * another unit flushed at once. What another process writes meanwhile is the race of every search and its write: a
  * merge meets a version conflict and reads again, a create that replaced a version restores from the history (see
  * `persistObservation`).
- * A batched search that fails for its request (a server refusing the longer URL, say) or comes back with more
- * Observations than identifiers (duplicates, perhaps cut short by paging) answers nobody: the write searches alone,
- * the others when their writes start.
+ * A batched search the server refuses for its request (a status that says the request, not the service, is at
+ * fault: a URL it finds too long, say) or that was cut short (a `next` link left: {@link SEARCH_CUT_SHORT}) answers
+ * nobody: the write searches alone, the others when their writes start. One that fails otherwise (the service
+ * unavailable) fails every lookup from then on: the flush stops, as at any service error, without each waiting write
+ * spending its own retries first.
  * @param store - the FHIR server
  * @param batch - identifiers a search asks for at most (default {@link READ_AHEAD_BATCH})
  */
 export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_BATCH): ObservationReadAhead {
   const slots: Slot[] = [];
   let kept = 0;
+  /** The service error a batched search failed with: every lookup from then on fails with it. */
+  let failure: { error: unknown } | undefined;
   /** The first slot that may still be waiting: slots before it were all read, or are being read or searched alone. */
   let firstWaiting = 0;
 
@@ -83,7 +87,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
     const found = await store.search<Observation>('Observation', {
       identifier: wanted.map((slot) => slot.token).join(','),
     });
-    if (wanted.length > 1 && found.length > wanted.length) {
+    if (wanted.length > 1 && found[SEARCH_CUT_SHORT] === true) {
       return 'unsure';
     }
     return wanted.map(({ identifier }) =>
@@ -107,7 +111,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   /** The held writes after `index` waiting to be read, as many as the batch, the query and the answers kept allow. */
   const readable = (index: number, slot: Slot): Slot[] => {
     const ahead: Slot[] = [];
-    let queryChars = encodedLength(slot);
+    let queryChars = queryLength(slot.token);
     while (firstWaiting < slots.length && slots[firstWaiting]?.state !== 'waiting') {
       firstWaiting += 1;
     }
@@ -118,7 +122,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       const next = slots[i] as Slot;
       if (next.state === 'waiting' && next.held) {
         // `,` (encoded: %2C) and the next identifier.
-        queryChars += 3 + encodedLength(next);
+        queryChars += 3 + queryLength(next.token);
         if (queryChars > READ_AHEAD_QUERY_CHARS) {
           break;
         }
@@ -166,6 +170,9 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       while (slot.state === 'reading') {
         await slot.reading;
       }
+      if (failure !== undefined) {
+        throw failure.error;
+      }
       if (slot.state === 'read') {
         return take(slot);
       }
@@ -192,9 +199,13 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       try {
         results = await search([slot, ...ahead]);
       } catch (error) {
+        const refused = isRefusal(error);
+        if (!refused) {
+          failure ??= { error };
+        }
         release(ahead);
         answer('unsure');
-        if (isMedTechError(error) && !error.retriable) {
+        if (refused) {
           // Refused for the request (a longer URL than the server takes, say): this write searches alone.
           return searchAlone(slot);
         }
@@ -216,7 +227,26 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   };
 }
 
-/** The length of a slot's token in a URL's query. */
-function encodedLength(slot: Slot): number {
-  return encodeURIComponent(slot.token).length;
+/**
+ * The length of a token in the search's query, encoded as the FHIR client encodes it (`URLSearchParams`, which also
+ * encodes `!'()~`).
+ */
+function queryLength(token: string): number {
+  return new URLSearchParams({ i: token }).toString().length - 2;
+}
+
+/**
+ * HTTP statuses that refuse a request for itself, not for the service's state: a malformed or too long query (400,
+ * 413, 414, 422, 431), and a 404 or 405, which IIS gives a query longer than it takes (404.15) and a front end may
+ * give a URL it does not route.
+ */
+const REFUSALS = new Set([400, 404, 405, 413, 414, 422, 431]);
+
+/** Whether a batched search failed for its request: a data error, or a status of {@link REFUSALS}. */
+function isRefusal(error: unknown): boolean {
+  if (isMedTechError(error) && !error.retriable) {
+    return true;
+  }
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && REFUSALS.has(status);
 }

@@ -29,6 +29,15 @@ export type FhirUpdateResult<T extends Resource> =
   | { kind: 'conflict'; status: 400 | 409 | 412 | 428 };
 
 /**
+ * Set (to `true`) on what {@link FhirStore.search} returns when it stopped with a `next` link it did not follow (one
+ * to another service, or past its page limit): the answer may lack matches.
+ */
+export const SEARCH_CUT_SHORT: unique symbol = Symbol('search cut short');
+
+/** What {@link FhirStore.search} returns: the matches, marked when the search stopped early. */
+export type SearchResult<T> = T[] & { [SEARCH_CUT_SHORT]?: true };
+
+/**
  * A FHIR R4 server. Implementations retry throttling, 5xx, network errors and timeouts, and throw a
  * retriable `MedTechError('FhirServiceError')` when the service stays unavailable; other failures throw a
  * non-retriable one. Messages never carry response bodies, identifiers or query values.
@@ -36,11 +45,14 @@ export type FhirUpdateResult<T extends Resource> =
 export interface FhirStore {
   /**
    * Type-level search (`GET {type}?{query}`); returns the matched resources, following `next` links on the
-   * same service (a bounded number of pages).
+   * same service (a bounded number of pages); marked {@link SEARCH_CUT_SHORT} when a `next` link was left.
    * @param resourceType - FHIR resource type
    * @param query - search parameters, unencoded (e.g. `{ identifier: 'system|value' }`)
    */
-  search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>): Promise<T[]>;
+  search<T extends Resource>(
+    resourceType: T['resourceType'],
+    query: Readonly<Record<string, string>>,
+  ): Promise<SearchResult<T>>;
   /**
    * Reads the current version (`GET {type}/{id}`); `undefined` when it does not exist (404/410).
    * @param resourceType - FHIR resource type

@@ -10,7 +10,7 @@ import {
   type ObservationReadAhead,
 } from '../../shared/pipeline/observationReadAhead.js';
 import { MedTechError } from '../../shared/core/errors.js';
-import type { FhirStore } from '../../shared/pipeline/ports.js';
+import { SEARCH_CUT_SHORT, type FhirStore, type SearchResult } from '../../shared/pipeline/ports.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 
@@ -23,10 +23,16 @@ function observation(value: string, id = `obs-${value.replace(/[^A-Za-z0-9]/g, '
 }
 
 /** A store whose searches are counted (with the identifiers each asked for) and may be made to fail. */
-function countingStore(inner: FhirStore): FhirStore & { searches: string[][]; failNext: number } {
+function countingStore(
+  inner: FhirStore,
+): FhirStore & { searches: string[][]; failNext: number; failure: Error; cutShort: boolean } {
   const store = {
     searches: [] as string[][],
     failNext: 0,
+    /** What a failing search throws (default: a service error). */
+    failure: new Error('injected search failure'),
+    /** Whether searches of several identifiers come back marked as cut short. */
+    cutShort: false,
     async search<T>(resourceType: string, query: Readonly<Record<string, string>>): Promise<T[]> {
       store.searches.push((query.identifier ?? '').split(`${SYSTEM.replace(/([,|$\\])/g, '\\$1')}|`).slice(1));
       const fail = store.failNext > 0;
@@ -34,9 +40,13 @@ function countingStore(inner: FhirStore): FhirStore & { searches: string[][]; fa
       // Answered a little later, as over HTTP: other writes start meanwhile.
       await new Promise((resolve) => setTimeout(resolve, 2));
       if (fail) {
-        throw new Error('injected search failure');
+        throw store.failure;
       }
-      return inner.search(resourceType as 'Observation', query) as Promise<T[]>;
+      const found: SearchResult<T> = (await inner.search(resourceType as 'Observation', query)) as T[];
+      if (store.cutShort && (query.identifier ?? '').includes(`,${SYSTEM}`)) {
+        found[SEARCH_CUT_SHORT] = true;
+      }
+      return found;
     },
     read: inner.read.bind(inner),
     history: inner.history.bind(inner),
@@ -91,24 +101,24 @@ describe('createObservationReadAhead', () => {
     expect(store.searches.map((batch) => batch.length)).toEqual([2, 1]);
   });
 
-  it('after a failed search, fails that write only: the others it read ahead are looked up again, once each', async () => {
+  it('after a search failed for the service, fails every lookup with that error at once, searching no more', async () => {
     const store = countingStore(new MemoryFhirStore([observation('b')]));
     const readAhead = createObservationReadAhead(store);
     const [a, b, c, d] = registerHeld(readAhead, ['a', 'b', 'c', 'd']) as [number, number, number, number];
     store.failNext = 1;
 
-    // b and c wait on a's search, which fails; b then reads c and d.
+    // b and c wait on a's search, which fails (the adapter spent its retries): they fail with it, as d does later.
     const results = await Promise.allSettled([readAhead.lookup(a), readAhead.lookup(b), readAhead.lookup(c)]);
 
-    expect(results[0]).toMatchObject({ status: 'rejected', reason: { message: 'injected search failure' } });
-    expect(results.slice(1).map((result) => result.status)).toEqual(['fulfilled', 'fulfilled']);
-    expect(valuesOf((results[1] as PromiseFulfilledResult<Observation[]>).value)).toEqual(['b']);
-    expect(await readAhead.lookup(d)).toEqual([]);
-    expect(store.searches.map((batch) => batch.length)).toEqual([4, 3]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(results[1]).toMatchObject({ reason: { message: 'injected search failure' } });
+    await expect(readAhead.lookup(d)).rejects.toThrow('injected search failure');
+    expect(store.searches.map((batch) => batch.length)).toEqual([4]);
   });
 
-  it('keeps reading 8 at a time after failed searches: answers nobody took do not count against the bound', async () => {
-    const store = countingStore(new MemoryFhirStore());
+  it('after a search refused for its request, looks the others up again, once each, 8 at a time later', async () => {
+    const store = countingStore(new MemoryFhirStore([observation('0b')]));
+    store.failure = Object.assign(new Error('HTTP 414'), { status: 414, retriable: true });
     const readAhead = createObservationReadAhead(store);
     for (let round = 0; round < 16; round++) {
       const [a, b, c, d] = registerHeld(
@@ -116,9 +126,12 @@ describe('createObservationReadAhead', () => {
         ['a', 'b', 'c', 'd'].map((v) => `${round}${v}`),
       );
       store.failNext = 1;
-      await Promise.allSettled([readAhead.lookup(a ?? 0), readAhead.lookup(b ?? 0), readAhead.lookup(c ?? 0)]);
+      // a's search of 4 is refused: a searches alone; b and c, waiting on it, read c and d, then d is answered.
+      const found = await Promise.all([a, b, c].map((slot) => readAhead.lookup(slot ?? 0)));
+      expect(found.map(valuesOf)).toEqual(round === 0 ? [[], ['0b'], []] : [[], [], []]);
       await readAhead.lookup(d ?? 0);
     }
+    expect(store.searches.slice(0, 3).map((batch) => batch.length)).toEqual([4, 1, 3]);
     store.searches.length = 0;
     for (const slot of registerHeld(
       readAhead,
@@ -126,6 +139,7 @@ describe('createObservationReadAhead', () => {
     )) {
       await readAhead.lookup(slot);
     }
+    // No answer was left held for nobody.
     expect(store.searches.map((batch) => batch.length)).toEqual([8, 8]);
   });
 
@@ -150,7 +164,7 @@ describe('createObservationReadAhead', () => {
     expect(found).toEqual([[], ['b'], []]);
   });
 
-  it('answers nobody from a search that found more Observations than it asked for (paging may have cut it)', async () => {
+  it('answers each write from a search that found an identifier on several Observations: that one is told so', async () => {
     const duplicates = Array.from({ length: 12 }, (_, i) => observation('dup', `dup-${i}`));
     const store = countingStore(new MemoryFhirStore([...duplicates, observation('b', 'b-server-id')]));
     const readAhead = createObservationReadAhead(store);
@@ -158,7 +172,23 @@ describe('createObservationReadAhead', () => {
 
     expect(await readAhead.lookup(dup)).toHaveLength(12);
     expect((await readAhead.lookup(b)).map((o) => o.id)).toEqual(['b-server-id']);
-    expect(store.searches.map((batch) => batch.length)).toEqual([2, 1, 1]);
+    expect(store.searches.map((batch) => batch.length)).toEqual([2]);
+  });
+
+  it('answers nobody from a search cut short (a next link left): each write searches alone', async () => {
+    const store = countingStore(new MemoryFhirStore([observation('a'), observation('c', 'c-server-id')]));
+    store.cutShort = true;
+    const readAhead = createObservationReadAhead(store);
+    const slots = registerHeld(readAhead, ['a', 'b', 'c']);
+
+    const found: (string | undefined)[][] = [];
+    for (const slot of slots) {
+      found.push((await readAhead.lookup(slot)).map((o) => o.id));
+    }
+
+    expect(found).toEqual([['obs-a'], [], ['c-server-id']]);
+    // a, b, c cut short; a alone; b, c cut short; b alone; c alone.
+    expect(store.searches.map((batch) => batch.length)).toEqual([3, 1, 2, 1, 1]);
   });
 
   it("keeps the search's query under 1,800 characters: long identifiers are looked up alone", async () => {
@@ -178,6 +208,23 @@ describe('createObservationReadAhead', () => {
     }
 
     expect(store.searches.map((batch) => batch.length)).toEqual([8, 2, 1, 1, 1]);
+  });
+
+  it('measures the query as the FHIR client encodes it: parentheses and the like take 3 characters', async () => {
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    // Correlation ids of 100 characters, 40 of them `(`: 100 encoded by encodeURIComponent, 180 by URLSearchParams.
+    const values = Array.from({ length: 8 }, (_, i) => `${i}${'('.repeat(40)}`.padEnd(100, 'x'));
+
+    for (const slot of registerHeld(readAhead, values)) {
+      await readAhead.lookup(slot);
+    }
+
+    const queries = store.searches.map((batch) =>
+      new URLSearchParams({ identifier: batch.map((value) => `${SYSTEM}|${value}`).join(',') }).toString(),
+    );
+    expect(Math.max(...queries.map((query) => query.length - 'identifier='.length))).toBeLessThanOrEqual(1800);
+    expect(store.searches.map((batch) => batch.length)).toEqual([6, 2]);
   });
 
   it('holds the answers of at most twice a batch of writes not yet started', async () => {

@@ -7,7 +7,8 @@ import { stringifyFhirJson } from '../../core/fhir/fhirJson.js';
 import type { FhirResource, RequestOptions } from 'fhir-kit-client';
 import type { TokenCredential } from '@azure/identity';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
-import type { FhirStore, FhirUpdateOptions, FhirUpdateResult } from '../../pipeline/ports.js';
+import { SEARCH_CUT_SHORT } from '../../pipeline/ports.js';
+import type { FhirStore, FhirUpdateOptions, FhirUpdateResult, SearchResult } from '../../pipeline/ports.js';
 import { createBearerTokenProvider } from './bearerTokenProvider.js';
 import type { BearerTokenProvider } from './bearerTokenProvider.js';
 import { FhirRequestError } from './fhirRequestError.js';
@@ -130,7 +131,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
 
   const store: FhirStore = {
     async search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>) {
-      const found: T[] = [];
+      const found: SearchResult<T> = [];
       let page = (
         await send('search', resourceType, (o) =>
           client.resourceSearch({ resourceType, searchParams: { ...query }, options: o }),
@@ -144,7 +145,11 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
         }
         const next = page.link?.find((link) => link.relation === 'next')?.url;
         // Only follow links to the same service: the bearer token must not go anywhere else.
-        if (next === undefined || !isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
+        if (next === undefined) {
+          return found;
+        }
+        if (!isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
+          found[SEARCH_CUT_SHORT] = true;
           return found;
         }
         page = (await send('search', resourceType, (o) => client.request(next, { options: o })))

@@ -7,7 +7,7 @@ import type { FhirStoreOptions } from '../../../shared/adapters/fhir/createFhirS
 import { FhirRequestError } from '../../../shared/adapters/fhir/fhirRequestError.js';
 import { startFhirServer } from '../../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../../shared/local/fhirServer.js';
-import type { FhirStore } from '../../../shared/pipeline/ports.js';
+import { SEARCH_CUT_SHORT, type FhirStore } from '../../../shared/pipeline/ports.js';
 import { requestMatching, startFaultProxy } from '../../support/faultProxy.js';
 import type { FaultProxy } from '../../support/faultProxy.js';
 
@@ -119,8 +119,19 @@ describe('createFhirStore', () => {
     const notFollowed = await store.search<Device>('Device', { identifier: 'page-one' });
 
     expect(followed.map((d) => d.id)).toEqual(['store-page-one', 'store-page-two']);
+    expect(followed[SEARCH_CUT_SHORT]).toBeUndefined();
+    // The link left is said: the answer may lack matches.
     expect(notFollowed.map((d) => d.id)).toEqual(['store-page-one']);
-    expect(proxy.requests()).toHaveLength(3);
+    expect(notFollowed[SEARCH_CUT_SHORT]).toBe(true);
+    // So is one past the page limit (10 pages).
+    proxy.inject({
+      fault: { kind: 'respond', status: 200, body: page(`${proxy.url}/Device?identifier=page-one`) },
+      times: Infinity,
+    });
+    const endless = await store.search<Device>('Device', { identifier: 'page-one' });
+    expect(endless).toHaveLength(10);
+    expect(endless[SEARCH_CUT_SHORT]).toBe(true);
+    expect(proxy.requests()).toHaveLength(13);
   });
 
   it('sends If-Match with the version and reports a stale version as a conflict', async () => {
