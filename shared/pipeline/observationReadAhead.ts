@@ -69,17 +69,22 @@ interface Slot {
  * `persistObservation`).
  * A batched search the server refuses for its request (a status that says the request, not the service, is at
  * fault: a URL it finds too long, say) or that was cut short (a `next` link left: {@link SEARCH_CUT_SHORT}) answers
- * nobody: the write searches alone, the others when their writes start. One that fails otherwise (the service
+ * nobody, and the read-ahead stops (every later write searches alone, as the next batch would likely meet the same):
+ * the write searches alone, the others when their writes start. One that fails otherwise (the service
  * unavailable) fails every lookup from then on: the flush stops, as at any service error, without each waiting write
  * spending its own retries first.
  * @param store - the FHIR server
- * @param batch - identifiers a search asks for at most (default {@link READ_AHEAD_BATCH})
+ * @param batch - identifiers a search asks for at most (default {@link READ_AHEAD_BATCH}); the caller gives no more
+ *   than the writes it runs at once, so that a write read ahead starts within about one write's time of its search
+ *   (1: no read-ahead)
  */
 export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_BATCH): ObservationReadAhead {
   const slots: Slot[] = [];
   let kept = 0;
   /** The service error a batched search failed with: every lookup from then on fails with it. */
   let failure: { error: unknown } | undefined;
+  /** Whether lookups still read ahead: not after a batched search that answered nobody (it would again). */
+  let batching = batch > 1;
   /** The first slot that may still be waiting: slots before it were all read, or are being read or searched alone. */
   let firstWaiting = 0;
 
@@ -181,7 +186,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         return searchAlone(slot);
       }
       slot.state = 'taken';
-      const ahead = readable(index, slot);
+      const ahead = batching ? readable(index, slot) : [];
       if (ahead.length === 0) {
         return searchAlone(slot);
       }
@@ -200,7 +205,9 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         results = await search([slot, ...ahead]);
       } catch (error) {
         const refused = isRefusal(error);
-        if (!refused) {
+        if (refused) {
+          batching = false;
+        } else {
           failure ??= { error };
         }
         release(ahead);
@@ -212,6 +219,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         throw error;
       }
       if (results === 'unsure') {
+        batching = false;
         release(ahead);
         answer(results);
         return searchAlone(slot);

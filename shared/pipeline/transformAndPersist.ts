@@ -24,7 +24,7 @@ import type { FhirStore, IdentityResolver } from './ports.js';
 import { persistObservation } from './persistObservation.js';
 import { createKeyedQueue, createLimiter, type Limiter } from './limiter.js';
 import type { PersistOutcome } from './persistObservation.js';
-import { createObservationReadAhead, type ObservationReadAhead } from './observationReadAhead.js';
+import { createObservationReadAhead, READ_AHEAD_BATCH, type ObservationReadAhead } from './observationReadAhead.js';
 
 /** What {@link transformAndPersist} needs. */
 export interface TransformAndPersistDeps {
@@ -114,7 +114,7 @@ export async function transformAndPersist(
 ): Promise<TransformAndPersistSummary> {
   const requestsBefore = deps.store.requestCount();
   const issued = new Date(deps.now()).toISOString();
-  const limit = stopAtFirstServiceError(createLimiter(Math.max(1, deps.concurrency ?? 8)));
+  const limit = stopAtFirstServiceError(createLimiter(concurrencyOf(deps)));
   const locks = deps.observationLocks ?? createObservationLocks();
   const summary: TransformAndPersistSummary = {
     groups: 0,
@@ -170,7 +170,9 @@ async function writeGroups(
   // writes them (it takes a device's groups one after the other), not in the order their resolutions came back.
   const prepared = groups.map((group) => prepareGroup(group, deps, limit));
   // The writes' lookups, registered in the order the writes are queued, so that one search reads the next few.
-  const writing: Writing = { limit, locks, readAhead: createObservationReadAhead(deps.store), count };
+  // As many as run at once: a write read ahead then starts within about one write's time of its search.
+  const readAhead = createObservationReadAhead(deps.store, Math.min(READ_AHEAD_BATCH, concurrencyOf(deps)));
+  const writing: Writing = { limit, locks, readAhead, count };
   const pending: Promise<GroupFailure[]>[] = [];
   for (const item of prepared) {
     const queued = await queueWrites(item, deps, issued, writing);
@@ -325,6 +327,11 @@ function stopAtFirstServiceError(limit: Limiter): Limiter {
         throw error;
       }
     });
+}
+
+/** Most observation groups (and identity resolutions) in flight at once. */
+function concurrencyOf(deps: TransformAndPersistDeps): number {
+  return Math.max(1, deps.concurrency ?? 8);
 }
 
 /** Rethrows errors as they are; wraps the odd non-Error value so callers always get an Error. */

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Observation } from '@medplum/fhirtypes';
 import { createFhirStore } from '../../shared/adapters/fhir/createFhirStore.js';
+import { MemoryFhirStore } from '../../shared/adapters/fhir/memoryFhirStore.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../../shared/core/fhir/index.js';
 import type { CodeValueFhirTemplate, FhirMapping } from '../../shared/core/fhir/index.js';
 import type { Measurement } from '../../shared/core/measurement.js';
@@ -434,6 +435,75 @@ describe('FHIR requests of many Observations (measured on the embedded server)',
     expect(temperatures.map((o: Observation) => o.valueQuantity?.value).sort()).toEqual(
       readings.map((r) => Number(r.properties[0]?.value)).sort(),
     );
+  });
+});
+
+describe('read-ahead no wider than the writes run at once', () => {
+  it('reads as many Observations ahead as run at once: 3 at concurrency 3, none at 1', async () => {
+    const shared = deps({ resolutionType: 'Create' });
+    const readings = Array.from({ length: 9 }, (_, i) =>
+      temperature('narrow-dev', new Date(Date.UTC(2024, 4, 1, 9) + i * 1000).toISOString(), '36.6', {
+        patientId: 'narrow-pat',
+      }),
+    );
+    await transformAndPersist(readings, shared);
+    const searchesAt = async (concurrency: number): Promise<number> => {
+      proxy.resetLog();
+      await transformAndPersist(readings, { ...shared, concurrency });
+      return proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?')).length;
+    };
+
+    expect(await searchesAt(3)).toBe(3);
+    expect(await searchesAt(1)).toBe(9);
+  });
+
+  it("one write at a time searches right before each write: another process's create meanwhile is merged into", async () => {
+    // A server without history (a replacing PUT would lose the other process's value for good).
+    const inner = new MemoryFhirStore();
+    await seedDeviceWithPatient(inner, {
+      deviceId: 'narrow-race-id',
+      identifier: 'narrow-race',
+      patientId: 'narrow-pat',
+    });
+    let otherProcess: (() => Promise<unknown>) | undefined;
+    const store: FhirStore = {
+      search: (type, query) => inner.search(type, query),
+      read: (type, id) => inner.read(type, id),
+      history: (type, id) => inner.history(type, id),
+      async update(resource, options) {
+        const run = otherProcess;
+        otherProcess = undefined;
+        await run?.();
+        return inner.update(resource, options);
+      },
+      requestCount: () => inner.requestCount(),
+    };
+    const now = (): number => NOW;
+    // While this flush writes hour 00, another process (its own locks) writes a reading into hour 01.
+    otherProcess = () =>
+      transformAndPersist([heartRate('narrow-race', '2024-05-01T01:00:00Z', '99')], {
+        mapping,
+        store: inner,
+        identity: createIdentityResolver(inner, {}),
+        now,
+      });
+    const hours = ['00', '01', '02'].map((h) => heartRate('narrow-race', `2024-05-01T${h}:00:05Z`, '60'));
+
+    await transformAndPersist(hours, {
+      mapping,
+      store,
+      identity: createIdentityResolver(inner, {}),
+      now,
+      concurrency: 1,
+    });
+
+    const hourOne = inner
+      .resources()
+      .filter((r): r is Observation => r.resourceType === 'Observation')
+      .filter((o) => o.effectivePeriod?.start?.startsWith('2024-05-01T01') === true);
+    expect(hourOne.map(sampledValues)).toEqual([
+      { '2024-05-01T01:00:00.000Z': '99', '2024-05-01T01:00:05.000Z': '60' },
+    ]);
   });
 });
 
