@@ -12,7 +12,7 @@ import type { FhirStore } from './ports.js';
  */
 export function fenceWrites(store: FhirStore, beforeWrite: () => Promise<void>): FhirStore {
   return {
-    search: (resourceType, query) => store.search(resourceType, query),
+    search: (resourceType, query, options) => store.search(resourceType, query, options),
     read: (resourceType, id) => store.read(resourceType, id),
     history: (resourceType, id) => store.history(resourceType, id),
     async update(resource, options) {

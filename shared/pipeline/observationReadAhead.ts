@@ -40,7 +40,7 @@ export interface ObservationReadAhead {
   /**
    * The Observations carrying the slot's identifier (exactly: system and value), as a search right before the write
    * would find them: read by an earlier write's search when that looked ahead, else by a search of this one and of the
-   * held writes registered after it that nothing looked up yet.
+   * next held writes to start (in the order they were held) that nothing looked up yet.
    * @param slot - from {@link ObservationReadAhead.register}
    * @throws what the store's search throws
    */
@@ -85,13 +85,22 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   let failure: { error: unknown } | undefined;
   /** Whether lookups still read ahead: not after a batched search that answered nobody (it would again). */
   let batching = batch > 1;
-  /** The first slot that may still be waiting: slots before it were all read, or are being read or searched alone. */
+  /**
+   * The held slots in the order they were held: the order their writes entered the limiter, which starts them first
+   * in, first out, so the first ones waiting are the next writes to start.
+   */
+  const held: Slot[] = [];
+  /** The first held slot that may still be waiting: those before it were all read, or are being read or searched. */
   let firstWaiting = 0;
 
   const search = async (wanted: readonly Slot[]): Promise<Observation[][] | 'unsure'> => {
-    const found = await store.search<Observation>('Observation', {
-      identifier: wanted.map((slot) => slot.token).join(','),
-    });
+    // A batch reads one page: a `next` link left marks it cut short, and it answers nobody, at the cost of one
+    // request (paging through it first would cost up to as many as the store's page bound).
+    const found = await store.search<Observation>(
+      'Observation',
+      { identifier: wanted.map((slot) => slot.token).join(',') },
+      wanted.length > 1 ? { maxPages: 1 } : {},
+    );
     if (wanted.length > 1 && found[SEARCH_CUT_SHORT] === true) {
       return 'unsure';
     }
@@ -113,19 +122,22 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
     return found;
   };
 
-  /** The held writes after `index` waiting to be read, as many as the batch, the query and the answers kept allow. */
-  const readable = (index: number, slot: Slot): Slot[] => {
+  /**
+   * The next writes to start that wait to be read (held, in the order held), as many as the batch, the query and the
+   * answers kept allow.
+   */
+  const readable = (slot: Slot): Slot[] => {
     const ahead: Slot[] = [];
     let queryChars = queryLength(slot.token);
-    while (firstWaiting < slots.length && slots[firstWaiting]?.state !== 'waiting') {
+    while (firstWaiting < held.length && held[firstWaiting]?.state !== 'waiting') {
       firstWaiting += 1;
     }
-    for (let i = Math.max(index + 1, firstWaiting); i < slots.length; i++) {
+    for (let i = firstWaiting; i < held.length; i++) {
       if (ahead.length >= batch - 1 || kept + ahead.length >= READ_AHEAD_KEPT) {
         break;
       }
-      const next = slots[i] as Slot;
-      if (next.state === 'waiting' && next.held) {
+      const next = held[i] as Slot;
+      if (next.state === 'waiting') {
         // `,` (encoded: %2C) and the next identifier.
         queryChars += 3 + queryLength(next.token);
         if (queryChars > READ_AHEAD_QUERY_CHARS) {
@@ -156,8 +168,9 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
 
     hold(index) {
       const slot = slots[index];
-      if (slot !== undefined) {
+      if (slot !== undefined && !slot.held) {
         slot.held = true;
+        held.push(slot);
       }
     },
 
@@ -186,7 +199,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         return searchAlone(slot);
       }
       slot.state = 'taken';
-      const ahead = batching ? readable(index, slot) : [];
+      const ahead = batching ? readable(slot) : [];
       if (ahead.length === 0) {
         return searchAlone(slot);
       }

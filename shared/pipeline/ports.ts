@@ -34,6 +34,12 @@ export type FhirUpdateResult<T extends Resource> =
  */
 export const SEARCH_CUT_SHORT: unique symbol = Symbol('search cut short');
 
+/** Settings of one {@link FhirStore.search}. */
+export interface SearchOptions {
+  /** Pages read at most (default: the store's own bound); a `next` link left past them marks the answer. */
+  maxPages?: number;
+}
+
 /** What {@link FhirStore.search} returns: the matches, marked when the search stopped early. */
 export type SearchResult<T> = T[] & { [SEARCH_CUT_SHORT]?: true };
 
@@ -48,10 +54,12 @@ export interface FhirStore {
    * same service (a bounded number of pages); marked {@link SEARCH_CUT_SHORT} when a `next` link was left.
    * @param resourceType - FHIR resource type
    * @param query - search parameters, unencoded (e.g. `{ identifier: 'system|value' }`)
+   * @param options - most pages to read
    */
   search<T extends Resource>(
     resourceType: T['resourceType'],
     query: Readonly<Record<string, string>>,
+    options?: SearchOptions,
   ): Promise<SearchResult<T>>;
   /**
    * Reads the current version (`GET {type}/{id}`); `undefined` when it does not exist (404/410).

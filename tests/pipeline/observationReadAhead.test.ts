@@ -10,7 +10,12 @@ import {
   type ObservationReadAhead,
 } from '../../shared/pipeline/observationReadAhead.js';
 import { MedTechError } from '../../shared/core/errors.js';
-import { SEARCH_CUT_SHORT, type FhirStore, type SearchResult } from '../../shared/pipeline/ports.js';
+import {
+  SEARCH_CUT_SHORT,
+  type FhirStore,
+  type SearchOptions,
+  type SearchResult,
+} from '../../shared/pipeline/ports.js';
 
 const SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
 
@@ -23,9 +28,13 @@ function observation(value: string, id = `obs-${value.replace(/[^A-Za-z0-9]/g, '
 }
 
 /** A store whose searches are counted (with the identifiers each asked for) and may be made to fail. */
-function countingStore(
-  inner: FhirStore,
-): FhirStore & { searches: string[][]; failNext: number; failure: Error; cutShort: boolean } {
+function countingStore(inner: FhirStore): FhirStore & {
+  searches: string[][];
+  failNext: number;
+  failure: Error;
+  cutShort: boolean;
+  pages: (number | undefined)[];
+} {
   const store = {
     searches: [] as string[][],
     failNext: 0,
@@ -33,7 +42,14 @@ function countingStore(
     failure: new Error('injected search failure'),
     /** Whether searches of several identifiers come back marked as cut short. */
     cutShort: false,
-    async search<T>(resourceType: string, query: Readonly<Record<string, string>>): Promise<T[]> {
+    /** The pages each search asked for at most. */
+    pages: [] as (number | undefined)[],
+    async search<T>(
+      resourceType: string,
+      query: Readonly<Record<string, string>>,
+      options?: SearchOptions,
+    ): Promise<T[]> {
+      store.pages.push(options?.maxPages);
       store.searches.push((query.identifier ?? '').split(`${SYSTEM.replace(/([,|$\\])/g, '\\$1')}|`).slice(1));
       const fail = store.failNext > 0;
       store.failNext -= fail ? 1 : 0;
@@ -182,6 +198,8 @@ describe('createObservationReadAhead', () => {
     expect(found).toEqual([['obs-a'], [], ['c-server-id']]);
     // a, b, c cut short; then each alone.
     expect(store.searches.map((batch) => batch.length)).toEqual([3, 1, 1, 1]);
+    // A batch reads one page (a next link left is enough to answer nobody); a search alone pages as it did.
+    expect(store.pages).toEqual([1, undefined, undefined, undefined]);
   });
 
   it("keeps the search's query under 1,800 characters: long identifiers are looked up alone", async () => {
@@ -220,6 +238,32 @@ describe('createObservationReadAhead', () => {
     expect(store.searches.map((batch) => batch.length)).toEqual([6, 2]);
   });
 
+  it('reads ahead the next writes to start: held ones, in the order held, not in the order registered', async () => {
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    // Registered 0-19; 0 and 3 wait on their locks (another write of their Observation), the others are held at
+    // once, 0 and 3 later: the limiter starts 1, 2, 4, 5, … 19, then 0 and 3.
+    const slots = Array.from({ length: 20 }, (_, i) => readAhead.register(identifierOf(`h${i}`)));
+    for (const slot of slots.filter((i) => i !== 0 && i !== 3)) {
+      readAhead.hold(slot);
+    }
+    readAhead.hold(0);
+    readAhead.hold(3);
+
+    await readAhead.lookup(1);
+
+    expect(store.searches[0]?.map((value) => value.replace(/,$/, ''))).toEqual([
+      'h1',
+      'h2',
+      'h4',
+      'h5',
+      'h6',
+      'h7',
+      'h8',
+      'h9',
+    ]);
+  });
+
   it('holds the answers of at most twice a batch of writes not yet started', async () => {
     const store = countingStore(new MemoryFhirStore());
     const readAhead = createObservationReadAhead(store);
@@ -228,15 +272,15 @@ describe('createObservationReadAhead', () => {
       Array.from({ length: 60 }, (_, i) => `w${i}`),
     );
 
-    // Writes that start out of order (others wait on the limiter): each reads ahead while fewer than 16 answers
-    // wait (7 + 7, then 2 more, then none).
+    // Writes that look up before the ones read ahead for them started: each reads ahead the next held ones while
+    // fewer than 16 answers wait (1-7, 8-14, then 15 and 16, then none).
     for (const slot of [0, 20, 40, 50]) {
       await readAhead.lookup(slot);
     }
 
     expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, 3, 1]);
     // Those read ahead are answered without a search.
-    for (const slot of [...slots.slice(1, READ_AHEAD_BATCH), ...slots.slice(21, 20 + READ_AHEAD_BATCH)]) {
+    for (const slot of slots.slice(1, 17)) {
       await readAhead.lookup(slot);
     }
     expect(store.searches).toHaveLength(4);

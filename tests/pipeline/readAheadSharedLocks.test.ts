@@ -9,7 +9,22 @@ import { startFhirServer, type FhirServer } from '../../shared/local/fhirServer.
 import type { FhirStore } from '../../shared/pipeline/ports.js';
 import { createIdentityResolver } from '../../shared/pipeline/resolveIdentity.js';
 import { createObservationLocks, transformAndPersist } from '../../shared/pipeline/transformAndPersist.js';
+import { MemoryFhirStore, splitSearchValues } from '../../shared/adapters/fhir/memoryFhirStore.js';
+import { OBSERVATION_IDENTIFIER_SYSTEM as SYSTEM } from '../../shared/core/fhir/index.js';
+import type { Measurement } from '../../shared/core/measurement.js';
+import { escapeSearchValue } from '../../shared/pipeline/resolveIdentity.js';
 import { heartRate, mapping, observationsOfDevice, sampledValues, seedDeviceWithPatient } from './fixtures.js';
+
+function temperature(deviceId: string, time: string, t: string, patientId: string): Measurement {
+  return {
+    type: 'temperature',
+    occurrenceTimeUtc: time,
+    ingestionTimeUtc: time,
+    deviceId,
+    patientId,
+    properties: [{ name: 't', value: t }],
+  };
+}
 
 let server: FhirServer;
 let base: FhirStore;
@@ -119,5 +134,68 @@ describe('read-ahead under Observation locks shared by two units of one process'
 
     expect(hour).toHaveLength(1);
     expect(sampledValues(hour[0])).toEqual({ '2024-05-01T10:00:00.000Z': '70', '2024-05-01T10:00:05.000Z': '71' });
+  });
+});
+
+describe('how long before its write a write is read ahead', () => {
+  it('at most the writes run at once start between a search and a write it read, lock waits included', async () => {
+    const inner = new MemoryFhirStore();
+    await seedDeviceWithPatient(inner, {
+      deviceId: 'window-dev-id',
+      identifier: 'window-dev',
+      patientId: 'window-pat',
+    });
+    // Searches and PUT starts in one sequence; each PUT takes 5 ms.
+    const events: { kind: 'search' | 'put'; identifiers: string[] }[] = [];
+    const store: FhirStore = {
+      async search(type, query) {
+        if (type === 'Observation') {
+          events.push({ kind: 'search', identifiers: splitSearchValues(query.identifier ?? '') });
+        }
+        return inner.search(type, query);
+      },
+      read: (type, id) => inner.read(type, id),
+      history: (type, id) => inner.history(type, id),
+      async update(resource, options) {
+        if (resource.resourceType === 'Observation') {
+          const value = (resource as Observation).identifier?.[0]?.value ?? '';
+          events.push({ kind: 'put', identifiers: [`${SYSTEM}|${escapeSearchValue(value)}`] });
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+        return inner.update(resource, options);
+      },
+      requestCount: () => inner.requestCount(),
+    };
+    const at = (second: number): string => new Date(Date.UTC(2024, 4, 1, 9) + second * 1000).toISOString();
+    // Groups a and b (other patient ids in the messages; Lookup resolves the Device's) share the Observation of
+    // second 0: b's write of it waits for a's lock, then for 200 more of b's writes queued before it took it.
+    const a = Array.from({ length: 20 }, (_, i) => temperature('window-dev', at(i), '36.6', 'a'));
+    const b = [
+      temperature('window-dev', at(0), '37.0', 'b'),
+      ...Array.from({ length: 200 }, (_, i) => temperature('window-dev', at(1000 + i), '36.6', 'b')),
+    ];
+
+    const summary = await transformAndPersist([...a, ...b], {
+      mapping,
+      store,
+      identity: createIdentityResolver(inner, {}),
+      now: () => Date.parse('2024-05-01T12:00:00Z'),
+    });
+
+    expect(summary.errors).toEqual([]);
+    // For each PUT, the other PUTs that started since the search that read its Observation.
+    const gaps = events.flatMap((event, i) => {
+      if (event.kind !== 'put') {
+        return [];
+      }
+      const [token] = event.identifiers;
+      let search = i - 1;
+      while (search >= 0 && !(events[search]?.kind === 'search' && events[search]?.identifiers.includes(token ?? ''))) {
+        search -= 1;
+      }
+      return [events.slice(search + 1, i).filter((other) => other.kind === 'put').length];
+    });
+    expect(gaps).toHaveLength(221);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(8);
   });
 });

@@ -8,7 +8,13 @@ import type { FhirResource, RequestOptions } from 'fhir-kit-client';
 import type { TokenCredential } from '@azure/identity';
 import type { Bundle, Resource } from '@medplum/fhirtypes';
 import { SEARCH_CUT_SHORT } from '../../pipeline/ports.js';
-import type { FhirStore, FhirUpdateOptions, FhirUpdateResult, SearchResult } from '../../pipeline/ports.js';
+import type {
+  FhirStore,
+  FhirUpdateOptions,
+  FhirUpdateResult,
+  SearchOptions,
+  SearchResult,
+} from '../../pipeline/ports.js';
 import { createBearerTokenProvider } from './bearerTokenProvider.js';
 import type { BearerTokenProvider } from './bearerTokenProvider.js';
 import { FhirRequestError } from './fhirRequestError.js';
@@ -130,7 +136,12 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
   }
 
   const store: FhirStore = {
-    async search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>) {
+    async search<T extends Resource>(
+      resourceType: T['resourceType'],
+      query: Readonly<Record<string, string>>,
+      searchOptions: SearchOptions = {},
+    ) {
+      const maxPages = Math.max(1, Math.min(MAX_SEARCH_PAGES, searchOptions.maxPages ?? MAX_SEARCH_PAGES));
       const found: SearchResult<T> = [];
       let page = (
         await send('search', resourceType, (o) =>
@@ -148,7 +159,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
         if (next === undefined) {
           return found;
         }
-        if (!isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
+        if (!isWithinService(next, baseUrl) || pages >= maxPages) {
           found[SEARCH_CUT_SHORT] = true;
           return found;
         }

@@ -131,7 +131,11 @@ describe('createFhirStore', () => {
     const endless = await store.search<Device>('Device', { identifier: 'page-one' });
     expect(endless).toHaveLength(10);
     expect(endless[SEARCH_CUT_SHORT]).toBe(true);
-    expect(proxy.requests()).toHaveLength(13);
+    // And one past the pages asked for.
+    const onePage = await store.search<Device>('Device', { identifier: 'page-one' }, { maxPages: 1 });
+    expect(onePage).toHaveLength(1);
+    expect(onePage[SEARCH_CUT_SHORT]).toBe(true);
+    expect(proxy.requests()).toHaveLength(14);
   });
 
   it('sends If-Match with the version and reports a stale version as a conflict', async () => {
