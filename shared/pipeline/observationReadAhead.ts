@@ -86,6 +86,14 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   /** Whether lookups still read ahead: not after a batched search that answered nobody (it would again). */
   let batching = batch > 1;
   /**
+   * Whether a batched search has answered: until then one is sent at a time, the other writes waiting for it
+   * ({@link trial}), so that a server whose answers to batches are of no use costs one request more a flush, not
+   * one a batch in flight.
+   */
+  let proven = false;
+  /** Settles when the first batched search has answered (or failed, or answered nobody). */
+  let trial: Promise<void> | undefined;
+  /**
    * The held slots in the order they were held: the order their writes entered the limiter, which starts them first
    * in, first out, so the first ones waiting are the next writes to start.
    */
@@ -94,13 +102,18 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   let firstWaiting = 0;
 
   const search = async (wanted: readonly Slot[]): Promise<Observation[][] | 'unsure'> => {
-    // A batch reads one page: a `next` link left marks it cut short, and it answers nobody, at the cost of one
-    // request (paging through it first would cost up to as many as the store's page bound).
-    const found = await store.search<Observation>(
-      'Observation',
-      { identifier: wanted.map((slot) => slot.token).join(',') },
-      wanted.length > 1 ? { maxPages: 1 } : {},
-    );
+    // A batch reads one page of twice its identifiers (a server's default page may be smaller): a `next` link left
+    // then marks it cut short (duplicates), and it answers nobody, at the cost of one request (paging through it
+    // first would cost up to as many as the store's page bound).
+    const identifier = wanted.map((slot) => slot.token).join(',');
+    const found =
+      wanted.length > 1
+        ? await store.search<Observation>(
+            'Observation',
+            { identifier, _count: String(2 * READ_AHEAD_BATCH) },
+            { maxPages: 1 },
+          )
+        : await store.search<Observation>('Observation', { identifier });
     if (wanted.length > 1 && found[SEARCH_CUT_SHORT] === true) {
       return 'unsure';
     }
@@ -184,19 +197,26 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         // reads them too (and they, starting, find their answers read). Meanwhile another write may read this one.
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
-      // A search that failed or answered nobody puts it back to waiting, and another write may read it again.
-      while (slot.state === 'reading') {
-        await slot.reading;
-      }
-      if (failure !== undefined) {
-        throw failure.error;
-      }
-      if (slot.state === 'read') {
-        return take(slot);
-      }
-      if (slot.state === 'taken') {
-        // Looked up once already: searched again, alone.
-        return searchAlone(slot);
+      for (;;) {
+        // A search that failed or answered nobody puts it back to waiting, and another write may read it again.
+        while (slot.state === 'reading') {
+          await slot.reading;
+        }
+        if (failure !== undefined) {
+          throw failure.error;
+        }
+        if (slot.state === 'read') {
+          return take(slot);
+        }
+        if (slot.state === 'taken') {
+          // Looked up once already: searched again, alone.
+          return searchAlone(slot);
+        }
+        if (!batching || proven || trial === undefined) {
+          break;
+        }
+        // The first batch is out: wait for it (it may read this one too), then read ahead only if it was of use.
+        await trial;
       }
       slot.state = 'taken';
       const ahead = batching ? readable(slot) : [];
@@ -214,6 +234,9 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         next.reading = reading;
       }
       let results: Observation[][] | 'unsure';
+      if (!proven) {
+        trial ??= reading;
+      }
       try {
         results = await search([slot, ...ahead]);
       } catch (error) {
@@ -237,6 +260,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         answer(results);
         return searchAlone(slot);
       }
+      proven = true;
       ahead.forEach((next, i) => {
         next.state = 'read';
         next.found = results[i + 1] ?? [];

@@ -34,6 +34,7 @@ function countingStore(inner: FhirStore): FhirStore & {
   failure: Error;
   cutShort: boolean;
   pages: (number | undefined)[];
+  counts: (string | undefined)[];
 } {
   const store = {
     searches: [] as string[][],
@@ -44,12 +45,15 @@ function countingStore(inner: FhirStore): FhirStore & {
     cutShort: false,
     /** The pages each search asked for at most. */
     pages: [] as (number | undefined)[],
+    /** The `_count` each search asked for. */
+    counts: [] as (string | undefined)[],
     async search<T>(
       resourceType: string,
       query: Readonly<Record<string, string>>,
       options?: SearchOptions,
     ): Promise<T[]> {
       store.pages.push(options?.maxPages);
+      store.counts.push(query._count);
       store.searches.push((query.identifier ?? '').split(`${SYSTEM.replace(/([,|$\\])/g, '\\$1')}|`).slice(1));
       const fail = store.failNext > 0;
       store.failNext -= fail ? 1 : 0;
@@ -198,8 +202,25 @@ describe('createObservationReadAhead', () => {
     expect(found).toEqual([['obs-a'], [], ['c-server-id']]);
     // a, b, c cut short; then each alone.
     expect(store.searches.map((batch) => batch.length)).toEqual([3, 1, 1, 1]);
-    // A batch reads one page (a next link left is enough to answer nobody); a search alone pages as it did.
+    // A batch reads one page of 16 (a next link left is enough to answer nobody); a search alone pages as it did.
     expect(store.pages).toEqual([1, undefined, undefined, undefined]);
+    expect(store.counts).toEqual(['16', undefined, undefined, undefined]);
+  });
+
+  it('sends one batch at a time until one answered: batches of no use cost one search a flush, not one each', async () => {
+    const store = countingStore(new MemoryFhirStore([observation('w3')]));
+    store.cutShort = true;
+    const readAhead = createObservationReadAhead(store);
+    const slots = registerHeld(
+      readAhead,
+      Array.from({ length: 20 }, (_, i) => `w${i}`),
+    );
+
+    // Twenty writes looking up at once (more than a batch runs at once, as at FHIR__CONCURRENCY=16 or more).
+    const found = await Promise.all(slots.map((slot) => readAhead.lookup(slot)));
+
+    expect(found.map(valuesOf).flat()).toEqual(['w3']);
+    expect(store.searches.map((batch) => batch.length)).toEqual([8, ...Array<number>(20).fill(1)]);
   });
 
   it("keeps the search's query under 1,800 characters: long identifiers are looked up alone", async () => {

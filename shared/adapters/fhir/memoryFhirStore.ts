@@ -27,12 +27,12 @@ export class MemoryFhirStore implements FhirStore {
   /**
    * `GET {type}?identifier=[system|]value`: the resources of the type that carry the identifier, ignoring case.
    * @param resourceType - FHIR resource type
-   * @param query - only `identifier` is understood
+   * @param query - only `identifier` is understood (a `_count` is taken and ignored: every match is answered)
    */
   search<T extends Resource>(resourceType: T['resourceType'], query: Readonly<Record<string, string>>): Promise<T[]> {
     this.requests += 1;
     const token = query.identifier;
-    if (token === undefined || Object.keys(query).length !== 1) {
+    if (token === undefined || Object.keys(query).some((name) => name !== 'identifier' && name !== '_count')) {
       return Promise.reject(new Error(`The in-memory FHIR store searches by identifier only (${resourceType}).`));
     }
     const wanted = splitSearchValues(token).map(parseSearchToken);
