@@ -86,13 +86,11 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   /** Whether lookups still read ahead: not after a batched search that answered nobody (it would again). */
   let batching = batch > 1;
   /**
-   * Whether a batched search has answered: until then one is sent at a time, the other writes waiting for it
-   * ({@link trial}), so that a server whose answers to batches are of no use costs one request more a flush, not
-   * one a batch in flight.
+   * The batched search out, if any: one is sent at a time, the writes that would send another waiting for it (it may
+   * read them too), so that a server whose answers to batches are of no use costs one request more a flush, not one
+   * a batch in flight. Settles when it answered, failed or answered nobody.
    */
-  let proven = false;
-  /** Settles when the first batched search has answered (or failed, or answered nobody). */
-  let trial: Promise<void> | undefined;
+  let batchOut: Promise<void> | undefined;
   /**
    * The held slots in the order they were held: the order their writes entered the limiter, which starts them first
    * in, first out, so the first ones waiting are the next writes to start.
@@ -212,11 +210,10 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
           // Looked up once already: searched again, alone.
           return searchAlone(slot);
         }
-        if (!batching || proven || trial === undefined) {
+        if (!batching || batchOut === undefined) {
           break;
         }
-        // The first batch is out: wait for it (it may read this one too), then read ahead only if it was of use.
-        await trial;
+        await batchOut;
       }
       slot.state = 'taken';
       const ahead = batching ? readable(slot) : [];
@@ -234,12 +231,11 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         next.reading = reading;
       }
       let results: Observation[][] | 'unsure';
-      if (!proven) {
-        trial ??= reading;
-      }
+      batchOut = reading;
       try {
         results = await search([slot, ...ahead]);
       } catch (error) {
+        batchOut = undefined;
         const refused = isRefusal(error);
         if (refused) {
           batching = false;
@@ -254,13 +250,13 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         }
         throw error;
       }
+      batchOut = undefined;
       if (results === 'unsure') {
         batching = false;
         release(ahead);
         answer(results);
         return searchAlone(slot);
       }
-      proven = true;
       ahead.forEach((next, i) => {
         next.state = 'read';
         next.found = results[i + 1] ?? [];

@@ -33,6 +33,8 @@ function countingStore(inner: FhirStore): FhirStore & {
   failNext: number;
   failure: Error;
   cutShort: boolean;
+  cutShortAfterFirst: boolean;
+  batches: number;
   pages: (number | undefined)[];
   counts: (string | undefined)[];
 } {
@@ -43,6 +45,9 @@ function countingStore(inner: FhirStore): FhirStore & {
     failure: new Error('injected search failure'),
     /** Whether searches of several identifiers come back marked as cut short. */
     cutShort: false,
+    /** Whether they do after the first (a server with pages of a few, the first batch finding less). */
+    cutShortAfterFirst: false,
+    batches: 0,
     /** The pages each search asked for at most. */
     pages: [] as (number | undefined)[],
     /** The `_count` each search asked for. */
@@ -63,7 +68,8 @@ function countingStore(inner: FhirStore): FhirStore & {
         throw store.failure;
       }
       const found: SearchResult<T> = (await inner.search(resourceType as 'Observation', query)) as T[];
-      if (store.cutShort && (query.identifier ?? '').includes(`,${SYSTEM}`)) {
+      const batched = (query.identifier ?? '').includes(`,${SYSTEM}`);
+      if (batched && (store.cutShort || (store.cutShortAfterFirst && store.batches++ > 0))) {
         found[SEARCH_CUT_SHORT] = true;
       }
       return found;
@@ -205,6 +211,21 @@ describe('createObservationReadAhead', () => {
     // A batch reads one page of 16 (a next link left is enough to answer nobody); a search alone pages as it did.
     expect(store.pages).toEqual([1, undefined, undefined, undefined]);
     expect(store.counts).toEqual(['16', undefined, undefined, undefined]);
+  });
+
+  it('sends one batch at a time: after a useful one, a batch of no use costs one search a flush', async () => {
+    const store = countingStore(new MemoryFhirStore());
+    store.cutShortAfterFirst = true;
+    const readAhead = createObservationReadAhead(store);
+    const slots = registerHeld(
+      readAhead,
+      Array.from({ length: 24 }, (_, i) => `x${i}`),
+    );
+
+    await Promise.all(slots.map((slot) => readAhead.lookup(slot)));
+
+    // The first batch answers 8; the second is cut short; the 16 writes left search alone.
+    expect(store.searches.map((batch) => batch.length)).toEqual([8, 8, ...Array<number>(16).fill(1)]);
   });
 
   it('sends one batch at a time until one answered: batches of no use cost one search a flush, not one each', async () => {
