@@ -25,7 +25,7 @@ import { MemoryFhirStore } from '../adapters/fhir/memoryFhirStore.js';
 import { createIdentityResolver, type IdentityResolutionType } from '../pipeline/resolveIdentity.js';
 import type { FhirStore, IdentityResolver } from '../pipeline/ports.js';
 import { persistObservation } from '../pipeline/persistObservation.js';
-import { escapeSearchValue, hasIdentifier } from '../pipeline/resolveIdentity.js';
+import { hasIdentifier, toIdentifierToken } from '../pipeline/resolveIdentity.js';
 import { readFhirResources } from './readFhirResources.js';
 import { readDeadLetterFiles } from './readDeadLetterFiles.js';
 
@@ -240,7 +240,7 @@ async function transform(
   }
   for (const { system, value } of written.values()) {
     const found = await store.search<Observation>('Observation', {
-      identifier: `${escapeSearchValue(system)}|${escapeSearchValue(value)}`,
+      identifier: toIdentifierToken(value, system),
     });
     for (const observation of found.filter((o) => hasIdentifier(o, value, system))) {
       const { meta: _meta, ...shown } = observation;

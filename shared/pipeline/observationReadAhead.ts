@@ -8,7 +8,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { isMedTechError } from '../core/errors.js';
 import type { ObservationIdentifier } from '../core/fhir/index.js';
 import { SEARCH_CUT_SHORT, type FhirStore } from './ports.js';
-import { escapeSearchValue, hasIdentifier } from './resolveIdentity.js';
+import { hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
 
 /** Identifiers one search asks for at most. */
 export const READ_AHEAD_BATCH = 8;
@@ -99,30 +99,26 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   /** The first held slot that may still be waiting: those before it were all read, or are being read or searched. */
   let firstWaiting = 0;
 
-  const search = async (wanted: readonly Slot[]): Promise<Observation[][] | 'unsure'> => {
-    // A batch reads one page of twice its identifiers (a server's default page may be smaller): a `next` link left
-    // then marks it cut short (duplicates), and it answers nobody, at the cost of one request (paging through it
-    // first would cost up to as many as the store's page bound).
-    const identifier = wanted.map((slot) => slot.token).join(',');
-    const found =
-      wanted.length > 1
-        ? await store.search<Observation>(
-            'Observation',
-            { identifier, _count: String(2 * READ_AHEAD_BATCH) },
-            { maxPages: 1 },
-          )
-        : await store.search<Observation>('Observation', { identifier });
-    if (wanted.length > 1 && found[SEARCH_CUT_SHORT] === true) {
-      return 'unsure';
-    }
-    return wanted.map(({ identifier }) =>
-      found.filter((observation) => hasIdentifier(observation, identifier.value, identifier.system)),
-    );
-  };
+  /** The Observations among `found` that carry the slot's identifier exactly. */
+  const matchesOf = (found: readonly Observation[], { identifier }: Slot): Observation[] =>
+    found.filter((observation) => hasIdentifier(observation, identifier.value, identifier.system));
 
-  const searchAlone = async (slot: Slot): Promise<Observation[]> => {
-    const found = await search([slot]);
-    return found === 'unsure' ? [] : (found[0] ?? []);
+  /** A slot's own search, as a write made it before read-ahead (every page the store reads). */
+  const searchAlone = async (slot: Slot): Promise<Observation[]> =>
+    matchesOf(await store.search<Observation>('Observation', { identifier: slot.token }), slot);
+
+  /**
+   * A batch's search: one page of twice its identifiers (a server's default page may be smaller). A `next` link left
+   * then marks it cut short (duplicates), and it answers nobody, at the cost of one request (paging through it first
+   * would cost up to as many as the store's page bound).
+   */
+  const searchBatch = async (wanted: readonly Slot[]): Promise<Observation[][] | 'unsure'> => {
+    const found = await store.search<Observation>(
+      'Observation',
+      { identifier: wanted.map((slot) => slot.token).join(','), _count: String(2 * READ_AHEAD_BATCH) },
+      { maxPages: 1 },
+    );
+    return found[SEARCH_CUT_SHORT] === true ? 'unsure' : wanted.map((slot) => matchesOf(found, slot));
   };
 
   const take = (slot: Slot): Observation[] => {
@@ -160,20 +156,25 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
     return ahead;
   };
 
-  /** Puts slots read ahead by a search that answered nobody back to waiting. */
+  /**
+   * Puts slots read ahead by a search that answered nobody back to waiting, for their writes to search alone (or fail
+   * with the service's error): the read-ahead has ended, nothing reads ahead again.
+   */
   const release = (ahead: readonly Slot[]): void => {
-    kept -= ahead.length;
     for (const next of ahead) {
       next.state = 'waiting';
       next.reading = undefined;
     }
-    firstWaiting = 0;
   };
 
   return {
     register(identifier) {
-      const token = `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`;
-      slots.push({ identifier, token, held: false, state: 'waiting' });
+      slots.push({
+        identifier,
+        token: toIdentifierToken(identifier.value, identifier.system),
+        held: false,
+        state: 'waiting',
+      });
       return slots.length - 1;
     },
 
@@ -233,7 +234,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       let results: Observation[][] | 'unsure';
       batchOut = reading;
       try {
-        results = await search([slot, ...ahead]);
+        results = await searchBatch([slot, ...ahead]);
       } catch (error) {
         batchOut = undefined;
         const refused = isRefusal(error);

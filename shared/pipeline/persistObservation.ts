@@ -16,7 +16,7 @@ import {
 } from '../core/fhir/index.js';
 import type { CodeValueFhirTemplate, ObservationGroup, ResolvedIdentity } from '../core/fhir/index.js';
 import type { FhirStore } from './ports.js';
-import { hasIdentifier, escapeSearchValue } from './resolveIdentity.js';
+import { hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
 
 /** What persisting an observation group did (MedTech metrics ObservationCreated / Updated / NoOperation). */
 export type PersistOutcome = 'created' | 'updated' | 'noop';
@@ -81,7 +81,7 @@ export async function persistObservation(
   const found =
     input.lookup === undefined
       ? await store.search<Observation>('Observation', {
-          identifier: `${escapeSearchValue(identifier.system)}|${escapeSearchValue(identifier.value)}`,
+          identifier: toIdentifierToken(identifier.value, identifier.system),
         })
       : await input.lookup();
   const matches = found.filter((o) => hasIdentifier(o, identifier.value, identifier.system));

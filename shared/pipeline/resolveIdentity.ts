@@ -268,9 +268,7 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
   value: string,
   system: string | undefined,
 ): Promise<T | undefined> {
-  const token =
-    system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
-  const found = await store.search<T>(resourceType, { identifier: token });
+  const found = await store.search<T>(resourceType, { identifier: toIdentifierToken(value, system) });
   let matches = found.filter((resource) => hasIdentifier(resource, value, system));
   if (matches.length === 0) {
     matches = found.filter((resource) => hasIdentifier(resource, value, system, true));
@@ -309,6 +307,15 @@ export function hasIdentifier(
  */
 export function escapeSearchValue(value: string): string {
   return value.replace(/[\\,$|]/g, (c) => `\\${c}`);
+}
+
+/**
+ * An identifier as a token search value: `system|value` escaped, or the value alone (any system) without a system.
+ * @param value - the identifier value
+ * @param system - its system, if any
+ */
+export function toIdentifierToken(value: string, system: string | undefined): string {
+  return system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
 }
 
 /**
