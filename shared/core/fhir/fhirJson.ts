@@ -123,25 +123,15 @@ interface JsonLayout {
  */
 function writeJson(value: unknown, key: string, margin: string, layout: JsonLayout): string | undefined {
   const { indent, holders } = layout;
-  if (
-    typeof value === 'object' &&
-    value !== null &&
-    !holders.has(value) &&
-    typeof (value as { toJSON?: unknown }).toJSON !== 'function'
-  ) {
+  const toJSON: unknown =
+    typeof value === 'object' && value !== null ? (value as { toJSON?: unknown }).toJSON : undefined;
+  if (typeof value === 'object' && value !== null && !holders.has(value) && typeof toJSON !== 'function') {
     // No text inside: JSON.stringify writes it, its lines moved to the margin (a JSON text breaks lines only between
     // its tokens).
     const text = JSON.stringify(value, null, indent);
     return margin === '' || indent === '' ? text : text.replaceAll('\n', `\n${margin}`);
   }
-  let current = value;
-  if (
-    typeof current === 'object' &&
-    current !== null &&
-    typeof (current as { toJSON?: unknown }).toJSON === 'function'
-  ) {
-    current = (current as { toJSON: (key: string) => unknown }).toJSON(key);
-  }
+  const current = typeof toJSON === 'function' ? (toJSON as (key: string) => unknown).call(value, key) : value;
   if (typeof current !== 'object' || current === null) {
     return JSON.stringify(current);
   }
