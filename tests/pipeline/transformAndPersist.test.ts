@@ -43,6 +43,11 @@ afterEach(() => {
 
 const NOW = Date.parse('2024-05-01T12:00:00Z');
 
+/** Observation searches the proxy passed on since its log was last reset. */
+function observationSearches(): number {
+  return proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?')).length;
+}
+
 function deps(
   identity: IdentityResolverOptions = {},
   extra: Partial<TransformAndPersistDeps> = {},
@@ -414,7 +419,7 @@ describe('FHIR requests of many Observations (measured on the embedded server)',
       const { created, updated, noop, errors } = await transformAndPersist(readings, shared);
       const log = proxy.requests();
       return {
-        searches: log.filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?')).length,
+        searches: observationSearches(),
         puts: log.filter((r) => r.method === 'PUT').length,
         summary: { created, updated, noop, errors: errors.length },
       };
@@ -450,7 +455,7 @@ describe('read-ahead no wider than the writes run at once', () => {
     const searchesAt = async (concurrency: number): Promise<number> => {
       proxy.resetLog();
       await transformAndPersist(readings, { ...shared, concurrency });
-      return proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?')).length;
+      return observationSearches();
     };
 
     expect(await searchesAt(3)).toBe(3);
@@ -520,8 +525,7 @@ describe('FHIR requests of many measurement groups (measured on the embedded ser
     const summary = await transformAndPersist(readings, shared);
 
     expect(summary).toMatchObject({ groups: 14, noop: 14, errors: [] });
-    const searches = proxy.requests().filter((r) => r.method === 'GET' && r.path.startsWith('/Observation?'));
-    expect(searches).toHaveLength(2);
+    expect(observationSearches()).toBe(2);
   });
 });
 
