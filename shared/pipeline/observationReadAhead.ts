@@ -8,7 +8,7 @@ import type { Observation } from '@medplum/fhirtypes';
 import { isMedTechError } from '../core/errors.js';
 import type { ObservationIdentifier } from '../core/fhir/index.js';
 import { SEARCH_CUT_SHORT, type FhirStore } from './ports.js';
-import { hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
+import { exactMatches, hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
 
 /** Identifiers one search asks for at most. */
 export const READ_AHEAD_BATCH = 8;
@@ -103,9 +103,18 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   const matchesOf = (found: readonly Observation[], { identifier }: Slot): Observation[] =>
     found.filter((observation) => hasIdentifier(observation, identifier.value, identifier.system));
 
-  /** A slot's own search, as a write made it before read-ahead (every page the store reads). */
-  const searchAlone = async (slot: Slot): Promise<Observation[]> =>
-    matchesOf(await store.search<Observation>('Observation', { identifier: slot.token }), slot);
+  /**
+   * A slot's own search, as a write made it before read-ahead (every page the store reads; one cut short without a
+   * match is refused, as {@link exactMatches} says).
+   */
+  const searchAlone = async ({ token, identifier }: Slot): Promise<Observation[]> =>
+    exactMatches(
+      await store.search<Observation>('Observation', { identifier: token }),
+      'Observation',
+      identifier.value,
+      identifier.system,
+      'Persist',
+    );
 
   /**
    * A batch's search: one page of twice its identifiers (a server's default page may be smaller). A `next` link left

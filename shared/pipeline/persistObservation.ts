@@ -16,7 +16,7 @@ import {
 } from '../core/fhir/index.js';
 import type { CodeValueFhirTemplate, ObservationGroup, ResolvedIdentity } from '../core/fhir/index.js';
 import type { FhirStore } from './ports.js';
-import { hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
+import { exactMatches, hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
 
 /** What persisting an observation group did (MedTech metrics ObservationCreated / Updated / NoOperation). */
 export type PersistOutcome = 'created' | 'updated' | 'noop';
@@ -44,7 +44,7 @@ export interface PersistObservationOptions {
 /**
  * Writes one observation group to the FHIR server:
  * 1. `GET Observation?identifier={system}|{value}` (or the input's `lookup`, which a flush reads ahead with other
- *    writes' identifiers), keeping exact identifier matches (several → error);
+ *    writes' identifiers), keeping exact identifier matches (several, or none in an answer cut short → error);
  * 2. none → `PUT Observation/{id}` with the built resource (create-or-replace at the deterministic id; refused as a
  *    conflict because a concurrent creator was first → read it and go on as in 3);
  * 3. found → merge; unchanged → no write; changed → `PUT` with `If-Match: W/"{versionId}"`, and on 409/412
@@ -80,9 +80,15 @@ export async function persistObservation(
 
   const found =
     input.lookup === undefined
-      ? await store.search<Observation>('Observation', {
-          identifier: toIdentifierToken(identifier.value, identifier.system),
-        })
+      ? exactMatches(
+          await store.search<Observation>('Observation', {
+            identifier: toIdentifierToken(identifier.value, identifier.system),
+          }),
+          'Observation',
+          identifier.value,
+          identifier.system,
+          'Persist',
+        )
       : await input.lookup();
   const matches = found.filter((o) => hasIdentifier(o, identifier.value, identifier.system));
   if (matches.length > 1) {

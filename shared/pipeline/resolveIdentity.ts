@@ -11,7 +11,8 @@ import type { ErrorName } from '../core/errors.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../core/fhir/index.js';
 import type { MeasurementGroupKey, ResolvedIdentity } from '../core/fhir/index.js';
 import { fenceWrites } from './fenceWrites.js';
-import type { FhirStore, IdentityResolver } from './ports.js';
+import { SEARCH_CUT_SHORT } from './ports.js';
+import type { FhirStore, IdentityResolver, SearchResult } from './ports.js';
 import { createKeyedQueue } from './limiter.js';
 
 /** MedTech's "Resolution type" setting. */
@@ -260,7 +261,7 @@ async function lookUpEncounter(store: FhirStore, encounterIdentifier: string): P
  * `DEV1` keeps receiving the Observations of messages that say `dev1`, rather than failing (Lookup) or being created
  * again (Create). Other near matches a server may return (prefixes) are never taken.
  * @throws MedTechError MultipleResourceFound when more than one resource matches exactly, or, with no exact match,
- *   more than one but for case
+ *   more than one but for case, or when the answer was cut short before an exact match ({@link exactMatches})
  */
 async function findOneByIdentifier<T extends Resource & { identifier?: Identifier[] }>(
   store: FhirStore,
@@ -269,7 +270,7 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
   system: string | undefined,
 ): Promise<T | undefined> {
   const found = await store.search<T>(resourceType, { identifier: toIdentifierToken(value, system) });
-  let matches = found.filter((resource) => hasIdentifier(resource, value, system));
+  let matches = exactMatches(found, resourceType, value, system, 'FHIRConversion');
   if (matches.length === 0) {
     matches = found.filter((resource) => hasIdentifier(resource, value, system, true));
   }
@@ -277,6 +278,37 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
     throw identityError('MultipleResourceFound', `More than one ${resourceType} has the measurements’ identifier.`);
   }
   return matches[0];
+}
+
+/**
+ * The resources of an identifier search's answer that carry the identifier exactly ({@link hasIdentifier}).
+ * An answer cut short ({@link SEARCH_CUT_SHORT}: more pages than the store reads, or a `next` link to another host)
+ * with none of them is refused rather than taken for "none": a later page may hold the resource, and "none" would
+ * fail a Lookup, or create a second Device, Patient or Observation beside it. (An answer of that many pages is one
+ * MedTech, which counted every resource returned, refused as MultipleResourceFound; one with an exact match is taken.)
+ * @param found - the search's answer
+ * @param resourceType - its resource type, for the message
+ * @param value - identifier value
+ * @param system - identifier system, or undefined for any system
+ * @param stage - the stage the error names
+ * @throws MedTechError MultipleResourceFound (non-retriable) when the answer was cut short before an exact match
+ */
+export function exactMatches<T extends { identifier?: Identifier[] }>(
+  found: SearchResult<T>,
+  resourceType: string,
+  value: string,
+  system: string | undefined,
+  stage: 'FHIRConversion' | 'Persist',
+): T[] {
+  const matches = found.filter((resource) => hasIdentifier(resource, value, system));
+  if (matches.length === 0 && found[SEARCH_CUT_SHORT] === true) {
+    throw new MedTechError(
+      'MultipleResourceFound',
+      stage,
+      `The ${resourceType} search's answer went on past the pages read, or to another host, before a ${resourceType} with the identifier exactly: a later page may hold one.`,
+    );
+  }
+  return matches;
 }
 
 /**

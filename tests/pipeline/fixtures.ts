@@ -2,11 +2,12 @@
  * Shared test data for the pipeline tests: a FHIR mapping, measurements, and helpers that read what ended up
  * in the FHIR server.
  */
-import type { Device, Observation } from '@medplum/fhirtypes';
+import type { Device, Observation, Resource } from '@medplum/fhirtypes';
 import { fromSampledDataStream, groupMeasurements, planObservationGroups } from '../../shared/core/fhir/index.js';
 import type { CodeValueFhirTemplate, FhirMapping, ObservationGroup } from '../../shared/core/fhir/index.js';
 import type { Measurement } from '../../shared/core/measurement.js';
-import type { FhirStore } from '../../shared/pipeline/ports.js';
+import { SEARCH_CUT_SHORT } from '../../shared/pipeline/ports.js';
+import type { FhirStore, SearchOptions } from '../../shared/pipeline/ports.js';
 
 /** Heart rate as SampledData folded per UTC hour (5 s slots). */
 export const heartRateTemplate: CodeValueFhirTemplate = {
@@ -149,6 +150,26 @@ export function versionedUpdateStore(inner: FhirStore): FhirStore {
       );
       queue = write.catch(() => undefined);
       return write;
+    },
+  };
+}
+
+/**
+ * The store as a server whose every search answer ends with a `next` link the store does not follow (one to another
+ * host, or past its page bound): each answer marked cut short (a fault the embedded server cannot produce).
+ * @param inner - the store answering
+ */
+export function cutShortSearches(inner: FhirStore): FhirStore {
+  return {
+    ...inner,
+    async search<T extends Resource>(
+      resourceType: T['resourceType'],
+      query: Readonly<Record<string, string>>,
+      options?: SearchOptions,
+    ) {
+      const found = await inner.search<T>(resourceType, query, options);
+      found[SEARCH_CUT_SHORT] = true;
+      return found;
     },
   };
 }

@@ -34,6 +34,7 @@ function countingStore(inner: FhirStore): FhirStore & {
   failure: Error;
   cutShort: boolean;
   cutShortAfterFirst: boolean;
+  cutShortAlone: boolean;
   batches: number;
   pages: (number | undefined)[];
   counts: (string | undefined)[];
@@ -47,6 +48,8 @@ function countingStore(inner: FhirStore): FhirStore & {
     cutShort: false,
     /** Whether they do after the first (a server with pages of a few, the first batch finding less). */
     cutShortAfterFirst: false,
+    /** Whether searches of one identifier come back marked as cut short. */
+    cutShortAlone: false,
     batches: 0,
     /** The pages each search asked for at most. */
     pages: [] as (number | undefined)[],
@@ -70,6 +73,9 @@ function countingStore(inner: FhirStore): FhirStore & {
       const found: SearchResult<T> = (await inner.search(resourceType as 'Observation', query)) as T[];
       const batched = (query.identifier ?? '').includes(`,${SYSTEM}`);
       if (batched && (store.cutShort || (store.cutShortAfterFirst && store.batches++ > 0))) {
+        found[SEARCH_CUT_SHORT] = true;
+      }
+      if (!batched && store.cutShortAlone) {
         found[SEARCH_CUT_SHORT] = true;
       }
       return found;
@@ -211,6 +217,23 @@ describe('createObservationReadAhead', () => {
     // A batch reads one page of 16 (a next link left is enough to answer nobody); a search alone pages as it did.
     expect(store.pages).toEqual([1, undefined, undefined, undefined]);
     expect(store.counts).toEqual(['16', undefined, undefined, undefined]);
+  });
+
+  it('refuses a search alone cut short before an exact match, as a write without read-ahead does', async () => {
+    const store = countingStore(new MemoryFhirStore([observation('c', 'c-server-id')]));
+    store.cutShort = true;
+    store.cutShortAlone = true;
+    const readAhead = createObservationReadAhead(store);
+    const slots = registerHeld(readAhead, ['b', 'c']);
+
+    const found = await Promise.allSettled(slots.map((slot) => readAhead.lookup(slot)));
+
+    expect(found[0]).toMatchObject({
+      status: 'rejected',
+      reason: { name: 'MultipleResourceFound', stage: 'Persist', retriable: false },
+    });
+    expect(found[1]).toMatchObject({ status: 'fulfilled', value: [{ id: 'c-server-id' }] });
+    expect(store.searches.map((batch) => batch.length)).toEqual([2, 1, 1]);
   });
 
   it('sends one batch at a time: after a useful one, a batch of no use costs one search a flush', async () => {

@@ -8,7 +8,14 @@ import { startFhirServer } from '../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../shared/local/fhirServer.js';
 import { persistObservation } from '../../shared/pipeline/persistObservation.js';
 import type { FhirStore, FhirUpdateResult } from '../../shared/pipeline/ports.js';
-import { heartRate, heartRateTemplate, onlyObservationGroup, sampledValues, versionedUpdateStore } from './fixtures.js';
+import {
+  cutShortSearches,
+  heartRate,
+  heartRateTemplate,
+  onlyObservationGroup,
+  sampledValues,
+  versionedUpdateStore,
+} from './fixtures.js';
 
 let server: FhirServer;
 let store: FhirStore;
@@ -431,6 +438,24 @@ describe('persistObservation', () => {
     const error = await persistObservation(store, data).catch((e: unknown) => e);
 
     expect(error).toMatchObject({ name: 'MultipleResourceFound', retriable: false });
+  });
+
+  it('refuses a search cut short (a next link not followed) before an exact match, and merges when one is found', async () => {
+    // Every answer ends with a next link the store did not follow: a later page may hold our Observation.
+    const cutShort = cutShortSearches(store);
+    const missing = input({ patientId: 'p1', deviceId: 'cut-short-missing' }, { '2024-05-01T10:00:00Z': '70' });
+    const found = input({ patientId: 'p1', deviceId: 'cut-short-found' }, { '2024-05-01T10:00:00Z': '70' });
+    await persistObservation(store, found);
+
+    const error = await persistObservation(cutShort, missing).catch((e: unknown) => e);
+    const merged = await persistObservation(cutShort, {
+      ...found,
+      ...input({ patientId: 'p1', deviceId: 'cut-short-found' }, { '2024-05-01T10:00:30Z': '71' }),
+    });
+
+    expect(error).toMatchObject({ name: 'MultipleResourceFound', stage: 'Persist', retriable: false });
+    expect(await store.read('Observation', idOf(missing))).toBeUndefined();
+    expect(merged).toBe('updated');
   });
 
   it('gives up with a retriable error when every write meets a version conflict', async () => {

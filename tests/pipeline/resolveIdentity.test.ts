@@ -11,7 +11,7 @@ import {
   resolveIdentity,
   toCacheKey,
 } from '../../shared/pipeline/resolveIdentity.js';
-import { seedDeviceWithPatient, versionedUpdateStore } from './fixtures.js';
+import { cutShortSearches, seedDeviceWithPatient, versionedUpdateStore } from './fixtures.js';
 
 let server: FhirServer;
 let store: FhirStore;
@@ -136,6 +136,23 @@ describe('resolveIdentity with Lookup', () => {
     expect(identity).toEqual({ deviceId: 'enc-dev', patientId: 'p1', encounterId: 'enc-1' });
     expect(missing).toMatchObject({ name: 'EncounterNotFound' });
   });
+
+  it('refuses an answer cut short before an exact match rather than calling the Device missing or taking a variant', async () => {
+    await seedDeviceWithPatient(store, { deviceId: 'cut-exact', identifier: 'cut-short-exact', patientId: 'p1' });
+    await seedDeviceWithPatient(store, { deviceId: 'cut-upper', identifier: 'CUT-SHORT-VARIANT', patientId: 'p1' });
+    const cut = cutShortSearches(store);
+
+    const exact = await resolveIdentity(cut, { deviceId: 'cut-short-exact', type: 'hr' }, lookup);
+    const missing = await errorOf(resolveIdentity(cut, { deviceId: 'cut-short-missing', type: 'hr' }, lookup));
+    const variant = await errorOf(resolveIdentity(cut, { deviceId: 'cut-short-variant', type: 'hr' }, lookup));
+
+    // A later page may hold the Device: neither DeviceNotFound nor the case variant.
+    expect(exact).toEqual({ deviceId: 'cut-exact', patientId: 'p1' });
+    for (const error of [missing, variant]) {
+      expect(error).toMatchObject({ name: 'MultipleResourceFound', stage: 'FHIRConversion', retriable: false });
+      expect((error as Error).message).not.toContain('cut-short');
+    }
+  });
 });
 
 describe('resolveIdentity with LookupWithEncounter', () => {
@@ -176,6 +193,20 @@ describe('resolveIdentity with Create', () => {
     expect(patient?.identifier).toEqual([{ value: 'create-new-patient' }]);
     expect(device?.identifier).toEqual([{ system: 'urn:devices', value: 'create-new-device' }]);
     expect(device?.patient).toEqual({ reference: `Patient/${patient?.id}` });
+  });
+
+  it('creates nothing when the Device search was cut short before an exact match: a later page may hold it', async () => {
+    const error = await errorOf(
+      resolveIdentity(
+        cutShortSearches(store),
+        { deviceId: 'create-cut-short', type: 'hr', patientId: 'create-cut-short-patient' },
+        create,
+      ),
+    );
+
+    expect(error).toMatchObject({ name: 'MultipleResourceFound', retriable: false });
+    expect(await store.read('Device', toCreatedDeviceId('create-cut-short', undefined))).toBeUndefined();
+    expect(await store.read('Patient', toCreatedPatientId('create-cut-short-patient'))).toBeUndefined();
   });
 
   it('links a new Device to the Patient that already has the identifier', async () => {
