@@ -132,18 +132,26 @@ function toIsoTime(value: unknown): string | undefined {
   return undefined;
 }
 
-/** A property name the library may have lower-cased from PascalCase: an identifier starting with a small letter. */
-const MAYBE_LOWER_CASED = /^[a-z][A-Za-z0-9_]*$/;
+/**
+ * Whether the library (`@azure/functions`, which lower-cases the first letter of every metadata key) may have
+ * lower-cased a property's name: it starts with a small letter, and it is not one of the all-lower-case names with a
+ * `-` that IoT Hub and AMQP give their own properties (`iothub-creation-time-utc`, `content-type`). `deviceId`,
+ * `device-Id` (from `Device-Id`) and `patient.Id` (from `Patient.Id`) may be.
+ * @param name - a property name as the library hands it
+ */
+function mayBeLowerCased(name: string): boolean {
+  return /^[a-z]/.test(name) && !(name.includes('-') && name === name.toLowerCase());
+}
 
 /**
- * The application properties with, for every identifier-like name the library may have lower-cased (`deviceId`), the
- * upper-cased name as well (`DeviceId`) when no property has it: the original name is one of the two, and mappings
- * name properties exactly. Names with a `-` (`iothub-creation-time-utc`) are lower-case by convention and left alone.
+ * The application properties with, for every name the library may have lower-cased ({@link mayBeLowerCased}:
+ * `deviceId`), the upper-cased name as well (`DeviceId`) when no property has it: the original name is one of the
+ * two, and mappings name properties exactly.
  */
 function withUpperCaseAliases(properties: Record<string, unknown>): Record<string, unknown> {
   const result: Record<string, unknown> = { ...properties };
   for (const [name, value] of Object.entries(properties)) {
-    if (!MAYBE_LOWER_CASED.test(name)) {
+    if (!mayBeLowerCased(name)) {
       continue;
     }
     const upper = name.charAt(0).toUpperCase() + name.slice(1);

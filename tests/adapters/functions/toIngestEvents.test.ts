@@ -90,7 +90,18 @@ describe('toIngestEvents', () => {
       {
         ...metadata,
         propertiesArray: [
-          { deviceId: 'd-1', kind: 'a', Kind: 'b', 'iothub-creation-time-utc': '2026-11-24T09:59:59Z', '2x': 1 },
+          {
+            deviceId: 'd-1',
+            kind: 'a',
+            Kind: 'b',
+            'iothub-creation-time-utc': '2026-11-24T09:59:59Z',
+            '2x': 1,
+            // Sent as `Device-Id`, `Patient.Id` and `Unit Name`: the library lower-cases every first letter.
+            'device-Id': 'd-1',
+            'patient.Id': 'p-1',
+            'unit Name': 'bpm',
+            'content-type': 'application/json',
+          },
         ],
       },
       '2026-11-24T10:05:00.000Z',
@@ -103,6 +114,13 @@ describe('toIngestEvents', () => {
       Kind: 'b',
       'iothub-creation-time-utc': '2026-11-24T09:59:59Z',
       '2x': 1,
+      'device-Id': 'd-1',
+      'Device-Id': 'd-1',
+      'patient.Id': 'p-1',
+      'Patient.Id': 'p-1',
+      'unit Name': 'bpm',
+      'Unit Name': 'bpm',
+      'content-type': 'application/json',
     });
   });
 
