@@ -29,6 +29,7 @@ describe('.funcignore', () => {
       'schemas/devicecontent.schema.json',
       'samples/messages.ndjson',
       'tsconfig.json',
+      'tsconfig.build.json',
     ];
     expect(needed.filter((path) => rules.ignores(path))).toEqual([]);
     expect(leftOut.filter((path) => !rules.ignores(path))).toEqual([]);
