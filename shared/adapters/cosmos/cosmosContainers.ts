@@ -2,7 +2,7 @@ import { CosmosClient } from '@azure/cosmos';
 import type { Container, ContainerRequest, Database } from '@azure/cosmos';
 import { DefaultAzureCredential } from '@azure/identity';
 import type { TokenCredential } from '@azure/identity';
-import { withStagingErrors } from './stagingUnavailableError.js';
+import { toCosmosStatus, withStagingErrors } from './stagingUnavailableError.js';
 
 /** How to reach Cosmos DB: an account key locally, a managed identity (`DefaultAzureCredential`) in Azure. */
 export interface CosmosConnectionOptions {
@@ -104,37 +104,121 @@ export function toContainerRequests(
 }
 
 /**
- * Opens the database and containers, creating any that are missing when `ensure` is set. With Entra ID auth the
- * data-plane role cannot create resources: deploy them with infrastructure as code and pass `ensure: false`.
+ * Thrown when a container exists but not as the app needs it (another partition key path, a lease container without
+ * TTL), or does not exist where the app may not create it: a deployment to fix, which no retry overcomes.
+ */
+export class CosmosContainerDefinitionError extends Error {
+  override readonly name = 'CosmosContainerDefinitionError';
+  /** Always false: the container stays as it is until someone changes it. */
+  readonly retriable = false;
+}
+
+/**
+ * Opens the database and containers, creating any that are missing when `ensure` is set, and checks each one's
+ * definition: a container that already exists is taken as it is by `createIfNotExists`, and one partitioned on
+ * another path than `/pk` (the portal suggests `/id`) would take every write while each partition-scoped read of
+ * real Cosmos DB found nothing (a unit read empty for ever, its shard never flushed). With Entra ID auth the data-plane
+ * role cannot create resources: deploy them with infrastructure as code and pass `ensure: false`.
+ * Instances starting at once may race to create: the loser's 409 is read as "exists".
  * @param client - a Cosmos client
  * @param names - database and container names (defaults: {@link defaultCosmosContainerNames})
  * @param options - `ensure`: create missing resources (default true)
- * @throws StagingUnavailableError when Cosmos DB cannot be reached
+ * @throws StagingUnavailableError when Cosmos DB cannot be reached; CosmosContainerDefinitionError when a container
+ *   is missing (without `ensure`) or not defined as {@link toContainerRequests} says
  */
 export async function openCosmosContainers(
   client: CosmosClient,
   names: CosmosContainerNames = defaultCosmosContainerNames,
   options: { ensure?: boolean } = {},
 ): Promise<CosmosContainers> {
+  const requests = toContainerRequests(names);
+  let database: Database;
+  let open: (request: ContainerRequest) => Promise<Container>;
   if (options.ensure === false) {
-    const database = client.database(names.database);
-    return {
-      database,
-      staging: database.container(names.staging),
-      deadLetter: database.container(names.deadLetter),
-      leases: database.container(names.leases),
+    database = client.database(names.database);
+    open = async (request) => {
+      const container = database.container(request.id ?? '');
+      await checkDefinition(container, request);
+      return container;
+    };
+  } else {
+    database = (
+      await withStagingErrors('create database', () =>
+        createIfNotExists(() => client.databases.createIfNotExists({ id: names.database })),
+      )
+    ).database;
+    const created = database;
+    open = async (request) => {
+      const { container } = await withStagingErrors('create container', () =>
+        createIfNotExists(() => created.containers.createIfNotExists(request)),
+      );
+      await checkDefinition(container, request);
+      return container;
     };
   }
-  const { database } = await withStagingErrors('create database', () =>
-    client.databases.createIfNotExists({ id: names.database }),
-  );
-  const requests = toContainerRequests(names);
-  const open = async (request: ContainerRequest): Promise<Container> =>
-    (await withStagingErrors('create container', () => database.containers.createIfNotExists(request))).container;
   const [staging, deadLetter, leases] = await Promise.all([
     open(requests.staging),
     open(requests.deadLetter),
     open(requests.leases),
   ]);
   return { database, staging, deadLetter, leases };
+}
+
+/**
+ * Runs a `createIfNotExists`, once more when it lost a race to create (409: another instance created the resource
+ * between the SDK's read and its create); the second one reads it.
+ */
+async function createIfNotExists<T>(create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if (toCosmosStatus(error) !== 409) {
+      throw error;
+    }
+    return create();
+  }
+}
+
+/**
+ * Reads a container's definition and refuses one the app cannot work with: missing, partitioned on other paths than
+ * the request's, or without TTL where the request turns it on. Indexing policies are left as they are (they change
+ * costs, not results).
+ */
+async function checkDefinition(container: Container, request: ContainerRequest): Promise<void> {
+  const { resource } = await withStagingErrors('read container', async () => {
+    try {
+      return await container.read();
+    } catch (error) {
+      if (toCosmosStatus(error) === 404) {
+        return { resource: undefined };
+      }
+      throw error;
+    }
+  });
+  const name = `Cosmos DB container '${container.id}'`;
+  if (resource === undefined) {
+    throw new CosmosContainerDefinitionError(
+      `${name} does not exist: create it (partition key ${JSON.stringify(request.partitionKey)}) or let the app create it.`,
+    );
+  }
+  const wanted = toPaths(request.partitionKey);
+  const paths = toPaths(resource.partitionKey);
+  if (JSON.stringify(paths) !== JSON.stringify(wanted)) {
+    throw new CosmosContainerDefinitionError(
+      `${name} is partitioned on ${JSON.stringify(paths)}, not ${JSON.stringify(wanted)}: create it again with that partition key.`,
+    );
+  }
+  if (request.defaultTtl !== undefined && resource.defaultTtl === undefined) {
+    throw new CosmosContainerDefinitionError(
+      `${name} has time to live off: turn it on without a default (defaultTtl -1) so abandoned leases expire.`,
+    );
+  }
+}
+
+/** The paths of a partition key definition (or of a bare path), `[]` when none. */
+function toPaths(definition: ContainerRequest['partitionKey']): string[] {
+  if (definition === undefined) {
+    return [];
+  }
+  return typeof definition === 'string' ? [definition] : [...definition.paths];
 }
