@@ -33,8 +33,9 @@ type StoredDocument = DeadLetterDocument & Record<string, unknown>;
 const MAX_WITH_LESS_ATTEMPTS = 5;
 
 /**
- * The dead-letter store on Cosmos DB (container `deadletter`, partition key `/pk` = `{errorName}|{yyyy-MM-dd}` of
- * the data's time; ids are SHA-256 of the error and the subject, so a rerun overwrites instead of duplicating).
+ * The dead-letter store on Cosmos DB (container `deadletter`, partition key `/pk` = `{errorName}|{yyyy-MM-ddTHH}|{h}`
+ * of the data's time and the id's first hex digit; ids are SHA-256 of the error and the subject, so a rerun overwrites
+ * instead of duplicating).
  */
 export class CosmosDeadLetterStore implements DeadLetterStore {
   /** Write requests sent by this store (and any store sharing the counter). */

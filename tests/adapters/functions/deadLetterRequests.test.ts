@@ -98,8 +98,8 @@ describe('before', () => {
   });
 });
 
-/** A dead letter's key as the store writes it: SHA-256 in hex, and `{errorName}|{day}`. */
-const KEY = { id: 'a'.repeat(64), pk: 'DeviceNotFound|2024-05-01' };
+/** A dead letter's key as the store writes it: SHA-256 in hex, and `{errorName}|{hour}|{the id's first digit}`. */
+const KEY = { id: 'a'.repeat(64), pk: 'DeviceNotFound|2024-05-01T10|a' };
 
 describe('parseDiscardBody', () => {
   it('reads keys, or a filter with its bound, dry run and token', () => {
@@ -154,7 +154,11 @@ describe('parseDiscardBody', () => {
       { ...KEY, id: 'a/b' },
       { ...KEY, id: 'A'.repeat(64) },
       { ...KEY, pk: 'DeviceNotFound' },
-      { ...KEY, pk: 'Nope|2024-05-01' },
+      { ...KEY, pk: 'Nope|2024-05-01T10|a' },
+      // The key this one replaced (a day), and a shard that is not the id's.
+      { ...KEY, pk: 'DeviceNotFound|2024-05-01' },
+      { ...KEY, pk: 'DeviceNotFound|2024-05-01T10|b' },
+      { ...KEY, pk: 'DeviceNotFound|2024-05-01T10|A' },
       [KEY.id, KEY.pk],
       KEY.id,
     ];
@@ -276,7 +280,7 @@ describe('parseListQuery', () => {
 describe('toDeadLetterListItem', () => {
   const base = {
     id: 'id-1',
-    pk: 'PatientNotFound|2024-05-01',
+    pk: 'PatientNotFound|2024-05-01T10|i',
     errorName: 'PatientNotFound' as const,
     etag: '"e"',
     error: {

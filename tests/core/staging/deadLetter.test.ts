@@ -30,11 +30,31 @@ const messageRecord: DeadLetterRecord = {
 };
 
 describe('toDeadLetterDocument', () => {
-  it('partitions by error name and the UTC day of the enqueued time, and copies the error name', () => {
+  it("partitions by error name, the UTC hour of the enqueued time and the id's first digit; copies the error name", () => {
     const document = toDeadLetterDocument(messageRecord);
 
-    expect(document).toMatchObject({ pk: 'IncompatibleData|2024-05-01', errorName: 'IncompatibleData' });
+    expect(document).toMatchObject({
+      pk: `IncompatibleData|2024-05-01T23|${document.id.charAt(0)}`,
+      errorName: 'IncompatibleData',
+    });
     expect(document.id).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('spreads one error of one hour over 16 partitions (a day of it in one outgrew a logical partition)', () => {
+    const pks = new Set(
+      Array.from({ length: 200 }, (_, sequenceNumber) => {
+        const { subject } = messageRecord;
+        if (subject.kind !== 'message') {
+          throw new Error('a message record');
+        }
+        return toDeadLetterDocument({
+          ...messageRecord,
+          subject: { ...subject, coordinates: { ...subject.coordinates, sequenceNumber } },
+        }).pk;
+      }),
+    );
+
+    expect([...pks].sort()).toEqual([...'0123456789abcdef'].map((h) => `IncompatibleData|2024-05-01T23|${h}`));
   });
 
   it('gives a rerun the same id and partition even when it is recorded later', () => {
@@ -117,7 +137,7 @@ describe('toDeadLetterDocument', () => {
       },
     });
 
-    expect(document.pk).toBe('DeviceNotFound|2024-05-01');
+    expect(document.pk).toBe(`DeviceNotFound|2024-05-01T23|${document.id.charAt(0)}`);
   });
 
   it('handles a rejected group larger than the call stack can take as arguments', () => {
@@ -137,7 +157,7 @@ describe('toDeadLetterDocument', () => {
       subject: { kind: 'measurements', measurements },
     });
 
-    expect(document.pk).toBe('DeviceNotFound|2024-05-01');
+    expect(document.pk).toBe(`DeviceNotFound|2024-05-01T23|${document.id.charAt(0)}`);
   });
 });
 
