@@ -222,8 +222,8 @@ describe('the dead-letter endpoints on a real Cosmos DB store', () => {
   it("answers 404 to a key no dead letter has, and 400 to one that is no dead letter's", async () => {
     await servicesWithDeadLetters();
 
-    const missing = await read('0'.repeat(64), 'pk=IncompatibleData%7C2024-05-01');
-    const malformed = await read('abc', 'pk=IncompatibleData%7C2024-05-01');
+    const missing = await read('0'.repeat(64), 'pk=IncompatibleData%7C2024-05-01T10%7C0');
+    const malformed = await read('abc', 'pk=IncompatibleData%7C2024-05-01T10%7C0');
     const noPk = await read('0'.repeat(64), '');
 
     expect([missing.status, malformed.status, noPk.status]).toEqual([404, 400, 400]);
