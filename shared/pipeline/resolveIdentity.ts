@@ -256,8 +256,9 @@ async function lookUpEncounter(store: FhirStore, encounterIdentifier: string): P
 
 /**
  * Searches `{type}?identifier=[system|]value` and keeps the resources that carry the identifier exactly; when none
- * does, those that carry it but for letter case. A server that compares tokens case-insensitively (Azure's FHIR
- * service) returns the latter, and MedTech, which takes what the server returns, resolved them: a Device registered as
+ * does, those that carry it but for letter case. A server that compares tokens case-insensitively (Medplum; Azure's
+ * FHIR service on SQL compares them exactly since its schema version 41) returns the latter, and MedTech, which takes
+ * what the server returns, resolved them: a Device registered as
  * `DEV1` keeps receiving the Observations of messages that say `dev1`, rather than failing (Lookup) or being created
  * again (Create). Other near matches a server may return (prefixes) are never taken.
  * @throws MedTechError MultipleResourceFound when more than one resource matches exactly, or, with no exact match,

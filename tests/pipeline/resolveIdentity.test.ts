@@ -84,7 +84,7 @@ describe('resolveIdentity with Lookup', () => {
   });
 
   it('takes a Device whose identifier differs only in case, as MedTech took what such a server returns', async () => {
-    // Medplum, like Azure's FHIR service, compares identifier tokens case-insensitively.
+    // Medplum compares identifier tokens case-insensitively (Azure's FHIR service on SQL, exactly).
     await seedDeviceWithPatient(store, { deviceId: 'case-upper', identifier: 'CASE-DEVICE', patientId: 'p1' });
     const returned = await store.search<Device>('Device', { identifier: 'case-device' });
 
