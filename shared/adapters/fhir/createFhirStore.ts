@@ -46,7 +46,9 @@ export interface FhirStoreOptions {
 const MAX_SEARCH_PAGES = 10;
 
 type Failure =
-  { kind: 'status'; status: number; retryAfter: string | undefined } | { kind: 'timeout' } | { kind: 'network' };
+  | { kind: 'status'; status: number; retryAfter: string | undefined; etag: string | undefined }
+  | { kind: 'timeout' }
+  | { kind: 'network' };
 
 interface Response {
   body: FhirResource;
@@ -116,6 +118,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
           interaction,
           resourceType,
           status: failure.kind === 'status' ? failure.status : undefined,
+          versionId: failure.kind === 'status' ? toVersionId(failure.etag) : undefined,
           attempts: attempt,
           retriable: isStaging(failure),
         });
@@ -169,16 +172,8 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     },
 
     async read<T extends Resource>(resourceType: T['resourceType'], id: string) {
-      assertFhirId(id, 'read', resourceType);
-      try {
-        const { body } = await send('read', resourceType, (o) => client.read({ resourceType, id, options: o }));
-        return body as unknown as T;
-      } catch (error) {
-        if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
-          return undefined;
-        }
-        throw error;
-      }
+      const state = await readState<T>(resourceType, id);
+      return state.kind === 'found' ? state.resource : undefined;
     },
 
     async history<T extends Resource>(resourceType: T['resourceType'], id: string) {
@@ -236,14 +231,21 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
         if (
           updateOptions.ifMatchVersionId === undefined &&
           error instanceof FhirRequestError &&
-          (error.status === 400 || error.status === 428) &&
-          (await store.read(resource.resourceType, resource.id)) !== undefined
+          (error.status === 400 || error.status === 428)
         ) {
           // A server whose versioning policy wants If-Match on every update (Azure's `versioned-update` answers 400
           // in R4; 428 Precondition Required is the HTTP status for it) refuses a PUT without one once the resource
           // exists: another writer created it first. That is a version conflict (re-read, then write with If-Match),
-          // not a fault of the data. A refused PUT of a resource that does not exist is one, and stays an error.
-          return { kind: 'conflict', status: error.status };
+          // not a fault of the data. It wants one on a deleted resource too (a user deleted the Observation, Device
+          // or Patient): the PUT goes again on the deleted version its read's 410 names, as a create would. A refused
+          // PUT of a resource that does not exist is a fault of the data, and stays an error.
+          const state = await readState(resource.resourceType, resource.id);
+          if (state.kind === 'found') {
+            return { kind: 'conflict', status: error.status };
+          }
+          if (state.kind === 'deleted' && state.versionId !== undefined) {
+            return store.update(resource, { ifMatchVersionId: state.versionId });
+          }
         }
         throw error;
       }
@@ -252,6 +254,31 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     requestCount: () => requests,
   };
   return store;
+
+  /**
+   * Reads a resource's current version (`GET {type}/{id}`): found, deleted (410 Gone, with the deleted version its
+   * ETag names when it names one) or missing (404).
+   */
+  async function readState<T extends Resource>(
+    resourceType: T['resourceType'],
+    id: string,
+  ): Promise<
+    { kind: 'found'; resource: T } | { kind: 'deleted'; versionId: string | undefined } | { kind: 'missing' }
+  > {
+    assertFhirId(id, 'read', resourceType);
+    try {
+      const { body } = await send('read', resourceType, (o) => client.read({ resourceType, id, options: o }));
+      return { kind: 'found', resource: body as unknown as T };
+    } catch (error) {
+      if (error instanceof FhirRequestError && error.status === 410) {
+        return { kind: 'deleted', versionId: error.versionId };
+      }
+      if (error instanceof FhirRequestError && error.status === 404) {
+        return { kind: 'missing' };
+      }
+      throw error;
+    }
+  }
 
   function isRetriable(failure: Failure): boolean {
     switch (failure.kind) {
@@ -369,12 +396,21 @@ function toFailure(error: unknown): Failure {
     const status = candidate.response?.status;
     if (typeof status === 'number') {
       const headers = candidate.config?.headers;
-      const retryAfter = headers instanceof Headers ? (headers.get('retry-after') ?? undefined) : undefined;
+      const header = (name: string): string | undefined =>
+        headers instanceof Headers ? (headers.get(name) ?? undefined) : undefined;
       // A 2xx whose body is not JSON (e.g. a gateway page) is treated like a broken connection.
-      return status < 400 ? { kind: 'network' } : { kind: 'status', status, retryAfter };
+      return status < 400
+        ? { kind: 'network' }
+        : { kind: 'status', status, retryAfter: header('retry-after'), etag: header('etag') };
     }
   }
   return { kind: 'network' };
+}
+
+/** The version id a (weak) ETag names: `W/"3"` → `3`. */
+function toVersionId(etag: string | undefined): string | undefined {
+  const versionId = etag === undefined ? undefined : /^(?:W\/)?"([^"]+)"$/.exec(etag.trim())?.[1];
+  return versionId !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(versionId) ? versionId : undefined;
 }
 
 function describeFailure(interaction: FhirInteraction, resourceType: string, failure: Failure): string {

@@ -14,6 +14,8 @@ export interface FhirRequestErrorDetails {
   resourceType: string;
   /** HTTP status of the last attempt; undefined for network errors and timeouts. */
   status?: number;
+  /** The version id the answer's ETag named (a 410 Gone names the deleted version), if it named one. */
+  versionId?: string | undefined;
   /** Attempts made. */
   attempts: number;
   /** True when trying again later may succeed (throttling, 5xx, network, timeout, unauthorized). */
@@ -28,6 +30,8 @@ export class FhirRequestError extends MedTechError {
   readonly resourceType: string;
   /** HTTP status of the last attempt, when there was a response. */
   readonly status: number | undefined;
+  /** The version id the answer's ETag named (a 410 Gone names the deleted version), if it named one. */
+  readonly versionId: string | undefined;
   /** Attempts made. */
   readonly attempts: number;
 
@@ -40,6 +44,7 @@ export class FhirRequestError extends MedTechError {
     this.interaction = details.interaction;
     this.resourceType = details.resourceType;
     this.status = details.status;
+    this.versionId = details.versionId;
     this.attempts = details.attempts;
   }
 }

@@ -1,0 +1,186 @@
+/**
+ * A small FHIR server over HTTP that answers the interactions the app uses as Azure's FHIR service (microsoft/fhir-server
+ * on SQL) does where the embedded Medplum server answers otherwise — a fault the local servers cannot produce:
+ * - versioning policy per resource type: `versioned` (default), `versioned-update` (a `PUT` without If-Match onto a
+ *   resource that exists, deleted ones included, is a 400 `IfMatchHeaderRequiredForResource`) or `no-version` (no
+ *   history kept; versions still counted);
+ * - If-Match on another version → 412; If-Match onto an id never written → 404; version `1` → 201, later ones 200;
+ * - a read of a deleted resource → 410 with the deleted version's ETag;
+ * - `_history` newest first, deletions listed as `request.method` DELETE, pages of `_count` (default 10), no next link;
+ * - identifier token search exact (case-sensitive), `,` ORing values, `\` escaping.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** A resource type's versioning policy. */
+export type VersioningPolicy = 'versioned' | 'versioned-update' | 'no-version';
+
+interface Version {
+  versionId: string;
+  lastUpdated: string;
+  deleted: boolean;
+  resource: Record<string, unknown>;
+}
+
+/** The running server. */
+export interface AzureLikeFhirServer {
+  /** Base URL. */
+  url: string;
+  /** Versioning policy by resource type (absent: `versioned`). */
+  policy: Record<string, VersioningPolicy>;
+  /** Deletes a resource as `DELETE` would (a new, deleted version). */
+  remove(type: string, id: string): void;
+  /** Stops the server. */
+  close(): Promise<void>;
+}
+
+/** Splits a search value at unescaped separators. */
+function splitUnescaped(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let current = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charAt(i);
+    if (c === '\\' && i + 1 < text.length) {
+      current += c + text.charAt(i + 1);
+      i += 1;
+    } else if (c === separator) {
+      parts.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  parts.push(current);
+  return parts;
+}
+
+const unescapeValue = (text: string): string => text.replace(/\\(.)/g, '$1');
+
+const outcome = (diagnostics: string): unknown => ({
+  resourceType: 'OperationOutcome',
+  issue: [{ severity: 'error', code: 'processing', diagnostics }],
+});
+
+/** Starts the server on a free port. */
+export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
+  const resources = new Map<string, Version[]>();
+  const policy: Record<string, VersioningPolicy> = {};
+  let clock = Date.parse('2024-05-01T12:00:00Z');
+  const tick = (): string => new Date((clock += 1000)).toISOString();
+  const withMeta = (v: Version): unknown => ({
+    ...v.resource,
+    meta: { versionId: v.versionId, lastUpdated: v.lastUpdated },
+  });
+  const append = (key: string, type: string, version: Version): void => {
+    const versions = resources.get(key) ?? [];
+    resources.set(key, policy[type] === 'no-version' ? [version] : [...versions, version]);
+  };
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const [type = '', id, history] = url.pathname.split('/').filter((part) => part !== '');
+      const key = `${type}/${id ?? ''}`;
+      const versions = resources.get(key) ?? [];
+      const latest = versions.at(-1);
+      const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
+        res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method === 'GET' && id === undefined) {
+        const tokens = splitUnescaped(url.searchParams.get('identifier') ?? '', ',').map((token) =>
+          splitUnescaped(token, '|').map(unescapeValue),
+        );
+        const entry: unknown[] = [];
+        for (const [resourceKey, stored] of resources) {
+          const current = stored.at(-1);
+          if (!resourceKey.startsWith(`${type}/`) || current === undefined || current.deleted) {
+            continue;
+          }
+          const identifiers = (current.resource['identifier'] ?? []) as { system?: string; value?: string }[];
+          const hit = tokens.some(([first, second]) =>
+            identifiers.some((identifier) =>
+              second === undefined
+                ? identifier.value === first
+                : identifier.system === first && identifier.value === second,
+            ),
+          );
+          if (hit) {
+            entry.push({ resource: withMeta(current), search: { mode: 'match' } });
+          }
+        }
+        send(200, { resourceType: 'Bundle', type: 'searchset', entry });
+        return;
+      }
+      if (req.method === 'GET' && history === '_history') {
+        if (latest === undefined) {
+          send(404, outcome('not found'));
+          return;
+        }
+        const count = Number(url.searchParams.get('_count') ?? 10);
+        const entry = [...versions]
+          .reverse()
+          .slice(0, count)
+          .map((v) => ({ resource: withMeta(v), request: { method: v.deleted ? 'DELETE' : 'PUT', url: key } }));
+        send(200, { resourceType: 'Bundle', type: 'history', entry });
+        return;
+      }
+      if (req.method === 'GET') {
+        if (latest === undefined) {
+          send(404, outcome('not found'));
+        } else if (latest.deleted) {
+          send(410, outcome('deleted'), { etag: `W/"${latest.versionId}"` });
+        } else {
+          send(200, withMeta(latest), { etag: `W/"${latest.versionId}"` });
+        }
+        return;
+      }
+      if (req.method === 'PUT') {
+        const { meta: _meta, ...resource } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<
+          string,
+          unknown
+        >;
+        const ifMatch = /^W\/"(.+)"$/.exec(String(req.headers['if-match'] ?? ''))?.[1];
+        if (ifMatch !== undefined && latest !== undefined && ifMatch !== latest.versionId) {
+          send(412, outcome('ResourceVersionConflict'));
+        } else if (ifMatch !== undefined && latest === undefined) {
+          send(404, outcome('ResourceNotFoundByIdAndVersion'));
+        } else if (ifMatch === undefined && latest !== undefined && policy[type] === 'versioned-update') {
+          send(400, outcome('IfMatchHeaderRequiredForResource'));
+        } else {
+          const versionId = String(latest === undefined ? 1 : Number(latest.versionId) + 1);
+          const version: Version = { versionId, lastUpdated: tick(), deleted: false, resource };
+          append(key, type, version);
+          send(versionId === '1' ? 201 : 200, withMeta(version), { etag: `W/"${versionId}"` });
+        }
+        return;
+      }
+      send(405, outcome('not supported'));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    policy,
+    remove(type, id) {
+      const latest = resources.get(`${type}/${id}`)?.at(-1);
+      if (latest !== undefined) {
+        const versionId = String(Number(latest.versionId) + 1);
+        append(`${type}/${id}`, type, {
+          versionId,
+          lastUpdated: tick(),
+          deleted: true,
+          resource: { resourceType: type, id },
+        });
+      }
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
