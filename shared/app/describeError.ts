@@ -1,5 +1,6 @@
 import { isMedTechError } from '../core/errors.js';
 import { MappingUnavailableError } from '../adapters/blob/mappingUnavailableError.js';
+import { CosmosContainerDefinitionError } from '../adapters/cosmos/cosmosContainers.js';
 import { StagingRequestError, StagingUnavailableError } from '../adapters/cosmos/stagingUnavailableError.js';
 
 /**
@@ -32,7 +33,8 @@ export function describeError(error: unknown): string {
     error instanceof ConfigurationError ||
     error instanceof MappingUnavailableError ||
     error instanceof StagingUnavailableError ||
-    error instanceof StagingRequestError
+    error instanceof StagingRequestError ||
+    error instanceof CosmosContainerDefinitionError
   ) {
     return error.message;
   }
