@@ -31,6 +31,7 @@ import { replayDeadLetters, type ReplayOptions, type ReplaySummary } from '../pi
 import { discardDeadLetters, type DiscardOptions, type DiscardSummary } from '../pipeline/discardDeadLetters.js';
 import { logMappingProblem } from './mappingProblemLog.js';
 import { ConfigurationError } from './describeError.js';
+import { checkFhirVersioning } from './checkFhirVersioning.js';
 
 /** Where the app writes its own diagnostics (mapping problems). Never given payloads or patient identifiers. */
 export interface AppLogger {
@@ -154,6 +155,9 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
   // the next timer run tries again instead of failing until the host recycles.
   const ensureQueue = onceUntilFailure(async () => flushQueue?.ensure());
 
+  // Once a process, at its first flush: a warning when the server keeps no history of Observations.
+  let versioningChecked: Promise<unknown> | undefined;
+
   const staging = options.decorateStaging?.(cosmos.staging) ?? cosmos.staging;
   const flushDeps = {
     staging,
@@ -168,14 +172,18 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     now,
     // The host logs the error; this says what the failed attempt had already written (counts only, no data).
     onFailure: (summary: FlushUnitSummary) => logger.warn(`flushUnit failed ${JSON.stringify(summary)}`),
-    transformDeps: async () => ({
-      mapping: (await mappings.getFhirMapping()).value,
-      store: fhir,
-      identity,
-      now: () => now().getTime(),
-      concurrency: config.fhir.concurrency,
-      observationLocks,
-    }),
+    transformDeps: async () => {
+      versioningChecked ??= checkFhirVersioning(fhir, logger);
+      await versioningChecked;
+      return {
+        mapping: (await mappings.getFhirMapping()).value,
+        store: fhir,
+        identity,
+        now: () => now().getTime(),
+        concurrency: config.fhir.concurrency,
+        observationLocks,
+      };
+    },
   };
 
   return {

@@ -21,6 +21,7 @@ import type { ReplaySummary } from '../../shared/pipeline/replayDeadLetters.js';
 import type { FlushUnitSummary } from '../../shared/pipeline/flushWorkUnit.js';
 import type { IngestEvent } from '../../shared/core/deviceEvent.js';
 import { sampledValues } from '../pipeline/fixtures.js';
+import { NO_VERSION_WARNING } from '../../shared/app/checkFhirVersioning.js';
 
 const startTime = new Date('2026-11-24T10:05:00.000Z');
 let deviceMapping = '';
@@ -321,6 +322,30 @@ describe('the pipeline, end to end', () => {
     await pipeline.restart();
     await pipeline.flush();
     expect(await fhirState(pipeline)).toEqual(reference);
+  });
+
+  it('when the FHIR server keeps no history of Observations, then the first flush of a process warns, once', async () => {
+    const warnings: string[] = [];
+    const { pipeline, proxy } = await startBehindFaultProxy({ warn: (line) => warnings.push(line) });
+    const statement = {
+      resourceType: 'CapabilityStatement',
+      rest: [{ mode: 'server', resource: [{ type: 'Observation', versioning: 'no-version' }] }],
+    };
+    proxy.inject({
+      fault: { kind: 'respond', status: 200, body: statement },
+      times: Infinity,
+      match: requestMatching('GET', /\/metadata$/),
+    });
+
+    await pipeline.deliver(messages.slice(0, 40));
+    await pipeline.flush();
+    await pipeline.deliver(messages.slice(40));
+    await pipeline.flush();
+
+    expect(warnings.filter((line) => line === `warning: ${NO_VERSION_WARNING}`)).toHaveLength(1);
+    expect(proxy.requests().filter((r) => r.path.endsWith('/metadata'))).toHaveLength(1);
+    // A warning only: everything is written (merged across the two flushes: `amended`, issued later).
+    expect(withoutIssued(await fhirState(pipeline))).toEqual(withoutIssued(reference));
   });
 
   it('when the flush dies after some Observations were written, then a rerun converges with nothing lost', async () => {

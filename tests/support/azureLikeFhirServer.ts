@@ -7,7 +7,8 @@
  * - If-Match on another version → 412; If-Match onto an id never written → 404; version `1` → 201, later ones 200;
  * - a read of a deleted resource → 410 with the deleted version's ETag;
  * - `_history` newest first, deletions listed as `request.method` DELETE, pages of `_count` (default 10), no next link;
- * - identifier token search exact (case-sensitive), `,` ORing values, `\` escaping.
+ * - identifier token search exact (case-sensitive), `,` ORing values, `\` escaping;
+ * - `GET metadata`: a CapabilityStatement giving each resource type with a policy set its `versioning`.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -89,6 +90,11 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
         res.writeHead(status, { 'content-type': 'application/fhir+json', ...headers });
         res.end(JSON.stringify(body));
       };
+      if (req.method === 'GET' && type === 'metadata') {
+        const resource = Object.entries(policy).map(([name, versioning]) => ({ type: name, versioning }));
+        send(200, { resourceType: 'CapabilityStatement', rest: [{ mode: 'server', resource }] });
+        return;
+      }
       if (req.method === 'GET' && id === undefined) {
         const tokens = splitUnescaped(url.searchParams.get('identifier') ?? '', ',').map((token) =>
           splitUnescaped(token, '|').map(unescapeValue),

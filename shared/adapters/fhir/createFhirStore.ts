@@ -6,7 +6,7 @@ import { Client } from 'fhir-kit-client';
 import { stringifyFhirJson } from '../../core/fhir/fhirJson.js';
 import type { FhirResource, RequestOptions } from 'fhir-kit-client';
 import type { TokenCredential } from '@azure/identity';
-import type { Bundle, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import { SEARCH_CUT_SHORT } from '../../pipeline/ports.js';
 import type {
   FhirStore,
@@ -42,6 +42,16 @@ export interface FhirStoreOptions {
   random?: () => number;
 }
 
+/** The FHIR store over HTTP, with what only a server's CapabilityStatement can say. */
+export interface HttpFhirStore extends FhirStore {
+  /**
+   * The versioning policy the server's CapabilityStatement (`GET metadata`) gives a resource type: `versioned`,
+   * `versioned-update`, `no-version`, or `undefined` when it gives none.
+   * @param resourceType - a FHIR resource type
+   */
+  versioning(resourceType: string): Promise<string | undefined>;
+}
+
 /** Most search result pages followed; identifier searches expect zero, one or a few matches. */
 const MAX_SEARCH_PAGES = 10;
 
@@ -60,7 +70,7 @@ interface Response {
  * @param options - base URL, auth, retry policy and injectable clock/sleep/random
  * @throws Error when `baseUrl` is blank
  */
-export function createFhirStore(options: FhirStoreOptions): FhirStore {
+export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
   const baseUrl = options.baseUrl.trim().replace(/\/+$/, '');
   if (baseUrl === '') {
     throw new Error('The FHIR base URL is blank.');
@@ -138,7 +148,7 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     }
   }
 
-  const store: FhirStore = {
+  const store: HttpFhirStore = {
     async search<T extends Resource>(
       resourceType: T['resourceType'],
       query: Readonly<Record<string, string>>,
@@ -252,6 +262,13 @@ export function createFhirStore(options: FhirStoreOptions): FhirStore {
     },
 
     requestCount: () => requests,
+
+    async versioning(resourceType) {
+      const { body } = await send('capabilities', 'CapabilityStatement', (o) => client.capabilityStatement(o));
+      const statement = body as unknown as CapabilityStatement;
+      const listed = (statement.rest ?? []).flatMap((rest) => rest.resource ?? []);
+      return listed.find((resource) => resource.type === resourceType)?.versioning;
+    },
   };
   return store;
 

@@ -5,7 +5,7 @@
 import { MedTechError } from '../../core/errors.js';
 
 /** FHIR interactions the adapter performs. */
-export type FhirInteraction = 'search' | 'read' | 'history' | 'update' | 'token';
+export type FhirInteraction = 'search' | 'read' | 'history' | 'update' | 'token' | 'capabilities';
 
 /** Details of a failed FHIR request. */
 export interface FhirRequestErrorDetails {

@@ -86,3 +86,18 @@ describe('writes under a versioned-update policy', () => {
     expect(await persistObservation(store, input(identity, '2024-05-01T10:05:00Z', '71'))).toBe('updated');
   });
 });
+
+describe('versioning', () => {
+  it("gives the policy the server's CapabilityStatement gives a resource type, undefined for one it does not list", async () => {
+    const other = await startAzureLikeFhirServer();
+    try {
+      other.policy.Observation = 'no-version';
+      const otherStore = createFhirStore({ baseUrl: other.url, retry: { maxAttempts: 1 } });
+
+      expect(await otherStore.versioning('Observation')).toBe('no-version');
+      expect(await otherStore.versioning('Patient')).toBeUndefined();
+    } finally {
+      await other.close();
+    }
+  });
+});
