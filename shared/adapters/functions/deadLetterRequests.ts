@@ -335,7 +335,7 @@ export function parseReadRequest(id: string | undefined, query: URLSearchParams)
 
 /**
  * Whether an id and partition key are a dead letter's as stored: SHA-256 in hex, and `{errorName}|{yyyy-MM-ddTHH}|{h}`
- * with `h` the id's first digit.
+ * with `h` the id's first digit, or `{errorName}|{yyyy-MM-dd}` (the key of dead letters stored before that one).
  * Anything else names no dead letter, and could address another one (the SDK puts an id into the request's path as
  * it is).
  * @param id - the id given
@@ -345,8 +345,8 @@ export function isDeadLetterKey(id: unknown, pk: unknown): boolean {
   if (typeof id !== 'string' || typeof pk !== 'string' || !/^[0-9a-f]{64}$/.test(id)) {
     return false;
   }
-  const m = /^([A-Za-z]+)\|\d{4}-\d{2}-\d{2}T\d{2}\|([0-9a-f])$/.exec(pk);
-  return m?.[1] !== undefined && isErrorName(m[1]) && m[2] === id.charAt(0);
+  const m = /^([A-Za-z]+)\|\d{4}-\d{2}-\d{2}(?:T\d{2}\|([0-9a-f]))?$/.exec(pk);
+  return m?.[1] !== undefined && isErrorName(m[1]) && (m[2] === undefined || m[2] === id.charAt(0));
 }
 
 /** The `keys` of a discard: 1–{@link MAX_DISCARD_ITEMS} objects of exactly a dead letter's `id` and `pk`. */

@@ -10,8 +10,9 @@ import { toUtcTimestamp } from '../../core/normalize/toUtcTimestamp.js';
  * (`iothub-connection-device-id`, `iothub-enqueuedtime`, `iothub-creation-time-utc`) and the `x-opt-*` keys are
  * lower-case already and arrive unchanged, which is what device mappings reference. The device's own application
  * properties are lower-cased too (`DeviceId` arrives as `deviceId`) and the original case is lost; so that a MedTech
- * mapping reading `$.Properties.DeviceId` still finds it, an identifier-like property is also given under its name with
- * the first letter upper-cased, unless that name is taken.
+ * mapping reading `$.Properties.DeviceId` still finds it, a property whose name starts with a small letter (but for the
+ * all-lower-case hyphenated names IoT Hub and AMQP use) is also given under its name with the first letter upper-cased,
+ * unless that name is taken.
  *
  * The host writes `EnqueuedTimeUtcArray` without an offset (`2023-03-13T01:25:02.25`): it is UTC, read as UTC
  * whatever the process time zone. It drops empty entries from `PartitionKeyArray`, so that array is used only when it

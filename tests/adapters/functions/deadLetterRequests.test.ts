@@ -104,6 +104,9 @@ const KEY = { id: 'a'.repeat(64), pk: 'DeviceNotFound|2024-05-01T10|a' };
 describe('parseDiscardBody', () => {
   it('reads keys, or a filter with its bound, dry run and token', () => {
     expect(parseDiscardBody(JSON.stringify({ keys: [KEY] }))).toEqual({ ok: true, value: { keys: [KEY] } });
+    // The key of dead letters stored before the hourly one: still theirs.
+    const dayKey = { ...KEY, pk: 'DeviceNotFound|2024-05-01' };
+    expect(parseDiscardBody(JSON.stringify({ keys: [dayKey] }))).toEqual({ ok: true, value: { keys: [dayKey] } });
     const token = toApiContinuationToken('x', 'DeviceNotFound', '2024-05-01T00:00:00.000Z', true);
     expect(
       parseDiscardBody(
@@ -155,9 +158,10 @@ describe('parseDiscardBody', () => {
       { ...KEY, id: 'A'.repeat(64) },
       { ...KEY, pk: 'DeviceNotFound' },
       { ...KEY, pk: 'Nope|2024-05-01T10|a' },
-      // The key this one replaced (a day), and a shard that is not the id's.
-      { ...KEY, pk: 'DeviceNotFound|2024-05-01' },
+      // A shard that is not the id's.
       { ...KEY, pk: 'DeviceNotFound|2024-05-01T10|b' },
+      { ...KEY, pk: 'DeviceNotFound|2024-05-01T10' },
+      { ...KEY, pk: 'DeviceNotFound|2024-05-01|a' },
       { ...KEY, pk: 'DeviceNotFound|2024-05-01T10|A' },
       [KEY.id, KEY.pk],
       KEY.id,
