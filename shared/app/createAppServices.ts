@@ -155,7 +155,8 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
   // the next timer run tries again instead of failing until the host recycles.
   const ensureQueue = onceUntilFailure(async () => flushQueue?.ensure());
 
-  // Once a process, at its first flush: a warning when the server keeps no history of Observations.
+  // Once a process, at its first flush: a warning when the server keeps no history of Observations. Not waited for: a
+  // FHIR server that is slow or down must not hold the flush (which meets it anyway) for the check's retries.
   let versioningChecked: Promise<unknown> | undefined;
 
   const staging = options.decorateStaging?.(cosmos.staging) ?? cosmos.staging;
@@ -174,7 +175,6 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
     onFailure: (summary: FlushUnitSummary) => logger.warn(`flushUnit failed ${JSON.stringify(summary)}`),
     transformDeps: async () => {
       versioningChecked ??= checkFhirVersioning(fhir, logger);
-      await versioningChecked;
       return {
         mapping: (await mappings.getFhirMapping()).value,
         store: fhir,
