@@ -93,24 +93,8 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
   const owner = options.owner ?? `worker-${randomUUID()}`;
   const { logger } = options;
 
-  const cosmos = await openCosmosStores({
-    connection: {
-      endpoint: config.cosmos.endpoint,
-      ...(config.cosmos.key === undefined ? {} : { key: config.cosmos.key }),
-    },
-    names: {
-      database: config.cosmos.database,
-      staging: config.cosmos.stagingContainer,
-      deadLetter: config.cosmos.deadLetterContainer,
-      leases: config.cosmos.leaseContainer,
-    },
-    staging: {
-      windowMinutes: config.staging.windowMinutes,
-      maxDocumentBytes: config.staging.maxDocumentBytes,
-      settleMs: config.staging.settleSeconds * 1000,
-    },
-  });
-
+  // The Storage clients first: one that cannot be built (a connection string the SDK refuses) then leaves no Cosmos
+  // client behind, as each invocation builds the services again.
   const container = createBlobContainerClient(
     config.mappings.connectionString !== undefined
       ? { connectionString: config.mappings.connectionString }
@@ -151,6 +135,24 @@ export async function createAppServices(config: AppConfig, options: AppServicesO
             ? { connectionString: config.flush.queueConnectionString, queueName: config.flush.queueName }
             : { queueServiceUri: config.flush.queueAccountUrl ?? '', queueName: config.flush.queueName },
         );
+  const cosmos = await openCosmosStores({
+    connection: {
+      endpoint: config.cosmos.endpoint,
+      ...(config.cosmos.key === undefined ? {} : { key: config.cosmos.key }),
+    },
+    names: {
+      database: config.cosmos.database,
+      staging: config.cosmos.stagingContainer,
+      deadLetter: config.cosmos.deadLetterContainer,
+      leases: config.cosmos.leaseContainer,
+    },
+    staging: {
+      windowMinutes: config.staging.windowMinutes,
+      maxDocumentBytes: config.staging.maxDocumentBytes,
+      settleMs: config.staging.settleSeconds * 1000,
+    },
+  });
+
   // Created once per process; a failed attempt (a role assignment not in effect yet, a network blip) is forgotten, so
   // the next timer run tries again instead of failing until the host recycles.
   const ensureQueue = onceUntilFailure(async () => flushQueue?.ensure());

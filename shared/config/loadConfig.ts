@@ -3,6 +3,8 @@
  * Nested settings use `__` (Linux Function apps reject `:` in setting names).
  */
 import { DEFAULT_RETRY_POLICY, longestRequestMs } from '../adapters/fhir/retryPolicy.js';
+import { blobConnectionStringProblem } from '../adapters/blob/blobClients.js';
+import { queueConnectionStringProblem } from '../adapters/queue/flushQueue.js';
 
 /** How devices and patients are resolved on the FHIR server (reference-behaviour §4). */
 export type ResolutionType = 'Lookup' | 'Create' | 'LookupWithEncounter';
@@ -132,15 +134,15 @@ export function loadConfig(env: Env): ConfigResult {
       settleSeconds: r.int('STAGING__SETTLE_SECONDS', 660, 0, 86_400),
     },
     mappings: {
-      connectionString: r.storageConnection('MAPPINGS__CONNECTION_STRING'),
+      connectionString: r.storageConnection('MAPPINGS__CONNECTION_STRING', blobConnectionStringProblem),
       accountUrl: r.url('MAPPINGS__ACCOUNT_URL', { required: false }),
       container: r.storageName('MAPPINGS__CONTAINER', 'template'),
       refreshSeconds: r.int('MAPPINGS__REFRESH_SECONDS', 30, 0, 86_400),
     },
     flush: {
       mode: r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue'),
-      queueName: r.storageName('FLUSH_QUEUE_NAME', 'flush-work'),
-      queueConnectionString: r.storageConnection('FLUSH_QUEUE_CONNECTION'),
+      queueName: r.queueName('FLUSH_QUEUE_NAME', 'flush-work'),
+      queueConnectionString: r.storageConnection('FLUSH_QUEUE_CONNECTION', queueConnectionStringProblem),
       queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
     },
   };
@@ -196,9 +198,13 @@ class Reader {
   /**
    * An Azure Storage connection string: `UseDevelopmentStorage=true`, or `Name=value` pairs with an account name and
    * key, or an endpoint with a shared access signature. Checked here so that a malformed one is named (the SDK's
-   * error names neither the setting nor the problem); its value is never quoted.
+   * error names neither the setting nor the problem); its value is never quoted. One that looks right is then read
+   * by the SDK that will use it (`sdkProblem`), which reads some forms Azure's other tools take (`AccountName=…;
+   * AccountKey=…` alone, lower-case names) as none.
+   * @param name - the setting
+   * @param sdkProblem - why the service's SDK cannot build a client from the string, if it cannot
    */
-  storageConnection(name: string): string | undefined {
+  storageConnection(name: string, sdkProblem: (value: string) => string | undefined): string | undefined {
     const value = this.text(name);
     if (value === undefined) {
       return undefined;
@@ -223,6 +229,11 @@ class Reader {
         `${name}: not a Storage connection string (expected AccountName=…;AccountKey=…, an endpoint with ` +
           'SharedAccessSignature=…, or UseDevelopmentStorage=true)',
       );
+      return undefined;
+    }
+    const problem = sdkProblem(value);
+    if (problem !== undefined) {
+      this.problems.push(`${name}: the Azure Storage SDK cannot use this connection string: ${problem}`);
       return undefined;
     }
     return value;
@@ -257,6 +268,23 @@ class Reader {
     if (!/^(?=.{3,63}$)[a-z0-9](?!.*--)[a-z0-9-]*[a-z0-9]$/.test(value)) {
       this.problems.push(
         `${name}: must be 3 to 63 lower-case letters, digits and single '-', starting and ending with a letter or digit (got "${value.slice(0, 80)}")`,
+      );
+    }
+    return value;
+  }
+
+  /**
+   * A queue a Functions trigger reads: a {@link storageName} that leaves room for its poison queue. The trigger moves
+   * a message that failed `maxDequeueCount` times to `{name}-poison`; for a name of more than 56 characters (the poison
+   * queue's would pass 63) or one ending in `-poison` it has none, and leaves such a message to come back every
+   * visibility timeout until it expires.
+   */
+  queueName(name: string, fallback: string): string {
+    const problems = this.problems.length;
+    const value = this.storageName(name, fallback);
+    if (this.problems.length === problems && (value.length > 56 || value.endsWith('-poison'))) {
+      this.problems.push(
+        `${name}: must be 56 characters at most and not end in '-poison', so that the trigger has a poison queue (\`${value.slice(0, 80)}-poison\`)`,
       );
     }
     return value;

@@ -182,6 +182,42 @@ describe('loadConfig FHIR timeout', () => {
     }
   });
 
+  it('refuses a queue name that leaves the trigger no poison queue: past 56 characters, or ending in -poison', () => {
+    for (const name of ['a'.repeat(57), 'a'.repeat(63), 'flush-poison']) {
+      const result = loadConfig({ ...minimal, FLUSH_QUEUE_NAME: name });
+      expect(result.ok ? [] : result.problems).toEqual([
+        `FLUSH_QUEUE_NAME: must be 56 characters at most and not end in '-poison', so that the trigger has a poison queue (\`${name}-poison\`)`,
+      ]);
+    }
+    expect(loadConfig({ ...minimal, FLUSH_QUEUE_NAME: 'a'.repeat(56) }).ok).toBe(true);
+    expect(loadConfig({ ...minimal, FLUSH_QUEUE_NAME: 'poison-flush' }).ok).toBe(true);
+  });
+
+  it("refuses a connection string the Storage SDK cannot use, though Azure's other tools take it", () => {
+    const forms = [
+      // The account name and key alone; lower-case names; no endpoint suffix; a signature without an endpoint.
+      'AccountName=acct;AccountKey=c2VjcmV0',
+      'defaultendpointsprotocol=https;accountname=acct;accountkey=c2VjcmV0;endpointsuffix=core.windows.net',
+      'DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=c2VjcmV0',
+      'AccountName=acct;SharedAccessSignature=sv=2022-11-02&sig=c2VjcmV0',
+    ];
+    for (const form of forms) {
+      const result = loadConfig({ ...minimal, MAPPINGS__CONNECTION_STRING: form, FLUSH_QUEUE_CONNECTION: form });
+
+      expect(result.ok ? [] : result.problems).toEqual([
+        expect.stringMatching(
+          /^MAPPINGS__CONNECTION_STRING: the Azure Storage SDK cannot use this connection string: /,
+        ),
+        expect.stringMatching(/^FLUSH_QUEUE_CONNECTION: the Azure Storage SDK cannot use this connection string: /),
+      ]);
+      expect(JSON.stringify(result)).not.toContain('c2VjcmV0');
+    }
+    // Each service's SDK wants its own endpoint: a signature for Blob only serves the mappings.
+    const blobOnly = 'BlobEndpoint=https://acct.blob.core.windows.net/;SharedAccessSignature=sv=2022-11-02&sig=x';
+    const result = loadConfig({ ...minimal, MAPPINGS__CONNECTION_STRING: blobOnly, FLUSH_QUEUE_CONNECTION: blobOnly });
+    expect(result.ok ? [] : result.problems).toEqual([expect.stringMatching(/^FLUSH_QUEUE_CONNECTION: /)]);
+  });
+
   it('refuses a queue name with white space around it, which the trigger binding would read as it is', () => {
     for (const name of [' flush-work', 'flush-work ', '   ']) {
       const result = loadConfig({ ...minimal, FLUSH_QUEUE_NAME: name });

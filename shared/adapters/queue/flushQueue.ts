@@ -1,6 +1,21 @@
 import { QueueClient, QueueServiceClient } from '@azure/storage-queue';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { WorkUnit } from '../../core/staging/stagingKeys.js';
+import { sdkConnectionStringMessage } from '../blob/blobClients.js';
+
+/**
+ * Why the Queue SDK cannot build a client from a connection string, or `undefined` when it can (as
+ * `blobConnectionStringProblem`, with `QueueEndpoint=` for the endpoint).
+ * @param connectionString - a Storage connection string
+ */
+export function queueConnectionStringProblem(connectionString: string): string | undefined {
+  try {
+    new QueueClient(connectionString, 'flush-work');
+    return undefined;
+  } catch (error) {
+    return sdkConnectionStringMessage(error);
+  }
+}
 
 /** Where the flush queue lives: a connection string locally, a queue service URL with an Azure credential in Azure. */
 export type FlushQueueConnection =
