@@ -226,7 +226,7 @@ class Reader {
         (has('sharedaccesssignature') && ['blobendpoint', 'queueendpoint', 'accountname'].some(has)));
     if (!wellFormed) {
       this.problems.push(
-        `${name}: not a Storage connection string (expected AccountName=…;AccountKey=…, an endpoint with ` +
+        `${name}: not a Storage connection string (expected DefaultEndpointsProtocol=https;AccountName=…;AccountKey=…;EndpointSuffix=…, an endpoint with ` +
           'SharedAccessSignature=…, or UseDevelopmentStorage=true)',
       );
       return undefined;

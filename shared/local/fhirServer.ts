@@ -219,6 +219,9 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
       }
     }
     const url = (req.url ?? '/').replace(/^\/+/, '');
+    if (method === 'GET' && /^metadata(?:\?|$)/.test(url)) {
+      return { status: 200, headers: {}, body: CAPABILITY_STATEMENT };
+    }
     const request: FhirRequest = {
       method,
       url,
@@ -290,6 +293,29 @@ export async function startFhirServer(options: FhirServerOptions = {}): Promise<
     },
   };
 }
+
+/**
+ * What `GET metadata` answers (Medplum's router answers it with a search): the resource types the app reads and writes,
+ * each `versioned`, as this server keeps every version.
+ */
+const CAPABILITY_STATEMENT: Resource = {
+  resourceType: 'CapabilityStatement',
+  status: 'active',
+  date: '2026-01-01',
+  kind: 'instance',
+  fhirVersion: '4.0.1',
+  format: ['json'],
+  rest: [
+    {
+      mode: 'server',
+      resource: (['Observation', 'Patient', 'Device', 'Encounter'] as const).map((type) => ({
+        type,
+        versioning: 'versioned' as const,
+        interaction: [{ code: 'read' as const }, { code: 'update' as const }, { code: 'search-type' as const }],
+      })),
+    },
+  ],
+};
 
 interface Reply {
   status: number;

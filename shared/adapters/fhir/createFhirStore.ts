@@ -48,6 +48,7 @@ export interface HttpFhirStore extends FhirStore {
    * The versioning policy the server's CapabilityStatement (`GET metadata`) gives a resource type: `versioned`,
    * `versioned-update`, `no-version`, or `undefined` when it gives none.
    * @param resourceType - a FHIR resource type
+   * @throws FhirRequestError when the request fails or the answer is no CapabilityStatement
    */
   versioning(resourceType: string): Promise<string | undefined>;
 }
@@ -266,6 +267,14 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
     async versioning(resourceType) {
       const { body } = await send('capabilities', 'CapabilityStatement', (o) => client.capabilityStatement(o));
       const statement = body as unknown as CapabilityStatement;
+      if (statement.resourceType !== 'CapabilityStatement') {
+        throw new FhirRequestError('FHIR capabilities answered with no CapabilityStatement', {
+          interaction: 'capabilities',
+          resourceType: 'CapabilityStatement',
+          attempts: 1,
+          retriable: false,
+        });
+      }
       const listed = (statement.rest ?? []).flatMap((rest) => rest.resource ?? []);
       return listed.find((resource) => resource.type === resourceType)?.versioning;
     },

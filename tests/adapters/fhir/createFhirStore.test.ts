@@ -3,11 +3,11 @@ import type { TokenCredential } from '@azure/identity';
 import type { Device, Observation, Quantity } from '@medplum/fhirtypes';
 import { toFhirValue } from '../../../shared/core/fhir/toFhirValue.js';
 import { createFhirStore, isWithinService } from '../../../shared/adapters/fhir/createFhirStore.js';
-import type { FhirStoreOptions } from '../../../shared/adapters/fhir/createFhirStore.js';
+import type { FhirStoreOptions, HttpFhirStore } from '../../../shared/adapters/fhir/createFhirStore.js';
 import { FhirRequestError } from '../../../shared/adapters/fhir/fhirRequestError.js';
 import { startFhirServer } from '../../../shared/local/fhirServer.js';
 import type { FhirServer } from '../../../shared/local/fhirServer.js';
-import { SEARCH_CUT_SHORT, type FhirStore } from '../../../shared/pipeline/ports.js';
+import { SEARCH_CUT_SHORT } from '../../../shared/pipeline/ports.js';
 import { requestMatching, startFaultProxy } from '../../support/faultProxy.js';
 import type { FaultProxy } from '../../support/faultProxy.js';
 
@@ -30,7 +30,7 @@ afterEach(() => {
 });
 
 /** A store through the proxy whose sleeps advance a fake clock instead of waiting. */
-function storeThroughProxy(options: Partial<FhirStoreOptions> = {}): { store: FhirStore; sleeps: number[] } {
+function storeThroughProxy(options: Partial<FhirStoreOptions> = {}): { store: HttpFhirStore; sleeps: number[] } {
   let now = 1_000_000;
   const sleeps: number[] = [];
   const store = createFhirStore({
@@ -98,6 +98,23 @@ describe('createFhirStore', () => {
     expect(found.map((d) => d.id)).toEqual(['store-search']);
     expect(read?.identifier?.[0]?.value).toBe('search-me');
     expect(missing).toBeUndefined();
+  });
+
+  it("reads a resource type's versioning from the CapabilityStatement, and refuses an answer that is none", async () => {
+    const { store } = storeThroughProxy();
+
+    const observation = await store.versioning('Observation');
+    const unlisted = await store.versioning('Basic');
+    proxy.inject({
+      fault: { kind: 'respond', status: 200, body: { resourceType: 'Bundle', type: 'searchset', entry: [] } },
+      match: requestMatching('GET', /\/metadata$/),
+    });
+    const error = await store.versioning('Observation').catch((e: unknown) => e);
+
+    expect(observation).toBe('versioned');
+    expect(unlisted).toBeUndefined();
+    expect(error).toBeInstanceOf(FhirRequestError);
+    expect(error).toMatchObject({ interaction: 'capabilities', retriable: false });
   });
 
   it('follows next links on the same service, keeps only matches, and never follows a link elsewhere', async () => {
