@@ -51,9 +51,9 @@ export function toFhirValue(
     case 'SampledData':
       return { valueSampledData: toSampledData(template, values, start, end, periodEnd) };
     case 'Quantity': {
-      const text = latest(values);
-      const value = toDecimal(text);
-      if (value === undefined) {
+      const read = readDecimal(latest(values));
+      const value = read === undefined ? undefined : decimalOf(read);
+      if (read === undefined || value === undefined) {
         throw new MedTechError(
           'InvalidQuantityFhirValue',
           'FHIRConversion',
@@ -62,7 +62,7 @@ export function toFhirValue(
         );
       }
       const quantity: DecimalQuantity = {};
-      setDecimalValue(quantity, value, toDecimalTextOf(text));
+      setDecimalValue(quantity, value, toDecimalText(read.negative, read.number));
       setIfDefined(quantity, 'unit', template.unit);
       setIfDefined(quantity, 'system', template.system);
       setIfDefined(quantity, 'code', template.code);
@@ -142,25 +142,17 @@ const readDecimal = numberStyleReader('(?:\\d+(?:\\.\\d*)?|\\.\\d+)(?:[eE][+-]?\
  */
 export function toDecimal(text: string): number | undefined {
   const read = readDecimal(text);
-  if (read === undefined) {
-    return undefined;
-  }
+  return read === undefined ? undefined : decimalOf(read);
+}
+
+/** The number of a decimal {@link readDecimal} read, or `undefined` past a .NET decimal's range. */
+function decimalOf(read: { negative: boolean; number: string }): number | undefined {
   const magnitude = Number(read.number);
   // A .NET decimal holds magnitudes below 2^96; a larger value overflows (MedTech: InvalidQuantityFhirValue).
   if (!(magnitude < DECIMAL_MAX_DOUBLE)) {
     return undefined;
   }
   return read.negative ? -magnitude : magnitude;
-}
-
-/**
- * The decimal text of a measurement value that {@link toDecimal} reads (see `toDecimalText`): how MedTech's
- * `decimal` writes it, scale kept.
- * @param text - the measurement value
- */
-function toDecimalTextOf(text: string): string | undefined {
-  const read = readDecimal(text);
-  return read === undefined ? undefined : toDecimalText(read.negative, read.number);
 }
 
 function latest(values: readonly TimedValue[]): string {
