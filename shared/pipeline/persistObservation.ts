@@ -16,7 +16,7 @@ import {
 } from '../core/fhir/index.js';
 import type { CodeValueFhirTemplate, ObservationGroup, ResolvedIdentity } from '../core/fhir/index.js';
 import type { FhirStore } from './ports.js';
-import { exactMatches, hasIdentifier, toIdentifierToken } from './resolveIdentity.js';
+import { exactMatches, toIdentifierToken } from './resolveIdentity.js';
 
 /** What persisting an observation group did (MedTech metrics ObservationCreated / Updated / NoOperation). */
 export type PersistOutcome = 'created' | 'updated' | 'noop';
@@ -29,8 +29,9 @@ export interface PersistObservationInput {
   /** `issued` instant written on created Observations (ISO-8601); a merge keeps the stored one, as MedTech does. */
   issued: string;
   /**
-   * Finds the Observations carrying the group's identifier, in place of the search of step 1 (e.g. an
-   * `ObservationReadAhead`'s, which reads them with other writes' in one search); default: that search.
+   * Finds the Observations carrying the group's identifier exactly, in place of the search of step 1 (e.g. an
+   * `ObservationReadAhead`'s, which reads them with other writes' in one search); default: that search, kept to
+   * its exact matches by `exactMatches`.
    */
   lookup?: () => Promise<Observation[]>;
 }
@@ -78,7 +79,7 @@ export async function persistObservation(
   const { group, template, identity, issued } = input;
   const identifier = toObservationIdentifier(identity, group);
 
-  const found =
+  const matches =
     input.lookup === undefined
       ? exactMatches(
           await store.search<Observation>('Observation', {
@@ -90,7 +91,6 @@ export async function persistObservation(
           'Persist',
         )
       : await input.lookup();
-  const matches = found.filter((o) => hasIdentifier(o, identifier.value, identifier.system));
   if (matches.length > 1) {
     throw new MedTechError('MultipleResourceFound', 'Persist', 'More than one Observation has the same identifier.');
   }
