@@ -12,6 +12,7 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseSearchToken, splitSearchValues } from '../../shared/adapters/fhir/memoryFhirStore.js';
 
 /** A resource type's versioning policy. */
 export type VersioningPolicy = 'versioned' | 'versioned-update' | 'no-version';
@@ -34,28 +35,6 @@ export interface AzureLikeFhirServer {
   /** Stops the server. */
   close(): Promise<void>;
 }
-
-/** Splits a search value at unescaped separators. */
-function splitUnescaped(text: string, separator: string): string[] {
-  const parts: string[] = [];
-  let current = '';
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charAt(i);
-    if (c === '\\' && i + 1 < text.length) {
-      current += c + text.charAt(i + 1);
-      i += 1;
-    } else if (c === separator) {
-      parts.push(current);
-      current = '';
-    } else {
-      current += c;
-    }
-  }
-  parts.push(current);
-  return parts;
-}
-
-const unescapeValue = (text: string): string => text.replace(/\\(.)/g, '$1');
 
 const outcome = (diagnostics: string): unknown => ({
   resourceType: 'OperationOutcome',
@@ -96,9 +75,7 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
         return;
       }
       if (req.method === 'GET' && id === undefined) {
-        const tokens = splitUnescaped(url.searchParams.get('identifier') ?? '', ',').map((token) =>
-          splitUnescaped(token, '|').map(unescapeValue),
-        );
+        const tokens = splitSearchValues(url.searchParams.get('identifier') ?? '').map(parseSearchToken);
         const entry: unknown[] = [];
         for (const [resourceKey, stored] of resources) {
           const current = stored.at(-1);
@@ -106,11 +83,12 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
             continue;
           }
           const identifiers = (current.resource['identifier'] ?? []) as { system?: string; value?: string }[];
-          const hit = tokens.some(([first, second]) =>
-            identifiers.some((identifier) =>
-              second === undefined
-                ? identifier.value === first
-                : identifier.system === first && identifier.value === second,
+          // Exact, case-sensitive (the in-memory store's own comparison ignores case).
+          const hit = tokens.some(({ system, value }) =>
+            identifiers.some(
+              (identifier) =>
+                identifier.value === value &&
+                (system === undefined || identifier.system === (system === null ? undefined : system)),
             ),
           );
           if (hit) {
