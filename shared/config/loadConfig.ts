@@ -53,6 +53,7 @@ export interface AppConfig {
   flush: {
     /** `queue`: the timer enqueues one message per work unit for the queue worker; `inline`: the timer does the work. */
     mode: 'queue' | 'inline';
+    /** The flush queue's name (`flush-work`, unread, when inline); the queue settings below are unset when inline. */
     queueName: string;
     /** Storage connection for the flush queue (the binding uses the `FLUSH_QUEUE_CONNECTION` setting name). */
     queueConnectionString: string | undefined;
@@ -100,6 +101,7 @@ export function loadConfig(env: Env): ConfigResult {
   const r = new Reader(env, problems);
 
   const fhirUrl = r.url('FHIR__URL', { required: true });
+  const flushMode = r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue');
   const config: AppConfig = {
     fhir: {
       url: fhirUrl ?? '',
@@ -139,12 +141,16 @@ export function loadConfig(env: Env): ConfigResult {
       container: r.storageName('MAPPINGS__CONTAINER', 'template'),
       refreshSeconds: r.int('MAPPINGS__REFRESH_SECONDS', 30, 0, 86_400),
     },
-    flush: {
-      mode: r.oneOf('FLUSH__MODE', ['queue', 'inline'] as const, 'queue'),
-      queueName: r.queueName('FLUSH_QUEUE_NAME', 'flush-work'),
-      queueConnectionString: r.storageConnection('FLUSH_QUEUE_CONNECTION', queueConnectionStringProblem),
-      queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
-    },
+    // Inline, no queue is used: settings left over from queue mode are not read, so a stale one cannot stop the app.
+    flush:
+      flushMode === 'inline'
+        ? { mode: flushMode, queueName: 'flush-work', queueConnectionString: undefined, queueAccountUrl: undefined }
+        : {
+            mode: flushMode,
+            queueName: r.queueName('FLUSH_QUEUE_NAME', 'flush-work'),
+            queueConnectionString: r.storageConnection('FLUSH_QUEUE_CONNECTION', queueConnectionStringProblem),
+            queueAccountUrl: r.url('FLUSH_QUEUE_CONNECTION__queueServiceUri', { required: false }),
+          },
   };
 
   // Given but refused (a problem already says why) is not "missing".

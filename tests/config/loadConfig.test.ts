@@ -229,4 +229,23 @@ describe('loadConfig FHIR timeout', () => {
     const { FLUSH_QUEUE_CONNECTION: _connection, FLUSH_QUEUE_NAME: _name, ...inline } = minimal;
     expect(loadConfig({ ...inline, FLUSH__MODE: 'inline' }).ok).toBe(true);
   });
+
+  it('does not read flush-queue settings left over from queue mode when the flush is inline', () => {
+    const leftovers = {
+      FLUSH_QUEUE_CONNECTION: 'AccountName=old;AccountKey=b2xk',
+      FLUSH_QUEUE_CONNECTION__queueServiceUri: 'not a url',
+      FLUSH_QUEUE_NAME: ' Old_Queue-poison ',
+    };
+    const queued = loadConfig({ ...minimal, ...leftovers });
+    expect(new Set(queued.ok ? [] : queued.problems.map((problem) => problem.split(':')[0]))).toEqual(
+      new Set(['FLUSH_QUEUE_CONNECTION', 'FLUSH_QUEUE_CONNECTION__queueServiceUri', 'FLUSH_QUEUE_NAME']),
+    );
+    const inline = loadConfig({ ...minimal, ...leftovers, FLUSH__MODE: ' Inline ' });
+    expect(inline.ok ? inline.config.flush : inline.problems).toEqual({
+      mode: 'inline',
+      queueName: 'flush-work',
+      queueConnectionString: undefined,
+      queueAccountUrl: undefined,
+    });
+  });
 });
