@@ -69,8 +69,8 @@ export interface FhirStore {
   read<T extends Resource>(resourceType: T['resourceType'], id: string): Promise<T | undefined>;
   /**
    * Reads the versions of one resource, newest first (`GET {type}/{id}/_history`), back to its latest deletion
-   * where the server records one (versions from before it was deleted are not its current life); empty when
-   * unknown.
+   * where the server records one (versions from before it was deleted are not its current life), following the
+   * server's pages up to a limit (the oldest versions of a longer history are left out); empty when unknown.
    * @param resourceType - FHIR resource type
    * @param id - logical id
    */

@@ -6,7 +6,8 @@
  *   history kept; versions still counted);
  * - If-Match on another version → 412; If-Match onto an id never written → 404; version `1` → 201, later ones 200;
  * - a read of a deleted resource → 410 with the deleted version's ETag;
- * - `_history` newest first, deletions listed as `request.method` DELETE, pages of `_count` (default 10), no next link;
+ * - `_history` newest first, deletions listed as `request.method` DELETE, pages of `_count` (default 10) with a
+ *   `next` link to the one after (Azure's carries a continuation token, `ct`);
  * - identifier token search exact (case-sensitive), `,` ORing values, `\` escaping;
  * - `GET metadata`: a CapabilityStatement giving each resource type with a policy set its `versioning`.
  */
@@ -104,11 +105,21 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
           return;
         }
         const count = Number(url.searchParams.get('_count') ?? 10);
+        const skip = Number(url.searchParams.get('ct') ?? 0);
         const entry = [...versions]
           .reverse()
-          .slice(0, count)
+          .slice(skip, skip + count)
           .map((v) => ({ resource: withMeta(v), request: { method: v.deleted ? 'DELETE' : 'PUT', url: key } }));
-        send(200, { resourceType: 'Bundle', type: 'history', entry });
+        const link =
+          skip + count < versions.length
+            ? [
+                {
+                  relation: 'next',
+                  url: `http://${req.headers.host ?? ''}/${key}/_history?_count=${count}&ct=${skip + count}`,
+                },
+              ]
+            : [];
+        send(200, { resourceType: 'Bundle', type: 'history', entry, link });
         return;
       }
       if (req.method === 'GET') {

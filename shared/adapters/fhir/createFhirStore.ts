@@ -53,7 +53,10 @@ export interface HttpFhirStore extends FhirStore {
   versioning(resourceType: string): Promise<string | undefined>;
 }
 
-/** Most search result pages followed; identifier searches expect zero, one or a few matches. */
+/**
+ * Most search or history result pages followed; identifier searches expect zero, one or a few matches, and the
+ * history reads are of Observations a few writers raced to create.
+ */
 const MAX_SEARCH_PAGES = 10;
 
 type Failure =
@@ -190,20 +193,28 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
     async history<T extends Resource>(resourceType: T['resourceType'], id: string) {
       assertFhirId(id, 'history', resourceType);
       try {
-        const { body } = await send('history', resourceType, (o) =>
-          client.resourceHistory({ resourceType, id, options: o }),
-        );
-        const bundle = body as unknown as Bundle;
-        // Versions of the current life of the resource only: stop at the newest deletion, which servers that
-        // record it list as an entry without a resource (or with a DELETE request).
         const versions: T[] = [];
-        for (const entry of bundle.entry ?? []) {
-          if (entry.resource === undefined || entry.request?.method === 'DELETE') {
-            break;
+        let bundle = (
+          await send('history', resourceType, (o) => client.resourceHistory({ resourceType, id, options: o }))
+        ).body as unknown as Bundle;
+        // The pages that follow, as a search's are (Azure's FHIR service gives 10 versions a page): a racing create's
+        // values may be in a version past the first page.
+        for (let pages = 1; ; pages += 1) {
+          // Versions of the current life of the resource only: stop at the newest deletion, which servers that
+          // record it list as an entry without a resource (or with a DELETE request).
+          for (const entry of bundle.entry ?? []) {
+            if (entry.resource === undefined || entry.request?.method === 'DELETE') {
+              return versions;
+            }
+            versions.push(entry.resource as T);
           }
-          versions.push(entry.resource as T);
+          const next = bundle.link?.find((link) => link.relation === 'next')?.url;
+          if (next === undefined || !isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
+            return versions;
+          }
+          bundle = (await send('history', resourceType, (o) => client.request(next, { options: o })))
+            .body as unknown as Bundle;
         }
-        return versions;
       } catch (error) {
         if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
           return [];

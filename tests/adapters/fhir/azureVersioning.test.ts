@@ -101,3 +101,34 @@ describe('versioning', () => {
     }
   });
 });
+
+describe('history', () => {
+  it('reads every page of a history, newest first, back to the latest deletion', async () => {
+    const other = await startAzureLikeFhirServer();
+    try {
+      const otherStore = createFhirStore({ baseUrl: other.url, retry: { maxAttempts: 1 } });
+      const write = async (n: number): Promise<void> => {
+        await otherStore.update({ resourceType: 'Device', id: 'long', serialNumber: String(n) });
+      };
+      for (let n = 1; n <= 5; n += 1) {
+        await write(n);
+      }
+      other.remove('Device', 'long');
+      for (let n = 7; n <= 31; n += 1) {
+        await write(n);
+      }
+
+      const versions = await otherStore.history<Device>('Device', 'long');
+
+      // 25 versions after the deletion, on three pages of 10.
+      expect(versions.map((version) => version.serialNumber)).toEqual(
+        Array.from({ length: 25 }, (_, k) => String(31 - k)),
+      );
+      expect(versions.map((version) => version.meta?.versionId)).toEqual(
+        Array.from({ length: 25 }, (_, k) => String(31 - k)),
+      );
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -220,6 +220,29 @@ describe('createFhirStore', () => {
     expect(versions.map((v) => v.meta?.versionId)).toEqual(['4', '3']);
   });
 
+  it('does not follow a history page link to another host', async () => {
+    const { store } = storeThroughProxy();
+    const version = (versionId: string): Device => ({ ...device('store-elsewhere'), meta: { versionId } });
+    proxy.inject({
+      match: requestMatching('GET', '/Device/store-elsewhere/_history'),
+      fault: {
+        kind: 'respond',
+        status: 200,
+        body: {
+          resourceType: 'Bundle',
+          type: 'history',
+          link: [{ relation: 'next', url: 'http://elsewhere.invalid/Device/store-elsewhere/_history?ct=1' }],
+          entry: [{ resource: version('2'), request: { method: 'PUT', url: 'Device/store-elsewhere' } }],
+        },
+      },
+    });
+
+    const versions = await store.history<Device>('Device', 'store-elsewhere');
+
+    expect(versions.map((v) => v.meta?.versionId)).toEqual(['2']);
+    expect(store.requestCount()).toBe(1);
+  });
+
   it('retries a 429 after the Retry-After delay and succeeds', async () => {
     const { store, sleeps } = storeThroughProxy();
     proxy.inject({ fault: { kind: 'status', status: 429, retryAfter: '2' }, match: requestMatching('GET', '/Device') });
