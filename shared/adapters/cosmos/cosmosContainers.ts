@@ -138,7 +138,7 @@ export async function openCosmosContainers(
     database = client.database(names.database);
     open = async (request) => {
       const container = database.container(request.id ?? '');
-      await checkDefinition(container, request);
+      await checkDefinition(container, request, requests);
       return container;
     };
   } else {
@@ -152,7 +152,7 @@ export async function openCosmosContainers(
       const { container } = await withStagingErrors('create container', () =>
         createIfNotExists(() => created.containers.createIfNotExists(request)),
       );
-      await checkDefinition(container, request);
+      await checkDefinition(container, request, requests);
       return container;
     };
   }
@@ -181,10 +181,15 @@ async function createIfNotExists<T>(create: () => Promise<T>): Promise<T> {
 
 /**
  * Reads a container's definition and refuses one the app cannot work with: missing, partitioned on other paths than
- * the request's, or without TTL where the request turns it on. Indexing policies are left as they are (they change
- * costs, not results).
+ * the request's, without TTL where the request turns it on, or (staging) deleting documents by a default TTL.
+ * Indexing policies are left as they are (they change costs, not results); so is a default TTL on the dead letters,
+ * which keeps them for that long.
  */
-async function checkDefinition(container: Container, request: ContainerRequest): Promise<void> {
+async function checkDefinition(
+  container: Container,
+  request: ContainerRequest,
+  requests: ReturnType<typeof toContainerRequests>,
+): Promise<void> {
   const { resource } = await withStagingErrors('read container', async () => {
     try {
       return await container.read();
@@ -211,6 +216,13 @@ async function checkDefinition(container: Container, request: ContainerRequest):
   if (request.defaultTtl !== undefined && resource.defaultTtl === undefined) {
     throw new CosmosContainerDefinitionError(
       `${name} has time to live off: turn it on without a default (defaultTtl -1) so abandoned leases expire.`,
+    );
+  }
+  if (request === requests.staging && resource.defaultTtl !== undefined && resource.defaultTtl > 0) {
+    // Staged data waits for its window to close and for FHIR to take it: an expiry would drop it without a trace.
+    throw new CosmosContainerDefinitionError(
+      `${name} deletes documents ${resource.defaultTtl} s after they were written (time to live): staged data not yet ` +
+        'written to FHIR would be lost. Turn time to live off, or on without a default (defaultTtl -1).',
     );
   }
 }

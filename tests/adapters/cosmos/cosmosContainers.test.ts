@@ -67,6 +67,37 @@ describe('openCosmosContainers', () => {
     expect((error as Error).message).toContain(`'leases' has time to live off`);
   });
 
+  it('refuses a staging container that deletes documents by a default time to live, with or without ensure', async () => {
+    const names = freshNames();
+    const { database } = await client().databases.createIfNotExists({ id: names.database });
+    const requests = toContainerRequests(names);
+    await database.containers.create({ ...requests.staging, defaultTtl: 86_400 });
+
+    const ensured = await errorOf(openCosmosContainers(client(), names));
+    const opened = await errorOf(openCosmosContainers(client(), names, { ensure: false }));
+
+    for (const error of [ensured, opened]) {
+      expect(error).toBeInstanceOf(CosmosContainerDefinitionError);
+      expect((error as Error).message).toBe(
+        "Cosmos DB container 'staging' deletes documents 86400 s after they were written (time to live): staged data " +
+          'not yet written to FHIR would be lost. Turn time to live off, or on without a default (defaultTtl -1).',
+      );
+    }
+  });
+
+  it('takes a staging container with time to live on without a default, and dead letters kept for a time', async () => {
+    const names = freshNames();
+    const { database } = await client().databases.createIfNotExists({ id: names.database });
+    const requests = toContainerRequests(names);
+    await database.containers.create({ ...requests.staging, defaultTtl: -1 });
+    await database.containers.create({ ...requests.deadLetter, defaultTtl: 30 * 86_400 });
+
+    const opened = await openCosmosContainers(client(), names);
+
+    expect((await opened.staging.read()).resource?.defaultTtl).toBe(-1);
+    expect((await opened.deadLetter.read()).resource?.defaultTtl).toBe(30 * 86_400);
+  });
+
   it('refuses a missing container without ensure (the app may not create it), naming its partition key', async () => {
     const names = freshNames();
     const { database } = await client().databases.createIfNotExists({ id: names.database });
