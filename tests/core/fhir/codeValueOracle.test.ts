@@ -1060,4 +1060,35 @@ describe('differences from MedTech (asserting our behaviour; MedTech named in ea
     expect(merged.component?.[1]?.valueSampledData?.data).toBe('E 80 E E 81');
     expect(merged.effectivePeriod?.end).toBe('2019-01-01T05:00:04.0000000Z');
   });
+
+  it('a SampledData merge: we write origin, period and dimensions from the template, MedTech only data', () => {
+    // MedTech's SampledData merge sets `data` on the stored element and keeps it (SampledDataFhirValueProcessor's
+    // merge, iomt-fhir), so a unit or period edited in the mapping never reached a stored Observation; its period then
+    // named another spacing than the data, which it lays at the template's period as we do.
+    const template = sampledTemplate({
+      periodInterval: 60,
+      value: { valueType: 'SampledData', valueName: 'hr', defaultPeriod: 1000, unit: '/min' },
+    });
+    const start = '2019-01-01T05:00:00.0000000Z';
+    const stored: Observation = {
+      resourceType: 'Observation',
+      status: 'final',
+      code: { text: 'heartrate' },
+      effectivePeriod: { start, end: '2019-01-01T05:59:59.9999999Z' },
+      valueSampledData: {
+        origin: { value: 0, unit: 'count/min', system: 'urn:units' },
+        period: 5000,
+        dimensions: 1,
+        data: '72',
+      },
+    };
+    const group = observationGroup('2019-01-01T05:00:00Z', '2019-01-01T05:59:59.999Z', {
+      hr: [['2019-01-01T05:00:01Z', '80']],
+    });
+    const merged = mergeObservation(stored, group, template, identity, ISSUED).observation.valueSampledData;
+    // MedTech would keep `{ value: 0, unit: 'count/min', system: 'urn:units' }` and period 5000 around the same data.
+    expect(merged?.origin).toEqual({ value: 0, unit: '/min' });
+    expect(merged?.period).toBe(1000);
+    expect(merged?.data?.split(' ').slice(0, 3)).toEqual(['72', '80', 'E']);
+  });
 });
