@@ -10,6 +10,7 @@ import {
   unknownQueryParameters,
 } from '../shared/adapters/functions/deadLetterRequests.js';
 import { getAppServices } from '../shared/app/appServices.js';
+import type { AppServices } from '../shared/app/createAppServices.js';
 import { describeError, isRetriableError } from '../shared/app/describeError.js';
 import type { ErrorName } from '../shared/core/errors.js';
 import { ReplayFailedError, type ReplaySummary } from '../shared/pipeline/replayDeadLetters.js';
@@ -26,7 +27,11 @@ export async function listDeadLetters(request: HttpRequest, context: InvocationC
   if (!query.ok) {
     return { status: 400, jsonBody: { problems: query.problems } };
   }
-  const services = await getAppServices();
+  const opened = await openServices(context, 'listDeadLetters');
+  if ('answer' in opened) {
+    return opened.answer;
+  }
+  const { services } = opened;
   const { errorName, before, continuationToken } = query.value;
   let page;
   try {
@@ -58,7 +63,11 @@ export async function readDeadLetter(request: HttpRequest, context: InvocationCo
   if (!key.ok) {
     return { status: 400, jsonBody: { problems: key.problems } };
   }
-  const services = await getAppServices();
+  const opened = await openServices(context, 'readDeadLetter');
+  if ('answer' in opened) {
+    return opened.answer;
+  }
+  const { services } = opened;
   let stored;
   try {
     stored = await services.readDeadLetter(key.value);
@@ -88,7 +97,11 @@ export async function replayDeadLetters(request: HttpRequest, context: Invocatio
   if (!body.ok || misplaced.length > 0) {
     return { status: 400, jsonBody: { problems: [...misplaced, ...(body.ok ? [] : body.problems)] } };
   }
-  const services = await getAppServices();
+  const opened = await openServices(context, 'replayDeadLetters');
+  if ('answer' in opened) {
+    return opened.answer;
+  }
+  const { services } = opened;
   const { errorName, before, continuationToken } = body.value;
   try {
     const summary = toApiSummary(await services.replayDeadLetters(body.value), errorName, before);
@@ -123,7 +136,11 @@ export async function discardDeadLetters(request: HttpRequest, context: Invocati
   if (!body.ok || misplaced.length > 0) {
     return { status: 400, jsonBody: { problems: [...misplaced, ...(body.ok ? [] : body.problems)] } };
   }
-  const services = await getAppServices();
+  const opened = await openServices(context, 'discardDeadLetters');
+  if ('answer' in opened) {
+    return opened.answer;
+  }
+  const { services } = opened;
   const { errorName, before, continuationToken } = body.value;
   let summary: DiscardSummary;
   try {
@@ -160,6 +177,21 @@ function toApiSummary(
  * The answer to a store failure before anything was read: 400 when the store refused the continuation token given
  * (a token it no longer takes), 503 when trying again later may succeed; anything else is the host's 500.
  */
+/**
+ * The shared services, or the answer when they cannot be built now: an instance starting while Cosmos DB or Storage is
+ * unavailable answers 503 with Retry-After, as a store failure later on does; a configuration error is thrown.
+ */
+async function openServices(
+  context: InvocationContext,
+  operation: string,
+): Promise<{ services: AppServices } | { answer: HttpResponseInit }> {
+  try {
+    return { services: await getAppServices() };
+  } catch (error) {
+    return { answer: storeFailureAnswer(error, false, context, operation) };
+  }
+}
+
 function storeFailureAnswer(
   error: unknown,
   hadToken: boolean,

@@ -20,8 +20,9 @@ export async function flushWorker(message: unknown, context: InvocationContext):
     context.error('flushWorker: message is not a work unit; dropped');
     return;
   }
-  const services = await getAppServices();
   try {
+    // Inside: an instance starting while Cosmos DB is unavailable fails here, and the unit stays staged as well.
+    const services = await getAppServices();
     const summary = await services.flushUnit(unit);
     context.log(`flushWorker ${JSON.stringify(summary)}`);
   } catch (error) {
