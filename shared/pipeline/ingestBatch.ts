@@ -57,6 +57,8 @@ export interface IngestOptions {
    * live batch's staging document.
    */
   stagingKeyOf?: (coordinates: EventCoordinates) => { shard: string; sequenceNumber: number };
+  /** Told how many measurements were staged, once all are and before any dead letter is written. */
+  onStaged?: (measurements: number) => void;
   /** Told the keys of the dead letters written, as the store answered them (a replay looks at them). */
   onDeadLettered?: (keys: readonly StoredDeadLetterKey[]) => void;
 }
@@ -151,6 +153,7 @@ export async function ingestBatch(
   if (read !== events.length) {
     throw new Error('internal: the staging store did not read every measurement of the batch');
   }
+  options.onStaged?.(summary.measurements);
   // Then the dead letters: if writing them fails, the redelivery stages the batch again over the same heads and
   // rewrites the same dead-letter ids.
   const keys: StoredDeadLetterKey[] = [];

@@ -14,13 +14,14 @@ import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLette
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ingestBatch } from './ingestBatch.js';
 import { mapWithConcurrency } from './limiter.js';
-import type {
-  DeadLetterQuery,
-  DeadLetterStore,
-  DeleteOutcome,
-  StagingStore,
-  StoredDeadLetter,
-  StoredDeadLetterKey,
+import {
+  partialDeleteOutcome,
+  type DeadLetterQuery,
+  type DeadLetterStore,
+  type DeleteOutcome,
+  type StagingStore,
+  type StoredDeadLetter,
+  type StoredDeadLetterKey,
 } from './stagingPorts.js';
 
 /** What a replay needs. */
@@ -202,6 +203,10 @@ export async function replayDeadLetters(
     } else {
       const result = await ingestBatch([plan.ingest], mapping, deps, {
         stagingKeyOf: () => ({ shard: plan.staging.shard, sequenceNumber: plan.staging.range.first }),
+        // Counted once staged: if writing its dead letters fails next, the measurements are staged all the same.
+        onStaged: (staged) => {
+          summary.measurementsStaged += staged;
+        },
         onDeadLettered: (keys) => written.push(...keys),
       });
       measurements = result.measurements;
@@ -213,7 +218,9 @@ export async function replayDeadLetters(
       summary.deadLettered += result.deadLettered;
       withLess = written.some((key) => key.withLess === true);
     }
-    summary.measurementsStaged += measurements;
+    if (dryRun) {
+      summary.measurementsStaged += measurements;
+    }
     if (errors > 0) {
       summary.rejectedAgain += 1;
     } else if (measurements === 0) {
@@ -244,18 +251,20 @@ export async function replayDeadLetters(
       // made again and so rewritten: then it stays).
       await deleteReplayed(deps.deadLetters, letters, summary);
       if (lesser.length > 0) {
-        const outcome = await deleteReplayed(deps.deadLetters, lesser, summary);
-        summary.unavailable -= outcome.deleted + outcome.missing + outcome.changed;
+        await deleteReplayed(deps.deadLetters, lesser, summary, (outcome) => {
+          summary.unavailable -= outcome.deleted + outcome.missing + outcome.changed;
+        });
       }
     }
   };
   const replayGroup = async (plan: GroupPlan, letter: StoredDeadLetter): Promise<void> => {
-    summary.measurementsStaged += plan.measurements.length;
     if (dryRun) {
+      summary.measurementsStaged += plan.measurements.length;
       return;
     }
     if (plan.measurements.length > 0) {
       await deps.staging.stageBatch(plan.staging.shard, plan.staging.range, plan.measurements);
+      summary.measurementsStaged += plan.measurements.length;
     }
     await deleteReplayed(deps.deadLetters, [letter], summary);
   };
@@ -355,16 +364,30 @@ function messageKey({ partitionId, sequenceNumber }: Pick<EventCoordinates, 'par
 
 /**
  * Deletes replayed dead letters in the version read, counting them in the summary; a rewritten one (rejected again
- * meanwhile) stays.
+ * meanwhile) stays. When the store fails part-way, what it did before is counted too, then the failure rethrown.
+ * @param count - counts an outcome elsewhere as well
  */
 async function deleteReplayed(
   store: DeadLetterStore,
   letters: readonly StoredDeadLetter[],
   summary: ReplaySummary,
-): Promise<DeleteOutcome> {
-  const outcome = await store.deleteDeadLetters(letters.map(({ id, pk, etag }) => ({ id, pk, etag })));
-  summary.deleted += outcome.deleted;
-  summary.kept += outcome.changed;
-  summary.missing += outcome.missing;
-  return outcome;
+  count: (outcome: DeleteOutcome) => void = () => undefined,
+): Promise<void> {
+  const tally = (outcome: DeleteOutcome): void => {
+    summary.deleted += outcome.deleted;
+    summary.kept += outcome.changed;
+    summary.missing += outcome.missing;
+    count(outcome);
+  };
+  let outcome: DeleteOutcome;
+  try {
+    outcome = await store.deleteDeadLetters(letters.map(({ id, pk, etag }) => ({ id, pk, etag })));
+  } catch (error) {
+    const partial = partialDeleteOutcome(error);
+    if (partial !== undefined) {
+      tally(partial);
+    }
+    throw error;
+  }
+  tally(outcome);
 }

@@ -51,6 +51,35 @@ export interface DeleteOutcome {
   left?: number;
 }
 
+/** An error a delete threw after deleting part of what it was given, carrying the counts of that part. */
+interface PartiallyDone {
+  partialOutcome: DeleteOutcome;
+}
+
+/**
+ * Marks a delete's failure with what it did before it (see {@link partialDeleteOutcome}): the same error, so that
+ * it is classified (retriable or not) as before.
+ * @param error - the failure a delete met
+ * @param outcome - what it had done by then (copied)
+ * @returns the error, marked when it is an object
+ */
+export function withPartialDeleteOutcome<E>(error: E, outcome: DeleteOutcome): E {
+  if (typeof error === 'object' && error !== null) {
+    Object.assign(error, { partialOutcome: { ...outcome } } satisfies PartiallyDone);
+  }
+  return error;
+}
+
+/**
+ * What a failed delete ({@link DeadLetterStore.deleteDeadLetters}) did before it failed, when its store says so.
+ * @param error - the error it threw
+ */
+export function partialDeleteOutcome(error: unknown): DeleteOutcome | undefined {
+  return typeof error === 'object' && error !== null && 'partialOutcome' in error
+    ? (error as PartiallyDone).partialOutcome
+    : undefined;
+}
+
 /** The staging store: measurements wait here, grouped by (window, shard), until their window is flushed. */
 export interface StagingStore {
   /**
@@ -185,7 +214,8 @@ export interface DeadLetterStore {
    * (the same thing rejected again) is kept and counted as `changed`.
    * @param keys - ids and partition keys as listed, optionally with the ETag read
    * @returns how many were deleted now, were already gone, or were kept because they changed
-   * @throws a retriable error when the store is unavailable or throttling
+   * @throws a retriable error when the store is unavailable or throttling; what was done before it, where the store
+   *   can tell, is read with {@link partialDeleteOutcome}
    */
   deleteDeadLetters(keys: readonly (DeadLetterKey & { etag?: string })[]): Promise<DeleteOutcome>;
 }

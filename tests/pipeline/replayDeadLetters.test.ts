@@ -15,7 +15,14 @@ import type { Measurement } from '../../shared/core/measurement.js';
 import { toDeadLetterDocument } from '../../shared/core/staging/deadLetter.js';
 import type { SequenceRange } from '../../shared/core/staging/stagingKeys.js';
 import { replayDeadLetters } from '../../shared/pipeline/replayDeadLetters.js';
-import type { DeadLetterKey, DeadLetterStore, StagingStore } from '../../shared/pipeline/stagingPorts.js';
+import { ReplayFailedError } from '../../shared/pipeline/replayDeadLetters.js';
+import { withPartialDeleteOutcome } from '../../shared/pipeline/stagingPorts.js';
+import type {
+  DeadLetterKey,
+  DeadLetterStore,
+  StagingStore,
+  StoredDeadLetter,
+} from '../../shared/pipeline/stagingPorts.js';
 
 describe('replayDeadLetters', () => {
   it('keeps the dead letter of a message stored without its body, counts it unavailable, and replays the rest', async () => {
@@ -91,6 +98,145 @@ describe('replayDeadLetters', () => {
     });
     expect(deleted).toEqual([{ id: group.id, pk: group.pk }]);
     expect(staged.map((s) => s.measurements)).toEqual([[measurement]]);
+  });
+
+  describe('stopped by a store failure, counts only what it did before', () => {
+    const heartRate = (deviceId: string): Measurement => ({
+      type: 'HeartRate',
+      occurrenceTimeUtc: '2024-05-01T10:00:00.000Z',
+      ingestionTimeUtc: '2024-05-01T10:00:05.000Z',
+      deviceId,
+      properties: [{ name: 'hr', value: '70' }],
+    });
+    const groupLetter = (deviceId: string) => ({
+      ...toDeadLetterDocument({
+        error: { name: 'DeviceNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'no Device' },
+        time: '2024-05-01T10:20:00.000Z',
+        subject: { kind: 'measurements', measurements: [heartRate(deviceId), heartRate(deviceId)] },
+      }),
+      etag: `"${deviceId}"`,
+    });
+    // A heart rate the mapping reads, and an SpO2 template whose required value a message may lack: such a message is
+    // staged, then dead-lettered again.
+    const mapping = deviceMappingOf([
+      {
+        templateType: 'CalculatedContent',
+        template: {
+          typeName: 'hr',
+          typeMatchExpression: '$..[?(@.hr)]',
+          deviceIdExpression: '$.matchedToken.d',
+          timestampExpression: '$.matchedToken.t',
+          values: [{ valueName: 'hr', valueExpression: '$.matchedToken.hr', required: true }],
+        },
+      },
+      {
+        templateType: 'CalculatedContent',
+        template: {
+          typeName: 'spo2',
+          typeMatchExpression: '$..[?(@.hr)]',
+          deviceIdExpression: '$.matchedToken.d',
+          timestampExpression: '$.matchedToken.t',
+          values: [{ valueName: 'spo2', valueExpression: '$.matchedToken.spo2', required: true }],
+        },
+      },
+    ]);
+    const unavailable = (): Error => Object.assign(new Error('Cosmos DB throttled'), { retriable: true });
+    const storesOf = (
+      items: StoredDeadLetter[],
+      overrides: { staging?: Partial<StagingStore>; deadLetters?: Partial<DeadLetterStore> },
+    ) => ({
+      staging: {
+        stageBatch: () => Promise.resolve(1),
+        listClosedUnits: () => Promise.resolve([]),
+        readUnit: () => Promise.resolve({ documents: [], measurements: [], malformed: 0 }),
+        deleteDocuments: () => Promise.resolve({ deleted: 0, missing: 0, changed: 0 }),
+        ...overrides.staging,
+      } satisfies StagingStore,
+      deadLetters: {
+        addDeadLetters: () => Promise.resolve([]),
+        readDeadLetter: () => Promise.resolve(undefined),
+        listDeadLetters: () => Promise.resolve({ items }),
+        deleteDeadLetters: (keys) => Promise.resolve({ deleted: keys.length, missing: 0, changed: 0 }),
+        ...overrides.deadLetters,
+      } satisfies DeadLetterStore,
+      now: () => new Date('2024-05-01T11:00:00.000Z'),
+    });
+    const failureOf = async (run: Promise<unknown>): Promise<ReplayFailedError> => {
+      const error = await run.then(
+        () => undefined,
+        (thrown: unknown) => thrown,
+      );
+      if (!(error instanceof ReplayFailedError)) {
+        throw new Error('the replay did not fail part-way');
+      }
+      return error;
+    };
+
+    it('a group whose staging failed is not counted staged', async () => {
+      const staged = groupLetter('device-staged');
+      const refused = groupLetter('device-refused');
+      const deps = storesOf([staged, refused], {
+        staging: {
+          stageBatch: (_shard, _range, measurements) =>
+            [...measurements].some((m) => m.deviceId === 'device-refused')
+              ? Promise.reject(unavailable())
+              : Promise.resolve(1),
+        },
+      });
+
+      const error = await failureOf(replayDeadLetters(mapping, deps));
+
+      expect(error.summary).toMatchObject({ examined: { groups: 2 }, measurementsStaged: 2, deleted: 1 });
+    });
+
+    it('dead letters deleted before a delete failed are counted deleted', async () => {
+      const deps = storesOf([groupLetter('device-1')], {
+        deadLetters: {
+          // A store that deleted 1 of what it was given, then failed (as the Cosmos DB store's error tells).
+          deleteDeadLetters: () =>
+            Promise.reject(withPartialDeleteOutcome(unavailable(), { deleted: 1, missing: 1, changed: 1 })),
+        },
+      });
+
+      const error = await failureOf(replayDeadLetters(mapping, deps));
+
+      expect(error.summary).toMatchObject({ measurementsStaged: 2, deleted: 1, missing: 1, kept: 1 });
+    });
+
+    it('a message whose measurements were staged before its new dead letters failed is counted staged', async () => {
+      const letter = {
+        ...toDeadLetterDocument({
+          error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'no spo2' },
+          time: '2024-05-01T10:20:00.000Z',
+          subject: {
+            kind: 'message',
+            body: { encoding: 'json', value: { d: 'device-1', t: '2024-05-01T10:00:00Z', hr: 70 } },
+            coordinates: {
+              partitionId: '0',
+              sequenceNumber: 5,
+              offset: '500',
+              enqueuedTimeUtc: '2024-05-01T10:00:01Z',
+            },
+          },
+        }),
+        etag: '"m"',
+      };
+      const staged: Measurement[] = [];
+      const deps = storesOf([letter], {
+        staging: {
+          stageBatch: (_shard, _range, measurements) => {
+            staged.push(...measurements);
+            return Promise.resolve(1);
+          },
+        },
+        deadLetters: { addDeadLetters: () => Promise.reject(unavailable()) },
+      });
+
+      const error = await failureOf(replayDeadLetters(mapping, deps));
+
+      expect(staged.map((m) => m.type)).toEqual(['hr']);
+      expect(error.summary).toMatchObject({ messagesNormalized: 1, measurementsStaged: 1, deleted: 0 });
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Container } from '@azure/cosmos';
-import type { DeleteOutcome } from '../../pipeline/stagingPorts.js';
+import { withPartialDeleteOutcome, type DeleteOutcome } from '../../pipeline/stagingPorts.js';
 import type { CosmosWriteCounter } from './cosmosWriteCounter.js';
 import { mapWithConcurrency } from '../../pipeline/limiter.js';
 import { toCosmosStatus, toStagingError } from './stagingUnavailableError.js';
@@ -19,7 +19,8 @@ export interface DeleteRef {
  * @param refs - the items
  * @param options - parallel requests (unless in order), the write counter, and what is deleted (for error messages;
  *   no data)
- * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
+ * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries, carrying what
+ *   was deleted before (`partialDeleteOutcome`): in parallel, the other deletes already sent finish first
  */
 export async function deleteItems(
   container: Container,
@@ -27,19 +28,23 @@ export async function deleteItems(
   options: { concurrency: number; counter: CosmosWriteCounter; operation: string; inOrder?: boolean },
 ): Promise<DeleteOutcome> {
   const outcome: DeleteOutcome = { deleted: 0, missing: 0, changed: 0 };
-  if (options.inOrder === true) {
-    for (const [index, ref] of refs.entries()) {
-      if ((await deleteOne(container, ref, options, outcome)) === 'kept') {
-        outcome.left = refs.length - index - 1;
-        break;
+  try {
+    if (options.inOrder === true) {
+      for (const [index, ref] of refs.entries()) {
+        if ((await deleteOne(container, ref, options, outcome)) === 'kept') {
+          outcome.left = refs.length - index - 1;
+          break;
+        }
       }
+      return outcome;
     }
+    await mapWithConcurrency(refs, options.concurrency, async (ref) => {
+      await deleteOne(container, ref, options, outcome);
+    });
     return outcome;
+  } catch (error) {
+    throw withPartialDeleteOutcome(error, outcome);
   }
-  await mapWithConcurrency(refs, options.concurrency, async (ref) => {
-    await deleteOne(container, ref, options, outcome);
-  });
-  return outcome;
 }
 
 /** Deletes one item, counting it in `outcome`; `kept` when it was rewritten since it was read. */

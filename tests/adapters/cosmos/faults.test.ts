@@ -14,6 +14,7 @@ import { parseDeviceMapping } from '../../../shared/core/mapping/parseDeviceMapp
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { ingestBatch } from '../../../shared/pipeline/ingestBatch.js';
+import { partialDeleteOutcome } from '../../../shared/pipeline/stagingPorts.js';
 import type { FaultProxy } from '../../support/faultProxy.js';
 import { requestMatching, startFaultProxy } from '../../support/faultProxy.js';
 import { freshContainers, heartRates, localClient } from './cosmosTestSupport.js';
@@ -109,6 +110,30 @@ describe('Cosmos stores under throttling, outages and refusals', () => {
     for (const failure of failures) {
       expect(failure).toBeInstanceOf(StagingUnavailableError);
     }
+  });
+
+  it('tells, with a failed delete of dead letters, how many it deleted before the failure', async () => {
+    const keys = await deadLetters.addDeadLetters(
+      [1, 2, 3, 4].map((offset) => ({
+        error: { name: 'DeviceNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'no Device' },
+        time: '2024-05-01T10:20:00.000Z',
+        subject: { kind: 'measurements', measurements: heartRates(1, '2024-05-01T10:00:00.000Z', offset) },
+      })),
+    );
+    const throttledKey = keys[2]!;
+    proxy.inject({
+      fault: throttled,
+      times: Infinity,
+      match: requestMatching('DELETE', `/docs/${throttledKey.id}`),
+    });
+
+    const error = await deadLetters.deleteDeadLetters(keys).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(StagingUnavailableError);
+    // The other three are gone (the SDK sends them in parallel; none waits on the throttled one).
+    expect(partialDeleteOutcome(error)).toEqual({ deleted: 3, missing: 0, changed: 0 });
+    proxy.clear();
+    expect(await deadLetters.deleteDeadLetters(keys)).toEqual({ deleted: 1, missing: 3, changed: 0 });
   });
 
   it('surfaces a failed lease write or release as a retriable error, not as a race lost to another worker', async () => {
