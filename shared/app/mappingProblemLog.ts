@@ -38,6 +38,12 @@ export function logMappingProblem(
     case 'missing':
       logger.error(`Mapping ${report.file} is missing from Blob Storage; ${serving}.`);
       return;
+    case 'noContainer':
+      logger.error(
+        `Mapping ${report.file} cannot be read: the Blob Storage container '${report.container ?? '?'}' does not ` +
+          `exist (MAPPINGS__CONTAINER names it); ${serving}.`,
+      );
+      return;
     case 'unreachable':
       logger.error(
         `Blob Storage could not be read for ${report.file} (status ${report.statusCode ?? 'none'}); ${serving}.`,

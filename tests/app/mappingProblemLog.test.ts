@@ -105,12 +105,19 @@ describe('logMappingProblem', () => {
 
     logMappingProblem(logger, report([], { kind: 'missing', etag: undefined, servingEtag: '"0x9"' }));
     logMappingProblem(logger, report([], { kind: 'unreachable', statusCode: 503 }));
+    logMappingProblem(logger, report([], { kind: 'noContainer', container: 'templat' }));
 
     expect(logger.entries).toEqual([
       { level: 'error', text: 'Mapping devicecontent.json is missing from Blob Storage; still serving "0x9".' },
       {
         level: 'error',
         text: 'Blob Storage could not be read for devicecontent.json (status 503); no valid version is loaded.',
+      },
+      {
+        level: 'error',
+        text:
+          "Mapping devicecontent.json cannot be read: the Blob Storage container 'templat' does not exist " +
+          '(MAPPINGS__CONTAINER names it); no valid version is loaded.',
       },
     ]);
   });

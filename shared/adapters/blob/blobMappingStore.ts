@@ -14,9 +14,12 @@ export interface MappingProblemReport {
   file: string;
   /**
    * `invalid`: the new version was rejected; `warnings`: accepted with warnings; `missing`: the blob is gone;
-   * `unreachable`: Blob Storage failed (reported on every failed refresh).
+   * `noContainer`: its container does not exist (a misspelt container name, say); `unreachable`: Blob Storage
+   * failed (reported on every failed refresh).
    */
-  kind: 'invalid' | 'warnings' | 'missing' | 'unreachable';
+  kind: 'invalid' | 'warnings' | 'missing' | 'noContainer' | 'unreachable';
+  /** The container's name (`noContainer`). */
+  container?: string;
   /** ETag of the version concerned, when there is one. */
   etag: string | undefined;
   problems: MappingProblem[];
@@ -168,7 +171,9 @@ class CachedMappingBlob<T> {
     if (this.lastGood !== undefined) {
       return this.lastGood;
     }
-    throw new MappingUnavailableError(this.blob.name, this.failure.reason, this.failure.problems, this.failure.cause);
+    throw new MappingUnavailableError(this.blob.name, this.failure.reason, this.failure.problems, this.failure.cause, {
+      container: this.blob.containerName,
+    });
   }
 
   private async refresh(now: number): Promise<LoadedMapping<T>> {
@@ -204,10 +209,16 @@ class CachedMappingBlob<T> {
       if (status === 404) {
         this.seenEtag = undefined;
         this.seenRejection = undefined;
+        // Storage names which is missing: the blob, or the container (x-ms-error-code).
+        const noContainer = (error as { code?: unknown }).code === 'ContainerNotFound';
         if (this.lastGood === undefined) {
-          this.failure = { reason: 'missing', problems: [] };
+          this.failure = { reason: noContainer ? 'noContainer' : 'missing', problems: [] };
         }
-        this.report({ kind: 'missing', etag: undefined, problems: [] });
+        this.report(
+          noContainer
+            ? { kind: 'noContainer', etag: undefined, problems: [], container: this.blob.containerName }
+            : { kind: 'missing', etag: undefined, problems: [] },
+        );
         return this.serve();
       }
       if (this.lastGood === undefined) {

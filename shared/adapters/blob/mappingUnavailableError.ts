@@ -1,7 +1,7 @@
 import type { MappingProblem } from '../../core/mapping/problems.js';
 
 /** Why a mapping file has no version to serve. */
-export type MappingUnavailableReason = 'missing' | 'invalid' | 'unreachable' | 'notLoaded';
+export type MappingUnavailableReason = 'missing' | 'noContainer' | 'invalid' | 'unreachable' | 'notLoaded';
 
 /**
  * Thrown when a mapping file has never had a valid version loaded: the caller fails the batch so nothing is
@@ -23,9 +23,16 @@ export class MappingUnavailableError extends Error {
    * @param reason - why there is nothing to serve
    * @param problems - problems of the latest version (for `invalid`)
    * @param cause - the storage error, for `unreachable`
+   * @param where - the container's name (named for `noContainer`)
    */
-  constructor(file: string, reason: MappingUnavailableReason, problems: MappingProblem[] = [], cause?: unknown) {
-    super(`${file}: no valid mapping loaded (${describe(reason, problems.length)}); retry later`, {
+  constructor(
+    file: string,
+    reason: MappingUnavailableReason,
+    problems: MappingProblem[] = [],
+    cause?: unknown,
+    where: { container?: string } = {},
+  ) {
+    super(`${file}: no valid mapping loaded (${describe(reason, problems.length, where.container)}); retry later`, {
       ...(cause === undefined ? {} : { cause }),
     });
     this.file = file;
@@ -34,10 +41,12 @@ export class MappingUnavailableError extends Error {
   }
 }
 
-function describe(reason: MappingUnavailableReason, problemCount: number): string {
+function describe(reason: MappingUnavailableReason, problemCount: number, container = '?'): string {
   switch (reason) {
     case 'missing':
       return 'the blob does not exist';
+    case 'noContainer':
+      return `its container '${container}' does not exist`;
     case 'invalid':
       return `the current version is invalid: ${problemCount} problem(s)`;
     case 'unreachable':

@@ -232,6 +232,43 @@ describe('BlobMappingStore', () => {
     expect(deviceMapping.value).toEqual({ version: 1 });
   });
 
+  it('names the container when it is the container that does not exist, then loads once it is made', async () => {
+    const absent = createBlobContainerClient({ connectionString: azurite.connectionString }, `templat${containers}`);
+    const store = newStore(absent);
+
+    const first = await store.getDeviceMapping().catch((e: unknown) => e);
+    const again = await store.getDeviceMapping().catch((e: unknown) => e);
+
+    for (const error of [first, again]) {
+      expect(error).toBeInstanceOf(MappingUnavailableError);
+      expect(error).toMatchObject({ retriable: true, reason: 'noContainer', file: 'devicecontent.json' });
+      expect((error as Error).message).toBe(
+        `devicecontent.json: no valid mapping loaded (its container 'templat${containers}' does not exist); retry later`,
+      );
+    }
+    expect(reports).toEqual([
+      {
+        file: 'devicecontent.json',
+        kind: 'noContainer',
+        container: `templat${containers}`,
+        etag: undefined,
+        problems: [],
+        servingEtag: undefined,
+      },
+    ]);
+
+    await absent.create();
+    time += 60_000;
+    const blobMissing = await store.getDeviceMapping().catch((e: unknown) => e);
+    await uploadMappings(absent, { deviceContent: '{"version":2}' });
+    time += 60_000;
+    const loaded = await store.getDeviceMapping();
+
+    expect(blobMissing).toMatchObject({ reason: 'missing' });
+    expect(reports.map((r) => r.kind)).toEqual(['noContainer', 'missing']);
+    expect(loaded.value).toEqual({ version: 2 });
+  });
+
   it('reports warnings of an accepted version once', async () => {
     await uploadMappings(container, { fhirMapping: '{"version":1,"warn":true}' });
     const store = newStore();
