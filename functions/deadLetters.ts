@@ -174,10 +174,6 @@ function toApiSummary(
 }
 
 /**
- * The answer to a store failure before anything was read: 400 when the store refused the continuation token given
- * (a token it no longer takes), 503 when trying again later may succeed; anything else is the host's 500.
- */
-/**
  * The shared services, or the answer when they cannot be built now: an instance starting while Cosmos DB or Storage is
  * unavailable answers 503 with Retry-After, as a store failure later on does; a configuration error is thrown.
  */
@@ -192,6 +188,10 @@ async function openServices(
   }
 }
 
+/**
+ * The answer to a store failure before anything was read: 400 when the store refused the continuation token given
+ * (a token it no longer takes), 503 when trying again later may succeed; anything else is the host's 500.
+ */
 function storeFailureAnswer(
   error: unknown,
   hadToken: boolean,
