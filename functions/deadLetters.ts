@@ -174,7 +174,7 @@ function toApiSummary(
 }
 
 /**
- * The shared services, or the answer when they cannot be built now: an instance starting while Cosmos DB or Storage is
+ * The shared services, or the answer when they cannot be built now: an instance starting while Cosmos DB is
  * unavailable answers 503 with Retry-After, as a store failure later on does; a configuration error is thrown.
  */
 async function openServices(
