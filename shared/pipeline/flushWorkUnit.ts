@@ -9,7 +9,7 @@
 import type { ErrorName } from '../core/errors.js';
 import { toWorkUnitKey, type WorkUnit } from '../core/staging/stagingKeys.js';
 import type { DeadLetterRecord } from '../core/staging/deadLetter.js';
-import type { DeadLetterStore, Lease, LeaseStore, StagingStore } from './stagingPorts.js';
+import type { DeadLetterStore, Lease, LeaseStore, ListedUnit, StagingStore } from './stagingPorts.js';
 import { fenceWrites } from './fenceWrites.js';
 import { transformAndPersist, type PersistProgress, type TransformAndPersistDeps } from './transformAndPersist.js';
 import type { Measurement } from '../core/measurement.js';
@@ -148,25 +148,42 @@ export interface FlushUnitSummary {
 }
 
 /**
- * Lists the work units to flush now: of each shard, the oldest closed window that still has staged documents,
- * oldest first. A shard's later windows wait until the older one is flushed (a later timer run plans them): a merge
- * lets the last write win, so windows flushed out of order (several closed at once after an outage or a backlog, sent
- * to parallel workers) would let an earlier-ingested reading replace a later one for the same slot.
+ * Lists the work units to flush now: of each shard, the unit whose events were ingested first (by Event Hubs sequence
+ * number, where the store tells it; else the oldest window), oldest first; a shard whose first unit is still open
+ * (a longer window, from before STAGING__WINDOW_MINUTES was lowered) waits for it. A shard's later units wait until
+ * the older one is flushed (a later timer run plans them): a merge lets the last write win, so units flushed out of
+ * order (several closed at once after an outage or a backlog, sent to parallel workers, or windows of two lengths)
+ * would let an earlier-ingested reading replace a later one for the same slot.
  * @param deps - the staging store and clock
  * @param graceMs - how long after a window ends before it is flushed
  */
 export async function planFlush(deps: Pick<FlushDeps, 'staging' | 'now'>, graceMs: number): Promise<WorkUnit[]> {
   const units = await deps.staging.listClosedUnits(deps.now(), graceMs);
-  const oldestByShard = new Map<string, WorkUnit>();
+  const firstByShard = new Map<string, ListedUnit>();
   for (const unit of units) {
-    const kept = oldestByShard.get(unit.shard);
-    if (kept === undefined || unit.windowStart < kept.windowStart) {
-      oldestByShard.set(unit.shard, unit);
+    const kept = firstByShard.get(unit.shard);
+    if (kept === undefined || ingestedBefore(unit, kept)) {
+      firstByShard.set(unit.shard, unit);
     }
   }
-  return [...oldestByShard.values()].sort((a, b) =>
-    a.windowStart === b.windowStart ? a.shard.localeCompare(b.shard) : a.windowStart.localeCompare(b.windowStart),
-  );
+  return [...firstByShard.values()]
+    .filter((unit) => unit.open !== true)
+    .map(({ windowStart, shard }) => ({ windowStart, shard }))
+    .sort((a, b) =>
+      a.windowStart === b.windowStart ? a.shard.localeCompare(b.shard) : a.windowStart.localeCompare(b.windowStart),
+    );
+}
+
+/** Whether a unit's events came before another's of the same shard: by first sequence number, then window start. */
+function ingestedBefore(a: ListedUnit, b: ListedUnit): boolean {
+  if (
+    a.firstSequenceNumber !== undefined &&
+    b.firstSequenceNumber !== undefined &&
+    a.firstSequenceNumber !== b.firstSequenceNumber
+  ) {
+    return a.firstSequenceNumber < b.firstSequenceNumber;
+  }
+  return a.windowStart < b.windowStart;
 }
 
 /**

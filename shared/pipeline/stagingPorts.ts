@@ -36,6 +36,17 @@ export interface StagedUnit {
   settling?: number;
 }
 
+/** A work unit as {@link StagingStore.listClosedUnits} lists it. */
+export interface ListedUnit extends WorkUnit {
+  /**
+   * The smallest first sequence number of the batches staged in it: a shard's units are flushed in this order, which
+   * is the order their events were ingested in (a shard is an Event Hubs partition).
+   */
+  firstSequenceNumber?: number;
+  /** Its window is not closed yet (listed only when it starts before a closed unit). */
+  open?: true;
+}
+
 /** Outcome of deleting staged documents. */
 export interface DeleteOutcome {
   /** Documents deleted now. */
@@ -106,12 +117,15 @@ export interface StagingStore {
   ): Promise<number>;
 
   /**
-   * Lists the work units whose window is closed (`now > windowEnd + grace`) and that still have staged documents.
+   * Lists the work units whose window is closed (`now > windowEnd + grace`) and that still have staged documents,
+   * each with the first sequence number of its earliest batch where the store keeps it; and, marked `open`, the
+   * units still open that start before the latest of those: windows of another length (STAGING__WINDOW_MINUTES
+   * changed while data was staged), whose data may be older than a closed unit's of the same shard.
    * @param now - the current time
    * @param graceMs - grace period in milliseconds
    * @throws a retriable error when the store is unavailable or throttling
    */
-  listClosedUnits(now: Date, graceMs: number): Promise<WorkUnit[]>;
+  listClosedUnits(now: Date, graceMs: number): Promise<ListedUnit[]>;
 
   /**
    * Reads every staged document of a unit. A document that a redelivery of its batch superseded without

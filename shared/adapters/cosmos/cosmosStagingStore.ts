@@ -17,7 +17,13 @@ import type { SequenceRange, WorkUnit } from '../../core/staging/stagingKeys.js'
 import { toStagingPartitionKey, toWorkUnitKey } from '../../core/staging/stagingKeys.js';
 import { toClosedWindowCutoff } from '../../core/staging/stagingWindow.js';
 import { REPLAY_SHARD_PREFIX } from '../../core/staging/deadLetterReplay.js';
-import type { DeleteOutcome, StagedDocumentRef, StagedUnit, StagingStore } from '../../pipeline/stagingPorts.js';
+import type {
+  DeleteOutcome,
+  ListedUnit,
+  StagedDocumentRef,
+  StagedUnit,
+  StagingStore,
+} from '../../pipeline/stagingPorts.js';
 import { CosmosWriteCounter, type CosmosWriteKind } from './cosmosWriteCounter.js';
 import { deleteItems } from './cosmosDeletes.js';
 import { fetchAllPages } from './cosmosPaging.js';
@@ -62,6 +68,7 @@ const MAX_HEAD_ATTEMPTS = 8;
 interface UnitRow {
   windowStart?: unknown;
   shard?: unknown;
+  firstSequenceNumber?: unknown;
 }
 
 interface StoredStagingDocument extends StagedDocumentOrigin {
@@ -198,25 +205,60 @@ export class CosmosStagingStore implements StagingStore {
    * @param graceMs - grace period in milliseconds
    * @throws StagingUnavailableError when Cosmos DB is unavailable or throttling beyond the SDK's retries
    */
-  async listClosedUnits(now: Date, graceMs: number): Promise<WorkUnit[]> {
+  async listClosedUnits(now: Date, graceMs: number): Promise<ListedUnit[]> {
     const cutoff = toClosedWindowCutoff(now.getTime(), graceMs);
-    // No GROUP BY/DISTINCT (the local server lacks them, and a cross-partition DISTINCT is costly): one row per
-    // document, deduplicated here.
+    const closed = await this.queryUnits(
+      'SELECT c.windowStart, c.shard, c.firstSequenceNumber FROM c WHERE c.windowEnd < @cutoff',
+      { '@cutoff': cutoff },
+      'query closed windows',
+    );
+    const latestStart = closed.reduce<string | undefined>(
+      (latest, unit) => (latest === undefined || unit.windowStart > latest ? unit.windowStart : latest),
+      undefined,
+    );
+    // Open windows that start before a closed one: only after the window length changed (every window of one length
+    // starts after the closed ones end), so this finds nothing otherwise.
+    const open =
+      latestStart === undefined
+        ? []
+        : await this.queryUnits(
+            'SELECT c.windowStart, c.shard, c.firstSequenceNumber FROM c ' +
+              'WHERE c.windowEnd >= @cutoff AND c.windowStart < @latestStart',
+            { '@cutoff': cutoff, '@latestStart': latestStart },
+            'query open windows',
+          );
+    return [...closed, ...open.map((unit): ListedUnit => ({ ...unit, open: true }))].sort(
+      (a, b) => compare(a.windowStart, b.windowStart) || compare(a.shard, b.shard),
+    );
+  }
+
+  /**
+   * The units of the staging documents a query finds, each with the smallest first sequence number among them. No
+   * GROUP BY/DISTINCT (the local server lacks them, and a cross-partition DISTINCT is costly): one row per document,
+   * merged here.
+   */
+  private async queryUnits(
+    query: string,
+    parameters: Record<string, string>,
+    operation: string,
+  ): Promise<ListedUnit[]> {
     const iterator = this.container.items.query<UnitRow>(
-      {
-        query: 'SELECT c.windowStart, c.shard FROM c WHERE c.windowEnd < @cutoff',
-        parameters: [{ name: '@cutoff', value: cutoff }],
-      },
+      { query, parameters: Object.entries(parameters).map(([name, value]) => ({ name, value })) },
       { maxItemCount: 1000 },
     );
-    const units = new Map<string, WorkUnit>();
-    for (const row of await fetchAllPages(iterator, 'query closed windows')) {
-      if (typeof row.windowStart === 'string' && typeof row.shard === 'string') {
-        const unit = { windowStart: row.windowStart, shard: row.shard };
-        units.set(toWorkUnitKey(unit), unit);
+    const units = new Map<string, ListedUnit>();
+    for (const row of await fetchAllPages(iterator, operation)) {
+      if (typeof row.windowStart !== 'string' || typeof row.shard !== 'string') {
+        continue;
       }
+      const unit: ListedUnit = { windowStart: row.windowStart, shard: row.shard };
+      const key = toWorkUnitKey(unit);
+      const first = units.get(key)?.firstSequenceNumber;
+      const sequence = typeof row.firstSequenceNumber === 'number' ? row.firstSequenceNumber : undefined;
+      const earliest = first === undefined ? sequence : sequence === undefined ? first : Math.min(first, sequence);
+      units.set(key, earliest === undefined ? unit : { ...unit, firstSequenceNumber: earliest });
     }
-    return [...units.values()].sort((a, b) => compare(a.windowStart, b.windowStart) || compare(a.shard, b.shard));
+    return [...units.values()];
   }
 
   /**

@@ -6,6 +6,8 @@ import type { Measurement } from '../../../shared/core/measurement.js';
 import type { LocalCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { startCosmosServer } from '../../../shared/local/cosmosServer.js';
 import { freshContainers, heartRate, heartRates, localClient } from './cosmosTestSupport.js';
+import type { WorkUnit } from '../../../shared/core/staging/stagingKeys.js';
+import { planFlush } from '../../../shared/pipeline/flushWorkUnit.js';
 
 const now = Date.parse('2024-05-01T10:20:00.000Z');
 const clock = (): number => now;
@@ -243,8 +245,8 @@ describe('CosmosStagingStore.listClosedUnits', () => {
     const units = await store.listClosedUnits(new Date('2024-05-01T10:16:00.001Z'), 60_000);
 
     expect(units).toEqual([
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' },
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: '1' },
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0', firstSequenceNumber: 1 },
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: '1', firstSequenceNumber: 1 },
     ]);
   });
 
@@ -255,8 +257,65 @@ describe('CosmosStagingStore.listClosedUnits', () => {
     const units = await store.listClosedUnits(new Date('2024-05-01T11:00:00.000Z'), 60_000);
 
     expect(units).toEqual([
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0' },
-      { windowStart: '2024-05-01T10:15:00.000Z', shard: '0' },
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0', firstSequenceNumber: 1 },
+      { windowStart: '2024-05-01T10:15:00.000Z', shard: '0', firstSequenceNumber: 5 },
+    ]);
+  });
+});
+
+describe('CosmosStagingStore.listClosedUnits and planFlush after the window length changed', () => {
+  let server: LocalCosmosServer;
+  let client: CosmosClient;
+  let container: Container;
+
+  beforeAll(async () => {
+    server = await startCosmosServer();
+    client = localClient(server.endpoint, server.key);
+    container = (await freshContainers(client)).staging;
+  });
+
+  afterAll(async () => {
+    client.dispose();
+    await server.close();
+  });
+
+  /** The units planFlush plans at `time` for one shard (the tests share a container). */
+  const planAt = async (store: CosmosStagingStore, time: string, shard: string): Promise<WorkUnit[]> =>
+    (await planFlush({ staging: store, now: () => new Date(time) }, 60_000)).filter((unit) => unit.shard === shard);
+
+  it('lowered (60 → 5): a closed 5-minute unit waits for the open 60-minute one its shard staged first', async () => {
+    const hourly = new CosmosStagingStore(container, { clock, windowMinutes: 60 });
+    const fiveMinutes = new CosmosStagingStore(container, { clock, windowMinutes: 5 });
+    await hourly.stageBatch('lowered', { first: 10, last: 10 }, heartRates(1, '2024-05-01T10:05:00.000Z'));
+    await fiveMinutes.stageBatch('lowered', { first: 11, last: 11 }, heartRates(1, '2024-05-01T10:22:00.000Z'));
+
+    const listed = await fiveMinutes.listClosedUnits(new Date('2024-05-01T10:27:00.000Z'), 60_000);
+
+    expect(listed).toEqual([
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: 'lowered', firstSequenceNumber: 10, open: true },
+      { windowStart: '2024-05-01T10:20:00.000Z', shard: 'lowered', firstSequenceNumber: 11 },
+    ]);
+    expect(await planAt(fiveMinutes, '2024-05-01T10:27:00.000Z', 'lowered')).toEqual([]);
+    const first = await planAt(fiveMinutes, '2024-05-01T11:01:01.000Z', 'lowered');
+    expect(first).toEqual([{ windowStart: '2024-05-01T10:00:00.000Z', shard: 'lowered' }]);
+    await fiveMinutes.deleteDocuments(first[0]!, (await fiveMinutes.readUnit(first[0]!)).documents);
+    expect(await planAt(fiveMinutes, '2024-05-01T11:01:01.000Z', 'lowered')).toEqual([
+      { windowStart: '2024-05-01T10:20:00.000Z', shard: 'lowered' },
+    ]);
+  });
+
+  it('raised (15 → 60): of two units closing together, the one its shard staged first goes first', async () => {
+    const quarterly = new CosmosStagingStore(container, { clock, windowMinutes: 15 });
+    const hourly = new CosmosStagingStore(container, { clock, windowMinutes: 60 });
+    await quarterly.stageBatch('raised', { first: 20, last: 20 }, heartRates(1, '2024-05-01T10:47:00.000Z'));
+    await hourly.stageBatch('raised', { first: 21, last: 21 }, heartRates(1, '2024-05-01T10:52:00.000Z'));
+
+    const first = await planAt(hourly, '2024-05-01T11:01:01.000Z', 'raised');
+
+    expect(first).toEqual([{ windowStart: '2024-05-01T10:45:00.000Z', shard: 'raised' }]);
+    await hourly.deleteDocuments(first[0]!, (await hourly.readUnit(first[0]!)).documents);
+    expect(await planAt(hourly, '2024-05-01T11:01:01.000Z', 'raised')).toEqual([
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: 'raised' },
     ]);
   });
 });
