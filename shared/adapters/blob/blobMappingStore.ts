@@ -236,7 +236,7 @@ class CachedMappingBlob<T> {
     }
 
     this.seenEtag = etag;
-    const result = this.parse(text);
+    const result = parseOrRefuse(this.parse, text);
     if (!result.ok) {
       this.reject(etag, result.problems);
       return this.serve();
@@ -269,6 +269,28 @@ class CachedMappingBlob<T> {
     }
     this.lastReported = report.kind === 'unreachable' ? undefined : key;
     this.settings.onProblem({ ...report, file: this.blob.name, servingEtag: this.lastGood?.etag });
+  }
+}
+
+/**
+ * Parses a version; a parser that throws (a defect of ours) refuses the version with a problem that says so, rather
+ * than leaving its ETag seen and the version neither served nor reported.
+ */
+function parseOrRefuse<T>(parse: (text: string) => ParseResult<T>, text: string): ParseResult<T> {
+  try {
+    return parse(text);
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [
+        {
+          severity: 'error',
+          name: 'InvalidTemplate',
+          message: `the mapping could not be read: internal error (${error instanceof Error ? error.name : 'unknown'}); please report it`,
+          location: {},
+        },
+      ],
+    };
   }
 }
 

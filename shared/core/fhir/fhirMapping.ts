@@ -291,7 +291,11 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
         problems.add('warning', `Property '${key}' is ignored: ${templateSpellingIgnoredReason(templateKey)}`, at);
         continue;
       }
-      const readFrom = spec.readFrom?.[canonicalKey];
+      // Own properties only: a key such as "constructor" must not find Object's.
+      const readFrom =
+        spec.readFrom !== undefined && Object.hasOwn(spec.readFrom, canonicalKey)
+          ? spec.readFrom[canonicalKey]
+          : undefined;
       const read = readFrom?.find((spelling) => Object.hasOwn(node, spelling));
       if (readFrom !== undefined && read !== undefined && key !== read) {
         const order = readFrom.map((spelling) => `'${spelling}'`).join(', else ');
@@ -380,7 +384,7 @@ function canonicalize(value: unknown, problems: ProblemList): Canonical {
 
 /** Whether the shape gives `key` a list of items (`codes`, `category`, `components`). */
 function isListField(spec: ObjectShape, key: string): boolean {
-  const field = spec.fields?.[key];
+  const field = spec.fields !== undefined && Object.hasOwn(spec.fields, key) ? spec.fields[key] : undefined;
   return field !== undefined && 'arrayOf' in field;
 }
 

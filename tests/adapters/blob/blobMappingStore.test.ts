@@ -269,6 +269,45 @@ describe('BlobMappingStore', () => {
     expect(loaded.value).toEqual({ version: 2 });
   });
 
+  it('refuses and reports a version the parser throws on, and keeps serving the last good one', async () => {
+    const first = await uploadMappings(container, { deviceContent: '{"version":1}' });
+    const store = new BlobMappingStore<FakeMapping, FakeMapping>({
+      container,
+      parseDeviceMapping: (text) => {
+        if (text.includes('boom')) {
+          throw new TypeError('a defect of the parser');
+        }
+        return device.parse(text);
+      },
+      parseFhirMapping: fhir.parse,
+      onProblem: (report) => reports.push(report),
+      refreshIntervalMs: 0,
+      clock: () => time,
+    });
+    await store.getDeviceMapping();
+    const bad = await uploadMappings(container, { deviceContent: '{"version":2,"boom":true}' });
+
+    const served = [await store.getDeviceMapping(), await store.getDeviceMapping()];
+
+    expect(served.map((s) => s.etag)).toEqual([first.deviceEtag, first.deviceEtag]);
+    expect(reports).toEqual([
+      {
+        file: 'devicecontent.json',
+        kind: 'invalid',
+        etag: bad.deviceEtag,
+        servingEtag: first.deviceEtag,
+        problems: [
+          {
+            severity: 'error',
+            name: 'InvalidTemplate',
+            message: 'the mapping could not be read: internal error (TypeError); please report it',
+            location: {},
+          },
+        ],
+      },
+    ]);
+  });
+
   it('reports warnings of an accepted version once', async () => {
     await uploadMappings(container, { fhirMapping: '{"version":1,"warn":true}' });
     const store = newStore();

@@ -181,6 +181,19 @@ describe('parseFhirMapping', () => {
     });
   });
 
+  it('ignores a member of value named like an Object member, as any other unknown one', () => {
+    const withMember = (name: string): string =>
+      mapping([{ typeName: 'a', codes: [], value: { valueType: 'String', valueName: 'x' } }]).replace(
+        '"valueName":"x"',
+        `"valueName":"x",${JSON.stringify(name)}:"y"`,
+      );
+    const plain = parseFhirMapping(withMember('note'));
+    expect(plain.ok).toBe(true);
+    for (const name of ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__proto__']) {
+      expect(parseFhirMapping(withMember(name)), name).toEqual(plain);
+    }
+  });
+
   it('rejects a "__proto__" key as an unknown property', () => {
     const text =
       '{"templateType":"CollectionFhir","template":[{"templateType":"CodeValueFhir","template":{"typeName":"a","codes":[],"__proto__":{"x":1}}}]}';
