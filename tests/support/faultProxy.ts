@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 /** What the proxy does instead of (or before) forwarding a request. */
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: string }
+  /** A canned answer; `body` undefined answers with no body at all. */
   | { kind: 'respond'; status: number; body: unknown; headers?: Record<string, string> }
   | { kind: 'delay'; ms: number }
   /** The request reaches the server, which does its work; its answer is dropped and the client gets `status`. */
@@ -210,7 +211,7 @@ export function requestMatching(method: string | undefined, path?: string | RegE
 }
 
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string>): void {
-  const payload = JSON.stringify(body);
+  const payload = body === undefined ? '' : JSON.stringify(body);
   res.writeHead(status, {
     ...headers,
     'Content-Type': 'application/fhir+json; charset=utf-8',

@@ -67,6 +67,8 @@ type Failure =
 interface Response {
   body: FhirResource;
   status: number;
+  /** The answer's ETag header, if any. */
+  etag: string | undefined;
 }
 
 /**
@@ -111,7 +113,8 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
         requests += 1;
         try {
           const body = await call({ headers, signal: AbortSignal.timeout(policy.requestTimeoutMs) });
-          return { body, status: Client.httpFor(body).response?.status ?? 200 };
+          const response = Client.httpFor(body).response;
+          return { body, status: response?.status ?? 200, etag: response?.headers.get('etag') ?? undefined };
         } catch (error) {
           failure = toFailure(error);
         }
@@ -160,14 +163,18 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
     ) {
       const maxPages = Math.max(1, Math.min(MAX_SEARCH_PAGES, searchOptions.maxPages ?? MAX_SEARCH_PAGES));
       const found: SearchResult<T> = [];
-      let page = (
+      let page = toBundle(
         await send('search', resourceType, (o) =>
           client.resourceSearch({ resourceType, searchParams: { ...query }, options: o }),
-        )
-      ).body as unknown as Bundle;
+        ),
+        'search',
+        resourceType,
+      );
       for (let pages = 1; ; pages += 1) {
         for (const entry of page.entry ?? []) {
-          if (entry.resource !== undefined && (entry.search?.mode ?? 'match') === 'match') {
+          // Matches of the type asked for only, as MedTech reads a Bundle (`OfType`): an entry of another type is
+          // never taken for the resource searched (and written into).
+          if (entry.resource?.resourceType === resourceType && (entry.search?.mode ?? 'match') === 'match') {
             found.push(entry.resource as T);
           }
         }
@@ -180,8 +187,11 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
           found[SEARCH_CUT_SHORT] = true;
           return found;
         }
-        page = (await send('search', resourceType, (o) => client.request(next, { options: o })))
-          .body as unknown as Bundle;
+        page = toBundle(
+          await send('search', resourceType, (o) => client.request(next, { options: o })),
+          'search',
+          resourceType,
+        );
       }
     },
 
@@ -194,9 +204,11 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
       assertFhirId(id, 'history', resourceType);
       try {
         const versions: T[] = [];
-        let bundle = (
-          await send('history', resourceType, (o) => client.resourceHistory({ resourceType, id, options: o }))
-        ).body as unknown as Bundle;
+        let bundle = toBundle(
+          await send('history', resourceType, (o) => client.resourceHistory({ resourceType, id, options: o })),
+          'history',
+          resourceType,
+        );
         // The pages that follow, as a search's are (Azure's FHIR service gives 10 versions a page): a racing create's
         // values may be in a version past the first page.
         for (let pages = 1; ; pages += 1) {
@@ -212,8 +224,11 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
           if (next === undefined || !isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
             return versions;
           }
-          bundle = (await send('history', resourceType, (o) => client.request(next, { options: o })))
-            .body as unknown as Bundle;
+          bundle = toBundle(
+            await send('history', resourceType, (o) => client.request(next, { options: o })),
+            'history',
+            resourceType,
+          );
         }
       } catch (error) {
         if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
@@ -231,7 +246,7 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
       const ifMatch: Record<string, string> =
         updateOptions.ifMatchVersionId === undefined ? {} : { 'if-match': `W/"${updateOptions.ifMatchVersionId}"` };
       try {
-        const { body, status } = await send(
+        const { body, status, etag } = await send(
           'update',
           resource.resourceType,
           (o) =>
@@ -243,9 +258,10 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
               body: stringifyFhirJson(resource) as unknown as FhirResource,
               options: o,
             }),
-          ifMatch,
+          // The written resource back: the writes that follow need its version (a server may default to minimal).
+          { ...ifMatch, prefer: 'return=representation' },
         );
-        return { kind: 'saved', resource: body as unknown as T, created: status === 201 };
+        return { kind: 'saved', resource: await savedResource(resource, body, etag), created: status === 201 };
       } catch (error) {
         if (error instanceof FhirRequestError && (error.status === 409 || error.status === 412)) {
           return { kind: 'conflict', status: error.status };
@@ -291,6 +307,35 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
     },
   };
   return store;
+
+  /**
+   * The resource a PUT saved: the answer's body, or (a server that answers without it, as `return=minimal` does)
+   * what was sent with the version the ETag names, else as read back.
+   */
+  async function savedResource<T extends Resource>(
+    sent: T & { id: string },
+    body: FhirResource,
+    etag: string | undefined,
+  ): Promise<T> {
+    const answered = body as unknown as T;
+    if (answered.resourceType === sent.resourceType && answered.id !== undefined) {
+      return answered;
+    }
+    const versionId = toVersionId(etag);
+    if (versionId !== undefined) {
+      return { ...sent, meta: { ...sent.meta, versionId } };
+    }
+    const state = await readState<T>(sent.resourceType, sent.id);
+    if (state.kind === 'found') {
+      return state.resource;
+    }
+    throw new FhirRequestError(`FHIR update of ${sent.resourceType} answered without the resource or its version`, {
+      interaction: 'update',
+      resourceType: sent.resourceType,
+      attempts: 1,
+      retriable: true,
+    });
+  }
 
   /**
    * Reads a resource's current version (`GET {type}/{id}`): found, deleted (410 Gone, with the deleted version its
@@ -445,6 +490,24 @@ function toFailure(error: unknown): Failure {
 }
 
 /** The version id a (weak) ETag names: `W/"3"` → `3`. */
+/**
+ * The Bundle a search or history read answered; anything else (a 200 from a gateway, say) is no answer to read as
+ * "none found": a retriable failure.
+ */
+function toBundle(response: Response, interaction: FhirInteraction, resourceType: string): Bundle {
+  const bundle = response.body as unknown as Bundle;
+  if (bundle.resourceType !== 'Bundle') {
+    throw new FhirRequestError(`FHIR ${interaction} of ${resourceType} answered with no Bundle`, {
+      interaction,
+      resourceType,
+      status: response.status,
+      attempts: 1,
+      retriable: true,
+    });
+  }
+  return bundle;
+}
+
 function toVersionId(etag: string | undefined): string | undefined {
   const versionId = etag === undefined ? undefined : /^(?:W\/)?"([^"]+)"$/.exec(etag.trim())?.[1];
   return versionId !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(versionId) ? versionId : undefined;

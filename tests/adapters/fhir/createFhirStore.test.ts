@@ -220,6 +220,83 @@ describe('createFhirStore', () => {
     expect(versions.map((v) => v.meta?.versionId)).toEqual(['4', '3']);
   });
 
+  it('takes only the search matches of the type searched for, as MedTech reads a Bundle', async () => {
+    const { store } = storeThroughProxy();
+    proxy.inject({
+      match: requestMatching('GET', '/Device?'),
+      fault: {
+        kind: 'respond',
+        status: 200,
+        body: {
+          resourceType: 'Bundle',
+          type: 'searchset',
+          entry: [
+            { resource: { resourceType: 'Patient', id: 'p', identifier: [{ value: 'store-typed' }] } },
+            { resource: device('store-typed'), search: { mode: 'match' } },
+          ],
+        },
+      },
+    });
+
+    const found = await store.search<Device>('Device', { identifier: 'store-typed' });
+
+    expect(found).toEqual([device('store-typed')]);
+  });
+
+  it('fails a search or history read answered 200 with no Bundle, retriably, rather than read it as none found', async () => {
+    for (const body of [{}, [], { resourceType: 'Device', id: 'd' }, { resourceType: 'OperationOutcome' }]) {
+      const { store } = storeThroughProxy();
+      proxy.inject({ match: requestMatching('GET'), times: 2, fault: { kind: 'respond', status: 200, body } });
+
+      const failures = [
+        await store.search('Device', { identifier: 'store-no-bundle' }).catch((e: unknown) => e),
+        await store.history('Device', 'store-no-bundle').catch((e: unknown) => e),
+      ];
+
+      for (const [index, failure] of failures.entries()) {
+        expect(failure, JSON.stringify(body)).toBeInstanceOf(FhirRequestError);
+        expect(failure).toMatchObject({
+          retriable: true,
+          message: `FHIR ${index === 0 ? 'search' : 'history'} of Device answered with no Bundle`,
+        });
+      }
+      proxy.clear();
+    }
+  });
+
+  it('takes a PUT answered without the resource (return=minimal) by its ETag, else by reading it back', async () => {
+    const { store } = storeThroughProxy();
+    const stored = await store.update(device('store-minimal'));
+    proxy.inject({
+      match: requestMatching('PUT', '/Device/store-by-etag'),
+      fault: { kind: 'respond', status: 201, body: undefined, headers: { etag: 'W/"1"' } },
+    });
+    proxy.inject({
+      match: requestMatching('PUT', '/Device/store-minimal'),
+      fault: { kind: 'respond', status: 200, body: undefined },
+    });
+
+    const byEtag = await store.update(device('store-by-etag'));
+    const readBack = await store.update(device('store-minimal'));
+
+    expect(byEtag).toEqual({
+      kind: 'saved',
+      created: true,
+      resource: { ...device('store-by-etag'), meta: { versionId: '1' } },
+    });
+    expect(readBack).toMatchObject({ kind: 'saved', created: false, resource: { id: 'store-minimal' } });
+    expect(readBack.kind === 'saved' ? readBack.resource.meta?.versionId : undefined).toBe(
+      stored.kind === 'saved' ? stored.resource.meta?.versionId : 'stored',
+    );
+    // Every PUT asks for the resource back.
+    expect(
+      proxy
+        .requests()
+        .filter((request) => request.method === 'PUT')
+        .map((request) => request.headers.prefer),
+    ).toEqual(['return=representation', 'return=representation', 'return=representation']);
+  });
+
   it('does not follow a history page link to another host', async () => {
     const { store } = storeThroughProxy();
     const version = (versionId: string): Device => ({ ...device('store-elsewhere'), meta: { versionId } });
