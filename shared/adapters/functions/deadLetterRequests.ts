@@ -426,9 +426,10 @@ export function toDeadLetterListItem(item: StoredDeadLetter): DeadLetterListItem
 }
 
 /**
- * Problems for query parameters a request does not take (`code`, the function key, aside): a misspelt `errorname`
- * or a replay's options put in the query instead of the body would otherwise be ignored without a word, and a replay
- * meant as a filtered dry run would run for real on everything.
+ * Problems for query parameters a request does not take (`code`, the function key, aside), and for one it takes given
+ * more than once: a misspelt `errorname` or a replay's options put in the query instead of the body would otherwise be
+ * ignored without a word, and a replay meant as a filtered dry run would run for real on everything; of a repeated
+ * one, only the first would be read (`?errorName=A&errorName=B` listing A as if both were asked for).
  * @param query - the request's query parameters
  * @param allowed - the parameters the request takes
  */
@@ -439,6 +440,8 @@ export function unknownQueryParameters(query: URLSearchParams, allowed: readonly
     if (name.toLowerCase() !== 'code' && !allowed.includes(name)) {
       const expected = allowed.length === 0 ? 'the options go in the JSON body' : `expected ${allowed.join(', ')}`;
       problems.push(`unknown query parameter '${name.slice(0, 64)}' (${expected})`);
+    } else if (allowed.includes(name) && query.getAll(name).length > 1) {
+      problems.push(`query parameter '${name}' is given more than once: give it once`);
     }
   }
   return problems;

@@ -4,6 +4,7 @@ import {
   MAX_REPLAY_ITEMS,
   parseDiscardBody,
   parseListQuery,
+  parseReadRequest,
   parseReplayBody,
   toApiContinuationToken,
   toDeadLetterListItem,
@@ -269,6 +270,20 @@ describe('parseListQuery', () => {
     // The host takes the function key as `Code` or `CODE` too.
     expect(parseListQuery(new URLSearchParams('Code=KEY')).ok).toBe(true);
     expect(unknownQueryParameters(new URLSearchParams('CODE=KEY'), [])).toEqual([]);
+  });
+
+  it('refuses a query parameter given twice, of which only the first would be read', () => {
+    expect(parseListQuery(new URLSearchParams('errorName=DeviceNotFound&errorName=PatientNotFound'))).toEqual({
+      ok: false,
+      problems: ["query parameter 'errorName' is given more than once: give it once"],
+    });
+    expect(parseListQuery(new URLSearchParams('maxItems=5&maxItems=5')).ok).toBe(false);
+    const id = 'a'.repeat(64);
+    const read = parseReadRequest(
+      id,
+      new URLSearchParams('pk=DeviceNotFound|2024-05-01T10|a&pk=Other|2024-05-01T10|a'),
+    );
+    expect(read.ok ? [] : read.problems).toContain("query parameter 'pk' is given more than once: give it once");
   });
 
   it('rejects an unknown error name and a page size out of range', () => {
