@@ -163,6 +163,9 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
     ) {
       const maxPages = Math.max(1, Math.min(MAX_SEARCH_PAGES, searchOptions.maxPages ?? MAX_SEARCH_PAGES));
       const found: SearchResult<T> = [];
+      // A resource listed again (on a later page, as paging over changing data may, or by a link back to a page
+      // read) is one match, not two.
+      const ids = new Set<string>();
       let page = toBundle(
         await send('search', resourceType, (o) =>
           client.resourceSearch({ resourceType, searchParams: { ...query }, options: o }),
@@ -174,8 +177,15 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
         for (const entry of page.entry ?? []) {
           // Matches of the type asked for only, as MedTech reads a Bundle (`OfType`): an entry of another type is
           // never taken for the resource searched (and written into).
-          if (entry.resource?.resourceType === resourceType && (entry.search?.mode ?? 'match') === 'match') {
-            found.push(entry.resource as T);
+          const resource = entry.resource;
+          if (resource?.resourceType !== resourceType || (entry.search?.mode ?? 'match') !== 'match') {
+            continue;
+          }
+          if (resource.id === undefined || !ids.has(resource.id)) {
+            found.push(resource as T);
+          }
+          if (resource.id !== undefined) {
+            ids.add(resource.id);
           }
         }
         const next = page.link?.find((link) => link.relation === 'next')?.url;

@@ -146,7 +146,8 @@ describe('createFhirStore', () => {
       times: Infinity,
     });
     const endless = await store.search<Device>('Device', { identifier: 'page-one' });
-    expect(endless).toHaveLength(10);
+    // The same page again and again: its one match, once.
+    expect(endless).toHaveLength(1);
     expect(endless[SEARCH_CUT_SHORT]).toBe(true);
     // And one past the pages asked for.
     const onePage = await store.search<Device>('Device', { identifier: 'page-one' }, { maxPages: 1 });
@@ -241,6 +242,26 @@ describe('createFhirStore', () => {
     const found = await store.search<Device>('Device', { identifier: 'store-typed' });
 
     expect(found).toEqual([device('store-typed')]);
+  });
+
+  it('takes a resource listed twice (a next link back to the page read) as one match', async () => {
+    const { store } = storeThroughProxy();
+    const page = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      link: [{ relation: 'next', url: `${proxy.url}/Device?identifier=store-twice&page=1` }],
+      entry: [{ resource: device('store-twice'), search: { mode: 'match' } }],
+    };
+    proxy.inject({
+      match: requestMatching('GET', '/Device?'),
+      times: Infinity,
+      fault: { kind: 'respond', status: 200, body: page },
+    });
+
+    const found = await store.search<Device>('Device', { identifier: 'store-twice' }, { maxPages: 3 });
+
+    expect([...found]).toEqual([device('store-twice')]);
+    expect(found[SEARCH_CUT_SHORT]).toBe(true);
   });
 
   it('fails a search or history read answered 200 with no Bundle, retriably, rather than read it as none found', async () => {
