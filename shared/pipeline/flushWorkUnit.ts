@@ -174,9 +174,13 @@ export async function planFlush(deps: Pick<FlushDeps, 'staging' | 'now'>, graceM
     );
 }
 
-/** Whether a unit's events came before another's of the same shard: by first sequence number, then window start. */
+/**
+ * Whether a unit's events came before another's of the same shard: by first sequence number, then window start. A
+ * replay shard's numbers name dead letters (hashes), not an order: its units go by window start.
+ */
 function ingestedBefore(a: ListedUnit, b: ListedUnit): boolean {
   if (
+    !a.shard.startsWith(REPLAY_SHARD_PREFIX) &&
     a.firstSequenceNumber !== undefined &&
     b.firstSequenceNumber !== undefined &&
     a.firstSequenceNumber !== b.firstSequenceNumber

@@ -240,10 +240,16 @@ export async function replayDeadLetters(
       summary.kept += letters.length;
       const created = written.filter((key) => key.withLess === true && key.replaced !== true);
       if (created.length > 0) {
-        const outcome = await deps.deadLetters.deleteDeadLetters(
-          created.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
-        );
-        summary.deadLettered -= outcome.deleted;
+        try {
+          const outcome = await deps.deadLetters.deleteDeadLetters(
+            created.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
+          );
+          summary.deadLettered -= outcome.deleted;
+        } catch (error) {
+          // Those deleted before the failure are written no more.
+          summary.deadLettered -= partialDeleteOutcome(error)?.deleted ?? 0;
+          throw error;
+        }
       }
     } else if (!dryRun) {
       // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten;

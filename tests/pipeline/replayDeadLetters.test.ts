@@ -237,6 +237,50 @@ describe('replayDeadLetters', () => {
       expect(staged.map((m) => m.type)).toEqual(['hr']);
       expect(error.summary).toMatchObject({ messagesNormalized: 1, measurementsStaged: 1, deleted: 0 });
     });
+
+    it('a copy stored with less that it deleted again before a delete failed is not counted dead-lettered', async () => {
+      const letter = {
+        ...toDeadLetterDocument({
+          error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'no spo2' },
+          time: '2024-05-01T10:20:00.000Z',
+          subject: {
+            kind: 'message',
+            body: { encoding: 'json', value: { d: 'device-1', t: '2024-05-01T10:00:00Z', hr: 70 } },
+            coordinates: {
+              partitionId: '0',
+              sequenceNumber: 6,
+              offset: '600',
+              enqueuedTimeUtc: '2024-05-01T10:00:01Z',
+            },
+          },
+        }),
+        etag: '"m"',
+      };
+      const deps = storesOf([letter], {
+        staging: {
+          stageBatch: (_shard, _range, measurements) => Promise.resolve([...measurements].length > 0 ? 1 : 0),
+        },
+        deadLetters: {
+          // The new dead letter could only be stored with less (a new document, not a rewrite).
+          addDeadLetters: (letters) =>
+            Promise.resolve(
+              letters.map((_letter, i) => ({
+                id: `with-less-${i}`,
+                pk: 'IncompatibleData|2024-05-01T10|0',
+                withLess: true as const,
+                etag: `"w${i}"`,
+              })),
+            ),
+          // It deletes the copy with less, then fails (as the Cosmos DB store's error tells).
+          deleteDeadLetters: () =>
+            Promise.reject(withPartialDeleteOutcome(unavailable(), { deleted: 1, missing: 0, changed: 0 })),
+        },
+      });
+
+      const error = await failureOf(replayDeadLetters(mapping, deps));
+
+      expect(error.summary).toMatchObject({ rejectedAgain: 1, kept: 1, deadLettered: 0 });
+    });
   });
 });
 

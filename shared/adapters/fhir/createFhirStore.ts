@@ -212,39 +212,33 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
 
     async history<T extends Resource>(resourceType: T['resourceType'], id: string) {
       assertFhirId(id, 'history', resourceType);
+      let response: Response;
       try {
-        const versions: T[] = [];
-        let bundle = toBundle(
-          await send('history', resourceType, (o) => client.resourceHistory({ resourceType, id, options: o })),
-          'history',
-          resourceType,
-        );
-        // The pages that follow, as a search's are (Azure's FHIR service gives 10 versions a page): a racing create's
-        // values may be in a version past the first page.
-        for (let pages = 1; ; pages += 1) {
-          // Versions of the current life of the resource only: stop at the newest deletion, which servers that
-          // record it list as an entry without a resource (or with a DELETE request).
-          for (const entry of bundle.entry ?? []) {
-            if (entry.resource === undefined || entry.request?.method === 'DELETE') {
-              return versions;
-            }
-            versions.push(entry.resource as T);
-          }
-          const next = bundle.link?.find((link) => link.relation === 'next')?.url;
-          if (next === undefined || !isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
-            return versions;
-          }
-          bundle = toBundle(
-            await send('history', resourceType, (o) => client.request(next, { options: o })),
-            'history',
-            resourceType,
-          );
-        }
+        response = await send('history', resourceType, (o) => client.resourceHistory({ resourceType, id, options: o }));
       } catch (error) {
         if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
           return [];
         }
         throw error;
+      }
+      const versions: T[] = [];
+      let bundle = toBundle(response, 'history', resourceType);
+      // The pages that follow, as a search's are (Azure's FHIR service gives 10 versions a page): a racing create's
+      // values may be in a version past the first page.
+      for (let pages = 1; ; pages += 1) {
+        // Versions of the current life of the resource only: stop at the newest deletion, which servers that
+        // record it list as an entry without a resource (or with a DELETE request).
+        for (const entry of bundle.entry ?? []) {
+          if (entry.resource === undefined || entry.request?.method === 'DELETE') {
+            return versions;
+          }
+          versions.push(entry.resource as T);
+        }
+        const next = bundle.link?.find((link) => link.relation === 'next')?.url;
+        if (next === undefined || !isWithinService(next, baseUrl) || pages >= MAX_SEARCH_PAGES) {
+          return versions;
+        }
+        bundle = toBundle(await nextHistoryPage(next, resourceType), 'history', resourceType);
       }
     },
 
@@ -317,6 +311,27 @@ export function createFhirStore(options: FhirStoreOptions): HttpFhirStore {
     },
   };
   return store;
+
+  /**
+   * A later page of a history. One the server no longer has (HAPI answers an expired paging link 410) is no end of
+   * the history, which would hide versions: a retriable failure, and the next attempt reads from the first page.
+   */
+  async function nextHistoryPage(next: string, resourceType: string): Promise<Response> {
+    try {
+      return await send('history', resourceType, (o) => client.request(next, { options: o }));
+    } catch (error) {
+      if (error instanceof FhirRequestError && (error.status === 404 || error.status === 410)) {
+        throw new FhirRequestError(`FHIR history of ${resourceType}: a later page is gone (HTTP ${error.status})`, {
+          interaction: 'history',
+          resourceType,
+          status: error.status,
+          attempts: error.attempts,
+          retriable: true,
+        });
+      }
+      throw error;
+    }
+  }
 
   /**
    * The resource a PUT saved: the answer's body, or (a server that answers without it, as `return=minimal` does)

@@ -318,6 +318,31 @@ describe('createFhirStore', () => {
     ).toEqual(['return=representation', 'return=representation', 'return=representation']);
   });
 
+  it('fails retriably when a later history page is gone, rather than read the history as empty', async () => {
+    const { store } = storeThroughProxy();
+    const version = (versionId: string): Device => ({ ...device('store-page-gone'), meta: { versionId } });
+    proxy.inject({
+      match: requestMatching('GET', '/Device/store-page-gone/_history'),
+      fault: {
+        kind: 'respond',
+        status: 200,
+        body: {
+          resourceType: 'Bundle',
+          type: 'history',
+          link: [{ relation: 'next', url: `${proxy.url}/Device/store-page-gone/_history?ct=1` }],
+          entry: [{ resource: version('2'), request: { method: 'PUT', url: 'Device/store-page-gone' } }],
+        },
+      },
+    });
+    // HAPI answers a paging link it no longer holds so.
+    proxy.inject({ match: requestMatching('GET', '_history?ct=1'), fault: { kind: 'status', status: 410 } });
+
+    const error = await store.history<Device>('Device', 'store-page-gone').catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(FhirRequestError);
+    expect(error).toMatchObject({ retriable: true, status: 410, interaction: 'history' });
+  });
+
   it('does not follow a history page link to another host', async () => {
     const { store } = storeThroughProxy();
     const version = (versionId: string): Device => ({ ...device('store-elsewhere'), meta: { versionId } });
