@@ -14,7 +14,7 @@ import { MS_PER_DAY, MS_PER_HOUR, toFhirInstant, toFhirPeriodEnd } from './insta
 import { foldsValues } from './planObservationGroups.js';
 import { MAX_OBSERVATION_VALUE_CHARS, MAX_SAMPLED_DATA_SLOTS, toSlotCount } from './sampledData.js';
 import { locateFhirTemplate } from './templateLocations.js';
-import { toCoding, toFhirValue } from './toFhirValue.js';
+import { toCoding, toFhirString, toFhirValue } from './toFhirValue.js';
 
 /**
  * Builds a new Observation for an observation group (reference-behaviour §3.3), with its MedTech identifier and
@@ -169,8 +169,8 @@ export function toCategory(template: CodeValueFhirTemplate): CodeableConcept[] |
   }
   return template.category.map((category) => {
     const concept: CodeableConcept = {};
-    if (category.text !== undefined && category.text !== '') {
-      concept.text = category.text;
+    if (category.text !== undefined && toFhirString(category.text) !== '') {
+      concept.text = toFhirString(category.text);
     }
     if (category.codes.length > 0) {
       concept.coding = category.codes.map(toCoding);

@@ -1,5 +1,6 @@
 import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fhirtypes';
 import { DECIMAL_MAX_DOUBLE, numberStyleReader } from '../dotNetNumbers.js';
+import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { MedTechError } from '../errors.js';
 import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
 import { type DecimalQuantity, setDecimalValue, toDecimalText } from './fhirJson.js';
@@ -69,7 +70,8 @@ export function toFhirValue(
       return { valueQuantity: quantity };
     }
     case 'String':
-      return { valueString: latest(values) };
+      // Trimmed as MedTech's FHIR serializer (Firely's) wrote every string, and Azure's FHIR service stores them.
+      return { valueString: toFhirString(latest(values)) };
     case 'CodeableConcept': {
       // The measured value is not used: its presence means the concept applies.
       const concept: CodeableConcept = {};
@@ -159,9 +161,24 @@ function latest(values: readonly TimedValue[]): string {
   return values[values.length - 1]?.value ?? '';
 }
 
-// FHIR strings may not be empty: an empty text in the mapping (the docs' steps example has `"unit": ""`) is omitted.
-function setIfDefined<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
-  if (value !== undefined && value !== '') {
-    target[key] = value;
+/**
+ * A string as it is written to FHIR: without white space at either end, as MedTech's FHIR serializer (Firely's, which
+ * trims every string it writes) sent it and as Azure's FHIR service (whose parser trims them too) stores it, so that
+ * a merge compares like with like.
+ * @param text - a measured value or a text from the mapping
+ */
+export function toFhirString(text: string): string {
+  return trimDotNet(text);
+}
+
+// FHIR strings may not be empty: an empty text in the mapping (the docs' steps example has `"unit": ""`), or one of
+// white space only, is omitted.
+function setIfDefined<T extends object, K extends keyof T>(
+  target: T,
+  key: K,
+  value: (T[K] & string) | undefined,
+): void {
+  if (value !== undefined && toFhirString(value) !== '') {
+    target[key] = toFhirString(value) as T[K];
   }
 }

@@ -58,9 +58,10 @@ describe('buildObservation', () => {
       quantityTemplate({
         category: [
           {
-            text: 'Vital Signs',
+            text: ' Vital Signs\n',
             codes: [{ code: 'vital-signs', system: 'http://terminology.hl7.org/CodeSystem/observation-category' }],
           },
+          { text: '  ', codes: [] },
         ],
       }),
       { ...identity, encounterId: 'e1' },
@@ -71,6 +72,7 @@ describe('buildObservation', () => {
         text: 'Vital Signs',
         coding: [{ system: 'http://terminology.hl7.org/CodeSystem/observation-category', code: 'vital-signs' }],
       },
+      {},
     ]);
     expect(withCategory.encounter).toEqual({ reference: 'Encounter/e1' });
   });

@@ -234,7 +234,8 @@ function valueOf(template: FhirValueTemplate, values: readonly string[]): Json {
       if (values.length !== 1) {
         throw new Error('a point group has one value');
       }
-      return { valueString: values[0] };
+      // As written: Firely's serializer (Hl7.Fhir 4.3.0, FhirJsonBuilder) trims every string MedTech sends.
+      return { valueString: values[0]?.trim() };
     case 'CodeableConcept':
       return { valueCodeableConcept: pruned({ text: template.text, coding: template.codes.map(codingOf) }) };
     case 'SampledData':

@@ -93,10 +93,38 @@ describe('toFhirValue', () => {
     }
   });
 
-  it('builds a String from the value as written', () => {
-    expect(toFhirValue({ valueType: 'String', valueName: 's' }, [{ time: 0, value: ' x y ' }], 0, 0, 't')).toEqual({
-      valueString: ' x y ',
+  it('builds a String from the value without white space at either end, as MedTech wrote every string', () => {
+    expect(
+      toFhirValue({ valueType: 'String', valueName: 's' }, [{ time: 0, value: ' x y\u3000\r\n' }], 0, 0, 't'),
+    ).toEqual({
+      valueString: 'x y',
     });
+  });
+
+  it('writes the texts of the mapping without white space at either end, and leaves out one of white space only', () => {
+    expect(
+      toFhirValue(
+        {
+          valueType: 'CodeableConcept',
+          valueName: 'c',
+          text: ' Device Removed ',
+          codes: [{ code: ' x ', system: ' urn:s ', display: ' ' }],
+        },
+        [{ time: 0, value: '1' }],
+        0,
+        0,
+        't',
+      ),
+    ).toEqual({ valueCodeableConcept: { text: 'Device Removed', coding: [{ code: 'x', system: 'urn:s' }] } });
+    expect(
+      toFhirValue(
+        { valueType: 'Quantity', valueName: 'q', unit: ' mmHg ', system: '\t', code: 'mm[Hg] ' },
+        [{ time: 0, value: '1' }],
+        0,
+        0,
+        't',
+      ),
+    ).toEqual({ valueQuantity: { value: 1, unit: 'mmHg', code: 'mm[Hg]' } });
   });
 
   it('builds a CodeableConcept from the template, ignoring the measured value', () => {
