@@ -28,29 +28,6 @@ export const DECIMAL_MAX_INTEGER = 79228162514264337593543950335n;
  */
 export const DECIMAL_MAX_DOUBLE = 2 ** 96;
 
-/**
- * Whether a number's text, whose magnitude as a double is {@link DECIMAL_MAX_DOUBLE}, is within a .NET decimal's range
- * as `decimal.Parse` reads it: its integer part at most {@link DECIMAL_MAX_INTEGER}, and not rounded up past it by
- * its fraction (a first digit of 5 or more after the point of the largest decimal).
- * @param number - unsigned digits with an optional point and exponent (`79228162514264337593543950335`, `7.9e28`)
- */
-export function fitsDecimalAtItsLimit(number: string): boolean {
-  const parts = /^(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(number);
-  if (parts === null) {
-    return false;
-  }
-  const whole = parts[1] ?? '';
-  const digits = whole + (parts[2] ?? '');
-  // Where the point falls in `digits` (the magnitude is near 2^96, so this is near 29 plus leading zeros).
-  const point = whole.length + Number(parts[3] ?? '0');
-  if (point <= 0 || point > digits.length + 64) {
-    return point <= 0;
-  }
-  const integer = BigInt(digits.slice(0, point).padEnd(point, '0') || '0');
-  const next = digits.charAt(point);
-  return integer < DECIMAL_MAX_INTEGER || (integer === DECIMAL_MAX_INTEGER && !(next >= '5'));
-}
-
 /** Digits of Int64.MaxValue and of -Int64.MinValue, checked as text: a double cannot tell 2^63 - 1 from 2^63. */
 const INT64_MAX_DIGITS = '9223372036854775807';
 const INT64_MIN_DIGITS = '9223372036854775808';

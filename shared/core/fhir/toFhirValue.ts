@@ -1,5 +1,5 @@
 import type { CodeableConcept, Coding, Quantity, SampledData } from '@medplum/fhirtypes';
-import { DECIMAL_MAX_DOUBLE, fitsDecimalAtItsLimit, numberStyleReader } from '../dotNetNumbers.js';
+import { DECIMAL_MAX_DOUBLE, numberStyleReader } from '../dotNetNumbers.js';
 import { trimDotNet } from '../dotNetWhiteSpace.js';
 import { MedTechError } from '../errors.js';
 import type { FhirValueTemplate, MappingCoding, TimedValue } from './contract.js';
@@ -150,12 +150,8 @@ export function toDecimal(text: string): number | undefined {
 /** The number of a decimal {@link readDecimal} read, or `undefined` past a .NET decimal's range. */
 function decimalOf(read: { negative: boolean; number: string }): number | undefined {
   const magnitude = Number(read.number);
-  // A .NET decimal holds magnitudes up to 2^96 - 1; a larger value overflows (MedTech: InvalidQuantityFhirValue). As
-  // a double, the largest ones round to 2^96 itself: their digits tell.
-  if (magnitude > DECIMAL_MAX_DOUBLE || (magnitude === DECIMAL_MAX_DOUBLE && !fitsDecimalAtItsLimit(read.number))) {
-    return undefined;
-  }
-  if (Number.isNaN(magnitude)) {
+  // A .NET decimal holds magnitudes below 2^96; a larger value overflows (MedTech: InvalidQuantityFhirValue).
+  if (!(magnitude < DECIMAL_MAX_DOUBLE)) {
     return undefined;
   }
   return read.negative ? -magnitude : magnitude;

@@ -140,13 +140,7 @@ function parseDecimal(
     return undefined;
   }
   const value = Number(`${sign}${whole === '' ? '0' : whole}.${fraction === '' ? '0' : fraction}${power}`);
-  // decimal.MaxValue is 2^96 - 1, whose double is 2^96, as is that of integers just past it: the digits tell.
-  const atLimit =
-    Math.abs(value) === 2 ** 96 &&
-    power === '' &&
-    (BigInt(whole) < 79228162514264337593543950335n ||
-      (BigInt(whole) === 79228162514264337593543950335n && !(fraction.charAt(0) >= '5')));
-  if (!Number.isFinite(value) || (Math.abs(value) >= 2 ** 96 && !atLimit)) {
+  if (!Number.isFinite(value) || Math.abs(value) >= 2 ** 96) {
     return undefined;
   }
   return { value, trailingSign };

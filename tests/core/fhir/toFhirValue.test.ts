@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { toCoding, toDecimal, toFhirValue } from '../../../shared/core/fhir/toFhirValue.js';
-import { stringifyFhirJson } from '../../../shared/core/fhir/fhirJson.js';
 import { isMedTechError } from '../../../shared/core/errors.js';
 import { thrownBy } from './support.js';
 
@@ -91,31 +90,6 @@ describe('toFhirValue', () => {
       expect(caught.stage).toBe('FHIRConversion');
       expect(caught.message).toContain("'hr'");
       expect(caught.message).not.toContain('SECRET');
-    }
-  });
-
-  it('reads a Quantity value up to the largest .NET decimal, whose double is 2^96, by its digits', () => {
-    const quantity = (text: string): string | undefined =>
-      stringifyFhirJson(toFhirValue({ valueType: 'Quantity', valueName: 'q' }, [{ time: 0, value: text }], 0, 0, 't'));
-    for (const text of [
-      '79228162514264337593543950335',
-      '-79228162514264337593543950335',
-      '79228162514264337593543950334',
-    ]) {
-      expect(toDecimal(text), text).toBeDefined();
-      expect(quantity(text), text).toBe(`{"valueQuantity":{"value":${text}}}`);
-    }
-    // Rounded by .NET to the largest decimal (and written as the JavaScript number: more digits than a decimal has).
-    expect(toDecimal('79228162514264337593543950335.4')).toBeDefined();
-    expect(toDecimal('7.9228162514264337593543950335e28')).toBeDefined();
-    for (const text of [
-      '79228162514264337593543950336',
-      '-79228162514264337593543950336',
-      '79228162514264337593543950335.5',
-      '7.9228162514264337593543950336e28',
-      '79228162514264337593543950335000',
-    ]) {
-      expect(toDecimal(text), text).toBeUndefined();
     }
   });
 
