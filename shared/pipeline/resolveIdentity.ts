@@ -5,7 +5,7 @@
  */
 import type { Device, Encounter, Identifier, Patient, Resource } from '@medplum/fhirtypes';
 import { ExpiringLruCache, MEDTECH_IDENTITY_CACHE } from '../core/cache/expiringLruCache.js';
-import { isDotNetBlank } from '../core/dotNetWhiteSpace.js';
+import { isDotNetBlank, trimDotNet } from '../core/dotNetWhiteSpace.js';
 import { MedTechError } from '../core/errors.js';
 import type { ErrorName } from '../core/errors.js';
 import { toCreatedDeviceId, toCreatedPatientId } from '../core/fhir/index.js';
@@ -209,7 +209,7 @@ async function ensurePatient(store: FhirStore, patientIdentifier: string): Promi
   const created = await store.update<Patient>({
     resourceType: 'Patient',
     id,
-    identifier: [{ value: patientIdentifier }],
+    identifier: [{ value: trimDotNet(patientIdentifier) }],
   });
   // Refused because a concurrent creator was first (a server that wants If-Match on every update): that one is ours.
   const patient = created.kind === 'saved' ? created.resource : await store.read<Patient>('Patient', id);
@@ -229,8 +229,11 @@ async function ensureDevice(
   if (found?.id !== undefined) {
     return { resource: { ...found, id: found.id } };
   }
+  // Written as Azure's FHIR service stores it (trimmed), so that every server finds it by the trimmed search.
   const identifier: Identifier =
-    system === undefined ? { value: deviceIdentifier } : { system, value: deviceIdentifier };
+    system === undefined
+      ? { value: trimDotNet(deviceIdentifier) }
+      : { system: trimDotNet(system), value: trimDotNet(deviceIdentifier) };
   const id = toCreatedDeviceId(deviceIdentifier, system);
   const created = await store.update<Device>({
     resourceType: 'Device',
@@ -314,7 +317,7 @@ export function exactMatches<T extends { identifier?: Identifier[] }>(
 
 /**
  * True when the resource carries the identifier exactly (the system too, when one is given), or with `ignoreCase`
- * but for letter case.
+ * but for letter case; white space at either end is no difference (Azure's FHIR service stores strings trimmed).
  * @param resource - a resource with identifiers
  * @param value - identifier value
  * @param system - identifier system, or undefined for any system
@@ -326,7 +329,11 @@ export function hasIdentifier(
   system: string | undefined,
   ignoreCase = false,
 ): boolean {
-  const fold = (text: string | undefined): string | undefined => (ignoreCase ? text?.toLowerCase() : text);
+  // As stored: Azure's FHIR service trims every string it is sent (Firely's parser), so `dev-1 ` is stored `dev-1`.
+  const fold = (text: string | undefined): string | undefined => {
+    const stored = text === undefined ? undefined : trimDotNet(text);
+    return ignoreCase ? stored?.toLowerCase() : stored;
+  };
   const wanted = fold(value);
   const wantedSystem = fold(system);
   return (resource.identifier ?? []).some(
@@ -348,7 +355,11 @@ export function escapeSearchValue(value: string): string {
  * @param system - its system, if any
  */
 export function toIdentifierToken(value: string, system: string | undefined): string {
-  return system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
+  // Trimmed: Azure's FHIR service stores every string trimmed (Firely's parser), and searches the value as sent.
+  const [storedValue, storedSystem] = [trimDotNet(value), system === undefined ? undefined : trimDotNet(system)];
+  return storedSystem === undefined
+    ? escapeSearchValue(storedValue)
+    : `${escapeSearchValue(storedSystem)}|${escapeSearchValue(storedValue)}`;
 }
 
 /**

@@ -1,4 +1,11 @@
 /**
+ * Two more behaviours of Azure's FHIR service (microsoft/fhir-server on SQL), which matter for ids with white space:
+ * - every JSON string value written is stored trimmed (.NET `Trim()`): the JSON input formatter parses with Firely's
+ *   FhirJsonParser, whose FhirJsonNode.Text returns `s.Trim()` for every string value;
+ * - token search compares `Code = @p` / `System.Value = @p` in SQL Server, where `=` pads the shorter string with
+ *   spaces (trailing U+0020 spaces are not significant; leading ones and other white space are).
+ * Also `advance(ms)` moves the server clock (meta.lastUpdated).
+ *
  * A small FHIR server over HTTP that answers the interactions the app uses as Azure's FHIR service (microsoft/fhir-server
  * on SQL) does where the embedded Medplum server answers otherwise — a fault the local servers cannot produce:
  * - versioning policy per resource type: `versioned` (default), `versioned-update` (a `PUT` without If-Match onto a
@@ -14,6 +21,28 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseSearchToken, splitSearchValues } from '../../shared/adapters/fhir/memoryFhirStore.js';
+
+/** .NET char.IsWhiteSpace code units (what Firely's `s.Trim()` removes). */
+const DOTNET_WS = '[\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+const DOTNET_TRIM = new RegExp(`^${DOTNET_WS}+|${DOTNET_WS}+$`, 'g');
+
+/** Every string in a JSON value trimmed as Firely's FhirJsonNode does. */
+function trimStrings(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return value.replace(DOTNET_TRIM, '');
+  }
+  if (Array.isArray(value)) {
+    return value.map(trimStrings);
+  }
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, trimStrings(v)]));
+  }
+  return value;
+}
+
+/** SQL Server `=` on (var)char: trailing spaces are padding. */
+const sqlEquals = (a: string | undefined, b: string | undefined): boolean =>
+  a === undefined || b === undefined ? a === b : a.replace(/ +$/, '') === b.replace(/ +$/, '');
 
 /** A resource type's versioning policy. */
 export type VersioningPolicy = 'versioned' | 'versioned-update' | 'no-version';
@@ -33,6 +62,8 @@ export interface AzureLikeFhirServer {
   policy: Record<string, VersioningPolicy>;
   /** Deletes a resource as `DELETE` would (a new, deleted version). */
   remove(type: string, id: string): void;
+  /** Moves the server clock on. */
+  advance(ms: number): void;
   /** Stops the server. */
   close(): Promise<void>;
 }
@@ -88,8 +119,9 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
           const hit = tokens.some(({ system, value }) =>
             identifiers.some(
               (identifier) =>
-                identifier.value === value &&
-                (system === undefined || identifier.system === (system === null ? undefined : system)),
+                sqlEquals(identifier.value, value) &&
+                (system === undefined ||
+                  (system === null ? identifier.system === undefined : sqlEquals(identifier.system, system))),
             ),
           );
           if (hit) {
@@ -133,7 +165,7 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
         return;
       }
       if (req.method === 'PUT') {
-        const { meta: _meta, ...resource } = JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<
+        const { meta: _meta, ...resource } = trimStrings(JSON.parse(Buffer.concat(chunks).toString('utf8'))) as Record<
           string,
           unknown
         >;
@@ -160,6 +192,9 @@ export async function startAzureLikeFhirServer(): Promise<AzureLikeFhirServer> {
   return {
     url: `http://127.0.0.1:${port}`,
     policy,
+    advance(ms) {
+      clock += ms;
+    },
     remove(type, id) {
       const latest = resources.get(`${type}/${id}`)?.at(-1);
       if (latest !== undefined) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ObservationGroup, ObservationIdentifier, ResolvedIdentity } from './contract.js';
 import { toIdentifierTimestamp } from './instants.js';
-import { isDotNetBlank } from '../dotNetWhiteSpace.js';
+import { isDotNetBlank, trimDotNet } from '../dotNetWhiteSpace.js';
 
 /** The identifier system MedTech puts on every Observation it writes (also the system of its service codings). */
 export const OBSERVATION_IDENTIFIER_SYSTEM = 'https://azure.microsoft.com/en-us/services/iomt-fhir-connector/';
@@ -9,7 +9,8 @@ export const OBSERVATION_IDENTIFIER_SYSTEM = 'https://azure.microsoft.com/en-us/
 /**
  * Builds the identifier of the Observation a group goes into (reference-behaviour §3.2):
  * `{patientLogicalId}.{deviceLogicalId}.{typeName}.{start}.{end}`, or `….{typeName}.{correlationId}` for a
- * correlation-id group. `typeName` is the measurement's spelling of the type, as in MedTech.
+ * correlation-id group. `typeName` is the measurement's spelling of the type, as in MedTech. White space at its end
+ * (a correlation id's) is left out, as Azure's FHIR service stores the identifier MedTech sent.
  * @param identity - the FHIR logical ids resolved for the group
  * @param group - the observation group (its boundaries or correlation id)
  */
@@ -20,7 +21,8 @@ export function toObservationIdentifier(identity: ResolvedIdentity, group: Obser
       : `${toIdentifierTimestamp(group.start)}.${toIdentifierTimestamp(group.end)}`;
   return {
     system: OBSERVATION_IDENTIFIER_SYSTEM,
-    value: `${identity.patientId}.${identity.deviceId}.${group.typeName}.${segment}`,
+    // Trimmed, as Azure's FHIR service stores it (a correlation id may end in white space): `c-1 ` and `c-1` are one.
+    value: trimDotNet(`${identity.patientId}.${identity.deviceId}.${group.typeName}.${segment}`),
   };
 }
 
