@@ -175,11 +175,20 @@ export async function planFlush(deps: Pick<FlushDeps, 'staging' | 'now'>, graceM
 }
 
 /**
- * Whether a unit's events came before another's of the same shard: by first sequence number, then window start. A
- * replay shard's numbers name dead letters (hashes), not an order: its units go by window start.
+ * Whether a unit's events came before another's of the same shard. Windows of one length never overlap, and the
+ * earlier one holds the earlier events (also when a partition's sequence numbers start again, after a failover to
+ * another namespace, say): by window start. Windows that overlap (STAGING__WINDOW_MINUTES changed while data was
+ * staged) go by the first sequence number staged in them. A replay shard's numbers name dead letters (hashes), not an
+ * order: its units always go by window start.
  */
 function ingestedBefore(a: ListedUnit, b: ListedUnit): boolean {
+  const overlap =
+    a.windowEnd !== undefined &&
+    b.windowEnd !== undefined &&
+    a.windowStart < b.windowEnd &&
+    b.windowStart < a.windowEnd;
   if (
+    overlap &&
     !a.shard.startsWith(REPLAY_SHARD_PREFIX) &&
     a.firstSequenceNumber !== undefined &&
     b.firstSequenceNumber !== undefined &&

@@ -38,6 +38,8 @@ export interface StagedUnit {
 
 /** A work unit as {@link StagingStore.listClosedUnits} lists it. */
 export interface ListedUnit extends WorkUnit {
+  /** The latest window end of its staged documents (exclusive), where the store tells it. */
+  windowEnd?: string;
   /**
    * The smallest first sequence number of the batches staged in it: a shard's units are flushed in this order, which
    * is the order their events were ingested in (a shard is an Event Hubs partition).
@@ -118,9 +120,9 @@ export interface StagingStore {
 
   /**
    * Lists the work units whose window is closed (`now > windowEnd + grace`) and that still have staged documents,
-   * each with the first sequence number of its earliest batch where the store keeps it; and, marked `open`, the
-   * units still open that start before the latest of those: windows of another length (STAGING__WINDOW_MINUTES
-   * changed while data was staged), whose data may be older than a closed unit's of the same shard.
+   * each with its window end and the first sequence number of its earliest batch where the store keeps them; and,
+   * marked `open`, the units still open that start before the latest of those ends: windows of another length
+   * (STAGING__WINDOW_MINUTES changed while data was staged), whose data may be older than a closed unit's.
    * @param now - the current time
    * @param graceMs - grace period in milliseconds
    * @throws a retriable error when the store is unavailable or throttling

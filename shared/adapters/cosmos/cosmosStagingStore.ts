@@ -67,6 +67,7 @@ const MAX_HEAD_ATTEMPTS = 8;
 
 interface UnitRow {
   windowStart?: unknown;
+  windowEnd?: unknown;
   shard?: unknown;
   firstSequenceNumber?: unknown;
 }
@@ -208,23 +209,24 @@ export class CosmosStagingStore implements StagingStore {
   async listClosedUnits(now: Date, graceMs: number): Promise<ListedUnit[]> {
     const cutoff = toClosedWindowCutoff(now.getTime(), graceMs);
     const closed = await this.queryUnits(
-      'SELECT c.windowStart, c.shard, c.firstSequenceNumber FROM c WHERE c.windowEnd < @cutoff',
+      'SELECT c.windowStart, c.windowEnd, c.shard, c.firstSequenceNumber FROM c WHERE c.windowEnd < @cutoff',
       { '@cutoff': cutoff },
       'query closed windows',
     );
-    const latestStart = closed.reduce<string | undefined>(
-      (latest, unit) => (latest === undefined || unit.windowStart > latest ? unit.windowStart : latest),
+    const latestEnd = closed.reduce<string | undefined>(
+      (latest, unit) =>
+        unit.windowEnd !== undefined && (latest === undefined || unit.windowEnd > latest) ? unit.windowEnd : latest,
       undefined,
     );
-    // Open windows that start before a closed one: only after the window length changed (every window of one length
-    // starts after the closed ones end), so this finds nothing otherwise.
+    // Open windows that start before a closed one ends: only after the window length changed (a window of one length
+    // starts where the one before it ends), so this finds nothing otherwise.
     const open =
-      latestStart === undefined
+      latestEnd === undefined
         ? []
         : await this.queryUnits(
-            'SELECT c.windowStart, c.shard, c.firstSequenceNumber FROM c ' +
-              'WHERE c.windowEnd >= @cutoff AND c.windowStart < @latestStart',
-            { '@cutoff': cutoff, '@latestStart': latestStart },
+            'SELECT c.windowStart, c.windowEnd, c.shard, c.firstSequenceNumber FROM c ' +
+              'WHERE c.windowEnd >= @cutoff AND c.windowStart < @latestEnd',
+            { '@cutoff': cutoff, '@latestEnd': latestEnd },
             'query open windows',
           );
     return [...closed, ...open.map((unit): ListedUnit => ({ ...unit, open: true }))].sort(
@@ -253,10 +255,18 @@ export class CosmosStagingStore implements StagingStore {
       }
       const unit: ListedUnit = { windowStart: row.windowStart, shard: row.shard };
       const key = toWorkUnitKey(unit);
-      const first = units.get(key)?.firstSequenceNumber;
+      const listed = units.get(key);
+      const first = listed?.firstSequenceNumber;
       const sequence = typeof row.firstSequenceNumber === 'number' ? row.firstSequenceNumber : undefined;
       const earliest = first === undefined ? sequence : sequence === undefined ? first : Math.min(first, sequence);
-      units.set(key, earliest === undefined ? unit : { ...unit, firstSequenceNumber: earliest });
+      const end = typeof row.windowEnd === 'string' ? row.windowEnd : undefined;
+      const latestEnd =
+        listed?.windowEnd === undefined || (end !== undefined && end > listed.windowEnd) ? end : listed.windowEnd;
+      units.set(key, {
+        ...unit,
+        ...(latestEnd === undefined ? {} : { windowEnd: latestEnd }),
+        ...(earliest === undefined ? {} : { firstSequenceNumber: earliest }),
+      });
     }
     return [...units.values()];
   }

@@ -245,8 +245,18 @@ describe('CosmosStagingStore.listClosedUnits', () => {
     const units = await store.listClosedUnits(new Date('2024-05-01T10:16:00.001Z'), 60_000);
 
     expect(units).toEqual([
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0', firstSequenceNumber: 1 },
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: '1', firstSequenceNumber: 1 },
+      {
+        windowStart: '2024-05-01T10:00:00.000Z',
+        windowEnd: '2024-05-01T10:15:00.000Z',
+        shard: '0',
+        firstSequenceNumber: 1,
+      },
+      {
+        windowStart: '2024-05-01T10:00:00.000Z',
+        windowEnd: '2024-05-01T10:15:00.000Z',
+        shard: '1',
+        firstSequenceNumber: 1,
+      },
     ]);
   });
 
@@ -257,8 +267,18 @@ describe('CosmosStagingStore.listClosedUnits', () => {
     const units = await store.listClosedUnits(new Date('2024-05-01T11:00:00.000Z'), 60_000);
 
     expect(units).toEqual([
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: '0', firstSequenceNumber: 1 },
-      { windowStart: '2024-05-01T10:15:00.000Z', shard: '0', firstSequenceNumber: 5 },
+      {
+        windowStart: '2024-05-01T10:00:00.000Z',
+        windowEnd: '2024-05-01T10:15:00.000Z',
+        shard: '0',
+        firstSequenceNumber: 1,
+      },
+      {
+        windowStart: '2024-05-01T10:15:00.000Z',
+        windowEnd: '2024-05-01T10:30:00.000Z',
+        shard: '0',
+        firstSequenceNumber: 5,
+      },
     ]);
   });
 });
@@ -292,8 +312,19 @@ describe('CosmosStagingStore.listClosedUnits and planFlush after the window leng
     const listed = await fiveMinutes.listClosedUnits(new Date('2024-05-01T10:27:00.000Z'), 60_000);
 
     expect(listed).toEqual([
-      { windowStart: '2024-05-01T10:00:00.000Z', shard: 'lowered', firstSequenceNumber: 10, open: true },
-      { windowStart: '2024-05-01T10:20:00.000Z', shard: 'lowered', firstSequenceNumber: 11 },
+      {
+        windowStart: '2024-05-01T10:00:00.000Z',
+        windowEnd: '2024-05-01T11:00:00.000Z',
+        shard: 'lowered',
+        firstSequenceNumber: 10,
+        open: true,
+      },
+      {
+        windowStart: '2024-05-01T10:20:00.000Z',
+        windowEnd: '2024-05-01T10:25:00.000Z',
+        shard: 'lowered',
+        firstSequenceNumber: 11,
+      },
     ]);
     expect(await planAt(fiveMinutes, '2024-05-01T10:27:00.000Z', 'lowered')).toEqual([]);
     const first = await planAt(fiveMinutes, '2024-05-01T11:01:01.000Z', 'lowered');
@@ -301,6 +332,32 @@ describe('CosmosStagingStore.listClosedUnits and planFlush after the window leng
     await fiveMinutes.deleteDocuments(first[0]!, (await fiveMinutes.readUnit(first[0]!)).documents);
     expect(await planAt(fiveMinutes, '2024-05-01T11:01:01.000Z', 'lowered')).toEqual([
       { windowStart: '2024-05-01T10:20:00.000Z', shard: 'lowered' },
+    ]);
+  });
+
+  it('raised to a length no multiple of the old (10 → 15 at 10:12): the closed new unit waits for the open old one', async () => {
+    const tenMinutes = new CosmosStagingStore(container, { clock, windowMinutes: 10 });
+    const fifteenMinutes = new CosmosStagingStore(container, { clock, windowMinutes: 15 });
+    await tenMinutes.stageBatch('uneven', { first: 10, last: 10 }, heartRates(1, '2024-05-01T10:11:00.000Z'));
+    await fifteenMinutes.stageBatch('uneven', { first: 11, last: 11 }, heartRates(1, '2024-05-01T10:13:00.000Z'));
+
+    expect(await planAt(fifteenMinutes, '2024-05-01T10:16:01.000Z', 'uneven')).toEqual([]);
+    expect(await planAt(fifteenMinutes, '2024-05-01T10:21:01.000Z', 'uneven')).toEqual([
+      { windowStart: '2024-05-01T10:10:00.000Z', shard: 'uneven' },
+    ]);
+  });
+
+  it("goes by window, not sequence number, where windows do not overlap (a partition's numbers started again)", async () => {
+    const store = new CosmosStagingStore(container, { clock });
+    await store.stageBatch(
+      'restarted',
+      { first: 7_000_000, last: 7_000_000 },
+      heartRates(1, '2024-05-01T10:10:00.000Z'),
+    );
+    await store.stageBatch('restarted', { first: 0, last: 0 }, heartRates(1, '2024-05-01T10:20:00.000Z'));
+
+    expect(await planAt(store, '2024-05-01T10:40:00.000Z', 'restarted')).toEqual([
+      { windowStart: '2024-05-01T10:00:00.000Z', shard: 'restarted' },
     ]);
   });
 
