@@ -87,7 +87,7 @@ export function createIdentityResolver(store: FhirStore, options: IdentityResolv
   const over = (through: FhirStore): IdentityResolver => {
     const resolveUncached = (key: MeasurementGroupKey): Promise<ResolvedIdentity> =>
       settings.resolutionType === 'Create'
-        ? devices.run(key.deviceId, () => resolveIdentity(through, key, settings))
+        ? devices.run(trimDotNet(key.deviceId), () => resolveIdentity(through, key, settings))
         : resolveIdentity(through, key, settings);
     return {
       resolve: (key) => resolveCached(key, resolveUncached),
@@ -104,8 +104,13 @@ export function createIdentityResolver(store: FhirStore, options: IdentityResolv
  * @param resolutionType - the resolution type
  */
 export function toCacheKey(key: MeasurementGroupKey, resolutionType: IdentityResolutionType): string {
-  const patient = resolutionType === 'Create' ? (key.patientId ?? null) : null;
-  return JSON.stringify([key.deviceId, patient, key.encounterId ?? null]);
+  // Trimmed, as the ids are searched for and written: `dev-1` and `dev-1 ` are one device.
+  const patient = resolutionType === 'Create' && key.patientId !== undefined ? trimDotNet(key.patientId) : null;
+  return JSON.stringify([
+    trimDotNet(key.deviceId),
+    patient,
+    key.encounterId === undefined ? null : trimDotNet(key.encounterId),
+  ]);
 }
 
 /**
@@ -205,7 +210,8 @@ async function ensurePatient(store: FhirStore, patientIdentifier: string): Promi
     return { ...found, id: found.id };
   }
   // A deterministic id makes concurrent creators converge on one Patient (iomt-fhir issue #188).
-  const id = toCreatedPatientId(patientIdentifier);
+  // Of the trimmed id, so that `pat-1` and `pat-1 ` created at once converge too.
+  const id = toCreatedPatientId(trimDotNet(patientIdentifier));
   const created = await store.update<Patient>({
     resourceType: 'Patient',
     id,
@@ -234,7 +240,7 @@ async function ensureDevice(
     system === undefined
       ? { value: trimDotNet(deviceIdentifier) }
       : { system: trimDotNet(system), value: trimDotNet(deviceIdentifier) };
-  const id = toCreatedDeviceId(deviceIdentifier, system);
+  const id = toCreatedDeviceId(trimDotNet(deviceIdentifier), system === undefined ? undefined : trimDotNet(system));
   const created = await store.update<Device>({
     resourceType: 'Device',
     id,

@@ -12,7 +12,8 @@ import { groupMeasurements, OBSERVATION_IDENTIFIER_SYSTEM } from '../../shared/c
 import type { CodeValueFhirTemplate } from '../../shared/core/fhir/index.js';
 import { persistObservation } from '../../shared/pipeline/persistObservation.js';
 import type { FhirStore } from '../../shared/pipeline/ports.js';
-import { resolveIdentity } from '../../shared/pipeline/resolveIdentity.js';
+import { createIdentityResolver, resolveIdentity } from '../../shared/pipeline/resolveIdentity.js';
+import { MemoryFhirStore } from '../../shared/adapters/fhir/memoryFhirStore.js';
 import { heartRate, heartRateTemplate, onlyObservationGroup, sampledValues } from '../pipeline/fixtures.js';
 import { deviceMappingOf } from '../support/deviceMappings.js';
 import { startAzureLikeFhirServer as start, type AzureLikeFhirServer } from '../support/azureLikeFhirServer.js';
@@ -191,5 +192,23 @@ describe('correlation ids with a trailing space', () => {
     await persistObservation(store, input('c-3 ', '2024-05-01T10:05:00Z', '71'));
 
     await expect(persistObservation(store, input('c-3', '2024-05-01T10:06:00Z', '72'))).resolves.toBe('updated');
+  });
+});
+
+describe('Create with ids that differ only by white space at an end, resolved at once', () => {
+  it('writes one Device and one Patient', async () => {
+    const memory = new MemoryFhirStore();
+    const resolver = createIdentityResolver(memory, { resolutionType: 'Create' });
+    const [a, b] = await Promise.all([
+      resolver.resolve({ deviceId: 'dev-A', type: 'hr', patientId: 'pat-1' }),
+      resolver.resolve({ deviceId: 'dev-A ', type: 'hr', patientId: 'pat-1 ' }),
+    ]);
+
+    expect((await memory.search<Device>('Device', { identifier: 'dev-A' })).length).toBe(1);
+    expect((await memory.search<Patient>('Patient', { identifier: 'pat-1' })).length).toBe(1);
+    expect(b).toEqual(a);
+    await expect(
+      resolveIdentity(memory, { deviceId: 'dev-A', type: 'hr' }, { resolutionType: 'Lookup' }),
+    ).resolves.toEqual(a);
   });
 });
