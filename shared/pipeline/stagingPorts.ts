@@ -41,8 +41,8 @@ export interface ListedUnit extends WorkUnit {
   /** The latest window end of its staged documents (exclusive), where the store tells it. */
   windowEnd?: string;
   /**
-   * The smallest first sequence number of the batches staged in it: a shard's units are flushed in this order, which
-   * is the order their events were ingested in (a shard is an Event Hubs partition).
+   * The smallest first sequence number of the batches staged in it: units of a shard whose windows overlap are
+   * flushed in this order, the order their events were ingested in (a shard is an Event Hubs partition).
    */
   firstSequenceNumber?: number;
   /** Its window is not closed yet (listed only when it starts before a closed unit). */
