@@ -279,7 +279,14 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
   value: string,
   system: string | undefined,
 ): Promise<T | undefined> {
-  const found = await store.search<T>(resourceType, { identifier: toIdentifierToken(value, system) });
+  let found = await store.search<T>(resourceType, { identifier: toIdentifierToken(value, system) });
+  if (found.length === 0 && (trimDotNet(value) !== value || (system !== undefined && trimDotNet(system) !== system))) {
+    // A server that keeps strings as sent (not Azure's) may hold the identifier with its white space: as sent too.
+    found = await store.search<T>(resourceType, {
+      identifier:
+        system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`,
+    });
+  }
   let matches = exactMatches(found, resourceType, value, system, 'FHIRConversion');
   if (matches.length === 0) {
     matches = found.filter((resource) => hasIdentifier(resource, value, system, true));

@@ -212,3 +212,27 @@ describe('Create with ids that differ only by white space at an end, resolved at
     ).resolves.toEqual(a);
   });
 });
+
+describe('a server that keeps strings as sent (not Azure)', () => {
+  it('still finds a Device and Patient registered with white space at an end, searching as sent after trimmed', async () => {
+    const memory = new MemoryFhirStore();
+    await memory.update<Patient>({ resourceType: 'Patient', id: 'spaced-patient', identifier: [{ value: 'pat-X ' }] });
+    await memory.update<Device>({
+      resourceType: 'Device',
+      id: 'spaced-device',
+      identifier: [{ value: 'dev-X ' }],
+      patient: { reference: 'Patient/spaced-patient' },
+    });
+
+    const looked = await resolveIdentity(memory, { deviceId: 'dev-X ', type: 'hr' }, { resolutionType: 'Lookup' });
+    const created = await resolveIdentity(
+      memory,
+      { deviceId: 'dev-X ', type: 'hr', patientId: 'pat-X ' },
+      { resolutionType: 'Create' },
+    );
+
+    expect(looked).toEqual({ patientId: 'spaced-patient', deviceId: 'spaced-device' });
+    expect(created).toEqual(looked);
+    expect((await memory.search<Device>('Device', { identifier: 'dev-X' })).length).toBe(0);
+  });
+});
