@@ -1,5 +1,5 @@
 /**
- * Review harness: the local services of startLocalPipeline, with app "restarts" that load a NEW configuration on the
+ * A test harness: the local services of startLocalPipeline, with app "restarts" that load a NEW configuration on the
  * same services (as an operator changing an app setting), driving the real ingest / flushTimer / flushWorker handlers.
  */
 import { readFile } from 'node:fs/promises';
@@ -17,7 +17,9 @@ import type { FlushUnitSummary } from '../../shared/pipeline/flushWorkUnit.js';
 
 const { InvocationContext } = functionsPackage;
 
+/** The app on the local services, restartable with other settings. */
 export interface ReconfigurableApp {
+  /** The local services and their clock. */
   pipeline: LocalPipeline;
   /** The app as now configured (after the last restart). */
   app(): AppServices;
@@ -27,11 +29,18 @@ export interface ReconfigurableApp {
   send(body: Record<string, unknown>, partition?: string): Promise<void>;
   /** One run of the real timer, then the real queue worker for every message on the queue. */
   tick(): Promise<FlushUnitSummary[]>;
+  /** Every line the app and its handlers logged. */
   logs: string[];
+  /** Every Observation on the FHIR server. */
   observations(): Promise<Observation[]>;
   close(): Promise<void>;
 }
 
+/**
+ * Starts the local services with the sample mappings (Create resolution) and the app on them.
+ * @param initial - settings over the local ones, kept across restarts
+ * @param start - the clock's start, ISO-8601
+ */
 export async function startReconfigurableApp(
   initial: Record<string, string>,
   start: string,
@@ -74,7 +83,7 @@ export async function startReconfigurableApp(
         error: (m) => logs.push(`error: ${m}`),
       },
       now: () => pipeline.now(),
-      owner: `review-${restarts}`,
+      owner: `instance-${restarts}`,
     });
     current = {
       ...inner,
