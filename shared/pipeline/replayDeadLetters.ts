@@ -240,16 +240,13 @@ export async function replayDeadLetters(
       summary.kept += letters.length;
       const created = written.filter((key) => key.withLess === true && key.replaced !== true);
       if (created.length > 0) {
-        try {
-          const outcome = await deps.deadLetters.deleteDeadLetters(
-            created.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
-          );
-          summary.deadLettered -= outcome.deleted;
-        } catch (error) {
-          // Those deleted before the failure are written no more.
-          summary.deadLettered -= partialDeleteOutcome(error)?.deleted ?? 0;
-          throw error;
-        }
+        await deleteCounting(
+          deps.deadLetters,
+          created.map(({ id, pk, etag }) => ({ id, pk, ...(etag === undefined ? {} : { etag }) })),
+          (outcome) => {
+            summary.deadLettered -= outcome.deleted;
+          },
+        );
       }
     } else if (!dryRun) {
       // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten;
@@ -379,21 +376,36 @@ async function deleteReplayed(
   summary: ReplaySummary,
   count: (outcome: DeleteOutcome) => void = () => undefined,
 ): Promise<void> {
-  const tally = (outcome: DeleteOutcome): void => {
-    summary.deleted += outcome.deleted;
-    summary.kept += outcome.changed;
-    summary.missing += outcome.missing;
-    count(outcome);
-  };
+  await deleteCounting(
+    store,
+    letters.map(({ id, pk, etag }) => ({ id, pk, etag })),
+    (outcome) => {
+      summary.deleted += outcome.deleted;
+      summary.kept += outcome.changed;
+      summary.missing += outcome.missing;
+      count(outcome);
+    },
+  );
+}
+
+/**
+ * Deletes dead letters and counts what was done: the outcome, or, when the store fails part-way, what it did before
+ * (then the failure is rethrown).
+ */
+async function deleteCounting(
+  store: DeadLetterStore,
+  keys: Parameters<DeadLetterStore['deleteDeadLetters']>[0],
+  count: (outcome: DeleteOutcome) => void,
+): Promise<void> {
   let outcome: DeleteOutcome;
   try {
-    outcome = await store.deleteDeadLetters(letters.map(({ id, pk, etag }) => ({ id, pk, etag })));
+    outcome = await store.deleteDeadLetters(keys);
   } catch (error) {
     const partial = partialDeleteOutcome(error);
     if (partial !== undefined) {
-      tally(partial);
+      count(partial);
     }
     throw error;
   }
-  tally(outcome);
+  count(outcome);
 }

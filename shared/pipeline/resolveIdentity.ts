@@ -236,11 +236,10 @@ async function ensureDevice(
     return { resource: { ...found, id: found.id } };
   }
   // Written as Azure's FHIR service stores it (trimmed), so that every server finds it by the trimmed search.
-  const identifier: Identifier =
-    system === undefined
-      ? { value: trimDotNet(deviceIdentifier) }
-      : { system: trimDotNet(system), value: trimDotNet(deviceIdentifier) };
-  const id = toCreatedDeviceId(trimDotNet(deviceIdentifier), system === undefined ? undefined : trimDotNet(system));
+  const value = trimDotNet(deviceIdentifier);
+  const storedSystem = system === undefined ? undefined : trimDotNet(system);
+  const identifier: Identifier = storedSystem === undefined ? { value } : { system: storedSystem, value };
+  const id = toCreatedDeviceId(value, storedSystem);
   const created = await store.update<Device>({
     resourceType: 'Device',
     id,
@@ -282,10 +281,7 @@ async function findOneByIdentifier<T extends Resource & { identifier?: Identifie
   let found = await store.search<T>(resourceType, { identifier: toIdentifierToken(value, system) });
   if (found.length === 0 && (trimDotNet(value) !== value || (system !== undefined && trimDotNet(system) !== system))) {
     // A server that keeps strings as sent (not Azure's) may hold the identifier with its white space: as sent too.
-    found = await store.search<T>(resourceType, {
-      identifier:
-        system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`,
-    });
+    found = await store.search<T>(resourceType, { identifier: toTokenAsSent(value, system) });
   }
   let matches = exactMatches(found, resourceType, value, system, 'FHIRConversion');
   if (matches.length === 0) {
@@ -369,10 +365,12 @@ export function escapeSearchValue(value: string): string {
  */
 export function toIdentifierToken(value: string, system: string | undefined): string {
   // Trimmed: Azure's FHIR service stores every string trimmed (Firely's parser), and searches the value as sent.
-  const [storedValue, storedSystem] = [trimDotNet(value), system === undefined ? undefined : trimDotNet(system)];
-  return storedSystem === undefined
-    ? escapeSearchValue(storedValue)
-    : `${escapeSearchValue(storedSystem)}|${escapeSearchValue(storedValue)}`;
+  return toTokenAsSent(trimDotNet(value), system === undefined ? undefined : trimDotNet(system));
+}
+
+/** The token of an identifier as given, white space and all. */
+function toTokenAsSent(value: string, system: string | undefined): string {
+  return system === undefined ? escapeSearchValue(value) : `${escapeSearchValue(system)}|${escapeSearchValue(value)}`;
 }
 
 /**

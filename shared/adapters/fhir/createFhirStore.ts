@@ -514,7 +514,6 @@ function toFailure(error: unknown): Failure {
   return { kind: 'network' };
 }
 
-/** The version id a (weak) ETag names: `W/"3"` → `3`. */
 /**
  * The Bundle a search or history read answered; anything else (a 200 from a gateway, say) is no answer to read as
  * "none found": a retriable failure.
@@ -533,6 +532,7 @@ function toBundle(response: Response, interaction: FhirInteraction, resourceType
   return bundle;
 }
 
+/** The version id a (weak) ETag names: `W/"3"` → `3`. */
 function toVersionId(etag: string | undefined): string | undefined {
   const versionId = etag === undefined ? undefined : /^(?:W\/)?"([^"]+)"$/.exec(etag.trim())?.[1];
   return versionId !== undefined && /^[A-Za-z0-9\-.]{1,64}$/.test(versionId) ? versionId : undefined;

@@ -169,8 +169,9 @@ export function toCategory(template: CodeValueFhirTemplate): CodeableConcept[] |
   }
   return template.category.map((category) => {
     const concept: CodeableConcept = {};
-    if (category.text !== undefined && toFhirString(category.text) !== '') {
-      concept.text = toFhirString(category.text);
+    const text = category.text === undefined ? '' : toFhirString(category.text);
+    if (text !== '') {
+      concept.text = text;
     }
     if (category.codes.length > 0) {
       concept.coding = category.codes.map(toCoding);

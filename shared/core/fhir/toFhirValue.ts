@@ -178,7 +178,8 @@ function setIfDefined<T extends object, K extends keyof T>(
   key: K,
   value: (T[K] & string) | undefined,
 ): void {
-  if (value !== undefined && toFhirString(value) !== '') {
-    target[key] = toFhirString(value) as T[K];
+  const text = value === undefined ? '' : toFhirString(value);
+  if (text !== '') {
+    target[key] = text as T[K];
   }
 }
