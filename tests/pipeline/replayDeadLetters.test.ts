@@ -140,6 +140,24 @@ describe('replayDeadLetters', () => {
         },
       },
     ]);
+    /** The dead letter of a heart-rate message without the SpO2 the mapping requires, as stored. */
+    const messageLetter = (sequenceNumber: number): StoredDeadLetter => ({
+      ...toDeadLetterDocument({
+        error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'no spo2' },
+        time: '2024-05-01T10:20:00.000Z',
+        subject: {
+          kind: 'message',
+          body: { encoding: 'json', value: { d: 'device-1', t: '2024-05-01T10:00:00Z', hr: 70 } },
+          coordinates: {
+            partitionId: '0',
+            sequenceNumber,
+            offset: String(sequenceNumber * 100),
+            enqueuedTimeUtc: '2024-05-01T10:00:01Z',
+          },
+        },
+      }),
+      etag: '"m"',
+    });
     const unavailable = (): Error => Object.assign(new Error('Cosmos DB throttled'), { retriable: true });
     const storesOf = (
       items: StoredDeadLetter[],
@@ -204,23 +222,7 @@ describe('replayDeadLetters', () => {
     });
 
     it('a message whose measurements were staged before its new dead letters failed is counted staged', async () => {
-      const letter = {
-        ...toDeadLetterDocument({
-          error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'no spo2' },
-          time: '2024-05-01T10:20:00.000Z',
-          subject: {
-            kind: 'message',
-            body: { encoding: 'json', value: { d: 'device-1', t: '2024-05-01T10:00:00Z', hr: 70 } },
-            coordinates: {
-              partitionId: '0',
-              sequenceNumber: 5,
-              offset: '500',
-              enqueuedTimeUtc: '2024-05-01T10:00:01Z',
-            },
-          },
-        }),
-        etag: '"m"',
-      };
+      const letter = messageLetter(5);
       const staged: Measurement[] = [];
       const deps = storesOf([letter], {
         staging: {
@@ -239,23 +241,7 @@ describe('replayDeadLetters', () => {
     });
 
     it('a copy stored with less that it deleted again before a delete failed is not counted dead-lettered', async () => {
-      const letter = {
-        ...toDeadLetterDocument({
-          error: { name: 'IncompatibleData', stage: 'Normalization', severity: 'non-blocking', message: 'no spo2' },
-          time: '2024-05-01T10:20:00.000Z',
-          subject: {
-            kind: 'message',
-            body: { encoding: 'json', value: { d: 'device-1', t: '2024-05-01T10:00:00Z', hr: 70 } },
-            coordinates: {
-              partitionId: '0',
-              sequenceNumber: 6,
-              offset: '600',
-              enqueuedTimeUtc: '2024-05-01T10:00:01Z',
-            },
-          },
-        }),
-        etag: '"m"',
-      };
+      const letter = messageLetter(6);
       const deps = storesOf([letter], {
         staging: {
           stageBatch: (_shard, _range, measurements) => Promise.resolve([...measurements].length > 0 ? 1 : 0),
