@@ -40,9 +40,8 @@ interface Fifo<T> {
 }
 
 /**
- * A queue whose `shift` costs the same however long it is: a flush puts every Observation of its unit through one
- * limiter at once (hundreds of thousands in a busy partition), and an array's `shift` copies the rest of it each time
- * past a few thousand items (400,000 waiting tasks took 45 s).
+ * A queue whose `shift` costs the same however long it is: a limiter may hold many waiting tasks, and an array's
+ * `shift` copies the rest of it each time past a few thousand items (400,000 waiting tasks took 45 s).
  */
 function createFifo<T>(): Fifo<T> {
   let items: (T | undefined)[] = [];

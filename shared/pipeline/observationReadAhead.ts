@@ -45,6 +45,12 @@ export interface ObservationReadAhead {
    * @throws what the store's search throws
    */
   lookup(slot: number): Promise<Observation[]>;
+  /**
+   * Says that the slot's write has settled: the slot, and an answer read ahead for it and never taken, are dropped
+   * (a flush registers one slot an Observation; what it holds stays bounded by the writes in flight).
+   * @param slot - from {@link ObservationReadAhead.register}
+   */
+  forget(slot: number): void;
 }
 
 interface Slot {
@@ -79,7 +85,8 @@ interface Slot {
  *   (1: no read-ahead)
  */
 export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_BATCH): ObservationReadAhead {
-  const slots: Slot[] = [];
+  const slots = new Map<number, Slot>();
+  let registered = 0;
   let kept = 0;
   /** The service error a batched search failed with: every lookup from then on fails with it. */
   let failure: { error: unknown } | undefined;
@@ -148,6 +155,11 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
     while (firstWaiting < held.length && held[firstWaiting]?.state !== 'waiting') {
       firstWaiting += 1;
     }
+    // Those before the first waiting one are never read again: dropped once they are most of the list.
+    if (firstWaiting > 1024 && firstWaiting * 2 > held.length) {
+      held.splice(0, firstWaiting);
+      firstWaiting = 0;
+    }
     for (let i = firstWaiting; i < held.length; i++) {
       if (ahead.length >= batch - 1 || kept + ahead.length >= READ_AHEAD_KEPT) {
         break;
@@ -178,25 +190,39 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
 
   return {
     register(identifier) {
-      slots.push({
+      const index = registered;
+      registered += 1;
+      slots.set(index, {
         identifier,
         token: toIdentifierToken(identifier.value, identifier.system),
         held: false,
         state: 'waiting',
       });
-      return slots.length - 1;
+      return index;
     },
 
     hold(index) {
-      const slot = slots[index];
+      const slot = slots.get(index);
       if (slot !== undefined && !slot.held) {
         slot.held = true;
         held.push(slot);
       }
     },
 
+    forget(index) {
+      const slot = slots.get(index);
+      if (slot === undefined) {
+        return;
+      }
+      slots.delete(index);
+      if (slot.state === 'read') {
+        // Read ahead, never taken (its write failed before its lookup): its place among the answers kept is free.
+        take(slot);
+      }
+    },
+
     async lookup(index) {
-      const slot = slots[index];
+      const slot = slots.get(index);
       if (slot === undefined) {
         throw new Error(`No write registered at slot ${index}.`);
       }

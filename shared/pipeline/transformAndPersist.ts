@@ -152,7 +152,12 @@ export async function transformAndPersist(
   return summary;
 }
 
-/** Writes the groups (see {@link transformAndPersist}), collecting their data errors into `summary`. */
+/**
+ * Writes the groups (see {@link transformAndPersist}), collecting their data errors into `summary` in group order.
+ * What is in flight is bounded, not the unit: identities are resolved a few groups ahead of the writes, and a write is
+ * queued only while fewer than {@link maxQueuedWrites} wait or run, so a busy unit's hundreds of thousands of
+ * Observations are planned and queued as earlier ones are written, not all at once (about 3 KB each).
+ */
 async function writeGroups(
   groups: readonly MeasurementGroup[],
   deps: TransformAndPersistDeps,
@@ -162,33 +167,60 @@ async function writeGroups(
   written: PersistProgress,
   summary: TransformAndPersistSummary,
 ): Promise<void> {
-  const count = (outcome: PersistOutcome): void => {
-    written[outcome] += 1;
-  };
-  // Identities are resolved at once (bounded by the limiter), but the writes are queued group by group, in group
-  // order: groups that share an Observation (they differ only in encounter) are then merged in the order MedTech
-  // writes them (it takes a device's groups one after the other), not in the order their resolutions came back.
-  const prepared = groups.map((group) => prepareGroup(group, deps, limit));
   // The writes' lookups, registered in the order the writes are queued, so that one search reads the next few.
   // As many as run at once: a write read ahead then starts within about one write's time of its search.
   const readAhead = createObservationReadAhead(deps.store, Math.min(READ_AHEAD_BATCH, concurrencyOf(deps)));
-  const writing: Writing = { limit, locks, readAhead, count };
-  const pending: Promise<GroupFailure[]>[] = [];
-  for (const item of prepared) {
-    const queued = await queueWrites(item, deps, issued, writing);
-    pending.push(queued.done);
+  const writing: Writing = {
+    limit,
+    locks,
+    readAhead,
+    count: (outcome) => {
+      written[outcome] += 1;
+    },
+    queued: createWriteWindow(maxQueuedWrites(deps)),
+  };
+  // Identities are resolved ahead of the writes (bounded by the limiter), but the writes are queued group by group,
+  // in group order: groups that share an Observation (they differ only in encounter) are then merged in the order
+  // MedTech writes them (it takes a device's groups one after the other), not in the order their resolutions came
+  // back.
+  const ahead = identitiesAhead(deps);
+  const prepared = new Map<number, PreparedGroup>();
+  let nextPrepared = 0;
+  const failuresByGroup = new Map<number, GroupFailure[]>();
+  const settling = new Set<Promise<void>>();
+  let fatal: { error: unknown } | undefined;
+  for (let index = 0; index < groups.length && fatal === undefined; index++) {
+    for (; nextPrepared < groups.length && nextPrepared <= index + ahead; nextPrepared++) {
+      prepared.set(nextPrepared, prepareGroup(groups[nextPrepared] as MeasurementGroup, deps, limit));
+    }
+    const item = prepared.get(index) as PreparedGroup;
+    prepared.delete(index);
+    const { done } = await queueWrites(item, deps, issued, writing);
+    const settled = done.then(
+      (failures) => {
+        if (failures.length > 0) {
+          failuresByGroup.set(index, failures);
+        }
+      },
+      (error: unknown) => {
+        fatal ??= { error };
+      },
+    );
+    settling.add(settled);
+    void settled.then(() => settling.delete(settled));
   }
-  const settled = await Promise.allSettled(pending);
-  let fatal: unknown;
-  for (const result of settled) {
-    if (result.status === 'fulfilled') {
-      summary.errors.push(...result.value);
-    } else {
-      fatal ??= result.reason;
+  // Groups prepared ahead but never queued (a service error stopped the loop): their resolutions settle first.
+  for (const item of prepared.values()) {
+    if ('identity' in item) {
+      await item.identity.catch(() => undefined);
     }
   }
+  await Promise.all(settling);
   if (fatal !== undefined) {
-    throw asError(fatal);
+    throw asError(fatal.error);
+  }
+  for (const index of [...failuresByGroup.keys()].sort((a, b) => a - b)) {
+    summary.errors.push(...(failuresByGroup.get(index) as GroupFailure[]));
   }
 }
 
@@ -198,36 +230,87 @@ interface Writing {
   locks: ObservationLocks;
   readAhead: ObservationReadAhead;
   count: (outcome: PersistOutcome) => void;
+  /** The writes queued and not yet settled, bounded. */
+  queued: WriteWindow;
 }
 
-/** A group with its template and observation groups planned and its identity being resolved, or its data error. */
+/** A count of writes in flight that a queuing loop waits on while it is at its bound. */
+interface WriteWindow {
+  /** Takes a place, at once when one is free (`undefined`), else once a write has settled. */
+  enter(): Promise<void> | undefined;
+  /** Gives a place back. */
+  leave(): void;
+}
+
+/** Creates a {@link WriteWindow} of `size` places. */
+function createWriteWindow(size: number): WriteWindow {
+  let inside = 0;
+  let waiting: (() => void) | undefined;
+  return {
+    enter() {
+      if (inside < size) {
+        inside += 1;
+        return undefined;
+      }
+      return new Promise<void>((resolve) => {
+        // One queuing loop a call: at most one waits.
+        waiting = () => {
+          inside += 1;
+          resolve();
+        };
+      });
+    },
+    leave() {
+      inside -= 1;
+      const next = waiting;
+      if (next !== undefined) {
+        waiting = undefined;
+        next();
+      }
+    },
+  };
+}
+
+/**
+ * Writes queued (waiting for their Observation's lock or the limiter, or running) at most: enough ahead of the
+ * running ones for the read-ahead and the limiter never to run dry.
+ */
+function maxQueuedWrites(deps: TransformAndPersistDeps): number {
+  return Math.max(256, 32 * concurrencyOf(deps));
+}
+
+/** Groups whose identities are resolved ahead of the one whose writes are being queued. */
+function identitiesAhead(deps: TransformAndPersistDeps): number {
+  return Math.max(64, 8 * concurrencyOf(deps));
+}
+
+/** A group with its template found and its identity being resolved, or its data error. */
 type PreparedGroup =
   | {
       group: MeasurementGroup;
       template: CodeValueFhirTemplate;
-      observationGroups: ObservationGroup[];
       identity: Promise<ResolvedIdentity>;
     }
   | { group: MeasurementGroup; error: unknown };
 
-/** Finds the group's template, plans its Observations and starts resolving its identity (errors kept for later). */
+/** Finds the group's template and starts resolving its identity (errors kept for later). */
 function prepareGroup(group: MeasurementGroup, deps: TransformAndPersistDeps, limit: Limiter): PreparedGroup {
   try {
     const template = requireFhirTemplate(deps.mapping, group.key.type);
-    const observationGroups = planObservationGroups(group, template);
     const identity = limit(() => deps.identity.resolve(group.key));
     // Awaited in group order later; until then a rejection is not unhandled.
     identity.catch(() => undefined);
-    return { group, template, observationGroups, identity };
+    return { group, template, identity };
   } catch (error) {
     return { group, error };
   }
 }
 
 /**
- * Waits for the group's identity, then queues its writes on the Observation locks at once, so that the caller, taking
- * groups in order, queues the writers of one Observation in group order; `done` settles with the group's data errors
- * once the writes have settled (or rejects with a service error).
+ * Waits for the group's identity, plans its Observations, then queues their writes on the Observation locks in order
+ * (each once the write window has room), so that the caller, taking groups in order, queues the writers of one
+ * Observation in group order. Resolves once the writes are queued; `done` then settles with the group's data errors
+ * once they have settled (or rejects with a service error).
  */
 async function queueWrites(
   item: PreparedGroup,
@@ -235,28 +318,36 @@ async function queueWrites(
   issued: string,
   writing: Writing,
 ): Promise<{ done: Promise<GroupFailure[]> }> {
-  const { limit, locks, readAhead, count } = writing;
+  const { limit, locks, readAhead, count, queued } = writing;
   const { group } = item;
   let identity: ResolvedIdentity;
+  let observationGroups: ObservationGroup[];
   try {
     if ('error' in item) {
       throw item.error;
     }
     identity = await item.identity;
+    observationGroups = planObservationGroups(group, item.template);
   } catch (error) {
     if (isDataError(error)) {
       return { done: Promise.resolve([{ error: error.toRecord(), measurements: group.measurements }]) };
     }
     const failed = Promise.reject(asError(error));
-    // Awaited by the caller with the others; until then a rejection is not unhandled.
+    // Awaited by the caller; until then a rejection is not unhandled.
     failed.catch(() => undefined);
     return { done: failed };
   }
-  const { template, observationGroups } = item;
-  const writes = observationGroups.map((observationGroup) => {
+  const { template } = item;
+  const settled = settleWrites(group, observationGroups, count);
+  for (let index = 0; index < observationGroups.length; index++) {
+    const wait = queued.enter();
+    if (wait !== undefined) {
+      await wait;
+    }
+    const observationGroup = observationGroups[index] as ObservationGroup;
     const identifier = toObservationIdentifier(identity, observationGroup);
     const slot = readAhead.register(identifier);
-    return locks.run(`${identifier.system}|${identifier.value}`, () => {
+    const write = locks.run(`${identifier.system}|${identifier.value}`, () => {
       // Holding the Observation's lock, the write may be read ahead: no other write of this process comes first.
       readAhead.hold(slot);
       return limit(() =>
@@ -267,41 +358,83 @@ async function queueWrites(
         ),
       );
     });
-  });
-  const done = settleWrites(group, observationGroups, writes, count);
-  // Awaited by the caller with the others; until then a rejection is not unhandled.
-  done.catch(() => undefined);
-  return { done };
+    settled.add(index, write);
+    const leave = (): void => {
+      readAhead.forget(slot);
+      queued.leave();
+    };
+    void write.then(leave, leave);
+  }
+  return { done: settled.done };
 }
 
-/** The data errors of a group's writes once all have settled; a service error among them is rethrown. */
-async function settleWrites(
+/** The outcomes of one group's writes, gathered as they settle. */
+interface GroupWrites {
+  /** Counts the write of `observationGroups[index]` once it settles. */
+  add(index: number, write: Promise<PersistOutcome>): void;
+  /**
+   * Once every write has settled: the data errors (in the order of the observation groups), or the first service
+   * error, rethrown.
+   */
+  done: Promise<GroupFailure[]>;
+}
+
+/** Gathers a group's writes: outcomes counted as they settle, data errors kept with the measurements concerned. */
+function settleWrites(
   group: MeasurementGroup,
   observationGroups: readonly ObservationGroup[],
-  writes: readonly Promise<PersistOutcome>[],
   count: (outcome: PersistOutcome) => void,
-): Promise<GroupFailure[]> {
-  const failures: GroupFailure[] = [];
-  const results = await Promise.allSettled(writes);
-  let fatal: unknown;
-  // Which measurements each failed Observation concerns, found once for all of them (only when one failed).
-  let concerned: Measurement[][] | undefined;
-  results.forEach((result, index) => {
-    if (result.status === 'fulfilled') {
-      count(result.value);
-      return;
-    }
-    if (isDataError(result.reason)) {
-      concerned ??= measurementsByObservationGroup(group, observationGroups);
-      failures.push({ error: result.reason.toRecord(), measurements: concerned[index] ?? [] });
-    } else {
-      fatal ??= result.reason;
-    }
+): GroupWrites {
+  let open = observationGroups.length;
+  const failed: { index: number; error: MedTechError }[] = [];
+  let fatal: { error: unknown } | undefined;
+  let finish: () => void = () => undefined;
+  const allSettled = new Promise<void>((resolve) => {
+    finish = resolve;
   });
-  if (fatal !== undefined) {
-    throw asError(fatal);
+  if (open === 0) {
+    finish();
   }
-  return failures;
+  const settleOne = (): void => {
+    open -= 1;
+    if (open === 0) {
+      finish();
+    }
+  };
+  const done = allSettled.then(() => {
+    if (fatal !== undefined) {
+      throw asError(fatal.error);
+    }
+    if (failed.length === 0) {
+      return [];
+    }
+    // Which measurements each failed Observation concerns, found once for all of them.
+    const concerned = measurementsByObservationGroup(group, observationGroups);
+    return failed
+      .sort((a, b) => a.index - b.index)
+      .map(({ index, error }) => ({ error: error.toRecord(), measurements: concerned[index] ?? [] }));
+  });
+  // Awaited by the caller; until then a rejection is not unhandled.
+  done.catch(() => undefined);
+  return {
+    add(index, write) {
+      write.then(
+        (outcome) => {
+          count(outcome);
+          settleOne();
+        },
+        (reason: unknown) => {
+          if (isDataError(reason)) {
+            failed.push({ index, error: reason });
+          } else {
+            fatal ??= { error: reason };
+          }
+          settleOne();
+        },
+      );
+    },
+    done,
+  };
 }
 
 /**

@@ -115,6 +115,25 @@ describe('createObservationReadAhead', () => {
     expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, 4]);
   });
 
+  it('frees the answers read ahead for writes that settled without taking them (failed before their lookup)', async () => {
+    const values = Array.from({ length: 24 }, (_, i) => `v${i}`);
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    const slots = registerHeld(readAhead, values);
+
+    for (const first of [0, 8, 16]) {
+      expect(await readAhead.lookup(slots[first] as number)).toEqual([]);
+      // The writes read ahead with it fail before they look up: their answers are never taken.
+      for (const slot of slots.slice(first, first + READ_AHEAD_BATCH)) {
+        readAhead.forget(slot);
+      }
+    }
+
+    // Answers kept for nobody would have filled the read-ahead's bound (16) and shortened the third search.
+    expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, READ_AHEAD_BATCH]);
+    await expect(readAhead.lookup(slots[1] as number)).rejects.toThrow('No write registered at slot 1.');
+  });
+
   it('reads ahead only writes that hold their lock: one queued behind another write of its Observation waits', async () => {
     const inner = new MemoryFhirStore();
     const store = countingStore(inner);
