@@ -4,6 +4,7 @@
  */
 import { Client } from 'fhir-kit-client';
 import { stringifyFhirJson } from '../../core/fhir/fhirJson.js';
+import { isRecord } from '../../core/isRecord.js';
 import type { FhirResource, RequestOptions } from 'fhir-kit-client';
 import type { TokenCredential } from '@azure/identity';
 import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
@@ -519,9 +520,10 @@ function toFailure(error: unknown): Failure {
  * "none found": a retriable failure.
  */
 function toBundle(response: Response, interaction: FhirInteraction, resourceType: string): Bundle {
-  const bundle = response.body as unknown as Bundle;
-  if (bundle.resourceType !== 'Bundle') {
-    throw new FhirRequestError(`FHIR ${interaction} of ${resourceType} answered with no Bundle`, {
+  const bundle: unknown = response.body;
+  const problem = !isRecord(bundle) || bundle.resourceType !== 'Bundle' ? 'no Bundle' : bundleProblem(bundle);
+  if (problem !== undefined) {
+    throw new FhirRequestError(`FHIR ${interaction} of ${resourceType} answered with ${problem}`, {
       interaction,
       resourceType,
       status: response.status,
@@ -529,7 +531,41 @@ function toBundle(response: Response, interaction: FhirInteraction, resourceType
       retriable: true,
     });
   }
-  return bundle;
+  return bundle as Bundle;
+}
+
+/**
+ * What makes a Bundle unreadable here, if anything: entries, links or a resource's identifiers that are not what FHIR
+ * JSON makes them (lists of objects, texts), which the searches' readers would fail on with a TypeError or misread.
+ * A server (or a proxy before it) that answers such a thing is at fault, as one that answers no Bundle: retried.
+ */
+function bundleProblem(bundle: Record<string, unknown>): string | undefined {
+  const listOfObjects = (value: unknown): value is Record<string, unknown>[] =>
+    Array.isArray(value) && value.every(isRecord);
+  const text = (value: unknown): boolean => value === undefined || typeof value === 'string';
+  if (
+    (bundle.entry !== undefined && !listOfObjects(bundle.entry)) ||
+    (bundle.link !== undefined && !listOfObjects(bundle.link))
+  ) {
+    return 'a Bundle whose entries or links are not lists of objects';
+  }
+  for (const entry of bundle.entry ?? []) {
+    const resource = entry.resource;
+    if (resource === undefined) {
+      continue;
+    }
+    if (!isRecord(resource) || !text(resource.resourceType) || !text(resource.id)) {
+      return 'a Bundle entry whose resource is not a FHIR resource';
+    }
+    const identifier = resource.identifier;
+    if (
+      identifier !== undefined &&
+      !(listOfObjects(identifier) && identifier.every((one) => text(one.system) && text(one.value)))
+    ) {
+      return 'a resource whose identifier is not a list of system and value texts';
+    }
+  }
+  return undefined;
 }
 
 /** The version id a (weak) ETag names: `W/"3"` → `3`. */

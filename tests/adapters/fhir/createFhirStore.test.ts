@@ -285,6 +285,45 @@ describe('createFhirStore', () => {
     }
   });
 
+  it('fails a search or history read answered with a Bundle its readers would trip over, retriably', async () => {
+    const device = (extra: Record<string, unknown>): Record<string, unknown> => ({
+      resourceType: 'Bundle',
+      type: 'searchset',
+      entry: [{ resource: { resourceType: 'Device', id: 'store-odd', ...extra } }],
+    });
+    const bodies: [unknown, string][] = [
+      [{ resourceType: 'Bundle', entry: {} }, 'a Bundle whose entries or links are not lists of objects'],
+      [{ resourceType: 'Bundle', entry: [null] }, 'a Bundle whose entries or links are not lists of objects'],
+      [{ resourceType: 'Bundle', entry: [], link: 'next' }, 'a Bundle whose entries or links are not lists of objects'],
+      [
+        { resourceType: 'Bundle', entry: [{ resource: 'Device' }] },
+        'a Bundle entry whose resource is not a FHIR resource',
+      ],
+      [device({ id: 7 }), 'a Bundle entry whose resource is not a FHIR resource'],
+      [device({ identifier: { value: 'x' } }), 'a resource whose identifier is not a list of system and value texts'],
+      [device({ identifier: [{ value: 5 }] }), 'a resource whose identifier is not a list of system and value texts'],
+      [device({ identifier: ['x'] }), 'a resource whose identifier is not a list of system and value texts'],
+    ];
+    for (const [body, problem] of bodies) {
+      const { store } = storeThroughProxy();
+      proxy.inject({ match: requestMatching('GET'), times: 2, fault: { kind: 'respond', status: 200, body } });
+
+      const failures = [
+        await store.search('Device', { identifier: 'store-odd' }).catch((e: unknown) => e),
+        await store.history('Device', 'store-odd').catch((e: unknown) => e),
+      ];
+
+      for (const [index, failure] of failures.entries()) {
+        expect(failure, JSON.stringify(body)).toBeInstanceOf(FhirRequestError);
+        expect(failure).toMatchObject({
+          retriable: true,
+          message: `FHIR ${index === 0 ? 'search' : 'history'} of Device answered with ${problem}`,
+        });
+      }
+      proxy.clear();
+    }
+  });
+
   it('takes a PUT answered without the resource (return=minimal) by its ETag, else by reading it back', async () => {
     const { store } = storeThroughProxy();
     const stored = await store.update(device('store-minimal'));
