@@ -64,8 +64,8 @@ function collectFile(text: string, file: string, into: StoredResource[]): string
 
 function collect(value: unknown, where: string, into: StoredResource[]): string | undefined {
   if (Array.isArray(value)) {
-    for (const item of value) {
-      const problem = collect(item, where, into);
+    for (const [index, item] of value.entries()) {
+      const problem = collect(item, `${where}, item ${index + 1}`, into);
       if (problem !== undefined) {
         return problem;
       }
@@ -81,18 +81,23 @@ function collect(value: unknown, where: string, into: StoredResource[]): string 
   }
   if (value.resourceType === 'Bundle') {
     const entries = Array.isArray(value.entry) ? (value.entry as unknown[]) : [];
-    return collect(
-      entries.map((entry) => (isRecord(entry) ? entry.resource : entry)),
-      where,
-      into,
-    );
+    for (const [index, entry] of entries.entries()) {
+      const problem = collect(isRecord(entry) ? entry.resource : entry, `${where}, entry ${index + 1}`, into);
+      if (problem !== undefined) {
+        return problem;
+      }
+    }
+    return undefined;
   }
+  // Named by its place, never by its id or content (a Patient's id may be its record number); its type only when it
+  // looks like one.
+  const type = /^[A-Z][A-Za-z]{1,63}$/.test(value.resourceType) ? value.resourceType : 'resource';
   if (typeof value.id !== 'string' || value.id === '') {
-    return `${where}: a ${value.resourceType} without an id, which nothing could refer to`;
+    return `${where}: a ${type} without an id, which nothing could refer to`;
   }
   if (value.identifier !== undefined && !isIdentifierList(value.identifier)) {
     return (
-      `${where}: the ${value.resourceType} '${value.id}' has an identifier that is not a list of ` +
+      `${where}: a ${type} has an identifier that is not a list of ` +
       '{"system", "value"} texts (FHIR: "identifier": [{"system": "…", "value": "…"}])'
     );
   }

@@ -624,6 +624,15 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
       ['text-identifier.json', '{"resourceType": "Device", "id": "d", "identifier": "device01"}'],
       ['null-identifier.json', '{"resourceType": "Device", "id": "d", "identifier": [null, {"value": "device01"}]}'],
       ['list-value.json', '{"resourceType": "Device", "id": "d", "identifier": [{"value": ["device01"]}]}'],
+      // Named by place, not by id: a Patient's logical id may be its record number.
+      [
+        'bundle.json',
+        JSON.stringify({
+          resourceType: 'Bundle',
+          entry: [{ resource: patient }, { resource: { resourceType: 'Patient', id: 'MRN-0042', identifier: 'x' } }],
+        }),
+      ],
+      ['array.json', JSON.stringify([patient, { resourceType: '<b>', id: 'MRN-0042', identifier: {} }])],
     ];
     const problems = await Promise.all(
       cases.map(async ([name, text]) => {
@@ -635,13 +644,20 @@ describe('runDebugCommand against the resources of a FHIR server (--fhir-resourc
       [2, '', 'no-id.ndjson:2: a Device without an id, which nothing could refer to'],
       [2, '', 'not-json.ndjson:2: not JSON (a file of FHIR resources holds a resource, a Bundle, an array or NDJSON)'],
       [2, '', 'not-fhir.json: not a FHIR resource (no resourceType)'],
-      ...['text-identifier.json', 'null-identifier.json', 'list-value.json'].map((name) => [
+      ...[
+        'text-identifier.json: a Device',
+        'null-identifier.json: a Device',
+        'list-value.json: a Device',
+        'bundle.json, entry 2: a Patient',
+        'array.json, item 2: a resource',
+      ].map((where) => [
         2,
         '',
-        `${name}: the Device 'd' has an identifier that is not a list of {"system", "value"} texts ` +
+        `${where} has an identifier that is not a list of {"system", "value"} texts ` +
           '(FHIR: "identifier": [{"system": "…", "value": "…"}])',
       ]),
     ]);
+    expect(problems.join('\n')).not.toContain('MRN-0042');
   });
 });
 
