@@ -64,6 +64,8 @@ interface Slot {
   reading?: Promise<void>;
   /** What the search found (state `read`). */
   found?: Observation[];
+  /** Its write settled while a search read it (see {@link ObservationReadAhead.forget}): the answer is not kept. */
+  forgotten?: boolean;
 }
 
 /**
@@ -146,20 +148,27 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
   };
 
   /**
+   * Moves past the held slots no longer waiting, which are never read again, and drops them once they are most of the
+   * list (amortized: each is moved once more at most), whether or not the read-ahead still batches.
+   */
+  const skipRead = (): void => {
+    while (firstWaiting < held.length && held[firstWaiting]?.state !== 'waiting') {
+      firstWaiting += 1;
+    }
+    if (firstWaiting > 1024 && firstWaiting * 2 > held.length) {
+      held.splice(0, firstWaiting);
+      firstWaiting = 0;
+    }
+  };
+
+  /**
    * The next writes to start that wait to be read (held, in the order held), as many as the batch, the query and the
    * answers kept allow.
    */
   const readable = (slot: Slot): Slot[] => {
     const ahead: Slot[] = [];
     let queryChars = queryLength(slot.token);
-    while (firstWaiting < held.length && held[firstWaiting]?.state !== 'waiting') {
-      firstWaiting += 1;
-    }
-    // Those before the first waiting one are never read again: dropped once they are most of the list.
-    if (firstWaiting > 1024 && firstWaiting * 2 > held.length) {
-      held.splice(0, firstWaiting);
-      firstWaiting = 0;
-    }
+    skipRead();
     for (let i = firstWaiting; i < held.length; i++) {
       if (ahead.length >= batch - 1 || kept + ahead.length >= READ_AHEAD_KEPT) {
         break;
@@ -183,7 +192,7 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
    */
   const release = (ahead: readonly Slot[]): void => {
     for (const next of ahead) {
-      next.state = 'waiting';
+      next.state = next.forgotten === true ? 'taken' : 'waiting';
       next.reading = undefined;
     }
   };
@@ -206,6 +215,9 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
       if (slot !== undefined && !slot.held) {
         slot.held = true;
         held.push(slot);
+        if (held.length > 2048) {
+          skipRead();
+        }
       }
     },
 
@@ -215,9 +227,21 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         return;
       }
       slots.delete(index);
-      if (slot.state === 'read') {
-        // Read ahead, never taken (its write failed before its lookup): its place among the answers kept is free.
-        take(slot);
+      switch (slot.state) {
+        case 'read':
+          // Read ahead, never taken (its write failed before its lookup): its place among the answers kept is free.
+          take(slot);
+          break;
+        case 'reading':
+          // Being read for a write that failed before its lookup: the answer frees its place when it comes.
+          slot.forgotten = true;
+          break;
+        case 'waiting':
+          // Never to be read: skipped like a taken one (and dropped from the held list with those).
+          slot.state = 'taken';
+          break;
+        case 'taken':
+          break;
       }
     },
 
@@ -294,9 +318,14 @@ export function createObservationReadAhead(store: FhirStore, batch = READ_AHEAD_
         return searchAlone(slot);
       }
       ahead.forEach((next, i) => {
+        next.reading = undefined;
+        if (next.forgotten === true) {
+          next.state = 'taken';
+          kept -= 1;
+          return;
+        }
         next.state = 'read';
         next.found = results[i + 1] ?? [];
-        next.reading = undefined;
       });
       answer(results);
       return results[0] ?? [];

@@ -284,30 +284,36 @@ function identitiesAhead(deps: TransformAndPersistDeps): number {
   return Math.max(64, 8 * concurrencyOf(deps));
 }
 
-/** A group with its template found and its identity being resolved, or its data error. */
+/** A group with its template found, its Observations planned and its identity being resolved, or its data error. */
 type PreparedGroup =
   | {
       group: MeasurementGroup;
       template: CodeValueFhirTemplate;
+      observationGroups: ObservationGroup[];
       identity: Promise<ResolvedIdentity>;
     }
   | { group: MeasurementGroup; error: unknown };
 
-/** Finds the group's template and starts resolving its identity (errors kept for later). */
+/**
+ * Finds the group's template, plans its Observations and then starts resolving its identity (errors kept for later):
+ * a group that can make no Observation (CorrelationIdNotDefined) is reported as such, and resolves no identity (with
+ * Create, writes no Patient or Device), as `medtech debug` and MedTech have it.
+ */
 function prepareGroup(group: MeasurementGroup, deps: TransformAndPersistDeps, limit: Limiter): PreparedGroup {
   try {
     const template = requireFhirTemplate(deps.mapping, group.key.type);
+    const observationGroups = planObservationGroups(group, template);
     const identity = limit(() => deps.identity.resolve(group.key));
     // Awaited in group order later; until then a rejection is not unhandled.
     identity.catch(() => undefined);
-    return { group, template, identity };
+    return { group, template, observationGroups, identity };
   } catch (error) {
     return { group, error };
   }
 }
 
 /**
- * Waits for the group's identity, plans its Observations, then queues their writes on the Observation locks in order
+ * Waits for the group's identity, then queues the writes of its Observations on the Observation locks in order
  * (each once the write window has room), so that the caller, taking groups in order, queues the writers of one
  * Observation in group order. Resolves once the writes are queued; `done` then settles with the group's data errors
  * once they have settled (or rejects with a service error).
@@ -321,13 +327,11 @@ async function queueWrites(
   const { limit, locks, readAhead, count, queued } = writing;
   const { group } = item;
   let identity: ResolvedIdentity;
-  let observationGroups: ObservationGroup[];
   try {
     if ('error' in item) {
       throw item.error;
     }
     identity = await item.identity;
-    observationGroups = planObservationGroups(group, item.template);
   } catch (error) {
     if (isDataError(error)) {
       return { done: Promise.resolve([{ error: error.toRecord(), measurements: group.measurements }]) };
@@ -337,7 +341,7 @@ async function queueWrites(
     failed.catch(() => undefined);
     return { done: failed };
   }
-  const { template } = item;
+  const { template, observationGroups } = item;
   const settled = settleWrites(group, observationGroups, count);
   for (let index = 0; index < observationGroups.length; index++) {
     const wait = queued.enter();

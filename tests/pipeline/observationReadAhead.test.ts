@@ -134,6 +134,28 @@ describe('createObservationReadAhead', () => {
     await expect(readAhead.lookup(slots[1] as number)).rejects.toThrow('No write registered at slot 1.');
   });
 
+  it('frees the answers of writes that settled while a search was reading them', async () => {
+    const values = Array.from({ length: 24 }, (_, i) => `v${i}`);
+    const store = countingStore(new MemoryFhirStore());
+    const readAhead = createObservationReadAhead(store);
+    const slots = registerHeld(readAhead, values);
+
+    for (const first of [0, 8, 16]) {
+      const searched = store.searches.length;
+      const looking = readAhead.lookup(slots[first] as number);
+      while (store.searches.length === searched) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      // The search is out, reading the next writes: they fail before they look up (a flush stopping, say).
+      for (const slot of slots.slice(first + 1, first + READ_AHEAD_BATCH)) {
+        readAhead.forget(slot);
+      }
+      expect(await looking).toEqual([]);
+    }
+
+    expect(store.searches.map((batch) => batch.length)).toEqual([READ_AHEAD_BATCH, READ_AHEAD_BATCH, READ_AHEAD_BATCH]);
+  });
+
   it('reads ahead only writes that hold their lock: one queued behind another write of its Observation waits', async () => {
     const inner = new MemoryFhirStore();
     const store = countingStore(inner);
