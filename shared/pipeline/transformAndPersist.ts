@@ -189,7 +189,7 @@ async function writeGroups(
   const failuresByGroup = new Map<number, GroupFailure[]>();
   const settling = new Set<Promise<void>>();
   let fatal: { error: unknown } | undefined;
-  for (let index = 0; index < groups.length && fatal === undefined; index++) {
+  for (let index = 0; index < groups.length && fatal === undefined && writing.stopped === undefined; index++) {
     for (; nextPrepared < groups.length && nextPrepared <= index + ahead; nextPrepared++) {
       prepared.set(nextPrepared, prepareGroup(groups[nextPrepared] as MeasurementGroup, deps, limit));
     }
@@ -232,6 +232,8 @@ interface Writing {
   count: (outcome: PersistOutcome) => void;
   /** The writes queued and not yet settled, bounded. */
   queued: WriteWindow;
+  /** Set at the first service error of a write or an identity: nothing more is queued. */
+  stopped?: { error: unknown };
 }
 
 /** A count of writes in flight that a queuing loop waits on while it is at its bound. */
@@ -336,17 +338,26 @@ async function queueWrites(
     if (isDataError(error)) {
       return { done: Promise.resolve([{ error: error.toRecord(), measurements: group.measurements }]) };
     }
+    writing.stopped ??= { error };
     const failed = Promise.reject(asError(error));
     // Awaited by the caller; until then a rejection is not unhandled.
     failed.catch(() => undefined);
     return { done: failed };
   }
   const { template, observationGroups } = item;
-  const settled = settleWrites(group, observationGroups, count);
+  const settled = settleWrites(group, observationGroups, count, (error) => {
+    writing.stopped ??= { error };
+  });
   for (let index = 0; index < observationGroups.length; index++) {
     const wait = queued.enter();
     if (wait !== undefined) {
       await wait;
+    }
+    if (writing.stopped !== undefined) {
+      // The service failed: the rest of the group is not queued (it would only fail at once in the stopped limiter).
+      queued.leave();
+      settled.stop(writing.stopped.error, observationGroups.length - index);
+      break;
     }
     const observationGroup = observationGroups[index] as ObservationGroup;
     const identifier = toObservationIdentifier(identity, observationGroup);
@@ -376,6 +387,8 @@ async function queueWrites(
 interface GroupWrites {
   /** Counts the write of `observationGroups[index]` once it settles. */
   add(index: number, write: Promise<PersistOutcome>): void;
+  /** Counts the last `remaining` writes, never queued after a service error, as failed with it. */
+  stop(error: unknown, remaining: number): void;
   /**
    * Once every write has settled: the data errors (in the order of the observation groups), or the first service
    * error, rethrown.
@@ -383,11 +396,15 @@ interface GroupWrites {
   done: Promise<GroupFailure[]>;
 }
 
-/** Gathers a group's writes: outcomes counted as they settle, data errors kept with the measurements concerned. */
+/**
+ * Gathers a group's writes: outcomes counted as they settle, data errors kept with the measurements concerned, and a
+ * service error told to `onServiceError` at once.
+ */
 function settleWrites(
   group: MeasurementGroup,
   observationGroups: readonly ObservationGroup[],
   count: (outcome: PersistOutcome) => void,
+  onServiceError: (error: unknown) => void,
 ): GroupWrites {
   let open = observationGroups.length;
   const failed: { index: number; error: MedTechError }[] = [];
@@ -399,8 +416,8 @@ function settleWrites(
   if (open === 0) {
     finish();
   }
-  const settleOne = (): void => {
-    open -= 1;
+  const settle = (writes: number): void => {
+    open -= writes;
     if (open === 0) {
       finish();
     }
@@ -425,17 +442,22 @@ function settleWrites(
       write.then(
         (outcome) => {
           count(outcome);
-          settleOne();
+          settle(1);
         },
         (reason: unknown) => {
           if (isDataError(reason)) {
             failed.push({ index, error: reason });
           } else {
             fatal ??= { error: reason };
+            onServiceError(reason);
           }
-          settleOne();
+          settle(1);
         },
       );
+    },
+    stop(error, remaining) {
+      fatal ??= { error };
+      settle(remaining);
     },
     done,
   };
