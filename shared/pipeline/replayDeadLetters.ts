@@ -6,6 +6,10 @@
  * (or dead-lettered again), and only in the version that was read: one rejected again in the meantime (same id, so
  * rewritten) stays; so does a message that now yields nothing at all. Idempotent: replaying twice stages the same
  * batch again, whose head supersedes the first replay's staging, and FHIR writes merge.
+ * The letters of a call are deleted once its data is staged, one message or group at a time, the oldest data first,
+ * stopping at the first failure or at the first letter whose data could not be staged: what a call stopped part-way
+ * leaves (or a second call running beside it finds) is then always the newest part, and replaying that again cannot
+ * write an older reading of a slot over a newer one (as the staging's own deletes keep to).
  */
 import type { EventCoordinates } from '../core/deviceEvent.js';
 import { isMedTechError, type ErrorName } from '../core/errors.js';
@@ -183,11 +187,12 @@ export async function replayDeadLetters(
     }
   }
 
+  /** Stages (or dead-letters again) one message; returns the deletes of its letters, made later (module comment). */
   const replayMessage = async (
     plan: MessagePlan,
     letters: readonly StoredDeadLetter[],
     lesser: readonly StoredDeadLetter[],
-  ): Promise<void> => {
+  ): Promise<Remove> => {
     summary.messagesNormalized += 1;
     let measurements: number;
     let errors: number;
@@ -225,7 +230,7 @@ export async function replayDeadLetters(
       summary.rejectedAgain += 1;
     } else if (measurements === 0) {
       summary.yieldedNothing += 1;
-      return;
+      return undefined;
     }
     if (dryRun) {
       // As the real run will (unless the message's new dead letter can only be stored with less, which a dry run
@@ -252,47 +257,118 @@ export async function replayDeadLetters(
       // Its measurements are staged and its errors dead-lettered again: the letters read can go, unless rewritten;
       // so can the ones of the same message stored with less that were read with them (an error not made again, or
       // made again and so rewritten: then it stays).
-      await deleteReplayed(deps.deadLetters, letters, summary);
-      if (lesser.length > 0) {
-        await deleteReplayed(deps.deadLetters, lesser, summary, (outcome) => {
-          summary.unavailable -= outcome.deleted + outcome.missing + outcome.changed;
-        });
-      }
+      return async () => {
+        await deleteReplayed(deps.deadLetters, letters, summary);
+        if (lesser.length > 0) {
+          await deleteReplayed(deps.deadLetters, lesser, summary, (outcome) => {
+            summary.unavailable -= outcome.deleted + outcome.missing + outcome.changed;
+          });
+        }
+      };
     }
+    return undefined;
   };
-  const replayGroup = async (plan: GroupPlan, letter: StoredDeadLetter): Promise<void> => {
+  /** Stages one group; returns the delete of its letter, made later (module comment). */
+  const replayGroup = async (plan: GroupPlan, letter: StoredDeadLetter): Promise<Remove> => {
     if (dryRun) {
       summary.measurementsStaged += plan.measurements.length;
-      return;
+      return undefined;
     }
     if (plan.measurements.length > 0) {
       await deps.staging.stageBatch(plan.staging.shard, plan.staging.range, plan.measurements);
       summary.measurementsStaged += plan.measurements.length;
     }
-    await deleteReplayed(deps.deadLetters, [letter], summary);
+    return () => deleteReplayed(deps.deadLetters, [letter], summary);
   };
 
-  // Independent of one another: a few at a time. After a failure (a store unavailable) no further one starts; the
-  // failure is rethrown once the started ones have settled.
-  const tasks: (() => Promise<void>)[] = [
-    ...[...messages.entries()].map(
-      ([key, { plan, letters }]) =>
-        () =>
-          replayMessage(plan, letters, unavailable.get(key) ?? []),
-    ),
-    ...groups.map(
-      ({ plan, letter }) =>
-        () =>
-          replayGroup(plan, letter),
-    ),
+  const tasks: ReplayTask[] = [
+    ...[...messages.entries()].map(([key, { plan, letters }]) => ({
+      order: messageOrder(plan.ingest.coordinates),
+      stage: () => replayMessage(plan, letters, unavailable.get(key) ?? []),
+    })),
+    ...groups.map(({ plan, letter }) => ({ order: groupOrder(plan, letter), stage: () => replayGroup(plan, letter) })),
   ];
+  let failure: { error: unknown } | undefined;
   try {
-    await mapWithConcurrency(tasks, REPLAY_CONCURRENCY, (task) => task());
+    // Independent of one another: a few at a time. After a failure (a store unavailable) no further one starts.
+    await mapWithConcurrency(tasks, REPLAY_CONCURRENCY, async (task) => {
+      task.remove = await task.stage();
+      task.staged = true;
+    });
   } catch (error) {
+    failure = { error };
+  }
+  try {
+    // Oldest data first, up to the first whose data was not staged: the letters left are always the newest.
+    tasks.sort((a, b) => compareDataOrder(a.order, b.order));
+    for (const task of tasks) {
+      if (task.staged !== true) {
+        break;
+      }
+      await task.remove?.();
+    }
+  } catch (error) {
+    failure ??= { error };
+  }
+  if (failure !== undefined) {
     // What was done before the failure stays done; the caller learns both.
-    throw new ReplayFailedError(summary, error);
+    throw new ReplayFailedError(summary, failure.error);
   }
   return summary;
+}
+
+/** The deletes of a replayed dead letter's letters, if any are to go. */
+type Remove = (() => Promise<void>) | undefined;
+
+/** One message or group of a replay call: its place in the data's order, its staging, then its deletes. */
+interface ReplayTask {
+  order: DataOrder;
+  stage: () => Promise<Remove>;
+  /** Set once staged (or dead-lettered again, or found to yield nothing). */
+  staged?: boolean;
+  remove?: Remove;
+}
+
+/** Where a dead letter's data stands in the order it was ingested: enqueued time, then a tie-breaker. */
+interface DataOrder {
+  epochMs: number;
+  /** Partition and sequence number of a message; the dead letter's key for a group. */
+  tie: string;
+  sequenceNumber: number;
+}
+
+/** A rejected message's place: its enqueued time, partition and sequence number. */
+function messageOrder(coordinates: EventCoordinates): DataOrder {
+  return {
+    epochMs: epochMsOf(coordinates.enqueuedTimeUtc),
+    tie: `m|${coordinates.partitionId}`,
+    sequenceNumber: coordinates.sequenceNumber,
+  };
+}
+
+/** A rejected group's place: the latest ingestion time of its measurements. */
+function groupOrder(plan: GroupPlan, letter: StoredDeadLetter): DataOrder {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const measurement of plan.measurements) {
+    latest = Math.max(latest, epochMsOf(measurement.ingestionTimeUtc));
+  }
+  return { epochMs: latest, tie: `g|${letter.pk}|${letter.id}`, sequenceNumber: 0 };
+}
+
+/** Epoch milliseconds of an ISO-8601 instant; an unreadable one sorts first. */
+function epochMsOf(instant: string): number {
+  const ms = Date.parse(instant);
+  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+}
+
+function compareDataOrder(a: DataOrder, b: DataOrder): number {
+  if (a.epochMs !== b.epochMs) {
+    return a.epochMs < b.epochMs ? -1 : 1;
+  }
+  if (a.tie !== b.tie) {
+    return a.tie < b.tie ? -1 : 1;
+  }
+  return a.sequenceNumber - b.sequenceNumber;
 }
 
 /**

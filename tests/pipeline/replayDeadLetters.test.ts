@@ -101,18 +101,21 @@ describe('replayDeadLetters', () => {
   });
 
   describe('stopped by a store failure, counts only what it did before', () => {
-    const heartRate = (deviceId: string): Measurement => ({
+    const heartRate = (deviceId: string, ingestionTimeUtc = '2024-05-01T10:00:05.000Z'): Measurement => ({
       type: 'HeartRate',
       occurrenceTimeUtc: '2024-05-01T10:00:00.000Z',
-      ingestionTimeUtc: '2024-05-01T10:00:05.000Z',
+      ingestionTimeUtc,
       deviceId,
       properties: [{ name: 'hr', value: '70' }],
     });
-    const groupLetter = (deviceId: string) => ({
+    const groupLetter = (deviceId: string, ingestionTimeUtc?: string) => ({
       ...toDeadLetterDocument({
         error: { name: 'DeviceNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'no Device' },
         time: '2024-05-01T10:20:00.000Z',
-        subject: { kind: 'measurements', measurements: [heartRate(deviceId), heartRate(deviceId)] },
+        subject: {
+          kind: 'measurements',
+          measurements: [heartRate(deviceId, ingestionTimeUtc), heartRate(deviceId, ingestionTimeUtc)],
+        },
       }),
       etag: `"${deviceId}"`,
     });
@@ -190,21 +193,45 @@ describe('replayDeadLetters', () => {
       return error;
     };
 
-    it('a group whose staging failed is not counted staged', async () => {
-      const staged = groupLetter('device-staged');
-      const refused = groupLetter('device-refused');
-      const deps = storesOf([staged, refused], {
-        staging: {
-          stageBatch: (_shard, _range, measurements) =>
-            [...measurements].some((m) => m.deviceId === 'device-refused')
-              ? Promise.reject(unavailable())
-              : Promise.resolve(1),
+    it('a group whose staging failed is not counted staged; only the letters of older data than it are deleted', async () => {
+      const refusing = (): Partial<StagingStore> => ({
+        stageBatch: (_shard, _range, measurements) =>
+          [...measurements].some((m) => m.deviceId === 'device-refused')
+            ? Promise.reject(unavailable())
+            : Promise.resolve(1),
+      });
+      const deleted: string[] = [];
+      const recording = (): Partial<DeadLetterStore> => ({
+        deleteDeadLetters: (keys) => {
+          deleted.push(...keys.map((key) => key.etag ?? ''));
+          return Promise.resolve({ deleted: keys.length, missing: 0, changed: 0 });
         },
       });
+      const letters = (refusedAt: string) => [
+        groupLetter('device-older', '2024-05-01T10:00:01.000Z'),
+        groupLetter('device-refused', refusedAt),
+        groupLetter('device-newer', '2024-05-01T10:00:09.000Z'),
+      ];
 
-      const error = await failureOf(replayDeadLetters(mapping, deps));
+      const middle = await failureOf(
+        replayDeadLetters(
+          mapping,
+          storesOf(letters('2024-05-01T10:00:05.000Z'), { staging: refusing(), deadLetters: recording() }),
+        ),
+      );
+      const deletedThen = deleted.splice(0);
+      const first = await failureOf(
+        replayDeadLetters(
+          mapping,
+          storesOf(letters('2024-05-01T10:00:00.000Z'), { staging: refusing(), deadLetters: recording() }),
+        ),
+      );
 
-      expect(error.summary).toMatchObject({ examined: { groups: 2 }, measurementsStaged: 2, deleted: 1 });
+      // The letters left are always the newest: those of data newer than the refused group stay with it.
+      expect(middle.summary).toMatchObject({ examined: { groups: 3 }, measurementsStaged: 4, deleted: 1 });
+      expect(deletedThen).toEqual(['"device-older"']);
+      expect(first.summary).toMatchObject({ measurementsStaged: 4, deleted: 0 });
+      expect(deleted).toEqual([]);
     });
 
     it('dead letters deleted before a delete failed are counted deleted', async () => {

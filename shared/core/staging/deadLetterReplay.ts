@@ -4,6 +4,7 @@ import type { EventBody, EventCoordinates, IngestEvent } from '../deviceEvent.js
 import type { Measurement } from '../measurement.js';
 import type { DeadLetterBody, DeadLetterDocument } from './deadLetter.js';
 import type { SequenceRange } from './stagingKeys.js';
+import { trimDotNet } from '../dotNetWhiteSpace.js';
 
 /**
  * Replaying dead letters: what each one is staged as again once the operator has fixed the mapping. Replayed data is
@@ -11,8 +12,10 @@ import type { SequenceRange } from './stagingKeys.js';
  * so it can never overwrite a staged document of a live ingest batch (whose ids come from Event Hubs partitions and
  * sequence numbers), and replaying the same dead letter twice writes the same batch: its head again, superseding the
  * first replay's staging (see planStagingDocuments). Rejected messages are
- * staged by their original partition and rejected groups spread over {@link REPLAY_GROUP_SHARDS} shards, so that
- * replaying a whole window that failed (a broken FHIR mapping) is flushed as several work units, not one huge one.
+ * staged by their original partition and rejected groups spread over {@link REPLAY_GROUP_SHARDS} shards by device, so
+ * that replaying a whole window that failed (a broken FHIR mapping) is flushed as several work units, not one huge one,
+ * while a device's groups of consecutive windows share a shard, whose windows are flushed in order (a later window's
+ * reading of a slot then wins, as it does live).
  */
 
 /** The prefix of the staging shards of replayed data; Event Hubs partition ids are numbers, so it names no live one. */
@@ -80,9 +83,10 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
     }
     case 'measurements': {
       // One range per stored document: each part of a split group is staged on its own.
-      const hash = hashOf(`measurements|${document.pk}|${document.id}`);
-      const sequence = hexToInteger(hash, 0, 13);
-      const shard = hexToInteger(hash, 13, 4) % REPLAY_GROUP_SHARDS;
+      const sequence = hexToInteger(hashOf(`measurements|${document.pk}|${document.id}`), 0, 13);
+      // A group holds one device's measurements; its id as identity resolution compares it (trimmed).
+      const deviceId = trimDotNet(subject.measurements[0]?.deviceId ?? '');
+      const shard = hexToInteger(hashOf(`device|${deviceId}`), 0, 4) % REPLAY_GROUP_SHARDS;
       return {
         kind: 'measurements',
         measurements: subject.measurements,

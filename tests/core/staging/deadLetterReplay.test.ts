@@ -160,18 +160,39 @@ describe('planDeadLetterReplay', () => {
     expect(first.staging.shard).toMatch(/^deadletter-replay-g([0-9]|1[0-5])$/);
   });
 
-  it('spreads replayed groups over several shards, so a whole failed window is flushed as several units', () => {
+  it('spreads replayed groups over several shards by device, so a whole failed window is flushed as several units', () => {
     const shards = new Set<string>();
     for (let i = 0; i < 200; i++) {
       const plan = stagingOf({
         error: { name: 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
         time: '2024-05-03T00:00:00.000Z',
-        subject: { kind: 'measurements', measurements: [heartRate(String(i))] },
+        subject: { kind: 'measurements', measurements: [{ ...heartRate('70'), deviceId: `device-${i}` }] },
       });
       shards.add(plan.staging.shard);
     }
 
     expect(shards.size).toBe(REPLAY_GROUP_SHARDS);
+  });
+
+  it("stages one device's groups in one shard, whose windows are flushed in order (the later reading wins)", () => {
+    const plans = [
+      ['TemplateNotFound', '2024-05-03T10:00:00.000Z', '70', 'device-7'],
+      ['TemplateNotFound', '2024-05-03T10:15:00.000Z', '75', 'device-7'],
+      ['DeviceNotFound', '2024-05-04T08:00:00.000Z', '71', ' device-7 '],
+      ['TemplateNotFound', '2024-05-03T10:00:00.000Z', '70', 'device-8'],
+    ].map(([name, time, value, deviceId]) =>
+      stagingOf({
+        error: { name: name as 'TemplateNotFound', stage: 'FHIRConversion', severity: 'non-blocking', message: 'm' },
+        time: time as string,
+        subject: {
+          kind: 'measurements',
+          measurements: [{ ...heartRate(value as string), deviceId: deviceId as string }],
+        },
+      }),
+    );
+
+    expect(new Set(plans.slice(0, 3).map((plan) => plan.staging.shard)).size).toBe(1);
+    expect(new Set(plans.map((plan) => plan.staging.range.first)).size).toBe(4);
   });
 });
 

@@ -1,0 +1,92 @@
+/**
+ * Replayed groups (failed measurement groups' dead letters) of one device's consecutive windows are staged in one
+ * replay shard, whose windows are flushed oldest first: the later window's correction of a slot is written last and
+ * wins, as it does live and for replayed messages (tests/e2e/replayOrder.test.ts). A review found them spread by a hash
+ * of the dead letter instead: one timer run enqueued both windows, and the workers, four messages at once on an
+ * instance and Storage queues keeping no order, could write the earlier reading last.
+ *
+ * Real handlers (ingest, flushTimer, flushWorker, the replay endpoint) on the local services; no fakes.
+ */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { startReconfigurableApp } from '../support/reconfigurableApp.js';
+import { sampledValues } from '../pipeline/fixtures.js';
+import { replayDeadLetters } from '../../functions/deadLetters.js';
+import { flushTimer } from '../../functions/flushTimer.js';
+import { flushWorker } from '../../functions/flushWorker.js';
+import { createFlushQueue } from '../../shared/adapters/queue/flushQueue.js';
+import { planDeadLetterReplay } from '../../shared/core/staging/deadLetterReplay.js';
+
+const slot = '2026-11-24T10:00:00.000Z';
+
+describe('replayed groups of two windows of one device', () => {
+  it('are flushed oldest window first, so the later reading of a slot wins', async () => {
+    const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
+    const withoutHeartRate = JSON.stringify({
+      ...(JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] }),
+      template: (JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] }).template.filter(
+        (t) => t.template.typeName !== 'heartrate',
+      ),
+    });
+    const app = await startReconfigurableApp({ STAGING__WINDOW_MINUTES: '15' }, '2026-11-24T10:00:10.000Z');
+    try {
+      // A FHIR mapping without its heart-rate template: every heart-rate group is dead-lettered at the flush.
+      await app.pipeline.uploadMappings({ fhirMapping: withoutHeartRate });
+      await app.send({ deviceId: 'dev-g', patientId: 'pat-g', endDate: slot, heartRate: 70 }); // window 10:00
+      app.pipeline.advance(20 * 60_000);
+      await app.tick();
+      // 10:20:10, window 10:15: the device corrects the 10:00:00 reading.
+      await app.send({ deviceId: 'dev-g', patientId: 'pat-g', endDate: slot, heartRate: 75 });
+      app.pipeline.advance(15 * 60_000);
+      await app.tick();
+      const letters = (await app.app().adapters.cosmos.deadLetters.listDeadLetters({ maxItems: 100 })).items;
+      expect(letters.map((l) => l.errorName)).toEqual(['TemplateNotFound', 'TemplateNotFound']);
+      const shards = letters.map((l) => {
+        const plan = planDeadLetterReplay(l);
+        return plan.kind === 'measurements' ? plan.staging.shard : '';
+      });
+      // One replay shard for one device's two windows.
+      expect(new Set(shards).size).toBe(1);
+
+      // The operator restores the template and replays.
+      await app.pipeline.uploadMappings({ fhirMapping });
+      const response = await replayDeadLetters(
+        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
+        new InvocationContext({ functionName: 'replayDeadLetters' }),
+      );
+      expect(response.jsonBody).toMatchObject({ examined: { groups: 2 }, deleted: 2 });
+
+      // A timer run enqueues the older window alone: the later one waits until it is flushed.
+      app.pipeline.advance(60_000);
+      const context = (name: string) => new InvocationContext({ functionName: name });
+      await flushTimer(
+        {
+          isPastDue: false,
+          schedule: { adjustForDST: false },
+          scheduleStatus: { last: '', next: '', lastUpdated: '' },
+        },
+        context('flushTimer'),
+      );
+      const queue = createFlushQueue({
+        connectionString: app.pipeline.endpoints.storageConnectionString,
+        queueName: app.app().config.flush.queueName,
+      }).client;
+      const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
+      const units = received.receivedMessageItems.map(
+        (item) => JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as { windowStart: string },
+      );
+      expect(units.map((u) => u.windowStart)).toEqual(['2026-11-24T10:00:00.000Z']);
+      for (const [i, item] of received.receivedMessageItems.entries()) {
+        await flushWorker(units[i], context('flushWorker'));
+        await queue.deleteMessage(item.messageId, item.popReceipt);
+      }
+      await app.tick();
+
+      const heartRate = (await app.observations()).find((o) => o.code?.coding?.some((c) => c.code === '8867-4'));
+      expect(sampledValues(heartRate)[slot]).toBe('75');
+    } finally {
+      await app.close();
+    }
+  });
+});
