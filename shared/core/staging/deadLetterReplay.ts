@@ -84,8 +84,8 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
     case 'measurements': {
       // One range per stored document: each part of a split group is staged on its own.
       const sequence = hexToInteger(hashOf(`measurements|${document.pk}|${document.id}`), 0, 13);
-      // A group holds one device's measurements; its id as identity resolution compares it (trimmed).
-      const deviceId = trimDotNet(subject.measurements[0]?.deviceId ?? '');
+      // A group holds one device's measurements; its id as identity resolution may match it (trimmed, in any case).
+      const deviceId = trimDotNet(subject.measurements[0]?.deviceId ?? '').toUpperCase();
       const shard = hexToInteger(hashOf(`device|${deviceId}`), 0, 4) % REPLAY_GROUP_SHARDS;
       return {
         kind: 'measurements',

@@ -179,6 +179,7 @@ describe('planDeadLetterReplay', () => {
       ['TemplateNotFound', '2024-05-03T10:00:00.000Z', '70', 'device-7'],
       ['TemplateNotFound', '2024-05-03T10:15:00.000Z', '75', 'device-7'],
       ['DeviceNotFound', '2024-05-04T08:00:00.000Z', '71', ' device-7 '],
+      ['TemplateNotFound', '2024-05-04T09:00:00.000Z', '72', 'DEVICE-7'],
       ['TemplateNotFound', '2024-05-03T10:00:00.000Z', '70', 'device-8'],
     ].map(([name, time, value, deviceId]) =>
       stagingOf({
@@ -191,8 +192,9 @@ describe('planDeadLetterReplay', () => {
       }),
     );
 
-    expect(new Set(plans.slice(0, 3).map((plan) => plan.staging.shard)).size).toBe(1);
-    expect(new Set(plans.map((plan) => plan.staging.range.first)).size).toBe(4);
+    // The same device as identity resolution may find it: trimmed, in any letter case.
+    expect(new Set(plans.slice(0, 4).map((plan) => plan.staging.shard)).size).toBe(1);
+    expect(new Set(plans.map((plan) => plan.staging.range.first)).size).toBe(5);
   });
 });
 

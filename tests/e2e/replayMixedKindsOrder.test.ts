@@ -1,0 +1,90 @@
+/**
+ * A device's replayed windows are flushed oldest first across the kinds of dead letter too: a rejected MESSAGE is
+ * replayed into `deadletter-replay-p{partition}`, a rejected GROUP into `deadletter-replay-g{hash of device}`, and the
+ * timer takes the replay shards as one, flushing only their oldest window at a time. A review found the device's older
+ * window (a message letter) and newer window (a group letter) enqueued by one timer run as units of two shards, and
+ * workers taking them in the other order writing the older reading of a slot last.
+ * Same harness as tests/e2e/replayGroupOrder.test.ts.
+ */
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { startReconfigurableApp } from '../support/reconfigurableApp.js';
+import { sampledValues } from '../pipeline/fixtures.js';
+import { replayDeadLetters } from '../../functions/deadLetters.js';
+import { flushTimer } from '../../functions/flushTimer.js';
+import { flushWorker } from '../../functions/flushWorker.js';
+import { createFlushQueue } from '../../shared/adapters/queue/flushQueue.js';
+
+const slot = '2026-11-24T10:00:00.000Z';
+
+describe('a device whose older window was rejected as a message and newer window as a group', () => {
+  it('is flushed oldest window first after one replay, so the later reading of a slot wins', async () => {
+    const deviceMapping = await readFile('samples/devicecontent.json', 'utf8');
+    const brokenDevice = deviceMapping.replace('"$.matchedToken.heartRate"', '"$.matchedToken.heartRatee"');
+    expect(brokenDevice).not.toBe(deviceMapping);
+    const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
+    const parsed = JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] };
+    const withoutHeartRate = JSON.stringify({
+      ...parsed,
+      template: parsed.template.filter((t) => t.template.typeName !== 'heartrate'),
+    });
+    const app = await startReconfigurableApp({ STAGING__WINDOW_MINUTES: '15' }, '2026-11-24T10:00:10.000Z');
+    try {
+      await app.pipeline.uploadMappings({ deviceMapping: brokenDevice });
+      await app.send({ deviceId: 'dev-m', patientId: 'pat-m', endDate: slot, heartRate: 70 }); // window 10:00: message letter
+      app.pipeline.advance(20 * 60_000);
+      await app.pipeline.uploadMappings({ deviceMapping, fhirMapping: withoutHeartRate });
+      await app.send({ deviceId: 'dev-m', patientId: 'pat-m', endDate: slot, heartRate: 75 }); // window 10:15: the correction
+      app.pipeline.advance(15 * 60_000);
+      await app.tick(); // flushes 10:15: TemplateNotFound, a group letter
+      const letters = (await app.app().adapters.cosmos.deadLetters.listDeadLetters({ maxItems: 100 })).items;
+      expect(letters.map((l) => l.subject.kind).sort()).toEqual(['measurements', 'message']);
+
+      await app.pipeline.uploadMappings({ deviceMapping, fhirMapping });
+      const response = await replayDeadLetters(
+        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
+        new InvocationContext({ functionName: 'replayDeadLetters' }),
+      );
+      expect(response.jsonBody).toMatchObject({ deleted: 2 });
+
+      app.pipeline.advance(60_000);
+      const context = (name: string) => new InvocationContext({ functionName: name });
+      await flushTimer(
+        {
+          isPastDue: false,
+          schedule: { adjustForDST: false },
+          scheduleStatus: { last: '', next: '', lastUpdated: '' },
+        },
+        context('flushTimer'),
+      );
+      const queue = createFlushQueue({
+        connectionString: app.pipeline.endpoints.storageConnectionString,
+        queueName: app.app().config.flush.queueName,
+      }).client;
+      const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
+      const items = received.receivedMessageItems.map((item) => ({
+        item,
+        unit: JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as {
+          windowStart: string;
+          shard: string;
+        },
+      }));
+      // Storage queues keep no order: the later window first.
+      items.sort((a, b) => b.unit.windowStart.localeCompare(a.unit.windowStart));
+      for (const { item, unit } of items) {
+        await flushWorker(unit, context('flushWorker'));
+        await queue.deleteMessage(item.messageId, item.popReceipt);
+      }
+      await app.tick();
+      await app.tick();
+
+      const heartRates = (await app.observations()).filter((o) => o.code?.coding?.some((c) => c.code === '8867-4'));
+      expect(heartRates).toHaveLength(1);
+      expect.soft(sampledValues(heartRates[0])[slot]).toBe('75');
+      expect.soft(items.map((i) => i.unit)).toHaveLength(1);
+    } finally {
+      await app.close();
+    }
+  });
+});
