@@ -153,9 +153,7 @@ export interface FlushUnitSummary {
  * (a longer window, from before STAGING__WINDOW_MINUTES was lowered) waits for it. A shard's later units wait until
  * the older one is flushed (a later timer run plans them): a merge lets the last write win, so units flushed out of
  * order (several closed at once after an outage or a backlog, sent to parallel workers, or windows of two lengths)
- * would let an earlier-ingested reading replace a later one for the same slot. The replay shards are taken as one in
- * this: a device's replayed data may lie in several of them (its messages by partition, its groups by device), so only
- * their oldest window is flushed, all of its replay shards at once, and a later one waits for it.
+ * would let an earlier-ingested reading replace a later one for the same slot.
  * @param deps - the staging store and clock
  * @param graceMs - how long after a window ends before it is flushed
  */
@@ -168,17 +166,8 @@ export async function planFlush(deps: Pick<FlushDeps, 'staging' | 'now'>, graceM
       firstByShard.set(unit.shard, unit);
     }
   }
-  let oldestReplay: string | undefined;
-  for (const unit of firstByShard.values()) {
-    if (unit.shard.startsWith(REPLAY_SHARD_PREFIX) && (oldestReplay === undefined || unit.windowStart < oldestReplay)) {
-      oldestReplay = unit.windowStart;
-    }
-  }
   return [...firstByShard.values()]
-    .filter(
-      (unit) =>
-        unit.open !== true && (!unit.shard.startsWith(REPLAY_SHARD_PREFIX) || unit.windowStart === oldestReplay),
-    )
+    .filter((unit) => unit.open !== true)
     .map(({ windowStart, shard }) => ({ windowStart, shard }))
     .sort((a, b) =>
       a.windowStart === b.windowStart ? a.shard.localeCompare(b.shard) : a.windowStart.localeCompare(b.windowStart),

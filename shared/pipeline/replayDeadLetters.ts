@@ -14,7 +14,7 @@
 import type { EventCoordinates } from '../core/deviceEvent.js';
 import { isMedTechError, type ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
-import { planDeadLetterReplay, type ReplayPlan } from '../core/staging/deadLetterReplay.js';
+import { planDeadLetterReplay, replayShardOfDevice, type ReplayPlan } from '../core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ingestBatch } from './ingestBatch.js';
 import { mapWithConcurrency } from './limiter.js';
@@ -206,8 +206,9 @@ export async function replayDeadLetters(
         summary.errorsByName[error.name] = (summary.errorsByName[error.name] ?? 0) + 1;
       }
     } else {
+      const shard = replayShardOf(mapping, plan);
       const result = await ingestBatch([plan.ingest], mapping, deps, {
-        stagingKeyOf: () => ({ shard: plan.staging.shard, sequenceNumber: plan.staging.range.first }),
+        stagingKeyOf: () => ({ shard, sequenceNumber: plan.staging.range.first }),
         // Counted once staged: if writing its dead letters fails next, the measurements are staged all the same.
         onStaged: (staged) => {
           summary.measurementsStaged += staged;
@@ -315,6 +316,20 @@ export async function replayDeadLetters(
     throw new ReplayFailedError(summary, failure.error);
   }
   return summary;
+}
+
+/**
+ * The shard a replayed message is staged in: its device's (shared with the device's replayed groups) when its
+ * measurements are all of one device, else its partition's replay shard. Normalized once more to tell (pure, and a
+ * replay's cost is its writes).
+ */
+function replayShardOf(mapping: DeviceMapping, plan: MessagePlan): string {
+  const shards = new Set<string>();
+  for (const measurement of normalizeEvent(mapping, plan.ingest.event).measurements) {
+    shards.add(replayShardOfDevice(measurement.deviceId));
+  }
+  const [only] = shards;
+  return shards.size === 1 && only !== undefined ? only : plan.staging.shard;
 }
 
 /** The deletes of a replayed dead letter's letters, if any are to go. */

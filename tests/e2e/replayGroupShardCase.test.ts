@@ -1,9 +1,9 @@
 /**
  * Replayed groups of one device whose id differs in letter case between two windows (`DEV-G`, then `dev-g`: identity
- * resolution takes a Device whose identifier differs only in case, so both write the same Observations) are flushed
- * oldest window first: their replay shard comes from the trimmed id in any case, and the timer flushes only the oldest
- * window of the replay shards at a time. A review found them in two shards, both windows enqueued by one timer run,
- * and the workers (Storage queues keep no order) writing the older reading of a slot last.
+ * resolution takes a Device whose identifier differs only in case, so both write the same Observations) share a
+ * replay shard (the trimmed id in any case), whose windows are flushed oldest first. A review found them in two
+ * shards, both windows enqueued by one timer run, and the workers (Storage queues keep no order) writing the older
+ * reading of a slot last.
  *
  * Same harness as tests/e2e/replayGroupOrder.test.ts; the only change is the case of the device id in the correction.
  */

@@ -1,9 +1,9 @@
 /**
- * A device's replayed windows are flushed oldest first across the kinds of dead letter too: a rejected MESSAGE is
- * replayed into `deadletter-replay-p{partition}`, a rejected GROUP into `deadletter-replay-g{hash of device}`, and the
- * timer takes the replay shards as one, flushing only their oldest window at a time. A review found the device's older
- * window (a message letter) and newer window (a group letter) enqueued by one timer run as units of two shards, and
- * workers taking them in the other order writing the older reading of a slot last.
+ * A device's replayed windows are flushed oldest first across the kinds of dead letter too: a rejected MESSAGE whose
+ * measurements are one device's and a rejected GROUP are both replayed into the device's replay shard, whose windows
+ * go in order. A review found the device's older window (a message letter, then replayed by partition) and newer
+ * window (a group letter) enqueued by one timer run as units of two shards, and workers taking them in the other order
+ * writing the older reading of a slot last.
  * Same harness as tests/e2e/replayGroupOrder.test.ts.
  */
 import { readFile } from 'node:fs/promises';

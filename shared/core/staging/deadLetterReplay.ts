@@ -84,20 +84,34 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
     case 'measurements': {
       // One range per stored document: each part of a split group is staged on its own.
       const sequence = hexToInteger(hashOf(`measurements|${document.pk}|${document.id}`), 0, 13);
-      // A group holds one device's measurements; its id as identity resolution may match it (trimmed, in any case).
-      const deviceId = trimDotNet(subject.measurements[0]?.deviceId ?? '').toUpperCase();
-      const shard = hexToInteger(hashOf(`device|${deviceId}`), 0, 4) % REPLAY_GROUP_SHARDS;
       return {
         kind: 'measurements',
         measurements: subject.measurements,
-        staging: { shard: `${REPLAY_SHARD_PREFIX}g${shard}`, range: { first: sequence, last: sequence } },
+        // A group holds one device's measurements.
+        staging: {
+          shard: replayShardOfDevice(subject.measurements[0]?.deviceId ?? ''),
+          range: { first: sequence, last: sequence },
+        },
       };
     }
   }
 }
 
 /**
- * Where a replayed message is staged: a shard of its original partition, and one sequence number, the same for every
+ * The replay shard of a device's data: its replayed groups, and its replayed messages that yield its measurements
+ * alone, share it, so that the timer flushes the device's replayed windows oldest first (one shard's windows go in
+ * order), and one window's readings of a slot in one unit (whose grouping keeps the latest ingested). The id as
+ * identity resolution may match it: trimmed, in any letter case.
+ * @param deviceId - the device id of the measurements
+ */
+export function replayShardOfDevice(deviceId: string): string {
+  const folded = trimDotNet(deviceId).toUpperCase();
+  return `${REPLAY_SHARD_PREFIX}g${hexToInteger(hashOf(`device|${folded}`), 0, 4) % REPLAY_GROUP_SHARDS}`;
+}
+
+/**
+ * Where a replayed message is staged unless its measurements are one device's (see {@link replayShardOfDevice}): a
+ * shard of its original partition, and one sequence number, the same for every
  * dead letter of that message (a message rejected by several templates is normalized and staged once per replay,
  * as the same batch).
  * @param coordinates - the message's Event Hubs coordinates
