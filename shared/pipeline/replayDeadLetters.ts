@@ -14,7 +14,12 @@
 import type { EventCoordinates } from '../core/deviceEvent.js';
 import { isMedTechError, type ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
-import { planDeadLetterReplay, replayShardOfDevice, type ReplayPlan } from '../core/staging/deadLetterReplay.js';
+import {
+  planDeadLetterReplay,
+  replayShardOfDevice,
+  replayShardsOfMessage,
+  type ReplayPlan,
+} from '../core/staging/deadLetterReplay.js';
 import { normalizeEvent } from '../core/normalize/normalizeEvent.js';
 import { ingestBatch } from './ingestBatch.js';
 import { mapWithConcurrency } from './limiter.js';
@@ -207,6 +212,14 @@ export async function replayDeadLetters(
       }
     } else {
       const shard = replayShardOf(mapping, plan);
+      // An earlier replay of the message may have staged it in another shard (the mapping made another device of
+      // it, or none): that staging is superseded by an empty one (nothing is written where there is none), before
+      // this one is staged, so that only what the mapping makes of it now is flushed.
+      for (const other of replayShardsOfMessage(plan.ingest.coordinates)) {
+        if (other !== shard) {
+          await deps.staging.stageBatch(other, plan.staging.range, [], [plan.ingest.event.enqueuedTimeUtc]);
+        }
+      }
       const result = await ingestBatch([plan.ingest], mapping, deps, {
         stagingKeyOf: () => ({ shard, sequenceNumber: plan.staging.range.first }),
         // Counted once staged: if writing its dead letters fails next, the measurements are staged all the same.

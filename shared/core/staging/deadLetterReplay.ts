@@ -11,11 +11,13 @@ import { trimDotNet } from '../dotNetWhiteSpace.js';
  * staged under shards of its own ({@link REPLAY_SHARD_PREFIX}…), with a sequence number derived from the dead letter,
  * so it can never overwrite a staged document of a live ingest batch (whose ids come from Event Hubs partitions and
  * sequence numbers), and replaying the same dead letter twice writes the same batch: its head again, superseding the
- * first replay's staging (see planStagingDocuments). Rejected messages are
- * staged by their original partition and rejected groups spread over {@link REPLAY_GROUP_SHARDS} shards by device, so
- * that replaying a whole window that failed (a broken FHIR mapping) is flushed as several work units, not one huge one,
- * while a device's groups of consecutive windows share a shard, whose windows are flushed in order (a later window's
- * reading of a slot then wins, as it does live).
+ * first replay's staging (see planStagingDocuments). Rejected groups, and rejected messages whose measurements are one
+ * device's, are spread over {@link REPLAY_GROUP_SHARDS} shards by device, so that replaying a whole window that failed
+ * (a broken FHIR mapping) is flushed as several work units, not one huge one, while a device's replayed data of
+ * consecutive windows shares a shard, whose windows are flushed in order (a later window's reading of a slot then
+ * wins, as it does live); a message of several devices is staged by its original partition. As a message's shard
+ * depends on what the mapping makes of it, its replay also supersedes any staging of it in its other possible shards
+ * ({@link replayShardsOfMessage}).
  */
 
 /** The prefix of the staging shards of replayed data; Event Hubs partition ids are numbers, so it names no live one. */
@@ -107,6 +109,18 @@ export function planDeadLetterReplay(document: DeadLetterDocument): ReplayPlan {
 export function replayShardOfDevice(deviceId: string): string {
   const folded = trimDotNet(deviceId).toUpperCase();
   return `${REPLAY_SHARD_PREFIX}g${hexToInteger(hashOf(`device|${folded}`), 0, 4) % REPLAY_GROUP_SHARDS}`;
+}
+
+/**
+ * Every shard a replay of a message may have staged it in (by partition, or by any device the mappings made of it):
+ * a replay writes its staging in one and supersedes any earlier replay's in the others.
+ * @param coordinates - the message's Event Hubs coordinates
+ */
+export function replayShardsOfMessage(coordinates: Pick<EventCoordinates, 'partitionId'>): string[] {
+  return [
+    `${REPLAY_SHARD_PREFIX}p${coordinates.partitionId}`,
+    ...Array.from({ length: REPLAY_GROUP_SHARDS }, (_, n) => `${REPLAY_SHARD_PREFIX}g${n}`),
+  ];
 }
 
 /**
