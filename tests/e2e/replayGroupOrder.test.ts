@@ -9,13 +9,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { flushQueuedUnits, replayThroughEndpoint, unitsEnqueuedByTimer } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
-import { replayDeadLetters } from '../../functions/deadLetters.js';
-import { flushTimer } from '../../functions/flushTimer.js';
-import { flushWorker } from '../../functions/flushWorker.js';
-import { createFlushQueue } from '../../shared/adapters/queue/flushQueue.js';
 import { planDeadLetterReplay } from '../../shared/core/staging/deadLetterReplay.js';
 
 const slot = '2026-11-24T10:00:00.000Z';
@@ -51,36 +47,14 @@ describe('replayed groups of two windows of one device', () => {
 
       // The operator restores the template and replays.
       await app.pipeline.uploadMappings({ fhirMapping });
-      const response = await replayDeadLetters(
-        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
-        new InvocationContext({ functionName: 'replayDeadLetters' }),
-      );
+      const response = await replayThroughEndpoint();
       expect(response.jsonBody).toMatchObject({ examined: { groups: 2 }, deleted: 2 });
 
       // A timer run enqueues the older window alone: the later one waits until it is flushed.
       app.pipeline.advance(60_000);
-      const context = (name: string) => new InvocationContext({ functionName: name });
-      await flushTimer(
-        {
-          isPastDue: false,
-          schedule: { adjustForDST: false },
-          scheduleStatus: { last: '', next: '', lastUpdated: '' },
-        },
-        context('flushTimer'),
-      );
-      const queue = createFlushQueue({
-        connectionString: app.pipeline.endpoints.storageConnectionString,
-        queueName: app.app().config.flush.queueName,
-      }).client;
-      const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
-      const units = received.receivedMessageItems.map(
-        (item) => JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as { windowStart: string },
-      );
-      expect(units.map((u) => u.windowStart)).toEqual(['2026-11-24T10:00:00.000Z']);
-      for (const [i, item] of received.receivedMessageItems.entries()) {
-        await flushWorker(units[i], context('flushWorker'));
-        await queue.deleteMessage(item.messageId, item.popReceipt);
-      }
+      const items = await unitsEnqueuedByTimer(app);
+      expect(items.map((i) => i.unit.windowStart)).toEqual(['2026-11-24T10:00:00.000Z']);
+      await flushQueuedUnits(app, items);
       await app.tick();
 
       const heartRate = (await app.observations()).find((o) => o.code?.coding?.some((c) => c.code === '8867-4'));

@@ -8,13 +8,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { flushQueuedUnits, replayThroughEndpoint, unitsEnqueuedByTimer } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
-import { replayDeadLetters } from '../../functions/deadLetters.js';
-import { flushTimer } from '../../functions/flushTimer.js';
-import { flushWorker } from '../../functions/flushWorker.js';
-import { createFlushQueue } from '../../shared/adapters/queue/flushQueue.js';
 
 const slot = '2026-11-24T10:00:00.000Z';
 
@@ -42,40 +38,14 @@ describe('a device whose older window was rejected as a message and newer window
       expect(letters.map((l) => l.subject.kind).sort()).toEqual(['measurements', 'message']);
 
       await app.pipeline.uploadMappings({ deviceMapping, fhirMapping });
-      const response = await replayDeadLetters(
-        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
-        new InvocationContext({ functionName: 'replayDeadLetters' }),
-      );
+      const response = await replayThroughEndpoint();
       expect(response.jsonBody).toMatchObject({ deleted: 2 });
 
       app.pipeline.advance(60_000);
-      const context = (name: string) => new InvocationContext({ functionName: name });
-      await flushTimer(
-        {
-          isPastDue: false,
-          schedule: { adjustForDST: false },
-          scheduleStatus: { last: '', next: '', lastUpdated: '' },
-        },
-        context('flushTimer'),
-      );
-      const queue = createFlushQueue({
-        connectionString: app.pipeline.endpoints.storageConnectionString,
-        queueName: app.app().config.flush.queueName,
-      }).client;
-      const received = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
-      const items = received.receivedMessageItems.map((item) => ({
-        item,
-        unit: JSON.parse(Buffer.from(item.messageText, 'base64').toString('utf8')) as {
-          windowStart: string;
-          shard: string;
-        },
-      }));
+      const items = await unitsEnqueuedByTimer(app);
       // Storage queues keep no order: the later window first.
       items.sort((a, b) => b.unit.windowStart.localeCompare(a.unit.windowStart));
-      for (const { item, unit } of items) {
-        await flushWorker(unit, context('flushWorker'));
-        await queue.deleteMessage(item.messageId, item.popReceipt);
-      }
+      await flushQueuedUnits(app, items);
       await app.tick();
       await app.tick();
 

@@ -6,10 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { replayThroughEndpoint } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
-import { replayDeadLetters } from '../../functions/deadLetters.js';
 
 const slot = '2026-11-24T10:00:00.000Z';
 
@@ -39,10 +38,7 @@ describe('inline flush of a device replayed into a message shard and a group sha
       expect(letters.map((l) => l.subject.kind).sort()).toEqual(['measurements', 'message']);
 
       await app.pipeline.uploadMappings({ fhirMapping });
-      const response = await replayDeadLetters(
-        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
-        new InvocationContext({ functionName: 'replayDeadLetters' }),
-      );
+      const response = await replayThroughEndpoint();
       expect(response.jsonBody).toMatchObject({ deleted: 2 });
       app.pipeline.advance(60_000);
       const flushed = await app.tick();

@@ -6,9 +6,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { replayThroughEndpoint } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
-import { replayDeadLetters } from '../../functions/deadLetters.js';
 
 const slot = '2026-11-24T10:00:00.000Z';
 
@@ -29,13 +28,7 @@ const template = (m: Mapping, name: string) => {
   return t.template;
 };
 
-const replay = async () =>
-  (
-    await replayDeadLetters(
-      new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
-      new InvocationContext({ functionName: 'replayDeadLetters' }),
-    )
-  ).jsonBody as Record<string, unknown>;
+const replay = async () => (await replayThroughEndpoint()).jsonBody as Record<string, unknown>;
 
 describe('a kept dead letter replayed twice, the device id corrected in between', () => {
   it('writes only what the second replay staged', async () => {

@@ -5,10 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { replayThroughEndpoint } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { startFaultProxy } from '../support/faultProxy.js';
-import { replayDeadLetters } from '../../functions/deadLetters.js';
 
 describe('a replay unit of one device that keeps failing', () => {
   it('does not hold back another device replayed in another shard', async () => {
@@ -30,10 +29,7 @@ describe('a replay unit of one device that keeps failing', () => {
       );
       app.pipeline.advance(20 * 60_000);
       await app.pipeline.uploadMappings({ deviceMapping });
-      const response = await replayDeadLetters(
-        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
-        new InvocationContext({ functionName: 'replayDeadLetters' }),
-      );
+      const response = await replayThroughEndpoint();
       expect(response.jsonBody).toMatchObject({ deleted: 2 });
 
       proxy.inject({

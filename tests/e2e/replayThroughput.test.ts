@@ -6,10 +6,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { HttpRequest, InvocationContext } from '@azure/functions';
 import { replayShardOfDevice } from '../../shared/core/staging/deadLetterReplay.js';
+import { replayThroughEndpoint } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
-import { replayDeadLetters } from '../../functions/deadLetters.js';
 
 describe('a replay of 8 devices rejected in 8 different windows', () => {
   it('is flushed by the next timer run', async () => {
@@ -35,10 +34,7 @@ describe('a replay of 8 devices rejected in 8 different windows', () => {
       }
       app.pipeline.advance(5 * 60_000);
       await app.pipeline.uploadMappings({ deviceMapping });
-      const response = await replayDeadLetters(
-        new HttpRequest({ method: 'POST', url: 'http://localhost/api/deadletters/replay', body: { string: '{}' } }),
-        new InvocationContext({ functionName: 'replayDeadLetters' }),
-      );
+      const response = await replayThroughEndpoint();
       expect(response.jsonBody).toMatchObject({ deleted: 8 });
 
       app.pipeline.advance(60_000);
