@@ -9,7 +9,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { flushQueuedUnits, replayThroughEndpoint, unitsEnqueuedByTimer } from '../support/replaySteps.js';
+import {
+  flushQueuedUnits,
+  replayThroughEndpoint,
+  unitsEnqueuedByTimer,
+  withoutTemplate,
+} from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 import { planDeadLetterReplay } from '../../shared/core/staging/deadLetterReplay.js';
@@ -19,12 +24,7 @@ const slot = '2026-11-24T10:00:00.000Z';
 describe('replayed groups of two windows of one device', () => {
   it('are flushed oldest window first, so the later reading of a slot wins', async () => {
     const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
-    const withoutHeartRate = JSON.stringify({
-      ...(JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] }),
-      template: (JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] }).template.filter(
-        (t) => t.template.typeName !== 'heartrate',
-      ),
-    });
+    const withoutHeartRate = withoutTemplate(fhirMapping, 'heartrate');
     const app = await startReconfigurableApp({ STAGING__WINDOW_MINUTES: '15' }, '2026-11-24T10:00:10.000Z');
     try {
       // A FHIR mapping without its heart-rate template: every heart-rate group is dead-lettered at the flush.

@@ -8,7 +8,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { flushQueuedUnits, replayThroughEndpoint, unitsEnqueuedByTimer } from '../support/replaySteps.js';
+import {
+  flushQueuedUnits,
+  replayThroughEndpoint,
+  unitsEnqueuedByTimer,
+  withoutTemplate,
+} from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 
@@ -20,11 +25,7 @@ describe('a device whose older window was rejected as a message and newer window
     const brokenDevice = deviceMapping.replace('"$.matchedToken.heartRate"', '"$.matchedToken.heartRatee"');
     expect(brokenDevice).not.toBe(deviceMapping);
     const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
-    const parsed = JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] };
-    const withoutHeartRate = JSON.stringify({
-      ...parsed,
-      template: parsed.template.filter((t) => t.template.typeName !== 'heartrate'),
-    });
+    const withoutHeartRate = withoutTemplate(fhirMapping, 'heartrate');
     const app = await startReconfigurableApp({ STAGING__WINDOW_MINUTES: '15' }, '2026-11-24T10:00:10.000Z');
     try {
       await app.pipeline.uploadMappings({ deviceMapping: brokenDevice });

@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { replayThroughEndpoint } from '../support/replaySteps.js';
+import { replayThroughEndpoint, withoutTemplate } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 
@@ -17,11 +17,7 @@ describe('inline flush of a device replayed into a message shard and a group sha
     const deviceMapping = await readFile('samples/devicecontent.json', 'utf8');
     const brokenDevice = deviceMapping.replace('"$.matchedToken.heartRate"', '"$.matchedToken.heartRatee"');
     const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
-    const parsed = JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] };
-    const withoutHeartRate = JSON.stringify({
-      ...parsed,
-      template: parsed.template.filter((t) => t.template.typeName !== 'heartrate'),
-    });
+    const withoutHeartRate = withoutTemplate(fhirMapping, 'heartrate');
     const app = await startReconfigurableApp(
       { STAGING__WINDOW_MINUTES: '15', FLUSH__MODE: 'inline' },
       '2026-11-24T10:00:10.000Z',

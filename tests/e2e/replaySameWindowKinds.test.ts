@@ -7,7 +7,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { flushQueuedUnits, replayThroughEndpoint, unitsEnqueuedByTimer } from '../support/replaySteps.js';
+import {
+  flushQueuedUnits,
+  replayThroughEndpoint,
+  unitsEnqueuedByTimer,
+  withoutTemplate,
+} from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 
@@ -18,11 +23,7 @@ describe('a device whose older reading was rejected as a group and newer one as 
     const deviceMapping = await readFile('samples/devicecontent.json', 'utf8');
     const brokenDevice = deviceMapping.replace('"$.matchedToken.heartRate"', '"$.matchedToken.heartRatee"');
     const fhirMapping = await readFile('samples/fhirmapping.json', 'utf8');
-    const parsed = JSON.parse(fhirMapping) as { template: { template: { typeName: string } }[] };
-    const withoutHeartRate = JSON.stringify({
-      ...parsed,
-      template: parsed.template.filter((t) => t.template.typeName !== 'heartrate'),
-    });
+    const withoutHeartRate = withoutTemplate(fhirMapping, 'heartrate');
     const app = await startReconfigurableApp({ STAGING__WINDOW_MINUTES: '15' }, '2026-11-24T10:00:10.000Z');
     try {
       await app.pipeline.uploadMappings({ fhirMapping: withoutHeartRate });

@@ -5,40 +5,22 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { replayThroughEndpoint } from '../support/replaySteps.js';
+import {
+  editMapping as edit,
+  replayThroughEndpoint,
+  templateNamed as template,
+  type MappingJson,
+} from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 
 const slot = '2026-11-24T10:00:00.000Z';
-
-type Mapping = {
-  template: {
-    template: Record<string, unknown> & {
-      typeName: string;
-      typeMatchExpression: string;
-      values: { valueExpression: string }[];
-    };
-  }[];
-};
-
-function edit(text: string, change: (m: Mapping) => void): string {
-  const m = JSON.parse(text) as Mapping;
-  change(m);
-  return JSON.stringify(m);
-}
-const template = (m: Mapping, name: string) => {
-  const t = m.template.find((x) => x.template.typeName === name);
-  if (t === undefined) {
-    throw new Error(name);
-  }
-  return t.template;
-};
 
 const replay = async () => (await replayThroughEndpoint()).jsonBody as Record<string, unknown>;
 
 describe.each([
   [
     'errors only',
-    (m: Mapping) => {
+    (m: MappingJson) => {
       template(m, 'heartrate').values[0]!.valueExpression = '$.matchedToken.heartRatee';
       template(m, 'bloodpressure').values[0]!.valueExpression = '$.matchedToken.systolicc';
     },
@@ -46,7 +28,7 @@ describe.each([
   ],
   [
     'nothing',
-    (m: Mapping) => {
+    (m: MappingJson) => {
       template(m, 'heartrate').typeMatchExpression = '$..[?(@heartRateX)]';
       template(m, 'bloodpressure').typeMatchExpression = '$..[?(@systolicX)]';
     },

@@ -6,28 +6,11 @@
  */
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { replayThroughEndpoint } from '../support/replaySteps.js';
+import { editMapping as edit, replayThroughEndpoint, templateNamed as template } from '../support/replaySteps.js';
 import { startReconfigurableApp } from '../support/reconfigurableApp.js';
 import { sampledValues } from '../pipeline/fixtures.js';
 
 const slot = '2026-11-24T10:00:00.000Z';
-
-type Mapping = {
-  template: { template: Record<string, unknown> & { typeName: string; values: { valueExpression: string }[] } }[];
-};
-
-function edit(text: string, change: (m: Mapping) => void): string {
-  const m = JSON.parse(text) as Mapping;
-  change(m);
-  return JSON.stringify(m);
-}
-const template = (m: Mapping, name: string) => {
-  const t = m.template.find((x) => x.template.typeName === name);
-  if (t === undefined) {
-    throw new Error(name);
-  }
-  return t.template;
-};
 
 const replay = async () => (await replayThroughEndpoint()).jsonBody as Record<string, unknown>;
 

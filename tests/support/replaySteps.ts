@@ -74,3 +74,43 @@ function flushQueueOf(app: ReconfigurableApp) {
     queueName: app.app().config.flush.queueName,
   }).client;
 }
+
+/** A mapping's JSON as the sample mappings write it: a `template` list of templates, each with a `typeName`. */
+export interface MappingJson {
+  template: { template: Record<string, unknown> & { typeName: string; values: { valueExpression: string }[] } }[];
+}
+
+/**
+ * A mapping's text with a change made to its JSON.
+ * @param text - the mapping's text
+ * @param change - what to change
+ */
+export function editMapping(text: string, change: (mapping: MappingJson) => void): string {
+  const mapping = JSON.parse(text) as MappingJson;
+  change(mapping);
+  return JSON.stringify(mapping);
+}
+
+/**
+ * The template of a type in a mapping's JSON.
+ * @param mapping - from {@link editMapping}
+ * @param typeName - the template's type
+ */
+export function templateNamed(mapping: MappingJson, typeName: string): MappingJson['template'][number]['template'] {
+  const found = mapping.template.find((entry) => entry.template.typeName === typeName);
+  if (found === undefined) {
+    throw new Error(`no template ${typeName}`);
+  }
+  return found.template;
+}
+
+/**
+ * A mapping's text without the template of a type.
+ * @param text - the mapping's text
+ * @param typeName - the template's type
+ */
+export function withoutTemplate(text: string, typeName: string): string {
+  return editMapping(text, (mapping) => {
+    mapping.template = mapping.template.filter((entry) => entry.template.typeName !== typeName);
+  });
+}
