@@ -12,6 +12,7 @@
  * write an older reading of a slot over a newer one (as the staging's own deletes keep to).
  */
 import type { EventCoordinates } from '../core/deviceEvent.js';
+import { subjectTimesMs } from '../core/staging/deadLetter.js';
 import { isMedTechError, type ErrorName } from '../core/errors.js';
 import type { DeviceMapping } from '../core/mapping/deviceMapping.js';
 import {
@@ -297,10 +298,11 @@ export async function replayDeadLetters(
 
   const tasks: ReplayTask[] = [
     ...[...messages.entries()].map(([key, { plan, letters }]) => ({
-      order: messageOrder(plan.ingest.coordinates),
+      // The letters of one message share its subject.
+      order: dataOrder(letters[0] as StoredDeadLetter),
       stage: () => replayMessage(plan, letters, unavailable.get(key) ?? []),
     })),
-    ...groups.map(({ plan, letter }) => ({ order: groupOrder(plan, letter), stage: () => replayGroup(plan, letter) })),
+    ...groups.map(({ plan, letter }) => ({ order: dataOrder(letter), stage: () => replayGroup(plan, letter) })),
   ];
   let failure: { error: unknown } | undefined;
   try {
@@ -365,28 +367,20 @@ interface DataOrder {
   sequenceNumber: number;
 }
 
-/** A rejected message's place: its enqueued time, partition and sequence number. */
-function messageOrder(coordinates: EventCoordinates): DataOrder {
-  return {
-    epochMs: epochMsOf(coordinates.enqueuedTimeUtc),
-    tie: `m|${coordinates.partitionId}`,
-    sequenceNumber: coordinates.sequenceNumber,
-  };
-}
-
-/** A rejected group's place: the latest ingestion time of its measurements. */
-function groupOrder(plan: GroupPlan, letter: StoredDeadLetter): DataOrder {
-  let latest = Number.NEGATIVE_INFINITY;
-  for (const measurement of plan.measurements) {
-    latest = Math.max(latest, epochMsOf(measurement.ingestionTimeUtc));
-  }
-  return { epochMs: latest, tie: `g|${letter.pk}|${letter.id}`, sequenceNumber: 0 };
-}
-
-/** Epoch milliseconds of an ISO-8601 instant; an unreadable one sorts first. */
-function epochMsOf(instant: string): number {
-  const ms = Date.parse(instant);
-  return Number.isNaN(ms) ? Number.NEGATIVE_INFINITY : ms;
+/**
+ * A dead letter's place: a message's enqueued time, partition and sequence number; a group's latest ingestion time
+ * and key. Data whose times do not parse sorts first.
+ */
+function dataOrder(letter: StoredDeadLetter): DataOrder {
+  const epochMs = subjectTimesMs(letter.subject)?.latest ?? Number.NEGATIVE_INFINITY;
+  const { subject } = letter;
+  return subject.kind === 'message'
+    ? {
+        epochMs,
+        tie: `m|${subject.coordinates.partitionId}`,
+        sequenceNumber: subject.coordinates.sequenceNumber,
+      }
+    : { epochMs, tie: `g|${letter.pk}|${letter.id}`, sequenceNumber: 0 };
 }
 
 function compareDataOrder(a: DataOrder, b: DataOrder): number {

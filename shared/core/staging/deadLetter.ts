@@ -217,23 +217,27 @@ function mayReorderMembers(value: unknown): boolean {
   return Object.values(value).some(mayReorderMembers);
 }
 
-/** The data's own time: enqueued time of a message, earliest ingestion time of measurements. */
-function subjectTimeMs(subject: DeadLetterSubject): number | undefined {
+/**
+ * The data's own times, in epoch ms: a message's enqueued time (both), the earliest and the latest ingestion time of
+ * measurements; `undefined` when none parses.
+ * @param subject - a dead letter's subject
+ */
+export function subjectTimesMs(subject: DeadLetterSubject): { earliest: number; latest: number } | undefined {
   switch (subject.kind) {
     case 'message': {
       const ms = Date.parse(subject.coordinates.enqueuedTimeUtc);
-      return Number.isNaN(ms) ? undefined : ms;
+      return Number.isNaN(ms) ? undefined : { earliest: ms, latest: ms };
     }
     case 'measurements': {
       // A loop, not Math.min(...times): a rejected group may hold more measurements than the call stack has room for.
-      let earliest: number | undefined;
+      let times: { earliest: number; latest: number } | undefined;
       for (const m of subject.measurements) {
         const ms = Date.parse(m.ingestionTimeUtc);
-        if (!Number.isNaN(ms) && (earliest === undefined || ms < earliest)) {
-          earliest = ms;
+        if (!Number.isNaN(ms)) {
+          times = { earliest: Math.min(times?.earliest ?? ms, ms), latest: Math.max(times?.latest ?? ms, ms) };
         }
       }
-      return earliest;
+      return times;
     }
   }
 }
@@ -278,7 +282,7 @@ export function toDeadLetterDocument(record: DeadLetterRecord): DeadLetterDocume
     subjectIdentity(record.subject),
   ]);
   const id = createHash('sha256').update(identity, 'utf8').digest('hex');
-  const ms = subjectTimeMs(record.subject) ?? Date.parse(record.time);
+  const ms = subjectTimesMs(record.subject)?.earliest ?? Date.parse(record.time);
   if (Number.isNaN(ms)) {
     throw new RangeError('dead letter has no parseable time');
   }
